@@ -1,0 +1,48 @@
+# Thin wrapper around CMake. `make run` and `make test` are the whole quick start.
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+PORT    ?= 8080
+DB      ?= var/lastmile.db
+DEBUG   := build/debug
+RELEASE := build/release
+SOURCES  = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all deps run test build-debug build-release bench fuzz format format-check clean
+
+all: build-release
+
+deps:
+	@scripts/install-deps.sh
+
+build-debug: deps
+	@cmake -S . -B $(DEBUG) -DCMAKE_BUILD_TYPE=Debug -DLASTMILE_SANITIZE=ON >/dev/null
+	@cmake --build $(DEBUG) -j $(JOBS)
+
+build-release: deps
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DLASTMILE_TESTS=OFF >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+
+# Starts the server on $(PORT) with its embedded SQLite store and the demo day.
+run: build-release
+	@mkdir -p var
+	$(RELEASE)/cli/lastmile serve --port $(PORT) --db $(DB) --demo
+
+# Sanitized debug build, formatting check, then every test suite.
+test: build-debug format-check
+	@cd $(DEBUG) && ctest --output-on-failure -j $(JOBS)
+
+# Long runs: solver quality tables and HTTP load; results land in bench/results/.
+bench: build-release
+	@scripts/install-deps.sh --bench
+	@bench/run.sh $(RELEASE)
+
+fuzz:
+	@scripts/fuzz.sh
+
+format:
+	@clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run -Werror $(SOURCES)
+
+clean:
+	@rm -rf build

@@ -1,0 +1,79 @@
+/* The `lastmile` binary: dispatches to a subcommand from one table. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Subcommands that later work fills in answer with a clear message and CLI_UNAVAILABLE. */
+static int cli_unavailable(const char *name) {
+    fprintf(stderr, "lastmile %s: not yet available in this build\n", name);
+    return CLI_UNAVAILABLE;
+}
+
+static int cmd_serve(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cli_unavailable("serve");
+}
+static int cmd_solve(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cli_unavailable("solve");
+}
+static int cmd_simulate(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cli_unavailable("simulate");
+}
+static int cmd_import(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cli_unavailable("import");
+}
+static int cmd_bench(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cli_unavailable("bench");
+}
+static int cmd_keys(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    return cli_unavailable("keys");
+}
+
+static const cli_command commands[] = {
+    {"serve", "[--port N] [--db PATH] [--config FILE]", "run the HTTP server", cmd_serve},
+    {"solve", "FILE [-o OUT] [--time-limit S] [--threads N] [--seed K] [--format F]",
+     "solve a VROOM JSON, Solomon or CVRPLIB problem", cmd_solve},
+    {"simulate", "--server URL [--drivers N] [--speed-up X] [--seed K]",
+     "drive committed routes and post positions", cmd_simulate},
+    {"import", "FILE.csv [--server URL]", "import orders from CSV", cmd_import},
+    {"bench", "[SET]", "run the solver benchmark", cmd_bench},
+    {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cmd_keys},
+    {"version", "", "print versions of lastmile and its libraries", cli_version},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: lastmile <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-9s %-62s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+    fprintf(out, "\n'lastmile <command> --help' describes one command.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(name, "--version")) name = "version";
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "lastmile: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return CLI_USAGE;
+}

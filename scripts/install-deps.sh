@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that lastmile's build, tests and benchmarks need.
+# Idempotent and quiet: runs apt-get (and its update) only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang-format
+  libglpk-dev libcurl4-openssl-dev libcjson-dev libproj-dev proj-data
+  libmicrohttpd-dev libsqlite3-dev libcmocka-dev
+  sqlite3 curl            # tests inspect the store and talk HTTP from scripts
+)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(wrk nginx-light)   # HTTP load generator and the nginx yardstick
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,490 @@
+/* The problem builder: validates and copies jobs, shipments, vehicles and matrices. */
+#include "solver/internal.h"
+
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void solver_problem_opts_init(solver_problem_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->n_dims = 1;
+}
+
+void solver_opts_init(solver_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->time_limit_ms = 5000;
+    o->threads = 1;
+    o->seed = 1;
+    o->use_set_partitioning = true;
+}
+
+void solver_job_init(solver_job *j) {
+    memset(j, 0, sizeof *j);
+    j->only_vehicle = SOLVER_NONE;
+}
+
+void solver_shipment_init(solver_shipment *s) {
+    memset(s, 0, sizeof *s);
+    s->only_vehicle = SOLVER_NONE;
+}
+
+void solver_vehicle_init(solver_vehicle *v) {
+    memset(v, 0, sizeof *v);
+    v->start = v->end = SOLVER_NONE;
+    v->shift.start_s = 0;
+    v->shift.end_s = SOLVER_TIME_INF;
+    v->cost_per_hour = 3600;
+    v->speed_factor = 1.0;
+}
+
+const char *solver_glpk_version(void) {
+    return glp_version();
+}
+
+const char *solver_reason_text(solver_reason r) {
+    switch (r) {
+    case SOLVER_REASON_NONE: return "assigned";
+    case SOLVER_REASON_SKILLS: return "no vehicle has the required skills";
+    case SOLVER_REASON_CAPACITY: return "larger than the capacity of every suitable vehicle";
+    case SOLVER_REASON_TIME_WINDOW:
+        return "no suitable vehicle can reach it within its time windows and shift";
+    case SOLVER_REASON_ROUTE_LIMIT: return "exceeds a route limit (tasks, travel time, distance)";
+    case SOLVER_REASON_NO_ROOM: return "no room left alongside higher-priority work";
+    }
+    return "unknown";
+}
+
+lm_status solver_problem_create(const solver_problem_opts *o, solver_problem **out) {
+    solver_problem_opts def;
+    if (!o) {
+        solver_problem_opts_init(&def);
+        o = &def;
+    }
+    if (o->n_dims > SOLVER_MAX_DIMS) return LM_INVALID;
+    solver_problem *p = lm_calloc(1, sizeof *p);
+    if (!p) return LM_NOMEM;
+    p->n_dims = o->n_dims;
+    *out = p;
+    return LM_OK;
+}
+
+static void tws_free(solver__tws *t) {
+    lm_free(t->w);
+}
+
+void solver_problem_destroy(solver_problem *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n_jobs; i++) {
+        tws_free(&p->jobs[i].tws);
+        lm_free(p->jobs[i].skills.s);
+    }
+    for (size_t i = 0; i < p->n_shipments; i++) {
+        tws_free(&p->shipments[i].pickup_tws);
+        tws_free(&p->shipments[i].delivery_tws);
+        lm_free(p->shipments[i].skills.s);
+    }
+    for (size_t i = 0; i < p->n_vehicles; i++) {
+        solver__vehicle *v = &p->vehicles[i];
+        for (size_t b = 0; b < v->pub.n_breaks; b++)
+            tws_free(&v->breaks[b].tws);
+        lm_free(v->breaks);
+        lm_free(v->skills.s);
+        lm_free(v->fixed_steps);
+        lm_free(v->durations);
+    }
+    lm_free(p->jobs);
+    lm_free(p->shipments);
+    lm_free(p->vehicles);
+    lm_free(p->durations);
+    lm_free(p->distances);
+    lm_free(p->costs);
+    lm_free(p);
+}
+
+size_t solver_problem_n_jobs(const solver_problem *p) {
+    return p->n_jobs;
+}
+size_t solver_problem_n_shipments(const solver_problem *p) {
+    return p->n_shipments;
+}
+size_t solver_problem_n_vehicles(const solver_problem *p) {
+    return p->n_vehicles;
+}
+uint32_t solver_problem_n_dims(const solver_problem *p) {
+    return p->n_dims;
+}
+
+static lm_status copy_matrix(const int32_t *src, size_t n, const char *field, int32_t **out,
+                             lm_errinfo *err) {
+    if (!src) {
+        *out = NULL;
+        return LM_OK;
+    }
+    for (size_t i = 0; i < n * n; i++)
+        if (src[i] < 0)
+            return lm_errinfo_set(err, LM_INVALID, field, "cell [%zu][%zu] is negative", i / n,
+                                  i % n);
+    int32_t *m = lm_reallocarray(NULL, n * n, sizeof *m);
+    if (!m) return LM_NOMEM;
+    memcpy(m, src, n * n * sizeof *m);
+    *out = m;
+    return LM_OK;
+}
+
+lm_status solver_problem_set_matrix(solver_problem *p, size_t n, const int32_t *durations,
+                                    const int32_t *distances, const int32_t *costs,
+                                    lm_errinfo *err) {
+    if (n == 0 || n > SOLVER_MAX_LOCATIONS)
+        return lm_errinfo_set(err, n ? LM_TOO_BIG : LM_INVALID, "matrices",
+                              "matrix size %zu is outside 1..%d", n, SOLVER_MAX_LOCATIONS);
+    if (!durations) return lm_errinfo_set(err, LM_INVALID, "matrices.durations", "missing");
+    if (p->n_jobs || p->n_shipments || p->n_vehicles)
+        return lm_errinfo_set(err, LM_CONFLICT, "matrices", "set the matrix before adding tasks");
+    int32_t *d = NULL, *m = NULL, *c = NULL;
+    lm_status st = copy_matrix(durations, n, "matrices.durations", &d, err);
+    if (st == LM_OK) st = copy_matrix(distances, n, "matrices.distances", &m, err);
+    if (st == LM_OK) st = copy_matrix(costs, n, "matrices.costs", &c, err);
+    if (st != LM_OK) {
+        lm_free(d);
+        lm_free(m);
+        lm_free(c);
+        return st;
+    }
+    lm_free(p->durations);
+    lm_free(p->distances);
+    lm_free(p->costs);
+    p->n = n;
+    p->durations = d;
+    p->distances = m;
+    p->costs = c;
+    return LM_OK;
+}
+
+/* ---- Validation helpers ---- */
+
+static int cmp_tw(const void *a, const void *b) {
+    const solver_tw *x = a, *y = b;
+    return (x->start_s > y->start_s) - (x->start_s < y->start_s);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static lm_status copy_tws(const solver_tw *src, size_t n, const char *field, solver__tws *out,
+                          lm_errinfo *err) {
+    out->w = NULL;
+    out->n = 0;
+    if (n == 0) return LM_OK;
+    if (!src) return lm_errinfo_set(err, LM_INVALID, field, "time windows missing");
+    if (n > SOLVER_MAX_TWS)
+        return lm_errinfo_set(err, LM_TOO_BIG, field, "more than %d time windows", SOLVER_MAX_TWS);
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].start_s < 0 || src[i].end_s > SOLVER_TIME_INF)
+            return lm_errinfo_set(err, LM_INVALID, field, "window %zu is out of range", i);
+        if (src[i].start_s > src[i].end_s)
+            return lm_errinfo_set(err, LM_INVALID, field,
+                                  "window %zu starts (%lld) after it ends (%lld)", i,
+                                  (long long)src[i].start_s, (long long)src[i].end_s);
+    }
+    solver_tw *w = lm_reallocarray(NULL, n, sizeof *w);
+    if (!w) return LM_NOMEM;
+    memcpy(w, src, n * sizeof *w);
+    qsort(w, n, sizeof *w, cmp_tw);
+    for (size_t i = 1; i < n; i++)
+        if (w[i].start_s <= w[i - 1].end_s) {
+            lm_free(w);
+            return lm_errinfo_set(err, LM_INVALID, field, "time windows overlap");
+        }
+    out->w = w;
+    out->n = n;
+    return LM_OK;
+}
+
+static lm_status copy_skills(const uint32_t *src, size_t n, const char *field, solver__skills *out,
+                             lm_errinfo *err) {
+    out->s = NULL;
+    out->n = 0;
+    if (n == 0) return LM_OK;
+    if (!src) return lm_errinfo_set(err, LM_INVALID, field, "skills missing");
+    if (n > SOLVER_MAX_SKILLS)
+        return lm_errinfo_set(err, LM_TOO_BIG, field, "more than %d skills", SOLVER_MAX_SKILLS);
+    uint32_t *s = lm_reallocarray(NULL, n, sizeof *s);
+    if (!s) return LM_NOMEM;
+    memcpy(s, src, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_u32);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || s[k - 1] != s[i]) s[k++] = s[i];
+    out->s = s;
+    out->n = k;
+    return LM_OK;
+}
+
+static lm_status check_amounts(const solver_problem *p, const int64_t *a, const char *field,
+                               lm_errinfo *err) {
+    for (uint32_t d = 0; d < SOLVER_MAX_DIMS; d++) {
+        if (a[d] < 0) return lm_errinfo_set(err, LM_INVALID, field, "dimension %u is negative", d);
+        if (d >= p->n_dims && a[d] != 0)
+            return lm_errinfo_set(err, LM_INVALID, field,
+                                  "has more dimensions than the problem's %u", p->n_dims);
+        if (a[d] > (INT64_C(1) << 40))
+            return lm_errinfo_set(err, LM_INVALID, field, "dimension %u is too large", d);
+    }
+    return LM_OK;
+}
+
+static lm_status check_location(const solver_problem *p, uint32_t loc, const char *field,
+                                lm_errinfo *err) {
+    if (p->n == 0) return lm_errinfo_set(err, LM_CONFLICT, "matrices", "no matrix set yet");
+    if (loc >= p->n)
+        return lm_errinfo_set(err, LM_INVALID, field,
+                              "location index %u is outside the %zu x %zu matrix", loc, p->n, p->n);
+    return LM_OK;
+}
+
+static lm_status check_durations(int64_t setup, int64_t service, const char *field,
+                                 lm_errinfo *err) {
+    if (setup < 0 || service < 0 || setup > SOLVER_TIME_INF || service > SOLVER_TIME_INF)
+        return lm_errinfo_set(err, LM_INVALID, field, "setup and service must be in 0..2^50 s");
+    return LM_OK;
+}
+
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem) {
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *a = lm_reallocarray(*arr, nc, elem);
+    if (!a) return false;
+    *arr = a;
+    *cap = nc;
+    return true;
+}
+
+/* ---- Adding tasks and vehicles ---- */
+
+lm_status solver_problem_add_job(solver_problem *p, const solver_job *j, lm_errinfo *err) {
+    lm_status st;
+    if ((st = check_location(p, j->location, "location_index", err)) != LM_OK) return st;
+    if ((st = check_durations(j->setup_s, j->service_s, "service", err)) != LM_OK) return st;
+    if ((st = check_amounts(p, j->delivery, "delivery", err)) != LM_OK) return st;
+    if ((st = check_amounts(p, j->pickup, "pickup", err)) != LM_OK) return st;
+    if (j->priority > 100)
+        return lm_errinfo_set(err, LM_INVALID, "priority", "%u is outside 0..100", j->priority);
+    if (j->only_vehicle != SOLVER_NONE && j->only_vehicle >= p->n_vehicles)
+        return lm_errinfo_set(err, LM_INVALID, "only_vehicle", "vehicle %u is not defined yet",
+                              j->only_vehicle);
+    for (size_t i = 0; i < p->n_jobs; i++)
+        if (p->jobs[i].pub.id == j->id)
+            return lm_errinfo_set(err, LM_INVALID, "id", "duplicate job id %llu",
+                                  (unsigned long long)j->id);
+    if (!grow((void **)&p->jobs, &p->cap_jobs, p->n_jobs, sizeof *p->jobs)) return LM_NOMEM;
+    solver__job *dst = &p->jobs[p->n_jobs];
+    memset(dst, 0, sizeof *dst);
+    if ((st = copy_tws(j->tws, j->n_tws, "time_windows", &dst->tws, err)) != LM_OK) return st;
+    if ((st = copy_skills(j->skills, j->n_skills, "skills", &dst->skills, err)) != LM_OK) {
+        tws_free(&dst->tws);
+        return st;
+    }
+    dst->pub = *j;
+    dst->pub.tws = dst->tws.w;
+    dst->pub.n_tws = dst->tws.n;
+    dst->pub.skills = dst->skills.s;
+    dst->pub.n_skills = dst->skills.n;
+    p->n_jobs++;
+    return LM_OK;
+}
+
+static lm_status check_task(const solver_problem *p, const solver_task *t, const char *which,
+                            lm_errinfo *err) {
+    char field[64];
+    snprintf(field, sizeof field, "%s.location_index", which);
+    lm_status st = check_location(p, t->location, field, err);
+    if (st != LM_OK) return st;
+    snprintf(field, sizeof field, "%s.service", which);
+    return check_durations(t->setup_s, t->service_s, field, err);
+}
+
+lm_status solver_problem_add_shipment(solver_problem *p, const solver_shipment *s,
+                                      lm_errinfo *err) {
+    lm_status st;
+    if ((st = check_task(p, &s->pickup, "pickup", err)) != LM_OK) return st;
+    if ((st = check_task(p, &s->delivery, "delivery", err)) != LM_OK) return st;
+    if ((st = check_amounts(p, s->amount, "amount", err)) != LM_OK) return st;
+    if (s->priority > 100)
+        return lm_errinfo_set(err, LM_INVALID, "priority", "%u is outside 0..100", s->priority);
+    if (s->only_vehicle != SOLVER_NONE && s->only_vehicle >= p->n_vehicles)
+        return lm_errinfo_set(err, LM_INVALID, "only_vehicle", "vehicle %u is not defined yet",
+                              s->only_vehicle);
+    for (size_t i = 0; i < p->n_shipments; i++) {
+        if (p->shipments[i].pub.pickup.id == s->pickup.id)
+            return lm_errinfo_set(err, LM_INVALID, "pickup.id", "duplicate pickup id %llu",
+                                  (unsigned long long)s->pickup.id);
+        if (p->shipments[i].pub.delivery.id == s->delivery.id)
+            return lm_errinfo_set(err, LM_INVALID, "delivery.id", "duplicate delivery id %llu",
+                                  (unsigned long long)s->delivery.id);
+    }
+    if (!grow((void **)&p->shipments, &p->cap_shipments, p->n_shipments, sizeof *p->shipments))
+        return LM_NOMEM;
+    solver__shipment *dst = &p->shipments[p->n_shipments];
+    memset(dst, 0, sizeof *dst);
+    st = copy_tws(s->pickup.tws, s->pickup.n_tws, "pickup.time_windows", &dst->pickup_tws, err);
+    if (st == LM_OK)
+        st = copy_tws(s->delivery.tws, s->delivery.n_tws, "delivery.time_windows",
+                      &dst->delivery_tws, err);
+    if (st == LM_OK) st = copy_skills(s->skills, s->n_skills, "skills", &dst->skills, err);
+    if (st != LM_OK) {
+        tws_free(&dst->pickup_tws);
+        tws_free(&dst->delivery_tws);
+        return st;
+    }
+    dst->pub = *s;
+    dst->pub.pickup.tws = dst->pickup_tws.w;
+    dst->pub.pickup.n_tws = dst->pickup_tws.n;
+    dst->pub.delivery.tws = dst->delivery_tws.w;
+    dst->pub.delivery.n_tws = dst->delivery_tws.n;
+    dst->pub.skills = dst->skills.s;
+    dst->pub.n_skills = dst->skills.n;
+    p->n_shipments++;
+    return LM_OK;
+}
+
+static lm_status check_fixed_step(const solver_problem *p, const solver_vehicle *v,
+                                  const solver_task_ref *r, size_t i, lm_errinfo *err) {
+    char field[64];
+    snprintf(field, sizeof field, "steps[%zu]", i);
+    size_t limit = 0;
+    switch (r->type) {
+    case SOLVER_STEP_JOB: limit = p->n_jobs; break;
+    case SOLVER_STEP_PICKUP:
+    case SOLVER_STEP_DELIVERY: limit = p->n_shipments; break;
+    case SOLVER_STEP_BREAK: limit = v->n_breaks; break;
+    default: return lm_errinfo_set(err, LM_INVALID, field, "only tasks and breaks can be fixed");
+    }
+    if (r->index >= limit)
+        return lm_errinfo_set(err, LM_INVALID, field, "refers to unknown task index %u", r->index);
+    return LM_OK;
+}
+
+lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v, lm_errinfo *err) {
+    lm_status st;
+    if (v->start == SOLVER_NONE && v->end == SOLVER_NONE)
+        return lm_errinfo_set(err, LM_INVALID, "start", "a vehicle needs a start or an end");
+    if (v->start != SOLVER_NONE && (st = check_location(p, v->start, "start_index", err)) != LM_OK)
+        return st;
+    if (v->end != SOLVER_NONE && (st = check_location(p, v->end, "end_index", err)) != LM_OK)
+        return st;
+    if ((st = check_amounts(p, v->capacity, "capacity", err)) != LM_OK) return st;
+    if ((st = check_amounts(p, v->initial_load, "initial_load", err)) != LM_OK) return st;
+    if (v->shift.start_s < 0 || v->shift.start_s > v->shift.end_s ||
+        v->shift.end_s > SOLVER_TIME_INF)
+        return lm_errinfo_set(err, LM_INVALID, "time_window",
+                              "shift starts (%lld) after it ends (%lld) or is out of range",
+                              (long long)v->shift.start_s, (long long)v->shift.end_s);
+    if (!(v->speed_factor > 0.0 && v->speed_factor <= 5.0))
+        return lm_errinfo_set(err, LM_INVALID, "speed_factor", "must be in (0, 5]");
+    if (v->cost_fixed < 0 || v->cost_per_hour < 0 || v->cost_per_km < 0 ||
+        v->cost_fixed > (INT64_C(1) << 40) || v->cost_per_hour > (1 << 24) ||
+        v->cost_per_km > (1 << 24))
+        return lm_errinfo_set(err, LM_INVALID, "costs", "costs must be non-negative and bounded");
+    if (v->max_travel_time_s < 0 || v->max_distance_m < 0)
+        return lm_errinfo_set(err, LM_INVALID, "max_travel_time", "limits must be >= 0");
+    if (v->n_breaks > 64) return lm_errinfo_set(err, LM_TOO_BIG, "breaks", "more than 64 breaks");
+    if (v->n_breaks && !v->breaks) return lm_errinfo_set(err, LM_INVALID, "breaks", "missing");
+    for (size_t i = 0; i < v->n_fixed_steps; i++)
+        if ((st = check_fixed_step(p, v, &v->fixed_steps[i], i, err)) != LM_OK) return st;
+    for (size_t i = 0; i < p->n_vehicles; i++)
+        if (p->vehicles[i].pub.id == v->id)
+            return lm_errinfo_set(err, LM_INVALID, "id", "duplicate vehicle id %llu",
+                                  (unsigned long long)v->id);
+    for (size_t i = 0; i < v->n_breaks; i++) {
+        char field[48];
+        snprintf(field, sizeof field, "breaks[%zu].max_load", i);
+        if ((st = check_amounts(p, v->breaks[i].max_load, field, err)) != LM_OK) return st;
+        if (v->breaks[i].service_s < 0 || v->breaks[i].service_s > SOLVER_TIME_INF)
+            return lm_errinfo_set(err, LM_INVALID, "breaks", "break %zu service out of range", i);
+        for (size_t k = 0; k < i; k++)
+            if (v->breaks[k].id == v->breaks[i].id)
+                return lm_errinfo_set(err, LM_INVALID, "breaks", "duplicate break id %llu",
+                                      (unsigned long long)v->breaks[i].id);
+    }
+    if (!grow((void **)&p->vehicles, &p->cap_vehicles, p->n_vehicles, sizeof *p->vehicles))
+        return LM_NOMEM;
+    solver__vehicle *dst = &p->vehicles[p->n_vehicles];
+    memset(dst, 0, sizeof *dst);
+    dst->pub = *v;
+    st = copy_skills(v->skills, v->n_skills, "skills", &dst->skills, err);
+    if (st == LM_OK && v->n_breaks) {
+        dst->breaks = lm_calloc(v->n_breaks, sizeof *dst->breaks);
+        if (!dst->breaks) st = LM_NOMEM;
+        for (size_t i = 0; st == LM_OK && i < v->n_breaks; i++) {
+            char field[48];
+            snprintf(field, sizeof field, "breaks[%zu].time_windows", i);
+            st = copy_tws(v->breaks[i].tws, v->breaks[i].n_tws, field, &dst->breaks[i].tws, err);
+            dst->breaks[i].pub = v->breaks[i];
+            dst->breaks[i].pub.tws = dst->breaks[i].tws.w;
+            dst->breaks[i].pub.n_tws = dst->breaks[i].tws.n;
+        }
+    }
+    if (st == LM_OK && v->n_fixed_steps) {
+        dst->fixed_steps = lm_reallocarray(NULL, v->n_fixed_steps, sizeof *dst->fixed_steps);
+        if (!dst->fixed_steps)
+            st = LM_NOMEM;
+        else
+            memcpy(dst->fixed_steps, v->fixed_steps, v->n_fixed_steps * sizeof *dst->fixed_steps);
+    }
+    if (st == LM_OK && v->speed_factor != 1.0) {
+        dst->durations = lm_reallocarray(NULL, p->n * p->n, sizeof *dst->durations);
+        if (!dst->durations) st = LM_NOMEM;
+        for (size_t i = 0; st == LM_OK && i < p->n * p->n; i++) {
+            double d = round((double)p->durations[i] / v->speed_factor);
+            dst->durations[i] = d > INT32_MAX ? INT32_MAX : (int32_t)d;
+        }
+    }
+    if (st != LM_OK) {
+        for (size_t i = 0; dst->breaks && i < v->n_breaks; i++)
+            tws_free(&dst->breaks[i].tws);
+        lm_free(dst->breaks);
+        lm_free(dst->skills.s);
+        lm_free(dst->fixed_steps);
+        lm_free(dst->durations);
+        return st;
+    }
+    dst->pub.breaks = NULL; /* use dst->breaks */
+    dst->pub.skills = dst->skills.s;
+    dst->pub.n_skills = dst->skills.n;
+    dst->pub.fixed_steps = dst->fixed_steps;
+    p->n_vehicles++;
+    return LM_OK;
+}
+
+/* ---- Shared helpers ---- */
+
+bool solver__skills_cover(const solver__skills *have, const solver__skills *need) {
+    size_t i = 0;
+    for (size_t k = 0; k < need->n; k++) {
+        while (i < have->n && have->s[i] < need->s[k])
+            i++;
+        if (i == have->n || have->s[i] != need->s[k]) return false;
+    }
+    return true;
+}
+
+int64_t solver__tws_earliest(const solver__tws *tws, int64_t t) {
+    if (tws->n == 0) return t;
+    for (size_t i = 0; i < tws->n; i++) {
+        if (t <= tws->w[i].end_s) return t > tws->w[i].start_s ? t : tws->w[i].start_s;
+    }
+    return SOLVER_TIME_INF;
+}
+
+void solver_solution_destroy(solver_solution *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->n_routes; i++)
+        lm_free(s->routes[i].steps);
+    lm_free(s->routes);
+    lm_free(s->unassigned);
+    lm_free(s);
+}

@@ -1,0 +1,255 @@
+/* solver: the VRP engine. Pure C with GLPK as its only dependency: no I/O, JSON, HTTP or SQL.
+ *
+ * Units are integers everywhere: seconds, metres, amounts, and integer costs.
+ * Locations are indices into the problem's matrices; turning coordinates into a matrix is geo/'s
+ * job. Tasks and vehicles are referred to by their index in the order they were added.
+ *
+ * Ownership: solver_problem_add_* and solver_problem_set_matrix copy what they are given; the
+ * caller keeps its own memory. solver_solve and solver_solve_exact hand the caller a solution to
+ * free with solver_solution_destroy. All destroy functions accept NULL. */
+#ifndef LASTMILE_SOLVER_H
+#define LASTMILE_SOLVER_H
+
+#include "common/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SOLVER_MAX_DIMS      8     /* capacity / amount dimensions */
+#define SOLVER_MAX_TWS       64    /* time windows per task or break */
+#define SOLVER_MAX_SKILLS    64    /* skills per job or vehicle */
+#define SOLVER_MAX_LOCATIONS 20000 /* matrix side */
+#define SOLVER_TIME_INF      (INT64_C(1) << 50)
+#define SOLVER_NONE          UINT32_MAX
+
+/* ---- The problem ---- */
+
+typedef struct solver_tw {
+    int64_t start_s, end_s; /* service may start in [start_s, end_s] */
+} solver_tw;
+
+/* A single job: a delivery and/or pickup at one place, served by any suitable vehicle. */
+typedef struct solver_job {
+    uint64_t id;
+    uint32_t location;
+    int64_t setup_s, service_s;
+    int64_t delivery[SOLVER_MAX_DIMS]; /* loaded at the depot, dropped here */
+    int64_t pickup[SOLVER_MAX_DIMS];   /* collected here, carried to the route end */
+    const solver_tw *tws;              /* n_tws == 0: any time */
+    size_t n_tws;
+    const uint32_t *skills; /* all required */
+    size_t n_skills;
+    uint32_t priority;     /* 0..100 */
+    uint32_t only_vehicle; /* SOLVER_NONE, or the one vehicle allowed (a parcel on board) */
+} solver_job;
+
+/* One end of a shipment. */
+typedef struct solver_task {
+    uint64_t id;
+    uint32_t location;
+    int64_t setup_s, service_s;
+    const solver_tw *tws;
+    size_t n_tws;
+} solver_task;
+
+/* A pickup and a delivery served by the same vehicle, pickup first (returns are shipments). */
+typedef struct solver_shipment {
+    solver_task pickup, delivery;
+    int64_t amount[SOLVER_MAX_DIMS];
+    const uint32_t *skills;
+    size_t n_skills;
+    uint32_t priority;
+    uint32_t only_vehicle; /* SOLVER_NONE or a vehicle index */
+} solver_shipment;
+
+/* VROOM's break: no location; taken on the way to the next task, so driving may go on first. */
+typedef struct solver_break {
+    uint64_t id;
+    const solver_tw *tws; /* for the break's start */
+    size_t n_tws;
+    int64_t service_s;
+    bool has_max_load;
+    int64_t max_load[SOLVER_MAX_DIMS]; /* load on board must not exceed this during the break */
+} solver_break;
+
+typedef enum solver_step_type {
+    SOLVER_STEP_START,
+    SOLVER_STEP_JOB,
+    SOLVER_STEP_PICKUP,   /* a shipment's pickup */
+    SOLVER_STEP_DELIVERY, /* a shipment's delivery */
+    SOLVER_STEP_BREAK,
+    SOLVER_STEP_END,
+} solver_step_type;
+
+/* A reference to a task: job index, shipment index (pickup or delivery end) or break index. */
+typedef struct solver_task_ref {
+    solver_step_type type;
+    uint32_t index;
+} solver_task_ref;
+
+typedef struct solver_vehicle {
+    uint64_t id;
+    uint32_t start, end; /* location indices, SOLVER_NONE when absent (at least one is set) */
+    int64_t capacity[SOLVER_MAX_DIMS];
+    solver_tw shift; /* working hours; {0, SOLVER_TIME_INF} when unset */
+    const solver_break *breaks;
+    size_t n_breaks;
+    const uint32_t *skills;
+    size_t n_skills;
+    int64_t cost_fixed;        /* paid once if the vehicle is used */
+    int64_t cost_per_hour;     /* per hour of travel (VROOM default 3600: cost == seconds) */
+    int64_t cost_per_km;       /* per km travelled */
+    uint32_t max_tasks;        /* 0: no limit */
+    int64_t max_travel_time_s; /* 0: no limit */
+    int64_t max_distance_m;    /* 0: no limit */
+    double speed_factor;       /* travel time = matrix duration / speed_factor; (0, 5] */
+    /* Live state for re-planning. */
+    int64_t initial_load[SOLVER_MAX_DIMS]; /* on board at start, besides its deliveries */
+    const solver_task_ref *fixed_steps;    /* must stay the route's first tasks, in this order */
+    size_t n_fixed_steps;
+} solver_vehicle;
+
+typedef struct solver_problem solver_problem;
+
+typedef struct solver_problem_opts {
+    uint32_t n_dims; /* amount dimensions used, 0..SOLVER_MAX_DIMS */
+} solver_problem_opts;
+
+void solver_problem_opts_init(solver_problem_opts *o);
+LM_MUST_USE lm_status solver_problem_create(const solver_problem_opts *o, solver_problem **out);
+void solver_problem_destroy(solver_problem *p);
+
+/* Sets the n x n matrices, row-major, durations in seconds and distances in metres (may be NULL:
+ * then distances are zero). costs may be NULL: cost then follows the vehicles' cost_per_hour and
+ * cost_per_km. Values must be >= 0. */
+LM_MUST_USE lm_status solver_problem_set_matrix(solver_problem *p, size_t n,
+                                                const int32_t *durations, const int32_t *distances,
+                                                const int32_t *costs, lm_errinfo *err);
+/* Each add validates its argument (indices, windows sorted and start <= end, amounts >= 0,
+ * duplicate ids) and reports the offending field in err. The matrix must be set first. */
+LM_MUST_USE lm_status solver_problem_add_job(solver_problem *p, const solver_job *j,
+                                             lm_errinfo *err);
+LM_MUST_USE lm_status solver_problem_add_shipment(solver_problem *p, const solver_shipment *s,
+                                                  lm_errinfo *err);
+LM_MUST_USE lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v,
+                                                 lm_errinfo *err);
+/* Default fields for a job / shipment / vehicle (no windows, priority 0, speed 1, cost = time). */
+void solver_job_init(solver_job *j);
+void solver_shipment_init(solver_shipment *s);
+void solver_vehicle_init(solver_vehicle *v);
+
+size_t solver_problem_n_jobs(const solver_problem *p);
+size_t solver_problem_n_shipments(const solver_problem *p);
+size_t solver_problem_n_vehicles(const solver_problem *p);
+uint32_t solver_problem_n_dims(const solver_problem *p);
+
+/* ---- The solution ---- */
+
+typedef struct solver_step {
+    solver_step_type type;
+    uint32_t index;    /* job, shipment or break index (SOLVER_NONE for start/end) */
+    uint32_t location; /* SOLVER_NONE for breaks */
+    int64_t arrival_s; /* arrival at the step (breaks: when the break starts) */
+    int64_t waiting_s; /* waiting before service can start */
+    int64_t setup_s, service_s;
+    int64_t duration_s;            /* cumulative travel time from the route start */
+    int64_t distance_m;            /* cumulative distance from the route start */
+    int64_t load[SOLVER_MAX_DIMS]; /* on board after the step */
+} solver_step;
+
+typedef enum solver_reason {
+    SOLVER_REASON_NONE,
+    SOLVER_REASON_SKILLS,      /* no vehicle has the required skills */
+    SOLVER_REASON_CAPACITY,    /* bigger than any vehicle that could take it */
+    SOLVER_REASON_TIME_WINDOW, /* no vehicle can reach it inside a window and its shift */
+    SOLVER_REASON_ROUTE_LIMIT, /* max_tasks / max_travel_time / max_distance */
+    SOLVER_REASON_NO_ROOM,     /* feasible alone, but not together with better-priority work */
+} solver_reason;
+
+const char *solver_reason_text(solver_reason r);
+
+typedef struct solver_route {
+    uint32_t vehicle;
+    solver_step *steps; /* start, tasks and breaks in order, end */
+    size_t n_steps;
+    int64_t cost;
+    int64_t duration_s; /* travel */
+    int64_t distance_m;
+    int64_t setup_s, service_s, waiting_s;
+    uint32_t priority; /* sum of served priorities */
+} solver_route;
+
+typedef struct solver_unassigned {
+    solver_step_type type; /* SOLVER_STEP_JOB, or SOLVER_STEP_PICKUP for a whole shipment */
+    uint32_t index;
+    solver_reason reason;
+} solver_unassigned;
+
+typedef struct solver_solution {
+    solver_route *routes; /* only vehicles that are used */
+    size_t n_routes;
+    solver_unassigned *unassigned;
+    size_t n_unassigned;
+    int64_t cost; /* sum of route costs */
+    int64_t duration_s, distance_m, setup_s, service_s, waiting_s;
+    uint32_t priority;    /* sum of served priorities */
+    int64_t computing_ms; /* wall time of the solve */
+} solver_solution;
+
+void solver_solution_destroy(solver_solution *s);
+
+/* ---- Solving ---- */
+
+typedef struct solver_progress {
+    int64_t elapsed_ms;
+    int64_t best_cost;
+    size_t unassigned;
+    uint64_t iterations;
+} solver_progress;
+
+typedef struct solver_opts {
+    int64_t time_limit_ms;     /* always set: the search stops by then (default 5000) */
+    unsigned threads;          /* parallel searches sharing the best solution (default 1) */
+    uint64_t seed;             /* same seed + threads => same answer */
+    bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
+    uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
+    /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
+    void (*on_progress)(const solver_progress *p, void *ud);
+    void *progress_ud;
+} solver_opts;
+
+void solver_opts_init(solver_opts *o);
+
+/* Solves p heuristically within o->time_limit_ms. On success *out is a solution that passes
+ * solver_check. Returns LM_INVALID (with err) for an inconsistent problem. */
+LM_MUST_USE lm_status solver_solve(const solver_problem *p, const solver_opts *o,
+                                   solver_solution **out, lm_errinfo *err);
+
+/* Proves the optimum with a GLPK MIP; for tiny instances (jobs only, <= ~10). LM_TOO_BIG beyond
+ * the supported size, LM_TIMEOUT if GLPK did not prove optimality in the time limit. */
+LM_MUST_USE lm_status solver_solve_exact(const solver_problem *p, const solver_opts *o,
+                                         solver_solution **out, lm_errinfo *err);
+
+/* Evaluates the given routes exactly as they are (plan mode / hand edits): computes arrivals,
+ * loads and costs, and reports every violated constraint in err (first one) and the checker. */
+LM_MUST_USE lm_status solver_evaluate(const solver_problem *p, const solver_task_ref *const *routes,
+                                      const size_t *route_lens, const uint32_t *vehicles,
+                                      size_t n_routes, solver_solution **out, lm_errinfo *err);
+
+/* ---- Independent feasibility checker (solver/check.c) ---- */
+
+typedef struct solver_check_report {
+    size_t n_violations;
+    char first[256]; /* a sentence describing the first violation */
+    int64_t recomputed_cost;
+} solver_check_report;
+
+/* Verifies every constraint of s against p and recomputes its cost without using any of the
+ * search's data structures. LM_OK if s is feasible and its numbers are right. */
+LM_MUST_USE lm_status solver_check(const solver_problem *p, const solver_solution *s,
+                                   solver_check_report *report);
+
+const char *solver_glpk_version(void);
+
+#endif

@@ -1,0 +1,86 @@
+/* Tests for common/: the error table, the arena, the capped buffer and the parsers. */
+#include "common/common.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+static void test_error_table(void **state) {
+    (void)state;
+    assert_string_equal(lm_status_name(LM_NOT_FOUND), "not_found");
+    assert_int_equal(lm_status_http(LM_NOT_FOUND), 404);
+    assert_int_equal(lm_status_http(LM_TOO_BIG), 413);
+    assert_string_equal(lm_strerror(LM_OK), "success");
+    assert_string_equal(lm_strerror((lm_status)999), "unknown error");
+    lm_errinfo e;
+    lm_errinfo_clear(&e);
+    assert_int_equal(lm_errinfo_set(&e, LM_INVALID, "jobs[2].id", "duplicate id %d", 7),
+                     LM_INVALID);
+    assert_string_equal(e.field, "jobs[2].id");
+    assert_string_equal(e.message, "duplicate id 7");
+    assert_int_equal(lm_errinfo_set(NULL, LM_IO, "x", "y"), LM_IO);
+}
+
+static void test_arena_cap(void **state) {
+    (void)state;
+    lm_arena *a = NULL;
+    assert_int_equal(lm_arena_create(10000, &a), LM_OK);
+    char *s = lm_arena_strndup(a, "hello world", 5);
+    assert_string_equal(s, "hello");
+    void *big = lm_arena_alloc(a, 6000);
+    assert_non_null(big);
+    assert_null(lm_arena_alloc(a, 6000)); /* over the cap */
+    assert_true(lm_arena_used(a) <= 10000);
+    lm_arena_destroy(a);
+    lm_arena_destroy(NULL);
+}
+
+static void test_buf_cap(void **state) {
+    (void)state;
+    lm_buf b;
+    lm_buf_init(&b, 8);
+    assert_int_equal(lm_buf_append(&b, "abcd", 4), LM_OK);
+    assert_int_equal(lm_buf_printf(&b, "%d", 123), LM_OK);
+    assert_string_equal(b.data, "abcd123");
+    assert_int_equal(lm_buf_append(&b, "xy", 2), LM_TOO_BIG);
+    assert_string_equal(b.data, "abcd123"); /* unchanged on failure */
+    char *taken = lm_buf_take(&b);
+    assert_string_equal(taken, "abcd123");
+    assert_null(b.data);
+    lm_free(taken);
+    lm_buf_free(&b);
+}
+
+static void test_parsers(void **state) {
+    (void)state;
+    int64_t v = 0;
+    assert_true(lm_parse_i64("42", 0, 100, &v));
+    assert_int_equal(v, 42);
+    assert_false(lm_parse_i64("42x", 0, 100, &v));
+    assert_false(lm_parse_i64("", 0, 100, &v));
+    assert_false(lm_parse_i64("101", 0, 100, &v));
+    assert_false(lm_parse_i64("99999999999999999999999", INT64_MIN, INT64_MAX, &v));
+    double d = 0;
+    assert_true(lm_parse_double("-1.5e2", &d));
+    assert_true(d == -150.0);
+    assert_false(lm_parse_double("nan", &d));
+    assert_false(lm_parse_double("1e999", &d));
+    char small[4];
+    assert_false(lm_strlcpy(small, "abcdef", sizeof small));
+    assert_string_equal(small, "abc");
+    assert_int_equal(lm_calloc(SIZE_MAX / 2, 4), NULL);
+    assert_int_equal(lm_reallocarray(NULL, SIZE_MAX / 2, 4), NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_arena_cap),
+        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_parsers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
