@@ -81,4 +81,74 @@ bool solver__skills_cover(const solver__skills *have, const solver__skills *need
 /* Earliest service start >= t inside one of tws; SOLVER_TIME_INF if none is left. */
 int64_t solver__tws_earliest(const solver__tws *tws, int64_t t);
 
+/* ---- Route semantics: the one definition the search, the builder and the checker all follow ----
+ *
+ * A route of vehicle v is a sequence of task refs (jobs, shipment pickups/deliveries, breaks).
+ * Time: the route starts at t = shift.start_s at location `start` (no start: at the first task,
+ *   with no travel before it). For each task in order:
+ *   - travel: arrival = t + duration(prev_location, location) (prev_location = the last located
+ *     step; a route without start has no travel before its first located task);
+ *   - the task begins at b = the earliest time >= arrival inside one of its windows (no windows:
+ *     b = arrival); no such window => infeasible. waiting = b - arrival;
+ *   - setup_s is paid only when the location differs from the previous located step's location;
+ *   - t = b + setup + service.
+ *   A break has no location and is taken on the way to the next located step: it starts at
+ *   bs = the earliest time >= t inside its windows (none left => infeasible); it costs its
+ *   service_s; the travel to the next located step L is then arrival(L) = max(t + travel, bs) +
+ *   break.service_s, i.e. driving may happen before the break starts. A break after the last
+ *   task (before the end) works the same with the end as L (or with no travel for an open route).
+ *   The route ends at the arrival at `end`, or at t after the last step for an open route;
+ *   that end time must be <= shift.end_s, and every task must begin <= its window's end.
+ * Load: start load = initial_load + sum of the deliveries of the route's jobs. A job subtracts
+ *   its delivery and adds its pickup; a shipment pickup adds amount, its delivery subtracts it.
+ *   Load <= capacity in every dimension at the start and after every step; during a break the
+ *   load (after the previous step) must be <= the break's max_load if it has one.
+ * Shipments: pickup and delivery on the same route, pickup first.
+ * Skills: the vehicle's skills cover the task's. only_vehicle: the task may only go on that vehicle.
+ * Limits: max_tasks counts job, pickup and delivery steps (not breaks); max_travel_time_s the
+ *   sum of travel durations; max_distance_m the sum of distances. 0 = no limit.
+ * Breaks: every break of the vehicle appears exactly once on a used route.
+ * fixed_steps: a route's first steps are exactly the vehicle's fixed_steps, in order (a vehicle
+ *   with fixed steps is always used).
+ * Cost of a route: cost_fixed + sum of solver__edge_cost over its travelled edges. An unused
+ *   vehicle costs nothing. Objective (lexicographic): maximise the sum of priorities served, then
+ *   the number of tasks served (a shipment counts 2), then minimise total cost.
+ */
+
+/* A route as a bare task sequence: the unit of the route pool and of the solution builder. */
+typedef struct solver__seq {
+    uint32_t vehicle;
+    solver_task_ref *tasks; /* owned by whoever built the seq */
+    size_t n_tasks;
+    int64_t cost; /* filled by whoever evaluated it */
+} solver__seq;
+
+/* Builds a full solver_solution (steps with arrivals, waiting, loads, cumulative travel; route and
+ * summary totals; unassigned = every task not on a route, with reason `reason_for_unassigned`
+ * computed by solver__unassigned_reason) from n_seqs task sequences (empty ones are skipped).
+ * Follows the semantics above; returns LM_INVALID with err if a sequence breaks a constraint.
+ * (solver/solution.c) */
+LM_MUST_USE lm_status solver__solution_build(const solver_problem *p, const solver__seq *seqs,
+                                             size_t n_seqs, solver_solution **out,
+                                             lm_errinfo *err);
+
+/* Why a task that no route serves could not be served: checks skills, capacity, and whether any
+ * vehicle could serve it alone on an empty route (time windows, limits); else NO_ROOM. */
+solver_reason solver__unassigned_reason(const solver_problem *p, solver_step_type type,
+                                        uint32_t index);
+
+/* GLPK set partitioning over a pool of routes (solver/glpk_sp.c): chooses routes so that every
+ * task is served at most once, every vehicle is used at most once, and the objective above is
+ * best; `incumbent` (indices into pool, may be empty) is a feasible start. Writes the chosen
+ * indices into chosen (capacity n_pool) and their count into *n_chosen. LM_TIMEOUT if GLPK found
+ * nothing better than the incumbent in time_limit_ms (chosen then holds the incumbent). */
+LM_MUST_USE lm_status solver__set_partition(const solver_problem *p, const solver__seq *pool,
+                                            size_t n_pool, const size_t *incumbent,
+                                            size_t n_incumbent, int64_t time_limit_ms,
+                                            size_t *chosen, size_t *n_chosen);
+
+/* Installs glp_error_hook and a terminal hook for the calling thread; GLPK calls made between
+ * solver__glpk_enter and solver__glpk_leave that hit a GLPK error return LM_INTERNAL instead of
+ * aborting the process. (solver/glpk_util.c) */
+
 #endif
