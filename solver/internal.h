@@ -104,15 +104,14 @@ int64_t solver__tws_earliest(const solver__tws *tws, int64_t t);
  *   Load <= capacity in every dimension at the start and after every step; during a break the
  *   load (after the previous step) must be <= the break's max_load if it has one.
  * Shipments: pickup and delivery on the same route, pickup first.
- * Skills: the vehicle's skills cover the task's. only_vehicle: the task may only go on that vehicle.
- * Limits: max_tasks counts job, pickup and delivery steps (not breaks); max_travel_time_s the
- *   sum of travel durations; max_distance_m the sum of distances. 0 = no limit.
- * Breaks: every break of the vehicle appears exactly once on a used route.
- * fixed_steps: a route's first steps are exactly the vehicle's fixed_steps, in order (a vehicle
- *   with fixed steps is always used).
- * Cost of a route: cost_fixed + sum of solver__edge_cost over its travelled edges. An unused
- *   vehicle costs nothing. Objective (lexicographic): maximise the sum of priorities served, then
- *   the number of tasks served (a shipment counts 2), then minimise total cost.
+ * Skills: the vehicle's skills cover the task's. only_vehicle: the task may only go on that
+ * vehicle. Limits: max_tasks counts job, pickup and delivery steps (not breaks); max_travel_time_s
+ * the sum of travel durations; max_distance_m the sum of distances. 0 = no limit. Breaks: every
+ * break of the vehicle appears exactly once on a used route. fixed_steps: a route's first steps are
+ * exactly the vehicle's fixed_steps, in order (a vehicle with fixed steps is always used). Cost of
+ * a route: cost_fixed + sum of solver__edge_cost over its travelled edges. An unused vehicle costs
+ * nothing. Objective (lexicographic): maximise the sum of priorities served, then the number of
+ * tasks served (a shipment counts 2), then minimise total cost.
  */
 
 /* A route as a bare task sequence: the unit of the route pool and of the solution builder. */
@@ -129,8 +128,7 @@ typedef struct solver__seq {
  * Follows the semantics above; returns LM_INVALID with err if a sequence breaks a constraint.
  * (solver/solution.c) */
 LM_MUST_USE lm_status solver__solution_build(const solver_problem *p, const solver__seq *seqs,
-                                             size_t n_seqs, solver_solution **out,
-                                             lm_errinfo *err);
+                                             size_t n_seqs, solver_solution **out, lm_errinfo *err);
 
 /* Why a task that no route serves could not be served: checks skills, capacity, and whether any
  * vehicle could serve it alone on an empty route (time windows, limits); else NO_ROOM. */
@@ -146,9 +144,5 @@ LM_MUST_USE lm_status solver__set_partition(const solver_problem *p, const solve
                                             size_t n_pool, const size_t *incumbent,
                                             size_t n_incumbent, int64_t time_limit_ms,
                                             size_t *chosen, size_t *n_chosen);
-
-/* Installs glp_error_hook and a terminal hook for the calling thread; GLPK calls made between
- * solver__glpk_enter and solver__glpk_leave that hit a GLPK error return LM_INTERNAL instead of
- * aborting the process. (solver/glpk_util.c) */
 
 #endif
