@@ -1,0 +1,545 @@
+/* The solution builder: turns bare task sequences into full routes (arrivals, waiting, loads,
+ * cumulative travel, totals) by the route semantics of internal.h, and explains unserved tasks. */
+#include "solver/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What the builder needs to know about one located task. */
+typedef struct task_view {
+    uint32_t location;
+    int64_t setup_s, service_s;
+    const solver__tws *tws;
+} task_view;
+
+static task_view view_of(const solver_problem *p, solver_task_ref r) {
+    task_view tv = {0};
+    if (r.type == SOLVER_STEP_JOB) {
+        const solver__job *j = &p->jobs[r.index];
+        tv.location = j->pub.location;
+        tv.setup_s = j->pub.setup_s;
+        tv.service_s = j->pub.service_s;
+        tv.tws = &j->tws;
+    } else {
+        const solver__shipment *s = &p->shipments[r.index];
+        const solver_task *t = r.type == SOLVER_STEP_PICKUP ? &s->pub.pickup : &s->pub.delivery;
+        tv.location = t->location;
+        tv.setup_s = t->setup_s;
+        tv.service_s = t->service_s;
+        tv.tws = r.type == SOLVER_STEP_PICKUP ? &s->pickup_tws : &s->delivery_tws;
+    }
+    return tv;
+}
+
+static const char *type_name(solver_step_type t) {
+    switch (t) {
+    case SOLVER_STEP_START: return "start";
+    case SOLVER_STEP_JOB: return "job";
+    case SOLVER_STEP_PICKUP: return "pickup";
+    case SOLVER_STEP_DELIVERY: return "delivery";
+    case SOLVER_STEP_BREAK: return "break";
+    case SOLVER_STEP_END: return "end";
+    }
+    return "step";
+}
+
+/* Per-build bookkeeping of which tasks are already on a route (tasks at most once overall). */
+typedef struct seen_sets {
+    uint32_t *job_route;      /* route number + 1 that serves job i, 0 if none */
+    uint32_t *pickup_route;   /* same for shipment pickups */
+    uint32_t *delivery_route; /* and deliveries */
+    bool *vehicle_used;
+} seen_sets;
+
+/* ---- One route ---- */
+
+typedef struct route_ctx {
+    const solver_problem *p;
+    const solver__vehicle *v;
+    const solver__seq *seq;
+    size_t route_no;   /* position in the input, for messages */
+    size_t step_shift; /* 1 if the route has a start step: task i is step i + step_shift */
+    lm_errinfo *err;
+} route_ctx;
+
+/* Reports a violation at output step `step` (the start step, when there is one, is step 0). */
+static lm_status route_fail(const route_ctx *c, size_t step, const char *fmt, ...) LM_PRINTF(3, 4);
+
+static lm_status route_fail(const route_ctx *c, size_t step, const char *fmt, ...) {
+    char field[64], msg[200];
+    snprintf(field, sizeof field, "routes[%zu].steps[%zu]", c->route_no, step);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return lm_errinfo_set(c->err, LM_INVALID, field, "vehicle %llu, step %zu: %s",
+                          (unsigned long long)c->v->pub.id, step, msg);
+}
+
+static uint64_t task_id(const solver_problem *p, solver_task_ref r, const solver__vehicle *v) {
+    switch (r.type) {
+    case SOLVER_STEP_JOB: return p->jobs[r.index].pub.id;
+    case SOLVER_STEP_PICKUP: return p->shipments[r.index].pub.pickup.id;
+    case SOLVER_STEP_DELIVERY: return p->shipments[r.index].pub.delivery.id;
+    case SOLVER_STEP_BREAK: return v->breaks[r.index].pub.id;
+    default: return 0;
+    }
+}
+
+/* Checks everything about a sequence that does not need the clock: indices, at-most-once,
+ * skills, only_vehicle, shipment order, breaks exactly once, fixed prefix, max_tasks. */
+static lm_status route_check_static(const route_ctx *c, seen_sets *seen) {
+    const solver_problem *p = c->p;
+    const solver__vehicle *v = c->v;
+    const solver__seq *q = c->seq;
+    uint32_t mark = (uint32_t)c->route_no + 1;
+    uint64_t breaks_seen = 0;
+    uint32_t n_tasks = 0;
+    for (size_t i = 0; i < q->n_tasks; i++) {
+        solver_task_ref r = q->tasks[i];
+        const solver__skills *need = NULL;
+        uint32_t only = SOLVER_NONE;
+        switch (r.type) {
+        case SOLVER_STEP_JOB:
+            if (r.index >= p->n_jobs)
+                return route_fail(c, i + c->step_shift, "job index %u is unknown", r.index);
+            if (seen->job_route[r.index])
+                return route_fail(c, i + c->step_shift, "job %llu is served twice",
+                                  (unsigned long long)task_id(p, r, v));
+            seen->job_route[r.index] = mark;
+            need = &p->jobs[r.index].skills;
+            only = p->jobs[r.index].pub.only_vehicle;
+            n_tasks++;
+            break;
+        case SOLVER_STEP_PICKUP:
+        case SOLVER_STEP_DELIVERY: {
+            if (r.index >= p->n_shipments)
+                return route_fail(c, i + c->step_shift, "shipment index %u is unknown", r.index);
+            bool pick = r.type == SOLVER_STEP_PICKUP;
+            uint32_t *slot = pick ? &seen->pickup_route[r.index] : &seen->delivery_route[r.index];
+            if (*slot)
+                return route_fail(c, i + c->step_shift, "%s %llu is served twice",
+                                  type_name(r.type), (unsigned long long)task_id(p, r, v));
+            if (!pick && seen->pickup_route[r.index] != mark)
+                return route_fail(c, i + c->step_shift,
+                                  "delivery %llu comes before its pickup on this route",
+                                  (unsigned long long)task_id(p, r, v));
+            *slot = mark;
+            need = &p->shipments[r.index].skills;
+            only = p->shipments[r.index].pub.only_vehicle;
+            n_tasks++;
+            break;
+        }
+        case SOLVER_STEP_BREAK:
+            if (r.index >= v->pub.n_breaks)
+                return route_fail(c, i + c->step_shift,
+                                  "break index %u is not one of this vehicle's breaks", r.index);
+            if (breaks_seen & (UINT64_C(1) << r.index))
+                return route_fail(c, i + c->step_shift, "break %llu is taken twice",
+                                  (unsigned long long)task_id(p, r, v));
+            breaks_seen |= UINT64_C(1) << r.index;
+            break;
+        default:
+            return route_fail(c, i + c->step_shift, "a %s cannot appear inside a route",
+                              type_name(r.type));
+        }
+        if (need && !solver__skills_cover(&v->skills, need))
+            return route_fail(c, i + c->step_shift, "lacks the skills %s %llu needs",
+                              type_name(r.type), (unsigned long long)task_id(p, r, v));
+        if (only != SOLVER_NONE && only != q->vehicle)
+            return route_fail(c, i + c->step_shift, "%s %llu may only be served by vehicle %llu",
+                              type_name(r.type), (unsigned long long)task_id(p, r, v),
+                              (unsigned long long)p->vehicles[only].pub.id);
+    }
+    for (size_t i = 0; i < q->n_tasks; i++) {
+        solver_task_ref r = q->tasks[i];
+        if (r.type == SOLVER_STEP_PICKUP && seen->delivery_route[r.index] != mark)
+            return route_fail(c, i + c->step_shift,
+                              "pickup %llu has no delivery after it on this route",
+                              (unsigned long long)task_id(p, r, v));
+    }
+    for (size_t b = 0; b < v->pub.n_breaks; b++)
+        if (!(breaks_seen & (UINT64_C(1) << b)))
+            return route_fail(c, q->n_tasks + c->step_shift, "break %llu is missing from the route",
+                              (unsigned long long)v->breaks[b].pub.id);
+    for (size_t i = 0; i < v->pub.n_fixed_steps; i++) {
+        solver_task_ref f = v->fixed_steps[i];
+        if (i >= q->n_tasks || q->tasks[i].type != f.type || q->tasks[i].index != f.index)
+            return route_fail(c, i + c->step_shift,
+                              "the route must begin with its fixed step %zu (%s %llu)", i,
+                              type_name(f.type), (unsigned long long)task_id(p, f, v));
+    }
+    if (v->pub.max_tasks && n_tasks > v->pub.max_tasks)
+        return route_fail(c, q->n_tasks + c->step_shift, "%u tasks exceed max_tasks %u", n_tasks,
+                          v->pub.max_tasks);
+    return LM_OK;
+}
+
+static void load_apply(const solver_problem *p, solver_task_ref r, int64_t *load) {
+    for (uint32_t d = 0; d < p->n_dims; d++) {
+        if (r.type == SOLVER_STEP_JOB)
+            load[d] += p->jobs[r.index].pub.pickup[d] - p->jobs[r.index].pub.delivery[d];
+        else if (r.type == SOLVER_STEP_PICKUP)
+            load[d] += p->shipments[r.index].pub.amount[d];
+        else if (r.type == SOLVER_STEP_DELIVERY)
+            load[d] -= p->shipments[r.index].pub.amount[d];
+    }
+}
+
+static int over_capacity(const solver_problem *p, const int64_t *load, const int64_t *cap) {
+    for (uint32_t d = 0; d < p->n_dims; d++)
+        if (load[d] > cap[d]) return (int)d;
+    return -1;
+}
+
+/* Simulates the sequence and fills r (steps allocated here). Breaks are resolved when the next
+ * located step (or the route end) is known, since their timing depends on that leg's travel:
+ * with breaks k = 1..m on the leg from time t with travel T, break k starts at
+ * bs_k = earliest(tws_k, e_{k-1}) (e_0 = t, e_k = bs_k + service_k) and the leg arrives at
+ * max(t + T + sum service, e_m); break k's waiting is the idle time it adds to that arrival. */
+static lm_status route_simulate(const route_ctx *c, solver_route *out) {
+    const solver_problem *p = c->p;
+    const solver__vehicle *v = c->v;
+    const solver__seq *q = c->seq;
+    size_t n_steps = q->n_tasks + (v->pub.start != SOLVER_NONE) + (v->pub.end != SOLVER_NONE);
+    solver_step *steps = lm_calloc(n_steps, sizeof *steps);
+    if (!steps) return LM_NOMEM;
+    lm_status st = LM_OK;
+    int64_t load[SOLVER_MAX_DIMS] = {0};
+    for (uint32_t d = 0; d < p->n_dims; d++)
+        load[d] = v->pub.initial_load[d];
+    for (size_t i = 0; i < q->n_tasks; i++)
+        if (q->tasks[i].type == SOLVER_STEP_JOB)
+            for (uint32_t d = 0; d < p->n_dims; d++)
+                load[d] += p->jobs[q->tasks[i].index].pub.delivery[d];
+    int dim = over_capacity(p, load, v->pub.capacity);
+    if (dim >= 0) {
+        st = route_fail(c, 0, "load at start %lld exceeds capacity %lld in dimension %d",
+                        (long long)load[dim], (long long)v->pub.capacity[dim], dim);
+        goto fail;
+    }
+
+    int64_t t = v->pub.shift.start_s; /* time when the previous step is done */
+    uint32_t prev_loc = v->pub.start;
+    int64_t travel = 0, dist = 0, cost = v->pub.cost_fixed;
+    int64_t setup_sum = 0, service_sum = 0, waiting_sum = 0;
+    uint32_t priority = 0;
+    size_t k = 0;
+    if (v->pub.start != SOLVER_NONE) {
+        solver_step *s = &steps[k++];
+        s->type = SOLVER_STEP_START;
+        s->index = SOLVER_NONE;
+        s->location = v->pub.start;
+        s->arrival_s = t;
+        memcpy(s->load, load, sizeof load);
+    }
+    size_t first_pending = k; /* breaks in steps[first_pending, k) await their leg */
+    /* One extra iteration (i == n_tasks) handles the leg to the end. */
+    for (size_t i = 0; i <= q->n_tasks; i++) {
+        bool at_end = i == q->n_tasks;
+        if (!at_end && q->tasks[i].type == SOLVER_STEP_BREAK) {
+            const solver__break *b = &v->breaks[q->tasks[i].index];
+            if (b->pub.has_max_load) {
+                for (uint32_t d = 0; d < p->n_dims; d++)
+                    if (load[d] > b->pub.max_load[d]) {
+                        st = route_fail(c, k,
+                                        "load %lld exceeds break %llu's max_load %lld in "
+                                        "dimension %u",
+                                        (long long)load[d], (unsigned long long)b->pub.id,
+                                        (long long)b->pub.max_load[d], d);
+                        goto fail;
+                    }
+            }
+            solver_step *s = &steps[k++];
+            s->type = SOLVER_STEP_BREAK;
+            s->index = q->tasks[i].index;
+            s->location = SOLVER_NONE;
+            s->service_s = b->pub.service_s;
+            s->duration_s = travel;
+            s->distance_m = dist;
+            memcpy(s->load, load, sizeof load);
+            continue;
+        }
+        if (at_end && v->pub.end == SOLVER_NONE && first_pending == k) break;
+        /* The leg from prev_loc to this located step (or to the end). */
+        uint32_t loc = SOLVER_NONE;
+        task_view tv = {0};
+        if (!at_end) {
+            tv = view_of(p, q->tasks[i]);
+            loc = tv.location;
+        } else {
+            loc = v->pub.end;
+        }
+        int64_t leg = 0, leg_dist = 0;
+        if (prev_loc != SOLVER_NONE && loc != SOLVER_NONE) {
+            leg = solver__duration(p, v, prev_loc, loc);
+            leg_dist = solver__distance(p, prev_loc, loc);
+            cost += solver__edge_cost(p, v, prev_loc, loc);
+        }
+        int64_t arrival = t + leg, e = t;
+        for (size_t bi = first_pending; bi < k; bi++) {
+            solver_step *s = &steps[bi];
+            int64_t bs = solver__tws_earliest(&v->breaks[s->index].tws, e);
+            if (bs >= SOLVER_TIME_INF) {
+                st = route_fail(c, bi, "break %llu cannot start within its time windows",
+                                (unsigned long long)v->breaks[s->index].pub.id);
+                goto fail;
+            }
+            s->arrival_s = bs;
+            s->waiting_s = bs > arrival ? bs - arrival : 0;
+            e = bs + s->service_s;
+            arrival = (arrival > bs ? arrival : bs) + s->service_s;
+            service_sum += s->service_s;
+            waiting_sum += s->waiting_s;
+        }
+        first_pending = k;
+        travel += leg;
+        dist += leg_dist;
+        if (at_end && loc == SOLVER_NONE) { /* open route: last breaks end it */
+            t = arrival;
+            break;
+        }
+        solver_step *s = &steps[k++];
+        s->location = loc;
+        s->arrival_s = arrival;
+        s->duration_s = travel;
+        s->distance_m = dist;
+        if (at_end) {
+            s->type = SOLVER_STEP_END;
+            s->index = SOLVER_NONE;
+            memcpy(s->load, load, sizeof load);
+            t = arrival;
+            break;
+        }
+        solver_task_ref r = q->tasks[i];
+        s->type = r.type;
+        s->index = r.index;
+        int64_t begin = solver__tws_earliest(tv.tws, arrival);
+        if (begin >= SOLVER_TIME_INF) {
+            st = route_fail(c, k - 1, "%s %llu is reached at %lld, after its last time window",
+                            type_name(r.type), (unsigned long long)task_id(p, r, v),
+                            (long long)arrival);
+            goto fail;
+        }
+        s->waiting_s = begin - arrival;
+        s->setup_s = loc != prev_loc ? tv.setup_s : 0;
+        s->service_s = tv.service_s;
+        waiting_sum += s->waiting_s;
+        setup_sum += s->setup_s;
+        service_sum += s->service_s;
+        t = begin + s->setup_s + s->service_s;
+        load_apply(p, r, load);
+        memcpy(s->load, load, sizeof load);
+        dim = over_capacity(p, load, v->pub.capacity);
+        if (dim >= 0) {
+            st = route_fail(
+                c, k - 1, "load %lld after %s %llu exceeds capacity %lld in dimension %d",
+                (long long)load[dim], type_name(r.type), (unsigned long long)task_id(p, r, v),
+                (long long)v->pub.capacity[dim], dim);
+            goto fail;
+        }
+        if (r.type == SOLVER_STEP_JOB) priority += p->jobs[r.index].pub.priority;
+        if (r.type == SOLVER_STEP_PICKUP) priority += p->shipments[r.index].pub.priority;
+        prev_loc = loc;
+    }
+    if (t > v->pub.shift.end_s) {
+        st = route_fail(c, k ? k - 1 : 0, "the route ends at %lld, after the shift end %lld",
+                        (long long)t, (long long)v->pub.shift.end_s);
+        goto fail;
+    }
+    if (v->pub.max_travel_time_s && travel > v->pub.max_travel_time_s) {
+        st = route_fail(c, k ? k - 1 : 0, "travel time %lld s exceeds max_travel_time %lld s",
+                        (long long)travel, (long long)v->pub.max_travel_time_s);
+        goto fail;
+    }
+    if (v->pub.max_distance_m && dist > v->pub.max_distance_m) {
+        st = route_fail(c, k ? k - 1 : 0, "distance %lld m exceeds max_distance %lld m",
+                        (long long)dist, (long long)v->pub.max_distance_m);
+        goto fail;
+    }
+    out->vehicle = q->vehicle;
+    out->steps = steps;
+    out->n_steps = k;
+    out->cost = cost;
+    out->duration_s = travel;
+    out->distance_m = dist;
+    out->setup_s = setup_sum;
+    out->service_s = service_sum;
+    out->waiting_s = waiting_sum;
+    out->priority = priority;
+    return LM_OK;
+fail:
+    lm_free(steps);
+    return st;
+}
+
+/* ---- The whole solution ---- */
+
+lm_status solver__solution_build(const solver_problem *p, const solver__seq *seqs, size_t n_seqs,
+                                 solver_solution **out, lm_errinfo *err) {
+    lm_status st = LM_OK;
+    seen_sets seen = {0};
+    solver_solution *sol = lm_calloc(1, sizeof *sol);
+    if (!sol) return LM_NOMEM;
+    seen.job_route = lm_calloc(p->n_jobs + 1, sizeof *seen.job_route);
+    seen.pickup_route = lm_calloc(p->n_shipments + 1, sizeof *seen.pickup_route);
+    seen.delivery_route = lm_calloc(p->n_shipments + 1, sizeof *seen.delivery_route);
+    seen.vehicle_used = lm_calloc(p->n_vehicles + 1, sizeof *seen.vehicle_used);
+    sol->routes = lm_calloc(n_seqs + 1, sizeof *sol->routes);
+    sol->unassigned = lm_calloc(p->n_jobs + p->n_shipments + 1, sizeof *sol->unassigned);
+    if (!seen.job_route || !seen.pickup_route || !seen.delivery_route || !seen.vehicle_used ||
+        !sol->routes || !sol->unassigned) {
+        st = LM_NOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < n_seqs; i++) {
+        const solver__seq *q = &seqs[i];
+        if (q->n_tasks == 0) continue;
+        if (q->vehicle >= p->n_vehicles) {
+            st = lm_errinfo_set(err, LM_INVALID, "routes.vehicle",
+                                "route %zu uses vehicle index %u, beyond the %zu vehicles", i,
+                                q->vehicle, p->n_vehicles);
+            goto fail;
+        }
+        if (seen.vehicle_used[q->vehicle]) {
+            st = lm_errinfo_set(err, LM_INVALID, "routes.vehicle",
+                                "vehicle %llu has more than one route",
+                                (unsigned long long)p->vehicles[q->vehicle].pub.id);
+            goto fail;
+        }
+        seen.vehicle_used[q->vehicle] = true;
+        route_ctx c = {
+            p,  &p->vehicles[q->vehicle], q, i, p->vehicles[q->vehicle].pub.start != SOLVER_NONE,
+            err};
+        if ((st = route_check_static(&c, &seen)) != LM_OK) goto fail;
+        solver_route *r = &sol->routes[sol->n_routes];
+        if ((st = route_simulate(&c, r)) != LM_OK) goto fail;
+        sol->n_routes++;
+        sol->cost += r->cost;
+        sol->duration_s += r->duration_s;
+        sol->distance_m += r->distance_m;
+        sol->setup_s += r->setup_s;
+        sol->service_s += r->service_s;
+        sol->waiting_s += r->waiting_s;
+        sol->priority += r->priority;
+    }
+    for (size_t vi = 0; vi < p->n_vehicles; vi++)
+        if (p->vehicles[vi].pub.n_fixed_steps && !seen.vehicle_used[vi]) {
+            st = lm_errinfo_set(err, LM_INVALID, "routes",
+                                "vehicle %llu has fixed steps but no route",
+                                (unsigned long long)p->vehicles[vi].pub.id);
+            goto fail;
+        }
+    for (uint32_t j = 0; j < p->n_jobs; j++)
+        if (!seen.job_route[j]) {
+            solver_unassigned *u = &sol->unassigned[sol->n_unassigned++];
+            u->type = SOLVER_STEP_JOB;
+            u->index = j;
+            u->reason = solver__unassigned_reason(p, SOLVER_STEP_JOB, j);
+        }
+    for (uint32_t s = 0; s < p->n_shipments; s++)
+        if (!seen.pickup_route[s]) {
+            solver_unassigned *u = &sol->unassigned[sol->n_unassigned++];
+            u->type = SOLVER_STEP_PICKUP;
+            u->index = s;
+            u->reason = solver__unassigned_reason(p, SOLVER_STEP_PICKUP, s);
+        }
+    lm_free(seen.job_route);
+    lm_free(seen.pickup_route);
+    lm_free(seen.delivery_route);
+    lm_free(seen.vehicle_used);
+    *out = sol;
+    return LM_OK;
+fail:
+    lm_free(seen.job_route);
+    lm_free(seen.pickup_route);
+    lm_free(seen.delivery_route);
+    lm_free(seen.vehicle_used);
+    solver_solution_destroy(sol);
+    return st;
+}
+
+/* ---- Why a task is unassigned ---- */
+
+/* Simulates the task (a job, or a shipment's pickup then delivery) alone on vehicle v, without
+ * breaks; reports whether its windows and the shift can be met, and the travel and distance. */
+static bool alone_timing(const solver_problem *p, const solver__vehicle *v,
+                         const solver_task_ref *refs, size_t n, int64_t *travel_out,
+                         int64_t *dist_out) {
+    int64_t t = v->pub.shift.start_s, travel = 0, dist = 0;
+    uint32_t prev = v->pub.start;
+    for (size_t i = 0; i < n; i++) {
+        task_view tv = view_of(p, refs[i]);
+        if (prev != SOLVER_NONE) {
+            travel += solver__duration(p, v, prev, tv.location);
+            dist += solver__distance(p, prev, tv.location);
+            t += solver__duration(p, v, prev, tv.location);
+        }
+        int64_t b = solver__tws_earliest(tv.tws, t);
+        if (b >= SOLVER_TIME_INF) return false;
+        t = b + (tv.location != prev ? tv.setup_s : 0) + tv.service_s;
+        prev = tv.location;
+    }
+    if (v->pub.end != SOLVER_NONE) {
+        travel += solver__duration(p, v, prev, v->pub.end);
+        dist += solver__distance(p, prev, v->pub.end);
+        t += solver__duration(p, v, prev, v->pub.end);
+    }
+    *travel_out = travel;
+    *dist_out = dist;
+    return t <= v->pub.shift.end_s;
+}
+
+solver_reason solver__unassigned_reason(const solver_problem *p, solver_step_type type,
+                                        uint32_t index) {
+    const solver__skills *need;
+    uint32_t only;
+    solver_task_ref refs[2];
+    size_t n_refs;
+    int64_t up[SOLVER_MAX_DIMS] = {0}, after[SOLVER_MAX_DIMS] = {0};
+    if (type == SOLVER_STEP_JOB) {
+        if (index >= p->n_jobs) return SOLVER_REASON_NONE;
+        const solver__job *j = &p->jobs[index];
+        need = &j->skills;
+        only = j->pub.only_vehicle;
+        refs[0] = (solver_task_ref){SOLVER_STEP_JOB, index};
+        n_refs = 1;
+        memcpy(up, j->pub.delivery, sizeof up);
+        memcpy(after, j->pub.pickup, sizeof after);
+    } else {
+        if (index >= p->n_shipments) return SOLVER_REASON_NONE;
+        const solver__shipment *s = &p->shipments[index];
+        need = &s->skills;
+        only = s->pub.only_vehicle;
+        refs[0] = (solver_task_ref){SOLVER_STEP_PICKUP, index};
+        refs[1] = (solver_task_ref){SOLVER_STEP_DELIVERY, index};
+        n_refs = 2;
+        memcpy(after, s->pub.amount, sizeof after); /* on board between pickup and delivery */
+    }
+    /* Each stage narrows the set of vehicles; the first stage that empties it is the reason. */
+    bool skills_ok = false, cap_ok = false, time_ok = false;
+    for (size_t vi = 0; vi < p->n_vehicles; vi++) {
+        const solver__vehicle *v = &p->vehicles[vi];
+        if (only != SOLVER_NONE && only != vi) continue;
+        if (!solver__skills_cover(&v->skills, need)) continue;
+        skills_ok = true;
+        bool fits = true;
+        for (uint32_t d = 0; d < p->n_dims; d++)
+            if (v->pub.initial_load[d] + up[d] > v->pub.capacity[d] ||
+                v->pub.initial_load[d] + after[d] > v->pub.capacity[d])
+                fits = false;
+        if (!fits) continue;
+        cap_ok = true;
+        int64_t travel = 0, dist = 0;
+        if (!alone_timing(p, v, refs, n_refs, &travel, &dist)) continue;
+        time_ok = true;
+        if (v->pub.max_tasks && n_refs > v->pub.max_tasks) continue;
+        if (v->pub.max_travel_time_s && travel > v->pub.max_travel_time_s) continue;
+        if (v->pub.max_distance_m && dist > v->pub.max_distance_m) continue;
+        return SOLVER_REASON_NO_ROOM;
+    }
+    if (!skills_ok) return SOLVER_REASON_SKILLS;
+    if (!cap_ok) return SOLVER_REASON_CAPACITY;
+    if (!time_ok) return SOLVER_REASON_TIME_WINDOW;
+    return SOLVER_REASON_ROUTE_LIMIT;
+}
