@@ -1,10 +1,127 @@
-/* store: persistence behind one interface (SQLite in WAL mode today), migrations, the event log. */
+/* store: persistence behind one interface (SQLite in WAL mode today), migrations, the event log,
+ * API keys. Nothing here names SQLite, so a PostgreSQL backend can be added behind it later.
+ *
+ * Ownership: a store owns its connections; a store_tx / store_read belongs to the thread that
+ * began it until commit/rollback/end, which free it. Arrays returned through out-params (events)
+ * belong to the caller and are freed with the matching *_free function.
+ *
+ * Concurrency: one writer at a time (store_tx_begin waits for the previous tx to finish), any
+ * number of threads reading concurrently through a pool of read connections (store_read_begin);
+ * a read sees one consistent snapshot for its whole life. */
 #ifndef LASTMILE_STORE_H
 #define LASTMILE_STORE_H
 
 #include "common/common.h"
 
+typedef struct store store;
+typedef struct store_tx store_tx;     /* a write transaction */
+typedef struct store_read store_read; /* a read snapshot (also obtainable from a store_tx) */
+
 /* Version of the storage engine store/ runs with (static string). */
 const char *store_engine_version(void);
+
+/* ---- Open / close ---- */
+
+typedef struct store_opts {
+    const char *path;    /* database file; created (with parent dir existing) if missing */
+    int busy_timeout_ms; /* how long to wait for a lock held by another process */
+    int read_conns;      /* size of the read-connection pool (>= 1) */
+} store_opts;
+
+/* Defaults: path "var/lastmile.db", busy_timeout_ms 5000, read_conns 8. */
+void store_opts_init(store_opts *o);
+
+/* Opens (creating if needed) the database: WAL, foreign_keys=ON, synchronous=FULL, and applies
+ * every migration this build knows that the file lacks, each in its own transaction.
+ * A file carrying a migration this build does not know is refused (LM_CONFLICT): it was written
+ * by a newer lastmile. On failure *out is untouched and err says why. */
+LM_MUST_USE lm_status store_open(const store_opts *o, store **out, lm_errinfo *err);
+/* Closes every connection (checkpointing the WAL). No tx or read may be open. NULL-safe. */
+void store_close(store *s);
+
+/* ---- Write transactions ---- */
+
+/* Starts a write transaction (BEGIN IMMEDIATE): blocks while another thread's tx is open.
+ * LM_UNAVAILABLE once the store is closing, LM_STORE on a database error. */
+LM_MUST_USE lm_status store_tx_begin(store *s, store_tx **out);
+/* Commits durably (the fsync has happened when this returns LM_OK) and frees tx whatever the
+ * outcome; on failure everything in tx is rolled back. A request that changed state is answered
+ * only after this returned LM_OK. */
+LM_MUST_USE lm_status store_tx_commit(store_tx *tx);
+/* Rolls back and frees tx. NULL-safe. */
+void store_tx_rollback(store_tx *tx);
+/* A read view of the tx's own uncommitted state, valid until commit/rollback; do not end it.
+ * Lets the same read functions serve both a request's checks inside its tx and plain reads. */
+store_read *store_tx_read(store_tx *tx);
+
+/* ---- Reads ---- */
+
+/* Takes a read connection from the pool (waiting if all are busy) and opens a snapshot. */
+LM_MUST_USE lm_status store_read_begin(store *s, store_read **out);
+/* Ends the snapshot and returns the connection to the pool. NULL-safe; a no-op on a tx view. */
+void store_read_end(store_read *r);
+
+/* ---- Event log ---- */
+
+/* Appends an event to the log inside tx, so it commits or vanishes with the change it records.
+ * type like "order.created"; entity like "order"; entity_id may be NULL; payload_json must be a
+ * JSON text (NULL means "{}"). */
+LM_MUST_USE lm_status store_event_append(store_tx *tx, const char *type, const char *entity,
+                                         const char *entity_id, const char *payload_json);
+
+typedef struct store_event {
+    int64_t seq;     /* strictly increasing, never reused */
+    int64_t time_ms; /* epoch milliseconds at append */
+    char *type, *entity, *entity_id /* NULL if none */, *payload_json;
+} store_event;
+
+/* Events with seq > after_seq, oldest first, at most max (1..10000). *out (caller frees with
+ * store_events_free) and *n_out are set on LM_OK; *out is NULL when there are none. */
+LM_MUST_USE lm_status store_events_since(store_read *r, int64_t after_seq, size_t max,
+                                         store_event **out, size_t *n_out);
+void store_events_free(store_event *ev, size_t n);
+
+/* Called after every commit that appended events, from the committing thread, with the seq of
+ * the last event it wrote; for the live event stream and webhooks (which then read
+ * store_events_since). Must be quick and must not begin a store tx. Set before serving. */
+typedef void (*store_event_hook)(void *ctx, int64_t last_seq);
+void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
+
+/* ---- API keys (only a salted SHA-256 of the secret is stored) ---- */
+
+#define STORE_KEY_ID_LEN 16 /* hex characters of the public key id */
+#define STORE_KEY_MAX    96 /* buffer size for a whole key: "lm_<id>_<secret>" + NUL */
+#define STORE_DRIVER_MAX 64 /* bytes for a driver id, NUL included */
+
+typedef struct store_key_info {
+    char id[STORE_KEY_ID_LEN + 1];    /* public; safe to log */
+    char role[16];                    /* "admin", "dispatcher", "warehouse" or "driver" */
+    char driver_id[STORE_DRIVER_MAX]; /* "" unless role is driver */
+    int64_t created_ms;
+} store_key_info;
+
+/* Creates a key for role (one of the four above; a driver key needs driver_id, others must not
+ * have one) in its own transaction with a "key.created" event. Writes the whole key (shown once,
+ * never stored) to key_out and its description to *info (may be NULL). */
+LM_MUST_USE lm_status store_key_create(store *s, const char *role, const char *driver_id,
+                                       char key_out[STORE_KEY_MAX], store_key_info *info,
+                                       lm_errinfo *err);
+/* Checks a presented key: LM_OK and *info filled if it is a live key, LM_UNAUTHORIZED if not. */
+LM_MUST_USE lm_status store_key_verify(store_read *r, const char *key, store_key_info *info);
+/* Number of keys stored. */
+LM_MUST_USE lm_status store_keys_count(store_read *r, int64_t *out);
+
+/* ---- Statistics (for /metrics) ---- */
+
+#define STORE_COMMIT_BUCKETS 10
+/* Upper bounds in microseconds of the commit-latency histogram buckets (the last is +Inf). */
+extern const int64_t store_commit_bucket_le_us[STORE_COMMIT_BUCKETS];
+
+typedef struct store_stats {
+    uint64_t commits, commit_failures, rollbacks;
+    uint64_t commit_us_sum;
+    uint64_t commit_buckets[STORE_COMMIT_BUCKETS]; /* non-cumulative counts */
+} store_stats;
+void store_stats_get(store *s, store_stats *out);
 
 #endif

@@ -1,0 +1,62 @@
+/* store/internal.h: what the store's own .c files share (the SQLite handle behind a tx or a read,
+ * statement helpers, the migration table). Only the store/ .c files include this; everyone else uses
+ * store/store.h.
+ *
+ * How to write a store function for your module (e.g. store/orders.c):
+ *   - writes take a store_tx *tx:   sqlite3 *db = store__tx_db(tx);
+ *   - reads take a store_read *r:   sqlite3 *db = store__db(r);
+ *     (store_tx_read(tx) gives a store_read for reads inside a tx, so one read function serves
+ * both)
+ *   - prepare with store__prepare, bind with store__bind_*, step, and always sqlite3_finalize in
+ * the single `fail:` cleanup; turn SQLite result codes into lm_status with store__fail, which maps
+ *     constraint violations to LM_CONFLICT and records the SQLite message in err.
+ *   - append an event with store_event_append(tx, ...) in the same tx as the change.
+ *   - register your tables as a migration (see store/migrations.c). */
+#ifndef LASTMILE_STORE_INTERNAL_H
+#define LASTMILE_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+/* The SQLite connection of a read (or of the tx a view belongs to). */
+sqlite3 *store__db(store_read *r);
+/* The SQLite connection of a write tx. */
+sqlite3 *store__tx_db(store_tx *tx);
+
+/* Prepares one statement (sql must hold exactly one); caller finalizes. */
+LM_MUST_USE lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out,
+                                     lm_errinfo *err);
+/* Binds by 1-based index; text is copied (SQLITE_TRANSIENT); NULL text binds SQL NULL. */
+LM_MUST_USE lm_status store__bind_text(sqlite3_stmt *st, int idx, const char *text);
+LM_MUST_USE lm_status store__bind_i64(sqlite3_stmt *st, int idx, int64_t v);
+LM_MUST_USE lm_status store__bind_double(sqlite3_stmt *st, int idx, double v);
+LM_MUST_USE lm_status store__bind_blob(sqlite3_stmt *st, int idx, const void *data, size_t n);
+/* Steps a statement that returns no rows; LM_OK on SQLITE_DONE. */
+LM_MUST_USE lm_status store__step_done(sqlite3_stmt *st, lm_errinfo *err);
+/* Runs SQL text without results (may hold several statements; for DDL and pragmas). */
+LM_MUST_USE lm_status store__exec(sqlite3 *db, const char *sql, lm_errinfo *err);
+/* Maps a SQLite result code to lm_status (CONSTRAINT -> LM_CONFLICT, BUSY/LOCKED ->
+ * LM_UNAVAILABLE, NOMEM -> LM_NOMEM, anything else -> LM_STORE) and, if err is not NULL, records
+ * sqlite3_errmsg(db) as the message. */
+lm_status store__fail(sqlite3 *db, int rc, lm_errinfo *err);
+/* Copies column col of the current row into dst (dst_size > 0), "" for NULL; false if truncated. */
+bool store__column_copy(sqlite3_stmt *st, int col, char *dst, size_t dst_size);
+/* lm_strdup of a text column; *out is NULL for SQL NULL. LM_NOMEM on allocation failure. */
+LM_MUST_USE lm_status store__column_dup(sqlite3_stmt *st, int col, char **out);
+
+/* ---- Migrations (store/migrations.c) ---- */
+
+typedef struct store__migration {
+    int version;      /* unique, increasing down the table; applied-set semantics (see .c) */
+    const char *name; /* short, for the schema_migrations table */
+    const char *sql;  /* one or more statements, run in one transaction */
+} store__migration;
+
+extern const store__migration store__migrations[];
+extern const size_t store__migration_count;
+
+/* Applies every migration the database lacks; refuses a database with unknown versions. */
+LM_MUST_USE lm_status store__migrate(sqlite3 *db, lm_errinfo *err);
+
+#endif

@@ -1,0 +1,160 @@
+/* store/keys.c: API keys. A key reads "lm_<16 hex id>_<64 hex secret>"; the id is public (logs,
+ * lookups), the secret is stored only as SHA-256(salt || secret) with a per-key random salt. */
+#include "common/sha256.h"
+#include "store/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SECRET_BYTES 32
+#define SALT_BYTES   16
+#define ID_BYTES     (STORE_KEY_ID_LEN / 2)
+
+static const char *const roles[] = {"admin", "dispatcher", "warehouse", "driver"};
+
+static void key_hash(const uint8_t salt[SALT_BYTES], const char *secret, size_t secret_len,
+                     uint8_t out[LM_SHA256_LEN]) {
+    lm_sha256_ctx c;
+    lm_sha256_init(&c);
+    lm_sha256_update(&c, salt, SALT_BYTES);
+    lm_sha256_update(&c, secret, secret_len);
+    lm_sha256_final(&c, out);
+}
+
+lm_status store_key_create(store *s, const char *role, const char *driver_id,
+                           char key_out[STORE_KEY_MAX], store_key_info *info, lm_errinfo *err) {
+    bool known = false;
+    for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
+        known = known || !strcmp(role, roles[i]);
+    if (!known)
+        return lm_errinfo_set(err, LM_INVALID, "role",
+                              "role must be admin, dispatcher, warehouse or driver");
+    bool is_driver = !strcmp(role, "driver");
+    if (is_driver && (!driver_id || !*driver_id))
+        return lm_errinfo_set(err, LM_INVALID, "driver", "a driver key needs --driver ID");
+    if (!is_driver && driver_id)
+        return lm_errinfo_set(err, LM_INVALID, "driver", "only a driver key is bound to a driver");
+    if (driver_id && strlen(driver_id) >= STORE_DRIVER_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "driver", "driver id is longer than %d bytes",
+                              STORE_DRIVER_MAX - 1);
+
+    uint8_t id_raw[ID_BYTES], secret_raw[SECRET_BYTES], salt[SALT_BYTES], hash[LM_SHA256_LEN];
+    char id[STORE_KEY_ID_LEN + 1], secret[2 * SECRET_BYTES + 1], key[STORE_KEY_MAX];
+    if (lm_random_bytes(id_raw, sizeof id_raw) != LM_OK ||
+        lm_random_bytes(secret_raw, sizeof secret_raw) != LM_OK ||
+        lm_random_bytes(salt, sizeof salt) != LM_OK)
+        return lm_errinfo_set(err, LM_IO, "", "the kernel's random source failed");
+    lm_hex_encode(id_raw, sizeof id_raw, id);
+    lm_hex_encode(secret_raw, sizeof secret_raw, secret);
+    key_hash(salt, secret, strlen(secret), hash);
+    snprintf(key, sizeof key, "lm_%s_%s", id, secret);
+    int64_t now = lm_now_ms();
+
+    store_tx *tx = NULL;
+    sqlite3_stmt *st = NULL;
+    char payload[160];
+    lm_status rc = store_tx_begin(s, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
+    rc = store__prepare(store__tx_db(tx),
+                        "INSERT INTO api_keys(id, salt, hash, role, driver_id, created_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        &st, err);
+    if (rc != LM_OK) goto fail;
+    if ((rc = store__bind_text(st, 1, id)) != LM_OK ||
+        (rc = store__bind_blob(st, 2, salt, sizeof salt)) != LM_OK ||
+        (rc = store__bind_blob(st, 3, hash, sizeof hash)) != LM_OK ||
+        (rc = store__bind_text(st, 4, role)) != LM_OK ||
+        (rc = store__bind_text(st, 5, driver_id)) != LM_OK ||
+        (rc = store__bind_i64(st, 6, now)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
+    /* ids and roles are hex and fixed words; the driver id is left out so no escaping is needed */
+    snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
+    if ((rc = store_event_append(tx, "key.created", "api_key", id, payload)) != LM_OK) goto fail;
+    rc = store_tx_commit(tx);
+    tx = NULL;
+    if (rc != LM_OK) {
+        lm_errinfo_set(err, rc, "", "could not commit the new key");
+        goto fail;
+    }
+    lm_strlcpy(key_out, key, STORE_KEY_MAX);
+    if (info) {
+        memset(info, 0, sizeof *info);
+        lm_strlcpy(info->id, id, sizeof info->id);
+        lm_strlcpy(info->role, role, sizeof info->role);
+        lm_strlcpy(info->driver_id, driver_id ? driver_id : "", sizeof info->driver_id);
+        info->created_ms = now;
+    }
+    memset(secret, 0, sizeof secret);
+    memset(key, 0, sizeof key);
+    return LM_OK;
+fail:
+    sqlite3_finalize(st);
+    store_tx_rollback(tx);
+    memset(secret, 0, sizeof secret);
+    memset(key, 0, sizeof key);
+    return rc;
+}
+
+lm_status store_key_verify(store_read *r, const char *key, store_key_info *info) {
+    /* parse "lm_<id>_<secret>" strictly before touching the database */
+    size_t secret_len = 2 * SECRET_BYTES;
+    if (!key || strlen(key) != 3 + STORE_KEY_ID_LEN + 1 + secret_len || strncmp(key, "lm_", 3) ||
+        key[3 + STORE_KEY_ID_LEN] != '_')
+        return LM_UNAUTHORIZED;
+    char id[STORE_KEY_ID_LEN + 1];
+    memcpy(id, key + 3, STORE_KEY_ID_LEN);
+    id[STORE_KEY_ID_LEN] = '\0';
+    const char *secret = key + 3 + STORE_KEY_ID_LEN + 1;
+
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(store__db(r),
+                                  "SELECT salt, hash, role, driver_id, created_ms FROM api_keys "
+                                  "WHERE id = ? AND revoked_ms IS NULL",
+                                  &st, NULL);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_text(st, 1, id)) != LM_OK) goto fail;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE) {
+        rc = LM_UNAUTHORIZED;
+        goto fail;
+    }
+    if (s != SQLITE_ROW) {
+        rc = store__fail(store__db(r), s, NULL);
+        goto fail;
+    }
+    if (sqlite3_column_bytes(st, 0) != SALT_BYTES || sqlite3_column_bytes(st, 1) != LM_SHA256_LEN) {
+        rc = LM_STORE;
+        goto fail;
+    }
+    uint8_t hash[LM_SHA256_LEN];
+    key_hash(sqlite3_column_blob(st, 0), secret, secret_len, hash);
+    if (!lm_ct_equal(hash, sqlite3_column_blob(st, 1), sizeof hash)) {
+        rc = LM_UNAUTHORIZED;
+        goto fail;
+    }
+    if (info) {
+        memset(info, 0, sizeof *info);
+        lm_strlcpy(info->id, id, sizeof info->id);
+        store__column_copy(st, 2, info->role, sizeof info->role);
+        store__column_copy(st, 3, info->driver_id, sizeof info->driver_id);
+        info->created_ms = sqlite3_column_int64(st, 4);
+    }
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+lm_status store_keys_count(store_read *r, int64_t *out) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(store__db(r), "SELECT count(*) FROM api_keys", &st, NULL);
+    if (rc != LM_OK) return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = store__fail(store__db(r), s, NULL);
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,139 @@
+/* store/migrations.c: the numbered schema migrations, applied in order at store_open.
+ *
+ * HOW TO ADD A MIGRATION
+ *   1. Write your SQL (CREATE TABLE ..., CREATE INDEX ...; several statements are fine) either
+ *      inline below or in your own store file as
+ *          const char store__orders_schema_v100[] = "CREATE TABLE ...;";
+ *      with `extern const char store__orders_schema_v100[];` declared just above the table here.
+ *   2. Append one row {version, "name", sql} to store__migrations, keeping versions increasing.
+ *      Version ranges, so modules written in parallel never collide:
+ *          1-99 store core (events, keys)    100-199 orders    200-299 dispatch
+ *          300-399 api (webhooks, idempotency)
+ *   3. Never edit or renumber a row that has shipped: add a new one (ALTER TABLE ...) instead.
+ * A database records every version it has applied (schema_migrations); at open, each row of this
+ * table the database lacks is applied in table order, each in its own transaction together with
+ * its schema_migrations row, so a crash mid-migration leaves the previous schema intact. A
+ * database holding a version this table lacks was written by a newer build and is refused. */
+#include "store/internal.h"
+
+#include <stdio.h>
+
+static const char core_v1[] =
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time_ms INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  entity TEXT NOT NULL,"
+    "  entity_id TEXT,"
+    "  payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload))"
+    ");"
+    "CREATE INDEX events_entity ON events(entity, entity_id);"
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY,"
+    "  salt BLOB NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin','dispatcher','warehouse','driver')),"
+    "  driver_id TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER,"
+    "  CHECK ((role = 'driver') = (driver_id IS NOT NULL))"
+    ");";
+
+const store__migration store__migrations[] = {
+    {1, "core: events, api_keys", core_v1},
+    /* orders (100-199) and dispatch (200-299) rows go here */
+};
+const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
+
+/* ---- Applying ---- */
+
+static lm_status applied_has(sqlite3 *db, int version, bool *has, lm_errinfo *err) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc =
+        store__prepare(db, "SELECT 1 FROM schema_migrations WHERE version = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_i64(st, 1, version)) != LM_OK) goto fail;
+    int s = sqlite3_step(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        rc = store__fail(db, s, err);
+        goto fail;
+    }
+    *has = s == SQLITE_ROW;
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static lm_status apply_one(sqlite3 *db, const store__migration *m, lm_errinfo *err) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__exec(db, "BEGIN IMMEDIATE", err);
+    if (rc != LM_OK) return rc;
+    bool has = false;
+    /* re-checked under the write lock: another process may have migrated meanwhile */
+    if ((rc = applied_has(db, m->version, &has, err)) != LM_OK || has) goto fail;
+    if ((rc = store__exec(db, m->sql, err)) != LM_OK) {
+        char field[32];
+        snprintf(field, sizeof field, "migration.%d", m->version);
+        if (err) lm_strlcpy(err->field, field, sizeof err->field);
+        goto fail;
+    }
+    rc = store__prepare(
+        db, "INSERT INTO schema_migrations(version, name, applied_ms) VALUES (?, ?, ?)", &st, err);
+    if (rc != LM_OK) goto fail;
+    if ((rc = store__bind_i64(st, 1, m->version)) != LM_OK ||
+        (rc = store__bind_text(st, 2, m->name)) != LM_OK ||
+        (rc = store__bind_i64(st, 3, lm_now_ms())) != LM_OK ||
+        (rc = store__step_done(st, err)) != LM_OK)
+        goto fail;
+    sqlite3_finalize(st);
+    return store__exec(db, "COMMIT", err);
+fail:
+    sqlite3_finalize(st);
+    if (rc == LM_OK) return store__exec(db, "COMMIT", err); /* already applied: nothing to do */
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+lm_status store__migrate(sqlite3 *db, lm_errinfo *err) {
+    for (size_t i = 1; i < store__migration_count; i++)
+        if (store__migrations[i].version <= store__migrations[i - 1].version)
+            return lm_errinfo_set(err, LM_INTERNAL, "migrations",
+                                  "migration table out of order at version %d",
+                                  store__migrations[i].version);
+    lm_status rc = store__exec(db,
+                               "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               "  version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                               "  applied_ms INTEGER NOT NULL)",
+                               err);
+    if (rc != LM_OK) return rc;
+
+    /* a version we do not know means a newer binary wrote this file: refuse rather than guess */
+    sqlite3_stmt *st = NULL;
+    if ((rc = store__prepare(db, "SELECT version FROM schema_migrations ORDER BY version", &st,
+                             err)) != LM_OK)
+        return rc;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int v = sqlite3_column_int(st, 0);
+        bool known = false;
+        for (size_t i = 0; i < store__migration_count && !known; i++)
+            known = store__migrations[i].version == v;
+        if (!known) {
+            sqlite3_finalize(st);
+            return lm_errinfo_set(err, LM_CONFLICT, "schema_migrations",
+                                  "database has migration %d which this build does not know; "
+                                  "it was written by a newer lastmile",
+                                  v);
+        }
+    }
+    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
+    sqlite3_finalize(st);
+    if (rc != LM_OK) return rc;
+
+    for (size_t i = 0; i < store__migration_count; i++) {
+        bool has = false;
+        if ((rc = applied_has(db, store__migrations[i].version, &has, err)) != LM_OK) return rc;
+        if (!has && (rc = apply_one(db, &store__migrations[i], err)) != LM_OK) return rc;
+    }
+    return LM_OK;
+}

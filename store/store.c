@@ -1,0 +1,425 @@
+/* store/store.c: the SQLite store: one writer connection behind a mutex, a pool of read
+ * connections for concurrent snapshots, the event log and commit statistics. */
+#include "store/internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+struct store_read {
+    store *s;
+    sqlite3 *db;
+    bool tx_view; /* belongs to a store_tx: store_read_end leaves it alone */
+};
+
+struct store_tx {
+    store_read view; /* view.db is the writer connection */
+    int64_t began_ns;
+    int64_t last_seq; /* last event appended in this tx, 0 if none */
+};
+
+struct store {
+    char *path;
+    /* the writer: exactly one store_tx exists and is lent to one thread at a time */
+    pthread_mutex_t write_mu;
+    store_tx tx;
+    bool closing;
+    /* the read pool: free[0..n_free) index into readers */
+    pthread_mutex_t read_mu;
+    pthread_cond_t read_cv;
+    store_read *readers;
+    int *free_idx;
+    int n_readers, n_free;
+    /* event hook and stats */
+    store_event_hook hook;
+    void *hook_ctx;
+    pthread_mutex_t stats_mu;
+    store_stats stats;
+};
+
+const int64_t store_commit_bucket_le_us[STORE_COMMIT_BUCKETS] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, INT64_MAX,
+};
+
+void store_opts_init(store_opts *o) {
+    o->path = "var/lastmile.db";
+    o->busy_timeout_ms = 5000;
+    o->read_conns = 8;
+}
+
+/* ---- Statement helpers (store/internal.h) ---- */
+
+lm_status store__fail(sqlite3 *db, int rc, lm_errinfo *err) {
+    lm_status code;
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT: code = LM_CONFLICT; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: code = LM_UNAVAILABLE; break;
+    case SQLITE_NOMEM: code = LM_NOMEM; break;
+    default: code = LM_STORE; break;
+    }
+    return lm_errinfo_set(err, code, "", "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+sqlite3 *store__db(store_read *r) {
+    return r->db;
+}
+
+sqlite3 *store__tx_db(store_tx *tx) {
+    return tx->view.db;
+}
+
+lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_errinfo *err) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return store__fail(db, rc, err);
+    *out = st;
+    return LM_OK;
+}
+
+static lm_status bind_rc(sqlite3_stmt *st, int rc) {
+    (void)st;
+    if (rc == SQLITE_OK) return LM_OK;
+    return rc == SQLITE_NOMEM ? LM_NOMEM : LM_STORE;
+}
+
+lm_status store__bind_text(sqlite3_stmt *st, int idx, const char *text) {
+    if (!text) return bind_rc(st, sqlite3_bind_null(st, idx));
+    return bind_rc(st, sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT));
+}
+
+lm_status store__bind_i64(sqlite3_stmt *st, int idx, int64_t v) {
+    return bind_rc(st, sqlite3_bind_int64(st, idx, v));
+}
+
+lm_status store__bind_double(sqlite3_stmt *st, int idx, double v) {
+    return bind_rc(st, sqlite3_bind_double(st, idx, v));
+}
+
+lm_status store__bind_blob(sqlite3_stmt *st, int idx, const void *data, size_t n) {
+    return bind_rc(st, sqlite3_bind_blob64(st, idx, data, n, SQLITE_TRANSIENT));
+}
+
+lm_status store__step_done(sqlite3_stmt *st, lm_errinfo *err) {
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return LM_OK;
+    if (rc == SQLITE_ROW) return lm_errinfo_set(err, LM_INTERNAL, "", "statement returned rows");
+    return store__fail(sqlite3_db_handle(st), rc, err);
+}
+
+lm_status store__exec(sqlite3 *db, const char *sql, lm_errinfo *err) {
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? LM_OK : store__fail(db, rc, err);
+}
+
+bool store__column_copy(sqlite3_stmt *st, int col, char *dst, size_t dst_size) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return lm_strlcpy(dst, t ? (const char *)t : "", dst_size);
+}
+
+lm_status store__column_dup(sqlite3_stmt *st, int col, char **out) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t) {
+        *out = NULL;
+        return LM_OK;
+    }
+    char *d = lm_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+    if (!d) return LM_NOMEM;
+    *out = d;
+    return LM_OK;
+}
+
+/* ---- Open / close ---- */
+
+static lm_status conn_open(const store_opts *o, bool writer, sqlite3 **out, lm_errinfo *err) {
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(o->path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        lm_errinfo_set(err, LM_STORE, "db", "cannot open %s: %s", o->path,
+                       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return LM_STORE;
+    }
+    sqlite3_busy_timeout(db, o->busy_timeout_ms);
+    sqlite3_extended_result_codes(db, 1);
+    lm_status st = LM_OK;
+    if (writer) {
+        /* journal_mode answers with the mode actually in force: check it really is WAL */
+        sqlite3_stmt *q = NULL;
+        if ((st = store__prepare(db, "PRAGMA journal_mode=WAL", &q, err)) != LM_OK) goto fail;
+        rc = sqlite3_step(q);
+        bool wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "wal");
+        sqlite3_finalize(q);
+        if (!wal) {
+            st = lm_errinfo_set(err, LM_STORE, "db", "%s cannot be put in WAL mode", o->path);
+            goto fail;
+        }
+    }
+    if ((st = store__exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL", err)) != LM_OK)
+        goto fail;
+    if (!writer && (st = store__exec(db, "PRAGMA query_only=ON", err)) != LM_OK) goto fail;
+    *out = db;
+    return LM_OK;
+fail:
+    sqlite3_close(db);
+    return st;
+}
+
+lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
+    if (!o->path || !*o->path || o->read_conns < 1 || o->read_conns > 256 || o->busy_timeout_ms < 0)
+        return lm_errinfo_set(err, LM_INVALID, "store_opts",
+                              "need a path, 1..256 read connections and a busy timeout >= 0");
+    if (!strncmp(o->path, ":memory:", 8) || !strncmp(o->path, "file:", 5))
+        return lm_errinfo_set(err, LM_INVALID, "db",
+                              "the store needs a plain file path (its connections share it)");
+    lm_status st = LM_NOMEM;
+    store *s = lm_calloc(1, sizeof *s);
+    if (!s) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    pthread_mutex_init(&s->write_mu, NULL);
+    pthread_mutex_init(&s->read_mu, NULL);
+    pthread_mutex_init(&s->stats_mu, NULL);
+    pthread_cond_init(&s->read_cv, NULL);
+    s->tx.view.s = s;
+    s->tx.view.tx_view = true;
+    if (!(s->path = lm_strdup(o->path))) goto fail;
+    if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
+    if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
+    st = LM_NOMEM;
+    s->readers = lm_calloc((size_t)o->read_conns, sizeof *s->readers);
+    s->free_idx = lm_calloc((size_t)o->read_conns, sizeof *s->free_idx);
+    if (!s->readers || !s->free_idx) goto fail;
+    for (int i = 0; i < o->read_conns; i++) {
+        s->readers[i].s = s;
+        if ((st = conn_open(o, false, &s->readers[i].db, err)) != LM_OK) goto fail;
+        s->n_readers++;
+        s->free_idx[s->n_free++] = i;
+    }
+    *out = s;
+    return LM_OK;
+fail:
+    if (st == LM_NOMEM) lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    store_close(s);
+    return st;
+}
+
+void store_close(store *s) {
+    if (!s) return;
+    pthread_mutex_lock(&s->write_mu);
+    s->closing = true;
+    pthread_mutex_unlock(&s->write_mu);
+    for (int i = 0; i < s->n_readers; i++)
+        sqlite3_close(s->readers[i].db);
+    /* the last connection to close checkpoints the WAL into the main file */
+    if (s->tx.view.db) sqlite3_close(s->tx.view.db);
+    pthread_cond_destroy(&s->read_cv);
+    pthread_mutex_destroy(&s->stats_mu);
+    pthread_mutex_destroy(&s->read_mu);
+    pthread_mutex_destroy(&s->write_mu);
+    lm_free(s->readers);
+    lm_free(s->free_idx);
+    lm_free(s->path);
+    lm_free(s);
+}
+
+/* ---- Write transactions ---- */
+
+lm_status store_tx_begin(store *s, store_tx **out) {
+    pthread_mutex_lock(&s->write_mu);
+    if (s->closing) {
+        pthread_mutex_unlock(&s->write_mu);
+        return LM_UNAVAILABLE;
+    }
+    store_tx *tx = &s->tx;
+    if (sqlite3_exec(tx->view.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&s->write_mu);
+        return LM_STORE;
+    }
+    tx->began_ns = lm_mono_ns();
+    tx->last_seq = 0;
+    *out = tx;
+    return LM_OK;
+}
+
+static void stats_record_commit(store *s, int64_t us, bool ok) {
+    pthread_mutex_lock(&s->stats_mu);
+    if (!ok) {
+        s->stats.commit_failures++;
+    } else {
+        s->stats.commits++;
+        s->stats.commit_us_sum += (uint64_t)us;
+        int b = 0;
+        while (b < STORE_COMMIT_BUCKETS - 1 && us > store_commit_bucket_le_us[b])
+            b++;
+        s->stats.commit_buckets[b]++;
+    }
+    pthread_mutex_unlock(&s->stats_mu);
+}
+
+lm_status store_tx_commit(store_tx *tx) {
+    store *s = tx->view.s;
+    int64_t t0 = lm_mono_ns();
+    int rc = sqlite3_exec(tx->view.db, "COMMIT", NULL, NULL, NULL);
+    int64_t us = (lm_mono_ns() - t0) / 1000;
+    int64_t last_seq = tx->last_seq;
+    if (rc != SQLITE_OK && sqlite3_get_autocommit(tx->view.db) == 0)
+        sqlite3_exec(tx->view.db, "ROLLBACK", NULL, NULL, NULL);
+    stats_record_commit(s, us, rc == SQLITE_OK);
+    store_event_hook hook = s->hook;
+    void *hook_ctx = s->hook_ctx;
+    pthread_mutex_unlock(&s->write_mu);
+    if (rc != SQLITE_OK) return store__fail(NULL, rc, NULL);
+    if (hook && last_seq > 0) hook(hook_ctx, last_seq);
+    return LM_OK;
+}
+
+void store_tx_rollback(store_tx *tx) {
+    if (!tx) return;
+    store *s = tx->view.s;
+    if (sqlite3_get_autocommit(tx->view.db) == 0)
+        sqlite3_exec(tx->view.db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&s->stats_mu);
+    s->stats.rollbacks++;
+    pthread_mutex_unlock(&s->stats_mu);
+    pthread_mutex_unlock(&s->write_mu);
+}
+
+store_read *store_tx_read(store_tx *tx) {
+    return &tx->view;
+}
+
+/* ---- Reads ---- */
+
+lm_status store_read_begin(store *s, store_read **out) {
+    pthread_mutex_lock(&s->read_mu);
+    while (s->n_free == 0)
+        pthread_cond_wait(&s->read_cv, &s->read_mu);
+    store_read *r = &s->readers[s->free_idx[--s->n_free]];
+    pthread_mutex_unlock(&s->read_mu);
+    /* a deferred BEGIN pins one snapshot at the first read and keeps it until store_read_end */
+    if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        store_read_end(r);
+        return LM_STORE;
+    }
+    *out = r;
+    return LM_OK;
+}
+
+void store_read_end(store_read *r) {
+    if (!r || r->tx_view) return;
+    store *s = r->s;
+    if (sqlite3_get_autocommit(r->db) == 0) sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    pthread_mutex_lock(&s->read_mu);
+    s->free_idx[s->n_free++] = (int)(r - s->readers);
+    pthread_cond_signal(&s->read_cv);
+    pthread_mutex_unlock(&s->read_mu);
+}
+
+/* ---- Event log ---- */
+
+lm_status store_event_append(store_tx *tx, const char *type, const char *entity,
+                             const char *entity_id, const char *payload_json) {
+    if (!type || !*type || !entity || !*entity) return LM_INVALID;
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        tx->view.db,
+        "INSERT INTO events(time_ms, type, entity, entity_id, payload) VALUES (?, ?, ?, ?, ?)", &st,
+        NULL);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_i64(st, 1, lm_now_ms())) != LM_OK ||
+        (rc = store__bind_text(st, 2, type)) != LM_OK ||
+        (rc = store__bind_text(st, 3, entity)) != LM_OK ||
+        (rc = store__bind_text(st, 4, entity_id)) != LM_OK ||
+        (rc = store__bind_text(st, 5, payload_json ? payload_json : "{}")) != LM_OK)
+        goto fail;
+    int s = sqlite3_step(st);
+    if (s != SQLITE_DONE) {
+        /* the json_valid CHECK is the only constraint here: a bad payload is the caller's bug */
+        rc = (s & 0xff) == SQLITE_CONSTRAINT ? LM_INVALID : store__fail(tx->view.db, s, NULL);
+        goto fail;
+    }
+    tx->last_seq = sqlite3_last_insert_rowid(tx->view.db);
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void store_events_free(store_event *ev, size_t n) {
+    if (!ev) return;
+    for (size_t i = 0; i < n; i++) {
+        lm_free(ev[i].type);
+        lm_free(ev[i].entity);
+        lm_free(ev[i].entity_id);
+        lm_free(ev[i].payload_json);
+    }
+    lm_free(ev);
+}
+
+lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store_event **out,
+                             size_t *n_out) {
+    if (max < 1 || max > 10000) return LM_INVALID;
+    sqlite3_stmt *st = NULL;
+    store_event *ev = NULL;
+    size_t n = 0, cap = 0;
+    lm_status rc = store__prepare(r->db,
+                                  "SELECT seq, time_ms, type, entity, entity_id, payload FROM "
+                                  "events WHERE seq > ? ORDER BY seq LIMIT ?",
+                                  &st, NULL);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_i64(st, 1, after_seq)) != LM_OK ||
+        (rc = store__bind_i64(st, 2, (int64_t)max)) != LM_OK)
+        goto fail;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            store_event *g = lm_reallocarray(ev, ncap, sizeof *ev);
+            if (!g) {
+                rc = LM_NOMEM;
+                goto fail;
+            }
+            ev = g;
+            cap = ncap;
+        }
+        store_event *e = &ev[n++];
+        memset(e, 0, sizeof *e);
+        e->seq = sqlite3_column_int64(st, 0);
+        e->time_ms = sqlite3_column_int64(st, 1);
+        if ((rc = store__column_dup(st, 2, &e->type)) != LM_OK ||
+            (rc = store__column_dup(st, 3, &e->entity)) != LM_OK ||
+            (rc = store__column_dup(st, 4, &e->entity_id)) != LM_OK ||
+            (rc = store__column_dup(st, 5, &e->payload_json)) != LM_OK)
+            goto fail;
+    }
+    if (s != SQLITE_DONE) {
+        rc = store__fail(r->db, s, NULL);
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    if (n == 0) {
+        lm_free(ev);
+        ev = NULL;
+    }
+    *out = ev;
+    *n_out = n;
+    return LM_OK;
+fail:
+    sqlite3_finalize(st);
+    store_events_free(ev, n);
+    return rc;
+}
+
+void store_set_event_hook(store *s, store_event_hook fn, void *ctx) {
+    pthread_mutex_lock(&s->write_mu);
+    s->hook = fn;
+    s->hook_ctx = ctx;
+    pthread_mutex_unlock(&s->write_mu);
+}
+
+/* ---- Statistics ---- */
+
+void store_stats_get(store *s, store_stats *out) {
+    pthread_mutex_lock(&s->stats_mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->stats_mu);
+}

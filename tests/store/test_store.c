@@ -1,0 +1,333 @@
+/* store core on real SQLite files: open/migrate/reopen, commit and rollback, the event log in the
+ * same tx, read snapshots beside a writer, API keys. */
+#include "store/internal.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    store *s;
+} fixture;
+
+static void remove_db(const char *path) {
+    char p[160];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/lm_store_XXXXXX");
+    if (!mkdtemp(f->dir)) return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    store_opts o;
+    store_opts_init(&o);
+    o.path = f->path;
+    o.read_conns = 2;
+    lm_errinfo err = {0};
+    if (store_open(&o, &f->s, &err) != LM_OK) {
+        fprintf(stderr, "store_open: %s\n", err.message);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    store_close(f->s);
+    remove_db(f->path);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static int64_t count_rows(store *s, const char *sql) {
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(store__prepare(store__db(r), sql, &st, NULL), LM_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    store_read_end(r);
+    return n;
+}
+
+static void test_open_migrates_and_reopen_keeps(void **state) {
+    fixture *f = *state;
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM schema_migrations"),
+                     (int64_t)store__migration_count);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM sqlite_master WHERE name='events'"), 1);
+    assert_int_equal(count_rows(f->s, "PRAGMA foreign_keys"), 1);
+
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "test.kept", "test", "1", "{\"a\":1}"), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+
+    store_close(f->s);
+    f->s = NULL;
+    store_opts o;
+    store_opts_init(&o);
+    o.path = f->path;
+    lm_errinfo err = {0};
+    assert_int_equal(store_open(&o, &f->s, &err), LM_OK);
+    /* reopening applies nothing twice and keeps the data */
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM schema_migrations"),
+                     (int64_t)store__migration_count);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='test.kept'"), 1);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_unknown_migration_refused(void **state) {
+    fixture *f = *state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (99999, 'future', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    store *s2 = NULL;
+    store_opts o;
+    store_opts_init(&o);
+    o.path = f->path;
+    lm_errinfo err = {0};
+    assert_int_equal(store_open(&o, &s2, &err), LM_CONFLICT);
+    assert_null(s2);
+    assert_non_null(strstr(err.message, "99999"));
+}
+
+static void test_rollback_leaves_nothing(void **state) {
+    fixture *f = *state;
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store__exec(store__tx_db(tx), "CREATE TABLE t(x INTEGER)", NULL), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store__exec(store__tx_db(tx), "INSERT INTO t VALUES (1)", NULL), LM_OK);
+    assert_int_equal(store_event_append(tx, "t.inserted", "t", "1", NULL), LM_OK);
+    /* the tx sees its own writes ... */
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        store__prepare(store__db(store_tx_read(tx)), "SELECT count(*) FROM t", &st, NULL), LM_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    store_tx_rollback(tx);
+    /* ... and after rollback neither the row nor its event exists */
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM t"), 0);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='t.inserted'"), 0);
+
+    /* a failing statement inside a tx, then rollback: the earlier insert goes too */
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store__exec(store__tx_db(tx), "INSERT INTO t VALUES (2)", NULL), LM_OK);
+    lm_errinfo err = {0};
+    assert_int_equal(store__exec(store__tx_db(tx), "INSERT INTO nosuch VALUES (1)", &err),
+                     LM_STORE);
+    assert_non_null(strstr(err.message, "nosuch"));
+    store_tx_rollback(tx);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM t"), 0);
+
+    store_stats stats;
+    store_stats_get(f->s, &stats);
+    assert_int_equal(stats.rollbacks, 2);
+    assert_int_equal(stats.commits, 1);
+}
+
+static void test_event_log(void **state) {
+    fixture *f = *state;
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "a.one", "a", "1", "{\"n\":1}"), LM_OK);
+    assert_int_equal(store_event_append(tx, "a.two", "a", NULL, NULL), LM_OK);
+    assert_int_equal(store_event_append(tx, "a.bad", "a", "3", "{not json"), LM_INVALID);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+
+    store_read *r = NULL;
+    store_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(store_read_begin(f->s, &r), LM_OK);
+    assert_int_equal(store_events_since(r, 0, 100, &ev, &n), LM_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(ev[0].type, "a.one");
+    assert_string_equal(ev[0].entity_id, "1");
+    assert_string_equal(ev[0].payload_json, "{\"n\":1}");
+    assert_string_equal(ev[1].type, "a.two");
+    assert_null(ev[1].entity_id);
+    assert_string_equal(ev[1].payload_json, "{}");
+    assert_true(ev[1].seq > ev[0].seq);
+    int64_t last = ev[1].seq;
+    store_events_free(ev, n);
+    assert_int_equal(store_events_since(r, last, 100, &ev, &n), LM_OK);
+    assert_int_equal(n, 0);
+    assert_null(ev);
+    assert_int_equal(store_events_since(r, 0, 0, &ev, &n), LM_INVALID);
+    store_read_end(r);
+}
+
+/* A reader holding a snapshot does not see a commit made after it began; a new read does. */
+static void test_read_snapshot_isolated_from_writer(void **state) {
+    fixture *f = *state;
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(f->s, &r), LM_OK);
+    store_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(store_events_since(r, 0, 10, &ev, &n), LM_OK); /* pins the snapshot */
+    assert_int_equal(n, 0);
+
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "b.x", "b", "1", NULL), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+
+    assert_int_equal(store_events_since(r, 0, 10, &ev, &n), LM_OK);
+    assert_int_equal(n, 0);
+    store_read_end(r);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='b.x'"), 1);
+}
+
+static int hook_calls;
+static int64_t hook_last;
+static void hook(void *ctx, int64_t last_seq) {
+    (void)ctx;
+    hook_calls++;
+    hook_last = last_seq;
+}
+
+static void test_event_hook_after_commit_only(void **state) {
+    fixture *f = *state;
+    hook_calls = 0;
+    store_set_event_hook(f->s, hook, NULL);
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "c.x", "c", NULL, NULL), LM_OK);
+    store_tx_rollback(tx);
+    assert_int_equal(hook_calls, 0);
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "c.y", "c", NULL, NULL), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    assert_int_equal(hook_calls, 1);
+    assert_int_equal(count_rows(f->s, "SELECT max(seq) FROM events"), hook_last);
+}
+
+/* Writers from several threads serialize: every increment lands exactly once. */
+typedef struct {
+    store *s;
+    int n;
+} writer_arg;
+static void *writer(void *p) {
+    writer_arg *a = p;
+    for (int i = 0; i < a->n; i++) {
+        store_tx *tx = NULL;
+        if (store_tx_begin(a->s, &tx) != LM_OK) return (void *)1;
+        if (store__exec(store__tx_db(tx), "UPDATE counter SET n = n + 1", NULL) != LM_OK ||
+            store_event_append(tx, "counter.inc", "counter", NULL, NULL) != LM_OK) {
+            store_tx_rollback(tx);
+            return (void *)1;
+        }
+        if (store_tx_commit(tx) != LM_OK) return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_concurrent_writers(void **state) {
+    fixture *f = *state;
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store__exec(store__tx_db(tx),
+                                 "CREATE TABLE counter(n INTEGER); INSERT INTO counter VALUES (0)",
+                                 NULL),
+                     LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    pthread_t th[4];
+    writer_arg a = {f->s, 25};
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, writer, &a);
+    for (int i = 0; i < 4; i++) {
+        void *ret = NULL;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+    assert_int_equal(count_rows(f->s, "SELECT n FROM counter"), 100);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='counter.inc'"), 100);
+}
+
+static void test_keys(void **state) {
+    fixture *f = *state;
+    char key[STORE_KEY_MAX], key2[STORE_KEY_MAX];
+    store_key_info info, got;
+    lm_errinfo err = {0};
+    assert_int_equal(store_key_create(f->s, "dispatcher", NULL, key, &info, &err), LM_OK);
+    assert_int_equal(store_key_create(f->s, "driver", "drv-7", key2, NULL, &err), LM_OK);
+    assert_int_equal(store_key_create(f->s, "driver", NULL, key2, NULL, &err), LM_INVALID);
+    assert_string_equal(err.field, "driver");
+    assert_int_equal(store_key_create(f->s, "root", NULL, key2, NULL, &err), LM_INVALID);
+    assert_string_equal(err.field, "role");
+    assert_int_equal(store_key_create(f->s, "admin", "x", key2, NULL, &err), LM_INVALID);
+
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(f->s, &r), LM_OK);
+    assert_int_equal(store_key_verify(r, key, &got), LM_OK);
+    assert_string_equal(got.id, info.id);
+    assert_string_equal(got.role, "dispatcher");
+    assert_string_equal(got.driver_id, "");
+    int64_t n = 0;
+    assert_int_equal(store_keys_count(r, &n), LM_OK);
+    assert_int_equal(n, 2);
+    /* one flipped secret character, a truncated key and junk are all refused */
+    char bad[STORE_KEY_MAX];
+    lm_strlcpy(bad, key, sizeof bad);
+    bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+    assert_int_equal(store_key_verify(r, bad, &got), LM_UNAUTHORIZED);
+    bad[strlen(bad) - 1] = '\0';
+    assert_int_equal(store_key_verify(r, bad, &got), LM_UNAUTHORIZED);
+    assert_int_equal(store_key_verify(r, "Bearer nonsense", &got), LM_UNAUTHORIZED);
+    assert_int_equal(store_key_verify(r, "", &got), LM_UNAUTHORIZED);
+    store_read_end(r);
+
+    /* the secret never reaches the database: neither the whole key nor its secret part */
+    const char *secret = key + 3 + STORE_KEY_ID_LEN + 1;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM api_keys WHERE instr(hex(salt)||hex(hash)||role||id, "
+             "upper('%s')) OR instr(lower(hex(hash)), '%.*s')",
+             secret, 16, secret);
+    assert_int_equal(count_rows(f->s, sql), 0);
+    assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='key.created'"), 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_migrates_and_reopen_keeps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_migration_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_snapshot_isolated_from_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_hook_after_commit_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
