@@ -8,4 +8,87 @@
 const char *api_cjson_version(void);
 const char *api_mhd_version(void);
 
+/* ==== Benchmark instances (api/instance.c): Solomon and TSPLIB/CVRPLIB readers ====
+ *
+ * Both readers build the solver's integer problem (owned by the instance) and keep the original
+ * data (coordinates, demands, windows) for the benchmark, which recomputes every cost from the
+ * coordinates in the literature's convention (datasets/README.md).
+ *
+ * Node i of the instance is matrix location i, in file order (Solomon: customer 0 = the depot
+ * first; TSPLIB: node id i + 1). Jobs are the non-depot nodes in file order, one job per node,
+ * job id = the customer number in the file (Solomon CUST NO., TSPLIB node id; a CVRPLIB .sol
+ * customer c is TSPLIB node c + 1 = location c when the depot is node 1). Vehicle ids are 1..k,
+ * all starting and ending at the depot. One capacity dimension.
+ *
+ * Integer model:
+ * - CVRPLIB (EUC_2D): durations = distances = costs = nint(euclid) (TSPLIB: (int)(d + 0.5));
+ *   EXPLICIT: the given weights. No time windows, no service times, shift unbounded. Fleet:
+ *   names starting "X-" get a free fleet; otherwise k from "-kN" in NAME, else the VEHICLES
+ *   keyword, else a free fleet. A free fleet is one vehicle per customer (always enough when every
+ *   demand fits a vehicle; identical unused vehicles cost nothing).
+ * - Solomon: scale API_SOLOMON_SCALE = 10000: durations = ceil(euclid * 10000) (conservative:
+ *   integer-feasible implies feasible in reals), costs = distances = round(euclid * 10000); ready
+ *   times x 10000 rounded up, due dates x 10000 rounded down, service x 10000 rounded up (all
+ *   exact for the integer data of the classic files); shift = the depot's window; vehicle count
+ *   and capacity from the file.
+ * A demand larger than the capacity is accepted (the solver reports that job unassigned).
+ * NAME loses a trailing ".vrp" (P-n40-k5 has one) so names match the bks.csv tables.
+ * Memory: the problem holds n_nodes^2 int32 matrices (about 1.6 GB each at 20000 nodes).
+ *
+ * Errors: every malformed input gives LM_INVALID; err->field names the section or keyword and
+ * err->message starts with "line N: " and says why. */
+
+#include "solver/solver.h"
+
+#define API_SOLOMON_SCALE      10000
+#define API_INSTANCE_MAX_NODES 20000       /* depot + customers */
+#define API_INSTANCE_MAX_FILE  (16u << 20) /* api_instance_read_file's size cap */
+
+typedef enum api_instance_format {
+    API_INSTANCE_AUTO,    /* detect: a TSPLIB "KEY :" header or section, else Solomon */
+    API_INSTANCE_SOLOMON, /* Solomon VRPTW text */
+    API_INSTANCE_CVRPLIB, /* TSPLIB / CVRPLIB .vrp */
+} api_instance_format;
+
+/* A parsed instance. Read-only for callers; everything is owned by the instance. */
+typedef struct api_instance {
+    char name[64];
+    api_instance_format format; /* SOLOMON or CVRPLIB, never AUTO */
+    size_t n_nodes;             /* depot + customers = matrix side */
+    uint32_t depot;             /* location of the depot */
+    size_t n_customers;         /* = jobs in the problem */
+    double *x, *y;              /* [n_nodes] coordinates; NULL for EXPLICIT without coordinates */
+    uint64_t *node_id;          /* [n_nodes] number in the file (Solomon CUST NO., TSPLIB id) */
+    int64_t *demand;            /* [n_nodes] in file units (depot: 0) */
+    double *ready, *due, *service; /* [n_nodes] Solomon time data in file units; NULL for CVRPLIB */
+    int32_t *weights;              /* [n_nodes^2] EXPLICIT edge weights, NULL otherwise */
+    int64_t capacity;              /* per vehicle, file units */
+    size_t n_vehicles;             /* vehicles in the problem */
+    size_t fleet_limit;            /* at most this many routes count as valid; 0 = free fleet */
+    int64_t scale;                 /* file time/distance unit -> integer model (10000 or 1) */
+    solver_problem *problem;       /* the integer model above */
+} api_instance;
+
+/* Parses len bytes of buf (no NUL needed) as fmt. On success *out is a new instance to free with
+ * api_instance_destroy; on failure *out is untouched and err says which line and why. */
+LM_MUST_USE lm_status api_instance_parse(const char *buf, size_t len, api_instance_format fmt,
+                                         api_instance **out, lm_errinfo *err);
+/* Reads the file at path (at most API_INSTANCE_MAX_FILE bytes: LM_TOO_BIG beyond, LM_IO if it
+ * cannot be read) and parses it. The instance name defaults to the file's base name without
+ * extension when the file has none. */
+LM_MUST_USE lm_status api_instance_read_file(const char *path, api_instance_format fmt,
+                                             api_instance **out, lm_errinfo *err);
+void api_instance_destroy(api_instance *inst);
+
+/* Cost of one edge between locations a and b in the benchmark convention: Solomon the double
+ * Euclidean distance, CVRPLIB nint(euclid) (or the EXPLICIT weight). */
+double api_instance_edge_cost(const api_instance *inst, uint32_t a, uint32_t b);
+/* Cost of the closed route depot -> locations[0] -> ... -> depot (n == 0: 0). */
+double api_instance_route_cost(const api_instance *inst, const uint32_t *locations, size_t n);
+/* Total cost of s in the benchmark convention: the sum over routes of the edge costs between
+ * consecutive located steps (start, jobs, end). Ignores the solution's own integer costs. */
+double api_instance_cost(const api_instance *inst, const solver_solution *s);
+
+/* ==== end of benchmark instances ==== */
+
 #endif

@@ -1,0 +1,511 @@
+/* Tests for the benchmark instance readers (api/instance.c): real Solomon and CVRPLIB files from
+ * datasets/, their BKS solutions re-costed through the reader, and malformed inputs rejected with
+ * the line number. */
+#include "api/api.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Helpers ---- */
+
+static void dataset_path(char *buf, size_t size, const char *rel) {
+    const char *root = getenv("LASTMILE_SOURCE_DIR");
+    int n = snprintf(buf, size, "%s/datasets/%s", root ? root : ".", rel);
+    assert_true(n > 0 && (size_t)n < size);
+}
+
+static api_instance *load(const char *rel) {
+    char path[1024];
+    dataset_path(path, sizeof path, rel);
+    api_instance *inst = NULL;
+    lm_errinfo e;
+    lm_errinfo_clear(&e);
+    lm_status st = api_instance_read_file(path, API_INSTANCE_AUTO, &inst, &e);
+    if (st != LM_OK) print_error("%s: %s (%s: %s)\n", path, lm_strerror(st), e.field, e.message);
+    assert_int_equal(st, LM_OK);
+    assert_non_null(inst);
+    return inst;
+}
+
+/* A CVRPLIB .sol file: routes of customer numbers (= locations when the depot is location 0). */
+typedef struct sol_file {
+    uint32_t *loc; /* all routes back to back */
+    size_t n_loc;
+    size_t starts[512], lens[512];
+    size_t n_routes;
+    double cost;
+} sol_file;
+
+static void sol_read(const char *rel, sol_file *s) {
+    char path[1024], line[8192];
+    dataset_path(path, sizeof path, rel);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    memset(s, 0, sizeof *s);
+    s->loc = lm_calloc(20000, sizeof *s->loc);
+    assert_non_null(s->loc);
+    s->cost = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Route", 5) == 0) {
+            char *p = strchr(line, ':');
+            assert_non_null(p);
+            assert_true(s->n_routes < 512);
+            s->starts[s->n_routes] = s->n_loc;
+            for (p++;;) {
+                char *end;
+                long v = strtol(p, &end, 10);
+                if (end == p) break;
+                assert_true(s->n_loc < 20000);
+                s->loc[s->n_loc++] = (uint32_t)v;
+                p = end;
+            }
+            s->lens[s->n_routes] = s->n_loc - s->starts[s->n_routes];
+            s->n_routes++;
+        } else if (strncmp(line, "Cost", 4) == 0) {
+            s->cost = strtod(line + 4, NULL);
+        }
+    }
+    fclose(f);
+    assert_true(s->n_routes > 0);
+}
+
+/* Builds the solver_solution a solver would return for the .sol routes (start, jobs, end). */
+static solver_solution *sol_to_solution(const api_instance *inst, const sol_file *s) {
+    solver_solution *sol = lm_calloc(1, sizeof *sol);
+    assert_non_null(sol);
+    sol->routes = lm_calloc(s->n_routes, sizeof *sol->routes);
+    assert_non_null(sol->routes);
+    sol->n_routes = s->n_routes;
+    for (size_t r = 0; r < s->n_routes; r++) {
+        solver_route *rt = &sol->routes[r];
+        rt->vehicle = (uint32_t)r;
+        rt->n_steps = s->lens[r] + 2;
+        rt->steps = lm_calloc(rt->n_steps, sizeof *rt->steps);
+        assert_non_null(rt->steps);
+        rt->steps[0].type = SOLVER_STEP_START;
+        rt->steps[0].location = inst->depot;
+        for (size_t k = 0; k < s->lens[r]; k++) {
+            rt->steps[k + 1].type = SOLVER_STEP_JOB;
+            rt->steps[k + 1].location = s->loc[s->starts[r] + k];
+            rt->steps[k + 1].index = s->loc[s->starts[r] + k] - 1;
+        }
+        rt->steps[rt->n_steps - 1].type = SOLVER_STEP_END;
+        rt->steps[rt->n_steps - 1].location = inst->depot;
+    }
+    return sol;
+}
+
+/* Looks up `name`'s cost in a bks.csv (instance,vehicles,cost,source). */
+static double bks_cost(const char *csv_rel, const char *name) {
+    char path[1024], line[1024];
+    dataset_path(path, sizeof path, csv_rel);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    double cost = -1;
+    size_t nl = strlen(name);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, name, nl) == 0 && line[nl] == ',') {
+            char *p = strchr(line + nl + 1, ',');
+            assert_non_null(p);
+            cost = strtod(p + 1, NULL);
+            break;
+        }
+    fclose(f);
+    if (cost < 0) print_error("%s not in %s\n", name, csv_rel);
+    assert_true(cost >= 0);
+    return cost;
+}
+
+/* ---- Real files ---- */
+
+static void test_solomon_c101(void **state) {
+    (void)state;
+    api_instance *inst = load("solomon/C101.txt");
+    assert_string_equal(inst->name, "C101");
+    assert_int_equal(inst->format, API_INSTANCE_SOLOMON);
+    assert_int_equal(inst->n_nodes, 101);
+    assert_int_equal(inst->n_customers, 100);
+    assert_int_equal(inst->depot, 0);
+    assert_int_equal(inst->n_vehicles, 25);
+    assert_int_equal(inst->fleet_limit, 25);
+    assert_int_equal(inst->capacity, 200);
+    assert_int_equal(inst->scale, 10000);
+    /* depot: 0 40 50 0 0 1236 0; customer 1: 45 68 10 912 967 90; customer 100: 55 85 20 647 726 90
+     */
+    assert_true(inst->x[0] == 40.0 && inst->y[0] == 50.0);
+    assert_true(inst->due[0] == 1236.0);
+    assert_true(inst->x[1] == 45.0 && inst->y[1] == 68.0);
+    assert_int_equal(inst->demand[1], 10);
+    assert_true(inst->ready[1] == 912.0 && inst->due[1] == 967.0 && inst->service[1] == 90.0);
+    assert_int_equal(inst->node_id[100], 100);
+    assert_true(inst->x[100] == 55.0 && inst->y[100] == 85.0);
+    assert_int_equal(inst->demand[100], 20);
+    assert_true(inst->ready[100] == 647.0 && inst->due[100] == 726.0);
+    assert_int_equal(solver_problem_n_jobs(inst->problem), 100);
+    assert_int_equal(solver_problem_n_vehicles(inst->problem), 25);
+    assert_int_equal(solver_problem_n_dims(inst->problem), 1);
+    /* Edge 0 -> 1: sqrt(25 + 324) in full precision. */
+    assert_true(api_instance_edge_cost(inst, 0, 1) == sqrt(349.0));
+    assert_true(isnan(api_instance_edge_cost(inst, 0, 101)));
+
+    /* The DIMACS BKS routes re-costed with real distances give bks_distance_real's 828.94. */
+    sol_file s;
+    sol_read("solomon/dimacs_solutions/C101.sol", &s);
+    solver_solution *sol = sol_to_solution(inst, &s);
+    double cost = api_instance_cost(inst, sol);
+    double bks = bks_cost("solomon/bks_distance_real.csv", "C101");
+    if (fabs(cost - bks) > 0.005) print_error("C101 cost %.6f, BKS %.2f\n", cost, bks);
+    assert_true(fabs(cost - bks) <= 0.005);
+    assert_true(cost > s.cost); /* DIMACS truncates to one decimal: 827.3 */
+    solver_solution_destroy(sol);
+    lm_free(s.loc);
+    api_instance_destroy(inst);
+}
+
+static void test_solomon_r201(void **state) {
+    (void)state;
+    api_instance *inst = load("solomon/R201.txt");
+    assert_string_equal(inst->name, "R201");
+    assert_int_equal(inst->n_customers, 100);
+    assert_int_equal(inst->n_vehicles, 25);
+    assert_int_equal(inst->capacity, 1000);
+    /* depot: 0 35 35 0 0 1000 0; customer 1: 41 49 10 707 848 10 */
+    assert_true(inst->x[0] == 35.0 && inst->y[0] == 35.0 && inst->due[0] == 1000.0);
+    assert_true(inst->x[1] == 41.0 && inst->y[1] == 49.0);
+    assert_int_equal(inst->demand[1], 10);
+    assert_true(inst->ready[1] == 707.0 && inst->due[1] == 848.0 && inst->service[1] == 10.0);
+    sol_file s;
+    sol_read("solomon/dimacs_solutions/R201.sol", &s);
+    solver_solution *sol = sol_to_solution(inst, &s);
+    double cost = api_instance_cost(inst, sol);
+    double bks = bks_cost("solomon/bks_distance_real.csv", "R201");
+    if (fabs(cost - bks) > 0.005) print_error("R201 cost %.6f, BKS %.2f\n", cost, bks);
+    assert_true(fabs(cost - bks) <= 0.005);
+    solver_solution_destroy(sol);
+    lm_free(s.loc);
+    api_instance_destroy(inst);
+}
+
+static void test_cvrplib_a_n32_k5(void **state) {
+    (void)state;
+    api_instance *inst = load("cvrplib/A/A-n32-k5.vrp");
+    assert_string_equal(inst->name, "A-n32-k5");
+    assert_int_equal(inst->format, API_INSTANCE_CVRPLIB);
+    assert_int_equal(inst->n_nodes, 32);
+    assert_int_equal(inst->n_customers, 31);
+    assert_int_equal(inst->depot, 0);
+    assert_int_equal(inst->capacity, 100);
+    assert_int_equal(inst->fleet_limit, 5);
+    assert_int_equal(inst->n_vehicles, 5);
+    assert_int_equal(inst->scale, 1);
+    assert_null(inst->ready);
+    /* node 1: 82 76 (depot); node 2: 96 44, demand 19; node 32: 98 5 demand 9 */
+    assert_true(inst->x[0] == 82.0 && inst->y[0] == 76.0);
+    assert_true(inst->x[1] == 96.0 && inst->y[1] == 44.0);
+    assert_int_equal(inst->node_id[1], 2);
+    assert_int_equal(inst->demand[0], 0);
+    assert_int_equal(inst->demand[1], 19);
+    assert_int_equal(inst->demand[31], 9);
+    /* nint(sqrt(14^2 + 32^2)) = nint(34.93) = 35 */
+    assert_true(api_instance_edge_cost(inst, 0, 1) == 35.0);
+    assert_int_equal(solver_problem_n_jobs(inst->problem), 31);
+    assert_int_equal(solver_problem_n_vehicles(inst->problem), 5);
+    api_instance_destroy(inst);
+}
+
+static void test_cvrplib_x_n101_k25(void **state) {
+    (void)state;
+    api_instance *inst = load("cvrplib/X/X-n101-k25.vrp");
+    assert_string_equal(inst->name, "X-n101-k25");
+    assert_int_equal(inst->n_nodes, 101);
+    assert_int_equal(inst->n_customers, 100);
+    assert_int_equal(inst->capacity, 206);
+    assert_int_equal(inst->fleet_limit, 0); /* X: free fleet */
+    assert_int_equal(inst->n_vehicles, 100);
+    assert_true(inst->x[0] == 365.0 && inst->y[0] == 689.0);
+    assert_true(inst->x[1] == 146.0 && inst->y[1] == 180.0);
+
+    sol_file s;
+    sol_read("cvrplib/X/X-n101-k25.sol", &s);
+    assert_int_equal(s.n_routes, 26);
+    assert_true(s.cost == 27591.0);
+    solver_solution *sol = sol_to_solution(inst, &s);
+    assert_true(api_instance_cost(inst, sol) == 27591.0);
+    double by_route = 0;
+    for (size_t r = 0; r < s.n_routes; r++)
+        by_route += api_instance_route_cost(inst, s.loc + s.starts[r], s.lens[r]);
+    assert_true(by_route == 27591.0);
+    assert_true(bks_cost("cvrplib/X/bks.csv", "X-n101-k25") == 27591.0);
+    /* Every customer is served exactly once, and route loads fit. */
+    int seen[101] = {0};
+    for (size_t r = 0; r < s.n_routes; r++) {
+        int64_t load = 0;
+        for (size_t k = 0; k < s.lens[r]; k++) {
+            uint32_t c = s.loc[s.starts[r] + k];
+            assert_true(c >= 1 && c <= 100);
+            seen[c]++;
+            load += inst->demand[c];
+        }
+        assert_true(load <= inst->capacity);
+    }
+    for (int c = 1; c <= 100; c++)
+        assert_int_equal(seen[c], 1);
+    solver_solution_destroy(sol);
+    lm_free(s.loc);
+    api_instance_destroy(inst);
+}
+
+/* " NAME " for a whole-word search in a list. */
+static const char *stem_padded(const char *stem) {
+    static char buf[300];
+    snprintf(buf, sizeof buf, " %s ", stem);
+    return buf;
+}
+
+/* Every shipped instance parses; every X .sol re-costs to its bks.csv value exactly; every
+ * Solomon DIMACS solution costs at least bks_distance_real (it is one of that minimum's inputs). */
+static void test_every_dataset_file(void **state) {
+    (void)state;
+    static const char *const dirs[] = {"solomon", "cvrplib/A", "cvrplib/B", "cvrplib/P",
+                                       "cvrplib/X"};
+    size_t parsed = 0, sols = 0;
+    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+        char path[1024];
+        dataset_path(path, sizeof path, dirs[d]);
+        DIR *dir = opendir(path);
+        assert_non_null(dir);
+        struct dirent *de;
+        while ((de = readdir(dir)) != NULL) {
+            size_t nl = strlen(de->d_name);
+            bool txt = nl > 4 && strcmp(de->d_name + nl - 4, ".txt") == 0;
+            bool vrp = nl > 4 && strcmp(de->d_name + nl - 4, ".vrp") == 0;
+            if (!txt && !vrp) continue;
+            char rel[512], stem[256];
+            snprintf(rel, sizeof rel, "%s/%s", dirs[d], de->d_name);
+            snprintf(stem, sizeof stem, "%.*s", (int)(nl - 4), de->d_name);
+            api_instance *inst = load(rel);
+            assert_string_equal(inst->name, stem);
+            assert_int_equal(solver_problem_n_jobs(inst->problem), inst->n_customers);
+            parsed++;
+            char csv[512], sol_rel[512];
+            snprintf(csv, sizeof csv, "%s/%s", dirs[d], txt ? "bks_distance_real.csv" : "bks.csv");
+            double bks = bks_cost(csv, stem);
+            if (d == 0 || d == 4) {
+                if (txt)
+                    snprintf(sol_rel, sizeof sol_rel, "solomon/dimacs_solutions/%s.sol", stem);
+                else
+                    snprintf(sol_rel, sizeof sol_rel, "cvrplib/X/%s.sol", stem);
+                sol_file s;
+                sol_read(sol_rel, &s);
+                solver_solution *sol = sol_to_solution(inst, &s);
+                double cost = api_instance_cost(inst, sol);
+                /* datasets/README.md: these DIMACS routes break windows with real travel
+                 * times, so they are not part of that minimum and may cost less. */
+                bool dimacs_feasible = txt && !strstr(" R102 R105 R107 R108 R112 R211 RC101 RC105 ",
+                                                      stem_padded(stem));
+                if ((vrp && cost != bks) || (dimacs_feasible && cost < bks - 0.005))
+                    print_error("%s: cost %.3f, BKS %.3f\n", stem, cost, bks);
+                if (vrp)
+                    assert_true(cost == bks);
+                else if (dimacs_feasible)
+                    assert_true(cost >= bks - 0.005);
+                else
+                    assert_true(cost > s.cost); /* above the 1-decimal truncated cost */
+                solver_solution_destroy(sol);
+                lm_free(s.loc);
+                sols++;
+            }
+            api_instance_destroy(inst);
+        }
+        closedir(dir);
+    }
+    assert_int_equal(parsed, 56 + 27 + 23 + 24 + 58);
+    assert_int_equal(sols, 56 + 58);
+}
+
+/* ---- Small inputs ---- */
+
+static api_instance *parse_ok(const char *text) {
+    api_instance *inst = NULL;
+    lm_errinfo e;
+    lm_errinfo_clear(&e);
+    lm_status st = api_instance_parse(text, strlen(text), API_INSTANCE_AUTO, &inst, &e);
+    if (st != LM_OK) print_error("%s: %s\n", e.field, e.message);
+    assert_int_equal(st, LM_OK);
+    return inst;
+}
+
+static void test_demand_over_capacity_is_accepted(void **state) {
+    (void)state;
+    api_instance *inst =
+        parse_ok("NAME : tiny-k2\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\n"
+                 "EDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n1 0 0\n2 3 4\n"
+                 "3 6 8\nDEMAND_SECTION\n1 0\n2 5\n3 50\nDEPOT_SECTION\n1\n-1\nEOF\n");
+    assert_int_equal(inst->demand[2], 50);
+    assert_int_equal(inst->fleet_limit, 2);
+    assert_int_equal(solver_problem_n_jobs(inst->problem), 2);
+    uint32_t route[2] = {1, 2};
+    assert_true(api_instance_route_cost(inst, route, 2) == 5.0 + 5.0 + 10.0);
+    api_instance_destroy(inst);
+}
+
+static void test_explicit_weights(void **state) {
+    (void)state;
+    /* Depot is node 2, weights as a strict lower triangle spread over lines, no NAME:
+     * d(2,1)=4, d(3,1)=7, d(3,2)=5, d(4,1)=9, d(4,2)=6, d(4,3)=2. */
+    api_instance *inst =
+        parse_ok("TYPE: CVRP\nDIMENSION: 4\nCAPACITY: 30\nVEHICLES: 3\nEDGE_WEIGHT_TYPE: "
+                 "EXPLICIT\nEDGE_WEIGHT_FORMAT: LOWER_ROW\nEDGE_WEIGHT_SECTION\n4\n7 5\n9 6\n2\n"
+                 "DEMAND_SECTION\n1 3\n2 0\n3 4\n4 5\nDEPOT_SECTION\n 2 -1\nEOF\n");
+    assert_null(inst->x);
+    assert_int_equal(inst->depot, 1);
+    assert_int_equal(inst->fleet_limit, 3);
+    assert_true(api_instance_edge_cost(inst, 0, 1) == 4.0 &&
+                api_instance_edge_cost(inst, 1, 0) == 4.0);
+    assert_true(api_instance_edge_cost(inst, 2, 3) == 2.0 &&
+                api_instance_edge_cost(inst, 3, 0) == 9.0);
+    uint32_t route[3] = {0, 3, 2}; /* 2 -> 1 -> 4 -> 3 -> 2 */
+    assert_true(api_instance_route_cost(inst, route, 3) == 4.0 + 9.0 + 2.0 + 5.0);
+    api_instance_destroy(inst);
+
+    /* The same weights as a full matrix. */
+    inst = parse_ok("NAME: full\nTYPE: CVRP\nDIMENSION: 3\nCAPACITY: 30\nEDGE_WEIGHT_TYPE: "
+                    "EXPLICIT\nEDGE_WEIGHT_FORMAT: FULL_MATRIX\nEDGE_WEIGHT_SECTION\n0 4 7\n4 0 "
+                    "5\n7 5 0\nDEMAND_SECTION\n1 0\n2 4\n3 5\nDEPOT_SECTION\n1\n-1\n");
+    assert_int_equal(inst->fleet_limit, 0);
+    assert_int_equal(inst->n_vehicles, 2);
+    assert_true(api_instance_edge_cost(inst, 2, 1) == 5.0);
+    api_instance_destroy(inst);
+}
+
+/* ---- Malformed inputs: each is LM_INVALID with "line N: " naming the line ---- */
+
+#define TSP_HEAD                                                                                   \
+    "NAME : bad-k2\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+#define TSP_COORDS "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 6 8\n"
+#define TSP_DEMAND "DEMAND_SECTION\n1 0\n2 5\n3 5\n"
+#define TSP_DEPOT  "DEPOT_SECTION\n1\n-1\nEOF\n"
+#define SOL_HEAD                                                                                   \
+    "BAD1\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n\nCUSTOMER\nCUST NO.  XCOORD.   "       \
+    "YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME\n\n"
+#define SOL_DEPOT "    0      40         50          0          0       1236          0\n"
+
+static const struct bad_case {
+    const char *what, *text;
+    size_t line;
+    const char *needle; /* a word the message must contain */
+} bad_cases[] = {
+    {"empty file", "", 1, "empty"},
+    {"truncated coordinates", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3 4\n", 8, "2 of 3"},
+    {"coordinates cut by the next section", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n" TSP_DEMAND, 8,
+     "1 of 3"},
+    {"letters in a coordinate", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3a 4\n3 6 8\n", 8, "3a"},
+    {"letters in a demand", TSP_HEAD TSP_COORDS "DEMAND_SECTION\n1 0\n2 five\n3 5\n" TSP_DEPOT, 12,
+     "five"},
+    {"negative demand", TSP_HEAD TSP_COORDS "DEMAND_SECTION\n1 0\n2 -5\n3 5\n" TSP_DEPOT, 12,
+     "negative"},
+    {"missing DEPOT_SECTION", TSP_HEAD TSP_COORDS TSP_DEMAND "EOF\n", 14, "DEPOT_SECTION"},
+    {"missing DEMAND_SECTION", TSP_HEAD TSP_COORDS TSP_DEPOT, 13, "DEMAND_SECTION"},
+    {"missing NODE_COORD_SECTION", TSP_HEAD TSP_DEMAND TSP_DEPOT, 13, "NODE_COORD_SECTION"},
+    {"DEPOT_SECTION without -1", TSP_HEAD TSP_COORDS TSP_DEMAND "DEPOT_SECTION\n1\nEOF\n", 16,
+     "-1"},
+    {"two depots", TSP_HEAD TSP_COORDS TSP_DEMAND "DEPOT_SECTION\n1\n2\n-1\n", 16, "one depot"},
+    {"depot out of range", TSP_HEAD TSP_COORDS TSP_DEMAND "DEPOT_SECTION\n7\n-1\n", 15, "outside"},
+    {"huge DIMENSION", "NAME : big\nTYPE : CVRP\nDIMENSION : 1000000\n", 3, "too large"},
+    {"DIMENSION mismatch (node 4 of 3)", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3 4\n4 6 8\n", 9,
+     "outside"},
+    {"duplicate node", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3 4\n2 6 8\n", 9, "twice"},
+    {"negative capacity", "NAME : n\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : -10\n", 4, "outside"},
+    {"unsupported weight type", "NAME : g\nEDGE_WEIGHT_TYPE : GEO\n", 2, "GEO"},
+    {"unsupported TYPE", "NAME : t\nTYPE : TSP\n", 2, "TSP"},
+    {"unknown keyword", "NAME : t\nDISTANCE : 200\n", 2, "DISTANCE"},
+    {"section before DIMENSION", "NAME : t\nNODE_COORD_SECTION\n1 0 0\n", 2, "DIMENSION"},
+    {"depot with demand", TSP_HEAD TSP_COORDS "DEMAND_SECTION\n1 3\n2 5\n3 5\n" TSP_DEPOT, 17,
+     "depot"},
+    {"explicit weights cut short",
+     "NAME: e\nTYPE: CVRP\nDIMENSION: 3\nCAPACITY: 5\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
+     "EDGE_WEIGHT_FORMAT: LOWER_ROW\nEDGE_WEIGHT_SECTION\n4\n" TSP_DEMAND,
+     9, "1 of 3"},
+    {"explicit weights without format",
+     "NAME: e\nTYPE: CVRP\nDIMENSION: 3\nCAPACITY: 5\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
+     "EDGE_WEIGHT_SECTION\n4 7 5\n",
+     6, "EDGE_WEIGHT_FORMAT"},
+    {"Solomon truncated row", SOL_HEAD SOL_DEPOT "    1      45         68\n", 11, "found 3"},
+    {"Solomon letters", SOL_HEAD SOL_DEPOT "    1      45         6x8   10  912 967 90\n", 11,
+     "6x8"},
+    {"Solomon negative demand", SOL_HEAD SOL_DEPOT "    1      45   68   -10  912 967 90\n", 11,
+     "negative demand"},
+    {"Solomon negative service", SOL_HEAD SOL_DEPOT "    1      45   68   10  912 967 -90\n", 11,
+     "negative service"},
+    {"Solomon window reversed", SOL_HEAD SOL_DEPOT "    1      45   68   10  967 912 90\n", 11,
+     "after the due date"},
+    {"Solomon customer out of order", SOL_HEAD SOL_DEPOT "    2      45   68   10  912 967 90\n",
+     11, "sequence"},
+    {"Solomon missing CUSTOMER", "BAD2\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n", 5,
+     "CUSTOMER"},
+    {"Solomon bad capacity", "BAD3\nVEHICLE\nNUMBER CAPACITY\n2 5O\n", 4, "5O"},
+    {"Solomon no customers", SOL_HEAD SOL_DEPOT, 10, "at least one customer"},
+};
+
+static void test_malformed_inputs(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const struct bad_case *c = &bad_cases[i];
+        api_instance *sentinel = (api_instance *)&bad_cases[i];
+        api_instance *out = sentinel;
+        lm_errinfo e;
+        lm_errinfo_clear(&e);
+        lm_status st = api_instance_parse(c->text, strlen(c->text), API_INSTANCE_AUTO, &out, &e);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "line %zu: ", c->line);
+        bool ok = st == LM_INVALID && out == sentinel && e.code == LM_INVALID &&
+                  strncmp(e.message, prefix, strlen(prefix)) == 0 && strstr(e.message, c->needle);
+        if (!ok)
+            print_error("case '%s': status %s, field '%s', message '%s' (want '%s...%s')\n",
+                        c->what, lm_status_name(st), e.field, e.message, prefix, c->needle);
+        assert_true(ok);
+    }
+}
+
+static void test_file_errors(void **state) {
+    (void)state;
+    api_instance *out = NULL;
+    lm_errinfo e;
+    assert_int_equal(api_instance_read_file("/nonexistent/x.vrp", API_INSTANCE_AUTO, &out, &e),
+                     LM_IO);
+    assert_null(out);
+    assert_string_equal(e.field, "path");
+    /* Forcing the wrong format is an error too, not a silent misread. */
+    char path[1024];
+    dataset_path(path, sizeof path, "solomon/C101.txt");
+    assert_int_equal(api_instance_read_file(path, API_INSTANCE_CVRPLIB, &out, &e), LM_INVALID);
+    assert_null(out);
+    /* A buffer with a NUL inside a number. */
+    static const char nul[] = TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3\0 4\n";
+    assert_int_equal(api_instance_parse(nul, sizeof nul - 1, API_INSTANCE_AUTO, &out, &e),
+                     LM_INVALID);
+    assert_null(out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_solomon_c101),
+        cmocka_unit_test(test_solomon_r201),
+        cmocka_unit_test(test_cvrplib_a_n32_k5),
+        cmocka_unit_test(test_cvrplib_x_n101_k25),
+        cmocka_unit_test(test_every_dataset_file),
+        cmocka_unit_test(test_demand_over_capacity_is_accepted),
+        cmocka_unit_test(test_explicit_weights),
+        cmocka_unit_test(test_malformed_inputs),
+        cmocka_unit_test(test_file_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
