@@ -1,0 +1,472 @@
+/* Tests for the VROOM JSON edge: a table of bad inputs (each refused with code 2 and the field
+ * named), valid inputs, the writer's output shape, and the documented example (golden file). */
+#include "api/api.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* JSON in the tables is written with ' for " to stay readable; this swaps them back. */
+static char *dq(const char *s) {
+    char *d = lm_strdup(s);
+    assert_non_null(d);
+    for (char *p = d; *p; p++)
+        if (*p == '\'') *p = '"';
+    return d;
+}
+
+#define MATRIX3 "'matrices':{'car':{'durations':[[0,5,7],[5,0,3],[7,3,0]]}}"
+#define VEHICLE "{'id':1,'start_index':0,'end_index':0,'capacity':[10]}"
+#define JOB1    "{'id':1,'location_index':1,'delivery':[2]}"
+#define JOB2    "{'id':2,'location_index':2}"
+#define BASE    "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "," JOB2 "]," MATRIX3 "}"
+
+static lm_status parse(const char *tjson, const api_vroom_opts *o, api_vroom_input **out,
+                       lm_errinfo *err) {
+    char *json = dq(tjson);
+    lm_status st = api_vroom_parse(json, strlen(json), o, out, err);
+    lm_free(json);
+    return st;
+}
+
+/* ---- Bad inputs ---- */
+
+typedef struct bad_case {
+    const char *what;
+    const char *json;
+    const char *field; /* expected err.field */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"malformed JSON", "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 ",]}", ""},
+    {"truncated JSON", "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'locat", ""},
+    {"trailing data", BASE " x", ""},
+    {"not an object", "[1,2]", ""},
+    {"empty document", "", ""},
+    {"no vehicles", "{'jobs':[" JOB1 "]," MATRIX3 "}", "vehicles"},
+    {"no tasks", "{'vehicles':[" VEHICLE "]," MATRIX3 "}", "jobs"},
+    {"jobs not an array", "{'vehicles':[" VEHICLE "],'jobs':{}," MATRIX3 "}", "jobs"},
+    {"matrix of the wrong size",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "],'matrices':{'car':{'durations':[[0,5,7],[5,0,"
+     "3],[7,3,0]],'distances':[[0,1],[1,0]]}}}",
+     "matrices.car.distances"},
+    {"non-square matrix",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "],'matrices':{'car':{'durations':[[0,5],[5,0,"
+     "3]]}}}",
+     "matrices.car.durations[1]"},
+    {"matrix row not an array",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "],'matrices':{'car':{'durations':[[0,5],7]}}}",
+     "matrices.car.durations[1]"},
+    {"negative matrix cell",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "],'matrices':{'car':{'durations':[[0,-5],[5,"
+     "0]]}}}",
+     "matrices.car.durations[0][1]"},
+    {"matrix without durations",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "],'matrices':{'car':{'distances':[[0]]}}}",
+     "matrices.car.durations"},
+    {"matrix for another profile",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "],'matrices':{'bike':{'durations':[[0]]}}}",
+     "matrices.car"},
+    {"unknown location index",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 ",{'id':2,'location_index':5}]," MATRIX3 "}",
+     "jobs[1].location_index"},
+    {"vehicle start outside the matrix",
+     "{'vehicles':[{'id':1,'start_index':3}],'jobs':[" JOB2 "]," MATRIX3 "}",
+     "vehicles[0].start_index"},
+    {"location index without a matrix", "{'vehicles':[{'id':1,'start_index':0}],'jobs':[" JOB2 "]}",
+     "jobs[0].location_index"},
+    {"job without a location", "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 ",{'id':2}]," MATRIX3 "}",
+     "jobs[1]"},
+    {"time window start after end",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'time_windows':[[0,10],[300,"
+     "200]]}]," MATRIX3 "}",
+     "jobs[0].time_windows[1]"},
+    {"time window not a pair",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'time_windows':[[0,10,20]]}"
+     "]," MATRIX3 "}",
+     "jobs[0].time_windows[0]"},
+    {"overlapping time windows",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'time_windows':[[0,100],[50,"
+     "200]]}]," MATRIX3 "}",
+     "jobs[0].time_windows"},
+    {"vehicle shift start after end",
+     "{'vehicles':[{'id':1,'start_index':0,'time_window':[10,5]}],'jobs':[" JOB2 "]," MATRIX3 "}",
+     "vehicles[0].time_window"},
+    {"negative amount",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'delivery':[-1]}]," MATRIX3 "}",
+     "jobs[0].delivery[0]"},
+    {"mismatched amount dimensions",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1
+     ",{'id':2,'location_index':2,'pickup':[1,2]}]," MATRIX3 "}",
+     "jobs[1].pickup"},
+    {"mismatched capacity dimensions",
+     "{'vehicles':[" VEHICLE ",{'id':2,'start_index':0,'capacity':[1,1]}],'jobs':[" JOB1
+     "]," MATRIX3 "}",
+     "vehicles[1].capacity"},
+    {"amounts but no capacity",
+     "{'vehicles':[{'id':1,'start_index':0}],'jobs':[" JOB1 "]," MATRIX3 "}", "jobs[0].delivery"},
+    {"too many dimensions",
+     "{'vehicles':[{'id':1,'start_index':0,'capacity':[1,1,1,1,1,1,1,1,1]}],'jobs':[" JOB2
+     "]," MATRIX3 "}",
+     "vehicles[0].capacity"},
+    {"duplicate job ids",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 ",{'id':1,'location_index':2}]," MATRIX3 "}",
+     "jobs[1].id"},
+    {"duplicate vehicle ids",
+     "{'vehicles':[" VEHICLE "," VEHICLE "],'jobs':[" JOB1 "]," MATRIX3 "}", "vehicles[1].id"},
+    {"duplicate shipment pickup ids",
+     "{'vehicles':[" VEHICLE "],'shipments':[{'pickup':{'id':1,'location_index':1},'delivery':{"
+     "'id':1,'location_index':2},'amount':[1]},{'pickup':{'id':1,'location_index':1},"
+     "'delivery':{'id':2,'location_index':2},'amount':[1]}]," MATRIX3 "}",
+     "shipments[1].pickup.id"},
+    {"duplicate break ids",
+     "{'vehicles':[{'id':1,'start_index':0,'breaks':[{'id':4,'service':5},{'id':4}]}],'jobs':[" JOB2
+     "]," MATRIX3 "}",
+     "vehicles[0].breaks[1].id"},
+    {"id of the wrong type",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':'one','location_index':1}]," MATRIX3 "}",
+     "jobs[0].id"},
+    {"missing id", "{'vehicles':[" VEHICLE "],'jobs':[{'location_index':1}]," MATRIX3 "}",
+     "jobs[0].id"},
+    {"fractional service",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'service':1.5}]," MATRIX3 "}",
+     "jobs[0].service"},
+    {"service as a string",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'service':'60'}]," MATRIX3 "}",
+     "jobs[0].service"},
+    {"skills not an array",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'skills':3}]," MATRIX3 "}",
+     "jobs[0].skills"},
+    {"job not an object", "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 ",7]," MATRIX3 "}", "jobs[1]"},
+    {"non-finite number",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'service':1e999}]," MATRIX3 "}",
+     "jobs[0].service"},
+    {"non-finite coordinate",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location':[1e999,2],'location_index':1}]," MATRIX3
+     "}",
+     "jobs[0].location"},
+    {"coordinate out of range",
+     "{'vehicles':[" VEHICLE
+     "],'jobs':[{'id':1,'location':[2.35,148.8],'location_index':1}]," MATRIX3 "}",
+     "jobs[0].location"},
+    {"vehicle with neither start nor end",
+     "{'vehicles':[{'id':1,'capacity':[10]}],'jobs':[" JOB1 "]," MATRIX3 "}", "vehicles[0]"},
+    {"priority above 100",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'priority':101}]," MATRIX3 "}",
+     "jobs[0].priority"},
+    {"speed factor zero",
+     "{'vehicles':[{'id':1,'start_index':0,'speed_factor':0}],'jobs':[" JOB2 "]," MATRIX3 "}",
+     "vehicles[0].speed_factor"},
+    {"two profiles",
+     "{'vehicles':[{'id':1,'start_index':0},{'id':2,'start_index':0,'profile':'bike'}],'jobs':"
+     "[" JOB2 "]," MATRIX3 "}",
+     "vehicles[1].profile"},
+    {"costs matrix with per_hour",
+     "{'vehicles':[{'id':1,'start_index':0,'costs':{'per_hour':100}}],'jobs':[" JOB2
+     "],'matrices':{'car':{'durations':[[0,5,7],[5,0,3],[7,3,0]],'costs':[[0,5,7],[5,0,3],[7,"
+     "3,0]]}}}",
+     "vehicles[0].costs"},
+    {"max_tasks zero",
+     "{'vehicles':[{'id':1,'start_index':0,'max_tasks':0}],'jobs':[" JOB2 "]," MATRIX3 "}",
+     "vehicles[0].max_tasks"},
+    {"step with an unknown job",
+     "{'vehicles':[{'id':1,'start_index':0,'steps':[{'type':'job','id':9}]}],'jobs':[" JOB2
+     "]," MATRIX3 "}",
+     "vehicles[0].steps[0].id"},
+    {"step of an unknown type",
+     "{'vehicles':[{'id':1,'start_index':0,'steps':[{'type':'lunch','id':2}]}],'jobs':[" JOB2
+     "]," MATRIX3 "}",
+     "vehicles[0].steps[0].type"},
+    {"job fixed on two vehicles",
+     "{'vehicles':[{'id':1,'start_index':0,'steps':[{'type':'job','id':2}]},{'id':2,'start_"
+     "index':0,'steps':[{'type':'job','id':2}]}],'jobs':[" JOB2 "]," MATRIX3 "}",
+     "vehicles[1].steps[0]"},
+    {"delivery step before its pickup",
+     "{'vehicles':[{'id':1,'start_index':0,'capacity':[4],'steps':[{'type':'delivery','id':2}]}"
+     "],'shipments':[{'pickup':{'id':1,'location_index':1},'delivery':{'id':2,'location_index':"
+     "2},'amount':[1]}]," MATRIX3 "}",
+     "vehicles[0].steps[0]"},
+    {"shipment without delivery",
+     "{'vehicles':[" VEHICLE "],'shipments':[{'pickup':{'id':1,'location_index':1},'amount':[1]"
+     "}]," MATRIX3 "}",
+     "shipments[0].delivery"},
+    {"description not a string",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'description':5}]," MATRIX3 "}",
+     "jobs[0].description"},
+    {"id beyond 2^53",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1e17,'location_index':1}]," MATRIX3 "}",
+     "jobs[0].id"},
+    {"unsupported per-type service",
+     "{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'service_per_type':{'a':1}}]"
+     "," MATRIX3 "}",
+     "jobs[0].service_per_type"},
+    {"matrix and legacy matrix",
+     "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "]," MATRIX3 ",'matrix':[[0]]}", "matrix"},
+};
+
+static void test_bad_inputs(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const bad_case *bc = &bad_cases[i];
+        api_vroom_input *in = NULL;
+        lm_errinfo err;
+        lm_errinfo_clear(&err);
+        lm_status st = parse(bc->json, NULL, &in, &err);
+        if (st == LM_OK || api_vroom_code(st) != API_VROOM_INPUT || strcmp(err.field, bc->field) ||
+            !err.message[0]) {
+            print_error("case '%s': status %s, code %d, field '%s' (want '%s'), message '%s'\n",
+                        bc->what, lm_status_name(st), api_vroom_code(st), err.field, bc->field,
+                        err.message);
+            api_vroom_input_destroy(in);
+            fail();
+        }
+        assert_null(in); /* untouched on failure */
+        char *ej = api_vroom_error_write(st, &err);
+        assert_non_null(ej);
+        cJSON *doc = cJSON_Parse(ej);
+        assert_non_null(doc);
+        assert_int_equal(cJSON_GetObjectItem(doc, "code")->valueint, 2);
+        const char *msg = cJSON_GetObjectItem(doc, "error")->valuestring;
+        assert_non_null(strstr(msg, bc->field));
+        cJSON_Delete(doc);
+        lm_free(ej);
+    }
+}
+
+/* Array caps: past max_jobs (or the body cap) the input is refused before anything is built. */
+static void test_caps(void **state) {
+    (void)state;
+    api_vroom_opts o;
+    api_vroom_opts_init(&o);
+    assert_int_equal(o.max_jobs, 20000);
+    /* 20001 jobs against the default cap. */
+    lm_buf b;
+    lm_buf_init(&b, 1u << 24);
+    assert_int_equal(lm_buf_printf(&b, "{\"vehicles\":[{\"id\":1,\"start_index\":0}],\"jobs\":["),
+                     LM_OK);
+    for (int i = 0; i <= 20000; i++)
+        assert_int_equal(lm_buf_printf(&b, "%s{\"id\":%d,\"location_index\":0}", i ? "," : "", i),
+                         LM_OK);
+    assert_int_equal(lm_buf_printf(&b, "],\"matrix\":[[0]]}"), LM_OK);
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_status st = api_vroom_parse(b.data, b.len, &o, &in, &err);
+    assert_int_equal(st, LM_TOO_BIG);
+    assert_int_equal(api_vroom_code(st), API_VROOM_INPUT);
+    assert_string_equal(err.field, "jobs");
+    /* The body cap. */
+    o.max_bytes = 100;
+    st = api_vroom_parse(b.data, b.len, &o, &in, &err);
+    assert_int_equal(st, LM_TOO_BIG);
+    lm_buf_free(&b);
+    /* Strings and vehicles. */
+    api_vroom_opts_init(&o);
+    o.max_string = 4;
+    st = parse("{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'description':"
+               "'hello'}]," MATRIX3 "}",
+               &o, &in, &err);
+    assert_int_equal(st, LM_TOO_BIG);
+    assert_string_equal(err.field, "jobs[0].description");
+    o.max_vehicles = 1;
+    st = parse("{'vehicles':[" VEHICLE ",{'id':2,'start_index':0,'capacity':[1]}],'jobs':[" JOB1
+               "]," MATRIX3 "}",
+               &o, &in, &err);
+    assert_int_equal(st, LM_TOO_BIG);
+    assert_string_equal(err.field, "vehicles");
+    o.max_locations = 2;
+    st = parse(BASE, &o, &in, &err);
+    assert_int_equal(st, LM_TOO_BIG);
+    assert_string_equal(err.field, "matrices.car.durations");
+    assert_null(in);
+}
+
+/* ---- Valid inputs and the writer ---- */
+
+static void test_valid_input(void **state) {
+    (void)state;
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_status st =
+        parse("{'vehicles':[{'id':7,'start_index':0,'capacity':[10,5],'time_window':[0,1000],"
+              "'breaks':[{'id':3,'time_windows':[[100,200]],'service':30,'max_load':[10,5]}],"
+              "'skills':[1,2],'costs':{'fixed':100,'per_hour':3600,'per_km':1},'speed_factor':1.5,"
+              "'max_tasks':4,'max_travel_time':900,'max_distance':9000,'description':'van',"
+              "'steps':[{'type':'start'},{'type':'job','id':1},{'type':'break','id':3}]},"
+              "{'id':8,'end_index':2,'capacity':[3,3],'profile':'car'}],"
+              "'jobs':[{'id':1,'location_index':1,'amount':[2,1],'skills':[1],'priority':10,"
+              "'setup':5,'service':60,'time_windows':[[300,400],[0,100]],'description':'A'},"
+              "{'id':2,'location':[2.35,48.85],'location_index':2,'pickup':[1,0]}],"
+              "'shipments':[{'pickup':{'id':1,'location_index':2},'delivery':{'id':1,"
+              "'location_index':1},'amount':[1,1],'priority':100}],"
+              "'matrices':{'car':{'durations':[[0,5,7],[5,0,3],[7,3,0]],'distances':[[0,50,70],"
+              "[50,0,30],[70,30,0]]},'bike':{'durations':'ignored: no vehicle uses it'}}}",
+              NULL, &in, &err);
+    if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
+    assert_int_equal(st, LM_OK);
+    const solver_problem *p = api_vroom_input_problem(in);
+    assert_int_equal(solver_problem_n_jobs(p), 2);
+    assert_int_equal(solver_problem_n_shipments(p), 1);
+    assert_int_equal(solver_problem_n_vehicles(p), 2);
+    assert_int_equal(solver_problem_n_dims(p), 2);
+    assert_true(api_vroom_input_has_steps(in));
+    api_vroom_input_destroy(in);
+
+    /* Legacy top-level matrix, no amounts anywhere. */
+    st = parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':5,'location_index':1}],"
+               "'matrix':[[0,1],[1,0]]}",
+               NULL, &in, &err);
+    assert_int_equal(st, LM_OK);
+    assert_int_equal(solver_problem_n_dims(api_vroom_input_problem(in)), 0);
+    assert_false(api_vroom_input_has_steps(in));
+    api_vroom_input_destroy(in);
+}
+
+static const cJSON *item(const cJSON *o, const char *k) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!it) print_error("missing key '%s'\n", k);
+    assert_non_null(it);
+    return it;
+}
+
+static int64_t num(const cJSON *o, const char *k) {
+    const cJSON *it = item(o, k);
+    assert_true(cJSON_IsNumber(it));
+    return (int64_t)it->valuedouble;
+}
+
+/* A hand-made solution of BASE plus a shipment: the writer maps indices back to ids, sums the
+ * amounts per route, and lists an unassigned shipment as its two tasks. */
+static void test_write_shape(void **state) {
+    (void)state;
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_status st = parse(
+        "{'vehicles':[{'id':11,'start_index':0,'end_index':0,'capacity':[10],'description':"
+        "'van \\'1\\''}],'jobs':[{'id':21,'location_index':1,'delivery':[2],'description':'a\\\\b'"
+        "},{'id':22,'location':[2.5,48.5],'location_index':2,'pickup':[3]}],'shipments':[{"
+        "'pickup':{'id':31,'location_index':1},'delivery':{'id':32,'location_index':2},'amount':"
+        "[1]}],'matrices':{'car':{'durations':[[0,5,7],[5,0,3],[7,3,0]],'distances':[[0,50,70],"
+        "[50,0,30],[70,30,0]]}}}",
+        NULL, &in, &err);
+    if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
+    assert_int_equal(st, LM_OK);
+
+    solver_step steps[4] = {
+        {.type = SOLVER_STEP_START, .index = SOLVER_NONE, .location = 0, .load = {2}},
+        {.type = SOLVER_STEP_JOB,
+         .index = 0,
+         .location = 1,
+         .arrival_s = 5,
+         .duration_s = 5,
+         .distance_m = 50,
+         .load = {0}},
+        {.type = SOLVER_STEP_JOB,
+         .index = 1,
+         .location = 2,
+         .arrival_s = 8,
+         .duration_s = 8,
+         .distance_m = 80,
+         .load = {3}},
+        {.type = SOLVER_STEP_END,
+         .index = SOLVER_NONE,
+         .location = 0,
+         .arrival_s = 15,
+         .duration_s = 15,
+         .distance_m = 150,
+         .load = {3}},
+    };
+    solver_route route = {.vehicle = 0,
+                          .steps = steps,
+                          .n_steps = 4,
+                          .cost = 15,
+                          .duration_s = 15,
+                          .distance_m = 150};
+    solver_unassigned un = {
+        .type = SOLVER_STEP_PICKUP, .index = 0, .reason = SOLVER_REASON_CAPACITY};
+    solver_solution sol = {.routes = &route,
+                           .n_routes = 1,
+                           .unassigned = &un,
+                           .n_unassigned = 1,
+                           .cost = 15,
+                           .duration_s = 15,
+                           .distance_m = 150};
+    char *out = NULL;
+    size_t len = 0;
+    for (int pretty = 0; pretty <= 1; pretty++) {
+        assert_int_equal(api_vroom_write(in, &sol, pretty, &out, &len, &err), LM_OK);
+        assert_int_equal(strlen(out), len);
+        cJSON *doc = cJSON_Parse(out);
+        assert_non_null(doc);
+        assert_int_equal(num(doc, "code"), 0);
+        const cJSON *sum = item(doc, "summary");
+        assert_int_equal(num(sum, "cost"), 15);
+        assert_int_equal(num(sum, "routes"), 1);
+        assert_int_equal(num(sum, "unassigned"), 2);
+        assert_int_equal(num(sum, "distance"), 150);
+        assert_int_equal(cJSON_GetArrayItem(item(sum, "delivery"), 0)->valueint, 2);
+        assert_int_equal(cJSON_GetArrayItem(item(sum, "pickup"), 0)->valueint, 3);
+        assert_true(cJSON_IsObject(item(sum, "computing_times")));
+        const cJSON *una = item(doc, "unassigned");
+        assert_int_equal(cJSON_GetArraySize(una), 2);
+        assert_int_equal(num(cJSON_GetArrayItem(una, 0), "id"), 31);
+        assert_string_equal(item(cJSON_GetArrayItem(una, 0), "type")->valuestring, "pickup");
+        assert_int_equal(num(cJSON_GetArrayItem(una, 1), "id"), 32);
+        assert_string_equal(item(cJSON_GetArrayItem(una, 1), "type")->valuestring, "delivery");
+        assert_non_null(strstr(item(cJSON_GetArrayItem(una, 0), "reason")->valuestring, "capac"));
+        const cJSON *r = cJSON_GetArrayItem(item(doc, "routes"), 0);
+        assert_int_equal(num(r, "vehicle"), 11);
+        assert_string_equal(item(r, "description")->valuestring, "van \"1\"");
+        const cJSON *s = item(r, "steps");
+        assert_int_equal(cJSON_GetArraySize(s), 4);
+        assert_string_equal(item(cJSON_GetArrayItem(s, 0), "type")->valuestring, "start");
+        assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(s, 0), "id"));
+        const cJSON *s1 = cJSON_GetArrayItem(s, 1), *s2 = cJSON_GetArrayItem(s, 2);
+        assert_string_equal(item(s1, "type")->valuestring, "job");
+        assert_int_equal(num(s1, "id"), 21);
+        assert_string_equal(item(s1, "description")->valuestring, "a\\b");
+        assert_int_equal(num(s1, "location_index"), 1);
+        assert_int_equal(num(s1, "arrival"), 5);
+        assert_int_equal(num(s1, "distance"), 50);
+        assert_int_equal(num(s2, "id"), 22);
+        assert_true(item(s2, "location")->child->valuedouble == 2.5);
+        assert_int_equal(cJSON_GetArrayItem(item(s2, "load"), 0)->valueint, 3);
+        cJSON_Delete(doc);
+        lm_free(out);
+    }
+    /* A solution that refers to a task the input lacks is an internal error, not a crash. */
+    steps[1].index = 9;
+    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_INTERNAL);
+    steps[1].index = 0;
+    route.vehicle = 3;
+    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_INTERNAL);
+    api_vroom_input_destroy(in);
+}
+
+static void test_codes(void **state) {
+    (void)state;
+    assert_int_equal(api_vroom_code(LM_OK), 0);
+    assert_int_equal(api_vroom_code(LM_INVALID), 2);
+    assert_int_equal(api_vroom_code(LM_TOO_BIG), 2);
+    assert_int_equal(api_vroom_code(LM_ROUTING), 3);
+    assert_int_equal(api_vroom_code(LM_NOMEM), 1);
+    assert_int_equal(api_vroom_code(LM_INTERNAL), 1);
+    char *e = api_vroom_error_write(LM_INTERNAL, NULL);
+    assert_non_null(e);
+    assert_string_equal(e, "{\"code\":1,\"error\":\"internal error\"}");
+    lm_free(e);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_inputs),  cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_valid_input), cmocka_unit_test(test_write_shape),
+        cmocka_unit_test(test_codes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
