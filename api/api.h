@@ -91,4 +91,109 @@ double api_instance_cost(const api_instance *inst, const solver_solution *s);
 
 /* ==== end of benchmark instances ==== */
 
+/* ==== VROOM JSON (api/vroom.c): the problem format of `lastmile solve` and POST /v1/solve ====
+ *
+ * api_vroom_parse reads a VROOM problem (jobs, shipments, vehicles, matrices; docs/api-vroom.md
+ * lists what is supported) into an api_vroom_input that owns the solver_problem it builds;
+ * api_vroom_solve / api_vroom_plan solve or evaluate it; api_vroom_write turns a solution into
+ * VROOM's output JSON (code, summary, unassigned, routes[].steps[]).
+ *
+ * Ownership: api_vroom_parse and api_vroom_input_from_instance hand the caller an input to free
+ * with api_vroom_input_destroy (NULL-safe). An input from an instance borrows the instance, which
+ * must outlive it. api_vroom_write and api_vroom_error_write hand the caller a NUL-terminated
+ * string to free with lm_free. Solutions are the caller's (solver_solution_destroy). An input is
+ * read-only after parsing: several threads may solve and write it at once.
+ *
+ * Errors: bad input gives LM_INVALID (or LM_TOO_BIG past a limit) with err->field the JSON path
+ * ("jobs[3].time_windows[0]") and err->message the reason; api_vroom_code maps any lm_status to
+ * VROOM's code (0 ok, 1 internal, 2 input, 3 routing). */
+
+enum api_vroom_codes {
+    API_VROOM_OK = 0,
+    API_VROOM_INTERNAL = 1,
+    API_VROOM_INPUT = 2,
+    API_VROOM_ROUTING = 3,
+};
+
+struct geo_matrix_provider;
+
+typedef struct api_vroom_opts {
+    size_t max_bytes;     /* whole document; default 32 MiB */
+    size_t max_jobs;      /* default 20000 */
+    size_t max_shipments; /* default 10000 */
+    size_t max_vehicles;  /* default 2000 */
+    size_t max_locations; /* matrix side; default 10000 */
+    size_t max_string;    /* description bytes; default 1024 */
+    /* Routes coordinates when no matrix is given; borrowed. NULL: a geodesic estimate. */
+    struct geo_matrix_provider *matrix_provider;
+} api_vroom_opts;
+
+typedef struct api_vroom_input api_vroom_input;
+
+void api_vroom_opts_init(api_vroom_opts *o);
+/* Parses json[0..len) (no NUL needed). On success *out is the new input; on failure *out is
+ * untouched and err names the field and the reason. o may be NULL (defaults). */
+LM_MUST_USE lm_status api_vroom_parse(const char *json, size_t len, const api_vroom_opts *o,
+                                      api_vroom_input **out, lm_errinfo *err);
+/* A view of a Solomon / CVRPLIB instance (borrowed) so that its solutions can be written in
+ * VROOM's shape: job ids are the file's customer numbers, locations are matrix indices. */
+LM_MUST_USE lm_status api_vroom_input_from_instance(const api_instance *inst, api_vroom_input **out,
+                                                    lm_errinfo *err);
+void api_vroom_input_destroy(api_vroom_input *in);
+/* The problem the input built (owned by the input). */
+const solver_problem *api_vroom_input_problem(const api_vroom_input *in);
+/* True if some vehicle has `steps` (then api_vroom_plan can evaluate them as whole routes). */
+bool api_vroom_input_has_steps(const api_vroom_input *in);
+
+/* Solves the input with solver_solve (vehicle steps are kept as each route's first tasks). */
+LM_MUST_USE lm_status api_vroom_solve(const api_vroom_input *in, const solver_opts *o,
+                                      solver_solution **out, lm_errinfo *err);
+/* VROOM's plan mode (-c): every vehicle's `steps` are its whole route, in order; computes
+ * arrivals, loads and costs with solver_evaluate. LM_INVALID if a route breaks a constraint. */
+LM_MUST_USE lm_status api_vroom_plan(const api_vroom_input *in, solver_solution **out,
+                                     lm_errinfo *err);
+
+/* Writes s (a solution of in's problem) as VROOM output JSON: pretty adds newlines and indents.
+ * *out_len is the length without the NUL. LM_INTERNAL if s refers to tasks in doesn't have. */
+LM_MUST_USE lm_status api_vroom_write(const api_vroom_input *in, const solver_solution *s,
+                                      bool pretty, char **out, size_t *out_len, lm_errinfo *err);
+/* {"code": api_vroom_code(st), "error": "<field>: <message>"}; NULL only when out of memory. */
+LM_MUST_USE char *api_vroom_error_write(lm_status st, const lm_errinfo *err);
+/* VROOM's error code for a status: OK 0; INVALID, TOO_BIG, NOT_FOUND, CONFLICT 2; ROUTING,
+ * UNAVAILABLE 3; anything else 1. */
+int api_vroom_code(lm_status st);
+
+/* ==== end of VROOM JSON ==== */
+
+/* ==== HTTP server (api/server.c): libmicrohttpd, the route table of api/routes.c ====
+ *
+ * api_server_start serves the route table on a libmicrohttpd daemon (internal polling thread with
+ * epoll, optionally a thread pool) until api_server_stop. The store is borrowed: it must outlive
+ * the server, and the caller closes it after api_server_stop. */
+
+#include "store/store.h"
+
+typedef struct api_server api_server;
+
+typedef struct api_server_opts {
+    const char *bind_addr; /* IPv4 address to listen on; default "127.0.0.1" */
+    uint16_t port;         /* 0 = any free port (see api_server_port); default 8080 */
+    unsigned threads;      /* worker threads (1 = the polling thread itself); default 2 */
+    size_t max_body_bytes; /* larger request bodies get 413; default 1 MiB */
+    const char *web_root;  /* directory served under / for GET; NULL = none; default NULL */
+    int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
+} api_server_opts;
+
+void api_server_opts_init(api_server_opts *o);
+/* Starts serving. On failure *out is untouched and err says why (e.g. the port is taken). */
+LM_MUST_USE lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
+                                       lm_errinfo *err);
+/* The port actually bound (useful with port 0). */
+uint16_t api_server_port(const api_server *srv);
+/* Graceful stop: stops accepting at once, waits up to drain_ms for requests in flight to finish,
+ * then closes every connection and frees the server. NULL-safe. */
+void api_server_stop(api_server *srv, int drain_ms);
+
+/* ==== end of HTTP server ==== */
+
 #endif
