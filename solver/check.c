@@ -405,9 +405,9 @@ static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
     *cost_out = cost;
 }
 
-/* ---- Pass 3: shipments, the unassigned list and the summary ---- */
+/* ---- Across routes: shipments, fixed-step vehicles, the unassigned list; then the summary ---- */
 
-static void check_tasks_and_summary(checker *c, int64_t cost) {
+static void check_tasks(checker *c) {
     const solver_problem *p = c->p;
     const solver_solution *s = c->s;
     for (size_t i = 0; i < p->n_shipments; i++) {
@@ -467,7 +467,10 @@ static void check_tasks_and_summary(checker *c, int64_t cost) {
 done:
     lm_free(listed_job);
     lm_free(listed_ship);
+}
 
+static void check_summary(checker *c, int64_t cost) {
+    const solver_solution *s = c->s;
     int64_t dur = 0, dist = 0, setup = 0, service = 0, waiting = 0;
     uint32_t prio = 0;
     for (size_t i = 0; i < s->n_routes; i++) {
@@ -507,8 +510,11 @@ lm_status solver_check(const solver_problem *p, const solver_solution *s,
     if (s->n_routes && !s->routes) {
         violation(&c, "The solution counts %zu routes but holds none.", s->n_routes);
     } else {
+        /* Structure first, so that the first violation names the cause, not its echoes in
+         * the recomputed times. */
         for (size_t i = 0; i < s->n_routes; i++)
             check_structure(&c, i);
+        check_tasks(&c);
         int64_t total = 0;
         for (size_t i = 0; i < s->n_routes; i++) {
             int64_t rc = 0;
@@ -516,7 +522,7 @@ lm_status solver_check(const solver_problem *p, const solver_solution *s,
             total += rc;
         }
         rep.recomputed_cost = total;
-        check_tasks_and_summary(&c, total);
+        check_summary(&c, total);
     }
     st = rep.n_violations ? LM_INVALID : LM_OK;
 fail:

@@ -292,7 +292,6 @@ static lm_status route_simulate(const route_ctx *c, solver_route *out) {
             service_sum += s->service_s;
             waiting_sum += s->waiting_s;
         }
-        first_pending = k;
         travel += leg;
         dist += leg_dist;
         if (at_end && loc == SOLVER_NONE) { /* open route: last breaks end it */
@@ -300,6 +299,7 @@ static lm_status route_simulate(const route_ctx *c, solver_route *out) {
             break;
         }
         solver_step *s = &steps[k++];
+        first_pending = k;
         s->location = loc;
         s->arrival_s = arrival;
         s->duration_s = travel;
