@@ -1,6 +1,7 @@
 /* VROOM JSON at the edge: parses a VROOM problem (jobs, shipments, vehicles, matrices) into a
  * solver_problem, and writes a solver_solution back in VROOM's output shape. */
 #include "api/api.h"
+#include "geo/geo.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -820,11 +821,10 @@ static lm_status read_matrices(pctx *c, const cJSON *root, matrices *m) {
 
 /* ---- Locations ---- */
 
-/* Every location refers to the given matrix, or (no matrix) to coordinates routed by geo/. */
-static lm_status resolve_loc(pctx *c, vroom_loc *l, const char *path, const char *key,
-                             const char *index_key) {
+/* With a matrix, every location needs an index inside it; without one, coordinates. */
+static lm_status check_loc(pctx *c, const vroom_loc *l, const char *path, const char *key,
+                           const char *index_key) {
     char p[PATH_LEN];
-    if (!l->present) return LM_OK;
     if (c->n_matrix) {
         path_key(p, path, index_key);
         if (!l->has_index)
@@ -832,50 +832,128 @@ static lm_status resolve_loc(pctx *c, vroom_loc *l, const char *path, const char
         if (l->index >= c->n_matrix)
             return lm_errinfo_set(c->err, LM_INVALID, p, "%u is outside the %zu x %zu matrix",
                                   l->index, c->n_matrix, c->n_matrix);
-        if (l->has_coord) {
-            vroom_loc *il = &c->in->index_loc[l->index];
-            *il = *l;
-        }
         return LM_OK;
     }
-    path_key(p, path, l->has_index ? index_key : key);
-    if (l->has_index)
+    if (l->has_index) {
+        path_key(p, path, index_key);
         return lm_errinfo_set(c->err, LM_INVALID, p, "needs matrices (no matrix was given)");
-    return lm_errinfo_set(c->err, LM_ROUTING, p,
-                          "coordinates without matrices need a routing provider, which this "
-                          "build does not have yet: give matrices with location_index");
+    }
+    path_key(p, path, key);
+    if (!l->has_coord) return lm_errinfo_set(c->err, LM_INVALID, p, "is required");
+    return LM_OK;
 }
 
-static lm_status resolve_locations(pctx *c) {
+static int cmp_loc_ptr(const void *a, const void *b) {
+    const vroom_loc *x = *(const vroom_loc *const *)a, *y = *(const vroom_loc *const *)b;
+    if (x->lon != y->lon) return x->lon < y->lon ? -1 : 1;
+    if (x->lat != y->lat) return x->lat < y->lat ? -1 : 1;
+    return 0;
+}
+
+/* No matrix given: one matrix location per distinct coordinate, routed by geo/. */
+static lm_status route_coordinates(pctx *c, vroom_loc **locs, size_t n, matrices *mx) {
+    api_vroom_input *in = c->in;
+    int64_t t0 = lm_mono_ns();
+    geo_matrix_provider *own = NULL, *prov = c->o->matrix_provider;
+    geo_matrix *gm = NULL;
+    geo_point *pts = NULL;
+    lm_status st;
+    qsort(locs, n, sizeof *locs, cmp_loc_ptr);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && cmp_loc_ptr(&locs[i - 1], &locs[i]) != 0) u++;
+        locs[i]->index = (uint32_t)u;
+    }
+    u++;
+    if (u > c->o->max_locations || u > GEO_MATRIX_MAX_POINTS)
+        return lm_errinfo_set(c->err, LM_TOO_BIG, "", "%zu distinct locations; the limit is %zu", u,
+                              c->o->max_locations);
+    in->index_loc = arena_array(c, u, sizeof *in->index_loc);
+    pts = lm_calloc(u, sizeof *pts);
+    if (!in->index_loc || !pts) {
+        st = nomem(c);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        in->index_loc[locs[i]->index] = *locs[i];
+        pts[locs[i]->index] = (geo_point){.lat = locs[i]->lat, .lon = locs[i]->lon};
+    }
+    if (!prov) {
+        geo_matrix_opts go;
+        geo_matrix_opts_init(&go);
+        if ((st = geo_matrix_provider_create(&go, &own, c->err)) != LM_OK) goto done;
+        prov = own;
+    }
+    if ((st = geo_matrix_compute(prov, pts, u, &gm, c->err)) != LM_OK) {
+        if (st != LM_NOMEM && st != LM_TOO_BIG) {
+            char why[sizeof c->err->message] = "";
+            if (c->err) lm_strlcpy(why, c->err->message, sizeof why);
+            st = lm_errinfo_set(c->err, LM_ROUTING, "matrices",
+                                "the travel-time matrix could not be computed: %s", why);
+        }
+        goto done;
+    }
+    mx->n = u;
+    mx->durations = lm_reallocarray(NULL, u * u, sizeof *mx->durations);
+    mx->distances = lm_reallocarray(NULL, u * u, sizeof *mx->distances);
+    if (!mx->durations || !mx->distances) {
+        st = nomem(c);
+        goto done;
+    }
+    memcpy(mx->durations, geo_matrix_durations(gm), u * u * sizeof *mx->durations);
+    memcpy(mx->distances, geo_matrix_distances(gm), u * u * sizeof *mx->distances);
+    in->has_distances = true;
+    st = LM_OK;
+done:
+    geo_matrix_destroy(gm);
+    geo_matrix_provider_destroy(own);
+    lm_free(pts);
+    in->routing_ms = (lm_mono_ns() - t0) / 1000000;
+    return st;
+}
+
+/* Checks every location, then maps it to a matrix index: the given one, or one per distinct
+ * coordinate when the matrix is computed here (into *mx). */
+static lm_status resolve_locations(pctx *c, matrices *mx) {
     api_vroom_input *in = c->in;
     char path[PATH_LEN], sub[PATH_LEN];
-    lm_status st;
-    if (c->n_matrix) {
-        in->index_loc = arena_array(c, c->n_matrix, sizeof *in->index_loc);
-        if (!in->index_loc) return nomem(c);
-    }
+    lm_status st = LM_OK;
+    size_t cap = in->n_jobs + 2 * in->n_shipments + 2 * in->n_vehicles, n = 0;
+    vroom_loc **locs = arena_array(c, cap, sizeof *locs);
+    if (!locs) return nomem(c);
+#define RESOLVE(loc, p, key, index_key)                                                            \
+    do {                                                                                           \
+        if (!(loc)->present) break;                                                                \
+        if ((st = check_loc(c, (loc), (p), (key), (index_key))) != LM_OK) return st;               \
+        locs[n++] = (loc);                                                                         \
+    } while (0)
     for (size_t i = 0; i < in->n_jobs; i++) {
         path_idx(path, "jobs", i);
-        if ((st = resolve_loc(c, &in->jobs[i].loc, path, "location", "location_index")) != LM_OK)
-            return st;
+        RESOLVE(&in->jobs[i].loc, path, "location", "location_index");
     }
     for (size_t i = 0; i < in->n_shipments; i++) {
         path_idx(path, "shipments", i);
         path_key(sub, path, "pickup");
-        if ((st = resolve_loc(c, &in->pickups[i].loc, sub, "location", "location_index")) != LM_OK)
-            return st;
+        RESOLVE(&in->pickups[i].loc, sub, "location", "location_index");
         path_key(sub, path, "delivery");
-        if ((st = resolve_loc(c, &in->deliveries[i].loc, sub, "location", "location_index")) !=
-            LM_OK)
-            return st;
+        RESOLVE(&in->deliveries[i].loc, sub, "location", "location_index");
     }
     for (size_t i = 0; i < in->n_vehicles; i++) {
         path_idx(path, "vehicles", i);
-        if ((st = resolve_loc(c, &in->vehicles[i].start, path, "start", "start_index")) != LM_OK)
-            return st;
-        if ((st = resolve_loc(c, &in->vehicles[i].end, path, "end", "end_index")) != LM_OK)
-            return st;
+        RESOLVE(&in->vehicles[i].start, path, "start", "start_index");
+        RESOLVE(&in->vehicles[i].end, path, "end", "end_index");
     }
+#undef RESOLVE
+    if (!c->n_matrix) {
+        if ((st = route_coordinates(c, locs, n, mx)) != LM_OK) return st;
+        in->n_locations = mx->n;
+        return LM_OK;
+    }
+    /* Given matrix: remember coordinates per index to echo them in the output. */
+    in->index_loc = arena_array(c, c->n_matrix, sizeof *in->index_loc);
+    if (!in->index_loc) return nomem(c);
+    for (size_t i = 0; i < n; i++)
+        if (locs[i]->has_coord) in->index_loc[locs[i]->index] = *locs[i];
     in->n_locations = c->n_matrix;
     in->index_based = true;
     return LM_OK;
@@ -979,7 +1057,7 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
                 goto fail;
             }
     }
-    if ((st = resolve_locations(c)) != LM_OK) goto fail;
+    if ((st = resolve_locations(c, &mx)) != LM_OK) goto fail;
 
     /* Everything is read and consistent: hand it to the solver's builder. */
     solver_problem_opts po;
@@ -1075,6 +1153,44 @@ lm_status api_vroom_parse(const char *json, size_t len, const api_vroom_opts *o,
 fail:
     cJSON_Delete(root);
     api_vroom_input_destroy(in);
+    return st;
+}
+
+/* ---- Solving and plan mode ---- */
+
+lm_status api_vroom_plan(const api_vroom_input *in, solver_solution **out, lm_errinfo *err) {
+    size_t n = 0;
+    for (size_t v = 0; v < in->n_vehicles; v++)
+        n += in->vehicles[v].n_steps > 0;
+    const solver_task_ref **routes = lm_calloc(n + 1, sizeof *routes);
+    size_t *lens = lm_calloc(n + 1, sizeof *lens);
+    uint32_t *vehicles = lm_calloc(n + 1, sizeof *vehicles);
+    lm_status st;
+    if (!routes || !lens || !vehicles) {
+        st = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t v = 0; v < in->n_vehicles; v++) {
+        if (!in->vehicles[v].n_steps) continue;
+        routes[k] = in->vehicles[v].steps;
+        lens[k] = in->vehicles[v].n_steps;
+        vehicles[k++] = (uint32_t)v;
+    }
+    st = solver_evaluate(in->problem, routes, lens, vehicles, n, out, err);
+    /* The evaluator names "routes[k]..."; the caller wrote those routes as vehicles[v].steps. */
+    unsigned long rk;
+    int used = 0;
+    if (st != LM_OK && err && sscanf(err->field, "routes[%lu]%n", &rk, &used) == 1 && used > 0 &&
+        rk < n) {
+        char field[PATH_LEN];
+        snprintf(field, sizeof field, "vehicles[%u].steps%s", vehicles[rk], err->field + used);
+        lm_strlcpy(err->field, field, sizeof err->field);
+    }
+done:
+    lm_free(routes);
+    lm_free(lens);
+    lm_free(vehicles);
     return st;
 }
 

@@ -327,6 +327,36 @@ static void test_valid_input(void **state) {
     api_vroom_input_destroy(in);
 }
 
+/* Coordinates without a matrix: geo/ computes one location per distinct coordinate, and the
+ * output echoes coordinates (no location_index, which the input never used). */
+static void test_coordinates(void **state) {
+    (void)state;
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_status st = parse("{'vehicles':[{'id':1,'start':[2.35,48.85],'end':[2.35,48.85]}],"
+                         "'jobs':[{'id':1,'location':[2.36,48.86]},{'id':2,'location':[2.35,48.85]"
+                         "},{'id':3,'location':[2.36,48.86]}]}",
+                         NULL, &in, &err);
+    if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
+    assert_int_equal(st, LM_OK);
+    solver_unassigned un = {.type = SOLVER_STEP_JOB, .index = 0, .reason = SOLVER_REASON_NO_ROOM};
+    solver_solution sol = {.unassigned = &un, .n_unassigned = 1};
+    char *out = NULL;
+    size_t len;
+    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_OK);
+    assert_non_null(strstr(out, "\"location\":[2.36,48.86]"));
+    assert_null(strstr(out, "location_index"));
+    assert_non_null(strstr(out, "\"distance\":0")); /* geo/ gives distances */
+    lm_free(out);
+    api_vroom_input_destroy(in);
+    /* Mixed: a location_index with no matrix is an input error. */
+    st = parse("{'vehicles':[{'id':1,'start':[2.35,48.85]}],'jobs':[{'id':1,'location':[2.36,"
+               "48.86]},{'id':2,'location_index':0}]}",
+               NULL, &in, &err);
+    assert_int_equal(st, LM_INVALID);
+    assert_string_equal(err.field, "jobs[1].location_index");
+}
+
 static const cJSON *item(const cJSON *o, const char *k) {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
     if (!it) print_error("missing key '%s'\n", k);
@@ -465,8 +495,8 @@ static void test_codes(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_inputs),  cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_valid_input), cmocka_unit_test(test_write_shape),
-        cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_valid_input), cmocka_unit_test(test_coordinates),
+        cmocka_unit_test(test_write_shape), cmocka_unit_test(test_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
