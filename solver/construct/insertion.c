@@ -1,0 +1,266 @@
+/* Insertion heuristics: cheapest insertion of a list of units (the "recreate" of ruin-and-recreate,
+ * with SISR's blinks) and the first-solution constructions built on it (ordered and regret-2). */
+#include "solver/route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t solver__rng_next(solver__rng *r) {
+    /* xorshift64*: small, fast and deterministic across platforms. */
+    uint64_t x = r->s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->s = x;
+    return x * UINT64_C(2685821657736338717);
+}
+
+double solver__rng_unit(solver__rng *r) {
+    return (double)(solver__rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+uint32_t solver__rng_below(solver__rng *r, uint32_t n) {
+    return n ? (uint32_t)(solver__rng_next(r) % n) : 0;
+}
+
+typedef struct ins {
+    int64_t delta;
+    uint32_t route, pos1, pos2;
+} ins;
+
+/* Cost change of inserting pickup a before pos1 and delivery b before pos2 (pos1 <= pos2). */
+static int64_t pair_delta(const solver__model *m, const solver__route *rt, uint32_t pos1,
+                          uint32_t a, uint32_t pos2, uint32_t b) {
+    if (pos1 != pos2)
+        return solver__insert_delta(m, rt, pos1, a) + solver__insert_delta(m, rt, pos2, b) -
+               (rt->n == 0 ? m->p->vehicles[rt->vehicle].pub.cost_fixed : 0);
+    int64_t d1 = solver__insert_delta(m, rt, pos1, a);
+    /* a then b at the same gap: prev->a->b->next. */
+    uint32_t v = rt->vehicle;
+    uint32_t la = m->nodes[a].loc, lb = m->nodes[b].loc;
+    uint32_t next = pos1 < rt->n ? m->nodes[rt->nodes[pos1]].loc : m->p->vehicles[v].pub.end;
+    if (next == SOLVER_NONE && pos1 < rt->n) next = m->p->vehicles[v].pub.end;
+    return d1 - solver__cost(m, v, la, next) + solver__cost(m, v, la, lb) +
+           solver__cost(m, v, lb, next);
+}
+
+/* Best insertion of unit u into route r, improving on *best. */
+static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t u, uint32_t r,
+                          double blink, solver__rng *rng, uint32_t *scratch, ins *best) {
+    const solver__route *rt = &s->routes[r];
+    const solver__unit *un = &m->units[u];
+    if (un->second == SOLVER_NONE) {
+        for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
+            int64_t d = solver__insert_delta(m, rt, pos, un->first);
+            if (d >= best->delta) continue;
+            if (blink > 0 && solver__rng_unit(rng) < blink) continue;
+            if (!solver__insert_ok(m, rt, pos, un->first, scratch)) continue;
+            *best = (ins){d, r, pos, pos};
+        }
+        return;
+    }
+    for (uint32_t p1 = rt->n_fixed; p1 <= rt->n; p1++) {
+        for (uint32_t p2 = p1; p2 <= rt->n; p2++) {
+            int64_t d = pair_delta(m, rt, p1, un->first, p2, un->second);
+            if (d >= best->delta) continue;
+            if (blink > 0 && solver__rng_unit(rng) < blink) continue;
+            if (!solver__insert_pair_ok(m, rt, p1, un->first, p2, un->second, scratch)) continue;
+            *best = (ins){d, r, p1, p2};
+        }
+    }
+}
+
+/* Best insertion of u over all routes, trying one empty vehicle per class. seen: n_classes. */
+static void best_insertion(const solver__model *m, const solver__sol *s, uint32_t u, double blink,
+                           solver__rng *rng, uint32_t *scratch, uint8_t *seen, ins *best) {
+    best->delta = INT64_MAX;
+    best->route = SOLVER_NONE;
+    memset(seen, 0, m->n_classes);
+    for (uint32_t r = 0; r < s->n_routes; r++) {
+        const solver__route *rt = &s->routes[r];
+        if (rt->n == 0) {
+            uint32_t c = m->vclass[rt->vehicle];
+            if (seen[c]) continue;
+            seen[c] = 1;
+        }
+        if (!solver__unit_fits(m, u, rt->vehicle)) continue;
+        best_in_route(m, s, u, r, blink, rng, scratch, best);
+    }
+}
+
+static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins *b) {
+    solver__route *rt = &s->routes[b->route];
+    const solver__unit *un = &m->units[u];
+    if (un->second == SOLVER_NONE) {
+        solver__route_insert_raw(rt, b->pos1, un->first);
+    } else {
+        solver__route_insert_raw(rt, b->pos2, un->second);
+        solver__route_insert_raw(rt, b->pos1, un->first);
+    }
+    s->assigned[u] = 1;
+    solver__sol_update_route(m, s, b->route);
+}
+
+lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_t *units, size_t n,
+                           double blink, solver__rng *rng, uint32_t *scratch) {
+    uint8_t *seen = lm_alloc(m->n_classes ? m->n_classes : 1);
+    if (!seen) return LM_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = units[i];
+        if (s->assigned[u]) continue;
+        ins b;
+        best_insertion(m, s, u, blink, rng, scratch, seen, &b);
+        if (b.route == SOLVER_NONE) continue;
+        if (solver__route_reserve(&s->routes[b.route], s->routes[b.route].n + 3, m->dims) !=
+            LM_OK) {
+            lm_free(seen);
+            return LM_NOMEM;
+        }
+        apply(m, s, u, &b);
+    }
+    lm_free(seen);
+    solver__sol_totals(m, s);
+    return LM_OK;
+}
+
+/* ---- First solutions ---- */
+
+static const solver__model *sort_model;
+static int64_t *sort_key;
+
+static int cmp_units(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    const solver__unit *ux = &sort_model->units[x], *uy = &sort_model->units[y];
+    if (ux->priority != uy->priority) return ux->priority > uy->priority ? -1 : 1;
+    if (sort_key[x] != sort_key[y]) return sort_key[x] > sort_key[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+/* Orders units for sequential insertion: priority first, then hardest (tight windows or far from
+ * the depots) first. Not thread-safe (file statics): only called before threads start. */
+static void order_units(const solver__model *m, uint32_t *units, size_t n) {
+    sort_model = m;
+    sort_key = lm_calloc(m->n_units ? m->n_units : 1, sizeof *sort_key);
+    if (!sort_key) return; /* keeps the index order */
+    const solver_problem *p = m->p;
+    uint32_t depot =
+        p->vehicles[0].pub.start != SOLVER_NONE ? p->vehicles[0].pub.start : p->vehicles[0].pub.end;
+    for (size_t i = 0; i < n; i++) {
+        const solver__unit *u = &m->units[units[i]];
+        int64_t far = solver__cost(m, 0, depot, m->nodes[u->first].loc) +
+                      solver__cost(m, 0, m->nodes[u->first].loc, depot);
+        /* Tight windows first when windows matter, else far first (as in savings/sweep). */
+        sort_key[units[i]] = m->any_tw ? (SOLVER_TIME_INF - u->tw_span) / 4 + far : far;
+    }
+    qsort(units, n, sizeof *units, cmp_units);
+    lm_free(sort_key);
+    sort_key = NULL;
+}
+
+/* Regret-2 insertion: repeatedly inserts the unit whose best and second-best routes differ most.
+ * The per-(unit, route) best insertions are cached and only the changed route is re-evaluated. */
+static lm_status regret_insertion(const solver__model *m, solver__sol *s, uint32_t *units, size_t n,
+                                  uint32_t *scratch) {
+    size_t nr = s->n_routes;
+    ins *cache = lm_reallocarray(NULL, n * nr, sizeof *cache);
+    uint8_t *done = lm_calloc(n ? n : 1, 1);
+    if (!cache || !done) {
+        lm_free(cache);
+        lm_free(done);
+        return LM_NOMEM;
+    }
+    solver__rng rng = {1};
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t r = 0; r < nr; r++) {
+            ins *c = &cache[i * nr + r];
+            c->delta = INT64_MAX;
+            c->route = SOLVER_NONE;
+            if (solver__unit_fits(m, units[i], s->routes[r].vehicle))
+                best_in_route(m, s, units[i], r, 0, &rng, scratch, c);
+        }
+    uint8_t *seen = lm_alloc(m->n_classes ? m->n_classes : 1);
+    if (!seen) {
+        lm_free(cache);
+        lm_free(done);
+        return LM_NOMEM;
+    }
+    for (;;) {
+        size_t pick = SIZE_MAX;
+        int64_t pick_regret = -1;
+        uint32_t pick_prio = 0;
+        ins pick_ins = {0, 0, 0, 0};
+        for (size_t i = 0; i < n; i++) {
+            if (done[i]) continue;
+            int64_t b1 = INT64_MAX, b2 = INT64_MAX;
+            ins bi = {INT64_MAX, SOLVER_NONE, 0, 0};
+            memset(seen, 0, m->n_classes);
+            for (uint32_t r = 0; r < nr; r++) {
+                const ins *c = &cache[i * nr + r];
+                if (c->route == SOLVER_NONE) continue;
+                if (s->routes[r].n == 0) {
+                    uint32_t cl = m->vclass[s->routes[r].vehicle];
+                    if (seen[cl]) continue;
+                    seen[cl] = 1;
+                }
+                if (c->delta < b1) {
+                    b2 = b1;
+                    b1 = c->delta;
+                    bi = *c;
+                } else if (c->delta < b2) {
+                    b2 = c->delta;
+                }
+            }
+            if (bi.route == SOLVER_NONE) continue;
+            int64_t regret = b2 == INT64_MAX ? INT64_MAX / 4 : b2 - b1;
+            uint32_t prio = m->units[units[i]].priority;
+            if (pick == SIZE_MAX || prio > pick_prio ||
+                (prio == pick_prio && regret > pick_regret)) {
+                pick = i;
+                pick_regret = regret;
+                pick_prio = prio;
+                pick_ins = bi;
+            }
+        }
+        if (pick == SIZE_MAX) break;
+        done[pick] = 1;
+        if (solver__route_reserve(&s->routes[pick_ins.route], s->routes[pick_ins.route].n + 3,
+                                  m->dims) != LM_OK)
+            break;
+        apply(m, s, units[pick], &pick_ins);
+        uint32_t r = pick_ins.route;
+        for (size_t i = 0; i < n; i++) {
+            if (done[i]) continue;
+            ins *c = &cache[i * nr + r];
+            c->delta = INT64_MAX;
+            c->route = SOLVER_NONE;
+            if (solver__unit_fits(m, units[i], s->routes[r].vehicle))
+                best_in_route(m, s, units[i], r, 0, &rng, scratch, c);
+        }
+    }
+    lm_free(seen);
+    lm_free(cache);
+    lm_free(done);
+    solver__sol_totals(m, s);
+    return LM_OK;
+}
+
+lm_status solver__construct_insertion(const solver__model *m, solver__sol *s, bool regret) {
+    uint32_t *units = lm_reallocarray(NULL, m->n_units ? m->n_units : 1, sizeof *units);
+    uint32_t *scratch = lm_reallocarray(NULL, m->n_nodes + 4, sizeof *scratch);
+    lm_status st = LM_NOMEM;
+    if (!units || !scratch) goto done;
+    size_t n = 0;
+    for (uint32_t u = 0; u < m->n_units; u++)
+        if (!s->assigned[u]) units[n++] = u;
+    order_units(m, units, n);
+    if (regret && n * s->n_routes <= 400000) {
+        st = regret_insertion(m, s, units, n, scratch);
+    } else {
+        solver__rng rng = {1};
+        st = solver__recreate(m, s, units, n, 0, &rng, scratch);
+    }
+done:
+    lm_free(units);
+    lm_free(scratch);
+    return st;
+}

@@ -1,0 +1,831 @@
+/* The search model (nodes, units, vehicle classes, neighbours), the route simulation that follows
+ * internal.h's route semantics, per-route caches and O(1) insertion checks. */
+#include "solver/route.h"
+
+#include <string.h>
+
+#define NEG_INF (-(INT64_C(1) << 60))
+
+/* ---- Model ---- */
+
+static bool tws_equal(const solver__tws *a, const solver__tws *b) {
+    if (a->n != b->n) return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->w[i].start_s != b->w[i].start_s || a->w[i].end_s != b->w[i].end_s) return false;
+    return true;
+}
+
+/* Vehicles that could swap routes without anyone noticing: same places, hours, costs, limits. */
+static bool vehicles_alike(const solver_problem *p, const solver__vehicle *a,
+                           const solver__vehicle *b) {
+    const solver_vehicle *x = &a->pub, *y = &b->pub;
+    if (x->n_fixed_steps || y->n_fixed_steps) return false;
+    if (x->start != y->start || x->end != y->end) return false;
+    if (memcmp(x->capacity, y->capacity, sizeof x->capacity) != 0) return false;
+    if (memcmp(x->initial_load, y->initial_load, sizeof x->initial_load) != 0) return false;
+    if (x->shift.start_s != y->shift.start_s || x->shift.end_s != y->shift.end_s) return false;
+    if (x->cost_fixed != y->cost_fixed || x->cost_per_hour != y->cost_per_hour ||
+        x->cost_per_km != y->cost_per_km)
+        return false;
+    if (x->max_tasks != y->max_tasks || x->max_travel_time_s != y->max_travel_time_s ||
+        x->max_distance_m != y->max_distance_m || x->speed_factor != y->speed_factor)
+        return false;
+    if (a->skills.n != b->skills.n ||
+        (a->skills.n && memcmp(a->skills.s, b->skills.s, a->skills.n * sizeof *a->skills.s)))
+        return false;
+    if (x->n_breaks != y->n_breaks) return false;
+    for (size_t i = 0; i < x->n_breaks; i++) {
+        const solver__break *ba = &a->breaks[i], *bb = &b->breaks[i];
+        if (ba->pub.service_s != bb->pub.service_s ||
+            ba->pub.has_max_load != bb->pub.has_max_load ||
+            memcmp(ba->pub.max_load, bb->pub.max_load, sizeof ba->pub.max_load) != 0 ||
+            !tws_equal(&ba->tws, &bb->tws))
+            return false;
+    }
+    (void)p;
+    return true;
+}
+
+static int64_t first_span(const solver__tws *t) {
+    if (t->n == 0) return SOLVER_TIME_INF;
+    return t->w[0].end_s - t->w[0].start_s;
+}
+
+static lm_status build_neighbours(solver__model *m) {
+    size_t n = m->n_task_nodes;
+    if (n == 0) return LM_OK;
+    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
+    m->k_nbr = k;
+    if (k == 0) return LM_OK;
+    m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
+    int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
+    if (!m->nbr || !d) {
+        lm_free(d);
+        return LM_NOMEM;
+    }
+    const solver_problem *p = m->p;
+    const solver__vehicle *v0 = &p->vehicles[0];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *row = &m->nbr[i * k];
+        uint32_t cnt = 0;
+        uint32_t li = m->nodes[i].loc;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i) continue;
+            uint32_t lj = m->nodes[j].loc;
+            int64_t c1 = solver__edge_cost(p, v0, li, lj), c2 = solver__edge_cost(p, v0, lj, li);
+            int64_t c = c1 < c2 ? c1 : c2;
+            if (cnt == k && c >= d[k - 1]) continue;
+            uint32_t pos = cnt < k ? cnt++ : k - 1;
+            while (pos > 0 && d[pos - 1] > c) {
+                d[pos] = d[pos - 1];
+                row[pos] = row[pos - 1];
+                pos--;
+            }
+            d[pos] = c;
+            row[pos] = (uint32_t)j;
+        }
+    }
+    lm_free(d);
+    return LM_OK;
+}
+
+void solver__model_destroy(solver__model *m) {
+    if (!m) return;
+    lm_free(m->nodes);
+    lm_free(m->units);
+    lm_free(m->vclass);
+    lm_free(m->nbr);
+    lm_free(m);
+}
+
+lm_status solver__model_create(const solver_problem *p, solver__model **out) {
+    lm_status st = LM_NOMEM;
+    uint32_t *reps = NULL;
+    solver__model *m = lm_calloc(1, sizeof *m);
+    if (!m) return LM_NOMEM;
+    m->p = p;
+    m->dims = p->n_dims;
+    size_t nj = p->n_jobs, ns = p->n_shipments, nv = p->n_vehicles;
+    size_t n_fixed_breaks = 0;
+    for (size_t v = 0; v < nv; v++)
+        for (size_t i = 0; i < p->vehicles[v].pub.n_fixed_steps; i++)
+            if (p->vehicles[v].fixed_steps[i].type == SOLVER_STEP_BREAK) n_fixed_breaks++;
+    m->n_task_nodes = nj + 2 * ns;
+    m->n_nodes = m->n_task_nodes + n_fixed_breaks;
+    m->n_units = nj + ns;
+    m->nodes = lm_calloc(m->n_nodes ? m->n_nodes : 1, sizeof *m->nodes);
+    m->units = lm_calloc(m->n_units ? m->n_units : 1, sizeof *m->units);
+    m->vclass = lm_calloc(nv ? nv : 1, sizeof *m->vclass);
+    if (!m->nodes || !m->units || !m->vclass) goto fail;
+
+    for (size_t j = 0; j < nj; j++) {
+        const solver__job *job = &p->jobs[j];
+        solver__node *nd = &m->nodes[j];
+        nd->loc = job->pub.location;
+        nd->setup = job->pub.setup_s;
+        nd->service = job->pub.service_s;
+        nd->tws = &job->tws;
+        nd->unit = (uint32_t)j;
+        nd->partner = SOLVER_NONE;
+        nd->kind = SOLVER__JOB;
+        nd->index = (uint32_t)j;
+        solver__unit *u = &m->units[j];
+        u->first = (uint32_t)j;
+        u->second = SOLVER_NONE;
+        u->priority = job->pub.priority;
+        u->weight = 1;
+        u->skills = &job->skills;
+        u->only_vehicle = job->pub.only_vehicle;
+        u->tw_span = first_span(&job->tws);
+        for (uint32_t d = 0; d < m->dims; d++) {
+            nd->start_add[d] = job->pub.delivery[d];
+            nd->delta[d] = job->pub.pickup[d] - job->pub.delivery[d];
+            int64_t a = job->pub.delivery[d] > job->pub.pickup[d] ? job->pub.delivery[d]
+                                                                  : job->pub.pickup[d];
+            if (a > u->size) u->size = a;
+        }
+        if (job->pub.setup_s) m->any_setup = true;
+        if (job->tws.n) m->any_tw = true;
+    }
+    for (size_t s = 0; s < ns; s++) {
+        const solver__shipment *sh = &p->shipments[s];
+        uint32_t pn = (uint32_t)(nj + 2 * s), dn = pn + 1;
+        solver__node *a = &m->nodes[pn], *b = &m->nodes[dn];
+        a->loc = sh->pub.pickup.location;
+        a->setup = sh->pub.pickup.setup_s;
+        a->service = sh->pub.pickup.service_s;
+        a->tws = &sh->pickup_tws;
+        a->kind = SOLVER__PICKUP;
+        b->loc = sh->pub.delivery.location;
+        b->setup = sh->pub.delivery.setup_s;
+        b->service = sh->pub.delivery.service_s;
+        b->tws = &sh->delivery_tws;
+        b->kind = SOLVER__DELIVERY;
+        a->index = b->index = (uint32_t)s;
+        a->unit = b->unit = (uint32_t)(nj + s);
+        a->partner = dn;
+        b->partner = pn;
+        solver__unit *u = &m->units[nj + s];
+        u->first = pn;
+        u->second = dn;
+        u->priority = sh->pub.priority;
+        u->weight = 2;
+        u->skills = &sh->skills;
+        u->only_vehicle = sh->pub.only_vehicle;
+        u->tw_span = first_span(&sh->pickup_tws);
+        for (uint32_t d = 0; d < m->dims; d++) {
+            a->delta[d] = sh->pub.amount[d];
+            b->delta[d] = -sh->pub.amount[d];
+            if (sh->pub.amount[d] > u->size) u->size = sh->pub.amount[d];
+        }
+        if (a->setup || b->setup) m->any_setup = true;
+        if (sh->pickup_tws.n || sh->delivery_tws.n) m->any_tw = true;
+        m->any_shipment = true;
+    }
+    /* Fixed steps: their units never move; a shipment fixed by its pickup only keeps its
+     * delivery free but bound to that vehicle. */
+    size_t bn = m->n_task_nodes;
+    for (size_t v = 0; v < nv; v++) {
+        const solver__vehicle *veh = &p->vehicles[v];
+        for (size_t i = 0; i < veh->pub.n_fixed_steps; i++) {
+            const solver_task_ref *r = &veh->fixed_steps[i];
+            if (r->type == SOLVER_STEP_BREAK) {
+                solver__node *nd = &m->nodes[bn++];
+                nd->loc = SOLVER_NONE;
+                nd->kind = SOLVER__BREAK;
+                nd->index = r->index;
+                nd->unit = nd->partner = SOLVER_NONE;
+                nd->tws = &veh->breaks[r->index].tws;
+                nd->service = veh->breaks[r->index].pub.service_s;
+            } else if (r->type == SOLVER_STEP_JOB) {
+                m->units[r->index].fixed = true;
+            } else if (r->type == SOLVER_STEP_PICKUP) {
+                solver__unit *u = &m->units[nj + r->index];
+                u->fixed = true; /* undone below if the delivery is not fixed too */
+                bool both = false;
+                for (size_t k = 0; k < veh->pub.n_fixed_steps; k++)
+                    if (veh->fixed_steps[k].type == SOLVER_STEP_DELIVERY &&
+                        veh->fixed_steps[k].index == r->index)
+                        both = true;
+                if (!both) {
+                    u->fixed = false;
+                    u->first = u->second;
+                    u->second = SOLVER_NONE;
+                    u->only_vehicle = (uint32_t)v;
+                }
+            }
+        }
+    }
+    for (size_t u = 0; u < m->n_units; u++) {
+        m->total_priority += m->units[u].priority;
+        m->total_weight += m->units[u].weight;
+    }
+    /* Vehicle classes: compare each vehicle with the first vehicle of every class so far. */
+    reps = lm_calloc(nv ? nv : 1, sizeof *reps);
+    if (!reps) goto fail;
+    for (size_t v = 0; v < nv; v++) {
+        m->vclass[v] = (uint32_t)m->n_classes;
+        for (size_t c = 0; c < m->n_classes; c++)
+            if (vehicles_alike(p, &p->vehicles[v], &p->vehicles[reps[c]])) {
+                m->vclass[v] = (uint32_t)c;
+                break;
+            }
+        if (m->vclass[v] == m->n_classes) reps[m->n_classes++] = (uint32_t)v;
+    }
+    lm_free(reps);
+    reps = NULL;
+    if ((st = build_neighbours(m)) != LM_OK) goto fail;
+    *out = m;
+    return LM_OK;
+fail:
+    lm_free(reps);
+    solver__model_destroy(m);
+    return st;
+}
+
+bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v) {
+    const solver__unit *un = &m->units[u];
+    const solver__vehicle *veh = &m->p->vehicles[v];
+    if (un->only_vehicle != SOLVER_NONE && un->only_vehicle != v) return false;
+    if (un->skills->n && !solver__skills_cover(&veh->skills, un->skills)) return false;
+    const solver__node *a = &m->nodes[un->first];
+    for (uint32_t d = 0; d < m->dims; d++) {
+        int64_t cap = veh->pub.capacity[d] - veh->pub.initial_load[d];
+        if (a->kind == SOLVER__JOB) {
+            if (a->start_add[d] > cap || a->start_add[d] + a->delta[d] > cap) return false;
+        } else if (a->delta[d] > cap) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- Costs and times ---- */
+
+int64_t solver__cost(const solver__model *m, uint32_t v, uint32_t a, uint32_t b) {
+    if (a == SOLVER_NONE || b == SOLVER_NONE) return 0;
+    return solver__edge_cost(m->p, &m->p->vehicles[v], a, b);
+}
+
+static inline int64_t dur(const solver__model *m, const solver__vehicle *veh, uint32_t a,
+                          uint32_t b) {
+    if (a == SOLVER_NONE || b == SOLVER_NONE) return 0;
+    return solver__duration(m->p, veh, a, b);
+}
+
+static inline int64_t dist(const solver__model *m, uint32_t a, uint32_t b) {
+    if (a == SOLVER_NONE || b == SOLVER_NONE) return 0;
+    return solver__distance(m->p, a, b);
+}
+
+/* Latest time <= lim inside tws; NEG_INF if none. */
+static int64_t tws_latest(const solver__tws *tws, int64_t lim) {
+    if (tws->n == 0) return lim;
+    for (size_t i = tws->n; i-- > 0;)
+        if (tws->w[i].start_s <= lim) return tws->w[i].end_s < lim ? tws->w[i].end_s : lim;
+    return NEG_INF;
+}
+
+/* ---- Route simulation ---- */
+
+static bool load_fits(const int64_t *load, const int64_t *cap, uint32_t dims) {
+    for (uint32_t d = 0; d < dims; d++)
+        if (load[d] > cap[d]) return false;
+    return true;
+}
+
+static bool break_load_ok(const solver__break *b, const int64_t *load, uint32_t dims) {
+    return !b->pub.has_max_load || load_fits(load, b->pub.max_load, dims);
+}
+
+/* Precedence of shipments inside one route: every delivery after its pickup and vice versa. */
+static bool pairs_ok(const solver__model *m, const uint32_t *nodes, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const solver__node *nd = &m->nodes[nodes[i]];
+        if (nd->kind == SOLVER__DELIVERY) {
+            bool found = false;
+            for (size_t k = 0; k < i && !found; k++)
+                found = nodes[k] == nd->partner;
+            if (!found) return false;
+        } else if (nd->kind == SOLVER__PICKUP) {
+            bool found = false;
+            for (size_t k = i + 1; k < n && !found; k++)
+                found = nodes[k] == nd->partner;
+            if (!found) return false;
+        }
+    }
+    return true;
+}
+
+typedef struct sim_state {
+    int64_t t;        /* departure from the last located step */
+    int64_t cur;      /* end of the last break taken since then (or t) */
+    int64_t pend_svc; /* break service taken since the last located step */
+    uint32_t prev_loc;
+} sim_state;
+
+static int64_t sim_arrival(const sim_state *s, int64_t travel) {
+    if (s->pend_svc == 0 && s->cur == s->t) return s->t + travel;
+    int64_t a = s->t + travel + s->pend_svc;
+    return a > s->cur ? a : s->cur;
+}
+
+/* Takes break b now; false if its windows are over. */
+static bool take_break(sim_state *s, const solver__break *b) {
+    int64_t bs = solver__tws_earliest(&b->tws, s->cur);
+    if (bs >= SOLVER_TIME_INF) return false;
+    s->cur = bs + b->pub.service_s;
+    s->pend_svc += b->pub.service_s;
+    return true;
+}
+
+bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
+                       size_t n_fixed, solver__route *rt, solver__trace *tr, int64_t *cost) {
+    const solver_problem *p = m->p;
+    const solver__vehicle *veh = &p->vehicles[v];
+    const solver_vehicle *pv = &veh->pub;
+    uint32_t dims = m->dims;
+    if (tr) tr->n = 0;
+    if (rt) {
+        rt->complex = pv->n_breaks > 0;
+        rt->cost = rt->travel_s = rt->dist_m = 0;
+        rt->n_tasks = 0;
+    }
+    int64_t load[SOLVER_MAX_DIMS];
+    for (uint32_t d = 0; d < dims; d++)
+        load[d] = pv->initial_load[d];
+    if (n == 0 && pv->n_fixed_steps == 0) {
+        if (rt) {
+            memcpy(rt->load, load, dims * sizeof *load);
+            memcpy(rt->fmax, load, dims * sizeof *load);
+            memcpy(rt->bmax, load, dims * sizeof *load);
+            rt->feasible = true;
+        }
+        *cost = 0;
+        return load_fits(load, pv->capacity, dims);
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t d = 0; d < dims; d++)
+            load[d] += m->nodes[nodes[i]].start_add[d];
+    if (!load_fits(load, pv->capacity, dims)) ok = false;
+    if (m->any_shipment && !pairs_ok(m, nodes, n)) ok = false;
+
+    /* Free breaks in window order; fixed ones are already in the sequence. */
+    uint8_t order[64];
+    size_t n_free = 0;
+    for (size_t b = 0; b < pv->n_breaks; b++) {
+        bool fixed = false;
+        for (size_t i = 0; i < n_fixed && !fixed; i++)
+            fixed = m->nodes[nodes[i]].kind == SOLVER__BREAK && m->nodes[nodes[i]].index == b;
+        if (fixed) continue;
+        size_t k = n_free++;
+        int64_t sb = veh->breaks[b].tws.n ? veh->breaks[b].tws.w[0].start_s : 0;
+        while (k > 0) {
+            const solver__tws *w = &veh->breaks[order[k - 1]].tws;
+            if ((w->n ? w->w[0].start_s : 0) <= sb) break;
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = (uint8_t)b;
+    }
+    size_t next_free = 0;
+
+    sim_state s = {pv->shift.start_s, pv->shift.start_s, 0, pv->start};
+    int64_t c = pv->cost_fixed, travel_sum = 0, dist_sum = 0;
+    uint32_t n_tasks = 0;
+    if (rt) {
+        memcpy(rt->load, load, dims * sizeof *load);
+    }
+    for (size_t i = 0; i <= n && ok; i++) {
+        bool at_end = i == n;
+        const solver__node *nd = at_end ? NULL : &m->nodes[nodes[i]];
+        if (nd && nd->kind == SOLVER__BREAK) {
+            const solver__break *b = &veh->breaks[nd->index];
+            if (!break_load_ok(b, load, dims) || !take_break(&s, b)) {
+                ok = false;
+                break;
+            }
+            if (tr) tr->refs[tr->n++] = (solver_task_ref){SOLVER_STEP_BREAK, nd->index};
+            if (rt) {
+                rt->begin[i] = s.cur - b->pub.service_s;
+                rt->dep[i] = s.cur;
+                memcpy(&rt->load[(i + 1) * dims], load, dims * sizeof *load);
+            }
+            continue;
+        }
+        uint32_t loc = at_end ? pv->end : nd->loc;
+        int64_t travel = dur(m, veh, s.prev_loc, loc);
+        const solver__tws *tws = at_end ? NULL : nd->tws;
+        int64_t service = at_end ? 0 : nd->service;
+        int64_t setup =
+            (at_end || (s.prev_loc != SOLVER_NONE && s.prev_loc == loc)) ? 0 : nd->setup;
+        /* Place free breaks greedily: when the break cannot wait past this step, or costs no
+         * time here (it fits in the waiting). */
+        while (i >= n_fixed && next_free < n_free) {
+            const solver__break *b = &veh->breaks[order[next_free]];
+            int64_t arr_wo = sim_arrival(&s, travel);
+            int64_t b_wo = at_end ? arr_wo : solver__tws_earliest(tws, arr_wo);
+            bool must = at_end;
+            if (!must) {
+                int64_t after = b_wo >= SOLVER_TIME_INF ? SOLVER_TIME_INF : b_wo + setup + service;
+                must = after >= SOLVER_TIME_INF ||
+                       solver__tws_earliest(&b->tws, after) >= SOLVER_TIME_INF;
+            }
+            bool load_ok = break_load_ok(b, load, dims);
+            sim_state tmp = s;
+            bool can = load_ok && take_break(&tmp, b);
+            bool free_take = false;
+            if (can && !must) {
+                int64_t arr_w = sim_arrival(&tmp, travel);
+                free_take = solver__tws_earliest(tws, arr_w) == b_wo;
+            }
+            if (can && (must || free_take)) {
+                s = tmp;
+                next_free++;
+                if (tr)
+                    tr->refs[tr->n++] = (solver_task_ref){SOLVER_STEP_BREAK, order[next_free - 1]};
+                continue;
+            }
+            if (must) ok = false;
+            break;
+        }
+        if (!ok) break;
+        int64_t arr = sim_arrival(&s, travel);
+        if (at_end) {
+            if (arr > pv->shift.end_s) ok = false;
+            travel_sum += travel;
+            dist_sum += dist(m, s.prev_loc, loc);
+            c += solver__cost(m, v, s.prev_loc, loc);
+            break;
+        }
+        int64_t b = solver__tws_earliest(tws, arr);
+        if (b >= SOLVER_TIME_INF) {
+            ok = false;
+            break;
+        }
+        travel_sum += travel;
+        dist_sum += dist(m, s.prev_loc, loc);
+        c += solver__cost(m, v, s.prev_loc, loc);
+        s.t = s.cur = b + setup + service;
+        s.pend_svc = 0;
+        s.prev_loc = loc;
+        n_tasks++;
+        for (uint32_t d = 0; d < dims; d++)
+            load[d] += nd->delta[d];
+        if (!load_fits(load, pv->capacity, dims)) ok = false;
+        if (tr) {
+            solver_step_type ty = nd->kind == SOLVER__JOB      ? SOLVER_STEP_JOB
+                                  : nd->kind == SOLVER__PICKUP ? SOLVER_STEP_PICKUP
+                                                               : SOLVER_STEP_DELIVERY;
+            tr->refs[tr->n++] = (solver_task_ref){ty, nd->index};
+        }
+        if (rt) {
+            rt->begin[i] = b;
+            rt->dep[i] = s.t;
+            memcpy(&rt->load[(i + 1) * dims], load, dims * sizeof *load);
+        }
+    }
+    if (ok && pv->max_tasks && n_tasks > pv->max_tasks) ok = false;
+    if (ok && pv->max_travel_time_s && travel_sum > pv->max_travel_time_s) ok = false;
+    if (ok && pv->max_distance_m && dist_sum > pv->max_distance_m) ok = false;
+    *cost = c;
+    if (rt) {
+        rt->cost = c;
+        rt->travel_s = travel_sum;
+        rt->dist_m = dist_sum;
+        rt->n_tasks = n_tasks;
+        rt->feasible = ok;
+        if (ok) {
+            /* Prefix/suffix maxima of the load, then latest begin times backwards. */
+            for (uint32_t d = 0; d < dims; d++)
+                rt->fmax[d] = rt->load[d];
+            for (size_t i = 1; i <= n; i++)
+                for (uint32_t d = 0; d < dims; d++) {
+                    int64_t a = rt->fmax[(i - 1) * dims + d], b = rt->load[i * dims + d];
+                    rt->fmax[i * dims + d] = a > b ? a : b;
+                }
+            for (uint32_t d = 0; d < dims; d++)
+                rt->bmax[n * dims + d] = rt->load[n * dims + d];
+            for (size_t i = n; i-- > 0;)
+                for (uint32_t d = 0; d < dims; d++) {
+                    int64_t a = rt->bmax[(i + 1) * dims + d], b = rt->load[i * dims + d];
+                    rt->bmax[i * dims + d] = a > b ? a : b;
+                }
+            if (!rt->complex) {
+                int64_t lim_next = pv->shift.end_s;
+                uint32_t next_loc = pv->end;
+                for (size_t i = n; i-- > 0;) {
+                    const solver__node *nd = &m->nodes[nodes[i]];
+                    uint32_t prev = i > 0 ? m->nodes[nodes[i - 1]].loc : pv->start;
+                    int64_t setup = (prev != SOLVER_NONE && prev == nd->loc) ? 0 : nd->setup;
+                    int64_t lim = lim_next - dur(m, veh, nd->loc, next_loc) - nd->service - setup;
+                    rt->latest[i] = tws_latest(nd->tws, lim);
+                    lim_next = rt->latest[i];
+                    next_loc = nd->loc;
+                }
+            }
+        }
+    }
+    return ok;
+}
+
+bool solver__seq_ok(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
+                    size_t n_fixed, int64_t *cost) {
+    return solver__route_sim(m, v, nodes, n, n_fixed, NULL, NULL, cost);
+}
+
+/* ---- Insertion checks ---- */
+
+static uint32_t loc_before(const solver__model *m, const solver__route *rt, uint32_t pos) {
+    for (uint32_t i = pos; i-- > 0;) {
+        uint32_t l = m->nodes[rt->nodes[i]].loc;
+        if (l != SOLVER_NONE) return l;
+    }
+    return m->p->vehicles[rt->vehicle].pub.start;
+}
+
+static uint32_t loc_from(const solver__model *m, const solver__route *rt, uint32_t pos) {
+    for (uint32_t i = pos; i < rt->n; i++) {
+        uint32_t l = m->nodes[rt->nodes[i]].loc;
+        if (l != SOLVER_NONE) return l;
+    }
+    return m->p->vehicles[rt->vehicle].pub.end;
+}
+
+int64_t solver__insert_delta(const solver__model *m, const solver__route *rt, uint32_t pos,
+                             uint32_t x) {
+    uint32_t v = rt->vehicle;
+    uint32_t a = loc_before(m, rt, pos), b = loc_from(m, rt, pos), l = m->nodes[x].loc;
+    int64_t d = solver__cost(m, v, a, l) + solver__cost(m, v, l, b);
+    if (rt->n == 0)
+        d += m->p->vehicles[v].pub.cost_fixed;
+    else
+        d -= solver__cost(m, v, a, b);
+    return d;
+}
+
+int64_t solver__remove_delta(const solver__model *m, const solver__route *rt, uint32_t pos) {
+    if (rt->n == 1 && rt->n_fixed == 0) return -rt->cost;
+    uint32_t v = rt->vehicle;
+    uint32_t a = loc_before(m, rt, pos), b = loc_from(m, rt, pos + 1);
+    uint32_t l = m->nodes[rt->nodes[pos]].loc;
+    return solver__cost(m, v, a, b) - solver__cost(m, v, a, l) - solver__cost(m, v, l, b);
+}
+
+static bool insert_full(const solver__model *m, const solver__route *rt, uint32_t pos, uint32_t x,
+                        uint32_t *scratch) {
+    memcpy(scratch, rt->nodes, pos * sizeof *scratch);
+    scratch[pos] = x;
+    memcpy(scratch + pos + 1, rt->nodes + pos, (rt->n - pos) * sizeof *scratch);
+    int64_t c;
+    return solver__seq_ok(m, rt->vehicle, scratch, rt->n + 1, rt->n_fixed, &c);
+}
+
+bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t pos, uint32_t x,
+                       uint32_t *scratch) {
+    const solver__vehicle *veh = &m->p->vehicles[rt->vehicle];
+    const solver_vehicle *pv = &veh->pub;
+    const solver__node *nx = &m->nodes[x];
+    uint32_t dims = m->dims;
+    /* Capacity from the cached load profile. */
+    for (uint32_t d = 0; d < dims; d++) {
+        int64_t cap = pv->capacity[d], sa = nx->start_add[d];
+        if (rt->fmax[pos * dims + d] + sa > cap) return false;
+        if (rt->load[pos * dims + d] + sa + nx->delta[d] > cap) return false;
+        if (pos < rt->n && rt->bmax[(pos + 1) * dims + d] + sa + nx->delta[d] > cap) return false;
+    }
+    if (pv->max_tasks && rt->n_tasks + 1 > pv->max_tasks) return false;
+    if (rt->complex || nx->kind != SOLVER__JOB) return insert_full(m, rt, pos, x, scratch);
+    uint32_t prev = pos > 0 ? m->nodes[rt->nodes[pos - 1]].loc : pv->start;
+    uint32_t next = pos < rt->n ? m->nodes[rt->nodes[pos]].loc : pv->end;
+    if (pv->max_travel_time_s || pv->max_distance_m) {
+        int64_t dt = dur(m, veh, prev, nx->loc) + dur(m, veh, nx->loc, next);
+        int64_t dd = dist(m, prev, nx->loc) + dist(m, nx->loc, next);
+        if (rt->n) {
+            dt -= dur(m, veh, prev, next);
+            dd -= dist(m, prev, next);
+        }
+        if (pv->max_travel_time_s && rt->travel_s + dt > pv->max_travel_time_s) return false;
+        if (pv->max_distance_m && rt->dist_m + dd > pv->max_distance_m) return false;
+    }
+    if (pos < rt->n && m->any_setup && m->nodes[rt->nodes[pos]].setup > 0 && prev == next &&
+        nx->loc != next)
+        return insert_full(m, rt, pos, x, scratch); /* the next step starts paying its setup */
+    int64_t t = pos > 0 ? rt->dep[pos - 1] : pv->shift.start_s;
+    int64_t arr = t + dur(m, veh, prev, nx->loc);
+    int64_t b = solver__tws_earliest(nx->tws, arr);
+    if (b >= SOLVER_TIME_INF) return false;
+    int64_t setup = (prev != SOLVER_NONE && prev == nx->loc) ? 0 : nx->setup;
+    int64_t tx = b + setup + nx->service;
+    int64_t arr2 = tx + dur(m, veh, nx->loc, next);
+    if (pos < rt->n) return arr2 <= rt->latest[pos];
+    return arr2 <= pv->shift.end_s;
+}
+
+bool solver__insert_pair_ok(const solver__model *m, const solver__route *rt, uint32_t pos1,
+                            uint32_t px, uint32_t pos2, uint32_t dx, uint32_t *scratch) {
+    const solver_vehicle *pv = &m->p->vehicles[rt->vehicle].pub;
+    uint32_t dims = m->dims;
+    const solver__node *a = &m->nodes[px];
+    for (uint32_t d = 0; d < dims; d++) {
+        int64_t cap = pv->capacity[d];
+        if (rt->load[pos1 * dims + d] + a->delta[d] > cap) return false;
+    }
+    if (pv->max_tasks && rt->n_tasks + 2 > pv->max_tasks) return false;
+    size_t k = 0;
+    for (uint32_t i = 0; i <= rt->n; i++) {
+        if (i == pos1) scratch[k++] = px;
+        if (i == pos2) scratch[k++] = dx;
+        if (i < rt->n) scratch[k++] = rt->nodes[i];
+    }
+    int64_t c;
+    return solver__seq_ok(m, rt->vehicle, scratch, k, rt->n_fixed, &c);
+}
+
+/* ---- Routes and solutions ---- */
+
+lm_status solver__route_reserve(solver__route *rt, uint32_t n, uint32_t dims) {
+    if (n <= rt->cap) return LM_OK;
+    uint32_t cap = rt->cap ? rt->cap : 8;
+    while (cap < n)
+        cap *= 2;
+    size_t ld = (size_t)(cap + 1) * (dims ? dims : 1);
+    uint32_t *nodes = lm_reallocarray(rt->nodes, cap, sizeof *nodes);
+    if (!nodes) return LM_NOMEM;
+    rt->nodes = nodes;
+    int64_t **arr3[3] = {&rt->begin, &rt->dep, &rt->latest};
+    for (int i = 0; i < 3; i++) {
+        int64_t *a = lm_reallocarray(*arr3[i], cap, sizeof *a);
+        if (!a) return LM_NOMEM;
+        *arr3[i] = a;
+    }
+    int64_t **arrl[3] = {&rt->load, &rt->fmax, &rt->bmax};
+    for (int i = 0; i < 3; i++) {
+        int64_t *a = lm_reallocarray(*arrl[i], ld, sizeof *a);
+        if (!a) return LM_NOMEM;
+        *arrl[i] = a;
+    }
+    rt->cap = cap;
+    return LM_OK;
+}
+
+void solver__route_insert_raw(solver__route *rt, uint32_t pos, uint32_t x) {
+    memmove(rt->nodes + pos + 1, rt->nodes + pos, (rt->n - pos) * sizeof *rt->nodes);
+    rt->nodes[pos] = x;
+    rt->n++;
+}
+
+void solver__route_remove_raw(solver__route *rt, uint32_t pos) {
+    memmove(rt->nodes + pos, rt->nodes + pos + 1, (rt->n - pos - 1) * sizeof *rt->nodes);
+    rt->n--;
+}
+
+static void route_free(solver__route *rt) {
+    lm_free(rt->nodes);
+    lm_free(rt->begin);
+    lm_free(rt->dep);
+    lm_free(rt->latest);
+    lm_free(rt->load);
+    lm_free(rt->fmax);
+    lm_free(rt->bmax);
+}
+
+void solver__sol_free(solver__sol *s) {
+    if (!s) return;
+    for (size_t r = 0; s->routes && r < s->n_routes; r++)
+        route_free(&s->routes[r]);
+    lm_free(s->routes);
+    lm_free(s->assigned);
+    lm_free(s->at_route);
+    lm_free(s->at_pos);
+    memset(s, 0, sizeof *s);
+}
+
+lm_status solver__sol_init(const solver__model *m, solver__sol *s) {
+    memset(s, 0, sizeof *s);
+    const solver_problem *p = m->p;
+    size_t nv = p->n_vehicles;
+    s->n_routes = nv;
+    s->n_units = m->n_units;
+    s->n_nodes = m->n_nodes;
+    s->dims = m->dims;
+    s->routes = lm_calloc(nv ? nv : 1, sizeof *s->routes);
+    s->assigned = lm_calloc(m->n_units ? m->n_units : 1, 1);
+    s->at_route = lm_reallocarray(NULL, m->n_nodes ? m->n_nodes : 1, sizeof *s->at_route);
+    s->at_pos = lm_calloc(m->n_nodes ? m->n_nodes : 1, sizeof *s->at_pos);
+    if (!s->routes || !s->assigned || !s->at_route || !s->at_pos) goto fail;
+    for (size_t i = 0; i < m->n_nodes; i++)
+        s->at_route[i] = SOLVER_NONE;
+    size_t bn = m->n_task_nodes;
+    for (size_t v = 0; v < nv; v++) {
+        solver__route *rt = &s->routes[v];
+        rt->vehicle = (uint32_t)v;
+        const solver__vehicle *veh = &p->vehicles[v];
+        if (solver__route_reserve(rt, (uint32_t)veh->pub.n_fixed_steps + 2, m->dims) != LM_OK)
+            goto fail;
+        for (size_t i = 0; i < veh->pub.n_fixed_steps; i++) {
+            const solver_task_ref *r = &veh->fixed_steps[i];
+            uint32_t node;
+            switch (r->type) {
+            case SOLVER_STEP_JOB: node = r->index; break;
+            case SOLVER_STEP_PICKUP: node = (uint32_t)(p->n_jobs + 2 * r->index); break;
+            case SOLVER_STEP_DELIVERY: node = (uint32_t)(p->n_jobs + 2 * r->index + 1); break;
+            default: node = (uint32_t)bn++; break;
+            }
+            rt->nodes[rt->n++] = node;
+            if (m->nodes[node].unit != SOLVER_NONE && m->units[m->nodes[node].unit].fixed)
+                s->assigned[m->nodes[node].unit] = 1;
+        }
+        rt->n_fixed = rt->n;
+        solver__sol_update_route(m, s, (uint32_t)v);
+    }
+    solver__sol_totals(m, s);
+    return LM_OK;
+fail:
+    solver__sol_free(s);
+    return LM_NOMEM;
+}
+
+static lm_status route_copy(solver__route *dst, const solver__route *src, uint32_t dims) {
+    if (solver__route_reserve(dst, src->n + 1, dims) != LM_OK) return LM_NOMEM;
+    uint32_t cap = dst->cap;
+    int64_t *ptrs[6] = {dst->begin, dst->dep, dst->latest, dst->load, dst->fmax, dst->bmax};
+    uint32_t *nodes = dst->nodes;
+    *dst = *src;
+    dst->cap = cap;
+    dst->nodes = nodes;
+    dst->begin = ptrs[0];
+    dst->dep = ptrs[1];
+    dst->latest = ptrs[2];
+    dst->load = ptrs[3];
+    dst->fmax = ptrs[4];
+    dst->bmax = ptrs[5];
+    size_t n = src->n;
+    size_t ld = (n + 1) * (dims ? dims : 1);
+    memcpy(dst->nodes, src->nodes, n * sizeof *src->nodes);
+    memcpy(dst->begin, src->begin, n * sizeof(int64_t));
+    memcpy(dst->dep, src->dep, n * sizeof(int64_t));
+    memcpy(dst->latest, src->latest, n * sizeof(int64_t));
+    memcpy(dst->load, src->load, ld * sizeof(int64_t));
+    memcpy(dst->fmax, src->fmax, ld * sizeof(int64_t));
+    memcpy(dst->bmax, src->bmax, ld * sizeof(int64_t));
+    return LM_OK;
+}
+
+lm_status solver__sol_copy(solver__sol *dst, const solver__sol *src) {
+    /* dst must have been initialised for the same model (same route count). */
+    for (size_t r = 0; r < src->n_routes; r++)
+        if (route_copy(&dst->routes[r], &src->routes[r], src->dims) != LM_OK) return LM_NOMEM;
+    memcpy(dst->assigned, src->assigned, src->n_units);
+    memcpy(dst->at_route, src->at_route, src->n_nodes * sizeof *src->at_route);
+    memcpy(dst->at_pos, src->at_pos, src->n_nodes * sizeof *src->at_pos);
+    dst->cost = src->cost;
+    dst->unserved_priority = src->unserved_priority;
+    dst->unserved_weight = src->unserved_weight;
+    return LM_OK;
+}
+
+bool solver__sol_update_route(const solver__model *m, solver__sol *s, uint32_t r) {
+    solver__route *rt = &s->routes[r];
+    if (solver__route_reserve(rt, rt->n + 2, m->dims) != LM_OK) return false;
+    int64_t c;
+    bool ok = solver__route_sim(m, rt->vehicle, rt->nodes, rt->n, rt->n_fixed, rt, NULL, &c);
+    for (uint32_t i = 0; i < rt->n; i++) {
+        s->at_route[rt->nodes[i]] = r;
+        s->at_pos[rt->nodes[i]] = i;
+    }
+    return ok;
+}
+
+bool solver__sol_set_route(const solver__model *m, solver__sol *s, uint32_t r,
+                           const uint32_t *nodes, size_t n) {
+    solver__route *rt = &s->routes[r];
+    if (solver__route_reserve(rt, (uint32_t)n + 2, m->dims) != LM_OK) return false;
+    for (uint32_t i = 0; i < rt->n; i++)
+        if (s->at_route[rt->nodes[i]] == r) s->at_route[rt->nodes[i]] = SOLVER_NONE;
+    memmove(rt->nodes, nodes, n * sizeof *nodes);
+    rt->n = (uint32_t)n;
+    return solver__sol_update_route(m, s, r);
+}
+
+void solver__sol_totals(const solver__model *m, solver__sol *s) {
+    s->cost = 0;
+    for (size_t r = 0; r < s->n_routes; r++)
+        s->cost += s->routes[r].cost;
+    s->unserved_priority = s->unserved_weight = 0;
+    for (size_t u = 0; u < m->n_units; u++)
+        if (!s->assigned[u]) {
+            s->unserved_priority += m->units[u].priority;
+            s->unserved_weight += m->units[u].weight;
+        }
+}
+
+int solver__sol_compare(const solver__sol *a, const solver__sol *b) {
+    if (a->unserved_priority != b->unserved_priority)
+        return a->unserved_priority < b->unserved_priority ? -1 : 1;
+    if (a->unserved_weight != b->unserved_weight)
+        return a->unserved_weight < b->unserved_weight ? -1 : 1;
+    if (a->cost != b->cost) return a->cost < b->cost ? -1 : 1;
+    return 0;
+}

@@ -1,0 +1,192 @@
+/* The search's view of a problem (nodes, units, vehicle classes, neighbours) and its routes with
+ * cached per-route data (loads, earliest/latest times) for O(1) insertion checks. Internal. */
+#ifndef LASTMILE_SOLVER_ROUTE_H
+#define LASTMILE_SOLVER_ROUTE_H
+
+#include "solver/internal.h"
+
+/* Node kinds: what the search moves around. */
+enum { SOLVER__JOB, SOLVER__PICKUP, SOLVER__DELIVERY, SOLVER__BREAK };
+
+/* One step the search can place: a job, one end of a shipment, or a fixed break. */
+typedef struct solver__node {
+    uint32_t loc; /* SOLVER_NONE for a break */
+    int64_t setup, service;
+    const solver__tws *tws;
+    int64_t start_add[SOLVER_MAX_DIMS]; /* added to the route's start load (job deliveries) */
+    int64_t delta[SOLVER_MAX_DIMS];     /* load change at the step */
+    uint32_t unit;                      /* the unit it belongs to (SOLVER_NONE for a break) */
+    uint32_t partner;                   /* the other end of a shipment, else SOLVER_NONE */
+    uint8_t kind;
+    uint32_t index; /* job, shipment or break index */
+} solver__node;
+
+/* What is assigned or not: a job, or a whole shipment (two nodes). */
+typedef struct solver__unit {
+    uint32_t first, second; /* node ids; second is SOLVER_NONE for a job */
+    uint32_t priority;
+    uint32_t weight; /* tasks it counts for (1 or 2) */
+    const solver__skills *skills;
+    uint32_t only_vehicle;
+    bool fixed;      /* part of some vehicle's fixed steps: never moved */
+    int64_t size;    /* largest amount, for ordering */
+    int64_t tw_span; /* width of its first window (SOLVER_TIME_INF if none), for ordering */
+} solver__unit;
+
+typedef struct solver__model {
+    const solver_problem *p;
+    uint32_t dims;
+    solver__node *nodes;
+    size_t n_nodes, n_task_nodes; /* task nodes first, then fixed-break nodes */
+    solver__unit *units;
+    size_t n_units;
+    uint32_t *vclass; /* per vehicle: its class (interchangeable vehicles share one) */
+    size_t n_classes;
+    uint32_t *nbr; /* n_task_nodes x k_nbr nearest task nodes (by travel cost) */
+    uint32_t k_nbr;
+    bool any_setup;
+    bool any_shipment;
+    bool any_tw;
+    int64_t total_priority, total_weight;
+} solver__model;
+
+LM_MUST_USE lm_status solver__model_create(const solver_problem *p, solver__model **out);
+void solver__model_destroy(solver__model *m);
+/* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)? */
+bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v);
+
+/* A route with its caches. Index arrays have n entries (loads n+1: load[0] is the start load). */
+typedef struct solver__route {
+    uint32_t vehicle;
+    uint32_t n_fixed; /* leading nodes that never move */
+    uint32_t n, cap;
+    uint32_t *nodes;
+    int64_t *begin;   /* service begin time */
+    int64_t *dep;     /* departure: begin + setup + service */
+    int64_t *latest;  /* latest begin keeping the rest feasible (valid when !complex) */
+    int64_t *load;    /* (n+1) x dims */
+    int64_t *fmax;    /* (n+1) x dims: max of load[0..i] */
+    int64_t *bmax;    /* (n+1) x dims: max of load[i..n] */
+    int64_t cost;     /* 0 when unused */
+    int64_t travel_s; /* sum of travel durations */
+    int64_t dist_m;   /* sum of distances */
+    uint32_t n_tasks; /* task steps (not breaks) */
+    bool complex;     /* breaks: checks need a full simulation */
+    bool feasible;
+} solver__route;
+
+/* A full solution: one route per vehicle (possibly empty). */
+typedef struct solver__sol {
+    solver__route *routes;
+    size_t n_routes;
+    size_t n_units, n_nodes;
+    uint32_t dims;
+    uint8_t *assigned;  /* per unit */
+    uint32_t *at_route; /* per node: route index or SOLVER_NONE */
+    uint32_t *at_pos;   /* per node: position in its route */
+    int64_t cost;
+    int64_t unserved_priority, unserved_weight;
+} solver__sol;
+
+LM_MUST_USE lm_status solver__sol_init(const solver__model *m, solver__sol *s);
+void solver__sol_free(solver__sol *s);
+LM_MUST_USE lm_status solver__sol_copy(solver__sol *dst, const solver__sol *src);
+/* Recomputes a route's caches, positions and the solution totals; false if infeasible. */
+bool solver__sol_update_route(const solver__model *m, solver__sol *s, uint32_t r);
+void solver__sol_totals(const solver__model *m, solver__sol *s);
+/* Lexicographic objective: < 0 if a is better than b. */
+int solver__sol_compare(const solver__sol *a, const solver__sol *b);
+
+/* Makes room for extra nodes in route r. */
+LM_MUST_USE lm_status solver__route_reserve(solver__route *rt, uint32_t n, uint32_t dims);
+/* Inserts node x at position pos of rt's node list (no cache update). */
+void solver__route_insert_raw(solver__route *rt, uint32_t pos, uint32_t x);
+void solver__route_remove_raw(solver__route *rt, uint32_t pos);
+
+/* The break placement the simulation chose (for building the output). */
+typedef struct solver__trace {
+    solver_task_ref *refs; /* capacity: n + n_breaks */
+    size_t n;
+} solver__trace;
+
+/* Simulates vehicle v on nodes[0..n) (the route semantics of internal.h, breaks placed greedily).
+ * Fills rt's caches when rt != NULL (rt->nodes must then be nodes), the task sequence with breaks
+ * when tr != NULL. Returns feasibility; *cost gets the route cost (0 for an unused vehicle). */
+bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
+                       size_t n_fixed, solver__route *rt, solver__trace *tr, int64_t *cost);
+
+/* Edge cost for vehicle v; SOLVER_NONE on either side costs 0. */
+int64_t solver__cost(const solver__model *m, uint32_t v, uint32_t a, uint32_t b);
+
+/* Cost change of inserting node x before position pos of rt (pos == n: at the end). */
+int64_t solver__insert_delta(const solver__model *m, const solver__route *rt, uint32_t pos,
+                             uint32_t x);
+/* Is inserting job node x before pos feasible? O(1) when the route is simple. scratch holds
+ * rt->n + 2 entries. */
+bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t pos, uint32_t x,
+                       uint32_t *scratch);
+/* Is inserting a shipment (pickup px before pos1, delivery dx before pos2 of the original route,
+ * pos1 <= pos2) feasible? */
+bool solver__insert_pair_ok(const solver__model *m, const solver__route *rt, uint32_t pos1,
+                            uint32_t px, uint32_t pos2, uint32_t dx, uint32_t *scratch);
+/* Cost change of removing the node at pos from rt (the whole route cost if it empties it). */
+int64_t solver__remove_delta(const solver__model *m, const solver__route *rt, uint32_t pos);
+/* Replaces rt's nodes by nodes[0..n) and recomputes s's caches; false if infeasible. */
+LM_MUST_USE bool solver__sol_set_route(const solver__model *m, solver__sol *s, uint32_t r,
+                                       const uint32_t *nodes, size_t n);
+/* Full check of an arbitrary node sequence for vehicle v. */
+bool solver__seq_ok(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
+                    size_t n_fixed, int64_t *cost);
+
+/* ---- Insertion (construct/insertion.c) ---- */
+
+/* Deterministic xorshift generator. */
+typedef struct solver__rng {
+    uint64_t s;
+} solver__rng;
+uint64_t solver__rng_next(solver__rng *r);
+double solver__rng_unit(solver__rng *r); /* [0, 1) */
+uint32_t solver__rng_below(solver__rng *r, uint32_t n);
+
+/* Inserts units[0..n) one by one at their cheapest feasible place (each position skipped with
+ * probability blink); units that fit nowhere stay unassigned. scratch: n_nodes + 2 entries. */
+LM_MUST_USE lm_status solver__recreate(const solver__model *m, solver__sol *s,
+                                       const uint32_t *units, size_t n, double blink,
+                                       solver__rng *rng, uint32_t *scratch);
+/* Builds a first solution by parallel cheapest insertion (regret-2 for small instances). */
+LM_MUST_USE lm_status solver__construct_insertion(const solver__model *m, solver__sol *s,
+                                                  bool regret);
+/* Clarke-Wright savings for capacity-only problems; falls back to insertion for leftovers. */
+LM_MUST_USE lm_status solver__construct_savings(const solver__model *m, solver__sol *s);
+
+/* ---- Local search (one file per operator in ops/): each applies improving moves until none; true
+ * if improved ---- */
+bool solver__op_relocate(const solver__model *m, solver__sol *s, uint32_t *scratch);
+bool solver__op_swap(const solver__model *m, solver__sol *s, uint32_t *scratch);
+bool solver__op_or_opt(const solver__model *m, solver__sol *s, uint32_t *scratch);
+bool solver__op_two_opt(const solver__model *m, solver__sol *s, uint32_t *scratch);
+bool solver__op_two_opt_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
+bool solver__op_cross(const solver__model *m, solver__sol *s, uint32_t *scratch);
+bool solver__op_swap_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
+
+/* ---- Variant (variant.c) ---- */
+typedef enum solver__variant {
+    SOLVER__CVRP,  /* capacity only */
+    SOLVER__VRPTW, /* time windows / shifts / limits */
+    SOLVER__PDP,   /* shipments */
+} solver__variant;
+
+typedef struct solver__params {
+    solver__variant variant;
+    bool use_savings;    /* construction */
+    bool use_regret;     /* construction */
+    double avg_removed;  /* SISR c-bar */
+    uint32_t max_string; /* SISR L_max */
+    double t0, tf;       /* SA temperatures, relative to the mean cost per task */
+    double blink;        /* recreate blink rate */
+    uint32_t ls_every;   /* local search on a new best every so many iterations */
+} solver__params;
+
+void solver__variant_params(const solver__model *m, solver__params *out);
+
+#endif

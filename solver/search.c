@@ -1,0 +1,551 @@
+/* The metaheuristic driver and solver_solve: ruin-and-recreate with SISR string removals
+ * (Christiaens & Vanden Berghe 2020), simulated-annealing acceptance, local search on new bests,
+ * parallel searches sharing the best solution at deterministic checkpoints, GLPK recombination. */
+#include "solver/route.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Shared state of one solve ---- */
+
+typedef struct shared {
+    const solver__model *m;
+    const solver__params *prm;
+    const solver_opts *o;
+    uint64_t max_iters; /* 0: none (tests use it for determinism) */
+    int64_t t_start_ns, deadline_ns;
+    unsigned n_workers;
+    pthread_barrier_t barrier;
+    atomic_bool stop;
+    atomic_uint_fast64_t iters;
+    pthread_mutex_t lock; /* guards best_cost / best_unassigned for progress */
+    int64_t best_cost;
+    size_t best_unassigned;
+    struct worker *workers;
+    int winner; /* worker whose best everyone adopts at a checkpoint */
+} shared;
+
+typedef struct worker {
+    shared *sh;
+    unsigned id;
+    solver__rng rng;
+    solver__sol cur, tmp, best;
+    uint32_t *scratch; /* n_nodes + 4 */
+    uint32_t *removed; /* units removed by the current ruin */
+    uint8_t *ruined;   /* per route */
+    uint32_t *ruined_list;
+    int64_t *sort_key; /* per unit */
+    lm_status status;
+    int64_t next_progress_ns;
+} worker;
+
+static bool out_of_time(worker *w) {
+    shared *sh = w->sh;
+    if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) return true;
+    int64_t now = lm_mono_ns();
+    if (w->id == 0 && sh->o->on_progress && now >= w->next_progress_ns) {
+        w->next_progress_ns = now + 100 * 1000000LL;
+        solver_progress pr;
+        pthread_mutex_lock(&sh->lock);
+        pr.best_cost = sh->best_cost;
+        pr.unassigned = sh->best_unassigned;
+        pthread_mutex_unlock(&sh->lock);
+        pr.elapsed_ms = (now - sh->t_start_ns) / 1000000;
+        pr.iterations = atomic_load(&sh->iters);
+        sh->o->on_progress(&pr, sh->o->progress_ud);
+    }
+    if (now >= sh->deadline_ns ||
+        (sh->max_iters && atomic_load(&sh->iters) >= sh->max_iters * sh->n_workers)) {
+        atomic_store(&sh->stop, true);
+        return true;
+    }
+    return false;
+}
+
+static void publish(worker *w) {
+    shared *sh = w->sh;
+    size_t un = 0;
+    for (size_t u = 0; u < sh->m->n_units; u++)
+        un += !w->best.assigned[u];
+    pthread_mutex_lock(&sh->lock);
+    if (sh->best_cost < 0 || w->best.cost < sh->best_cost || un < sh->best_unassigned) {
+        sh->best_cost = w->best.cost;
+        sh->best_unassigned = un;
+    }
+    pthread_mutex_unlock(&sh->lock);
+}
+
+/* ---- Ruin: SISR adjacent string removal ---- */
+
+static void remove_node(const solver__model *m, solver__sol *s, uint32_t node) {
+    uint32_t r = s->at_route[node];
+    solver__route *rt = &s->routes[r];
+    uint32_t pos = s->at_pos[node];
+    solver__route_remove_raw(rt, pos);
+    for (uint32_t i = pos; i < rt->n; i++)
+        s->at_pos[rt->nodes[i]] = i;
+    s->at_route[node] = SOLVER_NONE;
+    (void)m;
+}
+
+/* Removes unit u from its route (both ends of a shipment); records it in w->removed. */
+static void remove_unit(worker *w, solver__sol *s, uint32_t u, size_t *n_removed) {
+    const solver__model *m = w->sh->m;
+    const solver__unit *un = &m->units[u];
+    remove_node(m, s, un->first);
+    if (un->second != SOLVER_NONE) remove_node(m, s, un->second);
+    s->assigned[u] = 0;
+    w->removed[(*n_removed)++] = u;
+}
+
+static bool node_free(const solver__model *m, const solver__sol *s, uint32_t node) {
+    if (node >= m->n_task_nodes || s->at_route[node] == SOLVER_NONE) return false;
+    uint32_t u = m->nodes[node].unit;
+    return !m->units[u].fixed && s->at_pos[node] >= s->routes[s->at_route[node]].n_fixed;
+}
+
+/* Removes a string (or split string) of about l free nodes around node c in its route. */
+static void ruin_route(worker *w, solver__sol *s, uint32_t c, uint32_t l, size_t *n_removed) {
+    const solver__model *m = w->sh->m;
+    uint32_t r = s->at_route[c];
+    solver__route *rt = &s->routes[r];
+    uint32_t lo = rt->n_fixed, n_free = rt->n - lo, pos = s->at_pos[c];
+    if (l > n_free) l = n_free;
+    uint32_t keep = 0, len = l;
+    if (l < n_free && solver__rng_unit(&w->rng) < 0.5) {
+        /* Split string: a longer string of which m consecutive nodes stay. */
+        keep = 1;
+        while (l + keep < n_free && solver__rng_unit(&w->rng) > 0.01)
+            keep++;
+        len = l + keep;
+    }
+    uint32_t first_min = pos + 1 >= len ? pos + 1 - len : 0;
+    if (first_min < lo) first_min = lo;
+    uint32_t first_max = pos;
+    if (first_max + len > rt->n) first_max = rt->n - len;
+    if (first_max < first_min) first_max = first_min;
+    uint32_t first = first_min + solver__rng_below(&w->rng, first_max - first_min + 1);
+    uint32_t keep_at = keep ? first + solver__rng_below(&w->rng, len - keep + 1) : 0;
+    /* Collect the units first: removing shifts positions. */
+    uint32_t units[256];
+    uint32_t nu = 0;
+    for (uint32_t i = first; i < first + len && i < rt->n && nu < 256; i++) {
+        if (keep && i >= keep_at && i < keep_at + keep) continue;
+        uint32_t node = rt->nodes[i];
+        if (!node_free(m, s, node)) continue;
+        uint32_t u = m->nodes[node].unit;
+        bool dup = false;
+        for (uint32_t k = 0; k < nu && !dup; k++)
+            dup = units[k] == u;
+        if (!dup) units[nu++] = u;
+    }
+    for (uint32_t k = 0; k < nu; k++)
+        remove_unit(w, s, units[k], n_removed);
+}
+
+/* Returns false if the ruined solution is not feasible (possible with a non-metric matrix). */
+static bool ruin(worker *w, solver__sol *s, size_t *n_removed) {
+    const solver__model *m = w->sh->m;
+    const solver__params *prm = w->sh->prm;
+    *n_removed = 0;
+    size_t n_assigned_free = 0, n_used = 0;
+    for (size_t r = 0; r < s->n_routes; r++) {
+        const solver__route *rt = &s->routes[r];
+        if (rt->n > rt->n_fixed) {
+            n_used++;
+            n_assigned_free += rt->n - rt->n_fixed;
+        }
+    }
+    if (n_assigned_free == 0) return true;
+    double avg = (double)n_assigned_free / (double)n_used;
+    double ls_max = prm->max_string < avg ? prm->max_string : avg;
+    double ks_max = 4.0 * prm->avg_removed / (1.0 + ls_max) - 1.0;
+    uint32_t ks = (uint32_t)(solver__rng_unit(&w->rng) * ks_max) + 1;
+    /* Seed: a random served free node. */
+    uint32_t seed = SOLVER_NONE;
+    for (int tries = 0; tries < 64 && seed == SOLVER_NONE; tries++) {
+        uint32_t c = solver__rng_below(&w->rng, (uint32_t)m->n_task_nodes);
+        if (node_free(m, s, c)) seed = c;
+    }
+    if (seed == SOLVER_NONE) return true;
+    size_t n_ruined = 0;
+    uint32_t k = m->k_nbr;
+    for (uint32_t i = 0; i <= k && n_ruined < ks; i++) {
+        uint32_t c = i == 0 ? seed : m->nbr[(size_t)seed * k + i - 1];
+        if (!node_free(m, s, c)) continue;
+        uint32_t r = s->at_route[c];
+        if (w->ruined[r]) continue;
+        const solver__route *rt = &s->routes[r];
+        double lmax = ls_max < (double)(rt->n - rt->n_fixed) ? ls_max : rt->n - rt->n_fixed;
+        uint32_t l = (uint32_t)(solver__rng_unit(&w->rng) * lmax) + 1;
+        ruin_route(w, s, c, l, n_removed);
+        w->ruined[r] = 1;
+        w->ruined_list[n_ruined++] = r;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n_ruined; i++) {
+        uint32_t r = w->ruined_list[i];
+        w->ruined[r] = 0;
+        if (!solver__sol_update_route(m, s, r)) ok = false;
+    }
+    return ok;
+}
+
+/* SISR's recreate orders: random, largest first, farthest first, closest first (4:4:2:1);
+ * higher priority always first. */
+static int64_t *g_keys_unused;
+static void sort_removed(worker *w, size_t n) {
+    const solver__model *m = w->sh->m;
+    uint32_t *a = w->removed;
+    uint32_t pick = solver__rng_below(&w->rng, 11);
+    const solver_problem *p = m->p;
+    uint32_t depot =
+        p->vehicles[0].pub.start != SOLVER_NONE ? p->vehicles[0].pub.start : p->vehicles[0].pub.end;
+    for (size_t i = 0; i < n; i++) {
+        const solver__unit *u = &m->units[a[i]];
+        int64_t key;
+        if (pick < 4)
+            key = (int64_t)(solver__rng_next(&w->rng) >> 2);
+        else if (pick < 8)
+            key = u->size;
+        else {
+            int64_t d = solver__cost(m, 0, depot, m->nodes[u->first].loc);
+            key = pick < 10 ? d : -d;
+        }
+        w->sort_key[a[i]] = key;
+    }
+    /* Insertion sort: n is small (tens). Descending key, priority first. */
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = a[i];
+        size_t j = i;
+        while (j > 0) {
+            uint32_t y = a[j - 1];
+            const solver__unit *ux = &m->units[x], *uy = &m->units[y];
+            bool before = ux->priority != uy->priority ? ux->priority > uy->priority
+                                                       : w->sort_key[x] > w->sort_key[y];
+            if (!before) break;
+            a[j] = y;
+            j--;
+        }
+        a[j] = x;
+    }
+    (void)g_keys_unused;
+}
+
+/* ---- Local search on a solution ---- */
+
+static void local_search(worker *w, solver__sol *s) {
+    const solver__model *m = w->sh->m;
+    for (int round = 0; round < 50; round++) {
+        bool any = false;
+        any |= solver__op_relocate(m, s, w->scratch);
+        any |= solver__op_two_opt_star(m, s, w->scratch);
+        if (!any) break;
+    }
+    solver__sol_totals(m, s);
+}
+
+/* ---- One worker's search ---- */
+
+static double mean_cost_per_task(const solver__model *m, const solver__sol *s) {
+    int64_t served = m->total_weight - s->unserved_weight;
+    if (served <= 0) return 1.0;
+    double c = (double)s->cost / (double)served;
+    return c > 1.0 ? c : 1.0;
+}
+
+/* Accepts tmp as the new current solution? Unserved work first, then SA on cost. */
+static bool accept(worker *w, double temp) {
+    const solver__sol *a = &w->tmp, *b = &w->cur;
+    if (a->unserved_priority != b->unserved_priority)
+        return a->unserved_priority < b->unserved_priority;
+    if (a->unserved_weight != b->unserved_weight) return a->unserved_weight < b->unserved_weight;
+    double u = solver__rng_unit(&w->rng);
+    if (u <= 0) u = 1e-12;
+    return (double)a->cost < (double)b->cost - temp * log(u);
+}
+
+static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
+    shared *sh = w->sh;
+    const solver__model *m = sh->m;
+    for (uint64_t it = 0; it < len; it++) {
+        if (out_of_time(w)) return false;
+        atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
+        double temp = t0 * pow(tf / t0, (double)it / (double)len);
+        if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) {
+            w->status = LM_NOMEM;
+            return false;
+        }
+        size_t n_removed;
+        if (!ruin(w, &w->tmp, &n_removed)) continue;
+        sort_removed(w, n_removed);
+        if (solver__recreate(m, &w->tmp, w->removed, n_removed, sh->prm->blink, &w->rng,
+                             w->scratch) != LM_OK) {
+            w->status = LM_NOMEM;
+            return false;
+        }
+        if (!accept(w, temp)) continue;
+        if (solver__sol_copy(&w->cur, &w->tmp) != LM_OK) {
+            w->status = LM_NOMEM;
+            return false;
+        }
+        if (solver__sol_compare(&w->cur, &w->best) < 0) {
+            local_search(w, &w->cur);
+            if (solver__sol_copy(&w->best, &w->cur) != LM_OK) {
+                w->status = LM_NOMEM;
+                return false;
+            }
+            publish(w);
+        }
+    }
+    return true;
+}
+
+/* Checkpoint between cycles: every worker adopts the best of all (lowest index on ties). */
+static void sync_best(worker *w) {
+    shared *sh = w->sh;
+    if (sh->n_workers == 1) return;
+    pthread_barrier_wait(&sh->barrier);
+    if (w->id == 0) {
+        int win = 0;
+        for (unsigned i = 1; i < sh->n_workers; i++)
+            if (solver__sol_compare(&sh->workers[i].best, &sh->workers[win].best) < 0) win = (int)i;
+        sh->winner = win;
+    }
+    pthread_barrier_wait(&sh->barrier);
+    if ((int)w->id != sh->winner &&
+        solver__sol_compare(&sh->workers[sh->winner].best, &w->best) < 0) {
+        if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK)
+            w->status = LM_NOMEM;
+    }
+    pthread_barrier_wait(&sh->barrier);
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    shared *sh = w->sh;
+    const solver__model *m = sh->m;
+    /* Cycles of growing length, each cooling from T0 to Tf and restarting from the best: the
+     * schedule depends only on iteration counts, so a run is reproducible for a seed. */
+    uint64_t base = 20 * (uint64_t)(m->n_units > 50 ? m->n_units : 50);
+    double len = (double)base;
+    bool stop = false;
+    while (!stop) {
+        double unit = mean_cost_per_task(m, &w->best);
+        stop = !run_cycle(w, (uint64_t)len, sh->prm->t0 * unit, sh->prm->tf * unit);
+        if (w->status != LM_OK) atomic_store(&sh->stop, true);
+        sync_best(w);
+        stop = atomic_load(&sh->stop);
+        if (solver__sol_copy(&w->cur, &w->best) != LM_OK) w->status = LM_NOMEM;
+        len *= 1.5;
+    }
+    return NULL;
+}
+
+/* ---- Output ---- */
+
+static lm_status build_output(const solver__model *m, const solver__sol *s, solver_solution **out,
+                              lm_errinfo *err) {
+    const solver_problem *p = m->p;
+    size_t total = 0;
+    for (size_t r = 0; r < s->n_routes; r++)
+        total += s->routes[r].n + p->vehicles[s->routes[r].vehicle].pub.n_breaks;
+    solver__seq *seqs = lm_calloc(s->n_routes ? s->n_routes : 1, sizeof *seqs);
+    solver_task_ref *refs = lm_calloc(total ? total : 1, sizeof *refs);
+    lm_status st = LM_NOMEM;
+    if (!seqs || !refs) goto done;
+    size_t off = 0, n_seqs = 0;
+    for (size_t r = 0; r < s->n_routes; r++) {
+        const solver__route *rt = &s->routes[r];
+        if (rt->n == 0 && p->vehicles[rt->vehicle].pub.n_fixed_steps == 0) continue;
+        solver__trace tr = {refs + off, 0};
+        int64_t c;
+        if (!solver__route_sim(m, rt->vehicle, rt->nodes, rt->n, rt->n_fixed, NULL, &tr, &c)) {
+            st = lm_errinfo_set(err, LM_INTERNAL, "routes", "search produced an infeasible route");
+            goto done;
+        }
+        seqs[n_seqs++] = (solver__seq){rt->vehicle, tr.refs, tr.n, c};
+        off += tr.n;
+    }
+    st = solver__solution_build(p, seqs, n_seqs, out, err);
+done:
+    lm_free(seqs);
+    lm_free(refs);
+    return st;
+}
+
+/* ---- Entry points ---- */
+
+static void worker_free(worker *w) {
+    solver__sol_free(&w->cur);
+    solver__sol_free(&w->tmp);
+    solver__sol_free(&w->best);
+    lm_free(w->scratch);
+    lm_free(w->removed);
+    lm_free(w->ruined);
+    lm_free(w->ruined_list);
+    lm_free(w->sort_key);
+}
+
+static lm_status worker_init(worker *w, shared *sh, unsigned id, const solver__sol *start) {
+    const solver__model *m = sh->m;
+    memset(w, 0, sizeof *w);
+    w->sh = sh;
+    w->id = id;
+    /* SplitMix-style seed derivation: distinct, never zero. */
+    uint64_t z = sh->o->seed + UINT64_C(0x9E3779B97F4A7C15) * (id + 1);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    w->rng.s = (z ^ (z >> 31)) | 1;
+    size_t nr = m->p->n_vehicles;
+    w->scratch = lm_reallocarray(NULL, m->n_nodes + 8, sizeof *w->scratch);
+    w->removed = lm_reallocarray(NULL, m->n_units + 1, sizeof *w->removed);
+    w->ruined = lm_calloc(nr + 1, 1);
+    w->ruined_list = lm_reallocarray(NULL, nr + 1, sizeof *w->ruined_list);
+    w->sort_key = lm_calloc(m->n_units + 1, sizeof *w->sort_key);
+    if (!w->scratch || !w->removed || !w->ruined || !w->ruined_list || !w->sort_key)
+        return LM_NOMEM;
+    if (solver__sol_init(m, &w->cur) != LM_OK || solver__sol_init(m, &w->tmp) != LM_OK ||
+        solver__sol_init(m, &w->best) != LM_OK)
+        return LM_NOMEM;
+    if (solver__sol_copy(&w->cur, start) != LM_OK || solver__sol_copy(&w->best, start) != LM_OK)
+        return LM_NOMEM;
+    return LM_OK;
+}
+
+lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
+                              solver_solution **out, lm_errinfo *err);
+
+lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
+                              solver_solution **out, lm_errinfo *err) {
+    solver_opts def;
+    if (!o) {
+        solver_opts_init(&def);
+        o = &def;
+    }
+    int64_t t0 = lm_mono_ns();
+    if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
+    if (o->time_limit_ms <= 0)
+        return lm_errinfo_set(err, LM_INVALID, "time_limit", "must be positive");
+    for (size_t v = 0; v < p->n_vehicles; v++) {
+        const solver__vehicle *veh = &p->vehicles[v];
+        for (size_t i = 0; i < veh->pub.n_fixed_steps; i++) {
+            const solver_task_ref *r = &veh->fixed_steps[i];
+            bool bad = (r->type == SOLVER_STEP_JOB && r->index >= p->n_jobs) ||
+                       ((r->type == SOLVER_STEP_PICKUP || r->type == SOLVER_STEP_DELIVERY) &&
+                        r->index >= p->n_shipments);
+            if (bad)
+                return lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
+                                      "vehicle %llu has a fixed step with an unknown task",
+                                      (unsigned long long)veh->pub.id);
+        }
+    }
+    solver__model *m = NULL;
+    solver__params prm;
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    worker *ws = NULL;
+    solver__sol start;
+    memset(&start, 0, sizeof start);
+    unsigned n_workers = o->threads ? o->threads : 1;
+    if (n_workers > 64) n_workers = 64;
+    lm_status st = solver__model_create(p, &m);
+    if (st != LM_OK) return st;
+    if (p->n_vehicles == 0) {
+        solver__sol empty;
+        st = solver__sol_init(m, &empty);
+        if (st == LM_OK) st = build_output(m, &empty, out, err);
+        solver__sol_free(&empty);
+        solver__model_destroy(m);
+        return st;
+    }
+    solver__variant_params(m, &prm);
+    if ((st = solver__sol_init(m, &start)) != LM_OK) goto done;
+    for (size_t v = 0; v < p->n_vehicles; v++)
+        if (!start.routes[v].feasible) {
+            st = lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
+                                "the fixed steps of vehicle %llu cannot be served as given",
+                                (unsigned long long)p->vehicles[v].pub.id);
+            goto done;
+        }
+    if ((st = solver__construct_insertion(m, &start, prm.use_regret)) != LM_OK) goto done;
+
+    sh.m = m;
+    sh.prm = &prm;
+    sh.o = o;
+    sh.max_iters = max_iters;
+    sh.t_start_ns = t0;
+    sh.deadline_ns = t0 + o->time_limit_ms * 1000000LL;
+    sh.n_workers = n_workers;
+    sh.best_cost = -1;
+    atomic_init(&sh.stop, false);
+    atomic_init(&sh.iters, 0);
+    pthread_mutex_init(&sh.lock, NULL);
+    pthread_barrier_init(&sh.barrier, NULL, n_workers);
+    ws = lm_calloc(n_workers, sizeof *ws);
+    if (!ws) {
+        st = LM_NOMEM;
+        goto destroy_sync;
+    }
+    sh.workers = ws;
+    for (unsigned i = 0; i < n_workers; i++)
+        if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
+    local_search(&ws[0], &ws[0].best);
+    for (unsigned i = 0; i < n_workers; i++) {
+        if ((st = solver__sol_copy(&ws[i].best, &ws[0].best)) != LM_OK) goto destroy_sync;
+        if ((st = solver__sol_copy(&ws[i].cur, &ws[0].best)) != LM_OK) goto destroy_sync;
+    }
+    publish(&ws[0]);
+    pthread_t tids[64];
+    unsigned started = 1;
+    for (unsigned i = 1; i < n_workers; i++) {
+        if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) {
+            /* Without the thread the barrier would never open: run this solve alone. */
+            atomic_store(&sh.stop, true);
+            break;
+        }
+        started++;
+    }
+    if (started == n_workers) {
+        worker_main(&ws[0]);
+    }
+    for (unsigned i = 1; i < started; i++)
+        pthread_join(tids[i], NULL);
+    {
+        int win = 0;
+        for (unsigned i = 0; i < n_workers; i++) {
+            if (ws[i].status != LM_OK) st = ws[i].status;
+            if (solver__sol_compare(&ws[i].best, &ws[win].best) < 0) win = (int)i;
+        }
+        if (st == LM_OK) st = build_output(m, &ws[win].best, out, err);
+    }
+    if (st == LM_OK) {
+        (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+#ifndef NDEBUG
+        solver_check_report rep;
+        if (solver_check(p, *out, &rep) != LM_OK) {
+            lm_errinfo_set(err, LM_INTERNAL, "solution", "checker rejected the solution: %s",
+                           rep.first);
+            abort();
+        }
+#endif
+    }
+destroy_sync:
+    for (unsigned i = 0; ws && i < n_workers; i++)
+        worker_free(&ws[i]);
+    lm_free(ws);
+    pthread_barrier_destroy(&sh.barrier);
+    pthread_mutex_destroy(&sh.lock);
+done:
+    solver__sol_free(&start);
+    solver__model_destroy(m);
+    return st;
+}
+
+lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_solution **out,
+                       lm_errinfo *err) {
+    return solver__solve_iters(p, o, 0, out, err);
+}
