@@ -10,11 +10,6 @@ static int cli_unavailable(const char *name) {
     return CLI_UNAVAILABLE;
 }
 
-static int cmd_serve(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_unavailable("serve");
-}
 static int cmd_solve(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -35,21 +30,17 @@ static int cmd_bench(int argc, char **argv) {
     (void)argv;
     return cli_unavailable("bench");
 }
-static int cmd_keys(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_unavailable("keys");
-}
 
 static const cli_command commands[] = {
-    {"serve", "[--port N] [--db PATH] [--config FILE]", "run the HTTP server", cmd_serve},
+    {"serve", "[--port N] [--db PATH] [--config FILE] [--threads N] [--demo]",
+     "run the HTTP server", cli_serve},
     {"solve", "FILE [-o OUT] [--time-limit S] [--threads N] [--seed K] [--format F]",
      "solve a VROOM JSON, Solomon or CVRPLIB problem", cmd_solve},
     {"simulate", "--server URL [--drivers N] [--speed-up X] [--seed K]",
      "drive committed routes and post positions", cmd_simulate},
     {"import", "FILE.csv [--server URL]", "import orders from CSV", cmd_import},
     {"bench", "[SET]", "run the solver benchmark", cmd_bench},
-    {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cmd_keys},
+    {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cli_keys},
     {"version", "", "print versions of lastmile and its libraries", cli_version},
 };
 

@@ -1,0 +1,165 @@
+/* api/openapi.c: GET /openapi.json, an OpenAPI 3.1 document generated from the route table and
+ * the documentation text kept on each row, so the document cannot drift from what is served. */
+#include "api/route.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char error_schema[] =
+    "{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":{\"type\":\"object\","
+    "\"required\":[\"code\",\"field\",\"message\"],\"properties\":{"
+    "\"code\":{\"type\":\"string\",\"description\":\"stable error code, e.g. invalid, "
+    "not_found, conflict, unauthorized, forbidden, too_big\"},"
+    "\"field\":{\"type\":[\"string\",\"null\"],\"description\":\"JSON path of the input at "
+    "fault\"},"
+    "\"message\":{\"type\":\"string\",\"description\":\"what went wrong and how to fix it\"}}}}}";
+
+static const char *role_names(unsigned roles, char *buf, size_t size) {
+    static const char *const names[] = {"admin", "dispatcher", "warehouse", "driver"};
+    buf[0] = '\0';
+    for (unsigned i = 0; i < 4; i++) {
+        if (!(roles & (1u << i)) && i != 0) continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", used ? ", " : "", names[i]);
+    }
+    return buf;
+}
+
+/* operationId from method and pattern: "GET /v1/orders/{id}" -> "get_v1_orders_id" */
+static void operation_id(const api_route *rt, char *out, size_t size) {
+    size_t n = 0;
+    for (const char *p = rt->method; *p && n + 1 < size; p++)
+        out[n++] = (char)tolower((unsigned char)*p);
+    for (const char *p = rt->pattern; *p && n + 1 < size; p++) {
+        if (*p == '{' || *p == '}') continue;
+        out[n++] = isalnum((unsigned char)*p) ? *p : '_';
+    }
+    out[n] = '\0';
+}
+
+static cJSON *json_content(const char *type, const char *schema_text) {
+    cJSON *content = cJSON_CreateObject(), *media = cJSON_AddObjectToObject(content, type);
+    cJSON *schema = schema_text ? cJSON_Parse(schema_text) : cJSON_CreateObject();
+    if (!media || !schema) {
+        cJSON_Delete(schema);
+        cJSON_Delete(content);
+        return NULL;
+    }
+    cJSON_AddItemToObject(media, "schema", schema);
+    return content;
+}
+
+static cJSON *operation(const api_route *rt) {
+    cJSON *op = cJSON_CreateObject();
+    char buf[160];
+    cJSON_AddStringToObject(op, "summary", rt->summary ? rt->summary : "");
+    operation_id(rt, buf, sizeof buf);
+    cJSON_AddStringToObject(op, "operationId", buf);
+    /* the tag is the first segment after /v1 (or the first segment) */
+    const char *seg = !strncmp(rt->pattern, "/v1/", 4) ? rt->pattern + 4 : rt->pattern + 1;
+    size_t len = strcspn(seg, "/{");
+    snprintf(buf, sizeof buf, "%.*s", (int)(len ? len : 4), len ? seg : "meta");
+    cJSON *tags = cJSON_AddArrayToObject(op, "tags");
+    cJSON_AddItemToArray(tags, cJSON_CreateString(buf));
+
+    if (rt->roles == API_PUBLIC) {
+        cJSON_AddItemToObject(op, "security", cJSON_CreateArray());
+    } else {
+        char roles[80], desc[200];
+        snprintf(desc, sizeof desc, "Roles: %s.", role_names(rt->roles, roles, sizeof roles));
+        cJSON_AddStringToObject(op, "description", desc);
+    }
+
+    cJSON *params = cJSON_AddArrayToObject(op, "parameters");
+    for (const char *p = strchr(rt->pattern, '{'); p; p = strchr(p + 1, '{')) {
+        const char *e = strchr(p, '}');
+        if (!e) break;
+        cJSON *prm = cJSON_CreateObject();
+        snprintf(buf, sizeof buf, "%.*s", (int)(e - p - 1), p + 1);
+        cJSON_AddStringToObject(prm, "name", buf);
+        cJSON_AddStringToObject(prm, "in", "path");
+        cJSON_AddTrueToObject(prm, "required");
+        cJSON *sch = cJSON_AddObjectToObject(prm, "schema");
+        cJSON_AddStringToObject(sch, "type", "string");
+        cJSON_AddItemToArray(params, prm);
+    }
+
+    if (rt->request_schema) {
+        cJSON *body = cJSON_AddObjectToObject(op, "requestBody");
+        cJSON *content = json_content(rt->flags & API_RAW_BODY ? "text/plain" : "application/json",
+                                      rt->request_schema);
+        if (!content) goto fail;
+        cJSON_AddTrueToObject(body, "required");
+        cJSON_AddItemToObject(body, "content", content);
+    }
+
+    cJSON *responses = cJSON_AddObjectToObject(op, "responses");
+    int status = rt->success_status ? rt->success_status : 200;
+    snprintf(buf, sizeof buf, "%d", status);
+    cJSON *ok = cJSON_AddObjectToObject(responses, buf);
+    cJSON_AddStringToObject(ok, "description", "success");
+    if (status != 204) {
+        cJSON *content = json_content(rt->success_type ? rt->success_type : "application/json",
+                                      rt->response_schema);
+        if (!content) goto fail;
+        cJSON_AddItemToObject(ok, "content", content);
+    }
+    cJSON *def = cJSON_AddObjectToObject(responses, "default");
+    cJSON_AddStringToObject(def, "description", "error");
+    cJSON *content = cJSON_AddObjectToObject(def, "content");
+    cJSON *media = cJSON_AddObjectToObject(content, "application/json");
+    cJSON *ref = cJSON_AddObjectToObject(media, "schema");
+    cJSON_AddStringToObject(ref, "$ref", "#/components/schemas/Error");
+    return op;
+fail:
+    cJSON_Delete(op);
+    return NULL;
+}
+
+cJSON *api__openapi_build(void) {
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "openapi", "3.1.0");
+    cJSON *info = cJSON_AddObjectToObject(doc, "info");
+    cJSON_AddStringToObject(info, "title", "lastmile");
+    cJSON_AddStringToObject(info, "version", LASTMILE_VERSION);
+    cJSON_AddStringToObject(info, "description",
+                            "Delivery route optimisation and dispatch server. Authenticate with "
+                            "'Authorization: Bearer <key>' (lastmile keys create).");
+    cJSON *paths = cJSON_AddObjectToObject(doc, "paths");
+    for (size_t i = 0; i < api__route_count; i++) {
+        const api_route *rt = &api__routes[i];
+        cJSON *item = cJSON_GetObjectItemCaseSensitive(paths, rt->pattern);
+        if (!item) item = cJSON_AddObjectToObject(paths, rt->pattern);
+        char method[16];
+        size_t n = 0;
+        for (; rt->method[n] && n + 1 < sizeof method; n++)
+            method[n] = (char)tolower((unsigned char)rt->method[n]);
+        method[n] = '\0';
+        cJSON *op = operation(rt);
+        if (!item || !op) {
+            cJSON_Delete(op);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        cJSON_AddItemToObject(item, method, op);
+    }
+    cJSON *components = cJSON_AddObjectToObject(doc, "components");
+    cJSON *schemas = cJSON_AddObjectToObject(components, "schemas");
+    cJSON_AddItemToObject(schemas, "Error", cJSON_Parse(error_schema));
+    cJSON *sec = cJSON_AddObjectToObject(components, "securitySchemes");
+    cJSON *bearer = cJSON_AddObjectToObject(sec, "bearer");
+    cJSON_AddStringToObject(bearer, "type", "http");
+    cJSON_AddStringToObject(bearer, "scheme", "bearer");
+    cJSON *security = cJSON_AddArrayToObject(doc, "security");
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddItemToObject(req, "bearer", cJSON_CreateArray());
+    cJSON_AddItemToArray(security, req);
+    return doc;
+}
+
+lm_status api__openapi(api_req *r) {
+    cJSON *doc = api__openapi_build();
+    if (!doc) return api__error(r, LM_INTERNAL, "", "a route's OpenAPI schema text is invalid");
+    return api__reply_json(r, 200, doc);
+}

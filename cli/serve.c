@@ -1,0 +1,237 @@
+/* `lastmile serve`: settings from defaults < config file < environment < command line, then the
+ * store and the HTTP server until SIGTERM/SIGINT, then a graceful stop. */
+#include "api/api.h"
+#include "cli/cli.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DRAIN_MS 10000 /* how long in-flight requests get to finish on shutdown */
+
+typedef struct serve_cfg {
+    char db[512];
+    char bind[64];
+    char web_root[512];
+    int64_t port, threads, max_body;
+    bool demo;
+} serve_cfg;
+
+/* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
+static const struct {
+    const char *name, *env;
+} settings[] = {
+    {"port", "LASTMILE_PORT"},
+    {"db", "LASTMILE_DB"},
+    {"bind", "LASTMILE_BIND"},
+    {"threads", "LASTMILE_THREADS"},
+    {"max_body_bytes", "LASTMILE_MAX_BODY_BYTES"},
+    {"web_root", "LASTMILE_WEB_ROOT"},
+};
+
+static void serve_usage(FILE *out) {
+    fprintf(out,
+            "usage: lastmile serve [--port N] [--db PATH] [--config FILE] [--threads N]\n"
+            "                      [--bind ADDR] [--max-body-bytes N] [--web-root DIR] [--demo]\n"
+            "\n"
+            "Serves the HTTP API until SIGTERM or SIGINT, then finishes requests in flight and\n"
+            "closes the store. Each option can also come from the environment (LASTMILE_PORT,\n"
+            "LASTMILE_DB, LASTMILE_BIND, LASTMILE_THREADS, LASTMILE_MAX_BODY_BYTES,\n"
+            "LASTMILE_WEB_ROOT, LASTMILE_CONFIG) or a config file of 'name = value' lines\n"
+            "(port, db, bind, threads, max_body_bytes, web_root); the command line wins over the\n"
+            "environment, which wins over the file.\n"
+            "--demo: on a database without keys, create an admin key and print it.\n"
+            "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
+            "max_body_bytes 1048576, web_root web (when that directory exists).\n");
+}
+
+static bool set_one(serve_cfg *c, const char *name, const char *value, const char *source) {
+    bool ok = true;
+    if (!strcmp(name, "port"))
+        ok = lm_parse_i64(value, 0, 65535, &c->port);
+    else if (!strcmp(name, "threads"))
+        ok = lm_parse_i64(value, 1, 256, &c->threads);
+    else if (!strcmp(name, "max_body_bytes"))
+        ok = lm_parse_i64(value, 1, (int64_t)1 << 32, &c->max_body);
+    else if (!strcmp(name, "db"))
+        ok = *value && lm_strlcpy(c->db, value, sizeof c->db);
+    else if (!strcmp(name, "bind"))
+        ok = *value && lm_strlcpy(c->bind, value, sizeof c->bind);
+    else if (!strcmp(name, "web_root"))
+        ok = lm_strlcpy(c->web_root, value, sizeof c->web_root);
+    else {
+        fprintf(stderr, "lastmile serve: %s: unknown setting '%s'\n", source, name);
+        return false;
+    }
+    if (!ok) fprintf(stderr, "lastmile serve: %s: bad value '%s' for %s\n", source, value, name);
+    return ok;
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static bool read_config(serve_cfg *c, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "lastmile serve: cannot read config %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    char line[1024], where[600];
+    bool ok = true;
+    for (int no = 1; ok && fgets(line, sizeof line, f); no++) {
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *eq = strchr(s, '=');
+        snprintf(where, sizeof where, "%s:%d", path, no);
+        if (!eq) {
+            fprintf(stderr, "lastmile serve: %s: expected 'name = value'\n", where);
+            ok = false;
+            break;
+        }
+        *eq = '\0';
+        ok = set_one(c, trim(s), trim(eq + 1), where);
+    }
+    fclose(f);
+    return ok;
+}
+
+/* Fills c from defaults, file, environment and argv; returns CLI_OK or an exit status. */
+static int configure(serve_cfg *c, int argc, char **argv) {
+    struct stat st;
+    memset(c, 0, sizeof *c);
+    lm_strlcpy(c->db, "var/lastmile.db", sizeof c->db);
+    lm_strlcpy(c->bind, "127.0.0.1", sizeof c->bind);
+    if (stat("web", &st) == 0 && S_ISDIR(st.st_mode)) lm_strlcpy(c->web_root, "web", 4);
+    c->port = 8080;
+    c->threads = 2;
+    c->max_body = (int64_t)1 << 20;
+
+    const char *config = getenv("LASTMILE_CONFIG");
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            serve_usage(stdout);
+            return -1;
+        }
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[i + 1];
+    }
+    if (config && !read_config(c, config)) return CLI_USAGE;
+    for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++) {
+        const char *v = getenv(settings[k].env);
+        if (v && !set_one(c, settings[k].name, v, settings[k].env)) return CLI_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--demo")) {
+            c->demo = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) || i + 1 >= argc) {
+            fprintf(stderr, "lastmile serve: unexpected argument '%s' (see --help)\n", a);
+            return CLI_USAGE;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--config")) continue;
+        char name[32];
+        lm_strlcpy(name, a + 2, sizeof name);
+        for (char *p = name; *p; p++)
+            if (*p == '-') *p = '_';
+        if (!set_one(c, name, v, "command line")) return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* --demo: make a fresh database usable at once. (Demo orders, depots and products are loaded
+ * here too once the orders module provides its loader.) */
+static int serve_demo(store *s) {
+    store_read *r = NULL;
+    int64_t keys = 0;
+    lm_status rc = store_read_begin(s, &r);
+    if (rc == LM_OK) rc = store_keys_count(r, &keys);
+    store_read_end(r);
+    if (rc != LM_OK) {
+        fprintf(stderr, "lastmile serve: cannot read the key table: %s\n", lm_strerror(rc));
+        return CLI_FAILED;
+    }
+    if (keys > 0) return CLI_OK;
+    char key[STORE_KEY_MAX];
+    store_key_info info;
+    lm_errinfo err = {0};
+    if (store_key_create(s, "admin", NULL, key, &info, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: cannot create the admin key: %s\n", err.message);
+        return CLI_FAILED;
+    }
+    printf("lastmile: new database: created admin key %s (shown once; use it as "
+           "'Authorization: Bearer <key>'):\n%s\n",
+           info.id, key);
+    fflush(stdout);
+    return CLI_OK;
+}
+
+int cli_serve(int argc, char **argv) {
+    serve_cfg cfg;
+    int status = configure(&cfg, argc, argv);
+    if (status == -1) return CLI_OK;
+    if (status != CLI_OK) return status;
+
+    /* SIGTERM/SIGINT are taken by sigwait below: block them before any thread exists so that
+     * every thread (libmicrohttpd's, SQLite's) inherits the mask */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    store_opts so;
+    store_opts_init(&so);
+    so.path = cfg.db;
+    so.read_conns = (int)cfg.threads + 2;
+    store *s = NULL;
+    lm_errinfo err = {0};
+    if (store_open(&so, &s, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: store %s: %s\n", cfg.db, err.message);
+        return CLI_FAILED;
+    }
+    if (cfg.demo && (status = serve_demo(s)) != CLI_OK) {
+        store_close(s);
+        return status;
+    }
+
+    api_server_opts ao;
+    api_server_opts_init(&ao);
+    ao.bind_addr = cfg.bind;
+    ao.port = (uint16_t)cfg.port;
+    ao.threads = (unsigned)cfg.threads;
+    ao.max_body_bytes = (size_t)cfg.max_body;
+    ao.web_root = cfg.web_root[0] ? cfg.web_root : NULL;
+    api_server *srv = NULL;
+    if (api_server_start(&ao, s, &srv, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: %s\n", err.message);
+        store_close(s);
+        return CLI_FAILED;
+    }
+    printf("lastmile: listening on http://%s:%u (db %s, %d threads)\n", cfg.bind,
+           (unsigned)api_server_port(srv), cfg.db, (int)cfg.threads);
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    api_server_stop(srv, DRAIN_MS);
+    store_close(s);
+    fprintf(stderr, "lastmile: stopped cleanly\n");
+    return CLI_OK;
+}
