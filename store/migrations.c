@@ -39,8 +39,12 @@ static const char core_v1[] =
     "  CHECK ((role = 'driver') = (driver_id IS NOT NULL))"
     ");";
 
+extern const char store__orders_schema_v100[];
+
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
+    {100, "orders: depots, products, stock, orders, exceptions, intake config",
+     store__orders_schema_v100},
     /* orders (100-199) and dispatch (200-299) rows go here */
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
