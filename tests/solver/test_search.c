@@ -79,7 +79,7 @@ static solver_solution *solve(const solver_problem *p, int64_t ms, uint64_t iter
 }
 
 /* Route of the vehicle with index v, or NULL. */
-__attribute__((unused)) static const solver_route *route_of(const solver_solution *s, uint32_t v) {
+static const solver_route *route_of(const solver_solution *s, uint32_t v) {
     for (size_t i = 0; i < s->n_routes; i++)
         if (s->routes[i].vehicle == v) return &s->routes[i];
     return NULL;
@@ -119,9 +119,479 @@ static void test_basic_cvrp(void **state) {
     solver_problem_destroy(p);
 }
 
+/* A line: depot at 0, points at x = 10, 20, ... */
+static solver_problem *line_problem(size_t n, uint32_t dims) {
+    pts pt;
+    pt.n = n;
+    for (size_t i = 0; i < n; i++) {
+        pt.x[i] = 10.0 * (double)i;
+        pt.y[i] = 0;
+    }
+    return make_problem(&pt, dims);
+}
+
+static void test_multi_dim_capacity(void **state) {
+    (void)state;
+    /* Dimension 1 is roomy, dimension 2 fits only two jobs per vehicle. */
+    solver_problem *p = line_problem(5, 2);
+    for (int v = 0; v < 2; v++) {
+        solver_vehicle veh;
+        solver_vehicle_init(&veh);
+        veh.id = (uint64_t)v + 1;
+        veh.start = veh.end = 0;
+        veh.capacity[0] = 100;
+        veh.capacity[1] = 2;
+        assert_int_equal(solver_problem_add_vehicle(p, &veh, NULL), LM_OK);
+    }
+    for (uint32_t i = 1; i <= 4; i++) {
+        solver_job j;
+        solver_job_init(&j);
+        j.id = i;
+        j.location = i;
+        j.delivery[0] = 1;
+        j.delivery[1] = 1;
+        assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    }
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_int_equal(s->n_routes, 2); /* one vehicle would be cheaper without dimension 2 */
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_pickup_and_delivery_jobs(void **state) {
+    (void)state;
+    /* Far job delivers 8, near job picks up 8, capacity 10: the delivery must come first. */
+    solver_problem *p = line_problem(3, 1);
+    add_vehicle(p, 1, 0, 0, 10);
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 1;
+    j.location = 1;
+    j.pickup[0] = 8;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    j.id = 2;
+    j.location = 2;
+    j.pickup[0] = 0;
+    j.delivery[0] = 8;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r = route_of(s, 0);
+    assert_non_null(r);
+    assert_int_equal(r->steps[1].index, 1); /* job 2 (index 1) before job 1 */
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_shipment_order(void **state) {
+    (void)state;
+    /* Pickup far away, delivery next to the depot: visiting the delivery first would be
+     * shorter but is not allowed. */
+    solver_problem *p = line_problem(4, 1);
+    add_vehicle(p, 1, 0, SOLVER_NONE, 10);
+    add_vehicle(p, 2, 0, SOLVER_NONE, 10);
+    solver_shipment sh;
+    solver_shipment_init(&sh);
+    sh.pickup.id = 1;
+    sh.pickup.location = 3;
+    sh.delivery.id = 2;
+    sh.delivery.location = 1;
+    sh.amount[0] = 5;
+    assert_int_equal(solver_problem_add_shipment(p, &sh, NULL), LM_OK);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_int_equal(s->n_routes, 1);
+    const solver_route *r = &s->routes[0];
+    assert_int_equal(r->steps[1].type, SOLVER_STEP_PICKUP);
+    assert_int_equal(r->steps[2].type, SOLVER_STEP_DELIVERY);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_multiple_time_windows(void **state) {
+    (void)state;
+    /* Job 1 (x=10) open [0,5] or [100,110]; job 2 (x=20) open [0,30]. The short tour visits 1
+     * then 2, but job 1 cannot be reached by 5 so the route waits for its second window after 2. */
+    solver_problem *p = line_problem(3, 1);
+    add_vehicle(p, 1, 0, 0, 10);
+    solver_tw w1[2] = {{0, 5}, {100, 110}};
+    solver_tw w2[1] = {{0, 30}};
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 1;
+    j.location = 1;
+    j.tws = w1;
+    j.n_tws = 2;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    j.id = 2;
+    j.location = 2;
+    j.tws = w2;
+    j.n_tws = 1;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r = route_of(s, 0);
+    assert_non_null(r);
+    for (size_t k = 0; k < r->n_steps; k++)
+        if (r->steps[k].type == SOLVER_STEP_JOB && r->steps[k].index == 0)
+            assert_true(r->steps[k].arrival_s + r->steps[k].waiting_s >= 100);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_setup_service_and_shift(void **state) {
+    (void)state;
+    /* Shift ends at 60: with service 15 each, only two of the three jobs fit. */
+    solver_problem *p = line_problem(4, 1);
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = v.end = 0;
+    v.capacity[0] = 10;
+    v.shift.start_s = 0;
+    v.shift.end_s = 75;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    for (uint32_t i = 1; i <= 3; i++) {
+        solver_job j;
+        solver_job_init(&j);
+        j.id = i;
+        j.location = 1; /* same place: setup paid once */
+        j.setup_s = 20;
+        j.service_s = 10;
+        assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    }
+    /* 10 + 20 + 3*10 + 10 = 70 <= 75 only because setup is paid once. */
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_int_equal(s->setup_s, 20);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_skills_and_only_vehicle(void **state) {
+    (void)state;
+    /* Vehicle 0 sits next to the jobs; only vehicle 1 (far) has skill 7, and job 2 is bound to
+     * vehicle 1 too. */
+    solver_problem *p = line_problem(6, 1);
+    uint32_t sk[1] = {7};
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = v.end = 1;
+    v.capacity[0] = 10;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    v.id = 2;
+    v.start = v.end = 5;
+    v.skills = sk;
+    v.n_skills = 1;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 1;
+    j.location = 2;
+    j.skills = sk;
+    j.n_skills = 1;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_job_init(&j);
+    j.id = 2;
+    j.location = 2;
+    j.only_vehicle = 1;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_job_init(&j);
+    j.id = 3;
+    j.location = 2;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r1 = route_of(s, 1);
+    assert_non_null(r1);
+    int seen = 0;
+    for (size_t k = 0; k < r1->n_steps; k++)
+        if (r1->steps[k].type == SOLVER_STEP_JOB) seen |= 1 << r1->steps[k].index;
+    assert_int_equal(seen & 3, 3);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_priority_and_reasons(void **state) {
+    (void)state;
+    /* One vehicle with max_tasks 1: the far job with priority 50 wins over the near one. A job
+     * nobody has skills for, and one bigger than any vehicle, get those reasons. */
+    solver_problem *p = line_problem(4, 1);
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = v.end = 0;
+    v.capacity[0] = 10;
+    v.max_tasks = 1;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 1;
+    j.location = 1;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    j.id = 2;
+    j.location = 3;
+    j.priority = 50;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    uint32_t sk[1] = {9};
+    solver_job_init(&j);
+    j.id = 3;
+    j.location = 1;
+    j.skills = sk;
+    j.n_skills = 1;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_job_init(&j);
+    j.id = 4;
+    j.location = 1;
+    j.delivery[0] = 11;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 3);
+    assert_int_equal(s->priority, 50);
+    for (size_t i = 0; i < s->n_unassigned; i++) {
+        const solver_unassigned *u = &s->unassigned[i];
+        if (u->index == 0) assert_int_equal(u->reason, SOLVER_REASON_NO_ROOM);
+        if (u->index == 2) assert_int_equal(u->reason, SOLVER_REASON_SKILLS);
+        if (u->index == 3) assert_int_equal(u->reason, SOLVER_REASON_CAPACITY);
+        assert_int_not_equal(u->index, 1);
+    }
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_open_routes_and_fixed_cost(void **state) {
+    (void)state;
+    /* Vehicle 0 has no end (open route); vehicle 1 costs 1000 to use and returns home. */
+    solver_problem *p = line_problem(4, 1);
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = 0;
+    v.capacity[0] = 10;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    v.id = 2;
+    v.start = v.end = 0;
+    v.cost_fixed = 1000;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    for (uint32_t i = 1; i <= 3; i++)
+        add_job(p, i, i, 1);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_int_equal(s->n_routes, 1);
+    const solver_route *r = &s->routes[0];
+    assert_int_equal(r->vehicle, 0);
+    assert_int_equal(r->steps[r->n_steps - 1].type, SOLVER_STEP_JOB); /* no end step */
+    assert_int_equal(s->cost, 30);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_breaks(void **state) {
+    (void)state;
+    /* A 30 s break that must start in [25, 40] on a route of 60 s of driving. */
+    solver_problem *p = line_problem(4, 1);
+    solver_tw bw[1] = {{25, 40}};
+    solver_break b;
+    memset(&b, 0, sizeof b);
+    b.id = 1;
+    b.tws = bw;
+    b.n_tws = 1;
+    b.service_s = 30;
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = v.end = 0;
+    v.capacity[0] = 10;
+    v.breaks = &b;
+    v.n_breaks = 1;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    for (uint32_t i = 1; i <= 3; i++)
+        add_job(p, i, i, 1);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r = &s->routes[0];
+    int found = 0;
+    for (size_t k = 0; k < r->n_steps; k++)
+        if (r->steps[k].type == SOLVER_STEP_BREAK) {
+            found++;
+            assert_true(r->steps[k].arrival_s >= 25 && r->steps[k].arrival_s <= 40);
+        }
+    assert_int_equal(found, 1);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_route_limits(void **state) {
+    (void)state;
+    /* Depot at x=10, jobs at x=0, 20, 30: one route takes 60, two take 20 and 40; each limit
+     * alone forces the second vehicle. */
+    for (int which = 0; which < 3; which++) {
+        solver_problem *p = line_problem(4, 1);
+        for (int k = 0; k < 3; k++) {
+            solver_vehicle v;
+            solver_vehicle_init(&v);
+            v.id = (uint64_t)k + 1;
+            v.start = v.end = 1;
+            v.capacity[0] = 10;
+            if (which == 0) v.max_tasks = 2;
+            if (which == 1) v.max_travel_time_s = 40;
+            if (which == 2) v.max_distance_m = 40;
+            assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+        }
+        add_job(p, 1, 0, 1);
+        add_job(p, 2, 2, 1);
+        add_job(p, 3, 3, 1);
+        solver_solution *s = solve(p, 200, 0);
+        assert_int_equal(s->n_unassigned, 0);
+        assert_true(s->n_routes >= 2);
+        solver_solution_destroy(s);
+        solver_problem_destroy(p);
+    }
+}
+
+static void test_costs_matrix_and_per_km(void **state) {
+    (void)state;
+    /* A costs matrix that makes the long way round cheaper than the short one. */
+    solver_problem_opts o;
+    solver_problem_opts_init(&o);
+    solver_problem *p = NULL;
+    assert_int_equal(solver_problem_create(&o, &p), LM_OK);
+    int32_t d[9] = {0, 10, 20, 10, 0, 10, 20, 10, 0};
+    int32_t c[9] = {0, 1, 100, 100, 0, 1, 1, 100, 0};
+    assert_int_equal(solver_problem_set_matrix(p, 3, d, d, c, NULL), LM_OK);
+    add_vehicle(p, 1, 0, 0, 10);
+    add_job(p, 1, 1, 1);
+    add_job(p, 2, 2, 1);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->cost, 3); /* 0 -> 1 -> 2 -> 0 */
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_initial_load_and_fixed_steps(void **state) {
+    (void)state;
+    /* Vehicle 0 carries 8 for job 3 (only_vehicle 0) and is already driving to job 2 (x=20)
+     * though job 1 (x=10) is on the way; vehicle 1 could take job 3 more cheaply but may not. */
+    solver_problem *p = line_problem(5, 1);
+    solver_task_ref fixed[1] = {{SOLVER_STEP_JOB, 1}};
+    add_job(p, 1, 1, 0);
+    add_job(p, 2, 2, 0);
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = v.end = 0;
+    v.capacity[0] = 10;
+    v.initial_load[0] = 8;
+    v.fixed_steps = fixed;
+    v.n_fixed_steps = 1;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    add_vehicle(p, 2, 4, 4, 10);
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 3;
+    j.location = 4;
+    j.pickup[0] = 0;
+    j.only_vehicle = 0;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r = route_of(s, 0);
+    assert_non_null(r);
+    assert_int_equal(r->steps[1].type, SOLVER_STEP_JOB);
+    assert_int_equal(r->steps[1].index, 1);
+    assert_int_equal(r->steps[0].load[0], 8);
+    bool has3 = false;
+    for (size_t k = 0; k < r->n_steps; k++)
+        if (r->steps[k].type == SOLVER_STEP_JOB && r->steps[k].index == 2) has3 = true;
+    assert_true(has3);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static solver_problem *random_vrptw(size_t n, uint64_t seed, size_t n_veh) {
+    pts pt;
+    random_points(&pt, n + 1, seed);
+    solver_problem *p = make_problem(&pt, 1);
+    for (size_t v = 0; v < n_veh; v++) {
+        solver_vehicle veh;
+        solver_vehicle_init(&veh);
+        veh.id = v + 1;
+        veh.start = veh.end = 0;
+        veh.capacity[0] = 100;
+        veh.shift.start_s = 0;
+        veh.shift.end_s = 1000;
+        assert_int_equal(solver_problem_add_vehicle(p, &veh, NULL), LM_OK);
+    }
+    for (uint32_t i = 1; i <= n; i++) {
+        solver_job j;
+        solver_job_init(&j);
+        j.id = i;
+        j.location = i;
+        j.delivery[0] = 1 + (int64_t)(lcg(&seed) % 20);
+        j.service_s = 10;
+        int64_t a = (int64_t)(lcg(&seed) % 800);
+        solver_tw w = {a, a + 100 + (int64_t)(lcg(&seed) % 200)};
+        j.tws = &w;
+        j.n_tws = 1;
+        assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    }
+    return p;
+}
+
+static void test_random_vrptw_200(void **state) {
+    (void)state;
+    solver_problem *p = random_vrptw(200, 11, 40);
+    solver_solution *s = solve(p, 1500, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_determinism(void **state) {
+    (void)state;
+    solver_problem *p = random_vrptw(60, 5, 15);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        solver_opts o;
+        solver_opts_init(&o);
+        o.time_limit_ms = 60000;
+        o.threads = threads;
+        o.seed = 42;
+        o.use_set_partitioning = false;
+        solver_solution *a = NULL, *b = NULL;
+        assert_int_equal(solver__solve_iters(p, &o, 1500, &a, NULL), LM_OK);
+        assert_int_equal(solver__solve_iters(p, &o, 1500, &b, NULL), LM_OK);
+        assert_int_equal(a->cost, b->cost);
+        assert_int_equal(a->n_routes, b->n_routes);
+        for (size_t r = 0; r < a->n_routes; r++) {
+            assert_int_equal(a->routes[r].n_steps, b->routes[r].n_steps);
+            for (size_t k = 0; k < a->routes[r].n_steps; k++)
+                assert_int_equal(a->routes[r].steps[k].index, b->routes[r].steps[k].index);
+        }
+        solver_solution_destroy(a);
+        solver_solution_destroy(b);
+    }
+    solver_problem_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic_cvrp),
+        cmocka_unit_test(test_multi_dim_capacity),
+        cmocka_unit_test(test_pickup_and_delivery_jobs),
+        cmocka_unit_test(test_shipment_order),
+        cmocka_unit_test(test_multiple_time_windows),
+        cmocka_unit_test(test_setup_service_and_shift),
+        cmocka_unit_test(test_skills_and_only_vehicle),
+        cmocka_unit_test(test_priority_and_reasons),
+        cmocka_unit_test(test_open_routes_and_fixed_cost),
+        cmocka_unit_test(test_breaks),
+        cmocka_unit_test(test_route_limits),
+        cmocka_unit_test(test_costs_matrix_and_per_km),
+        cmocka_unit_test(test_initial_load_and_fixed_steps),
+        cmocka_unit_test(test_random_vrptw_200),
+        cmocka_unit_test(test_determinism),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
