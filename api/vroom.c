@@ -1158,6 +1158,11 @@ fail:
 
 /* ---- Solving and plan mode ---- */
 
+lm_status api_vroom_solve(const api_vroom_input *in, const solver_opts *o, solver_solution **out,
+                          lm_errinfo *err) {
+    return solver_solve(in->problem, o, out, err);
+}
+
 lm_status api_vroom_plan(const api_vroom_input *in, solver_solution **out, lm_errinfo *err) {
     size_t n = 0;
     for (size_t v = 0; v < in->n_vehicles; v++)

@@ -23,5 +23,7 @@ int cli_version(int argc, char **argv);
 /* `lastmile serve` (cli/serve.c) and `lastmile keys create` (cli/keys.c). */
 int cli_serve(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+/* `lastmile solve FILE ...` (cli/solve.c). */
+int cli_solve(int argc, char **argv);
 
 #endif

@@ -10,11 +10,6 @@ static int cli_unavailable(const char *name) {
     return CLI_UNAVAILABLE;
 }
 
-static int cmd_solve(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_unavailable("solve");
-}
 static int cmd_simulate(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -35,7 +30,7 @@ static const cli_command commands[] = {
     {"serve", "[--port N] [--db PATH] [--config FILE] [--threads N] [--demo]",
      "run the HTTP server", cli_serve},
     {"solve", "FILE [-o OUT] [--time-limit S] [--threads N] [--seed K] [--format F]",
-     "solve a VROOM JSON, Solomon or CVRPLIB problem", cmd_solve},
+     "solve a VROOM JSON, Solomon or CVRPLIB problem", cli_solve},
     {"simulate", "--server URL [--drivers N] [--speed-up X] [--seed K]",
      "drive committed routes and post positions", cmd_simulate},
     {"import", "FILE.csv [--server URL]", "import orders from CSV", cmd_import},

@@ -478,6 +478,123 @@ static void test_write_shape(void **state) {
     api_vroom_input_destroy(in);
 }
 
+/* ---- The documented example (golden file) ---- */
+
+static char *read_doc(const char *name, size_t *len) {
+    const char *src = getenv("LASTMILE_SOURCE_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/docs/%s", src ? src : ".", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) print_error("cannot open %s\n", path);
+    assert_non_null(f);
+    lm_buf b;
+    lm_buf_init(&b, 1u << 22);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        assert_int_equal(lm_buf_append(&b, chunk, n), LM_OK);
+    fclose(f);
+    *len = b.len;
+    return lm_buf_take(&b);
+}
+
+/* Equal as JSON once the wall-clock computing_times are dropped; prints both when not. */
+static void assert_same_output(const char *got, const char *want) {
+    cJSON *a = cJSON_Parse(got), *b = cJSON_Parse(want);
+    assert_non_null(a);
+    assert_non_null(b);
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(a, "summary"), "computing_times");
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(b, "summary"), "computing_times");
+    if (!cJSON_Compare(a, b, true)) {
+        char *x = cJSON_PrintUnformatted(a), *y = cJSON_PrintUnformatted(b);
+        print_error("got:  %s\nwant: %s\n", x, y);
+        cJSON_free(x);
+        cJSON_free(y);
+        fail();
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+
+static char *solve_text(const char *json, size_t len, bool plan) {
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_status st = api_vroom_parse(json, len, NULL, &in, &err);
+    if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
+    assert_int_equal(st, LM_OK);
+    solver_solution *sol = NULL;
+    if (plan) {
+        st = api_vroom_plan(in, &sol, &err);
+    } else {
+        solver_opts o;
+        solver_opts_init(&o);
+        o.time_limit_ms = 1000;
+        o.threads = 1;
+        o.seed = 1;
+        st = api_vroom_solve(in, &o, &sol, &err);
+    }
+    if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
+    assert_int_equal(st, LM_OK);
+    char *out = NULL;
+    size_t out_len;
+    assert_int_equal(api_vroom_write(in, sol, true, &out, &out_len, &err), LM_OK);
+    solver_solution_destroy(sol);
+    api_vroom_input_destroy(in);
+    return out;
+}
+
+/* Solving docs/vroom-example.json with seed 1 on one thread gives docs/vroom-example.out.json. */
+static void test_golden_example(void **state) {
+    (void)state;
+    size_t in_len, want_len;
+    char *input = read_doc("vroom-example.json", &in_len);
+    char *want = read_doc("vroom-example.out.json", &want_len);
+    char *got = solve_text(input, in_len, false);
+    assert_same_output(got, want);
+    lm_free(got);
+    lm_free(input);
+    lm_free(want);
+}
+
+/* Round trip: the golden routes written back as the vehicles' steps and evaluated in plan mode
+ * reproduce the golden output exactly (arrivals, loads, costs, unassigned). */
+static void test_round_trip(void **state) {
+    (void)state;
+    size_t in_len, out_len;
+    char *input = read_doc("vroom-example.json", &in_len);
+    char *golden = read_doc("vroom-example.out.json", &out_len);
+    cJSON *doc = cJSON_Parse(input), *sol = cJSON_Parse(golden);
+    assert_non_null(doc);
+    assert_non_null(sol);
+    const cJSON *route;
+    cJSON_ArrayForEach(route, cJSON_GetObjectItem(sol, "routes")) {
+        int vid = cJSON_GetObjectItem(route, "vehicle")->valueint;
+        cJSON *veh = NULL, *v;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(doc, "vehicles")) {
+            if (cJSON_GetObjectItem(v, "id")->valueint == vid) veh = v;
+        }
+        assert_non_null(veh);
+        cJSON *steps = cJSON_AddArrayToObject(veh, "steps");
+        const cJSON *s;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItem(route, "steps")) {
+            cJSON *step = cJSON_CreateObject();
+            cJSON_AddStringToObject(step, "type", cJSON_GetObjectItem(s, "type")->valuestring);
+            const cJSON *id = cJSON_GetObjectItem(s, "id");
+            if (id) cJSON_AddNumberToObject(step, "id", id->valuedouble);
+            cJSON_AddItemToArray(steps, step);
+        }
+    }
+    char *planned_in = cJSON_PrintUnformatted(doc);
+    char *got = solve_text(planned_in, strlen(planned_in), true);
+    assert_same_output(got, golden);
+    lm_free(got);
+    cJSON_free(planned_in);
+    cJSON_Delete(doc);
+    cJSON_Delete(sol);
+    lm_free(input);
+    lm_free(golden);
+}
+
 static void test_codes(void **state) {
     (void)state;
     assert_int_equal(api_vroom_code(LM_OK), 0);
@@ -494,9 +611,10 @@ static void test_codes(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_inputs),  cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_valid_input), cmocka_unit_test(test_coordinates),
-        cmocka_unit_test(test_write_shape), cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_bad_inputs),     cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_valid_input),    cmocka_unit_test(test_coordinates),
+        cmocka_unit_test(test_write_shape),    cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_golden_example), cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `lastmile solve`: the docs example against its golden output, a Solomon and a CVRPLIB file,
+# bad input (JSON error on stdout, exit 65), usage errors (64) and -o.
+# usage: test_solve.sh LASTMILE_BINARY SOURCE_DIR
+set -u
+bin="$1"
+src="$2"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+# run WANT_STATUS ARGS...: runs lastmile solve, stdout in $tmp/out, stderr in $tmp/err.
+run() {
+    local want="$1"
+    shift
+    "$bin" solve "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "solve $*: exit $got, want $want"
+        cat "$tmp/err"
+        return 1
+    fi
+    return 0
+}
+
+# The golden example: same text as docs/vroom-example.out.json except computing_times.
+strip_times() { grep -v -E '"(loading|solving|routing)":' "$1"; }
+if run 0 "$src/docs/vroom-example.json" --time-limit 1 --threads 1 --seed 1 --pretty; then
+    if diff <(strip_times "$tmp/out") <(strip_times "$src/docs/vroom-example.out.json") >"$tmp/diff"; then
+        ok
+    else
+        bad "docs example differs from docs/vroom-example.out.json"
+        head -40 "$tmp/diff"
+    fi
+fi
+
+# -o writes the same JSON to a file and nothing to stdout.
+if run 0 "$src/docs/vroom-example.json" --time-limit 1 --threads 1 --seed 1 --pretty -o "$tmp/o.json"; then
+    if [ -s "$tmp/out" ]; then bad "-o still wrote to stdout"; fi
+    if diff <(strip_times "$tmp/o.json") <(strip_times "$src/docs/vroom-example.out.json") >/dev/null; then
+        ok
+    else
+        bad "-o output differs from the golden file"
+    fi
+fi
+
+# A Solomon instance (format from the .txt extension) and a CVRPLIB one: every customer served.
+if run 0 "$src/datasets/solomon/C101.txt" --time-limit 1 --threads 2; then
+    if grep -q '^{"code":0,"summary":{"cost":[0-9]*,"routes":[0-9]*,"unassigned":0,' "$tmp/out" &&
+        [ "$(grep -o '"type":"job"' "$tmp/out" | wc -l)" -eq 100 ]; then
+        ok
+    else
+        bad "C101: not every customer served"
+        head -c 400 "$tmp/out"
+    fi
+fi
+if run 0 "$src/datasets/cvrplib/A/A-n32-k5.vrp" --time-limit 1 --threads 1 --seed 3; then
+    if grep -q '"unassigned":0,' "$tmp/out" && [ "$(grep -o '"type":"job"' "$tmp/out" | wc -l)" -eq 31 ]; then
+        ok
+    else
+        bad "A-n32-k5: not every customer served"
+    fi
+fi
+# --format overrides the extension guess; content guessing without an extension.
+cp "$src/datasets/solomon/C101.txt" "$tmp/instance"
+if run 0 "$tmp/instance" --time-limit 0.2 --threads 1; then ok; fi
+if run 0 "$tmp/instance" --format solomon --time-limit 0.2 --threads 1; then ok; fi
+
+# Bad input: VROOM error JSON on stdout naming the field, exit 65.
+printf '{"vehicles":[{"id":1,"start_index":0}],"jobs":[{"id":1,"location_index":4}],"matrix":[[0,1],[1,0]]}' >"$tmp/bad.json"
+if run 65 "$tmp/bad.json"; then
+    if grep -q '^{"code":2,"error":"jobs\[0\].location_index: ' "$tmp/out"; then ok; else bad "bad input JSON: $(cat "$tmp/out")"; fi
+fi
+printf '{"vehicles":[' >"$tmp/trunc.json"
+if run 65 "$tmp/trunc.json"; then
+    if grep -q '"code":2' "$tmp/out"; then ok; else bad "truncated JSON: $(cat "$tmp/out")"; fi
+fi
+printf 'NAME : broken\nTYPE : CVRP\nDIMENSION : 3\n' >"$tmp/broken.vrp"
+if run 65 "$tmp/broken.vrp"; then ok; fi
+# A missing file is not an input error: code 1, exit 1.
+if run 1 "$tmp/does-not-exist.json"; then
+    if grep -q '"code":1' "$tmp/out"; then ok; else bad "missing file: $(cat "$tmp/out")"; fi
+fi
+# Usage errors.
+if run 64; then ok; fi
+if run 64 "$tmp/bad.json" --threads 0; then ok; fi
+if run 64 "$tmp/bad.json" --time-limit -1; then ok; fi
+if run 64 "$tmp/bad.json" --format xml; then ok; fi
+if run 64 "$tmp/bad.json" --frobnicate; then ok; fi
+if run 0 --help; then ok; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
