@@ -196,4 +196,21 @@ void api_server_stop(api_server *srv, int drain_ms);
 
 /* ==== end of HTTP server ==== */
 
+/* ==== Demo scenario (api/demo.c): a seeded delivery day in Lyon, France ====
+ *
+ * The JSON the HTTP API accepts, in one document: scenario (date, timezone, seed), service_area
+ * (GeoJSON Polygon), depots (2), products (40), stock (per depot and SKU, with reorder points;
+ * some SKUs short or out), vehicles (25, capacity in kg and litres, shift and lunch break),
+ * drivers (25: name, phone, device id), orders (600: external_ref, channel, customer with
+ * address and location, lines, one 2-4 h time window, priority, notes). Coordinates are
+ * [lon, lat]; times are seconds since local midnight of scenario.date. Field by field:
+ * datasets/demo/README.md; seed 1 is committed as datasets/demo/lyon-seed1.json. */
+
+/* Generates the day for seed: the same seed gives byte-identical JSON (own PRNG, no clock, no
+ * locale). On success *out_json is a NUL-terminated string to free with lm_free; LM_NOMEM
+ * otherwise (*out_json untouched). */
+LM_MUST_USE lm_status api_demo_json(uint64_t seed, char **out_json);
+
+/* ==== end of demo scenario ==== */
+
 #endif
