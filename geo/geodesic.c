@@ -70,6 +70,7 @@ static geo_point centroid(const geo_point *pts, size_t n) {
 lm_status geo_projection_create(const geo_point *pts, size_t n, geo_projection **out,
                                 lm_errinfo *err) {
     geo_projection *p = NULL;
+    lm_status st;
     if (!pts || n == 0) return lm_errinfo_set(err, LM_INVALID, "points", "no points to project");
     for (size_t i = 0; i < n; i++) {
         if (geo_point_check(pts[i], NULL, NULL) == LM_OK) continue;
@@ -82,7 +83,7 @@ lm_status geo_projection_create(const geo_point *pts, size_t n, geo_projection *
     p->centre = centroid(pts, n);
     p->ctx = proj_context_create();
     if (!p->ctx) {
-        lm_errinfo_set(err, LM_NOMEM, "", "cannot create a PROJ context");
+        st = lm_errinfo_set(err, LM_NOMEM, "", "cannot create a PROJ context");
         goto fail;
     }
     proj_log_level(p->ctx, PJ_LOG_NONE);
@@ -94,15 +95,15 @@ lm_status geo_projection_create(const geo_point *pts, size_t n, geo_projection *
              p->centre.lat, p->centre.lon);
     p->pj = proj_create(p->ctx, def);
     if (!p->pj) {
-        lm_errinfo_set(err, LM_INTERNAL, "", "PROJ rejected the projection: %s",
-                       proj_context_errno_string(p->ctx, proj_context_errno(p->ctx)));
+        st = lm_errinfo_set(err, LM_INTERNAL, "", "PROJ rejected the projection: %s",
+                            proj_context_errno_string(p->ctx, proj_context_errno(p->ctx)));
         goto fail;
     }
     *out = p;
     return LM_OK;
 fail:
     geo_projection_destroy(p);
-    return err ? err->code : LM_INTERNAL;
+    return st;
 }
 
 void geo_projection_destroy(geo_projection *p) {
