@@ -331,6 +331,72 @@ static void test_every_dataset_file(void **state) {
     assert_int_equal(sols, 56 + 58);
 }
 
+/* Evaluates the .sol routes through the solver's plan mode (solver_evaluate, which also runs the
+ * independent checker): the integer model must accept the known solutions. Returns the status. */
+static lm_status evaluate_sol(const api_instance *inst, const sol_file *s, solver_solution **out,
+                              lm_errinfo *e) {
+    solver_task_ref *refs = lm_calloc(s->n_loc + 1, sizeof *refs);
+    const solver_task_ref **routes = lm_calloc(s->n_routes, sizeof *routes);
+    uint32_t *vehicles = lm_calloc(s->n_routes, sizeof *vehicles);
+    assert_true(refs && routes && vehicles);
+    for (size_t k = 0; k < s->n_loc; k++) {
+        refs[k].type = SOLVER_STEP_JOB;
+        refs[k].index = s->loc[k] - 1; /* jobs are the non-depot nodes, depot at location 0 */
+    }
+    for (size_t r = 0; r < s->n_routes; r++) {
+        routes[r] = refs + s->starts[r];
+        vehicles[r] = (uint32_t)r;
+    }
+    lm_status st = solver_evaluate(inst->problem, routes, s->lens, vehicles, s->n_routes, out, e);
+    lm_free(refs);
+    lm_free(routes);
+    lm_free(vehicles);
+    return st;
+}
+
+/* The BKS routes are feasible in the integer model and their costs agree with the reals:
+ * CVRPLIB exactly, Solomon within half a unit of 1/10000 per edge. */
+static void test_bks_routes_in_integer_model(void **state) {
+    (void)state;
+    static const char *const cases[] = {"cvrplib/X/X-n101-k25", "cvrplib/X/X-n153-k22",
+                                        "cvrplib/X/X-n393-k38", "solomon/C101",
+                                        "solomon/R201",         "solomon/RC208"};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        bool solomon = strncmp(cases[c], "solomon", 7) == 0;
+        char rel[256], sol_rel[256];
+        snprintf(rel, sizeof rel, "%s.%s", cases[c], solomon ? "txt" : "vrp");
+        if (solomon)
+            snprintf(sol_rel, sizeof sol_rel, "solomon/dimacs_solutions/%s.sol", cases[c] + 8);
+        else
+            snprintf(sol_rel, sizeof sol_rel, "%s.sol", cases[c]);
+        api_instance *inst = load(rel);
+        sol_file s;
+        sol_read(sol_rel, &s);
+        solver_solution *sol = NULL;
+        lm_errinfo e;
+        lm_errinfo_clear(&e);
+        lm_status st = evaluate_sol(inst, &s, &sol, &e);
+        if (st != LM_OK) print_error("%s: %s: %s\n", cases[c], e.field, e.message);
+        assert_int_equal(st, LM_OK);
+        assert_int_equal(sol->n_unassigned, 0);
+        assert_int_equal(sol->n_routes, s.n_routes);
+        double real = api_instance_cost(inst, sol);
+        size_t edges = s.n_loc + s.n_routes;
+        if (solomon) {
+            double scaled = real * API_SOLOMON_SCALE;
+            assert_true(fabs((double)sol->cost - scaled) <= 0.5 * (double)edges);
+            assert_true((double)sol->distance_m == (double)sol->cost);
+            assert_true((double)sol->duration_s >= scaled - 1e-6);
+        } else {
+            assert_true((double)sol->cost == real);
+            assert_true(real == s.cost);
+        }
+        solver_solution_destroy(sol);
+        lm_free(s.loc);
+        api_instance_destroy(inst);
+    }
+}
+
 /* ---- Small inputs ---- */
 
 static api_instance *parse_ok(const char *text) {
@@ -502,6 +568,7 @@ int main(void) {
         cmocka_unit_test(test_cvrplib_a_n32_k5),
         cmocka_unit_test(test_cvrplib_x_n101_k25),
         cmocka_unit_test(test_every_dataset_file),
+        cmocka_unit_test(test_bks_routes_in_integer_model),
         cmocka_unit_test(test_demand_over_capacity_is_accepted),
         cmocka_unit_test(test_explicit_weights),
         cmocka_unit_test(test_malformed_inputs),
