@@ -31,6 +31,7 @@ typedef enum mode {
     MODE_SLOW,      /* answers after 1 s */
     MODE_DROP,      /* closes the connection without a reply */
     MODE_FLAKY,     /* 503 for the first request, then OK */
+    MODE_COMPACT,   /* Valhalla verbose=false: {"sources_to_targets":{"durations":..}} */
 } mode;
 
 typedef struct server {
@@ -202,6 +203,32 @@ static enum MHD_Result valhalla_matrix(struct MHD_Connection *c, const upload *u
         return reply(c, 200, "{\"sources_to_targets\":[[{\"from_index\":0,");
     }
     cJSON *root = cJSON_CreateObject();
+    if (m == MODE_COMPACT) {
+        cJSON *obj = cJSON_AddObjectToObject(root, "sources_to_targets");
+        cJSON *durs = cJSON_AddArrayToObject(obj, "durations");
+        cJSON *dists = cJSON_AddArrayToObject(obj, "distances");
+        for (size_t a = 0; a < ns; a++) {
+            const cJSON *s = cJSON_GetArrayItem(sources, (int)a);
+            double la1 = cJSON_GetObjectItemCaseSensitive(s, "lat")->valuedouble;
+            double lo1 = cJSON_GetObjectItemCaseSensitive(s, "lon")->valuedouble;
+            cJSON *dr = cJSON_CreateArray(), *sr = cJSON_CreateArray();
+            for (size_t b = 0; b < nt; b++) {
+                const cJSON *t = cJSON_GetArrayItem(targets, (int)b);
+                double la2 = cJSON_GetObjectItemCaseSensitive(t, "lat")->valuedouble;
+                double lo2 = cJSON_GetObjectItemCaseSensitive(t, "lon")->valuedouble;
+                bool same = la1 == la2 && lo1 == lo2;
+                double du = same ? 0 : lround(fake_duration(la1, lo1, la2, lo2));
+                double km = same ? 0 : fake_distance(la1, lo1, la2, lo2) / 1000.0;
+                cJSON_AddItemToArray(dr, cJSON_CreateNumber(du));
+                cJSON_AddItemToArray(sr, cJSON_CreateNumber(km));
+            }
+            cJSON_AddItemToArray(durs, dr);
+            cJSON_AddItemToArray(dists, sr);
+        }
+        cJSON_AddStringToObject(root, "units", "kilometers");
+        cJSON_Delete(req);
+        return reply_json(c, 200, root);
+    }
     cJSON *stt = cJSON_AddArrayToObject(root, "sources_to_targets");
     for (size_t a = 0; a < ns; a++) {
         const cJSON *s = cJSON_GetArrayItem(sources, (int)a);
@@ -763,6 +790,47 @@ static void test_valhalla_errors(void **state) {
     free(pts);
 }
 
+static void test_valhalla_compact_shape(void **state) {
+    (void)state;
+    server_reset(MODE_COMPACT);
+    size_t n = 7;
+    geo_point *pts = city_points(n);
+    geo_matrix_provider *p = provider(GEO_MATRIX_VALHALLA, NULL);
+    geo_matrix *m = compute(p, pts, n);
+    expect_engine_cells(m, pts, true);
+    assert_int_equal(geo_matrix_stats_get(m)->cells_engine, n * (n - 1));
+    geo_matrix_destroy(m);
+    geo_matrix_provider_destroy(p);
+    free(pts);
+}
+
+static void tiny_cache(geo_matrix_opts *o) {
+    o->cache_max_cells = 30;
+}
+
+static void test_cache_is_bounded(void **state) {
+    (void)state;
+    /* 8 points = 56 cells, more than the cache holds: answers stay right, and the second call
+     * has to refetch part of the matrix. */
+    server_reset(MODE_OK);
+    size_t n = 8;
+    geo_point *pts = city_points(n);
+    geo_matrix_provider *p = provider(GEO_MATRIX_OSRM, tiny_cache);
+    geo_matrix *m = compute(p, pts, n);
+    expect_engine_cells(m, pts, false);
+    geo_matrix_destroy(m);
+    server_reset(MODE_OK);
+    m = compute(p, pts, n);
+    expect_engine_cells(m, pts, false);
+    const geo_matrix_stats *st = geo_matrix_stats_get(m);
+    assert_true(st->cells_cached <= 30);
+    assert_true(st->requests >= 1);
+    assert_int_equal(st->cells_cached + st->cells_engine, n * (n - 1));
+    geo_matrix_destroy(m);
+    geo_matrix_provider_destroy(p);
+    free(pts);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_osrm_success),
@@ -779,6 +847,8 @@ int main(void) {
         cmocka_unit_test(test_provider_shared_by_threads),
         cmocka_unit_test(test_valhalla_success_blocks),
         cmocka_unit_test(test_valhalla_errors),
+        cmocka_unit_test(test_valhalla_compact_shape),
+        cmocka_unit_test(test_cache_is_bounded),
     };
     return cmocka_run_group_tests(tests, server_start, server_stop);
 }

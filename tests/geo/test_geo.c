@@ -505,6 +505,82 @@ static void test_area_errors(void **state) {
     }
 }
 
+/* ---- Garbage in: errors, never crashes (ASan/UBSan watch every call) ---- */
+
+static uint64_t rng_next(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void test_parsers_survive_garbage(void **state) {
+    (void)state;
+    /* Random bytes, and mutations of valid inputs, through every text parser in geo/. */
+    const char *seeds[] = {
+        "45.76,4.83",
+        "[4.83, 45.76]",
+        "_p~iF~ps|U_ulLnnqC_mqNvxq`@",
+        "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}",
+        "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]]]}",
+    };
+    uint64_t s = 0x12345678abcdefULL;
+    char buf[160];
+    size_t accepted = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len;
+        if (iter % 2) {
+            len = rng_next(&s) % (sizeof buf - 1);
+            for (size_t k = 0; k < len; k++)
+                buf[k] = (char)(rng_next(&s) % 256);
+        } else {
+            const char *seed = seeds[rng_next(&s) % (sizeof seeds / sizeof *seeds)];
+            len = strlen(seed);
+            memcpy(buf, seed, len);
+            for (int flips = 1 + (int)(rng_next(&s) % 3); flips > 0; flips--) {
+                size_t at = rng_next(&s) % len;
+                const char alphabet[] = "0123456789-.,[]{}\":eE~?_` \x01\xff";
+                buf[at] = alphabet[rng_next(&s) % (sizeof alphabet - 1)];
+            }
+            if (rng_next(&s) % 4 == 0) len = rng_next(&s) % (len + 1); /* truncate */
+        }
+        buf[len] = '\0';
+        lm_errinfo e;
+        lm_errinfo_clear(&e);
+        geo_point p;
+        if (geo_point_parse_latlon(buf, "location", &p, &e) == LM_OK) {
+            assert_int_equal(geo_point_check(p, NULL, NULL), LM_OK);
+            accepted++;
+        } else {
+            assert_int_equal(e.code, LM_INVALID);
+        }
+        if (geo_point_parse_lonlat(buf, "location", &p, &e) == LM_OK) {
+            assert_int_equal(geo_point_check(p, NULL, NULL), LM_OK);
+            accepted++;
+        }
+        geo_point *pts = NULL;
+        size_t n = 0;
+        for (unsigned prec = 5; prec <= 6; prec++) {
+            if (geo_polyline_decode(buf, len, prec, &pts, &n, &e) == LM_OK) {
+                for (size_t k = 0; k < n; k++)
+                    assert_int_equal(geo_point_check(pts[k], NULL, NULL), LM_OK);
+                lm_free(pts);
+                accepted++;
+            }
+        }
+        geo_area *a = NULL;
+        if (geo_area_from_geojson(buf, len, &a, &e) == LM_OK) {
+            (void)geo_area_contains(a, (geo_point){0.5, 0.25});
+            geo_area_destroy(a);
+            accepted++;
+        } else {
+            assert_true(e.field[0] != '\0' && e.message[0] != '\0');
+        }
+    }
+    /* Some mutations stay valid, most do not: both paths ran. */
+    assert_true(accepted > 0 && accepted < 20000 * 5);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_point_check),
@@ -523,6 +599,7 @@ int main(void) {
         cmocka_unit_test(test_area_polygon_with_hole),
         cmocka_unit_test(test_area_multipolygon_feature),
         cmocka_unit_test(test_area_errors),
+        cmocka_unit_test(test_parsers_survive_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
