@@ -473,17 +473,15 @@ static bool line_is_data(const text_line *l) {
     return line_token(l, &pos, &t, &tl) && tok_double(t, tl, &v);
 }
 
-/* Reads the next data line of a section of `total` lines; explains truncation. */
+/* Reads the next data line of a section of `total` items; a keyword line or the end of the
+ * file before that means the section was cut short. */
 static lm_status tsplib_data_line(text_cursor *c, const char *section, size_t got, size_t total,
                                   const char *what, text_line *l, lm_errinfo *err) {
-    text_cursor keep = *c;
     if (!cursor_content_line(c, l))
         return fail_at(err, section, c->line_no, "file ends after %zu of %zu %s", got, total, what);
-    if (!line_is_data(l)) {
-        *c = keep;
+    if (!line_is_data(l))
         return fail_at(err, section, l->no, "%s ends after %zu of %zu %s (DIMENSION)", section, got,
                        total, what);
-    }
     return LM_OK;
 }
 

@@ -442,6 +442,34 @@ static void test_explicit_weights(void **state) {
     assert_true(api_instance_route_cost(inst, route, 3) == 4.0 + 9.0 + 2.0 + 5.0);
     api_instance_destroy(inst);
 
+    /* The same 4-node matrix in every supported EDGE_WEIGHT_FORMAT. */
+    static const struct {
+        const char *format, *numbers;
+    } formats[] = {
+        {"FULL_MATRIX", "0 4 7 9\n4 0 5 6\n7 5 0 2\n9 6 2 0"},
+        {"LOWER_ROW", "4\n7 5\n9 6 2"},
+        {"LOWER_DIAG_ROW", "0\n4 0\n7 5 0\n9 6 2 0"},
+        {"UPPER_ROW", "4 7 9\n5 6\n2"},
+        {"UPPER_DIAG_ROW", "0 4 7 9 0 5 6\n0 2 0"},
+    };
+    static const int32_t want[16] = {0, 4, 7, 9, 4, 0, 5, 6, 7, 5, 0, 2, 9, 6, 2, 0};
+    for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "NAME: m\nTYPE: CVRP\nDIMENSION: 4\nCAPACITY: 9\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
+                 "EDGE_WEIGHT_FORMAT: %s\nEDGE_WEIGHT_SECTION\n%s\nDEMAND_SECTION\n1 0\n2 1\n3 "
+                 "1\n4 1\nDEPOT_SECTION\n1\n-1\nEOF\n",
+                 formats[f].format, formats[f].numbers);
+        inst = parse_ok(text);
+        for (int k = 0; k < 16; k++)
+            if (inst->weights[k] != want[k]) {
+                print_error("%s: cell %d is %d, want %d\n", formats[f].format, k, inst->weights[k],
+                            want[k]);
+                fail();
+            }
+        api_instance_destroy(inst);
+    }
+
     /* The same weights as a full matrix. */
     inst = parse_ok("NAME: full\nTYPE: CVRP\nDIMENSION: 3\nCAPACITY: 30\nEDGE_WEIGHT_TYPE: "
                     "EXPLICIT\nEDGE_WEIGHT_FORMAT: FULL_MATRIX\nEDGE_WEIGHT_SECTION\n0 4 7\n4 0 "
