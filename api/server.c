@@ -31,7 +31,8 @@ struct api_server {
     char *bind_addr, *web_root;
     uint16_t port;
     api__stats *metrics;
-    atomic_int in_flight; /* requests between their first access call and completion */
+    atomic_int in_flight;  /* requests between their first access call and completion */
+    atomic_int open_conns; /* TCP connections currently open */
 };
 
 typedef struct api__conn {
@@ -427,12 +428,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         c->bytes_in += n;
-        if (c->early != LM_OK || c->queued) return MHD_YES;
+        if (c->early != LM_OK || c->queued) {
+            /* libmicrohttpd 0.9.75 drops a reply queued mid-upload, so an oversize body is read
+             * and discarded up to a bound, then answered; past the bound the peer is cut off */
+            return c->bytes_in > 4 * srv->opts.max_body_bytes + 65536 ? MHD_NO : MHD_YES;
+        }
         lm_status rc = lm_buf_append(&c->body, upload_data, n);
         if (rc != LM_OK) {
             c->early = api__error(&c->req, rc, "body", "request body exceeds %zu bytes",
                                   srv->opts.max_body_bytes);
-            return queue_reply(c);
+            lm_buf_free(&c->body);
         }
         return MHD_YES;
     }
@@ -508,6 +513,17 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 
 /* ---- Start / stop ---- */
 
+static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    (void)mhd;
+    (void)socket_context;
+    api_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(&srv->open_conns, 1);
+    else
+        atomic_fetch_sub(&srv->open_conns, 1);
+}
+
 void api_server_opts_init(api_server_opts *o) {
     o->bind_addr = "127.0.0.1";
     o->port = 8080;
@@ -534,6 +550,7 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     srv->store = s;
     srv->opts = *o;
     atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->open_conns, 0);
     lm_status rc = LM_NOMEM;
     if (!(srv->bind_addr = lm_strdup(o->bind_addr))) goto fail;
     if (o->web_root && !(srv->web_root = lm_strdup(o->web_root))) goto fail;
@@ -545,9 +562,10 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     srv->daemon = MHD_start_daemon(
         flags, o->port, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)(o->threads > 1 ? o->threads : 0), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(o->threads > 1 ? o->threads : 0),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = lm_errinfo_set(err, LM_UNAVAILABLE, "port",
                             "cannot listen on %s:%u (in use, or not allowed)", o->bind_addr,
@@ -576,8 +594,14 @@ void api_server_stop(api_server *srv, int drain_ms) {
     /* stop accepting: new connections are refused while in-flight requests finish */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
     if (ls != MHD_INVALID_SOCKET) close(ls);
-    int64_t deadline = lm_mono_ns() + (int64_t)drain_ms * 1000000;
-    while (atomic_load(&srv->in_flight) > 0 && lm_mono_ns() < deadline) {
+    int64_t t0 = lm_mono_ns(), deadline = t0 + (int64_t)drain_ms * 1000000;
+    /* done when nothing is in flight and either no connection is open or the open ones had
+     * 200 ms to start a request (a connection accepted just before the quiesce is served; idle
+     * keep-alive connections do not hold the shutdown) */
+    for (int64_t now = t0; now < deadline; now = lm_mono_ns()) {
+        if (atomic_load(&srv->in_flight) == 0 &&
+            (atomic_load(&srv->open_conns) == 0 || now - t0 >= 200 * 1000000LL))
+            break;
         struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
