@@ -1,0 +1,59 @@
+/* libFuzzer target for the VROOM JSON edge: parse, then (when it parses) plan-mode evaluation of
+ * the vehicles' steps and the writer, on an all-unassigned solution and on the planned one. */
+#include "api/api.h"
+#include "solver/solver.h"
+
+#include <stdint.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void write_and_free(const api_vroom_input *in, const solver_solution *s, bool pretty) {
+    char *out = NULL;
+    size_t len = 0;
+    lm_errinfo err;
+    if (api_vroom_write(in, s, pretty, &out, &len, &err) == LM_OK) lm_free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    api_vroom_opts o;
+    api_vroom_opts_init(&o);
+    /* Smaller caps keep one input fast; the limits themselves are tested in tests/api. */
+    o.max_bytes = 1u << 20;
+    o.max_jobs = 500;
+    o.max_shipments = 250;
+    o.max_vehicles = 50;
+    o.max_locations = 300;
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st = api_vroom_parse((const char *)data, size, &o, &in, &err);
+    if (st != LM_OK) {
+        char *e = api_vroom_error_write(st, &err);
+        lm_free(e);
+        return 0;
+    }
+    const solver_problem *p = api_vroom_input_problem(in);
+    size_t nj = solver_problem_n_jobs(p), ns = solver_problem_n_shipments(p);
+    solver_unassigned *un = lm_calloc(nj + ns + 1, sizeof *un);
+    if (un) {
+        for (size_t i = 0; i < nj; i++)
+            un[i] = (solver_unassigned){SOLVER_STEP_JOB, (uint32_t)i, SOLVER_REASON_NO_ROOM};
+        for (size_t i = 0; i < ns; i++)
+            un[nj + i] = (solver_unassigned){SOLVER_STEP_PICKUP, (uint32_t)i, SOLVER_REASON_SKILLS};
+        solver_solution empty = {.unassigned = un, .n_unassigned = nj + ns};
+        write_and_free(in, &empty, size & 1);
+        lm_free(un);
+    }
+    if (api_vroom_input_has_steps(in)) {
+        solver_solution *sol = NULL;
+        if (api_vroom_plan(in, &sol, &err) == LM_OK) {
+            write_and_free(in, sol, !(size & 1));
+            solver_check_report rep;
+            if (solver_check(p, sol, &rep) != LM_OK) __builtin_trap(); /* plan output must check */
+            solver_solution_destroy(sol);
+        }
+    }
+    api_vroom_input_destroy(in);
+    return 0;
+}
