@@ -94,6 +94,7 @@ void solver__model_destroy(solver__model *m) {
     lm_free(m->nodes);
     lm_free(m->units);
     lm_free(m->vclass);
+    lm_free(m->cost_mode);
     lm_free(m->nbr);
     lm_free(m);
 }
@@ -116,7 +117,17 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     m->nodes = lm_calloc(m->n_nodes ? m->n_nodes : 1, sizeof *m->nodes);
     m->units = lm_calloc(m->n_units ? m->n_units : 1, sizeof *m->units);
     m->vclass = lm_calloc(nv ? nv : 1, sizeof *m->vclass);
-    if (!m->nodes || !m->units || !m->vclass) goto fail;
+    m->cost_mode = lm_calloc(nv ? nv : 1, 1);
+    if (!m->nodes || !m->units || !m->vclass || !m->cost_mode) goto fail;
+    for (size_t v = 0; v < nv; v++) {
+        const solver__vehicle *veh = &p->vehicles[v];
+        if (p->costs)
+            m->cost_mode[v] = SOLVER__COST_MATRIX;
+        else if (!veh->durations && veh->pub.cost_per_hour == 3600 && veh->pub.cost_per_km == 0)
+            m->cost_mode[v] = SOLVER__COST_DURATION; /* (3600 * d * 10 + 18000) / 36000 == d */
+        else
+            m->cost_mode[v] = SOLVER__COST_FORMULA;
+    }
 
     for (size_t j = 0; j < nj; j++) {
         const solver__job *job = &p->jobs[j];
@@ -261,11 +272,6 @@ bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v) {
 }
 
 /* ---- Costs and times ---- */
-
-int64_t solver__cost(const solver__model *m, uint32_t v, uint32_t a, uint32_t b) {
-    if (a == SOLVER_NONE || b == SOLVER_NONE) return 0;
-    return solver__edge_cost(m->p, &m->p->vehicles[v], a, b);
-}
 
 static inline int64_t dur(const solver__model *m, const solver__vehicle *veh, uint32_t a,
                           uint32_t b) {
@@ -807,6 +813,42 @@ bool solver__sol_set_route(const solver__model *m, solver__sol *s, uint32_t r,
     memmove(rt->nodes, nodes, n * sizeof *nodes);
     rt->n = (uint32_t)n;
     return solver__sol_update_route(m, s, r);
+}
+
+uint32_t solver__loc_at(const solver__model *m, const solver__route *rt, int64_t i) {
+    const solver_vehicle *pv = &m->p->vehicles[rt->vehicle].pub;
+    if (i < 0) return pv->start;
+    if (i >= rt->n) return pv->end;
+    return m->nodes[rt->nodes[i]].loc;
+}
+
+static bool seq_fits(const solver__model *m, uint32_t v, const uint32_t *a, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = m->nodes[a[i]].unit;
+        if (u != SOLVER_NONE && !solver__unit_fits(m, u, v)) return false;
+    }
+    return true;
+}
+
+bool solver__try_routes(const solver__model *m, solver__sol *s, uint32_t r1, const uint32_t *a,
+                        size_t na, uint32_t r2, const uint32_t *b, size_t nb) {
+    solver__route *x = &s->routes[r1];
+    int64_t before = x->cost, after = 0, c;
+    if (!seq_fits(m, x->vehicle, a, na)) return false;
+    if (!solver__seq_ok(m, x->vehicle, a, na, x->n_fixed, &c)) return false;
+    after += c;
+    if (r2 != SOLVER_NONE) {
+        solver__route *y = &s->routes[r2];
+        before += y->cost;
+        if (after >= before) return false;
+        if (!seq_fits(m, y->vehicle, b, nb)) return false;
+        if (!solver__seq_ok(m, y->vehicle, b, nb, y->n_fixed, &c)) return false;
+        after += c;
+    }
+    if (after >= before) return false;
+    bool ok = solver__sol_set_route(m, s, r1, a, na);
+    if (r2 != SOLVER_NONE) ok &= solver__sol_set_route(m, s, r2, b, nb);
+    return ok;
 }
 
 void solver__sol_totals(const solver__model *m, solver__sol *s) {

@@ -44,6 +44,7 @@ typedef struct solver__model {
     size_t n_classes;
     uint32_t *nbr; /* n_task_nodes x k_nbr nearest task nodes (by travel cost) */
     uint32_t k_nbr;
+    uint8_t *cost_mode; /* per vehicle: COST_DURATION, COST_MATRIX or COST_FORMULA */
     bool any_setup;
     bool any_shipment;
     bool any_tw;
@@ -115,8 +116,19 @@ typedef struct solver__trace {
 bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
                        size_t n_fixed, solver__route *rt, solver__trace *tr, int64_t *cost);
 
-/* Edge cost for vehicle v; SOLVER_NONE on either side costs 0. */
-int64_t solver__cost(const solver__model *m, uint32_t v, uint32_t a, uint32_t b);
+enum { SOLVER__COST_DURATION, SOLVER__COST_MATRIX, SOLVER__COST_FORMULA };
+
+/* Edge cost for vehicle v; SOLVER_NONE on either side costs 0. The hot path of the search: the
+ * common cases (cost == travel seconds, or a costs matrix) avoid the per-edge division. */
+static inline int64_t solver__cost(const solver__model *m, uint32_t v, uint32_t a, uint32_t b) {
+    if (a == SOLVER_NONE || b == SOLVER_NONE) return 0;
+    const solver_problem *p = m->p;
+    switch (m->cost_mode[v]) {
+    case SOLVER__COST_DURATION: return p->durations[(size_t)a * p->n + b];
+    case SOLVER__COST_MATRIX: return p->costs[(size_t)a * p->n + b];
+    default: return solver__edge_cost(p, &p->vehicles[v], a, b);
+    }
+}
 
 /* Cost change of inserting node x before position pos of rt (pos == n: at the end). */
 int64_t solver__insert_delta(const solver__model *m, const solver__route *rt, uint32_t pos,
@@ -134,6 +146,13 @@ int64_t solver__remove_delta(const solver__model *m, const solver__route *rt, ui
 /* Replaces rt's nodes by nodes[0..n) and recomputes s's caches; false if infeasible. */
 LM_MUST_USE bool solver__sol_set_route(const solver__model *m, solver__sol *s, uint32_t r,
                                        const uint32_t *nodes, size_t n);
+/* Replaces route r1 by a[0..na) and, if r2 != SOLVER_NONE, route r2 by b[0..nb), when every node
+ * fits its vehicle, both routes are feasible and the total cost drops. a and b must not overlap
+ * the routes' own arrays. Returns true if applied. */
+bool solver__try_routes(const solver__model *m, solver__sol *s, uint32_t r1, const uint32_t *a,
+                        size_t na, uint32_t r2, const uint32_t *b, size_t nb);
+/* Location of the node at position i of rt, the start for i < 0 and the end for i >= n. */
+uint32_t solver__loc_at(const solver__model *m, const solver__route *rt, int64_t i);
 /* Full check of an arbitrary node sequence for vehicle v. */
 bool solver__seq_ok(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
                     size_t n_fixed, int64_t *cost);

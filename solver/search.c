@@ -242,7 +242,11 @@ static void local_search(worker *w, solver__sol *s) {
     for (int round = 0; round < 50; round++) {
         bool any = false;
         any |= solver__op_relocate(m, s, w->scratch);
+        any |= solver__op_swap(m, s, w->scratch);
         any |= solver__op_two_opt_star(m, s, w->scratch);
+        any |= solver__op_or_opt(m, s, w->scratch);
+        any |= solver__op_two_opt(m, s, w->scratch);
+        any |= solver__op_cross(m, s, w->scratch);
         if (!any) break;
     }
     solver__sol_totals(m, s);

@@ -50,8 +50,18 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
     const solver__route *rt = &s->routes[r];
     const solver__unit *un = &m->units[u];
     if (un->second == SOLVER_NONE) {
+        /* Walk the gaps keeping the neighbouring locations instead of looking them up. */
+        uint32_t v = rt->vehicle, x = m->nodes[un->first].loc;
+        uint32_t prev = solver__loc_at(m, rt, (int64_t)rt->n_fixed - 1);
+        for (uint32_t i = rt->n_fixed; i > 0 && prev == SOLVER_NONE; i--)
+            prev = solver__loc_at(m, rt, (int64_t)i - 2); /* skip fixed breaks */
+        if (prev == SOLVER_NONE) prev = m->p->vehicles[v].pub.start;
+        int64_t fixed = rt->n == 0 ? m->p->vehicles[v].pub.cost_fixed : 0;
         for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
-            int64_t d = solver__insert_delta(m, rt, pos, un->first);
+            uint32_t next = solver__loc_at(m, rt, pos);
+            int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) -
+                        (rt->n ? solver__cost(m, v, prev, next) : -fixed);
+            prev = next;
             if (d >= best->delta) continue;
             if (blink > 0 && solver__rng_unit(rng) < blink) continue;
             if (!solver__insert_ok(m, rt, pos, un->first, scratch)) continue;
