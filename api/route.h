@@ -27,7 +27,15 @@
  *   - Changing state: store_tx_begin(r->store, &tx) ... store_event_append(tx, ...) ...
  *     store_tx_commit(tx), and reply only after the commit returned LM_OK.
  *   - Handlers run on the server's worker threads, several at once: no unguarded shared state, and
- *     nothing long (a solve) in a handler - hand it to a worker and reply 202. */
+ *     nothing long (a solve) in a handler - hand it to a worker and reply 202.
+ *
+ * REPLIES AFTER A GROUP COMMIT (positions, issue 5) fit this shape without changing handlers'
+ * contract: the daemon already runs with MHD_ALLOW_SUSPEND_RESUME in epoll mode, and the reply is
+ * only queued from the access handler's final call (queue_reply in api/server.c). The planned
+ * addition is api__suspend(r) (handler hands r to the committer thread, returns LM_OK, the server
+ * calls MHD_suspend_connection instead of queuing) and api__resume(r, status) (the committer sets
+ * the reply after its COMMIT and calls MHD_resume_connection; libmicrohttpd calls the access
+ * handler again, which queues it). r and its arena stay valid until the completion callback. */
 #ifndef LASTMILE_API_ROUTE_H
 #define LASTMILE_API_ROUTE_H
 

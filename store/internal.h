@@ -1,6 +1,6 @@
 /* store/internal.h: what the store's own .c files share (the SQLite handle behind a tx or a read,
- * statement helpers, the migration table). Only the store/ .c files include this; everyone else uses
- * store/store.h.
+ * statement helpers, the migration table). Only the store/ .c files include this; everyone else
+ * uses store/store.h.
  *
  * How to write a store function for your module (e.g. store/orders.c):
  *   - writes take a store_tx *tx:   sqlite3 *db = store__tx_db(tx);

@@ -13,12 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 typedef struct world {
-    char dir[64], db[128], log[128];
+    char dir[64], db[128], log[128], web[128];
     store *s;
     api_server *srv;
     int log_fd;
@@ -65,6 +66,7 @@ static void request(resp *out, const char *method, const char *path, const char 
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* send "/../" as written */
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         if (!chunked) curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -105,6 +107,14 @@ static int setup(void **state) {
     snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
     snprintf(W.log, sizeof W.log, "%s/requests.log", W.dir);
     W.log_fd = open(W.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+    snprintf(W.web, sizeof W.web, "%s/web", W.dir);
+    char p[200];
+    if (mkdir(W.web, 0700) != 0) return -1;
+    snprintf(p, sizeof p, "%s/index.html", W.web);
+    FILE *f = fopen(p, "w");
+    if (!f) return -1;
+    fputs("<!doctype html><title>lastmile</title>", f);
+    fclose(f);
     store_opts so;
     store_opts_init(&so);
     so.path = W.db;
@@ -120,6 +130,7 @@ static int setup(void **state) {
     o.port = 0; /* any free port */
     o.threads = 2;
     o.log_fd = W.log_fd;
+    o.web_root = W.web;
     if (api_server_start(&o, W.s, &W.srv, &err) != LM_OK) {
         fprintf(stderr, "start: %s\n", err.message);
         return -1;
@@ -133,13 +144,16 @@ static int teardown(void **state) {
     api_server_stop(W.srv, 5000);
     store_close(W.s);
     close(W.log_fd);
-    char p[160];
+    char p[200];
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "%s%s", W.db, suffix[i]);
         unlink(p);
     }
     unlink(W.log);
+    snprintf(p, sizeof p, "%s/index.html", W.web);
+    unlink(p);
+    rmdir(W.web);
     rmdir(W.dir);
     return 0;
 }
@@ -319,6 +333,26 @@ static void test_body_limit(void **state) {
     resp_free(&r);
 }
 
+static void test_static_files(void **state) {
+    (void)state;
+    resp r;
+    request(&r, "GET", "/", NULL, NULL, 0, false);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "<!doctype html><title>lastmile</title>");
+    assert_non_null(strstr(r.headers.data, "Content-Type: text/html"));
+    resp_free(&r);
+    request(&r, "GET", "/index.html", NULL, NULL, 0, false);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    /* nothing outside the web root: the database sits one directory up */
+    request(&r, "GET", "/../t.db", NULL, NULL, 0, false);
+    cJSON_Delete(assert_error(&r, 404, "not_found"));
+    resp_free(&r);
+    request(&r, "GET", "/missing.js", NULL, NULL, 0, false);
+    cJSON_Delete(assert_error(&r, 404, "not_found"));
+    resp_free(&r);
+}
+
 static void test_openapi_covers_every_route(void **state) {
     (void)state;
     resp r;
@@ -484,6 +518,7 @@ int main(void) {
         cmocka_unit_test(test_keys_route_and_events),
         cmocka_unit_test(test_malformed_json),
         cmocka_unit_test(test_body_limit),
+        cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_openapi_covers_every_route),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_concurrent_clients),
