@@ -213,4 +213,38 @@ LM_MUST_USE lm_status api_demo_json(uint64_t seed, char **out_json);
 
 /* ==== end of demo scenario ==== */
 
+/* ==== Orders CSV (api/orders_csv.c) ====
+ *
+ * One order per row; a header row names the columns (any order, case-insensitive): external_ref,
+ * channel, customer_name, customer_phone, customer_email, customer_address, lon, lat, lines
+ * (required: "SKU:qty;SKU:qty"), window_start, window_end (epoch seconds or ISO-8601 with a zone),
+ * priority (0..100), notes, out_of_stock (cancel | backorder | substitute). RFC 4180 quoting.
+ * A row with an external_ref is imported under the idempotency key "csv:<channel>:<ref>", so
+ * importing the same file twice creates nothing new. */
+
+#include "store/store_orders.h"
+
+#define API_ORDERS_CSV_MAX_ROWS 100000
+
+typedef struct api_orders_csv api_orders_csv;
+
+/* Splits text[0..len) into rows and checks the header. LM_INVALID (err says the line and why)
+ * for an unknown column, a missing 'lines' column or broken quoting; LM_TOO_BIG past the row cap. */
+LM_MUST_USE lm_status api_orders_csv_parse(const char *text, size_t len, api_orders_csv **out,
+                                           lm_errinfo *err);
+void api_orders_csv_destroy(api_orders_csv *c);
+/* Number of data rows, and the 1-based line of the file where row i starts. */
+size_t api_orders_csv_count(const api_orders_csv *c);
+size_t api_orders_csv_line(const api_orders_csv *c, size_t i);
+/* Where row i's bytes are in the parsed text (without its line break), and how many bytes the
+ * header takes (line break included): to send a file in chunks. */
+void api_orders_csv_span(const api_orders_csv *c, size_t i, size_t *off, size_t *len);
+size_t api_orders_csv_header_len(const api_orders_csv *c);
+/* Row i as an order (lines allocated: orders_order_clear) and its idempotency key ("" without an
+ * external_ref; store_order is orders/'s orders_order). On failure err names the column and says "line N: why". */
+LM_MUST_USE lm_status api_orders_csv_order(const api_orders_csv *c, size_t i, store_order *out,
+                                           char idem_key[STORE_REF_MAX + 1], lm_errinfo *err);
+
+/* ==== end of orders CSV ==== */
+
 #endif

@@ -5,6 +5,7 @@
  * "# HELP", "# TYPE" and sample lines (read the store with store_read_begin(r->store, ...) if
  * needed), declare it in your header, and add it to writers[] below. */
 #include "api/route.h"
+#include "api/routes_orders.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -161,7 +162,7 @@ static lm_status write_store(api_req *r, lm_buf *out) {
 }
 
 static const api_metrics_writer writers[] = {
-    write_requests, write_store,
+    write_requests, write_store, api__metrics_orders,
     /* more writers (orders by status, ...) go here */
 };
 

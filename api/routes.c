@@ -12,6 +12,7 @@
 #include <string.h>
 
 /* Handlers of other areas: #include "api/routes_orders.h" etc. here. */
+#include "api/routes_orders.h"
 
 /* ---- Built-in handlers ---- */
 
@@ -80,5 +81,61 @@ const api_route api__routes[] = {
     {"GET", "/v1/events", API_ROLE_DISPATCHER, api__events_list, 0,
      "Events after a sequence number, oldest first (?after=SEQ&limit=1..1000)", NULL, EVENTS_SCHEMA,
      200, NULL},
+    /* ---- depots, products, stock (orders/) ---- */
+    {"POST", "/v1/depots", API_ROLE_ADMIN, api__depots_create, 0,
+     "Create or replace a depot (id, name, location [lon, lat], opening hours)", API_DEPOT_SCHEMA,
+     API_DEPOT_SCHEMA, 201, NULL},
+    {"GET", "/v1/depots", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__depots_list, 0,
+     "List depots", NULL, API_DEPOTS_SCHEMA, 200, NULL},
+    {"POST", "/v1/products", API_ROLE_ADMIN, api__products_create, 0,
+     "Create or replace a product (active=false quarantines the SKU)", API_PRODUCT_SCHEMA,
+     API_PRODUCT_SCHEMA, 201, NULL},
+    {"GET", "/v1/products", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__products_list, 0,
+     "List products", NULL, API_PRODUCTS_SCHEMA, 200, NULL},
+    {"PUT", "/v1/stock/{depot}/{sku}", API_ROLE_WAREHOUSE, api__stock_put, 0,
+     "Set on-hand units (and reorder point); allocates backorders oldest first",
+     API_STOCK_PUT_SCHEMA, API_STOCK_SCHEMA, 200, NULL},
+    {"GET", "/v1/stock", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__stock_list, 0,
+     "Stock per depot and SKU (?low=true: available below the reorder point)", NULL,
+     API_STOCK_LIST_SCHEMA, 200, NULL},
+
+    /* ---- orders (orders/) ---- */
+    {"POST", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_create, 0,
+     "Take in an order: audit, allocate or apply the out-of-stock policy (Idempotency-Key "
+     "honoured)",
+     API_ORDER_IN_SCHEMA, API_ORDER_SCHEMA, 201, NULL},
+    {"POST", "/v1/orders/import", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_import,
+     API_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",
+     "{\"type\":\"string\",\"description\":\"CSV, see README\"}", API_IMPORT_SCHEMA, 200, NULL},
+    {"GET", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_list, 0,
+     "List orders (?status=&channel=&since=&after=&limit=)", NULL, API_ORDERS_SCHEMA, 200, NULL},
+    {"GET", "/v1/orders/{id}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_get, 0,
+     "One order with its customer-facing status and exception reasons", NULL, API_ORDER_SCHEMA, 200,
+     NULL},
+    {"POST", "/v1/orders/{id}/cancel", API_ROLE_DISPATCHER, api__orders_cancel, 0,
+     "Cancel an order before it is out for delivery (releases its stock)", NULL, API_ORDER_SCHEMA,
+     200, NULL},
+    {"POST", "/v1/orders/{id}/release", API_ROLE_DISPATCHER, api__orders_release, 0,
+     "Release a held order: resolve its exceptions and allocate it", NULL, API_ORDER_SCHEMA, 200,
+     NULL},
+    {"POST", "/v1/orders/{id}/picking", API_ROLE_WAREHOUSE, api__orders_picking, 0,
+     "Warehouse: picking started", NULL, API_ORDER_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/ready", API_ROLE_WAREHOUSE, api__orders_ready, 0,
+     "Warehouse: package ready with its weight, volume and parcel count", API_READY_IN_SCHEMA,
+     API_ORDER_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/status", API_ROLE_DISPATCHER, api__orders_status, 0,
+     "Dispatch side of the lifecycle: planned, out_for_delivery, delivered, failed",
+     API_STATUS_IN_SCHEMA, API_ORDER_SCHEMA, 200, NULL},
+    {"GET", "/v1/exceptions", API_ROLE_DISPATCHER, api__exceptions_list, 0,
+     "Held orders and their reasons (?open=false includes resolved ones)", NULL,
+     API_EXCEPTIONS_SCHEMA, 200, NULL},
+    {"GET", "/v1/packages/ready", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__packages_ready, 0,
+     "Packages ready for dispatch (?depot=)", NULL, API_PACKAGES_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/orders", API_ROLE_DISPATCHER, api__orders_config_get, 0,
+     "Order intake rules: audit rules, out-of-stock policies, blacklist, service area", NULL,
+     API_ORDERS_CONFIG_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/orders", API_ROLE_ADMIN, api__orders_config_put, 0,
+     "Change the order intake rules (keys given replace the current ones)",
+     API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
 };
 const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];

@@ -54,6 +54,30 @@ bool orders_status_holds_stock(orders_status s) {
     return s == ORDERS_ALLOCATED || s == ORDERS_PICKING || s == ORDERS_READY || s == ORDERS_PLANNED;
 }
 
+const char *orders_customer_status(const char *status, const char *stock_outcome) {
+    orders_status s;
+    bool sub = stock_outcome && !strcmp(stock_outcome, "substituted");
+    if (!orders_status_parse(status, &s)) return "Unknown";
+    switch (s) {
+    case ORDERS_RECEIVED: return "Order received";
+    case ORDERS_HELD: return "On hold: the order is being checked";
+    case ORDERS_ALLOCATED:
+        return sub ? "Confirmed with a substitute product" : "Confirmed: in stock";
+    case ORDERS_BACKORDERED: return "Waiting for stock (backordered)";
+    case ORDERS_PICKING: return sub ? "Being picked (with a substitute product)" : "Being picked";
+    case ORDERS_READY: return "Packed, waiting for dispatch";
+    case ORDERS_PLANNED: return "Scheduled for delivery";
+    case ORDERS_OUT_FOR_DELIVERY: return "Out for delivery";
+    case ORDERS_DELIVERED: return "Delivered";
+    case ORDERS_FAILED: return "Delivery failed";
+    case ORDERS_CANCELLED:
+        return stock_outcome && !strcmp(stock_outcome, "out_of_stock") ? "Cancelled: out of stock"
+                                                                       : "Cancelled";
+    case ORDERS__STATUS_COUNT: break;
+    }
+    return "Unknown";
+}
+
 /* ---- Out-of-stock policy ---- */
 
 static const char *const oos_names[] = {"", "cancel", "backorder", "substitute"};

@@ -46,6 +46,9 @@ const char *orders_status_name(orders_status s);
 bool orders_status_parse(const char *name, orders_status *out);
 /* Whether the lifecycle allows from -> to (the one transition table). */
 bool orders_transition_allowed(orders_status from, orders_status to);
+/* The customer-facing sentence for an order's state, saying which out-of-stock outcome applied
+ * ("Waiting for stock (backordered)", "Cancelled: out of stock", ...). Static string. */
+const char *orders_customer_status(const char *status, const char *stock_outcome);
 /* Whether an order in s holds a stock reservation (cancelling it releases stock). */
 bool orders_status_holds_stock(orders_status s);
 
@@ -140,7 +143,7 @@ long orders_allocation_choose(const orders_depot_option *opts, size_t n);
 
 /* ---- The service (persistent operations) ---- */
 
-typedef struct orders orders;
+typedef struct orders_svc orders_svc;
 
 typedef struct orders_opts {
     store *st;               /* required; not owned */
@@ -149,27 +152,28 @@ typedef struct orders_opts {
 } orders_opts;
 
 void orders_opts_init(orders_opts *o);
-LM_MUST_USE lm_status orders_create(const orders_opts *opts, orders **out);
-void orders_destroy(orders *o);
+LM_MUST_USE lm_status orders_create(const orders_opts *opts, orders_svc **out);
+void orders_destroy(orders_svc *o);
 
 /* Each function below runs in its own store transaction, appends its events there, and returns
  * only after the commit. On failure nothing is changed and *err says which field and why. */
 
 /* Depots and products: insert or replace (events depot.put / product.put). */
-LM_MUST_USE lm_status orders_depot_put(orders *o, const orders_depot *d, lm_errinfo *err);
-LM_MUST_USE lm_status orders_depot_list(orders *o, orders_depot **out, size_t *n, lm_errinfo *err);
-LM_MUST_USE lm_status orders_product_put(orders *o, const orders_product *p, lm_errinfo *err);
-LM_MUST_USE lm_status orders_product_list(orders *o, orders_product **out, size_t *n,
+LM_MUST_USE lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err);
+LM_MUST_USE lm_status orders_depot_list(orders_svc *o, orders_depot **out, size_t *n,
+                                        lm_errinfo *err);
+LM_MUST_USE lm_status orders_product_put(orders_svc *o, const orders_product *p, lm_errinfo *err);
+LM_MUST_USE lm_status orders_product_list(orders_svc *o, orders_product **out, size_t *n,
                                           lm_errinfo *err);
 
 /* Sets the on-hand units (and reorder point, when reorder_point >= 0) of one SKU at one depot.
  * CONFLICT when on_hand would fall below the reserved units. Raises stock.low when available
  * falls below the reorder point, then allocates backordered orders oldest first. *out gets the
  * row after the update. */
-LM_MUST_USE lm_status orders_stock_set(orders *o, const char *depot_id, const char *sku,
+LM_MUST_USE lm_status orders_stock_set(orders_svc *o, const char *depot_id, const char *sku,
                                        int64_t on_hand, int64_t reorder_point, orders_stock *out,
                                        lm_errinfo *err);
-LM_MUST_USE lm_status orders_stock_list(orders *o, bool only_low, orders_stock **out, size_t *n,
+LM_MUST_USE lm_status orders_stock_list(orders_svc *o, bool only_low, orders_stock **out, size_t *n,
                                         lm_errinfo *err);
 
 /* Takes in an order: validates it against the product table (unknown SKU: INVALID; quarantined
@@ -177,27 +181,29 @@ LM_MUST_USE lm_status orders_stock_list(orders *o, bool only_low, orders_stock *
  * nearest depot that can fulfil every line (atomic reservation) or applies the out-of-stock
  * policy. With a non-empty idem_key a retry returns the order first created under that key and
  * sets *replayed. *out owns its lines (orders_order_clear). */
-LM_MUST_USE lm_status orders_order_create(orders *o, const orders_order *in, const char *idem_key,
-                                          orders_order *out, bool *replayed, lm_errinfo *err);
-LM_MUST_USE lm_status orders_order_get(orders *o, int64_t id, orders_order *out, lm_errinfo *err);
-LM_MUST_USE lm_status orders_order_list(orders *o, const orders_filter *f, orders_order **out,
+LM_MUST_USE lm_status orders_order_create(orders_svc *o, const orders_order *in,
+                                          const char *idem_key, orders_order *out, bool *replayed,
+                                          lm_errinfo *err);
+LM_MUST_USE lm_status orders_order_get(orders_svc *o, int64_t id, orders_order *out,
+                                       lm_errinfo *err);
+LM_MUST_USE lm_status orders_order_list(orders_svc *o, const orders_filter *f, orders_order **out,
                                         size_t *n, lm_errinfo *err);
 
 /* Lifecycle operations; CONFLICT naming the current state when the transition is not allowed. */
-LM_MUST_USE lm_status orders_order_cancel(orders *o, int64_t id, orders_order *out,
+LM_MUST_USE lm_status orders_order_cancel(orders_svc *o, int64_t id, orders_order *out,
                                           lm_errinfo *err);
 /* Held order: re-runs allocation without the audit and resolves its exceptions. */
-LM_MUST_USE lm_status orders_order_release(orders *o, int64_t id, orders_order *out,
+LM_MUST_USE lm_status orders_order_release(orders_svc *o, int64_t id, orders_order *out,
                                            lm_errinfo *err);
-LM_MUST_USE lm_status orders_order_picking(orders *o, int64_t id, orders_order *out,
+LM_MUST_USE lm_status orders_order_picking(orders_svc *o, int64_t id, orders_order *out,
                                            lm_errinfo *err);
 /* Measured package: weight_g and volume_cm3 >= 0, parcels >= 1. */
-LM_MUST_USE lm_status orders_order_ready(orders *o, int64_t id, int64_t weight_g,
+LM_MUST_USE lm_status orders_order_ready(orders_svc *o, int64_t id, int64_t weight_g,
                                          int64_t volume_cm3, int64_t parcels, orders_order *out,
                                          lm_errinfo *err);
 /* The dispatch side of the lifecycle: planned, out_for_delivery, delivered, failed (and ready
  * again from planned when a plan is dropped). out_for_delivery takes the goods off on_hand. */
-LM_MUST_USE lm_status orders_order_advance(orders *o, int64_t id, orders_status to,
+LM_MUST_USE lm_status orders_order_advance(orders_svc *o, int64_t id, orders_status to,
                                            orders_order *out, lm_errinfo *err);
 
 /* Releases the lines of one order record; NULL-safe. */
@@ -205,7 +211,7 @@ void orders_order_clear(orders_order *ord);
 void orders_order_list_free(orders_order *list, size_t n);
 
 /* The exception queue (held orders' reasons), oldest first. */
-LM_MUST_USE lm_status orders_exception_list(orders *o, bool only_open, orders_exception **out,
+LM_MUST_USE lm_status orders_exception_list(orders_svc *o, bool only_open, orders_exception **out,
                                             size_t *n, lm_errinfo *err);
 
 /* A package ready for dispatch. */
@@ -221,7 +227,7 @@ typedef struct orders_package {
 
 /* Orders in status ready (optionally of one depot when depot_id is not NULL/""), oldest first.
  * *out is lm_free'd by the caller. */
-LM_MUST_USE lm_status orders_ready_list(orders *o, const char *depot_id, orders_package **out,
+LM_MUST_USE lm_status orders_ready_list(orders_svc *o, const char *depot_id, orders_package **out,
                                         size_t *n, lm_errinfo *err);
 
 /* ---- Configuration (rules as data) ---- */
@@ -237,9 +243,9 @@ typedef struct orders_config {
 } orders_config;
 
 /* Reads the whole configuration; free with orders_config_clear. */
-LM_MUST_USE lm_status orders_config_get(orders *o, orders_config *out, lm_errinfo *err);
+LM_MUST_USE lm_status orders_config_get(orders_svc *o, orders_config *out, lm_errinfo *err);
 /* Replaces the whole configuration after validating it (policies, field names, polygons). */
-LM_MUST_USE lm_status orders_config_put(orders *o, const orders_config *cfg, lm_errinfo *err);
+LM_MUST_USE lm_status orders_config_put(orders_svc *o, const orders_config *cfg, lm_errinfo *err);
 void orders_config_clear(orders_config *cfg);
 
 #endif

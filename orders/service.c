@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-struct orders {
+struct orders_svc {
     store *st;
     int64_t (*now_ms)(void);
     size_t backorder_batch;
@@ -28,9 +28,9 @@ void orders_opts_init(orders_opts *o) {
     o->backorder_batch = 500;
 }
 
-lm_status orders_create(const orders_opts *opts, orders **out) {
+lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     if (!opts || !opts->st) return LM_INVALID;
-    orders *o = lm_calloc(1, sizeof *o);
+    orders_svc *o = lm_calloc(1, sizeof *o);
     if (!o) return LM_NOMEM;
     o->st = opts->st;
     o->now_ms = opts->now_ms ? opts->now_ms : lm_now_ms;
@@ -38,6 +38,9 @@ lm_status orders_create(const orders_opts *opts, orders **out) {
     geo_matrix_opts gopts;
     geo_matrix_opts_init(&gopts);
     gopts.kind = GEO_MATRIX_GEODESIC;
+    /* a handful of depots: per-pair geodesics, no projection set-up and no cache per call */
+    gopts.local_max_extent_m = 0;
+    gopts.cache_max_cells = 0;
     lm_status rc = geo_matrix_provider_create(&gopts, &o->geo, NULL);
     if (rc != LM_OK) {
         lm_free(o);
@@ -48,7 +51,7 @@ lm_status orders_create(const orders_opts *opts, orders **out) {
     return LM_OK;
 }
 
-void orders_destroy(orders *o) {
+void orders_destroy(orders_svc *o) {
     if (!o) return;
     geo_matrix_provider_destroy(o->geo);
     geo_area_destroy(o->area);
@@ -117,7 +120,7 @@ static lm_status event_order(store_tx *tx, const orders_order *ord, const char *
 }
 
 /* Sets ord's status to `to` (which the caller checked) and records the event. */
-static lm_status order_move(orders *o, store_tx *tx, orders_order *ord, orders_status to,
+static lm_status order_move(orders_svc *o, store_tx *tx, orders_order *ord, orders_status to,
                             const char *extra_json) {
     char from[24];
     lm_strlcpy(from, ord->status, sizeof from);
@@ -240,7 +243,7 @@ static lm_status depot_plan(store_read *r, const char *depot, const orders_order
 }
 
 /* Travel-time estimates from every depot to the customer (0 for all without a location). */
-static lm_status depot_travel(orders *o, const orders_order *ord, const orders_depot *depots,
+static lm_status depot_travel(orders_svc *o, const orders_order *ord, const orders_depot *depots,
                               size_t n, int64_t *travel_s) {
     for (size_t i = 0; i < n; i++)
         travel_s[i] = 0;
@@ -268,8 +271,8 @@ static lm_status depot_travel(orders *o, const orders_order *ord, const orders_d
  * serve every line gets the reservation; otherwise, in APPLY_POLICY mode, the out-of-stock
  * policy decides. Leaves ord unchanged when nothing applies (backorder retry). *moved tells
  * whether ord's status changed. */
-static lm_status allocate(orders *o, store_tx *tx, orders_order *ord, alloc_mode mode, bool *moved,
-                          lm_errinfo *err) {
+static lm_status allocate(orders_svc *o, store_tx *tx, orders_order *ord, alloc_mode mode,
+                          bool *moved, lm_errinfo *err) {
     store_read *r = store_tx_read(tx);
     orders_depot *depots = NULL;
     size_t n_depots = 0;
@@ -380,7 +383,7 @@ static lm_status stock_release(store_tx *tx, const orders_order *ord, bool consu
 }
 
 /* Retries backordered orders oldest first (skipping those still short) inside tx. */
-static lm_status backorders_retry(orders *o, store_tx *tx, lm_errinfo *err) {
+static lm_status backorders_retry(orders_svc *o, store_tx *tx, lm_errinfo *err) {
     int64_t *ids = NULL;
     size_t n = 0;
     lm_status rc = store_order_ids_by_status(store_tx_read(tx), "backordered", o->backorder_batch,
@@ -416,7 +419,7 @@ static lm_status depot_check(const orders_depot *d, lm_errinfo *err) {
     return LM_OK;
 }
 
-lm_status orders_depot_put(orders *o, const orders_depot *d, lm_errinfo *err) {
+lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err) {
     lm_status rc = depot_check(d, err);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
@@ -442,7 +445,7 @@ fail:
     return rc;
 }
 
-lm_status orders_depot_list(orders *o, orders_depot **out, size_t *n, lm_errinfo *err) {
+lm_status orders_depot_list(orders_svc *o, orders_depot **out, size_t *n, lm_errinfo *err) {
     store_read *r = NULL;
     lm_status rc = store_read_begin(o->st, &r);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
@@ -451,7 +454,7 @@ lm_status orders_depot_list(orders *o, orders_depot **out, size_t *n, lm_errinfo
     return rc;
 }
 
-lm_status orders_product_put(orders *o, const orders_product *p, lm_errinfo *err) {
+lm_status orders_product_put(orders_svc *o, const orders_product *p, lm_errinfo *err) {
     if (!id_valid(p->sku))
         return lm_errinfo_set(err, LM_INVALID, "sku",
                               "SKU must be 1-64 characters of A-Z a-z 0-9 . _ -");
@@ -497,7 +500,7 @@ fail:
     return rc;
 }
 
-lm_status orders_product_list(orders *o, orders_product **out, size_t *n, lm_errinfo *err) {
+lm_status orders_product_list(orders_svc *o, orders_product **out, size_t *n, lm_errinfo *err) {
     store_read *r = NULL;
     lm_status rc = store_read_begin(o->st, &r);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
@@ -506,7 +509,7 @@ lm_status orders_product_list(orders *o, orders_product **out, size_t *n, lm_err
     return rc;
 }
 
-lm_status orders_stock_set(orders *o, const char *depot_id, const char *sku, int64_t on_hand,
+lm_status orders_stock_set(orders_svc *o, const char *depot_id, const char *sku, int64_t on_hand,
                            int64_t reorder_point, orders_stock *out, lm_errinfo *err) {
     if (on_hand < 0 || on_hand > INT32_MAX)
         return lm_errinfo_set(err, LM_INVALID, "on_hand", "on_hand must be 0..%d", INT32_MAX);
@@ -584,7 +587,7 @@ fail:
     return rc;
 }
 
-lm_status orders_stock_list(orders *o, bool only_low, orders_stock **out, size_t *n,
+lm_status orders_stock_list(orders_svc *o, bool only_low, orders_stock **out, size_t *n,
                             lm_errinfo *err) {
     store_read *r = NULL;
     lm_status rc = store_read_begin(o->st, &r);
@@ -636,7 +639,7 @@ static lm_status order_check(const orders_order *in, lm_errinfo *err) {
 
 /* Whether the configured service area contains the order's location (parsing the GeoJSON only
  * when it changed). */
-static lm_status area_facts(orders *o, store_read *r, const orders_order *ord,
+static lm_status area_facts(orders_svc *o, store_read *r, const orders_order *ord,
                             orders_audit_facts *f, lm_errinfo *err) {
     char *text = NULL;
     lm_status rc = store_area_get(r, &text, err);
@@ -688,7 +691,7 @@ static void token_make(char out[33]) {
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-static lm_status order_read(orders *o, int64_t id, orders_order *out, lm_errinfo *err) {
+static lm_status order_read(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err) {
     store_read *r = NULL;
     lm_status rc = store_read_begin(o->st, &r);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
@@ -698,7 +701,7 @@ static lm_status order_read(orders *o, int64_t id, orders_order *out, lm_errinfo
     return rc;
 }
 
-lm_status orders_order_create(orders *o, const orders_order *in, const char *idem_key,
+lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
                               orders_order *out, bool *replayed, lm_errinfo *err) {
     lm_status rc = order_check(in, err);
     if (rc != LM_OK) return rc;
@@ -824,11 +827,11 @@ fail:
     return rc;
 }
 
-lm_status orders_order_get(orders *o, int64_t id, orders_order *out, lm_errinfo *err) {
+lm_status orders_order_get(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err) {
     return order_read(o, id, out, err);
 }
 
-lm_status orders_order_list(orders *o, const orders_filter *f, orders_order **out, size_t *n,
+lm_status orders_order_list(orders_svc *o, const orders_filter *f, orders_order **out, size_t *n,
                             lm_errinfo *err) {
     if (f->status && f->status[0]) {
         orders_status s;
@@ -860,7 +863,7 @@ static lm_status conflict(const orders_order *ord, const char *action, lm_errinf
                           ord->status, action);
 }
 
-static lm_status order_op(orders *o, int64_t id, const op_args *a, orders_order *out,
+static lm_status order_op(orders_svc *o, int64_t id, const op_args *a, orders_order *out,
                           lm_errinfo *err) {
     store_tx *tx = NULL;
     orders_order ord = {0};
@@ -955,22 +958,22 @@ fail:
     return rc;
 }
 
-lm_status orders_order_cancel(orders *o, int64_t id, orders_order *out, lm_errinfo *err) {
+lm_status orders_order_cancel(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err) {
     op_args a = {.kind = OP_CANCEL};
     return order_op(o, id, &a, out, err);
 }
 
-lm_status orders_order_release(orders *o, int64_t id, orders_order *out, lm_errinfo *err) {
+lm_status orders_order_release(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err) {
     op_args a = {.kind = OP_RELEASE};
     return order_op(o, id, &a, out, err);
 }
 
-lm_status orders_order_picking(orders *o, int64_t id, orders_order *out, lm_errinfo *err) {
+lm_status orders_order_picking(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err) {
     op_args a = {.kind = OP_PICKING};
     return order_op(o, id, &a, out, err);
 }
 
-lm_status orders_order_ready(orders *o, int64_t id, int64_t weight_g, int64_t volume_cm3,
+lm_status orders_order_ready(orders_svc *o, int64_t id, int64_t weight_g, int64_t volume_cm3,
                              int64_t parcels, orders_order *out, lm_errinfo *err) {
     if (weight_g < 0 || weight_g > 100000000)
         return lm_errinfo_set(err, LM_INVALID, "weight_g", "weight must be 0..100000000 g");
@@ -983,7 +986,7 @@ lm_status orders_order_ready(orders *o, int64_t id, int64_t weight_g, int64_t vo
     return order_op(o, id, &a, out, err);
 }
 
-lm_status orders_order_advance(orders *o, int64_t id, orders_status to, orders_order *out,
+lm_status orders_order_advance(orders_svc *o, int64_t id, orders_status to, orders_order *out,
                                lm_errinfo *err) {
     op_args a = {.kind = OP_ADVANCE, .to = to};
     return order_op(o, id, &a, out, err);
@@ -991,7 +994,7 @@ lm_status orders_order_advance(orders *o, int64_t id, orders_status to, orders_o
 
 /* ---- Exceptions and ready packages ---- */
 
-lm_status orders_exception_list(orders *o, bool only_open, orders_exception **out, size_t *n,
+lm_status orders_exception_list(orders_svc *o, bool only_open, orders_exception **out, size_t *n,
                                 lm_errinfo *err) {
     store_read *r = NULL;
     lm_status rc = store_read_begin(o->st, &r);
@@ -1001,7 +1004,7 @@ lm_status orders_exception_list(orders *o, bool only_open, orders_exception **ou
     return rc;
 }
 
-lm_status orders_ready_list(orders *o, const char *depot_id, orders_package **out, size_t *n,
+lm_status orders_ready_list(orders_svc *o, const char *depot_id, orders_package **out, size_t *n,
                             lm_errinfo *err) {
     store_read *r = NULL;
     orders_package *arr = NULL;
@@ -1063,7 +1066,7 @@ void orders_config_clear(orders_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
-lm_status orders_config_get(orders *o, orders_config *out, lm_errinfo *err) {
+lm_status orders_config_get(orders_svc *o, orders_config *out, lm_errinfo *err) {
     orders_config c = {0};
     orders_config_defaults(&c.rules);
     store_read *r = NULL;
@@ -1082,7 +1085,7 @@ lm_status orders_config_get(orders *o, orders_config *out, lm_errinfo *err) {
     return LM_OK;
 }
 
-lm_status orders_config_put(orders *o, const orders_config *cfg, lm_errinfo *err) {
+lm_status orders_config_put(orders_svc *o, const orders_config *cfg, lm_errinfo *err) {
     uint32_t mask;
     orders_oos pol;
     lm_status rc = orders_fields_parse(cfg->rules.required_fields, &mask, err);

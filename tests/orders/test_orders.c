@@ -239,7 +239,7 @@ typedef struct fixture {
     char dir[64];
     char path[128];
     store *s;
-    orders *o;
+    orders_svc *o;
 } fixture;
 
 static int64_t fake_now = 1700000000000;
