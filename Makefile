@@ -18,7 +18,7 @@ build-debug: deps
 	@cmake --build $(DEBUG) -j $(JOBS)
 
 build-release: deps
-	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DLASTMILE_TESTS=OFF >/dev/null
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DLASTMILE_TESTS=OFF -DLASTMILE_WERROR=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 # Starts the server on $(PORT) with its embedded SQLite store and the demo day.

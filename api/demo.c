@@ -515,11 +515,11 @@ static void demo_make_order(demo_rng *r, size_t i, demo_order *o) {
 /* Stock from the day's demand: most SKUs are covered 1.6x or more; three are short (about half
  * the demand), one is out everywhere, and five are missing at one depot only, so that allocation
  * and the out-of-stock policies all have work. */
-static void demo_make_stock(demo_rng *r, const demo_order *orders, demo_stock *stock) {
+static void demo_make_stock(demo_rng *r, const demo_order *day_orders, demo_stock *stock) {
     unsigned demand[N_PRODUCTS] = {0};
     for (size_t i = 0; i < N_ORDERS; i++)
-        for (size_t l = 0; l < orders[i].n_lines; l++)
-            demand[orders[i].sku[l]] += orders[i].qty[l];
+        for (size_t l = 0; l < day_orders[i].n_lines; l++)
+            demand[day_orders[i].sku[l]] += day_orders[i].qty[l];
     enum { NORMAL, SHORT, OUT, ONE_DEPOT } kind[N_PRODUCTS];
     for (size_t k = 0; k < N_PRODUCTS; k++)
         kind[k] = NORMAL;
@@ -687,8 +687,8 @@ static void demo_emit_fleet(demo_json *j, cJSON *root, demo_rng *r) {
     }
 }
 
-static void demo_emit_order(demo_json *j, cJSON *orders, const demo_order *o) {
-    cJSON *x = j_obj(j, orders, NULL);
+static void demo_emit_order(demo_json *j, cJSON *day_orders, const demo_order *o) {
+    cJSON *x = j_obj(j, day_orders, NULL);
     j_str(j, x, "external_ref", o->ref);
     j_str(j, x, "channel", channels[o->channel]);
     cJSON *c = j_obj(j, x, "customer");
@@ -713,25 +713,25 @@ static void demo_emit_order(demo_json *j, cJSON *orders, const demo_order *o) {
 
 lm_status api_demo_json(uint64_t seed, char **out_json) {
     lm_status st = LM_NOMEM;
-    demo_order *orders = lm_calloc(N_ORDERS, sizeof *orders);
+    demo_order *day_orders = lm_calloc(N_ORDERS, sizeof *day_orders);
     demo_stock *stock = lm_calloc(N_PRODUCTS, sizeof *stock);
     cJSON *root = cJSON_CreateObject();
     char *text = NULL;
-    if (!orders || !stock || !root) goto fail;
+    if (!day_orders || !stock || !root) goto fail;
     demo_json j = {true};
     demo_rng r;
     rng_seed(&r, seed);
 
     /* Generate first (stock depends on the orders), then emit in reading order. */
     for (size_t i = 0; i < N_ORDERS; i++)
-        demo_make_order(&r, i, &orders[i]);
+        demo_make_order(&r, i, &day_orders[i]);
     /* One company order is heavier than any vehicle: the oversize audit rule has a case. */
-    demo_order *big = &orders[rng_below(&r, N_ORDERS)];
+    demo_order *big = &day_orders[rng_below(&r, N_ORDERS)];
     big->n_lines = 1;
     big->sku[0] = 0; /* water, 9.3 kg a pack */
     big->qty[0] = 150;
     lm_strlcpy(big->note, "Commande entreprise : une palette", sizeof big->note);
-    demo_make_stock(&r, orders, stock);
+    demo_make_stock(&r, day_orders, stock);
 
     cJSON *sc = j_obj(&j, root, "scenario");
     char seed_text[24];
@@ -788,7 +788,7 @@ lm_status api_demo_json(uint64_t seed, char **out_json) {
 
     cJSON *ords = j_arr(&j, root, "orders");
     for (size_t i = 0; i < N_ORDERS; i++)
-        demo_emit_order(&j, ords, &orders[i]);
+        demo_emit_order(&j, ords, &day_orders[i]);
     if (!j.ok) goto fail;
 
     char *printed = cJSON_Print(root);
@@ -800,7 +800,7 @@ lm_status api_demo_json(uint64_t seed, char **out_json) {
     st = LM_OK;
 fail:
     cJSON_Delete(root);
-    lm_free(orders);
+    lm_free(day_orders);
     lm_free(stock);
     return st;
 }

@@ -499,7 +499,7 @@ static lm_status tsplib_coords(text_cursor *c, const char *section, tsplib_state
                          line_count_tokens(&l));
             break;
         }
-        size_t pos = 0, tl, id;
+        size_t pos = 0, tl, id = 0;
         const char *t;
         (void)line_token(&l, &pos, &t, &tl);
         if ((st = tsplib_node_id(&l, section, t, tl, ts->dim, &id, err)) != LM_OK) break;
@@ -541,7 +541,7 @@ static lm_status tsplib_demands(text_cursor *c, tsplib_state *ts, api_instance *
                          line_count_tokens(&l));
             break;
         }
-        size_t pos = 0, tl, id;
+        size_t pos = 0, tl, id = 0;
         const char *t;
         int64_t d;
         (void)line_token(&l, &pos, &t, &tl);
@@ -588,7 +588,7 @@ static lm_status tsplib_depot(text_cursor *c, tsplib_state *ts, lm_errinfo *err)
                 if (n == 0) return fail_at(err, section, l.no, "no depot before -1");
                 return LM_OK;
             }
-            size_t id;
+            size_t id = 0;
             lm_status st = tsplib_node_id(&l, section, t, tl, ts->dim, &id, err);
             if (st != LM_OK) return st;
             if (++n > 1) return fail_at(err, section, l.no, "more than one depot is not supported");
