@@ -232,12 +232,20 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
         m->total_weight += m->units[u].weight;
     }
     /* Vehicle classes: compare each vehicle with the first vehicle of every class so far. */
-    reps = lm_calloc(nv ? nv : 1, sizeof *reps);
+    reps = lm_calloc(2 * (nv ? nv : 1), sizeof *reps);
     if (!reps) goto fail;
+    uint32_t *named = reps + nv; /* per vehicle */
+    /* A vehicle named by an only_vehicle task is its own class: nobody else may take it. */
+    for (size_t u = 0; u < m->n_units; u++)
+        if (m->units[u].only_vehicle != SOLVER_NONE) named[m->units[u].only_vehicle] = 1;
     for (size_t v = 0; v < nv; v++) {
         m->vclass[v] = (uint32_t)m->n_classes;
+        if (named[v]) {
+            reps[m->n_classes++] = (uint32_t)v;
+            continue;
+        }
         for (size_t c = 0; c < m->n_classes; c++)
-            if (vehicles_alike(p, &p->vehicles[v], &p->vehicles[reps[c]])) {
+            if (!named[reps[c]] && vehicles_alike(p, &p->vehicles[v], &p->vehicles[reps[c]])) {
                 m->vclass[v] = (uint32_t)c;
                 break;
             }

@@ -1,6 +1,7 @@
 /* The metaheuristic driver and solver_solve: ruin-and-recreate with SISR string removals
  * (Christiaens & Vanden Berghe 2020), simulated-annealing acceptance, local search on new bests,
  * parallel searches sharing the best solution at deterministic checkpoints, GLPK recombination. */
+#include "solver/glpk_util.h"
 #include "solver/route.h"
 
 #include <math.h>
@@ -8,6 +9,84 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- Route pool for GLPK set partitioning ---- */
+
+#define POOL_CAP 20000
+
+/* Distinct good routes met during the search (worker 0's), as task sequences. */
+typedef struct pool {
+    solver__seq *seqs;
+    size_t n;
+    uint64_t *hash; /* per seq */
+    size_t *table;  /* open addressing over hashes: index + 1, 0 = empty */
+    size_t tcap;    /* power of two, >= 2 * POOL_CAP */
+} pool;
+
+static void pool_free(pool *pl) {
+    for (size_t i = 0; i < pl->n; i++)
+        lm_free(pl->seqs[i].tasks);
+    lm_free(pl->seqs);
+    lm_free(pl->hash);
+    lm_free(pl->table);
+    memset(pl, 0, sizeof *pl);
+}
+
+static lm_status pool_init(pool *pl) {
+    memset(pl, 0, sizeof *pl);
+    pl->tcap = 65536;
+    pl->seqs = lm_calloc(POOL_CAP, sizeof *pl->seqs);
+    pl->hash = lm_calloc(POOL_CAP, sizeof *pl->hash);
+    pl->table = lm_calloc(pl->tcap, sizeof *pl->table);
+    if (!pl->seqs || !pl->hash || !pl->table) {
+        pool_free(pl);
+        return LM_NOMEM;
+    }
+    return LM_OK;
+}
+
+static solver_task_ref node_ref(const solver__model *m, uint32_t node) {
+    const solver__node *nd = &m->nodes[node];
+    solver_step_type t = nd->kind == SOLVER__JOB        ? SOLVER_STEP_JOB
+                         : nd->kind == SOLVER__PICKUP   ? SOLVER_STEP_PICKUP
+                         : nd->kind == SOLVER__DELIVERY ? SOLVER_STEP_DELIVERY
+                                                        : SOLVER_STEP_BREAK;
+    return (solver_task_ref){t, nd->index};
+}
+
+/* Adds route rt (non-empty) unless an identical one (same vehicle class) is already there. */
+static void pool_add(const solver__model *m, pool *pl, const solver__route *rt) {
+    if (pl->n >= POOL_CAP || rt->n == 0) return;
+    uint64_t h = 1469598103934665603ULL ^ m->vclass[rt->vehicle];
+    for (uint32_t i = 0; i < rt->n; i++)
+        h = (h ^ rt->nodes[i]) * 1099511628211ULL;
+    size_t mask = pl->tcap - 1, at = (size_t)h & mask;
+    while (pl->table[at]) {
+        const solver__seq *q = &pl->seqs[pl->table[at] - 1];
+        if (pl->hash[pl->table[at] - 1] == h && q->n_tasks == rt->n &&
+            m->vclass[q->vehicle] == m->vclass[rt->vehicle]) {
+            bool same = true;
+            for (uint32_t i = 0; i < rt->n && same; i++) {
+                solver_task_ref r = node_ref(m, rt->nodes[i]);
+                same = q->tasks[i].type == r.type && q->tasks[i].index == r.index;
+            }
+            if (same) return;
+        }
+        at = (at + 1) & mask;
+    }
+    solver_task_ref *t = lm_reallocarray(NULL, rt->n, sizeof *t);
+    if (!t) return; /* the pool is an optimisation: skip the route */
+    for (uint32_t i = 0; i < rt->n; i++)
+        t[i] = node_ref(m, rt->nodes[i]);
+    pl->seqs[pl->n] = (solver__seq){rt->vehicle, t, rt->n, rt->cost};
+    pl->hash[pl->n] = h;
+    pl->table[at] = ++pl->n;
+}
+
+static void pool_add_sol(const solver__model *m, pool *pl, const solver__sol *s) {
+    for (size_t r = 0; r < s->n_routes; r++)
+        if (s->routes[r].n > s->routes[r].n_fixed) pool_add(m, pl, &s->routes[r]);
+}
 
 /* ---- Shared state of one solve ---- */
 
@@ -26,6 +105,8 @@ typedef struct shared {
     size_t best_unassigned;
     struct worker *workers;
     int winner; /* worker whose best everyone adopts at a checkpoint */
+    pool pool;  /* filled by worker 0 when set partitioning is on */
+    int64_t last_sp_ns, search_end_ns;
 } shared;
 
 typedef struct worker {
@@ -57,7 +138,7 @@ static bool out_of_time(worker *w) {
         pr.iterations = atomic_load(&sh->iters);
         sh->o->on_progress(&pr, sh->o->progress_ud);
     }
-    if (now >= sh->deadline_ns ||
+    if (now >= sh->search_end_ns ||
         (sh->max_iters && atomic_load(&sh->iters) >= sh->max_iters * sh->n_workers)) {
         atomic_store(&sh->stop, true);
         return true;
@@ -292,6 +373,10 @@ static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
             return false;
         }
         if (!accept(w, temp)) continue;
+        if (w->id == 0 && sh->o->use_set_partitioning &&
+            (double)w->tmp.cost <= 1.02 * (double)w->best.cost &&
+            w->tmp.unserved_weight <= w->best.unserved_weight)
+            pool_add_sol(m, &sh->pool, &w->tmp);
         if (solver__sol_copy(&w->cur, &w->tmp) != LM_OK) {
             w->status = LM_NOMEM;
             return false;
@@ -306,6 +391,77 @@ static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
         }
     }
     return true;
+}
+
+/* Recombines the pool's routes with GLPK; adopts the result into w->best if it is better. */
+static void set_partition(worker *w, int64_t budget_ms) {
+    shared *sh = w->sh;
+    const solver__model *m = sh->m;
+    pool *pl = &sh->pool;
+    if (budget_ms < 20) return;
+    pool_add_sol(m, pl, &w->best);
+    if (pl->n == 0 || pl->n >= POOL_CAP) return;
+    size_t *inc = lm_calloc(pl->n + 1, sizeof *inc), *chosen = lm_calloc(pl->n + 1, sizeof *chosen);
+    solver__seq *seqs = lm_calloc(pl->n + 1, sizeof *seqs);
+    solver__sol cand;
+    memset(&cand, 0, sizeof cand);
+    if (!inc || !chosen || !seqs) goto done;
+    /* The incumbent: the pool entries of w->best's routes (pool_add put them there). */
+    size_t n_inc = 0;
+    for (size_t r = 0; r < w->best.n_routes; r++) {
+        const solver__route *rt = &w->best.routes[r];
+        if (rt->n == 0) continue;
+        for (size_t i = pl->n; i-- > 0;) {
+            const solver__seq *q = &pl->seqs[i];
+            if (q->vehicle != rt->vehicle || q->n_tasks != rt->n) continue;
+            bool same = true;
+            for (uint32_t k = 0; k < rt->n && same; k++) {
+                solver_task_ref x = node_ref(m, rt->nodes[k]);
+                same = q->tasks[k].type == x.type && q->tasks[k].index == x.index;
+            }
+            if (same) {
+                inc[n_inc++] = i;
+                break;
+            }
+        }
+    }
+    size_t n_chosen = 0;
+    lm_status st =
+        solver__set_partition(m->p, pl->seqs, pl->n, inc, n_inc, budget_ms, chosen, &n_chosen);
+    if (st != LM_OK && st != LM_TIMEOUT) goto done;
+    for (size_t i = 0; i < n_chosen; i++)
+        seqs[i] = pl->seqs[chosen[i]];
+    if (solver__assign_class_vehicles(m->p, seqs, n_chosen) != LM_OK) goto done;
+    if (solver__sol_init(m, &cand) != LM_OK) goto done;
+    for (size_t i = 0; i < n_chosen; i++) {
+        solver__route *rt = &cand.routes[seqs[i].vehicle];
+        uint32_t *nodes = w->scratch;
+        size_t n = 0;
+        for (size_t k = 0; k < seqs[i].n_tasks; k++) {
+            solver_task_ref r = seqs[i].tasks[k];
+            if (k < rt->n_fixed) {
+                nodes[n] = rt->nodes[n];
+                n++;
+                continue;
+            }
+            uint32_t nj = (uint32_t)m->p->n_jobs;
+            nodes[n++] = r.type == SOLVER_STEP_JOB      ? r.index
+                         : r.type == SOLVER_STEP_PICKUP ? nj + 2 * r.index
+                                                        : nj + 2 * r.index + 1;
+        }
+        if (!solver__sol_set_route(m, &cand, seqs[i].vehicle, nodes, n)) goto done;
+        for (size_t k = 0; k < n; k++)
+            if (m->nodes[nodes[k]].unit != SOLVER_NONE) cand.assigned[m->nodes[nodes[k]].unit] = 1;
+    }
+    solver__sol_totals(m, &cand);
+    if (solver__sol_compare(&cand, &w->best) < 0) {
+        if (solver__sol_copy(&w->best, &cand) == LM_OK) publish(w);
+    }
+done:
+    solver__sol_free(&cand);
+    lm_free(inc);
+    lm_free(chosen);
+    lm_free(seqs);
 }
 
 /* Checkpoint between cycles: every worker adopts the best of all (lowest index on ties). */
@@ -341,6 +497,17 @@ static void *worker_main(void *arg) {
         double unit = mean_cost_per_task(m, &w->best);
         stop = !run_cycle(w, (uint64_t)len, sh->prm->t0 * unit, sh->prm->tf * unit);
         if (w->status != LM_OK) atomic_store(&sh->stop, true);
+        if (w->id == 0 && sh->o->use_set_partitioning) {
+            int64_t now = lm_mono_ns();
+            if (stop) { /* the final recombination gets the time kept aside for it */
+                int64_t b = (sh->deadline_ns - now) / 1000000;
+                set_partition(w, b > 2000 ? 2000 : b);
+            } else if (now - sh->last_sp_ns > 2000 * 1000000LL) {
+                int64_t b = sh->o->time_limit_ms / 20;
+                set_partition(w, b > 1000 ? 1000 : b);
+                sh->last_sp_ns = lm_mono_ns();
+            }
+        }
         sync_best(w);
         stop = atomic_load(&sh->stop);
         if (solver__sol_copy(&w->cur, &w->best) != LM_OK) w->status = LM_NOMEM;
@@ -483,6 +650,15 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     sh.max_iters = max_iters;
     sh.t_start_ns = t0;
     sh.deadline_ns = t0 + o->time_limit_ms * 1000000LL;
+    sh.search_end_ns = sh.deadline_ns;
+    sh.last_sp_ns = t0;
+    if (o->use_set_partitioning) {
+        /* Keep a slice of the time for the final recombination. */
+        int64_t keep = o->time_limit_ms / 10;
+        if (keep > 2000) keep = 2000;
+        sh.search_end_ns -= keep * 1000000LL;
+        if ((st = pool_init(&sh.pool)) != LM_OK) goto done;
+    }
     sh.n_workers = n_workers;
     sh.best_cost = -1;
     atomic_init(&sh.stop, false);
@@ -544,6 +720,7 @@ destroy_sync:
     pthread_barrier_destroy(&sh.barrier);
     pthread_mutex_destroy(&sh.lock);
 done:
+    pool_free(&sh.pool);
     solver__sol_free(&start);
     solver__model_destroy(m);
     return st;
