@@ -123,12 +123,22 @@ typedef struct pctx {
     uint32_t *fixed_job, *fixed_pickup, *fixed_delivery;
 } pctx;
 
+/* snprintf for paths and messages, where truncating a long path is acceptable (and -O2's
+ * -Wformat-truncation would otherwise flag every call). */
+static void fmt_bounded(char *dst, size_t size, const char *fmt, ...) LM_PRINTF(3, 4);
+static void fmt_bounded(char *dst, size_t size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
 static void path_key(char *dst, const char *parent, const char *key) {
-    snprintf(dst, PATH_LEN, "%s%s%s", parent, *parent ? "." : "", key);
+    fmt_bounded(dst, PATH_LEN, "%s%s%s", parent, *parent ? "." : "", key);
 }
 
 static void path_idx(char *dst, const char *parent, size_t i) {
-    snprintf(dst, PATH_LEN, "%s[%zu]", parent, i);
+    fmt_bounded(dst, PATH_LEN, "%s[%zu]", parent, i);
 }
 
 static void *arena_array(pctx *c, size_t n, size_t size) {
@@ -274,7 +284,7 @@ static lm_status read_skills(pctx *c, const cJSON *obj, const char *parent, cons
     path_key(path, parent, "skills");
     size_t i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
-        int64_t v;
+        int64_t v = 0;
         path_idx(ipath, path, i);
         if ((st = read_int_item(c, e, ipath, 0, UINT32_MAX, &v)) != LM_OK) return st;
         s[i] = (uint32_t)v;
@@ -288,7 +298,7 @@ static lm_status read_skills(pctx *c, const cJSON *obj, const char *parent, cons
 static lm_status read_tw(pctx *c, const cJSON *it, const char *path, solver_tw *out) {
     if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2)
         return lm_errinfo_set(c->err, LM_INVALID, path, "must be a [start, end] array");
-    int64_t a, b;
+    int64_t a = 0, b = 0;
     lm_status st = read_int_item(c, it->child, path, 0, SOLVER_TIME_INF, &a);
     if (st == LM_OK) st = read_int_item(c, it->child->next, path, 0, SOLVER_TIME_INF, &b);
     if (st != LM_OK) return st;
@@ -344,7 +354,7 @@ static lm_status read_loc(pctx *c, const cJSON *obj, const char *key, const char
     }
     it = get(obj, index_key);
     if (it) {
-        int64_t v;
+        int64_t v = 0;
         path_key(path, parent, index_key);
         lm_status st = read_int_item(c, it, path, 0, (int64_t)c->o->max_locations - 1, &v);
         if (st != LM_OK) return st;
@@ -473,7 +483,7 @@ static lm_status id_table(pctx *c, const vroom_task *tasks, size_t n, const char
     for (size_t i = 1; i < n; i++)
         if (t[i].id == t[i - 1].id) {
             char path[PATH_LEN];
-            snprintf(path, sizeof path, "%s[%u].%sid", what, t[i].index, sub);
+            fmt_bounded(path, sizeof path, "%s[%u].%sid", what, t[i].index, sub);
             return lm_errinfo_set(c->err, LM_INVALID, path, "duplicate id %llu (also %s[%u])",
                                   (unsigned long long)t[i].id, what, t[i - 1].index);
         }
@@ -702,7 +712,7 @@ static lm_status read_profile(pctx *c, const cJSON *vehicles) {
     for (const cJSON *e = vehicles->child; e; e = e->next, i++) {
         const cJSON *p = cJSON_IsObject(e) ? get(e, "profile") : NULL;
         char path[PATH_LEN];
-        snprintf(path, sizeof path, "vehicles[%zu].profile", i);
+        fmt_bounded(path, sizeof path, "vehicles[%zu].profile", i);
         const char *name = DEFAULT_PROF;
         if (p) {
             if (!cJSON_IsString(p) || !p->valuestring || !*p->valuestring ||
@@ -759,7 +769,7 @@ static lm_status read_matrix(pctx *c, const cJSON *m, const char *path, size_t *
         path_idx(rpath, path, i);
         size_t j = 0;
         for (const cJSON *e = r->child; e && st == LM_OK; e = e->next, j++) {
-            int64_t v;
+            int64_t v = 0;
             path_idx(cpath, rpath, j);
             st = read_int_item(c, e, cpath, 0, INT32_MAX, &v);
             if (st == LM_OK) cells[i * rows + j] = (int32_t)v;
@@ -965,7 +975,8 @@ static lm_status resolve_locations(pctx *c, matrices *mx) {
 static lm_status builder_error(pctx *c, lm_status st, const char *prefix) {
     if (c->err && st != LM_NOMEM) {
         char field[PATH_LEN];
-        snprintf(field, sizeof field, "%s%s%s", prefix, c->err->field[0] ? "." : "", c->err->field);
+        fmt_bounded(field, sizeof field, "%s%s%s", prefix, c->err->field[0] ? "." : "",
+                    c->err->field);
         lm_strlcpy(c->err->field, field, sizeof c->err->field);
     } else if (st == LM_NOMEM) {
         nomem(c);
@@ -1050,7 +1061,7 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
         for (size_t k = 0; k < i; k++)
             if (in->vehicles[k].id == in->vehicles[i].id) {
                 char path[PATH_LEN];
-                snprintf(path, sizeof path, "vehicles[%zu].id", i);
+                fmt_bounded(path, sizeof path, "vehicles[%zu].id", i);
                 st = lm_errinfo_set(c->err, LM_INVALID, path,
                                     "duplicate id %llu (also vehicles[%zu])",
                                     (unsigned long long)in->vehicles[i].id, k);
@@ -1189,7 +1200,7 @@ lm_status api_vroom_plan(const api_vroom_input *in, solver_solution **out, lm_er
     if (st != LM_OK && err && sscanf(err->field, "routes[%lu]%n", &rk, &used) == 1 && used > 0 &&
         rk < n) {
         char field[PATH_LEN];
-        snprintf(field, sizeof field, "vehicles[%u].steps%s", vehicles[rk], err->field + used);
+        fmt_bounded(field, sizeof field, "vehicles[%u].steps%s", vehicles[rk], err->field + used);
         lm_strlcpy(err->field, field, sizeof err->field);
     }
 done:
@@ -1587,9 +1598,9 @@ char *api_vroom_error_write(lm_status st, const lm_errinfo *err) {
     jw w = {.b = &b};
     char msg[PATH_LEN + sizeof err->message + 8];
     if (err && err->field[0])
-        snprintf(msg, sizeof msg, "%s: %s", err->field, err->message);
+        fmt_bounded(msg, sizeof msg, "%s: %s", err->field, err->message);
     else
-        snprintf(msg, sizeof msg, "%s", err && err->message[0] ? err->message : lm_strerror(st));
+        fmt_bounded(msg, sizeof msg, "%s", err && err->message[0] ? err->message : lm_strerror(st));
     jw_open(&w, NULL, "{");
     jw_int(&w, "code", api_vroom_code(st));
     jw_str(&w, "error", msg);
