@@ -1,0 +1,431 @@
+/* dispatch: the fleet (vehicles, drivers), plans solved on a worker thread, committed routes and
+ * their stops, live vehicle state from positions (arrival detection, ETAs scaled by the driver's
+ * pace, lateness, silence), stop actions, exceptions and re-planning of the remaining work.
+ *
+ * Everything persistent lives in store/ (tables of migration 200+, store/dispatch.c); a dispatch
+ * handle only owns a worker thread (solves, re-plans, the periodic tick), a matrix provider and
+ * its options, so every HTTP worker thread may call any function here at once.
+ *
+ * Time: positions and actions carry epoch milliseconds; stop ETAs, time windows and shifts in
+ * plans are epoch seconds. A vehicle's shift and breaks are stored as seconds after local
+ * midnight and placed on a plan's day with dispatch_opts.utc_offset_s.
+ *
+ * Transactions: functions taking a store_tx do their reads and writes (and append their events)
+ * inside it and never commit: the caller commits, then may answer. They never begin a tx of their
+ * own, so they may be called from a group commit. Functions taking a dispatch * alone run their
+ * own transactions.
+ *
+ * Ownership: records passed in are only read. Every list or view this module fills is allocated
+ * here and released with the matching *_free / *_clear function (NULL-safe). Out-params are
+ * untouched on failure; err names the field and the reason. */
+#ifndef LASTMILE_DISPATCH_H
+#define LASTMILE_DISPATCH_H
+
+#include "common/common.h"
+#include "geo/geo.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DISPATCH_ID_MAX     64 /* vehicle / driver / depot ids, bytes without the NUL */
+#define DISPATCH_NAME_MAX   200
+#define DISPATCH_PHONE_MAX  32
+#define DISPATCH_SKILLS_MAX 16
+#define DISPATCH_BREAKS_MAX 4
+#define DISPATCH_NOTE_MAX   500
+
+/* ---- The service ---- */
+
+typedef struct dispatch dispatch;
+
+typedef struct dispatch_opts {
+    store *st;                  /* required; borrowed, must outlive the handle */
+    geo_matrix_opts matrix;     /* provider for plans (geodesic by default; OSRM by config) */
+    int64_t (*now_ms)(void);    /* clock; lm_now_ms by default (tests pin it) */
+    int64_t utc_offset_s;       /* local time = UTC + this, for shifts given as time of day */
+    int64_t plan_time_limit_ms; /* solve budget of POST /v1/plans (default 5000) */
+    int64_t replan_feasible_ms; /* budget of the minimal-change re-plan (default 200) */
+    int64_t replan_polish_ms;   /* budget of the free re-plan that may beat it (default 2000;
+                                   0 = skip it) */
+    uint32_t move_penalty;      /* cost per stop moved to another vehicle (default 600) */
+    bool auto_apply;            /* re-plans are applied as soon as computed (default false) */
+    /* Live tracking. */
+    double arrival_radius_m;    /* default 60 */
+    double arrival_speed_mps;   /* slower than this counts as stopped (default 2) */
+    int64_t arrival_dwell_ms;   /* stopped inside the radius this long = arrived (15000) */
+    int64_t eta_change_s;       /* stop.eta_changed when an ETA moves more (default 120) */
+    int64_t late_threshold_s;   /* stop.late + re-plan when ETA > window end + this (300) */
+    int64_t silent_after_ms;    /* vehicle.silent after this long without position (600000) */
+    int64_t tick_ms;            /* worker calls dispatch_tick this often; 0 = never (1000) */
+    unsigned solver_threads;    /* default 1 */
+    int64_t transfer_service_s; /* handing parcels over from a broken vehicle (default 300) */
+    int64_t default_service_s;  /* service time per delivery stop (default 180) */
+} dispatch_opts;
+
+void dispatch_opts_init(dispatch_opts *o);
+/* Validates o, creates the matrix provider and starts the worker thread. */
+LM_MUST_USE lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *err);
+/* Stops the worker (a solve in progress is abandoned at its next progress report; its plan is
+ * left `failed`), frees everything. NULL-safe. */
+void dispatch_destroy(dispatch *d);
+/* Blocks until the worker queue is empty and idle (tests, graceful stop). */
+void dispatch_wait_idle(dispatch *d);
+
+/* ---- Fleet ---- */
+
+typedef struct dispatch_break {
+    int64_t start_s, end_s; /* window for the break's start, seconds after local midnight */
+    int64_t service_s;      /* duration */
+} dispatch_break;
+
+typedef struct dispatch_vehicle {
+    char id[DISPATCH_ID_MAX + 1];
+    char name[DISPATCH_NAME_MAX + 1];
+    int64_t capacity_g, capacity_cm3, capacity_parcels; /* 0 = unlimited in that dimension */
+    int64_t cost_fixed, cost_per_hour, cost_per_km;     /* solver units; per_hour 3600 default */
+    char skills[DISPATCH_SKILLS_MAX][DISPATCH_ID_MAX + 1];
+    size_t n_skills;
+    char start_depot[DISPATCH_ID_MAX + 1]; /* depot ids (orders/ depots) */
+    char end_depot[DISPATCH_ID_MAX + 1];   /* "" = open route */
+    int64_t shift_start_s, shift_end_s;    /* seconds after local midnight */
+    dispatch_break breaks[DISPATCH_BREAKS_MAX];
+    size_t n_breaks;
+    double speed_factor; /* (0, 5], 1 default */
+    bool active;         /* false: never planned */
+} dispatch_vehicle;
+
+typedef struct dispatch_driver {
+    char id[DISPATCH_ID_MAX + 1];
+    char name[DISPATCH_NAME_MAX + 1];
+    char phone[DISPATCH_PHONE_MAX + 1];
+    char device_id[DISPATCH_ID_MAX + 1];  /* OsmAnd `id`; unique; "" = none */
+    char vehicle_id[DISPATCH_ID_MAX + 1]; /* the vehicle driven today, "" = none */
+} dispatch_driver;
+
+/* Defaults: capacities unlimited, cost_per_hour 3600, shift 0..86400, speed 1, active. */
+void dispatch_vehicle_init(dispatch_vehicle *v);
+/* Insert or replace (event vehicle.put / driver.put). INVALID naming the field: bad id, start
+ * depot unknown, shift or break windows reversed. A driver's vehicle must exist; a device id
+ * taken by another driver is a CONFLICT. */
+LM_MUST_USE lm_status dispatch_vehicle_put(store_tx *tx, const dispatch_vehicle *v,
+                                           lm_errinfo *err);
+LM_MUST_USE lm_status dispatch_driver_put(store_tx *tx, const dispatch_driver *dr, lm_errinfo *err);
+LM_MUST_USE lm_status dispatch_vehicle_get(store_read *r, const char *id, dispatch_vehicle *out,
+                                           lm_errinfo *err);
+LM_MUST_USE lm_status dispatch_driver_get(store_read *r, const char *id, dispatch_driver *out,
+                                          lm_errinfo *err);
+/* The driver whose device_id is device_id (OsmAnd): NOT_FOUND for an unknown device. */
+LM_MUST_USE lm_status dispatch_driver_by_device(store_read *r, const char *device_id,
+                                                dispatch_driver *out, lm_errinfo *err);
+/* Lists ordered by id; *out lm_free'd by the caller (NULL when empty). */
+LM_MUST_USE lm_status dispatch_vehicle_list(store_read *r, dispatch_vehicle **out, size_t *n,
+                                            lm_errinfo *err);
+LM_MUST_USE lm_status dispatch_driver_list(store_read *r, dispatch_driver **out, size_t *n,
+                                           lm_errinfo *err);
+
+/* ---- Plans ---- */
+
+typedef enum dispatch_plan_status {
+    DISPATCH_PLAN_SOLVING,
+    DISPATCH_PLAN_PROPOSED,
+    DISPATCH_PLAN_COMMITTED,
+    DISPATCH_PLAN_DISCARDED,
+    DISPATCH_PLAN_FAILED,     /* the solve could not run (reason in error) */
+    DISPATCH_PLAN_SUPERSEDED, /* a proposed re-plan overtaken by newer state */
+} dispatch_plan_status;
+
+const char *dispatch_plan_status_name(dispatch_plan_status s);
+
+typedef enum dispatch_stop_kind {
+    DISPATCH_STOP_DELIVERY, /* hand the order's parcels to the customer */
+    DISPATCH_STOP_PICKUP,   /* load an order's parcels: at a depot or from a broken vehicle */
+} dispatch_stop_kind;
+
+typedef enum dispatch_stop_status {
+    DISPATCH_STOP_PLANNED,
+    DISPATCH_STOP_ARRIVED,
+    DISPATCH_STOP_DONE, /* delivered (delivery) or loaded (pickup) */
+    DISPATCH_STOP_FAILED,
+    DISPATCH_STOP_CANCELLED,  /* order cancelled */
+    DISPATCH_STOP_SUPERSEDED, /* replaced by a re-plan */
+} dispatch_stop_status;
+
+const char *dispatch_stop_kind_name(dispatch_stop_kind k);
+const char *dispatch_stop_status_name(dispatch_stop_status s);
+
+typedef struct dispatch_stop {
+    int64_t id;
+    int64_t plan_id;
+    char vehicle_id[DISPATCH_ID_MAX + 1];
+    char driver_id[DISPATCH_ID_MAX + 1];
+    int32_t seq; /* position on the vehicle's route of the day, increasing */
+    dispatch_stop_kind kind;
+    dispatch_stop_status status;
+    int64_t order_id;
+    double lat, lon;
+    int64_t tw_start_s, tw_end_s; /* epoch seconds; 0/0 = any time */
+    int64_t service_s;
+    int64_t leg_s, leg_m; /* planned travel from the previous stop (or the start) */
+    int64_t eta_s;        /* latest estimate of the arrival, epoch seconds */
+    int64_t planned_s;    /* arrival as planned */
+    int64_t weight_g, volume_cm3, parcels;
+    bool late; /* stop.late raised */
+    int64_t arrived_ms, done_ms;
+    char reason[32]; /* failed: not_home | refused | address_not_found | damaged | other */
+    char note[DISPATCH_NOTE_MAX + 1];
+    char proof[DISPATCH_NOTE_MAX + 1]; /* delivered: proof reference (file id, recipient) */
+} dispatch_stop;
+
+typedef struct dispatch_route {
+    char vehicle_id[DISPATCH_ID_MAX + 1];
+    char driver_id[DISPATCH_ID_MAX + 1];
+    double start_lat, start_lon; /* where the route starts (depot or current position) */
+    bool has_end;
+    double end_lat, end_lon;
+    int64_t start_s, end_s; /* epoch seconds */
+    int64_t cost, distance_m, duration_s;
+    int64_t load_g, load_cm3, load_parcels; /* leaving the start */
+    dispatch_stop *stops;                   /* in route order */
+    size_t n_stops;
+} dispatch_route;
+
+typedef struct dispatch_unassigned {
+    int64_t order_id;
+    char reason[64]; /* solver_reason_text, or why the package could not be planned */
+} dispatch_unassigned;
+
+/* What a re-plan changes, against the routes it would replace. */
+typedef struct dispatch_effect {
+    int64_t cost_before, cost_after; /* remaining work */
+    int64_t late_before, late_after; /* stops expected after their window end */
+    int64_t unassigned_before, unassigned_after;
+    int64_t routes_changed, stops_moved; /* stops that change vehicle */
+    char trigger[32];                    /* breakdown, late, failed, urgent, cancelled, ... */
+    char trigger_vehicle[DISPATCH_ID_MAX + 1];
+} dispatch_effect;
+
+typedef struct dispatch_plan {
+    int64_t id;
+    bool is_replan;
+    dispatch_plan_status status;
+    int64_t created_ms, updated_ms;
+    int64_t day_start_s; /* epoch seconds of local midnight of the plan's day */
+    int64_t best_cost;   /* while solving: best so far (-1 before the first) */
+    int64_t cost, distance_m, duration_s;
+    char error[256]; /* FAILED: why */
+    dispatch_route *routes;
+    size_t n_routes;
+    dispatch_unassigned *unassigned;
+    size_t n_unassigned;
+    dispatch_effect effect; /* re-plans only */
+} dispatch_plan;
+
+void dispatch_plan_clear(dispatch_plan *p);
+
+typedef struct dispatch_plan_req {
+    const char *depot_id;     /* only ready packages of this depot; NULL/"" = all */
+    int64_t day_start_s;      /* 0: local midnight of the earliest ready window (else today) */
+    int64_t time_limit_ms;    /* 0: opts.plan_time_limit_ms */
+    const char **vehicle_ids; /* NULL: every active vehicle with a driver */
+    size_t n_vehicle_ids;
+} dispatch_plan_req;
+
+/* Records a plan in state `solving` (event plan.created) and queues its solve on the worker;
+ * *plan_id is the new plan. The worker reads the ready packages and the fleet, solves, appends
+ * plan.progress events (best cost so far) while it runs, then stores the routes as `proposed`
+ * (event plan.proposed) or the plan as `failed`. Never blocks on the solve. */
+LM_MUST_USE lm_status dispatch_plan_create(dispatch *d, const dispatch_plan_req *req,
+                                           int64_t *plan_id, lm_errinfo *err);
+/* The plan with its routes, stops and unassigned packages. NOT_FOUND if absent. */
+LM_MUST_USE lm_status dispatch_plan_get(store_read *r, int64_t plan_id, dispatch_plan *out,
+                                        lm_errinfo *err);
+/* Plans newest first, without routes (at most limit). *out freed with dispatch_plan_list_free. */
+LM_MUST_USE lm_status dispatch_plan_list(store_read *r, size_t limit, dispatch_plan **out,
+                                         size_t *n, lm_errinfo *err);
+void dispatch_plan_list_free(dispatch_plan *list, size_t n);
+/* Commits a proposed plan: its orders go ready -> planned, each driver gets the route of the
+ * vehicle it drives (event plan.committed, route.assigned per route). CONFLICT when the plan is
+ * not proposed or an order is no longer ready (field names the order). */
+LM_MUST_USE lm_status dispatch_plan_commit(dispatch *d, int64_t plan_id, lm_errinfo *err);
+/* Discards a proposed (or solving) plan (event plan.discarded). CONFLICT otherwise. */
+LM_MUST_USE lm_status dispatch_plan_discard(dispatch *d, int64_t plan_id, lm_errinfo *err);
+
+/* A hand edit: moves stop_id of a proposed plan to to_vehicle at position (0-based among that
+ * route's stops; -1 = the end). The edited routes are evaluated with solver_evaluate and checked
+ * with solver_check before anything is stored: LM_OK and the new ETAs/costs are stored (event
+ * plan.edited); on a broken constraint LM_CONFLICT, nothing changes, and violations[] (up to
+ * cap) hold the sentences (the first also in err). */
+typedef struct dispatch_violation {
+    char message[256];
+} dispatch_violation;
+LM_MUST_USE lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t stop_id,
+                                         const char *to_vehicle, int position,
+                                         dispatch_violation *violations, size_t cap,
+                                         size_t *n_violations, lm_errinfo *err);
+
+/* ---- Live tracking ---- */
+
+typedef struct dispatch_obs_result {
+    bool known;            /* the driver has a vehicle and a committed route today */
+    bool started;          /* this position started the route (route.started) */
+    int64_t arrived_stop;  /* stop detected as arrived by this position, 0 if none */
+    size_t etas_changed;   /* stops whose ETA moved beyond the threshold */
+    size_t late;           /* stops that became late */
+    bool replan_requested; /* an exception this position revealed queued a re-plan */
+} dispatch_obs_result;
+
+/* A driver's position (from the driver API or OsmAnd; t_ms is the device time). Updates the
+ * vehicle's live state; an older position than the last one seen is ignored (LM_OK, nothing
+ * changes). Detects the arrival at the next stop (inside arrival_radius_m, slower than
+ * arrival_speed_mps, for arrival_dwell_ms), recomputes the ETA of every remaining stop from here
+ * (planned legs scaled by the observed pace, service times, windows), and appends route.started,
+ * stop.arrived, stop.eta_changed and stop.late in tx. speed_mps < 0 = unknown. A driver with no
+ * route is only recorded (out->known false). NOT_FOUND for an unknown driver. */
+LM_MUST_USE lm_status dispatch_observe_position(dispatch *d, store_tx *tx, const char *driver_id,
+                                                double lat, double lon, int64_t t_ms,
+                                                double speed_mps, dispatch_obs_result *out,
+                                                lm_errinfo *err);
+
+/* ---- Stop actions (driver API; driver_id NULL = a dispatcher acting) ----
+ * Each checks that the stop is on the driver's live route (FORBIDDEN otherwise: a driver only
+ * changes its own route), that the transition is allowed (CONFLICT naming the stop's status),
+ * applies it with the order's lifecycle change and events in tx. */
+
+LM_MUST_USE lm_status dispatch_stop_arrived(dispatch *d, store_tx *tx, const char *driver_id,
+                                            int64_t stop_id, int64_t t_ms, lm_errinfo *err);
+/* Delivery done (or pickup loaded): the order goes delivered (event stop.delivered, order.*).
+ * proof: recipient / file reference ("" allowed), kept with the stop. */
+LM_MUST_USE lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_id,
+                                              int64_t stop_id, const char *proof, int64_t t_ms,
+                                              lm_errinfo *err);
+/* A failed attempt (reason: not_home, refused, address_not_found, damaged, other). If the order's
+ * window still leaves time today the parcel stays on board and a re-plan retries it later;
+ * otherwise the order is failed and the parcel goes back to the depot. Event stop.failed. */
+LM_MUST_USE lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
+                                           int64_t stop_id, const char *reason, const char *note,
+                                           int64_t t_ms, lm_errinfo *err);
+
+typedef enum dispatch_exception_kind {
+    DISPATCH_EXC_BREAKDOWN,    /* vehicle out: remaining stops and parcels go to others */
+    DISPATCH_EXC_DELAY,        /* driver reports a delay (minutes): ETAs shift */
+    DISPATCH_EXC_ACCIDENT,     /* handled like a breakdown */
+    DISPATCH_EXC_VEHICLE_FULL, /* no new work for this vehicle */
+} dispatch_exception_kind;
+
+/* Parses "breakdown" | "delay" | "accident" | "vehicle_full". */
+bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out);
+/* A driver's exception (event driver.exception, and vehicle.breakdown for breakdown/accident);
+ * delay_s is used by DELAY. Breakdowns and full vehicles queue a re-plan. */
+LM_MUST_USE lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *driver_id,
+                                                dispatch_exception_kind kind, int64_t delay_s,
+                                                const char *note, int64_t t_ms, lm_errinfo *err);
+
+/* Periodic work: vehicle.silent for started routes without a position for silent_after_ms (each
+ * raises a re-plan once). Runs its own tx. The worker calls it every tick_ms. */
+LM_MUST_USE lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err);
+
+/* ---- Re-planning ---- */
+
+/* Triggers for dispatch_replan_request. Position, stop and exception functions queue theirs. */
+typedef enum dispatch_trigger {
+    DISPATCH_TRIGGER_MANUAL,
+    DISPATCH_TRIGGER_LATE,
+    DISPATCH_TRIGGER_BREAKDOWN,
+    DISPATCH_TRIGGER_FAILED,
+    DISPATCH_TRIGGER_URGENT,    /* new ready orders to fit into the day */
+    DISPATCH_TRIGGER_CANCELLED, /* a planned order was cancelled */
+    DISPATCH_TRIGGER_SILENT,
+    DISPATCH_TRIGGER_FULL,
+} dispatch_trigger;
+
+const char *dispatch_trigger_name(dispatch_trigger t);
+
+/* Queues a re-plan of the remaining work (coalesced with one already queued). The worker keeps
+ * what is done, starts each vehicle from its last known position at the current time with what it
+ * carries (parcels on board stay on it unless it broke down: then they become transfers from its
+ * position), keeps the stop each vehicle is driving to first, first solves with every unaffected
+ * stop kept on its vehicle (the fast feasible answer), then lets the solver move stops with a
+ * move_penalty per moved stop and keeps that answer only if it is cheaper. The result is a plan
+ * with is_replan, status proposed and its effect (event plan.replan_proposed), or applied at once
+ * with auto_apply. *replan_id may be NULL; it receives 0 when coalesced into a queued request. */
+LM_MUST_USE lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why,
+                                              const char *vehicle_id, int64_t *replan_id,
+                                              lm_errinfo *err);
+/* Applies a proposed re-plan: the replaced pending stops become superseded, the new ones live,
+ * new orders ready -> planned, cancelled orders' stops dropped (event plan.replanned).
+ * CONFLICT if the live routes changed since it was computed (it becomes superseded). */
+LM_MUST_USE lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err);
+
+/* ---- Lookups ---- */
+
+/* A stop with its customer, for the driver app. */
+typedef struct dispatch_stop_view {
+    dispatch_stop stop;
+    char customer_name[DISPATCH_NAME_MAX + 1];
+    char customer_phone[DISPATCH_PHONE_MAX + 1];
+    char address[501];
+    char instructions[1001]; /* the order's notes */
+} dispatch_stop_view;
+
+typedef struct dispatch_driver_route {
+    dispatch_driver driver;
+    bool has_route;
+    char vehicle_id[DISPATCH_ID_MAX + 1];
+    bool started, broken;
+    dispatch_stop_view *stops; /* the day's live stops in order, done ones included */
+    size_t n_stops;
+} dispatch_driver_route;
+
+/* The live route of a driver today. NOT_FOUND for an unknown driver; has_route false when none.
+ * Free with dispatch_driver_route_clear. */
+LM_MUST_USE lm_status dispatch_driver_route_get(store_read *r, const char *driver_id,
+                                                dispatch_driver_route *out, lm_errinfo *err);
+void dispatch_driver_route_clear(dispatch_driver_route *rt);
+/* One stop (any status). NOT_FOUND if absent. */
+LM_MUST_USE lm_status dispatch_stop_get(store_read *r, int64_t stop_id, dispatch_stop *out,
+                                        lm_errinfo *err);
+/* The driver a live stop belongs to (for "a driver only sees its own route"); driver_out[0] is
+ * '\0' when the stop is not on a live route. NOT_FOUND if the stop does not exist. */
+LM_MUST_USE lm_status dispatch_stop_owner(store_read *r, int64_t stop_id,
+                                          char driver_out[DISPATCH_ID_MAX + 1], lm_errinfo *err);
+
+/* What a customer may see about one order. */
+typedef struct dispatch_tracking {
+    bool on_route;                /* the order has a live delivery stop */
+    char stop_status[16];         /* dispatch_stop_status_name of that stop */
+    int64_t eta_s;                /* current estimate, epoch seconds (0 when not on a route) */
+    int64_t eta_from_s, eta_to_s; /* a window around it that widens with the stops before */
+    int64_t stops_before;         /* pending stops of the vehicle before this one */
+    bool driver_visible;          /* only when the order is the vehicle's next stop */
+    double driver_lat, driver_lon;
+    int64_t driver_seen_ms;
+    bool delivered;
+    int64_t delivered_ms;
+    char proof[DISPATCH_NOTE_MAX + 1]; /* summary, e.g. "signed by J. Doe" */
+    bool failed;
+    char failed_reason[32];
+} dispatch_tracking;
+
+/* Tracking of order_id (the caller resolved the token and shows the order's own status). */
+LM_MUST_USE lm_status dispatch_tracking_get(store_read *r, int64_t order_id, dispatch_tracking *out,
+                                            lm_errinfo *err);
+
+/* Live state of a vehicle (for the dashboard). */
+typedef struct dispatch_vehicle_state {
+    char vehicle_id[DISPATCH_ID_MAX + 1];
+    char driver_id[DISPATCH_ID_MAX + 1];
+    bool has_position;
+    double lat, lon, speed_mps;
+    int64_t seen_ms;
+    double pace; /* observed travel time / planned (1 = as planned) */
+    bool started, broken, silent, full;
+    int64_t next_stop_id; /* 0 when none */
+} dispatch_vehicle_state;
+
+/* Every vehicle's state, ordered by vehicle id; *out lm_free'd by the caller. */
+LM_MUST_USE lm_status dispatch_vehicle_states(store_read *r, dispatch_vehicle_state **out,
+                                              size_t *n, lm_errinfo *err);
+
+#endif
