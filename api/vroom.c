@@ -769,6 +769,12 @@ static lm_status read_matrix(pctx *c, const cJSON *m, const char *path, size_t *
         path_idx(rpath, path, i);
         size_t j = 0;
         for (const cJSON *e = r->child; e && st == LM_OK; e = e->next, j++) {
+            /* The common case without formatting a path per cell. */
+            double d = cJSON_IsNumber(e) ? e->valuedouble : -1.0;
+            if (d >= 0.0 && d <= (double)INT32_MAX && d == floor(d)) {
+                cells[i * rows + j] = (int32_t)d;
+                continue;
+            }
             int64_t v = 0;
             path_idx(cpath, rpath, j);
             st = read_int_item(c, e, cpath, 0, INT32_MAX, &v);
