@@ -1,0 +1,1107 @@
+/* Orders over real HTTP: an in-process server on a free loopback port with a temporary SQLite
+ * file, talked to with libcurl (every orders endpoint, audit rules, lifecycle, idempotency, the
+ * 50-orders-at-10-units race, auth, limits); and the real `lastmile serve` binary killed with
+ * SIGKILL mid-load, then restarted: every order that got a 2xx is there, intact. */
+#include "api/api.h"
+#include "api/route.h"
+#include "store/internal.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct world {
+    char dir[64], db[128];
+    store *s;
+    api_server *srv;
+    uint16_t port;
+    char admin[STORE_KEY_MAX], dispatcher[STORE_KEY_MAX], warehouse[STORE_KEY_MAX],
+        driver[STORE_KEY_MAX];
+} world;
+
+static world W;
+
+typedef struct resp {
+    long status;
+    lm_buf body;
+    lm_buf headers;
+    cJSON *json;
+} resp;
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+    lm_buf *b = ud;
+    return lm_buf_append(b, p, sz * n) == LM_OK ? sz * n : 0;
+}
+
+/* One request to port; extra_header may be NULL. Parses a JSON reply into out->json. */
+static void request_to(uint16_t port, resp *out, const char *method, const char *path,
+                       const char *key, const char *body, const char *extra_header) {
+    memset(out, 0, sizeof *out);
+    lm_buf_init(&out->body, (size_t)16 << 20);
+    lm_buf_init(&out->headers, 1 << 16);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    char url[512], auth[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, path);
+    struct curl_slist *h = NULL;
+    h = curl_slist_append(h, "Expect:");
+    if (key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+        h = curl_slist_append(h, auth);
+    }
+    if (extra_header) h = curl_slist_append(h, extra_header);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    else
+        out->status = 0;
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (out->body.data) out->json = cJSON_Parse(out->body.data);
+}
+
+static void request(resp *out, const char *method, const char *path, const char *key,
+                    const char *body) {
+    request_to(W.port, out, method, path, key, body, NULL);
+}
+
+static void resp_free(resp *r) {
+    lm_buf_free(&r->body);
+    lm_buf_free(&r->headers);
+    cJSON_Delete(r->json);
+}
+
+static void expect_status(resp *r, long status) {
+    if (r->status != status)
+        fail_msg("status %ld (expected %ld), body %s", r->status, status,
+                 r->body.data ? r->body.data : "");
+}
+
+static const char *jstr(const cJSON *j, const char *key) {
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, key));
+    return s ? s : "";
+}
+
+static double jnum(const cJSON *j, const char *key) {
+    return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, key));
+}
+
+/* Asserts an error reply with status, code and field; returns nothing (r still owned). */
+static void expect_error(resp *r, long status, const char *code, const char *field) {
+    expect_status(r, status);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
+    if (!e) fail_msg("no error object in %s", r->body.data ? r->body.data : "");
+    assert_string_equal(jstr(e, "code"), code);
+    if (field) assert_string_equal(jstr(e, "field"), field);
+    assert_true(strlen(jstr(e, "message")) > 0);
+}
+
+/* Sends and expects status; frees the reply. */
+static void call(const char *method, const char *path, const char *key, const char *body,
+                 long status) {
+    resp r;
+    request(&r, method, path, key, body);
+    expect_status(&r, status);
+    resp_free(&r);
+}
+
+static int setup(void **state) {
+    (void)state;
+    memset(&W, 0, sizeof W);
+    snprintf(W.dir, sizeof W.dir, "/tmp/lm_orders_http_XXXXXX");
+    if (!mkdtemp(W.dir)) return -1;
+    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
+    store_opts so;
+    store_opts_init(&so);
+    so.path = W.db;
+    so.read_conns = 6;
+    lm_errinfo err = {0};
+    if (store_open(&so, &W.s, &err) != LM_OK) return -1;
+    if (store_key_create(W.s, "admin", NULL, W.admin, NULL, &err) != LM_OK ||
+        store_key_create(W.s, "dispatcher", NULL, W.dispatcher, NULL, &err) != LM_OK ||
+        store_key_create(W.s, "warehouse", NULL, W.warehouse, NULL, &err) != LM_OK ||
+        store_key_create(W.s, "driver", "drv-1", W.driver, NULL, &err) != LM_OK)
+        return -1;
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.threads = 4;
+    o.log_fd = -1;
+    if (api_server_start(&o, W.s, &W.srv, &err) != LM_OK) {
+        fprintf(stderr, "start: %s\n", err.message);
+        return -1;
+    }
+    W.port = api_server_port(W.srv);
+    /* a catalogue every test starts from */
+    call("POST", "/v1/depots", W.admin,
+         "{\"id\":\"north\",\"name\":\"North\",\"location\":[4.85,45.80],"
+         "\"opening_hours\":{\"open\":\"07:00\",\"close\":\"19:00\"}}",
+         201);
+    call("POST", "/v1/depots", W.admin,
+         "{\"id\":\"south\",\"name\":\"South\",\"location\":[4.85,45.70]}", 201);
+    call("POST", "/v1/products", W.admin,
+         "{\"sku\":\"tea\",\"name\":\"Tea\",\"weight_g\":250,\"volume_cm3\":400}", 201);
+    call("POST", "/v1/products", W.admin,
+         "{\"sku\":\"green\",\"name\":\"Green tea\",\"weight_g\":250,\"volume_cm3\":400}", 201);
+    call("POST", "/v1/products", W.admin,
+         "{\"sku\":\"coffee\",\"name\":\"Coffee\",\"weight_g\":500,\"volume_cm3\":800,"
+         "\"substitute_sku\":\"green\"}",
+         201);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    api_server_stop(W.srv, 5000);
+    store_close(W.s);
+    char p[200];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", W.db, suffix[i]);
+        unlink(p);
+    }
+    rmdir(W.dir);
+    return 0;
+}
+
+static int customer_seq;
+
+/* POSTs an order for qty x sku (distinct customer each time); returns the parsed reply. */
+static void order(resp *r, const char *key, const char *sku, int qty, const char *policy,
+                  const char *extra_header) {
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"external_ref\":\"R%d\",\"channel\":\"web\",\"customer\":{\"name\":\"C%d\","
+             "\"phone\":\"+3360000%04d\",\"address\":\"%d rue de la Paix\","
+             "\"location\":[4.85,45.78]},\"lines\":[{\"sku\":\"%s\",\"qty\":%d}]%s%s%s}",
+             customer_seq, customer_seq, customer_seq, customer_seq, sku, qty,
+             policy ? ",\"out_of_stock\":\"" : "", policy ? policy : "", policy ? "\"" : "");
+    customer_seq++;
+    request_to(W.port, r, "POST", "/v1/orders", key, body, extra_header);
+}
+
+static int64_t order_id(resp *r) {
+    return (int64_t)jnum(r->json, "id");
+}
+
+static void get_order(resp *r, int64_t id) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/orders/%lld", (long long)id);
+    request(r, "GET", path, W.dispatcher, NULL);
+    expect_status(r, 200);
+}
+
+static void stock_put(const char *depot, const char *sku, int on_hand, int reorder) {
+    char path[128], body[128];
+    snprintf(path, sizeof path, "/v1/stock/%s/%s", depot, sku);
+    snprintf(body, sizeof body, "{\"on_hand\":%d,\"reorder_point\":%d}", on_hand, reorder);
+    call("PUT", path, W.warehouse, body, 200);
+}
+
+static void op(int64_t id, const char *what, const char *key, const char *body, long status,
+               const char *status_after) {
+    char path[96];
+    snprintf(path, sizeof path, "/v1/orders/%lld/%s", (long long)id, what);
+    resp r;
+    request(&r, "POST", path, key, body);
+    expect_status(&r, status);
+    if (status_after) assert_string_equal(jstr(r.json, "status"), status_after);
+    resp_free(&r);
+}
+
+/* ---- Tests ---- */
+
+static void test_depots_products_stock(void **state) {
+    (void)state;
+    resp r;
+    request(&r, "GET", "/v1/depots", W.warehouse, NULL);
+    expect_status(&r, 200);
+    const cJSON *d = cJSON_GetObjectItem(r.json, "depots");
+    assert_int_equal(cJSON_GetArraySize(d), 2);
+    assert_string_equal(jstr(cJSON_GetArrayItem(d, 0), "id"), "north");
+    assert_string_equal(
+        jstr(cJSON_GetObjectItem(cJSON_GetArrayItem(d, 0), "opening_hours"), "open"), "07:00");
+    resp_free(&r);
+
+    request(&r, "POST", "/v1/depots", W.admin, "{\"id\":\"x\",\"name\":\"X\"}");
+    expect_error(&r, 400, "invalid", "location");
+    resp_free(&r);
+    request(&r, "POST", "/v1/depots", W.admin,
+            "{\"id\":\"x\",\"name\":\"X\",\"location\":[45.7,104.8]}");
+    expect_error(&r, 400, "invalid", "location");
+    resp_free(&r);
+    request(&r, "POST", "/v1/depots", W.admin,
+            "{\"id\":\"a b\",\"name\":\"X\",\"location\":[4.8,45.7]}");
+    expect_error(&r, 400, "invalid", "id");
+    resp_free(&r);
+    request(&r, "POST", "/v1/depots", W.admin,
+            "{\"id\":\"x\",\"name\":\"X\",\"location\":[4.8,45.7],\"opening_hours\":{\"open\":"
+            "\"9am\",\"close\":\"18:00\"}}");
+    expect_error(&r, 400, "invalid", "opening_hours.open");
+    resp_free(&r);
+
+    request(&r, "POST", "/v1/products", W.admin, "{\"sku\":\"x\",\"name\":\"X\",\"weight_g\":-1}");
+    expect_error(&r, 400, "invalid", "weight_g");
+    resp_free(&r);
+    request(&r, "POST", "/v1/products", W.admin,
+            "{\"sku\":\"x\",\"name\":\"X\",\"substitute_sku\":\"nope\"}");
+    expect_error(&r, 400, "invalid", "substitute_sku");
+    resp_free(&r);
+    request(&r, "GET", "/v1/products", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "products")), 3);
+    resp_free(&r);
+
+    request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":5,\"reorder_point\":4}");
+    expect_status(&r, 200);
+    assert_int_equal((int)jnum(r.json, "available"), 5);
+    resp_free(&r);
+    request(&r, "PUT", "/v1/stock/west/tea", W.warehouse, "{\"on_hand\":5}");
+    expect_error(&r, 404, "not_found", "depot");
+    resp_free(&r);
+    request(&r, "PUT", "/v1/stock/north/nope", W.warehouse, "{\"on_hand\":5}");
+    expect_error(&r, 404, "not_found", "sku");
+    resp_free(&r);
+    request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":-5}");
+    expect_error(&r, 400, "invalid", "on_hand");
+    resp_free(&r);
+    request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{}");
+    expect_error(&r, 400, "invalid", "on_hand");
+    resp_free(&r);
+
+    order(&r, W.dispatcher, "tea", 2, NULL, NULL); /* available 5 -> 3 < 4: low */
+    expect_status(&r, 201);
+    resp_free(&r);
+    request(&r, "GET", "/v1/stock?low=true", W.warehouse, NULL);
+    expect_status(&r, 200);
+    const cJSON *low = cJSON_GetObjectItem(r.json, "stock");
+    assert_int_equal(cJSON_GetArraySize(low), 1);
+    assert_int_equal((int)jnum(cJSON_GetArrayItem(low, 0), "reserved"), 2);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(low, 0), "low")));
+    resp_free(&r);
+    request(&r, "GET", "/v1/stock?low=maybe", W.warehouse, NULL);
+    expect_error(&r, 400, "invalid", "low");
+    resp_free(&r);
+    request(&r, "GET", "/v1/events?limit=1000", W.admin, NULL);
+    expect_status(&r, 200);
+    int lows = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(r.json, "events")) {
+        lows += !strcmp(jstr(ev, "type"), "stock.low");
+    }
+    assert_int_equal(lows, 1);
+    resp_free(&r);
+}
+
+static void test_orders_create_get_list(void **state) {
+    (void)state;
+    stock_put("north", "tea", 10, 0);
+    stock_put("south", "tea", 10, 0);
+    resp r;
+    /* customer at 45.78: north (45.80) is nearer than south (45.70) */
+    order(&r, W.warehouse, "tea", 3, NULL, NULL);
+    expect_status(&r, 201);
+    int64_t id = order_id(&r);
+    assert_string_equal(jstr(r.json, "status"), "allocated");
+    assert_string_equal(jstr(r.json, "depot"), "north");
+    assert_string_equal(jstr(r.json, "customer_status"), "Confirmed: in stock");
+    assert_int_equal(strlen(jstr(r.json, "tracking_token")), 32);
+    resp_free(&r);
+    get_order(&r, id);
+    assert_int_equal(order_id(&r), id);
+    assert_int_equal((int)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "lines"), 0), "qty"),
+                     3);
+    resp_free(&r);
+
+    request(&r, "POST", "/v1/orders", W.dispatcher,
+            "{\"channel\":\"phone\",\"customer\":{\"name\":\"Z\",\"address\":\"1 quai\","
+            "\"location\":[4.85,45.71]},\"lines\":[{\"sku\":\"tea\",\"qty\":1}],"
+            "\"time_windows\":[[\"2026-11-23T09:00:00+01:00\",\"2026-11-23T11:00:00Z\"]],"
+            "\"priority\":7,\"notes\":\"ring twice\"}");
+    expect_status(&r, 201);
+    int64_t id2 = order_id(&r);
+    assert_string_equal(jstr(r.json, "depot"), "south");
+    const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "time_windows"), 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(w, 0)), "2026-11-23T08:00:00Z");
+    resp_free(&r);
+
+    request(&r, "GET", "/v1/orders?channel=phone", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 1);
+    assert_int_equal(
+        (int64_t)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "orders"), 0), "id"), id2);
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders?status=allocated&limit=1", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 1);
+    assert_int_equal((int64_t)jnum(r.json, "next_after"), id);
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders?since=2100-01-01T00:00:00Z", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 0);
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders?since=0", W.dispatcher, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 2);
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders?status=lost", W.dispatcher, NULL);
+    expect_error(&r, 400, "invalid", "status");
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders?since=yesterday", W.dispatcher, NULL);
+    expect_error(&r, 400, "invalid", "since");
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders/999999", W.dispatcher, NULL);
+    expect_error(&r, 404, "not_found", "id");
+    resp_free(&r);
+    request(&r, "GET", "/v1/orders/abc", W.dispatcher, NULL);
+    expect_error(&r, 400, "invalid", "id");
+    resp_free(&r);
+
+    /* unknown and quarantined SKUs */
+    order(&r, W.dispatcher, "nope", 1, NULL, NULL);
+    expect_error(&r, 400, "invalid", "lines[0].sku");
+    resp_free(&r);
+    call("POST", "/v1/products", W.admin, "{\"sku\":\"tea\",\"name\":\"Tea\",\"active\":false}",
+         201);
+    order(&r, W.dispatcher, "tea", 1, NULL, NULL);
+    expect_error(&r, 409, "conflict", "lines[0].sku");
+    resp_free(&r);
+}
+
+static const char *reason_rules(const cJSON *exceptions, int64_t id, char *buf, size_t cap) {
+    buf[0] = '\0';
+    const cJSON *e;
+    cJSON_ArrayForEach(e, exceptions) {
+        if ((int64_t)jnum(e, "order_id") != id) continue;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(e, "reasons")) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, cap - n, "%s%s", n ? "," : "", jstr(x, "rule"));
+        }
+    }
+    return buf;
+}
+
+static void test_audit_rules_exceptions(void **state) {
+    (void)state;
+    stock_put("north", "tea", 100, 0);
+    call("PUT", "/v1/config/orders", W.admin,
+         "{\"required_fields\":[\"customer.name\",\"customer.phone\",\"lines\"],"
+         "\"max_weight_g\":2000,\"duplicate_window_s\":600,"
+         "\"blacklist\":{\"email\":[\"Fraud@Example.com\"],\"phone\":[\"+33 6 66 66 66 66\"]},"
+         "\"service_area\":{\"type\":\"Polygon\",\"coordinates\":[[[4.7,45.6],[5.0,45.6],"
+         "[5.0,45.9],[4.7,45.9],[4.7,45.6]]]}}",
+         200);
+    resp r;
+    request(&r, "GET", "/v1/config/orders", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    assert_int_equal((int)jnum(r.json, "max_weight_g"), 2000);
+    assert_string_equal(jstr(cJSON_GetObjectItem(r.json, "service_area"), "type"), "Polygon");
+    resp_free(&r);
+    /* invalid configuration changes nothing and names the field */
+    request(&r, "PUT", "/v1/config/orders", W.admin, "{\"required_fields\":[\"customer.age\"]}");
+    expect_error(&r, 400, "invalid", "required_fields");
+    resp_free(&r);
+    request(&r, "PUT", "/v1/config/orders", W.admin, "{\"default_out_of_stock\":\"refund\"}");
+    expect_error(&r, 400, "invalid", "default_out_of_stock");
+    resp_free(&r);
+    request(&r, "PUT", "/v1/config/orders", W.admin,
+            "{\"service_area\":{\"type\":\"Polygon\",\"coordinates\":[[[4.7,45.6]]]}}");
+    expect_status(&r, 400);
+    resp_free(&r);
+    request(&r, "PUT", "/v1/config/orders", W.dispatcher, "{}");
+    expect_error(&r, 403, "forbidden", NULL);
+    resp_free(&r);
+
+    const char *base = "{\"customer\":{\"name\":\"%s\",\"phone\":\"%s\",\"email\":\"%s\","
+                       "\"address\":\"%s\",\"location\":[%s]},\"lines\":[{\"sku\":\"tea\","
+                       "\"qty\":%d}]}";
+    struct {
+        const char *name, *phone, *email, *address, *loc;
+        int qty;
+        const char *rules;
+    } cases[] = {
+        {"Ok", "+33100000001", "", "1 rue A", "4.85,45.78", 1, ""},
+        {"", "", "", "2 rue B", "4.85,45.78", 1, "required_fields,required_fields"},
+        {"Far", "+33100000003", "", "3 rue C", "5.50,45.78", 1, "service_area"},
+        {"Fraud", "+33100000004", "fraud@example.com", "4 rue D", "4.85,45.78", 1, "blacklist"},
+        {"Fraud2", "+33666666666", "", "5 rue E", "4.85,45.78", 1, "blacklist"},
+        {"Heavy", "+33100000006", "", "6 rue F", "4.85,45.78", 9, "oversize"},
+        {"Ok", "+33100000001", "", "1 rue A", "4.85,45.78", 1, "duplicate"},
+    };
+    int64_t ids[7];
+    for (size_t i = 0; i < 7; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, base, cases[i].name, cases[i].phone, cases[i].email,
+                 cases[i].address, cases[i].loc, cases[i].qty);
+        request(&r, "POST", "/v1/orders", W.dispatcher, body);
+        expect_status(&r, 201);
+        ids[i] = order_id(&r);
+        assert_string_equal(jstr(r.json, "status"), cases[i].rules[0] ? "held" : "allocated");
+        resp_free(&r);
+    }
+    request(&r, "GET", "/v1/exceptions", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    const cJSON *ex = cJSON_GetObjectItem(r.json, "exceptions");
+    assert_int_equal(cJSON_GetArraySize(ex), 6);
+    for (size_t i = 0; i < 7; i++) {
+        char buf[256];
+        assert_string_equal(reason_rules(ex, ids[i], buf, sizeof buf), cases[i].rules);
+    }
+    resp_free(&r);
+    /* the warehouse does not see the exception queue */
+    call("GET", "/v1/exceptions", W.warehouse, NULL, 403);
+
+    /* held orders reserve nothing; release allocates, cancel closes */
+    get_order(&r, ids[5]);
+    assert_string_equal(jstr(r.json, "depot"), "");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "exceptions")), 1);
+    resp_free(&r);
+    op(ids[5], "release", W.dispatcher, NULL, 200, "allocated");
+    op(ids[5], "release", W.dispatcher, NULL, 409, NULL);
+    op(ids[3], "cancel", W.dispatcher, NULL, 200, "cancelled");
+    op(ids[1], "release", W.warehouse, NULL, 403, NULL);
+    request(&r, "GET", "/v1/exceptions", W.dispatcher, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "exceptions")), 4);
+    resp_free(&r);
+    request(&r, "GET", "/v1/exceptions?open=false", W.dispatcher, NULL);
+    ex = cJSON_GetObjectItem(r.json, "exceptions");
+    assert_int_equal(cJSON_GetArraySize(ex), 6);
+    const cJSON *e;
+    int released = 0, cancelled = 0;
+    cJSON_ArrayForEach(e, ex) {
+        released += !strcmp(jstr(e, "resolution"), "release");
+        cancelled += !strcmp(jstr(e, "resolution"), "cancel");
+    }
+    assert_int_equal(released, 1);
+    assert_int_equal(cancelled, 1);
+    resp_free(&r);
+    /* rules switched off: the same far order goes through */
+    call("PUT", "/v1/config/orders", W.admin, "{\"rules\":{\"service_area\":false}}", 200);
+    char body[1024];
+    snprintf(body, sizeof body, base, "Far", "+33100000099", "", "9 rue", "5.50,45.78", 1);
+    request(&r, "POST", "/v1/orders", W.dispatcher, body);
+    expect_status(&r, 201);
+    assert_string_equal(jstr(r.json, "status"), "allocated");
+    resp_free(&r);
+}
+
+static void test_lifecycle_transitions(void **state) {
+    (void)state;
+    stock_put("north", "tea", 20, 0);
+    resp r;
+    order(&r, W.dispatcher, "tea", 2, NULL, NULL);
+    int64_t id = order_id(&r);
+    resp_free(&r);
+    const char *ready = "{\"weight_g\":600,\"volume_cm3\":900,\"parcels\":1}";
+    /* allocated: ready and planned are invalid */
+    op(id, "ready", W.warehouse, ready, 409, NULL);
+    op(id, "status", W.dispatcher, "{\"status\":\"planned\"}", 409, NULL);
+    op(id, "picking", W.dispatcher, NULL, 403, NULL); /* warehouse work */
+    op(id, "picking", W.warehouse, NULL, 200, "picking");
+    op(id, "picking", W.warehouse, NULL, 409, NULL);
+    op(id, "ready", W.warehouse, "{\"weight_g\":600,\"volume_cm3\":900}", 400, NULL);
+    op(id, "ready", W.warehouse, ready, 200, "ready");
+    request(&r, "GET", "/v1/packages/ready", W.dispatcher, NULL);
+    expect_status(&r, 200);
+    const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "packages"), 0);
+    assert_int_equal((int64_t)jnum(p, "order_id"), id);
+    assert_int_equal((int)jnum(p, "weight_g"), 600);
+    resp_free(&r);
+    op(id, "status", W.dispatcher, "{\"status\":\"delivered\"}", 409, NULL);
+    op(id, "status", W.dispatcher, "{\"status\":\"picking\"}", 400, NULL);
+    op(id, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
+    op(id, "status", W.dispatcher, "{\"status\":\"out_for_delivery\"}", 200, "out_for_delivery");
+    /* 409 names the current state */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/orders/%lld/cancel", (long long)id);
+    request(&r, "POST", path, W.dispatcher, NULL);
+    expect_error(&r, 409, "conflict", "status");
+    assert_non_null(
+        strstr(jstr(cJSON_GetObjectItem(r.json, "error"), "message"), "out_for_delivery"));
+    resp_free(&r);
+    op(id, "status", W.dispatcher, "{\"status\":\"delivered\"}", 200, "delivered");
+    op(id, "status", W.dispatcher, "{\"status\":\"failed\"}", 409, NULL);
+    get_order(&r, id);
+    assert_string_equal(jstr(r.json, "customer_status"), "Delivered");
+    resp_free(&r);
+
+    /* failed path; cancellation from each state before out_for_delivery releases stock */
+    order(&r, W.dispatcher, "tea", 1, NULL, NULL);
+    int64_t f = order_id(&r);
+    resp_free(&r);
+    op(f, "picking", W.warehouse, NULL, 200, "picking");
+    op(f, "ready", W.warehouse, ready, 200, "ready");
+    op(f, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
+    op(f, "status", W.dispatcher, "{\"status\":\"ready\"}", 200, "ready");
+    op(f, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
+    op(f, "status", W.dispatcher, "{\"status\":\"out_for_delivery\"}", 200, NULL);
+    op(f, "status", W.dispatcher, "{\"status\":\"failed\"}", 200, "failed");
+    const char *steps[][2] = {
+        {NULL, NULL}, {"picking", NULL}, {"picking", "ready"}, {"picking", "ready"}};
+    for (int k = 0; k < 4; k++) {
+        order(&r, W.dispatcher, "tea", 1, NULL, NULL);
+        int64_t c = order_id(&r);
+        resp_free(&r);
+        if (steps[k][0]) op(c, steps[k][0], W.warehouse, NULL, 200, NULL);
+        if (steps[k][1]) op(c, steps[k][1], W.warehouse, ready, 200, NULL);
+        if (k == 3) op(c, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
+        op(c, "cancel", W.dispatcher, NULL, 200, "cancelled");
+        op(c, "cancel", W.dispatcher, NULL, 409, NULL);
+    }
+    request(&r, "GET", "/v1/stock", W.dispatcher, NULL);
+    const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "stock"), 0);
+    assert_int_equal((int)jnum(s, "reserved"), 0); /* everything released or shipped */
+    assert_int_equal((int)jnum(s, "on_hand"), 17);
+    resp_free(&r);
+}
+
+static void test_out_of_stock_policies(void **state) {
+    (void)state;
+    stock_put("south", "green", 2, 0);
+    resp r;
+    order(&r, W.dispatcher, "tea", 1, "cancel", NULL);
+    expect_status(&r, 201);
+    assert_string_equal(jstr(r.json, "status"), "cancelled");
+    assert_string_equal(jstr(r.json, "customer_status"), "Cancelled: out of stock");
+    resp_free(&r);
+    order(&r, W.dispatcher, "coffee", 2, "substitute", NULL);
+    assert_string_equal(jstr(r.json, "status"), "allocated");
+    assert_string_equal(jstr(r.json, "stock_outcome"), "substituted");
+    assert_string_equal(jstr(r.json, "customer_status"), "Confirmed with a substitute product");
+    const cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "lines"), 0);
+    assert_string_equal(jstr(l, "sku"), "green");
+    assert_string_equal(jstr(l, "substitute_for"), "coffee");
+    resp_free(&r);
+    int64_t waiting[2];
+    for (int i = 0; i < 2; i++) {
+        order(&r, W.dispatcher, "tea", 3, i ? NULL : "backorder", NULL); /* default: backorder */
+        assert_string_equal(jstr(r.json, "status"), "backordered");
+        assert_string_equal(jstr(r.json, "customer_status"), "Waiting for stock (backordered)");
+        waiting[i] = order_id(&r);
+        resp_free(&r);
+    }
+    /* channel policy */
+    call("PUT", "/v1/config/orders", W.admin, "{\"channel_out_of_stock\":{\"web\":\"cancel\"}}",
+         200);
+    order(&r, W.dispatcher, "tea", 1, NULL, NULL);
+    assert_string_equal(jstr(r.json, "status"), "cancelled");
+    resp_free(&r);
+    /* stock arrives: the oldest waiting order first */
+    stock_put("north", "tea", 4, 0);
+    get_order(&r, waiting[0]);
+    assert_string_equal(jstr(r.json, "status"), "allocated");
+    resp_free(&r);
+    get_order(&r, waiting[1]);
+    assert_string_equal(jstr(r.json, "status"), "backordered");
+    resp_free(&r);
+    stock_put("north", "tea", 6, 0);
+    get_order(&r, waiting[1]);
+    assert_string_equal(jstr(r.json, "status"), "allocated");
+    resp_free(&r);
+    /* on_hand below reserved is a conflict */
+    request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":1}");
+    expect_error(&r, 409, "conflict", "on_hand");
+    resp_free(&r);
+}
+
+typedef struct racer {
+    const char *idem;
+    long status;
+    char order_status[24];
+    int64_t id;
+} racer;
+
+static void *race_one(void *arg) {
+    racer *x = arg;
+    char hdr[96] = "";
+    if (x->idem) snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", x->idem);
+    char body[512];
+    static int seq;
+    int n = __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST);
+    snprintf(body, sizeof body,
+             "{\"customer\":{\"name\":\"R%d\",\"phone\":\"+44%08d\",\"address\":\"%d Race St\","
+             "\"location\":[4.85,45.78]},\"lines\":[{\"sku\":\"tea\",\"qty\":1}],"
+             "\"out_of_stock\":\"cancel\"}",
+             n, n, n);
+    resp r;
+    request_to(W.port, &r, "POST", "/v1/orders", W.dispatcher, body, x->idem ? hdr : NULL);
+    x->status = r.status;
+    x->id = (int64_t)jnum(r.json, "id");
+    lm_strlcpy(x->order_status, jstr(r.json, "status"), sizeof x->order_status);
+    resp_free(&r);
+    return NULL;
+}
+
+static void test_no_oversell_50_at_10(void **state) {
+    (void)state;
+    stock_put("north", "tea", 10, 0);
+    racer x[50];
+    pthread_t th[50];
+    memset(x, 0, sizeof x);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race_one, &x[i]), 0);
+    for (int i = 0; i < 50; i++)
+        pthread_join(th[i], NULL);
+    int allocated = 0, cancelled = 0;
+    for (int i = 0; i < 50; i++) {
+        if (x[i].status != 201) fail_msg("request %d: status %ld", i, x[i].status);
+        allocated += !strcmp(x[i].order_status, "allocated");
+        cancelled += !strcmp(x[i].order_status, "cancelled");
+    }
+    assert_int_equal(allocated, 10);
+    assert_int_equal(cancelled, 40);
+    resp r;
+    request(&r, "GET", "/v1/stock", W.warehouse, NULL);
+    const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "stock"), 0);
+    assert_int_equal((int)jnum(s, "reserved"), 10);
+    assert_int_equal((int)jnum(s, "available"), 0);
+    resp_free(&r);
+}
+
+static void test_idempotency_key(void **state) {
+    (void)state;
+    stock_put("north", "tea", 100, 0);
+    resp a, b;
+    order(&a, W.dispatcher, "tea", 1, NULL, "Idempotency-Key: k-1");
+    expect_status(&a, 201);
+    order(&b, W.dispatcher, "tea", 1, NULL, "Idempotency-Key: k-1");
+    expect_status(&b, 200);
+    assert_int_equal(order_id(&a), order_id(&b));
+    assert_non_null(strstr(b.headers.data, "Idempotent-Replayed: true"));
+    resp_free(&a);
+    resp_free(&b);
+    /* concurrent retries of one key: one order */
+    racer x[12];
+    pthread_t th[12];
+    memset(x, 0, sizeof x);
+    for (int i = 0; i < 12; i++) {
+        x[i].idem = "k-concurrent";
+        assert_int_equal(pthread_create(&th[i], NULL, race_one, &x[i]), 0);
+    }
+    int created = 0;
+    for (int i = 0; i < 12; i++) {
+        pthread_join(th[i], NULL);
+        created += x[i].status == 201;
+        assert_true(x[i].status == 201 || x[i].status == 200);
+        assert_int_equal(x[i].id, x[0].id);
+    }
+    assert_int_equal(created, 1);
+    request(&a, "GET", "/v1/orders?limit=1000", W.dispatcher, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(a.json, "orders")), 2);
+    resp_free(&a);
+    order(&a, W.dispatcher, "tea", 1, NULL, "Idempotency-Key;"); /* curl: an empty header */
+    expect_status(&a, 400);
+    resp_free(&a);
+}
+
+static void test_auth_on_every_orders_route(void **state) {
+    (void)state;
+    /* method, path, allowed roles (a = admin, d = dispatcher, w = warehouse) */
+    static const char *const routes[][3] = {
+        {"POST", "/v1/depots", "a"},
+        {"GET", "/v1/depots", "adw"},
+        {"POST", "/v1/products", "a"},
+        {"GET", "/v1/products", "adw"},
+        {"PUT", "/v1/stock/north/tea", "aw"},
+        {"GET", "/v1/stock", "adw"},
+        {"POST", "/v1/orders", "adw"},
+        {"POST", "/v1/orders/import", "adw"},
+        {"GET", "/v1/orders", "adw"},
+        {"GET", "/v1/orders/1", "adw"},
+        {"POST", "/v1/orders/1/cancel", "ad"},
+        {"POST", "/v1/orders/1/release", "ad"},
+        {"POST", "/v1/orders/1/picking", "aw"},
+        {"POST", "/v1/orders/1/ready", "aw"},
+        {"POST", "/v1/orders/1/status", "ad"},
+        {"GET", "/v1/exceptions", "ad"},
+        {"GET", "/v1/packages/ready", "adw"},
+        {"GET", "/v1/config/orders", "ad"},
+        {"PUT", "/v1/config/orders", "a"},
+    };
+    const char *keys[] = {W.admin, W.dispatcher, W.warehouse, W.driver, "lm_bogus_key", NULL};
+    const char roles[] = "adwx";
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        for (int k = 0; k < 6; k++) {
+            resp r;
+            request(&r, routes[i][0], routes[i][1], keys[k], NULL);
+            bool allowed = k < 4 && strchr(routes[i][2], roles[k]);
+            if (k >= 4) {
+                if (r.status != 401)
+                    fail_msg("%s %s without a valid key: %ld", routes[i][0], routes[i][1],
+                             r.status);
+            } else if (!allowed && r.status != 403) {
+                fail_msg("%s %s as %c: %ld, expected 403", routes[i][0], routes[i][1], roles[k],
+                         r.status);
+            } else if (allowed && (r.status == 401 || r.status == 403)) {
+                fail_msg("%s %s as %c: %ld", routes[i][0], routes[i][1], roles[k], r.status);
+            }
+            resp_free(&r);
+        }
+    }
+}
+
+static void test_limits_and_malformed(void **state) {
+    (void)state;
+    resp r;
+    request(&r, "POST", "/v1/orders", W.dispatcher, "{\"lines\": [");
+    expect_error(&r, 400, "invalid", NULL);
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher, "[1,2,3]");
+    expect_error(&r, 400, "invalid", "body");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher, "{\"lines\":{\"sku\":\"tea\"}}");
+    expect_error(&r, 400, "invalid", "lines");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher, "{\"lines\":[{\"sku\":\"tea\",\"qty\":1.5}]}");
+    expect_error(&r, 400, "invalid", "lines[0].qty");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher,
+            "{\"customer\":{\"location\":[200,45]},\"lines\":[]}");
+    expect_error(&r, 400, "invalid", "customer.location");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher, "{\"priority\":500}");
+    expect_error(&r, 400, "invalid", "priority");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher,
+            "{\"time_windows\":[[\"2026-11-23T09:00:00\",\"2026-11-23T10:00:00Z\"]]}");
+    expect_error(&r, 400, "invalid", "time_windows[0]");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders", W.dispatcher, "{\"time_windows\":[[100,50]]}");
+    expect_error(&r, 400, "invalid", "time_windows[0]");
+    resp_free(&r);
+
+    /* a huge array: 5000 lines */
+    lm_buf b;
+    lm_buf_init(&b, (size_t)1 << 20);
+    assert_int_equal(lm_buf_printf(&b, "{\"lines\":["), LM_OK);
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(lm_buf_printf(&b, "%s{\"sku\":\"tea\",\"qty\":1}", i ? "," : ""), LM_OK);
+    assert_int_equal(lm_buf_printf(&b, "]}"), LM_OK);
+    request(&r, "POST", "/v1/orders", W.dispatcher, b.data);
+    expect_error(&r, 413, "too_big", "lines");
+    resp_free(&r);
+    lm_buf_free(&b);
+    /* a long string */
+    char *notes = lm_alloc(5000);
+    assert_non_null(notes);
+    memset(notes, 'x', 4999);
+    notes[4999] = '\0';
+    lm_buf_init(&b, 1 << 16);
+    assert_int_equal(lm_buf_printf(&b, "{\"notes\":\"%s\"}", notes), LM_OK);
+    request(&r, "POST", "/v1/orders", W.dispatcher, b.data);
+    expect_error(&r, 413, "too_big", "notes");
+    resp_free(&r);
+    lm_buf_free(&b);
+    lm_free(notes);
+    /* an oversize body (> 1 MiB) */
+    size_t big = ((size_t)1 << 20) + 4096;
+    char *huge = lm_alloc(big + 1);
+    assert_non_null(huge);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    huge[big] = '\0';
+    request(&r, "POST", "/v1/orders", W.dispatcher, huge);
+    expect_status(&r, 413);
+    resp_free(&r);
+    lm_free(huge);
+    /* nothing of the above was stored */
+    request(&r, "GET", "/v1/orders", W.dispatcher, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 0);
+    resp_free(&r);
+}
+
+static void test_csv_import(void **state) {
+    (void)state;
+    stock_put("north", "tea", 50, 0);
+    const char *csv =
+        "external_ref,channel,customer_name,customer_phone,customer_address,lon,lat,lines,"
+        "window_start,window_end,priority,notes\r\n"
+        "A-1,shop,Ann,+33111,\"1 rue \"\"Haute\"\", Lyon\",4.85,45.78,tea:2,"
+        "2026-11-23T09:00:00Z,2026-11-23T11:00:00Z,5,\"multi\nline note\"\r\n"
+        "A-2,shop,Bob,+33222,2 rue Basse,4.85,45.78,tea:x,,,,\r\n"
+        "\r\n"
+        "A-3,shop,Cid,+33333,3 rue,4.85,45.78,nope:1,,,,\r\n"
+        "A-4,shop,Dan,+33444,4 rue,4.85,,tea:1,,,,\r\n"
+        "A-5,shop,Eve,+33555,5 rue,4.85,45.78,tea:1;tea:2,,,,\r\n";
+    resp r;
+    request(&r, "POST", "/v1/orders/import", W.warehouse, csv);
+    expect_status(&r, 200);
+    assert_int_equal((int)jnum(r.json, "created"), 2);
+    assert_int_equal((int)jnum(r.json, "failed"), 3);
+    const cJSON *res = cJSON_GetObjectItem(r.json, "results");
+    int lines[] = {2, 4, 6, 7, 8};
+    const char *fields[] = {NULL, "lines", "lines[0].sku", "lat", NULL};
+    for (int i = 0; i < 5; i++) {
+        const cJSON *row = cJSON_GetArrayItem(res, i);
+        assert_int_equal((int)jnum(row, "line"), lines[i]);
+        const cJSON *e = cJSON_GetObjectItem(row, "error");
+        if (fields[i]) {
+            assert_non_null(e);
+            assert_string_equal(jstr(e, "field"), fields[i]);
+        } else {
+            assert_null(e);
+            assert_string_equal(jstr(row, "status"), "allocated");
+        }
+    }
+    int64_t first = (int64_t)jnum(cJSON_GetArrayItem(res, 0), "id");
+    resp_free(&r);
+    get_order(&r, first);
+    assert_string_equal(jstr(cJSON_GetObjectItem(r.json, "customer"), "address"),
+                        "1 rue \"Haute\", Lyon");
+    assert_string_equal(jstr(r.json, "notes"), "multi\nline note");
+    assert_int_equal((int)jnum(r.json, "priority"), 5);
+    resp_free(&r);
+    /* importing again creates nothing new (idempotency key per external_ref) */
+    request(&r, "POST", "/v1/orders/import", W.warehouse, csv);
+    expect_status(&r, 200);
+    assert_int_equal((int)jnum(r.json, "created"), 0);
+    assert_int_equal(
+        (int64_t)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "results"), 0), "id"), first);
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders/import", W.warehouse, "external_ref,colour\nA,red\n");
+    expect_error(&r, 400, "invalid", "csv");
+    resp_free(&r);
+    request(&r, "POST", "/v1/orders/import", W.warehouse, "lines\n\"tea:1\n");
+    expect_error(&r, 400, "invalid", "csv");
+    resp_free(&r);
+}
+
+/* ---- The real binary, killed mid-load ---- */
+
+static uint16_t free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return 0;
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static pid_t spawn_server(const char *db, uint16_t port) {
+    const char *bin_dir = getenv("LASTMILE_BINARY_DIR");
+    char bin[512], port_s[16];
+    snprintf(bin, sizeof bin, "%s/cli/lastmile", bin_dir ? bin_dir : ".");
+    snprintf(port_s, sizeof port_s, "%u", (unsigned)port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execl(bin, bin, "serve", "--port", port_s, "--db", db, "--threads", "2", (char *)NULL);
+        _exit(127);
+    }
+    /* wait until it answers */
+    for (int i = 0; i < 200; i++) {
+        resp r;
+        request_to(port, &r, "GET", "/healthz", NULL, NULL, NULL);
+        long st = r.status;
+        resp_free(&r);
+        if (st == 200) return pid;
+        usleep(50 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+typedef struct loader {
+    uint16_t port;
+    const char *key;
+    int index;
+    int64_t ok_ids[4000];
+    int n_ok;
+    volatile bool stop;
+} loader;
+
+static void *load_orders(void *arg) {
+    loader *l = arg;
+    for (int i = 0; !l->stop && l->n_ok < 4000; i++) {
+        char body[512], hdr[64];
+        snprintf(
+            body, sizeof body,
+            "{\"external_ref\":\"L%d-%d\",\"customer\":{\"name\":\"K%d\",\"phone\":\"+49%d%06d\","
+            "\"address\":\"%d Kill St\",\"location\":[4.85,45.78]},"
+            "\"lines\":[{\"sku\":\"tea\",\"qty\":1},{\"sku\":\"coffee\",\"qty\":1}]}",
+            l->index, i, i, l->index, i, i);
+        snprintf(hdr, sizeof hdr, "Idempotency-Key: kill-%d-%d", l->index, i);
+        resp r;
+        request_to(l->port, &r, "POST", "/v1/orders", l->key, body, hdr);
+        if (r.status == 201 || r.status == 200) l->ok_ids[l->n_ok++] = (int64_t)jnum(r.json, "id");
+        long st = r.status;
+        resp_free(&r);
+        if (st == 0) break; /* the server is gone */
+    }
+    return NULL;
+}
+
+static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
+    (void)state;
+    char dir[64], db[128];
+    snprintf(dir, sizeof dir, "/tmp/lm_orders_kill_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/k.db", dir);
+    char key[STORE_KEY_MAX];
+    {
+        store_opts so;
+        store_opts_init(&so);
+        so.path = db;
+        store *s = NULL;
+        lm_errinfo err = {0};
+        assert_int_equal(store_open(&so, &s, &err), LM_OK);
+        assert_int_equal(store_key_create(s, "admin", NULL, key, NULL, &err), LM_OK);
+        store_close(s);
+    }
+    uint16_t port = free_port();
+    assert_true(port > 0);
+    pid_t pid = spawn_server(db, port);
+    assert_true(pid > 0);
+    resp r;
+    request_to(port, &r, "POST", "/v1/depots", key,
+               "{\"id\":\"d1\",\"name\":\"D1\",\"location\":[4.85,45.75]}", NULL);
+    expect_status(&r, 201);
+    resp_free(&r);
+    request_to(port, &r, "POST", "/v1/products", key, "{\"sku\":\"tea\",\"name\":\"Tea\"}", NULL);
+    resp_free(&r);
+    request_to(port, &r, "POST", "/v1/products", key, "{\"sku\":\"coffee\",\"name\":\"C\"}", NULL);
+    resp_free(&r);
+    request_to(port, &r, "PUT", "/v1/stock/d1/tea", key, "{\"on_hand\":100000}", NULL);
+    expect_status(&r, 200);
+    resp_free(&r);
+    request_to(port, &r, "PUT", "/v1/stock/d1/coffee", key, "{\"on_hand\":100000}", NULL);
+    resp_free(&r);
+
+    loader *ld = calloc(4, sizeof *ld);
+    assert_non_null(ld);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        ld[i].port = port;
+        ld[i].key = key;
+        ld[i].index = i;
+        assert_int_equal(pthread_create(&th[i], NULL, load_orders, &ld[i]), 0);
+    }
+    usleep(1500 * 1000);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    for (int i = 0; i < 4; i++) {
+        ld[i].stop = true;
+        pthread_join(th[i], NULL);
+    }
+    int total = 0;
+    for (int i = 0; i < 4; i++)
+        total += ld[i].n_ok;
+    assert_true(total > 0);
+
+    /* restart on the same file: every acknowledged order is there and whole */
+    pid = spawn_server(db, port);
+    assert_true(pid > 0);
+    for (int i = 0; i < 4; i++) {
+        for (int k = 0; k < ld[i].n_ok; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "/v1/orders/%lld", (long long)ld[i].ok_ids[k]);
+            request_to(port, &r, "GET", path, key, NULL, NULL);
+            if (r.status != 200)
+                fail_msg("acknowledged order %lld lost", (long long)ld[i].ok_ids[k]);
+            assert_string_equal(jstr(r.json, "status"), "allocated");
+            assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "lines")), 2);
+            resp_free(&r);
+        }
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+
+    /* nothing half-written: integrity, every order has its two lines and its events, and the
+     * reservations equal the sum of allocated lines */
+    store_opts so;
+    store_opts_init(&so);
+    so.path = db;
+    store *s = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_open(&so, &s, &err), LM_OK);
+    store_read *rd = NULL;
+    assert_int_equal(store_read_begin(s, &rd), LM_OK);
+    sqlite3 *db3 = store__db(rd);
+    const char *checks[][2] = {
+        {"PRAGMA integrity_check", "ok"},
+        {"SELECT count(*) FROM orders o WHERE (SELECT count(*) FROM order_lines l WHERE "
+         "l.order_id = o.id) <> 2",
+         "0"},
+        {"SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE "
+         "e.entity = 'order' AND e.entity_id = CAST(o.id AS TEXT) AND e.type = "
+         "'order.allocated')",
+         "0"},
+        {"SELECT (SELECT sum(reserved) FROM stock) = 2 * (SELECT count(*) FROM orders WHERE "
+         "status = 'allocated')",
+         "1"},
+        {"SELECT count(*) = count(DISTINCT order_id) FROM order_idempotency", "1"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db3, checks[i][0], -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (!v || strcmp(v, checks[i][1]))
+            fail_msg("%s -> %s (expected %s)", checks[i][0], v ? v : "NULL", checks[i][1]);
+        sqlite3_finalize(st);
+    }
+    store_read_end(rd);
+    store_close(s);
+    fprintf(stderr, "restart test: %d acknowledged orders survived SIGKILL\n", total);
+    free(ld);
+    char p[200];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+int main(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_depots_products_stock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orders_create_get_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_rules_exceptions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle_transitions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_stock_policies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_oversell_50_at_10, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auth_on_every_orders_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_and_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
+        cmocka_unit_test(test_sigkill_restart_keeps_every_acknowledged_order),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
