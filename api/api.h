@@ -245,6 +245,19 @@ size_t api_orders_csv_header_len(const api_orders_csv *c);
 LM_MUST_USE lm_status api_orders_csv_order(const api_orders_csv *c, size_t i, store_order *out,
                                            char idem_key[STORE_REF_MAX + 1], lm_errinfo *err);
 
+/* Loads the demo day of api_demo_json(seed) through orders/ (service area, depots, products,
+ * stock, then every order: audited and allocated like any other) when the database has no depot
+ * yet; otherwise changes nothing and sets sum->loaded false. Call before serving: it briefly sets
+ * the process time zone to the scenario's to turn its local windows into epoch seconds. Vehicles
+ * and drivers are dispatch's. */
+typedef struct api_demo_summary {
+    bool loaded;
+    size_t depots, products, stock_rows, orders;
+    size_t allocated, held, backordered, cancelled;
+} api_demo_summary;
+LM_MUST_USE lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum,
+                                    lm_errinfo *err);
+
 /* ==== end of orders CSV ==== */
 
 #endif

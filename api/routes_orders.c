@@ -7,6 +7,7 @@
 #include "orders/orders.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,7 +188,15 @@ static lm_status depot_from_json(api_req *r, const cJSON *j, orders_depot *d) {
     d->open_s = 0;
     d->close_s = 86400;
     const cJSON *oh = cJSON_GetObjectItemCaseSensitive(j, "opening_hours");
-    if (oh && !cJSON_IsNull(oh)) {
+    if (cJSON_IsArray(oh)) { /* [open_s, close_s]: seconds after midnight (the demo's form) */
+        const cJSON *a = cJSON_GetArrayItem(oh, 0), *b = cJSON_GetArrayItem(oh, 1);
+        if (cJSON_GetArraySize(oh) != 2 || !cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
+            a->valuedouble < 0 || a->valuedouble >= 86400 || b->valuedouble > 2 * 86400)
+            return api__error(r, LM_INVALID, "opening_hours",
+                              "opening_hours must be [open_s, close_s] seconds after midnight");
+        d->open_s = (int32_t)a->valuedouble;
+        d->close_s = (int32_t)b->valuedouble;
+    } else if (oh && !cJSON_IsNull(oh)) {
         if (!cJSON_IsObject(oh))
             return api__error(r, LM_INVALID, "opening_hours",
                               "opening_hours must be {\"open\": \"HH:MM\", \"close\": \"HH:MM\"}");
@@ -248,6 +257,19 @@ static lm_status product_from_json(api_req *r, const cJSON *j, orders_product *p
     if ((rc = j_int(r, j, "volume_cm3", "volume_cm3", 0, 100000000, false, &p->volume_cm3, NULL)) !=
         LM_OK)
         return rc;
+    /* weight_kg / volume_l (the demo's units) are accepted and stored as integers */
+    const cJSON *kg = cJSON_GetObjectItemCaseSensitive(j, "weight_kg");
+    if (kg) {
+        if (!cJSON_IsNumber(kg) || !(kg->valuedouble >= 0 && kg->valuedouble <= 10000))
+            return api__error(r, LM_INVALID, "weight_kg", "weight_kg must be 0..10000");
+        p->weight_g = (int64_t)llround(kg->valuedouble * 1000.0);
+    }
+    const cJSON *vl = cJSON_GetObjectItemCaseSensitive(j, "volume_l");
+    if (vl) {
+        if (!cJSON_IsNumber(vl) || !(vl->valuedouble >= 0 && vl->valuedouble <= 100000))
+            return api__error(r, LM_INVALID, "volume_l", "volume_l must be 0..100000");
+        p->volume_cm3 = (int64_t)llround(vl->valuedouble * 1000.0);
+    }
     if ((rc = j_str(r, j, "substitute_sku", "substitute_sku", p->substitute_sku,
                     sizeof p->substitute_sku, false)) != LM_OK)
         return rc;
@@ -387,8 +409,11 @@ static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) 
             if ((rc = j_str(r, l, "sku", f, ord->lines[i].sku, sizeof ord->lines[i].sku, true)) !=
                 LM_OK)
                 return rc;
-            snprintf(f, sizeof f, "%s.qty", path);
-            if ((rc = j_int(r, l, "qty", f, 1, 1000000, true, &ord->lines[i].qty, NULL)) != LM_OK)
+            bool long_name = !cJSON_GetObjectItemCaseSensitive(l, "qty") &&
+                             cJSON_GetObjectItemCaseSensitive(l, "quantity");
+            snprintf(f, sizeof f, "%s.%s", path, long_name ? "quantity" : "qty");
+            if ((rc = j_int(r, l, long_name ? "quantity" : "qty", f, 1, 1000000, true,
+                            &ord->lines[i].qty, NULL)) != LM_OK)
                 return rc;
             i++;
         }
@@ -993,4 +1018,162 @@ lm_status api__metrics_orders(api_req *r, lm_buf *out) {
     if (c.rc == LM_OK) rc = store_order_count_by_status(rd, count_one, &c, NULL);
     store_read_end(rd);
     return rc != LM_OK ? rc : c.rc;
+}
+
+/* ---- Demo scenario loading ---- */
+
+/* Epoch seconds of local midnight of date ("YYYY-MM-DD") in the IANA zone tz. Runs at start-up,
+ * before any server thread exists, because it switches the process time zone for mktime. */
+static lm_status local_midnight(const char *date, const char *tz, int64_t *out) {
+    int y, m, d;
+    if (!date || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3) return LM_INVALID;
+    const char *old = getenv("TZ");
+    char *saved = old ? lm_strdup(old) : NULL;
+    if (tz && tz[0]) setenv("TZ", tz, 1);
+    tzset();
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+    time_t t = mktime(&tm);
+    if (saved)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    lm_free(saved);
+    if (t == (time_t)-1) return LM_INVALID;
+    *out = (int64_t)t;
+    return LM_OK;
+}
+
+static lm_status demo_fail(lm_errinfo *err, const api_req *fr, const char *what, int index) {
+    char field[96];
+    snprintf(field, sizeof field, "%s[%d].%.60s", what, index, fr->err.field);
+    return lm_errinfo_set(err, fr->err.code ? fr->err.code : LM_INVALID, field, "%s",
+                          fr->err.message);
+}
+
+lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errinfo *err) {
+    api_demo_summary out = {0};
+    orders_svc *o = NULL;
+    char *json = NULL;
+    cJSON *root = NULL;
+    api_req fr;
+    memset(&fr, 0, sizeof fr);
+    fr.store = s;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = s;
+    lm_status rc = orders_create(&oo, &o);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "orders service");
+    orders_depot *existing = NULL;
+    size_t n_existing = 0;
+    if ((rc = orders_depot_list(o, &existing, &n_existing, err)) != LM_OK) goto fail;
+    lm_free(existing);
+    if (n_existing > 0) goto done; /* not an empty database: leave it alone */
+    if ((rc = api_demo_json(seed, &json)) != LM_OK) {
+        lm_errinfo_set(err, rc, "", "demo generator failed");
+        goto fail;
+    }
+    if (!(root = cJSON_Parse(json))) {
+        rc = lm_errinfo_set(err, LM_INTERNAL, "", "demo JSON does not parse");
+        goto fail;
+    }
+    if ((rc = lm_arena_create((size_t)64 << 20, &fr.arena)) != LM_OK) goto fail;
+
+    /* service area first, so that the audit sees it */
+    orders_config cfg;
+    if ((rc = orders_config_get(o, &cfg, err)) != LM_OK) goto fail;
+    const cJSON *area = cJSON_GetObjectItemCaseSensitive(root, "service_area");
+    if (area) {
+        lm_free(cfg.service_area);
+        cfg.service_area = cJSON_PrintUnformatted(area);
+    }
+    rc = orders_config_put(o, &cfg, err);
+    orders_config_clear(&cfg);
+    if (rc != LM_OK) goto fail;
+
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "depots")) {
+        orders_depot d;
+        if ((rc = depot_from_json(&fr, it, &d)) != LM_OK ||
+            (rc = orders_depot_put(o, &d, &fr.err)) != LM_OK) {
+            rc = demo_fail(err, &fr, "depots", i);
+            goto fail;
+        }
+        out.depots++;
+        i++;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "products")) {
+        orders_product p;
+        if ((rc = product_from_json(&fr, it, &p)) != LM_OK ||
+            (rc = orders_product_put(o, &p, &fr.err)) != LM_OK) {
+            rc = demo_fail(err, &fr, "products", i);
+            goto fail;
+        }
+        out.products++;
+        i++;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "stock")) {
+        char depot[STORE_ID_MAX + 1], sku[STORE_ID_MAX + 1];
+        int64_t on_hand = 0, rp = 0;
+        if ((rc = j_str(&fr, it, "depot_id", "depot_id", depot, sizeof depot, true)) != LM_OK ||
+            (rc = j_str(&fr, it, "sku", "sku", sku, sizeof sku, true)) != LM_OK ||
+            (rc = j_int(&fr, it, "on_hand", "on_hand", 0, INT32_MAX, true, &on_hand, NULL)) !=
+                LM_OK ||
+            (rc = j_int(&fr, it, "reorder_point", "reorder_point", 0, INT32_MAX, false, &rp,
+                        NULL)) != LM_OK ||
+            (rc = orders_stock_set(o, depot, sku, on_hand, rp, NULL, &fr.err)) != LM_OK) {
+            rc = demo_fail(err, &fr, "stock", i);
+            goto fail;
+        }
+        out.stock_rows++;
+        i++;
+    }
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
+    int64_t midnight = 0;
+    if (local_midnight(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "date")),
+                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "timezone")),
+                       &midnight) != LM_OK)
+        midnight = 0;
+    i = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "orders")) {
+        orders_order in, res;
+        if ((rc = order_from_json(&fr, it, &in)) != LM_OK) {
+            rc = demo_fail(err, &fr, "orders", i);
+            goto fail;
+        }
+        /* the demo's windows are seconds after local midnight of the scenario's date */
+        for (size_t k = 0; k < in.n_windows; k++) {
+            if (in.windows[k].end_s <= 2 * 86400) {
+                in.windows[k].start_s += midnight;
+                in.windows[k].end_s += midnight;
+            }
+        }
+        char key[STORE_REF_MAX + 1];
+        snprintf(key, sizeof key, "demo:%.100s", in.external_ref);
+        bool replayed = false;
+        if ((rc = orders_order_create(o, &in, key, &res, &replayed, &fr.err)) != LM_OK) {
+            rc = demo_fail(err, &fr, "orders", i);
+            goto fail;
+        }
+        out.orders++;
+        if (!strcmp(res.status, "allocated")) out.allocated++;
+        if (!strcmp(res.status, "held")) out.held++;
+        if (!strcmp(res.status, "backordered")) out.backordered++;
+        if (!strcmp(res.status, "cancelled")) out.cancelled++;
+        orders_order_clear(&res);
+        i++;
+    }
+    out.loaded = true;
+done:
+    if (sum) *sum = out;
+    rc = LM_OK;
+fail:
+    lm_arena_destroy(fr.arena);
+    cJSON_Delete(root);
+    lm_free(json);
+    orders_destroy(o);
+    return rc;
 }

@@ -154,6 +154,18 @@ static int configure(serve_cfg *c, int argc, char **argv) {
 /* --demo: make a fresh database usable at once. (Demo orders, depots and products are loaded
  * here too once the orders module provides its loader.) */
 static int serve_demo(store *s) {
+    /* the demo day's depots, products, stock, service area and orders, on an empty database */
+    api_demo_summary sum;
+    lm_errinfo derr = {0};
+    if (api_demo_load(s, 1, &sum, &derr) != LM_OK) {
+        fprintf(stderr, "lastmile serve: demo data: %s: %s\n", derr.field, derr.message);
+        return CLI_FAILED;
+    }
+    if (sum.loaded)
+        printf("lastmile: demo day loaded: %zu depots, %zu products, %zu stock rows, %zu orders "
+               "(%zu allocated, %zu held, %zu backordered, %zu cancelled)\n",
+               sum.depots, sum.products, sum.stock_rows, sum.orders, sum.allocated, sum.held,
+               sum.backordered, sum.cancelled);
     store_read *r = NULL;
     int64_t keys = 0;
     lm_status rc = store_read_begin(s, &r);

@@ -892,6 +892,52 @@ static void test_csv_import(void **state) {
     resp_free(&r);
 }
 
+static void test_demo_load_once(void **state) {
+    (void)state;
+    api_demo_summary sum;
+    lm_errinfo err = {0};
+    if (api_demo_load(W.s, 1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
+    /* setup already created two depots: the demo refuses to mix into a used database */
+    assert_false(sum.loaded);
+    resp r;
+    request(&r, "GET", "/v1/orders", W.dispatcher, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 0);
+    resp_free(&r);
+}
+
+static void test_demo_load_fresh(void **state) {
+    (void)state;
+    char dir[64], db[128];
+    snprintf(dir, sizeof dir, "/tmp/lm_orders_demo_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/d.db", dir);
+    store_opts so;
+    store_opts_init(&so);
+    so.path = db;
+    store *s = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_open(&so, &s, &err), LM_OK);
+    api_demo_summary sum;
+    if (api_demo_load(s, 1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
+    assert_true(sum.loaded);
+    assert_int_equal(sum.depots, 2);
+    assert_int_equal(sum.products, 40);
+    assert_int_equal(sum.orders, 600);
+    assert_int_equal(sum.allocated + sum.held + sum.backordered + sum.cancelled, 600);
+    assert_true(sum.allocated > 0);
+    /* a second start loads nothing more */
+    assert_int_equal(api_demo_load(s, 1, &sum, &err), LM_OK);
+    assert_false(sum.loaded);
+    store_close(s);
+    char p[200];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 /* ---- The real binary, killed mid-load ---- */
 
 static uint16_t free_port(void) {
@@ -1099,6 +1145,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_auth_on_every_orders_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_load_once, setup, teardown),
+        cmocka_unit_test(test_demo_load_fresh),
         cmocka_unit_test(test_sigkill_restart_keeps_every_acknowledged_order),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
