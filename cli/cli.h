@@ -20,6 +20,8 @@ typedef struct cli_command {
 } cli_command;
 
 int cli_version(int argc, char **argv);
+/* lastmile import FILE.csv (cli/import.c) */
+int cli_import(int argc, char **argv);
 /* `lastmile serve` (cli/serve.c) and `lastmile keys create` (cli/keys.c). */
 int cli_serve(int argc, char **argv);
 int cli_keys(int argc, char **argv);

@@ -15,11 +15,6 @@ static int cmd_simulate(int argc, char **argv) {
     (void)argv;
     return cli_unavailable("simulate");
 }
-static int cmd_import(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_unavailable("import");
-}
 static int cmd_bench(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -33,7 +28,8 @@ static const cli_command commands[] = {
      "solve a VROOM JSON, Solomon or CVRPLIB problem", cli_solve},
     {"simulate", "--server URL [--drivers N] [--speed-up X] [--seed K]",
      "drive committed routes and post positions", cmd_simulate},
-    {"import", "FILE.csv [--server URL]", "import orders from CSV", cmd_import},
+    {"import", "FILE.csv [--server URL --key KEY | --db PATH]", "import orders from CSV",
+     cli_import},
     {"bench", "[SET]", "run the solver benchmark", cmd_bench},
     {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cli_keys},
     {"version", "", "print versions of lastmile and its libraries", cli_version},

@@ -938,6 +938,74 @@ static void test_demo_load_fresh(void **state) {
     rmdir(dir);
 }
 
+/* Runs `lastmile import` with args; returns its exit status and its output in out. */
+static int run_import(const char *args, char *out, size_t cap) {
+    const char *bin_dir = getenv("LASTMILE_BINARY_DIR");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s/cli/lastmile import %s 2>&1", bin_dir ? bin_dir : ".", args);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli_import(void **state) {
+    (void)state;
+    stock_put("north", "tea", 1000, 0);
+    char csv_path[160];
+    snprintf(csv_path, sizeof csv_path, "%s/orders.csv", W.dir);
+    FILE *f = fopen(csv_path, "w");
+    assert_non_null(f);
+    fputs("external_ref,customer_name,customer_address,customer_phone,lon,lat,lines\n", f);
+    for (int i = 0; i < 250; i++) {
+        if (i == 100)
+            fputs("BAD-1,Bad,1 rue,+331,4.85,45.78,tea:0\n", f); /* line 102 */
+        else
+            fprintf(f, "CLI-%d,Name %d,\"%d rue, Lyon\",+3312%05d,4.85,45.78,tea:1\n", i, i, i, i);
+    }
+    fclose(f);
+    char out[16384], args[512];
+    snprintf(args, sizeof args, "%s --server http://127.0.0.1:%u --key %s --chunk 64", csv_path,
+             (unsigned)W.port, W.warehouse);
+    int st = run_import(args, out, sizeof out);
+    if (st != 65) fail_msg("exit %d: %s", st, out);
+    assert_non_null(strstr(out, "line 102: lines"));
+    assert_non_null(strstr(out, "250/250 rows, 249 created, 1 failed"));
+    /* again: the same external refs create nothing */
+    st = run_import(args, out, sizeof out);
+    assert_int_equal(st, 65);
+    assert_non_null(strstr(out, "250/250 rows, 0 created, 1 failed"));
+    resp r;
+    request(&r, "GET", "/v1/orders?limit=1000", W.dispatcher, NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 249);
+    resp_free(&r);
+    /* a wrong key is reported, nothing imported */
+    snprintf(args, sizeof args, "%s --server http://127.0.0.1:%u --key %s", csv_path,
+             (unsigned)W.port, W.driver);
+    st = run_import(args, out, sizeof out);
+    assert_int_equal(st, 1);
+    assert_non_null(strstr(out, "403"));
+    /* straight into a database file */
+    char db[160];
+    snprintf(db, sizeof db, "%s/direct.db", W.dir);
+    snprintf(args, sizeof args, "%s --db %s", csv_path, db);
+    st = run_import(args, out, sizeof out);
+    assert_int_equal(st, 65);
+    assert_non_null(strstr(out, "line 102: lines"));
+    assert_non_null(strstr(out, "250/250 rows, 249 created, 1 failed"));
+    char p[200];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
+        unlink(p);
+    }
+    unlink(csv_path);
+    snprintf(args, sizeof args, "/nonexistent.csv --db %s", db);
+    assert_int_equal(run_import(args, out, sizeof out), 65);
+}
+
 /* ---- The real binary, killed mid-load ---- */
 
 static uint16_t free_port(void) {
@@ -1147,6 +1215,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_csv_import, setup, teardown),
         cmocka_unit_test_setup_teardown(test_demo_load_once, setup, teardown),
         cmocka_unit_test(test_demo_load_fresh),
+        cmocka_unit_test_setup_teardown(test_cli_import, setup, teardown),
         cmocka_unit_test(test_sigkill_restart_keeps_every_acknowledged_order),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
