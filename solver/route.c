@@ -56,6 +56,7 @@ static lm_status build_neighbours(solver__model *m) {
     if (n == 0) return LM_OK;
     uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
     m->k_nbr = k;
+    m->k_ls = k < 12 ? k : 12;
     if (k == 0) return LM_OK;
     m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
     int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
@@ -106,6 +107,7 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     if (!m) return LM_NOMEM;
     m->p = p;
     m->dims = p->n_dims;
+    m->ls_deadline_ns = INT64_MAX;
     size_t nj = p->n_jobs, ns = p->n_shipments, nv = p->n_vehicles;
     size_t n_fixed_breaks = 0;
     for (size_t v = 0; v < nv; v++)

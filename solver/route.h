@@ -44,7 +44,9 @@ typedef struct solver__model {
     size_t n_classes;
     uint32_t *nbr; /* n_task_nodes x k_nbr nearest task nodes (by travel cost) */
     uint32_t k_nbr;
-    uint8_t *cost_mode; /* per vehicle: COST_DURATION, COST_MATRIX or COST_FORMULA */
+    uint32_t k_ls;          /* neighbours the local-search operators look at (<= k_nbr) */
+    int64_t ls_deadline_ns; /* operators stop scanning after this (lm_mono_ns) */
+    uint8_t *cost_mode;     /* per vehicle: COST_DURATION, COST_MATRIX or COST_FORMULA */
     bool any_setup;
     bool any_shipment;
     bool any_tw;
@@ -177,6 +179,11 @@ LM_MUST_USE lm_status solver__construct_insertion(const solver__model *m, solver
                                                   bool regret);
 /* Clarke-Wright savings for capacity-only problems; falls back to insertion for leftovers. */
 LM_MUST_USE lm_status solver__construct_savings(const solver__model *m, solver__sol *s);
+
+/* True once the local search should stop (checked every 64 nodes by the operators). */
+static inline bool solver__ls_timeout(const solver__model *m, uint32_t x) {
+    return (x & 63) == 0 && lm_mono_ns() > m->ls_deadline_ns;
+}
 
 /* ---- Local search (one file per operator in ops/): each applies improving moves until none; true
  * if improved ---- */

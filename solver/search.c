@@ -121,6 +121,7 @@ typedef struct worker {
     int64_t *sort_key; /* per unit */
     lm_status status;
     int64_t next_progress_ns;
+    uint64_t last_ls; /* iteration of the cycle when the local search last ran */
 } worker;
 
 static bool out_of_time(worker *w) {
@@ -320,7 +321,7 @@ static void sort_removed(worker *w, size_t n) {
 
 static void local_search(worker *w, solver__sol *s) {
     const solver__model *m = w->sh->m;
-    for (int round = 0; round < 50; round++) {
+    for (int round = 0; round < 50 && lm_mono_ns() < m->ls_deadline_ns; round++) {
         bool any = false;
         any |= solver__op_relocate(m, s, w->scratch);
         any |= solver__op_swap(m, s, w->scratch);
@@ -382,7 +383,11 @@ static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
             return false;
         }
         if (solver__sol_compare(&w->cur, &w->best) < 0) {
-            local_search(w, &w->cur);
+            /* A full local search costs O(n k) simulations: on big instances only now and then. */
+            if (m->n_units <= 300 || it >= w->last_ls + m->n_units) {
+                local_search(w, &w->cur);
+                w->last_ls = it;
+            }
             if (solver__sol_copy(&w->best, &w->cur) != LM_OK) {
                 w->status = LM_NOMEM;
                 return false;
@@ -494,6 +499,7 @@ static void *worker_main(void *arg) {
     double len = (double)base;
     bool stop = false;
     while (!stop) {
+        w->last_ls = 0;
         double unit = mean_cost_per_task(m, &w->best);
         stop = !run_cycle(w, (uint64_t)len, sh->prm->t0 * unit, sh->prm->tf * unit);
         if (w->status != LM_OK) atomic_store(&sh->stop, true);
@@ -651,6 +657,7 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     sh.t_start_ns = t0;
     sh.deadline_ns = t0 + o->time_limit_ms * 1000000LL;
     sh.search_end_ns = sh.deadline_ns;
+    m->ls_deadline_ns = sh.deadline_ns;
     sh.last_sp_ns = t0;
     if (o->use_set_partitioning) {
         /* Keep a slice of the time for the final recombination. */

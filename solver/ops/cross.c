@@ -54,11 +54,11 @@ static bool try_cross(const solver__model *m, solver__sol *s, uint32_t r1, uint3
 
 bool solver__op_cross(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     bool improved = false;
-    for (uint32_t x = 0; x < m->n_task_nodes; x++) {
+    for (uint32_t x = 0; x < m->n_task_nodes && !solver__ls_timeout(m, x); x++) {
         if (!free_node(m, s, x)) continue;
         bool done = false;
-        for (uint32_t k = 0; k < m->k_nbr && !done; k++) {
-            uint32_t y = m->nbr[(size_t)x * m->k_nbr + k];
+        for (uint32_t k = 0; k < m->k_ls && !done; k++) {
+            uint32_t y = m->nbr[(size_t)x * m->k_ls + k];
             if (!free_node(m, s, y) || s->at_route[y] == s->at_route[x]) continue;
             uint32_t r1 = s->at_route[x], r2 = s->at_route[y];
             /* x's string goes where y's string was: y's predecessor is followed by x. */

@@ -55,7 +55,7 @@ static bool try_move(const solver__model *m, solver__sol *s, uint32_t r1, uint32
 
 bool solver__op_or_opt(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     bool improved = false;
-    for (uint32_t x = 0; x < m->n_task_nodes; x++) {
+    for (uint32_t x = 0; x < m->n_task_nodes && !solver__ls_timeout(m, x); x++) {
         if (!free_job(m, s, x)) continue;
         for (uint32_t len = 2; len <= 3; len++) {
             uint32_t r1 = s->at_route[x], i = s->at_pos[x];
@@ -66,8 +66,8 @@ bool solver__op_or_opt(const solver__model *m, solver__sol *s, uint32_t *scratch
                 ok = free_job(m, s, a->nodes[i + t]);
             if (!ok) continue;
             bool done = false;
-            for (uint32_t k = 0; k < m->k_nbr && !done; k++) {
-                uint32_t y = m->nbr[(size_t)x * m->k_nbr + k];
+            for (uint32_t k = 0; k < m->k_ls && !done; k++) {
+                uint32_t y = m->nbr[(size_t)x * m->k_ls + k];
                 uint32_t r2 = s->at_route[y];
                 if (r2 == SOLVER_NONE) continue;
                 for (int side = 0; side < 2 && !done; side++) {

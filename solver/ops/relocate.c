@@ -10,8 +10,8 @@ static bool relocate_node(const solver__model *m, solver__sol *s, uint32_t x, ui
     solver__route *rt1 = &s->routes[r1];
     uint32_t p1 = s->at_pos[x];
     int64_t gain_remove = solver__remove_delta(m, rt1, p1);
-    for (uint32_t k = 0; k < m->k_nbr; k++) {
-        uint32_t y = m->nbr[(size_t)x * m->k_nbr + k];
+    for (uint32_t k = 0; k < m->k_ls; k++) {
+        uint32_t y = m->nbr[(size_t)x * m->k_ls + k];
         uint32_t r2 = s->at_route[y];
         if (r2 == SOLVER_NONE) continue;
         solver__route *rt2 = &s->routes[r2];
@@ -54,7 +54,7 @@ static bool relocate_node(const solver__model *m, solver__sol *s, uint32_t x, ui
 
 bool solver__op_relocate(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     bool improved = false;
-    for (uint32_t x = 0; x < m->n_task_nodes; x++) {
+    for (uint32_t x = 0; x < m->n_task_nodes && !solver__ls_timeout(m, x); x++) {
         if (m->nodes[x].kind != SOLVER__JOB) continue; /* shipments move as pairs in R&R */
         uint32_t r = s->at_route[x];
         if (r == SOLVER_NONE || m->units[m->nodes[x].unit].fixed) continue;

@@ -21,10 +21,10 @@ static int64_t replace_delta(const solver__model *m, const solver__route *rt, ui
 
 bool solver__op_swap(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     bool improved = false;
-    for (uint32_t x = 0; x < m->n_task_nodes; x++) {
+    for (uint32_t x = 0; x < m->n_task_nodes && !solver__ls_timeout(m, x); x++) {
         if (!movable(m, s, x)) continue;
-        for (uint32_t k = 0; k < m->k_nbr; k++) {
-            uint32_t y = m->nbr[(size_t)x * m->k_nbr + k];
+        for (uint32_t k = 0; k < m->k_ls; k++) {
+            uint32_t y = m->nbr[(size_t)x * m->k_ls + k];
             if (!movable(m, s, y)) continue;
             uint32_t r1 = s->at_route[x], r2 = s->at_route[y];
             if (r1 == r2) continue;

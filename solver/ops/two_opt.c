@@ -5,11 +5,11 @@
 
 bool solver__op_two_opt(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     bool improved = false;
-    for (uint32_t x = 0; x < m->n_task_nodes; x++) {
+    for (uint32_t x = 0; x < m->n_task_nodes && !solver__ls_timeout(m, x); x++) {
         uint32_t r = s->at_route[x];
         if (r == SOLVER_NONE) continue;
-        for (uint32_t k = 0; k < m->k_nbr; k++) {
-            uint32_t y = m->nbr[(size_t)x * m->k_nbr + k];
+        for (uint32_t k = 0; k < m->k_ls; k++) {
+            uint32_t y = m->nbr[(size_t)x * m->k_ls + k];
             if (s->at_route[y] != r) continue;
             const solver__route *rt = &s->routes[r];
             uint32_t i = s->at_pos[x], j = s->at_pos[y];

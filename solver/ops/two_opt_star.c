@@ -51,11 +51,11 @@ static bool try_move(const solver__model *m, solver__sol *s, uint32_t r1, int64_
 
 bool solver__op_two_opt_star(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     bool improved = false;
-    for (uint32_t x = 0; x < m->n_task_nodes; x++) {
+    for (uint32_t x = 0; x < m->n_task_nodes && !solver__ls_timeout(m, x); x++) {
         uint32_t r1 = s->at_route[x];
         if (r1 == SOLVER_NONE) continue;
-        for (uint32_t k = 0; k < m->k_nbr; k++) {
-            uint32_t y = m->nbr[(size_t)x * m->k_nbr + k];
+        for (uint32_t k = 0; k < m->k_ls; k++) {
+            uint32_t y = m->nbr[(size_t)x * m->k_ls + k];
             uint32_t r2 = s->at_route[y];
             if (r2 == SOLVER_NONE || r2 == r1) continue;
             /* x then y: r1 keeps up to x and continues with y's tail. */
