@@ -182,6 +182,10 @@ typedef struct api_server_opts {
     size_t max_body_bytes; /* larger request bodies get 413; default 1 MiB */
     const char *web_root;  /* directory served under / for GET; NULL = none; default NULL */
     int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
+    enum {
+        API_LOOP_POLL,  /* poll(): the default (api/server.c says why not epoll) */
+        API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
+    } event_loop;
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);
