@@ -493,6 +493,12 @@ lm_status solver_check(const solver_problem *p, const solver_solution *s,
                        solver_check_report *report) {
     solver_check_report rep;
     memset(&rep, 0, sizeof rep);
+    if (!p || !s) {
+        rep.n_violations = 1;
+        snprintf(rep.first, sizeof rep.first, "No problem or no solution to check.");
+        if (report) *report = rep;
+        return LM_INVALID;
+    }
     checker c = {.p = p, .s = s, .rep = &rep};
     lm_status st = LM_OK;
     c.job_at = lm_calloc(p->n_jobs + 1, sizeof(size_t));
