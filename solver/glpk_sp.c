@@ -15,10 +15,14 @@ typedef struct sp_model {
     int64_t *weight; /* per task: priority * M + tasks served (1 or 2), M > all tasks */
     uint32_t *class_of;
     uint32_t *class_size; /* per class representative */
-    size_t n_cols;        /* usable pool routes */
-    size_t *col_route;    /* column -> pool index */
+    size_t n_cols;        /* distinct usable pool routes */
+    size_t *col_route;    /* column -> pool index (the cheapest of its duplicates) */
     int64_t *col_weight;  /* sum of weights of the route's tasks */
-    int *col_class_row;   /* row of the route's vehicle class */
+    size_t *route_col;    /* pool index -> column, SIZE_MAX if unused */
+    size_t *col_rows;     /* the sorted task rows of each column, flat */
+    size_t *col_rows_at;  /* column -> offset into col_rows (n_cols + 1 entries) */
+    size_t *hash;         /* open-addressing table of columns, SIZE_MAX = empty */
+    size_t hash_mask;
 } sp_model;
 
 static void sp_model_free(sp_model *m) {
@@ -27,7 +31,10 @@ static void sp_model_free(sp_model *m) {
     lm_free(m->class_size);
     lm_free(m->col_route);
     lm_free(m->col_weight);
-    lm_free(m->col_class_row);
+    lm_free(m->route_col);
+    lm_free(m->col_rows);
+    lm_free(m->col_rows_at);
+    lm_free(m->hash);
 }
 
 static lm_status task_row(const solver_problem *p, solver_task_ref r, size_t *row) {
@@ -98,19 +105,55 @@ done:
 
 /* ---- The model ---- */
 
+/* Looks the just-staged column (rows at col_rows_at[n_cols]..) up among the columns of the same
+ * class; returns its column or SIZE_MAX, and the hash slot where it is or would go. */
+static size_t find_column(const sp_model *m, const solver__seq *pool, uint32_t cls, size_t *slot) {
+    const size_t *rows = m->col_rows + m->col_rows_at[m->n_cols];
+    size_t n = m->col_rows_at[m->n_cols + 1] - m->col_rows_at[m->n_cols];
+    uint64_t h = 1469598103934665603u ^ cls;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ rows[k]) * 1099511628211u;
+    size_t at = (size_t)h & m->hash_mask;
+    for (;; at = (at + 1) & m->hash_mask) {
+        size_t c = m->hash[at];
+        if (c == SIZE_MAX) break;
+        size_t cn = m->col_rows_at[c + 1] - m->col_rows_at[c];
+        if (cn == n && m->class_of[pool[m->col_route[c]].vehicle] == cls &&
+            memcmp(m->col_rows + m->col_rows_at[c], rows, n * sizeof *rows) == 0) {
+            *slot = at;
+            return c;
+        }
+    }
+    *slot = at;
+    return SIZE_MAX;
+}
+
 static lm_status sp_model_init(const solver_problem *p, const solver__seq *pool, size_t n_pool,
                                sp_model *m) {
     memset(m, 0, sizeof *m);
     m->n_tasks = p->n_jobs + p->n_shipments;
+    size_t total_rows = 0;
+    for (size_t i = 0; i < n_pool; i++) {
+        if (pool[i].n_tasks > m->n_tasks * 2 + 64) return LM_INVALID; /* cannot be a route */
+        total_rows += pool[i].n_tasks;
+    }
+    size_t table = 16;
+    while (table < 2 * n_pool + 2)
+        table *= 2;
+    m->hash_mask = table - 1;
     m->weight = lm_calloc(m->n_tasks + 1, sizeof *m->weight);
     m->class_of = lm_calloc(p->n_vehicles + 1, sizeof *m->class_of);
     m->class_size = lm_calloc(p->n_vehicles + 1, sizeof *m->class_size);
     m->col_route = lm_calloc(n_pool + 1, sizeof *m->col_route);
     m->col_weight = lm_calloc(n_pool + 1, sizeof *m->col_weight);
-    m->col_class_row = lm_calloc(n_pool + 1, sizeof *m->col_class_row);
+    m->route_col = lm_calloc(n_pool + 1, sizeof *m->route_col);
+    m->col_rows = lm_calloc(total_rows + 1, sizeof *m->col_rows);
+    m->col_rows_at = lm_calloc(n_pool + 2, sizeof *m->col_rows_at);
+    m->hash = lm_calloc(table, sizeof *m->hash);
     if (!m->weight || !m->class_of || !m->class_size || !m->col_route || !m->col_weight ||
-        !m->col_class_row)
+        !m->route_col || !m->col_rows || !m->col_rows_at || !m->hash)
         return LM_NOMEM;
+    memset(m->hash, 0xff, table * sizeof *m->hash);
     int64_t big = (int64_t)(p->n_jobs + 2 * p->n_shipments) + 1;
     for (size_t j = 0; j < p->n_jobs; j++)
         m->weight[j] = (int64_t)p->jobs[j].pub.priority * big + 1;
@@ -121,10 +164,12 @@ static lm_status sp_model_init(const solver_problem *p, const solver__seq *pool,
         m->class_size[m->class_of[v]]++;
     for (size_t i = 0; i < n_pool; i++) {
         const solver__seq *q = &pool[i];
+        m->route_col[i] = SIZE_MAX;
         if (q->vehicle >= p->n_vehicles || (q->n_tasks && !q->tasks) || q->cost < 0)
             return LM_INVALID;
+        /* Stage the route's rows (jobs and shipment pickups) sorted, as column n_cols. */
+        size_t *rows = m->col_rows + m->col_rows_at[m->n_cols], n = 0;
         int64_t w = 0;
-        bool has_task = false;
         for (size_t k = 0; k < q->n_tasks; k++) {
             size_t row;
             if (q->tasks[k].type == SOLVER_STEP_BREAK) {
@@ -132,12 +177,30 @@ static lm_status sp_model_init(const solver_problem *p, const solver__seq *pool,
                 continue;
             }
             if (task_row(p, q->tasks[k], &row) != LM_OK) return LM_INVALID;
-            has_task = true;
-            if (q->tasks[k].type != SOLVER_STEP_DELIVERY) w += m->weight[row];
+            if (q->tasks[k].type == SOLVER_STEP_DELIVERY) continue;
+            size_t at = n++;
+            while (at > 0 && rows[at - 1] > row) {
+                rows[at] = rows[at - 1];
+                at--;
+            }
+            rows[at] = row;
+            w += m->weight[row];
         }
-        if (!has_task) continue; /* a route serving nothing never helps */
+        for (size_t k = 1; k < n; k++)
+            if (rows[k] == rows[k - 1]) return LM_INVALID; /* a task twice in one route */
+        if (n == 0) continue;                              /* a route serving nothing never helps */
+        m->col_rows_at[m->n_cols + 1] = m->col_rows_at[m->n_cols] + n;
+        /* The same tasks on the same class of vehicle: keep only the cheapest order. */
+        size_t slot, c = find_column(m, pool, m->class_of[q->vehicle], &slot);
+        if (c != SIZE_MAX) {
+            if (q->cost < pool[m->col_route[c]].cost) m->col_route[c] = i;
+            m->route_col[i] = c;
+            continue;
+        }
+        m->hash[slot] = m->n_cols;
         m->col_route[m->n_cols] = i;
         m->col_weight[m->n_cols] = w;
+        m->route_col[i] = m->n_cols;
         m->n_cols++;
     }
     return LM_OK;
@@ -241,11 +304,7 @@ static lm_status sp_stage(const solver_problem *p, const sp_model *m, const solv
     lm_status st = sp_arrays_build(p, m, pool, must, which, min_weight, partition, &a);
     if (st != LM_OK) goto done;
     for (size_t i = 0; i < n_start; i++)
-        for (size_t c = 0; c < m->n_cols; c++)
-            if (m->col_route[c] == start[i]) {
-                a.x0[c] = 1.0;
-                break;
-            }
+        if (m->route_col[start[i]] != SIZE_MAX) a.x0[m->route_col[start[i]]] = 1.0;
     solver__mip mip = {.n_rows = a.n_rows,
                        .n_cols = (int)m->n_cols,
                        .row_lo = a.row_lo,

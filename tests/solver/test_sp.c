@@ -333,6 +333,23 @@ static void test_timeout_returns_incumbent(void **state) {
     solver_problem_destroy(p);
 }
 
+/* The same tasks in another order (or on an identical vehicle) are one column: the cheapest. */
+static void test_duplicates_keep_cheapest(void **state) {
+    (void)state;
+    solver_problem *p = four_corners(3, 3, 0);
+    solver_task_ref slow[] = {J(0), J(1), J(2)}, fast[] = {J(0), J(2), J(1)}, rest[] = {J(3)};
+    solver__seq pool[4] = {{0, slow, 3, 0}, {1, rest, 1, 0}, {1, fast, 3, 0}, {0, fast, 3, 0}};
+    for (int i = 0; i < 4; i++)
+        pool[i].cost = route_cost(p, pool[i].vehicle, pool[i].tasks, pool[i].n_tasks);
+    assert_true(pool[2].cost < pool[0].cost);
+    size_t inc[2] = {0, 1}, chosen[4], n = 0;
+    assert_int_equal(solver__set_partition(p, pool, 4, inc, 2, 5000, chosen, &n), LM_OK);
+    assert_int_equal(n, 2);
+    assert_true(chosen[0] == 2 || chosen[0] == 3 || chosen[1] == 2 || chosen[1] == 3);
+    assert_int_equal(build_chosen(p, pool, chosen, n, NULL), pool[2].cost + pool[1].cost);
+    solver_problem_destroy(p);
+}
+
 static void test_bad_pools(void **state) {
     (void)state;
     solver_problem *p = four_corners(3, 3, 0);
@@ -343,6 +360,10 @@ static void test_bad_pools(void **state) {
     assert_int_equal(solver__set_partition(p, pool, 2, inc, 2, 1000, chosen, &n), LM_INVALID);
     assert_int_equal(n, 99);
     /* unknown job in the pool */
+    assert_int_equal(solver__set_partition(p, pool, 3, inc, 1, 1000, chosen, &n), LM_INVALID);
+    /* a task twice in one route */
+    solver_task_ref twice[] = {J(3), J(3)};
+    pool[2] = (solver__seq){0, twice, 2, 10};
     assert_int_equal(solver__set_partition(p, pool, 3, inc, 1, 1000, chosen, &n), LM_INVALID);
     /* unknown vehicle */
     pool[2] = (solver__seq){7, a, 2, 10};
@@ -450,6 +471,7 @@ int main(void) {
         cmocka_unit_test(test_distinct_vehicles_not_merged),
         cmocka_unit_test(test_optimal_on_random_pools),
         cmocka_unit_test(test_timeout_returns_incumbent),
+        cmocka_unit_test(test_duplicates_keep_cheapest),
         cmocka_unit_test(test_bad_pools),
         cmocka_unit_test(test_glpk_error_does_not_abort),
         cmocka_unit_test(test_glpk_threads),
