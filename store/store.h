@@ -7,7 +7,8 @@
  *
  * Concurrency: one writer at a time (store_tx_begin waits for the previous tx to finish), any
  * number of threads reading concurrently through a pool of read connections (store_read_begin);
- * a read sees one consistent snapshot for its whole life. */
+ * a read sees one consistent snapshot for its whole life. A thread holds at most one store_read at
+ * a time: the pool is sized for one per server thread, so nesting two can wait forever. */
 #ifndef LASTMILE_STORE_H
 #define LASTMILE_STORE_H
 
