@@ -1200,15 +1200,11 @@ lm_status api_vroom_plan(const api_vroom_input *in, solver_solution **out, lm_er
         vehicles[k++] = (uint32_t)v;
     }
     st = solver_evaluate(in->problem, routes, lens, vehicles, n, out, err);
-    /* The evaluator names "routes[k]..."; the caller wrote those routes as vehicles[v].steps. */
+    /* The evaluator names "routes[k]..." (its step numbers count the start step too); the
+     * caller wrote that route as vehicles[v].steps, and the message says which task. */
     unsigned long rk;
-    int used = 0;
-    if (st != LM_OK && err && sscanf(err->field, "routes[%lu]%n", &rk, &used) == 1 && used > 0 &&
-        rk < n) {
-        char field[PATH_LEN];
-        fmt_bounded(field, sizeof field, "vehicles[%u].steps%s", vehicles[rk], err->field + used);
-        lm_strlcpy(err->field, field, sizeof err->field);
-    }
+    if (st != LM_OK && err && sscanf(err->field, "routes[%lu]", &rk) == 1 && rk < n)
+        fmt_bounded(err->field, sizeof err->field, "vehicles[%u].steps", vehicles[rk]);
 done:
     lm_free(routes);
     lm_free(lens);

@@ -478,6 +478,39 @@ static void test_write_shape(void **state) {
     api_vroom_input_destroy(in);
 }
 
+/* Plan mode: a hand-made route that breaks a constraint is an input error on that vehicle's
+ * steps; a feasible one gets its arrivals computed. */
+static void test_plan(void **state) {
+    (void)state;
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    solver_solution *sol = NULL;
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0},{'id':5,'start_index':0,"
+                           "'steps':[{'type':'job','id':2},{'type':'job','id':1}]}],'jobs':[{"
+                           "'id':1,'location_index':1,'time_windows':[[0,9]]},{'id':2,"
+                           "'location_index':2}]," MATRIX3 "}",
+                           NULL, &in, &err),
+                     LM_OK);
+    lm_status st = api_vroom_plan(in, &sol, &err);
+    assert_int_equal(st, LM_INVALID); /* 0 -> 2 -> 1 arrives at 10, after [0, 9] */
+    assert_int_equal(api_vroom_code(st), API_VROOM_INPUT);
+    assert_string_equal(err.field, "vehicles[1].steps");
+    assert_null(sol);
+    api_vroom_input_destroy(in);
+
+    assert_int_equal(parse("{'vehicles':[{'id':5,'start_index':0,'steps':[{'type':'start'},{"
+                           "'type':'job','id':1},{'type':'job','id':2},{'type':'end'}]}],'jobs':"
+                           "[{'id':1,'location_index':1,'time_windows':[[0,9]]},{'id':2,"
+                           "'location_index':2}]," MATRIX3 "}",
+                           NULL, &in, &err),
+                     LM_OK);
+    assert_int_equal(api_vroom_plan(in, &sol, &err), LM_OK);
+    assert_int_equal(sol->n_routes, 1);
+    assert_int_equal(sol->routes[0].n_steps, 3); /* start, 1, 2: an open route has no end step */
+    solver_solution_destroy(sol);
+    api_vroom_input_destroy(in);
+}
+
 /* ---- The documented example (golden file) ---- */
 
 static char *read_doc(const char *name, size_t *len) {
@@ -615,6 +648,7 @@ int main(void) {
         cmocka_unit_test(test_valid_input),    cmocka_unit_test(test_coordinates),
         cmocka_unit_test(test_write_shape),    cmocka_unit_test(test_codes),
         cmocka_unit_test(test_golden_example), cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
