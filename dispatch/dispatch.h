@@ -24,17 +24,18 @@
 #include "common/common.h"
 #include "geo/geo.h"
 #include "store/store.h"
+#include "store/store_dispatch.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define DISPATCH_ID_MAX     64 /* vehicle / driver / depot ids, bytes without the NUL */
-#define DISPATCH_NAME_MAX   200
-#define DISPATCH_PHONE_MAX  32
-#define DISPATCH_SKILLS_MAX 16
-#define DISPATCH_BREAKS_MAX 4
-#define DISPATCH_NOTE_MAX   500
+#define DISPATCH_ID_MAX     STORE_D_ID_MAX /* vehicle / driver / depot ids, bytes without the NUL */
+#define DISPATCH_NAME_MAX   STORE_D_NAME_MAX
+#define DISPATCH_PHONE_MAX  STORE_D_PHONE_MAX
+#define DISPATCH_SKILLS_MAX STORE_D_SKILLS_MAX
+#define DISPATCH_BREAKS_MAX STORE_D_BREAKS_MAX
+#define DISPATCH_NOTE_MAX   STORE_D_NOTE_MAX
 
 /* ---- The service ---- */
 
@@ -75,34 +76,11 @@ void dispatch_wait_idle(dispatch *d);
 
 /* ---- Fleet ---- */
 
-typedef struct dispatch_break {
-    int64_t start_s, end_s; /* window for the break's start, seconds after local midnight */
-    int64_t service_s;      /* duration */
-} dispatch_break;
-
-typedef struct dispatch_vehicle {
-    char id[DISPATCH_ID_MAX + 1];
-    char name[DISPATCH_NAME_MAX + 1];
-    int64_t capacity_g, capacity_cm3, capacity_parcels; /* 0 = unlimited in that dimension */
-    int64_t cost_fixed, cost_per_hour, cost_per_km;     /* solver units; per_hour 3600 default */
-    char skills[DISPATCH_SKILLS_MAX][DISPATCH_ID_MAX + 1];
-    size_t n_skills;
-    char start_depot[DISPATCH_ID_MAX + 1]; /* depot ids (orders/ depots) */
-    char end_depot[DISPATCH_ID_MAX + 1];   /* "" = open route */
-    int64_t shift_start_s, shift_end_s;    /* seconds after local midnight */
-    dispatch_break breaks[DISPATCH_BREAKS_MAX];
-    size_t n_breaks;
-    double speed_factor; /* (0, 5], 1 default */
-    bool active;         /* false: never planned */
-} dispatch_vehicle;
-
-typedef struct dispatch_driver {
-    char id[DISPATCH_ID_MAX + 1];
-    char name[DISPATCH_NAME_MAX + 1];
-    char phone[DISPATCH_PHONE_MAX + 1];
-    char device_id[DISPATCH_ID_MAX + 1];  /* OsmAnd `id`; unique; "" = none */
-    char vehicle_id[DISPATCH_ID_MAX + 1]; /* the vehicle driven today, "" = none */
-} dispatch_driver;
+/* The fleet records are the store's plain data (store/store_dispatch.h, fields documented
+ * there); dispatch/ owns the rules around them. */
+typedef store_break dispatch_break;     /* start_s, end_s (time of day), service_s */
+typedef store_vehicle dispatch_vehicle; /* capacities, costs, skills, depots, shift, breaks */
+typedef store_driver dispatch_driver;   /* name, phone, device_id (OsmAnd), vehicle_id */
 
 /* Defaults: capacities unlimited, cost_per_hour 3600, shift 0..86400, speed 1, active. */
 void dispatch_vehicle_init(dispatch_vehicle *v);
@@ -155,28 +133,12 @@ typedef enum dispatch_stop_status {
 const char *dispatch_stop_kind_name(dispatch_stop_kind k);
 const char *dispatch_stop_status_name(dispatch_stop_status s);
 
-typedef struct dispatch_stop {
-    int64_t id;
-    int64_t plan_id;
-    char vehicle_id[DISPATCH_ID_MAX + 1];
-    char driver_id[DISPATCH_ID_MAX + 1];
-    int32_t seq; /* position on the vehicle's route of the day, increasing */
-    dispatch_stop_kind kind;
-    dispatch_stop_status status;
-    int64_t order_id;
-    double lat, lon;
-    int64_t tw_start_s, tw_end_s; /* epoch seconds; 0/0 = any time */
-    int64_t service_s;
-    int64_t leg_s, leg_m; /* planned travel from the previous stop (or the start) */
-    int64_t eta_s;        /* latest estimate of the arrival, epoch seconds */
-    int64_t planned_s;    /* arrival as planned */
-    int64_t weight_g, volume_cm3, parcels;
-    bool late; /* stop.late raised */
-    int64_t arrived_ms, done_ms;
-    char reason[32]; /* failed: not_home | refused | address_not_found | damaged | other */
-    char note[DISPATCH_NOTE_MAX + 1];
-    char proof[DISPATCH_NOTE_MAX + 1]; /* delivered: proof reference (file id, recipient) */
-} dispatch_stop;
+/* A stop: store/store_dispatch.h's record; kind and status hold the enums above. Fields: id,
+ * plan_id, vehicle_id, driver_id, seq, kind, status, order_id, lat, lon, tw_start_s, tw_end_s
+ * (epoch s, 0/0 = any time), service_s, leg_s/leg_m (planned travel from the previous stop),
+ * eta_s (latest estimate), planned_s, weight_g, volume_cm3, parcels, late, arrived_ms, done_ms,
+ * reason, note, proof, live (on a route drivers follow), transfer_from. */
+typedef store_stop dispatch_stop;
 
 typedef struct dispatch_route {
     char vehicle_id[DISPATCH_ID_MAX + 1];

@@ -40,12 +40,15 @@ static const char core_v1[] =
     ");";
 
 extern const char store__orders_schema_v100[];
+extern const char store__dispatch_schema_v200[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
     {100, "orders: depots, products, stock, orders, exceptions, intake config",
      store__orders_schema_v100},
     /* orders (100-199) and dispatch (200-299) rows go here */
+    {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
+     store__dispatch_schema_v200},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

@@ -1,0 +1,167 @@
+/* dispatch/internal.h: what dispatch/'s .c files share: the service struct and its worker queue,
+ * the routing model built from the store (shared by plans and re-plans), the order lifecycle step
+ * done inside a caller's tx, and small JSON/event helpers. Only dispatch/ .c files include it. */
+#ifndef LASTMILE_DISPATCH_INTERNAL_H
+#define LASTMILE_DISPATCH_INTERNAL_H
+
+#include "dispatch/dispatch.h"
+#include "solver/solver.h"
+#include "store/store_orders.h"
+
+#include <pthread.h>
+
+/* ---- The service ---- */
+
+typedef enum dispatch__job_kind {
+    DISPATCH__JOB_PLAN,
+    DISPATCH__JOB_REPLAN,
+} dispatch__job_kind;
+
+typedef struct dispatch__job {
+    dispatch__job_kind kind;
+    int64_t plan_id;          /* PLAN: the plan row to fill */
+    dispatch_plan_req req;    /* PLAN: copied request (vehicle ids owned) */
+    char *depot_id;           /* PLAN: owned copy of req.depot_id */
+    dispatch_trigger trigger; /* REPLAN */
+    char vehicle[DISPATCH_ID_MAX + 1];
+    struct dispatch__job *next;
+} dispatch__job;
+
+#define DISPATCH__URGENT_SEEN_MAX 4096
+
+struct dispatch {
+    dispatch_opts o;
+    store *st;
+    geo_matrix_provider *geo;
+    pthread_t worker;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* queue changed / stop requested */
+    pthread_cond_t idle_cv; /* worker became idle */
+    dispatch__job *head, *tail;
+    bool replan_queued; /* a REPLAN job is waiting (coalescing) */
+    bool busy, stopping;
+    int64_t last_tick_ms;
+    /* urgent ready orders that already triggered a re-plan */
+    int64_t urgent_seen[DISPATCH__URGENT_SEEN_MAX];
+    size_t n_urgent_seen;
+};
+
+int64_t dispatch__now_ms(const dispatch *d);
+/* Queues a job (takes it); LM_UNAVAILABLE while stopping (the job is freed). */
+LM_MUST_USE lm_status dispatch__enqueue(dispatch *d, dispatch__job *job);
+void dispatch__job_free(dispatch__job *j);
+
+/* ---- Routing model (dispatch/model.c) ----
+ * One model serves both plans and re-plans: vehicles with their start state, and tasks that are
+ * either jobs (a delivery loaded at the start: plans, and parcels already on board) or shipments
+ * (pickup somewhere, then deliver: depot pickups during the day, transfers from a broken van). */
+
+#define DISPATCH__DIMS 3 /* grams, cm3, parcels */
+
+typedef struct dispatch__task {
+    bool shipment;
+    int64_t order_id;
+    geo_point at;   /* delivery location */
+    geo_point from; /* shipment: pickup location */
+    int64_t pickup_service_s;
+    solver_tw tws[STORE_WINDOWS_MAX];
+    size_t n_tws;
+    int64_t service_s;
+    int64_t amount[DISPATCH__DIMS];
+    uint32_t priority;
+    uint32_t only_vehicle; /* index in the model, or SOLVER_NONE */
+    uint32_t skill;        /* required skill index, SOLVER_NONE for none */
+    int home_vehicle;      /* vehicle it is on now (re-plans), -1 if none */
+    int64_t pickup_stop;   /* the existing pickup stop it came from (0 if none) */
+    int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
+    int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
+    bool was_late;         /* its window had to be dropped: it cannot be met any more */
+    uint32_t index;        /* solver job or shipment index, filled by dispatch__model_problem */
+} dispatch__task;
+
+typedef struct dispatch__vehicle {
+    store_vehicle v;
+    store_driver drv;
+    geo_point start;
+    bool has_end;
+    geo_point end;
+    int64_t start_s, end_s;
+    solver_break breaks[DISPATCH_BREAKS_MAX];
+    solver_tw break_tws[DISPATCH_BREAKS_MAX];
+    size_t n_breaks;
+    int64_t initial_load[DISPATCH__DIMS];
+    uint32_t skills[2];
+    size_t n_skills;
+    int fixed_task;    /* task index that must come first, -1 none */
+    bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
+    int64_t seq_base;  /* re-plans: seq after the last done stop */
+} dispatch__vehicle;
+
+typedef struct dispatch__model {
+    int64_t day_start_s;
+    dispatch__vehicle *veh;
+    size_t n_veh, cap_veh;
+    dispatch__task *tasks;
+    size_t n_tasks, cap_tasks;
+    /* built by dispatch__model_problem */
+    geo_point *pts;
+    size_t n_pts;
+    geo_matrix *matrix;
+    solver_problem *problem;
+    uint32_t *task_loc, *task_from_loc; /* per task */
+    uint32_t *job_task, *ship_task;     /* solver job / shipment index -> task index */
+    size_t n_jobs, n_ships;
+    bool update_in_place; /* store_solution rewrites tasks' existing stops (hand edits) */
+} dispatch__model;
+
+void dispatch__model_free(dispatch__model *m);
+LM_MUST_USE lm_status dispatch__model_add_vehicle(dispatch__model *m, dispatch__vehicle **out);
+LM_MUST_USE lm_status dispatch__model_add_task(dispatch__model *m, dispatch__task **out);
+/* Fills a model vehicle from the fleet records: start/end at its depots, shift and breaks placed
+ * on day_start_s, capacity dims; depot_skill is the index of its start depot's skill. */
+LM_MUST_USE lm_status dispatch__vehicle_fill(store_read *r, int64_t day_start_s,
+                                             const store_vehicle *v, const store_driver *drv,
+                                             dispatch__vehicle *mv, lm_errinfo *err);
+/* Computes the matrix over every point and builds the solver problem. */
+LM_MUST_USE lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *err);
+/* The task a solver step refers to (-1 for start/end/break). */
+int dispatch__model_task_of(const dispatch__model *m, const solver_step *st);
+
+/* Stores a solution as plan_id's routes and stops (not live) and unassigned packages; fills the
+ * plan's totals in *p. seq of each vehicle's stops starts at its seq_base. */
+LM_MUST_USE lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m,
+                                               const solver_solution *s, store_plan *p,
+                                               lm_errinfo *err);
+
+/* ---- Orders inside a caller's tx (dispatch/orders_link.c) ---- */
+
+/* Moves an order along the lifecycle within tx (planned -> out_for_delivery takes its goods off
+ * on_hand, as orders_order_advance does), appending order.<status>. Already in `to`: no-op.
+ * delivered/failed from planned pass through out_for_delivery. CONFLICT if not allowed. */
+LM_MUST_USE lm_status dispatch__order_move(store_tx *tx, int64_t order_id, const char *to,
+                                           int64_t now_ms, lm_errinfo *err);
+
+/* ---- Events and JSON text ---- */
+
+/* Appends s as a JSON string (quoted, escaped) to b. */
+LM_MUST_USE lm_status dispatch__json_str(lm_buf *b, const char *s);
+/* store_event_append with a payload built by printf. */
+LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char *entity,
+                                      const char *entity_id, const char *fmt, ...) LM_PRINTF(5, 6);
+
+/* ---- Live (dispatch/live.c) and re-plans (dispatch/replan.c) ---- */
+
+/* Recomputes the ETAs of vehicle_id's pending live stops from state s at now_s; appends
+ * stop.eta_changed / stop.late; counts in *changed / *late. */
+LM_MUST_USE lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *s,
+                                            int64_t now_s, size_t *changed, size_t *late,
+                                            lm_errinfo *err);
+/* The worker's re-plan: computes (and with auto_apply applies) a proposal. */
+LM_MUST_USE lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *vehicle,
+                                           int64_t *replan_id, lm_errinfo *err);
+/* The worker's plan solve. */
+void dispatch__plan_run(dispatch *d, dispatch__job *job);
+/* Local midnight (epoch s) of the day holding epoch second t. */
+int64_t dispatch__day_start(const dispatch *d, int64_t t_s);
+
+#endif

@@ -1,0 +1,621 @@
+/* dispatch/replan.c: re-planning the remaining work after an exception. The live day becomes a
+ * routing model (each vehicle from where it is now, parcels on board pinned to it, transfers
+ * from a broken vehicle, depot pickups for parcels not loaded yet), solved twice: first with every
+ * stop kept on its vehicle (fast, changes little), then free with a penalty per moved stop; the
+ * cheaper answer is proposed with its effect, and applied on request or at once (auto_apply). */
+#include "dispatch/internal.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PRIO_ON_BOARD 100 /* parcels on a van must be delivered before anything new is taken */
+#define PRIO_PLANNED  50  /* stops already promised to customers */
+
+lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why, const char *vehicle_id,
+                                  int64_t *replan_id, lm_errinfo *err) {
+    if (replan_id) *replan_id = 0; /* the worker creates the row; it is announced by an event */
+    pthread_mutex_lock(&d->mu);
+    bool queued = d->replan_queued;
+    pthread_mutex_unlock(&d->mu);
+    if (queued) return LM_OK; /* the queued re-plan reads the state when it runs: it covers this */
+    dispatch__job *j = lm_calloc(1, sizeof *j);
+    if (!j) return LM_NOMEM;
+    j->kind = DISPATCH__JOB_REPLAN;
+    j->trigger = why;
+    lm_strlcpy(j->vehicle, vehicle_id ? vehicle_id : "", sizeof j->vehicle);
+    lm_status rc = dispatch__enqueue(d, j);
+    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "the dispatch worker is stopping");
+    return rc;
+}
+
+/* ---- Building the live model ---- */
+
+typedef struct live_src {
+    store_stop *stops; /* every pending live stop */
+    size_t n_stops;
+    int *veh_of_stop; /* model vehicle index of each stop's vehicle, -1 when not in the model */
+} live_src;
+
+static double est_travel_s(const dispatch *d, geo_point a, geo_point b) {
+    double m = geo_distance_m(a, b);
+    return isfinite(m) ? m * d->o.matrix.detour_factor / d->o.matrix.speed_mps : 0;
+}
+
+static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, live_src *src,
+                                const char *veh_id, int vi, const store_vstate *vs, geo_point depot,
+                                int64_t now_s, lm_errinfo *err) {
+    bool broken = vs && vs->broken;
+    bool started = vs && vs->started;
+    geo_point here = vs && vs->has_position ? (geo_point){vs->lat, vs->lon} : depot;
+    lm_status rc = LM_OK;
+    bool first = true;
+    for (size_t i = 0; i < src->n_stops; i++) {
+        const store_stop *s = &src->stops[i];
+        if (strcmp(s->vehicle_id, veh_id)) continue;
+        if (s->kind != DISPATCH_STOP_DELIVERY) continue;
+        const store_stop *pick = NULL;
+        for (size_t k = 0; k < src->n_stops; k++)
+            if (src->stops[k].kind == DISPATCH_STOP_PICKUP &&
+                src->stops[k].order_id == s->order_id && !strcmp(src->stops[k].vehicle_id, veh_id))
+                pick = &src->stops[k];
+        bool on_board = started && !pick;
+        dispatch__task *t = NULL;
+        if ((rc = dispatch__model_add_task(m, &t)) != LM_OK) return rc;
+        int ti = (int)(m->n_tasks - 1);
+        t->order_id = s->order_id;
+        t->at = (geo_point){s->lat, s->lon};
+        t->service_s = s->service_s;
+        t->amount[0] = s->weight_g;
+        t->amount[1] = s->volume_cm3;
+        t->amount[2] = s->parcels;
+        t->stop_id = s->id;
+        if (s->tw_end_s) {
+            t->tws[0] = (solver_tw){s->tw_start_s, s->tw_end_s};
+            t->n_tws = 1;
+            /* a window that cannot be met any more would make the stop unplannable: it is
+             * served late instead, and counted as such */
+            if (now_s + (int64_t)est_travel_s(d, here, t->at) > s->tw_end_s) {
+                t->n_tws = 0;
+                t->was_late = true;
+            }
+        }
+        if (on_board && !broken) {
+            t->only_vehicle = (uint32_t)vi;
+            t->home_vehicle = vi;
+            t->priority = PRIO_ON_BOARD;
+        } else if (on_board && broken) {
+            t->shipment = true;
+            t->from = here;
+            t->pickup_service_s = d->o.transfer_service_s;
+            t->transfer_from = s->id;
+            t->skill = 0;
+            t->priority = PRIO_ON_BOARD;
+        } else {
+            t->shipment = true;
+            t->from = pick ? (geo_point){pick->lat, pick->lon} : depot;
+            t->pickup_service_s = pick ? pick->service_s : 0;
+            t->pickup_stop = pick ? pick->id : 0;
+            t->transfer_from = pick ? pick->transfer_from : 0;
+            t->skill = 0;
+            t->home_vehicle = vi;
+            t->priority = PRIO_PLANNED;
+        }
+        /* the stop the van is driving to (or standing at) stays its first */
+        const store_stop *head = pick && pick->seq < s->seq ? pick : s;
+        if (first && vi >= 0 && started && !broken && vs->has_position) {
+            bool is_first = true;
+            for (size_t k = 0; k < src->n_stops; k++)
+                if (!strcmp(src->stops[k].vehicle_id, veh_id) && src->stops[k].seq < head->seq)
+                    is_first = false;
+            if (is_first) {
+                m->veh[vi].fixed_task = ti;
+                m->veh[vi].fixed_pickup = t->shipment;
+                t->only_vehicle = (uint32_t)vi;
+                t->skill = SOLVER_NONE;
+            }
+        }
+        first = false;
+        (void)r;
+    }
+    return rc;
+}
+
+typedef struct new_ctx {
+    dispatch *d;
+    dispatch__model *m;
+    store_read *r;
+    const live_src *src;
+} new_ctx;
+
+static lm_status new_order(void *ctx, const store_order *o) {
+    new_ctx *c = ctx;
+    if (!o->has_location) return LM_OK;
+    for (size_t i = 0; i < c->src->n_stops; i++)
+        if (c->src->stops[i].order_id == o->id) return LM_OK;
+    store_depot dep;
+    if (store_depot_get(c->r, o->depot_id, &dep, NULL) != LM_OK) return LM_OK;
+    dispatch__task *t = NULL;
+    lm_status rc = dispatch__model_add_task(c->m, &t);
+    if (rc != LM_OK) return rc;
+    t->shipment = true;
+    t->order_id = o->id;
+    t->at = (geo_point){o->lat, o->lon};
+    t->from = (geo_point){dep.lat, dep.lon};
+    t->n_tws = o->n_windows;
+    for (size_t i = 0; i < o->n_windows; i++)
+        t->tws[i] = (solver_tw){o->windows[i].start_s, o->windows[i].end_s};
+    t->service_s = c->d->o.default_service_s;
+    t->amount[0] = o->pkg_weight_g;
+    t->amount[1] = o->pkg_volume_cm3;
+    t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
+    t->priority = o->priority > 0 ? (uint32_t)o->priority : 0;
+    t->skill = 0;
+    return LM_OK;
+}
+
+static lm_status orders_ready_each(store_read *r, new_ctx *c, lm_errinfo *err) {
+    store_order_filter f = {.status = "ready", .limit = 1000};
+    for (;;) {
+        store_order *page = NULL;
+        size_t np = 0;
+        lm_status rc = store_order_list(r, &f, &page, &np, err);
+        if (rc != LM_OK) return rc;
+        for (size_t i = 0; i < np && rc == LM_OK; i++) {
+            f.after_id = page[i].id;
+            rc = new_order(c, &page[i]);
+        }
+        store_order_list_free(page, np);
+        if (rc != LM_OK || np < f.limit) return rc;
+    }
+}
+
+/* Reads the live day into m (inside a tx view, so it follows every committed change). */
+static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch__model *m,
+                            live_src *src, lm_errinfo *err) {
+    store_vehicle *vs = NULL;
+    store_driver *ds = NULL;
+    store_vstate *st = NULL;
+    size_t nv = 0, nd = 0, nst = 0;
+    lm_status rc;
+    m->day_start_s = dispatch__day_start(d, now_s);
+    store_stop_filter f = {.live_only = true, .pending_only = true};
+    if ((rc = store_stop_query(r, &f, &src->stops, &src->n_stops, err)) != LM_OK ||
+        (rc = store_vehicle_list(r, &vs, &nv, err)) != LM_OK ||
+        (rc = store_driver_list(r, &ds, &nd, err)) != LM_OK ||
+        (rc = store_vstate_list(r, &st, &nst, err)) != LM_OK)
+        goto fail;
+    /* vehicles first (tasks refer to their indices) */
+    int *veh_model = lm_calloc(nv + 1, sizeof *veh_model);
+    if (!veh_model) {
+        rc = LM_NOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < nv; i++) {
+        veh_model[i] = -1;
+        const store_driver *drv = NULL;
+        for (size_t k = 0; k < nd && !drv; k++)
+            if (!strcmp(ds[k].vehicle_id, vs[i].id)) drv = &ds[k];
+        const store_vstate *s = NULL;
+        for (size_t k = 0; k < nst && !s; k++)
+            if (!strcmp(st[k].vehicle_id, vs[i].id)) s = &st[k];
+        if (!vs[i].active || !drv || (s && s->broken)) continue;
+        dispatch__vehicle *mv = NULL;
+        if ((rc = dispatch__model_add_vehicle(m, &mv)) != LM_OK ||
+            (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK) {
+            lm_free(veh_model);
+            goto fail;
+        }
+        veh_model[i] = (int)(m->n_veh - 1);
+        if (s && s->started && s->has_position) mv->start = (geo_point){s->lat, s->lon};
+        if (mv->start_s < now_s) mv->start_s = now_s;
+        if (mv->end_s < mv->start_s + 3600) mv->end_s = mv->start_s + 4 * 3600; /* overtime */
+        size_t kept = 0;
+        for (size_t b = 0; b < mv->n_breaks; b++)
+            if (mv->break_tws[b].end_s >= mv->start_s) {
+                mv->break_tws[kept] = mv->break_tws[b];
+                mv->breaks[kept++] = mv->breaks[b];
+            }
+        mv->n_breaks = kept;
+        if (!(s && (s->full || s->silent))) mv->skills[mv->n_skills++] = 0;
+        /* the day's stops keep counting after the last one done */
+        store_stop_filter fv = {.vehicle_id = vs[i].id, .live_only = true};
+        store_stop *all = NULL;
+        size_t na = 0;
+        if ((rc = store_stop_query(r, &fv, &all, &na, err)) != LM_OK) {
+            lm_free(veh_model);
+            goto fail;
+        }
+        for (size_t k = 0; k < na; k++)
+            if (all[k].seq + 1 > mv->seq_base) mv->seq_base = all[k].seq + 1;
+        lm_free(all);
+    }
+    for (size_t i = 0; i < nv && rc == LM_OK; i++) {
+        const store_vstate *s = NULL;
+        for (size_t k = 0; k < nst && !s; k++)
+            if (!strcmp(st[k].vehicle_id, vs[i].id)) s = &st[k];
+        store_depot dep;
+        geo_point depot = {0, 0};
+        if (store_depot_get(r, vs[i].start_depot, &dep, NULL) == LM_OK)
+            depot = (geo_point){dep.lat, dep.lon};
+        rc = add_stop_tasks(d, r, m, src, vs[i].id, veh_model[i], s, depot, now_s, err);
+    }
+    lm_free(veh_model);
+    if (rc != LM_OK) goto fail;
+    new_ctx c = {.d = d, .m = m, .r = r, .src = src};
+    rc = orders_ready_each(r, &c, err);
+fail:
+    lm_free(vs);
+    lm_free(ds);
+    lm_free(st);
+    return rc;
+}
+
+/* ---- Solving and comparing ---- */
+
+typedef struct outcome {
+    solver_solution *sol;
+    size_t moved;
+    int64_t penalised;
+} outcome;
+
+static size_t moved_count(const dispatch__model *m, const solver_solution *s) {
+    size_t moved = 0;
+    for (size_t ri = 0; ri < s->n_routes; ri++)
+        for (size_t k = 0; k < s->routes[ri].n_steps; k++) {
+            const solver_step *st = &s->routes[ri].steps[k];
+            if (st->type != SOLVER_STEP_JOB && st->type != SOLVER_STEP_DELIVERY) continue;
+            int ti = dispatch__model_task_of(m, st);
+            if (ti >= 0 && m->tasks[ti].home_vehicle >= 0 &&
+                (uint32_t)m->tasks[ti].home_vehicle != s->routes[ri].vehicle)
+                moved++;
+        }
+    return moved;
+}
+
+static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_t limit_ms,
+                            uint64_t seed, outcome *out, lm_errinfo *err) {
+    uint32_t *saved = lm_calloc(m->n_tasks + 1, sizeof *saved);
+    uint32_t *saved_skill = lm_calloc(m->n_tasks + 1, sizeof *saved_skill);
+    if (!saved || !saved_skill) {
+        lm_free(saved);
+        lm_free(saved_skill);
+        return LM_NOMEM;
+    }
+    for (size_t i = 0; i < m->n_tasks; i++) {
+        saved[i] = m->tasks[i].only_vehicle;
+        saved_skill[i] = m->tasks[i].skill;
+        if (pinned && m->tasks[i].home_vehicle >= 0 && m->tasks[i].only_vehicle == SOLVER_NONE) {
+            m->tasks[i].only_vehicle = (uint32_t)m->tasks[i].home_vehicle;
+            m->tasks[i].skill = SOLVER_NONE; /* its own van, even when full or silent */
+        }
+    }
+    lm_status rc = dispatch__model_problem(d, m, err);
+    for (size_t i = 0; i < m->n_tasks; i++) {
+        m->tasks[i].only_vehicle = saved[i];
+        m->tasks[i].skill = saved_skill[i];
+    }
+    lm_free(saved);
+    lm_free(saved_skill);
+    if (rc != LM_OK) return rc;
+    solver_opts so;
+    solver_opts_init(&so);
+    so.time_limit_ms = limit_ms;
+    so.threads = d->o.solver_threads;
+    so.seed = seed;
+    so.move_penalty = d->o.move_penalty;
+    solver_solution *s = NULL;
+    if ((rc = solver_solve(m->problem, &so, &s, err)) != LM_OK) return rc;
+    solver_check_report rep;
+    if (solver_check(m->problem, s, &rep) != LM_OK) {
+        solver_solution_destroy(s);
+        return lm_errinfo_set(err, LM_INTERNAL, "solution", "re-plan fails the check: %s",
+                              rep.first);
+    }
+    out->sol = s;
+    out->moved = moved_count(m, s);
+    out->penalised = s->cost + (int64_t)d->o.move_penalty * (int64_t)out->moved;
+    return LM_OK;
+}
+
+/* Served priority first (the solver's own first objective), then penalised cost. */
+static bool better(const outcome *a, const outcome *b) {
+    if (a->sol->priority != b->sol->priority) return a->sol->priority > b->sol->priority;
+    if (a->sol->n_unassigned != b->sol->n_unassigned)
+        return a->sol->n_unassigned < b->sol->n_unassigned;
+    return a->penalised < b->penalised;
+}
+
+/* Cost of the current routes (without the stops of broken vehicles), -1 if they cannot be
+ * evaluated as they are (e.g. a window already missed). */
+static int64_t cost_before(dispatch__model *m, const live_src *src) {
+    size_t nv = m->n_veh;
+    solver_task_ref **seqs = lm_calloc(nv + 1, sizeof *seqs);
+    size_t *lens = lm_calloc(nv + 1, sizeof *lens);
+    const solver_task_ref **routes = lm_calloc(nv + 1, sizeof *routes);
+    size_t *rl = lm_calloc(nv + 1, sizeof *rl);
+    uint32_t *vidx = lm_calloc(nv + 1, sizeof *vidx);
+    int64_t cost = -1;
+    if (!seqs || !lens || !routes || !rl || !vidx) goto done;
+    for (size_t v = 0; v < nv; v++) {
+        if (!(seqs[v] = lm_calloc(src->n_stops * 2 + DISPATCH_BREAKS_MAX + 1, sizeof **seqs)))
+            goto done;
+        for (size_t i = 0; i < src->n_stops; i++) {
+            const store_stop *s = &src->stops[i];
+            if (strcmp(s->vehicle_id, m->veh[v].v.id)) continue;
+            for (size_t t = 0; t < m->n_tasks; t++) {
+                const dispatch__task *tk = &m->tasks[t];
+                if (s->kind == DISPATCH_STOP_DELIVERY && tk->stop_id == s->id)
+                    seqs[v][lens[v]++] = (solver_task_ref){
+                        tk->shipment ? SOLVER_STEP_DELIVERY : SOLVER_STEP_JOB, tk->index};
+                else if (s->kind == DISPATCH_STOP_PICKUP && tk->pickup_stop == s->id)
+                    seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_PICKUP, tk->index};
+            }
+        }
+        /* a depot pickup has no stop of its own: it comes first */
+        for (size_t t = 0; t < m->n_tasks; t++) {
+            const dispatch__task *tk = &m->tasks[t];
+            if (!tk->shipment || tk->pickup_stop || tk->transfer_from || tk->home_vehicle != (int)v)
+                continue;
+            memmove(&seqs[v][1], &seqs[v][0], lens[v] * sizeof **seqs);
+            seqs[v][0] = (solver_task_ref){SOLVER_STEP_PICKUP, tk->index};
+            lens[v]++;
+        }
+        if (!lens[v]) continue;
+        if (m->veh[v].fixed_task >= 0) {
+            /* the fixed step must lead: it is the first pending stop by construction */
+        }
+        for (size_t b = 0; b < m->veh[v].n_breaks; b++)
+            seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
+    }
+    size_t n = 0;
+    for (size_t v = 0; v < nv; v++)
+        if (lens[v]) {
+            routes[n] = seqs[v];
+            rl[n] = lens[v];
+            vidx[n++] = (uint32_t)v;
+        }
+    solver_solution *s = NULL;
+    if (solver_evaluate(m->problem, routes, rl, vidx, n, &s, NULL) == LM_OK) cost = s->cost;
+    solver_solution_destroy(s);
+done:
+    for (size_t v = 0; seqs && v < nv; v++)
+        lm_free(seqs[v]);
+    lm_free(seqs);
+    lm_free(lens);
+    lm_free(routes);
+    lm_free(rl);
+    lm_free(vidx);
+    return cost;
+}
+
+static void effect_after(const dispatch__model *m, const live_src *src, const solver_solution *s,
+                         store_plan *p) {
+    p->unassigned_after = (int64_t)s->n_unassigned;
+    p->late_after = 0;
+    for (size_t i = 0; i < s->n_unassigned; i++) {
+        solver_step tmp = {.type = s->unassigned[i].type, .index = s->unassigned[i].index};
+        int ti = dispatch__model_task_of(m, &tmp);
+        if (ti >= 0 && m->tasks[ti].stop_id) p->late_after++; /* a promised stop not served */
+    }
+    for (size_t ri = 0; ri < s->n_routes; ri++) {
+        const solver_route *r = &s->routes[ri];
+        bool changed = false;
+        size_t pos = 0;
+        const char *vid = m->veh[r->vehicle].v.id;
+        for (size_t k = 0; k < r->n_steps; k++) {
+            const solver_step *st = &r->steps[k];
+            int ti = dispatch__model_task_of(m, st);
+            if (ti < 0) continue;
+            if (st->type != SOLVER_STEP_PICKUP && m->tasks[ti].was_late) p->late_after++;
+            /* compare with the vehicle's current pending sequence */
+            int64_t want =
+                st->type == SOLVER_STEP_PICKUP ? m->tasks[ti].pickup_stop : m->tasks[ti].stop_id;
+            while (pos < src->n_stops && strcmp(src->stops[pos].vehicle_id, vid))
+                pos++;
+            if (pos >= src->n_stops || src->stops[pos].id != want) changed = true;
+            if (pos < src->n_stops) pos++;
+        }
+        if (changed) p->routes_changed++;
+    }
+    p->stops_moved = (int64_t)moved_count(m, s);
+}
+
+lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *vehicle,
+                               int64_t *replan_id, lm_errinfo *err) {
+    dispatch__model m = {0};
+    live_src src = {0};
+    outcome a = {0}, b = {0};
+    store_tx *tx = NULL;
+    int64_t now_ms = dispatch__now_ms(d), now_s = now_ms / 1000, version = 0;
+    /* a write tx, released at once: it starts after any tx that queued this re-plan committed */
+    lm_status rc = store_tx_begin(d->st, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    if ((rc = store_live_version(store_tx_read(tx), &version, err)) != LM_OK ||
+        (rc = live_model(d, store_tx_read(tx), now_s, &m, &src, err)) != LM_OK) {
+        store_tx_rollback(tx);
+        goto done;
+    }
+    store_tx_rollback(tx);
+    tx = NULL;
+    if (m.n_veh == 0) {
+        rc = lm_errinfo_set(err, LM_CONFLICT, "vehicles", "no vehicle can take the work");
+        goto done;
+    }
+    if (m.n_tasks == 0) {
+        rc = LM_OK; /* nothing left to plan */
+        if (replan_id) *replan_id = 0;
+        goto done;
+    }
+    store_plan p = {.is_replan = true, .status = DISPATCH_PLAN_PROPOSED, .based_on = version};
+    p.created_ms = p.updated_ms = now_ms;
+    p.day_start_s = m.day_start_s;
+    lm_strlcpy(p.trigger, dispatch_trigger_name(why), sizeof p.trigger);
+    lm_strlcpy(p.trigger_vehicle, vehicle ? vehicle : "", sizeof p.trigger_vehicle);
+    for (size_t i = 0; i < src.n_stops; i++)
+        if (src.stops[i].tw_end_s && src.stops[i].eta_s > src.stops[i].tw_end_s) p.late_before++;
+    for (size_t i = 0; i < m.n_tasks; i++)
+        if (m.tasks[i].home_vehicle < 0 && m.veh[0].v.id[0] &&
+            (m.tasks[i].transfer_from || !m.tasks[i].stop_id))
+            p.unassigned_before++;
+    int64_t t0 = lm_mono_ns();
+    if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms, &a, err)) != LM_OK)
+        goto done;
+    p.cost_before = cost_before(&m, &src);
+    const outcome *best = &a;
+    if (d->o.replan_polish_ms > 0) {
+        if ((rc = solve_once(d, &m, false, d->o.replan_polish_ms, (uint64_t)now_ms + 1, &b, err)) !=
+            LM_OK)
+            goto done;
+        if (better(&b, &a)) best = &b;
+    }
+    /* store against the problem the chosen answer came from */
+    if (best == &a && b.sol && (rc = dispatch__model_problem(d, &m, err)) != LM_OK) goto done;
+    (void)t0;
+    effect_after(&m, &src, best->sol, &p);
+    if ((rc = store_tx_begin(d->st, &tx)) != LM_OK) goto done;
+    int64_t id = 0;
+    if ((rc = store_plan_insert(tx, &p, &id, err)) != LM_OK) goto done;
+    p.id = id;
+    if ((rc = dispatch__store_solution(tx, &m, best->sol, &p, err)) != LM_OK ||
+        (rc = store_plan_update(tx, &p, err)) != LM_OK)
+        goto done;
+    /* an older proposal is overtaken by this one */
+    store_plan *older = NULL;
+    size_t n_older = 0;
+    if ((rc = store_plan_list(store_tx_read(tx), 50, &older, &n_older, err)) != LM_OK) goto done;
+    for (size_t i = 0; i < n_older && rc == LM_OK; i++)
+        if (older[i].is_replan && older[i].id != id && older[i].status == DISPATCH_PLAN_PROPOSED) {
+            older[i].status = DISPATCH_PLAN_SUPERSEDED;
+            rc = store_plan_update(tx, &older[i], err);
+        }
+    lm_free(older);
+    if (rc != LM_OK) goto done;
+    char ids[24];
+    snprintf(ids, sizeof ids, "%" PRId64, id);
+    if ((rc = dispatch__event(
+             tx, "plan.replan_proposed", "plan", ids,
+             "{\"plan_id\":%" PRId64 ",\"trigger\":\"%s\",\"vehicle_id\":\"%s\","
+             "\"cost_before\":%" PRId64 ",\"cost_after\":%" PRId64 ",\"late_before\":%" PRId64
+             ",\"late_after\":%" PRId64 ",\"routes_changed\":%" PRId64 ",\"stops_moved\":%" PRId64
+             ",\"unassigned\":%" PRId64 "}",
+             id, p.trigger, p.trigger_vehicle, p.cost_before, p.cost, p.late_before, p.late_after,
+             p.routes_changed, p.stops_moved, p.unassigned_after)) != LM_OK)
+        goto done;
+    rc = store_tx_commit(tx);
+    tx = NULL;
+    if (rc != LM_OK) goto done;
+    if (replan_id) *replan_id = id;
+    if (d->o.auto_apply) rc = dispatch_replan_apply(d, id, err);
+done:
+    store_tx_rollback(tx);
+    solver_solution_destroy(a.sol);
+    solver_solution_destroy(b.sol);
+    dispatch__model_free(&m);
+    lm_free(src.stops);
+    return rc;
+}
+
+/* ---- Applying ---- */
+
+lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err) {
+    store_tx *tx = NULL;
+    store_stop *fresh = NULL, *old = NULL;
+    size_t n_fresh = 0, n_old = 0, kept = 0, dropped = 0;
+    int64_t now_ms = dispatch__now_ms(d), version = 0;
+    char ids[24];
+    snprintf(ids, sizeof ids, "%" PRId64, replan_id);
+    lm_status rc = store_tx_begin(d->st, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    store_read *r = store_tx_read(tx);
+    store_plan p;
+    if ((rc = store_plan_get(r, replan_id, &p, err)) != LM_OK) {
+        if (rc == LM_NOT_FOUND)
+            lm_errinfo_set(err, rc, "id", "re-plan %" PRId64 " not found", replan_id);
+        goto fail;
+    }
+    if (!p.is_replan || p.status != DISPATCH_PLAN_PROPOSED) {
+        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
+                            "plan %" PRId64 " is %s%s; only a proposed re-plan can be applied",
+                            replan_id, p.is_replan ? "" : "not a re-plan and ",
+                            dispatch_plan_status_name((dispatch_plan_status)p.status));
+        goto fail;
+    }
+    if ((rc = store_live_version(r, &version, err)) != LM_OK) goto fail;
+    if (version != p.based_on) {
+        /* routes were committed, stops added or cancelled, a van broke down since: stale */
+        p.status = DISPATCH_PLAN_SUPERSEDED;
+        p.updated_ms = now_ms;
+        if ((rc = store_plan_update(tx, &p, err)) != LM_OK) goto fail;
+        if ((rc = store_tx_commit(tx)) != LM_OK) {
+            tx = NULL;
+            goto fail;
+        }
+        tx = NULL;
+        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
+                            "the live routes changed since re-plan %" PRId64
+                            " was computed; it is superseded, re-plan again",
+                            replan_id);
+        goto fail;
+    }
+    store_stop_filter fo = {.live_only = true, .pending_only = true};
+    store_stop_filter fn = {.plan_id = replan_id};
+    if ((rc = store_stop_query(r, &fo, &old, &n_old, err)) != LM_OK ||
+        (rc = store_stop_query(r, &fn, &fresh, &n_fresh, err)) != LM_OK)
+        goto fail;
+    for (size_t i = 0; i < n_fresh; i++) {
+        store_stop *s = &fresh[i];
+        if (s->source_stop) {
+            const store_stop *src = NULL;
+            for (size_t k = 0; k < n_old && !src; k++)
+                if (old[k].id == s->source_stop) src = &old[k];
+            if (!src) { /* served or failed meanwhile: nothing left to do for it */
+                dropped++;
+                continue;
+            }
+            if (src->status == DISPATCH_STOP_ARRIVED && !strcmp(src->vehicle_id, s->vehicle_id)) {
+                s->status = DISPATCH_STOP_ARRIVED;
+                s->arrived_ms = src->arrived_ms;
+            }
+            s->late = src->late && s->eta_s > s->tw_end_s && s->tw_end_s;
+        }
+        s->live = true;
+        if ((rc = store_stop_update(tx, s, err)) != LM_OK) goto fail;
+        kept++;
+        if (s->kind == DISPATCH_STOP_DELIVERY) {
+            store_order o = {0};
+            if ((rc = store_order_get(r, s->order_id, &o, err)) != LM_OK) goto fail;
+            bool ready = !strcmp(o.status, "ready");
+            store_order_clear(&o);
+            if (ready &&
+                (rc = dispatch__order_move(tx, s->order_id, "planned", now_ms, err)) != LM_OK)
+                goto fail;
+        }
+    }
+    for (size_t k = 0; k < n_old; k++) {
+        old[k].status = DISPATCH_STOP_SUPERSEDED;
+        old[k].live = false;
+        if ((rc = store_stop_update(tx, &old[k], err)) != LM_OK) goto fail;
+    }
+    p.status = DISPATCH_PLAN_COMMITTED;
+    p.updated_ms = now_ms;
+    if ((rc = store_plan_update(tx, &p, err)) != LM_OK ||
+        (rc = store_live_version_bump(tx, err)) != LM_OK ||
+        (rc = dispatch__event(tx, "plan.replanned", "plan", ids,
+                              "{\"plan_id\":%" PRId64 ",\"trigger\":\"%s\",\"vehicle_id\":\"%s\","
+                              "\"cost_before\":%" PRId64 ",\"cost_after\":%" PRId64
+                              ",\"routes_changed\":%" PRId64 ",\"stops_moved\":%" PRId64
+                              ",\"stops\":%zu,\"dropped\":%zu}",
+                              replan_id, p.trigger, p.trigger_vehicle, p.cost_before, p.cost,
+                              p.routes_changed, p.stops_moved, kept, dropped)) != LM_OK)
+        goto fail;
+    rc = store_tx_commit(tx);
+    tx = NULL;
+    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
+fail:
+    store_tx_rollback(tx);
+    lm_free(fresh);
+    lm_free(old);
+    return rc;
+}

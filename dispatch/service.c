@@ -1,0 +1,294 @@
+/* dispatch/service.c: the dispatch handle: options, the worker thread that runs solves, re-plans
+ * and the periodic tick off the HTTP threads, and the small shared helpers (clock, events). */
+#include "dispatch/internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void dispatch_opts_init(dispatch_opts *o) {
+    memset(o, 0, sizeof *o);
+    geo_matrix_opts_init(&o->matrix);
+    o->now_ms = lm_now_ms;
+    o->plan_time_limit_ms = 5000;
+    o->replan_feasible_ms = 150;
+    o->replan_polish_ms = 1500;
+    o->move_penalty = 600;
+    o->arrival_radius_m = 60;
+    o->arrival_speed_mps = 2;
+    o->arrival_dwell_ms = 15000;
+    o->eta_change_s = 120;
+    o->late_threshold_s = 300;
+    o->silent_after_ms = 600000;
+    o->tick_ms = 1000;
+    o->solver_threads = 1;
+    o->transfer_service_s = 300;
+    o->default_service_s = 180;
+}
+
+int64_t dispatch__now_ms(const dispatch *d) {
+    return d->o.now_ms();
+}
+
+int64_t dispatch__day_start(const dispatch *d, int64_t t_s) {
+    int64_t local = t_s + d->o.utc_offset_s;
+    int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    return day * 86400 - d->o.utc_offset_s;
+}
+
+void dispatch__job_free(dispatch__job *j) {
+    if (!j) return;
+    for (size_t i = 0; i < j->req.n_vehicle_ids; i++)
+        lm_free((void *)j->req.vehicle_ids[i]);
+    lm_free((void *)j->req.vehicle_ids);
+    lm_free(j->depot_id);
+    lm_free(j);
+}
+
+lm_status dispatch__enqueue(dispatch *d, dispatch__job *job) {
+    pthread_mutex_lock(&d->mu);
+    if (d->stopping) {
+        pthread_mutex_unlock(&d->mu);
+        dispatch__job_free(job);
+        return LM_UNAVAILABLE;
+    }
+    job->next = NULL;
+    if (d->tail)
+        d->tail->next = job;
+    else
+        d->head = job;
+    d->tail = job;
+    if (job->kind == DISPATCH__JOB_REPLAN) d->replan_queued = true;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    return LM_OK;
+}
+
+static void run_job(dispatch *d, dispatch__job *j) {
+    if (j->kind == DISPATCH__JOB_PLAN) {
+        dispatch__plan_run(d, j);
+    } else {
+        lm_errinfo err = {0};
+        int64_t id = 0;
+        if (dispatch__replan_run(d, j->trigger, j->vehicle, &id, &err) != LM_OK)
+            fprintf(stderr, "lastmile dispatch: re-plan (%s) failed: %s: %s\n",
+                    dispatch_trigger_name(j->trigger), err.field, err.message);
+    }
+}
+
+static void *worker_main(void *arg) {
+    dispatch *d = arg;
+    pthread_mutex_lock(&d->mu);
+    while (!d->stopping) {
+        if (!d->head) {
+            d->busy = false;
+            pthread_cond_broadcast(&d->idle_cv);
+            if (d->o.tick_ms > 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int64_t ns = ts.tv_nsec + (d->o.tick_ms % 1000) * 1000000;
+                ts.tv_sec += (time_t)(d->o.tick_ms / 1000 + ns / 1000000000);
+                ts.tv_nsec = (long)(ns % 1000000000);
+                int rc = pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+                if (rc == ETIMEDOUT && !d->stopping && !d->head) {
+                    d->busy = true;
+                    pthread_mutex_unlock(&d->mu);
+                    lm_errinfo err = {0};
+                    if (dispatch_tick(d, dispatch__now_ms(d), &err) != LM_OK)
+                        fprintf(stderr, "lastmile dispatch: tick: %s\n", err.message);
+                    pthread_mutex_lock(&d->mu);
+                }
+            } else {
+                pthread_cond_wait(&d->cv, &d->mu);
+            }
+            continue;
+        }
+        dispatch__job *j = d->head;
+        d->head = j->next;
+        if (!d->head) d->tail = NULL;
+        if (j->kind == DISPATCH__JOB_REPLAN) d->replan_queued = false;
+        d->busy = true;
+        pthread_mutex_unlock(&d->mu);
+        run_job(d, j);
+        dispatch__job_free(j);
+        pthread_mutex_lock(&d->mu);
+    }
+    d->busy = false;
+    pthread_cond_broadcast(&d->idle_cv);
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *err) {
+    if (!o || !o->st) return lm_errinfo_set(err, LM_INVALID, "store", "a store is required");
+    if (o->plan_time_limit_ms <= 0 || o->plan_time_limit_ms > 3600000)
+        return lm_errinfo_set(err, LM_INVALID, "plan_time_limit_ms", "must be 1..3600000");
+    if (o->replan_feasible_ms <= 0 || o->replan_polish_ms < 0)
+        return lm_errinfo_set(err, LM_INVALID, "replan_feasible_ms",
+                              "re-plan budgets must be positive");
+    if (!(o->arrival_radius_m > 0) || o->arrival_dwell_ms < 0 || o->silent_after_ms <= 0)
+        return lm_errinfo_set(err, LM_INVALID, "arrival_radius_m",
+                              "arrival radius and silence delay must be positive");
+    dispatch *d = lm_calloc(1, sizeof *d);
+    if (!d) return LM_NOMEM;
+    d->o = *o;
+    if (!d->o.now_ms) d->o.now_ms = lm_now_ms;
+    if (d->o.solver_threads == 0) d->o.solver_threads = 1;
+    d->st = o->st;
+    lm_status rc = geo_matrix_provider_create(&o->matrix, &d->geo, err);
+    if (rc != LM_OK) {
+        lm_free(d);
+        return rc;
+    }
+    /* the provider copied its strings: do not keep pointers to the caller's */
+    d->o.matrix.base_url = NULL;
+    d->o.matrix.profile = NULL;
+    d->o.matrix.given_durations = NULL;
+    d->o.matrix.given_distances = NULL;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    pthread_cond_init(&d->idle_cv, NULL);
+    if (pthread_create(&d->worker, NULL, worker_main, d) != 0) {
+        geo_matrix_provider_destroy(d->geo);
+        pthread_mutex_destroy(&d->mu);
+        pthread_cond_destroy(&d->cv);
+        pthread_cond_destroy(&d->idle_cv);
+        lm_free(d);
+        return lm_errinfo_set(err, LM_INTERNAL, "", "could not start the dispatch worker");
+    }
+    *out = d;
+    return LM_OK;
+}
+
+void dispatch_wait_idle(dispatch *d) {
+    if (!d) return;
+    pthread_mutex_lock(&d->mu);
+    while (d->head || d->busy)
+        pthread_cond_wait(&d->idle_cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+}
+
+void dispatch_destroy(dispatch *d) {
+    if (!d) return;
+    pthread_mutex_lock(&d->mu);
+    d->stopping = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->worker, NULL);
+    /* plans still queued never ran: say so in their rows */
+    for (dispatch__job *j = d->head, *next; j; j = next) {
+        next = j->next;
+        if (j->kind == DISPATCH__JOB_PLAN) {
+            store_tx *tx = NULL;
+            store_plan p;
+            if (store_tx_begin(d->st, &tx) == LM_OK) {
+                if (store_plan_get(store_tx_read(tx), j->plan_id, &p, NULL) == LM_OK) {
+                    p.status = DISPATCH_PLAN_FAILED;
+                    lm_strlcpy(p.error, "the server stopped before the solve ran", sizeof p.error);
+                    if (store_plan_update(tx, &p, NULL) == LM_OK) {
+                        if (store_tx_commit(tx) != LM_OK) {
+                            /* nothing more to do while stopping */
+                        }
+                        tx = NULL;
+                    }
+                }
+                store_tx_rollback(tx);
+            }
+        }
+        dispatch__job_free(j);
+    }
+    geo_matrix_provider_destroy(d->geo);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    pthread_cond_destroy(&d->idle_cv);
+    lm_free(d);
+}
+
+/* ---- Names ---- */
+
+const char *dispatch_plan_status_name(dispatch_plan_status s) {
+    switch (s) {
+    case DISPATCH_PLAN_SOLVING: return "solving";
+    case DISPATCH_PLAN_PROPOSED: return "proposed";
+    case DISPATCH_PLAN_COMMITTED: return "committed";
+    case DISPATCH_PLAN_DISCARDED: return "discarded";
+    case DISPATCH_PLAN_FAILED: return "failed";
+    case DISPATCH_PLAN_SUPERSEDED: return "superseded";
+    }
+    return "unknown";
+}
+
+const char *dispatch_stop_kind_name(dispatch_stop_kind k) {
+    return k == DISPATCH_STOP_PICKUP ? "pickup" : "delivery";
+}
+
+const char *dispatch_stop_status_name(dispatch_stop_status s) {
+    switch (s) {
+    case DISPATCH_STOP_PLANNED: return "planned";
+    case DISPATCH_STOP_ARRIVED: return "arrived";
+    case DISPATCH_STOP_DONE: return "done";
+    case DISPATCH_STOP_FAILED: return "failed";
+    case DISPATCH_STOP_CANCELLED: return "cancelled";
+    case DISPATCH_STOP_SUPERSEDED: return "superseded";
+    }
+    return "unknown";
+}
+
+const char *dispatch_trigger_name(dispatch_trigger t) {
+    switch (t) {
+    case DISPATCH_TRIGGER_MANUAL: return "manual";
+    case DISPATCH_TRIGGER_LATE: return "late";
+    case DISPATCH_TRIGGER_BREAKDOWN: return "breakdown";
+    case DISPATCH_TRIGGER_FAILED: return "failed";
+    case DISPATCH_TRIGGER_URGENT: return "urgent";
+    case DISPATCH_TRIGGER_CANCELLED: return "cancelled";
+    case DISPATCH_TRIGGER_SILENT: return "silent";
+    case DISPATCH_TRIGGER_FULL: return "vehicle_full";
+    }
+    return "unknown";
+}
+
+bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out) {
+    static const struct {
+        const char *name;
+        dispatch_exception_kind kind;
+    } map[] = {{"breakdown", DISPATCH_EXC_BREAKDOWN},
+               {"delay", DISPATCH_EXC_DELAY},
+               {"accident", DISPATCH_EXC_ACCIDENT},
+               {"vehicle_full", DISPATCH_EXC_VEHICLE_FULL}};
+    for (size_t i = 0; name && i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(name, map[i].name)) {
+            *out = map[i].kind;
+            return true;
+        }
+    return false;
+}
+
+/* ---- JSON text and events ---- */
+
+lm_status dispatch__json_str(lm_buf *b, const char *s) {
+    lm_status rc = lm_buf_append(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); rc == LM_OK && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            rc = lm_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            rc = lm_buf_printf(b, "\\u%04x", *p);
+        else
+            rc = lm_buf_append(b, p, 1);
+    }
+    if (rc == LM_OK) rc = lm_buf_append(b, "\"", 1);
+    return rc;
+}
+
+lm_status dispatch__event(store_tx *tx, const char *type, const char *entity, const char *entity_id,
+                          const char *fmt, ...) {
+    char payload[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(payload, sizeof payload, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof payload) return LM_INTERNAL;
+    return store_event_append(tx, type, entity, entity_id, payload);
+}
