@@ -186,6 +186,13 @@ typedef struct api_server_opts {
         API_LOOP_POLL,  /* poll(): the default (api/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
     } event_loop;
+    /* Live tracking (issue 5): the driver API, OsmAnd, tracking pages, SSE and webhooks. */
+    struct dispatch *dispatch;     /* borrowed; NULL = routes that need it answer 503 */
+    int osmand_port;               /* OsmAnd listener: -1 none (default), 0 any free port */
+    int64_t positions_retention_s; /* positions older are pruned; 0 = keep; default 30 days */
+    const char *data_dir;          /* delivery proofs go under <data_dir>/proofs; default "var" */
+    double track_rate_per_s;       /* tracking polls per client address: refill rate (default 2) */
+    double track_burst;            /* ... and bucket size (default 20) */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);
@@ -194,6 +201,8 @@ LM_MUST_USE lm_status api_server_start(const api_server_opts *o, store *s, api_s
                                        lm_errinfo *err);
 /* The port actually bound (useful with port 0). */
 uint16_t api_server_port(const api_server *srv);
+/* The OsmAnd listener's port (0 when it is off). */
+uint16_t api_server_osmand_port(const api_server *srv);
 /* Graceful stop: stops accepting at once, waits up to drain_ms for requests in flight to finish,
  * then closes every connection and frees the server. NULL-safe. */
 void api_server_stop(api_server *srv, int drain_ms);

@@ -43,6 +43,7 @@
 #include "store/store.h"
 
 #include <cjson/cJSON.h>
+#include <sys/types.h>
 
 /* ---- Roles ---- */
 
@@ -115,6 +116,10 @@ struct api_req {
     const char *resp_headers[4][2];
     size_t n_resp_headers;
     bool replied;
+    /* a streamed reply (SSE), set through api__reply_stream */
+    ssize_t (*stream_reader)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*stream_free)(void *cls);
+    void *stream_cls;
     struct api__conn *conn; /* server-private per-request state */
 };
 
@@ -132,6 +137,19 @@ LM_MUST_USE lm_status api__reply_text(api_req *r, int status, const char *conten
                                       const char *text, size_t len);
 /* Adds a response header (name and value are copied); at most 4. */
 LM_MUST_USE lm_status api__reply_header(api_req *r, const char *name, const char *value);
+/* A streamed reply (Server-Sent Events): libmicrohttpd calls reader for more bytes (it returns
+ * the count, 0 after suspending the connection when it has nothing yet, or -1 at the end) and
+ * free_fn(cls) once at the end, also when the reply is never sent. Takes cls. */
+typedef ssize_t (*api_stream_reader)(void *cls, uint64_t pos, char *buf, size_t max);
+typedef void (*api_stream_free)(void *cls);
+LM_MUST_USE lm_status api__reply_stream(api_req *r, const char *content_type,
+                                        api_stream_reader reader, api_stream_free free_fn,
+                                        void *cls);
+/* The live services of the server handling r (api/live.h), and its libmicrohttpd connection. */
+struct api__live *api__req_live(const api_req *r);
+struct MHD_Connection *api__req_connection(const api_req *r);
+/* The client's address as text ("127.0.0.1"); false if unknown. */
+bool api__client_addr(const api_req *r, char *out, size_t size);
 /* Records an error for the reply and returns code: `return api__error(r, LM_INVALID, ...)`. */
 lm_status api__error(api_req *r, lm_status code, const char *field, const char *fmt, ...)
     LM_PRINTF(4, 5);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in fuzz/ with clang (fuzzer + ASan + UBSan) and runs each one in
 # turn for FUZZ_SECONDS (default 60), one at a time so the machine's cores stay shared.
-# usage: scripts/fuzz.sh [TARGET...]   (targets: vroom instance; default all)
+# usage: scripts/fuzz.sh [TARGET...]   (targets: vroom instance osmand; default all)
 # Crashers land in build/fuzz/crashes/<target>/; the corpus grows in fuzz/corpus-<target>/
 # (git-ignored); the committed seeds are fuzz/seeds/<target>/.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 out=build/fuzz
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(vroom instance)
+[ ${#targets[@]} -eq 0 ] && targets=(vroom instance osmand)
 
 if ! command -v clang >/dev/null; then
     echo "fuzz: installing clang"
@@ -29,7 +29,7 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -D_DEF
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
     $(pkg-config --cflags libcjson proj libcurl))
 libs=($(pkg-config --libs libcjson proj libcurl) -lglpk -lm -lpthread)
-sources=$(ls common/*.c geo/*.c api/vroom.c api/instance.c; find solver -name '*.c' | sort)
+sources=$(ls common/*.c geo/*.c api/vroom.c api/instance.c api/osmand.c; find solver -name '*.c' | sort)
 objects=()
 for src in $sources; do
     obj="$out/obj/$(echo "$src" | tr '/' '_').o"

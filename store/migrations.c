@@ -41,6 +41,8 @@ static const char core_v1[] =
 
 extern const char store__orders_schema_v100[];
 extern const char store__dispatch_schema_v200[];
+extern const char store__positions_schema_v300[];
+extern const char store__webhooks_schema_v301[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -49,6 +51,8 @@ const store__migration store__migrations[] = {
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
+    {300, "api: positions", store__positions_schema_v300},
+    {301, "api: webhooks", store__webhooks_schema_v301},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

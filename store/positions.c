@@ -1,0 +1,199 @@
+/* store/positions.c: driver positions (migration 300): deduplicated by (device, device time),
+ * listed per device or driver, pruned by receive time. */
+#include "store/internal.h"
+#include "store/store_positions.h"
+
+#include <math.h>
+#include <string.h>
+
+const char store__positions_schema_v300[] =
+    "CREATE TABLE positions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id TEXT NOT NULL, driver_id TEXT NOT NULL,"
+    "  time_ms INTEGER NOT NULL, recv_ms INTEGER NOT NULL,"
+    "  lat REAL NOT NULL, lon REAL NOT NULL,"
+    "  speed_mps REAL, heading_deg REAL, altitude_m REAL, accuracy_m REAL, battery_pct REAL,"
+    "  charging INTEGER,"
+    "  UNIQUE (device_id, time_ms));"
+    "CREATE INDEX positions_by_driver ON positions(driver_id, time_ms);"
+    "CREATE INDEX positions_by_recv ON positions(recv_ms);";
+
+#define BIND(expr)                                                                                 \
+    do {                                                                                           \
+        if ((rc = (expr)) != LM_OK) goto fail;                                                     \
+    } while (0)
+
+/* NAN is stored as NULL. */
+static lm_status bind_opt(sqlite3_stmt *st, int idx, double v) {
+    if (!isfinite(v)) return sqlite3_bind_null(st, idx) == SQLITE_OK ? LM_OK : LM_STORE;
+    return store__bind_double(st, idx, v);
+}
+
+static double col_opt(sqlite3_stmt *st, int col) {
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t n, bool *inserted,
+                                 lm_errinfo *err) {
+    sqlite3 *db = store__tx_db(tx);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        db,
+        "INSERT OR IGNORE INTO positions(device_id, driver_id, time_ms, recv_ms, lat, lon, "
+        "speed_mps, heading_deg, altitude_m, accuracy_m, battery_pct, charging) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        &st, err);
+    if (rc != LM_OK) return rc;
+    for (size_t i = 0; i < n; i++) {
+        const store_position *p = &pos[i];
+        sqlite3_reset(st);
+        BIND(store__bind_text(st, 1, p->device_id));
+        BIND(store__bind_text(st, 2, p->driver_id));
+        BIND(store__bind_i64(st, 3, p->time_ms));
+        BIND(store__bind_i64(st, 4, p->recv_ms));
+        BIND(store__bind_double(st, 5, p->lat));
+        BIND(store__bind_double(st, 6, p->lon));
+        BIND(bind_opt(st, 7, p->speed_mps));
+        BIND(bind_opt(st, 8, p->heading_deg));
+        BIND(bind_opt(st, 9, p->altitude_m));
+        BIND(bind_opt(st, 10, p->accuracy_m));
+        BIND(bind_opt(st, 11, p->battery_pct));
+        if (p->charging < 0)
+            BIND(sqlite3_bind_null(st, 12) == SQLITE_OK ? LM_OK : LM_STORE);
+        else
+            BIND(store__bind_i64(st, 12, p->charging));
+        BIND(store__step_done(st, err));
+        if (inserted) inserted[i] = sqlite3_changes(db) == 1;
+    }
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define POS_COLS                                                                                   \
+    "id, device_id, driver_id, time_ms, recv_ms, lat, lon, speed_mps, heading_deg, altitude_m, "   \
+    "accuracy_m, battery_pct, charging"
+
+static void row_read(sqlite3_stmt *st, store_position *p) {
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    store__column_copy(st, 1, p->device_id, sizeof p->device_id);
+    store__column_copy(st, 2, p->driver_id, sizeof p->driver_id);
+    p->time_ms = sqlite3_column_int64(st, 3);
+    p->recv_ms = sqlite3_column_int64(st, 4);
+    p->lat = sqlite3_column_double(st, 5);
+    p->lon = sqlite3_column_double(st, 6);
+    p->speed_mps = col_opt(st, 7);
+    p->heading_deg = col_opt(st, 8);
+    p->altitude_m = col_opt(st, 9);
+    p->accuracy_m = col_opt(st, 10);
+    p->battery_pct = col_opt(st, 11);
+    p->charging = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 12);
+}
+
+lm_status store_positions_list(store_read *r, const char *device_id, const char *driver_id,
+                               int64_t from_ms, int64_t to_ms, size_t limit, store_position **out,
+                               size_t *n_out, lm_errinfo *err) {
+    if (limit < 1 || limit > 100000 || (!device_id) == (!driver_id))
+        return lm_errinfo_set(err, LM_INVALID, "limit", "one of device or driver, limit 1..100000");
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    store_position *list = NULL;
+    size_t n = 0, cap = 0;
+    lm_status rc = store__prepare(
+        db,
+        device_id ? "SELECT " POS_COLS " FROM positions WHERE device_id = ? AND time_ms BETWEEN ? "
+                    "AND ? ORDER BY time_ms LIMIT ?"
+                  : "SELECT " POS_COLS " FROM positions WHERE driver_id = ? AND time_ms BETWEEN ? "
+                    "AND ? ORDER BY time_ms LIMIT ?",
+        &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, device_id ? device_id : driver_id));
+    BIND(store__bind_i64(st, 2, from_ms));
+    BIND(store__bind_i64(st, 3, to_ms));
+    BIND(store__bind_i64(st, 4, (int64_t)limit));
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            store_position *g = lm_reallocarray(list, nc, sizeof *list);
+            if (!g) {
+                rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+                goto fail;
+            }
+            list = g;
+            cap = nc;
+        }
+        row_read(st, &list[n++]);
+    }
+    if (s != SQLITE_DONE) {
+        rc = store__fail(db, s, err);
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    if (n == 0) {
+        lm_free(list);
+        list = NULL;
+    }
+    *out = list;
+    *n_out = n;
+    return LM_OK;
+fail:
+    sqlite3_finalize(st);
+    lm_free(list);
+    return rc;
+}
+
+lm_status store_position_latest(store_read *r, const char *driver_id, store_position *out,
+                                lm_errinfo *err) {
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(db,
+                                  "SELECT " POS_COLS " FROM positions WHERE driver_id = ? ORDER "
+                                  "BY time_ms DESC LIMIT 1",
+                                  &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, driver_id));
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        row_read(st, out);
+    else if (s == SQLITE_DONE)
+        rc = lm_errinfo_set(err, LM_NOT_FOUND, "driver_id", "no position for driver %s", driver_id);
+    else
+        rc = store__fail(db, s, err);
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit, int64_t *deleted,
+                                lm_errinfo *err) {
+    sqlite3 *db = store__tx_db(tx);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(db,
+                                  "DELETE FROM positions WHERE id IN (SELECT id FROM positions "
+                                  "WHERE recv_ms < ? ORDER BY recv_ms LIMIT ?)",
+                                  &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_i64(st, 1, before_ms));
+    BIND(store__bind_i64(st, 2, (int64_t)limit));
+    BIND(store__step_done(st, err));
+    *deleted = sqlite3_changes(db);
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err) {
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(db, "SELECT count(*) FROM positions", &st, err);
+    if (rc != LM_OK) return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = store__fail(db, s, err);
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* store: persistence of driver positions (OsmAnd and the driver API), deduplicated by device and
+ * device time, pruned by age; and of webhook subscriptions with their delivery cursors.
+ * Ownership: lists are allocated here and lm_free'd by the caller. Writes take a store_tx (the
+ * caller commits); reads take a store_read. */
+#ifndef LASTMILE_STORE_POSITIONS_H
+#define LASTMILE_STORE_POSITIONS_H
+
+#include "store/store.h"
+
+#define STORE_DEVICE_MAX 64 /* bytes of a device id, NUL included */
+
+typedef struct store_position {
+    int64_t id; /* assigned on insert */
+    char device_id[STORE_DEVICE_MAX];
+    char driver_id[STORE_DRIVER_MAX];
+    int64_t time_ms;    /* device time, epoch ms (server receive time when the device sent none) */
+    int64_t recv_ms;    /* server receive time, epoch ms */
+    double lat, lon;    /* WGS84 degrees */
+    double speed_mps;   /* NAN when unknown (stored as NULL) */
+    double heading_deg; /* NAN when unknown */
+    double altitude_m;  /* NAN when unknown */
+    double accuracy_m;  /* NAN when unknown */
+    double battery_pct; /* NAN when unknown */
+    int charging;       /* 1, 0, or -1 unknown */
+} store_position;
+
+/* Inserts pos[0..n) with one prepared statement. A position whose (device_id, time_ms) is
+ * already stored is a duplicate (a retried request) and is skipped: inserted[i] (may be NULL)
+ * says which were new. */
+LM_MUST_USE lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t n,
+                                             bool *inserted, lm_errinfo *err);
+/* Positions of one device (device_id) or one driver (driver_id; the other NULL) with device time
+ * in [from_ms, to_ms], oldest first, at most limit (1..100000). */
+LM_MUST_USE lm_status store_positions_list(store_read *r, const char *device_id,
+                                           const char *driver_id, int64_t from_ms, int64_t to_ms,
+                                           size_t limit, store_position **out, size_t *n,
+                                           lm_errinfo *err);
+/* The newest position (by device time) of a driver; NOT_FOUND when it has none. */
+LM_MUST_USE lm_status store_position_latest(store_read *r, const char *driver_id,
+                                            store_position *out, lm_errinfo *err);
+/* Deletes at most limit positions received before before_ms; *deleted says how many. */
+LM_MUST_USE lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit,
+                                            int64_t *deleted, lm_errinfo *err);
+LM_MUST_USE lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err);
+
+/* ---- Webhooks ---- */
+
+#define STORE_URL_MAX    1024 /* bytes of a webhook URL, NUL included */
+#define STORE_SECRET_MAX 256  /* bytes of a webhook secret, NUL included */
+
+typedef struct store_webhook {
+    int64_t id;
+    char url[STORE_URL_MAX];
+    char secret[STORE_SECRET_MAX];
+    int64_t created_ms;
+    int64_t cursor_seq;      /* every event with seq <= this was delivered (or predates it) */
+    int64_t attempts;        /* failed attempts at the event after the cursor */
+    int64_t next_attempt_ms; /* no delivery before this (backoff) */
+    char last_error[256];
+} store_webhook;
+
+/* Registers a webhook starting after the event log's current end (cursor = last seq). */
+LM_MUST_USE lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret,
+                                           store_webhook *out, lm_errinfo *err);
+LM_MUST_USE lm_status store_webhook_delete(store_tx *tx, int64_t id, lm_errinfo *err);
+/* Every webhook ordered by id; *out lm_free'd by the caller (NULL when none). */
+LM_MUST_USE lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n,
+                                         lm_errinfo *err);
+/* Records a delivery outcome: cursor_seq moves to cursor (only forward), attempts and
+ * next_attempt_ms and last_error are replaced. NOT_FOUND if the webhook was deleted. */
+LM_MUST_USE lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor,
+                                             int64_t attempts, int64_t next_attempt_ms,
+                                             const char *last_error, lm_errinfo *err);
+
+#endif
