@@ -556,7 +556,7 @@ ORDERS_HANDLER(api__orders_get) {
     /* the reasons a held order is waiting on, and how they were resolved */
     orders_exception *ex = NULL;
     size_t n = 0;
-    if (orders_exception_list(o, false, &ex, &n, NULL) == LM_OK) {
+    if (orders_exception_list(o, false, id, &ex, &n, NULL) == LM_OK) {
         cJSON *arr = cJSON_AddArrayToObject(j, "exceptions");
         for (size_t i = 0; i < n; i++) {
             if (ex[i].order_id != id) continue;
@@ -681,15 +681,14 @@ ORDERS_HANDLER(api__exceptions_list) {
     bool only_open = !q || !strcmp(q, "true");
     orders_exception *ex = NULL;
     size_t n = 0;
-    lm_status rc = orders_exception_list(o, only_open, &ex, &n, &r->err);
+    lm_status rc = orders_exception_list(o, only_open, 0, &ex, &n, &r->err);
     if (rc != LM_OK) return rc;
-    /* one entry per order, its reasons grouped, oldest first */
+    /* one entry per order, its reasons grouped, oldest first: an order's reasons are written
+     * in one transaction, so they are consecutive in id order */
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "exceptions");
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = ex[k].order_id == ex[i].order_id;
-        if (seen) continue;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && ex[j].order_id == ex[i].order_id; j++) {
+        }
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "order_id", (double)ex[i].order_id);
         orders_order ord;
@@ -705,8 +704,7 @@ ORDERS_HANDLER(api__exceptions_list) {
         else
             cJSON_AddNullToObject(e, "resolution");
         cJSON *reasons = cJSON_AddArrayToObject(e, "reasons");
-        for (size_t k = i; k < n; k++) {
-            if (ex[k].order_id != ex[i].order_id) continue;
+        for (size_t k = i; k < j; k++) {
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "rule", ex[k].rule);
             cJSON_AddStringToObject(x, "field", ex[k].field);

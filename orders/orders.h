@@ -210,9 +210,9 @@ LM_MUST_USE lm_status orders_order_advance(orders_svc *o, int64_t id, orders_sta
 void orders_order_clear(orders_order *ord);
 void orders_order_list_free(orders_order *list, size_t n);
 
-/* The exception queue (held orders' reasons), oldest first. */
-LM_MUST_USE lm_status orders_exception_list(orders_svc *o, bool only_open, orders_exception **out,
-                                            size_t *n, lm_errinfo *err);
+/* The exception queue (held orders' reasons), oldest first; order_id > 0 keeps one order's. */
+LM_MUST_USE lm_status orders_exception_list(orders_svc *o, bool only_open, int64_t order_id,
+                                            orders_exception **out, size_t *n, lm_errinfo *err);
 
 /* A package ready for dispatch. */
 typedef struct orders_package {

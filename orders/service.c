@@ -994,12 +994,12 @@ lm_status orders_order_advance(orders_svc *o, int64_t id, orders_status to, orde
 
 /* ---- Exceptions and ready packages ---- */
 
-lm_status orders_exception_list(orders_svc *o, bool only_open, orders_exception **out, size_t *n,
-                                lm_errinfo *err) {
+lm_status orders_exception_list(orders_svc *o, bool only_open, int64_t order_id,
+                                orders_exception **out, size_t *n, lm_errinfo *err) {
     store_read *r = NULL;
     lm_status rc = store_read_begin(o->st, &r);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
-    rc = store_exception_list(r, only_open, 0, out, n, err);
+    rc = store_exception_list(r, only_open, order_id, out, n, err);
     store_read_end(r);
     return rc;
 }

@@ -4,6 +4,7 @@
  * SIGKILL mid-load, then restarted: every order that got a 2xx is there, intact. */
 #include "api/api.h"
 #include "api/route.h"
+#include "orders/orders.h"
 #include "store/internal.h"
 
 #include <curl/curl.h>
@@ -990,6 +991,27 @@ static void test_cli_import(void **state) {
     /* straight into a database file */
     char db[160];
     snprintf(db, sizeof db, "%s/direct.db", W.dir);
+    {
+        /* a catalogue in the second file, written through orders/ directly */
+        store_opts so;
+        store_opts_init(&so);
+        so.path = db;
+        store *s2 = NULL;
+        orders_svc *svc = NULL;
+        orders_opts oo;
+        orders_opts_init(&oo);
+        lm_errinfo err = {0};
+        assert_int_equal(store_open(&so, &s2, &err), LM_OK);
+        oo.st = s2;
+        assert_int_equal(orders_create(&oo, &svc), LM_OK);
+        orders_depot d = {.id = "d", .name = "D", .lon = 4.8, .lat = 45.7, .close_s = 86400};
+        orders_product pr = {.sku = "tea", .name = "Tea", .active = true};
+        assert_int_equal(orders_depot_put(svc, &d, &err), LM_OK);
+        assert_int_equal(orders_product_put(svc, &pr, &err), LM_OK);
+        assert_int_equal(orders_stock_set(svc, "d", "tea", 1000, 0, NULL, &err), LM_OK);
+        orders_destroy(svc);
+        store_close(s2);
+    }
     snprintf(args, sizeof args, "%s --db %s", csv_path, db);
     st = run_import(args, out, sizeof out);
     assert_int_equal(st, 65);

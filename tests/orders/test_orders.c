@@ -692,7 +692,7 @@ static void test_held_orders_exceptions_release_and_cancel(void **state) {
 
     orders_exception *ex = NULL;
     size_t n = 0;
-    OK(orders_exception_list(f->o, true, &ex, &n, NULL));
+    OK(orders_exception_list(f->o, true, 0, &ex, &n, NULL));
     assert_int_equal(n, 5);
     int seen_area = 0, seen_bl = 0, seen_ov = 0, seen_req = 0, seen_dup = 0;
     for (size_t i = 0; i < n; i++) {
@@ -714,13 +714,16 @@ static void test_held_orders_exceptions_release_and_cancel(void **state) {
     assert_non_null(strstr(err.message, "allocated"));
     OK(orders_order_cancel(f->o, dup, &out, &err));
     orders_order_clear(&out);
-    OK(orders_exception_list(f->o, true, &ex, &n, NULL));
+    OK(orders_exception_list(f->o, true, 0, &ex, &n, NULL));
     assert_int_equal(n, 0);
     lm_free(ex);
-    OK(orders_exception_list(f->o, false, &ex, &n, NULL));
+    OK(orders_exception_list(f->o, false, 0, &ex, &n, NULL));
     assert_int_equal(n, 5);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(ex[i].resolution, ex[i].order_id == held ? "release" : "cancel");
+    lm_free(ex);
+    OK(orders_exception_list(f->o, false, held, &ex, &n, NULL));
+    assert_int_equal(n, 4);
     lm_free(ex);
 
     /* a bad area is refused, naming the GeoJSON field */
