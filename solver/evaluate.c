@@ -13,7 +13,8 @@ lm_status solver_evaluate(const solver_problem *p, const solver_task_ref *const 
         return lm_errinfo_set(err, LM_INVALID, "routes",
                               "%zu routes for %zu vehicles: a vehicle drives at most one route",
                               n_routes, p->n_vehicles);
-    lm_status st = LM_OK;
+    lm_status st = solver_problem_validate(p, err);
+    if (st != LM_OK) return st;
     solver_solution *sol = NULL;
     size_t total = 0;
     for (size_t i = 0; i < n_routes; i++) {

@@ -299,7 +299,8 @@ lm_status solver_solve_exact(const solver_problem *p, const solver_opts *o, solv
         solver_opts_init(&def);
         o = &def;
     }
-    lm_status st = check_size(p, err);
+    lm_status st = solver_problem_validate(p, err);
+    if (st == LM_OK) st = check_size(p, err);
     if (st != LM_OK) return st;
     int64_t t0 = lm_mono_ns();
     int64_t limit_ms = o->time_limit_ms > 0 ? o->time_limit_ms : 1;

@@ -273,9 +273,7 @@ lm_status solver_problem_add_job(solver_problem *p, const solver_job *j, lm_erri
     if ((st = check_amounts(p, j->pickup, "pickup", err)) != LM_OK) return st;
     if (j->priority > 100)
         return lm_errinfo_set(err, LM_INVALID, "priority", "%u is outside 0..100", j->priority);
-    if (j->only_vehicle != SOLVER_NONE && j->only_vehicle >= p->n_vehicles)
-        return lm_errinfo_set(err, LM_INVALID, "only_vehicle", "vehicle %u is not defined yet",
-                              j->only_vehicle);
+    /* only_vehicle may name a vehicle added later: solver_problem_validate checks it. */
     for (size_t i = 0; i < p->n_jobs; i++)
         if (p->jobs[i].pub.id == j->id)
             return lm_errinfo_set(err, LM_INVALID, "id", "duplicate job id %llu",
@@ -315,9 +313,7 @@ lm_status solver_problem_add_shipment(solver_problem *p, const solver_shipment *
     if ((st = check_amounts(p, s->amount, "amount", err)) != LM_OK) return st;
     if (s->priority > 100)
         return lm_errinfo_set(err, LM_INVALID, "priority", "%u is outside 0..100", s->priority);
-    if (s->only_vehicle != SOLVER_NONE && s->only_vehicle >= p->n_vehicles)
-        return lm_errinfo_set(err, LM_INVALID, "only_vehicle", "vehicle %u is not defined yet",
-                              s->only_vehicle);
+    /* only_vehicle may name a vehicle added later: solver_problem_validate checks it. */
     for (size_t i = 0; i < p->n_shipments; i++) {
         if (p->shipments[i].pub.pickup.id == s->pickup.id)
             return lm_errinfo_set(err, LM_INVALID, "pickup.id", "duplicate pickup id %llu",
@@ -355,17 +351,20 @@ static lm_status check_fixed_step(const solver_problem *p, const solver_vehicle 
                                   const solver_task_ref *r, size_t i, lm_errinfo *err) {
     char field[64];
     snprintf(field, sizeof field, "steps[%zu]", i);
-    size_t limit = 0;
+    /* Tasks may be added after the vehicle (a parcel on board names its vehicle in only_vehicle
+     * while the vehicle's fixed steps name the parcel): solver_problem_validate checks them. */
+    (void)p;
     switch (r->type) {
-    case SOLVER_STEP_JOB: limit = p->n_jobs; break;
+    case SOLVER_STEP_JOB:
     case SOLVER_STEP_PICKUP:
-    case SOLVER_STEP_DELIVERY: limit = p->n_shipments; break;
-    case SOLVER_STEP_BREAK: limit = v->n_breaks; break;
+    case SOLVER_STEP_DELIVERY: return LM_OK;
+    case SOLVER_STEP_BREAK:
+        if (r->index >= v->n_breaks)
+            return lm_errinfo_set(err, LM_INVALID, field, "refers to unknown break index %u",
+                                  r->index);
+        return LM_OK;
     default: return lm_errinfo_set(err, LM_INVALID, field, "only tasks and breaks can be fixed");
     }
-    if (r->index >= limit)
-        return lm_errinfo_set(err, LM_INVALID, field, "refers to unknown task index %u", r->index);
-    return LM_OK;
 }
 
 lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v, lm_errinfo *err) {
@@ -458,6 +457,68 @@ lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v,
     dst->pub.fixed_steps = dst->fixed_steps;
     p->n_vehicles++;
     return LM_OK;
+}
+
+/* ---- Whole-problem validation ---- */
+
+/* The task a fixed step names, as a slot in one array: jobs, then pickups, then deliveries. */
+static size_t fixed_slot(const solver_problem *p, const solver_task_ref *r) {
+    switch (r->type) {
+    case SOLVER_STEP_JOB: return r->index;
+    case SOLVER_STEP_PICKUP: return p->n_jobs + r->index;
+    case SOLVER_STEP_DELIVERY: return p->n_jobs + p->n_shipments + r->index;
+    default: return SIZE_MAX;
+    }
+}
+
+lm_status solver_problem_validate(const solver_problem *p, lm_errinfo *err) {
+    if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
+    char field[64];
+    for (size_t i = 0; i < p->n_jobs; i++) {
+        uint32_t v = p->jobs[i].pub.only_vehicle;
+        if (v != SOLVER_NONE && v >= p->n_vehicles) {
+            snprintf(field, sizeof field, "jobs[%zu].only_vehicle", i);
+            return lm_errinfo_set(err, LM_INVALID, field, "vehicle index %u does not exist", v);
+        }
+    }
+    for (size_t i = 0; i < p->n_shipments; i++) {
+        uint32_t v = p->shipments[i].pub.only_vehicle;
+        if (v != SOLVER_NONE && v >= p->n_vehicles) {
+            snprintf(field, sizeof field, "shipments[%zu].only_vehicle", i);
+            return lm_errinfo_set(err, LM_INVALID, field, "vehicle index %u does not exist", v);
+        }
+    }
+    size_t n_slots = p->n_jobs + 2 * p->n_shipments;
+    uint32_t *owner = n_slots ? lm_reallocarray(NULL, n_slots, sizeof *owner) : NULL;
+    if (n_slots && !owner) return LM_NOMEM;
+    for (size_t i = 0; i < n_slots; i++)
+        owner[i] = SOLVER_NONE;
+    lm_status st = LM_OK;
+    for (size_t v = 0; v < p->n_vehicles && st == LM_OK; v++) {
+        const solver__vehicle *veh = &p->vehicles[v];
+        for (size_t k = 0; k < veh->pub.n_fixed_steps && st == LM_OK; k++) {
+            const solver_task_ref *r = &veh->fixed_steps[k];
+            snprintf(field, sizeof field, "vehicles[%zu].steps[%zu]", v, k);
+            if (r->type == SOLVER_STEP_BREAK) continue;
+            size_t limit = r->type == SOLVER_STEP_JOB ? p->n_jobs : p->n_shipments;
+            if (r->index >= limit) {
+                st = lm_errinfo_set(err, LM_INVALID, field, "refers to unknown task index %u",
+                                    r->index);
+                break;
+            }
+            size_t slot = fixed_slot(p, r);
+            uint32_t only = r->type == SOLVER_STEP_JOB ? p->jobs[r->index].pub.only_vehicle
+                                                       : p->shipments[r->index].pub.only_vehicle;
+            if (owner[slot] != SOLVER_NONE)
+                st = lm_errinfo_set(err, LM_INVALID, field, "task is fixed twice");
+            else if (only != SOLVER_NONE && only != v)
+                st = lm_errinfo_set(err, LM_INVALID, field,
+                                    "task is fixed on a vehicle its only_vehicle forbids");
+            owner[slot] = (uint32_t)v;
+        }
+    }
+    lm_free(owner);
+    return st;
 }
 
 /* ---- Shared helpers ---- */

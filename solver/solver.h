@@ -139,6 +139,11 @@ void solver_job_init(solver_job *j);
 void solver_shipment_init(solver_shipment *s);
 void solver_vehicle_init(solver_vehicle *v);
 
+/* Checks what can only be checked once everything is added: only_vehicle indices, fixed steps
+ * task indices (each task fixed at most once, on a vehicle its only_vehicle allows). Every solve,
+ * evaluate and check calls it; callers may call it early for a better error. */
+LM_MUST_USE lm_status solver_problem_validate(const solver_problem *p, lm_errinfo *err);
+
 size_t solver_problem_n_jobs(const solver_problem *p);
 size_t solver_problem_n_shipments(const solver_problem *p);
 size_t solver_problem_n_vehicles(const solver_problem *p);

@@ -93,10 +93,42 @@ static void test_bad_inputs(void **state) {
     solver_problem_destroy(p);
 }
 
+/* A parcel on board: the vehicle's fixed steps name a job added after it, and that job names the
+ * vehicle in only_vehicle. Cross references are checked by solver_problem_validate. */
+static void test_cross_references(void **state) {
+    (void)state;
+    solver_problem *p = make_problem();
+    lm_errinfo e;
+    solver_task_ref fixed = {SOLVER_STEP_JOB, 0};
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = 0;
+    v.fixed_steps = &fixed;
+    v.n_fixed_steps = 1;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, &e), LM_OK);
+    assert_int_equal(solver_problem_validate(p, &e), LM_INVALID); /* job 0 does not exist yet */
+    assert_string_equal(e.field, "vehicles[0].steps[0]");
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 10;
+    j.location = 1;
+    j.only_vehicle = 0;
+    assert_int_equal(solver_problem_add_job(p, &j, &e), LM_OK);
+    assert_int_equal(solver_problem_validate(p, &e), LM_OK);
+    j.id = 11;
+    j.only_vehicle = 5; /* no such vehicle */
+    assert_int_equal(solver_problem_add_job(p, &j, &e), LM_OK);
+    assert_int_equal(solver_problem_validate(p, &e), LM_INVALID);
+    assert_string_equal(e.field, "jobs[1].only_vehicle");
+    solver_problem_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_problem),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_cross_references),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
