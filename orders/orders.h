@@ -206,6 +206,11 @@ LM_MUST_USE lm_status orders_order_ready(orders_svc *o, int64_t id, int64_t weig
 LM_MUST_USE lm_status orders_order_advance(orders_svc *o, int64_t id, orders_status to,
                                            orders_order *out, lm_errinfo *err);
 
+/* The same move inside the caller's transaction (dispatch commits a stop action, its order's new
+ * status and their events together). CONFLICT naming the current state; the caller commits. */
+LM_MUST_USE lm_status orders_order_advance_tx(store_tx *tx, int64_t id, orders_status to,
+                                              int64_t now_ms, lm_errinfo *err);
+
 /* Releases the lines of one order record; NULL-safe. */
 void orders_order_clear(orders_order *ord);
 void orders_order_list_free(orders_order *list, size_t n);

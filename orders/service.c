@@ -863,6 +863,42 @@ static lm_status conflict(const orders_order *ord, const char *action, lm_errinf
                           ord->status, action);
 }
 
+/* The dispatch side of the lifecycle on ord (currently cur) inside tx: checks the move, takes the
+ * goods off on_hand at out_for_delivery, records the event; the caller writes ord back. */
+static lm_status advance_in_tx(store_tx *tx, orders_order *ord, orders_status cur, orders_status to,
+                               int64_t now_ms, lm_errinfo *err) {
+    if (!orders_transition_allowed(cur, to) ||
+        (to != ORDERS_PLANNED && to != ORDERS_OUT_FOR_DELIVERY && to != ORDERS_DELIVERED &&
+         to != ORDERS_FAILED && to != ORDERS_READY)) {
+        char what[48];
+        snprintf(what, sizeof what, "moved to %s", orders_status_name(to));
+        return conflict(ord, what, err);
+    }
+    lm_status rc;
+    if (to == ORDERS_OUT_FOR_DELIVERY && (rc = stock_release(tx, ord, true, err)) != LM_OK)
+        return rc;
+    char from[24];
+    lm_strlcpy(from, ord->status, sizeof from);
+    lm_strlcpy(ord->status, orders_status_name(to), sizeof ord->status);
+    ord->updated_ms = now_ms;
+    return event_order(tx, ord, from, NULL);
+}
+
+lm_status orders_order_advance_tx(store_tx *tx, int64_t id, orders_status to, int64_t now_ms,
+                                  lm_errinfo *err) {
+    orders_order ord = {0};
+    lm_status rc = store_order_get(store_tx_read(tx), id, &ord, err);
+    if (rc == LM_NOT_FOUND) lm_errinfo_set(err, rc, "id", "order %" PRId64 " not found", id);
+    if (rc != LM_OK) return rc;
+    orders_status cur;
+    if (!orders_status_parse(ord.status, &cur))
+        rc = lm_errinfo_set(err, LM_INTERNAL, "status", "stored status '%s' unknown", ord.status);
+    if (rc == LM_OK) rc = advance_in_tx(tx, &ord, cur, to, now_ms, err);
+    if (rc == LM_OK) rc = store_order_update(tx, &ord, err);
+    store_order_clear(&ord);
+    return rc;
+}
+
 static lm_status order_op(orders_svc *o, int64_t id, const op_args *a, orders_order *out,
                           lm_errinfo *err) {
     store_tx *tx = NULL;
@@ -926,17 +962,7 @@ static lm_status order_op(orders_svc *o, int64_t id, const op_args *a, orders_or
         break;
     }
     case OP_ADVANCE:
-        if (!orders_transition_allowed(cur, a->to) ||
-            (a->to != ORDERS_PLANNED && a->to != ORDERS_OUT_FOR_DELIVERY &&
-             a->to != ORDERS_DELIVERED && a->to != ORDERS_FAILED && a->to != ORDERS_READY)) {
-            char what[48];
-            snprintf(what, sizeof what, "moved to %s", orders_status_name(a->to));
-            rc = conflict(&ord, what, err);
-            goto fail;
-        }
-        if (a->to == ORDERS_OUT_FOR_DELIVERY && (rc = stock_release(tx, &ord, true, err)) != LM_OK)
-            goto fail;
-        if ((rc = order_move(o, tx, &ord, a->to, NULL)) != LM_OK) goto fail;
+        if ((rc = advance_in_tx(tx, &ord, cur, a->to, o->now_ms(), err)) != LM_OK) goto fail;
         break;
     }
     if ((rc = store_order_update(tx, &ord, err)) != LM_OK) goto fail;

@@ -781,6 +781,31 @@ static void test_lifecycle_walk(void **state) {
     orders_order_clear(&out);
     assert_int_equal(orders_order_advance(f->o, id, ORDERS_FAILED, &out, &err), LM_CONFLICT);
     assert_int_equal(count_events(f, "order.delivered"), 1);
+
+    /* inside a caller's transaction: nothing until it commits, and a rollback undoes it */
+    OK(create(f, "tea", 1, NULL, NULL, &out, &err));
+    int64_t t = out.id;
+    orders_order_clear(&out);
+    OK(orders_order_picking(f->o, t, &out, &err));
+    orders_order_clear(&out);
+    OK(orders_order_ready(f->o, t, 1, 1, 1, &out, &err));
+    orders_order_clear(&out);
+    store_tx *tx = NULL;
+    OK(store_tx_begin(f->s, &tx));
+    assert_int_equal(orders_order_advance_tx(tx, t, ORDERS_DELIVERED, 1, &err), LM_CONFLICT);
+    OK(orders_order_advance_tx(tx, t, ORDERS_PLANNED, 1, &err));
+    store_tx_rollback(tx);
+    OK(orders_order_get(f->o, t, &out, &err));
+    assert_string_equal(out.status, "ready");
+    orders_order_clear(&out);
+    OK(store_tx_begin(f->s, &tx));
+    OK(orders_order_advance_tx(tx, t, ORDERS_PLANNED, 1, &err));
+    OK(orders_order_advance_tx(tx, t, ORDERS_OUT_FOR_DELIVERY, 2, &err));
+    OK(store_tx_commit(tx));
+    OK(orders_order_get(f->o, t, &out, &err));
+    assert_string_equal(out.status, "out_for_delivery");
+    orders_order_clear(&out);
+    assert_int_equal(get_stock(f, "north", "tea").on_hand, 6);
     assert_int_equal(orders_order_picking(f->o, 9999, &out, &err), LM_NOT_FOUND);
 
     /* cancelling from picking releases the reservation */
