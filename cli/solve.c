@@ -32,23 +32,23 @@ typedef struct solve_args {
 } solve_args;
 
 static void solve_usage(FILE *f) {
-    fprintf(
-        f,
-        "usage: lastmile solve FILE [-o OUT] [--time-limit S] [--threads N] [--seed K]\n"
-        "                      [--format vroom|solomon|cvrplib] [--plan] [--pretty] [--quiet]\n"
-        "\n"
-        "Solves FILE (VROOM JSON, a Solomon VRPTW .txt or a CVRPLIB .vrp; the format is\n"
-        "guessed from the extension, then the content) and writes the solution as VROOM\n"
-        "JSON to stdout or OUT. On bad input it writes {\"code\":2,\"error\":...} and exits 65.\n"
-        "\n"
-        "  -o, --output OUT     write the JSON to OUT instead of stdout\n"
-        "  -l, --time-limit S   search time in seconds (default 5)\n"
-        "  -t, --threads N      parallel searches (default: the number of cores)\n"
-        "  -s, --seed K         random seed (default 1); same seed and threads, same answer\n"
-        "  -f, --format F       vroom, solomon or cvrplib\n"
-        "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
-        "  -p, --pretty         indent the JSON\n"
-        "  -q, --quiet          no progress on stderr\n");
+    fprintf(f,
+            "usage: lastmile solve FILE [-o OUT] [--time-limit S] [--threads N] [--seed K]\n"
+            "                      [--format vroom|solomon|cvrplib] [--plan] [--pretty] [--quiet]\n"
+            "\n"
+            "Solves FILE (VROOM JSON, a Solomon VRPTW .txt or a CVRPLIB .vrp; - reads stdin; the\n"
+            "format is guessed from the extension, then the content) and writes the solution as\n"
+            "VROOM JSON to stdout or OUT. On bad input it writes {\"code\":2,\"error\":...} and "
+            "exits 65.\n"
+            "\n"
+            "  -o, --output OUT     write the JSON to OUT instead of stdout\n"
+            "  -l, --time-limit S   search time in seconds (default 5)\n"
+            "  -t, --threads N      parallel searches (default: the number of cores)\n"
+            "  -s, --seed K         random seed (default 1); same seed and threads, same answer\n"
+            "  -f, --format F       vroom, solomon or cvrplib\n"
+            "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
+            "  -p, --pretty         indent the JSON\n"
+            "  -q, --quiet          no progress on stderr\n");
 }
 
 static bool parse_format(const char *s, solve_format *out) {
@@ -140,7 +140,8 @@ static int parse_args(int argc, char **argv, solve_args *a) {
 
 /* Reads the whole file into *out (lm_free), at most cap bytes. */
 static lm_status read_file(const char *path, size_t cap, char **out, size_t *len, lm_errinfo *err) {
-    FILE *f = fopen(path, "rb");
+    bool is_stdin = !strcmp(path, "-");
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) return lm_errinfo_set(err, LM_IO, "", "cannot open %s: %s", path, strerror(errno));
     lm_buf b;
     lm_buf_init(&b, cap);
@@ -150,7 +151,7 @@ static lm_status read_file(const char *path, size_t cap, char **out, size_t *len
     while (st == LM_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
         st = lm_buf_append(&b, chunk, n);
     if (st == LM_OK && ferror(f)) st = LM_IO;
-    fclose(f);
+    if (!is_stdin) fclose(f);
     if (st != LM_OK) {
         lm_buf_free(&b);
         if (st == LM_TOO_BIG)

@@ -69,6 +69,10 @@ cp "$src/datasets/solomon/C101.txt" "$tmp/instance"
 if run 0 "$tmp/instance" --time-limit 0.2 --threads 1; then ok; fi
 if run 0 "$tmp/instance" --format solomon --time-limit 0.2 --threads 1; then ok; fi
 
+# "-" reads the problem from stdin (format from the content).
+if "$bin" solve - --time-limit 0.2 --threads 1 <"$src/docs/vroom-example.json" >"$tmp/out" 2>"$tmp/err" &&
+    grep -q '^{"code":0,' "$tmp/out"; then ok; else bad "solve - (stdin)"; fi
+
 # Bad input: VROOM error JSON on stdout naming the field, exit 65.
 printf '{"vehicles":[{"id":1,"start_index":0}],"jobs":[{"id":1,"location_index":4}],"matrix":[[0,1],[1,0]]}' >"$tmp/bad.json"
 if run 65 "$tmp/bad.json"; then
