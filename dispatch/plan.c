@@ -303,7 +303,15 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
                             "no active vehicle with a driver to plan with");
         goto fail;
     }
-    if ((rc = dispatch__model_problem(d, &m, &err)) != LM_OK) goto fail;
+    if (m.n_tasks == 0) {
+        /* nothing ready: an empty proposal, with the packages that could not be planned */
+        if (!(sol = lm_calloc(1, sizeof *sol))) {
+            rc = LM_NOMEM;
+            goto fail;
+        }
+    } else {
+        if ((rc = dispatch__model_problem(d, &m, &err)) != LM_OK) goto fail;
+    }
     solver_opts so;
     solver_opts_init(&so);
     so.time_limit_ms =
@@ -312,9 +320,9 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
     so.seed = (uint64_t)job->plan_id;
     so.on_progress = on_progress;
     so.progress_ud = &pc;
-    if ((rc = solver_solve(m.problem, &so, &sol, &err)) != LM_OK) goto fail;
     solver_check_report rep;
-    if (solver_check(m.problem, sol, &rep) != LM_OK) {
+    if (m.n_tasks && (rc = solver_solve(m.problem, &so, &sol, &err)) != LM_OK) goto fail;
+    if (m.n_tasks && solver_check(m.problem, sol, &rep) != LM_OK) {
         rc = lm_errinfo_set(&err, LM_INTERNAL, "solution", "the solver's plan fails the check: %s",
                             rep.first);
         goto fail;

@@ -1,0 +1,684 @@
+/* tests/dispatch/test_dispatch.c: dispatch/ on a real SQLite file with orders made through
+ * orders/: plan lifecycle, hand moves accepted or refused by the checker, positions (start,
+ * arrival, pace-scaled ETAs, lateness), stop actions, silence, and every re-plan trigger keeping
+ * done stops done and parcels on their van (except a breakdown). Small instances, short solves. */
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define DAY       INT64_C(1773705600) /* 2026-03-17 00:00 UTC */
+#define DEPOT_LAT 45.75
+#define DEPOT_LON 4.85
+
+static int64_t fake_now_ms;
+static int64_t clock_fake(void) {
+    return fake_now_ms;
+}
+
+typedef struct fixture {
+    char dir[64], path[128];
+    store *s;
+    orders_svc *o;
+    dispatch *d;
+    int64_t order_ids[32];
+    size_t n_orders;
+} fixture;
+
+#define OK(expr)                                                                                   \
+    do {                                                                                           \
+        lm_status rc_ = (expr);                                                                    \
+        if (rc_ != LM_OK) fail_msg("%s -> %s", #expr, lm_status_name(rc_));                        \
+    } while (0)
+#define OKE(expr, err)                                                                             \
+    do {                                                                                           \
+        lm_status rc_ = (expr);                                                                    \
+        if (rc_ != LM_OK)                                                                          \
+            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
+    } while (0)
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/lm_dispatch_XXXXXX");
+    if (!mkdtemp(f->dir)) return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    store_opts so;
+    store_opts_init(&so);
+    so.path = f->path;
+    so.read_conns = 4;
+    lm_errinfo err = {0};
+    if (store_open(&so, &f->s, &err) != LM_OK) return -1;
+    fake_now_ms = (DAY + 7 * 3600) * 1000;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = f->s;
+    oo.now_ms = clock_fake;
+    if (orders_create(&oo, &f->o) != LM_OK) return -1;
+    dispatch_opts dopts;
+    dispatch_opts_init(&dopts);
+    dopts.st = f->s;
+    dopts.now_ms = clock_fake;
+    dopts.tick_ms = 0;
+    dopts.plan_time_limit_ms = 300;
+    dopts.replan_feasible_ms = 100;
+    dopts.replan_polish_ms = 200;
+    if (dispatch_create(&dopts, &f->d, &err) != LM_OK) return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    dispatch_destroy(f->d);
+    orders_destroy(f->o);
+    store_close(f->s);
+    char p[160];
+    unlink(f->path);
+    snprintf(p, sizeof p, "%s-wal", f->path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", f->path);
+    unlink(p);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* A depot, a product, stock, n ready orders on a ring around the depot (2-6 km), window
+ * [from_h, to_h] of the day, and vehicles V1..Vk with drivers D1..Dk (capacity `parcels`). */
+static void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k,
+                     int64_t parcels) {
+    lm_errinfo err = {0};
+    orders_depot dep = {
+        .lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 6 * 3600, .close_s = 20 * 3600};
+    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
+    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
+    OKE(orders_depot_put(f->o, &dep, &err), err);
+    orders_product pr = {.weight_g = 2000, .volume_cm3 = 3000, .active = true};
+    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
+    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
+    OKE(orders_product_put(f->o, &pr, &err), err);
+    orders_stock stk;
+    OKE(orders_stock_set(f->o, "DEP", "SKU1", 1000, 0, &stk, &err), err);
+    for (size_t i = 0; i < n; i++) {
+        orders_line l = {.qty = 1};
+        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
+        orders_order in = {0};
+        snprintf(in.customer_name, sizeof in.customer_name, "Customer %zu", i);
+        snprintf(in.customer_phone, sizeof in.customer_phone, "+3361000%04zu", i);
+        snprintf(in.customer_address, sizeof in.customer_address, "%zu rue de Test, Lyon", i);
+        in.has_location = true;
+        double ang = (double)i * 2.39996, rad = 0.02 + 0.04 * (double)(i % 5) / 4.0;
+        in.lat = DEPOT_LAT + rad * 0.7 * __builtin_sin(ang);
+        in.lon = DEPOT_LON + rad * __builtin_cos(ang);
+        in.lines = &l;
+        in.n_lines = 1;
+        in.windows[0] = (store_window){DAY + from_h * 3600, DAY + to_h * 3600};
+        in.n_windows = 1;
+        orders_order out = {0};
+        bool replayed = false;
+        OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
+        int64_t id = out.id;
+        orders_order_clear(&out);
+        OKE(orders_order_picking(f->o, id, NULL, &err), err);
+        OKE(orders_order_ready(f->o, id, 2000, 3000, 1, NULL, &err), err);
+        f->order_ids[f->n_orders++] = id;
+    }
+    store_tx *tx = NULL;
+    OK(store_tx_begin(f->s, &tx));
+    for (size_t v = 0; v < k; v++) {
+        dispatch_vehicle veh;
+        dispatch_vehicle_init(&veh);
+        snprintf(veh.id, sizeof veh.id, "V%zu", v + 1);
+        lm_strlcpy(veh.name, veh.id, sizeof veh.name);
+        lm_strlcpy(veh.start_depot, "DEP", sizeof veh.start_depot);
+        lm_strlcpy(veh.end_depot, "DEP", sizeof veh.end_depot);
+        veh.capacity_parcels = parcels;
+        veh.shift_start_s = 8 * 3600;
+        veh.shift_end_s = 19 * 3600;
+        OKE(dispatch_vehicle_put(tx, &veh, &err), err);
+        dispatch_driver dr = {0};
+        snprintf(dr.id, sizeof dr.id, "D%zu", v + 1);
+        snprintf(dr.name, sizeof dr.name, "Driver %zu", v + 1);
+        snprintf(dr.device_id, sizeof dr.device_id, "dev%zu", v + 1);
+        lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
+        OKE(dispatch_driver_put(tx, &dr, &err), err);
+    }
+    OK(store_tx_commit(tx));
+}
+
+static int64_t plan_now(fixture *f) {
+    lm_errinfo err = {0};
+    int64_t id = 0;
+    dispatch_plan_req req = {0};
+    OKE(dispatch_plan_create(f->d, &req, &id, &err), err);
+    dispatch_wait_idle(f->d);
+    return id;
+}
+
+static dispatch_plan get_plan(fixture *f, int64_t id) {
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_plan p;
+    lm_errinfo err = {0};
+    OKE(dispatch_plan_get(r, id, &p, &err), err);
+    store_read_end(r);
+    return p;
+}
+
+static const char *order_status(fixture *f, int64_t id) {
+    static char st[24];
+    orders_order o = {0};
+    lm_errinfo err = {0};
+    OKE(orders_order_get(f->o, id, &o, &err), err);
+    lm_strlcpy(st, o.status, sizeof st);
+    orders_order_clear(&o);
+    return st;
+}
+
+static int64_t count_events(fixture *f, const char *type) {
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    int64_t count = 0, after = 0;
+    for (;;) {
+        store_event *ev = NULL;
+        size_t n = 0;
+        OK(store_events_since(r, after, 10000, &ev, &n));
+        for (size_t i = 0; i < n; i++) {
+            if (!strcmp(ev[i].type, type)) count++;
+            after = ev[i].seq;
+        }
+        store_events_free(ev, n);
+        if (n < 10000) break;
+    }
+    store_read_end(r);
+    return count;
+}
+
+static dispatch_driver_route route_of(fixture *f, const char *driver) {
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_driver_route rt;
+    lm_errinfo err = {0};
+    OKE(dispatch_driver_route_get(r, driver, &rt, &err), err);
+    store_read_end(r);
+    return rt;
+}
+
+static size_t pending_of(const dispatch_driver_route *rt) {
+    size_t n = 0;
+    for (size_t i = 0; i < rt->n_stops; i++)
+        n += rt->stops[i].stop.status == DISPATCH_STOP_PLANNED ||
+             rt->stops[i].stop.status == DISPATCH_STOP_ARRIVED;
+    return n;
+}
+
+/* Posts one position of driver at (lat, lon) at the fake clock. */
+static dispatch_obs_result observe(fixture *f, const char *driver, double lat, double lon,
+                                   double speed) {
+    store_tx *tx = NULL;
+    OK(store_tx_begin(f->s, &tx));
+    dispatch_obs_result res;
+    lm_errinfo err = {0};
+    OKE(dispatch_observe_position(f->d, tx, driver, lat, lon, fake_now_ms, speed, &res, &err), err);
+    OK(store_tx_commit(tx));
+    return res;
+}
+
+static int64_t latest_replan(fixture *f) {
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_plan *list = NULL;
+    size_t n = 0;
+    OK(dispatch_plan_list(r, 20, &list, &n, NULL));
+    store_read_end(r);
+    int64_t id = 0;
+    for (size_t i = 0; i < n && !id; i++)
+        if (list[i].is_replan && list[i].status == DISPATCH_PLAN_PROPOSED) id = list[i].id;
+    dispatch_plan_list_free(list, n);
+    return id;
+}
+
+/* Every order pending on the live routes appears exactly once as a live pending delivery. */
+static void check_live_consistent(fixture *f, const char *const *drivers, size_t nd) {
+    int counts[32] = {0};
+    for (size_t k = 0; k < nd; k++) {
+        dispatch_driver_route rt = route_of(f, drivers[k]);
+        for (size_t i = 0; i < rt.n_stops; i++) {
+            const dispatch_stop *s = &rt.stops[i].stop;
+            bool pend = s->status == DISPATCH_STOP_PLANNED || s->status == DISPATCH_STOP_ARRIVED;
+            if (!pend || s->kind != DISPATCH_STOP_DELIVERY) continue;
+            for (size_t o = 0; o < f->n_orders; o++)
+                if (f->order_ids[o] == s->order_id) counts[o]++;
+        }
+        dispatch_driver_route_clear(&rt);
+    }
+    for (size_t o = 0; o < f->n_orders; o++) {
+        const char *st = order_status(f, f->order_ids[o]);
+        bool open = !strcmp(st, "planned") || !strcmp(st, "out_for_delivery");
+        if (open && counts[o] != 1)
+            fail_msg("order %lld (%s) is on %d live pending deliveries", (long long)f->order_ids[o],
+                     st, counts[o]);
+        if (!open && counts[o] != 0)
+            fail_msg("order %lld (%s) still pending on a route", (long long)f->order_ids[o], st);
+    }
+}
+
+/* ---- Plans ---- */
+
+static void test_plan_lifecycle(void **state) {
+    fixture *f = *state;
+    scenario(f, 10, 9, 17, 2, 20);
+    int64_t id = plan_now(f);
+    dispatch_plan p = get_plan(f, id);
+    assert_int_equal(p.status, DISPATCH_PLAN_PROPOSED);
+    size_t stops = 0;
+    for (size_t i = 0; i < p.n_routes; i++) {
+        for (size_t k = 0; k < p.routes[i].n_stops; k++) {
+            const dispatch_stop *s = &p.routes[i].stops[k];
+            assert_true(s->eta_s >= s->tw_start_s && s->eta_s <= s->tw_end_s);
+            assert_false(s->live);
+            if (k) assert_true(s->eta_s >= p.routes[i].stops[k - 1].eta_s);
+        }
+        stops += p.routes[i].n_stops;
+    }
+    assert_int_equal(stops + p.n_unassigned, 10);
+    assert_int_equal(p.n_unassigned, 0);
+    assert_true(p.cost > 0);
+    assert_true(count_events(f, "plan.proposed") == 1);
+    dispatch_plan_clear(&p);
+    assert_string_equal(order_status(f, f->order_ids[0]), "ready");
+    lm_errinfo err = {0};
+    OKE(dispatch_plan_commit(f->d, id, &err), err);
+    for (size_t o = 0; o < f->n_orders; o++)
+        assert_string_equal(order_status(f, f->order_ids[o]), "planned");
+    assert_int_equal(dispatch_plan_commit(f->d, id, &err), LM_CONFLICT);
+    assert_int_equal(dispatch_plan_discard(f->d, id, &err), LM_CONFLICT);
+    dispatch_driver_route r1 = route_of(f, "D1"), r2 = route_of(f, "D2");
+    assert_int_equal(r1.n_stops + r2.n_stops, 10);
+    if (r1.n_stops) assert_string_equal(r1.stops[0].customer_name[0] ? "x" : "", "x");
+    dispatch_driver_route_clear(&r1);
+    dispatch_driver_route_clear(&r2);
+    /* a second plan finds nothing ready; discarding it works */
+    int64_t id2 = plan_now(f);
+    dispatch_plan p2 = get_plan(f, id2);
+    assert_int_equal(p2.n_routes, 0);
+    dispatch_plan_clear(&p2);
+    OKE(dispatch_plan_discard(f->d, id2, &err), err);
+}
+
+static void test_plan_move(void **state) {
+    fixture *f = *state;
+    scenario(f, 8, 9, 17, 2, 4); /* 4 parcels per van: both vans full */
+    int64_t id = plan_now(f);
+    dispatch_plan p = get_plan(f, id);
+    assert_int_equal(p.n_routes, 2);
+    assert_int_equal(p.routes[0].n_stops, 4);
+    int64_t from_v1 = p.routes[0].stops[0].id, cost0 = p.cost;
+    char v2[DISPATCH_ID_MAX + 1];
+    lm_strlcpy(v2, p.routes[1].vehicle_id, sizeof v2);
+    char v1[DISPATCH_ID_MAX + 1];
+    lm_strlcpy(v1, p.routes[0].vehicle_id, sizeof v1);
+    dispatch_plan_clear(&p);
+    dispatch_violation viol[4];
+    size_t nv = 0;
+    lm_errinfo err = {0};
+    /* a fifth parcel on a 4-parcel van is refused, with the reason, and nothing changes */
+    assert_int_equal(dispatch_plan_move(f->d, id, from_v1, v2, 0, viol, 4, &nv, &err), LM_CONFLICT);
+    assert_true(nv >= 1);
+    assert_true(strlen(viol[0].message) > 0);
+    p = get_plan(f, id);
+    assert_int_equal(p.cost, cost0);
+    assert_string_equal(p.routes[0].stops[0].vehicle_id, v1);
+    dispatch_plan_clear(&p);
+    /* reordering inside the route is accepted and re-timed */
+    OKE(dispatch_plan_move(f->d, id, from_v1, v1, 3, viol, 4, &nv, &err), err);
+    p = get_plan(f, id);
+    assert_int_equal(p.routes[0].n_stops, 4);
+    assert_int_equal(p.routes[0].stops[3].id, from_v1);
+    for (size_t k = 1; k < 4; k++)
+        assert_true(p.routes[0].stops[k].eta_s >= p.routes[0].stops[k - 1].eta_s);
+    dispatch_plan_clear(&p);
+    assert_int_equal(count_events(f, "plan.edited"), 1);
+}
+
+/* ---- Live ---- */
+
+static void commit_plan(fixture *f) {
+    int64_t id = plan_now(f);
+    lm_errinfo err = {0};
+    OKE(dispatch_plan_commit(f->d, id, &err), err);
+}
+
+static void test_positions_eta_arrival_late(void **state) {
+    fixture *f = *state;
+    scenario(f, 6, 9, 17, 1, 20);
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    /* at the depot, standing: not started */
+    dispatch_obs_result res = observe(f, "D1", DEPOT_LAT, DEPOT_LON, 0);
+    assert_true(res.known);
+    assert_false(res.started);
+    /* moving away: the route starts, orders go out for delivery */
+    fake_now_ms += 60000;
+    res = observe(f, "D1", DEPOT_LAT + 0.002, DEPOT_LON, 8);
+    assert_true(res.started);
+    assert_int_equal(count_events(f, "route.started"), 1);
+    for (size_t o = 0; o < f->n_orders; o++)
+        assert_string_equal(order_status(f, f->order_ids[o]), "out_for_delivery");
+    dispatch_driver_route rt = route_of(f, "D1");
+    dispatch_stop first = rt.stops[0].stop, second = rt.stops[1].stop;
+    dispatch_driver_route_clear(&rt);
+    /* standing at the first stop: arrived only after the dwell time */
+    fake_now_ms += 600000;
+    res = observe(f, "D1", first.lat, first.lon, 0.5);
+    assert_int_equal(res.arrived_stop, 0);
+    fake_now_ms += 20000;
+    res = observe(f, "D1", first.lat, first.lon, 0.2);
+    assert_int_equal(res.arrived_stop, first.id);
+    assert_int_equal(count_events(f, "stop.arrived"), 1);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_stop_delivered(f->d, tx, "D1", first.id, "signed by A. B.", fake_now_ms, &err),
+        err);
+    OK(store_tx_commit(tx));
+    assert_string_equal(order_status(f, first.order_id), "delivered");
+    /* a driver does not act on another driver's stop (none here: an unknown one is refused) */
+    OK(store_tx_begin(f->s, &tx));
+    assert_int_equal(dispatch_stop_delivered(f->d, tx, "D1", first.id, "", fake_now_ms, &err),
+                     LM_CONFLICT);
+    store_tx_rollback(tx);
+    /* slow driving: reaching the second stop three times slower than planned raises the pace */
+    int64_t leg_ms = second.leg_s * 1000 * 3;
+    fake_now_ms += leg_ms;
+    res = observe(f, "D1", second.lat, second.lon, 0);
+    fake_now_ms += 20000;
+    res = observe(f, "D1", second.lat, second.lon, 0);
+    assert_int_equal(res.arrived_stop, second.id);
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_vehicle_state *vs = NULL;
+    size_t nvs = 0;
+    OK(dispatch_vehicle_states(r, &vs, &nvs, NULL));
+    store_read_end(r);
+    assert_int_equal(nvs, 1);
+    if (second.leg_s >= 60) assert_true(vs[0].pace > 1.2);
+    lm_free(vs);
+    /* hours later, still there: the rest of the day is late, re-planning is queued */
+    fake_now_ms = (DAY + 17 * 3600) * 1000;
+    res = observe(f, "D1", second.lat, second.lon, 0);
+    assert_true(res.etas_changed > 0);
+    assert_true(res.late > 0);
+    assert_true(res.replan_requested);
+    assert_true(count_events(f, "stop.late") > 0);
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    dispatch_plan p = get_plan(f, rp);
+    assert_string_equal(p.effect.trigger, "late");
+    assert_true(p.effect.late_before > 0);
+    dispatch_plan_clear(&p);
+    /* silence: no position for 10 minutes */
+    OK(dispatch_tick(f->d, fake_now_ms + 11 * 60000, NULL));
+    assert_int_equal(count_events(f, "vehicle.silent"), 1);
+    OK(dispatch_tick(f->d, fake_now_ms + 12 * 60000, NULL));
+    assert_int_equal(count_events(f, "vehicle.silent"), 1);
+}
+
+static void start_vehicle(fixture *f, const char *driver) {
+    dispatch_obs_result res = observe(f, driver, DEPOT_LAT + 0.003, DEPOT_LON + 0.003, 10);
+    assert_true(res.started);
+}
+
+static void deliver_first(fixture *f, const char *driver, dispatch_stop *out) {
+    dispatch_driver_route rt = route_of(f, driver);
+    dispatch_stop s = {0};
+    for (size_t i = 0; i < rt.n_stops && !s.id; i++)
+        if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) s = rt.stops[i].stop;
+    dispatch_driver_route_clear(&rt);
+    assert_true(s.id > 0);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_stop_delivered(f->d, tx, driver, s.id, "photo:1", fake_now_ms, &err), err);
+    OK(store_tx_commit(tx));
+    if (out) *out = s;
+}
+
+static void test_breakdown_replan(void **state) {
+    fixture *f = *state;
+    scenario(f, 10, 9, 18, 2, 6); /* both vans needed */
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    start_vehicle(f, "D2");
+    dispatch_stop done1;
+    deliver_first(f, "D1", &done1);
+    dispatch_driver_route before = route_of(f, "D1");
+    size_t v1_pending = pending_of(&before);
+    dispatch_driver_route_clear(&before);
+    assert_true(v1_pending > 0);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    /* the driver API cannot touch another driver's stops */
+    dispatch_driver_route r2 = route_of(f, "D2");
+    OK(store_tx_begin(f->s, &tx));
+    assert_int_equal(dispatch_stop_arrived(f->d, tx, "D1", r2.stops[0].stop.id, fake_now_ms, &err),
+                     LM_FORBIDDEN);
+    store_tx_rollback(tx);
+    dispatch_driver_route_clear(&r2);
+    fake_now_ms += 60000;
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_driver_exception(f->d, tx, "D1", DISPATCH_EXC_BREAKDOWN, 0, "engine", fake_now_ms,
+                                  &err),
+        err);
+    OK(store_tx_commit(tx));
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    dispatch_plan p = get_plan(f, rp);
+    assert_string_equal(p.effect.trigger, "breakdown");
+    /* nothing on the broken van; its parcels are transfers (pickups at its position) on V2 */
+    size_t transfers = 0;
+    for (size_t i = 0; i < p.n_routes; i++) {
+        assert_string_not_equal(p.routes[i].vehicle_id, "V1");
+        for (size_t k = 0; k < p.routes[i].n_stops; k++)
+            transfers += p.routes[i].stops[k].kind == DISPATCH_STOP_PICKUP &&
+                         p.routes[i].stops[k].transfer_from != 0;
+    }
+    assert_int_equal(transfers, v1_pending);
+    assert_int_equal(p.n_unassigned, 0);
+    dispatch_plan_clear(&p);
+    OKE(dispatch_replan_apply(f->d, rp, &err), err);
+    assert_int_equal(dispatch_replan_apply(f->d, rp, &err), LM_CONFLICT);
+    dispatch_driver_route r1 = route_of(f, "D1");
+    assert_int_equal(pending_of(&r1), 0);
+    bool still_done = false;
+    for (size_t i = 0; i < r1.n_stops; i++)
+        if (r1.stops[i].stop.id == done1.id)
+            still_done = r1.stops[i].stop.status == DISPATCH_STOP_DONE;
+    assert_true(still_done);
+    dispatch_driver_route_clear(&r1);
+    assert_string_equal(order_status(f, done1.order_id), "delivered");
+    const char *drivers[] = {"D1", "D2"};
+    check_live_consistent(f, drivers, 2);
+    assert_int_equal(count_events(f, "plan.replanned"), 1);
+}
+
+static void test_failed_retry_keeps_parcels(void **state) {
+    fixture *f = *state;
+    scenario(f, 8, 9, 18, 2, 5);
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    start_vehicle(f, "D2");
+    dispatch_driver_route rt = route_of(f, "D1");
+    dispatch_stop s = rt.stops[0].stop;
+    size_t v1_orders = rt.n_stops;
+    int64_t v1_order_ids[32];
+    for (size_t i = 0; i < rt.n_stops; i++)
+        v1_order_ids[i] = rt.stops[i].stop.order_id;
+    dispatch_driver_route_clear(&rt);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    OK(store_tx_begin(f->s, &tx));
+    assert_int_equal(dispatch_stop_failed(f->d, tx, "D1", s.id, "because", "", fake_now_ms, &err),
+                     LM_INVALID);
+    OKE(dispatch_stop_failed(f->d, tx, "D1", s.id, "not_home", "bell broken", fake_now_ms, &err),
+        err);
+    OK(store_tx_commit(tx));
+    /* window until 18:00: retried later, the parcel stays on board */
+    assert_string_equal(order_status(f, s.order_id), "out_for_delivery");
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    OKE(dispatch_replan_apply(f->d, rp, &err), err);
+    rt = route_of(f, "D1");
+    size_t found = 0;
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        const dispatch_stop *x = &rt.stops[i].stop;
+        if (x->status != DISPATCH_STOP_PLANNED) continue;
+        for (size_t k = 0; k < v1_orders; k++)
+            found += x->order_id == v1_order_ids[k];
+        if (x->order_id == s.order_id) assert_true(x->eta_s >= fake_now_ms / 1000 + 1800);
+    }
+    dispatch_driver_route_clear(&rt);
+    assert_int_equal(found, v1_orders); /* every parcel on V1 is still V1's, the retry included */
+    const char *drivers[] = {"D1", "D2"};
+    check_live_consistent(f, drivers, 2);
+    /* a refusal is final: the order fails and goes back to the depot */
+    rt = route_of(f, "D1");
+    dispatch_stop t = {0};
+    for (size_t i = 0; i < rt.n_stops && !t.id; i++)
+        if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) t = rt.stops[i].stop;
+    dispatch_driver_route_clear(&rt);
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_stop_failed(f->d, tx, NULL, t.id, "refused", "", fake_now_ms, &err), err);
+    OK(store_tx_commit(tx));
+    assert_string_equal(order_status(f, t.order_id), "failed");
+}
+
+static void test_cancel_and_urgent(void **state) {
+    fixture *f = *state;
+    scenario(f, 6, 9, 18, 2, 20);
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    /* V2 has not left: its orders are still only planned and can be cancelled */
+    dispatch_driver_route rt = route_of(f, "D2");
+    if (rt.n_stops == 0) {
+        dispatch_driver_route_clear(&rt);
+        rt = route_of(f, "D1");
+    }
+    int64_t cancel_id = 0;
+    for (size_t i = 0; i < rt.n_stops && !cancel_id; i++)
+        if (!strcmp(order_status(f, rt.stops[i].stop.order_id), "planned"))
+            cancel_id = rt.stops[i].stop.order_id;
+    dispatch_driver_route_clear(&rt);
+    lm_errinfo err = {0};
+    if (cancel_id) {
+        OKE(orders_order_cancel(f->o, cancel_id, NULL, &err), err);
+        OK(dispatch_tick(f->d, fake_now_ms, &err));
+        assert_int_equal(count_events(f, "stop.cancelled"), 1);
+        dispatch_wait_idle(f->d);
+        int64_t rp = latest_replan(f);
+        assert_true(rp > 0);
+        OKE(dispatch_replan_apply(f->d, rp, &err), err);
+    }
+    /* an urgent order while routes run: it is fitted in as a depot pickup */
+    size_t before = f->n_orders;
+    orders_line l = {.qty = 1};
+    lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
+    orders_order in = {0};
+    lm_strlcpy(in.customer_name, "Urgent", sizeof in.customer_name);
+    lm_strlcpy(in.customer_phone, "+33699999999", sizeof in.customer_phone);
+    lm_strlcpy(in.customer_address, "1 place Urgente", sizeof in.customer_address);
+    in.has_location = true;
+    in.lat = DEPOT_LAT + 0.01;
+    in.lon = DEPOT_LON - 0.01;
+    in.lines = &l;
+    in.n_lines = 1;
+    in.priority = 90;
+    in.windows[0] = (store_window){DAY + 10 * 3600, DAY + 18 * 3600};
+    in.n_windows = 1;
+    orders_order out = {0};
+    bool replayed = false;
+    OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
+    int64_t uid = out.id;
+    orders_order_clear(&out);
+    OKE(orders_order_picking(f->o, uid, NULL, &err), err);
+    OKE(orders_order_ready(f->o, uid, 1000, 1000, 1, NULL, &err), err);
+    f->order_ids[f->n_orders++] = uid;
+    OK(dispatch_tick(f->d, fake_now_ms, &err));
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    dispatch_plan p = get_plan(f, rp);
+    assert_string_equal(p.effect.trigger, "urgent");
+    dispatch_plan_clear(&p);
+    OKE(dispatch_replan_apply(f->d, rp, &err), err);
+    assert_string_equal(order_status(f, uid), "planned");
+    assert_true(f->n_orders == before + 1);
+    const char *drivers[] = {"D1", "D2"};
+    check_live_consistent(f, drivers, 2);
+    /* tracking: the urgent order is on a route with an ETA window around its ETA */
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_tracking tr;
+    OK(dispatch_tracking_get(r, uid, &tr, NULL));
+    store_read_end(r);
+    assert_true(tr.on_route);
+    assert_true(tr.eta_from_s <= tr.eta_s && tr.eta_s <= tr.eta_to_s);
+}
+
+static void test_fleet_validation(void **state) {
+    fixture *f = *state;
+    scenario(f, 0, 9, 18, 1, 0);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    OK(store_tx_begin(f->s, &tx));
+    dispatch_vehicle v;
+    dispatch_vehicle_init(&v);
+    lm_strlcpy(v.id, "bad id!", sizeof v.id);
+    assert_int_equal(dispatch_vehicle_put(tx, &v, &err), LM_INVALID);
+    assert_string_equal(err.field, "id");
+    lm_strlcpy(v.id, "V9", sizeof v.id);
+    lm_strlcpy(v.start_depot, "NOPE", sizeof v.start_depot);
+    assert_int_equal(dispatch_vehicle_put(tx, &v, &err), LM_INVALID);
+    assert_string_equal(err.field, "start_depot");
+    dispatch_driver dr = {0};
+    lm_strlcpy(dr.id, "D9", sizeof dr.id);
+    lm_strlcpy(dr.name, "Nine", sizeof dr.name);
+    lm_strlcpy(dr.device_id, "dev1", sizeof dr.device_id); /* D1's */
+    assert_int_equal(dispatch_driver_put(tx, &dr, &err), LM_CONFLICT);
+    store_tx_rollback(tx);
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_driver got;
+    OK(dispatch_driver_by_device(r, "dev1", &got, NULL));
+    assert_string_equal(got.id, "D1");
+    assert_int_equal(dispatch_driver_by_device(r, "nobody", &got, NULL), LM_NOT_FOUND);
+    store_read_end(r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fleet_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_move, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_positions_eta_arrival_late, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_breakdown_replan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_retry_keeps_parcels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_and_urgent, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
