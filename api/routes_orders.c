@@ -949,12 +949,22 @@ ORDERS_HANDLER(api__orders_config_put) {
 
 /* ---- CSV import ---- */
 
+#define API_IMPORT_MAX_ROWS 2000
+
 ORDERS_HANDLER(api__orders_import) {
     if (!r->body || r->body_len == 0)
         return api__error(r, LM_INVALID, "body", "expected CSV text with a header row");
     api_orders_csv *csv = NULL;
     lm_status rc = api_orders_csv_parse(r->body, r->body_len, &csv, &r->err);
     if (rc != LM_OK) return rc;
+    /* each row is its own transaction: keep one request to a bounded time on its worker */
+    if (api_orders_csv_count(csv) > API_IMPORT_MAX_ROWS) {
+        size_t n = api_orders_csv_count(csv);
+        api_orders_csv_destroy(csv);
+        return api__error(r, LM_TOO_BIG, "csv",
+                          "%zu rows; at most %d per request (lastmile import sends chunks)", n,
+                          API_IMPORT_MAX_ROWS);
+    }
     cJSON *out = cJSON_CreateObject();
     cJSON *results = cJSON_CreateArray();
     int64_t created = 0, failed = 0;

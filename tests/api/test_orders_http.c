@@ -885,6 +885,15 @@ static void test_csv_import(void **state) {
     assert_int_equal(
         (int64_t)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "results"), 0), "id"), first);
     resp_free(&r);
+    lm_buf big;
+    lm_buf_init(&big, (size_t)1 << 20);
+    assert_int_equal(lm_buf_printf(&big, "lines\n"), LM_OK);
+    for (int i = 0; i < 2001; i++)
+        assert_int_equal(lm_buf_printf(&big, "tea:1\n"), LM_OK);
+    request(&r, "POST", "/v1/orders/import", W.warehouse, big.data);
+    expect_error(&r, 413, "too_big", "csv");
+    resp_free(&r);
+    lm_buf_free(&big);
     request(&r, "POST", "/v1/orders/import", W.warehouse, "external_ref,colour\nA,red\n");
     expect_error(&r, 400, "invalid", "csv");
     resp_free(&r);
