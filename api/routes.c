@@ -13,6 +13,7 @@
 
 /* Handlers of other areas: #include "api/routes_orders.h" etc. here. */
 #include "api/routes_orders.h"
+#include "api/routes_driver.h"
 
 /* ---- Built-in handlers ---- */
 
@@ -79,7 +80,8 @@ const api_route api__routes[] = {
 
     /* ---- event log ---- */
     {"GET", "/v1/events", API_ROLE_DISPATCHER, api__events_list, 0,
-     "Events after a sequence number, oldest first (?after=SEQ&limit=1..1000)", NULL, EVENTS_SCHEMA,
+     "Events after a sequence number, oldest first (?after=SEQ&limit=1..1000); with Accept: "
+     "text/event-stream a live Server-Sent Events stream resuming after Last-Event-ID", NULL, EVENTS_SCHEMA,
      200, NULL},
     /* ---- depots, products, stock (orders/) ---- */
     {"POST", "/v1/depots", API_ROLE_ADMIN, api__depots_create, 0,
@@ -137,5 +139,42 @@ const api_route api__routes[] = {
     {"PUT", "/v1/config/orders", API_ROLE_ADMIN, api__orders_config_put, 0,
      "Change the order intake rules (keys given replace the current ones)",
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- driver app, OsmAnd, customer tracking (api/routes_driver.c) ---- */
+    {"GET", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC, NULL, NULL,
+     200, "text/plain"},
+    {"POST", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC,
+     "{\"description\":\"form fields, or the JSON object or array forms\"}", NULL, 200,
+     "text/plain"},
+    {"GET", "/v1/driver/route", API_ROLE_DRIVER, api__driver_route, 0,
+     "The calling driver's route today: stops in order with customer, address, window, ETA",
+     NULL, API_DRIVER_ROUTE_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/positions", API_ROLE_DRIVER, api__driver_positions, 0,
+     "A batch of queued positions (device timestamps; duplicates ignored), answered once durable",
+     API_DRIVER_POSITIONS_SCHEMA, API_POSITIONS_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/stops/{id}/arrived", API_ROLE_DRIVER, api__driver_arrived, 0,
+     "Arrived at one of the driver's stops", NULL, API_STOP_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/stops/{id}/delivered", API_ROLE_DRIVER, api__driver_delivered, 0,
+     "Delivered: recipient name, optional signature / photo (PNG or JPEG, 512 KiB each)",
+     API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/stops/{id}/failed", API_ROLE_DRIVER, api__driver_failed, 0,
+     "Delivery failed: not_home, refused, address_not_found, damaged or other, with a note",
+     API_FAILED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/exceptions", API_ROLE_DRIVER, api__driver_exception, 0,
+     "Report a breakdown, delay, accident or full vehicle (may trigger a re-plan)",
+     API_EXCEPTION_SCHEMA, API_STOP_RESULT_SCHEMA, 202, NULL},
+    {"GET", "/v1/track/{token}", API_PUBLIC, api__track, 0,
+     "Customer tracking by token: status, ETA window, stops before, driver when next, proof "
+     "(rate-limited per address: 429 with Retry-After)",
+     NULL, API_TRACK_SCHEMA, 200, NULL},
+
+    /* ---- webhooks (api/webhooks.c) ---- */
+    {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,
+     "Register a URL: every event is POSTed signed with X-Lastmile-Signature: sha256=HMAC",
+     API_WEBHOOK_IN_SCHEMA, API_WEBHOOK_SCHEMA, 201, NULL},
+    {"GET", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_list, 0,
+     "Webhooks with their delivery state", NULL, API_WEBHOOKS_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/webhooks/{id}", API_ROLE_DISPATCHER, api__webhooks_delete, 0,
+     "Remove a webhook", NULL, NULL, 204, NULL},
 };
 const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];

@@ -1,6 +1,7 @@
 /* api/routes_core.c: handlers of the core routes that are not about one business area: who am I,
  * API key creation, and reading the event log. */
 #include "api/route.h"
+#include "api/routes_driver.h"
 
 #include <string.h>
 
@@ -50,6 +51,8 @@ lm_status api__keys_create(api_req *r) {
 }
 
 lm_status api__events_list(api_req *r) {
+    /* dashboards ask for a live stream (api/sse.c); anything else gets the JSON page */
+    if (api__wants_event_stream(r)) return api__events_stream(r);
     int64_t after = 0, limit = 100;
     const char *q = api__query(r, "after");
     if (q && !lm_parse_i64(q, 0, INT64_MAX, &after))

@@ -9,6 +9,8 @@
  * arrives are queued early, so that a 401 or 413 does not first read the whole body. */
 #include "api/route.h"
 
+#include "api/live.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -33,6 +35,7 @@ struct api_server {
     api__stats *metrics;
     atomic_int in_flight;  /* requests between their first access call and completion */
     atomic_int open_conns; /* TCP connections currently open */
+    api__live *live;       /* ingest, OsmAnd listener, SSE, webhooks (api/live.h) */
 };
 
 typedef struct api__conn {
@@ -76,6 +79,41 @@ const char *api__header(const api_req *r, const char *name) {
 
 api__stats *api__req_stats(const api_req *r) {
     return r->conn->srv->metrics;
+}
+
+api__live *api__req_live(const api_req *r) {
+    return r->conn->srv->live;
+}
+
+struct MHD_Connection *api__req_connection(const api_req *r) {
+    return r->conn->mhd;
+}
+
+bool api__client_addr(const api_req *r, char *out, size_t size) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr || size == 0) return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                         (socklen_t)size) != NULL;
+    if (sa->sa_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                         out, (socklen_t)size) != NULL;
+    return false;
+}
+
+lm_status api__reply_stream(api_req *r, const char *content_type, api_stream_reader reader,
+                            api_stream_free free_fn, void *cls) {
+    r->status = 200;
+    r->resp_body = "";
+    r->resp_len = 0;
+    r->resp_type = content_type;
+    r->stream_reader = reader;
+    r->stream_free = free_fn;
+    r->stream_cls = cls;
+    r->replied = true;
+    return LM_OK;
 }
 
 lm_status api__reply_text(api_req *r, int status, const char *content_type, const char *text,
@@ -208,8 +246,19 @@ static enum MHD_Result queue_reply(api__conn *c) {
         r->resp_len = 0;
         r->resp_type = NULL;
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = NULL;
+    if (failed == LM_OK && r->stream_reader) {
+        /* the reader owns its closure from here: libmicrohttpd calls stream_free at the end */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, r->stream_reader,
+                                                 r->stream_cls, r->stream_free);
+        if (!resp) r->stream_free(r->stream_cls);
+        r->stream_reader = NULL;
+    } else {
+        if (r->stream_reader) r->stream_free(r->stream_cls); /* a stream that became an error */
+        r->stream_reader = NULL;
+        resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
+                                               MHD_RESPMEM_MUST_COPY);
+    }
     if (!resp) return MHD_NO;
     if (r->resp_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_type);
     for (size_t i = 0; i < r->n_resp_headers; i++)
@@ -532,6 +581,12 @@ void api_server_opts_init(api_server_opts *o) {
     o->web_root = NULL;
     o->log_fd = 2;
     o->event_loop = API_LOOP_POLL;
+    o->dispatch = NULL;
+    o->osmand_port = -1;
+    o->positions_retention_s = 30 * 86400;
+    o->data_dir = "var";
+    o->track_rate_per_s = 2.0;
+    o->track_burst = 20.0;
 }
 
 lm_status api_server_start(const api_server_opts *o, store *s, api_server **out, lm_errinfo *err) {
@@ -558,6 +613,7 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     srv->opts.bind_addr = srv->bind_addr;
     srv->opts.web_root = srv->web_root;
     if ((rc = api__stats_create(&srv->metrics)) != LM_OK) goto fail;
+    if ((rc = api__live_start(s, &srv->opts, &srv->live, err)) != LM_OK) goto fail_quiet;
 
     /* epoll is libmicrohttpd's fastest loop, but 0.9.75 stalls for seconds whenever 128 or more
      * connections of one thread are ready at once (its epoll batch is 128 events, edge-triggered:
@@ -582,6 +638,8 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     return LM_OK;
 fail:
     if (rc == LM_NOMEM) lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+fail_quiet:
+    api__live_free(srv->live);
     api__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
     lm_free(srv->web_root);
@@ -593,11 +651,18 @@ uint16_t api_server_port(const api_server *srv) {
     return srv->port;
 }
 
+uint16_t api_server_osmand_port(const api_server *srv) {
+    return api__live_osmand_port(srv->live);
+}
+
 void api_server_stop(api_server *srv, int drain_ms) {
     if (!srv) return;
     /* stop accepting: new connections are refused while in-flight requests finish */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
     if (ls != MHD_INVALID_SOCKET) close(ls);
+    /* ends event streams, answers queued positions and stops the OsmAnd port, so that the drain
+     * below does not wait on them */
+    api__live_stop(srv->live);
     int64_t t0 = lm_mono_ns(), deadline = t0 + (int64_t)drain_ms * 1000000;
     /* done when nothing is in flight and either no connection is open or the open ones had
      * 200 ms to start a request (a connection accepted just before the quiesce is served; idle
@@ -610,6 +675,7 @@ void api_server_stop(api_server *srv, int drain_ms) {
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(srv->daemon);
+    api__live_free(srv->live);
     api__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
     lm_free(srv->web_root);

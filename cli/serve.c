@@ -2,6 +2,7 @@
  * store and the HTTP server until SIGTERM/SIGINT, then a graceful stop. */
 #include "api/api.h"
 #include "cli/cli.h"
+#include "dispatch/dispatch.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@ typedef struct serve_cfg {
     char web_root[512];
     int64_t port, threads, max_body;
     bool demo, epoll;
+    int64_t osmand_port, retention_days; /* OsmAnd listener (0 = off); position retention */
+    char data_dir[512];                  /* delivery proofs */
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -33,6 +36,9 @@ static const struct {
     {"max_body_bytes", "LASTMILE_MAX_BODY_BYTES"},
     {"web_root", "LASTMILE_WEB_ROOT"},
     {"event_loop", "LASTMILE_EVENT_LOOP"},
+    {"osmand_port", "LASTMILE_OSMAND_PORT"},
+    {"positions_retention_days", "LASTMILE_POSITIONS_RETENTION_DAYS"},
+    {"data_dir", "LASTMILE_DATA_DIR"},
 };
 
 static void serve_usage(FILE *out) {
@@ -49,6 +55,9 @@ static void serve_usage(FILE *out) {
             "event_loop); the command line wins over the environment, which wins over the file.\n"
             "--event-loop epoll is faster below 128 connections per thread but libmicrohttpd\n"
             "0.9.75 stalls at 128 or more; poll is the default.\n"
+            "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, 0 = off);\n"
+            "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
+            "proofs (default var).\n"
             "--demo: on a database without keys, create an admin key and print it.\n"
             "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
             "max_body_bytes 1048576, web_root web (when that directory exists).\n");
@@ -68,6 +77,12 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = *value && lm_strlcpy(c->bind, value, sizeof c->bind);
     else if (!strcmp(name, "web_root"))
         ok = lm_strlcpy(c->web_root, value, sizeof c->web_root);
+    else if (!strcmp(name, "osmand_port"))
+        ok = lm_parse_i64(value, 0, 65535, &c->osmand_port);
+    else if (!strcmp(name, "positions_retention_days"))
+        ok = lm_parse_i64(value, 0, 36500, &c->retention_days);
+    else if (!strcmp(name, "data_dir"))
+        ok = *value && lm_strlcpy(c->data_dir, value, sizeof c->data_dir);
     else if (!strcmp(name, "event_loop"))
         ok = (c->epoll = !strcmp(value, "epoll")) || !strcmp(value, "poll");
     else {
@@ -122,6 +137,9 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->port = 8080;
     c->threads = 2;
     c->max_body = (int64_t)1 << 20;
+    c->osmand_port = 5055;
+    c->retention_days = 30;
+    lm_strlcpy(c->data_dir, "var", sizeof c->data_dir);
 
     const char *config = getenv("LASTMILE_CONFIG");
     for (int i = 1; i < argc; i++) {
@@ -226,8 +244,23 @@ int cli_serve(int argc, char **argv) {
         return status;
     }
 
+    /* dispatch: fleet, plans, live tracking; its worker ticks (silence, re-plans) */
+    dispatch_opts dopts;
+    dispatch_opts_init(&dopts);
+    dopts.st = s;
+    dispatch *disp = NULL;
+    if (dispatch_create(&dopts, &disp, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: dispatch: %s\n", err.message);
+        store_close(s);
+        return CLI_FAILED;
+    }
+
     api_server_opts ao;
     api_server_opts_init(&ao);
+    ao.dispatch = disp;
+    ao.osmand_port = cfg.osmand_port > 0 ? (int)cfg.osmand_port : -1;
+    ao.positions_retention_s = cfg.retention_days * 86400;
+    ao.data_dir = cfg.data_dir;
     ao.bind_addr = cfg.bind;
     ao.port = (uint16_t)cfg.port;
     ao.threads = (unsigned)cfg.threads;
@@ -237,9 +270,13 @@ int cli_serve(int argc, char **argv) {
     api_server *srv = NULL;
     if (api_server_start(&ao, s, &srv, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: %s\n", err.message);
+        dispatch_destroy(disp);
         store_close(s);
         return CLI_FAILED;
     }
+    if (api_server_osmand_port(srv))
+        printf("lastmile: OsmAnd (Traccar Client) positions on http://%s:%u\n", cfg.bind,
+               (unsigned)api_server_osmand_port(srv));
     printf("lastmile: listening on http://%s:%u (db %s, %d threads, %s)\n", cfg.bind,
            (unsigned)api_server_port(srv), cfg.db, (int)cfg.threads, cfg.epoll ? "epoll" : "poll");
     fflush(stdout);
@@ -250,6 +287,7 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     api_server_stop(srv, DRAIN_MS);
+    dispatch_destroy(disp);
     store_close(s);
     fprintf(stderr, "lastmile: stopped cleanly\n");
     return CLI_OK;

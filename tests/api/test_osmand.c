@@ -1,0 +1,509 @@
+/* OsmAnd ingest against the real server on free 127.0.0.1 ports: every request form the Traccar
+ * Client versions send, on the OsmAnd port and on /v1/osmand, answered 200 with an empty body
+ * only once the position is stored; unknown devices and bad coordinates refused; duplicates and
+ * out-of-order positions; concurrent clients sharing commits; and the real binary SIGKILLed right
+ * after a burst of acknowledged positions, every one of which is there after a restart. */
+#include "api/api.h"
+#include "dispatch/dispatch.h"
+#include "store/store_positions.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define KN 0.514444444444444
+
+typedef struct world {
+    char dir[64], db[128];
+    store *s;
+    dispatch *d;
+    api_server *srv;
+    uint16_t port, osm;
+} world;
+
+static world W;
+
+typedef struct resp {
+    long status;
+    lm_buf body;
+} resp;
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+    return lm_buf_append(ud, p, sz * n) == LM_OK ? sz * n : 0;
+}
+
+/* One request to 127.0.0.1:port; body NULL = none; ct = Content-Type or NULL. */
+static void http(resp *out, uint16_t port, const char *method, const char *path, const char *ct,
+                 const char *body) {
+    memset(out, 0, sizeof *out);
+    lm_buf_init(&out->body, 1 << 20);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    char url[2048], hdr[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, path);
+    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    if (ct) {
+        snprintf(hdr, sizeof hdr, "Content-Type: %s", ct);
+        h = curl_slist_append(h, hdr);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else if (!strcmp(method, "POST")) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+}
+
+static void resp_free(resp *r) {
+    lm_buf_free(&r->body);
+}
+
+/* Sends and checks the status; for 200 also that the body is empty. */
+static void expect(uint16_t port, const char *method, const char *path, const char *ct,
+                   const char *body, long status) {
+    resp r;
+    http(&r, port, method, path, ct, body);
+    if (r.status != status)
+        fprintf(stderr, "%s %s -> %ld (want %ld): %s\n", method, path, r.status, status,
+                r.body.data ? r.body.data : "");
+    assert_int_equal(r.status, status);
+    if (status == 200) assert_int_equal(r.body.len, 0);
+    resp_free(&r);
+}
+
+static void put_driver(store *s, const char *id, const char *device) {
+    store_tx *tx = NULL;
+    lm_errinfo err;
+    dispatch_driver dr;
+    memset(&dr, 0, sizeof dr);
+    lm_strlcpy(dr.id, id, sizeof dr.id);
+    snprintf(dr.name, sizeof dr.name, "Driver %s", id);
+    lm_strlcpy(dr.device_id, device, sizeof dr.device_id);
+    assert_int_equal(store_tx_begin(s, &tx), LM_OK);
+    assert_int_equal(dispatch_driver_put(tx, &dr, &err), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+}
+
+/* The stored positions of a device (caller frees). */
+static store_position *positions_of(const char *device, size_t *n) {
+    store_read *r = NULL;
+    store_position *p = NULL;
+    lm_errinfo err;
+    assert_int_equal(store_read_begin(W.s, &r), LM_OK);
+    assert_int_equal(store_positions_list(r, device, NULL, 0, INT64_MAX, 100000, &p, n, &err),
+                     LM_OK);
+    store_read_end(r);
+    return p;
+}
+
+static int setup(void **state) {
+    (void)state;
+    memset(&W, 0, sizeof W);
+    snprintf(W.dir, sizeof W.dir, "/tmp/lm-osmand-XXXXXX");
+    assert_non_null(mkdtemp(W.dir));
+    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
+    store_opts so;
+    store_opts_init(&so);
+    so.path = W.db;
+    lm_errinfo err;
+    assert_int_equal(store_open(&so, &W.s, &err), LM_OK);
+    dispatch_opts d;
+    dispatch_opts_init(&d);
+    d.st = W.s;
+    d.tick_ms = 0;
+    assert_int_equal(dispatch_create(&d, &W.d, &err), LM_OK);
+    put_driver(W.s, "android", "123456789012345");
+    put_driver(W.s, "traccar", "902064");
+    put_driver(W.s, "ts9", "48241179");
+    put_driver(W.s, "six", "123456");
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.osmand_port = 0;
+    o.dispatch = W.d;
+    o.log_fd = -1;
+    o.threads = 2;
+    if (api_server_start(&o, W.s, &W.srv, &err) != LM_OK) fprintf(stderr, "%s\n", err.message);
+    assert_non_null(W.srv);
+    W.port = api_server_port(W.srv);
+    W.osm = api_server_osmand_port(W.srv);
+    assert_true(W.osm > 0 && W.osm != W.port);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    api_server_stop(W.srv, 2000);
+    dispatch_destroy(W.d);
+    store_close(W.s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", W.dir);
+    return 0;
+}
+
+/* ---- Every client form ---- */
+
+static void test_legacy_android_and_ios(void **state) {
+    (void)state;
+    /* POST with everything in the query and an empty body (both legacy apps), any path */
+    expect(W.osm, "POST",
+           "/?id=123456789012345&timestamp=619315200&lat=0.0&lon=0.0&speed=0.0&bearing=0.0&"
+           "altitude=0.0&accuracy=0.0&batt=0.0",
+           NULL, NULL, 200);
+    expect(W.osm, "POST",
+           "/some/path?id=123456789012345&timestamp=619315300&lat=45.764000&lon=4.835700&speed="
+           "10&bearing=90&altitude=170&accuracy=5&batt=87&charge=true",
+           NULL, NULL, 200);
+    size_t n = 0;
+    store_position *p = positions_of("123456789012345", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(p[0].time_ms, 619315200000LL);
+    assert_string_equal(p[0].driver_id, "android");
+    assert_int_equal(p[1].time_ms, 619315300000LL);
+    assert_true(fabs(p[1].lat - 45.764) < 1e-9 && fabs(p[1].lon - 4.8357) < 1e-9);
+    assert_true(fabs(p[1].speed_mps - 10 * KN) < 1e-9); /* knots converted */
+    assert_true(fabs(p[1].battery_pct - 87) < 1e-9);
+    assert_int_equal(p[1].charging, 1);
+    lm_free(p);
+}
+
+static void test_traccar_vectors_get(void **state) {
+    (void)state;
+    /* GET works too; ISO time percent-encoded; epoch ms; deviceid; location= */
+    expect(W.osm, "GET",
+           "/?id=902064&lat=42.06288&lon=-88.23412&timestamp=2016-01-27T18%3A55%3A47Z&hdop=6.0&"
+           "altitude=224.0&speed=0.0",
+           NULL, NULL, 200);
+    expect(W.osm, "GET", "/?id=902064&lat=42.06288&lon=-88.23412&timestamp=1442068686579", NULL,
+           NULL, 200);
+    expect(W.osm, "GET",
+           "/?lat=60.0&lon=30.0&speed=0.0&heading=0.0&vacc=0&hacc=0&altitude=0&deviceid=123456&"
+           "timestamp=1377177000",
+           NULL, NULL, 200);
+    expect(W.osm, "GET", "/?id=123456&timestamp=1377177267&location=60.0,30.0", NULL, NULL, 200);
+    size_t n = 0;
+    store_position *p = positions_of("902064", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(p[0].time_ms, 1442068686579LL);
+    assert_int_equal(p[1].time_ms, 1453920947000LL);
+    lm_free(p);
+    p = positions_of("123456", &n);
+    assert_int_equal(n, 2);
+    assert_true(p[1].lat == 60.0 && p[1].lon == 30.0);
+    lm_free(p);
+}
+
+static void test_client10_form_and_json_array(void **state) {
+    (void)state;
+    /* Traccar Client 10: form body, and the uploadJson array */
+    expect(W.osm, "POST", "/", "application/x-www-form-urlencoded",
+           "id=48241179&lat=45.75&lon=4.85&timestamp=1750000000&accuracy=5.0&altitude=170.0&"
+           "speed=19.44&bearing=90.0&batt=55&charge=false",
+           200);
+    expect(W.osm, "POST", "/", "application/json",
+           "[{\"id\":\"48241179\",\"lat\":45.76,\"lon\":4.86,\"timestamp\":1750000010,\"speed\":"
+           "5},{\"id\":\"48241179\",\"lat\":45.77,\"lon\":4.87,\"timestamp\":1750000020000}]",
+           200);
+    /* Traccar Client 9: the transistorsoft object (speed m/s) */
+    expect(W.osm, "POST", "/", "application/json",
+           "{\"location\":{\"timestamp\":\"2025-06-15T15:30:00.500Z\",\"coords\":{\"latitude\":"
+           "45.78,\"longitude\":4.88,\"accuracy\":5,\"speed\":3.5,\"heading\":-1,\"altitude\":5},"
+           "\"battery\":{\"level\":0.5,\"is_charging\":false},\"_\":\"&id=48241179&\"},"
+           "\"device_id\":\"48241179\"}",
+           200);
+    size_t n = 0;
+    store_position *p = positions_of("48241179", &n);
+    assert_int_equal(n, 4);
+    assert_true(fabs(p[0].speed_mps - 19.44 * KN) < 1e-9);
+    assert_int_equal(p[0].charging, 0);
+    assert_int_equal(p[1].time_ms, 1750000010000LL);
+    assert_int_equal(p[2].time_ms, 1750000020000LL);
+    assert_int_equal(p[3].time_ms, 1750001400500LL);
+    assert_true(p[3].speed_mps == 3.5);
+    assert_true(fabs(p[3].battery_pct - 50) < 1e-9);
+    assert_true(isnan(p[3].heading_deg));
+    lm_free(p);
+}
+
+static void test_main_port(void **state) {
+    (void)state;
+    expect(W.port, "GET", "/v1/osmand?id=123456&lat=10&lon=20&timestamp=1600000000", NULL, NULL,
+           200);
+    expect(W.port, "POST", "/v1/osmand", "application/x-www-form-urlencoded",
+           "id=123456&lat=11&lon=21&timestamp=1600000001", 200);
+    expect(W.port, "POST", "/v1/osmand", "application/json",
+           "[{\"id\":\"123456\",\"lat\":12,\"lon\":22,\"timestamp\":1600000002}]", 200);
+    expect(W.port, "GET", "/v1/osmand?id=nobody&lat=10&lon=20", NULL, NULL, 400);
+    expect(W.port, "GET", "/v1/osmand?id=123456&lat=100&lon=20", NULL, NULL, 400);
+    size_t n = 0;
+    store_position *p = positions_of("123456", &n);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        found += p[i].time_ms >= 1600000000000LL && p[i].time_ms <= 1600000002000LL;
+    assert_int_equal(found, 3);
+    lm_free(p);
+}
+
+static void test_refusals(void **state) {
+    (void)state;
+    expect(W.osm, "GET", "/?id=unknown-phone&lat=45&lon=4&timestamp=1700000000", NULL, NULL, 400);
+    expect(W.osm, "POST", "/", "application/json",
+           "{\"device_id\":\"unknown\",\"location\":{\"timestamp\":\"2025-06-15T13:45:12Z\","
+           "\"coords\":{\"latitude\":1,\"longitude\":2}}}",
+           400);
+    expect(W.osm, "GET", "/?id=902064&lat=91&lon=4", NULL, NULL, 400);
+    expect(W.osm, "GET", "/?id=902064&lat=45&lon=181", NULL, NULL, 400);
+    expect(W.osm, "GET", "/?id=902064&lat=abc&lon=4", NULL, NULL, 400);
+    expect(W.osm, "GET", "/?lat=45&lon=4", NULL, NULL, 400);
+    expect(W.osm, "GET", "/", NULL, NULL, 400);
+    expect(W.osm, "POST", "/", "application/json", "{\"device_id\":", 400);
+    /* an array with one unknown device is refused whole: nothing of it is stored */
+    size_t before = 0, after = 0;
+    lm_free(positions_of("902064", &before));
+    expect(W.osm, "POST", "/", "application/json",
+           "[{\"id\":\"902064\",\"lat\":1,\"lon\":2,\"timestamp\":1500000000},{\"id\":\"ghost\","
+           "\"lat\":1,\"lon\":2,\"timestamp\":1500000001}]",
+           400);
+    lm_free(positions_of("902064", &after));
+    assert_int_equal(after, before);
+    /* the error says why, in plain text */
+    resp r;
+    http(&r, W.osm, "GET", "/?id=unknown-phone&lat=45&lon=4", NULL, NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body.data, "unknown device"));
+    resp_free(&r);
+}
+
+static void test_duplicates_and_out_of_order(void **state) {
+    (void)state;
+    /* a retried request (same device time) is answered 200 again and stored once */
+    for (int i = 0; i < 3; i++)
+        expect(W.osm, "GET", "/?id=123456&lat=1.5&lon=2.5&timestamp=1700000100", NULL, NULL, 200);
+    /* an older position arriving late is stored (history) */
+    expect(W.osm, "GET", "/?id=123456&lat=1.4&lon=2.4&timestamp=1700000050", NULL, NULL, 200);
+    size_t n = 0;
+    store_position *p = positions_of("123456", &n);
+    int dup = 0, old = 0;
+    for (size_t i = 0; i < n; i++) {
+        dup += p[i].time_ms == 1700000100000LL;
+        old += p[i].time_ms == 1700000050000LL;
+    }
+    assert_int_equal(dup, 1);
+    assert_int_equal(old, 1);
+    lm_free(p);
+}
+
+typedef struct burst {
+    int index, ok;
+} burst;
+
+static void *send_burst(void *arg) {
+    burst *b = arg;
+    for (int i = 0; i < 40; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/?id=902064&lat=45.%04d&lon=4.%04d&timestamp=%lld", i,
+                 b->index, 1800000000000LL + b->index * 1000 + i);
+        resp r;
+        http(&r, W.osm, "GET", path, NULL, NULL);
+        b->ok += r.status == 200 && r.body.len == 0;
+        resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_concurrent_clients(void **state) {
+    (void)state;
+    size_t before = 0, after = 0;
+    lm_free(positions_of("902064", &before));
+    pthread_t t[8];
+    burst b[8];
+    for (int i = 0; i < 8; i++) {
+        b[i].index = i;
+        b[i].ok = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, send_burst, &b[i]), 0);
+    }
+    int ok = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        ok += b[i].ok;
+    }
+    assert_int_equal(ok, 320);
+    lm_free(positions_of("902064", &after));
+    assert_int_equal(after - before, 320);
+}
+
+/* ---- The real binary: acknowledged means durable ---- */
+
+static uint16_t free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return 0;
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static pid_t spawn(const char *db, uint16_t port, uint16_t osm) {
+    const char *bin_dir = getenv("LASTMILE_BINARY_DIR");
+    char bin[512], p1[16], p2[16];
+    snprintf(bin, sizeof bin, "%s/cli/lastmile", bin_dir ? bin_dir : ".");
+    snprintf(p1, sizeof p1, "%u", (unsigned)port);
+    snprintf(p2, sizeof p2, "%u", (unsigned)osm);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execl(bin, bin, "serve", "--port", p1, "--osmand-port", p2, "--db", db, "--threads", "2",
+              (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 300; i++) {
+        resp r;
+        http(&r, osm, "GET", "/?id=kill-phone&lat=1&lon=1&timestamp=1000000000", NULL, NULL);
+        long st = r.status;
+        resp_free(&r);
+        if (st == 200) return pid;
+        usleep(50 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+typedef struct killer_load {
+    uint16_t osm;
+    int index;
+    int64_t acked[3000];
+    int n;
+    volatile bool stop;
+} killer_load;
+
+static void *load(void *arg) {
+    killer_load *l = arg;
+    for (int i = 0; !l->stop && l->n < 3000; i++) {
+        int64_t t = 1900000000000LL + (int64_t)l->index * 10000000 + i;
+        char path[256];
+        snprintf(path, sizeof path, "/?id=kill-phone&lat=45.1&lon=4.2&timestamp=%lld",
+                 (long long)t);
+        resp r;
+        http(&r, l->osm, "GET", path, NULL, NULL);
+        if (r.status == 200) l->acked[l->n++] = t;
+        long st = r.status;
+        resp_free(&r);
+        if (st == 0) break; /* the server is gone */
+    }
+    return NULL;
+}
+
+static void test_sigkill_keeps_acknowledged(void **state) {
+    (void)state;
+    char db[160];
+    snprintf(db, sizeof db, "%s/kill.db", W.dir);
+    {
+        store_opts so;
+        store_opts_init(&so);
+        so.path = db;
+        store *s = NULL;
+        lm_errinfo err;
+        assert_int_equal(store_open(&so, &s, &err), LM_OK);
+        put_driver(s, "killer", "kill-phone");
+        store_close(s);
+    }
+    uint16_t port = free_port(), osm = free_port();
+    pid_t pid = spawn(db, port, osm);
+    assert_true(pid > 0);
+    static killer_load l[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&l[i], 0, sizeof l[i]);
+        l[i].osm = osm;
+        l[i].index = i;
+        assert_int_equal(pthread_create(&t[i], NULL, load, &l[i]), 0);
+    }
+    usleep(1500 * 1000); /* a burst in flight */
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 4; i++) {
+        l[i].stop = true;
+        pthread_join(t[i], NULL);
+    }
+    waitpid(pid, NULL, 0);
+
+    store_opts so;
+    store_opts_init(&so);
+    so.path = db;
+    store *s = NULL;
+    lm_errinfo err;
+    assert_int_equal(store_open(&so, &s, &err), LM_OK);
+    store_read *r = NULL;
+    store_position *p = NULL;
+    size_t n = 0;
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    assert_int_equal(
+        store_positions_list(r, "kill-phone", NULL, 0, INT64_MAX, 100000, &p, &n, &err), LM_OK);
+    store_read_end(r);
+    int total = 0, missing = 0;
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < l[i].n; k++) {
+            total++;
+            bool there = false;
+            for (size_t j = 0; j < n && !there; j++)
+                there = p[j].time_ms == l[i].acked[k];
+            missing += !there;
+        }
+    fprintf(stderr, "sigkill: %d acknowledged positions, %d missing, %zu stored\n", total, missing,
+            n);
+    assert_true(total > 20);
+    assert_int_equal(missing, 0);
+    lm_free(p);
+    store_close(s);
+}
+
+int main(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_legacy_android_and_ios),
+        cmocka_unit_test(test_traccar_vectors_get),
+        cmocka_unit_test(test_client10_form_and_json_array),
+        cmocka_unit_test(test_main_port),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_duplicates_and_out_of_order),
+        cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_sigkill_keeps_acknowledged),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    curl_global_cleanup();
+    return rc;
+}
