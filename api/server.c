@@ -98,8 +98,8 @@ bool api__client_addr(const api_req *r, char *out, size_t size) {
         return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
                          (socklen_t)size) != NULL;
     if (sa->sa_family == AF_INET6)
-        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                         out, (socklen_t)size) != NULL;
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                         (socklen_t)size) != NULL;
     return false;
 }
 
