@@ -81,8 +81,8 @@ const api_route api__routes[] = {
     /* ---- event log ---- */
     {"GET", "/v1/events", API_ROLE_DISPATCHER, api__events_list, 0,
      "Events after a sequence number, oldest first (?after=SEQ&limit=1..1000); with Accept: "
-     "text/event-stream a live Server-Sent Events stream resuming after Last-Event-ID", NULL, EVENTS_SCHEMA,
-     200, NULL},
+     "text/event-stream a live Server-Sent Events stream resuming after Last-Event-ID",
+     NULL, EVENTS_SCHEMA, 200, NULL},
     /* ---- depots, products, stock (orders/) ---- */
     {"POST", "/v1/depots", API_ROLE_ADMIN, api__depots_create, 0,
      "Create or replace a depot (id, name, location [lon, lat], opening hours)", API_DEPOT_SCHEMA,
@@ -147,8 +147,8 @@ const api_route api__routes[] = {
      "{\"description\":\"form fields, or the JSON object or array forms\"}", NULL, 200,
      "text/plain"},
     {"GET", "/v1/driver/route", API_ROLE_DRIVER, api__driver_route, 0,
-     "The calling driver's route today: stops in order with customer, address, window, ETA",
-     NULL, API_DRIVER_ROUTE_SCHEMA, 200, NULL},
+     "The calling driver's route today: stops in order with customer, address, window, ETA", NULL,
+     API_DRIVER_ROUTE_SCHEMA, 200, NULL},
     {"POST", "/v1/driver/positions", API_ROLE_DRIVER, api__driver_positions, 0,
      "A batch of queued positions (device timestamps; duplicates ignored), answered once durable",
      API_DRIVER_POSITIONS_SCHEMA, API_POSITIONS_RESULT_SCHEMA, 200, NULL},
