@@ -715,6 +715,8 @@ void solver__sol_free(solver__sol *s) {
     lm_free(s->assigned);
     lm_free(s->at_route);
     lm_free(s->at_pos);
+    lm_free(s->touched);
+    lm_free(s->is_touched);
     memset(s, 0, sizeof *s);
 }
 
@@ -730,7 +732,10 @@ lm_status solver__sol_init(const solver__model *m, solver__sol *s) {
     s->assigned = lm_calloc(m->n_units ? m->n_units : 1, 1);
     s->at_route = lm_reallocarray(NULL, m->n_nodes ? m->n_nodes : 1, sizeof *s->at_route);
     s->at_pos = lm_calloc(m->n_nodes ? m->n_nodes : 1, sizeof *s->at_pos);
-    if (!s->routes || !s->assigned || !s->at_route || !s->at_pos) goto fail;
+    s->touched = lm_calloc(nv ? nv : 1, sizeof *s->touched);
+    s->is_touched = lm_calloc(nv ? nv : 1, 1);
+    if (!s->routes || !s->assigned || !s->at_route || !s->at_pos || !s->touched || !s->is_touched)
+        goto fail;
     for (size_t i = 0; i < m->n_nodes; i++)
         s->at_route[i] = SOLVER_NONE;
     size_t bn = m->n_task_nodes;
@@ -796,14 +801,49 @@ lm_status solver__sol_copy(solver__sol *dst, const solver__sol *src) {
     memcpy(dst->assigned, src->assigned, src->n_units);
     memcpy(dst->at_route, src->at_route, src->n_nodes * sizeof *src->at_route);
     memcpy(dst->at_pos, src->at_pos, src->n_nodes * sizeof *src->at_pos);
+    solver__sol_untouch(dst);
     dst->cost = src->cost;
     dst->unserved_priority = src->unserved_priority;
     dst->unserved_weight = src->unserved_weight;
     return LM_OK;
 }
 
+void solver__sol_untouch(solver__sol *s) {
+    for (size_t i = 0; i < s->n_touched; i++)
+        s->is_touched[s->touched[i]] = 0;
+    s->n_touched = 0;
+}
+
+lm_status solver__sol_sync(solver__sol *dst, const solver__sol *src, solver__sol *changed) {
+    for (size_t i = 0; i < changed->n_touched; i++) {
+        uint32_t r = changed->touched[i];
+        const solver__route *sr = &src->routes[r];
+        /* Units that left the route (possibly unassigned now) take src's state. */
+        for (uint32_t k = 0; k < dst->routes[r].n; k++) {
+            uint32_t x = dst->routes[r].nodes[k];
+            dst->at_route[x] = src->at_route[x];
+            dst->at_pos[x] = src->at_pos[x];
+        }
+        if (route_copy(&dst->routes[r], sr, src->dims) != LM_OK) return LM_NOMEM;
+        for (uint32_t k = 0; k < sr->n; k++) {
+            dst->at_route[sr->nodes[k]] = r;
+            dst->at_pos[sr->nodes[k]] = k;
+        }
+    }
+    memcpy(dst->assigned, src->assigned, src->n_units);
+    dst->cost = src->cost;
+    dst->unserved_priority = src->unserved_priority;
+    dst->unserved_weight = src->unserved_weight;
+    solver__sol_untouch(changed);
+    return LM_OK;
+}
+
 bool solver__sol_update_route(const solver__model *m, solver__sol *s, uint32_t r) {
     solver__route *rt = &s->routes[r];
+    if (!s->is_touched[r]) {
+        s->is_touched[r] = 1;
+        s->touched[s->n_touched++] = r;
+    }
     if (solver__route_reserve(rt, rt->n + 2, m->dims) != LM_OK) return false;
     int64_t c;
     bool ok = solver__route_sim(m, rt->vehicle, rt->nodes, rt->n, rt->n_fixed, rt, NULL, &c);
@@ -823,13 +863,6 @@ bool solver__sol_set_route(const solver__model *m, solver__sol *s, uint32_t r,
     memmove(rt->nodes, nodes, n * sizeof *nodes);
     rt->n = (uint32_t)n;
     return solver__sol_update_route(m, s, r);
-}
-
-uint32_t solver__loc_at(const solver__model *m, const solver__route *rt, int64_t i) {
-    const solver_vehicle *pv = &m->p->vehicles[rt->vehicle].pub;
-    if (i < 0) return pv->start;
-    if (i >= rt->n) return pv->end;
-    return m->nodes[rt->nodes[i]].loc;
 }
 
 static bool seq_fits(const solver__model *m, uint32_t v, const uint32_t *a, size_t n) {

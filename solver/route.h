@@ -89,11 +89,21 @@ typedef struct solver__sol {
     uint32_t *at_pos;   /* per node: position in its route */
     int64_t cost;
     int64_t unserved_priority, unserved_weight;
+    uint32_t *touched; /* routes changed since the last solver__sol_untouch */
+    size_t n_touched;
+    uint8_t *is_touched;
 } solver__sol;
 
 LM_MUST_USE lm_status solver__sol_init(const solver__model *m, solver__sol *s);
 void solver__sol_free(solver__sol *s);
 LM_MUST_USE lm_status solver__sol_copy(solver__sol *dst, const solver__sol *src);
+/* Makes dst equal to src on the routes `changed` has touched (and on the totals): the cheap way
+ * to accept (dst = cur, src = changed = tmp) or undo (dst = changed = tmp, src = cur) an
+ * iteration when the two differ only there. Then clears changed's list. */
+LM_MUST_USE lm_status solver__sol_sync(solver__sol *dst, const solver__sol *src,
+                                       solver__sol *changed);
+/* Forgets the touched list. */
+void solver__sol_untouch(solver__sol *s);
 /* Recomputes a route's caches, positions and the solution totals; false if infeasible. */
 bool solver__sol_update_route(const solver__model *m, solver__sol *s, uint32_t r);
 void solver__sol_totals(const solver__model *m, solver__sol *s);
@@ -154,7 +164,11 @@ LM_MUST_USE bool solver__sol_set_route(const solver__model *m, solver__sol *s, u
 bool solver__try_routes(const solver__model *m, solver__sol *s, uint32_t r1, const uint32_t *a,
                         size_t na, uint32_t r2, const uint32_t *b, size_t nb);
 /* Location of the node at position i of rt, the start for i < 0 and the end for i >= n. */
-uint32_t solver__loc_at(const solver__model *m, const solver__route *rt, int64_t i);
+static inline uint32_t solver__loc_at(const solver__model *m, const solver__route *rt, int64_t i) {
+    if (i < 0) return m->p->vehicles[rt->vehicle].pub.start;
+    if (i >= rt->n) return m->p->vehicles[rt->vehicle].pub.end;
+    return m->nodes[rt->nodes[i]].loc;
+}
 /* Full check of an arbitrary node sequence for vehicle v. */
 bool solver__seq_ok(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
                     size_t n_fixed, int64_t *cost);

@@ -98,14 +98,18 @@ typedef struct shared {
     int64_t t_start_ns, deadline_ns;
     unsigned n_workers;
     pthread_barrier_t barrier;
+    pthread_mutex_t gate_lock; /* workers start once gate_open is set */
+    pthread_cond_t gate_cond;
+    bool gate_open;
     atomic_bool stop;
     atomic_uint_fast64_t iters;
     pthread_mutex_t lock; /* guards best_cost / best_unassigned for progress */
     int64_t best_cost;
     size_t best_unassigned;
     struct worker *workers;
-    int winner; /* worker whose best everyone adopts at a checkpoint */
-    pool pool;  /* filled by worker 0 when set partitioning is on */
+    int winner;    /* worker whose best everyone adopts at a checkpoint */
+    bool all_stop; /* the checkpoint's decision */
+    pool pool;     /* filled by worker 0 when set partitioning is on */
     int64_t last_sp_ns, search_end_ns;
 } shared;
 
@@ -122,12 +126,16 @@ typedef struct worker {
     lm_status status;
     int64_t next_progress_ns;
     uint64_t last_ls; /* iteration of the cycle when the local search last ran */
+    uint64_t iters;   /* this worker's iterations so far */
+    bool want_stop;   /* this worker's vote at a checkpoint */
+    int64_t now_ns;   /* clock at the last check */
 } worker;
 
 static bool out_of_time(worker *w) {
     shared *sh = w->sh;
     if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) return true;
     int64_t now = lm_mono_ns();
+    w->now_ns = now;
     if (w->id == 0 && sh->o->on_progress && now >= w->next_progress_ns) {
         w->next_progress_ns = now + 100 * 1000000LL;
         solver_progress pr;
@@ -139,8 +147,8 @@ static bool out_of_time(worker *w) {
         pr.iterations = atomic_load(&sh->iters);
         sh->o->on_progress(&pr, sh->o->progress_ud);
     }
-    if (now >= sh->search_end_ns ||
-        (sh->max_iters && atomic_load(&sh->iters) >= sh->max_iters * sh->n_workers)) {
+    if (sh->max_iters && w->iters >= sh->max_iters) return true; /* own count: deterministic */
+    if (now >= sh->search_end_ns) {
         atomic_store(&sh->stop, true);
         return true;
     }
@@ -354,44 +362,87 @@ static bool accept(worker *w, double temp) {
     return (double)a->cost < (double)b->cost - temp * log(u);
 }
 
+/* How far the search is, in [0, 1]: by iterations when an iteration limit is set (so that a
+ * seed reproduces the run), else by the clock. The clock only stops the search otherwise; the
+ * cooling follows it because the number of iterations that fit in the time is not known. */
+static double progress(worker *w) {
+    shared *sh = w->sh;
+    double f;
+    if (sh->max_iters)
+        f = (double)w->iters / (double)sh->max_iters;
+    else
+        f = (double)(w->now_ns - sh->t_start_ns) / (double)(sh->search_end_ns - sh->t_start_ns);
+    return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
+#ifdef LM_SEARCH_PARANOID
+/* Debugging aid: the incremental bookkeeping matches a recount. */
+static void sol_consistent(const solver__model *m, const solver__sol *s) {
+    int64_t cost = 0;
+    for (size_t r = 0; r < s->n_routes; r++) {
+        const solver__route *rt = &s->routes[r];
+        int64_t c;
+        if (!solver__route_sim(m, rt->vehicle, rt->nodes, rt->n, rt->n_fixed, NULL, NULL, &c))
+            abort();
+        if (c != rt->cost && rt->n) abort();
+        cost += rt->n ? c : 0;
+        for (uint32_t k = 0; k < rt->n; k++)
+            if (s->at_route[rt->nodes[k]] != r || s->at_pos[rt->nodes[k]] != k) abort();
+    }
+    if (cost != s->cost) abort();
+    for (size_t u = 0; u < m->n_units; u++)
+        if (s->assigned[u] != (s->at_route[m->units[u].first] != SOLVER_NONE)) abort();
+}
+#define CONSISTENT(m, s) sol_consistent(m, s)
+#else
+#define CONSISTENT(m, s) ((void)0)
+#endif
+
+static bool fail_nomem(worker *w) {
+    w->status = LM_NOMEM;
+    return false;
+}
+
+/* One cycle of ruin and recreate. cur and tmp are equal on entry and on exit: an iteration
+ * changes tmp, then either cur takes tmp's touched routes (accepted) or tmp takes them back. */
 static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
     shared *sh = w->sh;
     const solver__model *m = sh->m;
+    if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) return fail_nomem(w);
     for (uint64_t it = 0; it < len; it++) {
         if (out_of_time(w)) return false;
         atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
-        double temp = t0 * pow(tf / t0, (double)it / (double)len);
-        if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) {
-            w->status = LM_NOMEM;
-            return false;
-        }
+        w->iters++;
+        double temp = t0 * pow(tf / t0, progress(w));
         size_t n_removed;
-        if (!ruin(w, &w->tmp, &n_removed)) continue;
-        sort_removed(w, n_removed);
-        if (solver__recreate(m, &w->tmp, w->removed, n_removed, sh->prm->blink, &w->rng,
-                             w->scratch) != LM_OK) {
-            w->status = LM_NOMEM;
-            return false;
+        bool ok = ruin(w, &w->tmp, &n_removed);
+        if (ok) {
+            sort_removed(w, n_removed);
+            if (solver__recreate(m, &w->tmp, w->removed, n_removed, sh->prm->blink, &w->rng,
+                                 w->scratch) != LM_OK)
+                return fail_nomem(w);
+            ok = accept(w, temp);
         }
-        if (!accept(w, temp)) continue;
-        if (w->id == 0 && sh->o->use_set_partitioning &&
+        if (!ok) {
+            if (solver__sol_sync(&w->tmp, &w->cur, &w->tmp) != LM_OK) return fail_nomem(w);
+            CONSISTENT(m, &w->tmp);
+            continue;
+        }
+        bool new_best = solver__sol_compare(&w->tmp, &w->best) < 0;
+        if (new_best && (m->n_units <= 300 || it >= w->last_ls + m->n_units)) {
+            /* A full local search costs O(n k) simulations: on big instances only now and then. */
+            local_search(w, &w->tmp);
+            w->last_ls = it;
+        }
+        if (sh->o->use_set_partitioning && w->id == 0 &&
             (double)w->tmp.cost <= 1.02 * (double)w->best.cost &&
             w->tmp.unserved_weight <= w->best.unserved_weight)
             pool_add_sol(m, &sh->pool, &w->tmp);
-        if (solver__sol_copy(&w->cur, &w->tmp) != LM_OK) {
-            w->status = LM_NOMEM;
-            return false;
-        }
-        if (solver__sol_compare(&w->cur, &w->best) < 0) {
-            /* A full local search costs O(n k) simulations: on big instances only now and then. */
-            if (m->n_units <= 300 || it >= w->last_ls + m->n_units) {
-                local_search(w, &w->cur);
-                w->last_ls = it;
-            }
-            if (solver__sol_copy(&w->best, &w->cur) != LM_OK) {
-                w->status = LM_NOMEM;
-                return false;
-            }
+        if (solver__sol_sync(&w->cur, &w->tmp, &w->tmp) != LM_OK) return fail_nomem(w);
+        CONSISTENT(m, &w->cur);
+        CONSISTENT(m, &w->tmp);
+        if (new_best) {
+            if (solver__sol_copy(&w->best, &w->cur) != LM_OK) return fail_nomem(w);
             publish(w);
         }
     }
@@ -470,15 +521,25 @@ done:
 }
 
 /* Checkpoint between cycles: every worker adopts the best of all (lowest index on ties). */
-static void sync_best(worker *w) {
+static void sync_best(worker *w, bool *stop) {
     shared *sh = w->sh;
-    if (sh->n_workers == 1) return;
+    w->want_stop = *stop;
+    if (sh->n_workers == 1) {
+        *stop = *stop || atomic_load(&sh->stop);
+        return;
+    }
     pthread_barrier_wait(&sh->barrier);
     if (w->id == 0) {
+        /* One decision for all, taken here between barriers, so that every worker leaves (or
+         * stays) together. */
         int win = 0;
-        for (unsigned i = 1; i < sh->n_workers; i++)
+        bool all_stop = atomic_load(&sh->stop);
+        for (unsigned i = 0; i < sh->n_workers; i++) {
+            all_stop = all_stop || sh->workers[i].want_stop;
             if (solver__sol_compare(&sh->workers[i].best, &sh->workers[win].best) < 0) win = (int)i;
+        }
         sh->winner = win;
+        sh->all_stop = all_stop;
     }
     pthread_barrier_wait(&sh->barrier);
     if ((int)w->id != sh->winner &&
@@ -486,12 +547,17 @@ static void sync_best(worker *w) {
         if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK)
             w->status = LM_NOMEM;
     }
+    *stop = sh->all_stop;
     pthread_barrier_wait(&sh->barrier);
 }
 
 static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
+    pthread_mutex_lock(&sh->gate_lock);
+    while (!sh->gate_open)
+        pthread_cond_wait(&sh->gate_cond, &sh->gate_lock);
+    pthread_mutex_unlock(&sh->gate_lock);
     const solver__model *m = sh->m;
     /* Cycles of growing length, each cooling from T0 to Tf and restarting from the best: the
      * schedule depends only on iteration counts, so a run is reproducible for a seed. */
@@ -514,8 +580,7 @@ static void *worker_main(void *arg) {
                 sh->last_sp_ns = lm_mono_ns();
             }
         }
-        sync_best(w);
-        stop = atomic_load(&sh->stop);
+        sync_best(w, &stop);
         if (solver__sol_copy(&w->cur, &w->best) != LM_OK) w->status = LM_NOMEM;
         len *= 1.5;
     }
@@ -607,6 +672,8 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
     if (o->time_limit_ms <= 0)
         return lm_errinfo_set(err, LM_INVALID, "time_limit", "must be positive");
+    lm_status vst = solver_problem_validate(p, err);
+    if (vst != LM_OK) return vst;
     for (size_t v = 0; v < p->n_vehicles; v++) {
         const solver__vehicle *veh = &p->vehicles[v];
         for (size_t i = 0; i < veh->pub.n_fixed_steps; i++) {
@@ -648,7 +715,9 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
                                 (unsigned long long)p->vehicles[v].pub.id);
             goto done;
         }
-    if ((st = solver__construct_insertion(m, &start, prm.use_regret)) != LM_OK) goto done;
+    st = prm.use_savings ? solver__construct_savings(m, &start)
+                         : solver__construct_insertion(m, &start, prm.use_regret);
+    if (st != LM_OK) goto done;
 
     sh.m = m;
     sh.prm = &prm;
@@ -671,7 +740,8 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     atomic_init(&sh.stop, false);
     atomic_init(&sh.iters, 0);
     pthread_mutex_init(&sh.lock, NULL);
-    pthread_barrier_init(&sh.barrier, NULL, n_workers);
+    pthread_mutex_init(&sh.gate_lock, NULL);
+    pthread_cond_init(&sh.gate_cond, NULL);
     ws = lm_calloc(n_workers, sizeof *ws);
     if (!ws) {
         st = LM_NOMEM;
@@ -688,22 +758,25 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     publish(&ws[0]);
     pthread_t tids[64];
     unsigned started = 1;
+    /* Workers wait at the gate until we know how many threads really started: the barrier
+     * counts only those. */
+    pthread_mutex_lock(&sh.gate_lock);
     for (unsigned i = 1; i < n_workers; i++) {
-        if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) {
-            /* Without the thread the barrier would never open: run this solve alone. */
-            atomic_store(&sh.stop, true);
-            break;
-        }
+        if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) break;
         started++;
     }
-    if (started == n_workers) {
-        worker_main(&ws[0]);
-    }
+    sh.n_workers = started;
+    pthread_barrier_init(&sh.barrier, NULL, started);
+    sh.gate_open = true;
+    pthread_cond_broadcast(&sh.gate_cond);
+    pthread_mutex_unlock(&sh.gate_lock);
+    worker_main(&ws[0]);
     for (unsigned i = 1; i < started; i++)
         pthread_join(tids[i], NULL);
+    pthread_barrier_destroy(&sh.barrier);
     {
         int win = 0;
-        for (unsigned i = 0; i < n_workers; i++) {
+        for (unsigned i = 0; i < started; i++) {
             if (ws[i].status != LM_OK) st = ws[i].status;
             if (solver__sol_compare(&ws[i].best, &ws[win].best) < 0) win = (int)i;
         }
@@ -724,8 +797,9 @@ destroy_sync:
     for (unsigned i = 0; ws && i < n_workers; i++)
         worker_free(&ws[i]);
     lm_free(ws);
-    pthread_barrier_destroy(&sh.barrier);
     pthread_mutex_destroy(&sh.lock);
+    pthread_mutex_destroy(&sh.gate_lock);
+    pthread_cond_destroy(&sh.gate_cond);
 done:
     pool_free(&sh.pool);
     solver__sol_free(&start);

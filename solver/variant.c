@@ -1,7 +1,6 @@
 /* The one place that decides which variant a problem is (CVRP / VRPTW / pickup-and-delivery) and
  * which construction and search parameters follow from it. */
 #include "solver/route.h"
-#include <stdlib.h>
 
 static bool has_time_constraints(const solver__model *m) {
     const solver_problem *p = m->p;
@@ -28,11 +27,8 @@ void solver__variant_params(const solver__model *m, solver__params *out) {
     o->avg_removed = 10;
     o->max_string = 10;
     o->blink = 0.01;
-    o->t0 = 0.3;
-    o->tf = 0.003;
-    if (getenv("LM_T0")) o->t0 = atof(getenv("LM_T0"));
-    if (getenv("LM_TF")) o->tf = atof(getenv("LM_TF"));
-    if (getenv("LM_CBAR")) o->avg_removed = atof(getenv("LM_CBAR"));
+    o->t0 = 3;
+    o->tf = 0.03;
     o->ls_every = 1;
     o->use_regret = true;
     o->use_savings = false;

@@ -575,6 +575,56 @@ static void test_determinism(void **state) {
     solver_problem_destroy(p);
 }
 
+static void on_progress(const solver_progress *pr, void *ud) {
+    int *calls = ud;
+    (*calls)++;
+    assert_true(pr->elapsed_ms >= 0);
+}
+
+static void test_threads_progress_and_set_partitioning(void **state) {
+    (void)state;
+    /* Two threads, GLPK recombination on, progress reported; the answer still passes the
+     * checker and serves everything. */
+    solver_problem *p = random_vrptw(80, 3, 20);
+    solver_opts o;
+    solver_opts_init(&o);
+    o.time_limit_ms = 700;
+    o.threads = 2;
+    o.use_set_partitioning = true;
+    int calls = 0;
+    o.on_progress = on_progress;
+    o.progress_ud = &calls;
+    solver_solution *s = NULL;
+    lm_errinfo e;
+    assert_int_equal(solver_solve(p, &o, &s, &e), LM_OK);
+    solver_check_report rep;
+    if (solver_check(p, s, &rep) != LM_OK) fail_msg("checker: %s", rep.first);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_true(calls >= 3);
+    assert_true(s->computing_ms <= 1500);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_no_vehicles_and_bad_options(void **state) {
+    (void)state;
+    solver_problem *p = line_problem(3, 1);
+    add_job(p, 1, 1, 1);
+    solver_solution *s = solve(p, 100, 0);
+    assert_int_equal(s->n_routes, 0);
+    assert_int_equal(s->n_unassigned, 1);
+    solver_solution_destroy(s);
+    solver_opts o;
+    solver_opts_init(&o);
+    o.time_limit_ms = 0;
+    lm_errinfo e;
+    s = NULL;
+    assert_int_equal(solver_solve(p, &o, &s, &e), LM_INVALID);
+    assert_null(s);
+    assert_string_equal(e.field, "time_limit");
+    solver_problem_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic_cvrp),
@@ -592,6 +642,8 @@ int main(void) {
         cmocka_unit_test(test_initial_load_and_fixed_steps),
         cmocka_unit_test(test_random_vrptw_200),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_threads_progress_and_set_partitioning),
+        cmocka_unit_test(test_no_vehicles_and_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
