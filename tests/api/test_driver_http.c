@@ -1,0 +1,633 @@
+/* The driver app API, customer tracking and the SSE event stream over HTTP against the real
+ * server (in-process, free 127.0.0.1 port) on a committed plan: a driver sees and changes only
+ * its own route (another driver's stops are 404), stop actions with proof uploads (type, size and
+ * magic checked, file written under the data dir), failures with reasons, position batches,
+ * exceptions; a tracking token shows its order and nothing else, unknown tokens are 404, polls
+ * are rate-limited (429 + Retry-After); SSE resumes after Last-Event-ID and pushes new events. */
+#include "api/api.h"
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+#include "store/store_positions.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define DEPOT_LAT 45.75
+#define DEPOT_LON 4.85
+
+typedef struct world {
+    char dir[64], db[128], data[128];
+    store *s;
+    orders_svc *o;
+    dispatch *d;
+    api_server *srv;
+    uint16_t port;
+    char admin[STORE_KEY_MAX], disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
+    int64_t order_ids[8];
+} world;
+
+static world W;
+
+#define OKE(expr, err)                                                                             \
+    do {                                                                                           \
+        lm_status rc_ = (expr);                                                                    \
+        if (rc_ != LM_OK)                                                                          \
+            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
+    } while (0)
+
+typedef struct resp {
+    long status;
+    lm_buf body, headers;
+    cJSON *json;
+} resp;
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+    return lm_buf_append(ud, p, sz * n) == LM_OK ? sz * n : 0;
+}
+
+static void http(resp *out, const char *method, const char *path, const char *key,
+                 const char *body) {
+    memset(out, 0, sizeof *out);
+    lm_buf_init(&out->body, 4 << 20);
+    lm_buf_init(&out->headers, 1 << 16);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    char url[1024], auth[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)W.port, path);
+    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    if (key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+        h = curl_slist_append(h, auth);
+    }
+    if (body) h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else if (!strcmp(method, "POST")) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (out->body.len) out->json = cJSON_Parse(out->body.data);
+}
+
+static void resp_free(resp *r) {
+    lm_buf_free(&r->body);
+    lm_buf_free(&r->headers);
+    cJSON_Delete(r->json);
+}
+
+static long status_of(const char *method, const char *path, const char *key, const char *body) {
+    resp r;
+    http(&r, method, path, key, body);
+    long st = r.status;
+    if (st >= 400 && getenv("VERBOSE"))
+        fprintf(stderr, "%s %s -> %ld %s\n", method, path, st, r.body.data ? r.body.data : "");
+    resp_free(&r);
+    return st;
+}
+
+/* ---- Fixture: 6 ready orders, 2 vans with drivers D1 and D2, a committed plan ---- */
+
+static void scenario(void) {
+    lm_errinfo err = {0};
+    int64_t day = (int64_t)time(NULL) / 86400 * 86400;
+    orders_depot dep = {.lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 0, .close_s = 86399};
+    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
+    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
+    OKE(orders_depot_put(W.o, &dep, &err), err);
+    orders_product pr = {.weight_g = 2000, .volume_cm3 = 3000, .active = true};
+    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
+    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
+    OKE(orders_product_put(W.o, &pr, &err), err);
+    orders_stock stk;
+    OKE(orders_stock_set(W.o, "DEP", "SKU1", 100, 0, &stk, &err), err);
+    for (size_t i = 0; i < 6; i++) {
+        orders_line l = {.qty = 1};
+        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
+        orders_order in = {0};
+        snprintf(in.customer_name, sizeof in.customer_name, "Customer Number%zu", i);
+        snprintf(in.customer_phone, sizeof in.customer_phone, "+3361000%04zu", i);
+        snprintf(in.customer_address, sizeof in.customer_address, "%zu rue Secrete, Lyon", i);
+        in.has_location = true;
+        in.lat = DEPOT_LAT + 0.01 * (double)(i + 1) * (i % 2 ? 1 : -1);
+        in.lon = DEPOT_LON + 0.012 * (double)(i + 1);
+        in.lines = &l;
+        in.n_lines = 1;
+        in.windows[0] = (store_window){day, day + 86399};
+        in.n_windows = 1;
+        orders_order out = {0};
+        bool replayed = false;
+        OKE(orders_order_create(W.o, &in, NULL, &out, &replayed, &err), err);
+        W.order_ids[i] = out.id;
+        orders_order_clear(&out);
+        OKE(orders_order_picking(W.o, W.order_ids[i], NULL, &err), err);
+        OKE(orders_order_ready(W.o, W.order_ids[i], 2000, 3000, 1, NULL, &err), err);
+    }
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(W.s, &tx), LM_OK);
+    for (size_t v = 0; v < 2; v++) {
+        dispatch_vehicle veh;
+        dispatch_vehicle_init(&veh);
+        snprintf(veh.id, sizeof veh.id, "V%zu", v + 1);
+        lm_strlcpy(veh.name, veh.id, sizeof veh.name);
+        lm_strlcpy(veh.start_depot, "DEP", sizeof veh.start_depot);
+        lm_strlcpy(veh.end_depot, "DEP", sizeof veh.end_depot);
+        veh.capacity_parcels = 3; /* both vans are needed */
+        veh.shift_start_s = 0;
+        veh.shift_end_s = 86399;
+        OKE(dispatch_vehicle_put(tx, &veh, &err), err);
+        dispatch_driver dr = {0};
+        snprintf(dr.id, sizeof dr.id, "D%zu", v + 1);
+        snprintf(dr.name, sizeof dr.name, "Driver %zu", v + 1);
+        snprintf(dr.device_id, sizeof dr.device_id, "phone%zu", v + 1);
+        lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
+        OKE(dispatch_driver_put(tx, &dr, &err), err);
+    }
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    dispatch_plan_req req = {0};
+    req.day_start_s = day;
+    int64_t plan = 0;
+    OKE(dispatch_plan_create(W.d, &req, &plan, &err), err);
+    dispatch_wait_idle(W.d);
+    OKE(dispatch_plan_commit(W.d, plan, &err), err);
+}
+
+static int setup(void **state) {
+    (void)state;
+    memset(&W, 0, sizeof W);
+    snprintf(W.dir, sizeof W.dir, "/tmp/lm-driver-XXXXXX");
+    assert_non_null(mkdtemp(W.dir));
+    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
+    snprintf(W.data, sizeof W.data, "%s/data", W.dir);
+    store_opts so;
+    store_opts_init(&so);
+    so.path = W.db;
+    lm_errinfo err = {0};
+    assert_int_equal(store_open(&so, &W.s, &err), LM_OK);
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = W.s;
+    assert_int_equal(orders_create(&oo, &W.o), LM_OK);
+    dispatch_opts d;
+    dispatch_opts_init(&d);
+    d.st = W.s;
+    d.tick_ms = 0;
+    d.plan_time_limit_ms = 300;
+    d.replan_feasible_ms = 100;
+    d.replan_polish_ms = 0;
+    assert_int_equal(dispatch_create(&d, &W.d, &err), LM_OK);
+    scenario();
+    store_key_info info;
+    OKE(store_key_create(W.s, "admin", NULL, W.admin, &info, &err), err);
+    OKE(store_key_create(W.s, "dispatcher", NULL, W.disp, &info, &err), err);
+    OKE(store_key_create(W.s, "driver", "D1", W.d1, &info, &err), err);
+    OKE(store_key_create(W.s, "driver", "D2", W.d2, &info, &err), err);
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.dispatch = W.d;
+    o.log_fd = -1;
+    o.data_dir = W.data;
+    o.track_rate_per_s = 0.2; /* small, so the test reaches the limit quickly */
+    o.track_burst = 6;
+    OKE(api_server_start(&o, W.s, &W.srv, &err), err);
+    W.port = api_server_port(W.srv);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    api_server_stop(W.srv, 2000);
+    dispatch_destroy(W.d);
+    orders_destroy(W.o);
+    store_close(W.s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", W.dir);
+    return 0;
+}
+
+/* The stop ids of a driver's route (via the API), pending ones first in route order. */
+static size_t route_stops(const char *key, int64_t *ids, int64_t *orders, size_t cap) {
+    resp r;
+    http(&r, "GET", "/v1/driver/route", key, NULL);
+    assert_int_equal(r.status, 200);
+    const cJSON *stops = cJSON_GetObjectItemCaseSensitive(r.json, "stops");
+    size_t n = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, stops) {
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(s, "kind");
+        if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "delivery")) continue;
+        if (n < cap) {
+            ids[n] = (int64_t)cJSON_GetObjectItemCaseSensitive(s, "id")->valuedouble;
+            orders[n] = (int64_t)cJSON_GetObjectItemCaseSensitive(s, "order_id")->valuedouble;
+            /* the driver app gets the customer details */
+            assert_non_null(strstr(
+                cJSON_GetObjectItemCaseSensitive(s, "customer_name")->valuestring, "Customer"));
+        }
+        n++;
+    }
+    resp_free(&r);
+    return n;
+}
+
+static void path_for(char *out, size_t size, int64_t stop, const char *action) {
+    snprintf(out, size, "/v1/driver/stops/%lld/%s", (long long)stop, action);
+}
+
+/* ---- Driver isolation ---- */
+
+static void test_driver_sees_and_changes_only_own_route(void **state) {
+    (void)state;
+    int64_t s1[8], o1[8], s2[8], o2[8];
+    size_t n1 = route_stops(W.d1, s1, o1, 8), n2 = route_stops(W.d2, s2, o2, 8);
+    assert_true(n1 >= 1 && n2 >= 1);
+    assert_int_equal(n1 + n2, 6);
+    for (size_t i = 0; i < n1; i++)
+        for (size_t k = 0; k < n2; k++)
+            assert_true(s1[i] != s2[k]);
+    char p[128];
+    /* D2 acting on D1's stop: 404, and nothing changes */
+    const char *actions[] = {"arrived", "delivered", "failed"};
+    for (size_t a = 0; a < 3; a++) {
+        path_for(p, sizeof p, s1[0], actions[a]);
+        assert_int_equal(status_of("POST", p, W.d2, a == 2 ? "{\"reason\":\"refused\"}" : "{}"),
+                         404);
+    }
+    path_for(p, sizeof p, 999999, "arrived");
+    assert_int_equal(status_of("POST", p, W.d1, NULL), 404);
+    path_for(p, sizeof p, 0, "arrived");
+    assert_int_equal(status_of("POST", p, W.d1, NULL), 400);
+    store_read *rd = NULL;
+    dispatch_stop st;
+    lm_errinfo err;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(dispatch_stop_get(rd, s1[0], &st, &err), LM_OK);
+    store_read_end(rd);
+    assert_int_equal(st.status, DISPATCH_STOP_PLANNED);
+    /* other roles: no driver route for them */
+    assert_int_equal(status_of("GET", "/v1/driver/route", W.disp, NULL), 403);
+    assert_int_equal(status_of("GET", "/v1/driver/route", W.admin, NULL), 403);
+    assert_int_equal(status_of("GET", "/v1/driver/route", NULL, NULL), 401);
+    /* D2's route does not contain D1's customers' stops */
+    resp r;
+    http(&r, "GET", "/v1/driver/route", W.d2, NULL);
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"id\":%lld,", (long long)s1[0]);
+    assert_null(strstr(r.body.data, needle));
+    resp_free(&r);
+}
+
+/* A minimal valid PNG header followed by filler. */
+static const char PNG_B64[] = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9Q"
+                              "DwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+static void test_stop_actions_and_proof(void **state) {
+    (void)state;
+    int64_t s1[8], o1[8];
+    size_t n1 = route_stops(W.d1, s1, o1, 8);
+    assert_true(n1 >= 2);
+    char p[128], body[1024];
+    path_for(p, sizeof p, s1[0], "arrived");
+    assert_int_equal(status_of("POST", p, W.d1, NULL), 200);
+    path_for(p, sizeof p, s1[0], "delivered");
+    /* refused uploads first: wrong type, bytes that are not the declared type, bad base64 */
+    snprintf(body, sizeof body,
+             "{\"recipient\":\"J. Doe\",\"signature\":{\"content_type\":\"text/html\","
+             "\"data_base64\":\"%s\"}}",
+             PNG_B64);
+    assert_int_equal(status_of("POST", p, W.d1, body), 400);
+    assert_int_equal(status_of("POST", p, W.d1,
+                               "{\"signature\":{\"content_type\":\"image/png\",\"data_base64\":"
+                               "\"PGh0bWw+PHNjcmlwdD48L3NjcmlwdD4=\"}}"),
+                     400);
+    assert_int_equal(status_of("POST", p, W.d1,
+                               "{\"photo\":{\"content_type\":\"image/jpeg\",\"data_base64\":\"!!"
+                               "\"}}"),
+                     400);
+    /* too big: 700 KiB of base64 'A's */
+    size_t big = 700 * 1024;
+    char *huge = malloc(big + 200);
+    assert_non_null(huge);
+    int k = snprintf(huge, 200, "{\"photo\":{\"content_type\":\"image/jpeg\",\"data_base64\":\"");
+    memset(huge + k, 'A', big);
+    snprintf(huge + k + big, 200, "\"}}");
+    assert_int_equal(status_of("POST", p, W.d1, huge), 413);
+    free(huge);
+    /* nothing was delivered by the refused attempts */
+    store_read *rd = NULL;
+    dispatch_stop st;
+    lm_errinfo err;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(dispatch_stop_get(rd, s1[0], &st, &err), LM_OK);
+    store_read_end(rd);
+    assert_int_equal(st.status, DISPATCH_STOP_ARRIVED);
+    snprintf(body, sizeof body,
+             "{\"recipient\":\"J. Doe\",\"signature\":{\"content_type\":\"image/png\","
+             "\"data_base64\":\"%s\"}}",
+             PNG_B64);
+    resp r;
+    http(&r, "POST", p, W.d1, body);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(r.json, "status")->valuestring, "done");
+    resp_free(&r);
+    /* the signature is a file under the data dir, recorded in the stop's proof */
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(dispatch_stop_get(rd, s1[0], &st, &err), LM_OK);
+    store_read_end(rd);
+    assert_non_null(strstr(st.proof, "received by J. Doe"));
+    const char *rel = strstr(st.proof, "proofs/");
+    assert_non_null(rel);
+    char file[512];
+    snprintf(file, sizeof file, "%s/%.*s", W.data, (int)strcspn(rel, ";"), rel);
+    struct stat sb;
+    assert_int_equal(stat(file, &sb), 0);
+    assert_true(sb.st_size >= 8);
+    /* delivering twice is a conflict */
+    assert_int_equal(status_of("POST", p, W.d1, "{}"), 409);
+
+    /* a failed delivery: reason checked */
+    path_for(p, sizeof p, s1[1], "failed");
+    assert_int_equal(status_of("POST", p, W.d1, "{\"reason\":\"bored\"}"), 400);
+    assert_int_equal(status_of("POST", p, W.d1, "{\"note\":\"no reason\"}"), 400);
+    assert_int_equal(
+        status_of("POST", p, W.d1, "{\"reason\":\"not_home\",\"note\":\"rang twice\"}"), 200);
+}
+
+static void test_positions_and_exceptions(void **state) {
+    (void)state;
+    int64_t now = (int64_t)time(NULL);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"positions\":[{\"lat\":45.751,\"lon\":4.851,\"timestamp\":%lld,\"speed\":8.5,"
+             "\"heading\":90,\"accuracy\":4,\"battery\":77},{\"lat\":45.752,\"lon\":4.852,"
+             "\"timestamp\":%lld}]}",
+             (long long)(now - 20), (long long)(now - 10));
+    resp r;
+    http(&r, "POST", "/v1/driver/positions", W.d1, body);
+    assert_int_equal(r.status, 200);
+    assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(r.json, "accepted")->valuedouble, 2);
+    resp_free(&r);
+    /* the same batch again (an app retrying): stored once */
+    assert_int_equal(status_of("POST", "/v1/driver/positions", W.d1, body), 200);
+    store_read *rd = NULL;
+    store_position *p = NULL;
+    size_t n = 0;
+    lm_errinfo err;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(store_positions_list(rd, NULL, "D1", 0, INT64_MAX, 1000, &p, &n, &err), LM_OK);
+    store_read_end(rd);
+    assert_int_equal(n, 2);
+    assert_true(p[0].speed_mps == 8.5); /* m/s in the driver API */
+    assert_string_equal(p[0].device_id, "phone1");
+    lm_free(p);
+    assert_int_equal(status_of("POST", "/v1/driver/positions", W.d1,
+                               "{\"positions\":[{\"lat\":95,\"lon\":4,\"timestamp\":1}]}"),
+                     400);
+    assert_int_equal(
+        status_of("POST", "/v1/driver/positions", W.d1, "{\"positions\":[{\"lat\":45,\"lon\":4}]}"),
+        400);
+    assert_int_equal(status_of("POST", "/v1/driver/positions", W.d1, "{\"positions\":[]}"), 400);
+    /* more than 1000 in one batch */
+    lm_buf b;
+    lm_buf_init(&b, 1 << 20);
+    assert_int_equal(lm_buf_printf(&b, "{\"positions\":["), LM_OK);
+    for (int i = 0; i < 1001; i++)
+        assert_int_equal(lm_buf_printf(&b, "%s{\"lat\":45,\"lon\":4,\"timestamp\":%d}",
+                                       i ? "," : "", 1000000000 + i),
+                         LM_OK);
+    assert_int_equal(lm_buf_printf(&b, "]}"), LM_OK);
+    assert_int_equal(status_of("POST", "/v1/driver/positions", W.d1, b.data), 413);
+    lm_buf_free(&b);
+
+    assert_int_equal(status_of("POST", "/v1/driver/exceptions", W.d2, "{\"kind\":\"flat_tyre\"}"),
+                     400);
+    assert_int_equal(status_of("POST", "/v1/driver/exceptions", W.d2,
+                               "{\"kind\":\"delay\",\"delay_min\":20,\"note\":\"traffic\"}"),
+                     202);
+    assert_int_equal(status_of("POST", "/v1/driver/exceptions", W.disp, "{\"kind\":\"delay\"}"),
+                     403);
+}
+
+/* ---- Customer tracking ---- */
+
+static void test_tracking(void **state) {
+    (void)state;
+    /* the order delivered above (D1's first stop) and one still pending */
+    int64_t s1[8], o1[8];
+    route_stops(W.d1, s1, o1, 8);
+    store_read *rd = NULL;
+    store_order done, other;
+    lm_errinfo err;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(store_order_get(rd, o1[0], &done, &err), LM_OK);
+    int64_t other_id = W.order_ids[0] == o1[0] ? W.order_ids[1] : W.order_ids[0];
+    assert_int_equal(store_order_get(rd, other_id, &other, &err), LM_OK);
+    store_read_end(rd);
+    assert_int_equal(strlen(done.tracking_token), 32);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/track/%s", done.tracking_token);
+    resp r;
+    http(&r, "GET", path, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(r.json, "status")->valuestring,
+                        "delivered");
+    const cJSON *dl = cJSON_GetObjectItemCaseSensitive(r.json, "delivery");
+    assert_true(cJSON_IsObject(dl));
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(dl, "proof")->valuestring,
+                        "received by J. Doe");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dl, "signature")));
+    /* nothing about any other order, nor file paths, names or addresses */
+    assert_null(strstr(r.body.data, other.tracking_token));
+    assert_null(strstr(r.body.data, "Customer"));
+    assert_null(strstr(r.body.data, "Secrete"));
+    assert_null(strstr(r.body.data, "proofs/"));
+    resp_free(&r);
+    /* a pending order: ETA window and the stops before it */
+    snprintf(path, sizeof path, "/v1/track/%s", other.tracking_token);
+    http(&r, "GET", path, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(r.json, "status")->valuestring, "planned");
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r.json, "stops_before")));
+    resp_free(&r);
+    store_order_clear(&done);
+    store_order_clear(&other);
+    assert_int_equal(status_of("GET", "/v1/track/00000000000000000000000000000000", NULL, NULL),
+                     404);
+    assert_int_equal(status_of("GET", "/v1/track/not-a-token", NULL, NULL), 404);
+    /* burst 6, refill 0.2/s: within a moment the bucket runs dry */
+    long last = 0;
+    int i = 0;
+    for (; i < 20 && last != 429; i++) {
+        http(&r, "GET", path, NULL, NULL);
+        last = r.status;
+        if (last == 429) assert_non_null(strstr(r.headers.data, "Retry-After: "));
+        resp_free(&r);
+    }
+    assert_int_equal(last, 429);
+    assert_true(i <= 8);
+}
+
+/* ---- SSE ---- */
+
+typedef struct sse_read {
+    lm_buf buf;
+    int64_t want_seq;      /* stop once an event with this seq (or later) arrived */
+    const char *want_type; /* ... or, when set, once an event of this type arrived */
+    bool got;
+} sse_read;
+
+static size_t on_sse(char *p, size_t sz, size_t n, void *ud) {
+    sse_read *s = ud;
+    if (lm_buf_append(&s->buf, p, sz * n) != LM_OK) return 0;
+    const char *at = s->buf.data;
+    if (s->want_type) {
+        char line[96];
+        snprintf(line, sizeof line, "event: %s\n", s->want_type);
+        s->got = strstr(s->buf.data, line) != NULL;
+        return s->got ? 0 : sz * n;
+    }
+    while ((at = strstr(at, "id: ")) != NULL) {
+        int64_t seq = strtoll(at + 4, NULL, 10);
+        if (seq >= s->want_seq) s->got = true;
+        at += 4;
+    }
+    return s->got ? 0 : sz * n; /* returning short ends the transfer */
+}
+
+typedef struct later {
+    int delay_ms;
+} later;
+
+static void *make_event_later(void *arg) {
+    later *l = arg;
+    usleep((useconds_t)l->delay_ms * 1000);
+    store_tx *tx = NULL;
+    if (store_tx_begin(W.s, &tx) == LM_OK) {
+        if (store_event_append(tx, "test.ping", "test", "1", "{\"n\":1}") != LM_OK)
+            store_tx_rollback(tx);
+        else if (store_tx_commit(tx) != LM_OK)
+            fprintf(stderr, "commit failed\n");
+    }
+    return NULL;
+}
+
+static int64_t last_seq(void) {
+    store_read *rd = NULL;
+    store_event *ev = NULL;
+    size_t n = 0;
+    int64_t last = 0, after = 0;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    for (;;) {
+        assert_int_equal(store_events_since(rd, after, 10000, &ev, &n), LM_OK);
+        if (n == 0) break;
+        last = after = ev[n - 1].seq;
+        store_events_free(ev, n);
+    }
+    store_read_end(rd);
+    return last;
+}
+
+static void sse_get(sse_read *s, const char *last_event_id, long *status) {
+    CURL *c = curl_easy_init();
+    char url[256], auth[160], lei[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/events", (unsigned)W.port);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", W.disp);
+    snprintf(lei, sizeof lei, "Last-Event-ID: %s", last_event_id);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Accept: text/event-stream");
+    h = curl_slist_append(h, lei);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sse);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+}
+
+static void test_sse_resume_and_push(void **state) {
+    (void)state;
+    int64_t last = last_seq();
+    assert_true(last > 5);
+    /* resume: everything after Last-Event-ID arrives, oldest first */
+    sse_read s;
+    memset(&s, 0, sizeof s);
+    lm_buf_init(&s.buf, 8 << 20);
+    s.want_seq = last;
+    char lei[32];
+    snprintf(lei, sizeof lei, "%lld", (long long)(last - 3));
+    long status = 0;
+    sse_get(&s, lei, &status);
+    assert_int_equal(status, 200);
+    assert_true(s.got);
+    char want[64];
+    snprintf(want, sizeof want, "id: %lld\n", (long long)(last - 2));
+    assert_non_null(strstr(s.buf.data, want));
+    snprintf(want, sizeof want, "id: %lld\n", (long long)(last - 3));
+    assert_null(strstr(s.buf.data, want)); /* not the one already seen */
+    assert_non_null(strstr(s.buf.data, "event: "));
+    assert_non_null(strstr(s.buf.data, "data: {\"seq\":"));
+    lm_buf_free(&s.buf);
+    /* push: a stream waiting at the end gets an event committed later */
+    memset(&s, 0, sizeof s);
+    lm_buf_init(&s.buf, 1 << 20);
+    s.want_type = "test.ping";
+    snprintf(lei, sizeof lei, "%lld", (long long)last);
+    pthread_t t;
+    later l = {300};
+    assert_int_equal(pthread_create(&t, NULL, make_event_later, &l), 0);
+    sse_get(&s, lei, &status);
+    pthread_join(t, NULL);
+    assert_true(s.got);
+    assert_non_null(strstr(s.buf.data, "event: test.ping\n"));
+    lm_buf_free(&s.buf);
+    /* without the Accept header the JSON listing stays */
+    resp r;
+    http(&r, "GET", "/v1/events?limit=2", W.disp, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r.json, "events")));
+    resp_free(&r);
+}
+
+int main(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_driver_sees_and_changes_only_own_route),
+        cmocka_unit_test(test_stop_actions_and_proof),
+        cmocka_unit_test(test_positions_and_exceptions),
+        cmocka_unit_test(test_tracking),
+        cmocka_unit_test(test_sse_resume_and_push),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    curl_global_cleanup();
+    return rc;
+}
