@@ -27,14 +27,19 @@ void solver__variant_params(const solver__model *m, solver__params *out) {
     o->avg_removed = 10;
     o->max_string = 10;
     o->blink = 0.01;
-    o->t0 = 3;
+    o->t0 = 3; /* measured on X n101-n303 at a fixed iteration budget: 0.3 .. 10 tried */
     o->tf = 0.03;
     o->ls_every = 1;
     o->use_regret = true;
     o->use_savings = false;
     switch (o->variant) {
     case SOLVER__CVRP: o->use_savings = true; break;
-    case SOLVER__VRPTW: break;
-    case SOLVER__PDP: o->avg_removed = 8; break;
+    case SOLVER__VRPTW:
+    case SOLVER__PDP:
+        /* Windows make the landscape rugged: measured on Solomon at a fixed iteration budget, a
+         * hotter start (10x the mean cost per task, cooling 100-fold) beats the CVRP setting. */
+        o->t0 = 10;
+        o->tf = 0.1;
+        break;
     }
 }
