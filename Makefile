@@ -6,7 +6,7 @@ DEBUG   := build/debug
 RELEASE := build/release
 SOURCES  = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test build-debug build-release bench fuzz format format-check clean
+.PHONY: all deps run test test-web build-debug build-release bench fuzz format format-check clean
 
 all: build-release
 
@@ -34,6 +34,13 @@ test: build-debug format-check
 bench: build-release
 	@scripts/install-deps.sh --bench
 	@bench/run.sh $(RELEASE)
+
+# Browser test of the dashboard (web/): Debian's chromium + playwright-core (npm, into
+# tests/web/node_modules), the real server on a free 127.0.0.1 port with --demo. Not in `make test`.
+test-web: build-release
+	@scripts/install-deps.sh --web
+	@cd tests/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --ignore-scripts --silent; }
+	@LASTMILE_BIN=$(RELEASE)/cli/lastmile node tests/web/dashboard.spec.mjs
 
 fuzz:
 	@scripts/fuzz.sh

@@ -11,6 +11,9 @@ packages=(
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk nginx-light)   # HTTP load generator and the nginx yardstick
+elif [ "${1:-}" = "--web" ]; then
+  packages+=(chromium)   # make test-web: the dashboard in a headless browser
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)   # playwright-core from npm
 fi
 
 missing=()

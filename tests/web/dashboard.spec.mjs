@@ -1,0 +1,284 @@
+// tests/web/dashboard.spec.mjs: browser test of the dispatcher dashboard (web/) against the real
+// server: `lastmile serve --demo` on a free 127.0.0.1 port with a temporary database, Debian's
+// chromium driven by playwright-core. Run by `make test-web`; not part of `make test`.
+//
+//   LASTMILE_BIN=build/release/cli/lastmile node tests/web/dashboard.spec.mjs
+//
+// Writes tests/web/out/dashboard.png (and plan.png when plans exist) to look at.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const bin = path.resolve(repo, process.env.LASTMILE_BIN || 'build/release/cli/lastmile');
+const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const outDir = path.join(here, 'out');
+
+let passed = 0, failed = 0;
+const failures = [];
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${passed + failed} - ${name}`);
+  } catch (e) {
+    failed++;
+    failures.push(name);
+    console.log(`not ok ${passed + failed} - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// Starts the server; resolves with {proc, key} once it listens.
+function startServer(port, db) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(bin, ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
+      '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', key = null, done = false;
+    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000);
+    const onData = (b) => {
+      out += b.toString();
+      const m = out.match(/^(lm_[0-9a-f_]+)\s*$/m);
+      if (m) key = m[1];
+      if (!done && key && /listening on/.test(out)) { done = true; clearTimeout(timer); resolve({ proc, key }); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (b) => { if (!/"method"/.test(b.toString())) onData(b); });
+    proc.on('exit', (code) => { if (!done) { done = true; clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); } });
+  });
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-web-'));
+mkdirSync(outDir, { recursive: true });
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+let server = null, context = null;
+
+async function api(method, p, body, key) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  return { status: res.status, data };
+}
+
+try {
+  server = await startServer(port, path.join(tmp, 'demo.db'));
+  const key = server.key;
+  const openapi = (await (await fetch(`${base}/openapi.json`)).json()).paths || {};
+  const has = (method, p) => Object.keys(openapi).some((k) => k.replace(/\{[^}]*\}/g, '{}') === p && openapi[k][method]);
+
+  // Two held orders (outside the service area) for the exceptions queue.
+  const sku = (await api('GET', '/v1/products', null, key)).data.products.find((p) => p.active).sku;
+  const held = [];
+  for (const [i, name] of ['Zoé Outside', 'Yann Faraway', 'Xavier Elsewhere'].entries()) {
+    const r = await api('POST', '/v1/orders', {
+      external_ref: `WEBTEST-${i}`, channel: 'web',
+      customer: { name, phone: `+33 6 00 00 00 0${i}`, address: `${i + 1} route de Nulle Part`, location: [5.40 + i * 0.01, 46.2] },
+      lines: [{ sku, qty: 1 }],
+    }, key);
+    assert(r.status === 201 || r.status === 200, `order create answered ${r.status}: ${JSON.stringify(r.data)}`);
+    assert(r.data.status === 'held', `an order outside the service area should be held, got ${r.data.status}`);
+    held.push(r.data.id);
+  }
+
+  const planRoutes = has('post', '/v1/plans') && has('get', '/v1/plans/{}');
+  if (planRoutes) {
+    // Some packages ready so that a plan has work (the warehouse side, through the API).
+    const allocated = (await api('GET', '/v1/orders?status=allocated&limit=40', null, key)).data.orders;
+    for (const o of allocated) {
+      await api('POST', `/v1/orders/${o.id}/picking`, null, key);
+      const r = await api('POST', `/v1/orders/${o.id}/ready`, { weight_g: 2000, volume_cm3: 9000, parcels: 1 }, key);
+      assert(r.status === 200, `ready answered ${r.status}: ${JSON.stringify(r.data)}`);
+    }
+  }
+
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: browserPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1440, height: 900 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) pageErrors.push(m.text()); });
+  // The dashboard must not reach anything but its own server.
+  const foreign = [];
+  page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+
+  await page.goto(`${base}/`);
+
+  await step('an unknown key is refused on the login form', async () => {
+    await page.fill('#login-key', 'lm_0000000000000000_nope');
+    await page.click('#login-submit');
+    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0, null, { timeout: 10000 });
+    const text = await page.textContent('#login-error');
+    assert(/401|Unknown key/i.test(text), `login error says: ${text}`);
+    assert(await page.isHidden('#app'), 'the dashboard stays hidden');
+  });
+
+  await step('the admin key signs in and is kept in sessionStorage only', async () => {
+    await page.fill('#login-key', key);
+    await page.click('#login-submit');
+    await page.waitForSelector('#app:not([hidden])', { timeout: 10000 });
+    const stored = await page.evaluate(() => [sessionStorage.getItem('lastmile.key'), localStorage.length]);
+    assert(stored[0] === key && stored[1] === 0, `storage: ${JSON.stringify(stored)}`);
+    await page.waitForFunction(() => /role admin/.test(document.getElementById('whoami').textContent), null, { timeout: 10000 });
+  });
+
+  await step('the map shows the service area, both depots and the orders by status', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('#layer-orders circle').length >= 400, null, { timeout: 20000 });
+    assert(await page.locator('#layer-area path.area').count() === 1, 'service area outline');
+    const depots = await page.$$eval('#layer-depots > g', (gs) => gs.map((g) => g.dataset.depot).sort());
+    assert(JSON.stringify(depots) === JSON.stringify(['DEP-VEN', 'DEP-VLX']), `depots: ${depots}`);
+    const colours = await page.$$eval('#layer-orders circle', (cs) => new Set(cs.map((c) => c.getAttribute('fill'))).size);
+    assert(colours >= 2, `orders of several statuses in several colours, got ${colours}`);
+    // every marker is inside the visible map
+    const box = await page.locator('#map').boundingBox();
+    const depotBox = await page.locator('#layer-depots > g').first().boundingBox();
+    assert(depotBox.x > box.x && depotBox.x < box.x + box.width && depotBox.y > box.y && depotBox.y < box.y + box.height, 'depot inside the map');
+    const total = await page.textContent('#orders-total');
+    assert(Number(total) === 603, `orders total ${total}`);
+    const heldCount = await page.textContent('#orders-counts [data-status="held"] b');
+    assert(heldCount === '3', `held count ${heldCount}`);
+  });
+
+  await step('mouse wheel zooms and dragging pans the map', async () => {
+    const before = await page.getAttribute('#viewport', 'transform');
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction((b) => document.getElementById('viewport').getAttribute('transform') !== b, before);
+    const zoomed = await page.getAttribute('#viewport', 'transform');
+    const scale = (t) => Number(/scale\(([^)]+)\)/.exec(t)[1]);
+    assert(scale(zoomed) > scale(before), `zoom in: ${before} -> ${zoomed}`);
+    await page.mouse.move(box.x + 300, box.y + 300);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 380, box.y + 340, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction((b) => document.getElementById('viewport').getAttribute('transform') !== b, zoomed);
+    await page.click('#zoom-fit');
+    await page.waitForFunction((b) => document.getElementById('viewport').getAttribute('transform') === b, before);
+  });
+
+  await step('the exceptions queue lists the held orders with their reasons', async () => {
+    for (const id of held) await page.waitForSelector(`#exc-list li[data-order="${id}"]`, { timeout: 10000 });
+    const text = await page.textContent(`#exc-list li[data-order="${held[0]}"]`);
+    assert(/service_area/.test(text) && /Zoé Outside/.test(text), `exception text: ${text}`);
+    assert(await page.textContent('#exc-count') === '3', 'three open exceptions');
+  });
+
+  await step('release and cancel from the queue change the orders and the feed shows it live', async () => {
+    await page.click(`#exc-list li[data-order="${held[0]}"] button:has-text("Release")`);
+    await page.waitForSelector(`#exc-list li[data-order="${held[0]}"]`, { state: 'detached', timeout: 10000 });
+    const cancel = page.locator(`#exc-list li[data-order="${held[1]}"] button:has-text("Cancel")`);
+    await cancel.click();
+    assert(await page.locator(`#exc-list li[data-order="${held[1]}"] button:has-text("Confirm")`).count() === 1, 'cancel asks for a second click');
+    await page.click(`#exc-list li[data-order="${held[1]}"] button:has-text("Confirm")`);
+    await page.waitForSelector(`#exc-list li[data-order="${held[1]}"]`, { state: 'detached', timeout: 10000 });
+    const o = (await api('GET', `/v1/orders/${held[1]}`, null, key)).data;
+    assert(o.status === 'cancelled', `order ${held[1]} is ${o.status}`);
+    // the events of both changes arrive through the stream (or the polling fallback)
+    await page.waitForSelector('#event-list li[data-type="order.cancelled"]', { timeout: 15000 });
+    const mode = await page.evaluate(() => window.lastmile.liveMode);
+    assert(mode === 'live' || mode === 'polling', `live mode ${mode}`);
+    await page.waitForFunction(() => document.querySelector('#orders-counts [data-status="held"] b').textContent === '1', null, { timeout: 10000 });
+  });
+
+  await step('an API error is shown readably (another dispatcher acted first)', async () => {
+    // freeze the live updates, release the order behind the page's back, then release it again
+    await page.click('#live-status');
+    await page.waitForFunction(() => window.lastmile.liveMode === 'paused');
+    const r = await api('POST', `/v1/orders/${held[2]}/release`, null, key);
+    assert(r.status === 200, `release answered ${r.status}`);
+    await page.click(`#exc-list li[data-order="${held[2]}"] button:has-text("Release")`);
+    const t = page.locator('.toast.error').last();
+    await t.waitFor({ timeout: 10000 });
+    const text = await t.textContent();
+    assert(/Release order #\d+/.test(text) && /HTTP 409 · conflict/.test(text), `toast: ${text}`);
+    await page.click('#live-status');
+    await page.waitForFunction(() => ['live', 'polling'].includes(window.lastmile.liveMode));
+    await page.waitForSelector(`#exc-list li[data-order="${held[2]}"]`, { state: 'detached', timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('#orders-counts [data-status="held"] b').textContent === '0', null, { timeout: 10000 });
+  });
+
+  await step('clicking an order on the map opens its card', async () => {
+    const id = await page.$eval('#layer-orders circle', (c) => c.dataset.order);
+    await page.$eval('#layer-orders circle', (c) => {
+      const box = c.getBoundingClientRect();
+      const o = { bubbles: true, clientX: box.x + box.width / 2, clientY: box.y + box.height / 2, button: 0, pointerId: 1 };
+      c.dispatchEvent(new PointerEvent('pointerdown', o));
+      c.dispatchEvent(new PointerEvent('pointerup', o));
+    });
+    await page.waitForSelector('#order-card:not([hidden])', { timeout: 5000 });
+    const text = await page.textContent('#order-card');
+    assert(text.includes(`Order #${id}`) && /Customer/.test(text), `card: ${text}`);
+  });
+
+  await page.screenshot({ path: path.join(outDir, 'dashboard.png') });
+
+  if (planRoutes) {
+    await step('a plan is created, solves with progress, shows routes and commits', async () => {
+      await page.waitForSelector('#panel-plans:not([hidden])', { timeout: 5000 });
+      await page.fill('#plan-limit', '2');
+      await page.click('#plan-create');
+      await page.waitForSelector('#plan-detail:not([hidden])', { timeout: 10000 });
+      await page.waitForFunction(() => /proposed|failed/.test(document.querySelector('#plan-detail .status')?.textContent || ''), null, { timeout: 60000 });
+      const st = await page.textContent('#plan-detail .status');
+      assert(st === 'proposed', `plan status ${st}: ${await page.textContent('#plan-detail')}`);
+      const rows = await page.locator('#plan-detail tr.route-row').count();
+      assert(rows >= 1, 'at least one route');
+      assert(await page.locator('#layer-routes path').count() >= 1, 'routes drawn on the map');
+      await page.screenshot({ path: path.join(outDir, 'plan.png') });
+      await page.click('#plan-detail button:has-text("Commit")');
+      await page.waitForFunction(() => document.querySelector('#plan-detail .status')?.textContent === 'committed', null, { timeout: 15000 });
+      await page.waitForSelector('#event-list li[data-type="plan.committed"]', { timeout: 15000 });
+      await page.waitForFunction(() => Number(document.querySelector('#orders-counts [data-status="planned"] b').textContent) > 0, null, { timeout: 15000 });
+    });
+  } else {
+    console.log('# no /v1/plans route on this server: plan steps skipped');
+  }
+
+  await step('no page errors and no request leaves the server', async () => {
+    assert(!pageErrors.length, `page errors: ${pageErrors.join('; ')}`);
+    assert(!foreign.length, `foreign requests: ${foreign.join(', ')}`);
+  });
+
+  await step('signing out forgets the key', async () => {
+    await page.click('#logout-btn');
+    await page.waitForSelector('#login:not([hidden])');
+    assert(await page.evaluate(() => sessionStorage.getItem('lastmile.key')) === null, 'key removed');
+  });
+} catch (e) {
+  failed++;
+  console.log(`not ok - setup: ${e && e.stack ? e.stack : e}`);
+} finally {
+  if (context) await context.close().catch(() => {});
+  if (server) {
+    server.proc.kill('SIGTERM');
+    await new Promise((r) => { const t = setTimeout(() => { server.proc.kill('SIGKILL'); r(); }, 12000); server.proc.on('exit', () => { clearTimeout(t); r(); }); });
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`screenshots: ${outDir}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
