@@ -23,6 +23,7 @@ typedef struct serve_cfg {
     bool demo, epoll;
     int64_t osmand_port, retention_days; /* OsmAnd listener (0 = off); position retention */
     char data_dir[512];                  /* delivery proofs */
+    int64_t track_rate, track_burst;     /* tracking polls per client address: per s, bucket */
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -39,6 +40,8 @@ static const struct {
     {"osmand_port", "LASTMILE_OSMAND_PORT"},
     {"positions_retention_days", "LASTMILE_POSITIONS_RETENTION_DAYS"},
     {"data_dir", "LASTMILE_DATA_DIR"},
+    {"track_rate", "LASTMILE_TRACK_RATE"},
+    {"track_burst", "LASTMILE_TRACK_BURST"},
 };
 
 static void serve_usage(FILE *out) {
@@ -57,7 +60,8 @@ static void serve_usage(FILE *out) {
             "0.9.75 stalls at 128 or more; poll is the default.\n"
             "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, 0 = off);\n"
             "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
-            "proofs (default var).\n"
+            "proofs (default var); --track-rate N / --track-burst N: tracking polls allowed per\n"
+            "client address per second and in a burst (default 2 and 20).\n"
             "--demo: on a database without keys, create an admin key and print it.\n"
             "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
             "max_body_bytes 1048576, web_root web (when that directory exists).\n");
@@ -81,6 +85,10 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = lm_parse_i64(value, 0, 65535, &c->osmand_port);
     else if (!strcmp(name, "positions_retention_days"))
         ok = lm_parse_i64(value, 0, 36500, &c->retention_days);
+    else if (!strcmp(name, "track_rate"))
+        ok = lm_parse_i64(value, 1, 1000000000, &c->track_rate);
+    else if (!strcmp(name, "track_burst"))
+        ok = lm_parse_i64(value, 1, 1000000000, &c->track_burst);
     else if (!strcmp(name, "data_dir"))
         ok = *value && lm_strlcpy(c->data_dir, value, sizeof c->data_dir);
     else if (!strcmp(name, "event_loop"))
@@ -139,6 +147,8 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->max_body = (int64_t)1 << 20;
     c->osmand_port = 5055;
     c->retention_days = 30;
+    c->track_rate = 2;
+    c->track_burst = 20;
     lm_strlcpy(c->data_dir, "var", sizeof c->data_dir);
 
     const char *config = getenv("LASTMILE_CONFIG");
@@ -261,6 +271,8 @@ int cli_serve(int argc, char **argv) {
     ao.osmand_port = cfg.osmand_port > 0 ? (int)cfg.osmand_port : -1;
     ao.positions_retention_s = cfg.retention_days * 86400;
     ao.data_dir = cfg.data_dir;
+    ao.track_rate_per_s = (double)cfg.track_rate;
+    ao.track_burst = (double)cfg.track_burst;
     ao.bind_addr = cfg.bind;
     ao.port = (uint16_t)cfg.port;
     ao.threads = (unsigned)cfg.threads;
