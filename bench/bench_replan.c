@@ -1,0 +1,267 @@
+/* bench/bench_replan.c: re-planning latency after a breakdown on a generated day (500 stops, 30
+ * vans, 200 stops done): time to a feasible new plan (the minimal-change pass alone) and to a
+ * polished one (both passes), medians over several runs, through dispatch/'s public API on a real
+ * SQLite file. Writes a Markdown table to stdout (bench/results/replan.md). */
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DAY       INT64_C(1773705600) /* 2026-03-17 00:00 UTC */
+#define DEPOT_LAT 45.75
+#define DEPOT_LON 4.85
+
+static int64_t fake_now_ms;
+static int64_t clock_fake(void) {
+    return fake_now_ms;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static double uniform(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+#define CHECK(expr)                                                                                \
+    do {                                                                                           \
+        lm_status rc_ = (expr);                                                                    \
+        if (rc_ != LM_OK) {                                                                        \
+            fprintf(stderr, "%s:%d: %s -> %s: %s %s\n", __FILE__, __LINE__, #expr,                 \
+                    lm_status_name(rc_), err.field, err.message);                                  \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t latest_replan(store *s, dispatch_plan *out) {
+    store_read *r = NULL;
+    lm_errinfo err = {0};
+    CHECK(store_read_begin(s, &r));
+    dispatch_plan *list = NULL;
+    size_t n = 0;
+    CHECK(dispatch_plan_list(r, 5, &list, &n, &err));
+    int64_t id = 0;
+    for (size_t i = 0; i < n && !id; i++)
+        if (list[i].is_replan) id = list[i].id;
+    dispatch_plan_list_free(list, n);
+    if (id) CHECK(dispatch_plan_get(r, id, out, &err));
+    store_read_end(r);
+    return id;
+}
+
+/* One re-plan through the worker; returns its wall time in ms. */
+static int64_t one_replan(store *s, dispatch *d, dispatch_plan *out) {
+    lm_errinfo err = {0};
+    int64_t t0 = lm_mono_ns();
+    CHECK(dispatch_replan_request(d, DISPATCH_TRIGGER_BREAKDOWN, "V01", NULL, &err));
+    dispatch_wait_idle(d);
+    int64_t ms = (lm_mono_ns() - t0) / 1000000;
+    if (!latest_replan(s, out)) {
+        fprintf(stderr, "no re-plan was proposed\n");
+        exit(1);
+    }
+    return ms;
+}
+
+int main(int argc, char **argv) {
+    int64_t runs64 = 5;
+    if (argc > 1 && !lm_parse_i64(argv[1], 1, 1000, &runs64)) {
+        fprintf(stderr, "usage: bench_replan [RUNS]\n");
+        return 2;
+    }
+    int runs = (int)runs64;
+    char dir[] = "/tmp/lm_bench_replan_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char path[128];
+    snprintf(path, sizeof path, "%s/b.db", dir);
+    lm_errinfo err = {0};
+    store_opts so;
+    store_opts_init(&so);
+    so.path = path;
+    store *s = NULL;
+    CHECK(store_open(&so, &s, &err));
+    fake_now_ms = (DAY + 6 * 3600) * 1000;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = s;
+    oo.now_ms = clock_fake;
+    orders_svc *o = NULL;
+    CHECK(orders_create(&oo, &o));
+    orders_depot dep = {
+        .lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 5 * 3600, .close_s = 22 * 3600};
+    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
+    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
+    CHECK(orders_depot_put(o, &dep, &err));
+    orders_product pr = {.weight_g = 2000, .volume_cm3 = 3000, .active = true};
+    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
+    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
+    CHECK(orders_product_put(o, &pr, &err));
+    orders_stock stk;
+    CHECK(orders_stock_set(o, "DEP", "SKU1", 100000, 0, &stk, &err));
+    /* 500 customers within ~12 km, 3-hour windows between 8:00 and 18:00 */
+    for (int i = 0; i < 500; i++) {
+        orders_line l = {.qty = 1};
+        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
+        orders_order in = {0};
+        snprintf(in.customer_name, sizeof in.customer_name, "Customer %d", i);
+        snprintf(in.customer_phone, sizeof in.customer_phone, "+336%08d", i);
+        snprintf(in.customer_address, sizeof in.customer_address, "%d rue du Banc, Lyon", i);
+        in.has_location = true;
+        double ang = uniform() * 6.2831853, rad = 0.11 * sqrt(uniform());
+        in.lat = DEPOT_LAT + rad * 0.7 * sin(ang);
+        in.lon = DEPOT_LON + rad * cos(ang);
+        in.lines = &l;
+        in.n_lines = 1;
+        int64_t start_h = 8 + (int64_t)(uniform() * 7);
+        in.windows[0] = (store_window){DAY + start_h * 3600, DAY + (start_h + 3) * 3600};
+        in.n_windows = 1;
+        orders_order out = {0};
+        bool replayed = false;
+        CHECK(orders_order_create(o, &in, NULL, &out, &replayed, &err));
+        int64_t id = out.id;
+        orders_order_clear(&out);
+        CHECK(orders_order_picking(o, id, NULL, &err));
+        CHECK(orders_order_ready(o, id, 2000, 3000, 1, NULL, &err));
+    }
+    store_tx *tx = NULL;
+    CHECK(store_tx_begin(s, &tx));
+    for (int v = 0; v < 30; v++) {
+        dispatch_vehicle veh;
+        dispatch_vehicle_init(&veh);
+        snprintf(veh.id, sizeof veh.id, "V%02d", v + 1);
+        lm_strlcpy(veh.name, veh.id, sizeof veh.name);
+        lm_strlcpy(veh.start_depot, "DEP", sizeof veh.start_depot);
+        lm_strlcpy(veh.end_depot, "DEP", sizeof veh.end_depot);
+        veh.capacity_parcels = 25;
+        veh.shift_start_s = 7 * 3600;
+        veh.shift_end_s = 20 * 3600;
+        CHECK(dispatch_vehicle_put(tx, &veh, &err));
+        dispatch_driver dr = {0};
+        snprintf(dr.id, sizeof dr.id, "D%02d", v + 1);
+        snprintf(dr.name, sizeof dr.name, "Driver %d", v + 1);
+        lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
+        CHECK(dispatch_driver_put(tx, &dr, &err));
+    }
+    CHECK(store_tx_commit(tx));
+
+    dispatch_opts dopts;
+    dispatch_opts_init(&dopts);
+    dopts.st = s;
+    dopts.now_ms = clock_fake;
+    dopts.tick_ms = 0;
+    dopts.plan_time_limit_ms = 10000;
+    dispatch *planner = NULL;
+    CHECK(dispatch_create(&dopts, &planner, &err));
+    int64_t plan_id = 0;
+    dispatch_plan_req req = {0};
+    CHECK(dispatch_plan_create(planner, &req, &plan_id, &err));
+    dispatch_wait_idle(planner);
+    CHECK(dispatch_plan_commit(planner, plan_id, &err));
+
+    /* the day runs until 200 stops are done: the earliest next stop of any van is served next,
+     * so that the clock stands where a real day would after 200 deliveries */
+    int done = 0;
+    int64_t latest_s = DAY + 8 * 3600;
+    while (done < 200) {
+        dispatch_stop next = {0};
+        char next_drv[8] = "";
+        for (int v = 0; v < 30; v++) {
+            char drv[8];
+            snprintf(drv, sizeof drv, "D%02d", v + 1);
+            store_read *r = NULL;
+            CHECK(store_read_begin(s, &r));
+            dispatch_driver_route rt;
+            CHECK(dispatch_driver_route_get(r, drv, &rt, &err));
+            store_read_end(r);
+            for (size_t i = 0; i < rt.n_stops; i++)
+                if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) {
+                    if (!next.id || rt.stops[i].stop.eta_s < next.eta_s) {
+                        next = rt.stops[i].stop;
+                        lm_strlcpy(next_drv, drv, sizeof next_drv);
+                    }
+                    break;
+                }
+            dispatch_driver_route_clear(&rt);
+        }
+        if (!next.id) break;
+        if (next.eta_s > latest_s) latest_s = next.eta_s;
+        fake_now_ms = latest_s * 1000;
+        CHECK(store_tx_begin(s, &tx));
+        CHECK(dispatch_observe_position(planner, tx, next_drv, next.lat, next.lon, fake_now_ms, 0,
+                                        NULL, &err));
+        CHECK(dispatch_stop_delivered(planner, tx, next_drv, next.id, "bench",
+                                      fake_now_ms + next.service_s * 1000, &err));
+        CHECK(store_tx_commit(tx));
+        done++;
+    }
+    fake_now_ms = latest_s * 1000;
+    /* V01 breaks down where it is */
+    CHECK(store_tx_begin(s, &tx));
+    CHECK(dispatch_driver_exception(planner, tx, "D01", DISPATCH_EXC_BREAKDOWN, 0, "bench",
+                                    fake_now_ms, &err));
+    CHECK(store_tx_commit(tx));
+    dispatch_wait_idle(planner);
+    dispatch_destroy(planner);
+
+    dispatch_opts fast = dopts, full = dopts;
+    fast.replan_polish_ms = 0;
+    dispatch *df = NULL, *dp = NULL;
+    CHECK(dispatch_create(&fast, &df, &err));
+    CHECK(dispatch_create(&full, &dp, &err));
+    int64_t *tf = calloc((size_t)runs, sizeof *tf), *tp = calloc((size_t)runs, sizeof *tp);
+    dispatch_plan pf = {0}, pp = {0};
+    for (int i = 0; i < runs; i++) {
+        dispatch_plan_clear(&pf);
+        dispatch_plan_clear(&pp);
+        tf[i] = one_replan(s, df, &pf);
+        tp[i] = one_replan(s, dp, &pp);
+    }
+    qsort(tf, (size_t)runs, sizeof *tf, cmp_i64);
+    qsort(tp, (size_t)runs, sizeof *tp, cmp_i64);
+    size_t stops_left = 0;
+    for (size_t i = 0; i < pp.n_routes; i++)
+        stops_left += pp.routes[i].n_stops;
+    printf("| pass | median ms | min ms | max ms | cost before | cost after | routes changed | "
+           "stops moved | unassigned |\n|---|---|---|---|---|---|---|---|---|\n");
+    printf("| feasible (stops kept on their vans, %" PRId64 " ms search) | %" PRId64 " | %" PRId64
+           " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %zu |\n",
+           fast.replan_feasible_ms, tf[runs / 2], tf[0], tf[runs - 1], pf.effect.cost_before,
+           pf.cost, pf.effect.routes_changed, pf.effect.stops_moved, pf.n_unassigned);
+    printf("| polished (+ free pass with move penalty %u, %" PRId64 " ms search) | %" PRId64
+           " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64
+           " | %zu |\n",
+           full.move_penalty, full.replan_polish_ms, tp[runs / 2], tp[0], tp[runs - 1],
+           pp.effect.cost_before, pp.cost, pp.effect.routes_changed, pp.effect.stops_moved,
+           pp.n_unassigned);
+    printf("\nDay: 500 stops, 30 vans (25 parcels each), %d stops done, V01 broken down at "
+           "%02d:%02d UTC; %zu stops (deliveries and transfer pickups) in the new plan; %d runs.\n",
+           done, (int)((latest_s - DAY) / 3600), (int)((latest_s - DAY) % 3600 / 60), stops_left,
+           runs);
+    dispatch_plan_clear(&pf);
+    dispatch_plan_clear(&pp);
+    free(tf);
+    free(tp);
+    dispatch_destroy(df);
+    dispatch_destroy(dp);
+    orders_destroy(o);
+    store_close(s);
+    char p[160];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+    rmdir(dir);
+    return 0;
+}
