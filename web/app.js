@@ -166,6 +166,15 @@
     const b = new Date(typeof w[1] === 'number' ? w[1] * 1000 : w[1]);
     return `${hhmm(a)}–${hhmm(b)}`;
   };
+  // Runs fn at most once per ms, the last call always honoured (a burst never starves it).
+  const throttle = (fn, ms) => {
+    let timer = null, last = 0;
+    const run = () => { timer = null; last = Date.now(); fn(); };
+    return () => {
+      if (timer) return; // the pending run comes after this call: it sees its change
+      timer = setTimeout(run, Math.max(50, ms - (Date.now() - last)));
+    };
+  };
   const debounce = (fn, ms) => {
     let t = null;
     return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); };
@@ -365,7 +374,7 @@
     g.replaceChildren(frag);
     mapApplyView();
   }
-  const scheduleOrdersRender = debounce(() => { mapRenderOrders(); renderCounts(); }, 250);
+  const scheduleOrdersRender = throttle(() => { mapRenderOrders(); renderCounts(); }, 300);
 
   function vehicleColour(id) {
     if (!S.vehicleColour.has(id)) S.vehicleColour.set(id, VEHICLE_COLOURS[S.vehicleColour.size % VEHICLE_COLOURS.length]);
@@ -483,7 +492,7 @@
 
   // Orders changed by events are fetched again in small batches (all of them after a big change).
   const pendingOrders = new Set();
-  const flushOrders = debounce(async () => {
+  const flushOrders = throttle(async () => {
     const ids = [...pendingOrders]; pendingOrders.clear();
     try {
       if (ids.length > 80) await loadOrders();
@@ -601,7 +610,7 @@
         (x.reasons || []).map((r) => h('div', { class: 'reason' }, h('b', {}, r.rule), ` ${r.field ? `${r.field}: ` : ''}${r.message}`))));
     }
   }
-  const refreshExceptions = debounce(() => loadExceptions().catch((e) => showError(e, 'Exceptions')), 600);
+  const refreshExceptions = throttle(() => loadExceptions().catch((e) => showError(e, 'Exceptions')), 1000);
 
   // ---------------------------------------------------------------- plans
 
@@ -644,7 +653,7 @@
     renderReplans();
     mapRenderRoutes();
   }
-  const refreshPlans = debounce(() => loadPlans().catch((e) => showError(e, 'Plans')), 500);
+  const refreshPlans = throttle(() => loadPlans().catch((e) => showError(e, 'Plans')), 500);
 
   async function getPlan(id, force) {
     if (!force && S.planCache.has(id)) return S.planCache.get(id);
@@ -966,7 +975,7 @@
     const t = ev.type;
     if (t.startsWith('order.') || ev.entity === 'order') {
       orderChanged(Number(ev.entity_id !== null && ev.entity_id !== undefined ? ev.entity_id : p.id));
-      if (t === 'order.held' || t === 'order.cancelled' || t === 'order.allocated' || t.startsWith('exception')) refreshExceptions();
+      refreshExceptions(); // any change of status may put an order in the queue or take it out
     }
     if (p.order_id !== undefined && t.startsWith('stop.')) orderChanged(Number(p.order_id));
     if (t === 'depot.put') loadDepots().then(() => { mapRenderDepots(); }).catch(() => {});

@@ -201,6 +201,7 @@ try {
     await page.waitForSelector('#event-list li[data-type="order.cancelled"]', { timeout: 15000 });
     const mode = await page.evaluate(() => window.lastmile.liveMode);
     assert(mode === 'live' || mode === 'polling', `live mode ${mode}`);
+    console.log(`# live updates: ${mode === 'live' ? 'SSE stream' : 'polling the JSON listing'}`);
     await page.waitForFunction(() => document.querySelector('#orders-counts [data-status="held"] b').textContent === '1', null, { timeout: 10000 });
   });
 
@@ -217,6 +218,9 @@ try {
     assert(/Release order #\d+/.test(text) && /HTTP 409 · conflict/.test(text), `toast: ${text}`);
     await page.click('#live-status');
     await page.waitForFunction(() => ['live', 'polling'].includes(window.lastmile.liveMode));
+    // resuming catches up: the release made while paused reaches the feed and the queue
+    const sel = ['order.allocated', 'order.backordered'].map((t) => `#event-list li[data-type="${t}"]:has-text("#${held[2]} ")`).join(', ');
+    await page.waitForSelector(sel, { timeout: 10000 });
     await page.waitForSelector(`#exc-list li[data-order="${held[2]}"]`, { state: 'detached', timeout: 10000 });
     await page.waitForFunction(() => document.querySelector('#orders-counts [data-status="held"] b').textContent === '0', null, { timeout: 10000 });
   });
