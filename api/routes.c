@@ -14,6 +14,7 @@
 /* Handlers of other areas: #include "api/routes_orders.h" etc. here. */
 #include "api/routes_orders.h"
 #include "api/routes_driver.h"
+#include "api/routes_dispatch.h"
 
 /* ---- Built-in handlers ---- */
 
@@ -139,6 +140,51 @@ const api_route api__routes[] = {
     {"PUT", "/v1/config/orders", API_ROLE_ADMIN, api__orders_config_put, 0,
      "Change the order intake rules (keys given replace the current ones)",
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- fleet, plans, re-plans (api/routes_dispatch.c) ---- */
+    {"POST", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_put, 0,
+     "Create or replace a vehicle (capacity kg / litres / parcels, costs, skills, depots, shift, "
+     "breaks)",
+     API_VEHICLE_SCHEMA, API_VEHICLE_SCHEMA, 201, NULL},
+    {"GET", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_list, 0, "The fleet's vehicles",
+     NULL, API_VEHICLES_SCHEMA, 200, NULL},
+    {"POST", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_put, 0,
+     "Create or replace a driver (name, phone, OsmAnd device id, vehicle today)", API_DRIVER_SCHEMA,
+     API_DRIVER_SCHEMA, 201, NULL},
+    {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0, "The drivers", NULL,
+     API_DRIVERS_SCHEMA, 200, NULL},
+    {"GET", "/v1/fleet/state", API_ROLE_DISPATCHER, api__fleet_state, 0,
+     "Live state of every vehicle: position, pace, started / broken / silent / full, next stop",
+     NULL, API_FLEET_STATE_SCHEMA, 200, NULL},
+    {"POST", "/v1/plans", API_ROLE_DISPATCHER, api__plans_create, 0,
+     "Plan the ready packages with the available vehicles; solved on a worker (202, then "
+     "plan.progress and plan.proposed events)",
+     API_PLAN_REQ_SCHEMA, API_PLAN_ACCEPTED_SCHEMA, 202, NULL},
+    {"GET", "/v1/plans", API_ROLE_DISPATCHER, api__plans_list, 0,
+     "Plans and re-plans, newest first (?limit=1..1000), without their routes", NULL,
+     API_PLANS_SCHEMA, 200, NULL},
+    {"GET", "/v1/plans/{id}", API_ROLE_DISPATCHER, api__plans_get, 0,
+     "A plan: routes (stops with ETAs, load, distance, duration, cost, polyline), unassigned "
+     "packages with reasons, GeoJSON geometry, and a re-plan's effect",
+     NULL, API_PLAN_SCHEMA, 200, NULL},
+    {"GET", "/v1/plans/{id}/geojson", API_ROLE_DISPATCHER, api__plans_geojson, 0,
+     "A plan's routes as a GeoJSON FeatureCollection of LineStrings", NULL, API_GEOJSON_SCHEMA, 200,
+     "application/geo+json"},
+    {"POST", "/v1/plans/{id}/commit", API_ROLE_DISPATCHER, api__plans_commit, 0,
+     "Commit a proposed plan: its orders become planned and each driver gets a route", NULL,
+     API_PLAN_SCHEMA, 200, NULL},
+    {"POST", "/v1/plans/{id}/discard", API_ROLE_DISPATCHER, api__plans_discard, 0,
+     "Discard a solving or proposed plan", NULL, API_PLAN_SCHEMA, 200, NULL},
+    {"POST", "/v1/plans/{id}/move", API_ROLE_DISPATCHER, api__plans_move, 0,
+     "Move a stop of a proposed plan to a vehicle and position; refused (409 with violations) "
+     "when the feasibility checker finds a broken constraint",
+     API_MOVE_SCHEMA, API_PLAN_SCHEMA, 200, NULL},
+    {"POST", "/v1/replans", API_ROLE_DISPATCHER, api__replans_create, 0,
+     "Re-plan the remaining work now (the proposal arrives as plan.replan_proposed)",
+     API_REPLAN_REQ_SCHEMA, API_QUEUED_SCHEMA, 202, NULL},
+    {"POST", "/v1/replans/{id}/apply", API_ROLE_DISPATCHER, api__replans_apply, 0,
+     "Apply a proposed re-plan to the live routes (409 when they changed since)", NULL,
+     API_PLAN_SCHEMA, 200, NULL},
 
     /* ---- driver app, OsmAnd, customer tracking (api/routes_driver.c) ---- */
     {"GET", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC, NULL, NULL,
