@@ -314,21 +314,17 @@ static bool break_load_ok(const solver__break *b, const int64_t *load, uint32_t 
     return !b->pub.has_max_load || load_fits(load, b->pub.max_load, dims);
 }
 
-/* Precedence of shipments inside one route: every delivery after its pickup and vice versa. */
+/* Precedence of shipments inside one route: every delivery after its pickup. A pickup whose
+ * delivery is not on the route yet is allowed: the search moves shipments as pairs, and the one
+ * exception, a pickup among a vehicle's fixed steps, waits for its delivery to be inserted. */
 static bool pairs_ok(const solver__model *m, const uint32_t *nodes, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const solver__node *nd = &m->nodes[nodes[i]];
-        if (nd->kind == SOLVER__DELIVERY) {
-            bool found = false;
-            for (size_t k = 0; k < i && !found; k++)
-                found = nodes[k] == nd->partner;
-            if (!found) return false;
-        } else if (nd->kind == SOLVER__PICKUP) {
-            bool found = false;
-            for (size_t k = i + 1; k < n && !found; k++)
-                found = nodes[k] == nd->partner;
-            if (!found) return false;
-        }
+        if (nd->kind != SOLVER__DELIVERY) continue;
+        bool found = false;
+        for (size_t k = 0; k < i && !found; k++)
+            found = nodes[k] == nd->partner;
+        if (!found) return false;
     }
     return true;
 }

@@ -575,6 +575,91 @@ static void test_determinism(void **state) {
     solver_problem_destroy(p);
 }
 
+static void test_fixed_break_and_half_fixed_shipment(void **state) {
+    (void)state;
+    /* The vehicle is already driving to a shipment's pickup (x=10) and has its break fixed right
+     * after it; the delivery (x=30) is not fixed but must follow on the same vehicle, although
+     * the second vehicle sits on the delivery point. A break with max_load 0 on vehicle 1 must
+     * be taken while it is empty. */
+    solver_problem *p = line_problem(5, 1);
+    solver_shipment sh;
+    solver_shipment_init(&sh);
+    sh.pickup.id = 1;
+    sh.pickup.location = 1;
+    sh.delivery.id = 2;
+    sh.delivery.location = 3;
+    sh.amount[0] = 4;
+    assert_int_equal(solver_problem_add_shipment(p, &sh, NULL), LM_OK);
+    solver_break b;
+    memset(&b, 0, sizeof b);
+    b.id = 9;
+    b.service_s = 5;
+    solver_task_ref fixed[2] = {{SOLVER_STEP_PICKUP, 0}, {SOLVER_STEP_BREAK, 0}};
+    solver_vehicle v;
+    solver_vehicle_init(&v);
+    v.id = 1;
+    v.start = v.end = 0;
+    v.capacity[0] = 10;
+    v.breaks = &b;
+    v.n_breaks = 1;
+    v.fixed_steps = fixed;
+    v.n_fixed_steps = 2;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    solver_break b2;
+    memset(&b2, 0, sizeof b2);
+    b2.id = 10;
+    b2.service_s = 5;
+    b2.has_max_load = true;
+    b2.max_load[0] = 0;
+    solver_vehicle_init(&v);
+    v.id = 2;
+    v.start = v.end = 3;
+    v.capacity[0] = 10;
+    v.breaks = &b2;
+    v.n_breaks = 1;
+    assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+    /* A pickup job near vehicle 1's depot: its break must come before the pickup. */
+    solver_job j;
+    solver_job_init(&j);
+    j.id = 5;
+    j.location = 4;
+    j.pickup[0] = 3;
+    assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+    solver_solution *s = solve(p, 300, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r = route_of(s, 0);
+    assert_non_null(r);
+    assert_int_equal(r->steps[1].type, SOLVER_STEP_PICKUP);
+    assert_int_equal(r->steps[2].type, SOLVER_STEP_BREAK);
+    bool delivered = false;
+    for (size_t k = 3; k < r->n_steps; k++)
+        if (r->steps[k].type == SOLVER_STEP_DELIVERY) delivered = true;
+    assert_true(delivered);
+    const solver_route *r2 = route_of(s, 1);
+    if (r2)
+        for (size_t k = 0; k < r2->n_steps; k++)
+            if (r2->steps[k].type == SOLVER_STEP_BREAK) assert_int_equal(r2->steps[k].load[0], 0);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+static void test_many_identical_vehicles(void **state) {
+    (void)state;
+    /* A free fleet (one vehicle per job) must not change the answer's quality or validity. */
+    pts pt;
+    random_points(&pt, 61, 21);
+    solver_problem *p = make_problem(&pt, 1);
+    for (int v = 0; v < 60; v++)
+        add_vehicle(p, (uint64_t)v + 1, 0, 0, 40);
+    for (uint32_t i = 1; i < 61; i++)
+        add_job(p, i, i, 3 + i % 5);
+    solver_solution *s = solve(p, 400, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_true(s->n_routes <= 12);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
 static void on_progress(const solver_progress *pr, void *ud) {
     int *calls = ud;
     (*calls)++;
@@ -644,6 +729,8 @@ int main(void) {
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_threads_progress_and_set_partitioning),
         cmocka_unit_test(test_no_vehicles_and_bad_options),
+        cmocka_unit_test(test_fixed_break_and_half_fixed_shipment),
+        cmocka_unit_test(test_many_identical_vehicles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
