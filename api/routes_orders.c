@@ -4,6 +4,7 @@
 #include "api/routes_orders.h"
 
 #include "api/api.h"
+#include "dispatch/dispatch.h"
 #include "orders/orders.h"
 
 #include <inttypes.h>
@@ -1059,6 +1060,67 @@ static lm_status demo_fail(lm_errinfo *err, const api_req *fr, const char *what,
                           fr->err.message);
 }
 
+/* The demo's vehicles and drivers (dispatch/), in one transaction after the depots exist. */
+static lm_status demo_fleet(store *s, const cJSON *root, lm_errinfo *err) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(s, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "vehicles")) {
+        dispatch_vehicle v;
+        dispatch_vehicle_init(&v);
+        const char *vid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
+        lm_strlcpy(v.id, vid ? vid : "", sizeof v.id);
+        const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+        lm_strlcpy(v.name, nm ? nm : "", sizeof v.name);
+        const char *sd =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "start_depot_id"));
+        const char *ed = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "end_depot_id"));
+        lm_strlcpy(v.start_depot, sd ? sd : "", sizeof v.start_depot);
+        lm_strlcpy(v.end_depot, ed ? ed : "", sizeof v.end_depot);
+        v.capacity_g =
+            (int64_t)(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "capacity_kg")) *
+                      1000);
+        v.capacity_cm3 =
+            (int64_t)(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "capacity_l")) *
+                      1000);
+        const cJSON *tw = cJSON_GetObjectItemCaseSensitive(it, "time_window");
+        if (cJSON_GetArraySize(tw) == 2) {
+            v.shift_start_s = (int64_t)cJSON_GetNumberValue(cJSON_GetArrayItem(tw, 0));
+            v.shift_end_s = (int64_t)cJSON_GetNumberValue(cJSON_GetArrayItem(tw, 1));
+        }
+        const cJSON *b;
+        cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(it, "breaks")) {
+            const cJSON *w =
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "time_windows"), 0);
+            if (v.n_breaks == DISPATCH_BREAKS_MAX || cJSON_GetArraySize(w) != 2) continue;
+            dispatch_break *br = &v.breaks[v.n_breaks++];
+            br->start_s = (int64_t)cJSON_GetNumberValue(cJSON_GetArrayItem(w, 0));
+            br->end_s = (int64_t)cJSON_GetNumberValue(cJSON_GetArrayItem(w, 1));
+            br->service_s =
+                (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b, "service"));
+        }
+        if ((rc = dispatch_vehicle_put(tx, &v, err)) != LM_OK) goto fail;
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "drivers")) {
+        dispatch_driver d = {0};
+        const char *f[4] = {"id", "name", "phone", "device_id"};
+        char *dst[4] = {d.id, d.name, d.phone, d.device_id};
+        size_t cap[4] = {sizeof d.id, sizeof d.name, sizeof d.phone, sizeof d.device_id};
+        for (int k = 0; k < 4; k++) {
+            const char *val = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, f[k]));
+            lm_strlcpy(dst[k], val ? val : "", cap[k]);
+        }
+        const char *vid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "vehicle_id"));
+        lm_strlcpy(d.vehicle_id, vid ? vid : "", sizeof d.vehicle_id);
+        if ((rc = dispatch_driver_put(tx, &d, err)) != LM_OK) goto fail;
+    }
+    return store_tx_commit(tx);
+fail:
+    store_tx_rollback(tx);
+    return rc;
+}
+
 lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errinfo *err) {
     api_demo_summary out = {0};
     orders_svc *o = NULL;
@@ -1139,6 +1201,7 @@ lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errin
         out.stock_rows++;
         i++;
     }
+    if ((rc = demo_fleet(s, root, err)) != LM_OK) goto fail;
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
     int64_t midnight = 0;
     if (local_midnight(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "date")),
