@@ -7,6 +7,7 @@
 #include "geo/geo.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ struct orders_svc {
     store *st;
     int64_t (*now_ms)(void);
     size_t backorder_batch;
-    geo_matrix_provider *geo; /* travel-time estimates depot -> customer */
+    double detour, speed_mps; /* geo's travel-time estimate parameters (geo_matrix_opts_init) */
     pthread_mutex_t area_mu;  /* guards the parsed service-area cache below */
     char *area_text;          /* the GeoJSON the cache was parsed from */
     geo_area *area;           /* NULL when no area is configured */
@@ -37,15 +38,8 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     o->backorder_batch = opts->backorder_batch ? opts->backorder_batch : 500;
     geo_matrix_opts gopts;
     geo_matrix_opts_init(&gopts);
-    gopts.kind = GEO_MATRIX_GEODESIC;
-    /* a handful of depots: per-pair geodesics, no projection set-up and no cache per call */
-    gopts.local_max_extent_m = 0;
-    gopts.cache_max_cells = 0;
-    lm_status rc = geo_matrix_provider_create(&gopts, &o->geo, NULL);
-    if (rc != LM_OK) {
-        lm_free(o);
-        return rc;
-    }
+    o->detour = gopts.detour_factor;
+    o->speed_mps = gopts.speed_mps;
     pthread_mutex_init(&o->area_mu, NULL);
     *out = o;
     return LM_OK;
@@ -53,7 +47,6 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
 
 void orders_destroy(orders_svc *o) {
     if (!o) return;
-    geo_matrix_provider_destroy(o->geo);
     geo_area_destroy(o->area);
     lm_free(o->area_text);
     pthread_mutex_destroy(&o->area_mu);
@@ -242,29 +235,19 @@ static lm_status depot_plan(store_read *r, const char *depot, const orders_order
     return LM_OK;
 }
 
-/* Travel-time estimates from every depot to the customer (0 for all without a location). */
-static lm_status depot_travel(orders_svc *o, const orders_order *ord, const orders_depot *depots,
-                              size_t n, int64_t *travel_s) {
-    for (size_t i = 0; i < n; i++)
+/* Travel-time estimates from every depot to the customer (0 for all without a location): geo's
+ * geodesic estimate (distance x detour / speed with geo's defaults), per pair, because a handful
+ * of depots does not pay for the matrix provider's projection set-up inside the write tx. */
+static void depot_travel(orders_svc *o, const orders_order *ord, const orders_depot *depots,
+                         size_t n, int64_t *travel_s) {
+    for (size_t i = 0; i < n; i++) {
         travel_s[i] = 0;
-    if (!ord->has_location || n == 0) return LM_OK;
-    geo_point *pts = lm_calloc(n + 1, sizeof *pts);
-    if (!pts) return LM_NOMEM;
-    pts[0] = (geo_point){.lat = ord->lat, .lon = ord->lon};
-    for (size_t i = 0; i < n; i++)
-        pts[i + 1] = (geo_point){.lat = depots[i].lat, .lon = depots[i].lon};
-    geo_matrix *m = NULL;
-    lm_status rc = geo_matrix_compute(o->geo, pts, n + 1, &m, NULL);
-    if (rc == LM_OK) {
-        const int32_t *dur = geo_matrix_durations(m);
-        for (size_t i = 0; i < n; i++)
-            travel_s[i] = dur[(i + 1) * (n + 1) + 0]; /* depot row -> customer column */
-    } else {
-        rc = LM_OK; /* an estimate failure must not lose the order: fall back to id order */
+        if (!ord->has_location) continue;
+        double d = geo_distance_m((geo_point){.lat = depots[i].lat, .lon = depots[i].lon},
+                                  (geo_point){.lat = ord->lat, .lon = ord->lon});
+        /* an invalid pair (NAN) sorts last rather than losing the order */
+        travel_s[i] = isfinite(d) ? (int64_t)(d * o->detour / o->speed_mps) : INT64_MAX;
     }
-    geo_matrix_destroy(m);
-    lm_free(pts);
-    return rc;
 }
 
 /* Allocates ord (status received / held / backordered) inside tx: the nearest depot that can
@@ -307,7 +290,7 @@ static lm_status allocate(orders_svc *o, store_tx *tx, orders_order *ord, alloc_
             rc = LM_NOMEM;
             goto fail;
         }
-        if ((rc = depot_travel(o, ord, depots, n_depots, travel)) != LM_OK) goto fail;
+        depot_travel(o, ord, depots, n_depots, travel);
     }
     /* First pass: exactly what was ordered; second pass (substitute policy): with substitutes. */
     long best = -1;
@@ -701,50 +684,24 @@ static lm_status order_read(orders_svc *o, int64_t id, orders_order *out, lm_err
     return rc;
 }
 
-lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
-                              orders_order *out, bool *replayed, lm_errinfo *err) {
-    lm_status rc = order_check(in, err);
-    if (rc != LM_OK) return rc;
-    if (idem_key && strlen(idem_key) > STORE_REF_MAX)
-        return lm_errinfo_set(err, LM_INVALID, "Idempotency-Key", "at most %d characters",
-                              STORE_REF_MAX);
-    orders_order ord = *in;
-    ord.lines = NULL;
-    if (in->n_lines) {
-        ord.lines = lm_calloc(in->n_lines, sizeof *ord.lines);
-        if (!ord.lines) return LM_NOMEM;
-        memcpy(ord.lines, in->lines, in->n_lines * sizeof *ord.lines);
-    }
-    for (size_t i = 0; i < ord.n_lines; i++)
-        ord.lines[i].ordered_sku[0] = '\0';
-    ord.id = 0;
-    ord.depot_id[0] = ord.stock_outcome[0] = '\0';
-    ord.pkg_weight_g = ord.pkg_volume_cm3 = ord.pkg_parcels = 0;
-    token_make(ord.tracking_token);
-    lm_strlcpy(ord.status, "received", sizeof ord.status);
-    ord.created_ms = ord.updated_ms = o->now_ms();
-    orders_customer_key(&ord, ord.customer_key, sizeof ord.customer_key);
-    if ((rc = orders_lines_signature(ord.lines, ord.n_lines, ord.lines_sig,
-                                     sizeof ord.lines_sig)) != LM_OK) {
-        store_order_clear(&ord);
-        return lm_errinfo_set(err, rc, "lines", "lines too long to compare");
-    }
-
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(o->st, &tx)) != LM_OK) {
-        store_order_clear(&ord);
-        return lm_errinfo_set(err, rc, "", "store unavailable");
-    }
+/* Takes one prepared order in inside tx: idempotency, product checks, audit, insert, allocation.
+ * On LM_OK *ord is the stored order (or, with *replayed, the one first created under idem_key). */
+static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, const char *idem_key,
+                              bool *replayed, lm_errinfo *err) {
+    orders_order ord = *ordp;
     store_read *r = store_tx_read(tx);
-    int64_t existing = 0;
+    lm_status rc = LM_OK;
+    *replayed = false;
     if (idem_key && idem_key[0]) {
-        if ((rc = store_idem_get(r, idem_key, &existing, err)) != LM_OK) goto fail;
+        int64_t existing = 0;
+        if ((rc = store_idem_get(r, idem_key, &existing, err)) != LM_OK) return rc;
         if (existing) {
-            store_tx_rollback(tx);
-            store_order_clear(&ord);
-            rc = order_read(o, existing, out, err);
-            if (rc == LM_OK && replayed) *replayed = true;
-            return rc;
+            orders_order prev;
+            if ((rc = store_order_get(r, existing, &prev, err)) != LM_OK) return rc;
+            store_order_clear(ordp);
+            *ordp = prev;
+            *replayed = true;
+            return LM_OK;
         }
     }
     ord.weight_g = ord.volume_cm3 = 0;
@@ -753,37 +710,33 @@ lm_status orders_order_create(orders_svc *o, const orders_order *in, const char 
         char f[48];
         snprintf(f, sizeof f, "lines[%zu].sku", i);
         rc = store_product_get(r, ord.lines[i].sku, &p, err);
-        if (rc == LM_NOT_FOUND) {
-            rc = lm_errinfo_set(err, LM_INVALID, f, "unknown SKU '%s'", ord.lines[i].sku);
-            goto fail;
-        }
-        if (rc != LM_OK) goto fail;
-        if (!p.active) {
-            rc = lm_errinfo_set(err, LM_CONFLICT, f,
-                                "SKU '%s' is quarantined and cannot be ordered", p.sku);
-            goto fail;
-        }
+        if (rc == LM_NOT_FOUND)
+            return lm_errinfo_set(err, LM_INVALID, f, "unknown SKU '%s'", ord.lines[i].sku);
+        if (rc != LM_OK) return rc;
+        if (!p.active)
+            return lm_errinfo_set(err, LM_CONFLICT, f,
+                                  "SKU '%s' is quarantined and cannot be ordered", p.sku);
         ord.weight_g += p.weight_g * ord.lines[i].qty;
         ord.volume_cm3 += p.volume_cm3 * ord.lines[i].qty;
     }
 
     store_orders_config cfg;
     orders_config_defaults(&cfg);
-    if ((rc = store_orders_config_get(r, &cfg, err)) != LM_OK) goto fail;
+    if ((rc = store_orders_config_get(r, &cfg, err)) != LM_OK) return rc;
     orders_audit_facts facts = {0};
-    if (cfg.rule_service_area && (rc = area_facts(o, r, &ord, &facts, err)) != LM_OK) goto fail;
+    if (cfg.rule_service_area && (rc = area_facts(o, r, &ord, &facts, err)) != LM_OK) return rc;
     if (cfg.rule_duplicate) {
         int64_t since = ord.created_ms - cfg.duplicate_window_s * 1000;
         rc = store_order_find_duplicate(r, ord.customer_key, ord.lines_sig, since,
                                         &facts.duplicate_of, err);
-        if (rc != LM_OK) goto fail;
+        if (rc != LM_OK) return rc;
     }
-    if (cfg.rule_blacklist && (rc = blacklist_facts(r, &ord, &facts, err)) != LM_OK) goto fail;
+    if (cfg.rule_blacklist && (rc = blacklist_facts(r, &ord, &facts, err)) != LM_OK) return rc;
 
-    if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) goto fail;
-    if ((rc = event_order(tx, &ord, "", NULL)) != LM_OK) goto fail;
+    if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) return rc;
+    if ((rc = event_order(tx, &ord, "", NULL)) != LM_OK) return rc;
     if (idem_key && idem_key[0] && (rc = store_idem_put(tx, idem_key, ord.id, err)) != LM_OK)
-        goto fail;
+        return rc;
 
     orders_reason reasons[ORDERS_REASONS_MAX];
     size_t nr = orders_audit_eval(&cfg, &ord, &facts, reasons, ORDERS_REASONS_MAX);
@@ -806,25 +759,184 @@ lm_status orders_order_create(orders_svc *o, const orders_order *in, const char 
         if (rc == LM_OK) rc = lm_buf_append(&b, "]", 1);
         if (rc == LM_OK) rc = order_move(o, tx, &ord, ORDERS_HELD, b.data);
         lm_buf_free(&b);
-        if (rc != LM_OK) goto fail;
+        if (rc != LM_OK) return rc;
     } else {
         bool moved = false;
-        if ((rc = allocate(o, tx, &ord, ALLOC_APPLY_POLICY, &moved, err)) != LM_OK) goto fail;
+        if ((rc = allocate(o, tx, &ord, ALLOC_APPLY_POLICY, &moved, err)) != LM_OK) return rc;
     }
-    if ((rc = store_order_update(tx, &ord, err)) != LM_OK) goto fail;
-    rc = store_tx_commit(tx);
-    tx = NULL;
-    if (rc != LM_OK) {
-        lm_errinfo_set(err, rc, "", "commit failed");
-        goto fail;
-    }
-    if (replayed) *replayed = false;
-    *out = ord;
+    if ((rc = store_order_update(tx, &ord, err)) != LM_OK) return rc;
+    *ordp = ord;
     return LM_OK;
-fail:
-    store_tx_rollback(tx);
-    store_order_clear(&ord);
-    return rc;
+}
+
+/* ---- Group commit of order intake ----
+ * Concurrent creations on one store queue up; one of them (the leader) runs up to BATCH_MAX of
+ * them in a single write transaction, each inside its own savepoint (a rejected order undoes only
+ * itself), commits once, and wakes the others with their results. Each caller still hears back
+ * only after the commit that holds its order; an order is still checked against the stock left
+ * by the ones before it in the same transaction, so no oversell and idempotency keys stay exact.
+ * One fsync and one set of prepared statements serve the whole batch. */
+
+#define BATCH_MAX   64
+#define BATCH_SLOTS 32
+
+typedef struct create_job {
+    orders_svc *o;
+    orders_order ord; /* in: prepared order (owns its lines); out: the stored one */
+    const char *idem_key;
+    bool replayed;
+    lm_status rc;
+    lm_errinfo err;
+    bool done, lead;
+    struct create_job *next;
+} create_job;
+
+typedef struct batch_slot {
+    store *st;    /* bound while it has queued or running work, NULL when free */
+    bool leading; /* a leader is running (or about to run) a batch */
+    create_job *head, *tail;
+    pthread_cond_t cv; /* jobs wait here for done / lead */
+} batch_slot;
+
+static pthread_mutex_t batch_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
+static batch_slot batch_slots[BATCH_SLOTS];
+
+static void batch_init(void) {
+    for (int i = 0; i < BATCH_SLOTS; i++)
+        pthread_cond_init(&batch_slots[i].cv, NULL);
+}
+
+/* Runs jobs[0..n) in one transaction; sets every job's rc (and err). */
+static void batch_run(store *st, create_job **jobs, size_t n) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(st, &tx);
+    if (rc != LM_OK) {
+        for (size_t i = 0; i < n; i++) {
+            jobs[i]->rc = lm_errinfo_set(&jobs[i]->err, rc, "", "store unavailable");
+        }
+        return;
+    }
+    bool cached = store_orders_cache_begin(tx) == LM_OK;
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        create_job *j = jobs[i];
+        if ((j->rc = store_savepoint_begin(tx, &j->err)) != LM_OK) continue;
+        j->rc = create_in_tx(j->o, tx, &j->ord, j->idem_key, &j->replayed, &j->err);
+        if (j->rc == LM_OK) j->rc = store_savepoint_release(tx, &j->err);
+        if (j->rc != LM_OK)
+            store_savepoint_rollback(tx);
+        else
+            ok++;
+    }
+    if (ok == 0) {
+        store_tx_rollback(tx);
+    } else if ((rc = store_tx_commit(tx)) != LM_OK) {
+        for (size_t i = 0; i < n; i++) {
+            if (jobs[i]->rc != LM_OK) continue;
+            jobs[i]->rc = lm_errinfo_set(&jobs[i]->err, rc, "", "commit failed");
+        }
+    }
+    if (cached) store_orders_cache_end();
+}
+
+/* Queues job on its store's slot and returns once a committed (or failed) result is in it. */
+static void batch_submit(create_job *job) {
+    pthread_once(&batch_once, batch_init);
+    store *st = job->o->st;
+    pthread_mutex_lock(&batch_mu);
+    batch_slot *slot = NULL;
+    for (int i = 0; i < BATCH_SLOTS && !slot; i++)
+        if (batch_slots[i].st == st) slot = &batch_slots[i];
+    for (int i = 0; i < BATCH_SLOTS && !slot; i++)
+        if (!batch_slots[i].st) slot = &batch_slots[i];
+    if (!slot) { /* more stores busy at once than slots: no batching for this one */
+        pthread_mutex_unlock(&batch_mu);
+        create_job *one = job;
+        batch_run(st, &one, 1);
+        return;
+    }
+    slot->st = st;
+    if (slot->tail)
+        slot->tail->next = job;
+    else
+        slot->head = job;
+    slot->tail = job;
+    if (!slot->leading) {
+        slot->leading = true;
+        job->lead = true;
+    }
+    while (!job->done && !job->lead)
+        pthread_cond_wait(&slot->cv, &batch_mu);
+    if (job->done) {
+        pthread_mutex_unlock(&batch_mu);
+        return;
+    }
+    /* leader: take what is queued (its own job is among it), run it, hand over */
+    create_job *batch[BATCH_MAX];
+    size_t n = 0;
+    while (slot->head && n < BATCH_MAX) {
+        batch[n++] = slot->head;
+        slot->head = slot->head->next;
+    }
+    if (!slot->head) slot->tail = NULL;
+    pthread_mutex_unlock(&batch_mu);
+    batch_run(st, batch, n);
+    pthread_mutex_lock(&batch_mu);
+    for (size_t i = 0; i < n; i++)
+        batch[i]->done = true;
+    if (slot->head) {
+        slot->head->lead = true; /* the next batch is led by the oldest waiting job */
+    } else {
+        slot->leading = false;
+        slot->st = NULL;
+    }
+    pthread_cond_broadcast(&slot->cv);
+    pthread_mutex_unlock(&batch_mu);
+}
+
+lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
+                              orders_order *out, bool *replayed, lm_errinfo *err) {
+    lm_status rc = order_check(in, err);
+    if (rc != LM_OK) return rc;
+    if (idem_key && strlen(idem_key) > STORE_REF_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "Idempotency-Key", "at most %d characters",
+                              STORE_REF_MAX);
+    create_job job;
+    memset(&job, 0, sizeof job);
+    job.o = o;
+    job.idem_key = idem_key;
+    orders_order *ord = &job.ord;
+    *ord = *in;
+    ord->lines = NULL;
+    if (in->n_lines) {
+        ord->lines = lm_calloc(in->n_lines, sizeof *ord->lines);
+        if (!ord->lines) return LM_NOMEM;
+        memcpy(ord->lines, in->lines, in->n_lines * sizeof *ord->lines);
+    }
+    for (size_t i = 0; i < ord->n_lines; i++)
+        ord->lines[i].ordered_sku[0] = '\0';
+    ord->id = 0;
+    ord->depot_id[0] = ord->stock_outcome[0] = '\0';
+    ord->pkg_weight_g = ord->pkg_volume_cm3 = ord->pkg_parcels = 0;
+    token_make(ord->tracking_token);
+    lm_strlcpy(ord->status, "received", sizeof ord->status);
+    ord->created_ms = ord->updated_ms = o->now_ms();
+    orders_customer_key(ord, ord->customer_key, sizeof ord->customer_key);
+    if ((rc = orders_lines_signature(ord->lines, ord->n_lines, ord->lines_sig,
+                                     sizeof ord->lines_sig)) != LM_OK) {
+        store_order_clear(ord);
+        return lm_errinfo_set(err, rc, "lines", "lines too long to compare");
+    }
+    batch_submit(&job);
+    if (job.rc != LM_OK) {
+        store_order_clear(ord);
+        if (err) *err = job.err;
+        return job.rc;
+    }
+    if (replayed) *replayed = job.replayed;
+    *out = job.ord;
+    return LM_OK;
 }
 
 lm_status orders_order_get(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err) {

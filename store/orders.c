@@ -58,6 +58,92 @@ const char store__orders_schema_v100[] =
     "  kind TEXT NOT NULL CHECK (kind IN ('phone','email','address')), value TEXT NOT NULL,"
     "  PRIMARY KEY (kind, value)) WITHOUT ROWID;";
 
+/* ---- Statement cache and savepoints ----
+ * Preparing SQL costs more than running it here, so while a batch of orders runs in one write
+ * transaction (store_orders_cache_begin .. _end, on the committing thread), each statement of
+ * this file is prepared once on the writer connection and reset between uses. Outside a batch,
+ * or on another connection (the read pool), statements are prepared and finalized per call. */
+
+#define STMT_CACHE_MAX 64
+
+typedef struct stmt_cache {
+    sqlite3 *db;
+    size_t n;
+    struct {
+        const char *sql; /* the string literal's address: one per call site */
+        sqlite3_stmt *st;
+        bool busy; /* handed out and not yet given back */
+    } e[STMT_CACHE_MAX];
+} stmt_cache;
+
+static _Thread_local stmt_cache *tl_cache;
+
+lm_status store_orders_cache_begin(store_tx *tx) {
+    if (tl_cache) return LM_OK;
+    stmt_cache *c = lm_calloc(1, sizeof *c);
+    if (!c) return LM_NOMEM;
+    c->db = store__tx_db(tx);
+    tl_cache = c;
+    return LM_OK;
+}
+
+void store_orders_cache_end(void) {
+    stmt_cache *c = tl_cache;
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++)
+        sqlite3_finalize(c->e[i].st);
+    lm_free(c);
+    tl_cache = NULL;
+}
+
+static lm_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_errinfo *err) {
+    stmt_cache *c = tl_cache;
+    if (!c || c->db != db) return store__prepare(db, sql, out, err);
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->e[i].sql == sql && !c->e[i].busy) {
+            sqlite3_reset(c->e[i].st);
+            sqlite3_clear_bindings(c->e[i].st);
+            c->e[i].busy = true;
+            *out = c->e[i].st;
+            return LM_OK;
+        }
+    }
+    lm_status rc = store__prepare(db, sql, out, err);
+    if (rc == LM_OK && c->n < STMT_CACHE_MAX) {
+        c->e[c->n].sql = sql;
+        c->e[c->n].st = *out;
+        c->e[c->n].busy = true;
+        c->n++;
+    }
+    return rc;
+}
+
+/* Gives a statement back: a cached one is reset for its next use, any other finalized. */
+static void unprep(sqlite3_stmt *st) {
+    stmt_cache *c = tl_cache;
+    if (!st) return;
+    for (size_t i = 0; c && i < c->n; i++) {
+        if (c->e[i].st == st) {
+            sqlite3_reset(st);
+            c->e[i].busy = false;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+lm_status store_savepoint_begin(store_tx *tx, lm_errinfo *err) {
+    return store__exec(store__tx_db(tx), "SAVEPOINT lm_item", err);
+}
+
+lm_status store_savepoint_release(store_tx *tx, lm_errinfo *err) {
+    return store__exec(store__tx_db(tx), "RELEASE lm_item", err);
+}
+
+void store_savepoint_rollback(store_tx *tx) {
+    sqlite3_exec(store__tx_db(tx), "ROLLBACK TO lm_item; RELEASE lm_item", NULL, NULL, NULL);
+}
+
 /* Steps once expecting a row: LM_OK with the row, NOT_FOUND when none. */
 static lm_status step_row(sqlite3 *db, sqlite3_stmt *st, const char *what, lm_errinfo *err) {
     int s = sqlite3_step(st);
@@ -88,12 +174,12 @@ static lm_status grow(void **arr, size_t *cap, size_t n, size_t elem) {
 lm_status store_depot_put(store_tx *tx, const store_depot *d, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO depots(id, name, lon, lat, open_s, close_s) "
-                                  "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                                  "name=excluded.name, lon=excluded.lon, lat=excluded.lat, "
-                                  "open_s=excluded.open_s, close_s=excluded.close_s",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "INSERT INTO depots(id, name, lon, lat, open_s, close_s) "
+                        "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                        "name=excluded.name, lon=excluded.lon, lat=excluded.lat, "
+                        "open_s=excluded.open_s, close_s=excluded.close_s",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, d->id));
     BIND(store__bind_text(st, 2, d->name));
@@ -103,7 +189,7 @@ lm_status store_depot_put(store_tx *tx, const store_depot *d, lm_errinfo *err) {
     BIND(store__bind_i64(st, 6, d->close_s));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -122,13 +208,13 @@ static void depot_row(sqlite3_stmt *st, store_depot *d) {
 lm_status store_depot_get(store_read *r, const char *id, store_depot *out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
+    lm_status rc = prep(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, id));
     if ((rc = step_row(db, st, "depot", err)) != LM_OK) goto fail;
     depot_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -137,7 +223,7 @@ lm_status store_depot_list(store_read *r, store_depot **out, size_t *n, lm_errin
     sqlite3_stmt *st = NULL;
     store_depot *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc = store__prepare(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
+    lm_status rc = prep(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -148,12 +234,12 @@ lm_status store_depot_list(store_read *r, store_depot **out, size_t *n, lm_errin
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -163,13 +249,13 @@ fail:
 lm_status store_product_put(store_tx *tx, const store_product *p, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db,
-        "INSERT INTO products(sku, name, weight_g, volume_cm3, active, substitute_sku) "
-        "VALUES (?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
-        "weight_g=excluded.weight_g, volume_cm3=excluded.volume_cm3, active=excluded.active, "
-        "substitute_sku=excluded.substitute_sku",
-        &st, err);
+    lm_status rc =
+        prep(db,
+             "INSERT INTO products(sku, name, weight_g, volume_cm3, active, substitute_sku) "
+             "VALUES (?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
+             "weight_g=excluded.weight_g, volume_cm3=excluded.volume_cm3, active=excluded.active, "
+             "substitute_sku=excluded.substitute_sku",
+             &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, p->sku));
     BIND(store__bind_text(st, 2, p->name));
@@ -179,7 +265,7 @@ lm_status store_product_put(store_tx *tx, const store_product *p, lm_errinfo *er
     BIND(store__bind_text(st, 6, p->substitute_sku));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -198,14 +284,13 @@ static void product_row(sqlite3_stmt *st, store_product *p) {
 lm_status store_product_get(store_read *r, const char *sku, store_product *out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
+    lm_status rc = prep(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, sku));
     if ((rc = step_row(db, st, "product", err)) != LM_OK) goto fail;
     product_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -214,8 +299,7 @@ lm_status store_product_list(store_read *r, store_product **out, size_t *n, lm_e
     sqlite3_stmt *st = NULL;
     store_product *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc =
-        store__prepare(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
+    lm_status rc = prep(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -226,12 +310,12 @@ lm_status store_product_list(store_read *r, store_product **out, size_t *n, lm_e
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -253,27 +337,27 @@ lm_status store_stock_get(store_read *r, const char *depot_id, const char *sku, 
                           lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
+    lm_status rc =
+        prep(db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, depot_id));
     BIND(store__bind_text(st, 2, sku));
     if ((rc = step_row(db, st, "stock row", err)) != LM_OK) goto fail;
     stock_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
 lm_status store_stock_put(store_tx *tx, const store_stock *s, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO stock(depot_id, sku, on_hand, reserved, "
-                                  "reorder_point) VALUES (?,?,?,0,?) ON CONFLICT(depot_id, sku) "
-                                  "DO UPDATE SET on_hand=excluded.on_hand, "
-                                  "reorder_point=excluded.reorder_point",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "INSERT INTO stock(depot_id, sku, on_hand, reserved, "
+                        "reorder_point) VALUES (?,?,?,0,?) ON CONFLICT(depot_id, sku) "
+                        "DO UPDATE SET on_hand=excluded.on_hand, "
+                        "reorder_point=excluded.reorder_point",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, s->depot_id));
     BIND(store__bind_text(st, 2, s->sku));
@@ -281,7 +365,7 @@ lm_status store_stock_put(store_tx *tx, const store_stock *s, lm_errinfo *err) {
     BIND(store__bind_i64(st, 4, s->reorder_point));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -289,10 +373,10 @@ lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku
                              int64_t reserved_delta, int64_t on_hand_delta, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE stock SET reserved = reserved + ?, on_hand = on_hand + ? "
-                                  "WHERE depot_id = ? AND sku = ?",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "UPDATE stock SET reserved = reserved + ?, on_hand = on_hand + ? "
+                        "WHERE depot_id = ? AND sku = ?",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, reserved_delta));
     BIND(store__bind_i64(st, 2, on_hand_delta));
@@ -303,7 +387,7 @@ lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "sku", "no stock row for %s at depot %s", sku,
                             depot_id);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -313,12 +397,11 @@ lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size
     sqlite3_stmt *st = NULL;
     store_stock *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc =
-        store__prepare(db,
-                       only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
-                                  "reserved < reorder_point ORDER BY depot_id, sku"
-                                : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
-                       &st, err);
+    lm_status rc = prep(db,
+                        only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
+                                   "reserved < reorder_point ORDER BY depot_id, sku"
+                                 : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
+                        &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -329,12 +412,12 @@ lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -382,7 +465,7 @@ static void windows_decode(const char *text, store_order *o) {
 
 static lm_status lines_insert(sqlite3 *db, int64_t id, const store_order *o, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    lm_status rc = prep(
         db, "INSERT INTO order_lines(order_id, line_no, sku, ordered_sku, qty) VALUES (?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) return rc;
@@ -396,7 +479,7 @@ static lm_status lines_insert(sqlite3 *db, int64_t id, const store_order *o, lm_
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -406,7 +489,7 @@ lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm
     char windows[STORE_WINDOWS_MAX * 48];
     lm_status rc = windows_encode(o, windows, sizeof windows);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "time_windows", "too many time windows");
-    rc = store__prepare(
+    rc = prep(
         db,
         "INSERT INTO orders(external_ref, channel, customer_name, customer_phone, customer_email,"
         " customer_address, has_location, lon, lat, windows, priority, notes, oos_policy, status,"
@@ -446,18 +529,18 @@ lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm
     if ((rc = lines_insert(db, new_id, o, err)) != LM_OK) goto fail;
     *id = new_id;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
 lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE orders SET status=?, stock_outcome=?, depot_id=?, "
-                                  "pkg_weight_g=?, pkg_volume_cm3=?, pkg_parcels=?, updated_ms=? "
-                                  "WHERE id=?",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "UPDATE orders SET status=?, stock_outcome=?, depot_id=?, "
+                        "pkg_weight_g=?, pkg_volume_cm3=?, pkg_parcels=?, updated_ms=? "
+                        "WHERE id=?",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, o->status));
     BIND(store__bind_text(st, 2, o->stock_outcome));
@@ -472,16 +555,16 @@ lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "order %" PRId64 " not found", o->id);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     st = NULL;
     /* Substitution rewrites lines: replace them wholesale (few rows). */
-    rc = store__prepare(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
+    rc = prep(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, o->id));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     rc = lines_insert(db, o->id, o, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -527,7 +610,7 @@ static lm_status lines_load(sqlite3 *db, store_order *o, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
     size_t cap = 0, len = 0;
     store_line *arr = NULL;
-    lm_status rc = store__prepare(
+    lm_status rc = prep(
         db, "SELECT sku, ordered_sku, qty FROM order_lines WHERE order_id = ? ORDER BY line_no",
         &st, err);
     if (rc != LM_OK) return rc;
@@ -544,12 +627,12 @@ static lm_status lines_load(sqlite3 *db, store_order *o, lm_errinfo *err) {
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     o->lines = arr;
     o->n_lines = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -559,7 +642,7 @@ static lm_status order_get_where(store_read *r, const char *sql, int64_t id, con
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     store_order o;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    lm_status rc = prep(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     if (token)
         BIND(store__bind_text(st, 1, token));
@@ -570,7 +653,7 @@ static lm_status order_get_where(store_read *r, const char *sql, int64_t id, con
     if ((rc = lines_load(db, &o, err)) != LM_OK) goto fail;
     *out = o;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -604,11 +687,11 @@ lm_status store_order_list(store_read *r, const store_order_filter *f, store_ord
     sqlite3_stmt *st = NULL;
     store_order *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc = store__prepare(db,
-                                  "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
-                                  "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
-                                  "AND id > ?4 ORDER BY id LIMIT ?5",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
+                        "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
+                        "AND id > ?4 ORDER BY id LIMIT ?5",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, f->status && f->status[0] ? f->status : NULL));
     BIND(store__bind_text(st, 2, f->channel && f->channel[0] ? f->channel : NULL));
@@ -626,12 +709,12 @@ lm_status store_order_list(store_read *r, const store_order_filter *f, store_ord
     }
     for (size_t i = 0; i < len; i++)
         if ((rc = lines_load(db, &arr[i], err)) != LM_OK) goto fail;
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     store_order_list_free(arr, len);
     return rc;
 }
@@ -642,7 +725,7 @@ lm_status store_order_ids_by_status(store_read *r, const char *status, size_t li
     sqlite3_stmt *st = NULL;
     int64_t *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc = store__prepare(
+    lm_status rc = prep(
         db, "SELECT id FROM orders WHERE status = ? ORDER BY created_ms, id LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, status));
@@ -656,12 +739,12 @@ lm_status store_order_ids_by_status(store_read *r, const char *status, size_t li
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -670,11 +753,11 @@ lm_status store_order_find_duplicate(store_read *r, const char *customer_key, co
                                      int64_t since_ms, int64_t *id, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
-                                  "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
-                                  "LIMIT 1",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
+                        "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
+                        "LIMIT 1",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, customer_key));
     BIND(store__bind_text(st, 2, lines_sig));
@@ -687,7 +770,7 @@ lm_status store_order_find_duplicate(store_read *r, const char *customer_key, co
     else
         rc = store__fail(db, s, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -696,8 +779,7 @@ lm_status store_order_count_by_status(store_read *r,
                                       void *ctx, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT status, count(*) FROM orders GROUP BY status", &st, err);
+    lm_status rc = prep(db, "SELECT status, count(*) FROM orders GROUP BY status", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -705,7 +787,7 @@ lm_status store_order_count_by_status(store_read *r,
         fn(ctx, name ? (const char *)name : "", sqlite3_column_int64(st, 1));
     }
     if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -714,8 +796,7 @@ lm_status store_order_count_by_status(store_read *r,
 lm_status store_idem_get(store_read *r, const char *key, int64_t *order_id, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
+    lm_status rc = prep(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
     int s = sqlite3_step(st);
@@ -726,14 +807,14 @@ lm_status store_idem_get(store_read *r, const char *key, int64_t *order_id, lm_e
     else
         rc = store__fail(db, s, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
 lm_status store_idem_put(store_tx *tx, const char *key, int64_t order_id, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    lm_status rc = prep(
         db, "INSERT INTO order_idempotency(key, order_id, created_ms) VALUES (?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
@@ -741,7 +822,7 @@ lm_status store_idem_put(store_tx *tx, const char *key, int64_t order_id, lm_err
     BIND(store__bind_i64(st, 3, lm_now_ms()));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -750,10 +831,10 @@ fail:
 lm_status store_exception_add(store_tx *tx, const store_exception *e, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO order_exceptions(order_id, rule, field, message, "
-                                  "created_ms) VALUES (?,?,?,?,?)",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "INSERT INTO order_exceptions(order_id, rule, field, message, "
+                        "created_ms) VALUES (?,?,?,?,?)",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, e->order_id));
     BIND(store__bind_text(st, 2, e->rule));
@@ -762,7 +843,7 @@ lm_status store_exception_add(store_tx *tx, const store_exception *e, lm_errinfo
     BIND(store__bind_i64(st, 5, e->created_ms));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -772,12 +853,12 @@ lm_status store_exception_list(store_read *r, bool only_open, int64_t order_id,
     sqlite3_stmt *st = NULL;
     store_exception *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc = store__prepare(db,
-                                  "SELECT id, order_id, rule, field, message, created_ms, "
-                                  "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
-                                  "OR resolved_ms = 0) AND (?2 = 0 OR order_id = ?2) ORDER BY id "
-                                  "LIMIT 10000",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "SELECT id, order_id, rule, field, message, created_ms, "
+                        "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
+                        "OR resolved_ms = 0) AND (?2 = 0 OR order_id = ?2) ORDER BY id "
+                        "LIMIT 10000",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, only_open ? 1 : 0));
     BIND(store__bind_i64(st, 2, order_id));
@@ -798,12 +879,12 @@ lm_status store_exception_list(store_read *r, bool only_open, int64_t order_id,
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -812,17 +893,17 @@ lm_status store_exception_resolve(store_tx *tx, int64_t order_id, const char *re
                                   int64_t now_ms, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE order_exceptions SET resolved_ms = ?, resolution = ? "
-                                  "WHERE order_id = ? AND resolved_ms = 0",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "UPDATE order_exceptions SET resolved_ms = ?, resolution = ? "
+                        "WHERE order_id = ? AND resolved_ms = 0",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, now_ms));
     BIND(store__bind_text(st, 2, resolution));
     BIND(store__bind_i64(st, 3, order_id));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -830,16 +911,16 @@ fail:
 
 static lm_status setting_put(sqlite3 *db, const char *key, const char *value, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO orders_settings(key, value) VALUES (?, ?) "
-                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                  &st, err);
+    lm_status rc = prep(db,
+                        "INSERT INTO orders_settings(key, value) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
     BIND(store__bind_text(st, 2, value));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -853,8 +934,8 @@ lm_status store_orders_config_get(store_read *r, store_orders_config *cfg, lm_er
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     store_orders_config c = *cfg;
-    lm_status rc = store__prepare(
-        db, "SELECT key, value FROM orders_settings WHERE key <> 'service_area'", &st, err);
+    lm_status rc =
+        prep(db, "SELECT key, value FROM orders_settings WHERE key <> 'service_area'", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -885,7 +966,7 @@ lm_status store_orders_config_get(store_read *r, store_orders_config *cfg, lm_er
             lm_strlcpy(c.default_oos, v, sizeof c.default_oos);
     }
     if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    sqlite3_finalize(st);
+    unprep(st);
     if (rc == LM_OK) *cfg = c;
     return rc;
 }
@@ -911,8 +992,8 @@ lm_status store_area_get(store_read *r, char **out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     char *text = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT value FROM orders_settings WHERE key = 'service_area'", &st, err);
+    lm_status rc =
+        prep(db, "SELECT value FROM orders_settings WHERE key = 'service_area'", &st, err);
     if (rc != LM_OK) return rc;
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
@@ -927,7 +1008,7 @@ lm_status store_area_get(store_read *r, char **out, lm_errinfo *err) {
     }
     *out = text;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -939,8 +1020,7 @@ lm_status store_channel_policy_get(store_read *r, const char *channel, char out[
                                    lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT oos_policy FROM channel_policies WHERE channel = ?", &st, err);
+    lm_status rc = prep(db, "SELECT oos_policy FROM channel_policies WHERE channel = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, channel));
     int s = sqlite3_step(st);
@@ -951,7 +1031,7 @@ lm_status store_channel_policy_get(store_read *r, const char *channel, char out[
     else
         rc = store__fail(db, s, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -961,8 +1041,7 @@ lm_status store_channel_policy_replace(store_tx *tx, const store_channel_policy 
     sqlite3_stmt *st = NULL;
     lm_status rc = store__exec(db, "DELETE FROM channel_policies", err);
     if (rc != LM_OK) return rc;
-    rc = store__prepare(db, "INSERT INTO channel_policies(channel, oos_policy) VALUES (?, ?)", &st,
-                        err);
+    rc = prep(db, "INSERT INTO channel_policies(channel, oos_policy) VALUES (?, ?)", &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
@@ -971,7 +1050,7 @@ lm_status store_channel_policy_replace(store_tx *tx, const store_channel_policy 
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -981,8 +1060,8 @@ lm_status store_channel_policy_list(store_read *r, store_channel_policy **out, s
     sqlite3_stmt *st = NULL;
     store_channel_policy *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc = store__prepare(
-        db, "SELECT channel, oos_policy FROM channel_policies ORDER BY channel", &st, err);
+    lm_status rc =
+        prep(db, "SELECT channel, oos_policy FROM channel_policies ORDER BY channel", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -995,12 +1074,12 @@ lm_status store_channel_policy_list(store_read *r, store_channel_policy **out, s
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }
@@ -1009,8 +1088,8 @@ lm_status store_blacklist_has(store_read *r, const char *kind, const char *value
                               lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT 1 FROM customer_blacklist WHERE kind = ? AND value = ?", &st, err);
+    lm_status rc =
+        prep(db, "SELECT 1 FROM customer_blacklist WHERE kind = ? AND value = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, kind));
     BIND(store__bind_text(st, 2, value));
@@ -1020,7 +1099,7 @@ lm_status store_blacklist_has(store_read *r, const char *kind, const char *value
     else
         rc = store__fail(db, s, err);
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -1030,8 +1109,7 @@ lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e, 
     sqlite3_stmt *st = NULL;
     lm_status rc = store__exec(db, "DELETE FROM customer_blacklist", err);
     if (rc != LM_OK) return rc;
-    rc = store__prepare(db, "INSERT OR IGNORE INTO customer_blacklist(kind, value) VALUES (?, ?)",
-                        &st, err);
+    rc = prep(db, "INSERT OR IGNORE INTO customer_blacklist(kind, value) VALUES (?, ?)", &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
@@ -1040,7 +1118,7 @@ lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e, 
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     return rc;
 }
 
@@ -1050,8 +1128,8 @@ lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_
     sqlite3_stmt *st = NULL;
     store_blacklist_entry *arr = NULL;
     size_t cap = 0, len = 0;
-    lm_status rc = store__prepare(
-        db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
+    lm_status rc =
+        prep(db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1064,12 +1142,12 @@ lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    unprep(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    unprep(st);
     lm_free(arr);
     return rc;
 }

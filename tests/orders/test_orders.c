@@ -829,6 +829,80 @@ static void test_lifecycle_walk(void **state) {
     assert_int_equal(orders_order_list(f->o, &flt, &list, &n, &err), LM_INVALID);
 }
 
+typedef struct batch_job {
+    fixture *f;
+    int index;
+    lm_status rc;
+    int64_t id;
+    char status[24];
+    bool replayed;
+} batch_job;
+
+static void *batch_worker(void *arg) {
+    batch_job *j = arg;
+    /* every 5th asks for an unknown SKU; jobs 1 and 2 share an idempotency key */
+    orders_line l = {.qty = 1};
+    lm_strlcpy(l.sku, j->index % 5 == 4 ? "nope" : "tea", sizeof l.sku);
+    orders_order in = sample_order(&l, 1);
+    snprintf(in.customer_phone, sizeof in.customer_phone, "+3399%06d", j->index);
+    char key[32];
+    snprintf(key, sizeof key, "batch-%d", j->index == 2 ? 1 : j->index);
+    orders_order out;
+    lm_errinfo err = {0};
+    j->rc = orders_order_create(j->f->o, &in, key, &out, &j->replayed, &err);
+    if (j->rc == LM_OK) {
+        j->id = out.id;
+        lm_strlcpy(j->status, out.status, sizeof j->status);
+        orders_order_clear(&out);
+    }
+    return NULL;
+}
+
+static void test_group_commit_batch(void **state) {
+    fixture *f = *state;
+    base_catalogue(f);
+    set_stock(f, "north", "tea", 12, 0);
+    store_stats before, after;
+    store_stats_get(f->s, &before);
+    /* hold the writer so that the creations queue up behind one leader */
+    store_tx *hold = NULL;
+    OK(store_tx_begin(f->s, &hold));
+    enum { N = 20 };
+    batch_job jobs[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (batch_job){.f = f, .index = i};
+        assert_int_equal(pthread_create(&th[i], NULL, batch_worker, &jobs[i]), 0);
+    }
+    usleep(300 * 1000);
+    store_tx_rollback(hold);
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    store_stats_get(f->s, &after);
+    int ok = 0, invalid = 0, allocated = 0, replays = 0;
+    for (int i = 0; i < N; i++) {
+        if (jobs[i].rc == LM_INVALID) {
+            invalid++;
+            continue;
+        }
+        assert_int_equal(jobs[i].rc, LM_OK);
+        ok++;
+        replays += jobs[i].replayed;
+        allocated += !jobs[i].replayed && !strcmp(jobs[i].status, "allocated");
+    }
+    assert_int_equal(invalid, 4); /* indexes 4, 9, 14, 19: rejected alone */
+    assert_int_equal(ok, 16);
+    assert_int_equal(replays, 1); /* job 1 or 2, whichever ran second */
+    assert_int_equal(jobs[1].id, jobs[2].id);
+    assert_int_equal(allocated, 12); /* 15 distinct orders at 12 units */
+    assert_int_equal(get_stock(f, "north", "tea").reserved, 12);
+    assert_int_equal(count_events(f, "order.received"), 15);
+    /* fewer commits than orders: they shared transactions */
+    uint64_t commits = after.commits - before.commits;
+    if (commits >= 15)
+        fail_msg("%llu commits for 15 orders: no batching", (unsigned long long)commits);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transition_table),
@@ -846,6 +920,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_stock_low_event_and_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_oversell_under_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_orders_exceptions_release_and_cancel, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle_walk, setup, teardown),
