@@ -224,7 +224,6 @@ typedef struct solver__params {
     uint32_t max_string; /* SISR L_max */
     double t0, tf;       /* SA temperatures, relative to the mean cost per task */
     double blink;        /* recreate blink rate */
-    uint32_t ls_every;   /* local search on a new best every so many iterations */
 } solver__params;
 
 void solver__variant_params(const solver__model *m, solver__params *out);

@@ -286,7 +286,6 @@ static bool ruin(worker *w, solver__sol *s, size_t *n_removed) {
 
 /* SISR's recreate orders: random, largest first, farthest first, closest first (4:4:2:1);
  * higher priority always first. */
-static int64_t *g_keys_unused;
 static void sort_removed(worker *w, size_t n) {
     const solver__model *m = w->sh->m;
     uint32_t *a = w->removed;
@@ -322,7 +321,6 @@ static void sort_removed(worker *w, size_t n) {
         }
         a[j] = x;
     }
-    (void)g_keys_unused;
 }
 
 /* ---- Local search on a solution ---- */

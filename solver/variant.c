@@ -29,7 +29,6 @@ void solver__variant_params(const solver__model *m, solver__params *out) {
     o->blink = 0.01;
     o->t0 = 3; /* measured on X n101-n303 at a fixed iteration budget: 0.3 .. 10 tried */
     o->tf = 0.03;
-    o->ls_every = 1;
     o->use_regret = true;
     o->use_savings = false;
     switch (o->variant) {

@@ -39,7 +39,6 @@ static int64_t pair_delta(const solver__model *m, const solver__route *rt, uint3
     uint32_t v = rt->vehicle;
     uint32_t la = m->nodes[a].loc, lb = m->nodes[b].loc;
     uint32_t next = pos1 < rt->n ? m->nodes[rt->nodes[pos1]].loc : m->p->vehicles[v].pub.end;
-    if (next == SOLVER_NONE && pos1 < rt->n) next = m->p->vehicles[v].pub.end;
     return d1 - solver__cost(m, v, la, next) + solver__cost(m, v, la, lb) +
            solver__cost(m, v, lb, next);
 }
