@@ -56,6 +56,7 @@ struct api__ingest {
     job *head, **tail;
     size_t queued; /* positions queued */
     bool stop;
+    bool idle; /* the writer sleeps on cv: only then is a wake-up (a futex call) needed */
     int64_t last_prune_ms;
 };
 
@@ -83,7 +84,7 @@ lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n
     *g->tail = j;
     g->tail = &j->next;
     g->queued += n;
-    pthread_cond_signal(&g->cv);
+    if (g->idle) pthread_cond_signal(&g->cv);
     pthread_mutex_unlock(&g->mu);
     return LM_OK;
 }
@@ -133,15 +134,17 @@ lm_status api__ingest_submit_wait(api__ingest *g, const api_osmand_pos *pos, siz
 typedef struct dev_cache {
     char device[DEVICE_CACHE][API_OSMAND_DEVICE_MAX];
     char driver[DEVICE_CACHE][STORE_DRIVER_MAX];
+    bool has_vehicle[DEVICE_CACHE];
     size_t n;
 } dev_cache;
 
 /* The driver of a device inside tx (cached for the batch). LM_NOT_FOUND for an unknown one. */
 static lm_status device_driver(api__ingest *g, store_tx *tx, dev_cache *c, const char *device,
-                               char *driver_out, lm_errinfo *err) {
+                               char *driver_out, bool *has_vehicle, lm_errinfo *err) {
     for (size_t i = 0; i < c->n; i++)
         if (!strcmp(c->device[i], device)) {
             lm_strlcpy(driver_out, c->driver[i], STORE_DRIVER_MAX);
+            *has_vehicle = c->has_vehicle[i];
             return LM_OK;
         }
     if (!g->d)
@@ -153,9 +156,11 @@ static lm_status device_driver(api__ingest *g, store_tx *tx, dev_cache *c, const
         return lm_errinfo_set(err, LM_NOT_FOUND, "id", "unknown device '%.60s'", device);
     if (rc != LM_OK) return rc;
     lm_strlcpy(driver_out, dr.id, STORE_DRIVER_MAX);
+    *has_vehicle = dr.vehicle_id[0] != '\0';
     if (c->n < DEVICE_CACHE) {
         lm_strlcpy(c->device[c->n], device, API_OSMAND_DEVICE_MAX);
         lm_strlcpy(c->driver[c->n], dr.id, STORE_DRIVER_MAX);
+        c->has_vehicle[c->n] = *has_vehicle;
         c->n++;
     }
     return LM_OK;
@@ -165,9 +170,11 @@ static lm_status device_driver(api__ingest *g, store_tx *tx, dev_cache *c, const
 static lm_status batch_store(api__ingest *g, job *list, size_t total, lm_errinfo *err) {
     store_position *rows = lm_calloc(total, sizeof *rows);
     bool *inserted = lm_calloc(total, sizeof *inserted);
+    /* positions of drivers without a vehicle only go to history: dispatch has nothing to move */
+    bool *live = lm_calloc(total, sizeof *live);
     store_tx *tx = NULL;
     lm_status rc = LM_NOMEM;
-    if (!rows || !inserted) {
+    if (!rows || !inserted || !live) {
         lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
         goto fail;
     }
@@ -184,12 +191,14 @@ static lm_status batch_store(api__ingest *g, job *list, size_t total, lm_errinfo
             const api_osmand_pos *p = &j->pos[i];
             store_position *row = &rows[n];
             memset(row, 0, sizeof *row);
+            live[n] = true;
             if (j->has_driver) {
                 lm_strlcpy(row->driver_id, j->driver_id, sizeof row->driver_id);
             } else {
                 lm_errinfo e;
                 lm_errinfo_clear(&e);
-                lm_status s = device_driver(g, tx, &cache, p->device_id, row->driver_id, &e);
+                lm_status s =
+                    device_driver(g, tx, &cache, p->device_id, row->driver_id, &live[n], &e);
                 if (s == LM_NOT_FOUND || s == LM_UNAVAILABLE) {
                     /* the whole request is refused; the others in the batch go on */
                     j->st = s == LM_NOT_FOUND ? LM_INVALID : s;
@@ -222,7 +231,7 @@ static lm_status batch_store(api__ingest *g, job *list, size_t total, lm_errinfo
     /* live state: only new positions; dispatch ignores ones older than what it has seen, so a
      * late-arriving old position is kept in history but never moves the vehicle backwards */
     for (size_t i = 0; g->d && i < n; i++) {
-        if (!inserted[i]) continue;
+        if (!inserted[i] || !live[i]) continue;
         dispatch_obs_result res;
         lm_errinfo e;
         lm_errinfo_clear(&e);
@@ -242,6 +251,7 @@ fail:
     store_tx_rollback(tx);
     lm_free(rows);
     lm_free(inserted);
+    lm_free(live);
     return rc;
 }
 
@@ -292,7 +302,9 @@ static void *writer_main(void *arg) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;
+            g->idle = true;
             pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+            g->idle = false;
             if (!g->head && g->retention_s > 0) {
                 pthread_mutex_unlock(&g->mu);
                 prune(g);

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# OsmAnd position ingest and customer tracking polls, each as a ratio to nginx answering a
+# constant on the same machine in the same run. Ingest: GET /?id=..&lat=..&lon=..&timestamp=..
+# on the OsmAnd port, every request a new position (distinct device time), each answered only
+# after its group commit (SQLite WAL, synchronous=FULL); afterwards the store must hold at least
+# as many positions as wrk counted answers. Tracking: GET /v1/track/{token} on the main port.
+# Server and wrk are pinned to separate cores; wrk -t1, bounded duration; median of RUNS runs.
+# Writes bench/results/http-ingest.md.   Usage: bench/http/ingest.sh BUILD_DIR [SECONDS] [RUNS]
+set -euo pipefail
+build="${1:?build dir (a Release build)}"
+secs="${2:-10}"
+runs="${3:-3}"
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+bin="$build/cli/lastmile"
+command -v wrk >/dev/null || { echo "ingest.sh: wrk is not installed" >&2; exit 69; }
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+[ -x "$nginx_bin" ] || { echo "ingest.sh: nginx is not installed" >&2; exit 69; }
+[ -x "$bin" ] || { echo "ingest.sh: $bin not found" >&2; exit 66; }
+
+work="$(mktemp -d /tmp/lm_bench_ingest_XXXXXX)"
+server_pid=""
+nginx_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pin_server=(); pin_wrk=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
+fi
+devices=100
+
+# ---- nginx answering a constant (the yardstick) ----
+nport=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+    server { listen 127.0.0.1:$nport; location / { return 200 ""; } }
+}
+NGX
+"${pin_server[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
+
+# ---- lastmile with $devices drivers whose phones are known devices ----
+port=$(free_port)
+oport=$(free_port)
+key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
+# drivers straight into dispatch's table (the CLI has no fleet command; the schema exists now)
+python3 - "$work/b.db" "$devices" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALUES (?,?,?,?,NULL)",
+               [(f"bench-{i}", f"Bench {i}", "", f"phone-{i}") for i in range(int(sys.argv[2]))])
+db.commit()
+PY
+"${pin_server[@]}" "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" \
+    --threads 1 --track-rate 1000000000 --track-burst 1000000000 >"$work/server.log" 2>&1 &
+server_pid=$!
+url="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$oport/?id=phone-0&lat=45&lon=4&timestamp=1000000000" >/dev/null
+
+# an order to track
+api() { curl -fsS -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
+api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}' >/dev/null
+api POST /v1/products '{"sku":"tea","name":"Tea","weight_g":250,"volume_cm3":400}' >/dev/null
+api PUT /v1/stock/d1/tea '{"on_hand":1000,"reorder_point":1}' >/dev/null
+token=$(api POST /v1/orders '{"customer":{"name":"Bench","address":"1 rue du Banc, Lyon",
+    "location":[4.83,45.74]},"lines":[{"sku":"tea","qty":1}]}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["tracking_token"])')
+
+# ingest_lua BASE_MS: every request a new position (device n % $devices, device time BASE + n,
+# a new BASE per run so that no run repeats an earlier one's positions)
+ingest_lua() {
+    cat >"$work/ingest.lua" <<LUA
+local n = 0
+request = function()
+    n = n + 1
+    return wrk.format("GET", string.format(
+        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
+        n % $devices, n % 1000000, (n * 7) % 1000000, $1 + n))
+end
+LUA
+}
+cat >"$work/nginx.lua" <<LUA
+local n = 0
+request = function()
+    n = n + 1
+    return wrk.format("GET", string.format(
+        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
+        n % $devices, n % 1000000, (n * 7) % 1000000, 1700000000000 + n))
+end
+LUA
+
+# run_wrk CONNS URL [SCRIPT] -> "req_per_s p99_ms answered non2xx"
+run_wrk() {
+    local out="$work/wrk.txt"
+    local script=()
+    [ -n "${3:-}" ] && script=(-s "$3")
+    "${pin_wrk[@]}" wrk -t1 -c"$1" -d"${secs}s" --latency "${script[@]}" "$2" >"$out" 2>&1
+    local rps p99 reqs non
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
+    p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$out")
+    reqs=$(awk '/requests in/ {print $1}' "$out")
+    non=$(awk '/Non-2xx/ {print $NF}' "$out")
+    echo "$rps ${p99:-nan} ${reqs:-0} ${non:-0}"
+}
+positions() {
+    python3 - "$work/b.db" <<'PY'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM positions").fetchone()[0])
+PY
+}
+
+results="$work/results.txt"
+: >"$results"
+for r in $(seq "$runs"); do
+    for c in 32 128; do
+        before=$(positions)
+        ingest_lua $((1700000000000 + (r * 1000 + c) * 100000000))
+        echo "ingest $c $r $(run_wrk "$c" "http://127.0.0.1:$oport" "$work/ingest.lua")" \
+            "$before $(positions)" >>"$results"
+        echo "nginx $c $r $(run_wrk "$c" "http://127.0.0.1:$nport" "$work/nginx.lua")" >>"$results"
+        echo "track $c $r $(run_wrk "$c" "$url/v1/track/$token")" >>"$results"
+        echo "nginxtrack $c $r $(run_wrk "$c" "http://127.0.0.1:$nport/v1/track/$token")" >>"$results"
+    done
+done
+
+# ---- the table: medians over the runs ----
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$results" "$secs" "$runs" "$load" >"$here/bench/results/http-ingest.md" <<'PY'
+import sys, statistics
+path, secs, runs, load = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+rows = {}
+durable_ok, lost = True, []
+for line in open(path):
+    f = line.split()
+    kind, conns = f[0], int(f[1])
+    rps, p99, answered, non2xx = float(f[3]), float(f[4]), int(f[5]), int(f[6])
+    rows.setdefault((kind, conns), []).append((rps, p99, non2xx))
+    if kind == "ingest":
+        before, after = int(f[7]), int(f[8])
+        if non2xx or after - before < answered:
+            durable_ok = False
+            lost.append((conns, answered, after - before, non2xx))
+med = lambda k, i: statistics.median(x[i] for x in rows[k])
+print("# HTTP ingest and tracking polls against nginx\n")
+print(f"Measured by `bench/http/ingest.sh BUILD_DIR {secs} {runs}` (Release build): wrk -t1 "
+      f"-d{secs}s, server (lastmile --threads 1, or nginx with 1 worker) pinned to core 0 and wrk "
+      f"to core 1 with taskset; medians of {runs} runs; load average at the end {load} "
+      "(other work shared the machine).\n")
+print("Ingest = OsmAnd GET on the OsmAnd port, each request a new position of one of 100 known "
+      "devices, answered only after the group commit holding it (SQLite WAL, synchronous=FULL). "
+      "Tracking = `GET /v1/track/{token}` on the main port (token lookup, dispatch tracking "
+      "read, per-address token bucket with a limit set out of the way). nginx answers `return "
+      "200 \"\"` to the same request line.\n")
+print("| workload | conns | lastmile req/s | p99 ms | nginx req/s | nginx p99 ms | ratio |")
+print("|---|---|---|---|---|---|---|")
+for kind, ref, name in (("ingest", "nginx", "OsmAnd ingest (durable)"),
+                        ("track", "nginxtrack", "tracking poll")):
+    for c in (32, 128):
+        if (kind, c) not in rows: continue
+        a, b = med((kind, c), 0), med((ref, c), 0)
+        print(f"| {name} | {c} | {a:,.0f} | {med((kind, c), 1):.2f} | {b:,.0f} | "
+              f"{med((ref, c), 1):.2f} | {a / b:.0%} |")
+print()
+print("Every answered position durable: " + ("yes: after each ingest run the positions table "
+      "grew by at least the number of answers wrk counted, and no answer was non-2xx."
+      if durable_ok else f"NO: {lost} (conns, answered, stored, non-2xx)"))
+print("\nTargets (issue 5): ingest >= 50 % of nginx, p99 <= 20 ms.")
+PY
+cat "$here/bench/results/http-ingest.md"
