@@ -60,6 +60,7 @@
     hidden: new Set(['cancelled']), // order statuses not drawn
     plans: [],
     planCache: new Map(), // id -> full plan
+    planLimits: new Map(), // plan id -> time limit asked (ms), for its progress bar
     selectedPlan: null, // id shown in the detail and drawn dashed
     committedPlan: null, // full plan whose routes are live
     vehicles: new Map(), // id -> {id, driver_id, lat, lon, broken, silent, ...}
@@ -104,6 +105,7 @@
       const e = data && data.error ? data.error : {};
       const err = new ApiError(res.status, e.code || String(res.status), e.field || '',
         e.message || `${method} ${path} answered ${res.status}`);
+      err.data = data;
       if (res.status === 401 && !opts.login) signOut('The server refused the key (401): sign in again.');
       throw err;
     }
@@ -147,7 +149,10 @@
   function showError(e, what) {
     if (e instanceof ApiError) {
       const status = e.status ? `HTTP ${e.status} · ${e.code}` : e.code;
-      toast(`${what}: ${e.toString()}`, 'error', status);
+      // the feasibility checker's findings come as a list beside the error
+      const more = e.data && Array.isArray(e.data.violations) ? e.data.violations.slice(1, 6)
+        .map((x) => (typeof x === 'string' ? x : x.message || JSON.stringify(x))) : [];
+      toast(`${what}: ${e.toString()}${more.length ? `\n• ${more.join('\n• ')}` : ''}`, 'error', status);
     } else {
       toast(`${what}: ${e && e.message ? e.message : e}`, 'error');
       console.error(e);
@@ -384,7 +389,9 @@
   function mapRenderRoutes() {
     const g = $('layer-routes'); g.replaceChildren();
     const selected = S.selectedPlan !== null ? S.planCache.get(S.selectedPlan) : null;
-    const showSelected = selected && (!S.committedPlan || selected.id !== S.committedPlan.id);
+    // a proposal is drawn dashed over the dimmed live routes; committed plans are history
+    const showSelected = selected && ['proposed', 'solving'].includes(planStatus(selected)) &&
+      (!S.committedPlan || selected.id !== S.committedPlan.id);
     if (S.committedPlan) {
       for (const r of planLines(S.committedPlan)) {
         const p = svgEl('path', { class: `route${showSelected ? ' dim' : ''}`, d: pathOf(r.coords, false), stroke: vehicleColour(r.vehicle) });
@@ -621,6 +628,8 @@
     P.get = route('GET', '/v1/plans/{}');
     P.commit = route('POST', '/v1/plans/{}/commit');
     P.discard = route('POST', '/v1/plans/{}/discard');
+    P.move = route('POST', '/v1/plans/{}/move');
+    P.replan = route('POST', '/v1/replans');
     P.apply = firstRoute('POST', ['/v1/plans/{}/apply', '/v1/replans/{}/apply']);
     P.geojson = firstRoute('GET', ['/v1/plans/{}/geojson', '/v1/plans/{}/routes.geojson', '/v1/plans/{}/geometry']);
     P.vehicles = route('GET', '/v1/vehicles');
@@ -722,12 +731,14 @@
 
   function renderPlans() {
     const ul = $('plan-list'); ul.replaceChildren();
-    const shown = S.plans.filter((p) => !isReplan(p)).slice(0, 8);
+    const shown = S.plans.slice(0, 8);
     if (!shown.length) ul.append(h('li', { class: 'empty' }, 'No plans yet.'));
     for (const p of shown) {
       const st = planStatus(p);
+      const isLive = S.committedPlan && S.committedPlan.id === p.id;
       const li = h('li', { class: S.selectedPlan === p.id ? 'current' : '', 'data-plan': p.id },
-        h('b', {}, `Plan ${p.id}`), h('span', { class: `status status-${st}` }, st),
+        h('b', {}, `${isReplan(p) ? 'Re-plan' : 'Plan'} ${p.id}`), h('span', { class: `status status-${st}` }, st),
+        isLive ? h('span', { class: 'badge live', title: 'the routes drivers follow now' }, 'live') : null,
         h('span', { class: 'reason' }, st === 'solving' ? `best ${fmtNum(p.best_cost)}` : `cost ${fmtNum(p.cost)}`),
         h('span', { class: 'reason' }, p.created_ms ? hhmm(new Date(p.created_ms)) : ''));
       li.addEventListener('click', () => selectPlan(p.id));
@@ -744,56 +755,110 @@
   }
 
   const planProgress = new Map(); // id -> last plan.progress payload
+  const expandedRoutes = new Set(); // vehicle ids whose stops are listed in the plan detail
+  const pick = (o, ...keys) => { for (const k of keys) if (o && o[k] !== undefined && o[k] !== null) return o[k]; return undefined; };
+  const stopEta = (s) => pick(s, 'eta', 'eta_s', 'planned', 'planned_s');
+  const routeLoad = (r) => {
+    const l = r.load || {};
+    const parcels = pick(l, 'parcels') ?? pick(r, 'load_parcels');
+    const kg = pick(l, 'kg') ?? (r.load_g !== undefined ? r.load_g / 1000 : undefined);
+    return [parcels !== undefined ? `${parcels} parcels` : '', kg ? `${Math.round(kg)} kg` : ''].filter(Boolean).join(', ');
+  };
+
   function renderPlanDetail() {
     const box = $('plan-detail');
     const p = S.selectedPlan !== null ? S.planCache.get(S.selectedPlan) : null;
     if (!p) { box.hidden = true; return; }
     const st = planStatus(p);
     const kids = [h('div', {}, h('b', {}, `Plan ${p.id}${isReplan(p) ? ' (re-plan)' : ''}`), ' ',
-      h('span', { class: `status status-${st}` }, st))];
+      h('span', { class: `status status-${st}` }, st),
+      p.created_ms ? h('span', { class: 'reason' }, ` created ${hhmm(new Date(p.created_ms))}`) : null)];
     if (st === 'solving') {
       const pr = planProgress.get(p.id);
-      const limit = p.time_limit_ms || (Number($('plan-limit').value) * 1000) || 5000;
-      const pct = pr && pr.elapsed_ms ? Math.min(100, (100 * pr.elapsed_ms) / limit) : 5;
+      const limit = pick(p, 'time_limit_ms') || S.planLimits.get(p.id) || 5000;
+      const pct = pr && pr.elapsed_ms ? Math.min(100, (100 * pr.elapsed_ms) / limit) : 3;
       kids.push(h('div', { class: 'progress' }, h('div', { style: `width:${pct}%` })),
         h('div', { class: 'reason' }, `solving… best cost ${fmtNum(pr ? pr.best_cost : p.best_cost)}${pr && pr.unassigned !== undefined ? `, ${pr.unassigned} unassigned` : ''}`));
     }
     if (p.error) kids.push(h('div', { class: 'reason' }, h('b', {}, 'error'), ` ${p.error}`));
     const routes = p.routes || [];
-    if (routes.length || st !== 'solving') {
-      kids.push(h('div', { class: 'reason' }, `${routes.length} routes · cost ${fmtNum(p.cost)} · ${fmtKm(p.distance_m)} · ${fmtDur(p.duration_s)}`));
+    if (st !== 'solving') {
+      const stops = routes.reduce((n, r) => n + (r.stops || []).length, 0);
+      kids.push(h('div', { class: 'reason' }, `${routes.length} routes · ${stops} stops · cost ${fmtNum(p.cost)} · ${fmtKm(pick(p, 'distance_m', 'distance'))} · ${fmtDur(pick(p, 'duration_s', 'duration'))}`));
     }
     const actions = h('div', { class: 'actions' });
     if (st === 'proposed' && isReplan(p) && P.apply) actions.append(actionButton('Apply re-plan', '', () => planAction(p.id, 'apply')));
     else if (st === 'proposed' && P.commit) actions.append(actionButton('Commit', '', () => planAction(p.id, 'commit')));
     if ((st === 'proposed' || st === 'solving') && P.discard) actions.append(confirmButton('Discard', 'Confirm discard', 'danger', () => planAction(p.id, 'discard')));
-    kids.push(actions);
+    if (actions.childElementCount) kids.push(actions);
+    if (isReplan(p) && p.effect) kids.push(effectTable(p.effect));
     if (routes.length) {
       const tbody = h('tbody');
+      const canMove = st === 'proposed' && !!P.move;
       for (const r of routes) {
         const v = routeVehicle(r);
-        const stops = (r.stops || []);
-        const load = r.load_parcels !== undefined ? `${r.load_parcels} parcels` : (r.load_g !== undefined ? `${(r.load_g / 1000).toFixed(0)} kg` : '');
+        const stops = r.stops || [];
         const first = stops[0], last = stops[stops.length - 1];
-        const span = first && last ? `${fmtEpochS(first.eta_s || first.planned_s)}–${fmtEpochS(last.eta_s || last.planned_s)}` : '';
-        const tr = h('tr', { class: 'route-row', title: 'highlight on the map' },
-          h('td', {}, h('span', { class: 'swatch square', style: `background:${vehicleColour(v)}` }), ` ${v}`),
-          h('td', {}, r.driver_id || ''), h('td', {}, stops.length), h('td', {}, fmtKm(r.distance_m)),
-          h('td', {}, span), h('td', {}, load));
+        const span = first && last ? `${fmtEpochS(stopEta(first))}–${fmtEpochS(stopEta(last))}` : '';
+        const late = stops.filter((s) => s.late).length;
+        const open = expandedRoutes.has(v);
+        const tr = h('tr', { class: 'route-row', title: 'click: list the stops; hover: highlight on the map', 'data-vehicle': v },
+          h('td', {}, h('span', { class: 'swatch square', style: `background:${vehicleColour(v)}` }), ` ${open ? '▾' : '▸'} ${v}`),
+          h('td', {}, r.driver_id || ''), h('td', {}, stops.length), h('td', {}, fmtKm(pick(r, 'distance_m', 'distance'))),
+          h('td', {}, span, late ? h('b', { class: 'worse' }, ` ${late} late`) : null), h('td', {}, routeLoad(r)));
         tr.addEventListener('mouseenter', () => highlightVehicle(v));
         tr.addEventListener('mouseleave', () => highlightVehicle(null));
+        tr.addEventListener('click', () => { if (open) expandedRoutes.delete(v); else expandedRoutes.add(v); renderPlanDetail(); });
         tbody.append(tr);
+        if (open) tbody.append(h('tr', { class: 'stops-row' }, h('td', { colspan: 6 }, stopList(p, r, routes, canMove))));
       }
       kids.push(h('table', {}, h('thead', {}, h('tr', {}, ['vehicle', 'driver', 'stops', 'distance', 'ETAs', 'load'].map((t) => h('th', {}, t)))), tbody));
     }
     const un = p.unassigned || [];
     if (un.length) {
       kids.push(h('div', { class: 'reason' }, h('b', {}, `${un.length} unassigned`)));
-      kids.push(h('ul', { class: 'list unassigned' }, un.map((u) => h('li', {}, `${orderName(u.order_id !== undefined ? u.order_id : u.id)}: ${u.reason || 'no reason given'}`))));
+      kids.push(h('ul', { class: 'list unassigned' }, un.map((u) => h('li', {}, `${orderName(pick(u, 'order_id', 'id'))}: ${u.reason || 'no reason given'}`))));
     }
-    if (isReplan(p) && p.effect) kids.push(effectTable(p.effect));
     box.replaceChildren(...kids);
     box.hidden = false;
+  }
+
+  // A route's stops in order; on a proposed plan each can be moved to another vehicle (the
+  // server checks the result with the solver's feasibility checker and refuses a broken one).
+  function stopList(p, r, routes, canMove) {
+    const v = routeVehicle(r);
+    const ol = h('ol', { class: 'stops' });
+    for (const s of r.stops || []) {
+      const o = S.orders.get(Number(s.order_id));
+      const who = s.kind === 'pickup' ? `pickup ${orderName(s.order_id)}` : orderName(s.order_id);
+      const li = h('li', { class: `${s.late ? 'late' : ''} stop-${s.status || 'planned'}`, 'data-stop': s.id },
+        h('span', { class: 'eta' }, fmtEpochS(stopEta(s))), ' ',
+        h('span', { class: 'who' }, who), ' ',
+        h('span', { class: 'reason' }, `${s.time_window ? fmtWindow(s.time_window) : ''}${s.status && s.status !== 'planned' ? ` · ${s.status}` : ''}${s.late ? ' · LATE' : ''}`));
+      li.addEventListener('click', () => { const l = stopLonLat(s) || orderLoc(o); if (l) mapFocus(l[0], l[1]); });
+      if (canMove && s.id !== undefined) {
+        const sel = h('select', { title: 'move this stop to another vehicle (at the end of its route)' },
+          h('option', { value: '' }, 'move to…'),
+          routes.map(routeVehicle).filter((x) => x !== v).map((x) => h('option', { value: x }, x)));
+        sel.addEventListener('click', (e) => e.stopPropagation());
+        sel.addEventListener('change', () => { if (sel.value) moveStop(p.id, s.id, sel.value); });
+        li.append(' ', sel);
+      }
+      ol.append(li);
+    }
+    return ol;
+  }
+
+  async function moveStop(planId, stopId, toVehicle) {
+    try {
+      await api('POST', fill(P.move, planId), { stop: stopId, to_vehicle: toVehicle, position: -1 });
+      toast(`Stop ${stopId} moved to ${toVehicle}`, 'ok');
+    } catch (e) {
+      showError(e, `Move stop ${stopId} to ${toVehicle}`);
+    }
+    try { await getPlan(planId, true); } catch { /* shown above */ }
+    renderPlanDetail();
+    mapRenderRoutes();
   }
   function highlightVehicle(v) {
     for (const el of $('layer-routes').children) el.style.strokeWidth = v && el.dataset.vehicle === v ? '6' : '';
@@ -817,7 +882,7 @@
     const props = bodyProps('POST', P.create);
     const body = {};
     const depot = $('plan-depot').value;
-    const depotKey = pickProp(props, ['depot_id', 'depot']) || 'depot_id';
+    const depotKey = pickProp(props, ['depot', 'depot_id']) || 'depot';
     if (depot) body[depotKey] = depot;
     const secs = Number($('plan-limit').value);
     if (secs > 0) {
@@ -828,6 +893,7 @@
     try {
       const p = await api('POST', P.create, body);
       const id = p && (p.id !== undefined ? p.id : p.plan_id);
+      if (body.time_limit_ms) S.planLimits.set(id, body.time_limit_ms);
       toast(`Plan ${id} created: solving…`, 'ok');
       await loadPlans();
       if (id !== undefined) await selectPlan(id);
@@ -863,7 +929,8 @@
 
   function renderReplans() {
     const proposals = S.plans.filter((p) => isReplan(p) && planStatus(p) === 'proposed');
-    $('panel-replans').hidden = !P.get || (!proposals.length && !P.apply);
+    $('panel-replans').hidden = !P.get || (!proposals.length && !P.apply && !P.replan);
+    $('replan-now').hidden = !P.replan;
     $('replan-count').textContent = proposals.length;
     $('replan-count').classList.toggle('alert', proposals.length > 0);
     const ul = $('replan-list'); ul.replaceChildren();
@@ -1223,6 +1290,9 @@
     $('exc-resolved').addEventListener('change', refreshExceptions);
     $('live-status').addEventListener('click', toggleLivePause);
     $('plan-form').addEventListener('submit', createPlan);
+    $('replan-now').addEventListener('click', async () => {
+      try { await api('POST', P.replan, {}); toast('Re-plan of the remaining work queued: the proposal appears here when computed', 'ok'); } catch (e) { showError(e, 'Re-plan now'); }
+    });
     document.addEventListener('keydown', (e) => { if (e.key === 'Escape') hideOrderCard(); });
     const tick = () => { $('clock').textContent = hhmmss(new Date()); };
     tick(); setInterval(tick, 1000);

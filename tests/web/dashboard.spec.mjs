@@ -5,7 +5,7 @@
 //   LASTMILE_BIN=build/release/cli/lastmile node tests/web/dashboard.spec.mjs
 //
 // Writes tests/web/out/dashboard.png (and plan.png when plans exist) to look at.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -45,8 +45,12 @@ function freePort() {
 // Starts the server; resolves with {proc, key} once it listens.
 function startServer(port, db) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
-      '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
+      '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')];
+    // no second listener on a fixed port (the OsmAnd one) when the server has that option
+    const help = spawnSync(bin, ['serve', '--help'], { encoding: 'utf8' });
+    if (/--osmand-port/.test(`${help.stdout}${help.stderr}`)) args.push('--osmand-port', '0');
+    const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', key = null, done = false;
     const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000);
     const onData = (b) => {
@@ -100,6 +104,16 @@ try {
   }
 
   const planRoutes = has('post', '/v1/plans') && has('get', '/v1/plans/{}');
+  const fleet = has('get', '/v1/vehicles') && has('post', '/v1/vehicles') && has('post', '/v1/drivers');
+  if (planRoutes && fleet && !(await api('GET', '/v1/vehicles', null, key)).data.vehicles.length) {
+    // a small fleet when the demo has none: two vans at Vénissieux, one at Vaulx-en-Velin
+    for (const [i, depot] of ['DEP-VEN', 'DEP-VLX', 'DEP-VEN'].entries()) {
+      const v = await api('POST', '/v1/vehicles', { id: `van-${i + 1}`, name: `Van ${i + 1}`, start_depot: depot, capacity_parcels: 40 }, key);
+      assert(v.status === 201 || v.status === 200, `vehicle: ${v.status} ${JSON.stringify(v.data)}`);
+      const d = await api('POST', '/v1/drivers', { id: `drv-${i + 1}`, name: `Driver ${i + 1}`, vehicle_id: `van-${i + 1}`, device_id: `dev-${i + 1}` }, key);
+      assert(d.status === 201 || d.status === 200, `driver: ${d.status} ${JSON.stringify(d.data)}`);
+    }
+  }
   if (planRoutes) {
     // Some packages ready so that a plan has work (the warehouse side, through the API).
     const allocated = (await api('GET', '/v1/orders?status=allocated&limit=40', null, key)).data.orders;
@@ -241,7 +255,7 @@ try {
   await page.screenshot({ path: path.join(outDir, 'dashboard.png') });
 
   if (planRoutes) {
-    await step('a plan is created, solves with progress, shows routes and commits', async () => {
+    await step('a plan is created, solves with progress, shows routes and stops, and commits', async () => {
       await page.waitForSelector('#panel-plans:not([hidden])', { timeout: 5000 });
       await page.fill('#plan-limit', '2');
       await page.click('#plan-create');
@@ -251,13 +265,45 @@ try {
       assert(st === 'proposed', `plan status ${st}: ${await page.textContent('#plan-detail')}`);
       const rows = await page.locator('#plan-detail tr.route-row').count();
       assert(rows >= 1, 'at least one route');
-      assert(await page.locator('#layer-routes path').count() >= 1, 'routes drawn on the map');
+      await page.waitForFunction(() => document.querySelectorAll('#layer-routes path.route.proposed').length >= 1, null, { timeout: 5000 });
+      // a route's stops, in order with their ETAs
+      const first = page.locator('#plan-detail tr.route-row').first();
+      const n = Number(await first.locator('td').nth(2).textContent());
+      await first.click();
+      await page.waitForSelector('#plan-detail ol.stops');
+      assert(await page.locator('#plan-detail ol.stops > li').count() === n, `the route lists its ${n} stops`);
       await page.screenshot({ path: path.join(outDir, 'plan.png') });
       await page.click('#plan-detail button:has-text("Commit")');
       await page.waitForFunction(() => document.querySelector('#plan-detail .status')?.textContent === 'committed', null, { timeout: 15000 });
       await page.waitForSelector('#event-list li[data-type="plan.committed"]', { timeout: 15000 });
       await page.waitForFunction(() => Number(document.querySelector('#orders-counts [data-status="planned"] b').textContent) > 0, null, { timeout: 15000 });
+      // the committed routes are the live ones: drawn solid
+      await page.waitForFunction(() => document.querySelectorAll('#layer-routes path.route:not(.proposed)').length >= 1, null, { timeout: 10000 });
     });
+
+    if (has('post', '/v1/replans') && has('post', '/v1/replans/{}/apply')) {
+      await step('a re-plan is asked for, proposed with its effect, and applied', async () => {
+        await page.click('#replan-now');
+        const item = page.locator('#replan-list li[data-plan]').first();
+        await item.waitFor({ timeout: 30000 });
+        const text = await item.textContent();
+        assert(/cost/.test(text) && /stops moved/.test(text), `proposal: ${text}`);
+        await item.locator('button:has-text("Apply")').click();
+        await page.waitForSelector('#event-list li[data-type="plan.replanned"]', { timeout: 15000 });
+        await page.waitForSelector('#replan-list li.empty', { timeout: 10000 });
+      });
+    }
+
+    if (has('get', '/v1/fleet/state') && has('get', '/v1/osmand')) {
+      await step('a vehicle position posted by its driver app appears on the map', async () => {
+        const r = await fetch(`${base}/v1/osmand?id=dev-1&lat=45.7400&lon=4.8500&timestamp=${Math.floor(Date.now() / 1000)}&speed=10`);
+        assert(r.status === 200, `osmand answered ${r.status}`);
+        await page.waitForSelector('#layer-vehicles g[data-vehicle="van-1"]', { timeout: 15000 });
+        const fleetText = await page.textContent('#fleet-list');
+        assert(/van-1/.test(fleetText) && /drv-1/.test(fleetText), `fleet: ${fleetText}`);
+        await page.screenshot({ path: path.join(outDir, 'live.png') });
+      });
+    }
   } else {
     console.log('# no /v1/plans route on this server: plan steps skipped');
   }
