@@ -582,6 +582,52 @@
     } catch (e) { showError(e, `${what === 'release' ? 'Release' : 'Cancel'} order #${id}`); }
   }
 
+  // Order search over what is loaded: id, external reference, customer name, phone, address.
+  function searchInit() {
+    const input = $('search'), box = $('search-results');
+    let hits = [], active = 0;
+    const norm = (x) => String(x || '').toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+    const pickHit = (o) => {
+      box.hidden = true; input.value = ''; input.blur();
+      const l = orderLoc(o);
+      if (S.hidden.has(o.status)) toggleStatus(o.status);
+      if (l) mapFocus(l[0], l[1]);
+      showOrderCard(o.id);
+    };
+    const render = () => {
+      box.replaceChildren(...hits.map((o, i) => {
+        const li = h('li', { class: i === active ? 'active' : '', 'data-order': o.id },
+          h('span', { class: 'swatch', style: `background:${STATUS_COLOUR[o.status] || '#64748b'}` }),
+          h('b', {}, `#${o.id}`), `${o.customer ? o.customer.name : ''}`,
+          h('span', { class: 'reason' }, `${o.external_ref || ''} · ${o.status}`));
+        li.addEventListener('mousedown', (e) => { e.preventDefault(); pickHit(o); });
+        return li;
+      }));
+      box.hidden = !hits.length;
+    };
+    input.addEventListener('input', () => {
+      const q = norm(input.value.trim().replace(/^#/, ''));
+      hits = []; active = 0;
+      if (q) {
+        for (const o of S.orders.values()) {
+          const c = o.customer || {};
+          if (String(o.id) === q || norm(o.external_ref).includes(q) || norm(c.name).includes(q) ||
+              norm(c.phone).replace(/\s/g, '').includes(q.replace(/\s/g, '')) || norm(c.address).includes(q)) hits.push(o);
+          if (hits.length >= 30) break;
+        }
+        hits.sort((a, b) => (String(b.id) === q) - (String(a.id) === q));
+      }
+      render();
+    });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown' && hits.length) { active = (active + 1) % hits.length; render(); e.preventDefault(); }
+      else if (e.key === 'ArrowUp' && hits.length) { active = (active + hits.length - 1) % hits.length; render(); e.preventDefault(); }
+      else if (e.key === 'Enter' && hits[active]) { pickHit(hits[active]); e.preventDefault(); }
+      else if (e.key === 'Escape') { box.hidden = true; input.blur(); }
+    });
+    input.addEventListener('blur', () => { setTimeout(() => { box.hidden = true; }, 100); });
+  }
+
   // ---------------------------------------------------------------- exceptions
 
   async function loadExceptions() {
@@ -1284,6 +1330,7 @@
 
   function boot() {
     mapInit();
+    searchInit();
     $('login-form').addEventListener('submit', login);
     $('logout-btn').addEventListener('click', () => signOut(''));
     $('refresh-btn').addEventListener('click', () => loadAll().catch((e) => showError(e, 'Refresh')));

@@ -252,6 +252,15 @@ try {
     assert(text.includes(`Order #${id}`) && /Customer/.test(text), `card: ${text}`);
   });
 
+  await step('the search finds an order by customer name and opens it', async () => {
+    await page.fill('#search', 'zoe outs'); // accents and case do not matter
+    await page.waitForSelector(`#search-results li[data-order="${held[0]}"]`, { timeout: 5000 });
+    await page.press('#search', 'Enter');
+    await page.waitForFunction((id) => document.querySelector('#order-card h3')?.textContent.startsWith(`Order #${id} `), held[0], { timeout: 5000 });
+    assert(await page.isHidden('#search-results'), 'results closed');
+  });
+
+  await page.click('#zoom-fit');
   await page.screenshot({ path: path.join(outDir, 'dashboard.png') });
 
   if (planRoutes) {
