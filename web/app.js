@@ -708,6 +708,8 @@
     renderReplans();
     mapRenderRoutes();
   }
+  // stop events come in streams all day (ETAs): the live plan is fetched again at most every 3 s
+  const refreshLivePlan = throttle(() => loadPlans().catch((e) => showError(e, 'Plans')), 3000);
   const refreshPlans = throttle(() => loadPlans().catch((e) => showError(e, 'Plans')), 500);
 
   async function getPlan(id, force) {
@@ -1111,7 +1113,7 @@
       }
     }
     if (t.startsWith('stop.') || t === 'route.assigned' || t === 'route.started') {
-      if (S.committedPlan) { S.committedPlan._stale = true; refreshPlans(); }
+      if (S.committedPlan) { S.committedPlan._stale = true; refreshLivePlan(); }
     }
     if (ev.entity === 'vehicle' || p.vehicle_id) {
       const vid = p.vehicle_id || ev.entity_id;
