@@ -511,6 +511,65 @@ static void test_plan(void **state) {
     api_vroom_input_destroy(in);
 }
 
+/* Hostile but well-formed inputs: deep nesting, bytes that are not UTF-8, extreme integers,
+ * long plans with huge service times. Each is refused with code 2 or handled, never a crash. */
+static void test_hostile(void **state) {
+    (void)state;
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    char deep[4100];
+    memset(deep, '[', 4000);
+    deep[4000] = '\0';
+    lm_status st = api_vroom_parse(deep, 4000, NULL, &in, &err);
+    assert_int_equal(api_vroom_code(st), API_VROOM_INPUT);
+
+    const char bad_utf8[] = "{\"vehicles\":[{\"id\":1,\"start_index\":0}],\"jobs\":[{\"id\":1,"
+                            "\"location_index\":0,\"description\":\"caf\xff\"}],\"matrix\":[[0]]}";
+    st = api_vroom_parse(bad_utf8, sizeof bad_utf8 - 1, NULL, &in, &err);
+    assert_int_equal(st, LM_INVALID);
+    assert_string_equal(err.field, "jobs[0].description");
+
+    /* The largest id and time accepted come back exactly. */
+    assert_int_equal(parse("{'vehicles':[{'id':9007199254740992,'start_index':0,'time_window':"
+                           "[0,1125899906842624]}],'jobs':[{'id':9007199254740991,"
+                           "'location_index':0,'description':'a\\u0000b'}],'matrix':[[0]]}",
+                           NULL, &in, &err),
+                     LM_OK);
+    solver_unassigned un = {.type = SOLVER_STEP_JOB, .index = 0};
+    solver_solution sol = {.unassigned = &un, .n_unassigned = 1};
+    char *out = NULL;
+    size_t len;
+    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_OK);
+    assert_non_null(strstr(out, "\"id\":9007199254740991"));
+    lm_free(out);
+    api_vroom_input_destroy(in);
+
+    /* 1000 fixed steps, each with 2^50 s of setup and service: refused in plan mode. */
+    lm_buf b;
+    lm_buf_init(&b, 1u << 20);
+    assert_int_equal(lm_buf_printf(&b, "{\"vehicles\":[{\"id\":1,\"start_index\":0,\"steps\":["),
+                     LM_OK);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(lm_buf_printf(&b, "%s{\"type\":\"job\",\"id\":%d}", i ? "," : "", i),
+                         LM_OK);
+    assert_int_equal(lm_buf_printf(&b, "]}],\"jobs\":["), LM_OK);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(lm_buf_printf(&b,
+                                       "%s{\"id\":%d,\"location_index\":%d,\"setup\":"
+                                       "1125899906842624,\"service\":1125899906842624}",
+                                       i ? "," : "", i, i % 2),
+                         LM_OK);
+    assert_int_equal(lm_buf_printf(&b, "],\"matrix\":[[0,2147483647],[2147483647,0]]}"), LM_OK);
+    assert_int_equal(api_vroom_parse(b.data, b.len, NULL, &in, &err), LM_OK);
+    solver_solution *planned = NULL;
+    st = api_vroom_plan(in, &planned, &err);
+    assert_int_equal(st, LM_INVALID);
+    assert_string_equal(err.field, "vehicles[0].steps");
+    assert_null(planned);
+    api_vroom_input_destroy(in);
+    lm_buf_free(&b);
+}
+
 /* ---- The documented example (golden file) ---- */
 
 static char *read_doc(const char *name, size_t *len) {
@@ -648,7 +707,7 @@ int main(void) {
         cmocka_unit_test(test_valid_input),    cmocka_unit_test(test_coordinates),
         cmocka_unit_test(test_write_shape),    cmocka_unit_test(test_codes),
         cmocka_unit_test(test_golden_example), cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_plan),           cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
