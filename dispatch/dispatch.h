@@ -47,8 +47,8 @@ typedef struct dispatch_opts {
     int64_t (*now_ms)(void);    /* clock; lm_now_ms by default (tests pin it) */
     int64_t utc_offset_s;       /* local time = UTC + this, for shifts given as time of day */
     int64_t plan_time_limit_ms; /* solve budget of POST /v1/plans (default 5000) */
-    int64_t replan_feasible_ms; /* budget of the minimal-change re-plan (default 200) */
-    int64_t replan_polish_ms;   /* budget of the free re-plan that may beat it (default 2000;
+    int64_t replan_feasible_ms; /* search budget of the minimal-change re-plan (default 120) */
+    int64_t replan_polish_ms;   /* budget of the free re-plan that may beat it (default 1500;
                                    0 = skip it) */
     uint32_t move_penalty;      /* cost per stop moved to another vehicle (default 600) */
     bool auto_apply;            /* re-plans are applied as soon as computed (default false) */
@@ -68,8 +68,8 @@ typedef struct dispatch_opts {
 void dispatch_opts_init(dispatch_opts *o);
 /* Validates o, creates the matrix provider and starts the worker thread. */
 LM_MUST_USE lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *err);
-/* Stops the worker (a solve in progress is abandoned at its next progress report; its plan is
- * left `failed`), frees everything. NULL-safe. */
+/* Stops the worker (a solve in progress runs to its time limit first; plans still queued are
+ * marked `failed`), frees everything. NULL-safe. */
 void dispatch_destroy(dispatch *d);
 /* Blocks until the worker queue is empty and idle (tests, graceful stop). */
 void dispatch_wait_idle(dispatch *d);
@@ -311,7 +311,8 @@ const char *dispatch_trigger_name(dispatch_trigger t);
  * stop kept on its vehicle (the fast feasible answer), then lets the solver move stops with a
  * move_penalty per moved stop and keeps that answer only if it is cheaper. The result is a plan
  * with is_replan, status proposed and its effect (event plan.replan_proposed), or applied at once
- * with auto_apply. *replan_id may be NULL; it receives 0 when coalesced into a queued request. */
+ * with auto_apply. *replan_id (may be NULL) always receives 0: the worker creates the re-plan's
+ * row, announced by plan.replan_proposed (dispatch_plan_list shows it). */
 LM_MUST_USE lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why,
                                               const char *vehicle_id, int64_t *replan_id,
                                               lm_errinfo *err);

@@ -13,7 +13,7 @@ void dispatch_opts_init(dispatch_opts *o) {
     geo_matrix_opts_init(&o->matrix);
     o->now_ms = lm_now_ms;
     o->plan_time_limit_ms = 5000;
-    o->replan_feasible_ms = 150;
+    o->replan_feasible_ms = 120;
     o->replan_polish_ms = 1500;
     o->move_penalty = 600;
     o->arrival_radius_m = 60;
