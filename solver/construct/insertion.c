@@ -79,22 +79,45 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
     }
 }
 
-/* Best insertion of u over all routes, trying one empty vehicle per class. seen: n_classes. */
+/* Best insertion of u, trying one empty vehicle per class. With many routes only those holding
+ * one of u's nearest neighbours are tried (granular insertion); all of them if none does.
+ * seen: n_classes + n_routes bytes, zero on entry and on exit. */
 static void best_insertion(const solver__model *m, const solver__sol *s, uint32_t u, double blink,
-                           solver__rng *rng, uint32_t *scratch, uint8_t *seen, ins *best) {
+                           solver__rng *rng, uint32_t *scratch, uint8_t *seen, size_t n_used,
+                           ins *best) {
     best->delta = INT64_MAX;
     best->route = SOLVER_NONE;
-    memset(seen, 0, m->n_classes);
+    uint8_t *cls = seen, *rseen = seen + m->n_classes;
+    bool granular = false;
+    if (n_used > 12 && m->k_nbr) {
+        uint32_t x = m->units[u].first;
+        const uint32_t *nb = &m->nbr[(size_t)x * m->k_nbr];
+        for (uint32_t k = 0; k < m->k_nbr; k++) {
+            uint32_t r = s->at_route[nb[k]];
+            if (r == SOLVER_NONE || rseen[r]) continue;
+            rseen[r] = 1;
+            granular = true;
+            if (solver__unit_fits(m, u, s->routes[r].vehicle))
+                best_in_route(m, s, u, r, blink, rng, scratch, best);
+        }
+        for (uint32_t k = 0; k < m->k_nbr; k++) {
+            uint32_t r = s->at_route[nb[k]];
+            if (r != SOLVER_NONE) rseen[r] = 0;
+        }
+    }
     for (uint32_t r = 0; r < s->n_routes; r++) {
         const solver__route *rt = &s->routes[r];
         if (rt->n == 0) {
             uint32_t c = m->vclass[rt->vehicle];
-            if (seen[c]) continue;
-            seen[c] = 1;
+            if (cls[c]) continue;
+            cls[c] = 1;
+        } else if (granular) {
+            continue;
         }
         if (!solver__unit_fits(m, u, rt->vehicle)) continue;
         best_in_route(m, s, u, r, blink, rng, scratch, best);
     }
+    memset(cls, 0, m->n_classes);
 }
 
 static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins *b) {
@@ -112,19 +135,23 @@ static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins 
 
 lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_t *units, size_t n,
                            double blink, solver__rng *rng, uint32_t *scratch) {
-    uint8_t *seen = lm_alloc(m->n_classes ? m->n_classes : 1);
+    uint8_t *seen = lm_calloc(m->n_classes + s->n_routes + 1, 1);
     if (!seen) return LM_NOMEM;
+    size_t n_used = 0;
+    for (size_t r = 0; r < s->n_routes; r++)
+        n_used += s->routes[r].n > 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t u = units[i];
         if (s->assigned[u]) continue;
         ins b;
-        best_insertion(m, s, u, blink, rng, scratch, seen, &b);
+        best_insertion(m, s, u, blink, rng, scratch, seen, n_used, &b);
         if (b.route == SOLVER_NONE) continue;
         if (solver__route_reserve(&s->routes[b.route], s->routes[b.route].n + 3, m->dims) !=
             LM_OK) {
             lm_free(seen);
             return LM_NOMEM;
         }
+        if (s->routes[b.route].n == 0) n_used++;
         apply(m, s, u, &b);
     }
     lm_free(seen);
