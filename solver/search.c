@@ -751,7 +751,10 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     sh.workers = ws;
     for (unsigned i = 0; i < n_workers; i++)
         if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
+    /* Polish the start, but leave most of the time to the search itself. */
+    m->ls_deadline_ns = t0 + (sh.search_end_ns - t0) / 4;
     local_search(&ws[0], &ws[0].best, true);
+    m->ls_deadline_ns = sh.deadline_ns;
     for (unsigned i = 0; i < n_workers; i++) {
         if ((st = solver__sol_copy(&ws[i].best, &ws[0].best)) != LM_OK) goto destroy_sync;
         if ((st = solver__sol_copy(&ws[i].cur, &ws[0].best)) != LM_OK) goto destroy_sync;
