@@ -27,5 +27,7 @@ int cli_serve(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 /* `lastmile solve FILE ...` (cli/solve.c). */
 int cli_solve(int argc, char **argv);
+/* `lastmile simulate --server URL ...` (cli/simulate.c). */
+int cli_simulate(int argc, char **argv);
 
 #endif

@@ -10,11 +10,6 @@ static int cli_unavailable(const char *name) {
     return CLI_UNAVAILABLE;
 }
 
-static int cmd_simulate(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_unavailable("simulate");
-}
 static int cmd_bench(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -26,8 +21,8 @@ static const cli_command commands[] = {
      "run the HTTP server", cli_serve},
     {"solve", "FILE [-o OUT] [--time-limit S] [--threads N] [--seed K] [--format F]",
      "solve a VROOM JSON, Solomon or CVRPLIB problem", cli_solve},
-    {"simulate", "--server URL [--drivers N] [--speed-up X] [--seed K]",
-     "drive committed routes and post positions", cmd_simulate},
+    {"simulate", "--server URL --key KEY [--drivers N] [--speed-up X] [--seed K]",
+     "drive committed routes and post positions", cli_simulate},
     {"import", "FILE.csv [--server URL --key KEY | --db PATH]", "import orders from CSV",
      cli_import},
     {"bench", "[SET]", "run the solver benchmark", cmd_bench},

@@ -1,0 +1,437 @@
+/* `lastmile simulate`: drives the committed routes of a running server like a fleet of phones:
+ * straight lines between stops at a realistic speed (scaled by --speed-up), positions posted
+ * through the OsmAnd endpoint with the drivers' device ids, stops marked arrived / delivered /
+ * failed through the driver API, and two injected exceptions (one breakdown, one late driver).
+ * Every choice (who breaks down, which stops fail and why) comes from --seed. */
+#include "cli/cli.h"
+#include "common/common.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SIM_MAX_DRIVERS 500
+#define SIM_MAX_STOPS   400
+#define SIM_SPEED_MPS   8.33 /* 30 km/h: a city van between stops */
+#define SIM_SERVICE_S   120  /* at the door */
+#define SIM_REFRESH_S   10   /* re-read routes (a re-plan may have changed them) */
+
+typedef struct sim_stop {
+    int64_t id;
+    double lat, lon;
+    char status[16];
+} sim_stop;
+
+typedef struct sim_driver {
+    char id[65], device[65], key[128];
+    double lat, lon; /* current position */
+    sim_stop stops[SIM_MAX_STOPS];
+    size_t n_stops, next; /* next: index of the stop being driven to */
+    double service_left_s;
+    bool at_stop, done, broken, late;
+    int64_t done_count, failed_count;
+    double speed_factor;
+} sim_driver;
+
+typedef struct sim {
+    char server[512], osmand[600], key[256];
+    int max_drivers;
+    double speed_up, failure_rate;
+    uint64_t rng;
+    int64_t duration_s;
+    sim_driver *drivers;
+    size_t n;
+    int64_t positions, arrivals, delivered, failed, exceptions, errors;
+} sim;
+
+static volatile sig_atomic_t sim_stop_flag;
+static void on_signal(int s) {
+    (void)s;
+    sim_stop_flag = 1;
+}
+
+/* xorshift64*: the seed alone decides every random choice */
+static double rnd(sim *s) {
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    return (double)((s->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* ---- HTTP ---- */
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
+    return lm_buf_append(ud, p, sz * n) == LM_OK ? sz * n : 0;
+}
+
+/* One request; *json_out (may be NULL) gets the parsed reply. Returns the HTTP status (0 when
+ * the server could not be reached). */
+static long http(const char *method, const char *url, const char *key, const char *body,
+                 cJSON **json_out) {
+    CURL *c = curl_easy_init();
+    if (!c) return 0;
+    lm_buf b;
+    lm_buf_init(&b, 8u << 20);
+    char auth[200];
+    struct curl_slist *h = NULL;
+    if (key && *key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+        h = curl_slist_append(h, auth);
+    }
+    if (body) h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    else if (!strcmp(method, "POST"))
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (json_out) *json_out = b.len ? cJSON_Parse(b.data) : NULL;
+    lm_buf_free(&b);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static const char *jstr(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ---- Set-up: drivers, their keys, their routes ---- */
+
+static int load_drivers(sim *s) {
+    char url[600];
+    snprintf(url, sizeof url, "%s/v1/drivers", s->server);
+    cJSON *j = NULL;
+    long st = http("GET", url, s->key, NULL, &j);
+    if (st != 200) {
+        fprintf(stderr,
+                "lastmile simulate: GET /v1/drivers answered %ld (need a dispatcher or "
+                "admin --key, and a server with the fleet API)\n",
+                st);
+        cJSON_Delete(j);
+        return CLI_FAILED;
+    }
+    const cJSON *list = cJSON_IsArray(j) ? j : cJSON_GetObjectItemCaseSensitive(j, "drivers");
+    const cJSON *it;
+    s->drivers = lm_calloc(SIM_MAX_DRIVERS, sizeof *s->drivers);
+    if (!s->drivers) {
+        cJSON_Delete(j);
+        return CLI_FAILED;
+    }
+    cJSON_ArrayForEach(it, list) {
+        const char *id = jstr(it, "id"), *dev = jstr(it, "device_id");
+        if (!id || !dev || !*dev || s->n >= SIM_MAX_DRIVERS) continue;
+        if (s->max_drivers > 0 && (int)s->n >= s->max_drivers) break;
+        sim_driver *d = &s->drivers[s->n++];
+        lm_strlcpy(d->id, id, sizeof d->id);
+        lm_strlcpy(d->device, dev, sizeof d->device);
+        d->speed_factor = 1.0;
+    }
+    cJSON_Delete(j);
+    /* a driver key each, so that every action goes through the driver API's own checks */
+    for (size_t i = 0; i < s->n; i++) {
+        char body[200];
+        snprintf(url, sizeof url, "%s/v1/keys", s->server);
+        snprintf(body, sizeof body, "{\"role\":\"driver\",\"driver_id\":\"%s\"}", s->drivers[i].id);
+        cJSON *k = NULL;
+        st = http("POST", url, s->key, body, &k);
+        const char *key = k ? jstr(k, "key") : NULL;
+        if (st != 201 || !key) {
+            fprintf(stderr,
+                    "lastmile simulate: cannot create a key for driver %s (%ld): the "
+                    "--key must be an admin key\n",
+                    s->drivers[i].id, st);
+            cJSON_Delete(k);
+            return CLI_FAILED;
+        }
+        lm_strlcpy(s->drivers[i].key, key, sizeof s->drivers[i].key);
+        cJSON_Delete(k);
+    }
+    return CLI_OK;
+}
+
+/* Re-reads a driver's route; keeps its position. */
+static void load_route(sim *s, sim_driver *d) {
+    char url[600];
+    snprintf(url, sizeof url, "%s/v1/driver/route", s->server);
+    cJSON *j = NULL;
+    if (http("GET", url, d->key, NULL, &j) != 200) {
+        s->errors++;
+        cJSON_Delete(j);
+        return;
+    }
+    int64_t heading_to = d->next < d->n_stops ? d->stops[d->next].id : 0;
+    d->n_stops = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "stops")) {
+        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(it, "location");
+        const char *kind = jstr(it, "kind"), *status = jstr(it, "status");
+        if (!cJSON_IsArray(loc) || cJSON_GetArraySize(loc) < 2 || !status || !kind ||
+            d->n_stops >= SIM_MAX_STOPS)
+            continue;
+        sim_stop *st = &d->stops[d->n_stops++];
+        st->id = (int64_t)cJSON_GetObjectItemCaseSensitive(it, "id")->valuedouble;
+        st->lon = cJSON_GetArrayItem(loc, 0)->valuedouble;
+        st->lat = cJSON_GetArrayItem(loc, 1)->valuedouble;
+        lm_strlcpy(st->status, status, sizeof st->status);
+    }
+    cJSON_Delete(j);
+    /* next = the first stop still to serve (the one driven to, if it is still pending) */
+    d->next = d->n_stops;
+    for (size_t i = 0; i < d->n_stops; i++)
+        if (!strcmp(d->stops[i].status, "planned") || !strcmp(d->stops[i].status, "arrived")) {
+            if (d->next == d->n_stops || d->stops[i].id == heading_to) d->next = i;
+            if (d->stops[i].id == heading_to) break;
+        }
+    if (d->lat == 0 && d->lon == 0 && d->n_stops) {
+        /* no position yet: start a little south-west of the first stop */
+        d->lat = d->stops[0].lat - 0.01;
+        d->lon = d->stops[0].lon - 0.01;
+    }
+    d->done = d->next >= d->n_stops;
+}
+
+/* ---- Driving ---- */
+
+static double dist_m(double lat1, double lon1, double lat2, double lon2) {
+    double k = M_PI / 180.0, x = (lon2 - lon1) * k * cos((lat1 + lat2) * 0.5 * k),
+           y = (lat2 - lat1) * k;
+    return sqrt(x * x + y * y) * 6371000.0;
+}
+
+static void post_position(sim *s, sim_driver *d, double speed_mps, double bearing) {
+    char url[900];
+    snprintf(url, sizeof url,
+             "%s?id=%s&lat=%.6f&lon=%.6f&timestamp=%lld&speed=%.2f&bearing=%.1f&batt=%d", s->osmand,
+             d->device, d->lat, d->lon, (long long)lm_now_ms(), speed_mps / 0.514444, bearing,
+             90 - (int)(d->done_count % 50));
+    long st = http("GET", url, NULL, NULL, NULL);
+    if (st == 200)
+        s->positions++;
+    else
+        s->errors++;
+}
+
+static long stop_action(sim *s, sim_driver *d, int64_t stop_id, const char *action,
+                        const char *body) {
+    char url[700];
+    snprintf(url, sizeof url, "%s/v1/driver/stops/%lld/%s", s->server, (long long)stop_id, action);
+    long st = http("POST", url, d->key, body, NULL);
+    if (st != 200) s->errors++;
+    return st;
+}
+
+static void exception(sim *s, sim_driver *d, const char *body) {
+    char url[600];
+    snprintf(url, sizeof url, "%s/v1/driver/exceptions", s->server);
+    if (http("POST", url, d->key, body, NULL) == 202)
+        s->exceptions++;
+    else
+        s->errors++;
+}
+
+/* Advances one driver by dt seconds of simulated time. */
+static void step(sim *s, sim_driver *d, double dt, size_t broken_idx, size_t late_idx,
+                 size_t self) {
+    if (d->done || d->broken || d->next >= d->n_stops) {
+        d->done = true;
+        return;
+    }
+    sim_stop *t = &d->stops[d->next];
+    if (d->at_stop) {
+        d->service_left_s -= dt;
+        post_position(s, d, 0, 0);
+        if (d->service_left_s > 0) return;
+        static const char *const reasons[] = {"not_home", "refused", "address_not_found", "damaged",
+                                              "other"};
+        if (rnd(s) < s->failure_rate) {
+            char body[160];
+            snprintf(body, sizeof body, "{\"reason\":\"%s\",\"note\":\"simulated\"}",
+                     reasons[(int)(rnd(s) * 5) % 5]);
+            if (stop_action(s, d, t->id, "failed", body) == 200) s->failed++;
+            d->failed_count++;
+        } else {
+            char body[160];
+            snprintf(body, sizeof body, "{\"recipient\":\"Recipient of stop %lld\"}",
+                     (long long)t->id);
+            if (stop_action(s, d, t->id, "delivered", body) == 200) s->delivered++;
+            d->done_count++;
+        }
+        lm_strlcpy(t->status, "done", sizeof t->status);
+        d->at_stop = false;
+        d->next++;
+        /* the seeded breakdown: after a third of its stops */
+        if (self == broken_idx && !d->broken &&
+            (size_t)(d->done_count + d->failed_count) >= (d->n_stops + 2) / 3) {
+            exception(s, d, "{\"kind\":\"breakdown\",\"note\":\"simulated breakdown\"}");
+            d->broken = true;
+            fprintf(stderr, "simulate: driver %s broke down\n", d->id);
+        }
+        return;
+    }
+    double speed = SIM_SPEED_MPS * d->speed_factor;
+    double left = dist_m(d->lat, d->lon, t->lat, t->lon), move = speed * dt;
+    double bearing = fmod(
+        atan2((t->lon - d->lon) * cos(d->lat * M_PI / 180), t->lat - d->lat) * 180 / M_PI + 360,
+        360);
+    if (move >= left) {
+        d->lat = t->lat;
+        d->lon = t->lon;
+        post_position(s, d, 0.5, bearing);
+        if (stop_action(s, d, t->id, "arrived", NULL) == 200) s->arrivals++;
+        d->at_stop = true;
+        d->service_left_s = SIM_SERVICE_S;
+        return;
+    }
+    double f = move / left;
+    d->lat += (t->lat - d->lat) * f;
+    d->lon += (t->lon - d->lon) * f;
+    post_position(s, d, speed, bearing);
+    if (self == late_idx && !d->late) {
+        d->late = true;
+        exception(s, d, "{\"kind\":\"delay\",\"delay_min\":25,\"note\":\"simulated traffic\"}");
+        fprintf(stderr, "simulate: driver %s runs late\n", d->id);
+    }
+}
+
+static void usage(FILE *out) {
+    fprintf(
+        out,
+        "usage: lastmile simulate --server URL [--osmand URL] [--key KEY] [--drivers N]\n"
+        "                         [--speed-up X] [--seed K] [--failure-rate P] [--duration S]\n"
+        "\n"
+        "Drives every driver's committed route of the server at URL: positions every simulated\n"
+        "second through OsmAnd (--osmand, default URL/v1/osmand) with the driver's device id,\n"
+        "stops arrived then delivered (or failed with probability P, default 0.05), one driver\n"
+        "breaking down after a third of its stops and one running late. --key (or\n"
+        "LASTMILE_KEY) must be an admin key: it lists the drivers and creates a driver key for\n"
+        "each. --speed-up X (default 10) scales simulated time; --duration S (default 600)\n"
+        "bounds the run in wall-clock seconds; --seed K (default 1) fixes every choice.\n");
+}
+
+int cli_simulate(int argc, char **argv) {
+    sim s;
+    memset(&s, 0, sizeof s);
+    s.speed_up = 10;
+    s.failure_rate = 0.05;
+    s.duration_s = 600;
+    int64_t seed = 1, drivers = 0;
+    const char *env = getenv("LASTMILE_KEY");
+    if (env) lm_strlcpy(s.key, env, sizeof s.key);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = v != NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(a, "--server") && v) {
+            ok = lm_strlcpy(s.server, v, sizeof s.server);
+        } else if (!strcmp(a, "--osmand") && v) {
+            ok = lm_strlcpy(s.osmand, v, sizeof s.osmand);
+        } else if (!strcmp(a, "--key") && v) {
+            ok = lm_strlcpy(s.key, v, sizeof s.key);
+        } else if (!strcmp(a, "--drivers") && v) {
+            ok = lm_parse_i64(v, 1, SIM_MAX_DRIVERS, &drivers);
+        } else if (!strcmp(a, "--seed") && v) {
+            ok = lm_parse_i64(v, 0, INT64_MAX, &seed);
+        } else if (!strcmp(a, "--duration") && v) {
+            ok = lm_parse_i64(v, 1, 7 * 86400, &s.duration_s);
+        } else if (!strcmp(a, "--speed-up") && v) {
+            ok = lm_parse_double(v, &s.speed_up) && s.speed_up > 0 && s.speed_up <= 1000;
+        } else if (!strcmp(a, "--failure-rate") && v) {
+            ok = lm_parse_double(v, &s.failure_rate) && s.failure_rate >= 0 && s.failure_rate <= 1;
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            fprintf(stderr, "lastmile simulate: bad or unknown argument '%s'\n\n", a);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+        i++;
+    }
+    if (!s.server[0] || !s.key[0]) {
+        fprintf(stderr, "lastmile simulate: --server and --key (or LASTMILE_KEY) are required\n\n");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    size_t sl = strlen(s.server);
+    while (sl && s.server[sl - 1] == '/')
+        s.server[--sl] = '\0';
+    if (!s.osmand[0]) snprintf(s.osmand, sizeof s.osmand, "%s/v1/osmand", s.server);
+    s.max_drivers = (int)drivers;
+    s.rng = (uint64_t)seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    if (!s.rng) s.rng = 1;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int status = load_drivers(&s);
+    if (status != CLI_OK) goto done;
+    for (size_t i = 0; i < s.n; i++)
+        load_route(&s, &s.drivers[i]);
+    /* the seeded exceptions, among the drivers that have a route */
+    size_t with_route = 0, broken_idx = SIZE_MAX, late_idx = SIZE_MAX;
+    for (size_t i = 0; i < s.n; i++)
+        with_route += s.drivers[i].n_stops > 0;
+    if (with_route >= 1) {
+        size_t pick = (size_t)(rnd(&s) * (double)with_route), k = 0;
+        for (size_t i = 0; i < s.n; i++)
+            if (s.drivers[i].n_stops > 0 && k++ == pick) broken_idx = i;
+    }
+    if (with_route >= 2) {
+        size_t pick = (size_t)(rnd(&s) * (double)(with_route - 1)), k = 0;
+        for (size_t i = 0; i < s.n; i++)
+            if (s.drivers[i].n_stops > 0 && i != broken_idx && k++ == pick) late_idx = i;
+        s.drivers[late_idx].speed_factor = 0.5;
+    }
+    fprintf(stderr, "simulate: %zu drivers, %zu with a route, speed-up %.1f, seed %lld\n", s.n,
+            with_route, s.speed_up, (long long)seed);
+    int64_t t0 = lm_mono_ns(), last_refresh = t0, last_report = t0;
+    while (!sim_stop_flag && (lm_mono_ns() - t0) / 1000000000 < s.duration_s) {
+        int64_t tick0 = lm_mono_ns();
+        bool all_done = true;
+        for (size_t i = 0; i < s.n; i++) {
+            step(&s, &s.drivers[i], s.speed_up, broken_idx, late_idx, i);
+            all_done &= s.drivers[i].done;
+        }
+        if (all_done) break;
+        int64_t now = lm_mono_ns();
+        if (now - last_refresh > (int64_t)SIM_REFRESH_S * 1000000000) {
+            for (size_t i = 0; i < s.n; i++)
+                if (!s.drivers[i].broken) load_route(&s, &s.drivers[i]);
+            last_refresh = now;
+        }
+        if (now - last_report > 10LL * 1000000000) {
+            fprintf(stderr,
+                    "simulate: %llds: %lld positions, %lld delivered, %lld failed, %lld errors\n",
+                    (long long)((now - t0) / 1000000000), (long long)s.positions,
+                    (long long)s.delivered, (long long)s.failed, (long long)s.errors);
+            last_report = now;
+        }
+        /* one simulated step per wall-clock second (speed-up seconds of driving) */
+        int64_t spent_us = (lm_mono_ns() - tick0) / 1000;
+        if (spent_us < 1000000) usleep((useconds_t)(1000000 - spent_us));
+    }
+    printf("simulate: %zu drivers: %lld positions, %lld arrivals, %lld delivered, %lld failed, "
+           "%lld exceptions, %lld errors\n",
+           s.n, (long long)s.positions, (long long)s.arrivals, (long long)s.delivered,
+           (long long)s.failed, (long long)s.exceptions, (long long)s.errors);
+done:
+    lm_free(s.drivers);
+    curl_global_cleanup();
+    return status;
+}
