@@ -19,8 +19,11 @@
     ['cancelled', '#d1d5db', 'cancelled'],
   ];
   const STATUS_COLOUR = Object.fromEntries(STATUSES.map(([s, c]) => [s, c]));
-  const VEHICLE_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4',
-    '#f032e6', '#9a6324', '#469990', '#800000', '#808000', '#000075', '#e6a800', '#a9a9a9'];
+  // Route colours, most distinct first; beyond them hues step by the golden angle.
+  const VEHICLE_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#0fa3b1',
+    '#f032e6', '#9a6324', '#469990', '#800000', '#808000', '#000075', '#e6a800', '#5b8c00',
+    '#c2185b', '#1565c0', '#6d4c41', '#00897b', '#7b1fa2', '#ef6c00'];
+  const NO_ROUTE_COLOUR = '#64748b';
   // events worth a dispatcher's attention: highlighted in the feed (class: bad / replan / warn)
   const HOT_EVENTS = {
     'stop.late': 'bad', 'vehicle.breakdown': 'bad', 'vehicle.silent': 'bad', 'stop.failed': 'bad',
@@ -381,8 +384,13 @@
   }
   const scheduleOrdersRender = throttle(() => { mapRenderOrders(); renderCounts(); }, 300);
 
+  // A vehicle gets its colour when one of its routes is first drawn, so routes shown together
+  // differ; a vehicle without a route is grey.
   function vehicleColour(id) {
-    if (!S.vehicleColour.has(id)) S.vehicleColour.set(id, VEHICLE_COLOURS[S.vehicleColour.size % VEHICLE_COLOURS.length]);
+    if (!S.vehicleColour.has(id)) {
+      const n = S.vehicleColour.size;
+      S.vehicleColour.set(id, n < VEHICLE_COLOURS.length ? VEHICLE_COLOURS[n] : `hsl(${(n * 137.508) % 360},70%,42%)`);
+    }
     return S.vehicleColour.get(id);
   }
 
@@ -419,13 +427,14 @@
       let vg = g.querySelector(`g[data-vehicle="${CSS.escape(v.id)}"]`);
       if (!vg) {
         vg = svgEl('g', { class: 'vehicle', 'data-vehicle': v.id });
-        vg.append(svgEl('circle', { r: 7, fill: vehicleColour(v.id) }));
+        vg.append(svgEl('circle', { r: 7 }));
         const t = svgEl('text', { x: 10, y: 4 }); t.textContent = v.id;
         vg.append(t);
         g.append(vg);
       }
       const [x, y] = proj(v.lon, v.lat);
       vg.dataset.x = x; vg.dataset.y = y;
+      vg.firstChild.setAttribute('fill', S.vehicleColour.get(v.id) || NO_ROUTE_COLOUR);
       vg.classList.toggle('broken', !!v.broken);
       vg.classList.toggle('silent', !!v.silent);
       const seenAt = v.seen_ms ? `\nseen ${hhmmss(new Date(v.seen_ms))}` : '';
@@ -1040,7 +1049,7 @@
     for (const v of vs) {
       const state = v.broken ? 'broken down' : v.silent ? 'silent' : v.started ? 'on route' : 'at depot';
       const li = h('li', { class: 'fleet' },
-        h('span', { class: 'swatch', style: `background:${vehicleColour(v.id)}` }), ` ${v.id} `,
+        h('span', { class: 'swatch', style: `background:${S.vehicleColour.get(v.id) || NO_ROUTE_COLOUR}` }), ` ${v.id} `,
         h('span', { class: 'reason' }, `${v.driver_id ? `${v.driver_id} · ` : ''}${state}${v.pace ? ` · pace ${Number(v.pace).toFixed(2)}` : ''}${v.seen_ms ? ` · seen ${hhmm(new Date(v.seen_ms))}` : ''}`));
       if (typeof v.lat === 'number') li.addEventListener('click', () => mapFocus(v.lon, v.lat));
       ul.append(li);
