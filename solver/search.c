@@ -5,6 +5,9 @@
 #include "solver/route.h"
 
 #include <math.h>
+#ifdef LM_SEARCH_TRACE
+#include <stdio.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -463,14 +466,15 @@ static void set_partition(worker *w, int64_t budget_ms) {
     solver__sol cand;
     memset(&cand, 0, sizeof cand);
     if (!inc || !chosen || !seqs) goto done;
-    /* The incumbent: the pool entries of w->best's routes (pool_add put them there). */
+    /* The incumbent: the pool entries of w->best's routes (pool_add put them there, possibly
+     * under another vehicle of the same class). */
     size_t n_inc = 0;
     for (size_t r = 0; r < w->best.n_routes; r++) {
         const solver__route *rt = &w->best.routes[r];
         if (rt->n == 0) continue;
         for (size_t i = pl->n; i-- > 0;) {
             const solver__seq *q = &pl->seqs[i];
-            if (q->vehicle != rt->vehicle || q->n_tasks != rt->n) continue;
+            if (m->vclass[q->vehicle] != m->vclass[rt->vehicle] || q->n_tasks != rt->n) continue;
             bool same = true;
             for (uint32_t k = 0; k < rt->n && same; k++) {
                 solver_task_ref x = node_ref(m, rt->nodes[k]);
@@ -511,6 +515,11 @@ static void set_partition(worker *w, int64_t budget_ms) {
             if (m->nodes[nodes[k]].unit != SOLVER_NONE) cand.assigned[m->nodes[nodes[k]].unit] = 1;
     }
     solver__sol_totals(m, &cand);
+#ifdef LM_SEARCH_TRACE
+    fprintf(stderr, "sp: pool %zu, chosen %zu, cost %lld vs best %lld (unserved %lld vs %lld)\n",
+            pl->n, n_chosen, (long long)cand.cost, (long long)w->best.cost,
+            (long long)cand.unserved_weight, (long long)w->best.unserved_weight);
+#endif
     if (solver__sol_compare(&cand, &w->best) < 0) {
         if (solver__sol_copy(&w->best, &cand) == LM_OK) publish(w);
     }
