@@ -21,10 +21,11 @@ build-release: deps
 	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DLASTMILE_TESTS=OFF -DLASTMILE_WERROR=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 
-# Starts the server on $(PORT) with its embedded SQLite store and the demo day.
+# Starts the server on $(PORT) with its embedded SQLite store and the demo day, planned and
+# committed, and the simulator driving the routes (SIM=0: no simulator).
 run: build-release
 	@mkdir -p var
-	$(RELEASE)/cli/lastmile serve --port $(PORT) --db $(DB) --demo
+	@scripts/demo-run.sh $(RELEASE)/cli/lastmile $(PORT) $(DB)
 
 # Sanitized debug build, formatting check, then every test suite.
 test: build-debug format-check
