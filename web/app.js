@@ -1157,7 +1157,7 @@
     S.cursor = last;
   }
 
-  const live = { ctrl: null, mode: 'off', failures: 0, timer: null, stopped: true };
+  const live = { ctrl: null, mode: 'off', failures: 0, timer: null, wake: null, stopped: true, gen: 0 };
   function setLive(mode) {
     live.mode = mode;
     const el = $('live-status');
@@ -1217,38 +1217,44 @@
     return true;
   }
 
+  // One loop at a time: each start takes a new generation and an older loop ends when it sees
+  // that its generation is over (sign-out, pause).
   async function liveStart() {
     if (!live.stopped) return;
     live.stopped = false;
-    for (;;) {
-      if (live.stopped) return;
+    const gen = ++live.gen;
+    const over = () => live.stopped || live.gen !== gen;
+    while (!over()) {
       let streamed = false;
-      try { streamed = await streamOnce(); } catch (e) { if (live.stopped) return; }
-      if (live.stopped) return;
+      try { streamed = await streamOnce(); } catch { /* reconnect below */ }
+      if (over()) return;
       if (!streamed) live.failures++;
-      if (live.failures >= 2) { await pollFor(30000); live.failures = 0; continue; }
-      setLive('polling');
-      await pollFor(2000); // catch up while reconnecting
+      if (live.failures >= 2) { await pollFor(30000, over); live.failures = 0; continue; }
+      await pollFor(2000, over); // catch up while reconnecting
     }
   }
   // Polls the JSON event listing for ms milliseconds.
-  async function pollFor(ms) {
+  async function pollFor(ms, over) {
     setLive('polling');
     const until = Date.now() + ms;
-    while (!live.stopped && Date.now() < until) {
+    while (!over() && Date.now() < until) {
       try {
         const d = await api('GET', `/v1/events?after=${S.cursor}&limit=500`);
+        if (over()) return;
         for (const ev of d.events || []) applyEvent(ev);
       } catch (e) { setLive('off'); }
-      await new Promise((r) => { live.timer = setTimeout(r, 2500); });
+      await new Promise((r) => { live.wake = r; live.timer = setTimeout(r, 2500); });
     }
   }
   function liveStop() {
     live.stopped = true;
+    live.gen++;
     if (live.ctrl) live.ctrl.abort();
     clearTimeout(live.timer);
+    if (live.wake) live.wake(); // lets a waiting loop see that it is over
     setLive('off');
   }
+
 
   // ---------------------------------------------------------------- loading
 

@@ -282,6 +282,23 @@ try {
       await page.waitForSelector('#plan-detail ol.stops');
       assert(await page.locator('#plan-detail ol.stops > li').count() === n, `the route lists its ${n} stops`);
       await page.screenshot({ path: path.join(outDir, 'plan.png') });
+      if (rows >= 2 && has('post', '/v1/plans/{}/move')) {
+        // a hand edit: the first stop to the second route's vehicle; the server checks it and
+        // either accepts (the routes change) or refuses with its reasons (shown as a toast)
+        const to = await page.locator('#plan-detail tr.route-row').nth(1).getAttribute('data-vehicle');
+        const toasts = await page.locator('.toast').count();
+        await page.locator('#plan-detail ol.stops > li select').first().selectOption(to);
+        await page.waitForFunction((n) => document.querySelectorAll('.toast').length > n, toasts, { timeout: 15000 });
+        const t = page.locator('.toast').last();
+        const text = await t.textContent();
+        if ((await t.getAttribute('class')).includes('error')) {
+          assert(/Move stop \d+ to/.test(text) && /HTTP 409/.test(text), `move refused: ${text}`);
+        } else {
+          assert(/moved to/.test(text), `move: ${text}`);
+          await page.waitForFunction((k) => document.querySelectorAll('#plan-detail ol.stops > li').length === k, n - 1, { timeout: 10000 });
+        }
+        console.log(`# hand move: ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
+      }
       await page.click('#plan-detail button:has-text("Commit")');
       await page.waitForFunction(() => document.querySelector('#plan-detail .status')?.textContent === 'committed', null, { timeout: 15000 });
       await page.waitForSelector('#event-list li[data-type="plan.committed"]', { timeout: 15000 });
@@ -305,11 +322,16 @@ try {
 
     if (has('get', '/v1/fleet/state') && has('get', '/v1/osmand')) {
       await step('a vehicle position posted by its driver app appears on the map', async () => {
-        const r = await fetch(`${base}/v1/osmand?id=dev-1&lat=45.7400&lon=4.8500&timestamp=${Math.floor(Date.now() / 1000)}&speed=10`);
+        // the first driver of the live plan sends a position through the OsmAnd protocol
+        const live = (await api('GET', '/v1/plans', null, key)).data.plans.find((p) => p.status === 'committed');
+        const route = (await api('GET', `/v1/plans/${live.id}`, null, key)).data.routes[0];
+        const driver = (await api('GET', '/v1/drivers', null, key)).data.drivers.find((d) => d.id === route.driver_id);
+        assert(driver && driver.device_id, `driver of ${route.vehicle_id}: ${JSON.stringify(driver)}`);
+        const r = await fetch(`${base}/v1/osmand?id=${encodeURIComponent(driver.device_id)}&lat=45.7400&lon=4.8500&timestamp=${Math.floor(Date.now() / 1000)}&speed=10`);
         assert(r.status === 200, `osmand answered ${r.status}`);
-        await page.waitForSelector('#layer-vehicles g[data-vehicle="van-1"]', { timeout: 15000 });
+        await page.waitForSelector(`#layer-vehicles g[data-vehicle="${route.vehicle_id}"]`, { timeout: 15000 });
         const fleetText = await page.textContent('#fleet-list');
-        assert(/van-1/.test(fleetText) && /drv-1/.test(fleetText), `fleet: ${fleetText}`);
+        assert(fleetText.includes(route.vehicle_id) && fleetText.includes(driver.id), `fleet: ${fleetText}`);
         await page.screenshot({ path: path.join(outDir, 'live.png') });
       });
     }
@@ -317,16 +339,32 @@ try {
     console.log('# no /v1/plans route on this server: plan steps skipped');
   }
 
-  await step('no page errors and no request leaves the server', async () => {
-    assert(!pageErrors.length, `page errors: ${pageErrors.join('; ')}`);
-    assert(!foreign.length, `foreign requests: ${foreign.join(', ')}`);
-  });
-
   await step('signing out forgets the key', async () => {
     await page.click('#logout-btn');
     await page.waitForSelector('#login:not([hidden])');
     assert(await page.evaluate(() => sessionStorage.getItem('lastmile.key')) === null, 'key removed');
   });
+
+  await step('a dispatcher key works; a warehouse key is turned away with the reason', async () => {
+    const wh = await api('POST', '/v1/keys', { role: 'warehouse' }, key);
+    assert(wh.status === 201, `warehouse key: ${wh.status}`);
+    await page.fill('#login-key', wh.data.key);
+    await page.click('#login-submit');
+    await page.waitForFunction(() => /role "warehouse"/.test(document.getElementById('login-error').textContent), null, { timeout: 10000 });
+    const ds = await api('POST', '/v1/keys', { role: 'dispatcher' }, key);
+    assert(ds.status === 201, `dispatcher key: ${ds.status}`);
+    await page.fill('#login-key', ds.data.key);
+    await page.click('#login-submit');
+    await page.waitForFunction(() => /role dispatcher/.test(document.getElementById('whoami').textContent), null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('#layer-depots > g').length === 2 && document.querySelectorAll('#layer-orders circle').length >= 400, null, { timeout: 20000 });
+    await page.click('#logout-btn');
+  });
+
+  await step('no page errors and no request leaves the server', async () => {
+    assert(!pageErrors.length, `page errors: ${pageErrors.join('; ')}`);
+    assert(!foreign.length, `foreign requests: ${foreign.join(', ')}`);
+  });
+
 } catch (e) {
   failed++;
   console.log(`not ok - setup: ${e && e.stack ? e.stack : e}`);
