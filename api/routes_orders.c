@@ -958,7 +958,7 @@ ORDERS_HANDLER(api__orders_import) {
     api_orders_csv *csv = NULL;
     lm_status rc = api_orders_csv_parse(r->body, r->body_len, &csv, &r->err);
     if (rc != LM_OK) return rc;
-    /* each row is its own transaction: keep one request to a bounded time on its worker */
+    /* keep one request to a bounded time on its worker thread */
     if (api_orders_csv_count(csv) > API_IMPORT_MAX_ROWS) {
         size_t n = api_orders_csv_count(csv);
         api_orders_csv_destroy(csv);
@@ -966,41 +966,65 @@ ORDERS_HANDLER(api__orders_import) {
                           "%zu rows; at most %d per request (lastmile import sends chunks)", n,
                           API_IMPORT_MAX_ROWS);
     }
+    /* rows that read well go in together (up to 64 per transaction); the others are reported */
+    size_t n = api_orders_csv_count(csv), m = 0;
+    orders_order *ins = n ? lm_calloc(n, sizeof *ins) : NULL;
+    char(*keys)[STORE_REF_MAX + 1] = n ? lm_calloc(n, sizeof *keys) : NULL;
+    const char **keyp = n ? lm_calloc(n, sizeof *keyp) : NULL;
+    size_t *row_of = n ? lm_calloc(n, sizeof *row_of) : NULL;
+    lm_errinfo *row_err = n ? lm_calloc(n, sizeof *row_err) : NULL;
+    orders_create_result *res = n ? lm_calloc(n, sizeof *res) : NULL;
+    if (n && (!ins || !keys || !keyp || !row_of || !row_err || !res)) {
+        rc = api__error(r, LM_NOMEM, "", "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (api_orders_csv_order(csv, i, &ins[m], keys[m], &row_err[i]) != LM_OK) continue;
+        keyp[m] = keys[m][0] ? keys[m] : NULL;
+        row_of[m++] = i;
+    }
+    if ((rc = orders_order_create_many(o, ins, keyp, m, res)) != LM_OK) {
+        rc = api__error(r, rc, "", "out of memory");
+        goto done;
+    }
     cJSON *out = cJSON_CreateObject();
     cJSON *results = cJSON_CreateArray();
     int64_t created = 0, failed = 0;
-    for (size_t i = 0; i < api_orders_csv_count(csv); i++) {
+    for (size_t i = 0, k = 0; i < n; i++) {
         cJSON *row = cJSON_CreateObject();
         cJSON_AddNumberToObject(row, "line", (double)api_orders_csv_line(csv, i));
-        lm_errinfo err = {0};
-        orders_order in, res;
-        char key[STORE_REF_MAX + 1];
-        rc = api_orders_csv_order(csv, i, &in, key, &err);
-        bool replayed = false;
-        if (rc == LM_OK) {
-            rc = orders_order_create(o, &in, key[0] ? key : NULL, &res, &replayed, &err);
-            orders_order_clear(&in);
-        }
-        if (rc == LM_OK) {
-            created += !replayed;
-            cJSON_AddNumberToObject(row, "id", (double)res.id);
-            cJSON_AddStringToObject(row, "status", res.status);
-            if (replayed) cJSON_AddBoolToObject(row, "replayed", true);
-            orders_order_clear(&res);
+        const orders_create_result *x = k < m && row_of[k] == i ? &res[k++] : NULL;
+        lm_status st = x ? x->rc : (row_err[i].code ? row_err[i].code : LM_INVALID);
+        const lm_errinfo *e = x ? &x->err : &row_err[i];
+        if (st == LM_OK) {
+            created += !x->replayed;
+            cJSON_AddNumberToObject(row, "id", (double)x->id);
+            cJSON_AddStringToObject(row, "status", x->status);
+            if (x->replayed) cJSON_AddBoolToObject(row, "replayed", true);
         } else {
             failed++;
-            cJSON *e = cJSON_AddObjectToObject(row, "error");
-            cJSON_AddStringToObject(e, "code", lm_status_name(rc));
-            cJSON_AddStringToObject(e, "field", err.field);
-            cJSON_AddStringToObject(e, "message", err.message[0] ? err.message : lm_strerror(rc));
+            cJSON *ej = cJSON_AddObjectToObject(row, "error");
+            cJSON_AddStringToObject(ej, "code", lm_status_name(st));
+            cJSON_AddStringToObject(ej, "field", e->field);
+            cJSON_AddStringToObject(ej, "message", e->message[0] ? e->message : lm_strerror(st));
         }
         cJSON_AddItemToArray(results, row);
     }
-    api_orders_csv_destroy(csv);
     cJSON_AddNumberToObject(out, "created", (double)created);
     cJSON_AddNumberToObject(out, "failed", (double)failed);
     cJSON_AddItemToObject(out, "results", results);
-    return api__reply_json(r, 200, out);
+    rc = api__reply_json(r, 200, out);
+done:
+    for (size_t i = 0; ins && i < m; i++)
+        orders_order_clear(&ins[i]);
+    lm_free(ins);
+    lm_free(keys);
+    lm_free(keyp);
+    lm_free(row_of);
+    lm_free(row_err);
+    lm_free(res);
+    api_orders_csv_destroy(csv);
+    return rc;
 }
 
 /* ---- Metrics ---- */
@@ -1129,6 +1153,10 @@ lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errin
     api_req fr;
     memset(&fr, 0, sizeof fr);
     fr.store = s;
+    orders_order *ins = NULL; /* lines live in fr.arena */
+    char(*keys)[STORE_REF_MAX + 1] = NULL;
+    const char **keyp = NULL;
+    orders_create_result *res = NULL;
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = s;
@@ -1208,40 +1236,61 @@ lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errin
                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "timezone")),
                        &midnight) != LM_OK)
         midnight = 0;
+    const cJSON *orders_j = cJSON_GetObjectItemCaseSensitive(root, "orders");
+    size_t n = (size_t)cJSON_GetArraySize(orders_j);
+    if (n) {
+        ins = lm_calloc(n, sizeof *ins);
+        keys = lm_calloc(n, sizeof *keys);
+        keyp = lm_calloc(n, sizeof *keyp);
+        res = lm_calloc(n, sizeof *res);
+        if (!ins || !keys || !keyp || !res) {
+            rc = lm_errinfo_set(err, LM_NOMEM, "orders", "out of memory");
+            goto fail;
+        }
+    }
     i = 0;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "orders")) {
-        orders_order in, res;
-        if ((rc = order_from_json(&fr, it, &in)) != LM_OK) {
+    cJSON_ArrayForEach(it, orders_j) {
+        orders_order *in = &ins[i];
+        if ((rc = order_from_json(&fr, it, in)) != LM_OK) {
             rc = demo_fail(err, &fr, "orders", i);
             goto fail;
         }
         /* the demo's windows are seconds after local midnight of the scenario's date */
-        for (size_t k = 0; k < in.n_windows; k++) {
-            if (in.windows[k].end_s <= 2 * 86400) {
-                in.windows[k].start_s += midnight;
-                in.windows[k].end_s += midnight;
+        for (size_t k = 0; k < in->n_windows; k++) {
+            if (in->windows[k].end_s <= 2 * 86400) {
+                in->windows[k].start_s += midnight;
+                in->windows[k].end_s += midnight;
             }
         }
-        char key[STORE_REF_MAX + 1];
-        snprintf(key, sizeof key, "demo:%.100s", in.external_ref);
-        bool replayed = false;
-        if ((rc = orders_order_create(o, &in, key, &res, &replayed, &fr.err)) != LM_OK) {
-            rc = demo_fail(err, &fr, "orders", i);
+        snprintf(keys[i], sizeof keys[i], "demo:%.100s", in->external_ref);
+        keyp[i] = keys[i];
+        i++;
+    }
+    if ((rc = orders_order_create_many(o, ins, keyp, n, res)) != LM_OK) {
+        lm_errinfo_set(err, rc, "orders", "out of memory");
+        goto fail;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (res[k].rc != LM_OK) {
+            fr.err = res[k].err;
+            rc = demo_fail(err, &fr, "orders", (int)k);
             goto fail;
         }
         out.orders++;
-        if (!strcmp(res.status, "allocated")) out.allocated++;
-        if (!strcmp(res.status, "held")) out.held++;
-        if (!strcmp(res.status, "backordered")) out.backordered++;
-        if (!strcmp(res.status, "cancelled")) out.cancelled++;
-        orders_order_clear(&res);
-        i++;
+        if (!strcmp(res[k].status, "allocated")) out.allocated++;
+        if (!strcmp(res[k].status, "held")) out.held++;
+        if (!strcmp(res[k].status, "backordered")) out.backordered++;
+        if (!strcmp(res[k].status, "cancelled")) out.cancelled++;
     }
     out.loaded = true;
 done:
     if (sum) *sum = out;
     rc = LM_OK;
 fail:
+    lm_free(ins);
+    lm_free(keys);
+    lm_free(keyp);
+    lm_free(res);
     lm_arena_destroy(fr.arena);
     cJSON_Delete(root);
     lm_free(json);

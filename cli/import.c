@@ -75,6 +75,12 @@ static lm_status read_file(const char *path, char **out, size_t *len) {
     return LM_OK;
 }
 
+/* Messages from the CSV reader start with "line N: ": the caller prints the line itself. */
+static const char *strip_line(const char *msg) {
+    const char *sep = strstr(msg, ": ");
+    return !strncmp(msg, "line ", 5) && sep ? sep + 2 : msg;
+}
+
 /* ---- Straight into a database ---- */
 
 static int import_db(const import_cfg *c, const api_orders_csv *csv, progress *p) {
@@ -96,35 +102,49 @@ static int import_db(const import_cfg *c, const api_orders_csv *csv, progress *p
         store_close(s);
         return CLI_FAILED;
     }
+    /* chunks of 64 rows: one transaction each, and a progress step */
+    enum { CHUNK = 64 };
+    orders_order in[CHUNK];
+    char keys[CHUNK][STORE_REF_MAX + 1];
+    const char *keyp[CHUNK];
+    size_t row[CHUNK];
+    orders_create_result res[CHUNK];
     int status = CLI_OK;
-    for (size_t i = 0; i < api_orders_csv_count(csv); i++) {
-        orders_order in, res;
-        char key[STORE_REF_MAX + 1];
-        bool replayed = false;
-        lm_errinfo e = {0};
-        lm_status rc = api_orders_csv_order(csv, i, &in, key, &e);
-        if (rc == LM_OK) {
-            rc = orders_order_create(o, &in, key[0] ? key : NULL, &res, &replayed, &e);
-            orders_order_clear(&in);
-        }
-        p->done++;
-        if (rc == LM_OK) {
-            p->created += !replayed;
-            orders_order_clear(&res);
-        } else {
-            p->failed++;
-            /* the row's own messages already start with "line N:" */
-            const char *msg = e.message[0] ? e.message : lm_strerror(rc);
-            char prefix[32];
-            snprintf(prefix, sizeof prefix, "line %zu:", api_orders_csv_line(csv, i));
-            if (!strncmp(msg, prefix, strlen(prefix))) msg += strlen(prefix) + 1;
-            report_bad(p, api_orders_csv_line(csv, i), e.field, msg);
-            if (rc != LM_INVALID && rc != LM_CONFLICT && rc != LM_TOO_BIG && rc != LM_NOT_FOUND) {
-                status = CLI_FAILED; /* the store itself failed: stop */
-                break;
+    size_t total = api_orders_csv_count(csv);
+    for (size_t start = 0; start < total && status == CLI_OK; start += CHUNK) {
+        size_t end = start + CHUNK < total ? start + CHUNK : total, m = 0;
+        for (size_t i = start; i < end; i++) {
+            lm_errinfo e = {0};
+            if (api_orders_csv_order(csv, i, &in[m], keys[m], &e) != LM_OK) {
+                p->done++;
+                p->failed++;
+                report_bad(p, api_orders_csv_line(csv, i), e.field, strip_line(e.message));
+                continue;
             }
+            keyp[m] = keys[m][0] ? keys[m] : NULL;
+            row[m++] = i;
         }
-        if (p->done % 50 == 0) progress_draw(p, false);
+        if (orders_order_create_many(o, in, keyp, m, res) != LM_OK) {
+            fprintf(stderr, "lastmile import: out of memory\n");
+            status = CLI_FAILED;
+        }
+        for (size_t k = 0; k < m; k++) {
+            orders_order_clear(&in[k]);
+            if (status != CLI_OK) continue;
+            p->done++;
+            if (res[k].rc == LM_OK) {
+                p->created += !res[k].replayed;
+                continue;
+            }
+            p->failed++;
+            report_bad(p, api_orders_csv_line(csv, row[k]), res[k].err.field,
+                       res[k].err.message[0] ? strip_line(res[k].err.message)
+                                             : lm_strerror(res[k].rc));
+            lm_status rc = res[k].rc;
+            if (rc != LM_INVALID && rc != LM_CONFLICT && rc != LM_TOO_BIG && rc != LM_NOT_FOUND)
+                status = CLI_FAILED; /* the store itself failed: stop */
+        }
+        progress_draw(p, false);
     }
     orders_destroy(o);
     store_close(s);

@@ -184,6 +184,22 @@ LM_MUST_USE lm_status orders_stock_list(orders_svc *o, bool only_low, orders_sto
 LM_MUST_USE lm_status orders_order_create(orders_svc *o, const orders_order *in,
                                           const char *idem_key, orders_order *out, bool *replayed,
                                           lm_errinfo *err);
+/* What orders_order_create_many did with one order. */
+typedef struct orders_create_result {
+    lm_status rc; /* LM_OK: created (or replayed); otherwise err says why */
+    lm_errinfo err;
+    int64_t id;
+    char status[24]; /* its status after intake */
+    bool replayed;   /* an earlier order under the same idempotency key */
+} orders_create_result;
+
+/* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 64 per
+ * transaction (imports, the demo day): results[i] says what happened to in[i]; a rejected order
+ * does not affect the others. idem_keys may be NULL, or hold NULL / "" entries. Returns LM_OK
+ * unless memory ran out before anything was tried. */
+LM_MUST_USE lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
+                                               const char *const *idem_keys, size_t n,
+                                               orders_create_result *results);
 LM_MUST_USE lm_status orders_order_get(orders_svc *o, int64_t id, orders_order *out,
                                        lm_errinfo *err);
 LM_MUST_USE lm_status orders_order_list(orders_svc *o, const orders_filter *f, orders_order **out,

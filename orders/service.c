@@ -895,23 +895,23 @@ static void batch_submit(create_job *job) {
     pthread_mutex_unlock(&batch_mu);
 }
 
-lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
-                              orders_order *out, bool *replayed, lm_errinfo *err) {
+/* Validates in and fills job with a private copy ready for create_in_tx. */
+static lm_status job_prepare(orders_svc *o, const orders_order *in, const char *idem_key,
+                             create_job *job, lm_errinfo *err) {
     lm_status rc = order_check(in, err);
     if (rc != LM_OK) return rc;
     if (idem_key && strlen(idem_key) > STORE_REF_MAX)
         return lm_errinfo_set(err, LM_INVALID, "Idempotency-Key", "at most %d characters",
                               STORE_REF_MAX);
-    create_job job;
-    memset(&job, 0, sizeof job);
-    job.o = o;
-    job.idem_key = idem_key;
-    orders_order *ord = &job.ord;
+    memset(job, 0, sizeof *job);
+    job->o = o;
+    job->idem_key = idem_key;
+    orders_order *ord = &job->ord;
     *ord = *in;
     ord->lines = NULL;
     if (in->n_lines) {
         ord->lines = lm_calloc(in->n_lines, sizeof *ord->lines);
-        if (!ord->lines) return LM_NOMEM;
+        if (!ord->lines) return lm_errinfo_set(err, LM_NOMEM, "lines", "out of memory");
         memcpy(ord->lines, in->lines, in->n_lines * sizeof *ord->lines);
     }
     for (size_t i = 0; i < ord->n_lines; i++)
@@ -928,14 +928,60 @@ lm_status orders_order_create(orders_svc *o, const orders_order *in, const char 
         store_order_clear(ord);
         return lm_errinfo_set(err, rc, "lines", "lines too long to compare");
     }
+    return LM_OK;
+}
+
+lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
+                              orders_order *out, bool *replayed, lm_errinfo *err) {
+    create_job job;
+    lm_status rc = job_prepare(o, in, idem_key, &job, err);
+    if (rc != LM_OK) return rc;
     batch_submit(&job);
     if (job.rc != LM_OK) {
-        store_order_clear(ord);
+        store_order_clear(&job.ord);
         if (err) *err = job.err;
         return job.rc;
     }
     if (replayed) *replayed = job.replayed;
     *out = job.ord;
+    return LM_OK;
+}
+
+lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
+                                   const char *const *idem_keys, size_t n,
+                                   orders_create_result *results) {
+    create_job *jobs = lm_calloc(BATCH_MAX, sizeof *jobs);
+    create_job *run[BATCH_MAX];
+    if (!jobs) return LM_NOMEM;
+    for (size_t start = 0; start < n; start += BATCH_MAX) {
+        size_t end = start + BATCH_MAX < n ? start + BATCH_MAX : n, k = 0;
+        for (size_t i = start; i < end; i++) {
+            orders_create_result *res = &results[i];
+            memset(res, 0, sizeof *res);
+            res->rc = job_prepare(o, &in[i], idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
+            if (res->rc == LM_OK) {
+                run[k] = &jobs[k];
+                k++;
+            }
+        }
+        if (k) batch_run(o->st, run, k);
+        size_t j = 0;
+        for (size_t i = start; i < end; i++) {
+            orders_create_result *res = &results[i];
+            if (res->rc != LM_OK) continue; /* rejected before the transaction */
+            create_job *job = run[j++];
+            res->rc = job->rc;
+            if (job->rc == LM_OK) {
+                res->id = job->ord.id;
+                res->replayed = job->replayed;
+                lm_strlcpy(res->status, job->ord.status, sizeof res->status);
+            } else {
+                res->err = job->err;
+            }
+            store_order_clear(&job->ord);
+        }
+    }
+    lm_free(jobs);
     return LM_OK;
 }
 
