@@ -903,6 +903,37 @@ static void test_group_commit_batch(void **state) {
         fail_msg("%llu commits for 15 orders: no batching", (unsigned long long)commits);
 }
 
+static void test_create_many(void **state) {
+    fixture *f = *state;
+    base_catalogue(f);
+    set_stock(f, "north", "tea", 2, 0);
+    orders_line good = {.sku = "tea", .qty = 1}, bad = {.sku = "nope", .qty = 1},
+                zero = {.sku = "tea", .qty = 0};
+    orders_order in[5];
+    in[0] = sample_order(&good, 1);
+    in[1] = sample_order(&bad, 1);
+    in[2] = sample_order(&good, 1); /* same key as in[0]: the same order */
+    in[3] = sample_order(&zero, 1); /* rejected before the transaction */
+    in[4] = sample_order(&good, 1);
+    lm_strlcpy(in[4].customer_phone, "+1999", sizeof in[4].customer_phone);
+    const char *keys[5] = {"m-1", NULL, "m-1", NULL, ""};
+    orders_create_result res[5];
+    OK(orders_order_create_many(f->o, in, keys, 5, res));
+    assert_int_equal(res[0].rc, LM_OK);
+    assert_string_equal(res[0].status, "allocated");
+    assert_int_equal(res[1].rc, LM_INVALID);
+    assert_string_equal(res[1].err.field, "lines[0].sku");
+    assert_int_equal(res[2].rc, LM_OK);
+    assert_true(res[2].replayed);
+    assert_int_equal(res[2].id, res[0].id);
+    assert_int_equal(res[3].rc, LM_INVALID);
+    assert_string_equal(res[3].err.field, "lines[0].qty");
+    assert_int_equal(res[4].rc, LM_OK);
+    assert_string_equal(res[4].status, "allocated");
+    assert_int_equal(get_stock(f, "north", "tea").reserved, 2);
+    assert_int_equal(count_events(f, "order.received"), 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transition_table),
@@ -921,6 +952,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_no_oversell_under_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_orders_exceptions_release_and_cancel, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle_walk, setup, teardown),
