@@ -569,7 +569,7 @@
     if (!['out_for_delivery', 'delivered', 'failed', 'cancelled'].includes(o.status) && route('POST', '/v1/orders/{}/cancel'))
       actions.append(confirmButton('Cancel order', 'Click again to cancel', 'danger', () => orderAction(id, 'cancel')));
     if (S.trackPage && o.tracking_token)
-      actions.append(h('a', { href: `track.html?token=${encodeURIComponent(o.tracking_token)}`, target: '_blank', rel: 'noopener' }, 'customer tracking page'));
+      actions.append(h('a', { href: `track.html#${encodeURIComponent(o.tracking_token)}`, target: '_blank', rel: 'noopener', title: 'what the customer sees (opens a new tab)' }, 'customer tracking page'));
     const reasons = (o.exceptions || []).filter((x) => !x.resolution);
     card.replaceChildren(...[
       h('button', { class: 'close', title: 'close', onclick: hideOrderCard }, '×'),

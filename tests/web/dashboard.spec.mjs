@@ -250,6 +250,14 @@ try {
     await page.waitForSelector('#order-card:not([hidden])', { timeout: 5000 });
     const text = await page.textContent('#order-card');
     assert(text.includes(`Order #${id}`) && /Customer/.test(text), `card: ${text}`);
+    // the customer's view of it, when the tracking page is there
+    const link = page.locator('#order-card a:has-text("customer tracking page")');
+    if (await link.count()) {
+      const o = (await api('GET', `/v1/orders/${id}`, null, key)).data;
+      assert((await link.getAttribute('href')) === `track.html#${o.tracking_token}`, 'tracking link');
+      const r = await fetch(`${base}/v1/track/${o.tracking_token}`);
+      assert(r.status === 200, `tracking answered ${r.status}`);
+    }
   });
 
   await step('the search finds an order by customer name and opens it', async () => {
