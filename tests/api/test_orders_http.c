@@ -628,6 +628,23 @@ static void test_out_of_stock_policies(void **state) {
     request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":1}");
     expect_error(&r, 409, "conflict", "on_hand");
     resp_free(&r);
+
+    /* held -> backordered on release when nothing is in stock; backordered -> cancelled */
+    call("PUT", "/v1/config/orders", W.admin,
+         "{\"channel_out_of_stock\":{},\"blacklist\":{\"phone\":[\"+33 7 00 00 00 00\"]}}", 200);
+    request(&r, "POST", "/v1/orders", W.dispatcher,
+            "{\"customer\":{\"name\":\"B\",\"phone\":\"+33700000000\",\"address\":\"1 r\","
+            "\"location\":[4.85,45.78]},\"lines\":[{\"sku\":\"coffee\",\"qty\":1}]}");
+    expect_status(&r, 201);
+    assert_string_equal(jstr(r.json, "status"), "held");
+    int64_t held = order_id(&r);
+    resp_free(&r);
+    op(held, "release", W.dispatcher, NULL, 200, "backordered");
+    op(held, "picking", W.warehouse, NULL, 409, NULL);
+    op(held, "cancel", W.dispatcher, NULL, 200, "cancelled");
+    get_order(&r, held);
+    assert_string_equal(jstr(r.json, "customer_status"), "Cancelled");
+    resp_free(&r);
 }
 
 typedef struct racer {
