@@ -292,6 +292,7 @@
     M.vp.setAttribute('transform', `translate(${M.tx},${M.ty}) scale(${M.s})`);
     const r = Math.max(2.5, Math.min(6, 2.5 + Math.log2(M.s / (M.minS || M.s)) * 0.8)) / M.s;
     for (const c of $('layer-orders').children) c.setAttribute('r', c.classList.contains('selected') ? r * 1.8 : r);
+    for (const c of document.querySelectorAll('#layer-routes .late-ring')) c.setAttribute('r', r * 2.2);
     const inv = `scale(${1 / M.s})`;
     for (const g of document.querySelectorAll('#layer-depots > g, #layer-vehicles > g'))
       g.setAttribute('transform', `translate(${g.dataset.x},${g.dataset.y}) ${inv}`);
@@ -408,6 +409,20 @@
         g.append(p);
       }
     }
+    // stops of the live routes expected after their window: ringed in red
+    if (S.committedPlan) {
+      for (const r of S.committedPlan.routes || []) {
+        for (const st of r.stops || []) {
+          const l = st.late && ['planned', 'arrived'].includes(st.status || 'planned') ? stopLonLat(st) : null;
+          if (!l) continue;
+          const [x, y] = proj(l[0], l[1]);
+          const c = svgEl('circle', { class: 'late-ring', cx: x, cy: y, r: 0.001 });
+          c.dataset.tip = `LATE: ${orderName(st.order_id)} (${routeVehicle(r)})\nETA ${fmtEpochS(stopEta(st))}, window ${fmtWindow(st.time_window)}`;
+          c.dataset.order = st.order_id;
+          g.append(c);
+        }
+      }
+    }
     if (showSelected) {
       for (const r of planLines(selected)) {
         const p = svgEl('path', { class: 'route proposed', d: pathOf(r.coords, false), stroke: vehicleColour(r.vehicle) });
@@ -416,6 +431,7 @@
         g.append(p);
       }
     }
+    mapApplyView();
   }
 
   function mapRenderVehicles() {
@@ -445,7 +461,7 @@
   }
 
   function mapTarget(ev) {
-    const el = ev.target.closest ? ev.target.closest('[data-order],[data-depot],[data-vehicle]') : null;
+    const el = ev.target.closest ? ev.target.closest('[data-order],[data-depot],[data-vehicle],.late-ring') : null;
     return el && M.svg.contains(el) ? el : null;
   }
   function mapHover(ev) {
@@ -1084,6 +1100,21 @@
       h('span', { class: 't' }, ev.time_ms ? hhmmss(new Date(ev.time_ms)) : ''),
       h('span', { class: 'ty' }, ev.type),
       h('span', { class: 'sum' }, eventSummary(ev)));
+    const p = ev.payload || {};
+    const orderId = p.order_id !== undefined ? Number(p.order_id) : (ev.entity === 'order' ? Number(ev.entity_id) : NaN);
+    const vehicleId = p.vehicle_id || (ev.entity === 'vehicle' ? ev.entity_id : null);
+    const planId = p.plan_id !== undefined ? p.plan_id : null;
+    if (Number.isFinite(orderId) || vehicleId || planId !== null) {
+      li.classList.add('clickable');
+      li.title = 'show it';
+      li.addEventListener('click', () => {
+        if (planId !== null && S.plans.some((x) => x.id === planId)) selectPlan(planId);
+        const o = S.orders.get(orderId);
+        const v = vehicleId ? S.vehicles.get(vehicleId) : null;
+        if (o && orderLoc(o)) { mapFocus(...orderLoc(o)); showOrderCard(orderId); }
+        else if (v && typeof v.lat === 'number') mapFocus(v.lon, v.lat);
+      });
+    }
     const ul = $('event-list');
     if (top) ul.prepend(li); else ul.append(li);
     while (ul.children.length > FEED_MAX) ul.lastChild.remove();
