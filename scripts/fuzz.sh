@@ -57,13 +57,13 @@ for t in "${targets[@]}"; do
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$crashes/" 2>"$log"
     rc=$?
     set -e
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
+    runs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
     found=$(ls "$crashes" | wc -l)
     echo "fuzz: $t: exit $rc, $runs executions in ${seconds}s, coverage $cov edges, corpus $(ls "$corpus" | wc -l) files, $found crasher(s) in $crashes"
     if [ "$rc" -ne 0 ]; then
         status=1
-        grep -A30 -m1 'ERROR: \|runtime error' "$log" || tail -30 "$log"
+        grep -a -A30 -m1 'ERROR: \|runtime error' "$log" || tail -30 "$log"
     fi
 done
 exit $status
