@@ -126,7 +126,14 @@ size_t orders_audit_eval(const store_orders_config *cfg, const orders_order *o,
                                                                   : "customer.address";
         reason_add(&r, "blacklist", f, "customer %s is blacklisted", facts->blacklisted_by);
     }
-    if (cfg->rule_oversize) {
+    if (cfg->rule_oversize && facts->fleet_vehicles > 0) {
+        if (facts->fleet_fitting == 0)
+            reason_add(&r, "oversize", "lines",
+                       "%" PRId64 " g and %" PRId64 " cm3 fit none of the %" PRId64
+                       " active vehicles (largest: %" PRId64 " g, %" PRId64 " cm3; 0 = unlimited)",
+                       o->weight_g, o->volume_cm3, facts->fleet_vehicles, facts->fleet_max_g,
+                       facts->fleet_max_cm3);
+    } else if (cfg->rule_oversize) {
         if (cfg->max_weight_g > 0 && o->weight_g > cfg->max_weight_g)
             reason_add(&r, "oversize", "lines",
                        "total weight %" PRId64 " g exceeds the largest vehicle (%" PRId64 " g)",

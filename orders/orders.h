@@ -98,6 +98,9 @@ typedef struct orders_audit_facts {
     bool in_area;               /* the customer location lies inside one */
     int64_t duplicate_of;       /* id of an earlier identical order in the window, 0 if none */
     const char *blacklisted_by; /* "phone" | "email" | "address", NULL when not blacklisted */
+    int64_t fleet_vehicles;     /* active vehicles; 0 = none yet: the configured maximum applies */
+    int64_t fleet_fitting;      /* of which can carry the order's weight and volume */
+    int64_t fleet_max_g, fleet_max_cm3; /* largest capacities (0 = unlimited), for the message */
 } orders_audit_facts;
 
 typedef struct orders_reason {
@@ -109,7 +112,9 @@ typedef struct orders_reason {
 #define ORDERS_REASONS_MAX 16
 
 /* Applies the enabled rules of cfg to o (whose weight_g/volume_cm3 totals are filled) and writes
- * at most cap reasons to out; returns how many rules failed (0 = the order passes). */
+ * at most cap reasons to out; returns how many rules failed (0 = the order passes). Oversize:
+ * with active vehicles, an order no vehicle can carry; without, cfg's max_weight_g/max_volume_cm3.
+ */
 size_t orders_audit_eval(const store_orders_config *cfg, const orders_order *o,
                          const orders_audit_facts *facts, orders_reason *out, size_t cap);
 

@@ -732,6 +732,14 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         if (rc != LM_OK) return rc;
     }
     if (cfg.rule_blacklist && (rc = blacklist_facts(r, &ord, &facts, err)) != LM_OK) return rc;
+    if (cfg.rule_oversize) {
+        store_fleet_fit_info fit;
+        if ((rc = store_fleet_fit(r, ord.weight_g, ord.volume_cm3, &fit, err)) != LM_OK) return rc;
+        facts.fleet_vehicles = fit.vehicles;
+        facts.fleet_fitting = fit.fitting;
+        facts.fleet_max_g = fit.max_g;
+        facts.fleet_max_cm3 = fit.max_cm3;
+    }
 
     if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) return rc;
     if ((rc = event_order(tx, &ord, "", NULL)) != LM_OK) return rc;

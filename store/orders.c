@@ -1151,3 +1151,39 @@ fail:
     lm_free(arr);
     return rc;
 }
+
+/* ---- The fleet, as far as intake needs it ---- */
+
+lm_status store_fleet_fit(store_read *r, int64_t weight_g, int64_t volume_cm3,
+                          store_fleet_fit_info *out, lm_errinfo *err) {
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    store_fleet_fit_info f = {0};
+    /* capacity 0 means unlimited in that dimension (dispatch/'s rule) */
+    static const char sql[] =
+        "SELECT count(*), coalesce(sum((capacity_g = 0 OR capacity_g >= ?1) AND "
+        "(capacity_cm3 = 0 OR capacity_cm3 >= ?2)), 0), coalesce(max(capacity_g), 0), "
+        "coalesce(max(capacity_cm3), 0) FROM vehicles WHERE active = 1";
+    /* the vehicles table is dispatch's (migration 200); a build without it has no fleet */
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        *out = f;
+        return LM_OK;
+    }
+    lm_status rc = LM_OK;
+    BIND(store__bind_i64(st, 1, weight_g));
+    BIND(store__bind_i64(st, 2, volume_cm3));
+    int s2 = sqlite3_step(st);
+    if (s2 != SQLITE_ROW) {
+        rc = store__fail(db, s2, err);
+        goto fail;
+    }
+    f.vehicles = sqlite3_column_int64(st, 0);
+    f.fitting = sqlite3_column_int64(st, 1);
+    f.max_g = sqlite3_column_int64(st, 2);
+    f.max_cm3 = sqlite3_column_int64(st, 3);
+    *out = f;
+fail:
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -247,4 +247,15 @@ LM_MUST_USE lm_status store_blacklist_list(store_read *r, store_blacklist_entry 
 LM_MUST_USE lm_status store_area_get(store_read *r, char **out, lm_errinfo *err);
 LM_MUST_USE lm_status store_area_put(store_tx *tx, const char *geojson, lm_errinfo *err);
 
+/* ---- The fleet (dispatch's vehicles table), for the oversize rule ---- */
+
+typedef struct store_fleet_fit_info {
+    int64_t vehicles;       /* active vehicles */
+    int64_t fitting;        /* of which can carry the given weight and volume */
+    int64_t max_g, max_cm3; /* largest capacities (0 = unlimited) */
+} store_fleet_fit_info;
+
+LM_MUST_USE lm_status store_fleet_fit(store_read *r, int64_t weight_g, int64_t volume_cm3,
+                                      store_fleet_fit_info *out, lm_errinfo *err);
+
 #endif

@@ -2,6 +2,7 @@
  * the service on a real SQLite file: allocation, no oversell under threads, idempotency,
  * exceptions, backorders, substitutes, lifecycle and events. */
 #include "orders/orders.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -185,6 +186,20 @@ static void test_audit_rules(void **state) {
     cfg.max_weight_g = 5000;
     cfg.max_volume_cm3 = 0;
     assert_int_equal(orders_audit_eval(&cfg, &o, &facts, r, ORDERS_REASONS_MAX), 0);
+
+    /* with a fleet, the vehicles decide and the configured maximum is ignored */
+    facts.fleet_vehicles = 3;
+    facts.fleet_fitting = 0;
+    facts.fleet_max_g = 1000;
+    cfg.max_weight_g = 1;
+    n = orders_audit_eval(&cfg, &o, &facts, r, ORDERS_REASONS_MAX);
+    assert_int_equal(n, 1);
+    assert_true(has_rule(r, n, "oversize", "lines"));
+    assert_non_null(strstr(r[0].message, "3 active vehicles"));
+    facts.fleet_fitting = 1;
+    assert_int_equal(orders_audit_eval(&cfg, &o, &facts, r, ORDERS_REASONS_MAX), 0);
+    facts = (orders_audit_facts){0};
+    cfg.max_weight_g = 5000;
 
     /* count beyond cap is still reported */
     missing.customer_name[0] = '\0';
@@ -934,6 +949,49 @@ static void test_create_many(void **state) {
     assert_int_equal(count_events(f, "order.received"), 2);
 }
 
+static void add_vehicle(fixture *f, const char *id, int64_t cap_g, int64_t cap_cm3) {
+    store_tx *tx = NULL;
+    OK(store_tx_begin(f->s, &tx));
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO vehicles(id, name, capacity_g, capacity_cm3, capacity_parcels, "
+             "cost_fixed, cost_per_hour, cost_per_km, skills, start_depot, end_depot, "
+             "shift_start_s, shift_end_s, breaks, speed_factor, active) VALUES ('%s', '%s', "
+             "%lld, %lld, 0, 0, 0, 0, '', 'north', 'north', 0, 86400, '', 1.0, 1)",
+             id, id, (long long)cap_g, (long long)cap_cm3);
+    OK(store__exec(store__tx_db(tx), sql, NULL));
+    OK(store_tx_commit(tx));
+}
+
+static void test_oversize_against_the_fleet(void **state) {
+    fixture *f = *state;
+    base_catalogue(f); /* tea: 250 g, 1000 cm3 a unit */
+    set_stock(f, "north", "tea", 1000, 0);
+    orders_order out;
+    lm_errinfo err = {0};
+    /* no vehicles: the configured maximum (none by default) */
+    OK(create(f, "tea", 40, NULL, NULL, &out, &err));
+    assert_string_equal(out.status, "allocated");
+    orders_order_clear(&out);
+    /* a small van and a big truck with unlimited volume: 40 units = 10 kg, 40 l */
+    add_vehicle(f, "van", 5000, 100000);
+    add_vehicle(f, "truck", 20000, 0);
+    OK(create(f, "tea", 40, NULL, NULL, &out, &err));
+    assert_string_equal(out.status, "allocated"); /* the truck carries it */
+    orders_order_clear(&out);
+    OK(create(f, "tea", 81, NULL, NULL, &out, &err)); /* 20.25 kg: neither */
+    assert_string_equal(out.status, "held");
+    int64_t id = out.id;
+    orders_order_clear(&out);
+    orders_exception *ex = NULL;
+    size_t n = 0;
+    OK(orders_exception_list(f->o, true, id, &ex, &n, NULL));
+    assert_int_equal(n, 1);
+    assert_string_equal(ex[0].rule, "oversize");
+    assert_non_null(strstr(ex[0].message, "2 active vehicles"));
+    lm_free(ex);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transition_table),
@@ -953,6 +1011,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_idempotency_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oversize_against_the_fleet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_orders_exceptions_release_and_cancel, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle_walk, setup, teardown),
