@@ -315,6 +315,31 @@ try {
       await page.waitForFunction(() => document.querySelectorAll('#layer-routes path.route:not(.proposed)').length >= 1, null, { timeout: 10000 });
     });
 
+    if (has('get', '/v1/fleet/state') && has('get', '/v1/osmand')) {
+      await step('a vehicle position posted by its driver app appears on the map', async () => {
+        // the first driver of the live plan sends a position through the OsmAnd protocol
+        const live = (await api('GET', '/v1/plans', null, key)).data.plans.find((p) => p.status === 'committed');
+        const route = (await api('GET', `/v1/plans/${live.id}`, null, key)).data.routes[0];
+        const driver = (await api('GET', '/v1/drivers', null, key)).data.drivers.find((d) => d.id === route.driver_id);
+        assert(driver && driver.device_id, `driver of ${route.vehicle_id}: ${JSON.stringify(driver)}`);
+        // at 14:00 on the plan's day: its morning stops are not done, so they run late
+        const t = (live.day_start || Math.floor(Date.now() / 1000)) + 14 * 3600;
+        const r = await fetch(`${base}/v1/osmand?id=${encodeURIComponent(driver.device_id)}&lat=45.7400&lon=4.8500&timestamp=${t}&speed=10`);
+        assert(r.status === 200, `osmand answered ${r.status}`);
+        await page.waitForSelector(`#layer-vehicles g[data-vehicle="${route.vehicle_id}"]`, { timeout: 15000 });
+        const fleetText = await page.textContent('#fleet-list');
+        assert(fleetText.includes(route.vehicle_id) && fleetText.includes(driver.id), `fleet: ${fleetText}`);
+        // stops the server now expects after their window are ringed on the map
+        await new Promise((r) => setTimeout(r, 1500));
+        const now = (await api('GET', `/v1/plans/${live.id}`, null, key)).data;
+        const late = now.routes.flatMap((rt) => rt.stops).filter((st) => st.late && ['planned', 'arrived'].includes(st.status)).length;
+        console.log(`# late stops after the position: ${late}`);
+        assert(late > 0, 'a position at 14:00 makes the morning stops late');
+        await page.waitForFunction((n) => document.querySelectorAll('#layer-routes .late-ring').length === n, late, { timeout: 15000 });
+        await page.waitForSelector('#event-list li.hot[data-type="stop.late"]', { timeout: 15000 });
+        await page.screenshot({ path: path.join(outDir, 'live.png') });
+      });
+    }
     if (has('post', '/v1/replans') && has('post', '/v1/replans/{}/apply')) {
       await step('a re-plan is asked for, proposed with its effect, and applied', async () => {
         await page.click('#replan-now');
@@ -328,21 +353,6 @@ try {
       });
     }
 
-    if (has('get', '/v1/fleet/state') && has('get', '/v1/osmand')) {
-      await step('a vehicle position posted by its driver app appears on the map', async () => {
-        // the first driver of the live plan sends a position through the OsmAnd protocol
-        const live = (await api('GET', '/v1/plans', null, key)).data.plans.find((p) => p.status === 'committed');
-        const route = (await api('GET', `/v1/plans/${live.id}`, null, key)).data.routes[0];
-        const driver = (await api('GET', '/v1/drivers', null, key)).data.drivers.find((d) => d.id === route.driver_id);
-        assert(driver && driver.device_id, `driver of ${route.vehicle_id}: ${JSON.stringify(driver)}`);
-        const r = await fetch(`${base}/v1/osmand?id=${encodeURIComponent(driver.device_id)}&lat=45.7400&lon=4.8500&timestamp=${Math.floor(Date.now() / 1000)}&speed=10`);
-        assert(r.status === 200, `osmand answered ${r.status}`);
-        await page.waitForSelector(`#layer-vehicles g[data-vehicle="${route.vehicle_id}"]`, { timeout: 15000 });
-        const fleetText = await page.textContent('#fleet-list');
-        assert(fleetText.includes(route.vehicle_id) && fleetText.includes(driver.id), `fleet: ${fleetText}`);
-        await page.screenshot({ path: path.join(outDir, 'live.png') });
-      });
-    }
   } else {
     console.log('# no /v1/plans route on this server: plan steps skipped');
   }
