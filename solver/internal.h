@@ -41,6 +41,13 @@ typedef struct solver__vehicle {
     int32_t *durations; /* n x n, matrix durations scaled by 1/speed_factor (NULL if factor 1) */
 } solver__vehicle;
 
+/* Open-addressing set of ids, so duplicate checks stay O(1) per add (problem.c). */
+typedef struct solver__idset {
+    uint64_t *keys;
+    bool *used;
+    size_t cap, n; /* cap is a power of two, n <= cap / 2 */
+} solver__idset;
+
 struct solver_problem {
     uint32_t n_dims;
     size_t n;                               /* matrix side */
@@ -51,6 +58,7 @@ struct solver_problem {
     size_t n_shipments, cap_shipments;
     solver__vehicle *vehicles;
     size_t n_vehicles, cap_vehicles;
+    solver__idset job_ids, pickup_ids, delivery_ids, vehicle_ids;
 };
 
 /* Travel time of vehicle v from location a to b (speed factor applied). */

@@ -70,6 +70,8 @@ lm_status solver_problem_create(const solver_problem_opts *o, solver_problem **o
     return LM_OK;
 }
 
+static void idset_free(solver__idset *set);
+
 static void tws_free(solver__tws *t) {
     lm_free(t->w);
 }
@@ -94,6 +96,10 @@ void solver_problem_destroy(solver_problem *p) {
         lm_free(v->fixed_steps);
         lm_free(v->durations);
     }
+    idset_free(&p->job_ids);
+    idset_free(&p->pickup_ids);
+    idset_free(&p->delivery_ids);
+    idset_free(&p->vehicle_ids);
     lm_free(p->jobs);
     lm_free(p->shipments);
     lm_free(p->vehicles);
@@ -183,7 +189,8 @@ static lm_status copy_tws(const solver_tw *src, size_t n, const char *field, sol
     if (n > SOLVER_MAX_TWS)
         return lm_errinfo_set(err, LM_TOO_BIG, field, "more than %d time windows", SOLVER_MAX_TWS);
     for (size_t i = 0; i < n; i++) {
-        if (src[i].start_s < 0 || src[i].end_s > SOLVER_TIME_INF)
+        /* SOLVER_TIME_INF itself marks "no window left" in solver__tws_earliest. */
+        if (src[i].start_s < 0 || src[i].end_s >= SOLVER_TIME_INF)
             return lm_errinfo_set(err, LM_INVALID, field, "window %zu is out of range", i);
         if (src[i].start_s > src[i].end_s)
             return lm_errinfo_set(err, LM_INVALID, field,
@@ -263,6 +270,58 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem) {
     return true;
 }
 
+/* ---- Id sets ---- */
+
+static size_t idset_slot(const solver__idset *set, uint64_t id) {
+    uint64_t h = id * UINT64_C(0x9E3779B97F4A7C15);
+    size_t i = (size_t)(h >> 17) & (set->cap - 1);
+    while (set->used[i] && set->keys[i] != id)
+        i = (i + 1) & (set->cap - 1);
+    return i;
+}
+
+static bool idset_has(const solver__idset *set, uint64_t id) {
+    return set->cap && set->used[idset_slot(set, id)];
+}
+
+/* Makes room for one more id, so that the following idset_put cannot fail. */
+static lm_status idset_reserve(solver__idset *set) {
+    if (set->cap && (set->n + 1) * 2 <= set->cap) return LM_OK;
+    solver__idset grown = {.cap = set->cap ? set->cap * 2 : 64};
+    grown.keys = lm_calloc(grown.cap, sizeof *grown.keys);
+    grown.used = lm_calloc(grown.cap, sizeof *grown.used);
+    if (!grown.keys || !grown.used) {
+        lm_free(grown.keys);
+        lm_free(grown.used);
+        return LM_NOMEM;
+    }
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->used[i]) {
+            size_t k = idset_slot(&grown, set->keys[i]);
+            grown.used[k] = true;
+            grown.keys[k] = set->keys[i];
+            grown.n++;
+        }
+    lm_free(set->keys);
+    lm_free(set->used);
+    *set = grown;
+    return LM_OK;
+}
+
+static void idset_put(solver__idset *set, uint64_t id) {
+    size_t k = idset_slot(set, id);
+    if (!set->used[k]) {
+        set->used[k] = true;
+        set->keys[k] = id;
+        set->n++;
+    }
+}
+
+static void idset_free(solver__idset *set) {
+    lm_free(set->keys);
+    lm_free(set->used);
+}
+
 /* ---- Adding tasks and vehicles ---- */
 
 lm_status solver_problem_add_job(solver_problem *p, const solver_job *j, lm_errinfo *err) {
@@ -274,10 +333,10 @@ lm_status solver_problem_add_job(solver_problem *p, const solver_job *j, lm_erri
     if (j->priority > 100)
         return lm_errinfo_set(err, LM_INVALID, "priority", "%u is outside 0..100", j->priority);
     /* only_vehicle may name a vehicle added later: solver_problem_validate checks it. */
-    for (size_t i = 0; i < p->n_jobs; i++)
-        if (p->jobs[i].pub.id == j->id)
-            return lm_errinfo_set(err, LM_INVALID, "id", "duplicate job id %llu",
-                                  (unsigned long long)j->id);
+    if (idset_has(&p->job_ids, j->id))
+        return lm_errinfo_set(err, LM_INVALID, "id", "duplicate job id %llu",
+                              (unsigned long long)j->id);
+    if (idset_reserve(&p->job_ids) != LM_OK) return LM_NOMEM;
     if (!grow((void **)&p->jobs, &p->cap_jobs, p->n_jobs, sizeof *p->jobs)) return LM_NOMEM;
     solver__job *dst = &p->jobs[p->n_jobs];
     memset(dst, 0, sizeof *dst);
@@ -291,6 +350,7 @@ lm_status solver_problem_add_job(solver_problem *p, const solver_job *j, lm_erri
     dst->pub.n_tws = dst->tws.n;
     dst->pub.skills = dst->skills.s;
     dst->pub.n_skills = dst->skills.n;
+    idset_put(&p->job_ids, j->id);
     p->n_jobs++;
     return LM_OK;
 }
@@ -314,14 +374,14 @@ lm_status solver_problem_add_shipment(solver_problem *p, const solver_shipment *
     if (s->priority > 100)
         return lm_errinfo_set(err, LM_INVALID, "priority", "%u is outside 0..100", s->priority);
     /* only_vehicle may name a vehicle added later: solver_problem_validate checks it. */
-    for (size_t i = 0; i < p->n_shipments; i++) {
-        if (p->shipments[i].pub.pickup.id == s->pickup.id)
-            return lm_errinfo_set(err, LM_INVALID, "pickup.id", "duplicate pickup id %llu",
-                                  (unsigned long long)s->pickup.id);
-        if (p->shipments[i].pub.delivery.id == s->delivery.id)
-            return lm_errinfo_set(err, LM_INVALID, "delivery.id", "duplicate delivery id %llu",
-                                  (unsigned long long)s->delivery.id);
-    }
+    if (idset_has(&p->pickup_ids, s->pickup.id))
+        return lm_errinfo_set(err, LM_INVALID, "pickup.id", "duplicate pickup id %llu",
+                              (unsigned long long)s->pickup.id);
+    if (idset_has(&p->delivery_ids, s->delivery.id))
+        return lm_errinfo_set(err, LM_INVALID, "delivery.id", "duplicate delivery id %llu",
+                              (unsigned long long)s->delivery.id);
+    if (idset_reserve(&p->pickup_ids) != LM_OK || idset_reserve(&p->delivery_ids) != LM_OK)
+        return LM_NOMEM;
     if (!grow((void **)&p->shipments, &p->cap_shipments, p->n_shipments, sizeof *p->shipments))
         return LM_NOMEM;
     solver__shipment *dst = &p->shipments[p->n_shipments];
@@ -343,6 +403,8 @@ lm_status solver_problem_add_shipment(solver_problem *p, const solver_shipment *
     dst->pub.delivery.n_tws = dst->delivery_tws.n;
     dst->pub.skills = dst->skills.s;
     dst->pub.n_skills = dst->skills.n;
+    idset_put(&p->pickup_ids, s->pickup.id);
+    idset_put(&p->delivery_ids, s->delivery.id);
     p->n_shipments++;
     return LM_OK;
 }
@@ -394,10 +456,10 @@ lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v,
     if (v->n_breaks && !v->breaks) return lm_errinfo_set(err, LM_INVALID, "breaks", "missing");
     for (size_t i = 0; i < v->n_fixed_steps; i++)
         if ((st = check_fixed_step(p, v, &v->fixed_steps[i], i, err)) != LM_OK) return st;
-    for (size_t i = 0; i < p->n_vehicles; i++)
-        if (p->vehicles[i].pub.id == v->id)
-            return lm_errinfo_set(err, LM_INVALID, "id", "duplicate vehicle id %llu",
-                                  (unsigned long long)v->id);
+    if (idset_has(&p->vehicle_ids, v->id))
+        return lm_errinfo_set(err, LM_INVALID, "id", "duplicate vehicle id %llu",
+                              (unsigned long long)v->id);
+    if (idset_reserve(&p->vehicle_ids) != LM_OK) return LM_NOMEM;
     for (size_t i = 0; i < v->n_breaks; i++) {
         char field[48];
         snprintf(field, sizeof field, "breaks[%zu].max_load", i);
@@ -455,6 +517,7 @@ lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v,
     dst->pub.skills = dst->skills.s;
     dst->pub.n_skills = dst->skills.n;
     dst->pub.fixed_steps = dst->fixed_steps;
+    idset_put(&p->vehicle_ids, v->id);
     p->n_vehicles++;
     return LM_OK;
 }
