@@ -255,7 +255,10 @@ static bool ruin(worker *w, solver__sol *s, size_t *n_removed) {
     if (n_assigned_free == 0) return true;
     double avg = (double)n_assigned_free / (double)n_used;
     double ls_max = prm->max_string < avg ? prm->max_string : avg;
-    double ks_max = 4.0 * prm->avg_removed / (1.0 + ls_max) - 1.0;
+    /* On tiny instances c-bar = 10 would ruin nearly everything: keep it under a third. */
+    double cbar = prm->avg_removed;
+    if (cbar > 0.3 * (double)n_assigned_free + 1.0) cbar = 0.3 * (double)n_assigned_free + 1.0;
+    double ks_max = 4.0 * cbar / (1.0 + ls_max) - 1.0;
     uint32_t ks = (uint32_t)(solver__rng_unit(&w->rng) * ks_max) + 1;
     /* Seed: a random served free node. */
     uint32_t seed = SOLVER_NONE;
@@ -420,6 +423,13 @@ static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
         double temp = t0 * pow(tf / t0, progress(w));
         size_t n_removed;
         bool ok = ruin(w, &w->tmp, &n_removed);
+        if (ok && w->cur.unserved_weight > 0) {
+            /* Units left out earlier get a new chance with every recreate: otherwise a choice
+             * of which tasks to serve, once made, could never be revised. */
+            n_removed = 0;
+            for (uint32_t u = 0; u < m->n_units; u++)
+                if (!w->tmp.assigned[u] && !m->units[u].fixed) w->removed[n_removed++] = u;
+        }
         if (ok) {
             sort_removed(w, n_removed);
             if (solver__recreate(m, &w->tmp, w->removed, n_removed, sh->prm->blink, &w->rng,
