@@ -1,5 +1,7 @@
 /* The search's view of a problem (nodes, units, vehicle classes, neighbours) and its routes with
- * cached per-route data (loads, earliest/latest times) for O(1) insertion checks. Internal. */
+ * cached per-route data (loads, earliest/latest times) for O(1) insertion checks. Internal.
+ * Ownership: a model borrows its problem (which must outlive it); a solution owns its routes'
+ * arrays; functions taking scratch buffers never keep them. */
 #ifndef LASTMILE_SOLVER_ROUTE_H
 #define LASTMILE_SOLVER_ROUTE_H
 
@@ -208,6 +210,15 @@ bool solver__op_two_opt(const solver__model *m, solver__sol *s, uint32_t *scratc
 bool solver__op_two_opt_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
 bool solver__op_cross(const solver__model *m, solver__sol *s, uint32_t *scratch);
 bool solver__op_swap_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
+
+/* ---- The driver (search.c) ---- */
+
+/* solver_solve with an iteration limit per search thread (0: none): with a generous time limit
+ * the answer is then reproducible for a seed and thread count (the cooling follows iterations
+ * instead of the clock). Used by tests and benchmarks. */
+LM_MUST_USE lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o,
+                                          uint64_t max_iters, solver_solution **out,
+                                          lm_errinfo *err);
 
 /* ---- Variant (variant.c) ---- */
 typedef enum solver__variant {

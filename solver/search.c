@@ -679,9 +679,6 @@ static lm_status worker_init(worker *w, shared *sh, unsigned id, const solver__s
 }
 
 lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
-                              solver_solution **out, lm_errinfo *err);
-
-lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
                               solver_solution **out, lm_errinfo *err) {
     solver_opts def;
     if (!o) {

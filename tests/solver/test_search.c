@@ -1,5 +1,6 @@
 /* Tests for solver_solve: every constraint on a small instance where ignoring it would be cheaper,
  * the checker accepting every solution, determinism for a seed, reasons for unassigned tasks. */
+#include "solver/route.h"
 #include "solver/solver.h"
 
 #include <setjmp.h>
@@ -9,9 +10,6 @@
 #include <cmocka.h>
 #include <math.h>
 #include <string.h>
-
-lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
-                              solver_solution **out, lm_errinfo *err);
 
 /* ---- Helpers ---- */
 
