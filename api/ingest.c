@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,12 +26,16 @@
 #define QUEUE_MAX_POSITIONS 200000 /* beyond this, submissions are refused (503) */
 #define BATCH_MAX_POSITIONS 8192   /* positions committed together at most */
 #define PRUNE_EVERY_MS      60000
+#define LINGER_BELOW        16 /* positions: fewer waiting than this -> linger */
 #define PRUNE_CHUNK         5000
-#define DEVICE_CACHE        64
+#define DEVICE_CACHE        1024 /* device -> driver entries kept by the writer */
+#define DEVICE_TTL_MS       2000 /* a phone moved to another driver is seen within this */
 #define OSMAND_BODY_MAX     ((size_t)256 << 10)
 #define OSMAND_MAX_PAIRS    64
 
 /* ---- Ingest ---- */
+
+typedef struct dev_cache dev_cache;
 
 typedef struct job {
     struct job *next;
@@ -58,6 +63,8 @@ struct api__ingest {
     bool stop;
     bool idle; /* the writer sleeps on cv: only then is a wake-up (a futex call) needed */
     int64_t last_prune_ms;
+    dev_cache *devices; /* writer thread only */
+    long linger_us;     /* LASTMILE_INGEST_LINGER_US, default 0 */
 };
 
 lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n,
@@ -131,22 +138,37 @@ lm_status api__ingest_submit_wait(api__ingest *g, const api_osmand_pos *pos, siz
     return rc;
 }
 
-typedef struct dev_cache {
-    char device[DEVICE_CACHE][API_OSMAND_DEVICE_MAX];
-    char driver[DEVICE_CACHE][STORE_DRIVER_MAX];
-    bool has_vehicle[DEVICE_CACHE];
-    size_t n;
-} dev_cache;
+/* Known devices, looked up at most every DEVICE_TTL_MS: a lookup prepares a statement, which
+ * costs more than storing the position. Unknown devices are never cached, so a phone registered
+ * a moment ago is accepted at once. Only the writer thread touches it. */
+typedef struct dev_entry {
+    char device[API_OSMAND_DEVICE_MAX];
+    char driver[STORE_DRIVER_MAX];
+    bool has_vehicle;
+    int64_t checked_ms; /* 0 = empty */
+} dev_entry;
 
-/* The driver of a device inside tx (cached for the batch). LM_NOT_FOUND for an unknown one. */
+struct dev_cache {
+    dev_entry e[DEVICE_CACHE];
+};
+
+static dev_entry *dev_slot(dev_cache *c, const char *device) {
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = device; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return &c->e[h % DEVICE_CACHE];
+}
+
+/* The driver of a device inside tx. LM_NOT_FOUND for an unknown one. */
 static lm_status device_driver(api__ingest *g, store_tx *tx, dev_cache *c, const char *device,
                                char *driver_out, bool *has_vehicle, lm_errinfo *err) {
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->device[i], device)) {
-            lm_strlcpy(driver_out, c->driver[i], STORE_DRIVER_MAX);
-            *has_vehicle = c->has_vehicle[i];
-            return LM_OK;
-        }
+    dev_entry *e = dev_slot(c, device);
+    int64_t now = lm_now_ms();
+    if (e->checked_ms && now - e->checked_ms < DEVICE_TTL_MS && !strcmp(e->device, device)) {
+        lm_strlcpy(driver_out, e->driver, STORE_DRIVER_MAX);
+        *has_vehicle = e->has_vehicle;
+        return LM_OK;
+    }
     if (!g->d)
         return lm_errinfo_set(err, LM_UNAVAILABLE, "id",
                               "live tracking is not configured on this server");
@@ -157,12 +179,10 @@ static lm_status device_driver(api__ingest *g, store_tx *tx, dev_cache *c, const
     if (rc != LM_OK) return rc;
     lm_strlcpy(driver_out, dr.id, STORE_DRIVER_MAX);
     *has_vehicle = dr.vehicle_id[0] != '\0';
-    if (c->n < DEVICE_CACHE) {
-        lm_strlcpy(c->device[c->n], device, API_OSMAND_DEVICE_MAX);
-        lm_strlcpy(c->driver[c->n], dr.id, STORE_DRIVER_MAX);
-        c->has_vehicle[c->n] = *has_vehicle;
-        c->n++;
-    }
+    lm_strlcpy(e->device, device, sizeof e->device);
+    lm_strlcpy(e->driver, dr.id, sizeof e->driver);
+    e->has_vehicle = *has_vehicle;
+    e->checked_ms = now;
     return LM_OK;
 }
 
@@ -182,8 +202,6 @@ static lm_status batch_store(api__ingest *g, job *list, size_t total, lm_errinfo
         lm_errinfo_set(err, rc, "", "the store is not available");
         goto fail;
     }
-    dev_cache cache;
-    cache.n = 0;
     size_t n = 0;
     for (job *j = list; j; j = j->next) {
         size_t first = n;
@@ -198,7 +216,7 @@ static lm_status batch_store(api__ingest *g, job *list, size_t total, lm_errinfo
                 lm_errinfo e;
                 lm_errinfo_clear(&e);
                 lm_status s =
-                    device_driver(g, tx, &cache, p->device_id, row->driver_id, &live[n], &e);
+                    device_driver(g, tx, g->devices, p->device_id, row->driver_id, &live[n], &e);
                 if (s == LM_NOT_FOUND || s == LM_UNAVAILABLE) {
                     /* the whole request is refused; the others in the batch go on */
                     j->st = s == LM_NOT_FOUND ? LM_INVALID : s;
@@ -312,6 +330,22 @@ static void *writer_main(void *arg) {
             }
         }
         if (!g->head) break; /* stopping and drained */
+        /* a short linger when few positions wait: more requests share the next fsync, which
+         * costs more than the wait (http-ingest-notes.md); never when stopping */
+        if (g->linger_us > 0 && g->queued < LINGER_BELOW && !g->stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += g->linger_us * 1000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            g->idle = true;
+            while (g->queued < LINGER_BELOW && !g->stop &&
+                   pthread_cond_timedwait(&g->cv, &g->mu, &ts) == 0) {
+            }
+            g->idle = false;
+        }
         /* take up to BATCH_MAX_POSITIONS (at least one job) */
         job *list = g->head, **cut = &g->head;
         size_t total = 0;
@@ -340,11 +374,19 @@ static lm_status ingest_start(store *s, struct dispatch *d, int64_t retention_s,
     g->retention_s = retention_s;
     g->tail = &g->head;
     g->last_prune_ms = 0;
+    const char *lg = getenv("LASTMILE_INGEST_LINGER_US");
+    int64_t linger = 0;
+    if (lg && lm_parse_i64(lg, 0, 20000, &linger)) g->linger_us = (long)linger;
+    if (!(g->devices = lm_calloc(1, sizeof *g->devices))) {
+        lm_free(g);
+        return LM_NOMEM;
+    }
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
     if (pthread_create(&g->thread, NULL, writer_main, g) != 0) {
         pthread_cond_destroy(&g->cv);
         pthread_mutex_destroy(&g->mu);
+        lm_free(g->devices);
         lm_free(g);
         return LM_INTERNAL;
     }
@@ -363,6 +405,7 @@ static void ingest_stop(api__ingest *g) {
     if (g->started) pthread_join(g->thread, NULL);
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
+    lm_free(g->devices);
     lm_free(g);
 }
 
