@@ -49,6 +49,14 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
     const solver__route *rt = &s->routes[r];
     const solver__unit *un = &m->units[u];
     if (un->second == SOLVER_NONE) {
+        /* Whole-route capacity screen: the start load grows by the job's delivery and the final
+         * load by its pickup wherever it goes. */
+        const solver__node *nx = &m->nodes[un->first];
+        const int64_t *cap = m->p->vehicles[rt->vehicle].pub.capacity;
+        for (uint32_t d = 0; d < m->dims; d++)
+            if (rt->load[d] + nx->start_add[d] > cap[d] ||
+                rt->load[(size_t)rt->n * m->dims + d] + nx->start_add[d] + nx->delta[d] > cap[d])
+                return;
         /* Walk the gaps keeping the neighbouring locations instead of looking them up. */
         uint32_t v = rt->vehicle, x = m->nodes[un->first].loc;
         uint32_t prev = solver__loc_at(m, rt, (int64_t)rt->n_fixed - 1);
