@@ -21,7 +21,7 @@ typedef struct serve_cfg {
     char web_root[512];
     int64_t port, threads, max_body;
     bool demo, epoll;
-    int64_t osmand_port, retention_days; /* OsmAnd listener (0 = off); position retention */
+    int64_t osmand_port, retention_days; /* OsmAnd listener (0 = off, -1 = not set); retention */
     char data_dir[512];                  /* delivery proofs */
     int64_t track_rate, track_burst;     /* tracking polls per client address: per s, bucket */
 } serve_cfg;
@@ -58,7 +58,8 @@ static void serve_usage(FILE *out) {
             "event_loop); the command line wins over the environment, which wins over the file.\n"
             "--event-loop epoll is faster below 128 connections per thread but libmicrohttpd\n"
             "0.9.75 stalls at 128 or more; poll is the default.\n"
-            "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, 0 = off);\n"
+            "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, or any free\n"
+            "port with --port 0; 0 = off);\n"
             "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
             "proofs (default var); --track-rate N / --track-burst N: tracking polls allowed per\n"
             "client address per second and in a burst (default 2 and 20).\n"
@@ -145,7 +146,7 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->port = 8080;
     c->threads = 2;
     c->max_body = (int64_t)1 << 20;
-    c->osmand_port = 5055;
+    c->osmand_port = -1;
     c->retention_days = 30;
     c->track_rate = 2;
     c->track_burst = 20;
@@ -268,7 +269,12 @@ int cli_serve(int argc, char **argv) {
     api_server_opts ao;
     api_server_opts_init(&ao);
     ao.dispatch = disp;
-    ao.osmand_port = cfg.osmand_port > 0 ? (int)cfg.osmand_port : -1;
+    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
+     * side) any free port too, so that two such servers never fight over 5055 */
+    ao.osmand_port = cfg.osmand_port > 0    ? (int)cfg.osmand_port
+                     : cfg.osmand_port == 0 ? -1
+                     : cfg.port == 0        ? 0
+                                            : 5055;
     ao.positions_retention_s = cfg.retention_days * 86400;
     ao.data_dir = cfg.data_dir;
     ao.track_rate_per_s = (double)cfg.track_rate;
@@ -286,11 +292,12 @@ int cli_serve(int argc, char **argv) {
         store_close(s);
         return CLI_FAILED;
     }
-    if (api_server_osmand_port(srv))
-        printf("lastmile: OsmAnd (Traccar Client) positions on http://%s:%u\n", cfg.bind,
-               (unsigned)api_server_osmand_port(srv));
     printf("lastmile: listening on http://%s:%u (db %s, %d threads, %s)\n", cfg.bind,
            (unsigned)api_server_port(srv), cfg.db, (int)cfg.threads, cfg.epoll ? "epoll" : "poll");
+    /* "port N", not "host:port": scripts read the first host:port printed as the API's */
+    if (api_server_osmand_port(srv))
+        printf("lastmile: OsmAnd (Traccar Client) positions on port %u (any path)\n",
+               (unsigned)api_server_osmand_port(srv));
     fflush(stdout);
 
     int sig = 0;
