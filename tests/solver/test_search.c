@@ -658,6 +658,96 @@ static void test_many_identical_vehicles(void **state) {
     solver_problem_destroy(p);
 }
 
+/* Everything at once, on random instances: breaks (some with max_load), several windows, setup,
+ * shipments, skills, open routes, speed factors, per-km costs, limits. Whatever the search does,
+ * the checker must accept its answer. */
+static void test_random_mixed_stress(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        uint64_t st = seed * 7777;
+        pts pt;
+        random_points(&pt, 41, seed + 100);
+        solver_problem *p = make_problem(&pt, 2);
+        uint32_t sk = 3;
+        for (int k = 0; k < 5; k++) {
+            solver_tw bw[2] = {{100, 150}, {300, 400}};
+            solver_break b;
+            memset(&b, 0, sizeof b);
+            b.id = 1;
+            b.tws = bw;
+            b.n_tws = 2;
+            b.service_s = 15;
+            b.has_max_load = k == 1;
+            b.max_load[0] = 30;
+            b.max_load[1] = 30;
+            solver_vehicle v;
+            solver_vehicle_init(&v);
+            v.id = (uint64_t)k + 1;
+            v.start = 0;
+            v.end = k == 2 ? SOLVER_NONE : 0;
+            v.capacity[0] = 35;
+            v.capacity[1] = 20;
+            v.shift.end_s = 450;
+            v.speed_factor = k == 3 ? 1.5 : 1.0;
+            v.cost_per_km = k == 4 ? 500 : 0;
+            v.max_tasks = k == 0 ? 8 : 0;
+            v.max_travel_time_s = k == 1 ? 400 : 0;
+            if (k % 2 == 0) {
+                v.breaks = &b;
+                v.n_breaks = 1;
+            }
+            if (k == 3) {
+                v.skills = &sk;
+                v.n_skills = 1;
+            }
+            assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+        }
+        for (uint32_t i = 1; i <= 24; i++) {
+            solver_job j;
+            solver_job_init(&j);
+            j.id = i;
+            j.location = i;
+            j.setup_s = (int64_t)(lcg(&st) % 3) * 5;
+            j.service_s = 5 + (int64_t)(lcg(&st) % 10);
+            j.delivery[0] = (int64_t)(lcg(&st) % 8);
+            j.pickup[1] = (int64_t)(lcg(&st) % 6);
+            int64_t a = (int64_t)(lcg(&st) % 400);
+            solver_tw w[2] = {{a, a + 60}, {a + 150, a + 250}};
+            j.tws = w;
+            j.n_tws = 1 + lcg(&st) % 2;
+            j.priority = (uint32_t)(lcg(&st) % 3);
+            if (i % 7 == 0) {
+                j.skills = &sk;
+                j.n_skills = 1;
+            }
+            assert_int_equal(solver_problem_add_job(p, &j, NULL), LM_OK);
+        }
+        for (uint32_t i = 0; i < 8; i++) {
+            solver_shipment sh;
+            solver_shipment_init(&sh);
+            sh.pickup.id = 100 + i;
+            sh.delivery.id = 200 + i;
+            sh.pickup.location = 25 + i;
+            sh.delivery.location = 33 + i;
+            sh.pickup.service_s = 5;
+            sh.delivery.service_s = 5;
+            sh.amount[0] = 1 + (int64_t)(lcg(&st) % 10);
+            solver_tw dw = {200, 650};
+            if (i % 2) {
+                sh.delivery.tws = &dw;
+                sh.delivery.n_tws = 1;
+            }
+            assert_int_equal(solver_problem_add_shipment(p, &sh, NULL), LM_OK);
+        }
+        solver_solution *s = solve(p, 250, 0);
+        print_message("mixed seed %llu: %zu routes, %zu unassigned\n", (unsigned long long)seed,
+                      s->n_routes, s->n_unassigned);
+        assert_true(s->n_routes > 0);
+        solver_solution_destroy(s);
+        solver_problem_destroy(p);
+    }
+}
+
 static void on_progress(const solver_progress *pr, void *ud) {
     int *calls = ud;
     (*calls)++;
@@ -729,6 +819,7 @@ int main(void) {
         cmocka_unit_test(test_no_vehicles_and_bad_options),
         cmocka_unit_test(test_fixed_break_and_half_fixed_shipment),
         cmocka_unit_test(test_many_identical_vehicles),
+        cmocka_unit_test(test_random_mixed_stress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
