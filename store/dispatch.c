@@ -73,49 +73,6 @@ const char store__dispatch_schema_v200[] =
         if ((rc = (call)) != LM_OK) goto fail;                                                     \
     } while (0)
 
-static lm_status step_row(sqlite3 *db, sqlite3_stmt *st, const char *what, lm_errinfo *err) {
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) return LM_OK;
-    if (s == SQLITE_DONE) return lm_errinfo_set(err, LM_NOT_FOUND, "", "%s not found", what);
-    return store__fail(db, s, err);
-}
-
-/* Runs a prepared SELECT and appends one element per row through row(st, elem). */
-typedef void (*row_fn)(sqlite3_stmt *st, void *elem);
-
-static lm_status collect(sqlite3 *db, sqlite3_stmt *st, size_t elem, row_fn row, void **out,
-                         size_t *n, lm_errinfo *err) {
-    char *arr = NULL;
-    size_t cap = 0, len = 0;
-    lm_status rc = LM_OK;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char *p = lm_reallocarray(arr, nc, elem);
-            if (!p) {
-                rc = LM_NOMEM;
-                goto fail;
-            }
-            arr = p;
-            cap = nc;
-        }
-        memset(arr + len * elem, 0, elem);
-        row(st, arr + len * elem);
-        len++;
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    lm_free(arr);
-    return rc;
-}
-
 /* ---- Vehicles ---- */
 
 #define VEHICLE_COLS                                                                               \
@@ -211,7 +168,7 @@ lm_status store_vehicle_get(store_read *r, const char *id, store_vehicle *out, l
         store__prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, id));
-    if ((rc = step_row(db, st, "vehicle", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "vehicle", err)) != LM_OK) goto fail;
     vehicle_row(st, out);
 fail:
     sqlite3_finalize(st);
@@ -224,7 +181,7 @@ lm_status store_vehicle_list(store_read *r, store_vehicle **out, size_t *n, lm_e
     lm_status rc =
         store__prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
-    rc = collect(db, st, sizeof **out, vehicle_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, vehicle_row, (void **)out, n, err);
     sqlite3_finalize(st);
     return rc;
 }
@@ -267,7 +224,7 @@ static lm_status driver_one(store_read *r, const char *sql, const char *key, sto
     lm_status rc = store__prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
-    if ((rc = step_row(db, st, "driver", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "driver", err)) != LM_OK) goto fail;
     driver_row(st, out);
 fail:
     sqlite3_finalize(st);
@@ -302,7 +259,7 @@ lm_status store_driver_list(store_read *r, store_driver **out, size_t *n, lm_err
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db, "SELECT " DRIVER_COLS " FROM drivers ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
-    rc = collect(db, st, sizeof **out, driver_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, driver_row, (void **)out, n, err);
     sqlite3_finalize(st);
     return rc;
 }
@@ -411,7 +368,7 @@ lm_status store_plan_get(store_read *r, int64_t id, store_plan *out, lm_errinfo 
     lm_status rc = store__prepare(db, "SELECT id, " PLAN_COLS " FROM plans WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, id));
-    if ((rc = step_row(db, st, "plan", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "plan", err)) != LM_OK) goto fail;
     plan_row(st, out);
 fail:
     sqlite3_finalize(st);
@@ -426,7 +383,7 @@ lm_status store_plan_list(store_read *r, size_t limit, store_plan **out, size_t 
         db, "SELECT id, " PLAN_COLS " FROM plans ORDER BY id DESC LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, (int64_t)limit));
-    rc = collect(db, st, sizeof **out, plan_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, plan_row, (void **)out, n, err);
 fail:
     sqlite3_finalize(st);
     return rc;
@@ -510,7 +467,7 @@ lm_status store_plan_routes(store_read *r, int64_t plan_id, store_plan_route **o
         err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, plan_id));
-    rc = collect(db, st, sizeof **out, route_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, route_row, (void **)out, n, err);
 fail:
     sqlite3_finalize(st);
     return rc;
@@ -547,7 +504,7 @@ lm_status store_unassigned_list(store_read *r, int64_t plan_id, store_unassigned
         err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, plan_id));
-    rc = collect(db, st, sizeof **out, unassigned_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, unassigned_row, (void **)out, n, err);
 fail:
     sqlite3_finalize(st);
     return rc;
@@ -671,7 +628,7 @@ lm_status store_stop_get(store_read *r, int64_t id, store_stop *out, lm_errinfo 
     lm_status rc = store__prepare(db, "SELECT id, " STOP_COLS " FROM stops WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, id));
-    if ((rc = step_row(db, st, "stop", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "stop", err)) != LM_OK) goto fail;
     stop_row(st, out);
 fail:
     sqlite3_finalize(st);
@@ -696,7 +653,7 @@ lm_status store_stop_query(store_read *r, const store_stop_filter *f, store_stop
     BIND(store__bind_i64(st, 3, f->order_id));
     BIND(store__bind_i64(st, 4, f->live_only ? 1 : 0));
     BIND(store__bind_i64(st, 5, f->pending_only ? 1 : 0));
-    rc = collect(db, st, sizeof **out, stop_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, stop_row, (void **)out, n, err);
 fail:
     sqlite3_finalize(st);
     return rc;
@@ -736,7 +693,7 @@ lm_status store_vstate_get(store_read *r, const char *vehicle_id, store_vstate *
         db, "SELECT " VSTATE_COLS " FROM vehicle_state WHERE vehicle_id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, vehicle_id));
-    if ((rc = step_row(db, st, "vehicle state", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "vehicle state", err)) != LM_OK) goto fail;
     vstate_row(st, out);
 fail:
     sqlite3_finalize(st);
@@ -778,7 +735,7 @@ lm_status store_vstate_list(store_read *r, store_vstate **out, size_t *n, lm_err
     lm_status rc = store__prepare(
         db, "SELECT " VSTATE_COLS " FROM vehicle_state ORDER BY vehicle_id", &st, err);
     if (rc != LM_OK) return rc;
-    rc = collect(db, st, sizeof **out, vstate_row, (void **)out, n, err);
+    rc = store__collect(db, st, sizeof **out, vstate_row, (void **)out, n, err);
     sqlite3_finalize(st);
     return rc;
 }
@@ -789,7 +746,7 @@ lm_status store_live_version(store_read *r, int64_t *out, lm_errinfo *err) {
     lm_status rc =
         store__prepare(db, "SELECT value FROM dispatch_meta WHERE key = 'live_version'", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = step_row(db, st, "live version", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "live version", err)) != LM_OK) goto fail;
     *out = sqlite3_column_int64(st, 0);
 fail:
     sqlite3_finalize(st);
@@ -805,38 +762,13 @@ lm_status store_live_version_bump(store_tx *tx, lm_errinfo *err) {
 lm_status store_stops_cancelled(store_read *r, int64_t **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    int64_t *arr = NULL;
-    size_t len = 0, cap = 0;
     lm_status rc = store__prepare(db,
                                   "SELECT s.id FROM stops s JOIN orders o ON o.id = s.order_id"
                                   " WHERE s.live = 1 AND s.status IN (0, 1)"
                                   " AND o.status = 'cancelled' ORDER BY s.id",
                                   &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            int64_t *p = lm_reallocarray(arr, nc, sizeof *p);
-            if (!p) {
-                rc = LM_NOMEM;
-                goto fail;
-            }
-            arr = p;
-            cap = nc;
-        }
-        arr[len++] = sqlite3_column_int64(st, 0);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
     sqlite3_finalize(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    sqlite3_finalize(st);
-    lm_free(arr);
     return rc;
 }

@@ -10,6 +10,7 @@
  *   - prepare with store__prepare, bind with store__bind_*, step, and always sqlite3_finalize in
  * the single `fail:` cleanup; turn SQLite result codes into lm_status with store__fail, which maps
  *     constraint violations to LM_CONFLICT and records the SQLite message in err.
+ *   - one row: store__step_row; a list: a row function and store__collect.
  *   - append an event with store_event_append(tx, ...) in the same tx as the change.
  *   - register your tables as a migration (see store/migrations.c). */
 #ifndef LASTMILE_STORE_INTERNAL_H
@@ -44,6 +45,21 @@ lm_status store__fail(sqlite3 *db, int rc, lm_errinfo *err);
 bool store__column_copy(sqlite3_stmt *st, int col, char *dst, size_t dst_size);
 /* lm_strdup of a text column; *out is NULL for SQL NULL. LM_NOMEM on allocation failure. */
 LM_MUST_USE lm_status store__column_dup(sqlite3_stmt *st, int col, char **out);
+
+/* Steps once expecting a row: LM_OK with the row current, LM_NOT_FOUND ("<what> not found") when
+ * the statement is done, a store__fail code otherwise. */
+LM_MUST_USE lm_status store__step_row(sqlite3 *db, sqlite3_stmt *st, const char *what,
+                                      lm_errinfo *err);
+
+/* Fills one element (zeroed beforehand) from the statement's current row. */
+typedef void (*store__row_fn)(sqlite3_stmt *st, void *elem);
+/* Steps a prepared, bound SELECT to its end and hands back one elem_size element per row, filled
+ * by row, in *out (the caller lm_frees it; NULL when there are no rows) and their count in *n;
+ * both untouched on failure. st is neither reset nor finalized: the caller owns it. */
+LM_MUST_USE lm_status store__collect(sqlite3 *db, sqlite3_stmt *st, size_t elem_size,
+                                     store__row_fn row, void **out, size_t *n, lm_errinfo *err);
+/* A store__row_fn for an int64_t element from column 0 (lists of ids). */
+void store__id_row(sqlite3_stmt *st, void *elem);
 
 /* ---- Migrations (store/migrations.c) ---- */
 

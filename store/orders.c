@@ -144,26 +144,6 @@ void store_savepoint_rollback(store_tx *tx) {
     sqlite3_exec(store__tx_db(tx), "ROLLBACK TO lm_item; RELEASE lm_item", NULL, NULL, NULL);
 }
 
-/* Steps once expecting a row: LM_OK with the row, NOT_FOUND when none. */
-static lm_status step_row(sqlite3 *db, sqlite3_stmt *st, const char *what, lm_errinfo *err) {
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) return LM_OK;
-    if (s == SQLITE_DONE) return lm_errinfo_set(err, LM_NOT_FOUND, "", "%s not found", what);
-    return store__fail(db, s, err);
-}
-
-/* Grows *arr (of elem bytes) so that index n fits. */
-static lm_status grow(void **arr, size_t *cap, size_t n, size_t elem) {
-    if (n < *cap) return LM_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *p = lm_reallocarray(*arr, nc, elem);
-    if (!p) return LM_NOMEM;
-    memset((char *)p + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = p;
-    *cap = nc;
-    return LM_OK;
-}
-
 #define BIND(expr)                                                                                 \
     do {                                                                                           \
         if ((rc = (expr)) != LM_OK) goto fail;                                                     \
@@ -193,7 +173,8 @@ fail:
     return rc;
 }
 
-static void depot_row(sqlite3_stmt *st, store_depot *d) {
+static void depot_row(sqlite3_stmt *st, void *elem) {
+    store_depot *d = elem;
     memset(d, 0, sizeof *d);
     store__column_copy(st, 0, d->id, sizeof d->id);
     store__column_copy(st, 1, d->name, sizeof d->name);
@@ -211,7 +192,7 @@ lm_status store_depot_get(store_read *r, const char *id, store_depot *out, lm_er
     lm_status rc = prep(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, id));
-    if ((rc = step_row(db, st, "depot", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "depot", err)) != LM_OK) goto fail;
     depot_row(st, out);
 fail:
     unprep(st);
@@ -221,26 +202,10 @@ fail:
 lm_status store_depot_list(store_read *r, store_depot **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_depot *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc = prep(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        depot_row(st, &arr[len++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, depot_row, (void **)out, n, err);
     unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -271,7 +236,8 @@ fail:
 
 #define PRODUCT_COLS "sku, name, weight_g, volume_cm3, active, substitute_sku"
 
-static void product_row(sqlite3_stmt *st, store_product *p) {
+static void product_row(sqlite3_stmt *st, void *elem) {
+    store_product *p = elem;
     memset(p, 0, sizeof *p);
     store__column_copy(st, 0, p->sku, sizeof p->sku);
     store__column_copy(st, 1, p->name, sizeof p->name);
@@ -287,7 +253,7 @@ lm_status store_product_get(store_read *r, const char *sku, store_product *out, 
     lm_status rc = prep(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, sku));
-    if ((rc = step_row(db, st, "product", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "product", err)) != LM_OK) goto fail;
     product_row(st, out);
 fail:
     unprep(st);
@@ -297,26 +263,10 @@ fail:
 lm_status store_product_list(store_read *r, store_product **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_product *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc = prep(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        product_row(st, &arr[len++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, product_row, (void **)out, n, err);
     unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -324,7 +274,8 @@ fail:
 
 #define STOCK_COLS "depot_id, sku, on_hand, reserved, reorder_point"
 
-static void stock_row(sqlite3_stmt *st, store_stock *s) {
+static void stock_row(sqlite3_stmt *st, void *elem) {
+    store_stock *s = elem;
     memset(s, 0, sizeof *s);
     store__column_copy(st, 0, s->depot_id, sizeof s->depot_id);
     store__column_copy(st, 1, s->sku, sizeof s->sku);
@@ -342,7 +293,7 @@ lm_status store_stock_get(store_read *r, const char *depot_id, const char *sku, 
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, depot_id));
     BIND(store__bind_text(st, 2, sku));
-    if ((rc = step_row(db, st, "stock row", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "stock row", err)) != LM_OK) goto fail;
     stock_row(st, out);
 fail:
     unprep(st);
@@ -395,30 +346,14 @@ lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size
                            lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_stock *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc = prep(db,
                         only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
                                    "reserved < reorder_point ORDER BY depot_id, sku"
                                  : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
                         &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        stock_row(st, &arr[len++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, stock_row, (void **)out, n, err);
     unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -574,7 +509,8 @@ fail:
     "stock_outcome, depot_id, tracking_token, customer_key, lines_sig, weight_g, volume_cm3, "     \
     "pkg_weight_g, pkg_volume_cm3, pkg_parcels, created_ms, updated_ms"
 
-static void order_row(sqlite3_stmt *st, store_order *o) {
+static void order_row(sqlite3_stmt *st, void *elem) {
+    store_order *o = elem;
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
     store__column_copy(st, 1, o->external_ref, sizeof o->external_ref);
@@ -606,34 +542,23 @@ static void order_row(sqlite3_stmt *st, store_order *o) {
     o->updated_ms = sqlite3_column_int64(st, 26);
 }
 
+static void line_row(sqlite3_stmt *st, void *elem) {
+    store_line *l = elem;
+    store__column_copy(st, 0, l->sku, sizeof l->sku);
+    store__column_copy(st, 1, l->ordered_sku, sizeof l->ordered_sku);
+    l->qty = sqlite3_column_int64(st, 2);
+}
+
 static lm_status lines_load(sqlite3 *db, store_order *o, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
-    size_t cap = 0, len = 0;
-    store_line *arr = NULL;
     lm_status rc = prep(
         db, "SELECT sku, ordered_sku, qty FROM order_lines WHERE order_id = ? ORDER BY line_no",
         &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, o->id));
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        store__column_copy(st, 0, arr[len].sku, sizeof arr[len].sku);
-        store__column_copy(st, 1, arr[len].ordered_sku, sizeof arr[len].ordered_sku);
-        arr[len].qty = sqlite3_column_int64(st, 2);
-        len++;
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
-    unprep(st);
-    o->lines = arr;
-    o->n_lines = len;
-    return LM_OK;
+    rc = store__collect(db, st, sizeof *o->lines, line_row, (void **)&o->lines, &o->n_lines, err);
 fail:
     unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -648,7 +573,7 @@ static lm_status order_get_where(store_read *r, const char *sql, int64_t id, con
         BIND(store__bind_text(st, 1, token));
     else
         BIND(store__bind_i64(st, 1, id));
-    if ((rc = step_row(db, st, "order", err)) != LM_OK) goto fail;
+    if ((rc = store__step_row(db, st, "order", err)) != LM_OK) goto fail;
     order_row(st, &o);
     if ((rc = lines_load(db, &o, err)) != LM_OK) goto fail;
     *out = o;
@@ -686,7 +611,7 @@ lm_status store_order_list(store_read *r, const store_order_filter *f, store_ord
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     store_order *arr = NULL;
-    size_t cap = 0, len = 0;
+    size_t len = 0;
     lm_status rc = prep(db,
                         "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
                         "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
@@ -698,15 +623,7 @@ lm_status store_order_list(store_read *r, const store_order_filter *f, store_ord
     BIND(store__bind_i64(st, 3, f->since_ms));
     BIND(store__bind_i64(st, 4, f->after_id));
     BIND(store__bind_i64(st, 5, f->limit ? (int64_t)f->limit : 100));
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        order_row(st, &arr[len++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    BIND(store__collect(db, st, sizeof *arr, order_row, (void **)&arr, &len, err));
     for (size_t i = 0; i < len; i++)
         if ((rc = lines_load(db, &arr[i], err)) != LM_OK) goto fail;
     unprep(st);
@@ -723,29 +640,14 @@ lm_status store_order_ids_by_status(store_read *r, const char *status, size_t li
                                     size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    int64_t *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc = prep(
         db, "SELECT id FROM orders WHERE status = ? ORDER BY created_ms, id LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, status));
     BIND(store__bind_i64(st, 2, (int64_t)limit));
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        arr[len++] = sqlite3_column_int64(st, 0);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
-    unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
+    rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
 fail:
     unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -847,12 +749,22 @@ fail:
     return rc;
 }
 
+static void exception_row(sqlite3_stmt *st, void *elem) {
+    store_exception *e = elem;
+    e->id = sqlite3_column_int64(st, 0);
+    e->order_id = sqlite3_column_int64(st, 1);
+    store__column_copy(st, 2, e->rule, sizeof e->rule);
+    store__column_copy(st, 3, e->field, sizeof e->field);
+    store__column_copy(st, 4, e->message, sizeof e->message);
+    e->created_ms = sqlite3_column_int64(st, 5);
+    e->resolved_ms = sqlite3_column_int64(st, 6);
+    store__column_copy(st, 7, e->resolution, sizeof e->resolution);
+}
+
 lm_status store_exception_list(store_read *r, bool only_open, int64_t order_id,
                                store_exception **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_exception *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc = prep(db,
                         "SELECT id, order_id, rule, field, message, created_ms, "
                         "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
@@ -862,30 +774,9 @@ lm_status store_exception_list(store_read *r, bool only_open, int64_t order_id,
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, only_open ? 1 : 0));
     BIND(store__bind_i64(st, 2, order_id));
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        store_exception *e = &arr[len++];
-        e->id = sqlite3_column_int64(st, 0);
-        e->order_id = sqlite3_column_int64(st, 1);
-        store__column_copy(st, 2, e->rule, sizeof e->rule);
-        store__column_copy(st, 3, e->field, sizeof e->field);
-        store__column_copy(st, 4, e->message, sizeof e->message);
-        e->created_ms = sqlite3_column_int64(st, 5);
-        e->resolved_ms = sqlite3_column_int64(st, 6);
-        store__column_copy(st, 7, e->resolution, sizeof e->resolution);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
-    unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
+    rc = store__collect(db, st, sizeof **out, exception_row, (void **)out, n, err);
 fail:
     unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -1054,33 +945,21 @@ fail:
     return rc;
 }
 
+static void channel_policy_row(sqlite3_stmt *st, void *elem) {
+    store_channel_policy *p = elem;
+    store__column_copy(st, 0, p->channel, sizeof p->channel);
+    store__column_copy(st, 1, p->oos_policy, sizeof p->oos_policy);
+}
+
 lm_status store_channel_policy_list(store_read *r, store_channel_policy **out, size_t *n,
                                     lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_channel_policy *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc =
         prep(db, "SELECT channel, oos_policy FROM channel_policies ORDER BY channel", &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        store__column_copy(st, 0, arr[len].channel, sizeof arr[len].channel);
-        store__column_copy(st, 1, arr[len].oos_policy, sizeof arr[len].oos_policy);
-        len++;
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, channel_policy_row, (void **)out, n, err);
     unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    unprep(st);
-    lm_free(arr);
     return rc;
 }
 
@@ -1122,33 +1001,21 @@ fail:
     return rc;
 }
 
+static void blacklist_row(sqlite3_stmt *st, void *elem) {
+    store_blacklist_entry *e = elem;
+    store__column_copy(st, 0, e->kind, sizeof e->kind);
+    store__column_copy(st, 1, e->value, sizeof e->value);
+}
+
 lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_t *n,
                                lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_blacklist_entry *arr = NULL;
-    size_t cap = 0, len = 0;
     lm_status rc =
         prep(db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow((void **)&arr, &cap, len, sizeof *arr)) != LM_OK) goto fail;
-        store__column_copy(st, 0, arr[len].kind, sizeof arr[len].kind);
-        store__column_copy(st, 1, arr[len].value, sizeof arr[len].value);
-        len++;
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, blacklist_row, (void **)out, n, err);
     unprep(st);
-    *out = arr;
-    *n = len;
-    return LM_OK;
-fail:
-    unprep(st);
-    lm_free(arr);
     return rc;
 }
 

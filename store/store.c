@@ -129,6 +129,50 @@ lm_status store__column_dup(sqlite3_stmt *st, int col, char **out) {
     return LM_OK;
 }
 
+lm_status store__step_row(sqlite3 *db, sqlite3_stmt *st, const char *what, lm_errinfo *err) {
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) return LM_OK;
+    if (s == SQLITE_DONE) return lm_errinfo_set(err, LM_NOT_FOUND, "", "%s not found", what);
+    return store__fail(db, s, err);
+}
+
+lm_status store__collect(sqlite3 *db, sqlite3_stmt *st, size_t elem_size, store__row_fn row,
+                         void **out, size_t *n, lm_errinfo *err) {
+    char *arr = NULL;
+    size_t cap = 0, len = 0;
+    lm_status rc = LM_OK;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char *p = lm_reallocarray(arr, nc, elem_size);
+            if (!p) {
+                rc = LM_NOMEM;
+                goto fail;
+            }
+            arr = p;
+            cap = nc;
+        }
+        memset(arr + len * elem_size, 0, elem_size);
+        row(st, arr + len * elem_size);
+        len++;
+    }
+    if (s != SQLITE_DONE) {
+        rc = store__fail(db, s, err);
+        goto fail;
+    }
+    *out = arr;
+    *n = len;
+    return LM_OK;
+fail:
+    lm_free(arr);
+    return rc;
+}
+
+void store__id_row(sqlite3_stmt *st, void *elem) {
+    *(int64_t *)elem = sqlite3_column_int64(st, 0);
+}
+
 /* ---- Open / close ---- */
 
 static lm_status conn_open(const store_opts *o, bool writer, sqlite3 **out, lm_errinfo *err) {
