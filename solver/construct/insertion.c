@@ -64,7 +64,11 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
             prev = solver__loc_at(m, rt, (int64_t)i - 2); /* skip fixed breaks */
         if (prev == SOLVER_NONE) prev = m->p->vehicles[v].pub.start;
         int64_t fixed = rt->n == 0 ? m->p->vehicles[v].pub.cost_fixed : 0;
+        /* Departures only grow along a route: once one is past the job's last window, no later
+         * gap can work either. */
+        int64_t last_end = nx->tws->n ? nx->tws->w[nx->tws->n - 1].end_s : SOLVER_TIME_INF;
         for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
+            if (!rt->complex && pos > 0 && rt->dep[pos - 1] > last_end) break;
             uint32_t next = solver__loc_at(m, rt, pos);
             int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) -
                         (rt->n ? solver__cost(m, v, prev, next) : -fixed);
