@@ -135,9 +135,9 @@ LM_MUST_USE lm_status dispatch__store_solution(store_tx *tx, const dispatch__mod
 
 /* ---- Orders inside a caller's tx (dispatch/orders_link.c) ---- */
 
-/* Moves an order along the lifecycle within tx (planned -> out_for_delivery takes its goods off
- * on_hand, as orders_order_advance does), appending order.<status>. Already in `to`: no-op.
- * delivered/failed from planned pass through out_for_delivery. CONFLICT if not allowed. */
+/* Moves an order along the lifecycle within tx with orders_order_advance_tx (its rules, stock and
+ * order.<status> events). Already in `to`: no-op. delivered/failed from planned pass through
+ * out_for_delivery. CONFLICT if not allowed. */
 LM_MUST_USE lm_status dispatch__order_move(store_tx *tx, int64_t order_id, const char *to,
                                            int64_t now_ms, lm_errinfo *err);
 

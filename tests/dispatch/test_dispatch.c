@@ -374,6 +374,15 @@ static void test_positions_eta_arrival_late(void **state) {
     assert_int_equal(count_events(f, "route.started"), 1);
     for (size_t o = 0; o < f->n_orders; o++)
         assert_string_equal(order_status(f, f->order_ids[o]), "out_for_delivery");
+    /* the goods left the depot: off on_hand, no longer reserved (orders/' rule) */
+    orders_stock *stk = NULL;
+    size_t n_stk = 0;
+    lm_errinfo serr = {0};
+    OKE(orders_stock_list(f->o, false, &stk, &n_stk, &serr), serr);
+    assert_int_equal(n_stk, 1);
+    assert_int_equal(stk[0].on_hand, 1000 - (int64_t)f->n_orders);
+    assert_int_equal(stk[0].reserved, 0);
+    lm_free(stk);
     dispatch_driver_route rt = route_of(f, "D1");
     dispatch_stop first = rt.stops[0].stop, second = rt.stops[1].stop;
     dispatch_driver_route_clear(&rt);
