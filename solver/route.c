@@ -108,6 +108,7 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     m->p = p;
     m->dims = p->n_dims;
     m->ls_deadline_ns = INT64_MAX;
+    m->granular_routes = 12;
     size_t nj = p->n_jobs, ns = p->n_shipments, nv = p->n_vehicles;
     size_t n_fixed_breaks = 0;
     for (size_t v = 0; v < nv; v++)

@@ -46,9 +46,10 @@ typedef struct solver__model {
     size_t n_classes;
     uint32_t *nbr; /* n_task_nodes x k_nbr nearest task nodes (by travel cost) */
     uint32_t k_nbr;
-    uint32_t k_ls;          /* neighbours the local-search operators look at (<= k_nbr) */
-    int64_t ls_deadline_ns; /* operators stop scanning after this (lm_mono_ns) */
-    uint8_t *cost_mode;     /* per vehicle: COST_DURATION, COST_MATRIX or COST_FORMULA */
+    uint32_t k_ls;            /* neighbours the local-search operators look at (<= k_nbr) */
+    int64_t ls_deadline_ns;   /* operators stop scanning after this (lm_mono_ns) */
+    uint32_t granular_routes; /* recreate tries only nearby routes beyond this many used */
+    uint8_t *cost_mode;       /* per vehicle: COST_DURATION, COST_MATRIX or COST_FORMULA */
     bool any_setup;
     bool any_shipment;
     bool any_tw;
@@ -229,12 +230,13 @@ typedef enum solver__variant {
 
 typedef struct solver__params {
     solver__variant variant;
-    bool use_savings;    /* construction */
-    bool use_regret;     /* construction */
-    double avg_removed;  /* SISR c-bar */
-    uint32_t max_string; /* SISR L_max */
-    double t0, tf;       /* SA temperatures, relative to the mean cost per task */
-    double blink;        /* recreate blink rate */
+    bool use_savings;         /* construction */
+    bool use_regret;          /* construction */
+    double avg_removed;       /* SISR c-bar */
+    uint32_t max_string;      /* SISR L_max */
+    double t0, tf;            /* SA temperatures, relative to the mean cost per task */
+    double blink;             /* recreate blink rate */
+    uint32_t granular_routes; /* see solver__model */
 } solver__params;
 
 void solver__variant_params(const solver__model *m, solver__params *out);

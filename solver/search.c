@@ -724,6 +724,7 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
         return st;
     }
     solver__variant_params(m, &prm);
+    m->granular_routes = prm.granular_routes;
     if ((st = solver__sol_init(m, &start)) != LM_OK) goto done;
     for (size_t v = 0; v < p->n_vehicles; v++)
         if (!start.routes[v].feasible) {

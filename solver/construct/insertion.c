@@ -101,7 +101,7 @@ static void best_insertion(const solver__model *m, const solver__sol *s, uint32_
     best->route = SOLVER_NONE;
     uint8_t *cls = seen, *rseen = seen + m->n_classes;
     bool granular = false;
-    if (n_used > 12 && m->k_nbr) {
+    if (n_used > m->granular_routes && m->k_nbr) {
         uint32_t x = m->units[u].first;
         const uint32_t *nb = &m->nbr[(size_t)x * m->k_nbr];
         for (uint32_t k = 0; k < m->k_nbr; k++) {
