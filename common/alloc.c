@@ -160,6 +160,20 @@ lm_status lm_buf_printf(lm_buf *b, const char *fmt, ...) {
     return LM_OK;
 }
 
+lm_status lm_buf_json_str(lm_buf *b, const char *s) {
+    lm_status rc = lm_buf_append(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); rc == LM_OK && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            rc = lm_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            rc = lm_buf_printf(b, "\\u%04x", *p);
+        else
+            rc = lm_buf_append(b, p, 1);
+    }
+    if (rc == LM_OK) rc = lm_buf_append(b, "\"", 1);
+    return rc;
+}
+
 char *lm_buf_take(lm_buf *b) {
     char *d = b->data;
     if (!d) d = lm_strdup("");

@@ -93,6 +93,8 @@ void lm_buf_free(lm_buf *b);
 void lm_buf_reset(lm_buf *b);
 LM_MUST_USE lm_status lm_buf_append(lm_buf *b, const void *data, size_t n);
 LM_MUST_USE lm_status lm_buf_printf(lm_buf *b, const char *fmt, ...) LM_PRINTF(2, 3);
+/* Appends s (NULL: "") as a quoted, escaped JSON string (event payloads below api/, no cJSON). */
+LM_MUST_USE lm_status lm_buf_json_str(lm_buf *b, const char *s);
 /* Hands the buffer's memory to the caller (free with lm_free) and leaves b empty. */
 char *lm_buf_take(lm_buf *b);
 

@@ -143,8 +143,6 @@ LM_MUST_USE lm_status dispatch__order_move(store_tx *tx, int64_t order_id, const
 
 /* ---- Events and JSON text ---- */
 
-/* Appends s as a JSON string (quoted, escaped) to b. */
-LM_MUST_USE lm_status dispatch__json_str(lm_buf *b, const char *s);
 /* store_event_append with a payload built by printf. */
 LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char *entity,
                                       const char *entity_id, const char *fmt, ...) LM_PRINTF(5, 6);

@@ -319,7 +319,7 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
                       "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64
                       ",\"vehicle_id\":\"%s\",\"driver_id\":\"%s\",\"t_ms\":%" PRId64 ",\"proof\":",
                       st.id, st.order_id, st.vehicle_id, drv.id, t_ms);
-    if (rc == LM_OK) rc = dispatch__json_str(&b, st.proof);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, st.proof);
     if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
     if (rc == LM_OK)
         rc = store_event_append(
@@ -457,7 +457,7 @@ lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *drive
         "{\"driver_id\":\"%s\",\"vehicle_id\":\"%s\",\"kind\":\"%s\",\"delay_s\":%" PRId64
         ",\"t_ms\":%" PRId64 ",\"note\":",
         drv.id, drv.vehicle_id, names[kind], delay_s, t_ms);
-    if (rc == LM_OK) rc = dispatch__json_str(&b, note);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, note);
     if (rc == LM_OK && vs.has_position)
         rc = lm_buf_printf(&b, ",\"position\":[%.6f,%.6f]", vs.lon, vs.lat);
     if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);

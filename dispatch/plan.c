@@ -252,7 +252,7 @@ static void plan_fail(dispatch *d, int64_t plan_id, const char *why) {
         lm_buf b;
         lm_buf_init(&b, 1024);
         if (lm_buf_printf(&b, "{\"plan_id\":%" PRId64 ",\"error\":", plan_id) == LM_OK &&
-            dispatch__json_str(&b, why) == LM_OK && lm_buf_append(&b, "}", 1) == LM_OK &&
+            lm_buf_json_str(&b, why) == LM_OK && lm_buf_append(&b, "}", 1) == LM_OK &&
             store_plan_update(tx, &p, NULL) == LM_OK &&
             store_event_append(tx, "plan.failed", "plan", ids, b.data) == LM_OK) {
             if (store_tx_commit(tx) != LM_OK) {

@@ -268,20 +268,6 @@ bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out) {
 
 /* ---- JSON text and events ---- */
 
-lm_status dispatch__json_str(lm_buf *b, const char *s) {
-    lm_status rc = lm_buf_append(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); rc == LM_OK && *p; p++) {
-        if (*p == '"' || *p == '\\')
-            rc = lm_buf_printf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            rc = lm_buf_printf(b, "\\u%04x", *p);
-        else
-            rc = lm_buf_append(b, p, 1);
-    }
-    if (rc == LM_OK) rc = lm_buf_append(b, "\"", 1);
-    return rc;
-}
-
 lm_status dispatch__event(store_tx *tx, const char *type, const char *entity, const char *entity_id,
                           const char *fmt, ...) {
     char payload[1024];

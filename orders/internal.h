@@ -5,8 +5,6 @@
 #include "orders/orders.h"
 #include "store/store.h"
 
-/* Appends s to b as a JSON string literal (event payloads are built without cJSON). */
-LM_MUST_USE lm_status orders__json_str(lm_buf *b, const char *s);
 /* Appends a stock.low event for (depot, sku) to tx. */
 LM_MUST_USE lm_status orders__event_stock_low(store_tx *tx, const char *depot, const char *sku,
                                               int64_t on_hand, int64_t reserved,

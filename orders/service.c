@@ -63,21 +63,6 @@ void orders_order_list_free(orders_order *list, size_t n) {
 
 /* ---- Helpers ---- */
 
-/* Appends s as a JSON string literal (event payloads; no cJSON below api/). */
-lm_status orders__json_str(lm_buf *b, const char *s) {
-    lm_status rc = lm_buf_append(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; rc == LM_OK && *p; p++) {
-        if (*p == '"' || *p == '\\')
-            rc = lm_buf_printf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            rc = lm_buf_printf(b, "\\u%04x", *p);
-        else
-            rc = lm_buf_append(b, p, 1);
-    }
-    if (rc == LM_OK) rc = lm_buf_append(b, "\"", 1);
-    return rc;
-}
-
 static bool id_valid(const char *s) {
     if (!s[0]) return false;
     for (const char *p = s; *p; p++) {
@@ -98,11 +83,11 @@ static lm_status event_order(store_tx *tx, const orders_order *ord, const char *
     char type[48];
     snprintf(type, sizeof type, "order.%s", ord->status);
     lm_status rc = lm_buf_printf(&b, "{\"id\":%" PRId64 ",\"from\":", ord->id);
-    if (rc == LM_OK) rc = orders__json_str(&b, from);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, from);
     if (rc == LM_OK) rc = lm_buf_printf(&b, ",\"to\":\"%s\",\"channel\":", ord->status);
-    if (rc == LM_OK) rc = orders__json_str(&b, ord->channel);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, ord->channel);
     if (rc == LM_OK) rc = lm_buf_printf(&b, ",\"depot\":");
-    if (rc == LM_OK) rc = orders__json_str(&b, ord->depot_id);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, ord->depot_id);
     if (rc == LM_OK && ord->stock_outcome[0])
         rc = lm_buf_printf(&b, ",\"stock_outcome\":\"%s\"", ord->stock_outcome);
     if (rc == LM_OK && extra_json) rc = lm_buf_printf(&b, ",%s", extra_json);
@@ -145,9 +130,9 @@ lm_status orders__event_stock_low(store_tx *tx, const char *depot, const char *s
     char key[2 * STORE_ID_MAX + 2];
     snprintf(key, sizeof key, "%s/%s", depot, sku);
     lm_status rc = lm_buf_append(&b, "{\"depot\":", 9);
-    if (rc == LM_OK) rc = orders__json_str(&b, depot);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, depot);
     if (rc == LM_OK) rc = lm_buf_append(&b, ",\"sku\":", 7);
-    if (rc == LM_OK) rc = orders__json_str(&b, sku);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, sku);
     if (rc == LM_OK)
         rc = lm_buf_printf(&b,
                            ",\"on_hand\":%" PRId64 ",\"reserved\":%" PRId64
@@ -414,7 +399,7 @@ lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err
     }
     if ((rc = store_depot_put(tx, d, err)) != LM_OK) goto fail;
     if ((rc = lm_buf_append(&b, "{\"id\":", 6)) != LM_OK ||
-        (rc = orders__json_str(&b, d->id)) != LM_OK ||
+        (rc = lm_buf_json_str(&b, d->id)) != LM_OK ||
         (rc = lm_buf_printf(&b, ",\"location\":[%.7f,%.7f]}", d->lon, d->lat)) != LM_OK)
         goto fail;
     if ((rc = store_event_append(tx, "depot.put", "depot", d->id, b.data)) != LM_OK) goto fail;
@@ -467,7 +452,7 @@ lm_status orders_product_put(orders_svc *o, const orders_product *p, lm_errinfo 
     }
     if ((rc = store_product_put(tx, p, err)) != LM_OK) goto fail;
     if ((rc = lm_buf_append(&b, "{\"sku\":", 7)) != LM_OK ||
-        (rc = orders__json_str(&b, p->sku)) != LM_OK ||
+        (rc = lm_buf_json_str(&b, p->sku)) != LM_OK ||
         (rc = lm_buf_printf(&b, ",\"active\":%s}", p->active ? "true" : "false")) != LM_OK)
         goto fail;
     if ((rc = store_event_append(tx, p->active ? "product.put" : "product.quarantined", "product",
@@ -541,9 +526,9 @@ lm_status orders_stock_set(orders_svc *o, const char *depot_id, const char *sku,
         char key[2 * STORE_ID_MAX + 2];
         snprintf(key, sizeof key, "%s/%s", depot_id, sku);
         rc = lm_buf_append(&b, "{\"depot\":", 9);
-        if (rc == LM_OK) rc = orders__json_str(&b, depot_id);
+        if (rc == LM_OK) rc = lm_buf_json_str(&b, depot_id);
         if (rc == LM_OK) rc = lm_buf_append(&b, ",\"sku\":", 7);
-        if (rc == LM_OK) rc = orders__json_str(&b, sku);
+        if (rc == LM_OK) rc = lm_buf_json_str(&b, sku);
         if (rc == LM_OK)
             rc = lm_buf_printf(&b, ",\"on_hand\":%" PRId64 ",\"previous\":%" PRId64 "}", on_hand,
                                before.on_hand);
@@ -761,7 +746,7 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
             rc = store_exception_add(tx, &e, err);
             if (rc == LM_OK)
                 rc = lm_buf_printf(&b, "%s{\"rule\":\"%s\",\"message\":", i ? "," : "", e.rule);
-            if (rc == LM_OK) rc = orders__json_str(&b, e.message);
+            if (rc == LM_OK) rc = lm_buf_json_str(&b, e.message);
             if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
         }
         if (rc == LM_OK) rc = lm_buf_append(&b, "]", 1);

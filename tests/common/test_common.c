@@ -54,6 +54,19 @@ static void test_buf_cap(void **state) {
     lm_buf_free(&b);
 }
 
+static void test_buf_json_str(void **state) {
+    (void)state;
+    lm_buf b;
+    lm_buf_init(&b, 64);
+    assert_int_equal(lm_buf_json_str(&b, "a\"b\\c\n\x01é"), LM_OK);
+    assert_int_equal(lm_buf_json_str(&b, NULL), LM_OK);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\u000a\\u0001é\"\"\"");
+    lm_buf_free(&b);
+    lm_buf_init(&b, 4);
+    assert_int_equal(lm_buf_json_str(&b, "abcdef"), LM_TOO_BIG);
+    lm_buf_free(&b);
+}
+
 static void test_parsers(void **state) {
     (void)state;
     int64_t v = 0;
@@ -77,9 +90,8 @@ static void test_parsers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_table),
-        cmocka_unit_test(test_arena_cap),
-        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_error_table), cmocka_unit_test(test_arena_cap),
+        cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_json_str),
         cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
