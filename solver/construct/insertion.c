@@ -91,45 +91,60 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
     }
 }
 
-/* Best insertion of u, trying one empty vehicle per class. With many routes only those holding
- * one of u's nearest neighbours are tried (granular insertion); all of them if none does.
- * seen: n_classes + n_routes bytes, zero on entry and on exit. */
+/* Where a recreate may insert: the used routes and, per vehicle class, its first empty route
+ * (any empty vehicle of a class would do as well as another). Kept up to date as routes open,
+ * so that a free fleet of hundreds of identical vehicles costs nothing per insertion. */
+typedef struct cands {
+    uint32_t *used; /* route indices */
+    size_t n_used;
+    uint32_t *rep;  /* per class: first empty route, or SOLVER_NONE */
+    uint8_t *rseen; /* per route, zero between calls */
+} cands;
+
+static void rep_next(const solver__model *m, const solver__sol *s, cands *c, uint32_t cls,
+                     uint32_t from) {
+    c->rep[cls] = SOLVER_NONE;
+    for (uint32_t r = from; r < s->n_routes; r++)
+        if (s->routes[r].n == 0 && m->vclass[s->routes[r].vehicle] == cls) {
+            c->rep[cls] = r;
+            return;
+        }
+}
+
+/* Best insertion of u. With many routes only those holding one of u's nearest neighbours are
+ * tried (granular insertion); all used routes if none does. */
 static void best_insertion(const solver__model *m, const solver__sol *s, uint32_t u, double blink,
-                           solver__rng *rng, uint32_t *scratch, uint8_t *seen, size_t n_used,
-                           ins *best) {
+                           solver__rng *rng, uint32_t *scratch, cands *c, ins *best) {
     best->delta = INT64_MAX;
     best->route = SOLVER_NONE;
-    uint8_t *cls = seen, *rseen = seen + m->n_classes;
     bool granular = false;
-    if (n_used > m->granular_routes && m->k_nbr) {
+    if (c->n_used > m->granular_routes && m->k_nbr) {
         uint32_t x = m->units[u].first;
         const uint32_t *nb = &m->nbr[(size_t)x * m->k_nbr];
         for (uint32_t k = 0; k < m->k_nbr; k++) {
             uint32_t r = s->at_route[nb[k]];
-            if (r == SOLVER_NONE || rseen[r]) continue;
-            rseen[r] = 1;
+            if (r == SOLVER_NONE || c->rseen[r]) continue;
+            c->rseen[r] = 1;
             granular = true;
             if (solver__unit_fits(m, u, s->routes[r].vehicle))
                 best_in_route(m, s, u, r, blink, rng, scratch, best);
         }
         for (uint32_t k = 0; k < m->k_nbr; k++) {
             uint32_t r = s->at_route[nb[k]];
-            if (r != SOLVER_NONE) rseen[r] = 0;
+            if (r != SOLVER_NONE) c->rseen[r] = 0;
         }
     }
-    for (uint32_t r = 0; r < s->n_routes; r++) {
-        const solver__route *rt = &s->routes[r];
-        if (rt->n == 0) {
-            uint32_t c = m->vclass[rt->vehicle];
-            if (cls[c]) continue;
-            cls[c] = 1;
-        } else if (granular) {
-            continue;
+    if (!granular)
+        for (size_t i = 0; i < c->n_used; i++) {
+            uint32_t r = c->used[i];
+            if (solver__unit_fits(m, u, s->routes[r].vehicle))
+                best_in_route(m, s, u, r, blink, rng, scratch, best);
         }
-        if (!solver__unit_fits(m, u, rt->vehicle)) continue;
-        best_in_route(m, s, u, r, blink, rng, scratch, best);
+    for (uint32_t cl = 0; cl < m->n_classes; cl++) {
+        uint32_t r = c->rep[cl];
+        if (r != SOLVER_NONE && solver__unit_fits(m, u, s->routes[r].vehicle))
+            best_in_route(m, s, u, r, blink, rng, scratch, best);
     }
-    memset(cls, 0, m->n_classes);
 }
 
 static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins *b) {
@@ -147,28 +162,45 @@ static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins 
 
 lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_t *units, size_t n,
                            double blink, solver__rng *rng, uint32_t *scratch) {
-    uint8_t *seen = lm_calloc(m->n_classes + s->n_routes + 1, 1);
-    if (!seen) return LM_NOMEM;
-    size_t n_used = 0;
-    for (size_t r = 0; r < s->n_routes; r++)
-        n_used += s->routes[r].n > 0;
+    cands c = {0};
+    c.used = lm_reallocarray(NULL, s->n_routes + 1, sizeof *c.used);
+    c.rep = lm_reallocarray(NULL, m->n_classes + 1, sizeof *c.rep);
+    c.rseen = lm_calloc(s->n_routes + 1, 1);
+    lm_status st = LM_NOMEM;
+    if (!c.used || !c.rep || !c.rseen) goto done;
+    for (uint32_t cl = 0; cl < m->n_classes; cl++)
+        c.rep[cl] = SOLVER_NONE;
+    for (uint32_t r = 0; r < s->n_routes; r++) {
+        if (s->routes[r].n > 0) {
+            c.used[c.n_used++] = r;
+        } else {
+            uint32_t cl = m->vclass[s->routes[r].vehicle];
+            if (c.rep[cl] == SOLVER_NONE) c.rep[cl] = r;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t u = units[i];
         if (s->assigned[u]) continue;
         ins b;
-        best_insertion(m, s, u, blink, rng, scratch, seen, n_used, &b);
+        best_insertion(m, s, u, blink, rng, scratch, &c, &b);
         if (b.route == SOLVER_NONE) continue;
-        if (solver__route_reserve(&s->routes[b.route], s->routes[b.route].n + 3, m->dims) !=
-            LM_OK) {
-            lm_free(seen);
-            return LM_NOMEM;
-        }
-        if (s->routes[b.route].n == 0) n_used++;
+        if (solver__route_reserve(&s->routes[b.route], s->routes[b.route].n + 3, m->dims) != LM_OK)
+            goto done;
+        bool opened = s->routes[b.route].n == 0;
         apply(m, s, u, &b);
+        if (opened) {
+            c.used[c.n_used++] = b.route;
+            uint32_t cl = m->vclass[s->routes[b.route].vehicle];
+            rep_next(m, s, &c, cl, b.route + 1);
+        }
     }
-    lm_free(seen);
     solver__sol_totals(m, s);
-    return LM_OK;
+    st = LM_OK;
+done:
+    lm_free(c.used);
+    lm_free(c.rep);
+    lm_free(c.rseen);
+    return st;
 }
 
 /* ---- First solutions ---- */
