@@ -133,6 +133,18 @@ LM_MUST_USE lm_status dispatch__store_solution(store_tx *tx, const dispatch__mod
                                                const solver_solution *s, store_plan *p,
                                                lm_errinfo *err);
 
+/* ---- Plans and orders shared by plan.c and replan.c (dispatch/plan.c) ---- */
+
+/* Calls fn(ctx, order) for each order in `status`, in id order, a page at a time; stops at the
+ * first failure of fn and returns it. */
+LM_MUST_USE lm_status dispatch__orders_each(store_read *r, const char *status,
+                                            lm_status (*fn)(void *ctx, const store_order *o),
+                                            void *ctx, lm_errinfo *err);
+/* Begins a write tx in *tx and reads plan plan_id into *p; NOT_FOUND names "id" ("<what> N not
+ * found"). *tx is set once begun, also on failure: the caller rolls it back. */
+LM_MUST_USE lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what,
+                                           store_tx **tx, store_plan *p, lm_errinfo *err);
+
 /* ---- Orders inside a caller's tx (dispatch/orders_link.c) ---- */
 
 /* Moves an order along the lifecycle within tx with orders_order_advance_tx (its rules, stock and

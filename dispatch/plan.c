@@ -52,15 +52,9 @@ static lm_status fleet_load(store_read *r, const dispatch_plan_req *req, int64_t
     return rc;
 }
 
-typedef struct order_page {
-    store_order *list;
-    size_t n;
-} order_page;
-
-/* Calls fn for each order in status `status`, in id order. */
-static lm_status orders_each(store_read *r, const char *status,
-                             lm_status (*fn)(void *ctx, const store_order *o), void *ctx,
-                             lm_errinfo *err) {
+lm_status dispatch__orders_each(store_read *r, const char *status,
+                                lm_status (*fn)(void *ctx, const store_order *o), void *ctx,
+                                lm_errinfo *err) {
     store_order_filter f = {.status = status, .limit = 1000};
     for (;;) {
         store_order *page = NULL;
@@ -291,7 +285,7 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
         goto fail;
     }
     dispatch__model_free(&fleet);
-    if ((rc = orders_each(r, "ready", ready_add, &rc_, &err)) != LM_OK) goto fail;
+    if ((rc = dispatch__orders_each(r, "ready", ready_add, &rc_, &err)) != LM_OK) goto fail;
     if (!day)
         day = dispatch__day_start(d, rc_.earliest_s ? rc_.earliest_s : dispatch__now_ms(d) / 1000);
     n_depots = 0;
@@ -501,6 +495,16 @@ lm_status dispatch_plan_list(store_read *r, size_t limit, dispatch_plan **out, s
 
 /* ---- Commit and discard ---- */
 
+lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what, store_tx **tx,
+                               store_plan *p, lm_errinfo *err) {
+    lm_status rc = store_tx_begin(d->st, tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    rc = store_plan_get(store_tx_read(*tx), plan_id, p, err);
+    if (rc == LM_NOT_FOUND)
+        lm_errinfo_set(err, rc, "id", "%s %" PRId64 " not found", what, plan_id);
+    return rc;
+}
+
 lm_status dispatch_plan_commit(dispatch *d, int64_t plan_id, lm_errinfo *err) {
     store_tx *tx = NULL;
     store_stop *stops = NULL, *old = NULL;
@@ -509,15 +513,10 @@ lm_status dispatch_plan_commit(dispatch *d, int64_t plan_id, lm_errinfo *err) {
     int64_t now = dispatch__now_ms(d);
     char ids[24];
     snprintf(ids, sizeof ids, "%" PRId64, plan_id);
-    lm_status rc = store_tx_begin(d->st, &tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
-    store_read *r = store_tx_read(tx);
     store_plan p;
-    if ((rc = store_plan_get(r, plan_id, &p, err)) != LM_OK) {
-        if (rc == LM_NOT_FOUND)
-            lm_errinfo_set(err, rc, "id", "plan %" PRId64 " not found", plan_id);
-        goto fail;
-    }
+    lm_status rc = dispatch__plan_begin(d, plan_id, "plan", &tx, &p, err);
+    if (rc != LM_OK) goto fail;
+    store_read *r = store_tx_read(tx);
     if (p.is_replan || p.status != DISPATCH_PLAN_PROPOSED) {
         rc = lm_errinfo_set(err, LM_CONFLICT, "status",
                             p.is_replan ? "plan %" PRId64 " is a re-plan: apply it instead"
@@ -597,14 +596,9 @@ lm_status dispatch_plan_discard(dispatch *d, int64_t plan_id, lm_errinfo *err) {
     store_tx *tx = NULL;
     char ids[24];
     snprintf(ids, sizeof ids, "%" PRId64, plan_id);
-    lm_status rc = store_tx_begin(d->st, &tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     store_plan p;
-    if ((rc = store_plan_get(store_tx_read(tx), plan_id, &p, err)) != LM_OK) {
-        if (rc == LM_NOT_FOUND)
-            lm_errinfo_set(err, rc, "id", "plan %" PRId64 " not found", plan_id);
-        goto fail;
-    }
+    lm_status rc = dispatch__plan_begin(d, plan_id, "plan", &tx, &p, err);
+    if (rc != LM_OK) goto fail;
     if (p.status != DISPATCH_PLAN_PROPOSED && p.status != DISPATCH_PLAN_SOLVING) {
         rc = lm_errinfo_set(err, LM_CONFLICT, "status",
                             "plan %" PRId64 " is %s; only a solving or proposed plan can be "
@@ -688,15 +682,10 @@ lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t stop_id, cons
     *n_violations = 0;
     char ids[24];
     snprintf(ids, sizeof ids, "%" PRId64, plan_id);
-    lm_status rc = store_tx_begin(d->st, &tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
-    store_read *r = store_tx_read(tx);
     store_plan p;
-    if ((rc = store_plan_get(r, plan_id, &p, err)) != LM_OK) {
-        if (rc == LM_NOT_FOUND)
-            lm_errinfo_set(err, rc, "id", "plan %" PRId64 " not found", plan_id);
-        goto fail;
-    }
+    lm_status rc = dispatch__plan_begin(d, plan_id, "plan", &tx, &p, err);
+    if (rc != LM_OK) goto fail;
+    store_read *r = store_tx_read(tx);
     if (p.is_replan || p.status != DISPATCH_PLAN_PROPOSED) {
         rc = lm_errinfo_set(err, LM_CONFLICT, "status",
                             "only a proposed plan can be edited; plan %" PRId64 " is %s", plan_id,

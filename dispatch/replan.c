@@ -155,22 +155,6 @@ static lm_status new_order(void *ctx, const store_order *o) {
     return LM_OK;
 }
 
-static lm_status orders_ready_each(store_read *r, new_ctx *c, lm_errinfo *err) {
-    store_order_filter f = {.status = "ready", .limit = 1000};
-    for (;;) {
-        store_order *page = NULL;
-        size_t np = 0;
-        lm_status rc = store_order_list(r, &f, &page, &np, err);
-        if (rc != LM_OK) return rc;
-        for (size_t i = 0; i < np && rc == LM_OK; i++) {
-            f.after_id = page[i].id;
-            rc = new_order(c, &page[i]);
-        }
-        store_order_list_free(page, np);
-        if (rc != LM_OK || np < f.limit) return rc;
-    }
-}
-
 /* Reads the live day into m (inside a tx view, so it follows every committed change). */
 static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch__model *m,
                             live_src *src, lm_errinfo *err) {
@@ -244,7 +228,7 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
     lm_free(veh_model);
     if (rc != LM_OK) goto fail;
     new_ctx c = {.d = d, .m = m, .r = r, .src = src};
-    rc = orders_ready_each(r, &c, err);
+    rc = dispatch__orders_each(r, "ready", new_order, &c, err);
 fail:
     lm_free(vs);
     lm_free(ds);
@@ -526,15 +510,10 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
     int64_t now_ms = dispatch__now_ms(d), version = 0;
     char ids[24];
     snprintf(ids, sizeof ids, "%" PRId64, replan_id);
-    lm_status rc = store_tx_begin(d->st, &tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
-    store_read *r = store_tx_read(tx);
     store_plan p;
-    if ((rc = store_plan_get(r, replan_id, &p, err)) != LM_OK) {
-        if (rc == LM_NOT_FOUND)
-            lm_errinfo_set(err, rc, "id", "re-plan %" PRId64 " not found", replan_id);
-        goto fail;
-    }
+    lm_status rc = dispatch__plan_begin(d, replan_id, "re-plan", &tx, &p, err);
+    if (rc != LM_OK) goto fail;
+    store_read *r = store_tx_read(tx);
     if (!p.is_replan || p.status != DISPATCH_PLAN_PROPOSED) {
         rc = lm_errinfo_set(err, LM_CONFLICT, "status",
                             "plan %" PRId64 " is %s%s; only a proposed re-plan can be applied",
