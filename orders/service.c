@@ -387,30 +387,41 @@ static lm_status depot_check(const orders_depot *d, lm_errinfo *err) {
     return LM_OK;
 }
 
+/* Appends event `type` for entity/id with the payload {"<key>":<id as a JSON string><rest>, rest
+ * closing the object. */
+static lm_status event_keyed(store_tx *tx, const char *type, const char *entity, const char *key,
+                             const char *id, const char *rest) {
+    lm_buf b;
+    lm_buf_init(&b, 4096);
+    lm_status rc = lm_buf_printf(&b, "{\"%s\":", key);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, id);
+    if (rc == LM_OK) rc = lm_buf_append(&b, rest, strlen(rest));
+    if (rc == LM_OK) rc = store_event_append(tx, type, entity, id, b.data);
+    lm_buf_free(&b);
+    return rc;
+}
+
+/* Commits tx (consumed either way), naming a failure. */
+static lm_status commit(store_tx *tx, lm_errinfo *err) {
+    lm_status rc = store_tx_commit(tx);
+    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
+    return rc;
+}
+
 lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err) {
     lm_status rc = depot_check(d, err);
     if (rc != LM_OK) return rc;
+    char rest[96];
+    snprintf(rest, sizeof rest, ",\"location\":[%.7f,%.7f]}", d->lon, d->lat);
     store_tx *tx = NULL;
-    lm_buf b;
-    lm_buf_init(&b, 4096);
-    if ((rc = store_tx_begin(o->st, &tx)) != LM_OK) {
-        lm_buf_free(&b);
+    if ((rc = store_tx_begin(o->st, &tx)) != LM_OK)
         return lm_errinfo_set(err, rc, "", "store unavailable");
+    if ((rc = store_depot_put(tx, d, err)) != LM_OK ||
+        (rc = event_keyed(tx, "depot.put", "depot", "id", d->id, rest)) != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
     }
-    if ((rc = store_depot_put(tx, d, err)) != LM_OK) goto fail;
-    if ((rc = lm_buf_append(&b, "{\"id\":", 6)) != LM_OK ||
-        (rc = lm_buf_json_str(&b, d->id)) != LM_OK ||
-        (rc = lm_buf_printf(&b, ",\"location\":[%.7f,%.7f]}", d->lon, d->lat)) != LM_OK)
-        goto fail;
-    if ((rc = store_event_append(tx, "depot.put", "depot", d->id, b.data)) != LM_OK) goto fail;
-    lm_buf_free(&b);
-    rc = store_tx_commit(tx);
-    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
-    return rc;
-fail:
-    lm_buf_free(&b);
-    store_tx_rollback(tx);
-    return rc;
+    return commit(tx, err);
 }
 
 lm_status orders_depot_list(orders_svc *o, orders_depot **out, size_t *n, lm_errinfo *err) {
@@ -435,13 +446,8 @@ lm_status orders_product_put(orders_svc *o, const orders_product *p, lm_errinfo 
         return lm_errinfo_set(err, LM_INVALID, "substitute_sku",
                               "a product cannot substitute itself");
     store_tx *tx = NULL;
-    lm_buf b;
-    lm_buf_init(&b, 4096);
     lm_status rc = store_tx_begin(o->st, &tx);
-    if (rc != LM_OK) {
-        lm_buf_free(&b);
-        return lm_errinfo_set(err, rc, "", "store unavailable");
-    }
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     if (p->substitute_sku[0]) {
         store_product sp;
         rc = store_product_get(store_tx_read(tx), p->substitute_sku, &sp, err);
@@ -450,20 +456,12 @@ lm_status orders_product_put(orders_svc *o, const orders_product *p, lm_errinfo 
                                 p->substitute_sku);
         if (rc != LM_OK) goto fail;
     }
-    if ((rc = store_product_put(tx, p, err)) != LM_OK) goto fail;
-    if ((rc = lm_buf_append(&b, "{\"sku\":", 7)) != LM_OK ||
-        (rc = lm_buf_json_str(&b, p->sku)) != LM_OK ||
-        (rc = lm_buf_printf(&b, ",\"active\":%s}", p->active ? "true" : "false")) != LM_OK)
+    if ((rc = store_product_put(tx, p, err)) != LM_OK ||
+        (rc = event_keyed(tx, p->active ? "product.put" : "product.quarantined", "product", "sku",
+                          p->sku, p->active ? ",\"active\":true}" : ",\"active\":false}")) != LM_OK)
         goto fail;
-    if ((rc = store_event_append(tx, p->active ? "product.put" : "product.quarantined", "product",
-                                 p->sku, b.data)) != LM_OK)
-        goto fail;
-    lm_buf_free(&b);
-    rc = store_tx_commit(tx);
-    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
-    return rc;
+    return commit(tx, err);
 fail:
-    lm_buf_free(&b);
     store_tx_rollback(tx);
     return rc;
 }
@@ -546,8 +544,7 @@ lm_status orders_stock_set(orders_svc *o, const char *depot_id, const char *sku,
     if (avail_after > avail_before && (rc = backorders_retry(o, tx, err)) != LM_OK) goto fail;
     store_stock after;
     if ((rc = store_stock_get(r, depot_id, sku, &after, err)) != LM_OK) goto fail;
-    rc = store_tx_commit(tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "commit failed");
+    if ((rc = commit(tx, err)) != LM_OK) return rc;
     if (out) *out = after;
     return LM_OK;
 fail:
@@ -1331,7 +1328,5 @@ lm_status orders_config_put(orders_svc *o, const orders_config *cfg, lm_errinfo 
         return rc;
     }
     lm_free(bl);
-    rc = store_tx_commit(tx);
-    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
-    return rc;
+    return commit(tx, err);
 }
