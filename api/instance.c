@@ -485,38 +485,56 @@ static lm_status tsplib_data_line(text_cursor *c, const char *section, size_t go
     return LM_OK;
 }
 
+/* One line of a section of DIMENSION lines "id value...". */
+typedef struct node_line {
+    text_line l;
+    size_t pos; /* line_token position after the node id */
+    size_t id;  /* 1-based, checked against DIMENSION */
+} node_line;
+
+/* Reads item k of a section of DIMENSION lines of `want` tokens (`shape` names them, e.g.
+ * "node x y") whose first token is a node id not seen before in the section (marked in seen). */
+static lm_status tsplib_node_line(text_cursor *c, const char *section, const tsplib_state *ts,
+                                  size_t k, const char *what, size_t want, const char *shape,
+                                  bool *seen, node_line *nl, lm_errinfo *err) {
+    lm_status st = tsplib_data_line(c, section, k, ts->dim, what, &nl->l, err);
+    if (st != LM_OK) return st;
+    size_t n = line_count_tokens(&nl->l);
+    if (n != want)
+        return fail_at(err, section, nl->l.no, "expected %zu numbers (%s), found %zu", want, shape,
+                       n);
+    size_t tl;
+    const char *t;
+    nl->pos = 0;
+    (void)line_token(&nl->l, &nl->pos, &t, &tl);
+    if ((st = tsplib_node_id(&nl->l, section, t, tl, ts->dim, &nl->id, err)) != LM_OK) return st;
+    if (seen[nl->id - 1]) return fail_at(err, section, nl->l.no, "node %zu appears twice", nl->id);
+    seen[nl->id - 1] = true;
+    return LM_OK;
+}
+
 /* NODE_COORD_SECTION / DISPLAY_DATA_SECTION: DIMENSION lines "id x y". */
 static lm_status tsplib_coords(text_cursor *c, const char *section, tsplib_state *ts,
                                api_instance *inst, lm_errinfo *err) {
     bool *seen = lm_calloc(ts->dim, sizeof *seen);
     if (!seen) return LM_NOMEM;
     lm_status st = LM_OK;
-    text_line l;
+    node_line nl;
     for (size_t k = 0; k < ts->dim && st == LM_OK; k++) {
-        if ((st = tsplib_data_line(c, section, k, ts->dim, "nodes", &l, err)) != LM_OK) break;
-        if (line_count_tokens(&l) != 3) {
-            st = fail_at(err, section, l.no, "expected 3 numbers (node x y), found %zu",
-                         line_count_tokens(&l));
-            break;
-        }
-        size_t pos = 0, tl, id = 0;
+        st = tsplib_node_line(c, section, ts, k, "nodes", 3, "node x y", seen, &nl, err);
+        if (st != LM_OK) break;
+        size_t tl, id = nl.id;
         const char *t;
-        (void)line_token(&l, &pos, &t, &tl);
-        if ((st = tsplib_node_id(&l, section, t, tl, ts->dim, &id, err)) != LM_OK) break;
-        if (seen[id - 1]) {
-            st = fail_at(err, section, l.no, "node %zu appears twice", id);
-            break;
-        }
-        seen[id - 1] = true;
         double xy[2];
         for (int a = 0; a < 2 && st == LM_OK; a++) {
-            (void)line_token(&l, &pos, &t, &tl);
+            (void)line_token(&nl.l, &nl.pos, &t, &tl);
             if (!tok_double(t, tl, &xy[a]))
-                st = fail_at(err, section, l.no, "bad number '%.*s' for node %zu's %c coordinate",
-                             tok_show_len(tl), t, id, a ? 'y' : 'x');
+                st =
+                    fail_at(err, section, nl.l.no, "bad number '%.*s' for node %zu's %c coordinate",
+                            tok_show_len(tl), t, id, a ? 'y' : 'x');
             else if (fabs(xy[a]) > CVRP_MAX_COORD)
-                st = fail_at(err, section, l.no, "coordinate %g of node %zu is outside +-%g", xy[a],
-                             id, CVRP_MAX_COORD);
+                st = fail_at(err, section, nl.l.no, "coordinate %g of node %zu is outside +-%g",
+                             xy[a], id, CVRP_MAX_COORD);
         }
         if (st != LM_OK) break;
         inst->x[id - 1] = xy[0];
@@ -533,33 +551,23 @@ static lm_status tsplib_demands(text_cursor *c, tsplib_state *ts, api_instance *
     bool *seen = lm_calloc(ts->dim, sizeof *seen);
     if (!seen) return LM_NOMEM;
     lm_status st = LM_OK;
-    text_line l;
+    node_line nl;
     for (size_t k = 0; k < ts->dim && st == LM_OK; k++) {
-        if ((st = tsplib_data_line(c, section, k, ts->dim, "demands", &l, err)) != LM_OK) break;
-        if (line_count_tokens(&l) != 2) {
-            st = fail_at(err, section, l.no, "expected 2 numbers (node demand), found %zu",
-                         line_count_tokens(&l));
-            break;
-        }
-        size_t pos = 0, tl, id = 0;
+        st = tsplib_node_line(c, section, ts, k, "demands", 2, "node demand", seen, &nl, err);
+        if (st != LM_OK) break;
+        size_t tl, id = nl.id;
         const char *t;
         int64_t d;
-        (void)line_token(&l, &pos, &t, &tl);
-        if ((st = tsplib_node_id(&l, section, t, tl, ts->dim, &id, err)) != LM_OK) break;
-        if (seen[id - 1]) {
-            st = fail_at(err, section, l.no, "node %zu appears twice", id);
-            break;
-        }
-        seen[id - 1] = true;
-        (void)line_token(&l, &pos, &t, &tl);
+        (void)line_token(&nl.l, &nl.pos, &t, &tl);
         if (!tok_i64(t, tl, &d))
-            st = fail_at(err, section, l.no, "bad number '%.*s' for node %zu's demand",
+            st = fail_at(err, section, nl.l.no, "bad number '%.*s' for node %zu's demand",
                          tok_show_len(tl), t, id);
         else if (d < 0)
-            st = fail_at(err, section, l.no, "negative demand %lld for node %zu", (long long)d, id);
-        else if (d > INSTANCE_MAX_DEMAND)
-            st = fail_at(err, section, l.no, "demand %lld of node %zu is too large", (long long)d,
+            st = fail_at(err, section, nl.l.no, "negative demand %lld for node %zu", (long long)d,
                          id);
+        else if (d > INSTANCE_MAX_DEMAND)
+            st = fail_at(err, section, nl.l.no, "demand %lld of node %zu is too large",
+                         (long long)d, id);
         else
             inst->demand[id - 1] = d;
     }
