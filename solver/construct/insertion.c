@@ -43,6 +43,106 @@ static int64_t pair_delta(const solver__model *m, const solver__route *rt, uint3
            solver__cost(m, v, lb, next);
 }
 
+static inline int64_t dur_of(const solver__model *m, const solver__vehicle *veh, uint32_t a,
+                             uint32_t b) {
+    return a == SOLVER_NONE || b == SOLVER_NONE ? 0 : solver__duration(m->p, veh, a, b);
+}
+
+static inline int64_t dist_of(const solver__model *m, uint32_t a, uint32_t b) {
+    return a == SOLVER_NONE || b == SOLVER_NONE ? 0 : solver__distance(m->p, a, b);
+}
+
+/* Pair insertion into a route without breaks or setups, from its caches: for each pickup gap i
+ * the delivery gap j walks forward, pushing the delay of the pickup through the nodes in
+ * between (stopping as soon as one of them would pass its latest start) and keeping the running
+ * load maximum, so every (i, j) costs O(1) instead of a simulation. */
+static void pair_scan(const solver__model *m, const solver__route *rt, uint32_t r,
+                      const solver__unit *un, double blink, solver__rng *rng, uint32_t *scratch,
+                      ins *best) {
+    const solver__vehicle *veh = &m->p->vehicles[rt->vehicle];
+    const solver_vehicle *pv = &veh->pub;
+    uint32_t v = rt->vehicle, dims = m->dims, n = rt->n;
+    const solver__node *a = &m->nodes[un->first], *b = &m->nodes[un->second];
+    uint32_t la = a->loc, lb = b->loc;
+    if (pv->max_tasks && rt->n_tasks + 2 > pv->max_tasks) return;
+    int64_t fixed = n == 0 ? pv->cost_fixed : 0;
+    int64_t runmax[SOLVER_MAX_DIMS];
+    for (uint32_t i = rt->n_fixed; i <= n; i++) {
+        uint32_t prev = solver__loc_at(m, rt, (int64_t)i - 1);
+        uint32_t first = solver__loc_at(m, rt, i); /* node i, or the end */
+        int64_t t = i > 0 ? rt->dep[i - 1] : pv->shift.start_s;
+        int64_t bp = solver__tws_earliest(a->tws, t + dur_of(m, veh, prev, la));
+        if (bp >= SOLVER_TIME_INF) continue;
+        int64_t dep_p = bp + a->service;
+        bool cap_ok = true;
+        for (uint32_t d = 0; d < dims; d++) {
+            runmax[d] = rt->load[(size_t)i * dims + d];
+            if (runmax[d] + a->delta[d] > pv->capacity[d]) cap_ok = false;
+        }
+        if (!cap_ok) continue;
+        /* Pickup part of the cost/travel change (when j > i). */
+        int64_t cp = solver__cost(m, v, prev, la) + solver__cost(m, v, la, first) -
+                     (n ? solver__cost(m, v, prev, first) : 0);
+        int64_t tp = dur_of(m, veh, prev, la) + dur_of(m, veh, la, first) -
+                     (n ? dur_of(m, veh, prev, first) : 0);
+        int64_t sp =
+            dist_of(m, prev, la) + dist_of(m, la, first) - (n ? dist_of(m, prev, first) : 0);
+        uint32_t last_loc = la;   /* location before the delivery gap */
+        int64_t last_dep = dep_p; /* departure from it, with the pickup in */
+        for (uint32_t j = i; j <= n; j++) {
+            if (j > i) {
+                /* Node j-1 now lies between pickup and delivery. */
+                uint32_t k = j - 1;
+                const solver__node *nk = &m->nodes[rt->nodes[k]];
+                int64_t bk =
+                    solver__tws_earliest(nk->tws, last_dep + dur_of(m, veh, last_loc, nk->loc));
+                if (bk >= SOLVER_TIME_INF || bk > rt->latest[k]) break;
+                last_dep = bk + nk->service;
+                last_loc = nk->loc;
+                for (uint32_t d = 0; d < dims; d++) {
+                    int64_t l = rt->load[(size_t)(k + 1) * dims + d];
+                    if (l > runmax[d]) runmax[d] = l;
+                }
+            }
+            uint32_t next = solver__loc_at(m, rt, j);
+            int64_t delta, dt, ds;
+            if (j == i) {
+                delta = solver__cost(m, v, prev, la) + solver__cost(m, v, la, lb) +
+                        solver__cost(m, v, lb, next) -
+                        (n ? solver__cost(m, v, prev, next) : -fixed);
+                dt = dur_of(m, veh, prev, la) + dur_of(m, veh, la, lb) + dur_of(m, veh, lb, next) -
+                     (n ? dur_of(m, veh, prev, next) : 0);
+                ds = dist_of(m, prev, la) + dist_of(m, la, lb) + dist_of(m, lb, next) -
+                     (n ? dist_of(m, prev, next) : 0);
+            } else {
+                delta = cp + solver__cost(m, v, last_loc, lb) + solver__cost(m, v, lb, next) -
+                        solver__cost(m, v, last_loc, next);
+                dt = tp + dur_of(m, veh, last_loc, lb) + dur_of(m, veh, lb, next) -
+                     dur_of(m, veh, last_loc, next);
+                ds = sp + dist_of(m, last_loc, lb) + dist_of(m, lb, next) -
+                     dist_of(m, last_loc, next);
+            }
+            if (delta >= best->delta) continue;
+            bool ok = true;
+            for (uint32_t d = 0; d < dims && ok; d++)
+                ok = runmax[d] + a->delta[d] <= pv->capacity[d];
+            if (!ok) break; /* the running maximum only grows */
+            if (pv->max_travel_time_s && rt->travel_s + dt > pv->max_travel_time_s) continue;
+            if (pv->max_distance_m && rt->dist_m + ds > pv->max_distance_m) continue;
+            int64_t bd = solver__tws_earliest(b->tws, last_dep + dur_of(m, veh, last_loc, lb));
+            if (bd >= SOLVER_TIME_INF) continue;
+            int64_t arr_next = bd + b->service + dur_of(m, veh, lb, next);
+            if (j < n ? arr_next > rt->latest[j] : arr_next > pv->shift.end_s) continue;
+            if (blink > 0 && solver__rng_unit(rng) < blink) continue;
+#ifdef LM_SEARCH_PARANOID
+            if (!solver__insert_pair_ok(m, rt, i, un->first, j, un->second, scratch)) abort();
+#endif
+            (void)scratch;
+            *best = (ins){delta, r, i, j};
+        }
+    }
+}
+
 /* Best insertion of unit u into route r, improving on *best. */
 static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t u, uint32_t r,
                           double blink, solver__rng *rng, uint32_t *scratch, ins *best) {
@@ -78,6 +178,10 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
             if (!solver__insert_ok(m, rt, pos, un->first, scratch)) continue;
             *best = (ins){d, r, pos, pos};
         }
+        return;
+    }
+    if (!rt->complex && !m->any_setup) {
+        pair_scan(m, rt, r, un, blink, rng, scratch, best);
         return;
     }
     for (uint32_t p1 = rt->n_fixed; p1 <= rt->n; p1++) {

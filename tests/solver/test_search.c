@@ -748,6 +748,51 @@ static void test_random_mixed_stress(void **state) {
     }
 }
 
+static void test_pdp_windows(void **state) {
+    (void)state;
+    /* Shipments with windows at both ends and tight capacity: the fast pair insertion (no
+     * breaks, no setup) must only ever produce routes the checker accepts. */
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        uint64_t st = seed * 31337;
+        pts pt;
+        random_points(&pt, 61, seed + 500);
+        solver_problem *p = make_problem(&pt, 1);
+        for (int k = 0; k < 4; k++) {
+            solver_vehicle v;
+            solver_vehicle_init(&v);
+            v.id = (uint64_t)k + 1;
+            v.start = 0;
+            v.end = k == 3 ? SOLVER_NONE : 0;
+            v.capacity[0] = 12;
+            v.shift.end_s = 900;
+            v.max_distance_m = k == 2 ? 500 : 0;
+            assert_int_equal(solver_problem_add_vehicle(p, &v, NULL), LM_OK);
+        }
+        for (uint32_t i = 0; i < 30; i++) {
+            solver_shipment sh;
+            solver_shipment_init(&sh);
+            sh.pickup.id = i + 1;
+            sh.delivery.id = i + 1;
+            sh.pickup.location = 1 + 2 * i;
+            sh.delivery.location = 2 + 2 * i;
+            sh.pickup.service_s = 3;
+            sh.delivery.service_s = 3;
+            sh.amount[0] = 1 + (int64_t)(lcg(&st) % 6);
+            int64_t a = (int64_t)(lcg(&st) % 500);
+            solver_tw pw = {a, a + 150}, dw = {a + 50, a + 350};
+            sh.pickup.tws = &pw;
+            sh.pickup.n_tws = 1;
+            sh.delivery.tws = &dw;
+            sh.delivery.n_tws = 1;
+            assert_int_equal(solver_problem_add_shipment(p, &sh, NULL), LM_OK);
+        }
+        solver_solution *s = solve(p, 300, 0);
+        assert_true(s->n_unassigned < 15);
+        solver_solution_destroy(s);
+        solver_problem_destroy(p);
+    }
+}
+
 static void on_progress(const solver_progress *pr, void *ud) {
     int *calls = ud;
     (*calls)++;
@@ -820,6 +865,7 @@ int main(void) {
         cmocka_unit_test(test_fixed_break_and_half_fixed_shipment),
         cmocka_unit_test(test_many_identical_vehicles),
         cmocka_unit_test(test_random_mixed_stress),
+        cmocka_unit_test(test_pdp_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
