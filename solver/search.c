@@ -736,6 +736,17 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     st = prm.use_savings ? solver__construct_savings(m, &start)
                          : solver__construct_insertion(m, &start, prm.use_regret);
     if (st != LM_OK) goto done;
+    {
+        /* Nothing to move (no tasks, or all fixed): the start is the answer. */
+        bool any_free = false;
+        for (size_t u = 0; u < m->n_units && !any_free; u++)
+            any_free = !m->units[u].fixed;
+        if (!any_free) {
+            st = build_output(m, &start, out, err);
+            if (st == LM_OK) (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+            goto done;
+        }
+    }
 
     sh.m = m;
     sh.prm = &prm;

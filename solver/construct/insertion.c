@@ -437,7 +437,9 @@ lm_status solver__construct_insertion(const solver__model *m, solver__sol *s, bo
     for (uint32_t u = 0; u < m->n_units; u++)
         if (!s->assigned[u]) units[n++] = u;
     order_units(m, units, n);
-    if (regret && n <= 250 && n * s->n_routes <= 100000) {
+    if (n == 0)
+        st = LM_OK;
+    else if (regret && n <= 250 && n * s->n_routes <= 100000) {
         st = regret_insertion(m, s, units, n, scratch);
     } else {
         solver__rng rng = {1};
