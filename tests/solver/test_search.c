@@ -386,6 +386,24 @@ static void test_open_routes_and_fixed_cost(void **state) {
     solver_problem_destroy(p);
 }
 
+static void test_end_only_vehicle(void **state) {
+    (void)state;
+    /* No start: the route begins at its first task with no travel before it, so the far job is
+     * the natural first stop. */
+    solver_problem *p = line_problem(4, 1);
+    add_vehicle(p, 1, SOLVER_NONE, 0, 10);
+    add_job(p, 1, 3, 1);
+    add_job(p, 2, 1, 1);
+    solver_solution *s = solve(p, 200, 0);
+    assert_int_equal(s->n_unassigned, 0);
+    const solver_route *r = &s->routes[0];
+    assert_int_equal(r->steps[0].type, SOLVER_STEP_JOB);
+    assert_int_equal(r->steps[0].index, 0);
+    assert_int_equal(s->cost, 30);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
 static void test_breaks(void **state) {
     (void)state;
     /* A 30 s break that must start in [25, 40] on a route of 60 s of driving. */
@@ -863,6 +881,7 @@ int main(void) {
         cmocka_unit_test(test_priority_and_reasons),
         cmocka_unit_test(test_open_routes_and_fixed_cost),
         cmocka_unit_test(test_breaks),
+        cmocka_unit_test(test_end_only_vehicle),
         cmocka_unit_test(test_route_limits),
         cmocka_unit_test(test_costs_matrix_and_per_km),
         cmocka_unit_test(test_initial_load_and_fixed_steps),
