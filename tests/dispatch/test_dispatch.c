@@ -4,6 +4,7 @@
  * done stops done and parcels on their van (except a breakdown). Small instances, short solves. */
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
+#include "tests/support/tmp_db.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@ static int64_t clock_fake(void) {
 }
 
 typedef struct fixture {
-    char dir[64], path[128];
+    tmp_db db;
     store *s;
     orders_svc *o;
     dispatch *d;
@@ -48,15 +49,9 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/lm_dispatch_XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = f->path;
-    so.read_conns = 4;
+    if (tmp_db_create(&f->db, "lm_dispatch_") != 0 || tmp_db_store_open(&f->db, 4, &f->s) != 0)
+        return -1;
     lm_errinfo err = {0};
-    if (store_open(&so, &f->s, &err) != LM_OK) return -1;
     fake_now_ms = (DAY + 7 * 3600) * 1000;
     orders_opts oo;
     orders_opts_init(&oo);
@@ -81,13 +76,7 @@ static int teardown(void **state) {
     dispatch_destroy(f->d);
     orders_destroy(f->o);
     store_close(f->s);
-    char p[160];
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
-    rmdir(f->dir);
+    tmp_db_remove(&f->db);
     free(f);
     return 0;
 }
@@ -184,25 +173,6 @@ static const char *order_status(fixture *f, int64_t id) {
     return st;
 }
 
-static int64_t count_events(fixture *f, const char *type) {
-    store_read *r = NULL;
-    OK(store_read_begin(f->s, &r));
-    int64_t count = 0, after = 0;
-    for (;;) {
-        store_event *ev = NULL;
-        size_t n = 0;
-        OK(store_events_since(r, after, 10000, &ev, &n));
-        for (size_t i = 0; i < n; i++) {
-            if (!strcmp(ev[i].type, type)) count++;
-            after = ev[i].seq;
-        }
-        store_events_free(ev, n);
-        if (n < 10000) break;
-    }
-    store_read_end(r);
-    return count;
-}
-
 static dispatch_driver_route route_of(fixture *f, const char *driver) {
     store_read *r = NULL;
     OK(store_read_begin(f->s, &r));
@@ -293,7 +263,7 @@ static void test_plan_lifecycle(void **state) {
     assert_int_equal(stops + p.n_unassigned, 10);
     assert_int_equal(p.n_unassigned, 0);
     assert_true(p.cost > 0);
-    assert_true(count_events(f, "plan.proposed") == 1);
+    assert_true(tmp_db_count_events(f->s, "plan.proposed") == 1);
     dispatch_plan_clear(&p);
     assert_string_equal(order_status(f, f->order_ids[0]), "ready");
     lm_errinfo err = {0};
@@ -347,7 +317,7 @@ static void test_plan_move(void **state) {
     for (size_t k = 1; k < 4; k++)
         assert_true(p.routes[0].stops[k].eta_s >= p.routes[0].stops[k - 1].eta_s);
     dispatch_plan_clear(&p);
-    assert_int_equal(count_events(f, "plan.edited"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "plan.edited"), 1);
 }
 
 /* ---- Live ---- */
@@ -371,7 +341,7 @@ static void test_positions_eta_arrival_late(void **state) {
     fake_now_ms += 60000;
     res = observe(f, "D1", DEPOT_LAT + 0.002, DEPOT_LON, 8);
     assert_true(res.started);
-    assert_int_equal(count_events(f, "route.started"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "route.started"), 1);
     for (size_t o = 0; o < f->n_orders; o++)
         assert_string_equal(order_status(f, f->order_ids[o]), "out_for_delivery");
     /* the goods left the depot: off on_hand, no longer reserved (orders/' rule) */
@@ -393,7 +363,7 @@ static void test_positions_eta_arrival_late(void **state) {
     fake_now_ms += 20000;
     res = observe(f, "D1", first.lat, first.lon, 0.2);
     assert_int_equal(res.arrived_stop, first.id);
-    assert_int_equal(count_events(f, "stop.arrived"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "stop.arrived"), 1);
     store_tx *tx = NULL;
     lm_errinfo err = {0};
     OK(store_tx_begin(f->s, &tx));
@@ -428,7 +398,7 @@ static void test_positions_eta_arrival_late(void **state) {
     assert_true(res.etas_changed > 0);
     assert_true(res.late > 0);
     assert_true(res.replan_requested);
-    assert_true(count_events(f, "stop.late") > 0);
+    assert_true(tmp_db_count_events(f->s, "stop.late") > 0);
     dispatch_wait_idle(f->d);
     int64_t rp = latest_replan(f);
     assert_true(rp > 0);
@@ -438,9 +408,9 @@ static void test_positions_eta_arrival_late(void **state) {
     dispatch_plan_clear(&p);
     /* silence: no position for 10 minutes */
     OK(dispatch_tick(f->d, fake_now_ms + 11 * 60000, NULL));
-    assert_int_equal(count_events(f, "vehicle.silent"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "vehicle.silent"), 1);
     OK(dispatch_tick(f->d, fake_now_ms + 12 * 60000, NULL));
-    assert_int_equal(count_events(f, "vehicle.silent"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "vehicle.silent"), 1);
 }
 
 static void start_vehicle(fixture *f, const char *driver) {
@@ -520,7 +490,7 @@ static void test_breakdown_replan(void **state) {
     assert_string_equal(order_status(f, done1.order_id), "delivered");
     const char *drivers[] = {"D1", "D2"};
     check_live_consistent(f, drivers, 2);
-    assert_int_equal(count_events(f, "plan.replanned"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "plan.replanned"), 1);
 }
 
 static void test_failed_retry_keeps_parcels(void **state) {
@@ -597,7 +567,7 @@ static void test_cancel_and_urgent(void **state) {
     if (cancel_id) {
         OKE(orders_order_cancel(f->o, cancel_id, NULL, &err), err);
         OK(dispatch_tick(f->d, fake_now_ms, &err));
-        assert_int_equal(count_events(f, "stop.cancelled"), 1);
+        assert_int_equal(tmp_db_count_events(f->s, "stop.cancelled"), 1);
         dispatch_wait_idle(f->d);
         int64_t rp = latest_replan(f);
         assert_true(rp > 0);

@@ -4,6 +4,7 @@
 #include "orders/orders.h"
 #include "store/internal.h"
 #include "store/store.h"
+#include "tests/support/tmp_db.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -251,8 +252,7 @@ static void test_allocation_choice(void **state) {
 /* ---- Service on a real store ---- */
 
 typedef struct fixture {
-    char dir[64];
-    char path[128];
+    tmp_db db;
     store *s;
     orders_svc *o;
 } fixture;
@@ -264,18 +264,8 @@ static int64_t clock_fake(void) {
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/lm_orders_XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = f->path;
-    so.read_conns = 4;
-    lm_errinfo err = {0};
-    if (store_open(&so, &f->s, &err) != LM_OK) {
-        fprintf(stderr, "store_open: %s %s\n", err.field, err.message);
+    if (tmp_db_create(&f->db, "lm_orders_") != 0 || tmp_db_store_open(&f->db, 4, &f->s) != 0)
         return -1;
-    }
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = f->s;
@@ -290,13 +280,7 @@ static int teardown(void **state) {
     fixture *f = *state;
     orders_destroy(f->o);
     store_close(f->s);
-    char p[160];
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
-    rmdir(f->dir);
+    tmp_db_remove(&f->db);
     free(f);
     return 0;
 }
@@ -347,25 +331,6 @@ static orders_stock get_stock(fixture *f, const char *depot, const char *sku) {
     lm_free(all);
     if (!hit) fail_msg("no stock row %s/%s", depot, sku);
     return found;
-}
-
-static int64_t count_events(fixture *f, const char *type) {
-    store_read *r = NULL;
-    OK(store_read_begin(f->s, &r));
-    int64_t count = 0, after = 0;
-    for (;;) {
-        store_event *ev = NULL;
-        size_t n = 0;
-        OK(store_events_since(r, after, 10000, &ev, &n));
-        for (size_t i = 0; i < n; i++) {
-            if (!strcmp(ev[i].type, type)) count++;
-            after = ev[i].seq;
-        }
-        store_events_free(ev, n);
-        if (n < 10000) break;
-    }
-    store_read_end(r);
-    return count;
 }
 
 /* Creates an order for one line; returns the status and fills *out (caller clears). */
@@ -427,8 +392,8 @@ static void test_allocates_nearest_depot_that_has_everything(void **state) {
     assert_int_equal(orders_order_create(f->o, &in, NULL, &out, NULL, &err), LM_OK);
     assert_string_equal(out.depot_id, "north");
     orders_order_clear(&out);
-    assert_int_equal(count_events(f, "order.received"), 3);
-    assert_int_equal(count_events(f, "order.allocated"), 2);
+    assert_int_equal(tmp_db_count_events(f->s, "order.received"), 3);
+    assert_int_equal(tmp_db_count_events(f->s, "order.allocated"), 2);
 }
 
 static void test_unknown_and_quarantined_sku_rejected(void **state) {
@@ -447,7 +412,7 @@ static void test_unknown_and_quarantined_sku_rejected(void **state) {
     assert_string_equal(err.field, "lines[0].qty");
     assert_int_equal(create(f, "tea", 1, "refund", NULL, &out, &err), LM_INVALID);
     assert_string_equal(err.field, "out_of_stock");
-    assert_int_equal(count_events(f, "order.received"), 0);
+    assert_int_equal(tmp_db_count_events(f->s, "order.received"), 0);
 }
 
 static void test_out_of_stock_policies(void **state) {
@@ -535,18 +500,18 @@ static void test_stock_low_event_and_conflict(void **state) {
     fixture *f = *state;
     base_catalogue(f);
     set_stock(f, "north", "tea", 10, 8);
-    assert_int_equal(count_events(f, "stock.low"), 0);
+    assert_int_equal(tmp_db_count_events(f->s, "stock.low"), 0);
     orders_order out;
     lm_errinfo err = {0};
     assert_int_equal(create(f, "tea", 2, NULL, NULL, &out, &err), LM_OK); /* 10 -> 8: not below */
     orders_order_clear(&out);
-    assert_int_equal(count_events(f, "stock.low"), 0);
+    assert_int_equal(tmp_db_count_events(f->s, "stock.low"), 0);
     assert_int_equal(create(f, "tea", 1, NULL, NULL, &out, &err), LM_OK); /* 8 -> 7: below */
     orders_order_clear(&out);
-    assert_int_equal(count_events(f, "stock.low"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "stock.low"), 1);
     assert_int_equal(create(f, "tea", 1, NULL, NULL, &out, &err), LM_OK); /* already low */
     orders_order_clear(&out);
-    assert_int_equal(count_events(f, "stock.low"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "stock.low"), 1);
     orders_stock *low = NULL;
     size_t n = 0;
     OK(orders_stock_list(f->o, true, &low, &n, NULL));
@@ -640,7 +605,7 @@ static void test_idempotency_key(void **state) {
         assert_true(slots[i].id > 0);
         assert_int_equal(slots[i].id, slots[0].id);
     }
-    assert_int_equal(count_events(f, "order.received"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "order.received"), 1);
     assert_int_equal(get_stock(f, "north", "tea").reserved, 1);
     bool replayed = false;
     orders_line l = {.sku = "tea", .qty = 1};
@@ -795,7 +760,7 @@ static void test_lifecycle_walk(void **state) {
     OK(orders_order_advance(f->o, id, ORDERS_DELIVERED, &out, &err));
     orders_order_clear(&out);
     assert_int_equal(orders_order_advance(f->o, id, ORDERS_FAILED, &out, &err), LM_CONFLICT);
-    assert_int_equal(count_events(f, "order.delivered"), 1);
+    assert_int_equal(tmp_db_count_events(f->s, "order.delivered"), 1);
 
     /* inside a caller's transaction: nothing until it commits, and a rollback undoes it */
     OK(create(f, "tea", 1, NULL, NULL, &out, &err));
@@ -911,7 +876,7 @@ static void test_group_commit_batch(void **state) {
     assert_int_equal(jobs[1].id, jobs[2].id);
     assert_int_equal(allocated, 12); /* 15 distinct orders at 12 units */
     assert_int_equal(get_stock(f, "north", "tea").reserved, 12);
-    assert_int_equal(count_events(f, "order.received"), 15);
+    assert_int_equal(tmp_db_count_events(f->s, "order.received"), 15);
     /* fewer commits than orders: they shared transactions */
     uint64_t commits = after.commits - before.commits;
     if (commits >= 15)
@@ -946,7 +911,7 @@ static void test_create_many(void **state) {
     assert_int_equal(res[4].rc, LM_OK);
     assert_string_equal(res[4].status, "allocated");
     assert_int_equal(get_stock(f, "north", "tea").reserved, 2);
-    assert_int_equal(count_events(f, "order.received"), 2);
+    assert_int_equal(tmp_db_count_events(f->s, "order.received"), 2);
 }
 
 static void add_vehicle(fixture *f, const char *id, int64_t cap_g, int64_t cap_cm3) {

@@ -1,6 +1,7 @@
 /* store core on real SQLite files: open/migrate/reopen, commit and rollback, the event log in the
  * same tx, read snapshots beside a writer, API keys. */
 #include "store/internal.h"
+#include "tests/support/tmp_db.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -14,34 +15,14 @@
 #include <cmocka.h>
 
 typedef struct fixture {
-    char dir[64];
-    char path[128];
+    tmp_db db;
     store *s;
 } fixture;
 
-static void remove_db(const char *path) {
-    char p[160];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/lm_store_XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    store_opts o;
-    store_opts_init(&o);
-    o.path = f->path;
-    o.read_conns = 2;
-    lm_errinfo err = {0};
-    if (store_open(&o, &f->s, &err) != LM_OK) {
-        fprintf(stderr, "store_open: %s\n", err.message);
+    if (tmp_db_create(&f->db, "lm_store_") != 0 || tmp_db_store_open(&f->db, 2, &f->s) != 0)
         return -1;
-    }
     *state = f;
     return 0;
 }
@@ -49,8 +30,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *f = *state;
     store_close(f->s);
-    remove_db(f->path);
-    rmdir(f->dir);
+    tmp_db_remove(&f->db);
     free(f);
     return 0;
 }
@@ -83,7 +63,7 @@ static void test_open_migrates_and_reopen_keeps(void **state) {
     f->s = NULL;
     store_opts o;
     store_opts_init(&o);
-    o.path = f->path;
+    o.path = f->db.path;
     lm_errinfo err = {0};
     assert_int_equal(store_open(&o, &f->s, &err), LM_OK);
     /* reopening applies nothing twice and keeps the data */
@@ -92,7 +72,7 @@ static void test_open_migrates_and_reopen_keeps(void **state) {
     assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='test.kept'"), 1);
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -103,7 +83,7 @@ static void test_open_migrates_and_reopen_keeps(void **state) {
 static void test_unknown_migration_refused(void **state) {
     fixture *f = *state;
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (99999, 'future', 0)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -111,7 +91,7 @@ static void test_unknown_migration_refused(void **state) {
     store *s2 = NULL;
     store_opts o;
     store_opts_init(&o);
-    o.path = f->path;
+    o.path = f->db.path;
     lm_errinfo err = {0};
     assert_int_equal(store_open(&o, &s2, &err), LM_CONFLICT);
     assert_null(s2);

@@ -1,0 +1,122 @@
+/* tests/support/http_test.c: libcurl requests, free ports and the spawned server for the HTTP
+ * suites (tests/support/http_test.h). */
+#include "tests/support/http_test.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+    lm_buf *b = ud;
+    return lm_buf_append(b, p, sz * n) == LM_OK ? sz * n : 0;
+}
+
+void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *out) {
+    memset(out, 0, sizeof *out);
+    lm_buf_init(&out->body, (size_t)16 << 20);
+    lm_buf_init(&out->headers, 1 << 16);
+    CURL *c = curl_easy_init();
+    if (!c) {
+        out->error = "curl_easy_init failed";
+        return;
+    }
+    char url[512], auth[160], ctype[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, req->path);
+    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    if (req->key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->key);
+        h = curl_slist_append(h, auth);
+    }
+    if (req->content_type) {
+        snprintf(ctype, sizeof ctype, "Content-Type: %s", req->content_type);
+        h = curl_slist_append(h, ctype);
+    }
+    if (req->header) h = curl_slist_append(h, req->header);
+    if (req->chunked) h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : 30L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    if (req->body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+        if (!req->chunked)
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                             (curl_off_t)(req->body_len ? req->body_len : strlen(req->body)));
+    }
+    CURLcode rc = curl_easy_perform(c);
+    out->complete = rc == CURLE_OK;
+    if (!out->complete) out->error = curl_easy_strerror(rc);
+    /* a status may have come before a transport error (an early 413 resetting the upload) */
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (out->body.data) out->json = cJSON_Parse(out->body.data);
+}
+
+void http_test_resp_free(http_test_resp *r) {
+    lm_buf_free(&r->body);
+    lm_buf_free(&r->headers);
+    cJSON_Delete(r->json);
+    r->json = NULL;
+}
+
+uint16_t http_test_free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    uint16_t port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) close(fd);
+    return port;
+}
+
+pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *extra_args,
+                            uint16_t ready_port, const char *ready_path) {
+    const char *bin_dir = getenv("LASTMILE_BINARY_DIR");
+    char bin[512], port_s[16];
+    snprintf(bin, sizeof bin, "%s/cli/lastmile", bin_dir ? bin_dir : ".");
+    snprintf(port_s, sizeof port_s, "%u", (unsigned)port);
+    const char *argv[32] = {bin, "serve", "--port", port_s, "--db", db};
+    size_t n = 6;
+    for (size_t i = 0; extra_args && extra_args[i] && n < 29; i++)
+        argv[n++] = extra_args[i];
+    argv[n++] = "--threads";
+    argv[n++] = "2";
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 300; i++) {
+        http_test_resp r;
+        http_test_request(ready_port, &(http_test_req){.path = ready_path}, &r);
+        long st = r.status;
+        http_test_resp_free(&r);
+        if (st == 200) return pid;
+        usleep(50 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}

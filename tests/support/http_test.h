@@ -1,0 +1,49 @@
+/* tests/support/http_test.h: HTTP to a lastmile server on 127.0.0.1 from a test: one libcurl
+ * request and its reply, a free loopback port, the real `lastmile serve` as a child process. */
+#ifndef LASTMILE_TESTS_HTTP_TEST_H
+#define LASTMILE_TESTS_HTTP_TEST_H
+
+#include "common/common.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One request; only path is required. */
+typedef struct http_test_req {
+    const char *method;       /* NULL: GET */
+    const char *path;         /* from "/", sent as written (no dot-segment squashing) */
+    const char *key;          /* sent as "Authorization: Bearer <key>", or NULL */
+    const char *body;         /* NULL: none */
+    size_t body_len;          /* 0: strlen(body) */
+    const char *content_type; /* a Content-Type header, or NULL for none of ours */
+    const char *header;       /* one more "Name: value" line, or NULL */
+    bool chunked;             /* Transfer-Encoding: chunked (body_len not announced) */
+    long timeout_s;           /* 0: 30 */
+} http_test_req;
+
+/* The reply; free with http_test_resp_free. */
+typedef struct http_test_resp {
+    long status;       /* 0 when no status line came */
+    bool complete;     /* the transfer ended without a transport error */
+    const char *error; /* curl's static message when !complete */
+    lm_buf body;       /* up to 16 MiB, NUL-terminated; data is NULL when empty */
+    lm_buf headers;    /* the raw header lines */
+    cJSON *json;       /* the body parsed, NULL when it is not JSON */
+} http_test_resp;
+
+/* Sends req to http://127.0.0.1:port and fills *out (also on failure: see status/complete). */
+void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *out);
+void http_test_resp_free(http_test_resp *r);
+
+/* A loopback port free right now (0 if none could be had). */
+uint16_t http_test_free_port(void);
+
+/* Runs $LASTMILE_BINARY_DIR/cli/lastmile serve --port port --db db [extra_args...] --threads 2
+ * (extra_args NULL-terminated, may be NULL), its output to /dev/null, and waits up to 15 s for
+ * GET ready_path on ready_port to answer 200. Returns its pid, or -1 (the child is killed). */
+pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *extra_args,
+                            uint16_t ready_port, const char *ready_path);
+
+#endif

@@ -1,0 +1,26 @@
+/* tests/support/tmp_db.h: a temporary directory under /tmp for one test's SQLite file (and
+ * whatever else the test writes there), the store opened on it, and event counting. */
+#ifndef LASTMILE_TESTS_TMP_DB_H
+#define LASTMILE_TESTS_TMP_DB_H
+
+#include "store/store.h"
+
+/* A directory made by tmp_db_create and the database path inside it (dir/t.db). */
+typedef struct tmp_db {
+    char dir[64];
+    char path[128];
+} tmp_db;
+
+/* Makes /tmp/<prefix>XXXXXX (prefix up to 40 characters) and sets t->path; 0, or -1 on
+ * failure. */
+int tmp_db_create(tmp_db *t, const char *prefix);
+/* Opens a store on t->path with read_conns read connections; 0, or -1 after printing why. */
+int tmp_db_store_open(const tmp_db *t, int read_conns, store **out);
+/* Removes t->dir and everything under it (the database, its -wal and -shm files included). */
+void tmp_db_remove(const tmp_db *t);
+
+/* How many events of `type` the log holds (all pages); fails the running cmocka test on a store
+ * error. */
+int64_t tmp_db_count_events(store *s, const char *type);
+
+#endif
