@@ -6,10 +6,10 @@
 #include "api/route.h"
 #include "orders/orders.h"
 #include "store/internal.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -18,14 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 typedef struct world {
-    char dir[64], db[128];
+    tmp_db tmp;
     store *s;
     api_server *srv;
     uint16_t port;
@@ -35,66 +34,20 @@ typedef struct world {
 
 static world W;
 
-typedef struct resp {
-    long status;
-    lm_buf body;
-    lm_buf headers;
-    cJSON *json;
-} resp;
+typedef http_test_resp resp;
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-    lm_buf *b = ud;
-    return lm_buf_append(b, p, sz * n) == LM_OK ? sz * n : 0;
-}
-
-/* One request to port; extra_header may be NULL. Parses a JSON reply into out->json. */
+/* One request to port; extra_header may be NULL. A transport error reads as status 0. */
 static void request_to(uint16_t port, resp *out, const char *method, const char *path,
                        const char *key, const char *body, const char *extra_header) {
-    memset(out, 0, sizeof *out);
-    lm_buf_init(&out->body, (size_t)16 << 20);
-    lm_buf_init(&out->headers, 1 << 16);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    char url[512], auth[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, path);
-    struct curl_slist *h = NULL;
-    h = curl_slist_append(h, "Expect:");
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        h = curl_slist_append(h, auth);
-    }
-    if (extra_header) h = curl_slist_append(h, extra_header);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    }
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    else
-        out->status = 0;
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    if (out->body.data) out->json = cJSON_Parse(out->body.data);
+    http_test_req q = {
+        .method = method, .path = path, .key = key, .body = body, .header = extra_header};
+    http_test_request(port, &q, out);
+    if (!out->complete) out->status = 0;
 }
 
 static void request(resp *out, const char *method, const char *path, const char *key,
                     const char *body) {
     request_to(W.port, out, method, path, key, body, NULL);
-}
-
-static void resp_free(resp *r) {
-    lm_buf_free(&r->body);
-    lm_buf_free(&r->headers);
-    cJSON_Delete(r->json);
 }
 
 static void expect_status(resp *r, long status) {
@@ -128,21 +81,15 @@ static void call(const char *method, const char *path, const char *key, const ch
     resp r;
     request(&r, method, path, key, body);
     expect_status(&r, status);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static int setup(void **state) {
     (void)state;
     memset(&W, 0, sizeof W);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lm_orders_http_XXXXXX");
-    if (!mkdtemp(W.dir)) return -1;
-    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = W.db;
-    so.read_conns = 6;
+    if (tmp_db_create(&W.tmp, "lm_orders_http_") != 0 || tmp_db_store_open(&W.tmp, 6, &W.s) != 0)
+        return -1;
     lm_errinfo err = {0};
-    if (store_open(&so, &W.s, &err) != LM_OK) return -1;
     if (store_key_create(W.s, "admin", NULL, W.admin, NULL, &err) != LM_OK ||
         store_key_create(W.s, "dispatcher", NULL, W.dispatcher, NULL, &err) != LM_OK ||
         store_key_create(W.s, "warehouse", NULL, W.warehouse, NULL, &err) != LM_OK ||
@@ -180,13 +127,7 @@ static int teardown(void **state) {
     (void)state;
     api_server_stop(W.srv, 5000);
     store_close(W.s);
-    char p[200];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", W.db, suffix[i]);
-        unlink(p);
-    }
-    rmdir(W.dir);
+    tmp_db_remove(&W.tmp);
     return 0;
 }
 
@@ -232,7 +173,7 @@ static void op(int64_t id, const char *what, const char *key, const char *body, 
     request(&r, "POST", path, key, body);
     expect_status(&r, status);
     if (status_after) assert_string_equal(jstr(r.json, "status"), status_after);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 /* ---- Tests ---- */
@@ -247,67 +188,67 @@ static void test_depots_products_stock(void **state) {
     assert_string_equal(jstr(cJSON_GetArrayItem(d, 0), "id"), "north");
     assert_string_equal(
         jstr(cJSON_GetObjectItem(cJSON_GetArrayItem(d, 0), "opening_hours"), "open"), "07:00");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "POST", "/v1/depots", W.admin, "{\"id\":\"x\",\"name\":\"X\"}");
     expect_error(&r, 400, "invalid", "location");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/depots", W.admin,
             "{\"id\":\"x\",\"name\":\"X\",\"location\":[45.7,104.8]}");
     expect_error(&r, 400, "invalid", "location");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/depots", W.admin,
             "{\"id\":\"a b\",\"name\":\"X\",\"location\":[4.8,45.7]}");
     expect_error(&r, 400, "invalid", "id");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/depots", W.admin,
             "{\"id\":\"x\",\"name\":\"X\",\"location\":[4.8,45.7],\"opening_hours\":{\"open\":"
             "\"9am\",\"close\":\"18:00\"}}");
     expect_error(&r, 400, "invalid", "opening_hours.open");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "POST", "/v1/products", W.admin, "{\"sku\":\"x\",\"name\":\"X\",\"weight_g\":-1}");
     expect_error(&r, 400, "invalid", "weight_g");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/products", W.admin,
             "{\"sku\":\"x\",\"name\":\"X\",\"substitute_sku\":\"nope\"}");
     expect_error(&r, 400, "invalid", "substitute_sku");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/products", W.dispatcher, NULL);
     expect_status(&r, 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "products")), 3);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":5,\"reorder_point\":4}");
     expect_status(&r, 200);
     assert_int_equal((int)jnum(r.json, "available"), 5);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/stock/west/tea", W.warehouse, "{\"on_hand\":5}");
     expect_error(&r, 404, "not_found", "depot");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/stock/north/nope", W.warehouse, "{\"on_hand\":5}");
     expect_error(&r, 404, "not_found", "sku");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":-5}");
     expect_error(&r, 400, "invalid", "on_hand");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{}");
     expect_error(&r, 400, "invalid", "on_hand");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     order(&r, W.dispatcher, "tea", 2, NULL, NULL); /* available 5 -> 3 < 4: low */
     expect_status(&r, 201);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/stock?low=true", W.warehouse, NULL);
     expect_status(&r, 200);
     const cJSON *low = cJSON_GetObjectItem(r.json, "stock");
     assert_int_equal(cJSON_GetArraySize(low), 1);
     assert_int_equal((int)jnum(cJSON_GetArrayItem(low, 0), "reserved"), 2);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(low, 0), "low")));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/stock?low=maybe", W.warehouse, NULL);
     expect_error(&r, 400, "invalid", "low");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/events?limit=1000", W.admin, NULL);
     expect_status(&r, 200);
     int lows = 0;
@@ -316,7 +257,7 @@ static void test_depots_products_stock(void **state) {
         lows += !strcmp(jstr(ev, "type"), "stock.low");
     }
     assert_int_equal(lows, 1);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_orders_create_get_list(void **state) {
@@ -332,12 +273,12 @@ static void test_orders_create_get_list(void **state) {
     assert_string_equal(jstr(r.json, "depot"), "north");
     assert_string_equal(jstr(r.json, "customer_status"), "Confirmed: in stock");
     assert_int_equal(strlen(jstr(r.json, "tracking_token")), 32);
-    resp_free(&r);
+    http_test_resp_free(&r);
     get_order(&r, id);
     assert_int_equal(order_id(&r), id);
     assert_int_equal((int)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "lines"), 0), "qty"),
                      3);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "POST", "/v1/orders", W.dispatcher,
             "{\"channel\":\"phone\",\"customer\":{\"name\":\"Z\",\"address\":\"1 quai\","
@@ -349,48 +290,48 @@ static void test_orders_create_get_list(void **state) {
     assert_string_equal(jstr(r.json, "depot"), "south");
     const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "time_windows"), 0);
     assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(w, 0)), "2026-11-23T08:00:00Z");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "GET", "/v1/orders?channel=phone", W.dispatcher, NULL);
     expect_status(&r, 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 1);
     assert_int_equal(
         (int64_t)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "orders"), 0), "id"), id2);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders?status=allocated&limit=1", W.dispatcher, NULL);
     expect_status(&r, 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 1);
     assert_int_equal((int64_t)jnum(r.json, "next_after"), id);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders?since=2100-01-01T00:00:00Z", W.dispatcher, NULL);
     expect_status(&r, 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 0);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders?since=0", W.dispatcher, NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 2);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders?status=lost", W.dispatcher, NULL);
     expect_error(&r, 400, "invalid", "status");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders?since=yesterday", W.dispatcher, NULL);
     expect_error(&r, 400, "invalid", "since");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders/999999", W.dispatcher, NULL);
     expect_error(&r, 404, "not_found", "id");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/orders/abc", W.dispatcher, NULL);
     expect_error(&r, 400, "invalid", "id");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* unknown and quarantined SKUs */
     order(&r, W.dispatcher, "nope", 1, NULL, NULL);
     expect_error(&r, 400, "invalid", "lines[0].sku");
-    resp_free(&r);
+    http_test_resp_free(&r);
     call("POST", "/v1/products", W.admin, "{\"sku\":\"tea\",\"name\":\"Tea\",\"active\":false}",
          201);
     order(&r, W.dispatcher, "tea", 1, NULL, NULL);
     expect_error(&r, 409, "conflict", "lines[0].sku");
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static const char *reason_rules(const cJSON *exceptions, int64_t id, char *buf, size_t cap) {
@@ -422,21 +363,21 @@ static void test_audit_rules_exceptions(void **state) {
     expect_status(&r, 200);
     assert_int_equal((int)jnum(r.json, "max_weight_g"), 2000);
     assert_string_equal(jstr(cJSON_GetObjectItem(r.json, "service_area"), "type"), "Polygon");
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* invalid configuration changes nothing and names the field */
     request(&r, "PUT", "/v1/config/orders", W.admin, "{\"required_fields\":[\"customer.age\"]}");
     expect_error(&r, 400, "invalid", "required_fields");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/config/orders", W.admin, "{\"default_out_of_stock\":\"refund\"}");
     expect_error(&r, 400, "invalid", "default_out_of_stock");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/config/orders", W.admin,
             "{\"service_area\":{\"type\":\"Polygon\",\"coordinates\":[[[4.7,45.6]]]}}");
     expect_status(&r, 400);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "PUT", "/v1/config/orders", W.dispatcher, "{}");
     expect_error(&r, 403, "forbidden", NULL);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     const char *base = "{\"customer\":{\"name\":\"%s\",\"phone\":\"%s\",\"email\":\"%s\","
                        "\"address\":\"%s\",\"location\":[%s]},\"lines\":[{\"sku\":\"tea\","
@@ -463,7 +404,7 @@ static void test_audit_rules_exceptions(void **state) {
         expect_status(&r, 201);
         ids[i] = order_id(&r);
         assert_string_equal(jstr(r.json, "status"), cases[i].rules[0] ? "held" : "allocated");
-        resp_free(&r);
+        http_test_resp_free(&r);
     }
     request(&r, "GET", "/v1/exceptions", W.dispatcher, NULL);
     expect_status(&r, 200);
@@ -473,7 +414,7 @@ static void test_audit_rules_exceptions(void **state) {
         char buf[256];
         assert_string_equal(reason_rules(ex, ids[i], buf, sizeof buf), cases[i].rules);
     }
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* the warehouse does not see the exception queue */
     call("GET", "/v1/exceptions", W.warehouse, NULL, 403);
 
@@ -481,14 +422,14 @@ static void test_audit_rules_exceptions(void **state) {
     get_order(&r, ids[5]);
     assert_string_equal(jstr(r.json, "depot"), "");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "exceptions")), 1);
-    resp_free(&r);
+    http_test_resp_free(&r);
     op(ids[5], "release", W.dispatcher, NULL, 200, "allocated");
     op(ids[5], "release", W.dispatcher, NULL, 409, NULL);
     op(ids[3], "cancel", W.dispatcher, NULL, 200, "cancelled");
     op(ids[1], "release", W.warehouse, NULL, 403, NULL);
     request(&r, "GET", "/v1/exceptions", W.dispatcher, NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "exceptions")), 4);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/exceptions?open=false", W.dispatcher, NULL);
     ex = cJSON_GetObjectItem(r.json, "exceptions");
     assert_int_equal(cJSON_GetArraySize(ex), 6);
@@ -500,7 +441,7 @@ static void test_audit_rules_exceptions(void **state) {
     }
     assert_int_equal(released, 1);
     assert_int_equal(cancelled, 1);
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* rules switched off: the same far order goes through */
     call("PUT", "/v1/config/orders", W.admin, "{\"rules\":{\"service_area\":false}}", 200);
     char body[1024];
@@ -508,7 +449,7 @@ static void test_audit_rules_exceptions(void **state) {
     request(&r, "POST", "/v1/orders", W.dispatcher, body);
     expect_status(&r, 201);
     assert_string_equal(jstr(r.json, "status"), "allocated");
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_lifecycle_transitions(void **state) {
@@ -517,7 +458,7 @@ static void test_lifecycle_transitions(void **state) {
     resp r;
     order(&r, W.dispatcher, "tea", 2, NULL, NULL);
     int64_t id = order_id(&r);
-    resp_free(&r);
+    http_test_resp_free(&r);
     const char *ready = "{\"weight_g\":600,\"volume_cm3\":900,\"parcels\":1}";
     /* allocated: ready and planned are invalid */
     op(id, "ready", W.warehouse, ready, 409, NULL);
@@ -532,7 +473,7 @@ static void test_lifecycle_transitions(void **state) {
     const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "packages"), 0);
     assert_int_equal((int64_t)jnum(p, "order_id"), id);
     assert_int_equal((int)jnum(p, "weight_g"), 600);
-    resp_free(&r);
+    http_test_resp_free(&r);
     op(id, "status", W.dispatcher, "{\"status\":\"delivered\"}", 409, NULL);
     op(id, "status", W.dispatcher, "{\"status\":\"picking\"}", 400, NULL);
     op(id, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
@@ -544,17 +485,17 @@ static void test_lifecycle_transitions(void **state) {
     expect_error(&r, 409, "conflict", "status");
     assert_non_null(
         strstr(jstr(cJSON_GetObjectItem(r.json, "error"), "message"), "out_for_delivery"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     op(id, "status", W.dispatcher, "{\"status\":\"delivered\"}", 200, "delivered");
     op(id, "status", W.dispatcher, "{\"status\":\"failed\"}", 409, NULL);
     get_order(&r, id);
     assert_string_equal(jstr(r.json, "customer_status"), "Delivered");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* failed path; cancellation from each state before out_for_delivery releases stock */
     order(&r, W.dispatcher, "tea", 1, NULL, NULL);
     int64_t f = order_id(&r);
-    resp_free(&r);
+    http_test_resp_free(&r);
     op(f, "picking", W.warehouse, NULL, 200, "picking");
     op(f, "ready", W.warehouse, ready, 200, "ready");
     op(f, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
@@ -567,7 +508,7 @@ static void test_lifecycle_transitions(void **state) {
     for (int k = 0; k < 4; k++) {
         order(&r, W.dispatcher, "tea", 1, NULL, NULL);
         int64_t c = order_id(&r);
-        resp_free(&r);
+        http_test_resp_free(&r);
         if (steps[k][0]) op(c, steps[k][0], W.warehouse, NULL, 200, NULL);
         if (steps[k][1]) op(c, steps[k][1], W.warehouse, ready, 200, NULL);
         if (k == 3) op(c, "status", W.dispatcher, "{\"status\":\"planned\"}", 200, "planned");
@@ -578,7 +519,7 @@ static void test_lifecycle_transitions(void **state) {
     const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "stock"), 0);
     assert_int_equal((int)jnum(s, "reserved"), 0); /* everything released or shipped */
     assert_int_equal((int)jnum(s, "on_hand"), 17);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_out_of_stock_policies(void **state) {
@@ -589,7 +530,7 @@ static void test_out_of_stock_policies(void **state) {
     expect_status(&r, 201);
     assert_string_equal(jstr(r.json, "status"), "cancelled");
     assert_string_equal(jstr(r.json, "customer_status"), "Cancelled: out of stock");
-    resp_free(&r);
+    http_test_resp_free(&r);
     order(&r, W.dispatcher, "coffee", 2, "substitute", NULL);
     assert_string_equal(jstr(r.json, "status"), "allocated");
     assert_string_equal(jstr(r.json, "stock_outcome"), "substituted");
@@ -597,37 +538,37 @@ static void test_out_of_stock_policies(void **state) {
     const cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "lines"), 0);
     assert_string_equal(jstr(l, "sku"), "green");
     assert_string_equal(jstr(l, "substitute_for"), "coffee");
-    resp_free(&r);
+    http_test_resp_free(&r);
     int64_t waiting[2];
     for (int i = 0; i < 2; i++) {
         order(&r, W.dispatcher, "tea", 3, i ? NULL : "backorder", NULL); /* default: backorder */
         assert_string_equal(jstr(r.json, "status"), "backordered");
         assert_string_equal(jstr(r.json, "customer_status"), "Waiting for stock (backordered)");
         waiting[i] = order_id(&r);
-        resp_free(&r);
+        http_test_resp_free(&r);
     }
     /* channel policy */
     call("PUT", "/v1/config/orders", W.admin, "{\"channel_out_of_stock\":{\"web\":\"cancel\"}}",
          200);
     order(&r, W.dispatcher, "tea", 1, NULL, NULL);
     assert_string_equal(jstr(r.json, "status"), "cancelled");
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* stock arrives: the oldest waiting order first */
     stock_put("north", "tea", 4, 0);
     get_order(&r, waiting[0]);
     assert_string_equal(jstr(r.json, "status"), "allocated");
-    resp_free(&r);
+    http_test_resp_free(&r);
     get_order(&r, waiting[1]);
     assert_string_equal(jstr(r.json, "status"), "backordered");
-    resp_free(&r);
+    http_test_resp_free(&r);
     stock_put("north", "tea", 6, 0);
     get_order(&r, waiting[1]);
     assert_string_equal(jstr(r.json, "status"), "allocated");
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* on_hand below reserved is a conflict */
     request(&r, "PUT", "/v1/stock/north/tea", W.warehouse, "{\"on_hand\":1}");
     expect_error(&r, 409, "conflict", "on_hand");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* held -> backordered on release when nothing is in stock; backordered -> cancelled */
     call("PUT", "/v1/config/orders", W.admin,
@@ -638,13 +579,13 @@ static void test_out_of_stock_policies(void **state) {
     expect_status(&r, 201);
     assert_string_equal(jstr(r.json, "status"), "held");
     int64_t held = order_id(&r);
-    resp_free(&r);
+    http_test_resp_free(&r);
     op(held, "release", W.dispatcher, NULL, 200, "backordered");
     op(held, "picking", W.warehouse, NULL, 409, NULL);
     op(held, "cancel", W.dispatcher, NULL, 200, "cancelled");
     get_order(&r, held);
     assert_string_equal(jstr(r.json, "customer_status"), "Cancelled");
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 typedef struct racer {
@@ -671,7 +612,7 @@ static void *race_one(void *arg) {
     x->status = r.status;
     x->id = (int64_t)jnum(r.json, "id");
     lm_strlcpy(x->order_status, jstr(r.json, "status"), sizeof x->order_status);
-    resp_free(&r);
+    http_test_resp_free(&r);
     return NULL;
 }
 
@@ -698,7 +639,7 @@ static void test_no_oversell_50_at_10(void **state) {
     const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "stock"), 0);
     assert_int_equal((int)jnum(s, "reserved"), 10);
     assert_int_equal((int)jnum(s, "available"), 0);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_idempotency_key(void **state) {
@@ -711,8 +652,8 @@ static void test_idempotency_key(void **state) {
     expect_status(&b, 200);
     assert_int_equal(order_id(&a), order_id(&b));
     assert_non_null(strstr(b.headers.data, "Idempotent-Replayed: true"));
-    resp_free(&a);
-    resp_free(&b);
+    http_test_resp_free(&a);
+    http_test_resp_free(&b);
     /* concurrent retries of one key: one order */
     racer x[12];
     pthread_t th[12];
@@ -731,10 +672,10 @@ static void test_idempotency_key(void **state) {
     assert_int_equal(created, 1);
     request(&a, "GET", "/v1/orders?limit=1000", W.dispatcher, NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(a.json, "orders")), 2);
-    resp_free(&a);
+    http_test_resp_free(&a);
     order(&a, W.dispatcher, "tea", 1, NULL, "Idempotency-Key;"); /* curl: an empty header */
     expect_status(&a, 400);
-    resp_free(&a);
+    http_test_resp_free(&a);
 }
 
 static void test_auth_on_every_orders_route(void **state) {
@@ -778,7 +719,7 @@ static void test_auth_on_every_orders_route(void **state) {
             } else if (allowed && (r.status == 401 || r.status == 403)) {
                 fail_msg("%s %s as %c: %ld", routes[i][0], routes[i][1], roles[k], r.status);
             }
-            resp_free(&r);
+            http_test_resp_free(&r);
         }
     }
 }
@@ -788,30 +729,30 @@ static void test_limits_and_malformed(void **state) {
     resp r;
     request(&r, "POST", "/v1/orders", W.dispatcher, "{\"lines\": [");
     expect_error(&r, 400, "invalid", NULL);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher, "[1,2,3]");
     expect_error(&r, 400, "invalid", "body");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher, "{\"lines\":{\"sku\":\"tea\"}}");
     expect_error(&r, 400, "invalid", "lines");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher, "{\"lines\":[{\"sku\":\"tea\",\"qty\":1.5}]}");
     expect_error(&r, 400, "invalid", "lines[0].qty");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher,
             "{\"customer\":{\"location\":[200,45]},\"lines\":[]}");
     expect_error(&r, 400, "invalid", "customer.location");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher, "{\"priority\":500}");
     expect_error(&r, 400, "invalid", "priority");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher,
             "{\"time_windows\":[[\"2026-11-23T09:00:00\",\"2026-11-23T10:00:00Z\"]]}");
     expect_error(&r, 400, "invalid", "time_windows[0]");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders", W.dispatcher, "{\"time_windows\":[[100,50]]}");
     expect_error(&r, 400, "invalid", "time_windows[0]");
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* a huge array: 5000 lines */
     lm_buf b;
@@ -822,7 +763,7 @@ static void test_limits_and_malformed(void **state) {
     assert_int_equal(lm_buf_printf(&b, "]}"), LM_OK);
     request(&r, "POST", "/v1/orders", W.dispatcher, b.data);
     expect_error(&r, 413, "too_big", "lines");
-    resp_free(&r);
+    http_test_resp_free(&r);
     lm_buf_free(&b);
     /* a long string */
     char *notes = lm_alloc(5000);
@@ -833,7 +774,7 @@ static void test_limits_and_malformed(void **state) {
     assert_int_equal(lm_buf_printf(&b, "{\"notes\":\"%s\"}", notes), LM_OK);
     request(&r, "POST", "/v1/orders", W.dispatcher, b.data);
     expect_error(&r, 413, "too_big", "notes");
-    resp_free(&r);
+    http_test_resp_free(&r);
     lm_buf_free(&b);
     lm_free(notes);
     /* an oversize body (> 1 MiB) */
@@ -846,12 +787,12 @@ static void test_limits_and_malformed(void **state) {
     huge[big] = '\0';
     request(&r, "POST", "/v1/orders", W.dispatcher, huge);
     expect_status(&r, 413);
-    resp_free(&r);
+    http_test_resp_free(&r);
     lm_free(huge);
     /* nothing of the above was stored */
     request(&r, "GET", "/v1/orders", W.dispatcher, NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 0);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_csv_import(void **state) {
@@ -888,20 +829,20 @@ static void test_csv_import(void **state) {
         }
     }
     int64_t first = (int64_t)jnum(cJSON_GetArrayItem(res, 0), "id");
-    resp_free(&r);
+    http_test_resp_free(&r);
     get_order(&r, first);
     assert_string_equal(jstr(cJSON_GetObjectItem(r.json, "customer"), "address"),
                         "1 rue \"Haute\", Lyon");
     assert_string_equal(jstr(r.json, "notes"), "multi\nline note");
     assert_int_equal((int)jnum(r.json, "priority"), 5);
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* importing again creates nothing new (idempotency key per external_ref) */
     request(&r, "POST", "/v1/orders/import", W.warehouse, csv);
     expect_status(&r, 200);
     assert_int_equal((int)jnum(r.json, "created"), 0);
     assert_int_equal(
         (int64_t)jnum(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "results"), 0), "id"), first);
-    resp_free(&r);
+    http_test_resp_free(&r);
     lm_buf big;
     lm_buf_init(&big, (size_t)1 << 20);
     assert_int_equal(lm_buf_printf(&big, "lines\n"), LM_OK);
@@ -909,14 +850,14 @@ static void test_csv_import(void **state) {
         assert_int_equal(lm_buf_printf(&big, "tea:1\n"), LM_OK);
     request(&r, "POST", "/v1/orders/import", W.warehouse, big.data);
     expect_error(&r, 413, "too_big", "csv");
-    resp_free(&r);
+    http_test_resp_free(&r);
     lm_buf_free(&big);
     request(&r, "POST", "/v1/orders/import", W.warehouse, "external_ref,colour\nA,red\n");
     expect_error(&r, 400, "invalid", "csv");
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "POST", "/v1/orders/import", W.warehouse, "lines\n\"tea:1\n");
     expect_error(&r, 400, "invalid", "csv");
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_demo_load_once(void **state) {
@@ -929,21 +870,16 @@ static void test_demo_load_once(void **state) {
     resp r;
     request(&r, "GET", "/v1/orders", W.dispatcher, NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 0);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_demo_load_fresh(void **state) {
     (void)state;
-    char dir[64], db[128];
-    snprintf(dir, sizeof dir, "/tmp/lm_orders_demo_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/d.db", dir);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = db;
+    tmp_db t;
     store *s = NULL;
+    assert_int_equal(tmp_db_create(&t, "lm_orders_demo_"), 0);
+    assert_int_equal(tmp_db_store_open(&t, 8, &s), 0);
     lm_errinfo err = {0};
-    assert_int_equal(store_open(&so, &s, &err), LM_OK);
     api_demo_summary sum;
     if (api_demo_load(s, 1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
     assert_true(sum.loaded);
@@ -956,13 +892,7 @@ static void test_demo_load_fresh(void **state) {
     assert_int_equal(api_demo_load(s, 1, &sum, &err), LM_OK);
     assert_false(sum.loaded);
     store_close(s);
-    char p[200];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    tmp_db_remove(&t);
 }
 
 /* Runs `lastmile import` with args; returns its exit status and its output in out. */
@@ -982,7 +912,7 @@ static void test_cli_import(void **state) {
     (void)state;
     stock_put("north", "tea", 1000, 0);
     char csv_path[160];
-    snprintf(csv_path, sizeof csv_path, "%s/orders.csv", W.dir);
+    snprintf(csv_path, sizeof csv_path, "%s/orders.csv", W.tmp.dir);
     FILE *f = fopen(csv_path, "w");
     assert_non_null(f);
     fputs("external_ref,customer_name,customer_address,customer_phone,lon,lat,lines\n", f);
@@ -1007,7 +937,7 @@ static void test_cli_import(void **state) {
     resp r;
     request(&r, "GET", "/v1/orders?limit=1000", W.dispatcher, NULL);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "orders")), 249);
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* a wrong key is reported, nothing imported */
     snprintf(args, sizeof args, "%s --server http://127.0.0.1:%u --key %s", csv_path,
              (unsigned)W.port, W.driver);
@@ -1016,7 +946,7 @@ static void test_cli_import(void **state) {
     assert_non_null(strstr(out, "403"));
     /* straight into a database file */
     char db[160];
-    snprintf(db, sizeof db, "%s/direct.db", W.dir);
+    snprintf(db, sizeof db, "%s/direct.db", W.tmp.dir);
     {
         /* a catalogue in the second file, written through orders/ directly */
         store_opts so;
@@ -1056,46 +986,6 @@ static void test_cli_import(void **state) {
 
 /* ---- The real binary, killed mid-load ---- */
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        return 0;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static pid_t spawn_server(const char *db, uint16_t port) {
-    const char *bin_dir = getenv("LASTMILE_BINARY_DIR");
-    char bin[512], port_s[16];
-    snprintf(bin, sizeof bin, "%s/cli/lastmile", bin_dir ? bin_dir : ".");
-    snprintf(port_s, sizeof port_s, "%u", (unsigned)port);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-        }
-        execl(bin, bin, "serve", "--port", port_s, "--db", db, "--threads", "2", (char *)NULL);
-        _exit(127);
-    }
-    /* wait until it answers */
-    for (int i = 0; i < 200; i++) {
-        resp r;
-        request_to(port, &r, "GET", "/healthz", NULL, NULL, NULL);
-        long st = r.status;
-        resp_free(&r);
-        if (st == 200) return pid;
-        usleep(50 * 1000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
-}
-
 typedef struct loader {
     uint16_t port;
     const char *key;
@@ -1120,7 +1010,7 @@ static void *load_orders(void *arg) {
         request_to(l->port, &r, "POST", "/v1/orders", l->key, body, hdr);
         if (r.status == 201 || r.status == 200) l->ok_ids[l->n_ok++] = (int64_t)jnum(r.json, "id");
         long st = r.status;
-        resp_free(&r);
+        http_test_resp_free(&r);
         if (st == 0) break; /* the server is gone */
     }
     return NULL;
@@ -1128,39 +1018,34 @@ static void *load_orders(void *arg) {
 
 static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
     (void)state;
-    char dir[64], db[128];
-    snprintf(dir, sizeof dir, "/tmp/lm_orders_kill_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(db, sizeof db, "%s/k.db", dir);
+    tmp_db t;
+    assert_int_equal(tmp_db_create(&t, "lm_orders_kill_"), 0);
     char key[STORE_KEY_MAX];
     {
-        store_opts so;
-        store_opts_init(&so);
-        so.path = db;
         store *s = NULL;
         lm_errinfo err = {0};
-        assert_int_equal(store_open(&so, &s, &err), LM_OK);
+        assert_int_equal(tmp_db_store_open(&t, 8, &s), 0);
         assert_int_equal(store_key_create(s, "admin", NULL, key, NULL, &err), LM_OK);
         store_close(s);
     }
-    uint16_t port = free_port();
+    uint16_t port = http_test_free_port();
     assert_true(port > 0);
-    pid_t pid = spawn_server(db, port);
+    pid_t pid = http_test_serve_spawn(t.path, port, NULL, port, "/healthz");
     assert_true(pid > 0);
     resp r;
     request_to(port, &r, "POST", "/v1/depots", key,
                "{\"id\":\"d1\",\"name\":\"D1\",\"location\":[4.85,45.75]}", NULL);
     expect_status(&r, 201);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request_to(port, &r, "POST", "/v1/products", key, "{\"sku\":\"tea\",\"name\":\"Tea\"}", NULL);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request_to(port, &r, "POST", "/v1/products", key, "{\"sku\":\"coffee\",\"name\":\"C\"}", NULL);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request_to(port, &r, "PUT", "/v1/stock/d1/tea", key, "{\"on_hand\":100000}", NULL);
     expect_status(&r, 200);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request_to(port, &r, "PUT", "/v1/stock/d1/coffee", key, "{\"on_hand\":100000}", NULL);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     loader *ld = calloc(4, sizeof *ld);
     assert_non_null(ld);
@@ -1184,7 +1069,7 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
     assert_true(total > 0);
 
     /* restart on the same file: every acknowledged order is there and whole */
-    pid = spawn_server(db, port);
+    pid = http_test_serve_spawn(t.path, port, NULL, port, "/healthz");
     assert_true(pid > 0);
     for (int i = 0; i < 4; i++) {
         for (int k = 0; k < ld[i].n_ok; k++) {
@@ -1195,7 +1080,7 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
                 fail_msg("acknowledged order %lld lost", (long long)ld[i].ok_ids[k]);
             assert_string_equal(jstr(r.json, "status"), "allocated");
             assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "lines")), 2);
-            resp_free(&r);
+            http_test_resp_free(&r);
         }
     }
     kill(pid, SIGTERM);
@@ -1203,12 +1088,8 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
 
     /* nothing half-written: integrity, every order has its two lines and its events, and the
      * reservations equal the sum of allocated lines */
-    store_opts so;
-    store_opts_init(&so);
-    so.path = db;
     store *s = NULL;
-    lm_errinfo err = {0};
-    assert_int_equal(store_open(&so, &s, &err), LM_OK);
+    assert_int_equal(tmp_db_store_open(&t, 8, &s), 0);
     store_read *rd = NULL;
     assert_int_equal(store_read_begin(s, &rd), LM_OK);
     sqlite3 *db3 = store__db(rd);
@@ -1239,13 +1120,7 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
     store_close(s);
     fprintf(stderr, "restart test: %d acknowledged orders survived SIGKILL\n", total);
     free(ld);
-    char p[200];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    tmp_db_remove(&t);
 }
 
 int main(void) {
