@@ -3,6 +3,8 @@
  * request log, concurrent clients. */
 #include "api/route.h"
 #include "common/sha256.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -19,7 +21,8 @@
 #include <cmocka.h>
 
 typedef struct world {
-    char dir[64], db[128], log[128], web[128];
+    tmp_db tmp;
+    char log[128], web[128];
     store *s;
     api_server *srv;
     int log_fd;
@@ -29,59 +32,22 @@ typedef struct world {
 
 static world W;
 
-typedef struct resp {
-    long status;
-    lm_buf body;
-    lm_buf headers;
-} resp;
+typedef http_test_resp resp;
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-    lm_buf *b = ud;
-    return lm_buf_append(b, p, sz * n) == LM_OK ? sz * n : 0;
-}
-
-/* Sends one request; body may be NULL. chunked forces Transfer-Encoding: chunked. */
+/* Sends one request; body may be NULL (then no Content-Type). chunked forces
+ * Transfer-Encoding: chunked. */
 static void request(resp *out, const char *method, const char *path, const char *key,
                     const char *body, size_t body_len, bool chunked) {
-    memset(out, 0, sizeof *out);
-    lm_buf_init(&out->body, (size_t)16 << 20);
-    lm_buf_init(&out->headers, 1 << 16);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    char url[512], auth[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)W.port, path);
-    struct curl_slist *h = NULL;
-    h = curl_slist_append(h, "Expect:");
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        h = curl_slist_append(h, auth);
-    }
-    if (body) h = curl_slist_append(h, "Content-Type: application/json");
-    if (chunked) h = curl_slist_append(h, "Transfer-Encoding: chunked");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* send "/../" as written */
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        if (!chunked) curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    }
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) fprintf(stderr, "curl %s %s: %s\n", method, path, curl_easy_strerror(rc));
-    /* an early 413 may reset the upload; what matters is the status we were sent */
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-}
-
-static void resp_free(resp *r) {
-    lm_buf_free(&r->body);
-    lm_buf_free(&r->headers);
+    http_test_req q = {.method = method,
+                       .path = path,
+                       .key = key,
+                       .body = body,
+                       .body_len = body_len,
+                       .content_type = body ? "application/json" : NULL,
+                       .chunked = chunked,
+                       .timeout_s = 20};
+    http_test_request(W.port, &q, out);
+    if (!out->complete) fprintf(stderr, "curl %s %s: %s\n", method, path, out->error);
 }
 
 /* Asserts the body is our JSON error shape with the given code; returns the parsed body. */
@@ -102,12 +68,10 @@ static cJSON *assert_error(resp *r, long status, const char *code) {
 static int setup(void **state) {
     (void)state;
     memset(&W, 0, sizeof W);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lm_api_XXXXXX");
-    if (!mkdtemp(W.dir)) return -1;
-    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
-    snprintf(W.log, sizeof W.log, "%s/requests.log", W.dir);
+    if (tmp_db_create(&W.tmp, "lm_api_") != 0) return -1;
+    snprintf(W.log, sizeof W.log, "%s/requests.log", W.tmp.dir);
     W.log_fd = open(W.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-    snprintf(W.web, sizeof W.web, "%s/web", W.dir);
+    snprintf(W.web, sizeof W.web, "%s/web", W.tmp.dir);
     char p[200];
     if (mkdir(W.web, 0700) != 0) return -1;
     snprintf(p, sizeof p, "%s/index.html", W.web);
@@ -115,12 +79,8 @@ static int setup(void **state) {
     if (!f) return -1;
     fputs("<!doctype html><title>lastmile</title>", f);
     fclose(f);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = W.db;
-    so.read_conns = 4;
+    if (tmp_db_store_open(&W.tmp, 4, &W.s) != 0) return -1;
     lm_errinfo err = {0};
-    if (store_open(&so, &W.s, &err) != LM_OK) return -1;
     if (store_key_create(W.s, "admin", NULL, W.admin, NULL, &err) != LM_OK ||
         store_key_create(W.s, "dispatcher", NULL, W.dispatcher, NULL, &err) != LM_OK ||
         store_key_create(W.s, "driver", "drv-42", W.driver, NULL, &err) != LM_OK)
@@ -144,17 +104,7 @@ static int teardown(void **state) {
     api_server_stop(W.srv, 5000);
     store_close(W.s);
     close(W.log_fd);
-    char p[200];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", W.db, suffix[i]);
-        unlink(p);
-    }
-    unlink(W.log);
-    snprintf(p, sizeof p, "%s/index.html", W.web);
-    unlink(p);
-    rmdir(W.web);
-    rmdir(W.dir);
+    tmp_db_remove(&W.tmp);
     return 0;
 }
 
@@ -171,7 +121,7 @@ static void test_healthz(void **state) {
     /* keep-alive: the two-call pattern must not make the server close the connection */
     assert_null(strstr(r.headers.data, "Connection: close"));
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_not_found_and_method_not_allowed(void **state) {
@@ -179,18 +129,18 @@ static void test_not_found_and_method_not_allowed(void **state) {
     resp r;
     request(&r, "GET", "/v1/nosuch", W.admin, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 404, "not_found"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/healthz/extra", NULL, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 404, "not_found"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "DELETE", "/healthz", NULL, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 405, "method_not_allowed"));
     assert_non_null(strstr(r.headers.data, "Allow: GET"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/keys", W.admin, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 405, "method_not_allowed"));
     assert_non_null(strstr(r.headers.data, "Allow: POST"));
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_auth(void **state) {
@@ -199,14 +149,14 @@ static void test_auth(void **state) {
     request(&r, "GET", "/v1/whoami", NULL, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 401, "unauthorized"));
     assert_non_null(strstr(r.headers.data, "WWW-Authenticate: Bearer"));
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     char bad[STORE_KEY_MAX];
     lm_strlcpy(bad, W.admin, sizeof bad);
     bad[strlen(bad) - 2] ^= 1; /* one bit of the secret */
     request(&r, "GET", "/v1/whoami", bad, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 401, "unauthorized"));
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "GET", "/v1/whoami", W.driver, NULL, 0, false);
     assert_int_equal(r.status, 200);
@@ -214,23 +164,23 @@ static void test_auth(void **state) {
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "role")), "driver");
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "driver_id")), "drv-42");
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* wrong role: a dispatcher may not create keys, a driver may not read events */
     const char *body = "{\"role\":\"warehouse\"}";
     request(&r, "POST", "/v1/keys", W.dispatcher, body, strlen(body), false);
     cJSON_Delete(assert_error(&r, 403, "forbidden"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/events", W.driver, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 403, "forbidden"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* the dispatcher may, and admin may do everything */
     request(&r, "GET", "/v1/events", W.dispatcher, NULL, 0, false);
     assert_int_equal(r.status, 200);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/events", W.admin, NULL, 0, false);
     assert_int_equal(r.status, 200);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_keys_route_and_events(void **state) {
@@ -246,12 +196,12 @@ static void test_keys_route_and_events(void **state) {
     lm_strlcpy(newkey, key, sizeof newkey);
     lm_strlcpy(id, cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id")), sizeof id);
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "GET", "/v1/whoami", newkey, NULL, 0, false);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body.data, "\"role\":\"warehouse\""));
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* validation names the field */
     body = "{\"role\":\"driver\"}";
@@ -261,7 +211,7 @@ static void test_keys_route_and_events(void **state) {
         cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "field")),
         "driver_id");
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     /* the creation is in the event log, committed with the key */
     request(&r, "GET", "/v1/events?after=0&limit=1000", W.dispatcher, NULL, 0, false);
@@ -276,7 +226,7 @@ static void test_keys_route_and_events(void **state) {
     }
     assert_true(found);
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
 
     request(&r, "GET", "/v1/events?limit=0", W.dispatcher, NULL, 0, false);
     j = assert_error(&r, 400, "invalid");
@@ -284,7 +234,7 @@ static void test_keys_route_and_events(void **state) {
         cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "field")),
         "limit");
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_malformed_json(void **state) {
@@ -298,7 +248,7 @@ static void test_malformed_json(void **state) {
             cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "field")),
             "body");
         cJSON_Delete(j);
-        resp_free(&r);
+        http_test_resp_free(&r);
     }
 }
 
@@ -316,21 +266,21 @@ static void test_body_limit(void **state) {
     request(&r, "POST", "/v1/keys", W.admin, body, big, false);
     cJSON *j = assert_error(&r, 413, "too_big");
     cJSON_Delete(j);
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* chunked, so the size is only found out while reading */
     request(&r, "POST", "/v1/keys", W.admin, body, big, true);
     cJSON_Delete(assert_error(&r, 413, "too_big"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* exactly at the limit is accepted (and then judged on content) */
     body[big - 2] = '}';
     request(&r, "POST", "/v1/keys", W.admin, body, big - 1, false);
     cJSON_Delete(assert_error(&r, 400, "invalid"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     free(body);
     /* the server is still healthy after refusing */
     request(&r, "GET", "/healthz", NULL, NULL, 0, false);
     assert_int_equal(r.status, 200);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_static_files(void **state) {
@@ -340,17 +290,17 @@ static void test_static_files(void **state) {
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body.data, "<!doctype html><title>lastmile</title>");
     assert_non_null(strstr(r.headers.data, "Content-Type: text/html"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/index.html", NULL, NULL, 0, false);
     assert_int_equal(r.status, 200);
-    resp_free(&r);
+    http_test_resp_free(&r);
     /* nothing outside the web root: the database sits one directory up */
     request(&r, "GET", "/../t.db", NULL, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 404, "not_found"));
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/missing.js", NULL, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 404, "not_found"));
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_openapi_covers_every_route(void **state) {
@@ -407,20 +357,20 @@ static void test_openapi_covers_every_route(void **state) {
     }
     assert_int_equal(documented, ops);
     cJSON_Delete(doc);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 static void test_metrics(void **state) {
     (void)state;
     resp r;
     request(&r, "GET", "/healthz", NULL, NULL, 0, false);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/v1/nosuch", NULL, NULL, 0, false);
-    resp_free(&r);
+    http_test_resp_free(&r);
     const char *body = "{\"role\":\"dispatcher\"}";
     request(&r, "POST", "/v1/keys", W.admin, body, strlen(body), false);
     assert_int_equal(r.status, 201);
-    resp_free(&r);
+    http_test_resp_free(&r);
     request(&r, "GET", "/metrics", NULL, NULL, 0, false);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.headers.data, "text/plain; version=0.0.4"));
@@ -447,7 +397,7 @@ static void test_metrics(void **state) {
     sscanf(count + strlen("lastmile_store_commit_duration_seconds_count "), "%31s", num);
     assert_true(lm_parse_i64(num, 0, INT64_MAX, &n));
     assert_true(n >= 1);
-    resp_free(&r);
+    http_test_resp_free(&r);
 }
 
 typedef struct {
@@ -459,7 +409,7 @@ static void *load(void *p) {
         resp r;
         request(&r, "GET", "/v1/whoami", W.dispatcher, NULL, 0, false);
         if (r.status == 200 && strstr(r.body.data, "dispatcher")) a->ok++;
-        resp_free(&r);
+        http_test_resp_free(&r);
     }
     return NULL;
 }
@@ -492,7 +442,7 @@ static void test_many_connections_at_once(void **state) {
         lm_buf_init(&bodies[i], 4096);
         e[i] = curl_easy_init();
         curl_easy_setopt(e[i], CURLOPT_URL, url);
-        curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, http_test_on_data);
         curl_easy_setopt(e[i], CURLOPT_WRITEDATA, &bodies[i]);
         curl_easy_setopt(e[i], CURLOPT_TIMEOUT, 30L);
         curl_easy_setopt(e[i], CURLOPT_FRESH_CONNECT, 1L);

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-    lm_buf *b = ud;
+size_t http_test_on_data(char *p, size_t sz, size_t n, void *buf) {
+    lm_buf *b = buf;
     return lm_buf_append(b, p, sz * n) == LM_OK ? sz * n : 0;
 }
 
@@ -43,9 +43,9 @@ void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_test_on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_test_on_data);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : 30L);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);

@@ -36,6 +36,9 @@ typedef struct http_test_resp {
 /* Sends req to http://127.0.0.1:port and fills *out (also on failure: see status/complete). */
 void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *out);
 void http_test_resp_free(http_test_resp *r);
+/* A CURLOPT_WRITEFUNCTION / HEADERFUNCTION appending to the lm_buf given as its data (for tests
+ * driving libcurl themselves, e.g. with curl_multi). */
+size_t http_test_on_data(char *p, size_t sz, size_t n, void *buf);
 
 /* A loopback port free right now (0 if none could be had). */
 uint16_t http_test_free_port(void);
