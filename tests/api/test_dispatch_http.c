@@ -5,6 +5,8 @@
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
 
 #include <curl/curl.h>
 #include <setjmp.h>
@@ -21,7 +23,7 @@
 #define DAY INT64_C(1773705600)
 
 static struct {
-    char dir[64], path[128];
+    tmp_db tmp;
     store *s;
     orders_svc *o;
     dispatch *d;
@@ -36,38 +38,24 @@ typedef struct resp {
     size_t len;
 } resp;
 
-static size_t sink(char *p, size_t sz, size_t n, void *ud) {
-    resp *r = ud;
-    size_t k = sz * n;
-    if (r->len + k >= sizeof r->body) k = sizeof r->body - 1 - r->len;
-    memcpy(r->body + r->len, p, k);
-    r->len += k;
-    r->body[r->len] = '\0';
-    return sz * n;
-}
-
+/* One request; the reply's body is kept (cut at 64 KiB) in the value returned. */
 static resp call(const char *method, const char *path, const char *key, const char *body) {
-    resp r = {0};
-    CURL *c = curl_easy_init();
-    char url[256], auth[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)W.port, path);
-    struct curl_slist *h = NULL;
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        h = curl_slist_append(h, auth);
+    http_test_resp hr;
+    http_test_req q = {.method = method,
+                       .path = path,
+                       .key = key,
+                       .body = body,
+                       .content_type = "application/json"};
+    http_test_request(W.port, &q, &hr);
+    if (!hr.complete) {
+        http_test_resp_free(&hr);
+        fail_msg("%s %s: transport error", method, path);
     }
-    h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    if (curl_easy_perform(c) != CURLE_OK) fail_msg("%s %s: transport error", method, path);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    resp r = {.status = hr.status};
+    r.len = hr.body.len < sizeof r.body ? hr.body.len : sizeof r.body - 1;
+    if (r.len) memcpy(r.body, hr.body.data, r.len);
+    r.body[r.len] = '\0';
+    http_test_resp_free(&hr);
     return r;
 }
 
@@ -85,14 +73,9 @@ static int64_t clock_fake(void) {
 static int setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lm_disp_http_XXXXXX");
-    if (!mkdtemp(W.dir)) return -1;
-    snprintf(W.path, sizeof W.path, "%s/t.db", W.dir);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = W.path;
+    if (tmp_db_create(&W.tmp, "lm_disp_http_") != 0 || tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
+        return -1;
     lm_errinfo err = {0};
-    if (store_open(&so, &W.s, &err) != LM_OK) return -1;
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = W.s;
@@ -162,13 +145,7 @@ static int teardown(void **state) {
     dispatch_destroy(W.d);
     orders_destroy(W.o);
     store_close(W.s);
-    char p[160];
-    unlink(W.path);
-    snprintf(p, sizeof p, "%s-wal", W.path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", W.path);
-    unlink(p);
-    rmdir(W.dir);
+    tmp_db_remove(&W.tmp);
     curl_global_cleanup();
     return 0;
 }
