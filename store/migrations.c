@@ -43,6 +43,7 @@ extern const char store__orders_schema_v100[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
+extern const char store__positions_schema_v302[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -53,6 +54,7 @@ const store__migration store__migrations[] = {
      store__dispatch_schema_v200},
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
+    {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

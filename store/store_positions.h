@@ -10,7 +10,6 @@
 #define STORE_DEVICE_MAX 64 /* bytes of a device id, NUL included */
 
 typedef struct store_position {
-    int64_t id; /* assigned on insert */
     char device_id[STORE_DEVICE_MAX];
     char driver_id[STORE_DRIVER_MAX];
     int64_t time_ms;    /* device time, epoch ms (server receive time when the device sent none) */
@@ -38,7 +37,8 @@ LM_MUST_USE lm_status store_positions_list(store_read *r, const char *device_id,
 /* The newest position (by device time) of a driver; NOT_FOUND when it has none. */
 LM_MUST_USE lm_status store_position_latest(store_read *r, const char *driver_id,
                                             store_position *out, lm_errinfo *err);
-/* Deletes at most limit positions received before before_ms; *deleted says how many. */
+/* Deletes about limit (ties in time may add a few) of the positions whose device time is before
+ * before_ms, oldest first; *deleted says how many. */
 LM_MUST_USE lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit,
                                             int64_t *deleted, lm_errinfo *err);
 LM_MUST_USE lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err);
