@@ -352,6 +352,46 @@ static bool take_break(sim_state *s, const solver__break *b) {
     return true;
 }
 
+/* For a route with breaks: departures and latest starts as if it had none. Breaks only delay, so
+ * an insertion that fails against these fails with the breaks too: a cheap filter before the
+ * full simulation. Break nodes get the values of the last located step. */
+static void relax_times(const solver__model *m, const solver__vehicle *veh, const uint32_t *nodes,
+                        size_t n, solver__route *rt) {
+    const solver_vehicle *pv = &veh->pub;
+    int64_t t = pv->shift.start_s;
+    uint32_t prev = pv->start;
+    for (size_t i = 0; i < n; i++) {
+        const solver__node *nd = &m->nodes[nodes[i]];
+        if (nd->kind != SOLVER__BREAK) {
+            int64_t setup = (prev != SOLVER_NONE && prev == nd->loc) ? 0 : nd->setup;
+            int64_t b = solver__tws_earliest(nd->tws, t + dur(m, veh, prev, nd->loc));
+            t = b + setup + nd->service;
+            prev = nd->loc;
+        }
+        rt->dep[i] = t;
+    }
+    int64_t lim_next = pv->shift.end_s;
+    uint32_t next_loc = pv->end;
+    for (size_t i = n; i-- > 0;) {
+        const solver__node *nd = &m->nodes[nodes[i]];
+        if (nd->kind == SOLVER__BREAK) {
+            rt->latest[i] = lim_next;
+            continue;
+        }
+        uint32_t before = pv->start;
+        for (size_t k = i; k-- > 0;)
+            if (m->nodes[nodes[k]].loc != SOLVER_NONE) {
+                before = m->nodes[nodes[k]].loc;
+                break;
+            }
+        int64_t setup = (before != SOLVER_NONE && before == nd->loc) ? 0 : nd->setup;
+        int64_t lim = lim_next - dur(m, veh, nd->loc, next_loc) - nd->service - setup;
+        rt->latest[i] = tws_latest(nd->tws, lim);
+        lim_next = rt->latest[i];
+        next_loc = nd->loc;
+    }
+}
+
 bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
                        size_t n_fixed, solver__route *rt, solver__trace *tr, int64_t *cost) {
     const solver_problem *p = m->p;
@@ -525,7 +565,9 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
                     int64_t a = rt->bmax[(i + 1) * dims + d], b = rt->load[i * dims + d];
                     rt->bmax[i * dims + d] = a > b ? a : b;
                 }
-            if (!rt->complex) {
+            if (rt->complex) {
+                relax_times(m, veh, nodes, n, rt);
+            } else {
                 int64_t lim_next = pv->shift.end_s;
                 uint32_t next_loc = pv->end;
                 for (size_t i = n; i-- > 0;) {
@@ -597,6 +639,11 @@ static bool insert_full(const solver__model *m, const solver__route *rt, uint32_
 
 bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t pos, uint32_t x,
                        uint32_t *scratch) {
+    return solver__insert_screen(m, rt, pos, x, scratch, true);
+}
+
+bool solver__insert_screen(const solver__model *m, const solver__route *rt, uint32_t pos,
+                           uint32_t x, uint32_t *scratch, bool decide) {
     const solver__vehicle *veh = &m->p->vehicles[rt->vehicle];
     const solver_vehicle *pv = &veh->pub;
     const solver__node *nx = &m->nodes[x];
@@ -609,8 +656,12 @@ bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t
         if (pos < rt->n && rt->bmax[(pos + 1) * dims + d] + sa + nx->delta[d] > cap) return false;
     }
     if (pv->max_tasks && rt->n_tasks + 1 > pv->max_tasks) return false;
-    if (rt->complex || nx->kind != SOLVER__JOB) return insert_full(m, rt, pos, x, scratch);
-    uint32_t prev = pos > 0 ? m->nodes[rt->nodes[pos - 1]].loc : pv->start;
+    if (nx->kind != SOLVER__JOB) return !decide || insert_full(m, rt, pos, x, scratch);
+    /* With breaks the caches hold break-free times: the checks below are then necessary
+     * conditions only, and a full simulation decides. */
+    uint32_t prev = rt->complex ? loc_before(m, rt, pos)
+                    : pos > 0   ? m->nodes[rt->nodes[pos - 1]].loc
+                                : pv->start;
     uint32_t next = pos < rt->n ? m->nodes[rt->nodes[pos]].loc : pv->end;
     if (pv->max_travel_time_s || pv->max_distance_m) {
         int64_t dt = dur(m, veh, prev, nx->loc) + dur(m, veh, nx->loc, next);
@@ -624,7 +675,7 @@ bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t
     }
     if (pos < rt->n && m->any_setup && m->nodes[rt->nodes[pos]].setup > 0 && prev == next &&
         nx->loc != next)
-        return insert_full(m, rt, pos, x, scratch); /* the next step starts paying its setup */
+        return !decide || insert_full(m, rt, pos, x, scratch); /* next step pays its setup now */
     int64_t t = pos > 0 ? rt->dep[pos - 1] : pv->shift.start_s;
     int64_t arr = t + dur(m, veh, prev, nx->loc);
     int64_t b = solver__tws_earliest(nx->tws, arr);
@@ -632,8 +683,9 @@ bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t
     int64_t setup = (prev != SOLVER_NONE && prev == nx->loc) ? 0 : nx->setup;
     int64_t tx = b + setup + nx->service;
     int64_t arr2 = tx + dur(m, veh, nx->loc, next);
-    if (pos < rt->n) return arr2 <= rt->latest[pos];
-    return arr2 <= pv->shift.end_s;
+    bool ok = pos < rt->n ? arr2 <= rt->latest[pos] : arr2 <= pv->shift.end_s;
+    if (ok && rt->complex && decide) return insert_full(m, rt, pos, x, scratch);
+    return ok;
 }
 
 bool solver__insert_pair_ok(const solver__model *m, const solver__route *rt, uint32_t pos1,

@@ -152,6 +152,10 @@ int64_t solver__insert_delta(const solver__model *m, const solver__route *rt, ui
  * rt->n + 2 entries. */
 bool solver__insert_ok(const solver__model *m, const solver__route *rt, uint32_t pos, uint32_t x,
                        uint32_t *scratch);
+/* insert_ok's O(1) part alone when !decide: false means infeasible for sure, true means a
+ * simulation must still decide for routes with breaks (or setups next to the gap). */
+bool solver__insert_screen(const solver__model *m, const solver__route *rt, uint32_t pos,
+                           uint32_t x, uint32_t *scratch, bool decide);
 /* Is inserting a shipment (pickup px before pos1, delivery dx before pos2 of the original route,
  * pos1 <= pos2) feasible? */
 bool solver__insert_pair_ok(const solver__model *m, const solver__route *rt, uint32_t pos1,

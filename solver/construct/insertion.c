@@ -143,6 +143,41 @@ static void pair_scan(const solver__model *m, const solver__route *rt, uint32_t 
     }
 }
 
+/* Job insertion into a route with breaks: screen every gap in O(1) with the break-free bounds,
+ * then simulate the survivors cheapest first and stop at the first feasible one, instead of
+ * simulating each gap that improves on the best so far. */
+static void complex_scan(const solver__model *m, const solver__route *rt, uint32_t r, uint32_t xn,
+                         uint32_t prev, int64_t fixed, int64_t last_end, double blink,
+                         solver__rng *rng, uint32_t *scratch, ins *best) {
+    int64_t cd[512];
+    uint32_t cp[512], nc = 0;
+    uint32_t v = rt->vehicle, x = m->nodes[xn].loc;
+    for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
+        if (pos > 0 && rt->dep[pos - 1] > last_end) break;
+        uint32_t next = solver__loc_at(m, rt, pos);
+        int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) -
+                    (rt->n ? solver__cost(m, v, prev, next) : -fixed);
+        prev = next;
+        if (d >= best->delta) continue;
+        if (blink > 0 && solver__rng_unit(rng) < blink) continue;
+        if (!solver__insert_screen(m, rt, pos, xn, scratch, false)) continue;
+        cd[nc] = d;
+        cp[nc++] = pos;
+    }
+    while (nc > 0) {
+        uint32_t k = 0;
+        for (uint32_t i = 1; i < nc; i++)
+            if (cd[i] < cd[k]) k = i;
+        if (cd[k] >= best->delta) return;
+        if (solver__insert_ok(m, rt, cp[k], xn, scratch)) {
+            *best = (ins){cd[k], r, cp[k], cp[k]};
+            return;
+        }
+        cd[k] = cd[--nc];
+        cp[k] = cp[nc];
+    }
+}
+
 /* Best insertion of unit u into route r, improving on *best. */
 static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t u, uint32_t r,
                           double blink, solver__rng *rng, uint32_t *scratch, ins *best) {
@@ -167,8 +202,12 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
         /* Departures only grow along a route: once one is past the job's last window, no later
          * gap can work either. */
         int64_t last_end = nx->tws->n ? nx->tws->w[nx->tws->n - 1].end_s : SOLVER_TIME_INF;
+        if (rt->complex && rt->n < 512) {
+            complex_scan(m, rt, r, un->first, prev, fixed, last_end, blink, rng, scratch, best);
+            return;
+        }
         for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
-            if (!rt->complex && pos > 0 && rt->dep[pos - 1] > last_end) break;
+            if (pos > 0 && rt->dep[pos - 1] > last_end) break; /* (break-free times: a bound) */
             uint32_t next = solver__loc_at(m, rt, pos);
             int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) -
                         (rt->n ? solver__cost(m, v, prev, next) : -fixed);
