@@ -899,29 +899,19 @@ fail:
 
 lm_status api_instance_read_file(const char *path, api_instance_format fmt, api_instance **out,
                                  lm_errinfo *err) {
-    lm_buf b;
-    lm_buf_init(&b, API_INSTANCE_MAX_FILE);
-    lm_status st = LM_OK;
+    char *text = NULL;
+    size_t len = 0;
     api_instance *inst = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        st = lm_errinfo_set(err, LM_IO, "path", "cannot open %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if ((st = lm_buf_append(&b, chunk, n)) != LM_OK) {
-            if (st == LM_TOO_BIG)
-                lm_errinfo_set(err, st, "path", "%s is larger than %u bytes", path,
-                               API_INSTANCE_MAX_FILE);
-            goto fail;
-        }
-    if (ferror(f)) {
-        st = lm_errinfo_set(err, LM_IO, "path", "cannot read %s", path);
-        goto fail;
-    }
-    if ((st = api_instance_parse(b.data, b.len, fmt, &inst, err)) != LM_OK) goto fail;
+    if (!f) return lm_errinfo_set(err, LM_IO, "path", "cannot open %s: %s", path, strerror(errno));
+    lm_status st = lm_buf_read_stream(f, API_INSTANCE_MAX_FILE, &text, &len);
+    fclose(f);
+    if (st == LM_TOO_BIG)
+        return lm_errinfo_set(err, st, "path", "%s is larger than %u bytes", path,
+                              API_INSTANCE_MAX_FILE);
+    if (st == LM_IO) return lm_errinfo_set(err, LM_IO, "path", "cannot read %s", path);
+    if (st != LM_OK) return st;
+    if ((st = api_instance_parse(text, len, fmt, &inst, err)) != LM_OK) goto fail;
     if (inst->name[0] == '\0') {
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
@@ -933,8 +923,7 @@ lm_status api_instance_read_file(const char *path, api_instance_format fmt, api_
     }
     *out = inst;
 fail:
-    if (f) fclose(f);
-    lm_buf_free(&b);
+    lm_free(text);
     return st;
 }
 

@@ -57,22 +57,9 @@ static int usage(void) {
 static lm_status read_file(const char *path, char **out, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return LM_IO;
-    lm_buf b;
-    lm_buf_init(&b, IMPORT_MAX_FILE);
-    char chunk[65536];
-    size_t n;
-    lm_status rc = LM_OK;
-    while (rc == LM_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = lm_buf_append(&b, chunk, n);
-    if (rc == LM_OK && ferror(f)) rc = LM_IO;
+    lm_status rc = lm_buf_read_stream(f, IMPORT_MAX_FILE, out, len);
     fclose(f);
-    if (rc != LM_OK) {
-        lm_buf_free(&b);
-        return rc;
-    }
-    *len = b.len;
-    *out = lm_buf_take(&b);
-    return LM_OK;
+    return rc;
 }
 
 /* Messages from the CSV reader start with "line N: ": the caller prints the line itself. */

@@ -143,24 +143,13 @@ static lm_status read_file(const char *path, size_t cap, char **out, size_t *len
     bool is_stdin = !strcmp(path, "-");
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) return lm_errinfo_set(err, LM_IO, "", "cannot open %s: %s", path, strerror(errno));
-    lm_buf b;
-    lm_buf_init(&b, cap);
-    char chunk[65536];
-    size_t n;
-    lm_status st = LM_OK;
-    while (st == LM_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        st = lm_buf_append(&b, chunk, n);
-    if (st == LM_OK && ferror(f)) st = LM_IO;
+    lm_status st = lm_buf_read_stream(f, cap, out, len);
     if (!is_stdin) fclose(f);
-    if (st != LM_OK) {
-        lm_buf_free(&b);
-        if (st == LM_TOO_BIG)
-            return lm_errinfo_set(err, st, "", "%s is larger than %zu bytes", path, cap);
-        return lm_errinfo_set(err, st, "", "cannot read %s", path);
-    }
-    *len = b.len;
-    *out = b.data ? lm_buf_take(&b) : lm_strdup("");
-    return *out ? LM_OK : lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    if (st == LM_TOO_BIG)
+        return lm_errinfo_set(err, st, "", "%s is larger than %zu bytes", path, cap);
+    if (st == LM_NOMEM) return lm_errinfo_set(err, st, "", "out of memory");
+    if (st != LM_OK) return lm_errinfo_set(err, st, "", "cannot read %s", path);
+    return LM_OK;
 }
 
 static bool has_suffix(const char *s, const char *suffix) {

@@ -182,6 +182,25 @@ char *lm_buf_take(lm_buf *b) {
     return d;
 }
 
+lm_status lm_buf_read_stream(FILE *f, size_t cap, char **out, size_t *len) {
+    lm_buf b;
+    lm_buf_init(&b, cap);
+    char chunk[65536];
+    size_t n;
+    lm_status rc = LM_OK;
+    while (rc == LM_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = lm_buf_append(&b, chunk, n);
+    if (rc == LM_OK && ferror(f)) rc = LM_IO;
+    size_t got = b.len;
+    char *text = rc == LM_OK ? lm_buf_take(&b) : NULL;
+    lm_buf_free(&b);
+    if (rc != LM_OK) return rc;
+    if (!text) return LM_NOMEM;
+    *out = text;
+    *len = got;
+    return LM_OK;
+}
+
 /* ---- Small helpers ---- */
 
 bool lm_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out) {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LM_MUST_USE     __attribute__((warn_unused_result))
 #define LM_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -97,6 +98,10 @@ LM_MUST_USE lm_status lm_buf_printf(lm_buf *b, const char *fmt, ...) LM_PRINTF(2
 LM_MUST_USE lm_status lm_buf_json_str(lm_buf *b, const char *s);
 /* Hands the buffer's memory to the caller (free with lm_free) and leaves b empty. */
 char *lm_buf_take(lm_buf *b);
+/* Reads f to its end into *out (NUL-terminated, "" when empty; free with lm_free) and its length
+ * into *len. IO on a read error, TOO_BIG past cap bytes, NOMEM; out and len untouched on failure.
+ * The caller opens and closes f. */
+LM_MUST_USE lm_status lm_buf_read_stream(FILE *f, size_t cap, char **out, size_t *len);
 
 /* ---- Small helpers ---- */
 

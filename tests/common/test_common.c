@@ -67,6 +67,29 @@ static void test_buf_json_str(void **state) {
     lm_buf_free(&b);
 }
 
+static void test_buf_read_stream(void **state) {
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    char *text = NULL;
+    size_t len = 99;
+    assert_int_equal(lm_buf_read_stream(f, 16, &text, &len), LM_OK);
+    assert_string_equal(text, ""); /* an empty file reads as "" */
+    assert_int_equal(len, 0);
+    lm_free(text);
+    fwrite("abc\0def", 1, 7, f);
+    rewind(f);
+    assert_int_equal(lm_buf_read_stream(f, 16, &text, &len), LM_OK);
+    assert_int_equal(len, 7);
+    assert_memory_equal(text, "abc\0def", 8);
+    lm_free(text);
+    rewind(f);
+    text = NULL;
+    assert_int_equal(lm_buf_read_stream(f, 6, &text, &len), LM_TOO_BIG);
+    assert_null(text); /* untouched */
+    fclose(f);
+}
+
 static void test_parsers(void **state) {
     (void)state;
     int64_t v = 0;
@@ -90,9 +113,9 @@ static void test_parsers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_table), cmocka_unit_test(test_arena_cap),
-        cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_json_str),
-        cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_error_table),     cmocka_unit_test(test_arena_cap),
+        cmocka_unit_test(test_buf_cap),         cmocka_unit_test(test_buf_json_str),
+        cmocka_unit_test(test_buf_read_stream), cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
