@@ -145,6 +145,12 @@ typedef void (*api_stream_free)(void *cls);
 LM_MUST_USE lm_status api__reply_stream(api_req *r, const char *content_type,
                                         api_stream_reader reader, api_stream_free free_fn,
                                         void *cls);
+/* Deferred reply (group commit): the handler sets its success reply, calls api__defer(r), hands
+ * r to another thread and returns LM_OK; the connection is suspended (no worker thread waits)
+ * until that thread calls api__defer_done(r, status, err) exactly once, after which it must not
+ * touch r. LM_OK sends the reply set before; any other status an error reply with err. */
+void api__defer(api_req *r);
+void api__defer_done(api_req *r, lm_status st, const lm_errinfo *err);
 /* The live services of the server handling r (api/live.h), and its libmicrohttpd connection. */
 struct api__live *api__req_live(const api_req *r);
 struct MHD_Connection *api__req_connection(const api_req *r);

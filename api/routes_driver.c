@@ -48,6 +48,25 @@ static void iso_time(int64_t epoch_s, char out[32]) {
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* ---- Deferred replies: the request waits for its group commit without holding a thread ---- */
+
+static void ingest_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    api__defer_done(ctx, st, err);
+}
+
+/* Sets nothing on r after the hand-off: the writer thread owns the outcome from there. */
+static lm_status submit_deferred(api_req *r, api__ingest *g, const api_osmand_pos *pos, size_t n,
+                                 const char *driver_id) {
+    api__defer(r);
+    lm_status rc = api__ingest_submit(g, pos, n, driver_id, ingest_done, r);
+    if (rc != LM_OK) {
+        lm_errinfo e;
+        lm_errinfo_set(&e, rc, "", "the position queue is full or stopping; retry");
+        api__defer_done(r, rc, &e);
+    }
+    return LM_OK;
+}
+
 /* ---- OsmAnd on the main port ---- */
 
 lm_status api__osmand_http(api_req *r) {
@@ -72,9 +91,9 @@ lm_status api__osmand_http(api_req *r) {
     lm_status rc = api__osmand_parse(kv, n_kv, api__header(r, "Content-Type"), r->body, r->body_len,
                                      pos, API_OSMAND_MAX_BATCH, &n, &r->err);
     if (rc != LM_OK) return rc;
-    if ((rc = api__ingest_submit_wait(g, pos, n, NULL, &r->err)) != LM_OK) return rc;
-    /* the apps read nothing: 200 with an empty body */
-    return api__reply_text(r, 200, NULL, "", 0);
+    /* the apps read nothing: 200 with an empty body, sent once the batch has committed */
+    if ((rc = api__reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
+    return submit_deferred(r, g, pos, n, NULL);
 }
 
 /* ---- Driver app API ---- */
@@ -208,10 +227,10 @@ lm_status api__driver_positions(api_req *r) {
         if (!(p->battery_pct >= 0 && p->battery_pct <= 100)) p->battery_pct = NAN;
         i++;
     }
-    if ((rc = api__ingest_submit_wait(g, pos, i, r->driver_id, &r->err)) != LM_OK) return rc;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "accepted", (double)i);
-    return api__reply_json(r, 200, o);
+    if ((rc = api__reply_json(r, 200, o)) != LM_OK) return rc;
+    return submit_deferred(r, g, pos, i, r->driver_id);
 }
 
 /* The stop id of the path, and that it is on this driver's live route (404 otherwise, so that

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +34,10 @@ struct api_server {
     char *bind_addr, *web_root;
     uint16_t port;
     api__stats *metrics;
-    atomic_int in_flight;  /* requests between their first access call and completion */
-    atomic_int open_conns; /* TCP connections currently open */
-    api__live *live;       /* ingest, OsmAnd listener, SSE, webhooks (api/live.h) */
+    atomic_int in_flight;     /* requests between their first access call and completion */
+    atomic_int open_conns;    /* TCP connections currently open */
+    api__live *live;          /* ingest, OsmAnd listener, SSE, webhooks (api/live.h) */
+    pthread_mutex_t defer_mu; /* deferred replies: guards the defer_* fields of every conn */
 };
 
 typedef struct api__conn {
@@ -50,6 +52,10 @@ typedef struct api__conn {
     bool queued;
     int sent_status;
     size_t bytes_in;
+    /* a deferred reply (api__defer): under srv->defer_mu */
+    bool deferred, suspended, defer_done;
+    lm_status defer_st;
+    lm_errinfo defer_err;
 } api__conn;
 
 /* ---- Helpers for handlers (api/route.h) ---- */
@@ -102,6 +108,27 @@ bool api__client_addr(const api_req *r, char *out, size_t size) {
                          (socklen_t)size) != NULL;
     return false;
 }
+
+void api__defer(api_req *r) {
+    r->conn->deferred = true;
+}
+
+void api__defer_done(api_req *r, lm_status st, const lm_errinfo *err) {
+    api__conn *c = r->conn;
+    pthread_mutex_lock(&c->srv->defer_mu);
+    c->defer_done = true;
+    c->defer_st = st;
+    if (st != LM_OK && err) c->defer_err = *err;
+    if (c->suspended) {
+        c->suspended = false;
+        MHD_resume_connection(c->mhd);
+    }
+    pthread_mutex_unlock(&c->srv->defer_mu);
+}
+
+/* The final call of a deferred request: MHD_YES with the connection suspended while the other
+ * thread has not finished, else the outcome applied and the reply queued. */
+static enum MHD_Result defer_reply(api__conn *c);
 
 lm_status api__reply_stream(api_req *r, const char *content_type, api_stream_reader reader,
                             api_stream_free free_fn, void *cls) {
@@ -491,10 +518,33 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
         return MHD_YES;
     }
     if (c->queued) return MHD_YES;
+    if (c->deferred) return defer_reply(c); /* resumed after the other thread finished */
     if (c->early == LM_NOT_FOUND && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
         serve_static(c, url) == LM_OK)
         return MHD_YES;
     if (c->early == LM_OK) conn_run(c);
+    if (c->deferred && c->outcome == LM_OK) return defer_reply(c);
+    return queue_reply(c);
+}
+
+static enum MHD_Result defer_reply(api__conn *c) {
+    pthread_mutex_lock(&c->srv->defer_mu);
+    if (!c->defer_done) {
+        MHD_suspend_connection(c->mhd);
+        c->suspended = true;
+        pthread_mutex_unlock(&c->srv->defer_mu);
+        return MHD_YES;
+    }
+    lm_status st = c->defer_st;
+    pthread_mutex_unlock(&c->srv->defer_mu);
+    if (st != LM_OK) {
+        api_req *r = &c->req;
+        r->replied = false;
+        r->err = c->defer_err;
+        r->err.code = st;
+        if (!r->err.message[0]) lm_strlcpy(r->err.message, lm_strerror(st), sizeof r->err.message);
+        c->outcome = st;
+    }
     return queue_reply(c);
 }
 
@@ -550,6 +600,10 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     api__conn *c = *con_cls;
     if (!c) return;
     *con_cls = NULL;
+    if (c->deferred) { /* the thread that resumed us may still hold the lock: let it leave */
+        pthread_mutex_lock(&srv->defer_mu);
+        pthread_mutex_unlock(&srv->defer_mu);
+    }
     int64_t dur_us = (lm_mono_ns() - c->t0_ns) / 1000;
     api__stats_observe(srv->metrics, c->route_index, c->sent_status, dur_us);
     log_request(c, dur_us, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
@@ -607,6 +661,7 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     srv->opts = *o;
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->open_conns, 0);
+    pthread_mutex_init(&srv->defer_mu, NULL);
     lm_status rc = LM_NOMEM;
     if (!(srv->bind_addr = lm_strdup(o->bind_addr))) goto fail;
     if (o->web_root && !(srv->web_root = lm_strdup(o->web_root))) goto fail;
@@ -640,6 +695,7 @@ fail:
     if (rc == LM_NOMEM) lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
 fail_quiet:
     api__live_free(srv->live);
+    pthread_mutex_destroy(&srv->defer_mu);
     api__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
     lm_free(srv->web_root);
@@ -676,6 +732,7 @@ void api_server_stop(api_server *srv, int drain_ms) {
     }
     MHD_stop_daemon(srv->daemon);
     api__live_free(srv->live);
+    pthread_mutex_destroy(&srv->defer_mu);
     api__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
     lm_free(srv->web_root);

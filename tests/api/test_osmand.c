@@ -327,11 +327,14 @@ typedef struct burst {
 static void *send_burst(void *arg) {
     burst *b = arg;
     for (int i = 0; i < 40; i++) {
+        /* half the clients on the OsmAnd port, half on /v1/osmand (deferred replies) */
+        bool main_port = b->index % 2;
         char path[256];
-        snprintf(path, sizeof path, "/?id=902064&lat=45.%04d&lon=4.%04d&timestamp=%lld", i,
-                 b->index, 1800000000000LL + b->index * 1000 + i);
+        snprintf(path, sizeof path, "%s?id=902064&lat=45.%04d&lon=4.%04d&timestamp=%lld",
+                 main_port ? "/v1/osmand" : "/", i, b->index,
+                 1800000000000LL + b->index * 1000 + i);
         resp r;
-        http(&r, W.osm, "GET", path, NULL, NULL);
+        http(&r, main_port ? W.port : W.osm, "GET", path, NULL, NULL);
         b->ok += r.status == 200 && r.body.len == 0;
         resp_free(&r);
     }
