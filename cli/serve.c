@@ -286,7 +286,15 @@ int cli_serve(int argc, char **argv) {
     ao.web_root = cfg.web_root[0] ? cfg.web_root : NULL;
     ao.event_loop = cfg.epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
     api_server *srv = NULL;
-    if (api_server_start(&ao, s, &srv, &err) != LM_OK) {
+    lm_status started = api_server_start(&ao, s, &srv, &err);
+    if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {
+        /* only the default port was taken (another lastmile on this machine): serve without */
+        fprintf(stderr, "lastmile serve: warning: %s; OsmAnd is off (set --osmand-port)\n",
+                err.message);
+        ao.osmand_port = -1;
+        started = api_server_start(&ao, s, &srv, &err);
+    }
+    if (started != LM_OK) {
         fprintf(stderr, "lastmile serve: %s\n", err.message);
         dispatch_destroy(disp);
         store_close(s);
