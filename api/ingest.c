@@ -298,8 +298,16 @@ static void prune(api__ingest *g) {
     if (g->retention_s <= 0 || now - g->last_prune_ms < PRUNE_EVERY_MS) return;
     g->last_prune_ms = now;
     int64_t deleted = PRUNE_CHUNK;
-    /* in chunks, so that ingest batches are not held behind one long delete */
+    /* in chunks, so that ingest batches are not held behind one long delete: a queued batch
+     * goes first and the rest waits for the next idle moment */
     while (deleted == PRUNE_CHUNK) {
+        pthread_mutex_lock(&g->mu);
+        bool busy = g->head != NULL || g->stop;
+        pthread_mutex_unlock(&g->mu);
+        if (busy) {
+            g->last_prune_ms = 0;
+            return;
+        }
         store_tx *tx = NULL;
         if (store_tx_begin(g->st, &tx) != LM_OK) return;
         lm_errinfo err;

@@ -5,6 +5,7 @@
 # after its group commit (SQLite WAL, synchronous=FULL); afterwards the store must hold at least
 # as many positions as wrk counted answers. Tracking: GET /v1/track/{token} on the main port.
 # Server and wrk are pinned to separate cores; wrk -t1, bounded duration; median of RUNS runs.
+# Retention is off (the positions are dated 2023-24, which a 30-day retention would prune).
 # Writes bench/results/http-ingest.md.   Usage: bench/http/ingest.sh BUILD_DIR [SECONDS] [RUNS]
 set -euo pipefail
 build="${1:?build dir (a Release build)}"
@@ -66,7 +67,8 @@ db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALU
 db.commit()
 PY
 "${pin_server[@]}" "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" \
-    --threads 1 --track-rate 1000000000 --track-burst 1000000000 >"$work/server.log" 2>&1 &
+    --threads 1 --track-rate 1000000000 --track-burst 1000000000 \
+    --positions-retention-days 0 >"$work/server.log" 2>&1 &
 server_pid=$!
 url="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done

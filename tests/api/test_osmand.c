@@ -149,6 +149,7 @@ static int setup(void **state) {
     o.dispatch = W.d;
     o.log_fd = -1;
     o.threads = 2;
+    o.positions_retention_s = 0; /* the client vectors carry old timestamps: keep them */
     if (api_server_start(&o, W.s, &W.srv, &err) != LM_OK) fprintf(stderr, "%s\n", err.message);
     assert_non_null(W.srv);
     W.port = api_server_port(W.srv);
@@ -493,6 +494,54 @@ static void test_sigkill_keeps_acknowledged(void **state) {
     store_close(s);
 }
 
+/* ---- Retention ---- */
+
+static bool has_position(const char *device, int64_t t_ms) {
+    size_t n = 0;
+    store_position *p = positions_of(device, &n);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++)
+        found = p[i].time_ms == t_ms;
+    lm_free(p);
+    return found;
+}
+
+static void test_retention_prunes_old_positions(void **state) {
+    (void)state;
+    int64_t now_s = lm_now_ms() / 1000, old_s = now_s - 7200, fresh_s = now_s - 60;
+    char path[160];
+    snprintf(path, sizeof path, "/?id=123456&lat=5&lon=6&timestamp=%lld", (long long)old_s);
+    expect(W.osm, "GET", path, NULL, NULL, 200);
+    snprintf(path, sizeof path, "/?id=123456&lat=5&lon=6&timestamp=%lld", (long long)fresh_s);
+    expect(W.osm, "GET", path, NULL, NULL, 200);
+    assert_true(has_position("123456", old_s * 1000));
+    /* the store function: a bounded chunk of what is older than the cut */
+    store_tx *tx = NULL;
+    int64_t deleted = -1;
+    lm_errinfo err;
+    assert_int_equal(store_tx_begin(W.s, &tx), LM_OK);
+    assert_int_equal(store_positions_prune(tx, 1000, 10, &deleted, &err), LM_OK); /* 1970 */
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    assert_int_equal(deleted, 0);
+    /* a server with a one-hour retention prunes on its own when idle */
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.dispatch = W.d;
+    o.log_fd = -1;
+    o.positions_retention_s = 3600;
+    api_server *srv2 = NULL;
+    assert_int_equal(api_server_start(&o, W.s, &srv2, &err), LM_OK);
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; i++) {
+        usleep(100 * 1000);
+        gone = !has_position("123456", old_s * 1000);
+    }
+    api_server_stop(srv2, 1000);
+    assert_true(gone);
+    assert_true(has_position("123456", fresh_s * 1000));
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
@@ -505,6 +554,7 @@ int main(void) {
         cmocka_unit_test(test_duplicates_and_out_of_order),
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_sigkill_keeps_acknowledged),
+        cmocka_unit_test(test_retention_prunes_old_positions),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();
