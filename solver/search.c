@@ -20,10 +20,10 @@
 /* Distinct good routes met during the search (worker 0's), as task sequences. */
 typedef struct pool {
     solver__seq *seqs;
-    size_t n;
+    size_t n, cap;  /* cap: POOL_CAP plus room for one solution's routes */
     uint64_t *hash; /* per seq */
     size_t *table;  /* open addressing over hashes: index + 1, 0 = empty */
-    size_t tcap;    /* power of two, >= 2 * POOL_CAP */
+    size_t tcap;    /* power of two, >= 2 * cap */
 } pool;
 
 static void pool_free(pool *pl) {
@@ -35,11 +35,14 @@ static void pool_free(pool *pl) {
     memset(pl, 0, sizeof *pl);
 }
 
-static lm_status pool_init(pool *pl) {
+static lm_status pool_init(pool *pl, size_t n_vehicles) {
     memset(pl, 0, sizeof *pl);
+    pl->cap = POOL_CAP + n_vehicles;
     pl->tcap = 65536;
-    pl->seqs = lm_calloc(POOL_CAP, sizeof *pl->seqs);
-    pl->hash = lm_calloc(POOL_CAP, sizeof *pl->hash);
+    while (pl->tcap < 2 * pl->cap)
+        pl->tcap *= 2;
+    pl->seqs = lm_calloc(pl->cap, sizeof *pl->seqs);
+    pl->hash = lm_calloc(pl->cap, sizeof *pl->hash);
     pl->table = lm_calloc(pl->tcap, sizeof *pl->table);
     if (!pl->seqs || !pl->hash || !pl->table) {
         pool_free(pl);
@@ -57,9 +60,10 @@ static solver_task_ref node_ref(const solver__model *m, uint32_t node) {
     return (solver_task_ref){t, nd->index};
 }
 
-/* Adds route rt (non-empty) unless an identical one (same vehicle class) is already there. */
-static void pool_add(const solver__model *m, pool *pl, const solver__route *rt) {
-    if (pl->n >= POOL_CAP || rt->n == 0) return;
+/* Adds route rt (non-empty) unless an identical one (same vehicle class) is already there or
+ * the pool holds `limit` routes. */
+static void pool_add(const solver__model *m, pool *pl, const solver__route *rt, size_t limit) {
+    if (pl->n >= limit || rt->n == 0) return;
     uint64_t h = 1469598103934665603ULL ^ m->vclass[rt->vehicle];
     for (uint32_t i = 0; i < rt->n; i++)
         h = (h ^ rt->nodes[i]) * 1099511628211ULL;
@@ -86,9 +90,12 @@ static void pool_add(const solver__model *m, pool *pl, const solver__route *rt) 
     pl->table[at] = ++pl->n;
 }
 
-static void pool_add_sol(const solver__model *m, pool *pl, const solver__sol *s) {
+/* Routes met during the search fill the pool up to POOL_CAP; the incumbent's routes may always
+ * go in (the rest of the capacity), so that set partitioning can start from it. */
+static void pool_add_sol(const solver__model *m, pool *pl, const solver__sol *s, bool incumbent) {
     for (size_t r = 0; r < s->n_routes; r++)
-        if (s->routes[r].n > s->routes[r].n_fixed) pool_add(m, pl, &s->routes[r]);
+        if (s->routes[r].n > 0 && (incumbent || s->routes[r].n > s->routes[r].n_fixed))
+            pool_add(m, pl, &s->routes[r], incumbent ? pl->cap : POOL_CAP);
 }
 
 /* ---- Shared state of one solve ---- */
@@ -451,7 +458,7 @@ static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
         if (sh->o->use_set_partitioning && w->id == 0 &&
             (double)w->tmp.cost <= 1.02 * (double)w->best.cost &&
             w->tmp.unserved_weight <= w->best.unserved_weight)
-            pool_add_sol(m, &sh->pool, &w->tmp);
+            pool_add_sol(m, &sh->pool, &w->tmp, false);
         if (solver__sol_sync(&w->cur, &w->tmp, &w->tmp) != LM_OK) return fail_nomem(w);
         CONSISTENT(m, &w->cur);
         CONSISTENT(m, &w->tmp);
@@ -469,8 +476,8 @@ static void set_partition(worker *w, int64_t budget_ms) {
     const solver__model *m = sh->m;
     pool *pl = &sh->pool;
     if (budget_ms < 20) return;
-    pool_add_sol(m, pl, &w->best);
-    if (pl->n == 0 || pl->n >= POOL_CAP) return;
+    pool_add_sol(m, pl, &w->best, true);
+    if (pl->n == 0) return;
     size_t *inc = lm_calloc(pl->n + 1, sizeof *inc), *chosen = lm_calloc(pl->n + 1, sizeof *chosen);
     solver__seq *seqs = lm_calloc(pl->n + 1, sizeof *seqs);
     solver__sol cand;
@@ -496,6 +503,10 @@ static void set_partition(worker *w, int64_t budget_ms) {
             }
         }
     }
+    size_t n_used = 0;
+    for (size_t r = 0; r < w->best.n_routes; r++)
+        n_used += w->best.routes[r].n > 0;
+    if (n_inc != n_used) goto done; /* no full incumbent: nothing safe to start from */
     size_t n_chosen = 0;
     lm_status st =
         solver__set_partition(m->p, pl->seqs, pl->n, inc, n_inc, budget_ms, chosen, &n_chosen);
@@ -762,7 +773,7 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
         int64_t keep = o->time_limit_ms / 10;
         if (keep > 2000) keep = 2000;
         sh.search_end_ns -= keep * 1000000LL;
-        if ((st = pool_init(&sh.pool)) != LM_OK) goto done;
+        if ((st = pool_init(&sh.pool, p->n_vehicles)) != LM_OK) goto done;
     }
     sh.n_workers = n_workers;
     sh.best_cost = -1;
