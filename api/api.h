@@ -242,7 +242,8 @@ LM_MUST_USE lm_status api_demo_json(uint64_t seed, char **out_json);
 typedef struct api_orders_csv api_orders_csv;
 
 /* Splits text[0..len) into rows and checks the header. LM_INVALID (err says the line and why)
- * for an unknown column, a missing 'lines' column or broken quoting; LM_TOO_BIG past the row cap. */
+ * for an unknown column, a missing 'lines' column or broken quoting; LM_TOO_BIG past the row cap.
+ */
 LM_MUST_USE lm_status api_orders_csv_parse(const char *text, size_t len, api_orders_csv **out,
                                            lm_errinfo *err);
 void api_orders_csv_destroy(api_orders_csv *c);
@@ -254,7 +255,8 @@ size_t api_orders_csv_line(const api_orders_csv *c, size_t i);
 void api_orders_csv_span(const api_orders_csv *c, size_t i, size_t *off, size_t *len);
 size_t api_orders_csv_header_len(const api_orders_csv *c);
 /* Row i as an order (lines allocated: orders_order_clear) and its idempotency key ("" without an
- * external_ref; store_order is orders/'s orders_order). On failure err names the column and says "line N: why". */
+ * external_ref; store_order is orders/'s orders_order). On failure err names the column and says
+ * "line N: why". */
 LM_MUST_USE lm_status api_orders_csv_order(const api_orders_csv *c, size_t i, store_order *out,
                                            char idem_key[STORE_REF_MAX + 1], lm_errinfo *err);
 
