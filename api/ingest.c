@@ -411,6 +411,14 @@ static void ingest_stop(api__ingest *g) {
     pthread_cond_signal(&g->cv);
     pthread_mutex_unlock(&g->mu);
     if (g->started) pthread_join(g->thread, NULL);
+    g->started = false;
+}
+
+/* Frees a stopped writer; later than the stop, because a handler of the main daemon that read
+ * the pointer just before the stop may still submit (and be refused: g->stop). */
+static void ingest_free(api__ingest *g) {
+    if (!g) return;
+    ingest_stop(g);
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
     lm_free(g->devices);
@@ -660,7 +668,6 @@ void api__live_stop(api__live *lv) {
         if (ls != MHD_INVALID_SOCKET) close(ls);
     }
     ingest_stop(lv->ingest); /* answers (resumes) everything queued */
-    lv->ingest = NULL;
     if (lv->osmand) MHD_stop_daemon(lv->osmand);
     lv->osmand = NULL;
     store_set_event_hook(lv->st, NULL, NULL);
@@ -672,6 +679,7 @@ void api__live_stop(api__live *lv) {
 void api__live_free(api__live *lv) {
     if (!lv) return;
     api__live_stop(lv);
+    ingest_free(lv->ingest);
     api__sse_destroy(lv->sse);
     api__ratelimit_destroy(lv->track_rl);
     lm_free(lv->data_dir);
