@@ -283,7 +283,6 @@ lm_status api__webhooks_create(api_req *r) {
     store_webhook h;
     lm_status rc = store_tx_begin(r->store, &tx);
     if (rc != LM_OK) return api__error(r, rc, "", "the store is not available");
-    char payload[STORE_URL_MAX + 64];
     if ((rc = store_webhook_create(tx, url->valuestring, secret->valuestring, &h, &r->err)) !=
         LM_OK)
         goto fail;
@@ -291,16 +290,15 @@ lm_status api__webhooks_create(api_req *r) {
     snprintf(id, sizeof id, "%lld", (long long)h.id);
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "url", h.url);
-    char *pt = cJSON_PrintUnformatted(p);
+    char *pt = cJSON_PrintUnformatted(p); /* escaping may lengthen the URL: no fixed buffer */
     cJSON_Delete(p);
     if (!pt) {
         rc = LM_NOMEM;
         goto fail;
     }
-    lm_strlcpy(payload, pt, sizeof payload);
+    rc = store_event_append(tx, "webhook.created", "webhook", id, pt);
     cJSON_free(pt);
-    if ((rc = store_event_append(tx, "webhook.created", "webhook", id, payload)) != LM_OK)
-        goto fail;
+    if (rc != LM_OK) goto fail;
     if ((rc = store_tx_commit(tx)) != LM_OK)
         return api__error(r, rc, "", "the webhook could not be stored");
     return api__reply_json(r, 201, hook_json(&h));
