@@ -270,8 +270,10 @@ typedef struct api_demo_summary {
     size_t depots, products, stock_rows, orders;
     size_t allocated, held, backordered, cancelled;
 } api_demo_summary;
-LM_MUST_USE lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum,
-                                    lm_errinfo *err);
+/* day_midnight_s: epoch seconds of the local midnight the demo's windows (seconds after
+ * midnight) are placed on; negative: the scenario's own date in its own time zone. */
+LM_MUST_USE lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s,
+                                    api_demo_summary *sum, lm_errinfo *err);
 
 /* ==== end of orders CSV ==== */
 

@@ -1145,7 +1145,8 @@ fail:
     return rc;
 }
 
-lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errinfo *err) {
+lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s, api_demo_summary *sum,
+                        lm_errinfo *err) {
     api_demo_summary out = {0};
     orders_svc *o = NULL;
     char *json = NULL;
@@ -1231,8 +1232,9 @@ lm_status api_demo_load(store *s, uint64_t seed, api_demo_summary *sum, lm_errin
     }
     if ((rc = demo_fleet(s, root, err)) != LM_OK) goto fail;
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
-    int64_t midnight = 0;
-    if (local_midnight(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "date")),
+    int64_t midnight = day_midnight_s;
+    if (midnight < 0 &&
+        local_midnight(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "date")),
                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "timezone")),
                        &midnight) != LM_OK)
         midnight = 0;

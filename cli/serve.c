@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define DRAIN_MS 10000 /* how long in-flight requests get to finish on shutdown */
 
@@ -24,6 +25,8 @@ typedef struct serve_cfg {
     int64_t osmand_port, retention_days; /* OsmAnd listener (0 = off, -1 = not set); retention */
     char data_dir[512];                  /* delivery proofs */
     int64_t track_rate, track_burst;     /* tracking polls per client address: per s, bucket */
+    int64_t utc_offset_s;                /* local time = UTC + this (shifts, the demo's day) */
+    bool utc_offset_set;                 /* given as utc_offset or timezone */
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -42,6 +45,8 @@ static const struct {
     {"data_dir", "LASTMILE_DATA_DIR"},
     {"track_rate", "LASTMILE_TRACK_RATE"},
     {"track_burst", "LASTMILE_TRACK_BURST"},
+    {"utc_offset", "LASTMILE_UTC_OFFSET"},
+    {"timezone", "LASTMILE_TIMEZONE"},
 };
 
 static void serve_usage(FILE *out) {
@@ -63,9 +68,37 @@ static void serve_usage(FILE *out) {
             "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
             "proofs (default var); --track-rate N / --track-burst N: tracking polls allowed per\n"
             "client address per second and in a burst (default 2 and 20).\n"
+            "--utc-offset SECONDS or --timezone NAME (IANA, e.g. Europe/Paris): the local clock\n"
+            "shifts and the demo day are laid on; a database keeps the one it was first served\n"
+            "with. Without either, a new --demo database runs on a demo clock that reads 07:50\n"
+            "at start, so the demo day begins at once; otherwise the machine's time zone.\n"
             "--demo: on a database without keys, create an admin key and print it.\n"
             "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
             "max_body_bytes 1048576, web_root web (when that directory exists).\n");
+}
+
+/* The UTC offset of the IANA zone name (e.g. "Europe/Paris") now. Runs before any thread exists:
+ * it switches the process time zone for localtime_r. */
+static bool tz_offset(const char *name, int64_t *out) {
+    char path[256];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+    struct stat sb;
+    if (!*name || strstr(name, "..") || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+    const char *old = getenv("TZ");
+    char *saved = old ? lm_strdup(old) : NULL;
+    setenv("TZ", name, 1);
+    tzset();
+    time_t now = time(NULL);
+    struct tm tm;
+    bool ok = localtime_r(&now, &tm) != NULL;
+    if (ok) *out = (int64_t)tm.tm_gmtoff;
+    if (saved)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    lm_free(saved);
+    return ok;
 }
 
 static bool set_one(serve_cfg *c, const char *name, const char *value, const char *source) {
@@ -92,6 +125,10 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = lm_parse_i64(value, 1, 1000000000, &c->track_burst);
     else if (!strcmp(name, "data_dir"))
         ok = *value && lm_strlcpy(c->data_dir, value, sizeof c->data_dir);
+    else if (!strcmp(name, "utc_offset"))
+        ok = c->utc_offset_set = lm_parse_i64(value, -14 * 3600, 14 * 3600, &c->utc_offset_s);
+    else if (!strcmp(name, "timezone"))
+        ok = c->utc_offset_set = tz_offset(value, &c->utc_offset_s);
     else if (!strcmp(name, "event_loop"))
         ok = (c->epoll = !strcmp(value, "epoll")) || !strcmp(value, "poll");
     else {
@@ -186,13 +223,66 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     return CLI_OK;
 }
 
+/* The offset between UTC and the local clock that shifts and the demo day are laid on. A database
+ * keeps the offset it was first served with (its plans and windows depend on it); utc_offset or
+ * timezone set it on a new database, or replace it when given. Without either, a new --demo
+ * database gets a "demo clock" on which it is 07:50 now, so the demo day (08:00-18:00) starts
+ * whatever the hour; any other new database gets the machine's local offset. */
+static int serve_clock(store *s, serve_cfg *cfg) {
+    store_read *r = NULL;
+    int64_t stored = 0;
+    bool found = false;
+    lm_status rc = store_read_begin(s, &r);
+    if (rc == LM_OK) rc = store_meta_get(r, "utc_offset_s", &stored, &found);
+    store_read_end(r);
+    if (rc != LM_OK) {
+        fprintf(stderr, "lastmile serve: cannot read settings: %s\n", lm_strerror(rc));
+        return CLI_FAILED;
+    }
+    const char *why = "configured";
+    if (!cfg->utc_offset_set && found) {
+        cfg->utc_offset_s = stored;
+        why = "kept with this database";
+    } else if (!cfg->utc_offset_set && cfg->demo) {
+        int64_t now_s = lm_now_ms() / 1000;
+        int64_t want = 7 * 3600 + 50 * 60; /* 07:50 local */
+        int64_t off = ((want - now_s % 86400) % 86400 + 86400) % 86400;
+        off = off / 60 * 60;
+        if (off > 12 * 3600) off -= 86400; /* keep it a plausible offset: -12h..+12h */
+        cfg->utc_offset_s = off;
+        why = "demo clock: the demo day starts now";
+    } else if (!cfg->utc_offset_set) {
+        time_t now = time(NULL);
+        struct tm tm;
+        cfg->utc_offset_s = localtime_r(&now, &tm) ? (int64_t)tm.tm_gmtoff : 0;
+        why = "this machine's time zone";
+    }
+    if (!found || stored != cfg->utc_offset_s) {
+        store_tx *tx = NULL;
+        rc = store_tx_begin(s, &tx);
+        if (rc == LM_OK) rc = store_meta_put(tx, "utc_offset_s", cfg->utc_offset_s);
+        if (rc == LM_OK) {
+            rc = store_tx_commit(tx);
+        } else {
+            store_tx_rollback(tx);
+        }
+        if (rc != LM_OK) {
+            fprintf(stderr, "lastmile serve: cannot save settings: %s\n", lm_strerror(rc));
+            return CLI_FAILED;
+        }
+    }
+    printf("lastmile: local clock UTC%+03lld:%02lld (%s)\n", (long long)(cfg->utc_offset_s / 3600),
+           (long long)(llabs(cfg->utc_offset_s) % 3600 / 60), why);
+    return CLI_OK;
+}
+
 /* --demo: make a fresh database usable at once. (Demo orders, depots and products are loaded
  * here too once the orders module provides its loader.) */
-static int serve_demo(store *s) {
+static int serve_demo(store *s, int64_t day_midnight_s) {
     /* the demo day's depots, products, stock, service area and orders, on an empty database */
     api_demo_summary sum;
     lm_errinfo derr = {0};
-    if (api_demo_load(s, 1, &sum, &derr) != LM_OK) {
+    if (api_demo_load(s, 1, day_midnight_s, &sum, &derr) != LM_OK) {
         fprintf(stderr, "lastmile serve: demo data: %s: %s\n", derr.field, derr.message);
         return CLI_FAILED;
     }
@@ -250,7 +340,13 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: store %s: %s\n", cfg.db, err.message);
         return CLI_FAILED;
     }
-    if (cfg.demo && (status = serve_demo(s)) != CLI_OK) {
+    if ((status = serve_clock(s, &cfg)) != CLI_OK) {
+        store_close(s);
+        return status;
+    }
+    int64_t now_s = lm_now_ms() / 1000;
+    int64_t midnight = (now_s + cfg.utc_offset_s) / 86400 * 86400 - cfg.utc_offset_s;
+    if (cfg.demo && (status = serve_demo(s, midnight)) != CLI_OK) {
         store_close(s);
         return status;
     }
@@ -259,6 +355,7 @@ int cli_serve(int argc, char **argv) {
     dispatch_opts dopts;
     dispatch_opts_init(&dopts);
     dopts.st = s;
+    dopts.utc_offset_s = cfg.utc_offset_s;
     dispatch *disp = NULL;
     if (dispatch_create(&dopts, &disp, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: dispatch: %s\n", err.message);

@@ -112,6 +112,13 @@ LM_MUST_USE lm_status store_key_verify(store_read *r, const char *key, store_key
 /* Number of keys stored. */
 LM_MUST_USE lm_status store_keys_count(store_read *r, int64_t *out);
 
+/* ---- Settings kept with the data ---- */
+
+/* Reads the integer setting key; *found says whether it exists (*out untouched if not). */
+LM_MUST_USE lm_status store_meta_get(store_read *r, const char *key, int64_t *out, bool *found);
+/* Sets the integer setting key inside tx (created or replaced). */
+LM_MUST_USE lm_status store_meta_put(store_tx *tx, const char *key, int64_t value);
+
 /* ---- Statistics (for /metrics) ---- */
 
 #define STORE_COMMIT_BUCKETS 10
