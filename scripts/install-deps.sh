@@ -8,7 +8,7 @@ packages=(
   libglpk-dev libcurl4-openssl-dev libcjson-dev libproj-dev proj-data
   libmicrohttpd-dev libsqlite3-dev libcmocka-dev
   sqlite3 curl            # tests inspect the store and talk HTTP from scripts
-  python3-minimal tzdata  # make run's demo script reads JSON; --timezone reads the zone files
+  python3 tzdata          # make run's demo script reads JSON; --timezone reads the zone files
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk nginx-light)   # HTTP load generator and the nginx yardstick
