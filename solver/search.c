@@ -105,6 +105,7 @@ typedef struct shared {
     const solver__params *prm;
     const solver_opts *o;
     uint64_t max_iters; /* 0: none (tests use it for determinism) */
+    uint64_t budget;    /* iterations of one anneal, from the time limit (never the clock) */
     int64_t t_start_ns, deadline_ns;
     unsigned n_workers;
     pthread_barrier_t barrier;
@@ -135,10 +136,12 @@ typedef struct worker {
     int64_t *sort_key; /* per unit */
     lm_status status;
     int64_t next_progress_ns;
-    uint64_t last_ls; /* iteration of the cycle when the local search last ran */
-    uint64_t iters;   /* this worker's iterations so far */
-    bool want_stop;   /* this worker's vote at a checkpoint */
-    int64_t now_ns;   /* clock at the last check */
+    uint64_t last_ls; /* iteration when the local search last ran */
+    uint64_t anneal_start, anneal_len;
+    double t0, tf;  /* the current anneal's temperatures */
+    uint64_t iters; /* this worker's iterations so far */
+    bool want_stop; /* this worker's vote at a checkpoint */
+    int64_t now_ns; /* clock at the last check */
 } worker;
 
 static bool out_of_time(worker *w) {
@@ -376,16 +379,10 @@ static bool accept(worker *w, double temp) {
     return (double)a->cost < (double)b->cost - temp * log(u);
 }
 
-/* How far the search is, in [0, 1]: by iterations when an iteration limit is set (so that a
- * seed reproduces the run), else by the clock. The clock only stops the search otherwise; the
- * cooling follows it because the number of iterations that fit in the time is not known. */
-static double progress(worker *w) {
-    shared *sh = w->sh;
-    double f;
-    if (sh->max_iters)
-        f = (double)w->iters / (double)sh->max_iters;
-    else
-        f = (double)(w->now_ns - sh->t_start_ns) / (double)(sh->search_end_ns - sh->t_start_ns);
+/* How far the current anneal is, in [0, 1]. Only iteration counts enter the schedule, so that
+ * a seed reproduces a run whatever the machine's speed: the clock only stops the search. */
+static double progress(const worker *w) {
+    double f = (double)(w->iters - w->anneal_start) / (double)w->anneal_len;
     return f < 0 ? 0 : f > 1 ? 1 : f;
 }
 
@@ -419,15 +416,35 @@ static bool fail_nomem(worker *w) {
 
 /* One cycle of ruin and recreate. cur and tmp are equal on entry and on exit: an iteration
  * changes tmp, then either cur takes tmp's touched routes (accepted) or tmp takes them back. */
-static bool run_cycle(worker *w, uint64_t len, double t0, double tf) {
+/* Starts an anneal from the best solution: the first one cools from T0, later ones (when the
+ * budget estimate was short of the time) from a quarter of it. */
+static void anneal_start(worker *w) {
+    const shared *sh = w->sh;
+    double unit = mean_cost_per_task(sh->m, &w->best);
+    double reheat = w->iters == 0 ? 1.0 : 0.25;
+    w->anneal_start = w->iters;
+    w->anneal_len = sh->budget;
+    w->t0 = sh->prm->t0 * unit * reheat;
+    w->tf = sh->prm->tf * unit;
+    if (w->tf > w->t0) w->tf = w->t0;
+    w->last_ls = w->iters;
+}
+
+static bool run_epoch(worker *w, uint64_t len) {
     shared *sh = w->sh;
     const solver__model *m = sh->m;
     if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) return fail_nomem(w);
-    for (uint64_t it = 0; it < len; it++) {
+    for (uint64_t e = 0; e < len; e++) {
         if (out_of_time(w)) return false;
+        if (w->iters - w->anneal_start >= w->anneal_len) {
+            if (solver__sol_copy(&w->cur, &w->best) != LM_OK ||
+                solver__sol_copy(&w->tmp, &w->best) != LM_OK)
+                return fail_nomem(w);
+            anneal_start(w);
+        }
         atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
-        w->iters++;
-        double temp = t0 * pow(tf / t0, progress(w));
+        uint64_t it = w->iters++;
+        double temp = w->t0 * pow(w->tf / w->t0, progress(w));
         size_t n_removed;
         bool ok = ruin(w, &w->tmp, &n_removed);
         if (ok && w->cur.unserved_weight > 0) {
@@ -575,7 +592,9 @@ static void sync_best(worker *w, bool *stop) {
     pthread_barrier_wait(&sh->barrier);
     if ((int)w->id != sh->winner &&
         solver__sol_compare(&sh->workers[sh->winner].best, &w->best) < 0) {
-        if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK)
+        /* Behind the leader: continue from its best. */
+        if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK ||
+            solver__sol_copy(&w->cur, &w->best) != LM_OK)
             w->status = LM_NOMEM;
     }
     *stop = sh->all_stop;
@@ -589,31 +608,25 @@ static void *worker_main(void *arg) {
     while (!sh->gate_open)
         pthread_cond_wait(&sh->gate_cond, &sh->gate_lock);
     pthread_mutex_unlock(&sh->gate_lock);
-    const solver__model *m = sh->m;
-    /* Cycles of growing length, each cooling from T0 to Tf and restarting from the best: the
-     * schedule depends only on iteration counts, so a run is reproducible for a seed. */
-    uint64_t base = 20 * (uint64_t)(m->n_units > 50 ? m->n_units : 50);
-    double len = (double)base;
+    /* Epochs of a fixed number of iterations: after each, the searches compare bests (a
+     * deterministic checkpoint) and worker 0 may recombine the route pool with GLPK. */
+    uint64_t epoch = sh->budget / 16 > 200 ? sh->budget / 16 : 200;
     bool stop = false;
-    while (!stop) {
-        w->last_ls = 0;
-        double unit = mean_cost_per_task(m, &w->best);
-        stop = !run_cycle(w, (uint64_t)len, sh->prm->t0 * unit, sh->prm->tf * unit);
+    anneal_start(w);
+    for (uint64_t k = 1; !stop; k++) {
+        stop = !run_epoch(w, epoch);
         if (w->status != LM_OK) atomic_store(&sh->stop, true);
         if (w->id == 0 && sh->o->use_set_partitioning) {
             int64_t now = lm_mono_ns();
             if (stop) { /* the final recombination gets the time kept aside for it */
                 int64_t b = (sh->deadline_ns - now) / 1000000;
                 set_partition(w, b > 2000 ? 2000 : b);
-            } else if (now - sh->last_sp_ns > 2000 * 1000000LL) {
+            } else if (k % 4 == 0) {
                 int64_t b = sh->o->time_limit_ms / 20;
                 set_partition(w, b > 1000 ? 1000 : b);
-                sh->last_sp_ns = lm_mono_ns();
             }
         }
         sync_best(w, &stop);
-        if (solver__sol_copy(&w->cur, &w->best) != LM_OK) w->status = LM_NOMEM;
-        len *= 1.5;
     }
     return NULL;
 }
@@ -651,6 +664,23 @@ done:
 }
 
 /* ---- Entry points ---- */
+
+/* Iterations one anneal should last to fill the search time on this machine class, estimated
+ * from the problem alone (measured: ~5M / n iterations per second for jobs without breaks). An
+ * estimate that is too long only cuts the anneal short; too short starts another one. It depends
+ * on the time limit, not on the clock, so the same input and seed give the same search. */
+static uint64_t iteration_budget(const solver__model *m, int64_t search_ns) {
+    double n = m->n_units > 50 ? (double)m->n_units : 50.0;
+    double rate = 4e6 / n;
+    for (size_t v = 0; v < m->p->n_vehicles; v++)
+        if (m->p->vehicles[v].pub.n_breaks) {
+            rate /= 3; /* routes with breaks are simulated */
+            break;
+        }
+    if (m->any_shipment) rate /= 2;
+    double b = rate * (double)search_ns / 1e9;
+    return b < 1000 ? 1000 : b > 1e12 ? (uint64_t)1e12 : (uint64_t)b;
+}
 
 static void worker_free(worker *w) {
     solver__sol_free(&w->cur);
@@ -775,6 +805,7 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
         sh.search_end_ns -= keep * 1000000LL;
         if ((st = pool_init(&sh.pool, p->n_vehicles)) != LM_OK) goto done;
     }
+    sh.budget = max_iters ? max_iters : iteration_budget(m, sh.search_end_ns - t0);
     sh.n_workers = n_workers;
     sh.best_cost = -1;
     atomic_init(&sh.stop, false);
