@@ -40,6 +40,7 @@ struct dispatch {
     dispatch__job *head, *tail;
     bool replan_queued; /* a REPLAN job is waiting (coalescing) */
     bool busy, stopping;
+    atomic_bool cancel; /* set by dispatch_destroy: a running solve stops with what it has */
     int64_t last_tick_ms;
     /* urgent ready orders that already triggered a re-plan */
     int64_t urgent_seen[DISPATCH__URGENT_SEEN_MAX];

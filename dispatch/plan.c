@@ -312,6 +312,7 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
         job->req.time_limit_ms > 0 ? job->req.time_limit_ms : d->o.plan_time_limit_ms;
     so.threads = d->o.solver_threads;
     so.seed = (uint64_t)job->plan_id;
+    so.cancel = &d->cancel;
     so.on_progress = on_progress;
     so.progress_ud = &pc;
     solver_check_report rep;

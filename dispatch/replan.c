@@ -288,6 +288,7 @@ static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_
     so.time_limit_ms = limit_ms;
     so.threads = d->o.solver_threads;
     so.seed = seed;
+    so.cancel = &d->cancel;
     so.move_penalty = d->o.move_penalty;
     solver_solution *s = NULL;
     if ((rc = solver_solve(m->problem, &so, &s, err)) != LM_OK) return rc;

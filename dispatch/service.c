@@ -133,6 +133,7 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
                               "arrival radius and silence delay must be positive");
     dispatch *d = lm_calloc(1, sizeof *d);
     if (!d) return LM_NOMEM;
+    atomic_init(&d->cancel, false);
     d->o = *o;
     if (!d->o.now_ms) d->o.now_ms = lm_now_ms;
     if (d->o.solver_threads == 0) d->o.solver_threads = 1;
@@ -174,6 +175,7 @@ void dispatch_destroy(dispatch *d) {
     if (!d) return;
     pthread_mutex_lock(&d->mu);
     d->stopping = true;
+    atomic_store(&d->cancel, true);
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
     pthread_join(d->worker, NULL);

@@ -147,6 +147,10 @@ typedef struct worker {
 static bool out_of_time(worker *w) {
     shared *sh = w->sh;
     if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) return true;
+    if (sh->o->cancel && atomic_load(sh->o->cancel)) {
+        atomic_store(&sh->stop, true);
+        return true;
+    }
     int64_t now = lm_mono_ns();
     w->now_ns = now;
     if (w->id == 0 && sh->o->on_progress && now >= w->next_progress_ns) {

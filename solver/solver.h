@@ -12,6 +12,7 @@
 
 #include "common/common.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -222,6 +223,10 @@ typedef struct solver_opts {
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
     void (*on_progress)(const solver_progress *p, void *ud);
     void *progress_ud;
+    /* When set and it becomes true, the search stops at its next check (within milliseconds)
+     * and returns the best solution so far: a server shutting down need not wait out the time
+     * limit. May be NULL. */
+    const atomic_bool *cancel;
 } solver_opts;
 
 void solver_opts_init(solver_opts *o);
