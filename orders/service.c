@@ -807,7 +807,6 @@ static void batch_run(store *st, create_job **jobs, size_t n) {
         }
         return;
     }
-    bool cached = store_orders_cache_begin(tx) == LM_OK;
     size_t ok = 0;
     for (size_t i = 0; i < n; i++) {
         create_job *j = jobs[i];
@@ -827,7 +826,6 @@ static void batch_run(store *st, create_job **jobs, size_t n) {
             jobs[i]->rc = lm_errinfo_set(&jobs[i]->err, rc, "", "commit failed");
         }
     }
-    if (cached) store_orders_cache_end();
 }
 
 /* Queues job on its store's slot and returns once a committed (or failed) result is in it. */

@@ -120,7 +120,7 @@ lm_status store_vehicle_put(store_tx *tx, const store_vehicle *v, lm_errinfo *er
     BIND(store__bind_i64(st, 16, v->active ? 1 : 0));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -171,7 +171,7 @@ lm_status store_vehicle_get(store_read *r, const char *id, store_vehicle *out, l
     if ((rc = store__step_row(db, st, "vehicle", err)) != LM_OK) goto fail;
     vehicle_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -182,7 +182,7 @@ lm_status store_vehicle_list(store_read *r, store_vehicle **out, size_t *n, lm_e
         store__prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, vehicle_row, (void **)out, n, err);
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -203,7 +203,7 @@ lm_status store_driver_put(store_tx *tx, const store_driver *d, lm_errinfo *err)
     BIND(store__bind_text(st, 5, d->vehicle_id[0] ? d->vehicle_id : NULL));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -227,7 +227,7 @@ static lm_status driver_one(store_read *r, const char *sql, const char *key, sto
     if ((rc = store__step_row(db, st, "driver", err)) != LM_OK) goto fail;
     driver_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -260,7 +260,7 @@ lm_status store_driver_list(store_read *r, store_driver **out, size_t *n, lm_err
     lm_status rc = store__prepare(db, "SELECT " DRIVER_COLS " FROM drivers ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, driver_row, (void **)out, n, err);
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -309,7 +309,7 @@ lm_status store_plan_insert(store_tx *tx, const store_plan *p, int64_t *id, lm_e
     if ((rc = plan_bind(st, p)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
     *id = sqlite3_last_insert_rowid(db);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -331,7 +331,7 @@ lm_status store_plan_update(store_tx *tx, const store_plan *p, lm_errinfo *err) 
     if (rc == LM_OK && sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "plan", "plan %" PRId64 " not found", p->id);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -371,7 +371,7 @@ lm_status store_plan_get(store_read *r, int64_t id, store_plan *out, lm_errinfo 
     if ((rc = store__step_row(db, st, "plan", err)) != LM_OK) goto fail;
     plan_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -385,7 +385,7 @@ lm_status store_plan_list(store_read *r, size_t limit, store_plan **out, size_t 
     BIND(store__bind_i64(st, 1, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, plan_row, (void **)out, n, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -419,7 +419,7 @@ lm_status store_plan_route_put(store_tx *tx, const store_plan_route *rt, lm_erri
     BIND(store__bind_i64(st, 16, rt->load_parcels));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -434,7 +434,7 @@ lm_status store_plan_route_delete(store_tx *tx, int64_t plan_id, const char *veh
     BIND(store__bind_text(st, 2, vehicle_id));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -469,7 +469,7 @@ lm_status store_plan_routes(store_read *r, int64_t plan_id, store_plan_route **o
     BIND(store__bind_i64(st, 1, plan_id));
     rc = store__collect(db, st, sizeof **out, route_row, (void **)out, n, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -485,7 +485,7 @@ lm_status store_unassigned_add(store_tx *tx, int64_t plan_id, const store_unassi
     BIND(store__bind_text(st, 3, u->reason));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -506,7 +506,7 @@ lm_status store_unassigned_list(store_read *r, int64_t plan_id, store_unassigned
     BIND(store__bind_i64(st, 1, plan_id));
     rc = store__collect(db, st, sizeof **out, unassigned_row, (void **)out, n, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -562,7 +562,7 @@ lm_status store_stop_insert(store_tx *tx, const store_stop *s, int64_t *id, lm_e
     if ((rc = stop_bind(st, s)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
     *id = sqlite3_last_insert_rowid(db);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -584,7 +584,7 @@ lm_status store_stop_update(store_tx *tx, const store_stop *s, lm_errinfo *err) 
     if (rc == LM_OK && sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", s->id);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -631,7 +631,7 @@ lm_status store_stop_get(store_read *r, int64_t id, store_stop *out, lm_errinfo 
     if ((rc = store__step_row(db, st, "stop", err)) != LM_OK) goto fail;
     stop_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -655,7 +655,7 @@ lm_status store_stop_query(store_read *r, const store_stop_filter *f, store_stop
     BIND(store__bind_i64(st, 5, f->pending_only ? 1 : 0));
     rc = store__collect(db, st, sizeof **out, stop_row, (void **)out, n, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -696,7 +696,7 @@ lm_status store_vstate_get(store_read *r, const char *vehicle_id, store_vstate *
     if ((rc = store__step_row(db, st, "vehicle state", err)) != LM_OK) goto fail;
     vstate_row(st, out);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -725,7 +725,7 @@ lm_status store_vstate_put(store_tx *tx, const store_vstate *s, lm_errinfo *err)
     BIND(store__bind_i64(st, 15, s->delay_s));
     rc = store__step_done(st, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -736,7 +736,7 @@ lm_status store_vstate_list(store_read *r, store_vstate **out, size_t *n, lm_err
         db, "SELECT " VSTATE_COLS " FROM vehicle_state ORDER BY vehicle_id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, vstate_row, (void **)out, n, err);
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -749,7 +749,7 @@ lm_status store_live_version(store_read *r, int64_t *out, lm_errinfo *err) {
     if ((rc = store__step_row(db, st, "live version", err)) != LM_OK) goto fail;
     *out = sqlite3_column_int64(st, 0);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -769,6 +769,6 @@ lm_status store_stops_cancelled(store_read *r, int64_t **out, size_t *n, lm_erri
                                   &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }

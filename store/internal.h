@@ -7,9 +7,11 @@
  *   - reads take a store_read *r:   sqlite3 *db = store__db(r);
  *     (store_tx_read(tx) gives a store_read for reads inside a tx, so one read function serves
  * both)
- *   - prepare with store__prepare, bind with store__bind_*, step, and always sqlite3_finalize in
- * the single `fail:` cleanup; turn SQLite result codes into lm_status with store__fail, which maps
- *     constraint violations to LM_CONFLICT and records the SQLite message in err.
+ *   - prepare with store__prepare (SQL text that holds one statement), bind with store__bind_*,
+ *     step, and always give it back with store__finish (never sqlite3_finalize: the statement
+ *     may be the connection's cached one) in the single `fail:` cleanup; turn SQLite result
+ *     codes into lm_status with store__fail, which maps constraint violations to LM_CONFLICT and
+ *     records the SQLite message in err.
  *   - one row: store__step_row; a list: a row function and store__collect.
  *   - append an event with store_event_append(tx, ...) in the same tx as the change.
  *   - register your tables as a migration (see store/migrations.c). */
@@ -25,9 +27,30 @@ sqlite3 *store__db(store_read *r);
 /* The SQLite connection of a write tx. */
 sqlite3 *store__tx_db(store_tx *tx);
 
-/* Prepares one statement (sql must hold exactly one); caller finalizes. */
+/* ---- Statements (store/stmt_cache.c) ----
+ * A connection the store opened keeps up to 64 prepared statements, keyed by their SQL text:
+ * store__prepare hands out the cached one for the same text (freshly reset, no bindings), and
+ * store__finish gives it back. Nested use of the same SQL on one connection gets a private
+ * statement, finalized by store__finish. A connection is used by one thread at a time (the
+ * writer mutex, the read pool), which is what makes the cache safe without a lock. */
+
+/* Prepares one statement (sql must hold exactly one) on db, from db's cache when it has it.
+ * Give it back with store__finish. */
 LM_MUST_USE lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out,
                                      lm_errinfo *err);
+/* Gives back a statement from store__prepare: a cached one is reset with its bindings cleared
+ * for its next use, any other is finalized. Column values read from it are invalid afterwards.
+ * NULL-safe. */
+void store__finish(sqlite3_stmt *st);
+/* Runs one statement without result columns through the cache (BEGIN, COMMIT, SAVEPOINT ...:
+ * the per-request ones, which sqlite3_exec would compile on every call). */
+LM_MUST_USE lm_status store__run(sqlite3 *db, const char *sql, lm_errinfo *err);
+/* Starts caching db's statements (after its migrations ran, so nothing compiled against an old
+ * schema is kept). LM_NOMEM if the cache cannot be made. */
+LM_MUST_USE lm_status store__cache_attach(sqlite3 *db);
+/* Finalizes db's cached statements and stops caching them: call before sqlite3_close, with
+ * every statement given back. A no-op for a connection without a cache. */
+void store__cache_detach(sqlite3 *db);
 /* Binds by 1-based index; text is copied (SQLITE_TRANSIENT); NULL text binds SQL NULL. */
 LM_MUST_USE lm_status store__bind_text(sqlite3_stmt *st, int idx, const char *text);
 LM_MUST_USE lm_status store__bind_i64(sqlite3_stmt *st, int idx, int64_t v);

@@ -67,7 +67,7 @@ lm_status store_key_create(store *s, const char *role, const char *driver_id,
         (rc = store__bind_text(st, 5, driver_id)) != LM_OK ||
         (rc = store__bind_i64(st, 6, now)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
         goto fail;
-    sqlite3_finalize(st);
+    store__finish(st);
     st = NULL;
     /* ids and roles are hex and fixed words; the driver id is left out so no escaping is needed */
     snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
@@ -90,7 +90,7 @@ lm_status store_key_create(store *s, const char *role, const char *driver_id,
     memset(key, 0, sizeof key);
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     store_tx_rollback(tx);
     memset(secret, 0, sizeof secret);
     memset(key, 0, sizeof key);
@@ -142,7 +142,7 @@ lm_status store_key_verify(store_read *r, const char *key, store_key_info *info)
         info->created_ms = sqlite3_column_int64(st, 4);
     }
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -155,6 +155,6 @@ lm_status store_keys_count(store_read *r, int64_t *out) {
         *out = sqlite3_column_int64(st, 0);
     else
         rc = store__fail(store__db(r), s, NULL);
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }

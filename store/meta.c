@@ -20,7 +20,7 @@ lm_status store_meta_get(store_read *r, const char *key, int64_t *out, bool *fou
         rc = LM_STORE;
     }
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -36,6 +36,6 @@ lm_status store_meta_put(store_tx *tx, const char *key, int64_t value) {
     if ((rc = store__bind_i64(st, 2, value)) != LM_OK) goto fail;
     if (sqlite3_step(st) != SQLITE_DONE) rc = LM_STORE;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }

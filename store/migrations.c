@@ -73,7 +73,7 @@ static lm_status applied_has(sqlite3 *db, int version, bool *has, lm_errinfo *er
     }
     *has = s == SQLITE_ROW;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -98,10 +98,10 @@ static lm_status apply_one(sqlite3 *db, const store__migration *m, lm_errinfo *e
         (rc = store__bind_i64(st, 3, lm_now_ms())) != LM_OK ||
         (rc = store__step_done(st, err)) != LM_OK)
         goto fail;
-    sqlite3_finalize(st);
+    store__finish(st);
     return store__exec(db, "COMMIT", err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     if (rc == LM_OK) return store__exec(db, "COMMIT", err); /* already applied: nothing to do */
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -132,7 +132,7 @@ lm_status store__migrate(sqlite3 *db, lm_errinfo *err) {
         for (size_t i = 0; i < store__migration_count && !known; i++)
             known = store__migrations[i].version == v;
         if (!known) {
-            sqlite3_finalize(st);
+            store__finish(st);
             return lm_errinfo_set(err, LM_CONFLICT, "schema_migrations",
                                   "database has migration %d which this build does not know; "
                                   "it was written by a newer lastmile",
@@ -140,7 +140,7 @@ lm_status store__migrate(sqlite3 *db, lm_errinfo *err) {
         }
     }
     if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    sqlite3_finalize(st);
+    store__finish(st);
     if (rc != LM_OK) return rc;
 
     for (size_t i = 0; i < store__migration_count; i++) {

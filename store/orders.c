@@ -58,90 +58,24 @@ const char store__orders_schema_v100[] =
     "  kind TEXT NOT NULL CHECK (kind IN ('phone','email','address')), value TEXT NOT NULL,"
     "  PRIMARY KEY (kind, value)) WITHOUT ROWID;";
 
-/* ---- Statement cache and savepoints ----
- * Preparing SQL costs more than running it here, so while a batch of orders runs in one write
- * transaction (store_orders_cache_begin .. _end, on the committing thread), each statement of
- * this file is prepared once on the writer connection and reset between uses. Outside a batch,
- * or on another connection (the read pool), statements are prepared and finalized per call. */
+/* ---- Savepoints ---- */
 
-#define STMT_CACHE_MAX 64
-
-typedef struct stmt_cache {
-    sqlite3 *db;
-    size_t n;
-    struct {
-        const char *sql; /* the string literal's address: one per call site */
-        sqlite3_stmt *st;
-        bool busy; /* handed out and not yet given back */
-    } e[STMT_CACHE_MAX];
-} stmt_cache;
-
-static _Thread_local stmt_cache *tl_cache;
-
-lm_status store_orders_cache_begin(store_tx *tx) {
-    if (tl_cache) return LM_OK;
-    stmt_cache *c = lm_calloc(1, sizeof *c);
-    if (!c) return LM_NOMEM;
-    c->db = store__tx_db(tx);
-    tl_cache = c;
-    return LM_OK;
-}
-
-void store_orders_cache_end(void) {
-    stmt_cache *c = tl_cache;
-    if (!c) return;
-    for (size_t i = 0; i < c->n; i++)
-        sqlite3_finalize(c->e[i].st);
-    lm_free(c);
-    tl_cache = NULL;
-}
-
-static lm_status prep(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_errinfo *err) {
-    stmt_cache *c = tl_cache;
-    if (!c || c->db != db) return store__prepare(db, sql, out, err);
-    for (size_t i = 0; i < c->n; i++) {
-        if (c->e[i].sql == sql && !c->e[i].busy) {
-            sqlite3_reset(c->e[i].st);
-            sqlite3_clear_bindings(c->e[i].st);
-            c->e[i].busy = true;
-            *out = c->e[i].st;
-            return LM_OK;
-        }
-    }
-    lm_status rc = store__prepare(db, sql, out, err);
-    if (rc == LM_OK && c->n < STMT_CACHE_MAX) {
-        c->e[c->n].sql = sql;
-        c->e[c->n].st = *out;
-        c->e[c->n].busy = true;
-        c->n++;
-    }
-    return rc;
-}
-
-/* Gives a statement back: a cached one is reset for its next use, any other finalized. */
-static void unprep(sqlite3_stmt *st) {
-    stmt_cache *c = tl_cache;
-    if (!st) return;
-    for (size_t i = 0; c && i < c->n; i++) {
-        if (c->e[i].st == st) {
-            sqlite3_reset(st);
-            c->e[i].busy = false;
-            return;
-        }
-    }
-    sqlite3_finalize(st);
-}
-
+/* One per order of a batch, so they run through the statement cache like the rest. */
 lm_status store_savepoint_begin(store_tx *tx, lm_errinfo *err) {
-    return store__exec(store__tx_db(tx), "SAVEPOINT lm_item", err);
+    return store__run(store__tx_db(tx), "SAVEPOINT lm_item", err);
 }
 
 lm_status store_savepoint_release(store_tx *tx, lm_errinfo *err) {
-    return store__exec(store__tx_db(tx), "RELEASE lm_item", err);
+    return store__run(store__tx_db(tx), "RELEASE lm_item", err);
 }
 
 void store_savepoint_rollback(store_tx *tx) {
-    sqlite3_exec(store__tx_db(tx), "ROLLBACK TO lm_item; RELEASE lm_item", NULL, NULL, NULL);
+    /* if the rollback fails the release still ends the savepoint; if both fail the tx's own
+     * commit or rollback reports it */
+    lm_status rolled = store__run(store__tx_db(tx), "ROLLBACK TO lm_item", NULL);
+    lm_status released = store__run(store__tx_db(tx), "RELEASE lm_item", NULL);
+    (void)rolled;
+    (void)released;
 }
 
 #define BIND(expr)                                                                                 \
@@ -154,12 +88,12 @@ void store_savepoint_rollback(store_tx *tx) {
 lm_status store_depot_put(store_tx *tx, const store_depot *d, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "INSERT INTO depots(id, name, lon, lat, open_s, close_s) "
-                        "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                        "name=excluded.name, lon=excluded.lon, lat=excluded.lat, "
-                        "open_s=excluded.open_s, close_s=excluded.close_s",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "INSERT INTO depots(id, name, lon, lat, open_s, close_s) "
+                                  "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                                  "name=excluded.name, lon=excluded.lon, lat=excluded.lat, "
+                                  "open_s=excluded.open_s, close_s=excluded.close_s",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, d->id));
     BIND(store__bind_text(st, 2, d->name));
@@ -169,7 +103,7 @@ lm_status store_depot_put(store_tx *tx, const store_depot *d, lm_errinfo *err) {
     BIND(store__bind_i64(st, 6, d->close_s));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -189,23 +123,23 @@ static void depot_row(sqlite3_stmt *st, void *elem) {
 lm_status store_depot_get(store_read *r, const char *id, store_depot *out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
+    lm_status rc = store__prepare(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, id));
     if ((rc = store__step_row(db, st, "depot", err)) != LM_OK) goto fail;
     depot_row(st, out);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
 lm_status store_depot_list(store_read *r, store_depot **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
+    lm_status rc = store__prepare(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, depot_row, (void **)out, n, err);
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -214,13 +148,13 @@ lm_status store_depot_list(store_read *r, store_depot **out, size_t *n, lm_errin
 lm_status store_product_put(store_tx *tx, const store_product *p, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        prep(db,
-             "INSERT INTO products(sku, name, weight_g, volume_cm3, active, substitute_sku) "
-             "VALUES (?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
-             "weight_g=excluded.weight_g, volume_cm3=excluded.volume_cm3, active=excluded.active, "
-             "substitute_sku=excluded.substitute_sku",
-             &st, err);
+    lm_status rc = store__prepare(
+        db,
+        "INSERT INTO products(sku, name, weight_g, volume_cm3, active, substitute_sku) "
+        "VALUES (?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
+        "weight_g=excluded.weight_g, volume_cm3=excluded.volume_cm3, active=excluded.active, "
+        "substitute_sku=excluded.substitute_sku",
+        &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, p->sku));
     BIND(store__bind_text(st, 2, p->name));
@@ -230,7 +164,7 @@ lm_status store_product_put(store_tx *tx, const store_product *p, lm_errinfo *er
     BIND(store__bind_text(st, 6, p->substitute_sku));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -250,23 +184,25 @@ static void product_row(sqlite3_stmt *st, void *elem) {
 lm_status store_product_get(store_read *r, const char *sku, store_product *out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
+    lm_status rc =
+        store__prepare(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, sku));
     if ((rc = store__step_row(db, st, "product", err)) != LM_OK) goto fail;
     product_row(st, out);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
 lm_status store_product_list(store_read *r, store_product **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
+    lm_status rc =
+        store__prepare(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, product_row, (void **)out, n, err);
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -288,27 +224,27 @@ lm_status store_stock_get(store_read *r, const char *depot_id, const char *sku, 
                           lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        prep(db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, depot_id));
     BIND(store__bind_text(st, 2, sku));
     if ((rc = store__step_row(db, st, "stock row", err)) != LM_OK) goto fail;
     stock_row(st, out);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
 lm_status store_stock_put(store_tx *tx, const store_stock *s, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "INSERT INTO stock(depot_id, sku, on_hand, reserved, "
-                        "reorder_point) VALUES (?,?,?,0,?) ON CONFLICT(depot_id, sku) "
-                        "DO UPDATE SET on_hand=excluded.on_hand, "
-                        "reorder_point=excluded.reorder_point",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "INSERT INTO stock(depot_id, sku, on_hand, reserved, "
+                                  "reorder_point) VALUES (?,?,?,0,?) ON CONFLICT(depot_id, sku) "
+                                  "DO UPDATE SET on_hand=excluded.on_hand, "
+                                  "reorder_point=excluded.reorder_point",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, s->depot_id));
     BIND(store__bind_text(st, 2, s->sku));
@@ -316,7 +252,7 @@ lm_status store_stock_put(store_tx *tx, const store_stock *s, lm_errinfo *err) {
     BIND(store__bind_i64(st, 4, s->reorder_point));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -324,10 +260,10 @@ lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku
                              int64_t reserved_delta, int64_t on_hand_delta, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "UPDATE stock SET reserved = reserved + ?, on_hand = on_hand + ? "
-                        "WHERE depot_id = ? AND sku = ?",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "UPDATE stock SET reserved = reserved + ?, on_hand = on_hand + ? "
+                                  "WHERE depot_id = ? AND sku = ?",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, reserved_delta));
     BIND(store__bind_i64(st, 2, on_hand_delta));
@@ -338,7 +274,7 @@ lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "sku", "no stock row for %s at depot %s", sku,
                             depot_id);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -346,14 +282,15 @@ lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size
                            lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
-                                   "reserved < reorder_point ORDER BY depot_id, sku"
-                                 : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
-                        &st, err);
+    lm_status rc =
+        store__prepare(db,
+                       only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
+                                  "reserved < reorder_point ORDER BY depot_id, sku"
+                                : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
+                       &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, stock_row, (void **)out, n, err);
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -400,7 +337,7 @@ static void windows_decode(const char *text, store_order *o) {
 
 static lm_status lines_insert(sqlite3 *db, int64_t id, const store_order *o, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(
+    lm_status rc = store__prepare(
         db, "INSERT INTO order_lines(order_id, line_no, sku, ordered_sku, qty) VALUES (?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) return rc;
@@ -414,7 +351,7 @@ static lm_status lines_insert(sqlite3 *db, int64_t id, const store_order *o, lm_
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -424,7 +361,7 @@ lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm
     char windows[STORE_WINDOWS_MAX * 48];
     lm_status rc = windows_encode(o, windows, sizeof windows);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "time_windows", "too many time windows");
-    rc = prep(
+    rc = store__prepare(
         db,
         "INSERT INTO orders(external_ref, channel, customer_name, customer_phone, customer_email,"
         " customer_address, has_location, lon, lat, windows, priority, notes, oos_policy, status,"
@@ -464,18 +401,18 @@ lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm
     if ((rc = lines_insert(db, new_id, o, err)) != LM_OK) goto fail;
     *id = new_id;
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
 lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "UPDATE orders SET status=?, stock_outcome=?, depot_id=?, "
-                        "pkg_weight_g=?, pkg_volume_cm3=?, pkg_parcels=?, updated_ms=? "
-                        "WHERE id=?",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "UPDATE orders SET status=?, stock_outcome=?, depot_id=?, "
+                                  "pkg_weight_g=?, pkg_volume_cm3=?, pkg_parcels=?, updated_ms=? "
+                                  "WHERE id=?",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, o->status));
     BIND(store__bind_text(st, 2, o->stock_outcome));
@@ -490,16 +427,16 @@ lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "order %" PRId64 " not found", o->id);
         goto fail;
     }
-    unprep(st);
+    store__finish(st);
     st = NULL;
     /* Substitution rewrites lines: replace them wholesale (few rows). */
-    rc = prep(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
+    rc = store__prepare(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, o->id));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     rc = lines_insert(db, o->id, o, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -551,14 +488,14 @@ static void line_row(sqlite3_stmt *st, void *elem) {
 
 static lm_status lines_load(sqlite3 *db, store_order *o, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(
+    lm_status rc = store__prepare(
         db, "SELECT sku, ordered_sku, qty FROM order_lines WHERE order_id = ? ORDER BY line_no",
         &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, o->id));
     rc = store__collect(db, st, sizeof *o->lines, line_row, (void **)&o->lines, &o->n_lines, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -567,7 +504,7 @@ static lm_status order_get_where(store_read *r, const char *sql, int64_t id, con
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     store_order o;
-    lm_status rc = prep(db, sql, &st, err);
+    lm_status rc = store__prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     if (token)
         BIND(store__bind_text(st, 1, token));
@@ -578,7 +515,7 @@ static lm_status order_get_where(store_read *r, const char *sql, int64_t id, con
     if ((rc = lines_load(db, &o, err)) != LM_OK) goto fail;
     *out = o;
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -612,11 +549,11 @@ lm_status store_order_list(store_read *r, const store_order_filter *f, store_ord
     sqlite3_stmt *st = NULL;
     store_order *arr = NULL;
     size_t len = 0;
-    lm_status rc = prep(db,
-                        "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
-                        "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
-                        "AND id > ?4 ORDER BY id LIMIT ?5",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
+                                  "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
+                                  "AND id > ?4 ORDER BY id LIMIT ?5",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, f->status && f->status[0] ? f->status : NULL));
     BIND(store__bind_text(st, 2, f->channel && f->channel[0] ? f->channel : NULL));
@@ -626,12 +563,12 @@ lm_status store_order_list(store_read *r, const store_order_filter *f, store_ord
     BIND(store__collect(db, st, sizeof *arr, order_row, (void **)&arr, &len, err));
     for (size_t i = 0; i < len; i++)
         if ((rc = lines_load(db, &arr[i], err)) != LM_OK) goto fail;
-    unprep(st);
+    store__finish(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    unprep(st);
+    store__finish(st);
     store_order_list_free(arr, len);
     return rc;
 }
@@ -640,14 +577,14 @@ lm_status store_order_ids_by_status(store_read *r, const char *status, size_t li
                                     size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(
+    lm_status rc = store__prepare(
         db, "SELECT id FROM orders WHERE status = ? ORDER BY created_ms, id LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, status));
     BIND(store__bind_i64(st, 2, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -655,11 +592,11 @@ lm_status store_order_find_duplicate(store_read *r, const char *customer_key, co
                                      int64_t since_ms, int64_t *id, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
-                        "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
-                        "LIMIT 1",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
+                                  "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
+                                  "LIMIT 1",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, customer_key));
     BIND(store__bind_text(st, 2, lines_sig));
@@ -672,7 +609,7 @@ lm_status store_order_find_duplicate(store_read *r, const char *customer_key, co
     else
         rc = store__fail(db, s, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -681,7 +618,8 @@ lm_status store_order_count_by_status(store_read *r,
                                       void *ctx, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT status, count(*) FROM orders GROUP BY status", &st, err);
+    lm_status rc =
+        store__prepare(db, "SELECT status, count(*) FROM orders GROUP BY status", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -689,7 +627,7 @@ lm_status store_order_count_by_status(store_read *r,
         fn(ctx, name ? (const char *)name : "", sqlite3_column_int64(st, 1));
     }
     if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -698,7 +636,8 @@ lm_status store_order_count_by_status(store_read *r,
 lm_status store_idem_get(store_read *r, const char *key, int64_t *order_id, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
+    lm_status rc =
+        store__prepare(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
     int s = sqlite3_step(st);
@@ -709,14 +648,14 @@ lm_status store_idem_get(store_read *r, const char *key, int64_t *order_id, lm_e
     else
         rc = store__fail(db, s, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
 lm_status store_idem_put(store_tx *tx, const char *key, int64_t order_id, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(
+    lm_status rc = store__prepare(
         db, "INSERT INTO order_idempotency(key, order_id, created_ms) VALUES (?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
@@ -724,7 +663,7 @@ lm_status store_idem_put(store_tx *tx, const char *key, int64_t order_id, lm_err
     BIND(store__bind_i64(st, 3, lm_now_ms()));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -733,10 +672,10 @@ fail:
 lm_status store_exception_add(store_tx *tx, const store_exception *e, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "INSERT INTO order_exceptions(order_id, rule, field, message, "
-                        "created_ms) VALUES (?,?,?,?,?)",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "INSERT INTO order_exceptions(order_id, rule, field, message, "
+                                  "created_ms) VALUES (?,?,?,?,?)",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, e->order_id));
     BIND(store__bind_text(st, 2, e->rule));
@@ -745,7 +684,7 @@ lm_status store_exception_add(store_tx *tx, const store_exception *e, lm_errinfo
     BIND(store__bind_i64(st, 5, e->created_ms));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -765,18 +704,18 @@ lm_status store_exception_list(store_read *r, bool only_open, int64_t order_id,
                                store_exception **out, size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "SELECT id, order_id, rule, field, message, created_ms, "
-                        "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
-                        "OR resolved_ms = 0) AND (?2 = 0 OR order_id = ?2) ORDER BY id "
-                        "LIMIT 10000",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "SELECT id, order_id, rule, field, message, created_ms, "
+                                  "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
+                                  "OR resolved_ms = 0) AND (?2 = 0 OR order_id = ?2) ORDER BY id "
+                                  "LIMIT 10000",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, only_open ? 1 : 0));
     BIND(store__bind_i64(st, 2, order_id));
     rc = store__collect(db, st, sizeof **out, exception_row, (void **)out, n, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -784,17 +723,17 @@ lm_status store_exception_resolve(store_tx *tx, int64_t order_id, const char *re
                                   int64_t now_ms, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "UPDATE order_exceptions SET resolved_ms = ?, resolution = ? "
-                        "WHERE order_id = ? AND resolved_ms = 0",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "UPDATE order_exceptions SET resolved_ms = ?, resolution = ? "
+                                  "WHERE order_id = ? AND resolved_ms = 0",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, now_ms));
     BIND(store__bind_text(st, 2, resolution));
     BIND(store__bind_i64(st, 3, order_id));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -802,16 +741,16 @@ fail:
 
 static lm_status setting_put(sqlite3 *db, const char *key, const char *value, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db,
-                        "INSERT INTO orders_settings(key, value) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        &st, err);
+    lm_status rc = store__prepare(db,
+                                  "INSERT INTO orders_settings(key, value) VALUES (?, ?) "
+                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                  &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, key));
     BIND(store__bind_text(st, 2, value));
     rc = store__step_done(st, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -825,8 +764,8 @@ lm_status store_orders_config_get(store_read *r, store_orders_config *cfg, lm_er
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     store_orders_config c = *cfg;
-    lm_status rc =
-        prep(db, "SELECT key, value FROM orders_settings WHERE key <> 'service_area'", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT key, value FROM orders_settings WHERE key <> 'service_area'", &st, err);
     if (rc != LM_OK) return rc;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -857,7 +796,7 @@ lm_status store_orders_config_get(store_read *r, store_orders_config *cfg, lm_er
             lm_strlcpy(c.default_oos, v, sizeof c.default_oos);
     }
     if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    unprep(st);
+    store__finish(st);
     if (rc == LM_OK) *cfg = c;
     return rc;
 }
@@ -883,8 +822,8 @@ lm_status store_area_get(store_read *r, char **out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     char *text = NULL;
-    lm_status rc =
-        prep(db, "SELECT value FROM orders_settings WHERE key = 'service_area'", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT value FROM orders_settings WHERE key = 'service_area'", &st, err);
     if (rc != LM_OK) return rc;
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
@@ -899,7 +838,7 @@ lm_status store_area_get(store_read *r, char **out, lm_errinfo *err) {
     }
     *out = text;
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -911,7 +850,8 @@ lm_status store_channel_policy_get(store_read *r, const char *channel, char out[
                                    lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = prep(db, "SELECT oos_policy FROM channel_policies WHERE channel = ?", &st, err);
+    lm_status rc =
+        store__prepare(db, "SELECT oos_policy FROM channel_policies WHERE channel = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, channel));
     int s = sqlite3_step(st);
@@ -922,7 +862,7 @@ lm_status store_channel_policy_get(store_read *r, const char *channel, char out[
     else
         rc = store__fail(db, s, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -932,7 +872,8 @@ lm_status store_channel_policy_replace(store_tx *tx, const store_channel_policy 
     sqlite3_stmt *st = NULL;
     lm_status rc = store__exec(db, "DELETE FROM channel_policies", err);
     if (rc != LM_OK) return rc;
-    rc = prep(db, "INSERT INTO channel_policies(channel, oos_policy) VALUES (?, ?)", &st, err);
+    rc = store__prepare(db, "INSERT INTO channel_policies(channel, oos_policy) VALUES (?, ?)", &st,
+                        err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
@@ -941,7 +882,7 @@ lm_status store_channel_policy_replace(store_tx *tx, const store_channel_policy 
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -955,11 +896,11 @@ lm_status store_channel_policy_list(store_read *r, store_channel_policy **out, s
                                     lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        prep(db, "SELECT channel, oos_policy FROM channel_policies ORDER BY channel", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT channel, oos_policy FROM channel_policies ORDER BY channel", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, channel_policy_row, (void **)out, n, err);
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -967,8 +908,8 @@ lm_status store_blacklist_has(store_read *r, const char *kind, const char *value
                               lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        prep(db, "SELECT 1 FROM customer_blacklist WHERE kind = ? AND value = ?", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT 1 FROM customer_blacklist WHERE kind = ? AND value = ?", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, kind));
     BIND(store__bind_text(st, 2, value));
@@ -978,7 +919,7 @@ lm_status store_blacklist_has(store_read *r, const char *kind, const char *value
     else
         rc = store__fail(db, s, err);
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -988,7 +929,8 @@ lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e, 
     sqlite3_stmt *st = NULL;
     lm_status rc = store__exec(db, "DELETE FROM customer_blacklist", err);
     if (rc != LM_OK) return rc;
-    rc = prep(db, "INSERT OR IGNORE INTO customer_blacklist(kind, value) VALUES (?, ?)", &st, err);
+    rc = store__prepare(db, "INSERT OR IGNORE INTO customer_blacklist(kind, value) VALUES (?, ?)",
+                        &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
@@ -997,7 +939,7 @@ lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e, 
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -1011,11 +953,11 @@ lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_
                                lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        prep(db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, blacklist_row, (void **)out, n, err);
-    unprep(st);
+    store__finish(st);
     return rc;
 }
 
@@ -1032,8 +974,7 @@ lm_status store_fleet_fit(store_read *r, int64_t weight_g, int64_t volume_cm3,
         "(capacity_cm3 = 0 OR capacity_cm3 >= ?2)), 0), coalesce(max(capacity_g), 0), "
         "coalesce(max(capacity_cm3), 0) FROM vehicles WHERE active = 1";
     /* the vehicles table is dispatch's (migration 200); a build without it has no fleet */
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
+    if (store__prepare(db, sql, &st, NULL) != LM_OK) {
         *out = f;
         return LM_OK;
     }
@@ -1051,6 +992,6 @@ lm_status store_fleet_fit(store_read *r, int64_t weight_g, int64_t volume_cm3,
     f.max_cm3 = sqlite3_column_int64(st, 3);
     *out = f;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }

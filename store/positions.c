@@ -84,7 +84,7 @@ lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t
         if (inserted) inserted[i] = sqlite3_changes(db) == 1;
     }
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -147,7 +147,7 @@ lm_status store_positions_list(store_read *r, const char *device_id, const char 
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    store__finish(st);
     if (n == 0) {
         lm_free(list);
         list = NULL;
@@ -156,7 +156,7 @@ lm_status store_positions_list(store_read *r, const char *device_id, const char 
     *n_out = n;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     lm_free(list);
     return rc;
 }
@@ -179,7 +179,7 @@ lm_status store_position_latest(store_read *r, const char *driver_id, store_posi
     else
         rc = store__fail(db, s, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -199,7 +199,7 @@ lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit, i
     BIND(store__step_done(st, err));
     *deleted = sqlite3_changes(db);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -213,6 +213,6 @@ lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err) {
         *out = sqlite3_column_int64(st, 0);
     else
         rc = store__fail(db, s, err);
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }

@@ -69,14 +69,6 @@ sqlite3 *store__tx_db(store_tx *tx) {
     return tx->view.db;
 }
 
-lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) return store__fail(db, rc, err);
-    *out = st;
-    return LM_OK;
-}
-
 static lm_status bind_rc(sqlite3_stmt *st, int rc) {
     (void)st;
     if (rc == SQLITE_OK) return LM_OK;
@@ -173,6 +165,13 @@ void store__id_row(sqlite3_stmt *st, void *elem) {
     *(int64_t *)elem = sqlite3_column_int64(st, 0);
 }
 
+/* For a ROLLBACK, or the COMMIT ending a read, whose failure leaves nothing to do: SQLite has
+ * ended the transaction either way. */
+static void run_quiet(sqlite3 *db, const char *sql) {
+    lm_status rc = store__run(db, sql, NULL);
+    (void)rc;
+}
+
 /* ---- Open / close ---- */
 
 static lm_status conn_open(const store_opts *o, bool writer, sqlite3 **out, lm_errinfo *err) {
@@ -194,7 +193,7 @@ static lm_status conn_open(const store_opts *o, bool writer, sqlite3 **out, lm_e
         if ((st = store__prepare(db, "PRAGMA journal_mode=WAL", &q, err)) != LM_OK) goto fail;
         rc = sqlite3_step(q);
         bool wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "wal");
-        sqlite3_finalize(q);
+        store__finish(q);
         if (!wal) {
             st = lm_errinfo_set(err, LM_STORE, "db", "%s cannot be put in WAL mode", o->path);
             goto fail;
@@ -230,6 +229,7 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
     if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
     st = LM_NOMEM;
+    if (store__cache_attach(s->tx.view.db) != LM_OK) goto fail;
     s->readers = lm_calloc((size_t)o->read_conns, sizeof *s->readers);
     s->free_idx = lm_calloc((size_t)o->read_conns, sizeof *s->free_idx);
     if (!s->readers || !s->free_idx) goto fail;
@@ -237,6 +237,8 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
         s->readers[i].s = s;
         if ((st = conn_open(o, false, &s->readers[i].db, err)) != LM_OK) goto fail;
         s->n_readers++;
+        st = LM_NOMEM;
+        if (store__cache_attach(s->readers[i].db) != LM_OK) goto fail;
         s->free_idx[s->n_free++] = i;
     }
     *out = s;
@@ -252,10 +254,16 @@ void store_close(store *s) {
     pthread_mutex_lock(&s->write_mu);
     s->closing = true;
     pthread_mutex_unlock(&s->write_mu);
-    for (int i = 0; i < s->n_readers; i++)
+    /* a connection with statements left open would not close (SQLITE_BUSY) */
+    for (int i = 0; i < s->n_readers; i++) {
+        store__cache_detach(s->readers[i].db);
         sqlite3_close(s->readers[i].db);
+    }
     /* the last connection to close checkpoints the WAL into the main file */
-    if (s->tx.view.db) sqlite3_close(s->tx.view.db);
+    if (s->tx.view.db) {
+        store__cache_detach(s->tx.view.db);
+        sqlite3_close(s->tx.view.db);
+    }
     pthread_cond_destroy(&s->read_cv);
     pthread_mutex_destroy(&s->stats_mu);
     pthread_mutex_destroy(&s->read_mu);
@@ -275,7 +283,7 @@ lm_status store_tx_begin(store *s, store_tx **out) {
         return LM_UNAVAILABLE;
     }
     store_tx *tx = &s->tx;
-    if (sqlite3_exec(tx->view.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (store__run(tx->view.db, "BEGIN IMMEDIATE", NULL) != LM_OK) {
         pthread_mutex_unlock(&s->write_mu);
         return LM_STORE;
     }
@@ -303,16 +311,15 @@ static void stats_record_commit(store *s, int64_t us, bool ok) {
 lm_status store_tx_commit(store_tx *tx) {
     store *s = tx->view.s;
     int64_t t0 = lm_mono_ns();
-    int rc = sqlite3_exec(tx->view.db, "COMMIT", NULL, NULL, NULL);
+    lm_status rc = store__run(tx->view.db, "COMMIT", NULL);
     int64_t us = (lm_mono_ns() - t0) / 1000;
     int64_t last_seq = tx->last_seq;
-    if (rc != SQLITE_OK && sqlite3_get_autocommit(tx->view.db) == 0)
-        sqlite3_exec(tx->view.db, "ROLLBACK", NULL, NULL, NULL);
-    stats_record_commit(s, us, rc == SQLITE_OK);
+    if (rc != LM_OK && sqlite3_get_autocommit(tx->view.db) == 0) run_quiet(tx->view.db, "ROLLBACK");
+    stats_record_commit(s, us, rc == LM_OK);
     store_event_hook hook = s->hook;
     void *hook_ctx = s->hook_ctx;
     pthread_mutex_unlock(&s->write_mu);
-    if (rc != SQLITE_OK) return store__fail(NULL, rc, NULL);
+    if (rc != LM_OK) return rc;
     if (hook && last_seq > 0) hook(hook_ctx, last_seq);
     return LM_OK;
 }
@@ -320,8 +327,7 @@ lm_status store_tx_commit(store_tx *tx) {
 void store_tx_rollback(store_tx *tx) {
     if (!tx) return;
     store *s = tx->view.s;
-    if (sqlite3_get_autocommit(tx->view.db) == 0)
-        sqlite3_exec(tx->view.db, "ROLLBACK", NULL, NULL, NULL);
+    if (sqlite3_get_autocommit(tx->view.db) == 0) run_quiet(tx->view.db, "ROLLBACK");
     pthread_mutex_lock(&s->stats_mu);
     s->stats.rollbacks++;
     pthread_mutex_unlock(&s->stats_mu);
@@ -341,7 +347,7 @@ lm_status store_read_begin(store *s, store_read **out) {
     store_read *r = &s->readers[s->free_idx[--s->n_free]];
     pthread_mutex_unlock(&s->read_mu);
     /* a deferred BEGIN pins one snapshot at the first read and keeps it until store_read_end */
-    if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    if (store__run(r->db, "BEGIN", NULL) != LM_OK) {
         store_read_end(r);
         return LM_STORE;
     }
@@ -352,7 +358,7 @@ lm_status store_read_begin(store *s, store_read **out) {
 void store_read_end(store_read *r) {
     if (!r || r->tx_view) return;
     store *s = r->s;
-    if (sqlite3_get_autocommit(r->db) == 0) sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    if (sqlite3_get_autocommit(r->db) == 0) run_quiet(r->db, "COMMIT");
     pthread_mutex_lock(&s->read_mu);
     s->free_idx[s->n_free++] = (int)(r - s->readers);
     pthread_cond_signal(&s->read_cv);
@@ -384,7 +390,7 @@ lm_status store_event_append(store_tx *tx, const char *type, const char *entity,
     }
     tx->last_seq = sqlite3_last_insert_rowid(tx->view.db);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -439,7 +445,7 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
         rc = store__fail(r->db, s, NULL);
         goto fail;
     }
-    sqlite3_finalize(st);
+    store__finish(st);
     if (n == 0) {
         lm_free(ev);
         ev = NULL;
@@ -448,7 +454,7 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
     *n_out = n;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     store_events_free(ev, n);
     return rc;
 }

@@ -122,13 +122,8 @@ typedef struct store_blacklist_entry {
     char value[STORE_ADDRESS_MAX + 1]; /* normalised */
 } store_blacklist_entry;
 
-/* ---- Batches: statement cache and savepoints ---- */
+/* ---- Batches: savepoints ---- */
 
-/* From here until store_orders_cache_end, on this thread, the functions below prepare each
- * statement once on tx's connection and reuse it (a batch of orders in one tx). Call
- * store_orders_cache_end after the commit or rollback. */
-LM_MUST_USE lm_status store_orders_cache_begin(store_tx *tx);
-void store_orders_cache_end(void);
 /* One item of a batch: its changes can be undone alone without losing the others'. Not nested. */
 LM_MUST_USE lm_status store_savepoint_begin(store_tx *tx, lm_errinfo *err);
 LM_MUST_USE lm_status store_savepoint_release(store_tx *tx, lm_errinfo *err);

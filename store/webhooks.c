@@ -59,7 +59,7 @@ lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret
     s = sqlite3_step(st);
     if (s != SQLITE_DONE) rc = store__fail(db, s, err);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -73,7 +73,7 @@ lm_status store_webhook_delete(store_tx *tx, int64_t id, lm_errinfo *err) {
     if (sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }
 
@@ -103,7 +103,7 @@ lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n_out, 
         rc = store__fail(db, s, err);
         goto fail;
     }
-    sqlite3_finalize(st);
+    store__finish(st);
     if (n == 0) {
         lm_free(list);
         list = NULL;
@@ -112,7 +112,7 @@ lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n_out, 
     *n_out = n;
     return LM_OK;
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     lm_free(list);
     return rc;
 }
@@ -135,6 +135,6 @@ lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor, int64
     if (sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
 fail:
-    sqlite3_finalize(st);
+    store__finish(st);
     return rc;
 }

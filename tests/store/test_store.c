@@ -42,7 +42,7 @@ static int64_t count_rows(store *s, const char *sql) {
     assert_int_equal(store__prepare(store__db(r), sql, &st, NULL), LM_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store__finish(st);
     store_read_end(r);
     return n;
 }
@@ -114,7 +114,7 @@ static void test_rollback_leaves_nothing(void **state) {
         store__prepare(store__db(store_tx_read(tx)), "SELECT count(*) FROM t", &st, NULL), LM_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 1);
-    sqlite3_finalize(st);
+    store__finish(st);
     store_tx_rollback(tx);
     /* ... and after rollback neither the row nor its event exists */
     assert_int_equal(count_rows(f->s, "SELECT count(*) FROM t"), 0);
