@@ -864,7 +864,8 @@ static void test_demo_load_once(void **state) {
     (void)state;
     api_demo_summary sum;
     lm_errinfo err = {0};
-    if (api_demo_load(W.s, 1, -1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
+    if (api_demo_load(W.s, 1, -1, &sum, &err) != LM_OK)
+        fail_msg("demo: %s %s", err.field, err.message);
     /* setup already created two depots: the demo refuses to mix into a used database */
     assert_false(sum.loaded);
     resp r;
@@ -881,7 +882,8 @@ static void test_demo_load_fresh(void **state) {
     assert_int_equal(tmp_db_store_open(&t, 8, &s), 0);
     lm_errinfo err = {0};
     api_demo_summary sum;
-    if (api_demo_load(s, 1, -1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
+    if (api_demo_load(s, 1, -1, &sum, &err) != LM_OK)
+        fail_msg("demo: %s %s", err.field, err.message);
     assert_true(sum.loaded);
     assert_int_equal(sum.depots, 2);
     assert_int_equal(sum.products, 40);
