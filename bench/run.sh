@@ -16,32 +16,47 @@ solver_set() { # solver_set LIMIT_MS NAME DIR BKS [VEH_BKS] [extra args]
     local limit="$1" name="$2" dir="$3" bks="$4" vbks="${5:-}"
     shift 5 || shift $#
     local args=(--dir "$dir" --bks "$bks" --time-limit-ms "$limit" --title "$name"
-                --csv "bench/work/$name-$limit.csv" --md "bench/work/$name-$limit.md")
+                --csv "bench/work/$name-$tag.csv" --md "bench/work/$name-$tag.md")
     [ -n "$vbks" ] && args+=(--vehicles-bks "$vbks")
-    "$build/bench/bench_solver" "${args[@]}" "$@" > "bench/work/$name-$limit.log" 2>&1
+    "$build/bench/bench_solver" "${args[@]}" "$@" > "bench/work/$name-$tag.log" 2>&1
+}
+
+# run_solver LIMIT_MS [SUFFIX extra bench_solver args...]: both halves side by side, one per core
+# (Solomon + A + B, then P + X: about the same instance-seconds each), then one table file.
+run_limit() {
+    local limit="$1" suffix="${2:-}"
+    shift 2 || shift $#
+    tag="$limit$suffix" # file-name key, read by solver_set
+    rm -f bench/work/*-"$tag".md
+    ( solver_set "$limit" Solomon datasets/solomon datasets/solomon/bks_distance_real.csv \
+          datasets/solomon/bks.csv "$@"
+      for set in A B; do
+          solver_set "$limit" "CVRPLIB-$set" "datasets/cvrplib/$set" "datasets/cvrplib/$set/bks.csv" "" "$@"
+      done ) &
+    ( for set in P X; do
+          solver_set "$limit" "CVRPLIB-$set" "datasets/cvrplib/$set" "datasets/cvrplib/$set/bks.csv" "" "$@"
+      done ) &
+    wait
+    {
+        echo "## Solver at ${limit} ms per instance${suffix:+ ($suffix)} ($(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+        echo
+        echo "Command: \`LIMITS=$limit bench/run.sh $build solver\` (Release build; two instances solved at a time, one per core)."
+        for name in Solomon CVRPLIB-A CVRPLIB-B CVRPLIB-P CVRPLIB-X; do
+            cat "bench/work/$name-$tag.md" 2>/dev/null || true
+        done
+        echo
+    } > "$out/solver-${tag}.md"
+    cp bench/work/*-"$tag".csv "$out/" 2>/dev/null || true
 }
 
 run_solver() {
     mkdir -p bench/work
-    for limit in $limits; do
-        rm -f bench/work/*-"$limit".md
-        ( solver_set "$limit" Solomon datasets/solomon datasets/solomon/bks_distance_real.csv \
-              datasets/solomon/bks.csv ) &
-        ( for set in A B P X; do
-              solver_set "$limit" "CVRPLIB-$set" "datasets/cvrplib/$set" \
-                  "datasets/cvrplib/$set/bks.csv" ""
-          done ) &
-        wait
-        {
-            echo "## Solver at ${limit} ms per instance ($(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
-            echo
-            echo "Command: \`LIMITS=$limit bench/run.sh $build solver\` (Release build)."
-            cat bench/work/Solomon-"$limit".md
-            for set in A B P X; do cat bench/work/CVRPLIB-"$set"-"$limit".md; done
-            echo
-        } > "$out/solver-${limit}ms.md"
-        cp bench/work/*-"$limit".csv "$out/" 2>/dev/null || true
-    done
+    for limit in $limits; do run_limit "$limit" ""; done
+    # What GLPK's set partitioning adds: the same runs at the shortest limit without it.
+    if [ "${SP_COMPARE:-1}" = 1 ]; then
+        first="${limits%% *}"
+        run_limit "$first" "ms-no-sp" --no-sp
+    fi
 }
 
 case "$what" in
