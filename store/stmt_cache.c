@@ -13,6 +13,7 @@
 typedef struct cache_entry {
     sqlite3_stmt *st;  /* prepared with SQLITE_PREPARE_PERSISTENT */
     char *sql;         /* own copy of the text it was prepared from (the key) */
+    const char *seen;  /* the caller's pointer at the last hit: a string literal, usually */
     uint64_t hash;     /* of sql, to skip most string compares */
     uint64_t last_use; /* the cache's tick at the last hand-out, for eviction */
     bool busy;         /* handed out and not yet given back with store__finish */
@@ -124,18 +125,28 @@ static cache_entry *slot_pick(conn_cache *c) {
     return lru;
 }
 
+/* The entry holding sql's text, or NULL. At most one entry holds a given text. */
+static cache_entry *entry_find(conn_cache *c, const char *sql) {
+    /* callers pass string literals, so the pointer seen last time finds the entry without
+     * hashing the text (hundreds of bytes); the compare still checks it, for SQL built in a
+     * buffer that is reused */
+    for (size_t i = 0; i < c->n; i++)
+        if (c->e[i].seen == sql && !strcmp(c->e[i].sql, sql)) return &c->e[i];
+    uint64_t h = sql_hash(sql);
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->e[i].hash == h && !strcmp(c->e[i].sql, sql)) {
+            c->e[i].seen = sql;
+            return &c->e[i];
+        }
+    }
+    return NULL;
+}
+
 lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_errinfo *err) {
     conn_cache *c = cache_of(db);
     if (!c) return prepare_flags(db, sql, 0, out, err);
-    uint64_t h = sql_hash(sql);
-    bool in_use = false;
-    for (size_t i = 0; i < c->n; i++) {
-        cache_entry *e = &c->e[i];
-        if (e->hash != h || strcmp(e->sql, sql) != 0) continue;
-        if (e->busy) {
-            in_use = true;
-            continue;
-        }
+    cache_entry *e = entry_find(c, sql);
+    if (e && !e->busy) {
         e->busy = true;
         e->last_use = ++c->tick;
         *out = e->st;
@@ -143,7 +154,7 @@ lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_er
     }
     /* the same SQL still running further up this thread's stack (a row loop calling a function
      * that runs it again): a private copy, finalized by store__finish */
-    if (in_use) return prepare_flags(db, sql, 0, out, err);
+    if (e) return prepare_flags(db, sql, 0, out, err);
     cache_entry *slot = slot_pick(c);
     if (!slot) return prepare_flags(db, sql, 0, out, err);
     char *copy = lm_strdup(sql);
@@ -160,7 +171,12 @@ lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_er
         sqlite3_finalize(slot->st);
         lm_free(slot->sql);
     }
-    *slot = (cache_entry){.st = st, .sql = copy, .hash = h, .last_use = ++c->tick, .busy = true};
+    *slot = (cache_entry){.st = st,
+                          .sql = copy,
+                          .seen = sql,
+                          .hash = sql_hash(sql),
+                          .last_use = ++c->tick,
+                          .busy = true};
     *out = st;
     return LM_OK;
 }

@@ -209,7 +209,17 @@ fail:
     return st;
 }
 
+/* SQLite's allocation statistics take a global mutex around every allocation it makes, on every
+ * thread; nothing here reads them. Only possible before SQLite initializes: if something in the
+ * process already used it, the call fails harmlessly and the statistics stay on. */
+static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
+static void sqlite_config(void) {
+    int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)rc;
+}
+
 lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
+    pthread_once(&sqlite_config_once, sqlite_config);
     if (!o->path || !*o->path || o->read_conns < 1 || o->read_conns > 256 || o->busy_timeout_ms < 0)
         return lm_errinfo_set(err, LM_INVALID, "store_opts",
                               "need a path, 1..256 read connections and a busy timeout >= 0");
