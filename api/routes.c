@@ -15,6 +15,7 @@
 #include "api/routes_orders.h"
 #include "api/routes_driver.h"
 #include "api/routes_dispatch.h"
+#include "api/routes_solve.h"
 
 /* ---- Built-in handlers ---- */
 
@@ -57,6 +58,16 @@ lm_status api__healthz(api_req *r) {
     "\"type\":{\"type\":\"string\"},\"entity\":{\"type\":\"string\"},\"entity_id\":{\"type\":["    \
     "\"string\",\"null\"]},\"payload\":{\"type\":\"object\"}}}},\"next_after\":{\"type\":"         \
     "\"integer\"}}}"
+
+#define VROOM_PROBLEM_SCHEMA                                                                       \
+    "{\"type\":\"object\",\"required\":[\"vehicles\"],\"description\":\"VROOM input "              \
+    "(docs/api-vroom.md)\",\"properties\":{\"jobs\":{\"type\":\"array\"},\"shipments\":{"          \
+    "\"type\":\"array\"},\"vehicles\":{\"type\":\"array\"},\"matrices\":{\"type\":"                \
+    "\"object\"}}}"
+#define VROOM_SOLUTION_SCHEMA                                                                      \
+    "{\"type\":\"object\",\"required\":[\"code\"],\"properties\":{\"code\":{\"type\":"             \
+    "\"integer\"},\"summary\":{\"type\":\"object\"},\"unassigned\":{\"type\":\"array\"},"          \
+    "\"routes\":{\"type\":\"array\"}}}"
 
 /* ---- The table ---- */
 
@@ -140,6 +151,13 @@ const api_route api__routes[] = {
     {"PUT", "/v1/config/orders", API_ROLE_ADMIN, api__orders_config_put, 0,
      "Change the order intake rules (keys given replace the current ones)",
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- VROOM-compatible solving (api/routes_solve.c) ---- */
+    {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, API_RAW_BODY,
+     "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
+     "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
+     "VROOM's shape {code, error}; 503 while 2 solves run",
+     VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
 
     /* ---- fleet, plans, re-plans (api/routes_dispatch.c) ---- */
     {"POST", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_put, 0,

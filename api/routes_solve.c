@@ -1,0 +1,107 @@
+/* api/routes_solve.c: POST /v1/solve takes a VROOM problem and answers with VROOM's solution
+ * document, so a VROOM or openrouteservice client can point at lastmile unchanged. The body is
+ * parsed and validated on the request thread (errors come back at once); the solve itself runs
+ * on a thread of its own while the connection is suspended, so no server thread waits on it. */
+#include "api/routes_solve.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+static atomic_int solves_running;
+
+typedef struct solve_job {
+    api_req *r;
+    api_vroom_input *in;
+    solver_opts opts;
+} solve_job;
+
+/* VROOM's error shape ({"code": 2, "error": "field: reason"}) with our status mapping. */
+static lm_status reply_vroom_error(api_req *r, lm_status st, const lm_errinfo *err) {
+    char *text = api_vroom_error_write(st, err);
+    if (!text) return api__error(r, LM_NOMEM, "", "out of memory");
+    lm_status rc = api__reply_text(r, lm_status_http(st), "application/json", text, strlen(text));
+    lm_free(text);
+    return rc;
+}
+
+static void *solve_thread(void *arg) {
+    solve_job *job = arg;
+    api_req *r = job->r;
+    solver_solution *sol = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    char *text = NULL;
+    size_t len = 0;
+    lm_status st = api_vroom_solve(job->in, &job->opts, &sol, &err);
+    if (st == LM_OK) st = api_vroom_write(job->in, sol, false, &text, &len, &err);
+    /* r belongs to this thread until api__defer_done */
+    lm_status rc = st == LM_OK ? api__reply_text(r, 200, "application/json", text, len)
+                               : reply_vroom_error(r, st, &err);
+    lm_free(text);
+    solver_solution_destroy(sol);
+    api_vroom_input_destroy(job->in);
+    lm_free(job);
+    atomic_fetch_sub(&solves_running, 1);
+    api__defer_done(r, rc, &r->err);
+    return NULL;
+}
+
+lm_status api__solve(api_req *r) {
+    solver_opts o;
+    solver_opts_init(&o);
+    o.threads = 1; /* one core per request: the server keeps answering others */
+    o.time_limit_ms = API_SOLVE_DEFAULT_TIME_S * 1000;
+    const char *tl = api__query(r, "time_limit");
+    if (tl) {
+        double s = 0;
+        if (!lm_parse_double(tl, &s) || !(s > 0) || s > API_SOLVE_MAX_TIME_S)
+            return api__error(r, LM_INVALID, "time_limit", "must be seconds in (0, %d]",
+                              API_SOLVE_MAX_TIME_S);
+        o.time_limit_ms = (int64_t)(s * 1000.0);
+        if (o.time_limit_ms < 1) o.time_limit_ms = 1;
+    }
+    const char *seed = api__query(r, "seed");
+    if (seed) {
+        int64_t v = 0;
+        if (!lm_parse_i64(seed, 0, INT64_MAX, &v))
+            return api__error(r, LM_INVALID, "seed", "must be a non-negative integer");
+        o.seed = (uint64_t)v;
+    }
+    if (!r->body || r->body_len == 0)
+        return api__error(r, LM_INVALID, "body", "a VROOM problem is required");
+    api_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st = api_vroom_parse(r->body, r->body_len, NULL, &in, &err);
+    if (st != LM_OK) return reply_vroom_error(r, st, &err);
+    if (atomic_fetch_add(&solves_running, 1) >= API_SOLVE_MAX_CONCURRENT) {
+        atomic_fetch_sub(&solves_running, 1);
+        api_vroom_input_destroy(in);
+        (void)!api__reply_header(r, "Retry-After", "1"); /* best effort: the 503 stands alone */
+        return api__error(r, LM_UNAVAILABLE, "", "%d solves are running; retry shortly",
+                          API_SOLVE_MAX_CONCURRENT);
+    }
+    solve_job *job = lm_calloc(1, sizeof *job);
+    pthread_t t;
+    pthread_attr_t attr;
+    bool started = false;
+    if (job && pthread_attr_init(&attr) == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        job->r = r;
+        job->in = in;
+        job->opts = o;
+        /* set before the thread may finish: the server reads the deferred state afterwards */
+        api__defer(r);
+        started = pthread_create(&t, &attr, solve_thread, job) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started) {
+        atomic_fetch_sub(&solves_running, 1);
+        api_vroom_input_destroy(in);
+        lm_free(job);
+        return api__error(r, LM_NOMEM, "", "could not start the solve");
+    }
+    return LM_OK;
+}
