@@ -4,18 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Subcommands that later work fills in answer with a clear message and CLI_UNAVAILABLE. */
-static int cli_unavailable(const char *name) {
-    fprintf(stderr, "lastmile %s: not yet available in this build\n", name);
-    return CLI_UNAVAILABLE;
-}
-
-static int cmd_bench(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_unavailable("bench");
-}
-
 static const cli_command commands[] = {
     {"serve", "[--port N] [--db PATH] [--config FILE] [--threads N] [--demo]",
      "run the HTTP server", cli_serve},
@@ -25,7 +13,8 @@ static const cli_command commands[] = {
      "drive committed routes and post positions", cli_simulate},
     {"import", "FILE.csv [--server URL --key KEY | --db PATH]", "import orders from CSV",
      cli_import},
-    {"bench", "[SET]", "run the solver benchmark", cmd_bench},
+    {"bench", "SET [--time-limit S] [--seed K] [--no-sp] [--only NAME] [--datasets DIR]",
+     "solver gaps on solomon, A, B, P or X", cli_bench},
     {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cli_keys},
     {"version", "", "print versions of lastmile and its libraries", cli_version},
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The binary's command skeleton: help, version, unknown and unavailable commands.
+# The binary's command skeleton: help, version, no command and unknown commands.
 set -u
 bin="$1"
 fail=0
