@@ -50,7 +50,7 @@ static lm_status make_problem(uint64_t seed, solver_problem **out) {
         solver_vehicle_init(&veh);
         veh.id = v + 1;
         veh.start = veh.end = 0;
-        veh.capacity[0] = 30;
+        veh.capacity[0] = 40;
         veh.shift.start_s = 0;
         veh.shift.end_s = 10 * 3600;
         if ((st = solver_problem_add_vehicle(p, &veh, NULL)) != LM_OK) goto done;

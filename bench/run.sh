@@ -65,6 +65,9 @@ geo) "$build/bench/bench_geo" ;;
 all)
     "$build/bench/bench_geo"
     run_solver
+    { echo "# Scale: a 1,000-job / 50-vehicle VRPTW"; echo
+      echo "Command: \`$build/bench/bench_scale\` ($(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg))."
+      echo; "$build/bench/bench_scale" 1000 30000; } > "$out/scale.md"
     [ -x "$build/bench/bench_replan" ] && "$build/bench/bench_replan" || true
     [ -x bench/http/run.sh ] && bench/http/run.sh "$build" || true
     ;;
