@@ -92,7 +92,8 @@ fail:
     "0, device_id, driver_id, time_ms, recv_ms, lat, lon, speed_mps, heading_deg, altitude_m, "    \
     "accuracy_m, battery_pct, charging"
 
-static void row_read(sqlite3_stmt *st, store_position *p) {
+static void row_read(sqlite3_stmt *st, void *elem) {
+    store_position *p = elem;
     memset(p, 0, sizeof *p);
     store__column_copy(st, 1, p->device_id, sizeof p->device_id);
     store__column_copy(st, 2, p->driver_id, sizeof p->driver_id);
@@ -115,8 +116,6 @@ lm_status store_positions_list(store_read *r, const char *device_id, const char 
         return lm_errinfo_set(err, LM_INVALID, "limit", "one of device or driver, limit 1..100000");
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_position *list = NULL;
-    size_t n = 0, cap = 0;
     lm_status rc = store__prepare(
         db,
         device_id ? "SELECT " POS_COLS " FROM positions WHERE device_id = ? AND time_ms BETWEEN ? "
@@ -129,35 +128,9 @@ lm_status store_positions_list(store_read *r, const char *device_id, const char 
     BIND(store__bind_i64(st, 2, from_ms));
     BIND(store__bind_i64(st, 3, to_ms));
     BIND(store__bind_i64(st, 4, (int64_t)limit));
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            store_position *g = lm_reallocarray(list, nc, sizeof *list);
-            if (!g) {
-                rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-                goto fail;
-            }
-            list = g;
-            cap = nc;
-        }
-        row_read(st, &list[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
-    store__finish(st);
-    if (n == 0) {
-        lm_free(list);
-        list = NULL;
-    }
-    *out = list;
-    *n_out = n;
-    return LM_OK;
+    rc = store__collect(db, st, sizeof **out, row_read, (void **)out, n_out, err);
 fail:
     store__finish(st);
-    lm_free(list);
     return rc;
 }
 
@@ -208,11 +181,7 @@ lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db, "SELECT count(*) FROM positions", &st, err);
     if (rc != LM_OK) return rc;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        rc = store__fail(db, s, err);
+    if ((rc = store__step_row(db, st, "count", err)) == LM_OK) *out = sqlite3_column_int64(st, 0);
     store__finish(st);
     return rc;
 }

@@ -139,7 +139,7 @@ lm_status store__collect(sqlite3 *db, sqlite3_stmt *st, size_t elem_size, store_
             size_t nc = cap ? cap * 2 : 16;
             char *p = lm_reallocarray(arr, nc, elem_size);
             if (!p) {
-                rc = LM_NOMEM;
+                rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
                 goto fail;
             }
             arr = p;

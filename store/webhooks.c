@@ -19,7 +19,8 @@ const char store__webhooks_schema_v301[] =
 
 #define HOOK_COLS "id, url, secret, created_ms, cursor_seq, attempts, next_attempt_ms, last_error"
 
-static void row_read(sqlite3_stmt *st, store_webhook *w) {
+static void row_read(sqlite3_stmt *st, void *elem) {
+    store_webhook *w = elem;
     memset(w, 0, sizeof *w);
     w->id = sqlite3_column_int64(st, 0);
     store__column_copy(st, 1, w->url, sizeof w->url);
@@ -50,14 +51,10 @@ lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret
     BIND(store__bind_text(st, 1, url));
     BIND(store__bind_text(st, 2, secret));
     BIND(store__bind_i64(st, 3, now));
-    int s = sqlite3_step(st);
-    if (s != SQLITE_ROW) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    /* RETURNING gives the one row inserted, then the statement is done */
+    if ((rc = store__step_row(db, st, "webhook", err)) != LM_OK) goto fail;
     row_read(st, out);
-    s = sqlite3_step(st);
-    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
+    rc = store__step_done(st, err);
 fail:
     store__finish(st);
     return rc;
@@ -80,40 +77,11 @@ fail:
 lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n_out, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    store_webhook *list = NULL;
-    size_t n = 0, cap = 0;
     lm_status rc =
         store__prepare(db, "SELECT " HOOK_COLS " FROM webhooks ORDER BY id LIMIT 1000", &st, err);
     if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            store_webhook *g = lm_reallocarray(list, nc, sizeof *list);
-            if (!g) {
-                rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-                goto fail;
-            }
-            list = g;
-            cap = nc;
-        }
-        row_read(st, &list[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
-        goto fail;
-    }
+    rc = store__collect(db, st, sizeof **out, row_read, (void **)out, n_out, err);
     store__finish(st);
-    if (n == 0) {
-        lm_free(list);
-        list = NULL;
-    }
-    *out = list;
-    *n_out = n;
-    return LM_OK;
-fail:
-    store__finish(st);
-    lm_free(list);
     return rc;
 }
 
