@@ -8,6 +8,8 @@
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
 #include "store/store_positions.h"
+#include "tests/support/http_test.h"
+#include "tests/support/plan_world.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -25,21 +27,7 @@
 
 #include <cmocka.h>
 
-#define DEPOT_LAT 45.75
-#define DEPOT_LON 4.85
-
-typedef struct world {
-    char dir[64], db[128], data[128];
-    store *s;
-    orders_svc *o;
-    dispatch *d;
-    api_server *srv;
-    uint16_t port;
-    char admin[STORE_KEY_MAX], disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
-    int64_t order_ids[8];
-} world;
-
-static world W;
+static plan_world W;
 
 #define OKE(expr, err)                                                                             \
     do {                                                                                           \
@@ -48,57 +36,22 @@ static world W;
             fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
     } while (0)
 
-typedef struct resp {
-    long status;
-    lm_buf body, headers;
-    cJSON *json;
-} resp;
+typedef http_test_resp resp;
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-    return lm_buf_append(ud, p, sz * n) == LM_OK ? sz * n : 0;
-}
-
+/* A JSON request as the driver app sends it: a POST without a body still sends an empty one. */
 static void http(resp *out, const char *method, const char *path, const char *key,
                  const char *body) {
-    memset(out, 0, sizeof *out);
-    lm_buf_init(&out->body, 4 << 20);
-    lm_buf_init(&out->headers, 1 << 16);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    char url[1024], auth[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)W.port, path);
-    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
-    if (key) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-        h = curl_slist_append(h, auth);
-    }
-    if (body) h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    } else if (!strcmp(method, "POST")) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
-    }
-    curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    if (out->body.len) out->json = cJSON_Parse(out->body.data);
+    http_test_req req = {.method = method,
+                         .path = path,
+                         .key = key,
+                         .body = body ? body : (strcmp(method, "POST") ? NULL : ""),
+                         .content_type = body ? "application/json" : NULL,
+                         .timeout_s = 20};
+    http_test_request(W.port, &req, out);
 }
 
 static void resp_free(resp *r) {
-    lm_buf_free(&r->body);
-    lm_buf_free(&r->headers);
-    cJSON_Delete(r->json);
+    http_test_resp_free(r);
 }
 
 static long status_of(const char *method, const char *path, const char *key, const char *body) {
@@ -111,124 +64,17 @@ static long status_of(const char *method, const char *path, const char *key, con
     return st;
 }
 
-/* ---- Fixture: 6 ready orders, 2 vans with drivers D1 and D2, a committed plan ---- */
-
-static void scenario(void) {
-    lm_errinfo err = {0};
-    int64_t day = (int64_t)time(NULL) / 86400 * 86400;
-    orders_depot dep = {.lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 0, .close_s = 86399};
-    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
-    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
-    OKE(orders_depot_put(W.o, &dep, &err), err);
-    orders_product pr = {.weight_g = 2000, .volume_cm3 = 3000, .active = true};
-    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
-    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
-    OKE(orders_product_put(W.o, &pr, &err), err);
-    orders_stock stk;
-    OKE(orders_stock_set(W.o, "DEP", "SKU1", 100, 0, &stk, &err), err);
-    for (size_t i = 0; i < 6; i++) {
-        orders_line l = {.qty = 1};
-        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-        orders_order in = {0};
-        snprintf(in.customer_name, sizeof in.customer_name, "Customer Number%zu", i);
-        snprintf(in.customer_phone, sizeof in.customer_phone, "+3361000%04zu", i);
-        snprintf(in.customer_address, sizeof in.customer_address, "%zu rue Secrete, Lyon", i);
-        in.has_location = true;
-        in.lat = DEPOT_LAT + 0.01 * (double)(i + 1) * (i % 2 ? 1 : -1);
-        in.lon = DEPOT_LON + 0.012 * (double)(i + 1);
-        in.lines = &l;
-        in.n_lines = 1;
-        in.windows[0] = (store_window){day, day + 86399};
-        in.n_windows = 1;
-        orders_order out = {0};
-        bool replayed = false;
-        OKE(orders_order_create(W.o, &in, NULL, &out, &replayed, &err), err);
-        W.order_ids[i] = out.id;
-        orders_order_clear(&out);
-        OKE(orders_order_picking(W.o, W.order_ids[i], NULL, &err), err);
-        OKE(orders_order_ready(W.o, W.order_ids[i], 2000, 3000, 1, NULL, &err), err);
-    }
-    store_tx *tx = NULL;
-    assert_int_equal(store_tx_begin(W.s, &tx), LM_OK);
-    for (size_t v = 0; v < 2; v++) {
-        dispatch_vehicle veh;
-        dispatch_vehicle_init(&veh);
-        snprintf(veh.id, sizeof veh.id, "V%zu", v + 1);
-        lm_strlcpy(veh.name, veh.id, sizeof veh.name);
-        lm_strlcpy(veh.start_depot, "DEP", sizeof veh.start_depot);
-        lm_strlcpy(veh.end_depot, "DEP", sizeof veh.end_depot);
-        veh.capacity_parcels = 3; /* both vans are needed */
-        veh.shift_start_s = 0;
-        veh.shift_end_s = 86399;
-        OKE(dispatch_vehicle_put(tx, &veh, &err), err);
-        dispatch_driver dr = {0};
-        snprintf(dr.id, sizeof dr.id, "D%zu", v + 1);
-        snprintf(dr.name, sizeof dr.name, "Driver %zu", v + 1);
-        snprintf(dr.device_id, sizeof dr.device_id, "phone%zu", v + 1);
-        lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
-        OKE(dispatch_driver_put(tx, &dr, &err), err);
-    }
-    assert_int_equal(store_tx_commit(tx), LM_OK);
-    dispatch_plan_req req = {0};
-    req.day_start_s = day;
-    int64_t plan = 0;
-    OKE(dispatch_plan_create(W.d, &req, &plan, &err), err);
-    dispatch_wait_idle(W.d);
-    OKE(dispatch_plan_commit(W.d, plan, &err), err);
-}
+/* ---- Fixture: the committed plan of tests/support/plan_world.h ---- */
 
 static int setup(void **state) {
     (void)state;
-    memset(&W, 0, sizeof W);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lm-driver-XXXXXX");
-    assert_non_null(mkdtemp(W.dir));
-    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
-    snprintf(W.data, sizeof W.data, "%s/data", W.dir);
-    store_opts so;
-    store_opts_init(&so);
-    so.path = W.db;
-    lm_errinfo err = {0};
-    assert_int_equal(store_open(&so, &W.s, &err), LM_OK);
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = W.s;
-    assert_int_equal(orders_create(&oo, &W.o), LM_OK);
-    dispatch_opts d;
-    dispatch_opts_init(&d);
-    d.st = W.s;
-    d.tick_ms = 0;
-    d.plan_time_limit_ms = 300;
-    d.replan_feasible_ms = 100;
-    d.replan_polish_ms = 0;
-    assert_int_equal(dispatch_create(&d, &W.d, &err), LM_OK);
-    scenario();
-    store_key_info info;
-    OKE(store_key_create(W.s, "admin", NULL, W.admin, &info, &err), err);
-    OKE(store_key_create(W.s, "dispatcher", NULL, W.disp, &info, &err), err);
-    OKE(store_key_create(W.s, "driver", "D1", W.d1, &info, &err), err);
-    OKE(store_key_create(W.s, "driver", "D2", W.d2, &info, &err), err);
-    api_server_opts o;
-    api_server_opts_init(&o);
-    o.port = 0;
-    o.dispatch = W.d;
-    o.log_fd = -1;
-    o.data_dir = W.data;
-    o.track_rate_per_s = 0.2; /* small, so the test reaches the limit quickly */
-    o.track_burst = 6;
-    OKE(api_server_start(&o, W.s, &W.srv, &err), err);
-    W.port = api_server_port(W.srv);
+    plan_world_setup(&W, "lm-driver-");
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    api_server_stop(W.srv, 2000);
-    dispatch_destroy(W.d);
-    orders_destroy(W.o);
-    store_close(W.s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", W.dir);
+    plan_world_teardown(&W);
     return 0;
 }
 

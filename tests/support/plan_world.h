@@ -1,0 +1,33 @@
+/* tests/support/plan_world.h: the committed-plan scenario the driver API and simulate suites run
+ * on: 6 ready orders around one depot, 2 vans with drivers D1/D2 (devices phone1/phone2), a
+ * committed plan, admin/dispatcher/driver keys and the in-process server on a free port. */
+#ifndef LASTMILE_TESTS_PLAN_WORLD_H
+#define LASTMILE_TESTS_PLAN_WORLD_H
+
+#include "api/api.h"
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+#include "tests/support/tmp_db.h"
+
+#define PLAN_WORLD_DEPOT_LAT 45.75
+#define PLAN_WORLD_DEPOT_LON 4.85
+
+typedef struct plan_world {
+    tmp_db tmp;     /* the database is tmp.path */
+    char data[128]; /* the server's data dir (proof uploads), under tmp.dir */
+    store *s;
+    orders_svc *o;
+    dispatch *d;
+    api_server *srv;
+    uint16_t port;
+    char admin[STORE_KEY_MAX], disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
+    int64_t order_ids[8]; /* the 6 orders, in creation order */
+} plan_world;
+
+/* Builds the scenario in a fresh /tmp/<prefix>XXXXXX (tracking rate 0.2/s, burst 6, so a test
+ * reaches the limit quickly); fails the running cmocka test on any error. */
+void plan_world_setup(plan_world *w, const char *prefix);
+/* Stops the server, closes everything and removes the directory. */
+void plan_world_teardown(plan_world *w);
+
+#endif
