@@ -6,12 +6,11 @@
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "store/store_positions.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +27,7 @@
 #define KN 0.514444444444444
 
 typedef struct world {
-    char dir[64], db[128];
+    tmp_db tmp;
     store *s;
     dispatch *d;
     api_server *srv;
@@ -38,50 +36,22 @@ typedef struct world {
 
 static world W;
 
-typedef struct resp {
-    long status;
-    lm_buf body;
-} resp;
+typedef http_test_resp resp;
 
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-    return lm_buf_append(ud, p, sz * n) == LM_OK ? sz * n : 0;
-}
-
-/* One request to 127.0.0.1:port; body NULL = none; ct = Content-Type or NULL. */
+/* One request to 127.0.0.1:port; body NULL = none (a POST still sends an empty one); ct =
+ * Content-Type or NULL. */
 static void http(resp *out, uint16_t port, const char *method, const char *path, const char *ct,
                  const char *body) {
-    memset(out, 0, sizeof *out);
-    lm_buf_init(&out->body, 1 << 20);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    char url[2048], hdr[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, path);
-    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
-    if (ct) {
-        snprintf(hdr, sizeof hdr, "Content-Type: %s", ct);
-        h = curl_slist_append(h, hdr);
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    } else if (!strcmp(method, "POST")) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
-    }
-    curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    http_test_req req = {.method = method,
+                         .path = path,
+                         .body = body ? body : (strcmp(method, "POST") ? NULL : ""),
+                         .content_type = ct,
+                         .timeout_s = 20};
+    http_test_request(port, &req, out);
 }
 
 static void resp_free(resp *r) {
-    lm_buf_free(&r->body);
+    http_test_resp_free(r);
 }
 
 /* Sends and checks the status; for 200 also that the body is empty. */
@@ -125,12 +95,10 @@ static store_position *positions_of(const char *device, size_t *n) {
 static int setup(void **state) {
     (void)state;
     memset(&W, 0, sizeof W);
-    snprintf(W.dir, sizeof W.dir, "/tmp/lm-osmand-XXXXXX");
-    assert_non_null(mkdtemp(W.dir));
-    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
+    assert_int_equal(tmp_db_create(&W.tmp, "lm-osmand-"), 0);
     store_opts so;
     store_opts_init(&so);
-    so.path = W.db;
+    so.path = W.tmp.path;
     lm_errinfo err;
     assert_int_equal(store_open(&so, &W.s, &err), LM_OK);
     dispatch_opts d;
@@ -163,9 +131,7 @@ static int teardown(void **state) {
     api_server_stop(W.srv, 2000);
     dispatch_destroy(W.d);
     store_close(W.s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", W.dir);
+    tmp_db_remove(&W.tmp);
     return 0;
 }
 
@@ -365,45 +331,13 @@ static void test_concurrent_clients(void **state) {
 
 /* ---- The real binary: acknowledged means durable ---- */
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        return 0;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
+/* The real binary with its OsmAnd port, ready once a position for kill-phone is accepted. */
 static pid_t spawn(const char *db, uint16_t port, uint16_t osm) {
-    const char *bin_dir = getenv("LASTMILE_BINARY_DIR");
-    char bin[512], p1[16], p2[16];
-    snprintf(bin, sizeof bin, "%s/cli/lastmile", bin_dir ? bin_dir : ".");
-    snprintf(p1, sizeof p1, "%u", (unsigned)port);
-    snprintf(p2, sizeof p2, "%u", (unsigned)osm);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-        }
-        execl(bin, bin, "serve", "--port", p1, "--osmand-port", p2, "--db", db, "--threads", "2",
-              (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 300; i++) {
-        resp r;
-        http(&r, osm, "GET", "/?id=kill-phone&lat=1&lon=1&timestamp=1000000000", NULL, NULL);
-        long st = r.status;
-        resp_free(&r);
-        if (st == 200) return pid;
-        usleep(50 * 1000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
+    char osm_s[16];
+    snprintf(osm_s, sizeof osm_s, "%u", (unsigned)osm);
+    const char *args[] = {"--osmand-port", osm_s, NULL};
+    return http_test_serve_spawn(db, port, args, osm,
+                                 "/?id=kill-phone&lat=1&lon=1&timestamp=1000000000");
 }
 
 typedef struct killer_load {
@@ -434,7 +368,7 @@ static void *load(void *arg) {
 static void test_sigkill_keeps_acknowledged(void **state) {
     (void)state;
     char db[160];
-    snprintf(db, sizeof db, "%s/kill.db", W.dir);
+    snprintf(db, sizeof db, "%s/kill.db", W.tmp.dir);
     {
         store_opts so;
         store_opts_init(&so);
@@ -445,7 +379,7 @@ static void test_sigkill_keeps_acknowledged(void **state) {
         put_driver(s, "killer", "kill-phone");
         store_close(s);
     }
-    uint16_t port = free_port(), osm = free_port();
+    uint16_t port = http_test_free_port(), osm = http_test_free_port();
     pid_t pid = spawn(db, port, osm);
     assert_true(pid > 0);
     static killer_load l[4];

@@ -5,6 +5,8 @@
  * delivered by the next server). */
 #include "api/api.h"
 #include "common/sha256.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -113,7 +115,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 /* ---- The server under test ---- */
 
 typedef struct world {
-    char dir[64], db[128];
+    tmp_db tmp;
     store *s;
     api_server *srv;
     uint16_t port;
@@ -137,37 +139,20 @@ static void server_stop(void) {
     W.srv = NULL;
 }
 
-typedef struct resp {
-    long status;
-    lm_buf body;
-} resp;
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-    return lm_buf_append(ud, p, sz * n) == LM_OK ? sz * n : 0;
-}
-
+/* One JSON request with key; returns the status and appends the body to out (if not NULL). */
 static long http(const char *method, const char *path, const char *key, const char *body,
                  lm_buf *out) {
-    CURL *c = curl_easy_init();
-    char url[512], auth[160];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)W.port, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    if (out) {
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    }
-    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_perform(c);
-    long st = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    http_test_req req = {.method = method,
+                         .path = path,
+                         .key = key,
+                         .body = body,
+                         .content_type = "application/json",
+                         .timeout_s = 20};
+    http_test_resp r;
+    http_test_request(W.port, &req, &r);
+    if (out && r.body.len) assert_int_equal(lm_buf_append(out, r.body.data, r.body.len), LM_OK);
+    long st = r.status;
+    http_test_resp_free(&r);
     return st;
 }
 
@@ -215,12 +200,10 @@ static int setup(void **state) {
                            NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
     assert_non_null(R.d);
     R.port = MHD_get_daemon_info(R.d, MHD_DAEMON_INFO_BIND_PORT)->port;
-    snprintf(W.dir, sizeof W.dir, "/tmp/lm-hooks-XXXXXX");
-    assert_non_null(mkdtemp(W.dir));
-    snprintf(W.db, sizeof W.db, "%s/t.db", W.dir);
+    assert_int_equal(tmp_db_create(&W.tmp, "lm-hooks-"), 0);
     store_opts so;
     store_opts_init(&so);
-    so.path = W.db;
+    so.path = W.tmp.path;
     lm_errinfo err;
     assert_int_equal(store_open(&so, &W.s, &err), LM_OK);
     store_key_info info;
@@ -236,9 +219,7 @@ static int teardown(void **state) {
     store_close(W.s);
     MHD_stop_daemon(R.d);
     pthread_mutex_destroy(&R.mu);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", W.dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", W.dir);
+    tmp_db_remove(&W.tmp);
     return 0;
 }
 
