@@ -29,13 +29,6 @@
 
 static plan_world W;
 
-#define OKE(expr, err)                                                                             \
-    do {                                                                                           \
-        lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK)                                                                          \
-            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
-    } while (0)
-
 typedef http_test_resp resp;
 
 /* A JSON request as the driver app sends it: a POST without a body still sends an empty one. */

@@ -27,13 +27,6 @@
 
 static plan_world W;
 
-#define OKE(expr, err)                                                                             \
-    do {                                                                                           \
-        lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK)                                                                          \
-            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
-    } while (0)
-
 /* ---- Fixture: the committed plan of tests/support/plan_world.h ---- */
 
 static int setup(void **state) {

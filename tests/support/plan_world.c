@@ -11,13 +11,6 @@
 
 #include <cmocka.h>
 
-#define OKE(expr, err)                                                                             \
-    do {                                                                                           \
-        lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK)                                                                          \
-            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
-    } while (0)
-
 static void scenario(plan_world *w) {
     lm_errinfo err = {0};
     int64_t day = (int64_t)time(NULL) / 86400 * 86400;

@@ -12,6 +12,15 @@
 #define PLAN_WORLD_DEPOT_LAT 45.75
 #define PLAN_WORLD_DEPOT_LON 4.85
 
+/* Fails the running cmocka test (cmocka.h included) unless expr is LM_OK, with err's field and
+ * message. */
+#define OKE(expr, err)                                                                             \
+    do {                                                                                           \
+        lm_status rc_ = (expr);                                                                    \
+        if (rc_ != LM_OK)                                                                          \
+            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
+    } while (0)
+
 typedef struct plan_world {
     tmp_db tmp;     /* the database is tmp.path */
     char data[128]; /* the server's data dir (proof uploads), under tmp.dir */
