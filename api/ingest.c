@@ -26,8 +26,7 @@
 #define QUEUE_MAX_POSITIONS 200000 /* beyond this, submissions are refused (503) */
 #define BATCH_MAX_POSITIONS 8192   /* positions committed together at most */
 #define PRUNE_EVERY_MS      60000
-#define LINGER_GAP_US       50   /* default quiet gap that ends the writer's linger */
-#define LINGER_MAX_US       1000 /* longest linger before a commit */
+#define LINGER_BELOW        16 /* positions: fewer waiting than this -> linger */
 #define PRUNE_CHUNK         5000
 #define DEVICE_CACHE        1024 /* device -> driver entries kept by the writer */
 #define DEVICE_TTL_MS       2000 /* a phone moved to another driver is seen within this */
@@ -65,8 +64,7 @@ struct api__ingest {
     bool idle; /* the writer sleeps on cv: only then is a wake-up (a futex call) needed */
     int64_t last_prune_ms;
     dev_cache *devices; /* writer thread only */
-    long linger_us;     /* LASTMILE_INGEST_LINGER_US (0..LINGER_MAX_US, 0 = off), default
-                           LINGER_GAP_US */
+    long linger_us;     /* LASTMILE_INGEST_LINGER_US, default 0 */
 };
 
 lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n,
@@ -340,26 +338,21 @@ static void *writer_main(void *arg) {
             }
         }
         if (!g->head) break; /* stopping and drained */
-        /* Linger while requests keep coming. Clients that post again as soon as they are
-         * answered (a phone draining its queue, the benchmark) come back in a burst after each
-         * commit. Committing the first of them at once splits the clients into two groups that
-         * take turns, each waiting for the other group's fsync before its own; waiting until
-         * the queue has stopped growing for linger_us (at most LINGER_MAX_US in all) commits
-         * the burst together. A lone request waits linger_us. The writer sleeps without being
-         * signalled meanwhile (idle stays false): one wake-up per gap, not one per request.
-         * Never when stopping. */
-        if (g->linger_us > 0 && !g->stop && g->queued < BATCH_MAX_POSITIONS) {
-            int64_t t0 = lm_mono_ns();
-            for (;;) {
-                size_t before = g->queued;
-                pthread_mutex_unlock(&g->mu);
-                struct timespec gap = {0, g->linger_us * 1000L};
-                nanosleep(&gap, NULL);
-                pthread_mutex_lock(&g->mu);
-                if (g->queued == before || g->stop || g->queued >= BATCH_MAX_POSITIONS ||
-                    lm_mono_ns() - t0 >= (int64_t)LINGER_MAX_US * 1000)
-                    break;
+        /* a short linger when few positions wait: more requests share the next fsync, which
+         * costs more than the wait (http-ingest-notes.md); never when stopping */
+        if (g->linger_us > 0 && g->queued < LINGER_BELOW && !g->stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += g->linger_us * 1000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
             }
+            g->idle = true;
+            while (g->queued < LINGER_BELOW && !g->stop &&
+                   pthread_cond_timedwait(&g->cv, &g->mu, &ts) == 0) {
+            }
+            g->idle = false;
         }
         /* take up to BATCH_MAX_POSITIONS (at least one job) */
         job *list = g->head, **cut = &g->head;
@@ -390,9 +383,8 @@ static lm_status ingest_start(store *s, struct dispatch *d, int64_t retention_s,
     g->tail = &g->head;
     g->last_prune_ms = 0;
     const char *lg = getenv("LASTMILE_INGEST_LINGER_US");
-    int64_t linger = LINGER_GAP_US;
-    if (lg && !lm_parse_i64(lg, 0, LINGER_MAX_US, &linger)) linger = LINGER_GAP_US;
-    g->linger_us = (long)linger;
+    int64_t linger = 0;
+    if (lg && lm_parse_i64(lg, 0, 20000, &linger)) g->linger_us = (long)linger;
     if (!(g->devices = lm_calloc(1, sizeof *g->devices))) {
         lm_free(g);
         return LM_NOMEM;
