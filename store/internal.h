@@ -35,7 +35,8 @@ sqlite3 *store__tx_db(store_tx *tx);
  * writer mutex, the read pool), which is what makes the cache safe without a lock. */
 
 /* Prepares one statement (sql must hold exactly one) on db, from db's cache when it has it.
- * Give it back with store__finish. */
+ * Give it back with store__finish. Pass a string literal where you can: the cache looks up the
+ * pointer it saw last before hashing the text. */
 LM_MUST_USE lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out,
                                      lm_errinfo *err);
 /* Gives back a statement from store__prepare: a cached one is reset with its bindings cleared
@@ -45,12 +46,14 @@ void store__finish(sqlite3_stmt *st);
 /* Runs one statement without result columns through the cache (BEGIN, COMMIT, SAVEPOINT ...:
  * the per-request ones, which sqlite3_exec would compile on every call). */
 LM_MUST_USE lm_status store__run(sqlite3 *db, const char *sql, lm_errinfo *err);
-/* Starts caching db's statements (after its migrations ran, so nothing compiled against an old
- * schema is kept). LM_NOMEM if the cache cannot be made. */
+/* Starts caching db's statements; the store calls it after the migrations ran, so their one-off
+ * statements are not kept (a later schema change is safe: SQLite recompiles a cached statement
+ * whose schema changed). LM_NOMEM if the cache cannot be made. */
 LM_MUST_USE lm_status store__cache_attach(sqlite3 *db);
 /* Finalizes db's cached statements and stops caching them: call before sqlite3_close, with
  * every statement given back. A no-op for a connection without a cache. */
 void store__cache_detach(sqlite3 *db);
+
 /* Binds by 1-based index; text is copied (SQLITE_TRANSIENT); NULL text binds SQL NULL. */
 LM_MUST_USE lm_status store__bind_text(sqlite3_stmt *st, int idx, const char *text);
 LM_MUST_USE lm_status store__bind_i64(sqlite3_stmt *st, int idx, int64_t v);
