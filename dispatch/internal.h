@@ -1,6 +1,7 @@
 /* dispatch/internal.h: what dispatch/'s .c files share: the service struct and its worker queue,
  * the routing model built from the store (shared by plans and re-plans), the order lifecycle step
- * done inside a caller's tx, and small JSON/event helpers. Only dispatch/ .c files include it. */
+ * done inside a caller's tx, and the clock and the event helper. Only dispatch/ .c files include
+ * it. */
 #ifndef LASTMILE_DISPATCH_INTERNAL_H
 #define LASTMILE_DISPATCH_INTERNAL_H
 
@@ -47,7 +48,15 @@ struct dispatch {
     size_t n_urgent_seen;
 };
 
+/* ---- Clock (dispatch/clock.c) ---- */
+
+/* Now, from dispatch_opts.now_ms (a test clock in tests). */
 int64_t dispatch__now_ms(const dispatch *d);
+/* Local midnight (epoch s) of the day holding epoch second t. */
+int64_t dispatch__day_start(const dispatch *d, int64_t t_s);
+
+/* ---- The worker's job queue (dispatch/queue.c) ---- */
+
 /* Queues a job (takes it); LM_UNAVAILABLE while stopping (the job is freed). */
 LM_MUST_USE lm_status dispatch__enqueue(dispatch *d, dispatch__job *job);
 void dispatch__job_free(dispatch__job *j);
@@ -154,7 +163,7 @@ LM_MUST_USE lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const c
 LM_MUST_USE lm_status dispatch__order_move(store_tx *tx, int64_t order_id, const char *to,
                                            int64_t now_ms, lm_errinfo *err);
 
-/* ---- Events and JSON text ---- */
+/* ---- Events (dispatch/event.c) ---- */
 
 /* store_event_append with a payload built by printf. */
 LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char *entity,
@@ -172,7 +181,5 @@ LM_MUST_USE lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, co
                                            int64_t *replan_id, lm_errinfo *err);
 /* The worker's plan solve. */
 void dispatch__plan_run(dispatch *d, dispatch__job *job);
-/* Local midnight (epoch s) of the day holding epoch second t. */
-int64_t dispatch__day_start(const dispatch *d, int64_t t_s);
 
 #endif

@@ -1,5 +1,6 @@
-/* dispatch/service.c: the dispatch handle: options, the worker thread that runs solves, re-plans
- * and the periodic tick off the HTTP threads, and the small shared helpers (clock, events). */
+/* dispatch/service.c: the dispatch handle: options, and the worker thread that runs solves,
+ * re-plans and the periodic tick off the HTTP threads. It sits on top of dispatch/: it calls
+ * plan.c, replan.c and live.c, which never call back into it. */
 #include "dispatch/internal.h"
 
 #include <errno.h>
@@ -26,44 +27,6 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->solver_threads = 1;
     o->transfer_service_s = 300;
     o->default_service_s = 180;
-}
-
-int64_t dispatch__now_ms(const dispatch *d) {
-    return d->o.now_ms();
-}
-
-int64_t dispatch__day_start(const dispatch *d, int64_t t_s) {
-    int64_t local = t_s + d->o.utc_offset_s;
-    int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    return day * 86400 - d->o.utc_offset_s;
-}
-
-void dispatch__job_free(dispatch__job *j) {
-    if (!j) return;
-    for (size_t i = 0; i < j->req.n_vehicle_ids; i++)
-        lm_free((void *)j->req.vehicle_ids[i]);
-    lm_free((void *)j->req.vehicle_ids);
-    lm_free(j->depot_id);
-    lm_free(j);
-}
-
-lm_status dispatch__enqueue(dispatch *d, dispatch__job *job) {
-    pthread_mutex_lock(&d->mu);
-    if (d->stopping) {
-        pthread_mutex_unlock(&d->mu);
-        dispatch__job_free(job);
-        return LM_UNAVAILABLE;
-    }
-    job->next = NULL;
-    if (d->tail)
-        d->tail->next = job;
-    else
-        d->head = job;
-    d->tail = job;
-    if (job->kind == DISPATCH__JOB_REPLAN) d->replan_queued = true;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    return LM_OK;
 }
 
 static void run_job(dispatch *d, dispatch__job *j) {
@@ -206,77 +169,4 @@ void dispatch_destroy(dispatch *d) {
     pthread_cond_destroy(&d->cv);
     pthread_cond_destroy(&d->idle_cv);
     lm_free(d);
-}
-
-/* ---- Names ---- */
-
-const char *dispatch_plan_status_name(dispatch_plan_status s) {
-    switch (s) {
-    case DISPATCH_PLAN_SOLVING: return "solving";
-    case DISPATCH_PLAN_PROPOSED: return "proposed";
-    case DISPATCH_PLAN_COMMITTED: return "committed";
-    case DISPATCH_PLAN_DISCARDED: return "discarded";
-    case DISPATCH_PLAN_FAILED: return "failed";
-    case DISPATCH_PLAN_SUPERSEDED: return "superseded";
-    }
-    return "unknown";
-}
-
-const char *dispatch_stop_kind_name(dispatch_stop_kind k) {
-    return k == DISPATCH_STOP_PICKUP ? "pickup" : "delivery";
-}
-
-const char *dispatch_stop_status_name(dispatch_stop_status s) {
-    switch (s) {
-    case DISPATCH_STOP_PLANNED: return "planned";
-    case DISPATCH_STOP_ARRIVED: return "arrived";
-    case DISPATCH_STOP_DONE: return "done";
-    case DISPATCH_STOP_FAILED: return "failed";
-    case DISPATCH_STOP_CANCELLED: return "cancelled";
-    case DISPATCH_STOP_SUPERSEDED: return "superseded";
-    }
-    return "unknown";
-}
-
-const char *dispatch_trigger_name(dispatch_trigger t) {
-    switch (t) {
-    case DISPATCH_TRIGGER_MANUAL: return "manual";
-    case DISPATCH_TRIGGER_LATE: return "late";
-    case DISPATCH_TRIGGER_BREAKDOWN: return "breakdown";
-    case DISPATCH_TRIGGER_FAILED: return "failed";
-    case DISPATCH_TRIGGER_URGENT: return "urgent";
-    case DISPATCH_TRIGGER_CANCELLED: return "cancelled";
-    case DISPATCH_TRIGGER_SILENT: return "silent";
-    case DISPATCH_TRIGGER_FULL: return "vehicle_full";
-    }
-    return "unknown";
-}
-
-bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out) {
-    static const struct {
-        const char *name;
-        dispatch_exception_kind kind;
-    } map[] = {{"breakdown", DISPATCH_EXC_BREAKDOWN},
-               {"delay", DISPATCH_EXC_DELAY},
-               {"accident", DISPATCH_EXC_ACCIDENT},
-               {"vehicle_full", DISPATCH_EXC_VEHICLE_FULL}};
-    for (size_t i = 0; name && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(name, map[i].name)) {
-            *out = map[i].kind;
-            return true;
-        }
-    return false;
-}
-
-/* ---- JSON text and events ---- */
-
-lm_status dispatch__event(store_tx *tx, const char *type, const char *entity, const char *entity_id,
-                          const char *fmt, ...) {
-    char payload[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(payload, sizeof payload, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof payload) return LM_INTERNAL;
-    return store_event_append(tx, type, entity, entity_id, payload);
 }

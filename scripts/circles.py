@@ -49,6 +49,32 @@ def library_objects(build):
     return libs
 
 
+def source_dir(build):
+    """The source tree the build directory was configured from (CMakeCache.txt), or None."""
+    try:
+        with open(os.path.join(build, 'CMakeCache.txt'), errors='replace') as f:
+            for line in f:
+                if line.startswith('CMAKE_HOME_DIRECTORY:'):
+                    return line.split('=', 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def current(build, module, target, objects):
+    """Drops objects left behind by a file that moved or was deleted: its source is gone, or the
+    library archive no longer has a member of that name."""
+    src = source_dir(build)
+    if src:
+        objects = [(s, o) for s, o in objects if os.path.exists(os.path.join(src, s))]
+    archive = os.path.join(build, module, f'lib{target}.a')
+    if os.path.exists(archive):
+        members = set(subprocess.run(['ar', 't', archive], check=True, capture_output=True,
+                                     text=True).stdout.split())
+        objects = [(s, o) for s, o in objects if os.path.basename(o) in members]
+    return objects
+
+
 def symbols(obj):
     """(defined functions, undefined symbols) of one object file."""
     out = subprocess.run(['nm', '-P', obj], check=True, capture_output=True, text=True).stdout
@@ -151,7 +177,7 @@ def main():
     for (module, target), objects in sorted(libs.items()):
         if only and module not in only and target not in only:
             continue
-        for comp, inner in check_library(objects):
+        for comp, inner in check_library(current(args.build, module, target, objects)):
             circles += 1
             print(f'{target}: circle of {len(comp)} files: {" ".join(comp)}')
             for (a, b), names in sorted(inner.items()):

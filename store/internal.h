@@ -54,6 +54,8 @@ LM_MUST_USE lm_status store__cache_attach(sqlite3 *db);
  * every statement given back. A no-op for a connection without a cache. */
 void store__cache_detach(sqlite3 *db);
 
+/* ---- Statement helpers (store/sql.c) ---- */
+
 /* Binds by 1-based index; text is copied (SQLITE_TRANSIENT); NULL text binds SQL NULL. */
 LM_MUST_USE lm_status store__bind_text(sqlite3_stmt *st, int idx, const char *text);
 LM_MUST_USE lm_status store__bind_i64(sqlite3_stmt *st, int idx, int64_t v);
