@@ -230,13 +230,145 @@ static bool step_known(const solver_problem *p, const solver__vehicle *v, const 
     }
 }
 
+/* The running state of pass 2 on one route: what has been recomputed so far. */
+typedef struct replay {
+    const solver_route *r;
+    const solver__vehicle *v;
+    unsigned long long vid;
+    int64_t load[SOLVER_MAX_DIMS];
+    int64_t cost, travel, distance;
+    int64_t setup_sum, service_sum, waiting_sum;
+    uint32_t priority;
+    int64_t done;  /* when the last located step (or the start) is done */
+    uint32_t here; /* last located step's location, NONE before any */
+} replay;
+
+/* Breaks steps[b0, b1) on the leg that leaves at rp->done and drives leg seconds: each starts at
+ * its earliest window time after the previous one (or the last task) ends; driving fills the
+ * gaps, so the leg's arrival (returned) is the later of "all driving and all breaks back to back"
+ * and "the last break over". */
+static int64_t replay_breaks(checker *c, replay *rp, size_t b0, size_t b1, int64_t leg) {
+    const solver_problem *p = c->p;
+    const solver_route *r = rp->r;
+    int64_t ends = rp->done, breaks_total = 0;
+    for (size_t q = b0; q < b1; q++) {
+        const solver__break *b = &rp->v->breaks[r->steps[q].index];
+        int64_t starts = solver__tws_earliest(&b->tws, ends);
+        if (starts >= SOLVER_TIME_INF) {
+            violation(c, "Vehicle %llu cannot start break %llu within its time windows.", rp->vid,
+                      (unsigned long long)b->pub.id);
+            starts = ends;
+        }
+        int64_t before = rp->done + leg + breaks_total; /* arrival without this break ... */
+        if (ends > before) before = ends;               /* ... or the previous break's end */
+        expect e = {starts,     starts > before ? starts - before : 0,
+                    0,          b->pub.service_s,
+                    rp->travel, rp->distance};
+        compare_step(c, rp->vid, q, &r->steps[q], &e);
+        compare_load(c, rp->vid, q, &r->steps[q], rp->load);
+        if (b->pub.has_max_load)
+            for (uint32_t d = 0; d < p->n_dims; d++)
+                if (rp->load[d] > b->pub.max_load[d]) {
+                    violation(c,
+                              "Vehicle %llu carries %lld in dimension %u during break %llu, "
+                              "over its max_load %lld.",
+                              rp->vid, (long long)rp->load[d], d, (unsigned long long)b->pub.id,
+                              (long long)b->pub.max_load[d]);
+                    break;
+                }
+        rp->waiting_sum += e.waiting;
+        rp->service_sum += b->pub.service_s;
+        breaks_total += b->pub.service_s;
+        ends = starts + b->pub.service_s;
+    }
+    int64_t arrive = rp->done + leg + breaks_total;
+    return ends > arrive ? ends : arrive;
+}
+
+/* The located step k, reached at arrive: its window, setup and service, and the load after it. */
+static void replay_task(checker *c, replay *rp, size_t k, int64_t arrive) {
+    const solver_problem *p = c->p;
+    const solver_step *st = &rp->r->steps[k];
+    uint32_t loc;
+    int64_t su, sv;
+    const solver__tws *tw;
+    uint64_t id;
+    (void)step_site(p, st, &loc, &su, &sv, &tw, &id);
+    int64_t begin = arrive;
+    if (tw->n) {
+        size_t w = 0;
+        while (w < tw->n && tw->w[w].end_s < arrive)
+            w++;
+        if (w == tw->n) {
+            violation(c,
+                      "Vehicle %llu reaches %s %llu at %lld, after the end of its last time "
+                      "window (%lld).",
+                      rp->vid, kind(st->type), (unsigned long long)id, (long long)arrive,
+                      (long long)tw->w[tw->n - 1].end_s);
+        } else if (tw->w[w].start_s > arrive) {
+            begin = tw->w[w].start_s;
+        }
+    }
+    int64_t paid_setup = loc == rp->here ? 0 : su;
+    expect e = {arrive, begin - arrive, paid_setup, sv, rp->travel, rp->distance};
+    compare_step(c, rp->vid, k, st, &e);
+    rp->waiting_sum += begin - arrive;
+    rp->setup_sum += paid_setup;
+    rp->service_sum += sv;
+    rp->done = begin + paid_setup + sv;
+    rp->here = loc;
+    for (uint32_t d = 0; d < p->n_dims; d++) {
+        if (st->type == SOLVER_STEP_JOB) {
+            rp->load[d] -= p->jobs[st->index].pub.delivery[d];
+            rp->load[d] += p->jobs[st->index].pub.pickup[d];
+        } else if (st->type == SOLVER_STEP_PICKUP) {
+            rp->load[d] += p->shipments[st->index].pub.amount[d];
+        } else {
+            rp->load[d] -= p->shipments[st->index].pub.amount[d];
+        }
+    }
+    compare_load(c, rp->vid, k, st, rp->load);
+    capacity_check(c, rp->vid, k, rp->load, rp->v->pub.capacity, "after a step");
+    if (st->type == SOLVER_STEP_JOB) rp->priority += p->jobs[st->index].pub.priority;
+    if (st->type == SOLVER_STEP_PICKUP) rp->priority += p->shipments[st->index].pub.priority;
+}
+
+/* The route's limits (shift end, max travel time and distance) and its stated totals. */
+static void replay_totals(checker *c, const replay *rp, int64_t route_end) {
+    const solver__vehicle *v = rp->v;
+    const solver_route *r = rp->r;
+    unsigned long long vid = rp->vid;
+    if (route_end > v->pub.shift.end_s)
+        violation(c, "Vehicle %llu finishes at %lld, after its shift ends at %lld.", vid,
+                  (long long)route_end, (long long)v->pub.shift.end_s);
+    if (v->pub.max_travel_time_s && rp->travel > v->pub.max_travel_time_s)
+        violation(c, "Vehicle %llu drives %lld s, more than its max_travel_time of %lld s.", vid,
+                  (long long)rp->travel, (long long)v->pub.max_travel_time_s);
+    if (v->pub.max_distance_m && rp->distance > v->pub.max_distance_m)
+        violation(c, "Vehicle %llu drives %lld m, more than its max_distance of %lld m.", vid,
+                  (long long)rp->distance, (long long)v->pub.max_distance_m);
+    const struct {
+        const char *what;
+        int64_t have, want;
+    } tot[] = {{"cost", r->cost, rp->cost},
+               {"duration", r->duration_s, rp->travel},
+               {"distance", r->distance_m, rp->distance},
+               {"setup", r->setup_s, rp->setup_sum},
+               {"service", r->service_s, rp->service_sum},
+               {"waiting", r->waiting_s, rp->waiting_sum},
+               {"priority", r->priority, rp->priority}};
+    for (size_t i = 0; i < sizeof tot / sizeof tot[0]; i++)
+        if (tot[i].have != tot[i].want)
+            violation(c, "The route of vehicle %llu states %s %lld, but it recomputes to %lld.",
+                      vid, tot[i].what, (long long)tot[i].have, (long long)tot[i].want);
+}
+
 static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
     const solver_problem *p = c->p;
     const solver_route *r = &c->s->routes[ri];
     *cost_out = 0;
     if (r->vehicle >= p->n_vehicles || c->vehicle_route[r->vehicle] != ri + 1) return;
     const solver__vehicle *v = &p->vehicles[r->vehicle];
-    unsigned long long vid = (unsigned long long)v->pub.id;
     bool has_start = v->pub.start != SOLVER_NONE, has_end = v->pub.end != SOLVER_NONE;
     size_t first = has_start ? 1 : 0;
     if (r->n_steps < first + (has_end ? 1 : 0)) return;
@@ -244,28 +376,26 @@ static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
     for (size_t k = first; k < last; k++) /* pass 1 reported bad steps; skip such routes */
         if (!step_known(p, v, &r->steps[k])) return;
 
+    replay rp = {.r = r, .v = v, .vid = (unsigned long long)v->pub.id};
     /* Load on board at the start: what is already there plus every delivery job's goods. */
-    int64_t load[SOLVER_MAX_DIMS] = {0};
     for (uint32_t d = 0; d < p->n_dims; d++) {
-        load[d] = v->pub.initial_load[d];
+        rp.load[d] = v->pub.initial_load[d];
         for (size_t k = first; k < last; k++)
             if (r->steps[k].type == SOLVER_STEP_JOB)
-                load[d] += p->jobs[r->steps[k].index].pub.delivery[d];
+                rp.load[d] += p->jobs[r->steps[k].index].pub.delivery[d];
     }
-    capacity_check(c, vid, 0, load, v->pub.capacity, "at the start");
+    capacity_check(c, rp.vid, 0, rp.load, v->pub.capacity, "at the start");
 
-    int64_t cost = v->pub.cost_fixed, travel = 0, distance = 0;
-    int64_t setup_sum = 0, service_sum = 0, waiting_sum = 0;
-    uint32_t priority = 0;
-    int64_t done = v->pub.shift.start_s; /* when the last located step (or the start) is done */
-    uint32_t here = v->pub.start;        /* last located step's location, NONE before any */
+    rp.cost = v->pub.cost_fixed;
+    rp.done = v->pub.shift.start_s;
+    rp.here = v->pub.start;
     if (has_start) {
-        expect e = {done, 0, 0, 0, 0, 0};
-        compare_step(c, vid, 0, &r->steps[0], &e);
-        compare_load(c, vid, 0, &r->steps[0], load);
+        expect e = {rp.done, 0, 0, 0, 0, 0};
+        compare_step(c, rp.vid, 0, &r->steps[0], &e);
+        compare_load(c, rp.vid, 0, &r->steps[0], rp.load);
     }
     size_t k = first;
-    int64_t route_end = done;
+    int64_t route_end = rp.done;
     for (;;) {
         /* Gather the breaks in front of the next located step (or the route end). */
         size_t b0 = k;
@@ -283,126 +413,28 @@ static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
             dest = loc;
         }
         int64_t leg = 0, leg_m = 0;
-        if (here != SOLVER_NONE && dest != SOLVER_NONE) {
-            leg = solver__duration(p, v, here, dest);
-            leg_m = solver__distance(p, here, dest);
-            cost += solver__edge_cost(p, v, here, dest);
+        if (rp.here != SOLVER_NONE && dest != SOLVER_NONE) {
+            leg = solver__duration(p, v, rp.here, dest);
+            leg_m = solver__distance(p, rp.here, dest);
+            rp.cost += solver__edge_cost(p, v, rp.here, dest);
         }
-        /* Breaks on this leg: each starts at its earliest window time after the previous one
-         * (or the last task) ends; driving fills the gaps, so the leg's arrival is the later of
-         * "all driving and all breaks back to back" and "the last break over". */
-        int64_t ends = done, breaks_total = 0;
-        for (size_t q = b0; q < b1; q++) {
-            const solver__break *b = &v->breaks[r->steps[q].index];
-            int64_t starts = solver__tws_earliest(&b->tws, ends);
-            if (starts >= SOLVER_TIME_INF) {
-                violation(c, "Vehicle %llu cannot start break %llu within its time windows.", vid,
-                          (unsigned long long)b->pub.id);
-                starts = ends;
-            }
-            int64_t before = done + leg + breaks_total; /* arrival without this break ... */
-            if (ends > before) before = ends;           /* ... or the previous break's end */
-            expect e = {starts,  starts > before ? starts - before : 0, 0, b->pub.service_s, travel,
-                        distance};
-            compare_step(c, vid, q, &r->steps[q], &e);
-            compare_load(c, vid, q, &r->steps[q], load);
-            if (b->pub.has_max_load)
-                for (uint32_t d = 0; d < p->n_dims; d++)
-                    if (load[d] > b->pub.max_load[d]) {
-                        violation(c,
-                                  "Vehicle %llu carries %lld in dimension %u during break %llu, "
-                                  "over its max_load %lld.",
-                                  vid, (long long)load[d], d, (unsigned long long)b->pub.id,
-                                  (long long)b->pub.max_load[d]);
-                        break;
-                    }
-            waiting_sum += e.waiting;
-            service_sum += b->pub.service_s;
-            breaks_total += b->pub.service_s;
-            ends = starts + b->pub.service_s;
-        }
-        int64_t arrive = done + leg + breaks_total;
-        if (ends > arrive) arrive = ends;
-        travel += leg;
-        distance += leg_m;
+        int64_t arrive = replay_breaks(c, &rp, b0, b1, leg);
+        rp.travel += leg;
+        rp.distance += leg_m;
         if (to_end) {
-            route_end = dest == SOLVER_NONE ? (b1 > b0 ? arrive : done) : arrive;
+            route_end = dest == SOLVER_NONE ? (b1 > b0 ? arrive : rp.done) : arrive;
             if (has_end) {
-                expect e = {arrive, 0, 0, 0, travel, distance};
-                compare_step(c, vid, r->n_steps - 1, &r->steps[r->n_steps - 1], &e);
-                compare_load(c, vid, r->n_steps - 1, &r->steps[r->n_steps - 1], load);
+                expect e = {arrive, 0, 0, 0, rp.travel, rp.distance};
+                compare_step(c, rp.vid, r->n_steps - 1, &r->steps[r->n_steps - 1], &e);
+                compare_load(c, rp.vid, r->n_steps - 1, &r->steps[r->n_steps - 1], rp.load);
             }
             break;
         }
-        const solver_step *st = &r->steps[k];
-        uint32_t loc;
-        int64_t su, sv;
-        const solver__tws *tw;
-        uint64_t id;
-        (void)step_site(p, st, &loc, &su, &sv, &tw, &id);
-        int64_t begin = arrive;
-        if (tw->n) {
-            size_t w = 0;
-            while (w < tw->n && tw->w[w].end_s < arrive)
-                w++;
-            if (w == tw->n) {
-                violation(c,
-                          "Vehicle %llu reaches %s %llu at %lld, after the end of its last time "
-                          "window (%lld).",
-                          vid, kind(st->type), (unsigned long long)id, (long long)arrive,
-                          (long long)tw->w[tw->n - 1].end_s);
-            } else if (tw->w[w].start_s > arrive) {
-                begin = tw->w[w].start_s;
-            }
-        }
-        int64_t paid_setup = loc == here ? 0 : su;
-        expect e = {arrive, begin - arrive, paid_setup, sv, travel, distance};
-        compare_step(c, vid, k, st, &e);
-        waiting_sum += begin - arrive;
-        setup_sum += paid_setup;
-        service_sum += sv;
-        done = begin + paid_setup + sv;
-        here = loc;
-        for (uint32_t d = 0; d < p->n_dims; d++) {
-            if (st->type == SOLVER_STEP_JOB) {
-                load[d] -= p->jobs[st->index].pub.delivery[d];
-                load[d] += p->jobs[st->index].pub.pickup[d];
-            } else if (st->type == SOLVER_STEP_PICKUP) {
-                load[d] += p->shipments[st->index].pub.amount[d];
-            } else {
-                load[d] -= p->shipments[st->index].pub.amount[d];
-            }
-        }
-        compare_load(c, vid, k, st, load);
-        capacity_check(c, vid, k, load, v->pub.capacity, "after a step");
-        if (st->type == SOLVER_STEP_JOB) priority += p->jobs[st->index].pub.priority;
-        if (st->type == SOLVER_STEP_PICKUP) priority += p->shipments[st->index].pub.priority;
+        replay_task(c, &rp, k, arrive);
         k++;
     }
-    if (route_end > v->pub.shift.end_s)
-        violation(c, "Vehicle %llu finishes at %lld, after its shift ends at %lld.", vid,
-                  (long long)route_end, (long long)v->pub.shift.end_s);
-    if (v->pub.max_travel_time_s && travel > v->pub.max_travel_time_s)
-        violation(c, "Vehicle %llu drives %lld s, more than its max_travel_time of %lld s.", vid,
-                  (long long)travel, (long long)v->pub.max_travel_time_s);
-    if (v->pub.max_distance_m && distance > v->pub.max_distance_m)
-        violation(c, "Vehicle %llu drives %lld m, more than its max_distance of %lld m.", vid,
-                  (long long)distance, (long long)v->pub.max_distance_m);
-    const struct {
-        const char *what;
-        int64_t have, want;
-    } tot[] = {{"cost", r->cost, cost},
-               {"duration", r->duration_s, travel},
-               {"distance", r->distance_m, distance},
-               {"setup", r->setup_s, setup_sum},
-               {"service", r->service_s, service_sum},
-               {"waiting", r->waiting_s, waiting_sum},
-               {"priority", r->priority, priority}};
-    for (size_t i = 0; i < sizeof tot / sizeof tot[0]; i++)
-        if (tot[i].have != tot[i].want)
-            violation(c, "The route of vehicle %llu states %s %lld, but it recomputes to %lld.",
-                      vid, tot[i].what, (long long)tot[i].have, (long long)tot[i].want);
-    *cost_out = cost;
+    replay_totals(c, &rp, route_end);
+    *cost_out = rp.cost;
 }
 
 /* ---- Across routes: shipments, fixed-step vehicles, the unassigned list; then the summary ---- */

@@ -1,269 +1,12 @@
-/* The search model (nodes, units, vehicle classes, neighbours), the route simulation that follows
- * internal.h's route semantics, per-route caches and O(1) insertion checks. */
+/* The route simulation that follows internal.h's route semantics, per-route caches and O(1)
+ * insertion checks (the search model they run on is built in solver/model.c). */
 #include "solver/route.h"
 
 #include <string.h>
 
 #define NEG_INF (-(INT64_C(1) << 60))
 
-/* ---- Model ---- */
-
-static bool tws_equal(const solver__tws *a, const solver__tws *b) {
-    if (a->n != b->n) return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (a->w[i].start_s != b->w[i].start_s || a->w[i].end_s != b->w[i].end_s) return false;
-    return true;
-}
-
-/* Vehicles that could swap routes without anyone noticing: same places, hours, costs, limits. */
-static bool vehicles_alike(const solver_problem *p, const solver__vehicle *a,
-                           const solver__vehicle *b) {
-    const solver_vehicle *x = &a->pub, *y = &b->pub;
-    if (x->n_fixed_steps || y->n_fixed_steps) return false;
-    if (x->start != y->start || x->end != y->end) return false;
-    if (memcmp(x->capacity, y->capacity, sizeof x->capacity) != 0) return false;
-    if (memcmp(x->initial_load, y->initial_load, sizeof x->initial_load) != 0) return false;
-    if (x->shift.start_s != y->shift.start_s || x->shift.end_s != y->shift.end_s) return false;
-    if (x->cost_fixed != y->cost_fixed || x->cost_per_hour != y->cost_per_hour ||
-        x->cost_per_km != y->cost_per_km)
-        return false;
-    if (x->max_tasks != y->max_tasks || x->max_travel_time_s != y->max_travel_time_s ||
-        x->max_distance_m != y->max_distance_m || x->speed_factor != y->speed_factor)
-        return false;
-    if (a->skills.n != b->skills.n ||
-        (a->skills.n && memcmp(a->skills.s, b->skills.s, a->skills.n * sizeof *a->skills.s)))
-        return false;
-    if (x->n_breaks != y->n_breaks) return false;
-    for (size_t i = 0; i < x->n_breaks; i++) {
-        const solver__break *ba = &a->breaks[i], *bb = &b->breaks[i];
-        if (ba->pub.service_s != bb->pub.service_s ||
-            ba->pub.has_max_load != bb->pub.has_max_load ||
-            memcmp(ba->pub.max_load, bb->pub.max_load, sizeof ba->pub.max_load) != 0 ||
-            !tws_equal(&ba->tws, &bb->tws))
-            return false;
-    }
-    (void)p;
-    return true;
-}
-
-static int64_t first_span(const solver__tws *t) {
-    if (t->n == 0) return SOLVER_TIME_INF;
-    return t->w[0].end_s - t->w[0].start_s;
-}
-
-static lm_status build_neighbours(solver__model *m) {
-    size_t n = m->n_task_nodes;
-    if (n == 0) return LM_OK;
-    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
-    m->k_nbr = k;
-    m->k_ls = k < 12 ? k : 12;
-    if (k == 0) return LM_OK;
-    m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
-    int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
-    if (!m->nbr || !d) {
-        lm_free(d);
-        return LM_NOMEM;
-    }
-    const solver_problem *p = m->p;
-    const solver__vehicle *v0 = &p->vehicles[0];
-    for (size_t i = 0; i < n; i++) {
-        uint32_t *row = &m->nbr[i * k];
-        uint32_t cnt = 0;
-        uint32_t li = m->nodes[i].loc;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i) continue;
-            uint32_t lj = m->nodes[j].loc;
-            int64_t c1 = solver__edge_cost(p, v0, li, lj), c2 = solver__edge_cost(p, v0, lj, li);
-            int64_t c = c1 < c2 ? c1 : c2;
-            if (cnt == k && c >= d[k - 1]) continue;
-            uint32_t pos = cnt < k ? cnt++ : k - 1;
-            while (pos > 0 && d[pos - 1] > c) {
-                d[pos] = d[pos - 1];
-                row[pos] = row[pos - 1];
-                pos--;
-            }
-            d[pos] = c;
-            row[pos] = (uint32_t)j;
-        }
-    }
-    lm_free(d);
-    return LM_OK;
-}
-
-void solver__model_destroy(solver__model *m) {
-    if (!m) return;
-    lm_free(m->nodes);
-    lm_free(m->units);
-    lm_free(m->vclass);
-    lm_free(m->cost_mode);
-    lm_free(m->nbr);
-    lm_free(m);
-}
-
-lm_status solver__model_create(const solver_problem *p, solver__model **out) {
-    lm_status st = LM_NOMEM;
-    uint32_t *reps = NULL;
-    solver__model *m = lm_calloc(1, sizeof *m);
-    if (!m) return LM_NOMEM;
-    m->p = p;
-    m->dims = p->n_dims;
-    m->ls_deadline_ns = INT64_MAX;
-    m->granular_routes = 12;
-    size_t nj = p->n_jobs, ns = p->n_shipments, nv = p->n_vehicles;
-    size_t n_fixed_breaks = 0;
-    for (size_t v = 0; v < nv; v++)
-        for (size_t i = 0; i < p->vehicles[v].pub.n_fixed_steps; i++)
-            if (p->vehicles[v].fixed_steps[i].type == SOLVER_STEP_BREAK) n_fixed_breaks++;
-    m->n_task_nodes = nj + 2 * ns;
-    m->n_nodes = m->n_task_nodes + n_fixed_breaks;
-    m->n_units = nj + ns;
-    m->nodes = lm_calloc(m->n_nodes ? m->n_nodes : 1, sizeof *m->nodes);
-    m->units = lm_calloc(m->n_units ? m->n_units : 1, sizeof *m->units);
-    m->vclass = lm_calloc(nv ? nv : 1, sizeof *m->vclass);
-    m->cost_mode = lm_calloc(nv ? nv : 1, 1);
-    if (!m->nodes || !m->units || !m->vclass || !m->cost_mode) goto fail;
-    for (size_t v = 0; v < nv; v++) {
-        const solver__vehicle *veh = &p->vehicles[v];
-        if (p->costs)
-            m->cost_mode[v] = SOLVER__COST_MATRIX;
-        else if (!veh->durations && veh->pub.cost_per_hour == 3600 && veh->pub.cost_per_km == 0)
-            m->cost_mode[v] = SOLVER__COST_DURATION; /* (3600 * d * 10 + 18000) / 36000 == d */
-        else
-            m->cost_mode[v] = SOLVER__COST_FORMULA;
-    }
-
-    for (size_t j = 0; j < nj; j++) {
-        const solver__job *job = &p->jobs[j];
-        solver__node *nd = &m->nodes[j];
-        nd->loc = job->pub.location;
-        nd->setup = job->pub.setup_s;
-        nd->service = job->pub.service_s;
-        nd->tws = &job->tws;
-        nd->unit = (uint32_t)j;
-        nd->partner = SOLVER_NONE;
-        nd->kind = SOLVER__JOB;
-        nd->index = (uint32_t)j;
-        solver__unit *u = &m->units[j];
-        u->first = (uint32_t)j;
-        u->second = SOLVER_NONE;
-        u->priority = job->pub.priority;
-        u->weight = 1;
-        u->skills = &job->skills;
-        u->only_vehicle = job->pub.only_vehicle;
-        u->tw_span = first_span(&job->tws);
-        for (uint32_t d = 0; d < m->dims; d++) {
-            nd->start_add[d] = job->pub.delivery[d];
-            nd->delta[d] = job->pub.pickup[d] - job->pub.delivery[d];
-            int64_t a = job->pub.delivery[d] > job->pub.pickup[d] ? job->pub.delivery[d]
-                                                                  : job->pub.pickup[d];
-            if (a > u->size) u->size = a;
-        }
-        if (job->pub.setup_s) m->any_setup = true;
-        if (job->tws.n) m->any_tw = true;
-    }
-    for (size_t s = 0; s < ns; s++) {
-        const solver__shipment *sh = &p->shipments[s];
-        uint32_t pn = (uint32_t)(nj + 2 * s), dn = pn + 1;
-        solver__node *a = &m->nodes[pn], *b = &m->nodes[dn];
-        a->loc = sh->pub.pickup.location;
-        a->setup = sh->pub.pickup.setup_s;
-        a->service = sh->pub.pickup.service_s;
-        a->tws = &sh->pickup_tws;
-        a->kind = SOLVER__PICKUP;
-        b->loc = sh->pub.delivery.location;
-        b->setup = sh->pub.delivery.setup_s;
-        b->service = sh->pub.delivery.service_s;
-        b->tws = &sh->delivery_tws;
-        b->kind = SOLVER__DELIVERY;
-        a->index = b->index = (uint32_t)s;
-        a->unit = b->unit = (uint32_t)(nj + s);
-        a->partner = dn;
-        b->partner = pn;
-        solver__unit *u = &m->units[nj + s];
-        u->first = pn;
-        u->second = dn;
-        u->priority = sh->pub.priority;
-        u->weight = 2;
-        u->skills = &sh->skills;
-        u->only_vehicle = sh->pub.only_vehicle;
-        u->tw_span = first_span(&sh->pickup_tws);
-        for (uint32_t d = 0; d < m->dims; d++) {
-            a->delta[d] = sh->pub.amount[d];
-            b->delta[d] = -sh->pub.amount[d];
-            if (sh->pub.amount[d] > u->size) u->size = sh->pub.amount[d];
-        }
-        if (a->setup || b->setup) m->any_setup = true;
-        if (sh->pickup_tws.n || sh->delivery_tws.n) m->any_tw = true;
-        m->any_shipment = true;
-    }
-    /* Fixed steps: their units never move; a shipment fixed by its pickup only keeps its
-     * delivery free but bound to that vehicle. */
-    size_t bn = m->n_task_nodes;
-    for (size_t v = 0; v < nv; v++) {
-        const solver__vehicle *veh = &p->vehicles[v];
-        for (size_t i = 0; i < veh->pub.n_fixed_steps; i++) {
-            const solver_task_ref *r = &veh->fixed_steps[i];
-            if (r->type == SOLVER_STEP_BREAK) {
-                solver__node *nd = &m->nodes[bn++];
-                nd->loc = SOLVER_NONE;
-                nd->kind = SOLVER__BREAK;
-                nd->index = r->index;
-                nd->unit = nd->partner = SOLVER_NONE;
-                nd->tws = &veh->breaks[r->index].tws;
-                nd->service = veh->breaks[r->index].pub.service_s;
-            } else if (r->type == SOLVER_STEP_JOB) {
-                m->units[r->index].fixed = true;
-            } else if (r->type == SOLVER_STEP_PICKUP) {
-                solver__unit *u = &m->units[nj + r->index];
-                u->fixed = true; /* undone below if the delivery is not fixed too */
-                bool both = false;
-                for (size_t k = 0; k < veh->pub.n_fixed_steps; k++)
-                    if (veh->fixed_steps[k].type == SOLVER_STEP_DELIVERY &&
-                        veh->fixed_steps[k].index == r->index)
-                        both = true;
-                if (!both) {
-                    u->fixed = false;
-                    u->first = u->second;
-                    u->second = SOLVER_NONE;
-                    u->only_vehicle = (uint32_t)v;
-                }
-            }
-        }
-    }
-    for (size_t u = 0; u < m->n_units; u++) {
-        m->total_priority += m->units[u].priority;
-        m->total_weight += m->units[u].weight;
-    }
-    /* Vehicle classes: compare each vehicle with the first vehicle of every class so far. */
-    reps = lm_calloc(2 * (nv ? nv : 1), sizeof *reps);
-    if (!reps) goto fail;
-    uint32_t *named = reps + nv; /* per vehicle */
-    /* A vehicle named by an only_vehicle task is its own class: nobody else may take it. */
-    for (size_t u = 0; u < m->n_units; u++)
-        if (m->units[u].only_vehicle != SOLVER_NONE) named[m->units[u].only_vehicle] = 1;
-    for (size_t v = 0; v < nv; v++) {
-        m->vclass[v] = (uint32_t)m->n_classes;
-        if (named[v]) {
-            reps[m->n_classes++] = (uint32_t)v;
-            continue;
-        }
-        for (size_t c = 0; c < m->n_classes; c++)
-            if (!named[reps[c]] && vehicles_alike(p, &p->vehicles[v], &p->vehicles[reps[c]])) {
-                m->vclass[v] = (uint32_t)c;
-                break;
-            }
-        if (m->vclass[v] == m->n_classes) reps[m->n_classes++] = (uint32_t)v;
-    }
-    lm_free(reps);
-    reps = NULL;
-    if ((st = build_neighbours(m)) != LM_OK) goto fail;
-    *out = m;
-    return LM_OK;
-fail:
-    lm_free(reps);
-    solver__model_destroy(m);
-    return st;
-}
+/* ---- Unit fit (here, beside its callers on the hot path, so it can be inlined) ---- */
 
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v) {
     const solver__unit *un = &m->units[u];
@@ -392,6 +135,111 @@ static void relax_times(const solver__model *m, const solver__vehicle *veh, cons
     }
 }
 
+/* The vehicle's free breaks (those not among the first n_fixed nodes) in order of their first
+ * window's start, into order; returns their count. */
+static inline size_t free_breaks_in_order(const solver__model *m, const solver__vehicle *veh,
+                                          const uint32_t *nodes, size_t n_fixed,
+                                          uint8_t order[64]) {
+    size_t n_free = 0;
+    for (size_t b = 0; b < veh->pub.n_breaks; b++) {
+        bool fixed = false;
+        for (size_t i = 0; i < n_fixed && !fixed; i++)
+            fixed = m->nodes[nodes[i]].kind == SOLVER__BREAK && m->nodes[nodes[i]].index == b;
+        if (fixed) continue;
+        size_t k = n_free++;
+        int64_t sb = veh->breaks[b].tws.n ? veh->breaks[b].tws.w[0].start_s : 0;
+        while (k > 0) {
+            const solver__tws *w = &veh->breaks[order[k - 1]].tws;
+            if ((w->n ? w->w[0].start_s : 0) <= sb) break;
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = (uint8_t)b;
+    }
+    return n_free;
+}
+
+/* The leg to the next located step (or to the route end) as place_free_breaks sees it. */
+typedef struct sim_leg {
+    bool at_end;
+    const solver__tws *tws; /* the step's windows (NULL at the end) */
+    int64_t travel, setup, service;
+} sim_leg;
+
+/* Places free breaks order[*next_free ..] greedily before the leg's step: a break is taken when
+ * it cannot wait past this step, or costs no time here (it fits in the waiting). False if a break
+ * that had to be taken here cannot be (its windows are over or the load is too high). */
+static inline bool place_free_breaks(const solver__vehicle *veh, const uint8_t *order,
+                                     size_t n_free, size_t *next_free, sim_state *s,
+                                     const sim_leg *leg, const int64_t *load, uint32_t dims,
+                                     solver__trace *tr) {
+    while (*next_free < n_free) {
+        const solver__break *b = &veh->breaks[order[*next_free]];
+        int64_t arr_wo = sim_arrival(s, leg->travel);
+        int64_t b_wo = leg->at_end ? arr_wo : solver__tws_earliest(leg->tws, arr_wo);
+        bool must = leg->at_end;
+        if (!must) {
+            int64_t after =
+                b_wo >= SOLVER_TIME_INF ? SOLVER_TIME_INF : b_wo + leg->setup + leg->service;
+            must =
+                after >= SOLVER_TIME_INF || solver__tws_earliest(&b->tws, after) >= SOLVER_TIME_INF;
+        }
+        bool load_ok = break_load_ok(b, load, dims);
+        sim_state tmp = *s;
+        bool can = load_ok && take_break(&tmp, b);
+        bool free_take = false;
+        if (can && !must) {
+            int64_t arr_w = sim_arrival(&tmp, leg->travel);
+            free_take = solver__tws_earliest(leg->tws, arr_w) == b_wo;
+        }
+        if (can && (must || free_take)) {
+            *s = tmp;
+            (*next_free)++;
+            if (tr) tr->refs[tr->n++] = (solver_task_ref){SOLVER_STEP_BREAK, order[*next_free - 1]};
+            continue;
+        }
+        return !must;
+    }
+    return true;
+}
+
+/* The caches of a feasible route: prefix/suffix maxima of the load, then latest begin times
+ * backwards (relax_times for a route with breaks). */
+static void route_caches_fill(const solver__model *m, const solver__vehicle *veh,
+                              const uint32_t *nodes, size_t n, solver__route *rt) {
+    const solver_vehicle *pv = &veh->pub;
+    uint32_t dims = m->dims;
+    for (uint32_t d = 0; d < dims; d++)
+        rt->fmax[d] = rt->load[d];
+    for (size_t i = 1; i <= n; i++)
+        for (uint32_t d = 0; d < dims; d++) {
+            int64_t a = rt->fmax[(i - 1) * dims + d], b = rt->load[i * dims + d];
+            rt->fmax[i * dims + d] = a > b ? a : b;
+        }
+    for (uint32_t d = 0; d < dims; d++)
+        rt->bmax[n * dims + d] = rt->load[n * dims + d];
+    for (size_t i = n; i-- > 0;)
+        for (uint32_t d = 0; d < dims; d++) {
+            int64_t a = rt->bmax[(i + 1) * dims + d], b = rt->load[i * dims + d];
+            rt->bmax[i * dims + d] = a > b ? a : b;
+        }
+    if (rt->complex) {
+        relax_times(m, veh, nodes, n, rt);
+        return;
+    }
+    int64_t lim_next = pv->shift.end_s;
+    uint32_t next_loc = pv->end;
+    for (size_t i = n; i-- > 0;) {
+        const solver__node *nd = &m->nodes[nodes[i]];
+        uint32_t prev = i > 0 ? m->nodes[nodes[i - 1]].loc : pv->start;
+        int64_t setup = (prev != SOLVER_NONE && prev == nd->loc) ? 0 : nd->setup;
+        int64_t lim = lim_next - dur(m, veh, nd->loc, next_loc) - nd->service - setup;
+        rt->latest[i] = tws_latest(nd->tws, lim);
+        lim_next = rt->latest[i];
+        next_loc = nd->loc;
+    }
+}
+
 bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
                        size_t n_fixed, solver__route *rt, solver__trace *tr, int64_t *cost) {
     const solver_problem *p = m->p;
@@ -424,24 +272,8 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
     if (!load_fits(load, pv->capacity, dims)) ok = false;
     if (m->any_shipment && !pairs_ok(m, nodes, n)) ok = false;
 
-    /* Free breaks in window order; fixed ones are already in the sequence. */
     uint8_t order[64];
-    size_t n_free = 0;
-    for (size_t b = 0; b < pv->n_breaks; b++) {
-        bool fixed = false;
-        for (size_t i = 0; i < n_fixed && !fixed; i++)
-            fixed = m->nodes[nodes[i]].kind == SOLVER__BREAK && m->nodes[nodes[i]].index == b;
-        if (fixed) continue;
-        size_t k = n_free++;
-        int64_t sb = veh->breaks[b].tws.n ? veh->breaks[b].tws.w[0].start_s : 0;
-        while (k > 0) {
-            const solver__tws *w = &veh->breaks[order[k - 1]].tws;
-            if ((w->n ? w->w[0].start_s : 0) <= sb) break;
-            order[k] = order[k - 1];
-            k--;
-        }
-        order[k] = (uint8_t)b;
-    }
+    size_t n_free = free_breaks_in_order(m, veh, nodes, n_fixed, order);
     size_t next_free = 0;
 
     sim_state s = {pv->shift.start_s, pv->shift.start_s, 0, pv->start};
@@ -473,37 +305,13 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
         int64_t service = at_end ? 0 : nd->service;
         int64_t setup =
             (at_end || (s.prev_loc != SOLVER_NONE && s.prev_loc == loc)) ? 0 : nd->setup;
-        /* Place free breaks greedily: when the break cannot wait past this step, or costs no
-         * time here (it fits in the waiting). */
-        while (i >= n_fixed && next_free < n_free) {
-            const solver__break *b = &veh->breaks[order[next_free]];
-            int64_t arr_wo = sim_arrival(&s, travel);
-            int64_t b_wo = at_end ? arr_wo : solver__tws_earliest(tws, arr_wo);
-            bool must = at_end;
-            if (!must) {
-                int64_t after = b_wo >= SOLVER_TIME_INF ? SOLVER_TIME_INF : b_wo + setup + service;
-                must = after >= SOLVER_TIME_INF ||
-                       solver__tws_earliest(&b->tws, after) >= SOLVER_TIME_INF;
+        if (i >= n_fixed) {
+            const sim_leg leg = {at_end, tws, travel, setup, service};
+            if (!place_free_breaks(veh, order, n_free, &next_free, &s, &leg, load, dims, tr)) {
+                ok = false;
+                break;
             }
-            bool load_ok = break_load_ok(b, load, dims);
-            sim_state tmp = s;
-            bool can = load_ok && take_break(&tmp, b);
-            bool free_take = false;
-            if (can && !must) {
-                int64_t arr_w = sim_arrival(&tmp, travel);
-                free_take = solver__tws_earliest(tws, arr_w) == b_wo;
-            }
-            if (can && (must || free_take)) {
-                s = tmp;
-                next_free++;
-                if (tr)
-                    tr->refs[tr->n++] = (solver_task_ref){SOLVER_STEP_BREAK, order[next_free - 1]};
-                continue;
-            }
-            if (must) ok = false;
-            break;
         }
-        if (!ok) break;
         int64_t arr = sim_arrival(&s, travel);
         if (at_end) {
             if (arr > pv->shift.end_s) ok = false;
@@ -549,38 +357,7 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
         rt->dist_m = dist_sum;
         rt->n_tasks = n_tasks;
         rt->feasible = ok;
-        if (ok) {
-            /* Prefix/suffix maxima of the load, then latest begin times backwards. */
-            for (uint32_t d = 0; d < dims; d++)
-                rt->fmax[d] = rt->load[d];
-            for (size_t i = 1; i <= n; i++)
-                for (uint32_t d = 0; d < dims; d++) {
-                    int64_t a = rt->fmax[(i - 1) * dims + d], b = rt->load[i * dims + d];
-                    rt->fmax[i * dims + d] = a > b ? a : b;
-                }
-            for (uint32_t d = 0; d < dims; d++)
-                rt->bmax[n * dims + d] = rt->load[n * dims + d];
-            for (size_t i = n; i-- > 0;)
-                for (uint32_t d = 0; d < dims; d++) {
-                    int64_t a = rt->bmax[(i + 1) * dims + d], b = rt->load[i * dims + d];
-                    rt->bmax[i * dims + d] = a > b ? a : b;
-                }
-            if (rt->complex) {
-                relax_times(m, veh, nodes, n, rt);
-            } else {
-                int64_t lim_next = pv->shift.end_s;
-                uint32_t next_loc = pv->end;
-                for (size_t i = n; i-- > 0;) {
-                    const solver__node *nd = &m->nodes[nodes[i]];
-                    uint32_t prev = i > 0 ? m->nodes[nodes[i - 1]].loc : pv->start;
-                    int64_t setup = (prev != SOLVER_NONE && prev == nd->loc) ? 0 : nd->setup;
-                    int64_t lim = lim_next - dur(m, veh, nd->loc, next_loc) - nd->service - setup;
-                    rt->latest[i] = tws_latest(nd->tws, lim);
-                    lim_next = rt->latest[i];
-                    next_loc = nd->loc;
-                }
-            }
-        }
+        if (ok) route_caches_fill(m, veh, nodes, n, rt);
     }
     return ok;
 }

@@ -56,9 +56,12 @@ typedef struct solver__model {
     int64_t total_priority, total_weight;
 } solver__model;
 
+/* ---- The model (solver/model.c) ---- */
+
 LM_MUST_USE lm_status solver__model_create(const solver_problem *p, solver__model **out);
 void solver__model_destroy(solver__model *m);
-/* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)? */
+/* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)?
+ * (solver/route.c) */
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v);
 
 /* A route with its caches. Index arrays have n entries (loads n+1: load[0] is the start load). */

@@ -723,19 +723,8 @@ static lm_status worker_init(worker *w, shared *sh, unsigned id, const solver__s
     return LM_OK;
 }
 
-lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
-                              solver_solution **out, lm_errinfo *err) {
-    solver_opts def;
-    if (!o) {
-        solver_opts_init(&def);
-        o = &def;
-    }
-    int64_t t0 = lm_mono_ns();
-    if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
-    if (o->time_limit_ms <= 0)
-        return lm_errinfo_set(err, LM_INVALID, "time_limit", "must be positive");
-    lm_status vst = solver_problem_validate(p, err);
-    if (vst != LM_OK) return vst;
+/* Fixed steps must name tasks the problem has (solver_problem_validate does not look at them). */
+static lm_status fixed_steps_check(const solver_problem *p, lm_errinfo *err) {
     for (size_t v = 0; v < p->n_vehicles; v++) {
         const solver__vehicle *veh = &p->vehicles[v];
         for (size_t i = 0; i < veh->pub.n_fixed_steps; i++) {
@@ -749,6 +738,114 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
                                       (unsigned long long)veh->pub.id);
         }
     }
+    return LM_OK;
+}
+
+/* The start solution: every vehicle's fixed steps (which must be servable as given), then the
+ * construction the variant picks. */
+static lm_status start_build(solver__model *m, const solver__params *prm, solver__sol *start,
+                             lm_errinfo *err) {
+    const solver_problem *p = m->p;
+    lm_status st = solver__sol_init(m, start);
+    if (st != LM_OK) return st;
+    for (size_t v = 0; v < p->n_vehicles; v++)
+        if (!start->routes[v].feasible)
+            return lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
+                                  "the fixed steps of vehicle %llu cannot be served as given",
+                                  (unsigned long long)p->vehicles[v].pub.id);
+    return prm->use_savings ? solver__construct_savings(m, start)
+                            : solver__construct_insertion(m, start, prm->use_regret);
+}
+
+static bool any_free_unit(const solver__model *m) {
+    for (size_t u = 0; u < m->n_units; u++)
+        if (!m->units[u].fixed) return true;
+    return false;
+}
+
+/* The search's clock (deadlines from t0), iteration budget and route pool; the locks are the
+ * caller's. */
+static lm_status shared_init(shared *sh, solver__model *m, const solver__params *prm,
+                             const solver_opts *o, uint64_t max_iters, int64_t t0,
+                             unsigned n_workers) {
+    sh->m = m;
+    sh->prm = prm;
+    sh->o = o;
+    sh->max_iters = max_iters;
+    sh->t_start_ns = t0;
+    sh->deadline_ns = t0 + o->time_limit_ms * 1000000LL;
+    sh->search_end_ns = sh->deadline_ns;
+    m->ls_deadline_ns = sh->deadline_ns;
+    sh->last_sp_ns = t0;
+    if (o->use_set_partitioning) {
+        /* Keep a slice of the time for the final recombination. */
+        int64_t keep = o->time_limit_ms / 10;
+        if (keep > 2000) keep = 2000;
+        sh->search_end_ns -= keep * 1000000LL;
+        lm_status st = pool_init(&sh->pool, m->p->n_vehicles);
+        if (st != LM_OK) return st;
+    }
+    sh->budget = max_iters ? max_iters : iteration_budget(m, sh->search_end_ns - t0);
+    sh->n_workers = n_workers;
+    sh->best_cost = -1;
+    atomic_init(&sh->stop, false);
+    atomic_init(&sh->iters, 0);
+    return LM_OK;
+}
+
+/* Polishes the start with worker 0, leaving most of the time to the search itself, and hands
+ * the result to every worker. */
+static lm_status start_polish(shared *sh, solver__model *m, worker *ws, unsigned n_workers) {
+    lm_status st;
+    m->ls_deadline_ns = sh->t_start_ns + (sh->search_end_ns - sh->t_start_ns) / 4;
+    local_search(&ws[0], &ws[0].best, true);
+    m->ls_deadline_ns = sh->deadline_ns;
+    for (unsigned i = 0; i < n_workers; i++) {
+        if ((st = solver__sol_copy(&ws[i].best, &ws[0].best)) != LM_OK) return st;
+        if ((st = solver__sol_copy(&ws[i].cur, &ws[0].best)) != LM_OK) return st;
+    }
+    publish(&ws[0]);
+    return LM_OK;
+}
+
+/* Runs worker 0 on this thread and the others on threads of their own until the search ends;
+ * returns how many ran (threads that could not be started are left out). */
+static unsigned workers_run(shared *sh, worker *ws, unsigned n_workers) {
+    pthread_t tids[64];
+    unsigned started = 1;
+    /* Workers wait at the gate until we know how many threads really started: the barrier
+     * counts only those. */
+    pthread_mutex_lock(&sh->gate_lock);
+    for (unsigned i = 1; i < n_workers; i++) {
+        if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) break;
+        started++;
+    }
+    sh->n_workers = started;
+    pthread_barrier_init(&sh->barrier, NULL, started);
+    sh->gate_open = true;
+    pthread_cond_broadcast(&sh->gate_cond);
+    pthread_mutex_unlock(&sh->gate_lock);
+    worker_main(&ws[0]);
+    for (unsigned i = 1; i < started; i++)
+        pthread_join(tids[i], NULL);
+    pthread_barrier_destroy(&sh->barrier);
+    return started;
+}
+
+lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
+                              solver_solution **out, lm_errinfo *err) {
+    solver_opts def;
+    if (!o) {
+        solver_opts_init(&def);
+        o = &def;
+    }
+    int64_t t0 = lm_mono_ns();
+    if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
+    if (o->time_limit_ms <= 0)
+        return lm_errinfo_set(err, LM_INVALID, "time_limit", "must be positive");
+    lm_status vst = solver_problem_validate(p, err);
+    if (vst != LM_OK) return vst;
+    if ((vst = fixed_steps_check(p, err)) != LM_OK) return vst;
     solver__model *m = NULL;
     solver__params prm;
     shared sh;
@@ -770,50 +867,13 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     }
     solver__variant_params(m, &prm);
     m->granular_routes = prm.granular_routes;
-    if ((st = solver__sol_init(m, &start)) != LM_OK) goto done;
-    for (size_t v = 0; v < p->n_vehicles; v++)
-        if (!start.routes[v].feasible) {
-            st = lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
-                                "the fixed steps of vehicle %llu cannot be served as given",
-                                (unsigned long long)p->vehicles[v].pub.id);
-            goto done;
-        }
-    st = prm.use_savings ? solver__construct_savings(m, &start)
-                         : solver__construct_insertion(m, &start, prm.use_regret);
-    if (st != LM_OK) goto done;
-    {
-        /* Nothing to move (no tasks, or all fixed): the start is the answer. */
-        bool any_free = false;
-        for (size_t u = 0; u < m->n_units && !any_free; u++)
-            any_free = !m->units[u].fixed;
-        if (!any_free) {
-            st = build_output(m, &start, out, err);
-            if (st == LM_OK) (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
-            goto done;
-        }
+    if ((st = start_build(m, &prm, &start, err)) != LM_OK) goto done;
+    if (!any_free_unit(m)) { /* nothing to move (no tasks, or all fixed): the start is the answer */
+        st = build_output(m, &start, out, err);
+        if (st == LM_OK) (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+        goto done;
     }
-
-    sh.m = m;
-    sh.prm = &prm;
-    sh.o = o;
-    sh.max_iters = max_iters;
-    sh.t_start_ns = t0;
-    sh.deadline_ns = t0 + o->time_limit_ms * 1000000LL;
-    sh.search_end_ns = sh.deadline_ns;
-    m->ls_deadline_ns = sh.deadline_ns;
-    sh.last_sp_ns = t0;
-    if (o->use_set_partitioning) {
-        /* Keep a slice of the time for the final recombination. */
-        int64_t keep = o->time_limit_ms / 10;
-        if (keep > 2000) keep = 2000;
-        sh.search_end_ns -= keep * 1000000LL;
-        if ((st = pool_init(&sh.pool, p->n_vehicles)) != LM_OK) goto done;
-    }
-    sh.budget = max_iters ? max_iters : iteration_budget(m, sh.search_end_ns - t0);
-    sh.n_workers = n_workers;
-    sh.best_cost = -1;
-    atomic_init(&sh.stop, false);
-    atomic_init(&sh.iters, 0);
+    if ((st = shared_init(&sh, m, &prm, o, max_iters, t0, n_workers)) != LM_OK) goto done;
     pthread_mutex_init(&sh.lock, NULL);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate_cond, NULL);
@@ -825,33 +885,8 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     sh.workers = ws;
     for (unsigned i = 0; i < n_workers; i++)
         if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
-    /* Polish the start, but leave most of the time to the search itself. */
-    m->ls_deadline_ns = t0 + (sh.search_end_ns - t0) / 4;
-    local_search(&ws[0], &ws[0].best, true);
-    m->ls_deadline_ns = sh.deadline_ns;
-    for (unsigned i = 0; i < n_workers; i++) {
-        if ((st = solver__sol_copy(&ws[i].best, &ws[0].best)) != LM_OK) goto destroy_sync;
-        if ((st = solver__sol_copy(&ws[i].cur, &ws[0].best)) != LM_OK) goto destroy_sync;
-    }
-    publish(&ws[0]);
-    pthread_t tids[64];
-    unsigned started = 1;
-    /* Workers wait at the gate until we know how many threads really started: the barrier
-     * counts only those. */
-    pthread_mutex_lock(&sh.gate_lock);
-    for (unsigned i = 1; i < n_workers; i++) {
-        if (pthread_create(&tids[i], NULL, worker_main, &ws[i]) != 0) break;
-        started++;
-    }
-    sh.n_workers = started;
-    pthread_barrier_init(&sh.barrier, NULL, started);
-    sh.gate_open = true;
-    pthread_cond_broadcast(&sh.gate_cond);
-    pthread_mutex_unlock(&sh.gate_lock);
-    worker_main(&ws[0]);
-    for (unsigned i = 1; i < started; i++)
-        pthread_join(tids[i], NULL);
-    pthread_barrier_destroy(&sh.barrier);
+    if ((st = start_polish(&sh, m, ws, n_workers)) != LM_OK) goto destroy_sync;
+    unsigned started = workers_run(&sh, ws, n_workers);
     {
         int win = 0;
         for (unsigned i = 0; i < started; i++) {

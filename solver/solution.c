@@ -192,184 +192,234 @@ static int over_capacity(const solver_problem *p, const int64_t *load, const int
     return -1;
 }
 
+/* The running state of route_simulate: the steps written so far and the totals behind them. */
+typedef struct route_sim {
+    solver_step *steps;
+    size_t k;             /* steps written */
+    size_t first_pending; /* breaks in steps[first_pending, k) await their leg */
+    int64_t t;            /* time when the previous step is done */
+    uint32_t prev_loc;
+    int64_t travel, dist, cost;
+    int64_t setup_sum, service_sum, waiting_sum;
+    uint32_t priority;
+    int64_t load[SOLVER_MAX_DIMS];
+} route_sim;
+
+/* The load at the start (initial load plus every job's delivery) within capacity, and the start
+ * step. */
+static lm_status sim_begin(const route_ctx *c, route_sim *sim) {
+    const solver_problem *p = c->p;
+    const solver__vehicle *v = c->v;
+    const solver__seq *q = c->seq;
+    for (uint32_t d = 0; d < p->n_dims; d++)
+        sim->load[d] = v->pub.initial_load[d];
+    for (size_t i = 0; i < q->n_tasks; i++)
+        if (q->tasks[i].type == SOLVER_STEP_JOB)
+            for (uint32_t d = 0; d < p->n_dims; d++)
+                sim->load[d] += p->jobs[q->tasks[i].index].pub.delivery[d];
+    int dim = over_capacity(p, sim->load, v->pub.capacity);
+    if (dim >= 0)
+        return route_fail(c, 0, "load at start %lld exceeds capacity %lld in dimension %d",
+                          (long long)sim->load[dim], (long long)v->pub.capacity[dim], dim);
+    sim->t = v->pub.shift.start_s;
+    sim->prev_loc = v->pub.start;
+    sim->cost = v->pub.cost_fixed;
+    if (v->pub.start != SOLVER_NONE) {
+        solver_step *s = &sim->steps[sim->k++];
+        s->type = SOLVER_STEP_START;
+        s->index = SOLVER_NONE;
+        s->location = v->pub.start;
+        s->arrival_s = sim->t;
+        memcpy(s->load, sim->load, sizeof sim->load);
+    }
+    sim->first_pending = sim->k;
+    return LM_OK;
+}
+
+/* A break in the sequence: checked against its max_load and written as pending (its timing is
+ * known once the leg it sits on is). */
+static lm_status sim_break(const route_ctx *c, route_sim *sim, uint32_t index) {
+    const solver__break *b = &c->v->breaks[index];
+    if (b->pub.has_max_load) {
+        for (uint32_t d = 0; d < c->p->n_dims; d++)
+            if (sim->load[d] > b->pub.max_load[d])
+                return route_fail(c, sim->k,
+                                  "load %lld exceeds break %llu's max_load %lld in dimension %u",
+                                  (long long)sim->load[d], (unsigned long long)b->pub.id,
+                                  (long long)b->pub.max_load[d], d);
+    }
+    solver_step *s = &sim->steps[sim->k++];
+    s->type = SOLVER_STEP_BREAK;
+    s->index = index;
+    s->location = SOLVER_NONE;
+    s->service_s = b->pub.service_s;
+    s->duration_s = sim->travel;
+    s->distance_m = sim->dist;
+    memcpy(s->load, sim->load, sizeof sim->load);
+    return LM_OK;
+}
+
+/* Times the pending breaks on the leg that leaves at sim->t and takes leg seconds; *arrival is
+ * when the leg's destination is reached, breaks included. */
+static lm_status sim_leg_breaks(const route_ctx *c, route_sim *sim, int64_t leg, int64_t *arrival) {
+    int64_t arr = sim->t + leg, e = sim->t;
+    for (size_t bi = sim->first_pending; bi < sim->k; bi++) {
+        solver_step *s = &sim->steps[bi];
+        int64_t bs = solver__tws_earliest(&c->v->breaks[s->index].tws, e);
+        if (bs >= SOLVER_TIME_INF)
+            return route_fail(c, bi, "break %llu cannot start within its time windows",
+                              (unsigned long long)c->v->breaks[s->index].pub.id);
+        s->arrival_s = bs;
+        s->waiting_s = bs > arr ? bs - arr : 0;
+        e = bs + s->service_s;
+        arr = (arr > bs ? arr : bs) + s->service_s;
+        sim->service_sum += s->service_s;
+        sim->waiting_sum += s->waiting_s;
+    }
+    *arrival = arr;
+    return LM_OK;
+}
+
+/* The task step s (already located, reached at arrival): its window, setup, service and the
+ * load after it. */
+static lm_status sim_task(const route_ctx *c, route_sim *sim, solver_step *s, solver_task_ref r,
+                          const task_view *tv, int64_t arrival) {
+    const solver_problem *p = c->p;
+    const solver__vehicle *v = c->v;
+    s->type = r.type;
+    s->index = r.index;
+    int64_t begin = solver__tws_earliest(tv->tws, arrival);
+    if (begin >= SOLVER_TIME_INF)
+        return route_fail(c, sim->k - 1, "%s %llu is reached at %lld, after its last time window",
+                          type_name(r.type), (unsigned long long)task_id(p, r, v),
+                          (long long)arrival);
+    s->waiting_s = begin - arrival;
+    s->setup_s = tv->location != sim->prev_loc ? tv->setup_s : 0;
+    s->service_s = tv->service_s;
+    sim->waiting_sum += s->waiting_s;
+    sim->setup_sum += s->setup_s;
+    sim->service_sum += s->service_s;
+    sim->t = begin + s->setup_s + s->service_s;
+    load_apply(p, r, sim->load);
+    memcpy(s->load, sim->load, sizeof sim->load);
+    int dim = over_capacity(p, sim->load, v->pub.capacity);
+    if (dim >= 0)
+        return route_fail(
+            c, sim->k - 1, "load %lld after %s %llu exceeds capacity %lld in dimension %d",
+            (long long)sim->load[dim], type_name(r.type), (unsigned long long)task_id(p, r, v),
+            (long long)v->pub.capacity[dim], dim);
+    if (r.type == SOLVER_STEP_JOB) sim->priority += p->jobs[r.index].pub.priority;
+    if (r.type == SOLVER_STEP_PICKUP) sim->priority += p->shipments[r.index].pub.priority;
+    sim->prev_loc = tv->location;
+    return LM_OK;
+}
+
+/* The leg from the previous located step to task i (i == n_tasks: to the route end), the breaks
+ * on it, and the step at its end. *done when the route is complete. */
+static lm_status sim_leg(const route_ctx *c, route_sim *sim, size_t i, bool *done) {
+    const solver_problem *p = c->p;
+    const solver__vehicle *v = c->v;
+    bool at_end = i == c->seq->n_tasks;
+    *done = false;
+    if (at_end && v->pub.end == SOLVER_NONE && sim->first_pending == sim->k) {
+        *done = true;
+        return LM_OK;
+    }
+    uint32_t loc = SOLVER_NONE;
+    task_view tv = {0};
+    if (!at_end) {
+        tv = view_of(p, c->seq->tasks[i]);
+        loc = tv.location;
+    } else {
+        loc = v->pub.end;
+    }
+    int64_t leg = 0, leg_dist = 0;
+    if (sim->prev_loc != SOLVER_NONE && loc != SOLVER_NONE) {
+        leg = solver__duration(p, v, sim->prev_loc, loc);
+        leg_dist = solver__distance(p, sim->prev_loc, loc);
+        sim->cost += solver__edge_cost(p, v, sim->prev_loc, loc);
+    }
+    int64_t arrival;
+    lm_status st = sim_leg_breaks(c, sim, leg, &arrival);
+    if (st != LM_OK) return st;
+    sim->travel += leg;
+    sim->dist += leg_dist;
+    if (at_end && loc == SOLVER_NONE) { /* open route: last breaks end it */
+        sim->t = arrival;
+        *done = true;
+        return LM_OK;
+    }
+    solver_step *s = &sim->steps[sim->k++];
+    sim->first_pending = sim->k;
+    s->location = loc;
+    s->arrival_s = arrival;
+    s->duration_s = sim->travel;
+    s->distance_m = sim->dist;
+    if (at_end) {
+        s->type = SOLVER_STEP_END;
+        s->index = SOLVER_NONE;
+        memcpy(s->load, sim->load, sizeof sim->load);
+        sim->t = arrival;
+        *done = true;
+        return LM_OK;
+    }
+    return sim_task(c, sim, s, c->seq->tasks[i], &tv, arrival);
+}
+
+/* The whole route against the vehicle's shift end, max_travel_time and max_distance. */
+static lm_status sim_limits(const route_ctx *c, const route_sim *sim) {
+    const solver__vehicle *v = c->v;
+    size_t last = sim->k ? sim->k - 1 : 0;
+    if (sim->t > v->pub.shift.end_s)
+        return route_fail(c, last, "the route ends at %lld, after the shift end %lld",
+                          (long long)sim->t, (long long)v->pub.shift.end_s);
+    if (v->pub.max_travel_time_s && sim->travel > v->pub.max_travel_time_s)
+        return route_fail(c, last, "travel time %lld s exceeds max_travel_time %lld s",
+                          (long long)sim->travel, (long long)v->pub.max_travel_time_s);
+    if (v->pub.max_distance_m && sim->dist > v->pub.max_distance_m)
+        return route_fail(c, last, "distance %lld m exceeds max_distance %lld m",
+                          (long long)sim->dist, (long long)v->pub.max_distance_m);
+    return LM_OK;
+}
+
 /* Simulates the sequence and fills r (steps allocated here). Breaks are resolved when the next
  * located step (or the route end) is known, since their timing depends on that leg's travel:
  * with breaks k = 1..m on the leg from time t with travel T, break k starts at
  * bs_k = earliest(tws_k, e_{k-1}) (e_0 = t, e_k = bs_k + service_k) and the leg arrives at
  * max(t + T + sum service, e_m); break k's waiting is the idle time it adds to that arrival. */
 static lm_status route_simulate(const route_ctx *c, solver_route *out) {
-    const solver_problem *p = c->p;
     const solver__vehicle *v = c->v;
     const solver__seq *q = c->seq;
     size_t n_steps = q->n_tasks + (v->pub.start != SOLVER_NONE) + (v->pub.end != SOLVER_NONE);
-    solver_step *steps = lm_calloc(n_steps, sizeof *steps);
-    if (!steps) return LM_NOMEM;
-    lm_status st = LM_OK;
-    int64_t load[SOLVER_MAX_DIMS] = {0};
-    for (uint32_t d = 0; d < p->n_dims; d++)
-        load[d] = v->pub.initial_load[d];
-    for (size_t i = 0; i < q->n_tasks; i++)
-        if (q->tasks[i].type == SOLVER_STEP_JOB)
-            for (uint32_t d = 0; d < p->n_dims; d++)
-                load[d] += p->jobs[q->tasks[i].index].pub.delivery[d];
-    int dim = over_capacity(p, load, v->pub.capacity);
-    if (dim >= 0) {
-        st = route_fail(c, 0, "load at start %lld exceeds capacity %lld in dimension %d",
-                        (long long)load[dim], (long long)v->pub.capacity[dim], dim);
-        goto fail;
-    }
-
-    int64_t t = v->pub.shift.start_s; /* time when the previous step is done */
-    uint32_t prev_loc = v->pub.start;
-    int64_t travel = 0, dist = 0, cost = v->pub.cost_fixed;
-    int64_t setup_sum = 0, service_sum = 0, waiting_sum = 0;
-    uint32_t priority = 0;
-    size_t k = 0;
-    if (v->pub.start != SOLVER_NONE) {
-        solver_step *s = &steps[k++];
-        s->type = SOLVER_STEP_START;
-        s->index = SOLVER_NONE;
-        s->location = v->pub.start;
-        s->arrival_s = t;
-        memcpy(s->load, load, sizeof load);
-    }
-    size_t first_pending = k; /* breaks in steps[first_pending, k) await their leg */
+    route_sim sim = {0};
+    sim.steps = lm_calloc(n_steps, sizeof *sim.steps);
+    if (!sim.steps) return LM_NOMEM;
+    lm_status st = sim_begin(c, &sim);
+    if (st != LM_OK) goto fail;
     /* One extra iteration (i == n_tasks) handles the leg to the end. */
     for (size_t i = 0; i <= q->n_tasks; i++) {
-        bool at_end = i == q->n_tasks;
-        if (!at_end && q->tasks[i].type == SOLVER_STEP_BREAK) {
-            const solver__break *b = &v->breaks[q->tasks[i].index];
-            if (b->pub.has_max_load) {
-                for (uint32_t d = 0; d < p->n_dims; d++)
-                    if (load[d] > b->pub.max_load[d]) {
-                        st = route_fail(c, k,
-                                        "load %lld exceeds break %llu's max_load %lld in "
-                                        "dimension %u",
-                                        (long long)load[d], (unsigned long long)b->pub.id,
-                                        (long long)b->pub.max_load[d], d);
-                        goto fail;
-                    }
-            }
-            solver_step *s = &steps[k++];
-            s->type = SOLVER_STEP_BREAK;
-            s->index = q->tasks[i].index;
-            s->location = SOLVER_NONE;
-            s->service_s = b->pub.service_s;
-            s->duration_s = travel;
-            s->distance_m = dist;
-            memcpy(s->load, load, sizeof load);
+        if (i < q->n_tasks && q->tasks[i].type == SOLVER_STEP_BREAK) {
+            if ((st = sim_break(c, &sim, q->tasks[i].index)) != LM_OK) goto fail;
             continue;
         }
-        if (at_end && v->pub.end == SOLVER_NONE && first_pending == k) break;
-        /* The leg from prev_loc to this located step (or to the end). */
-        uint32_t loc = SOLVER_NONE;
-        task_view tv = {0};
-        if (!at_end) {
-            tv = view_of(p, q->tasks[i]);
-            loc = tv.location;
-        } else {
-            loc = v->pub.end;
-        }
-        int64_t leg = 0, leg_dist = 0;
-        if (prev_loc != SOLVER_NONE && loc != SOLVER_NONE) {
-            leg = solver__duration(p, v, prev_loc, loc);
-            leg_dist = solver__distance(p, prev_loc, loc);
-            cost += solver__edge_cost(p, v, prev_loc, loc);
-        }
-        int64_t arrival = t + leg, e = t;
-        for (size_t bi = first_pending; bi < k; bi++) {
-            solver_step *s = &steps[bi];
-            int64_t bs = solver__tws_earliest(&v->breaks[s->index].tws, e);
-            if (bs >= SOLVER_TIME_INF) {
-                st = route_fail(c, bi, "break %llu cannot start within its time windows",
-                                (unsigned long long)v->breaks[s->index].pub.id);
-                goto fail;
-            }
-            s->arrival_s = bs;
-            s->waiting_s = bs > arrival ? bs - arrival : 0;
-            e = bs + s->service_s;
-            arrival = (arrival > bs ? arrival : bs) + s->service_s;
-            service_sum += s->service_s;
-            waiting_sum += s->waiting_s;
-        }
-        travel += leg;
-        dist += leg_dist;
-        if (at_end && loc == SOLVER_NONE) { /* open route: last breaks end it */
-            t = arrival;
-            break;
-        }
-        solver_step *s = &steps[k++];
-        first_pending = k;
-        s->location = loc;
-        s->arrival_s = arrival;
-        s->duration_s = travel;
-        s->distance_m = dist;
-        if (at_end) {
-            s->type = SOLVER_STEP_END;
-            s->index = SOLVER_NONE;
-            memcpy(s->load, load, sizeof load);
-            t = arrival;
-            break;
-        }
-        solver_task_ref r = q->tasks[i];
-        s->type = r.type;
-        s->index = r.index;
-        int64_t begin = solver__tws_earliest(tv.tws, arrival);
-        if (begin >= SOLVER_TIME_INF) {
-            st = route_fail(c, k - 1, "%s %llu is reached at %lld, after its last time window",
-                            type_name(r.type), (unsigned long long)task_id(p, r, v),
-                            (long long)arrival);
-            goto fail;
-        }
-        s->waiting_s = begin - arrival;
-        s->setup_s = loc != prev_loc ? tv.setup_s : 0;
-        s->service_s = tv.service_s;
-        waiting_sum += s->waiting_s;
-        setup_sum += s->setup_s;
-        service_sum += s->service_s;
-        t = begin + s->setup_s + s->service_s;
-        load_apply(p, r, load);
-        memcpy(s->load, load, sizeof load);
-        dim = over_capacity(p, load, v->pub.capacity);
-        if (dim >= 0) {
-            st = route_fail(
-                c, k - 1, "load %lld after %s %llu exceeds capacity %lld in dimension %d",
-                (long long)load[dim], type_name(r.type), (unsigned long long)task_id(p, r, v),
-                (long long)v->pub.capacity[dim], dim);
-            goto fail;
-        }
-        if (r.type == SOLVER_STEP_JOB) priority += p->jobs[r.index].pub.priority;
-        if (r.type == SOLVER_STEP_PICKUP) priority += p->shipments[r.index].pub.priority;
-        prev_loc = loc;
+        bool done;
+        if ((st = sim_leg(c, &sim, i, &done)) != LM_OK) goto fail;
+        if (done) break;
     }
-    if (t > v->pub.shift.end_s) {
-        st = route_fail(c, k ? k - 1 : 0, "the route ends at %lld, after the shift end %lld",
-                        (long long)t, (long long)v->pub.shift.end_s);
-        goto fail;
-    }
-    if (v->pub.max_travel_time_s && travel > v->pub.max_travel_time_s) {
-        st = route_fail(c, k ? k - 1 : 0, "travel time %lld s exceeds max_travel_time %lld s",
-                        (long long)travel, (long long)v->pub.max_travel_time_s);
-        goto fail;
-    }
-    if (v->pub.max_distance_m && dist > v->pub.max_distance_m) {
-        st = route_fail(c, k ? k - 1 : 0, "distance %lld m exceeds max_distance %lld m",
-                        (long long)dist, (long long)v->pub.max_distance_m);
-        goto fail;
-    }
+    if ((st = sim_limits(c, &sim)) != LM_OK) goto fail;
     out->vehicle = q->vehicle;
-    out->steps = steps;
-    out->n_steps = k;
-    out->cost = cost;
-    out->duration_s = travel;
-    out->distance_m = dist;
-    out->setup_s = setup_sum;
-    out->service_s = service_sum;
-    out->waiting_s = waiting_sum;
-    out->priority = priority;
+    out->steps = sim.steps;
+    out->n_steps = sim.k;
+    out->cost = sim.cost;
+    out->duration_s = sim.travel;
+    out->distance_m = sim.dist;
+    out->setup_s = sim.setup_sum;
+    out->service_s = sim.service_sum;
+    out->waiting_s = sim.waiting_sum;
+    out->priority = sim.priority;
     return LM_OK;
 fail:
-    lm_free(steps);
+    lm_free(sim.steps);
     return st;
 }
 
