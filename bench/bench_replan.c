@@ -74,30 +74,9 @@ static int64_t one_replan(store *s, dispatch *d, dispatch_plan *out) {
     return ms;
 }
 
-int main(int argc, char **argv) {
-    int64_t runs64 = 5;
-    if (argc > 1 && !lm_parse_i64(argv[1], 1, 1000, &runs64)) {
-        fprintf(stderr, "usage: bench_replan [RUNS]\n");
-        return 2;
-    }
-    int runs = (int)runs64;
-    char dir[] = "/tmp/lm_bench_replan_XXXXXX";
-    if (!mkdtemp(dir)) return 1;
-    char path[128];
-    snprintf(path, sizeof path, "%s/b.db", dir);
+/* The depot, the one product and its stock. */
+static void seed_catalogue(orders_svc *o) {
     lm_errinfo err = {0};
-    store_opts so;
-    store_opts_init(&so);
-    so.path = path;
-    store *s = NULL;
-    CHECK(store_open(&so, &s, &err));
-    fake_now_ms = (DAY + 6 * 3600) * 1000;
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = s;
-    oo.now_ms = clock_fake;
-    orders_svc *o = NULL;
-    CHECK(orders_create(&oo, &o));
     orders_depot dep = {
         .lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 5 * 3600, .close_s = 22 * 3600};
     lm_strlcpy(dep.id, "DEP", sizeof dep.id);
@@ -109,7 +88,11 @@ int main(int argc, char **argv) {
     CHECK(orders_product_put(o, &pr, &err));
     orders_stock stk;
     CHECK(orders_stock_set(o, "DEP", "SKU1", 100000, 0, &stk, &err));
-    /* 500 customers within ~12 km, 3-hour windows between 8:00 and 18:00 */
+}
+
+/* 500 customers within ~12 km, 3-hour windows between 8:00 and 18:00, each order ready. */
+static void seed_orders(orders_svc *o) {
+    lm_errinfo err = {0};
     for (int i = 0; i < 500; i++) {
         orders_line l = {.qty = 1};
         lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
@@ -134,6 +117,11 @@ int main(int argc, char **argv) {
         CHECK(orders_order_picking(o, id, NULL, &err));
         CHECK(orders_order_ready(o, id, 2000, 3000, 1, NULL, &err));
     }
+}
+
+/* 30 vans of 25 parcels, V01..V30, each with its driver D01..D30. */
+static void seed_fleet(store *s) {
+    lm_errinfo err = {0};
     store_tx *tx = NULL;
     CHECK(store_tx_begin(s, &tx));
     for (int v = 0; v < 30; v++) {
@@ -154,49 +142,48 @@ int main(int argc, char **argv) {
         CHECK(dispatch_driver_put(tx, &dr, &err));
     }
     CHECK(store_tx_commit(tx));
+}
 
-    dispatch_opts dopts;
-    dispatch_opts_init(&dopts);
-    dopts.st = s;
-    dopts.now_ms = clock_fake;
-    dopts.tick_ms = 0;
-    dopts.plan_time_limit_ms = 10000;
-    dispatch *planner = NULL;
-    CHECK(dispatch_create(&dopts, &planner, &err));
-    int64_t plan_id = 0;
-    dispatch_plan_req req = {0};
-    CHECK(dispatch_plan_create(planner, &req, &plan_id, &err));
-    dispatch_wait_idle(planner);
-    CHECK(dispatch_plan_commit(planner, plan_id, &err));
-
-    /* the day runs until 200 stops are done: the earliest next stop of any van is served next,
-     * so that the clock stands where a real day would after 200 deliveries */
-    int done = 0;
-    int64_t latest_s = DAY + 8 * 3600;
-    while (done < 200) {
-        dispatch_stop next = {0};
-        char next_drv[8] = "";
-        for (int v = 0; v < 30; v++) {
-            char drv[8];
-            snprintf(drv, sizeof drv, "D%02d", v + 1);
-            store_read *r = NULL;
-            CHECK(store_read_begin(s, &r));
-            dispatch_driver_route rt;
-            CHECK(dispatch_driver_route_get(r, drv, &rt, &err));
-            store_read_end(r);
-            for (size_t i = 0; i < rt.n_stops; i++)
-                if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) {
-                    if (!next.id || rt.stops[i].stop.eta_s < next.eta_s) {
-                        next = rt.stops[i].stop;
-                        lm_strlcpy(next_drv, drv, sizeof next_drv);
-                    }
-                    break;
+/* The earliest planned stop of any van (next->id 0 if none is left) and its driver. */
+static void next_stop(store *s, dispatch_stop *next, char next_drv[8]) {
+    lm_errinfo err = {0};
+    *next = (dispatch_stop){0};
+    next_drv[0] = '\0';
+    for (int v = 0; v < 30; v++) {
+        char drv[8];
+        snprintf(drv, sizeof drv, "D%02d", v + 1);
+        store_read *r = NULL;
+        CHECK(store_read_begin(s, &r));
+        dispatch_driver_route rt;
+        CHECK(dispatch_driver_route_get(r, drv, &rt, &err));
+        store_read_end(r);
+        for (size_t i = 0; i < rt.n_stops; i++)
+            if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) {
+                if (!next->id || rt.stops[i].stop.eta_s < next->eta_s) {
+                    *next = rt.stops[i].stop;
+                    lm_strlcpy(next_drv, drv, 8);
                 }
-            dispatch_driver_route_clear(&rt);
-        }
+                break;
+            }
+        dispatch_driver_route_clear(&rt);
+    }
+}
+
+/* The day runs until 200 stops are done: the earliest next stop of any van is served next, so
+ * that the clock stands where a real day would after 200 deliveries. Returns the stops done;
+ * *latest_s is the clock (epoch s) after the last one. */
+static int run_day(store *s, dispatch *planner, int64_t *latest_s) {
+    lm_errinfo err = {0};
+    int done = 0;
+    *latest_s = DAY + 8 * 3600;
+    while (done < 200) {
+        dispatch_stop next;
+        char next_drv[8];
+        next_stop(s, &next, next_drv);
         if (!next.id) break;
-        if (next.eta_s > latest_s) latest_s = next.eta_s;
-        fake_now_ms = latest_s * 1000;
+        if (next.eta_s > *latest_s) *latest_s = next.eta_s;
+        fake_now_ms = *latest_s * 1000;
+        store_tx *tx = NULL;
         CHECK(store_tx_begin(s, &tx));
         CHECK(dispatch_observe_position(planner, tx, next_drv, next.lat, next.lon, fake_now_ms, 0,
                                         NULL, &err));
@@ -205,16 +192,35 @@ int main(int argc, char **argv) {
         CHECK(store_tx_commit(tx));
         done++;
     }
-    fake_now_ms = latest_s * 1000;
-    /* V01 breaks down where it is */
+    return done;
+}
+
+/* The day's plan, committed; 200 stops done; then V01 breaks down where it is. */
+static void day_until_breakdown(store *s, const dispatch_opts *dopts, int *done,
+                                int64_t *latest_s) {
+    lm_errinfo err = {0};
+    dispatch *planner = NULL;
+    CHECK(dispatch_create(dopts, &planner, &err));
+    int64_t plan_id = 0;
+    dispatch_plan_req req = {0};
+    CHECK(dispatch_plan_create(planner, &req, &plan_id, &err));
+    dispatch_wait_idle(planner);
+    CHECK(dispatch_plan_commit(planner, plan_id, &err));
+    *done = run_day(s, planner, latest_s);
+    fake_now_ms = *latest_s * 1000;
+    store_tx *tx = NULL;
     CHECK(store_tx_begin(s, &tx));
     CHECK(dispatch_driver_exception(planner, tx, "D01", DISPATCH_EXC_BREAKDOWN, 0, "bench",
                                     fake_now_ms, &err));
     CHECK(store_tx_commit(tx));
     dispatch_wait_idle(planner);
     dispatch_destroy(planner);
+}
 
-    dispatch_opts fast = dopts, full = dopts;
+/* Times runs re-plans with the feasible pass alone and with both passes, and prints the table. */
+static void measure(store *s, const dispatch_opts *dopts, int runs, int done, int64_t latest_s) {
+    lm_errinfo err = {0};
+    dispatch_opts fast = *dopts, full = *dopts;
     fast.replan_polish_ms = 0;
     dispatch *df = NULL, *dp = NULL;
     CHECK(dispatch_create(&fast, &df, &err));
@@ -254,6 +260,47 @@ int main(int argc, char **argv) {
     free(tp);
     dispatch_destroy(df);
     dispatch_destroy(dp);
+}
+
+int main(int argc, char **argv) {
+    int64_t runs64 = 5;
+    if (argc > 1 && !lm_parse_i64(argv[1], 1, 1000, &runs64)) {
+        fprintf(stderr, "usage: bench_replan [RUNS]\n");
+        return 2;
+    }
+    int runs = (int)runs64;
+    char dir[] = "/tmp/lm_bench_replan_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char path[128];
+    snprintf(path, sizeof path, "%s/b.db", dir);
+    lm_errinfo err = {0};
+    store_opts so;
+    store_opts_init(&so);
+    so.path = path;
+    store *s = NULL;
+    CHECK(store_open(&so, &s, &err));
+    fake_now_ms = (DAY + 6 * 3600) * 1000;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = s;
+    oo.now_ms = clock_fake;
+    orders_svc *o = NULL;
+    CHECK(orders_create(&oo, &o));
+    seed_catalogue(o);
+    seed_orders(o);
+    seed_fleet(s);
+
+    dispatch_opts dopts;
+    dispatch_opts_init(&dopts);
+    dopts.st = s;
+    dopts.now_ms = clock_fake;
+    dopts.tick_ms = 0;
+    dopts.plan_time_limit_ms = 10000;
+    int done = 0;
+    int64_t latest_s = 0;
+    day_until_breakdown(s, &dopts, &done, &latest_s);
+    measure(s, &dopts, runs, done, latest_s);
+
     orders_destroy(o);
     store_close(s);
     char p[160];
