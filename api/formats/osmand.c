@@ -1,10 +1,12 @@
-/* api/osmand.c: the OsmAnd / Traccar Client protocol parser (query, form, JSON object, JSON
- * array) as a pure function from request parts to validated positions; see api/osmand.h. */
-#include "api/osmand.h"
+/* api/formats/osmand.c: the OsmAnd / Traccar Client protocol parser (query, form, JSON object,
+ * JSON array) as a pure function from request parts to validated positions; see osmand.h. */
+#include "api/formats/osmand.h"
+
+#include "api/formats/json.h"
+#include "api/formats/rfc3339.h"
 
 #include "geo/geo.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,85 +15,7 @@
 
 /* ---- Timestamps ---- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
- * days_from_civil), so no time zone database or locale is involved. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Reads exactly n decimal digits at *p into *v and advances. */
-static bool digits(const char **p, int n, int64_t *v) {
-    int64_t x = 0;
-    for (int i = 0; i < n; i++) {
-        char c = (*p)[i];
-        if (c < '0' || c > '9') return false;
-        x = x * 10 + (c - '0');
-    }
-    *p += n;
-    *v = x;
-    return true;
-}
-
-static bool iso_parse(const char *s, int64_t *ms_out) {
-    const char *p = s;
-    int64_t y, mo, d, h, mi, sec = 0, frac_ms = 0;
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d))
-        return false;
-    /* 'T' (ISO), ' ' (Traccar's yyyy-MM-dd HH:mm:ss) or '+' (that form with an undecoded space) */
-    if (*p != 'T' && *p != 't' && *p != ' ' && *p != '+') return false;
-    p++;
-    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi)) return false;
-    if (*p == ':') {
-        p++;
-        if (!digits(&p, 2, &sec)) return false;
-        if (*p == '.' || *p == ',') {
-            p++;
-            int n = 0;
-            while (*p >= '0' && *p <= '9') {
-                if (n < 3) frac_ms = frac_ms * 10 + (*p - '0');
-                n++;
-                p++;
-            }
-            if (n == 0 || n > 9) return false;
-            for (; n < 3; n++)
-                frac_ms *= 10;
-        }
-    }
-    int64_t offset_s = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1;
-        int64_t oh, om = 0;
-        if (!digits(&p, 2, &oh)) return false;
-        if (*p == ':') p++;
-        if (*p) {
-            if (!digits(&p, 2, &om)) return false;
-        }
-        if (oh > 23 || om > 59) return false;
-        offset_s = sign * (oh * 3600 + om * 60);
-    }
-    /* no zone: Traccar reads the local form in the server's zone; ours is UTC */
-    if (*p) return false;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-        mi > 59 || sec > 60)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo == 2 && d == 29 && !leap) return false;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-    if (t < 0) return false;
-    *ms_out = t * 1000 + frac_ms;
-    return true;
-}
-
-bool api__osmand_time_parse(const char *s, int64_t *ms_out) {
+bool fmt_osmand_time_parse(const char *s, int64_t *ms_out) {
     if (!s || !*s) return false;
     int64_t v;
     /* Traccar's rule: integers below Integer.MAX_VALUE are seconds, larger ones milliseconds */
@@ -101,14 +25,14 @@ bool api__osmand_time_parse(const char *s, int64_t *ms_out) {
         *ms_out = ms;
         return true;
     }
-    return iso_parse(s, ms_out);
+    return fmt_time_parse_lenient_ms(s, ms_out);
 }
 
 /* ---- One flat record (form fields or a flat JSON object) ---- */
 
 /* Where the fields of one record come from: decoded pairs, or one JSON object. */
 typedef struct flat_src {
-    const api_osmand_kv *pairs;
+    const fmt_osmand_kv *pairs;
     size_t n;
     const cJSON *obj;
 } flat_src;
@@ -122,7 +46,7 @@ static const char *flat_get(const flat_src *s, const char *key, char *buf, size_
                 return s->pairs[i].value ? s->pairs[i].value : "";
         return NULL;
     }
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->obj, key);
+    const cJSON *v = fmt_json_get(s->obj, key);
     if (!v) return NULL;
     if (cJSON_IsString(v)) return v->valuestring;
     if (cJSON_IsNumber(v)) {
@@ -139,13 +63,13 @@ static const char *flat_get(const flat_src *s, const char *key, char *buf, size_
     return "\x01"; /* an object or array where a scalar belongs: fails every parse below */
 }
 
-static void pos_init(api_osmand_pos *p) {
+static void pos_init(fmt_osmand_pos *p) {
     memset(p, 0, sizeof *p);
     p->speed_mps = p->heading_deg = p->altitude_m = p->accuracy_m = p->battery_pct = NAN;
     p->charging = -1;
 }
 
-static lm_status device_set(api_osmand_pos *p, const char *id, const char *field, lm_errinfo *err) {
+static lm_status device_set(fmt_osmand_pos *p, const char *id, const char *field, lm_errinfo *err) {
     size_t n = id ? strlen(id) : 0;
     if (n == 0)
         return lm_errinfo_set(err, LM_INVALID, field, "a device id (id or deviceid) is required");
@@ -184,7 +108,7 @@ static int parse_bool(const char *t) {
 
 /* Applies the ranges: unknown rather than wrong (a negative speed or heading means "none" to
  * the apps), but coordinates must be real. */
-static void pos_normalise(api_osmand_pos *p) {
+static void pos_normalise(fmt_osmand_pos *p) {
     if (!(p->speed_mps >= 0)) p->speed_mps = NAN;
     if (!(p->heading_deg >= 0)) p->heading_deg = NAN;
     if (isfinite(p->heading_deg)) p->heading_deg = fmod(p->heading_deg, 360.0);
@@ -192,7 +116,7 @@ static void pos_normalise(api_osmand_pos *p) {
     if (!(p->battery_pct >= 0 && p->battery_pct <= 100)) p->battery_pct = NAN;
 }
 
-static lm_status parse_flat(const flat_src *s, const char *prefix, api_osmand_pos *p,
+static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_pos *p,
                             lm_errinfo *err) {
     char buf[64], f[64];
     pos_init(p);
@@ -203,7 +127,7 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, api_osmand_po
     if (rc != LM_OK) return rc;
 
     const char *t = flat_get(s, "timestamp", buf, sizeof buf);
-    if (t && *t && !api__osmand_time_parse(t, &p->time_ms))
+    if (t && *t && !fmt_osmand_time_parse(t, &p->time_ms))
         return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, "timestamp"),
                               "'%.40s' is not epoch seconds, epoch milliseconds or ISO-8601 "
                               "with a zone",
@@ -250,7 +174,7 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, api_osmand_po
     if ((rc = opt_number(flat_get(s, "speed", buf, sizeof buf), fname(f, sizeof f, prefix, "speed"),
                          &kn, err)) != LM_OK)
         return rc;
-    p->speed_mps = api__knots_to_mps(kn);
+    p->speed_mps = fmt_knots_to_mps(kn);
     const char *hd = flat_get(s, "bearing", buf, sizeof buf);
     const char *hkey = "bearing";
     if (!hd || !*hd) {
@@ -297,7 +221,7 @@ static size_t form_unescape(char *s, size_t n) {
 }
 
 /* Splits a url-encoded text (copied into *copy_out, which the caller frees) into pairs. */
-static lm_status form_split(const char *text, size_t len, char **copy_out, api_osmand_kv *pairs,
+static lm_status form_split(const char *text, size_t len, char **copy_out, fmt_osmand_kv *pairs,
                             size_t *n_out, lm_errinfo *err) {
     char *copy = lm_alloc(len + 1);
     if (!copy) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
@@ -333,35 +257,35 @@ static lm_status form_split(const char *text, size_t len, char **copy_out, api_o
 /* ---- JSON bodies ---- */
 
 static double json_num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *v = fmt_json_get(o, key);
     return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
 }
 
 /* One transistorsoft location object (speed in m/s) for device id. */
 static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *prefix,
-                             api_osmand_pos *p, lm_errinfo *err) {
+                             fmt_osmand_pos *p, lm_errinfo *err) {
     char f[64];
     pos_init(p);
     lm_status rc = device_set(p, device, "device_id", err);
     if (rc != LM_OK) return rc;
     if (!cJSON_IsObject(loc))
         return lm_errinfo_set(err, LM_INVALID, prefix, "location must be an object");
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(loc, "timestamp");
+    const cJSON *ts = fmt_json_get(loc, "timestamp");
     if (cJSON_IsString(ts)) {
-        if (!api__osmand_time_parse(ts->valuestring, &p->time_ms))
+        if (!fmt_osmand_time_parse(ts->valuestring, &p->time_ms))
             return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
                                   "'%.40s' is not an ISO-8601 time with a zone", ts->valuestring);
     } else if (cJSON_IsNumber(ts)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%lld", (long long)ts->valuedouble);
-        if (!(ts->valuedouble >= 0) || !api__osmand_time_parse(buf, &p->time_ms))
+        if (!(ts->valuedouble >= 0) || !fmt_osmand_time_parse(buf, &p->time_ms))
             return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
                                   "not an epoch time");
     } else if (ts) {
         return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
                               "timestamp must be an ISO-8601 string");
     }
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(loc, "coords");
+    const cJSON *c = fmt_json_get(loc, "coords");
     if (!cJSON_IsObject(c))
         return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".coords"),
                               "coords {latitude, longitude} are required");
@@ -384,18 +308,18 @@ static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *p
     p->heading_deg = json_num(c, "heading");
     p->accuracy_m = json_num(c, "accuracy");
     p->altitude_m = json_num(c, "altitude");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(loc, "battery");
+    const cJSON *b = fmt_json_get(loc, "battery");
     if (cJSON_IsObject(b)) {
         double level = json_num(b, "level");
         if (level >= 0 && level <= 1) p->battery_pct = level * 100.0;
-        const cJSON *ch = cJSON_GetObjectItemCaseSensitive(b, "is_charging");
+        const cJSON *ch = fmt_json_get(b, "is_charging");
         if (cJSON_IsBool(ch)) p->charging = cJSON_IsTrue(ch) ? 1 : 0;
     }
     pos_normalise(p);
     return LM_OK;
 }
 
-static lm_status parse_json(const char *body, size_t len, api_osmand_pos *out, size_t cap,
+static lm_status parse_json(const char *body, size_t len, fmt_osmand_pos *out, size_t cap,
                             size_t *n_out, lm_errinfo *err) {
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root) return lm_errinfo_set(err, LM_INVALID, "body", "malformed JSON");
@@ -427,8 +351,8 @@ static lm_status parse_json(const char *body, size_t len, api_osmand_pos *out, s
             n++;
         }
     } else if (cJSON_IsObject(root)) {
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(root, "location");
-        const cJSON *dev = cJSON_GetObjectItemCaseSensitive(root, "device_id");
+        const cJSON *loc = fmt_json_get(root, "location");
+        const cJSON *dev = fmt_json_get(root, "device_id");
         if (!loc) { /* one flat object */
             flat_src s = {NULL, 0, root};
             if ((rc = parse_flat(&s, "", &out[0], err)) != LM_OK) goto done;
@@ -474,10 +398,12 @@ done:
 
 /* ---- Entry point ---- */
 
-lm_status api__osmand_parse(const api_osmand_kv *pairs, size_t n_pairs, const char *content_type,
-                            const char *body, size_t body_len, api_osmand_pos *out, size_t cap,
-                            size_t *n_out, lm_errinfo *err) {
+lm_status fmt_osmand_parse(const fmt_osmand_kv *pairs, size_t n_pairs, const char *content_type,
+                           const char *body, size_t body_len, fmt_osmand_pos *out, size_t cap,
+                           size_t *n_out, lm_errinfo *err) {
     if (cap < 1) return lm_errinfo_set(err, LM_INTERNAL, "", "no room for a position");
+    if (body && body_len > FMT_OSMAND_MAX_BODY)
+        return lm_errinfo_set(err, LM_TOO_BIG, "body", "larger than %u bytes", FMT_OSMAND_MAX_BODY);
     if (content_type && !strncasecmp(content_type, "application/json", 16) && body && body_len)
         return parse_json(body, body_len, out, cap, n_out, err);
     if (n_pairs > 0) {
@@ -489,7 +415,7 @@ lm_status api__osmand_parse(const api_osmand_kv *pairs, size_t n_pairs, const ch
     if (!body || !body_len)
         return lm_errinfo_set(err, LM_INVALID, "id",
                               "no position: send id, lat, lon ... in the query or a form body");
-    api_osmand_kv form[FORM_MAX_PAIRS];
+    fmt_osmand_kv form[FORM_MAX_PAIRS];
     size_t n = 0;
     char *copy = NULL;
     lm_status rc = form_split(body, body_len, &copy, form, &n, err);

@@ -1,6 +1,8 @@
-/* api_bench_run: solver quality on a directory of Solomon / CVRPLIB instances against a best-known
- * table; the core shared by bench/bench_solver and `lastmile bench`. */
-#include "api/api.h"
+/* bench/solver_bench.c: solver quality on a directory of Solomon / CVRPLIB instances against a
+ * best-known table; the core shared by bench/bench_solver and `lastmile bench`. */
+#include "bench/solver_bench.h"
+
+#include "api/formats/instance.h"
 #include "solver/solver.h"
 
 #include <dirent.h>
@@ -95,19 +97,19 @@ static void bench_group_of(const char *name, bool solomon, char *out, size_t siz
 /* Solves one instance file and fills *r; prints its line to out. Returns true when the result
  * belongs in the summary (solved, feasible, nothing unassigned); false also when the file is
  * skipped (unreadable, no BKS row, filtered out), with *counted false then. */
-static bool bench_one(const api_bench_opts *o, const char *path, const bks_row *bks, size_t n_bks,
-                      const bks_row *vbks, size_t n_vbks, FILE *out, bench_result *r,
+static bool bench_one(const bench_solver_opts *o, const char *path, const bks_row *bks,
+                      size_t n_bks, const bks_row *vbks, size_t n_vbks, FILE *out, bench_result *r,
                       bool *counted) {
     *counted = false;
-    api_instance *inst = NULL;
+    fmt_instance *inst = NULL;
     lm_errinfo err;
-    if (api_instance_read_file(path, API_INSTANCE_AUTO, &inst, &err) != LM_OK) {
+    if (fmt_instance_read_file(path, FMT_INSTANCE_AUTO, &inst, &err) != LM_OK) {
         fprintf(stderr, "%s: %s\n", path, err.message);
         return false;
     }
     const bks_row *b = bench_find_bks(bks, n_bks, inst->name);
     if (!b || (o->only && strcmp(o->only, inst->name)) || inst->n_customers > o->max_customers) {
-        api_instance_destroy(inst);
+        fmt_instance_destroy(inst);
         return false;
     }
     *counted = true;
@@ -123,7 +125,7 @@ static bool bench_one(const api_bench_opts *o, const char *path, const bks_row *
     int64_t ms = (lm_mono_ns() - t0) / 1000000;
     memset(r, 0, sizeof *r);
     lm_strlcpy(r->name, inst->name, sizeof r->name);
-    bench_group_of(inst->name, inst->format == API_INSTANCE_SOLOMON, r->group, sizeof r->group);
+    bench_group_of(inst->name, inst->format == FMT_INSTANCE_SOLOMON, r->group, sizeof r->group);
     r->bks = b->cost;
     const bks_row *vb = bench_find_bks(vbks, n_vbks, inst->name);
     r->bks_routes = vb ? vb->vehicles : b->vehicles;
@@ -132,7 +134,7 @@ static bool bench_one(const api_bench_opts *o, const char *path, const bks_row *
         solver_check_report rep;
         r->feasible = solver_check(inst->problem, s, &rep) == LM_OK;
         if (!r->feasible) fprintf(stderr, "%s: INFEASIBLE: %s\n", inst->name, rep.first);
-        r->cost = api_instance_cost(inst, s);
+        r->cost = fmt_instance_cost(inst, s);
         r->routes = s->n_routes;
         r->unassigned = s->n_unassigned;
         r->gap_pct = 100.0 * (r->cost - r->bks) / r->bks;
@@ -150,12 +152,12 @@ static bool bench_one(const api_bench_opts *o, const char *path, const bks_row *
         fprintf(stderr, "%s: excluded from the summary (failed, infeasible or unassigned)\n",
                 inst->name);
     solver_solution_destroy(s);
-    api_instance_destroy(inst);
+    fmt_instance_destroy(inst);
     return keep;
 }
 
 /* The markdown table: one row per group in order of first appearance, then **all**. */
-static void bench_summary(const api_bench_opts *o, const bench_result *res, size_t n_res,
+static void bench_summary(const bench_solver_opts *o, const bench_result *res, size_t n_res,
                           double *gaps, FILE *md) {
     fprintf(md, "\n### %s (time limit %lld ms, 1 thread, seed %llu, set partitioning %s)\n\n",
             o->title, (long long)o->time_limit_ms, (unsigned long long)o->seed,
@@ -194,7 +196,7 @@ static void bench_summary(const api_bench_opts *o, const bench_result *res, size
     }
 }
 
-void api_bench_opts_init(api_bench_opts *o) {
+void bench_solver_opts_init(bench_solver_opts *o) {
     memset(o, 0, sizeof *o);
     o->time_limit_ms = 1000;
     o->seed = 1;
@@ -203,7 +205,7 @@ void api_bench_opts_init(api_bench_opts *o) {
     o->title = "results";
 }
 
-lm_status api_bench_run(const api_bench_opts *o, FILE *out, lm_errinfo *err) {
+lm_status bench_solver_run(const bench_solver_opts *o, FILE *out, lm_errinfo *err) {
     lm_status st = LM_OK;
     bks_row *bks = NULL, *vbks = NULL;
     char **files = NULL;

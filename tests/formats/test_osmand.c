@@ -1,7 +1,8 @@
 /* The OsmAnd / Traccar Client parser on its own: every request form the client versions send
  * (reference/interop-notes.md section 1), timestamps in s / ms / ISO-8601, knots, location=,
  * the JSON object and array forms, and the refusals (no device, bad coordinates, junk). */
-#include "api/osmand.h"
+#include "api/formats/osmand.h"
+#include "api/formats/rfc3339.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,7 @@
 /* Splits "a=1&b=2" (already decoded, as libmicrohttpd hands the query) into pairs. */
 typedef struct q {
     char buf[2048];
-    api_osmand_kv kv[64];
+    fmt_osmand_kv kv[64];
     size_t n;
 } q;
 
@@ -36,23 +37,23 @@ static void q_split(q *x, const char *query) {
     }
 }
 
-static lm_status parse_query(const char *query, api_osmand_pos *out, size_t *n, lm_errinfo *err) {
+static lm_status parse_query(const char *query, fmt_osmand_pos *out, size_t *n, lm_errinfo *err) {
     q x;
     q_split(&x, query);
     lm_errinfo_clear(err);
-    return api__osmand_parse(x.kv, x.n, NULL, NULL, 0, out, 8, n, err);
+    return fmt_osmand_parse(x.kv, x.n, NULL, NULL, 0, out, 8, n, err);
 }
 
-static lm_status parse_body(const char *ct, const char *body, api_osmand_pos *out, size_t cap,
+static lm_status parse_body(const char *ct, const char *body, fmt_osmand_pos *out, size_t cap,
                             size_t *n, lm_errinfo *err) {
     lm_errinfo_clear(err);
-    return api__osmand_parse(NULL, 0, ct, body, strlen(body), out, cap, n, err);
+    return fmt_osmand_parse(NULL, 0, ct, body, strlen(body), out, cap, n, err);
 }
 
 static void test_legacy_android(void **state) {
     (void)state;
     /* ProtocolFormatterTest.kt, query only, empty body */
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 0;
     lm_errinfo err;
     assert_int_equal(parse_query("id=123456789012345&timestamp=619315200&lat=0.0&lon=0.0&speed="
@@ -81,7 +82,7 @@ static void test_legacy_android(void **state) {
 
 static void test_legacy_ios(void **state) {
     (void)state;
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 0;
     lm_errinfo err;
     assert_int_equal(parse_query("id=123456789012345&timestamp=0&lat=0.000000&lon=0.000000&speed="
@@ -93,7 +94,7 @@ static void test_legacy_ios(void **state) {
 
 static void test_traccar_decoder_vectors(void **state) {
     (void)state;
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 0;
     lm_errinfo err;
     /* ISO-8601 with Z (MHD has decoded %3A) */
@@ -138,34 +139,34 @@ static void test_traccar_decoder_vectors(void **state) {
 static void test_timestamps(void **state) {
     (void)state;
     int64_t ms = 0;
-    assert_true(api__osmand_time_parse("1700000000", &ms));
+    assert_true(fmt_osmand_time_parse("1700000000", &ms));
     assert_int_equal(ms, 1700000000000LL);
-    assert_true(api__osmand_time_parse("2147483646", &ms)); /* below Integer.MAX_VALUE: seconds */
+    assert_true(fmt_osmand_time_parse("2147483646", &ms)); /* below Integer.MAX_VALUE: seconds */
     assert_int_equal(ms, 2147483646000LL);
-    assert_true(api__osmand_time_parse("2147483647", &ms)); /* from there on: milliseconds */
+    assert_true(fmt_osmand_time_parse("2147483647", &ms)); /* from there on: milliseconds */
     assert_int_equal(ms, 2147483647LL);
-    assert_true(api__osmand_time_parse("1700000000123", &ms));
+    assert_true(fmt_osmand_time_parse("1700000000123", &ms));
     assert_int_equal(ms, 1700000000123LL);
-    assert_true(api__osmand_time_parse("2025-06-15T13:45:12.862Z", &ms));
+    assert_true(fmt_osmand_time_parse("2025-06-15T13:45:12.862Z", &ms));
     assert_int_equal(ms, 1749995112862LL);
-    assert_true(api__osmand_time_parse("2025-06-15T15:45:12.862+02:00", &ms));
+    assert_true(fmt_osmand_time_parse("2025-06-15T15:45:12.862+02:00", &ms));
     assert_int_equal(ms, 1749995112862LL);
-    assert_true(api__osmand_time_parse("2025-06-15T08:45:12-0500", &ms));
+    assert_true(fmt_osmand_time_parse("2025-06-15T08:45:12-0500", &ms));
     assert_int_equal(ms, 1749995112000LL);
-    assert_true(api__osmand_time_parse("2024-02-29T00:00:00Z", &ms));
-    assert_false(api__osmand_time_parse("2023-02-29T00:00:00Z", &ms));
-    assert_false(api__osmand_time_parse("2025-13-01T00:00:00Z", &ms));
-    assert_false(api__osmand_time_parse("2025-06-15T25:00:00Z", &ms));
-    assert_false(api__osmand_time_parse("yesterday", &ms));
-    assert_false(api__osmand_time_parse("-5", &ms));
-    assert_false(api__osmand_time_parse("", &ms));
-    assert_false(api__osmand_time_parse("2025-06-15T13:45:12Zjunk", &ms));
+    assert_true(fmt_osmand_time_parse("2024-02-29T00:00:00Z", &ms));
+    assert_false(fmt_osmand_time_parse("2023-02-29T00:00:00Z", &ms));
+    assert_false(fmt_osmand_time_parse("2025-13-01T00:00:00Z", &ms));
+    assert_false(fmt_osmand_time_parse("2025-06-15T25:00:00Z", &ms));
+    assert_false(fmt_osmand_time_parse("yesterday", &ms));
+    assert_false(fmt_osmand_time_parse("-5", &ms));
+    assert_false(fmt_osmand_time_parse("", &ms));
+    assert_false(fmt_osmand_time_parse("2025-06-15T13:45:12Zjunk", &ms));
 }
 
 static void test_form_body(void **state) {
     (void)state;
     /* Traccar Client 10: POST with a form body, no query */
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 0;
     lm_errinfo err;
     const char *body = "id=48241179&lat=45.75&lon=4.85&timestamp=1750000000&accuracy=5.0&altitude="
@@ -186,7 +187,7 @@ static void test_form_body(void **state) {
     q_split(&x, "id=fromquery&lat=1&lon=2");
     lm_errinfo_clear(&err);
     assert_int_equal(
-        api__osmand_parse(x.kv, x.n, NULL, "id=frombody&lat=3&lon=4", 23, p, 8, &n, &err), LM_OK);
+        fmt_osmand_parse(x.kv, x.n, NULL, "id=frombody&lat=3&lon=4", 23, p, 8, &n, &err), LM_OK);
     assert_string_equal(p[0].device_id, "fromquery");
 }
 
@@ -202,7 +203,7 @@ static void test_json_object(void **state) {
         "48241179&"
         "lat=37.4219983&lon=-122.084&timestamp=2025-06-15T13:45:12.862Z&\"},\"device_id\":"
         "\"48241179\"}";
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 0;
     lm_errinfo err;
     assert_int_equal(parse_body("application/json; charset=utf-8", body, p, 8, &n, &err), LM_OK);
@@ -239,7 +240,7 @@ static void test_json_array(void **state) {
                        ":10,\"bearing\":45,\"batt\":80,\"charge\":true},"
                        "{\"id\":\"d1\",\"lat\":\"45.2\",\"lon\":\"4.2\",\"timestamp\":"
                        "\"1750000005000\"}]";
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 0;
     lm_errinfo err;
     assert_int_equal(parse_body("application/json", body, p, 8, &n, &err), LM_OK);
@@ -272,7 +273,7 @@ static void test_json_array(void **state) {
 
 static void test_refusals(void **state) {
     (void)state;
-    api_osmand_pos p[8];
+    fmt_osmand_pos p[8];
     size_t n = 77;
     lm_errinfo err;
     assert_int_equal(parse_query("lat=1&lon=2", p, &n, &err), LM_INVALID);
@@ -303,7 +304,7 @@ static void test_refusals(void **state) {
     assert_string_equal(err.field, "id");
     /* nothing at all */
     lm_errinfo_clear(&err);
-    assert_int_equal(api__osmand_parse(NULL, 0, NULL, NULL, 0, p, 8, &n, &err), LM_INVALID);
+    assert_int_equal(fmt_osmand_parse(NULL, 0, NULL, NULL, 0, p, 8, &n, &err), LM_INVALID);
     /* negative speed / heading are "unknown", not errors (the apps send -1) */
     assert_int_equal(parse_query("id=1&lat=1&lon=2&speed=-1&heading=-1&batt=150", p, &n, &err),
                      LM_OK);

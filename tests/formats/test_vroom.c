@@ -1,6 +1,6 @@
 /* Tests for the VROOM JSON edge: a table of bad inputs (each refused with code 2 and the field
  * named), valid inputs, the writer's output shape, and the documented example (golden file). */
-#include "api/api.h"
+#include "api/formats/vroom.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,10 +27,10 @@ static char *dq(const char *s) {
 #define JOB2    "{'id':2,'location_index':2}"
 #define BASE    "{'vehicles':[" VEHICLE "],'jobs':[" JOB1 "," JOB2 "]," MATRIX3 "}"
 
-static lm_status parse(const char *tjson, const api_vroom_opts *o, api_vroom_input **out,
+static lm_status parse(const char *tjson, const fmt_vroom_opts *o, fmt_vroom_input **out,
                        lm_errinfo *err) {
     char *json = dq(tjson);
-    lm_status st = api_vroom_parse(json, strlen(json), o, out, err);
+    lm_status st = fmt_vroom_parse(json, strlen(json), o, out, err);
     lm_free(json);
     return st;
 }
@@ -214,20 +214,20 @@ static void test_bad_inputs(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
         const bad_case *bc = &bad_cases[i];
-        api_vroom_input *in = NULL;
+        fmt_vroom_input *in = NULL;
         lm_errinfo err;
         lm_errinfo_clear(&err);
         lm_status st = parse(bc->json, NULL, &in, &err);
-        if (st == LM_OK || api_vroom_code(st) != API_VROOM_INPUT || strcmp(err.field, bc->field) ||
+        if (st == LM_OK || fmt_vroom_code(st) != FMT_VROOM_INPUT || strcmp(err.field, bc->field) ||
             !err.message[0]) {
             print_error("case '%s': status %s, code %d, field '%s' (want '%s'), message '%s'\n",
-                        bc->what, lm_status_name(st), api_vroom_code(st), err.field, bc->field,
+                        bc->what, lm_status_name(st), fmt_vroom_code(st), err.field, bc->field,
                         err.message);
-            api_vroom_input_destroy(in);
+            fmt_vroom_input_destroy(in);
             fail();
         }
         assert_null(in); /* untouched on failure */
-        char *ej = api_vroom_error_write(st, &err);
+        char *ej = fmt_vroom_error_write(st, &err);
         assert_non_null(ej);
         cJSON *doc = cJSON_Parse(ej);
         assert_non_null(doc);
@@ -242,8 +242,8 @@ static void test_bad_inputs(void **state) {
 /* Array caps: past max_jobs (or the body cap) the input is refused before anything is built. */
 static void test_caps(void **state) {
     (void)state;
-    api_vroom_opts o;
-    api_vroom_opts_init(&o);
+    fmt_vroom_opts o;
+    fmt_vroom_opts_init(&o);
     assert_int_equal(o.max_jobs, 20000);
     /* 20001 jobs against the default cap. */
     lm_buf b;
@@ -254,19 +254,19 @@ static void test_caps(void **state) {
         assert_int_equal(lm_buf_printf(&b, "%s{\"id\":%d,\"location_index\":0}", i ? "," : "", i),
                          LM_OK);
     assert_int_equal(lm_buf_printf(&b, "],\"matrix\":[[0]]}"), LM_OK);
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
-    lm_status st = api_vroom_parse(b.data, b.len, &o, &in, &err);
+    lm_status st = fmt_vroom_parse(b.data, b.len, &o, &in, &err);
     assert_int_equal(st, LM_TOO_BIG);
-    assert_int_equal(api_vroom_code(st), API_VROOM_INPUT);
+    assert_int_equal(fmt_vroom_code(st), FMT_VROOM_INPUT);
     assert_string_equal(err.field, "jobs");
     /* The body cap. */
     o.max_bytes = 100;
-    st = api_vroom_parse(b.data, b.len, &o, &in, &err);
+    st = fmt_vroom_parse(b.data, b.len, &o, &in, &err);
     assert_int_equal(st, LM_TOO_BIG);
     lm_buf_free(&b);
     /* Strings and vehicles. */
-    api_vroom_opts_init(&o);
+    fmt_vroom_opts_init(&o);
     o.max_string = 4;
     st = parse("{'vehicles':[" VEHICLE "],'jobs':[{'id':1,'location_index':1,'description':"
                "'hello'}]," MATRIX3 "}",
@@ -290,7 +290,7 @@ static void test_caps(void **state) {
 
 static void test_valid_input(void **state) {
     (void)state;
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     lm_status st =
         parse("{'vehicles':[{'id':7,'start_index':0,'capacity':[10,5],'time_window':[0,1000],"
@@ -309,29 +309,29 @@ static void test_valid_input(void **state) {
               NULL, &in, &err);
     if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
     assert_int_equal(st, LM_OK);
-    const solver_problem *p = api_vroom_input_problem(in);
+    const solver_problem *p = fmt_vroom_input_problem(in);
     assert_int_equal(solver_problem_n_jobs(p), 2);
     assert_int_equal(solver_problem_n_shipments(p), 1);
     assert_int_equal(solver_problem_n_vehicles(p), 2);
     assert_int_equal(solver_problem_n_dims(p), 2);
-    assert_true(api_vroom_input_has_steps(in));
-    api_vroom_input_destroy(in);
+    assert_true(fmt_vroom_input_has_steps(in));
+    fmt_vroom_input_destroy(in);
 
     /* Legacy top-level matrix, no amounts anywhere. */
     st = parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':5,'location_index':1}],"
                "'matrix':[[0,1],[1,0]]}",
                NULL, &in, &err);
     assert_int_equal(st, LM_OK);
-    assert_int_equal(solver_problem_n_dims(api_vroom_input_problem(in)), 0);
-    assert_false(api_vroom_input_has_steps(in));
-    api_vroom_input_destroy(in);
+    assert_int_equal(solver_problem_n_dims(fmt_vroom_input_problem(in)), 0);
+    assert_false(fmt_vroom_input_has_steps(in));
+    fmt_vroom_input_destroy(in);
 }
 
 /* Coordinates without a matrix: geo/ computes one location per distinct coordinate, and the
  * output echoes coordinates (no location_index, which the input never used). */
 static void test_coordinates(void **state) {
     (void)state;
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     lm_status st = parse("{'vehicles':[{'id':1,'start':[2.35,48.85],'end':[2.35,48.85]}],"
                          "'jobs':[{'id':1,'location':[2.36,48.86]},{'id':2,'location':[2.35,48.85]"
@@ -343,12 +343,12 @@ static void test_coordinates(void **state) {
     solver_solution sol = {.unassigned = &un, .n_unassigned = 1};
     char *out = NULL;
     size_t len;
-    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_OK);
+    assert_int_equal(fmt_vroom_write(in, &sol, false, &out, &len, &err), LM_OK);
     assert_non_null(strstr(out, "\"location\":[2.36,48.86]"));
     assert_null(strstr(out, "location_index"));
     assert_non_null(strstr(out, "\"distance\":0")); /* geo/ gives distances */
     lm_free(out);
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
     /* Mixed: a location_index with no matrix is an input error. */
     st = parse("{'vehicles':[{'id':1,'start':[2.35,48.85]}],'jobs':[{'id':1,'location':[2.36,"
                "48.86]},{'id':2,'location_index':0}]}",
@@ -374,7 +374,7 @@ static int64_t num(const cJSON *o, const char *k) {
  * amounts per route, and lists an unassigned shipment as its two tasks. */
 static void test_write_shape(void **state) {
     (void)state;
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     lm_status st = parse(
         "{'vehicles':[{'id':11,'start_index':0,'end_index':0,'capacity':[10],'description':"
@@ -429,7 +429,7 @@ static void test_write_shape(void **state) {
     char *out = NULL;
     size_t len = 0;
     for (int pretty = 0; pretty <= 1; pretty++) {
-        assert_int_equal(api_vroom_write(in, &sol, pretty, &out, &len, &err), LM_OK);
+        assert_int_equal(fmt_vroom_write(in, &sol, pretty, &out, &len, &err), LM_OK);
         assert_int_equal(strlen(out), len);
         cJSON *doc = cJSON_Parse(out);
         assert_non_null(doc);
@@ -471,18 +471,18 @@ static void test_write_shape(void **state) {
     }
     /* A solution that refers to a task the input lacks is an internal error, not a crash. */
     steps[1].index = 9;
-    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_INTERNAL);
+    assert_int_equal(fmt_vroom_write(in, &sol, false, &out, &len, &err), LM_INTERNAL);
     steps[1].index = 0;
     route.vehicle = 3;
-    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_INTERNAL);
-    api_vroom_input_destroy(in);
+    assert_int_equal(fmt_vroom_write(in, &sol, false, &out, &len, &err), LM_INTERNAL);
+    fmt_vroom_input_destroy(in);
 }
 
 /* Plan mode: a hand-made route that breaks a constraint is an input error on that vehicle's
  * steps; a feasible one gets its arrivals computed. */
 static void test_plan(void **state) {
     (void)state;
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     solver_solution *sol = NULL;
     assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0},{'id':5,'start_index':0,"
@@ -491,12 +491,12 @@ static void test_plan(void **state) {
                            "'location_index':2}]," MATRIX3 "}",
                            NULL, &in, &err),
                      LM_OK);
-    lm_status st = api_vroom_plan(in, &sol, &err);
+    lm_status st = fmt_vroom_plan(in, &sol, &err);
     assert_int_equal(st, LM_INVALID); /* 0 -> 2 -> 1 arrives at 10, after [0, 9] */
-    assert_int_equal(api_vroom_code(st), API_VROOM_INPUT);
+    assert_int_equal(fmt_vroom_code(st), FMT_VROOM_INPUT);
     assert_string_equal(err.field, "vehicles[1].steps");
     assert_null(sol);
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
 
     assert_int_equal(parse("{'vehicles':[{'id':5,'start_index':0,'steps':[{'type':'start'},{"
                            "'type':'job','id':1},{'type':'job','id':2},{'type':'end'}]}],'jobs':"
@@ -504,28 +504,28 @@ static void test_plan(void **state) {
                            "'location_index':2}]," MATRIX3 "}",
                            NULL, &in, &err),
                      LM_OK);
-    assert_int_equal(api_vroom_plan(in, &sol, &err), LM_OK);
+    assert_int_equal(fmt_vroom_plan(in, &sol, &err), LM_OK);
     assert_int_equal(sol->n_routes, 1);
     assert_int_equal(sol->routes[0].n_steps, 3); /* start, 1, 2: an open route has no end step */
     solver_solution_destroy(sol);
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
 }
 
 /* Hostile but well-formed inputs: deep nesting, bytes that are not UTF-8, extreme integers,
  * long plans with huge service times. Each is refused with code 2 or handled, never a crash. */
 static void test_hostile(void **state) {
     (void)state;
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     char deep[4100];
     memset(deep, '[', 4000);
     deep[4000] = '\0';
-    lm_status st = api_vroom_parse(deep, 4000, NULL, &in, &err);
-    assert_int_equal(api_vroom_code(st), API_VROOM_INPUT);
+    lm_status st = fmt_vroom_parse(deep, 4000, NULL, &in, &err);
+    assert_int_equal(fmt_vroom_code(st), FMT_VROOM_INPUT);
 
     const char bad_utf8[] = "{\"vehicles\":[{\"id\":1,\"start_index\":0}],\"jobs\":[{\"id\":1,"
                             "\"location_index\":0,\"description\":\"caf\xff\"}],\"matrix\":[[0]]}";
-    st = api_vroom_parse(bad_utf8, sizeof bad_utf8 - 1, NULL, &in, &err);
+    st = fmt_vroom_parse(bad_utf8, sizeof bad_utf8 - 1, NULL, &in, &err);
     assert_int_equal(st, LM_INVALID);
     assert_string_equal(err.field, "jobs[0].description");
 
@@ -539,10 +539,10 @@ static void test_hostile(void **state) {
     solver_solution sol = {.unassigned = &un, .n_unassigned = 1};
     char *out = NULL;
     size_t len;
-    assert_int_equal(api_vroom_write(in, &sol, false, &out, &len, &err), LM_OK);
+    assert_int_equal(fmt_vroom_write(in, &sol, false, &out, &len, &err), LM_OK);
     assert_non_null(strstr(out, "\"id\":9007199254740991"));
     lm_free(out);
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
 
     /* 1000 fixed steps, each with 2^50 s of setup and service: refused in plan mode. */
     lm_buf b;
@@ -560,13 +560,13 @@ static void test_hostile(void **state) {
                                        i ? "," : "", i, i % 2),
                          LM_OK);
     assert_int_equal(lm_buf_printf(&b, "],\"matrix\":[[0,2147483647],[2147483647,0]]}"), LM_OK);
-    assert_int_equal(api_vroom_parse(b.data, b.len, NULL, &in, &err), LM_OK);
+    assert_int_equal(fmt_vroom_parse(b.data, b.len, NULL, &in, &err), LM_OK);
     solver_solution *planned = NULL;
-    st = api_vroom_plan(in, &planned, &err);
+    st = fmt_vroom_plan(in, &planned, &err);
     assert_int_equal(st, LM_INVALID);
     assert_string_equal(err.field, "vehicles[0].steps");
     assert_null(planned);
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
     lm_buf_free(&b);
 }
 
@@ -609,29 +609,29 @@ static void assert_same_output(const char *got, const char *want) {
 }
 
 static char *solve_text(const char *json, size_t len, bool plan) {
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
-    lm_status st = api_vroom_parse(json, len, NULL, &in, &err);
+    lm_status st = fmt_vroom_parse(json, len, NULL, &in, &err);
     if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
     assert_int_equal(st, LM_OK);
     solver_solution *sol = NULL;
     if (plan) {
-        st = api_vroom_plan(in, &sol, &err);
+        st = fmt_vroom_plan(in, &sol, &err);
     } else {
         solver_opts o;
         solver_opts_init(&o);
         o.time_limit_ms = 1000;
         o.threads = 1;
         o.seed = 1;
-        st = api_vroom_solve(in, &o, &sol, &err);
+        st = fmt_vroom_solve(in, &o, &sol, &err);
     }
     if (st != LM_OK) print_error("%s: %s\n", err.field, err.message);
     assert_int_equal(st, LM_OK);
     char *out = NULL;
     size_t out_len;
-    assert_int_equal(api_vroom_write(in, sol, true, &out, &out_len, &err), LM_OK);
+    assert_int_equal(fmt_vroom_write(in, sol, true, &out, &out_len, &err), LM_OK);
     solver_solution_destroy(sol);
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
     return out;
 }
 
@@ -689,13 +689,13 @@ static void test_round_trip(void **state) {
 
 static void test_codes(void **state) {
     (void)state;
-    assert_int_equal(api_vroom_code(LM_OK), 0);
-    assert_int_equal(api_vroom_code(LM_INVALID), 2);
-    assert_int_equal(api_vroom_code(LM_TOO_BIG), 2);
-    assert_int_equal(api_vroom_code(LM_ROUTING), 3);
-    assert_int_equal(api_vroom_code(LM_NOMEM), 1);
-    assert_int_equal(api_vroom_code(LM_INTERNAL), 1);
-    char *e = api_vroom_error_write(LM_INTERNAL, NULL);
+    assert_int_equal(fmt_vroom_code(LM_OK), 0);
+    assert_int_equal(fmt_vroom_code(LM_INVALID), 2);
+    assert_int_equal(fmt_vroom_code(LM_TOO_BIG), 2);
+    assert_int_equal(fmt_vroom_code(LM_ROUTING), 3);
+    assert_int_equal(fmt_vroom_code(LM_NOMEM), 1);
+    assert_int_equal(fmt_vroom_code(LM_INTERNAL), 1);
+    char *e = fmt_vroom_error_write(LM_INTERNAL, NULL);
     assert_non_null(e);
     assert_string_equal(e, "{\"code\":1,\"error\":\"internal error\"}");
     lm_free(e);

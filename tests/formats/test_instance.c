@@ -1,7 +1,7 @@
 /* Tests for the benchmark instance readers (api/instance.c): real Solomon and CVRPLIB files from
  * datasets/, their BKS solutions re-costed through the reader, and malformed inputs rejected with
  * the line number. */
-#include "api/api.h"
+#include "api/formats/vroom.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,13 +22,13 @@ static void dataset_path(char *buf, size_t size, const char *rel) {
     assert_true(n > 0 && (size_t)n < size);
 }
 
-static api_instance *load(const char *rel) {
+static fmt_instance *load(const char *rel) {
     char path[1024];
     dataset_path(path, sizeof path, rel);
-    api_instance *inst = NULL;
+    fmt_instance *inst = NULL;
     lm_errinfo e;
     lm_errinfo_clear(&e);
-    lm_status st = api_instance_read_file(path, API_INSTANCE_AUTO, &inst, &e);
+    lm_status st = fmt_instance_read_file(path, FMT_INSTANCE_AUTO, &inst, &e);
     if (st != LM_OK) print_error("%s: %s (%s: %s)\n", path, lm_strerror(st), e.field, e.message);
     assert_int_equal(st, LM_OK);
     assert_non_null(inst);
@@ -78,7 +78,7 @@ static void sol_read(const char *rel, sol_file *s) {
 }
 
 /* Builds the solver_solution a solver would return for the .sol routes (start, jobs, end). */
-static solver_solution *sol_to_solution(const api_instance *inst, const sol_file *s) {
+static solver_solution *sol_to_solution(const fmt_instance *inst, const sol_file *s) {
     solver_solution *sol = lm_calloc(1, sizeof *sol);
     assert_non_null(sol);
     sol->routes = lm_calloc(s->n_routes, sizeof *sol->routes);
@@ -128,9 +128,9 @@ static double bks_cost(const char *csv_rel, const char *name) {
 
 static void test_solomon_c101(void **state) {
     (void)state;
-    api_instance *inst = load("solomon/C101.txt");
+    fmt_instance *inst = load("solomon/C101.txt");
     assert_string_equal(inst->name, "C101");
-    assert_int_equal(inst->format, API_INSTANCE_SOLOMON);
+    assert_int_equal(inst->format, FMT_INSTANCE_SOLOMON);
     assert_int_equal(inst->n_nodes, 101);
     assert_int_equal(inst->n_customers, 100);
     assert_int_equal(inst->depot, 0);
@@ -153,26 +153,26 @@ static void test_solomon_c101(void **state) {
     assert_int_equal(solver_problem_n_vehicles(inst->problem), 25);
     assert_int_equal(solver_problem_n_dims(inst->problem), 1);
     /* Edge 0 -> 1: sqrt(25 + 324) in full precision. */
-    assert_true(api_instance_edge_cost(inst, 0, 1) == sqrt(349.0));
-    assert_true(isnan(api_instance_edge_cost(inst, 0, 101)));
+    assert_true(fmt_instance_edge_cost(inst, 0, 1) == sqrt(349.0));
+    assert_true(isnan(fmt_instance_edge_cost(inst, 0, 101)));
 
     /* The DIMACS BKS routes re-costed with real distances give bks_distance_real's 828.94. */
     sol_file s;
     sol_read("solomon/dimacs_solutions/C101.sol", &s);
     solver_solution *sol = sol_to_solution(inst, &s);
-    double cost = api_instance_cost(inst, sol);
+    double cost = fmt_instance_cost(inst, sol);
     double bks = bks_cost("solomon/bks_distance_real.csv", "C101");
     if (fabs(cost - bks) > 0.005) print_error("C101 cost %.6f, BKS %.2f\n", cost, bks);
     assert_true(fabs(cost - bks) <= 0.005);
     assert_true(cost > s.cost); /* DIMACS truncates to one decimal: 827.3 */
     solver_solution_destroy(sol);
     lm_free(s.loc);
-    api_instance_destroy(inst);
+    fmt_instance_destroy(inst);
 }
 
 static void test_solomon_r201(void **state) {
     (void)state;
-    api_instance *inst = load("solomon/R201.txt");
+    fmt_instance *inst = load("solomon/R201.txt");
     assert_string_equal(inst->name, "R201");
     assert_int_equal(inst->n_customers, 100);
     assert_int_equal(inst->n_vehicles, 25);
@@ -185,20 +185,20 @@ static void test_solomon_r201(void **state) {
     sol_file s;
     sol_read("solomon/dimacs_solutions/R201.sol", &s);
     solver_solution *sol = sol_to_solution(inst, &s);
-    double cost = api_instance_cost(inst, sol);
+    double cost = fmt_instance_cost(inst, sol);
     double bks = bks_cost("solomon/bks_distance_real.csv", "R201");
     if (fabs(cost - bks) > 0.005) print_error("R201 cost %.6f, BKS %.2f\n", cost, bks);
     assert_true(fabs(cost - bks) <= 0.005);
     solver_solution_destroy(sol);
     lm_free(s.loc);
-    api_instance_destroy(inst);
+    fmt_instance_destroy(inst);
 }
 
 static void test_cvrplib_a_n32_k5(void **state) {
     (void)state;
-    api_instance *inst = load("cvrplib/A/A-n32-k5.vrp");
+    fmt_instance *inst = load("cvrplib/A/A-n32-k5.vrp");
     assert_string_equal(inst->name, "A-n32-k5");
-    assert_int_equal(inst->format, API_INSTANCE_CVRPLIB);
+    assert_int_equal(inst->format, FMT_INSTANCE_CVRPLIB);
     assert_int_equal(inst->n_nodes, 32);
     assert_int_equal(inst->n_customers, 31);
     assert_int_equal(inst->depot, 0);
@@ -215,15 +215,15 @@ static void test_cvrplib_a_n32_k5(void **state) {
     assert_int_equal(inst->demand[1], 19);
     assert_int_equal(inst->demand[31], 9);
     /* nint(sqrt(14^2 + 32^2)) = nint(34.93) = 35 */
-    assert_true(api_instance_edge_cost(inst, 0, 1) == 35.0);
+    assert_true(fmt_instance_edge_cost(inst, 0, 1) == 35.0);
     assert_int_equal(solver_problem_n_jobs(inst->problem), 31);
     assert_int_equal(solver_problem_n_vehicles(inst->problem), 5);
-    api_instance_destroy(inst);
+    fmt_instance_destroy(inst);
 }
 
 static void test_cvrplib_x_n101_k25(void **state) {
     (void)state;
-    api_instance *inst = load("cvrplib/X/X-n101-k25.vrp");
+    fmt_instance *inst = load("cvrplib/X/X-n101-k25.vrp");
     assert_string_equal(inst->name, "X-n101-k25");
     assert_int_equal(inst->n_nodes, 101);
     assert_int_equal(inst->n_customers, 100);
@@ -238,10 +238,10 @@ static void test_cvrplib_x_n101_k25(void **state) {
     assert_int_equal(s.n_routes, 26);
     assert_true(s.cost == 27591.0);
     solver_solution *sol = sol_to_solution(inst, &s);
-    assert_true(api_instance_cost(inst, sol) == 27591.0);
+    assert_true(fmt_instance_cost(inst, sol) == 27591.0);
     double by_route = 0;
     for (size_t r = 0; r < s.n_routes; r++)
-        by_route += api_instance_route_cost(inst, s.loc + s.starts[r], s.lens[r]);
+        by_route += fmt_instance_route_cost(inst, s.loc + s.starts[r], s.lens[r]);
     assert_true(by_route == 27591.0);
     assert_true(bks_cost("cvrplib/X/bks.csv", "X-n101-k25") == 27591.0);
     /* Every customer is served exactly once, and route loads fit. */
@@ -260,7 +260,7 @@ static void test_cvrplib_x_n101_k25(void **state) {
         assert_int_equal(seen[c], 1);
     solver_solution_destroy(sol);
     lm_free(s.loc);
-    api_instance_destroy(inst);
+    fmt_instance_destroy(inst);
 }
 
 /* " NAME " for a whole-word search in a list. */
@@ -291,7 +291,7 @@ static void test_every_dataset_file(void **state) {
             char rel[512], stem[256];
             snprintf(rel, sizeof rel, "%s/%s", dirs[d], de->d_name);
             snprintf(stem, sizeof stem, "%.*s", (int)(nl - 4), de->d_name);
-            api_instance *inst = load(rel);
+            fmt_instance *inst = load(rel);
             assert_string_equal(inst->name, stem);
             assert_int_equal(solver_problem_n_jobs(inst->problem), inst->n_customers);
             parsed++;
@@ -306,7 +306,7 @@ static void test_every_dataset_file(void **state) {
                 sol_file s;
                 sol_read(sol_rel, &s);
                 solver_solution *sol = sol_to_solution(inst, &s);
-                double cost = api_instance_cost(inst, sol);
+                double cost = fmt_instance_cost(inst, sol);
                 /* datasets/README.md: these DIMACS routes break windows with real travel
                  * times, so they are not part of that minimum and may cost less. */
                 bool dimacs_feasible = txt && !strstr(" R102 R105 R107 R108 R112 R211 RC101 RC105 ",
@@ -323,7 +323,7 @@ static void test_every_dataset_file(void **state) {
                 lm_free(s.loc);
                 sols++;
             }
-            api_instance_destroy(inst);
+            fmt_instance_destroy(inst);
         }
         closedir(dir);
     }
@@ -333,7 +333,7 @@ static void test_every_dataset_file(void **state) {
 
 /* Evaluates the .sol routes through the solver's plan mode (solver_evaluate, which also runs the
  * independent checker): the integer model must accept the known solutions. Returns the status. */
-static lm_status evaluate_sol(const api_instance *inst, const sol_file *s, solver_solution **out,
+static lm_status evaluate_sol(const fmt_instance *inst, const sol_file *s, solver_solution **out,
                               lm_errinfo *e) {
     solver_task_ref *refs = lm_calloc(s->n_loc + 1, sizeof *refs);
     const solver_task_ref **routes = lm_calloc(s->n_routes, sizeof *routes);
@@ -369,7 +369,7 @@ static void test_bks_routes_in_integer_model(void **state) {
             snprintf(sol_rel, sizeof sol_rel, "solomon/dimacs_solutions/%s.sol", cases[c] + 8);
         else
             snprintf(sol_rel, sizeof sol_rel, "%s.sol", cases[c]);
-        api_instance *inst = load(rel);
+        fmt_instance *inst = load(rel);
         sol_file s;
         sol_read(sol_rel, &s);
         solver_solution *sol = NULL;
@@ -380,10 +380,10 @@ static void test_bks_routes_in_integer_model(void **state) {
         assert_int_equal(st, LM_OK);
         assert_int_equal(sol->n_unassigned, 0);
         assert_int_equal(sol->n_routes, s.n_routes);
-        double real = api_instance_cost(inst, sol);
+        double real = fmt_instance_cost(inst, sol);
         size_t edges = s.n_loc + s.n_routes;
         if (solomon) {
-            double scaled = real * API_SOLOMON_SCALE;
+            double scaled = real * FMT_SOLOMON_SCALE;
             assert_true(fabs((double)sol->cost - scaled) <= 0.5 * (double)edges);
             assert_true((double)sol->distance_m == (double)sol->cost);
             assert_true((double)sol->duration_s >= scaled - 1e-6);
@@ -393,17 +393,17 @@ static void test_bks_routes_in_integer_model(void **state) {
         }
         solver_solution_destroy(sol);
         lm_free(s.loc);
-        api_instance_destroy(inst);
+        fmt_instance_destroy(inst);
     }
 }
 
 /* ---- Small inputs ---- */
 
-static api_instance *parse_ok(const char *text) {
-    api_instance *inst = NULL;
+static fmt_instance *parse_ok(const char *text) {
+    fmt_instance *inst = NULL;
     lm_errinfo e;
     lm_errinfo_clear(&e);
-    lm_status st = api_instance_parse(text, strlen(text), API_INSTANCE_AUTO, &inst, &e);
+    lm_status st = fmt_instance_parse(text, strlen(text), FMT_INSTANCE_AUTO, &inst, &e);
     if (st != LM_OK) print_error("%s: %s\n", e.field, e.message);
     assert_int_equal(st, LM_OK);
     return inst;
@@ -411,7 +411,7 @@ static api_instance *parse_ok(const char *text) {
 
 static void test_demand_over_capacity_is_accepted(void **state) {
     (void)state;
-    api_instance *inst =
+    fmt_instance *inst =
         parse_ok("NAME : tiny-k2\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\n"
                  "EDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n1 0 0\n2 3 4\n"
                  "3 6 8\nDEMAND_SECTION\n1 0\n2 5\n3 50\nDEPOT_SECTION\n1\n-1\nEOF\n");
@@ -419,28 +419,28 @@ static void test_demand_over_capacity_is_accepted(void **state) {
     assert_int_equal(inst->fleet_limit, 2);
     assert_int_equal(solver_problem_n_jobs(inst->problem), 2);
     uint32_t route[2] = {1, 2};
-    assert_true(api_instance_route_cost(inst, route, 2) == 5.0 + 5.0 + 10.0);
-    api_instance_destroy(inst);
+    assert_true(fmt_instance_route_cost(inst, route, 2) == 5.0 + 5.0 + 10.0);
+    fmt_instance_destroy(inst);
 }
 
 static void test_explicit_weights(void **state) {
     (void)state;
     /* Depot is node 2, weights as a strict lower triangle spread over lines, no NAME:
      * d(2,1)=4, d(3,1)=7, d(3,2)=5, d(4,1)=9, d(4,2)=6, d(4,3)=2. */
-    api_instance *inst =
+    fmt_instance *inst =
         parse_ok("TYPE: CVRP\nDIMENSION: 4\nCAPACITY: 30\nVEHICLES: 3\nEDGE_WEIGHT_TYPE: "
                  "EXPLICIT\nEDGE_WEIGHT_FORMAT: LOWER_ROW\nEDGE_WEIGHT_SECTION\n4\n7 5\n9 6\n2\n"
                  "DEMAND_SECTION\n1 3\n2 0\n3 4\n4 5\nDEPOT_SECTION\n 2 -1\nEOF\n");
     assert_null(inst->x);
     assert_int_equal(inst->depot, 1);
     assert_int_equal(inst->fleet_limit, 3);
-    assert_true(api_instance_edge_cost(inst, 0, 1) == 4.0 &&
-                api_instance_edge_cost(inst, 1, 0) == 4.0);
-    assert_true(api_instance_edge_cost(inst, 2, 3) == 2.0 &&
-                api_instance_edge_cost(inst, 3, 0) == 9.0);
+    assert_true(fmt_instance_edge_cost(inst, 0, 1) == 4.0 &&
+                fmt_instance_edge_cost(inst, 1, 0) == 4.0);
+    assert_true(fmt_instance_edge_cost(inst, 2, 3) == 2.0 &&
+                fmt_instance_edge_cost(inst, 3, 0) == 9.0);
     uint32_t route[3] = {0, 3, 2}; /* 2 -> 1 -> 4 -> 3 -> 2 */
-    assert_true(api_instance_route_cost(inst, route, 3) == 4.0 + 9.0 + 2.0 + 5.0);
-    api_instance_destroy(inst);
+    assert_true(fmt_instance_route_cost(inst, route, 3) == 4.0 + 9.0 + 2.0 + 5.0);
+    fmt_instance_destroy(inst);
 
     /* The same 4-node matrix in every supported EDGE_WEIGHT_FORMAT. */
     static const struct {
@@ -467,7 +467,7 @@ static void test_explicit_weights(void **state) {
                             want[k]);
                 fail();
             }
-        api_instance_destroy(inst);
+        fmt_instance_destroy(inst);
     }
 
     /* The same weights as a full matrix. */
@@ -476,8 +476,8 @@ static void test_explicit_weights(void **state) {
                     "5\n7 5 0\nDEMAND_SECTION\n1 0\n2 4\n3 5\nDEPOT_SECTION\n1\n-1\n");
     assert_int_equal(inst->fleet_limit, 0);
     assert_int_equal(inst->n_vehicles, 2);
-    assert_true(api_instance_edge_cost(inst, 2, 1) == 5.0);
-    api_instance_destroy(inst);
+    assert_true(fmt_instance_edge_cost(inst, 2, 1) == 5.0);
+    fmt_instance_destroy(inst);
 }
 
 /* ---- Malformed inputs: each is LM_INVALID with "line N: " naming the line ---- */
@@ -553,11 +553,11 @@ static void test_malformed_inputs(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
         const struct bad_case *c = &bad_cases[i];
-        api_instance *sentinel = (api_instance *)&bad_cases[i];
-        api_instance *out = sentinel;
+        fmt_instance *sentinel = (fmt_instance *)&bad_cases[i];
+        fmt_instance *out = sentinel;
         lm_errinfo e;
         lm_errinfo_clear(&e);
-        lm_status st = api_instance_parse(c->text, strlen(c->text), API_INSTANCE_AUTO, &out, &e);
+        lm_status st = fmt_instance_parse(c->text, strlen(c->text), FMT_INSTANCE_AUTO, &out, &e);
         char prefix[32];
         snprintf(prefix, sizeof prefix, "line %zu: ", c->line);
         bool ok = st == LM_INVALID && out == sentinel && e.code == LM_INVALID &&
@@ -571,20 +571,20 @@ static void test_malformed_inputs(void **state) {
 
 static void test_file_errors(void **state) {
     (void)state;
-    api_instance *out = NULL;
+    fmt_instance *out = NULL;
     lm_errinfo e;
-    assert_int_equal(api_instance_read_file("/nonexistent/x.vrp", API_INSTANCE_AUTO, &out, &e),
+    assert_int_equal(fmt_instance_read_file("/nonexistent/x.vrp", FMT_INSTANCE_AUTO, &out, &e),
                      LM_IO);
     assert_null(out);
     assert_string_equal(e.field, "path");
     /* Forcing the wrong format is an error too, not a silent misread. */
     char path[1024];
     dataset_path(path, sizeof path, "solomon/C101.txt");
-    assert_int_equal(api_instance_read_file(path, API_INSTANCE_CVRPLIB, &out, &e), LM_INVALID);
+    assert_int_equal(fmt_instance_read_file(path, FMT_INSTANCE_CVRPLIB, &out, &e), LM_INVALID);
     assert_null(out);
     /* A buffer with a NUL inside a number. */
     static const char nul[] = TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3\0 4\n";
-    assert_int_equal(api_instance_parse(nul, sizeof nul - 1, API_INSTANCE_AUTO, &out, &e),
+    assert_int_equal(fmt_instance_parse(nul, sizeof nul - 1, FMT_INSTANCE_AUTO, &out, &e),
                      LM_INVALID);
     assert_null(out);
 }

@@ -1,9 +1,9 @@
-/* api/orders_csv.c: the orders CSV format (RFC 4180 quoting, a header row naming the columns, one
- * order per row, lines as "SKU:qty;SKU:qty") read into orders/ records, each row on its own so
+/* api/formats/csv.c: the orders CSV format (RFC 4180 quoting, a header row naming the columns,
+ * one order per row, lines as "SKU:qty;SKU:qty") read into orders/ records, each row on its own so
  * that a bad row is reported with its line number while the good rows still go in. */
-#include "api/api.h"
-#include "api/routes_orders.h"
-#include "orders/orders.h"
+#include "api/formats/csv.h"
+
+#include "api/formats/rfc3339.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +40,7 @@ typedef struct csv_record {
     size_t first, n;         /* its fields in csv->fields */
 } csv_record;
 
-struct api_orders_csv {
+struct fmt_csv {
     char *buf;     /* unescaped copy of the text; fields point into it */
     char **fields; /* all fields of all records */
     size_t n_fields, cap_fields;
@@ -51,7 +51,7 @@ struct api_orders_csv {
     size_t header_len; /* bytes of the header record in the caller's text, line break included */
 };
 
-static lm_status push_field(api_orders_csv *c, char *f) {
+static lm_status push_field(fmt_csv *c, char *f) {
     if (c->n_fields == c->cap_fields) {
         size_t nc = c->cap_fields ? c->cap_fields * 2 : 256;
         char **p = lm_reallocarray(c->fields, nc, sizeof *p);
@@ -63,8 +63,8 @@ static lm_status push_field(api_orders_csv *c, char *f) {
     return LM_OK;
 }
 
-static lm_status push_record(api_orders_csv *c, const csv_record *r) {
-    if (c->n_rec == API_ORDERS_CSV_MAX_ROWS) return LM_TOO_BIG;
+static lm_status push_record(fmt_csv *c, const csv_record *r) {
+    if (c->n_rec == FMT_CSV_MAX_ROWS) return LM_TOO_BIG;
     if (c->n_rec == c->cap_rec) {
         size_t nc = c->cap_rec ? c->cap_rec * 2 : 64;
         csv_record *p = lm_reallocarray(c->rec, nc, sizeof *p);
@@ -76,7 +76,7 @@ static lm_status push_record(api_orders_csv *c, const csv_record *r) {
     return LM_OK;
 }
 
-void api_orders_csv_destroy(api_orders_csv *c) {
+void fmt_csv_destroy(fmt_csv *c) {
     if (!c) return;
     lm_free(c->buf);
     lm_free(c->fields);
@@ -85,7 +85,7 @@ void api_orders_csv_destroy(api_orders_csv *c) {
 }
 
 /* Splits text into records and fields (unescaping quotes in place in a copy). */
-static lm_status split(api_orders_csv *c, const char *text, size_t len, csv_record *header,
+static lm_status split(fmt_csv *c, const char *text, size_t len, csv_record *header,
                        lm_errinfo *err) {
     char *b = c->buf;
     size_t i = 0, line = 1;
@@ -160,17 +160,19 @@ static lm_status split(api_orders_csv *c, const char *text, size_t len, csv_reco
         lm_status rc = push_record(c, &r);
         if (rc == LM_TOO_BIG)
             return lm_errinfo_set(err, rc, "csv", "more than %d rows; split the file",
-                                  API_ORDERS_CSV_MAX_ROWS);
+                                  FMT_CSV_MAX_ROWS);
         if (rc != LM_OK) return rc;
     }
     if (!have_header) return lm_errinfo_set(err, LM_INVALID, "csv", "no header row");
     return LM_OK;
 }
 
-lm_status api_orders_csv_parse(const char *text, size_t len, api_orders_csv **out,
-                               lm_errinfo *err) {
+lm_status fmt_csv_parse(const char *text, size_t len, fmt_csv **out, lm_errinfo *err) {
+    if (len > FMT_CSV_MAX_BYTES)
+        return lm_errinfo_set(err, LM_TOO_BIG, "csv", "the file is %zu bytes; the limit is %zu",
+                              len, (size_t)FMT_CSV_MAX_BYTES);
     lm_status rc = LM_NOMEM;
-    api_orders_csv *c = lm_calloc(1, sizeof *c);
+    fmt_csv *c = lm_calloc(1, sizeof *c);
     if (!c || !(c->buf = lm_alloc(len + 1))) goto fail;
     csv_record header = {0};
     if ((rc = split(c, text, len, &header, err)) != LM_OK) goto fail;
@@ -206,25 +208,25 @@ lm_status api_orders_csv_parse(const char *text, size_t len, api_orders_csv **ou
     *out = c;
     return LM_OK;
 fail:
-    api_orders_csv_destroy(c);
+    fmt_csv_destroy(c);
     if (rc == LM_NOMEM) lm_errinfo_set(err, rc, "csv", "out of memory");
     return rc;
 }
 
-size_t api_orders_csv_count(const api_orders_csv *c) {
+size_t fmt_csv_count(const fmt_csv *c) {
     return c->n_rec;
 }
 
-size_t api_orders_csv_line(const api_orders_csv *c, size_t i) {
+size_t fmt_csv_line(const fmt_csv *c, size_t i) {
     return c->rec[i].line;
 }
 
-void api_orders_csv_span(const api_orders_csv *c, size_t i, size_t *off, size_t *len) {
+void fmt_csv_span(const fmt_csv *c, size_t i, size_t *off, size_t *len) {
     *off = c->rec[i].raw_off;
     *len = c->rec[i].raw_len;
 }
 
-size_t api_orders_csv_header_len(const api_orders_csv *c) {
+size_t fmt_csv_header_len(const fmt_csv *c) {
     return c->header_len;
 }
 
@@ -239,7 +241,8 @@ static lm_status copy_col(const char *v, char *dst, size_t cap, size_t line, con
 
 static lm_status time_col(const char *v, int64_t *out, size_t line, const char *col,
                           lm_errinfo *err) {
-    if (lm_parse_i64(v, 0, INT64_C(100000000000), out) || api__time_parse(v, out)) return LM_OK;
+    if (lm_parse_i64(v, 0, INT64_C(100000000000), out) || fmt_time_parse_rfc3339(v, out))
+        return LM_OK;
     return lm_errinfo_set(err, LM_INVALID, col,
                           "line %zu: %s must be epoch seconds or ISO-8601 with a zone", line, col);
 }
@@ -279,8 +282,8 @@ static lm_status lines_col(const char *v, orders_order *ord, size_t line, lm_err
     return LM_OK;
 }
 
-lm_status api_orders_csv_order(const api_orders_csv *c, size_t i, orders_order *out,
-                               char idem_key[STORE_REF_MAX + 1], lm_errinfo *err) {
+lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
+                        char idem_key[STORE_REF_MAX + 1], lm_errinfo *err) {
     const csv_record *r = &c->rec[i];
     orders_order ord;
     memset(&ord, 0, sizeof ord);

@@ -1,6 +1,7 @@
-/* Benchmark instance readers: Solomon VRPTW text and TSPLIB/CVRPLIB .vrp files into the solver's
- * integer problem, and the literature's cost conventions (datasets/README.md, api/api.h). */
-#include "api/api.h"
+/* api/formats/instance.c: benchmark instance readers, Solomon VRPTW text and TSPLIB/CVRPLIB .vrp
+ * files, into the solver's integer problem, and the literature's cost conventions
+ * (datasets/README.md, api/formats/instance.h). */
+#include "api/formats/instance.h"
 
 #include <errno.h>
 #include <math.h>
@@ -125,7 +126,7 @@ static lm_status fail_at(lm_errinfo *err, const char *field, size_t line, const 
 
 /* ---- Instance storage ---- */
 
-void api_instance_destroy(api_instance *inst) {
+void fmt_instance_destroy(fmt_instance *inst) {
     if (!inst) return;
     lm_free(inst->x);
     lm_free(inst->y);
@@ -140,7 +141,7 @@ void api_instance_destroy(api_instance *inst) {
 }
 
 /* Allocates the per-node arrays for n nodes (times only for Solomon). */
-static lm_status instance_alloc_nodes(api_instance *inst, size_t n, bool times) {
+static lm_status instance_alloc_nodes(fmt_instance *inst, size_t n, bool times) {
     inst->n_nodes = n;
     inst->x = lm_calloc(n, sizeof *inst->x);
     inst->y = lm_calloc(n, sizeof *inst->y);
@@ -156,7 +157,7 @@ static lm_status instance_alloc_nodes(api_instance *inst, size_t n, bool times) 
     return LM_OK;
 }
 
-static double euclid(const api_instance *inst, uint32_t a, uint32_t b) {
+static double euclid(const fmt_instance *inst, uint32_t a, uint32_t b) {
     double dx = inst->x[a] - inst->x[b], dy = inst->y[a] - inst->y[b];
     return sqrt(dx * dx + dy * dy);
 }
@@ -167,7 +168,7 @@ static int32_t tsplib_nint(double d) {
 }
 
 /* Adds the fleet (ids 1..k at the depot) and one job per customer to inst->problem. */
-static lm_status instance_add_fleet_and_jobs(api_instance *inst, solver_tw shift, lm_errinfo *err) {
+static lm_status instance_add_fleet_and_jobs(fmt_instance *inst, solver_tw shift, lm_errinfo *err) {
     lm_status st;
     for (size_t k = 0; k < inst->n_vehicles; k++) {
         solver_vehicle v;
@@ -204,8 +205,8 @@ static lm_status instance_add_fleet_and_jobs(api_instance *inst, solver_tw shift
     return LM_OK;
 }
 
-/* Builds the solver problem from the parsed data, per the integer model in api/api.h. */
-static lm_status instance_build_problem(api_instance *inst, lm_errinfo *err) {
+/* Builds the solver problem from the parsed data, per the integer model in instance.h. */
+static lm_status instance_build_problem(fmt_instance *inst, lm_errinfo *err) {
     size_t n = inst->n_nodes;
     int32_t *dur = NULL, *dist = NULL;
     solver_problem_opts o;
@@ -216,7 +217,7 @@ static lm_status instance_build_problem(api_instance *inst, lm_errinfo *err) {
     st = LM_NOMEM;
     dur = lm_reallocarray(NULL, n * n, sizeof *dur);
     if (!dur) goto fail;
-    if (inst->format == API_INSTANCE_SOLOMON) {
+    if (inst->format == FMT_INSTANCE_SOLOMON) {
         dist = lm_reallocarray(NULL, n * n, sizeof *dist);
         if (!dist) goto fail;
         double s = (double)inst->scale;
@@ -264,7 +265,7 @@ static lm_status solomon_expect(text_cursor *c, const char *word, const char *wh
 }
 
 /* One customer row: CUST NO., XCOORD., YCOORD., DEMAND, READY TIME, DUE DATE, SERVICE TIME. */
-static lm_status solomon_row(api_instance *inst, size_t i, const text_line *l, lm_errinfo *err) {
+static lm_status solomon_row(fmt_instance *inst, size_t i, const text_line *l, lm_errinfo *err) {
     static const char *const names[7] = {"customer number", "x coordinate", "y coordinate",
                                          "demand",          "ready time",   "due date",
                                          "service time"};
@@ -321,7 +322,7 @@ static lm_status solomon_row(api_instance *inst, size_t i, const text_line *l, l
     return LM_OK;
 }
 
-static lm_status solomon_parse(const char *buf, size_t len, api_instance *inst, lm_errinfo *err) {
+static lm_status solomon_parse(const char *buf, size_t len, fmt_instance *inst, lm_errinfo *err) {
     text_cursor c = {buf, buf + len, 0};
     text_line l;
     lm_status st;
@@ -351,9 +352,9 @@ static lm_status solomon_parse(const char *buf, size_t len, api_instance *inst, 
     if (!tok_i64(t, tl, &vehicles))
         return fail_at(err, "VEHICLE", l.no, "bad number '%.*s' for the vehicle number",
                        tok_show_len(tl), t);
-    if (vehicles < 1 || vehicles > API_INSTANCE_MAX_NODES)
+    if (vehicles < 1 || vehicles > FMT_INSTANCE_MAX_NODES)
         return fail_at(err, "VEHICLE", l.no, "vehicle number %lld is outside 1..%d",
-                       (long long)vehicles, API_INSTANCE_MAX_NODES);
+                       (long long)vehicles, FMT_INSTANCE_MAX_NODES);
     (void)line_token(&l, &pos, &t, &tl);
     if (!tok_i64(t, tl, &capacity))
         return fail_at(err, "VEHICLE", l.no, "bad number '%.*s' for the capacity", tok_show_len(tl),
@@ -369,9 +370,9 @@ static lm_status solomon_parse(const char *buf, size_t len, api_instance *inst, 
     text_cursor probe = c;
     size_t rows = 0;
     while (cursor_content_line(&probe, &l))
-        if (++rows > API_INSTANCE_MAX_NODES)
+        if (++rows > FMT_INSTANCE_MAX_NODES)
             return fail_at(err, "CUSTOMER", l.no, "more than %d nodes (depot + customers)",
-                           API_INSTANCE_MAX_NODES);
+                           FMT_INSTANCE_MAX_NODES);
     if (rows < 2)
         return fail_at(err, "CUSTOMER", probe.line_no,
                        "expected the depot (customer 0) and at least one customer, found %zu rows",
@@ -381,13 +382,13 @@ static lm_status solomon_parse(const char *buf, size_t len, api_instance *inst, 
         (void)cursor_content_line(&c, &l);
         if ((st = solomon_row(inst, i, &l, err)) != LM_OK) return st;
     }
-    inst->format = API_INSTANCE_SOLOMON;
+    inst->format = FMT_INSTANCE_SOLOMON;
     inst->depot = 0;
     inst->n_customers = rows - 1;
     inst->capacity = capacity;
     inst->n_vehicles = (size_t)vehicles;
     inst->fleet_limit = (size_t)vehicles;
-    inst->scale = API_SOLOMON_SCALE;
+    inst->scale = FMT_SOLOMON_SCALE;
     return LM_OK;
 }
 
@@ -515,7 +516,7 @@ static lm_status tsplib_node_line(text_cursor *c, const char *section, const tsp
 
 /* NODE_COORD_SECTION / DISPLAY_DATA_SECTION: DIMENSION lines "id x y". */
 static lm_status tsplib_coords(text_cursor *c, const char *section, tsplib_state *ts,
-                               api_instance *inst, lm_errinfo *err) {
+                               fmt_instance *inst, lm_errinfo *err) {
     bool *seen = lm_calloc(ts->dim, sizeof *seen);
     if (!seen) return LM_NOMEM;
     lm_status st = LM_OK;
@@ -545,7 +546,7 @@ static lm_status tsplib_coords(text_cursor *c, const char *section, tsplib_state
 }
 
 /* DEMAND_SECTION: DIMENSION lines "id demand". */
-static lm_status tsplib_demands(text_cursor *c, tsplib_state *ts, api_instance *inst,
+static lm_status tsplib_demands(text_cursor *c, tsplib_state *ts, fmt_instance *inst,
                                 lm_errinfo *err) {
     const char *section = "DEMAND_SECTION";
     bool *seen = lm_calloc(ts->dim, sizeof *seen);
@@ -607,7 +608,7 @@ static lm_status tsplib_depot(text_cursor *c, tsplib_state *ts, lm_errinfo *err)
 }
 
 /* EDGE_WEIGHT_SECTION: the EDGE_WEIGHT_FORMAT's numbers, possibly spread over many lines. */
-static lm_status tsplib_weights(text_cursor *c, tsplib_state *ts, api_instance *inst,
+static lm_status tsplib_weights(text_cursor *c, tsplib_state *ts, fmt_instance *inst,
                                 size_t section_line, lm_errinfo *err) {
     const char *section = "EDGE_WEIGHT_SECTION";
     size_t n = ts->dim, total;
@@ -661,8 +662,8 @@ static lm_status tsplib_weights(text_cursor *c, tsplib_state *ts, api_instance *
     return LM_OK;
 }
 
-/* The fleet rule of api/api.h: "X-" names are free; else "-kN" in the name; else VEHICLES. */
-static size_t tsplib_fleet(const api_instance *inst, int64_t vehicles_kw) {
+/* The fleet rule of instance.h: "X-" names are free; else "-kN" in the name; else VEHICLES. */
+static size_t tsplib_fleet(const fmt_instance *inst, int64_t vehicles_kw) {
     if (strncmp(inst->name, "X-", 2) != 0) {
         for (const char *p = strstr(inst->name, "-k"); p; p = strstr(p + 1, "-k")) {
             size_t k = 0, digits = 0;
@@ -686,7 +687,7 @@ static const struct {
 
 /* One "KEY : VALUE" header line. */
 static lm_status tsplib_header(const text_line *l, const char *key, size_t key_len, const char *val,
-                               size_t val_len, tsplib_state *ts, api_instance *inst,
+                               size_t val_len, tsplib_state *ts, fmt_instance *inst,
                                lm_errinfo *err) {
     if (tok_is(key, key_len, "NAME")) {
         size_t n = val_len < sizeof inst->name ? val_len : sizeof inst->name - 1;
@@ -710,9 +711,9 @@ static lm_status tsplib_header(const text_line *l, const char *key, size_t key_l
         if (!tok_i64(val, val_len, &d))
             return fail_at(err, "DIMENSION", l->no, "bad number '%.*s' for DIMENSION",
                            tok_show_len(val_len), val);
-        if (d > API_INSTANCE_MAX_NODES)
+        if (d > FMT_INSTANCE_MAX_NODES)
             return fail_at(err, "DIMENSION", l->no, "DIMENSION %lld is too large (limit %d)",
-                           (long long)d, API_INSTANCE_MAX_NODES);
+                           (long long)d, FMT_INSTANCE_MAX_NODES);
         if (d < 2)
             return fail_at(err, "DIMENSION", l->no,
                            "DIMENSION %lld is too small (a depot and at least one customer)",
@@ -728,7 +729,7 @@ static lm_status tsplib_header(const text_line *l, const char *key, size_t key_l
         return st;
     }
     if (tok_is(key, key_len, "VEHICLES"))
-        return tsplib_int_value(l, "VEHICLES", val, val_len, 1, API_INSTANCE_MAX_NODES,
+        return tsplib_int_value(l, "VEHICLES", val, val_len, 1, FMT_INSTANCE_MAX_NODES,
                                 &ts->vehicles_kw, err);
     if (tok_is(key, key_len, "EDGE_WEIGHT_TYPE")) {
         if (tok_is(val, val_len, "EUC_2D"))
@@ -762,7 +763,7 @@ static lm_status tsplib_header(const text_line *l, const char *key, size_t key_l
                    tok_show_len(key_len), key);
 }
 
-static lm_status tsplib_parse(const char *buf, size_t len, api_instance *inst, lm_errinfo *err) {
+static lm_status tsplib_parse(const char *buf, size_t len, fmt_instance *inst, lm_errinfo *err) {
     text_cursor c = {buf, buf + len, 0};
     tsplib_state ts = {0};
     text_line l;
@@ -847,7 +848,7 @@ static lm_status tsplib_parse(const char *buf, size_t len, api_instance *inst, l
     }
     for (size_t i = 0; i < ts.dim; i++)
         inst->node_id[i] = (uint64_t)i + 1;
-    inst->format = API_INSTANCE_CVRPLIB;
+    inst->format = FMT_INSTANCE_CVRPLIB;
     inst->depot = ts.depot;
     inst->n_customers = ts.dim - 1;
     inst->capacity = ts.capacity;
@@ -860,32 +861,32 @@ static lm_status tsplib_parse(const char *buf, size_t len, api_instance *inst, l
 /* ---- Public entry points ---- */
 
 /* AUTO: TSPLIB files start with "KEY :" headers or a known keyword; Solomon with a bare name. */
-static api_instance_format detect_format(const char *buf, size_t len) {
+static fmt_instance_format detect_format(const char *buf, size_t len) {
     text_cursor c = {buf, buf + len, 0};
     text_line l;
-    if (!cursor_content_line(&c, &l)) return API_INSTANCE_SOLOMON;
+    if (!cursor_content_line(&c, &l)) return FMT_INSTANCE_SOLOMON;
     const char *key, *val;
     size_t key_len, val_len;
     tsplib_split(&l, &key, &key_len, &val, &val_len);
     static const char *const keys[] = {"NAME",      "TYPE",     "COMMENT",
                                        "DIMENSION", "CAPACITY", "EDGE_WEIGHT_TYPE"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (tok_is(key, key_len, keys[i])) return API_INSTANCE_CVRPLIB;
-    return memchr(l.p, ':', l.len) ? API_INSTANCE_CVRPLIB : API_INSTANCE_SOLOMON;
+        if (tok_is(key, key_len, keys[i])) return FMT_INSTANCE_CVRPLIB;
+    return memchr(l.p, ':', l.len) ? FMT_INSTANCE_CVRPLIB : FMT_INSTANCE_SOLOMON;
 }
 
-lm_status api_instance_parse(const char *buf, size_t len, api_instance_format fmt,
-                             api_instance **out, lm_errinfo *err) {
+lm_status fmt_instance_parse(const char *buf, size_t len, fmt_instance_format fmt,
+                             fmt_instance **out, lm_errinfo *err) {
     if (!buf) len = 0;
-    if (len > API_INSTANCE_MAX_FILE)
+    if (len > FMT_INSTANCE_MAX_FILE)
         return lm_errinfo_set(err, LM_TOO_BIG, "file", "instance is larger than %u bytes",
-                              API_INSTANCE_MAX_FILE);
-    if (fmt == API_INSTANCE_AUTO) fmt = detect_format(buf, len);
-    if (fmt != API_INSTANCE_SOLOMON && fmt != API_INSTANCE_CVRPLIB)
+                              FMT_INSTANCE_MAX_FILE);
+    if (fmt == FMT_INSTANCE_AUTO) fmt = detect_format(buf, len);
+    if (fmt != FMT_INSTANCE_SOLOMON && fmt != FMT_INSTANCE_CVRPLIB)
         return lm_errinfo_set(err, LM_INVALID, "format", "unknown instance format %d", (int)fmt);
-    api_instance *inst = lm_calloc(1, sizeof *inst);
+    fmt_instance *inst = lm_calloc(1, sizeof *inst);
     if (!inst) return LM_NOMEM;
-    lm_status st = fmt == API_INSTANCE_SOLOMON ? solomon_parse(buf, len, inst, err)
+    lm_status st = fmt == FMT_INSTANCE_SOLOMON ? solomon_parse(buf, len, inst, err)
                                                : tsplib_parse(buf, len, inst, err);
     if (st == LM_OK) st = instance_build_problem(inst, err);
     if (st != LM_OK) goto fail;
@@ -893,25 +894,25 @@ lm_status api_instance_parse(const char *buf, size_t len, api_instance_format fm
     return LM_OK;
 fail:
     if (st == LM_NOMEM) lm_errinfo_set(err, LM_NOMEM, "", "out of memory reading the instance");
-    api_instance_destroy(inst);
+    fmt_instance_destroy(inst);
     return st;
 }
 
-lm_status api_instance_read_file(const char *path, api_instance_format fmt, api_instance **out,
+lm_status fmt_instance_read_file(const char *path, fmt_instance_format fmt, fmt_instance **out,
                                  lm_errinfo *err) {
     char *text = NULL;
     size_t len = 0;
-    api_instance *inst = NULL;
+    fmt_instance *inst = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return lm_errinfo_set(err, LM_IO, "path", "cannot open %s: %s", path, strerror(errno));
-    lm_status st = lm_buf_read_stream(f, API_INSTANCE_MAX_FILE, &text, &len);
+    lm_status st = lm_buf_read_stream(f, FMT_INSTANCE_MAX_FILE, &text, &len);
     fclose(f);
     if (st == LM_TOO_BIG)
         return lm_errinfo_set(err, st, "path", "%s is larger than %u bytes", path,
-                              API_INSTANCE_MAX_FILE);
+                              FMT_INSTANCE_MAX_FILE);
     if (st == LM_IO) return lm_errinfo_set(err, LM_IO, "path", "cannot read %s", path);
     if (st != LM_OK) return st;
-    if ((st = api_instance_parse(text, len, fmt, &inst, err)) != LM_OK) goto fail;
+    if ((st = fmt_instance_parse(text, len, fmt, &inst, err)) != LM_OK) goto fail;
     if (inst->name[0] == '\0') {
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
@@ -929,29 +930,29 @@ fail:
 
 /* ---- Costs in the benchmark convention ---- */
 
-double api_instance_edge_cost(const api_instance *inst, uint32_t a, uint32_t b) {
+double fmt_instance_edge_cost(const fmt_instance *inst, uint32_t a, uint32_t b) {
     if (a >= inst->n_nodes || b >= inst->n_nodes) return NAN;
     if (inst->weights) return inst->weights[(size_t)a * inst->n_nodes + b];
     double d = euclid(inst, a, b);
-    return inst->format == API_INSTANCE_SOLOMON ? d : (double)tsplib_nint(d);
+    return inst->format == FMT_INSTANCE_SOLOMON ? d : (double)tsplib_nint(d);
 }
 
-double api_instance_route_cost(const api_instance *inst, const uint32_t *locations, size_t n) {
+double fmt_instance_route_cost(const fmt_instance *inst, const uint32_t *locations, size_t n) {
     if (n == 0) return 0.0;
-    double sum = api_instance_edge_cost(inst, inst->depot, locations[0]);
+    double sum = fmt_instance_edge_cost(inst, inst->depot, locations[0]);
     for (size_t i = 1; i < n; i++)
-        sum += api_instance_edge_cost(inst, locations[i - 1], locations[i]);
-    return sum + api_instance_edge_cost(inst, locations[n - 1], inst->depot);
+        sum += fmt_instance_edge_cost(inst, locations[i - 1], locations[i]);
+    return sum + fmt_instance_edge_cost(inst, locations[n - 1], inst->depot);
 }
 
-double api_instance_cost(const api_instance *inst, const solver_solution *s) {
+double fmt_instance_cost(const fmt_instance *inst, const solver_solution *s) {
     double sum = 0.0;
     for (size_t r = 0; r < s->n_routes; r++) {
         uint32_t prev = SOLVER_NONE;
         for (size_t k = 0; k < s->routes[r].n_steps; k++) {
             uint32_t loc = s->routes[r].steps[k].location;
             if (loc == SOLVER_NONE) continue;
-            if (prev != SOLVER_NONE) sum += api_instance_edge_cost(inst, prev, loc);
+            if (prev != SOLVER_NONE) sum += fmt_instance_edge_cost(inst, prev, loc);
             prev = loc;
         }
     }
