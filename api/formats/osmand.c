@@ -52,7 +52,7 @@ static const char *flat_get(const flat_src *s, const char *key, char *buf, size_
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         /* integers exactly (timestamps in ms exceed what %g keeps) */
-        if (d == (double)(int64_t)d && d > -9e15 && d < 9e15)
+        if (d > -9e15 && d < 9e15 && d == (double)(int64_t)d) /* range first: no UB cast */
             snprintf(buf, size, "%lld", (long long)d);
         else
             snprintf(buf, size, "%.17g", d);
