@@ -34,8 +34,9 @@ typedef struct tc_case {
     size_t input_len;
 } tc_case;
 
-/* The sorted paths of the .case files in tests/data/<area>/ under $LASTMILE_SOURCE_DIR (default "."): *paths
- * is an lm_alloc'd array of lm_alloc'd strings (tc_paths_free). Returns the count (0 if none). */
+/* The sorted paths of the .case files in tests/data/<area>/ under $LASTMILE_SOURCE_DIR (default
+ * "."): *paths is an lm_alloc'd array of lm_alloc'd strings (tc_paths_free). Returns the count (0
+ * if none). */
 size_t tc_list(const char *area, char ***paths);
 void tc_paths_free(char **paths, size_t n);
 

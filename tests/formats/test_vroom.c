@@ -500,11 +500,11 @@ static void test_codes(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_valid_input),    cmocka_unit_test(test_coordinates),
-        cmocka_unit_test(test_write_shape),    cmocka_unit_test(test_codes),
-        cmocka_unit_test(test_golden_example), cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_plan),           cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_caps),        cmocka_unit_test(test_valid_input),
+        cmocka_unit_test(test_coordinates), cmocka_unit_test(test_write_shape),
+        cmocka_unit_test(test_codes),       cmocka_unit_test(test_golden_example),
+        cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
