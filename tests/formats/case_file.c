@@ -141,10 +141,12 @@ bool tc_check_error(const tc_case *c, lm_status st, const lm_errinfo *err, char 
 bool tc_split_check(const char *check, char *buf, size_t size, const char **lhs, const char **rhs) {
     lm_strlcpy(buf, check, size);
     char *eq = strstr(buf, " = ");
+    size_t n = strlen(buf);
+    if (!eq && n >= 2 && !strcmp(buf + n - 2, " =")) eq = buf + n - 2; /* "x =": empty */
     if (!eq) return false;
     *eq = '\0';
     *lhs = trim(buf);
-    *rhs = trim(eq + 3);
+    *rhs = eq + 2 <= buf + n ? trim(eq + 2) : "";
     return true;
 }
 

@@ -51,7 +51,8 @@ const char *tc_get(const tc_case *c, const char *key);
  * why[size] and returns false. */
 bool tc_check_error(const tc_case *c, lm_status st, const lm_errinfo *err, char *why, size_t size);
 
-/* Splits a "lhs = rhs" check into its two trimmed sides (in buf); false when there is no " = ". */
+/* Splits a "lhs = rhs" check into its two trimmed sides (in buf; "lhs =" has an empty rhs);
+ * false when there is no " = ". */
 bool tc_split_check(const char *check, char *buf, size_t size, const char **lhs, const char **rhs);
 
 /* Compares a double with an expected text: "nan", or a number within 1e-9 (relative). */
