@@ -480,94 +480,10 @@ static void test_explicit_weights(void **state) {
     fmt_instance_destroy(inst);
 }
 
-/* ---- Malformed inputs: each is LM_INVALID with "line N: " naming the line ---- */
+/* Malformed inputs are data: tests/data/instance/, run by test_instance_cases.c. */
 
 #define TSP_HEAD                                                                                   \
     "NAME : bad-k2\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 10\nEDGE_WEIGHT_TYPE : EUC_2D\n"
-#define TSP_COORDS "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 6 8\n"
-#define TSP_DEMAND "DEMAND_SECTION\n1 0\n2 5\n3 5\n"
-#define TSP_DEPOT  "DEPOT_SECTION\n1\n-1\nEOF\n"
-#define SOL_HEAD                                                                                   \
-    "BAD1\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n\nCUSTOMER\nCUST NO.  XCOORD.   "       \
-    "YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME\n\n"
-#define SOL_DEPOT "    0      40         50          0          0       1236          0\n"
-
-static const struct bad_case {
-    const char *what, *text;
-    size_t line;
-    const char *needle; /* a word the message must contain */
-} bad_cases[] = {
-    {"empty file", "", 1, "empty"},
-    {"truncated coordinates", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3 4\n", 8, "2 of 3"},
-    {"coordinates cut by the next section", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n" TSP_DEMAND, 8,
-     "1 of 3"},
-    {"letters in a coordinate", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3a 4\n3 6 8\n", 8, "3a"},
-    {"letters in a demand", TSP_HEAD TSP_COORDS "DEMAND_SECTION\n1 0\n2 five\n3 5\n" TSP_DEPOT, 12,
-     "five"},
-    {"negative demand", TSP_HEAD TSP_COORDS "DEMAND_SECTION\n1 0\n2 -5\n3 5\n" TSP_DEPOT, 12,
-     "negative"},
-    {"missing DEPOT_SECTION", TSP_HEAD TSP_COORDS TSP_DEMAND "EOF\n", 14, "DEPOT_SECTION"},
-    {"missing DEMAND_SECTION", TSP_HEAD TSP_COORDS TSP_DEPOT, 13, "DEMAND_SECTION"},
-    {"missing NODE_COORD_SECTION", TSP_HEAD TSP_DEMAND TSP_DEPOT, 13, "NODE_COORD_SECTION"},
-    {"DEPOT_SECTION without -1", TSP_HEAD TSP_COORDS TSP_DEMAND "DEPOT_SECTION\n1\nEOF\n", 16,
-     "-1"},
-    {"two depots", TSP_HEAD TSP_COORDS TSP_DEMAND "DEPOT_SECTION\n1\n2\n-1\n", 16, "one depot"},
-    {"depot out of range", TSP_HEAD TSP_COORDS TSP_DEMAND "DEPOT_SECTION\n7\n-1\n", 15, "outside"},
-    {"huge DIMENSION", "NAME : big\nTYPE : CVRP\nDIMENSION : 1000000\n", 3, "too large"},
-    {"DIMENSION mismatch (node 4 of 3)", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3 4\n4 6 8\n", 9,
-     "outside"},
-    {"duplicate node", TSP_HEAD "NODE_COORD_SECTION\n1 0 0\n2 3 4\n2 6 8\n", 9, "twice"},
-    {"negative capacity", "NAME : n\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : -10\n", 4, "outside"},
-    {"unsupported weight type", "NAME : g\nEDGE_WEIGHT_TYPE : GEO\n", 2, "GEO"},
-    {"unsupported TYPE", "NAME : t\nTYPE : TSP\n", 2, "TSP"},
-    {"unknown keyword", "NAME : t\nDISTANCE : 200\n", 2, "DISTANCE"},
-    {"section before DIMENSION", "NAME : t\nNODE_COORD_SECTION\n1 0 0\n", 2, "DIMENSION"},
-    {"depot with demand", TSP_HEAD TSP_COORDS "DEMAND_SECTION\n1 3\n2 5\n3 5\n" TSP_DEPOT, 17,
-     "depot"},
-    {"explicit weights cut short",
-     "NAME: e\nTYPE: CVRP\nDIMENSION: 3\nCAPACITY: 5\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
-     "EDGE_WEIGHT_FORMAT: LOWER_ROW\nEDGE_WEIGHT_SECTION\n4\n" TSP_DEMAND,
-     9, "1 of 3"},
-    {"explicit weights without format",
-     "NAME: e\nTYPE: CVRP\nDIMENSION: 3\nCAPACITY: 5\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
-     "EDGE_WEIGHT_SECTION\n4 7 5\n",
-     6, "EDGE_WEIGHT_FORMAT"},
-    {"Solomon truncated row", SOL_HEAD SOL_DEPOT "    1      45         68\n", 11, "found 3"},
-    {"Solomon letters", SOL_HEAD SOL_DEPOT "    1      45         6x8   10  912 967 90\n", 11,
-     "6x8"},
-    {"Solomon negative demand", SOL_HEAD SOL_DEPOT "    1      45   68   -10  912 967 90\n", 11,
-     "negative demand"},
-    {"Solomon negative service", SOL_HEAD SOL_DEPOT "    1      45   68   10  912 967 -90\n", 11,
-     "negative service"},
-    {"Solomon window reversed", SOL_HEAD SOL_DEPOT "    1      45   68   10  967 912 90\n", 11,
-     "after the due date"},
-    {"Solomon customer out of order", SOL_HEAD SOL_DEPOT "    2      45   68   10  912 967 90\n",
-     11, "sequence"},
-    {"Solomon missing CUSTOMER", "BAD2\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n", 5,
-     "CUSTOMER"},
-    {"Solomon bad capacity", "BAD3\nVEHICLE\nNUMBER CAPACITY\n2 5O\n", 4, "5O"},
-    {"Solomon no customers", SOL_HEAD SOL_DEPOT, 10, "at least one customer"},
-};
-
-static void test_malformed_inputs(void **state) {
-    (void)state;
-    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
-        const struct bad_case *c = &bad_cases[i];
-        fmt_instance *sentinel = (fmt_instance *)&bad_cases[i];
-        fmt_instance *out = sentinel;
-        lm_errinfo e;
-        lm_errinfo_clear(&e);
-        lm_status st = fmt_instance_parse(c->text, strlen(c->text), FMT_INSTANCE_AUTO, &out, &e);
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "line %zu: ", c->line);
-        bool ok = st == LM_INVALID && out == sentinel && e.code == LM_INVALID &&
-                  strncmp(e.message, prefix, strlen(prefix)) == 0 && strstr(e.message, c->needle);
-        if (!ok)
-            print_error("case '%s': status %s, field '%s', message '%s' (want '%s...%s')\n",
-                        c->what, lm_status_name(st), e.field, e.message, prefix, c->needle);
-        assert_true(ok);
-    }
-}
 
 static void test_file_errors(void **state) {
     (void)state;
@@ -599,7 +515,6 @@ int main(void) {
         cmocka_unit_test(test_bks_routes_in_integer_model),
         cmocka_unit_test(test_demand_over_capacity_is_accepted),
         cmocka_unit_test(test_explicit_weights),
-        cmocka_unit_test(test_malformed_inputs),
         cmocka_unit_test(test_file_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
