@@ -1,4 +1,4 @@
-/* Tests for the benchmark instance readers (api/instance.c): real Solomon and CVRPLIB files from
+/* Tests for the benchmark instance readers (api/formats/instance.c): real Solomon and CVRPLIB files from
  * datasets/, their BKS solutions re-costed through the reader, and malformed inputs rejected with
  * the line number. */
 #include "api/formats/vroom.h"
