@@ -1,6 +1,6 @@
 /* bench_solver: solver quality on Solomon and CVRPLIB at a fixed time limit per instance, for
- * bench/run.sh. A command-line front for bench_solver_run (bench/solver_bench.c), which verifies, re-costs
- * and compares every solution with the best-known tables in datasets/. */
+ * bench/run.sh. A command-line front for bench_solver_run (bench/solver_bench.c), which verifies,
+ * re-costs and compares every solution with the best-known tables in datasets/. */
 #include "bench/solver_bench.h"
 
 #include <stdio.h>

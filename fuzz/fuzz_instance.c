@@ -1,5 +1,5 @@
-/* libFuzzer target for the Solomon and TSPLIB/CVRPLIB readers (api/formats/instance.c): the first byte
- * picks the format (auto, Solomon, CVRPLIB); a parsed instance is viewed as a VROOM input and
+/* libFuzzer target for the Solomon and TSPLIB/CVRPLIB readers (api/formats/instance.c): the first
+ * byte picks the format (auto, Solomon, CVRPLIB); a parsed instance is viewed as a VROOM input and
  * its benchmark cost conventions are exercised on an empty solution. */
 #include "api/formats/vroom.h"
 #include "solver/solver.h"

@@ -1,6 +1,6 @@
-/* Tests for the benchmark instance readers (api/formats/instance.c): real Solomon and CVRPLIB files from
- * datasets/, their BKS solutions re-costed through the reader, and malformed inputs rejected with
- * the line number. */
+/* Tests for the benchmark instance readers (api/formats/instance.c): real Solomon and CVRPLIB files
+ * from datasets/, their BKS solutions re-costed through the reader, explicit weights, file errors.
+ * Malformed inputs are data: tests/data/instance/ (test_instance_cases.c). */
 #include "api/formats/vroom.h"
 
 #include <setjmp.h>
