@@ -121,7 +121,7 @@ typedef struct dispatch__model {
     uint32_t *task_loc, *task_from_loc; /* per task */
     uint32_t *job_task, *ship_task;     /* solver job / shipment index -> task index */
     size_t n_jobs, n_ships;
-    bool update_in_place; /* store_solution rewrites tasks' existing stops (hand edits) */
+    bool update_in_place; /* dispatch__store_solution rewrites tasks' existing stops (hand edits) */
 } dispatch__model;
 
 void dispatch__model_free(dispatch__model *m);
@@ -169,7 +169,7 @@ LM_MUST_USE lm_status dispatch__order_move(store_tx *tx, int64_t order_id, const
 LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char *entity,
                                       const char *entity_id, const char *fmt, ...) LM_PRINTF(5, 6);
 
-/* ---- Live (dispatch/live.c) and re-plans (dispatch/replan.c) ---- */
+/* ---- What the worker runs: live.c (ETAs), replan.c and plan.c ---- */
 
 /* Recomputes the ETAs of vehicle_id's pending live stops from state s at now_s; appends
  * stop.eta_changed / stop.late; counts in *changed / *late. */

@@ -14,9 +14,9 @@
  * and input arrays are copied; the caller keeps its own memory. All destroy functions accept NULL.
  *
  * Dependencies: PROJ (projections, <geodesic.h>) and libcurl (routing engines). The engines' JSON
- * replies and GeoJSON service areas are decoded with cJSON inside geo/ .c files only: the
- * documented exception to DESIGN.md's "nothing below api/ includes cJSON" (those bytes come from
- * outside, not through api/). cJSON never appears in this header. */
+ * replies and GeoJSON service areas are decoded with cJSON inside geo/ .c files only (a private
+ * link dependency in geo/CMakeLists.txt): DESIGN.md otherwise gives cJSON to api/ alone, but
+ * those bytes come from outside, not through api/. cJSON never appears in this header. */
 #ifndef LASTMILE_GEO_H
 #define LASTMILE_GEO_H
 
