@@ -19,7 +19,7 @@
 
 /* ---- OsmAnd records to dispatch ingest ---- */
 
-static void pos_convert(const api_osmand_pos *in, size_t n, dispatch_position *out) {
+static void pos_convert(const fmt_osmand_pos *in, size_t n, dispatch_position *out) {
     for (size_t i = 0; i < n; i++) {
         lm_strlcpy(out[i].device_id, in[i].device_id, sizeof out[i].device_id);
         out[i].lat = in[i].lat;
@@ -34,7 +34,7 @@ static void pos_convert(const api_osmand_pos *in, size_t n, dispatch_position *o
     }
 }
 
-lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n,
+lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                              const char *driver_id, dispatch_ingest_done done, void *ctx) {
     if (n == 0 || n > DISPATCH_INGEST_MAX_BATCH) return LM_INVALID;
     dispatch_position few[16], *dp = few;
@@ -88,7 +88,7 @@ static enum MHD_Result osm_queue(osm_req *r) {
 }
 
 typedef struct kv_list {
-    api_osmand_kv kv[OSMAND_MAX_PAIRS];
+    fmt_osmand_kv kv[OSMAND_MAX_PAIRS];
     size_t n;
 } kv_list;
 
@@ -110,20 +110,20 @@ static bool osm_submit(osm_req *r) {
     MHD_get_connection_values(r->mhd, MHD_GET_ARGUMENT_KIND, kv_collect, &kv);
     const char *ct =
         MHD_lookup_connection_value(r->mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    api_osmand_pos pos[16];
-    api_osmand_pos *many = NULL;
+    fmt_osmand_pos pos[16];
+    fmt_osmand_pos *many = NULL;
     size_t n = 0;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status rc = api__osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, pos, 16, &n, &err);
+    lm_status rc = fmt_osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, pos, 16, &n, &err);
     if (rc == LM_TOO_BIG) { /* a big JSON batch: parse again with room for the largest */
-        many = lm_calloc(API_OSMAND_MAX_BATCH, sizeof *many);
+        many = lm_calloc(FMT_OSMAND_MAX_BATCH, sizeof *many);
         if (!many) {
             rc = LM_NOMEM;
         } else {
             lm_errinfo_clear(&err);
-            rc = api__osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, many,
-                                   API_OSMAND_MAX_BATCH, &n, &err);
+            rc = fmt_osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, many,
+                                  FMT_OSMAND_MAX_BATCH, &n, &err);
         }
     }
     if (rc == LM_OK) {

@@ -9,7 +9,7 @@
 #define LASTMILE_API_LIVE_H
 
 #include "api/api.h"
-#include "api/osmand.h"
+#include "api/formats/osmand.h"
 #include "dispatch/ingest.h"
 #include "events/events.h"
 
@@ -37,7 +37,7 @@ struct api__ratelimit *api__live_ratelimit(api__live *lv);
 /* ---- OsmAnd records to the ingest, and the OsmAnd listener (api/ingest.c) ---- */
 
 /* dispatch_ingest_submit for records the OsmAnd parser produced. */
-LM_MUST_USE lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n,
+LM_MUST_USE lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                          const char *driver_id, dispatch_ingest_done done,
                                          void *ctx);
 
