@@ -1,7 +1,7 @@
 /* api/routes_driver.c: the driver app API (a driver key sees and changes only its own route),
  * OsmAnd on the main port (/v1/osmand), and customer tracking by token (rate-limited per client
- * address). Positions go through the group-commit writer (api/ingest.c); stop actions run in one
- * transaction with dispatch/ and are answered after the commit. */
+ * address). Positions go through dispatch's group-commit ingest (dispatch/ingest.c); stop
+ * actions run in one transaction with dispatch/ and are answered after the commit. */
 #include "api/routes_driver.h"
 
 #include "api/live.h"

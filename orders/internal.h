@@ -1,13 +1,65 @@
-/* orders/internal.h: helpers shared by the orders .c files only. */
+/* orders/internal.h: what the orders .c files share: the service handle, the event recorders
+ * (record.c), allocation and backorders (allocate.c). Only orders/ includes this. */
 #ifndef LASTMILE_ORDERS_INTERNAL_H
 #define LASTMILE_ORDERS_INTERNAL_H
 
+#include "geo/geo.h"
 #include "orders/orders.h"
+#include "store/commit_queue.h"
 #include "store/store.h"
 
+#include <pthread.h>
+
+struct orders_svc {
+    store *st;
+    store_cq *intake; /* order creations share transactions here (intake.c) */
+    int64_t (*now_ms)(void);
+    size_t backorder_batch;
+    double detour, speed_mps; /* geo's travel-time estimate parameters (geo_matrix_opts_init) */
+    pthread_mutex_t area_mu;  /* guards the parsed service-area cache below */
+    char *area_text;          /* the GeoJSON the cache was parsed from */
+    geo_area *area;           /* NULL when no area is configured */
+};
+
+/* ---- Events (record.c) ---- */
+
+/* Appends order.<status> for ord (moved from `from`, "" at creation) with extra_json (members
+ * without braces, may be NULL) to tx. */
+LM_MUST_USE lm_status orders__event_order(store_tx *tx, const orders_order *ord, const char *from,
+                                          const char *extra_json);
+/* Sets ord's status to `to` (which the caller checked) and records the event. */
+LM_MUST_USE lm_status orders__order_move(orders_svc *o, store_tx *tx, orders_order *ord,
+                                         orders_status to, const char *extra_json);
 /* Appends a stock.low event for (depot, sku) to tx. */
 LM_MUST_USE lm_status orders__event_stock_low(store_tx *tx, const char *depot, const char *sku,
                                               int64_t on_hand, int64_t reserved,
                                               int64_t reorder_point);
+/* Appends event `type` for entity/id with the payload {"<key>":<id as a JSON string><rest>, rest
+ * closing the object. */
+LM_MUST_USE lm_status orders__event_keyed(store_tx *tx, const char *type, const char *entity,
+                                          const char *key, const char *id, const char *rest);
+/* Commits tx (consumed either way), naming a failure. */
+LM_MUST_USE lm_status orders__commit(store_tx *tx, lm_errinfo *err);
+
+/* ---- Allocation (allocate.c) ---- */
+
+/* What allocation may do when no depot has every line. */
+typedef enum orders__alloc_mode {
+    ORDERS__ALLOC_ONLY_IN_STOCK, /* backorder retry: allocate or leave as is */
+    ORDERS__ALLOC_APPLY_POLICY,  /* intake / release: apply the out-of-stock policy */
+} orders__alloc_mode;
+
+/* Allocates ord (status received / held / backordered) inside tx: the nearest depot that can
+ * serve every line gets the reservation; otherwise, in APPLY_POLICY mode, the out-of-stock
+ * policy decides. Leaves ord unchanged when nothing applies (backorder retry). *moved tells
+ * whether ord's status changed. */
+LM_MUST_USE lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord,
+                                       orders__alloc_mode mode, bool *moved, lm_errinfo *err);
+/* Releases the reservation of an order that holds stock; consume (out for delivery) also takes
+ * the units off on_hand. */
+LM_MUST_USE lm_status orders__stock_release(store_tx *tx, const orders_order *ord, bool consume,
+                                            lm_errinfo *err);
+/* Retries backordered orders oldest first (skipping those still short) inside tx. */
+LM_MUST_USE lm_status orders__backorders_retry(orders_svc *o, store_tx *tx, lm_errinfo *err);
 
 #endif

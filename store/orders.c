@@ -58,26 +58,6 @@ const char store__orders_schema_v100[] =
     "  kind TEXT NOT NULL CHECK (kind IN ('phone','email','address')), value TEXT NOT NULL,"
     "  PRIMARY KEY (kind, value)) WITHOUT ROWID;";
 
-/* ---- Savepoints ---- */
-
-/* One per order of a batch, so they run through the statement cache like the rest. */
-lm_status store_savepoint_begin(store_tx *tx, lm_errinfo *err) {
-    return store__run(store__tx_db(tx), "SAVEPOINT lm_item", err);
-}
-
-lm_status store_savepoint_release(store_tx *tx, lm_errinfo *err) {
-    return store__run(store__tx_db(tx), "RELEASE lm_item", err);
-}
-
-void store_savepoint_rollback(store_tx *tx) {
-    /* if the rollback fails the release still ends the savepoint; if both fail the tx's own
-     * commit or rollback reports it */
-    lm_status rolled = store__run(store__tx_db(tx), "ROLLBACK TO lm_item", NULL);
-    lm_status released = store__run(store__tx_db(tx), "RELEASE lm_item", NULL);
-    (void)rolled;
-    (void)released;
-}
-
 #define BIND(expr)                                                                                 \
     do {                                                                                           \
         if ((rc = (expr)) != LM_OK) goto fail;                                                     \

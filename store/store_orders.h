@@ -122,13 +122,6 @@ typedef struct store_blacklist_entry {
     char value[STORE_ADDRESS_MAX + 1]; /* normalised */
 } store_blacklist_entry;
 
-/* ---- Batches: savepoints ---- */
-
-/* One item of a batch: its changes can be undone alone without losing the others'. Not nested. */
-LM_MUST_USE lm_status store_savepoint_begin(store_tx *tx, lm_errinfo *err);
-LM_MUST_USE lm_status store_savepoint_release(store_tx *tx, lm_errinfo *err);
-void store_savepoint_rollback(store_tx *tx);
-
 /* ---- Depots and products ---- */
 
 /* Inserts or replaces the depot with d->id. */

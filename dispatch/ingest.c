@@ -1,0 +1,325 @@
+/* dispatch/ingest.c: position ingest (dispatch/ingest.h) on the store commit queue: a request is
+ * one unit (device -> driver, dedupe, dispatch's live state and events) in its own savepoint;
+ * the queue's writer thread stores as many as are waiting in ONE transaction, commits (one fsync
+ * for the whole batch) and only then answers each request. While it commits, the next batch
+ * gathers. Between batches, positions past their retention are pruned in small chunks. */
+#include "dispatch/ingest.h"
+
+#include "store/commit_queue.h"
+#include "store/store_positions.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUEUE_MAX_POSITIONS 200000 /* beyond this, submissions are refused (503) */
+#define BATCH_MAX_POSITIONS 8192   /* positions committed together at most */
+#define LINGER_BELOW        16     /* positions: fewer waiting than this -> linger */
+#define PRUNE_EVERY_MS      60000
+#define PRUNE_CHUNK         5000
+#define DEVICE_CACHE        1024 /* device -> driver entries kept by the writer */
+#define DEVICE_TTL_MS       2000 /* a phone moved to another driver is seen within this */
+
+/* Known devices, looked up at most every DEVICE_TTL_MS: a lookup prepares a statement, which
+ * costs more than storing the position. Unknown devices are never cached, so a phone registered
+ * a moment ago is accepted at once. Only the writer thread touches it. */
+typedef struct dev_entry {
+    char device[DISPATCH_DEVICE_MAX];
+    char driver[STORE_DRIVER_MAX];
+    bool has_vehicle;
+    int64_t checked_ms; /* 0 = empty */
+} dev_entry;
+
+typedef struct dev_cache {
+    dev_entry e[DEVICE_CACHE];
+} dev_cache;
+
+struct dispatch_ingest {
+    store *st;
+    dispatch *d;
+    int64_t retention_s;
+    int64_t last_prune_ms;
+    store_cq *cq;
+    /* writer thread only: the device cache and one request's rows */
+    dev_cache *devices;
+    store_position *rows;
+    bool *inserted, *live;
+};
+
+typedef struct job {
+    dispatch_ingest *g;
+    dispatch_ingest_done done;
+    void *ctx;
+    bool has_driver;
+    char driver_id[STORE_DRIVER_MAX];
+    int64_t recv_ms;
+    bool refused; /* the request's own refusal (unknown device), not the store's */
+    size_t n;
+    dispatch_position pos[];
+} job;
+
+void dispatch_ingest_opts_init(dispatch_ingest_opts *o) {
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- Device lookup ---- */
+
+static dev_entry *dev_slot(dev_cache *c, const char *device) {
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = device; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return &c->e[h % DEVICE_CACHE];
+}
+
+/* The driver of a device inside tx. LM_NOT_FOUND for an unknown one. */
+static lm_status device_driver(dispatch_ingest *g, store_tx *tx, const char *device,
+                               char *driver_out, bool *has_vehicle, lm_errinfo *err) {
+    dev_entry *e = dev_slot(g->devices, device);
+    int64_t now = lm_now_ms();
+    if (e->checked_ms && now - e->checked_ms < DEVICE_TTL_MS && !strcmp(e->device, device)) {
+        lm_strlcpy(driver_out, e->driver, STORE_DRIVER_MAX);
+        *has_vehicle = e->has_vehicle;
+        return LM_OK;
+    }
+    if (!g->d)
+        return lm_errinfo_set(err, LM_UNAVAILABLE, "id",
+                              "live tracking is not configured on this server");
+    dispatch_driver dr;
+    lm_status rc = dispatch_driver_by_device(store_tx_read(tx), device, &dr, err);
+    if (rc == LM_NOT_FOUND)
+        return lm_errinfo_set(err, LM_NOT_FOUND, "id", "unknown device '%.60s'", device);
+    if (rc != LM_OK) return rc;
+    lm_strlcpy(driver_out, dr.id, STORE_DRIVER_MAX);
+    *has_vehicle = dr.vehicle_id[0] != '\0';
+    lm_strlcpy(e->device, device, sizeof e->device);
+    lm_strlcpy(e->driver, dr.id, sizeof e->driver);
+    e->has_vehicle = *has_vehicle;
+    e->checked_ms = now;
+    return LM_OK;
+}
+
+/* ---- One request: the commit queue's unit ---- */
+
+static void row_fill(store_position *row, const job *j, const dispatch_position *p) {
+    lm_strlcpy(row->device_id, p->device_id, sizeof row->device_id);
+    row->recv_ms = j->recv_ms;
+    row->time_ms = p->time_ms > 0 ? p->time_ms : j->recv_ms;
+    row->lat = p->lat;
+    row->lon = p->lon;
+    row->speed_mps = p->speed_mps;
+    row->heading_deg = p->heading_deg;
+    row->altitude_m = p->altitude_m;
+    row->accuracy_m = p->accuracy_m;
+    row->battery_pct = p->battery_pct;
+    row->charging = p->charging;
+}
+
+/* Stores one request's positions inside tx and moves dispatch's live state with the new ones. */
+static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
+    job *j = arg;
+    dispatch_ingest *g = j->g;
+    store_position *rows = g->rows;
+    /* positions of drivers without a vehicle only go to history: dispatch has nothing to move */
+    bool *live = g->live;
+    for (size_t i = 0; i < j->n; i++) {
+        store_position *row = &rows[i];
+        memset(row, 0, sizeof *row);
+        live[i] = true;
+        if (j->has_driver) {
+            lm_strlcpy(row->driver_id, j->driver_id, sizeof row->driver_id);
+        } else {
+            lm_status s = device_driver(g, tx, j->pos[i].device_id, row->driver_id, &live[i], err);
+            if (s == LM_NOT_FOUND || s == LM_UNAVAILABLE) {
+                /* the whole request is refused; the others in the batch go on */
+                j->refused = true;
+                if (s == LM_NOT_FOUND) err->code = LM_INVALID;
+                return err->code;
+            }
+            if (s != LM_OK) return s;
+        }
+        row_fill(row, j, &j->pos[i]);
+    }
+    lm_status rc = store_positions_insert(tx, rows, j->n, g->inserted, err);
+    if (rc != LM_OK) return rc;
+    /* live state: only new positions; dispatch ignores ones older than what it has seen, so a
+     * late-arriving old position is kept in history but never moves the vehicle backwards */
+    for (size_t i = 0; g->d && i < j->n; i++) {
+        if (!g->inserted[i] || !live[i]) continue;
+        dispatch_obs_result res;
+        lm_errinfo e;
+        lm_errinfo_clear(&e);
+        lm_status s = dispatch_observe_position(
+            g->d, tx, rows[i].driver_id, rows[i].lat, rows[i].lon, rows[i].time_ms,
+            isfinite(rows[i].speed_mps) ? rows[i].speed_mps : -1.0, &res, &e);
+        if (s == LM_STORE || s == LM_NOMEM || s == LM_INTERNAL) {
+            *err = e;
+            return s;
+        }
+    }
+    return LM_OK;
+}
+
+/* After the commit (or failure): a store failure is the server's problem, so the client is
+ * told to retry (LM_UNAVAILABLE); a refusal of the request itself passes through. */
+static void job_done(void *arg, lm_status st, const lm_errinfo *err) {
+    job *j = arg;
+    if (st != LM_OK && !j->refused && st != LM_UNAVAILABLE && st != LM_NOMEM) {
+        lm_errinfo e = *err;
+        e.code = LM_UNAVAILABLE;
+        j->done(j->ctx, LM_UNAVAILABLE, &e);
+    } else {
+        j->done(j->ctx, st, err);
+    }
+    lm_free(j);
+}
+
+/* ---- Retention ---- */
+
+/* The queue's idle hook: deletes expired positions at most every PRUNE_EVERY_MS, in chunks, so
+ * that ingest batches are not held behind one long delete: a queued batch goes first and the
+ * rest waits for the next idle moment. */
+static void prune(void *ctx) {
+    dispatch_ingest *g = ctx;
+    int64_t now = lm_now_ms();
+    if (g->retention_s <= 0 || now - g->last_prune_ms < PRUNE_EVERY_MS) return;
+    g->last_prune_ms = now;
+    int64_t deleted = PRUNE_CHUNK;
+    while (deleted == PRUNE_CHUNK) {
+        if (store_cq_pending(g->cq)) {
+            g->last_prune_ms = 0;
+            return;
+        }
+        store_tx *tx = NULL;
+        if (store_tx_begin(g->st, &tx) != LM_OK) return;
+        lm_errinfo err;
+        if (store_positions_prune(tx, now - g->retention_s * 1000, PRUNE_CHUNK, &deleted, &err) !=
+                LM_OK ||
+            store_tx_commit(tx) != LM_OK) {
+            store_tx_rollback(tx);
+            return;
+        }
+    }
+}
+
+/* ---- Start / stop ---- */
+
+lm_status dispatch_ingest_start(store *s, dispatch *d, const dispatch_ingest_opts *o,
+                                dispatch_ingest **out) {
+    dispatch_ingest_opts def;
+    if (!o) {
+        dispatch_ingest_opts_init(&def);
+        o = &def;
+    }
+    dispatch_ingest *g = lm_calloc(1, sizeof *g);
+    if (!g) return LM_NOMEM;
+    g->st = s;
+    g->d = d;
+    g->retention_s = o->retention_s;
+    g->devices = lm_calloc(1, sizeof *g->devices);
+    g->rows = lm_calloc(DISPATCH_INGEST_MAX_BATCH, sizeof *g->rows);
+    g->inserted = lm_calloc(DISPATCH_INGEST_MAX_BATCH, sizeof *g->inserted);
+    g->live = lm_calloc(DISPATCH_INGEST_MAX_BATCH, sizeof *g->live);
+    lm_status rc = LM_NOMEM;
+    if (!g->devices || !g->rows || !g->inserted || !g->live) goto fail;
+    store_cq_opts qo;
+    store_cq_opts_init(&qo);
+    qo.thread = true;
+    qo.batch_max_units = SIZE_MAX;
+    qo.batch_max_weight = BATCH_MAX_POSITIONS;
+    qo.queue_max_weight = QUEUE_MAX_POSITIONS;
+    qo.linger_us = o->linger_us;
+    qo.linger_below = LINGER_BELOW;
+    if (o->retention_s > 0) {
+        qo.idle = prune;
+        qo.idle_ctx = g;
+        qo.idle_ms = 1000;
+    }
+    qo.unavailable_msg = "the store is not available";
+    qo.commit_failed_msg = "the positions could not be committed";
+    if ((rc = store_cq_create(s, &qo, &g->cq)) != LM_OK) goto fail;
+    *out = g;
+    return LM_OK;
+fail:
+    dispatch_ingest_free(g);
+    return rc;
+}
+
+void dispatch_ingest_stop(dispatch_ingest *g) {
+    if (g) store_cq_stop(g->cq);
+}
+
+void dispatch_ingest_free(dispatch_ingest *g) {
+    if (!g) return;
+    store_cq_destroy(g->cq);
+    lm_free(g->devices);
+    lm_free(g->rows);
+    lm_free(g->inserted);
+    lm_free(g->live);
+    lm_free(g);
+}
+
+/* ---- Submitting ---- */
+
+lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *pos, size_t n,
+                                 const char *driver_id, dispatch_ingest_done done, void *ctx) {
+    if (n == 0 || n > DISPATCH_INGEST_MAX_BATCH) return LM_INVALID;
+    job *j = lm_alloc(sizeof *j + n * sizeof *pos);
+    if (!j) return LM_NOMEM;
+    memset(j, 0, sizeof *j);
+    j->g = g;
+    j->done = done;
+    j->ctx = ctx;
+    j->recv_ms = lm_now_ms();
+    j->n = n;
+    memcpy(j->pos, pos, n * sizeof *pos);
+    if (driver_id) {
+        j->has_driver = true;
+        lm_strlcpy(j->driver_id, driver_id, sizeof j->driver_id);
+    }
+    lm_status rc = store_cq_submit(g->cq, job_work, job_done, j, n);
+    if (rc != LM_OK) lm_free(j);
+    return rc;
+}
+
+typedef struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    lm_status st;
+    lm_errinfo err;
+} waiter;
+
+static void waiter_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    waiter *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    w->st = st;
+    if (err) w->err = *err;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+lm_status dispatch_ingest_submit_wait(dispatch_ingest *g, const dispatch_position *pos, size_t n,
+                                      const char *driver_id, lm_errinfo *err) {
+    waiter w;
+    memset(&w, 0, sizeof w);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    lm_status rc = dispatch_ingest_submit(g, pos, n, driver_id, waiter_done, &w);
+    if (rc == LM_OK) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        rc = w.st;
+        if (rc != LM_OK && err) *err = w.err;
+    } else {
+        lm_errinfo_set(err, rc, "", "%s",
+                       rc == LM_UNAVAILABLE ? "the position queue is full or stopping; retry"
+                                            : "cannot queue the positions");
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return rc;
+}

@@ -1,0 +1,324 @@
+/* orders/intake.c: order creation: validation, idempotency, product checks, the audit (service
+ * area, duplicates, blacklist, oversize), insertion and allocation, run through the orders
+ * service's commit queue so that concurrent creations share one transaction and one fsync. */
+#include "orders/internal.h"
+
+#include "geo/geo.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* ---- Intake ---- */
+
+static lm_status order_check(const orders_order *in, lm_errinfo *err) {
+    if (in->n_lines > STORE_LINES_MAX)
+        return lm_errinfo_set(err, LM_TOO_BIG, "lines", "at most %d lines", STORE_LINES_MAX);
+    for (size_t i = 0; i < in->n_lines; i++) {
+        char f[48];
+        if (!in->lines[i].sku[0]) {
+            snprintf(f, sizeof f, "lines[%zu].sku", i);
+            return lm_errinfo_set(err, LM_INVALID, f, "SKU is required");
+        }
+        if (in->lines[i].qty < 1 || in->lines[i].qty > 1000000) {
+            snprintf(f, sizeof f, "lines[%zu].qty", i);
+            return lm_errinfo_set(err, LM_INVALID, f, "quantity must be 1..1000000");
+        }
+    }
+    if (in->n_windows > STORE_WINDOWS_MAX)
+        return lm_errinfo_set(err, LM_TOO_BIG, "time_windows", "at most %d windows",
+                              STORE_WINDOWS_MAX);
+    for (size_t i = 0; i < in->n_windows; i++) {
+        if (in->windows[i].start_s >= in->windows[i].end_s) {
+            char f[48];
+            snprintf(f, sizeof f, "time_windows[%zu]", i);
+            return lm_errinfo_set(err, LM_INVALID, f, "a window must end after it starts");
+        }
+    }
+    if (in->priority < 0 || in->priority > 100)
+        return lm_errinfo_set(err, LM_INVALID, "priority", "priority must be 0..100");
+    orders_oos pol;
+    if (!orders_oos_parse(in->oos_policy, &pol))
+        return lm_errinfo_set(err, LM_INVALID, "out_of_stock",
+                              "must be one of cancel, backorder, substitute");
+    if (in->has_location) {
+        lm_status rc =
+            geo_point_check((geo_point){.lat = in->lat, .lon = in->lon}, "customer.location", err);
+        if (rc != LM_OK) return rc;
+    }
+    return LM_OK;
+}
+
+/* Whether the configured service area contains the order's location (parsing the GeoJSON only
+ * when it changed). */
+static lm_status area_facts(orders_svc *o, store_read *r, const orders_order *ord,
+                            orders_audit_facts *f, lm_errinfo *err) {
+    char *text = NULL;
+    lm_status rc = store_area_get(r, &text, err);
+    if (rc != LM_OK) return rc;
+    pthread_mutex_lock(&o->area_mu);
+    if (!o->area_text || strcmp(o->area_text, text) != 0) {
+        geo_area_destroy(o->area);
+        o->area = NULL;
+        lm_free(o->area_text);
+        o->area_text = NULL;
+        if (text[0] && geo_area_from_geojson(text, strlen(text), &o->area, NULL) != LM_OK)
+            o->area = NULL; /* validated when stored; treat an unreadable one as none */
+        o->area_text = text;
+        text = NULL;
+    }
+    f->area_configured = o->area != NULL;
+    f->in_area = o->area && ord->has_location &&
+                 geo_area_contains(o->area, (geo_point){.lat = ord->lat, .lon = ord->lon});
+    pthread_mutex_unlock(&o->area_mu);
+    lm_free(text);
+    return LM_OK;
+}
+
+static lm_status blacklist_facts(store_read *r, const orders_order *ord, orders_audit_facts *f,
+                                 lm_errinfo *err) {
+    char buf[STORE_ADDRESS_MAX + 1];
+    static const char *const kinds[] = {"phone", "email", "address"};
+    for (int k = 0; k < 3 && !f->blacklisted_by; k++) {
+        if (k == 0) orders_phone_normalize(ord->customer_phone, buf, sizeof buf);
+        if (k == 1) orders_email_normalize(ord->customer_email, buf, sizeof buf);
+        if (k == 2) orders_address_normalize(ord->customer_address, buf, sizeof buf);
+        if (!buf[0]) continue;
+        bool hit = false;
+        lm_status rc = store_blacklist_has(r, kinds[k], buf, &hit, err);
+        if (rc != LM_OK) return rc;
+        if (hit) f->blacklisted_by = kinds[k];
+    }
+    return LM_OK;
+}
+
+static void token_make(char out[33]) {
+    unsigned char raw[16];
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t k = getrandom(raw + got, sizeof raw - got, 0);
+        if (k > 0) got += (size_t)k;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Takes one prepared order in inside tx: idempotency, product checks, audit, insert, allocation.
+ * On LM_OK *ord is the stored order (or, with *replayed, the one first created under idem_key). */
+static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, const char *idem_key,
+                              bool *replayed, lm_errinfo *err) {
+    orders_order ord = *ordp;
+    store_read *r = store_tx_read(tx);
+    lm_status rc = LM_OK;
+    *replayed = false;
+    if (idem_key && idem_key[0]) {
+        int64_t existing = 0;
+        if ((rc = store_idem_get(r, idem_key, &existing, err)) != LM_OK) return rc;
+        if (existing) {
+            orders_order prev;
+            if ((rc = store_order_get(r, existing, &prev, err)) != LM_OK) return rc;
+            store_order_clear(ordp);
+            *ordp = prev;
+            *replayed = true;
+            return LM_OK;
+        }
+    }
+    ord.weight_g = ord.volume_cm3 = 0;
+    for (size_t i = 0; i < ord.n_lines; i++) {
+        store_product p;
+        char f[48];
+        snprintf(f, sizeof f, "lines[%zu].sku", i);
+        rc = store_product_get(r, ord.lines[i].sku, &p, err);
+        if (rc == LM_NOT_FOUND)
+            return lm_errinfo_set(err, LM_INVALID, f, "unknown SKU '%s'", ord.lines[i].sku);
+        if (rc != LM_OK) return rc;
+        if (!p.active)
+            return lm_errinfo_set(err, LM_CONFLICT, f,
+                                  "SKU '%s' is quarantined and cannot be ordered", p.sku);
+        ord.weight_g += p.weight_g * ord.lines[i].qty;
+        ord.volume_cm3 += p.volume_cm3 * ord.lines[i].qty;
+    }
+
+    store_orders_config cfg;
+    orders_config_defaults(&cfg);
+    if ((rc = store_orders_config_get(r, &cfg, err)) != LM_OK) return rc;
+    orders_audit_facts facts = {0};
+    if (cfg.rule_service_area && (rc = area_facts(o, r, &ord, &facts, err)) != LM_OK) return rc;
+    if (cfg.rule_duplicate) {
+        int64_t since = ord.created_ms - cfg.duplicate_window_s * 1000;
+        rc = store_order_find_duplicate(r, ord.customer_key, ord.lines_sig, since,
+                                        &facts.duplicate_of, err);
+        if (rc != LM_OK) return rc;
+    }
+    if (cfg.rule_blacklist && (rc = blacklist_facts(r, &ord, &facts, err)) != LM_OK) return rc;
+    if (cfg.rule_oversize) {
+        store_fleet_fit_info fit;
+        if ((rc = store_fleet_fit(r, ord.weight_g, ord.volume_cm3, &fit, err)) != LM_OK) return rc;
+        facts.fleet_vehicles = fit.vehicles;
+        facts.fleet_fitting = fit.fitting;
+        facts.fleet_max_g = fit.max_g;
+        facts.fleet_max_cm3 = fit.max_cm3;
+    }
+
+    if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) return rc;
+    if ((rc = orders__event_order(tx, &ord, "", NULL)) != LM_OK) return rc;
+    if (idem_key && idem_key[0] && (rc = store_idem_put(tx, idem_key, ord.id, err)) != LM_OK)
+        return rc;
+
+    orders_reason reasons[ORDERS_REASONS_MAX];
+    size_t nr = orders_audit_eval(&cfg, &ord, &facts, reasons, ORDERS_REASONS_MAX);
+    if (nr > ORDERS_REASONS_MAX) nr = ORDERS_REASONS_MAX;
+    if (nr > 0) {
+        lm_buf b;
+        lm_buf_init(&b, 16384);
+        rc = lm_buf_append(&b, "\"reasons\":[", 11);
+        for (size_t i = 0; i < nr && rc == LM_OK; i++) {
+            store_exception e = {.order_id = ord.id, .created_ms = ord.created_ms};
+            lm_strlcpy(e.rule, reasons[i].rule, sizeof e.rule);
+            lm_strlcpy(e.field, reasons[i].field, sizeof e.field);
+            lm_strlcpy(e.message, reasons[i].message, sizeof e.message);
+            rc = store_exception_add(tx, &e, err);
+            if (rc == LM_OK)
+                rc = lm_buf_printf(&b, "%s{\"rule\":\"%s\",\"message\":", i ? "," : "", e.rule);
+            if (rc == LM_OK) rc = lm_buf_json_str(&b, e.message);
+            if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
+        }
+        if (rc == LM_OK) rc = lm_buf_append(&b, "]", 1);
+        if (rc == LM_OK) rc = orders__order_move(o, tx, &ord, ORDERS_HELD, b.data);
+        lm_buf_free(&b);
+        if (rc != LM_OK) return rc;
+    } else {
+        bool moved = false;
+        if ((rc = orders__allocate(o, tx, &ord, ORDERS__ALLOC_APPLY_POLICY, &moved, err)) != LM_OK)
+            return rc;
+    }
+    if ((rc = store_order_update(tx, &ord, err)) != LM_OK) return rc;
+    *ordp = ord;
+    return LM_OK;
+}
+
+/* ---- Group commit of order intake ----
+ * Concurrent creations queue on the service's commit queue (store/commit_queue.h), which runs up
+ * to 64 of them in a single write transaction, each inside its own savepoint (a rejected order
+ * undoes only itself), commits once, and hands every caller its result after that commit. An
+ * order is still checked against the stock left by the ones before it in the same transaction,
+ * so no oversell, and idempotency keys stay exact. One fsync and one set of prepared statements
+ * serve the whole batch. */
+
+#define CREATE_CHUNK 64 /* orders_order_create_many queues this many at a time */
+
+typedef struct create_job {
+    orders_svc *o;
+    orders_order ord; /* in: prepared order (owns its lines); out: the stored one */
+    const char *idem_key;
+    bool replayed;
+} create_job;
+
+/* The commit queue's unit: one creation. */
+static lm_status create_unit(store_tx *tx, void *arg, lm_errinfo *err) {
+    create_job *j = arg;
+    return create_in_tx(j->o, tx, &j->ord, j->idem_key, &j->replayed, err);
+}
+
+/* Validates in and fills job with a private copy ready for create_in_tx. */
+static lm_status job_prepare(orders_svc *o, const orders_order *in, const char *idem_key,
+                             create_job *job, lm_errinfo *err) {
+    lm_status rc = order_check(in, err);
+    if (rc != LM_OK) return rc;
+    if (idem_key && strlen(idem_key) > STORE_REF_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "Idempotency-Key", "at most %d characters",
+                              STORE_REF_MAX);
+    memset(job, 0, sizeof *job);
+    job->o = o;
+    job->idem_key = idem_key;
+    orders_order *ord = &job->ord;
+    *ord = *in;
+    ord->lines = NULL;
+    if (in->n_lines) {
+        ord->lines = lm_calloc(in->n_lines, sizeof *ord->lines);
+        if (!ord->lines) return lm_errinfo_set(err, LM_NOMEM, "lines", "out of memory");
+        memcpy(ord->lines, in->lines, in->n_lines * sizeof *ord->lines);
+    }
+    for (size_t i = 0; i < ord->n_lines; i++)
+        ord->lines[i].ordered_sku[0] = '\0';
+    ord->id = 0;
+    ord->depot_id[0] = ord->stock_outcome[0] = '\0';
+    ord->pkg_weight_g = ord->pkg_volume_cm3 = ord->pkg_parcels = 0;
+    token_make(ord->tracking_token);
+    lm_strlcpy(ord->status, "received", sizeof ord->status);
+    ord->created_ms = ord->updated_ms = o->now_ms();
+    orders_customer_key(ord, ord->customer_key, sizeof ord->customer_key);
+    if ((rc = orders_lines_signature(ord->lines, ord->n_lines, ord->lines_sig,
+                                     sizeof ord->lines_sig)) != LM_OK) {
+        store_order_clear(ord);
+        return lm_errinfo_set(err, rc, "lines", "lines too long to compare");
+    }
+    return LM_OK;
+}
+
+lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
+                              orders_order *out, bool *replayed, lm_errinfo *err) {
+    create_job job;
+    lm_status rc = job_prepare(o, in, idem_key, &job, err);
+    if (rc != LM_OK) return rc;
+    lm_errinfo e;
+    lm_errinfo_clear(&e);
+    rc = store_cq_submit_wait(o->intake, create_unit, &job, 1, &e);
+    if (rc != LM_OK) {
+        store_order_clear(&job.ord);
+        if (err) *err = e;
+        return rc;
+    }
+    if (replayed) *replayed = job.replayed;
+    *out = job.ord;
+    return LM_OK;
+}
+
+lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
+                                   const char *const *idem_keys, size_t n,
+                                   orders_create_result *results) {
+    create_job *jobs = lm_calloc(CREATE_CHUNK, sizeof *jobs);
+    store_cq_unit *units = lm_calloc(CREATE_CHUNK, sizeof *units);
+    if (!jobs || !units) {
+        lm_free(jobs);
+        lm_free(units);
+        return LM_NOMEM;
+    }
+    for (size_t start = 0; start < n; start += CREATE_CHUNK) {
+        size_t end = start + CREATE_CHUNK < n ? start + CREATE_CHUNK : n, k = 0;
+        for (size_t i = start; i < end; i++) {
+            orders_create_result *res = &results[i];
+            memset(res, 0, sizeof *res);
+            res->rc = job_prepare(o, &in[i], idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
+            if (res->rc == LM_OK) {
+                units[k] = (store_cq_unit){.work = create_unit, .arg = &jobs[k], .weight = 1};
+                k++;
+            }
+        }
+        /* a refused queue (stopping) sets every unit's outcome, so the loop below reports it */
+        if (k) {
+            lm_status ran = store_cq_run(o->intake, units, k);
+            (void)ran;
+        }
+        size_t j = 0;
+        for (size_t i = start; i < end; i++) {
+            orders_create_result *res = &results[i];
+            if (res->rc != LM_OK) continue; /* rejected before the transaction */
+            create_job *job = &jobs[j];
+            store_cq_unit *u = &units[j++];
+            res->rc = u->st;
+            if (u->st == LM_OK) {
+                res->id = job->ord.id;
+                res->replayed = job->replayed;
+                lm_strlcpy(res->status, job->ord.status, sizeof res->status);
+            } else {
+                res->err = u->err;
+            }
+            store_order_clear(&job->ord);
+        }
+    }
+    lm_free(units);
+    lm_free(jobs);
+    return LM_OK;
+}

@@ -1,0 +1,81 @@
+/* orders/record.c: the events that record order, stock and catalogue changes, appended in the
+ * transaction of the change, and the commit that names its failure. */
+#include "orders/internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+lm_status orders__event_order(store_tx *tx, const orders_order *ord, const char *from,
+                              const char *extra_json) {
+    lm_buf b;
+    lm_buf_init(&b, 8192);
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, ord->id);
+    char type[48];
+    snprintf(type, sizeof type, "order.%s", ord->status);
+    lm_status rc = lm_buf_printf(&b, "{\"id\":%" PRId64 ",\"from\":", ord->id);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, from);
+    if (rc == LM_OK) rc = lm_buf_printf(&b, ",\"to\":\"%s\",\"channel\":", ord->status);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, ord->channel);
+    if (rc == LM_OK) rc = lm_buf_printf(&b, ",\"depot\":");
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, ord->depot_id);
+    if (rc == LM_OK && ord->stock_outcome[0])
+        rc = lm_buf_printf(&b, ",\"stock_outcome\":\"%s\"", ord->stock_outcome);
+    if (rc == LM_OK && extra_json) rc = lm_buf_printf(&b, ",%s", extra_json);
+    if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
+    if (rc == LM_OK) rc = store_event_append(tx, type, "order", id, b.data);
+    lm_buf_free(&b);
+    return rc;
+}
+
+/* Sets ord's status to `to` (which the caller checked) and records the event. */
+lm_status orders__order_move(orders_svc *o, store_tx *tx, orders_order *ord, orders_status to,
+                             const char *extra_json) {
+    char from[24];
+    lm_strlcpy(from, ord->status, sizeof from);
+    lm_strlcpy(ord->status, orders_status_name(to), sizeof ord->status);
+    ord->updated_ms = o->now_ms();
+    return orders__event_order(tx, ord, from, extra_json);
+}
+
+lm_status orders__event_stock_low(store_tx *tx, const char *depot, const char *sku, int64_t on_hand,
+                                  int64_t reserved, int64_t reorder_point) {
+    lm_buf b;
+    lm_buf_init(&b, 1024);
+    char key[2 * STORE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", depot, sku);
+    lm_status rc = lm_buf_append(&b, "{\"depot\":", 9);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, depot);
+    if (rc == LM_OK) rc = lm_buf_append(&b, ",\"sku\":", 7);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, sku);
+    if (rc == LM_OK)
+        rc = lm_buf_printf(&b,
+                           ",\"on_hand\":%" PRId64 ",\"reserved\":%" PRId64
+                           ",\"available\":%" PRId64 ",\"reorder_point\":%" PRId64 "}",
+                           on_hand, reserved, on_hand - reserved, reorder_point);
+    if (rc == LM_OK) rc = store_event_append(tx, "stock.low", "stock", key, b.data);
+    lm_buf_free(&b);
+    return rc;
+}
+
+/* Appends event `type` for entity/id with the payload {"<key>":<id as a JSON string><rest>, rest
+ * closing the object. */
+lm_status orders__event_keyed(store_tx *tx, const char *type, const char *entity, const char *key,
+                              const char *id, const char *rest) {
+    lm_buf b;
+    lm_buf_init(&b, 4096);
+    lm_status rc = lm_buf_printf(&b, "{\"%s\":", key);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, id);
+    if (rc == LM_OK) rc = lm_buf_append(&b, rest, strlen(rest));
+    if (rc == LM_OK) rc = store_event_append(tx, type, entity, id, b.data);
+    lm_buf_free(&b);
+    return rc;
+}
+
+/* Commits tx (consumed either way), naming a failure. */
+lm_status orders__commit(store_tx *tx, lm_errinfo *err) {
+    lm_status rc = store_tx_commit(tx);
+    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
+    return rc;
+}

@@ -1,0 +1,358 @@
+/* store/commit_queue.c: the group-commit engine (store/commit_queue.h): one queue of units, a
+ * batch runner that puts each unit in its own savepoint of one transaction, and the two ways of
+ * driving it (a writer thread, or the waiting submitters taking turns as leader). */
+#include "store/commit_queue.h"
+#include "store/internal.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct cq_waiter {
+    size_t remaining; /* units of this submission without an outcome yet */
+    bool lead;        /* leader mode: this submitter runs the next batch */
+} cq_waiter;
+
+typedef struct cq_node {
+    struct cq_node *next;
+    store_cq_work_fn work;
+    void *arg;
+    size_t weight;
+    store_cq_done_fn done; /* asynchronous unit (freed after done); NULL for a waited one */
+    cq_waiter *waiter;     /* waited unit: its submission ... */
+    store_cq_unit *unit;   /* ... and where its outcome goes */
+    lm_status st;
+    lm_errinfo err;
+} cq_node;
+
+struct store_cq {
+    store *st;
+    store_cq_opts o;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv; /* the writer thread waits here for units */
+    pthread_cond_t done_cv; /* waiting submitters wait here for outcomes (or the lead) */
+    cq_node *head, **tail;
+    size_t queued_weight;
+    bool stop;
+    bool idle;    /* the writer sleeps on work_cv: only then is a wake-up (a futex call) needed */
+    bool leading; /* leader mode: some submitter is running batches */
+    bool started; /* the writer thread runs */
+    pthread_t thread;
+};
+
+void store_cq_opts_init(store_cq_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->batch_max_units = 64;
+    o->idle_ms = 1000;
+    o->unavailable_msg = "store unavailable";
+    o->commit_failed_msg = "commit failed";
+}
+
+/* ---- One batch ---- */
+
+/* Takes the next batch off the queue (at least one unit); q->mu held. */
+static cq_node *batch_take(store_cq *q) {
+    cq_node *list = q->head, **cut = &q->head;
+    size_t units = 0, weight = 0;
+    while (*cut && (units == 0 || (units < q->o.batch_max_units &&
+                                   (q->o.batch_max_weight == 0 ||
+                                    weight + (*cut)->weight <= q->o.batch_max_weight)))) {
+        units++;
+        weight += (*cut)->weight;
+        cut = &(*cut)->next;
+    }
+    q->head = *cut;
+    *cut = NULL;
+    if (!q->head) q->tail = &q->head;
+    q->queued_weight -= weight;
+    return list;
+}
+
+/* Runs one unit inside its savepoint; true if it is kept. */
+static bool unit_run(sqlite3 *db, store_tx *tx, cq_node *n) {
+    lm_errinfo_clear(&n->err);
+    if ((n->st = store__run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return false;
+    n->st = n->work(tx, n->arg, &n->err);
+    if (n->st == LM_OK) n->st = store__run(db, "RELEASE lm_cq", &n->err);
+    if (n->st == LM_OK) return true;
+    if (n->err.code == LM_OK) n->err.code = n->st;
+    /* if the rollback fails the release still ends the savepoint; if both fail the commit
+     * reports the broken transaction to every unit */
+    lm_status rolled = store__run(db, "ROLLBACK TO lm_cq", NULL);
+    lm_status released = store__run(db, "RELEASE lm_cq", NULL);
+    (void)rolled;
+    (void)released;
+    return false;
+}
+
+/* Runs list in one transaction and sets every unit's outcome. A batch whose units all failed is
+ * rolled back: nothing to make durable, no fsync. */
+static void batch_run(store_cq *q, cq_node *list) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(q->st, &tx);
+    if (rc != LM_OK) {
+        for (cq_node *n = list; n; n = n->next)
+            n->st = lm_errinfo_set(&n->err, rc, "", "%s", q->o.unavailable_msg);
+        return;
+    }
+    sqlite3 *db = store__tx_db(tx);
+    size_t kept = 0;
+    for (cq_node *n = list; n; n = n->next)
+        kept += unit_run(db, tx, n);
+    if (kept == 0) {
+        store_tx_rollback(tx);
+        return;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        for (cq_node *n = list; n; n = n->next)
+            if (n->st == LM_OK)
+                n->st = lm_errinfo_set(&n->err, rc, "", "%s", q->o.commit_failed_msg);
+    }
+}
+
+/* Hands every outcome of list to its submitter: asynchronous units through done (outside the
+ * lock, then freed), waited ones under the lock. Returns with q->mu held. */
+static void batch_deliver(store_cq *q, cq_node *list) {
+    bool waited = false;
+    for (cq_node *n = list; n; n = n->next) {
+        if (n->done) n->done(n->arg, n->st, n->st == LM_OK ? NULL : &n->err);
+        waited |= n->done == NULL;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (list) {
+        cq_node *next = list->next; /* a waited node is gone once its waiter sees remaining 0 */
+        if (list->done) {
+            lm_free(list);
+        } else {
+            list->unit->st = list->st;
+            list->unit->err = list->err;
+            list->waiter->remaining--;
+        }
+        list = next;
+    }
+    if (waited) pthread_cond_broadcast(&q->done_cv);
+}
+
+/* ---- The writer thread ---- */
+
+static void deadline_after_us(struct timespec *ts, long us) {
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += us / 1000000L;
+    ts->tv_nsec += (us % 1000000L) * 1000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Waits for units (q->mu held), running the idle hook between waits. */
+static void writer_wait(store_cq *q) {
+    while (!q->head && !q->stop) {
+        q->idle = true;
+        if (q->o.idle) {
+            struct timespec ts;
+            deadline_after_us(&ts, (long)q->o.idle_ms * 1000L);
+            pthread_cond_timedwait(&q->work_cv, &q->mu, &ts);
+        } else {
+            pthread_cond_wait(&q->work_cv, &q->mu);
+        }
+        q->idle = false;
+        if (!q->head && !q->stop && q->o.idle) {
+            pthread_mutex_unlock(&q->mu);
+            q->o.idle(q->o.idle_ctx);
+            pthread_mutex_lock(&q->mu);
+        }
+    }
+}
+
+/* A short linger when little is queued: more submitters share the next fsync, which costs more
+ * than the wait. Never when stopping. q->mu held. */
+static void writer_linger(store_cq *q) {
+    if (q->o.linger_us <= 0 || q->queued_weight >= q->o.linger_below || q->stop) return;
+    struct timespec ts;
+    deadline_after_us(&ts, q->o.linger_us);
+    q->idle = true;
+    while (q->queued_weight < q->o.linger_below && !q->stop &&
+           pthread_cond_timedwait(&q->work_cv, &q->mu, &ts) == 0) {
+    }
+    q->idle = false;
+}
+
+static void *writer_main(void *arg) {
+    store_cq *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        writer_wait(q);
+        if (!q->head) break; /* stopping and drained */
+        writer_linger(q);
+        cq_node *list = batch_take(q);
+        pthread_mutex_unlock(&q->mu);
+        batch_run(q, list);
+        batch_deliver(q, list);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* ---- Create / stop ---- */
+
+lm_status store_cq_create(store *s, const store_cq_opts *opts, store_cq **out) {
+    store_cq_opts o;
+    if (opts)
+        o = *opts;
+    else
+        store_cq_opts_init(&o);
+    if (!s || o.batch_max_units == 0 || (o.idle && o.idle_ms <= 0)) return LM_INVALID;
+    if (!o.unavailable_msg) o.unavailable_msg = "store unavailable";
+    if (!o.commit_failed_msg) o.commit_failed_msg = "commit failed";
+    store_cq *q = lm_calloc(1, sizeof *q);
+    if (!q) return LM_NOMEM;
+    q->st = s;
+    q->o = o;
+    q->tail = &q->head;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->work_cv, NULL);
+    pthread_cond_init(&q->done_cv, NULL);
+    if (o.thread) {
+        if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+            store_cq_destroy(q);
+            return LM_INTERNAL;
+        }
+        q->started = true;
+    }
+    *out = q;
+    return LM_OK;
+}
+
+void store_cq_stop(store_cq *q) {
+    if (!q) return;
+    pthread_mutex_lock(&q->mu);
+    q->stop = true;
+    pthread_cond_signal(&q->work_cv);
+    /* leader mode: queued units belong to waiting submitters, who run them before returning */
+    while (!q->o.thread && (q->leading || q->head))
+        pthread_cond_wait(&q->done_cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+    if (q->started) pthread_join(q->thread, NULL);
+    q->started = false;
+}
+
+void store_cq_destroy(store_cq *q) {
+    if (!q) return;
+    store_cq_stop(q);
+    pthread_cond_destroy(&q->done_cv);
+    pthread_cond_destroy(&q->work_cv);
+    pthread_mutex_destroy(&q->mu);
+    lm_free(q);
+}
+
+bool store_cq_pending(store_cq *q) {
+    pthread_mutex_lock(&q->mu);
+    bool pending = q->head != NULL || q->stop;
+    pthread_mutex_unlock(&q->mu);
+    return pending;
+}
+
+/* ---- Submitting ---- */
+
+/* Appends nodes[0..n) (a chain) if the queue takes them; q->mu held. */
+static lm_status enqueue(store_cq *q, cq_node *first, cq_node *last, size_t weight) {
+    if (q->stop || (q->o.queue_max_weight && q->queued_weight + weight > q->o.queue_max_weight))
+        return LM_UNAVAILABLE;
+    last->next = NULL;
+    *q->tail = first;
+    q->tail = &last->next;
+    q->queued_weight += weight;
+    if (q->idle) pthread_cond_signal(&q->work_cv);
+    return LM_OK;
+}
+
+lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done, void *arg,
+                          size_t weight) {
+    if (!q->o.thread || !work || !done) return LM_INVALID;
+    cq_node *n = lm_calloc(1, sizeof *n);
+    if (!n) return LM_NOMEM;
+    n->work = work;
+    n->done = done;
+    n->arg = arg;
+    n->weight = weight ? weight : 1;
+    pthread_mutex_lock(&q->mu);
+    lm_status rc = enqueue(q, n, n, n->weight);
+    pthread_mutex_unlock(&q->mu);
+    if (rc != LM_OK) lm_free(n);
+    return rc;
+}
+
+/* Leader mode: waits for w's outcomes, running batches whenever the lead is w's. q->mu held. */
+static void lead_or_wait(store_cq *q, cq_waiter *w) {
+    if (!q->leading) {
+        q->leading = true;
+        w->lead = true;
+    }
+    for (;;) {
+        while (w->remaining && !w->lead)
+            pthread_cond_wait(&q->done_cv, &q->mu);
+        if (!w->remaining) return;
+        cq_node *list = batch_take(q);
+        pthread_mutex_unlock(&q->mu);
+        batch_run(q, list);
+        batch_deliver(q, list);
+        if (w->remaining) continue; /* some of ours are still queued: keep the lead */
+        w->lead = false;
+        /* the next batch is led by the oldest waiting submitter */
+        if (q->head)
+            q->head->waiter->lead = true;
+        else
+            q->leading = false;
+        pthread_cond_broadcast(&q->done_cv);
+        return;
+    }
+}
+
+lm_status store_cq_run(store_cq *q, store_cq_unit *units, size_t n) {
+    if (n == 0) return LM_OK;
+    cq_node *nodes = lm_calloc(n, sizeof *nodes);
+    lm_status rc = LM_NOMEM;
+    if (!nodes) goto refused;
+    cq_waiter w = {.remaining = n};
+    size_t weight = 0;
+    for (size_t i = 0; i < n; i++) {
+        nodes[i].work = units[i].work;
+        nodes[i].arg = units[i].arg;
+        nodes[i].weight = units[i].weight ? units[i].weight : 1;
+        nodes[i].waiter = &w;
+        nodes[i].unit = &units[i];
+        if (i + 1 < n) nodes[i].next = &nodes[i + 1];
+        weight += nodes[i].weight;
+    }
+    pthread_mutex_lock(&q->mu);
+    if ((rc = enqueue(q, &nodes[0], &nodes[n - 1], weight)) != LM_OK) {
+        pthread_mutex_unlock(&q->mu);
+        goto refused;
+    }
+    if (q->o.thread) {
+        while (w.remaining)
+            pthread_cond_wait(&q->done_cv, &q->mu);
+    } else {
+        lead_or_wait(q, &w);
+    }
+    pthread_mutex_unlock(&q->mu);
+    lm_free(nodes);
+    return LM_OK;
+refused:
+    lm_free(nodes);
+    for (size_t i = 0; i < n; i++)
+        units[i].st =
+            lm_errinfo_set(&units[i].err, rc, "", "%s",
+                           rc == LM_NOMEM ? "out of memory" : "the queue is full or stopping");
+    return rc;
+}
+
+lm_status store_cq_submit_wait(store_cq *q, store_cq_work_fn work, void *arg, size_t weight,
+                               lm_errinfo *err) {
+    store_cq_unit u = {.work = work, .arg = arg, .weight = weight};
+    lm_status rc = store_cq_run(q, &u, 1);
+    if (rc == LM_OK) rc = u.st;
+    if (rc != LM_OK && err) *err = u.err;
+    return rc;
+}

@@ -1,0 +1,341 @@
+/* The group-commit engine (store/commit_queue.c) on real SQLite files: N threads x M submissions
+ * in both modes (writer thread, leader), every acknowledged unit present after reopening; a
+ * failing unit rolls back alone; units queued together share one commit; a batch of failures
+ * commits nothing; stop drains the queue; full and stopped queues refuse. */
+#include "store/commit_queue.h"
+#include "tests/support/tmp_db.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#define THREADS    8
+#define PER_THREAD 40
+
+typedef struct fixture {
+    tmp_db db;
+    store *s;
+} fixture;
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || tmp_db_create(&f->db, "lm_commit_queue_") != 0 ||
+        tmp_db_store_open(&f->db, 2, &f->s) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    store_close(f->s);
+    tmp_db_remove(&f->db);
+    free(f);
+    return 0;
+}
+
+/* ---- Units ---- */
+
+typedef struct put_arg {
+    char key[48];
+    int64_t value;
+    bool fail;           /* write, then fail: the write must vanish */
+    atomic_int *entered; /* when set: raised as the unit starts */
+    atomic_int *gate;    /* when set: wait (bounded) until *gate is non-zero before returning */
+    /* asynchronous outcome */
+    pthread_mutex_t *mu;
+    int *done_count;
+    lm_status st;
+} put_arg;
+
+static lm_status put_work(store_tx *tx, void *arg, lm_errinfo *err) {
+    put_arg *a = arg;
+    if (a->entered) atomic_store(a->entered, 1);
+    lm_status rc = store_meta_put(tx, a->key, a->value);
+    if (rc == LM_OK) rc = store_event_append(tx, "test.put", "meta", a->key, NULL);
+    for (int i = 0; a->gate && !atomic_load(a->gate) && i < 20000; i++) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    if (rc == LM_OK && a->fail) return lm_errinfo_set(err, LM_CONFLICT, "key", "refused");
+    return rc;
+}
+
+static void put_done(void *arg, lm_status st, const lm_errinfo *err) {
+    put_arg *a = arg;
+    if (st != LM_OK) assert_non_null(err);
+    pthread_mutex_lock(a->mu);
+    a->st = st;
+    (*a->done_count)++;
+    pthread_mutex_unlock(a->mu);
+}
+
+/* The value stored under key after reopening the file, or -1 when absent. */
+static int64_t meta_value(store *s, const char *key) {
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    int64_t v = -1;
+    bool found = false;
+    assert_int_equal(store_meta_get(r, key, &v, &found), LM_OK);
+    store_read_end(r);
+    return found ? v : -1;
+}
+
+static void reopen(fixture *f) {
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(tmp_db_store_open(&f->db, 2, &f->s), 0);
+}
+
+static uint64_t commits(store *s) {
+    store_stats st;
+    store_stats_get(s, &st);
+    return st.commits;
+}
+
+/* ---- N threads x M submissions ---- */
+
+typedef struct worker {
+    store_cq *q;
+    int id;
+    bool async;
+    put_arg args[PER_THREAD];
+    pthread_mutex_t mu;
+    int done_count;
+    int acked; /* units answered LM_OK */
+} worker;
+
+static void *worker_main(void *p) {
+    worker *w = p;
+    for (int i = 0; i < PER_THREAD; i++) {
+        put_arg *a = &w->args[i];
+        snprintf(a->key, sizeof a->key, "w%d.%d", w->id, i);
+        a->value = w->id * 1000 + i;
+        a->fail = i % 7 == 3; /* some units fail: they must not spoil their batch */
+        a->mu = &w->mu;
+        a->done_count = &w->done_count;
+        if (w->async && i % 2 == 0) {
+            if (store_cq_submit(w->q, put_work, put_done, a, 1) != LM_OK) a->st = LM_INTERNAL;
+        } else {
+            lm_errinfo err;
+            a->st = store_cq_submit_wait(w->q, put_work, a, 1, &err);
+            pthread_mutex_lock(&w->mu);
+            w->done_count++;
+            pthread_mutex_unlock(&w->mu);
+        }
+    }
+    return NULL;
+}
+
+static void run_workers(void **state, bool thread) {
+    fixture *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.thread = thread;
+    o.batch_max_units = 16;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    static worker ws[THREADS];
+    pthread_t th[THREADS];
+    memset(ws, 0, sizeof ws);
+    for (int t = 0; t < THREADS; t++) {
+        ws[t].q = q;
+        ws[t].id = t;
+        ws[t].async = thread;
+        pthread_mutex_init(&ws[t].mu, NULL);
+        assert_int_equal(pthread_create(&th[t], NULL, worker_main, &ws[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(th[t], NULL);
+    store_cq_destroy(q); /* drains the asynchronous ones */
+    for (int t = 0; t < THREADS; t++) {
+        assert_int_equal(ws[t].done_count, PER_THREAD);
+        pthread_mutex_destroy(&ws[t].mu);
+    }
+    reopen(f);
+    for (int t = 0; t < THREADS; t++) {
+        for (int i = 0; i < PER_THREAD; i++) {
+            const put_arg *a = &ws[t].args[i];
+            if (a->fail) {
+                assert_int_equal(a->st, LM_CONFLICT);
+                assert_int_equal(meta_value(f->s, a->key), -1);
+            } else {
+                assert_int_equal(a->st, LM_OK);
+                assert_int_equal(meta_value(f->s, a->key), a->value);
+            }
+        }
+    }
+}
+
+static void test_threads_writer(void **state) {
+    run_workers(state, true);
+}
+
+static void test_threads_leader(void **state) {
+    run_workers(state, false);
+}
+
+/* ---- One batch ---- */
+
+/* A failing unit between two good ones: one commit, the failure alone rolled back. */
+static void test_failing_unit_alone(void **state) {
+    fixture *f = *state;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, NULL, &q), LM_OK);
+    put_arg a[3] = {
+        {.key = "a", .value = 1}, {.key = "b", .value = 2, .fail = true}, {.key = "c", .value = 3}};
+    store_cq_unit u[3];
+    for (int i = 0; i < 3; i++)
+        u[i] = (store_cq_unit){.work = put_work, .arg = &a[i]};
+    uint64_t before = commits(f->s);
+    assert_int_equal(store_cq_run(q, u, 3), LM_OK);
+    assert_int_equal(u[0].st, LM_OK);
+    assert_int_equal(u[1].st, LM_CONFLICT);
+    assert_int_equal(u[1].err.code, LM_CONFLICT);
+    assert_string_equal(u[1].err.field, "key");
+    assert_int_equal(u[2].st, LM_OK);
+    assert_int_equal(commits(f->s) - before, 1);
+    store_cq_destroy(q);
+    reopen(f);
+    assert_int_equal(meta_value(f->s, "a"), 1);
+    assert_int_equal(meta_value(f->s, "b"), -1);
+    assert_int_equal(meta_value(f->s, "c"), 3);
+    assert_int_equal(tmp_db_count_events(f->s, "test.put"), 2);
+}
+
+/* Units queued while a batch runs share the next commit: 1 + 20 units, 2 commits. */
+static void test_units_share_commit(void **state) {
+    fixture *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.thread = true;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int done = 0;
+    atomic_int gate = 0, entered = 0;
+    put_arg first = {.key = "first",
+                     .value = 1,
+                     .entered = &entered,
+                     .gate = &gate,
+                     .mu = &mu,
+                     .done_count = &done};
+    put_arg rest[20];
+    uint64_t before = commits(f->s);
+    assert_int_equal(store_cq_submit(q, put_work, put_done, &first, 1), LM_OK);
+    /* the writer is inside first's unit: what comes now queues behind it */
+    for (int i = 0; i < 20000 && !atomic_load(&entered); i++) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(atomic_load(&entered));
+    for (int i = 0; i < 20; i++) {
+        rest[i] = (put_arg){.value = i, .mu = &mu, .done_count = &done};
+        snprintf(rest[i].key, sizeof rest[i].key, "rest%d", i);
+        assert_int_equal(store_cq_submit(q, put_work, put_done, &rest[i], 1), LM_OK);
+    }
+    atomic_store(&gate, 1);
+    store_cq_stop(q);
+    assert_int_equal(done, 21);
+    assert_int_equal(first.st, LM_OK);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(rest[i].st, LM_OK);
+    assert_int_equal(commits(f->s) - before, 2);
+    store_cq_destroy(q);
+    reopen(f);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(meta_value(f->s, rest[i].key), i);
+}
+
+/* A batch whose units all fail commits nothing. */
+static void test_all_failed_no_commit(void **state) {
+    fixture *f = *state;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, NULL, &q), LM_OK);
+    put_arg a = {.key = "x", .value = 1, .fail = true};
+    uint64_t before = commits(f->s);
+    lm_errinfo err;
+    assert_int_equal(store_cq_submit_wait(q, put_work, &a, 1, &err), LM_CONFLICT);
+    assert_string_equal(err.message, "refused");
+    assert_int_equal(commits(f->s), before);
+    store_cq_destroy(q);
+    assert_int_equal(meta_value(f->s, "x"), -1);
+}
+
+/* Weight limits, stop and a leader-mode queue refuse what they cannot take. */
+static void test_refusals(void **state) {
+    fixture *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.thread = true;
+    o.queue_max_weight = 10;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int done = 0;
+    put_arg big = {.key = "big", .value = 1, .mu = &mu, .done_count = &done};
+    assert_int_equal(store_cq_submit(q, put_work, put_done, &big, 11), LM_UNAVAILABLE);
+    lm_errinfo err;
+    put_arg ok = {.key = "ok", .value = 2};
+    assert_int_equal(store_cq_submit_wait(q, put_work, &ok, 10, &err), LM_OK);
+    store_cq_stop(q);
+    assert_int_equal(store_cq_submit(q, put_work, put_done, &big, 1), LM_UNAVAILABLE);
+    assert_int_equal(store_cq_submit_wait(q, put_work, &ok, 1, &err), LM_UNAVAILABLE);
+    assert_int_equal(err.code, LM_UNAVAILABLE);
+    assert_int_equal(done, 0);
+    store_cq_destroy(q);
+
+    store_cq *lq = NULL;
+    assert_int_equal(store_cq_create(f->s, NULL, &lq), LM_OK);
+    assert_int_equal(store_cq_submit(lq, put_work, put_done, &big, 1), LM_INVALID);
+    store_cq_destroy(lq);
+    o.batch_max_units = 0;
+    assert_int_equal(store_cq_create(f->s, &o, &lq), LM_INVALID);
+    assert_int_equal(meta_value(f->s, "ok"), 2);
+}
+
+/* The idle hook runs on the writer thread while nothing is queued. */
+static void count_idle(void *ctx) {
+    atomic_fetch_add((atomic_int *)ctx, 1);
+}
+
+static void test_idle_hook(void **state) {
+    fixture *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.thread = true;
+    atomic_int idle = 0;
+    o.idle = count_idle;
+    o.idle_ctx = &idle;
+    o.idle_ms = 1;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    for (int i = 0; i < 5000 && atomic_load(&idle) < 2; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_false(store_cq_pending(q));
+    store_cq_destroy(q);
+    assert_true(atomic_load(&idle) >= 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_threads_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_leader, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_unit_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_units_share_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_hook, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

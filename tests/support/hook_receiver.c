@@ -1,0 +1,113 @@
+/* tests/support/hook_receiver.c: the in-test webhook receiver (tests/support/hook_receiver.h). */
+#include "tests/support/hook_receiver.h"
+
+#include "common/sha256.h"
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct rq {
+    lm_buf body;
+} rq;
+
+/* Records one complete delivery and picks its status; r->mu held. */
+static unsigned record(hook_receiver *r, const char *url, const char *sig, const lm_buf *body) {
+    uint8_t mac[LM_SHA256_LEN];
+    char hex[2 * LM_SHA256_LEN + 1], want[100];
+    lm_hmac_sha256(r->secret, strlen(r->secret), body->data ? body->data : "", body->len, mac);
+    lm_hex_encode(mac, sizeof mac, hex);
+    snprintf(want, sizeof want, "sha256=%s", hex);
+    if (!strcmp(url, "/other")) return 200; /* the short-lived second webhook: not recorded */
+    r->attempts++;
+    if (r->down) return 503;
+    if (r->fail_next > 0) {
+        r->fail_next--;
+        return 500;
+    }
+    if (r->n_got < HOOK_RECEIVER_MAX) {
+        hook_got *g = &r->got[r->n_got++];
+        cJSON *j = cJSON_ParseWithLength(body->data, body->len);
+        const cJSON *seq = cJSON_GetObjectItemCaseSensitive(j, "seq");
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+        g->seq = cJSON_IsNumber(seq) ? (int64_t)seq->valuedouble : -1;
+        lm_strlcpy(g->type, cJSON_IsString(type) ? type->valuestring : "", sizeof g->type);
+        g->sig_ok = sig && !strcmp(sig, want);
+        cJSON_Delete(j);
+    }
+    return 200;
+}
+
+static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *data,
+                              size_t *size, void **con_cls) {
+    (void)method;
+    (void)version;
+    hook_receiver *r = cls;
+    rq *q = *con_cls;
+    if (!q) {
+        q = calloc(1, sizeof *q);
+        if (!q) return MHD_NO;
+        lm_buf_init(&q->body, 1 << 20);
+        *con_cls = q;
+        return MHD_YES;
+    }
+    if (*size) {
+        if (lm_buf_append(&q->body, data, *size) != LM_OK) return MHD_NO;
+        *size = 0;
+        return MHD_YES;
+    }
+    const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Lastmile-Signature");
+    pthread_mutex_lock(&r->mu);
+    unsigned status = record(r, url, sig, &q->body);
+    pthread_mutex_unlock(&r->mu);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    rq *q = *con_cls;
+    if (!q) return;
+    lm_buf_free(&q->body);
+    free(q);
+    *con_cls = NULL;
+}
+
+int hook_receiver_start(hook_receiver *r, const char *secret) {
+    memset(r, 0, sizeof *r);
+    lm_strlcpy(r->secret, secret, sizeof r->secret);
+    pthread_mutex_init(&r->mu, NULL);
+    r->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL, on_req,
+                            r, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+    if (!r->d) return -1;
+    r->port = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    return 0;
+}
+
+void hook_receiver_stop(hook_receiver *r) {
+    if (r->d) MHD_stop_daemon(r->d);
+    r->d = NULL;
+    pthread_mutex_destroy(&r->mu);
+}
+
+bool hook_receiver_wait(hook_receiver *r, int64_t seq) {
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&r->mu);
+        bool found = false;
+        for (int k = 0; k < r->n_got && !found; k++)
+            found = r->got[k].seq == seq;
+        pthread_mutex_unlock(&r->mu);
+        if (found) return true;
+        usleep(50 * 1000);
+    }
+    return false;
+}
