@@ -47,7 +47,7 @@ typedef struct job {
     lm_status st; /* this job's own outcome (unknown device) */
     lm_errinfo err;
     size_t n;
-    api_osmand_pos pos[];
+    fmt_osmand_pos pos[];
 } job;
 
 struct api__ingest {
@@ -67,9 +67,9 @@ struct api__ingest {
     long linger_us;     /* LASTMILE_INGEST_LINGER_US, default 0 */
 };
 
-lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n,
+lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                              const char *driver_id, api__ingest_done done, void *ctx) {
-    if (n == 0 || n > API_OSMAND_MAX_BATCH) return LM_INVALID;
+    if (n == 0 || n > FMT_OSMAND_MAX_BATCH) return LM_INVALID;
     job *j = lm_alloc(sizeof *j + n * sizeof *pos);
     if (!j) return LM_NOMEM;
     memset(j, 0, sizeof *j);
@@ -114,7 +114,7 @@ static void waiter_done(void *ctx, lm_status st, const lm_errinfo *err) {
     pthread_mutex_unlock(&w->mu);
 }
 
-lm_status api__ingest_submit_wait(api__ingest *g, const api_osmand_pos *pos, size_t n,
+lm_status api__ingest_submit_wait(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                   const char *driver_id, lm_errinfo *err) {
     waiter w;
     memset(&w, 0, sizeof w);
@@ -142,7 +142,7 @@ lm_status api__ingest_submit_wait(api__ingest *g, const api_osmand_pos *pos, siz
  * costs more than storing the position. Unknown devices are never cached, so a phone registered
  * a moment ago is accepted at once. Only the writer thread touches it. */
 typedef struct dev_entry {
-    char device[API_OSMAND_DEVICE_MAX];
+    char device[FMT_OSMAND_DEVICE_MAX];
     char driver[STORE_DRIVER_MAX];
     bool has_vehicle;
     int64_t checked_ms; /* 0 = empty */
@@ -206,7 +206,7 @@ static lm_status batch_store(api__ingest *g, job *list, size_t total, lm_errinfo
     for (job *j = list; j; j = j->next) {
         size_t first = n;
         for (size_t i = 0; i < j->n; i++) {
-            const api_osmand_pos *p = &j->pos[i];
+            const fmt_osmand_pos *p = &j->pos[i];
             store_position *row = &rows[n];
             memset(row, 0, sizeof *row);
             live[n] = true;
@@ -475,7 +475,7 @@ static enum MHD_Result osm_queue(osm_req *r) {
 }
 
 typedef struct kv_list {
-    api_osmand_kv kv[OSMAND_MAX_PAIRS];
+    fmt_osmand_kv kv[OSMAND_MAX_PAIRS];
     size_t n;
 } kv_list;
 
@@ -497,20 +497,20 @@ static bool osm_submit(osm_req *r) {
     MHD_get_connection_values(r->mhd, MHD_GET_ARGUMENT_KIND, kv_collect, &kv);
     const char *ct =
         MHD_lookup_connection_value(r->mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    api_osmand_pos pos[16];
-    api_osmand_pos *many = NULL;
+    fmt_osmand_pos pos[16];
+    fmt_osmand_pos *many = NULL;
     size_t n = 0;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status rc = api__osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, pos, 16, &n, &err);
+    lm_status rc = fmt_osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, pos, 16, &n, &err);
     if (rc == LM_TOO_BIG) { /* a big JSON batch: parse again with room for the largest */
-        many = lm_calloc(API_OSMAND_MAX_BATCH, sizeof *many);
+        many = lm_calloc(FMT_OSMAND_MAX_BATCH, sizeof *many);
         if (!many) {
             rc = LM_NOMEM;
         } else {
             lm_errinfo_clear(&err);
-            rc = api__osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, many,
-                                   API_OSMAND_MAX_BATCH, &n, &err);
+            rc = fmt_osmand_parse(kv.kv, kv.n, ct, r->body.data, r->body.len, many,
+                                  FMT_OSMAND_MAX_BATCH, &n, &err);
         }
     }
     if (rc == LM_OK) {

@@ -9,7 +9,7 @@
 #define LASTMILE_API_LIVE_H
 
 #include "api/api.h"
-#include "api/osmand.h"
+#include "api/formats/osmand.h"
 
 struct dispatch;
 typedef struct api__live api__live;
@@ -39,10 +39,10 @@ typedef void (*api__ingest_done)(void *ctx, lm_status st, const lm_errinfo *err)
 /* Queues pos[0..n) (copied). driver_id non-NULL: positions of that driver (driver API; the
  * device id is then informative); NULL: each device id must belong to a driver. done is always
  * called exactly once unless this returns an error (queue full: LM_UNAVAILABLE). */
-LM_MUST_USE lm_status api__ingest_submit(api__ingest *g, const api_osmand_pos *pos, size_t n,
+LM_MUST_USE lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                          const char *driver_id, api__ingest_done done, void *ctx);
 /* Submits and waits for the commit; the outcome in the return and err. */
-LM_MUST_USE lm_status api__ingest_submit_wait(api__ingest *g, const api_osmand_pos *pos, size_t n,
+LM_MUST_USE lm_status api__ingest_submit_wait(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                               const char *driver_id, lm_errinfo *err);
 
 /* ---- SSE (api/sse.c) and webhooks (api/webhooks.c) ---- */

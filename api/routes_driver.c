@@ -5,6 +5,7 @@
 #include "api/routes_driver.h"
 
 #include "api/live.h"
+#include "api/formats/rfc3339.h"
 #include "common/sha256.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
@@ -42,10 +43,7 @@ static const char *json_str(const cJSON *o, const char *key) {
 }
 
 static void iso_time(int64_t epoch_s, char out[32]) {
-    time_t t = (time_t)epoch_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fmt_time_format_rfc3339(epoch_s, out);
 }
 
 /* ---- Deferred replies: the request waits for its group commit without holding a thread ---- */
@@ -55,7 +53,7 @@ static void ingest_done(void *ctx, lm_status st, const lm_errinfo *err) {
 }
 
 /* Sets nothing on r after the hand-off: the writer thread owns the outcome from there. */
-static lm_status submit_deferred(api_req *r, api__ingest *g, const api_osmand_pos *pos, size_t n,
+static lm_status submit_deferred(api_req *r, api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                  const char *driver_id) {
     api__defer(r);
     lm_status rc = api__ingest_submit(g, pos, n, driver_id, ingest_done, r);
@@ -73,7 +71,7 @@ lm_status api__osmand_http(api_req *r) {
     static const char *const keys[] = {"id",        "deviceid", "lat",     "lon",     "location",
                                        "timestamp", "speed",    "bearing", "heading", "altitude",
                                        "accuracy",  "batt",     "charge"};
-    api_osmand_kv kv[sizeof keys / sizeof keys[0]];
+    fmt_osmand_kv kv[sizeof keys / sizeof keys[0]];
     size_t n_kv = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const char *v = api__query(r, keys[i]);
@@ -85,11 +83,11 @@ lm_status api__osmand_http(api_req *r) {
     }
     api__ingest *g = api__live_ingest(api__req_live(r));
     if (!g) return api__error(r, LM_UNAVAILABLE, "", "position ingest is not running");
-    api_osmand_pos *pos = lm_arena_alloc(r->arena, API_OSMAND_MAX_BATCH * sizeof *pos);
+    fmt_osmand_pos *pos = lm_arena_alloc(r->arena, FMT_OSMAND_MAX_BATCH * sizeof *pos);
     if (!pos) return api__error(r, LM_NOMEM, "", "out of memory");
     size_t n = 0;
-    lm_status rc = api__osmand_parse(kv, n_kv, api__header(r, "Content-Type"), r->body, r->body_len,
-                                     pos, API_OSMAND_MAX_BATCH, &n, &r->err);
+    lm_status rc = fmt_osmand_parse(kv, n_kv, api__header(r, "Content-Type"), r->body, r->body_len,
+                                    pos, FMT_OSMAND_MAX_BATCH, &n, &r->err);
     if (rc != LM_OK) return rc;
     /* the apps read nothing: 200 with an empty body, sent once the batch has committed */
     if ((rc = api__reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
@@ -163,13 +161,13 @@ lm_status api__driver_positions(api_req *r) {
     if (!cJSON_IsArray(list))
         return api__error(r, LM_INVALID, "positions", "expected {\"positions\": [...]}");
     int count = cJSON_GetArraySize(list);
-    if (count < 1 || count > API_OSMAND_MAX_BATCH)
+    if (count < 1 || count > FMT_OSMAND_MAX_BATCH)
         return api__error(r, count ? LM_TOO_BIG : LM_INVALID, "positions",
-                          "send 1..%d positions per request", API_OSMAND_MAX_BATCH);
+                          "send 1..%d positions per request", FMT_OSMAND_MAX_BATCH);
     api__ingest *g = api__live_ingest(api__req_live(r));
     if (!g) return api__error(r, LM_UNAVAILABLE, "", "position ingest is not running");
     /* the device id recorded with them: the driver's phone if it has one */
-    char device[API_OSMAND_DEVICE_MAX];
+    char device[FMT_OSMAND_DEVICE_MAX];
     snprintf(device, sizeof device, "driver:%.50s", r->driver_id);
     store_read *rd = NULL;
     if (store_read_begin(r->store, &rd) == LM_OK) {
@@ -179,13 +177,13 @@ lm_status api__driver_positions(api_req *r) {
             lm_strlcpy(device, dr.device_id, sizeof device);
         store_read_end(rd);
     }
-    api_osmand_pos *pos = lm_arena_alloc(r->arena, (size_t)count * sizeof *pos);
+    fmt_osmand_pos *pos = lm_arena_alloc(r->arena, (size_t)count * sizeof *pos);
     if (!pos) return api__error(r, LM_NOMEM, "", "out of memory");
     size_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, list) {
         char f[48];
-        api_osmand_pos *p = &pos[i];
+        fmt_osmand_pos *p = &pos[i];
         memset(p, 0, sizeof *p);
         lm_strlcpy(p->device_id, device, sizeof p->device_id);
         p->speed_mps = p->heading_deg = p->altitude_m = p->accuracy_m = p->battery_pct = NAN;
@@ -204,7 +202,7 @@ lm_status api__driver_positions(api_req *r) {
             lm_strlcpy(tbuf, ts->valuestring, sizeof tbuf);
         else if (cJSON_IsNumber(ts) && ts->valuedouble >= 0)
             snprintf(tbuf, sizeof tbuf, "%lld", (long long)ts->valuedouble);
-        if (!api__osmand_time_parse(tbuf, &p->time_ms)) {
+        if (!fmt_osmand_time_parse(tbuf, &p->time_ms)) {
             snprintf(f, sizeof f, "positions[%zu].timestamp", i);
             return api__error(r, LM_INVALID, f,
                               "the device time is required: epoch s, epoch ms or ISO-8601");

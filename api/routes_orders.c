@@ -4,6 +4,8 @@
 #include "api/routes_orders.h"
 
 #include "api/api.h"
+#include "api/formats/csv.h"
+#include "api/formats/rfc3339.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
 
@@ -96,46 +98,13 @@ static lm_status j_lonlat(api_req *r, const cJSON *v, const char *path, double *
     return LM_OK;
 }
 
-/* Epoch seconds from a number or an ISO-8601 "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" string. */
-bool api__time_parse(const char *s, int64_t *out) {
-    int y, mo, d, h, mi, sec = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5) return false;
-    const char *p = s + n;
-    if (*p == ':') {
-        int k = 0;
-        if (sscanf(p, ":%2d%n", &sec, &k) != 1) return false;
-        p += k;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-    int64_t off = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2) return false;
-        off = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
-        p += 1 + k;
-    } else {
-        return false; /* a time without a zone is ambiguous */
-    }
-    if (*p) return false;
-    struct tm tm = {.tm_year = y - 1900,
-                    .tm_mon = mo - 1,
-                    .tm_mday = d,
-                    .tm_hour = h,
-                    .tm_min = mi,
-                    .tm_sec = sec};
-    *out = (int64_t)timegm(&tm) - off;
-    return true;
-}
-
 static lm_status j_time(api_req *r, const cJSON *v, const char *path, int64_t *out) {
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
         v->valuedouble >= 0 && v->valuedouble < 1e11) {
         *out = (int64_t)v->valuedouble;
         return LM_OK;
     }
-    if (cJSON_IsString(v) && api__time_parse(v->valuestring, out)) return LM_OK;
+    if (cJSON_IsString(v) && fmt_time_parse_rfc3339(v->valuestring, out)) return LM_OK;
     return api__error(r, LM_INVALID, path,
                       "%s must be epoch seconds or an ISO-8601 time with a zone "
                       "(2026-11-23T09:00:00Z)",
@@ -143,11 +112,7 @@ static lm_status j_time(api_req *r, const cJSON *v, const char *path, int64_t *o
 }
 
 static char *iso_time(char buf[32], int64_t epoch_s) {
-    time_t t = (time_t)epoch_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return fmt_time_format_rfc3339(epoch_s, buf);
 }
 
 /* ---- Depots ---- */
@@ -585,7 +550,7 @@ ORDERS_HANDLER(api__orders_list) {
         int64_t s;
         if (lm_parse_i64(q, 0, INT64_MAX / 2, &s))
             f.since_ms = s;
-        else if (api__time_parse(q, &s))
+        else if (fmt_time_parse_rfc3339(q, &s))
             f.since_ms = s * 1000;
         else
             return api__error(r, LM_INVALID, "since",
@@ -955,19 +920,19 @@ ORDERS_HANDLER(api__orders_config_put) {
 ORDERS_HANDLER(api__orders_import) {
     if (!r->body || r->body_len == 0)
         return api__error(r, LM_INVALID, "body", "expected CSV text with a header row");
-    api_orders_csv *csv = NULL;
-    lm_status rc = api_orders_csv_parse(r->body, r->body_len, &csv, &r->err);
+    fmt_csv *csv = NULL;
+    lm_status rc = fmt_csv_parse(r->body, r->body_len, &csv, &r->err);
     if (rc != LM_OK) return rc;
     /* keep one request to a bounded time on its worker thread */
-    if (api_orders_csv_count(csv) > API_IMPORT_MAX_ROWS) {
-        size_t n = api_orders_csv_count(csv);
-        api_orders_csv_destroy(csv);
+    if (fmt_csv_count(csv) > API_IMPORT_MAX_ROWS) {
+        size_t n = fmt_csv_count(csv);
+        fmt_csv_destroy(csv);
         return api__error(r, LM_TOO_BIG, "csv",
                           "%zu rows; at most %d per request (lastmile import sends chunks)", n,
                           API_IMPORT_MAX_ROWS);
     }
     /* rows that read well go in together (up to 64 per transaction); the others are reported */
-    size_t n = api_orders_csv_count(csv), m = 0;
+    size_t n = fmt_csv_count(csv), m = 0;
     orders_order *ins = n ? lm_calloc(n, sizeof *ins) : NULL;
     char(*keys)[STORE_REF_MAX + 1] = n ? lm_calloc(n, sizeof *keys) : NULL;
     const char **keyp = n ? lm_calloc(n, sizeof *keyp) : NULL;
@@ -979,7 +944,7 @@ ORDERS_HANDLER(api__orders_import) {
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        if (api_orders_csv_order(csv, i, &ins[m], keys[m], &row_err[i]) != LM_OK) continue;
+        if (fmt_csv_order(csv, i, &ins[m], keys[m], &row_err[i]) != LM_OK) continue;
         keyp[m] = keys[m][0] ? keys[m] : NULL;
         row_of[m++] = i;
     }
@@ -992,7 +957,7 @@ ORDERS_HANDLER(api__orders_import) {
     int64_t created = 0, failed = 0;
     for (size_t i = 0, k = 0; i < n; i++) {
         cJSON *row = cJSON_CreateObject();
-        cJSON_AddNumberToObject(row, "line", (double)api_orders_csv_line(csv, i));
+        cJSON_AddNumberToObject(row, "line", (double)fmt_csv_line(csv, i));
         const orders_create_result *x = k < m && row_of[k] == i ? &res[k++] : NULL;
         lm_status st = x ? x->rc : (row_err[i].code ? row_err[i].code : LM_INVALID);
         const lm_errinfo *e = x ? &x->err : &row_err[i];
@@ -1023,7 +988,7 @@ done:
     lm_free(row_of);
     lm_free(row_err);
     lm_free(res);
-    api_orders_csv_destroy(csv);
+    fmt_csv_destroy(csv);
     return rc;
 }
 

@@ -26,10 +26,6 @@ lm_status api__packages_ready(api_req *r);
 lm_status api__orders_config_get(api_req *r);
 lm_status api__orders_config_put(api_req *r);
 
-/* Epoch seconds from an ISO-8601 "YYYY-MM-DDTHH:MM[:SS]" time with "Z" or "+HH:MM"; false on
- * anything else (a time without a zone is refused as ambiguous). */
-bool api__time_parse(const char *s, int64_t *out);
-
 /* Prometheus gauge lastmile_orders{status="..."} read from the store. */
 lm_status api__metrics_orders(api_req *r, lm_buf *out);
 

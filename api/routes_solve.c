@@ -3,6 +3,7 @@
  * parsed and validated on the request thread (errors come back at once); the solve itself runs
  * on a thread of its own while the connection is suspended, so no server thread waits on it. */
 #include "api/routes_solve.h"
+#include "api/formats/vroom.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,13 +14,13 @@ static atomic_int solves_running;
 
 typedef struct solve_job {
     api_req *r;
-    api_vroom_input *in;
+    fmt_vroom_input *in;
     solver_opts opts;
 } solve_job;
 
 /* VROOM's error shape ({"code": 2, "error": "field: reason"}) with our status mapping. */
 static lm_status reply_vroom_error(api_req *r, lm_status st, const lm_errinfo *err) {
-    char *text = api_vroom_error_write(st, err);
+    char *text = fmt_vroom_error_write(st, err);
     if (!text) return api__error(r, LM_NOMEM, "", "out of memory");
     lm_status rc = api__reply_text(r, lm_status_http(st), "application/json", text, strlen(text));
     lm_free(text);
@@ -34,14 +35,14 @@ static void *solve_thread(void *arg) {
     lm_errinfo_clear(&err);
     char *text = NULL;
     size_t len = 0;
-    lm_status st = api_vroom_solve(job->in, &job->opts, &sol, &err);
-    if (st == LM_OK) st = api_vroom_write(job->in, sol, false, &text, &len, &err);
+    lm_status st = fmt_vroom_solve(job->in, &job->opts, &sol, &err);
+    if (st == LM_OK) st = fmt_vroom_write(job->in, sol, false, &text, &len, &err);
     /* r belongs to this thread until api__defer_done */
     lm_status rc = st == LM_OK ? api__reply_text(r, 200, "application/json", text, len)
                                : reply_vroom_error(r, st, &err);
     lm_free(text);
     solver_solution_destroy(sol);
-    api_vroom_input_destroy(job->in);
+    fmt_vroom_input_destroy(job->in);
     lm_free(job);
     atomic_fetch_sub(&solves_running, 1);
     api__defer_done(r, rc, &r->err);
@@ -71,14 +72,14 @@ lm_status api__solve(api_req *r) {
     }
     if (!r->body || r->body_len == 0)
         return api__error(r, LM_INVALID, "body", "a VROOM problem is required");
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = api_vroom_parse(r->body, r->body_len, NULL, &in, &err);
+    lm_status st = fmt_vroom_parse(r->body, r->body_len, NULL, &in, &err);
     if (st != LM_OK) return reply_vroom_error(r, st, &err);
     if (atomic_fetch_add(&solves_running, 1) >= API_SOLVE_MAX_CONCURRENT) {
         atomic_fetch_sub(&solves_running, 1);
-        api_vroom_input_destroy(in);
+        fmt_vroom_input_destroy(in);
         (void)!api__reply_header(r, "Retry-After", "1"); /* best effort: the 503 stands alone */
         return api__error(r, LM_UNAVAILABLE, "", "%d solves are running; retry shortly",
                           API_SOLVE_MAX_CONCURRENT);
@@ -99,7 +100,7 @@ lm_status api__solve(api_req *r) {
     }
     if (!started) {
         atomic_fetch_sub(&solves_running, 1);
-        api_vroom_input_destroy(in);
+        fmt_vroom_input_destroy(in);
         lm_free(job);
         return api__error(r, LM_NOMEM, "", "could not start the solve");
     }

@@ -1,7 +1,7 @@
 /* bench_solver: solver quality on Solomon and CVRPLIB at a fixed time limit per instance, for
- * bench/run.sh. A command-line front for api_bench_run (api/bench.c), which verifies, re-costs and
- * compares every solution with the best-known tables in datasets/. */
-#include "api/api.h"
+ * bench/run.sh. A command-line front for bench_solver_run (bench/solver_bench.c), which verifies,
+ * re-costs and compares every solution with the best-known tables in datasets/. */
+#include "bench/solver_bench.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +13,8 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
-    api_bench_opts o;
-    api_bench_opts_init(&o);
+    bench_solver_opts o;
+    bench_solver_opts_init(&o);
     int64_t limit_ms = o.time_limit_ms, seed = (int64_t)o.seed, max_n = (int64_t)o.max_customers;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
     o.seed = (uint64_t)seed;
     o.max_customers = (size_t)max_n;
     lm_errinfo err;
-    lm_status st = api_bench_run(&o, stdout, &err);
+    lm_status st = bench_solver_run(&o, stdout, &err);
     if (st == LM_OK) return 0;
     fprintf(stderr, "bench_solver: %s\n", err.message);
     /* The exit codes bench/run.sh has always seen: 65 a bad table, 66 an unreadable directory. */

@@ -1,6 +1,6 @@
 /* `lastmile bench SET`: solver quality on a benchmark set (Solomon, CVRPLIB A/B/P/X or any
- * directory with a best-known table), through api_bench_run. */
-#include "api/api.h"
+ * directory with a best-known table), through bench_solver_run. */
+#include "bench/solver_bench.h"
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -73,8 +73,8 @@ int cli_bench(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    api_bench_opts o;
-    api_bench_opts_init(&o);
+    bench_solver_opts o;
+    bench_solver_opts_init(&o);
     const char *datasets = "datasets", *bks_arg = NULL;
     double limit_s = 1.0;
     optind = 1;
@@ -145,7 +145,7 @@ int cli_bench(int argc, char **argv) {
     }
     o.time_limit_ms = (int64_t)(limit_s * 1000.0 + 0.5);
     lm_errinfo err;
-    lm_status st = api_bench_run(&o, stdout, &err);
+    lm_status st = bench_solver_run(&o, stdout, &err);
     if (st == LM_OK) return CLI_OK;
     fprintf(stderr, "lastmile bench: %s\n", err.message);
     return st == LM_INVALID ? CLI_DATAERR : CLI_FAILED;

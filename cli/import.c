@@ -2,6 +2,7 @@
  * running server's POST /v1/orders/import or written straight into a database file. A bad row is
  * reported with its line number and reason; the good rows still go in. */
 #include "api/api.h"
+#include "api/formats/csv.h"
 #include "cli/cli.h"
 #include "orders/orders.h"
 #include "store/store.h"
@@ -70,7 +71,7 @@ static const char *strip_line(const char *msg) {
 
 /* ---- Straight into a database ---- */
 
-static int import_db(const import_cfg *c, const api_orders_csv *csv, progress *p) {
+static int import_db(const import_cfg *c, const fmt_csv *csv, progress *p) {
     store_opts so;
     store_opts_init(&so);
     so.path = c->db;
@@ -97,15 +98,15 @@ static int import_db(const import_cfg *c, const api_orders_csv *csv, progress *p
     size_t row[CHUNK];
     orders_create_result res[CHUNK];
     int status = CLI_OK;
-    size_t total = api_orders_csv_count(csv);
+    size_t total = fmt_csv_count(csv);
     for (size_t start = 0; start < total && status == CLI_OK; start += CHUNK) {
         size_t end = start + CHUNK < total ? start + CHUNK : total, m = 0;
         for (size_t i = start; i < end; i++) {
             lm_errinfo e = {0};
-            if (api_orders_csv_order(csv, i, &in[m], keys[m], &e) != LM_OK) {
+            if (fmt_csv_order(csv, i, &in[m], keys[m], &e) != LM_OK) {
                 p->done++;
                 p->failed++;
-                report_bad(p, api_orders_csv_line(csv, i), e.field, strip_line(e.message));
+                report_bad(p, fmt_csv_line(csv, i), e.field, strip_line(e.message));
                 continue;
             }
             keyp[m] = keys[m][0] ? keys[m] : NULL;
@@ -124,7 +125,7 @@ static int import_db(const import_cfg *c, const api_orders_csv *csv, progress *p
                 continue;
             }
             p->failed++;
-            report_bad(p, api_orders_csv_line(csv, row[k]), res[k].err.field,
+            report_bad(p, fmt_csv_line(csv, row[k]), res[k].err.field,
                        res[k].err.message[0] ? strip_line(res[k].err.message)
                                              : lm_strerror(res[k].rc));
             lm_status rc = res[k].rc;
@@ -144,8 +145,7 @@ static size_t on_body(char *ptr, size_t sz, size_t n, void *ud) {
     return lm_buf_append(ud, ptr, sz * n) == LM_OK ? sz * n : 0;
 }
 
-static int import_server(const import_cfg *c, const char *text, const api_orders_csv *csv,
-                         progress *p) {
+static int import_server(const import_cfg *c, const char *text, const fmt_csv *csv, progress *p) {
     CURL *h = curl_easy_init();
     if (!h) return CLI_FAILED;
     char url[1024], auth[160];
@@ -156,7 +156,7 @@ static int import_server(const import_cfg *c, const char *text, const api_orders
     hdr = curl_slist_append(hdr, "Content-Type: text/csv");
     hdr = curl_slist_append(hdr, "Expect:");
     int status = CLI_OK;
-    size_t n = api_orders_csv_count(csv), header_len = api_orders_csv_header_len(csv);
+    size_t n = fmt_csv_count(csv), header_len = fmt_csv_header_len(csv);
     lm_buf body, reply;
     lm_buf_init(&body, (size_t)64 << 20);
     lm_buf_init(&reply, (size_t)64 << 20);
@@ -169,7 +169,7 @@ static int import_server(const import_cfg *c, const char *text, const api_orders
             rc = lm_buf_append(&body, "\n", 1);
         for (size_t i = start; i < end && rc == LM_OK; i++) {
             size_t off, len;
-            api_orders_csv_span(csv, i, &off, &len);
+            fmt_csv_span(csv, i, &off, &len);
             rc = lm_buf_append(&body, text + off, len);
             if (rc == LM_OK) rc = lm_buf_append(&body, "\n", 1);
         }
@@ -207,8 +207,7 @@ static int import_server(const import_cfg *c, const char *text, const api_orders
         size_t k = 0;
         const cJSON *row;
         cJSON_ArrayForEach(row, results) {
-            size_t line =
-                api_orders_csv_line(csv, start + k++); /* the file's line, not the chunk's */
+            size_t line = fmt_csv_line(csv, start + k++); /* the file's line, not the chunk's */
             const cJSON *e = cJSON_GetObjectItemCaseSensitive(row, "error");
             p->done++;
             if (e) {
@@ -278,14 +277,14 @@ int cli_import(int argc, char **argv) {
                 rc == LM_TOO_BIG ? "file larger than 256 MiB" : "cannot read");
         return CLI_DATAERR;
     }
-    api_orders_csv *csv = NULL;
+    fmt_csv *csv = NULL;
     lm_errinfo err = {0};
-    if (api_orders_csv_parse(text, len, &csv, &err) != LM_OK) {
+    if (fmt_csv_parse(text, len, &csv, &err) != LM_OK) {
         fprintf(stderr, "lastmile import: %s: %s\n", c.file, err.message);
         lm_free(text);
         return CLI_DATAERR;
     }
-    progress p = {.total = api_orders_csv_count(csv), .tty = isatty(2) != 0};
+    progress p = {.total = fmt_csv_count(csv), .tty = isatty(2) != 0};
     int status;
     if (c.server) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -295,7 +294,7 @@ int cli_import(int argc, char **argv) {
         status = import_db(&c, csv, &p);
     }
     progress_draw(&p, true);
-    api_orders_csv_destroy(csv);
+    fmt_csv_destroy(csv);
     lm_free(text);
     if (status == CLI_OK && p.failed > 0) status = CLI_DATAERR;
     return status;

@@ -1,6 +1,6 @@
 /* `lastmile solve FILE`: solves a VROOM JSON, Solomon or CVRPLIB problem and writes VROOM-format
  * JSON, with progress on stderr when it is a terminal. */
-#include "api/api.h"
+#include "api/formats/vroom.h"
 #include "cli/cli.h"
 #include "solver/solver.h"
 
@@ -203,14 +203,14 @@ static int write_output(const char *path, const char *text, size_t len) {
 
 /* Prints the error as VROOM JSON on the output and as a sentence on stderr. */
 static int fail_with(const solve_args *a, lm_status st, const lm_errinfo *err) {
-    char *json = api_vroom_error_write(st, err);
+    char *json = fmt_vroom_error_write(st, err);
     fprintf(stderr, "lastmile solve: %s%s%s\n", err->field[0] ? err->field : "",
             err->field[0] ? ": " : "", err->message[0] ? err->message : lm_strerror(st));
     if (json) {
         (void)write_output(a->out, json, strlen(json));
         lm_free(json);
     }
-    return api_vroom_code(st) == API_VROOM_INPUT ? CLI_DATAERR : CLI_FAILED;
+    return fmt_vroom_code(st) == FMT_VROOM_INPUT ? CLI_DATAERR : CLI_FAILED;
 }
 
 int cli_solve(int argc, char **argv) {
@@ -220,8 +220,8 @@ int cli_solve(int argc, char **argv) {
 
     char *buf = NULL;
     size_t len = 0;
-    api_instance *inst = NULL;
-    api_vroom_input *in = NULL;
+    fmt_instance *inst = NULL;
+    fmt_vroom_input *in = NULL;
     solver_solution *sol = NULL;
     char *json = NULL;
     size_t json_len = 0;
@@ -234,16 +234,16 @@ int cli_solve(int argc, char **argv) {
     }
     solve_format fmt = a.format ? a.format : guess_format(a.file, buf, len);
     if (fmt == FORMAT_VROOM) {
-        api_vroom_opts o;
-        api_vroom_opts_init(&o);
+        fmt_vroom_opts o;
+        fmt_vroom_opts_init(&o);
         o.max_bytes = SOLVE_MAX_FILE;
-        st = api_vroom_parse(buf, len, &o, &in, &err);
+        st = fmt_vroom_parse(buf, len, &o, &in, &err);
     } else {
-        api_instance_format ifmt = fmt == FORMAT_SOLOMON   ? API_INSTANCE_SOLOMON
-                                   : fmt == FORMAT_CVRPLIB ? API_INSTANCE_CVRPLIB
-                                                           : API_INSTANCE_AUTO;
-        st = api_instance_parse(buf, len, ifmt, &inst, &err);
-        if (st == LM_OK) st = api_vroom_input_from_instance(inst, &in, &err);
+        fmt_instance_format ifmt = fmt == FORMAT_SOLOMON   ? FMT_INSTANCE_SOLOMON
+                                   : fmt == FORMAT_CVRPLIB ? FMT_INSTANCE_CVRPLIB
+                                                           : FMT_INSTANCE_AUTO;
+        st = fmt_instance_parse(buf, len, ifmt, &inst, &err);
+        if (st == LM_OK) st = fmt_vroom_input_from_instance(inst, &in, &err);
     }
     lm_free(buf);
     buf = NULL;
@@ -253,7 +253,7 @@ int cli_solve(int argc, char **argv) {
     }
 
     if (a.plan) {
-        st = api_vroom_plan(in, &sol, &err);
+        st = fmt_vroom_plan(in, &sol, &err);
     } else {
         solver_opts so;
         solver_opts_init(&so);
@@ -263,10 +263,10 @@ int cli_solve(int argc, char **argv) {
         so.seed = a.seed;
         bool tty = !a.quiet && isatty(STDERR_FILENO);
         if (tty) so.on_progress = on_progress;
-        st = api_vroom_solve(in, &so, &sol, &err);
+        st = fmt_vroom_solve(in, &so, &sol, &err);
         if (tty) fputc('\n', stderr);
     }
-    if (st == LM_OK) st = api_vroom_write(in, sol, a.pretty, &json, &json_len, &err);
+    if (st == LM_OK) st = fmt_vroom_write(in, sol, a.pretty, &json, &json_len, &err);
     if (st != LM_OK) {
         rc = fail_with(&a, st, &err);
         goto done;
@@ -275,8 +275,8 @@ int cli_solve(int argc, char **argv) {
 done:
     lm_free(json);
     solver_solution_destroy(sol);
-    api_vroom_input_destroy(in);
-    api_instance_destroy(inst);
+    fmt_vroom_input_destroy(in);
+    fmt_instance_destroy(inst);
     lm_free(buf);
     return rc;
 }

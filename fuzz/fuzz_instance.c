@@ -1,7 +1,7 @@
-/* libFuzzer target for the Solomon and TSPLIB/CVRPLIB readers (api/instance.c): the first byte
- * picks the format (auto, Solomon, CVRPLIB); a parsed instance is viewed as a VROOM input and
+/* libFuzzer target for the Solomon and TSPLIB/CVRPLIB readers (api/formats/instance.c): the first
+ * byte picks the format (auto, Solomon, CVRPLIB); a parsed instance is viewed as a VROOM input and
  * its benchmark cost conventions are exercised on an empty solution. */
-#include "api/api.h"
+#include "api/formats/vroom.h"
 #include "solver/solver.h"
 
 #include <stdint.h>
@@ -10,25 +10,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    static const api_instance_format formats[3] = {API_INSTANCE_AUTO, API_INSTANCE_SOLOMON,
-                                                   API_INSTANCE_CVRPLIB};
-    api_instance_format fmt = formats[data[0] % 3];
-    api_instance *inst = NULL;
+    static const fmt_instance_format formats[3] = {FMT_INSTANCE_AUTO, FMT_INSTANCE_SOLOMON,
+                                                   FMT_INSTANCE_CVRPLIB};
+    fmt_instance_format fmt = formats[data[0] % 3];
+    fmt_instance *inst = NULL;
     lm_errinfo err;
-    if (api_instance_parse((const char *)data + 1, size - 1, fmt, &inst, &err) != LM_OK) return 0;
-    api_vroom_input *in = NULL;
-    if (api_vroom_input_from_instance(inst, &in, &err) == LM_OK) {
+    if (fmt_instance_parse((const char *)data + 1, size - 1, fmt, &inst, &err) != LM_OK) return 0;
+    fmt_vroom_input *in = NULL;
+    if (fmt_vroom_input_from_instance(inst, &in, &err) == LM_OK) {
         solver_solution empty = {0};
         char *out = NULL;
         size_t len;
-        if (api_vroom_write(in, &empty, false, &out, &len, &err) == LM_OK) lm_free(out);
-        api_vroom_input_destroy(in);
+        if (fmt_vroom_write(in, &empty, false, &out, &len, &err) == LM_OK) lm_free(out);
+        fmt_vroom_input_destroy(in);
     }
     if (inst->n_nodes > 0) {
         uint32_t locs[2] = {0, (uint32_t)(inst->n_nodes - 1)};
-        (void)api_instance_route_cost(inst, locs, 2);
+        (void)fmt_instance_route_cost(inst, locs, 2);
     }
-    (void)api_instance_cost(inst, &(solver_solution){0});
-    api_instance_destroy(inst);
+    (void)fmt_instance_cost(inst, &(solver_solution){0});
+    fmt_instance_destroy(inst);
     return 0;
 }

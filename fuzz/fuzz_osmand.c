@@ -1,7 +1,7 @@
 /* libFuzzer target for the OsmAnd / Traccar Client parser: the input's first byte picks the form
  * (query pairs, form body, JSON body), the rest is the request text. Every accepted record must
  * hold valid coordinates and a device id. */
-#include "api/osmand.h"
+#include "api/formats/osmand.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t mode = data[0] % 3;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    api_osmand_pos out[API_OSMAND_MAX_BATCH > 64 ? 64 : API_OSMAND_MAX_BATCH];
+    fmt_osmand_pos out[FMT_OSMAND_MAX_BATCH > 64 ? 64 : FMT_OSMAND_MAX_BATCH];
     size_t n = 0;
     lm_errinfo err;
     lm_errinfo_clear(&err);
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* query pairs as libmicrohttpd would hand them: split on '&' and '=' */
         char *copy = lm_strndup(text, len);
         if (!copy) return 0;
-        api_osmand_kv kv[64];
+        fmt_osmand_kv kv[64];
         size_t nkv = 0;
         for (char *p = copy; p && *p && nkv < 64;) {
             char *amp = strchr(p, '&');
@@ -35,12 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             nkv++;
             p = amp ? amp + 1 : NULL;
         }
-        st = api__osmand_parse(kv, nkv, NULL, NULL, 0, out, 64, &n, &err);
+        st = fmt_osmand_parse(kv, nkv, NULL, NULL, 0, out, 64, &n, &err);
         lm_free(copy);
     } else {
-        st = api__osmand_parse(NULL, 0,
-                               mode == 1 ? "application/x-www-form-urlencoded" : "application/json",
-                               text, len, out, 64, &n, &err);
+        st = fmt_osmand_parse(NULL, 0,
+                              mode == 1 ? "application/x-www-form-urlencoded" : "application/json",
+                              text, len, out, 64, &n, &err);
     }
     if (st == LM_OK) {
         if (n < 1 || n > 64) abort();

@@ -1,6 +1,6 @@
 /* libFuzzer target for the VROOM JSON edge: parse, then (when it parses) plan-mode evaluation of
  * the vehicles' steps and the writer, on an all-unassigned solution and on the planned one. */
-#include "api/api.h"
+#include "api/formats/vroom.h"
 #include "solver/solver.h"
 
 #include <stdint.h>
@@ -8,32 +8,32 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void write_and_free(const api_vroom_input *in, const solver_solution *s, bool pretty) {
+static void write_and_free(const fmt_vroom_input *in, const solver_solution *s, bool pretty) {
     char *out = NULL;
     size_t len = 0;
     lm_errinfo err;
-    if (api_vroom_write(in, s, pretty, &out, &len, &err) == LM_OK) lm_free(out);
+    if (fmt_vroom_write(in, s, pretty, &out, &len, &err) == LM_OK) lm_free(out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    api_vroom_opts o;
-    api_vroom_opts_init(&o);
+    fmt_vroom_opts o;
+    fmt_vroom_opts_init(&o);
     /* Smaller caps keep one input fast; the limits themselves are tested in tests/api. */
     o.max_bytes = 1u << 20;
     o.max_jobs = 500;
     o.max_shipments = 250;
     o.max_vehicles = 50;
     o.max_locations = 300;
-    api_vroom_input *in = NULL;
+    fmt_vroom_input *in = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = api_vroom_parse((const char *)data, size, &o, &in, &err);
+    lm_status st = fmt_vroom_parse((const char *)data, size, &o, &in, &err);
     if (st != LM_OK) {
-        char *e = api_vroom_error_write(st, &err);
+        char *e = fmt_vroom_error_write(st, &err);
         lm_free(e);
         return 0;
     }
-    const solver_problem *p = api_vroom_input_problem(in);
+    const solver_problem *p = fmt_vroom_input_problem(in);
     size_t nj = solver_problem_n_jobs(p), ns = solver_problem_n_shipments(p);
     solver_unassigned *un = lm_calloc(nj + ns + 1, sizeof *un);
     if (un) {
@@ -45,15 +45,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         write_and_free(in, &empty, size & 1);
         lm_free(un);
     }
-    if (api_vroom_input_has_steps(in)) {
+    if (fmt_vroom_input_has_steps(in)) {
         solver_solution *sol = NULL;
-        if (api_vroom_plan(in, &sol, &err) == LM_OK) {
+        if (fmt_vroom_plan(in, &sol, &err) == LM_OK) {
             write_and_free(in, sol, !(size & 1));
             solver_check_report rep;
             if (solver_check(p, sol, &rep) != LM_OK) __builtin_trap(); /* plan output must check */
             solver_solution_destroy(sol);
         }
     }
-    api_vroom_input_destroy(in);
+    fmt_vroom_input_destroy(in);
     return 0;
 }

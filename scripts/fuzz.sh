@@ -21,28 +21,31 @@ if ! command -v clang >/dev/null; then
 fi
 scripts/install-deps.sh
 
-# The parsers and everything they reach: common/, geo/, solver/, and the two api/ readers.
-# Compiled directly (not through CMake) so that the server's sources are not needed here.
+# The codecs and everything they reach: common/, geo/, solver/ and api/formats/ (never api/*.c:
+# the fuzzers link no HTTP code). Compiled directly (not through CMake) into one archive, so that
+# a target pulls in only the objects it calls (the CSV codec's orders/ records stay out).
 mkdir -p "$out/obj"
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
     '-DLASTMILE_VERSION="fuzz"' -I. -Wall -Wno-unused-parameter
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
     $(pkg-config --cflags libcjson proj libcurl))
 libs=($(pkg-config --libs libcjson proj libcurl) -lglpk -lm -lpthread)
-sources=$(ls common/*.c geo/*.c api/vroom.c api/instance.c api/osmand.c; find solver -name '*.c' | sort)
+sources=$(ls common/*.c geo/*.c api/formats/*.c; find solver -name '*.c' | sort)
 objects=()
 for src in $sources; do
     obj="$out/obj/$(echo "$src" | tr '/' '_').o"
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find common geo solver api -name '*.h' -newer "$obj" | head -1)" ]; then
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find common geo solver api/formats orders store -name '*.h' -newer "$obj" | head -1)" ]; then
         clang "${cflags[@]}" -c "$src" -o "$obj"
     fi
     objects+=("$obj")
 done
+rm -f "$out/libfuzzcodecs.a"
+ar rcs "$out/libfuzzcodecs.a" "${objects[@]}"
 
 status=0
 for t in "${targets[@]}"; do
     bin="$out/fuzz_$t"
-    clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined "fuzz/fuzz_$t.c" "${objects[@]}" \
+    clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined "fuzz/fuzz_$t.c" "$out/libfuzzcodecs.a" \
         "${libs[@]}" -o "$bin"
     corpus="fuzz/corpus-$t"
     crashes="$out/crashes/$t"

@@ -1,7 +1,7 @@
 /* Tests for the exact MIP solver: on random tiny instances its answer passes the checker and
  * matches a brute force over every assignment and order (evaluated by the solution builder). */
 #include "solver/internal.h"
-#include "tests/solver/tiny_gen.h"
+#include "tiny_gen.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

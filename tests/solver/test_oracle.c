@@ -3,7 +3,7 @@
  * solutions must pass the independent checker. Misses are listed by seed. */
 #include "solver/route.h"
 #include "solver/solver.h"
-#include "tests/solver/tiny_gen.h"
+#include "tiny_gen.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * incumbent, priorities outrank cost, classes of identical vehicles, optimality against a brute
  * force over the pool, the timeout path, and GLPK errors that do not abort. */
 #include "solver/glpk_util.h"
-#include "tests/solver/tiny_gen.h"
+#include "tiny_gen.h"
 
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,0 +1,397 @@
+/* api/formats/csv.c: the orders CSV format (RFC 4180 quoting, a header row naming the columns,
+ * one order per row, lines as "SKU:qty;SKU:qty") read into orders/ records, each row on its own so
+ * that a bad row is reported with its line number while the good rows still go in. */
+#include "api/formats/csv.h"
+
+#include "api/formats/rfc3339.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+    COL_EXTERNAL_REF,
+    COL_CHANNEL,
+    COL_NAME,
+    COL_PHONE,
+    COL_EMAIL,
+    COL_ADDRESS,
+    COL_LON,
+    COL_LAT,
+    COL_LINES,
+    COL_WSTART,
+    COL_WEND,
+    COL_PRIORITY,
+    COL_NOTES,
+    COL_OOS,
+    COL__COUNT
+};
+
+static const char *const col_names[COL__COUNT] = {
+    "external_ref",     "channel",  "customer_name", "customer_phone", "customer_email",
+    "customer_address", "lon",      "lat",           "lines",          "window_start",
+    "window_end",       "priority", "notes",         "out_of_stock"};
+
+#define CSV_MAX_FIELDS 32
+
+typedef struct csv_record {
+    size_t line;             /* 1-based line where the record starts */
+    size_t raw_off, raw_len; /* the record's bytes in the caller's text (no line break) */
+    size_t first, n;         /* its fields in csv->fields */
+} csv_record;
+
+struct fmt_csv {
+    char *buf;     /* unescaped copy of the text; fields point into it */
+    char **fields; /* all fields of all records */
+    size_t n_fields, cap_fields;
+    csv_record *rec; /* data records (header excluded) */
+    size_t n_rec, cap_rec;
+    int col_of[CSV_MAX_FIELDS]; /* header position -> COL_* */
+    size_t n_cols;
+    size_t header_len; /* bytes of the header record in the caller's text, line break included */
+};
+
+static lm_status push_field(fmt_csv *c, char *f) {
+    if (c->n_fields == c->cap_fields) {
+        size_t nc = c->cap_fields ? c->cap_fields * 2 : 256;
+        char **p = lm_reallocarray(c->fields, nc, sizeof *p);
+        if (!p) return LM_NOMEM;
+        c->fields = p;
+        c->cap_fields = nc;
+    }
+    c->fields[c->n_fields++] = f;
+    return LM_OK;
+}
+
+static lm_status push_record(fmt_csv *c, const csv_record *r) {
+    if (c->n_rec == FMT_CSV_MAX_ROWS) return LM_TOO_BIG;
+    if (c->n_rec == c->cap_rec) {
+        size_t nc = c->cap_rec ? c->cap_rec * 2 : 64;
+        csv_record *p = lm_reallocarray(c->rec, nc, sizeof *p);
+        if (!p) return LM_NOMEM;
+        c->rec = p;
+        c->cap_rec = nc;
+    }
+    c->rec[c->n_rec++] = *r;
+    return LM_OK;
+}
+
+void fmt_csv_destroy(fmt_csv *c) {
+    if (!c) return;
+    lm_free(c->buf);
+    lm_free(c->fields);
+    lm_free(c->rec);
+    lm_free(c);
+}
+
+/* Splits text into records and fields (unescaping quotes in place in a copy). */
+static lm_status split(fmt_csv *c, const char *text, size_t len, csv_record *header,
+                       lm_errinfo *err) {
+    char *b = c->buf;
+    size_t i = 0, line = 1;
+    bool have_header = false;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) i = 3; /* UTF-8 byte order mark */
+    while (i < len) {
+        csv_record r = {.line = line, .raw_off = i, .first = c->n_fields};
+        char *w = b + i;
+        bool blank = true;
+        for (;;) { /* one field per iteration */
+            char *start = w;
+            if (i < len && text[i] == '"') {
+                size_t open_line = line;
+                i++;
+                for (;;) {
+                    if (i >= len)
+                        return lm_errinfo_set(err, LM_INVALID, "csv",
+                                              "line %zu: unterminated quoted field", open_line);
+                    if (text[i] == '"') {
+                        if (i + 1 < len && text[i + 1] == '"') {
+                            *w++ = '"';
+                            i += 2;
+                            continue;
+                        }
+                        i++;
+                        break;
+                    }
+                    if (text[i] == '\n') line++;
+                    *w++ = text[i++];
+                }
+                if (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+                    return lm_errinfo_set(err, LM_INVALID, "csv",
+                                          "line %zu: text after a closing quote", line);
+                blank = false;
+            } else {
+                while (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+                    *w++ = text[i++];
+                if (w != start) blank = false;
+            }
+            char *end = w;
+            if (r.n == CSV_MAX_FIELDS)
+                return lm_errinfo_set(err, LM_TOO_BIG, "csv", "line %zu: more than %d fields",
+                                      r.line, CSV_MAX_FIELDS);
+            lm_status rc = push_field(c, start);
+            if (rc != LM_OK) return rc;
+            r.n++;
+            if (i < len && text[i] == ',') {
+                blank = false;
+                *end = '\0';
+                i++;
+                w = b + i;
+                continue;
+            }
+            r.raw_len = i - r.raw_off;
+            if (i < len && text[i] == '\r') i++;
+            if (i < len && text[i] == '\n') i++;
+            *end = '\0';
+            line++;
+            break;
+        }
+        if (blank) { /* an empty line: not a record */
+            c->n_fields = r.first;
+            continue;
+        }
+        if (!have_header) {
+            *header = r;
+            c->header_len = i;
+            have_header = true;
+            c->n_fields = r.first + r.n; /* header fields stay for the mapping */
+            continue;
+        }
+        lm_status rc = push_record(c, &r);
+        if (rc == LM_TOO_BIG)
+            return lm_errinfo_set(err, rc, "csv", "more than %d rows; split the file",
+                                  FMT_CSV_MAX_ROWS);
+        if (rc != LM_OK) return rc;
+    }
+    if (!have_header) return lm_errinfo_set(err, LM_INVALID, "csv", "no header row");
+    return LM_OK;
+}
+
+lm_status fmt_csv_parse(const char *text, size_t len, fmt_csv **out, lm_errinfo *err) {
+    if (len > FMT_CSV_MAX_BYTES)
+        return lm_errinfo_set(err, LM_TOO_BIG, "csv", "the file is %zu bytes; the limit is %zu",
+                              len, (size_t)FMT_CSV_MAX_BYTES);
+    lm_status rc = LM_NOMEM;
+    fmt_csv *c = lm_calloc(1, sizeof *c);
+    if (!c || !(c->buf = lm_alloc(len + 1))) goto fail;
+    csv_record header = {0};
+    if ((rc = split(c, text, len, &header, err)) != LM_OK) goto fail;
+    c->n_cols = header.n;
+    bool seen[COL__COUNT] = {false};
+    for (size_t k = 0; k < header.n; k++) {
+        const char *name = c->fields[header.first + k];
+        int col = -1;
+        for (int j = 0; j < COL__COUNT; j++)
+            if (!strcasecmp(name, col_names[j])) col = j;
+        if (col < 0) {
+            rc = lm_errinfo_set(err, LM_INVALID, "csv",
+                                "line %zu: unknown column '%.40s' (columns: external_ref, "
+                                "channel, customer_name, customer_phone, customer_email, "
+                                "customer_address, lon, lat, lines, window_start, window_end, "
+                                "priority, notes, out_of_stock)",
+                                header.line, name);
+            goto fail;
+        }
+        if (seen[col]) {
+            rc = lm_errinfo_set(err, LM_INVALID, "csv", "line %zu: column '%s' appears twice",
+                                header.line, col_names[col]);
+            goto fail;
+        }
+        seen[col] = true;
+        c->col_of[k] = col;
+    }
+    if (!seen[COL_LINES]) {
+        rc = lm_errinfo_set(err, LM_INVALID, "csv", "line %zu: the 'lines' column is required",
+                            header.line);
+        goto fail;
+    }
+    *out = c;
+    return LM_OK;
+fail:
+    fmt_csv_destroy(c);
+    if (rc == LM_NOMEM) lm_errinfo_set(err, rc, "csv", "out of memory");
+    return rc;
+}
+
+size_t fmt_csv_count(const fmt_csv *c) {
+    return c->n_rec;
+}
+
+size_t fmt_csv_line(const fmt_csv *c, size_t i) {
+    return c->rec[i].line;
+}
+
+void fmt_csv_span(const fmt_csv *c, size_t i, size_t *off, size_t *len) {
+    *off = c->rec[i].raw_off;
+    *len = c->rec[i].raw_len;
+}
+
+size_t fmt_csv_header_len(const fmt_csv *c) {
+    return c->header_len;
+}
+
+static lm_status copy_col(const char *v, char *dst, size_t cap, size_t line, const char *col,
+                          lm_errinfo *err) {
+    if (strlen(v) >= cap)
+        return lm_errinfo_set(err, LM_TOO_BIG, col, "line %zu: %s is longer than %zu characters",
+                              line, col, cap - 1);
+    lm_strlcpy(dst, v, cap);
+    return LM_OK;
+}
+
+static lm_status time_col(const char *v, int64_t *out, size_t line, const char *col,
+                          lm_errinfo *err) {
+    if (lm_parse_i64(v, 0, INT64_C(100000000000), out) || fmt_time_parse_rfc3339(v, out))
+        return LM_OK;
+    return lm_errinfo_set(err, LM_INVALID, col,
+                          "line %zu: %s must be epoch seconds or ISO-8601 with a zone", line, col);
+}
+
+/* "SKU:qty;SKU:qty" into lines (at most STORE_LINES_MAX). */
+static lm_status lines_col(const char *v, orders_order *ord, size_t line, lm_errinfo *err) {
+    size_t n = 0;
+    for (const char *p = v; *p; p++)
+        n += *p == ';';
+    n++;
+    if (n > STORE_LINES_MAX)
+        return lm_errinfo_set(err, LM_TOO_BIG, "lines", "line %zu: more than %d lines", line,
+                              STORE_LINES_MAX);
+    ord->lines = lm_calloc(n, sizeof *ord->lines);
+    if (!ord->lines) return LM_NOMEM;
+    ord->n_lines = 0;
+    const char *p = v;
+    while (*p) {
+        size_t len = strcspn(p, ";");
+        char item[STORE_ID_MAX + 32];
+        if (len >= sizeof item)
+            return lm_errinfo_set(err, LM_INVALID, "lines", "line %zu: line item too long", line);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *colon = strrchr(item, ':');
+        orders_line *l = &ord->lines[ord->n_lines];
+        if (!colon || colon == item || !lm_parse_i64(colon + 1, 1, 1000000, &l->qty))
+            return lm_errinfo_set(err, LM_INVALID, "lines",
+                                  "line %zu: line item %zu must be SKU:qty with qty 1..1000000",
+                                  line, ord->n_lines + 1);
+        *colon = '\0';
+        lm_strlcpy(l->sku, item, sizeof l->sku);
+        ord->n_lines++;
+        p += len;
+        if (*p == ';') p++;
+    }
+    return LM_OK;
+}
+
+lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
+                        char idem_key[STORE_REF_MAX + 1], lm_errinfo *err) {
+    const csv_record *r = &c->rec[i];
+    orders_order ord;
+    memset(&ord, 0, sizeof ord);
+    idem_key[0] = '\0';
+    lm_status rc = LM_OK;
+    if (r->n != c->n_cols) {
+        rc = lm_errinfo_set(err, LM_INVALID, "csv", "line %zu: %zu fields, the header has %zu",
+                            r->line, r->n, c->n_cols);
+        goto fail;
+    }
+    bool has_lon = false, has_lat = false;
+    int64_t ws = 0, we = 0;
+    bool has_ws = false, has_we = false;
+    for (size_t k = 0; k < r->n && rc == LM_OK; k++) {
+        const char *v = c->fields[r->first + k];
+        int col = c->col_of[k];
+        const char *name = col_names[col];
+        switch (col) {
+        case COL_EXTERNAL_REF:
+            rc = copy_col(v, ord.external_ref, sizeof ord.external_ref, r->line, name, err);
+            break;
+        case COL_CHANNEL:
+            rc = copy_col(v, ord.channel, sizeof ord.channel, r->line, name, err);
+            break;
+        case COL_NAME:
+            rc = copy_col(v, ord.customer_name, sizeof ord.customer_name, r->line, name, err);
+            break;
+        case COL_PHONE:
+            rc = copy_col(v, ord.customer_phone, sizeof ord.customer_phone, r->line, name, err);
+            break;
+        case COL_EMAIL:
+            rc = copy_col(v, ord.customer_email, sizeof ord.customer_email, r->line, name, err);
+            break;
+        case COL_ADDRESS:
+            rc = copy_col(v, ord.customer_address, sizeof ord.customer_address, r->line, name, err);
+            break;
+        case COL_LON:
+        case COL_LAT: {
+            if (!v[0]) break;
+            double d;
+            bool lon = col == COL_LON;
+            if (!lm_parse_double(v, &d) || (lon ? (d < -180 || d > 180) : (d < -90 || d > 90))) {
+                rc = lm_errinfo_set(err, LM_INVALID, name, "line %zu: %s must be a number in %s",
+                                    r->line, name, lon ? "[-180, 180]" : "[-90, 90]");
+                break;
+            }
+            if (lon) {
+                ord.lon = d;
+                has_lon = true;
+            } else {
+                ord.lat = d;
+                has_lat = true;
+            }
+            break;
+        }
+        case COL_LINES:
+            if (v[0]) rc = lines_col(v, &ord, r->line, err);
+            break;
+        case COL_WSTART:
+            if (v[0] && (rc = time_col(v, &ws, r->line, name, err)) == LM_OK) has_ws = true;
+            break;
+        case COL_WEND:
+            if (v[0] && (rc = time_col(v, &we, r->line, name, err)) == LM_OK) has_we = true;
+            break;
+        case COL_PRIORITY: {
+            int64_t p = 0;
+            if (v[0] && !lm_parse_i64(v, 0, 100, &p))
+                rc = lm_errinfo_set(err, LM_INVALID, name, "line %zu: priority must be 0..100",
+                                    r->line);
+            ord.priority = (int32_t)p;
+            break;
+        }
+        case COL_NOTES: rc = copy_col(v, ord.notes, sizeof ord.notes, r->line, name, err); break;
+        case COL_OOS: {
+            orders_oos pol;
+            if (!orders_oos_parse(v, &pol))
+                rc = lm_errinfo_set(err, LM_INVALID, name,
+                                    "line %zu: out_of_stock must be cancel, backorder or "
+                                    "substitute",
+                                    r->line);
+            else
+                rc = copy_col(v, ord.oos_policy, sizeof ord.oos_policy, r->line, name, err);
+            break;
+        }
+        default: break;
+        }
+    }
+    if (rc != LM_OK) goto fail;
+    if (has_lon != has_lat) {
+        rc = lm_errinfo_set(err, LM_INVALID, has_lon ? "lat" : "lon",
+                            "line %zu: give both lon and lat, or neither", r->line);
+        goto fail;
+    }
+    ord.has_location = has_lon && has_lat;
+    if (has_ws != has_we) {
+        rc = lm_errinfo_set(err, LM_INVALID, has_ws ? "window_end" : "window_start",
+                            "line %zu: give both window_start and window_end, or neither", r->line);
+        goto fail;
+    }
+    if (has_ws) {
+        ord.windows[0] = (orders_window){ws, we};
+        ord.n_windows = 1;
+    }
+    if (ord.external_ref[0])
+        snprintf(idem_key, STORE_REF_MAX + 1, "csv:%.40s:%.80s", ord.channel, ord.external_ref);
+    *out = ord;
+    return LM_OK;
+fail:
+    orders_order_clear(&ord);
+    return rc;
+}

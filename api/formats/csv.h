@@ -1,0 +1,38 @@
+/* api/formats/csv.h: the orders CSV format, bytes into orders/ records, one row at a time.
+ *
+ * One order per row; a header row names the columns (any order, case-insensitive): external_ref,
+ * channel, customer_name, customer_phone, customer_email, customer_address, lon, lat, lines
+ * (required: "SKU:qty;SKU:qty"), window_start, window_end (epoch seconds or ISO-8601 with a zone),
+ * priority (0..100), notes, out_of_stock (cancel | backorder | substitute). RFC 4180 quoting.
+ * A row with an external_ref is imported under the idempotency key "csv:<channel>:<ref>", so
+ * importing the same file twice creates nothing new. */
+#ifndef LASTMILE_FORMATS_CSV_H
+#define LASTMILE_FORMATS_CSV_H
+
+#include "common/common.h"
+#include "orders/orders.h"
+
+#define FMT_CSV_MAX_ROWS  100000
+#define FMT_CSV_MAX_BYTES (256u << 20) /* fmt_csv_parse refuses larger texts (LM_TOO_BIG) */
+
+typedef struct fmt_csv fmt_csv;
+
+/* Splits text[0..len) into rows and checks the header. LM_INVALID (err says the line and why)
+ * for an unknown column, a missing 'lines' column or broken quoting; LM_TOO_BIG past the row or
+ * byte cap. On success *out is the caller's (fmt_csv_destroy, NULL-safe); it copies text. */
+LM_MUST_USE lm_status fmt_csv_parse(const char *text, size_t len, fmt_csv **out, lm_errinfo *err);
+void fmt_csv_destroy(fmt_csv *c);
+/* Number of data rows, and the 1-based line of the file where row i starts. */
+size_t fmt_csv_count(const fmt_csv *c);
+size_t fmt_csv_line(const fmt_csv *c, size_t i);
+/* Where row i's bytes are in the parsed text (without its line break), and how many bytes the
+ * header takes (line break included): to send a file in chunks. */
+void fmt_csv_span(const fmt_csv *c, size_t i, size_t *off, size_t *len);
+size_t fmt_csv_header_len(const fmt_csv *c);
+/* Row i as an order (lines allocated: orders_order_clear) and its idempotency key ("" without an
+ * external_ref; store_order is orders/'s orders_order). On failure err names the column and says
+ * "line N: why". */
+LM_MUST_USE lm_status fmt_csv_order(const fmt_csv *c, size_t i, store_order *out,
+                                    char idem_key[STORE_REF_MAX + 1], lm_errinfo *err);
+
+#endif

@@ -1,0 +1,206 @@
+/* api/formats/json.c: the JSON reading helpers of json.h (typed getters with field paths). */
+#include "api/formats/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* snprintf where cutting a long path is acceptable (and -O2's -Wformat-truncation would flag). */
+static void path_fmt(char *dst, const char *fmt, ...) LM_PRINTF(2, 3);
+static void path_fmt(char *dst, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, FMT_JSON_PATH_MAX, fmt, ap);
+    va_end(ap);
+}
+
+void fmt_json_path_key(char *dst, const char *parent, const char *key) {
+    path_fmt(dst, "%s%s%s", parent, *parent ? "." : "", key);
+}
+
+void fmt_json_path_index(char *dst, const char *parent, size_t i) {
+    path_fmt(dst, "%s[%zu]", parent, i);
+}
+
+const cJSON *fmt_json_get(const cJSON *obj, const char *key) {
+    if (!cJSON_IsObject(obj)) return NULL;
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+lm_status fmt_json_parse(const char *text, size_t len, size_t max_bytes, cJSON **out,
+                         lm_errinfo *err) {
+    if (len > max_bytes)
+        return lm_errinfo_set(err, LM_TOO_BIG, "", "the document is %zu bytes; the limit is %zu",
+                              len, max_bytes);
+    const char *end = NULL;
+    cJSON *root = text ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
+    if (!root) {
+        size_t at = text && end && end >= text ? (size_t)(end - text) : 0;
+        return lm_errinfo_set(err, LM_INVALID, "", "malformed JSON near byte %zu", at);
+    }
+    for (const char *p = end; p && p < text + len && *p; p++)
+        if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') {
+            cJSON_Delete(root);
+            return lm_errinfo_set(err, LM_INVALID, "",
+                                  "unexpected data after the JSON document at byte %zu",
+                                  (size_t)(p - text));
+        }
+    *out = root;
+    return LM_OK;
+}
+
+lm_status fmt_json_require_object(const cJSON *it, const char *path, lm_errinfo *err) {
+    if (!cJSON_IsObject(it)) return lm_errinfo_set(err, LM_INVALID, path, "must be an object");
+    return LM_OK;
+}
+
+lm_status fmt_json_int_item(const cJSON *it, const char *path, int64_t min, int64_t max,
+                            int64_t *out, lm_errinfo *err) {
+    if (!cJSON_IsNumber(it)) return lm_errinfo_set(err, LM_INVALID, path, "must be a number");
+    double d = it->valuedouble;
+    if (!isfinite(d)) return lm_errinfo_set(err, LM_INVALID, path, "must be a finite number");
+    if (d != floor(d)) return lm_errinfo_set(err, LM_INVALID, path, "must be an integer");
+    if (d < (double)min || d > (double)max)
+        return lm_errinfo_set(err, LM_INVALID, path, "%.17g is outside %lld..%lld", d,
+                              (long long)min, (long long)max);
+    *out = (int64_t)d;
+    return LM_OK;
+}
+
+/* The member and its path; LM_OK with *it NULL when absent and optional. */
+static lm_status member(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                        const cJSON **it, char *path, lm_errinfo *err) {
+    fmt_json_path_key(path, parent, key);
+    *it = fmt_json_get(obj, key);
+    if (!*it && need == FMT_JSON_REQUIRED)
+        return lm_errinfo_set(err, LM_INVALID, path, "is required");
+    return LM_OK;
+}
+
+lm_status fmt_json_int(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                       int64_t min, int64_t max, int64_t *out, lm_errinfo *err) {
+    char path[FMT_JSON_PATH_MAX];
+    const cJSON *it;
+    lm_status st = member(obj, key, parent, need, &it, path, err);
+    if (st != LM_OK || !it) return st;
+    return fmt_json_int_item(it, path, min, max, out, err);
+}
+
+lm_status fmt_json_number(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                          double min, double max, double *out, lm_errinfo *err) {
+    char path[FMT_JSON_PATH_MAX];
+    const cJSON *it;
+    lm_status st = member(obj, key, parent, need, &it, path, err);
+    if (st != LM_OK || !it) return st;
+    if (!cJSON_IsNumber(it)) return lm_errinfo_set(err, LM_INVALID, path, "must be a number");
+    double d = it->valuedouble;
+    if (!isfinite(d)) return lm_errinfo_set(err, LM_INVALID, path, "must be a finite number");
+    if (d < min || d > max)
+        return lm_errinfo_set(err, LM_INVALID, path, "%.17g is outside %g..%g", d, min, max);
+    *out = d;
+    return LM_OK;
+}
+
+lm_status fmt_json_bool(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                        bool *out, lm_errinfo *err) {
+    char path[FMT_JSON_PATH_MAX];
+    const cJSON *it;
+    lm_status st = member(obj, key, parent, need, &it, path, err);
+    if (st != LM_OK || !it) return st;
+    if (!cJSON_IsBool(it)) return lm_errinfo_set(err, LM_INVALID, path, "must be true or false");
+    *out = cJSON_IsTrue(it);
+    return LM_OK;
+}
+
+bool fmt_json_utf8_ok(const char *str, size_t len, bool allow_controls) {
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
+    while (s < end) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            if (!allow_controls && (c < 0x20 || c == 0x7f)) return false;
+            s++;
+            continue;
+        }
+        size_t n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
+        if (n == 0 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4) || (size_t)(end - s) <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++)
+            if ((s[k] & 0xC0) != 0x80) return false;
+        /* overlong 3- and 4-byte forms, UTF-16 surrogates, beyond U+10FFFF */
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) ||
+            (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+            return false;
+        s += n + 1;
+    }
+    return true;
+}
+
+static lm_status read_str(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                          size_t max_len, bool controls, const char **out, lm_errinfo *err) {
+    char path[FMT_JSON_PATH_MAX];
+    const cJSON *it;
+    lm_status st = member(obj, key, parent, need, &it, path, err);
+    if (st != LM_OK || !it) return st;
+    if (!cJSON_IsString(it) || !it->valuestring)
+        return lm_errinfo_set(err, LM_INVALID, path, "must be a string");
+    size_t len = strlen(it->valuestring);
+    if (len > max_len)
+        return lm_errinfo_set(err, LM_TOO_BIG, path, "is longer than %zu bytes", max_len);
+    if (!fmt_json_utf8_ok(it->valuestring, len, true))
+        return lm_errinfo_set(err, LM_INVALID, path, "is not valid UTF-8");
+    if (!controls && !fmt_json_utf8_ok(it->valuestring, len, false))
+        return lm_errinfo_set(err, LM_INVALID, path, "must not hold control characters");
+    *out = it->valuestring;
+    return LM_OK;
+}
+
+lm_status fmt_json_string(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                          size_t max_len, const char **out, lm_errinfo *err) {
+    return read_str(obj, key, parent, need, max_len, false, out, err);
+}
+
+lm_status fmt_json_text(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                        size_t max_len, const char **out, lm_errinfo *err) {
+    return read_str(obj, key, parent, need, max_len, true, out, err);
+}
+
+lm_status fmt_json_array(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
+                         size_t max, const cJSON **arr, size_t *n, lm_errinfo *err) {
+    char path[FMT_JSON_PATH_MAX];
+    const cJSON *it;
+    lm_status st = member(obj, key, parent, need, &it, path, err);
+    if (st != LM_OK) return st;
+    if (!it) {
+        *arr = NULL;
+        *n = 0;
+        return LM_OK;
+    }
+    if (!cJSON_IsArray(it)) return lm_errinfo_set(err, LM_INVALID, path, "must be an array");
+    size_t k = 0;
+    for (const cJSON *e = it->child; e; e = e->next)
+        if (++k > max)
+            return lm_errinfo_set(err, LM_TOO_BIG, path, "has more than %zu entries", max);
+    *arr = it;
+    *n = k;
+    return LM_OK;
+}
+
+lm_status fmt_json_only_keys(const cJSON *obj, const char *parent, const char *const *allowed,
+                             lm_errinfo *err) {
+    if (!cJSON_IsObject(obj)) return LM_OK;
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        bool known = false;
+        for (size_t i = 0; allowed[i] && !known; i++)
+            known = m->string && !strcmp(m->string, allowed[i]);
+        if (!known) {
+            char path[FMT_JSON_PATH_MAX];
+            fmt_json_path_key(path, parent, m->string ? m->string : "");
+            return lm_errinfo_set(err, LM_INVALID, path, "is not a known field");
+        }
+    }
+    return LM_OK;
+}
+
+const char *fmt_cjson_version(void) {
+    return cJSON_Version();
+}

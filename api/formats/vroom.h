@@ -1,0 +1,79 @@
+/* api/formats/vroom.h: VROOM JSON, the problem format of `lastmile solve` and POST /v1/solve.
+ *
+ * fmt_vroom_parse reads a VROOM problem (jobs, shipments, vehicles, matrices; docs/api-vroom.md
+ * lists what is supported) into an fmt_vroom_input that owns the solver_problem it builds;
+ * fmt_vroom_solve / fmt_vroom_plan solve or evaluate it; fmt_vroom_write turns a solution into
+ * VROOM's output JSON (code, summary, unassigned, routes[].steps[]).
+ *
+ * Ownership: fmt_vroom_parse and fmt_vroom_input_from_instance hand the caller an input to free
+ * with fmt_vroom_input_destroy (NULL-safe). An input from an instance borrows the instance, which
+ * must outlive it. fmt_vroom_write and fmt_vroom_error_write hand the caller a NUL-terminated
+ * string to free with lm_free. Solutions are the caller's (solver_solution_destroy). An input is
+ * read-only after parsing: several threads may solve and write it at once.
+ *
+ * Errors: bad input gives LM_INVALID (or LM_TOO_BIG past a limit) with err->field the JSON path
+ * ("jobs[3].time_windows[0]") and err->message the reason; fmt_vroom_code maps any lm_status to
+ * VROOM's code (0 ok, 1 internal, 2 input, 3 routing). */
+#ifndef LASTMILE_FORMATS_VROOM_H
+#define LASTMILE_FORMATS_VROOM_H
+
+#include "api/formats/instance.h"
+#include "common/common.h"
+#include "solver/solver.h"
+
+enum fmt_vroom_codes {
+    FMT_VROOM_OK = 0,
+    FMT_VROOM_INTERNAL = 1,
+    FMT_VROOM_INPUT = 2,
+    FMT_VROOM_ROUTING = 3,
+};
+
+struct geo_matrix_provider;
+
+typedef struct fmt_vroom_opts {
+    size_t max_bytes;     /* whole document; default 32 MiB */
+    size_t max_jobs;      /* default 20000 */
+    size_t max_shipments; /* default 10000 */
+    size_t max_vehicles;  /* default 2000 */
+    size_t max_locations; /* matrix side; default 10000 */
+    size_t max_string;    /* description bytes; default 1024 */
+    /* Routes coordinates when no matrix is given; borrowed. NULL: a geodesic estimate. */
+    struct geo_matrix_provider *matrix_provider;
+} fmt_vroom_opts;
+
+typedef struct fmt_vroom_input fmt_vroom_input;
+
+void fmt_vroom_opts_init(fmt_vroom_opts *o);
+/* Parses json[0..len) (no NUL needed). On success *out is the new input; on failure *out is
+ * untouched and err names the field and the reason. o may be NULL (defaults). */
+LM_MUST_USE lm_status fmt_vroom_parse(const char *json, size_t len, const fmt_vroom_opts *o,
+                                      fmt_vroom_input **out, lm_errinfo *err);
+/* A view of a Solomon / CVRPLIB instance (borrowed) so that its solutions can be written in
+ * VROOM's shape: job ids are the file's customer numbers, locations are matrix indices. */
+LM_MUST_USE lm_status fmt_vroom_input_from_instance(const fmt_instance *inst, fmt_vroom_input **out,
+                                                    lm_errinfo *err);
+void fmt_vroom_input_destroy(fmt_vroom_input *in);
+/* The problem the input built (owned by the input). */
+const solver_problem *fmt_vroom_input_problem(const fmt_vroom_input *in);
+/* True if some vehicle has `steps` (then fmt_vroom_plan can evaluate them as whole routes). */
+bool fmt_vroom_input_has_steps(const fmt_vroom_input *in);
+
+/* Solves the input with solver_solve (vehicle steps are kept as each route's first tasks). */
+LM_MUST_USE lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o,
+                                      solver_solution **out, lm_errinfo *err);
+/* VROOM's plan mode (-c): every vehicle's `steps` are its whole route, in order; computes
+ * arrivals, loads and costs with solver_evaluate. LM_INVALID if a route breaks a constraint. */
+LM_MUST_USE lm_status fmt_vroom_plan(const fmt_vroom_input *in, solver_solution **out,
+                                     lm_errinfo *err);
+
+/* Writes s (a solution of in's problem) as VROOM output JSON: pretty adds newlines and indents.
+ * *out_len is the length without the NUL. LM_INTERNAL if s refers to tasks in doesn't have. */
+LM_MUST_USE lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s,
+                                      bool pretty, char **out, size_t *out_len, lm_errinfo *err);
+/* {"code": fmt_vroom_code(st), "error": "<field>: <message>"}; NULL only when out of memory. */
+LM_MUST_USE char *fmt_vroom_error_write(lm_status st, const lm_errinfo *err);
+/* VROOM's error code for a status: OK 0; INVALID, TOO_BIG, NOT_FOUND, CONFLICT 2; ROUTING,
+ * UNAVAILABLE 3; anything else 1. */
+int fmt_vroom_code(lm_status st);
+
+#endif

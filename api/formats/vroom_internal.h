@@ -1,0 +1,114 @@
+/* api/formats/vroom_internal.h: what the VROOM codec's files share (vroom_read.c reads fields,
+ * tasks and vehicles; vroom_parse.c the matrices, locations and the whole document; vroom_plan.c
+ * and vroom_write.c use the parsed input). Only api/formats/vroom_*.c include this. */
+#ifndef LASTMILE_FORMATS_VROOM_INTERNAL_H
+#define LASTMILE_FORMATS_VROOM_INTERNAL_H
+
+#include "api/formats/json.h"
+#include "api/formats/vroom.h"
+
+#define MAX_ID        (INT64_C(1) << 53) /* ids travel as JSON numbers: exact up to 2^53 */
+#define MAX_AMOUNT    (INT64_C(1) << 40) /* the builder's bound on amounts and capacities */
+#define MAX_STEPS     1000               /* vehicle steps */
+#define PATH_LEN      FMT_JSON_PATH_MAX  /* = sizeof(lm_errinfo.field) */
+#define DEFAULT_PROF  "car"
+#define PROFILE_CHARS 64
+
+/* ---- The parsed input ---- */
+
+/* Where a task or vehicle end is: a matrix index and, when given, its coordinates. */
+typedef struct vroom_loc {
+    bool present;
+    bool has_coord;
+    bool has_index;
+    uint32_t index; /* matrix index once resolved */
+    double lon, lat;
+} vroom_loc;
+
+typedef struct vroom_task {
+    uint64_t id;
+    const char *description; /* NULL when absent; arena memory */
+    vroom_loc loc;
+    int64_t delivery[SOLVER_MAX_DIMS]; /* what the route's delivery/pickup totals add up */
+    int64_t pickup[SOLVER_MAX_DIMS];
+} vroom_task;
+
+typedef struct vroom_break {
+    uint64_t id;
+    const char *description;
+} vroom_break;
+
+typedef struct vroom_vehicle {
+    uint64_t id;
+    const char *description;
+    vroom_loc start, end;
+    vroom_break *breaks;
+    size_t n_breaks;
+    solver_task_ref *steps; /* the vehicle's job/pickup/delivery/break steps, in order */
+    size_t n_steps;
+} vroom_vehicle;
+
+struct fmt_vroom_input {
+    lm_arena *arena; /* every pointer below lives here */
+    solver_problem *problem;
+    bool borrowed; /* problem belongs to an fmt_instance */
+    uint32_t n_dims;
+    vroom_task *jobs;
+    size_t n_jobs;
+    vroom_task *pickups, *deliveries; /* per shipment */
+    size_t n_shipments;
+    vroom_vehicle *vehicles;
+    size_t n_vehicles;
+    size_t n_locations;   /* matrix side */
+    vroom_loc *index_loc; /* per matrix index: its coordinates when some input gave them */
+    bool index_based;     /* locations came as matrix indices (echo location_index) */
+    bool has_distances;   /* distances known: report them */
+    int64_t loading_ms;   /* parse and build */
+    int64_t routing_ms;   /* matrix computation */
+};
+
+/* The parse context: options, the input being built, and what the readers learn on the way. */
+typedef struct pctx {
+    const fmt_vroom_opts *o;
+    fmt_vroom_input *in;
+    lm_errinfo *err;
+    int dims;            /* amount dimensions, fixed by vehicles[0].capacity */
+    const char *profile; /* the one routing profile */
+    size_t n_matrix;     /* side of the given matrix, 0 when none */
+    bool costs_matrix;   /* a costs matrix was given */
+    /* Per task: 1 + the vehicle whose steps hold it, 0 when none (a task is fixed once). */
+    uint32_t *fixed_job, *fixed_pickup, *fixed_delivery;
+} pctx;
+
+/* A task id and its index in the input, sorted by id for lookups. */
+typedef struct id_entry {
+    uint64_t id;
+    uint32_t index;
+} id_entry;
+
+typedef struct id_tables {
+    id_entry *jobs, *pickups, *deliveries;
+} id_tables;
+
+/* snprintf where cutting a long path or message is acceptable. */
+void fmt__vroom_printf(char *dst, size_t size, const char *fmt, ...) LM_PRINTF(3, 4);
+/* n zeroed elements of size bytes from the input's arena; NULL when n is 0 or out of memory. */
+void *fmt__vroom_array(pctx *c, size_t n, size_t size);
+/* LM_NOMEM with a message. */
+lm_status fmt__vroom_nomem(pctx *c);
+
+/* jobs[i] into j (the solver's job) and t (what the writer echoes). */
+lm_status fmt__vroom_read_job(pctx *c, const cJSON *obj, size_t i, solver_job *j, vroom_task *t);
+/* shipments[i] into s, its pickup pt and delivery dt. */
+lm_status fmt__vroom_read_shipment(pctx *c, const cJSON *obj, size_t i, solver_shipment *s,
+                                   vroom_task *pt, vroom_task *dt);
+/* Sorted (id, index) table over tasks; reports the first duplicate as "<what>[i].<sub>id". */
+lm_status fmt__vroom_id_table(pctx *c, const vroom_task *tasks, size_t n, const char *what,
+                              const char *sub, id_entry **out);
+/* vehicles[i] into v and m; ids resolve the vehicle's steps. */
+lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_tables *ids,
+                                  solver_vehicle *v, vroom_vehicle *m);
+/* The single routing profile: every vehicle's `profile` (default "car") must be the same. */
+lm_status fmt__vroom_read_profile(pctx *c, const cJSON *vehicles);
+
+#endif

@@ -1,0 +1,89 @@
+/* api/formats/vroom_plan.c: solving a parsed VROOM input, VROOM's plan mode (the vehicles' steps
+ * evaluated as whole routes), and benchmark instances viewed as VROOM inputs. */
+#include "api/formats/vroom_internal.h"
+
+#include <stdio.h>
+
+lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o, solver_solution **out,
+                          lm_errinfo *err) {
+    return solver_solve(in->problem, o, out, err);
+}
+
+lm_status fmt_vroom_plan(const fmt_vroom_input *in, solver_solution **out, lm_errinfo *err) {
+    size_t n = 0;
+    for (size_t v = 0; v < in->n_vehicles; v++)
+        n += in->vehicles[v].n_steps > 0;
+    const solver_task_ref **routes = lm_calloc(n + 1, sizeof *routes);
+    size_t *lens = lm_calloc(n + 1, sizeof *lens);
+    uint32_t *vehicles = lm_calloc(n + 1, sizeof *vehicles);
+    lm_status st;
+    if (!routes || !lens || !vehicles) {
+        st = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t v = 0; v < in->n_vehicles; v++) {
+        if (!in->vehicles[v].n_steps) continue;
+        routes[k] = in->vehicles[v].steps;
+        lens[k] = in->vehicles[v].n_steps;
+        vehicles[k++] = (uint32_t)v;
+    }
+    st = solver_evaluate(in->problem, routes, lens, vehicles, n, out, err);
+    /* The evaluator names "routes[k]..." (its step numbers count the start step too); the
+     * caller wrote that route as vehicles[v].steps, and the message says which task. */
+    unsigned long rk;
+    if (st != LM_OK && err && sscanf(err->field, "routes[%lu]", &rk) == 1 && rk < n)
+        fmt__vroom_printf(err->field, sizeof err->field, "vehicles[%u].steps", vehicles[rk]);
+done:
+    lm_free(routes);
+    lm_free(lens);
+    lm_free(vehicles);
+    return st;
+}
+
+/* ---- Benchmark instances as VROOM inputs ---- */
+
+lm_status fmt_vroom_input_from_instance(const fmt_instance *inst, fmt_vroom_input **out,
+                                        lm_errinfo *err) {
+    const solver_problem *p = inst->problem;
+    if (!p || solver_problem_n_jobs(p) != inst->n_customers ||
+        solver_problem_n_vehicles(p) != inst->n_vehicles ||
+        inst->n_customers + 1 != inst->n_nodes || inst->depot >= inst->n_nodes)
+        return lm_errinfo_set(err, LM_INTERNAL, "", "instance '%s' is inconsistent", inst->name);
+    fmt_vroom_input *in = lm_calloc(1, sizeof *in);
+    lm_status st = in ? lm_arena_create(SIZE_MAX, &in->arena) : LM_NOMEM;
+    if (st != LM_OK) goto fail;
+    st = LM_NOMEM;
+    in->problem = (solver_problem *)p; /* borrowed: never destroyed nor changed through in */
+    in->borrowed = true;
+    in->n_dims = solver_problem_n_dims(p);
+    in->n_jobs = inst->n_customers;
+    in->n_vehicles = inst->n_vehicles;
+    in->n_locations = inst->n_nodes;
+    in->index_based = true;
+    in->has_distances = true;
+    in->jobs = lm_arena_alloc(in->arena, in->n_jobs * sizeof *in->jobs);
+    in->vehicles = lm_arena_alloc(in->arena, in->n_vehicles * sizeof *in->vehicles);
+    if ((in->n_jobs && !in->jobs) || (in->n_vehicles && !in->vehicles)) goto fail;
+    /* Jobs are the non-depot nodes in file order (api.h's instance contract). */
+    size_t k = 0;
+    for (uint32_t l = 0; l < inst->n_nodes; l++) {
+        if (l == inst->depot) continue;
+        vroom_task *t = &in->jobs[k++];
+        t->id = inst->node_id[l];
+        t->loc.present = t->loc.has_index = true;
+        t->loc.index = l;
+        if (in->n_dims) t->delivery[0] = inst->demand[l];
+    }
+    for (size_t v = 0; v < in->n_vehicles; v++) {
+        vroom_vehicle *m = &in->vehicles[v];
+        m->id = v + 1;
+        m->start.present = m->start.has_index = m->end.present = m->end.has_index = true;
+        m->start.index = m->end.index = inst->depot;
+    }
+    *out = in;
+    return LM_OK;
+fail:
+    fmt_vroom_input_destroy(in);
+    return lm_errinfo_set(err, st, "", "%s", lm_strerror(st));
+}
