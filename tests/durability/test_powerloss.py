@@ -147,7 +147,9 @@ class Load:
                 self.count()
 
     def positions_client(self):
-        t0 = 1773730800000  # 2026-03-17 07:00 UTC; one fix per second per device
+        # one fix per second per device, from an hour ago: recent enough that the restart's
+        # retention sweep (positions older than --positions-retention-days) keeps them
+        t0 = (int(time.time()) - 3600) * 1000
         for i in range(LOAD_MAX):
             if self.stop.is_set():
                 return
