@@ -6,7 +6,7 @@ DEBUG   := build/debug
 RELEASE := build/release
 SOURCES  = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps run test test-web build-debug build-release bench fuzz format format-check clean
+.PHONY: all deps web-deps run test test-web build-debug build-release bench fuzz format format-check clean
 
 all: build-release
 
@@ -27,8 +27,12 @@ run: build-release
 	@mkdir -p var
 	@scripts/demo-run.sh $(RELEASE)/cli/lastmile $(PORT) $(DB)
 
-# Sanitized debug build, formatting check, then every test suite.
-test: build-debug format-check
+# playwright-core for the browser test, from npm into tests/web/node_modules (once).
+web-deps: deps
+	@cd tests/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --ignore-scripts --silent; }
+
+# Sanitized debug build, formatting check, then every test suite (the browser test included).
+test: build-debug format-check web-deps
 	@cd $(DEBUG) && ctest --output-on-failure -j $(JOBS)
 
 # Long runs: solver quality tables and HTTP load; results land in bench/results/.
@@ -36,12 +40,10 @@ bench: build-release
 	@scripts/install-deps.sh --bench
 	@bench/run.sh $(RELEASE)
 
-# Browser test of the dashboard (web/): Debian's chromium + playwright-core (npm, into
-# tests/web/node_modules), the real server on a free 127.0.0.1 port with --demo. Not in `make test`.
-test-web: build-release
-	@scripts/install-deps.sh --web
-	@cd tests/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --ignore-scripts --silent; }
-	@LASTMILE_BIN=$(RELEASE)/cli/lastmile node tests/web/dashboard.spec.mjs
+# The browser test alone (also part of `make test`): Debian's chromium + playwright-core, the
+# real server on a free 127.0.0.1 port with --demo.
+test-web: build-debug web-deps
+	@cd $(DEBUG) && ctest --output-on-failure -R test_web_dashboard
 
 fuzz:
 	@scripts/fuzz.sh

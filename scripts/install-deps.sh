@@ -9,12 +9,12 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libcmocka-dev
   sqlite3 curl            # tests inspect the store and talk HTTP from scripts
   python3 tzdata          # make run's demo script reads JSON; --timezone reads the zone files
+  chromium                # make test: the dashboard in a headless browser (tests/web)
 )
+# playwright-core comes from npm; a node from elsewhere (nodesource) brings its own npm
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk nginx-light)   # HTTP load generator and the nginx yardstick
-elif [ "${1:-}" = "--web" ]; then
-  packages+=(chromium)   # make test-web: the dashboard in a headless browser
-  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)   # playwright-core from npm
 fi
 
 missing=()

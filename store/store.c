@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct store_read {
@@ -91,7 +92,15 @@ static lm_status conn_open(const store_opts *o, bool writer, sqlite3 **out, lm_e
             goto fail;
         }
     }
-    if ((st = store__exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL", err)) != LM_OK)
+    /* FULL: in WAL mode every commit fsyncs the WAL before it returns (NORMAL would sync only at
+     * checkpoints and lose acknowledged commits on a power cut). LASTMILE_UNSAFE_SYNC_OFF=1 is
+     * TEST-ONLY: tests/durability sets it to prove its power-loss harness catches lost commits. */
+    const char *unsafe = getenv("LASTMILE_UNSAFE_SYNC_OFF");
+    bool sync_off = unsafe && !strcmp(unsafe, "1");
+    if ((st = store__exec(db,
+                          sync_off ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=OFF"
+                                   : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL",
+                          err)) != LM_OK)
         goto fail;
     if (!writer && (st = store__exec(db, "PRAGMA query_only=ON", err)) != LM_OK) goto fail;
     *out = db;

@@ -548,31 +548,37 @@ static void test_failed_retry_keeps_parcels(void **state) {
 
 static void test_cancel_and_urgent(void **state) {
     fixture *f = *state;
-    scenario(f, 6, 9, 18, 2, 20);
+    scenario(f, 6, 9, 18, 2, 3); /* 3 parcels per van: both vans get a route, by construction */
     commit_plan(f);
     fake_now_ms = (DAY + 9 * 3600) * 1000;
     start_vehicle(f, "D1");
     /* V2 has not left: its orders are still only planned and can be cancelled */
     dispatch_driver_route rt = route_of(f, "D2");
-    if (rt.n_stops == 0) {
-        dispatch_driver_route_clear(&rt);
-        rt = route_of(f, "D1");
-    }
-    int64_t cancel_id = 0;
-    for (size_t i = 0; i < rt.n_stops && !cancel_id; i++)
-        if (!strcmp(order_status(f, rt.stops[i].stop.order_id), "planned"))
-            cancel_id = rt.stops[i].stop.order_id;
+    assert_int_equal(rt.n_stops, 3);
+    int64_t cancel_id = rt.stops[0].stop.order_id, cancel_stop = rt.stops[0].stop.id;
     dispatch_driver_route_clear(&rt);
+    assert_string_equal(order_status(f, cancel_id), "planned");
     lm_errinfo err = {0};
-    if (cancel_id) {
-        OKE(orders_order_cancel(f->o, cancel_id, NULL, &err), err);
-        OK(dispatch_tick(f->d, fake_now_ms, &err));
-        assert_int_equal(tmp_db_count_events(f->s, "stop.cancelled"), 1);
-        dispatch_wait_idle(f->d);
-        int64_t rp = latest_replan(f);
-        assert_true(rp > 0);
-        OKE(dispatch_replan_apply(f->d, rp, &err), err);
+    OKE(orders_order_cancel(f->o, cancel_id, NULL, &err), err);
+    OK(dispatch_tick(f->d, fake_now_ms, &err));
+    assert_int_equal(tmp_db_count_events(f->s, "stop.cancelled"), 1);
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    OKE(dispatch_replan_apply(f->d, rp, &err), err);
+    /* the cancelled order is on no route any more, its stop stays cancelled */
+    rt = route_of(f, "D2");
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        const dispatch_stop *s = &rt.stops[i].stop;
+        if (s->id == cancel_stop)
+            assert_int_equal(s->status, DISPATCH_STOP_CANCELLED);
+        else if (s->order_id == cancel_id)
+            fail_msg("cancelled order %lld is back on V2 as stop %lld", (long long)cancel_id,
+                     (long long)s->id);
     }
+    dispatch_driver_route_clear(&rt);
+    const char *drivers2[] = {"D1", "D2"};
+    check_live_consistent(f, drivers2, 2);
     /* an urgent order while routes run: it is fitted in as a depot pickup */
     size_t before = f->n_orders;
     orders_line l = {.qty = 1};
@@ -599,7 +605,7 @@ static void test_cancel_and_urgent(void **state) {
     f->order_ids[f->n_orders++] = uid;
     OK(dispatch_tick(f->d, fake_now_ms, &err));
     dispatch_wait_idle(f->d);
-    int64_t rp = latest_replan(f);
+    rp = latest_replan(f);
     assert_true(rp > 0);
     dispatch_plan p = get_plan(f, rp);
     assert_string_equal(p.effect.trigger, "urgent");
@@ -607,8 +613,7 @@ static void test_cancel_and_urgent(void **state) {
     OKE(dispatch_replan_apply(f->d, rp, &err), err);
     assert_string_equal(order_status(f, uid), "planned");
     assert_true(f->n_orders == before + 1);
-    const char *drivers[] = {"D1", "D2"};
-    check_live_consistent(f, drivers, 2);
+    check_live_consistent(f, drivers2, 2);
     /* tracking: the urgent order is on a route with an ETA window around its ETA */
     store_read *r = NULL;
     OK(store_read_begin(f->s, &r));
@@ -617,6 +622,76 @@ static void test_cancel_and_urgent(void **state) {
     store_read_end(r);
     assert_true(tr.on_route);
     assert_true(tr.eta_from_s <= tr.eta_s && tr.eta_s <= tr.eta_to_s);
+}
+
+/* The pending stops of a driver's live route, as (id, status) pairs, for before/after checks. */
+static size_t pending_ids(fixture *f, const char *driver, int64_t *ids, size_t cap) {
+    dispatch_driver_route rt = route_of(f, driver);
+    size_t n = 0;
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        const dispatch_stop *s = &rt.stops[i].stop;
+        if ((s->status == DISPATCH_STOP_PLANNED || s->status == DISPATCH_STOP_ARRIVED) && n < cap)
+            ids[n++] = s->id;
+    }
+    dispatch_driver_route_clear(&rt);
+    return n;
+}
+
+/* A re-plan computed against live version N is refused once the live routes moved on to N+1:
+ * applying it would overwrite a change it never saw. */
+static void test_replan_superseded_apply(void **state) {
+    fixture *f = *state;
+    scenario(f, 6, 9, 18, 2, 3);
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    dispatch_driver_route rt = route_of(f, "D1");
+    assert_true(rt.n_stops > 0);
+    int64_t failed = rt.stops[0].stop.id;
+    dispatch_driver_route_clear(&rt);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_stop_failed(f->d, tx, "D1", failed, "not_home", "", fake_now_ms, &err), err);
+    OK(store_tx_commit(tx));
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    dispatch_plan p = get_plan(f, rp);
+    assert_int_equal(p.status, DISPATCH_PLAN_PROPOSED);
+    dispatch_plan_clear(&p);
+    /* the live routes change after the proposal. Every live change bumps the live version; here
+     * it is bumped on its own, so no newer re-plan is queued that would supersede rp by status
+     * first: only the version check stands between rp and the live routes */
+    int64_t v1[32], v2[32];
+    size_t n1 = pending_ids(f, "D1", v1, 32), n2 = pending_ids(f, "D2", v2, 32);
+    OK(store_tx_begin(f->s, &tx));
+    OK(store_live_version_bump(tx, &err));
+    OK(store_tx_commit(tx));
+    lm_errinfo aerr = {0};
+    assert_int_equal(dispatch_replan_apply(f->d, rp, &aerr), LM_CONFLICT); /* HTTP 409 */
+    if (!strstr(aerr.message, "superseded")) fail_msg("apply refused with '%s'", aerr.message);
+    assert_string_equal(aerr.field, "status");
+    p = get_plan(f, rp);
+    assert_int_equal(p.status, DISPATCH_PLAN_SUPERSEDED);
+    dispatch_plan_clear(&p);
+    /* nothing of rp reached the live routes */
+    int64_t w1[32], w2[32];
+    assert_int_equal(pending_ids(f, "D1", w1, 32), n1);
+    assert_int_equal(pending_ids(f, "D2", w2, 32), n2);
+    assert_memory_equal(v1, w1, n1 * sizeof *v1);
+    assert_memory_equal(v2, w2, n2 * sizeof *v2);
+    assert_int_equal(tmp_db_count_events(f->s, "plan.replanned"), 0);
+    /* and once refused it stays refused; a fresh re-plan against the new version applies */
+    assert_int_equal(dispatch_replan_apply(f->d, rp, &aerr), LM_CONFLICT);
+    OK(dispatch_replan_request(f->d, DISPATCH_TRIGGER_MANUAL, NULL, NULL, &err));
+    dispatch_wait_idle(f->d);
+    int64_t rp2 = latest_replan(f);
+    assert_true(rp2 > rp);
+    OKE(dispatch_replan_apply(f->d, rp2, &err), err);
+    assert_int_equal(tmp_db_count_events(f->s, "plan.replanned"), 1);
+    const char *drivers[] = {"D1", "D2"};
+    check_live_consistent(f, drivers, 2);
 }
 
 static void test_fleet_validation(void **state) {
@@ -658,6 +733,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_breakdown_replan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_retry_keeps_parcels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_urgent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replan_superseded_apply, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
