@@ -37,12 +37,21 @@ static void hold_slow(hook_receiver *r) {
 }
 
 /* Records one complete delivery and picks its status; r->mu held. */
-static unsigned record(hook_receiver *r, const char *url, const char *sig, const lm_buf *body) {
+static unsigned record(hook_receiver *r, const char *url, const char *sig, const char *auth,
+                       const lm_buf *body) {
     lm_errinfo err;
     bool sig_ok =
         events_signature_verify(r->secret, sig, body->data ? body->data : "", body->len,
                                 (int64_t)time(NULL), EVENTS_SIG_TOLERANCE_S, &err) == LM_OK;
     if (!strcmp(url, "/other")) return 200; /* the short-lived second webhook: not recorded */
+    if (!strcmp(url, "/redirect")) {
+        r->redirects++;
+        return 302;
+    }
+    lm_strlcpy(r->last_sig, sig ? sig : "", sizeof r->last_sig);
+    lm_strlcpy(r->last_auth, auth ? auth : "", sizeof r->last_auth);
+    snprintf(r->last_body, sizeof r->last_body, "%.*s", (int)body->len,
+             body->data ? body->data : "");
     if (!strncmp(url, "/n/", 3)) {
         int64_t k = -1;
         if (lm_parse_i64(url + 3, 0, HOOK_RECEIVER_PATHS - 1, &k) && sig_ok)
@@ -87,9 +96,11 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
     }
     const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Lastmile-Signature");
     pthread_mutex_lock(&r->mu);
-    unsigned status = record(r, url, sig, &q->body);
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    unsigned status = record(r, url, sig, auth, &q->body);
     pthread_mutex_unlock(&r->mu);
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+    if (status == 302) MHD_add_response_header(resp, "Location", "/hook");
     enum MHD_Result ok = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ok;

@@ -3,7 +3,9 @@
  * X-Lastmile-Signature passes events_signature_verify; it can fail the next N deliveries (500)
  * or be down (503). Deliveries to the path /other are answered 200 and not recorded. Paths
  * /slow... are held (not answered) while `hold` is set: a receiver that does not answer. Paths
- * /n/<k> (k < HOOK_RECEIVER_PATHS) are only counted, per k (many webhooks, one receiver). */
+ * /n/<k> (k < HOOK_RECEIVER_PATHS) are only counted, per k (many webhooks, one receiver).
+ * /redirect answers 302 to /hook. Every recorded delivery keeps its raw signature header, body and
+ * Authorization header in last_* (replays in tests). */
 #ifndef LASTMILE_TESTS_HOOK_RECEIVER_H
 #define LASTMILE_TESTS_HOOK_RECEIVER_H
 
