@@ -39,6 +39,9 @@ typedef struct hook_receiver {
     int n_slow;                          /* /slow... deliveries accepted */
     int path_count[HOOK_RECEIVER_PATHS]; /* /n/<k> deliveries with a valid signature */
     int path_bad;                        /* /n/<k> deliveries with a bad signature */
+    int redirects;                       /* /redirect requests answered 302 */
+    char last_sig[160], last_auth[256];  /* of the last delivery recorded */
+    char last_body[4096];
 } hook_receiver;
 
 /* Starts r (zeroed by the call) on a free port; 0, or -1 on failure. */
