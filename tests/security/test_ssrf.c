@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -215,6 +216,36 @@ static void test_bad_allow_list(void **state) {
     tmp_db_remove(&t);
 }
 
+/* The real binary: --webhook-allow opens the range it names, and only that one. */
+static void test_serve_option(void **state) {
+    (void)state;
+    tmp_db t;
+    store *s = NULL;
+    lm_errinfo err;
+    store_key_info info;
+    assert_int_equal(tmp_db_create(&t, "lm-sec-cli-"), 0);
+    assert_int_equal(tmp_db_store_open(&t, 2, &s), 0);
+    memset(&W, 0, sizeof W);
+    assert_int_equal(store_key_create(s, "dispatcher", NULL, W.disp, &info, &err), LM_OK);
+    store_close(s);
+    W.port = http_test_free_port();
+    assert_true(W.port > 0);
+    const char *args[] = {"--webhook-allow", "127.0.0.1/32", "--osmand-port", "0", NULL};
+    pid_t pid = http_test_serve_spawn(t.path, W.port, args, W.port, "/healthz");
+    assert_true(pid > 0);
+    http_test_resp r;
+    long ok = create("http://127.0.0.1:9/hook", &r);
+    http_test_resp_free(&r);
+    long refused = create("http://10.0.0.1/hook", &r);
+    http_test_resp_free(&r);
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    tmp_db_remove(&t);
+    assert_int_equal(ok, 201);
+    assert_int_equal(refused, 400);
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
@@ -222,6 +253,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_url_table, teardown),
         cmocka_unit_test_teardown(test_allow_list, teardown),
         cmocka_unit_test(test_bad_allow_list),
+        cmocka_unit_test(test_serve_option),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
