@@ -297,6 +297,48 @@ static void *scheduler_main(void *arg) {
 
 /* ---- Start / stop ---- */
 
+/* Seals one row stored before sealing existed: the secret in clear, credentials in the URL. */
+static lm_status reseal_one(events_webhooks *w, store_tx *tx, const store_webhook *h,
+                            lm_errinfo *err) {
+    events_url u;
+    bool plain = strncmp(h->secret, "seal1:", 6) != 0;
+    if (events_url_parse(h->url, &u, err) != LM_OK) return LM_OK; /* refused at delivery */
+    if (!plain && !u.userinfo[0]) return LM_OK;
+    char secret[STORE_SEALED_MAX], auth[STORE_SEALED_MAX];
+    if (plain && events_seal(w->key, h->secret, secret, sizeof secret) != LM_OK)
+        return lm_errinfo_set(err, LM_INTERNAL, "secret", "cannot seal a stored secret");
+    if (!plain) lm_strlcpy(secret, h->secret, sizeof secret);
+    if (u.userinfo[0] && events_seal(w->key, u.userinfo, auth, sizeof auth) != LM_OK)
+        return lm_errinfo_set(err, LM_INTERNAL, "url", "cannot seal stored credentials");
+    if (!u.userinfo[0]) lm_strlcpy(auth, h->auth, sizeof auth);
+    return store_webhook_rewrite(tx, h->id, u.shown, secret, auth, err);
+}
+
+/* Rows an older build wrote keep their secret in clear and credentials inside the URL (shown
+ * by every listing): sealed here, once, before anything is delivered. */
+static lm_status reseal_legacy(events_webhooks *w, lm_errinfo *err) {
+    int64_t after = 0;
+    for (;;) {
+        store_tx *tx = NULL;
+        store_webhook *page = NULL;
+        size_t n = 0;
+        lm_status rc = store_tx_begin(w->st, &tx);
+        if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "the store is not available");
+        rc = store_webhook_page(store_tx_read(tx), after, 200, &page, &n, err);
+        for (size_t i = 0; rc == LM_OK && i < n; i++)
+            rc = reseal_one(w, tx, &page[i], err);
+        if (n) after = page[n - 1].id;
+        lm_free(page);
+        if (rc != LM_OK) {
+            store_tx_rollback(tx);
+            return rc;
+        }
+        if ((rc = store_tx_commit(tx)) != LM_OK)
+            return lm_errinfo_set(err, rc, "", "cannot store the sealed webhook secrets");
+        if (n < 200) return LM_OK;
+    }
+}
+
 static lm_status key_path_default(store *s, char *out, size_t size, lm_errinfo *err) {
     int n = snprintf(out, size, "%s-webhooks.key", store_path(s));
     if (n < 0 || (size_t)n >= size)
@@ -333,6 +375,7 @@ lm_status events_webhooks_start(store *s, const events_webhooks_opts *o, events_
     else
         rc = key_path_default(s, path, sizeof path, err);
     if (rc == LM_OK) rc = events_seal_key_load(path, w->key, err);
+    if (rc == LM_OK) rc = reseal_legacy(w, err);
     store_cq_opts cqo;
     store_cq_opts_init(&cqo);
     if (rc == LM_OK && (rc = store_cq_create(s, &cqo, &w->cq)) != LM_OK)

@@ -80,6 +80,10 @@ LM_MUST_USE lm_status store_webhook_get(store_read *r, int64_t id, store_webhook
  * behind the log's end) whose backoff has run out by now_ms. *ids lm_free'd by the caller. */
 LM_MUST_USE lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms,
                                         size_t limit, int64_t **ids, size_t *n, lm_errinfo *err);
+/* Replaces a webhook's url, secret and auth (sealing rows written before sealing existed).
+ * NOT_FOUND if the webhook was deleted. */
+LM_MUST_USE lm_status store_webhook_rewrite(store_tx *tx, int64_t id, const char *url,
+                                            const char *secret, const char *auth, lm_errinfo *err);
 /* Records a delivery outcome: cursor_seq moves to cursor (only forward), attempts and
  * next_attempt_ms and last_error are replaced. NOT_FOUND if the webhook was deleted. */
 LM_MUST_USE lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor,

@@ -162,3 +162,25 @@ fail:
     store__finish(st);
     return rc;
 }
+
+lm_status store_webhook_rewrite(store_tx *tx, int64_t id, const char *url, const char *secret,
+                                const char *auth, lm_errinfo *err) {
+    if (!url || !*url || strlen(url) >= STORE_URL_MAX || !secret || !*secret ||
+        strlen(secret) >= STORE_SEALED_MAX || !auth || strlen(auth) >= STORE_SEALED_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "url", "url, secret or credentials too long");
+    sqlite3 *db = store__tx_db(tx);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        db, "UPDATE webhooks SET url = ?, secret = ?, auth = ? WHERE id = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, url));
+    BIND(store__bind_text(st, 2, secret));
+    BIND(store__bind_text(st, 3, auth));
+    BIND(store__bind_i64(st, 4, id));
+    BIND(store__step_done(st, err));
+    if (sqlite3_changes(db) == 0)
+        rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
+fail:
+    store__finish(st);
+    return rc;
+}

@@ -216,6 +216,27 @@ static void test_credentials_sent_not_stored(void **state) {
     pthread_mutex_unlock(&R.mu);
 }
 
+/* A row an older build wrote (secret in clear, password inside the URL) is sealed when the
+ * sender starts, and still delivered. */
+static void test_legacy_rows_sealed_at_start(void **state) {
+    (void)state;
+    char url[160];
+    snprintf(url, sizeof url, "http://old-user:old-pass@127.0.0.1:%u/hook", (unsigned)R.port);
+    int64_t id = hook_raw(url);
+    sender_start("127.0.0.1", 2, 5000);
+    store_webhook h = hook_get(id);
+    assert_null(strstr(h.url, "old-pass"));
+    assert_null(strstr(h.auth, "old-pass"));
+    assert_null(strstr(h.secret, SECRET));
+    assert_non_null(strstr(h.url, "/hook"));
+    int64_t s = make_event("test.legacy");
+    assert_true(hook_receiver_wait(&R, s));
+    pthread_mutex_lock(&R.mu);
+    assert_true(R.got[R.n_got - 1].sig_ok);
+    assert_string_equal(R.last_auth, "Basic b2xkLXVzZXI6b2xkLXBhc3M="); /* old-user:old-pass */
+    pthread_mutex_unlock(&R.mu);
+}
+
 static void test_replayed_signature_refused(void **state) {
     (void)state;
     sender_start("127.0.0.1", 2, 5000);
@@ -384,6 +405,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_allow_listed_name_is_delivered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redirect_not_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credentials_sent_not_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_legacy_rows_sealed_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replayed_signature_refused, setup, teardown),
         cmocka_unit_test(test_signature_verifier),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_delay_another, setup, teardown),
