@@ -33,6 +33,8 @@ struct dispatch *api__live_dispatch(api__live *lv);
 const char *api__live_data_dir(const api__live *lv);
 events_hub *api__live_hub(api__live *lv);
 store *api__live_store(const api__live *lv);
+/* The webhook sender (its policy checks new webhooks: api/webhooks.c). */
+events_webhooks *api__live_hooks(api__live *lv);
 /* The tracking polls' per-address limiter (api/routes_driver.c). */
 http_ratelimit *api__live_ratelimit(api__live *lv);
 

@@ -44,6 +44,7 @@ extern const char store__dispatch_schema_v200[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
+extern const char store__webhooks_schema_v340[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -55,6 +56,7 @@ const store__migration store__migrations[] = {
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
+    {340, "events: webhook credentials apart from the URL", store__webhooks_schema_v340},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 
