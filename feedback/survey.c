@@ -53,7 +53,10 @@ lm_status feedback__survey_ask(store_tx *tx, int64_t now_ms, const feedback_sett
 
 lm_status feedback_survey_of_order(store_read *r, int64_t order_id, feedback_survey *out,
                                    lm_errinfo *err) {
-    return store_survey_by_order(r, order_id, out, err);
+    lm_status rc = store_survey_by_order(r, order_id, out, err);
+    if (rc == LM_NOT_FOUND)
+        return lm_errinfo_set(err, LM_NOT_FOUND, "survey", "no survey was asked for this order");
+    return rc;
 }
 
 lm_status feedback_survey_answer(feedback *fb, store_tx *tx, int64_t order_id, int32_t score,
@@ -61,7 +64,7 @@ lm_status feedback_survey_answer(feedback *fb, store_tx *tx, int64_t order_id, i
     lm_status rc = feedback_text_check(comment, FEEDBACK_COMMENT_MAX, false, "comment", err);
     if (rc != LM_OK) return rc;
     feedback_survey sv;
-    if ((rc = store_survey_by_order(store_tx_read(tx), order_id, &sv, err)) != LM_OK) return rc;
+    if ((rc = feedback_survey_of_order(store_tx_read(tx), order_id, &sv, err)) != LM_OK) return rc;
     bool nps = !strcmp(sv.kind, "nps");
     if (score < (nps ? 0 : 1) || score > (nps ? 10 : 5))
         return lm_errinfo_set(err, LM_INVALID, "score", "score must be %s for this survey",
