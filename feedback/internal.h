@@ -64,8 +64,14 @@ LM_MUST_USE lm_status feedback__links_get(store_read *r, int64_t order_id, int64
 
 /* ---- SLA clocks (feedback/sla.c) ---- */
 
-bool feedback__fr_running(const feedback_complaint *c);
-bool feedback__res_running(const feedback_complaint *c);
+/* Whether a clock still counts: first response until the first public staff reply, resolution
+ * until resolved; neither once resolved or closed. */
+static inline bool feedback__fr_running(const feedback_complaint *c) {
+    return c->status < FEEDBACK_STATUS_RESOLVED && c->first_response_ms == 0;
+}
+static inline bool feedback__res_running(const feedback_complaint *c) {
+    return c->status < FEEDBACK_STATUS_RESOLVED;
+}
 /* Sets the first-response clock (from created_ms) when fr and the resolution clock (from
  * clock_start_ms) when res, from the SLA table and the calendar of c's depot, then next_sla_ms. */
 LM_MUST_USE lm_status feedback__sla_arm(store_read *r, const feedback_settings *set,

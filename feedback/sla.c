@@ -2,14 +2,6 @@
  * "imminent" moments in business time, and which moment the tick must look at next. */
 #include "feedback/internal.h"
 
-bool feedback__fr_running(const feedback_complaint *c) {
-    return c->status < FEEDBACK_STATUS_RESOLVED && c->first_response_ms == 0;
-}
-
-bool feedback__res_running(const feedback_complaint *c) {
-    return c->status < FEEDBACK_STATUS_RESOLVED;
-}
-
 static void consider(int64_t *next, uint32_t sent, uint32_t bit, int64_t at) {
     if (!(sent & bit) && at > 0 && at < *next) *next = at;
 }

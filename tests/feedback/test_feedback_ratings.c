@@ -374,6 +374,34 @@ static void test_rating_groups(void **state) {
     lm_free(g);
 }
 
+/* The handle: refused options, and the tick worker started and stopped (destroy wakes it; no
+ * assertion on what it did, since that would need the wall clock). */
+static void test_handle_options(void **state) {
+    fb_world *w = *state;
+    feedback_opts o;
+    feedback_opts_init(&o);
+    feedback *fb = NULL;
+    lm_errinfo err = {0};
+    REFUSED(feedback_create(&o, &fb, &err), LM_INVALID, "st", err);
+    o.st = w->s;
+    o.tick_ms = -1;
+    REFUSED(feedback_create(&o, &fb, &err), LM_INVALID, "tick_ms", err);
+    o.tick_ms = 5;
+    OKE(feedback_create(&o, &fb, &err), err);
+    feedback_destroy(fb);
+    feedback_destroy(NULL);
+    int64_t id = 0;
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(w->s, &r), LM_OK);
+    lm_status found = feedback_order_by_token(r, w->tokens[2], &id, &err);
+    lm_status unknown = feedback_order_by_token(r, "00000000000000000000000000000000", &id, &err);
+    store_read_end(r);
+    OKE(found, err);
+    assert_int_equal(id, w->order_ids[2]);
+    assert_int_equal(unknown, LM_NOT_FOUND);
+    assert_string_equal(err.field, "token");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rating_rules, setup, teardown),
@@ -382,6 +410,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_two_threads_rate_the_same_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_surveys_follow_deliveries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rating_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_options, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
