@@ -54,8 +54,9 @@ static bool run_instance(uint64_t seed, const tiny_spec *ts, char *msg, size_t m
     o.time_limit_ms = 60000;
     o.threads = 1;
     o.seed = 12345;
+    o.iterations = heuristic_iters();
     solver_solution *heur = NULL;
-    st = solver__solve_iters(p, &o, heuristic_iters(), &heur, &e);
+    st = solver_solve(p, &o, &heur, &e);
     if (st != LM_OK)
         fail_msg("seed %llu: solver_solve: %s (%s)", (unsigned long long)seed, lm_strerror(st),
                  e.message);
