@@ -130,6 +130,15 @@ lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
     lm_status rc = store_tx_begin(o->st, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     if ((rc = money_load(tx, order_id, &m, err)) != LM_OK) return finish(tx, rc, &m, out, err);
+    orders_pay_status cur;
+    if (orders_pay_status_parse(m.payment_status, &cur) &&
+        !orders_pay_transition_allowed(cur, to)) {
+        /* the state is the first thing wrong with the report: say so before the amount */
+        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
+                            "payment of order %" PRId64 " is %s; it cannot become %s", order_id,
+                            m.payment_status, r->status);
+        return finish(tx, rc, &m, out, err);
+    }
     int64_t due = orders_money_amount_due(&m);
     bool takes_money = to == ORDERS_PAY_AUTHORIZED || to == ORDERS_PAY_PAID;
     if (takes_money && r->amount != due) {
