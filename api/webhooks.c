@@ -1,7 +1,7 @@
 /* api/webhooks.c: webhook subscriptions (POST/GET/DELETE /v1/webhooks). Delivery is events/
  * (events/webhooks.c): every event of the log is POSTed to every webhook, signed. */
 #include "api/app.h"
-#include "api/routes_driver.h"
+#include "api/handlers.h"
 #include "store/store_positions.h"
 
 #include <stdio.h>
