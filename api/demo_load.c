@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- Demo scenario loading ---- */
-
 /* Epoch seconds of local midnight of date ("YYYY-MM-DD") in the IANA zone tz. Runs at start-up,
  * before any server thread exists, because it switches the process time zone for mktime. */
 static lm_status local_midnight(const char *date, const char *tz, int64_t *out) {

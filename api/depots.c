@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Depots ---- */
-
 static lm_status hhmm_parse(http_req *r, const char *s, const char *path, int32_t *out) {
     int h, m, n = 0;
     if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] || h < 0 || h > 48 || m < 0 || m > 59)

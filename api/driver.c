@@ -19,8 +19,6 @@ lm_status api__need_driver(http_req *r) {
     return LM_OK;
 }
 
-/* ---- Driver app API ---- */
-
 static cJSON *stop_json(const dispatch_stop_view *v) {
     const dispatch_stop *s = &v->stop;
     cJSON *o = cJSON_CreateObject();

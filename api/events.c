@@ -116,7 +116,7 @@ static void stream_free(void *cls) {
     lm_free(s);
 }
 
-bool api__wants_event_stream(const http_req *r) {
+static bool wants_event_stream(const http_req *r) {
     const char *a = http_header(r, "Accept");
     static const char want[] = "text/event-stream";
     for (; a && *a; a++)
@@ -124,7 +124,7 @@ bool api__wants_event_stream(const http_req *r) {
     return false;
 }
 
-lm_status api__events_stream(http_req *r) {
+static lm_status events_stream(http_req *r) {
     events_hub *h = api_app_of(r)->hub;
     if (!h) return http_error(r, LM_UNAVAILABLE, "", "event streams are not available");
     int64_t after = 0;
@@ -156,8 +156,8 @@ lm_status api__events_stream(http_req *r) {
 }
 
 lm_status api__events_list(http_req *r) {
-    /* dashboards ask for a live stream (api/sse.c); anything else gets the JSON page */
-    if (api__wants_event_stream(r)) return api__events_stream(r);
+    /* dashboards ask for a live stream (above); anything else gets the JSON page */
+    if (wants_event_stream(r)) return events_stream(r);
     int64_t after = 0, limit = 100;
     const char *q = http_query(r, "after");
     if (q && !lm_parse_i64(q, 0, INT64_MAX, &after))

@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Exception queue and ready packages ---- */
-
 static lm_status handle_exceptions_list(http_req *r, orders_svc *o) {
     const char *q = http_query(r, "open");
     if (q && strcmp(q, "true") && strcmp(q, "false"))

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Fleet ---- */
-
 static lm_status vehicle_from_json(http_req *r, const cJSON *j, dispatch_vehicle *v) {
     dispatch_vehicle_init(v);
     if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");

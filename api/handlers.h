@@ -19,8 +19,6 @@ lm_status api__whoami(http_req *r);
 lm_status api__keys_create(http_req *r);
 
 /* ---- api/events.c: the event log, as a page or a live stream ---- */
-bool api__wants_event_stream(const http_req *r);
-lm_status api__events_stream(http_req *r);
 lm_status api__events_list(http_req *r);
 
 /* ---- api/depots.c: depots ---- */

@@ -3,8 +3,6 @@
 #include "api/handlers.h"
 #include "api/input.h"
 
-/* ---- Built-in handlers ---- */
-
 lm_status api__healthz(http_req *r) {
     /* healthy = the store answers a read */
     store_read *rd = NULL;

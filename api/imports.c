@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- CSV import ---- */
-
 #define API_IMPORT_MAX_ROWS 2000
 
 static lm_status handle_orders_import(http_req *r, orders_svc *o) {

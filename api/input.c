@@ -10,8 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-/* ---- JSON input helpers: each names the field it rejects ---- */
-
 lm_status api__need_object(http_req *r, const cJSON *j, const char *what) {
     if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON %s", what);
     return LM_OK;

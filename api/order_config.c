@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Intake configuration ---- */
-
 static cJSON *config_json(const orders_config *c) {
     cJSON *j = cJSON_CreateObject();
     cJSON *rules = cJSON_AddObjectToObject(j, "rules");

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Orders ---- */
-
 /* Fills *ord from an order body; lines live in the request arena. */
 lm_status api__order_from_json(http_req *r, const cJSON *j, orders_order *ord) {
     lm_status rc;

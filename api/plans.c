@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Plans ---- */
-
 lm_status api__plans_create(http_req *r) {
     dispatch *d = api__need_dispatch(r, "dispatch");
     if (!d) return r->err.code;

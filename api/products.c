@@ -7,8 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-/* ---- Products ---- */
-
 static cJSON *product_json(const orders_product *p) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "sku", p->sku);

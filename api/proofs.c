@@ -14,8 +14,6 @@
 
 #define PROOF_MAX_BYTES ((size_t)512 << 10) /* one decoded signature or photo */
 
-/* ---- Delivery proof files ---- */
-
 static int b64val(unsigned char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;

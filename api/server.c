@@ -1,5 +1,5 @@
 /* api/server.c: lastmile's server: the framework (api/http/) serving the route table of
- * api/routes.c, with the API-key check it calls back, and the live services (api/live.h) started
+ * api/routes.c, with the API-key check it calls back, and the live services (api/app.c) started
  * before it and stopped while it drains. */
 #include "api/app.h"
 

@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-/* ---- Stock ---- */
-
 static cJSON *stock_json(const orders_stock *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "depot", s->depot_id);

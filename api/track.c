@@ -15,8 +15,6 @@ static void iso_time(int64_t epoch_s, char out[32]) {
     fmt_time_format_rfc3339(epoch_s, out);
 }
 
-/* ---- Customer tracking ---- */
-
 lm_status api__track(http_req *r) {
     char addr[64] = "?";
     http_client_addr(r, addr, sizeof addr);
