@@ -83,9 +83,10 @@ lm_status api__proof_save(http_req *r, const cJSON *f, const char *what, int64_t
     char dir[600], path[700], tmp[720];
     const char *root = api_app_of(r)->data_dir;
     snprintf(dir, sizeof dir, "%s/proofs", root);
-    if (mkdir(root, 0755) != 0 && errno != EEXIST)
+    /* owner-only: proofs are photos and signatures of customers (docs/security.md) */
+    if (mkdir(root, 0700) != 0 && errno != EEXIST)
         return http_error(r, LM_IO, "", "cannot create the data directory");
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return http_error(r, LM_IO, "", "cannot create the proofs directory");
     uint8_t rnd[8];
     char hex[17];
@@ -95,7 +96,7 @@ lm_status api__proof_save(http_req *r, const cJSON *f, const char *what, int64_t
     snprintf(rel_out, rel_size, "proofs/stop%lld-%s-%s.%s", (long long)stop_id, what, hex, ext);
     snprintf(path, sizeof path, "%s/%s", root, rel_out);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return http_error(r, LM_IO, "", "cannot create the proof file");
     size_t off = 0;
     while (off < n) {
