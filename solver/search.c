@@ -614,8 +614,8 @@ static void sync_best(worker *w, bool *stop) {
 }
 
 /* GLPK's share of the search. Iteration-budgeted runs give it branch-and-cut nodes instead of
- * milliseconds (about what the time-limited runs get on a 1 s solve of 100 customers), so that
- * its answers, too, are the same on any machine. */
+ * milliseconds, so that its answers, too, are the same on any machine. The counts are fixed, not
+ * tuned against what the time-limited runs get. */
 #define SP_NODES_MID   200
 #define SP_NODES_FINAL 1000
 
