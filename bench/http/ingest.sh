@@ -183,7 +183,7 @@ print()
 print("Every answered position durable: " + ("yes: after each ingest run the positions table "
       "grew by at least the number of answers wrk counted, and no answer was non-2xx."
       if durable_ok else f"NO: {lost} (conns, answered, stored, non-2xx)"))
-print("\nTargets (issue 5): ingest >= 50 % of nginx, p99 <= 20 ms.")
+print("\nTargets (README, Benchmarks): ingest >= 50 % of nginx, p99 <= 20 ms.")
 PY
 bench_footer
 } >"$out.tmp"

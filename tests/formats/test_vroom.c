@@ -326,10 +326,17 @@ static void test_hostile(void **state) {
     assert_int_equal(st, LM_INVALID);
     assert_string_equal(err.field, "jobs[0].description");
 
+    /* A NUL escape would cut the description short: refused before anything is read. */
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':1,"
+                           "'location_index':0,'description':'a\\u0000b'}],'matrix':[[0]]}",
+                           NULL, &in, &err),
+                     LM_INVALID);
+    assert_non_null(strstr(err.message, "NUL"));
+
     /* The largest id and time accepted come back exactly. */
     assert_int_equal(parse("{'vehicles':[{'id':9007199254740992,'start_index':0,'time_window':"
                            "[0,1125899906842624]}],'jobs':[{'id':9007199254740991,"
-                           "'location_index':0,'description':'a\\u0000b'}],'matrix':[[0]]}",
+                           "'location_index':0,'description':'a\\\\u0000b'}],'matrix':[[0]]}",
                            NULL, &in, &err),
                      LM_OK);
     solver_unassigned un = {.type = SOLVER_STEP_JOB, .index = 0};
