@@ -25,6 +25,8 @@ typedef enum solve_format {
 typedef struct solve_args {
     const char *file, *out;
     double time_limit_s;
+    bool time_limit_set;
+    uint64_t iterations; /* 0: none */
     unsigned threads;
     uint64_t seed;
     solve_format format;
@@ -32,23 +34,27 @@ typedef struct solve_args {
 } solve_args;
 
 static void solve_usage(FILE *f) {
-    fprintf(f,
-            "usage: lastmile solve FILE [-o OUT] [--time-limit S] [--threads N] [--seed K]\n"
-            "                      [--format vroom|solomon|cvrplib] [--plan] [--pretty] [--quiet]\n"
-            "\n"
-            "Solves FILE (VROOM JSON, a Solomon VRPTW .txt or a CVRPLIB .vrp; - reads stdin; the\n"
-            "format is guessed from the extension, then the content) and writes the solution as\n"
-            "VROOM JSON to stdout or OUT. On bad input it writes {\"code\":2,\"error\":...} and "
-            "exits 65.\n"
-            "\n"
-            "  -o, --output OUT     write the JSON to OUT instead of stdout\n"
-            "  -l, --time-limit S   search time in seconds (default 5)\n"
-            "  -t, --threads N      parallel searches (default: the number of cores)\n"
-            "  -s, --seed K         random seed (default 1); same seed and threads, same answer\n"
-            "  -f, --format F       vroom, solomon or cvrplib\n"
-            "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
-            "  -p, --pretty         indent the JSON\n"
-            "  -q, --quiet          no progress on stderr\n");
+    fprintf(
+        f, "usage: lastmile solve FILE [-o OUT] [--time-limit S] [--iterations N] [--threads N]\n"
+           "                      [--seed K] [--format vroom|solomon|cvrplib] [--plan] [--pretty]\n"
+           "                      [--quiet]\n"
+           "\n"
+           "Solves FILE (VROOM JSON, a Solomon VRPTW .txt or a CVRPLIB .vrp; - reads stdin; the\n"
+           "format is guessed from the extension, then the content) and writes the solution as\n"
+           "VROOM JSON to stdout or OUT. On bad input it writes {\"code\":2,\"error\":...} and "
+           "exits 65.\n"
+           "\n"
+           "  -o, --output OUT     write the JSON to OUT instead of stdout\n"
+           "  -l, --time-limit S   search time in seconds (default 5; 600 with --iterations)\n"
+           "  -i, --iterations N   stop after N iterations per thread: the same FILE, N, seed\n"
+           "                       and threads give the same answer whatever the load\n"
+           "  -t, --threads N      parallel searches (default: the number of cores)\n"
+           "  -s, --seed K         random seed (default 1); without --iterations a time-limited\n"
+           "                       answer may differ between runs\n"
+           "  -f, --format F       vroom, solomon or cvrplib\n"
+           "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
+           "  -p, --pretty         indent the JSON\n"
+           "  -q, --quiet          no progress on stderr\n");
 }
 
 static bool parse_format(const char *s, solve_format *out) {
@@ -71,11 +77,17 @@ static unsigned default_threads(void) {
 /* Returns CLI_OK, or CLI_USAGE after printing why. */
 static int parse_args(int argc, char **argv, solve_args *a) {
     static const struct option longs[] = {
-        {"output", required_argument, NULL, 'o'},  {"time-limit", required_argument, NULL, 'l'},
-        {"threads", required_argument, NULL, 't'}, {"seed", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},  {"plan", no_argument, NULL, 'c'},
-        {"pretty", no_argument, NULL, 'p'},        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'},
+        {"time-limit", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 's'},
+        {"iterations", required_argument, NULL, 'i'},
+        {"format", required_argument, NULL, 'f'},
+        {"plan", no_argument, NULL, 'c'},
+        {"pretty", no_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->time_limit_s = 5.0;
@@ -84,7 +96,7 @@ static int parse_args(int argc, char **argv, solve_args *a) {
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":o:l:t:s:f:cpqh", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:l:i:t:s:f:cpqh", longs, NULL)) != -1) {
         int64_t v;
         switch (ch) {
         case 'o': a->out = optarg; break;
@@ -95,6 +107,14 @@ static int parse_args(int argc, char **argv, solve_args *a) {
                         SOLVE_MAX_SECONDS);
                 return CLI_USAGE;
             }
+            a->time_limit_set = true;
+            break;
+        case 'i':
+            if (!lm_parse_i64(optarg, 1, INT64_MAX, &v)) {
+                fprintf(stderr, "lastmile solve: --iterations must be a positive integer\n");
+                return CLI_USAGE;
+            }
+            a->iterations = (uint64_t)v;
             break;
         case 't':
             if (!lm_parse_i64(optarg, 1, 256, &v)) {
@@ -261,6 +281,9 @@ int cli_solve(int argc, char **argv) {
         if (so.time_limit_ms < 1) so.time_limit_ms = 1;
         so.threads = a.threads;
         so.seed = a.seed;
+        so.max_iterations = a.iterations;
+        /* an iteration budget decides when to stop; the time limit is only the safety net */
+        if (a.iterations && !a.time_limit_set) so.time_limit_ms = 600 * 1000;
         bool tty = !a.quiet && isatty(STDERR_FILENO);
         if (tty) so.on_progress = on_progress;
         st = fmt_vroom_solve(in, &so, &sol, &err);

@@ -922,5 +922,5 @@ done:
 
 lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_solution **out,
                        lm_errinfo *err) {
-    return solver__solve_iters(p, o, 0, out, err);
+    return solver__solve_iters(p, o, o ? o->max_iterations : 0, out, err);
 }

@@ -215,9 +215,15 @@ typedef struct solver_progress {
 } solver_progress;
 
 typedef struct solver_opts {
-    int64_t time_limit_ms;     /* always set: the search stops by then (default 5000) */
-    unsigned threads;          /* parallel searches sharing the best solution (default 1) */
-    uint64_t seed;             /* same seed + threads => same answer */
+    int64_t time_limit_ms; /* always set: the search stops by then (default 5000) */
+    unsigned threads;      /* parallel searches sharing the best solution (default 1) */
+    uint64_t seed;         /* same seed + threads + max_iterations => same answer */
+    /* Iterations per search thread, 0 = none (the time limit alone). With a limit reached before
+     * the time limit, the answer does not depend on the machine's speed or load: the cooling
+     * follows iterations instead of the clock. Without one, a time-limited answer may differ
+     * from run to run. (GLPK recombination still has a time budget per call: small instances
+     * finish it every time, large pools may not.) */
+    uint64_t max_iterations;
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */

@@ -130,7 +130,7 @@ static store_webhook stored_hook_at(int64_t seq) {
         hook = hooks[0];
         lm_free(hooks);
         if (hook.cursor_seq >= seq) break;
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
     }
     return hook;
 }
@@ -170,7 +170,7 @@ static void test_not_lost_across_restart(void **state) {
         pthread_mutex_lock(&R.mu);
         tried = R.attempts > attempts0;
         pthread_mutex_unlock(&R.mu);
-        if (!tried) usleep(50 * 1000);
+        if (!tried) usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
     }
     assert_true(tried);
     sender_stop();

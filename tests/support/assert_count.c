@@ -238,6 +238,9 @@ static void write_sites(void) {
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return;
+    /* when this program was built: a source edited since has moved its line numbers */
+    struct stat exe;
+    if (stat("/proc/self/exe", &exe) == 0) fprintf(f, "built:%lld\n", (long long)exe.st_mtime);
     pthread_mutex_lock(&mu);
     for (size_t i = 0; i < MAX_SITES; i++)
         if (sites[i].file) fprintf(f, "%s:%d\n", sites[i].file, sites[i].line);

@@ -89,21 +89,28 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     src, sites_dir = (os.path.realpath(a) for a in sys.argv[1:])
-    reached, programs = {}, []
+    reached, programs, recorded_at = {}, [], {}
     if os.path.isdir(sites_dir):
         for name in sorted(os.listdir(sites_dir)):
             if not name.endswith(".sites"):
                 continue
             programs.append(name[: -len(".sites")])
-            for line in open(os.path.join(sites_dir, name), encoding="utf-8"):
+            path = os.path.join(sites_dir, name)
+            when = os.path.getmtime(path)
+            for line in open(path, encoding="utf-8"):
                 f, _, no = line.rstrip("\n").rpartition(":")
+                if f == "built":
+                    when = int(no)
+                    continue
                 if f == "overflow":
                     sys.exit(f"{name}: more assertion sites than assert_count.c records")
-                reached.setdefault(os.path.realpath(f), set()).add(int(no))
+                f = os.path.realpath(f)
+                reached.setdefault(f, set()).add(int(no))
+                recorded_at[f] = max(recorded_at.get(f, 0), when)
     if not programs:
         sys.exit(f"no .sites file in {sites_dir}: run the cmocka suites first (ctest runs them)")
     total = exempted = 0
-    missing = []
+    missing, stale = [], []
     for root, dirs, files in os.walk(os.path.join(src, "tests")):
         dirs[:] = [d for d in dirs if d not in ("node_modules", "data")]
         for fn in sorted(files):
@@ -111,6 +118,9 @@ def main():
                 continue
             path = os.path.realpath(os.path.join(root, fn))
             hit = reached.get(path, set())
+            if hit and int(os.path.getmtime(path)) > recorded_at[path]:
+                stale.append(os.path.relpath(path, src))
+                continue
             for first, last, exempt, text in sites_of(path):
                 total += 1
                 if any(first <= no <= last for no in hit):
@@ -121,6 +131,11 @@ def main():
                 missing.append(f"{os.path.relpath(path, src)}:{first}: {text}")
     print(f"{total} assertion sites in tests/, {len(programs)} suites recorded, "
           f"{exempted} allowed to be unreached (\"may skip:\" with a reason)")
+    if stale:
+        print("changed after their suites ran (line numbers moved; rebuild and run them again):")
+        for f in stale:
+            print("  " + f)
+        sys.exit(1)
     if missing:
         print(f"{len(missing)} assertion sites were never reached by any suite (a branch that "
               "never runs, or a suite that did not run):")
