@@ -317,7 +317,11 @@ LM_MUST_USE lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why,
                                               const char *vehicle_id, int64_t *replan_id,
                                               lm_errinfo *err);
 /* Applies a proposed re-plan: the replaced pending stops become superseded, the new ones live,
- * new orders ready -> planned, cancelled orders' stops dropped (event plan.replanned).
+ * new orders ready -> planned, cancelled orders' stops dropped (event plan.replanned). Nothing is
+ * dropped silently: a planned order the re-plan left out goes back to ready (the next plan takes
+ * it), a parcel on a broken van that no van could take over gets an open exception (rule
+ * "unrouted", orders_exception_list) and an order.unrouted event. (A parcel on a running van is
+ * never left out: the re-plan frees the van's first stop, then drops windows, to keep it.)
  * CONFLICT if the live routes changed since it was computed (it becomes superseded). */
 LM_MUST_USE lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err);
 

@@ -705,11 +705,15 @@ static void test_auth_on_every_orders_route(void **state) {
     };
     const char *keys[] = {W.admin, W.dispatcher, W.warehouse, W.driver, "lm_bogus_key", NULL};
     const char roles[] = "adwx";
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+    size_t n_routes = sizeof routes / sizeof routes[0], n_401 = 0, n_403 = 0, want_403 = 0;
+    for (size_t i = 0; i < n_routes; i++) {
         for (int k = 0; k < 6; k++) {
             resp r;
             request(&r, routes[i][0], routes[i][1], keys[k], NULL);
             bool allowed = k < 4 && strchr(routes[i][2], roles[k]);
+            n_401 += r.status == 401;
+            n_403 += r.status == 403;
+            want_403 += k < 4 && !allowed;
             if (k >= 4) {
                 if (r.status != 401)
                     fail_msg("%s %s without a valid key: %ld", routes[i][0], routes[i][1],
@@ -723,6 +727,10 @@ static void test_auth_on_every_orders_route(void **state) {
             http_test_resp_free(&r);
         }
     }
+    /* the tally of every answer: no key and a bogus key refused on each route, each role
+     * outside a route's list refused, and nothing else */
+    assert_int_equal(n_401, 2 * n_routes);
+    assert_int_equal(n_403, want_403);
 }
 
 static void test_limits_and_malformed(void **state) {

@@ -209,7 +209,7 @@ static void test_named_driver_and_receive_time(void **state) {
     lm_errinfo err;
     /* the driver API names the driver: the device id is informative, even an unknown one */
     dispatch_position p = pos("driver:traccar", 3, 4, 0);
-    int64_t before = lm_now_ms();
+    int64_t before = lm_now_ms(); /* timing-ok: a timestamp, no bound */
     assert_int_equal(dispatch_ingest_submit_wait(W.g, &p, 1, "traccar", &err), LM_OK);
     size_t n = 0;
     store_position *sp = positions_of("driver:traccar", &n);
@@ -260,17 +260,18 @@ static void test_concurrent_durable(void **state) {
 static void test_retention_prunes_when_idle(void **state) {
     (void)state;
     lm_errinfo err;
-    int64_t now = lm_now_ms(), old_ms = now - 7200 * 1000LL, fresh_ms = now - 60 * 1000LL;
+    int64_t now = lm_now_ms(); /* timing-ok: timestamps an hour apart, no bound */
+    int64_t old_ms = now - 7200 * 1000LL, fresh_ms = now - 60 * 1000LL;
     dispatch_position p[2] = {pos("123456", 5, 6, old_ms), pos("123456", 5, 6, fresh_ms)};
     assert_int_equal(dispatch_ingest_submit_wait(W.g, p, 2, NULL, &err), LM_OK);
     assert_true(has_position("123456", old_ms));
     /* an ingest with a one-hour retention prunes on its own when idle */
     close_all();
     open_all(3600);
-    bool gone = false;
-    for (int i = 0; i < 100 && !gone; i++) {
+    bool gone = false; /* polled: 30 s deadline */
+    for (int i = 0; i < 300 && !gone; i++) {
         struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
+        nanosleep(&ts, NULL); /* timing-ok: poll, 30 s deadline */
         gone = !has_position("123456", old_ms);
     }
     assert_true(gone);

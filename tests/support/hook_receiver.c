@@ -156,7 +156,7 @@ bool hook_receiver_wait(hook_receiver *r, int64_t seq) {
             found = r->got[k].seq == seq;
         pthread_mutex_unlock(&r->mu);
         if (found) return true;
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
     }
     return false;
 }

@@ -114,7 +114,7 @@ pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *ex
         long st = r.status;
         http_test_resp_free(&r);
         if (st == 200) return pid;
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);

@@ -52,7 +52,7 @@ function startServer(port, db) {
     args.push('--osmand-port', '0'); // no second listener on the fixed OsmAnd port
     const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', key = null, done = false;
-    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000);
+    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline
     const onData = (b) => {
       out += b.toString();
       const m = out.match(/^(lm_[0-9a-f_]+)\s*$/m);
@@ -343,7 +343,7 @@ try {
     for (const until = Date.now() + 15000; !late && Date.now() < until;) {
       const now = (await api('GET', `/v1/plans/${live.id}`, null, key)).data;
       late = now.routes.flatMap((rt) => rt.stops).filter((st) => st.late && ['planned', 'arrived'].includes(st.status)).length;
-      if (!late) await new Promise((r) => setTimeout(r, 100));
+      if (!late) await new Promise((r) => setTimeout(r, 100)); // timing-ok: poll, deadline above
     }
     console.log(`# late stops after the position: ${late}`);
     assert(late > 0, 'a position at 14:00 makes the morning stops late');
@@ -397,7 +397,7 @@ try {
   if (context) await context.close().catch(() => {});
   if (server) {
     server.proc.kill('SIGTERM');
-    await new Promise((r) => { const t = setTimeout(() => { server.proc.kill('SIGKILL'); r(); }, 12000); server.proc.on('exit', () => { clearTimeout(t); r(); }); });
+    await new Promise((r) => { const t = setTimeout(() => { server.proc.kill('SIGKILL'); r(); }, 12000); server.proc.on('exit', () => { clearTimeout(t); r(); }); }); // timing-ok: exit deadline
   }
   rmSync(tmp, { recursive: true, force: true });
 }
