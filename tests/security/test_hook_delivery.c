@@ -10,6 +10,7 @@
  *     meanwhile;
  *   - 1,500 webhooks each get their delivery. */
 #include "events/events.h"
+#include "events/internal.h"
 #include "store/store_positions.h"
 #include "tests/support/hook_receiver.h"
 #include "tests/support/tmp_db.h"
@@ -24,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -313,6 +316,45 @@ static void test_signature_verifier(void **state) {
         events_signature_verify("k0-secret", two, body, strlen(body), 1000000, 300, &err), LM_OK);
 }
 
+/* The connection goes to the checked address, whatever the name resolves to at connect time:
+ * "localhost" pinned to 127.0.0.2 (where nothing listens) fails even though the resolver says
+ * 127.0.0.1, where the receiver is; and a literal host curl would reach directly is refused by
+ * the socket check when it is not the checked address. */
+static void test_connection_pinned_to_checked_address(void **state) {
+    (void)state;
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    events__post_opts po = {5000, 2000, &stop};
+    events__target t;
+    memset(&t, 0, sizeof t);
+    lm_strlcpy(t.secret, SECRET, sizeof t.secret);
+    char url[128], why[256];
+    lm_errinfo err;
+    store_event ev = {.seq = 1, .time_ms = 1, .type = "test.pin", .entity = "test"};
+    struct sockaddr_in *a = (struct sockaddr_in *)(void *)&t.addr;
+    a->sin_family = AF_INET;
+    a->sin_port = htons(R.port);
+    /* a name: resolution is not consulted again, the pin wins */
+    snprintf(url, sizeof url, "http://localhost:%u/hook", (unsigned)R.port);
+    assert_int_equal(events_url_parse(url, &t.url, &err), LM_OK);
+    inet_pton(AF_INET, "127.0.0.2", &a->sin_addr);
+    assert_int_not_equal(events__post(c, &t, 1, &ev, &po, why, sizeof why), LM_OK);
+    assert_int_equal(count_locked(n_attempts), 0);
+    inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
+    assert_int_equal(events__post(c, &t, 1, &ev, &po, why, sizeof why), LM_OK);
+    assert_int_equal(count_locked(n_attempts), 1);
+    /* a literal that is not the checked address: the socket check refuses it */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", (unsigned)R.port);
+    assert_int_equal(events_url_parse(url, &t.url, &err), LM_OK);
+    inet_pton(AF_INET, "127.0.0.2", &a->sin_addr);
+    assert_int_equal(events__post(c, &t, 1, &ev, &po, why, sizeof why), LM_INVALID);
+    assert_non_null(strstr(why, "checked address"));
+    assert_int_equal(count_locked(n_attempts), 1);
+    curl_easy_cleanup(c);
+}
+
 static void test_slow_receiver_does_not_delay_another(void **state) {
     (void)state;
     /* long timeout: the slow receiver is held, not timed out, for as long as the test needs */
@@ -411,6 +453,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_legacy_rows_sealed_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replayed_signature_refused, setup, teardown),
         cmocka_unit_test(test_signature_verifier),
+        cmocka_unit_test_setup_teardown(test_connection_pinned_to_checked_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_delay_another, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_webhooks_all_served, setup, teardown),
     };
