@@ -389,6 +389,54 @@ static void test_slow_receiver_does_not_delay_another(void **state) {
     pthread_mutex_unlock(&R.mu);
 }
 
+/* Many webhooks on one unresponsive receiver (one host and port) hold at most per_endpoint
+ * workers: a webhook on another receiver is served meanwhile. With per_endpoint as large as the
+ * pool, the six held webhooks would take every worker and this test fails. */
+static void test_tarpit_with_many_webhooks_does_not_starve_another(void **state) {
+    (void)state;
+    hook_receiver other;
+    assert_int_equal(hook_receiver_start(&other, SECRET), 0);
+    events_webhooks_opts o;
+    events_webhooks_opts_init(&o);
+    o.workers = 4;
+    o.per_endpoint = 2;
+    o.timeout_ms = 60000;
+    lm_errinfo err;
+    assert_int_equal(events_netguard_allow(&o.guard, "127.0.0.1", &err), LM_OK);
+    assert_int_equal(events_webhooks_start(W.s, &o, &W.w, &err), LM_OK);
+    store_set_event_hook(W.s, on_events, W.w);
+    hook_receiver_hold(&R, true);
+    char url[128];
+    for (int i = 0; i < 6; i++) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%u/slow%d", (unsigned)R.port, i);
+        hook_checked(url);
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", (unsigned)other.port);
+    hook_checked(url);
+    int64_t seqs[3];
+    for (int i = 0; i < 3; i++)
+        seqs[i] = make_event("test.tarpit");
+    bool all = true;
+    for (int i = 0; i < 3; i++)
+        all &= hook_receiver_wait(&other, seqs[i]);
+    pthread_mutex_lock(&R.mu);
+    int held = R.held, done = R.n_slow;
+    pthread_mutex_unlock(&R.mu);
+    hook_receiver_hold(&R, false);
+    /* the held ones all get their events once released */
+    for (int i = 0; i < 600 && count_locked(n_slow) < 18; i++)
+        usleep(50 * 1000);
+    int slow_total = count_locked(n_slow);
+    store_set_event_hook(W.s, NULL, NULL);
+    events_webhooks_stop(W.w);
+    W.w = NULL;
+    hook_receiver_stop(&other);
+    assert_true(all);
+    assert_int_equal(done, 0);
+    if (held > 2) fail_msg("%d deliveries held at one endpoint, limit 2", held);
+    assert_int_equal(slow_total, 18);
+}
+
 static void test_many_webhooks_all_served(void **state) {
     (void)state;
     enum { N = 1500 };
@@ -455,6 +503,8 @@ int main(void) {
         cmocka_unit_test(test_signature_verifier),
         cmocka_unit_test_setup_teardown(test_connection_pinned_to_checked_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_delay_another, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tarpit_with_many_webhooks_does_not_starve_another,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_webhooks_all_served, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
