@@ -25,7 +25,7 @@ typedef struct api_server_opts {
     const char *web_root;  /* directory served under / for GET; NULL = none; default NULL */
     int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
     enum {
-        API_LOOP_POLL,  /* poll(): the default (api/server.c says why not epoll) */
+        API_LOOP_POLL,  /* poll(): the default (api/http/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
     } event_loop;
     /* Live tracking (issue 5): the driver API, OsmAnd, tracking pages, SSE and webhooks. */

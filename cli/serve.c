@@ -1,6 +1,7 @@
 /* `lastmile serve`: settings from defaults < config file < environment < command line, then the
  * store and the HTTP server until SIGTERM/SIGINT, then a graceful stop. */
 #include "api/api.h"
+#include "api/formats/conf.h"
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
 #include "store/store.h"
@@ -146,38 +147,53 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
     return ok;
 }
 
-static char *trim(char *s) {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
+/* What the settings file reader's callback needs: the settings being filled and the file's
+ * name for messages. */
+typedef struct config_ctx {
+    serve_cfg *c;
+    const char *path;
+    bool reported; /* set_one refused a value and said why */
+} config_ctx;
+
+static lm_status config_setting(void *ctx, const char *name, const char *value, size_t line,
+                                lm_errinfo *err) {
+    config_ctx *x = ctx;
+    char where[600];
+    snprintf(where, sizeof where, "%s:%zu", x->path, line);
+    if (set_one(x->c, name, value, where)) return LM_OK;
+    x->reported = true;
+    return lm_errinfo_set(err, LM_INVALID, name, "bad value");
 }
 
+/* The settings file (api/formats/conf.h): unknown names, names set twice and control characters
+ * are refused with the line named. */
 static bool read_config(serve_cfg *c, const char *path) {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "lastmile serve: cannot read config %s: %s\n", path, strerror(errno));
         return false;
     }
-    char line[1024], where[600];
-    bool ok = true;
-    for (int no = 1; ok && fgets(line, sizeof line, f); no++) {
-        char *s = trim(line);
-        if (!*s || *s == '#') continue;
-        char *eq = strchr(s, '=');
-        snprintf(where, sizeof where, "%s:%d", path, no);
-        if (!eq) {
-            fprintf(stderr, "lastmile serve: %s: expected 'name = value'\n", where);
-            ok = false;
-            break;
-        }
-        *eq = '\0';
-        ok = set_one(c, trim(s), trim(eq + 1), where);
-    }
+    char *text = NULL;
+    size_t len = 0;
+    lm_status rc = lm_buf_read_stream(f, FMT_CONF_MAX_BYTES, &text, &len);
     fclose(f);
-    return ok;
+    if (rc != LM_OK) {
+        fprintf(stderr, "lastmile serve: cannot read config %s: %s\n", path,
+                rc == LM_TOO_BIG ? "larger than 64 KiB" : lm_strerror(rc));
+        return false;
+    }
+    const char *known[sizeof settings / sizeof settings[0] + 1];
+    for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++)
+        known[k] = settings[k].name;
+    known[sizeof settings / sizeof settings[0]] = NULL;
+    config_ctx x = {c, path, false};
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    rc = fmt_conf_parse(text, len, known, config_setting, &x, &err);
+    lm_free(text);
+    if (rc != LM_OK && !x.reported)
+        fprintf(stderr, "lastmile serve: %s: %s: %s\n", path, err.field, err.message);
+    return rc == LM_OK;
 }
 
 /* Fills c from defaults, file, environment and argv; returns CLI_OK or an exit status. */

@@ -17,6 +17,9 @@ command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk nginx-light)   # HTTP load generator and the nginx yardstick
 fi
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-dev)   # make fuzz: clang and its libFuzzer / sanitizer runtimes
+fi
 
 missing=()
 for p in "${packages[@]}"; do
