@@ -6,6 +6,7 @@
 #include "store/store_orders.h"
 #include "tests/feedback/fb_world.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -371,6 +372,54 @@ static void test_late_tick_skips_stale_warning(void **state) {
     assert_int_equal(fb_events(w, "sla.breach_imminent"), 0);
 }
 
+/* Two servers on one database file tick at the same moment: each breach is raised once. */
+typedef struct ticker {
+    feedback *fb;
+    int64_t at_ms;
+    pthread_barrier_t *start;
+    lm_status rc;
+    feedback_tick_result res;
+} ticker;
+
+static void *tick_thread(void *arg) {
+    ticker *t = arg;
+    lm_errinfo err = {0};
+    pthread_barrier_wait(t->start);
+    t->rc = feedback_tick(t->fb, t->at_ms, &t->res, &err);
+    return NULL;
+}
+
+static void test_two_nodes_tick_once(void **state) {
+    fb_world *w = *state;
+    for (int i = 0; i < FB_ORDERS; i++)
+        staff_ticket(w, i, FEEDBACK_CAT_OTHER, FEEDBACK_PRIO_URGENT);
+    store *s2 = NULL;
+    assert_int_equal(tmp_db_store_open(&w->db, 2, &s2), 0);
+    feedback_opts o;
+    feedback_opts_init(&o);
+    o.st = s2;
+    feedback *fb2 = NULL;
+    lm_errinfo err = {0};
+    OKE(feedback_create(&o, &fb2, &err), err);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 2);
+    int64_t at = FB_T0_MS + 2 * 3600 * 1000; /* past every urgent first-response due time */
+    ticker a = {w->fb, at, &start, LM_INTERNAL, {0}}, b = {fb2, at, &start, LM_INTERNAL, {0}};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, tick_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, tick_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    pthread_barrier_destroy(&start);
+    feedback_destroy(fb2);
+    store_close(s2);
+    assert_int_equal(a.rc, LM_OK);
+    assert_int_equal(b.rc, LM_OK);
+    assert_int_equal(a.res.breached + b.res.breached, FB_ORDERS);
+    assert_int_equal(fb_events(w, "sla.breached"), FB_ORDERS);
+    assert_int_equal(fb_events(w, "complaint.escalated"), FB_ORDERS);
+}
+
 /* ---- Closing after the window; retention ---- */
 
 static void short_retention(feedback_settings *s) {
@@ -534,6 +583,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_privacy_and_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sla_events_once_across_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_tick_skips_stale_warning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_nodes_tick_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_closes_and_erases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_queue_and_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_timeline, setup, teardown),
