@@ -257,7 +257,13 @@ typedef struct orders_cod_collection {
 LM_MUST_USE lm_status orders_cod_collect_tx(store_tx *tx, int64_t order_id,
                                             const orders_cod_collection *c, int64_t now_ms,
                                             lm_errinfo *err);
-/* The same in its own transaction. */
+/* The driver's "delivered" for a cash-on-delivery order, inside the caller's transaction: records
+ * the collection, then moves the order to delivered. (orders_order_advance_tx refuses delivered
+ * for a cod_due order with CONFLICT on field "collected".) */
+LM_MUST_USE lm_status orders_order_deliver_cod_tx(store_tx *tx, int64_t order_id,
+                                                  const orders_cod_collection *c, int64_t now_ms,
+                                                  lm_errinfo *err);
+/* orders_cod_collect_tx in its own transaction. */
 LM_MUST_USE lm_status orders_cod_collect(orders_svc *o, int64_t order_id,
                                          const orders_cod_collection *c, orders_money *out,
                                          lm_errinfo *err);

@@ -2,6 +2,7 @@
  * exception queue, picking, ready, and the dispatch side: planned, out for delivery, delivered,
  * failed), each one transaction with its stock effects and event. */
 #include "orders/internal.h"
+#include "orders/money_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@ static lm_status advance_in_tx(store_tx *tx, orders_order *ord, orders_status cu
         return conflict(ord, what, err);
     }
     lm_status rc;
+    if (to == ORDERS_DELIVERED && (rc = orders__cod_delivery_check(tx, ord->id, err)) != LM_OK)
+        return rc;
     if (to == ORDERS_OUT_FOR_DELIVERY && (rc = orders__stock_release(tx, ord, true, err)) != LM_OK)
         return rc;
     char from[24];

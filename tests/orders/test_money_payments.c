@@ -218,10 +218,22 @@ static void test_cod_collected_and_reconciled(void **state) {
     MONEY_OK(orders_cod_due(f->o, id[1], &due, cur, &err));
     assert_int_equal(due, 356);
     assert_string_equal(cur, "EUR");
+    /* delivered needs the collection */
+    orders_order o = {0};
+    assert_int_equal(orders_order_advance(f->o, id[0], ORDERS_DELIVERED, &o, &err), LM_CONFLICT);
+    assert_string_equal(err.field, "collected");
+    assert_non_null(strstr(err.message, "12.00 EUR"));
     assert_int_equal(collect(f, id[0], 1200, "cheque", &err), LM_INVALID);
     assert_string_equal(err.field, "collected.method");
     assert_int_equal(collect(f, id[0], -1, "cash", &err), LM_INVALID);
-    MONEY_OK(collect(f, id[0], 1200, "cash", &err));
+    store_tx *tx = NULL;
+    MONEY_OK(store_tx_begin(f->s, &tx));
+    orders_cod_collection c = {.amount = 1200, .driver_id = "drv1", .method = "cash"};
+    if (orders_order_deliver_cod_tx(tx, id[0], &c, money_fx_now, &err) != LM_OK)
+        fail_msg("deliver: %s", err.message);
+    MONEY_OK(store_tx_commit(tx));
+    money_fx_status(f, id[0], o.status);
+    assert_string_equal(o.status, "delivered");
     MONEY_OK(collect(f, id[1], 300, "cash", &err)); /* 56 short */
     MONEY_OK(collect(f, id[2], 600, "card_terminal", &err));
     assert_int_equal(collect(f, id[0], 1200, "cash", &err), LM_CONFLICT); /* once */
