@@ -213,8 +213,10 @@ typedef struct orders_payment_report {
 } orders_payment_report;
 
 /* Moves the payment as reported (illegal transitions: CONFLICT naming both states). Event
- * payment.<status>. An order held only for being unpaid is released (allocated) in the same
- * transaction once authorised or paid. */
+ * payment.<status>. The same report again (status, amount and non-empty reference equal to the
+ * one that produced the current status) is answered LM_OK without a change: providers retry. An
+ * order held only for being unpaid is released (allocated) in the same transaction once authorised
+ * or paid. */
 LM_MUST_USE lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
                                                   const orders_payment_report *r, orders_money *out,
                                                   lm_errinfo *err);
