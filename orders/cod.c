@@ -114,14 +114,6 @@ lm_status orders__cod_delivery_check(store_tx *tx, int64_t order_id, lm_errinfo 
     return rc;
 }
 
-lm_status orders_order_deliver_cod_tx(store_tx *tx, int64_t order_id,
-                                      const orders_cod_collection *c, int64_t now_ms,
-                                      lm_errinfo *err) {
-    lm_status rc = orders_cod_collect_tx(tx, order_id, c, now_ms, err);
-    if (rc == LM_OK) rc = orders_order_advance_tx(tx, order_id, ORDERS_DELIVERED, now_ms, err);
-    return rc;
-}
-
 lm_status orders_cod_collect(orders_svc *o, int64_t order_id, const orders_cod_collection *c,
                              orders_money *out, lm_errinfo *err) {
     store_tx *tx = NULL;
