@@ -35,6 +35,8 @@ typedef struct api_server_opts {
     const char *data_dir;          /* delivery proofs go under <data_dir>/proofs; default "var" */
     double track_rate_per_s;       /* tracking polls per client address: refill rate (default 2) */
     double track_burst;            /* ... and bucket size (default 20) */
+    const char *webhook_allow;     /* CIDR ranges webhooks may reach besides public addresses,
+                                      e.g. "127.0.0.1/32" (events/webhooks.h); default NULL */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);

@@ -1,13 +1,11 @@
 /* api/webhooks.c: webhook subscriptions (POST/GET/DELETE /v1/webhooks). Delivery is events/
  * (events/webhooks.c): every event of the log is POSTed to every webhook, signed. */
 #include "api/app.h"
-#include "api/routes_driver.h"
+#include "api/handlers.h"
 #include "store/store_positions.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* ---- Routes ---- */
 
 static cJSON *hook_json(const store_webhook *h) {
     cJSON *o = cJSON_CreateObject();
@@ -36,10 +34,11 @@ lm_status api__webhooks_create(http_req *r) {
                           "secret must be a string of at least 8 characters");
     store_tx *tx = NULL;
     store_webhook h;
+    events_webhook_created info;
     lm_status rc = store_tx_begin(api_store(r), &tx);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    if ((rc = store_webhook_create(tx, url->valuestring, secret->valuestring, &h, &r->err)) !=
-        LM_OK)
+    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url->valuestring,
+                                    secret->valuestring, &h, &info, &r->err)) != LM_OK)
         goto fail;
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)h.id);
@@ -56,7 +55,9 @@ lm_status api__webhooks_create(http_req *r) {
     if (rc != LM_OK) goto fail;
     if ((rc = store_tx_commit(tx)) != LM_OK)
         return http_error(r, rc, "", "the webhook could not be stored");
-    return http_reply_json(r, 201, hook_json(&h));
+    cJSON *o = hook_json(&h);
+    if (info.warning[0]) cJSON_AddStringToObject(o, "warning", info.warning);
+    return http_reply_json(r, 201, o);
 fail:
     store_tx_rollback(tx);
     return rc;
