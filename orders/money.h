@@ -162,6 +162,14 @@ LM_MUST_USE lm_status orders_order_create_priced(orders_svc *o, const orders_ord
                                                  orders_order *out, orders_money_result *money_out,
                                                  bool *replayed, lm_errinfo *err);
 
+/* orders_order_create_many with money: money[i] prices in[i] as orders_order_create_priced
+ * would (money NULL, or an entry with an empty currency: that order has none); results[i] also
+ * carries its currency, payment status, total and number of coupon warnings. */
+LM_MUST_USE lm_status orders_order_create_many_priced(orders_svc *o, const orders_order *in,
+                                                      const orders_money_in *money,
+                                                      const char *const *idem_keys, size_t n,
+                                                      orders_create_result *results);
+
 void orders_money_clear(orders_money *m);
 
 /* ---- Catalogue: prices and promotions ---- */

@@ -393,6 +393,64 @@ static void test_idempotent_replay_keeps_money(void **state) {
     assert_int_equal(tmp_db_count_events(f->s, "order.priced"), 1);
 }
 
+static void test_bulk_intake_priced(void **state) {
+    money_fx *f = *state;
+    orders_promotion p = money_fx_promo_make("bulk", "fixed", "order", "");
+    p.amount = 100;
+    lm_strlcpy(p.code, "BULK", sizeof p.code);
+    p.limit_total = 50;
+    money_fx_promo(f, &p);
+    enum { N = 150 };
+    orders_order *in = calloc(N, sizeof *in);
+    orders_money_in *mi = calloc(N, sizeof *mi);
+    orders_create_result *res = calloc(N, sizeof *res);
+    orders_line l = {.sku = "B", .qty = 1};
+    assert_non_null(in);
+    assert_non_null(mi);
+    assert_non_null(res);
+    for (int i = 0; i < N; i++) {
+        lm_strlcpy(in[i].customer_name, "Bulk", sizeof in[i].customer_name);
+        snprintf(in[i].customer_phone, sizeof in[i].customer_phone, "+4940%06d", i);
+        snprintf(in[i].customer_address, sizeof in[i].customer_address, "%d Bulk Lane", i);
+        in[i].has_location = true;
+        in[i].lon = 13.41;
+        in[i].lat = 52.51;
+        in[i].lines = &l;
+        in[i].n_lines = 1;
+        /* every third without money; the others with the coupon */
+        if (i % 3) mi[i] = money_fx_in("EUR", "cod", 0, "BULK", NULL);
+    }
+    mi[1].shipping_fee = -1; /* refused alone, before the transaction */
+    MONEY_OK(orders_order_create_many_priced(f->o, in, mi, NULL, N, res));
+    int priced = 0, discounted = 0, plain = 0, used_up = 0;
+    for (int i = 0; i < N; i++) {
+        if (i == 1) {
+            assert_int_equal(res[i].rc, LM_INVALID);
+            assert_string_equal(res[i].err.field, "shipping_fee");
+            continue;
+        }
+        if (res[i].rc == LM_CONFLICT && !strcmp(res[i].err.field, "coupons[0]")) {
+            used_up++; /* refuse mode: past the limit the order is refused, alone */
+            continue;
+        }
+        if (res[i].rc != LM_OK) fail_msg("order %d: %s", i, res[i].err.message);
+        if (!res[i].priced) {
+            plain++;
+            continue;
+        }
+        priced++;
+        assert_string_equal(res[i].payment_status, "cod_due");
+        discounted += res[i].total == 333 - 100 + 16; /* 233 net, 7 % = 16.31 */
+    }
+    assert_int_equal(plain, N / 3);
+    assert_int_equal(priced, 50);
+    assert_int_equal(discounted, 50); /* the limit holds across batches of 64 */
+    assert_int_equal(used_up, N - N / 3 - 1 - 50);
+    free(in);
+    free(mi);
+    free(res);
+}
+
 static void test_reports(void **state) {
     money_fx *f = *state;
     orders_money_in eur = money_fx_in("EUR", "cod", 500, NULL, NULL);
@@ -444,6 +502,7 @@ int main(void) {
                                         money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_replay_keeps_money, money_fx_setup,
                                         money_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_intake_priced, money_fx_setup, money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_reports, money_fx_setup, money_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
