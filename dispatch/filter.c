@@ -19,9 +19,8 @@ void dispatch_filter_opts_init(dispatch_filter_opts *o) {
 }
 
 const char *dispatch_refusal_name(dispatch_refusal r) {
-    static const char *const names[DISPATCH_REFUSAL_COUNT] = {"accepted", "invalid",   "zero",
-                                                              "no_fix",   "accuracy",  "future",
-                                                              "stale",    "duplicate", "jump"};
+    static const char *const names[DISPATCH_REFUSAL_COUNT] = {
+        "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump"};
     return (unsigned)r < DISPATCH_REFUSAL_COUNT ? names[r] : "unknown";
 }
 
@@ -65,7 +64,6 @@ dispatch_refusal dispatch_filter_check(const dispatch_filter_opts *o, dispatch_f
         (isfinite(p->accuracy_m) && p->accuracy_m < 0) || isinf(p->accuracy_m))
         return DISPATCH_REFUSED_INVALID;
     if (p->lat == 0 && p->lon == 0) return DISPATCH_REFUSED_ZERO;
-    if (p->invalid_fix) return DISPATCH_REFUSED_NO_FIX;
     if (o->max_accuracy_m > 0 && isfinite(p->accuracy_m) && p->accuracy_m > o->max_accuracy_m)
         return DISPATCH_REFUSED_ACCURACY;
     if (o->future_skew_ms > 0 && time_ms - recv_ms > o->future_skew_ms)

@@ -25,7 +25,6 @@ typedef struct dispatch_position {
     double accuracy_m;  /* >= 0, NAN when unknown */
     double battery_pct; /* [0, 100], NAN when unknown */
     int charging;       /* 1 charging, 0 not, -1 unknown */
-    bool invalid_fix;   /* the device says the fix is not valid (OsmAnd valid=false) */
 } dispatch_position;
 
 /* ---- Filters (dispatch/filter.c): pure, no clock, no store ---- */
@@ -34,16 +33,15 @@ typedef enum dispatch_refusal {
     DISPATCH_ACCEPTED,
     DISPATCH_REFUSED_INVALID,   /* coordinates not finite or out of range, accuracy < 0 */
     DISPATCH_REFUSED_ZERO,      /* exactly 0, 0: a phone without a fix yet */
-    DISPATCH_REFUSED_NO_FIX,    /* the device itself flagged the fix invalid */
     DISPATCH_REFUSED_ACCURACY,  /* accuracy worse than max_accuracy_m */
     DISPATCH_REFUSED_FUTURE,    /* device time ahead of the receive time beyond the skew */
     DISPATCH_REFUSED_STALE,     /* older than the newest accepted fix beyond max_backwards_ms */
     DISPATCH_REFUSED_DUPLICATE, /* same time and place as the newest accepted fix */
     DISPATCH_REFUSED_JUMP,      /* impossible speed from the newest accepted fix */
 } dispatch_refusal;
-#define DISPATCH_REFUSAL_COUNT 9
+#define DISPATCH_REFUSAL_COUNT 8
 
-/* "accepted", "invalid", "zero", "no_fix", "accuracy", "future", "stale", "duplicate", "jump". */
+/* "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump". */
 const char *dispatch_refusal_name(dispatch_refusal r);
 
 /* One fix as the filters remember it. */

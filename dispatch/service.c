@@ -104,7 +104,8 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
                               "jump_confirm 0 or >= 2");
     if (f->max_backwards_ms && f->max_backwards_ms < f->future_skew_ms)
         return lm_errinfo_set(err, LM_INVALID, "positions.max_backwards_ms",
-                              "must be 0 or at least future_skew_ms");
+                              "positions.max_backwards_ms must be 0 or at least "
+                              "positions.future_skew_ms");
     dispatch *d = lm_calloc(1, sizeof *d);
     if (!d) return LM_NOMEM;
     atomic_init(&d->cancel, false);
