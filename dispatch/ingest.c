@@ -150,9 +150,8 @@ static lm_status filter_state(dispatch_ingest *g, store_tx *tx, const char *driv
     if (rc == LM_OK && drv.vehicle_id[0]) {
         rc = store_vstate_get(r, drv.vehicle_id, &vs, NULL);
         /* a far-future fix stored before the filters existed is no anchor */
-        bool future =
-            g->filter.future_skew_ms > 0 && vs.seen_ms - recv_ms > g->filter.future_skew_ms;
-        if (rc == LM_OK && vs.has_position && !future) {
+        if (rc == LM_OK && vs.has_position &&
+            !(g->filter.future_skew_ms > 0 && vs.seen_ms - recv_ms > g->filter.future_skew_ms)) {
             e->st.has_last = true;
             e->st.last = (dispatch_fix){vs.seen_ms, vs.lat, vs.lon, NAN};
         }
