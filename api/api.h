@@ -25,7 +25,7 @@ typedef struct api_server_opts {
     const char *web_root;  /* directory served under / for GET; NULL = none; default NULL */
     int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
     enum {
-        API_LOOP_POLL,  /* poll(): the default (api/server.c says why not epoll) */
+        API_LOOP_POLL,  /* poll(): the default (api/http/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
     } event_loop;
     /* Live tracking (issue 5): the driver API, OsmAnd, tracking pages, SSE and webhooks. */
@@ -35,6 +35,8 @@ typedef struct api_server_opts {
     const char *data_dir;          /* delivery proofs go under <data_dir>/proofs; default "var" */
     double track_rate_per_s;       /* tracking polls per client address: refill rate (default 2) */
     double track_burst;            /* ... and bucket size (default 20) */
+    const char *webhook_allow;     /* CIDR ranges webhooks may reach besides public addresses,
+                                      e.g. "127.0.0.1/32" (events/webhooks.h); default NULL */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);

@@ -2,7 +2,7 @@
  * in which order, and what stops before what. */
 #include "api/live.h"
 
-#include "api/routes_driver.h"
+#include "api/app.h"
 
 #include <stdlib.h>
 
@@ -11,10 +11,10 @@ struct api__live {
     struct dispatch *d;
     char *data_dir;
     dispatch_ingest *ingest;
-    api__osmand_listener *osmand;
+    http_plain_listener *osmand;
     events_hub *hub;
     events_webhooks *hooks;
-    api__ratelimit *track_rl;
+    http_ratelimit *track_rl;
     bool stopped;
 };
 
@@ -43,12 +43,15 @@ lm_status api__live_start(store *s, const api_server_opts *o, api__live **out, l
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
-    if ((rc = api__ratelimit_create(o->track_rate_per_s, o->track_burst, &lv->track_rl)) != LM_OK) {
+    if ((rc = http_ratelimit_create(o->track_rate_per_s, o->track_burst, &lv->track_rl)) != LM_OK) {
         lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
         goto fail;
     }
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
-    if ((rc = events_webhooks_start(s, &lv->hooks, err)) != LM_OK) goto fail;
+    events_webhooks_opts wo;
+    events_webhooks_opts_init(&wo);
+    if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
+    if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     store_set_event_hook(s, on_events, lv);
     if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv->ingest, o->bind_addr, o->osmand_port,
                                                         &lv->osmand, err)) != LM_OK)
@@ -68,9 +71,9 @@ fail:
 void api__live_stop(api__live *lv) {
     if (!lv || lv->stopped) return;
     lv->stopped = true;
-    api__osmand_quiesce(lv->osmand);
+    http_plain_quiesce(lv->osmand);
     dispatch_ingest_stop(lv->ingest); /* answers (resumes) everything queued */
-    api__osmand_close(lv->osmand);
+    http_plain_close(lv->osmand);
     lv->osmand = NULL;
     store_set_event_hook(lv->st, NULL, NULL);
     events_webhooks_stop(lv->hooks);
@@ -83,16 +86,25 @@ void api__live_free(api__live *lv) {
     api__live_stop(lv);
     dispatch_ingest_free(lv->ingest);
     events_hub_destroy(lv->hub);
-    api__ratelimit_destroy(lv->track_rl);
+    http_ratelimit_destroy(lv->track_rl);
     lm_free(lv->data_dir);
     lm_free(lv);
 }
 
 uint16_t api__live_osmand_port(const api__live *lv) {
-    return lv ? api__osmand_listener_port(lv->osmand) : 0;
+    return lv ? http_plain_port(lv->osmand) : 0;
 }
 api__ingest *api__live_ingest(api__live *lv) {
     return lv ? lv->ingest : NULL;
+}
+store *api__live_store(const api__live *lv) {
+    return lv->st;
+}
+store *api_store(const http_req *r) {
+    return api__live_store(r->app);
+}
+api__live *api_live(const http_req *r) {
+    return r->app;
 }
 struct dispatch *api__live_dispatch(api__live *lv) {
     return lv ? lv->d : NULL;
@@ -100,9 +112,13 @@ struct dispatch *api__live_dispatch(api__live *lv) {
 const char *api__live_data_dir(const api__live *lv) {
     return lv ? lv->data_dir : "var";
 }
+events_webhooks *api__live_hooks(api__live *lv) {
+    return lv ? lv->hooks : NULL;
+}
+
 events_hub *api__live_hub(api__live *lv) {
     return lv ? lv->hub : NULL;
 }
-api__ratelimit *api__live_ratelimit(api__live *lv) {
+http_ratelimit *api__live_ratelimit(api__live *lv) {
     return lv ? lv->track_rl : NULL;
 }

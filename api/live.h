@@ -1,5 +1,5 @@
 /* api/live.h (api-internal): the app wiring of the server's live services: dispatch's position
- * ingest (dispatch/ingest.h), the OsmAnd listener on its own port (api/ingest.c), the events hub
+ * ingest (dispatch/ingest.h), the OsmAnd listener on its own port (api/osmand.c), the events hub
  * that wakes SSE streams and the webhook sender (events/events.h), all fed by the store's commit
  * hook. api/server.c starts them with the daemon and stops them after it has drained.
  *
@@ -9,6 +9,7 @@
 #define LASTMILE_API_LIVE_H
 
 #include "api/api.h"
+#include "api/http/http.h"
 #include "api/formats/osmand.h"
 #include "dispatch/ingest.h"
 #include "events/events.h"
@@ -31,25 +32,23 @@ api__ingest *api__live_ingest(api__live *lv);
 struct dispatch *api__live_dispatch(api__live *lv);
 const char *api__live_data_dir(const api__live *lv);
 events_hub *api__live_hub(api__live *lv);
+store *api__live_store(const api__live *lv);
+/* The webhook sender (its policy checks new webhooks: api/webhooks.c). */
+events_webhooks *api__live_hooks(api__live *lv);
 /* The tracking polls' per-address limiter (api/routes_driver.c). */
-struct api__ratelimit *api__live_ratelimit(api__live *lv);
+http_ratelimit *api__live_ratelimit(api__live *lv);
 
-/* ---- OsmAnd records to the ingest, and the OsmAnd listener (api/ingest.c) ---- */
+/* ---- OsmAnd records to the ingest, and the OsmAnd listener (api/osmand.c) ---- */
 
 /* dispatch_ingest_submit for records the OsmAnd parser produced. */
 LM_MUST_USE lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                          const char *driver_id, dispatch_ingest_done done,
                                          void *ctx);
 
-typedef struct api__osmand_listener api__osmand_listener;
-/* Listens for OsmAnd (any path, GET or POST) on bind_addr:port (0 = any free port), handing
- * positions to g and answering each request after its commit. */
+/* Listens for OsmAnd (any path, GET or POST) on bind_addr:port (0 = any free port) through the
+ * framework's plain listener, handing positions to g and answering each request after its
+ * commit. */
 LM_MUST_USE lm_status api__osmand_listen(dispatch_ingest *g, const char *bind_addr, int port,
-                                         api__osmand_listener **out, lm_errinfo *err);
-/* Stops accepting connections (those open go on). NULL-safe. */
-void api__osmand_quiesce(api__osmand_listener *ls);
-/* Stops the listener and frees it; call after the ingest has answered everything. NULL-safe. */
-void api__osmand_close(api__osmand_listener *ls);
-uint16_t api__osmand_listener_port(const api__osmand_listener *ls);
+                                         http_plain_listener **out, lm_errinfo *err);
 
 #endif

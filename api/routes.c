@@ -1,13 +1,13 @@
 /* api/routes.c: THE route table: every HTTP endpoint of lastmile is one row here, with the roles
  * allowed to call it and its OpenAPI documentation beside it. The server matches rows in order.
  *
- * HOW TO ADD A ROUTE: see the top of api/route.h. In short, add a row
+ * HOW TO ADD A ROUTE: see the top of api/app.h. In short, add a row
  *   {"POST", "/v1/orders/{id}/cancel", API_ROLE_DISPATCHER, orders_cancel, 0,
  *    "Cancel an order", NULL, ORDER_SCHEMA, 200, NULL},
  * declare the handler in your own header (e.g. api/routes_orders.h, included below), keep the
  * summary and JSON Schemas (as JSON text) accurate: /openapi.json is generated from them and a test
  * checks every row is documented. Keep rows of one area together. */
-#include "api/route.h"
+#include "api/app.h"
 
 #include <string.h>
 
@@ -19,18 +19,24 @@
 
 /* ---- Built-in handlers ---- */
 
-lm_status api__healthz(api_req *r) {
+lm_status api__healthz(http_req *r) {
     /* healthy = the store answers a read */
     store_read *rd = NULL;
     int64_t keys = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
+    lm_status rc = store_read_begin(api_store(r), &rd);
     if (rc == LM_OK) rc = store_keys_count(rd, &keys);
     store_read_end(rd);
-    if (rc != LM_OK) return api__error(r, LM_UNAVAILABLE, "store", "the store does not answer");
+    if (rc != LM_OK) return http_error(r, LM_UNAVAILABLE, "store", "the store does not answer");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
     cJSON_AddStringToObject(o, "version", LASTMILE_VERSION);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
+}
+
+lm_status api__openapi(http_req *r) {
+    cJSON *doc = http_openapi_build(http_req_app(r));
+    if (!doc) return http_error(r, LM_INTERNAL, "", "a route's OpenAPI schema text is invalid");
+    return http_reply_json(r, 200, doc);
 }
 
 #define HEALTH_SCHEMA                                                                              \
@@ -71,15 +77,15 @@ lm_status api__healthz(api_req *r) {
 
 /* ---- The table ---- */
 
-const api_route api__routes[] = {
+const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
      * summary, request schema, response schema, success status, success content type */
-    {"GET", "/healthz", API_PUBLIC, api__healthz, 0, "Liveness: the server and its store answer",
+    {"GET", "/healthz", HTTP_PUBLIC, api__healthz, 0, "Liveness: the server and its store answer",
      NULL, HEALTH_SCHEMA, 200, NULL},
-    {"GET", "/metrics", API_PUBLIC, api__metrics, 0,
+    {"GET", "/metrics", HTTP_PUBLIC, api__metrics, 0,
      "Prometheus metrics: requests by route and status, latencies, store commits", NULL,
      TEXT_SCHEMA, 200, "text/plain"},
-    {"GET", "/openapi.json", API_PUBLIC, api__openapi, 0,
+    {"GET", "/openapi.json", HTTP_PUBLIC, api__openapi, 0,
      "This API described as OpenAPI 3.1, generated from the route table", NULL, OPENAPI_SCHEMA, 200,
      NULL},
 
@@ -119,7 +125,7 @@ const api_route api__routes[] = {
      "honoured)",
      API_ORDER_IN_SCHEMA, API_ORDER_SCHEMA, 201, NULL},
     {"POST", "/v1/orders/import", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_import,
-     API_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",
+     HTTP_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",
      "{\"type\":\"string\",\"description\":\"CSV, see README\"}", API_IMPORT_SCHEMA, 200, NULL},
     {"GET", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_list, 0,
      "List orders (?status=&channel=&since=&after=&limit=)", NULL, API_ORDERS_SCHEMA, 200, NULL},
@@ -153,7 +159,7 @@ const api_route api__routes[] = {
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
 
     /* ---- VROOM-compatible solving (api/routes_solve.c) ---- */
-    {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, API_RAW_BODY,
+    {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
      "VROOM's shape {code, error}; 503 while 2 solves run",
@@ -205,9 +211,9 @@ const api_route api__routes[] = {
      API_PLAN_SCHEMA, 200, NULL},
 
     /* ---- driver app, OsmAnd, customer tracking (api/routes_driver.c) ---- */
-    {"GET", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC, NULL, NULL,
+    {"GET", "/v1/osmand", HTTP_PUBLIC, api__osmand_http, HTTP_RAW_BODY, API_OSMAND_DOC, NULL, NULL,
      200, "text/plain"},
-    {"POST", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC,
+    {"POST", "/v1/osmand", HTTP_PUBLIC, api__osmand_http, HTTP_RAW_BODY, API_OSMAND_DOC,
      "{\"description\":\"form fields, or the JSON object or array forms\"}", NULL, 200,
      "text/plain"},
     {"GET", "/v1/driver/route", API_ROLE_DRIVER, api__driver_route, 0,
@@ -227,7 +233,7 @@ const api_route api__routes[] = {
     {"POST", "/v1/driver/exceptions", API_ROLE_DRIVER, api__driver_exception, 0,
      "Report a breakdown, delay, accident or full vehicle (may trigger a re-plan)",
      API_EXCEPTION_SCHEMA, API_STOP_RESULT_SCHEMA, 202, NULL},
-    {"GET", "/v1/track/{token}", API_PUBLIC, api__track, 0,
+    {"GET", "/v1/track/{token}", HTTP_PUBLIC, api__track, 0,
      "Customer tracking by token: status, ETA window, stops before, driver when next, proof "
      "(rate-limited per address: 429 with Retry-After)",
      NULL, API_TRACK_SCHEMA, 200, NULL},

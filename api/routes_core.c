@@ -1,11 +1,11 @@
 /* api/routes_core.c: handlers of the core routes that are not about one business area: who am I,
  * API key creation, and reading the event log. */
-#include "api/route.h"
+#include "api/app.h"
 #include "api/routes_driver.h"
 
 #include <string.h>
 
-lm_status api__whoami(api_req *r) {
+lm_status api__whoami(http_req *r) {
     static const char *const names[] = {"admin", "dispatcher", "warehouse", "driver"};
     const char *role = "";
     for (unsigned i = 0; i < 4; i++)
@@ -13,27 +13,28 @@ lm_status api__whoami(api_req *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "key_id", r->key_id);
     cJSON_AddStringToObject(o, "role", role);
-    if (r->driver_id[0])
-        cJSON_AddStringToObject(o, "driver_id", r->driver_id);
+    if (r->subject[0])
+        cJSON_AddStringToObject(o, "driver_id", r->subject);
     else
         cJSON_AddNullToObject(o, "driver_id");
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__keys_create(api_req *r) {
+lm_status api__keys_create(http_req *r) {
     if (!cJSON_IsObject(r->json))
-        return api__error(r, LM_INVALID, "body", "expected a JSON object {\"role\": ...}");
+        return http_error(r, LM_INVALID, "body", "expected a JSON object {\"role\": ...}");
     const cJSON *role = cJSON_GetObjectItemCaseSensitive(r->json, "role");
     const cJSON *driver = cJSON_GetObjectItemCaseSensitive(r->json, "driver_id");
     if (!cJSON_IsString(role))
-        return api__error(r, LM_INVALID, "role",
+        return http_error(r, LM_INVALID, "role",
                           "role is required: admin, dispatcher, warehouse or driver");
     if (driver && !cJSON_IsNull(driver) && !cJSON_IsString(driver))
-        return api__error(r, LM_INVALID, "driver_id", "driver_id must be a string");
+        return http_error(r, LM_INVALID, "driver_id", "driver_id must be a string");
     const char *driver_id = cJSON_IsString(driver) ? driver->valuestring : NULL;
     char key[STORE_KEY_MAX];
     store_key_info info;
-    lm_status rc = store_key_create(r->store, role->valuestring, driver_id, key, &info, &r->err);
+    lm_status rc =
+        store_key_create(api_store(r), role->valuestring, driver_id, key, &info, &r->err);
     if (rc != LM_OK) {
         if (!strcmp(r->err.field, "driver")) lm_strlcpy(r->err.field, "driver_id", 96);
         return rc;
@@ -47,27 +48,27 @@ lm_status api__keys_create(api_req *r) {
     else
         cJSON_AddNullToObject(o, "driver_id");
     memset(key, 0, sizeof key);
-    return api__reply_json(r, 201, o);
+    return http_reply_json(r, 201, o);
 }
 
-lm_status api__events_list(api_req *r) {
+lm_status api__events_list(http_req *r) {
     /* dashboards ask for a live stream (api/sse.c); anything else gets the JSON page */
     if (api__wants_event_stream(r)) return api__events_stream(r);
     int64_t after = 0, limit = 100;
-    const char *q = api__query(r, "after");
+    const char *q = http_query(r, "after");
     if (q && !lm_parse_i64(q, 0, INT64_MAX, &after))
-        return api__error(r, LM_INVALID, "after", "after must be an event seq >= 0");
-    q = api__query(r, "limit");
+        return http_error(r, LM_INVALID, "after", "after must be an event seq >= 0");
+    q = http_query(r, "limit");
     if (q && !lm_parse_i64(q, 1, 1000, &limit))
-        return api__error(r, LM_INVALID, "limit", "limit must be 1..1000");
+        return http_error(r, LM_INVALID, "limit", "limit must be 1..1000");
     store_read *rd = NULL;
     store_event *ev = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "the store is not available");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     rc = store_events_since(rd, after, (size_t)limit, &ev, &n);
     store_read_end(rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "could not read the event log");
+    if (rc != LM_OK) return http_error(r, rc, "", "could not read the event log");
     cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "events");
     int64_t last = after;
     for (size_t i = 0; i < n; i++) {
@@ -88,5 +89,5 @@ lm_status api__events_list(api_req *r) {
     }
     cJSON_AddNumberToObject(o, "next_after", (double)last);
     store_events_free(ev, n);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }

@@ -13,69 +13,69 @@
 #include <stdio.h>
 #include <string.h>
 
-static dispatch *need_dispatch(api_req *r) {
-    dispatch *d = api__live_dispatch(api__req_live(r));
-    if (!d) api__error(r, LM_UNAVAILABLE, "", "dispatch is not configured on this server");
+static dispatch *need_dispatch(http_req *r) {
+    dispatch *d = api__live_dispatch(api_live(r));
+    if (!d) http_error(r, LM_UNAVAILABLE, "", "dispatch is not configured on this server");
     return d;
 }
 
-static lm_status path_id(api_req *r, int64_t *id) {
-    const char *s = api__param(r, "id");
+static lm_status path_id(http_req *r, int64_t *id) {
+    const char *s = http_param(r, "id");
     if (!s || !lm_parse_i64(s, 1, INT64_MAX, id))
-        return api__error(r, LM_INVALID, "id", "the id in the path must be a positive integer");
+        return http_error(r, LM_INVALID, "id", "the id in the path must be a positive integer");
     return LM_OK;
 }
 
 /* ---- JSON input ---- */
 
-static lm_status j_str(api_req *r, const cJSON *o, const char *key, char *dst, size_t cap,
+static lm_status j_str(http_req *r, const cJSON *o, const char *key, char *dst, size_t cap,
                        bool required) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     dst[0] = '\0';
     if (!v || cJSON_IsNull(v)) {
-        if (required) return api__error(r, LM_INVALID, key, "%s is required", key);
+        if (required) return http_error(r, LM_INVALID, key, "%s is required", key);
         return LM_OK;
     }
-    if (!cJSON_IsString(v)) return api__error(r, LM_INVALID, key, "%s must be a string", key);
+    if (!cJSON_IsString(v)) return http_error(r, LM_INVALID, key, "%s must be a string", key);
     if (strlen(v->valuestring) >= cap)
-        return api__error(r, LM_TOO_BIG, key, "%s is longer than %zu characters", key, cap - 1);
+        return http_error(r, LM_TOO_BIG, key, "%s is longer than %zu characters", key, cap - 1);
     lm_strlcpy(dst, v->valuestring, cap);
     return LM_OK;
 }
 
-static lm_status j_num(api_req *r, const cJSON *o, const char *key, double min, double max,
+static lm_status j_num(http_req *r, const cJSON *o, const char *key, double min, double max,
                        double *out, bool *present) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     *present = false;
     if (!v || cJSON_IsNull(v)) return LM_OK;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return api__error(r, LM_INVALID, key, "%s must be a number", key);
+        return http_error(r, LM_INVALID, key, "%s must be a number", key);
     if (v->valuedouble < min || v->valuedouble > max)
-        return api__error(r, LM_INVALID, key, "%s must be in %g..%g", key, min, max);
+        return http_error(r, LM_INVALID, key, "%s must be in %g..%g", key, min, max);
     *out = v->valuedouble;
     *present = true;
     return LM_OK;
 }
 
-static lm_status j_int(api_req *r, const cJSON *o, const char *key, int64_t min, int64_t max,
+static lm_status j_int(http_req *r, const cJSON *o, const char *key, int64_t min, int64_t max,
                        int64_t *out) {
     double d = 0;
     bool present = false;
     lm_status rc = j_num(r, o, key, (double)min, (double)max, &d, &present);
     if (rc != LM_OK || !present) return rc;
-    if (d != floor(d)) return api__error(r, LM_INVALID, key, "%s must be an integer", key);
+    if (d != floor(d)) return http_error(r, LM_INVALID, key, "%s must be an integer", key);
     *out = (int64_t)d;
     return LM_OK;
 }
 
 /* [start, end] of seconds after midnight. */
-static lm_status j_window(api_req *r, const cJSON *v, const char *field, int64_t *a, int64_t *b) {
+static lm_status j_window(http_req *r, const cJSON *v, const char *field, int64_t *a, int64_t *b) {
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2 ||
         !cJSON_IsNumber(cJSON_GetArrayItem(v, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(v, 1)))
-        return api__error(r, LM_INVALID, field, "%s must be [start, end] in seconds", field);
+        return http_error(r, LM_INVALID, field, "%s must be [start, end] in seconds", field);
     double x = cJSON_GetArrayItem(v, 0)->valuedouble, y = cJSON_GetArrayItem(v, 1)->valuedouble;
     if (!(x >= 0 && y <= 2 * 86400 && x <= y))
-        return api__error(r, LM_INVALID, field, "%s must satisfy 0 <= start <= end <= 172800",
+        return http_error(r, LM_INVALID, field, "%s must satisfy 0 <= start <= end <= 172800",
                           field);
     *a = (int64_t)x;
     *b = (int64_t)y;
@@ -84,9 +84,9 @@ static lm_status j_window(api_req *r, const cJSON *v, const char *field, int64_t
 
 /* ---- Fleet ---- */
 
-static lm_status vehicle_from_json(api_req *r, const cJSON *j, dispatch_vehicle *v) {
+static lm_status vehicle_from_json(http_req *r, const cJSON *j, dispatch_vehicle *v) {
     dispatch_vehicle_init(v);
-    if (!cJSON_IsObject(j)) return api__error(r, LM_INVALID, "body", "expected a JSON object");
+    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
     lm_status rc;
     if ((rc = j_str(r, j, "id", v->id, sizeof v->id, true)) != LM_OK ||
         (rc = j_str(r, j, "name", v->name, sizeof v->name, false)) != LM_OK ||
@@ -116,25 +116,25 @@ static lm_status vehicle_from_json(api_req *r, const cJSON *j, dispatch_vehicle 
         return rc;
     const cJSON *act = cJSON_GetObjectItemCaseSensitive(j, "active");
     if (act) {
-        if (!cJSON_IsBool(act)) return api__error(r, LM_INVALID, "active", "must be a boolean");
+        if (!cJSON_IsBool(act)) return http_error(r, LM_INVALID, "active", "must be a boolean");
         v->active = cJSON_IsTrue(act);
     }
     const cJSON *sk = cJSON_GetObjectItemCaseSensitive(j, "skills");
     if (sk) {
         if (!cJSON_IsArray(sk) || cJSON_GetArraySize(sk) > DISPATCH_SKILLS_MAX)
-            return api__error(r, LM_INVALID, "skills", "skills must be an array of at most %d",
+            return http_error(r, LM_INVALID, "skills", "skills must be an array of at most %d",
                               DISPATCH_SKILLS_MAX);
         const cJSON *e;
         cJSON_ArrayForEach(e, sk) {
             if (!cJSON_IsString(e) || strlen(e->valuestring) > DISPATCH_ID_MAX)
-                return api__error(r, LM_INVALID, "skills", "skills must be short strings");
+                return http_error(r, LM_INVALID, "skills", "skills must be short strings");
             lm_strlcpy(v->skills[v->n_skills++], e->valuestring, sizeof v->skills[0]);
         }
     }
     const cJSON *br = cJSON_GetObjectItemCaseSensitive(j, "breaks");
     if (br) {
         if (!cJSON_IsArray(br) || cJSON_GetArraySize(br) > DISPATCH_BREAKS_MAX)
-            return api__error(r, LM_INVALID, "breaks", "breaks must be an array of at most %d",
+            return http_error(r, LM_INVALID, "breaks", "breaks must be an array of at most %d",
                               DISPATCH_BREAKS_MAX);
         const cJSON *e;
         cJSON_ArrayForEach(e, br) {
@@ -143,13 +143,13 @@ static lm_status vehicle_from_json(api_req *r, const cJSON *j, dispatch_vehicle 
             const cJSON *tws = cJSON_GetObjectItemCaseSensitive(e, "time_windows");
             dispatch_break *b = &v->breaks[v->n_breaks];
             if (!cJSON_IsArray(tws) || cJSON_GetArraySize(tws) < 1)
-                return api__error(r, LM_INVALID, field, "%s needs time_windows", field);
+                return http_error(r, LM_INVALID, field, "%s needs time_windows", field);
             if ((rc = j_window(r, cJSON_GetArrayItem(tws, 0), field, &b->start_s, &b->end_s)) !=
                 LM_OK)
                 return rc;
             const cJSON *sv = cJSON_GetObjectItemCaseSensitive(e, "service");
             if (!cJSON_IsNumber(sv) || sv->valuedouble < 0 || sv->valuedouble > 86400)
-                return api__error(r, LM_INVALID, field, "%s.service must be 0..86400 s", field);
+                return http_error(r, LM_INVALID, field, "%s.service must be 0..86400 s", field);
             b->service_s = (int64_t)sv->valuedouble;
             v->n_breaks++;
         }
@@ -207,25 +207,25 @@ static cJSON *driver_json(const dispatch_driver *d) {
 }
 
 /* Runs put(tx, rec) in one transaction and answers 201 with json(rec). */
-lm_status api__vehicles_put(api_req *r) {
+lm_status api__vehicles_put(http_req *r) {
     dispatch_vehicle v;
     lm_status rc = vehicle_from_json(r, r->json, &v);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(r->store, &tx)) != LM_OK)
-        return api__error(r, rc, "", "store unavailable");
+    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
+        return http_error(r, rc, "", "store unavailable");
     if ((rc = dispatch_vehicle_put(tx, &v, &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK) return api__error(r, rc, "", "commit failed");
-    return api__reply_json(r, 201, vehicle_json(&v));
+    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
+    return http_reply_json(r, 201, vehicle_json(&v));
 }
 
-lm_status api__drivers_put(api_req *r) {
+lm_status api__drivers_put(http_req *r) {
     dispatch_driver d = {0};
     const cJSON *j = r->json;
-    if (!cJSON_IsObject(j)) return api__error(r, LM_INVALID, "body", "expected a JSON object");
+    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
     lm_status rc;
     if ((rc = j_str(r, j, "id", d.id, sizeof d.id, true)) != LM_OK ||
         (rc = j_str(r, j, "name", d.name, sizeof d.name, true)) != LM_OK ||
@@ -234,22 +234,22 @@ lm_status api__drivers_put(api_req *r) {
         (rc = j_str(r, j, "vehicle_id", d.vehicle_id, sizeof d.vehicle_id, false)) != LM_OK)
         return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(r->store, &tx)) != LM_OK)
-        return api__error(r, rc, "", "store unavailable");
+    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
+        return http_error(r, rc, "", "store unavailable");
     if ((rc = dispatch_driver_put(tx, &d, &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK) return api__error(r, rc, "", "commit failed");
-    return api__reply_json(r, 201, driver_json(&d));
+    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
+    return http_reply_json(r, 201, driver_json(&d));
 }
 
-lm_status api__vehicles_list(api_req *r) {
+lm_status api__vehicles_list(http_req *r) {
     store_read *rd = NULL;
     dispatch_vehicle *vs = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "store unavailable");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
     rc = dispatch_vehicle_list(rd, &vs, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -257,15 +257,15 @@ lm_status api__vehicles_list(api_req *r) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, vehicle_json(&vs[i]));
     lm_free(vs);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__drivers_list(api_req *r) {
+lm_status api__drivers_list(http_req *r) {
     store_read *rd = NULL;
     dispatch_driver *ds = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "store unavailable");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
     rc = dispatch_driver_list(rd, &ds, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -273,15 +273,15 @@ lm_status api__drivers_list(api_req *r) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, driver_json(&ds[i]));
     lm_free(ds);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__fleet_state(api_req *r) {
+lm_status api__fleet_state(http_req *r) {
     store_read *rd = NULL;
     dispatch_vehicle_state *vs = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "store unavailable");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
     rc = dispatch_vehicle_states(rd, &vs, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -306,12 +306,12 @@ lm_status api__fleet_state(api_req *r) {
         cJSON_AddItemToArray(arr, v);
     }
     lm_free(vs);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
 /* ---- Plans ---- */
 
-lm_status api__plans_create(api_req *r) {
+lm_status api__plans_create(http_req *r) {
     dispatch *d = need_dispatch(r);
     if (!d) return r->err.code;
     dispatch_plan_req req = {0};
@@ -320,7 +320,7 @@ lm_status api__plans_create(api_req *r) {
     const cJSON *j = r->json;
     lm_status rc;
     if (j) {
-        if (!cJSON_IsObject(j)) return api__error(r, LM_INVALID, "body", "expected an object");
+        if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected an object");
         if ((rc = j_str(r, j, "depot", depot, sizeof depot, false)) != LM_OK ||
             (rc = j_int(r, j, "time_limit_ms", 0, 600000, &req.time_limit_ms)) != LM_OK ||
             (rc = j_int(r, j, "day_start", 0, INT64_C(1) << 40, &req.day_start_s)) != LM_OK)
@@ -328,12 +328,12 @@ lm_status api__plans_create(api_req *r) {
         const cJSON *vs = cJSON_GetObjectItemCaseSensitive(j, "vehicles");
         if (vs) {
             if (!cJSON_IsArray(vs) || cJSON_GetArraySize(vs) > 256)
-                return api__error(r, LM_INVALID, "vehicles",
+                return http_error(r, LM_INVALID, "vehicles",
                                   "vehicles must be an array of at most 256 ids");
             const cJSON *e;
             cJSON_ArrayForEach(e, vs) {
                 if (!cJSON_IsString(e))
-                    return api__error(r, LM_INVALID, "vehicles", "vehicle ids are strings");
+                    return http_error(r, LM_INVALID, "vehicles", "vehicle ids are strings");
                 ids[req.n_vehicle_ids++] = e->valuestring;
             }
             req.vehicle_ids = ids;
@@ -347,11 +347,11 @@ lm_status api__plans_create(api_req *r) {
     cJSON_AddStringToObject(o, "status", "solving");
     char loc[64];
     snprintf(loc, sizeof loc, "/v1/plans/%" PRId64, id);
-    if (api__reply_header(r, "Location", loc) != LM_OK) {
+    if (http_reply_header(r, "Location", loc) != LM_OK) {
         cJSON_Delete(o);
-        return api__error(r, LM_INTERNAL, "", "could not set a header");
+        return http_error(r, LM_INTERNAL, "", "could not set a header");
     }
-    return api__reply_json(r, 202, o);
+    return http_reply_json(r, 202, o);
 }
 
 static void add_lonlat(cJSON *arr, double lon, double lat) {
@@ -508,28 +508,28 @@ static cJSON *plan_json(const dispatch_plan *p, bool full) {
     return o;
 }
 
-static lm_status plan_load(api_req *r, dispatch_plan *p) {
+static lm_status plan_load(http_req *r, dispatch_plan *p) {
     int64_t id = 0;
     lm_status rc = path_id(r, &id);
     if (rc != LM_OK) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(r->store, &rd)) != LM_OK)
-        return api__error(r, rc, "", "store unavailable");
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
+        return http_error(r, rc, "", "store unavailable");
     rc = dispatch_plan_get(rd, id, p, &r->err);
     store_read_end(rd);
     return rc;
 }
 
-lm_status api__plans_get(api_req *r) {
+lm_status api__plans_get(http_req *r) {
     dispatch_plan p;
     lm_status rc = plan_load(r, &p);
     if (rc != LM_OK) return rc;
     cJSON *o = plan_json(&p, true);
     dispatch_plan_clear(&p);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__plans_geojson(api_req *r) {
+lm_status api__plans_geojson(http_req *r) {
     dispatch_plan p;
     lm_status rc = plan_load(r, &p);
     if (rc != LM_OK) return rc;
@@ -537,22 +537,22 @@ lm_status api__plans_geojson(api_req *r) {
     dispatch_plan_clear(&p);
     char *text = cJSON_PrintUnformatted(fc);
     cJSON_Delete(fc);
-    if (!text) return api__error(r, LM_NOMEM, "", "could not serialise the reply");
-    rc = api__reply_text(r, 200, "application/geo+json", text, strlen(text));
+    if (!text) return http_error(r, LM_NOMEM, "", "could not serialise the reply");
+    rc = http_reply_text(r, 200, "application/geo+json", text, strlen(text));
     cJSON_free(text);
     return rc;
 }
 
-lm_status api__plans_list(api_req *r) {
+lm_status api__plans_list(http_req *r) {
     store_read *rd = NULL;
     dispatch_plan *list = NULL;
     size_t n = 0;
     int64_t limit = 100;
-    const char *q = api__query(r, "limit");
+    const char *q = http_query(r, "limit");
     if (q && !lm_parse_i64(q, 1, 1000, &limit))
-        return api__error(r, LM_INVALID, "limit", "limit must be 1..1000");
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "store unavailable");
+        return http_error(r, LM_INVALID, "limit", "limit must be 1..1000");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
     rc = dispatch_plan_list(rd, (size_t)limit, &list, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -560,10 +560,10 @@ lm_status api__plans_list(api_req *r) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, plan_json(&list[i], false));
     dispatch_plan_list_free(list, n);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-static lm_status plan_action(api_req *r, lm_status (*fn)(dispatch *, int64_t, lm_errinfo *)) {
+static lm_status plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_errinfo *)) {
     dispatch *d = need_dispatch(r);
     if (!d) return r->err.code;
     int64_t id = 0;
@@ -574,22 +574,22 @@ static lm_status plan_action(api_req *r, lm_status (*fn)(dispatch *, int64_t, lm
     if ((rc = plan_load(r, &p)) != LM_OK) return rc;
     cJSON *o = plan_json(&p, false);
     dispatch_plan_clear(&p);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__plans_commit(api_req *r) {
+lm_status api__plans_commit(http_req *r) {
     return plan_action(r, dispatch_plan_commit);
 }
 
-lm_status api__plans_discard(api_req *r) {
+lm_status api__plans_discard(http_req *r) {
     return plan_action(r, dispatch_plan_discard);
 }
 
-lm_status api__replans_apply(api_req *r) {
+lm_status api__replans_apply(http_req *r) {
     return plan_action(r, dispatch_replan_apply);
 }
 
-lm_status api__plans_move(api_req *r) {
+lm_status api__plans_move(http_req *r) {
     dispatch *d = need_dispatch(r);
     if (!d) return r->err.code;
     int64_t id = 0, stop = 0, position = -1;
@@ -597,9 +597,9 @@ lm_status api__plans_move(api_req *r) {
     lm_status rc = path_id(r, &id);
     if (rc != LM_OK) return rc;
     const cJSON *j = r->json;
-    if (!cJSON_IsObject(j)) return api__error(r, LM_INVALID, "body", "expected a JSON object");
+    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
     if (!cJSON_GetObjectItemCaseSensitive(j, "stop"))
-        return api__error(r, LM_INVALID, "stop", "stop is required");
+        return http_error(r, LM_INVALID, "stop", "stop is required");
     if ((rc = j_int(r, j, "stop", 1, INT64_MAX / 2, &stop)) != LM_OK ||
         (rc = j_int(r, j, "position", -1, 100000, &position)) != LM_OK ||
         (rc = j_str(r, j, "to_vehicle", to, sizeof to, true)) != LM_OK)
@@ -616,24 +616,24 @@ lm_status api__plans_move(api_req *r) {
         cJSON *arr = cJSON_AddArrayToObject(o, "violations");
         for (size_t i = 0; i < nv; i++)
             cJSON_AddItemToArray(arr, cJSON_CreateString(viol[i].message));
-        return api__reply_json(r, 409, o);
+        return http_reply_json(r, 409, o);
     }
     if (rc != LM_OK) return rc;
     dispatch_plan p;
     if ((rc = plan_load(r, &p)) != LM_OK) return rc;
     cJSON *o = plan_json(&p, true);
     dispatch_plan_clear(&p);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__replans_create(api_req *r) {
+lm_status api__replans_create(http_req *r) {
     dispatch *d = need_dispatch(r);
     if (!d) return r->err.code;
     char vehicle[DISPATCH_ID_MAX + 1] = "";
     lm_status rc;
     if (r->json) {
         if (!cJSON_IsObject(r->json))
-            return api__error(r, LM_INVALID, "body", "expected a JSON object");
+            return http_error(r, LM_INVALID, "body", "expected a JSON object");
         if ((rc = j_str(r, r->json, "vehicle_id", vehicle, sizeof vehicle, false)) != LM_OK)
             return rc;
     }
@@ -641,5 +641,5 @@ lm_status api__replans_create(api_req *r) {
         return rc;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "queued", true);
-    return api__reply_json(r, 202, o);
+    return http_reply_json(r, 202, o);
 }

@@ -4,22 +4,22 @@
 #ifndef LASTMILE_API_ROUTES_DISPATCH_H
 #define LASTMILE_API_ROUTES_DISPATCH_H
 
-#include "api/route.h"
+#include "api/app.h"
 
-lm_status api__vehicles_put(api_req *r);
-lm_status api__vehicles_list(api_req *r);
-lm_status api__drivers_put(api_req *r);
-lm_status api__drivers_list(api_req *r);
-lm_status api__fleet_state(api_req *r);
-lm_status api__plans_create(api_req *r);
-lm_status api__plans_list(api_req *r);
-lm_status api__plans_get(api_req *r);
-lm_status api__plans_geojson(api_req *r);
-lm_status api__plans_commit(api_req *r);
-lm_status api__plans_discard(api_req *r);
-lm_status api__plans_move(api_req *r);
-lm_status api__replans_create(api_req *r);
-lm_status api__replans_apply(api_req *r);
+lm_status api__vehicles_put(http_req *r);
+lm_status api__vehicles_list(http_req *r);
+lm_status api__drivers_put(http_req *r);
+lm_status api__drivers_list(http_req *r);
+lm_status api__fleet_state(http_req *r);
+lm_status api__plans_create(http_req *r);
+lm_status api__plans_list(http_req *r);
+lm_status api__plans_get(http_req *r);
+lm_status api__plans_geojson(http_req *r);
+lm_status api__plans_commit(http_req *r);
+lm_status api__plans_discard(http_req *r);
+lm_status api__plans_move(http_req *r);
+lm_status api__replans_create(http_req *r);
+lm_status api__replans_apply(http_req *r);
 
 #define API_VEHICLE_SCHEMA                                                                         \
     "{\"type\":\"object\",\"required\":[\"id\",\"start_depot\"],\"properties\":{\"id\":{\"type\":" \

@@ -24,15 +24,15 @@
 
 /* ---- Helpers ---- */
 
-static dispatch *need_dispatch(api_req *r) {
-    dispatch *d = api__live_dispatch(api__req_live(r));
-    if (!d) api__error(r, LM_UNAVAILABLE, "", "live dispatch is not configured on this server");
+static dispatch *need_dispatch(http_req *r) {
+    dispatch *d = api__live_dispatch(api_live(r));
+    if (!d) http_error(r, LM_UNAVAILABLE, "", "live dispatch is not configured on this server");
     return d;
 }
 
-static lm_status need_driver(api_req *r) {
-    if (!r->driver_id[0])
-        return api__error(r, LM_FORBIDDEN, "Authorization",
+static lm_status need_driver(http_req *r) {
+    if (!r->subject[0])
+        return http_error(r, LM_FORBIDDEN, "Authorization",
                           "this route needs a driver key (bound to one driver)");
     return LM_OK;
 }
@@ -49,48 +49,48 @@ static void iso_time(int64_t epoch_s, char out[32]) {
 /* ---- Deferred replies: the request waits for its group commit without holding a thread ---- */
 
 static void ingest_done(void *ctx, lm_status st, const lm_errinfo *err) {
-    api__defer_done(ctx, st, err);
+    http_defer_done(ctx, st, err);
 }
 
 /* Sets nothing on r after the hand-off: the writer thread owns the outcome from there. */
-static lm_status submit_deferred(api_req *r, api__ingest *g, const fmt_osmand_pos *pos, size_t n,
+static lm_status submit_deferred(http_req *r, api__ingest *g, const fmt_osmand_pos *pos, size_t n,
                                  const char *driver_id) {
-    api__defer(r);
+    http_defer(r);
     lm_status rc = api__ingest_submit(g, pos, n, driver_id, ingest_done, r);
     if (rc != LM_OK) {
         lm_errinfo e;
         lm_errinfo_set(&e, rc, "", "the position queue is full or stopping; retry");
-        api__defer_done(r, rc, &e);
+        http_defer_done(r, rc, &e);
     }
     return LM_OK;
 }
 
 /* ---- OsmAnd on the main port ---- */
 
-lm_status api__osmand_http(api_req *r) {
+lm_status api__osmand_http(http_req *r) {
     static const char *const keys[] = {"id",        "deviceid", "lat",     "lon",     "location",
                                        "timestamp", "speed",    "bearing", "heading", "altitude",
                                        "accuracy",  "batt",     "charge"};
     fmt_osmand_kv kv[sizeof keys / sizeof keys[0]];
     size_t n_kv = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const char *v = api__query(r, keys[i]);
+        const char *v = http_query(r, keys[i]);
         if (v) {
             kv[n_kv].key = keys[i];
             kv[n_kv].value = v;
             n_kv++;
         }
     }
-    api__ingest *g = api__live_ingest(api__req_live(r));
-    if (!g) return api__error(r, LM_UNAVAILABLE, "", "position ingest is not running");
+    api__ingest *g = api__live_ingest(api_live(r));
+    if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
     fmt_osmand_pos *pos = lm_arena_alloc(r->arena, FMT_OSMAND_MAX_BATCH * sizeof *pos);
-    if (!pos) return api__error(r, LM_NOMEM, "", "out of memory");
+    if (!pos) return http_error(r, LM_NOMEM, "", "out of memory");
     size_t n = 0;
-    lm_status rc = fmt_osmand_parse(kv, n_kv, api__header(r, "Content-Type"), r->body, r->body_len,
+    lm_status rc = fmt_osmand_parse(kv, n_kv, http_header(r, "Content-Type"), r->body, r->body_len,
                                     pos, FMT_OSMAND_MAX_BATCH, &n, &r->err);
     if (rc != LM_OK) return rc;
     /* the apps read nothing: 200 with an empty body, sent once the batch has committed */
-    if ((rc = api__reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
+    if ((rc = http_reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
     return submit_deferred(r, g, pos, n, NULL);
 }
 
@@ -126,15 +126,15 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     return o;
 }
 
-lm_status api__driver_route(api_req *r) {
+lm_status api__driver_route(http_req *r) {
     lm_status rc = need_driver(r);
     if (rc != LM_OK) return rc;
     store_read *rd = NULL;
     dispatch_driver_route rt;
     memset(&rt, 0, sizeof rt);
-    if ((rc = store_read_begin(r->store, &rd)) != LM_OK)
-        return api__error(r, rc, "", "the store is not available");
-    rc = dispatch_driver_route_get(rd, r->driver_id, &rt, &r->err);
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
+        return http_error(r, rc, "", "the store is not available");
+    rc = dispatch_driver_route_get(rd, r->subject, &rt, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
     cJSON *o = cJSON_CreateObject();
@@ -150,35 +150,35 @@ lm_status api__driver_route(api_req *r) {
     for (size_t i = 0; i < rt.n_stops; i++)
         cJSON_AddItemToArray(arr, stop_json(&rt.stops[i]));
     dispatch_driver_route_clear(&rt);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__driver_positions(api_req *r) {
+lm_status api__driver_positions(http_req *r) {
     lm_status rc = need_driver(r);
     if (rc != LM_OK) return rc;
     const cJSON *list = r->json;
     if (cJSON_IsObject(list)) list = cJSON_GetObjectItemCaseSensitive(list, "positions");
     if (!cJSON_IsArray(list))
-        return api__error(r, LM_INVALID, "positions", "expected {\"positions\": [...]}");
+        return http_error(r, LM_INVALID, "positions", "expected {\"positions\": [...]}");
     int count = cJSON_GetArraySize(list);
     if (count < 1 || count > FMT_OSMAND_MAX_BATCH)
-        return api__error(r, count ? LM_TOO_BIG : LM_INVALID, "positions",
+        return http_error(r, count ? LM_TOO_BIG : LM_INVALID, "positions",
                           "send 1..%d positions per request", FMT_OSMAND_MAX_BATCH);
-    api__ingest *g = api__live_ingest(api__req_live(r));
-    if (!g) return api__error(r, LM_UNAVAILABLE, "", "position ingest is not running");
+    api__ingest *g = api__live_ingest(api_live(r));
+    if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
     /* the device id recorded with them: the driver's phone if it has one */
     char device[FMT_OSMAND_DEVICE_MAX];
-    snprintf(device, sizeof device, "driver:%.50s", r->driver_id);
+    snprintf(device, sizeof device, "driver:%.50s", r->subject);
     store_read *rd = NULL;
-    if (store_read_begin(r->store, &rd) == LM_OK) {
+    if (store_read_begin(api_store(r), &rd) == LM_OK) {
         dispatch_driver dr;
         lm_errinfo e;
-        if (dispatch_driver_get(rd, r->driver_id, &dr, &e) == LM_OK && dr.device_id[0])
+        if (dispatch_driver_get(rd, r->subject, &dr, &e) == LM_OK && dr.device_id[0])
             lm_strlcpy(device, dr.device_id, sizeof device);
         store_read_end(rd);
     }
     fmt_osmand_pos *pos = lm_arena_alloc(r->arena, (size_t)count * sizeof *pos);
-    if (!pos) return api__error(r, LM_NOMEM, "", "out of memory");
+    if (!pos) return http_error(r, LM_NOMEM, "", "out of memory");
     size_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, list) {
@@ -204,7 +204,7 @@ lm_status api__driver_positions(api_req *r) {
             snprintf(tbuf, sizeof tbuf, "%lld", (long long)ts->valuedouble);
         if (!fmt_osmand_time_parse(tbuf, &p->time_ms)) {
             snprintf(f, sizeof f, "positions[%zu].timestamp", i);
-            return api__error(r, LM_INVALID, f,
+            return http_error(r, LM_INVALID, f,
                               "the device time is required: epoch s, epoch ms or ISO-8601");
         }
         static const char *const opt[] = {"speed", "heading", "accuracy", "battery", "altitude"};
@@ -215,7 +215,7 @@ lm_status api__driver_positions(api_req *r) {
             if (!v || cJSON_IsNull(v)) continue;
             if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
                 snprintf(f, sizeof f, "positions[%zu].%s", i, opt[k]);
-                return api__error(r, LM_INVALID, f, "must be a number");
+                return http_error(r, LM_INVALID, f, "must be a number");
             }
             *dst[k] = v->valuedouble;
         }
@@ -227,53 +227,54 @@ lm_status api__driver_positions(api_req *r) {
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "accepted", (double)i);
-    if ((rc = api__reply_json(r, 200, o)) != LM_OK) return rc;
-    return submit_deferred(r, g, pos, i, r->driver_id);
+    if ((rc = http_reply_json(r, 200, o)) != LM_OK) return rc;
+    return submit_deferred(r, g, pos, i, r->subject);
 }
 
 /* The stop id of the path, and that it is on this driver's live route (404 otherwise, so that
  * another driver's stop ids are not even confirmed to exist). */
-static lm_status own_stop(api_req *r, int64_t *stop_id) {
+static lm_status own_stop(http_req *r, int64_t *stop_id) {
     lm_status rc = need_driver(r);
     if (rc != LM_OK) return rc;
     int64_t id = 0;
-    if (!lm_parse_i64(api__param(r, "id"), 1, INT64_MAX, &id))
-        return api__error(r, LM_INVALID, "id", "the stop id must be a positive integer");
+    if (!lm_parse_i64(http_param(r, "id"), 1, INT64_MAX, &id))
+        return http_error(r, LM_INVALID, "id", "the stop id must be a positive integer");
     store_read *rd = NULL;
     char owner[DISPATCH_ID_MAX + 1] = "";
-    if ((rc = store_read_begin(r->store, &rd)) != LM_OK)
-        return api__error(r, rc, "", "the store is not available");
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
+        return http_error(r, rc, "", "the store is not available");
     rc = dispatch_stop_owner(rd, id, owner, &r->err);
     store_read_end(rd);
     if (rc != LM_OK && rc != LM_NOT_FOUND) return rc;
-    if (rc == LM_NOT_FOUND || strcmp(owner, r->driver_id))
-        return api__error(r, LM_NOT_FOUND, "id", "no stop %lld on your route", (long long)id);
+    if (rc == LM_NOT_FOUND || strcmp(owner, r->subject))
+        return http_error(r, LM_NOT_FOUND, "id", "no stop %lld on your route", (long long)id);
     *stop_id = id;
     return LM_OK;
 }
 
 /* Runs one stop action in its own transaction; answers {id, status} after the commit. */
-typedef lm_status (*stop_action)(dispatch *d, store_tx *tx, api_req *r, int64_t stop_id, void *ctx);
+typedef lm_status (*stop_action)(dispatch *d, store_tx *tx, http_req *r, int64_t stop_id,
+                                 void *ctx);
 
-static lm_status run_stop_action(api_req *r, stop_action act, void *ctx) {
+static lm_status run_stop_action(http_req *r, stop_action act, void *ctx) {
     int64_t stop_id = 0;
     lm_status rc = own_stop(r, &stop_id);
     if (rc != LM_OK) return rc;
     dispatch *d = need_dispatch(r);
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(r->store, &tx)) != LM_OK)
-        return api__error(r, rc, "", "the store is not available");
+    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
+        return http_error(r, rc, "", "the store is not available");
     if ((rc = act(d, tx, r, stop_id, ctx)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }
     if ((rc = store_tx_commit(tx)) != LM_OK)
-        return api__error(r, rc, "", "the change could not be committed");
+        return http_error(r, rc, "", "the change could not be committed");
     store_read *rd = NULL;
     dispatch_stop s;
     memset(&s, 0, sizeof s);
-    if (store_read_begin(r->store, &rd) == LM_OK) {
+    if (store_read_begin(api_store(r), &rd) == LM_OK) {
         lm_errinfo e;
         if (dispatch_stop_get(rd, stop_id, &s, &e) != LM_OK) s.id = stop_id;
         store_read_end(rd);
@@ -281,15 +282,15 @@ static lm_status run_stop_action(api_req *r, stop_action act, void *ctx) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)stop_id);
     cJSON_AddStringToObject(o, "status", dispatch_stop_status_name(s.status));
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-static lm_status act_arrived(dispatch *d, store_tx *tx, api_req *r, int64_t id, void *ctx) {
+static lm_status act_arrived(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     (void)ctx;
-    return dispatch_stop_arrived(d, tx, r->driver_id, id, lm_now_ms(), &r->err);
+    return dispatch_stop_arrived(d, tx, r->subject, id, lm_now_ms(), &r->err);
 }
 
-lm_status api__driver_arrived(api_req *r) {
+lm_status api__driver_arrived(http_req *r) {
     return run_stop_action(r, act_arrived, NULL);
 }
 
@@ -335,7 +336,7 @@ static lm_status b64_decode(lm_arena *a, const char *s, size_t max, unsigned cha
 
 /* Validates one uploaded image {content_type, data_base64} and writes it durably under
  * <data_dir>/proofs; *rel_out gets "proofs/<name>". */
-static lm_status proof_save(api_req *r, const cJSON *f, const char *what, int64_t stop_id,
+static lm_status proof_save(http_req *r, const cJSON *f, const char *what, int64_t stop_id,
                             char *rel_out, size_t rel_size) {
     char field[48];
     snprintf(field, sizeof field, "%s.content_type", what);
@@ -344,40 +345,41 @@ static lm_status proof_save(api_req *r, const cJSON *f, const char *what, int64_
     if (ct && !strcmp(ct, "image/png")) ext = "png";
     if (ct && !strcmp(ct, "image/jpeg")) ext = "jpg";
     if (!cJSON_IsObject(f) || !ext)
-        return api__error(r, LM_INVALID, field, "content_type must be image/png or image/jpeg");
+        return http_error(r, LM_INVALID, field, "content_type must be image/png or image/jpeg");
     const char *data = json_str(f, "data_base64");
     snprintf(field, sizeof field, "%s.data_base64", what);
-    if (!data || !*data) return api__error(r, LM_INVALID, field, "data_base64 is required");
+    if (!data || !*data) return http_error(r, LM_INVALID, field, "data_base64 is required");
     unsigned char *bytes = NULL;
     size_t n = 0;
     lm_status rc = b64_decode(r->arena, data, PROOF_MAX_BYTES, &bytes, &n);
     if (rc == LM_TOO_BIG)
-        return api__error(r, LM_TOO_BIG, field, "at most %zu bytes once decoded", PROOF_MAX_BYTES);
-    if (rc != LM_OK) return api__error(r, rc, field, "not valid base64");
+        return http_error(r, LM_TOO_BIG, field, "at most %zu bytes once decoded", PROOF_MAX_BYTES);
+    if (rc != LM_OK) return http_error(r, rc, field, "not valid base64");
     /* the bytes must be what the content type says (no HTML or script stored as an "image") */
     static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     bool ok = !strcmp(ext, "png")
                   ? n >= 8 && !memcmp(bytes, png, 8)
                   : n >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff;
-    if (!ok) return api__error(r, LM_INVALID, field, "the data is not a %s image", ext);
+    if (!ok) return http_error(r, LM_INVALID, field, "the data is not a %s image", ext);
 
     char dir[600], path[700], tmp[720];
-    const char *root = api__live_data_dir(api__req_live(r));
+    const char *root = api__live_data_dir(api_live(r));
     snprintf(dir, sizeof dir, "%s/proofs", root);
-    if (mkdir(root, 0755) != 0 && errno != EEXIST)
-        return api__error(r, LM_IO, "", "cannot create the data directory");
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return api__error(r, LM_IO, "", "cannot create the proofs directory");
+    /* owner-only: proofs are photos and signatures of customers (docs/security.md) */
+    if (mkdir(root, 0700) != 0 && errno != EEXIST)
+        return http_error(r, LM_IO, "", "cannot create the data directory");
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return http_error(r, LM_IO, "", "cannot create the proofs directory");
     uint8_t rnd[8];
     char hex[17];
     if (lm_random_bytes(rnd, sizeof rnd) != LM_OK)
-        return api__error(r, LM_IO, "", "no random bytes for the file name");
+        return http_error(r, LM_IO, "", "no random bytes for the file name");
     lm_hex_encode(rnd, sizeof rnd, hex);
     snprintf(rel_out, rel_size, "proofs/stop%lld-%s-%s.%s", (long long)stop_id, what, hex, ext);
     snprintf(path, sizeof path, "%s/%s", root, rel_out);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return api__error(r, LM_IO, "", "cannot create the proof file");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return http_error(r, LM_IO, "", "cannot create the proof file");
     size_t off = 0;
     while (off < n) {
         ssize_t w = write(fd, bytes + off, n - off);
@@ -389,7 +391,7 @@ static lm_status proof_save(api_req *r, const cJSON *f, const char *what, int64_
     close(fd);
     if (!good || rename(tmp, path) != 0) {
         unlink(tmp);
-        return api__error(r, LM_IO, "", "cannot write the proof file");
+        return http_error(r, LM_IO, "", "cannot write the proof file");
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
@@ -404,12 +406,12 @@ typedef struct delivered_ctx {
     char proof[DISPATCH_NOTE_MAX + 1];
 } delivered_ctx;
 
-static lm_status act_delivered(dispatch *d, store_tx *tx, api_req *r, int64_t id, void *ctx) {
+static lm_status act_delivered(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     delivered_ctx *c = ctx;
-    return dispatch_stop_delivered(d, tx, r->driver_id, id, c->proof, lm_now_ms(), &r->err);
+    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, lm_now_ms(), &r->err);
 }
 
-lm_status api__driver_delivered(api_req *r) {
+lm_status api__driver_delivered(http_req *r) {
     int64_t stop_id = 0;
     lm_status rc = own_stop(r, &stop_id); /* before any file is written */
     if (rc != LM_OK) return rc;
@@ -417,16 +419,16 @@ lm_status api__driver_delivered(api_req *r) {
     memset(&c, 0, sizeof c);
     const cJSON *body = r->json;
     if (body && !cJSON_IsObject(body))
-        return api__error(r, LM_INVALID, "body", "expected a JSON object");
+        return http_error(r, LM_INVALID, "body", "expected a JSON object");
     const char *recipient = body ? json_str(body, "recipient") : NULL;
     const cJSON *rv = body ? cJSON_GetObjectItemCaseSensitive(body, "recipient") : NULL;
     if (rv && !cJSON_IsNull(rv) && !recipient)
-        return api__error(r, LM_INVALID, "recipient", "recipient must be a string");
+        return http_error(r, LM_INVALID, "recipient", "recipient must be a string");
     if (recipient && strlen(recipient) > 200)
-        return api__error(r, LM_INVALID, "recipient", "at most 200 characters");
+        return http_error(r, LM_INVALID, "recipient", "at most 200 characters");
     for (const char *p = recipient; p && *p; p++)
         if ((unsigned char)*p < 0x20)
-            return api__error(r, LM_INVALID, "recipient", "no control characters");
+            return http_error(r, LM_INVALID, "recipient", "no control characters");
     char sig[160] = "", photo[160] = "";
     const cJSON *f;
     if (body && (f = cJSON_GetObjectItemCaseSensitive(body, "signature")) && !cJSON_IsNull(f) &&
@@ -445,168 +447,102 @@ typedef struct failed_ctx {
     const char *reason, *note;
 } failed_ctx;
 
-static lm_status act_failed(dispatch *d, store_tx *tx, api_req *r, int64_t id, void *ctx) {
+static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     failed_ctx *c = ctx;
-    return dispatch_stop_failed(d, tx, r->driver_id, id, c->reason, c->note, lm_now_ms(), &r->err);
+    return dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
 }
 
-lm_status api__driver_failed(api_req *r) {
+lm_status api__driver_failed(http_req *r) {
     static const char *const reasons[] = {"not_home", "refused", "address_not_found", "damaged",
                                           "other"};
     if (!cJSON_IsObject(r->json))
-        return api__error(r, LM_INVALID, "body", "expected {\"reason\": ..., \"note\": ...}");
+        return http_error(r, LM_INVALID, "body", "expected {\"reason\": ..., \"note\": ...}");
     failed_ctx c = {json_str(r->json, "reason"), json_str(r->json, "note")};
     bool known = false;
     for (size_t i = 0; c.reason && i < sizeof reasons / sizeof reasons[0]; i++)
         known |= !strcmp(c.reason, reasons[i]);
     if (!known)
-        return api__error(r, LM_INVALID, "reason",
+        return http_error(r, LM_INVALID, "reason",
                           "reason must be not_home, refused, address_not_found, damaged or other");
     if (c.note && strlen(c.note) > DISPATCH_NOTE_MAX)
-        return api__error(r, LM_INVALID, "note", "at most %d characters", DISPATCH_NOTE_MAX);
+        return http_error(r, LM_INVALID, "note", "at most %d characters", DISPATCH_NOTE_MAX);
     if (!c.note) c.note = "";
     return run_stop_action(r, act_failed, &c);
 }
 
-lm_status api__driver_exception(api_req *r) {
+lm_status api__driver_exception(http_req *r) {
     lm_status rc = need_driver(r);
     if (rc != LM_OK) return rc;
     if (!cJSON_IsObject(r->json))
-        return api__error(r, LM_INVALID, "body", "expected {\"kind\": ..., \"note\": ...}");
+        return http_error(r, LM_INVALID, "body", "expected {\"kind\": ..., \"note\": ...}");
     dispatch_exception_kind kind;
     const char *k = json_str(r->json, "kind");
     if (!k || !dispatch_exception_parse(k, &kind))
-        return api__error(r, LM_INVALID, "kind",
+        return http_error(r, LM_INVALID, "kind",
                           "kind must be breakdown, delay, accident or vehicle_full");
     const char *note = json_str(r->json, "note");
     if (note && strlen(note) > DISPATCH_NOTE_MAX)
-        return api__error(r, LM_INVALID, "note", "at most %d characters", DISPATCH_NOTE_MAX);
+        return http_error(r, LM_INVALID, "note", "at most %d characters", DISPATCH_NOTE_MAX);
     int64_t delay_min = 0;
     const cJSON *dm = cJSON_GetObjectItemCaseSensitive(r->json, "delay_min");
     if (dm && (!cJSON_IsNumber(dm) || dm->valuedouble < 0 || dm->valuedouble > 1440))
-        return api__error(r, LM_INVALID, "delay_min", "delay_min must be 0..1440");
+        return http_error(r, LM_INVALID, "delay_min", "delay_min must be 0..1440");
     if (dm) delay_min = (int64_t)dm->valuedouble;
     dispatch *d = need_dispatch(r);
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(r->store, &tx)) != LM_OK)
-        return api__error(r, rc, "", "the store is not available");
-    if ((rc = dispatch_driver_exception(d, tx, r->driver_id, kind, delay_min * 60, note ? note : "",
+    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
+        return http_error(r, rc, "", "the store is not available");
+    if ((rc = dispatch_driver_exception(d, tx, r->subject, kind, delay_min * 60, note ? note : "",
                                         lm_now_ms(), &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }
     if ((rc = store_tx_commit(tx)) != LM_OK)
-        return api__error(r, rc, "", "the change could not be committed");
+        return http_error(r, rc, "", "the change could not be committed");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", k);
     cJSON_AddStringToObject(o, "status", "recorded");
-    return api__reply_json(r, 202, o);
+    return http_reply_json(r, 202, o);
 }
 
 /* ---- Customer tracking ---- */
 
-#define RL_SLOTS 4096
-
-typedef struct rl_slot {
-    char addr[48];
-    double tokens;
-    int64_t at_ms;
-} rl_slot;
-
-struct api__ratelimit {
-    pthread_mutex_t mu;
-    double rate, burst;
-    rl_slot slots[RL_SLOTS];
-};
-
-lm_status api__ratelimit_create(double rate_per_s, double burst, api__ratelimit **out) {
-    if (!(rate_per_s > 0) || !(burst >= 1)) return LM_INVALID;
-    api__ratelimit *rl = lm_calloc(1, sizeof *rl);
-    if (!rl) return LM_NOMEM;
-    pthread_mutex_init(&rl->mu, NULL);
-    rl->rate = rate_per_s;
-    rl->burst = burst;
-    *out = rl;
-    return LM_OK;
-}
-
-void api__ratelimit_destroy(api__ratelimit *rl) {
-    if (!rl) return;
-    pthread_mutex_destroy(&rl->mu);
-    lm_free(rl);
-}
-
-bool api__ratelimit_take(api__ratelimit *rl, const char *addr, int64_t now_ms,
-                         int64_t *retry_after_s) {
-    /* open addressing over a fixed table: an address maps to a slot by hash; a slot idle long
-     * enough to be full again is as good as empty and is reused, so memory stays bounded */
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = addr; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    int64_t refill_ms = (int64_t)(rl->burst / rl->rate * 1000.0) + 1;
-    pthread_mutex_lock(&rl->mu);
-    rl_slot *s = NULL, *reuse = NULL;
-    for (size_t k = 0; k < 16; k++) {
-        rl_slot *c = &rl->slots[(h + k) % RL_SLOTS];
-        if (!strcmp(c->addr, addr)) {
-            s = c;
-            break;
-        }
-        if (!reuse && (!c->addr[0] || now_ms - c->at_ms > refill_ms)) reuse = c;
-    }
-    if (!s) {
-        s = reuse ? reuse : &rl->slots[h % RL_SLOTS];
-        lm_strlcpy(s->addr, addr, sizeof s->addr);
-        s->tokens = rl->burst;
-        s->at_ms = now_ms;
-    }
-    double t = s->tokens + (double)(now_ms - s->at_ms) / 1000.0 * rl->rate;
-    if (t > rl->burst) t = rl->burst;
-    s->at_ms = now_ms;
-    bool ok = t >= 1.0;
-    if (ok) t -= 1.0;
-    s->tokens = t;
-    if (!ok) *retry_after_s = (int64_t)((1.0 - t) / rl->rate) + 1;
-    pthread_mutex_unlock(&rl->mu);
-    return ok;
-}
-
-lm_status api__track(api_req *r) {
+lm_status api__track(http_req *r) {
     char addr[64] = "?";
-    api__client_addr(r, addr, sizeof addr);
-    api__ratelimit *rl = api__live_ratelimit(api__req_live(r));
+    http_client_addr(r, addr, sizeof addr);
+    http_ratelimit *rl = api__live_ratelimit(api_live(r));
     int64_t retry = 1;
-    if (rl && !api__ratelimit_take(rl, addr, lm_now_ms(), &retry)) {
+    if (rl && !http_ratelimit_take(rl, addr, lm_now_ms(), &retry)) {
         char ra[24];
         snprintf(ra, sizeof ra, "%lld", (long long)retry);
-        if (api__reply_header(r, "Retry-After", ra) != LM_OK) return LM_NOMEM;
+        if (http_reply_header(r, "Retry-After", ra) != LM_OK) return LM_NOMEM;
         /* an error reply drops headers, so answer 429 directly */
         char msg[200];
         int n = snprintf(msg, sizeof msg,
                          "{\"error\":{\"code\":\"rate_limited\",\"field\":null,\"message\":\"too "
                          "many tracking requests from this address; retry in %lld s\"}}",
                          (long long)retry);
-        return api__reply_text(r, 429, "application/json", msg, (size_t)n);
+        return http_reply_text(r, 429, "application/json", msg, (size_t)n);
     }
-    const char *token = api__param(r, "token");
+    const char *token = http_param(r, "token");
     size_t tl = token ? strlen(token) : 0;
     bool shape = tl == 32;
     for (size_t i = 0; shape && i < tl; i++)
         shape = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
-    if (!shape) return api__error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+    if (!shape) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
     store_read *rd = NULL;
     store_order ord;
     memset(&ord, 0, sizeof ord);
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "the store is not available");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     lm_errinfo e;
     rc = store_order_get_by_token(rd, token, &ord, &e);
     if (rc != LM_OK) {
         store_read_end(rd);
         if (rc == LM_NOT_FOUND)
-            return api__error(r, LM_NOT_FOUND, "token", "unknown tracking link");
-        return api__error(r, rc, "", "the order could not be read");
+            return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+        return http_error(r, rc, "", "the order could not be read");
     }
     dispatch_tracking t;
     memset(&t, 0, sizeof t);
@@ -672,9 +608,9 @@ lm_status api__track(api_req *r) {
     } else {
         cJSON_AddNullToObject(o, "failure");
     }
-    if (api__reply_header(r, "Cache-Control", "no-store") != LM_OK) {
+    if (http_reply_header(r, "Cache-Control", "no-store") != LM_OK) {
         cJSON_Delete(o);
         return LM_NOMEM;
     }
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }

@@ -3,31 +3,23 @@
 #ifndef LASTMILE_API_ROUTES_DRIVER_H
 #define LASTMILE_API_ROUTES_DRIVER_H
 
-#include "api/route.h"
+#include "api/app.h"
 
-lm_status api__osmand_http(api_req *r);
-lm_status api__driver_route(api_req *r);
-lm_status api__driver_positions(api_req *r);
-lm_status api__driver_arrived(api_req *r);
-lm_status api__driver_delivered(api_req *r);
-lm_status api__driver_failed(api_req *r);
-lm_status api__driver_exception(api_req *r);
-lm_status api__track(api_req *r);
-lm_status api__webhooks_create(api_req *r);
-lm_status api__webhooks_list(api_req *r);
-lm_status api__webhooks_delete(api_req *r);
+lm_status api__osmand_http(http_req *r);
+lm_status api__driver_route(http_req *r);
+lm_status api__driver_positions(http_req *r);
+lm_status api__driver_arrived(http_req *r);
+lm_status api__driver_delivered(http_req *r);
+lm_status api__driver_failed(http_req *r);
+lm_status api__driver_exception(http_req *r);
+lm_status api__track(http_req *r);
+lm_status api__webhooks_create(http_req *r);
+lm_status api__webhooks_list(http_req *r);
+lm_status api__webhooks_delete(http_req *r);
 
 /* GET /v1/events with Accept: text/event-stream (api/sse.c). */
-bool api__wants_event_stream(const api_req *r);
-lm_status api__events_stream(api_req *r);
-
-/* Per-client-address token buckets (tracking polls). */
-typedef struct api__ratelimit api__ratelimit;
-LM_MUST_USE lm_status api__ratelimit_create(double rate_per_s, double burst, api__ratelimit **out);
-void api__ratelimit_destroy(api__ratelimit *rl);
-/* Takes one token for addr: true if allowed; else *retry_after_s is how long until one is. */
-bool api__ratelimit_take(api__ratelimit *rl, const char *addr, int64_t now_ms,
-                         int64_t *retry_after_s);
+bool api__wants_event_stream(const http_req *r);
+lm_status api__events_stream(http_req *r);
 
 #define API_OSMAND_DOC                                                                             \
     "OsmAnd / Traccar Client position (query or form fields id, lat, lon, timestamp, speed in "    \

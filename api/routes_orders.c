@@ -18,18 +18,18 @@
 
 /* The orders service is a thin handle over the store (no caches that outlive a request), so
  * each request takes its own: nothing is shared between worker threads but the store. */
-static lm_status svc_open(api_req *r, orders_svc **out) {
+static lm_status svc_open(http_req *r, orders_svc **out) {
     orders_opts o;
     orders_opts_init(&o);
-    o.st = r->store;
+    o.st = api_store(r);
     lm_status rc = orders_create(&o, out);
-    if (rc != LM_OK) return api__error(r, rc, "", "the orders service could not start");
+    if (rc != LM_OK) return http_error(r, rc, "", "the orders service could not start");
     return LM_OK;
 }
 
 #define ORDERS_HANDLER(name)                                                                       \
-    static lm_status name##_impl(api_req *r, orders_svc *o);                                       \
-    lm_status name(api_req *r) {                                                                   \
+    static lm_status name##_impl(http_req *r, orders_svc *o);                                      \
+    lm_status name(http_req *r) {                                                                  \
         orders_svc *o = NULL;                                                                      \
         lm_status rc = svc_open(r, &o);                                                            \
         if (rc != LM_OK) return rc;                                                                \
@@ -37,60 +37,60 @@ static lm_status svc_open(api_req *r, orders_svc **out) {
         orders_destroy(o);                                                                         \
         return rc;                                                                                 \
     }                                                                                              \
-    static lm_status name##_impl(api_req *r, orders_svc *o)
+    static lm_status name##_impl(http_req *r, orders_svc *o)
 
 /* ---- JSON input helpers: each names the field it rejects ---- */
 
-static lm_status need_object(api_req *r, const cJSON *j, const char *what) {
-    if (!cJSON_IsObject(j)) return api__error(r, LM_INVALID, "body", "expected a JSON %s", what);
+static lm_status need_object(http_req *r, const cJSON *j, const char *what) {
+    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON %s", what);
     return LM_OK;
 }
 
-static lm_status j_str(api_req *r, const cJSON *obj, const char *key, const char *path, char *dst,
+static lm_status j_str(http_req *r, const cJSON *obj, const char *key, const char *path, char *dst,
                        size_t cap, bool required) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     dst[0] = '\0';
     if (!v || cJSON_IsNull(v)) {
-        if (required) return api__error(r, LM_INVALID, path, "%s is required", path);
+        if (required) return http_error(r, LM_INVALID, path, "%s is required", path);
         return LM_OK;
     }
-    if (!cJSON_IsString(v)) return api__error(r, LM_INVALID, path, "%s must be a string", path);
+    if (!cJSON_IsString(v)) return http_error(r, LM_INVALID, path, "%s must be a string", path);
     if (strlen(v->valuestring) >= cap)
-        return api__error(r, LM_TOO_BIG, path, "%s is longer than %zu characters", path, cap - 1);
+        return http_error(r, LM_TOO_BIG, path, "%s is longer than %zu characters", path, cap - 1);
     lm_strlcpy(dst, v->valuestring, cap);
     return LM_OK;
 }
 
-static lm_status j_int(api_req *r, const cJSON *obj, const char *key, const char *path, int64_t min,
-                       int64_t max, bool required, int64_t *out, bool *present) {
+static lm_status j_int(http_req *r, const cJSON *obj, const char *key, const char *path,
+                       int64_t min, int64_t max, bool required, int64_t *out, bool *present) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (present) *present = false;
     if (!v || cJSON_IsNull(v)) {
-        if (required) return api__error(r, LM_INVALID, path, "%s is required", path);
+        if (required) return http_error(r, LM_INVALID, path, "%s is required", path);
         return LM_OK;
     }
     double d = v->valuedouble;
     if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d))
-        return api__error(r, LM_INVALID, path, "%s must be an integer", path);
+        return http_error(r, LM_INVALID, path, "%s must be an integer", path);
     if (d < (double)min || d > (double)max)
-        return api__error(r, LM_INVALID, path, "%s must be in %" PRId64 "..%" PRId64, path, min,
+        return http_error(r, LM_INVALID, path, "%s must be in %" PRId64 "..%" PRId64, path, min,
                           max);
     *out = (int64_t)d;
     if (present) *present = true;
     return LM_OK;
 }
 
-static lm_status j_lonlat(api_req *r, const cJSON *v, const char *path, double *lon, double *lat) {
+static lm_status j_lonlat(http_req *r, const cJSON *v, const char *path, double *lon, double *lat) {
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 2 || cJSON_GetArraySize(v) > 3)
-        return api__error(r, LM_INVALID, path, "%s must be [lon, lat]", path);
+        return http_error(r, LM_INVALID, path, "%s must be [lon, lat]", path);
     const cJSON *x = cJSON_GetArrayItem(v, 0), *y = cJSON_GetArrayItem(v, 1);
     if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y))
-        return api__error(r, LM_INVALID, path, "%s must hold two numbers [lon, lat]", path);
+        return http_error(r, LM_INVALID, path, "%s must hold two numbers [lon, lat]", path);
     if (!(x->valuedouble >= -180 && x->valuedouble <= 180))
-        return api__error(r, LM_INVALID, path, "%s: longitude %g is outside [-180, 180]", path,
+        return http_error(r, LM_INVALID, path, "%s: longitude %g is outside [-180, 180]", path,
                           x->valuedouble);
     if (!(y->valuedouble >= -90 && y->valuedouble <= 90))
-        return api__error(r, LM_INVALID, path,
+        return http_error(r, LM_INVALID, path,
                           "%s: latitude %g is outside [-90, 90] (is the pair [lat, lon]?)", path,
                           y->valuedouble);
     *lon = x->valuedouble;
@@ -98,14 +98,14 @@ static lm_status j_lonlat(api_req *r, const cJSON *v, const char *path, double *
     return LM_OK;
 }
 
-static lm_status j_time(api_req *r, const cJSON *v, const char *path, int64_t *out) {
+static lm_status j_time(http_req *r, const cJSON *v, const char *path, int64_t *out) {
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
         v->valuedouble >= 0 && v->valuedouble < 1e11) {
         *out = (int64_t)v->valuedouble;
         return LM_OK;
     }
     if (cJSON_IsString(v) && fmt_time_parse_rfc3339(v->valuestring, out)) return LM_OK;
-    return api__error(r, LM_INVALID, path,
+    return http_error(r, LM_INVALID, path,
                       "%s must be epoch seconds or an ISO-8601 time with a zone "
                       "(2026-11-23T09:00:00Z)",
                       path);
@@ -117,10 +117,10 @@ static char *iso_time(char buf[32], int64_t epoch_s) {
 
 /* ---- Depots ---- */
 
-static lm_status hhmm_parse(api_req *r, const char *s, const char *path, int32_t *out) {
+static lm_status hhmm_parse(http_req *r, const char *s, const char *path, int32_t *out) {
     int h, m, n = 0;
     if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] || h < 0 || h > 48 || m < 0 || m > 59)
-        return api__error(r, LM_INVALID, path, "%s must be HH:MM", path);
+        return http_error(r, LM_INVALID, path, "%s must be HH:MM", path);
     *out = h * 3600 + m * 60;
     return LM_OK;
 }
@@ -142,14 +142,14 @@ static cJSON *depot_json(const orders_depot *d) {
 }
 
 /* Shared by POST /v1/depots and the demo loader. */
-static lm_status depot_from_json(api_req *r, const cJSON *j, orders_depot *d) {
+static lm_status depot_from_json(http_req *r, const cJSON *j, orders_depot *d) {
     lm_status rc;
     memset(d, 0, sizeof *d);
     if ((rc = need_object(r, j, "object (a depot)")) != LM_OK) return rc;
     if ((rc = j_str(r, j, "id", "id", d->id, sizeof d->id, true)) != LM_OK) return rc;
     if ((rc = j_str(r, j, "name", "name", d->name, sizeof d->name, true)) != LM_OK) return rc;
     const cJSON *loc = cJSON_GetObjectItemCaseSensitive(j, "location");
-    if (!loc) return api__error(r, LM_INVALID, "location", "location is required: [lon, lat]");
+    if (!loc) return http_error(r, LM_INVALID, "location", "location is required: [lon, lat]");
     if ((rc = j_lonlat(r, loc, "location", &d->lon, &d->lat)) != LM_OK) return rc;
     d->open_s = 0;
     d->close_s = 86400;
@@ -158,13 +158,13 @@ static lm_status depot_from_json(api_req *r, const cJSON *j, orders_depot *d) {
         const cJSON *a = cJSON_GetArrayItem(oh, 0), *b = cJSON_GetArrayItem(oh, 1);
         if (cJSON_GetArraySize(oh) != 2 || !cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
             a->valuedouble < 0 || a->valuedouble >= 86400 || b->valuedouble > 2 * 86400)
-            return api__error(r, LM_INVALID, "opening_hours",
+            return http_error(r, LM_INVALID, "opening_hours",
                               "opening_hours must be [open_s, close_s] seconds after midnight");
         d->open_s = (int32_t)a->valuedouble;
         d->close_s = (int32_t)b->valuedouble;
     } else if (oh && !cJSON_IsNull(oh)) {
         if (!cJSON_IsObject(oh))
-            return api__error(r, LM_INVALID, "opening_hours",
+            return http_error(r, LM_INVALID, "opening_hours",
                               "opening_hours must be {\"open\": \"HH:MM\", \"close\": \"HH:MM\"}");
         char b[16];
         if ((rc = j_str(r, oh, "open", "opening_hours.open", b, sizeof b, true)) != LM_OK ||
@@ -181,7 +181,7 @@ ORDERS_HANDLER(api__depots_create) {
     lm_status rc = depot_from_json(r, r->json, &d);
     if (rc != LM_OK) return rc;
     if ((rc = orders_depot_put(o, &d, &r->err)) != LM_OK) return rc;
-    return api__reply_json(r, 201, depot_json(&d));
+    return http_reply_json(r, 201, depot_json(&d));
 }
 
 ORDERS_HANDLER(api__depots_list) {
@@ -193,7 +193,7 @@ ORDERS_HANDLER(api__depots_list) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, depot_json(&d[i]));
     lm_free(d);
-    return api__reply_json(r, 200, out);
+    return http_reply_json(r, 200, out);
 }
 
 /* ---- Products ---- */
@@ -212,7 +212,7 @@ static cJSON *product_json(const orders_product *p) {
     return o;
 }
 
-static lm_status product_from_json(api_req *r, const cJSON *j, orders_product *p) {
+static lm_status product_from_json(http_req *r, const cJSON *j, orders_product *p) {
     lm_status rc;
     memset(p, 0, sizeof *p);
     if ((rc = need_object(r, j, "object (a product)")) != LM_OK) return rc;
@@ -227,13 +227,13 @@ static lm_status product_from_json(api_req *r, const cJSON *j, orders_product *p
     const cJSON *kg = cJSON_GetObjectItemCaseSensitive(j, "weight_kg");
     if (kg) {
         if (!cJSON_IsNumber(kg) || !(kg->valuedouble >= 0 && kg->valuedouble <= 10000))
-            return api__error(r, LM_INVALID, "weight_kg", "weight_kg must be 0..10000");
+            return http_error(r, LM_INVALID, "weight_kg", "weight_kg must be 0..10000");
         p->weight_g = (int64_t)llround(kg->valuedouble * 1000.0);
     }
     const cJSON *vl = cJSON_GetObjectItemCaseSensitive(j, "volume_l");
     if (vl) {
         if (!cJSON_IsNumber(vl) || !(vl->valuedouble >= 0 && vl->valuedouble <= 100000))
-            return api__error(r, LM_INVALID, "volume_l", "volume_l must be 0..100000");
+            return http_error(r, LM_INVALID, "volume_l", "volume_l must be 0..100000");
         p->volume_cm3 = (int64_t)llround(vl->valuedouble * 1000.0);
     }
     if ((rc = j_str(r, j, "substitute_sku", "substitute_sku", p->substitute_sku,
@@ -243,7 +243,7 @@ static lm_status product_from_json(api_req *r, const cJSON *j, orders_product *p
     p->active = true;
     if (a && !cJSON_IsNull(a)) {
         if (!cJSON_IsBool(a))
-            return api__error(r, LM_INVALID, "active", "active must be a boolean");
+            return http_error(r, LM_INVALID, "active", "active must be a boolean");
         p->active = cJSON_IsTrue(a);
     }
     return LM_OK;
@@ -254,7 +254,7 @@ ORDERS_HANDLER(api__products_create) {
     lm_status rc = product_from_json(r, r->json, &p);
     if (rc != LM_OK) return rc;
     if ((rc = orders_product_put(o, &p, &r->err)) != LM_OK) return rc;
-    return api__reply_json(r, 201, product_json(&p));
+    return http_reply_json(r, 201, product_json(&p));
 }
 
 ORDERS_HANDLER(api__products_list) {
@@ -266,7 +266,7 @@ ORDERS_HANDLER(api__products_list) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, product_json(&p[i]));
     lm_free(p);
-    return api__reply_json(r, 200, out);
+    return http_reply_json(r, 200, out);
 }
 
 /* ---- Stock ---- */
@@ -294,15 +294,15 @@ ORDERS_HANDLER(api__stock_put) {
         return rc;
     orders_stock s;
     rc =
-        orders_stock_set(o, api__param(r, "depot"), api__param(r, "sku"), on_hand, rp, &s, &r->err);
+        orders_stock_set(o, http_param(r, "depot"), http_param(r, "sku"), on_hand, rp, &s, &r->err);
     if (rc != LM_OK) return rc;
-    return api__reply_json(r, 200, stock_json(&s));
+    return http_reply_json(r, 200, stock_json(&s));
 }
 
 ORDERS_HANDLER(api__stock_list) {
-    const char *low = api__query(r, "low");
+    const char *low = http_query(r, "low");
     if (low && strcmp(low, "true") && strcmp(low, "false"))
-        return api__error(r, LM_INVALID, "low", "low must be true or false");
+        return http_error(r, LM_INVALID, "low", "low must be true or false");
     orders_stock *s = NULL;
     size_t n = 0;
     lm_status rc = orders_stock_list(o, low && !strcmp(low, "true"), &s, &n, &r->err);
@@ -311,13 +311,13 @@ ORDERS_HANDLER(api__stock_list) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, stock_json(&s[i]));
     lm_free(s);
-    return api__reply_json(r, 200, out);
+    return http_reply_json(r, 200, out);
 }
 
 /* ---- Orders ---- */
 
 /* Fills *ord from an order body; lines live in the request arena. */
-static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) {
+static lm_status order_from_json(http_req *r, const cJSON *j, orders_order *ord) {
     lm_status rc;
     memset(ord, 0, sizeof *ord);
     if ((rc = need_object(r, j, "object (an order)")) != LM_OK) return rc;
@@ -335,7 +335,7 @@ static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) 
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "customer");
     if (c && !cJSON_IsNull(c)) {
         if (!cJSON_IsObject(c))
-            return api__error(r, LM_INVALID, "customer", "customer must be an object");
+            return http_error(r, LM_INVALID, "customer", "customer must be an object");
         if ((rc = j_str(r, c, "name", "customer.name", ord->customer_name,
                         sizeof ord->customer_name, false)) != LM_OK ||
             (rc = j_str(r, c, "phone", "customer.phone", ord->customer_phone,
@@ -355,14 +355,14 @@ static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) 
     const cJSON *lines = cJSON_GetObjectItemCaseSensitive(j, "lines");
     if (lines && !cJSON_IsNull(lines)) {
         if (!cJSON_IsArray(lines))
-            return api__error(r, LM_INVALID, "lines", "lines must be an array");
+            return http_error(r, LM_INVALID, "lines", "lines must be an array");
         int n = cJSON_GetArraySize(lines);
         if (n > STORE_LINES_MAX)
-            return api__error(r, LM_TOO_BIG, "lines", "at most %d lines per order (got %d)",
+            return http_error(r, LM_TOO_BIG, "lines", "at most %d lines per order (got %d)",
                               STORE_LINES_MAX, n);
         if (n > 0) {
             ord->lines = lm_arena_alloc(r->arena, (size_t)n * sizeof *ord->lines);
-            if (!ord->lines) return api__error(r, LM_NOMEM, "lines", "out of request memory");
+            if (!ord->lines) return http_error(r, LM_NOMEM, "lines", "out of request memory");
         }
         int i = 0;
         const cJSON *l;
@@ -370,7 +370,7 @@ static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) 
             char path[48], f[64];
             snprintf(path, sizeof path, "lines[%d]", i);
             if (!cJSON_IsObject(l))
-                return api__error(r, LM_INVALID, path, "%s must be {\"sku\", \"qty\"}", path);
+                return http_error(r, LM_INVALID, path, "%s must be {\"sku\", \"qty\"}", path);
             snprintf(f, sizeof f, "%s.sku", path);
             if ((rc = j_str(r, l, "sku", f, ord->lines[i].sku, sizeof ord->lines[i].sku, true)) !=
                 LM_OK)
@@ -388,10 +388,10 @@ static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) 
     const cJSON *tw = cJSON_GetObjectItemCaseSensitive(j, "time_windows");
     if (tw && !cJSON_IsNull(tw)) {
         if (!cJSON_IsArray(tw))
-            return api__error(r, LM_INVALID, "time_windows", "time_windows must be an array");
+            return http_error(r, LM_INVALID, "time_windows", "time_windows must be an array");
         int n = cJSON_GetArraySize(tw);
         if (n > STORE_WINDOWS_MAX)
-            return api__error(r, LM_TOO_BIG, "time_windows", "at most %d time windows",
+            return http_error(r, LM_TOO_BIG, "time_windows", "at most %d time windows",
                               STORE_WINDOWS_MAX);
         int i = 0;
         const cJSON *w;
@@ -406,7 +406,7 @@ static lm_status order_from_json(api_req *r, const cJSON *j, orders_order *ord) 
                 a = cJSON_GetObjectItemCaseSensitive(w, "start");
                 b = cJSON_GetObjectItemCaseSensitive(w, "end");
             }
-            if (!a || !b) return api__error(r, LM_INVALID, path, "%s must be [start, end]", path);
+            if (!a || !b) return http_error(r, LM_INVALID, path, "%s must be [start, end]", path);
             if ((rc = j_time(r, a, path, &ord->windows[i].start_s)) != LM_OK ||
                 (rc = j_time(r, b, path, &ord->windows[i].end_s)) != LM_OK)
                 return rc;
@@ -481,33 +481,33 @@ static cJSON *order_json(const orders_order *o) {
     return j;
 }
 
-static lm_status reply_order(api_req *r, int status, orders_order *ord) {
+static lm_status reply_order(http_req *r, int status, orders_order *ord) {
     cJSON *j = order_json(ord);
     orders_order_clear(ord);
-    return api__reply_json(r, status, j);
+    return http_reply_json(r, status, j);
 }
 
 ORDERS_HANDLER(api__orders_create) {
     orders_order in, out;
     lm_status rc = order_from_json(r, r->json, &in);
     if (rc != LM_OK) return rc;
-    const char *key = api__header(r, "Idempotency-Key");
+    const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
-        return api__error(r, LM_INVALID, "Idempotency-Key",
+        return http_error(r, LM_INVALID, "Idempotency-Key",
                           "Idempotency-Key must be 1..%d characters", STORE_REF_MAX);
     bool replayed = false;
     if ((rc = orders_order_create(o, &in, key, &out, &replayed, &r->err)) != LM_OK) return rc;
-    if (replayed && (rc = api__reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
+    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
         orders_order_clear(&out);
         return rc;
     }
     return reply_order(r, replayed ? 200 : 201, &out);
 }
 
-static lm_status id_param(api_req *r, int64_t *id) {
-    const char *s = api__param(r, "id");
+static lm_status id_param(http_req *r, int64_t *id) {
+    const char *s = http_param(r, "id");
     if (!s || !lm_parse_i64(s, 1, INT64_MAX, id))
-        return api__error(r, LM_INVALID, "id", "order id must be a positive integer");
+        return http_error(r, LM_INVALID, "id", "order id must be a positive integer");
     return LM_OK;
 }
 
@@ -538,14 +538,14 @@ ORDERS_HANDLER(api__orders_get) {
         }
         lm_free(ex);
     }
-    return api__reply_json(r, 200, j);
+    return http_reply_json(r, 200, j);
 }
 
 ORDERS_HANDLER(api__orders_list) {
     orders_filter f = {.limit = 100};
-    f.status = api__query(r, "status");
-    f.channel = api__query(r, "channel");
-    const char *q = api__query(r, "since");
+    f.status = http_query(r, "status");
+    f.channel = http_query(r, "channel");
+    const char *q = http_query(r, "since");
     if (q) {
         int64_t s;
         if (lm_parse_i64(q, 0, INT64_MAX / 2, &s))
@@ -553,18 +553,18 @@ ORDERS_HANDLER(api__orders_list) {
         else if (fmt_time_parse_rfc3339(q, &s))
             f.since_ms = s * 1000;
         else
-            return api__error(r, LM_INVALID, "since",
+            return http_error(r, LM_INVALID, "since",
                               "since must be epoch milliseconds or an ISO-8601 time with a zone");
     }
     int64_t v;
-    if ((q = api__query(r, "after"))) {
+    if ((q = http_query(r, "after"))) {
         if (!lm_parse_i64(q, 0, INT64_MAX, &v))
-            return api__error(r, LM_INVALID, "after", "after must be an order id >= 0");
+            return http_error(r, LM_INVALID, "after", "after must be an order id >= 0");
         f.after_id = v;
     }
-    if ((q = api__query(r, "limit"))) {
+    if ((q = http_query(r, "limit"))) {
         if (!lm_parse_i64(q, 1, 1000, &v))
-            return api__error(r, LM_INVALID, "limit", "limit must be 1..1000");
+            return http_error(r, LM_INVALID, "limit", "limit must be 1..1000");
         f.limit = (size_t)v;
     }
     orders_order *list = NULL;
@@ -576,7 +576,7 @@ ORDERS_HANDLER(api__orders_list) {
         cJSON_AddItemToArray(arr, order_json(&list[i]));
     cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
     orders_order_list_free(list, n);
-    return api__reply_json(r, 200, out);
+    return http_reply_json(r, 200, out);
 }
 
 ORDERS_HANDLER(api__orders_cancel) {
@@ -631,7 +631,7 @@ ORDERS_HANDLER(api__orders_status) {
     if (!orders_status_parse(name, &to) ||
         (to != ORDERS_PLANNED && to != ORDERS_OUT_FOR_DELIVERY && to != ORDERS_DELIVERED &&
          to != ORDERS_FAILED && to != ORDERS_READY))
-        return api__error(r, LM_INVALID, "status",
+        return http_error(r, LM_INVALID, "status",
                           "status must be planned, out_for_delivery, delivered, failed or ready "
                           "(use /cancel, /release, /picking, /ready for the others)");
     if ((rc = orders_order_advance(o, id, to, &ord, &r->err)) != LM_OK) return rc;
@@ -641,9 +641,9 @@ ORDERS_HANDLER(api__orders_status) {
 /* ---- Exception queue and ready packages ---- */
 
 ORDERS_HANDLER(api__exceptions_list) {
-    const char *q = api__query(r, "open");
+    const char *q = http_query(r, "open");
     if (q && strcmp(q, "true") && strcmp(q, "false"))
-        return api__error(r, LM_INVALID, "open", "open must be true or false");
+        return http_error(r, LM_INVALID, "open", "open must be true or false");
     bool only_open = !q || !strcmp(q, "true");
     orders_exception *ex = NULL;
     size_t n = 0;
@@ -680,13 +680,13 @@ ORDERS_HANDLER(api__exceptions_list) {
         cJSON_AddItemToArray(arr, e);
     }
     lm_free(ex);
-    return api__reply_json(r, 200, out);
+    return http_reply_json(r, 200, out);
 }
 
 ORDERS_HANDLER(api__packages_ready) {
     orders_package *p = NULL;
     size_t n = 0;
-    lm_status rc = orders_ready_list(o, api__query(r, "depot"), &p, &n, &r->err);
+    lm_status rc = orders_ready_list(o, http_query(r, "depot"), &p, &n, &r->err);
     if (rc != LM_OK) return rc;
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "packages");
     for (size_t i = 0; i < n; i++) {
@@ -703,7 +703,7 @@ ORDERS_HANDLER(api__packages_ready) {
         cJSON_AddItemToArray(arr, e);
     }
     lm_free(p);
-    return api__reply_json(r, 200, out);
+    return http_reply_json(r, 200, out);
 }
 
 /* ---- Intake configuration ---- */
@@ -755,20 +755,20 @@ ORDERS_HANDLER(api__orders_config_get) {
     if (rc != LM_OK) return rc;
     cJSON *j = config_json(&c);
     orders_config_clear(&c);
-    return api__reply_json(r, 200, j);
+    return http_reply_json(r, 200, j);
 }
 
 #define CONFIG_MAX_LIST 10000
 
 /* Merges the keys present in body onto *c (absent keys keep their current value). Lists are
  * allocated into *c (freed by orders_config_clear). */
-static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
+static lm_status config_merge(http_req *r, const cJSON *j, orders_config *c) {
     lm_status rc = need_object(r, j, "object (the orders configuration)");
     if (rc != LM_OK) return rc;
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(j, "rules");
     if (rules) {
         if (!cJSON_IsObject(rules))
-            return api__error(r, LM_INVALID, "rules", "rules must be an object of booleans");
+            return http_error(r, LM_INVALID, "rules", "rules must be an object of booleans");
         static const char *const names[] = {"required_fields", "service_area", "duplicate",
                                             "blacklist", "oversize"};
         bool *flags[] = {&c->rules.rule_required, &c->rules.rule_service_area,
@@ -781,15 +781,15 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
                 if (!strcmp(it->string, names[i])) k = i;
             char path[96];
             snprintf(path, sizeof path, "rules.%.60s", it->string);
-            if (k < 0) return api__error(r, LM_INVALID, path, "unknown audit rule");
-            if (!cJSON_IsBool(it)) return api__error(r, LM_INVALID, path, "must be a boolean");
+            if (k < 0) return http_error(r, LM_INVALID, path, "unknown audit rule");
+            if (!cJSON_IsBool(it)) return http_error(r, LM_INVALID, path, "must be a boolean");
             *flags[k] = cJSON_IsTrue(it);
         }
     }
     const cJSON *rf = cJSON_GetObjectItemCaseSensitive(j, "required_fields");
     if (rf) {
         if (!cJSON_IsArray(rf))
-            return api__error(r, LM_INVALID, "required_fields", "must be an array of names");
+            return http_error(r, LM_INVALID, "required_fields", "must be an array of names");
         lm_buf b;
         lm_buf_init(&b, sizeof c->rules.required_fields - 1);
         const cJSON *it;
@@ -798,7 +798,7 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
             if (!cJSON_IsString(it) ||
                 lm_buf_printf(&b, "%s%s", i++ ? "," : "", it->valuestring) != LM_OK) {
                 lm_buf_free(&b);
-                return api__error(r, LM_INVALID, "required_fields",
+                return http_error(r, LM_INVALID, "required_fields",
                                   "must be a short array of field names");
             }
         }
@@ -826,23 +826,23 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
     const cJSON *ch = cJSON_GetObjectItemCaseSensitive(j, "channel_out_of_stock");
     if (ch) {
         if (!cJSON_IsObject(ch))
-            return api__error(r, LM_INVALID, "channel_out_of_stock",
+            return http_error(r, LM_INVALID, "channel_out_of_stock",
                               "must be an object {channel: policy}");
         int n = cJSON_GetArraySize(ch);
         if (n > CONFIG_MAX_LIST)
-            return api__error(r, LM_TOO_BIG, "channel_out_of_stock", "at most %d channels",
+            return http_error(r, LM_TOO_BIG, "channel_out_of_stock", "at most %d channels",
                               CONFIG_MAX_LIST);
         lm_free(c->channels);
         c->channels = n ? lm_calloc((size_t)n, sizeof *c->channels) : NULL;
         c->n_channels = 0;
-        if (n && !c->channels) return api__error(r, LM_NOMEM, "", "out of memory");
+        if (n && !c->channels) return http_error(r, LM_NOMEM, "", "out of memory");
         const cJSON *it;
         cJSON_ArrayForEach(it, ch) {
             char path[96];
             snprintf(path, sizeof path, "channel_out_of_stock.%.60s", it->string);
             if (!cJSON_IsString(it) || strlen(it->string) > STORE_ID_MAX ||
                 strlen(it->valuestring) >= sizeof c->channels[0].oos_policy)
-                return api__error(r, LM_INVALID, path,
+                return http_error(r, LM_INVALID, path,
                                   "must be one of cancel, backorder, substitute");
             lm_strlcpy(c->channels[c->n_channels].channel, it->string,
                        sizeof c->channels[0].channel);
@@ -854,7 +854,7 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
     const cJSON *bl = cJSON_GetObjectItemCaseSensitive(j, "blacklist");
     if (bl) {
         if (!cJSON_IsObject(bl))
-            return api__error(r, LM_INVALID, "blacklist",
+            return http_error(r, LM_INVALID, "blacklist",
                               "must be {\"phone\": [...], \"email\": [...], \"address\": [...]}");
         size_t total = 0;
         const cJSON *it;
@@ -863,16 +863,16 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
             snprintf(path, sizeof path, "blacklist.%.60s", it->string);
             if (strcmp(it->string, "phone") && strcmp(it->string, "email") &&
                 strcmp(it->string, "address"))
-                return api__error(r, LM_INVALID, path, "kind must be phone, email or address");
-            if (!cJSON_IsArray(it)) return api__error(r, LM_INVALID, path, "must be an array");
+                return http_error(r, LM_INVALID, path, "kind must be phone, email or address");
+            if (!cJSON_IsArray(it)) return http_error(r, LM_INVALID, path, "must be an array");
             total += (size_t)cJSON_GetArraySize(it);
         }
         if (total > CONFIG_MAX_LIST)
-            return api__error(r, LM_TOO_BIG, "blacklist", "at most %d entries", CONFIG_MAX_LIST);
+            return http_error(r, LM_TOO_BIG, "blacklist", "at most %d entries", CONFIG_MAX_LIST);
         lm_free(c->blacklist);
         c->blacklist = total ? lm_calloc(total, sizeof *c->blacklist) : NULL;
         c->n_blacklist = 0;
-        if (total && !c->blacklist) return api__error(r, LM_NOMEM, "", "out of memory");
+        if (total && !c->blacklist) return http_error(r, LM_NOMEM, "", "out of memory");
         cJSON_ArrayForEach(it, bl) {
             const cJSON *e;
             int i = 0;
@@ -880,7 +880,7 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
                 char path[96];
                 snprintf(path, sizeof path, "blacklist.%s[%d]", it->string, i++);
                 if (!cJSON_IsString(e) || strlen(e->valuestring) > STORE_ADDRESS_MAX)
-                    return api__error(r, LM_INVALID, path, "must be a string of at most %d bytes",
+                    return http_error(r, LM_INVALID, path, "must be a string of at most %d bytes",
                                       STORE_ADDRESS_MAX);
                 store_blacklist_entry *d = &c->blacklist[c->n_blacklist++];
                 lm_strlcpy(d->kind, it->string, sizeof d->kind);
@@ -892,7 +892,7 @@ static lm_status config_merge(api_req *r, const cJSON *j, orders_config *c) {
     if (area) {
         lm_free(c->service_area);
         c->service_area = cJSON_IsNull(area) ? lm_strdup("") : cJSON_PrintUnformatted(area);
-        if (!c->service_area) return api__error(r, LM_NOMEM, "", "out of memory");
+        if (!c->service_area) return http_error(r, LM_NOMEM, "", "out of memory");
     }
     return LM_OK;
 }
@@ -907,7 +907,7 @@ ORDERS_HANDLER(api__orders_config_put) {
         if ((rc = orders_config_get(o, &c, &r->err)) != LM_OK) return rc;
         cJSON *j = config_json(&c);
         orders_config_clear(&c);
-        return api__reply_json(r, 200, j);
+        return http_reply_json(r, 200, j);
     }
     orders_config_clear(&c);
     return rc;
@@ -919,7 +919,7 @@ ORDERS_HANDLER(api__orders_config_put) {
 
 ORDERS_HANDLER(api__orders_import) {
     if (!r->body || r->body_len == 0)
-        return api__error(r, LM_INVALID, "body", "expected CSV text with a header row");
+        return http_error(r, LM_INVALID, "body", "expected CSV text with a header row");
     fmt_csv *csv = NULL;
     lm_status rc = fmt_csv_parse(r->body, r->body_len, &csv, &r->err);
     if (rc != LM_OK) return rc;
@@ -927,7 +927,7 @@ ORDERS_HANDLER(api__orders_import) {
     if (fmt_csv_count(csv) > API_IMPORT_MAX_ROWS) {
         size_t n = fmt_csv_count(csv);
         fmt_csv_destroy(csv);
-        return api__error(r, LM_TOO_BIG, "csv",
+        return http_error(r, LM_TOO_BIG, "csv",
                           "%zu rows; at most %d per request (lastmile import sends chunks)", n,
                           API_IMPORT_MAX_ROWS);
     }
@@ -940,7 +940,7 @@ ORDERS_HANDLER(api__orders_import) {
     lm_errinfo *row_err = n ? lm_calloc(n, sizeof *row_err) : NULL;
     orders_create_result *res = n ? lm_calloc(n, sizeof *res) : NULL;
     if (n && (!ins || !keys || !keyp || !row_of || !row_err || !res)) {
-        rc = api__error(r, LM_NOMEM, "", "out of memory");
+        rc = http_error(r, LM_NOMEM, "", "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -949,7 +949,7 @@ ORDERS_HANDLER(api__orders_import) {
         row_of[m++] = i;
     }
     if ((rc = orders_order_create_many(o, ins, keyp, m, res)) != LM_OK) {
-        rc = api__error(r, rc, "", "out of memory");
+        rc = http_error(r, rc, "", "out of memory");
         goto done;
     }
     cJSON *out = cJSON_CreateObject();
@@ -978,7 +978,7 @@ ORDERS_HANDLER(api__orders_import) {
     cJSON_AddNumberToObject(out, "created", (double)created);
     cJSON_AddNumberToObject(out, "failed", (double)failed);
     cJSON_AddItemToObject(out, "results", results);
-    rc = api__reply_json(r, 200, out);
+    rc = http_reply_json(r, 200, out);
 done:
     for (size_t i = 0; ins && i < m; i++)
         orders_order_clear(&ins[i]);
@@ -1006,9 +1006,9 @@ static void count_one(void *ctx, const char *status, int64_t count) {
             lm_buf_printf(c->out, "lastmile_orders{status=\"%s\"} %" PRId64 "\n", status, count);
 }
 
-lm_status api__metrics_orders(api_req *r, lm_buf *out) {
+lm_status api__metrics_orders(http_req *r, lm_buf *out) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(r->store, &rd);
+    lm_status rc = store_read_begin(api_store(r), &rd);
     if (rc != LM_OK) return rc;
     count_ctx c = {out, LM_OK};
     c.rc = lm_buf_printf(out, "# HELP lastmile_orders Orders by lifecycle status.\n"
@@ -1042,7 +1042,7 @@ static lm_status local_midnight(const char *date, const char *tz, int64_t *out) 
     return LM_OK;
 }
 
-static lm_status demo_fail(lm_errinfo *err, const api_req *fr, const char *what, int index) {
+static lm_status demo_fail(lm_errinfo *err, const http_req *fr, const char *what, int index) {
     char field[96];
     snprintf(field, sizeof field, "%s[%d].%.60s", what, index, fr->err.field);
     return lm_errinfo_set(err, fr->err.code ? fr->err.code : LM_INVALID, field, "%s",
@@ -1116,9 +1116,8 @@ lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s, api_dem
     orders_svc *o = NULL;
     char *json = NULL;
     cJSON *root = NULL;
-    api_req fr;
+    http_req fr;
     memset(&fr, 0, sizeof fr);
-    fr.store = s;
     orders_order *ins = NULL; /* lines live in fr.arena */
     char(*keys)[STORE_REF_MAX + 1] = NULL;
     const char **keyp = NULL;

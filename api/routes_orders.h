@@ -4,30 +4,30 @@
 #ifndef LASTMILE_API_ROUTES_ORDERS_H
 #define LASTMILE_API_ROUTES_ORDERS_H
 
-#include "api/route.h"
+#include "api/app.h"
 
-lm_status api__depots_create(api_req *r);
-lm_status api__depots_list(api_req *r);
-lm_status api__products_create(api_req *r);
-lm_status api__products_list(api_req *r);
-lm_status api__stock_put(api_req *r);
-lm_status api__stock_list(api_req *r);
-lm_status api__orders_create(api_req *r);
-lm_status api__orders_get(api_req *r);
-lm_status api__orders_list(api_req *r);
-lm_status api__orders_cancel(api_req *r);
-lm_status api__orders_release(api_req *r);
-lm_status api__orders_picking(api_req *r);
-lm_status api__orders_ready(api_req *r);
-lm_status api__orders_status(api_req *r);
-lm_status api__orders_import(api_req *r);
-lm_status api__exceptions_list(api_req *r);
-lm_status api__packages_ready(api_req *r);
-lm_status api__orders_config_get(api_req *r);
-lm_status api__orders_config_put(api_req *r);
+lm_status api__depots_create(http_req *r);
+lm_status api__depots_list(http_req *r);
+lm_status api__products_create(http_req *r);
+lm_status api__products_list(http_req *r);
+lm_status api__stock_put(http_req *r);
+lm_status api__stock_list(http_req *r);
+lm_status api__orders_create(http_req *r);
+lm_status api__orders_get(http_req *r);
+lm_status api__orders_list(http_req *r);
+lm_status api__orders_cancel(http_req *r);
+lm_status api__orders_release(http_req *r);
+lm_status api__orders_picking(http_req *r);
+lm_status api__orders_ready(http_req *r);
+lm_status api__orders_status(http_req *r);
+lm_status api__orders_import(http_req *r);
+lm_status api__exceptions_list(http_req *r);
+lm_status api__packages_ready(http_req *r);
+lm_status api__orders_config_get(http_req *r);
+lm_status api__orders_config_put(http_req *r);
 
 /* Prometheus gauge lastmile_orders{status="..."} read from the store. */
-lm_status api__metrics_orders(api_req *r, lm_buf *out);
+lm_status api__metrics_orders(http_req *r, lm_buf *out);
 
 /* ---- OpenAPI schemas (JSON text) ---- */
 

@@ -2,9 +2,9 @@
 #ifndef LASTMILE_API_ROUTES_SOLVE_H
 #define LASTMILE_API_ROUTES_SOLVE_H
 
-#include "api/route.h"
+#include "api/app.h"
 
-lm_status api__solve(api_req *r);
+lm_status api__solve(http_req *r);
 
 #define API_SOLVE_MAX_CONCURRENT 2  /* solves running at once; more get 503 */
 #define API_SOLVE_MAX_TIME_S     60 /* ?time_limit= cap */

@@ -2,14 +2,13 @@
  * log is sent as `id: <seq>`, `event: <type>`, `data: <JSON>`; a reconnecting client's
  * Last-Event-ID (or ?after=) resumes after that seq, so nothing committed is missed.
  *
- * A stream with nothing to send suspends its connection (libmicrohttpd's content-reader pattern)
+ * A stream with nothing to send suspends its connection (the framework's stream API)
  * and parks on the events hub (events/events.h), which resumes it on a commit with events or at
  * its 15-second keep-alive tick, so idle streams cost no thread and no polling. */
 #include "api/live.h"
-#include "api/route.h"
+#include "api/app.h"
 #include "api/routes_driver.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,9 +20,9 @@ typedef struct sse_stream {
     events_hub *hub;
     events_sub sub; /* parked on the hub while suspended */
     store *st;
-    struct MHD_Connection *mhd;
+    http_conn *conn;
     int64_t cursor; /* last seq sent */
-    lm_buf out;     /* formatted, not yet handed to libmicrohttpd */
+    lm_buf out;     /* formatted, not yet handed to the framework */
     size_t out_off;
     uint64_t tick_seen;
     bool hello_sent;
@@ -32,12 +31,12 @@ typedef struct sse_stream {
 /* The hub's wake-up: resume the suspended connection. */
 static void stream_wake(events_sub *sub) {
     sse_stream *s = sub->ctx;
-    MHD_resume_connection(s->mhd);
+    http_conn_resume(s->conn);
 }
 
 static void stream_park(events_sub *sub) {
     sse_stream *s = sub->ctx;
-    MHD_suspend_connection(s->mhd);
+    http_conn_suspend(s->conn);
 }
 
 /* ---- One stream ---- */
@@ -86,19 +85,19 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     sse_stream *s = cls;
     if (s->out.len > s->out_off) return stream_take(s, buf, max);
     events_mark seen = events_hub_mark(s->hub);
-    if (seen.shutdown) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (seen.shutdown) return HTTP_STREAM_END;
     if (!s->hello_sent) {
         s->hello_sent = true;
         if (lm_buf_printf(&s->out, "retry: 2000\n: lastmile events after %lld\n\n",
                           (long long)s->cursor) != LM_OK)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+            return HTTP_STREAM_ERROR;
     }
     size_t n = 0;
-    if (stream_fill(s, &n) != LM_OK) return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (stream_fill(s, &n) != LM_OK) return HTTP_STREAM_ERROR;
     if (seen.tick != s->tick_seen) {
         s->tick_seen = seen.tick;
         if (s->out.len == 0 && lm_buf_printf(&s->out, ": ping\n\n") != LM_OK)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+            return HTTP_STREAM_ERROR;
     }
     if (s->out.len > s->out_off) return stream_take(s, buf, max);
     /* nothing to send: park the connection until the next commit or tick, unless one came in
@@ -114,41 +113,41 @@ static void stream_free(void *cls) {
     lm_free(s);
 }
 
-bool api__wants_event_stream(const api_req *r) {
-    const char *a = api__header(r, "Accept");
+bool api__wants_event_stream(const http_req *r) {
+    const char *a = http_header(r, "Accept");
     static const char want[] = "text/event-stream";
     for (; a && *a; a++)
         if (!strncasecmp(a, want, sizeof want - 1)) return true;
     return false;
 }
 
-lm_status api__events_stream(api_req *r) {
-    events_hub *h = api__live_hub(api__req_live(r));
-    if (!h) return api__error(r, LM_UNAVAILABLE, "", "event streams are not available");
+lm_status api__events_stream(http_req *r) {
+    events_hub *h = api__live_hub(api_live(r));
+    if (!h) return http_error(r, LM_UNAVAILABLE, "", "event streams are not available");
     int64_t after = 0;
-    const char *q = api__header(r, "Last-Event-ID");
+    const char *q = http_header(r, "Last-Event-ID");
     const char *field = "Last-Event-ID";
     if (!q) {
-        q = api__query(r, "after");
+        q = http_query(r, "after");
         field = "after";
     }
     if (q && !lm_parse_i64(q, 0, INT64_MAX, &after))
-        return api__error(r, LM_INVALID, field, "%s must be an event seq >= 0", field);
+        return http_error(r, LM_INVALID, field, "%s must be an event seq >= 0", field);
     sse_stream *s = lm_calloc(1, sizeof *s);
-    if (!s) return api__error(r, LM_NOMEM, "", "out of memory");
+    if (!s) return http_error(r, LM_NOMEM, "", "out of memory");
     s->hub = h;
     s->sub.wake = stream_wake;
     s->sub.ctx = s;
-    s->st = r->store;
-    s->mhd = api__req_connection(r);
+    s->st = api_store(r);
+    s->conn = http_req_conn(r);
     s->cursor = after;
     lm_buf_init(&s->out, SSE_CHUNK_MAX);
     s->tick_seen = events_hub_mark(h).tick;
-    lm_status rc = api__reply_header(r, "Cache-Control", "no-store");
-    if (rc == LM_OK) rc = api__reply_header(r, "X-Accel-Buffering", "no");
+    lm_status rc = http_reply_header(r, "Cache-Control", "no-store");
+    if (rc == LM_OK) rc = http_reply_header(r, "X-Accel-Buffering", "no");
     if (rc != LM_OK) {
         stream_free(s);
-        return api__error(r, rc, "", "out of memory");
+        return http_error(r, rc, "", "out of memory");
     }
-    return api__reply_stream(r, "text/event-stream", stream_read, stream_free, s);
+    return http_reply_stream(r, "text/event-stream", stream_read, stream_free, s);
 }

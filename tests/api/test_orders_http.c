@@ -3,7 +3,7 @@
  * 50-orders-at-10-units race, auth, limits); and the real `lastmile serve` binary killed with
  * SIGKILL mid-load, then restarted: every order that got a 2xx is there, intact. */
 #include "api/api.h"
-#include "api/route.h"
+#include "api/app.h"
 #include "orders/orders.h"
 #include "store/internal.h"
 #include "tests/support/http_test.h"

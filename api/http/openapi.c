@@ -1,6 +1,6 @@
-/* api/openapi.c: GET /openapi.json, an OpenAPI 3.1 document generated from the route table and
- * the documentation text kept on each row, so the document cannot drift from what is served. */
-#include "api/route.h"
+/* api/http/openapi.c: an OpenAPI 3.1 document generated from the app's route table and the
+ * documentation text kept on each row, so the document cannot drift from what is served. */
+#include "api/http/http.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -15,19 +15,19 @@ static const char error_schema[] =
     "fault\"},"
     "\"message\":{\"type\":\"string\",\"description\":\"what went wrong and how to fix it\"}}}}}";
 
-static const char *role_names(unsigned roles, char *buf, size_t size) {
-    static const char *const names[] = {"admin", "dispatcher", "warehouse", "driver"};
+/* "admin, dispatcher": the superuser roles (allowed everywhere) and those of the route. */
+static const char *role_names(const http_app *app, unsigned roles, char *buf, size_t size) {
     buf[0] = '\0';
-    for (unsigned i = 0; i < 4; i++) {
-        if (!(roles & (1u << i)) && i != 0) continue;
+    for (unsigned i = 0; i < HTTP_MAX_ROLES; i++) {
+        if (!((roles | app->superuser) & (1u << i)) || !app->role_names[i]) continue;
         size_t used = strlen(buf);
-        snprintf(buf + used, size - used, "%s%s", used ? ", " : "", names[i]);
+        snprintf(buf + used, size - used, "%s%s", used ? ", " : "", app->role_names[i]);
     }
     return buf;
 }
 
 /* operationId from method and pattern: "GET /v1/orders/{id}" -> "get_v1_orders_id" */
-static void operation_id(const api_route *rt, char *out, size_t size) {
+static void operation_id(const http_route *rt, char *out, size_t size) {
     size_t n = 0;
     for (const char *p = rt->method; *p && n + 1 < size; p++)
         out[n++] = (char)tolower((unsigned char)*p);
@@ -50,7 +50,7 @@ static cJSON *json_content(const char *type, const char *schema_text) {
     return content;
 }
 
-static cJSON *operation(const api_route *rt) {
+static cJSON *operation(const http_app *app, const http_route *rt) {
     cJSON *op = cJSON_CreateObject();
     char buf[160];
     cJSON_AddStringToObject(op, "summary", rt->summary ? rt->summary : "");
@@ -63,11 +63,11 @@ static cJSON *operation(const api_route *rt) {
     cJSON *tags = cJSON_AddArrayToObject(op, "tags");
     cJSON_AddItemToArray(tags, cJSON_CreateString(buf));
 
-    if (rt->roles == API_PUBLIC) {
+    if (rt->roles == HTTP_PUBLIC) {
         cJSON_AddItemToObject(op, "security", cJSON_CreateArray());
     } else {
         char roles[80], desc[200];
-        snprintf(desc, sizeof desc, "Roles: %s.", role_names(rt->roles, roles, sizeof roles));
+        snprintf(desc, sizeof desc, "Roles: %s.", role_names(app, rt->roles, roles, sizeof roles));
         cJSON_AddStringToObject(op, "description", desc);
     }
 
@@ -87,7 +87,7 @@ static cJSON *operation(const api_route *rt) {
 
     if (rt->request_schema) {
         cJSON *body = cJSON_AddObjectToObject(op, "requestBody");
-        cJSON *content = json_content(rt->flags & API_RAW_BODY ? "text/plain" : "application/json",
+        cJSON *content = json_content(rt->flags & HTTP_RAW_BODY ? "text/plain" : "application/json",
                                       rt->request_schema);
         if (!content) goto fail;
         cJSON_AddTrueToObject(body, "required");
@@ -117,18 +117,16 @@ fail:
     return NULL;
 }
 
-cJSON *api__openapi_build(void) {
+cJSON *http_openapi_build(const http_app *app) {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "openapi", "3.1.0");
     cJSON *info = cJSON_AddObjectToObject(doc, "info");
-    cJSON_AddStringToObject(info, "title", "lastmile");
-    cJSON_AddStringToObject(info, "version", LASTMILE_VERSION);
-    cJSON_AddStringToObject(info, "description",
-                            "Delivery route optimisation and dispatch server. Authenticate with "
-                            "'Authorization: Bearer <key>' (lastmile keys create).");
+    cJSON_AddStringToObject(info, "title", app->title ? app->title : "");
+    cJSON_AddStringToObject(info, "version", app->version ? app->version : "");
+    cJSON_AddStringToObject(info, "description", app->description ? app->description : "");
     cJSON *paths = cJSON_AddObjectToObject(doc, "paths");
-    for (size_t i = 0; i < api__route_count; i++) {
-        const api_route *rt = &api__routes[i];
+    for (size_t i = 0; i < app->n_routes; i++) {
+        const http_route *rt = &app->routes[i];
         cJSON *item = cJSON_GetObjectItemCaseSensitive(paths, rt->pattern);
         if (!item) item = cJSON_AddObjectToObject(paths, rt->pattern);
         char method[16];
@@ -136,7 +134,7 @@ cJSON *api__openapi_build(void) {
         for (; rt->method[n] && n + 1 < sizeof method; n++)
             method[n] = (char)tolower((unsigned char)rt->method[n]);
         method[n] = '\0';
-        cJSON *op = operation(rt);
+        cJSON *op = operation(app, rt);
         if (!item || !op) {
             cJSON_Delete(op);
             cJSON_Delete(doc);
@@ -156,10 +154,4 @@ cJSON *api__openapi_build(void) {
     cJSON_AddItemToObject(req, "bearer", cJSON_CreateArray());
     cJSON_AddItemToArray(security, req);
     return doc;
-}
-
-lm_status api__openapi(api_req *r) {
-    cJSON *doc = api__openapi_build();
-    if (!doc) return api__error(r, LM_INTERNAL, "", "a route's OpenAPI schema text is invalid");
-    return api__reply_json(r, 200, doc);
 }
