@@ -1,7 +1,9 @@
 /* api/osmand.c: OsmAnd positions to dispatch's ingest (dispatch/ingest.h): the conversion of
- * decoded records, and the handler of the OsmAnd listener on its own port (the framework's plain
- * listener), which answers each request once its positions have committed. */
-#include "api/live.h"
+ * decoded records, replies deferred until their group commit, GET/POST /v1/osmand on the main
+ * port, and the handler of the OsmAnd listener on its own port (the framework's plain listener).
+ * Every request is answered once its positions have committed. */
+#include "api/app.h"
+#include "api/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +27,7 @@ static void pos_convert(const fmt_osmand_pos *in, size_t n, dispatch_position *o
     }
 }
 
-lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n,
+lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
                              const char *driver_id, dispatch_ingest_done done, void *ctx) {
     if (n == 0 || n > DISPATCH_INGEST_MAX_BATCH) return LM_INVALID;
     dispatch_position few[16], *dp = few;
@@ -34,6 +36,54 @@ lm_status api__ingest_submit(api__ingest *g, const fmt_osmand_pos *pos, size_t n
     lm_status rc = dispatch_ingest_submit(g, dp, n, driver_id, done, ctx);
     if (dp != few) lm_free(dp);
     return rc;
+}
+
+/* ---- Deferred replies: the request waits for its group commit without holding a thread ---- */
+
+static void ingest_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    http_defer_done(ctx, st, err);
+}
+
+/* Sets nothing on r after the hand-off: the writer thread owns the outcome from there. */
+lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
+                               const char *driver_id) {
+    http_defer(r);
+    lm_status rc = api__ingest_submit(g, pos, n, driver_id, ingest_done, r);
+    if (rc != LM_OK) {
+        lm_errinfo e;
+        lm_errinfo_set(&e, rc, "", "the position queue is full or stopping; retry");
+        http_defer_done(r, rc, &e);
+    }
+    return LM_OK;
+}
+
+/* ---- OsmAnd on the main port ---- */
+
+lm_status api__osmand_http(http_req *r) {
+    static const char *const keys[] = {"id",        "deviceid", "lat",     "lon",     "location",
+                                       "timestamp", "speed",    "bearing", "heading", "altitude",
+                                       "accuracy",  "batt",     "charge"};
+    fmt_osmand_kv kv[sizeof keys / sizeof keys[0]];
+    size_t n_kv = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = http_query(r, keys[i]);
+        if (v) {
+            kv[n_kv].key = keys[i];
+            kv[n_kv].value = v;
+            n_kv++;
+        }
+    }
+    dispatch_ingest *g = api_app_of(r)->ingest;
+    if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
+    fmt_osmand_pos *pos = lm_arena_alloc(r->arena, FMT_OSMAND_MAX_BATCH * sizeof *pos);
+    if (!pos) return http_error(r, LM_NOMEM, "", "out of memory");
+    size_t n = 0;
+    lm_status rc = fmt_osmand_parse(kv, n_kv, http_header(r, "Content-Type"), r->body, r->body_len,
+                                    pos, FMT_OSMAND_MAX_BATCH, &n, &r->err);
+    if (rc != LM_OK) return rc;
+    /* the apps read nothing: 200 with an empty body, sent once the batch has committed */
+    if ((rc = http_reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
+    return api__submit_deferred(r, g, pos, n, NULL);
 }
 
 /* ---- The OsmAnd listener's handler ---- */

@@ -1,44 +1,17 @@
 /* api/server.c: lastmile's server: the framework (api/http/) serving the route table of
- * api/routes.c, with the API-key check it calls back, and the live services (api/live.h) started
+ * api/routes.c, with the API-key check it calls back, and the live services (api/app.c) started
  * before it and stopped while it drains. */
 #include "api/app.h"
-#include "api/live.h"
 
 #include <string.h>
 
 struct api_server {
     http_server *http;
-    api__live *live; /* the handlers' context (r->app) */
+    api_app *app; /* the handlers' context (r->app) */
 };
 
 const char *api_mhd_version(void) {
     return http_mhd_version();
-}
-
-unsigned api__role_from_name(const char *name) {
-    if (!name) return 0;
-    if (!strcmp(name, "admin")) return API_ROLE_ADMIN;
-    if (!strcmp(name, "dispatcher")) return API_ROLE_DISPATCHER;
-    if (!strcmp(name, "warehouse")) return API_ROLE_WAREHOUSE;
-    if (!strcmp(name, "driver")) return API_ROLE_DRIVER;
-    return 0;
-}
-
-/* The framework's auth hook: the key against the store's salted hashes. */
-static lm_status auth_key(void *ctx, const char *key, http_identity *who, lm_errinfo *err) {
-    store *s = api__live_store(ctx);
-    store_read *rd = NULL;
-    store_key_info info;
-    lm_status rc = store_read_begin(s, &rd);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "the key store is not available");
-    rc = store_key_verify(rd, key, &info);
-    store_read_end(rd);
-    if (rc == LM_UNAUTHORIZED) return rc;
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "could not check the API key");
-    who->role = api__role_from_name(info.role);
-    lm_strlcpy(who->key_id, info.id, sizeof who->key_id);
-    lm_strlcpy(who->subject, info.driver_id, sizeof who->subject);
-    return LM_OK;
 }
 
 void api_server_opts_init(api_server_opts *o) {
@@ -61,7 +34,7 @@ void api_server_opts_init(api_server_opts *o) {
 lm_status api_server_start(const api_server_opts *o, store *s, api_server **out, lm_errinfo *err) {
     api_server *srv = lm_calloc(1, sizeof *srv);
     if (!srv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    lm_status rc = api__live_start(s, o, &srv->live, err);
+    lm_status rc = api__app_start(s, o, &srv->app, err);
     if (rc != LM_OK) {
         lm_free(srv);
         return rc;
@@ -71,8 +44,8 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
         .n_routes = api__route_count,
         .role_names = {"admin", "dispatcher", "warehouse", "driver"},
         .superuser = API_ROLE_ADMIN,
-        .auth = auth_key,
-        .ctx = srv->live,
+        .auth = api__auth_key,
+        .ctx = srv->app,
         .title = "lastmile",
         .version = LASTMILE_VERSION,
         .description = "Delivery route optimisation and dispatch server. Authenticate with "
@@ -88,7 +61,7 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     ho.log_fd = o->log_fd;
     ho.epoll = o->event_loop == API_LOOP_EPOLL;
     if ((rc = http_server_start(&ho, &app, &srv->http, err)) != LM_OK) {
-        api__live_free(srv->live);
+        api__app_free(srv->app);
         lm_free(srv);
         return rc;
     }
@@ -101,7 +74,7 @@ uint16_t api_server_port(const api_server *srv) {
 }
 
 uint16_t api_server_osmand_port(const api_server *srv) {
-    return api__live_osmand_port(srv->live);
+    return http_plain_port(srv->app->osmand);
 }
 
 void api_server_stop(api_server *srv, int drain_ms) {
@@ -109,8 +82,8 @@ void api_server_stop(api_server *srv, int drain_ms) {
     http_server_quiesce(srv->http);
     /* ends event streams, answers queued positions and stops the OsmAnd port, so that the drain
      * below does not wait on them */
-    api__live_stop(srv->live);
+    api__app_stop(srv->app);
     http_server_stop(srv->http, drain_ms);
-    api__live_free(srv->live);
+    api__app_free(srv->app);
     lm_free(srv);
 }

@@ -1,14 +1,11 @@
 /* api/webhooks.c: webhook subscriptions (POST/GET/DELETE /v1/webhooks). Delivery is events/
  * (events/webhooks.c): every event of the log is POSTed to every webhook, signed. */
 #include "api/app.h"
-#include "api/live.h"
-#include "api/routes_driver.h"
+#include "api/handlers.h"
 #include "store/store_positions.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* ---- Routes ---- */
 
 static cJSON *hook_json(const store_webhook *h) {
     cJSON *o = cJSON_CreateObject();
@@ -40,7 +37,7 @@ lm_status api__webhooks_create(http_req *r) {
     events_webhook_created info;
     lm_status rc = store_tx_begin(api_store(r), &tx);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    if ((rc = events_webhook_create(api__live_hooks(api_live(r)), tx, url->valuestring,
+    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url->valuestring,
                                     secret->valuestring, &h, &info, &r->err)) != LM_OK)
         goto fail;
     char id[32];

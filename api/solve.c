@@ -1,14 +1,18 @@
-/* api/routes_solve.c: POST /v1/solve takes a VROOM problem and answers with VROOM's solution
- * document, so a VROOM or openrouteservice client can point at lastmile unchanged. The body is
- * parsed and validated on the request thread (errors come back at once); the solve itself runs
- * on a thread of its own while the connection is suspended, so no server thread waits on it. */
-#include "api/routes_solve.h"
+/* api/solve.c: POST /v1/solve, the VROOM-compatible solve endpoint (solved on a worker thread, the
+ * reply deferred). */
+#include "api/app.h"
 #include "api/formats/vroom.h"
+#include "api/handlers.h"
+#include "api/input.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+
+#define API_SOLVE_MAX_CONCURRENT 2  /* solves running at once; more get 503 */
+#define API_SOLVE_MAX_TIME_S     60 /* ?time_limit= cap */
+#define API_SOLVE_DEFAULT_TIME_S 5
 
 static atomic_int solves_running;
 

@@ -1,30 +1,18 @@
-/* api/live.c: the app wiring of the live services (api/live.h): what starts with the server,
- * in which order, and what stops before what. */
-#include "api/live.h"
-
+/* api/app.c: the app context (api/app.h): the live services that start with the server, in
+ * which order, and what stops before what; and the per-request access to dispatch and orders. */
 #include "api/app.h"
+
+#include "dispatch/dispatch.h"
 
 #include <stdlib.h>
 
-struct api__live {
-    store *st;
-    struct dispatch *d;
-    char *data_dir;
-    dispatch_ingest *ingest;
-    http_plain_listener *osmand;
-    events_hub *hub;
-    events_webhooks *hooks;
-    http_ratelimit *track_rl;
-    bool stopped;
-};
-
 static void on_events(void *ctx, int64_t last_seq) {
-    api__live *lv = ctx;
+    api_app *lv = ctx;
     events_hub_notify(lv->hub, last_seq);
     events_webhooks_notify(lv->hooks, last_seq);
 }
 
-static lm_status ingest_start(api__live *lv, const api_server_opts *o) {
+static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
     dispatch_ingest_opts io;
     dispatch_ingest_opts_init(&io);
     io.retention_s = o->positions_retention_s;
@@ -35,11 +23,11 @@ static lm_status ingest_start(api__live *lv, const api_server_opts *o) {
     return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
 }
 
-lm_status api__live_start(store *s, const api_server_opts *o, api__live **out, lm_errinfo *err) {
-    api__live *lv = lm_calloc(1, sizeof *lv);
+lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_errinfo *err) {
+    api_app *lv = lm_calloc(1, sizeof *lv);
     if (!lv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     lv->st = s;
-    lv->d = o->dispatch;
+    lv->dispatch = o->dispatch;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
@@ -63,12 +51,12 @@ fail:
         lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     else if (!err || !err->message[0])
         lm_errinfo_set(err, rc, "", "live services failed to start");
-    api__live_stop(lv);
-    api__live_free(lv);
+    api__app_stop(lv);
+    api__app_free(lv);
     return rc;
 }
 
-void api__live_stop(api__live *lv) {
+void api__app_stop(api_app *lv) {
     if (!lv || lv->stopped) return;
     lv->stopped = true;
     http_plain_quiesce(lv->osmand);
@@ -81,9 +69,9 @@ void api__live_stop(api__live *lv) {
     events_hub_shutdown(lv->hub);
 }
 
-void api__live_free(api__live *lv) {
+void api__app_free(api_app *lv) {
     if (!lv) return;
-    api__live_stop(lv);
+    api__app_stop(lv);
     dispatch_ingest_free(lv->ingest);
     events_hub_destroy(lv->hub);
     http_ratelimit_destroy(lv->track_rl);
@@ -91,34 +79,22 @@ void api__live_free(api__live *lv) {
     lm_free(lv);
 }
 
-uint16_t api__live_osmand_port(const api__live *lv) {
-    return lv ? http_plain_port(lv->osmand) : 0;
-}
-api__ingest *api__live_ingest(api__live *lv) {
-    return lv ? lv->ingest : NULL;
-}
-store *api__live_store(const api__live *lv) {
-    return lv->st;
-}
-store *api_store(const http_req *r) {
-    return api__live_store(r->app);
-}
-api__live *api_live(const http_req *r) {
-    return r->app;
-}
-struct dispatch *api__live_dispatch(api__live *lv) {
-    return lv ? lv->d : NULL;
-}
-const char *api__live_data_dir(const api__live *lv) {
-    return lv ? lv->data_dir : "var";
-}
-events_webhooks *api__live_hooks(api__live *lv) {
-    return lv ? lv->hooks : NULL;
+dispatch *api__need_dispatch(http_req *r, const char *what) {
+    dispatch *d = api_app_of(r)->dispatch;
+    if (!d) http_error(r, LM_UNAVAILABLE, "", "%s is not configured on this server", what);
+    return d;
 }
 
-events_hub *api__live_hub(api__live *lv) {
-    return lv ? lv->hub : NULL;
-}
-http_ratelimit *api__live_ratelimit(api__live *lv) {
-    return lv ? lv->track_rl : NULL;
+/* The orders service is a thin handle over the store (no caches that outlive a request), so
+ * each request takes its own: nothing is shared between worker threads but the store. */
+lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o)) {
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = api_store(r);
+    orders_svc *o = NULL;
+    lm_status rc = orders_create(&oo, &o);
+    if (rc != LM_OK) return http_error(r, rc, "", "the orders service could not start");
+    rc = fn(r, o);
+    orders_destroy(o);
+    return rc;
 }
