@@ -45,6 +45,7 @@ bool dispatch_guard_allowed(dispatch_guard *g, const char *addr, int64_t now_ms,
 /* Records a failure from addr at now_ms. True when this failure blocked the address: the caller
  * logs that once, rather than every refused request after it. */
 bool dispatch_guard_fail(dispatch_guard *g, const char *addr, int64_t now_ms);
+/* The counters since creation (for /metrics). */
 void dispatch_guard_stats_get(dispatch_guard *g, dispatch_guard_stats *out);
 
 #endif
