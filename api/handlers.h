@@ -22,12 +22,10 @@ lm_status api__keys_create(http_req *r);
 lm_status api__events_list(http_req *r);
 
 /* ---- api/depots.c: depots ---- */
-lm_status api__depot_from_json(http_req *r, const cJSON *j, orders_depot *d);
 lm_status api__depots_create(http_req *r);
 lm_status api__depots_list(http_req *r);
 
 /* ---- api/products.c: products ---- */
-lm_status api__product_from_json(http_req *r, const cJSON *j, orders_product *p);
 lm_status api__products_create(http_req *r);
 lm_status api__products_list(http_req *r);
 
@@ -36,7 +34,6 @@ lm_status api__stock_put(http_req *r);
 lm_status api__stock_list(http_req *r);
 
 /* ---- api/orders.c: orders and their lifecycle ---- */
-lm_status api__order_from_json(http_req *r, const cJSON *j, orders_order *ord);
 cJSON *api__order_json(const orders_order *o);
 lm_status api__orders_create(http_req *r);
 lm_status api__orders_get(http_req *r);

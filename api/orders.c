@@ -4,6 +4,7 @@
 #include "orders/orders.h"
 
 #include "api/app.h"
+#include "api/formats/orders_json.h"
 #include "api/formats/rfc3339.h"
 #include "api/handlers.h"
 #include "api/input.h"
@@ -13,109 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Fills *ord from an order body; lines live in the request arena. */
-lm_status api__order_from_json(http_req *r, const cJSON *j, orders_order *ord) {
-    lm_status rc;
-    memset(ord, 0, sizeof *ord);
-    if ((rc = api__need_object(r, j, "object (an order)")) != LM_OK) return rc;
-    if ((rc = api__json_str(r, j, "external_ref", "external_ref", ord->external_ref,
-                            sizeof ord->external_ref, false)) != LM_OK ||
-        (rc = api__json_str(r, j, "channel", "channel", ord->channel, sizeof ord->channel,
-                            false)) != LM_OK ||
-        (rc = api__json_str(r, j, "notes", "notes", ord->notes, sizeof ord->notes, false)) !=
-            LM_OK ||
-        (rc = api__json_str(r, j, "out_of_stock", "out_of_stock", ord->oos_policy,
-                            sizeof ord->oos_policy, false)) != LM_OK)
-        return rc;
-    int64_t prio = 0;
-    if ((rc = api__json_int(r, j, "priority", "priority", 0, 100, false, &prio, NULL)) != LM_OK)
-        return rc;
-    ord->priority = (int32_t)prio;
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "customer");
-    if (c && !cJSON_IsNull(c)) {
-        if (!cJSON_IsObject(c))
-            return http_error(r, LM_INVALID, "customer", "customer must be an object");
-        if ((rc = api__json_str(r, c, "name", "customer.name", ord->customer_name,
-                                sizeof ord->customer_name, false)) != LM_OK ||
-            (rc = api__json_str(r, c, "phone", "customer.phone", ord->customer_phone,
-                                sizeof ord->customer_phone, false)) != LM_OK ||
-            (rc = api__json_str(r, c, "email", "customer.email", ord->customer_email,
-                                sizeof ord->customer_email, false)) != LM_OK ||
-            (rc = api__json_str(r, c, "address", "customer.address", ord->customer_address,
-                                sizeof ord->customer_address, false)) != LM_OK)
-            return rc;
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(c, "location");
-        if (loc && !cJSON_IsNull(loc)) {
-            if ((rc = api__json_lonlat(r, loc, "customer.location", &ord->lon, &ord->lat)) != LM_OK)
-                return rc;
-            ord->has_location = true;
-        }
-    }
-    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(j, "lines");
-    if (lines && !cJSON_IsNull(lines)) {
-        if (!cJSON_IsArray(lines))
-            return http_error(r, LM_INVALID, "lines", "lines must be an array");
-        int n = cJSON_GetArraySize(lines);
-        if (n > STORE_LINES_MAX)
-            return http_error(r, LM_TOO_BIG, "lines", "at most %d lines per order (got %d)",
-                              STORE_LINES_MAX, n);
-        if (n > 0) {
-            ord->lines = lm_arena_alloc(r->arena, (size_t)n * sizeof *ord->lines);
-            if (!ord->lines) return http_error(r, LM_NOMEM, "lines", "out of request memory");
-        }
-        int i = 0;
-        const cJSON *l;
-        cJSON_ArrayForEach(l, lines) {
-            char path[48], f[64];
-            snprintf(path, sizeof path, "lines[%d]", i);
-            if (!cJSON_IsObject(l))
-                return http_error(r, LM_INVALID, path, "%s must be {\"sku\", \"qty\"}", path);
-            snprintf(f, sizeof f, "%s.sku", path);
-            if ((rc = api__json_str(r, l, "sku", f, ord->lines[i].sku, sizeof ord->lines[i].sku,
-                                    true)) != LM_OK)
-                return rc;
-            bool long_name = !cJSON_GetObjectItemCaseSensitive(l, "qty") &&
-                             cJSON_GetObjectItemCaseSensitive(l, "quantity");
-            snprintf(f, sizeof f, "%s.%s", path, long_name ? "quantity" : "qty");
-            if ((rc = api__json_int(r, l, long_name ? "quantity" : "qty", f, 1, 1000000, true,
-                                    &ord->lines[i].qty, NULL)) != LM_OK)
-                return rc;
-            i++;
-        }
-        ord->n_lines = (size_t)n;
-    }
-    const cJSON *tw = cJSON_GetObjectItemCaseSensitive(j, "time_windows");
-    if (tw && !cJSON_IsNull(tw)) {
-        if (!cJSON_IsArray(tw))
-            return http_error(r, LM_INVALID, "time_windows", "time_windows must be an array");
-        int n = cJSON_GetArraySize(tw);
-        if (n > STORE_WINDOWS_MAX)
-            return http_error(r, LM_TOO_BIG, "time_windows", "at most %d time windows",
-                              STORE_WINDOWS_MAX);
-        int i = 0;
-        const cJSON *w;
-        cJSON_ArrayForEach(w, tw) {
-            char path[48];
-            snprintf(path, sizeof path, "time_windows[%d]", i);
-            const cJSON *a = NULL, *b = NULL;
-            if (cJSON_IsArray(w) && cJSON_GetArraySize(w) == 2) {
-                a = cJSON_GetArrayItem(w, 0);
-                b = cJSON_GetArrayItem(w, 1);
-            } else if (cJSON_IsObject(w)) {
-                a = cJSON_GetObjectItemCaseSensitive(w, "start");
-                b = cJSON_GetObjectItemCaseSensitive(w, "end");
-            }
-            if (!a || !b) return http_error(r, LM_INVALID, path, "%s must be [start, end]", path);
-            if ((rc = api__json_time(r, a, path, &ord->windows[i].start_s)) != LM_OK ||
-                (rc = api__json_time(r, b, path, &ord->windows[i].end_s)) != LM_OK)
-                return rc;
-            i++;
-        }
-        ord->n_windows = (size_t)n;
-    }
-    return LM_OK;
-}
 
 static char *iso_time(char buf[32], int64_t epoch_s) {
     return fmt_time_format_rfc3339(epoch_s, buf);
@@ -193,7 +91,7 @@ static lm_status reply_order(http_req *r, int status, orders_order *ord) {
 
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
-    lm_status rc = api__order_from_json(r, r->json, &in);
+    lm_status rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
     if (rc != LM_OK) return rc;
     const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))

@@ -1,5 +1,6 @@
 /* api/stock.c: PUT /v1/stock/{depot}/{sku} (on hand, reorder point) and GET /v1/stock. */
 #include "api/app.h"
+#include "api/formats/json.h"
 #include "api/handlers.h"
 #include "api/input.h"
 #include "orders/orders.h"
@@ -21,8 +22,10 @@ static cJSON *stock_json(const orders_stock *s) {
 static lm_status handle_stock_put(http_req *r, orders_svc *o) {
     lm_status rc = api__need_object(r, r->json, "object {\"on_hand\": N, \"reorder_point\": M}");
     if (rc != LM_OK) return rc;
+    static const char *const keys[] = {"on_hand", "reorder_point", NULL};
     int64_t on_hand = 0, rp = -1;
-    if ((rc = api__json_int(r, r->json, "on_hand", "on_hand", 0, INT32_MAX, true, &on_hand,
+    if ((rc = fmt_json_only_keys(r->json, "", keys, &r->err)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "on_hand", "on_hand", 0, INT32_MAX, true, &on_hand,
                             NULL)) != LM_OK ||
         (rc = api__json_int(r, r->json, "reorder_point", "reorder_point", 0, INT32_MAX, false, &rp,
                             NULL)) != LM_OK)

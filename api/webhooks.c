@@ -37,8 +37,8 @@ lm_status api__webhooks_create(http_req *r) {
     events_webhook_created info;
     lm_status rc = store_tx_begin(api_store(r), &tx);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url->valuestring,
-                                    secret->valuestring, &h, &info, &r->err)) != LM_OK)
+    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url->valuestring, secret->valuestring,
+                                    &h, &info, &r->err)) != LM_OK)
         goto fail;
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)h.id);

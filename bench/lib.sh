@@ -12,9 +12,10 @@ bench_header() {
     echo
     echo "Command: \`$2\`"
     echo
+    local runs="Figures are medians of $3 runs, not the best run."
+    [ "$3" = 1 ] && runs="One run per figure (RUNS=1): no median, and no best-of either."
     echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores${cpu:+ ($cpu)}; load average" \
-        "$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start. Figures are medians of" \
-        "$3 runs, not the best run."
+        "$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start. $runs"
     echo
 }
 

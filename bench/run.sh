@@ -41,10 +41,12 @@ run_limit() {
     shift 2 || shift $#
     tag="$limit$suffix" # file-name key, read by solver_set
     rm -f bench/work/*-"$tag".md
-    local cmd="RUNS=$runs LIMITS=$limit bench/run.sh $build solver"
-    [ -n "$suffix" ] && cmd="$cmd (its pass without set partitioning)"
-    bench_header "Solver at ${limit} ms per instance${suffix:+ ($suffix)}" "$cmd" "$runs" \
-        > "$out/solver-${tag}.md.tmp"
+    {
+        bench_header "Solver at ${limit} ms per instance${suffix:+ ($suffix)}" \
+            "RUNS=$runs LIMITS=$limit bench/run.sh $build solver" "$runs"
+        [ -n "$suffix" ] && echo "This is the pass without set partitioning that the command runs after its first limit." && echo
+        true
+    } > "$out/solver-${tag}.md.tmp"
     ( solver_set "$limit" Solomon datasets/solomon datasets/solomon/bks_distance_real.csv \
           datasets/solomon/bks.csv "$@"
       for set in A B; do
@@ -101,7 +103,9 @@ run_scale() {
     local f="$out/scale.md"
     {
         bench_header "Scale: a 1,000-job / 50-vehicle VRPTW" \
-            "RUNS=$runs bench/run.sh $build scale  (= $build/bench/bench_scale --runs $runs 1000 30000)" "$runs"
+            "RUNS=$runs bench/run.sh $build scale" "$runs"
+        echo "That is: \`$build/bench/bench_scale --runs $runs 1000 30000\`."
+        echo
         echo "Generated (seed 42): 1,000 jobs in a 30 x 30 km city, depot in the middle, 10 m/s,"
         echo "3 min service, windows of 1-3 h, 50 vans of capacity 40 (total demand about 1,500)"
         echo "over a 10 h shift; demands 1-2. Release build, one thread per solve."
@@ -117,7 +121,9 @@ run_replan() {
     [ "$n" -lt 3 ] && n=3 # min, median and max need a few runs
     {
         bench_header "Re-planning after a breakdown" \
-            "RUNS=$n bench/run.sh $build replan  (= $build/bench/bench_replan $n)" "$n"
+            "RUNS=$n bench/run.sh $build replan" "$n"
+        echo "That is: \`$build/bench/bench_replan $n\`."
+        echo
         cat <<'TXT'
 A generated day (fixed seed) of 500 stops around one depot with 3-hour windows, 30 vans of 25
 parcels, planned with a 10 s solve and committed; stops are then served in time order until 200

@@ -1,6 +1,7 @@
 /* `lastmile serve`: settings from defaults < config file < environment < command line, then the
  * store and the HTTP server until SIGTERM/SIGINT, then a graceful stop. */
 #include "api/api.h"
+#include "cli/demo.h"
 #include "api/formats/conf.h"
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
@@ -326,9 +327,9 @@ static int serve_clock(store *s, serve_cfg *cfg) {
  * here too once the orders module provides its loader.) */
 static int serve_demo(store *s, int64_t day_midnight_s) {
     /* the demo day's depots, products, stock, service area and orders, on an empty database */
-    api_demo_summary sum;
+    demo_summary sum;
     lm_errinfo derr = {0};
-    if (api_demo_load(s, 1, day_midnight_s, &sum, &derr) != LM_OK) {
+    if (demo_load(s, 1, day_midnight_s, &sum, &derr) != LM_OK) {
         fprintf(stderr, "lastmile serve: demo data: %s: %s\n", derr.field, derr.message);
         return CLI_FAILED;
     }

@@ -46,7 +46,7 @@ static void solve_usage(FILE *f) {
            "\n"
            "  -o, --output OUT     write the JSON to OUT instead of stdout\n"
            "  -l, --time-limit S   search time in seconds (default 5); with --iterations, a\n"
-           "                       safety stop only (default then: none)\n"
+           "                       safety stop only (default then: a day)\n"
            "  -i, --iterations N   iterations per search thread instead of a time limit: the\n"
            "                       same N, seed and threads give the same answer on any machine\n"
            "                       (a time-limited answer can change from run to run)\n"

@@ -614,8 +614,8 @@ static void sync_best(worker *w, bool *stop) {
 }
 
 /* GLPK's share of the search. Iteration-budgeted runs give it branch-and-cut nodes instead of
- * milliseconds (about what the time-limited runs get on a 1 s solve of 100 customers), so that
- * its answers, too, are the same on any machine. */
+ * milliseconds, so that its answers, too, are the same on any machine. The counts are fixed, not
+ * tuned against what the time-limited runs get. */
 #define SP_NODES_MID   200
 #define SP_NODES_FINAL 1000
 
@@ -882,7 +882,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         solver__sol empty;
         st = solver__sol_init(m, &empty);
         if (st == LM_OK) st = build_output(m, &empty, out, err);
-        if (st == LM_OK) (*out)->reproducible = true;
+        if (st == LM_OK) (*out)->reproducible = (*out)->searched = true;
         solver__sol_free(&empty);
         solver__model_destroy(m);
         return st;
@@ -894,7 +894,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         st = build_output(m, &start, out, err);
         if (st == LM_OK) {
             (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
-            (*out)->reproducible = true; /* no search, no clock */
+            (*out)->reproducible = (*out)->searched = true; /* nothing to search: no clock */
         }
         goto done;
     }
@@ -922,6 +922,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     }
     if (st == LM_OK) {
         (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+        (*out)->searched = true;
         (*out)->iterations = ws[0].iters;
         (*out)->reproducible = sh.max_iters && !atomic_load(&sh.cut);
 #ifndef NDEBUG

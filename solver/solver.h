@@ -201,7 +201,8 @@ typedef struct solver_solution {
     int64_t duration_s, distance_m, setup_s, service_s, waiting_s;
     uint32_t priority;    /* sum of served priorities */
     int64_t computing_ms; /* wall time of the solve */
-    uint64_t iterations;  /* ruin-and-recreate iterations of each search thread (0: no search) */
+    bool searched;        /* made by solver_solve (false for solver_evaluate, solve_exact) */
+    uint64_t iterations;  /* ruin-and-recreate iterations of each search thread */
     /* True when the search ran its full opts.iterations budget (the clock never stopped it, no
      * cancel), or had nothing to search: the same input, seed and threads give this answer again
      * on any machine. False for time-limited and cut-short runs. */

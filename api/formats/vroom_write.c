@@ -183,7 +183,7 @@ lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s, b
     lm_jw_int(&w, "solving", s->computing_ms);
     lm_jw_int(&w, "routing", in->routing_ms);
     lm_jw_close(&w, "}");
-    if (s->iterations || s->reproducible) { /* a search ran (plan mode evaluates: no search) */
+    if (s->searched) { /* plan mode evaluates: no search to describe */
         lm_jw_open(&w, "search", "{");
         lm_jw_uint(&w, "iterations", s->iterations);
         lm_jw_key(&w, "reproducible");

@@ -50,7 +50,7 @@ done
 
 out="$here/bench/results/http-epoll.md"
 {
-    echo "$start_header"
+    echo "$start_header"; echo
     echo "Release build; \`lastmile serve --threads 1 --event-loop LOOP\` pinned to core 0,"
     echo "\`wrk -t1 -cN -d${secs}s --latency http://127.0.0.1:PORT/healthz\` pinned to core 1."
     echo

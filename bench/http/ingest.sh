@@ -150,7 +150,7 @@ done
 # ---- the table: medians over the runs ----
 out="$here/bench/results/http-ingest.md"
 {
-echo "$start_header"
+echo "$start_header"; echo
 python3 - "$results" "$secs" "$runs" <<'PY'
 import sys, statistics
 path, secs, runs = sys.argv[1], sys.argv[2], sys.argv[3]

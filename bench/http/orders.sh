@@ -110,7 +110,7 @@ done
 
 out="$here/bench/results/http-orders.md"
 {
-    echo "$start_header"
+    echo "$start_header"; echo
     echo "Release build; server pinned to core 0, \`wrk -t1 -c$conns -d${secs}s --latency\` pinned to"
     echo "core 1, 127.0.0.1; a fresh database per run. Each POST creates an order (2 lines, audit,"
     echo "nearest of 2 depots, stock reservation, events) and is answered after the commit that holds"

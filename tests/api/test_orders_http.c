@@ -3,6 +3,7 @@
  * 50-orders-at-10-units race, auth, limits); and the real `lastmile serve` binary killed with
  * SIGKILL mid-load, then restarted: every order that got a 2xx is there, intact. */
 #include "api/api.h"
+#include "cli/demo.h"
 #include "api/app.h"
 #include "orders/orders.h"
 #include "store/internal.h"
@@ -862,10 +863,9 @@ static void test_csv_import(void **state) {
 
 static void test_demo_load_once(void **state) {
     (void)state;
-    api_demo_summary sum;
+    demo_summary sum;
     lm_errinfo err = {0};
-    if (api_demo_load(W.s, 1, -1, &sum, &err) != LM_OK)
-        fail_msg("demo: %s %s", err.field, err.message);
+    if (demo_load(W.s, 1, -1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
     /* setup already created two depots: the demo refuses to mix into a used database */
     assert_false(sum.loaded);
     resp r;
@@ -881,9 +881,8 @@ static void test_demo_load_fresh(void **state) {
     assert_int_equal(tmp_db_create(&t, "lm_orders_demo_"), 0);
     assert_int_equal(tmp_db_store_open(&t, 8, &s), 0);
     lm_errinfo err = {0};
-    api_demo_summary sum;
-    if (api_demo_load(s, 1, -1, &sum, &err) != LM_OK)
-        fail_msg("demo: %s %s", err.field, err.message);
+    demo_summary sum;
+    if (demo_load(s, 1, -1, &sum, &err) != LM_OK) fail_msg("demo: %s %s", err.field, err.message);
     assert_true(sum.loaded);
     assert_int_equal(sum.depots, 2);
     assert_int_equal(sum.products, 40);
@@ -891,7 +890,7 @@ static void test_demo_load_fresh(void **state) {
     assert_int_equal(sum.allocated + sum.held + sum.backordered + sum.cancelled, 600);
     assert_true(sum.allocated > 0);
     /* a second start loads nothing more */
-    assert_int_equal(api_demo_load(s, 1, -1, &sum, &err), LM_OK);
+    assert_int_equal(demo_load(s, 1, -1, &sum, &err), LM_OK);
     assert_false(sum.loaded);
     store_close(s);
     tmp_db_remove(&t);

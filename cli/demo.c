@@ -1,6 +1,6 @@
 /* Demo scenario: a deterministic (seeded) delivery day in Lyon, France, written as the JSON the
  * HTTP API accepts (scenario, service_area, depots, products, stock, vehicles, drivers, orders). */
-#include "api/api.h"
+#include "cli/demo.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -711,7 +711,7 @@ static void demo_emit_order(demo_json *j, cJSON *day_orders, const demo_order *o
     j_str(j, x, "notes", o->note);
 }
 
-lm_status api_demo_json(uint64_t seed, char **out_json) {
+lm_status demo_day_json(uint64_t seed, char **out_json) {
     lm_status st = LM_NOMEM;
     demo_order *day_orders = lm_calloc(N_ORDERS, sizeof *day_orders);
     demo_stock *stock = lm_calloc(N_PRODUCTS, sizeof *stock);
@@ -741,7 +741,7 @@ lm_status api_demo_json(uint64_t seed, char **out_json) {
     j_str(&j, sc, "date", DEMO_DATE);
     j_str(&j, sc, "timezone", "Europe/Paris");
     j_str(&j, sc, "seed", seed_text);
-    j_str(&j, sc, "generator", "lastmile api_demo_json 1");
+    j_str(&j, sc, "generator", "lastmile demo_day_json 1");
 
     cJSON *area = j_obj(&j, root, "service_area");
     j_str(&j, area, "type", "Polygon");

@@ -1,6 +1,6 @@
-/* Tests for the Lyon demo scenario (api/demo.c): determinism, counts, geometry, references between
+/* Tests for the Lyon demo scenario (cli/demo.c): determinism, counts, geometry, references between
  * sections, and the committed seed-1 file. */
-#include "api/api.h"
+#include "cli/demo.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 static char *demo(uint64_t seed) {
     char *json = NULL;
-    assert_int_equal(api_demo_json(seed, &json), LM_OK);
+    assert_int_equal(demo_day_json(seed, &json), LM_OK);
     assert_non_null(json);
     return json;
 }

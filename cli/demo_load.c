@@ -1,8 +1,7 @@
-/* api/demo_load.c: loading the demo day (api_demo_load, api/api.h) through the handlers' JSON
- * readers; moving to cli/ (it must call the modules, not fabricate a request). */
-#include "api/app.h"
-#include "api/handlers.h"
-#include "api/input.h"
+/* cli/demo_load.c: loading the demo day (demo_load, cli/demo.h) through the modules' public
+ * functions, its records decoded by the same codecs as the HTTP API's bodies. */
+#include "api/formats/orders_json.h"
+#include "cli/demo.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
 
@@ -33,11 +32,11 @@ static lm_status local_midnight(const char *date, const char *tz, int64_t *out) 
     return LM_OK;
 }
 
-static lm_status demo_fail(lm_errinfo *err, const http_req *fr, const char *what, int index) {
+/* err names the failing record ("orders[12].lines[0].qty") from the codec's field. */
+static lm_status demo_fail(lm_errinfo *err, const lm_errinfo *e, const char *what, size_t index) {
     char field[96];
-    snprintf(field, sizeof field, "%s[%d].%.60s", what, index, fr->err.field);
-    return lm_errinfo_set(err, fr->err.code ? fr->err.code : LM_INVALID, field, "%s",
-                          fr->err.message);
+    snprintf(field, sizeof field, "%s[%zu]%s%.60s", what, index, e->field[0] ? "." : "", e->field);
+    return lm_errinfo_set(err, e->code ? e->code : LM_INVALID, field, "%s", e->message);
 }
 
 /* The demo's vehicles and drivers (dispatch/), in one transaction after the depots exist. */
@@ -101,41 +100,13 @@ fail:
     return rc;
 }
 
-lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s, api_demo_summary *sum,
-                        lm_errinfo *err) {
-    api_demo_summary out = {0};
-    orders_svc *o = NULL;
-    char *json = NULL;
-    cJSON *root = NULL;
-    http_req fr;
-    memset(&fr, 0, sizeof fr);
-    orders_order *ins = NULL; /* lines live in fr.arena */
-    char(*keys)[STORE_REF_MAX + 1] = NULL;
-    const char **keyp = NULL;
-    orders_create_result *res = NULL;
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = s;
-    lm_status rc = orders_create(&oo, &o);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "orders service");
-    orders_depot *existing = NULL;
-    size_t n_existing = 0;
-    if ((rc = orders_depot_list(o, &existing, &n_existing, err)) != LM_OK) goto fail;
-    lm_free(existing);
-    if (n_existing > 0) goto done; /* not an empty database: leave it alone */
-    if ((rc = api_demo_json(seed, &json)) != LM_OK) {
-        lm_errinfo_set(err, rc, "", "demo generator failed");
-        goto fail;
-    }
-    if (!(root = cJSON_Parse(json))) {
-        rc = lm_errinfo_set(err, LM_INTERNAL, "", "demo JSON does not parse");
-        goto fail;
-    }
-    if ((rc = lm_arena_create((size_t)64 << 20, &fr.arena)) != LM_OK) goto fail;
-
-    /* service area first, so that the audit sees it */
+/* Catalogue first (service area, depots, products, stock), so that the orders' audit sees it. */
+static lm_status load_catalogue(orders_svc *o, const cJSON *root, demo_summary *out,
+                                lm_errinfo *err) {
+    lm_errinfo e = {0};
     orders_config cfg;
-    if ((rc = orders_config_get(o, &cfg, err)) != LM_OK) goto fail;
+    lm_status rc = orders_config_get(o, &cfg, err);
+    if (rc != LM_OK) return rc;
     const cJSON *area = cJSON_GetObjectItemCaseSensitive(root, "service_area");
     if (area) {
         lm_free(cfg.service_area);
@@ -143,77 +114,65 @@ lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s, api_dem
     }
     rc = orders_config_put(o, &cfg, err);
     orders_config_clear(&cfg);
-    if (rc != LM_OK) goto fail;
-
-    int i = 0;
+    if (rc != LM_OK) return rc;
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "depots")) {
         orders_depot d;
-        if ((rc = api__depot_from_json(&fr, it, &d)) != LM_OK ||
-            (rc = orders_depot_put(o, &d, &fr.err)) != LM_OK) {
-            rc = demo_fail(err, &fr, "depots", i);
-            goto fail;
-        }
-        out.depots++;
-        i++;
+        /* the file carries each depot's street address for people reading it; orders/ keeps
+         * none, and the codec (rightly) refuses keys it would drop */
+        cJSON *copy = cJSON_Duplicate(it, true);
+        if (!copy) return lm_errinfo_set(err, LM_NOMEM, "depots", "out of memory");
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, "address");
+        rc = fmt_depot_from_json(copy, &d, &e);
+        cJSON_Delete(copy);
+        if (rc != LM_OK || (rc = orders_depot_put(o, &d, &e)) != LM_OK)
+            return demo_fail(err, &e, "depots", out->depots);
+        out->depots++;
     }
-    i = 0;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "products")) {
         orders_product p;
-        if ((rc = api__product_from_json(&fr, it, &p)) != LM_OK ||
-            (rc = orders_product_put(o, &p, &fr.err)) != LM_OK) {
-            rc = demo_fail(err, &fr, "products", i);
-            goto fail;
-        }
-        out.products++;
-        i++;
+        if ((rc = fmt_product_from_json(it, &p, &e)) != LM_OK ||
+            (rc = orders_product_put(o, &p, &e)) != LM_OK)
+            return demo_fail(err, &e, "products", out->products);
+        out->products++;
     }
-    i = 0;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "stock")) {
-        char depot[STORE_ID_MAX + 1], sku[STORE_ID_MAX + 1];
-        int64_t on_hand = 0, rp = 0;
-        if ((rc = api__json_str(&fr, it, "depot_id", "depot_id", depot, sizeof depot, true)) !=
-                LM_OK ||
-            (rc = api__json_str(&fr, it, "sku", "sku", sku, sizeof sku, true)) != LM_OK ||
-            (rc = api__json_int(&fr, it, "on_hand", "on_hand", 0, INT32_MAX, true, &on_hand,
-                                NULL)) != LM_OK ||
-            (rc = api__json_int(&fr, it, "reorder_point", "reorder_point", 0, INT32_MAX, false, &rp,
-                                NULL)) != LM_OK ||
-            (rc = orders_stock_set(o, depot, sku, on_hand, rp, NULL, &fr.err)) != LM_OK) {
-            rc = demo_fail(err, &fr, "stock", i);
-            goto fail;
-        }
-        out.stock_rows++;
-        i++;
+        fmt_stock_row row;
+        if ((rc = fmt_stock_row_from_json(it, &row, &e)) != LM_OK ||
+            (rc = orders_stock_set(o, row.depot_id, row.sku, row.on_hand, row.reorder_point, NULL,
+                                   &e)) != LM_OK)
+            return demo_fail(err, &e, "stock", out->stock_rows);
+        out->stock_rows++;
     }
-    if ((rc = demo_fleet(s, root, err)) != LM_OK) goto fail;
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
-    int64_t midnight = day_midnight_s;
-    if (midnight < 0 &&
-        local_midnight(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "date")),
-                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "timezone")),
-                       &midnight) != LM_OK)
-        midnight = 0;
-    const cJSON *orders_j = cJSON_GetObjectItemCaseSensitive(root, "orders");
+    return LM_OK;
+}
+
+/* Every order, audited and allocated like any other, in one batch through the commit queue. The
+ * demo's windows are seconds after local midnight of the scenario's date: midnight places them. */
+static lm_status load_orders(orders_svc *o, const cJSON *orders_j, int64_t midnight,
+                             demo_summary *out, lm_errinfo *err) {
     size_t n = (size_t)cJSON_GetArraySize(orders_j);
-    if (n) {
-        ins = lm_calloc(n, sizeof *ins);
-        keys = lm_calloc(n, sizeof *keys);
-        keyp = lm_calloc(n, sizeof *keyp);
-        res = lm_calloc(n, sizeof *res);
-        if (!ins || !keys || !keyp || !res) {
-            rc = lm_errinfo_set(err, LM_NOMEM, "orders", "out of memory");
-            goto fail;
-        }
+    if (n == 0) return LM_OK;
+    lm_arena *arena = NULL; /* the orders' lines */
+    orders_order *ins = lm_calloc(n, sizeof *ins);
+    char(*keys)[STORE_REF_MAX + 1] = lm_calloc(n, sizeof *keys);
+    const char **keyp = lm_calloc(n, sizeof *keyp);
+    orders_create_result *res = lm_calloc(n, sizeof *res);
+    lm_status rc = lm_arena_create((size_t)64 << 20, &arena);
+    if (rc == LM_OK && (!ins || !keys || !keyp || !res)) rc = LM_NOMEM;
+    if (rc != LM_OK) {
+        lm_errinfo_set(err, rc, "orders", "out of memory");
+        goto done;
     }
-    i = 0;
+    size_t i = 0;
+    const cJSON *it;
     cJSON_ArrayForEach(it, orders_j) {
+        lm_errinfo e = {0};
         orders_order *in = &ins[i];
-        if ((rc = api__order_from_json(&fr, it, in)) != LM_OK) {
-            rc = demo_fail(err, &fr, "orders", i);
-            goto fail;
+        if ((rc = fmt_order_from_json(it, arena, in, &e)) != LM_OK) {
+            rc = demo_fail(err, &e, "orders", i);
+            goto done;
         }
-        /* the demo's windows are seconds after local midnight of the scenario's date */
         for (size_t k = 0; k < in->n_windows; k++) {
             if (in->windows[k].end_s <= 2 * 86400) {
                 in->windows[k].start_s += midnight;
@@ -226,30 +185,69 @@ lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s, api_dem
     }
     if ((rc = orders_order_create_many(o, ins, keyp, n, res)) != LM_OK) {
         lm_errinfo_set(err, rc, "orders", "out of memory");
-        goto fail;
+        goto done;
     }
     for (size_t k = 0; k < n; k++) {
         if (res[k].rc != LM_OK) {
-            fr.err = res[k].err;
-            rc = demo_fail(err, &fr, "orders", (int)k);
-            goto fail;
+            rc = demo_fail(err, &res[k].err, "orders", k);
+            goto done;
         }
-        out.orders++;
-        if (!strcmp(res[k].status, "allocated")) out.allocated++;
-        if (!strcmp(res[k].status, "held")) out.held++;
-        if (!strcmp(res[k].status, "backordered")) out.backordered++;
-        if (!strcmp(res[k].status, "cancelled")) out.cancelled++;
+        out->orders++;
+        if (!strcmp(res[k].status, "allocated")) out->allocated++;
+        if (!strcmp(res[k].status, "held")) out->held++;
+        if (!strcmp(res[k].status, "backordered")) out->backordered++;
+        if (!strcmp(res[k].status, "cancelled")) out->cancelled++;
     }
+done:
+    lm_free(ins);
+    lm_free(keys);
+    lm_free(keyp);
+    lm_free(res);
+    lm_arena_destroy(arena);
+    return rc;
+}
+
+lm_status demo_load(store *s, uint64_t seed, int64_t day_midnight_s, demo_summary *sum,
+                    lm_errinfo *err) {
+    demo_summary out = {0};
+    orders_svc *o = NULL;
+    char *json = NULL;
+    cJSON *root = NULL;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = s;
+    lm_status rc = orders_create(&oo, &o);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "orders service");
+    orders_depot *existing = NULL;
+    size_t n_existing = 0;
+    if ((rc = orders_depot_list(o, &existing, &n_existing, err)) != LM_OK) goto fail;
+    lm_free(existing);
+    if (n_existing > 0) goto done; /* not an empty database: leave it alone */
+    if ((rc = demo_day_json(seed, &json)) != LM_OK) {
+        lm_errinfo_set(err, rc, "", "demo generator failed");
+        goto fail;
+    }
+    if (!(root = cJSON_Parse(json))) {
+        rc = lm_errinfo_set(err, LM_INTERNAL, "", "demo JSON does not parse");
+        goto fail;
+    }
+    if ((rc = load_catalogue(o, root, &out, err)) != LM_OK) goto fail;
+    if ((rc = demo_fleet(s, root, err)) != LM_OK) goto fail;
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
+    int64_t midnight = day_midnight_s;
+    if (midnight < 0 &&
+        local_midnight(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "date")),
+                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "timezone")),
+                       &midnight) != LM_OK)
+        midnight = 0;
+    if ((rc = load_orders(o, cJSON_GetObjectItemCaseSensitive(root, "orders"), midnight, &out,
+                          err)) != LM_OK)
+        goto fail;
     out.loaded = true;
 done:
     if (sum) *sum = out;
     rc = LM_OK;
 fail:
-    lm_free(ins);
-    lm_free(keys);
-    lm_free(keyp);
-    lm_free(res);
-    lm_arena_destroy(fr.arena);
     cJSON_Delete(root);
     lm_free(json);
     orders_destroy(o);
