@@ -6,6 +6,7 @@
 
 #include "api/app.h"
 #include "dispatch/dispatch.h"
+#include "orders/money.h"
 
 /* ---- api/health.c: GET /healthz, GET /openapi.json ---- */
 lm_status api__healthz(http_req *r);
@@ -43,6 +44,29 @@ lm_status api__orders_picking(http_req *r);
 lm_status api__orders_ready(http_req *r);
 lm_status api__orders_status(http_req *r);
 lm_status api__packages_ready(http_req *r);
+
+/* ---- api/payments.c: an order's money, payments, refunds, cancelled units ---- */
+/* Adds the money members of m to an order's JSON j: currency, priced_lines, totals,
+ * adjustments, payment. */
+lm_status api__money_into(cJSON *j, const orders_money *m);
+lm_status api__payments_report(http_req *r);
+lm_status api__payments_list(http_req *r);
+lm_status api__refunds_create(http_req *r);
+lm_status api__orders_cancel_units(http_req *r);
+
+/* ---- api/promotions.c: prices, promotions, money settings ---- */
+lm_status api__prices_put(http_req *r);
+lm_status api__prices_list(http_req *r);
+lm_status api__promotions_put(http_req *r);
+lm_status api__promotions_get(http_req *r);
+lm_status api__promotions_list(http_req *r);
+lm_status api__money_config_get(http_req *r);
+lm_status api__money_config_put(http_req *r);
+
+/* ---- api/cash.c: drivers' cash on delivery, money reports ---- */
+lm_status api__cash_get(http_req *r);
+lm_status api__cash_reconcile(http_req *r);
+lm_status api__money_report(http_req *r);
 
 /* ---- api/imports.c: CSV import ---- */
 lm_status api__orders_import(http_req *r);

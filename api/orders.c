@@ -1,6 +1,7 @@
 /* api/orders.c: /v1/orders: intake (Idempotency-Key honoured), reading and listing, the
  * lifecycle steps (cancel, release, picking, ready, status), the ready packages, and the order
  * JSON in and out. */
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include "api/app.h"
@@ -89,21 +90,51 @@ static lm_status reply_order(http_req *r, int status, orders_order *ord) {
     return http_reply_json(r, status, j);
 }
 
+/* The coupons left out of an order accepted without them (warn mode). */
+static void warnings_json(cJSON *j, const orders_money_result *res) {
+    cJSON *arr = cJSON_AddArrayToObject(j, "coupon_warnings");
+    for (size_t i = 0; i < res->n_warnings; i++) {
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "field", res->warnings[i].field);
+        cJSON_AddStringToObject(w, "reason", res->warnings[i].reason);
+        cJSON_AddStringToObject(w, "message", res->warnings[i].message);
+        cJSON_AddItemToArray(arr, w);
+    }
+}
+
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
-    lm_status rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
+    orders_money_in money;
+    bool has_money = false;
+    lm_status rc = fmt_order_priced_from_json(r->json, r->arena, &in, &money, &has_money, &r->err);
     if (rc != LM_OK) return rc;
     const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
         return http_error(r, LM_INVALID, "Idempotency-Key",
                           "Idempotency-Key must be 1..%d characters", STORE_REF_MAX);
     bool replayed = false;
-    if ((rc = orders_order_create(o, &in, key, &out, &replayed, &r->err)) != LM_OK) return rc;
+    orders_money_result res;
+    memset(&res, 0, sizeof res);
+    if ((rc = orders_order_create_priced(o, &in, has_money ? &money : NULL, key, &out, &res,
+                                         &replayed, &r->err)) != LM_OK)
+        return rc;
     if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
         orders_order_clear(&out);
+        orders_money_clear(&res.money);
         return rc;
     }
-    return reply_order(r, replayed ? 200 : 201, &out);
+    cJSON *j = order_json(&out);
+    orders_order_clear(&out);
+    if (has_money) {
+        rc = api__money_into(j, &res.money);
+        warnings_json(j, &res);
+    }
+    orders_money_clear(&res.money);
+    if (rc != LM_OK) {
+        cJSON_Delete(j);
+        return http_error(r, rc, "", "out of memory writing the reply");
+    }
+    return http_reply_json(r, replayed ? 200 : 201, j);
 }
 
 lm_status api__orders_create(http_req *r) {
@@ -125,6 +156,16 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
     cJSON *j = order_json(&ord);
     orders_order_clear(&ord);
+    orders_money m = {0};
+    lm_errinfo merr;
+    if (orders_money_get(o, id, &m, &merr) == LM_OK) { /* an order without money has none */
+        rc = api__money_into(j, &m);
+        orders_money_clear(&m);
+        if (rc != LM_OK) {
+            cJSON_Delete(j);
+            return http_error(r, rc, "", "out of memory writing the reply");
+        }
+    }
     /* the reasons a held order is waiting on, and how they were resolved */
     orders_exception *ex = NULL;
     size_t n = 0;

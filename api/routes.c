@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_money.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -92,6 +93,54 @@ const http_route api__routes[] = {
     {"PUT", "/v1/config/orders", API_ROLE_ADMIN, api__orders_config_put, 0,
      "Change the order intake rules (keys given replace the current ones)",
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- money: prices, promotions, payments, refunds, cash on delivery, reports
+     * (api/promotions.c, api/payments.c, api/cash.c; docs/money.md) ---- */
+    {"PUT", "/v1/prices/{sku}/{currency}", API_ROLE_ADMIN, api__prices_put, 0,
+     "Set a product's net unit price (minor units) and tax rate in one currency",
+     MONEY_PRICE_IN_SCHEMA, MONEY_PRICE_SCHEMA, 200, NULL},
+    {"GET", "/v1/prices", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__prices_list, 0,
+     "Product prices per currency", NULL, MONEY_PRICES_SCHEMA, 200, NULL},
+    {"POST", "/v1/promotions", API_ROLE_DISPATCHER, api__promotions_put, 0,
+     "Create or replace a promotion (percent, fixed, buy_x_get_y, free_shipping; a code makes it "
+     "a coupon)",
+     MONEY_PROMOTION_SCHEMA, MONEY_PROMOTION_SCHEMA, 201, NULL},
+    {"PUT", "/v1/promotions/{id}", API_ROLE_DISPATCHER, api__promotions_put, 0,
+     "Replace a promotion (active=false retires it; its uses stay counted)", MONEY_PROMOTION_SCHEMA,
+     MONEY_PROMOTION_SCHEMA, 200, NULL},
+    {"GET", "/v1/promotions", API_ROLE_DISPATCHER, api__promotions_list, 0, "All promotions", NULL,
+     MONEY_PROMOTIONS_SCHEMA, 200, NULL},
+    {"GET", "/v1/promotions/{id}", API_ROLE_DISPATCHER, api__promotions_get, 0, "One promotion",
+     NULL, MONEY_PROMOTION_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/money", API_ROLE_DISPATCHER, api__money_config_get, 0,
+     "Money settings: coupon refusal or warning, holding unpaid orders, payment timeout", NULL,
+     MONEY_CONFIG_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/money", API_ROLE_ADMIN, api__money_config_put, 0,
+     "Change the money settings (members given replace the current ones)", MONEY_CONFIG_SCHEMA,
+     MONEY_CONFIG_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/payments", API_ROLE_ADMIN, api__payments_report, 0,
+     "The payment provider reports a change (authorized, paid, failed, pending); an admin key is "
+     "the provider integration's credential; illegal moves 409",
+     MONEY_PAYMENT_IN_SCHEMA, MONEY_ORDER_SCHEMA, 200, NULL},
+    {"GET", "/v1/orders/{id}/payments", API_ROLE_DISPATCHER, api__payments_list, 0,
+     "An order's payment and its history", NULL, MONEY_HISTORY_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/refunds", API_ROLE_DISPATCHER, api__refunds_create, 0,
+     "Refund part or all of what was paid (never more than paid minus earlier refunds)",
+     MONEY_REFUND_IN_SCHEMA, MONEY_ORDER_SCHEMA, 201, NULL},
+    {"POST", "/v1/orders/{id}/cancel-units", API_ROLE_DISPATCHER, api__orders_cancel_units, 0,
+     "Cancel units of a priced line before the order is ready; totals are recomputed",
+     MONEY_CANCEL_UNITS_SCHEMA, MONEY_ORDER_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/cash", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__cash_get, 0,
+     "A driver's cash on delivery: outstanding, handed in and discrepancies (?from=&to= ms)", NULL,
+     MONEY_CASH_SCHEMA, 200, NULL},
+    {"POST", "/v1/drivers/{id}/cash", API_ROLE_WAREHOUSE, api__cash_reconcile, 0,
+     "The depot counts a driver's cash: expected vs handed in, recorded under the warehouse key; "
+     "a difference raises cash.discrepancy",
+     MONEY_HANDIN_IN_SCHEMA, MONEY_HANDIN_SCHEMA, 201, NULL},
+    {"GET", "/v1/reports/money/{report}", API_ROLE_DISPATCHER, api__money_report, 0,
+     "Money reports for analytics: revenue, promotions (coupon usage), cod, refunds (?from=&to= "
+     "ms, per currency)",
+     NULL, MONEY_REPORT_SCHEMA, 200, NULL},
 
     /* ---- VROOM-compatible solving (api/solve.c) ---- */
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
