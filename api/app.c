@@ -23,6 +23,15 @@ static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
     return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
 }
 
+/* Payment timeouts are swept every 30 s; LASTMILE_PAYMENT_SWEEP_MS changes that (tests make it
+ * short), 0 turns it off. */
+static lm_status housekeeping_start(api_app *lv) {
+    const char *e = getenv("LASTMILE_PAYMENT_SWEEP_MS");
+    int64_t every = 30000;
+    if (e && !lm_parse_i64(e, 0, 86400000, &every)) every = 30000;
+    return api__housekeeping_start(lv->st, every, &lv->housekeeping);
+}
+
 lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_errinfo *err) {
     api_app *lv = lm_calloc(1, sizeof *lv);
     if (!lv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
@@ -36,6 +45,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
         goto fail;
     }
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
+    if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
@@ -59,6 +69,8 @@ fail:
 void api__app_stop(api_app *lv) {
     if (!lv || lv->stopped) return;
     lv->stopped = true;
+    api__housekeeping_stop(lv->housekeeping);
+    lv->housekeeping = NULL;
     http_plain_quiesce(lv->osmand);
     dispatch_ingest_stop(lv->ingest); /* answers (resumes) everything queued */
     http_plain_close(lv->osmand);

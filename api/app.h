@@ -48,15 +48,18 @@ extern const size_t api__route_count;
 
 /* ---- The app context (api/app.c) ---- */
 
+typedef struct api_housekeeping api_housekeeping; /* api/housekeeping.c */
+
 typedef struct api_app {
-    store *st;                   /* borrowed */
-    struct dispatch *dispatch;   /* borrowed; NULL = routes that need it answer 503 */
-    char *data_dir;              /* delivery proofs go under <data_dir>/proofs */
-    dispatch_ingest *ingest;     /* positions' group commit */
-    http_plain_listener *osmand; /* the OsmAnd port; NULL when off */
-    events_hub *hub;             /* wakes SSE streams on commits */
-    events_webhooks *hooks;      /* webhook sender */
-    http_ratelimit *track_rl;    /* tracking polls per client address */
+    store *st;                      /* borrowed */
+    struct dispatch *dispatch;      /* borrowed; NULL = routes that need it answer 503 */
+    char *data_dir;                 /* delivery proofs go under <data_dir>/proofs */
+    dispatch_ingest *ingest;        /* positions' group commit */
+    http_plain_listener *osmand;    /* the OsmAnd port; NULL when off */
+    events_hub *hub;                /* wakes SSE streams on commits */
+    events_webhooks *hooks;         /* webhook sender */
+    http_ratelimit *track_rl;       /* tracking polls per client address */
+    api_housekeeping *housekeeping; /* payment timeouts; NULL when off */
     bool stopped;
 } api_app;
 
@@ -84,6 +87,14 @@ struct dispatch *api__need_dispatch(http_req *r, const char *what);
 /* Runs fn with an orders service of its own (a thin handle over the store: nothing is shared
  * between worker threads but the store) and returns what fn returned. */
 lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o));
+
+/* ---- Housekeeping (api/housekeeping.c) ---- */
+
+/* Starts the thread that cancels orders held unpaid past the payment timeout, every every_ms
+ * (<= 0: off, *out NULL). */
+LM_MUST_USE lm_status api__housekeeping_start(store *s, int64_t every_ms, api_housekeeping **out);
+/* Stops and joins it; NULL-safe. */
+void api__housekeeping_stop(api_housekeeping *h);
 
 /* ---- Auth (api/auth.c) ---- */
 

@@ -6,7 +6,9 @@
 #include "api/formats/money.h"
 #include "api/handlers.h"
 #include "api/input.h"
+#include "dispatch/dispatch.h"
 #include "orders/money.h"
+#include "store/store_money.h"
 
 #include <string.h>
 
@@ -200,4 +202,84 @@ static lm_status handle_money_report(http_req *r, orders_svc *o) {
 
 lm_status api__money_report(http_req *r) {
     return api__with_orders(r, handle_money_report);
+}
+
+/* ---- Cash at the door: the driver's route and "delivered" (api/driver.c) ---- */
+
+cJSON *api__cod_collect_json(store_read *rd, int64_t order_id) {
+    orders_money m = {0};
+    lm_errinfo e;
+    if (store_order_money_get(rd, order_id, &m, &e) != LM_OK) return cJSON_CreateNull();
+    int64_t due = orders_money_amount_due(&m);
+    bool cod = !strcmp(m.payment_status, "cod_due");
+    cJSON *j = cod ? cJSON_CreateObject() : cJSON_CreateNull();
+    if (cod) {
+        cJSON_AddNumberToObject(j, "amount", (double)due);
+        cJSON_AddStringToObject(j, "currency", m.currency);
+    }
+    orders_money_clear(&m);
+    return j;
+}
+
+lm_status api__cod_read(http_req *r, const cJSON *body, api_cod_in *out) {
+    static const char *const keys[] = {"amount", "method", NULL};
+    memset(out, 0, sizeof *out);
+    const cJSON *c = body ? fmt_json_get(body, "collected") : NULL;
+    if (!c || cJSON_IsNull(c)) return LM_OK;
+    lm_status rc = fmt_json_require_object(c, "collected", &r->err);
+    if (rc == LM_OK) rc = fmt_json_only_keys(c, "collected", keys, &r->err);
+    if (rc == LM_OK)
+        rc = fmt_money_amount(c, "amount", "collected", FMT_JSON_REQUIRED, ORDERS_AMOUNT_MAX * 1000,
+                              &out->c.amount, &r->err);
+    if (rc == LM_OK)
+        rc = api__json_str(r, c, "method", "collected.method", out->c.method, sizeof out->c.method,
+                           false);
+    if (rc != LM_OK) return rc;
+    if (!out->c.method[0]) lm_strlcpy(out->c.method, "cash", sizeof out->c.method);
+    if (strcmp(out->c.method, "cash") && strcmp(out->c.method, "card_terminal"))
+        return http_error(r, LM_INVALID, "collected.method", "must be cash or card_terminal");
+    lm_strlcpy(out->c.driver_id, r->subject, sizeof out->c.driver_id);
+    out->given = true;
+    return LM_OK;
+}
+
+lm_status api__cod_deliver_tx(store_tx *tx, http_req *r, int64_t stop_id, const api_cod_in *in,
+                              int64_t now_ms) {
+    dispatch_stop s;
+    memset(&s, 0, sizeof s);
+    lm_status rc = dispatch_stop_get(store_tx_read(tx), stop_id, &s, &r->err);
+    if (rc != LM_OK || s.kind != DISPATCH_STOP_DELIVERY) return rc;
+    orders_money m = {0};
+    lm_errinfo e;
+    if (store_order_money_get(store_tx_read(tx), s.order_id, &m, &e) != LM_OK) {
+        /* an order without money has nothing to collect */
+        return in->given ? http_error(r, LM_CONFLICT, "collected",
+                                      "order %lld has nothing to collect", (long long)s.order_id)
+                         : LM_OK;
+    }
+    bool cod = !strcmp(m.payment_status, "cod_due");
+    int64_t due = orders_money_amount_due(&m);
+    char status[24];
+    lm_strlcpy(status, m.payment_status, sizeof status);
+    orders_money_clear(&m);
+    if (!cod && in->given)
+        return http_error(r, LM_CONFLICT, "collected",
+                          "order %lld has nothing to collect (payment %s)", (long long)s.order_id,
+                          status);
+    if (!cod) return LM_OK;
+    if (!in->given)
+        return http_error(r, LM_INVALID, "collected",
+                          "order %lld is cash on delivery: send collected {amount, method} (%lld "
+                          "minor units due)",
+                          (long long)s.order_id, (long long)due);
+    /* cash is collected while the order is out for delivery: a stop delivered straight from
+     * planned passes through it first, as dispatch would */
+    store_order ord = {0};
+    if ((rc = store_order_get(store_tx_read(tx), s.order_id, &ord, &r->err)) != LM_OK) return rc;
+    bool planned = !strcmp(ord.status, "planned");
+    store_order_clear(&ord);
+    if (planned && (rc = orders_order_advance_tx(tx, s.order_id, ORDERS_OUT_FOR_DELIVERY, now_ms,
+                                                 &r->err)) != LM_OK)
+        return rc;
+    return orders_cod_collect_tx(tx, s.order_id, &in->c, now_ms, &r->err);
 }

@@ -58,8 +58,10 @@ lm_status api__driver_route(http_req *r) {
     if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
         return http_error(r, rc, "", "the store is not available");
     rc = dispatch_driver_route_get(rd, r->subject, &rt, &r->err);
-    store_read_end(rd);
-    if (rc != LM_OK) return rc;
+    if (rc != LM_OK) {
+        store_read_end(rd);
+        return rc;
+    }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "driver_id", rt.driver.id);
     cJSON_AddStringToObject(o, "driver_name", rt.driver.name);
@@ -70,8 +72,15 @@ lm_status api__driver_route(http_req *r) {
     cJSON_AddBoolToObject(o, "started", rt.started);
     cJSON_AddBoolToObject(o, "broken", rt.broken);
     cJSON *arr = cJSON_AddArrayToObject(o, "stops");
-    for (size_t i = 0; i < rt.n_stops; i++)
-        cJSON_AddItemToArray(arr, stop_json(&rt.stops[i]));
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        cJSON *sj = stop_json(&rt.stops[i]);
+        /* cash on delivery: what to collect at the door (api/cash.c) */
+        if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
+            cJSON_AddItemToObject(sj, "collect",
+                                  api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        cJSON_AddItemToArray(arr, sj);
+    }
+    store_read_end(rd);
     dispatch_driver_route_clear(&rt);
     return http_reply_json(r, 200, o);
 }
@@ -219,11 +228,15 @@ lm_status api__driver_arrived(http_req *r) {
 
 typedef struct delivered_ctx {
     char proof[DISPATCH_NOTE_MAX + 1];
+    api_cod_in cod;
 } delivered_ctx;
 
 static lm_status act_delivered(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     delivered_ctx *c = ctx;
-    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, lm_now_ms(), &r->err);
+    int64_t now = lm_now_ms();
+    lm_status rc = api__cod_deliver_tx(tx, r, id, &c->cod, now);
+    if (rc != LM_OK) return rc;
+    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, now, &r->err);
 }
 
 lm_status api__driver_delivered(http_req *r) {
@@ -244,6 +257,7 @@ lm_status api__driver_delivered(http_req *r) {
     for (const char *p = recipient; p && *p; p++)
         if ((unsigned char)*p < 0x20)
             return http_error(r, LM_INVALID, "recipient", "no control characters");
+    if ((rc = api__cod_read(r, body, &c.cod)) != LM_OK) return rc;
     char sig[160] = "", photo[160] = "";
     const cJSON *f;
     if (body && (f = cJSON_GetObjectItemCaseSensitive(body, "signature")) && !cJSON_IsNull(f) &&

@@ -67,6 +67,20 @@ lm_status api__money_config_put(http_req *r);
 lm_status api__cash_get(http_req *r);
 lm_status api__cash_reconcile(http_req *r);
 lm_status api__money_report(http_req *r);
+/* What a stop's order asks the driver to collect: {"amount", "currency"} while its payment is
+ * cod_due, else JSON null (prepaid, collected, or no money). */
+cJSON *api__cod_collect_json(store_read *rd, int64_t order_id);
+/* "collected": {"amount", "method": cash | card_terminal} of a driver's delivered body. */
+typedef struct api_cod_in {
+    bool given;
+    orders_cod_collection c; /* driver_id: the calling driver */
+} api_cod_in;
+lm_status api__cod_read(http_req *r, const cJSON *body, api_cod_in *out);
+/* In the delivered transaction, before dispatch marks the stop: a cod_due order needs the
+ * collected amount (400 on "collected" without it), which is recorded (a short amount is flagged
+ * by orders/); an order with nothing to collect refuses one (409). */
+lm_status api__cod_deliver_tx(store_tx *tx, http_req *r, int64_t stop_id, const api_cod_in *in,
+                              int64_t now_ms);
 
 /* ---- api/imports.c: CSV import ---- */
 lm_status api__orders_import(http_req *r);

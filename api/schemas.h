@@ -4,6 +4,8 @@
 #ifndef LASTMILE_API_SCHEMAS_H
 #define LASTMILE_API_SCHEMAS_H
 
+#include "api/schemas_money.h" /* MONEY_ORDER_PROPS in the order schemas */
+
 /* ---- core: health, metrics, OpenAPI, keys, events, solve ---- */
 
 #define HEALTH_SCHEMA                                                                              \
@@ -88,7 +90,14 @@
     "\"integer\",\"minimum\":1}}}},\"time_windows\":{\"type\":\"array\",\"maxItems\":8,"           \
     "\"description\":\"[start, end] as epoch seconds or ISO-8601 strings\"},\"priority\":{"        \
     "\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"notes\":{\"type\":\"string\"},"         \
-    "\"out_of_stock\":{\"enum\":[\"cancel\",\"backorder\",\"substitute\"]}}}"
+    "\"out_of_stock\":{\"enum\":[\"cancel\",\"backorder\",\"substitute\"]},"                       \
+    "\"currency\":{\"type\":\"string\",\"description\":\"ISO 4217; required with any money "       \
+    "member; lines[].unit_price (minor units) and tax_rate_bp override the product's price\"},"    \
+    "\"shipping_fee\":{\"type\":\"integer\",\"minimum\":0},\"coupons\":{\"type\":\"array\","       \
+    "\"maxItems\":8,\"items\":{\"type\":\"string\"}},\"payment\":{\"type\":\"object\","            \
+    "\"properties\":{\"method\":{\"enum\":[\"card\",\"transfer\",\"wallet\",\"cod\"]}}}},"         \
+    "\"description\":\"totals, subtotal, discount, tax and total are the server's: sending one "   \
+    "is refused\"}"
 #define API_ORDER_SCHEMA                                                                           \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"enum\":["    \
     "\"received\",\"held\",\"allocated\",\"backordered\",\"picking\",\"ready\",\"planned\","       \
@@ -96,7 +105,7 @@
     "\"type\":\"string\"},\"stock_outcome\":{\"type\":\"string\"},\"depot\":{\"type\":["           \
     "\"string\",\"null\"]},\"lines\":{\"type\":\"array\"},\"tracking_token\":{\"type\":"           \
     "\"string\"},\"package\":{\"type\":[\"object\",\"null\"]},\"exceptions\":{\"type\":"           \
-    "\"array\"}}}"
+    "\"array\"},\"coupon_warnings\":{\"type\":\"array\"}," MONEY_ORDER_PROPS "}}"
 #define API_ORDERS_SCHEMA                                                                          \
     "{\"type\":\"object\",\"properties\":{\"orders\":{\"type\":\"array\","                         \
     "\"items\":" API_ORDER_SCHEMA "},\"next_after\":{\"type\":\"integer\"}}}"
@@ -203,7 +212,9 @@
     "\"seq\":{\"type\":\"integer\"},\"kind\":{\"type\":\"string\"},\"status\":{\"type\":"          \
     "\"string\"},\"order_id\":{\"type\":\"integer\"},\"customer_name\":{\"type\":\"string\"},"     \
     "\"customer_phone\":{\"type\":\"string\"},\"address\":{\"type\":\"string\"},"                  \
-    "\"instructions\":{\"type\":\"string\"},\"location\":{\"type\":\"array\"},\"time_window\":{"   \
+    "\"instructions\":{\"type\":\"string\"},\"collect\":{\"type\":[\"object\",\"null\"],"          \
+    "\"description\":\"cash on delivery: {amount (minor units), currency} to collect\"},"          \
+    "\"location\":{\"type\":\"array\"},\"time_window\":{"                                          \
     "\"type\":[\"array\",\"null\"]},\"eta_s\":{\"type\":\"integer\"},\"parcels\":{\"type\":"       \
     "\"integer\"}}}}}}"
 #define API_DRIVER_POSITIONS_SCHEMA                                                                \
@@ -221,6 +232,11 @@
     "\"string\"}}}"
 #define API_DELIVERED_SCHEMA                                                                       \
     "{\"type\":\"object\",\"properties\":{\"recipient\":{\"type\":\"string\",\"maxLength\":200},"  \
+    "\"collected\":{\"type\":\"object\",\"required\":[\"amount\"],\"description\":\"required for " \
+    "a "                                                                                           \
+    "cash-on-delivery order (collect in the route): minor units taken\",\"properties\":{"          \
+    "\"amount\":{\"type\":\"integer\",\"minimum\":0},\"method\":{\"enum\":[\"cash\","              \
+    "\"card_terminal\"]}}},"                                                                       \
     "\"signature\":{\"$ref\":\"#/$defs/file\"},\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{" \
     "\"file\":{\"type\":\"object\",\"required\":[\"content_type\",\"data_base64\"],"               \
     "\"properties\":{\"content_type\":{\"enum\":[\"image/png\",\"image/jpeg\"]},"                  \
