@@ -36,6 +36,9 @@ typedef struct plan_world {
 /* Builds the scenario in a fresh /tmp/<prefix>XXXXXX (tracking rate 0.2/s, burst 6, so a test
  * reaches the limit quickly); fails the running cmocka test on any error. */
 void plan_world_setup(plan_world *w, const char *prefix);
+/* The same with money: orders 1..5 cash on delivery at 1500 EUR minor units, order 6 free
+ * (total 0, paid). */
+void plan_world_setup_priced(plan_world *w, const char *prefix);
 /* Stops the server, closes everything and removes the directory. */
 void plan_world_teardown(plan_world *w);
 
