@@ -26,6 +26,7 @@ typedef struct sim_stop {
     int64_t id;
     double lat, lon;
     char status[16];
+    int64_t collect; /* cash on delivery to collect (minor units), -1 when nothing */
 } sim_stop;
 
 typedef struct sim_driver {
@@ -188,6 +189,9 @@ static void load_route(sim *s, sim_driver *d) {
         st->lon = cJSON_GetArrayItem(loc, 0)->valuedouble;
         st->lat = cJSON_GetArrayItem(loc, 1)->valuedouble;
         lm_strlcpy(st->status, status, sizeof st->status);
+        const cJSON *cod = cJSON_GetObjectItemCaseSensitive(it, "collect");
+        const cJSON *amount = cJSON_GetObjectItemCaseSensitive(cod, "amount");
+        st->collect = cJSON_IsNumber(amount) ? (int64_t)amount->valuedouble : -1;
     }
     cJSON_Delete(j);
     /* next = the first stop still to serve (the one driven to, if it is still pending) */
@@ -265,9 +269,13 @@ static void step(sim *s, sim_driver *d, double dt, size_t broken_idx, size_t lat
             if (stop_action(s, d, t->id, "failed", body) == 200) s->failed++;
             d->failed_count++;
         } else {
-            char body[160];
-            snprintf(body, sizeof body, "{\"recipient\":\"Recipient of stop %lld\"}",
-                     (long long)t->id);
+            char body[200];
+            char cod[80] = ""; /* the simulated driver collects exactly what the route says */
+            if (t->collect >= 0)
+                snprintf(cod, sizeof cod, ",\"collected\":{\"amount\":%lld,\"method\":\"cash\"}",
+                         (long long)t->collect);
+            snprintf(body, sizeof body, "{\"recipient\":\"Recipient of stop %lld\"%s}",
+                     (long long)t->id, cod);
             if (stop_action(s, d, t->id, "delivered", body) == 200) s->delivered++;
             d->done_count++;
         }
