@@ -521,6 +521,51 @@ static void test_bad_money_refused(void **state) {
     http_test_resp_free(&r);
 }
 
+/* ---- CSV import: money columns in decimal, priced like any order ---- */
+
+static void test_csv_import_priced(void **state) {
+    (void)state;
+    call("POST", "/v1/promotions", W.disp,
+         "{\"id\":\"csv5\",\"kind\":\"fixed\",\"scope\":\"order\",\"currency\":\"EUR\","
+         "\"amount\":500,\"code\":\"CSV5\",\"limit_total\":1}",
+         201);
+    call("PUT", "/v1/config/money", W.admin, "{\"coupon_refuse\":false}", 200);
+    const char *csv =
+        "external_ref,customer_name,customer_phone,customer_address,lon,lat,lines,currency,"
+        "unit_prices,shipping_fee,coupons,payment_method\r\n"
+        "I-1,Ann,+33111,1 rue,4.85,45.78,tea:2;mug:1,EUR,12.50;,3.90,CSV5,cod\r\n"
+        "I-2,Bob,+33222,2 rue,4.85,45.78,tea:1,EUR,,,CSV5,cod\r\n"
+        "I-3,Cid,+33333,3 rue,4.85,45.78,tea:1,EUR,12.345,,,\r\n"
+        "I-4,Dan,+33444,4 rue,4.85,45.78,tea:1,,,,,\r\n";
+    long long before = count_orders();
+    resp r;
+    http(&r, "POST", "/v1/orders/import", W.wh, csv);
+    expect_status(&r, 200);
+    assert_int_equal(jint(r.json, "created"), 3);
+    assert_int_equal(jint(r.json, "failed"), 1);
+    const cJSON *res = jget(r.json, "results");
+    /* 2 x 1250 + 2500 = 5000, coupon 500, tax 20 % of 4500 = 900, fee 390: 5790 */
+    const cJSON *a = cJSON_GetArrayItem(res, 0);
+    assert_string_equal(jstr(a, "currency"), "EUR");
+    assert_int_equal(jint(a, "total"), 5790);
+    assert_string_equal(jstr(a, "payment_status"), "cod_due");
+    /* the coupon's one use went to the first row: the second is warned, at list price 1000+200 */
+    const cJSON *b = cJSON_GetArrayItem(res, 1);
+    assert_int_equal(jint(b, "total"), 1200);
+    assert_int_equal(jint(b, "coupon_warnings"), 1);
+    const cJSON *e = jget(cJSON_GetArrayItem(res, 2), "error");
+    assert_string_equal(jstr(e, "field"), "unit_prices");
+    assert_null(jget(cJSON_GetArrayItem(res, 3), "currency")); /* no money: none */
+    http_test_resp_free(&r);
+    assert_int_equal(count_orders(), before + 3);
+    /* the same file again: nothing new */
+    http(&r, "POST", "/v1/orders/import", W.wh, csv);
+    expect_status(&r, 200);
+    assert_int_equal(jint(r.json, "created"), 0);
+    http_test_resp_free(&r);
+    assert_int_equal(count_orders(), before + 3);
+}
+
 /* ---- a restart keeps totals, payments and coupon usage ---- */
 
 static void test_restart_keeps_money(void **state) {
@@ -731,6 +776,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_payments_and_refunds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_units_recomputes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_money_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_import_priced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_money, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cod_collected_and_reconciled, setup_cod, teardown_cod),
     };

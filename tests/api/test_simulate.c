@@ -31,7 +31,7 @@ static plan_world W;
 
 static int setup(void **state) {
     (void)state;
-    plan_world_setup(&W, "lm-sim-");
+    plan_world_setup_priced(&W, "lm-sim-"); /* cash on delivery: simulate must collect */
     return 0;
 }
 
@@ -72,6 +72,11 @@ static void test_simulate_drives_the_day(void **state) {
     int64_t done = count_events("stop.delivered"), failed = count_events("stop.failed");
     assert_true(done + failed >= 3);
     assert_true(failed >= 1); /* at a 50 % failure rate over 3+ stops, for this seed */
+    /* every delivery but the free order's collected the cash the route showed (a delivered
+     * without it is refused, which " 0 errors" above would have caught) */
+    assert_true(done >= 1);
+    assert_true(count_events("payment.cod_collected") >= done - 1);
+    assert_int_equal(count_events("cod.discrepancy"), 0);
     assert_int_equal(count_events("vehicle.breakdown"), 1);
     assert_true(count_events("driver.exception") >= 2); /* the breakdown and the delay */
     assert_true(count_events("stop.arrived") >= done + failed);
