@@ -1,8 +1,8 @@
 /* libFuzzer target for the orders JSON bodies (api/formats/orders_json.c) and the money members
  * of an order body (api/formats/money.c, fmt_money_order_read). The first byte picks the reader:
- * order (then its money members), depot, product or stock row; the rest is the JSON body, parsed
- * with fmt_json_parse as the server does. An accepted record holds printable text (notes: line
- * breaks and tabs too), quantities >= 1, real coordinates and amounts in range. */
+ * order (without money, then with its money members), depot, product or stock row; the rest is the
+ * JSON body, parsed with fmt_json_parse as the server does. An accepted record holds printable text
+ * (notes: line breaks and tabs too), quantities >= 1, real coordinates and amounts in range. */
 #include "api/formats/json.h"
 #include "api/formats/money.h"
 #include "api/formats/orders_json.h"
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static void check_order(const cJSON *j, const orders_order *o) {
+static void check_order(const orders_order *o) {
     fuzz_check_text(o->external_ref);
     fuzz_check_text(o->channel);
     fuzz_check_text(o->customer_name);
@@ -29,26 +29,45 @@ static void check_order(const cJSON *j, const orders_order *o) {
     if (o->has_location && !(fabs(o->lat) <= 90 && fabs(o->lon) <= 180)) abort();
     for (size_t i = 0; i < o->n_windows; i++)
         if (o->windows[i].start_s > o->windows[i].end_s) abort();
+}
 
-    orders_money_line_in lines[STORE_LINES_MAX];
-    orders_money_in money;
-    bool present = false;
+static void check_money(const orders_money_in *money, size_t n_lines) {
+    if (orders_currency_exponent(money->currency) < 0) abort();
+    if (money->shipping_fee < 0 || money->shipping_fee > ORDERS_AMOUNT_MAX ||
+        money->n_coupons > ORDERS_COUPONS_MAX)
+        abort();
+    for (size_t i = 0; i < money->n_coupons; i++) {
+        fuzz_check_text(money->coupons[i]);
+        if (!money->coupons[i][0]) abort();
+    }
+    if (money->payment_method[0] && !orders_pay_method_valid(money->payment_method)) abort();
+    for (size_t i = 0; money->lines && i < n_lines; i++)
+        if (money->lines[i].unit_price < 0 || money->lines[i].unit_price > ORDERS_AMOUNT_MAX ||
+            money->lines[i].tax_rate_bp < 0 || money->lines[i].tax_rate_bp > 10000)
+            abort();
+}
+
+/* The order reader without money, then with (fmt_order_priced_from_json, which calls
+ * fmt_money_order_read): a body the first accepts carries no money, so the second accepts it too
+ * and finds none. */
+static void orders_both(const cJSON *j, lm_arena *arena) {
+    orders_order o;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = fmt_money_order_read(j, o->n_lines, &money, lines, &present, &err);
+    memset(&o, 0, sizeof o);
+    lm_status plain = fmt_order_from_json(j, arena, &o, &err);
+    fuzz_check_err(plain, &err);
+    if (plain == LM_OK) check_order(&o);
+    orders_money_in money;
+    bool present = false;
+    lm_errinfo_clear(&err);
+    memset(&o, 0, sizeof o);
+    lm_status st = fmt_order_priced_from_json(j, arena, &o, &money, &present, &err);
     fuzz_check_err(st, &err);
-    if (st == LM_OK && present) {
-        fuzz_check_text(money.currency);
-        if (money.shipping_fee < 0 || money.shipping_fee > ORDERS_AMOUNT_MAX ||
-            money.n_coupons > ORDERS_COUPONS_MAX)
-            abort();
-        for (size_t i = 0; i < money.n_coupons; i++)
-            fuzz_check_text(money.coupons[i]);
-        for (size_t i = 0; money.lines && i < o->n_lines; i++)
-            if (money.lines[i].unit_price < 0 || money.lines[i].unit_price > ORDERS_AMOUNT_MAX ||
-                money.lines[i].tax_rate_bp < 0 || money.lines[i].tax_rate_bp > 10000)
-                abort();
-    }
+    if (plain == LM_OK && (st != LM_OK || present)) abort();
+    if (st != LM_OK) return;
+    check_order(&o);
+    if (present) check_money(&money, o.n_lines);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -66,11 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (kind == 0) {
-        orders_order o;
-        memset(&o, 0, sizeof o);
-        st = fmt_order_from_json(j, arena, &o, &err);
-        fuzz_check_err(st, &err);
-        if (st == LM_OK) check_order(j, &o);
+        orders_both(j, arena);
     } else if (kind == 1) {
         orders_depot d;
         memset(&d, 0, sizeof d);
