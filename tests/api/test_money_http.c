@@ -463,6 +463,57 @@ static void test_cancel_units_recomputes(void **state) {
     http_test_resp_free(&r);
 }
 
+/* ---- substitution: delivered at the price ordered; a partial cancellation frees the substitute
+ * ---- */
+
+static long long reserved(const char *sku) {
+    resp r;
+    http(&r, "GET", "/v1/stock", W.wh, NULL);
+    expect_status(&r, 200);
+    long long n = -1;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, jget(r.json, "stock")) if (!strcmp(jstr(row, "sku"), sku)) n =
+        jint(row, "reserved");
+    http_test_resp_free(&r);
+    return n;
+}
+
+static void test_substitution_keeps_price(void **state) {
+    (void)state;
+    call("POST", "/v1/products", W.admin,
+         "{\"sku\":\"green\",\"name\":\"Green tea\",\"weight_g\":250}", 201);
+    call("POST", "/v1/products", W.admin,
+         "{\"sku\":\"tea\",\"name\":\"Tea\",\"weight_g\":250,\"substitute_sku\":\"green\"}", 201);
+    call("PUT", "/v1/stock/north/tea", W.wh, "{\"on_hand\":0}", 200);
+    call("PUT", "/v1/stock/north/green", W.wh, "{\"on_hand\":10}", 200);
+    call("PUT", "/v1/prices/green/EUR", W.admin, "{\"unit_price\":1800,\"tax_rate_bp\":2000}", 200);
+    resp r;
+    order(&r, "[{\"sku\":\"tea\",\"qty\":3}]",
+          "\"currency\":\"EUR\",\"out_of_stock\":\"substitute\",\"payment\":{\"method\":\"cod\"}");
+    expect_status(&r, 201);
+    long long id = order_id(&r);
+    const cJSON *line = cJSON_GetArrayItem(jget(r.json, "lines"), 0);
+    assert_string_equal(jstr(line, "sku"), "green");
+    assert_string_equal(jstr(line, "substitute_for"), "tea");
+    /* priced as ordered: 3 teas at 1000, not 3 green teas at 1800 */
+    assert_string_equal(jstr(cJSON_GetArrayItem(jget(r.json, "priced_lines"), 0), "sku"), "tea");
+    totals t = totals_of(r.json);
+    assert_int_equal(t.subtotal, 3000);
+    assert_int_equal(t.total, 3600);
+    http_test_resp_free(&r);
+    assert_int_equal(reserved("green"), 3);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/orders/%lld/cancel-units", id);
+    http(&r, "POST", path, W.disp, "{\"line\":0,\"qty\":2}");
+    expect_status(&r, 200);
+    t = totals_of(r.json);
+    assert_int_equal(t.subtotal, 1000);
+    assert_int_equal(t.total, 1200);
+    assert_int_equal(jint(jget(r.json, "payment"), "amount_due"), 1200);
+    http_test_resp_free(&r);
+    assert_int_equal(reserved("green"), 1);
+}
+
 /* ---- bad input: refused with the field named, nothing stored ---- */
 
 static void bad_order(const char *lines, const char *extra, const char *field) {
@@ -775,6 +826,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_coupon_race_exactly_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payments_and_refunds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_units_recomputes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_substitution_keeps_price, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_money_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_import_priced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_money, setup, teardown),
