@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -423,6 +424,39 @@ static void test_payments_and_refunds(void **state) {
     http_test_resp_free(&r);
 }
 
+/* ---- the server's housekeeping cancels an order left unpaid past the timeout ---- */
+
+static void test_payment_timeout_sweep(void **state) {
+    (void)state;
+    call("PUT", "/v1/config/money", W.admin, "{\"payment_timeout_s\":1}", 200);
+    resp r;
+    order(&r, "[{\"sku\":\"tea\",\"qty\":1}]", "\"currency\":\"EUR\"");
+    expect_status(&r, 201);
+    assert_string_equal(jstr(r.json, "status"), "held");
+    long long id = order_id(&r);
+    http_test_resp_free(&r);
+    /* paid in time: never swept */
+    order(&r, "[{\"sku\":\"tea\",\"qty\":1}]", "\"currency\":\"EUR\"");
+    long long paid = order_id(&r);
+    http_test_resp_free(&r);
+    pay(paid, "{\"status\":\"paid\",\"amount\":1200}", 200, "paid");
+    char path[96];
+    snprintf(path, sizeof path, "/v1/orders/%lld", id);
+    bool cancelled = false;
+    for (int i = 0; i < 300 && !cancelled; i++) { /* the sweep runs every 50 ms (main) */
+        http(&r, "GET", path, W.disp, NULL);
+        cancelled = !strcmp(jstr(r.json, "status"), "cancelled");
+        if (cancelled) assert_string_equal(jstr(jget(r.json, "payment"), "status"), "failed");
+        http_test_resp_free(&r);
+        if (!cancelled) usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
+    }
+    assert_true(cancelled);
+    snprintf(path, sizeof path, "/v1/orders/%lld", paid);
+    http(&r, "GET", path, W.disp, NULL);
+    assert_string_equal(jstr(r.json, "status"), "allocated");
+    http_test_resp_free(&r);
+}
+
 /* ---- units cancelled: the totals follow, with the promotion's stored terms ---- */
 
 static void test_cancel_units_recomputes(void **state) {
@@ -820,11 +854,14 @@ static void test_cod_collected_and_reconciled(void **state) {
 }
 
 int main(void) {
+    /* the payment-timeout sweep of the server under test runs often (test_payment_timeout_sweep) */
+    setenv("LASTMILE_PAYMENT_SWEEP_MS", "50", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_priced_order_totals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_promotion_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coupon_race_exactly_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payments_and_refunds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payment_timeout_sweep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_units_recomputes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_substitution_keeps_price, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_money_refused, setup, teardown),
