@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `solve` and `bench` link no HTTP code (issue 9): the binary built from lm_cli_offline alone has
+# `solve` and `bench` link no HTTP code (README, Layout): the binary built from lm_cli_offline alone has
 # no libmicrohttpd, SQLite, server, store or orders symbol, does not need libmicrohttpd, and
 # still solves a problem.
 set -euo pipefail
