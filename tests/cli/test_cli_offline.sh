@@ -21,6 +21,16 @@ fi
 full=$(nm -g "$3")
 if ! grep -q " MHD_" <<<"$full"; then fail "the check finds no MHD_ symbol in the full lastmile binary"; fi
 
+# the fuzz targets (their replay builds, same objects as the libFuzzer builds) link no HTTP either
+shift 3
+for fz in "$@"; do
+    fsyms=$(nm -g "$fz")
+    for pat in ' MHD_' ' api_' ' http_'; do
+        if grep -q -- "$pat" <<<"$fsyms"; then fail "$(basename "$fz") contains symbols matching '$pat'"; fi
+    done
+done
+echo "ok: $# fuzz targets link no HTTP code"
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$bin" solve "$src/datasets/solomon/R101.txt" --time-limit 0.3 --seed 1 -o "$out" 2>/dev/null
