@@ -346,6 +346,7 @@ static void test_coupon_race_exactly_limit(void **state) {
     resp r;
     order(&r, "[{\"sku\":\"tea\",\"qty\":1}]", "\"currency\":\"EUR\",\"coupons\":[\"race\"]");
     expect_error(&r, 409, "coupons[0]");
+    assert_non_null(strstr(jstr(jget(r.json, "error"), "message"), "(limit)"));
     http_test_resp_free(&r);
 }
 
@@ -421,6 +422,20 @@ static void test_payments_and_refunds(void **state) {
     http(&r, "GET", "/v1/reports/money/refunds", W.disp, NULL);
     expect_status(&r, 200);
     assert_int_equal(array_size(r.json, "rows"), 2); /* original, transfer */
+    http_test_resp_free(&r);
+    /* the shop's payment side learns of each move from the events (and so the webhooks) */
+    http(&r, "GET", "/v1/events?limit=1000", W.disp, NULL);
+    expect_status(&r, 200);
+    size_t partial = 0, refunded = 0, paid_ev = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, jget(r.json, "events")) {
+        partial += !strcmp(jstr(ev, "type"), "payment.partially_refunded");
+        refunded += !strcmp(jstr(ev, "type"), "payment.refunded");
+        paid_ev += !strcmp(jstr(ev, "type"), "payment.paid");
+    }
+    assert_int_equal(partial, 1);
+    assert_int_equal(refunded, 1);
+    assert_int_equal(paid_ev, 1); /* the provider's retry added none */
     http_test_resp_free(&r);
 }
 
@@ -579,6 +594,11 @@ static void test_bad_money_refused(void **state) {
     bad_order(tea, "\"currency\":\"EUR\",\"shipping_fee\":-5", "shipping_fee");
     bad_order(tea, "\"currency\":\"EUR\",\"payment\":{\"method\":\"iou\"}", "payment.method");
     bad_order(tea, "\"currency\":\"EUR\",\"coupons\":[\"NOPE\"]", "coupons[0]");
+    /* a rejected coupon says why */
+    resp u;
+    order(&u, tea, "\"currency\":\"EUR\",\"coupons\":[\"NOPE\"]");
+    assert_non_null(strstr(jstr(jget(u.json, "error"), "message"), "(unknown)"));
+    http_test_resp_free(&u);
     bad_order("[{\"sku\":\"tea\",\"qty\":1}]", "\"currency\":\"JPY\"", "lines[0].unit_price");
     assert_int_equal(count_orders(), before);
     /* the catalogue refuses bad amounts and currencies too */
