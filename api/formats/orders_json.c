@@ -254,6 +254,8 @@ static lm_status windows(const cJSON *j, orders_order *o, lm_errinfo *err) {
         if ((rc = time_item(a, path, &o->windows[i].start_s, err)) != LM_OK ||
             (rc = time_item(b, path, &o->windows[i].end_s, err)) != LM_OK)
             return rc;
+        if (o->windows[i].start_s > o->windows[i].end_s)
+            return lm_errinfo_set(err, LM_INVALID, path, "ends before it starts");
     }
     o->n_windows = n;
     return LM_OK;
