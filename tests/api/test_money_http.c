@@ -594,6 +594,7 @@ static void test_bad_money_refused(void **state) {
     bad_order(tea, "\"currency\":\"EUR\",\"shipping_fee\":-5", "shipping_fee");
     bad_order(tea, "\"currency\":\"EUR\",\"payment\":{\"method\":\"iou\"}", "payment.method");
     bad_order(tea, "\"currency\":\"EUR\",\"coupons\":[\"NOPE\"]", "coupons[0]");
+    bad_order(tea, "\"currency\":\"EUR\",\"coupons\":[\"A\",\"B\\u0007\"]", "coupons[1]");
     /* a rejected coupon says why */
     resp u;
     order(&u, tea, "\"currency\":\"EUR\",\"coupons\":[\"NOPE\"]");
