@@ -1,6 +1,7 @@
 /* libFuzzer target for the orders JSON bodies (api/formats/orders_json.c) and the money members
  * of an order body (api/formats/money.c, fmt_money_order_read). The first byte picks the reader:
- * order (without money, then with its money members), depot, product or stock row; the rest is the
+ * order (without money, then with its money members), depot, product, stock row, or a money
+ * catalogue body (promotion, price, money settings); the rest is the
  * JSON body, parsed with fmt_json_parse as the server does. An accepted record holds printable text
  * (notes: line breaks and tabs too), quantities >= 1, real coordinates and amounts in range. */
 #include "api/formats/json.h"
@@ -70,9 +71,50 @@ static void orders_both(const cJSON *j, lm_arena *arena) {
     if (present) check_money(&money, o.n_lines);
 }
 
+/* The money catalogue's bodies (api/formats/money_catalog.c): a promotion, a price, the money
+ * settings. Accepted ones hold text and amounts in range; a promotion reads back the same. */
+static void catalogue(const cJSON *j) {
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    orders_promotion p;
+    lm_status st = fmt_promotion_from_json(j, &p, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK) {
+        fuzz_check_text(p.id);
+        fuzz_check_text(p.code);
+        fuzz_check_text(p.target);
+        if (p.amount < 0 || p.amount > ORDERS_AMOUNT_MAX || p.min_order < 0 || p.percent_bp < 0 ||
+            p.percent_bp > 10000)
+            abort();
+        cJSON *back = fmt_promotion_to_json(&p);
+        orders_promotion again;
+        lm_errinfo_clear(&err);
+        cJSON_DeleteItemFromObject(back, "created_ms");
+        cJSON_DeleteItemFromObject(back, "updated_ms");
+        if (fmt_promotion_from_json(back, &again, &err) != LM_OK ||
+            memcmp(&p, &again, sizeof p) != 0)
+            abort();
+        cJSON_Delete(back);
+    }
+    orders_price pr;
+    memset(&pr, 0, sizeof pr);
+    lm_errinfo_clear(&err);
+    st = fmt_price_from_json(j, &pr, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK && (pr.unit_price < 0 || pr.unit_price > ORDERS_AMOUNT_MAX ||
+                        pr.tax_rate_bp < 0 || pr.tax_rate_bp > 10000))
+        abort();
+    orders_money_config mc;
+    orders_money_config_defaults(&mc);
+    lm_errinfo_clear(&err);
+    st = fmt_money_config_from_json(j, &mc, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK && (mc.payment_timeout_s < 0 || mc.shipping_tax_bp < 0)) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    uint8_t kind = data[0] % 4;
+    uint8_t kind = data[0] % 5;
     cJSON *j = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
@@ -104,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             fuzz_check_text(p.sku);
             fuzz_check_text(p.name);
         }
+    } else if (kind == 4) {
+        catalogue(j);
     } else {
         fmt_stock_row row;
         st = fmt_stock_row_from_json(j, &row, &err);

@@ -104,7 +104,9 @@ lm_status fmt_promotion_from_json(const cJSON *j, orders_promotion *p, lm_errinf
     if (rc == LM_OK) rc = str_copy(j, "scope", FMT_JSON_OPTIONAL, p->scope, sizeof p->scope, err);
     if (rc == LM_OK)
         rc = str_copy(j, "target", FMT_JSON_OPTIONAL, p->target, sizeof p->target, err);
-    if (rc == LM_OK && fmt_json_get(j, "currency"))
+    /* "" (as written back for a promotion in any currency) is no currency */
+    const cJSON *cur = fmt_json_get(j, "currency");
+    if (rc == LM_OK && cur && !(cJSON_IsString(cur) && !cur->valuestring[0]))
         rc = fmt_money_currency(j, "currency", "", FMT_JSON_OPTIONAL, p->currency, err);
     if (rc == LM_OK) rc = str_copy(j, "code", FMT_JSON_OPTIONAL, p->code, sizeof p->code, err);
     if (rc == LM_OK)
