@@ -1,6 +1,8 @@
-/* api/cash.c: cash on delivery at the depot and the money reports: a driver's cash (held, handed
- * in, discrepancies), the warehouse's count reconciling it under its own key, and the reports
- * the analytics module reads (revenue, promotions and coupon usage, COD per driver, refunds). */
+/* api/cash.c: cash on delivery from the door to the depot, and the money reports: what a stop's
+ * driver must collect and the collection inside "delivered" (for api/driver.c), a driver's cash
+ * (held, handed in, discrepancies), the warehouse's count reconciling it under its own key, and
+ * the reports the analytics module reads (revenue, promotions and coupon usage, COD per driver,
+ * refunds). */
 #include "api/app.h"
 #include "api/formats/json.h"
 #include "api/formats/money.h"
