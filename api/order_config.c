@@ -1,8 +1,10 @@
 /* api/order_config.c: GET and PUT /v1/config/orders: audit rules, out-of-stock policies, blacklist,
  * service area. */
 #include "api/app.h"
+#include "api/formats/money.h"
 #include "api/handlers.h"
 #include "api/input.h"
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include <math.h>
@@ -50,13 +52,25 @@ static cJSON *config_json(const orders_config *c) {
     return j;
 }
 
+/* The money settings ride along as "money" (also GET / PUT /v1/config/money, api/promotions.c). */
+static lm_status reply_with_money(http_req *r, orders_svc *o, cJSON *j) {
+    orders_money_config mc;
+    lm_status rc = orders_money_config_get(o, &mc, &r->err);
+    if (rc != LM_OK) {
+        cJSON_Delete(j);
+        return rc;
+    }
+    cJSON_AddItemToObject(j, "money", fmt_money_config_to_json(&mc));
+    return http_reply_json(r, 200, j);
+}
+
 static lm_status handle_orders_config_get(http_req *r, orders_svc *o) {
     orders_config c;
     lm_status rc = orders_config_get(o, &c, &r->err);
     if (rc != LM_OK) return rc;
     cJSON *j = config_json(&c);
     orders_config_clear(&c);
-    return http_reply_json(r, 200, j);
+    return reply_with_money(r, o, j);
 }
 
 lm_status api__orders_config_get(http_req *r) {
@@ -204,15 +218,22 @@ static lm_status config_merge(http_req *r, const cJSON *j, orders_config *c) {
 
 static lm_status handle_orders_config_put(http_req *r, orders_svc *o) {
     orders_config c;
-    lm_status rc = orders_config_get(o, &c, &r->err);
+    /* "money" is checked whole before anything is stored, so a bad value changes nothing */
+    orders_money_config mc;
+    const cJSON *money =
+        cJSON_IsObject(r->json) ? cJSON_GetObjectItemCaseSensitive(r->json, "money") : NULL;
+    lm_status rc = orders_money_config_get(o, &mc, &r->err);
+    if (rc == LM_OK && money) rc = fmt_money_config_from_json(money, "money", &mc, &r->err);
     if (rc != LM_OK) return rc;
+    if ((rc = orders_config_get(o, &c, &r->err)) != LM_OK) return rc;
     if ((rc = config_merge(r, r->json, &c)) == LM_OK &&
-        (rc = orders_config_put(o, &c, &r->err)) == LM_OK) {
+        (rc = orders_config_put(o, &c, &r->err)) == LM_OK &&
+        (!money || (rc = orders_money_config_put(o, &mc, &r->err)) == LM_OK)) {
         orders_config_clear(&c);
         if ((rc = orders_config_get(o, &c, &r->err)) != LM_OK) return rc;
         cJSON *j = config_json(&c);
         orders_config_clear(&c);
-        return http_reply_json(r, 200, j);
+        return reply_with_money(r, o, j);
     }
     orders_config_clear(&c);
     return rc;

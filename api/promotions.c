@@ -115,7 +115,7 @@ lm_status api__money_config_get(http_req *r) {
 static lm_status handle_money_config_put(http_req *r, orders_svc *o) {
     orders_money_config c;
     lm_status rc = orders_money_config_get(o, &c, &r->err);
-    if (rc == LM_OK) rc = fmt_money_config_from_json(r->json, &c, &r->err);
+    if (rc == LM_OK) rc = fmt_money_config_from_json(r->json, "", &c, &r->err);
     if (rc == LM_OK) rc = orders_money_config_put(o, &c, &r->err);
     if (rc != LM_OK) return rc;
     return http_reply_json(r, 200, fmt_money_config_to_json(&c));

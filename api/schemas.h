@@ -142,7 +142,8 @@
     "\"blacklist\":{\"type\":\"object\",\"properties\":{\"phone\":{\"type\":\"array\"},\"email\":" \
     "{"                                                                                            \
     "\"type\":\"array\"},\"address\":{\"type\":\"array\"}}},\"service_area\":{\"type\":["          \
-    "\"object\",\"null\"],\"description\":\"GeoJSON Polygon, MultiPolygon or Feature\"}}}"
+    "\"object\",\"null\"],\"description\":\"GeoJSON Polygon, MultiPolygon or Feature\"},"          \
+    "\"money\":" MONEY_CONFIG_SCHEMA "}}"
 
 /* ---- fleet, plans, re-plans ---- */
 

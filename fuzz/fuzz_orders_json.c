@@ -107,7 +107,7 @@ static void catalogue(const cJSON *j) {
     orders_money_config mc;
     orders_money_config_defaults(&mc);
     lm_errinfo_clear(&err);
-    st = fmt_money_config_from_json(j, &mc, &err);
+    st = fmt_money_config_from_json(j, "", &mc, &err);
     fuzz_check_err(st, &err);
     if (st == LM_OK && (mc.payment_timeout_s < 0 || mc.shipping_tax_bp < 0)) abort();
 }

@@ -54,9 +54,10 @@ cJSON *fmt_price_to_json(const orders_price *p);
  * and amounts by orders_promotion_check. */
 LM_MUST_USE lm_status fmt_promotion_from_json(const cJSON *j, orders_promotion *p, lm_errinfo *err);
 cJSON *fmt_promotion_to_json(const orders_promotion *p);
-/* The money settings: members given replace those in *c (read the current ones first). */
-LM_MUST_USE lm_status fmt_money_config_from_json(const cJSON *j, orders_money_config *c,
-                                                 lm_errinfo *err);
+/* The money settings: members given replace those in *c (read the current ones first); fields
+ * are named under parent ("" for a body of its own, "money" inside the orders configuration). */
+LM_MUST_USE lm_status fmt_money_config_from_json(const cJSON *j, const char *parent,
+                                                 orders_money_config *c, lm_errinfo *err);
 cJSON *fmt_money_config_to_json(const orders_money_config *c);
 
 #endif

@@ -145,21 +145,22 @@ cJSON *fmt_promotion_to_json(const orders_promotion *p) {
     return j;
 }
 
-lm_status fmt_money_config_from_json(const cJSON *j, orders_money_config *c, lm_errinfo *err) {
+lm_status fmt_money_config_from_json(const cJSON *j, const char *parent, orders_money_config *c,
+                                     lm_errinfo *err) {
     static const char *const keys[] = {"coupon_refuse", "hold_unpaid", "payment_timeout_s",
                                        "shipping_tax_bp", NULL};
     int64_t tax = c->shipping_tax_bp;
-    lm_status rc = fmt_json_require_object(j, "body", err);
-    if (rc == LM_OK) rc = fmt_json_only_keys(j, "", keys, err);
+    lm_status rc = fmt_json_require_object(j, parent[0] ? parent : "body", err);
+    if (rc == LM_OK) rc = fmt_json_only_keys(j, parent, keys, err);
     if (rc == LM_OK)
-        rc = fmt_json_bool(j, "coupon_refuse", "", FMT_JSON_OPTIONAL, &c->coupon_refuse, err);
+        rc = fmt_json_bool(j, "coupon_refuse", parent, FMT_JSON_OPTIONAL, &c->coupon_refuse, err);
     if (rc == LM_OK)
-        rc = fmt_json_bool(j, "hold_unpaid", "", FMT_JSON_OPTIONAL, &c->hold_unpaid, err);
+        rc = fmt_json_bool(j, "hold_unpaid", parent, FMT_JSON_OPTIONAL, &c->hold_unpaid, err);
     if (rc == LM_OK)
-        rc = fmt_json_int(j, "payment_timeout_s", "", FMT_JSON_OPTIONAL, 0, 30 * 86400,
+        rc = fmt_json_int(j, "payment_timeout_s", parent, FMT_JSON_OPTIONAL, 0, 30 * 86400,
                           &c->payment_timeout_s, err);
     if (rc == LM_OK)
-        rc = fmt_json_int(j, "shipping_tax_bp", "", FMT_JSON_OPTIONAL, 0, 10000, &tax, err);
+        rc = fmt_json_int(j, "shipping_tax_bp", parent, FMT_JSON_OPTIONAL, 0, 10000, &tax, err);
     c->shipping_tax_bp = (int32_t)tax;
     return rc;
 }

@@ -315,8 +315,19 @@ static void test_coupon_race_exactly_limit(void **state) {
          "{\"id\":\"race\",\"kind\":\"fixed\",\"scope\":\"order\",\"currency\":\"EUR\","
          "\"amount\":100,\"code\":\"RACE\",\"limit_total\":10}",
          201);
-    /* warn mode: every order accepted, exactly 10 discounted, 40 warned "limit" */
-    call("PUT", "/v1/config/money", W.admin, "{\"coupon_refuse\":false}", 200);
+    /* warn mode (set through the orders configuration's "money"): every order accepted, exactly
+     * 10 discounted, 40 warned "limit" */
+    resp c;
+    http(&c, "PUT", "/v1/config/orders", W.admin, "{\"money\":{\"coupon_refuse\":7}}");
+    expect_error(&c, 400, "money.coupon_refuse");
+    http_test_resp_free(&c);
+    http(&c, "PUT", "/v1/config/orders", W.admin, "{\"money\":{\"coupon_refuse\":false}}");
+    expect_status(&c, 200);
+    assert_false(cJSON_IsTrue(jget(jget(c.json, "money"), "coupon_refuse")));
+    http_test_resp_free(&c);
+    http(&c, "GET", "/v1/config/money", W.disp, NULL);
+    assert_false(cJSON_IsTrue(jget(c.json, "coupon_refuse")));
+    http_test_resp_free(&c);
     racer x[50];
     race(x, 50);
     size_t discounted = 0, warned = 0;
