@@ -16,7 +16,8 @@
     "{\"enum\":[\"new\",\"acknowledged\",\"in_progress\",\"resolved\",\"closed\"]}"
 
 #define FB_RATING_IN_SCHEMA                                                                        \
-    "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"score\"],\"properties\":{" \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"score\"],\"properties\":" \
+    "{"                                                                                            \
     "\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5},\"tags\":" FB_TAGS_SCHEMA        \
     ",\"comment\":{\"type\":\"string\",\"maxLength\":1000},\"stop_id\":{\"type\":\"integer\","     \
     "\"description\":\"the delivery attempt; default the order's latest finished one\"}}}"
@@ -38,7 +39,7 @@
     "\"type\":\"integer\"}}}"
 #define FB_COMPLAINT_SCHEMA                                                                        \
     "{\"type\":\"object\",\"description\":\"customers and drivers get id, order_id, status, "      \
-    "category, source, subject, times and the public messages; staff also priority, assignee, "   \
+    "category, source, subject, times and the public messages; staff also priority, assignee, "    \
     "links, sla and the order's timeline\",\"properties\":{\"id\":{\"type\":\"integer\"},"         \
     "\"order_id\":{\"type\":[\"integer\",\"null\"]},\"status\":" FB_STATUS_ENUM                    \
     ",\"category\":" FB_CATEGORY_ENUM ",\"priority\":" FB_PRIORITY_ENUM                            \
@@ -48,7 +49,7 @@
 #define FB_COMPLAINTS_SCHEMA                                                                       \
     "{\"type\":\"object\",\"properties\":{\"now_ms\":{\"type\":\"integer\"},\"complaints\":{"      \
     "\"type\":\"array\",\"items\":{\"type\":\"object\",\"description\":\"a ticket (staff view) "   \
-    "with first_response_left_ms and resolution_left_ms: negative once breached, null when the "  \
+    "with first_response_left_ms and resolution_left_ms: negative once breached, null when the "   \
     "clock stopped\"}}}}"
 #define FB_TRACK_COMPLAINT_IN_SCHEMA                                                               \
     "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"category\",\"text\"],"    \
@@ -77,7 +78,8 @@
     ",\"category\":" FB_CATEGORY_ENUM ",\"driver_shared\":{\"type\":\"boolean\"}}}"
 #define FB_ASSIGN_SCHEMA                                                                           \
     "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"assignee\"],"             \
-    "\"properties\":{\"assignee\":{\"type\":\"string\",\"maxLength\":64,\"description\":\"\\\"\\\" " \
+    "\"properties\":{\"assignee\":{\"type\":\"string\",\"maxLength\":64,\"description\":"          \
+    "\"\\\"\\\" "                                                                                  \
     "= unassign\"}}}"
 #define FB_SURVEY_SCHEMA                                                                           \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"kind\":{\"enum\":["      \
@@ -85,11 +87,13 @@
     "\"expires_ms\":{\"type\":\"integer\"},\"answered_ms\":{\"type\":[\"integer\",\"null\"]},"     \
     "\"score\":{\"type\":[\"integer\",\"null\"]}}}"
 #define FB_SURVEY_IN_SCHEMA                                                                        \
-    "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"score\"],\"properties\":{" \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"score\"],\"properties\":" \
+    "{"                                                                                            \
     "\"score\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":10,\"description\":\"0..10 (nps) "  \
     "or 1..5 (csat)\"},\"comment\":{\"type\":\"string\",\"maxLength\":1000}}}"
 #define FB_RATINGS_SUMMARY_SCHEMA                                                                  \
-    "{\"type\":\"object\",\"properties\":{\"group_by\":{\"type\":\"string\"},\"groups\":{\"type\":" \
+    "{\"type\":\"object\",\"properties\":{\"group_by\":{\"type\":\"string\"},\"groups\":{"         \
+    "\"type\":"                                                                                    \
     "\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"      \
     "\"count\":{\"type\":\"integer\"},\"average\":{\"type\":\"number\"},\"by_score\":{\"type\":"   \
     "\"array\"},\"low\":{\"type\":\"integer\"}}}}}}"

@@ -62,8 +62,8 @@ static bool parse_source(const char *s, int *out) {
 static lm_status tags_of(const cJSON *j, uint32_t *out, bool *has, lm_errinfo *err) {
     const cJSON *arr = NULL;
     size_t n = 0;
-    lm_status rc = fmt_json_array(j, "tags", "", FMT_JSON_OPTIONAL, FEEDBACK__TAG_COUNT, &arr, &n,
-                                  err);
+    lm_status rc =
+        fmt_json_array(j, "tags", "", FMT_JSON_OPTIONAL, FEEDBACK__TAG_COUNT, &arr, &n, err);
     if (rc != LM_OK || !arr) return rc;
     uint32_t bits = 0;
     size_t i = 0;
@@ -132,8 +132,8 @@ lm_status fmt_fb_complaint_from_json(const cJSON *j, bool staff, feedback_compla
         rc = name_of(j, "source", "", FMT_JSON_OPTIONAL, false, parse_source,
                      staff ? "staff, after_sales" : "customer, dispute", &src, err);
     if (rc == LM_OK && staff)
-        rc = name_of(j, "priority", "", FMT_JSON_OPTIONAL, false, parse_priority, PRIORITIES,
-                     &prio, err);
+        rc = name_of(j, "priority", "", FMT_JSON_OPTIONAL, false, parse_priority, PRIORITIES, &prio,
+                     err);
     if (rc == LM_OK && staff)
         rc = fmt_json_int(j, "order_id", "", FMT_JSON_OPTIONAL, 0, INT64_MAX / 2, &order, err);
     if (rc == LM_OK)
@@ -167,7 +167,8 @@ lm_status fmt_fb_reply_from_json(const cJSON *j, bool staff, const char **text, 
     bool in = false;
     lm_status rc = need_object(j, "a message", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", staff ? keys_staff : keys_customer, err);
-    if (rc == LM_OK) rc = fmt_json_text(j, "text", "", FMT_JSON_REQUIRED, FEEDBACK_TEXT_MAX, &t, err);
+    if (rc == LM_OK)
+        rc = fmt_json_text(j, "text", "", FMT_JSON_REQUIRED, FEEDBACK_TEXT_MAX, &t, err);
     if (rc == LM_OK && staff) rc = fmt_json_bool(j, "internal", "", FMT_JSON_OPTIONAL, &in, err);
     if (rc != LM_OK) return rc;
     if (!*t) return lm_errinfo_set(err, LM_INVALID, "text", "must not be empty");
@@ -185,7 +186,8 @@ lm_status fmt_fb_action_from_json(const cJSON *j, const char **text, lm_errinfo 
     }
     lm_status rc = need_object(j, "an action", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", keys, err);
-    if (rc == LM_OK) rc = fmt_json_text(j, "text", "", FMT_JSON_OPTIONAL, FEEDBACK_TEXT_MAX, &t, err);
+    if (rc == LM_OK)
+        rc = fmt_json_text(j, "text", "", FMT_JSON_OPTIONAL, FEEDBACK_TEXT_MAX, &t, err);
     if (rc != LM_OK) return rc;
     *text = t && *t ? t : NULL;
     return LM_OK;
@@ -196,15 +198,14 @@ lm_status fmt_fb_patch_from_json(const cJSON *j, bool assign_only, feedback_comp
     static const char *const keys_all[] = {"assignee", "priority", "category", "driver_shared",
                                            NULL};
     static const char *const keys_assign[] = {"assignee", NULL};
-    feedback_complaint_patch p = {.assignee = NULL, .priority = -1, .category = -1,
-                                  .driver_shared = -1};
+    feedback_complaint_patch p = {
+        .assignee = NULL, .priority = -1, .category = -1, .driver_shared = -1};
     bool shared = false, has_shared = fmt_json_get(j, "driver_shared") != NULL;
     lm_status rc = need_object(j, "a change", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", assign_only ? keys_assign : keys_all, err);
     if (rc == LM_OK)
-        rc = fmt_json_string(j, "assignee", "",
-                             assign_only ? FMT_JSON_REQUIRED : FMT_JSON_OPTIONAL, STORE_FB_ID_MAX,
-                             &p.assignee, err);
+        rc = fmt_json_string(j, "assignee", "", assign_only ? FMT_JSON_REQUIRED : FMT_JSON_OPTIONAL,
+                             STORE_FB_ID_MAX, &p.assignee, err);
     if (rc == LM_OK)
         rc = name_of(j, "priority", "", FMT_JSON_OPTIONAL, false, parse_priority, PRIORITIES,
                      &p.priority, err);
@@ -293,8 +294,8 @@ static lm_status sla_row_of(const cJSON *o, const char *p, feedback_sla_rule *ro
         rc = fmt_json_int(o, "first_response_s", p, FMT_JSON_REQUIRED, 0, year,
                           &row->first_response_s, err);
     if (rc == LM_OK)
-        rc = fmt_json_int(o, "resolution_s", p, FMT_JSON_REQUIRED, 0, year, &row->resolution_s,
-                          err);
+        rc =
+            fmt_json_int(o, "resolution_s", p, FMT_JSON_REQUIRED, 0, year, &row->resolution_s, err);
     return rc;
 }
 
