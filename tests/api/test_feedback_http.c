@@ -181,9 +181,8 @@ static void refused(const char *method, const char *path, const char *key, const
     const cJSON *f = get(e, "field");
     const char *got = cJSON_IsString(f) ? f->valuestring : "(null)";
     if (r.status != status || (field && strcmp(got, field)))
-        fail_msg("%s %s %s -> %ld field %s (%s), want %ld field %s", method, path,
-                 body ? body : "", r.status, got, r.body.data ? r.body.data : "", status,
-                 field ? field : "-");
+        fail_msg("%s %s %s -> %ld field %s (%s), want %ld field %s", method, path, body ? body : "",
+                 r.status, got, r.body.data ? r.body.data : "", status, field ? field : "-");
     http_test_resp_free(&r);
     assert_int_equal(events(""), before);
 }
@@ -260,8 +259,8 @@ static void test_rating_bad_inputs_change_nothing(void **state) {
     snprintf(big + k + 1001, sizeof big - (size_t)k - 1001, "\"}");
     refused("POST", p, NULL, big, 413, "comment");
     /* unknown or malformed tokens: 404 on token */
-    refused("POST", "/v1/track/0123456789abcdef0123456789abcdef/rating", NULL, "{\"score\":3}",
-            404, "token");
+    refused("POST", "/v1/track/0123456789abcdef0123456789abcdef/rating", NULL, "{\"score\":3}", 404,
+            "token");
     refused("POST", "/v1/track/nope/rating", NULL, "{\"score\":3}", 404, "token");
     /* nothing was stored */
     track_path(p, sizeof p, TOKEN, "/rating");
