@@ -340,6 +340,10 @@ static void test_acceptance_low_rating_to_closed_ticket(void **state) {
     ok(&r, "GET", "/v1/events?limit=1000", W.disp, NULL, 200);
     assert_non_null(strstr(r.body.data, "\"sla.breached\""));
     http_test_resp_free(&r);
+    /* and an entry in the exception queue of the order */
+    ok(&r, "GET", "/v1/exceptions", W.disp, NULL, 200);
+    assert_non_null(strstr(r.body.data, "sla.first_response"));
+    http_test_resp_free(&r);
 
     /* the dispatcher answers: first response, acknowledged */
     snprintf(p, sizeof p, "/v1/complaints/%lld/reply", (long long)TICKET);
