@@ -1,7 +1,8 @@
 /* tests/api/test_feedback_http.c: issue 11's acceptance through the real server on 127.0.0.1
  * (in-process, free port, real SQLite file) with feedback/ on a test clock: a delivery, a rating
  * of 2 by tracking token, the ticket it opens automatically, the first-response SLA warning and
- * breach raised by the tick at the configured moments across a restart of the whole server, a
+ * breach raised by the tick at the configured moments across a restart of the whole server (and
+ * delivered to a signed webhook on 127.0.0.1, the live SSE stream and the exception queue), a
  * dispatcher's answer, the customer's reply, resolve, reopen, close. Every bad input is refused
  * with its field named and changes nothing (no event appended, the record as it was); roles are
  * enforced: the token never shows internal notes or another order's ticket, a driver sees only a
@@ -11,11 +12,13 @@
 #include "feedback/feedback.h"
 #include "orders/orders.h"
 #include "store/store_orders.h"
+#include "tests/support/hook_receiver.h"
 #include "tests/support/http_test.h"
 #include "tests/support/plan_world.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +35,7 @@
 
 static plan_world W;
 static feedback *FB;
+static hook_receiver H;        /* the shop's webhook endpoint on 127.0.0.1 */
 static int64_t now_ms = T0_MS; /* the test clock feedback/ reads */
 static int64_t test_clock(void) {
     return now_ms;
@@ -73,6 +77,7 @@ static void start_server(void) {
     o.data_dir = W.data;
     o.track_rate_per_s = 1000; /* this suite polls a lot; the limit is test_driver_http's */
     o.track_burst = 1000;
+    o.webhook_allow = "127.0.0.1/32"; /* H, the test's receiver */
     OKE(api_server_start(&o, W.s, &W.srv, &err), err);
     W.port = api_server_port(W.srv);
 }
@@ -131,9 +136,68 @@ static int64_t events(const char *type) {
     return n;
 }
 
+/* The seq of the last event of a type (0 when none). */
+static int64_t last_of(const char *type) {
+    store_read *rd = NULL;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    int64_t found = 0, after = 0;
+    for (int page = 0; page < 1000; page++) {
+        store_event *ev = NULL;
+        size_t k = 0;
+        assert_int_equal(store_events_since(rd, after, 1000, &ev, &k), LM_OK);
+        for (size_t i = 0; i < k; i++)
+            if (!strcmp(ev[i].type, type)) found = ev[i].seq;
+        if (k) after = ev[k - 1].seq;
+        store_events_free(ev, k);
+        if (k < 1000) break;
+    }
+    store_read_end(rd);
+    return found;
+}
+
+/* An SSE reader that stops once it has seen `want` in the stream. */
+typedef struct sse_read {
+    lm_buf buf;
+    const char *want;
+} sse_read;
+
+static size_t on_sse(char *p, size_t sz, size_t n, void *arg) {
+    sse_read *s = arg;
+    if (lm_buf_append(&s->buf, p, sz * n) != LM_OK) return 0;
+    if (lm_buf_append(&s->buf, "", 1) != LM_OK) return 0; /* keep it a C string */
+    s->buf.len--;
+    return strstr(s->buf.data, s->want) ? 0 : sz * n; /* 0 ends the transfer */
+}
+
+/* The live stream from after_seq: true when it carries `want` (within curl's 10 s timeout). */
+static bool sse_has(int64_t after_seq, const char *want) {
+    sse_read s = {.want = want};
+    lm_buf_init(&s.buf, 1 << 20);
+    CURL *c = curl_easy_init();
+    char url[128], auth[160], lei[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/events", (unsigned)W.port);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", W.disp);
+    snprintf(lei, sizeof lei, "Last-Event-ID: %lld", (long long)after_seq);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Accept: text/event-stream");
+    h = curl_slist_append(h, lei);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sse);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_perform(c);
+    bool got = s.buf.data && strstr(s.buf.data, want);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    lm_buf_free(&s.buf);
+    return got;
+}
+
 static int setup(void **state) {
     (void)state;
     plan_world_setup(&W, "lm-feedback-http-");
+    assert_int_equal(hook_receiver_start(&H, "feedback-hook-secret"), 0);
     api_server_stop(W.srv, 2000); /* plan_world's server has no feedback: ours replaces it */
     start_server();
     lm_errinfo err = {0};
@@ -151,6 +215,7 @@ static int teardown(void **state) {
     (void)state;
     stop_server();
     plan_world_teardown(&W);
+    hook_receiver_stop(&H);
     return 0;
 }
 
@@ -272,6 +337,13 @@ static void test_acceptance_low_rating_to_closed_ticket(void **state) {
     (void)state;
     char p[160];
     resp r;
+    /* the shop listens for events by webhook (it delivers surveys, watches SLAs) */
+    char hook[160];
+    snprintf(hook, sizeof hook,
+             "{\"url\":\"http://127.0.0.1:%u/hook\",\"secret\":\"feedback-hook-secret\"}",
+             (unsigned)H.port);
+    ok(&r, "POST", "/v1/webhooks", W.disp, hook, 201);
+    http_test_resp_free(&r);
     /* rating 2 by token: a ticket opens in the same transaction */
     track_path(p, sizeof p, TOKEN, "/rating");
     ok(&r, "POST", p, NULL, "{\"score\":2,\"tags\":[\"late\"],\"comment\":\"<b>late</b> again\"}",
@@ -340,6 +412,17 @@ static void test_acceptance_low_rating_to_closed_ticket(void **state) {
     ok(&r, "GET", "/v1/events?limit=1000", W.disp, NULL, 200);
     assert_non_null(strstr(r.body.data, "\"sla.breached\""));
     http_test_resp_free(&r);
+    /* ... reaches the shop's webhook (signed) and the live stream, after the restart */
+    int64_t breach_seq = last_of("sla.breached");
+    assert_true(hook_receiver_wait(&H, breach_seq));
+    pthread_mutex_lock(&H.mu);
+    bool hooked = false;
+    for (int i = 0; i < H.n_got; i++)
+        if (H.got[i].seq == breach_seq)
+            hooked = !strcmp(H.got[i].type, "sla.breached") && H.got[i].sig_ok;
+    pthread_mutex_unlock(&H.mu);
+    assert_true(hooked);
+    assert_true(sse_has(breach_seq - 1, "event: sla.breached\n"));
     /* and an entry in the exception queue of the order */
     ok(&r, "GET", "/v1/exceptions", W.disp, NULL, 200);
     assert_non_null(strstr(r.body.data, "sla.first_response"));
