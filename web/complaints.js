@@ -1,8 +1,8 @@
 // web/complaints.js: the dashboard's complaints queue (web/index.html, panel "Complaints"): open
 // tickets nearest SLA deadline first with live countdowns, a ticket's thread with a reply box
-// (public or internal note) and its status steps, and the ratings per driver. It reads the key
-// the dashboard keeps in sessionStorage and polls GET /v1/complaints; customer text is shown with
-// textContent only.
+// (public or internal note) and its status steps, and the ratings per driver, depot or vehicle.
+// It reads the key the dashboard keeps in sessionStorage and polls GET /v1/complaints; customer
+// text is shown with textContent only.
 'use strict';
 
 (() => {
@@ -118,7 +118,9 @@
   }
 
   async function loadRatings() {
-    const d = await api('GET', '/v1/ratings/summary?group_by=driver_id');
+    const by = $('ratings-group').value || 'driver_id';
+    const d = await api('GET', `/v1/ratings/summary?group_by=${by}`);
+    $('ratings-key').textContent = by.replace('_id', '');
     const tb = $('ratings-by-driver');
     tb.replaceChildren(...d.groups.map((g) => el('tr', null, el('td', null, g.key || '—'),
       el('td', null, g.average.toFixed(2)), el('td', null, String(g.count)), el('td', null, String(g.low)))));
@@ -143,6 +145,7 @@
     }
   }
 
+  document.addEventListener('change', (ev) => { if (ev.target.id === 'ratings-group') loadRatings().catch(() => {}); });
   setInterval(load, 5000);
   setInterval(renderCountdowns, 1000);
   document.addEventListener('DOMContentLoaded', load);
