@@ -1,4 +1,5 @@
-/* api: the edge. HTTP server, handlers and the demo loader; the codecs are in api/formats/. */
+/* api: the edge. The HTTP server and its handlers; the framework is api/http/, the codecs are in
+ * api/formats/. */
 #ifndef LASTMILE_API_H
 #define LASTMILE_API_H
 
@@ -25,7 +26,7 @@ typedef struct api_server_opts {
     const char *web_root;  /* directory served under / for GET; NULL = none; default NULL */
     int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
     enum {
-        API_LOOP_POLL,  /* poll(): the default (api/server.c says why not epoll) */
+        API_LOOP_POLL,  /* poll(): the default (api/http/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
     } event_loop;
     /* Live tracking (issue 5): the driver API, OsmAnd, tracking pages, SSE and webhooks. */
@@ -35,6 +36,8 @@ typedef struct api_server_opts {
     const char *data_dir;          /* delivery proofs go under <data_dir>/proofs; default "var" */
     double track_rate_per_s;       /* tracking polls per client address: refill rate (default 2) */
     double track_burst;            /* ... and bucket size (default 20) */
+    const char *webhook_allow;     /* CIDR ranges webhooks may reach besides public addresses,
+                                      e.g. "127.0.0.1/32" (events/webhooks.h); default NULL */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);
@@ -50,37 +53,5 @@ uint16_t api_server_osmand_port(const api_server *srv);
 void api_server_stop(api_server *srv, int drain_ms);
 
 /* ==== end of HTTP server ==== */
-
-/* ==== Demo scenario (api/demo.c): a seeded delivery day in Lyon, France ====
- *
- * The JSON the HTTP API accepts, in one document: scenario (date, timezone, seed), service_area
- * (GeoJSON Polygon), depots (2), products (40), stock (per depot and SKU, with reorder points;
- * some SKUs short or out), vehicles (25, capacity in kg and litres, shift and lunch break),
- * drivers (25: name, phone, device id), orders (600: external_ref, channel, customer with
- * address and location, lines, one 2-4 h time window, priority, notes). Coordinates are
- * [lon, lat]; times are seconds since local midnight of scenario.date. Field by field:
- * datasets/demo/README.md; seed 1 is committed as datasets/demo/lyon-seed1.json. */
-
-/* Generates the day for seed: the same seed gives byte-identical JSON (own PRNG, no clock, no
- * locale). On success *out_json is a NUL-terminated string to free with lm_free; LM_NOMEM
- * otherwise (*out_json untouched). */
-LM_MUST_USE lm_status api_demo_json(uint64_t seed, char **out_json);
-
-/* Loads the demo day of api_demo_json(seed) through orders/ (service area, depots, products,
- * stock, then every order: audited and allocated like any other) when the database has no depot
- * yet; otherwise changes nothing and sets sum->loaded false. Call before serving: it briefly sets
- * the process time zone to the scenario's to turn its local windows into epoch seconds. Vehicles
- * and drivers are dispatch's. */
-typedef struct api_demo_summary {
-    bool loaded;
-    size_t depots, products, stock_rows, orders;
-    size_t allocated, held, backordered, cancelled;
-} api_demo_summary;
-/* day_midnight_s: epoch seconds of the local midnight the demo's windows (seconds after
- * midnight) are placed on; negative: the scenario's own date in its own time zone. */
-LM_MUST_USE lm_status api_demo_load(store *s, uint64_t seed, int64_t day_midnight_s,
-                                    api_demo_summary *sum, lm_errinfo *err);
-
-/* ==== end of demo scenario ==== */
 
 #endif

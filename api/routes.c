@@ -1,101 +1,42 @@
 /* api/routes.c: THE route table: every HTTP endpoint of lastmile is one row here, with the roles
  * allowed to call it and its OpenAPI documentation beside it. The server matches rows in order.
  *
- * HOW TO ADD A ROUTE: see the top of api/route.h. In short, add a row
- *   {"POST", "/v1/orders/{id}/cancel", API_ROLE_DISPATCHER, orders_cancel, 0,
- *    "Cancel an order", NULL, ORDER_SCHEMA, 200, NULL},
- * declare the handler in your own header (e.g. api/routes_orders.h, included below), keep the
- * summary and JSON Schemas (as JSON text) accurate: /openapi.json is generated from them and a test
- * checks every row is documented. Keep rows of one area together. */
-#include "api/route.h"
+ * HOW TO ADD A ROUTE: see the top of api/app.h. In short, add a row
+ *   {"POST", "/v1/orders/{id}/cancel", API_ROLE_DISPATCHER, api__orders_cancel, 0,
+ *    "Cancel an order", NULL, API_ORDER_SCHEMA, 200, NULL},
+ * with the handler in its resource's file (declared in api/handlers.h) and the JSON Schemas (as
+ * JSON text) in api/schemas.h, kept accurate: /openapi.json is generated from them and a test
+ * checks every row is documented. Each group of rows names the file of its handlers. */
+#include "api/app.h"
+#include "api/handlers.h"
+#include "api/schemas.h"
 
-#include <string.h>
-
-/* Handlers of other areas: #include "api/routes_orders.h" etc. here. */
-#include "api/routes_orders.h"
-#include "api/routes_driver.h"
-#include "api/routes_dispatch.h"
-#include "api/routes_solve.h"
-
-/* ---- Built-in handlers ---- */
-
-lm_status api__healthz(api_req *r) {
-    /* healthy = the store answers a read */
-    store_read *rd = NULL;
-    int64_t keys = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc == LM_OK) rc = store_keys_count(rd, &keys);
-    store_read_end(rd);
-    if (rc != LM_OK) return api__error(r, LM_UNAVAILABLE, "store", "the store does not answer");
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "status", "ok");
-    cJSON_AddStringToObject(o, "version", LASTMILE_VERSION);
-    return api__reply_json(r, 200, o);
-}
-
-#define HEALTH_SCHEMA                                                                              \
-    "{\"type\":\"object\",\"required\":[\"status\",\"version\"],\"properties\":{\"status\":{"      \
-    "\"const\":\"ok\"},\"version\":{\"type\":\"string\"}}}"
-#define TEXT_SCHEMA    "{\"type\":\"string\"}"
-#define OPENAPI_SCHEMA "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}"
-
-#define ROLE_ENUM "{\"enum\":[\"admin\",\"dispatcher\",\"warehouse\",\"driver\"]}"
-#define WHOAMI_SCHEMA                                                                              \
-    "{\"type\":\"object\",\"properties\":{\"key_id\":{\"type\":\"string\"},\"role\":" ROLE_ENUM    \
-    ",\"driver_id\":{\"type\":[\"string\",\"null\"]}}}"
-#define KEY_CREATE_SCHEMA                                                                          \
-    "{\"type\":\"object\",\"required\":[\"role\"],\"properties\":{\"role\":" ROLE_ENUM             \
-    ",\"driver_id\":{\"type\":\"string\",\"description\":\"required for, and only for, role "      \
-    "driver\"}}}"
-#define KEY_SCHEMA                                                                                 \
-    "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\",\"description\":\"shown "   \
-    "once; only a salted hash is stored\"},\"key_id\":{\"type\":\"string\"},\"role\":" ROLE_ENUM   \
-    ",\"driver_id\":{\"type\":[\"string\",\"null\"]}}}"
-#define EVENTS_SCHEMA                                                                              \
-    "{\"type\":\"object\",\"properties\":{\"events\":{\"type\":\"array\",\"items\":{\"type\":"     \
-    "\"object\",\"properties\":{\"seq\":{\"type\":\"integer\"},\"time_ms\":{\"type\":\"integer\"}" \
-    ","                                                                                            \
-    "\"type\":{\"type\":\"string\"},\"entity\":{\"type\":\"string\"},\"entity_id\":{\"type\":["    \
-    "\"string\",\"null\"]},\"payload\":{\"type\":\"object\"}}}},\"next_after\":{\"type\":"         \
-    "\"integer\"}}}"
-
-#define VROOM_PROBLEM_SCHEMA                                                                       \
-    "{\"type\":\"object\",\"required\":[\"vehicles\"],\"description\":\"VROOM input "              \
-    "(docs/api-vroom.md)\",\"properties\":{\"jobs\":{\"type\":\"array\"},\"shipments\":{"          \
-    "\"type\":\"array\"},\"vehicles\":{\"type\":\"array\"},\"matrices\":{\"type\":"                \
-    "\"object\"}}}"
-#define VROOM_SOLUTION_SCHEMA                                                                      \
-    "{\"type\":\"object\",\"required\":[\"code\"],\"properties\":{\"code\":{\"type\":"             \
-    "\"integer\"},\"summary\":{\"type\":\"object\"},\"unassigned\":{\"type\":\"array\"},"          \
-    "\"routes\":{\"type\":\"array\"}}}"
-
-/* ---- The table ---- */
-
-const api_route api__routes[] = {
+const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
      * summary, request schema, response schema, success status, success content type */
-    {"GET", "/healthz", API_PUBLIC, api__healthz, 0, "Liveness: the server and its store answer",
+    /* ---- health, metrics, OpenAPI (api/health.c, api/metrics.c) ---- */
+    {"GET", "/healthz", HTTP_PUBLIC, api__healthz, 0, "Liveness: the server and its store answer",
      NULL, HEALTH_SCHEMA, 200, NULL},
-    {"GET", "/metrics", API_PUBLIC, api__metrics, 0,
+    {"GET", "/metrics", HTTP_PUBLIC, api__metrics, 0,
      "Prometheus metrics: requests by route and status, latencies, store commits", NULL,
      TEXT_SCHEMA, 200, "text/plain"},
-    {"GET", "/openapi.json", API_PUBLIC, api__openapi, 0,
+    {"GET", "/openapi.json", HTTP_PUBLIC, api__openapi, 0,
      "This API described as OpenAPI 3.1, generated from the route table", NULL, OPENAPI_SCHEMA, 200,
      NULL},
 
-    /* ---- keys and identity ---- */
+    /* ---- keys and identity (api/keys.c) ---- */
     {"GET", "/v1/whoami", API_ANY_KEY, api__whoami, 0, "The role and driver bound to the key used",
      NULL, WHOAMI_SCHEMA, 200, NULL},
     {"POST", "/v1/keys", API_ROLE_ADMIN, api__keys_create, 0,
      "Create an API key (the key is shown only in this reply)", KEY_CREATE_SCHEMA, KEY_SCHEMA, 201,
      NULL},
 
-    /* ---- event log ---- */
+    /* ---- event log (api/events.c) ---- */
     {"GET", "/v1/events", API_ROLE_DISPATCHER, api__events_list, 0,
      "Events after a sequence number, oldest first (?after=SEQ&limit=1..1000); with Accept: "
      "text/event-stream a live Server-Sent Events stream resuming after Last-Event-ID",
      NULL, EVENTS_SCHEMA, 200, NULL},
-    /* ---- depots, products, stock (orders/) ---- */
+    /* ---- depots, products, stock (api/depots.c, api/products.c, api/stock.c) ---- */
     {"POST", "/v1/depots", API_ROLE_ADMIN, api__depots_create, 0,
      "Create or replace a depot (id, name, location [lon, lat], opening hours)", API_DEPOT_SCHEMA,
      API_DEPOT_SCHEMA, 201, NULL},
@@ -113,13 +54,13 @@ const api_route api__routes[] = {
      "Stock per depot and SKU (?low=true: available below the reorder point)", NULL,
      API_STOCK_LIST_SCHEMA, 200, NULL},
 
-    /* ---- orders (orders/) ---- */
+    /* ---- orders (api/orders.c, api/imports.c, api/exceptions.c, api/order_config.c) ---- */
     {"POST", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_create, 0,
      "Take in an order: audit, allocate or apply the out-of-stock policy (Idempotency-Key "
      "honoured)",
      API_ORDER_IN_SCHEMA, API_ORDER_SCHEMA, 201, NULL},
     {"POST", "/v1/orders/import", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_import,
-     API_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",
+     HTTP_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",
      "{\"type\":\"string\",\"description\":\"CSV, see README\"}", API_IMPORT_SCHEMA, 200, NULL},
     {"GET", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_list, 0,
      "List orders (?status=&channel=&since=&after=&limit=)", NULL, API_ORDERS_SCHEMA, 200, NULL},
@@ -152,14 +93,14 @@ const api_route api__routes[] = {
      "Change the order intake rules (keys given replace the current ones)",
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
 
-    /* ---- VROOM-compatible solving (api/routes_solve.c) ---- */
-    {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, API_RAW_BODY,
+    /* ---- VROOM-compatible solving (api/solve.c) ---- */
+    {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
-     "VROOM's shape {code, error}; 503 while 2 solves run",
+     "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
 
-    /* ---- fleet, plans, re-plans (api/routes_dispatch.c) ---- */
+    /* ---- fleet, plans, re-plans (api/fleet.c, api/plans.c, api/replans.c) ---- */
     {"POST", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_put, 0,
      "Create or replace a vehicle (capacity kg / litres / parcels, costs, skills, depots, shift, "
      "breaks)",
@@ -204,10 +145,11 @@ const api_route api__routes[] = {
      "Apply a proposed re-plan to the live routes (409 when they changed since)", NULL,
      API_PLAN_SCHEMA, 200, NULL},
 
-    /* ---- driver app, OsmAnd, customer tracking (api/routes_driver.c) ---- */
-    {"GET", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC, NULL, NULL,
+    /* ---- OsmAnd, driver app, customer tracking (api/osmand.c, api/driver.c, api/exceptions.c,
+     * api/track.c) ---- */
+    {"GET", "/v1/osmand", HTTP_PUBLIC, api__osmand_http, HTTP_RAW_BODY, API_OSMAND_DOC, NULL, NULL,
      200, "text/plain"},
-    {"POST", "/v1/osmand", API_PUBLIC, api__osmand_http, API_RAW_BODY, API_OSMAND_DOC,
+    {"POST", "/v1/osmand", HTTP_PUBLIC, api__osmand_http, HTTP_RAW_BODY, API_OSMAND_DOC,
      "{\"description\":\"form fields, or the JSON object or array forms\"}", NULL, 200,
      "text/plain"},
     {"GET", "/v1/driver/route", API_ROLE_DRIVER, api__driver_route, 0,
@@ -227,7 +169,7 @@ const api_route api__routes[] = {
     {"POST", "/v1/driver/exceptions", API_ROLE_DRIVER, api__driver_exception, 0,
      "Report a breakdown, delay, accident or full vehicle (may trigger a re-plan)",
      API_EXCEPTION_SCHEMA, API_STOP_RESULT_SCHEMA, 202, NULL},
-    {"GET", "/v1/track/{token}", API_PUBLIC, api__track, 0,
+    {"GET", "/v1/track/{token}", HTTP_PUBLIC, api__track, 0,
      "Customer tracking by token: status, ETA window, stops before, driver when next, proof "
      "(rate-limited per address: 429 with Retry-After)",
      NULL, API_TRACK_SCHEMA, 200, NULL},

@@ -1,630 +1,17 @@
-/* api/server.c: the libmicrohttpd front: per-request state, routing, auth, body limits, JSON
- * parsing at the edge, replies, the request log, metrics, static files and graceful stop.
- *
- * One request goes: first access call (headers known: match the route, check the key and the
- * declared body size) -> body chunks (appended to a capped buffer) -> final call (parse JSON, run
- * the handler, queue the reply) -> completion callback (log, metrics, free everything).
- * Replies are queued on the second or later call: queuing on the first call makes libmicrohttpd
- * close keep-alive connections (reference/http-ingest-notes.md). Only errors found before a body
- * arrives are queued early, so that a 401 or 413 does not first read the whole body. */
-#include "api/route.h"
+/* api/server.c: lastmile's server: the framework (api/http/) serving the route table of
+ * api/routes.c, with the API-key check it calls back, and the live services (api/app.c) started
+ * before it and stopped while it drains. */
+#include "api/app.h"
 
-#include "api/live.h"
-
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#define REQ_ARENA_CAP ((size_t)64 << 20) /* per-request scratch memory */
-#define MAX_STATIC    ((off_t)16 << 20)  /* largest static file served */
 
 struct api_server {
-    struct MHD_Daemon *daemon;
-    store *store;
-    api_server_opts opts;
-    char *bind_addr, *web_root;
-    uint16_t port;
-    api__stats *metrics;
-    atomic_int in_flight;     /* requests between their first access call and completion */
-    atomic_int open_conns;    /* TCP connections currently open */
-    api__live *live;          /* ingest, OsmAnd listener, SSE, webhooks (api/live.h) */
-    pthread_mutex_t defer_mu; /* deferred replies: guards the defer_* fields of every conn */
+    http_server *http;
+    api_app *app; /* the handlers' context (r->app) */
 };
 
-typedef struct api__conn {
-    api_server *srv;
-    struct MHD_Connection *mhd;
-    api_req req;
-    size_t route_index; /* api__route_count when none matched */
-    lm_buf body;
-    int64_t t0_ns;
-    lm_status early;   /* an error found before the body (404, 405, 401, 403, 413), else LM_OK */
-    lm_status outcome; /* what the body parse or the handler returned */
-    bool queued;
-    int sent_status;
-    size_t bytes_in;
-    /* a deferred reply (api__defer): under srv->defer_mu */
-    bool deferred, suspended, defer_done;
-    lm_status defer_st;
-    lm_errinfo defer_err;
-} api__conn;
-
-/* ---- Helpers for handlers (api/route.h) ---- */
-
-unsigned api__role_from_name(const char *name) {
-    if (!name) return 0;
-    if (!strcmp(name, "admin")) return API_ROLE_ADMIN;
-    if (!strcmp(name, "dispatcher")) return API_ROLE_DISPATCHER;
-    if (!strcmp(name, "warehouse")) return API_ROLE_WAREHOUSE;
-    if (!strcmp(name, "driver")) return API_ROLE_DRIVER;
-    return 0;
-}
-
-const char *api__param(const api_req *r, const char *name) {
-    for (size_t i = 0; i < r->n_params; i++)
-        if (!strcmp(r->params[i].name, name)) return r->params[i].value;
-    return NULL;
-}
-
-const char *api__query(const api_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn->mhd, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *api__header(const api_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn->mhd, MHD_HEADER_KIND, name);
-}
-
-api__stats *api__req_stats(const api_req *r) {
-    return r->conn->srv->metrics;
-}
-
-api__live *api__req_live(const api_req *r) {
-    return r->conn->srv->live;
-}
-
-struct MHD_Connection *api__req_connection(const api_req *r) {
-    return r->conn->mhd;
-}
-
-bool api__client_addr(const api_req *r, char *out, size_t size) {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!ci || !ci->client_addr || size == 0) return false;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                         (socklen_t)size) != NULL;
-    if (sa->sa_family == AF_INET6)
-        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                         (socklen_t)size) != NULL;
-    return false;
-}
-
-void api__defer(api_req *r) {
-    r->conn->deferred = true;
-}
-
-void api__defer_done(api_req *r, lm_status st, const lm_errinfo *err) {
-    api__conn *c = r->conn;
-    pthread_mutex_lock(&c->srv->defer_mu);
-    c->defer_done = true;
-    c->defer_st = st;
-    if (st != LM_OK && err) c->defer_err = *err;
-    if (c->suspended) {
-        c->suspended = false;
-        MHD_resume_connection(c->mhd);
-    }
-    pthread_mutex_unlock(&c->srv->defer_mu);
-}
-
-/* The final call of a deferred request: MHD_YES with the connection suspended while the other
- * thread has not finished, else the outcome applied and the reply queued. */
-static enum MHD_Result defer_reply(api__conn *c);
-
-lm_status api__reply_stream(api_req *r, const char *content_type, api_stream_reader reader,
-                            api_stream_free free_fn, void *cls) {
-    r->status = 200;
-    r->resp_body = "";
-    r->resp_len = 0;
-    r->resp_type = content_type;
-    r->stream_reader = reader;
-    r->stream_free = free_fn;
-    r->stream_cls = cls;
-    r->replied = true;
-    return LM_OK;
-}
-
-lm_status api__reply_text(api_req *r, int status, const char *content_type, const char *text,
-                          size_t len) {
-    char *copy = lm_arena_alloc(r->arena, len + 1);
-    if (!copy) return api__error(r, LM_NOMEM, "", "reply too large for the request arena");
-    if (len) memcpy(copy, text, len);
-    r->status = status;
-    r->resp_body = copy;
-    r->resp_len = len;
-    r->resp_type = content_type;
-    r->replied = true;
-    return LM_OK;
-}
-
-lm_status api__reply_json(api_req *r, int status, cJSON *body) {
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    cJSON_Delete(body);
-    if (!text) return api__error(r, LM_NOMEM, "", "could not serialise the reply");
-    lm_status rc = api__reply_text(r, status, "application/json", text, strlen(text));
-    cJSON_free(text);
-    return rc;
-}
-
-lm_status api__reply_header(api_req *r, const char *name, const char *value) {
-    if (r->n_resp_headers >= sizeof r->resp_headers / sizeof r->resp_headers[0]) return LM_TOO_BIG;
-    char *n = lm_arena_strndup(r->arena, name, strlen(name));
-    char *v = lm_arena_strndup(r->arena, value, strlen(value));
-    if (!n || !v) return LM_NOMEM;
-    r->resp_headers[r->n_resp_headers][0] = n;
-    r->resp_headers[r->n_resp_headers][1] = v;
-    r->n_resp_headers++;
-    return LM_OK;
-}
-
-lm_status api__error(api_req *r, lm_status code, const char *field, const char *fmt, ...) {
-    va_list ap;
-    char msg[sizeof r->err.message];
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return lm_errinfo_set(&r->err, code, field ? field : "", "%s", msg);
-}
-
-/* ---- Routing ---- */
-
-/* Matches path against pattern, filling params (arena copies); false if it does not match. */
-static bool route_match(const char *pattern, const char *path, api_req *r, bool fill) {
-    const char *p = pattern, *u = path;
-    size_t n = 0;
-    while (*p && *u) {
-        if (*p != '/' || *u != '/') return false;
-        p++;
-        u++;
-        const char *pe = strchr(p, '/'), *ue = strchr(u, '/');
-        size_t pl = pe ? (size_t)(pe - p) : strlen(p), ul = ue ? (size_t)(ue - u) : strlen(u);
-        if (pl >= 2 && p[0] == '{' && p[pl - 1] == '}') {
-            if (ul == 0 || n >= API_MAX_PARAMS) return false;
-            if (fill) {
-                r->params[n].name = lm_arena_strndup(r->arena, p + 1, pl - 2);
-                r->params[n].value = lm_arena_strndup(r->arena, u, ul);
-                if (!r->params[n].name || !r->params[n].value) return false;
-            }
-            n++;
-        } else if (pl != ul || memcmp(p, u, pl)) {
-            return false;
-        }
-        p += pl;
-        u += ul;
-    }
-    if (*p || *u) return false;
-    if (fill) r->n_params = n;
-    return true;
-}
-
-/* Finds the route for method+path: LM_OK with its index, LM_NOT_FOUND, or LM_INVALID when the
- * path exists under other methods (405; *allow lists them). */
-static lm_status route_find(api_req *r, const char *method, const char *path, size_t *index,
-                            char *allow, size_t allow_size) {
-    bool path_known = false;
-    allow[0] = '\0';
-    for (size_t i = 0; i < api__route_count; i++) {
-        if (!route_match(api__routes[i].pattern, path, r, false)) continue;
-        if (!strcmp(api__routes[i].method, method)) {
-            if (!route_match(api__routes[i].pattern, path, r, true)) return LM_NOMEM;
-            *index = i;
-            return LM_OK;
-        }
-        if (!strstr(allow, api__routes[i].method)) {
-            size_t used = strlen(allow);
-            snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "",
-                     api__routes[i].method);
-        }
-        path_known = true;
-    }
-    return path_known ? LM_INVALID : LM_NOT_FOUND;
-}
-
-/* ---- Replies ---- */
-
-static enum MHD_Result queue_reply(api__conn *c) {
-    if (c->queued) return MHD_YES;
-    api_req *r = &c->req;
-    lm_status failed = r->replied ? LM_OK : c->early != LM_OK ? c->early : c->outcome;
-    if (failed != LM_OK) {
-        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
-        if (e) {
-            cJSON_AddStringToObject(e, "code", lm_status_name(failed));
-            if (r->err.field[0])
-                cJSON_AddStringToObject(e, "field", r->err.field);
-            else
-                cJSON_AddNullToObject(e, "field");
-            cJSON_AddStringToObject(e, "message",
-                                    r->err.message[0] ? r->err.message : lm_strerror(failed));
-        }
-        r->n_resp_headers = 0; /* a failed handler's headers (Location...) do not apply */
-        if (failed == LM_UNAUTHORIZED &&
-            api__reply_header(r, "WWW-Authenticate", "Bearer") != LM_OK)
-            r->n_resp_headers = 0;
-        if (api__reply_json(r, lm_status_http(failed), root) != LM_OK) {
-            r->status = 500;
-            r->resp_body = "{\"error\":{\"code\":\"nomem\",\"field\":null,\"message\":\"out of "
-                           "memory\"}}";
-            r->resp_len = strlen(r->resp_body);
-            r->resp_type = "application/json";
-        }
-    } else if (!r->replied) {
-        r->status = 204;
-        r->resp_body = "";
-        r->resp_len = 0;
-        r->resp_type = NULL;
-    }
-    struct MHD_Response *resp = NULL;
-    if (failed == LM_OK && r->stream_reader) {
-        /* the reader owns its closure from here: libmicrohttpd calls stream_free at the end */
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, r->stream_reader,
-                                                 r->stream_cls, r->stream_free);
-        if (!resp) r->stream_free(r->stream_cls);
-        r->stream_reader = NULL;
-    } else {
-        if (r->stream_reader) r->stream_free(r->stream_cls); /* a stream that became an error */
-        r->stream_reader = NULL;
-        resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
-                                               MHD_RESPMEM_MUST_COPY);
-    }
-    if (!resp) return MHD_NO;
-    if (r->resp_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_type);
-    for (size_t i = 0; i < r->n_resp_headers; i++)
-        MHD_add_response_header(resp, r->resp_headers[i][0], r->resp_headers[i][1]);
-    enum MHD_Result ok = MHD_queue_response(c->mhd, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
-    c->queued = true;
-    c->sent_status = r->status;
-    return ok;
-}
-
-/* ---- Static files ---- */
-
-static const char *content_type_for(const char *path) {
-    static const char *const map[][2] = {
-        {".html", "text/html; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"},
-        {".geojson", "application/geo+json"},
-        {".svg", "image/svg+xml"},
-        {".png", "image/png"},
-        {".ico", "image/x-icon"},
-        {".txt", "text/plain; charset=utf-8"},
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(dot, map[i][0])) return map[i][1];
-    return "application/octet-stream";
-}
-
-/* Serves GET path from the web root; LM_NOT_FOUND if there is no such regular file. */
-static lm_status serve_static(api__conn *c, const char *path) {
-    const char *root = c->srv->web_root;
-    if (!root || strstr(path, "..") || strchr(path, '\\')) return LM_NOT_FOUND;
-    char full[1024];
-    int n = snprintf(full, sizeof full, "%s%s", root, strcmp(path, "/") ? path : "/index.html");
-    if (n < 0 || (size_t)n >= sizeof full) return LM_NOT_FOUND;
-    int fd = open(full, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return LM_NOT_FOUND;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_STATIC) {
-        close(fd);
-        return LM_NOT_FOUND;
-    }
-    struct MHD_Response *resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
-    if (!resp) {
-        close(fd);
-        return LM_NOMEM;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_for(full));
-    MHD_queue_response(c->mhd, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    c->queued = true;
-    c->sent_status = 200;
-    return LM_OK;
-}
-
-/* ---- The request ---- */
-
-static bool has_body(struct MHD_Connection *mhd) {
-    const char *cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, "Content-Length");
-    const char *te = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, "Transfer-Encoding");
-    return te || (cl && strcmp(cl, "0"));
-}
-
-/* Authenticates the request against the route's roles; sets r->role, key_id, driver_id. */
-static lm_status authenticate(api__conn *c) {
-    api_req *r = &c->req;
-    if (r->route->roles == API_PUBLIC) return LM_OK;
-    const char *h = api__header(r, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7))
-        return api__error(r, LM_UNAUTHORIZED, "Authorization",
-                          "send the API key as 'Authorization: Bearer <key>'");
-    const char *key = h + 7;
-    while (*key == ' ')
-        key++;
-    store_read *rd = NULL;
-    store_key_info info;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "the key store is not available");
-    rc = store_key_verify(rd, key, &info);
-    store_read_end(rd);
-    if (rc == LM_UNAUTHORIZED)
-        return api__error(r, LM_UNAUTHORIZED, "Authorization", "unknown or revoked API key");
-    if (rc != LM_OK) return api__error(r, rc, "", "could not check the API key");
-    r->role = api__role_from_name(info.role);
-    lm_strlcpy(r->key_id, info.id, sizeof r->key_id);
-    lm_strlcpy(r->driver_id, info.driver_id, sizeof r->driver_id);
-    if (r->role != API_ROLE_ADMIN && !(r->route->roles & r->role))
-        return api__error(r, LM_FORBIDDEN, "", "a %s key may not call %s %s", info.role,
-                          r->route->method, r->route->pattern);
-    return LM_OK;
-}
-
-static api__conn *conn_new(api_server *srv, struct MHD_Connection *mhd, const char *url,
-                           const char *method) {
-    api__conn *c = lm_calloc(1, sizeof *c);
-    if (!c) return NULL;
-    if (lm_arena_create(REQ_ARENA_CAP, &c->req.arena) != LM_OK) {
-        lm_free(c);
-        return NULL;
-    }
-    c->srv = srv;
-    c->mhd = mhd;
-    c->t0_ns = lm_mono_ns();
-    c->route_index = api__route_count;
-    lm_buf_init(&c->body, srv->opts.max_body_bytes);
-    api_req *r = &c->req;
-    r->conn = c;
-    r->store = srv->store;
-    r->method = lm_arena_strndup(r->arena, method, strlen(method));
-    r->path = lm_arena_strndup(r->arena, url, strlen(url));
-    if (!r->method || !r->path) {
-        c->early = api__error(r, LM_NOMEM, "", "out of memory");
-        return c;
-    }
-
-    char allow[64];
-    lm_status rc = route_find(r, method, url, &c->route_index, allow, sizeof allow);
-    if (rc == LM_NOT_FOUND) {
-        c->early = api__error(r, LM_NOT_FOUND, "path", "no route for %s %s", method, url);
-        return c;
-    }
-    if (rc == LM_INVALID) {
-        /* 405 has no code of its own in the error table: reply it directly */
-        if (api__reply_header(r, "Allow", allow) != LM_OK) {
-            c->early = api__error(r, LM_NOMEM, "", "out of memory");
-            return c;
-        }
-        char msg[160];
-        int n = snprintf(msg, sizeof msg,
-                         "{\"error\":{\"code\":\"method_not_allowed\",\"field\":\"method\","
-                         "\"message\":\"%s is not allowed here; use %s\"}}",
-                         strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "PUT") &&
-                                 strcmp(method, "PATCH") && strcmp(method, "DELETE")
-                             ? "this method"
-                             : method,
-                         allow);
-        if (n < 0 || (size_t)n >= sizeof msg ||
-            api__reply_text(r, 405, "application/json", msg, (size_t)n) != LM_OK)
-            c->early = api__error(r, LM_NOMEM, "", "out of memory");
-        else
-            c->early = LM_INVALID; /* marks "reply is ready" */
-        return c;
-    }
-    if (rc != LM_OK) {
-        c->early = api__error(r, rc, "", "out of memory");
-        return c;
-    }
-    r->route = &api__routes[c->route_index];
-    if ((c->early = authenticate(c)) != LM_OK) return c;
-
-    const char *cl = MHD_lookup_connection_value(mhd, MHD_HEADER_KIND, "Content-Length");
-    int64_t declared = 0;
-    if (cl && lm_parse_i64(cl, 0, INT64_MAX, &declared) &&
-        (uint64_t)declared > srv->opts.max_body_bytes)
-        c->early = api__error(r, LM_TOO_BIG, "body", "request body of %lld bytes exceeds %zu",
-                              (long long)declared, srv->opts.max_body_bytes);
-    return c;
-}
-
-/* Final call: parse the body at the edge and run the handler. */
-static void conn_run(api__conn *c) {
-    api_req *r = &c->req;
-    if (c->body.len) {
-        r->body = c->body.data;
-        r->body_len = c->body.len;
-    }
-    if (r->body && !(r->route->flags & API_RAW_BODY)) {
-        const char *end = NULL;
-        r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
-        if (r->json && end) {
-            while (end < r->body + r->body_len &&
-                   (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-                end++;
-        }
-        if (!r->json || !end || end != r->body + r->body_len) {
-            size_t at = end ? (size_t)(end - r->body) : 0;
-            if (!r->json) {
-                const char *e = cJSON_GetErrorPtr();
-                at = e && e >= r->body && e <= r->body + r->body_len ? (size_t)(e - r->body) : 0;
-            }
-            c->outcome = api__error(r, LM_INVALID, "body", "malformed JSON near byte %zu", at);
-            return;
-        }
-    }
-    lm_status rc = r->route->handler(r);
-    if (rc != LM_OK) {
-        /* the returned code decides the status; the details stay if the handler gave some */
-        r->replied = false;
-        r->err.code = rc;
-        c->outcome = rc;
-        if (!r->err.message[0]) lm_strlcpy(r->err.message, lm_strerror(rc), sizeof r->err.message);
-    }
-}
-
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const char *url,
-                                 const char *method, const char *version, const char *upload_data,
-                                 size_t *upload_data_size, void **con_cls) {
-    (void)version;
-    api_server *srv = cls;
-    api__conn *c = *con_cls;
-    if (!c) {
-        atomic_fetch_add(&srv->in_flight, 1);
-        c = conn_new(srv, mhd, url, method);
-        if (!c) {
-            atomic_fetch_sub(&srv->in_flight, 1);
-            return MHD_NO;
-        }
-        *con_cls = c;
-        if (c->early != LM_OK && has_body(mhd)) return queue_reply(c);
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        c->bytes_in += n;
-        if (c->early != LM_OK || c->queued) {
-            /* libmicrohttpd 0.9.75 drops a reply queued mid-upload, so an oversize body is read
-             * and discarded up to a bound, then answered; past the bound the peer is cut off */
-            return c->bytes_in > 4 * srv->opts.max_body_bytes + 65536 ? MHD_NO : MHD_YES;
-        }
-        lm_status rc = lm_buf_append(&c->body, upload_data, n);
-        if (rc != LM_OK) {
-            c->early = api__error(&c->req, rc, "body", "request body exceeds %zu bytes",
-                                  srv->opts.max_body_bytes);
-            lm_buf_free(&c->body);
-        }
-        return MHD_YES;
-    }
-    if (c->queued) return MHD_YES;
-    if (c->deferred) return defer_reply(c); /* resumed after the other thread finished */
-    if (c->early == LM_NOT_FOUND && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
-        serve_static(c, url) == LM_OK)
-        return MHD_YES;
-    if (c->early == LM_OK) conn_run(c);
-    if (c->deferred && c->outcome == LM_OK) return defer_reply(c);
-    return queue_reply(c);
-}
-
-static enum MHD_Result defer_reply(api__conn *c) {
-    pthread_mutex_lock(&c->srv->defer_mu);
-    if (!c->defer_done) {
-        MHD_suspend_connection(c->mhd);
-        c->suspended = true;
-        pthread_mutex_unlock(&c->srv->defer_mu);
-        return MHD_YES;
-    }
-    lm_status st = c->defer_st;
-    pthread_mutex_unlock(&c->srv->defer_mu);
-    if (st != LM_OK) {
-        api_req *r = &c->req;
-        r->replied = false;
-        r->err = c->defer_err;
-        r->err.code = st;
-        if (!r->err.message[0]) lm_strlcpy(r->err.message, lm_strerror(st), sizeof r->err.message);
-        c->outcome = st;
-    }
-    return queue_reply(c);
-}
-
-/* ---- Completion: log, metrics, free ---- */
-
-/* JSON-escapes s into out (always NUL-terminated, truncated to fit). */
-static void json_escape(const char *s, char *out, size_t size) {
-    size_t n = 0;
-    for (; *s && n + 7 < size; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
-        } else if (ch < 0x20 || ch == 0x7f) {
-            n += (size_t)snprintf(out + n, size - n, "\\u%04x", ch);
-        } else {
-            out[n++] = (char)ch;
-        }
-    }
-    out[n] = '\0';
-}
-
-static void log_request(api__conn *c, int64_t dur_us, bool aborted) {
-    int fd = c->srv->opts.log_fd;
-    if (fd < 0) return;
-    api_req *r = &c->req;
-    char method[40], path[1024], route[300], key[STORE_KEY_ID_LEN + 3], line[1600];
-    json_escape(r->method ? r->method : "", method, sizeof method);
-    json_escape(r->path ? r->path : "", path, sizeof path);
-    if (r->route)
-        snprintf(route, sizeof route, "\"%s\"", r->route->pattern);
-    else
-        lm_strlcpy(route, "null", sizeof route);
-    if (r->key_id[0])
-        snprintf(key, sizeof key, "\"%s\"", r->key_id);
-    else
-        lm_strlcpy(key, "null", sizeof key);
-    int n = snprintf(line, sizeof line,
-                     "{\"ts_ms\":%lld,\"method\":\"%s\",\"path\":\"%s\",\"route\":%s,\"status\":%d,"
-                     "\"duration_ms\":%.3f,\"key_id\":%s,\"bytes_in\":%zu%s}\n",
-                     (long long)lm_now_ms(), method, path, route, c->sent_status,
-                     (double)dur_us / 1000.0, key, c->bytes_in, aborted ? ",\"aborted\":true" : "");
-    if (n <= 0 || (size_t)n >= sizeof line) return;
-    /* one write per line so that lines from several threads never interleave */
-    ssize_t w = write(fd, line, (size_t)n);
-    (void)w;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
-                         enum MHD_RequestTerminationCode toe) {
-    (void)mhd;
-    api_server *srv = cls;
-    api__conn *c = *con_cls;
-    if (!c) return;
-    *con_cls = NULL;
-    if (c->deferred) { /* the thread that resumed us may still hold the lock: let it leave */
-        pthread_mutex_lock(&srv->defer_mu);
-        pthread_mutex_unlock(&srv->defer_mu);
-    }
-    int64_t dur_us = (lm_mono_ns() - c->t0_ns) / 1000;
-    api__stats_observe(srv->metrics, c->route_index, c->sent_status, dur_us);
-    log_request(c, dur_us, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
-    cJSON_Delete(c->req.json);
-    lm_buf_free(&c->body);
-    lm_arena_destroy(c->req.arena);
-    lm_free(c);
-    atomic_fetch_sub(&srv->in_flight, 1);
-}
-
-/* ---- Start / stop ---- */
-
-static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe) {
-    (void)mhd;
-    (void)socket_context;
-    api_server *srv = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-        atomic_fetch_add(&srv->open_conns, 1);
-    else
-        atomic_fetch_sub(&srv->open_conns, 1);
+const char *api_mhd_version(void) {
+    return http_mhd_version();
 }
 
 void api_server_opts_init(api_server_opts *o) {
@@ -641,100 +28,62 @@ void api_server_opts_init(api_server_opts *o) {
     o->data_dir = "var";
     o->track_rate_per_s = 2.0;
     o->track_burst = 20.0;
+    o->webhook_allow = NULL;
 }
 
 lm_status api_server_start(const api_server_opts *o, store *s, api_server **out, lm_errinfo *err) {
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(o->port);
-    if (!o->bind_addr || inet_pton(AF_INET, o->bind_addr, &addr.sin_addr) != 1)
-        return lm_errinfo_set(err, LM_INVALID, "bind", "'%s' is not an IPv4 address",
-                              o->bind_addr ? o->bind_addr : "");
-    if (o->threads < 1 || o->threads > 256)
-        return lm_errinfo_set(err, LM_INVALID, "threads", "threads must be 1..256");
-    if (o->max_body_bytes < 1)
-        return lm_errinfo_set(err, LM_INVALID, "max_body_bytes", "body limit must be > 0");
     api_server *srv = lm_calloc(1, sizeof *srv);
     if (!srv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    srv->store = s;
-    srv->opts = *o;
-    atomic_init(&srv->in_flight, 0);
-    atomic_init(&srv->open_conns, 0);
-    pthread_mutex_init(&srv->defer_mu, NULL);
-    lm_status rc = LM_NOMEM;
-    if (!(srv->bind_addr = lm_strdup(o->bind_addr))) goto fail;
-    if (o->web_root && !(srv->web_root = lm_strdup(o->web_root))) goto fail;
-    srv->opts.bind_addr = srv->bind_addr;
-    srv->opts.web_root = srv->web_root;
-    if ((rc = api__stats_create(&srv->metrics)) != LM_OK) goto fail;
-    if ((rc = api__live_start(s, &srv->opts, &srv->live, err)) != LM_OK) goto fail_quiet;
-
-    /* epoll is libmicrohttpd's fastest loop, but 0.9.75 stalls for seconds whenever 128 or more
-     * connections of one thread are ready at once (its epoll batch is 128 events, edge-triggered:
-     * measured here, 30k req/s at 127 wrk connections, ~100 req/s at 128). poll() has no such
-     * cliff and costs little at these connection counts, so it is the default. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-                     (srv->opts.event_loop == API_LOOP_EPOLL ? MHD_USE_EPOLL : MHD_USE_POLL);
-    srv->daemon = MHD_start_daemon(
-        flags, o->port, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
-    if (!srv->daemon) {
-        rc = lm_errinfo_set(err, LM_UNAVAILABLE, "port",
-                            "cannot listen on %s:%u (in use, or not allowed)", o->bind_addr,
-                            (unsigned)o->port);
-        goto fail;
+    lm_status rc = api__app_start(s, o, &srv->app, err);
+    if (rc != LM_OK) {
+        lm_free(srv);
+        return rc;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : o->port;
+    http_app app = {
+        .routes = api__routes,
+        .n_routes = api__route_count,
+        .role_names = {"admin", "dispatcher", "warehouse", "driver"},
+        .superuser = API_ROLE_ADMIN,
+        .auth = api__auth_key,
+        .ctx = srv->app,
+        .title = "lastmile",
+        .version = LASTMILE_VERSION,
+        .description = "Delivery route optimisation and dispatch server. Authenticate with "
+                       "'Authorization: Bearer <key>' (lastmile keys create).",
+    };
+    http_server_opts ho;
+    http_server_opts_init(&ho);
+    ho.bind_addr = o->bind_addr;
+    ho.port = o->port;
+    ho.threads = o->threads;
+    ho.max_body_bytes = o->max_body_bytes;
+    ho.web_root = o->web_root;
+    ho.log_fd = o->log_fd;
+    ho.epoll = o->event_loop == API_LOOP_EPOLL;
+    if ((rc = http_server_start(&ho, &app, &srv->http, err)) != LM_OK) {
+        api__app_free(srv->app);
+        lm_free(srv);
+        return rc;
+    }
     *out = srv;
     return LM_OK;
-fail:
-    if (rc == LM_NOMEM) lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-fail_quiet:
-    api__live_free(srv->live);
-    pthread_mutex_destroy(&srv->defer_mu);
-    api__stats_destroy(srv->metrics);
-    lm_free(srv->bind_addr);
-    lm_free(srv->web_root);
-    lm_free(srv);
-    return rc;
 }
 
 uint16_t api_server_port(const api_server *srv) {
-    return srv->port;
+    return http_server_port(srv->http);
 }
 
 uint16_t api_server_osmand_port(const api_server *srv) {
-    return api__live_osmand_port(srv->live);
+    return http_plain_port(srv->app->osmand);
 }
 
 void api_server_stop(api_server *srv, int drain_ms) {
     if (!srv) return;
-    /* stop accepting: new connections are refused while in-flight requests finish */
-    MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET) close(ls);
+    http_server_quiesce(srv->http);
     /* ends event streams, answers queued positions and stops the OsmAnd port, so that the drain
      * below does not wait on them */
-    api__live_stop(srv->live);
-    int64_t t0 = lm_mono_ns(), deadline = t0 + (int64_t)drain_ms * 1000000;
-    /* done when nothing is in flight and either no connection is open or the open ones had
-     * 200 ms to start a request (a connection accepted just before the quiesce is served; idle
-     * keep-alive connections do not hold the shutdown) */
-    for (int64_t now = t0; now < deadline; now = lm_mono_ns()) {
-        if (atomic_load(&srv->in_flight) == 0 &&
-            (atomic_load(&srv->open_conns) == 0 || now - t0 >= 200 * 1000000LL))
-            break;
-        struct timespec ts = {0, 2 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    MHD_stop_daemon(srv->daemon);
-    api__live_free(srv->live);
-    pthread_mutex_destroy(&srv->defer_mu);
-    api__stats_destroy(srv->metrics);
-    lm_free(srv->bind_addr);
-    lm_free(srv->web_root);
+    api__app_stop(srv->app);
+    http_server_stop(srv->http, drain_ms);
+    api__app_free(srv->app);
     lm_free(srv);
 }

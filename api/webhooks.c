@@ -1,13 +1,11 @@
 /* api/webhooks.c: webhook subscriptions (POST/GET/DELETE /v1/webhooks). Delivery is events/
  * (events/webhooks.c): every event of the log is POSTed to every webhook, signed. */
-#include "api/route.h"
-#include "api/routes_driver.h"
+#include "api/app.h"
+#include "api/handlers.h"
 #include "store/store_positions.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* ---- Routes ---- */
 
 static cJSON *hook_json(const store_webhook *h) {
     cJSON *o = cJSON_CreateObject();
@@ -23,23 +21,24 @@ static cJSON *hook_json(const store_webhook *h) {
     return o;
 }
 
-lm_status api__webhooks_create(api_req *r) {
+lm_status api__webhooks_create(http_req *r) {
     if (!cJSON_IsObject(r->json))
-        return api__error(r, LM_INVALID, "body", "expected {\"url\": ..., \"secret\": ...}");
+        return http_error(r, LM_INVALID, "body", "expected {\"url\": ..., \"secret\": ...}");
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(r->json, "url");
     const cJSON *secret = cJSON_GetObjectItemCaseSensitive(r->json, "secret");
     if (!cJSON_IsString(url) ||
         (strncmp(url->valuestring, "http://", 7) && strncmp(url->valuestring, "https://", 8)))
-        return api__error(r, LM_INVALID, "url", "url must be an http:// or https:// URL");
+        return http_error(r, LM_INVALID, "url", "url must be an http:// or https:// URL");
     if (!cJSON_IsString(secret) || strlen(secret->valuestring) < 8)
-        return api__error(r, LM_INVALID, "secret",
+        return http_error(r, LM_INVALID, "secret",
                           "secret must be a string of at least 8 characters");
     store_tx *tx = NULL;
     store_webhook h;
-    lm_status rc = store_tx_begin(r->store, &tx);
-    if (rc != LM_OK) return api__error(r, rc, "", "the store is not available");
-    if ((rc = store_webhook_create(tx, url->valuestring, secret->valuestring, &h, &r->err)) !=
-        LM_OK)
+    events_webhook_created info;
+    lm_status rc = store_tx_begin(api_store(r), &tx);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url->valuestring, secret->valuestring,
+                                    &h, &info, &r->err)) != LM_OK)
         goto fail;
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)h.id);
@@ -55,19 +54,21 @@ lm_status api__webhooks_create(api_req *r) {
     cJSON_free(pt);
     if (rc != LM_OK) goto fail;
     if ((rc = store_tx_commit(tx)) != LM_OK)
-        return api__error(r, rc, "", "the webhook could not be stored");
-    return api__reply_json(r, 201, hook_json(&h));
+        return http_error(r, rc, "", "the webhook could not be stored");
+    cJSON *o = hook_json(&h);
+    if (info.warning[0]) cJSON_AddStringToObject(o, "warning", info.warning);
+    return http_reply_json(r, 201, o);
 fail:
     store_tx_rollback(tx);
     return rc;
 }
 
-lm_status api__webhooks_list(api_req *r) {
+lm_status api__webhooks_list(http_req *r) {
     store_read *rd = NULL;
     store_webhook *hooks = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(r->store, &rd);
-    if (rc != LM_OK) return api__error(r, rc, "", "the store is not available");
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     rc = store_webhook_list(rd, &hooks, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -75,16 +76,16 @@ lm_status api__webhooks_list(api_req *r) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, hook_json(&hooks[i]));
     lm_free(hooks);
-    return api__reply_json(r, 200, o);
+    return http_reply_json(r, 200, o);
 }
 
-lm_status api__webhooks_delete(api_req *r) {
+lm_status api__webhooks_delete(http_req *r) {
     int64_t id = 0;
-    if (!lm_parse_i64(api__param(r, "id"), 1, INT64_MAX, &id))
-        return api__error(r, LM_INVALID, "id", "id must be a webhook id");
+    if (!lm_parse_i64(http_param(r, "id"), 1, INT64_MAX, &id))
+        return http_error(r, LM_INVALID, "id", "id must be a webhook id");
     store_tx *tx = NULL;
-    lm_status rc = store_tx_begin(r->store, &tx);
-    if (rc != LM_OK) return api__error(r, rc, "", "the store is not available");
+    lm_status rc = store_tx_begin(api_store(r), &tx);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
     if ((rc = store_webhook_delete(tx, id, &r->err)) != LM_OK ||
@@ -93,6 +94,6 @@ lm_status api__webhooks_delete(api_req *r) {
         return rc;
     }
     if ((rc = store_tx_commit(tx)) != LM_OK)
-        return api__error(r, rc, "", "the change could not be committed");
+        return http_error(r, rc, "", "the change could not be committed");
     return LM_OK; /* 204 */
 }

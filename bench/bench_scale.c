@@ -1,7 +1,8 @@
 /* bench_scale: a generated 1,000-job / 50-vehicle VRPTW (seeded), solved at several time limits;
  * reports served jobs, cost, feasibility (solver_check), wall time and peak memory. The issue's
  * yardstick: a feasible solution within 1 s, a polished one within 30 s, memory O(n*k) beyond the
- * matrix. */
+ * matrix. Usage: bench_scale [--runs N] [LIMIT_MS...] (default 3 runs of 1000 and 30000 ms): each
+ * row gives medians over the runs (seeds 1..N), never the best run. */
 #include "solver/solver.h"
 
 #include <math.h>
@@ -81,46 +82,97 @@ done:
     return st;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorts v); the mean of the middle two for an even n. */
+static int64_t median_i64(int64_t *v, size_t n) {
+    qsort(v, n, sizeof *v, cmp_i64);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One time limit, runs times (seeds 1..runs): one table row of medians, with min and max. */
+static void bench_limit(const solver_problem *p, int64_t limit_ms, int runs) {
+    int64_t cost[32], ms[32], served[32], routes[32];
+    int n = 0, infeasible = 0;
+    char why[256] = "";
+    for (int r = 0; r < runs; r++) {
+        solver_opts o;
+        solver_opts_init(&o);
+        o.time_limit_ms = limit_ms;
+        o.threads = 1;
+        o.seed = (uint64_t)r + 1;
+        solver_solution *s = NULL;
+        lm_errinfo err;
+        int64_t t0 = lm_mono_ns();
+        lm_status st = solver_solve(p, &o, &s, &err);
+        int64_t wall = (lm_mono_ns() - t0) / 1000000;
+        if (st != LM_OK) {
+            lm_strlcpy(why, "solve failed: ", sizeof why);
+            lm_strlcpy(why + strlen(why), err.message, sizeof why - strlen(why));
+            infeasible++;
+            continue;
+        }
+        solver_check_report rep;
+        if (solver_check(p, s, &rep) != LM_OK) {
+            lm_strlcpy(why, rep.first, sizeof why);
+            infeasible++;
+        }
+        cost[n] = s->cost;
+        ms[n] = wall;
+        served[n] = N_JOBS - (int64_t)s->n_unassigned;
+        routes[n] = (int64_t)s->n_routes;
+        n++;
+        solver_solution_destroy(s);
+    }
+    if (n == 0) {
+        printf("| %lld ms | %d | %s | | | | | |\n", (long long)limit_ms, runs, why);
+        return;
+    }
+    int64_t c_med = median_i64(cost, (size_t)n);
+    printf("| %lld ms | %d | %lld / %d | %lld | %lld | %lld .. %lld | %s | %lld |\n",
+           (long long)limit_ms, n, (long long)median_i64(served, (size_t)n), N_JOBS,
+           (long long)median_i64(routes, (size_t)n), (long long)c_med, (long long)cost[0],
+           (long long)cost[n - 1], infeasible ? why : "feasible (every run)",
+           (long long)median_i64(ms, (size_t)n));
+    fflush(stdout);
+}
+
 int main(int argc, char **argv) {
     int64_t limits[8] = {1000, 30000};
     size_t n_limits = 2;
-    if (argc > 1) {
+    int64_t runs = 3;
+    int a = 1;
+    bool bad = false;
+    if (a + 1 < argc && strcmp(argv[a], "--runs") == 0) {
+        bad = !lm_parse_i64(argv[a + 1], 1, 32, &runs);
+        a += 2;
+    }
+    if (!bad && a < argc) {
         n_limits = 0;
-        for (int i = 1; i < argc && n_limits < 8; i++)
-            if (!lm_parse_i64(argv[i], 1, 3600000, &limits[n_limits++])) {
-                fprintf(stderr, "usage: bench_scale [LIMIT_MS...]\n");
-                return 64;
-            }
+        for (; a < argc && !bad; a++)
+            bad = n_limits == 8 || !lm_parse_i64(argv[a], 1, 3600000, &limits[n_limits++]);
+    }
+    if (bad) {
+        fprintf(stderr, "usage: bench_scale [--runs 1..32] [LIMIT_MS...]\n");
+        return 64;
     }
     solver_problem *p = NULL;
     if (make_problem(42, &p) != LM_OK) {
         fprintf(stderr, "bench_scale: could not build the problem\n");
         return 1;
     }
-    printf("| time limit | served jobs | routes | cost (s of travel) | checker | wall ms |\n");
-    printf("|---|---|---|---|---|---|\n");
-    for (size_t k = 0; k < n_limits; k++) {
-        solver_opts o;
-        solver_opts_init(&o);
-        o.time_limit_ms = limits[k];
-        o.threads = 1;
-        solver_solution *s = NULL;
-        lm_errinfo err;
-        int64_t t0 = lm_mono_ns();
-        lm_status st = solver_solve(p, &o, &s, &err);
-        int64_t ms = (lm_mono_ns() - t0) / 1000000;
-        if (st != LM_OK) {
-            printf("| %lld ms | solve failed: %s | | | | |\n", (long long)limits[k], err.message);
-            continue;
-        }
-        solver_check_report rep;
-        bool ok = solver_check(p, s, &rep) == LM_OK;
-        printf("| %lld ms | %zu / %d | %zu | %lld | %s | %lld |\n", (long long)limits[k],
-               (size_t)N_JOBS - s->n_unassigned, N_JOBS, s->n_routes, (long long)s->cost,
-               ok ? "feasible" : rep.first, (long long)ms);
-        fflush(stdout);
-        solver_solution_destroy(s);
-    }
+    printf("Each time limit solved %lld times (seeds 1..%lld, one thread); medians over the runs, "
+           "the cost's min .. max beside its median.\n\n",
+           (long long)runs, (long long)runs);
+    printf(
+        "| time limit | runs | served jobs | routes | median cost (s of travel) | cost min .. max "
+        "| checker | median wall ms |\n");
+    printf("|---|---|---|---|---|---|---|---|\n");
+    for (size_t k = 0; k < n_limits; k++)
+        bench_limit(p, limits[k], (int)runs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("\nPeak resident memory: %.1f MiB (the two 1001 x 1001 int32 matrices are %.1f MiB).\n",

@@ -1,33 +1,52 @@
 #!/usr/bin/env bash
-# make bench: long-running measurements; each writes its table under bench/results/.
-# Usage: bench/run.sh BUILD_DIR [solver|geo|all]   (LIMITS="1000 10000" picks the solver limits)
-# Solver runs are one thread per instance; the Solomon and CVRPLIB halves run side by side,
-# one per core, so a full pass at 1 s + 10 s takes about 20 minutes on 2 cores.
+# make bench: the long-running measurements. Every table the README cites is written under
+# bench/results/ by this script or by bench/http/*.sh (which it runs), each with the command that
+# reproduces it, the date, the machine's load (start and end) and the number of runs its medians
+# are of (bench/lib.sh). Nothing in bench/results/ is edited by hand; notes on older runs live in
+# bench/NOTES.md.
+# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http]
+#   RUNS=N          runs per measurement, medians reported (default 3; geo 11, it is quick)
+#   LIMITS="1000 10000"  solver time limits in ms; SP_COMPARE=0 skips the pass without GLPK
+#   HTTP_SECONDS=S  duration of each wrk run (default 10)
+# Solver runs are one thread per instance; the Solomon and CVRPLIB halves run side by side, one
+# per core, so a full pass at 1 s + 10 s takes about 20 minutes per run on 2 cores (an hour at
+# the default 3 runs).
 set -euo pipefail
 build="${1:?build dir}"
 what="${2:-all}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
+. bench/lib.sh
 out=bench/results
-mkdir -p "$out"
+mkdir -p "$out" bench/work
 limits="${LIMITS:-1000 10000}"
+runs="${RUNS:-3}"
+
+# finish FILE: the table was written to FILE.tmp; replace FILE only when it is complete.
+finish() { mv "$1.tmp" "$1"; echo "bench/run.sh: wrote $1"; }
 
 solver_set() { # solver_set LIMIT_MS NAME DIR BKS [VEH_BKS] [extra args]
     local limit="$1" name="$2" dir="$3" bks="$4" vbks="${5:-}"
     shift 5 || shift $#
-    local args=(--dir "$dir" --bks "$bks" --time-limit-ms "$limit" --title "$name"
+    local args=(--dir "$dir" --bks "$bks" --time-limit-ms "$limit" --title "$name" --runs "$runs"
                 --csv "bench/work/$name-$tag.csv" --md "bench/work/$name-$tag.md")
     [ -n "$vbks" ] && args+=(--vehicles-bks "$vbks")
     "$build/bench/bench_solver" "${args[@]}" "$@" > "bench/work/$name-$tag.log" 2>&1
 }
 
-# run_solver LIMIT_MS [SUFFIX extra bench_solver args...]: both halves side by side, one per core
+# run_limit LIMIT_MS [SUFFIX extra bench_solver args...]: both halves side by side, one per core
 # (Solomon + A + B, then P + X: about the same instance-seconds each), then one table file.
 run_limit() {
     local limit="$1" suffix="${2:-}"
     shift 2 || shift $#
     tag="$limit$suffix" # file-name key, read by solver_set
     rm -f bench/work/*-"$tag".md
+    {
+        bench_header "Solver at ${limit} ms per instance${suffix:+ ($suffix)}" \
+            "RUNS=$runs LIMITS=$limit bench/run.sh $build solver" "$runs"
+        [ -n "$suffix" ] && echo "This is the pass without set partitioning that the command runs after its first limit." && echo
+        true
+    } > "$out/solver-${tag}.md.tmp"
     ( solver_set "$limit" Solomon datasets/solomon datasets/solomon/bks_distance_real.csv \
           datasets/solomon/bks.csv "$@"
       for set in A B; do
@@ -38,19 +57,19 @@ run_limit() {
       done ) &
     wait
     {
-        echo "## Solver at ${limit} ms per instance${suffix:+ ($suffix)} ($(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
-        echo
-        echo "Command: \`LIMITS=$limit bench/run.sh $build solver\` (Release build; two instances solved at a time, one per core)."
+        echo "Release build; two instances solved at a time, one per core; each instance solved"
+        echo "$runs times (seeds 1..$runs) and its median run by cost kept; gaps against the"
+        echo "best-known costs in datasets/ (conventions in datasets/README.md)."
         for name in Solomon CVRPLIB-A CVRPLIB-B CVRPLIB-P CVRPLIB-X; do
             cat "bench/work/$name-$tag.md" 2>/dev/null || true
         done
-        echo
-    } > "$out/solver-${tag}.md"
+        bench_footer
+    } >> "$out/solver-${tag}.md.tmp"
+    finish "$out/solver-${tag}.md"
     cp bench/work/*-"$tag".csv "$out/" 2>/dev/null || true
 }
 
 run_solver() {
-    mkdir -p bench/work
     for limit in $limits; do run_limit "$limit" ""; done
     # What GLPK's set partitioning adds: the same runs at the shortest limit without it.
     if [ "${SP_COMPARE:-1}" = 1 ]; then
@@ -59,17 +78,86 @@ run_solver() {
     fi
 }
 
+run_geo() {
+    local n="${RUNS:-11}" f="$out/geo.md"
+    {
+        bench_header "geo: geodesic travel-matrix build time" "RUNS=$n bench/run.sh $build geo" "$n"
+        cat <<'TXT'
+What is timed: `geo_matrix_compute` with the default (geodesic) provider: validate the points,
+choose a transverse Mercator centred on their centroid, project them in one `proj_trans_generic`
+pass, then fill the n x n int32 durations and distances (Euclidean metres x detour 1.3 / 8.33 m/s,
+each symmetric pair computed once), including allocating the two arrays. One thread. Points are
+drawn uniformly (fixed seed) in a 15 km disc around Lyon's centre. The last row forces the
+long-distance path (per-pair `geod_inverse`) on the same 1,000 points for comparison; its checksum
+equal to the projected one means the projection changes none of the sampled rounded durations.
+Target (issue 2): 1,000^2 under 50 ms on one core.
+
+TXT
+        "$build/bench/bench_geo" --runs "$n"
+        bench_footer
+    } > "$f.tmp"
+    finish "$f"
+}
+
+run_scale() {
+    local f="$out/scale.md"
+    {
+        bench_header "Scale: a 1,000-job / 50-vehicle VRPTW" \
+            "RUNS=$runs bench/run.sh $build scale" "$runs"
+        echo "That is: \`$build/bench/bench_scale --runs $runs 1000 30000\`."
+        echo
+        echo "Generated (seed 42): 1,000 jobs in a 30 x 30 km city, depot in the middle, 10 m/s,"
+        echo "3 min service, windows of 1-3 h, 50 vans of capacity 40 (total demand about 1,500)"
+        echo "over a 10 h shift; demands 1-2. Release build, one thread per solve."
+        echo
+        "$build/bench/bench_scale" --runs "$runs" 1000 30000
+        bench_footer
+    } > "$f.tmp"
+    finish "$f"
+}
+
+run_replan() {
+    local f="$out/replan.md" n="$runs"
+    [ "$n" -lt 3 ] && n=3 # min, median and max need a few runs
+    {
+        bench_header "Re-planning after a breakdown" \
+            "RUNS=$n bench/run.sh $build replan" "$n"
+        echo "That is: \`$build/bench/bench_replan $n\`."
+        echo
+        cat <<'TXT'
+A generated day (fixed seed) of 500 stops around one depot with 3-hour windows, 30 vans of 25
+parcels, planned with a 10 s solve and committed; stops are then served in time order until 200
+are done (positions and deliveries through dispatch/'s API on a real SQLite file), and van V01
+breaks down. Each run queues a re-plan on the dispatch worker and waits for the proposal to be
+stored: the time covers reading the live day from SQLite, the geodesic matrix, the solve(s), the
+checker, and writing the proposal. The feasible row is the minimal-change pass alone (every stop
+kept on its van, V01's parcels as transfers picked up at its position); the polished row adds the
+free pass with a penalty per moved stop and keeps the better of the two. Targets: feasible
+<= 200 ms, polished <= 2 s. Cost before = the remaining routes without V01's stops, evaluated as
+they are; -1 when they cannot be (a stop's window is already missed). The day differs slightly
+between invocations (the base plan's solve is time-limited); the costs are those of the last run.
+
+TXT
+        "$build/bench/bench_replan" "$n"
+        bench_footer
+    } > "$f.tmp"
+    finish "$f"
+}
+
+run_http() { RUNS="$runs" bench/http/run.sh "$build"; }
+
 case "$what" in
 solver) run_solver ;;
-geo) "$build/bench/bench_geo" ;;
+geo) run_geo ;;
+scale) run_scale ;;
+replan) run_replan ;;
+http) run_http ;;
 all)
-    "$build/bench/bench_geo"
+    run_geo
     run_solver
-    { echo "# Scale: a 1,000-job / 50-vehicle VRPTW"; echo
-      echo "Command: \`$build/bench/bench_scale\` ($(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg))."
-      echo; "$build/bench/bench_scale" 1000 30000; } > "$out/scale.md"
-    [ -x "$build/bench/bench_replan" ] && "$build/bench/bench_replan" || true
-    [ -x bench/http/run.sh ] && bench/http/run.sh "$build" || true
+    run_scale
+    run_replan
+    run_http
     ;;
-*) echo "usage: bench/run.sh BUILD_DIR [solver|geo|all]" >&2; exit 64 ;;
+*) echo "usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http]" >&2; exit 64 ;;
 esac

@@ -12,6 +12,7 @@
 
 #define BENCH_MAX_INSTANCES 256 /* files read from one directory, rows read from one table */
 #define BENCH_MAX_GROUPS    32
+#define BENCH_MAX_RUNS      32 /* solves per instance */
 
 typedef struct bench_result {
     char name[64];
@@ -94,9 +95,51 @@ static void bench_group_of(const char *name, bool solomon, char *out, size_t siz
     out[i + 1] = '\0';
 }
 
-/* Solves one instance file and fills *r; prints its line to out. Returns true when the result
- * belongs in the summary (solved, feasible, nothing unassigned); false also when the file is
- * skipped (unreadable, no BKS row, filtered out), with *counted false then. */
+/* One solve of inst with seed into *r (cost, routes, feasibility, wall ms); false if it failed. */
+static bool bench_solve(const bench_solver_opts *o, const fmt_instance *inst, uint64_t seed,
+                        bench_result *r) {
+    solver_opts so;
+    solver_opts_init(&so);
+    so.time_limit_ms = o->time_limit_ms;
+    so.threads = 1;
+    so.seed = seed;
+    so.use_set_partitioning = o->use_set_partitioning;
+    solver_solution *s = NULL;
+    lm_errinfo err;
+    int64_t t0 = lm_mono_ns();
+    lm_status st = solver_solve(inst->problem, &so, &s, &err);
+    r->ms = (lm_mono_ns() - t0) / 1000000;
+    r->feasible = false;
+    if (st != LM_OK) {
+        fprintf(stderr, "%s: solve failed: %s\n", inst->name, err.message);
+        return false;
+    }
+    solver_check_report rep;
+    r->feasible = solver_check(inst->problem, s, &rep) == LM_OK;
+    if (!r->feasible) fprintf(stderr, "%s: INFEASIBLE: %s\n", inst->name, rep.first);
+    r->cost = fmt_instance_cost(inst, s);
+    r->routes = s->n_routes;
+    r->unassigned = s->n_unassigned;
+    r->gap_pct = 100.0 * (r->cost - r->bks) / r->bks;
+    solver_solution_destroy(s);
+    return true;
+}
+
+static int bench_cmp_result(const void *a, const void *b) {
+    const bench_result *x = a, *y = b;
+    /* failed or infeasible runs sort last: they count as worse than any cost */
+    bool gx = x->feasible && x->unassigned == 0, gy = y->feasible && y->unassigned == 0;
+    if (gx != gy) return gx ? -1 : 1;
+    return (x->cost > y->cost) - (x->cost < y->cost);
+}
+
+/* Solves one instance file o->runs times (seeds o->seed, o->seed + 1, ...) and fills *r with the
+ * median run (by cost; the worse middle one for an even count, so that two runs never report the
+ * better): a time-limited solve varies with
+ * the machine's load, and the median, unlike the best, is what a user can expect. Prints its
+ * line to out. Returns true when the result belongs in the summary (solved, feasible, nothing
+ * unassigned); false also when the file is skipped (unreadable, no BKS row, filtered out), with
+ * *counted false then. */
 static bool bench_one(const bench_solver_opts *o, const char *path, const bks_row *bks,
                       size_t n_bks, const bks_row *vbks, size_t n_vbks, FILE *out, bench_result *r,
                       bool *counted) {
@@ -113,45 +156,34 @@ static bool bench_one(const bench_solver_opts *o, const char *path, const bks_ro
         return false;
     }
     *counted = true;
-    solver_opts so;
-    solver_opts_init(&so);
-    so.time_limit_ms = o->time_limit_ms;
-    so.threads = 1;
-    so.seed = o->seed;
-    so.use_set_partitioning = o->use_set_partitioning;
-    solver_solution *s = NULL;
-    int64_t t0 = lm_mono_ns();
-    lm_status st = solver_solve(inst->problem, &so, &s, &err);
-    int64_t ms = (lm_mono_ns() - t0) / 1000000;
     memset(r, 0, sizeof *r);
     lm_strlcpy(r->name, inst->name, sizeof r->name);
     bench_group_of(inst->name, inst->format == FMT_INSTANCE_SOLOMON, r->group, sizeof r->group);
     r->bks = b->cost;
     const bks_row *vb = bench_find_bks(vbks, n_vbks, inst->name);
     r->bks_routes = vb ? vb->vehicles : b->vehicles;
-    r->ms = ms;
-    if (st == LM_OK) {
-        solver_check_report rep;
-        r->feasible = solver_check(inst->problem, s, &rep) == LM_OK;
-        if (!r->feasible) fprintf(stderr, "%s: INFEASIBLE: %s\n", inst->name, rep.first);
-        r->cost = fmt_instance_cost(inst, s);
-        r->routes = s->n_routes;
-        r->unassigned = s->n_unassigned;
-        r->gap_pct = 100.0 * (r->cost - r->bks) / r->bks;
-    } else {
-        fprintf(stderr, "%s: solve failed: %s\n", inst->name, err.message);
+    unsigned runs = o->runs ? o->runs : 1;
+    bench_result each[BENCH_MAX_RUNS];
+    for (unsigned k = 0; k < runs && k < BENCH_MAX_RUNS; k++) {
+        each[k] = *r;
+        (void)bench_solve(o, inst, o->seed + k, &each[k]);
     }
+    qsort(each, runs, sizeof each[0], bench_cmp_result);
+    *r = each[runs / 2];
     fprintf(out,
             "%-12s cost %10.2f  bks %10.2f  gap %6.2f%%  routes %3zu (bks %3zu)  unassigned %zu"
-            "  %lld ms%s\n",
+            "  %lld ms%s",
             r->name, r->cost, r->bks, r->gap_pct, r->routes, r->bks_routes, r->unassigned,
-            (long long)ms, r->feasible ? "" : "  INFEASIBLE");
+            (long long)r->ms, r->feasible ? "" : "  INFEASIBLE");
+    if (runs > 1)
+        fprintf(out, "  (median of %u runs; costs %.2f .. %.2f)", runs, each[0].cost,
+                each[runs - 1].cost);
+    fputc('\n', out);
     fflush(out);
-    bool keep = st == LM_OK && r->feasible && r->unassigned == 0;
+    bool keep = r->feasible && r->unassigned == 0;
     if (!keep)
         fprintf(stderr, "%s: excluded from the summary (failed, infeasible or unassigned)\n",
                 inst->name);
-    solver_solution_destroy(s);
     fmt_instance_destroy(inst);
     return keep;
 }
@@ -159,9 +191,19 @@ static bool bench_one(const bench_solver_opts *o, const char *path, const bks_ro
 /* The markdown table: one row per group in order of first appearance, then **all**. */
 static void bench_summary(const bench_solver_opts *o, const bench_result *res, size_t n_res,
                           double *gaps, FILE *md) {
-    fprintf(md, "\n### %s (time limit %lld ms, 1 thread, seed %llu, set partitioning %s)\n\n",
-            o->title, (long long)o->time_limit_ms, (unsigned long long)o->seed,
-            o->use_set_partitioning ? "on" : "off");
+    unsigned runs = o->runs ? o->runs : 1;
+    if (runs == 1)
+        fprintf(md,
+                "\n### %s (time limit %lld ms, 1 thread, seed %llu, one run per instance, "
+                "set partitioning %s)\n\n",
+                o->title, (long long)o->time_limit_ms, (unsigned long long)o->seed,
+                o->use_set_partitioning ? "on" : "off");
+    else
+        fprintf(md,
+                "\n### %s (time limit %lld ms, 1 thread, per instance the median of %u runs "
+                "with seeds %llu..%llu, set partitioning %s)\n\n",
+                o->title, (long long)o->time_limit_ms, runs, (unsigned long long)o->seed,
+                (unsigned long long)(o->seed + runs - 1), o->use_set_partitioning ? "on" : "off");
     fprintf(md, "| group | instances | mean gap %% | median gap %% | max gap %% | at BKS | "
                 "routes (mean) | BKS routes (mean) | mean time s |\n");
     fprintf(md, "|---|---|---|---|---|---|---|---|---|\n");
@@ -203,6 +245,7 @@ void bench_solver_opts_init(bench_solver_opts *o) {
     o->use_set_partitioning = true;
     o->max_customers = 100000;
     o->title = "results";
+    o->runs = 1;
 }
 
 lm_status bench_solver_run(const bench_solver_opts *o, FILE *out, lm_errinfo *err) {
@@ -220,6 +263,9 @@ lm_status bench_solver_run(const bench_solver_opts *o, FILE *out, lm_errinfo *er
                               o->dir ? "a best-known table" : "an instance directory");
     if (o->time_limit_ms < 1)
         return lm_errinfo_set(err, LM_INVALID, "time_limit_ms", "must be at least 1 ms");
+    if (o->runs > BENCH_MAX_RUNS)
+        return lm_errinfo_set(err, LM_INVALID, "runs", "at most %d runs per instance",
+                              BENCH_MAX_RUNS);
     bks = lm_calloc(BENCH_MAX_INSTANCES, sizeof *bks);
     vbks = lm_calloc(BENCH_MAX_INSTANCES, sizeof *vbks);
     files = lm_calloc(BENCH_MAX_INSTANCES, sizeof *files);

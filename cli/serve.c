@@ -1,6 +1,8 @@
 /* `lastmile serve`: settings from defaults < config file < environment < command line, then the
  * store and the HTTP server until SIGTERM/SIGINT, then a graceful stop. */
 #include "api/api.h"
+#include "cli/demo.h"
+#include "api/formats/conf.h"
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
 #include "store/store.h"
@@ -24,6 +26,7 @@ typedef struct serve_cfg {
     bool demo, epoll;
     int64_t osmand_port, retention_days; /* OsmAnd listener (0 = off, -1 = not set); retention */
     char data_dir[512];                  /* delivery proofs */
+    char webhook_allow[512];             /* CIDR ranges webhooks may reach beyond public ones */
     int64_t track_rate, track_burst;     /* tracking polls per client address: per s, bucket */
     int64_t utc_offset_s;                /* local time = UTC + this (shifts, the demo's day) */
     bool utc_offset_set;                 /* given as utc_offset or timezone */
@@ -43,6 +46,7 @@ static const struct {
     {"osmand_port", "LASTMILE_OSMAND_PORT"},
     {"positions_retention_days", "LASTMILE_POSITIONS_RETENTION_DAYS"},
     {"data_dir", "LASTMILE_DATA_DIR"},
+    {"webhook_allow", "LASTMILE_WEBHOOK_ALLOW"},
     {"track_rate", "LASTMILE_TRACK_RATE"},
     {"track_burst", "LASTMILE_TRACK_BURST"},
     {"utc_offset", "LASTMILE_UTC_OFFSET"},
@@ -68,6 +72,9 @@ static void serve_usage(FILE *out) {
             "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
             "proofs (default var); --track-rate N / --track-burst N: tracking polls allowed per\n"
             "client address per second and in a burst (default 2 and 20).\n"
+            "--webhook-allow CIDRS: address ranges webhooks may reach besides public ones\n"
+            "(comma-separated, e.g. 10.20.0.0/16,127.0.0.1; default none: loopback, private,\n"
+            "link-local and metadata addresses are refused; docs/security.md).\n"
             "--utc-offset SECONDS or --timezone NAME (IANA, e.g. Europe/Paris): the local clock\n"
             "shifts and the demo day are laid on; a database keeps the one it was first served\n"
             "with. Without either, a new --demo database runs on a demo clock that reads 07:50\n"
@@ -125,6 +132,8 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = lm_parse_i64(value, 1, 1000000000, &c->track_burst);
     else if (!strcmp(name, "data_dir"))
         ok = *value && lm_strlcpy(c->data_dir, value, sizeof c->data_dir);
+    else if (!strcmp(name, "webhook_allow"))
+        ok = lm_strlcpy(c->webhook_allow, value, sizeof c->webhook_allow);
     else if (!strcmp(name, "utc_offset"))
         ok = c->utc_offset_set = lm_parse_i64(value, -14 * 3600, 14 * 3600, &c->utc_offset_s);
     else if (!strcmp(name, "timezone"))
@@ -139,38 +148,53 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
     return ok;
 }
 
-static char *trim(char *s) {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
+/* What the settings file reader's callback needs: the settings being filled and the file's
+ * name for messages. */
+typedef struct config_ctx {
+    serve_cfg *c;
+    const char *path;
+    bool reported; /* set_one refused a value and said why */
+} config_ctx;
+
+static lm_status config_setting(void *ctx, const char *name, const char *value, size_t line,
+                                lm_errinfo *err) {
+    config_ctx *x = ctx;
+    char where[600];
+    snprintf(where, sizeof where, "%s:%zu", x->path, line);
+    if (set_one(x->c, name, value, where)) return LM_OK;
+    x->reported = true;
+    return lm_errinfo_set(err, LM_INVALID, name, "bad value");
 }
 
+/* The settings file (api/formats/conf.h): unknown names, names set twice and control characters
+ * are refused with the line named. */
 static bool read_config(serve_cfg *c, const char *path) {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "lastmile serve: cannot read config %s: %s\n", path, strerror(errno));
         return false;
     }
-    char line[1024], where[600];
-    bool ok = true;
-    for (int no = 1; ok && fgets(line, sizeof line, f); no++) {
-        char *s = trim(line);
-        if (!*s || *s == '#') continue;
-        char *eq = strchr(s, '=');
-        snprintf(where, sizeof where, "%s:%d", path, no);
-        if (!eq) {
-            fprintf(stderr, "lastmile serve: %s: expected 'name = value'\n", where);
-            ok = false;
-            break;
-        }
-        *eq = '\0';
-        ok = set_one(c, trim(s), trim(eq + 1), where);
-    }
+    char *text = NULL;
+    size_t len = 0;
+    lm_status rc = lm_buf_read_stream(f, FMT_CONF_MAX_BYTES, &text, &len);
     fclose(f);
-    return ok;
+    if (rc != LM_OK) {
+        fprintf(stderr, "lastmile serve: cannot read config %s: %s\n", path,
+                rc == LM_TOO_BIG ? "larger than 64 KiB" : lm_strerror(rc));
+        return false;
+    }
+    const char *known[sizeof settings / sizeof settings[0] + 1];
+    for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++)
+        known[k] = settings[k].name;
+    known[sizeof settings / sizeof settings[0]] = NULL;
+    config_ctx x = {c, path, false};
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    rc = fmt_conf_parse(text, len, known, config_setting, &x, &err);
+    lm_free(text);
+    if (rc != LM_OK && !x.reported)
+        fprintf(stderr, "lastmile serve: %s: %s: %s\n", path, err.field, err.message);
+    return rc == LM_OK;
 }
 
 /* Fills c from defaults, file, environment and argv; returns CLI_OK or an exit status. */
@@ -280,9 +304,9 @@ static int serve_clock(store *s, serve_cfg *cfg) {
  * here too once the orders module provides its loader.) */
 static int serve_demo(store *s, int64_t day_midnight_s) {
     /* the demo day's depots, products, stock, service area and orders, on an empty database */
-    api_demo_summary sum;
+    demo_summary sum;
     lm_errinfo derr = {0};
-    if (api_demo_load(s, 1, day_midnight_s, &sum, &derr) != LM_OK) {
+    if (demo_load(s, 1, day_midnight_s, &sum, &derr) != LM_OK) {
         fprintf(stderr, "lastmile serve: demo data: %s: %s\n", derr.field, derr.message);
         return CLI_FAILED;
     }
@@ -329,6 +353,9 @@ int cli_serve(int argc, char **argv) {
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* whatever the shell's umask: what the server writes (database, proofs, keys) is the
+     * owner's alone (docs/security.md) */
+    umask(077);
 
     store_opts so;
     store_opts_init(&so);
@@ -374,6 +401,7 @@ int cli_serve(int argc, char **argv) {
                                             : 5055;
     ao.positions_retention_s = cfg.retention_days * 86400;
     ao.data_dir = cfg.data_dir;
+    ao.webhook_allow = cfg.webhook_allow[0] ? cfg.webhook_allow : NULL;
     ao.track_rate_per_s = (double)cfg.track_rate;
     ao.track_burst = (double)cfg.track_burst;
     ao.bind_addr = cfg.bind;

@@ -25,8 +25,8 @@ typedef enum solve_format {
 typedef struct solve_args {
     const char *file, *out;
     double time_limit_s;
-    bool time_limit_set;
-    uint64_t iterations; /* 0: none */
+    bool time_limit_given;
+    uint64_t iterations; /* 0: budgeted by time */
     unsigned threads;
     uint64_t seed;
     solve_format format;
@@ -35,7 +35,7 @@ typedef struct solve_args {
 
 static void solve_usage(FILE *f) {
     fprintf(
-        f, "usage: lastmile solve FILE [-o OUT] [--time-limit S] [--iterations N] [--threads N]\n"
+        f, "usage: lastmile solve FILE [-o OUT] [--time-limit S | --iterations N] [--threads N]\n"
            "                      [--seed K] [--format vroom|solomon|cvrplib] [--plan] [--pretty]\n"
            "                      [--quiet]\n"
            "\n"
@@ -45,12 +45,14 @@ static void solve_usage(FILE *f) {
            "exits 65.\n"
            "\n"
            "  -o, --output OUT     write the JSON to OUT instead of stdout\n"
-           "  -l, --time-limit S   search time in seconds (default 5; 600 with --iterations)\n"
-           "  -i, --iterations N   stop after N iterations per thread: the same FILE, N, seed\n"
-           "                       and threads give the same answer whatever the load\n"
-           "  -t, --threads N      parallel searches (default: the number of cores)\n"
-           "  -s, --seed K         random seed (default 1); without --iterations a time-limited\n"
-           "                       answer may differ between runs\n"
+           "  -l, --time-limit S   search time in seconds (default 5); with --iterations, a\n"
+           "                       safety stop only (default then: a day)\n"
+           "  -i, --iterations N   iterations per search thread instead of a time limit: the\n"
+           "                       same N, seed and threads give the same answer on any machine\n"
+           "                       (a time-limited answer can change from run to run)\n"
+           "  -t, --threads N      parallel searches (default: the number of cores; give it\n"
+           "                       explicitly for an answer another machine reproduces)\n"
+           "  -s, --seed K         random seed (default 1)\n"
            "  -f, --format F       vroom, solomon or cvrplib\n"
            "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
            "  -p, --pretty         indent the JSON\n"
@@ -79,9 +81,9 @@ static int parse_args(int argc, char **argv, solve_args *a) {
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},
         {"time-limit", required_argument, NULL, 'l'},
+        {"iterations", required_argument, NULL, 'i'},
         {"threads", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},
-        {"iterations", required_argument, NULL, 'i'},
         {"format", required_argument, NULL, 'f'},
         {"plan", no_argument, NULL, 'c'},
         {"pretty", no_argument, NULL, 'p'},
@@ -107,11 +109,12 @@ static int parse_args(int argc, char **argv, solve_args *a) {
                         SOLVE_MAX_SECONDS);
                 return CLI_USAGE;
             }
-            a->time_limit_set = true;
+            a->time_limit_given = true;
             break;
         case 'i':
-            if (!lm_parse_i64(optarg, 1, INT64_MAX, &v)) {
-                fprintf(stderr, "lastmile solve: --iterations must be a positive integer\n");
+            if (!lm_parse_i64(optarg, 1, FMT_VROOM_MAX_ITERATIONS, &v)) {
+                fprintf(stderr, "lastmile solve: --iterations must be in 1..%lld\n",
+                        (long long)FMT_VROOM_MAX_ITERATIONS);
                 return CLI_USAGE;
             }
             a->iterations = (uint64_t)v;
@@ -277,17 +280,22 @@ int cli_solve(int argc, char **argv) {
     } else {
         solver_opts so;
         solver_opts_init(&so);
-        so.time_limit_ms = (int64_t)llround(a.time_limit_s * 1000.0);
+        so.iterations = a.iterations ? a.iterations : fmt_vroom_input_iterations(in);
+        /* Budgeted by iterations, the time limit is a safety stop the user asks for, if any. */
+        double limit_s = so.iterations && !a.time_limit_given ? SOLVE_MAX_SECONDS : a.time_limit_s;
+        so.time_limit_ms = (int64_t)llround(limit_s * 1000.0);
         if (so.time_limit_ms < 1) so.time_limit_ms = 1;
         so.threads = a.threads;
         so.seed = a.seed;
-        so.max_iterations = a.iterations;
-        /* an iteration budget decides when to stop; the time limit is only the safety net */
-        if (a.iterations && !a.time_limit_set) so.time_limit_ms = 600 * 1000;
         bool tty = !a.quiet && isatty(STDERR_FILENO);
         if (tty) so.on_progress = on_progress;
         st = fmt_vroom_solve(in, &so, &sol, &err);
         if (tty) fputc('\n', stderr);
+        if (st == LM_OK && so.iterations && !sol->reproducible && !a.quiet)
+            fprintf(stderr,
+                    "lastmile solve: the time limit stopped the search after %llu of %llu "
+                    "iterations: this answer may not repeat\n",
+                    (unsigned long long)sol->iterations, (unsigned long long)so.iterations);
     }
     if (st == LM_OK) st = fmt_vroom_write(in, sol, a.pretty, &json, &json_len, &err);
     if (st != LM_OK) {

@@ -112,6 +112,15 @@ bool lm_parse_double(const char *s, double *out);
 /* Wall-clock time in milliseconds since the epoch, and a monotonic clock in nanoseconds. */
 int64_t lm_now_ms(void);
 int64_t lm_mono_ns(void);
+/* Whether s[0..len) is valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) whose
+ * control characters (C0, NUL included, and DEL) are all in controls: "" for none (ids, names),
+ * LM_UTF8_LINES for free text, NULL for any (UTF-8 validity alone). */
+#define LM_UTF8_LINES "\t\n\r"
+bool lm_utf8_valid(const char *s, size_t len, const char *controls);
+/* Replaces, in place, every byte of s that is not part of a valid UTF-8 sequence, and every
+ * control character, with '?': for texts that quote input bytes (error messages) and go out in
+ * JSON. */
+void lm_utf8_scrub(char *s);
 /* Bounded copy that always NUL-terminates (dst_size > 0); returns false if truncated. */
 bool lm_strlcpy(char *dst, const char *src, size_t dst_size);
 

@@ -38,6 +38,10 @@ lm_status lm_errinfo_set(lm_errinfo *e, lm_status code, const char *field, const
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
+    /* Messages quote input ("'%.40s' is not a number") and are cut at a fixed size: either can
+     * leave invalid UTF-8 or control bytes, which would break the JSON error body. */
+    lm_utf8_scrub(e->field);
+    lm_utf8_scrub(e->message);
     return code;
 }
 

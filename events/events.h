@@ -1,7 +1,7 @@
 /* events/events.h: carrying the event log out: each event as the JSON object streams and
  * webhooks send, the fan-out hub that wakes live event streams when events commit, and webhook
- * delivery (the event log is the outbox; libcurl, signed, with backoff). Nothing here knows
- * HTTP serving: the streaming reply itself belongs to the HTTP layer.
+ * delivery (events/webhooks.h: the event log is the outbox; libcurl, signed, SSRF-checked). Nothing
+ * here knows HTTP serving: the streaming reply itself belongs to the HTTP layer.
  *
  * Ownership: events_json's text is the caller's (lm_free); the store is borrowed by the webhook
  * sender and must outlive it; a subscriber is the caller's memory, registered with the hub only
@@ -59,20 +59,8 @@ bool events_hub_park(events_hub *h, events_sub *s, const events_mark *seen,
 /* Removes s if it is parked (a stream ending). */
 void events_hub_unpark(events_hub *h, events_sub *s);
 
-/* ---- Webhook delivery (events/webhooks.c) ----
- * Every event of the log is POSTed to every webhook, in order, signed with
- * `X-Lastmile-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. Each webhook's cursor (last
- * delivered seq) is stored and moved only after a 2xx, so a restart resumes exactly where
- * delivery stood (at-least-once: receivers dedupe on X-Lastmile-Delivery). A failure backs off
- * exponentially per webhook (0.5 s doubling up to 5 min), also persisted. */
+/* ---- Webhooks: policy, signature, sealed secrets, delivery: events/webhooks.h ---- */
 
-typedef struct events_webhooks events_webhooks;
-
-/* Starts the sender thread on s (it first delivers what a previous run left). */
-LM_MUST_USE lm_status events_webhooks_start(store *s, events_webhooks **out, lm_errinfo *err);
-/* Events up to last_seq are committed: the sender looks for work. NULL-safe. */
-void events_webhooks_notify(events_webhooks *w, int64_t last_seq);
-/* Stops the sender (after the delivery in flight) and frees it. NULL-safe. */
-void events_webhooks_stop(events_webhooks *w);
+#include "events/webhooks.h"
 
 #endif

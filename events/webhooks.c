@@ -1,212 +1,401 @@
-/* events/webhooks.c: webhook delivery (events/events.h): a sender thread POSTs every event of
- * the log to every webhook, in order, signed; the event log is the outbox and each webhook's
- * stored cursor moves only after a 2xx, with a persisted exponential backoff per webhook. */
-#include "events/events.h"
+/* events/webhooks.c: the webhook sender (events/webhooks.h): a scheduler thread finds the
+ * webhooks with events due and queues them as lanes; a bounded pool of workers takes the lanes in
+ * turn, at most one worker per webhook, each turn checking the target again (resolution
+ * included) and POSTing up to HOOK_BATCH events in order. Cursors and backoffs are stored through
+ * one group-commit queue, so many lanes finishing together share an fsync. */
+#include "events/internal.h"
 
-#include "common/sha256.h"
-#include "store/store_positions.h"
+#include "store/commit_queue.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#define HOOK_BATCH       50
-#define HOOK_BACKOFF_MS  500
-#define HOOK_BACKOFF_MAX 300000
-#define HOOK_TIMEOUT_MS  5000
-#define HOOK_CONNECT_MS  2000
-#define HOOK_REPLY_MAX   4096
+#define HOOK_BATCH       50     /* events per lane turn: then the lane goes to the back */
+#define HOOK_BACKOFF_MS  500    /* first retry after a failure; doubles */
+#define HOOK_BACKOFF_MAX 300000 /* ... up to 5 min */
+#define HOOK_POLL_MS     250    /* backoffs are timed from the store: how often it is looked at */
+#define HOOK_DUE_PAGE    1000   /* due webhooks read per query */
+#define HOOK_WORKERS_MAX 256
+
+/* A webhook queued or being delivered. Lanes exist only while they have work, so their number
+ * is bounded by the due webhooks, not by all of them. */
+typedef struct lane {
+    int64_t id;
+    bool busy;  /* a worker has it */
+    bool again; /* found due again while busy: back in the queue after this turn */
+} lane;
 
 struct events_webhooks {
     store *st;
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stop, kick;
+    events_webhooks_opts o;
+    uint8_t key[EVENTS_SEAL_KEY_LEN];
+    store_cq *cq;
+    pthread_t scheduler;
+    pthread_t workers[HOOK_WORKERS_MAX];
+    unsigned n_workers;
+    bool sched_started;
+    atomic_bool stopping;
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t sched_cv, work_cv;
+    bool kick;
+    lane *lanes; /* sorted by id */
+    size_t n_lanes, cap_lanes;
+    int64_t *q; /* ring of queued lane ids */
+    size_t q_head, q_len, q_cap;
 };
+
+void events_webhooks_opts_init(events_webhooks_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->workers = 8;
+    o->timeout_ms = 5000;
+    o->connect_ms = 2000;
+    events_netguard_init(&o->guard);
+}
 
 void events_webhooks_notify(events_webhooks *w, int64_t last_seq) {
     (void)last_seq;
     if (!w) return;
     pthread_mutex_lock(&w->mu);
     w->kick = true;
-    pthread_cond_signal(&w->cv);
+    pthread_cond_signal(&w->sched_cv);
     pthread_mutex_unlock(&w->mu);
 }
 
-static size_t discard_reply(char *ptr, size_t size, size_t nmemb, void *ud) {
-    (void)ptr;
-    size_t *seen = ud;
-    *seen += size * nmemb;
-    return *seen > HOOK_REPLY_MAX ? 0 : size * nmemb;
+/* ---- Lanes and the queue (w->mu held) ---- */
+
+static size_t lane_pos(const events_webhooks *w, int64_t id) {
+    size_t lo = 0, hi = w->n_lanes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->lanes[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-/* POSTs one event; LM_OK on a 2xx, else why in err_out. */
-static lm_status post_one(CURL *c, const store_webhook *h, const store_event *ev, char *err_out,
-                          size_t err_size) {
-    char *body = events_json(ev);
-    if (!body) {
-        snprintf(err_out, err_size, "out of memory");
-        return LM_NOMEM;
+static lane *lane_find(events_webhooks *w, int64_t id) {
+    size_t i = lane_pos(w, id);
+    return i < w->n_lanes && w->lanes[i].id == id ? &w->lanes[i] : NULL;
+}
+
+static void lane_remove(events_webhooks *w, int64_t id) {
+    size_t i = lane_pos(w, id);
+    if (i >= w->n_lanes || w->lanes[i].id != id) return;
+    memmove(&w->lanes[i], &w->lanes[i + 1], (w->n_lanes - i - 1) * sizeof *w->lanes);
+    w->n_lanes--;
+}
+
+static bool queue_push(events_webhooks *w, int64_t id) {
+    if (w->q_len == w->q_cap) {
+        size_t cap = w->q_cap ? 2 * w->q_cap : 64;
+        int64_t *q = lm_reallocarray(NULL, cap, sizeof *q);
+        if (!q) return false;
+        for (size_t i = 0; i < w->q_len; i++)
+            q[i] = w->q[(w->q_head + i) % w->q_cap];
+        lm_free(w->q);
+        w->q = q;
+        w->q_cap = cap;
+        w->q_head = 0;
     }
-    uint8_t mac[LM_SHA256_LEN];
-    char hex[2 * LM_SHA256_LEN + 1], sig[128], id[96], type[160];
-    lm_hmac_sha256(h->secret, strlen(h->secret), body, strlen(body), mac);
-    lm_hex_encode(mac, sizeof mac, hex);
-    snprintf(sig, sizeof sig, "X-Lastmile-Signature: sha256=%s", hex);
-    snprintf(id, sizeof id, "X-Lastmile-Delivery: %lld-%lld", (long long)h->id, (long long)ev->seq);
-    snprintf(type, sizeof type, "X-Lastmile-Event: %.120s", ev->type);
-    struct curl_slist *hdr = NULL, *t;
-    lm_status rc = LM_NOMEM;
-    if (!(t = curl_slist_append(hdr, "Content-Type: application/json"))) goto fail;
-    hdr = t;
-    if (!(t = curl_slist_append(hdr, sig))) goto fail;
-    hdr = t;
-    if (!(t = curl_slist_append(hdr, id))) goto fail;
-    hdr = t;
-    if (!(t = curl_slist_append(hdr, type))) goto fail;
-    hdr = t;
-    if (!(t = curl_slist_append(hdr, "Expect:"))) goto fail;
-    hdr = t;
-    size_t seen = 0;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, h->url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)HOOK_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HOOK_CONNECT_MS);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_reply);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &seen);
-    CURLcode cc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && status >= 200 && status < 300)) {
-        snprintf(err_out, err_size, "%s", curl_easy_strerror(cc));
-        rc = LM_IO;
-    } else if (status < 200 || status >= 300) {
-        snprintf(err_out, err_size, "HTTP %ld", status);
-        rc = LM_IO;
-    } else {
-        rc = LM_OK;
+    w->q[(w->q_head + w->q_len) % w->q_cap] = id;
+    w->q_len++;
+    pthread_cond_signal(&w->work_cv);
+    return true;
+}
+
+/* Queues webhook id unless it already is queued or busy (then it goes again after its turn). */
+static void lane_offer(events_webhooks *w, int64_t id) {
+    lane *l = lane_find(w, id);
+    if (l) {
+        if (l->busy) l->again = true;
+        return;
     }
-fail:
-    if (rc == LM_NOMEM) snprintf(err_out, err_size, "out of memory");
-    curl_slist_free_all(hdr);
-    lm_free(body);
+    if (w->n_lanes == w->cap_lanes) {
+        size_t cap = w->cap_lanes ? 2 * w->cap_lanes : 64;
+        lane *nl = lm_reallocarray(w->lanes, cap, sizeof *nl);
+        if (!nl) return; /* found again at the next poll */
+        w->lanes = nl;
+        w->cap_lanes = cap;
+    }
+    if (!queue_push(w, id)) return;
+    size_t i = lane_pos(w, id);
+    memmove(&w->lanes[i + 1], &w->lanes[i], (w->n_lanes - i) * sizeof *w->lanes);
+    w->lanes[i] = (lane){.id = id};
+    w->n_lanes++;
+}
+
+/* ---- One lane's turn (no lock held) ---- */
+
+typedef struct progress_unit {
+    int64_t id, cursor, attempts, next_ms;
+    const char *error;
+} progress_unit;
+
+static lm_status progress_work(store_tx *tx, void *arg, lm_errinfo *err) {
+    progress_unit *u = arg;
+    lm_status rc =
+        store_webhook_progress(tx, u->id, u->cursor, u->attempts, u->next_ms, u->error, err);
+    return rc == LM_NOT_FOUND ? LM_OK : rc; /* deleted meanwhile: nothing to record */
+}
+
+static void progress(events_webhooks *w, int64_t id, int64_t cursor, int64_t attempts,
+                     int64_t next_ms, const char *error) {
+    progress_unit u = {id, cursor, attempts, next_ms, error};
+    lm_errinfo err;
+    lm_status rc = store_cq_submit_wait(w->cq, progress_work, &u, 1, &err);
+    (void)rc; /* not recorded: the events are sent again, which receivers dedupe */
+}
+
+static void failed(events_webhooks *w, const store_webhook *h, int64_t cursor, const char *why) {
+    int64_t attempts = h->attempts + 1, delay = HOOK_BACKOFF_MS;
+    for (int64_t k = 1; k < attempts && delay < HOOK_BACKOFF_MAX; k++)
+        delay *= 2;
+    if (delay > HOOK_BACKOFF_MAX) delay = HOOK_BACKOFF_MAX;
+    progress(w, h->id, cursor, attempts, lm_now_ms() + delay, why);
+}
+
+/* The target of h for this turn: URL parsed, secrets unsealed, host resolved and checked. */
+static lm_status target_prepare(events_webhooks *w, const store_webhook *h, events__target *t,
+                                char *why, size_t why_size) {
+    lm_errinfo err;
+    memset(t, 0, sizeof *t);
+    lm_status rc = events_url_parse(h->url, &t->url, &err);
+    if (rc == LM_OK && (events_unseal(w->key, h->secret, t->secret, sizeof t->secret) != LM_OK ||
+                        events_unseal(w->key, h->auth, t->userinfo, sizeof t->userinfo) != LM_OK))
+        rc = lm_errinfo_set(&err, LM_INVALID, "secret",
+                            "the secret cannot be unsealed with this server's key");
+    /* a URL stored before credentials were kept apart still carries them */
+    if (rc == LM_OK && !t->userinfo[0] && t->url.userinfo[0])
+        lm_strlcpy(t->userinfo, t->url.userinfo, sizeof t->userinfo);
+    if (rc == LM_OK) rc = events_netguard_resolve(&w->o.guard, &t->url, &t->addr, &err);
+    if (rc != LM_OK) snprintf(why, why_size, "%s", err.message);
     return rc;
 }
 
-static void progress(store *st, const store_webhook *h, int64_t cursor, int64_t attempts,
-                     int64_t next_ms, const char *last_error) {
-    store_tx *tx = NULL;
-    lm_errinfo err;
-    if (store_tx_begin(st, &tx) != LM_OK) return;
-    if (store_webhook_progress(tx, h->id, cursor, attempts, next_ms, last_error, &err) != LM_OK ||
-        store_tx_commit(tx) != LM_OK)
-        store_tx_rollback(tx);
-}
-
-/* Delivers what is due for one webhook; true if it has more to send right away. */
-static bool deliver(events_webhooks *w, CURL *c, store_webhook *h) {
-    int64_t now = lm_now_ms();
-    if (h->next_attempt_ms > now) return false;
+/* Delivers what is due for webhook id; true if it has more to send right away. */
+static bool lane_turn(events_webhooks *w, CURL *c, int64_t id) {
     store_read *rd = NULL;
+    store_webhook h;
     store_event *ev = NULL;
     size_t n = 0;
+    lm_errinfo err;
     if (store_read_begin(w->st, &rd) != LM_OK) return false;
-    lm_status rc = store_events_since(rd, h->cursor_seq, HOOK_BATCH, &ev, &n);
+    lm_status rc = store_webhook_get(rd, id, &h, &err);
+    if (rc == LM_OK && h.next_attempt_ms <= lm_now_ms())
+        rc = store_events_since(rd, h.cursor_seq, HOOK_BATCH, &ev, &n);
     store_read_end(rd);
     if (rc != LM_OK || n == 0) return false;
-    bool more = n == HOOK_BATCH;
-    for (size_t i = 0; i < n; i++) {
-        pthread_mutex_lock(&w->mu);
-        bool stop = w->stop;
-        pthread_mutex_unlock(&w->mu);
-        if (stop) {
-            more = false;
-            break;
-        }
-        char why[256];
-        if (post_one(c, h, &ev[i], why, sizeof why) != LM_OK) {
-            int64_t attempts = h->attempts + 1;
-            int64_t delay = HOOK_BACKOFF_MS;
-            for (int64_t k = 1; k < attempts && delay < HOOK_BACKOFF_MAX; k++)
-                delay *= 2;
-            if (delay > HOOK_BACKOFF_MAX) delay = HOOK_BACKOFF_MAX;
-            progress(w->st, h, h->cursor_seq, attempts, lm_now_ms() + delay, why);
-            more = false;
-            break;
-        }
-        /* persisted per event: a crash re-sends at most the one in flight */
-        h->cursor_seq = ev[i].seq;
-        h->attempts = 0;
-        progress(w->st, h, h->cursor_seq, 0, 0, "");
+    events__target t;
+    char why[256];
+    bool more = false;
+    int64_t cursor = h.cursor_seq;
+    if (target_prepare(w, &h, &t, why, sizeof why) != LM_OK) {
+        failed(w, &h, cursor, why);
+        goto done;
     }
+    events__post_opts po = {w->o.timeout_ms, w->o.connect_ms, &w->stopping};
+    size_t i = 0;
+    for (; i < n && !atomic_load(&w->stopping); i++) {
+        rc = events__post(c, &t, h.id, &ev[i], &po, why, sizeof why);
+        if (rc != LM_OK) break;
+        cursor = ev[i].seq;
+    }
+    /* one store write per turn: a crash re-sends at most this turn's events (at-least-once) */
+    if (i < n && rc != LM_OK && rc != LM_UNAVAILABLE)
+        failed(w, &h, cursor, why);
+    else if (cursor != h.cursor_seq)
+        progress(w, h.id, cursor, 0, 0, "");
+    more = i == n && n == HOOK_BATCH;
+done:
+    memset(t.secret, 0, sizeof t.secret);
+    memset(t.userinfo, 0, sizeof t.userinfo);
     store_events_free(ev, n);
     return more;
 }
 
-static void *sender_main(void *arg) {
+/* ---- Threads ---- */
+
+static void *worker_main(void *arg) {
     events_webhooks *w = arg;
     CURL *c = curl_easy_init();
+    pthread_mutex_lock(&w->mu);
     for (;;) {
-        pthread_mutex_lock(&w->mu);
-        if (!w->kick && !w->stop) {
-            /* backoffs are timed from the store, so a short poll finds what fell due */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 250 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        while (!atomic_load(&w->stopping) && w->q_len == 0)
+            pthread_cond_wait(&w->work_cv, &w->mu);
+        if (atomic_load(&w->stopping)) break;
+        int64_t id = w->q[w->q_head];
+        w->q_head = (w->q_head + 1) % w->q_cap;
+        w->q_len--;
+        lane *l = lane_find(w, id);
+        if (l) {
+            l->busy = true;
+            l->again = false;
         }
-        bool stop = w->stop;
-        w->kick = false;
         pthread_mutex_unlock(&w->mu);
-        if (stop) break;
-        if (!c) continue;
-        store_read *rd = NULL;
-        store_webhook *hooks = NULL;
-        size_t n = 0;
-        lm_errinfo err;
-        if (store_read_begin(w->st, &rd) != LM_OK) continue;
-        lm_status rc = store_webhook_list(rd, &hooks, &n, &err);
-        store_read_end(rd);
-        if (rc != LM_OK) continue;
-        bool more = false;
-        for (size_t i = 0; i < n; i++)
-            more |= deliver(w, c, &hooks[i]);
-        lm_free(hooks);
-        if (more) events_webhooks_notify(w, 0);
+        bool more = c && lane_turn(w, c, id);
+        pthread_mutex_lock(&w->mu);
+        l = lane_find(w, id);
+        if (l && (more || l->again) && !atomic_load(&w->stopping) && queue_push(w, id)) {
+            l->busy = false; /* to the back of the queue: the other lanes go first */
+            l->again = false;
+        } else {
+            lane_remove(w, id);
+        }
     }
+    pthread_mutex_unlock(&w->mu);
     if (c) curl_easy_cleanup(c);
     return NULL;
 }
 
-lm_status events_webhooks_start(store *s, events_webhooks **out, lm_errinfo *err) {
+/* Offers every due webhook, page by page. */
+static void schedule_due(events_webhooks *w) {
+    int64_t after = 0, now = lm_now_ms();
+    for (;;) {
+        store_read *rd = NULL;
+        int64_t *ids = NULL;
+        size_t n = 0;
+        lm_errinfo err;
+        if (store_read_begin(w->st, &rd) != LM_OK) return;
+        lm_status rc = store_webhook_due(rd, after, now, HOOK_DUE_PAGE, &ids, &n, &err);
+        store_read_end(rd);
+        if (rc != LM_OK) return;
+        pthread_mutex_lock(&w->mu);
+        for (size_t i = 0; i < n; i++)
+            lane_offer(w, ids[i]);
+        pthread_mutex_unlock(&w->mu);
+        if (n) after = ids[n - 1];
+        lm_free(ids);
+        if (n < HOOK_DUE_PAGE || atomic_load(&w->stopping)) return;
+    }
+}
+
+static void *scheduler_main(void *arg) {
+    events_webhooks *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        if (!w->kick && !atomic_load(&w->stopping)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += HOOK_POLL_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&w->sched_cv, &w->mu, &ts);
+        }
+        w->kick = false;
+        pthread_mutex_unlock(&w->mu);
+        if (atomic_load(&w->stopping)) break;
+        schedule_due(w);
+    }
+    return NULL;
+}
+
+/* ---- Start / stop ---- */
+
+/* Seals one row stored before sealing existed: the secret in clear, credentials in the URL. */
+static lm_status reseal_one(events_webhooks *w, store_tx *tx, const store_webhook *h,
+                            lm_errinfo *err) {
+    events_url u;
+    bool plain = strncmp(h->secret, "seal1:", 6) != 0;
+    if (events_url_parse(h->url, &u, err) != LM_OK) return LM_OK; /* refused at delivery */
+    if (!plain && !u.userinfo[0]) return LM_OK;
+    char secret[STORE_SEALED_MAX], auth[STORE_SEALED_MAX];
+    if (plain && events_seal(w->key, h->secret, secret, sizeof secret) != LM_OK)
+        return lm_errinfo_set(err, LM_INTERNAL, "secret", "cannot seal a stored secret");
+    if (!plain) lm_strlcpy(secret, h->secret, sizeof secret);
+    if (u.userinfo[0] && events_seal(w->key, u.userinfo, auth, sizeof auth) != LM_OK)
+        return lm_errinfo_set(err, LM_INTERNAL, "url", "cannot seal stored credentials");
+    if (!u.userinfo[0]) lm_strlcpy(auth, h->auth, sizeof auth);
+    return store_webhook_rewrite(tx, h->id, u.shown, secret, auth, err);
+}
+
+/* Rows an older build wrote keep their secret in clear and credentials inside the URL (shown
+ * by every listing): sealed here, once, before anything is delivered. */
+static lm_status reseal_legacy(events_webhooks *w, lm_errinfo *err) {
+    int64_t after = 0;
+    for (;;) {
+        store_tx *tx = NULL;
+        store_webhook *page = NULL;
+        size_t n = 0;
+        lm_status rc = store_tx_begin(w->st, &tx);
+        if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "the store is not available");
+        rc = store_webhook_page(store_tx_read(tx), after, 200, &page, &n, err);
+        for (size_t i = 0; rc == LM_OK && i < n; i++)
+            rc = reseal_one(w, tx, &page[i], err);
+        if (n) after = page[n - 1].id;
+        lm_free(page);
+        if (rc != LM_OK) {
+            store_tx_rollback(tx);
+            return rc;
+        }
+        if ((rc = store_tx_commit(tx)) != LM_OK)
+            return lm_errinfo_set(err, rc, "", "cannot store the sealed webhook secrets");
+        if (n < 200) return LM_OK;
+    }
+}
+
+static lm_status key_path_default(store *s, char *out, size_t size, lm_errinfo *err) {
+    int n = snprintf(out, size, "%s-webhooks.key", store_path(s));
+    if (n < 0 || (size_t)n >= size)
+        return lm_errinfo_set(err, LM_INVALID, "webhook_key", "database path too long");
+    return LM_OK;
+}
+
+lm_status events_webhooks_start(store *s, const events_webhooks_opts *o, events_webhooks **out,
+                                lm_errinfo *err) {
+    events_webhooks_opts def;
+    if (!o) {
+        events_webhooks_opts_init(&def);
+        o = &def;
+    }
+    if (o->workers < 1 || o->workers > HOOK_WORKERS_MAX || o->timeout_ms < 1 || o->connect_ms < 1)
+        return lm_errinfo_set(err, LM_INVALID, "webhook_workers",
+                              "webhook workers must be 1..%d and timeouts > 0", HOOK_WORKERS_MAX);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return lm_errinfo_set(err, LM_INTERNAL, "", "libcurl could not start");
     events_webhooks *w = lm_calloc(1, sizeof *w);
     if (!w) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     w->st = s;
-    w->kick = true; /* deliver what a previous run left */
+    w->o = *o;
+    w->o.key_path = NULL; /* not kept: the caller's string */
+    w->kick = true;       /* deliver what a previous run left */
+    atomic_init(&w->stopping, false);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->thread, NULL, sender_main, w) != 0) {
-        pthread_cond_destroy(&w->cv);
-        pthread_mutex_destroy(&w->mu);
-        lm_free(w);
-        return lm_errinfo_set(err, LM_INTERNAL, "", "cannot start the webhook sender");
+    pthread_cond_init(&w->sched_cv, NULL);
+    pthread_cond_init(&w->work_cv, NULL);
+    char path[1100];
+    lm_status rc = LM_OK;
+    if (o->key_path)
+        lm_strlcpy(path, o->key_path, sizeof path);
+    else
+        rc = key_path_default(s, path, sizeof path, err);
+    if (rc == LM_OK) rc = events_seal_key_load(path, w->key, err);
+    if (rc == LM_OK) rc = reseal_legacy(w, err);
+    store_cq_opts cqo;
+    store_cq_opts_init(&cqo);
+    if (rc == LM_OK && (rc = store_cq_create(s, &cqo, &w->cq)) != LM_OK)
+        lm_errinfo_set(err, rc, "", "cannot create the webhook commit queue");
+    for (unsigned i = 0; rc == LM_OK && i < o->workers; i++) {
+        if (pthread_create(&w->workers[i], NULL, worker_main, w) != 0)
+            rc = lm_errinfo_set(err, LM_INTERNAL, "", "cannot start a webhook worker");
+        else
+            w->n_workers++;
     }
-    w->started = true;
+    if (rc == LM_OK) {
+        if (pthread_create(&w->scheduler, NULL, scheduler_main, w) != 0)
+            rc = lm_errinfo_set(err, LM_INTERNAL, "", "cannot start the webhook scheduler");
+        else
+            w->sched_started = true;
+    }
+    if (rc != LM_OK) {
+        events_webhooks_stop(w);
+        return rc;
+    }
     *out = w;
     return LM_OK;
 }
@@ -214,11 +403,57 @@ lm_status events_webhooks_start(store *s, events_webhooks **out, lm_errinfo *err
 void events_webhooks_stop(events_webhooks *w) {
     if (!w) return;
     pthread_mutex_lock(&w->mu);
-    w->stop = true;
-    pthread_cond_signal(&w->cv);
+    atomic_store(&w->stopping, true);
+    pthread_cond_broadcast(&w->sched_cv);
+    pthread_cond_broadcast(&w->work_cv);
     pthread_mutex_unlock(&w->mu);
-    if (w->started) pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->cv);
+    if (w->sched_started) pthread_join(w->scheduler, NULL);
+    for (unsigned i = 0; i < w->n_workers; i++)
+        pthread_join(w->workers[i], NULL);
+    store_cq_destroy(w->cq);
+    pthread_cond_destroy(&w->work_cv);
+    pthread_cond_destroy(&w->sched_cv);
     pthread_mutex_destroy(&w->mu);
+    memset(w->key, 0, sizeof w->key);
+    lm_free(w->lanes);
+    lm_free(w->q);
     lm_free(w);
+}
+
+/* ---- Creation ---- */
+
+lm_status events_webhook_create(events_webhooks *w, store_tx *tx, const char *url,
+                                const char *secret, store_webhook *out,
+                                events_webhook_created *info, lm_errinfo *err) {
+    if (!w) return lm_errinfo_set(err, LM_UNAVAILABLE, "", "webhook delivery is not running");
+    events_url u;
+    lm_status rc = events_url_parse(url, &u, err);
+    if (rc != LM_OK) return rc;
+    if (!secret || strlen(secret) < 8 || strlen(secret) >= STORE_SECRET_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "secret", "secret must be 8..%d bytes",
+                              STORE_SECRET_MAX - 1);
+    struct sockaddr_storage addr;
+    lm_errinfo rerr;
+    rc = events_netguard_resolve(&w->o.guard, &u, &addr, &rerr);
+    /* a name that does not resolve yet may later: each delivery checks it again */
+    if (rc == LM_INVALID) {
+        *err = rerr;
+        return rc;
+    }
+    events_webhook_created inf;
+    memset(&inf, 0, sizeof inf);
+    if (!u.https)
+        snprintf(inf.warning, sizeof inf.warning,
+                 "http:// sends events and signatures unencrypted; use https://");
+    if (rc == LM_UNAVAILABLE)
+        snprintf(inf.warning, sizeof inf.warning,
+                 "host '%.60s' does not resolve now; it is checked again before each delivery",
+                 u.host);
+    char sealed_secret[STORE_SEALED_MAX], sealed_auth[STORE_SEALED_MAX];
+    if (events_seal(w->key, secret, sealed_secret, sizeof sealed_secret) != LM_OK ||
+        events_seal(w->key, u.userinfo, sealed_auth, sizeof sealed_auth) != LM_OK)
+        return lm_errinfo_set(err, LM_INTERNAL, "secret", "the secret could not be sealed");
+    rc = store_webhook_create(tx, u.shown, sealed_secret, sealed_auth, out, err);
+    if (rc == LM_OK && info) *info = inf;
+    return rc;
 }

@@ -2,11 +2,10 @@
  * byte picks the format (auto, Solomon, CVRPLIB); a parsed instance is viewed as a VROOM input and
  * its benchmark cost conventions are exercised on an empty solution. */
 #include "api/formats/vroom.h"
+#include "fuzz_common.h"
 #include "solver/solver.h"
 
 #include <stdint.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
@@ -15,7 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fmt_instance_format fmt = formats[data[0] % 3];
     fmt_instance *inst = NULL;
     lm_errinfo err;
-    if (fmt_instance_parse((const char *)data + 1, size - 1, fmt, &inst, &err) != LM_OK) return 0;
+    lm_errinfo_clear(&err);
+    lm_status st = fmt_instance_parse((const char *)data + 1, size - 1, fmt, &inst, &err);
+    fuzz_check_err(st, &err);
+    if (st != LM_OK) return 0;
     fmt_vroom_input *in = NULL;
     if (fmt_vroom_input_from_instance(inst, &in, &err) == LM_OK) {
         solver_solution empty = {0};

@@ -2,12 +2,11 @@
  * (query pairs, form body, JSON body), the rest is the request text. Every accepted record must
  * hold valid coordinates and a device id. */
 #include "api/formats/osmand.h"
+#include "fuzz_common.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
@@ -42,13 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                               mode == 1 ? "application/x-www-form-urlencoded" : "application/json",
                               text, len, out, 64, &n, &err);
     }
+    fuzz_check_err(st, &err);
     if (st == LM_OK) {
         if (n < 1 || n > 64) abort();
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             if (!(out[i].lat >= -90 && out[i].lat <= 90 && out[i].lon >= -180 &&
                   out[i].lon <= 180) ||
                 !out[i].device_id[0])
                 abort();
+            fuzz_check_text(out[i].device_id);
+        }
     }
     return 0;
 }

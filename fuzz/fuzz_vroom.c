@@ -1,12 +1,11 @@
 /* libFuzzer target for the VROOM JSON edge: parse, then (when it parses) plan-mode evaluation of
  * the vehicles' steps and the writer, on an all-unassigned solution and on the planned one. */
 #include "api/formats/vroom.h"
+#include "fuzz_common.h"
 #include "solver/solver.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void write_and_free(const fmt_vroom_input *in, const solver_solution *s, bool pretty) {
     char *out = NULL;
@@ -28,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lm_errinfo err;
     lm_errinfo_clear(&err);
     lm_status st = fmt_vroom_parse((const char *)data, size, &o, &in, &err);
+    fuzz_check_err(st, &err);
     if (st != LM_OK) {
         char *e = fmt_vroom_error_write(st, &err);
         lm_free(e);

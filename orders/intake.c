@@ -2,6 +2,7 @@
  * area, duplicates, blacklist, oversize), insertion and allocation, run through the orders
  * service's commit queue so that concurrent creations share one transaction and one fsync. */
 #include "orders/internal.h"
+#include "orders/money_internal.h"
 
 #include "geo/geo.h"
 
@@ -104,10 +105,12 @@ static void token_make(char out[33]) {
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-/* Takes one prepared order in inside tx: idempotency, product checks, audit, insert, allocation.
- * On LM_OK *ord is the stored order (or, with *replayed, the one first created under idem_key). */
+/* Takes one prepared order in inside tx: idempotency, product checks, audit, pricing (when money
+ * is given: orders/promotions.c), insert, allocation. On LM_OK *ord is the stored order (or, with
+ * *replayed, the one first created under idem_key) and *money_res its money. */
 static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, const char *idem_key,
-                              bool *replayed, lm_errinfo *err) {
+                              bool *replayed, const orders_money_in *money,
+                              orders_money_result *money_res, lm_errinfo *err) {
     orders_order ord = *ordp;
     store_read *r = store_tx_read(tx);
     lm_status rc = LM_OK;
@@ -118,6 +121,15 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         if (existing) {
             orders_order prev;
             if ((rc = store_order_get(r, existing, &prev, err)) != LM_OK) return rc;
+            if (money_res) {
+                orders_money_clear(&money_res->money);
+                rc = store_order_money_get(r, existing, &money_res->money, err);
+                if (rc == LM_NOT_FOUND) rc = LM_OK; /* first created without money */
+                if (rc != LM_OK) {
+                    store_order_clear(&prev);
+                    return rc;
+                }
+            }
             store_order_clear(ordp);
             *ordp = prev;
             *replayed = true;
@@ -169,6 +181,9 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
     orders_reason reasons[ORDERS_REASONS_MAX];
     size_t nr = orders_audit_eval(&cfg, &ord, &facts, reasons, ORDERS_REASONS_MAX);
     if (nr > ORDERS_REASONS_MAX) nr = ORDERS_REASONS_MAX;
+    if (money && (rc = orders__money_intake(o, tx, &ord, money, money_res, reasons,
+                                            ORDERS_REASONS_MAX, &nr, err)) != LM_OK)
+        return rc;
     if (nr > 0) {
         lm_buf b;
         lm_buf_init(&b, 16384);
@@ -213,25 +228,30 @@ typedef struct create_job {
     orders_order ord; /* in: prepared order (owns its lines); out: the stored one */
     const char *idem_key;
     bool replayed;
+    const orders_money_in *money;  /* NULL: an order without money */
+    orders_money_result money_res; /* out, with money */
 } create_job;
 
 /* The commit queue's unit: one creation. */
 static lm_status create_unit(store_tx *tx, void *arg, lm_errinfo *err) {
     create_job *j = arg;
-    return create_in_tx(j->o, tx, &j->ord, j->idem_key, &j->replayed, err);
+    return create_in_tx(j->o, tx, &j->ord, j->idem_key, &j->replayed, j->money, &j->money_res, err);
 }
 
-/* Validates in and fills job with a private copy ready for create_in_tx. */
-static lm_status job_prepare(orders_svc *o, const orders_order *in, const char *idem_key,
-                             create_job *job, lm_errinfo *err) {
+/* Validates in (and its money, when given) and fills job with a private copy ready for
+ * create_in_tx. */
+static lm_status job_prepare(orders_svc *o, const orders_order *in, const orders_money_in *money,
+                             const char *idem_key, create_job *job, lm_errinfo *err) {
     lm_status rc = order_check(in, err);
     if (rc != LM_OK) return rc;
+    if (money && (rc = orders__money_check(money, in->n_lines, err)) != LM_OK) return rc;
     if (idem_key && strlen(idem_key) > STORE_REF_MAX)
         return lm_errinfo_set(err, LM_INVALID, "Idempotency-Key", "at most %d characters",
                               STORE_REF_MAX);
     memset(job, 0, sizeof *job);
     job->o = o;
     job->idem_key = idem_key;
+    job->money = money;
     orders_order *ord = &job->ord;
     *ord = *in;
     ord->lines = NULL;
@@ -259,19 +279,31 @@ static lm_status job_prepare(orders_svc *o, const orders_order *in, const char *
 
 lm_status orders_order_create(orders_svc *o, const orders_order *in, const char *idem_key,
                               orders_order *out, bool *replayed, lm_errinfo *err) {
+    return orders_order_create_priced(o, in, NULL, idem_key, out, NULL, replayed, err);
+}
+
+lm_status orders_order_create_priced(orders_svc *o, const orders_order *in,
+                                     const orders_money_in *money, const char *idem_key,
+                                     orders_order *out, orders_money_result *money_out,
+                                     bool *replayed, lm_errinfo *err) {
     create_job job;
-    lm_status rc = job_prepare(o, in, idem_key, &job, err);
+    lm_status rc = job_prepare(o, in, money, idem_key, &job, err);
     if (rc != LM_OK) return rc;
     lm_errinfo e;
     lm_errinfo_clear(&e);
     rc = store_cq_submit_wait(o->intake, create_unit, &job, 1, &e);
     if (rc != LM_OK) {
         store_order_clear(&job.ord);
+        orders_money_clear(&job.money_res.money);
         if (err) *err = e;
         return rc;
     }
     if (replayed) *replayed = job.replayed;
     *out = job.ord;
+    if (money_out)
+        *money_out = job.money_res;
+    else
+        orders_money_clear(&job.money_res.money);
     return LM_OK;
 }
 
@@ -290,7 +322,8 @@ lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
         for (size_t i = start; i < end; i++) {
             orders_create_result *res = &results[i];
             memset(res, 0, sizeof *res);
-            res->rc = job_prepare(o, &in[i], idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
+            res->rc =
+                job_prepare(o, &in[i], NULL, idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
             if (res->rc == LM_OK) {
                 units[k] = (store_cq_unit){.work = create_unit, .arg = &jobs[k], .weight = 1};
                 k++;

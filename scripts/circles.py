@@ -7,9 +7,11 @@ Reads each library object file's global function definitions and undefined refer
 defined in file B" within each library, and prints every strongly connected component of more
 than one file with the calls that close it. Exit 1 if any, 0 if none, 2 on a usage error.
 
-Usage: circles.py BUILD_DIR [--only common,geo,...]
-  --only  restrict the check to these module folders (as in the source tree: "store",
-          "api/http") or library targets ("lm_store").
+Usage: circles.py BUILD_DIR [--only common,geo,...] [--require common,geo,...]
+  --only     restrict the check to these module folders (as in the source tree: "store",
+             "api/http") or library targets ("lm_store").
+  --require  module folders or targets that must have objects in BUILD_DIR: exit 2 when one has
+             none, so that a renamed or unbuilt module cannot pass the check by being absent.
 """
 import argparse
 import os
@@ -166,11 +168,20 @@ def main():
     parser.add_argument('build', help='CMake build directory (e.g. build/debug)')
     parser.add_argument('--only', default='',
                         help='comma-separated module folders or lm_* targets to check')
+    parser.add_argument('--require', default='',
+                        help='comma-separated module folders or lm_* targets that must be found')
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(',') if s.strip()}
+    required = {s.strip() for s in args.require.split(',') if s.strip()}
     libs = library_objects(args.build)
     if not libs:
         print(f'circles.py: no library objects under {args.build} (build it first)',
+              file=sys.stderr)
+        return 2
+    found = {name for key in libs for name in key}
+    missing = sorted(required - found)
+    if missing:
+        print(f'circles.py: no objects for {", ".join(missing)} under {args.build}',
               file=sys.stderr)
         return 2
     circles = 0

@@ -1,72 +1,52 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ with clang (fuzzer + ASan + UBSan) and runs each one in
-# turn for FUZZ_SECONDS (default 60), one at a time so the machine's cores stay shared.
-# usage: scripts/fuzz.sh [TARGET...]   (targets: vroom instance osmand; default all)
-# Crashers land in build/fuzz/crashes/<target>/; the corpus grows in fuzz/corpus-<target>/
-# (git-ignored); the committed seeds are fuzz/seeds/<target>/.
+# Builds the libFuzzer targets of fuzz/targets.cmake with clang (libFuzzer, ASan and UBSan with
+# float-cast-overflow, every library instrumented) in build/fuzz through CMake, then runs each one
+# in turn for FUZZ_SECONDS (default 60) with one job, so the machine's cores stay shared.
+# usage: scripts/fuzz.sh [TARGET...]   (default: every target of fuzz/targets.cmake)
+# Inputs: the committed corpus fuzz/corpus/<target>/ (read only) and fuzz/<target>.dict when there
+# is one. New inputs go to build/fuzz/corpus/<target>/, crashers to build/fuzz/crashes/<target>/;
+# once a finding is fixed, copy its crasher into fuzz/corpus/<target>/ so `make test` replays it.
+# The last line per target gives the executions, coverage and findings (fuzz/README.md's table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
+jobs="${FUZZ_BUILD_JOBS:-2}"
 out=build/fuzz
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(vroom instance osmand)
-
-if ! command -v clang >/dev/null; then
-    echo "fuzz: installing clang"
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang >/dev/null
+if [ ${#targets[@]} -eq 0 ]; then
+    read -r -a targets <<<"$(sed -n 's/^set(LM_FUZZ_TARGETS \(.*\))$/\1/p' fuzz/targets.cmake)"
 fi
-scripts/install-deps.sh
 
-# The codecs and everything they reach: common/, geo/, solver/ and api/formats/ (never api/*.c:
-# the fuzzers link no HTTP code). Compiled directly (not through CMake) into one archive, so that
-# a target pulls in only the objects it calls (the CSV codec's orders/ records stay out).
-mkdir -p "$out/obj"
-cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-    '-DLASTMILE_VERSION="fuzz"' -I. -Wall -Wno-unused-parameter
-    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-    $(pkg-config --cflags libcjson proj libcurl))
-libs=($(pkg-config --libs libcjson proj libcurl) -lglpk -lm -lpthread)
-sources=$(ls common/*.c geo/*.c api/formats/*.c; find solver -name '*.c' | sort)
-objects=()
-for src in $sources; do
-    obj="$out/obj/$(echo "$src" | tr '/' '_').o"
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find common geo solver api/formats orders store -name '*.h' -newer "$obj" | head -1)" ]; then
-        clang "${cflags[@]}" -c "$src" -o "$obj"
-    fi
-    objects+=("$obj")
-done
-rm -f "$out/libfuzzcodecs.a"
-ar rcs "$out/libfuzzcodecs.a" "${objects[@]}"
+scripts/install-deps.sh --fuzz
+cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DLASTMILE_FUZZ=ON -DLASTMILE_TESTS=OFF -DLASTMILE_WERROR=OFF >/dev/null
+cmake --build "$out" -j "$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
 
 status=0
 for t in "${targets[@]}"; do
-    bin="$out/fuzz_$t"
-    clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined "fuzz/fuzz_$t.c" "$out/libfuzzcodecs.a" \
-        "${libs[@]}" -o "$bin"
-    corpus="fuzz/corpus-$t"
+    bin="$out/fuzz/fuzz_$t"
+    corpus="$out/corpus/$t"
     crashes="$out/crashes/$t"
     mkdir -p "$corpus" "$crashes"
-    seeds=(fuzz/seeds/"$t")
     dict=()
     [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
-    echo "fuzz: $t for ${seconds}s"
     log="$out/fuzz_$t.log"
+    echo "fuzz: $t for ${seconds}s"
     set +e
-    "$bin" "$corpus" "${seeds[@]}" "${dict[@]}" -max_total_time="$seconds" -timeout=20 \
-        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$crashes/" 2>"$log"
+    "$bin" "$corpus" "fuzz/corpus/$t" "${dict[@]}" -max_total_time="$seconds" -jobs=1 -workers=1 \
+        -timeout=20 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        -artifact_prefix="$crashes/" >"$log" 2>&1
     rc=$?
     set -e
-    runs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
-    found=$(ls "$crashes" | wc -l)
-    echo "fuzz: $t: exit $rc, $runs executions in ${seconds}s, coverage $cov edges, corpus $(ls "$corpus" | wc -l) files, $found crasher(s) in $crashes"
+    runs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+    found=$(find "$crashes" -type f | wc -l)
+    echo "fuzz: $t: exit $rc, ${runs:-?} executions in ${seconds}s, coverage ${cov:-?} edges," \
+        "corpus $(ls "$corpus" | wc -l) files, $found crasher(s) in $crashes"
     if [ "$rc" -ne 0 ]; then
         status=1
-        grep -a -A30 -m1 'ERROR: \|runtime error' "$log" || tail -30 "$log"
+        grep -a -A30 -m1 'ERROR: \|runtime error\|deadly signal' "$log" || tail -30 "$log"
     fi
 done
 exit $status

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   libglpk-dev libcurl4-openssl-dev libcjson-dev libproj-dev proj-data
   libmicrohttpd-dev libsqlite3-dev libcmocka-dev
+  libssl-dev              # events/: AES-256-GCM for webhook secrets at rest
   sqlite3 curl            # tests inspect the store and talk HTTP from scripts
   python3 tzdata          # make run's demo script reads JSON; --timezone reads the zone files
   chromium                # make test: the dashboard in a headless browser (tests/web)
@@ -15,6 +16,9 @@ packages=(
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk nginx-light)   # HTTP load generator and the nginx yardstick
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-dev)   # make fuzz: clang and its libFuzzer / sanitizer runtimes
 fi
 
 missing=()

@@ -380,8 +380,8 @@ lm_status solver_solve_exact(const solver_problem *p, const solver_opts *o, solv
     size_t n_chosen = 0;
     bool proven = false;
     int64_t left_ms = limit_ms - (lm_mono_ns() - t0) / 1000000;
-    st = solver__set_partition_ex(p, pool, n_pool, NULL, 0, left_ms > 0 ? left_ms : 1, chosen,
-                                  &n_chosen, &proven);
+    solver__sp_limit lim = {.ms = left_ms > 0 ? left_ms : 1};
+    st = solver__set_partition_ex(p, pool, n_pool, NULL, 0, lim, chosen, &n_chosen, &proven);
     if (st != LM_OK && st != LM_TIMEOUT) {
         lm_errinfo_set(err, st == LM_INVALID ? LM_INTERNAL : st, "mip",
                        "set partitioning over %zu routes failed", n_pool);

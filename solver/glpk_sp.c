@@ -298,8 +298,8 @@ static lm_status sp_arrays_build(const solver_problem *p, const sp_model *m,
  * answer is proven optimal for the stage. */
 static lm_status sp_stage(const solver_problem *p, const sp_model *m, const solver__seq *pool,
                           const bool *must, stage which, int64_t min_weight, bool partition,
-                          const size_t *start, size_t n_start, int64_t time_ms, size_t *out,
-                          size_t *n_out, bool *timed_out, bool *proven) {
+                          const size_t *start, size_t n_start, int64_t time_ms, int nodes,
+                          size_t *out, size_t *n_out, bool *timed_out, bool *proven) {
     sp_arrays a;
     lm_status st = sp_arrays_build(p, m, pool, must, which, min_weight, partition, &a);
     if (st != LM_OK) goto done;
@@ -315,7 +315,10 @@ static lm_status sp_stage(const solver_problem *p, const sp_model *m, const solv
                        .nnz = a.nnz,
                        .ia = a.ia,
                        .ja = a.ja,
-                       .ar = a.ar};
+                       .ar = a.ar,
+                       .node_limit = nodes,
+                       /* root LP: generous for pools of up to 20000 routes, yet bounded */
+                       .lp_iter_limit = nodes > 0 ? 50 * nodes + 20000 : 0};
     solver__mip_result res = {.x = a.x};
     lm_errinfo err;
     st = solver__mip_solve(&mip, a.x0, time_ms, &res, &err);
@@ -337,20 +340,24 @@ lm_status solver__set_partition(const solver_problem *p, const solver__seq *pool
                                 const size_t *incumbent, size_t n_incumbent, int64_t time_limit_ms,
                                 size_t *chosen, size_t *n_chosen) {
     bool proven = false;
-    return solver__set_partition_ex(p, pool, n_pool, incumbent, n_incumbent, time_limit_ms, chosen,
-                                    n_chosen, &proven);
+    solver__sp_limit lim = {.ms = time_limit_ms};
+    return solver__set_partition_ex(p, pool, n_pool, incumbent, n_incumbent, lim, chosen, n_chosen,
+                                    &proven);
 }
 
 lm_status solver__set_partition_ex(const solver_problem *p, const solver__seq *pool, size_t n_pool,
                                    const size_t *incumbent, size_t n_incumbent,
-                                   int64_t time_limit_ms, size_t *chosen, size_t *n_chosen,
+                                   solver__sp_limit limit, size_t *chosen, size_t *n_chosen,
                                    bool *proven_optimal) {
+    int64_t time_limit_ms = limit.ms;
+    bool by_nodes = limit.nodes > 0; /* then the clock decides nothing */
     *proven_optimal = false;
     if (!p || (n_pool && !pool) || (n_incumbent && !incumbent) || !chosen || !n_chosen)
         return LM_INVALID;
     for (size_t i = 0; i < n_incumbent; i++)
         if (incumbent[i] >= n_pool) return LM_INVALID;
-    int64_t deadline_ns = lm_mono_ns() + (time_limit_ms > 0 ? time_limit_ms : 0) * 1000000;
+    int64_t deadline_ns =
+        by_nodes ? 0 : lm_mono_ns() + (time_limit_ms > 0 ? time_limit_ms : 0) * 1000000;
     sp_model m;
     bool *must = lm_calloc(p->n_vehicles + 1, sizeof *must);
     size_t *best = lm_calloc(n_pool + 1, sizeof *best);
@@ -374,7 +381,7 @@ lm_status solver__set_partition_ex(const solver_problem *p, const solver__seq *p
         *proven_optimal = true;
         goto finish;
     }
-    if (time_limit_ms <= 0) {
+    if (!by_nodes && time_limit_ms <= 0) {
         st = LM_TIMEOUT;
         goto finish;
     }
@@ -402,11 +409,11 @@ lm_status solver__set_partition_ex(const solver_problem *p, const solver__seq *p
     int64_t target_weight = best_score.weight;
     if (coverable > best_score.weight) {
         /* Stage 1: serve as much weight (priority, then tasks) as the pool allows. */
-        int64_t left_ms = (deadline_ns - lm_mono_ns()) / 1000000;
+        int64_t left_ms = by_nodes ? 0 : (deadline_ns - lm_mono_ns()) / 1000000;
         size_t n_cand = 0;
         bool tmo = false, proven = false;
-        st = sp_stage(p, &m, pool, must, STAGE_WEIGHT, 0, false, best, n_best, left_ms / 2, cand,
-                      &n_cand, &tmo, &proven);
+        st = sp_stage(p, &m, pool, must, STAGE_WEIGHT, 0, false, best, n_best, left_ms / 2,
+                      limit.nodes, cand, &n_cand, &tmo, &proven);
         any_timeout |= tmo;
         all_proven &= proven;
         if (st != LM_OK && st != LM_NOT_FOUND) goto done;
@@ -423,7 +430,7 @@ lm_status solver__set_partition_ex(const solver_problem *p, const solver__seq *p
     /* Stage 2: least cost at that weight. When every task is served, coverage rows become
      * equalities (a set partitioning, tighter for GLPK) and the weight row is not needed. */
     {
-        int64_t left_ms = (deadline_ns - lm_mono_ns()) / 1000000;
+        int64_t left_ms = by_nodes ? 0 : (deadline_ns - lm_mono_ns()) / 1000000;
         int64_t all_weight = 0;
         for (size_t t = 0; t < m.n_tasks; t++)
             all_weight += m.weight[t];
@@ -431,7 +438,7 @@ lm_status solver__set_partition_ex(const solver_problem *p, const solver__seq *p
         size_t n_cand = 0;
         bool tmo = false, proven = false;
         st = sp_stage(p, &m, pool, must, STAGE_COST, partition ? 0 : target_weight, partition, best,
-                      n_best, left_ms, cand, &n_cand, &tmo, &proven);
+                      n_best, left_ms, limit.nodes, cand, &n_cand, &tmo, &proven);
         any_timeout |= tmo;
         all_proven &= proven;
         if (st != LM_OK && st != LM_NOT_FOUND) goto done;

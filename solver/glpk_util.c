@@ -126,6 +126,7 @@ done:
 typedef struct warm_start {
     const double *x1; /* 1-based copy of x0, or NULL */
     bool offered;
+    int node_limit; /* > 0: stop branch and cut once it has created more nodes */
 } warm_start;
 
 static void on_branch_and_cut(glp_tree *tree, void *info) {
@@ -133,6 +134,12 @@ static void on_branch_and_cut(glp_tree *tree, void *info) {
     if (glp_ios_reason(tree) == GLP_IHEUR && w->x1 && !w->offered) {
         w->offered = true;
         (void)glp_ios_heur_sol(tree, w->x1); /* rejected if not better: fine */
+    }
+    if (w->node_limit > 0) {
+        /* Counting nodes, unlike reading the clock, stops GLPK at the same point on every run. */
+        int active = 0, current = 0, total = 0;
+        glp_ios_tree_size(tree, &active, &current, &total);
+        if (total > w->node_limit) glp_ios_terminate(tree);
     }
 }
 
@@ -183,7 +190,12 @@ static void solve_in_session(const solver__mip *m, int64_t time_limit_ms, solve_
     glp_smcp smcp;
     glp_init_smcp(&smcp);
     smcp.msg_lev = GLP_MSG_OFF;
-    smcp.tm_lim = glpk_ms(time_limit_ms);
+    bool by_work = m->node_limit > 0;
+    if (by_work) {
+        if (m->lp_iter_limit > 0) smcp.it_lim = m->lp_iter_limit;
+    } else {
+        smcp.tm_lim = glpk_ms(time_limit_ms);
+    }
     s->lp_ret = glp_simplex(lp, &smcp);
     s->lp_status = glp_get_status(lp);
     s->mip_ret = -1;
@@ -192,7 +204,8 @@ static void solve_in_session(const solver__mip *m, int64_t time_limit_ms, solve_
         glp_iocp iocp;
         glp_init_iocp(&iocp);
         iocp.msg_lev = GLP_MSG_OFF;
-        iocp.tm_lim = glpk_ms(time_limit_ms - spent_ms);
+        if (!by_work) iocp.tm_lim = glpk_ms(time_limit_ms - spent_ms);
+        s->warm.node_limit = m->node_limit;
         iocp.presolve = GLP_OFF; /* the warm start refers to our columns, not presolved ones */
         iocp.clq_cuts = GLP_ON;  /* set packing rows: clique cuts pay */
         iocp.br_tech = GLP_BR_DTH;
@@ -257,7 +270,9 @@ lm_status solver__mip_solve(const solver__mip *m, const double *x0, int64_t time
     session_close();
 
     solver__mip_result r = {.x = res->x};
-    if (s->lp_ret == GLP_ETMLIM || s->mip_ret == GLP_ETMLIM)
+    /* Out of time, or of the work budget (simplex iterations, nodes: GLP_ESTOP is our stop). */
+    if (s->lp_ret == GLP_ETMLIM || s->mip_ret == GLP_ETMLIM || s->lp_ret == GLP_EITLIM ||
+        s->mip_ret == GLP_ESTOP)
         st = LM_TIMEOUT;
     else if (s->lp_ret != 0 && s->lp_ret != GLP_ENOPFS && s->lp_ret != GLP_ENODFS)
         st = lm_errinfo_set(err, LM_INTERNAL, "mip", "GLPK simplex failed (code %d)", s->lp_ret);

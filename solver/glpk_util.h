@@ -19,6 +19,11 @@ typedef struct solver__mip {
     size_t nnz;
     const int *ia, *ja;
     const double *ar;
+    /* > 0: a work budget instead of the clock, so that the same model gets the same answer on
+     * any machine however loaded: the root simplex stops after lp_iter_limit iterations and
+     * branch and cut once it has created node_limit nodes; time_limit_ms is then ignored.
+     * 0 (the default): time_limit_ms bounds the run. */
+    int node_limit, lp_iter_limit;
 } solver__mip;
 
 typedef struct solver__mip_result {
@@ -32,13 +37,14 @@ typedef struct solver__mip_result {
  * reaches GLPK (which aborts on such misuse). LM_INVALID with err naming the problem. */
 LM_MUST_USE lm_status solver__mip_validate(const solver__mip *m, lm_errinfo *err);
 
-/* Solves m with GLPK (root LP by simplex, then branch and cut) within time_limit_ms, which
- * always applies (values < 1 count as 1 ms). x0 (n_cols values or NULL) is a known feasible
- * point handed to the branch and cut as its first incumbent. GLPK's terminal output is off and
- * its fatal errors are intercepted: they end the session and return LM_INTERNAL instead of
- * aborting the process. Returns LM_OK when GLPK finished (res says whether a solution exists
- * and whether it is proven optimal; an infeasible model gives has_solution false), LM_TIMEOUT
- * when the time ran out (res->has_solution tells whether a point was found meanwhile). */
+/* Solves m with GLPK (root LP by simplex, then branch and cut) within time_limit_ms (values < 1
+ * count as 1 ms), or within m's node and simplex-iteration budget when m->node_limit is set. x0
+ * (n_cols values or NULL) is a known feasible point handed to the branch and cut as its first
+ * incumbent. GLPK's terminal output is off and its fatal errors are intercepted: they end the
+ * session and return LM_INTERNAL instead of aborting the process. Returns LM_OK when GLPK finished
+ * (res says whether a solution exists and whether it is proven optimal; an infeasible model gives
+ * has_solution false), LM_TIMEOUT when the time or the budget ran out (res->has_solution tells
+ * whether a point was found). */
 LM_MUST_USE lm_status solver__mip_solve(const solver__mip *m, const double *x0,
                                         int64_t time_limit_ms, solver__mip_result *res,
                                         lm_errinfo *err);
@@ -47,11 +53,18 @@ LM_MUST_USE lm_status solver__mip_solve(const solver__mip *m, const double *x0,
  * fatal error becomes LM_INTERNAL (not an abort) and leaves the thread able to use GLPK. */
 LM_MUST_USE lm_status solver__glpk_provoke_error(lm_errinfo *err);
 
-/* solver__set_partition (internal.h) that also says whether the answer is proven optimal for
- * the pool (both lexicographic stages solved to optimality within the time). */
+/* What bounds one set partitioning: nodes > 0 is a GLPK work budget (branch-and-cut nodes per
+ * stage; the clock is not read, so the answer is reproducible); otherwise ms of wall time. */
+typedef struct solver__sp_limit {
+    int64_t ms;
+    int nodes;
+} solver__sp_limit;
+
+/* solver__set_partition (internal.h) under either kind of limit, which also says whether the
+ * answer is proven optimal for the pool (both lexicographic stages solved to optimality). */
 LM_MUST_USE lm_status solver__set_partition_ex(const solver_problem *p, const solver__seq *pool,
                                                size_t n_pool, const size_t *incumbent,
-                                               size_t n_incumbent, int64_t time_limit_ms,
+                                               size_t n_incumbent, solver__sp_limit limit,
                                                size_t *chosen, size_t *n_chosen,
                                                bool *proven_optimal);
 

@@ -193,6 +193,11 @@ uint64_t solver__rng_next(solver__rng *r);
 double solver__rng_unit(solver__rng *r); /* [0, 1) */
 uint32_t solver__rng_below(solver__rng *r, uint32_t n);
 
+/* exp and log from basic arithmetic only (detmath.c): bit-identical on every IEEE-754 machine,
+ * unlike libm's, so that a seed reproduces a search anywhere. det_log(x <= 0) is -inf. */
+double solver__det_log(double x);
+double solver__det_exp(double x);
+
 /* Inserts units[0..n) one by one at their cheapest feasible place (each position skipped with
  * probability blink); units that fit nowhere stay unassigned. scratch: n_nodes + 2 entries. */
 LM_MUST_USE lm_status solver__recreate(const solver__model *m, solver__sol *s,
@@ -220,13 +225,6 @@ bool solver__op_cross(const solver__model *m, solver__sol *s, uint32_t *scratch)
 bool solver__op_swap_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
 
 /* ---- The driver (search.c) ---- */
-
-/* solver_solve with an iteration limit per search thread (0: none): with a generous time limit
- * the answer is then reproducible for a seed and thread count (the cooling follows iterations
- * instead of the clock). Used by tests and benchmarks. */
-LM_MUST_USE lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o,
-                                          uint64_t max_iters, solver_solution **out,
-                                          lm_errinfo *err);
 
 /* ---- Variant (variant.c) ---- */
 typedef enum solver__variant {

@@ -104,8 +104,9 @@ typedef struct shared {
     const solver__model *m;
     const solver__params *prm;
     const solver_opts *o;
-    uint64_t max_iters; /* 0: none (tests use it for determinism) */
+    uint64_t max_iters; /* opts.iterations: 0 = time-limited; else each worker's exact count */
     uint64_t budget;    /* iterations of one anneal, from the time limit (never the clock) */
+    atomic_bool cut;    /* the clock or a cancel stopped an iteration-budgeted search */
     int64_t t_start_ns, deadline_ns;
     unsigned n_workers;
     pthread_barrier_t barrier;
@@ -138,16 +139,18 @@ typedef struct worker {
     int64_t next_progress_ns;
     uint64_t last_ls; /* iteration when the local search last ran */
     uint64_t anneal_start, anneal_len;
-    double t0, tf;  /* the current anneal's temperatures */
-    uint64_t iters; /* this worker's iterations so far */
-    bool want_stop; /* this worker's vote at a checkpoint */
-    int64_t now_ns; /* clock at the last check */
+    double t0, tf;    /* the current anneal's temperatures */
+    double log_ratio; /* solver__det_log(tf / t0), for the schedule */
+    uint64_t iters;   /* this worker's iterations so far */
+    bool want_stop;   /* this worker's vote at a checkpoint */
+    int64_t now_ns;   /* clock at the last check */
 } worker;
 
 static bool out_of_time(worker *w) {
     shared *sh = w->sh;
     if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) return true;
     if (sh->o->cancel && atomic_load(sh->o->cancel)) {
+        atomic_store(&sh->cut, true);
         atomic_store(&sh->stop, true);
         return true;
     }
@@ -166,6 +169,9 @@ static bool out_of_time(worker *w) {
     }
     if (sh->max_iters && w->iters >= sh->max_iters) return true; /* own count: deterministic */
     if (now >= sh->search_end_ns) {
+        /* With an iteration budget the time limit is a safety stop: the answer then depends on
+         * the machine, and the solution says so. */
+        if (sh->max_iters) atomic_store(&sh->cut, true);
         atomic_store(&sh->stop, true);
         return true;
     }
@@ -380,7 +386,7 @@ static bool accept(worker *w, double temp) {
     if (a->unserved_weight != b->unserved_weight) return a->unserved_weight < b->unserved_weight;
     double u = solver__rng_unit(&w->rng);
     if (u <= 0) u = 1e-12;
-    return (double)a->cost < (double)b->cost - temp * log(u);
+    return (double)a->cost < (double)b->cost - temp * solver__det_log(u);
 }
 
 /* How far the current anneal is, in [0, 1]. Only iteration counts enter the schedule, so that
@@ -431,6 +437,7 @@ static void anneal_start(worker *w) {
     w->t0 = sh->prm->t0 * unit * reheat;
     w->tf = sh->prm->tf * unit;
     if (w->tf > w->t0) w->tf = w->t0;
+    w->log_ratio = solver__det_log(w->tf / w->t0);
     w->last_ls = w->iters;
 }
 
@@ -448,7 +455,7 @@ static bool run_epoch(worker *w, uint64_t len) {
         }
         atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
         uint64_t it = w->iters++;
-        double temp = w->t0 * pow(w->tf / w->t0, progress(w));
+        double temp = w->t0 * solver__det_exp(progress(w) * w->log_ratio); /* t0 (tf/t0)^f */
         size_t n_removed;
         bool ok = ruin(w, &w->tmp, &n_removed);
         if (ok && w->cur.unserved_weight > 0) {
@@ -492,11 +499,11 @@ static bool run_epoch(worker *w, uint64_t len) {
 }
 
 /* Recombines the pool's routes with GLPK; adopts the result into w->best if it is better. */
-static void set_partition(worker *w, int64_t budget_ms) {
+static void set_partition(worker *w, solver__sp_limit lim) {
     shared *sh = w->sh;
     const solver__model *m = sh->m;
     pool *pl = &sh->pool;
-    if (budget_ms < 20) return;
+    if (lim.nodes == 0 && lim.ms < 20) return;
     pool_add_sol(m, pl, &w->best, true);
     if (pl->n == 0) return;
     size_t *inc = lm_calloc(pl->n + 1, sizeof *inc), *chosen = lm_calloc(pl->n + 1, sizeof *chosen);
@@ -529,8 +536,9 @@ static void set_partition(worker *w, int64_t budget_ms) {
         n_used += w->best.routes[r].n > 0;
     if (n_inc != n_used) goto done; /* no full incumbent: nothing safe to start from */
     size_t n_chosen = 0;
-    lm_status st =
-        solver__set_partition(m->p, pl->seqs, pl->n, inc, n_inc, budget_ms, chosen, &n_chosen);
+    bool proven = false;
+    lm_status st = solver__set_partition_ex(m->p, pl->seqs, pl->n, inc, n_inc, lim, chosen,
+                                            &n_chosen, &proven);
     if (st != LM_OK && st != LM_TIMEOUT) goto done;
     for (size_t i = 0; i < n_chosen; i++)
         seqs[i] = pl->seqs[chosen[i]];
@@ -605,6 +613,23 @@ static void sync_best(worker *w, bool *stop) {
     pthread_barrier_wait(&sh->barrier);
 }
 
+/* GLPK's share of the search. Iteration-budgeted runs give it branch-and-cut nodes instead of
+ * milliseconds, so that its answers, too, are the same on any machine. The counts are fixed, not
+ * tuned against what the time-limited runs get. */
+#define SP_NODES_MID   200
+#define SP_NODES_FINAL 1000
+
+static solver__sp_limit sp_limit(const shared *sh, bool final) {
+    if (sh->max_iters && !atomic_load(&sh->cut))
+        return (solver__sp_limit){.nodes = final ? SP_NODES_FINAL : SP_NODES_MID};
+    if (final) { /* the final recombination gets the time kept aside for it */
+        int64_t b = (sh->deadline_ns - lm_mono_ns()) / 1000000;
+        return (solver__sp_limit){.ms = b > 2000 ? 2000 : b};
+    }
+    int64_t b = sh->o->time_limit_ms / 20;
+    return (solver__sp_limit){.ms = b > 1000 ? 1000 : b};
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     shared *sh = w->sh;
@@ -620,16 +645,8 @@ static void *worker_main(void *arg) {
     for (uint64_t k = 1; !stop; k++) {
         stop = !run_epoch(w, epoch);
         if (w->status != LM_OK) atomic_store(&sh->stop, true);
-        if (w->id == 0 && sh->o->use_set_partitioning) {
-            int64_t now = lm_mono_ns();
-            if (stop) { /* the final recombination gets the time kept aside for it */
-                int64_t b = (sh->deadline_ns - now) / 1000000;
-                set_partition(w, b > 2000 ? 2000 : b);
-            } else if (k % 4 == 0) {
-                int64_t b = sh->o->time_limit_ms / 20;
-                set_partition(w, b > 1000 ? 1000 : b);
-            }
-        }
+        if (w->id == 0 && sh->o->use_set_partitioning && (stop || k % 4 == 0))
+            set_partition(w, sp_limit(sh, stop));
         sync_best(w, &stop);
     }
     return NULL;
@@ -766,29 +783,31 @@ static bool any_free_unit(const solver__model *m) {
 /* The search's clock (deadlines from t0), iteration budget and route pool; the locks are the
  * caller's. */
 static lm_status shared_init(shared *sh, solver__model *m, const solver__params *prm,
-                             const solver_opts *o, uint64_t max_iters, int64_t t0,
-                             unsigned n_workers) {
+                             const solver_opts *o, int64_t t0, unsigned n_workers) {
     sh->m = m;
     sh->prm = prm;
     sh->o = o;
-    sh->max_iters = max_iters;
+    sh->max_iters = o->iterations;
     sh->t_start_ns = t0;
     sh->deadline_ns = t0 + o->time_limit_ms * 1000000LL;
     sh->search_end_ns = sh->deadline_ns;
-    m->ls_deadline_ns = sh->deadline_ns;
+    /* Budgeted by iterations, local search runs its rounds out: a clock here would make the
+     * answer depend on the machine. */
+    m->ls_deadline_ns = sh->max_iters ? INT64_MAX : sh->deadline_ns;
     sh->last_sp_ns = t0;
     if (o->use_set_partitioning) {
-        /* Keep a slice of the time for the final recombination. */
+        /* Keep a slice of the time for the final recombination (node-budgeted without one). */
         int64_t keep = o->time_limit_ms / 10;
         if (keep > 2000) keep = 2000;
-        sh->search_end_ns -= keep * 1000000LL;
+        if (!sh->max_iters) sh->search_end_ns -= keep * 1000000LL;
         lm_status st = pool_init(&sh->pool, m->p->n_vehicles);
         if (st != LM_OK) return st;
     }
-    sh->budget = max_iters ? max_iters : iteration_budget(m, sh->search_end_ns - t0);
+    sh->budget = sh->max_iters ? sh->max_iters : iteration_budget(m, sh->search_end_ns - t0);
     sh->n_workers = n_workers;
     sh->best_cost = -1;
     atomic_init(&sh->stop, false);
+    atomic_init(&sh->cut, false);
     atomic_init(&sh->iters, 0);
     return LM_OK;
 }
@@ -797,9 +816,11 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
  * the result to every worker. */
 static lm_status start_polish(shared *sh, solver__model *m, worker *ws, unsigned n_workers) {
     lm_status st;
-    m->ls_deadline_ns = sh->t_start_ns + (sh->search_end_ns - sh->t_start_ns) / 4;
+    int64_t ls_deadline = m->ls_deadline_ns;
+    if (!sh->max_iters)
+        m->ls_deadline_ns = sh->t_start_ns + (sh->search_end_ns - sh->t_start_ns) / 4;
     local_search(&ws[0], &ws[0].best, true);
-    m->ls_deadline_ns = sh->deadline_ns;
+    m->ls_deadline_ns = ls_deadline;
     for (unsigned i = 0; i < n_workers; i++) {
         if ((st = solver__sol_copy(&ws[i].best, &ws[0].best)) != LM_OK) return st;
         if ((st = solver__sol_copy(&ws[i].cur, &ws[0].best)) != LM_OK) return st;
@@ -832,8 +853,8 @@ static unsigned workers_run(shared *sh, worker *ws, unsigned n_workers) {
     return started;
 }
 
-lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uint64_t max_iters,
-                              solver_solution **out, lm_errinfo *err) {
+lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_solution **out,
+                       lm_errinfo *err) {
     solver_opts def;
     if (!o) {
         solver_opts_init(&def);
@@ -861,6 +882,7 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
         solver__sol empty;
         st = solver__sol_init(m, &empty);
         if (st == LM_OK) st = build_output(m, &empty, out, err);
+        if (st == LM_OK) (*out)->reproducible = (*out)->searched = true;
         solver__sol_free(&empty);
         solver__model_destroy(m);
         return st;
@@ -870,10 +892,13 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     if ((st = start_build(m, &prm, &start, err)) != LM_OK) goto done;
     if (!any_free_unit(m)) { /* nothing to move (no tasks, or all fixed): the start is the answer */
         st = build_output(m, &start, out, err);
-        if (st == LM_OK) (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+        if (st == LM_OK) {
+            (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+            (*out)->reproducible = (*out)->searched = true; /* nothing to search: no clock */
+        }
         goto done;
     }
-    if ((st = shared_init(&sh, m, &prm, o, max_iters, t0, n_workers)) != LM_OK) goto done;
+    if ((st = shared_init(&sh, m, &prm, o, t0, n_workers)) != LM_OK) goto done;
     pthread_mutex_init(&sh.lock, NULL);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate_cond, NULL);
@@ -897,6 +922,9 @@ lm_status solver__solve_iters(const solver_problem *p, const solver_opts *o, uin
     }
     if (st == LM_OK) {
         (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+        (*out)->searched = true;
+        (*out)->iterations = ws[0].iters;
+        (*out)->reproducible = sh.max_iters && !atomic_load(&sh.cut);
 #ifndef NDEBUG
         solver_check_report rep;
         if (solver_check(p, *out, &rep) != LM_OK) {
@@ -918,9 +946,4 @@ done:
     solver__sol_free(&start);
     solver__model_destroy(m);
     return st;
-}
-
-lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_solution **out,
-                       lm_errinfo *err) {
-    return solver__solve_iters(p, o, o ? o->max_iterations : 0, out, err);
 }

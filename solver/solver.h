@@ -201,6 +201,12 @@ typedef struct solver_solution {
     int64_t duration_s, distance_m, setup_s, service_s, waiting_s;
     uint32_t priority;    /* sum of served priorities */
     int64_t computing_ms; /* wall time of the solve */
+    bool searched;        /* made by solver_solve (false for solver_evaluate, solve_exact) */
+    uint64_t iterations;  /* ruin-and-recreate iterations of each search thread */
+    /* True when the search ran its full opts.iterations budget (the clock never stopped it, no
+     * cancel), or had nothing to search: the same input, seed and threads give this answer again
+     * on any machine. False for time-limited and cut-short runs. */
+    bool reproducible;
 } solver_solution;
 
 void solver_solution_destroy(solver_solution *s);
@@ -214,16 +220,30 @@ typedef struct solver_progress {
     uint64_t iterations;
 } solver_progress;
 
+/* What is reproducible. With iterations > 0 and the same problem, seed, threads and
+ * use_set_partitioning, a build gives the same routes and cost on any machine, however fast or
+ * loaded: every decision of the search (its annealing schedule, when searches exchange their
+ * best, how long GLPK recombines) is taken on iteration and node counts, never on the clock; the
+ * threads meet at barriers between fixed blocks of iterations and the best of them is picked by
+ * index on ties; the random numbers come from a generator seeded per thread; the float
+ * arithmetic uses no library functions (its own exp/log) and no fused multiply-add, so it
+ * is the same on any IEEE-754 machine. solution->reproducible says whether a run was such a run.
+ *
+ * What is not: a time-limited run (iterations == 0). There the clock decides when the search
+ * stops, how long the first local search may polish and how long each GLPK recombination may
+ * take; all of these depend on the machine and its load, so the same seed can give a different
+ * answer from one run to the next (R101, 1 s, 1 thread, seed 1 gave 16448152 twice and then
+ * 16428766). The seed still fixes every random choice along the way. Also not reproducible: an
+ * iteration-budgeted run that time_limit_ms (then a safety stop) or cancel cut short.
+ * computing_ms and progress reports are wall-clock figures in every mode. */
 typedef struct solver_opts {
     int64_t time_limit_ms; /* always set: the search stops by then (default 5000) */
-    unsigned threads;      /* parallel searches sharing the best solution (default 1) */
-    uint64_t seed;         /* same seed + threads + max_iterations => same answer */
-    /* Iterations per search thread, 0 = none (the time limit alone). With a limit reached before
-     * the time limit, the answer does not depend on the machine's speed or load: the cooling
-     * follows iterations instead of the clock. Without one, a time-limited answer may differ
-     * from run to run. (GLPK recombination still has a time budget per call: small instances
-     * finish it every time, large pools may not.) */
-    uint64_t max_iterations;
+    /* 0 (default): the search is budgeted by time_limit_ms. > 0: every search thread runs
+     * exactly this many ruin-and-recreate iterations and GLPK gets fixed node budgets, so the
+     * answer is reproducible (above); time_limit_ms is then only a safety stop. */
+    uint64_t iterations;
+    unsigned threads;          /* parallel searches sharing the best solution (default 1) */
+    uint64_t seed;             /* random seed (default 1); see above for what it reproduces */
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
@@ -237,8 +257,8 @@ typedef struct solver_opts {
 
 void solver_opts_init(solver_opts *o);
 
-/* Solves p heuristically within o->time_limit_ms. On success *out is a solution that passes
- * solver_check. Returns LM_INVALID (with err) for an inconsistent problem. */
+/* Solves p heuristically within o->time_limit_ms (or o->iterations). On success *out is a solution
+ * that passes solver_check. Returns LM_INVALID (with err) for an inconsistent problem. */
 LM_MUST_USE lm_status solver_solve(const solver_problem *p, const solver_opts *o,
                                    solver_solution **out, lm_errinfo *err);
 

@@ -8,7 +8,7 @@
  *   2. Append one row {version, "name", sql} to store__migrations, keeping versions increasing.
  *      Version ranges, so modules written in parallel never collide:
  *          1-99 store core (events, keys)    100-199 orders    200-299 dispatch
- *          300-399 api (webhooks, idempotency)
+ *          300-399 api (webhooks, idempotency)    500-599 feedback
  *   3. Never edit or renumber a row that has shipped: add a new one (ALTER TABLE ...) instead.
  * A database records every version it has applied (schema_migrations); at open, each row of this
  * table the database lacks is applied in table order, each in its own transaction together with
@@ -40,21 +40,31 @@ static const char core_v1[] =
     ");";
 
 extern const char store__orders_schema_v100[];
+extern const char store__money_schema_v110[];
+extern const char store__money_schema_v111[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
+extern const char store__webhooks_schema_v340[];
+extern const char store__feedback_schema_v500[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
     {100, "orders: depots, products, stock, orders, exceptions, intake config",
      store__orders_schema_v100},
+    {110, "orders: money catalogue (prices, promotions, promotion uses)", store__money_schema_v110},
+    {111, "orders: money of orders (totals, lines, adjustments, payments, cash hand-ins)",
+     store__money_schema_v111},
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
+    {340, "events: webhook credentials apart from the URL", store__webhooks_schema_v340},
+    {500, "feedback: ratings, surveys, complaints, settings, calendars, SLA table",
+     store__feedback_schema_v500},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

@@ -2,10 +2,14 @@
  * connections for concurrent snapshots, the event log and commit statistics. */
 #include "store/internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct store_read {
     store *s;
@@ -110,6 +114,45 @@ fail:
     return st;
 }
 
+/* Drops group and other permissions from path if it exists. */
+static lm_status tighten(const char *path, lm_errinfo *err) {
+    struct stat st;
+    if (stat(path, &st) != 0) return LM_OK;
+    if ((st.st_mode & 077) && chmod(path, st.st_mode & 0700) != 0)
+        return lm_errinfo_set(err, LM_IO, "db", "cannot make %s private: %s", path,
+                              strerror(errno));
+    return LM_OK;
+}
+
+/* The database and its WAL and shared-memory files hold every order, customer address and
+ * token: owner-only, whatever the umask. The parent directory is created 0700 when missing;
+ * the file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+ * database file's mode), and files left more open by an older build are tightened. */
+static lm_status files_private(const char *path, lm_errinfo *err) {
+    char dir[1024], side[1100];
+    if (!lm_strlcpy(dir, path, sizeof dir))
+        return lm_errinfo_set(err, LM_INVALID, "db", "database path too long");
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return lm_errinfo_set(err, LM_IO, "db", "cannot create %s: %s", dir, strerror(errno));
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) close(fd);
+    lm_status rc = tighten(path, err);
+    const char *suffix[] = {"-wal", "-shm", "-journal"};
+    for (size_t i = 0; rc == LM_OK && i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffix[i]);
+        rc = tighten(side, err);
+    }
+    return rc;
+}
+
+const char *store_path(const store *s) {
+    return s->path;
+}
+
 /* SQLite's allocation statistics take a global mutex around every allocation it makes, on every
  * thread; nothing here reads them. Only possible before SQLite initializes: if something in the
  * process already used it, the call fails harmlessly and the statistics stay on. */
@@ -137,6 +180,7 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
     if (!(s->path = lm_strdup(o->path))) goto fail;
+    if ((st = files_private(o->path, err)) != LM_OK) goto fail;
     if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
     if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
     st = LM_NOMEM;

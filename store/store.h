@@ -24,7 +24,8 @@ const char *store_engine_version(void);
 /* ---- Open / close ---- */
 
 typedef struct store_opts {
-    const char *path;    /* database file; created (with parent dir existing) if missing */
+    const char *path;    /* database file; created 0600 (and its parent directory 0700) if
+                            missing, tightened to owner-only if it exists */
     int busy_timeout_ms; /* how long to wait for a lock held by another process */
     int read_conns;      /* size of the read-connection pool (>= 1) */
 } store_opts;
@@ -37,6 +38,8 @@ void store_opts_init(store_opts *o);
  * A file carrying a migration this build does not know is refused (LM_CONFLICT): it was written
  * by a newer lastmile. On failure *out is untouched and err says why. */
 LM_MUST_USE lm_status store_open(const store_opts *o, store **out, lm_errinfo *err);
+/* The database file's path as opened. */
+const char *store_path(const store *s);
 /* Closes every connection (checkpointing the WAL). No tx or read may be open. NULL-safe. */
 void store_close(store *s);
 

@@ -46,12 +46,14 @@ LM_MUST_USE lm_status store_positions_count(store_read *r, int64_t *out, lm_erri
 /* ---- Webhooks ---- */
 
 #define STORE_URL_MAX    1024 /* bytes of a webhook URL, NUL included */
-#define STORE_SECRET_MAX 256  /* bytes of a webhook secret, NUL included */
+#define STORE_SECRET_MAX 256  /* bytes of a webhook secret as given, NUL included */
+#define STORE_SEALED_MAX 640  /* bytes of a sealed secret or credential (events/seal.c) */
 
 typedef struct store_webhook {
     int64_t id;
-    char url[STORE_URL_MAX];
-    char secret[STORE_SECRET_MAX];
+    char url[STORE_URL_MAX];       /* without credentials: may be shown */
+    char secret[STORE_SEALED_MAX]; /* sealed (events/seal.c); never shown */
+    char auth[STORE_SEALED_MAX];   /* the URL's "user:password", sealed; "" when none */
     int64_t created_ms;
     int64_t cursor_seq;      /* every event with seq <= this was delivered (or predates it) */
     int64_t attempts;        /* failed attempts at the event after the cursor */
@@ -59,13 +61,29 @@ typedef struct store_webhook {
     char last_error[256];
 } store_webhook;
 
-/* Registers a webhook starting after the event log's current end (cursor = last seq). */
+/* Registers a webhook starting after the event log's current end (cursor = last seq). The store
+ * keeps url, secret and auth as given: events_webhook_create (events/webhooks.h) checks the URL
+ * and seals the secrets first. */
 LM_MUST_USE lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret,
-                                           store_webhook *out, lm_errinfo *err);
+                                           const char *auth, store_webhook *out, lm_errinfo *err);
 LM_MUST_USE lm_status store_webhook_delete(store_tx *tx, int64_t id, lm_errinfo *err);
-/* Every webhook ordered by id; *out lm_free'd by the caller (NULL when none). */
+/* The first 1000 webhooks ordered by id; *out lm_free'd by the caller (NULL when none). */
 LM_MUST_USE lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n,
                                          lm_errinfo *err);
+/* Up to limit (1..1000) webhooks with id > after_id, ordered by id: paging through any number. */
+LM_MUST_USE lm_status store_webhook_page(store_read *r, int64_t after_id, size_t limit,
+                                         store_webhook **out, size_t *n, lm_errinfo *err);
+/* One webhook; LM_NOT_FOUND once deleted. */
+LM_MUST_USE lm_status store_webhook_get(store_read *r, int64_t id, store_webhook *out,
+                                        lm_errinfo *err);
+/* Ids (> after_id, ascending, at most limit) of the webhooks with events to deliver (cursor
+ * behind the log's end) whose backoff has run out by now_ms. *ids lm_free'd by the caller. */
+LM_MUST_USE lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms,
+                                        size_t limit, int64_t **ids, size_t *n, lm_errinfo *err);
+/* Replaces a webhook's url, secret and auth (sealing rows written before sealing existed).
+ * NOT_FOUND if the webhook was deleted. */
+LM_MUST_USE lm_status store_webhook_rewrite(store_tx *tx, int64_t id, const char *url,
+                                            const char *secret, const char *auth, lm_errinfo *err);
 /* Records a delivery outcome: cursor_seq moves to cursor (only forward), attempts and
  * next_attempt_ms and last_error are replaced. NOT_FOUND if the webhook was deleted. */
 LM_MUST_USE lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor,

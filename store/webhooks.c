@@ -12,12 +12,18 @@ const char store__webhooks_schema_v301[] =
     "  cursor_seq INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
     "  next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '');";
 
+/* The URL's credentials, kept apart from the URL so that the URL can be shown (sealed, like the
+ * secret: events/seal.c). */
+const char store__webhooks_schema_v340[] =
+    "ALTER TABLE webhooks ADD COLUMN auth TEXT NOT NULL DEFAULT '';";
+
 #define BIND(expr)                                                                                 \
     do {                                                                                           \
         if ((rc = (expr)) != LM_OK) goto fail;                                                     \
     } while (0)
 
-#define HOOK_COLS "id, url, secret, created_ms, cursor_seq, attempts, next_attempt_ms, last_error"
+#define HOOK_COLS                                                                                  \
+    "id, url, secret, created_ms, cursor_seq, attempts, next_attempt_ms, last_error, auth"
 
 static void row_read(sqlite3_stmt *st, void *elem) {
     store_webhook *w = elem;
@@ -30,27 +36,33 @@ static void row_read(sqlite3_stmt *st, void *elem) {
     w->attempts = sqlite3_column_int64(st, 5);
     w->next_attempt_ms = sqlite3_column_int64(st, 6);
     store__column_copy(st, 7, w->last_error, sizeof w->last_error);
+    store__column_copy(st, 8, w->auth, sizeof w->auth);
 }
 
-lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret,
+lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret, const char *auth,
                                store_webhook *out, lm_errinfo *err) {
     if (!url || !*url || strlen(url) >= STORE_URL_MAX)
         return lm_errinfo_set(err, LM_INVALID, "url", "url must be 1..%d bytes", STORE_URL_MAX - 1);
-    if (!secret || !*secret || strlen(secret) >= STORE_SECRET_MAX)
+    if (!secret || !*secret || strlen(secret) >= STORE_SEALED_MAX)
         return lm_errinfo_set(err, LM_INVALID, "secret", "secret must be 1..%d bytes",
-                              STORE_SECRET_MAX - 1);
+                              STORE_SEALED_MAX - 1);
+    if (!auth) auth = "";
+    if (strlen(auth) >= STORE_SEALED_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "url", "credentials must be under %d bytes",
+                              STORE_SEALED_MAX);
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
     int64_t now = lm_now_ms();
     lm_status rc = store__prepare(db,
-                                  "INSERT INTO webhooks(url, secret, created_ms, cursor_seq) "
-                                  "VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) FROM events)) "
+                                  "INSERT INTO webhooks(url, secret, created_ms, auth, cursor_seq) "
+                                  "VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM events)) "
                                   "RETURNING " HOOK_COLS,
                                   &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, url));
     BIND(store__bind_text(st, 2, secret));
     BIND(store__bind_i64(st, 3, now));
+    BIND(store__bind_text(st, 4, auth));
     /* RETURNING gives the one row inserted, then the statement is done */
     if ((rc = store__step_row(db, st, "webhook", err)) != LM_OK) goto fail;
     row_read(st, out);
@@ -74,13 +86,57 @@ fail:
     return rc;
 }
 
-lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n_out, lm_errinfo *err) {
+lm_status store_webhook_page(store_read *r, int64_t after_id, size_t limit, store_webhook **out,
+                             size_t *n_out, lm_errinfo *err) {
+    if (limit < 1 || limit > 1000)
+        return lm_errinfo_set(err, LM_INVALID, "limit", "limit must be 1..1000");
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT " HOOK_COLS " FROM webhooks ORDER BY id LIMIT 1000", &st, err);
+    lm_status rc = store__prepare(
+        db, "SELECT " HOOK_COLS " FROM webhooks WHERE id > ? ORDER BY id LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
+    BIND(store__bind_i64(st, 1, after_id));
+    BIND(store__bind_i64(st, 2, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, row_read, (void **)out, n_out, err);
+fail:
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n_out, lm_errinfo *err) {
+    return store_webhook_page(r, 0, 1000, out, n_out, err);
+}
+
+lm_status store_webhook_get(store_read *r, int64_t id, store_webhook *out, lm_errinfo *err) {
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(db, "SELECT " HOOK_COLS " FROM webhooks WHERE id = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_i64(st, 1, id));
+    if ((rc = store__step_row(db, st, "webhook", err)) != LM_OK) goto fail;
+    row_read(st, out);
+fail:
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms, size_t limit,
+                            int64_t **ids, size_t *n_out, lm_errinfo *err) {
+    if (limit < 1 || limit > 100000)
+        return lm_errinfo_set(err, LM_INVALID, "limit", "limit must be 1..100000");
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(db,
+                                  "SELECT id FROM webhooks WHERE id > ? AND next_attempt_ms <= ? "
+                                  "AND cursor_seq < (SELECT coalesce(max(seq), 0) FROM events) "
+                                  "ORDER BY id LIMIT ?",
+                                  &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_i64(st, 1, after_id));
+    BIND(store__bind_i64(st, 2, now_ms));
+    BIND(store__bind_i64(st, 3, (int64_t)limit));
+    rc = store__collect(db, st, sizeof **ids, store__id_row, (void **)ids, n_out, err);
+fail:
     store__finish(st);
     return rc;
 }
@@ -99,6 +155,28 @@ lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor, int64
     BIND(store__bind_i64(st, 3, next_attempt_ms));
     BIND(store__bind_text(st, 4, last_error ? last_error : ""));
     BIND(store__bind_i64(st, 5, id));
+    BIND(store__step_done(st, err));
+    if (sqlite3_changes(db) == 0)
+        rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
+fail:
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_webhook_rewrite(store_tx *tx, int64_t id, const char *url, const char *secret,
+                                const char *auth, lm_errinfo *err) {
+    if (!url || !*url || strlen(url) >= STORE_URL_MAX || !secret || !*secret ||
+        strlen(secret) >= STORE_SEALED_MAX || !auth || strlen(auth) >= STORE_SEALED_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "url", "url, secret or credentials too long");
+    sqlite3 *db = store__tx_db(tx);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        db, "UPDATE webhooks SET url = ?, secret = ?, auth = ? WHERE id = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, url));
+    BIND(store__bind_text(st, 2, secret));
+    BIND(store__bind_text(st, 3, auth));
+    BIND(store__bind_i64(st, 4, id));
     BIND(store__step_done(st, err));
     if (sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);

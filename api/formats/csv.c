@@ -4,6 +4,7 @@
 #include "api/formats/csv.h"
 
 #include "api/formats/rfc3339.h"
+#include "common/sha256.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +25,14 @@ enum {
     COL_PRIORITY,
     COL_NOTES,
     COL_OOS,
+    COL_IDEM,
     COL__COUNT
 };
 
 static const char *const col_names[COL__COUNT] = {
     "external_ref",     "channel",  "customer_name", "customer_phone", "customer_email",
     "customer_address", "lon",      "lat",           "lines",          "window_start",
-    "window_end",       "priority", "notes",         "out_of_stock"};
+    "window_end",       "priority", "notes",         "out_of_stock",   "idempotency_key"};
 
 #define CSV_MAX_FIELDS 32
 
@@ -38,6 +40,7 @@ typedef struct csv_record {
     size_t line;             /* 1-based line where the record starts */
     size_t raw_off, raw_len; /* the record's bytes in the caller's text (no line break) */
     size_t first, n;         /* its fields in csv->fields */
+    size_t nul_field;        /* 1 + the first field holding a NUL byte, 0 when none */
 } csv_record;
 
 struct fmt_csv {
@@ -114,6 +117,7 @@ static lm_status split(fmt_csv *c, const char *text, size_t len, csv_record *hea
                         break;
                     }
                     if (text[i] == '\n') line++;
+                    if (text[i] == '\0' && !r.nul_field) r.nul_field = r.n + 1;
                     *w++ = text[i++];
                 }
                 if (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
@@ -121,8 +125,10 @@ static lm_status split(fmt_csv *c, const char *text, size_t len, csv_record *hea
                                           "line %zu: text after a closing quote", line);
                 blank = false;
             } else {
-                while (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+                while (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+                    if (text[i] == '\0' && !r.nul_field) r.nul_field = r.n + 1;
                     *w++ = text[i++];
+                }
                 if (w != start) blank = false;
             }
             char *end = w;
@@ -177,6 +183,11 @@ lm_status fmt_csv_parse(const char *text, size_t len, fmt_csv **out, lm_errinfo 
     csv_record header = {0};
     if ((rc = split(c, text, len, &header, err)) != LM_OK) goto fail;
     c->n_cols = header.n;
+    if (header.nul_field) {
+        rc = lm_errinfo_set(err, LM_INVALID, "csv", "line %zu: column %zu's name holds a NUL byte",
+                            header.line, header.nul_field);
+        goto fail;
+    }
     bool seen[COL__COUNT] = {false};
     for (size_t k = 0; k < header.n; k++) {
         const char *name = c->fields[header.first + k];
@@ -188,7 +199,7 @@ lm_status fmt_csv_parse(const char *text, size_t len, fmt_csv **out, lm_errinfo 
                                 "line %zu: unknown column '%.40s' (columns: external_ref, "
                                 "channel, customer_name, customer_phone, customer_email, "
                                 "customer_address, lon, lat, lines, window_start, window_end, "
-                                "priority, notes, out_of_stock)",
+                                "priority, notes, out_of_stock, idempotency_key)",
                                 header.line, name);
             goto fail;
         }
@@ -230,11 +241,28 @@ size_t fmt_csv_header_len(const fmt_csv *c) {
     return c->header_len;
 }
 
+/* Text of a column: UTF-8 without control characters, except the line breaks and tabs that
+ * free-text columns (notes) may hold. */
+static lm_status text_ok(const char *v, bool free_text, size_t line, const char *col,
+                         lm_errinfo *err) {
+    if (lm_utf8_valid(v, strlen(v), free_text ? LM_UTF8_LINES : "")) return LM_OK;
+    if (!lm_utf8_valid(v, strlen(v), NULL))
+        return lm_errinfo_set(err, LM_INVALID, col, "line %zu: %s is not valid UTF-8", line, col);
+    return lm_errinfo_set(err, LM_INVALID, col,
+                          free_text ? "line %zu: %s holds a control character other than a line "
+                                      "break or a tab"
+                                    : "line %zu: %s holds a control character (a line break, a "
+                                      "tab, ...)",
+                          line, col);
+}
+
 static lm_status copy_col(const char *v, char *dst, size_t cap, size_t line, const char *col,
                           lm_errinfo *err) {
     if (strlen(v) >= cap)
         return lm_errinfo_set(err, LM_TOO_BIG, col, "line %zu: %s is longer than %zu characters",
                               line, col, cap - 1);
+    lm_status rc = text_ok(v, !strcmp(col, "notes"), line, col, err);
+    if (rc != LM_OK) return rc;
     lm_strlcpy(dst, v, cap);
     return LM_OK;
 }
@@ -249,6 +277,8 @@ static lm_status time_col(const char *v, int64_t *out, size_t line, const char *
 
 /* "SKU:qty;SKU:qty" into lines (at most STORE_LINES_MAX). */
 static lm_status lines_col(const char *v, orders_order *ord, size_t line, lm_errinfo *err) {
+    lm_status rc = text_ok(v, false, line, "lines", err);
+    if (rc != LM_OK) return rc;
     size_t n = 0;
     for (const char *p = v; *p; p++)
         n += *p == ';';
@@ -274,7 +304,10 @@ static lm_status lines_col(const char *v, orders_order *ord, size_t line, lm_err
                                   "line %zu: line item %zu must be SKU:qty with qty 1..1000000",
                                   line, ord->n_lines + 1);
         *colon = '\0';
-        lm_strlcpy(l->sku, item, sizeof l->sku);
+        if (!lm_strlcpy(l->sku, item, sizeof l->sku))
+            return lm_errinfo_set(err, LM_INVALID, "lines",
+                                  "line %zu: the SKU of line item %zu is longer than %d bytes",
+                                  line, ord->n_lines + 1, STORE_ID_MAX);
         ord->n_lines++;
         p += len;
         if (*p == ';') p++;
@@ -282,16 +315,48 @@ static lm_status lines_col(const char *v, orders_order *ord, size_t line, lm_err
     return LM_OK;
 }
 
+/* The row's idempotency key (csv.h): "csv:" and the SHA-256, in hex, of its channel and explicit
+ * idempotency_key, or else of every column's text. Each column goes in as its number, its length
+ * and its bytes, in column order (not file order), so that no two different rows share a key and
+ * reordering the file's columns changes none. */
+static void row_key(const fmt_csv *c, const csv_record *r, char key[STORE_REF_MAX + 1]) {
+    const char *val[COL__COUNT] = {NULL};
+    for (size_t k = 0; k < r->n; k++)
+        val[c->col_of[k]] = c->fields[r->first + k];
+    bool explicit_key = val[COL_IDEM] && val[COL_IDEM][0];
+    lm_sha256_ctx h;
+    lm_sha256_init(&h);
+    for (int col = 0; col < COL__COUNT; col++) {
+        if (explicit_key && col != COL_IDEM && col != COL_CHANNEL) continue;
+        const char *v = val[col] ? val[col] : "";
+        uint64_t n = strlen(v);
+        uint8_t head[9] = {(uint8_t)col};
+        for (int b = 0; b < 8; b++)
+            head[1 + b] = (uint8_t)(n >> (8 * b));
+        lm_sha256_update(&h, head, sizeof head);
+        lm_sha256_update(&h, v, (size_t)n);
+    }
+    uint8_t digest[LM_SHA256_LEN];
+    lm_sha256_final(&h, digest);
+    memcpy(key, "csv:", 4);
+    lm_hex_encode(digest, sizeof digest, key + 4);
+}
+
 lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
                         char idem_key[STORE_REF_MAX + 1], lm_errinfo *err) {
     const csv_record *r = &c->rec[i];
     orders_order ord;
     memset(&ord, 0, sizeof ord);
-    idem_key[0] = '\0';
     lm_status rc = LM_OK;
     if (r->n != c->n_cols) {
         rc = lm_errinfo_set(err, LM_INVALID, "csv", "line %zu: %zu fields, the header has %zu",
                             r->line, r->n, c->n_cols);
+        goto fail;
+    }
+    if (r->nul_field) { /* the field's C string would end early: refuse rather than cut */
+        const char *col = col_names[c->col_of[r->nul_field - 1]];
+        rc = lm_errinfo_set(err, LM_INVALID, col, "line %zu: %s holds a control character (NUL)",
+                            r->line, col);
         goto fail;
     }
     bool has_lon = false, has_lat = false;
@@ -357,6 +422,11 @@ lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
             break;
         }
         case COL_NOTES: rc = copy_col(v, ord.notes, sizeof ord.notes, r->line, name, err); break;
+        case COL_IDEM: {
+            char tmp[STORE_REF_MAX + 1]; /* checked here, hashed by row_key */
+            rc = copy_col(v, tmp, sizeof tmp, r->line, name, err);
+            break;
+        }
         case COL_OOS: {
             orders_oos pol;
             if (!orders_oos_parse(v, &pol))
@@ -387,8 +457,7 @@ lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
         ord.windows[0] = (orders_window){ws, we};
         ord.n_windows = 1;
     }
-    if (ord.external_ref[0])
-        snprintf(idem_key, STORE_REF_MAX + 1, "csv:%.40s:%.80s", ord.channel, ord.external_ref);
+    row_key(c, r, idem_key);
     *out = ord;
     return LM_OK;
 fail:

@@ -3,9 +3,13 @@
  * One order per row; a header row names the columns (any order, case-insensitive): external_ref,
  * channel, customer_name, customer_phone, customer_email, customer_address, lon, lat, lines
  * (required: "SKU:qty;SKU:qty"), window_start, window_end (epoch seconds or ISO-8601 with a zone),
- * priority (0..100), notes, out_of_stock (cancel | backorder | substitute). RFC 4180 quoting.
- * A row with an external_ref is imported under the idempotency key "csv:<channel>:<ref>", so
- * importing the same file twice creates nothing new. */
+ * priority (0..100), notes, out_of_stock (cancel | backorder | substitute), idempotency_key.
+ * RFC 4180 quoting. Text is UTF-8 without control characters (notes may hold line breaks and
+ * tabs); anything else is refused with the column named.
+ * Idempotency: every row gets the key "csv:" + SHA-256 (hex) of its channel and idempotency_key
+ * when that column is given, else of the whole row (every column's text). Importing a file twice
+ * creates nothing new, and rows that differ anywhere never share a key; two identical rows are one
+ * order unless an idempotency_key tells them apart. */
 #ifndef LASTMILE_FORMATS_CSV_H
 #define LASTMILE_FORMATS_CSV_H
 
@@ -29,9 +33,9 @@ size_t fmt_csv_line(const fmt_csv *c, size_t i);
  * header takes (line break included): to send a file in chunks. */
 void fmt_csv_span(const fmt_csv *c, size_t i, size_t *off, size_t *len);
 size_t fmt_csv_header_len(const fmt_csv *c);
-/* Row i as an order (lines allocated: orders_order_clear) and its idempotency key ("" without an
- * external_ref; store_order is orders/'s orders_order). On failure err names the column and says
- * "line N: why". */
+/* Row i as an order (lines allocated: orders_order_clear) and its idempotency key (above; always
+ * set on success; store_order is orders/'s orders_order). On failure err names the column and
+ * says "line N: why". */
 LM_MUST_USE lm_status fmt_csv_order(const fmt_csv *c, size_t i, store_order *out,
                                     char idem_key[STORE_REF_MAX + 1], lm_errinfo *err);
 

@@ -27,18 +27,44 @@ const cJSON *fmt_json_get(const cJSON *obj, const char *key) {
     return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
+/* The offset of the first NUL that a JSON string of text[0..len) would carry (a "\u0000" escape)
+ * or of a raw control byte inside a string (which JSON forbids and cJSON lets through), or len.
+ * Both would reach a reader as a string cut short without a word, so the text is refused first. */
+static size_t bad_string_byte_at(const char *text, size_t len) {
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_string) {
+            in_string = text[i] == '"';
+        } else if (text[i] == '"') {
+            in_string = false;
+        } else if ((unsigned char)text[i] < 0x20) {
+            return i;
+        } else if (text[i] == '\\' && i + 1 < len) {
+            if (text[i + 1] == 'u' && i + 6 <= len && !memcmp(text + i + 2, "0000", 4)) return i;
+            i++; /* the escaped character, so that \\ and \" do not end or start anything */
+        }
+    }
+    return len;
+}
+
 lm_status fmt_json_parse(const char *text, size_t len, size_t max_bytes, cJSON **out,
                          lm_errinfo *err) {
     if (len > max_bytes)
         return lm_errinfo_set(err, LM_TOO_BIG, "", "the document is %zu bytes; the limit is %zu",
                               len, max_bytes);
+    size_t bad = text ? bad_string_byte_at(text, len) : len;
+    if (bad < len)
+        return lm_errinfo_set(err, LM_INVALID, "",
+                              "a string holds a NUL or an unescaped control character at byte "
+                              "%zu",
+                              bad);
     const char *end = NULL;
     cJSON *root = text ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
     if (!root) {
         size_t at = text && end && end >= text ? (size_t)(end - text) : 0;
         return lm_errinfo_set(err, LM_INVALID, "", "malformed JSON near byte %zu", at);
     }
-    for (const char *p = end; p && p < text + len && *p; p++)
+    for (const char *p = end; p && p < text + len; p++) /* a NUL is trailing data too */
         if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') {
             cJSON_Delete(root);
             return lm_errinfo_set(err, LM_INVALID, "",
@@ -113,26 +139,7 @@ lm_status fmt_json_bool(const cJSON *obj, const char *key, const char *parent, f
 }
 
 bool fmt_json_utf8_ok(const char *str, size_t len, bool allow_controls) {
-    const unsigned char *s = (const unsigned char *)str, *end = s + len;
-    while (s < end) {
-        unsigned c = *s;
-        if (c < 0x80) {
-            if (!allow_controls && (c < 0x20 || c == 0x7f)) return false;
-            s++;
-            continue;
-        }
-        size_t n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
-        if (n == 0 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4) || (size_t)(end - s) <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++)
-            if ((s[k] & 0xC0) != 0x80) return false;
-        /* overlong 3- and 4-byte forms, UTF-16 surrogates, beyond U+10FFFF */
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) ||
-            (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-            return false;
-        s += n + 1;
-    }
-    return true;
+    return lm_utf8_valid(str, len, allow_controls ? LM_UTF8_LINES : "");
 }
 
 static lm_status read_str(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
@@ -146,10 +153,13 @@ static lm_status read_str(const cJSON *obj, const char *key, const char *parent,
     size_t len = strlen(it->valuestring);
     if (len > max_len)
         return lm_errinfo_set(err, LM_TOO_BIG, path, "is longer than %zu bytes", max_len);
-    if (!fmt_json_utf8_ok(it->valuestring, len, true))
+    if (!lm_utf8_valid(it->valuestring, len, NULL))
         return lm_errinfo_set(err, LM_INVALID, path, "is not valid UTF-8");
-    if (!controls && !fmt_json_utf8_ok(it->valuestring, len, false))
-        return lm_errinfo_set(err, LM_INVALID, path, "must not hold control characters");
+    if (!fmt_json_utf8_ok(it->valuestring, len, controls))
+        return lm_errinfo_set(err, LM_INVALID, path,
+                              controls ? "must not hold control characters other than line "
+                                         "breaks and tabs"
+                                       : "must not hold control characters");
     *out = it->valuestring;
     return LM_OK;
 }

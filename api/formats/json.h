@@ -61,7 +61,8 @@ LM_MUST_USE lm_status fmt_json_bool(const cJSON *obj, const char *key, const cha
 LM_MUST_USE lm_status fmt_json_string(const cJSON *obj, const char *key, const char *parent,
                                       fmt_json_need need, size_t max_len, const char **out,
                                       lm_errinfo *err);
-/* The same for free text: control characters (newlines, tabs) allowed, UTF-8 still checked. */
+/* The same for free text (notes, comments): line breaks and tabs allowed, no other control
+ * character, UTF-8 still checked. */
 LM_MUST_USE lm_status fmt_json_text(const cJSON *obj, const char *key, const char *parent,
                                     fmt_json_need need, size_t max_len, const char **out,
                                     lm_errinfo *err);

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define FORM_MAX_PAIRS 128
-
 /* ---- Timestamps ---- */
 
 bool fmt_osmand_time_parse(const char *s, int64_t *ms_out) {
@@ -76,9 +74,9 @@ static lm_status device_set(fmt_osmand_pos *p, const char *id, const char *field
     if (n >= sizeof p->device_id)
         return lm_errinfo_set(err, LM_INVALID, field, "device id longer than %zu bytes",
                               sizeof p->device_id - 1);
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-            return lm_errinfo_set(err, LM_INVALID, field, "device id has a control character");
+    if (!lm_utf8_valid(id, n, ""))
+        return lm_errinfo_set(err, LM_INVALID, field,
+                              "device id must be UTF-8 text without control characters");
     memcpy(p->device_id, id, n + 1);
     return LM_OK;
 }
@@ -194,66 +192,6 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
     return LM_OK;
 }
 
-/* ---- Form bodies ---- */
-
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes %XX and '+' in place; returns the new length. A broken escape is kept literally. */
-static size_t form_unescape(char *s, size_t n) {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            s[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            s[o++] = s[i];
-        }
-    }
-    s[o] = '\0';
-    return o;
-}
-
-/* Splits a url-encoded text (copied into *copy_out, which the caller frees) into pairs. */
-static lm_status form_split(const char *text, size_t len, char **copy_out, fmt_osmand_kv *pairs,
-                            size_t *n_out, lm_errinfo *err) {
-    char *copy = lm_alloc(len + 1);
-    if (!copy) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    size_t n = 0;
-    char *p = copy, *end = copy + len;
-    while (p < end) {
-        char *amp = memchr(p, '&', (size_t)(end - p));
-        char *stop = amp ? amp : end;
-        *stop = '\0';
-        if (stop > p) {
-            if (n == FORM_MAX_PAIRS) {
-                lm_free(copy);
-                return lm_errinfo_set(err, LM_TOO_BIG, "body", "more than %d form fields",
-                                      FORM_MAX_PAIRS);
-            }
-            char *eq = strchr(p, '=');
-            if (eq) *eq = '\0';
-            form_unescape(p, strlen(p));
-            if (eq) form_unescape(eq + 1, strlen(eq + 1));
-            pairs[n].key = p;
-            pairs[n].value = eq ? eq + 1 : "";
-            n++;
-        }
-        p = stop + 1;
-    }
-    *copy_out = copy;
-    *n_out = n;
-    return LM_OK;
-}
-
 /* ---- JSON bodies ---- */
 
 static double json_num(const cJSON *o, const char *key) {
@@ -277,8 +215,11 @@ static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *p
                                   "'%.40s' is not an ISO-8601 time with a zone", ts->valuestring);
     } else if (cJSON_IsNumber(ts)) {
         char buf[32];
-        snprintf(buf, sizeof buf, "%lld", (long long)ts->valuedouble);
-        if (!(ts->valuedouble >= 0) || !fmt_osmand_time_parse(buf, &p->time_ms))
+        double d = ts->valuedouble;
+        /* range first: converting a double beyond int64_t is undefined behaviour */
+        bool in_range = d >= 0 && d < 9e15;
+        if (in_range) snprintf(buf, sizeof buf, "%lld", (long long)d);
+        if (!in_range || !fmt_osmand_time_parse(buf, &p->time_ms))
             return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
                                   "not an epoch time");
     } else if (ts) {
@@ -415,10 +356,10 @@ lm_status fmt_osmand_parse(const fmt_osmand_kv *pairs, size_t n_pairs, const cha
     if (!body || !body_len)
         return lm_errinfo_set(err, LM_INVALID, "id",
                               "no position: send id, lat, lon ... in the query or a form body");
-    fmt_osmand_kv form[FORM_MAX_PAIRS];
+    fmt_osmand_kv form[FMT_FORM_MAX_PAIRS];
     size_t n = 0;
     char *copy = NULL;
-    lm_status rc = form_split(body, body_len, &copy, form, &n, err);
+    lm_status rc = fmt_form_parse(body, body_len, "body", form, FMT_FORM_MAX_PAIRS, &n, &copy, err);
     if (rc != LM_OK) return rc;
     flat_src s = {form, n, NULL};
     rc = parse_flat(&s, "", &out[0], err);

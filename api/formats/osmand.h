@@ -15,6 +15,7 @@
 #ifndef LASTMILE_FORMATS_OSMAND_H
 #define LASTMILE_FORMATS_OSMAND_H
 
+#include "api/formats/form.h"
 #include "common/common.h"
 
 #include <math.h>
@@ -35,10 +36,8 @@ typedef struct fmt_osmand_pos {
     int charging;       /* 1 charging, 0 not, -1 unknown */
 } fmt_osmand_pos;
 
-/* One decoded query parameter (MHD has already percent-decoded it). */
-typedef struct fmt_osmand_kv {
-    const char *key, *value;
-} fmt_osmand_kv;
+/* One decoded query parameter (MHD has already percent-decoded it): form.h's pair. */
+typedef fmt_form_kv fmt_osmand_kv;
 
 /* Parses one request. pairs[0..n_pairs) are the query parameters; content_type may be NULL;
  * body[0..body_len) need not be NUL-terminated. Writes at most cap records to out (cap >= 1)

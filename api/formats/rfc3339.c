@@ -2,6 +2,9 @@
  * calendar arithmetic done here so that no time zone database or locale is involved. */
 #include "api/formats/rfc3339.h"
 
+#define MIN_EPOCH_S INT64_C(-62167219200) /* 0000-01-01T00:00:00Z */
+#define MAX_EPOCH_S INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
  * days_from_civil). */
 static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
@@ -77,8 +80,12 @@ static bool zone(const char **pp, bool lenient, int64_t *offset_s) {
     int64_t oh, om = 0;
     if (!digits(&p, 2, &oh)) return false;
     if (lenient) {
-        if (*p == ':') p++;
-        if (*p && !digits(&p, 2, &om)) return false;
+        if (*p == ':') { /* +HH:MM: the minutes must follow */
+            p++;
+            if (!digits(&p, 2, &om)) return false;
+        } else if (*p && !digits(&p, 2, &om)) {
+            return false;
+        }
     } else if (*p++ != ':' || !digits(&p, 2, &om)) {
         return false;
     }
@@ -108,7 +115,7 @@ static bool parse(const char *s, bool lenient, int64_t *ms_out) {
     if (!date_ok(y, mo, d) || h > 23 || mi > 59 || sec > 60) return false;
     if (lenient && y < 1970) return false;
     int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-    if (lenient && t < 0) return false;
+    if (lenient && (t < 0 || t > MAX_EPOCH_S)) return false; /* the offset can cross either end */
     *ms_out = t * 1000 + frac_ms;
     return true;
 }
@@ -134,10 +141,13 @@ static char *put_digits(char *p, int64_t v, int n) {
 }
 
 char *fmt_time_format_rfc3339(int64_t epoch_s, char buf[FMT_TIME_RFC3339_LEN]) {
+    /* outside RFC 3339's four-digit years: the first or last second that has a text (and no
+     * overflow in the arithmetic below) */
+    if (epoch_s < MIN_EPOCH_S) epoch_s = MIN_EPOCH_S;
+    if (epoch_s > MAX_EPOCH_S) epoch_s = MAX_EPOCH_S;
     int64_t days = epoch_s >= 0 ? epoch_s / 86400 : -((-epoch_s + 86399) / 86400);
     int64_t rem = epoch_s - days * 86400, y, m, d;
     civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999; /* outside RFC 3339's four-digit years */
     char *p = buf;
     p = put_digits(p, y, 4);
     *p++ = '-';

@@ -17,10 +17,11 @@ bool fmt_time_parse_rfc3339(const char *s, int64_t *out);
 /* Epoch milliseconds from the forms the OsmAnd / Traccar clients send: the RFC 3339 form above
  * with its fraction kept (to the millisecond), a ' ' or '+' (an undecoded space) instead of 'T',
  * offsets written +HH, +HHMM or +HH:MM, and no zone at all read as UTC. Years 1970..9999, never
- * before the epoch. false (and *out untouched) on anything else. */
+ * before the epoch nor after 9999-12-31T23:59:59Z. false (and *out untouched) on anything else. */
 bool fmt_time_parse_lenient_ms(const char *s, int64_t *out);
 
-/* Writes epoch_s as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf and returns buf. */
+/* Writes epoch_s as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf and returns buf; times before year 0000
+ * or after 9999 are written as its first or last second. */
 char *fmt_time_format_rfc3339(int64_t epoch_s, char buf[FMT_TIME_RFC3339_LEN]);
 
 #endif

@@ -58,7 +58,12 @@ const solver_problem *fmt_vroom_input_problem(const fmt_vroom_input *in);
 /* True if some vehicle has `steps` (then fmt_vroom_plan can evaluate them as whole routes). */
 bool fmt_vroom_input_has_steps(const fmt_vroom_input *in);
 
-/* Solves the input with solver_solve (vehicle steps are kept as each route's first tasks). */
+/* The document's "options": {"iterations": N} (a lastmile extension; 0 when absent), at most: */
+#define FMT_VROOM_MAX_ITERATIONS INT64_C(1000000000)
+uint64_t fmt_vroom_input_iterations(const fmt_vroom_input *in);
+
+/* Solves the input with solver_solve (vehicle steps are kept as each route's first tasks).
+ * o->iterations, when set, wins over the document's options.iterations; o may be NULL. */
 LM_MUST_USE lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o,
                                       solver_solution **out, lm_errinfo *err);
 /* VROOM's plan mode (-c): every vehicle's `steps` are its whole route, in order; computes
@@ -67,6 +72,7 @@ LM_MUST_USE lm_status fmt_vroom_plan(const fmt_vroom_input *in, solver_solution 
                                      lm_errinfo *err);
 
 /* Writes s (a solution of in's problem) as VROOM output JSON: pretty adds newlines and indents.
+ * A searched solution's summary also carries lastmile's "search": {"iterations", "reproducible"}.
  * *out_len is the length without the NUL. LM_INTERNAL if s refers to tasks in doesn't have. */
 LM_MUST_USE lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s,
                                       bool pretty, char **out, size_t *out_len, lm_errinfo *err);

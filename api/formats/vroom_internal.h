@@ -63,6 +63,7 @@ struct fmt_vroom_input {
     vroom_loc *index_loc; /* per matrix index: its coordinates when some input gave them */
     bool index_based;     /* locations came as matrix indices (echo location_index) */
     bool has_distances;   /* distances known: report them */
+    uint64_t iterations;  /* options.iterations; 0 when absent */
     int64_t loading_ms;   /* parse and build */
     int64_t routing_ms;   /* matrix computation */
 };

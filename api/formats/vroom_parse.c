@@ -307,6 +307,22 @@ static lm_status builder_error(pctx *c, lm_status st, const char *prefix) {
     return st;
 }
 
+/* lastmile's extension: "options": {"iterations": N} asks for an iteration-budgeted, reproducible
+ * search (solver.h says what that guarantees). Unknown option names are refused, not ignored. */
+static lm_status read_options(pctx *c, const cJSON *root) {
+    static const char *const known[] = {"iterations", NULL};
+    const cJSON *opt = fmt_json_get(root, "options");
+    if (!opt) return LM_OK;
+    lm_status st = fmt_json_require_object(opt, "options", c->err);
+    if (st == LM_OK) st = fmt_json_only_keys(opt, "options", known, c->err);
+    int64_t n = 0;
+    if (st == LM_OK)
+        st = fmt_json_int(opt, "iterations", "options", FMT_JSON_OPTIONAL, 1,
+                          FMT_VROOM_MAX_ITERATIONS, &n, c->err);
+    if (st == LM_OK) c->in->iterations = (uint64_t)n;
+    return st;
+}
+
 static lm_status parse_doc(pctx *c, const cJSON *root) {
     fmt_vroom_input *in = c->in;
     lm_status st;
@@ -332,6 +348,7 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
         return lm_errinfo_set(c->err, LM_INVALID, "vehicles", "at least one vehicle is required");
     if (!jobs && !ships)
         return lm_errinfo_set(c->err, LM_INVALID, "jobs", "give jobs, shipments or both");
+    if ((st = read_options(c, root)) != LM_OK) return st;
 
     /* Dimensions come from vehicles[0].capacity; everything else must match it. */
     const cJSON *cap0 = cJSON_IsObject(vehs->child) ? fmt_json_get(vehs->child, "capacity") : NULL;

@@ -6,7 +6,17 @@
 
 lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o, solver_solution **out,
                           lm_errinfo *err) {
-    return solver_solve(in->problem, o, out, err);
+    solver_opts with;
+    if (o)
+        with = *o;
+    else
+        solver_opts_init(&with);
+    if (!with.iterations) with.iterations = in->iterations; /* the caller's choice first */
+    return solver_solve(in->problem, &with, out, err);
+}
+
+uint64_t fmt_vroom_input_iterations(const fmt_vroom_input *in) {
+    return in->iterations;
 }
 
 lm_status fmt_vroom_plan(const fmt_vroom_input *in, solver_solution **out, lm_errinfo *err) {

@@ -183,6 +183,13 @@ lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s, b
     lm_jw_int(&w, "solving", s->computing_ms);
     lm_jw_int(&w, "routing", in->routing_ms);
     lm_jw_close(&w, "}");
+    if (s->searched) { /* plan mode evaluates: no search to describe */
+        lm_jw_open(&w, "search", "{");
+        lm_jw_uint(&w, "iterations", s->iterations);
+        lm_jw_key(&w, "reproducible");
+        lm_jw_raw(&w, s->reproducible ? "true" : "false", s->reproducible ? 4 : 5);
+        lm_jw_close(&w, "}");
+    }
     lm_jw_close(&w, "}");
     lm_jw_open(&w, "unassigned", "[");
     for (size_t u = 0; u < s->n_unassigned; u++) {

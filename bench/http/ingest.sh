@@ -12,6 +12,9 @@ build="${1:?build dir (a Release build)}"
 secs="${2:-10}"
 runs="${3:-3}"
 here="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$here/bench/lib.sh"
+start_header=$(bench_header "HTTP ingest and tracking polls against nginx" \
+    "bench/http/ingest.sh $build $secs $runs" "$runs")
 bin="$build/cli/lastmile"
 command -v wrk >/dev/null || { echo "ingest.sh: wrk is not installed" >&2; exit 69; }
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
@@ -141,10 +144,12 @@ for r in $(seq "$runs"); do
 done
 
 # ---- the table: medians over the runs ----
-load=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$results" "$secs" "$runs" "$load" >"$here/bench/results/http-ingest.md" <<'PY'
+out="$here/bench/results/http-ingest.md"
+{
+echo "$start_header"; echo
+python3 - "$results" "$secs" "$runs" <<'PY'
 import sys, statistics
-path, secs, runs, load = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+path, secs, runs = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = {}
 durable_ok, lost = True, []
 for line in open(path):
@@ -158,11 +163,8 @@ for line in open(path):
             durable_ok = False
             lost.append((conns, answered, after - before, non2xx))
 med = lambda k, i: statistics.median(x[i] for x in rows[k])
-print("# HTTP ingest and tracking polls against nginx\n")
-print(f"Measured by `bench/http/ingest.sh BUILD_DIR {secs} {runs}` (Release build): wrk -t1 "
-      f"-d{secs}s, server (lastmile --threads 1, or nginx with 1 worker) pinned to core 0 and wrk "
-      f"to core 1 with taskset; medians of {runs} runs; load average at the end {load} "
-      "(other work shared the machine).\n")
+print(f"Release build: wrk -t1 -d{secs}s, server (lastmile --threads 1, or nginx with 1 worker) "
+      f"pinned to core 0 and wrk to core 1 with taskset; medians of {runs} runs.\n")
 print("Ingest = OsmAnd GET on the OsmAnd port, each request a new position of one of 100 known "
       "devices, answered only after the group commit holding it (SQLite WAL, synchronous=FULL). "
       "Tracking = `GET /v1/track/{token}` on the main port (token lookup, dispatch tracking "
@@ -181,6 +183,9 @@ print()
 print("Every answered position durable: " + ("yes: after each ingest run the positions table "
       "grew by at least the number of answers wrk counted, and no answer was non-2xx."
       if durable_ok else f"NO: {lost} (conns, answered, stored, non-2xx)"))
-print("\nTargets (issue 5): ingest >= 50 % of nginx, p99 <= 20 ms.")
+print("\nTargets (README, Benchmarks): ingest >= 50 % of nginx, p99 <= 20 ms.")
 PY
-cat "$here/bench/results/http-ingest.md"
+bench_footer
+} >"$out.tmp"
+mv "$out.tmp" "$out"
+cat "$out"

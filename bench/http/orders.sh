@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # HTTP load on the orders API: orders created per second (each reply sent after the durable
-# commit holding its order: SQLite WAL, synchronous=FULL, orders group-committed) and
-# GET /v1/orders/{id} per second, measured with wrk on 127.0.0.1 with a bounded duration, for
-# each server thread count in THREADS_LIST. Writes bench/results/http-orders.md.
-# Usage: [THREADS_LIST="2 16"] bench/http/orders.sh BUILD_DIR [SECONDS] [CONNECTIONS]
+# commit holding its order: SQLite WAL, synchronous=FULL, orders group-committed),
+# GET /v1/orders/{id} per second, and GET /v1/whoami (the key check alone) as the yardstick of a
+# read, measured with wrk on 127.0.0.1 with a bounded duration, for each server thread count in
+# THREADS_LIST, RUNS times on a fresh database each (medians reported).
+# Writes bench/results/http-orders.md.
+# Usage: [THREADS_LIST="2 16"] [RUNS=3] bench/http/orders.sh BUILD_DIR [SECONDS] [CONNECTIONS]
 set -euo pipefail
 build="${1:?build dir (a Release build)}"
 secs="${2:-10}"
 conns="${3:-32}"
 threads_list="${THREADS_LIST:-2 16}"
+runs="${RUNS:-3}"
 here="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$here/bench/lib.sh"
+start_header=$(bench_header "HTTP orders load" \
+    "THREADS_LIST=\"$threads_list\" RUNS=$runs bench/http/orders.sh $build $secs $conns" "$runs")
 bin="$build/cli/lastmile"
 command -v wrk >/dev/null || { echo "orders.sh: wrk is not installed" >&2; exit 69; }
 [ -x "$bin" ] || { echo "orders.sh: $bin not found" >&2; exit 66; }
@@ -27,12 +33,11 @@ pin_server=(); pin_wrk=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
 fi
-field() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
-rps() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$1"; }
-errs() { awk '/Non-2xx/ {n = $NF} END {print n + 0}' "$1"; }
-rows=""
-notes=""
+summary() { python3 "$here/bench/http/wrk_summary.py" "$1"; }
+results="$work/results.txt"
+: >"$results"
 
+for run in $(seq "$runs"); do
 for threads in $threads_list; do
     rm -f "$work"/b.db*
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -85,6 +90,8 @@ end
 LUA
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/get.lua" "$url" \
         >"$work/get.txt" 2>&1
+    "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency \
+        -H "Authorization: Bearer $key" "$url/v1/whoami" >"$work/whoami.txt" 2>&1
     stop_server
     integrity=$(python3 - "$work/b.db" <<'PY'
 import sqlite3, sys
@@ -93,29 +100,59 @@ print(c.execute("PRAGMA integrity_check").fetchone()[0],
       c.execute("SELECT count(*) FROM orders").fetchone()[0])
 PY
 )
-    p=$work/post.txt; g=$work/get.txt
-    rows+="| POST /v1/orders (durable create) | $threads | $(rps "$p") | $(field "$p" 50%) | $(field "$p" 90%) | $(field "$p" 99%) | $(errs "$p") |"$'\n'
-    rows+="| GET /v1/orders/{id} | $threads | $(rps "$g") | $(field "$g" 50%) | $(field "$g" 90%) | $(field "$g" 99%) | $(errs "$g") |"$'\n'
-    notes+="- \`--threads $threads\`: $created orders created; after stopping the server, integrity_check and order rows: $integrity."$'\n'
+    # integrity_check's answer and the order rows, which must cover what /metrics counted
+    read -r ok rows_n <<<"$integrity"
+    for kind in post get whoami; do
+        echo "$kind $threads $run $(summary "$work/$kind.txt") $created $ok $rows_n" >>"$results"
+    done
+done
 done
 
 out="$here/bench/results/http-orders.md"
 {
-    echo "## HTTP orders load ($(date -u +%Y-%m-%d), $(nproc) cores, load before the run $(cut -d' ' -f1 /proc/loadavg))"
+    echo "$start_header"; echo
+    echo "Release build; server pinned to core 0, \`wrk -t1 -c$conns -d${secs}s --latency\` pinned to"
+    echo "core 1, 127.0.0.1; a fresh database per run. Each POST creates an order (2 lines, audit,"
+    echo "nearest of 2 depots, stock reservation, events) and is answered after the commit that holds"
+    echo "it (WAL, synchronous=FULL). Concurrent creations are group-committed (one transaction, one"
+    echo "fsync, one set of prepared statements per batch, a savepoint per order), so the batch size,"
+    echo "and the rate, grow with the worker threads that can wait in the handler at once. GETs read"
+    echo "random orders among those created; \`GET /v1/whoami\` (the key check alone) is the"
+    echo "yardstick for a read."
     echo
-    echo "Command: \`THREADS_LIST=\"$threads_list\" bench/http/orders.sh $build $secs $conns\` (Release build;"
-    echo "server pinned to core 0, \`wrk -t1 -c$conns -d${secs}s --latency\` pinned to core 1, 127.0.0.1)."
-    echo "Each POST creates an order (2 lines, audit, nearest of 2 depots, stock reservation, events)"
-    echo "and is answered after the commit that holds it (WAL, synchronous=FULL). Concurrent creations"
-    echo "are group-committed (one transaction, one fsync, one set of prepared statements per batch,"
-    echo "a savepoint per order), so the batch size, and the rate, grow with the worker threads that"
-    echo "can wait in the handler at once. GETs read random orders among those created."
-    echo
-    echo "| workload | server threads | requests/s | p50 | p90 | p99 | non-2xx |"
-    echo "|---|---|---|---|---|---|---|"
-    printf '%s' "$rows"
-    echo
-    printf '%s' "$notes"
-    echo
-} >"$out"
+    python3 - "$results" <<'PY'
+import statistics, sys
+rows = {}
+checks = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    kind, threads, run = f[0], int(f[1]), int(f[2])
+    rps, p50, p99, non = float(f[3]), float(f[4]), float(f[5]), int(f[7])
+    rows.setdefault((kind, threads), []).append((rps, p50, p99, non))
+    if kind == "post":
+        created, ok, stored = int(f[8]), f[9], int(f[10])
+        checks.append((threads, run, created, ok, stored))
+names = {"post": "POST /v1/orders (durable create)", "get": "GET /v1/orders/{id}",
+         "whoami": "GET /v1/whoami"}
+print("| workload | server threads | runs | median req/s | min .. max req/s | median p50 ms "
+      "| median p99 ms | non-2xx (all runs) |")
+print("|---|---|---|---|---|---|---|---|")
+for threads in sorted({t for _, t in rows}):
+    for kind in ("post", "get", "whoami"):
+        v = rows.get((kind, threads))
+        if not v: continue
+        med = lambda i: statistics.median(x[i] for x in v)
+        print(f"| {names[kind]} | {threads} | {len(v)} | {med(0):,.0f} | "
+              f"{min(x[0] for x in v):,.0f} .. {max(x[0] for x in v):,.0f} | {med(1):.2f} | "
+              f"{med(2):.2f} | {sum(x[3] for x in v)} |")
+print()
+for threads, run, created, ok, stored in checks:
+    good = ok == "ok" and stored >= created
+    print(f"- `--threads {threads}`, run {run}: {created} orders counted by /metrics; after "
+          f"stopping the server, integrity_check {ok}, {stored} order rows"
+          f"{'' if good else ' -- FEWER ROWS THAN COUNTED'}.")
+PY
+    bench_footer
+} >"$out.tmp"
+mv "$out.tmp" "$out"
 cat "$out"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh's HTTP part: runs every bench/http/<name>.sh (each writes its own table under
-# bench/results/) against BUILD_DIR's lastmile. Usage: bench/http/run.sh BUILD_DIR
+# bench/results/) against BUILD_DIR's lastmile, each wrk run HTTP_SECONDS long (default 10), RUNS
+# times (default 3; medians reported). Usage: [RUNS=N] [HTTP_SECONDS=S] bench/http/run.sh BUILD_DIR
 set -euo pipefail
 build="${1:?build dir}"
 here="$(cd "$(dirname "$0")" && pwd)"
-for s in "$here"/*.sh; do
-    [ "$(basename "$s")" = run.sh ] && continue
-    "$s" "$build"
-done
+secs="${HTTP_SECONDS:-10}"
+runs="${RUNS:-3}"
+"$here/ingest.sh" "$build" "$secs" "$runs"
+RUNS="$runs" "$here/orders.sh" "$build" "$secs" 32
+RUNS="$runs" "$here/epoll.sh" "$build" "$secs"

@@ -1,7 +1,7 @@
 /* Webhooks over HTTP with an in-test receiver on 127.0.0.1: registration, validation, listing
  * without secrets and deletion, and the server's wiring (its commit hook wakes the sender) with
- * every event POSTed in order with X-Lastmile-Signature = sha256=HMAC(secret, body). Retries,
- * backoff and restarts of the delivery itself: tests/events/test_webhooks.c. */
+ * every event POSTed in order with X-Lastmile-Signature = t=<unix>,v1=HMAC(secret, "t.body").
+ * Retries, backoff and restarts of the delivery itself: tests/events/test_webhooks.c. */
 #include "api/api.h"
 #include "common/sha256.h"
 #include "tests/support/hook_receiver.h"
@@ -43,6 +43,7 @@ static void server_start(void) {
     api_server_opts_init(&o);
     o.port = 0;
     o.log_fd = -1;
+    o.webhook_allow = "127.0.0.1/32"; /* the receiver is on loopback */
     lm_errinfo err;
     assert_int_equal(api_server_start(&o, W.s, &W.srv, &err), LM_OK);
     W.port = api_server_port(W.srv);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `lastmile solve`: the docs example against its golden output (iteration-bounded), the same
-# answer twice with --iterations, a Solomon and a CVRPLIB file,
+# `lastmile solve`: the docs example against its golden output (iteration-bounded), reproducible
+# solves, a Solomon and a CVRPLIB file,
 # bad input (JSON error on stdout, exit 65), usage errors (64) and -o.
 # usage: test_solve.sh LASTMILE_BINARY SOURCE_DIR
 set -u
@@ -27,10 +27,10 @@ run() {
     return 0
 }
 
-# The golden example: same text as docs/vroom-example.out.json except computing_times, from an
-# iteration-bounded run (the answer does not depend on how loaded the machine is).
+# The golden example: same text as docs/vroom-example.out.json except computing_times. The
+# document's "options": {"iterations": 1000} budgets the search (no time limit: reproducible).
 strip_times() { grep -v -E '"(loading|solving|routing)":' "$1"; }
-if run 0 "$src/docs/vroom-example.json" --iterations 1000 --threads 1 --seed 1 --pretty; then
+if run 0 "$src/docs/vroom-example.json" --threads 1 --seed 1 --pretty; then
     if diff <(strip_times "$tmp/out") <(strip_times "$src/docs/vroom-example.out.json") >"$tmp/diff"; then
         ok
     else
@@ -39,7 +39,7 @@ if run 0 "$src/docs/vroom-example.json" --iterations 1000 --threads 1 --seed 1 -
     fi
 fi
 
-# -o writes the same JSON to a file and nothing to stdout.
+# -o writes the same JSON to a file and nothing to stdout (--iterations as the document says).
 if run 0 "$src/docs/vroom-example.json" --iterations 1000 --threads 1 --seed 1 --pretty -o "$tmp/o.json"; then
     if [ -s "$tmp/out" ]; then bad "-o still wrote to stdout"; fi
     if diff <(strip_times "$tmp/o.json") <(strip_times "$src/docs/vroom-example.out.json") >/dev/null; then
@@ -49,21 +49,47 @@ if run 0 "$src/docs/vroom-example.json" --iterations 1000 --threads 1 --seed 1 -
     fi
 fi
 
-# Same file, seed, threads and iterations: the same answer, run after run (timings aside).
-strip_json_times() { sed -E 's/"computing_times":\{[^}]*\}//' "$1"; }
-if run 0 "$src/datasets/cvrplib/A/A-n32-k5.vrp" --iterations 2000 --threads 1 --seed 3 --quiet; then
-    cp "$tmp/out" "$tmp/first.json"
-    if run 0 "$src/datasets/cvrplib/A/A-n32-k5.vrp" --iterations 2000 --threads 1 --seed 3 --quiet; then
-        if [ "$(strip_json_times "$tmp/out")" = "$(strip_json_times "$tmp/first.json")" ]; then
-            ok
+# Reproducible solves: with --iterations the same seed and threads give the same routes and
+# cost run after run, on one thread and on two (a 1 s time limit need not: R101 gave 16448152,
+# 16448152 and 16428766). Only computing_times may differ; "reproducible" must be true.
+no_times() { sed -E 's/"computing_times":\{[^}]*\}//' "$1"; }
+for threads in 1 2; do
+    for k in 1 2 3; do
+        run 0 "$src/datasets/solomon/R101.txt" --iterations 3000 --threads "$threads" --seed 7 \
+            -o "$tmp/r101-$threads-$k.json" || continue
+        if ! grep -q '"search":{"iterations":3000,"reproducible":true}' "$tmp/r101-$threads-$k.json"; then
+            bad "R101 --iterations 3000 --threads $threads: not a full reproducible run"
+        elif [ "$k" -gt 1 ] && ! cmp -s <(no_times "$tmp/r101-$threads-1.json") <(no_times "$tmp/r101-$threads-$k.json"); then
+            bad "R101 --iterations 3000 --threads $threads: run $k differs from run 1"
+            grep -o '"cost":[0-9]*' "$tmp/r101-$threads-1.json" "$tmp/r101-$threads-$k.json" | head -4
         else
-            bad "A-n32-k5 with --iterations 2000 --seed 3: two runs, two answers"
+            ok
         fi
+    done
+done
+# The routes are really compared: another seed gives another answer.
+if run 0 "$src/datasets/solomon/R101.txt" --iterations 3000 --threads 1 --seed 8 -o "$tmp/r101-seed8.json"; then
+    if cmp -s <(no_times "$tmp/r101-1-1.json") <(no_times "$tmp/r101-seed8.json"); then
+        bad "seeds 7 and 8 gave byte-identical answers: the comparison proves nothing"
+    else
+        ok
     fi
 fi
+# options.iterations in the document: checked, and unknown options refused (exit 65).
+printf '{"options":{"iterations":0},"vehicles":[{"id":1,"start_index":0}],"jobs":[{"id":1,"location_index":1}],"matrix":[[0,1],[1,0]]}' >"$tmp/opt0.json"
+if run 65 "$tmp/opt0.json"; then
+    if grep -q '"error":"options.iterations: ' "$tmp/out"; then ok; else bad "options.iterations 0: $(cat "$tmp/out")"; fi
+fi
+printf '{"options":{"exploration":5},"vehicles":[{"id":1,"start_index":0}],"jobs":[{"id":1,"location_index":1}],"matrix":[[0,1],[1,0]]}' >"$tmp/optx.json"
+if run 65 "$tmp/optx.json"; then
+    if grep -q '"error":"options.exploration: ' "$tmp/out"; then ok; else bad "unknown option: $(cat "$tmp/out")"; fi
+fi
+# A time limit that stops an iteration-budgeted search is reported, on stderr and in the JSON.
+if run 0 "$src/datasets/solomon/R101.txt" --iterations 1000000000 --time-limit 0.2 --threads 1; then # timing-ok: cut short on purpose
+    if grep -q '"reproducible":false' "$tmp/out" && grep -q 'may not repeat' "$tmp/err"; then ok; else bad "cut-short run not reported"; fi
+fi
 
-# A Solomon instance (format from the .txt extension) and a CVRPLIB one: every customer served
-# (any time-limited run serves them all: the construction does; no quality is asserted).
+# A Solomon instance (format from the .txt extension) and a CVRPLIB one: every customer served.
 if run 0 "$src/datasets/solomon/C101.txt" --time-limit 1 --threads 2; then # timing-ok: no bound
     if grep -q '^{"code":0,"summary":{"cost":[0-9]*,"routes":[0-9]*,"unassigned":0,' "$tmp/out" &&
         [ "$(grep -o '"type":"job"' "$tmp/out" | wc -l)" -eq 100 ]; then

@@ -3,7 +3,9 @@
  * checks: rows, and per row [i].line, [i].status (fmt_csv_order's outcome), [i].field,
  * [i].reason, [i].external_ref, channel, customer_name, customer_address, notes, priority,
  * out_of_stock, lines ("SKU:qty;..."), window ("start,end"), location ("lon,lat" or "none"),
- * idem_key. In expected values "\n" stands for a line break. */
+ * idem_key, idem_key_form ("csv:sha256" when the key is "csv:" and 64 hex digits), and
+ * key_same_as / key_differs_from (another row's number). In expected values "\n" stands for a
+ * line break. */
 #include "api/formats/csv.h"
 #include "case_file.h"
 
@@ -44,6 +46,12 @@ static bool row_field(const row *r, const char *f, char *buf, size_t size) {
         snprintf(buf, size, "%d", (int)o->priority);
     else if (!strcmp(f, "idem_key"))
         snprintf(buf, size, "%s", r->key);
+    else if (!strcmp(f, "idem_key_form")) /* "csv:" and 64 hex digits */
+        snprintf(buf, size, "%s",
+                 strlen(r->key) == 68 && !strncmp(r->key, "csv:", 4) &&
+                         strspn(r->key + 4, "0123456789abcdef") == 64
+                     ? "csv:sha256"
+                     : r->key);
     else if (!strcmp(f, "window"))
         snprintf(buf, size, "%lld,%lld", o->n_windows ? (long long)o->windows[0].start_s : -1LL,
                  o->n_windows ? (long long)o->windows[0].end_s : -1LL);
@@ -94,6 +102,17 @@ static bool check_one(const row *rows, size_t n, const char *lhs, const char *rh
         if (!strcmp(f, "reason")) {
             if (strstr(rows[i].err.message, want)) return true;
             snprintf(why, size, "%s: '%s' does not hold '%s'", lhs, rows[i].err.message, want);
+            return false;
+        }
+        if (!strcmp(f, "key_same_as") || !strcmp(f, "key_differs_from")) {
+            unsigned long j;
+            if (sscanf(want, "%lu", &j) != 1 || j >= n) {
+                snprintf(why, size, "check '%s' names no row '%s'", lhs, want);
+                return false;
+            }
+            bool same = !strcmp(rows[i].key, rows[j].key);
+            if (same == !strcmp(f, "key_same_as")) return true;
+            snprintf(why, size, "%s %s: '%s' and '%s'", lhs, want, rows[i].key, rows[j].key);
             return false;
         }
         if (!row_field(&rows[i], f, got, sizeof got)) {

@@ -2,7 +2,7 @@
  * the service on a real SQLite file: allocation, no oversell under threads, idempotency,
  * exceptions, backorders, substitutes, lifecycle and events. */
 #include "orders/orders.h"
-#include "store/internal.h"
+#include "store/store_dispatch.h"
 #include "store/store.h"
 #include "tests/support/tmp_db.h"
 
@@ -924,16 +924,18 @@ static void test_create_many(void **state) {
 }
 
 static void add_vehicle(fixture *f, const char *id, int64_t cap_g, int64_t cap_cm3) {
+    store_vehicle v = {.capacity_g = cap_g,
+                       .capacity_cm3 = cap_cm3,
+                       .shift_end_s = 86400,
+                       .speed_factor = 1.0,
+                       .active = true};
+    lm_strlcpy(v.id, id, sizeof v.id);
+    lm_strlcpy(v.name, id, sizeof v.name);
+    lm_strlcpy(v.start_depot, "north", sizeof v.start_depot);
+    lm_strlcpy(v.end_depot, "north", sizeof v.end_depot);
     store_tx *tx = NULL;
     OK(store_tx_begin(f->s, &tx));
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO vehicles(id, name, capacity_g, capacity_cm3, capacity_parcels, "
-             "cost_fixed, cost_per_hour, cost_per_km, skills, start_depot, end_depot, "
-             "shift_start_s, shift_end_s, breaks, speed_factor, active) VALUES ('%s', '%s', "
-             "%lld, %lld, 0, 0, 0, 0, '', 'north', 'north', 0, 86400, '', 1.0, 1)",
-             id, id, (long long)cap_g, (long long)cap_cm3);
-    OK(store__exec(store__tx_db(tx), sql, NULL));
+    OK(store_vehicle_put(tx, &v, NULL));
     OK(store_tx_commit(tx));
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* ---- Helpers ---- */
@@ -64,10 +66,11 @@ static solver_solution *solve(const solver_problem *p, int64_t ms, uint64_t iter
     solver_opts_init(&o);
     o.time_limit_ms = ms;
     o.use_set_partitioning = false;
+    o.iterations = iters;
     solver_solution *s = NULL;
     lm_errinfo e;
     memset(&e, 0, sizeof e);
-    lm_status st = solver__solve_iters(p, &o, iters, &s, &e);
+    lm_status st = solver_solve(p, &o, &s, &e);
     if (st != LM_OK) fail_msg("solve failed: %s (%s: %s)", lm_strerror(st), e.field, e.message);
     solver_check_report rep;
     memset(&rep, 0, sizeof rep);
@@ -565,30 +568,116 @@ static void test_random_vrptw_200(void **state) {
     solver_problem_destroy(p);
 }
 
+/* Same routes, steps (type, task, arrival, load) and totals. */
+static void assert_same_solution(const solver_solution *a, const solver_solution *b) {
+    assert_int_equal(a->cost, b->cost);
+    assert_int_equal(a->n_unassigned, b->n_unassigned);
+    assert_int_equal(a->n_routes, b->n_routes);
+    assert_int_equal(a->iterations, b->iterations);
+    for (size_t r = 0; r < a->n_routes; r++) {
+        const solver_route *x = &a->routes[r], *y = &b->routes[r];
+        assert_int_equal(x->vehicle, y->vehicle);
+        assert_int_equal(x->n_steps, y->n_steps);
+        for (size_t k = 0; k < x->n_steps; k++) {
+            assert_int_equal(x->steps[k].type, y->steps[k].type);
+            assert_int_equal(x->steps[k].index, y->steps[k].index);
+            assert_int_equal(x->steps[k].arrival_s, y->steps[k].arrival_s);
+            assert_int_equal(x->steps[k].load[0], y->steps[k].load[0]);
+        }
+    }
+}
+
+/* An iteration budget reproduces the answer for a seed and thread count: three runs each on one
+ * and on two threads, GLPK recombination on (its node budget, not its clock), with a third
+ * thread busy spinning during the runs so that the two search threads are scheduled unevenly. */
+static atomic_bool spin_stop;
+static void *spin(void *arg) {
+    (void)arg;
+    volatile uint64_t x = 0;
+    for (uint64_t i = 0; i < (UINT64_C(1) << 40) && !atomic_load(&spin_stop); i++)
+        x += i;
+    return NULL;
+}
+
 static void test_determinism(void **state) {
     (void)state;
     solver_problem *p = random_vrptw(60, 5, 15);
+    atomic_store(&spin_stop, false);
+    pthread_t spinner;
+    assert_int_equal(pthread_create(&spinner, NULL, spin, NULL), 0);
     for (unsigned threads = 1; threads <= 2; threads++) {
         solver_opts o;
         solver_opts_init(&o);
-        o.time_limit_ms = 60000;
+        o.time_limit_ms = 600000; /* a safety stop only: reproducible says it never fired */
         o.threads = threads;
         o.seed = 42;
-        o.use_set_partitioning = false;
-        solver_solution *a = NULL, *b = NULL;
-        assert_int_equal(solver__solve_iters(p, &o, 1500, &a, NULL), LM_OK);
-        assert_int_equal(solver__solve_iters(p, &o, 1500, &b, NULL), LM_OK);
-        assert_int_equal(a->cost, b->cost);
-        assert_int_equal(a->n_routes, b->n_routes);
-        for (size_t r = 0; r < a->n_routes; r++) {
-            assert_int_equal(a->routes[r].n_steps, b->routes[r].n_steps);
-            for (size_t k = 0; k < a->routes[r].n_steps; k++)
-                assert_int_equal(a->routes[r].steps[k].index, b->routes[r].steps[k].index);
+        o.iterations = 3000; /* 15 epochs of 200: the threads meet 15 times, GLPK runs 4 times */
+        solver_solution *first = NULL;
+        for (int run = 0; run < 3; run++) {
+            solver_solution *s = NULL;
+            lm_errinfo e;
+            lm_status st = solver_solve(p, &o, &s, &e);
+            if (st != LM_OK) fail_msg("solve: %s: %s", e.field, e.message);
+            assert_true(s->reproducible);
+            assert_int_equal(s->iterations, 3000);
+            solver_check_report rep;
+            assert_int_equal(solver_check(p, s, &rep), LM_OK);
+            if (first) {
+                assert_same_solution(first, s);
+                solver_solution_destroy(s);
+            } else {
+                first = s;
+            }
         }
-        solver_solution_destroy(a);
-        solver_solution_destroy(b);
+        solver_solution_destroy(first);
     }
+    atomic_store(&spin_stop, true);
+    pthread_join(spinner, NULL);
     solver_problem_destroy(p);
+}
+
+/* A time-limited solve says it is not reproducible; an iteration-budgeted one that the time
+ * limit cuts short says so too, and reports fewer iterations than asked. */
+static void test_reproducible_flag(void **state) {
+    (void)state;
+    solver_problem *p = random_vrptw(60, 5, 15);
+    solver_opts o;
+    solver_opts_init(&o);
+    o.time_limit_ms = 50;
+    o.use_set_partitioning = false;
+    solver_solution *s = NULL;
+    assert_int_equal(solver_solve(p, &o, &s, NULL), LM_OK);
+    assert_true(s->searched);
+    assert_false(s->reproducible); /* however many iterations the clock allowed, even none */
+    solver_solution_destroy(s);
+    /* 10^12 iterations cannot finish in 50 ms on any machine */
+    o.iterations = UINT64_C(1000000000000);
+    assert_int_equal(solver_solve(p, &o, &s, NULL), LM_OK);
+    assert_false(s->reproducible);
+    assert_true(s->iterations < o.iterations);
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+/* The search's own exp and log (no libm in the annealing decisions) agree with libm's. */
+static void test_det_math(void **state) {
+    (void)state;
+    const double xs[] = {1e-300, 1e-12, 0.001, 0.1,  0.5, 0.7071, 0.9999,
+                         1.0,    1.5,   2.0,   10.0, 1e6, 1e300};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        double want = log(xs[i]), got = solver__det_log(xs[i]);
+        if (fabs(got - want) > 1e-14 * (fabs(want) > 1 ? fabs(want) : 1))
+            fail_msg("log(%g): %.17g, libm %.17g", xs[i], got, want);
+    }
+    assert_true(isinf(solver__det_log(0.0)) && solver__det_log(0.0) < 0);
+    const double es[] = {-700, -50, -4.6, -1, -0.3, 0, 1e-9, 0.3, 1, 2.5, 30, 700};
+    for (size_t i = 0; i < sizeof es / sizeof es[0]; i++) {
+        double want = exp(es[i]), got = solver__det_exp(es[i]);
+        if (fabs(got - want) > 1e-14 * want)
+            fail_msg("exp(%g): %.17g, libm %.17g", es[i], got, want);
+    }
+    assert_true(solver__det_exp(-800) == 0.0);
+    assert_true(isinf(solver__det_exp(800)));
 }
 
 static void test_fixed_break_and_half_fixed_shipment(void **state) {
@@ -884,9 +973,10 @@ static void test_no_vehicles_and_bad_options(void **state) {
     assert_int_equal(s->n_routes, 0);
     assert_int_equal(s->n_unassigned, 1);
     solver_solution_destroy(s);
-    /* Vehicles but nothing to do: empty routes, at once. "At once" without a clock: the limit
-     * is 10 minutes, and a search that kept running would send a progress report every ~100 ms;
-     * the second report cancels it (so a regression fails fast) and fails the count. */
+    /* Vehicles but nothing to do: empty routes, at once (no search: no iteration, and nothing
+     * the clock could change). "At once" without a clock: the limit is 10 minutes, and a search
+     * that kept running would send a progress report every ~100 ms; the second report cancels
+     * it (so a regression fails fast) and fails the count. */
     solver_problem *q = line_problem(3, 1);
     add_vehicle(q, 1, 0, 0, 5);
     report_count rc = {0};
@@ -900,6 +990,9 @@ static void test_no_vehicles_and_bad_options(void **state) {
     assert_int_equal(solver_solve(q, &qo, &s, NULL), LM_OK);
     assert_int_equal(s->n_routes, 0);
     assert_in_range(atomic_load(&rc.reports), 0, 1);
+    assert_int_equal(s->iterations, 0);
+    assert_true(s->reproducible);
+    assert_true(s->searched);
     solver_solution_destroy(s);
     solver_problem_destroy(q);
     solver_opts o;
@@ -931,6 +1024,8 @@ int main(void) {
         cmocka_unit_test(test_initial_load_and_fixed_steps),
         cmocka_unit_test(test_random_vrptw_200),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_reproducible_flag),
+        cmocka_unit_test(test_det_math),
         cmocka_unit_test(test_threads_progress_and_set_partitioning),
         cmocka_unit_test(test_no_vehicles_and_bad_options),
         cmocka_unit_test(test_fixed_break_and_half_fixed_shipment),

@@ -341,6 +341,29 @@ static void test_timeout_returns_incumbent(void **state) {
     for (size_t i = 0; i < n && incumbent; i++)
         incumbent = chosen[i] == inc[i];
     assert_true(st == LM_OK || incumbent);
+    /* a node budget instead of the clock (iteration-budgeted solves): the same status and the
+     * same chosen routes every time, whatever the machine's load; 1 node stops GLPK early, 5000
+     * let it finish; both either improve verifiably or hand the incumbent back */
+    static const int budgets[] = {1, 5000};
+    for (size_t b = 0; b < 2; b++) {
+        solver__sp_limit lim = {.nodes = budgets[b]};
+        size_t *again = calloc(NR, sizeof *again), n2 = 0;
+        assert_non_null(again);
+        bool proven = false, proven2 = false;
+        st = solver__set_partition_ex(p, pool, NR, inc, 30, lim, chosen, &n, &proven);
+        lm_status st2 = solver__set_partition_ex(p, pool, NR, inc, 30, lim, again, &n2, &proven2);
+        assert_int_equal(st, st2);
+        assert_int_equal(proven, proven2);
+        assert_int_equal(n, n2);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(chosen[i], again[i]);
+        if (st == LM_OK)
+            expect_better_partition(pool, chosen, n);
+        else
+            assert_int_equal(st, LM_TIMEOUT);
+        if (b == 1) assert_int_equal(st, LM_OK); /* enough nodes to finish */
+        free(again);
+    }
     /* with time to work GLPK finishes (LM_OK, the branch a 1 ms run rarely reaches) */
     assert_int_equal(solver__set_partition(p, pool, NR, inc, 30, 30000, chosen, &n), LM_OK);
     expect_better_partition(pool, chosen, n);
@@ -397,7 +420,7 @@ static lm_status solve_knapsack(double *obj_out, double *x) {
     double rlo[1] = {-INFINITY}, rhi[1] = {10};
     int ia[4] = {0, 0, 0, 0}, ja[4] = {0, 1, 2, 3};
     double ar[4] = {4, 6, 3, 5};
-    solver__mip m = {1, 4, rlo, rhi, obj, lo, hi, NULL, 4, ia, ja, ar};
+    solver__mip m = {1, 4, rlo, rhi, obj, lo, hi, NULL, 4, ia, ja, ar, 0, 0};
     solver__mip_result res = {.x = x};
     lm_errinfo e;
     lm_status st = solver__mip_solve(&m, NULL, 5000, &res, &e);
@@ -458,7 +481,7 @@ static void test_mip_validation(void **state) {
     double obj[2] = {1, 1}, lo[2] = {0, 0}, hi[2] = {1, 1}, rlo[1] = {-INFINITY}, rhi[1] = {1};
     int ia[2] = {0, 0}, ja[2] = {0, 0}; /* the same column twice in one row */
     double ar[2] = {1, 1};
-    solver__mip m = {1, 2, rlo, rhi, obj, lo, hi, NULL, 2, ia, ja, ar};
+    solver__mip m = {1, 2, rlo, rhi, obj, lo, hi, NULL, 2, ia, ja, ar, 0, 0};
     lm_errinfo e;
     assert_int_equal(solver__mip_validate(&m, &e), LM_INVALID);
     assert_non_null(strstr(e.message, "twice"));

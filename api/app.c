@@ -1,0 +1,100 @@
+/* api/app.c: the app context (api/app.h): the live services that start with the server, in
+ * which order, and what stops before what; and the per-request access to dispatch and orders. */
+#include "api/app.h"
+
+#include "dispatch/dispatch.h"
+
+#include <stdlib.h>
+
+static void on_events(void *ctx, int64_t last_seq) {
+    api_app *lv = ctx;
+    events_hub_notify(lv->hub, last_seq);
+    events_webhooks_notify(lv->hooks, last_seq);
+}
+
+static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
+    dispatch_ingest_opts io;
+    dispatch_ingest_opts_init(&io);
+    io.retention_s = o->positions_retention_s;
+    /* a linger for benchmarks on busy machines; off by default (bench/results/http-ingest.md) */
+    const char *lg = getenv("LASTMILE_INGEST_LINGER_US");
+    int64_t linger = 0;
+    if (lg && lm_parse_i64(lg, 0, 20000, &linger)) io.linger_us = (long)linger;
+    return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
+}
+
+lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_errinfo *err) {
+    api_app *lv = lm_calloc(1, sizeof *lv);
+    if (!lv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    lv->st = s;
+    lv->dispatch = o->dispatch;
+    lm_status rc = LM_NOMEM;
+    if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
+    if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
+    if ((rc = http_ratelimit_create(o->track_rate_per_s, o->track_burst, &lv->track_rl)) != LM_OK) {
+        lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
+        goto fail;
+    }
+    if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
+    events_webhooks_opts wo;
+    events_webhooks_opts_init(&wo);
+    if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
+    if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
+    store_set_event_hook(s, on_events, lv);
+    if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv->ingest, o->bind_addr, o->osmand_port,
+                                                        &lv->osmand, err)) != LM_OK)
+        goto fail;
+    *out = lv;
+    return LM_OK;
+fail:
+    if (rc == LM_NOMEM)
+        lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    else if (!err || !err->message[0])
+        lm_errinfo_set(err, rc, "", "live services failed to start");
+    api__app_stop(lv);
+    api__app_free(lv);
+    return rc;
+}
+
+void api__app_stop(api_app *lv) {
+    if (!lv || lv->stopped) return;
+    lv->stopped = true;
+    http_plain_quiesce(lv->osmand);
+    dispatch_ingest_stop(lv->ingest); /* answers (resumes) everything queued */
+    http_plain_close(lv->osmand);
+    lv->osmand = NULL;
+    store_set_event_hook(lv->st, NULL, NULL);
+    events_webhooks_stop(lv->hooks);
+    lv->hooks = NULL;
+    events_hub_shutdown(lv->hub);
+}
+
+void api__app_free(api_app *lv) {
+    if (!lv) return;
+    api__app_stop(lv);
+    dispatch_ingest_free(lv->ingest);
+    events_hub_destroy(lv->hub);
+    http_ratelimit_destroy(lv->track_rl);
+    lm_free(lv->data_dir);
+    lm_free(lv);
+}
+
+dispatch *api__need_dispatch(http_req *r, const char *what) {
+    dispatch *d = api_app_of(r)->dispatch;
+    if (!d) http_error(r, LM_UNAVAILABLE, "", "%s is not configured on this server", what);
+    return d;
+}
+
+/* The orders service is a thin handle over the store (no caches that outlive a request), so
+ * each request takes its own: nothing is shared between worker threads but the store. */
+lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o)) {
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = api_store(r);
+    orders_svc *o = NULL;
+    lm_status rc = orders_create(&oo, &o);
+    if (rc != LM_OK) return http_error(r, rc, "", "the orders service could not start");
+    rc = fn(r, o);
+    orders_destroy(o);
+    return rc;
+}

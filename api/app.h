@@ -1,0 +1,118 @@
+/* api/app.h (api-internal): what lastmile's handlers share on top of the HTTP framework
+ * (api/http/http.h): the role bits, the route table of api/routes.c, and the app context every
+ * request carries (r->app): the store, dispatch, and the live services started with the server
+ * (position ingest, the OsmAnd listener, the events hub that wakes SSE streams, the webhook
+ * sender, the tracking rate limit).
+ *
+ * HOW TO ADD A ROUTE
+ *   1. Write a handler `lm_status my_handler(http_req *r)` in the resource's file under api/
+ *      (api/orders.c, api/plans.c ...; a new resource gets a new file) and declare it in
+ *      api/handlers.h. How to read input and reply: the top of api/http/http.h; the JSON field
+ *      readers that name the field they reject: api/input.h.
+ *   2. Add one row to api__routes[] in api/routes.c: method, path pattern with {params}, the roles
+ *      allowed (admin is always allowed on keyed routes; HTTP_PUBLIC = no key), the handler, flags,
+ *      and the OpenAPI text kept next to it: a summary, and the request/response JSON Schemas
+ *      (api/schemas.h). tests/api checks every row is documented and that the schemas parse.
+ *   - Changing state: store_tx_begin(api_store(r), &tx) ... store_event_append(tx, ...) ...
+ *     store_tx_commit(tx), and reply only after the commit returned LM_OK.
+ *   - Replies after a group commit: set the reply, http_defer(r), hand r to the committer, whose
+ *     completion calls http_defer_done (api__submit_deferred in api/osmand.c).
+ *
+ * Ownership: api__app_start copies what it needs from the options; the store and the dispatch
+ * handle are borrowed and must outlive api__app_stop. */
+#ifndef LASTMILE_API_APP_H
+#define LASTMILE_API_APP_H
+
+#include "api/api.h"
+#include "api/formats/osmand.h"
+#include "api/http/http.h"
+#include "dispatch/ingest.h"
+#include "events/events.h"
+#include "orders/orders.h"
+#include "store/store.h"
+
+/* ---- Roles: bits of the framework's role mask ---- */
+
+enum {
+    API_ROLE_ADMIN = 1u << 0,
+    API_ROLE_DISPATCHER = 1u << 1,
+    API_ROLE_WAREHOUSE = 1u << 2,
+    API_ROLE_DRIVER = 1u << 3,
+    API_ANY_KEY = API_ROLE_ADMIN | API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE | API_ROLE_DRIVER,
+};
+
+/* ---- The route table (api/routes.c) ---- */
+
+extern const http_route api__routes[];
+extern const size_t api__route_count;
+
+/* ---- The app context (api/app.c) ---- */
+
+typedef struct api_app {
+    store *st;                   /* borrowed */
+    struct dispatch *dispatch;   /* borrowed; NULL = routes that need it answer 503 */
+    char *data_dir;              /* delivery proofs go under <data_dir>/proofs */
+    dispatch_ingest *ingest;     /* positions' group commit */
+    http_plain_listener *osmand; /* the OsmAnd port; NULL when off */
+    events_hub *hub;             /* wakes SSE streams on commits */
+    events_webhooks *hooks;      /* webhook sender */
+    http_ratelimit *track_rl;    /* tracking polls per client address */
+    bool stopped;
+} api_app;
+
+/* The app context of the server handling r, and its store. */
+static inline api_app *api_app_of(const http_req *r) {
+    return r->app;
+}
+static inline store *api_store(const http_req *r) {
+    return api_app_of(r)->st;
+}
+
+/* Starts the ingest, the OsmAnd listener (opts->osmand_port >= 0), the events hub, the webhook
+ * sender and the commit hook. On failure nothing is left running and err says why. */
+LM_MUST_USE lm_status api__app_start(store *s, const api_server_opts *opts, api_app **out,
+                                     lm_errinfo *err);
+/* Stops the OsmAnd listener, commits what is queued (answering every waiting request), stops the
+ * webhook sender and wakes every SSE stream so that it ends. NULL-safe. */
+void api__app_stop(api_app *app);
+/* Stops (if not yet) and frees; call after the HTTP server has stopped, since event streams
+ * still being torn down use the hub. NULL-safe. */
+void api__app_free(api_app *app);
+
+/* r's dispatch, or NULL after setting a 503 error ("<what> is not configured on this server"). */
+struct dispatch *api__need_dispatch(http_req *r, const char *what);
+/* Runs fn with an orders service of its own (a thin handle over the store: nothing is shared
+ * between worker threads but the store) and returns what fn returned. */
+lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o));
+
+/* ---- Auth (api/auth.c) ---- */
+
+/* The role bit for a stored role name ("admin" ...), 0 if unknown. */
+unsigned api__role_from_name(const char *name);
+/* The framework's auth hook (http_auth_fn): the key against the store's salted hashes; ctx is
+ * the api_app. */
+lm_status api__auth_key(void *ctx, const char *key, http_identity *who, lm_errinfo *err);
+
+/* ---- OsmAnd positions to the ingest (api/osmand.c) ---- */
+
+/* dispatch_ingest_submit for records the OsmAnd parser produced. */
+LM_MUST_USE lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
+                                         const char *driver_id, dispatch_ingest_done done,
+                                         void *ctx);
+/* Submits pos for driver_id (NULL: by device id) and defers r's reply (already set) until the
+ * commit; always returns LM_OK: from here the ingest owns the outcome. */
+lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
+                               const char *driver_id);
+/* Listens for OsmAnd (any path, GET or POST) on bind_addr:port (0 = any free port) through the
+ * framework's plain listener, handing positions to g and answering each request after its
+ * commit. */
+LM_MUST_USE lm_status api__osmand_listen(dispatch_ingest *g, const char *bind_addr, int port,
+                                         http_plain_listener **out, lm_errinfo *err);
+
+/* ---- Metrics (api/metrics.c) ---- */
+
+/* A metrics writer appends Prometheus text (with its # HELP / # TYPE lines) to out. Add yours to
+ * the writers[] table in api/metrics.c. */
+typedef lm_status (*api_metrics_writer)(http_req *r, lm_buf *out);
+
+#endif

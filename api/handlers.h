@@ -1,0 +1,106 @@
+/* api/handlers.h (api-internal): every handler of the route table (api/routes.c), by file, and
+ * the few functions one resource's file lends another (a driver's exception reuses the driver
+ * check, a re-plan's apply the plan reply, the demo loader the JSON readers). */
+#ifndef LASTMILE_API_HANDLERS_H
+#define LASTMILE_API_HANDLERS_H
+
+#include "api/app.h"
+#include "dispatch/dispatch.h"
+
+/* ---- api/health.c: GET /healthz, GET /openapi.json ---- */
+lm_status api__healthz(http_req *r);
+lm_status api__openapi(http_req *r);
+
+/* ---- api/metrics.c: GET /metrics ---- */
+lm_status api__metrics(http_req *r);
+
+/* ---- api/keys.c: whoami, API keys ---- */
+lm_status api__whoami(http_req *r);
+lm_status api__keys_create(http_req *r);
+
+/* ---- api/events.c: the event log, as a page or a live stream ---- */
+lm_status api__events_list(http_req *r);
+
+/* ---- api/depots.c: depots ---- */
+lm_status api__depots_create(http_req *r);
+lm_status api__depots_list(http_req *r);
+
+/* ---- api/products.c: products ---- */
+lm_status api__products_create(http_req *r);
+lm_status api__products_list(http_req *r);
+
+/* ---- api/stock.c: stock ---- */
+lm_status api__stock_put(http_req *r);
+lm_status api__stock_list(http_req *r);
+
+/* ---- api/orders.c: orders and their lifecycle ---- */
+cJSON *api__order_json(const orders_order *o);
+lm_status api__orders_create(http_req *r);
+lm_status api__orders_get(http_req *r);
+lm_status api__orders_list(http_req *r);
+lm_status api__orders_cancel(http_req *r);
+lm_status api__orders_release(http_req *r);
+lm_status api__orders_picking(http_req *r);
+lm_status api__orders_ready(http_req *r);
+lm_status api__orders_status(http_req *r);
+lm_status api__packages_ready(http_req *r);
+
+/* ---- api/imports.c: CSV import ---- */
+lm_status api__orders_import(http_req *r);
+
+/* ---- api/exceptions.c: held orders; drivers' exceptions ---- */
+lm_status api__exceptions_list(http_req *r);
+lm_status api__driver_exception(http_req *r);
+
+/* ---- api/order_config.c: order intake rules ---- */
+lm_status api__orders_config_get(http_req *r);
+lm_status api__orders_config_put(http_req *r);
+
+/* ---- api/solve.c: VROOM-compatible solve ---- */
+lm_status api__solve(http_req *r);
+
+/* ---- api/fleet.c: vehicles, drivers, live fleet state ---- */
+lm_status api__vehicles_put(http_req *r);
+lm_status api__drivers_put(http_req *r);
+lm_status api__vehicles_list(http_req *r);
+lm_status api__drivers_list(http_req *r);
+lm_status api__fleet_state(http_req *r);
+
+/* ---- api/plans.c: plans ---- */
+lm_status api__plans_create(http_req *r);
+lm_status api__plans_get(http_req *r);
+lm_status api__plans_geojson(http_req *r);
+lm_status api__plans_list(http_req *r);
+lm_status api__plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_errinfo *));
+lm_status api__plans_commit(http_req *r);
+lm_status api__plans_discard(http_req *r);
+lm_status api__plans_move(http_req *r);
+
+/* ---- api/replans.c: re-plans ---- */
+lm_status api__replans_create(http_req *r);
+lm_status api__replans_apply(http_req *r);
+
+/* ---- api/osmand.c: OsmAnd on the main port ---- */
+lm_status api__osmand_http(http_req *r);
+
+/* ---- api/driver.c: the driver app ---- */
+lm_status api__need_driver(http_req *r);
+lm_status api__driver_route(http_req *r);
+lm_status api__driver_positions(http_req *r);
+lm_status api__driver_arrived(http_req *r);
+lm_status api__driver_delivered(http_req *r);
+lm_status api__driver_failed(http_req *r);
+
+/* ---- api/proofs.c: delivery proofs ---- */
+lm_status api__proof_save(http_req *r, const cJSON *f, const char *what, int64_t stop_id,
+                          char *rel_out, size_t rel_size);
+
+/* ---- api/track.c: customer tracking ---- */
+lm_status api__track(http_req *r);
+
+/* ---- api/webhooks.c: webhook subscriptions ---- */
+lm_status api__webhooks_create(http_req *r);
+lm_status api__webhooks_list(http_req *r);
+lm_status api__webhooks_delete(http_req *r);
+
+#endif

@@ -1,0 +1,265 @@
+/* api/http/http.h: lastmile's HTTP framework (lm_http): libmicrohttpd daemons, the declarative
+ * route table type, the request context with its arena, replies and JSON errors, the auth hook,
+ * streamed replies (SSE), deferred replies (group commit), a plain listener (OsmAnd), per-address
+ * rate limits, request metrics and OpenAPI assembly. It knows nothing of the store, orders,
+ * dispatch or events: the app (api/) hands it a route table, role names and an auth callback.
+ * This folder is the only code that includes <microhttpd.h>.
+ *
+ * Ownership: the route table, role names and strings of http_app are borrowed and must outlive
+ * the server; everything a request hands out (params, headers, body, arena memory) lives until
+ * the request completes.
+ *
+ * HOW TO WRITE A HANDLER (the app's routes are listed in api/routes.c)
+ *   - Input: http_param(r, "id") for {id} in the path, http_query(r, "status") for ?status=,
+ *     http_header(r, "Idempotency-Key"), r->json for the parsed body (NULL when the request had
+ *     no body or the route has HTTP_RAW_BODY), r->body/r->body_len for the raw bytes.
+ *   - Memory: take request-scoped memory from r->arena (lm_arena_alloc); it is freed in one place
+ *     when the request completes, so handlers have no cleanup for it.
+ *   - Who is calling: r->role (one role bit; 0 on public routes), r->key_id (safe to log),
+ *     r->subject (what the key is bound to, e.g. a driver id; "" when nothing).
+ *   - Reply: http_reply_json(r, 201, obj) (takes obj) or http_reply_text(...), then return LM_OK.
+ *     To fail, return http_error(r, LM_INVALID, "customer.phone", "phone must be ...") or return
+ *     an lm_status with r->err already filled; the server writes
+ *     {"error": {"code", "field", "message"}} with status lm_status_http(code).
+ *     Returning LM_OK without a reply sends 204.
+ *   - Handlers run on the server's worker threads, several at once: no unguarded shared state,
+ *     and nothing long in a handler (hand it to a worker and reply 202, or defer the reply). */
+#ifndef LASTMILE_HTTP_H
+#define LASTMILE_HTTP_H
+
+#include "common/common.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Version of the HTTP library (a static string). */
+const char *http_mhd_version(void);
+
+/* ---- Routes ---- */
+
+#define HTTP_PUBLIC    0u /* roles of a route anyone may call without a key */
+#define HTTP_MAX_ROLES 8  /* role bits 0..7 */
+
+typedef struct http_req http_req;
+typedef lm_status (*http_handler)(http_req *r);
+
+enum {
+    HTTP_RAW_BODY = 1u << 0, /* do not parse the body as JSON (CSV import, OsmAnd form bodies) */
+};
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *pattern; /* "/v1/orders/{id}/cancel": literal segments and {name} segments */
+    unsigned roles;      /* HTTP_PUBLIC, or the role bits allowed (the superuser always is) */
+    http_handler handler;
+    unsigned flags; /* HTTP_RAW_BODY ... */
+    /* OpenAPI documentation, kept beside the row so they change together */
+    const char *summary;         /* one line */
+    const char *request_schema;  /* JSON Schema as JSON text, NULL when no body is taken */
+    const char *response_schema; /* JSON Schema of the success body, NULL for none */
+    int success_status;          /* 200, 201, 202 or 204 */
+    const char *success_type;    /* content type of the success body; NULL = application/json */
+} http_route;
+
+/* ---- Auth ---- */
+
+#define HTTP_KEY_ID_MAX  24 /* bytes of a key's public id, NUL included */
+#define HTTP_SUBJECT_MAX 64 /* bytes of what a key is bound to (a driver id), NUL included */
+
+/* Who a key belongs to, filled by the app's auth callback. */
+typedef struct http_identity {
+    unsigned role; /* exactly one role bit */
+    char key_id[HTTP_KEY_ID_MAX];
+    char subject[HTTP_SUBJECT_MAX];
+} http_identity;
+
+/* Checks the bearer key of a request to a keyed route: LM_OK with *who filled, LM_UNAUTHORIZED
+ * for an unknown or revoked key, another code when the check itself failed (err says why). */
+typedef lm_status (*http_auth_fn)(void *ctx, const char *key, http_identity *who, lm_errinfo *err);
+
+/* What the app hands the framework: its routes, roles and auth, and the context handlers get. */
+typedef struct http_app {
+    const http_route *routes; /* matched in order */
+    size_t n_routes;
+    const char *role_names[HTTP_MAX_ROLES]; /* name of role bit i (messages, OpenAPI) */
+    unsigned superuser;                     /* role bits allowed on every keyed route */
+    http_auth_fn auth;                      /* required when a route is keyed */
+    void *ctx;                              /* r->app and the auth callback's ctx */
+    /* OpenAPI info */
+    const char *title, *version, *description;
+} http_app;
+
+/* ---- The request context ---- */
+
+#define HTTP_MAX_PARAMS 8
+
+typedef struct http_path_param {
+    const char *name, *value;
+} http_path_param;
+
+typedef struct http_conn http_conn; /* a connection, for streams that suspend themselves */
+
+struct http_req {
+    lm_arena *arena; /* request-scoped memory, freed when the request completes */
+    void *app;       /* http_app.ctx */
+    const http_route *route;
+    const char *method, *path; /* path without the query string, percent-decoded */
+    http_path_param params[HTTP_MAX_PARAMS];
+    size_t n_params;
+    const char *body; /* raw body, NUL-terminated; NULL when the request had none */
+    size_t body_len;
+    cJSON *json;   /* body parsed at the edge; NULL without a body or with HTTP_RAW_BODY */
+    unsigned role; /* one role bit; 0 on public routes */
+    char key_id[HTTP_KEY_ID_MAX];
+    char subject[HTTP_SUBJECT_MAX];
+    lm_errinfo err; /* filled by http_error or by module calls; read when a handler fails */
+
+    /* the reply, set through http_reply_*; private to the server */
+    int status;
+    const char *resp_body;
+    size_t resp_len;
+    const char *resp_type;
+    const char *resp_headers[4][2];
+    size_t n_resp_headers;
+    bool replied;
+    ssize_t (*stream_reader)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*stream_free)(void *cls);
+    void *stream_cls;
+    struct http__conn *conn; /* server-private per-request state */
+};
+
+/* Path parameter {name}, or NULL. */
+const char *http_param(const http_req *r, const char *name);
+/* Query parameter (?name=value, decoded), or NULL. */
+const char *http_query(const http_req *r, const char *name);
+/* Request header (case-insensitive name), or NULL. */
+const char *http_header(const http_req *r, const char *name);
+/* The client's address as text ("127.0.0.1"); false if unknown. */
+bool http_client_addr(const http_req *r, char *out, size_t size);
+
+/* Sets a JSON reply and takes ownership of body (deletes it, also on failure). */
+LM_MUST_USE lm_status http_reply_json(http_req *r, int status, cJSON *body);
+/* Sets a reply with a copy of len bytes of text and the given content type. */
+LM_MUST_USE lm_status http_reply_text(http_req *r, int status, const char *content_type,
+                                      const char *text, size_t len);
+/* Adds a response header (name and value are copied); at most 4. */
+LM_MUST_USE lm_status http_reply_header(http_req *r, const char *name, const char *value);
+/* Records an error for the reply and returns code: `return http_error(r, LM_INVALID, ...)`. */
+lm_status http_error(http_req *r, lm_status code, const char *field, const char *fmt, ...)
+    LM_PRINTF(4, 5);
+
+/* ---- Streamed replies (Server-Sent Events) ----
+ * The handler hands over a pull callback: the framework calls it for more bytes; it returns the
+ * count, 0 after suspending its connection (http_conn_suspend) when it has nothing yet, or
+ * HTTP_STREAM_END / HTTP_STREAM_ERROR. Whoever later has bytes calls http_conn_resume, and the
+ * framework pulls again. free_fn(cls) runs once at the end, also when the reply is never sent. */
+#define HTTP_STREAM_END   ((ssize_t)-1)
+#define HTTP_STREAM_ERROR ((ssize_t)-2)
+typedef ssize_t (*http_stream_pull)(void *cls, uint64_t pos, char *buf, size_t max);
+typedef void (*http_stream_free)(void *cls);
+/* Takes cls (frees it through free_fn also on failure). */
+LM_MUST_USE lm_status http_reply_stream(http_req *r, const char *content_type,
+                                        http_stream_pull pull, http_stream_free free_fn, void *cls);
+/* The connection of r, valid until the stream's free_fn has run. */
+http_conn *http_req_conn(const http_req *r);
+void http_conn_suspend(http_conn *c);
+void http_conn_resume(http_conn *c);
+
+/* ---- Deferred replies (group commit, solves on a worker) ----
+ * The handler sets its success reply, calls http_defer(r), hands r to another thread and returns
+ * LM_OK; the connection is suspended (no worker thread waits) until that thread calls
+ * http_defer_done(r, status, err) exactly once, after which it must not touch r. LM_OK sends the
+ * reply set before; any other status an error reply with err. */
+void http_defer(http_req *r);
+void http_defer_done(http_req *r, lm_status st, const lm_errinfo *err);
+
+/* ---- The server ---- */
+
+typedef struct http_server http_server;
+
+typedef struct http_server_opts {
+    const char *bind_addr; /* IPv4 address to listen on; default "127.0.0.1" */
+    uint16_t port;         /* 0 = any free port; default 8080 */
+    unsigned threads;      /* worker threads (1 = the polling thread itself); default 2 */
+    size_t max_body_bytes; /* larger request bodies get 413; default 1 MiB */
+    const char *web_root;  /* directory served under / for GET; NULL = none */
+    int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
+    bool epoll;            /* epoll instead of poll() (http/server.c says why poll is default) */
+} http_server_opts;
+
+void http_server_opts_init(http_server_opts *o);
+/* Starts serving app's routes. On failure *out is untouched and err says why. */
+LM_MUST_USE lm_status http_server_start(const http_server_opts *o, const http_app *app,
+                                        http_server **out, lm_errinfo *err);
+uint16_t http_server_port(const http_server *srv);
+/* Stops accepting new connections; requests in flight go on. NULL-safe. */
+void http_server_quiesce(http_server *srv);
+/* Quiesces, waits up to drain_ms for requests in flight to finish, then closes every connection
+ * and frees the server. NULL-safe. */
+void http_server_stop(http_server *srv, int drain_ms);
+
+/* ---- Request metrics (Prometheus text) ---- */
+
+/* Appends lastmile_http_requests_total and lastmile_http_request_duration_seconds of the server
+ * handling r, per route and status, to out. */
+LM_MUST_USE lm_status http_metrics_write(const http_req *r, lm_buf *out);
+
+/* ---- OpenAPI ---- */
+
+/* The OpenAPI 3.1 document of app's route table; caller deletes it. NULL on failure (a schema
+ * text that does not parse). */
+cJSON *http_openapi_build(const http_app *app);
+/* The http_app of the server handling r. */
+const http_app *http_req_app(const http_req *r);
+
+/* ---- Per-client-address rate limits (token buckets) ---- */
+
+typedef struct http_ratelimit http_ratelimit;
+LM_MUST_USE lm_status http_ratelimit_create(double rate_per_s, double burst, http_ratelimit **out);
+void http_ratelimit_destroy(http_ratelimit *rl);
+/* Takes one token for addr: true if allowed; else *retry_after_s is how long until one is. */
+bool http_ratelimit_take(http_ratelimit *rl, const char *addr, int64_t now_ms,
+                         int64_t *retry_after_s);
+
+/* ---- A plain listener (OsmAnd): any path, GET, POST or HEAD, on its own port ----
+ * No routes, no auth, no JSON: the handler gets the query arguments and the body and answers
+ * with a status and plain text exactly once, from any thread, before or after it returns (the
+ * connection is suspended meanwhile). */
+
+#define HTTP_PLAIN_MAX_ARGS 64
+
+typedef struct http_kv {
+    const char *key, *value;
+} http_kv;
+
+typedef struct http_plain http_plain;
+typedef void (*http_plain_handler)(void *ctx, http_plain *q);
+
+typedef struct http_plain_opts {
+    const char *bind_addr;  /* IPv4 address; default "127.0.0.1" */
+    int port;               /* 0 = any free port */
+    size_t max_body_bytes;  /* larger bodies get 413 "body: larger than N bytes"; 256 KiB */
+    unsigned max_conns;     /* connection limit; default 4000 */
+    const char *port_field; /* field named in the error when the port cannot be bound */
+    const char *what;       /* "OsmAnd": named in that error */
+} http_plain_opts;
+
+void http_plain_opts_init(http_plain_opts *o);
+typedef struct http_plain_listener http_plain_listener;
+LM_MUST_USE lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler,
+                                        void *ctx, http_plain_listener **out, lm_errinfo *err);
+/* Query arguments in order (at most HTTP_PLAIN_MAX_ARGS). */
+const http_kv *http_plain_args(const http_plain *q, size_t *n);
+const char *http_plain_header(const http_plain *q, const char *name);
+const char *http_plain_body(const http_plain *q, size_t *len);
+/* Answers q: status and text (copied; "" for an empty body). Exactly once per request. */
+void http_plain_answer(http_plain *q, int status, const char *text);
+/* Stops accepting connections (those open go on). NULL-safe. */
+void http_plain_quiesce(http_plain_listener *ls);
+/* Stops and frees; call once every request has been answered. NULL-safe. */
+void http_plain_close(http_plain_listener *ls);
+uint16_t http_plain_port(const http_plain_listener *ls);
+
+#endif

@@ -1,0 +1,52 @@
+/* api/http/internal.h (lm_http-internal): the server and per-request state shared by the
+ * framework's files: server.c (daemon, routing, auth, completion), request.c (what handlers call),
+ * metrics.c. Nothing outside api/http/ includes this. */
+#ifndef LASTMILE_HTTP_INTERNAL_H
+#define LASTMILE_HTTP_INTERNAL_H
+
+#include "api/http/http.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef struct http__stats http__stats;
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_app app;
+    http_server_opts opts;
+    char *bind_addr, *web_root;
+    uint16_t port;
+    http__stats *metrics;
+    atomic_int in_flight;     /* requests between their first access call and completion */
+    atomic_int open_conns;    /* TCP connections currently open */
+    pthread_mutex_t defer_mu; /* deferred replies: guards the defer_* fields of every conn */
+    bool quiesced;
+};
+
+typedef struct http__conn {
+    http_server *srv;
+    struct MHD_Connection *mhd;
+    http_req req;
+    size_t route_index; /* app.n_routes when none matched */
+    lm_buf body;
+    int64_t t0_ns;
+    lm_status early;   /* an error found before the body (404, 405, 401, 403, 413), else LM_OK */
+    lm_status outcome; /* what the body parse or the handler returned */
+    bool queued;
+    int sent_status;
+    size_t bytes_in;
+    /* a deferred reply (http_defer): under srv->defer_mu */
+    bool deferred, suspended, defer_done;
+    lm_status defer_st;
+    lm_errinfo defer_err;
+} http__conn;
+
+/* ---- metrics.c ---- */
+LM_MUST_USE lm_status http__stats_create(size_t n_routes, http__stats **out);
+void http__stats_destroy(http__stats *m);
+/* Counts one finished request; route_index == n_routes means "no route matched". */
+void http__stats_observe(http__stats *m, size_t route_index, int status, int64_t duration_us);
+
+#endif

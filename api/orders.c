@@ -1,0 +1,302 @@
+/* api/orders.c: /v1/orders: intake (Idempotency-Key honoured), reading and listing, the
+ * lifecycle steps (cancel, release, picking, ready, status), the ready packages, and the order
+ * JSON in and out. */
+#include "orders/orders.h"
+
+#include "api/app.h"
+#include "api/formats/orders_json.h"
+#include "api/formats/rfc3339.h"
+#include "api/handlers.h"
+#include "api/input.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *iso_time(char buf[32], int64_t epoch_s) {
+    return fmt_time_format_rfc3339(epoch_s, buf);
+}
+
+cJSON *api__order_json(const orders_order *o) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "id", (double)o->id);
+    cJSON_AddStringToObject(j, "external_ref", o->external_ref);
+    cJSON_AddStringToObject(j, "channel", o->channel);
+    cJSON_AddStringToObject(j, "status", o->status);
+    cJSON_AddStringToObject(j, "customer_status",
+                            orders_customer_status(o->status, o->stock_outcome));
+    cJSON_AddStringToObject(j, "stock_outcome", o->stock_outcome);
+    if (o->depot_id[0])
+        cJSON_AddStringToObject(j, "depot", o->depot_id);
+    else
+        cJSON_AddNullToObject(j, "depot");
+    cJSON *c = cJSON_AddObjectToObject(j, "customer");
+    cJSON_AddStringToObject(c, "name", o->customer_name);
+    cJSON_AddStringToObject(c, "phone", o->customer_phone);
+    cJSON_AddStringToObject(c, "email", o->customer_email);
+    cJSON_AddStringToObject(c, "address", o->customer_address);
+    if (o->has_location) {
+        cJSON *loc = cJSON_AddArrayToObject(c, "location");
+        cJSON_AddItemToArray(loc, cJSON_CreateNumber(o->lon));
+        cJSON_AddItemToArray(loc, cJSON_CreateNumber(o->lat));
+    } else {
+        cJSON_AddNullToObject(c, "location");
+    }
+    cJSON *lines = cJSON_AddArrayToObject(j, "lines");
+    for (size_t i = 0; i < o->n_lines; i++) {
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "sku", o->lines[i].sku);
+        cJSON_AddNumberToObject(l, "qty", (double)o->lines[i].qty);
+        if (o->lines[i].ordered_sku[0])
+            cJSON_AddStringToObject(l, "substitute_for", o->lines[i].ordered_sku);
+        cJSON_AddItemToArray(lines, l);
+    }
+    cJSON *tw = cJSON_AddArrayToObject(j, "time_windows");
+    for (size_t i = 0; i < o->n_windows; i++) {
+        char a[32], b[32];
+        cJSON *w = cJSON_CreateArray();
+        cJSON_AddItemToArray(w, cJSON_CreateString(iso_time(a, o->windows[i].start_s)));
+        cJSON_AddItemToArray(w, cJSON_CreateString(iso_time(b, o->windows[i].end_s)));
+        cJSON_AddItemToArray(tw, w);
+    }
+    cJSON_AddNumberToObject(j, "priority", o->priority);
+    cJSON_AddStringToObject(j, "notes", o->notes);
+    if (o->oos_policy[0])
+        cJSON_AddStringToObject(j, "out_of_stock", o->oos_policy);
+    else
+        cJSON_AddNullToObject(j, "out_of_stock");
+    cJSON_AddNumberToObject(j, "weight_g", (double)o->weight_g);
+    cJSON_AddNumberToObject(j, "volume_cm3", (double)o->volume_cm3);
+    if (o->pkg_parcels > 0) {
+        cJSON *p = cJSON_AddObjectToObject(j, "package");
+        cJSON_AddNumberToObject(p, "weight_g", (double)o->pkg_weight_g);
+        cJSON_AddNumberToObject(p, "volume_cm3", (double)o->pkg_volume_cm3);
+        cJSON_AddNumberToObject(p, "parcels", (double)o->pkg_parcels);
+    } else {
+        cJSON_AddNullToObject(j, "package");
+    }
+    cJSON_AddStringToObject(j, "tracking_token", o->tracking_token);
+    cJSON_AddNumberToObject(j, "created_ms", (double)o->created_ms);
+    cJSON_AddNumberToObject(j, "updated_ms", (double)o->updated_ms);
+    return j;
+}
+
+static lm_status reply_order(http_req *r, int status, orders_order *ord) {
+    cJSON *j = api__order_json(ord);
+    orders_order_clear(ord);
+    return http_reply_json(r, status, j);
+}
+
+static lm_status handle_orders_create(http_req *r, orders_svc *o) {
+    orders_order in, out;
+    lm_status rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
+    if (rc != LM_OK) return rc;
+    const char *key = http_header(r, "Idempotency-Key");
+    if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
+        return http_error(r, LM_INVALID, "Idempotency-Key",
+                          "Idempotency-Key must be 1..%d characters", STORE_REF_MAX);
+    bool replayed = false;
+    if ((rc = orders_order_create(o, &in, key, &out, &replayed, &r->err)) != LM_OK) return rc;
+    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
+        orders_order_clear(&out);
+        return rc;
+    }
+    return reply_order(r, replayed ? 200 : 201, &out);
+}
+
+lm_status api__orders_create(http_req *r) {
+    return api__with_orders(r, handle_orders_create);
+}
+
+static lm_status id_param(http_req *r, int64_t *id) {
+    const char *s = http_param(r, "id");
+    if (!s || !lm_parse_i64(s, 1, INT64_MAX, id))
+        return http_error(r, LM_INVALID, "id", "order id must be a positive integer");
+    return LM_OK;
+}
+
+static lm_status handle_orders_get(http_req *r, orders_svc *o) {
+    int64_t id;
+    orders_order ord;
+    lm_status rc = id_param(r, &id);
+    if (rc != LM_OK) return rc;
+    if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
+    cJSON *j = api__order_json(&ord);
+    orders_order_clear(&ord);
+    /* the reasons a held order is waiting on, and how they were resolved */
+    orders_exception *ex = NULL;
+    size_t n = 0;
+    if (orders_exception_list(o, false, id, &ex, &n, NULL) == LM_OK) {
+        cJSON *arr = cJSON_AddArrayToObject(j, "exceptions");
+        for (size_t i = 0; i < n; i++) {
+            if (ex[i].order_id != id) continue;
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "rule", ex[i].rule);
+            cJSON_AddStringToObject(e, "field", ex[i].field);
+            cJSON_AddStringToObject(e, "message", ex[i].message);
+            if (ex[i].resolution[0])
+                cJSON_AddStringToObject(e, "resolution", ex[i].resolution);
+            else
+                cJSON_AddNullToObject(e, "resolution");
+            cJSON_AddItemToArray(arr, e);
+        }
+        lm_free(ex);
+    }
+    return http_reply_json(r, 200, j);
+}
+
+lm_status api__orders_get(http_req *r) {
+    return api__with_orders(r, handle_orders_get);
+}
+
+static lm_status handle_orders_list(http_req *r, orders_svc *o) {
+    orders_filter f = {.limit = 100};
+    f.status = http_query(r, "status");
+    f.channel = http_query(r, "channel");
+    const char *q = http_query(r, "since");
+    if (q) {
+        int64_t s;
+        if (lm_parse_i64(q, 0, INT64_MAX / 2, &s))
+            f.since_ms = s;
+        else if (fmt_time_parse_rfc3339(q, &s))
+            f.since_ms = s * 1000;
+        else
+            return http_error(r, LM_INVALID, "since",
+                              "since must be epoch milliseconds or an ISO-8601 time with a zone");
+    }
+    int64_t v;
+    if ((q = http_query(r, "after"))) {
+        if (!lm_parse_i64(q, 0, INT64_MAX, &v))
+            return http_error(r, LM_INVALID, "after", "after must be an order id >= 0");
+        f.after_id = v;
+    }
+    if ((q = http_query(r, "limit"))) {
+        if (!lm_parse_i64(q, 1, 1000, &v))
+            return http_error(r, LM_INVALID, "limit", "limit must be 1..1000");
+        f.limit = (size_t)v;
+    }
+    orders_order *list = NULL;
+    size_t n = 0;
+    lm_status rc = orders_order_list(o, &f, &list, &n, &r->err);
+    if (rc != LM_OK) return rc;
+    cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "orders");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, api__order_json(&list[i]));
+    cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
+    orders_order_list_free(list, n);
+    return http_reply_json(r, 200, out);
+}
+
+lm_status api__orders_list(http_req *r) {
+    return api__with_orders(r, handle_orders_list);
+}
+
+static lm_status handle_orders_cancel(http_req *r, orders_svc *o) {
+    int64_t id;
+    orders_order ord;
+    lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = orders_order_cancel(o, id, &ord, &r->err);
+    return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
+}
+
+lm_status api__orders_cancel(http_req *r) {
+    return api__with_orders(r, handle_orders_cancel);
+}
+
+static lm_status handle_orders_release(http_req *r, orders_svc *o) {
+    int64_t id;
+    orders_order ord;
+    lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = orders_order_release(o, id, &ord, &r->err);
+    return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
+}
+
+lm_status api__orders_release(http_req *r) {
+    return api__with_orders(r, handle_orders_release);
+}
+
+static lm_status handle_orders_picking(http_req *r, orders_svc *o) {
+    int64_t id;
+    orders_order ord;
+    lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = orders_order_picking(o, id, &ord, &r->err);
+    return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
+}
+
+lm_status api__orders_picking(http_req *r) {
+    return api__with_orders(r, handle_orders_picking);
+}
+
+static lm_status handle_orders_ready(http_req *r, orders_svc *o) {
+    int64_t id, w = 0, v = 0, p = 0;
+    orders_order ord;
+    lm_status rc = id_param(r, &id);
+    if (rc != LM_OK) return rc;
+    if ((rc = api__need_object(r, r->json, "object {\"weight_g\", \"volume_cm3\", \"parcels\"}")) !=
+            LM_OK ||
+        (rc = api__json_int(r, r->json, "weight_g", "weight_g", 0, 100000000, true, &w, NULL)) !=
+            LM_OK ||
+        (rc = api__json_int(r, r->json, "volume_cm3", "volume_cm3", 0, 1000000000, true, &v,
+                            NULL)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "parcels", "parcels", 1, 1000, true, &p, NULL)) != LM_OK)
+        return rc;
+    if ((rc = orders_order_ready(o, id, w, v, p, &ord, &r->err)) != LM_OK) return rc;
+    return reply_order(r, 200, &ord);
+}
+
+lm_status api__orders_ready(http_req *r) {
+    return api__with_orders(r, handle_orders_ready);
+}
+
+static lm_status handle_orders_status(http_req *r, orders_svc *o) {
+    int64_t id;
+    orders_order ord;
+    lm_status rc = id_param(r, &id);
+    if (rc != LM_OK) return rc;
+    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK) return rc;
+    char name[24];
+    if ((rc = api__json_str(r, r->json, "status", "status", name, sizeof name, true)) != LM_OK)
+        return rc;
+    orders_status to;
+    if (!orders_status_parse(name, &to) ||
+        (to != ORDERS_PLANNED && to != ORDERS_OUT_FOR_DELIVERY && to != ORDERS_DELIVERED &&
+         to != ORDERS_FAILED && to != ORDERS_READY))
+        return http_error(r, LM_INVALID, "status",
+                          "status must be planned, out_for_delivery, delivered, failed or ready "
+                          "(use /cancel, /release, /picking, /ready for the others)");
+    if ((rc = orders_order_advance(o, id, to, &ord, &r->err)) != LM_OK) return rc;
+    return reply_order(r, 200, &ord);
+}
+
+lm_status api__orders_status(http_req *r) {
+    return api__with_orders(r, handle_orders_status);
+}
+
+static lm_status handle_packages_ready(http_req *r, orders_svc *o) {
+    orders_package *p = NULL;
+    size_t n = 0;
+    lm_status rc = orders_ready_list(o, http_query(r, "depot"), &p, &n, &r->err);
+    if (rc != LM_OK) return rc;
+    cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "packages");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "order_id", (double)p[i].order_id);
+        cJSON_AddStringToObject(e, "depot", p[i].depot_id);
+        cJSON *loc = cJSON_AddArrayToObject(e, "location");
+        cJSON_AddItemToArray(loc, cJSON_CreateNumber(p[i].lon));
+        cJSON_AddItemToArray(loc, cJSON_CreateNumber(p[i].lat));
+        cJSON_AddNumberToObject(e, "weight_g", (double)p[i].weight_g);
+        cJSON_AddNumberToObject(e, "volume_cm3", (double)p[i].volume_cm3);
+        cJSON_AddNumberToObject(e, "parcels", (double)p[i].parcels);
+        cJSON_AddNumberToObject(e, "priority", p[i].priority);
+        cJSON_AddItemToArray(arr, e);
+    }
+    lm_free(p);
+    return http_reply_json(r, 200, out);
+}
+
+lm_status api__packages_ready(http_req *r) {
+    return api__with_orders(r, handle_packages_ready);
+}

@@ -1,0 +1,155 @@
+/* api/osmand.c: OsmAnd positions to dispatch's ingest (dispatch/ingest.h): the conversion of
+ * decoded records, replies deferred until their group commit, GET/POST /v1/osmand on the main
+ * port, and the handler of the OsmAnd listener on its own port (the framework's plain listener).
+ * Every request is answered once its positions have committed. */
+#include "api/app.h"
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define OSMAND_BODY_MAX ((size_t)256 << 10)
+
+/* ---- OsmAnd records to dispatch ingest ---- */
+
+static void pos_convert(const fmt_osmand_pos *in, size_t n, dispatch_position *out) {
+    for (size_t i = 0; i < n; i++) {
+        lm_strlcpy(out[i].device_id, in[i].device_id, sizeof out[i].device_id);
+        out[i].lat = in[i].lat;
+        out[i].lon = in[i].lon;
+        out[i].time_ms = in[i].time_ms;
+        out[i].speed_mps = in[i].speed_mps;
+        out[i].heading_deg = in[i].heading_deg;
+        out[i].altitude_m = in[i].altitude_m;
+        out[i].accuracy_m = in[i].accuracy_m;
+        out[i].battery_pct = in[i].battery_pct;
+        out[i].charging = in[i].charging;
+    }
+}
+
+lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
+                             const char *driver_id, dispatch_ingest_done done, void *ctx) {
+    if (n == 0 || n > DISPATCH_INGEST_MAX_BATCH) return LM_INVALID;
+    dispatch_position few[16], *dp = few;
+    if (n > 16 && !(dp = lm_calloc(n, sizeof *dp))) return LM_NOMEM;
+    pos_convert(pos, n, dp);
+    lm_status rc = dispatch_ingest_submit(g, dp, n, driver_id, done, ctx);
+    if (dp != few) lm_free(dp);
+    return rc;
+}
+
+/* ---- Deferred replies: the request waits for its group commit without holding a thread ---- */
+
+static void ingest_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    http_defer_done(ctx, st, err);
+}
+
+/* Sets nothing on r after the hand-off: the writer thread owns the outcome from there. */
+lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
+                               const char *driver_id) {
+    http_defer(r);
+    lm_status rc = api__ingest_submit(g, pos, n, driver_id, ingest_done, r);
+    if (rc != LM_OK) {
+        lm_errinfo e;
+        lm_errinfo_set(&e, rc, "", "the position queue is full or stopping; retry");
+        http_defer_done(r, rc, &e);
+    }
+    return LM_OK;
+}
+
+/* ---- OsmAnd on the main port ---- */
+
+lm_status api__osmand_http(http_req *r) {
+    static const char *const keys[] = {"id",        "deviceid", "lat",     "lon",     "location",
+                                       "timestamp", "speed",    "bearing", "heading", "altitude",
+                                       "accuracy",  "batt",     "charge"};
+    fmt_osmand_kv kv[sizeof keys / sizeof keys[0]];
+    size_t n_kv = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = http_query(r, keys[i]);
+        if (v) {
+            kv[n_kv].key = keys[i];
+            kv[n_kv].value = v;
+            n_kv++;
+        }
+    }
+    dispatch_ingest *g = api_app_of(r)->ingest;
+    if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
+    fmt_osmand_pos *pos = lm_arena_alloc(r->arena, FMT_OSMAND_MAX_BATCH * sizeof *pos);
+    if (!pos) return http_error(r, LM_NOMEM, "", "out of memory");
+    size_t n = 0;
+    lm_status rc = fmt_osmand_parse(kv, n_kv, http_header(r, "Content-Type"), r->body, r->body_len,
+                                    pos, FMT_OSMAND_MAX_BATCH, &n, &r->err);
+    if (rc != LM_OK) return rc;
+    /* the apps read nothing: 200 with an empty body, sent once the batch has committed */
+    if ((rc = http_reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
+    return api__submit_deferred(r, g, pos, n, NULL);
+}
+
+/* ---- The OsmAnd listener's handler ---- */
+
+/* The plain-text answer the apps get on an error: "field: message\n". */
+static void answer_error(http_plain *q, lm_status st, const lm_errinfo *err) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s: %s\n", err && err->field[0] ? err->field : "error",
+             err && err->message[0] ? err->message : lm_strerror(st));
+    http_plain_answer(q, lm_status_http(st), msg);
+}
+
+static void osm_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    if (st == LM_OK)
+        http_plain_answer(ctx, 200, "");
+    else
+        answer_error(ctx, st, err);
+}
+
+/* Decodes the request (query, form, or JSON body) and submits it; answers at once when it
+ * cannot be submitted, else from osm_done after the commit. */
+static void osm_handle(void *ctx, http_plain *q) {
+    dispatch_ingest *g = ctx;
+    size_t n_args = 0, body_len = 0;
+    const http_kv *args = http_plain_args(q, &n_args);
+    fmt_osmand_kv kv[HTTP_PLAIN_MAX_ARGS];
+    for (size_t i = 0; i < n_args; i++) {
+        kv[i].key = args[i].key;
+        kv[i].value = args[i].value;
+    }
+    const char *ct = http_plain_header(q, "Content-Type");
+    const char *body = http_plain_body(q, &body_len);
+    fmt_osmand_pos pos[16];
+    fmt_osmand_pos *many = NULL;
+    size_t n = 0;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status rc = fmt_osmand_parse(kv, n_args, ct, body, body_len, pos, 16, &n, &err);
+    if (rc == LM_TOO_BIG) { /* a big JSON batch: parse again with room for the largest */
+        many = lm_calloc(FMT_OSMAND_MAX_BATCH, sizeof *many);
+        if (!many) {
+            rc = LM_NOMEM;
+        } else {
+            lm_errinfo_clear(&err);
+            rc = fmt_osmand_parse(kv, n_args, ct, body, body_len, many, FMT_OSMAND_MAX_BATCH, &n,
+                                  &err);
+        }
+    }
+    if (rc == LM_OK) {
+        rc = api__ingest_submit(g, many ? many : pos, n, NULL, osm_done, q);
+        if (rc != LM_OK)
+            lm_errinfo_set(&err, rc, "", "the position queue is full or stopping; retry");
+    }
+    lm_free(many);
+    if (rc != LM_OK) answer_error(q, rc, &err);
+}
+
+lm_status api__osmand_listen(dispatch_ingest *g, const char *bind_addr, int port,
+                             http_plain_listener **out, lm_errinfo *err) {
+    http_plain_opts o;
+    http_plain_opts_init(&o);
+    o.bind_addr = bind_addr;
+    o.port = port;
+    o.max_body_bytes = OSMAND_BODY_MAX;
+    o.max_conns = 4000;
+    o.port_field = "osmand_port";
+    o.what = "OsmAnd";
+    return http_plain_listen(&o, osm_handle, g, out, err);
+}

@@ -1,0 +1,112 @@
+/* api/solve.c: POST /v1/solve, the VROOM-compatible solve endpoint (solved on a worker thread, the
+ * reply deferred). */
+#include "api/app.h"
+#include "api/formats/vroom.h"
+#include "api/handlers.h"
+#include "api/input.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#define API_SOLVE_MAX_CONCURRENT 2  /* solves running at once; more get 503 */
+#define API_SOLVE_MAX_TIME_S     60 /* ?time_limit= cap */
+#define API_SOLVE_DEFAULT_TIME_S 5
+
+static atomic_int solves_running;
+
+typedef struct solve_job {
+    http_req *r;
+    fmt_vroom_input *in;
+    solver_opts opts;
+} solve_job;
+
+/* VROOM's error shape ({"code": 2, "error": "field: reason"}) with our status mapping. */
+static lm_status reply_vroom_error(http_req *r, lm_status st, const lm_errinfo *err) {
+    char *text = fmt_vroom_error_write(st, err);
+    if (!text) return http_error(r, LM_NOMEM, "", "out of memory");
+    lm_status rc = http_reply_text(r, lm_status_http(st), "application/json", text, strlen(text));
+    lm_free(text);
+    return rc;
+}
+
+static void *solve_thread(void *arg) {
+    solve_job *job = arg;
+    http_req *r = job->r;
+    solver_solution *sol = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    char *text = NULL;
+    size_t len = 0;
+    lm_status st = fmt_vroom_solve(job->in, &job->opts, &sol, &err);
+    if (st == LM_OK) st = fmt_vroom_write(job->in, sol, false, &text, &len, &err);
+    /* r belongs to this thread until http_defer_done */
+    lm_status rc = st == LM_OK ? http_reply_text(r, 200, "application/json", text, len)
+                               : reply_vroom_error(r, st, &err);
+    lm_free(text);
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(job->in);
+    lm_free(job);
+    atomic_fetch_sub(&solves_running, 1);
+    http_defer_done(r, rc, &r->err);
+    return NULL;
+}
+
+lm_status api__solve(http_req *r) {
+    solver_opts o;
+    solver_opts_init(&o);
+    o.threads = 1; /* one core per request: the server keeps answering others */
+    o.time_limit_ms = API_SOLVE_DEFAULT_TIME_S * 1000;
+    const char *tl = http_query(r, "time_limit");
+    if (tl) {
+        double s = 0;
+        if (!lm_parse_double(tl, &s) || !(s > 0) || s > API_SOLVE_MAX_TIME_S)
+            return http_error(r, LM_INVALID, "time_limit", "must be seconds in (0, %d]",
+                              API_SOLVE_MAX_TIME_S);
+        o.time_limit_ms = (int64_t)(s * 1000.0);
+        if (o.time_limit_ms < 1) o.time_limit_ms = 1;
+    }
+    const char *seed = http_query(r, "seed");
+    if (seed) {
+        int64_t v = 0;
+        if (!lm_parse_i64(seed, 0, INT64_MAX, &v))
+            return http_error(r, LM_INVALID, "seed", "must be a non-negative integer");
+        o.seed = (uint64_t)v;
+    }
+    if (!r->body || r->body_len == 0)
+        return http_error(r, LM_INVALID, "body", "a VROOM problem is required");
+    fmt_vroom_input *in = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st = fmt_vroom_parse(r->body, r->body_len, NULL, &in, &err);
+    if (st != LM_OK) return reply_vroom_error(r, st, &err);
+    if (atomic_fetch_add(&solves_running, 1) >= API_SOLVE_MAX_CONCURRENT) {
+        atomic_fetch_sub(&solves_running, 1);
+        fmt_vroom_input_destroy(in);
+        (void)!http_reply_header(r, "Retry-After", "1"); /* best effort: the 503 stands alone */
+        return http_error(r, LM_UNAVAILABLE, "", "%d solves are running; retry shortly",
+                          API_SOLVE_MAX_CONCURRENT);
+    }
+    solve_job *job = lm_calloc(1, sizeof *job);
+    pthread_t t;
+    pthread_attr_t attr;
+    bool started = false;
+    if (job && pthread_attr_init(&attr) == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        job->r = r;
+        job->in = in;
+        job->opts = o;
+        /* set before the thread may finish: the server reads the deferred state afterwards */
+        http_defer(r);
+        started = pthread_create(&t, &attr, solve_thread, job) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started) {
+        atomic_fetch_sub(&solves_running, 1);
+        fmt_vroom_input_destroy(in);
+        lm_free(job);
+        return http_error(r, LM_NOMEM, "", "could not start the solve");
+    }
+    return LM_OK;
+}

@@ -1,0 +1,123 @@
+/* api/track.c: GET /v1/track/{token}: the customer's tracking page data, rate-limited per client
+ * address. */
+#include "api/app.h"
+#include "api/formats/rfc3339.h"
+#include "api/handlers.h"
+#include "api/input.h"
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+#include "store/store_orders.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void iso_time(int64_t epoch_s, char out[32]) {
+    fmt_time_format_rfc3339(epoch_s, out);
+}
+
+lm_status api__track(http_req *r) {
+    char addr[64] = "?";
+    http_client_addr(r, addr, sizeof addr);
+    http_ratelimit *rl = api_app_of(r)->track_rl;
+    int64_t retry = 1;
+    if (rl && !http_ratelimit_take(rl, addr, lm_now_ms(), &retry)) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)retry);
+        if (http_reply_header(r, "Retry-After", ra) != LM_OK) return LM_NOMEM;
+        /* an error reply drops headers, so answer 429 directly */
+        char msg[200];
+        int n = snprintf(msg, sizeof msg,
+                         "{\"error\":{\"code\":\"rate_limited\",\"field\":null,\"message\":\"too "
+                         "many tracking requests from this address; retry in %lld s\"}}",
+                         (long long)retry);
+        return http_reply_text(r, 429, "application/json", msg, (size_t)n);
+    }
+    const char *token = http_param(r, "token");
+    size_t tl = token ? strlen(token) : 0;
+    bool shape = tl == 32;
+    for (size_t i = 0; shape && i < tl; i++)
+        shape = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
+    if (!shape) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+    store_read *rd = NULL;
+    store_order ord;
+    memset(&ord, 0, sizeof ord);
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_errinfo e;
+    rc = store_order_get_by_token(rd, token, &ord, &e);
+    if (rc != LM_OK) {
+        store_read_end(rd);
+        if (rc == LM_NOT_FOUND)
+            return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+        return http_error(r, rc, "", "the order could not be read");
+    }
+    dispatch_tracking t;
+    memset(&t, 0, sizeof t);
+    bool has_t = dispatch_tracking_get(rd, ord.id, &t, &e) == LM_OK;
+    store_read_end(rd);
+
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", ord.status);
+    cJSON_AddStringToObject(o, "status_text",
+                            orders_customer_status(ord.status, ord.stock_outcome));
+    cJSON *tws = cJSON_AddArrayToObject(o, "time_windows");
+    for (size_t i = 0; i < ord.n_windows; i++) {
+        char a[32], b[32];
+        iso_time(ord.windows[i].start_s, a);
+        iso_time(ord.windows[i].end_s, b);
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "from", a);
+        cJSON_AddStringToObject(w, "to", b);
+        cJSON_AddItemToArray(tws, w);
+    }
+    store_order_clear(&ord);
+    bool pending = has_t && t.on_route && !t.delivered && !t.failed;
+    if (pending && t.eta_s > 0) {
+        char a[32], b[32], c[32];
+        iso_time(t.eta_s, c);
+        iso_time(t.eta_from_s ? t.eta_from_s : t.eta_s, a);
+        iso_time(t.eta_to_s ? t.eta_to_s : t.eta_s, b);
+        cJSON *eta = cJSON_AddObjectToObject(o, "eta");
+        cJSON_AddStringToObject(eta, "expected", c);
+        cJSON_AddStringToObject(eta, "from", a);
+        cJSON_AddStringToObject(eta, "to", b);
+    } else {
+        cJSON_AddNullToObject(o, "eta");
+    }
+    if (pending)
+        cJSON_AddNumberToObject(o, "stops_before", (double)t.stops_before);
+    else
+        cJSON_AddNullToObject(o, "stops_before");
+    if (pending && t.driver_visible) {
+        cJSON *dp = cJSON_AddObjectToObject(o, "driver_position");
+        cJSON_AddNumberToObject(dp, "lat", t.driver_lat);
+        cJSON_AddNumberToObject(dp, "lon", t.driver_lon);
+        cJSON_AddNumberToObject(dp, "seen_ms", (double)t.driver_seen_ms);
+    } else {
+        cJSON_AddNullToObject(o, "driver_position");
+    }
+    if (has_t && t.delivered) {
+        cJSON *dl = cJSON_AddObjectToObject(o, "delivery");
+        char a[32];
+        iso_time(t.delivered_ms / 1000, a);
+        cJSON_AddStringToObject(dl, "delivered_at", a);
+        /* a summary, not the files: the customer sees who signed, not the picture paths */
+        const char *semi = strchr(t.proof, ';');
+        if (semi) t.proof[semi - t.proof] = '\0';
+        cJSON_AddStringToObject(dl, "proof", t.proof);
+        cJSON_AddBoolToObject(dl, "signature", semi && strstr(semi + 1, "signature") != NULL);
+    } else {
+        cJSON_AddNullToObject(o, "delivery");
+    }
+    if (has_t && t.failed) {
+        cJSON *fl = cJSON_AddObjectToObject(o, "failure");
+        cJSON_AddStringToObject(fl, "reason", t.failed_reason);
+    } else {
+        cJSON_AddNullToObject(o, "failure");
+    }
+    if (http_reply_header(r, "Cache-Control", "no-store") != LM_OK) {
+        cJSON_Delete(o);
+        return LM_NOMEM;
+    }
+    return http_reply_json(r, 200, o);
+}

@@ -1,0 +1,133 @@
+/* tests/formats/test_orders_json_cases.c: runs every case of tests/data/orders_json/ (case_file.h)
+ * through the orders JSON codec (api/formats/orders_json.h). Headers: kind (order, depot,
+ * product, stock), status / field / reason; checks: a few fields of the decoded record
+ * (external_ref, notes, customer_name, lines "SKU:qty;...", windows "start,end;...", location
+ * "lon,lat" or "none", priority, id, open, close, weight_g, volume_cm3, active, on_hand,
+ * reorder_point). */
+#include "api/formats/json.h"
+#include "api/formats/orders_json.h"
+#include "case_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct decoded {
+    orders_order ord;
+    orders_depot depot;
+    orders_product product;
+    fmt_stock_row stock;
+} decoded;
+
+static bool field_text(const decoded *d, const char *f, char *buf, size_t size) {
+    const orders_order *o = &d->ord;
+    size_t used = 0;
+    buf[0] = '\0';
+    if (!strcmp(f, "external_ref"))
+        snprintf(buf, size, "%s", o->external_ref);
+    else if (!strcmp(f, "notes"))
+        snprintf(buf, size, "%s", o->notes);
+    else if (!strcmp(f, "customer_name"))
+        snprintf(buf, size, "%s", o->customer_name);
+    else if (!strcmp(f, "priority"))
+        snprintf(buf, size, "%d", (int)o->priority);
+    else if (!strcmp(f, "location"))
+        snprintf(buf, size, o->has_location ? "%.6f,%.6f" : "none", o->lon, o->lat);
+    else if (!strcmp(f, "lines"))
+        for (size_t i = 0; i < o->n_lines && used < size; i++)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s:%lld", i ? ";" : "",
+                                     o->lines[i].sku, (long long)o->lines[i].qty);
+    else if (!strcmp(f, "windows"))
+        for (size_t i = 0; i < o->n_windows && used < size; i++)
+            used +=
+                (size_t)snprintf(buf + used, size - used, "%s%lld,%lld", i ? ";" : "",
+                                 (long long)o->windows[i].start_s, (long long)o->windows[i].end_s);
+    else if (!strcmp(f, "id"))
+        snprintf(buf, size, "%s", d->depot.id[0] ? d->depot.id : d->product.sku);
+    else if (!strcmp(f, "open"))
+        snprintf(buf, size, "%d", (int)d->depot.open_s);
+    else if (!strcmp(f, "close"))
+        snprintf(buf, size, "%d", (int)d->depot.close_s);
+    else if (!strcmp(f, "weight_g"))
+        snprintf(buf, size, "%lld", (long long)d->product.weight_g);
+    else if (!strcmp(f, "volume_cm3"))
+        snprintf(buf, size, "%lld", (long long)d->product.volume_cm3);
+    else if (!strcmp(f, "active"))
+        snprintf(buf, size, "%s", d->product.active ? "true" : "false");
+    else if (!strcmp(f, "on_hand"))
+        snprintf(buf, size, "%lld", (long long)d->stock.on_hand);
+    else if (!strcmp(f, "reorder_point"))
+        snprintf(buf, size, "%lld", (long long)d->stock.reorder_point);
+    else
+        return false;
+    return true;
+}
+
+static bool run_case(const tc_case *c, char *why, size_t size) {
+    const char *kind = tc_get(c, "kind");
+    if (!kind) {
+        snprintf(why, size, "no kind: header");
+        return false;
+    }
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    cJSON *j = NULL;
+    lm_status st = fmt_json_parse(c->input, c->input_len, 1 << 20, &j, &err);
+    lm_arena *arena = NULL;
+    decoded *d = lm_calloc(1, sizeof *d);
+    if (!d || lm_arena_create(1 << 20, &arena) != LM_OK) {
+        snprintf(why, size, "out of memory");
+        lm_free(d);
+        cJSON_Delete(j);
+        return false;
+    }
+    if (st == LM_OK) {
+        if (!strcmp(kind, "order"))
+            st = fmt_order_from_json(j, arena, &d->ord, &err);
+        else if (!strcmp(kind, "depot"))
+            st = fmt_depot_from_json(j, &d->depot, &err);
+        else if (!strcmp(kind, "product"))
+            st = fmt_product_from_json(j, &d->product, &err);
+        else if (!strcmp(kind, "stock"))
+            st = fmt_stock_row_from_json(j, &d->stock, &err);
+        else
+            snprintf(why, size, "unknown kind '%s'", kind);
+    }
+    bool ok = tc_check_error(c, st, &err, why, size);
+    for (size_t i = 0; ok && st == LM_OK && i < c->n_hdr; i++) {
+        const char *lhs, *rhs;
+        char buf[1024], got[1024];
+        if (strcmp(c->hdr[i].key, "check")) continue;
+        if (!tc_split_check(c->hdr[i].value, buf, sizeof buf, &lhs, &rhs)) {
+            snprintf(why, size, "check '%s' has no ' = '", c->hdr[i].value);
+            ok = false;
+        } else if (!field_text(d, lhs, got, sizeof got)) {
+            snprintf(why, size, "unknown check field '%s'", lhs);
+            ok = false;
+        } else if (strcmp(got, rhs)) {
+            snprintf(why, size, "%s: got '%s', want '%s'", lhs, got, rhs);
+            ok = false;
+        }
+    }
+    lm_arena_destroy(arena);
+    lm_free(d);
+    cJSON_Delete(j);
+    return ok;
+}
+
+int main(void) {
+    char **paths;
+    size_t n = tc_list("orders_json", &paths), failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        tc_case c;
+        char why[512] = "malformed case file";
+        if (!tc_load(paths[i], &c) || !run_case(&c, why, sizeof why)) {
+            fprintf(stderr, "FAIL %s: %s\n", c.name, why);
+            failed++;
+        }
+        tc_free(&c);
+    }
+    tc_paths_free(paths, n);
+    printf("orders_json cases: %zu run, %zu failed\n", n, failed);
+    return n == 0 || failed ? 1 : 0;
+}
