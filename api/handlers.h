@@ -34,7 +34,6 @@ lm_status api__stock_put(http_req *r);
 lm_status api__stock_list(http_req *r);
 
 /* ---- api/orders.c: orders and their lifecycle ---- */
-cJSON *api__order_json(const orders_order *o);
 lm_status api__orders_create(http_req *r);
 lm_status api__orders_get(http_req *r);
 lm_status api__orders_list(http_req *r);

@@ -4,8 +4,6 @@
  * api__json_number/whole/window (vehicles, plans). */
 #include "api/input.h"
 
-#include "api/formats/rfc3339.h"
-
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -47,38 +45,6 @@ lm_status api__json_int(http_req *r, const cJSON *obj, const char *key, const ch
     *out = (int64_t)d;
     if (present) *present = true;
     return LM_OK;
-}
-
-lm_status api__json_lonlat(http_req *r, const cJSON *v, const char *path, double *lon,
-                           double *lat) {
-    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 2 || cJSON_GetArraySize(v) > 3)
-        return http_error(r, LM_INVALID, path, "%s must be [lon, lat]", path);
-    const cJSON *x = cJSON_GetArrayItem(v, 0), *y = cJSON_GetArrayItem(v, 1);
-    if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y))
-        return http_error(r, LM_INVALID, path, "%s must hold two numbers [lon, lat]", path);
-    if (!(x->valuedouble >= -180 && x->valuedouble <= 180))
-        return http_error(r, LM_INVALID, path, "%s: longitude %g is outside [-180, 180]", path,
-                          x->valuedouble);
-    if (!(y->valuedouble >= -90 && y->valuedouble <= 90))
-        return http_error(r, LM_INVALID, path,
-                          "%s: latitude %g is outside [-90, 90] (is the pair [lat, lon]?)", path,
-                          y->valuedouble);
-    *lon = x->valuedouble;
-    *lat = y->valuedouble;
-    return LM_OK;
-}
-
-lm_status api__json_time(http_req *r, const cJSON *v, const char *path, int64_t *out) {
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
-        v->valuedouble >= 0 && v->valuedouble < 1e11) {
-        *out = (int64_t)v->valuedouble;
-        return LM_OK;
-    }
-    if (cJSON_IsString(v) && fmt_time_parse_rfc3339(v->valuestring, out)) return LM_OK;
-    return http_error(r, LM_INVALID, path,
-                      "%s must be epoch seconds or an ISO-8601 time with a zone "
-                      "(2026-11-23T09:00:00Z)",
-                      path);
 }
 
 lm_status api__path_id(http_req *r, int64_t *id) {

@@ -15,10 +15,6 @@ lm_status api__json_str(http_req *r, const cJSON *obj, const char *key, const ch
 /* obj[key] as a whole number in min..max; *present (may be NULL) says whether it was there. */
 lm_status api__json_int(http_req *r, const cJSON *obj, const char *key, const char *path,
                         int64_t min, int64_t max, bool required, int64_t *out, bool *present);
-/* v as [lon, lat] (a third element, altitude, is ignored), each in range. */
-lm_status api__json_lonlat(http_req *r, const cJSON *v, const char *path, double *lon, double *lat);
-/* v as epoch seconds, or an RFC 3339 time with a zone. */
-lm_status api__json_time(http_req *r, const cJSON *v, const char *path, int64_t *out);
 /* The {id} path parameter as a positive integer. */
 lm_status api__path_id(http_req *r, int64_t *id);
 /* Vehicles and plans: o[key] as a number in min..max; *present says whether it was there. */

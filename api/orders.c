@@ -19,7 +19,7 @@ static char *iso_time(char buf[32], int64_t epoch_s) {
     return fmt_time_format_rfc3339(epoch_s, buf);
 }
 
-cJSON *api__order_json(const orders_order *o) {
+static cJSON *order_json(const orders_order *o) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)o->id);
     cJSON_AddStringToObject(j, "external_ref", o->external_ref);
@@ -84,7 +84,7 @@ cJSON *api__order_json(const orders_order *o) {
 }
 
 static lm_status reply_order(http_req *r, int status, orders_order *ord) {
-    cJSON *j = api__order_json(ord);
+    cJSON *j = order_json(ord);
     orders_order_clear(ord);
     return http_reply_json(r, status, j);
 }
@@ -123,7 +123,7 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
     if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
-    cJSON *j = api__order_json(&ord);
+    cJSON *j = order_json(&ord);
     orders_order_clear(&ord);
     /* the reasons a held order is waiting on, and how they were resolved */
     orders_exception *ex = NULL;
@@ -183,7 +183,7 @@ static lm_status handle_orders_list(http_req *r, orders_svc *o) {
     if (rc != LM_OK) return rc;
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "orders");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, api__order_json(&list[i]));
+        cJSON_AddItemToArray(arr, order_json(&list[i]));
     cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
     orders_order_list_free(list, n);
     return http_reply_json(r, 200, out);

@@ -30,6 +30,8 @@ typedef struct serve_cfg {
     int64_t track_rate, track_burst;     /* tracking polls per client address: per s, bucket */
     int64_t utc_offset_s;                /* local time = UTC + this (shifts, the demo's day) */
     bool utc_offset_set;                 /* given as utc_offset or timezone */
+    /* position filters (dispatch_filter_opts; 0 = that check off) */
+    int64_t pos_max_speed_kmh, pos_future_skew_s, pos_max_backwards_s, pos_max_accuracy_m;
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -51,6 +53,10 @@ static const struct {
     {"track_burst", "LASTMILE_TRACK_BURST"},
     {"utc_offset", "LASTMILE_UTC_OFFSET"},
     {"timezone", "LASTMILE_TIMEZONE"},
+    {"position_max_speed_kmh", "LASTMILE_POSITION_MAX_SPEED_KMH"},
+    {"position_future_skew_s", "LASTMILE_POSITION_FUTURE_SKEW_S"},
+    {"position_max_backwards_s", "LASTMILE_POSITION_MAX_BACKWARDS_S"},
+    {"position_max_accuracy_m", "LASTMILE_POSITION_MAX_ACCURACY_M"},
 };
 
 static void serve_usage(FILE *out) {
@@ -80,6 +86,9 @@ static void serve_usage(FILE *out) {
             "with. Without either, a new --demo database runs on a demo clock that reads 07:50\n"
             "at start, so the demo day begins at once; otherwise the machine's time zone.\n"
             "--demo: on a database without keys, create an admin key and print it.\n"
+            "Position filters (docs/devices.md; 0 turns one off): --position-max-speed-kmh N\n"
+            "(default 250), --position-future-skew-s N (300), --position-max-backwards-s N\n"
+            "(600, at least the skew), --position-max-accuracy-m N (5000).\n"
             "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
             "max_body_bytes 1048576, web_root web (when that directory exists).\n");
 }
@@ -138,6 +147,14 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = c->utc_offset_set = lm_parse_i64(value, -14 * 3600, 14 * 3600, &c->utc_offset_s);
     else if (!strcmp(name, "timezone"))
         ok = c->utc_offset_set = tz_offset(value, &c->utc_offset_s);
+    else if (!strcmp(name, "position_max_speed_kmh"))
+        ok = lm_parse_i64(value, 0, 100000, &c->pos_max_speed_kmh);
+    else if (!strcmp(name, "position_future_skew_s"))
+        ok = lm_parse_i64(value, 0, 86400 * 365, &c->pos_future_skew_s);
+    else if (!strcmp(name, "position_max_backwards_s"))
+        ok = lm_parse_i64(value, 0, 86400 * 365, &c->pos_max_backwards_s);
+    else if (!strcmp(name, "position_max_accuracy_m"))
+        ok = lm_parse_i64(value, 0, 100000000, &c->pos_max_accuracy_m);
     else if (!strcmp(name, "event_loop"))
         ok = (c->epoll = !strcmp(value, "epoll")) || !strcmp(value, "poll");
     else {
@@ -212,6 +229,12 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->track_rate = 2;
     c->track_burst = 20;
     lm_strlcpy(c->data_dir, "var", sizeof c->data_dir);
+    dispatch_filter_opts f;
+    dispatch_filter_opts_init(&f);
+    c->pos_max_speed_kmh = (int64_t)(f.max_speed_mps * 3.6 + 0.5);
+    c->pos_future_skew_s = f.future_skew_ms / 1000;
+    c->pos_max_backwards_s = f.max_backwards_ms / 1000;
+    c->pos_max_accuracy_m = (int64_t)f.max_accuracy_m;
 
     const char *config = getenv("LASTMILE_CONFIG");
     for (int i = 1; i < argc; i++) {
@@ -383,6 +406,10 @@ int cli_serve(int argc, char **argv) {
     dispatch_opts_init(&dopts);
     dopts.st = s;
     dopts.utc_offset_s = cfg.utc_offset_s;
+    dopts.positions.max_speed_mps = (double)cfg.pos_max_speed_kmh / 3.6;
+    dopts.positions.future_skew_ms = cfg.pos_future_skew_s * 1000;
+    dopts.positions.max_backwards_ms = cfg.pos_max_backwards_s * 1000;
+    dopts.positions.max_accuracy_m = (double)cfg.pos_max_accuracy_m;
     dispatch *disp = NULL;
     if (dispatch_create(&dopts, &disp, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: dispatch: %s\n", err.message);

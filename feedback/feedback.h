@@ -383,6 +383,13 @@ typedef struct feedback_queue_entry {
 LM_MUST_USE lm_status feedback_queue(store_read *r, const store_complaint_filter *f, int64_t now_ms,
                                      feedback_queue_entry **out, size_t *n, lm_errinfo *err);
 
+/* The order's timeline for the ticket view: events about the order, its stops (dispatch), its
+ * ratings, surveys and tickets after after_seq, oldest first, at most max (1..10000). Free with
+ * store_events_free. Events of modules that key them by order id (returns) join as they come. */
+LM_MUST_USE lm_status feedback_order_timeline(store_read *r, int64_t order_id, int64_t after_seq,
+                                              size_t max, store_event **out, size_t *n,
+                                              lm_errinfo *err);
+
 /* Per driver / vehicle / depot ratings in [since_ms, until_ms): group_by "driver_id",
  * "vehicle_id" or "depot_id". */
 typedef store_rating_group feedback_rating_group;

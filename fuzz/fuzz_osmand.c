@@ -1,6 +1,7 @@
 /* libFuzzer target for the OsmAnd / Traccar Client parser: the input's first byte picks the form
  * (query pairs, form body, JSON body), the rest is the request text. Every accepted record must
- * hold valid coordinates and a device id. */
+ * hold valid coordinates, a printable device id, a time between the epoch and year 9999 and the
+ * documented ranges (or NAN) for speed, heading, accuracy and battery. */
 #include "api/formats/osmand.h"
 #include "fuzz_common.h"
 
@@ -50,6 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 !out[i].device_id[0])
                 abort();
             fuzz_check_text(out[i].device_id);
+            const fmt_osmand_pos *q = &out[i];
+            if (q->time_ms < 0 || q->time_ms > INT64_C(253402300799999) ||
+                !(isnan(q->speed_mps) || (q->speed_mps >= 0 && isfinite(q->speed_mps))) ||
+                !(isnan(q->heading_deg) || (q->heading_deg >= 0 && q->heading_deg < 360)) ||
+                !(isnan(q->accuracy_m) || q->accuracy_m >= 0) ||
+                !(isnan(q->battery_pct) || (q->battery_pct >= 0 && q->battery_pct <= 100)) ||
+                q->charging < -1 || q->charging > 1)
+                abort();
         }
     }
     return 0;

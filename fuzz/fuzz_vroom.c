@@ -1,5 +1,7 @@
 /* libFuzzer target for the VROOM JSON edge: parse, then (when it parses) plan-mode evaluation of
- * the vehicles' steps and the writer, on an all-unassigned solution and on the planned one. */
+ * the vehicles' steps and the writer, on an all-unassigned solution and on the planned one (whose
+ * answer must read back as JSON), and the error writer on refusals. */
+#include "api/formats/json.h"
 #include "api/formats/vroom.h"
 #include "fuzz_common.h"
 #include "solver/solver.h"
@@ -7,11 +9,19 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Writes s; the answer must be one JSON document of valid UTF-8 that fmt_json_parse accepts (no
+ * raw control byte or NUL in a string, nothing after the document). */
 static void write_and_free(const fmt_vroom_input *in, const solver_solution *s, bool pretty) {
     char *out = NULL;
     size_t len = 0;
     lm_errinfo err;
-    if (fmt_vroom_write(in, s, pretty, &out, &len, &err) == LM_OK) lm_free(out);
+    if (fmt_vroom_write(in, s, pretty, &out, &len, &err) != LM_OK) return;
+    cJSON *back = NULL;
+    if (!lm_utf8_valid(out, len, LM_UTF8_LINES) ||
+        fmt_json_parse(out, len, SIZE_MAX, &back, &err) != LM_OK || !cJSON_IsObject(back))
+        abort();
+    cJSON_Delete(back);
+    lm_free(out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -30,6 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_check_err(st, &err);
     if (st != LM_OK) {
         char *e = fmt_vroom_error_write(st, &err);
+        cJSON *back = NULL;
+        lm_errinfo perr;
+        if (e && (fmt_json_parse(e, strlen(e), SIZE_MAX, &back, &perr) != LM_OK ||
+                  !cJSON_IsObject(back)))
+            abort();
+        cJSON_Delete(back);
         lm_free(e);
         return 0;
     }

@@ -13,38 +13,34 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REPLAY_MAX_FILES 100000
-#define REPLAY_MAX_BYTES (16u << 20) /* larger files are skipped with a message */
+#define REPLAY_MAX_BYTES (16u << 20) /* a larger file fails the replay */
 
 static int cmp_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Feeds one file; 0 when it cannot be read (reported, and the replay fails). */
+/* Feeds one file; 0 when it cannot be read (reported, and the replay fails). The buffer has the
+ * file's exact size, so that ASan sees a read one byte past the input as libFuzzer does. */
 static int replay_file(const char *path) {
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "replay: cannot open %s\n", path);
-        return 0;
-    }
-    uint8_t *buf = malloc(REPLAY_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, REPLAY_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!buf || n > REPLAY_MAX_BYTES) {
-        fprintf(stderr, "replay: %s is unreadable or larger than %u bytes\n", path,
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || st.st_size < 0 || st.st_size > REPLAY_MAX_BYTES) {
+        fprintf(stderr, "replay: cannot read %s, or it is larger than %u bytes\n", path,
                 REPLAY_MAX_BYTES);
+        if (f) fclose(f);
+        return 0;
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n ? n : 1);
+    size_t got = buf ? fread(buf, 1, n, f) : 0;
+    fclose(f);
+    if (!buf || got != n) {
+        fprintf(stderr, "replay: short read of %s\n", path);
         free(buf);
         return 0;
     }
-    /* an exact-size copy, so that ASan sees a read one byte past the input as libFuzzer does */
-    uint8_t *exact = malloc(n ? n : 1);
-    if (!exact) {
-        free(buf);
-        return 0;
-    }
-    memcpy(exact, buf, n);
+    LLVMFuzzerTestOneInput(buf, n);
     free(buf);
-    LLVMFuzzerTestOneInput(exact, n);
-    free(exact);
     return 1;
 }
 

@@ -310,6 +310,13 @@ lm_status orders_order_create_priced(orders_svc *o, const orders_order *in,
 lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
                                    const char *const *idem_keys, size_t n,
                                    orders_create_result *results) {
+    return orders_order_create_many_priced(o, in, NULL, idem_keys, n, results);
+}
+
+lm_status orders_order_create_many_priced(orders_svc *o, const orders_order *in,
+                                          const orders_money_in *money,
+                                          const char *const *idem_keys, size_t n,
+                                          orders_create_result *results) {
     create_job *jobs = lm_calloc(CREATE_CHUNK, sizeof *jobs);
     store_cq_unit *units = lm_calloc(CREATE_CHUNK, sizeof *units);
     if (!jobs || !units) {
@@ -322,8 +329,9 @@ lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
         for (size_t i = start; i < end; i++) {
             orders_create_result *res = &results[i];
             memset(res, 0, sizeof *res);
+            const orders_money_in *mi = money && money[i].currency[0] ? &money[i] : NULL;
             res->rc =
-                job_prepare(o, &in[i], NULL, idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
+                job_prepare(o, &in[i], mi, idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
             if (res->rc == LM_OK) {
                 units[k] = (store_cq_unit){.work = create_unit, .arg = &jobs[k], .weight = 1};
                 k++;
@@ -345,10 +353,17 @@ lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
                 res->id = job->ord.id;
                 res->replayed = job->replayed;
                 lm_strlcpy(res->status, job->ord.status, sizeof res->status);
+                const orders_money *m = &job->money_res.money;
+                res->priced = m->currency[0] != '\0';
+                lm_strlcpy(res->currency, m->currency, sizeof res->currency);
+                lm_strlcpy(res->payment_status, m->payment_status, sizeof res->payment_status);
+                res->total = m->total;
+                res->n_warnings = job->money_res.n_warnings;
             } else {
                 res->err = u->err;
             }
             store_order_clear(&job->ord);
+            orders_money_clear(&job->money_res.money);
         }
     }
     lm_free(units);

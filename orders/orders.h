@@ -196,6 +196,12 @@ typedef struct orders_create_result {
     int64_t id;
     char status[24]; /* its status after intake */
     bool replayed;   /* an earlier order under the same idempotency key */
+    /* with money (orders_order_create_many_priced): */
+    bool priced;      /* the order has money */
+    char currency[4]; /* ISO 4217 */
+    char payment_status[24];
+    int64_t total;     /* minor units */
+    size_t n_warnings; /* coupons left out (warn mode) */
 } orders_create_result;
 
 /* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 64 per

@@ -110,6 +110,22 @@ static lm_status unpaid_release(orders_svc *o, store_tx *tx, int64_t id, lm_erri
     return rc;
 }
 
+/* Whether r repeats the report that produced m's current status (same status, same non-empty
+ * reference): providers retry their notifications, and a retry must not be an error. */
+static lm_status report_repeated(store_tx *tx, const orders_money *m,
+                                 const orders_payment_report *r, bool *repeat, lm_errinfo *err) {
+    *repeat = false;
+    if (!r->reference[0] || strcmp(m->payment_status, r->status)) return LM_OK;
+    orders_payment_event *h = NULL;
+    size_t n = 0;
+    lm_status rc = store_payment_event_list(store_tx_read(tx), m->order_id, &h, &n, err);
+    if (rc == LM_OK && n > 0)
+        *repeat = !strcmp(h[n - 1].to_status, r->status) &&
+                  !strcmp(h[n - 1].reference, r->reference) && h[n - 1].amount == r->amount;
+    lm_free(h);
+    return rc;
+}
+
 lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
                                       const orders_payment_report *r, orders_money *out,
                                       lm_errinfo *err) {
@@ -130,6 +146,9 @@ lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
     lm_status rc = store_tx_begin(o->st, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     if ((rc = money_load(tx, order_id, &m, err)) != LM_OK) return finish(tx, rc, &m, out, err);
+    bool repeat = false;
+    if ((rc = report_repeated(tx, &m, r, &repeat, err)) != LM_OK || repeat)
+        return finish(tx, rc, &m, out, err); /* a provider's retry: answered, nothing changes */
     orders_pay_status cur;
     if (orders_pay_status_parse(m.payment_status, &cur) &&
         !orders_pay_transition_allowed(cur, to)) {

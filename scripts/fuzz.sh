@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/targets.cmake with clang (libFuzzer, ASan and UBSan with
 # float-cast-overflow, every library instrumented) in build/fuzz through CMake, then runs each one
-# in turn for FUZZ_SECONDS (default 60) with one job, so the machine's cores stay shared.
+# in turn for FUZZ_SECONDS (default 60) in one process (no -jobs: libFuzzer would fork workers),
+# so the machine's cores stay shared.
 # usage: scripts/fuzz.sh [TARGET...]   (default: every target of fuzz/targets.cmake)
 # Inputs: the committed corpus fuzz/corpus/<target>/ (read only) and fuzz/<target>.dict when there
 # is one. New inputs go to build/fuzz/corpus/<target>/, crashers to build/fuzz/crashes/<target>/;
@@ -34,7 +35,7 @@ for t in "${targets[@]}"; do
     log="$out/fuzz_$t.log"
     echo "fuzz: $t for ${seconds}s"
     set +e
-    "$bin" "$corpus" "fuzz/corpus/$t" "${dict[@]}" -max_total_time="$seconds" -jobs=1 -workers=1 \
+    "$bin" "$corpus" "fuzz/corpus/$t" "${dict[@]}" -max_total_time="$seconds" \
         -timeout=20 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$crashes/" >"$log" 2>&1
     rc=$?

@@ -86,7 +86,9 @@ lm_status fmt_json_int_item(const cJSON *it, const char *path, int64_t min, int6
     double d = it->valuedouble;
     if (!isfinite(d)) return lm_errinfo_set(err, LM_INVALID, path, "must be a finite number");
     if (d != floor(d)) return lm_errinfo_set(err, LM_INVALID, path, "must be an integer");
-    if (d < (double)min || d > (double)max)
+    /* (double)INT64_MAX rounds up to 2^63, which no int64_t holds: converting it would be
+     * undefined behaviour, so 2^63 and beyond are out of range whatever max says */
+    if (d < (double)min || d > (double)max || d >= 0x1p63)
         return lm_errinfo_set(err, LM_INVALID, path, "%.17g is outside %lld..%lld", d,
                               (long long)min, (long long)max);
     *out = (int64_t)d;

@@ -262,8 +262,12 @@ static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *p
 
 static lm_status parse_json(const char *body, size_t len, fmt_osmand_pos *out, size_t cap,
                             size_t *n_out, lm_errinfo *err) {
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    if (!root) return lm_errinfo_set(err, LM_INVALID, "body", "malformed JSON");
+    cJSON *root = NULL;
+    lm_errinfo perr;
+    lm_errinfo_clear(&perr);
+    /* fmt_json_parse refuses what cJSON would let through as a string cut at a NUL */
+    if (fmt_json_parse(body, len, FMT_OSMAND_MAX_BODY, &root, &perr) != LM_OK)
+        return lm_errinfo_set(err, perr.code, "body", "malformed JSON: %s", perr.message);
     lm_status rc = LM_OK;
     size_t n = 0;
     char prefix[32];

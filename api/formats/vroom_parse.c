@@ -133,7 +133,10 @@ static lm_status read_matrices(pctx *c, const cJSON *root, matrices *m) {
     if (!prof)
         return lm_errinfo_set(c->err, LM_INVALID, path, "missing: the vehicles use profile '%s'",
                               c->profile);
-    if ((st = fmt_json_require_object(prof, path, c->err)) != LM_OK) return st;
+    static const char *const profile_keys[] = {"durations", "distances", "costs", NULL};
+    if ((st = fmt_json_require_object(prof, path, c->err)) != LM_OK ||
+        (st = fmt_json_only_keys(prof, path, profile_keys, c->err)) != LM_OK)
+        return st;
     char sub[PATH_LEN];
     const cJSON *d = fmt_json_get(prof, "durations"), *dist = fmt_json_get(prof, "distances"),
                 *cost = fmt_json_get(prof, "costs");
@@ -332,6 +335,10 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
     solver_vehicle *svehs = NULL;
     if (!cJSON_IsObject(root))
         return lm_errinfo_set(c->err, LM_INVALID, "", "the problem must be a JSON object");
+    /* "options" is openrouteservice's ({"g": true} asks for geometry): accepted, not used */
+    static const char *const root_keys[] = {"jobs",   "shipments", "vehicles", "matrices",
+                                            "matrix", "options",   NULL};
+    if ((st = fmt_json_only_keys(root, "", root_keys, c->err)) != LM_OK) return st;
 
     const cJSON *jobs, *ships, *vehs;
     size_t nj, ns, nv;

@@ -186,6 +186,33 @@ static lm_status require_object(pctx *c, const cJSON *it, const char *path) {
     return fmt_json_require_object(it, path, c->err);
 }
 
+/* The members each object of the format may hold (docs/api-vroom.md); any other key is refused
+ * with its path, so that a misspelt "time_window" on a job is an error and not a job without a
+ * window. */
+static const char *const job_keys[] = {
+    "id",       "description",  "location",       "location_index",   "setup",
+    "service",  "delivery",     "pickup",         "amount",           "skills",
+    "priority", "time_windows", "setup_per_type", "service_per_type", NULL};
+static const char *const shipment_keys[] = {"pickup", "delivery", "amount",
+                                            "skills", "priority", NULL};
+static const char *const shipment_step_keys[] = {
+    "id",      "description",  "location",       "location_index",   "setup",
+    "service", "time_windows", "setup_per_type", "service_per_type", NULL};
+static const char *const vehicle_keys[] = {
+    "id",           "profile",   "description",     "start",        "start_index", "end",
+    "end_index",    "capacity",  "costs",           "skills",       "time_window", "breaks",
+    "speed_factor", "max_tasks", "max_travel_time", "max_distance", "steps",       NULL};
+static const char *const costs_keys[] = {"fixed", "per_hour", "per_km", "per_task_hour", NULL};
+static const char *const break_keys[] = {"id",          "time_windows", "service",
+                                         "description", "max_load",     NULL};
+static const char *const step_keys[] = {"type",           "id", "service_at", "service_after",
+                                        "service_before", NULL};
+
+static lm_status only_keys(pctx *c, const cJSON *obj, const char *path,
+                           const char *const *allowed) {
+    return fmt_json_only_keys(obj, path, allowed, c->err);
+}
+
 /* Keys we know but cannot honour are refused rather than silently ignored. */
 static lm_status refuse(pctx *c, const cJSON *obj, const char *key, const char *parent) {
     if (!fmt_json_get(obj, key)) return LM_OK;
@@ -197,10 +224,11 @@ static lm_status refuse(pctx *c, const cJSON *obj, const char *key, const char *
 /* ---- Tasks ---- */
 
 /* Fields shared by a job and a shipment step. */
-static lm_status read_task_common(pctx *c, const cJSON *obj, const char *path, vroom_task *t,
-                                  int64_t *setup, int64_t *service, const solver_tw **tws,
-                                  size_t *n_tws) {
+static lm_status read_task_common(pctx *c, const cJSON *obj, const char *path,
+                                  const char *const *keys, vroom_task *t, int64_t *setup,
+                                  int64_t *service, const solver_tw **tws, size_t *n_tws) {
     lm_status st = require_object(c, obj, path);
+    if (st == LM_OK) st = only_keys(c, obj, path, keys);
     if (st == LM_OK) st = read_id(c, obj, path, &t->id);
     if (st == LM_OK) st = read_string(c, obj, "description", path, &t->description);
     if (st == LM_OK) st = read_loc(c, obj, "location", "location_index", path, &t->loc);
@@ -226,7 +254,7 @@ lm_status fmt__vroom_read_job(pctx *c, const cJSON *obj, size_t i, solver_job *j
     fmt_json_path_index(path, "jobs", i);
     solver_job_init(j);
     lm_status st =
-        read_task_common(c, obj, path, t, &j->setup_s, &j->service_s, &j->tws, &j->n_tws);
+        read_task_common(c, obj, path, job_keys, t, &j->setup_s, &j->service_s, &j->tws, &j->n_tws);
     if (st != LM_OK) return st;
     j->id = t->id;
     if (fmt_json_get(obj, "amount") && fmt_json_get(obj, "delivery")) {
@@ -250,17 +278,18 @@ lm_status fmt__vroom_read_shipment(pctx *c, const cJSON *obj, size_t i, solver_s
     fmt_json_path_index(path, "shipments", i);
     solver_shipment_init(s);
     lm_status st = require_object(c, obj, path);
+    if (st == LM_OK) st = only_keys(c, obj, path, shipment_keys);
     if (st != LM_OK) return st;
     fmt_json_path_key(sub, path, "pickup");
     const cJSON *p = fmt_json_get(obj, "pickup"), *d = fmt_json_get(obj, "delivery");
     if (!p) return lm_errinfo_set(c->err, LM_INVALID, sub, "is required");
-    st = read_task_common(c, p, sub, pt, &s->pickup.setup_s, &s->pickup.service_s, &s->pickup.tws,
-                          &s->pickup.n_tws);
+    st = read_task_common(c, p, sub, shipment_step_keys, pt, &s->pickup.setup_s,
+                          &s->pickup.service_s, &s->pickup.tws, &s->pickup.n_tws);
     if (st != LM_OK) return st;
     fmt_json_path_key(sub, path, "delivery");
     if (!d) return lm_errinfo_set(c->err, LM_INVALID, sub, "is required");
-    st = read_task_common(c, d, sub, dt, &s->delivery.setup_s, &s->delivery.service_s,
-                          &s->delivery.tws, &s->delivery.n_tws);
+    st = read_task_common(c, d, sub, shipment_step_keys, dt, &s->delivery.setup_s,
+                          &s->delivery.service_s, &s->delivery.tws, &s->delivery.n_tws);
     if (st != LM_OK) return st;
     s->pickup.id = pt->id;
     s->delivery.id = dt->id;
@@ -324,6 +353,7 @@ static lm_status read_break(pctx *c, const cJSON *obj, const char *path, solver_
                             vroom_break *m) {
     memset(b, 0, sizeof *b);
     lm_status st = require_object(c, obj, path);
+    if (st == LM_OK) st = only_keys(c, obj, path, break_keys);
     if (st == LM_OK) st = read_id(c, obj, path, &b->id);
     if (st == LM_OK) st = read_string(c, obj, "description", path, &m->description);
     if (st == LM_OK) st = read_tws(c, obj, path, &b->tws, &b->n_tws);
@@ -352,7 +382,9 @@ static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         fmt_json_path_index(ipath, spath, i);
         fmt_json_path_key(tpath, ipath, "type");
-        if ((st = require_object(c, e, ipath)) != LM_OK) return st;
+        if ((st = require_object(c, e, ipath)) != LM_OK ||
+            (st = only_keys(c, e, ipath, step_keys)) != LM_OK)
+            return st;
         const cJSON *type = fmt_json_get(e, "type");
         if (!cJSON_IsString(type) || !type->valuestring)
             return lm_errinfo_set(c->err, LM_INVALID, tpath, "must be a string");
@@ -415,6 +447,7 @@ static lm_status read_costs(pctx *c, const cJSON *obj, const char *path, solver_
     char cpath[PATH_LEN];
     fmt_json_path_key(cpath, path, "costs");
     lm_status st = require_object(c, costs, cpath);
+    if (st == LM_OK) st = only_keys(c, costs, cpath, costs_keys);
     if (st == LM_OK) st = read_int(c, costs, "fixed", cpath, 0, MAX_AMOUNT, &v->cost_fixed);
     if (st == LM_OK) st = read_int(c, costs, "per_hour", cpath, 0, 1 << 24, &v->cost_per_hour);
     if (st == LM_OK) st = read_int(c, costs, "per_km", cpath, 0, 1 << 24, &v->cost_per_km);
@@ -443,6 +476,7 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
     fmt_json_path_index(path, "vehicles", i);
     solver_vehicle_init(v);
     lm_status st = require_object(c, obj, path);
+    if (st == LM_OK) st = only_keys(c, obj, path, vehicle_keys);
     if (st == LM_OK) st = read_id(c, obj, path, &m->id);
     if (st == LM_OK) st = read_string(c, obj, "description", path, &m->description);
     if (st == LM_OK) st = read_loc(c, obj, "start", "start_index", path, &m->start);

@@ -9,6 +9,7 @@
  * close keep-alive connections. Only errors found before a body arrives are queued early, so that
  * a 401 or 413 does not first read the whole body. */
 #include "api/http/internal.h"
+#include "common/redact.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -424,7 +425,10 @@ static void log_request(http__conn *c, int64_t dur_us, bool aborted) {
     http_req *r = &c->req;
     char method[40], path[1024], route[300], key[HTTP_KEY_ID_MAX + 2], line[1600];
     json_escape(r->method ? r->method : "", method, sizeof method);
-    json_escape(r->path ? r->path : "", path, sizeof path);
+    /* tracking tokens, device ids and keys never reach the log in full (docs/security.md) */
+    char redacted[1024];
+    lm_redact_path(r->path ? r->path : "", redacted, sizeof redacted);
+    json_escape(redacted, path, sizeof path);
     if (r->route)
         snprintf(route, sizeof route, "\"%s\"", r->route->pattern);
     else

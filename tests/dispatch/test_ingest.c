@@ -188,8 +188,9 @@ static void test_duplicates_and_out_of_order(void **state) {
     dispatch_position p = pos("123456", 1.5, 2.5, 1700000100000LL);
     for (int i = 0; i < 3; i++)
         assert_int_equal(dispatch_ingest_submit_wait(W.g, &p, 1, NULL, &err), LM_OK);
-    /* an older position arriving late is stored (history) */
-    dispatch_position old = pos("123456", 1.4, 2.4, 1700000050000LL);
+    /* an older position arriving late is stored (history); it is 50 s older and 140 m away,
+     * which a van can drive (dispatch/filter.c would refuse a jump) */
+    dispatch_position old = pos("123456", 1.499, 2.499, 1700000050000LL);
     assert_int_equal(dispatch_ingest_submit_wait(W.g, &old, 1, NULL, &err), LM_OK);
     size_t n = 0;
     store_position *sp = positions_of("123456", &n);
@@ -227,8 +228,10 @@ typedef struct burst {
 static void *send_burst(void *arg) {
     burst *b = arg;
     for (int i = 0; i < 40; i++) {
-        dispatch_position p = pos("902064", 45 + i * 1e-4, 4 + b->index * 1e-4,
-                                  1800000000000LL + b->index * 1000 + i);
+        /* the threads' positions interleave: each within centimetres of the others, so that no
+         * order of arrival looks like a jump; times in the past (the filters refuse the future) */
+        dispatch_position p = pos("902064", 45 + i * 1e-7, 4 + b->index * 1e-7,
+                                  1700000000000LL + b->index * 1000 + i);
         lm_errinfo err;
         b->ok += dispatch_ingest_submit_wait(W.g, &p, 1, NULL, &err) == LM_OK;
     }

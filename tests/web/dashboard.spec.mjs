@@ -50,6 +50,9 @@ function startServer(port, db) {
     const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
       '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')];
     args.push('--osmand-port', '0'); // no second listener on the fixed OsmAnd port
+    // a position below is dated 14:00 on the demo day, hours ahead of the real clock (the demo
+    // clock reads 07:50), to make the morning stops late: the future-time filter is off
+    args.push('--position-future-skew-s', '0');
     const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', key = null, done = false;
     const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline
