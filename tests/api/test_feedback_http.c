@@ -586,6 +586,91 @@ static void test_staff_bad_inputs_and_config(void **state) {
     http_test_resp_free(&r);
 }
 
+/* D1 delivers its next planned stop; its order's tracking token in token. */
+static void deliver_next(char token[33]) {
+    resp r;
+    ok(&r, "GET", "/v1/driver/route", W.d1, NULL, 200);
+    int64_t stop = 0, order = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, get(r.json, "stops")) {
+        if (strcmp(str(s, "kind"), "delivery") || strcmp(str(s, "status"), "planned")) continue;
+        stop = num(s, "id");
+        order = num(s, "order_id");
+        break;
+    }
+    http_test_resp_free(&r);
+    assert_true(stop > 0);
+    char p[128];
+    snprintf(p, sizeof p, "/v1/driver/stops/%lld/arrived", (long long)stop);
+    ok(&r, "POST", p, W.d1, NULL, 200);
+    http_test_resp_free(&r);
+    snprintf(p, sizeof p, "/v1/driver/stops/%lld/delivered", (long long)stop);
+    ok(&r, "POST", p, W.d1, "{\"recipient\":\"A. N. Other\"}", 200);
+    http_test_resp_free(&r);
+    store_read *rd = NULL;
+    store_order o;
+    lm_errinfo err = {0};
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    OKE(store_order_get(rd, order, &o, &err), err);
+    lm_strlcpy(token, o.tracking_token, 33);
+    store_order_clear(&o);
+    store_read_end(rd);
+}
+
+static void test_rating_edit_window_and_survey(void **state) {
+    (void)state;
+    char p[160], tok[33];
+    resp r;
+    /* the rating of the acceptance test: editable for 24 h after it was made, then frozen */
+    snprintf(p, sizeof p, "/v1/track/%s/rating", TOKEN);
+    ok(&r, "GET", p, NULL, NULL, 200);
+    int64_t rating = num(r.json, "id");
+    assert_true(cJSON_IsTrue(get(r.json, "editable")));
+    http_test_resp_free(&r);
+    snprintf(p, sizeof p, "/v1/track/%s/rating/%lld", TOKEN, (long long)rating);
+    ok(&r, "PATCH", p, NULL, "{\"comment\":\"late, but the driver was kind\"}", 200);
+    assert_int_equal(num(r.json, "score"), 2); /* kept: the PATCH did not name it */
+    assert_int_equal(num(r.json, "edits"), 1);
+    const cJSON *tag0 = cJSON_GetArrayItem(get(r.json, "tags"), 0);
+    assert_true(cJSON_IsString(tag0));
+    assert_string_equal(tag0->valuestring, "late");
+    http_test_resp_free(&r);
+    snprintf(p, sizeof p, "/v1/track/%s/rating/%lld", OTHER_TOKEN, (long long)rating);
+    refused("PATCH", p, NULL, "{\"score\":5}", 404, "rating_id");
+    now_ms = T0_MS + 24 * HOUR_MS;
+    snprintf(p, sizeof p, "/v1/track/%s/rating/%lld", TOKEN, (long long)rating);
+    refused("PATCH", p, NULL, "{\"score\":5}", 409, "rating_id");
+
+    /* surveys on (NPS): the next delivery is asked one by the tick, by webhook */
+    ok(&r, "PUT", "/v1/config/feedback", W.admin, "{\"settings\":{\"survey_kind\":\"nps\"}}", 200);
+    http_test_resp_free(&r);
+    int64_t asked = events("survey.requested");
+    deliver_next(tok);
+    snprintf(p, sizeof p, "/v1/track/%s/survey", tok);
+    refused("GET", p, NULL, NULL, 404, "survey");
+    tick();
+    assert_int_equal(events("survey.requested"), asked + 1);
+    assert_true(hook_receiver_wait(&H, last_of("survey.requested")));
+    ok(&r, "GET", p, NULL, NULL, 200);
+    assert_string_equal(str(r.json, "kind"), "nps");
+    assert_int_equal(num(r.json, "max"), 10);
+    assert_true(cJSON_IsNull(get(r.json, "score")));
+    http_test_resp_free(&r);
+    refused("POST", p, NULL, "{\"score\":11}", 400, "score");
+    refused("POST", p, NULL, "{\"score\":9,\"stars\":1}", 400, "stars");
+    /* a \u0000 escape would cut the comment short: refused at the edge, on "body" */
+    refused("POST", p, NULL, "{\"score\":9,\"comment\":\"ok\\u0000\"}", 400, "body");
+    ok(&r, "POST", p, NULL, "{\"score\":9,\"comment\":\"great\"}", 200);
+    assert_int_equal(num(r.json, "score"), 9);
+    http_test_resp_free(&r);
+    refused("POST", p, NULL, "{\"score\":3}", 409, "survey");
+    ok(&r, "GET", "/v1/feedback/stats", W.disp, NULL, 200);
+    const cJSON *nps = get(get(r.json, "surveys"), "nps");
+    assert_int_equal(num(nps, "answered"), 1);
+    assert_int_equal(num(nps, "nps"), 100);
+    http_test_resp_free(&r);
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
@@ -593,6 +678,7 @@ int main(void) {
         cmocka_unit_test(test_acceptance_low_rating_to_closed_ticket),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_staff_bad_inputs_and_config),
+        cmocka_unit_test(test_rating_edit_window_and_survey),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();
