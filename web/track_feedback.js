@@ -127,7 +127,9 @@
     }
   }
 
-  function complaintForm() {
+  // failed: the attempt failed, so the customer may dispute it (source dispute).
+  function complaintForm(failed) {
+    const dispute = failed ? el('input', { type: 'checkbox', id: 'complaint-dispute' }) : null;
     const cat = el('select', { id: 'complaint-category' }, ...CATEGORIES.map((c) => el('option', { value: c }, words(c))));
     const text = el('textarea', { id: 'complaint-text', maxlength: '4000', rows: '3', placeholder: 'What went wrong?' });
     const err = el('p', { class: 'error' });
@@ -135,13 +137,17 @@
       id: 'complaint-form',
       onsubmit: async (ev) => {
         ev.preventDefault();
-        const res = await call('POST', '/complaints', { category: cat.value, text: text.value });
+        const body = { category: cat.value, text: text.value };
+        if (dispute && dispute.checked) body.source = 'dispute';
+        const res = await call('POST', '/complaints', body);
         if (res.status !== 201) { err.textContent = problem(res); return; }
         text.value = '';
         err.textContent = '';
         loadComplaints();
       },
-    }, el('p', null, 'Report a problem'), cat, text, el('button', { type: 'submit' }, 'Send'), err);
+    }, el('p', null, 'Report a problem'), cat, text,
+    dispute ? el('label', null, dispute, ' I was there: the failed attempt was not my fault') : null,
+    el('button', { type: 'submit' }, 'Send'), err);
   }
 
   // ---- survey
@@ -173,7 +179,7 @@
     const root = document.getElementById('feedback');
     root.hidden = false;
     root.replaceChildren(el('div', { id: 'fb-rating' }), el('div', { id: 'fb-survey', hidden: '' }),
-      el('h2', null, 'Your tickets'), el('ul', { id: 'fb-tickets', class: 'tickets' }), complaintForm());
+      el('h2', null, 'Your tickets'), el('ul', { id: 'fb-tickets', class: 'tickets' }), complaintForm(!!t.failure));
     const rt = await call('GET', '/rating');
     if (rt.status === 200) ratingShown(rt.data); else ratingForm();
     loadComplaints();
