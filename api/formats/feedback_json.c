@@ -103,7 +103,7 @@ lm_status fmt_fb_rating_from_json(const cJSON *j, bool create, fmt_fb_rating *ou
                              &v.in.comment, err);
     if (rc != LM_OK) return rc;
     v.has_score = score >= 0;
-    v.in.score = (int32_t)score;
+    v.in.score = v.has_score ? (int32_t)score : 0;
     v.in.stop_id = stop;
     v.has_comment = v.in.comment != NULL;
     if (!create && !v.has_score && !v.has_tags && !v.has_comment)
