@@ -3,8 +3,8 @@
  * Headers: kind (rating, rating_edit, complaint_staff, complaint_customer, reply_staff,
  * reply_customer, action, patch, assign, survey, config), status / field / reason; checks: a few
  * fields of the decoded record (score, tags as a bit set, comment, stop_id, category, priority,
- * source, text, internal, assignee, patch_priority, driver_shared, imminent_pct, survey_kind, sla, calendars,
- * remove). */
+ * source, text, internal, assignee, patch_priority, driver_shared, imminent_pct, survey_kind, sla,
+ * calendars, remove). */
 #include "api/formats/feedback_json.h"
 #include "api/formats/json.h"
 #include "case_file.h"
