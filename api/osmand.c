@@ -24,6 +24,7 @@ static void pos_convert(const fmt_osmand_pos *in, size_t n, dispatch_position *o
         out[i].accuracy_m = in[i].accuracy_m;
         out[i].battery_pct = in[i].battery_pct;
         out[i].charging = in[i].charging;
+        out[i].no_fix = in[i].no_fix;
     }
 }
 
@@ -116,7 +117,7 @@ lm_status api__osmand_http(http_req *r) {
     if (!guard_allows(app, c->addr, &retry_s)) return answer_blocked(r, retry_s);
     static const char *const keys[] = {"id",        "deviceid", "lat",     "lon",     "location",
                                        "timestamp", "speed",    "bearing", "heading", "altitude",
-                                       "accuracy",  "batt",     "charge"};
+                                       "accuracy",  "batt",     "charge",  "valid"};
     fmt_osmand_kv kv[sizeof keys / sizeof keys[0]];
     size_t n_kv = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

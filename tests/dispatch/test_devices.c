@@ -318,6 +318,11 @@ static void test_filter_each_reason_and_its_neighbour(void **state) {
     f = fix("x", 45.7501, 4.8501, t + 10000);
     f.accuracy_m = -1;
     assert_int_equal(check(&pr, &f, t + 10000, t + 10000), DISPATCH_REFUSED_INVALID);
+    /* no_fix: the phone's own valid=false refuses an otherwise good position */
+    f = fix("x", 45.7501, 4.8501, t + 10000);
+    f.no_fix = true;
+    assert_int_equal(check(&pr, &f, t + 10000, t + 10000), DISPATCH_REFUSED_NO_FIX);
+    assert_string_equal(dispatch_refusal_name(DISPATCH_REFUSED_NO_FIX), "no_fix");
     /* zero: exactly 0, 0 only (a fresh probe: no jump from Lyon in the way) */
     probe none;
     dispatch_filter_opts_init(&none.o);
