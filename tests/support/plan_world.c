@@ -112,8 +112,10 @@ void plan_world_setup(plan_world *w, const char *prefix) {
     o.data_dir = w->data;
     o.track_rate_per_s = 0.2; /* small, so the test reaches the limit quickly */
     o.track_burst = 6;
+    o.osmand_port = 0;
     OKE(api_server_start(&o, w->s, &w->srv, &err), err);
     w->port = api_server_port(w->srv);
+    w->osmand_port = api_server_osmand_port(w->srv);
 }
 
 void plan_world_teardown(plan_world *w) {
