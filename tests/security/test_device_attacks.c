@@ -28,12 +28,12 @@
 
 #include <cmocka.h>
 
-#define GUESSES        2000
-#define GUESS_ADDRS    100 /* 20 guesses each: the limiter's threshold, so none is refused 429 */
-#define MAX_FAILURES   20  /* dispatch_guard_opts_init's max_failures */
-#define KEEP_GUESSING  200 /* requests of the address that keeps going after its block */
-#define DEPOT_LAT      PLAN_WORLD_DEPOT_LAT
-#define DEPOT_LON      PLAN_WORLD_DEPOT_LON
+#define GUESSES       2000
+#define GUESS_ADDRS   100 /* 20 guesses each: the limiter's threshold, so none is refused 429 */
+#define MAX_FAILURES  20  /* dispatch_guard_opts_init's max_failures */
+#define KEEP_GUESSING 200 /* requests of the address that keeps going after its block */
+#define DEPOT_LAT     PLAN_WORLD_DEPOT_LAT
+#define DEPOT_LON     PLAN_WORLD_DEPOT_LON
 
 static plan_world W;
 
@@ -175,8 +175,7 @@ static long long refused(const char *reason, char **body_out) {
             n = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "count"));
     }
     cJSON_Delete(j);
-    if (body_out)
-        *body_out = strdup(r.body.data);
+    if (body_out) *body_out = strdup(r.body.data);
     reply_free(&r);
     return n;
 }
