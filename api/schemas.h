@@ -218,7 +218,9 @@
 #define LASTMILE_API_ROUTES_DRIVER_H
 #define API_OSMAND_DOC                                                                             \
     "OsmAnd / Traccar Client position (query or form fields id, lat, lon, timestamp, speed in "    \
-    "knots ...; or the JSON object / array forms): 200 with an empty body once durable"
+    "knots, valid ...; or the JSON object / array forms): 200 with an empty body once handled "    \
+    "(also when the position filters refuse it); 429 with Retry-After for an address after 20 "    \
+    "unknown device ids within a minute"
 #define API_DRIVER_ROUTE_SCHEMA                                                                    \
     "{\"type\":\"object\",\"properties\":{\"driver_id\":{\"type\":\"string\"},\"vehicle_id\":{"    \
     "\"type\":[\"string\",\"null\"]},\"started\":{\"type\":\"boolean\"},\"stops\":{\"type\":"      \
