@@ -185,7 +185,9 @@ static long long refused(const char *reason, char **body_out) {
 static void test_guessing_device_ids(void **state) {
     (void)state;
     int answered[600] = {0};
-    int64_t now = lm_now_ms();
+    int64_t now = lm_now_ms(); /* timing-ok: positions are stamped near the server's real clock
+                                  (data, not a bound); the limiter's 60 s window holds 20 requests
+                                  of one address with room to spare */
     /* 2,000 random ids, 20 from each of 100 addresses, alternating the two entry points */
     for (int i = 0; i < GUESSES; i++) {
         char id[DISPATCH_DEVICE_ID_LEN + 1], from[32];
@@ -234,7 +236,8 @@ static void test_guessing_device_ids(void **state) {
 static void test_future_teleport_and_no_fix_refused(void **state) {
     (void)state;
     const char *from = "127.0.0.4";
-    int64_t now = lm_now_ms();
+    int64_t now =
+        lm_now_ms(); /* timing-ok: timestamps as data, for the server's real-clock filters */
     double lat = 0, lon = 0;
     /* an honest fix near the depot */
     assert_int_equal(osmand(from, true, "phone1", DEPOT_LAT, DEPOT_LON, now - 60000, NULL, NULL),
@@ -297,7 +300,7 @@ static void test_future_teleport_and_no_fix_refused(void **state) {
 static void test_rotated_id_refused_at_once(void **state) {
     (void)state;
     const char *from = "127.0.0.5";
-    int64_t now = lm_now_ms();
+    int64_t now = lm_now_ms(); /* timing-ok: timestamps as data */
     assert_int_equal(osmand(from, true, "phone1", DEPOT_LAT, DEPOT_LON, now - 9000, NULL, NULL),
                      200);
     reply r = request("127.0.0.1", W.port, "POST", "/v1/drivers/D1/device", W.disp);
