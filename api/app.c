@@ -36,14 +36,17 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
         lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
         goto fail;
     }
+    dispatch_guard_opts go;
+    dispatch_guard_opts_init(&go);
+    if ((rc = dispatch_guard_create(&go, &lv->osm_guard)) != LM_OK) goto fail;
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     store_set_event_hook(s, on_events, lv);
-    if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv->ingest, o->bind_addr, o->osmand_port,
-                                                        &lv->osmand, err)) != LM_OK)
+    if (o->osmand_port >= 0 &&
+        (rc = api__osmand_listen(lv, o->bind_addr, o->osmand_port, &lv->osmand, err)) != LM_OK)
         goto fail;
     *out = lv;
     return LM_OK;
@@ -76,6 +79,7 @@ void api__app_free(api_app *lv) {
     dispatch_ingest_free(lv->ingest);
     events_hub_destroy(lv->hub);
     http_ratelimit_destroy(lv->track_rl);
+    dispatch_guard_destroy(lv->osm_guard);
     lm_free(lv->data_dir);
     lm_free(lv);
 }

@@ -26,6 +26,7 @@
 #include "api/api.h"
 #include "api/formats/osmand.h"
 #include "api/http/http.h"
+#include "dispatch/guard.h"
 #include "dispatch/ingest.h"
 #include "events/events.h"
 #include "orders/orders.h"
@@ -58,6 +59,7 @@ typedef struct api_app {
     events_hub *hub;             /* wakes SSE streams on commits */
     events_webhooks *hooks;      /* webhook sender */
     http_ratelimit *track_rl;    /* tracking polls per client address */
+    dispatch_guard *osm_guard;   /* unknown OsmAnd device ids per client address (both ports) */
     bool stopped;
 } api_app;
 
@@ -107,9 +109,9 @@ LM_MUST_USE lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_po
 lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
                                const char *driver_id);
 /* Listens for OsmAnd (any path, GET or POST) on bind_addr:port (0 = any free port) through the
- * framework's plain listener, handing positions to g and answering each request after its
- * commit. */
-LM_MUST_USE lm_status api__osmand_listen(dispatch_ingest *g, const char *bind_addr, int port,
+ * framework's plain listener, handing positions to app's ingest (refusing addresses app's
+ * osm_guard blocks) and answering each request after its commit. */
+LM_MUST_USE lm_status api__osmand_listen(api_app *app, const char *bind_addr, int port,
                                          http_plain_listener **out, lm_errinfo *err);
 
 /* ---- Metrics (api/metrics.c) ---- */

@@ -63,6 +63,8 @@ lm_status api__vehicles_put(http_req *r);
 lm_status api__drivers_put(http_req *r);
 lm_status api__vehicles_list(http_req *r);
 lm_status api__drivers_list(http_req *r);
+lm_status api__drivers_device_rotate(http_req *r);
+lm_status api__drivers_refusals(http_req *r);
 lm_status api__fleet_state(http_req *r);
 
 /* ---- api/plans.c: plans ---- */

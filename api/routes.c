@@ -109,10 +109,11 @@ const http_route api__routes[] = {
     {"GET", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_list, 0, "The fleet's vehicles",
      NULL, API_VEHICLES_SCHEMA, 200, NULL},
     {"POST", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_put, 0,
-     "Create or replace a driver (name, phone, OsmAnd device id, vehicle today)", API_DRIVER_SCHEMA,
-     API_DRIVER_SCHEMA, 201, NULL},
-    {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0, "The drivers", NULL,
-     API_DRIVERS_SCHEMA, 200, NULL},
+     "Create or replace a driver (name, phone, vehicle today); a new driver without device_id gets "
+     "a generated OsmAnd device id, answered in this reply only",
+     API_DRIVER_IN_SCHEMA, API_DRIVER_SCHEMA, 201, NULL},
+    {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0,
+     "The drivers (has_device, never the device id)", NULL, API_DRIVERS_SCHEMA, 200, NULL},
     {"GET", "/v1/fleet/state", API_ROLE_DISPATCHER, api__fleet_state, 0,
      "Live state of every vehicle: position, pace, started / broken / silent / full, next stop",
      NULL, API_FLEET_STATE_SCHEMA, 200, NULL},
@@ -253,6 +254,16 @@ const http_route api__routes[] = {
      "Change settings (keys given), replace the SLA table, put or remove calendars: all or "
      "nothing",
      FB_CONFIG_IN_SCHEMA, FB_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- drivers' devices (api/fleet.c; docs/devices.md) ---- */
+    {"POST", "/v1/drivers/{id}/device", API_ROLE_DISPATCHER, api__drivers_device_rotate, 0,
+     "Give the driver a new generated OsmAnd device id, answered here once; the old id is "
+     "refused from now on",
+     NULL, API_DEVICE_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/refusals", API_ROLE_DISPATCHER, api__drivers_refusals, 0,
+     "Positions the filters refused for the driver (future, jump, zero, invalid ...): counts per "
+     "reason and the last ?last=1..1000 (20), newest first",
+     NULL, API_REFUSALS_SCHEMA, 200, NULL},
 
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,

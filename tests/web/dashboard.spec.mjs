@@ -126,7 +126,8 @@ try {
     for (const [i, depot] of ['DEP-VEN', 'DEP-VLX', 'DEP-VEN'].entries()) {
       const v = await api('POST', '/v1/vehicles', { id: `van-${i + 1}`, name: `Van ${i + 1}`, start_depot: depot, capacity_parcels: 40 }, key);
       assert(v.status === 201 || v.status === 200, `vehicle: ${v.status} ${JSON.stringify(v.data)}`);
-      const d = await api('POST', '/v1/drivers', { id: `drv-${i + 1}`, name: `Driver ${i + 1}`, vehicle_id: `van-${i + 1}`, device_id: `dev-${i + 1}` }, key);
+      // no device_id: the server generates one (shown once); the test rotates it when it needs it
+      const d = await api('POST', '/v1/drivers', { id: `drv-${i + 1}`, name: `Driver ${i + 1}`, vehicle_id: `van-${i + 1}` }, key);
       assert(d.status === 201 || d.status === 200, `driver: ${d.status} ${JSON.stringify(d.data)}`);
     }
   }
@@ -335,10 +336,13 @@ try {
     const live = (await api('GET', '/v1/plans', null, key)).data.plans.find((p) => p.status === 'committed');
     const route = (await api('GET', `/v1/plans/${live.id}`, null, key)).data.routes[0];
     const driver = (await api('GET', '/v1/drivers', null, key)).data.drivers.find((d) => d.id === route.driver_id);
-    assert(driver && driver.device_id, `driver of ${route.vehicle_id}: ${JSON.stringify(driver)}`);
+    assert(driver && driver.has_device && !('device_id' in driver), `driver of ${route.vehicle_id}: ${JSON.stringify(driver)}`);
+    // device ids are never listed: the dispatcher gives the phone a fresh one, shown once
+    const dev = await api('POST', `/v1/drivers/${encodeURIComponent(driver.id)}/device`, null, key);
+    assert(dev.status === 200 && dev.data.device_id, `rotate: ${dev.status} ${JSON.stringify(dev.data)}`);
     // at 14:00 on the plan's day: its morning stops are not done, so they run late
     const t = (live.day_start || Math.floor(Date.now() / 1000)) + 14 * 3600;
-    const r = await fetch(`${base}/v1/osmand?id=${encodeURIComponent(driver.device_id)}&lat=45.7400&lon=4.8500&timestamp=${t}&speed=10`);
+    const r = await fetch(`${base}/v1/osmand?id=${encodeURIComponent(dev.data.device_id)}&lat=45.7400&lon=4.8500&timestamp=${t}&speed=10`);
     assert(r.status === 200, `osmand answered ${r.status}`);
     await page.waitForSelector(`#layer-vehicles g[data-vehicle="${route.vehicle_id}"]`, { timeout: 15000 });
     const fleetText = await page.textContent('#fleet-list');
