@@ -1,9 +1,9 @@
 /* libFuzzer target for the orders JSON bodies (api/formats/orders_json.c) and the money members
  * of an order body (api/formats/money.c, fmt_money_order_read). The first byte picks the reader:
  * order (without money, then with its money members), depot, product, stock row, or a money
- * catalogue body (promotion, price, money settings); the rest is the
- * JSON body, parsed with fmt_json_parse as the server does. An accepted record holds printable text
- * (notes: line breaks and tabs too), quantities >= 1, real coordinates and amounts in range. */
+ * catalogue body (promotion, price, money settings); the rest is the JSON body, parsed with
+ * fmt_json_parse as the server does. An accepted record holds printable text (notes: line breaks
+ * and tabs too), quantities >= 1, real coordinates, non-empty time windows and amounts in range. */
 #include "api/formats/json.h"
 #include "api/formats/money.h"
 #include "api/formats/orders_json.h"
@@ -29,7 +29,7 @@ static void check_order(const orders_order *o) {
     }
     if (o->has_location && !(fabs(o->lat) <= 90 && fabs(o->lon) <= 180)) abort();
     for (size_t i = 0; i < o->n_windows; i++)
-        if (o->windows[i].start_s > o->windows[i].end_s) abort();
+        if (o->windows[i].start_s >= o->windows[i].end_s || o->windows[i].start_s < 0) abort();
 }
 
 static void check_money(const orders_money_in *money, size_t n_lines) {

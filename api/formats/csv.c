@@ -464,9 +464,9 @@ lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
                             "line %zu: give both window_start and window_end, or neither", r->line);
         goto fail;
     }
-    if (has_ws && ws > we) {
+    if (has_ws && ws >= we) { /* as orders/ intake: a window is not empty */
         rc = lm_errinfo_set(err, LM_INVALID, "window_end",
-                            "line %zu: window_end is before window_start", r->line);
+                            "line %zu: window_end must be after window_start", r->line);
         goto fail;
     }
     if (has_ws) {
