@@ -87,7 +87,9 @@ void store_events_free(store_event *ev, size_t n);
 
 /* Called after every commit that appended events, from the committing thread, with the seq of
  * the last event it wrote; for the live event stream and webhooks (which then read
- * store_events_since). Must be quick and must not begin a store tx. Set before serving. */
+ * store_events_since). Must be quick and must not begin a store tx. Set before serving. Setting
+ * another hook (or NULL) returns once no call of the previous one is running, so its context may
+ * then be freed. */
 typedef void (*store_event_hook)(void *ctx, int64_t last_seq);
 void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
 
