@@ -91,7 +91,8 @@ static lm_status reply_order(http_req *r, int status, orders_order *ord) {
 
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
-    lm_status rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
     if (rc != LM_OK) return rc;
     const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
@@ -234,13 +235,13 @@ static lm_status handle_orders_ready(http_req *r, orders_svc *o) {
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
+    static const char *const keys[] = {"weight_g", "volume_cm3", "parcels", NULL};
     if ((rc = api__need_object(r, r->json, "object {\"weight_g\", \"volume_cm3\", \"parcels\"}")) !=
             LM_OK ||
-        (rc = api__json_int(r, r->json, "weight_g", "weight_g", 0, 100000000, true, &w, NULL)) !=
-            LM_OK ||
-        (rc = api__json_int(r, r->json, "volume_cm3", "volume_cm3", 0, 1000000000, true, &v,
-                            NULL)) != LM_OK ||
-        (rc = api__json_int(r, r->json, "parcels", "parcels", 1, 1000, true, &p, NULL)) != LM_OK)
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "weight_g", 0, 100000000, true, &w, NULL)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "volume_cm3", 0, 1000000000, true, &v, NULL)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "parcels", 1, 1000, true, &p, NULL)) != LM_OK)
         return rc;
     if ((rc = orders_order_ready(o, id, w, v, p, &ord, &r->err)) != LM_OK) return rc;
     return reply_order(r, 200, &ord);
@@ -255,10 +256,12 @@ static lm_status handle_orders_status(http_req *r, orders_svc *o) {
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
-    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK) return rc;
-    char name[24];
-    if ((rc = api__json_str(r, r->json, "status", "status", name, sizeof name, true)) != LM_OK)
+    static const char *const keys[] = {"status", NULL};
+    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK)
         return rc;
+    char name[24];
+    if ((rc = api__json_str(r, r->json, "status", name, sizeof name, true)) != LM_OK) return rc;
     orders_status to;
     if (!orders_status_parse(name, &to) ||
         (to != ORDERS_PLANNED && to != ORDERS_OUT_FOR_DELIVERY && to != ORDERS_DELIVERED &&
