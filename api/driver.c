@@ -79,6 +79,11 @@ lm_status api__driver_route(http_req *r) {
 lm_status api__driver_positions(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
+    fmt_osmand_pos *pos = NULL;
+    size_t n = 0; /* decoded first: a bad body is a 400 whatever the server's state */
+    if ((rc = api__body_any(r)) != LM_OK ||
+        (rc = fmt_positions_from_json(r->json, "", r->arena, &pos, &n, &r->err)) != LM_OK)
+        return rc;
     dispatch_ingest *g = api_app_of(r)->ingest;
     if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
     /* the device id recorded with them: the driver's phone if it has one */
@@ -92,15 +97,12 @@ lm_status api__driver_positions(http_req *r) {
             lm_strlcpy(device, dr.device_id, sizeof device);
         store_read_end(rd);
     }
-    fmt_osmand_pos *pos = NULL;
-    size_t i = 0;
-    if ((rc = api__body_any(r)) != LM_OK ||
-        (rc = fmt_positions_from_json(r->json, device, r->arena, &pos, &i, &r->err)) != LM_OK)
-        return rc;
+    for (size_t k = 0; k < n; k++)
+        lm_strlcpy(pos[k].device_id, device, sizeof pos[k].device_id);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "accepted", (double)i);
+    cJSON_AddNumberToObject(o, "accepted", (double)n);
     if ((rc = http_reply_json(r, 200, o)) != LM_OK) return rc;
-    return api__submit_deferred(r, g, pos, i, r->subject);
+    return api__submit_deferred(r, g, pos, n, r->subject);
 }
 
 /* The stop id of the path, and that it is on this driver's live route (404 otherwise, so that
@@ -177,14 +179,13 @@ static lm_status act_delivered(dispatch *d, store_tx *tx, http_req *r, int64_t i
 
 lm_status api__driver_delivered(http_req *r) {
     int64_t stop_id = 0;
-    lm_status rc = own_stop(r, &stop_id); /* before any file is written */
+    fmt_delivery dv; /* decoding writes nothing: a bad body is a 400 whoever sends it */
+    lm_status rc = api__body(r, FMT_JSON_OPTIONAL);
+    if (rc == LM_OK) rc = fmt_delivery_from_json(r->json, r->arena, &dv, &r->err);
+    if (rc == LM_OK) rc = own_stop(r, &stop_id); /* before any file is written */
     if (rc != LM_OK) return rc;
     delivered_ctx c;
     memset(&c, 0, sizeof c);
-    fmt_delivery dv;
-    if ((rc = api__body(r, FMT_JSON_OPTIONAL)) != LM_OK ||
-        (rc = fmt_delivery_from_json(r->json, r->arena, &dv, &r->err)) != LM_OK)
-        return rc;
     const char *recipient = dv.recipient_name[0] ? dv.recipient_name : NULL;
     char sig[160] = "", photo[160] = "";
     if (dv.signature.bytes &&

@@ -10,8 +10,8 @@
 static lm_status rules(const cJSON *j, orders_config *c, lm_errinfo *err) {
     static const char *const names[] = {"required_fields", "service_area", "duplicate",
                                         "blacklist",       "oversize",     NULL};
-    bool *flags[] = {&c->rules.rule_required, &c->rules.rule_service_area,
-                     &c->rules.rule_duplicate, &c->rules.rule_blacklist, &c->rules.rule_oversize};
+    bool *flags[] = {&c->rules.rule_required, &c->rules.rule_service_area, &c->rules.rule_duplicate,
+                     &c->rules.rule_blacklist, &c->rules.rule_oversize};
     const cJSON *rs = fmt_json_get(j, "rules");
     if (!rs) return LM_OK;
     lm_status rc;
@@ -51,8 +51,8 @@ static lm_status required_fields(const cJSON *j, orders_config *c, lm_errinfo *e
         if (used + len >= sizeof out)
             return lm_errinfo_set(err, LM_TOO_BIG, "required_fields",
                                   "the names take more than %zu bytes", sizeof out - 1);
-        used += (size_t)snprintf(out + used, sizeof out - used, "%s%s", i ? "," : "",
-                                 e->valuestring);
+        used +=
+            (size_t)snprintf(out + used, sizeof out - used, "%s%s", i ? "," : "", e->valuestring);
     }
     lm_strlcpy(c->rules.required_fields, out, sizeof c->rules.required_fields);
     return LM_OK;
@@ -133,11 +133,16 @@ static lm_status blacklist(const cJSON *j, orders_config *c, lm_errinfo *err) {
 }
 
 lm_status fmt_orders_config_merge(const cJSON *j, orders_config *c, lm_errinfo *err) {
-    static const char *const keys[] = {"rules",          "required_fields",
-                                       "duplicate_window_s", "max_weight_g",
-                                       "max_volume_cm3", "default_out_of_stock",
-                                       "channel_out_of_stock", "blacklist",
-                                       "service_area",   NULL};
+    static const char *const keys[] = {"rules",
+                                       "required_fields",
+                                       "duplicate_window_s",
+                                       "max_weight_g",
+                                       "max_volume_cm3",
+                                       "default_out_of_stock",
+                                       "channel_out_of_stock",
+                                       "blacklist",
+                                       "service_area",
+                                       NULL};
     lm_status rc;
     if ((rc = fmt_json_require_object(j, "body", err)) != LM_OK ||
         (rc = fmt_json_only_keys(j, "", keys, err)) != LM_OK || (rc = rules(j, c, err)) != LM_OK ||

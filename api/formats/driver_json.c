@@ -14,7 +14,7 @@
 
 static lm_status one_position(const cJSON *it, const char *path, fmt_osmand_pos *p,
                               lm_errinfo *err) {
-    static const char *const keys[] = {"lat",     "lon",     "timestamp", "speed", "heading",
+    static const char *const keys[] = {"lat",      "lon",     "timestamp", "speed", "heading",
                                        "accuracy", "battery", "altitude",  NULL};
     static const char *const opt[] = {"speed", "heading", "accuracy", "battery", "altitude"};
     double *dst[] = {&p->speed_mps, &p->heading_deg, &p->accuracy_m, &p->battery_pct,
@@ -100,8 +100,7 @@ lm_status fmt_driver_exception_from_json(const cJSON *j, fmt_driver_exception *o
     lm_status rc;
     if ((rc = fmt_json_require_object(j, "body", err)) != LM_OK ||
         (rc = fmt_json_only_keys(j, "", keys, err)) != LM_OK ||
-        (rc = fmt_json_string(j, "kind", "", FMT_JSON_REQUIRED, 32, &out->kind_name, err)) !=
-            LM_OK)
+        (rc = fmt_json_string(j, "kind", "", FMT_JSON_REQUIRED, 32, &out->kind_name, err)) != LM_OK)
         return rc;
     if (!dispatch_exception_parse(out->kind_name, &out->kind))
         return lm_errinfo_set(err, LM_INVALID, "kind",
@@ -162,8 +161,7 @@ static bool png_ok(const unsigned char *b, size_t n) {
 /* JPEG: SOI, marker segments with lengths inside the data up to a start of scan, a frame header
  * (SOFn) before it, and EOI as the last two bytes. */
 static bool jpeg_ok(const unsigned char *b, size_t n) {
-    if (n < 4 || b[0] != 0xff || b[1] != 0xd8 || b[n - 2] != 0xff || b[n - 1] != 0xd9)
-        return false;
+    if (n < 4 || b[0] != 0xff || b[1] != 0xd8 || b[n - 2] != 0xff || b[n - 1] != 0xd9) return false;
     size_t off = 2;
     bool frame = false;
     while (off + 4 <= n) { /* each turn moves past one segment */
@@ -212,7 +210,8 @@ static lm_status image(const cJSON *j, const char *key, lm_arena *arena, fmt_ima
     else if (!strcmp(ct, "image/jpeg"))
         out->ext = "jpg";
     else
-        return lm_errinfo_set(err, LM_INVALID, path, "content_type must be image/png or image/jpeg");
+        return lm_errinfo_set(err, LM_INVALID, path,
+                              "content_type must be image/png or image/jpeg");
     size_t max_chars = fmt_base64_encoded_len(FMT_PROOF_MAX_BYTES) + 4096; /* + line breaks */
     if ((rc = fmt_json_string(f, "data_base64", key, FMT_JSON_REQUIRED, max_chars, &data, err)) !=
         LM_OK)
@@ -225,8 +224,7 @@ static lm_status image(const cJSON *j, const char *key, lm_arena *arena, fmt_ima
     if ((rc = fmt_base64_decode(data, len, path, bytes, cap, &n, err)) != LM_OK) return rc;
     /* the bytes must be what the content type says: no HTML or script stored as an "image" */
     if (!fmt_image_ok(bytes, n, out->ext))
-        return lm_errinfo_set(err, LM_INVALID, path, "the data is not a whole %s image",
-                              out->ext);
+        return lm_errinfo_set(err, LM_INVALID, path, "the data is not a whole %s image", out->ext);
     out->bytes = bytes;
     out->n = n;
     return LM_OK;

@@ -41,8 +41,8 @@ static lm_status thousandths(const cJSON *o, const char *key, int64_t *out, lm_e
 static lm_status skills(const cJSON *j, dispatch_vehicle *v, lm_errinfo *err) {
     const cJSON *arr = NULL;
     size_t n = 0;
-    lm_status rc = fmt_json_array(j, "skills", "", FMT_JSON_OPTIONAL, DISPATCH_SKILLS_MAX, &arr,
-                                  &n, err);
+    lm_status rc =
+        fmt_json_array(j, "skills", "", FMT_JSON_OPTIONAL, DISPATCH_SKILLS_MAX, &arr, &n, err);
     if (rc != LM_OK || !arr) return rc;
     size_t i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
@@ -82,8 +82,8 @@ static lm_status one_break(const cJSON *e, const char *path, dispatch_break *b, 
 static lm_status breaks(const cJSON *j, dispatch_vehicle *v, lm_errinfo *err) {
     const cJSON *arr = NULL;
     size_t n = 0;
-    lm_status rc = fmt_json_array(j, "breaks", "", FMT_JSON_OPTIONAL, DISPATCH_BREAKS_MAX, &arr,
-                                  &n, err);
+    lm_status rc =
+        fmt_json_array(j, "breaks", "", FMT_JSON_OPTIONAL, DISPATCH_BREAKS_MAX, &arr, &n, err);
     if (rc != LM_OK || !arr) return rc;
     for (const cJSON *e = arr->child; e; e = e->next) {
         char path[FMT_JSON_PATH_MAX];
@@ -95,19 +95,30 @@ static lm_status breaks(const cJSON *j, dispatch_vehicle *v, lm_errinfo *err) {
 }
 
 lm_status fmt_vehicle_from_json(const cJSON *j, dispatch_vehicle *v, lm_errinfo *err) {
-    static const char *const keys[] = {
-        "id",          "name",          "start_depot", "end_depot",    "capacity_kg",
-        "capacity_l",  "capacity_parcels", "cost_fixed", "cost_per_hour", "cost_per_km",
-        "speed_factor", "time_window",  "active",      "skills",       "breaks",
-        NULL};
+    static const char *const keys[] = {"id",
+                                       "name",
+                                       "start_depot",
+                                       "end_depot",
+                                       "capacity_kg",
+                                       "capacity_l",
+                                       "capacity_parcels",
+                                       "cost_fixed",
+                                       "cost_per_hour",
+                                       "cost_per_km",
+                                       "speed_factor",
+                                       "time_window",
+                                       "active",
+                                       "skills",
+                                       "breaks",
+                                       NULL};
     dispatch_vehicle_init(v);
     lm_status rc;
     if ((rc = fmt_json_require_object(j, "body", err)) != LM_OK ||
         (rc = fmt_json_only_keys(j, "", keys, err)) != LM_OK ||
         (rc = fmt_json_string_into(j, "id", "", FMT_JSON_REQUIRED, false, v->id, sizeof v->id,
                                    err)) != LM_OK ||
-        (rc = fmt_json_string_into(j, "name", "", FMT_JSON_OPTIONAL, false, v->name,
-                                   sizeof v->name, err)) != LM_OK ||
+        (rc = fmt_json_string_into(j, "name", "", FMT_JSON_OPTIONAL, false, v->name, sizeof v->name,
+                                   err)) != LM_OK ||
         (rc = fmt_json_string_into(j, "start_depot", "", FMT_JSON_REQUIRED, false, v->start_depot,
                                    sizeof v->start_depot, err)) != LM_OK)
         return rc;
@@ -139,18 +150,16 @@ lm_status fmt_vehicle_from_json(const cJSON *j, dispatch_vehicle *v, lm_errinfo 
 }
 
 lm_status fmt_driver_from_json(const cJSON *j, dispatch_driver *d, lm_errinfo *err) {
-    static const char *const keys[] = {"id",         "name",
-                                       "phone",      "device_id",
-                                       "vehicle_id", "allow_short_device_id",
-                                       NULL};
+    static const char *const keys[] = {
+        "id", "name", "phone", "device_id", "vehicle_id", "allow_short_device_id", NULL};
     memset(d, 0, sizeof *d);
     lm_status rc;
     if ((rc = fmt_json_require_object(j, "body", err)) != LM_OK ||
         (rc = fmt_json_only_keys(j, "", keys, err)) != LM_OK ||
         (rc = fmt_json_string_into(j, "id", "", FMT_JSON_REQUIRED, false, d->id, sizeof d->id,
                                    err)) != LM_OK ||
-        (rc = fmt_json_string_into(j, "name", "", FMT_JSON_REQUIRED, false, d->name,
-                                   sizeof d->name, err)) != LM_OK ||
+        (rc = fmt_json_string_into(j, "name", "", FMT_JSON_REQUIRED, false, d->name, sizeof d->name,
+                                   err)) != LM_OK ||
         (rc = fmt_json_string_into(j, "phone", "", FMT_JSON_OPTIONAL, false, d->phone,
                                    sizeof d->phone, err)) != LM_OK ||
         (rc = fmt_json_string_into(j, "device_id", "", FMT_JSON_OPTIONAL, false, d->device_id,
