@@ -165,6 +165,8 @@ static lm_status act_arrived(dispatch *d, store_tx *tx, http_req *r, int64_t id,
 }
 
 lm_status api__driver_arrived(http_req *r) {
+    lm_status rc = api__no_body(r);
+    if (rc != LM_OK) return rc;
     return run_stop_action(r, act_arrived, NULL);
 }
 

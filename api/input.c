@@ -2,6 +2,8 @@
  * all over api/formats/json.h (the project's one family of JSON readers). */
 #include "api/input.h"
 
+#include <string.h>
+
 lm_status api__body(http_req *r, fmt_json_need need) {
     if (!r->json) {
         if (need == FMT_JSON_OPTIONAL) return LM_OK;
@@ -15,6 +17,18 @@ lm_status api__body(http_req *r, fmt_json_need need) {
 lm_status api__body_any(http_req *r) {
     if (!r->json) return http_error(r, LM_INVALID, "body", "is required");
     return fmt_json_check_text(r->body, r->body_len, "body", &r->err);
+}
+
+lm_status api__no_body(http_req *r) {
+    static const char *const none[] = {NULL};
+    lm_status rc = api__body(r, FMT_JSON_OPTIONAL);
+    if (rc == LM_OK && r->json) rc = fmt_json_only_keys(r->json, "", none, &r->err);
+    if (rc == LM_INVALID && r->err.field[0] && strcmp(r->err.field, "body")) {
+        size_t used = strlen(r->err.message);
+        lm_strlcpy(r->err.message + used, " (this route takes no body)",
+                   sizeof r->err.message - used);
+    }
+    return rc;
 }
 
 lm_status api__need_object(http_req *r, const cJSON *j, const char *what) {

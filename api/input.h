@@ -17,6 +17,9 @@ lm_status api__body(http_req *r, fmt_json_need need);
 /* The same for a body that may be any JSON value (a bare array of positions): required, and
  * its text checked as above. */
 lm_status api__body_any(http_req *r);
+/* For a route that takes no body: none, or an empty object {} (what some clients send); any key
+ * is refused, named, rather than silently ignored. */
+lm_status api__no_body(http_req *r);
 /* LM_OK if j is an object, else 400 on "body": "expected a JSON <what>". */
 lm_status api__need_object(http_req *r, const cJSON *j, const char *what);
 /* obj[key] as a string (UTF-8, no control characters) copied into dst (cap bytes with the NUL);

@@ -198,6 +198,7 @@ static lm_status handle_orders_cancel(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_cancel(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -210,6 +211,7 @@ static lm_status handle_orders_release(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_release(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -222,6 +224,7 @@ static lm_status handle_orders_picking(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_picking(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }

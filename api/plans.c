@@ -283,6 +283,7 @@ lm_status api__plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_
     if (!d) return r->err.code;
     int64_t id = 0;
     lm_status rc = api__path_id(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc != LM_OK) return rc;
     if ((rc = fn(d, id, &r->err)) != LM_OK) return rc;
     dispatch_plan p;
