@@ -37,21 +37,23 @@ lm_status api__need_object(http_req *r, const cJSON *j, const char *what) {
     return LM_OK;
 }
 
-lm_status api__json_str(http_req *r, const cJSON *obj, const char *key, char *dst, size_t cap,
-                        bool required) {
-    return fmt_json_string_into(obj, key, "", required ? FMT_JSON_REQUIRED : FMT_JSON_OPTIONAL,
-                                false, dst, cap, &r->err);
+lm_status api__json_str(http_req *r, const cJSON *obj, const char *key, const char *path, char *dst,
+                        size_t cap, bool required) {
+    lm_status rc = fmt_json_string_into(
+        obj, key, "", required ? FMT_JSON_REQUIRED : FMT_JSON_OPTIONAL, false, dst, cap, &r->err);
+    if (rc != LM_OK) lm_strlcpy(r->err.field, path, sizeof r->err.field);
+    return rc;
 }
 
-lm_status api__json_int(http_req *r, const cJSON *obj, const char *key, int64_t min, int64_t max,
-                        bool required, int64_t *out, bool *present) {
+lm_status api__json_int(http_req *r, const cJSON *obj, const char *key, const char *path,
+                        int64_t min, int64_t max, bool required, int64_t *out, bool *present) {
     if (present) *present = false;
     const cJSON *v = fmt_json_get(obj, key);
     if (!v || cJSON_IsNull(v)) {
-        if (required) return http_error(r, LM_INVALID, key, "is required");
+        if (required) return http_error(r, LM_INVALID, path, "is required");
         return LM_OK;
     }
-    lm_status rc = fmt_json_int_item(v, key, min, max, out, &r->err);
+    lm_status rc = fmt_json_int_item(v, path, min, max, out, &r->err);
     if (rc == LM_OK && present) *present = true;
     return rc;
 }

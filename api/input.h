@@ -23,12 +23,14 @@ lm_status api__no_body(http_req *r);
 /* LM_OK if j is an object, else 400 on "body": "expected a JSON <what>". */
 lm_status api__need_object(http_req *r, const cJSON *j, const char *what);
 /* obj[key] as a string (UTF-8, no control characters) copied into dst (cap bytes with the NUL);
- * "" when absent or null. Errors name key: required and absent, not a string, too long (413). */
-lm_status api__json_str(http_req *r, const cJSON *obj, const char *key, char *dst, size_t cap,
-                        bool required);
-/* obj[key] as a whole number in min..max; *present (may be NULL) says whether it was there. */
-lm_status api__json_int(http_req *r, const cJSON *obj, const char *key, int64_t min, int64_t max,
-                        bool required, int64_t *out, bool *present);
+ * "" when absent or null. Errors name path (the field's full name, "collected.method"):
+ * required and absent, not a string, not text, too long (413). */
+lm_status api__json_str(http_req *r, const cJSON *obj, const char *key, const char *path, char *dst,
+                        size_t cap, bool required);
+/* obj[key] as a whole number in min..max, named path in errors; *present (may be NULL) says
+ * whether it was there. */
+lm_status api__json_int(http_req *r, const cJSON *obj, const char *key, const char *path,
+                        int64_t min, int64_t max, bool required, int64_t *out, bool *present);
 /* Refuses members of obj not in allowed[] (NULL-terminated), naming the first. */
 lm_status api__only_keys(http_req *r, const cJSON *obj, const char *const *allowed);
 /* The {id} path parameter as a positive integer. */

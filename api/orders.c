@@ -242,9 +242,11 @@ static lm_status handle_orders_ready(http_req *r, orders_svc *o) {
     if ((rc = api__need_object(r, r->json, "object {\"weight_g\", \"volume_cm3\", \"parcels\"}")) !=
             LM_OK ||
         (rc = api__only_keys(r, r->json, keys)) != LM_OK ||
-        (rc = api__json_int(r, r->json, "weight_g", 0, 100000000, true, &w, NULL)) != LM_OK ||
-        (rc = api__json_int(r, r->json, "volume_cm3", 0, 1000000000, true, &v, NULL)) != LM_OK ||
-        (rc = api__json_int(r, r->json, "parcels", 1, 1000, true, &p, NULL)) != LM_OK)
+        (rc = api__json_int(r, r->json, "weight_g", "weight_g", 0, 100000000, true, &w, NULL)) !=
+            LM_OK ||
+        (rc = api__json_int(r, r->json, "volume_cm3", "volume_cm3", 0, 1000000000, true, &v,
+                            NULL)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "parcels", "parcels", 1, 1000, true, &p, NULL)) != LM_OK)
         return rc;
     if ((rc = orders_order_ready(o, id, w, v, p, &ord, &r->err)) != LM_OK) return rc;
     return reply_order(r, 200, &ord);
@@ -264,7 +266,8 @@ static lm_status handle_orders_status(http_req *r, orders_svc *o) {
         (rc = api__only_keys(r, r->json, keys)) != LM_OK)
         return rc;
     char name[24];
-    if ((rc = api__json_str(r, r->json, "status", name, sizeof name, true)) != LM_OK) return rc;
+    if ((rc = api__json_str(r, r->json, "status", "status", name, sizeof name, true)) != LM_OK)
+        return rc;
     orders_status to;
     if (!orders_status_parse(name, &to) ||
         (to != ORDERS_PLANNED && to != ORDERS_OUT_FOR_DELIVERY && to != ORDERS_DELIVERED &&

@@ -25,8 +25,10 @@ static lm_status handle_stock_put(http_req *r, orders_svc *o) {
     static const char *const keys[] = {"on_hand", "reorder_point", NULL};
     int64_t on_hand = 0, rp = -1;
     if ((rc = fmt_json_only_keys(r->json, "", keys, &r->err)) != LM_OK ||
-        (rc = api__json_int(r, r->json, "on_hand", 0, INT32_MAX, true, &on_hand, NULL)) != LM_OK ||
-        (rc = api__json_int(r, r->json, "reorder_point", 0, INT32_MAX, false, &rp, NULL)) != LM_OK)
+        (rc = api__json_int(r, r->json, "on_hand", "on_hand", 0, INT32_MAX, true, &on_hand,
+                            NULL)) != LM_OK ||
+        (rc = api__json_int(r, r->json, "reorder_point", "reorder_point", 0, INT32_MAX, false, &rp,
+                            NULL)) != LM_OK)
         return rc;
     orders_stock s;
     rc =

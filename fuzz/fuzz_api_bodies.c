@@ -104,8 +104,7 @@ static void driver(const cJSON *j, int which, lm_arena *arena) {
         st = fmt_positions_from_json(j, "dev", arena, &pos, &n, &err);
         fuzz_check_err(st, &err);
         for (size_t i = 0; st == LM_OK && i < n; i++)
-            if (!(fabs(pos[i].lat) <= 90 && fabs(pos[i].lon) <= 180) || pos[i].time_ms < 0)
-                abort();
+            if (!(fabs(pos[i].lat) <= 90 && fabs(pos[i].lon) <= 180) || pos[i].time_ms < 0) abort();
     } else if (which == 1) {
         fmt_driver_exception x;
         st = fmt_driver_exception_from_json(j, &x, &err);
