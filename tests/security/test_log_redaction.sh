@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The request log of the real binary never holds a tracking token, a device id or a key in full
-# (issue 10 item 5): requests carrying each are made, then the log is searched for them.
+# (docs/security.md): requests carrying each are made, then the log is searched for them.
 set -u
 bin="$1"
 dir=$(mktemp -d /tmp/lm_redact.XXXXXX)
@@ -16,7 +16,7 @@ for _ in $(seq 300); do # timing-ok: a bounded poll for the server's first line 
     port=$(grep -o '127\.0\.0\.1:[0-9]*' "$dir/out" 2>/dev/null | cut -d: -f2)
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
+    sleep 0.05 # timing-ok: poll, deadline above
 done
 [ -n "$port" ] || { echo "FAIL: server did not start"; cat "$dir/err"; exit 1; }
 
