@@ -89,8 +89,10 @@ lm_status api__webhooks_delete(http_req *r) {
     int64_t id = 0;
     if (!lm_parse_i64(http_param(r, "id"), 1, INT64_MAX, &id))
         return http_error(r, LM_INVALID, "id", "id must be a webhook id");
+    lm_status rc = api__no_body(r);
+    if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    lm_status rc = store_tx_begin(api_store(r), &tx);
+    rc = store_tx_begin(api_store(r), &tx);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
