@@ -183,7 +183,7 @@ lm_status api__driver_delivered(http_req *r) {
     int64_t stop_id = 0;
     fmt_delivery dv; /* decoding writes nothing: a bad body is a 400 whoever sends it */
     lm_status rc = api__body(r, FMT_JSON_OPTIONAL);
-    if (rc == LM_OK) rc = fmt_delivery_from_json(r->json, r->arena, &dv, &r->err);
+    if (rc == LM_OK) rc = fmt_delivery_from_json(r->json, NULL, r->arena, &dv, &r->err);
     if (rc == LM_OK) rc = own_stop(r, &stop_id); /* before any file is written */
     if (rc != LM_OK) return rc;
     delivered_ctx c;

@@ -118,7 +118,7 @@ static void driver(const cJSON *j, int which, lm_arena *arena) {
         if (st == LM_OK) check_notes(f.note);
     } else {
         fmt_delivery d;
-        st = fmt_delivery_from_json(j, arena, &d, &err);
+        st = fmt_delivery_from_json(j, NULL, arena, &d, &err);
         fuzz_check_err(st, &err);
         if (st != LM_OK) return;
         fuzz_check_text(d.recipient_name);

@@ -230,9 +230,12 @@ static lm_status image(const cJSON *j, const char *key, lm_arena *arena, fmt_ima
     return LM_OK;
 }
 
-lm_status fmt_delivery_from_json(const cJSON *j, lm_arena *arena, fmt_delivery *out,
-                                 lm_errinfo *err) {
-    static const char *const keys[] = {"recipient_name", "recipient", "signature", "photo", NULL};
+lm_status fmt_delivery_from_json(const cJSON *j, const char *const *other_keys, lm_arena *arena,
+                                 fmt_delivery *out, lm_errinfo *err) {
+    enum { OWN = 4, OTHER_MAX = 8 };
+    const char *keys[OWN + OTHER_MAX + 1] = {"recipient_name", "recipient", "signature", "photo"};
+    for (size_t i = 0; other_keys && other_keys[i] && i < OTHER_MAX; i++)
+        keys[OWN + i] = other_keys[i];
     memset(out, 0, sizeof *out);
     out->recipient_name = "";
     if (!j) return LM_OK;

@@ -57,12 +57,14 @@ typedef struct fmt_image {
 bool fmt_image_ok(const unsigned char *bytes, size_t n, const char *ext);
 
 /* {"recipient_name" (or its old name "recipient"), "signature": {"content_type", "data_base64"},
- * "photo": {...}}; j may be NULL (a delivery without proof). */
+ * "photo": {...}}; j may be NULL (a delivery without proof). other_keys (NULL-terminated, or
+ * NULL) names the members another reader decodes from the same body (cash on delivery's
+ * "collected"), so that they are not refused as unknown; every other key is. */
 typedef struct fmt_delivery {
     const char *recipient_name; /* "" when absent */
     fmt_image signature, photo;
 } fmt_delivery;
-LM_MUST_USE lm_status fmt_delivery_from_json(const cJSON *j, lm_arena *arena, fmt_delivery *out,
-                                             lm_errinfo *err);
+LM_MUST_USE lm_status fmt_delivery_from_json(const cJSON *j, const char *const *other_keys,
+                                             lm_arena *arena, fmt_delivery *out, lm_errinfo *err);
 
 #endif

@@ -48,7 +48,7 @@ static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, lm_er
     }
     if (!strcmp(kind, "delivered")) {
         fmt_delivery dv;
-        return fmt_delivery_from_json(j, arena, &dv, err);
+        return fmt_delivery_from_json(j, NULL, arena, &dv, err);
     }
     return lm_errinfo_set(err, LM_INTERNAL, "", "unknown kind: '%s'", kind);
 }
