@@ -28,6 +28,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     if (!lv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     lv->st = s;
     lv->dispatch = o->dispatch;
+    lv->feedback = o->feedback;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
@@ -83,6 +84,12 @@ dispatch *api__need_dispatch(http_req *r, const char *what) {
     dispatch *d = api_app_of(r)->dispatch;
     if (!d) http_error(r, LM_UNAVAILABLE, "", "%s is not configured on this server", what);
     return d;
+}
+
+struct feedback *api__need_feedback(http_req *r) {
+    struct feedback *fb = api_app_of(r)->feedback;
+    if (!fb) http_error(r, LM_UNAVAILABLE, "", "feedback is not configured on this server");
+    return fb;
 }
 
 /* The orders service is a thin handle over the store (no caches that outlive a request), so

@@ -51,6 +51,7 @@ extern const size_t api__route_count;
 typedef struct api_app {
     store *st;                   /* borrowed */
     struct dispatch *dispatch;   /* borrowed; NULL = routes that need it answer 503 */
+    struct feedback *feedback;   /* borrowed; NULL = the feedback routes answer 503 */
     char *data_dir;              /* delivery proofs go under <data_dir>/proofs */
     dispatch_ingest *ingest;     /* positions' group commit */
     http_plain_listener *osmand; /* the OsmAnd port; NULL when off */
@@ -81,6 +82,8 @@ void api__app_free(api_app *app);
 
 /* r's dispatch, or NULL after setting a 503 error ("<what> is not configured on this server"). */
 struct dispatch *api__need_dispatch(http_req *r, const char *what);
+/* r's feedback handle, or NULL after setting a 503 error. */
+struct feedback *api__need_feedback(http_req *r);
 /* Runs fn with an orders service of its own (a thin handle over the store: nothing is shared
  * between worker threads but the store) and returns what fn returned. */
 lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o));
