@@ -160,14 +160,51 @@ static const char *content_type_for(const char *path) {
     return "application/octet-stream";
 }
 
-/* Serves GET path from the web root; LM_NOT_FOUND if there is no such regular file. */
+/* True when path is one the static server may look up: absolute, no "..", no segment starting
+ * with '.', no backslash, no empty segment, no control or non-ASCII byte (MHD has already
+ * decoded %xx, so "%2e%2e" arrives as ".." and "%00" as 0x01, see unescape below). */
+static bool static_path_ok(const char *path) {
+    if (path[0] != '/') return false;
+    for (const char *p = path; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch < 0x20 || ch >= 0x7f || ch == '\\') return false;
+        if (ch == '/' && (p[1] == '/' || p[1] == '.')) return false;
+    }
+    return true;
+}
+
+/* Opens root/rel one component at a time with O_NOFOLLOW, so that no symlink anywhere under the
+ * root is followed (a link to /etc/passwd or out of the tree is "not found"). -1 on any failure. */
+static int open_beneath(const char *root, const char *rel) {
+    int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    char comp[256];
+    const char *p = rel;
+    while (*p == '/')
+        p++;
+    for (int depth = 0; *p && depth < 32; depth++) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len >= sizeof comp) break;
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        int fd = openat(dir, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (end ? O_DIRECTORY : 0));
+        close(dir);
+        if (fd < 0 || !end) return fd;
+        dir = fd;
+        p = end + 1;
+    }
+    close(dir);
+    return -1;
+}
+
+/* Serves GET path from the web root; LM_NOT_FOUND unless it names a regular file under the root
+ * reached without following a symlink. */
 static lm_status serve_static(http__conn *c, const char *path) {
     const char *root = c->srv->web_root;
-    if (!root || strstr(path, "..") || strchr(path, '\\')) return LM_NOT_FOUND;
-    char full[1024];
-    int n = snprintf(full, sizeof full, "%s%s", root, strcmp(path, "/") ? path : "/index.html");
-    if (n < 0 || (size_t)n >= sizeof full) return LM_NOT_FOUND;
-    int fd = open(full, O_RDONLY | O_CLOEXEC);
+    if (!root || !static_path_ok(path)) return LM_NOT_FOUND;
+    const char *rel = strcmp(path, "/") ? path : "/index.html";
+    int fd = open_beneath(root, rel);
     if (fd < 0) return LM_NOT_FOUND;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_STATIC) {
@@ -179,12 +216,40 @@ static lm_status serve_static(http__conn *c, const char *path) {
         close(fd);
         return LM_NOMEM;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_for(full));
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_for(rel));
     MHD_queue_response(c->mhd, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     c->queued = true;
     c->sent_status = 200;
     return LM_OK;
+}
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* libmicrohttpd's %xx decoding, except that a decoded NUL becomes 0x01: a "%00" must not end a
+ * path or a query value early (".../index.html%00.png" read as ".../index.html"); as a control
+ * byte it is refused like any other. Used for paths and query arguments. */
+static size_t unescape(void *cls, struct MHD_Connection *mhd, char *s) {
+    (void)cls;
+    (void)mhd;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0) {
+            unsigned char ch = (unsigned char)(hi * 16 + lo);
+            *w++ = (char)(ch ? ch : 0x01);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 /* ---- The request ---- */
@@ -256,6 +321,11 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
         return c;
     }
 
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            c->early = http_error(r, LM_INVALID, "path", "the path contains a control byte");
+            return c;
+        }
     char allow[64];
     lm_status rc = route_find(&srv->app, r, method, url, &c->route_index, allow, sizeof allow);
     if (rc == LM_NOT_FOUND) {
@@ -587,7 +657,8 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
         srv, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)o->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_conns_per_ip,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+        NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = lm_errinfo_set(err, LM_UNAVAILABLE, "port",
                             "cannot listen on %s:%u (in use, or not allowed)", o->bind_addr,
