@@ -212,7 +212,7 @@ typedef struct http_conn_stats {
     int64_t closed_body;   /* closed because their body was not complete in time */
     int64_t shed;          /* idle unkeyed connections closed to keep the reserve free */
 } http_conn_stats;
-void http_server_conn_stats(http_server *srv, http_conn_stats *out);
+void http_server_conn_stats(const http_server *srv, http_conn_stats *out);
 /* Stops accepting new connections; requests in flight go on. NULL-safe. */
 void http_server_quiesce(http_server *srv);
 /* Quiesces, waits up to drain_ms for requests in flight to finish, then closes every connection

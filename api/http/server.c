@@ -572,7 +572,7 @@ static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_c
     }
 }
 
-void http_server_conn_stats(http_server *srv, http_conn_stats *out) {
+void http_server_conn_stats(const http_server *srv, http_conn_stats *out) {
     http__guard_stats g;
     http__guard_stats_get(srv->guard, &g);
     *out = (http_conn_stats){.open = g.live,
