@@ -29,7 +29,7 @@ typedef struct api_server_opts {
         API_LOOP_POLL,  /* poll(): the default (api/http/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
     } event_loop;
-    /* Live tracking (issue 5): the driver API, OsmAnd, tracking pages, SSE and webhooks. */
+    /* Live tracking: the driver API, OsmAnd, tracking pages, SSE and webhooks. */
     struct dispatch *dispatch;     /* borrowed; NULL = routes that need it answer 503 */
     int osmand_port;               /* OsmAnd listener: -1 none (default), 0 any free port */
     int64_t positions_retention_s; /* positions older are pruned; 0 = keep; default 30 days */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The request log of the real binary never holds a tracking token, a device id or a key in full
-# (issue 10 item 5): requests carrying each are made, then the log is searched for them.
+# (docs/security.md): requests carrying each are made, then the log is searched for them.
 set -u
 bin="$1"
 dir=$(mktemp -d /tmp/lm_redact.XXXXXX)
