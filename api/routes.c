@@ -30,7 +30,7 @@ const http_route api__routes[] = {
     {"POST", "/v1/keys", API_ROLE_ADMIN, api__keys_create, 0,
      "Create an API key (the key is shown only in this reply)", KEY_CREATE_SCHEMA, KEY_SCHEMA, 201,
      NULL},
-    /* ---- key listing and revocation (api/keys.c; issue 10 item 5) ---- */
+    /* ---- key listing and revocation (api/keys.c; docs/security.md "API keys and roles") ---- */
     {"GET", "/v1/keys", API_ROLE_ADMIN, api__keys_list, 0,
      "List API keys by id and prefix with role and dates (never the secret nor its hash)", NULL,
      KEYS_LIST_SCHEMA, 200, NULL},
