@@ -101,7 +101,7 @@ static int teardown(void **state) {
 
 static int64_t now_ms(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* timing-ok: bounds the attack's length and polls */
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -190,14 +190,14 @@ static void *legit_run(void *arg) {
                             .header = "Connection: close",
                             .timeout_s = CLIENT_TIMEOUT_S};
         http_test_resp rs;
-        int64_t t0 = lm_mono_ns();
+        int64_t t0 = lm_mono_ns(); /* timing-ok: latency printed, never asserted */
         http_test_request(L->port, &rq, &rs);
-        L->lat_ms[L->n] = (double)(lm_mono_ns() - t0) / 1e6;
+        L->lat_ms[L->n] = (double)(lm_mono_ns() - t0) / 1e6; /* timing-ok: printed only */
         if (rs.status == 200) L->ok++;
         L->n++;
         http_test_resp_free(&rs);
         struct timespec pace = {0, 100 * 1000 * 1000}; /* pacing, not synchronisation */
-        nanosleep(&pace, NULL);
+        nanosleep(&pace, NULL); /* timing-ok: pacing of the client, not synchronisation */
     }
     return NULL;
 }
