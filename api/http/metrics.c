@@ -123,8 +123,8 @@ lm_status http_metrics_write(const http_req *r, lm_buf *out) {
                 labels, (unsigned long long)cum);
     }
     /* the connection guard (docs/security.md "Connections") */
-    http_conn_stats cs;
-    http_server_conn_stats(srv, &cs);
+    http__guard_stats cs;
+    http__guard_stats_get(srv->guard, &cs);
     if (rc == LM_OK)
         rc = lm_buf_printf(
             out,
@@ -143,7 +143,7 @@ lm_status http_metrics_write(const http_req *r, lm_buf *out) {
             "lastmile_http_connections_closed_total{reason=\"header_timeout\"} %lld\n"
             "lastmile_http_connections_closed_total{reason=\"body_timeout\"} %lld\n"
             "lastmile_http_connections_closed_total{reason=\"shed\"} %lld\n",
-            (long long)cs.open, (long long)cs.peak, (long long)cs.accepted,
-            (long long)cs.closed_header, (long long)cs.closed_body, (long long)cs.shed);
+            (long long)cs.live, (long long)cs.peak, (long long)cs.accepted,
+            (long long)cs.closed_head, (long long)cs.closed_body, (long long)cs.shed);
     return rc;
 }
