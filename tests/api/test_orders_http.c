@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1000,8 +1001,8 @@ typedef struct loader {
     const char *key;
     int index;
     int64_t ok_ids[4000];
-    int n_ok;
-    volatile bool stop;
+    atomic_int n_ok; /* read by the test while the loader runs */
+    atomic_bool stop;
 } loader;
 
 static void *load_orders(void *arg) {
@@ -1017,7 +1018,11 @@ static void *load_orders(void *arg) {
         snprintf(hdr, sizeof hdr, "Idempotency-Key: kill-%d-%d", l->index, i);
         resp r;
         request_to(l->port, &r, "POST", "/v1/orders", l->key, body, hdr);
-        if (r.status == 201 || r.status == 200) l->ok_ids[l->n_ok++] = (int64_t)jnum(r.json, "id");
+        if (r.status == 201 || r.status == 200) {
+            int k = atomic_load(&l->n_ok);
+            l->ok_ids[k] = (int64_t)jnum(r.json, "id");
+            atomic_store(&l->n_ok, k + 1);
+        }
         long st = r.status;
         http_test_resp_free(&r);
         if (st == 0) break; /* the server is gone */
@@ -1065,17 +1070,22 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
         ld[i].index = i;
         assert_int_equal(pthread_create(&th[i], NULL, load_orders, &ld[i]), 0);
     }
-    usleep(1500 * 1000);
+    /* killed while the load runs, once 40 orders were acknowledged (polled, 60 s deadline): the
+     * count does not depend on how fast the machine is */
+    int total = 0;
+    for (int k = 0; k < 1200 && total < 40; k++) {
+        usleep(50 * 1000); /* timing-ok: poll, 60 s deadline */
+        total = 0;
+        for (int i = 0; i < 4; i++)
+            total += atomic_load(&ld[i].n_ok);
+    }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     for (int i = 0; i < 4; i++) {
-        ld[i].stop = true;
+        atomic_store(&ld[i].stop, true);
         pthread_join(th[i], NULL);
     }
-    int total = 0;
-    for (int i = 0; i < 4; i++)
-        total += ld[i].n_ok;
-    assert_true(total > 0);
+    assert_true(total >= 40);
 
     /* restart on the same file: every acknowledged order is there and whole */
     pid = http_test_serve_spawn(t.path, port, NULL, port, "/healthz");

