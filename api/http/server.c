@@ -189,8 +189,8 @@ static int open_beneath(const char *root, const char *rel) {
         memcpy(comp, p, len);
         comp[len] = '\0';
         /* O_NONBLOCK: opening a FIFO planted in the root must not hang the worker */
-        int fd = openat(dir, comp,
-                        O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (end ? O_DIRECTORY : O_NONBLOCK));
+        int fd =
+            openat(dir, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (end ? O_DIRECTORY : O_NONBLOCK));
         close(dir);
         if (fd < 0 || !end) return fd;
         dir = fd;
