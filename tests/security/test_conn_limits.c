@@ -4,7 +4,8 @@
  * when closed, for 12 s) is closed by the header deadline and shedding while a keyed client
  * opening a fresh connection per request keeps getting answers; a flood of the OsmAnd port does
  * not stop the API answering. The figures (connections held, the keyed client's latency) are
- * printed; only outcomes are asserted. */
+ * printed; only outcomes are asserted. A head-complete request whose body trickles in is closed at
+ * the body deadline. */
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
 
@@ -173,6 +174,56 @@ static void test_per_address_limit(void **state) {
         close(held[i]);
 }
 
+/* One value of the server's /metrics. */
+static long long metric(const char *name) {
+    http_test_req rq = {.path = "/metrics"};
+    http_test_resp rs;
+    http_test_request(W.port, &rq, &rs);
+    long long v = -1;
+    const char *p = rs.body.data ? strstr(rs.body.data, name) : NULL;
+    if (p) v = strtoll(p + strlen(name), NULL, 10);
+    http_test_resp_free(&rs);
+    return v;
+}
+
+/* A slow body: a complete head announcing 1,000 bytes, then one byte a second. The server closes
+ * the connection once the body deadline (HEAD_TIMEOUT_S, the same value here) has passed, with no
+ * reply; the wait is bounded at three times the deadline. */
+static void test_slow_body(void **state) {
+    (void)state;
+    long long before = metric("lastmile_http_connections_closed_total{reason=\"body_timeout\"} ");
+    int fd = connect_from("127.0.0.42", W.port);
+    assert_true(fd >= 0);
+    char head[512];
+    snprintf(head, sizeof head,
+             "POST /v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+             W.key);
+    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    int64_t t0 = now_ms();
+    int sent = 1, replied = 0;
+    bool closed = false;
+    while (!closed && now_ms() - t0 < 3 * HEAD_TIMEOUT_S * 1000) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 1000) > 0) {
+            char buf[256];
+            ssize_t n = recv(fd, buf, sizeof buf, 0);
+            if (n > 0) replied++;
+            closed = n == 0 || (n < 0 && errno != EAGAIN);
+            continue;
+        }
+        if (send(fd, " ", 1, MSG_NOSIGNAL) == 1) sent++;
+    }
+    close(fd);
+    long long after = metric("lastmile_http_connections_closed_total{reason=\"body_timeout\"} ");
+    printf("# slow body: %d of 1000 body bytes sent in %.1f s before the server closed it; "
+           "body-deadline closures %lld -> %lld\n",
+           sent, (double)(now_ms() - t0) / 1000.0, before, after);
+    assert_true(closed);
+    assert_int_equal(replied, 0);
+    assert_true(after > before);
+}
+
 /* ---- the keyed client running beside an attack ---- */
 
 typedef struct legit {
@@ -309,18 +360,6 @@ static void slowloris(slow *S, uint16_t port) {
     }
 }
 
-/* One value of the server's /metrics. */
-static long long metric(const char *name) {
-    http_test_req rq = {.path = "/metrics"};
-    http_test_resp rs;
-    http_test_request(W.port, &rq, &rs);
-    long long v = -1;
-    const char *p = rs.body.data ? strstr(rs.body.data, name) : NULL;
-    if (p) v = strtoll(p + strlen(name), NULL, 10);
-    http_test_resp_free(&rs);
-    return v;
-}
-
 static void test_slowloris(void **state) {
     (void)state;
     static legit L;
@@ -393,6 +432,7 @@ int main(void) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_address_limit),
+        cmocka_unit_test(test_slow_body),
         cmocka_unit_test(test_slowloris),
         cmocka_unit_test(test_osmand_flood),
     };
