@@ -408,8 +408,9 @@ static int serve_demo(store *s, int64_t day_midnight_s) {
 
 /* Both ports' caps must fit in the open-file limit with room for the store, proofs and webhooks:
  * if they did not, a flood on the OsmAnd port would take descriptors the API then cannot accept
- * with. The soft limit is raised to the hard one first. */
-static int serve_fd_budget(const serve_cfg *c) {
+ * with. The soft limit is raised to the hard one first; caps that still do not fit are scaled
+ * down together (with a warning), keeping each port's share. */
+static int serve_fd_budget(serve_cfg *c) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return CLI_OK;
     if (rl.rlim_cur < rl.rlim_max) {
@@ -417,14 +418,27 @@ static int serve_fd_budget(const serve_cfg *c) {
         (void)setrlimit(RLIMIT_NOFILE, &rl);
         (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
-    int64_t need = c->max_conns + (c->osmand_port == 0 ? 0 : c->osmand_max_conns) + 256;
-    if (rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur < need) {
+    if (rl.rlim_cur == RLIM_INFINITY) return CLI_OK;
+    int64_t osm = c->osmand_port == 0 ? 0 : c->osmand_max_conns;
+    int64_t caps = c->max_conns + osm, room = (int64_t)rl.rlim_cur - 256;
+    if (caps <= room) return CLI_OK;
+    if (room < 64) {
         fprintf(stderr,
-                "lastmile serve: max_conns (%lld) + osmand_max_conns (%lld) + 256 for the store "
-                "exceed the open-file limit %lld: lower them or raise 'ulimit -n'\n",
-                (long long)c->max_conns, (long long)c->osmand_max_conns, (long long)rl.rlim_cur);
-        return CLI_USAGE;
+                "lastmile serve: the open-file limit %lld leaves no room for connections; "
+                "raise 'ulimit -n'\n",
+                (long long)rl.rlim_cur);
+        return CLI_FAILED;
     }
+    int64_t api = c->max_conns * room / caps;
+    if (api < 2) api = 2;
+    if (c->reserve_conns >= api) c->reserve_conns = api / 16;
+    fprintf(stderr,
+            "lastmile serve: warning: max_conns %lld + osmand_max_conns %lld + 256 exceed the "
+            "open-file limit %lld: using %lld and %lld (raise 'ulimit -n' for more)\n",
+            (long long)c->max_conns, (long long)osm, (long long)rl.rlim_cur, (long long)api,
+            (long long)(osm ? room - api : 0));
+    c->max_conns = api;
+    if (osm) c->osmand_max_conns = room - api > 1 ? room - api : 1;
     return CLI_OK;
 }
 
@@ -433,6 +447,7 @@ int cli_serve(int argc, char **argv) {
     int status = configure(&cfg, argc, argv);
     if (status == -1) return CLI_OK;
     if (status != CLI_OK) return status;
+    if ((status = serve_fd_budget(&cfg)) != CLI_OK) return status;
 
     /* SIGTERM/SIGINT are taken by sigwait below: block them before any thread exists so that
      * every thread (libmicrohttpd's, SQLite's) inherits the mask */
@@ -511,11 +526,6 @@ int cli_serve(int argc, char **argv) {
     ao.idle_timeout_s = (unsigned)cfg.idle_timeout_s;
     ao.osmand_max_conns = (unsigned)cfg.osmand_max_conns;
     ao.osmand_max_conns_per_ip = (unsigned)cfg.osmand_max_conns_per_ip;
-    if ((status = serve_fd_budget(&cfg)) != CLI_OK) {
-        dispatch_destroy(disp);
-        store_close(s);
-        return status;
-    }
     api_server *srv = NULL;
     lm_status started = api_server_start(&ao, s, &srv, &err);
     if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {
