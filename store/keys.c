@@ -251,3 +251,19 @@ fail:
     store_tx_rollback(tx);
     return rc;
 }
+
+lm_status store_key_live(store_read *r, const char *id, bool *live) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        store__db(r), "SELECT 1 FROM api_keys WHERE id = ? AND revoked_ms IS NULL", &st, NULL);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_text(st, 1, id)) == LM_OK) {
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW || s == SQLITE_DONE)
+            *live = s == SQLITE_ROW;
+        else
+            rc = store__fail(store__db(r), s, NULL);
+    }
+    store__finish(st);
+    return rc;
+}

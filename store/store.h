@@ -128,6 +128,8 @@ LM_MUST_USE lm_status store_keys_list(store_read *r, store_key_row **out, size_t
  * fails (nothing caches keys). LM_NOT_FOUND when there is no such key, LM_CONFLICT when it is
  * already revoked or is the last live admin key (which would lock every admin out). */
 LM_MUST_USE lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err);
+/* *live = key id exists and is not revoked (long-lived replies, e.g. event streams, re-check). */
+LM_MUST_USE lm_status store_key_live(store_read *r, const char *id, bool *live);
 
 /* ---- Settings kept with the data ---- */
 

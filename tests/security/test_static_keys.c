@@ -3,7 +3,8 @@
  * tests/data/security/static_paths.txt gets its expected status (symlinks, "..", "%2e%2e", "%00",
  * control bytes refused; regular files served), raw control bytes on the request line are refused,
  * and the file beside the root is never served; GET /v1/keys shows ids and prefixes but no secret,
- * DELETE /v1/keys/{id} makes the key fail on the very next request and logs "key.revoked". */
+ * DELETE /v1/keys/{id} makes the key fail on the very next request, ends the event stream it had
+ * open, and logs "key.revoked". */
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
 
@@ -175,6 +176,42 @@ static void test_static_raw_bytes(void **state) {
     }
 }
 
+/* Reads fd into buf (appending at *got) until want appears, the peer closes, or 10 s pass;
+ * true when want was seen (or, with want NULL, when the peer closed). */
+static bool read_until(int fd, char *buf, size_t size, size_t *got, const char *want) {
+    for (int k = 0; k < 100 && *got + 1 < size; k++) {
+        buf[*got] = '\0';
+        if (want && strstr(buf, want)) return true;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0) continue;
+        ssize_t n = recv(fd, buf + *got, size - 1 - *got, 0);
+        if (n <= 0) return want == NULL;
+        *got += (size_t)n;
+    }
+    buf[*got] = '\0';
+    return want && strstr(buf, want);
+}
+
+/* An event stream opened with key, established (its hello read); the socket. */
+static int open_stream(const char *key) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(W.port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char req[512];
+    snprintf(req, sizeof req,
+             "GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+             "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+             key);
+    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    char buf[4096];
+    size_t got = 0;
+    assert_true(read_until(fd, buf, sizeof buf, &got, "retry: 2000"));
+    assert_memory_equal(buf, "HTTP/1.1 200", 12);
+    return fd;
+}
+
 /* The secret part of a key (after "lm_<id>_"). */
 static const char *secret_of(const char *key) {
     return key + 3 + STORE_KEY_ID_LEN + 1;
@@ -219,9 +256,11 @@ static void test_keys_list_and_revoke(void **state) {
     assert_int_equal(get("/v1/keys", W.disp, &r), 403);
     http_test_resp_free(&r);
 
-    /* the dispatcher works, is revoked, and the very next request fails */
+    /* the dispatcher works, is revoked, and the very next request fails; its open event stream
+     * ends (the stream of a key still live goes on) */
     assert_int_equal(get("/v1/whoami", W.disp, &r), 200);
     http_test_resp_free(&r);
+    int disp_stream = open_stream(W.disp), admin_stream = open_stream(W.admin);
     char path[64];
     snprintf(path, sizeof path, "/v1/keys/%s", W.disp_i.id);
     http_test_req del = {.method = "DELETE", .path = path, .key = W.admin, .timeout_s = 10};
@@ -230,6 +269,15 @@ static void test_keys_list_and_revoke(void **state) {
     http_test_resp_free(&r);
     assert_int_equal(get("/v1/whoami", W.disp, &r), 401);
     http_test_resp_free(&r);
+    char sbuf[8192];
+    size_t sgot = 0;
+    bool ended = read_until(disp_stream, sbuf, sizeof sbuf, &sgot, NULL);
+    close(disp_stream);
+    sgot = 0;
+    bool admin_saw = read_until(admin_stream, sbuf, sizeof sbuf, &sgot, "event: key.revoked");
+    close(admin_stream);
+    assert_true(ended);
+    assert_true(admin_saw);
     http_test_request(W.port, &del, &r); /* again: already revoked */
     assert_int_equal(r.status, 409);
     http_test_resp_free(&r);
