@@ -47,6 +47,8 @@ typedef struct api_server_opts {
     unsigned idle_timeout_s;          /* silent connections closed after; 60 */
     unsigned osmand_max_conns;        /* the OsmAnd port's own cap; 1024 */
     unsigned osmand_max_conns_per_ip; /* ... and per address; 256 */
+    /* Feedback (issue 11): ratings, surveys, complaints (feedback/feedback.h). */
+    struct feedback *feedback; /* borrowed; NULL = the feedback routes answer 503 */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);

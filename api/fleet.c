@@ -124,10 +124,10 @@ static cJSON *driver_json(const dispatch_driver *d) {
     cJSON_AddStringToObject(o, "id", d->id);
     cJSON_AddStringToObject(o, "name", d->name);
     cJSON_AddStringToObject(o, "phone", d->phone);
-    if (d->device_id[0])
-        cJSON_AddStringToObject(o, "device_id", d->device_id);
-    else
-        cJSON_AddNullToObject(o, "device_id");
+    /* never the device id itself: it is the phone's only credential (docs/devices.md); it is
+     * shown once, where the server made it (the 201 here, or POST /v1/drivers/{id}/device) */
+    cJSON_AddBoolToObject(o, "has_device", d->device_id[0] != '\0');
+    cJSON_AddBoolToObject(o, "allow_short_device_id", d->allow_short_device_id);
     if (d->vehicle_id[0])
         cJSON_AddStringToObject(o, "vehicle_id", d->vehicle_id);
     else
@@ -164,15 +164,27 @@ lm_status api__drivers_put(http_req *r) {
         (rc = api__json_str(r, j, "vehicle_id", "vehicle_id", d.vehicle_id, sizeof d.vehicle_id,
                             false)) != LM_OK)
         return rc;
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(j, "allow_short_device_id");
+    if (as) {
+        if (!cJSON_IsBool(as))
+            return http_error(r, LM_INVALID, "allow_short_device_id", "must be a boolean");
+        d.allow_short_device_id = cJSON_IsTrue(as);
+    }
+    char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
         return http_error(r, rc, "", "store unavailable");
-    if ((rc = dispatch_driver_put(tx, &d, &r->err)) != LM_OK) {
+    dispatch_driver saved;
+    if ((rc = dispatch_driver_save(tx, &d, generated, &r->err)) != LM_OK ||
+        (rc = dispatch_driver_get(store_tx_read(tx), d.id, &saved, &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }
     if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
-    return http_reply_json(r, 201, driver_json(&d));
+    cJSON *o = driver_json(&saved);
+    /* a generated id is answered here and nowhere else: the dispatcher hands it to the phone */
+    if (generated[0]) cJSON_AddStringToObject(o, "device_id", generated);
+    return http_reply_json(r, 201, o);
 }
 
 lm_status api__vehicles_list(http_req *r) {
@@ -237,5 +249,90 @@ lm_status api__fleet_state(http_req *r) {
         cJSON_AddItemToArray(arr, v);
     }
     lm_free(vs);
+    return http_reply_json(r, 200, o);
+}
+
+/* ---- A driver's device: rotation and refused positions (docs/devices.md) ---- */
+
+/* POST /v1/drivers/{id}/device: a fresh device id, answered here once; the old one is refused
+ * from the next position on. */
+lm_status api__drivers_device_rotate(http_req *r) {
+    const char *id = http_param(r, "id");
+    char dev[DISPATCH_DEVICE_ID_LEN + 1] = "";
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(api_store(r), &tx);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    if ((rc = dispatch_driver_device_rotate(tx, id, dev, &r->err)) != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "driver_id", id);
+    cJSON_AddStringToObject(o, "device_id", dev);
+    return http_reply_json(r, 200, o);
+}
+
+/* A number as sent, or null when it was not one (NAN). */
+static void add_num(cJSON *o, const char *k, double x) {
+    if (isfinite(x))
+        cJSON_AddNumberToObject(o, k, x);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *refusals_json(const char *id, const dispatch_refusals *x) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "driver_id", id);
+    int64_t total = 0;
+    cJSON *counts = cJSON_AddArrayToObject(o, "counts");
+    for (size_t i = 0; i < x->n_counts; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "reason", x->counts[i].reason);
+        cJSON_AddNumberToObject(c, "count", (double)x->counts[i].count);
+        cJSON_AddNumberToObject(c, "last_ms", (double)x->counts[i].last_ms);
+        cJSON_AddItemToArray(counts, c);
+        total += x->counts[i].count;
+    }
+    cJSON_AddNumberToObject(o, "total", (double)total);
+    cJSON *last = cJSON_AddArrayToObject(o, "last");
+    for (size_t i = 0; i < x->n_last; i++) {
+        const dispatch_refused_position *p = &x->last[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "reason", p->reason);
+        cJSON_AddStringToObject(e, "device_hint", p->device_hint);
+        cJSON_AddNumberToObject(e, "recv_ms", (double)p->recv_ms);
+        cJSON_AddNumberToObject(e, "time_ms", (double)p->time_ms);
+        add_num(e, "lat", p->lat);
+        add_num(e, "lon", p->lon);
+        add_num(e, "accuracy_m", p->accuracy_m);
+        cJSON_AddItemToArray(last, e);
+    }
+    return o;
+}
+
+/* GET /v1/drivers/{id}/refusals?last=N: the driver's refused positions, counted per reason, and
+ * the last N (1..1000, 20 by default) of them, newest first. */
+lm_status api__drivers_refusals(http_req *r) {
+    const char *id = http_param(r, "id");
+    const char *q = http_query(r, "last");
+    int64_t last_n = 20;
+    if (q && !lm_parse_i64(q, 1, 1000, &last_n))
+        return http_error(r, LM_INVALID, "last", "last must be a whole number 1..1000");
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    dispatch_driver d;
+    dispatch_refusals x = {0};
+    rc = dispatch_driver_get(rd, id, &d, &r->err);
+    if (rc == LM_NOT_FOUND) {
+        store_read_end(rd);
+        return http_error(r, rc, "id", "driver '%s' not found", id);
+    }
+    if (rc == LM_OK) rc = dispatch_position_refusals(rd, id, (size_t)last_n, &x, &r->err);
+    store_read_end(rd);
+    if (rc != LM_OK) return rc;
+    cJSON *o = refusals_json(id, &x);
+    dispatch_refusals_clear(&x);
     return http_reply_json(r, 200, o);
 }

@@ -159,13 +159,36 @@
 #define API_VEHICLES_SCHEMA                                                                        \
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\","                       \
     "\"items\":" API_VEHICLE_SCHEMA "}}}"
-#define API_DRIVER_SCHEMA                                                                          \
+#define API_DRIVER_IN_SCHEMA                                                                       \
     "{\"type\":\"object\",\"required\":[\"id\",\"name\"],\"properties\":{\"id\":{\"type\":"        \
     "\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"device_id\":{"   \
-    "\"type\":\"string\",\"description\":\"OsmAnd id\"},\"vehicle_id\":{\"type\":\"string\"}}}"
+    "\"type\":\"string\",\"description\":\"OsmAnd id; leave it out to get a generated one "        \
+    "(24 characters); at least 20 characters unless allow_short_device_id\"},"                     \
+    "\"allow_short_device_id\":{\"type\":\"boolean\",\"description\":\"accept a shorter, "         \
+    "guessable device id for this driver\"},\"vehicle_id\":{\"type\":\"string\"}}}"
+#define API_DRIVER_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"id\",\"name\",\"has_device\"],\"properties\":{\"id\":{"  \
+    "\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},"         \
+    "\"has_device\":{\"type\":\"boolean\"},\"allow_short_device_id\":{\"type\":\"boolean\"},"      \
+    "\"device_id\":{\"type\":\"string\",\"description\":\"only in the 201 that generated it\"},"   \
+    "\"vehicle_id\":{\"type\":[\"string\",\"null\"]}}}"
 #define API_DRIVERS_SCHEMA                                                                         \
     "{\"type\":\"object\",\"properties\":{\"drivers\":{\"type\":\"array\","                        \
     "\"items\":" API_DRIVER_SCHEMA "}}}"
+#define API_DEVICE_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"driver_id\",\"device_id\"],\"properties\":{"             \
+    "\"driver_id\":{\"type\":\"string\"},\"device_id\":{\"type\":\"string\",\"description\":"      \
+    "\"the new id, shown only here\"}}}"
+#define API_REFUSALS_SCHEMA                                                                        \
+    "{\"type\":\"object\",\"required\":[\"driver_id\",\"counts\",\"total\",\"last\"],"             \
+    "\"properties\":{\"driver_id\":{\"type\":\"string\"},\"total\":{\"type\":\"integer\"},"        \
+    "\"counts\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"reason\":{"   \
+    "\"type\":\"string\"},\"count\":{\"type\":\"integer\"},\"last_ms\":{\"type\":\"integer\"}}}}," \
+    "\"last\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"reason\":{"     \
+    "\"type\":\"string\"},\"device_hint\":{\"type\":\"string\"},\"recv_ms\":{\"type\":"            \
+    "\"integer\"},\"time_ms\":{\"type\":\"integer\"},\"lat\":{\"type\":[\"number\",\"null\"]},"    \
+    "\"lon\":{\"type\":[\"number\",\"null\"]},\"accuracy_m\":{\"type\":[\"number\",\"null\"]}}}}}" \
+    "}"
 #define API_FLEET_STATE_SCHEMA                                                                     \
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\",\"items\":{\"type\":"   \
     "\"object\"}}}}"
@@ -202,7 +225,9 @@
 #define LASTMILE_API_ROUTES_DRIVER_H
 #define API_OSMAND_DOC                                                                             \
     "OsmAnd / Traccar Client position (query or form fields id, lat, lon, timestamp, speed in "    \
-    "knots ...; or the JSON object / array forms): 200 with an empty body once durable"
+    "knots, valid ...; or the JSON object / array forms): 200 with an empty body once handled "    \
+    "(also when the position filters refuse it); 429 with Retry-After for an address after 20 "    \
+    "unknown device ids within a minute"
 #define API_DRIVER_ROUTE_SCHEMA                                                                    \
     "{\"type\":\"object\",\"properties\":{\"driver_id\":{\"type\":\"string\"},\"vehicle_id\":{"    \
     "\"type\":[\"string\",\"null\"]},\"started\":{\"type\":\"boolean\"},\"stops\":{\"type\":"      \

@@ -29,6 +29,7 @@ void api_server_opts_init(api_server_opts *o) {
     o->track_rate_per_s = 2.0;
     o->track_burst = 20.0;
     o->webhook_allow = NULL;
+    o->feedback = NULL;
     http_server_opts ho;
     http_server_opts_init(&ho);
     o->max_conns = ho.max_conns;
