@@ -1,5 +1,6 @@
 /* api/fleet.c: vehicles and drivers (POST and GET), and GET /v1/fleet/state, over dispatch/. */
 #include "api/app.h"
+#include "api/formats/fleet_json.h"
 #include "api/handlers.h"
 #include "api/input.h"
 #include "dispatch/dispatch.h"
@@ -7,84 +8,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static lm_status vehicle_from_json(http_req *r, const cJSON *j, dispatch_vehicle *v) {
-    dispatch_vehicle_init(v);
-    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
-    lm_status rc;
-    if ((rc = api__json_str(r, j, "id", "id", v->id, sizeof v->id, true)) != LM_OK ||
-        (rc = api__json_str(r, j, "name", "name", v->name, sizeof v->name, false)) != LM_OK ||
-        (rc = api__json_str(r, j, "start_depot", "start_depot", v->start_depot,
-                            sizeof v->start_depot, true)) != LM_OK)
-        return rc;
-    const cJSON *ed = cJSON_GetObjectItemCaseSensitive(j, "end_depot");
-    if (!ed) {
-        lm_strlcpy(v->end_depot, v->start_depot, sizeof v->end_depot); /* back home by default */
-    } else if ((rc = api__json_str(r, j, "end_depot", "end_depot", v->end_depot,
-                                   sizeof v->end_depot, false)) != LM_OK) {
-        return rc;
-    }
-    double x;
-    bool has;
-    if ((rc = api__json_number(r, j, "capacity_kg", 0, 1e6, &x, &has)) != LM_OK) return rc;
-    if (has) v->capacity_g = (int64_t)llround(x * 1000);
-    if ((rc = api__json_number(r, j, "capacity_l", 0, 1e6, &x, &has)) != LM_OK) return rc;
-    if (has) v->capacity_cm3 = (int64_t)llround(x * 1000);
-    if ((rc = api__json_whole(r, j, "capacity_parcels", 0, 1000000, &v->capacity_parcels)) !=
-            LM_OK ||
-        (rc = api__json_whole(r, j, "cost_fixed", 0, INT64_C(1) << 40, &v->cost_fixed)) != LM_OK ||
-        (rc = api__json_whole(r, j, "cost_per_hour", 0, INT64_C(1) << 30, &v->cost_per_hour)) !=
-            LM_OK ||
-        (rc = api__json_whole(r, j, "cost_per_km", 0, INT64_C(1) << 30, &v->cost_per_km)) != LM_OK)
-        return rc;
-    if ((rc = api__json_number(r, j, "speed_factor", 0.01, 5, &x, &has)) != LM_OK) return rc;
-    if (has) v->speed_factor = x;
-    const cJSON *tw = cJSON_GetObjectItemCaseSensitive(j, "time_window");
-    if (tw &&
-        (rc = api__json_window(r, tw, "time_window", &v->shift_start_s, &v->shift_end_s)) != LM_OK)
-        return rc;
-    const cJSON *act = cJSON_GetObjectItemCaseSensitive(j, "active");
-    if (act) {
-        if (!cJSON_IsBool(act)) return http_error(r, LM_INVALID, "active", "must be a boolean");
-        v->active = cJSON_IsTrue(act);
-    }
-    const cJSON *sk = cJSON_GetObjectItemCaseSensitive(j, "skills");
-    if (sk) {
-        if (!cJSON_IsArray(sk) || cJSON_GetArraySize(sk) > DISPATCH_SKILLS_MAX)
-            return http_error(r, LM_INVALID, "skills", "skills must be an array of at most %d",
-                              DISPATCH_SKILLS_MAX);
-        const cJSON *e;
-        cJSON_ArrayForEach(e, sk) {
-            if (!cJSON_IsString(e) || strlen(e->valuestring) > DISPATCH_ID_MAX)
-                return http_error(r, LM_INVALID, "skills", "skills must be short strings");
-            lm_strlcpy(v->skills[v->n_skills++], e->valuestring, sizeof v->skills[0]);
-        }
-    }
-    const cJSON *br = cJSON_GetObjectItemCaseSensitive(j, "breaks");
-    if (br) {
-        if (!cJSON_IsArray(br) || cJSON_GetArraySize(br) > DISPATCH_BREAKS_MAX)
-            return http_error(r, LM_INVALID, "breaks", "breaks must be an array of at most %d",
-                              DISPATCH_BREAKS_MAX);
-        const cJSON *e;
-        cJSON_ArrayForEach(e, br) {
-            char field[32];
-            snprintf(field, sizeof field, "breaks[%zu]", v->n_breaks);
-            const cJSON *tws = cJSON_GetObjectItemCaseSensitive(e, "time_windows");
-            dispatch_break *b = &v->breaks[v->n_breaks];
-            if (!cJSON_IsArray(tws) || cJSON_GetArraySize(tws) < 1)
-                return http_error(r, LM_INVALID, field, "%s needs time_windows", field);
-            if ((rc = api__json_window(r, cJSON_GetArrayItem(tws, 0), field, &b->start_s,
-                                       &b->end_s)) != LM_OK)
-                return rc;
-            const cJSON *sv = cJSON_GetObjectItemCaseSensitive(e, "service");
-            if (!cJSON_IsNumber(sv) || sv->valuedouble < 0 || sv->valuedouble > 86400)
-                return http_error(r, LM_INVALID, field, "%s.service must be 0..86400 s", field);
-            b->service_s = (int64_t)sv->valuedouble;
-            v->n_breaks++;
-        }
-    }
-    return LM_OK;
-}
 
 static cJSON *vehicle_json(const dispatch_vehicle *v) {
     cJSON *o = cJSON_CreateObject();
@@ -138,7 +61,8 @@ static cJSON *driver_json(const dispatch_driver *d) {
 /* Runs put(tx, rec) in one transaction and answers 201 with json(rec). */
 lm_status api__vehicles_put(http_req *r) {
     dispatch_vehicle v;
-    lm_status rc = vehicle_from_json(r, r->json, &v);
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_vehicle_from_json(r->json, &v, &r->err);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
@@ -152,24 +76,10 @@ lm_status api__vehicles_put(http_req *r) {
 }
 
 lm_status api__drivers_put(http_req *r) {
-    dispatch_driver d = {0};
-    const cJSON *j = r->json;
-    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
-    lm_status rc;
-    if ((rc = api__json_str(r, j, "id", "id", d.id, sizeof d.id, true)) != LM_OK ||
-        (rc = api__json_str(r, j, "name", "name", d.name, sizeof d.name, true)) != LM_OK ||
-        (rc = api__json_str(r, j, "phone", "phone", d.phone, sizeof d.phone, false)) != LM_OK ||
-        (rc = api__json_str(r, j, "device_id", "device_id", d.device_id, sizeof d.device_id,
-                            false)) != LM_OK ||
-        (rc = api__json_str(r, j, "vehicle_id", "vehicle_id", d.vehicle_id, sizeof d.vehicle_id,
-                            false)) != LM_OK)
-        return rc;
-    const cJSON *as = cJSON_GetObjectItemCaseSensitive(j, "allow_short_device_id");
-    if (as) {
-        if (!cJSON_IsBool(as))
-            return http_error(r, LM_INVALID, "allow_short_device_id", "must be a boolean");
-        d.allow_short_device_id = cJSON_IsTrue(as);
-    }
+    dispatch_driver d;
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_driver_from_json(r->json, &d, &r->err);
+    if (rc != LM_OK) return rc;
     char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)

@@ -95,8 +95,11 @@ lm_status api__driver_delivered(http_req *r);
 lm_status api__driver_failed(http_req *r);
 
 /* ---- api/proofs.c: delivery proofs ---- */
-lm_status api__proof_save(http_req *r, const cJSON *f, const char *what, int64_t stop_id,
-                          char *rel_out, size_t rel_size);
+struct fmt_image;
+/* Writes an image checked by the codec (api/formats/driver_json.h) durably under
+ * <data_dir>/proofs; *rel_out gets "proofs/<name>". */
+lm_status api__proof_save(http_req *r, const struct fmt_image *img, const char *what,
+                          int64_t stop_id, char *rel_out, size_t rel_size);
 
 /* ---- api/track.c: customer tracking ---- */
 lm_status api__track(http_req *r);

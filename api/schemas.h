@@ -193,9 +193,11 @@
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\",\"items\":{\"type\":"   \
     "\"object\"}}}}"
 #define API_PLAN_REQ_SCHEMA                                                                        \
-    "{\"type\":\"object\",\"properties\":{\"depot\":{\"type\":\"string\"},\"time_limit_ms\":{"     \
-    "\"type\":\"integer\",\"minimum\":0,\"maximum\":600000},\"day_start\":{\"type\":\"integer\","  \
-    "\"description\":\"epoch seconds of local midnight\"},\"vehicles\":{\"type\":\"array\","       \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"depot\":{\"type\":"     \
+    "\"string\"},\"time_limit_ms\":{"                                                              \
+    "\"type\":\"integer\",\"minimum\":0,\"maximum\":600000},\"day_start\":{\"type\":[\"integer\"," \
+    "\"string\"],\"description\":\"local midnight: epoch seconds or an RFC 3339 "                  \
+    "time\"},\"vehicles\":{\"type\":\"array\","                                                    \
     "\"items\":{\"type\":\"string\"}}}}"
 #define API_PLAN_ACCEPTED_SCHEMA                                                                   \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
@@ -252,8 +254,12 @@
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
     "\"string\"}}}"
 #define API_DELIVERED_SCHEMA                                                                       \
-    "{\"type\":\"object\",\"properties\":{\"recipient\":{\"type\":\"string\",\"maxLength\":200},"  \
-    "\"signature\":{\"$ref\":\"#/$defs/file\"},\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{" \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"recipient_name\":{"     \
+    "\"type\":\"string\",\"maxLength\":200,\"description\":\"the name the driver typed: text, "    \
+    "not a signature\"},\"recipient\":{\"type\":\"string\",\"maxLength\":200,\"deprecated\":true," \
+    "\"description\":\"old name of recipient_name\"},"                                             \
+    "\"signature\":{\"$ref\":\"#/$defs/file\",\"description\":\"the drawn signature, an image\"}," \
+    "\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{"                                           \
     "\"file\":{\"type\":\"object\",\"required\":[\"content_type\",\"data_base64\"],"               \
     "\"properties\":{\"content_type\":{\"enum\":[\"image/png\",\"image/jpeg\"]},"                  \
     "\"data_base64\":{\"type\":\"string\",\"description\":\"at most 512 KiB decoded\"}}}}}"
