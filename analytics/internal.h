@@ -1,0 +1,44 @@
+/* analytics/internal.h: the per-order fact records kpi.c folds from events and kpi_report.c
+ * aggregates. Private to analytics/. */
+#ifndef LASTMILE_ANALYTICS_INTERNAL_H
+#define LASTMILE_ANALYTICS_INTERNAL_H
+
+#include "analytics/analytics.h"
+
+#define AN_ETAS_MAX 64 /* ETA changes remembered per order (oldest dropped): bounds memory */
+
+typedef struct an_eta {
+    int64_t stop_id, t_ms, eta_s;
+} an_eta;
+
+typedef struct an_fact {
+    int64_t order_id;
+    char depot[33], channel[33], vehicle[33], driver[65];
+    int64_t t_received, t_allocated, t_ready, t_out, t_delivered, t_failed, t_cancelled; /* ms */
+    int64_t failed_stops; /* stop.failed events before delivery */
+    bool window_checked, has_window, on_time;
+    bool has_eta60, has_eta15;
+    double eta60_err_s, eta15_err_s;
+    int64_t arrived_ms, arrived_stop; /* last stop.arrived */
+    an_eta *etas;                     /* ring of ETA changes, freed once delivered */
+    size_t n_etas;
+} an_fact;
+
+typedef struct an_vdriver {
+    char vehicle[33], driver[65];
+} an_vdriver;
+
+struct analytics_kpi {
+    int64_t cursor;
+    an_fact *facts; /* sorted by order_id */
+    size_t n, cap;
+    an_vdriver *vd; /* last driver seen starting each vehicle's route */
+    size_t n_vd, cap_vd;
+    int64_t *pending; /* orders delivered since the last window check */
+    size_t n_pending, cap_pending;
+};
+
+/* Nearest-rank quantiles of v[0..n) (sorted in place). */
+analytics_q an_quantiles(double *v, size_t n);
+
+#endif
