@@ -191,12 +191,20 @@ lm_status analytics_forecast_series(const double *y, const bool *stockout, size_
     size_t hold = n / 4 < 14 ? n / 4 : 14, tn = n - hold;
     static const analytics_method cands[] = {ANALYTICS_SEASONAL_NAIVE, ANALYTICS_HOLT_WINTERS,
                                              ANALYTICS_CROSTON_SBA};
+    /* Syntetos-Boylan classification: an average inter-demand interval of 1.32 days or more is
+     * intermittent, and Croston-SBA is used whatever the holdout says, because on such series
+     * MASE rewards the all-zero forecast a week of zeros gives seasonal-naive */
+    size_t nonzero = 0;
+    for (size_t t = 0; t < n; t++)
+        nonzero += x[t] > 0;
+    bool intermittent = nonzero == 0 || (double)n / (double)nonzero >= 1.32;
     double best = INFINITY;
     out->method = ANALYTICS_SEASONAL_NAIVE;
     out->bt.holdout = (int64_t)hold;
     for (size_t c = 0; c < sizeof cands / sizeof *cands; c++) {
         fit ft;
         if (cands[c] == ANALYTICS_HOLT_WINTERS && tn < 2 * M) continue;
+        if (intermittent && cands[c] == ANALYTICS_HOLT_WINTERS) continue;
         model(cands[c])(x, tn, hold, f, &ft);
         double mase, smape;
         errors(x, tn, x + tn, f, hold, &mase, &smape);
@@ -205,7 +213,7 @@ lm_status analytics_forecast_series(const double *y, const bool *stockout, size_
             out->bt.naive_smape = smape;
         }
         /* strictly better than what came before, so seasonal-naive wins ties */
-        if (mase < best) {
+        if ((intermittent && cands[c] == ANALYTICS_CROSTON_SBA) || (!intermittent && mase < best)) {
             best = mase;
             out->method = cands[c];
             out->bt.mase = mase;

@@ -150,7 +150,7 @@ static void finish(acc *a) {
         for (int k = 0; k < V_COUNT; k++)
             lm_free(a->vals[i][k].v);
     }
-    qsort(a->rows, a->n, sizeof *a->rows, cmp_row);
+    if (a->n) qsort(a->rows, a->n, sizeof *a->rows, cmp_row);
 }
 
 lm_status analytics_kpi_report(const analytics_kpi *k, int64_t from_ms, int64_t to_ms,
