@@ -7,20 +7,23 @@
 
 #define AN_ETAS_MAX 64 /* ETA changes remembered per order (oldest dropped): bounds memory */
 
+/* An ETA published for the order at t_ms; prev_s is the one it replaced (0 when unknown). */
 typedef struct an_eta {
-    int64_t stop_id, t_ms, eta_s;
+    int64_t t_ms, eta_s, prev_s;
 } an_eta;
 
 typedef struct an_fact {
     int64_t order_id;
     char depot[33], channel[33], vehicle[33], driver[65];
-    int64_t t_received, t_allocated, t_ready, t_out, t_delivered, t_failed, t_cancelled; /* ms */
+    int64_t t_received, t_allocated, t_planned, t_ready, t_out, t_delivered, t_failed,
+        t_cancelled;      /* ms */
     int64_t failed_stops; /* stop.failed events before delivery */
     bool window_checked, has_window, on_time;
     bool has_eta60, has_eta15;
     double eta60_err_s, eta15_err_s;
     int64_t arrived_ms, arrived_stop; /* last stop.arrived */
-    an_eta *etas;                     /* ring of ETA changes, freed once delivered */
+    an_eta *etas; /* the order's ETA changes (any of its stops, re-plans and retries
+                   included), oldest dropped past AN_ETAS_MAX; freed once delivered */
     size_t n_etas;
 } an_fact;
 

@@ -101,25 +101,35 @@ static an_vdriver *vd_get(analytics_kpi *a, const char *vehicle, bool create) {
     return v;
 }
 
-/* The ETA for stop_id held at time t_ms: the last change at or before it; false if none. */
-static bool eta_at(const an_fact *f, int64_t stop_id, int64_t t_ms, int64_t *eta_s) {
+/* The ETA the order's customer held at t_ms: the last change at or before it; before the first
+ * change, the ETA that change replaced (the plan's), provided the order was planned by then. */
+static bool eta_at(const an_fact *f, int64_t t_ms, int64_t *eta_s) {
     bool found = false;
     for (size_t i = 0; i < f->n_etas; i++)
-        if (f->etas[i].stop_id == stop_id && f->etas[i].t_ms <= t_ms) {
+        if (f->etas[i].t_ms <= t_ms) {
             *eta_s = f->etas[i].eta_s;
             found = true;
         }
+    if (!found && f->n_etas > 0 && f->etas[0].prev_s > 0 && f->t_planned && f->t_planned <= t_ms) {
+        *eta_s = f->etas[0].prev_s;
+        found = true;
+    }
     return found;
 }
 
-static lm_status eta_add(an_fact *f, int64_t stop_id, int64_t t_ms, int64_t eta_s) {
+static lm_status eta_add(an_fact *f, int64_t t_ms, int64_t eta_s, int64_t prev_s) {
     if (!f->etas && !(f->etas = lm_calloc(AN_ETAS_MAX, sizeof *f->etas))) return LM_NOMEM;
     if (f->n_etas == AN_ETAS_MAX) {
         memmove(f->etas, f->etas + 1, (AN_ETAS_MAX - 1) * sizeof *f->etas);
         f->n_etas--;
     }
-    f->etas[f->n_etas++] = (an_eta){stop_id, t_ms, eta_s};
+    f->etas[f->n_etas++] = (an_eta){t_ms, eta_s, prev_s};
     return LM_OK;
+}
+
+static double abs_err_s(int64_t arrived_ms, int64_t eta_s) {
+    double d = (double)arrived_ms / 1000.0 - (double)eta_s;
+    return d < 0 ? -d : d;
 }
 
 static void on_order_event(an_fact *f, const char *to, const char *p, int64_t t) {
@@ -128,6 +138,7 @@ static void on_order_event(an_fact *f, const char *to, const char *p, int64_t t)
     if (field_str(p, "channel", s, sizeof s) && s[0]) lm_strlcpy(f->channel, s, sizeof f->channel);
     int64_t *slot = !strcmp(to, "received")           ? &f->t_received
                     : !strcmp(to, "allocated")        ? &f->t_allocated
+                    : !strcmp(to, "planned")          ? &f->t_planned
                     : !strcmp(to, "ready")            ? &f->t_ready
                     : !strcmp(to, "out_for_delivery") ? &f->t_out
                     : !strcmp(to, "delivered")        ? &f->t_delivered
@@ -141,15 +152,10 @@ static void on_order_event(an_fact *f, const char *to, const char *p, int64_t t)
 static void on_delivered_stop(an_fact *f, int64_t stop_id) {
     int64_t eta;
     if (f->arrived_ms && f->arrived_stop == stop_id) {
-        double arr_s = (double)f->arrived_ms / 1000.0;
-        if (eta_at(f, stop_id, f->arrived_ms - 3600 * 1000, &eta)) {
-            f->has_eta60 = true;
-            f->eta60_err_s = arr_s > (double)eta ? arr_s - (double)eta : (double)eta - arr_s;
-        }
-        if (eta_at(f, stop_id, f->arrived_ms - 900 * 1000, &eta)) {
-            f->has_eta15 = true;
-            f->eta15_err_s = arr_s > (double)eta ? arr_s - (double)eta : (double)eta - arr_s;
-        }
+        if ((f->has_eta60 = eta_at(f, f->arrived_ms - 3600 * 1000, &eta)))
+            f->eta60_err_s = abs_err_s(f->arrived_ms, eta);
+        if ((f->has_eta15 = eta_at(f, f->arrived_ms - 900 * 1000, &eta)))
+            f->eta15_err_s = abs_err_s(f->arrived_ms, eta);
     }
     lm_free(f->etas); /* the order is done: its ETA history has served */
     f->etas = NULL;
@@ -200,13 +206,18 @@ static lm_status fold(analytics_kpi *a, const store_event *e) {
     char d[65];
     if (field_str(p, "driver_id", d, sizeof d) && d[0]) lm_strlcpy(f->driver, d, sizeof f->driver);
     if (!strcmp(e->type, "stop.eta_changed")) {
-        int64_t eta;
-        if (field_i64(p, "eta_s", &eta) && !f->t_delivered) return eta_add(f, stop_id, t, eta);
+        int64_t eta, prev = 0;
+        field_i64(p, "previous_eta_s", &prev);
+        if (field_i64(p, "eta_s", &eta) && !f->t_delivered) return eta_add(f, t, eta, prev);
     } else if (!strcmp(e->type, "stop.arrived")) {
         f->arrived_ms = t;
         f->arrived_stop = stop_id;
     } else if (!strcmp(e->type, "stop.failed")) {
-        if (!f->t_delivered) f->failed_stops++;
+        if (f->t_delivered) return LM_OK;
+        f->failed_stops++;
+        /* a retry is promised for the start of the next window: that is the customer's new ETA */
+        int64_t after;
+        if (field_i64(p, "retry_after_s", &after) && after > 0) return eta_add(f, t, after, 0);
     } else if (!strcmp(e->type, "stop.delivered")) {
         on_delivered_stop(f, stop_id);
     }

@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#define MIN_MS 60000LL
-#define H_MS   3600000LL
-#define D_MS   86400000LL
-#define MON    (20514LL * D_MS) /* 2026-03-02, a Monday, 00:00 UTC */
+#define MIN_MS ((int64_t)60000)
+#define H_MS   ((int64_t)3600000)
+#define D_MS   ((int64_t)86400000)
+#define MON    (20514 * D_MS) /* 2026-03-02, a Monday, 00:00 UTC */
 
 typedef struct fixture {
     tmp_db db;
@@ -140,7 +140,10 @@ static void history_part1(store *s) {
     /* order 2: first stop fails (retry), second delivers at 12:00, after its 11:00 window end */
     flow(2, "d1", "app", m + 8 * H_MS + 30 * MIN_MS, m + 8 * H_MS + 40 * MIN_MS,
          m + 9 * H_MS + 10 * MIN_MS, m + 9 * H_MS + 30 * MIN_MS);
-    at("stop.failed", 21, 2, "v1", NULL, m + 10 * H_MS + 30 * MIN_MS);
+    char retry[96];
+    snprintf(retry, sizeof retry, ",\"retry\":true,\"retry_after_s\":%" PRId64 ",\"t_ms\":%" PRId64,
+             (m + 11 * H_MS) / 1000, m + 10 * H_MS + 30 * MIN_MS);
+    stop_ev("stop.failed", 21, 2, "v1", retry);
     eta(22, 2, m + 11 * H_MS, m + 11 * H_MS + 40 * MIN_MS);
     at("stop.arrived", 22, 2, "v1", NULL, m + 11 * H_MS + 50 * MIN_MS);
     at("stop.delivered", 22, 2, "v1", "drv1", m + 12 * H_MS);
@@ -162,6 +165,14 @@ static void history_part2(store *s) {
     int64_t t = MON + D_MS; /* Tuesday */
     flow(5, "d1", "web", t + 8 * H_MS, t + 8 * H_MS + 15 * MIN_MS, t + 9 * H_MS,
          t + 9 * H_MS + 20 * MIN_MS);
+    /* planned at 09:10 with ETA 09:45 (known from the change at 09:50 that replaced it) */
+    oev(5, "planned", "d1", "web", t + 9 * H_MS + 10 * MIN_MS);
+    char x[128];
+    snprintf(x, sizeof x, ",\"eta_s\":%" PRId64 ",\"previous_eta_s\":%" PRId64 ",\"t_ms\":%" PRId64,
+             (t + 10 * H_MS + 5 * MIN_MS) / 1000, (t + 9 * H_MS + 45 * MIN_MS) / 1000,
+             t + 9 * H_MS + 50 * MIN_MS);
+    stop_ev("stop.eta_changed", 51, 5, "v2", x);
+    at("stop.arrived", 51, 5, "v2", NULL, t + 10 * H_MS);
     at("stop.delivered", 51, 5, "v2", "drv2", t + 10 * H_MS);
     oev(5, "delivered", "d1", "web", t + 10 * H_MS);
     oev(6, "received", "d1", "web", MON - 4 * H_MS); /* Sunday 20:00, the week before */
@@ -201,9 +212,11 @@ static void check_monday(const analytics_kpi_row *r) {
     assert_int_equal(r->on_time, 1); /* order 2 came at 12:00 for a window ending 11:00 */
     assert_float_equal(r->on_time_rate, 0.5, 1e-12);
     assert_int_equal(r->first_attempt, 1);
-    /* ETA 60 min before arrival: only order 1 (at 10:00 the ETA held was 10:40, arrival 11:00) */
-    assert_int_equal(r->eta60_abs_err_s.n, 1);
+    /* ETA 60 min before arrival: order 1 held 10:40 at 10:00 for 11:00 (1200 s off); order 2
+     * held at 10:50 the retry's 11:00 given when its first stop failed at 10:30, for 11:50 */
+    assert_int_equal(r->eta60_abs_err_s.n, 2);
     assert_float_equal(r->eta60_abs_err_s.median, 1200, 1e-9);
+    assert_float_equal(r->eta60_abs_err_s.p90, 3000, 1e-9);
     /* 15 min before: order 1 held 10:55 (300 s off), order 2 held 11:40 for 11:50 (600 s) */
     assert_int_equal(r->eta15_abs_err_s.n, 2);
     assert_float_equal(r->eta15_abs_err_s.median, 300, 1e-9);
@@ -239,7 +252,10 @@ static void test_daily_kpis(void **state) {
     assert_int_equal(tue->with_window, 0);
     assert_float_equal(tue->on_time_rate, 0, 0); /* no window promised: no rate */
     assert_float_equal(tue->first_attempt_rate, 1, 1e-12);
+    /* order 5 was not planned yet at 09:00; at 09:45 it held the plan's 09:45 for 10:00 */
     assert_int_equal(tue->eta60_abs_err_s.n, 0);
+    assert_int_equal(tue->eta15_abs_err_s.n, 1);
+    assert_float_equal(tue->eta15_abs_err_s.median, 900, 1e-9);
     assert_float_equal(tue->stage_s[ANALYTICS_STAGE_TOTAL].median, 7200, 1e-9);
     lm_free(rows);
     analytics_kpi_free(a);
