@@ -51,6 +51,11 @@ typedef struct analytics_kpi_row {
     double on_time_rate, first_attempt_rate; /* 0 when the denominator is 0 */
     analytics_q eta60_abs_err_s, eta15_abs_err_s; /* |ETA - arrival| of the ETA held then */
     analytics_q stage_s[ANALYTICS_STAGES];
+    /* routes started in the period (groups all, vehicle, driver only; 0 for depot and channel):
+     * cost = fixed + per_hour * hours from route.started to the last stop outcome + per_km *
+     * planned km to the stops served, in the vehicle's cost units (store_vehicle) */
+    int64_t routes, route_stops, route_s, planned_m;
+    double cost, cost_per_stop, cost_per_km; /* per stop outcome, per planned km; 0 if none */
 } analytics_kpi_row;
 
 typedef struct analytics_kpi analytics_kpi;

@@ -27,6 +27,21 @@ typedef struct an_fact {
     size_t n_etas;
 } an_fact;
 
+/* One vehicle's route of a day, from route.started to its last stop outcome. */
+typedef struct an_route {
+    char vehicle[33], driver[65];
+    int64_t started_ms, last_ms; /* route.started, the last stop delivered/failed/picked up */
+    int64_t stops, planned_m;    /* stop outcomes, planned legs to them (store_stop.leg_m) */
+    int64_t cost_fixed, cost_per_hour, cost_per_km; /* the vehicle's settings (store_vehicle) */
+    bool costs_known;
+} an_route;
+
+/* A stop outcome whose planned leg is still to be read, and the route it belongs to. */
+typedef struct an_pstop {
+    int64_t stop_id;
+    size_t route;
+} an_pstop;
+
 typedef struct an_vdriver {
     char vehicle[33], driver[65];
 } an_vdriver;
@@ -39,7 +54,18 @@ struct analytics_kpi {
     size_t n_vd, cap_vd;
     int64_t *pending; /* orders delivered since the last window check */
     size_t n_pending, cap_pending;
+    an_route *routes; /* in route.started order */
+    size_t n_routes, cap_routes;
+    an_pstop *pstops; /* stop outcomes since the last sync, for their planned legs */
+    size_t n_pstops, cap_pstops;
+    size_t routes_costed; /* routes before this index have their vehicle costs */
 };
+
+/* routes.c: route.started and stop outcomes into route records; the store lookups at sync. */
+lm_status an_route_started(analytics_kpi *a, const char *vehicle, const char *driver, int64_t t);
+lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, int64_t t);
+lm_status an_routes_sync(analytics_kpi *a, store_read *r, lm_errinfo *err);
+void an_routes_free(analytics_kpi *a);
 
 /* Nearest-rank quantiles of v[0..n) (sorted in place). */
 analytics_q an_quantiles(double *v, size_t n);

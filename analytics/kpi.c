@@ -21,6 +21,7 @@ void analytics_kpi_free(analytics_kpi *a) {
     lm_free(a->facts);
     lm_free(a->vd);
     lm_free(a->pending);
+    an_routes_free(a);
     lm_free(a);
 }
 
@@ -190,7 +191,7 @@ static lm_status fold(analytics_kpi *a, const store_event *e) {
         an_vdriver *vd = vd_get(a, v, true);
         if (!vd) return LM_NOMEM;
         lm_strlcpy(vd->driver, d, sizeof vd->driver);
-        return LM_OK;
+        return an_route_started(a, v, d, t);
     }
     if (strncmp(e->type, "stop.", 5) || !field_i64(p, "order_id", &id)) return LM_OK;
     an_fact *f = fact_get(a, id, true);
@@ -205,6 +206,11 @@ static lm_status fold(analytics_kpi *a, const store_event *e) {
     }
     char d[65];
     if (field_str(p, "driver_id", d, sizeof d) && d[0]) lm_strlcpy(f->driver, d, sizeof f->driver);
+    if (v[0] && (!strcmp(e->type, "stop.delivered") || !strcmp(e->type, "stop.failed") ||
+                 !strcmp(e->type, "stop.picked_up"))) {
+        lm_status rc = an_route_stop(a, v, stop_id, t);
+        if (rc != LM_OK) return rc;
+    }
     if (!strcmp(e->type, "stop.eta_changed")) {
         int64_t eta, prev = 0;
         field_i64(p, "previous_eta_s", &prev);
@@ -269,5 +275,6 @@ lm_status analytics_kpi_sync(analytics_kpi *a, store_read *r, lm_errinfo *err) {
         if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "folding events failed");
         if (n < AN_PAGE) break;
     }
-    return check_windows(a, r, err);
+    if ((rc = check_windows(a, r, err)) != LM_OK) return rc;
+    return an_routes_sync(a, r, err);
 }

@@ -130,6 +130,24 @@ static void add_delivered(acc *a, const an_fact *f, size_t row) {
     stage(a, row, ANALYTICS_STAGE_TOTAL, f->t_received, f->t_delivered);
 }
 
+static void add_route(acc *a, const an_route *rt, analytics_period p, analytics_group g) {
+    const char *key = g == ANALYTICS_ALL          ? ""
+                      : g == ANALYTICS_BY_VEHICLE ? rt->vehicle
+                      : g == ANALYTICS_BY_DRIVER  ? rt->driver
+                                                  : NULL;
+    if (!key) return; /* a route serves several depots' and channels' orders */
+    size_t i = row_for(a, rt->started_ms, p, key[0] || g == ANALYTICS_ALL ? key : "-");
+    if (i == SIZE_MAX) return;
+    analytics_kpi_row *r = &a->rows[i];
+    int64_t secs = (rt->last_ms - rt->started_ms) / 1000;
+    r->routes++;
+    r->route_stops += rt->stops;
+    r->route_s += secs;
+    r->planned_m += rt->planned_m;
+    r->cost += (double)rt->cost_fixed + (double)rt->cost_per_hour * (double)secs / 3600.0 +
+               (double)rt->cost_per_km * (double)rt->planned_m / 1000.0;
+}
+
 static int cmp_row(const void *x, const void *y) {
     const analytics_kpi_row *a = x, *b = y;
     if (a->period_start_ms != b->period_start_ms)
@@ -143,6 +161,8 @@ static void finish(acc *a) {
         analytics_kpi_row *r = &a->rows[i];
         r->on_time_rate = r->with_window ? (double)r->on_time / (double)r->with_window : 0;
         r->first_attempt_rate = r->delivered ? (double)r->first_attempt / (double)r->delivered : 0;
+        r->cost_per_stop = r->route_stops ? r->cost / (double)r->route_stops : 0;
+        r->cost_per_km = r->planned_m ? r->cost * 1000.0 / (double)r->planned_m : 0;
         r->eta60_abs_err_s = an_quantiles(a->vals[i][V_ETA60].v, a->vals[i][V_ETA60].n);
         r->eta15_abs_err_s = an_quantiles(a->vals[i][V_ETA15].v, a->vals[i][V_ETA15].n);
         for (int s = 0; s < ANALYTICS_STAGES; s++)
@@ -181,6 +201,9 @@ lm_status analytics_kpi_report(const analytics_kpi *k, int64_t from_ms, int64_t 
             (r = row_for(&a, f->t_cancelled, period, key)) != SIZE_MAX)
             a.rows[r].cancelled++;
     }
+    for (size_t i = 0; i < k->n_routes && a.st == LM_OK; i++)
+        if (in(k->routes[i].started_ms, from_ms, to_ms))
+            add_route(&a, &k->routes[i], period, group);
     finish(&a);
     lm_free(a.vals);
     if (a.st != LM_OK) {

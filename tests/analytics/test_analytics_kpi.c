@@ -3,6 +3,7 @@
  * times are the test's), and every figure checked against the value worked out by hand in the
  * comments. */
 #include "analytics/analytics.h"
+#include "store/store_dispatch.h"
 #include "store/store_orders.h"
 #include "tests/support/tmp_db.h"
 
@@ -119,23 +120,57 @@ static void at(const char *type, int64_t stop, int64_t order, const char *veh, c
     stop_ev(type, stop, order, veh, x);
 }
 
+static void started(const char *veh, const char *drv, int64_t t) {
+    ev("route.started", "vehicle",
+       "{\"vehicle_id\":\"%s\",\"driver_id\":\"%s\",\"stops\":2,\"t_ms\":%" PRId64 "}", veh, drv,
+       t);
+}
+
+/* The fleet and the stops 1-5 (in that id order) with their planned legs in metres: v1 costs
+ * 1000 fixed + 3600 an hour + 100 a km, v2 7200 an hour. */
+static void fleet(store *s) {
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_tx_begin(s, &tx), LM_OK);
+    store_vehicle v1 = {.id = "v1",
+                        .cost_fixed = 1000,
+                        .cost_per_hour = 3600,
+                        .cost_per_km = 100,
+                        .speed_factor = 1};
+    store_vehicle v2 = {.id = "v2", .cost_per_hour = 7200, .speed_factor = 1};
+    assert_int_equal(store_vehicle_put(tx, &v1, &err), LM_OK);
+    assert_int_equal(store_vehicle_put(tx, &v2, &err), LM_OK);
+    store_plan p = {.created_ms = MON, .updated_ms = MON};
+    int64_t plan = 0, id = 0;
+    assert_int_equal(store_plan_insert(tx, &p, &plan, &err), LM_OK);
+    static const int64_t order_of[] = {1, 2, 2, 4, 5}, leg_m[] = {5000, 3000, 2000, 8000, 4000};
+    for (int i = 0; i < 5; i++) {
+        store_stop st = {.plan_id = plan, .order_id = order_of[i], .leg_m = leg_m[i], .seq = i};
+        lm_strlcpy(st.vehicle_id, i < 3 ? "v1" : "v2", sizeof st.vehicle_id);
+        assert_int_equal(store_stop_insert(tx, &st, &id, &err), LM_OK);
+        assert_int_equal(id, i + 1);
+    }
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+}
+
 /* Monday's history (part 1), then Tuesday's and Sunday's (part 2). */
 static void history_part1(store *s) {
+    fleet(s);
     order(s, 1, "d1", "web", MON + 10 * H_MS, MON + 12 * H_MS);
     order(s, 2, "d1", "app", MON + 10 * H_MS, MON + 11 * H_MS);
     order(s, 3, "d2", "web", 0, 0);
     order(s, 4, "d2", "web", 0, 0);
     assert_int_equal(store_tx_begin(s, &tx_), LM_OK);
     int64_t m = MON;
-    ev("route.started", "vehicle", "{\"vehicle_id\":\"v1\",\"driver_id\":\"drv1\",\"stops\":2}");
-    ev("route.started", "vehicle", "{\"vehicle_id\":\"v2\",\"driver_id\":\"drv2\",\"stops\":1}");
+    started("v1", "drv1", m + 9 * H_MS + 30 * MIN_MS);
+    started("v2", "drv2", m + 9 * H_MS + 40 * MIN_MS);
     /* order 1: on time, first attempt; ETAs 10:40 (given 09:30) then 10:55 (given 10:20) */
     flow(1, "d1", "web", m + 8 * H_MS, m + 8 * H_MS + 10 * MIN_MS, m + 9 * H_MS,
          m + 9 * H_MS + 30 * MIN_MS);
-    eta(11, 1, m + 9 * H_MS + 30 * MIN_MS, m + 10 * H_MS + 40 * MIN_MS);
-    eta(11, 1, m + 10 * H_MS + 20 * MIN_MS, m + 10 * H_MS + 55 * MIN_MS);
-    at("stop.arrived", 11, 1, "v1", NULL, m + 11 * H_MS);
-    at("stop.delivered", 11, 1, "v1", "drv1", m + 11 * H_MS + 5 * MIN_MS);
+    eta(1, 1, m + 9 * H_MS + 30 * MIN_MS, m + 10 * H_MS + 40 * MIN_MS);
+    eta(1, 1, m + 10 * H_MS + 20 * MIN_MS, m + 10 * H_MS + 55 * MIN_MS);
+    at("stop.arrived", 1, 1, "v1", NULL, m + 11 * H_MS);
+    at("stop.delivered", 1, 1, "v1", "drv1", m + 11 * H_MS + 5 * MIN_MS);
     oev(1, "delivered", "d1", "web", m + 11 * H_MS + 5 * MIN_MS);
     /* order 2: first stop fails (retry), second delivers at 12:00, after its 11:00 window end */
     flow(2, "d1", "app", m + 8 * H_MS + 30 * MIN_MS, m + 8 * H_MS + 40 * MIN_MS,
@@ -143,17 +178,17 @@ static void history_part1(store *s) {
     char retry[96];
     snprintf(retry, sizeof retry, ",\"retry\":true,\"retry_after_s\":%" PRId64 ",\"t_ms\":%" PRId64,
              (m + 11 * H_MS) / 1000, m + 10 * H_MS + 30 * MIN_MS);
-    stop_ev("stop.failed", 21, 2, "v1", retry);
-    eta(22, 2, m + 11 * H_MS, m + 11 * H_MS + 40 * MIN_MS);
-    at("stop.arrived", 22, 2, "v1", NULL, m + 11 * H_MS + 50 * MIN_MS);
-    at("stop.delivered", 22, 2, "v1", "drv1", m + 12 * H_MS);
+    stop_ev("stop.failed", 2, 2, "v1", retry);
+    eta(3, 2, m + 11 * H_MS, m + 11 * H_MS + 40 * MIN_MS);
+    at("stop.arrived", 3, 2, "v1", NULL, m + 11 * H_MS + 50 * MIN_MS);
+    at("stop.delivered", 3, 2, "v1", "drv1", m + 12 * H_MS);
     oev(2, "delivered", "d1", "app", m + 12 * H_MS);
     /* order 3: cancelled; order 4: failed for good on v2 (driver from route.started) */
     oev(3, "received", "d2", "web", m + 9 * H_MS);
     oev(3, "cancelled", "d2", "web", m + 9 * H_MS + 20 * MIN_MS);
     flow(4, "d2", "web", m + 9 * H_MS, m + 9 * H_MS + 5 * MIN_MS, m + 9 * H_MS + 20 * MIN_MS,
          m + 9 * H_MS + 40 * MIN_MS);
-    at("stop.failed", 41, 4, "v2", NULL, m + 13 * H_MS);
+    at("stop.failed", 4, 4, "v2", NULL, m + 13 * H_MS);
     oev(4, "failed", "d2", "web", m + 13 * H_MS);
     assert_int_equal(store_tx_commit(tx_), LM_OK);
 }
@@ -163,6 +198,7 @@ static void history_part2(store *s) {
     order(s, 6, "d1", "web", 0, 0);
     assert_int_equal(store_tx_begin(s, &tx_), LM_OK);
     int64_t t = MON + D_MS; /* Tuesday */
+    started("v2", "drv2", t + 9 * H_MS + 20 * MIN_MS);
     flow(5, "d1", "web", t + 8 * H_MS, t + 8 * H_MS + 15 * MIN_MS, t + 9 * H_MS,
          t + 9 * H_MS + 20 * MIN_MS);
     /* planned at 09:10 with ETA 09:45 (known from the change at 09:50 that replaced it) */
@@ -171,9 +207,9 @@ static void history_part2(store *s) {
     snprintf(x, sizeof x, ",\"eta_s\":%" PRId64 ",\"previous_eta_s\":%" PRId64 ",\"t_ms\":%" PRId64,
              (t + 10 * H_MS + 5 * MIN_MS) / 1000, (t + 9 * H_MS + 45 * MIN_MS) / 1000,
              t + 9 * H_MS + 50 * MIN_MS);
-    stop_ev("stop.eta_changed", 51, 5, "v2", x);
-    at("stop.arrived", 51, 5, "v2", NULL, t + 10 * H_MS);
-    at("stop.delivered", 51, 5, "v2", "drv2", t + 10 * H_MS);
+    stop_ev("stop.eta_changed", 5, 5, "v2", x);
+    at("stop.arrived", 5, 5, "v2", NULL, t + 10 * H_MS);
+    at("stop.delivered", 5, 5, "v2", "drv2", t + 10 * H_MS);
     oev(5, "delivered", "d1", "web", t + 10 * H_MS);
     oev(6, "received", "d1", "web", MON - 4 * H_MS); /* Sunday 20:00, the week before */
     assert_int_equal(store_tx_commit(tx_), LM_OK);
@@ -230,6 +266,15 @@ static void check_monday(const analytics_kpi_row *r) {
     assert_float_equal(st[ANALYTICS_STAGE_DRIVE].p90, 9000, 1e-9);
     assert_float_equal(st[ANALYTICS_STAGE_TOTAL].median, 11100, 1e-9); /* 3h05, 3h30 */
     assert_float_equal(st[ANALYTICS_STAGE_TOTAL].p90, 12600, 1e-9);
+    /* routes: v1 09:30-12:00 over stops 1-3 (10 km): 1000 + 3600 * 2.5 + 100 * 10 = 11000;
+     * v2 09:40-13:00 over stop 4 (8 km): 7200 * 3h20 = 24000 */
+    assert_int_equal(r->routes, 2);
+    assert_int_equal(r->route_stops, 4);
+    assert_int_equal(r->route_s, 9000 + 12000);
+    assert_int_equal(r->planned_m, 18000);
+    assert_float_equal(r->cost, 35000, 1e-9);
+    assert_float_equal(r->cost_per_stop, 8750, 1e-9);
+    assert_float_equal(r->cost_per_km, 35000.0 / 18, 1e-9);
 }
 
 static void test_daily_kpis(void **state) {
@@ -287,13 +332,20 @@ static void test_weeks_months_and_groups(void **state) {
     assert_int_equal(find(rows, n, MON, "v1")->received, 2);
     assert_int_equal(find(rows, n, MON, "v2")->failed, 1);
     assert_int_equal(find(rows, n, MON, "-")->cancelled, 1); /* order 3 never had a vehicle */
+    assert_float_equal(find(rows, n, MON, "v1")->cost_per_stop, 11000.0 / 3, 1e-9);
+    assert_float_equal(find(rows, n, MON, "v1")->cost_per_km, 1100, 1e-9);
+    /* Tuesday's v2 route: 09:20-10:00 over stop 5 (4 km): 7200 * 40 min = 4800 */
+    assert_float_equal(find(rows, n, MON + D_MS, "v2")->cost_per_km, 1200, 1e-9);
+    assert_int_equal(find(rows, n, MON + D_MS, "v2")->routes, 1);
     lm_free(rows);
     rows = report(a, ANALYTICS_DAY, ANALYTICS_BY_DRIVER, &n);
     assert_int_equal(find(rows, n, MON, "drv1")->delivered, 2);
     assert_int_equal(find(rows, n, MON, "drv2")->failed, 1); /* via v2's route.started */
+    assert_float_equal(find(rows, n, MON, "drv2")->cost, 24000, 1e-9);
     assert_int_equal(find(rows, n, MON + D_MS, "drv2")->delivered, 1);
     lm_free(rows);
     rows = report(a, ANALYTICS_DAY, ANALYTICS_BY_DEPOT, &n);
+    assert_int_equal(find(rows, n, MON, "d1")->routes, 0); /* routes are not split by depot */
     assert_int_equal(find(rows, n, MON, "d1")->delivered, 2);
     assert_int_equal(find(rows, n, MON, "d2")->received, 2);
     assert_int_equal(find(rows, n, MON, "d2")->cancelled, 1);
