@@ -49,6 +49,9 @@ static void test_trend_and_season_beat_seasonal_naive(void **state) {
         mae += fabs(fc.f[k] - y[N + k]);
         naive += fabs(y[N - 7 + k % 7] - y[N + k]);
     }
+    print_message("holdout MASE %.3f (seasonal-naive %.3f), sMAPE %.4f (%.4f); next 14 days "
+                  "MAE %.3f (seasonal-naive %.3f)\n",
+                  fc.bt.mase, fc.bt.naive_mase, fc.bt.smape, fc.bt.naive_smape, mae / H, naive / H);
     assert_true(mae < 0.5 * naive);
     assert_true(mae / H < 3.0); /* noise is +-2, so the forecast follows the truth closely */
     assert_true(fc.sigma > 0.5 && fc.sigma < 3.0);
