@@ -57,8 +57,36 @@ typedef struct acc {
     analytics_kpi_row *rows;
     vals (*vals)[V_COUNT];
     size_t n, cap;
+    size_t *slots;  /* open-addressing index over rows by (period, key): row + 1, 0 = empty */
+    size_t n_slots; /* a power of two, kept over twice the rows */
     lm_status st;
 } acc;
+
+static size_t row_hash(int64_t start, const char *key) {
+    uint64_t h = 1469598103934665603u ^ (uint64_t)start;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* Rebuilds the index with room for twice the rows' capacity. */
+static bool reindex(acc *a) {
+    size_t n = 64;
+    while (n < 2 * a->cap)
+        n *= 2;
+    size_t *s = lm_calloc(n, sizeof *s);
+    if (!s) return false;
+    lm_free(a->slots);
+    a->slots = s;
+    a->n_slots = n;
+    for (size_t i = 0; i < a->n; i++) {
+        size_t h = row_hash(a->rows[i].period_start_ms, a->rows[i].key) & (n - 1);
+        while (s[h])
+            h = (h + 1) & (n - 1);
+        s[h] = i + 1;
+    }
+    return true;
+}
 
 static const char *key_of(const an_fact *f, analytics_group g) {
     const char *k = g == ANALYTICS_BY_DEPOT     ? f->depot
@@ -71,8 +99,12 @@ static const char *key_of(const an_fact *f, analytics_group g) {
 
 static size_t row_for(acc *a, int64_t t, analytics_period p, const char *key) {
     int64_t start = analytics_period_start(t, p);
-    for (size_t i = 0; i < a->n; i++)
-        if (a->rows[i].period_start_ms == start && !strcmp(a->rows[i].key, key)) return i;
+    size_t h = a->n_slots ? row_hash(start, key) & (a->n_slots - 1) : 0;
+    /* probing ends at an empty slot: the index is never more than half full */
+    for (; a->n_slots && a->slots[h]; h = (h + 1) & (a->n_slots - 1)) {
+        const analytics_kpi_row *r = &a->rows[a->slots[h] - 1];
+        if (r->period_start_ms == start && !strcmp(r->key, key)) return a->slots[h] - 1;
+    }
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 32;
         analytics_kpi_row *r = lm_reallocarray(a->rows, cap, sizeof *r);
@@ -84,7 +116,15 @@ static size_t row_for(acc *a, int64_t t, analytics_period p, const char *key) {
             return SIZE_MAX;
         }
         a->cap = cap;
+        if (!reindex(a)) {
+            a->st = LM_NOMEM;
+            return SIZE_MAX;
+        }
+        h = row_hash(start, key) & (a->n_slots - 1);
+        while (a->slots[h])
+            h = (h + 1) & (a->n_slots - 1);
     }
+    a->slots[h] = a->n + 1;
     memset(&a->rows[a->n], 0, sizeof a->rows[a->n]);
     memset(&a->vals[a->n], 0, sizeof a->vals[a->n]);
     a->rows[a->n].period_start_ms = start;
@@ -206,6 +246,7 @@ lm_status analytics_kpi_report(const analytics_kpi *k, int64_t from_ms, int64_t 
             add_route(&a, &k->routes[i], period, group);
     finish(&a);
     lm_free(a.vals);
+    lm_free(a.slots);
     if (a.st != LM_OK) {
         lm_free(a.rows);
         return a.st;
