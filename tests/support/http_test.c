@@ -29,7 +29,10 @@ void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *
     }
     char url[512], auth[160], ctype[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, req->path);
-    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    struct curl_slist *h =
+        curl_slist_append(NULL, req->expect_continue ? "Expect: 100-continue" : "Expect:");
+    if (req->expect_continue) /* wait for 100 or the final answer, however loaded the machine */
+        curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 60000L);
     if (req->key) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->key);
         h = curl_slist_append(h, auth);
