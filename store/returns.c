@@ -27,7 +27,7 @@ const char store__returns_schema_v600[] =
     "  method TEXT NOT NULL, actor TEXT NOT NULL, note TEXT NOT NULL, value INTEGER NOT NULL,"
     "  refund_amount INTEGER NOT NULL, refund_method TEXT NOT NULL, case_id INTEGER NOT NULL,"
     "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, refunded_ms INTEGER NOT NULL,"
-    "  closed_ms INTEGER NOT NULL);"
+    "  closed_ms INTEGER NOT NULL, pickup_start_s INTEGER NOT NULL, pickup_end_s INTEGER NOT NULL);"
     "CREATE INDEX rmas_by_order ON rmas(order_id);"
     "CREATE INDEX rmas_by_status ON rmas(status, id);"
     "CREATE TABLE rma_lines ("
@@ -154,7 +154,8 @@ fail:
 
 #define RMA_COLS                                                                                   \
     "id, order_id, status, reason, channel, depot_id, method, actor, note, value, "                \
-    "refund_amount, refund_method, case_id, created_ms, updated_ms, refunded_ms, closed_ms"
+    "refund_amount, refund_method, case_id, created_ms, updated_ms, refunded_ms, closed_ms, "      \
+    "pickup_start_s, pickup_end_s"
 
 static void rma_row(sqlite3_stmt *st, store_rma *m) {
     int i = 0;
@@ -175,6 +176,8 @@ static void rma_row(sqlite3_stmt *st, store_rma *m) {
     m->updated_ms = sqlite3_column_int64(st, i++);
     m->refunded_ms = sqlite3_column_int64(st, i++);
     m->closed_ms = sqlite3_column_int64(st, i++);
+    m->pickup_window.start_s = sqlite3_column_int64(st, i++);
+    m->pickup_window.end_s = sqlite3_column_int64(st, i++);
 }
 
 /* Binds status .. closed_ms (the mutable fields) from index at on. */
@@ -227,7 +230,7 @@ lm_status store_rma_insert(store_tx *tx, const store_rma *m, int64_t *id_out, lm
         db,
         "INSERT INTO rmas(status, depot_id, method, note, refund_amount, refund_method, "
         "updated_ms, refunded_ms, closed_ms, order_id, reason, channel, actor, value, case_id, "
-        "created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "created_ms, pickup_start_s, pickup_end_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) goto fail;
     BIND(rma_bind_mutable(st, 1, m));
@@ -238,6 +241,8 @@ lm_status store_rma_insert(store_tx *tx, const store_rma *m, int64_t *id_out, lm
     BIND(store__bind_i64(st, 14, m->value));
     BIND(store__bind_i64(st, 15, m->case_id));
     BIND(store__bind_i64(st, 16, m->created_ms));
+    BIND(store__bind_i64(st, 17, m->pickup_window.start_s));
+    BIND(store__bind_i64(st, 18, m->pickup_window.end_s));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     int64_t id = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < m->n_lines; i++)

@@ -61,7 +61,8 @@ typedef struct store_rma {
     int64_t value;                     /* the lines' worth in minor units (0 without money) */
     int64_t refund_amount;             /* recorded refund, minor units */
     char refund_method[16];
-    int64_t case_id; /* after-sales case that opened it, 0 if none */
+    int64_t case_id;            /* after-sales case that opened it, 0 if none */
+    store_window pickup_window; /* customer's pickup window, epoch s; 0/0 = any time */
     int64_t created_ms, updated_ms, refunded_ms, closed_ms;
     store_rma_line lines[STORE_RMA_LINES_MAX];
     size_t n_lines;
