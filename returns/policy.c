@@ -45,11 +45,12 @@ bool returns_state_parse(const char *name, returns_state *out) {
 
 #define BIT(s) (1u << RETURNS_##s)
 /* allowed[from] = the states it may move to. Refunding needs an inspection first (the refund
- * depends on what came back); a refused or inspected-without-refund RMA may still be closed. */
+ * depends on what came back); an inspected RMA may be closed without a refund. Refused is final,
+ * so the quantity bound can leave refused RMAs out by their state alone. */
 static const uint32_t allowed[RETURNS_STATE_COUNT] = {
     [RETURNS_REQUESTED] = BIT(APPROVED) | BIT(REFUSED),
     [RETURNS_APPROVED] = BIT(PICKUP_SCHEDULED) | BIT(DROPOFF_EXPECTED),
-    [RETURNS_REFUSED] = BIT(CLOSED),
+    [RETURNS_REFUSED] = 0, /* final: its units may be asked for again */
     [RETURNS_PICKUP_SCHEDULED] = BIT(COLLECTED),
     [RETURNS_DROPOFF_EXPECTED] = BIT(RECEIVED),
     [RETURNS_COLLECTED] = BIT(RECEIVED),

@@ -150,7 +150,7 @@ LM_MUST_USE lm_status returns_rma_inspect(returns_svc *r, int64_t id, size_t lin
  * INVALID. store_credit refunds with method "wallet"; an order without money records 0. */
 LM_MUST_USE lm_status returns_rma_refund(returns_svc *r, int64_t id, int64_t amount,
                                          const char *actor, returns_rma *out, lm_errinfo *err);
-/* refunded / inspected / refused -> closed. */
+/* refunded / inspected -> closed (refused is final already). */
 LM_MUST_USE lm_status returns_rma_close(returns_svc *r, int64_t id, const char *actor,
                                         returns_rma *out, lm_errinfo *err);
 /* Ids of the RMAs in state status ("" any), oldest first; *out lm_free'd by the caller. */

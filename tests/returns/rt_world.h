@@ -30,7 +30,7 @@ void rt_to_received(rt_world *w, int64_t rma_id);
 void rt_policy(rt_world *w, const returns_policy *p);
 /* Stock row of sku at d1 (zeros when none). */
 orders_stock rt_stock(rt_world *w, const char *sku);
-/* Number of events of type in the log. */
+/* Number of events of type in the log (NULL: all events). */
 int64_t rt_events(rt_world *w, const char *type);
 
 #define RT_OK(expr)                                                                                \
