@@ -13,10 +13,17 @@
 
 /* The legal moves, written out independently of returns/policy.c's table. */
 static const char *const legal[][2] = {
-    {"requested", "approved"},        {"requested", "refused"},  {"approved", "pickup_scheduled"},
-    {"approved", "dropoff_expected"}, {"refused", "closed"},     {"pickup_scheduled", "collected"},
-    {"dropoff_expected", "received"}, {"collected", "received"}, {"received", "inspected"},
-    {"inspected", "refunded"},        {"inspected", "closed"},   {"refunded", "closed"},
+    {"requested", "approved"},
+    {"requested", "refused"},
+    {"approved", "pickup_scheduled"},
+    {"approved", "dropoff_expected"},
+    {"pickup_scheduled", "collected"},
+    {"dropoff_expected", "received"},
+    {"collected", "received"},
+    {"received", "inspected"},
+    {"inspected", "refunded"},
+    {"inspected", "closed"},
+    {"refunded", "closed"},
 };
 
 static void test_transition_table(void **state) {
