@@ -164,6 +164,22 @@ int64_t returns_policy_window_days(const returns_policy *p, const char *channel,
     return by_channel >= 0 ? by_channel : p->rules.default_window_days;
 }
 
+lm_status returns__policy_load(store_read *rd, returns_policy *out, lm_errinfo *err) {
+    returns_policy_defaults(out);
+    store_return_window *w = NULL;
+    size_t n = 0;
+    lm_status rc = store_return_config_get(rd, &out->rules, &w, &n, err);
+    if (rc == LM_NOT_FOUND) {
+        lm_errinfo_clear(err);
+        return LM_OK;
+    }
+    if (rc != LM_OK) return rc;
+    out->n_windows = n < STORE_RETURN_WINDOWS_MAX ? n : STORE_RETURN_WINDOWS_MAX;
+    if (out->n_windows) memcpy(out->windows, w, out->n_windows * sizeof *w);
+    lm_free(w);
+    return LM_OK;
+}
+
 lm_status returns_policy_get(returns_svc *r, returns_policy *out, lm_errinfo *err) {
     store_read *rd = NULL;
     lm_status rc = store_read_begin(r->st, &rd);

@@ -108,22 +108,6 @@ lm_status returns__value(store_read *rd, const store_order *ord, const char *sku
     return LM_OK;
 }
 
-lm_status returns__policy_load(store_read *rd, returns_policy *out, lm_errinfo *err) {
-    returns_policy_defaults(out);
-    store_return_window *w = NULL;
-    size_t n = 0;
-    lm_status rc = store_return_config_get(rd, &out->rules, &w, &n, err);
-    if (rc == LM_NOT_FOUND) {
-        lm_errinfo_clear(err);
-        return LM_OK;
-    }
-    if (rc != LM_OK) return rc;
-    out->n_windows = n < STORE_RETURN_WINDOWS_MAX ? n : STORE_RETURN_WINDOWS_MAX;
-    if (out->n_windows) memcpy(out->windows, w, out->n_windows * sizeof *w);
-    lm_free(w);
-    return LM_OK;
-}
-
 lm_status returns_report_rates(returns_svc *r, const char *by, int64_t from_ms, int64_t to_ms,
                                returns_rate **out, size_t *n, lm_errinfo *err) {
     if (from_ms >= to_ms) return lm_errinfo_set(err, LM_INVALID, "from", "from must be before to");
