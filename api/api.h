@@ -38,6 +38,8 @@ typedef struct api_server_opts {
     double track_burst;            /* ... and bucket size (default 20) */
     const char *webhook_allow;     /* CIDR ranges webhooks may reach besides public addresses,
                                       e.g. "127.0.0.1/32" (events/webhooks.h); default NULL */
+    /* Feedback (issue 11): ratings, surveys, complaints (feedback/feedback.h). */
+    struct feedback *feedback; /* borrowed; NULL = the feedback routes answer 503 */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);

@@ -28,6 +28,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     if (!lv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     lv->st = s;
     lv->dispatch = o->dispatch;
+    lv->feedback = o->feedback;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
@@ -35,14 +36,17 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
         lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
         goto fail;
     }
+    dispatch_guard_opts go;
+    dispatch_guard_opts_init(&go);
+    if ((rc = dispatch_guard_create(&go, &lv->osm_guard)) != LM_OK) goto fail;
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     store_set_event_hook(s, on_events, lv);
-    if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv->ingest, o->bind_addr, o->osmand_port,
-                                                        &lv->osmand, err)) != LM_OK)
+    if (o->osmand_port >= 0 &&
+        (rc = api__osmand_listen(lv, o->bind_addr, o->osmand_port, &lv->osmand, err)) != LM_OK)
         goto fail;
     *out = lv;
     return LM_OK;
@@ -75,6 +79,7 @@ void api__app_free(api_app *lv) {
     dispatch_ingest_free(lv->ingest);
     events_hub_destroy(lv->hub);
     http_ratelimit_destroy(lv->track_rl);
+    dispatch_guard_destroy(lv->osm_guard);
     lm_free(lv->data_dir);
     lm_free(lv);
 }
@@ -83,6 +88,12 @@ dispatch *api__need_dispatch(http_req *r, const char *what) {
     dispatch *d = api_app_of(r)->dispatch;
     if (!d) http_error(r, LM_UNAVAILABLE, "", "%s is not configured on this server", what);
     return d;
+}
+
+struct feedback *api__need_feedback(http_req *r) {
+    struct feedback *fb = api_app_of(r)->feedback;
+    if (!fb) http_error(r, LM_UNAVAILABLE, "", "feedback is not configured on this server");
+    return fb;
 }
 
 /* The orders service is a thin handle over the store (no caches that outlive a request), so

@@ -63,6 +63,8 @@ lm_status api__vehicles_put(http_req *r);
 lm_status api__drivers_put(http_req *r);
 lm_status api__vehicles_list(http_req *r);
 lm_status api__drivers_list(http_req *r);
+lm_status api__drivers_device_rotate(http_req *r);
+lm_status api__drivers_refusals(http_req *r);
 lm_status api__fleet_state(http_req *r);
 
 /* ---- api/plans.c: plans ---- */
@@ -91,11 +93,49 @@ lm_status api__driver_delivered(http_req *r);
 lm_status api__driver_failed(http_req *r);
 
 /* ---- api/proofs.c: delivery proofs ---- */
-lm_status api__proof_save(http_req *r, const cJSON *f, const char *what, int64_t stop_id,
-                          char *rel_out, size_t rel_size);
+struct fmt_image;
+/* Writes an image checked by the codec (api/formats/driver_json.h) durably under
+ * <data_dir>/proofs; *rel_out gets "proofs/<name>". */
+lm_status api__proof_save(http_req *r, const struct fmt_image *img, const char *what,
+                          int64_t stop_id, char *rel_out, size_t rel_size);
 
 /* ---- api/track.c: customer tracking ---- */
 lm_status api__track(http_req *r);
+/* Takes one token of the tracking rate limit for r's client address: true when allowed; else the
+ * 429 reply (with Retry-After) is set and *rc is what the handler returns. */
+bool api__track_allow(http_req *r, lm_status *rc);
+
+/* ---- api/feedback.c: the customer's ratings, complaints and survey by tracking token ---- */
+lm_status api__track_rating_get(http_req *r);
+lm_status api__track_rating_create(http_req *r);
+lm_status api__track_rating_edit(http_req *r);
+lm_status api__track_complaints_list(http_req *r);
+lm_status api__track_complaints_open(http_req *r);
+lm_status api__track_complaints_get(http_req *r);
+lm_status api__track_complaints_reply(http_req *r);
+lm_status api__track_complaints_close(http_req *r);
+lm_status api__track_complaints_reopen(http_req *r);
+lm_status api__track_survey_get(http_req *r);
+lm_status api__track_survey_answer(http_req *r);
+/* A feedback change's transaction: begin (503 when the store cannot), and end: commit when rc is
+ * LM_OK (returning the commit's status), else roll back and return rc. */
+lm_status api__fb_begin(http_req *r, store_tx **tx);
+lm_status api__fb_end(http_req *r, store_tx *tx, lm_status rc);
+
+/* ---- api/complaints.c: the staff's complaints queue, tickets, ratings and stats ---- */
+lm_status api__complaints_list(http_req *r);
+lm_status api__complaints_create(http_req *r);
+lm_status api__complaints_get(http_req *r);
+lm_status api__complaints_patch(http_req *r);
+lm_status api__complaints_assign(http_req *r);
+lm_status api__complaints_reply(http_req *r);
+lm_status api__complaints_act(http_req *r);
+lm_status api__ratings_summary(http_req *r);
+lm_status api__feedback_stats(http_req *r);
+
+/* ---- api/feedback_config.c: the feedback configuration ---- */
+lm_status api__feedback_config_get(http_req *r);
+lm_status api__feedback_config_put(http_req *r);
 
 /* ---- api/webhooks.c: webhook subscriptions ---- */
 lm_status api__webhooks_create(http_req *r);

@@ -21,20 +21,22 @@ lm_status api__whoami(http_req *r) {
 }
 
 lm_status api__keys_create(http_req *r) {
-    if (!cJSON_IsObject(r->json))
-        return http_error(r, LM_INVALID, "body", "expected a JSON object {\"role\": ...}");
-    const cJSON *role = cJSON_GetObjectItemCaseSensitive(r->json, "role");
-    const cJSON *driver = cJSON_GetObjectItemCaseSensitive(r->json, "driver_id");
-    if (!cJSON_IsString(role))
+    static const char *const keys[] = {"role", "driver_id", NULL};
+    const char *role = NULL, *driver_id = NULL;
+    lm_status rc;
+    if ((rc = api__body(r, FMT_JSON_REQUIRED)) != LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK)
+        return rc;
+    if (fmt_json_string(r->json, "role", "", FMT_JSON_REQUIRED, 32, &role, &r->err) != LM_OK)
         return http_error(r, LM_INVALID, "role",
                           "role is required: admin, dispatcher, warehouse or driver");
-    if (driver && !cJSON_IsNull(driver) && !cJSON_IsString(driver))
-        return http_error(r, LM_INVALID, "driver_id", "driver_id must be a string");
-    const char *driver_id = cJSON_IsString(driver) ? driver->valuestring : NULL;
+    if (!cJSON_IsNull(fmt_json_get(r->json, "driver_id")) &&
+        (rc = fmt_json_string(r->json, "driver_id", "", FMT_JSON_OPTIONAL, 64, &driver_id,
+                              &r->err)) != LM_OK)
+        return rc;
     char key[STORE_KEY_MAX];
     store_key_info info;
-    lm_status rc =
-        store_key_create(api_store(r), role->valuestring, driver_id, key, &info, &r->err);
+    rc = store_key_create(api_store(r), role, driver_id, key, &info, &r->err);
     if (rc != LM_OK) {
         if (!strcmp(r->err.field, "driver")) lm_strlcpy(r->err.field, "driver_id", 96);
         return rc;

@@ -91,7 +91,8 @@ static lm_status reply_order(http_req *r, int status, orders_order *ord) {
 
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
-    lm_status rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
     if (rc != LM_OK) return rc;
     const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
@@ -197,6 +198,7 @@ static lm_status handle_orders_cancel(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_cancel(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -209,6 +211,7 @@ static lm_status handle_orders_release(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_release(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -221,6 +224,7 @@ static lm_status handle_orders_picking(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_picking(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -234,8 +238,10 @@ static lm_status handle_orders_ready(http_req *r, orders_svc *o) {
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
+    static const char *const keys[] = {"weight_g", "volume_cm3", "parcels", NULL};
     if ((rc = api__need_object(r, r->json, "object {\"weight_g\", \"volume_cm3\", \"parcels\"}")) !=
             LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK ||
         (rc = api__json_int(r, r->json, "weight_g", "weight_g", 0, 100000000, true, &w, NULL)) !=
             LM_OK ||
         (rc = api__json_int(r, r->json, "volume_cm3", "volume_cm3", 0, 1000000000, true, &v,
@@ -255,7 +261,10 @@ static lm_status handle_orders_status(http_req *r, orders_svc *o) {
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
-    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK) return rc;
+    static const char *const keys[] = {"status", NULL};
+    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK)
+        return rc;
     char name[24];
     if ((rc = api__json_str(r, r->json, "status", "status", name, sizeof name, true)) != LM_OK)
         return rc;

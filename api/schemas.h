@@ -152,20 +152,45 @@
 #define API_VEHICLES_SCHEMA                                                                        \
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\","                       \
     "\"items\":" API_VEHICLE_SCHEMA "}}}"
-#define API_DRIVER_SCHEMA                                                                          \
+#define API_DRIVER_IN_SCHEMA                                                                       \
     "{\"type\":\"object\",\"required\":[\"id\",\"name\"],\"properties\":{\"id\":{\"type\":"        \
     "\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"device_id\":{"   \
-    "\"type\":\"string\",\"description\":\"OsmAnd id\"},\"vehicle_id\":{\"type\":\"string\"}}}"
+    "\"type\":\"string\",\"description\":\"OsmAnd id; leave it out to get a generated one "        \
+    "(24 characters); at least 20 characters unless allow_short_device_id\"},"                     \
+    "\"allow_short_device_id\":{\"type\":\"boolean\",\"description\":\"accept a shorter, "         \
+    "guessable device id for this driver\"},\"vehicle_id\":{\"type\":\"string\"}}}"
+#define API_DRIVER_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"id\",\"name\",\"has_device\"],\"properties\":{\"id\":{"  \
+    "\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},"         \
+    "\"has_device\":{\"type\":\"boolean\"},\"allow_short_device_id\":{\"type\":\"boolean\"},"      \
+    "\"device_id\":{\"type\":\"string\",\"description\":\"only in the 201 that generated it\"},"   \
+    "\"vehicle_id\":{\"type\":[\"string\",\"null\"]}}}"
 #define API_DRIVERS_SCHEMA                                                                         \
     "{\"type\":\"object\",\"properties\":{\"drivers\":{\"type\":\"array\","                        \
     "\"items\":" API_DRIVER_SCHEMA "}}}"
+#define API_DEVICE_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"driver_id\",\"device_id\"],\"properties\":{"             \
+    "\"driver_id\":{\"type\":\"string\"},\"device_id\":{\"type\":\"string\",\"description\":"      \
+    "\"the new id, shown only here\"}}}"
+#define API_REFUSALS_SCHEMA                                                                        \
+    "{\"type\":\"object\",\"required\":[\"driver_id\",\"counts\",\"total\",\"last\"],"             \
+    "\"properties\":{\"driver_id\":{\"type\":\"string\"},\"total\":{\"type\":\"integer\"},"        \
+    "\"counts\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"reason\":{"   \
+    "\"type\":\"string\"},\"count\":{\"type\":\"integer\"},\"last_ms\":{\"type\":\"integer\"}}}}," \
+    "\"last\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"reason\":{"     \
+    "\"type\":\"string\"},\"device_hint\":{\"type\":\"string\"},\"recv_ms\":{\"type\":"            \
+    "\"integer\"},\"time_ms\":{\"type\":\"integer\"},\"lat\":{\"type\":[\"number\",\"null\"]},"    \
+    "\"lon\":{\"type\":[\"number\",\"null\"]},\"accuracy_m\":{\"type\":[\"number\",\"null\"]}}}}}" \
+    "}"
 #define API_FLEET_STATE_SCHEMA                                                                     \
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\",\"items\":{\"type\":"   \
     "\"object\"}}}}"
 #define API_PLAN_REQ_SCHEMA                                                                        \
-    "{\"type\":\"object\",\"properties\":{\"depot\":{\"type\":\"string\"},\"time_limit_ms\":{"     \
-    "\"type\":\"integer\",\"minimum\":0,\"maximum\":600000},\"day_start\":{\"type\":\"integer\","  \
-    "\"description\":\"epoch seconds of local midnight\"},\"vehicles\":{\"type\":\"array\","       \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"depot\":{\"type\":"     \
+    "\"string\"},\"time_limit_ms\":{"                                                              \
+    "\"type\":\"integer\",\"minimum\":0,\"maximum\":600000},\"day_start\":{\"type\":[\"integer\"," \
+    "\"string\"],\"description\":\"local midnight: epoch seconds or an RFC 3339 "                  \
+    "time\"},\"vehicles\":{\"type\":\"array\","                                                    \
     "\"items\":{\"type\":\"string\"}}}}"
 #define API_PLAN_ACCEPTED_SCHEMA                                                                   \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
@@ -195,7 +220,9 @@
 #define LASTMILE_API_ROUTES_DRIVER_H
 #define API_OSMAND_DOC                                                                             \
     "OsmAnd / Traccar Client position (query or form fields id, lat, lon, timestamp, speed in "    \
-    "knots ...; or the JSON object / array forms): 200 with an empty body once durable"
+    "knots, valid ...; or the JSON object / array forms): 200 with an empty body once handled "    \
+    "(also when the position filters refuse it); 429 with Retry-After for an address after 20 "    \
+    "unknown device ids within a minute"
 #define API_DRIVER_ROUTE_SCHEMA                                                                    \
     "{\"type\":\"object\",\"properties\":{\"driver_id\":{\"type\":\"string\"},\"vehicle_id\":{"    \
     "\"type\":[\"string\",\"null\"]},\"started\":{\"type\":\"boolean\"},\"stops\":{\"type\":"      \
@@ -220,8 +247,12 @@
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
     "\"string\"}}}"
 #define API_DELIVERED_SCHEMA                                                                       \
-    "{\"type\":\"object\",\"properties\":{\"recipient\":{\"type\":\"string\",\"maxLength\":200},"  \
-    "\"signature\":{\"$ref\":\"#/$defs/file\"},\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{" \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"recipient_name\":{"     \
+    "\"type\":\"string\",\"maxLength\":200,\"description\":\"the name the driver typed: text, "    \
+    "not a signature\"},\"recipient\":{\"type\":\"string\",\"maxLength\":200,\"deprecated\":true," \
+    "\"description\":\"old name of recipient_name\"},"                                             \
+    "\"signature\":{\"$ref\":\"#/$defs/file\",\"description\":\"the drawn signature, an image\"}," \
+    "\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{"                                           \
     "\"file\":{\"type\":\"object\",\"required\":[\"content_type\",\"data_base64\"],"               \
     "\"properties\":{\"content_type\":{\"enum\":[\"image/png\",\"image/jpeg\"]},"                  \
     "\"data_base64\":{\"type\":\"string\",\"description\":\"at most 512 KiB decoded\"}}}}}"

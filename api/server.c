@@ -29,6 +29,7 @@ void api_server_opts_init(api_server_opts *o) {
     o->track_rate_per_s = 2.0;
     o->track_burst = 20.0;
     o->webhook_allow = NULL;
+    o->feedback = NULL;
 }
 
 lm_status api_server_start(const api_server_opts *o, store *s, api_server **out, lm_errinfo *err) {

@@ -83,16 +83,21 @@ static lm_status demo_fleet(store *s, const cJSON *root, lm_errinfo *err) {
     }
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "drivers")) {
         dispatch_driver d = {0};
-        const char *f[4] = {"id", "name", "phone", "device_id"};
-        char *dst[4] = {d.id, d.name, d.phone, d.device_id};
-        size_t cap[4] = {sizeof d.id, sizeof d.name, sizeof d.phone, sizeof d.device_id};
-        for (int k = 0; k < 4; k++) {
+        /* the dataset's device_id (a 6-digit Traccar-style id) is not loaded: it is published
+         * with the repository, so anyone could drive the demo's vans with it. Each driver gets
+         * a generated id instead, shown to nobody; the simulator (and a real phone) get theirs
+         * from POST /v1/drivers/{id}/device (docs/devices.md). */
+        const char *f[3] = {"id", "name", "phone"};
+        char *dst[3] = {d.id, d.name, d.phone};
+        size_t cap[3] = {sizeof d.id, sizeof d.name, sizeof d.phone};
+        for (int k = 0; k < 3; k++) {
             const char *val = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, f[k]));
             lm_strlcpy(dst[k], val ? val : "", cap[k]);
         }
         const char *vid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "vehicle_id"));
         lm_strlcpy(d.vehicle_id, vid ? vid : "", sizeof d.vehicle_id);
-        if ((rc = dispatch_driver_put(tx, &d, err)) != LM_OK) goto fail;
+        char generated[DISPATCH_DEVICE_ID_LEN + 1];
+        if ((rc = dispatch_driver_save(tx, &d, generated, err)) != LM_OK) goto fail;
     }
     return store_tx_commit(tx);
 fail:

@@ -5,6 +5,7 @@
 #include "api/formats/conf.h"
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
+#include "feedback/feedback.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -417,9 +418,24 @@ int cli_serve(int argc, char **argv) {
         return CLI_FAILED;
     }
 
+    /* feedback: its worker raises SLA events, asks surveys and closes old tickets every 5 s (a
+     * breach is at most that late; each event still fires once, see docs/feedback.md) */
+    feedback_opts fo;
+    feedback_opts_init(&fo);
+    fo.st = s;
+    fo.tick_ms = 5000;
+    feedback *fb = NULL;
+    if (feedback_create(&fo, &fb, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: feedback: %s\n", err.message);
+        dispatch_destroy(disp);
+        store_close(s);
+        return CLI_FAILED;
+    }
+
     api_server_opts ao;
     api_server_opts_init(&ao);
     ao.dispatch = disp;
+    ao.feedback = fb;
     /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
      * side) any free port too, so that two such servers never fight over 5055 */
     ao.osmand_port = cfg.osmand_port > 0    ? (int)cfg.osmand_port
@@ -448,6 +464,7 @@ int cli_serve(int argc, char **argv) {
     }
     if (started != LM_OK) {
         fprintf(stderr, "lastmile serve: %s\n", err.message);
+        feedback_destroy(fb);
         dispatch_destroy(disp);
         store_close(s);
         return CLI_FAILED;
@@ -466,6 +483,7 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     api_server_stop(srv, DRAIN_MS);
+    feedback_destroy(fb);
     dispatch_destroy(disp);
     store_close(s);
     fprintf(stderr, "lastmile: stopped cleanly\n");

@@ -133,15 +133,31 @@ static int load_drivers(sim *s) {
         return CLI_FAILED;
     }
     cJSON_ArrayForEach(it, list) {
-        const char *id = jstr(it, "id"), *dev = jstr(it, "device_id");
-        if (!id || !dev || !*dev || s->n >= SIM_MAX_DRIVERS) continue;
+        /* a driver without a vehicle has no route to drive */
+        const char *id = jstr(it, "id"), *veh = jstr(it, "vehicle_id");
+        if (!id || !veh || !*veh || s->n >= SIM_MAX_DRIVERS) continue;
         if (s->max_drivers > 0 && (int)s->n >= s->max_drivers) break;
         sim_driver *d = &s->drivers[s->n++];
         lm_strlcpy(d->id, id, sizeof d->id);
-        lm_strlcpy(d->device, dev, sizeof d->device);
         d->speed_factor = 1.0;
     }
     cJSON_Delete(j);
+    /* device ids are shown once, where the server makes them, so the simulator takes each
+     * driver's phone over with a fresh one (the phone that had the old id is cut off) */
+    for (size_t i = 0; i < s->n; i++) {
+        snprintf(url, sizeof url, "%s/v1/drivers/%s/device", s->server, s->drivers[i].id);
+        cJSON *k = NULL;
+        st = http("POST", url, s->key, NULL, &k);
+        const char *dev = k ? jstr(k, "device_id") : NULL;
+        if (st != 200 || !dev) {
+            fprintf(stderr, "lastmile simulate: cannot get a device id for driver %s (%ld)\n",
+                    s->drivers[i].id, st);
+            cJSON_Delete(k);
+            return CLI_FAILED;
+        }
+        lm_strlcpy(s->drivers[i].device, dev, sizeof s->drivers[i].device);
+        cJSON_Delete(k);
+    }
     /* a driver key each, so that every action goes through the driver API's own checks */
     for (size_t i = 0; i < s->n; i++) {
         char body[200];

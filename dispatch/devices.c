@@ -82,9 +82,9 @@ static lm_status given_id_check(store_tx *tx, const dispatch_driver *dr, bool al
     return LM_OK;
 }
 
-/* The shared body of dispatch_driver_save (strict) and dispatch_driver_put (transitional). */
-static lm_status driver_write(store_tx *tx, const dispatch_driver *in, bool unchecked,
-                              char *device_out, lm_errinfo *err) {
+/* The device id rules of dispatch/dispatch.h; events say whether a device is set, never the id. */
+lm_status dispatch_driver_save(store_tx *tx, const dispatch_driver *in,
+                               char device_out[DISPATCH_DEVICE_ID_LEN + 1], lm_errinfo *err) {
     if (!dispatch__id_ok(in->id))
         return lm_errinfo_set(err, LM_INVALID, "id",
                               "driver id must be 1-64 characters of A-Z a-z 0-9 . _ -");
@@ -107,7 +107,7 @@ static lm_status driver_write(store_tx *tx, const dispatch_driver *in, bool unch
     rc = LM_OK;
     dispatch_driver dr = *in;
     char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
-    if (!dr.device_id[0] && !unchecked) {
+    if (!dr.device_id[0]) {
         if (existed && old.device_id[0]) { /* the id is not shown again, so a save keeps it */
             lm_strlcpy(dr.device_id, old.device_id, sizeof dr.device_id);
             dr.allow_short_device_id |= old.allow_short_device_id;
@@ -115,10 +115,8 @@ static lm_status driver_write(store_tx *tx, const dispatch_driver *in, bool unch
             lm_strlcpy(dr.device_id, generated, sizeof dr.device_id);
         }
         if (rc != LM_OK) return rc;
-    } else if (dr.device_id[0]) {
-        bool is_short = strlen(dr.device_id) < DISPATCH_DEVICE_ID_MIN;
-        if (unchecked && is_short) dr.allow_short_device_id = true;
-        if ((rc = given_id_check(tx, &dr, dr.allow_short_device_id, err)) != LM_OK) return rc;
+    } else if ((rc = given_id_check(tx, &dr, dr.allow_short_device_id, err)) != LM_OK) {
+        return rc;
     }
     bool is_short = dr.device_id[0] && strlen(dr.device_id) < DISPATCH_DEVICE_ID_MIN;
     if (!is_short) dr.allow_short_device_id = false; /* only short ids need (and keep) it */
@@ -132,19 +130,10 @@ static lm_status driver_write(store_tx *tx, const dispatch_driver *in, bool unch
                          changed ? "true" : "false");
     if (rc == LM_OK && is_short && (changed || !old.allow_short_device_id))
         rc = dispatch__event(tx, "driver.short_device_id_allowed", "driver", dr.id,
-                             "{\"driver_id\":\"%s\",\"length\":%zu,\"by\":\"%s\"}", dr.id,
-                             strlen(dr.device_id), unchecked ? "unchecked_caller" : "operator");
+                             "{\"driver_id\":\"%s\",\"length\":%zu,\"by\":\"operator\"}", dr.id,
+                             strlen(dr.device_id));
     if (rc == LM_OK && device_out) lm_strlcpy(device_out, generated, DISPATCH_DEVICE_ID_LEN + 1);
     return rc;
-}
-
-lm_status dispatch_driver_save(store_tx *tx, const dispatch_driver *dr,
-                               char device_out[DISPATCH_DEVICE_ID_LEN + 1], lm_errinfo *err) {
-    return driver_write(tx, dr, false, device_out, err);
-}
-
-lm_status dispatch_driver_put(store_tx *tx, const dispatch_driver *dr, lm_errinfo *err) {
-    return driver_write(tx, dr, true, NULL, err);
 }
 
 lm_status dispatch_driver_device_rotate(store_tx *tx, const char *driver_id,

@@ -142,12 +142,6 @@ void dispatch_vehicle_init(dispatch_vehicle *v);
  * taken by another driver is a CONFLICT. */
 LM_MUST_USE lm_status dispatch_vehicle_put(store_tx *tx, const dispatch_vehicle *v,
                                            lm_errinfo *err);
-/* TRANSITIONAL, for the callers written before device ids were the server's (the HTTP driver
- * handler and the demo loader): dispatch_driver_save without generation (device_id "" = no
- * device), and a short device id is stored by recording the opt-in for it (event
- * driver.short_device_id_allowed, "by":"unchecked_caller") instead of being refused. Callers
- * move to dispatch_driver_save; then this goes. */
-LM_MUST_USE lm_status dispatch_driver_put(store_tx *tx, const dispatch_driver *dr, lm_errinfo *err);
 LM_MUST_USE lm_status dispatch_vehicle_get(store_read *r, const char *id, dispatch_vehicle *out,
                                            lm_errinfo *err);
 LM_MUST_USE lm_status dispatch_driver_get(store_read *r, const char *id, dispatch_driver *out,

@@ -19,8 +19,9 @@ void dispatch_filter_opts_init(dispatch_filter_opts *o) {
 }
 
 const char *dispatch_refusal_name(dispatch_refusal r) {
-    static const char *const names[DISPATCH_REFUSAL_COUNT] = {
-        "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump"};
+    static const char *const names[DISPATCH_REFUSAL_COUNT] = {"accepted",  "invalid", "zero",
+                                                              "accuracy",  "future",  "stale",
+                                                              "duplicate", "jump",    "no_fix"};
     return (unsigned)r < DISPATCH_REFUSAL_COUNT ? names[r] : "unknown";
 }
 
@@ -63,6 +64,9 @@ dispatch_refusal dispatch_filter_check(const dispatch_filter_opts *o, dispatch_f
     if (!isfinite(p->lat) || !isfinite(p->lon) || fabs(p->lat) > 90 || fabs(p->lon) > 180 ||
         (isfinite(p->accuracy_m) && p->accuracy_m < 0) || isinf(p->accuracy_m))
         return DISPATCH_REFUSED_INVALID;
+    /* the phone's own word that these are not fix coordinates (a last known or network guess):
+     * Traccar's filter.invalid refuses them too */
+    if (p->no_fix) return DISPATCH_REFUSED_NO_FIX;
     if (p->lat == 0 && p->lon == 0) return DISPATCH_REFUSED_ZERO;
     if (o->max_accuracy_m > 0 && isfinite(p->accuracy_m) && p->accuracy_m > o->max_accuracy_m)
         return DISPATCH_REFUSED_ACCURACY;

@@ -25,6 +25,8 @@ typedef struct dispatch_position {
     double accuracy_m;  /* >= 0, NAN when unknown */
     double battery_pct; /* [0, 100], NAN when unknown */
     int charging;       /* 1 charging, 0 not, -1 unknown */
+    bool no_fix;        /* the device flagged it as not from a fix (OsmAnd valid=false):
+                           refused ("no_fix"); false = a fix, so zero-initialised is one */
 } dispatch_position;
 
 /* ---- Filters (dispatch/filter.c): pure, no clock, no store ---- */
@@ -38,10 +40,11 @@ typedef enum dispatch_refusal {
     DISPATCH_REFUSED_STALE,     /* older than the newest accepted fix beyond max_backwards_ms */
     DISPATCH_REFUSED_DUPLICATE, /* same time and place as the newest accepted fix */
     DISPATCH_REFUSED_JUMP,      /* impossible speed from the newest accepted fix */
+    DISPATCH_REFUSED_NO_FIX,    /* the device said it had no fix (OsmAnd valid=false) */
 } dispatch_refusal;
-#define DISPATCH_REFUSAL_COUNT 8
+#define DISPATCH_REFUSAL_COUNT 9
 
-/* "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump". */
+/* "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump", "no_fix". */
 const char *dispatch_refusal_name(dispatch_refusal r);
 
 /* One fix as the filters remember it. */

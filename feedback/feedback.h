@@ -247,6 +247,8 @@ void feedback_opts_init(feedback_opts *o);
 LM_MUST_USE lm_status feedback_create(const feedback_opts *o, feedback **out, lm_errinfo *err);
 /* Stops the worker (waiting for a tick in progress) and frees the handle. NULL-safe. */
 void feedback_destroy(feedback *fb);
+/* The handle's clock now (epoch ms): what editable windows and SLA countdowns are measured at. */
+int64_t feedback_now_ms(const feedback *fb);
 
 /* Who acts: a customer holding the tracking token of order_id, a staff key (support, dispatcher,
  * admin: id is the key id or name recorded as the author), a driver (id = driver id), or the

@@ -2,7 +2,8 @@
  * of an order body (api/formats/money.c, fmt_money_order_read). The first byte picks the reader:
  * order (then its money members), depot, product or stock row; the rest is the JSON body, parsed
  * with fmt_json_parse as the server does. An accepted record holds printable text (notes: line
- * breaks and tabs too), quantities >= 1, real coordinates and amounts in range. */
+ * breaks and tabs too), quantities >= 1, real coordinates, non-empty time windows and amounts in
+ * range. */
 #include "api/formats/json.h"
 #include "api/formats/money.h"
 #include "api/formats/orders_json.h"
@@ -28,7 +29,7 @@ static void check_order(const cJSON *j, const orders_order *o) {
     }
     if (o->has_location && !(fabs(o->lat) <= 90 && fabs(o->lon) <= 180)) abort();
     for (size_t i = 0; i < o->n_windows; i++)
-        if (o->windows[i].start_s > o->windows[i].end_s) abort();
+        if (o->windows[i].start_s >= o->windows[i].end_s || o->windows[i].start_s < 0) abort();
 
     orders_money_line_in lines[STORE_LINES_MAX];
     orders_money_in money;

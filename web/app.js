@@ -30,6 +30,8 @@
     'plan.failed': 'bad', 'order.held': 'bad', 'driver.exception': 'bad', 'order.unrouted': 'bad',
     'plan.replanned': 'replan', 'plan.replan_proposed': 'replan', 'plan.proposed': 'replan',
     'plan.committed': 'replan', 'stock.low': 'warn', 'order.failed': 'bad',
+    'sla.breached': 'bad', 'sla.breach_imminent': 'warn', 'complaint.opened': 'warn',
+    'complaint.reopened': 'warn', 'complaint.escalated': 'bad',
   };
   const FEED_MAX = 300;
 

@@ -59,7 +59,13 @@ static lm_status time_item(const cJSON *v, const char *path, int64_t *out, lm_er
         *out = (int64_t)v->valuedouble;
         return LM_OK;
     }
-    if (cJSON_IsString(v) && fmt_time_parse_rfc3339(v->valuestring, out)) return LM_OK;
+    int64_t t;
+    /* the same range as epoch seconds: 1970 up to year 5138 */
+    if (cJSON_IsString(v) && fmt_time_parse_rfc3339(v->valuestring, &t) && t >= 0 &&
+        t < INT64_C(100000000000)) {
+        *out = t;
+        return LM_OK;
+    }
     return lm_errinfo_set(err, LM_INVALID, path,
                           "must be epoch seconds or an RFC 3339 time with a zone "
                           "(2026-11-23T09:00:00Z)");
@@ -249,6 +255,8 @@ static lm_status windows(const cJSON *j, orders_order *o, lm_errinfo *err) {
         if ((rc = time_item(a, path, &o->windows[i].start_s, err)) != LM_OK ||
             (rc = time_item(b, path, &o->windows[i].end_s, err)) != LM_OK)
             return rc;
+        if (o->windows[i].start_s >= o->windows[i].end_s) /* as orders/ intake: non-empty */
+            return lm_errinfo_set(err, LM_INVALID, path, "a window must end after it starts");
     }
     o->n_windows = n;
     return LM_OK;

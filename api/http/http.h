@@ -254,6 +254,10 @@ LM_MUST_USE lm_status http_plain_listen(const http_plain_opts *o, http_plain_han
 const http_kv *http_plain_args(const http_plain *q, size_t *n);
 const char *http_plain_header(const http_plain *q, const char *name);
 const char *http_plain_body(const http_plain *q, size_t *len);
+/* A Retry-After header (seconds, > 0) on the answer still to come (a 429 or 503). */
+void http_plain_retry_after(http_plain *q, int64_t seconds);
+/* The client's address as text ("127.0.0.1"); false if unknown. */
+bool http_plain_client_addr(const http_plain *q, char *out, size_t size);
 /* Answers q: status and text (copied; "" for an empty body). Exactly once per request. */
 void http_plain_answer(http_plain *q, int status, const char *text);
 /* Stops accepting connections (those open go on). NULL-safe. */

@@ -33,6 +33,7 @@ struct http_plain {
     pthread_mutex_t mu; /* guards handled/suspended/answered against http_plain_answer */
     bool handled, suspended, answered;
     int status;
+    int64_t retry_after_s; /* > 0: a Retry-After header */
     char msg[400];
 };
 
@@ -59,6 +60,24 @@ const char *http_plain_body(const http_plain *q, size_t *len) {
     return q->body.data;
 }
 
+void http_plain_retry_after(http_plain *q, int64_t seconds) {
+    q->retry_after_s = seconds;
+}
+
+bool http_plain_client_addr(const http_plain *q, char *out, size_t size) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(q->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr || size == 0) return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                         (socklen_t)size) != NULL;
+    if (sa->sa_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                         (socklen_t)size) != NULL;
+    return false;
+}
+
 void http_plain_answer(http_plain *q, int status, const char *text) {
     pthread_mutex_lock(&q->mu);
     q->answered = true;
@@ -77,6 +96,11 @@ static enum MHD_Result plain_queue(http_plain *q) {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, q->msg, MHD_RESPMEM_MUST_COPY);
     if (!resp) return MHD_NO;
     if (len) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    if (q->retry_after_s > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)q->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     enum MHD_Result ok = MHD_queue_response(q->mhd, (unsigned)q->status, resp);
     MHD_destroy_response(resp);
     return ok;

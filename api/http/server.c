@@ -300,6 +300,18 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
     return c;
 }
 
+/* The offset of the first "\u0000" escape in a JSON text, or len. cJSON decodes it into a NUL
+ * that cuts the string short without a word ("a\u0000b" would be stored as "a"), so the edge
+ * refuses it before parsing, as fmt_json_parse does for the codecs. */
+static size_t nul_escape_at(const char *s, size_t len) {
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (s[i] != '\\') continue;
+        if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4)) return i;
+        i++; /* skip the escaped character: in "\\u0000" the escape is a backslash, then text */
+    }
+    return len;
+}
+
 /* Final call: parse the body at the edge and run the handler. */
 static void conn_run(http__conn *c) {
     http_req *r = &c->req;
@@ -308,6 +320,12 @@ static void conn_run(http__conn *c) {
         r->body_len = c->body.len;
     }
     if (r->body && !(r->route->flags & HTTP_RAW_BODY)) {
+        size_t nul = nul_escape_at(r->body, r->body_len);
+        if (nul < r->body_len) {
+            c->outcome = http_error(r, LM_INVALID, "body",
+                                    "a string holds a \\u0000 (NUL) escape at byte %zu", nul);
+            return;
+        }
         const char *end = NULL;
         r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
         if (r->json && end) {

@@ -187,8 +187,9 @@ static void test_stop_actions_and_proof(void **state) {
     assert_int_equal(dispatch_stop_get(rd, s1[0], &st, &err), LM_OK);
     store_read_end(rd);
     assert_int_equal(st.status, DISPATCH_STOP_ARRIVED);
+    /* the typed name is recipient_name (test_file_modes still sends its old name, recipient) */
     snprintf(body, sizeof body,
-             "{\"recipient\":\"J. Doe\",\"signature\":{\"content_type\":\"image/png\","
+             "{\"recipient_name\":\"J. Doe\",\"signature\":{\"content_type\":\"image/png\","
              "\"data_base64\":\"%s\"}}",
              PNG_B64);
     resp r;

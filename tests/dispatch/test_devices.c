@@ -213,7 +213,7 @@ static void test_short_id_refused_unless_opted_in(void **state) {
     lm_strlcpy(dr.id, "D8", sizeof dr.id);
     lm_strlcpy(dr.name, "Short", sizeof dr.name);
     lm_strlcpy(dr.device_id, "123456", sizeof dr.device_id); /* Traccar Client's default kind */
-    /* plan_world's drivers came through the transitional put: their opt-ins are logged already */
+    /* plan_world's drivers were saved with the opt-in: their opt-ins are logged already */
     int64_t opted = tmp_db_count_events(W.s, "driver.short_device_id_allowed");
     assert_int_equal(save(&dr, dev, &err), LM_INVALID);
     assert_string_equal(err.field, "device_id");
@@ -246,12 +246,12 @@ static void test_short_id_refused_unless_opted_in(void **state) {
     assert_string_equal(err.field, "device_id");
 }
 
-static void test_transitional_put_records_opt_in(void **state) {
+static void test_short_id_opt_in_recorded(void **state) {
     (void)state;
-    /* plan_world saved D1/D2 with "phone1"/"phone2" through dispatch_driver_put */
+    /* plan_world saved D1/D2 with "phone1"/"phone2" and allow_short_device_id */
     assert_true(driver_get("D1").allow_short_device_id);
     assert_true(tmp_db_count_events(W.s, "driver.short_device_id_allowed") >= 2);
-    assert_true(events_mention("\"by\":\"unchecked_caller\""));
+    assert_true(events_mention("\"by\":\"operator\""));
 }
 
 static void test_rotation_revokes_at_once(void **state) {
@@ -318,6 +318,11 @@ static void test_filter_each_reason_and_its_neighbour(void **state) {
     f = fix("x", 45.7501, 4.8501, t + 10000);
     f.accuracy_m = -1;
     assert_int_equal(check(&pr, &f, t + 10000, t + 10000), DISPATCH_REFUSED_INVALID);
+    /* no_fix: the phone's own valid=false refuses an otherwise good position */
+    f = fix("x", 45.7501, 4.8501, t + 10000);
+    f.no_fix = true;
+    assert_int_equal(check(&pr, &f, t + 10000, t + 10000), DISPATCH_REFUSED_NO_FIX);
+    assert_string_equal(dispatch_refusal_name(DISPATCH_REFUSED_NO_FIX), "no_fix");
     /* zero: exactly 0, 0 only (a fresh probe: no jump from Lyon in the way) */
     probe none;
     dispatch_filter_opts_init(&none.o);
@@ -620,7 +625,7 @@ int main(void) {
         cmocka_unit_test(test_generated_ids),
         cmocka_unit_test_setup_teardown(test_save_generates_once_and_keeps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_id_refused_unless_opted_in, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transitional_put_records_opt_in, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_id_opt_in_recorded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation_revokes_at_once, setup, teardown),
         cmocka_unit_test(test_filter_each_reason_and_its_neighbour),
         cmocka_unit_test(test_filter_jump_speed_and_accuracy),

@@ -29,6 +29,7 @@ typedef struct plan_world {
     dispatch *d;
     api_server *srv;
     uint16_t port;
+    uint16_t osmand_port; /* the OsmAnd listener, on a free port */
     char admin[STORE_KEY_MAX], disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
     int64_t order_ids[8]; /* the 6 orders, in creation order */
 } plan_world;
