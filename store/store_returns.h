@@ -137,7 +137,8 @@ typedef struct store_return_rate {
                                    all RMAs for reason */
 } store_return_rate;
 /* by: "product" | "reason" | "channel" | "depot"; RMAs created in [from_ms, to_ms) that were not
- * refused; the base counts orders created in the same span. Sorted by key. */
+ * refused; the base counts delivered orders created before to_ms (what those returns come out
+ * of; all RMAs of the span for reason). Sorted by key. */
 LM_MUST_USE lm_status store_return_rates(store_read *r, const char *by, int64_t from_ms,
                                          int64_t to_ms, store_return_rate **out, size_t *n,
                                          lm_errinfo *err);

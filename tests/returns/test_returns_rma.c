@@ -203,6 +203,24 @@ static void test_request_bounds(void **state) {
     expect_bad(w, &q, LM_CONFLICT, "lines[0].sku");
 }
 
+static void test_auto_approval_by_reason_and_value(void **state) {
+    rt_world *w = *state;
+    returns_policy p;
+    returns_policy_defaults(&p);
+    p.rules.auto_approve_mask = 1u << RETURNS_REASON_CHANGED_MIND;
+    p.rules.auto_approve_max_value = 1500;
+    rt_policy(w, &p);
+    int64_t order = rt_delivered(w, "A:2,B:1", "");
+    returns_rma cheap = rt_rma(w, order, "A:1", "changed_mind"); /* 1200 <= 1500 */
+    assert_string_equal(cheap.status, "approved");
+    returns_rma dear = rt_rma(w, order, "A:1,B:1", "changed_mind"); /* 1556 > 1500 */
+    assert_string_equal(dear.status, "requested");
+    int64_t o2 = rt_delivered(w, "A:1", "");
+    returns_rma other = rt_rma(w, o2, "A:1", "damaged"); /* reason not auto-approved */
+    assert_string_equal(other.status, "requested");
+    assert_int_equal(rt_events(w, "return.approved"), 1);
+}
+
 static void test_restock_runs_backorders(void **state) {
     rt_world *w = *state;
     int64_t order = rt_delivered(w, "C:2", "");
@@ -397,6 +415,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_move_in_every_state, rt_setup, rt_teardown),
         cmocka_unit_test_setup_teardown(test_request_bounds, rt_setup, rt_teardown),
+        cmocka_unit_test_setup_teardown(test_auto_approval_by_reason_and_value, rt_setup,
+                                        rt_teardown),
         cmocka_unit_test_setup_teardown(test_restock_runs_backorders, rt_setup, rt_teardown),
         cmocka_unit_test_setup_teardown(test_quality_threshold_blocks_sales, rt_setup, rt_teardown),
         cmocka_unit_test_setup_teardown(test_refund_is_capped, rt_setup, rt_teardown),
