@@ -45,8 +45,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     store_set_event_hook(s, on_events, lv);
-    if (o->osmand_port >= 0 &&
-        (rc = api__osmand_listen(lv, o->bind_addr, o->osmand_port, &lv->osmand, err)) != LM_OK)
+    if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv, o, &lv->osmand, err)) != LM_OK)
         goto fail;
     *out = lv;
     return LM_OK;

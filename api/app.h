@@ -108,10 +108,11 @@ LM_MUST_USE lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_po
  * commit; always returns LM_OK: from here the ingest owns the outcome. */
 lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
                                const char *driver_id);
-/* Listens for OsmAnd (any path, GET or POST) on bind_addr:port (0 = any free port) through the
- * framework's plain listener, handing positions to app's ingest (refusing addresses app's
- * osm_guard blocks) and answering each request after its commit. */
-LM_MUST_USE lm_status api__osmand_listen(api_app *app, const char *bind_addr, int port,
+/* Listens for OsmAnd (any path, GET or POST) on so->bind_addr:so->osmand_port (0 = any free port)
+ * with the OsmAnd connection limits of so, through the framework's plain listener, handing
+ * positions to app's ingest (refusing addresses app's osm_guard blocks) and answering each
+ * request after its commit. */
+LM_MUST_USE lm_status api__osmand_listen(api_app *app, const api_server_opts *so,
                                          http_plain_listener **out, lm_errinfo *err);
 
 /* ---- Metrics (api/metrics.c) ---- */

@@ -17,6 +17,8 @@ lm_status api__metrics(http_req *r);
 /* ---- api/keys.c: whoami, API keys ---- */
 lm_status api__whoami(http_req *r);
 lm_status api__keys_create(http_req *r);
+lm_status api__keys_list(http_req *r);
+lm_status api__keys_revoke(http_req *r);
 
 /* ---- api/events.c: the event log, as a page or a live stream ---- */
 lm_status api__events_list(http_req *r);

@@ -234,14 +234,17 @@ static void osm_handle(void *ctx, http_plain *q) {
     }
 }
 
-lm_status api__osmand_listen(api_app *app, const char *bind_addr, int port,
-                             http_plain_listener **out, lm_errinfo *err) {
+lm_status api__osmand_listen(api_app *app, const api_server_opts *so, http_plain_listener **out,
+                             lm_errinfo *err) {
     http_plain_opts o;
     http_plain_opts_init(&o);
-    o.bind_addr = bind_addr;
-    o.port = port;
+    o.bind_addr = so->bind_addr;
+    o.port = so->osmand_port;
     o.max_body_bytes = OSMAND_BODY_MAX;
-    o.max_conns = 4000;
+    o.max_conns = so->osmand_max_conns;
+    o.max_conns_per_ip = so->osmand_max_conns_per_ip;
+    o.header_timeout_s = so->header_timeout_s;
+    o.body_timeout_s = so->body_timeout_s;
     o.port_field = "osmand_port";
     o.what = "OsmAnd";
     return http_plain_listen(&o, osm_handle, app, out, err);

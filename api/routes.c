@@ -31,6 +31,13 @@ const http_route api__routes[] = {
     {"POST", "/v1/keys", API_ROLE_ADMIN, api__keys_create, 0,
      "Create an API key (the key is shown only in this reply)", KEY_CREATE_SCHEMA, KEY_SCHEMA, 201,
      NULL},
+    /* ---- key listing and revocation (api/keys.c; docs/security.md "API keys and roles") ---- */
+    {"GET", "/v1/keys", API_ROLE_ADMIN, api__keys_list, 0,
+     "List API keys by id and prefix with role and dates (never the secret nor its hash)", NULL,
+     KEYS_LIST_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/keys/{id}", API_ROLE_ADMIN, api__keys_revoke, 0,
+     "Revoke an API key: refused from the next request on (409 for the last admin key)", NULL, NULL,
+     204, NULL},
 
     /* ---- event log (api/events.c) ---- */
     {"GET", "/v1/events", API_ROLE_DISPATCHER, api__events_list, 0,

@@ -23,6 +23,13 @@
     "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\",\"description\":\"shown "   \
     "once; only a salted hash is stored\"},\"key_id\":{\"type\":\"string\"},\"role\":" ROLE_ENUM   \
     ",\"driver_id\":{\"type\":[\"string\",\"null\"]}}}"
+#define KEYS_LIST_SCHEMA                                                                           \
+    "{\"type\":\"object\",\"properties\":{\"keys\":{\"type\":\"array\",\"items\":{\"type\":"       \
+    "\"object\",\"properties\":{\"key_id\":{\"type\":\"string\"},\"prefix\":{\"type\":\"string\"," \
+    "\"description\":\"what every copy of the key starts with; the secret is never shown\"},"      \
+    "\"role\":" ROLE_ENUM ",\"driver_id\":{\"type\":[\"string\",\"null\"]},\"created_ms\":{"       \
+    "\"type\":\"integer\"},\"revoked_ms\":{\"type\":[\"integer\",\"null\"]},\"last_used_ms\":{"    \
+    "\"type\":\"null\",\"description\":\"not recorded: the key check stays read-only\"}}}}}}"
 #define EVENTS_SCHEMA                                                                              \
     "{\"type\":\"object\",\"properties\":{\"events\":{\"type\":\"array\",\"items\":{\"type\":"     \
     "\"object\",\"properties\":{\"seq\":{\"type\":\"integer\"},\"time_ms\":{\"type\":\"integer\"}" \

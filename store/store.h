@@ -115,6 +115,22 @@ LM_MUST_USE lm_status store_key_verify(store_read *r, const char *key, store_key
 /* Number of keys stored. */
 LM_MUST_USE lm_status store_keys_count(store_read *r, int64_t *out);
 
+/* One key as listed: never its secret nor its hash. */
+typedef struct store_key_row {
+    store_key_info info;
+    int64_t revoked_ms; /* 0 while live */
+} store_key_row;
+/* Every key, oldest first, revoked ones included, in *out (caller lm_frees; NULL when none) and
+ * their count in *n; both untouched on failure. */
+LM_MUST_USE lm_status store_keys_list(store_read *r, store_key_row **out, size_t *n,
+                                      lm_errinfo *err);
+/* Revokes key id in its own transaction with a "key.revoked" event; the next verify of that key
+ * fails (nothing caches keys). LM_NOT_FOUND when there is no such key, LM_CONFLICT when it is
+ * already revoked or is the last live admin key (which would lock every admin out). */
+LM_MUST_USE lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err);
+/* *live = key id exists and is not revoked (long-lived replies, e.g. event streams, re-check). */
+LM_MUST_USE lm_status store_key_live(store_read *r, const char *id, bool *live);
+
 /* ---- Settings kept with the data ---- */
 
 /* Reads the integer setting key; *found says whether it exists (*out untouched if not). */

@@ -70,7 +70,7 @@ db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALU
 db.commit()
 PY
 "${pin_server[@]}" "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" \
-    --threads 1 --track-rate 1000000000 --track-burst 1000000000 \
+    --threads 1 --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --track-rate 1000000000 --track-burst 1000000000 \
     --positions-retention-days 0 >"$work/server.log" 2>&1 &
 server_pid=$!
 url="http://127.0.0.1:$port"
