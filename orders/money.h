@@ -246,6 +246,11 @@ typedef struct orders_refund {
  * partially_refunded or refunded; event payment.<status> with the refund. */
 LM_MUST_USE lm_status orders_refund_create(orders_svc *o, int64_t order_id, const orders_refund *r,
                                            orders_money *out, lm_errinfo *err);
+/* The same refund inside the caller's transaction (returns/ records a return's refund with the
+ * return's own state change); out may be NULL; the caller commits. */
+LM_MUST_USE lm_status orders_refund_create_tx(orders_svc *o, store_tx *tx, int64_t order_id,
+                                              const orders_refund *r, orders_money *out,
+                                              lm_errinfo *err);
 
 /* ---- Cash on delivery ---- */
 
