@@ -29,7 +29,7 @@ typedef struct api_server_opts {
         API_LOOP_POLL,  /* poll(): the default (api/http/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */
     } event_loop;
-    /* Live tracking (issue 5): the driver API, OsmAnd, tracking pages, SSE and webhooks. */
+    /* Live tracking: the driver API, OsmAnd, tracking pages, SSE and webhooks. */
     struct dispatch *dispatch;     /* borrowed; NULL = routes that need it answer 503 */
     int osmand_port;               /* OsmAnd listener: -1 none (default), 0 any free port */
     int64_t positions_retention_s; /* positions older are pruned; 0 = keep; default 30 days */
@@ -38,6 +38,17 @@ typedef struct api_server_opts {
     double track_burst;            /* ... and bucket size (default 20) */
     const char *webhook_allow;     /* CIDR ranges webhooks may reach besides public addresses,
                                       e.g. "127.0.0.1/32" (events/webhooks.h); default NULL */
+    /* Connections (docs/security.md "Connections"; defaults of api/http/http.h) */
+    unsigned max_conns;               /* API connections at most; 1024 */
+    unsigned reserve_conns;           /* kept free of idle unkeyed connections; 64 */
+    unsigned max_conns_per_ip;        /* per client address; 0 = none; 128 */
+    unsigned header_timeout_s;        /* request head complete within; 10 (both ports) */
+    unsigned body_timeout_s;          /* request body complete within; 30 (both ports) */
+    unsigned idle_timeout_s;          /* silent connections closed after; 60 */
+    unsigned osmand_max_conns;        /* the OsmAnd port's own cap; 1024 */
+    unsigned osmand_max_conns_per_ip; /* ... and per address; 256 */
+    /* Feedback (issue 11): ratings, surveys, complaints (feedback/feedback.h). */
+    struct feedback *feedback; /* borrowed; NULL = the feedback routes answer 503 */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);

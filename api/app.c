@@ -23,11 +23,21 @@ static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
     return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
 }
 
+/* Payment timeouts are swept every 30 s; LASTMILE_PAYMENT_SWEEP_MS changes that (tests make it
+ * short), 0 turns it off. */
+static lm_status housekeeping_start(api_app *lv) {
+    const char *e = getenv("LASTMILE_PAYMENT_SWEEP_MS");
+    int64_t every = 30000;
+    if (e && !lm_parse_i64(e, 0, 86400000, &every)) every = 30000;
+    return api__housekeeping_start(lv->st, every, &lv->housekeeping);
+}
+
 lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_errinfo *err) {
     api_app *lv = lm_calloc(1, sizeof *lv);
     if (!lv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     lv->st = s;
     lv->dispatch = o->dispatch;
+    lv->feedback = o->feedback;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
@@ -35,14 +45,17 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
         lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
         goto fail;
     }
+    dispatch_guard_opts go;
+    dispatch_guard_opts_init(&go);
+    if ((rc = dispatch_guard_create(&go, &lv->osm_guard)) != LM_OK) goto fail;
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
+    if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     store_set_event_hook(s, on_events, lv);
-    if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv->ingest, o->bind_addr, o->osmand_port,
-                                                        &lv->osmand, err)) != LM_OK)
+    if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv, o, &lv->osmand, err)) != LM_OK)
         goto fail;
     *out = lv;
     return LM_OK;
@@ -59,6 +72,8 @@ fail:
 void api__app_stop(api_app *lv) {
     if (!lv || lv->stopped) return;
     lv->stopped = true;
+    api__housekeeping_stop(lv->housekeeping);
+    lv->housekeeping = NULL;
     http_plain_quiesce(lv->osmand);
     dispatch_ingest_stop(lv->ingest); /* answers (resumes) everything queued */
     http_plain_close(lv->osmand);
@@ -75,6 +90,7 @@ void api__app_free(api_app *lv) {
     dispatch_ingest_free(lv->ingest);
     events_hub_destroy(lv->hub);
     http_ratelimit_destroy(lv->track_rl);
+    dispatch_guard_destroy(lv->osm_guard);
     lm_free(lv->data_dir);
     lm_free(lv);
 }
@@ -83,6 +99,12 @@ dispatch *api__need_dispatch(http_req *r, const char *what) {
     dispatch *d = api_app_of(r)->dispatch;
     if (!d) http_error(r, LM_UNAVAILABLE, "", "%s is not configured on this server", what);
     return d;
+}
+
+struct feedback *api__need_feedback(http_req *r) {
+    struct feedback *fb = api_app_of(r)->feedback;
+    if (!fb) http_error(r, LM_UNAVAILABLE, "", "feedback is not configured on this server");
+    return fb;
 }
 
 /* The orders service is a thin handle over the store (no caches that outlive a request), so

@@ -26,6 +26,7 @@
 #include "api/api.h"
 #include "api/formats/osmand.h"
 #include "api/http/http.h"
+#include "dispatch/guard.h"
 #include "dispatch/ingest.h"
 #include "events/events.h"
 #include "orders/orders.h"
@@ -48,15 +49,20 @@ extern const size_t api__route_count;
 
 /* ---- The app context (api/app.c) ---- */
 
+typedef struct api_housekeeping api_housekeeping; /* api/housekeeping.c */
+
 typedef struct api_app {
-    store *st;                   /* borrowed */
-    struct dispatch *dispatch;   /* borrowed; NULL = routes that need it answer 503 */
-    char *data_dir;              /* delivery proofs go under <data_dir>/proofs */
-    dispatch_ingest *ingest;     /* positions' group commit */
-    http_plain_listener *osmand; /* the OsmAnd port; NULL when off */
-    events_hub *hub;             /* wakes SSE streams on commits */
-    events_webhooks *hooks;      /* webhook sender */
-    http_ratelimit *track_rl;    /* tracking polls per client address */
+    store *st;                      /* borrowed */
+    struct dispatch *dispatch;      /* borrowed; NULL = routes that need it answer 503 */
+    struct feedback *feedback;      /* borrowed; NULL = the feedback routes answer 503 */
+    char *data_dir;                 /* delivery proofs go under <data_dir>/proofs */
+    dispatch_ingest *ingest;        /* positions' group commit */
+    http_plain_listener *osmand;    /* the OsmAnd port; NULL when off */
+    events_hub *hub;                /* wakes SSE streams on commits */
+    events_webhooks *hooks;         /* webhook sender */
+    http_ratelimit *track_rl;       /* tracking polls per client address */
+    dispatch_guard *osm_guard;      /* unknown OsmAnd device ids per client address (both ports) */
+    api_housekeeping *housekeeping; /* payment timeouts; NULL when off */
     bool stopped;
 } api_app;
 
@@ -81,9 +87,19 @@ void api__app_free(api_app *app);
 
 /* r's dispatch, or NULL after setting a 503 error ("<what> is not configured on this server"). */
 struct dispatch *api__need_dispatch(http_req *r, const char *what);
+/* r's feedback handle, or NULL after setting a 503 error. */
+struct feedback *api__need_feedback(http_req *r);
 /* Runs fn with an orders service of its own (a thin handle over the store: nothing is shared
  * between worker threads but the store) and returns what fn returned. */
 lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o));
+
+/* ---- Housekeeping (api/housekeeping.c) ---- */
+
+/* Starts the thread that cancels orders held unpaid past the payment timeout, every every_ms
+ * (<= 0: off, *out NULL). */
+LM_MUST_USE lm_status api__housekeeping_start(store *s, int64_t every_ms, api_housekeeping **out);
+/* Stops and joins it; NULL-safe. */
+void api__housekeeping_stop(api_housekeeping *h);
 
 /* ---- Auth (api/auth.c) ---- */
 
@@ -103,10 +119,11 @@ LM_MUST_USE lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_po
  * commit; always returns LM_OK: from here the ingest owns the outcome. */
 lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand_pos *pos, size_t n,
                                const char *driver_id);
-/* Listens for OsmAnd (any path, GET or POST) on bind_addr:port (0 = any free port) through the
- * framework's plain listener, handing positions to g and answering each request after its
- * commit. */
-LM_MUST_USE lm_status api__osmand_listen(dispatch_ingest *g, const char *bind_addr, int port,
+/* Listens for OsmAnd (any path, GET or POST) on so->bind_addr:so->osmand_port (0 = any free port)
+ * with the OsmAnd connection limits of so, through the framework's plain listener, handing
+ * positions to app's ingest (refusing addresses app's osm_guard blocks) and answering each
+ * request after its commit. */
+LM_MUST_USE lm_status api__osmand_listen(api_app *app, const api_server_opts *so,
                                          http_plain_listener **out, lm_errinfo *err);
 
 /* ---- Metrics (api/metrics.c) ---- */

@@ -26,7 +26,8 @@ static cJSON *depot_json(const orders_depot *d) {
 
 static lm_status handle_depots_create(http_req *r, orders_svc *o) {
     orders_depot d;
-    lm_status rc = fmt_depot_from_json(r->json, &d, &r->err);
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_depot_from_json(r->json, &d, &r->err);
     if (rc != LM_OK) return rc;
     if ((rc = orders_depot_put(o, &d, &r->err)) != LM_OK) return rc;
     return http_reply_json(r, 201, depot_json(&d));

@@ -2,7 +2,7 @@
  * group commit), and arrived / delivered (with proofs) / failed at a stop. A driver key is bound
  * to one driver, and a driver may act only on the stops of its own route. */
 #include "api/app.h"
-#include "api/formats/osmand.h"
+#include "api/formats/driver_json.h"
 #include "api/handlers.h"
 #include "api/input.h"
 #include "dispatch/dispatch.h"
@@ -58,8 +58,10 @@ lm_status api__driver_route(http_req *r) {
     if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
         return http_error(r, rc, "", "the store is not available");
     rc = dispatch_driver_route_get(rd, r->subject, &rt, &r->err);
-    store_read_end(rd);
-    if (rc != LM_OK) return rc;
+    if (rc != LM_OK) {
+        store_read_end(rd);
+        return rc;
+    }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "driver_id", rt.driver.id);
     cJSON_AddStringToObject(o, "driver_name", rt.driver.name);
@@ -70,8 +72,15 @@ lm_status api__driver_route(http_req *r) {
     cJSON_AddBoolToObject(o, "started", rt.started);
     cJSON_AddBoolToObject(o, "broken", rt.broken);
     cJSON *arr = cJSON_AddArrayToObject(o, "stops");
-    for (size_t i = 0; i < rt.n_stops; i++)
-        cJSON_AddItemToArray(arr, stop_json(&rt.stops[i]));
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        cJSON *sj = stop_json(&rt.stops[i]);
+        /* cash on delivery: what to collect at the door (api/cash.c) */
+        if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
+            cJSON_AddItemToObject(sj, "collect",
+                                  api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        cJSON_AddItemToArray(arr, sj);
+    }
+    store_read_end(rd);
     dispatch_driver_route_clear(&rt);
     return http_reply_json(r, 200, o);
 }
@@ -79,14 +88,11 @@ lm_status api__driver_route(http_req *r) {
 lm_status api__driver_positions(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
-    const cJSON *list = r->json;
-    if (cJSON_IsObject(list)) list = cJSON_GetObjectItemCaseSensitive(list, "positions");
-    if (!cJSON_IsArray(list))
-        return http_error(r, LM_INVALID, "positions", "expected {\"positions\": [...]}");
-    int count = cJSON_GetArraySize(list);
-    if (count < 1 || count > FMT_OSMAND_MAX_BATCH)
-        return http_error(r, count ? LM_TOO_BIG : LM_INVALID, "positions",
-                          "send 1..%d positions per request", FMT_OSMAND_MAX_BATCH);
+    fmt_osmand_pos *pos = NULL;
+    size_t n = 0; /* decoded first: a bad body is a 400 whatever the server's state */
+    if ((rc = api__body_any(r)) != LM_OK ||
+        (rc = fmt_positions_from_json(r->json, "", r->arena, &pos, &n, &r->err)) != LM_OK)
+        return rc;
     dispatch_ingest *g = api_app_of(r)->ingest;
     if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
     /* the device id recorded with them: the driver's phone if it has one */
@@ -100,58 +106,12 @@ lm_status api__driver_positions(http_req *r) {
             lm_strlcpy(device, dr.device_id, sizeof device);
         store_read_end(rd);
     }
-    fmt_osmand_pos *pos = lm_arena_alloc(r->arena, (size_t)count * sizeof *pos);
-    if (!pos) return http_error(r, LM_NOMEM, "", "out of memory");
-    size_t i = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, list) {
-        char f[48];
-        fmt_osmand_pos *p = &pos[i];
-        memset(p, 0, sizeof *p);
-        lm_strlcpy(p->device_id, device, sizeof p->device_id);
-        p->speed_mps = p->heading_deg = p->altitude_m = p->accuracy_m = p->battery_pct = NAN;
-        p->charging = -1;
-        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(it, "lat");
-        const cJSON *lon = cJSON_GetObjectItemCaseSensitive(it, "lon");
-        geo_point gp = {cJSON_IsNumber(lat) ? lat->valuedouble : NAN,
-                        cJSON_IsNumber(lon) ? lon->valuedouble : NAN};
-        snprintf(f, sizeof f, "positions[%zu]", i);
-        if ((rc = geo_point_check(gp, f, &r->err)) != LM_OK) return rc;
-        p->lat = gp.lat;
-        p->lon = gp.lon;
-        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(it, "timestamp");
-        char tbuf[40] = "";
-        if (cJSON_IsString(ts))
-            lm_strlcpy(tbuf, ts->valuestring, sizeof tbuf);
-        else if (cJSON_IsNumber(ts) && ts->valuedouble >= 0)
-            snprintf(tbuf, sizeof tbuf, "%lld", (long long)ts->valuedouble);
-        if (!fmt_osmand_time_parse(tbuf, &p->time_ms)) {
-            snprintf(f, sizeof f, "positions[%zu].timestamp", i);
-            return http_error(r, LM_INVALID, f,
-                              "the device time is required: epoch s, epoch ms or ISO-8601");
-        }
-        static const char *const opt[] = {"speed", "heading", "accuracy", "battery", "altitude"};
-        double *dst[] = {&p->speed_mps, &p->heading_deg, &p->accuracy_m, &p->battery_pct,
-                         &p->altitude_m};
-        for (size_t k = 0; k < 5; k++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, opt[k]);
-            if (!v || cJSON_IsNull(v)) continue;
-            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
-                snprintf(f, sizeof f, "positions[%zu].%s", i, opt[k]);
-                return http_error(r, LM_INVALID, f, "must be a number");
-            }
-            *dst[k] = v->valuedouble;
-        }
-        if (!(p->speed_mps >= 0)) p->speed_mps = NAN;
-        if (!(p->heading_deg >= 0)) p->heading_deg = NAN;
-        if (!(p->accuracy_m >= 0)) p->accuracy_m = NAN;
-        if (!(p->battery_pct >= 0 && p->battery_pct <= 100)) p->battery_pct = NAN;
-        i++;
-    }
+    for (size_t k = 0; k < n; k++)
+        lm_strlcpy(pos[k].device_id, device, sizeof pos[k].device_id);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "accepted", (double)i);
+    cJSON_AddNumberToObject(o, "accepted", (double)n);
     if ((rc = http_reply_json(r, 200, o)) != LM_OK) return rc;
-    return api__submit_deferred(r, g, pos, i, r->subject);
+    return api__submit_deferred(r, g, pos, n, r->subject);
 }
 
 /* The stop id of the path, and that it is on this driver's live route (404 otherwise, so that
@@ -214,43 +174,42 @@ static lm_status act_arrived(dispatch *d, store_tx *tx, http_req *r, int64_t id,
 }
 
 lm_status api__driver_arrived(http_req *r) {
+    lm_status rc = api__no_body(r);
+    if (rc != LM_OK) return rc;
     return run_stop_action(r, act_arrived, NULL);
 }
 
 typedef struct delivered_ctx {
     char proof[DISPATCH_NOTE_MAX + 1];
+    api_cod_in cod;
 } delivered_ctx;
 
 static lm_status act_delivered(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     delivered_ctx *c = ctx;
-    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, lm_now_ms(), &r->err);
+    int64_t now = lm_now_ms();
+    lm_status rc = api__cod_deliver_tx(tx, r, id, &c->cod, now);
+    if (rc != LM_OK) return rc;
+    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, now, &r->err);
 }
 
 lm_status api__driver_delivered(http_req *r) {
     int64_t stop_id = 0;
-    lm_status rc = own_stop(r, &stop_id); /* before any file is written */
-    if (rc != LM_OK) return rc;
+    fmt_delivery dv; /* decoding writes nothing: a bad body is a 400 whoever sends it */
+    lm_status rc = api__body(r, FMT_JSON_OPTIONAL);
+    static const char *const cod_keys[] = {"collected", NULL}; /* api__cod_read's */
     delivered_ctx c;
     memset(&c, 0, sizeof c);
-    const cJSON *body = r->json;
-    if (body && !cJSON_IsObject(body))
-        return http_error(r, LM_INVALID, "body", "expected a JSON object");
-    const char *recipient = body ? api__json_get_str(body, "recipient") : NULL;
-    const cJSON *rv = body ? cJSON_GetObjectItemCaseSensitive(body, "recipient") : NULL;
-    if (rv && !cJSON_IsNull(rv) && !recipient)
-        return http_error(r, LM_INVALID, "recipient", "recipient must be a string");
-    if (recipient && strlen(recipient) > 200)
-        return http_error(r, LM_INVALID, "recipient", "at most 200 characters");
-    for (const char *p = recipient; p && *p; p++)
-        if ((unsigned char)*p < 0x20)
-            return http_error(r, LM_INVALID, "recipient", "no control characters");
+    if (rc == LM_OK) rc = fmt_delivery_from_json(r->json, cod_keys, r->arena, &dv, &r->err);
+    if (rc == LM_OK) rc = api__cod_read(r, r->json, &c.cod);
+    if (rc == LM_OK) rc = own_stop(r, &stop_id); /* before any file is written */
+    if (rc != LM_OK) return rc;
+    const char *recipient = dv.recipient_name[0] ? dv.recipient_name : NULL;
     char sig[160] = "", photo[160] = "";
-    const cJSON *f;
-    if (body && (f = cJSON_GetObjectItemCaseSensitive(body, "signature")) && !cJSON_IsNull(f) &&
-        (rc = api__proof_save(r, f, "signature", stop_id, sig, sizeof sig)) != LM_OK)
+    if (dv.signature.bytes &&
+        (rc = api__proof_save(r, &dv.signature, "signature", stop_id, sig, sizeof sig)) != LM_OK)
         return rc;
-    if (body && (f = cJSON_GetObjectItemCaseSensitive(body, "photo")) && !cJSON_IsNull(f) &&
-        (rc = api__proof_save(r, f, "photo", stop_id, photo, sizeof photo)) != LM_OK)
+    if (dv.photo.bytes &&
+        (rc = api__proof_save(r, &dv.photo, "photo", stop_id, photo, sizeof photo)) != LM_OK)
         return rc;
     snprintf(c.proof, sizeof c.proof, "%s%s%s%s%s%s", recipient ? "received by " : "",
              recipient ? recipient : "", sig[0] ? "; signature " : "", sig,
@@ -268,19 +227,10 @@ static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, 
 }
 
 lm_status api__driver_failed(http_req *r) {
-    static const char *const reasons[] = {"not_home", "refused", "address_not_found", "damaged",
-                                          "other"};
-    if (!cJSON_IsObject(r->json))
-        return http_error(r, LM_INVALID, "body", "expected {\"reason\": ..., \"note\": ...}");
-    failed_ctx c = {api__json_get_str(r->json, "reason"), api__json_get_str(r->json, "note")};
-    bool known = false;
-    for (size_t i = 0; c.reason && i < sizeof reasons / sizeof reasons[0]; i++)
-        known |= !strcmp(c.reason, reasons[i]);
-    if (!known)
-        return http_error(r, LM_INVALID, "reason",
-                          "reason must be not_home, refused, address_not_found, damaged or other");
-    if (c.note && strlen(c.note) > DISPATCH_NOTE_MAX)
-        return http_error(r, LM_INVALID, "note", "at most %d characters", DISPATCH_NOTE_MAX);
-    if (!c.note) c.note = "";
+    fmt_stop_failed f;
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_stop_failed_from_json(r->json, &f, &r->err);
+    if (rc != LM_OK) return rc;
+    failed_ctx c = {f.reason, f.note};
     return run_stop_action(r, act_failed, &c);
 }

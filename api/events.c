@@ -29,6 +29,7 @@ typedef struct sse_stream {
     size_t out_off;
     uint64_t tick_seen;
     bool hello_sent;
+    char key_id[HTTP_KEY_ID_MAX]; /* the key that opened it: a revocation ends the stream */
 } sse_stream;
 
 /* The hub's wake-up: resume the suspended connection. */
@@ -51,7 +52,11 @@ static lm_status stream_fill(sse_stream *s, size_t *n_out) {
     size_t n = 0;
     lm_status rc = store_read_begin(s->st, &rd);
     if (rc != LM_OK) return rc;
-    rc = store_events_since(rd, s->cursor, SSE_BATCH, &ev, &n);
+    /* a revocation commits an event, which wakes every stream: the revoked key's end here */
+    bool live = true;
+    if (s->key_id[0] && (rc = store_key_live(rd, s->key_id, &live)) == LM_OK && !live)
+        rc = LM_UNAUTHORIZED;
+    if (rc == LM_OK) rc = store_events_since(rd, s->cursor, SSE_BATCH, &ev, &n);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
@@ -96,7 +101,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
             return HTTP_STREAM_ERROR;
     }
     size_t n = 0;
-    if (stream_fill(s, &n) != LM_OK) return HTTP_STREAM_ERROR;
+    lm_status rc = stream_fill(s, &n);
+    if (rc == LM_UNAUTHORIZED) return HTTP_STREAM_END;
+    if (rc != LM_OK) return HTTP_STREAM_ERROR;
     if (seen.tick != s->tick_seen) {
         s->tick_seen = seen.tick;
         if (s->out.len == 0 && lm_buf_printf(&s->out, ": ping\n\n") != LM_OK)
@@ -144,6 +151,7 @@ static lm_status events_stream(http_req *r) {
     s->st = api_store(r);
     s->conn = http_req_conn(r);
     s->cursor = after;
+    lm_strlcpy(s->key_id, r->key_id, sizeof s->key_id);
     lm_buf_init(&s->out, SSE_CHUNK_MAX);
     s->tick_seen = events_hub_mark(h).tick;
     lm_status rc = http_reply_header(r, "Cache-Control", "no-store");

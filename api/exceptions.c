@@ -2,6 +2,7 @@
  * and POST /v1/driver/exceptions (a breakdown, delay, accident or full vehicle, which may
  * queue a re-plan). */
 #include "api/app.h"
+#include "api/formats/driver_json.h"
 #include "api/handlers.h"
 #include "api/input.h"
 #include "dispatch/dispatch.h"
@@ -60,27 +61,16 @@ lm_status api__exceptions_list(http_req *r) {
 lm_status api__driver_exception(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
-    if (!cJSON_IsObject(r->json))
-        return http_error(r, LM_INVALID, "body", "expected {\"kind\": ..., \"note\": ...}");
-    dispatch_exception_kind kind;
-    const char *k = api__json_get_str(r->json, "kind");
-    if (!k || !dispatch_exception_parse(k, &kind))
-        return http_error(r, LM_INVALID, "kind",
-                          "kind must be breakdown, delay, accident or vehicle_full");
-    const char *note = api__json_get_str(r->json, "note");
-    if (note && strlen(note) > DISPATCH_NOTE_MAX)
-        return http_error(r, LM_INVALID, "note", "at most %d characters", DISPATCH_NOTE_MAX);
-    int64_t delay_min = 0;
-    const cJSON *dm = cJSON_GetObjectItemCaseSensitive(r->json, "delay_min");
-    if (dm && (!cJSON_IsNumber(dm) || dm->valuedouble < 0 || dm->valuedouble > 1440))
-        return http_error(r, LM_INVALID, "delay_min", "delay_min must be 0..1440");
-    if (dm) delay_min = (int64_t)dm->valuedouble;
+    fmt_driver_exception x;
+    if ((rc = api__body(r, FMT_JSON_REQUIRED)) != LM_OK ||
+        (rc = fmt_driver_exception_from_json(r->json, &x, &r->err)) != LM_OK)
+        return rc;
     dispatch *d = api__need_dispatch(r, "live dispatch");
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
         return http_error(r, rc, "", "the store is not available");
-    if ((rc = dispatch_driver_exception(d, tx, r->subject, kind, delay_min * 60, note ? note : "",
+    if ((rc = dispatch_driver_exception(d, tx, r->subject, x.kind, x.delay_min * 60, x.note,
                                         lm_now_ms(), &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
@@ -88,7 +78,7 @@ lm_status api__driver_exception(http_req *r) {
     if ((rc = store_tx_commit(tx)) != LM_OK)
         return http_error(r, rc, "", "the change could not be committed");
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "kind", k);
+    cJSON_AddStringToObject(o, "kind", x.kind_name);
     cJSON_AddStringToObject(o, "status", "recorded");
     return http_reply_json(r, 202, o);
 }

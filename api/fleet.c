@@ -1,5 +1,6 @@
 /* api/fleet.c: vehicles and drivers (POST and GET), and GET /v1/fleet/state, over dispatch/. */
 #include "api/app.h"
+#include "api/formats/fleet_json.h"
 #include "api/handlers.h"
 #include "api/input.h"
 #include "dispatch/dispatch.h"
@@ -7,84 +8,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static lm_status vehicle_from_json(http_req *r, const cJSON *j, dispatch_vehicle *v) {
-    dispatch_vehicle_init(v);
-    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
-    lm_status rc;
-    if ((rc = api__json_str(r, j, "id", "id", v->id, sizeof v->id, true)) != LM_OK ||
-        (rc = api__json_str(r, j, "name", "name", v->name, sizeof v->name, false)) != LM_OK ||
-        (rc = api__json_str(r, j, "start_depot", "start_depot", v->start_depot,
-                            sizeof v->start_depot, true)) != LM_OK)
-        return rc;
-    const cJSON *ed = cJSON_GetObjectItemCaseSensitive(j, "end_depot");
-    if (!ed) {
-        lm_strlcpy(v->end_depot, v->start_depot, sizeof v->end_depot); /* back home by default */
-    } else if ((rc = api__json_str(r, j, "end_depot", "end_depot", v->end_depot,
-                                   sizeof v->end_depot, false)) != LM_OK) {
-        return rc;
-    }
-    double x;
-    bool has;
-    if ((rc = api__json_number(r, j, "capacity_kg", 0, 1e6, &x, &has)) != LM_OK) return rc;
-    if (has) v->capacity_g = (int64_t)llround(x * 1000);
-    if ((rc = api__json_number(r, j, "capacity_l", 0, 1e6, &x, &has)) != LM_OK) return rc;
-    if (has) v->capacity_cm3 = (int64_t)llround(x * 1000);
-    if ((rc = api__json_whole(r, j, "capacity_parcels", 0, 1000000, &v->capacity_parcels)) !=
-            LM_OK ||
-        (rc = api__json_whole(r, j, "cost_fixed", 0, INT64_C(1) << 40, &v->cost_fixed)) != LM_OK ||
-        (rc = api__json_whole(r, j, "cost_per_hour", 0, INT64_C(1) << 30, &v->cost_per_hour)) !=
-            LM_OK ||
-        (rc = api__json_whole(r, j, "cost_per_km", 0, INT64_C(1) << 30, &v->cost_per_km)) != LM_OK)
-        return rc;
-    if ((rc = api__json_number(r, j, "speed_factor", 0.01, 5, &x, &has)) != LM_OK) return rc;
-    if (has) v->speed_factor = x;
-    const cJSON *tw = cJSON_GetObjectItemCaseSensitive(j, "time_window");
-    if (tw &&
-        (rc = api__json_window(r, tw, "time_window", &v->shift_start_s, &v->shift_end_s)) != LM_OK)
-        return rc;
-    const cJSON *act = cJSON_GetObjectItemCaseSensitive(j, "active");
-    if (act) {
-        if (!cJSON_IsBool(act)) return http_error(r, LM_INVALID, "active", "must be a boolean");
-        v->active = cJSON_IsTrue(act);
-    }
-    const cJSON *sk = cJSON_GetObjectItemCaseSensitive(j, "skills");
-    if (sk) {
-        if (!cJSON_IsArray(sk) || cJSON_GetArraySize(sk) > DISPATCH_SKILLS_MAX)
-            return http_error(r, LM_INVALID, "skills", "skills must be an array of at most %d",
-                              DISPATCH_SKILLS_MAX);
-        const cJSON *e;
-        cJSON_ArrayForEach(e, sk) {
-            if (!cJSON_IsString(e) || strlen(e->valuestring) > DISPATCH_ID_MAX)
-                return http_error(r, LM_INVALID, "skills", "skills must be short strings");
-            lm_strlcpy(v->skills[v->n_skills++], e->valuestring, sizeof v->skills[0]);
-        }
-    }
-    const cJSON *br = cJSON_GetObjectItemCaseSensitive(j, "breaks");
-    if (br) {
-        if (!cJSON_IsArray(br) || cJSON_GetArraySize(br) > DISPATCH_BREAKS_MAX)
-            return http_error(r, LM_INVALID, "breaks", "breaks must be an array of at most %d",
-                              DISPATCH_BREAKS_MAX);
-        const cJSON *e;
-        cJSON_ArrayForEach(e, br) {
-            char field[32];
-            snprintf(field, sizeof field, "breaks[%zu]", v->n_breaks);
-            const cJSON *tws = cJSON_GetObjectItemCaseSensitive(e, "time_windows");
-            dispatch_break *b = &v->breaks[v->n_breaks];
-            if (!cJSON_IsArray(tws) || cJSON_GetArraySize(tws) < 1)
-                return http_error(r, LM_INVALID, field, "%s needs time_windows", field);
-            if ((rc = api__json_window(r, cJSON_GetArrayItem(tws, 0), field, &b->start_s,
-                                       &b->end_s)) != LM_OK)
-                return rc;
-            const cJSON *sv = cJSON_GetObjectItemCaseSensitive(e, "service");
-            if (!cJSON_IsNumber(sv) || sv->valuedouble < 0 || sv->valuedouble > 86400)
-                return http_error(r, LM_INVALID, field, "%s.service must be 0..86400 s", field);
-            b->service_s = (int64_t)sv->valuedouble;
-            v->n_breaks++;
-        }
-    }
-    return LM_OK;
-}
 
 static cJSON *vehicle_json(const dispatch_vehicle *v) {
     cJSON *o = cJSON_CreateObject();
@@ -124,10 +47,10 @@ static cJSON *driver_json(const dispatch_driver *d) {
     cJSON_AddStringToObject(o, "id", d->id);
     cJSON_AddStringToObject(o, "name", d->name);
     cJSON_AddStringToObject(o, "phone", d->phone);
-    if (d->device_id[0])
-        cJSON_AddStringToObject(o, "device_id", d->device_id);
-    else
-        cJSON_AddNullToObject(o, "device_id");
+    /* never the device id itself: it is the phone's only credential (docs/devices.md); it is
+     * shown once, where the server made it (the 201 here, or POST /v1/drivers/{id}/device) */
+    cJSON_AddBoolToObject(o, "has_device", d->device_id[0] != '\0');
+    cJSON_AddBoolToObject(o, "allow_short_device_id", d->allow_short_device_id);
     if (d->vehicle_id[0])
         cJSON_AddStringToObject(o, "vehicle_id", d->vehicle_id);
     else
@@ -138,7 +61,8 @@ static cJSON *driver_json(const dispatch_driver *d) {
 /* Runs put(tx, rec) in one transaction and answers 201 with json(rec). */
 lm_status api__vehicles_put(http_req *r) {
     dispatch_vehicle v;
-    lm_status rc = vehicle_from_json(r, r->json, &v);
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_vehicle_from_json(r->json, &v, &r->err);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
@@ -152,27 +76,25 @@ lm_status api__vehicles_put(http_req *r) {
 }
 
 lm_status api__drivers_put(http_req *r) {
-    dispatch_driver d = {0};
-    const cJSON *j = r->json;
-    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
-    lm_status rc;
-    if ((rc = api__json_str(r, j, "id", "id", d.id, sizeof d.id, true)) != LM_OK ||
-        (rc = api__json_str(r, j, "name", "name", d.name, sizeof d.name, true)) != LM_OK ||
-        (rc = api__json_str(r, j, "phone", "phone", d.phone, sizeof d.phone, false)) != LM_OK ||
-        (rc = api__json_str(r, j, "device_id", "device_id", d.device_id, sizeof d.device_id,
-                            false)) != LM_OK ||
-        (rc = api__json_str(r, j, "vehicle_id", "vehicle_id", d.vehicle_id, sizeof d.vehicle_id,
-                            false)) != LM_OK)
-        return rc;
+    dispatch_driver d;
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_driver_from_json(r->json, &d, &r->err);
+    if (rc != LM_OK) return rc;
+    char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
         return http_error(r, rc, "", "store unavailable");
-    if ((rc = dispatch_driver_put(tx, &d, &r->err)) != LM_OK) {
+    dispatch_driver saved;
+    if ((rc = dispatch_driver_save(tx, &d, generated, &r->err)) != LM_OK ||
+        (rc = dispatch_driver_get(store_tx_read(tx), d.id, &saved, &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }
     if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
-    return http_reply_json(r, 201, driver_json(&d));
+    cJSON *o = driver_json(&saved);
+    /* a generated id is answered here and nowhere else: the dispatcher hands it to the phone */
+    if (generated[0]) cJSON_AddStringToObject(o, "device_id", generated);
+    return http_reply_json(r, 201, o);
 }
 
 lm_status api__vehicles_list(http_req *r) {
@@ -237,5 +159,90 @@ lm_status api__fleet_state(http_req *r) {
         cJSON_AddItemToArray(arr, v);
     }
     lm_free(vs);
+    return http_reply_json(r, 200, o);
+}
+
+/* ---- A driver's device: rotation and refused positions (docs/devices.md) ---- */
+
+/* POST /v1/drivers/{id}/device: a fresh device id, answered here once; the old one is refused
+ * from the next position on. */
+lm_status api__drivers_device_rotate(http_req *r) {
+    const char *id = http_param(r, "id");
+    char dev[DISPATCH_DEVICE_ID_LEN + 1] = "";
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(api_store(r), &tx);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    if ((rc = dispatch_driver_device_rotate(tx, id, dev, &r->err)) != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "driver_id", id);
+    cJSON_AddStringToObject(o, "device_id", dev);
+    return http_reply_json(r, 200, o);
+}
+
+/* A number as sent, or null when it was not one (NAN). */
+static void add_num(cJSON *o, const char *k, double x) {
+    if (isfinite(x))
+        cJSON_AddNumberToObject(o, k, x);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *refusals_json(const char *id, const dispatch_refusals *x) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "driver_id", id);
+    int64_t total = 0;
+    cJSON *counts = cJSON_AddArrayToObject(o, "counts");
+    for (size_t i = 0; i < x->n_counts; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "reason", x->counts[i].reason);
+        cJSON_AddNumberToObject(c, "count", (double)x->counts[i].count);
+        cJSON_AddNumberToObject(c, "last_ms", (double)x->counts[i].last_ms);
+        cJSON_AddItemToArray(counts, c);
+        total += x->counts[i].count;
+    }
+    cJSON_AddNumberToObject(o, "total", (double)total);
+    cJSON *last = cJSON_AddArrayToObject(o, "last");
+    for (size_t i = 0; i < x->n_last; i++) {
+        const dispatch_refused_position *p = &x->last[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "reason", p->reason);
+        cJSON_AddStringToObject(e, "device_hint", p->device_hint);
+        cJSON_AddNumberToObject(e, "recv_ms", (double)p->recv_ms);
+        cJSON_AddNumberToObject(e, "time_ms", (double)p->time_ms);
+        add_num(e, "lat", p->lat);
+        add_num(e, "lon", p->lon);
+        add_num(e, "accuracy_m", p->accuracy_m);
+        cJSON_AddItemToArray(last, e);
+    }
+    return o;
+}
+
+/* GET /v1/drivers/{id}/refusals?last=N: the driver's refused positions, counted per reason, and
+ * the last N (1..1000, 20 by default) of them, newest first. */
+lm_status api__drivers_refusals(http_req *r) {
+    const char *id = http_param(r, "id");
+    const char *q = http_query(r, "last");
+    int64_t last_n = 20;
+    if (q && !lm_parse_i64(q, 1, 1000, &last_n))
+        return http_error(r, LM_INVALID, "last", "last must be a whole number 1..1000");
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    dispatch_driver d;
+    dispatch_refusals x = {0};
+    rc = dispatch_driver_get(rd, id, &d, &r->err);
+    if (rc == LM_NOT_FOUND) {
+        store_read_end(rd);
+        return http_error(r, rc, "id", "driver '%s' not found", id);
+    }
+    if (rc == LM_OK) rc = dispatch_position_refusals(rd, id, (size_t)last_n, &x, &r->err);
+    store_read_end(rd);
+    if (rc != LM_OK) return rc;
+    cJSON *o = refusals_json(id, &x);
+    dispatch_refusals_clear(&x);
     return http_reply_json(r, 200, o);
 }

@@ -4,12 +4,30 @@
 #include "api/formats/csv.h"
 #include "api/handlers.h"
 #include "api/input.h"
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define API_IMPORT_MAX_ROWS 2000
+
+/* Row i's money columns into *money (lines allocated: lm_free); an empty currency when the row
+ * has none, which orders_order_create_many_priced reads as an order without money. */
+static lm_status row_money(const fmt_csv *csv, size_t i, const orders_order *ord,
+                           orders_money_in *money, lm_errinfo *err) {
+    orders_money_line_in *lines = lm_calloc(ord->n_lines ? ord->n_lines : 1, sizeof *lines);
+    if (!lines) return LM_NOMEM;
+    bool present = false;
+    lm_status rc = fmt_csv_money(csv, i, ord->n_lines, money, lines, &present, err);
+    if (rc != LM_OK || !present) {
+        lm_free(lines);
+        memset(money, 0, sizeof *money);
+        return rc;
+    }
+    money->lines = lines;
+    return LM_OK;
+}
 
 static lm_status handle_orders_import(http_req *r, orders_svc *o) {
     if (!r->body || r->body_len == 0)
@@ -33,16 +51,23 @@ static lm_status handle_orders_import(http_req *r, orders_svc *o) {
     size_t *row_of = n ? lm_calloc(n, sizeof *row_of) : NULL;
     lm_errinfo *row_err = n ? lm_calloc(n, sizeof *row_err) : NULL;
     orders_create_result *res = n ? lm_calloc(n, sizeof *res) : NULL;
-    if (n && (!ins || !keys || !keyp || !row_of || !row_err || !res)) {
+    orders_money_in *money = n ? lm_calloc(n, sizeof *money) : NULL;
+    if (n && (!ins || !keys || !keyp || !row_of || !row_err || !res || !money)) {
         rc = http_error(r, LM_NOMEM, "", "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         if (fmt_csv_order(csv, i, &ins[m], keys[m], &row_err[i]) != LM_OK) continue;
+        if ((rc = row_money(csv, i, &ins[m], &money[m], &row_err[i])) != LM_OK) {
+            orders_order_clear(&ins[m]);
+            if (rc == LM_NOMEM) goto nomem;
+            continue;
+        }
         keyp[m] = keys[m][0] ? keys[m] : NULL;
         row_of[m++] = i;
     }
-    if ((rc = orders_order_create_many(o, ins, keyp, m, res)) != LM_OK) {
+    if ((rc = orders_order_create_many_priced(o, ins, money, keyp, m, res)) != LM_OK) {
+    nomem:
         rc = http_error(r, rc, "", "out of memory");
         goto done;
     }
@@ -60,6 +85,12 @@ static lm_status handle_orders_import(http_req *r, orders_svc *o) {
             cJSON_AddNumberToObject(row, "id", (double)x->id);
             cJSON_AddStringToObject(row, "status", x->status);
             if (x->replayed) cJSON_AddBoolToObject(row, "replayed", true);
+            if (x->priced) {
+                cJSON_AddStringToObject(row, "currency", x->currency);
+                cJSON_AddNumberToObject(row, "total", (double)x->total);
+                cJSON_AddStringToObject(row, "payment_status", x->payment_status);
+                cJSON_AddNumberToObject(row, "coupon_warnings", (double)x->n_warnings);
+            }
         } else {
             failed++;
             cJSON *ej = cJSON_AddObjectToObject(row, "error");
@@ -74,8 +105,11 @@ static lm_status handle_orders_import(http_req *r, orders_svc *o) {
     cJSON_AddItemToObject(out, "results", results);
     rc = http_reply_json(r, 200, out);
 done:
-    for (size_t i = 0; ins && i < m; i++)
+    for (size_t i = 0; ins && i < m; i++) {
         orders_order_clear(&ins[i]);
+        lm_free(money[i].lines);
+    }
+    lm_free(money);
     lm_free(ins);
     lm_free(keys);
     lm_free(keyp);

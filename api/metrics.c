@@ -74,8 +74,28 @@ static lm_status write_requests(http_req *r, lm_buf *out) {
     return http_metrics_write(r, out);
 }
 
+/* the OsmAnd limiter of unknown device ids (docs/devices.md): a rising blocks count is someone
+ * guessing, or a phone left with a rotated id */
+static lm_status write_osmand_guard(http_req *r, lm_buf *out) {
+    dispatch_guard_stats st = {0};
+    if (api_app_of(r)->osm_guard) dispatch_guard_stats_get(api_app_of(r)->osm_guard, &st);
+    return lm_buf_printf(
+        out,
+        "# HELP lastmile_osmand_unknown_device_total OsmAnd requests naming an unknown device id.\n"
+        "# TYPE lastmile_osmand_unknown_device_total counter\n"
+        "lastmile_osmand_unknown_device_total %llu\n"
+        "# HELP lastmile_osmand_blocks_total Times an address was blocked for unknown device ids.\n"
+        "# TYPE lastmile_osmand_blocks_total counter\n"
+        "lastmile_osmand_blocks_total %llu\n"
+        "# HELP lastmile_osmand_refused_total OsmAnd requests answered 429 (address blocked).\n"
+        "# TYPE lastmile_osmand_refused_total counter\n"
+        "lastmile_osmand_refused_total %llu\n",
+        (unsigned long long)st.failures, (unsigned long long)st.blocks,
+        (unsigned long long)st.refused);
+}
+
 static const api_metrics_writer writers[] = {
-    write_requests, write_store, write_orders,
+    write_requests, write_store, write_orders, write_osmand_guard,
     /* more writers (orders by status, ...) go here */
 };
 

@@ -1,8 +1,11 @@
 /* api/order_config.c: GET and PUT /v1/config/orders: audit rules, out-of-stock policies, blacklist,
  * service area. */
 #include "api/app.h"
+#include "api/formats/config_json.h"
+#include "api/formats/money.h"
 #include "api/handlers.h"
 #include "api/input.h"
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include <math.h>
@@ -50,169 +53,51 @@ static cJSON *config_json(const orders_config *c) {
     return j;
 }
 
+/* The money settings ride along as "money" (also GET / PUT /v1/config/money, api/promotions.c). */
+static lm_status reply_with_money(http_req *r, orders_svc *o, cJSON *j) {
+    orders_money_config mc;
+    lm_status rc = orders_money_config_get(o, &mc, &r->err);
+    if (rc != LM_OK) {
+        cJSON_Delete(j);
+        return rc;
+    }
+    cJSON_AddItemToObject(j, "money", fmt_money_config_to_json(&mc));
+    return http_reply_json(r, 200, j);
+}
+
 static lm_status handle_orders_config_get(http_req *r, orders_svc *o) {
     orders_config c;
     lm_status rc = orders_config_get(o, &c, &r->err);
     if (rc != LM_OK) return rc;
     cJSON *j = config_json(&c);
     orders_config_clear(&c);
-    return http_reply_json(r, 200, j);
+    return reply_with_money(r, o, j);
 }
 
 lm_status api__orders_config_get(http_req *r) {
     return api__with_orders(r, handle_orders_config_get);
 }
 
-#define CONFIG_MAX_LIST 10000
-
-/* Merges the keys present in body onto *c (absent keys keep their current value). Lists are
- * allocated into *c (freed by orders_config_clear). */
-static lm_status config_merge(http_req *r, const cJSON *j, orders_config *c) {
-    lm_status rc = api__need_object(r, j, "object (the orders configuration)");
-    if (rc != LM_OK) return rc;
-    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(j, "rules");
-    if (rules) {
-        if (!cJSON_IsObject(rules))
-            return http_error(r, LM_INVALID, "rules", "rules must be an object of booleans");
-        static const char *const names[] = {"required_fields", "service_area", "duplicate",
-                                            "blacklist", "oversize"};
-        bool *flags[] = {&c->rules.rule_required, &c->rules.rule_service_area,
-                         &c->rules.rule_duplicate, &c->rules.rule_blacklist,
-                         &c->rules.rule_oversize};
-        const cJSON *it;
-        cJSON_ArrayForEach(it, rules) {
-            int k = -1;
-            for (int i = 0; i < 5; i++)
-                if (!strcmp(it->string, names[i])) k = i;
-            char path[96];
-            snprintf(path, sizeof path, "rules.%.60s", it->string);
-            if (k < 0) return http_error(r, LM_INVALID, path, "unknown audit rule");
-            if (!cJSON_IsBool(it)) return http_error(r, LM_INVALID, path, "must be a boolean");
-            *flags[k] = cJSON_IsTrue(it);
-        }
-    }
-    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(j, "required_fields");
-    if (rf) {
-        if (!cJSON_IsArray(rf))
-            return http_error(r, LM_INVALID, "required_fields", "must be an array of names");
-        lm_buf b;
-        lm_buf_init(&b, sizeof c->rules.required_fields - 1);
-        const cJSON *it;
-        int i = 0;
-        cJSON_ArrayForEach(it, rf) {
-            if (!cJSON_IsString(it) ||
-                lm_buf_printf(&b, "%s%s", i++ ? "," : "", it->valuestring) != LM_OK) {
-                lm_buf_free(&b);
-                return http_error(r, LM_INVALID, "required_fields",
-                                  "must be a short array of field names");
-            }
-        }
-        lm_strlcpy(c->rules.required_fields, b.data ? b.data : "", sizeof c->rules.required_fields);
-        lm_buf_free(&b);
-    }
-    bool has = false;
-    int64_t v;
-    if ((rc = api__json_int(r, j, "duplicate_window_s", "duplicate_window_s", 0, 30 * 86400, false,
-                            &v, &has)) != LM_OK)
-        return rc;
-    if (has) c->rules.duplicate_window_s = v;
-    if ((rc = api__json_int(r, j, "max_weight_g", "max_weight_g", 0, INT64_C(1) << 40, false, &v,
-                            &has)) != LM_OK)
-        return rc;
-    if (has) c->rules.max_weight_g = v;
-    if ((rc = api__json_int(r, j, "max_volume_cm3", "max_volume_cm3", 0, INT64_C(1) << 40, false,
-                            &v, &has)) != LM_OK)
-        return rc;
-    if (has) c->rules.max_volume_cm3 = v;
-    if (cJSON_GetObjectItemCaseSensitive(j, "default_out_of_stock") &&
-        (rc = api__json_str(r, j, "default_out_of_stock", "default_out_of_stock",
-                            c->rules.default_oos, sizeof c->rules.default_oos, true)) != LM_OK)
-        return rc;
-    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(j, "channel_out_of_stock");
-    if (ch) {
-        if (!cJSON_IsObject(ch))
-            return http_error(r, LM_INVALID, "channel_out_of_stock",
-                              "must be an object {channel: policy}");
-        int n = cJSON_GetArraySize(ch);
-        if (n > CONFIG_MAX_LIST)
-            return http_error(r, LM_TOO_BIG, "channel_out_of_stock", "at most %d channels",
-                              CONFIG_MAX_LIST);
-        lm_free(c->channels);
-        c->channels = n ? lm_calloc((size_t)n, sizeof *c->channels) : NULL;
-        c->n_channels = 0;
-        if (n && !c->channels) return http_error(r, LM_NOMEM, "", "out of memory");
-        const cJSON *it;
-        cJSON_ArrayForEach(it, ch) {
-            char path[96];
-            snprintf(path, sizeof path, "channel_out_of_stock.%.60s", it->string);
-            if (!cJSON_IsString(it) || strlen(it->string) > STORE_ID_MAX ||
-                strlen(it->valuestring) >= sizeof c->channels[0].oos_policy)
-                return http_error(r, LM_INVALID, path,
-                                  "must be one of cancel, backorder, substitute");
-            lm_strlcpy(c->channels[c->n_channels].channel, it->string,
-                       sizeof c->channels[0].channel);
-            lm_strlcpy(c->channels[c->n_channels].oos_policy, it->valuestring,
-                       sizeof c->channels[0].oos_policy);
-            c->n_channels++;
-        }
-    }
-    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(j, "blacklist");
-    if (bl) {
-        if (!cJSON_IsObject(bl))
-            return http_error(r, LM_INVALID, "blacklist",
-                              "must be {\"phone\": [...], \"email\": [...], \"address\": [...]}");
-        size_t total = 0;
-        const cJSON *it;
-        cJSON_ArrayForEach(it, bl) {
-            char path[96];
-            snprintf(path, sizeof path, "blacklist.%.60s", it->string);
-            if (strcmp(it->string, "phone") && strcmp(it->string, "email") &&
-                strcmp(it->string, "address"))
-                return http_error(r, LM_INVALID, path, "kind must be phone, email or address");
-            if (!cJSON_IsArray(it)) return http_error(r, LM_INVALID, path, "must be an array");
-            total += (size_t)cJSON_GetArraySize(it);
-        }
-        if (total > CONFIG_MAX_LIST)
-            return http_error(r, LM_TOO_BIG, "blacklist", "at most %d entries", CONFIG_MAX_LIST);
-        lm_free(c->blacklist);
-        c->blacklist = total ? lm_calloc(total, sizeof *c->blacklist) : NULL;
-        c->n_blacklist = 0;
-        if (total && !c->blacklist) return http_error(r, LM_NOMEM, "", "out of memory");
-        cJSON_ArrayForEach(it, bl) {
-            const cJSON *e;
-            int i = 0;
-            cJSON_ArrayForEach(e, it) {
-                char path[96];
-                snprintf(path, sizeof path, "blacklist.%s[%d]", it->string, i++);
-                if (!cJSON_IsString(e) || strlen(e->valuestring) > STORE_ADDRESS_MAX)
-                    return http_error(r, LM_INVALID, path, "must be a string of at most %d bytes",
-                                      STORE_ADDRESS_MAX);
-                store_blacklist_entry *d = &c->blacklist[c->n_blacklist++];
-                lm_strlcpy(d->kind, it->string, sizeof d->kind);
-                lm_strlcpy(d->value, e->valuestring, sizeof d->value);
-            }
-        }
-    }
-    const cJSON *area = cJSON_GetObjectItemCaseSensitive(j, "service_area");
-    if (area) {
-        lm_free(c->service_area);
-        c->service_area = cJSON_IsNull(area) ? lm_strdup("") : cJSON_PrintUnformatted(area);
-        if (!c->service_area) return http_error(r, LM_NOMEM, "", "out of memory");
-    }
-    return LM_OK;
-}
-
 static lm_status handle_orders_config_put(http_req *r, orders_svc *o) {
     orders_config c;
-    lm_status rc = orders_config_get(o, &c, &r->err);
+    /* "money" is checked whole before anything is stored, so a bad value changes nothing */
+    orders_money_config mc;
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    const cJSON *money = rc == LM_OK && cJSON_IsObject(r->json)
+                             ? cJSON_GetObjectItemCaseSensitive(r->json, "money")
+                             : NULL;
+    if (rc == LM_OK) rc = orders_money_config_get(o, &mc, &r->err);
+    if (rc == LM_OK && money) rc = fmt_money_config_from_json(money, "money", &mc, &r->err);
     if (rc != LM_OK) return rc;
-    if ((rc = config_merge(r, r->json, &c)) == LM_OK &&
-        (rc = orders_config_put(o, &c, &r->err)) == LM_OK) {
+    if ((rc = orders_config_get(o, &c, &r->err)) != LM_OK) return rc;
+    if ((rc = fmt_orders_config_merge(r->json, &c, &r->err)) == LM_OK &&
+        (rc = orders_config_put(o, &c, &r->err)) == LM_OK &&
+        (!money || (rc = orders_money_config_put(o, &mc, &r->err)) == LM_OK)) {
         orders_config_clear(&c);
         if ((rc = orders_config_get(o, &c, &r->err)) != LM_OK) return rc;
         cJSON *j = config_json(&c);
         orders_config_clear(&c);
-        return http_reply_json(r, 200, j);
+        return reply_with_money(r, o, j);
     }
     orders_config_clear(&c);
     return rc;

@@ -1,6 +1,7 @@
 /* api/orders.c: /v1/orders: intake (Idempotency-Key honoured), reading and listing, the
  * lifecycle steps (cancel, release, picking, ready, status), the ready packages, and the order
  * JSON in and out. */
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include "api/app.h"
@@ -19,7 +20,7 @@ static char *iso_time(char buf[32], int64_t epoch_s) {
     return fmt_time_format_rfc3339(epoch_s, buf);
 }
 
-cJSON *api__order_json(const orders_order *o) {
+static cJSON *order_json(const orders_order *o) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)o->id);
     cJSON_AddStringToObject(j, "external_ref", o->external_ref);
@@ -84,26 +85,58 @@ cJSON *api__order_json(const orders_order *o) {
 }
 
 static lm_status reply_order(http_req *r, int status, orders_order *ord) {
-    cJSON *j = api__order_json(ord);
+    cJSON *j = order_json(ord);
     orders_order_clear(ord);
     return http_reply_json(r, status, j);
 }
 
+/* The coupons left out of an order accepted without them (warn mode). */
+static void warnings_json(cJSON *j, const orders_money_result *res) {
+    cJSON *arr = cJSON_AddArrayToObject(j, "coupon_warnings");
+    for (size_t i = 0; i < res->n_warnings; i++) {
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "field", res->warnings[i].field);
+        cJSON_AddStringToObject(w, "reason", res->warnings[i].reason);
+        cJSON_AddStringToObject(w, "message", res->warnings[i].message);
+        cJSON_AddItemToArray(arr, w);
+    }
+}
+
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
-    lm_status rc = fmt_order_from_json(r->json, r->arena, &in, &r->err);
+    orders_money_in money;
+    bool has_money = false;
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK)
+        rc = fmt_order_priced_from_json(r->json, r->arena, &in, &money, &has_money, &r->err);
     if (rc != LM_OK) return rc;
     const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
         return http_error(r, LM_INVALID, "Idempotency-Key",
                           "Idempotency-Key must be 1..%d characters", STORE_REF_MAX);
     bool replayed = false;
-    if ((rc = orders_order_create(o, &in, key, &out, &replayed, &r->err)) != LM_OK) return rc;
+    orders_money_result res;
+    memset(&res, 0, sizeof res);
+    if ((rc = orders_order_create_priced(o, &in, has_money ? &money : NULL, key, &out, &res,
+                                         &replayed, &r->err)) != LM_OK)
+        return rc;
     if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
         orders_order_clear(&out);
+        orders_money_clear(&res.money);
         return rc;
     }
-    return reply_order(r, replayed ? 200 : 201, &out);
+    cJSON *j = order_json(&out);
+    orders_order_clear(&out);
+    if (has_money) {
+        rc = api__money_into(j, &res.money);
+        warnings_json(j, &res);
+    }
+    orders_money_clear(&res.money);
+    if (rc != LM_OK) {
+        cJSON_Delete(j);
+        return http_error(r, rc, "", "out of memory writing the reply");
+    }
+    return http_reply_json(r, replayed ? 200 : 201, j);
 }
 
 lm_status api__orders_create(http_req *r) {
@@ -123,8 +156,18 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
     if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
-    cJSON *j = api__order_json(&ord);
+    cJSON *j = order_json(&ord);
     orders_order_clear(&ord);
+    orders_money m = {0};
+    lm_errinfo merr;
+    if (orders_money_get(o, id, &m, &merr) == LM_OK) { /* an order without money has none */
+        rc = api__money_into(j, &m);
+        orders_money_clear(&m);
+        if (rc != LM_OK) {
+            cJSON_Delete(j);
+            return http_error(r, rc, "", "out of memory writing the reply");
+        }
+    }
     /* the reasons a held order is waiting on, and how they were resolved */
     orders_exception *ex = NULL;
     size_t n = 0;
@@ -183,7 +226,7 @@ static lm_status handle_orders_list(http_req *r, orders_svc *o) {
     if (rc != LM_OK) return rc;
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "orders");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, api__order_json(&list[i]));
+        cJSON_AddItemToArray(arr, order_json(&list[i]));
     cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
     orders_order_list_free(list, n);
     return http_reply_json(r, 200, out);
@@ -197,6 +240,7 @@ static lm_status handle_orders_cancel(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_cancel(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -209,6 +253,7 @@ static lm_status handle_orders_release(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_release(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -221,6 +266,7 @@ static lm_status handle_orders_picking(http_req *r, orders_svc *o) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc == LM_OK) rc = orders_order_picking(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
 }
@@ -234,8 +280,10 @@ static lm_status handle_orders_ready(http_req *r, orders_svc *o) {
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
+    static const char *const keys[] = {"weight_g", "volume_cm3", "parcels", NULL};
     if ((rc = api__need_object(r, r->json, "object {\"weight_g\", \"volume_cm3\", \"parcels\"}")) !=
             LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK ||
         (rc = api__json_int(r, r->json, "weight_g", "weight_g", 0, 100000000, true, &w, NULL)) !=
             LM_OK ||
         (rc = api__json_int(r, r->json, "volume_cm3", "volume_cm3", 0, 1000000000, true, &v,
@@ -255,7 +303,10 @@ static lm_status handle_orders_status(http_req *r, orders_svc *o) {
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
-    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK) return rc;
+    static const char *const keys[] = {"status", NULL};
+    if ((rc = api__need_object(r, r->json, "object {\"status\": ...}")) != LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK)
+        return rc;
     char name[24];
     if ((rc = api__json_str(r, r->json, "status", "status", name, sizeof name, true)) != LM_OK)
         return rc;

@@ -24,6 +24,7 @@ static void pos_convert(const fmt_osmand_pos *in, size_t n, dispatch_position *o
         out[i].accuracy_m = in[i].accuracy_m;
         out[i].battery_pct = in[i].battery_pct;
         out[i].charging = in[i].charging;
+        out[i].no_fix = in[i].no_fix;
     }
 }
 
@@ -57,12 +58,66 @@ lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand
     return LM_OK;
 }
 
+/* ---- Guessing device ids: one limiter for both OsmAnd entry points (docs/devices.md) ---- */
+
+/* Whether addr may be served now; when not, *retry_s is how long until it may (Retry-After). */
+static bool guard_allows(api_app *app, const char *addr, int64_t *retry_s) {
+    int64_t ms = 0;
+    if (!app->osm_guard || dispatch_guard_allowed(app->osm_guard, addr, lm_now_ms(), &ms))
+        return true;
+    *retry_s = ms > 1000 ? (ms + 999) / 1000 : 1;
+    return false;
+}
+
+/* After an ingest outcome: an unknown device id is a failed guess from addr. The address is
+ * logged once, when it becomes blocked, not on every request refused after that. */
+static void guard_outcome(api_app *app, const char *addr, lm_status st, const lm_errinfo *err) {
+    if (st != LM_INVALID || !err || strcmp(err->field, "id") != 0 || !app->osm_guard) return;
+    if (dispatch_guard_fail(app->osm_guard, addr, lm_now_ms()))
+        fprintf(stderr,
+                "lastmile osmand: %s blocked: too many unknown device ids (guessing?); "
+                "its OsmAnd requests get 429 for a while\n",
+                addr);
+}
+
 /* ---- OsmAnd on the main port ---- */
 
+typedef struct osm_http_ctx {
+    http_req *r;
+    api_app *app;
+    char addr[DISPATCH_GUARD_ADDR_MAX];
+} osm_http_ctx;
+
+static void osm_http_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    osm_http_ctx *c = ctx; /* in r's arena: read it before r is handed back */
+    guard_outcome(c->app, c->addr, st, err);
+    http_defer_done(c->r, st, err);
+}
+
+/* 429 with Retry-After (an error reply drops headers, so it is answered directly). */
+static lm_status answer_blocked(http_req *r, int64_t retry_s) {
+    char ra[24], msg[240];
+    snprintf(ra, sizeof ra, "%lld", (long long)retry_s);
+    if (http_reply_header(r, "Retry-After", ra) != LM_OK) return LM_NOMEM;
+    int n = snprintf(msg, sizeof msg,
+                     "{\"error\":{\"code\":\"rate_limited\",\"field\":\"id\",\"message\":\"too "
+                     "many unknown device ids from this address; retry in %lld s\"}}",
+                     (long long)retry_s);
+    return http_reply_text(r, 429, "application/json", msg, (size_t)n);
+}
+
 lm_status api__osmand_http(http_req *r) {
+    api_app *app = api_app_of(r);
+    osm_http_ctx *c = lm_arena_alloc(r->arena, sizeof *c);
+    if (!c) return http_error(r, LM_NOMEM, "", "out of memory");
+    c->r = r;
+    c->app = app;
+    if (!http_client_addr(r, c->addr, sizeof c->addr)) lm_strlcpy(c->addr, "?", sizeof c->addr);
+    int64_t retry_s = 0;
+    if (!guard_allows(app, c->addr, &retry_s)) return answer_blocked(r, retry_s);
     static const char *const keys[] = {"id",        "deviceid", "lat",     "lon",     "location",
                                        "timestamp", "speed",    "bearing", "heading", "altitude",
-                                       "accuracy",  "batt",     "charge"};
+                                       "accuracy",  "batt",     "charge",  "valid"};
     fmt_osmand_kv kv[sizeof keys / sizeof keys[0]];
     size_t n_kv = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -73,7 +128,7 @@ lm_status api__osmand_http(http_req *r) {
             n_kv++;
         }
     }
-    dispatch_ingest *g = api_app_of(r)->ingest;
+    dispatch_ingest *g = app->ingest;
     if (!g) return http_error(r, LM_UNAVAILABLE, "", "position ingest is not running");
     fmt_osmand_pos *pos = lm_arena_alloc(r->arena, FMT_OSMAND_MAX_BATCH * sizeof *pos);
     if (!pos) return http_error(r, LM_NOMEM, "", "out of memory");
@@ -83,7 +138,13 @@ lm_status api__osmand_http(http_req *r) {
     if (rc != LM_OK) return rc;
     /* the apps read nothing: 200 with an empty body, sent once the batch has committed */
     if ((rc = http_reply_text(r, 200, NULL, "", 0)) != LM_OK) return rc;
-    return api__submit_deferred(r, g, pos, n, NULL);
+    http_defer(r);
+    if ((rc = api__ingest_submit(g, pos, n, NULL, osm_http_done, c)) != LM_OK) {
+        lm_errinfo e;
+        lm_errinfo_set(&e, rc, "", "the position queue is full or stopping; retry");
+        http_defer_done(r, rc, &e);
+    }
+    return LM_OK;
 }
 
 /* ---- The OsmAnd listener's handler ---- */
@@ -96,17 +157,46 @@ static void answer_error(http_plain *q, lm_status st, const lm_errinfo *err) {
     http_plain_answer(q, lm_status_http(st), msg);
 }
 
+typedef struct osm_plain_ctx {
+    http_plain *q;
+    api_app *app;
+    char addr[DISPATCH_GUARD_ADDR_MAX];
+} osm_plain_ctx;
+
 static void osm_done(void *ctx, lm_status st, const lm_errinfo *err) {
+    osm_plain_ctx *c = ctx;
+    guard_outcome(c->app, c->addr, st, err);
     if (st == LM_OK)
-        http_plain_answer(ctx, 200, "");
+        http_plain_answer(c->q, 200, "");
     else
-        answer_error(ctx, st, err);
+        answer_error(c->q, st, err);
+    lm_free(c);
 }
 
 /* Decodes the request (query, form, or JSON body) and submits it; answers at once when it
- * cannot be submitted, else from osm_done after the commit. */
+ * cannot be submitted (or its address is blocked), else from osm_done after the commit. */
 static void osm_handle(void *ctx, http_plain *q) {
-    dispatch_ingest *g = ctx;
+    api_app *app = ctx;
+    osm_plain_ctx *c = lm_calloc(1, sizeof *c);
+    if (!c) {
+        http_plain_answer(q, 500, "error: out of memory\n");
+        return;
+    }
+    c->q = q;
+    c->app = app;
+    if (!http_plain_client_addr(q, c->addr, sizeof c->addr))
+        lm_strlcpy(c->addr, "?", sizeof c->addr);
+    int64_t retry_s = 0;
+    if (!guard_allows(app, c->addr, &retry_s)) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "id: too many unknown device ids from this address; retry in %lld s\n",
+                 (long long)retry_s);
+        http_plain_retry_after(q, retry_s);
+        http_plain_answer(q, 429, msg);
+        lm_free(c);
+        return;
+    }
     size_t n_args = 0, body_len = 0;
     const http_kv *args = http_plain_args(q, &n_args);
     fmt_osmand_kv kv[HTTP_PLAIN_MAX_ARGS];
@@ -133,23 +223,29 @@ static void osm_handle(void *ctx, http_plain *q) {
         }
     }
     if (rc == LM_OK) {
-        rc = api__ingest_submit(g, many ? many : pos, n, NULL, osm_done, q);
+        rc = api__ingest_submit(app->ingest, many ? many : pos, n, NULL, osm_done, c);
         if (rc != LM_OK)
             lm_errinfo_set(&err, rc, "", "the position queue is full or stopping; retry");
     }
     lm_free(many);
-    if (rc != LM_OK) answer_error(q, rc, &err);
+    if (rc != LM_OK) { /* not submitted: osm_done will not run */
+        lm_free(c);
+        answer_error(q, rc, &err);
+    }
 }
 
-lm_status api__osmand_listen(dispatch_ingest *g, const char *bind_addr, int port,
-                             http_plain_listener **out, lm_errinfo *err) {
+lm_status api__osmand_listen(api_app *app, const api_server_opts *so, http_plain_listener **out,
+                             lm_errinfo *err) {
     http_plain_opts o;
     http_plain_opts_init(&o);
-    o.bind_addr = bind_addr;
-    o.port = port;
+    o.bind_addr = so->bind_addr;
+    o.port = so->osmand_port;
     o.max_body_bytes = OSMAND_BODY_MAX;
-    o.max_conns = 4000;
+    o.max_conns = so->osmand_max_conns;
+    o.max_conns_per_ip = so->osmand_max_conns_per_ip;
+    o.header_timeout_s = so->header_timeout_s;
+    o.body_timeout_s = so->body_timeout_s;
     o.port_field = "osmand_port";
     o.what = "OsmAnd";
-    return http_plain_listen(&o, osm_handle, g, out, err);
+    return http_plain_listen(&o, osm_handle, app, out, err);
 }

@@ -1,46 +1,60 @@
 /* api/plans.c: /v1/plans: create (solved on a worker), list, read with GeoJSON geometry,
  * commit, discard, and hand moves checked by the feasibility checker. */
 #include "api/app.h"
+#include "api/formats/plan_json.h"
 #include "api/handlers.h"
 #include "api/input.h"
 #include "dispatch/dispatch.h"
 #include "geo/geo.h"
+#include "store/store_orders.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The depot and vehicles a plan request names must exist before anything is queued: a plan for
+ * an unknown depot would be accepted (202) and fail on the worker, out of the caller's sight. */
+static lm_status plan_refs_exist(http_req *r, const fmt_plan_body *b) {
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_errinfo e = {0};
+    if (b->depot[0]) {
+        store_depot dep;
+        rc = store_depot_get(rd, b->depot, &dep, &e);
+        if (rc == LM_NOT_FOUND)
+            rc = http_error(r, LM_INVALID, "depot", "no depot \"%.64s\"", b->depot);
+        else if (rc != LM_OK)
+            rc = http_error(r, rc, "depot", "the depot could not be read");
+    }
+    for (size_t i = 0; rc == LM_OK && i < b->n_vehicle_ids; i++) {
+        dispatch_vehicle v;
+        rc = dispatch_vehicle_get(rd, b->vehicle_ids[i], &v, &e);
+        if (rc == LM_NOT_FOUND)
+            rc = http_error(r, LM_INVALID, "", "no vehicle \"%.64s\"", b->vehicle_ids[i]);
+        else if (rc != LM_OK)
+            rc = http_error(r, rc, "", "the vehicle could not be read");
+        if (rc != LM_OK) fmt_json_path_index(r->err.field, "vehicles", i);
+    }
+    store_read_end(rd);
+    return rc;
+}
+
 lm_status api__plans_create(http_req *r) {
     dispatch *d = api__need_dispatch(r, "dispatch");
     if (!d) return r->err.code;
-    dispatch_plan_req req = {0};
-    char depot[DISPATCH_ID_MAX + 1] = "";
-    const char *ids[256];
-    const cJSON *j = r->json;
-    lm_status rc;
-    if (j) {
-        if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected an object");
-        if ((rc = api__json_str(r, j, "depot", "depot", depot, sizeof depot, false)) != LM_OK ||
-            (rc = api__json_whole(r, j, "time_limit_ms", 0, 600000, &req.time_limit_ms)) != LM_OK ||
-            (rc = api__json_whole(r, j, "day_start", 0, INT64_C(1) << 40, &req.day_start_s)) !=
-                LM_OK)
-            return rc;
-        const cJSON *vs = cJSON_GetObjectItemCaseSensitive(j, "vehicles");
-        if (vs) {
-            if (!cJSON_IsArray(vs) || cJSON_GetArraySize(vs) > 256)
-                return http_error(r, LM_INVALID, "vehicles",
-                                  "vehicles must be an array of at most 256 ids");
-            const cJSON *e;
-            cJSON_ArrayForEach(e, vs) {
-                if (!cJSON_IsString(e))
-                    return http_error(r, LM_INVALID, "vehicles", "vehicle ids are strings");
-                ids[req.n_vehicle_ids++] = e->valuestring;
-            }
-            req.vehicle_ids = ids;
-        }
-    }
-    req.depot_id = depot;
+    fmt_plan_body *b = lm_arena_alloc(r->arena, sizeof *b);
+    if (!b) return http_error(r, LM_NOMEM, "", "out of memory");
+    lm_status rc = api__body(r, FMT_JSON_OPTIONAL);
+    if (rc == LM_OK) rc = fmt_plan_from_json(r->json, b, &r->err);
+    if (rc == LM_OK) rc = plan_refs_exist(r, b);
+    if (rc != LM_OK) return rc;
+    dispatch_plan_req req = {.depot_id = b->depot,
+                             .time_limit_ms = b->time_limit_ms,
+                             .day_start_s = b->day_start_s,
+                             .vehicle_ids = b->has_vehicles ? b->vehicle_ids : NULL,
+                             .n_vehicle_ids = b->n_vehicle_ids};
     int64_t id = 0;
     if ((rc = dispatch_plan_create(d, &req, &id, &r->err)) != LM_OK) return rc;
     cJSON *o = cJSON_CreateObject();
@@ -269,6 +283,7 @@ lm_status api__plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_
     if (!d) return r->err.code;
     int64_t id = 0;
     lm_status rc = api__path_id(r, &id);
+    if (rc == LM_OK) rc = api__no_body(r);
     if (rc != LM_OK) return rc;
     if ((rc = fn(d, id, &r->err)) != LM_OK) return rc;
     dispatch_plan p;
@@ -289,21 +304,16 @@ lm_status api__plans_discard(http_req *r) {
 lm_status api__plans_move(http_req *r) {
     dispatch *d = api__need_dispatch(r, "dispatch");
     if (!d) return r->err.code;
-    int64_t id = 0, stop = 0, position = -1;
-    char to[DISPATCH_ID_MAX + 1];
+    int64_t id = 0;
+    fmt_plan_move mv;
     lm_status rc = api__path_id(r, &id);
+    if (rc == LM_OK) rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_plan_move_from_json(r->json, &mv, &r->err);
     if (rc != LM_OK) return rc;
-    const cJSON *j = r->json;
-    if (!cJSON_IsObject(j)) return http_error(r, LM_INVALID, "body", "expected a JSON object");
-    if (!cJSON_GetObjectItemCaseSensitive(j, "stop"))
-        return http_error(r, LM_INVALID, "stop", "stop is required");
-    if ((rc = api__json_whole(r, j, "stop", 1, INT64_MAX / 2, &stop)) != LM_OK ||
-        (rc = api__json_whole(r, j, "position", -1, 100000, &position)) != LM_OK ||
-        (rc = api__json_str(r, j, "to_vehicle", "to_vehicle", to, sizeof to, true)) != LM_OK)
-        return rc;
     dispatch_violation viol[8];
     size_t nv = 0;
-    rc = dispatch_plan_move(d, id, stop, to, (int)position, viol, 8, &nv, &r->err);
+    rc = dispatch_plan_move(d, id, mv.stop_id, mv.to_vehicle, (int)mv.position, viol, 8, &nv,
+                            &r->err);
     if (rc == LM_CONFLICT && nv > 0) {
         /* the checker's verdict: shown, never applied */
         cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");

@@ -24,7 +24,8 @@ static cJSON *product_json(const orders_product *p) {
 
 static lm_status handle_products_create(http_req *r, orders_svc *o) {
     orders_product p;
-    lm_status rc = fmt_product_from_json(r->json, &p, &r->err);
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = fmt_product_from_json(r->json, &p, &r->err);
     if (rc != LM_OK) return rc;
     if ((rc = orders_product_put(o, &p, &r->err)) != LM_OK) return rc;
     return http_reply_json(r, 201, product_json(&p));

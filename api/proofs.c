@@ -1,8 +1,8 @@
-/* api/proofs.c: delivery proofs (signature, photo): base64 decoded, checked and saved under
- * <data_dir>/proofs. */
+/* api/proofs.c: delivery proofs (drawn signature, photo), decoded and checked by the codec
+ * (api/formats/driver_json.c), saved durably under <data_dir>/proofs. */
 #include "api/app.h"
+#include "api/formats/driver_json.h"
 #include "api/handlers.h"
-#include "api/input.h"
 #include "common/sha256.h"
 
 #include <errno.h>
@@ -12,74 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PROOF_MAX_BYTES ((size_t)512 << 10) /* one decoded signature or photo */
-
-static int b64val(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
-/* Decodes base64 (standard or URL alphabet, padding optional, whitespace skipped) into an arena
- * buffer of at most max bytes. */
-static lm_status b64_decode(lm_arena *a, const char *s, size_t max, unsigned char **out,
-                            size_t *n_out) {
-    size_t len = strlen(s);
-    if (len / 4 * 3 > max + 3) return LM_TOO_BIG;
-    unsigned char *buf = lm_arena_alloc(a, len / 4 * 3 + 4);
-    if (!buf) return LM_NOMEM;
-    size_t n = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-        int v = b64val(c);
-        if (v < 0) return LM_INVALID;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[n++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (n > max) return LM_TOO_BIG;
-    *out = buf;
-    *n_out = n;
-    return LM_OK;
-}
-
-/* Validates one uploaded image {content_type, data_base64} and writes it durably under
- * <data_dir>/proofs; *rel_out gets "proofs/<name>". */
-lm_status api__proof_save(http_req *r, const cJSON *f, const char *what, int64_t stop_id,
+lm_status api__proof_save(http_req *r, const fmt_image *img, const char *what, int64_t stop_id,
                           char *rel_out, size_t rel_size) {
-    char field[48];
-    snprintf(field, sizeof field, "%s.content_type", what);
-    const char *ct = api__json_get_str(f, "content_type");
-    const char *ext = NULL;
-    if (ct && !strcmp(ct, "image/png")) ext = "png";
-    if (ct && !strcmp(ct, "image/jpeg")) ext = "jpg";
-    if (!cJSON_IsObject(f) || !ext)
-        return http_error(r, LM_INVALID, field, "content_type must be image/png or image/jpeg");
-    const char *data = api__json_get_str(f, "data_base64");
-    snprintf(field, sizeof field, "%s.data_base64", what);
-    if (!data || !*data) return http_error(r, LM_INVALID, field, "data_base64 is required");
-    unsigned char *bytes = NULL;
-    size_t n = 0;
-    lm_status rc = b64_decode(r->arena, data, PROOF_MAX_BYTES, &bytes, &n);
-    if (rc == LM_TOO_BIG)
-        return http_error(r, LM_TOO_BIG, field, "at most %zu bytes once decoded", PROOF_MAX_BYTES);
-    if (rc != LM_OK) return http_error(r, rc, field, "not valid base64");
-    /* the bytes must be what the content type says (no HTML or script stored as an "image") */
-    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    bool ok = !strcmp(ext, "png")
-                  ? n >= 8 && !memcmp(bytes, png, 8)
-                  : n >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff;
-    if (!ok) return http_error(r, LM_INVALID, field, "the data is not a %s image", ext);
-
+    const unsigned char *bytes = img->bytes;
+    size_t n = img->n;
+    const char *ext = img->ext;
     char dir[600], path[700], tmp[720];
     const char *root = api_app_of(r)->data_dir;
     snprintf(dir, sizeof dir, "%s/proofs", root);

@@ -10,6 +10,8 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_feedback.h"
+#include "api/schemas_money.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -30,6 +32,13 @@ const http_route api__routes[] = {
     {"POST", "/v1/keys", API_ROLE_ADMIN, api__keys_create, 0,
      "Create an API key (the key is shown only in this reply)", KEY_CREATE_SCHEMA, KEY_SCHEMA, 201,
      NULL},
+    /* ---- key listing and revocation (api/keys.c; docs/security.md "API keys and roles") ---- */
+    {"GET", "/v1/keys", API_ROLE_ADMIN, api__keys_list, 0,
+     "List API keys by id and prefix with role and dates (never the secret nor its hash)", NULL,
+     KEYS_LIST_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/keys/{id}", API_ROLE_ADMIN, api__keys_revoke, 0,
+     "Revoke an API key: refused from the next request on (409 for the last admin key)", NULL, NULL,
+     204, NULL},
 
     /* ---- event log (api/events.c) ---- */
     {"GET", "/v1/events", API_ROLE_DISPATCHER, api__events_list, 0,
@@ -93,6 +102,54 @@ const http_route api__routes[] = {
      "Change the order intake rules (keys given replace the current ones)",
      API_ORDERS_CONFIG_SCHEMA, API_ORDERS_CONFIG_SCHEMA, 200, NULL},
 
+    /* ---- money: prices, promotions, payments, refunds, cash on delivery, reports
+     * (api/promotions.c, api/payments.c, api/cash.c; docs/money.md) ---- */
+    {"PUT", "/v1/prices/{sku}/{currency}", API_ROLE_ADMIN, api__prices_put, 0,
+     "Set a product's net unit price (minor units) and tax rate in one currency",
+     MONEY_PRICE_IN_SCHEMA, MONEY_PRICE_SCHEMA, 200, NULL},
+    {"GET", "/v1/prices", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__prices_list, 0,
+     "Product prices per currency", NULL, MONEY_PRICES_SCHEMA, 200, NULL},
+    {"POST", "/v1/promotions", API_ROLE_DISPATCHER, api__promotions_put, 0,
+     "Create or replace a promotion (percent, fixed, buy_x_get_y, free_shipping; a code makes it "
+     "a coupon)",
+     MONEY_PROMOTION_SCHEMA, MONEY_PROMOTION_SCHEMA, 201, NULL},
+    {"PUT", "/v1/promotions/{id}", API_ROLE_DISPATCHER, api__promotions_put, 0,
+     "Replace a promotion (active=false retires it; its uses stay counted)", MONEY_PROMOTION_SCHEMA,
+     MONEY_PROMOTION_SCHEMA, 200, NULL},
+    {"GET", "/v1/promotions", API_ROLE_DISPATCHER, api__promotions_list, 0, "All promotions", NULL,
+     MONEY_PROMOTIONS_SCHEMA, 200, NULL},
+    {"GET", "/v1/promotions/{id}", API_ROLE_DISPATCHER, api__promotions_get, 0, "One promotion",
+     NULL, MONEY_PROMOTION_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/money", API_ROLE_DISPATCHER, api__money_config_get, 0,
+     "Money settings: coupon refusal or warning, holding unpaid orders, payment timeout", NULL,
+     MONEY_CONFIG_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/money", API_ROLE_ADMIN, api__money_config_put, 0,
+     "Change the money settings (members given replace the current ones)", MONEY_CONFIG_SCHEMA,
+     MONEY_CONFIG_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/payments", API_ROLE_ADMIN, api__payments_report, 0,
+     "The payment provider reports a change (authorized, paid, failed, pending); an admin key is "
+     "the provider integration's credential; illegal moves 409",
+     MONEY_PAYMENT_IN_SCHEMA, MONEY_ORDER_SCHEMA, 200, NULL},
+    {"GET", "/v1/orders/{id}/payments", API_ROLE_DISPATCHER, api__payments_list, 0,
+     "An order's payment and its history", NULL, MONEY_HISTORY_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/refunds", API_ROLE_DISPATCHER, api__refunds_create, 0,
+     "Refund part or all of what was paid (never more than paid minus earlier refunds)",
+     MONEY_REFUND_IN_SCHEMA, MONEY_ORDER_SCHEMA, 201, NULL},
+    {"POST", "/v1/orders/{id}/cancel-units", API_ROLE_DISPATCHER, api__orders_cancel_units, 0,
+     "Cancel units of a priced line before the order is ready; totals are recomputed",
+     MONEY_CANCEL_UNITS_SCHEMA, MONEY_ORDER_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/cash", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__cash_get, 0,
+     "A driver's cash on delivery: outstanding, handed in and discrepancies (?from=&to= ms)", NULL,
+     MONEY_CASH_SCHEMA, 200, NULL},
+    {"POST", "/v1/drivers/{id}/cash", API_ROLE_WAREHOUSE, api__cash_reconcile, 0,
+     "The depot counts a driver's cash: expected vs handed in, recorded under the warehouse key; "
+     "a difference raises cash.discrepancy",
+     MONEY_HANDIN_IN_SCHEMA, MONEY_HANDIN_SCHEMA, 201, NULL},
+    {"GET", "/v1/reports/money/{report}", API_ROLE_DISPATCHER, api__money_report, 0,
+     "Money reports for analytics: revenue, promotions (coupon usage), cod, refunds (?from=&to= "
+     "ms, per currency)",
+     NULL, MONEY_REPORT_SCHEMA, 200, NULL},
+
     /* ---- VROOM-compatible solving (api/solve.c) ---- */
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
@@ -108,10 +165,11 @@ const http_route api__routes[] = {
     {"GET", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_list, 0, "The fleet's vehicles",
      NULL, API_VEHICLES_SCHEMA, 200, NULL},
     {"POST", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_put, 0,
-     "Create or replace a driver (name, phone, OsmAnd device id, vehicle today)", API_DRIVER_SCHEMA,
-     API_DRIVER_SCHEMA, 201, NULL},
-    {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0, "The drivers", NULL,
-     API_DRIVERS_SCHEMA, 200, NULL},
+     "Create or replace a driver (name, phone, vehicle today); a new driver without device_id gets "
+     "a generated OsmAnd device id, answered in this reply only",
+     API_DRIVER_IN_SCHEMA, API_DRIVER_SCHEMA, 201, NULL},
+    {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0,
+     "The drivers (has_device, never the device id)", NULL, API_DRIVERS_SCHEMA, 200, NULL},
     {"GET", "/v1/fleet/state", API_ROLE_DISPATCHER, api__fleet_state, 0,
      "Live state of every vehicle: position, pace, started / broken / silent / full, next stop",
      NULL, API_FLEET_STATE_SCHEMA, 200, NULL},
@@ -173,6 +231,95 @@ const http_route api__routes[] = {
      "Customer tracking by token: status, ETA window, stops before, driver when next, proof "
      "(rate-limited per address: 429 with Retry-After)",
      NULL, API_TRACK_SCHEMA, 200, NULL},
+
+    /* ---- feedback: ratings, complaints, surveys (api/feedback.c by tracking token, public and
+     * rate-limited like tracking; api/complaints.c and api/feedback_config.c for staff) ---- */
+    {"GET", "/v1/track/{token}/rating", HTTP_PUBLIC, api__track_rating_get, 0,
+     "The customer's rating of this delivery, and whether it can still be edited", NULL,
+     FB_RATING_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/rating", HTTP_PUBLIC, api__track_rating_create, 0,
+     "Rate a delivered or failed stop 1-5 with tags and a comment; a low score opens a ticket",
+     FB_RATING_IN_SCHEMA, FB_RATING_SCHEMA, 201, NULL},
+    {"PATCH", "/v1/track/{token}/rating/{id}", HTTP_PUBLIC, api__track_rating_edit, 0,
+     "Change the rating within the edit window (409 once frozen)", FB_RATING_EDIT_SCHEMA,
+     FB_RATING_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/complaints", HTTP_PUBLIC, api__track_complaints_list, 0,
+     "The customer's tickets about this order", NULL, FB_COMPLAINTS_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/complaints", HTTP_PUBLIC, api__track_complaints_open, 0,
+     "Open a ticket (source dispute: a failed attempt was not the customer's fault)",
+     FB_TRACK_COMPLAINT_IN_SCHEMA, FB_COMPLAINT_SCHEMA, 201, NULL},
+    {"GET", "/v1/track/{token}/complaints/{id}", HTTP_PUBLIC, api__track_complaints_get, 0,
+     "One of the customer's tickets with its public thread (never internal notes)", NULL,
+     FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/complaints/{id}/reply", HTTP_PUBLIC, api__track_complaints_reply, 0,
+     "The customer replies on their ticket", FB_TRACK_REPLY_SCHEMA, FB_COMPLAINT_SCHEMA, 201, NULL},
+    {"POST", "/v1/track/{token}/complaints/{id}/close", HTTP_PUBLIC, api__track_complaints_close, 0,
+     "The customer closes their resolved ticket", FB_ACTION_SCHEMA, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/complaints/{id}/reopen", HTTP_PUBLIC, api__track_complaints_reopen,
+     0, "The customer reopens their ticket within the reopen window", FB_ACTION_SCHEMA,
+     FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/survey", HTTP_PUBLIC, api__track_survey_get, 0,
+     "The satisfaction survey asked after delivery (404 when none)", NULL, FB_SURVEY_SCHEMA, 200,
+     NULL},
+    {"POST", "/v1/track/{token}/survey", HTTP_PUBLIC, api__track_survey_answer, 0,
+     "Answer the survey once, before it expires", FB_SURVEY_IN_SCHEMA, FB_SURVEY_SCHEMA, 200, NULL},
+    {"GET", "/v1/complaints", API_ROLE_DISPATCHER, api__complaints_list, 0,
+     "The complaints queue, nearest SLA deadline first, with countdowns (?status=new,... "
+     "&assignee=&driver_id=&order_id=&limit=; ?after=ID pages by id)",
+     NULL, FB_COMPLAINTS_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints", API_ROLE_DISPATCHER, api__complaints_create, 0,
+     "Open a ticket as staff (source staff, or after_sales with case_ref)", FB_COMPLAINT_IN_SCHEMA,
+     FB_COMPLAINT_SCHEMA, 201, NULL},
+    {"GET", "/v1/complaints/{id}", API_ROLE_DISPATCHER | API_ROLE_DRIVER, api__complaints_get, 0,
+     "A ticket: staff see everything and the order's timeline; a driver only a ticket about "
+     "them that was shared, its public thread",
+     NULL, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"PATCH", "/v1/complaints/{id}", API_ROLE_DISPATCHER, api__complaints_patch, 0,
+     "Change assignee, priority, category or driver_shared (due times follow priority and "
+     "category)",
+     FB_PATCH_SCHEMA, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints/{id}/reply", API_ROLE_DISPATCHER, api__complaints_reply, 0,
+     "A public reply (the first one is the first response) or an internal note", FB_REPLY_SCHEMA,
+     FB_COMPLAINT_SCHEMA, 201, NULL},
+    {"POST", "/v1/complaints/{id}/assign", API_ROLE_DISPATCHER, api__complaints_assign, 0,
+     "Assign the ticket (\"\" unassigns)", FB_ASSIGN_SCHEMA, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints/{id}/acknowledge", API_ROLE_DISPATCHER, api__complaints_act, 0,
+     "new -> acknowledged", FB_ACTION_SCHEMA, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints/{id}/start", API_ROLE_DISPATCHER, api__complaints_act, 0,
+     "acknowledged -> in_progress", FB_ACTION_SCHEMA, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints/{id}/resolve", API_ROLE_DISPATCHER, api__complaints_act, 0,
+     "acknowledged or in_progress -> resolved (stops the SLA clocks)", FB_ACTION_SCHEMA,
+     FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints/{id}/close", API_ROLE_DISPATCHER, api__complaints_act, 0,
+     "resolved -> closed", FB_ACTION_SCHEMA, FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"POST", "/v1/complaints/{id}/reopen", API_ROLE_DISPATCHER, api__complaints_act, 0,
+     "resolved or closed -> in_progress within the reopen window", FB_ACTION_SCHEMA,
+     FB_COMPLAINT_SCHEMA, 200, NULL},
+    {"GET", "/v1/ratings/summary", API_ROLE_DISPATCHER, api__ratings_summary, 0,
+     "Ratings per driver, vehicle or depot (?group_by=driver_id|vehicle_id|depot_id&since=&"
+     "until=)",
+     NULL, FB_RATINGS_SUMMARY_SCHEMA, 200, NULL},
+    {"GET", "/v1/feedback/stats", API_ROLE_DISPATCHER, api__feedback_stats, 0,
+     "Complaints by category and status, SLA breaches, first responses; NPS and CSAT "
+     "(?since=&until=)",
+     NULL, FB_STATS_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/feedback", API_ROLE_ADMIN, api__feedback_config_get, 0,
+     "Feedback settings, the SLA table and the business calendars", NULL, FB_CONFIG_SCHEMA, 200,
+     NULL},
+    {"PUT", "/v1/config/feedback", API_ROLE_ADMIN, api__feedback_config_put, 0,
+     "Change settings (keys given), replace the SLA table, put or remove calendars: all or "
+     "nothing",
+     FB_CONFIG_IN_SCHEMA, FB_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- drivers' devices (api/fleet.c; docs/devices.md) ---- */
+    {"POST", "/v1/drivers/{id}/device", API_ROLE_DISPATCHER, api__drivers_device_rotate, 0,
+     "Give the driver a new generated OsmAnd device id, answered here once; the old id is "
+     "refused from now on",
+     NULL, API_DEVICE_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/refusals", API_ROLE_DISPATCHER, api__drivers_refusals, 0,
+     "Positions the filters refused for the driver (future, jump, zero, invalid ...): counts per "
+     "reason and the last ?last=1..1000 (20), newest first",
+     NULL, API_REFUSALS_SCHEMA, 200, NULL},
 
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,

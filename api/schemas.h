@@ -4,6 +4,8 @@
 #ifndef LASTMILE_API_SCHEMAS_H
 #define LASTMILE_API_SCHEMAS_H
 
+#include "api/schemas_money.h" /* MONEY_ORDER_PROPS in the order schemas */
+
 /* ---- core: health, metrics, OpenAPI, keys, events, solve ---- */
 
 #define HEALTH_SCHEMA                                                                              \
@@ -23,6 +25,13 @@
     "{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\",\"description\":\"shown "   \
     "once; only a salted hash is stored\"},\"key_id\":{\"type\":\"string\"},\"role\":" ROLE_ENUM   \
     ",\"driver_id\":{\"type\":[\"string\",\"null\"]}}}"
+#define KEYS_LIST_SCHEMA                                                                           \
+    "{\"type\":\"object\",\"properties\":{\"keys\":{\"type\":\"array\",\"items\":{\"type\":"       \
+    "\"object\",\"properties\":{\"key_id\":{\"type\":\"string\"},\"prefix\":{\"type\":\"string\"," \
+    "\"description\":\"what every copy of the key starts with; the secret is never shown\"},"      \
+    "\"role\":" ROLE_ENUM ",\"driver_id\":{\"type\":[\"string\",\"null\"]},\"created_ms\":{"       \
+    "\"type\":\"integer\"},\"revoked_ms\":{\"type\":[\"integer\",\"null\"]},\"last_used_ms\":{"    \
+    "\"type\":\"null\",\"description\":\"not recorded: the key check stays read-only\"}}}}}}"
 #define EVENTS_SCHEMA                                                                              \
     "{\"type\":\"object\",\"properties\":{\"events\":{\"type\":\"array\",\"items\":{\"type\":"     \
     "\"object\",\"properties\":{\"seq\":{\"type\":\"integer\"},\"time_ms\":{\"type\":\"integer\"}" \
@@ -88,7 +97,14 @@
     "\"integer\",\"minimum\":1}}}},\"time_windows\":{\"type\":\"array\",\"maxItems\":8,"           \
     "\"description\":\"[start, end] as epoch seconds or ISO-8601 strings\"},\"priority\":{"        \
     "\"type\":\"integer\",\"minimum\":0,\"maximum\":100},\"notes\":{\"type\":\"string\"},"         \
-    "\"out_of_stock\":{\"enum\":[\"cancel\",\"backorder\",\"substitute\"]}}}"
+    "\"out_of_stock\":{\"enum\":[\"cancel\",\"backorder\",\"substitute\"]},"                       \
+    "\"currency\":{\"type\":\"string\",\"description\":\"ISO 4217; required with any money "       \
+    "member; lines[].unit_price (minor units) and tax_rate_bp override the product's price\"},"    \
+    "\"shipping_fee\":{\"type\":\"integer\",\"minimum\":0},\"coupons\":{\"type\":\"array\","       \
+    "\"maxItems\":8,\"items\":{\"type\":\"string\"}},\"payment\":{\"type\":\"object\","            \
+    "\"properties\":{\"method\":{\"enum\":[\"card\",\"transfer\",\"wallet\",\"cod\"]}}}},"         \
+    "\"description\":\"totals, subtotal, discount, tax and total are the server's: sending one "   \
+    "is refused\"}"
 #define API_ORDER_SCHEMA                                                                           \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"enum\":["    \
     "\"received\",\"held\",\"allocated\",\"backordered\",\"picking\",\"ready\",\"planned\","       \
@@ -96,7 +112,7 @@
     "\"type\":\"string\"},\"stock_outcome\":{\"type\":\"string\"},\"depot\":{\"type\":["           \
     "\"string\",\"null\"]},\"lines\":{\"type\":\"array\"},\"tracking_token\":{\"type\":"           \
     "\"string\"},\"package\":{\"type\":[\"object\",\"null\"]},\"exceptions\":{\"type\":"           \
-    "\"array\"}}}"
+    "\"array\"},\"coupon_warnings\":{\"type\":\"array\"}," MONEY_ORDER_PROPS "}}"
 #define API_ORDERS_SCHEMA                                                                          \
     "{\"type\":\"object\",\"properties\":{\"orders\":{\"type\":\"array\","                         \
     "\"items\":" API_ORDER_SCHEMA "},\"next_after\":{\"type\":\"integer\"}}}"
@@ -133,7 +149,8 @@
     "\"blacklist\":{\"type\":\"object\",\"properties\":{\"phone\":{\"type\":\"array\"},\"email\":" \
     "{"                                                                                            \
     "\"type\":\"array\"},\"address\":{\"type\":\"array\"}}},\"service_area\":{\"type\":["          \
-    "\"object\",\"null\"],\"description\":\"GeoJSON Polygon, MultiPolygon or Feature\"}}}"
+    "\"object\",\"null\"],\"description\":\"GeoJSON Polygon, MultiPolygon or Feature\"},"          \
+    "\"money\":" MONEY_CONFIG_SCHEMA "}}"
 
 /* ---- fleet, plans, re-plans ---- */
 
@@ -152,20 +169,45 @@
 #define API_VEHICLES_SCHEMA                                                                        \
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\","                       \
     "\"items\":" API_VEHICLE_SCHEMA "}}}"
-#define API_DRIVER_SCHEMA                                                                          \
+#define API_DRIVER_IN_SCHEMA                                                                       \
     "{\"type\":\"object\",\"required\":[\"id\",\"name\"],\"properties\":{\"id\":{\"type\":"        \
     "\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"device_id\":{"   \
-    "\"type\":\"string\",\"description\":\"OsmAnd id\"},\"vehicle_id\":{\"type\":\"string\"}}}"
+    "\"type\":\"string\",\"description\":\"OsmAnd id; leave it out to get a generated one "        \
+    "(24 characters); at least 20 characters unless allow_short_device_id\"},"                     \
+    "\"allow_short_device_id\":{\"type\":\"boolean\",\"description\":\"accept a shorter, "         \
+    "guessable device id for this driver\"},\"vehicle_id\":{\"type\":\"string\"}}}"
+#define API_DRIVER_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"id\",\"name\",\"has_device\"],\"properties\":{\"id\":{"  \
+    "\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},"         \
+    "\"has_device\":{\"type\":\"boolean\"},\"allow_short_device_id\":{\"type\":\"boolean\"},"      \
+    "\"device_id\":{\"type\":\"string\",\"description\":\"only in the 201 that generated it\"},"   \
+    "\"vehicle_id\":{\"type\":[\"string\",\"null\"]}}}"
 #define API_DRIVERS_SCHEMA                                                                         \
     "{\"type\":\"object\",\"properties\":{\"drivers\":{\"type\":\"array\","                        \
     "\"items\":" API_DRIVER_SCHEMA "}}}"
+#define API_DEVICE_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"driver_id\",\"device_id\"],\"properties\":{"             \
+    "\"driver_id\":{\"type\":\"string\"},\"device_id\":{\"type\":\"string\",\"description\":"      \
+    "\"the new id, shown only here\"}}}"
+#define API_REFUSALS_SCHEMA                                                                        \
+    "{\"type\":\"object\",\"required\":[\"driver_id\",\"counts\",\"total\",\"last\"],"             \
+    "\"properties\":{\"driver_id\":{\"type\":\"string\"},\"total\":{\"type\":\"integer\"},"        \
+    "\"counts\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"reason\":{"   \
+    "\"type\":\"string\"},\"count\":{\"type\":\"integer\"},\"last_ms\":{\"type\":\"integer\"}}}}," \
+    "\"last\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"reason\":{"     \
+    "\"type\":\"string\"},\"device_hint\":{\"type\":\"string\"},\"recv_ms\":{\"type\":"            \
+    "\"integer\"},\"time_ms\":{\"type\":\"integer\"},\"lat\":{\"type\":[\"number\",\"null\"]},"    \
+    "\"lon\":{\"type\":[\"number\",\"null\"]},\"accuracy_m\":{\"type\":[\"number\",\"null\"]}}}}}" \
+    "}"
 #define API_FLEET_STATE_SCHEMA                                                                     \
     "{\"type\":\"object\",\"properties\":{\"vehicles\":{\"type\":\"array\",\"items\":{\"type\":"   \
     "\"object\"}}}}"
 #define API_PLAN_REQ_SCHEMA                                                                        \
-    "{\"type\":\"object\",\"properties\":{\"depot\":{\"type\":\"string\"},\"time_limit_ms\":{"     \
-    "\"type\":\"integer\",\"minimum\":0,\"maximum\":600000},\"day_start\":{\"type\":\"integer\","  \
-    "\"description\":\"epoch seconds of local midnight\"},\"vehicles\":{\"type\":\"array\","       \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"depot\":{\"type\":"     \
+    "\"string\"},\"time_limit_ms\":{"                                                              \
+    "\"type\":\"integer\",\"minimum\":0,\"maximum\":600000},\"day_start\":{\"type\":[\"integer\"," \
+    "\"string\"],\"description\":\"local midnight: epoch seconds or an RFC 3339 "                  \
+    "time\"},\"vehicles\":{\"type\":\"array\","                                                    \
     "\"items\":{\"type\":\"string\"}}}}"
 #define API_PLAN_ACCEPTED_SCHEMA                                                                   \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
@@ -195,7 +237,9 @@
 #define LASTMILE_API_ROUTES_DRIVER_H
 #define API_OSMAND_DOC                                                                             \
     "OsmAnd / Traccar Client position (query or form fields id, lat, lon, timestamp, speed in "    \
-    "knots ...; or the JSON object / array forms): 200 with an empty body once durable"
+    "knots, valid ...; or the JSON object / array forms): 200 with an empty body once handled "    \
+    "(also when the position filters refuse it); 429 with Retry-After for an address after 20 "    \
+    "unknown device ids within a minute"
 #define API_DRIVER_ROUTE_SCHEMA                                                                    \
     "{\"type\":\"object\",\"properties\":{\"driver_id\":{\"type\":\"string\"},\"vehicle_id\":{"    \
     "\"type\":[\"string\",\"null\"]},\"started\":{\"type\":\"boolean\"},\"stops\":{\"type\":"      \
@@ -203,7 +247,9 @@
     "\"seq\":{\"type\":\"integer\"},\"kind\":{\"type\":\"string\"},\"status\":{\"type\":"          \
     "\"string\"},\"order_id\":{\"type\":\"integer\"},\"customer_name\":{\"type\":\"string\"},"     \
     "\"customer_phone\":{\"type\":\"string\"},\"address\":{\"type\":\"string\"},"                  \
-    "\"instructions\":{\"type\":\"string\"},\"location\":{\"type\":\"array\"},\"time_window\":{"   \
+    "\"instructions\":{\"type\":\"string\"},\"collect\":{\"type\":[\"object\",\"null\"],"          \
+    "\"description\":\"cash on delivery: {amount (minor units), currency} to collect\"},"          \
+    "\"location\":{\"type\":\"array\"},\"time_window\":{"                                          \
     "\"type\":[\"array\",\"null\"]},\"eta_s\":{\"type\":\"integer\"},\"parcels\":{\"type\":"       \
     "\"integer\"}}}}}}"
 #define API_DRIVER_POSITIONS_SCHEMA                                                                \
@@ -220,8 +266,16 @@
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
     "\"string\"}}}"
 #define API_DELIVERED_SCHEMA                                                                       \
-    "{\"type\":\"object\",\"properties\":{\"recipient\":{\"type\":\"string\",\"maxLength\":200},"  \
-    "\"signature\":{\"$ref\":\"#/$defs/file\"},\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{" \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"recipient_name\":{"     \
+    "\"type\":\"string\",\"maxLength\":200,\"description\":\"the name the driver typed: text, "    \
+    "not a signature\"},\"recipient\":{\"type\":\"string\",\"maxLength\":200,\"deprecated\":true," \
+    "\"description\":\"old name of "                                                               \
+    "recipient_name\"},\"collected\":{\"type\":\"object\",\"required\":["                          \
+    "\"amount\"],\"description\":\"required for a cash-on-delivery order (collect in the "         \
+    "route): minor units taken\",\"properties\":{\"amount\":{\"type\":\"integer\",\"minimum\""     \
+    ":0},\"method\":{\"enum\":[\"cash\",\"card_terminal\"]}}},"                                    \
+    "\"signature\":{\"$ref\":\"#/$defs/file\",\"description\":\"the drawn signature, an image\"}," \
+    "\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{"                                           \
     "\"file\":{\"type\":\"object\",\"required\":[\"content_type\",\"data_base64\"],"               \
     "\"properties\":{\"content_type\":{\"enum\":[\"image/png\",\"image/jpeg\"]},"                  \
     "\"data_base64\":{\"type\":\"string\",\"description\":\"at most 512 KiB decoded\"}}}}}"

@@ -29,6 +29,19 @@ void api_server_opts_init(api_server_opts *o) {
     o->track_rate_per_s = 2.0;
     o->track_burst = 20.0;
     o->webhook_allow = NULL;
+    o->feedback = NULL;
+    http_server_opts ho;
+    http_server_opts_init(&ho);
+    o->max_conns = ho.max_conns;
+    o->reserve_conns = ho.reserve_conns;
+    o->max_conns_per_ip = ho.max_conns_per_ip;
+    o->header_timeout_s = ho.header_timeout_s;
+    o->body_timeout_s = ho.body_timeout_s;
+    o->idle_timeout_s = ho.idle_timeout_s;
+    http_plain_opts po;
+    http_plain_opts_init(&po);
+    o->osmand_max_conns = po.max_conns;
+    o->osmand_max_conns_per_ip = po.max_conns_per_ip;
 }
 
 lm_status api_server_start(const api_server_opts *o, store *s, api_server **out, lm_errinfo *err) {
@@ -60,6 +73,12 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     ho.web_root = o->web_root;
     ho.log_fd = o->log_fd;
     ho.epoll = o->event_loop == API_LOOP_EPOLL;
+    ho.max_conns = o->max_conns;
+    ho.reserve_conns = o->reserve_conns;
+    ho.max_conns_per_ip = o->max_conns_per_ip;
+    ho.header_timeout_s = o->header_timeout_s;
+    ho.body_timeout_s = o->body_timeout_s;
+    ho.idle_timeout_s = o->idle_timeout_s;
     if ((rc = http_server_start(&ho, &app, &srv->http, err)) != LM_OK) {
         api__app_free(srv->app);
         lm_free(srv);

@@ -15,23 +15,31 @@ static void iso_time(int64_t epoch_s, char out[32]) {
     fmt_time_format_rfc3339(epoch_s, out);
 }
 
-lm_status api__track(http_req *r) {
+bool api__track_allow(http_req *r, lm_status *rc) {
     char addr[64] = "?";
     http_client_addr(r, addr, sizeof addr);
     http_ratelimit *rl = api_app_of(r)->track_rl;
     int64_t retry = 1;
-    if (rl && !http_ratelimit_take(rl, addr, lm_now_ms(), &retry)) {
-        char ra[24];
-        snprintf(ra, sizeof ra, "%lld", (long long)retry);
-        if (http_reply_header(r, "Retry-After", ra) != LM_OK) return LM_NOMEM;
-        /* an error reply drops headers, so answer 429 directly */
-        char msg[200];
-        int n = snprintf(msg, sizeof msg,
-                         "{\"error\":{\"code\":\"rate_limited\",\"field\":null,\"message\":\"too "
-                         "many tracking requests from this address; retry in %lld s\"}}",
-                         (long long)retry);
-        return http_reply_text(r, 429, "application/json", msg, (size_t)n);
+    if (!rl || http_ratelimit_take(rl, addr, lm_now_ms(), &retry)) return true;
+    char ra[24];
+    snprintf(ra, sizeof ra, "%lld", (long long)retry);
+    if (http_reply_header(r, "Retry-After", ra) != LM_OK) {
+        *rc = LM_NOMEM;
+        return false;
     }
+    /* an error reply drops headers, so answer 429 directly */
+    char msg[200];
+    int n = snprintf(msg, sizeof msg,
+                     "{\"error\":{\"code\":\"rate_limited\",\"field\":null,\"message\":\"too "
+                     "many tracking requests from this address; retry in %lld s\"}}",
+                     (long long)retry);
+    *rc = http_reply_text(r, 429, "application/json", msg, (size_t)n);
+    return false;
+}
+
+lm_status api__track(http_req *r) {
+    lm_status limited = LM_OK;
+    if (!api__track_allow(r, &limited)) return limited;
     const char *token = http_param(r, "token");
     size_t tl = token ? strlen(token) : 0;
     bool shape = tl == 32;

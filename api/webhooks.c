@@ -2,6 +2,7 @@
  * (events/webhooks.c): every event of the log is POSTed to every webhook, signed. */
 #include "api/app.h"
 #include "api/handlers.h"
+#include "api/input.h"
 #include "store/store_positions.h"
 
 #include <stdio.h>
@@ -22,23 +23,28 @@ static cJSON *hook_json(const store_webhook *h) {
 }
 
 lm_status api__webhooks_create(http_req *r) {
-    if (!cJSON_IsObject(r->json))
-        return http_error(r, LM_INVALID, "body", "expected {\"url\": ..., \"secret\": ...}");
-    const cJSON *url = cJSON_GetObjectItemCaseSensitive(r->json, "url");
-    const cJSON *secret = cJSON_GetObjectItemCaseSensitive(r->json, "secret");
-    if (!cJSON_IsString(url) ||
-        (strncmp(url->valuestring, "http://", 7) && strncmp(url->valuestring, "https://", 8)))
+    static const char *const keys[] = {"url", "secret", NULL};
+    const char *url = NULL, *secret = NULL;
+    lm_status rc;
+    if ((rc = api__body(r, FMT_JSON_REQUIRED)) != LM_OK ||
+        (rc = api__only_keys(r, r->json, keys)) != LM_OK ||
+        (rc = fmt_json_string(r->json, "url", "", FMT_JSON_REQUIRED, 2048, &url, &r->err)) !=
+            LM_OK ||
+        (rc = fmt_json_string(r->json, "secret", "", FMT_JSON_REQUIRED, 256, &secret, &r->err)) !=
+            LM_OK)
+        return rc;
+    if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
         return http_error(r, LM_INVALID, "url", "url must be an http:// or https:// URL");
-    if (!cJSON_IsString(secret) || strlen(secret->valuestring) < 8)
+    if (strlen(secret) < 8)
         return http_error(r, LM_INVALID, "secret",
                           "secret must be a string of at least 8 characters");
     store_tx *tx = NULL;
     store_webhook h;
     events_webhook_created info;
-    lm_status rc = store_tx_begin(api_store(r), &tx);
+    rc = store_tx_begin(api_store(r), &tx);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url->valuestring, secret->valuestring,
-                                    &h, &info, &r->err)) != LM_OK)
+    if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url, secret, &h, &info, &r->err)) !=
+        LM_OK)
         goto fail;
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)h.id);
@@ -83,8 +89,10 @@ lm_status api__webhooks_delete(http_req *r) {
     int64_t id = 0;
     if (!lm_parse_i64(http_param(r, "id"), 1, INT64_MAX, &id))
         return http_error(r, LM_INVALID, "id", "id must be a webhook id");
+    lm_status rc = api__no_body(r);
+    if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    lm_status rc = store_tx_begin(api_store(r), &tx);
+    rc = store_tx_begin(api_store(r), &tx);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", (long long)id);

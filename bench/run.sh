@@ -90,7 +90,7 @@ each symmetric pair computed once), including allocating the two arrays. One thr
 drawn uniformly (fixed seed) in a 15 km disc around Lyon's centre. The last row forces the
 long-distance path (per-pair `geod_inverse`) on the same 1,000 points for comparison; its checksum
 equal to the projected one means the projection changes none of the sampled rounded durations.
-Target (issue 2): 1,000^2 under 50 ms on one core.
+Target (README, Travel times): 1,000^2 under 50 ms on one core.
 
 TXT
         "$build/bench/bench_geo" --runs "$n"

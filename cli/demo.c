@@ -687,7 +687,14 @@ static void demo_emit_fleet(demo_json *j, cJSON *root, demo_rng *r) {
     }
 }
 
-static void demo_emit_order(demo_json *j, cJSON *day_orders, const demo_order *o) {
+#define DEMO_SHIPPING_FEE 390 /* EUR cents */
+
+/* A product's net price in EUR cents and its tax rate: derived from its index, no random draw. */
+static int64_t demo_price(unsigned k) {
+    return 150 + (int64_t)((k * 379u) % 1850u);
+}
+
+static void demo_emit_order(demo_json *j, cJSON *day_orders, const demo_order *o, size_t index) {
     cJSON *x = j_obj(j, day_orders, NULL);
     j_str(j, x, "external_ref", o->ref);
     j_str(j, x, "channel", channels[o->channel]);
@@ -709,6 +716,12 @@ static void demo_emit_order(demo_json *j, cJSON *day_orders, const demo_order *o
     j_window(j, tws, NULL, o->tw_start, o->tw_end);
     j_num(j, x, "priority", o->priority);
     j_str(j, x, "notes", o->note);
+    /* money: prices come from the catalogue; one order in four is paid cash on delivery (no random
+     * draw, so the rest of the day is what it was before orders had money) */
+    j_str(j, x, "currency", "EUR");
+    j_num(j, x, "shipping_fee", DEMO_SHIPPING_FEE);
+    cJSON *pay = j_obj(j, x, "payment");
+    j_str(j, pay, "method", index % 4 == 0 ? "cod" : "card");
 }
 
 lm_status demo_day_json(uint64_t seed, char **out_json) {
@@ -772,6 +785,16 @@ lm_status demo_day_json(uint64_t seed, char **out_json) {
         j_bool(&j, o, "active", true);
     }
 
+    /* prices: {"EUR": {"LYN-0001": {"unit_price", "tax_rate_bp"}}} (5.5 %: food in France) */
+    cJSON *prices = j_obj(&j, j_obj(&j, root, "prices"), "EUR");
+    for (unsigned k = 0; k < N_PRODUCTS; k++) {
+        char sku[16];
+        snprintf(sku, sizeof sku, "LYN-%04u", k + 1);
+        cJSON *o = j_obj(&j, prices, sku);
+        j_num(&j, o, "unit_price", (double)demo_price(k));
+        j_num(&j, o, "tax_rate_bp", 550);
+    }
+
     cJSON *stk = j_arr(&j, root, "stock");
     for (size_t d = 0; d < 2; d++)
         for (unsigned k = 0; k < N_PRODUCTS; k++) {
@@ -788,7 +811,7 @@ lm_status demo_day_json(uint64_t seed, char **out_json) {
 
     cJSON *ords = j_arr(&j, root, "orders");
     for (size_t i = 0; i < N_ORDERS; i++)
-        demo_emit_order(&j, ords, &day_orders[i]);
+        demo_emit_order(&j, ords, &day_orders[i], i);
     if (!j.ok) goto fail;
 
     char *printed = cJSON_Print(root);

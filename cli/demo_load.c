@@ -1,8 +1,10 @@
 /* cli/demo_load.c: loading the demo day (demo_load, cli/demo.h) through the modules' public
  * functions, its records decoded by the same codecs as the HTTP API's bodies. */
+#include "api/formats/money.h"
 #include "api/formats/orders_json.h"
 #include "cli/demo.h"
 #include "dispatch/dispatch.h"
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include <stdio.h>
@@ -83,16 +85,21 @@ static lm_status demo_fleet(store *s, const cJSON *root, lm_errinfo *err) {
     }
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "drivers")) {
         dispatch_driver d = {0};
-        const char *f[4] = {"id", "name", "phone", "device_id"};
-        char *dst[4] = {d.id, d.name, d.phone, d.device_id};
-        size_t cap[4] = {sizeof d.id, sizeof d.name, sizeof d.phone, sizeof d.device_id};
-        for (int k = 0; k < 4; k++) {
+        /* the dataset's device_id (a 6-digit Traccar-style id) is not loaded: it is published
+         * with the repository, so anyone could drive the demo's vans with it. Each driver gets
+         * a generated id instead, shown to nobody; the simulator (and a real phone) get theirs
+         * from POST /v1/drivers/{id}/device (docs/devices.md). */
+        const char *f[3] = {"id", "name", "phone"};
+        char *dst[3] = {d.id, d.name, d.phone};
+        size_t cap[3] = {sizeof d.id, sizeof d.name, sizeof d.phone};
+        for (int k = 0; k < 3; k++) {
             const char *val = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, f[k]));
             lm_strlcpy(dst[k], val ? val : "", cap[k]);
         }
         const char *vid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "vehicle_id"));
         lm_strlcpy(d.vehicle_id, vid ? vid : "", sizeof d.vehicle_id);
-        if ((rc = dispatch_driver_put(tx, &d, err)) != LM_OK) goto fail;
+        char generated[DISPATCH_DEVICE_ID_LEN + 1];
+        if ((rc = dispatch_driver_save(tx, &d, generated, err)) != LM_OK) goto fail;
     }
     return store_tx_commit(tx);
 fail:
@@ -147,6 +154,31 @@ static lm_status load_catalogue(orders_svc *o, const cJSON *root, demo_summary *
     return LM_OK;
 }
 
+/* The prices ({"EUR": {sku: {"unit_price", "tax_rate_bp"}}}) and the demo shop's money settings:
+ * no payment provider is connected to the demo, so prepaid orders are not held waiting for one. */
+static lm_status load_prices(orders_svc *o, const cJSON *prices, lm_errinfo *err) {
+    const cJSON *cur, *it;
+    lm_errinfo e = {0};
+    lm_status rc;
+    size_t n = 0;
+    cJSON_ArrayForEach(cur, prices) {
+        cJSON_ArrayForEach(it, cur) {
+            orders_price p;
+            memset(&p, 0, sizeof p);
+            lm_strlcpy(p.sku, it->string ? it->string : "", sizeof p.sku);
+            lm_strlcpy(p.currency, cur->string ? cur->string : "", sizeof p.currency);
+            if ((rc = fmt_price_from_json(it, &p, &e)) != LM_OK ||
+                (rc = orders_price_put(o, &p, &e)) != LM_OK)
+                return demo_fail(err, &e, "prices", n);
+            n++;
+        }
+    }
+    orders_money_config mc;
+    if ((rc = orders_money_config_get(o, &mc, err)) != LM_OK) return rc;
+    mc.hold_unpaid = false;
+    return orders_money_config_put(o, &mc, err);
+}
+
 /* Every order, audited and allocated like any other, in one batch through the commit queue. The
  * demo's windows are seconds after local midnight of the scenario's date: midnight places them. */
 static lm_status load_orders(orders_svc *o, const cJSON *orders_j, int64_t midnight,
@@ -158,8 +190,9 @@ static lm_status load_orders(orders_svc *o, const cJSON *orders_j, int64_t midni
     char(*keys)[STORE_REF_MAX + 1] = lm_calloc(n, sizeof *keys);
     const char **keyp = lm_calloc(n, sizeof *keyp);
     orders_create_result *res = lm_calloc(n, sizeof *res);
+    orders_money_in *money = lm_calloc(n, sizeof *money); /* an empty currency: no money */
     lm_status rc = lm_arena_create((size_t)64 << 20, &arena);
-    if (rc == LM_OK && (!ins || !keys || !keyp || !res)) rc = LM_NOMEM;
+    if (rc == LM_OK && (!ins || !keys || !keyp || !res || !money)) rc = LM_NOMEM;
     if (rc != LM_OK) {
         lm_errinfo_set(err, rc, "orders", "out of memory");
         goto done;
@@ -169,7 +202,8 @@ static lm_status load_orders(orders_svc *o, const cJSON *orders_j, int64_t midni
     cJSON_ArrayForEach(it, orders_j) {
         lm_errinfo e = {0};
         orders_order *in = &ins[i];
-        if ((rc = fmt_order_from_json(it, arena, in, &e)) != LM_OK) {
+        bool has_money = false;
+        if ((rc = fmt_order_priced_from_json(it, arena, in, &money[i], &has_money, &e)) != LM_OK) {
             rc = demo_fail(err, &e, "orders", i);
             goto done;
         }
@@ -183,7 +217,7 @@ static lm_status load_orders(orders_svc *o, const cJSON *orders_j, int64_t midni
         keyp[i] = keys[i];
         i++;
     }
-    if ((rc = orders_order_create_many(o, ins, keyp, n, res)) != LM_OK) {
+    if ((rc = orders_order_create_many_priced(o, ins, money, keyp, n, res)) != LM_OK) {
         lm_errinfo_set(err, rc, "orders", "out of memory");
         goto done;
     }
@@ -203,6 +237,7 @@ done:
     lm_free(keys);
     lm_free(keyp);
     lm_free(res);
+    lm_free(money);
     lm_arena_destroy(arena);
     return rc;
 }
@@ -232,6 +267,8 @@ lm_status demo_load(store *s, uint64_t seed, int64_t day_midnight_s, demo_summar
         goto fail;
     }
     if ((rc = load_catalogue(o, root, &out, err)) != LM_OK) goto fail;
+    if ((rc = load_prices(o, cJSON_GetObjectItemCaseSensitive(root, "prices"), err)) != LM_OK)
+        goto fail;
     if ((rc = demo_fleet(s, root, err)) != LM_OK) goto fail;
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(root, "scenario");
     int64_t midnight = day_midnight_s;

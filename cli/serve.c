@@ -5,6 +5,7 @@
 #include "api/formats/conf.h"
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
+#include "feedback/feedback.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -30,6 +32,11 @@ typedef struct serve_cfg {
     int64_t track_rate, track_burst;     /* tracking polls per client address: per s, bucket */
     int64_t utc_offset_s;                /* local time = UTC + this (shifts, the demo's day) */
     bool utc_offset_set;                 /* given as utc_offset or timezone */
+    /* position filters (dispatch_filter_opts; 0 = that check off) */
+    int64_t pos_max_speed_kmh, pos_future_skew_s, pos_max_backwards_s, pos_max_accuracy_m;
+    /* connections (docs/security.md "Connections") */
+    int64_t max_conns, reserve_conns, max_conns_per_ip, header_timeout_s, body_timeout_s,
+        idle_timeout_s, osmand_max_conns, osmand_max_conns_per_ip;
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -51,6 +58,18 @@ static const struct {
     {"track_burst", "LASTMILE_TRACK_BURST"},
     {"utc_offset", "LASTMILE_UTC_OFFSET"},
     {"timezone", "LASTMILE_TIMEZONE"},
+    {"position_max_speed_kmh", "LASTMILE_POSITION_MAX_SPEED_KMH"},
+    {"position_future_skew_s", "LASTMILE_POSITION_FUTURE_SKEW_S"},
+    {"position_max_backwards_s", "LASTMILE_POSITION_MAX_BACKWARDS_S"},
+    {"position_max_accuracy_m", "LASTMILE_POSITION_MAX_ACCURACY_M"},
+    {"max_conns", "LASTMILE_MAX_CONNS"},
+    {"reserve_conns", "LASTMILE_RESERVE_CONNS"},
+    {"max_conns_per_ip", "LASTMILE_MAX_CONNS_PER_IP"},
+    {"header_timeout_s", "LASTMILE_HEADER_TIMEOUT_S"},
+    {"body_timeout_s", "LASTMILE_BODY_TIMEOUT_S"},
+    {"idle_timeout_s", "LASTMILE_IDLE_TIMEOUT_S"},
+    {"osmand_max_conns", "LASTMILE_OSMAND_MAX_CONNS"},
+    {"osmand_max_conns_per_ip", "LASTMILE_OSMAND_MAX_CONNS_PER_IP"},
 };
 
 static void serve_usage(FILE *out) {
@@ -80,6 +99,15 @@ static void serve_usage(FILE *out) {
             "with. Without either, a new --demo database runs on a demo clock that reads 07:50\n"
             "at start, so the demo day begins at once; otherwise the machine's time zone.\n"
             "--demo: on a database without keys, create an admin key and print it.\n"
+            "Position filters (docs/devices.md; 0 turns one off): --position-max-speed-kmh N\n"
+            "(default 250), --position-future-skew-s N (300), --position-max-backwards-s N\n"
+            "(600, at least the skew), --position-max-accuracy-m N (5000).\n"
+            "Connections (docs/security.md): --max-conns N (1024) with --reserve-conns N (64)\n"
+            "kept free of idle connections without a valid key; --max-conns-per-ip N (128,\n"
+            "0 = none); --header-timeout-s N (10: a request head must be complete this long\n"
+            "after the connection opened or the last reply ended, whatever the trickle);\n"
+            "--body-timeout-s N (30); --idle-timeout-s N (60); the OsmAnd port's own\n"
+            "--osmand-max-conns N (1024) and --osmand-max-conns-per-ip N (256).\n"
             "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
             "max_body_bytes 1048576, web_root web (when that directory exists).\n");
 }
@@ -138,6 +166,30 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = c->utc_offset_set = lm_parse_i64(value, -14 * 3600, 14 * 3600, &c->utc_offset_s);
     else if (!strcmp(name, "timezone"))
         ok = c->utc_offset_set = tz_offset(value, &c->utc_offset_s);
+    else if (!strcmp(name, "position_max_speed_kmh"))
+        ok = lm_parse_i64(value, 0, 100000, &c->pos_max_speed_kmh);
+    else if (!strcmp(name, "position_future_skew_s"))
+        ok = lm_parse_i64(value, 0, 86400 * 365, &c->pos_future_skew_s);
+    else if (!strcmp(name, "position_max_backwards_s"))
+        ok = lm_parse_i64(value, 0, 86400 * 365, &c->pos_max_backwards_s);
+    else if (!strcmp(name, "position_max_accuracy_m"))
+        ok = lm_parse_i64(value, 0, 100000000, &c->pos_max_accuracy_m);
+    else if (!strcmp(name, "max_conns"))
+        ok = lm_parse_i64(value, 2, 1000000, &c->max_conns);
+    else if (!strcmp(name, "reserve_conns"))
+        ok = lm_parse_i64(value, 0, 1000000, &c->reserve_conns);
+    else if (!strcmp(name, "max_conns_per_ip"))
+        ok = lm_parse_i64(value, 0, 1000000, &c->max_conns_per_ip);
+    else if (!strcmp(name, "header_timeout_s"))
+        ok = lm_parse_i64(value, 0, 3600, &c->header_timeout_s);
+    else if (!strcmp(name, "body_timeout_s"))
+        ok = lm_parse_i64(value, 0, 3600, &c->body_timeout_s);
+    else if (!strcmp(name, "idle_timeout_s"))
+        ok = lm_parse_i64(value, 1, 3600, &c->idle_timeout_s);
+    else if (!strcmp(name, "osmand_max_conns"))
+        ok = lm_parse_i64(value, 1, 1000000, &c->osmand_max_conns);
+    else if (!strcmp(name, "osmand_max_conns_per_ip"))
+        ok = lm_parse_i64(value, 0, 1000000, &c->osmand_max_conns_per_ip);
     else if (!strcmp(name, "event_loop"))
         ok = (c->epoll = !strcmp(value, "epoll")) || !strcmp(value, "poll");
     else {
@@ -212,6 +264,22 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->track_rate = 2;
     c->track_burst = 20;
     lm_strlcpy(c->data_dir, "var", sizeof c->data_dir);
+    dispatch_filter_opts f;
+    dispatch_filter_opts_init(&f);
+    c->pos_max_speed_kmh = (int64_t)(f.max_speed_mps * 3.6 + 0.5);
+    c->pos_future_skew_s = f.future_skew_ms / 1000;
+    c->pos_max_backwards_s = f.max_backwards_ms / 1000;
+    c->pos_max_accuracy_m = (int64_t)f.max_accuracy_m;
+    api_server_opts ao;
+    api_server_opts_init(&ao);
+    c->max_conns = ao.max_conns;
+    c->reserve_conns = ao.reserve_conns;
+    c->max_conns_per_ip = ao.max_conns_per_ip;
+    c->header_timeout_s = ao.header_timeout_s;
+    c->body_timeout_s = ao.body_timeout_s;
+    c->idle_timeout_s = ao.idle_timeout_s;
+    c->osmand_max_conns = ao.osmand_max_conns;
+    c->osmand_max_conns_per_ip = ao.osmand_max_conns_per_ip;
 
     const char *config = getenv("LASTMILE_CONFIG");
     for (int i = 1; i < argc; i++) {
@@ -339,11 +407,48 @@ static int serve_demo(store *s, int64_t day_midnight_s) {
     return CLI_OK;
 }
 
+/* Both ports' caps must fit in the open-file limit with room for the store, proofs and webhooks:
+ * if they did not, a flood on the OsmAnd port would take descriptors the API then cannot accept
+ * with. The soft limit is raised to the hard one first; caps that still do not fit are scaled
+ * down together (with a warning), keeping each port's share. */
+static int serve_fd_budget(serve_cfg *c) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return CLI_OK;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY) return CLI_OK;
+    int64_t osm = c->osmand_port == 0 ? 0 : c->osmand_max_conns;
+    int64_t caps = c->max_conns + osm, room = (int64_t)rl.rlim_cur - 256;
+    if (caps <= room) return CLI_OK;
+    if (room < 64) {
+        fprintf(stderr,
+                "lastmile serve: the open-file limit %lld leaves no room for connections; "
+                "raise 'ulimit -n'\n",
+                (long long)rl.rlim_cur);
+        return CLI_FAILED;
+    }
+    int64_t api = c->max_conns * room / caps;
+    if (api < 2) api = 2;
+    if (c->reserve_conns >= api) c->reserve_conns = api / 16;
+    fprintf(stderr,
+            "lastmile serve: warning: max_conns %lld + osmand_max_conns %lld + 256 exceed the "
+            "open-file limit %lld: using %lld and %lld (raise 'ulimit -n' for more)\n",
+            (long long)c->max_conns, (long long)osm, (long long)rl.rlim_cur, (long long)api,
+            (long long)(osm ? room - api : 0));
+    c->max_conns = api;
+    if (osm) c->osmand_max_conns = room - api > 1 ? room - api : 1;
+    return CLI_OK;
+}
+
 int cli_serve(int argc, char **argv) {
     serve_cfg cfg;
     int status = configure(&cfg, argc, argv);
     if (status == -1) return CLI_OK;
     if (status != CLI_OK) return status;
+    if ((status = serve_fd_budget(&cfg)) != CLI_OK) return status;
 
     /* SIGTERM/SIGINT are taken by sigwait below: block them before any thread exists so that
      * every thread (libmicrohttpd's, SQLite's) inherits the mask */
@@ -383,6 +488,10 @@ int cli_serve(int argc, char **argv) {
     dispatch_opts_init(&dopts);
     dopts.st = s;
     dopts.utc_offset_s = cfg.utc_offset_s;
+    dopts.positions.max_speed_mps = (double)cfg.pos_max_speed_kmh / 3.6;
+    dopts.positions.future_skew_ms = cfg.pos_future_skew_s * 1000;
+    dopts.positions.max_backwards_ms = cfg.pos_max_backwards_s * 1000;
+    dopts.positions.max_accuracy_m = (double)cfg.pos_max_accuracy_m;
     dispatch *disp = NULL;
     if (dispatch_create(&dopts, &disp, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: dispatch: %s\n", err.message);
@@ -390,9 +499,24 @@ int cli_serve(int argc, char **argv) {
         return CLI_FAILED;
     }
 
+    /* feedback: its worker raises SLA events, asks surveys and closes old tickets every 5 s (a
+     * breach is at most that late; each event still fires once, see docs/feedback.md) */
+    feedback_opts fo;
+    feedback_opts_init(&fo);
+    fo.st = s;
+    fo.tick_ms = 5000;
+    feedback *fb = NULL;
+    if (feedback_create(&fo, &fb, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: feedback: %s\n", err.message);
+        dispatch_destroy(disp);
+        store_close(s);
+        return CLI_FAILED;
+    }
+
     api_server_opts ao;
     api_server_opts_init(&ao);
     ao.dispatch = disp;
+    ao.feedback = fb;
     /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
      * side) any free port too, so that two such servers never fight over 5055 */
     ao.osmand_port = cfg.osmand_port > 0    ? (int)cfg.osmand_port
@@ -410,6 +534,14 @@ int cli_serve(int argc, char **argv) {
     ao.max_body_bytes = (size_t)cfg.max_body;
     ao.web_root = cfg.web_root[0] ? cfg.web_root : NULL;
     ao.event_loop = cfg.epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
+    ao.max_conns = (unsigned)cfg.max_conns;
+    ao.reserve_conns = (unsigned)cfg.reserve_conns;
+    ao.max_conns_per_ip = (unsigned)cfg.max_conns_per_ip;
+    ao.header_timeout_s = (unsigned)cfg.header_timeout_s;
+    ao.body_timeout_s = (unsigned)cfg.body_timeout_s;
+    ao.idle_timeout_s = (unsigned)cfg.idle_timeout_s;
+    ao.osmand_max_conns = (unsigned)cfg.osmand_max_conns;
+    ao.osmand_max_conns_per_ip = (unsigned)cfg.osmand_max_conns_per_ip;
     api_server *srv = NULL;
     lm_status started = api_server_start(&ao, s, &srv, &err);
     if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {
@@ -421,6 +553,7 @@ int cli_serve(int argc, char **argv) {
     }
     if (started != LM_OK) {
         fprintf(stderr, "lastmile serve: %s\n", err.message);
+        feedback_destroy(fb);
         dispatch_destroy(disp);
         store_close(s);
         return CLI_FAILED;
@@ -439,6 +572,7 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     api_server_stop(srv, DRAIN_MS);
+    feedback_destroy(fb);
     dispatch_destroy(disp);
     store_close(s);
     fprintf(stderr, "lastmile: stopped cleanly\n");

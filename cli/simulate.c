@@ -26,6 +26,7 @@ typedef struct sim_stop {
     int64_t id;
     double lat, lon;
     char status[16];
+    int64_t collect; /* cash on delivery to collect (minor units), -1 when nothing */
 } sim_stop;
 
 typedef struct sim_driver {
@@ -133,15 +134,31 @@ static int load_drivers(sim *s) {
         return CLI_FAILED;
     }
     cJSON_ArrayForEach(it, list) {
-        const char *id = jstr(it, "id"), *dev = jstr(it, "device_id");
-        if (!id || !dev || !*dev || s->n >= SIM_MAX_DRIVERS) continue;
+        /* a driver without a vehicle has no route to drive */
+        const char *id = jstr(it, "id"), *veh = jstr(it, "vehicle_id");
+        if (!id || !veh || !*veh || s->n >= SIM_MAX_DRIVERS) continue;
         if (s->max_drivers > 0 && (int)s->n >= s->max_drivers) break;
         sim_driver *d = &s->drivers[s->n++];
         lm_strlcpy(d->id, id, sizeof d->id);
-        lm_strlcpy(d->device, dev, sizeof d->device);
         d->speed_factor = 1.0;
     }
     cJSON_Delete(j);
+    /* device ids are shown once, where the server makes them, so the simulator takes each
+     * driver's phone over with a fresh one (the phone that had the old id is cut off) */
+    for (size_t i = 0; i < s->n; i++) {
+        snprintf(url, sizeof url, "%s/v1/drivers/%s/device", s->server, s->drivers[i].id);
+        cJSON *k = NULL;
+        st = http("POST", url, s->key, NULL, &k);
+        const char *dev = k ? jstr(k, "device_id") : NULL;
+        if (st != 200 || !dev) {
+            fprintf(stderr, "lastmile simulate: cannot get a device id for driver %s (%ld)\n",
+                    s->drivers[i].id, st);
+            cJSON_Delete(k);
+            return CLI_FAILED;
+        }
+        lm_strlcpy(s->drivers[i].device, dev, sizeof s->drivers[i].device);
+        cJSON_Delete(k);
+    }
     /* a driver key each, so that every action goes through the driver API's own checks */
     for (size_t i = 0; i < s->n; i++) {
         char body[200];
@@ -188,6 +205,9 @@ static void load_route(sim *s, sim_driver *d) {
         st->lon = cJSON_GetArrayItem(loc, 0)->valuedouble;
         st->lat = cJSON_GetArrayItem(loc, 1)->valuedouble;
         lm_strlcpy(st->status, status, sizeof st->status);
+        const cJSON *cod = cJSON_GetObjectItemCaseSensitive(it, "collect");
+        const cJSON *amount = cJSON_GetObjectItemCaseSensitive(cod, "amount");
+        st->collect = cJSON_IsNumber(amount) ? (int64_t)amount->valuedouble : -1;
     }
     cJSON_Delete(j);
     /* next = the first stop still to serve (the one driven to, if it is still pending) */
@@ -265,9 +285,13 @@ static void step(sim *s, sim_driver *d, double dt, size_t broken_idx, size_t lat
             if (stop_action(s, d, t->id, "failed", body) == 200) s->failed++;
             d->failed_count++;
         } else {
-            char body[160];
-            snprintf(body, sizeof body, "{\"recipient\":\"Recipient of stop %lld\"}",
-                     (long long)t->id);
+            char body[200];
+            char cod[80] = ""; /* the simulated driver collects exactly what the route says */
+            if (t->collect >= 0)
+                snprintf(cod, sizeof cod, ",\"collected\":{\"amount\":%lld,\"method\":\"cash\"}",
+                         (long long)t->collect);
+            snprintf(body, sizeof body, "{\"recipient\":\"Recipient of stop %lld\"%s}",
+                     (long long)t->id, cod);
             if (stop_action(s, d, t->id, "delivered", body) == 200) s->delivered++;
             d->done_count++;
         }

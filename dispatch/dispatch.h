@@ -41,6 +41,28 @@
 
 typedef struct dispatch dispatch;
 
+/* Position filters (dispatch/filter.c, applied by dispatch/ingest.c): a position that fails one
+ * is refused before it changes anything, counted per driver and reason, and never reaches
+ * dispatch_observe_position. 0 turns a check off. */
+typedef struct dispatch_filter_opts {
+    int64_t future_skew_ms;   /* device time ahead of the receive time by more: "future" (300000) */
+    int64_t max_backwards_ms; /* older than the driver's newest accepted fix by more: "stale"
+                                 (600000); at least future_skew_ms, or one accepted fix a little
+                                 ahead would refuse the honest ones after it */
+    double max_speed_mps;     /* implied speed from the newest accepted fix, after granting both
+                                 fixes their reported accuracy, above this: "jump" (69.4 = 250
+                                 km/h) */
+    double max_accuracy_m;    /* reported accuracy worse than this: "accuracy" (5000) */
+    int jump_confirm;         /* this many fixes in a row that agree with each other but not with
+                                 the newest accepted one re-anchor the driver on the last of them:
+                                 a wrong anchor cannot freeze a van for good (3; 0 = never) */
+    int64_t event_every_ms;   /* position.refused at most once per driver per this (60000) */
+    size_t keep_refused;      /* refused positions kept per driver for the dispatcher (20) */
+} dispatch_filter_opts;
+
+/* The defaults above. */
+void dispatch_filter_opts_init(dispatch_filter_opts *o);
+
 typedef struct dispatch_opts {
     store *st;                  /* required; borrowed, must outlive the handle */
     geo_matrix_opts matrix;     /* provider for plans (geodesic by default; OSRM by config) */
@@ -53,16 +75,17 @@ typedef struct dispatch_opts {
     uint32_t move_penalty;      /* cost per stop moved to another vehicle (default 600) */
     bool auto_apply;            /* re-plans are applied as soon as computed (default false) */
     /* Live tracking. */
-    double arrival_radius_m;    /* default 60 */
-    double arrival_speed_mps;   /* slower than this counts as stopped (default 2) */
-    int64_t arrival_dwell_ms;   /* stopped inside the radius this long = arrived (15000) */
-    int64_t eta_change_s;       /* stop.eta_changed when an ETA moves more (default 120) */
-    int64_t late_threshold_s;   /* stop.late + re-plan when ETA > window end + this (300) */
-    int64_t silent_after_ms;    /* vehicle.silent after this long without position (600000) */
-    int64_t tick_ms;            /* worker calls dispatch_tick this often; 0 = never (1000) */
-    unsigned solver_threads;    /* default 1 */
-    int64_t transfer_service_s; /* handing parcels over from a broken vehicle (default 300) */
-    int64_t default_service_s;  /* service time per delivery stop (default 180) */
+    double arrival_radius_m;        /* default 60 */
+    double arrival_speed_mps;       /* slower than this counts as stopped (default 2) */
+    int64_t arrival_dwell_ms;       /* stopped inside the radius this long = arrived (15000) */
+    int64_t eta_change_s;           /* stop.eta_changed when an ETA moves more (default 120) */
+    int64_t late_threshold_s;       /* stop.late + re-plan when ETA > window end + this (300) */
+    int64_t silent_after_ms;        /* vehicle.silent after this long without position (600000) */
+    int64_t tick_ms;                /* worker calls dispatch_tick this often; 0 = never (1000) */
+    unsigned solver_threads;        /* default 1 */
+    int64_t transfer_service_s;     /* handing parcels over from a broken vehicle (default 300) */
+    int64_t default_service_s;      /* service time per delivery stop (default 180) */
+    dispatch_filter_opts positions; /* filters on positions before they move anything */
 } dispatch_opts;
 
 void dispatch_opts_init(dispatch_opts *o);
@@ -80,7 +103,37 @@ void dispatch_wait_idle(dispatch *d);
  * there); dispatch/ owns the rules around them. */
 typedef store_break dispatch_break;     /* start_s, end_s (time of day), service_s */
 typedef store_vehicle dispatch_vehicle; /* capacities, costs, skills, depots, shift, breaks */
-typedef store_driver dispatch_driver;   /* name, phone, device_id (OsmAnd), vehicle_id */
+typedef store_driver dispatch_driver;   /* name, phone, device_id (OsmAnd), vehicle_id,
+                                           allow_short_device_id */
+
+/* Device ids. OsmAnd carries no secret, so a device id is one: the server makes it from the
+ * system CSPRNG (getrandom), DISPATCH_DEVICE_ID_LEN characters of Crockford's base32 (0-9 and
+ * A-Z without I L O U: 120 bits, upper case so a QR code holds it in alphanumeric mode, no
+ * characters a person confuses when typing it). It is returned once, where it is made. An id
+ * chosen by the operator must be at least DISPATCH_DEVICE_ID_MIN characters unless that driver
+ * has allow_short_device_id (the operator's opt-in, recorded with an event). */
+#define DISPATCH_DEVICE_ID_MIN 20
+#define DISPATCH_DEVICE_ID_LEN 24
+
+/* Writes a fresh id and its NUL to out. LM_INTERNAL if the CSPRNG fails (out untouched). */
+LM_MUST_USE lm_status dispatch_device_id_generate(char out[DISPATCH_DEVICE_ID_LEN + 1]);
+
+/* Insert or replace a driver under the device id rules above (events driver.put, and
+ * driver.short_device_id_allowed when a short id is stored). dr->device_id "": a new driver (or
+ * one without a device) gets a generated id, written to device_out; an existing driver keeps
+ * its id (and its opt-in), since whoever saves the record is not shown the id again. Otherwise
+ * the given id is checked (characters as for other ids, length, not another driver's: CONFLICT)
+ * and device_out is "". device_out may be NULL (then no id is generated: the driver keeps none).
+ * A driver's vehicle must exist. */
+LM_MUST_USE lm_status dispatch_driver_save(store_tx *tx, const dispatch_driver *dr,
+                                           char device_out[DISPATCH_DEVICE_ID_LEN + 1],
+                                           lm_errinfo *err);
+/* Gives driver_id a freshly generated device id, written to device_out, and clears its opt-in;
+ * the old id stops working at once (ingest drops what it cached about it). Event
+ * driver.device_rotated (without the id). NOT_FOUND names "id". */
+LM_MUST_USE lm_status dispatch_driver_device_rotate(store_tx *tx, const char *driver_id,
+                                                    char device_out[DISPATCH_DEVICE_ID_LEN + 1],
+                                                    lm_errinfo *err);
 
 /* Defaults: capacities unlimited, cost_per_hour 3600, shift 0..86400, speed 1, active. */
 void dispatch_vehicle_init(dispatch_vehicle *v);
@@ -89,7 +142,6 @@ void dispatch_vehicle_init(dispatch_vehicle *v);
  * taken by another driver is a CONFLICT. */
 LM_MUST_USE lm_status dispatch_vehicle_put(store_tx *tx, const dispatch_vehicle *v,
                                            lm_errinfo *err);
-LM_MUST_USE lm_status dispatch_driver_put(store_tx *tx, const dispatch_driver *dr, lm_errinfo *err);
 LM_MUST_USE lm_status dispatch_vehicle_get(store_read *r, const char *id, dispatch_vehicle *out,
                                            lm_errinfo *err);
 LM_MUST_USE lm_status dispatch_driver_get(store_read *r, const char *id, dispatch_driver *out,
@@ -238,7 +290,10 @@ typedef struct dispatch_obs_result {
     bool replan_requested; /* an exception this position revealed queued a re-plan */
 } dispatch_obs_result;
 
-/* A driver's position (from the driver API or OsmAnd; t_ms is the device time). Updates the
+/* A driver's position (from the driver API or OsmAnd; t_ms is the device time), which MUST have
+ * passed the position filters: in the server only position ingest (dispatch/ingest.h) calls
+ * this, after dispatch_filter_check, so route starts and arrivals come from accepted fixes
+ * only. Updates the
  * vehicle's live state; an older position than the last one seen is ignored (LM_OK, nothing
  * changes). Detects the arrival at the next stop (inside arrival_radius_m, slower than
  * arrival_speed_mps, for arrival_dwell_ms), recomputes the ETA of every remaining stop from here
@@ -317,7 +372,11 @@ LM_MUST_USE lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why,
                                               const char *vehicle_id, int64_t *replan_id,
                                               lm_errinfo *err);
 /* Applies a proposed re-plan: the replaced pending stops become superseded, the new ones live,
- * new orders ready -> planned, cancelled orders' stops dropped (event plan.replanned).
+ * new orders ready -> planned, cancelled orders' stops dropped (event plan.replanned). Nothing is
+ * dropped silently: a planned order the re-plan left out goes back to ready (the next plan takes
+ * it), a parcel on a broken van that no van could take over gets an open exception (rule
+ * "unrouted", orders_exception_list) and an order.unrouted event. (A parcel on a running van is
+ * never left out: the re-plan frees the van's first stop, then drops windows, to keep it.)
  * CONFLICT if the live routes changed since it was computed (it becomes superseded). */
 LM_MUST_USE lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err);
 

@@ -1,12 +1,13 @@
-/* dispatch/fleet.c: vehicles and drivers: validation of the records, persistence with their
- * events, and reads. */
+/* dispatch/fleet.c: vehicles and drivers: validation of the vehicle records, persistence with
+ * their events, and reads (drivers are saved by dispatch/devices.c, which owns the device id
+ * rules). */
 #include "dispatch/internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool id_ok(const char *s) {
+bool dispatch__id_ok(const char *s) {
     size_t n = strlen(s);
     if (n == 0 || n > DISPATCH_ID_MAX) return false;
     for (const char *p = s; *p; p++)
@@ -25,7 +26,7 @@ void dispatch_vehicle_init(dispatch_vehicle *v) {
 }
 
 lm_status dispatch_vehicle_put(store_tx *tx, const dispatch_vehicle *v, lm_errinfo *err) {
-    if (!id_ok(v->id))
+    if (!dispatch__id_ok(v->id))
         return lm_errinfo_set(err, LM_INVALID, "id",
                               "vehicle id must be 1-64 characters of A-Z a-z 0-9 . _ -");
     if (v->capacity_g < 0 || v->capacity_cm3 < 0 || v->capacity_parcels < 0)
@@ -47,7 +48,7 @@ lm_status dispatch_vehicle_put(store_tx *tx, const dispatch_vehicle *v, lm_errin
         }
     }
     for (size_t i = 0; i < v->n_skills; i++)
-        if (!id_ok(v->skills[i])) {
+        if (!dispatch__id_ok(v->skills[i])) {
             char f[32];
             snprintf(f, sizeof f, "skills[%zu]", i);
             return lm_errinfo_set(err, LM_INVALID, f, "skill names are 1-64 of A-Z a-z 0-9 . _ -");
@@ -71,37 +72,6 @@ lm_status dispatch_vehicle_put(store_tx *tx, const dispatch_vehicle *v, lm_errin
     return dispatch__event(tx, "vehicle.put", "vehicle", v->id,
                            "{\"id\":\"%s\",\"start_depot\":\"%s\",\"active\":%s}", v->id,
                            v->start_depot, v->active ? "true" : "false");
-}
-
-lm_status dispatch_driver_put(store_tx *tx, const dispatch_driver *dr, lm_errinfo *err) {
-    if (!id_ok(dr->id))
-        return lm_errinfo_set(err, LM_INVALID, "id",
-                              "driver id must be 1-64 characters of A-Z a-z 0-9 . _ -");
-    if (!dr->name[0]) return lm_errinfo_set(err, LM_INVALID, "name", "name is required");
-    if (dr->device_id[0] && !id_ok(dr->device_id))
-        return lm_errinfo_set(err, LM_INVALID, "device_id",
-                              "device id must be 1-64 characters of A-Z a-z 0-9 . _ -");
-    lm_status rc;
-    if (dr->vehicle_id[0]) {
-        store_vehicle v;
-        rc = store_vehicle_get(store_tx_read(tx), dr->vehicle_id, &v, err);
-        if (rc == LM_NOT_FOUND)
-            return lm_errinfo_set(err, LM_INVALID, "vehicle_id", "vehicle '%s' does not exist",
-                                  dr->vehicle_id);
-        if (rc != LM_OK) return rc;
-    }
-    if (dr->device_id[0]) {
-        store_driver other;
-        rc = store_driver_by_device(store_tx_read(tx), dr->device_id, &other, NULL);
-        if (rc == LM_OK && strcmp(other.id, dr->id) != 0)
-            return lm_errinfo_set(err, LM_CONFLICT, "device_id",
-                                  "device '%s' already belongs to driver '%s'", dr->device_id,
-                                  other.id);
-    }
-    if ((rc = store_driver_put(tx, dr, err)) != LM_OK) return rc;
-    return dispatch__event(tx, "driver.put", "driver", dr->id,
-                           "{\"id\":\"%s\",\"vehicle_id\":\"%s\",\"device_id\":\"%s\"}", dr->id,
-                           dr->vehicle_id, dr->device_id);
 }
 
 lm_status dispatch_vehicle_get(store_read *r, const char *id, dispatch_vehicle *out,

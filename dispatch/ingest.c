@@ -1,13 +1,18 @@
 /* dispatch/ingest.c: position ingest (dispatch/ingest.h) on the store commit queue: a request is
- * one unit (device -> driver, dedupe, dispatch's live state and events) in its own savepoint;
+ * one unit (device -> driver, filters, dedupe, dispatch's live state and events) in its own
+ * savepoint;
  * the queue's writer thread stores as many as are waiting in ONE transaction, commits (one fsync
  * for the whole batch) and only then answers each request. While it commits, the next batch
  * gathers. Between batches, positions past their retention are pruned in small chunks. */
 #include "dispatch/ingest.h"
 
+#include "dispatch/internal.h"
 #include "store/commit_queue.h"
+#include "store/store_devices.h"
 #include "store/store_positions.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +25,7 @@
 #define PRUNE_CHUNK         5000
 #define DEVICE_CACHE        1024 /* device -> driver entries kept by the writer */
 #define DEVICE_TTL_MS       2000 /* a phone moved to another driver is seen within this */
+#define FILTER_CACHE        1024 /* drivers whose filter state the writer keeps */
 
 /* Known devices, looked up at most every DEVICE_TTL_MS: a lookup prepares a statement, which
  * costs more than storing the position. Unknown devices are never cached, so a phone registered
@@ -35,14 +41,32 @@ typedef struct dev_cache {
     dev_entry e[DEVICE_CACHE];
 } dev_cache;
 
+/* What the filters know of each driver, kept by the writer between batches. A driver not here
+ * (first position since the start, or its slot taken by another) starts from its vehicle's
+ * stored live state: one lookup instead of a scan of the position history, which has no index
+ * by driver. */
+typedef struct filter_entry {
+    char driver[STORE_DRIVER_MAX];
+    bool used;
+    dispatch_filter_state st;
+} filter_entry;
+
+typedef struct filter_cache {
+    filter_entry e[FILTER_CACHE];
+} filter_cache;
+
 struct dispatch_ingest {
     store *st;
     dispatch *d;
+    int64_t (*now_ms)(void);
+    dispatch_filter_opts filter;
     int64_t retention_s;
     int64_t last_prune_ms;
     store_cq *cq;
-    /* writer thread only: the device cache and one request's rows */
+    /* writer thread only: the caches and one request's rows */
     dev_cache *devices;
+    uint64_t device_epoch; /* dispatch__device_epoch when the device cache was last valid */
+    filter_cache *filters;
     store_position *rows;
     bool *inserted, *live;
 };
@@ -61,6 +85,7 @@ typedef struct job {
 
 void dispatch_ingest_opts_init(dispatch_ingest_opts *o) {
     memset(o, 0, sizeof *o);
+    o->now_ms = lm_now_ms;
 }
 
 /* ---- Device lookup ---- */
@@ -75,8 +100,13 @@ static dev_entry *dev_slot(dev_cache *c, const char *device) {
 /* The driver of a device inside tx. LM_NOT_FOUND for an unknown one. */
 static lm_status device_driver(dispatch_ingest *g, store_tx *tx, const char *device,
                                char *driver_out, bool *has_vehicle, lm_errinfo *err) {
+    uint64_t epoch = dispatch__device_epoch();
+    if (epoch != g->device_epoch) { /* an id changed: what is cached may name a revoked one */
+        memset(g->devices, 0, sizeof *g->devices);
+        g->device_epoch = epoch;
+    }
     dev_entry *e = dev_slot(g->devices, device);
-    int64_t now = lm_now_ms();
+    int64_t now = g->now_ms();
     if (e->checked_ms && now - e->checked_ms < DEVICE_TTL_MS && !strcmp(e->device, device)) {
         lm_strlcpy(driver_out, e->driver, STORE_DRIVER_MAX);
         *has_vehicle = e->has_vehicle;
@@ -99,6 +129,70 @@ static lm_status device_driver(dispatch_ingest *g, store_tx *tx, const char *dev
     return LM_OK;
 }
 
+/* ---- Filters ---- */
+
+/* The filter state of driver_id, loaded from its vehicle's live state when not cached. */
+static lm_status filter_state(dispatch_ingest *g, store_tx *tx, const char *driver_id,
+                              int64_t recv_ms, dispatch_filter_state **out, lm_errinfo *err) {
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = driver_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    filter_entry *e = &g->filters->e[h % FILTER_CACHE];
+    if (e->used && !strcmp(e->driver, driver_id)) {
+        *out = &e->st;
+        return LM_OK;
+    }
+    memset(e, 0, sizeof *e);
+    store_read *r = store_tx_read(tx);
+    store_driver drv;
+    store_vstate vs;
+    lm_status rc = store_driver_get(r, driver_id, &drv, NULL);
+    if (rc == LM_OK && drv.vehicle_id[0]) {
+        rc = store_vstate_get(r, drv.vehicle_id, &vs, NULL);
+        /* a far-future fix stored before the filters existed is no anchor */
+        if (rc == LM_OK && vs.has_position &&
+            !(g->filter.future_skew_ms > 0 && vs.seen_ms - recv_ms > g->filter.future_skew_ms)) {
+            e->st.has_last = true;
+            e->st.last = (dispatch_fix){vs.seen_ms, vs.lat, vs.lon, NAN};
+        }
+    }
+    if (rc != LM_OK && rc != LM_NOT_FOUND)
+        return lm_errinfo_set(err, rc, "", "cannot read the driver's last position");
+    lm_strlcpy(e->driver, driver_id, sizeof e->driver);
+    e->used = true;
+    *out = &e->st;
+    return LM_OK;
+}
+
+/* Records a refused position: counted, kept among the driver's last ones, and reported by a
+ * position.refused event when the driver's event clock allows one. The device id is a secret:
+ * only its first characters are kept, fewer for short ids. */
+static lm_status refuse(dispatch_ingest *g, store_tx *tx, const job *j, const dispatch_position *p,
+                        const char *driver_id, dispatch_refusal why, int64_t time_ms,
+                        lm_errinfo *err) {
+    store_refused r;
+    memset(&r, 0, sizeof r);
+    lm_strlcpy(r.driver_id, driver_id, sizeof r.driver_id);
+    size_t hint = strlen(p->device_id) / 5;
+    if (hint > 4) hint = 4;
+    memcpy(r.device_hint, p->device_id, hint);
+    lm_strlcpy(r.reason, dispatch_refusal_name(why), sizeof r.reason);
+    r.recv_ms = j->recv_ms;
+    r.time_ms = time_ms;
+    r.lat = p->lat;
+    r.lon = p->lon;
+    r.accuracy_m = p->accuracy_m;
+    bool due = false;
+    int64_t since = 0;
+    lm_status rc = store_refusal_add(tx, &r, g->filter.keep_refused, j->recv_ms,
+                                     g->filter.event_every_ms, &due, &since, err);
+    if (rc != LM_OK || !due) return rc;
+    return dispatch__event(tx, "position.refused", "driver", driver_id,
+                           "{\"driver_id\":\"%s\",\"reason\":\"%s\",\"refused\":%" PRId64
+                           ",\"time_ms\":%" PRId64 ",\"recv_ms\":%" PRId64 "}",
+                           driver_id, r.reason, since, time_ms, j->recv_ms);
+}
+
 /* ---- One request: the commit queue's unit ---- */
 
 static void row_fill(store_position *row, const job *j, const dispatch_position *p) {
@@ -115,43 +209,71 @@ static void row_fill(store_position *row, const job *j, const dispatch_position 
     row->charging = p->charging;
 }
 
-/* Stores one request's positions inside tx and moves dispatch's live state with the new ones. */
+/* The driver of each position into rows[i].driver_id and live[i]; a request naming an unknown
+ * device is refused whole, before any filter state moves. */
+static lm_status resolve_drivers(store_tx *tx, job *j, lm_errinfo *err) {
+    dispatch_ingest *g = j->g;
+    for (size_t i = 0; i < j->n; i++) {
+        store_position *row = &g->rows[i];
+        memset(row, 0, sizeof *row);
+        g->live[i] = true;
+        if (j->has_driver) {
+            lm_strlcpy(row->driver_id, j->driver_id, sizeof row->driver_id);
+            continue;
+        }
+        lm_status s = device_driver(g, tx, j->pos[i].device_id, row->driver_id, &g->live[i], err);
+        if (s == LM_NOT_FOUND || s == LM_UNAVAILABLE) {
+            /* the whole request is refused; the others in the batch go on */
+            j->refused = true;
+            if (s == LM_NOT_FOUND) err->code = LM_INVALID;
+            return err->code;
+        }
+        if (s != LM_OK) return s;
+    }
+    return LM_OK;
+}
+
+/* Stores one request's positions inside tx and moves dispatch's live state with the new ones.
+ * Positions the filters refuse are recorded as such and go no further. */
 static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
     job *j = arg;
     dispatch_ingest *g = j->g;
     store_position *rows = g->rows;
     /* positions of drivers without a vehicle only go to history: dispatch has nothing to move */
     bool *live = g->live;
-    for (size_t i = 0; i < j->n; i++) {
-        store_position *row = &rows[i];
-        memset(row, 0, sizeof *row);
-        live[i] = true;
-        if (j->has_driver) {
-            lm_strlcpy(row->driver_id, j->driver_id, sizeof row->driver_id);
-        } else {
-            lm_status s = device_driver(g, tx, j->pos[i].device_id, row->driver_id, &live[i], err);
-            if (s == LM_NOT_FOUND || s == LM_UNAVAILABLE) {
-                /* the whole request is refused; the others in the batch go on */
-                j->refused = true;
-                if (s == LM_NOT_FOUND) err->code = LM_INVALID;
-                return err->code;
-            }
-            if (s != LM_OK) return s;
-        }
-        row_fill(row, j, &j->pos[i]);
-    }
-    lm_status rc = store_positions_insert(tx, rows, j->n, g->inserted, err);
+    lm_status rc = resolve_drivers(tx, j, err);
     if (rc != LM_OK) return rc;
+    size_t k = 0; /* accepted ones are packed into rows[0..k) */
+    for (size_t i = 0; i < j->n; i++) {
+        const dispatch_position *p = &j->pos[i];
+        char driver[STORE_DRIVER_MAX];
+        bool is_live = live[i];
+        lm_strlcpy(driver, rows[i].driver_id, sizeof driver);
+        int64_t t_ms = p->time_ms > 0 ? p->time_ms : j->recv_ms;
+        dispatch_filter_state *fs = NULL;
+        if ((rc = filter_state(g, tx, driver, j->recv_ms, &fs, err)) != LM_OK) return rc;
+        dispatch_refusal why = dispatch_filter_check(&g->filter, fs, p, t_ms, j->recv_ms);
+        if (why != DISPATCH_ACCEPTED) {
+            if ((rc = refuse(g, tx, j, p, driver, why, t_ms, err)) != LM_OK) return rc;
+            continue;
+        }
+        lm_strlcpy(rows[k].driver_id, driver, sizeof rows[k].driver_id);
+        row_fill(&rows[k], j, p);
+        live[k++] = is_live;
+    }
+    if (k == 0) return LM_OK;
+    if ((rc = store_positions_insert(tx, rows, k, g->inserted, err)) != LM_OK) return rc;
     /* live state: only new positions; dispatch ignores ones older than what it has seen, so a
      * late-arriving old position is kept in history but never moves the vehicle backwards */
-    for (size_t i = 0; g->d && i < j->n; i++) {
+    int64_t thaw = g->filter.future_skew_ms > 0 ? j->recv_ms + g->filter.future_skew_ms : INT64_MAX;
+    for (size_t i = 0; g->d && i < k; i++) {
         if (!g->inserted[i] || !live[i]) continue;
         dispatch_obs_result res;
         lm_errinfo e;
         lm_errinfo_clear(&e);
-        lm_status s = dispatch_observe_position(
+        lm_status s = dispatch__observe(
             g->d, tx, rows[i].driver_id, rows[i].lat, rows[i].lon, rows[i].time_ms,
-            isfinite(rows[i].speed_mps) ? rows[i].speed_mps : -1.0, &res, &e);
+            isfinite(rows[i].speed_mps) ? rows[i].speed_mps : -1.0, thaw, &res, &e);
         if (s == LM_STORE || s == LM_NOMEM || s == LM_INTERNAL) {
             *err = e;
             return s;
@@ -164,6 +286,9 @@ static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
  * told to retry (LM_UNAVAILABLE); a refusal of the request itself passes through. */
 static void job_done(void *arg, lm_status st, const lm_errinfo *err) {
     job *j = arg;
+    /* the filter states moved with positions whose commit failed: start them again from the
+     * store rather than from fixes that were never kept */
+    if (st != LM_OK && !j->refused) memset(j->g->filters, 0, sizeof *j->g->filters);
     if (st != LM_OK && !j->refused && st != LM_UNAVAILABLE && st != LM_NOMEM) {
         lm_errinfo e = *err;
         e.code = LM_UNAVAILABLE;
@@ -181,7 +306,7 @@ static void job_done(void *arg, lm_status st, const lm_errinfo *err) {
  * rest waits for the next idle moment. */
 static void prune(void *ctx) {
     dispatch_ingest *g = ctx;
-    int64_t now = lm_now_ms();
+    int64_t now = g->now_ms();
     if (g->retention_s <= 0 || now - g->last_prune_ms < PRUNE_EVERY_MS) return;
     g->last_prune_ms = now;
     int64_t deleted = PRUNE_CHUNK;
@@ -215,13 +340,20 @@ lm_status dispatch_ingest_start(store *s, dispatch *d, const dispatch_ingest_opt
     if (!g) return LM_NOMEM;
     g->st = s;
     g->d = d;
+    g->now_ms = o->now_ms ? o->now_ms : lm_now_ms;
+    if (d)
+        g->filter = d->o.positions;
+    else
+        dispatch_filter_opts_init(&g->filter);
     g->retention_s = o->retention_s;
+    g->device_epoch = dispatch__device_epoch();
     g->devices = lm_calloc(1, sizeof *g->devices);
+    g->filters = lm_calloc(1, sizeof *g->filters);
     g->rows = lm_calloc(DISPATCH_INGEST_MAX_BATCH, sizeof *g->rows);
     g->inserted = lm_calloc(DISPATCH_INGEST_MAX_BATCH, sizeof *g->inserted);
     g->live = lm_calloc(DISPATCH_INGEST_MAX_BATCH, sizeof *g->live);
     lm_status rc = LM_NOMEM;
-    if (!g->devices || !g->rows || !g->inserted || !g->live) goto fail;
+    if (!g->devices || !g->filters || !g->rows || !g->inserted || !g->live) goto fail;
     store_cq_opts qo;
     store_cq_opts_init(&qo);
     qo.thread = true;
@@ -253,6 +385,7 @@ void dispatch_ingest_free(dispatch_ingest *g) {
     if (!g) return;
     store_cq_destroy(g->cq);
     lm_free(g->devices);
+    lm_free(g->filters);
     lm_free(g->rows);
     lm_free(g->inserted);
     lm_free(g->live);
@@ -270,7 +403,7 @@ lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *po
     j->g = g;
     j->done = done;
     j->ctx = ctx;
-    j->recv_ms = lm_now_ms();
+    j->recv_ms = g->now_ms();
     j->n = n;
     memcpy(j->pos, pos, n * sizeof *pos);
     if (driver_id) {
@@ -321,5 +454,57 @@ lm_status dispatch_ingest_submit_wait(dispatch_ingest *g, const dispatch_positio
     }
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
+    return rc;
+}
+
+/* ---- What the dispatcher sees ---- */
+
+void dispatch_refusals_clear(dispatch_refusals *x) {
+    if (!x) return;
+    lm_free(x->counts);
+    lm_free(x->last);
+    memset(x, 0, sizeof *x);
+}
+
+lm_status dispatch_position_refusals(store_read *r, const char *driver_id, size_t last_n,
+                                     dispatch_refusals *out, lm_errinfo *err) {
+    dispatch_refusals x = {0};
+    store_refusal_count *c = NULL;
+    store_refused *p = NULL;
+    size_t nc = 0, np = 0;
+    lm_status rc = store_refusal_counts(r, driver_id, &c, &nc, err);
+    if (rc == LM_OK) rc = store_refused_recent(r, driver_id, last_n, &p, &np, err);
+    if (rc != LM_OK) goto fail;
+    rc = LM_NOMEM;
+    if ((nc && !(x.counts = lm_calloc(nc, sizeof *x.counts))) ||
+        (np && !(x.last = lm_calloc(np, sizeof *x.last))))
+        goto fail;
+    for (size_t i = 0; i < nc; i++) {
+        dispatch_refusal_count *o = &x.counts[i];
+        lm_strlcpy(o->driver_id, c[i].driver_id, sizeof o->driver_id);
+        lm_strlcpy(o->reason, c[i].reason, sizeof o->reason);
+        o->count = c[i].count;
+        o->last_ms = c[i].last_ms;
+    }
+    for (size_t i = 0; i < np; i++) {
+        dispatch_refused_position *o = &x.last[i];
+        lm_strlcpy(o->driver_id, p[i].driver_id, sizeof o->driver_id);
+        lm_strlcpy(o->device_hint, p[i].device_hint, sizeof o->device_hint);
+        lm_strlcpy(o->reason, p[i].reason, sizeof o->reason);
+        o->recv_ms = p[i].recv_ms;
+        o->time_ms = p[i].time_ms;
+        o->lat = p[i].lat;
+        o->lon = p[i].lon;
+        o->accuracy_m = p[i].accuracy_m;
+    }
+    x.n_counts = nc;
+    x.n_last = np;
+    *out = x;
+    x = (dispatch_refusals){0};
+    rc = LM_OK;
+fail:
+    dispatch_refusals_clear(&x);
+    lm_free(c);
+    lm_free(p);
     return rc;
 }

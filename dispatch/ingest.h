@@ -25,17 +25,63 @@ typedef struct dispatch_position {
     double accuracy_m;  /* >= 0, NAN when unknown */
     double battery_pct; /* [0, 100], NAN when unknown */
     int charging;       /* 1 charging, 0 not, -1 unknown */
+    bool no_fix;        /* the device flagged it as not from a fix (OsmAnd valid=false):
+                           refused ("no_fix"); false = a fix, so zero-initialised is one */
 } dispatch_position;
+
+/* ---- Filters (dispatch/filter.c): pure, no clock, no store ---- */
+
+typedef enum dispatch_refusal {
+    DISPATCH_ACCEPTED,
+    DISPATCH_REFUSED_INVALID,   /* coordinates not finite or out of range, accuracy < 0 */
+    DISPATCH_REFUSED_ZERO,      /* exactly 0, 0: a phone without a fix yet */
+    DISPATCH_REFUSED_ACCURACY,  /* accuracy worse than max_accuracy_m */
+    DISPATCH_REFUSED_FUTURE,    /* device time ahead of the receive time beyond the skew */
+    DISPATCH_REFUSED_STALE,     /* older than the newest accepted fix beyond max_backwards_ms */
+    DISPATCH_REFUSED_DUPLICATE, /* same time and place as the newest accepted fix */
+    DISPATCH_REFUSED_JUMP,      /* impossible speed from the newest accepted fix */
+    DISPATCH_REFUSED_NO_FIX,    /* the device said it had no fix (OsmAnd valid=false) */
+} dispatch_refusal;
+#define DISPATCH_REFUSAL_COUNT 9
+
+/* "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump", "no_fix". */
+const char *dispatch_refusal_name(dispatch_refusal r);
+
+/* One fix as the filters remember it. */
+typedef struct dispatch_fix {
+    int64_t time_ms;   /* device time, epoch ms */
+    double lat, lon;   /* degrees */
+    double accuracy_m; /* NAN when unknown (then no slack is granted) */
+} dispatch_fix;
+
+/* What the filters know of one driver: zero-initialised = nothing yet. */
+typedef struct dispatch_filter_state {
+    bool has_last;
+    dispatch_fix last;    /* the newest accepted fix */
+    int run;              /* refused jumps in a row that agree with each other */
+    dispatch_fix run_end; /* the last of them */
+} dispatch_filter_state;
+
+/* Checks p, whose effective device time is time_ms (the receive time when the device sent none)
+ * and which arrived at recv_ms, against o and the driver's state st. Accepted: st->last moves to
+ * p when p is newer. A jump may be accepted as a re-anchor (see jump_confirm). */
+dispatch_refusal dispatch_filter_check(const dispatch_filter_opts *o, dispatch_filter_state *st,
+                                       const dispatch_position *p, int64_t time_ms,
+                                       int64_t recv_ms);
 
 typedef struct dispatch_ingest dispatch_ingest;
 
 typedef struct dispatch_ingest_opts {
-    int64_t retention_s; /* positions older than this (device time) are pruned; 0 = kept */
-    long linger_us;      /* wait up to this for more requests when fewer than 16 positions are
-                            queued, so they share the next fsync (0 = commit at once) */
+    int64_t retention_s;     /* positions older than this (device time) are pruned; 0 = kept */
+    long linger_us;          /* wait up to this for more requests when fewer than 16 positions are
+                                queued, so they share the next fsync (0 = commit at once) */
+    int64_t (*now_ms)(void); /* receive time (filters, event clock, retention): lm_now_ms by
+                                default; real time, not dispatch's clock, because device times
+                                are compared with it (tests pin it) */
 } dispatch_ingest_opts;
 
-/* Defaults: positions kept, no linger. */
+/* Defaults: positions kept, no linger, lm_now_ms. The filters are dispatch_opts.positions of the
+ * dispatch handle (defaults without one). */
 void dispatch_ingest_opts_init(dispatch_ingest_opts *o);
 
 /* Starts the ingest writer on s. d may be NULL (no live tracking: positions of drivers given by
@@ -48,6 +94,11 @@ void dispatch_ingest_stop(dispatch_ingest *g);
 /* Stops (if not yet) and frees; later than the stop, because a request that read the pointer
  * just before the stop may still submit (and be refused). NULL-safe. */
 void dispatch_ingest_free(dispatch_ingest *g);
+
+/* A refused position is not an error of the submission: it is answered like a stored one (a
+ * phone told otherwise would resend it forever), kept among the driver's last refused ones,
+ * counted per driver and reason, and reported by a position.refused event at most once per
+ * driver per positions.event_every_ms (the event counts the refusals it covers). */
 
 /* Called once per submission from the writer thread after its batch committed (st LM_OK) or
  * failed; err says why (unknown device: LM_INVALID, field "id"; a store failure:
@@ -64,5 +115,36 @@ LM_MUST_USE lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_
 /* Submits and waits for the commit; the outcome in the return and err. */
 LM_MUST_USE lm_status dispatch_ingest_submit_wait(dispatch_ingest *g, const dispatch_position *pos,
                                                   size_t n, const char *driver_id, lm_errinfo *err);
+
+/* ---- What the dispatcher sees of refused positions ---- */
+
+typedef struct dispatch_refusal_count {
+    char driver_id[DISPATCH_ID_MAX + 1];
+    char reason[16]; /* dispatch_refusal_name */
+    int64_t count;
+    int64_t last_ms; /* receive time of the latest */
+} dispatch_refusal_count;
+
+typedef struct dispatch_refused_position {
+    char driver_id[DISPATCH_ID_MAX + 1];
+    char device_hint[8]; /* first characters of the device id (never all: it is a secret) */
+    char reason[16];
+    int64_t recv_ms, time_ms;
+    double lat, lon, accuracy_m; /* as sent; NAN when not a number */
+} dispatch_refused_position;
+
+typedef struct dispatch_refusals {
+    dispatch_refusal_count *counts; /* ordered by driver, reason */
+    size_t n_counts;
+    dispatch_refused_position *last; /* newest first */
+    size_t n_last;
+} dispatch_refusals;
+
+/* Refusal counts and the last `last_n` (1..1000) refused positions of driver_id (NULL: every
+ * driver). Release with dispatch_refusals_clear. */
+LM_MUST_USE lm_status dispatch_position_refusals(store_read *r, const char *driver_id,
+                                                 size_t last_n, dispatch_refusals *out,
+                                                 lm_errinfo *err);
+void dispatch_refusals_clear(dispatch_refusals *x);
 
 #endif

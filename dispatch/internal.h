@@ -48,6 +48,15 @@ struct dispatch {
     size_t n_urgent_seen;
 };
 
+/* ---- Fleet and devices (dispatch/fleet.c, dispatch/devices.c) ---- */
+
+/* 1-64 characters of A-Z a-z 0-9 . _ - (vehicle, driver, skill and device ids). */
+bool dispatch__id_ok(const char *s);
+/* Bumped by every change of a device id: position ingest drops its device cache when it moves,
+ * so an id rotated away stops working at once. Writers are serialised by the store, so a
+ * change made in a tx is seen by the next ingest batch, which can only begin after it. */
+uint64_t dispatch__device_epoch(void);
+
 /* ---- Clock (dispatch/clock.c) ---- */
 
 /* Now, from dispatch_opts.now_ms (a test clock in tests). */
@@ -176,6 +185,13 @@ LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char
 LM_MUST_USE lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *s,
                                             int64_t now_s, size_t *changed, size_t *late,
                                             lm_errinfo *err);
+/* dispatch_observe_position for ingest: a vehicle whose last position is dated after
+ * thaw_after_ms (a far-future fix stored before the filters existed) takes the new one even
+ * though it is older, instead of staying frozen. */
+LM_MUST_USE lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id,
+                                        double lat, double lon, int64_t t_ms, double speed_mps,
+                                        int64_t thaw_after_ms, dispatch_obs_result *out,
+                                        lm_errinfo *err);
 /* The worker's re-plan: computes (and with auto_apply applies) a proposal. */
 LM_MUST_USE lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *vehicle,
                                            int64_t *replan_id, lm_errinfo *err);

@@ -161,6 +161,12 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
 lm_status dispatch_observe_position(dispatch *d, store_tx *tx, const char *driver_id, double lat,
                                     double lon, int64_t t_ms, double speed_mps,
                                     dispatch_obs_result *out, lm_errinfo *err) {
+    return dispatch__observe(d, tx, driver_id, lat, lon, t_ms, speed_mps, INT64_MAX, out, err);
+}
+
+lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, double lat,
+                            double lon, int64_t t_ms, double speed_mps, int64_t thaw_after_ms,
+                            dispatch_obs_result *out, lm_errinfo *err) {
     dispatch_obs_result res = {0};
     geo_point here = {lat, lon};
     lm_status rc = geo_point_check(here, "position", err);
@@ -178,7 +184,8 @@ lm_status dispatch_observe_position(dispatch *d, store_tx *tx, const char *drive
     }
     store_vstate vs;
     if ((rc = vstate_load(r, &drv, &vs, err)) != LM_OK) return rc;
-    if (vs.has_position && t_ms < vs.seen_ms) { /* out of order: the newer one already counted */
+    /* out of order: the newer one already counted, unless that one is from the far future */
+    if (vs.has_position && t_ms < vs.seen_ms && vs.seen_ms <= thaw_after_ms) {
         if (out) *out = res;
         return LM_OK;
     }

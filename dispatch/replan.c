@@ -312,6 +312,44 @@ static bool better(const outcome *a, const outcome *b) {
     return a->penalised < b->penalised;
 }
 
+/* The model's tasks for parcels on board a running van (pinned to it, no pickup left) that the
+ * solution leaves unassigned, into out[] (task indices); returns their count. Such a parcel
+ * cannot go back to the depot or to another van: a re-plan must keep delivering it. */
+static size_t on_board_dropped(const dispatch__model *m, const solver_solution *s, int *out) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_unassigned; i++) {
+        solver_step tmp = {.type = s->unassigned[i].type == SOLVER_STEP_JOB ? SOLVER_STEP_JOB
+                                                                            : SOLVER_STEP_PICKUP,
+                           .index = s->unassigned[i].index};
+        int ti = dispatch__model_task_of(m, &tmp);
+        if (ti >= 0 && !m->tasks[ti].shipment && m->tasks[ti].home_vehicle >= 0 &&
+            m->tasks[ti].priority == PRIO_ON_BOARD)
+            out[n++] = ti;
+    }
+    return n;
+}
+
+/* Loosens the model for the on-board parcels a solve dropped, in two steps, each tried once:
+ * first the van's pinned first stop is freed (it may be the one that makes the rest impossible,
+ * e.g. a stop whose window opens after the others' close), then their windows are dropped: a
+ * parcel served late beats a parcel on no route. Returns false when nothing is left to loosen. */
+static bool loosen_for_on_board(dispatch__model *m, const int *dropped, size_t n, int step) {
+    bool changed = false;
+    for (size_t i = 0; i < n; i++) {
+        dispatch__task *t = &m->tasks[dropped[i]];
+        dispatch__vehicle *v = &m->veh[t->home_vehicle];
+        if (step == 0 && v->fixed_task >= 0) {
+            v->fixed_task = -1;
+            changed = true;
+        } else if (step == 1 && t->n_tws) {
+            t->n_tws = 0;
+            t->was_late = true;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
 /* Cost of the current routes (without the stops of broken vehicles), -1 if they cannot be
  * evaluated as they are (e.g. a window already missed). */
 static int64_t cost_before(dispatch__model *m, const live_src *src) {
@@ -455,6 +493,27 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
             goto done;
         if (better(&b, &a)) best = &b;
     }
+    /* a parcel on a running van is never dropped: loosen and solve again (bounded: 2 steps) */
+    int *dropped = lm_calloc(m.n_tasks + 1, sizeof *dropped);
+    if (!dropped) {
+        rc = LM_NOMEM;
+        goto done;
+    }
+    for (int step = 0; step < 2 && rc == LM_OK; step++) {
+        size_t n_dropped = on_board_dropped(&m, best->sol, dropped);
+        if (!n_dropped || !loosen_for_on_board(&m, dropped, n_dropped, step)) continue;
+        outcome c = {0};
+        rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 2 + (uint64_t)step,
+                        &c, err);
+        if (rc != LM_OK) break;
+        solver_solution_destroy(a.sol);
+        solver_solution_destroy(b.sol);
+        a = c;
+        b = (outcome){0};
+        best = &a;
+    }
+    lm_free(dropped);
+    if (rc != LM_OK) goto done;
     /* store against the problem the chosen answer came from */
     if (best == &a && b.sol && (rc = dispatch__model_problem(d, &m, err)) != LM_OK) goto done;
     (void)t0;
@@ -503,6 +562,63 @@ done:
 }
 
 /* ---- Applying ---- */
+
+/* The re-plan's reason for leaving order_id out, or "" when it has none. */
+static void unassigned_reason(const store_unassigned *un, size_t n_un, int64_t order_id, char *out,
+                              size_t size) {
+    lm_strlcpy(out, "", size);
+    for (size_t i = 0; i < n_un; i++)
+        if (un[i].order_id == order_id) lm_strlcpy(out, un[i].reason, size);
+}
+
+/* Nothing silently dropped: an order that had a pending delivery before the re-plan and has
+ * none in it goes back to "ready" while it is still at the depot (planned), so the next plan
+ * or re-plan takes it as new work; a parcel already on a van (out_for_delivery: on the broken
+ * van that no other van could take) gets an open "unrouted" exception and an order.unrouted
+ * event for the dispatcher. Returns how many orders were handed back or reported. */
+static lm_status account_dropped(store_tx *tx, int64_t replan_id, const store_stop *old,
+                                 size_t n_old, const store_stop *fresh, size_t n_fresh,
+                                 int64_t now_ms, size_t *handed_back, size_t *reported,
+                                 lm_errinfo *err) {
+    store_read *r = store_tx_read(tx);
+    store_unassigned *un = NULL;
+    size_t n_un = 0;
+    lm_status rc = store_unassigned_list(r, replan_id, &un, &n_un, err);
+    for (size_t k = 0; k < n_old && rc == LM_OK; k++) {
+        if (old[k].kind != DISPATCH_STOP_DELIVERY) continue;
+        bool kept = false;
+        for (size_t i = 0; i < n_fresh && !kept; i++)
+            kept = fresh[i].kind == DISPATCH_STOP_DELIVERY && fresh[i].order_id == old[k].order_id;
+        if (kept) continue;
+        store_order o = {0};
+        if ((rc = store_order_get(r, old[k].order_id, &o, err)) != LM_OK) break;
+        bool planned = !strcmp(o.status, "planned"), on_van = !strcmp(o.status, "out_for_delivery");
+        store_order_clear(&o);
+        char why[64], ids[24];
+        unassigned_reason(un, n_un, old[k].order_id, why, sizeof why);
+        snprintf(ids, sizeof ids, "%" PRId64, old[k].order_id);
+        if (planned) {
+            rc = dispatch__order_move(tx, old[k].order_id, "ready", now_ms, err);
+            (*handed_back)++;
+        } else if (on_van) {
+            store_exception e = {.order_id = old[k].order_id, .created_ms = now_ms};
+            lm_strlcpy(e.rule, "unrouted", sizeof e.rule);
+            snprintf(e.message, sizeof e.message,
+                     "on board %s, which cannot deliver it; re-plan %" PRId64
+                     " found no van to take it over (%s): hand it over by hand",
+                     old[k].vehicle_id, replan_id, why[0] ? why : "not planned");
+            rc = store_exception_add(tx, &e, err);
+            if (rc == LM_OK)
+                rc = dispatch__event(tx, "order.unrouted", "order", ids,
+                                     "{\"order_id\":%" PRId64 ",\"vehicle_id\":\"%s\","
+                                     "\"plan_id\":%" PRId64 ",\"reason\":\"%s\"}",
+                                     old[k].order_id, old[k].vehicle_id, replan_id, why);
+            (*reported)++;
+        }
+    }
+    lm_free(un);
+    return rc;
+}
 
 lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err) {
     store_tx *tx = NULL;
@@ -573,6 +689,10 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
                 goto fail;
         }
     }
+    size_t handed_back = 0, reported = 0;
+    if ((rc = account_dropped(tx, replan_id, old, n_old, fresh, n_fresh, now_ms, &handed_back,
+                              &reported, err)) != LM_OK)
+        goto fail;
     for (size_t k = 0; k < n_old; k++) {
         old[k].status = DISPATCH_STOP_SUPERSEDED;
         old[k].live = false;
@@ -582,13 +702,14 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
     p.updated_ms = now_ms;
     if ((rc = store_plan_update(tx, &p, err)) != LM_OK ||
         (rc = store_live_version_bump(tx, err)) != LM_OK ||
-        (rc = dispatch__event(tx, "plan.replanned", "plan", ids,
-                              "{\"plan_id\":%" PRId64 ",\"trigger\":\"%s\",\"vehicle_id\":\"%s\","
-                              "\"cost_before\":%" PRId64 ",\"cost_after\":%" PRId64
-                              ",\"routes_changed\":%" PRId64 ",\"stops_moved\":%" PRId64
-                              ",\"stops\":%zu,\"dropped\":%zu}",
-                              replan_id, p.trigger, p.trigger_vehicle, p.cost_before, p.cost,
-                              p.routes_changed, p.stops_moved, kept, dropped)) != LM_OK)
+        (rc = dispatch__event(
+             tx, "plan.replanned", "plan", ids,
+             "{\"plan_id\":%" PRId64 ",\"trigger\":\"%s\",\"vehicle_id\":\"%s\","
+             "\"cost_before\":%" PRId64 ",\"cost_after\":%" PRId64 ",\"routes_changed\":%" PRId64
+             ",\"stops_moved\":%" PRId64 ",\"stops\":%zu,\"dropped\":%zu,\"handed_back\":%zu,"
+             "\"unrouted\":%zu}",
+             replan_id, p.trigger, p.trigger_vehicle, p.cost_before, p.cost, p.routes_changed,
+             p.stops_moved, kept, dropped, handed_back, reported)) != LM_OK)
         goto fail;
     rc = store_tx_commit(tx);
     tx = NULL;

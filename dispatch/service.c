@@ -27,6 +27,7 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->solver_threads = 1;
     o->transfer_service_s = 300;
     o->default_service_s = 180;
+    dispatch_filter_opts_init(&o->positions);
 }
 
 static void run_job(dispatch *d, dispatch__job *j) {
@@ -94,6 +95,17 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     if (!(o->arrival_radius_m > 0) || o->arrival_dwell_ms < 0 || o->silent_after_ms <= 0)
         return lm_errinfo_set(err, LM_INVALID, "arrival_radius_m",
                               "arrival radius and silence delay must be positive");
+    const dispatch_filter_opts *f = &o->positions;
+    if (f->future_skew_ms < 0 || f->max_backwards_ms < 0 || !(f->max_speed_mps >= 0) ||
+        !(f->max_accuracy_m >= 0) || f->event_every_ms < 0 || f->keep_refused > 1000 ||
+        f->jump_confirm < 0 || f->jump_confirm == 1)
+        return lm_errinfo_set(err, LM_INVALID, "positions",
+                              "position filters must be >= 0, keep_refused <= 1000, "
+                              "jump_confirm 0 or >= 2");
+    if (f->max_backwards_ms && f->max_backwards_ms < f->future_skew_ms)
+        return lm_errinfo_set(err, LM_INVALID, "positions.max_backwards_ms",
+                              "positions.max_backwards_ms must be 0 or at least "
+                              "positions.future_skew_ms");
     dispatch *d = lm_calloc(1, sizeof *d);
     if (!d) return LM_NOMEM;
     atomic_init(&d->cancel, false);

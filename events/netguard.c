@@ -67,7 +67,8 @@ events_addr_class events_addr_classify(const uint8_t a[16]) {
     static const uint8_t sixto4[2] = {0x20, 0x02};
     static const uint8_t discard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0};
     if (!memcmp(a, v4_mapped_prefix, 12)) return classify_v4(a + 12);
-    if (!memcmp(a, zero, 15)) return a[15] == 1 ? EVENTS_ADDR_LOOPBACK : EVENTS_ADDR_UNSPECIFIED;
+    if (!memcmp(a, zero, 15) && a[15] <= 1)
+        return a[15] ? EVENTS_ADDR_LOOPBACK : EVENTS_ADDR_UNSPECIFIED;
     if (!memcmp(a, zero, 12)) return EVENTS_ADDR_RESERVED; /* deprecated IPv4-compatible */
     if (!memcmp(a, nat64, 12)) return classify_v4(a + 12);
     if (prefix_match(a, nat64_local, 48)) return EVENTS_ADDR_RESERVED;

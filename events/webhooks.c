@@ -23,9 +23,17 @@
  * is bounded by the due webhooks, not by all of them. */
 typedef struct lane {
     int64_t id;
-    bool busy;  /* a worker has it */
-    bool again; /* found due again while busy: back in the queue after this turn */
+    bool busy;   /* a worker has it */
+    bool again;  /* found due again while busy: back in the queue after this turn */
+    bool parked; /* its endpoint has per_endpoint deliveries in flight: waits for one to end */
+    uint64_t ep; /* its endpoint (host and port), hashed; set while busy or parked */
 } lane;
+
+/* Deliveries in flight to one endpoint. */
+typedef struct endpoint {
+    uint64_t ep;
+    unsigned inflight;
+} endpoint;
 
 struct events_webhooks {
     store *st;
@@ -44,11 +52,14 @@ struct events_webhooks {
     size_t n_lanes, cap_lanes;
     int64_t *q; /* ring of queued lane ids */
     size_t q_head, q_len, q_cap;
+    endpoint eps[HOOK_WORKERS_MAX]; /* endpoints with deliveries in flight (<= one per worker) */
+    size_t n_eps;
 };
 
 void events_webhooks_opts_init(events_webhooks_opts *o) {
     memset(o, 0, sizeof *o);
     o->workers = 8;
+    o->per_endpoint = 2;
     o->timeout_ms = 5000;
     o->connect_ms = 2000;
     events_netguard_init(&o->guard);
@@ -128,6 +139,52 @@ static void lane_offer(events_webhooks *w, int64_t id) {
     w->n_lanes++;
 }
 
+/* The endpoint of a webhook: its host and port, hashed (FNV-1a); 0 when the URL does not parse
+ * (its turn records the failure at once). */
+static uint64_t endpoint_of(const store_webhook *h) {
+    events_url u;
+    lm_errinfo err;
+    if (events_url_parse(h->url, &u, &err) != LM_OK) return 0;
+    uint64_t x = 1469598103934665603ull;
+    for (const char *p = u.host; *p; p++)
+        x = (x ^ (uint8_t)*p) * 1099511628211ull;
+    x = (x ^ u.port) * 1099511628211ull;
+    return x ? x : 1;
+}
+
+static endpoint *endpoint_find(events_webhooks *w, uint64_t ep) {
+    for (size_t i = 0; i < w->n_eps; i++)
+        if (w->eps[i].ep == ep) return &w->eps[i];
+    return NULL;
+}
+
+/* Takes a delivery slot on ep; false when it has per_endpoint in flight already. */
+static bool endpoint_take(events_webhooks *w, uint64_t ep) {
+    if (!ep) return true;
+    endpoint *e = endpoint_find(w, ep);
+    if (e && e->inflight >= w->o.per_endpoint) return false;
+    if (!e) {
+        e = &w->eps[w->n_eps++]; /* at most one slot per worker: never beyond the array */
+        *e = (endpoint){.ep = ep};
+    }
+    e->inflight++;
+    return true;
+}
+
+/* Gives a slot back, and queues the first lane parked on that endpoint. */
+static void endpoint_release(events_webhooks *w, uint64_t ep) {
+    endpoint *e = ep ? endpoint_find(w, ep) : NULL;
+    if (!e) return;
+    if (--e->inflight == 0) *e = w->eps[--w->n_eps];
+    for (size_t i = 0; i < w->n_lanes; i++) {
+        lane *l = &w->lanes[i];
+        if (l->parked && l->ep == ep && queue_push(w, l->id)) {
+            l->parked = false;
+            break;
+        }
+    }
+}
+
 /* ---- One lane's turn (no lock held) ---- */
 
 typedef struct progress_unit {
@@ -176,17 +233,24 @@ static lm_status target_prepare(events_webhooks *w, const store_webhook *h, even
     return rc;
 }
 
-/* Delivers what is due for webhook id; true if it has more to send right away. */
-static bool lane_turn(events_webhooks *w, CURL *c, int64_t id) {
+/* Reads webhook id; false when it is gone or backing off. */
+static bool lane_load(events_webhooks *w, int64_t id, store_webhook *h) {
     store_read *rd = NULL;
-    store_webhook h;
-    store_event *ev = NULL;
-    size_t n = 0;
     lm_errinfo err;
     if (store_read_begin(w->st, &rd) != LM_OK) return false;
-    lm_status rc = store_webhook_get(rd, id, &h, &err);
-    if (rc == LM_OK && h.next_attempt_ms <= lm_now_ms())
-        rc = store_events_since(rd, h.cursor_seq, HOOK_BATCH, &ev, &n);
+    lm_status rc = store_webhook_get(rd, id, h, &err);
+    store_read_end(rd);
+    return rc == LM_OK && h->next_attempt_ms <= lm_now_ms();
+}
+
+/* Delivers what is due for webhook h; true if it has more to send right away. */
+static bool lane_turn(events_webhooks *w, CURL *c, const store_webhook *hook) {
+    store_read *rd = NULL;
+    store_webhook h = *hook;
+    store_event *ev = NULL;
+    size_t n = 0;
+    if (store_read_begin(w->st, &rd) != LM_OK) return false;
+    lm_status rc = store_events_since(rd, h.cursor_seq, HOOK_BATCH, &ev, &n);
     store_read_end(rd);
     if (rc != LM_OK || n == 0) return false;
     events__target t;
@@ -222,6 +286,7 @@ done:
 static void *worker_main(void *arg) {
     events_webhooks *w = arg;
     CURL *c = curl_easy_init();
+    store_webhook *h = lm_alloc(sizeof *h); /* large: off the thread's stack */
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!atomic_load(&w->stopping) && w->q_len == 0)
@@ -231,13 +296,25 @@ static void *worker_main(void *arg) {
         w->q_head = (w->q_head + 1) % w->q_cap;
         w->q_len--;
         lane *l = lane_find(w, id);
-        if (l) {
-            l->busy = true;
-            l->again = false;
+        if (!l) continue;
+        l->busy = true;
+        l->again = false;
+        pthread_mutex_unlock(&w->mu);
+        bool have = h && c && lane_load(w, id, h);
+        uint64_t ep = have ? endpoint_of(h) : 0;
+        pthread_mutex_lock(&w->mu);
+        l = lane_find(w, id);
+        if (have && l && !endpoint_take(w, ep)) {
+            /* the endpoint is at its limit: this lane waits for one of its deliveries to end */
+            l->busy = false;
+            l->parked = true;
+            l->ep = ep;
+            continue;
         }
         pthread_mutex_unlock(&w->mu);
-        bool more = c && lane_turn(w, c, id);
+        bool more = have && lane_turn(w, c, h);
         pthread_mutex_lock(&w->mu);
+        if (have) endpoint_release(w, ep);
         l = lane_find(w, id);
         if (l && (more || l->again) && !atomic_load(&w->stopping) && queue_push(w, id)) {
             l->busy = false; /* to the back of the queue: the other lanes go first */
@@ -247,6 +324,7 @@ static void *worker_main(void *arg) {
         }
     }
     pthread_mutex_unlock(&w->mu);
+    lm_free(h);
     if (c) curl_easy_cleanup(c);
     return NULL;
 }
@@ -353,9 +431,11 @@ lm_status events_webhooks_start(store *s, const events_webhooks_opts *o, events_
         events_webhooks_opts_init(&def);
         o = &def;
     }
-    if (o->workers < 1 || o->workers > HOOK_WORKERS_MAX || o->timeout_ms < 1 || o->connect_ms < 1)
+    if (o->workers < 1 || o->workers > HOOK_WORKERS_MAX || o->per_endpoint < 1 ||
+        o->timeout_ms < 1 || o->connect_ms < 1)
         return lm_errinfo_set(err, LM_INVALID, "webhook_workers",
-                              "webhook workers must be 1..%d and timeouts > 0", HOOK_WORKERS_MAX);
+                              "webhook workers must be 1..%d, per endpoint >= 1, timeouts > 0",
+                              HOOK_WORKERS_MAX);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return lm_errinfo_set(err, LM_INTERNAL, "", "libcurl could not start");
     events_webhooks *w = lm_calloc(1, sizeof *w);

@@ -128,10 +128,11 @@ LM_MUST_USE lm_status events_unseal(const uint8_t key[EVENTS_SEAL_KEY_LEN], cons
 
 /* ---- Delivery (events/webhooks.c) ----
  * Every event of the log is POSTed to every webhook, in order per webhook, signed. Each webhook
- * is its own lane: at most one delivery in flight per webhook, at most `workers` in flight in
- * all, lanes taken in turn, so a slow or dead receiver holds one worker for at most its timeout
- * and never delays another webhook's events. Each webhook's cursor (last delivered seq) is
- * stored and moved only after a 2xx, so a restart resumes where delivery stood (at-least-once:
+ * is its own lane: at most one delivery in flight per webhook, at most `per_endpoint` to one
+ * host and port (however many webhooks point there), at most `workers` in all, lanes taken in
+ * turn, so a slow or dead receiver holds at most per_endpoint workers, each for at most its
+ * timeout, and never delays another receiver's events. Each webhook's cursor (last delivered seq)
+ * is stored and moved only after a 2xx, so a restart resumes where delivery stood (at-least-once:
  * receivers dedupe on X-Lastmile-Delivery). A failure backs off exponentially per webhook (0.5 s
  * doubling up to 5 min), also persisted. Before each delivery the host is resolved and checked
  * again, and the connection is pinned to the checked address (no second lookup, so DNS
@@ -139,10 +140,11 @@ LM_MUST_USE lm_status events_unseal(const uint8_t key[EVENTS_SEAL_KEY_LEN], cons
 
 typedef struct events_webhooks_opts {
     unsigned workers;      /* deliveries in flight at most; default 8 */
+    unsigned per_endpoint; /* ... to one host and port; default 2 */
     int64_t timeout_ms;    /* one delivery, connect included; default 5000 */
     int64_t connect_ms;    /* default 2000 */
     events_netguard guard; /* default: nothing allow-listed */
-    const char *key_path;  /* sealing key file; NULL = "<dir of the database>/webhooks.key" */
+    const char *key_path;  /* sealing key file; NULL = "<database path>-webhooks.key" */
 } events_webhooks_opts;
 
 typedef struct events_webhooks events_webhooks;

@@ -247,6 +247,8 @@ void feedback_opts_init(feedback_opts *o);
 LM_MUST_USE lm_status feedback_create(const feedback_opts *o, feedback **out, lm_errinfo *err);
 /* Stops the worker (waiting for a tick in progress) and frees the handle. NULL-safe. */
 void feedback_destroy(feedback *fb);
+/* The handle's clock now (epoch ms): what editable windows and SLA countdowns are measured at. */
+int64_t feedback_now_ms(const feedback *fb);
 
 /* Who acts: a customer holding the tracking token of order_id, a staff key (support, dispatcher,
  * admin: id is the key id or name recorded as the author), a driver (id = driver id), or the
@@ -382,6 +384,13 @@ typedef struct feedback_queue_entry {
  * SLA countdowns at now_ms. *out lm_free'd by the caller. */
 LM_MUST_USE lm_status feedback_queue(store_read *r, const store_complaint_filter *f, int64_t now_ms,
                                      feedback_queue_entry **out, size_t *n, lm_errinfo *err);
+
+/* The order's timeline for the ticket view: events about the order, its stops (dispatch), its
+ * ratings, surveys and tickets after after_seq, oldest first, at most max (1..10000). Free with
+ * store_events_free. Events of modules that key them by order id (returns) join as they come. */
+LM_MUST_USE lm_status feedback_order_timeline(store_read *r, int64_t order_id, int64_t after_seq,
+                                              size_t max, store_event **out, size_t *n,
+                                              lm_errinfo *err);
 
 /* Per driver / vehicle / depot ratings in [since_ms, until_ms): group_by "driver_id",
  * "vehicle_id" or "depot_id". */

@@ -76,6 +76,10 @@ void feedback_destroy(feedback *fb) {
     lm_free(fb);
 }
 
+int64_t feedback_now_ms(const feedback *fb) {
+    return fb->now_ms();
+}
+
 lm_status feedback_order_by_token(store_read *r, const char *token, int64_t *order_id,
                                   lm_errinfo *err) {
     if (!token || strlen(token) != 32)

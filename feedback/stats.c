@@ -87,3 +87,8 @@ lm_status feedback_survey_stats_get(store_read *r, const char *kind, int64_t sin
     *out = s;
     return LM_OK;
 }
+
+lm_status feedback_order_timeline(store_read *r, int64_t order_id, int64_t after_seq, size_t max,
+                                  store_event **out, size_t *n, lm_errinfo *err) {
+    return store_order_timeline(r, order_id, after_seq, max, out, n, err);
+}

@@ -1,6 +1,6 @@
 /* libFuzzer target for the orders CSV codec (api/formats/csv.c): split and map the header, then
- * read every row as an order. Every accepted row holds valid text and coordinates, and its
- * idempotency key is set and printable. */
+ * read every row as an order and its money columns. Every accepted row holds valid text and
+ * coordinates, its idempotency key is set and printable, and its amounts are in range. */
 #include "api/formats/csv.h"
 #include "fuzz_common.h"
 
@@ -47,6 +47,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (off > size || len > size - off || fmt_csv_line(c, i) < 1) abort();
         if (st != LM_OK) continue;
         check_order(&o, key);
+        /* the money columns: amounts in range, a real currency */
+        orders_money_in money;
+        orders_money_line_in lines[STORE_LINES_MAX];
+        bool present = false;
+        lm_errinfo_clear(&err);
+        st = fmt_csv_money(c, i, o.n_lines, &money, lines, &present, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK && present) {
+            if (orders_currency_exponent(money.currency) < 0 || money.shipping_fee < 0 ||
+                money.shipping_fee > ORDERS_AMOUNT_MAX || money.n_coupons > ORDERS_COUPONS_MAX)
+                abort();
+            for (size_t k = 0; k < o.n_lines; k++)
+                if (lines[k].unit_price < 0 || lines[k].unit_price > ORDERS_AMOUNT_MAX) abort();
+        }
         orders_order_clear(&o);
     }
     fmt_csv_destroy(c);

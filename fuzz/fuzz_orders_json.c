@@ -1,9 +1,9 @@
 /* libFuzzer target for the orders JSON bodies (api/formats/orders_json.c) and the money members
  * of an order body (api/formats/money.c, fmt_money_order_read). The first byte picks the reader:
- * order (then its money members), depot, product or stock row; the rest is the JSON body, parsed
- * with fmt_json_parse as the server does. An accepted record holds printable text (notes: line
- * breaks and tabs too), quantities >= 1, real coordinates, non-empty time windows and amounts in
- * range. */
+ * order (without money, then with its money members), depot, product, stock row, or a money
+ * catalogue body (promotion, price, money settings); the rest is the JSON body, parsed with
+ * fmt_json_parse as the server does. An accepted record holds printable text (notes: line breaks
+ * and tabs too), quantities >= 1, real coordinates, non-empty time windows and amounts in range. */
 #include "api/formats/json.h"
 #include "api/formats/money.h"
 #include "api/formats/orders_json.h"
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static void check_order(const cJSON *j, const orders_order *o) {
+static void check_order(const orders_order *o) {
     fuzz_check_text(o->external_ref);
     fuzz_check_text(o->channel);
     fuzz_check_text(o->customer_name);
@@ -30,31 +30,91 @@ static void check_order(const cJSON *j, const orders_order *o) {
     if (o->has_location && !(fabs(o->lat) <= 90 && fabs(o->lon) <= 180)) abort();
     for (size_t i = 0; i < o->n_windows; i++)
         if (o->windows[i].start_s >= o->windows[i].end_s || o->windows[i].start_s < 0) abort();
+}
 
-    orders_money_line_in lines[STORE_LINES_MAX];
-    orders_money_in money;
-    bool present = false;
+static void check_money(const orders_money_in *money, size_t n_lines) {
+    if (orders_currency_exponent(money->currency) < 0) abort();
+    if (money->shipping_fee < 0 || money->shipping_fee > ORDERS_AMOUNT_MAX ||
+        money->n_coupons > ORDERS_COUPONS_MAX)
+        abort();
+    for (size_t i = 0; i < money->n_coupons; i++) {
+        fuzz_check_text(money->coupons[i]);
+        if (!money->coupons[i][0]) abort();
+    }
+    if (money->payment_method[0] && !orders_pay_method_valid(money->payment_method)) abort();
+    for (size_t i = 0; money->lines && i < n_lines; i++)
+        if (money->lines[i].unit_price < 0 || money->lines[i].unit_price > ORDERS_AMOUNT_MAX ||
+            money->lines[i].tax_rate_bp < 0 || money->lines[i].tax_rate_bp > 10000)
+            abort();
+}
+
+/* The order reader without money, then with (fmt_order_priced_from_json, which calls
+ * fmt_money_order_read): a body the first accepts carries no money, so the second accepts it too
+ * and finds none. */
+static void orders_both(const cJSON *j, lm_arena *arena) {
+    orders_order o;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = fmt_money_order_read(j, o->n_lines, &money, lines, &present, &err);
+    memset(&o, 0, sizeof o);
+    lm_status plain = fmt_order_from_json(j, arena, &o, &err);
+    fuzz_check_err(plain, &err);
+    if (plain == LM_OK) check_order(&o);
+    orders_money_in money;
+    bool present = false;
+    lm_errinfo_clear(&err);
+    memset(&o, 0, sizeof o);
+    lm_status st = fmt_order_priced_from_json(j, arena, &o, &money, &present, &err);
     fuzz_check_err(st, &err);
-    if (st == LM_OK && present) {
-        fuzz_check_text(money.currency);
-        if (money.shipping_fee < 0 || money.shipping_fee > ORDERS_AMOUNT_MAX ||
-            money.n_coupons > ORDERS_COUPONS_MAX)
+    if (plain == LM_OK && (st != LM_OK || present)) abort();
+    if (st != LM_OK) return;
+    check_order(&o);
+    if (present) check_money(&money, o.n_lines);
+}
+
+/* The money catalogue's bodies (api/formats/money_catalog.c): a promotion, a price, the money
+ * settings. Accepted ones hold text and amounts in range; a promotion reads back the same. */
+static void catalogue(const cJSON *j) {
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    orders_promotion p;
+    lm_status st = fmt_promotion_from_json(j, &p, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK) {
+        fuzz_check_text(p.id);
+        fuzz_check_text(p.code);
+        fuzz_check_text(p.target);
+        if (p.amount < 0 || p.amount > ORDERS_AMOUNT_MAX || p.min_order < 0 || p.percent_bp < 0 ||
+            p.percent_bp > 10000)
             abort();
-        for (size_t i = 0; i < money.n_coupons; i++)
-            fuzz_check_text(money.coupons[i]);
-        for (size_t i = 0; money.lines && i < o->n_lines; i++)
-            if (money.lines[i].unit_price < 0 || money.lines[i].unit_price > ORDERS_AMOUNT_MAX ||
-                money.lines[i].tax_rate_bp < 0 || money.lines[i].tax_rate_bp > 10000)
-                abort();
+        cJSON *back = fmt_promotion_to_json(&p);
+        orders_promotion again;
+        lm_errinfo_clear(&err);
+        cJSON_DeleteItemFromObject(back, "created_ms");
+        cJSON_DeleteItemFromObject(back, "updated_ms");
+        if (fmt_promotion_from_json(back, &again, &err) != LM_OK ||
+            memcmp(&p, &again, sizeof p) != 0)
+            abort();
+        cJSON_Delete(back);
     }
+    orders_price pr;
+    memset(&pr, 0, sizeof pr);
+    lm_errinfo_clear(&err);
+    st = fmt_price_from_json(j, &pr, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK && (pr.unit_price < 0 || pr.unit_price > ORDERS_AMOUNT_MAX ||
+                        pr.tax_rate_bp < 0 || pr.tax_rate_bp > 10000))
+        abort();
+    orders_money_config mc;
+    orders_money_config_defaults(&mc);
+    lm_errinfo_clear(&err);
+    st = fmt_money_config_from_json(j, "", &mc, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK && (mc.payment_timeout_s < 0 || mc.shipping_tax_bp < 0)) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    uint8_t kind = data[0] % 4;
+    uint8_t kind = data[0] % 5;
     cJSON *j = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
@@ -67,11 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (kind == 0) {
-        orders_order o;
-        memset(&o, 0, sizeof o);
-        st = fmt_order_from_json(j, arena, &o, &err);
-        fuzz_check_err(st, &err);
-        if (st == LM_OK) check_order(j, &o);
+        orders_both(j, arena);
     } else if (kind == 1) {
         orders_depot d;
         memset(&d, 0, sizeof d);
@@ -90,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             fuzz_check_text(p.sku);
             fuzz_check_text(p.name);
         }
+    } else if (kind == 4) {
+        catalogue(j);
     } else {
         fmt_stock_row row;
         st = fmt_stock_row_from_json(j, &row, &err);

@@ -1,5 +1,11 @@
 # The fuzz targets, shared by fuzz/CMakeLists.txt (libFuzzer binaries, clang) and
 # tests/fuzz/CMakeLists.txt (corpus replay under ctest, any compiler). Target <name> is
 # fuzz/fuzz_<name>.c with its committed corpus in fuzz/corpus/<name>/ and an optional dictionary
-# fuzz/<name>.dict; every target links the codecs (lm_formats, which brings geo/ and common/).
-set(LM_FUZZ_TARGETS vroom instance osmand csv geojson time base64 form json conf orders_json money)
+# fuzz/<name>.dict; every target links the codecs (lm_formats, which brings geo/ and common/)
+# unless LM_FUZZ_LIBS_<name> names another library.
+set(LM_FUZZ_TARGETS vroom instance osmand csv geojson time base64 form json conf orders_json money
+    calendar feedback_json)
+# Targets of a module rather than a codec name the library they need here (default: lm_formats).
+set(LM_FUZZ_LIBS_calendar lm_feedback)
+# The API's request bodies beyond orders (fleet, plans, configuration, driver app).
+list(APPEND LM_FUZZ_TARGETS api_bodies)

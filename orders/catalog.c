@@ -183,6 +183,48 @@ fail:
     return rc;
 }
 
+lm_status orders_stock_return_tx(orders_svc *o, store_tx *tx, const char *depot_id, const char *sku,
+                                 int64_t qty, lm_errinfo *err) {
+    if (qty < 1 || qty > INT32_MAX)
+        return lm_errinfo_set(err, LM_INVALID, "qty", "qty must be 1..%d", INT32_MAX);
+    store_read *r = store_tx_read(tx);
+    store_stock row = {0};
+    lm_status rc = store_stock_get(r, depot_id, sku, &row, err);
+    if (rc == LM_NOT_FOUND) { /* first units of this SKU at this depot */
+        lm_errinfo_clear(err);
+        store_depot d;
+        store_product p;
+        if ((rc = store_depot_get(r, depot_id, &d, err)) == LM_NOT_FOUND)
+            return lm_errinfo_set(err, rc, "depot", "unknown depot '%s'", depot_id);
+        if (rc != LM_OK) return rc;
+        if ((rc = store_product_get(r, sku, &p, err)) == LM_NOT_FOUND)
+            return lm_errinfo_set(err, rc, "sku", "unknown SKU '%s'", sku);
+        if (rc != LM_OK) return rc;
+        lm_strlcpy(row.depot_id, depot_id, sizeof row.depot_id);
+        lm_strlcpy(row.sku, sku, sizeof row.sku);
+    } else if (rc != LM_OK) {
+        return rc;
+    }
+    int64_t before = row.on_hand;
+    row.on_hand += qty;
+    if ((rc = store_stock_put(tx, &row, err)) != LM_OK) return rc;
+    lm_buf b;
+    lm_buf_init(&b, 1024);
+    char key[2 * STORE_ID_MAX + 2];
+    snprintf(key, sizeof key, "%s/%s", depot_id, sku);
+    rc = lm_buf_append(&b, "{\"depot\":", 9);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, depot_id);
+    if (rc == LM_OK) rc = lm_buf_append(&b, ",\"sku\":", 7);
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, sku);
+    if (rc == LM_OK)
+        rc = lm_buf_printf(&b, ",\"on_hand\":%" PRId64 ",\"previous\":%" PRId64 "}", row.on_hand,
+                           before);
+    if (rc == LM_OK) rc = store_event_append(tx, "stock.returned", "stock", key, b.data);
+    lm_buf_free(&b);
+    if (rc != LM_OK) return rc;
+    return orders__backorders_retry(o, tx, err);
+}
+
 lm_status orders_stock_list(orders_svc *o, bool only_low, orders_stock **out, size_t *n,
                             lm_errinfo *err) {
     store_read *r = NULL;

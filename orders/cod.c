@@ -97,6 +97,23 @@ out:
     return rc;
 }
 
+lm_status orders__cod_delivery_check(store_tx *tx, int64_t order_id, lm_errinfo *err) {
+    orders_money m = {0};
+    lm_status rc = store_order_money_get(store_tx_read(tx), order_id, &m, err);
+    if (rc == LM_NOT_FOUND) return LM_OK; /* an order without money */
+    if (rc != LM_OK) return rc;
+    if (!strcmp(m.payment_status, "cod_due")) {
+        char text[48];
+        orders__amount_text(orders_money_amount_due(&m), m.currency, text, sizeof text);
+        rc = lm_errinfo_set(err, LM_CONFLICT, "collected",
+                            "order %" PRId64 " is cash on delivery (%s due): delivering it needs "
+                            "the amount collected and how",
+                            order_id, text);
+    }
+    orders_money_clear(&m);
+    return rc;
+}
+
 lm_status orders_cod_collect(orders_svc *o, int64_t order_id, const orders_cod_collection *c,
                              orders_money *out, lm_errinfo *err) {
     store_tx *tx = NULL;

@@ -3,6 +3,7 @@
  * service's commit queue so that concurrent creations share one transaction and one fsync. */
 #include "orders/internal.h"
 #include "orders/money_internal.h"
+#include "store/store_returns.h"
 
 #include "geo/geo.h"
 
@@ -105,6 +106,23 @@ static void token_make(char out[33]) {
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
+/* A SKU whose sales are blocked (returns/ sets the block after too many quality returns; a person
+ * clears it) holds the order instead of refusing it: the exception queue shows why, and a release
+ * after the block is cleared lets it through. Appends one reason per blocked line to out. */
+static lm_status sales_block_reason(store_read *r, const store_line *l, const char *field,
+                                    orders_reason *out, size_t *n, lm_errinfo *err) {
+    bool blocked = false;
+    char why[160] = "";
+    lm_status rc = store_sales_block_get(r, l->sku, &blocked, why, sizeof why, err);
+    if (rc != LM_OK || !blocked || *n >= ORDERS_REASONS_MAX) return rc;
+    orders_reason *x = &out[(*n)++];
+    memset(x, 0, sizeof *x);
+    lm_strlcpy(x->rule, "sales_blocked", sizeof x->rule);
+    lm_strlcpy(x->field, field, sizeof x->field);
+    snprintf(x->message, sizeof x->message, "sales of SKU %.60s are blocked: %s", l->sku, why);
+    return LM_OK;
+}
+
 /* Takes one prepared order in inside tx: idempotency, product checks, audit, pricing (when money
  * is given: orders/promotions.c), insert, allocation. On LM_OK *ord is the stored order (or, with
  * *replayed, the one first created under idem_key) and *money_res its money. */
@@ -137,6 +155,8 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         }
     }
     ord.weight_g = ord.volume_cm3 = 0;
+    orders_reason blocked[ORDERS_REASONS_MAX];
+    size_t n_blocked = 0;
     for (size_t i = 0; i < ord.n_lines; i++) {
         store_product p;
         char f[48];
@@ -150,6 +170,8 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
                                   "SKU '%s' is quarantined and cannot be ordered", p.sku);
         ord.weight_g += p.weight_g * ord.lines[i].qty;
         ord.volume_cm3 += p.volume_cm3 * ord.lines[i].qty;
+        if ((rc = sales_block_reason(r, &ord.lines[i], f, blocked, &n_blocked, err)) != LM_OK)
+            return rc;
     }
 
     store_orders_config cfg;
@@ -181,6 +203,8 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
     orders_reason reasons[ORDERS_REASONS_MAX];
     size_t nr = orders_audit_eval(&cfg, &ord, &facts, reasons, ORDERS_REASONS_MAX);
     if (nr > ORDERS_REASONS_MAX) nr = ORDERS_REASONS_MAX;
+    for (size_t i = 0; i < n_blocked && nr < ORDERS_REASONS_MAX; i++)
+        reasons[nr++] = blocked[i];
     if (money && (rc = orders__money_intake(o, tx, &ord, money, money_res, reasons,
                                             ORDERS_REASONS_MAX, &nr, err)) != LM_OK)
         return rc;
@@ -307,9 +331,32 @@ lm_status orders_order_create_priced(orders_svc *o, const orders_order *in,
     return LM_OK;
 }
 
+lm_status orders_order_create_tx(orders_svc *o, store_tx *tx, const orders_order *in,
+                                 orders_order *out, lm_errinfo *err) {
+    create_job job;
+    lm_status rc = job_prepare(o, in, NULL, NULL, &job, err);
+    if (rc != LM_OK) return rc;
+    bool replayed = false;
+    rc = create_in_tx(o, tx, &job.ord, NULL, &replayed, NULL, &job.money_res, err);
+    orders_money_clear(&job.money_res.money);
+    if (rc != LM_OK) {
+        store_order_clear(&job.ord);
+        return rc;
+    }
+    *out = job.ord;
+    return LM_OK;
+}
+
 lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
                                    const char *const *idem_keys, size_t n,
                                    orders_create_result *results) {
+    return orders_order_create_many_priced(o, in, NULL, idem_keys, n, results);
+}
+
+lm_status orders_order_create_many_priced(orders_svc *o, const orders_order *in,
+                                          const orders_money_in *money,
+                                          const char *const *idem_keys, size_t n,
+                                          orders_create_result *results) {
     create_job *jobs = lm_calloc(CREATE_CHUNK, sizeof *jobs);
     store_cq_unit *units = lm_calloc(CREATE_CHUNK, sizeof *units);
     if (!jobs || !units) {
@@ -322,8 +369,9 @@ lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
         for (size_t i = start; i < end; i++) {
             orders_create_result *res = &results[i];
             memset(res, 0, sizeof *res);
+            const orders_money_in *mi = money && money[i].currency[0] ? &money[i] : NULL;
             res->rc =
-                job_prepare(o, &in[i], NULL, idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
+                job_prepare(o, &in[i], mi, idem_keys ? idem_keys[i] : NULL, &jobs[k], &res->err);
             if (res->rc == LM_OK) {
                 units[k] = (store_cq_unit){.work = create_unit, .arg = &jobs[k], .weight = 1};
                 k++;
@@ -345,10 +393,17 @@ lm_status orders_order_create_many(orders_svc *o, const orders_order *in,
                 res->id = job->ord.id;
                 res->replayed = job->replayed;
                 lm_strlcpy(res->status, job->ord.status, sizeof res->status);
+                const orders_money *m = &job->money_res.money;
+                res->priced = m->currency[0] != '\0';
+                lm_strlcpy(res->currency, m->currency, sizeof res->currency);
+                lm_strlcpy(res->payment_status, m->payment_status, sizeof res->payment_status);
+                res->total = m->total;
+                res->n_warnings = job->money_res.n_warnings;
             } else {
                 res->err = u->err;
             }
             store_order_clear(&job->ord);
+            orders_money_clear(&job->money_res.money);
         }
     }
     lm_free(units);

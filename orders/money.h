@@ -162,6 +162,14 @@ LM_MUST_USE lm_status orders_order_create_priced(orders_svc *o, const orders_ord
                                                  orders_order *out, orders_money_result *money_out,
                                                  bool *replayed, lm_errinfo *err);
 
+/* orders_order_create_many with money: money[i] prices in[i] as orders_order_create_priced
+ * would (money NULL, or an entry with an empty currency: that order has none); results[i] also
+ * carries its currency, payment status, total and number of coupon warnings. */
+LM_MUST_USE lm_status orders_order_create_many_priced(orders_svc *o, const orders_order *in,
+                                                      const orders_money_in *money,
+                                                      const char *const *idem_keys, size_t n,
+                                                      orders_create_result *results);
+
 void orders_money_clear(orders_money *m);
 
 /* ---- Catalogue: prices and promotions ---- */
@@ -213,8 +221,10 @@ typedef struct orders_payment_report {
 } orders_payment_report;
 
 /* Moves the payment as reported (illegal transitions: CONFLICT naming both states). Event
- * payment.<status>. An order held only for being unpaid is released (allocated) in the same
- * transaction once authorised or paid. */
+ * payment.<status>. The same report again (status, amount and non-empty reference equal to the
+ * one that produced the current status) is answered LM_OK without a change: providers retry. An
+ * order held only for being unpaid is released (allocated) in the same transaction once authorised
+ * or paid. */
 LM_MUST_USE lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
                                                   const orders_payment_report *r, orders_money *out,
                                                   lm_errinfo *err);
@@ -236,6 +246,11 @@ typedef struct orders_refund {
  * partially_refunded or refunded; event payment.<status> with the refund. */
 LM_MUST_USE lm_status orders_refund_create(orders_svc *o, int64_t order_id, const orders_refund *r,
                                            orders_money *out, lm_errinfo *err);
+/* The same refund inside the caller's transaction (returns/ records a return's refund with the
+ * return's own state change); out may be NULL; the caller commits. */
+LM_MUST_USE lm_status orders_refund_create_tx(orders_svc *o, store_tx *tx, int64_t order_id,
+                                              const orders_refund *r, orders_money *out,
+                                              lm_errinfo *err);
 
 /* ---- Cash on delivery ---- */
 
@@ -257,7 +272,13 @@ typedef struct orders_cod_collection {
 LM_MUST_USE lm_status orders_cod_collect_tx(store_tx *tx, int64_t order_id,
                                             const orders_cod_collection *c, int64_t now_ms,
                                             lm_errinfo *err);
-/* The same in its own transaction. */
+/* The driver's "delivered" for a cash-on-delivery order, inside the caller's transaction: records
+ * the collection, then moves the order to delivered. (orders_order_advance_tx refuses delivered
+ * for a cod_due order with CONFLICT on field "collected".) */
+LM_MUST_USE lm_status orders_order_deliver_cod_tx(store_tx *tx, int64_t order_id,
+                                                  const orders_cod_collection *c, int64_t now_ms,
+                                                  lm_errinfo *err);
+/* orders_cod_collect_tx in its own transaction. */
 LM_MUST_USE lm_status orders_cod_collect(orders_svc *o, int64_t order_id,
                                          const orders_cod_collection *c, orders_money *out,
                                          lm_errinfo *err);

@@ -49,4 +49,11 @@ LM_MUST_USE lm_status orders__pay_move(store_tx *tx, orders_money *m, orders_pay
                                        const char *reference, int64_t now_ms,
                                        const char *extra_json, lm_errinfo *err);
 
+/* ---- Cash on delivery (cod.c) ---- */
+
+/* CONFLICT (field "collected") when order_id is cash on delivery and nothing was collected yet:
+ * "delivered" needs the collected amount (orders_order_deliver_cod_tx). LM_OK for an order
+ * without money or already paid. */
+LM_MUST_USE lm_status orders__cod_delivery_check(store_tx *tx, int64_t order_id, lm_errinfo *err);
+
 #endif

@@ -178,6 +178,11 @@ LM_MUST_USE lm_status orders_product_list(orders_svc *o, orders_product **out, s
 LM_MUST_USE lm_status orders_stock_set(orders_svc *o, const char *depot_id, const char *sku,
                                        int64_t on_hand, int64_t reorder_point, orders_stock *out,
                                        lm_errinfo *err);
+/* Puts qty (>= 1) units of sku back on hand at depot_id inside the caller's transaction (a
+ * resellable return), with a stock.returned event, then retries backordered orders oldest first
+ * there too, exactly as a restock does. The caller commits. */
+LM_MUST_USE lm_status orders_stock_return_tx(orders_svc *o, store_tx *tx, const char *depot_id,
+                                             const char *sku, int64_t qty, lm_errinfo *err);
 LM_MUST_USE lm_status orders_stock_list(orders_svc *o, bool only_low, orders_stock **out, size_t *n,
                                         lm_errinfo *err);
 
@@ -189,6 +194,11 @@ LM_MUST_USE lm_status orders_stock_list(orders_svc *o, bool only_low, orders_sto
 LM_MUST_USE lm_status orders_order_create(orders_svc *o, const orders_order *in,
                                           const char *idem_key, orders_order *out, bool *replayed,
                                           lm_errinfo *err);
+/* Takes in an order without money inside the caller's transaction (returns/' reships: no payment,
+ * but the same product checks, audit and stock allocation). *out owns its lines
+ * (orders_order_clear); the caller commits. */
+LM_MUST_USE lm_status orders_order_create_tx(orders_svc *o, store_tx *tx, const orders_order *in,
+                                             orders_order *out, lm_errinfo *err);
 /* What orders_order_create_many did with one order. */
 typedef struct orders_create_result {
     lm_status rc; /* LM_OK: created (or replayed); otherwise err says why */
@@ -196,6 +206,12 @@ typedef struct orders_create_result {
     int64_t id;
     char status[24]; /* its status after intake */
     bool replayed;   /* an earlier order under the same idempotency key */
+    /* with money (orders_order_create_many_priced): */
+    bool priced;      /* the order has money */
+    char currency[4]; /* ISO 4217 */
+    char payment_status[24];
+    int64_t total;     /* minor units */
+    size_t n_warnings; /* coupons left out (warn mode) */
 } orders_create_result;
 
 /* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 64 per

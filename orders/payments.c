@@ -110,6 +110,22 @@ static lm_status unpaid_release(orders_svc *o, store_tx *tx, int64_t id, lm_erri
     return rc;
 }
 
+/* Whether r repeats the report that produced m's current status (same status, same non-empty
+ * reference): providers retry their notifications, and a retry must not be an error. */
+static lm_status report_repeated(store_tx *tx, const orders_money *m,
+                                 const orders_payment_report *r, bool *repeat, lm_errinfo *err) {
+    *repeat = false;
+    if (!r->reference[0] || strcmp(m->payment_status, r->status)) return LM_OK;
+    orders_payment_event *h = NULL;
+    size_t n = 0;
+    lm_status rc = store_payment_event_list(store_tx_read(tx), m->order_id, &h, &n, err);
+    if (rc == LM_OK && n > 0)
+        *repeat = !strcmp(h[n - 1].to_status, r->status) &&
+                  !strcmp(h[n - 1].reference, r->reference) && h[n - 1].amount == r->amount;
+    lm_free(h);
+    return rc;
+}
+
 lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
                                       const orders_payment_report *r, orders_money *out,
                                       lm_errinfo *err) {
@@ -130,6 +146,9 @@ lm_status orders_payment_report_apply(orders_svc *o, int64_t order_id,
     lm_status rc = store_tx_begin(o->st, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     if ((rc = money_load(tx, order_id, &m, err)) != LM_OK) return finish(tx, rc, &m, out, err);
+    bool repeat = false;
+    if ((rc = report_repeated(tx, &m, r, &repeat, err)) != LM_OK || repeat)
+        return finish(tx, rc, &m, out, err); /* a provider's retry: answered, nothing changes */
     orders_pay_status cur;
     if (orders_pay_status_parse(m.payment_status, &cur) &&
         !orders_pay_transition_allowed(cur, to)) {
@@ -235,8 +254,10 @@ lm_status orders_payment_timeouts(orders_svc *o, size_t limit, size_t *n_cancell
 
 /* ---- Refunds ---- */
 
-lm_status orders_refund_create(orders_svc *o, int64_t order_id, const orders_refund *r,
-                               orders_money *out, lm_errinfo *err) {
+/* The refund inside tx: checks r, caps it at paid minus earlier refunds, moves the payment and
+ * leaves the updated money in *m (which the caller clears). */
+static lm_status refund_in_tx(orders_svc *o, store_tx *tx, int64_t order_id, const orders_refund *r,
+                              orders_money *m, lm_errinfo *err) {
     const char *method = r->method[0] ? r->method : "original";
     if (strcmp(method, "original") && strcmp(method, "cash") && strcmp(method, "transfer") &&
         strcmp(method, "wallet"))
@@ -247,35 +268,50 @@ lm_status orders_refund_create(orders_svc *o, int64_t order_id, const orders_ref
                               STORE_REASON_MAX);
     if (r->amount < 1 || r->amount > ORDERS_AMOUNT_MAX * 1000)
         return lm_errinfo_set(err, LM_INVALID, "amount", "must be a positive minor-unit amount");
+    lm_status rc = money_load(tx, order_id, m, err);
+    if (rc != LM_OK) return rc;
+    if (strcmp(m->payment_status, "paid") && strcmp(m->payment_status, "partially_refunded") &&
+        strcmp(m->payment_status, "cod_collected"))
+        return lm_errinfo_set(err, LM_CONFLICT, "payment.status",
+                              "payment of order %" PRId64 " is %s: nothing was received to refund",
+                              order_id, m->payment_status);
+    int64_t left = m->paid - m->refunded;
+    if (r->amount > left) {
+        char text[48];
+        orders__amount_text(left, m->currency, text, sizeof text);
+        return lm_errinfo_set(err, LM_INVALID, "amount",
+                              "at most %" PRId64 " (%s) can be refunded: paid %" PRId64
+                              ", refunded %" PRId64,
+                              left, text, m->paid, m->refunded);
+    }
+    m->refunded += r->amount;
+    orders_pay_status to =
+        m->refunded == m->paid ? ORDERS_PAY_REFUNDED : ORDERS_PAY_PARTIALLY_REFUNDED;
+    rc =
+        orders__pay_move(tx, m, to, "refund", r->amount, method, r->reason, o->now_ms(), NULL, err);
+    if (rc == LM_OK) rc = store_order_money_update(tx, m, err);
+    return rc;
+}
+
+lm_status orders_refund_create(orders_svc *o, int64_t order_id, const orders_refund *r,
+                               orders_money *out, lm_errinfo *err) {
     store_tx *tx = NULL;
     orders_money m = {0};
     lm_status rc = store_tx_begin(o->st, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
-    if ((rc = money_load(tx, order_id, &m, err)) != LM_OK) return finish(tx, rc, &m, out, err);
-    if (strcmp(m.payment_status, "paid") && strcmp(m.payment_status, "partially_refunded") &&
-        strcmp(m.payment_status, "cod_collected")) {
-        rc = lm_errinfo_set(err, LM_CONFLICT, "payment.status",
-                            "payment of order %" PRId64 " is %s: nothing was received to refund",
-                            order_id, m.payment_status);
-        return finish(tx, rc, &m, out, err);
-    }
-    int64_t left = m.paid - m.refunded;
-    if (r->amount > left) {
-        char text[48];
-        orders__amount_text(left, m.currency, text, sizeof text);
-        rc = lm_errinfo_set(err, LM_INVALID, "amount",
-                            "at most %" PRId64 " (%s) can be refunded: paid %" PRId64
-                            ", refunded %" PRId64,
-                            left, text, m.paid, m.refunded);
-        return finish(tx, rc, &m, out, err);
-    }
-    m.refunded += r->amount;
-    orders_pay_status to =
-        m.refunded == m.paid ? ORDERS_PAY_REFUNDED : ORDERS_PAY_PARTIALLY_REFUNDED;
-    rc = orders__pay_move(tx, &m, to, "refund", r->amount, method, r->reason, o->now_ms(), NULL,
-                          err);
-    if (rc == LM_OK) rc = store_order_money_update(tx, &m, err);
+    rc = refund_in_tx(o, tx, order_id, r, &m, err);
     return finish(tx, rc, &m, out, err);
+}
+
+lm_status orders_refund_create_tx(orders_svc *o, store_tx *tx, int64_t order_id,
+                                  const orders_refund *r, orders_money *out, lm_errinfo *err) {
+    orders_money m = {0};
+    lm_status rc = refund_in_tx(o, tx, order_id, r, &m, err);
+    if (rc == LM_OK && out)
+        *out = m;
+    else
+        orders_money_clear(&m);
+    return rc;
 }
 
 /* ---- Partial cancellation ---- */

@@ -2,6 +2,7 @@
  * exception queue, picking, ready, and the dispatch side: planned, out for delivery, delivered,
  * failed), each one transaction with its stock effects and event. */
 #include "orders/internal.h"
+#include "orders/money_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@ static lm_status advance_in_tx(store_tx *tx, orders_order *ord, orders_status cu
         return conflict(ord, what, err);
     }
     lm_status rc;
+    if (to == ORDERS_DELIVERED && (rc = orders__cod_delivery_check(tx, ord->id, err)) != LM_OK)
+        return rc;
     if (to == ORDERS_OUT_FOR_DELIVERY && (rc = orders__stock_release(tx, ord, true, err)) != LM_OK)
         return rc;
     char from[24];
@@ -56,6 +59,15 @@ lm_status orders_order_advance_tx(store_tx *tx, int64_t id, orders_status to, in
     if (rc == LM_OK) rc = advance_in_tx(tx, &ord, cur, to, now_ms, err);
     if (rc == LM_OK) rc = store_order_update(tx, &ord, err);
     store_order_clear(&ord);
+    return rc;
+}
+
+/* Lives here rather than in cod.c, which the delivered check above calls: no file circle. */
+lm_status orders_order_deliver_cod_tx(store_tx *tx, int64_t order_id,
+                                      const orders_cod_collection *c, int64_t now_ms,
+                                      lm_errinfo *err) {
+    lm_status rc = orders_cod_collect_tx(tx, order_id, c, now_ms, err);
+    if (rc == LM_OK) rc = orders_order_advance_tx(tx, order_id, ORDERS_DELIVERED, now_ms, err);
     return rc;
 }
 

@@ -16,7 +16,7 @@ jobs="${FUZZ_BUILD_JOBS:-2}"
 out=build/fuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    read -r -a targets <<<"$(sed -n 's/^set(LM_FUZZ_TARGETS \(.*\))$/\1/p' fuzz/targets.cmake)"
+    IFS=';' read -r -a targets <<<"$(cmake -P fuzz/print_targets.cmake 2>&1)"
 fi
 
 scripts/install-deps.sh --fuzz

@@ -323,3 +323,67 @@ fail:
     store__finish(st);
     return rc;
 }
+
+/* ---- The order's timeline ---- */
+
+lm_status store_order_timeline(store_read *r, int64_t order_id, int64_t after_seq, size_t max,
+                               store_event **out, size_t *n_out, lm_errinfo *err) {
+    if (max < 1 || max > 10000)
+        return lm_errinfo_set(err, LM_INVALID, "limit", "limit must be 1..10000");
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    store_event *ev = NULL;
+    size_t n = 0, cap = 0;
+    /* each branch is a lookup on events(entity, entity_id): no scan of the log */
+    lm_status rc = store__prepare(
+        db,
+        "SELECT seq, time_ms, type, entity, entity_id, payload FROM events WHERE seq > ?2 AND ("
+        "(entity = 'order' AND entity_id = CAST(?1 AS TEXT)) OR "
+        "(entity = 'stop' AND entity_id IN (SELECT CAST(id AS TEXT) FROM stops "
+        "WHERE order_id = ?1)) OR "
+        "(entity = 'rating' AND entity_id IN (SELECT CAST(id AS TEXT) FROM feedback_ratings "
+        "WHERE order_id = ?1)) OR "
+        "(entity = 'survey' AND entity_id IN (SELECT CAST(id AS TEXT) FROM feedback_surveys "
+        "WHERE order_id = ?1)) OR "
+        "(entity = 'complaint' AND entity_id IN (SELECT CAST(id AS TEXT) FROM "
+        "feedback_complaints WHERE order_id = ?1))) ORDER BY seq LIMIT ?3",
+        &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_i64(st, 1, order_id));
+    BIND(store__bind_i64(st, 2, after_seq));
+    BIND(store__bind_i64(st, 3, (int64_t)max));
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            store_event *g = lm_reallocarray(ev, ncap, sizeof *ev);
+            if (!g) {
+                rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+                goto fail;
+            }
+            ev = g;
+            cap = ncap;
+        }
+        store_event *e = &ev[n++];
+        memset(e, 0, sizeof *e);
+        e->seq = sqlite3_column_int64(st, 0);
+        e->time_ms = sqlite3_column_int64(st, 1);
+        if ((rc = store__column_dup(st, 2, &e->type)) != LM_OK ||
+            (rc = store__column_dup(st, 3, &e->entity)) != LM_OK ||
+            (rc = store__column_dup(st, 4, &e->entity_id)) != LM_OK ||
+            (rc = store__column_dup(st, 5, &e->payload_json)) != LM_OK)
+            goto fail;
+    }
+    if (s != SQLITE_DONE) {
+        rc = store__fail(db, s, err);
+        goto fail;
+    }
+    store__finish(st);
+    *out = ev;
+    *n_out = n;
+    return LM_OK;
+fail:
+    store__finish(st);
+    store_events_free(ev, n);
+    return rc;
+}

@@ -188,19 +188,20 @@ lm_status store_vehicle_list(store_read *r, store_vehicle **out, size_t *n, lm_e
 
 /* ---- Drivers ---- */
 
-#define DRIVER_COLS "id, name, phone, device_id, vehicle_id"
+#define DRIVER_COLS "id, name, phone, device_id, vehicle_id, allow_short_device_id"
 
 lm_status store_driver_put(store_tx *tx, const store_driver *d, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(
-        db, "INSERT OR REPLACE INTO drivers(" DRIVER_COLS ") VALUES (?,?,?,?,?)", &st, err);
+        db, "INSERT OR REPLACE INTO drivers(" DRIVER_COLS ") VALUES (?,?,?,?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, d->id));
     BIND(store__bind_text(st, 2, d->name));
     BIND(store__bind_text(st, 3, d->phone));
     BIND(store__bind_text(st, 4, d->device_id[0] ? d->device_id : NULL));
     BIND(store__bind_text(st, 5, d->vehicle_id[0] ? d->vehicle_id : NULL));
+    BIND(store__bind_i64(st, 6, d->allow_short_device_id));
     rc = store__step_done(st, err);
 fail:
     store__finish(st);
@@ -215,6 +216,7 @@ static void driver_row(sqlite3_stmt *st, void *elem) {
     store__column_copy(st, 2, d->phone, sizeof d->phone);
     store__column_copy(st, 3, d->device_id, sizeof d->device_id);
     store__column_copy(st, 4, d->vehicle_id, sizeof d->vehicle_id);
+    d->allow_short_device_id = sqlite3_column_int(st, 5) != 0;
 }
 
 static lm_status driver_one(store_read *r, const char *sql, const char *key, store_driver *out,

@@ -158,3 +158,112 @@ lm_status store_keys_count(store_read *r, int64_t *out) {
     store__finish(st);
     return rc;
 }
+
+static void key_row(sqlite3_stmt *st, void *elem) {
+    store_key_row *k = elem;
+    store__column_copy(st, 0, k->info.id, sizeof k->info.id);
+    store__column_copy(st, 1, k->info.role, sizeof k->info.role);
+    store__column_copy(st, 2, k->info.driver_id, sizeof k->info.driver_id);
+    k->info.created_ms = sqlite3_column_int64(st, 3);
+    k->revoked_ms = sqlite3_column_int64(st, 4);
+}
+
+lm_status store_keys_list(store_read *r, store_key_row **out, size_t *n, lm_errinfo *err) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc =
+        store__prepare(store__db(r),
+                       "SELECT id, role, driver_id, created_ms, revoked_ms FROM api_keys "
+                       "ORDER BY created_ms, id",
+                       &st, err);
+    if (rc != LM_OK) return rc;
+    void *rows = NULL;
+    rc = store__collect(store__db(r), st, sizeof(store_key_row), key_row, &rows, n, err);
+    store__finish(st);
+    if (rc == LM_OK) *out = rows;
+    return rc;
+}
+
+/* The key's role and whether it is revoked (inside tx); LM_NOT_FOUND when there is none. */
+static lm_status key_state(sqlite3 *db, const char *id, char role[16], bool *revoked,
+                           lm_errinfo *err) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        db, "SELECT role, revoked_ms IS NOT NULL FROM api_keys WHERE id = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_text(st, 1, id)) == LM_OK &&
+        (rc = store__step_row(db, st, "key", err)) == LM_OK) {
+        store__column_copy(st, 0, role, 16);
+        *revoked = sqlite3_column_int(st, 1) != 0;
+    }
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err) {
+    if (!id || strlen(id) != STORE_KEY_ID_LEN || strspn(id, "0123456789abcdef") != STORE_KEY_ID_LEN)
+        return lm_errinfo_set(err, LM_NOT_FOUND, "id", "no key with this id");
+    store_tx *tx = NULL;
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store_tx_begin(s, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
+    sqlite3 *db = store__tx_db(tx);
+    char role[16] = "";
+    bool revoked = false;
+    if ((rc = key_state(db, id, role, &revoked, err)) != LM_OK) {
+        if (rc == LM_NOT_FOUND) lm_errinfo_set(err, LM_NOT_FOUND, "id", "no key with this id");
+        goto fail;
+    }
+    if (revoked) {
+        rc = lm_errinfo_set(err, LM_CONFLICT, "id", "the key is already revoked");
+        goto fail;
+    }
+    if (!strcmp(role, "admin")) {
+        if ((rc = store__prepare(db,
+                                 "SELECT count(*) FROM api_keys WHERE role = 'admin' AND "
+                                 "revoked_ms IS NULL",
+                                 &st, err)) != LM_OK ||
+            (rc = store__step_row(db, st, "count", err)) != LM_OK)
+            goto fail;
+        int64_t admins = sqlite3_column_int64(st, 0);
+        store__finish(st);
+        st = NULL;
+        if (admins <= 1) {
+            rc = lm_errinfo_set(err, LM_CONFLICT, "id",
+                                "this is the last live admin key; create another admin key first");
+            goto fail;
+        }
+    }
+    if ((rc = store__prepare(db, "UPDATE api_keys SET revoked_ms = ? WHERE id = ?", &st, err)) !=
+            LM_OK ||
+        (rc = store__bind_i64(st, 1, lm_now_ms())) != LM_OK ||
+        (rc = store__bind_text(st, 2, id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
+        goto fail;
+    store__finish(st);
+    st = NULL;
+    char payload[96];
+    snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
+    if ((rc = store_event_append(tx, "key.revoked", "api_key", id, payload)) != LM_OK) goto fail;
+    rc = store_tx_commit(tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "could not commit the revocation");
+    return LM_OK;
+fail:
+    store__finish(st);
+    store_tx_rollback(tx);
+    return rc;
+}
+
+lm_status store_key_live(store_read *r, const char *id, bool *live) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        store__db(r), "SELECT 1 FROM api_keys WHERE id = ? AND revoked_ms IS NULL", &st, NULL);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__bind_text(st, 1, id)) == LM_OK) {
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW || s == SQLITE_DONE)
+            *live = s == SQLITE_ROW;
+        else
+            rc = store__fail(store__db(r), s, NULL);
+    }
+    store__finish(st);
+    return rc;
+}

@@ -43,11 +43,13 @@ extern const char store__orders_schema_v100[];
 extern const char store__money_schema_v110[];
 extern const char store__money_schema_v111[];
 extern const char store__dispatch_schema_v200[];
+extern const char store__devices_schema_v201[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
 extern const char store__webhooks_schema_v340[];
 extern const char store__feedback_schema_v500[];
+extern const char store__returns_schema_v600[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -59,12 +61,14 @@ const store__migration store__migrations[] = {
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
+    {201, "dispatch: short device id opt-in, refused positions", store__devices_schema_v201},
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
     {340, "events: webhook credentials apart from the URL", store__webhooks_schema_v340},
     {500, "feedback: ratings, surveys, complaints, settings, calendars, SLA table",
      store__feedback_schema_v500},
+    {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

@@ -38,6 +38,9 @@ struct store {
     /* event hook and stats */
     store_event_hook hook;
     void *hook_ctx;
+    int hook_calls;          /* hook calls in flight (under hook_mu) */
+    pthread_mutex_t hook_mu; /* hook_calls, hook_cv */
+    pthread_cond_t hook_cv;  /* signalled when hook_calls drops to 0 */
     pthread_mutex_t stats_mu;
     store_stats stats;
 };
@@ -176,6 +179,8 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     pthread_mutex_init(&s->write_mu, NULL);
     pthread_mutex_init(&s->read_mu, NULL);
     pthread_mutex_init(&s->stats_mu, NULL);
+    pthread_mutex_init(&s->hook_mu, NULL);
+    pthread_cond_init(&s->hook_cv, NULL);
     pthread_cond_init(&s->read_cv, NULL);
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
@@ -221,6 +226,8 @@ void store_close(store *s) {
     }
     pthread_cond_destroy(&s->read_cv);
     pthread_mutex_destroy(&s->stats_mu);
+    pthread_mutex_destroy(&s->hook_mu);
+    pthread_cond_destroy(&s->hook_cv);
     pthread_mutex_destroy(&s->read_mu);
     pthread_mutex_destroy(&s->write_mu);
     lm_free(s->readers);
@@ -271,11 +278,23 @@ lm_status store_tx_commit(store_tx *tx) {
     int64_t last_seq = tx->last_seq;
     if (rc != LM_OK && sqlite3_get_autocommit(tx->view.db) == 0) run_quiet(tx->view.db, "ROLLBACK");
     stats_record_commit(s, us, rc == LM_OK);
-    store_event_hook hook = s->hook;
+    store_event_hook hook = rc == LM_OK && last_seq > 0 ? s->hook : NULL;
     void *hook_ctx = s->hook_ctx;
+    /* counted while the writer lock is held, so that store_set_event_hook, which takes it, can
+     * wait for this call to end before its caller frees the hook's context */
+    if (hook) {
+        pthread_mutex_lock(&s->hook_mu);
+        s->hook_calls++;
+        pthread_mutex_unlock(&s->hook_mu);
+    }
     pthread_mutex_unlock(&s->write_mu);
     if (rc != LM_OK) return rc;
-    if (hook && last_seq > 0) hook(hook_ctx, last_seq);
+    if (hook) {
+        hook(hook_ctx, last_seq);
+        pthread_mutex_lock(&s->hook_mu);
+        if (--s->hook_calls == 0) pthread_cond_broadcast(&s->hook_cv);
+        pthread_mutex_unlock(&s->hook_mu);
+    }
     return LM_OK;
 }
 
@@ -419,6 +438,13 @@ void store_set_event_hook(store *s, store_event_hook fn, void *ctx) {
     s->hook = fn;
     s->hook_ctx = ctx;
     pthread_mutex_unlock(&s->write_mu);
+    /* a commit that read the old hook may still be calling it (outside the writer lock): wait, so
+     * that the caller may free the old context on return (a dispatch re-plan committing while the
+     * server stops freed the webhook sender under its call: test_driver_http under ASan) */
+    pthread_mutex_lock(&s->hook_mu);
+    while (s->hook_calls > 0)
+        pthread_cond_wait(&s->hook_cv, &s->hook_mu);
+    pthread_mutex_unlock(&s->hook_mu);
 }
 
 /* ---- Statistics ---- */

@@ -87,7 +87,9 @@ void store_events_free(store_event *ev, size_t n);
 
 /* Called after every commit that appended events, from the committing thread, with the seq of
  * the last event it wrote; for the live event stream and webhooks (which then read
- * store_events_since). Must be quick and must not begin a store tx. Set before serving. */
+ * store_events_since). Must be quick and must not begin a store tx. Set before serving. Setting
+ * another hook (or NULL) returns once no call of the previous one is running, so its context may
+ * then be freed. */
 typedef void (*store_event_hook)(void *ctx, int64_t last_seq);
 void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
 
@@ -114,6 +116,22 @@ LM_MUST_USE lm_status store_key_create(store *s, const char *role, const char *d
 LM_MUST_USE lm_status store_key_verify(store_read *r, const char *key, store_key_info *info);
 /* Number of keys stored. */
 LM_MUST_USE lm_status store_keys_count(store_read *r, int64_t *out);
+
+/* One key as listed: never its secret nor its hash. */
+typedef struct store_key_row {
+    store_key_info info;
+    int64_t revoked_ms; /* 0 while live */
+} store_key_row;
+/* Every key, oldest first, revoked ones included, in *out (caller lm_frees; NULL when none) and
+ * their count in *n; both untouched on failure. */
+LM_MUST_USE lm_status store_keys_list(store_read *r, store_key_row **out, size_t *n,
+                                      lm_errinfo *err);
+/* Revokes key id in its own transaction with a "key.revoked" event; the next verify of that key
+ * fails (nothing caches keys). LM_NOT_FOUND when there is no such key, LM_CONFLICT when it is
+ * already revoked or is the last live admin key (which would lock every admin out). */
+LM_MUST_USE lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err);
+/* *live = key id exists and is not revoked (long-lived replies, e.g. event streams, re-check). */
+LM_MUST_USE lm_status store_key_live(store_read *r, const char *id, bool *live);
 
 /* ---- Settings kept with the data ---- */
 

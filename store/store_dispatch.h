@@ -42,6 +42,8 @@ typedef struct store_driver {
     char phone[STORE_D_PHONE_MAX + 1];
     char device_id[STORE_D_ID_MAX + 1];  /* OsmAnd `id`; unique; "" = none */
     char vehicle_id[STORE_D_ID_MAX + 1]; /* the vehicle driven today, "" = none */
+    bool allow_short_device_id;          /* the operator accepted a device id shorter than the
+                                            generated ones (migration 201) */
 } store_driver;
 
 /* A stop of a plan's route. kind and status hold dispatch/'s enum values. */

@@ -218,6 +218,15 @@ LM_MUST_USE lm_status store_complaint_msgs(store_read *r, int64_t complaint_id, 
 LM_MUST_USE lm_status store_complaint_msgs_erase(store_tx *tx, int status, int64_t before_ms,
                                                  int64_t *erased, lm_errinfo *err);
 
+/* ---- The order's timeline ---- */
+
+/* Events about one order after after_seq, oldest first, at most max (1..10000): its own (entity
+ * "order"), its stops', and its ratings', surveys' and tickets'. *out (free with
+ * store_events_free) is NULL when there are none. */
+LM_MUST_USE lm_status store_order_timeline(store_read *r, int64_t order_id, int64_t after_seq,
+                                           size_t max, store_event **out, size_t *n,
+                                           lm_errinfo *err);
+
 /* ---- Configuration ---- */
 
 /* The settings row; fields never written keep what the caller put in *out (its defaults). */

@@ -27,9 +27,11 @@
   // events worth a dispatcher's attention: highlighted in the feed (class: bad / replan / warn)
   const HOT_EVENTS = {
     'stop.late': 'bad', 'vehicle.breakdown': 'bad', 'vehicle.silent': 'bad', 'stop.failed': 'bad',
-    'plan.failed': 'bad', 'order.held': 'bad', 'driver.exception': 'bad',
+    'plan.failed': 'bad', 'order.held': 'bad', 'driver.exception': 'bad', 'order.unrouted': 'bad',
     'plan.replanned': 'replan', 'plan.replan_proposed': 'replan', 'plan.proposed': 'replan',
     'plan.committed': 'replan', 'stock.low': 'warn', 'order.failed': 'bad',
+    'sla.breached': 'bad', 'sla.breach_imminent': 'warn', 'complaint.opened': 'warn',
+    'complaint.reopened': 'warn', 'complaint.escalated': 'bad',
   };
   const FEED_MAX = 300;
 

@@ -3,6 +3,7 @@
  * that a bad row is reported with its line number while the good rows still go in. */
 #include "api/formats/csv.h"
 
+#include "api/formats/money.h"
 #include "api/formats/rfc3339.h"
 #include "common/sha256.h"
 
@@ -26,13 +27,20 @@ enum {
     COL_NOTES,
     COL_OOS,
     COL_IDEM,
+    /* money (fmt_csv_money); empty money columns leave a row's idempotency key as it was */
+    COL_CURRENCY,
+    COL_UNIT_PRICES,
+    COL_SHIPPING_FEE,
+    COL_COUPONS,
+    COL_PAYMENT_METHOD,
     COL__COUNT
 };
 
 static const char *const col_names[COL__COUNT] = {
-    "external_ref",     "channel",  "customer_name", "customer_phone", "customer_email",
-    "customer_address", "lon",      "lat",           "lines",          "window_start",
-    "window_end",       "priority", "notes",         "out_of_stock",   "idempotency_key"};
+    "external_ref",     "channel",     "customer_name", "customer_phone", "customer_email",
+    "customer_address", "lon",         "lat",           "lines",          "window_start",
+    "window_end",       "priority",    "notes",         "out_of_stock",   "idempotency_key",
+    "currency",         "unit_prices", "shipping_fee",  "coupons",        "payment_method"};
 
 #define CSV_MAX_FIELDS 32
 
@@ -199,7 +207,8 @@ lm_status fmt_csv_parse(const char *text, size_t len, fmt_csv **out, lm_errinfo 
                                 "line %zu: unknown column '%.40s' (columns: external_ref, "
                                 "channel, customer_name, customer_phone, customer_email, "
                                 "customer_address, lon, lat, lines, window_start, window_end, "
-                                "priority, notes, out_of_stock, idempotency_key)",
+                                "priority, notes, out_of_stock, idempotency_key, currency, "
+                                "unit_prices, shipping_fee, coupons, payment_method)",
                                 header.line, name);
             goto fail;
         }
@@ -329,6 +338,8 @@ static void row_key(const fmt_csv *c, const csv_record *r, char key[STORE_REF_MA
     for (int col = 0; col < COL__COUNT; col++) {
         if (explicit_key && col != COL_IDEM && col != COL_CHANNEL) continue;
         const char *v = val[col] ? val[col] : "";
+        /* files without money keep the keys they had before the money columns existed */
+        if (col >= COL_CURRENCY && !v[0]) continue;
         uint64_t n = strlen(v);
         uint8_t head[9] = {(uint8_t)col};
         for (int b = 0; b < 8; b++)
@@ -453,6 +464,11 @@ lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
                             "line %zu: give both window_start and window_end, or neither", r->line);
         goto fail;
     }
+    if (has_ws && ws >= we) { /* as orders/ intake: a window is not empty */
+        rc = lm_errinfo_set(err, LM_INVALID, "window_end",
+                            "line %zu: window_end must be after window_start", r->line);
+        goto fail;
+    }
     if (has_ws) {
         ord.windows[0] = (orders_window){ws, we};
         ord.n_windows = 1;
@@ -463,4 +479,111 @@ lm_status fmt_csv_order(const fmt_csv *c, size_t i, orders_order *out,
 fail:
     orders_order_clear(&ord);
     return rc;
+}
+
+/* "12.30;;4.50" (decimal amounts in the currency, one per line; empty = the list price). */
+static lm_status prices_col(const char *v, const char *currency, size_t n_lines,
+                            orders_money_line_in *lines, size_t line, lm_errinfo *err) {
+    size_t k = 0;
+    for (const char *p = v;; k++) {
+        size_t len = strcspn(p, ";");
+        if (k >= n_lines)
+            return lm_errinfo_set(err, LM_INVALID, "unit_prices",
+                                  "line %zu: more unit prices than lines (%zu)", line, n_lines);
+        char item[32];
+        if (len >= sizeof item)
+            return lm_errinfo_set(err, LM_INVALID, "unit_prices",
+                                  "line %zu: unit price %zu is too long", line, k + 1);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (item[0]) {
+            if (!fmt_money_decimal_parse(item, currency, ORDERS_AMOUNT_MAX, &lines[k].unit_price))
+                return lm_errinfo_set(err, LM_INVALID, "unit_prices",
+                                      "line %zu: unit price %zu '%s' is not an amount in %s (at "
+                                      "most %d decimals, no sign)",
+                                      line, k + 1, item, currency,
+                                      orders_currency_exponent(currency));
+            lines[k].has_unit_price = true;
+        }
+        p += len;
+        if (!*p) break;
+        p++;
+    }
+    if (k + 1 != n_lines)
+        return lm_errinfo_set(err, LM_INVALID, "unit_prices",
+                              "line %zu: %zu unit prices for %zu lines (leave one empty for the "
+                              "list price)",
+                              line, k + 1, n_lines);
+    return LM_OK;
+}
+
+static lm_status coupons_col(const char *v, orders_money_in *m, size_t line, lm_errinfo *err) {
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ";");
+        if (m->n_coupons == ORDERS_COUPONS_MAX)
+            return lm_errinfo_set(err, LM_INVALID, "coupons", "line %zu: at most %d coupons", line,
+                                  ORDERS_COUPONS_MAX);
+        if (len == 0 || len > STORE_CODE_MAX)
+            return lm_errinfo_set(err, LM_INVALID, "coupons",
+                                  "line %zu: coupon %zu must be 1..%d characters", line,
+                                  m->n_coupons + 1, STORE_CODE_MAX);
+        memcpy(m->coupons[m->n_coupons], p, len);
+        m->coupons[m->n_coupons++][len] = '\0';
+        p += len;
+        if (*p == ';') p++;
+    }
+    return LM_OK;
+}
+
+lm_status fmt_csv_money(const fmt_csv *c, size_t i, size_t n_lines, orders_money_in *out,
+                        orders_money_line_in *lines, bool *present, lm_errinfo *err) {
+    const csv_record *r = &c->rec[i];
+    const char *val[COL__COUNT] = {NULL};
+    for (size_t k = 0; k < r->n && k < c->n_cols; k++)
+        val[c->col_of[k]] = c->fields[r->first + k];
+    orders_money_in m;
+    memset(&m, 0, sizeof m);
+    memset(lines, 0, n_lines * sizeof *lines);
+    *present = false;
+    bool any = false;
+    for (int col = COL_CURRENCY; col < COL__COUNT; col++) {
+        if (!val[col] || !val[col][0]) continue;
+        any = true;
+        lm_status rc = text_ok(val[col], false, r->line, col_names[col], err);
+        if (rc != LM_OK) return rc;
+    }
+    if (!any) return LM_OK;
+    const char *cur = val[COL_CURRENCY];
+    if (!cur || !cur[0])
+        return lm_errinfo_set(err, LM_INVALID, "currency",
+                              "line %zu: currency is required with prices, fees, coupons or a "
+                              "payment method",
+                              r->line);
+    if (orders_currency_exponent(cur) < 0)
+        return lm_errinfo_set(err, LM_INVALID, "currency",
+                              "line %zu: '%.8s' is not an ISO 4217 currency code (such as EUR)",
+                              r->line, cur);
+    lm_strlcpy(m.currency, cur, sizeof m.currency);
+    m.lines = lines;
+    lm_status rc = LM_OK;
+    const char *v = val[COL_UNIT_PRICES];
+    if (v && v[0] && (rc = prices_col(v, cur, n_lines, lines, r->line, err)) != LM_OK) return rc;
+    if ((v = val[COL_SHIPPING_FEE]) && v[0] &&
+        !fmt_money_decimal_parse(v, cur, ORDERS_AMOUNT_MAX, &m.shipping_fee))
+        return lm_errinfo_set(err, LM_INVALID, "shipping_fee",
+                              "line %zu: shipping_fee '%.32s' is not an amount in %s", r->line, v,
+                              cur);
+    if ((v = val[COL_COUPONS]) && v[0] && (rc = coupons_col(v, &m, r->line, err)) != LM_OK)
+        return rc;
+    if ((v = val[COL_PAYMENT_METHOD]) && v[0]) {
+        if (!orders_pay_method_valid(v))
+            return lm_errinfo_set(err, LM_INVALID, "payment_method",
+                                  "line %zu: payment_method must be card, transfer, wallet or "
+                                  "cod",
+                                  r->line);
+        lm_strlcpy(m.payment_method, v, sizeof m.payment_method);
+    }
+    *out = m;
+    *present = true;
+    return LM_OK;
 }

@@ -3,7 +3,9 @@
  * One order per row; a header row names the columns (any order, case-insensitive): external_ref,
  * channel, customer_name, customer_phone, customer_email, customer_address, lon, lat, lines
  * (required: "SKU:qty;SKU:qty"), window_start, window_end (epoch seconds or ISO-8601 with a zone),
- * priority (0..100), notes, out_of_stock (cancel | backorder | substitute), idempotency_key.
+ * priority (0..100), notes, out_of_stock (cancel | backorder | substitute), idempotency_key;
+ * and money (fmt_csv_money): currency (ISO 4217), unit_prices ("12.30;;4.50": decimal, one per
+ * line, empty = the list price), shipping_fee (decimal), coupons ("CODE;CODE"), payment_method.
  * RFC 4180 quoting. Text is UTF-8 without control characters (notes may hold line breaks and
  * tabs); anything else is refused with the column named.
  * Idempotency: every row gets the key "csv:" + SHA-256 (hex) of its channel and idempotency_key
@@ -14,6 +16,7 @@
 #define LASTMILE_FORMATS_CSV_H
 
 #include "common/common.h"
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #define FMT_CSV_MAX_ROWS  100000
@@ -38,5 +41,13 @@ size_t fmt_csv_header_len(const fmt_csv *c);
  * says "line N: why". */
 LM_MUST_USE lm_status fmt_csv_order(const fmt_csv *c, size_t i, store_order *out,
                                     char idem_key[STORE_REF_MAX + 1], lm_errinfo *err);
+
+/* Row i's money columns (decimal amounts in the row's currency, docs/money.md) into out, with
+ * lines (n_lines entries of the caller's, n_lines being the row's order lines from fmt_csv_order).
+ * *present is false when every money column is empty: an order without money. Errors name the
+ * column and say "line N: why". */
+LM_MUST_USE lm_status fmt_csv_money(const fmt_csv *c, size_t i, size_t n_lines,
+                                    orders_money_in *out, orders_money_line_in *lines,
+                                    bool *present, lm_errinfo *err);
 
 #endif

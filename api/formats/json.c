@@ -47,17 +47,23 @@ static size_t bad_string_byte_at(const char *text, size_t len) {
     return len;
 }
 
+lm_status fmt_json_check_text(const char *text, size_t len, const char *field, lm_errinfo *err) {
+    size_t bad = bad_string_byte_at(text, len);
+    if (bad < len)
+        return lm_errinfo_set(err, LM_INVALID, field,
+                              "a string holds a NUL or an unescaped control character at byte "
+                              "%zu",
+                              bad);
+    return LM_OK;
+}
+
 lm_status fmt_json_parse(const char *text, size_t len, size_t max_bytes, cJSON **out,
                          lm_errinfo *err) {
     if (len > max_bytes)
         return lm_errinfo_set(err, LM_TOO_BIG, "", "the document is %zu bytes; the limit is %zu",
                               len, max_bytes);
-    size_t bad = text ? bad_string_byte_at(text, len) : len;
-    if (bad < len)
-        return lm_errinfo_set(err, LM_INVALID, "",
-                              "a string holds a NUL or an unescaped control character at byte "
-                              "%zu",
-                              bad);
+    lm_status st = text ? fmt_json_check_text(text, len, "", err) : LM_OK;
+    if (st != LM_OK) return st;
     const char *end = NULL;
     cJSON *root = text ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
     if (!root) {
@@ -174,6 +180,25 @@ lm_status fmt_json_string(const cJSON *obj, const char *key, const char *parent,
 lm_status fmt_json_text(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,
                         size_t max_len, const char **out, lm_errinfo *err) {
     return read_str(obj, key, parent, need, max_len, true, out, err);
+}
+
+lm_status fmt_json_string_into(const cJSON *obj, const char *key, const char *parent,
+                               fmt_json_need need, bool text, char *dst, size_t cap,
+                               lm_errinfo *err) {
+    const char *s = NULL;
+    if (cJSON_IsNull(fmt_json_get(obj, key))) {
+        if (need == FMT_JSON_REQUIRED) {
+            char path[FMT_JSON_PATH_MAX];
+            fmt_json_path_key(path, parent, key);
+            return lm_errinfo_set(err, LM_INVALID, path, "is required");
+        }
+        dst[0] = '\0';
+        return LM_OK;
+    }
+    lm_status rc = read_str(obj, key, parent, need, cap - 1, text, &s, err);
+    if (rc != LM_OK) return rc;
+    lm_strlcpy(dst, s ? s : "", cap);
+    return LM_OK;
 }
 
 lm_status fmt_json_array(const cJSON *obj, const char *key, const char *parent, fmt_json_need need,

@@ -67,6 +67,13 @@ LM_MUST_USE lm_status fmt_json_text(const cJSON *obj, const char *key, const cha
                                     fmt_json_need need, size_t max_len, const char **out,
                                     lm_errinfo *err);
 
+/* fmt_json_string (text false) or fmt_json_text (text true) copied into dst[cap] (at most cap - 1
+ * bytes): dst is "" when the key is absent or null and need is optional; a null required key is
+ * "is required". */
+LM_MUST_USE lm_status fmt_json_string_into(const cJSON *obj, const char *key, const char *parent,
+                                           fmt_json_need need, bool text, char *dst, size_t cap,
+                                           lm_errinfo *err);
+
 /* Member key of obj as an array of at most max entries: *arr the array, *n its length. When the
  * key is absent and optional, *arr is NULL and *n 0. */
 LM_MUST_USE lm_status fmt_json_array(const cJSON *obj, const char *key, const char *parent,
@@ -77,6 +84,13 @@ LM_MUST_USE lm_status fmt_json_array(const cJSON *obj, const char *key, const ch
  * parent.key, "is not a known field". */
 LM_MUST_USE lm_status fmt_json_only_keys(const cJSON *obj, const char *parent,
                                          const char *const *allowed, lm_errinfo *err);
+
+/* Refuses text[0..len) when a string in it holds a NUL (the "\u0000" escape) or a raw control
+ * byte: cJSON hands either over as a string cut short without a word. fmt_json_parse checks this;
+ * a caller holding a tree parsed elsewhere checks its text with this. LM_INVALID at field with
+ * the byte offset. */
+LM_MUST_USE lm_status fmt_json_check_text(const char *text, size_t len, const char *field,
+                                          lm_errinfo *err);
 
 /* The cJSON library's version (a static string), for `lastmile version`. */
 const char *fmt_cjson_version(void);

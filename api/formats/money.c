@@ -115,6 +115,11 @@ lm_status fmt_money_order_read(const cJSON *body, size_t n_lines, orders_money_i
         if (!cJSON_IsString(c) || !c->valuestring[0] || strlen(c->valuestring) > STORE_CODE_MAX)
             return lm_errinfo_set(err, LM_INVALID, path, "must be a code of 1..%d characters",
                                   STORE_CODE_MAX);
+        /* text like every other string of a body: UTF-8, no control characters (found by
+         * fuzz_orders_json) */
+        if (!fmt_json_utf8_ok(c->valuestring, strlen(c->valuestring), false))
+            return lm_errinfo_set(err, LM_INVALID, path,
+                                  "must be UTF-8 text without control characters");
         lm_strlcpy(m.coupons[i], c->valuestring, sizeof m.coupons[i]);
         any = true;
     }

@@ -43,4 +43,21 @@ void fmt_money_decimal(int64_t minor, const char *currency, char *out, size_t ca
  * thousands separators. false when it is not such a number or exceeds max. */
 bool fmt_money_decimal_parse(const char *text, const char *currency, int64_t max, int64_t *out);
 
+/* ---- The catalogue (api/formats/money_catalog.c) ---- */
+
+/* A price body {"unit_price", "tax_rate_bp"?, "category"?} into p (sku and currency are the
+ * caller's, from the path); other members of p are left as they are. */
+LM_MUST_USE lm_status fmt_price_from_json(const cJSON *j, orders_price *p, lm_errinfo *err);
+cJSON *fmt_price_to_json(const orders_price *p);
+/* A promotion body (the members of orders_promotion by their names; combinable and active
+ * default to true, scope to "order"). Ranges are checked here, the combination of kind, scope
+ * and amounts by orders_promotion_check. */
+LM_MUST_USE lm_status fmt_promotion_from_json(const cJSON *j, orders_promotion *p, lm_errinfo *err);
+cJSON *fmt_promotion_to_json(const orders_promotion *p);
+/* The money settings: members given replace those in *c (read the current ones first); fields
+ * are named under parent ("" for a body of its own, "money" inside the orders configuration). */
+LM_MUST_USE lm_status fmt_money_config_from_json(const cJSON *j, const char *parent,
+                                                 orders_money_config *c, lm_errinfo *err);
+cJSON *fmt_money_config_to_json(const orders_money_config *c);
+
 #endif

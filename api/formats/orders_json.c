@@ -3,6 +3,7 @@
 #include "api/formats/orders_json.h"
 
 #include "api/formats/json.h"
+#include "api/formats/money.h"
 #include "api/formats/rfc3339.h"
 
 #include <math.h>
@@ -203,8 +204,12 @@ static lm_status customer(const cJSON *c, orders_order *o, lm_errinfo *err) {
     return LM_OK;
 }
 
-static lm_status lines(const cJSON *j, lm_arena *arena, orders_order *o, lm_errinfo *err) {
-    static const char *const keys[] = {"sku", "qty", "quantity", NULL};
+static lm_status lines(const cJSON *j, lm_arena *arena, bool money, orders_order *o,
+                       lm_errinfo *err) {
+    static const char *const plain_keys[] = {"sku", "qty", "quantity", NULL};
+    static const char *const money_keys[] = {"sku",        "qty",         "quantity",
+                                             "unit_price", "tax_rate_bp", NULL};
+    const char *const *keys = money ? money_keys : plain_keys;
     const cJSON *arr = NULL;
     size_t n = 0;
     if (cJSON_IsNull(fmt_json_get(j, "lines"))) return LM_OK;
@@ -262,15 +267,24 @@ static lm_status windows(const cJSON *j, orders_order *o, lm_errinfo *err) {
     return LM_OK;
 }
 
-lm_status fmt_order_from_json(const cJSON *j, lm_arena *arena, orders_order *o, lm_errinfo *err) {
-    static const char *const keys[] = {"external_ref", "channel",      "notes",
-                                       "out_of_stock", "priority",     "customer",
-                                       "lines",        "time_windows", NULL};
+/* The order members; with money, the money members are known keys too (the totals a client
+ * must not send included, so that fmt_money_order_read refuses them with the reason). */
+static lm_status order_read(const cJSON *j, lm_arena *arena, bool money, orders_order *o,
+                            lm_errinfo *err) {
+    static const char *const plain_keys[] = {"external_ref", "channel",      "notes",
+                                             "out_of_stock", "priority",     "customer",
+                                             "lines",        "time_windows", NULL};
+    static const char *const money_keys[] = {
+        "external_ref", "channel",      "notes",    "out_of_stock",
+        "priority",     "customer",     "lines",    "time_windows",
+        "currency",     "shipping_fee", "coupons",  "payment",
+        "total",        "totals",       "subtotal", "discount",
+        "tax",          "coupon",       NULL};
     lm_status rc;
     int64_t prio = 0;
     memset(o, 0, sizeof *o);
     if ((rc = need_object(j, "", "an order", err)) != LM_OK ||
-        (rc = fmt_json_only_keys(j, "", keys, err)) != LM_OK ||
+        (rc = fmt_json_only_keys(j, "", money ? money_keys : plain_keys, err)) != LM_OK ||
         (rc = str_into(j, "external_ref", "", FMT_JSON_OPTIONAL, false, o->external_ref,
                        sizeof o->external_ref, err)) != LM_OK ||
         (rc = str_into(j, "channel", "", FMT_JSON_OPTIONAL, false, o->channel, sizeof o->channel,
@@ -281,8 +295,26 @@ lm_status fmt_order_from_json(const cJSON *j, lm_arena *arena, orders_order *o, 
                        sizeof o->oos_policy, err)) != LM_OK ||
         (rc = fmt_json_int(j, "priority", "", FMT_JSON_OPTIONAL, 0, 100, &prio, err)) != LM_OK ||
         (rc = customer(fmt_json_get(j, "customer"), o, err)) != LM_OK ||
-        (rc = lines(j, arena, o, err)) != LM_OK || (rc = windows(j, o, err)) != LM_OK)
+        (rc = lines(j, arena, money, o, err)) != LM_OK || (rc = windows(j, o, err)) != LM_OK)
         return rc;
     o->priority = (int32_t)prio;
     return LM_OK;
+}
+
+lm_status fmt_order_from_json(const cJSON *j, lm_arena *arena, orders_order *o, lm_errinfo *err) {
+    return order_read(j, arena, false, o, err);
+}
+
+lm_status fmt_order_priced_from_json(const cJSON *j, lm_arena *arena, orders_order *o,
+                                     orders_money_in *money, bool *has_money, lm_errinfo *err) {
+    *has_money = false;
+    lm_status rc = order_read(j, arena, true, o, err);
+    if (rc != LM_OK) return rc;
+    orders_money_line_in *ml = NULL;
+    if (o->n_lines) {
+        ml = lm_arena_alloc(arena, o->n_lines * sizeof *ml);
+        if (!ml) return lm_errinfo_set(err, LM_NOMEM, "lines", "out of request memory");
+        memset(ml, 0, o->n_lines * sizeof *ml);
+    }
+    return fmt_money_order_read(j, o->n_lines, money, ml, has_money, err);
 }

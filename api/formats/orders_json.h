@@ -8,6 +8,7 @@
 #define LASTMILE_FORMATS_ORDERS_JSON_H
 
 #include "common/common.h"
+#include "orders/money.h"
 #include "orders/orders.h"
 
 #include <cjson/cJSON.h>
@@ -35,5 +36,13 @@ LM_MUST_USE lm_status fmt_stock_row_from_json(const cJSON *j, fmt_stock_row *row
  * arena (they live as long as it does). */
 LM_MUST_USE lm_status fmt_order_from_json(const cJSON *j, lm_arena *arena, orders_order *o,
                                           lm_errinfo *err);
+
+/* An order body that may carry money: the members above plus currency, shipping_fee, coupons,
+ * payment {method} and lines[].unit_price / tax_rate_bp (read by fmt_money_order_read, whose
+ * rules apply: totals sent by the client are refused with the field named). *has_money is false
+ * for an order without any; otherwise money is filled, its lines allocated from arena. */
+LM_MUST_USE lm_status fmt_order_priced_from_json(const cJSON *j, lm_arena *arena, orders_order *o,
+                                                 orders_money_in *money, bool *has_money,
+                                                 lm_errinfo *err);
 
 #endif

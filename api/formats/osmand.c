@@ -188,6 +188,12 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
                          &p->battery_pct, err)) != LM_OK)
         return rc;
     p->charging = parse_bool(flat_get(s, "charge", buf, sizeof buf));
+    const char *valid = flat_get(s, "valid", buf, sizeof buf);
+    int v = parse_bool(valid);
+    if (valid && *valid && v < 0)
+        return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, "valid"),
+                              "'%.40s' is not true, false, 1 or 0", valid);
+    p->no_fix = v == 0;
     pos_normalise(p);
     return LM_OK;
 }

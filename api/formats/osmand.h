@@ -5,7 +5,8 @@
  * What is accepted (reference/interop-notes.md section 1, Traccar's OsmAndProtocolDecoder):
  *   - query or form fields: id | deviceid, lat + lon | location=lat,lon, timestamp (epoch s,
  *     epoch ms when >= 2^31 - 1, ISO-8601 with a zone, or "yyyy-MM-dd HH:mm:ss" taken as UTC),
- *     speed (KNOTS, converted to m/s), bearing | heading, altitude, accuracy, batt, charge;
+ *     speed (KNOTS, converted to m/s), bearing | heading, altitude, accuracy, batt, charge,
+ *     valid (true | false | 1 | 0: Traccar Client sends false for a position without a fix);
  *     the query wins; a request without query fields has its body parsed as a form;
  *   - Content-Type application/json: the transistorsoft object {"device_id", "location":
  *     {"timestamp", "coords": {latitude, longitude, speed (m/s), heading, accuracy, altitude},
@@ -34,6 +35,8 @@ typedef struct fmt_osmand_pos {
     double accuracy_m;  /* >= 0, NAN when unknown */
     double battery_pct; /* [0, 100], NAN when unknown */
     int charging;       /* 1 charging, 0 not, -1 unknown */
+    bool no_fix;        /* the device said valid=false: coordinates not from a fix (the
+                           position filters refuse it) */
 } fmt_osmand_pos;
 
 /* One decoded query parameter (MHD has already percent-decoded it): form.h's pair. */

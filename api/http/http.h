@@ -187,6 +187,14 @@ typedef struct http_server_opts {
     const char *web_root;  /* directory served under / for GET; NULL = none */
     int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
     bool epoll;            /* epoll instead of poll() (http/server.c says why poll is default) */
+    /* connection limits (api/http/guard.h, docs/security.md "Connections") */
+    unsigned max_conns;        /* open connections at most; default 1024 */
+    unsigned reserve_conns;    /* of those, slots idle unkeyed connections may not hold; 64 */
+    unsigned max_conns_per_ip; /* open connections per client address; 0 = no limit; 128 */
+    unsigned header_timeout_s; /* a request head must be complete this long after the connection
+                                  opened or the previous reply ended; 0 = none; default 10 */
+    unsigned body_timeout_s;   /* a body must be complete this long after its head; default 30 */
+    unsigned idle_timeout_s;   /* no byte either way for this long closes it; default 60 */
 } http_server_opts;
 
 void http_server_opts_init(http_server_opts *o);
@@ -194,6 +202,17 @@ void http_server_opts_init(http_server_opts *o);
 LM_MUST_USE lm_status http_server_start(const http_server_opts *o, const http_app *app,
                                         http_server **out, lm_errinfo *err);
 uint16_t http_server_port(const http_server *srv);
+
+/* What the connection guard has seen and done since start (docs/security.md "Connections"). */
+typedef struct http_conn_stats {
+    int64_t open;          /* connections open now (not being closed) */
+    int64_t peak;          /* most open at once */
+    int64_t accepted;      /* connections accepted */
+    int64_t closed_header; /* closed because their request head was not complete in time */
+    int64_t closed_body;   /* closed because their body was not complete in time */
+    int64_t shed;          /* idle unkeyed connections closed to keep the reserve free */
+} http_conn_stats;
+void http_server_conn_stats(const http_server *srv, http_conn_stats *out);
 /* Stops accepting new connections; requests in flight go on. NULL-safe. */
 void http_server_quiesce(http_server *srv);
 /* Quiesces, waits up to drain_ms for requests in flight to finish, then closes every connection
@@ -238,12 +257,15 @@ typedef struct http_plain http_plain;
 typedef void (*http_plain_handler)(void *ctx, http_plain *q);
 
 typedef struct http_plain_opts {
-    const char *bind_addr;  /* IPv4 address; default "127.0.0.1" */
-    int port;               /* 0 = any free port */
-    size_t max_body_bytes;  /* larger bodies get 413 "body: larger than N bytes"; 256 KiB */
-    unsigned max_conns;     /* connection limit; default 4000 */
-    const char *port_field; /* field named in the error when the port cannot be bound */
-    const char *what;       /* "OsmAnd": named in that error */
+    const char *bind_addr;     /* IPv4 address; default "127.0.0.1" */
+    int port;                  /* 0 = any free port */
+    size_t max_body_bytes;     /* larger bodies get 413 "body: larger than N bytes"; 256 KiB */
+    unsigned max_conns;        /* connection limit; default 1024 */
+    unsigned max_conns_per_ip; /* per client address; 0 = no limit; default 256 */
+    unsigned header_timeout_s; /* as in http_server_opts; default 10 */
+    unsigned body_timeout_s;   /* as in http_server_opts; default 30 */
+    const char *port_field;    /* field named in the error when the port cannot be bound */
+    const char *what;          /* "OsmAnd": named in that error */
 } http_plain_opts;
 
 void http_plain_opts_init(http_plain_opts *o);
@@ -254,6 +276,10 @@ LM_MUST_USE lm_status http_plain_listen(const http_plain_opts *o, http_plain_han
 const http_kv *http_plain_args(const http_plain *q, size_t *n);
 const char *http_plain_header(const http_plain *q, const char *name);
 const char *http_plain_body(const http_plain *q, size_t *len);
+/* A Retry-After header (seconds, > 0) on the answer still to come (a 429 or 503). */
+void http_plain_retry_after(http_plain *q, int64_t seconds);
+/* The client's address as text ("127.0.0.1"); false if unknown. */
+bool http_plain_client_addr(const http_plain *q, char *out, size_t size);
 /* Answers q: status and text (copied; "" for an empty body). Exactly once per request. */
 void http_plain_answer(http_plain *q, int status, const char *text);
 /* Stops accepting connections (those open go on). NULL-safe. */

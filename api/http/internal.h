@@ -4,6 +4,7 @@
 #ifndef LASTMILE_HTTP_INTERNAL_H
 #define LASTMILE_HTTP_INTERNAL_H
 
+#include "api/http/guard.h"
 #include "api/http/http.h"
 
 #include <microhttpd.h>
@@ -19,6 +20,7 @@ struct http_server {
     char *bind_addr, *web_root;
     uint16_t port;
     http__stats *metrics;
+    http__guard *guard;       /* connection deadlines and shedding */
     atomic_int in_flight;     /* requests between their first access call and completion */
     atomic_int open_conns;    /* TCP connections currently open */
     pthread_mutex_t defer_mu; /* deferred replies: guards the defer_* fields of every conn */

@@ -122,5 +122,28 @@ lm_status http_metrics_write(const http_req *r, lm_buf *out) {
                 labels, (double)atomic_load_explicit(&rs->sum_us, memory_order_relaxed) / 1e6,
                 labels, (unsigned long long)cum);
     }
+    /* the connection guard (docs/security.md "Connections") */
+    http__guard_stats cs;
+    http__guard_stats_get(srv->guard, &cs);
+    if (rc == LM_OK)
+        rc = lm_buf_printf(
+            out,
+            "# HELP lastmile_http_connections_open API connections open now.\n"
+            "# TYPE lastmile_http_connections_open gauge\n"
+            "lastmile_http_connections_open %lld\n"
+            "# HELP lastmile_http_connections_peak Most API connections open at once.\n"
+            "# TYPE lastmile_http_connections_peak gauge\n"
+            "lastmile_http_connections_peak %lld\n"
+            "# HELP lastmile_http_connections_total API connections accepted.\n"
+            "# TYPE lastmile_http_connections_total counter\n"
+            "lastmile_http_connections_total %lld\n"
+            "# HELP lastmile_http_connections_closed_total API connections closed by the guard: "
+            "head or body late, or shed to keep the reserve free.\n"
+            "# TYPE lastmile_http_connections_closed_total counter\n"
+            "lastmile_http_connections_closed_total{reason=\"header_timeout\"} %lld\n"
+            "lastmile_http_connections_closed_total{reason=\"body_timeout\"} %lld\n"
+            "lastmile_http_connections_closed_total{reason=\"shed\"} %lld\n",
+            (long long)cs.live, (long long)cs.peak, (long long)cs.accepted,
+            (long long)cs.closed_head, (long long)cs.closed_body, (long long)cs.shed);
     return rc;
 }

@@ -5,6 +5,7 @@
  * Each connection is suspended until its answer arrives and resumed by http_plain_answer
  * (libmicrohttpd with MHD_ALLOW_SUSPEND_RESUME); the reply is queued on a later access call,
  * never the first, which would make libmicrohttpd close keep-alive connections. */
+#include "api/http/guard.h"
 #include "api/http/http.h"
 
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@ struct http_plain_listener {
     void *ctx;
     size_t max_body;
     struct MHD_Daemon *daemon;
+    http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
     uint16_t port;
 };
 
@@ -33,6 +35,7 @@ struct http_plain {
     pthread_mutex_t mu; /* guards handled/suspended/answered against http_plain_answer */
     bool handled, suspended, answered;
     int status;
+    int64_t retry_after_s; /* > 0: a Retry-After header */
     char msg[400];
 };
 
@@ -40,7 +43,10 @@ void http_plain_opts_init(http_plain_opts *o) {
     o->bind_addr = "127.0.0.1";
     o->port = 0;
     o->max_body_bytes = (size_t)256 << 10;
-    o->max_conns = 4000;
+    o->max_conns = 1024;
+    o->max_conns_per_ip = 256;
+    o->header_timeout_s = 10;
+    o->body_timeout_s = 30;
     o->port_field = "port";
     o->what = "HTTP";
 }
@@ -57,6 +63,24 @@ const char *http_plain_header(const http_plain *q, const char *name) {
 const char *http_plain_body(const http_plain *q, size_t *len) {
     *len = q->body.len;
     return q->body.data;
+}
+
+void http_plain_retry_after(http_plain *q, int64_t seconds) {
+    q->retry_after_s = seconds;
+}
+
+bool http_plain_client_addr(const http_plain *q, char *out, size_t size) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(q->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr || size == 0) return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                         (socklen_t)size) != NULL;
+    if (sa->sa_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                         (socklen_t)size) != NULL;
+    return false;
 }
 
 void http_plain_answer(http_plain *q, int status, const char *text) {
@@ -77,6 +101,11 @@ static enum MHD_Result plain_queue(http_plain *q) {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, q->msg, MHD_RESPMEM_MUST_COPY);
     if (!resp) return MHD_NO;
     if (len) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    if (q->retry_after_s > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)q->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     enum MHD_Result ok = MHD_queue_response(q->mhd, (unsigned)q->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -129,6 +158,12 @@ static enum MHD_Result plain_final(http_plain *q) {
     return plain_queue(q);
 }
 
+static void *plain_slot(struct MHD_Connection *mhd) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result plain_access(void *cls, struct MHD_Connection *mhd, const char *url,
                                     const char *method, const char *version,
                                     const char *upload_data, size_t *upload_data_size,
@@ -141,9 +176,11 @@ static enum MHD_Result plain_access(void *cls, struct MHD_Connection *mhd, const
             return MHD_NO;
         if (!(q = plain_new(cls, mhd))) return MHD_NO;
         *con_cls = q;
+        http__guard_phase(q->ls->guard, plain_slot(mhd), HTTP__PHASE_BODY, false, lm_mono_ns());
         return MHD_YES;
     }
     if (*upload_data_size) {
+        if (http__guard_body_late(q->ls->guard, plain_slot(mhd), lm_mono_ns())) return MHD_NO;
         if (!q->too_big && lm_buf_append(&q->body, upload_data, *upload_data_size) != LM_OK) {
             q->too_big = true;
             lm_buf_free(&q->body);
@@ -151,14 +188,15 @@ static enum MHD_Result plain_access(void *cls, struct MHD_Connection *mhd, const
         *upload_data_size = 0;
         return MHD_YES;
     }
+    http__guard_phase(q->ls->guard, plain_slot(mhd), HTTP__PHASE_BUSY, false, lm_mono_ns());
     return plain_final(q);
 }
 
 static void plain_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
                             enum MHD_RequestTerminationCode toe) {
-    (void)cls;
-    (void)mhd;
     (void)toe;
+    http_plain_listener *ls = cls;
+    http__guard_phase(ls->guard, plain_slot(mhd), HTTP__PHASE_HEAD, false, lm_mono_ns());
     http_plain *q = *con_cls;
     if (!q) return;
     *con_cls = NULL;
@@ -168,6 +206,20 @@ static void plain_completed(void *cls, struct MHD_Connection *mhd, void **con_cl
     pthread_mutex_destroy(&q->mu);
     lm_buf_free(&q->body);
     lm_free(q);
+}
+
+static void plain_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
+                             enum MHD_ConnectionNotificationCode toe) {
+    http_plain_listener *ls = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = NULL;
+        if (ci) http__guard_opened(ls->guard, ci->connect_fd, lm_mono_ns(), socket_context);
+    } else {
+        http__guard_closed(ls->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler, void *ctx,
@@ -184,6 +236,16 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
     ls->handler = handler;
     ls->ctx = ctx;
     ls->max_body = o->max_body_bytes;
+    /* no keys on this port, so no reserve: the cap and deadlines are its own */
+    http__guard_opts go = {.max_conns = o->max_conns ? o->max_conns : 1,
+                           .reserve = 0,
+                           .header_timeout_s = o->header_timeout_s,
+                           .body_timeout_s = o->body_timeout_s,
+                           .tick_ms = 200};
+    if (http__guard_create(&go, &ls->guard) != LM_OK) {
+        lm_free(ls);
+        return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    }
     /* one polling thread: on a shared core it beats a pool; poll(), not epoll: libmicrohttpd
      * 0.9.75's epoll loop stalls once 128 connections are ready at once (api/http/server.c),
      * and the ingest benchmark runs 128 */
@@ -192,10 +254,12 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
     ls->daemon = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, plain_access, ls, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, plain_completed, ls,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned int)1024, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, plain_connection, ls, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)o->max_conns_per_ip, MHD_OPTION_END);
     if (!ls->daemon) {
+        http__guard_destroy(ls->guard);
         lm_free(ls);
         return lm_errinfo_set(err, LM_UNAVAILABLE, o->port_field,
                               "cannot listen for %s on %s:%d (in use, or not allowed)", o->what,
@@ -216,6 +280,7 @@ void http_plain_quiesce(http_plain_listener *ls) {
 void http_plain_close(http_plain_listener *ls) {
     if (!ls) return;
     MHD_stop_daemon(ls->daemon);
+    http__guard_destroy(ls->guard);
     lm_free(ls);
 }
 

@@ -9,6 +9,7 @@
  * close keep-alive connections. Only errors found before a body arrives are queued early, so that
  * a 401 or 413 does not first read the whole body. */
 #include "api/http/internal.h"
+#include "common/redact.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -159,14 +160,53 @@ static const char *content_type_for(const char *path) {
     return "application/octet-stream";
 }
 
-/* Serves GET path from the web root; LM_NOT_FOUND if there is no such regular file. */
+/* True when path is one the static server may look up: absolute, no "..", no segment starting
+ * with '.', no backslash, no empty segment, no control or non-ASCII byte (MHD has already
+ * decoded %xx, so "%2e%2e" arrives as ".." and "%00" as 0x01, see unescape below). */
+static bool static_path_ok(const char *path) {
+    if (path[0] != '/') return false;
+    for (const char *p = path; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch < 0x20 || ch >= 0x7f || ch == '\\') return false;
+        if (ch == '/' && (p[1] == '/' || p[1] == '.')) return false;
+    }
+    return true;
+}
+
+/* Opens root/rel one component at a time with O_NOFOLLOW, so that no symlink anywhere under the
+ * root is followed (a link to /etc/passwd or out of the tree is "not found"). -1 on any failure. */
+static int open_beneath(const char *root, const char *rel) {
+    int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    char comp[256];
+    const char *p = rel;
+    while (*p == '/')
+        p++;
+    for (int depth = 0; *p && depth < 32; depth++) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len >= sizeof comp) break;
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        /* O_NONBLOCK: opening a FIFO planted in the root must not hang the worker */
+        int fd =
+            openat(dir, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (end ? O_DIRECTORY : O_NONBLOCK));
+        close(dir);
+        if (fd < 0 || !end) return fd;
+        dir = fd;
+        p = end + 1;
+    }
+    close(dir);
+    return -1;
+}
+
+/* Serves GET path from the web root; LM_NOT_FOUND unless it names a regular file under the root
+ * reached without following a symlink. */
 static lm_status serve_static(http__conn *c, const char *path) {
     const char *root = c->srv->web_root;
-    if (!root || strstr(path, "..") || strchr(path, '\\')) return LM_NOT_FOUND;
-    char full[1024];
-    int n = snprintf(full, sizeof full, "%s%s", root, strcmp(path, "/") ? path : "/index.html");
-    if (n < 0 || (size_t)n >= sizeof full) return LM_NOT_FOUND;
-    int fd = open(full, O_RDONLY | O_CLOEXEC);
+    if (!root || !static_path_ok(path)) return LM_NOT_FOUND;
+    const char *rel = strcmp(path, "/") ? path : "/index.html";
+    int fd = open_beneath(root, rel);
     if (fd < 0) return LM_NOT_FOUND;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_STATIC) {
@@ -178,12 +218,40 @@ static lm_status serve_static(http__conn *c, const char *path) {
         close(fd);
         return LM_NOMEM;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_for(full));
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type_for(rel));
     MHD_queue_response(c->mhd, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     c->queued = true;
     c->sent_status = 200;
     return LM_OK;
+}
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* libmicrohttpd's %xx decoding, except that a decoded NUL becomes 0x01: a "%00" must not end a
+ * path or a query value early (".../index.html%00.png" read as ".../index.html"); as a control
+ * byte it is refused like any other. Used for paths and query arguments. */
+static size_t unescape(void *cls, struct MHD_Connection *mhd, char *s) {
+    (void)cls;
+    (void)mhd;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0) {
+            unsigned char ch = (unsigned char)(hi * 16 + lo);
+            *w++ = (char)(ch ? ch : 0x01);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 /* ---- The request ---- */
@@ -255,6 +323,11 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
         return c;
     }
 
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            c->early = http_error(r, LM_INVALID, "path", "the path contains a control byte");
+            return c;
+        }
     char allow[64];
     lm_status rc = route_find(&srv->app, r, method, url, &c->route_index, allow, sizeof allow);
     if (rc == LM_NOT_FOUND) {
@@ -299,6 +372,18 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
     return c;
 }
 
+/* The offset of the first "\u0000" escape in a JSON text, or len. cJSON decodes it into a NUL
+ * that cuts the string short without a word ("a\u0000b" would be stored as "a"), so the edge
+ * refuses it before parsing, as fmt_json_parse does for the codecs. */
+static size_t nul_escape_at(const char *s, size_t len) {
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (s[i] != '\\') continue;
+        if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4)) return i;
+        i++; /* skip the escaped character: in "\\u0000" the escape is a backslash, then text */
+    }
+    return len;
+}
+
 /* Final call: parse the body at the edge and run the handler. */
 static void conn_run(http__conn *c) {
     http_req *r = &c->req;
@@ -307,6 +392,12 @@ static void conn_run(http__conn *c) {
         r->body_len = c->body.len;
     }
     if (r->body && !(r->route->flags & HTTP_RAW_BODY)) {
+        size_t nul = nul_escape_at(r->body, r->body_len);
+        if (nul < r->body_len) {
+            c->outcome = http_error(r, LM_INVALID, "body",
+                                    "a string holds a \\u0000 (NUL) escape at byte %zu", nul);
+            return;
+        }
         const char *end = NULL;
         r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
         if (r->json && end) {
@@ -334,6 +425,13 @@ static void conn_run(http__conn *c) {
     }
 }
 
+/* The guard's slot of a connection (its socket context), NULL when untracked. */
+static void *guard_slot(struct MHD_Connection *mhd) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
@@ -348,10 +446,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
             return MHD_NO;
         }
         *con_cls = c;
+        /* the head is complete: from here the body's deadline runs */
+        http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_BODY, false, lm_mono_ns());
         if (c->early != LM_OK && has_body(mhd)) return queue_reply(c);
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /* a slow body is cut off as soon as its deadline passes, not only at the reaper's tick */
+        if (http__guard_body_late(srv->guard, guard_slot(mhd), lm_mono_ns())) return MHD_NO;
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         c->bytes_in += n;
@@ -370,6 +472,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
     }
     if (c->queued) return MHD_YES;
     if (c->deferred) return defer_reply(c); /* resumed after the other thread finished */
+    http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_BUSY, false, lm_mono_ns());
     if (c->early == LM_NOT_FOUND && (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
         serve_static(c, url) == LM_OK)
         return MHD_YES;
@@ -424,7 +527,10 @@ static void log_request(http__conn *c, int64_t dur_us, bool aborted) {
     http_req *r = &c->req;
     char method[40], path[1024], route[300], key[HTTP_KEY_ID_MAX + 2], line[1600];
     json_escape(r->method ? r->method : "", method, sizeof method);
-    json_escape(r->path ? r->path : "", path, sizeof path);
+    /* tracking tokens, device ids and keys never reach the log in full (docs/security.md) */
+    char redacted[1024];
+    lm_redact_path(r->path ? r->path : "", redacted, sizeof redacted);
+    json_escape(redacted, path, sizeof path);
     if (r->route)
         snprintf(route, sizeof route, "\"%s\"", r->route->pattern);
     else
@@ -446,11 +552,14 @@ static void log_request(http__conn *c, int64_t dur_us, bool aborted) {
 
 static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    (void)mhd;
     http_server *srv = cls;
     http__conn *c = *con_cls;
     if (!c) return;
     *con_cls = NULL;
+    /* back to waiting for a head (keep-alive); a valid key protects the connection from shedding
+     * (r->key_id is set only once the key checked out) */
+    http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_HEAD, c->req.key_id[0] != '\0',
+                      lm_mono_ns());
     if (c->deferred) { /* the thread that resumed us may still hold the lock: let it leave */
         pthread_mutex_lock(&srv->defer_mu);
         pthread_mutex_unlock(&srv->defer_mu);
@@ -469,13 +578,29 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 
 static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe) {
-    (void)mhd;
-    (void)socket_context;
     http_server *srv = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&srv->open_conns, 1);
-    else
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = NULL;
+        if (ci) http__guard_opened(srv->guard, ci->connect_fd, lm_mono_ns(), socket_context);
+    } else {
         atomic_fetch_sub(&srv->open_conns, 1);
+        http__guard_closed(srv->guard, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+void http_server_conn_stats(const http_server *srv, http_conn_stats *out) {
+    http__guard_stats g;
+    http__guard_stats_get(srv->guard, &g);
+    *out = (http_conn_stats){.open = g.live,
+                             .peak = g.peak,
+                             .accepted = g.accepted,
+                             .closed_header = g.closed_head,
+                             .closed_body = g.closed_body,
+                             .shed = g.shed};
 }
 
 void http_server_opts_init(http_server_opts *o) {
@@ -486,9 +611,16 @@ void http_server_opts_init(http_server_opts *o) {
     o->web_root = NULL;
     o->log_fd = 2;
     o->epoll = false;
+    o->max_conns = 1024;
+    o->reserve_conns = 64;
+    o->max_conns_per_ip = 128;
+    o->header_timeout_s = 10;
+    o->body_timeout_s = 30;
+    o->idle_timeout_s = 60;
 }
 
 static void server_free(http_server *srv) {
+    http__guard_destroy(srv->guard);
     pthread_mutex_destroy(&srv->defer_mu);
     http__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
@@ -509,6 +641,10 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
         return lm_errinfo_set(err, LM_INVALID, "threads", "threads must be 1..256");
     if (o->max_body_bytes < 1)
         return lm_errinfo_set(err, LM_INVALID, "max_body_bytes", "body limit must be > 0");
+    if (o->max_conns < 1 || o->reserve_conns >= o->max_conns)
+        return lm_errinfo_set(err, LM_INVALID, "reserve_conns",
+                              "max_conns must be > 0 and reserve_conns below it (%u, %u)",
+                              o->max_conns, o->reserve_conns);
     http_server *srv = lm_calloc(1, sizeof *srv);
     if (!srv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     srv->app = *app;
@@ -522,6 +658,12 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
     srv->opts.bind_addr = srv->bind_addr;
     srv->opts.web_root = srv->web_root;
     if ((rc = http__stats_create(app->n_routes, &srv->metrics)) != LM_OK) goto fail;
+    http__guard_opts go = {.max_conns = o->max_conns,
+                           .reserve = o->reserve_conns,
+                           .header_timeout_s = o->header_timeout_s,
+                           .body_timeout_s = o->body_timeout_s,
+                           .tick_ms = 200};
+    if ((rc = http__guard_create(&go, &srv->guard)) != LM_OK) goto fail;
 
     /* epoll is libmicrohttpd's fastest loop, but 0.9.75 stalls for seconds whenever 128 or more
      * connections of one thread are ready at once (its epoll batch is 128 events, edge-triggered:
@@ -533,7 +675,10 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
         flags, o->port, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
         srv, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        (unsigned int)o->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_conns_per_ip,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+        NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = lm_errinfo_set(err, LM_UNAVAILABLE, "port",
                             "cannot listen on %s:%u (in use, or not allowed)", o->bind_addr,

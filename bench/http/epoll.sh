@@ -36,7 +36,7 @@ for run in $(seq "$runs"); do
             rm -f "$work"/b.db*
             "$bin" keys create --role admin --db "$work/b.db" >/dev/null
             port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-            "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads 1 \
+            "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads 1 --max-conns-per-ip 0 \
                 --event-loop "$loop" >"$work/server.log" 2>&1 &
             server_pid=$!
             for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

@@ -70,7 +70,7 @@ db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALU
 db.commit()
 PY
 "${pin_server[@]}" "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" \
-    --threads 1 --track-rate 1000000000 --track-burst 1000000000 \
+    --threads 1 --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --track-rate 1000000000 --track-burst 1000000000 \
     --positions-retention-days 0 >"$work/server.log" 2>&1 &
 server_pid=$!
 url="http://127.0.0.1:$port"
@@ -87,15 +87,18 @@ token=$(api POST /v1/orders '{"customer":{"name":"Bench","address":"1 rue du Ban
     python3 -c 'import json,sys; print(json.load(sys.stdin)["tracking_token"])')
 
 # ingest_lua BASE_MS: every request a new position (device n % $devices, device time BASE + n,
-# a new BASE per run so that no run repeats an earlier one's positions)
+# a new BASE per run so that no run repeats an earlier one's positions). Each device drives a
+# plausible track (0.11 m north per fix, 0.1 s apart, its own longitude), so that the position
+# filters (docs/devices.md) accept every fix and the run measures storing, not refusing.
 ingest_lua() {
     cat >"$work/ingest.lua" <<LUA
 local n = 0
 request = function()
     n = n + 1
+    local dev = n % $devices
     return wrk.format("GET", string.format(
         "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        n % $devices, n % 1000000, (n * 7) % 1000000, $1 + n))
+        dev, math.floor(n / $devices) % 1000000, (dev * 7919) % 1000000, $1 + n))
 end
 LUA
 }
@@ -103,9 +106,10 @@ cat >"$work/nginx.lua" <<LUA
 local n = 0
 request = function()
     n = n + 1
+    local dev = n % $devices
     return wrk.format("GET", string.format(
         "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        n % $devices, n % 1000000, (n * 7) % 1000000, 1700000000000 + n))
+        dev, math.floor(n / $devices) % 1000000, (dev * 7919) % 1000000, 1700000000000 + n))
 end
 LUA
 

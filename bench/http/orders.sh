@@ -42,7 +42,7 @@ for threads in $threads_list; do
     rm -f "$work"/b.db*
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
-    "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads "$threads" \
+    "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads "$threads" --max-conns-per-ip 0 \
         >"$work/server.log" 2>&1 &
     server_pid=$!
     url="http://127.0.0.1:$port"

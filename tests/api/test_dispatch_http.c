@@ -169,18 +169,74 @@ static void test_fleet_and_roles(void **state) {
              "{\"id\":\"V2\",\"start_depot\":\"DEP\",\"capacity_parcels\":2,\"time_window\":[28800,"
              "68400]}");
     EXPECT(r, 201);
+    /* a new driver without a device id gets a generated one, in this reply only */
     r = call("POST", "/v1/drivers", W.dispatcher,
-             "{\"id\":\"D1\",\"name\":\"Ann\",\"device_id\":\"111\",\"vehicle_id\":\"V1\"}");
+             "{\"id\":\"D1\",\"name\":\"Ann\",\"vehicle_id\":\"V1\"}");
     EXPECT(r, 201);
-    r = call("POST", "/v1/drivers", W.dispatcher,
-             "{\"id\":\"D2\",\"name\":\"Bob\",\"device_id\":\"111\",\"vehicle_id\":\"V2\"}");
+    char dev1[64] = "";
+    const char *p = strstr(r.body, "\"device_id\":\"");
+    assert_non_null(p);
+    sscanf(p + 13, "%63[^\"]", dev1);
+    assert_int_equal(strlen(dev1), DISPATCH_DEVICE_ID_LEN);
+    assert_non_null(strstr(r.body, "\"has_device\":true"));
+    char body[300];
+    snprintf(body, sizeof body,
+             "{\"id\":\"D2\",\"name\":\"Bob\",\"device_id\":\"%s\",\"vehicle_id\":\"V2\"}", dev1);
+    r = call("POST", "/v1/drivers", W.dispatcher, body);
     EXPECT(r, 409); /* device id taken */
+    assert_non_null(strstr(r.body, "device_id"));
+    /* a short, guessable id only with the per-driver opt-in */
     r = call("POST", "/v1/drivers", W.dispatcher,
              "{\"id\":\"D2\",\"name\":\"Bob\",\"device_id\":\"222\",\"vehicle_id\":\"V2\"}");
+    EXPECT(r, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"device_id\""));
+    r = call("POST", "/v1/drivers", W.dispatcher,
+             "{\"id\":\"D2\",\"name\":\"Bob\",\"device_id\":\"222\",\"vehicle_id\":\"V2\","
+             "\"allow_short_device_id\":\"yes\"}");
+    EXPECT(r, 400);
+    assert_non_null(strstr(r.body, "allow_short_device_id"));
+    r = call("POST", "/v1/drivers", W.dispatcher,
+             "{\"id\":\"D2\",\"name\":\"Bob\",\"device_id\":\"222\",\"vehicle_id\":\"V2\","
+             "\"allow_short_device_id\":true}");
     EXPECT(r, 201);
+    assert_null(strstr(r.body, "\"device_id\"")); /* the operator's own id is not echoed */
+    assert_non_null(strstr(r.body, "\"allow_short_device_id\":true"));
+    /* saving D1 again without an id keeps its id and does not show it */
+    r = call("POST", "/v1/drivers", W.dispatcher,
+             "{\"id\":\"D1\",\"name\":\"Ann B.\",\"vehicle_id\":\"V1\"}");
+    EXPECT(r, 201);
+    assert_null(strstr(r.body, "\"device_id\""));
+    assert_non_null(strstr(r.body, "\"has_device\":true"));
     r = call("GET", "/v1/drivers", W.dispatcher, NULL);
     EXPECT(r, 200);
     assert_non_null(strstr(r.body, "\"D2\""));
+    assert_null(strstr(r.body, dev1));
+    assert_null(strstr(r.body, "\"device_id\""));
+    /* rotation: a new id, once; only dispatchers */
+    r = call("POST", "/v1/drivers/D1/device", W.driver, NULL);
+    EXPECT(r, 403);
+    r = call("POST", "/v1/drivers/NOPE/device", W.dispatcher, NULL);
+    EXPECT(r, 404);
+    r = call("POST", "/v1/drivers/D1/device", W.dispatcher, NULL);
+    EXPECT(r, 200);
+    char dev1b[64] = "";
+    assert_non_null(p = strstr(r.body, "\"device_id\":\""));
+    sscanf(p + 13, "%63[^\"]", dev1b);
+    assert_int_equal(strlen(dev1b), DISPATCH_DEVICE_ID_LEN);
+    assert_string_not_equal(dev1, dev1b);
+    r = call("GET", "/v1/drivers", W.dispatcher, NULL);
+    assert_null(strstr(r.body, dev1b));
+    /* refusals: none yet; unknown driver 404; bad ?last names the field */
+    r = call("GET", "/v1/drivers/D1/refusals", W.dispatcher, NULL);
+    EXPECT(r, 200);
+    assert_non_null(strstr(r.body, "\"total\":0"));
+    r = call("GET", "/v1/drivers/NOPE/refusals", W.dispatcher, NULL);
+    EXPECT(r, 404);
+    r = call("GET", "/v1/drivers/D1/refusals?last=0", W.dispatcher, NULL);
+    EXPECT(r, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"last\""));
+    r = call("GET", "/v1/drivers/D1/refusals", W.driver, NULL);
+    EXPECT(r, 403);
     r = call("GET", "/v1/vehicles", W.driver, NULL);
     EXPECT(r, 403);
 }

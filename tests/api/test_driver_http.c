@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -186,8 +187,9 @@ static void test_stop_actions_and_proof(void **state) {
     assert_int_equal(dispatch_stop_get(rd, s1[0], &st, &err), LM_OK);
     store_read_end(rd);
     assert_int_equal(st.status, DISPATCH_STOP_ARRIVED);
+    /* the typed name is recipient_name (test_file_modes still sends its old name, recipient) */
     snprintf(body, sizeof body,
-             "{\"recipient\":\"J. Doe\",\"signature\":{\"content_type\":\"image/png\","
+             "{\"recipient_name\":\"J. Doe\",\"signature\":{\"content_type\":\"image/png\","
              "\"data_base64\":\"%s\"}}",
              PNG_B64);
     resp r;
@@ -220,7 +222,7 @@ static void test_stop_actions_and_proof(void **state) {
 
 static void test_positions_and_exceptions(void **state) {
     (void)state;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = (int64_t)time(NULL); /* timing-ok: timestamps, no bound */
     char body[1024];
     snprintf(body, sizeof body,
              "{\"positions\":[{\"lat\":45.751,\"lon\":4.851,\"timestamp\":%lld,\"speed\":8.5,"
@@ -339,11 +341,17 @@ typedef struct sse_read {
     int64_t want_seq;      /* stop once an event with this seq (or later) arrived */
     const char *want_type; /* ... or, when set, once an event of this type arrived */
     bool got;
+    atomic_bool open;    /* the server's hello (sent with the replayed events) arrived */
+    size_t replayed_len; /* bytes received up to and with the hello chunk */
 } sse_read;
 
 static size_t on_sse(char *p, size_t sz, size_t n, void *ud) {
     sse_read *s = ud;
     if (lm_buf_append(&s->buf, p, sz * n) != LM_OK) return 0;
+    if (!atomic_load(&s->open) && strstr(s->buf.data, ": lastmile events after ")) {
+        s->replayed_len = s->buf.len;
+        atomic_store(&s->open, true);
+    }
     const char *at = s->buf.data;
     if (s->want_type) {
         char line[96];
@@ -359,13 +367,12 @@ static size_t on_sse(char *p, size_t sz, size_t n, void *ud) {
     return s->got ? 0 : sz * n; /* returning short ends the transfer */
 }
 
-typedef struct later {
-    int delay_ms;
-} later;
-
+/* Commits a test.ping event once the stream s is open (polled, 10 s deadline): by then the
+ * server has sent its hello with the replay, so the event can only come as a push. */
 static void *make_event_later(void *arg) {
-    later *l = arg;
-    usleep((useconds_t)l->delay_ms * 1000);
+    sse_read *s = arg;
+    for (int i = 0; i < 200 && !atomic_load(&s->open); i++)
+        usleep(50 * 1000); /* timing-ok: poll, 10 s deadline */
     store_tx *tx = NULL;
     if (store_tx_begin(W.s, &tx) == LM_OK) {
         if (store_event_append(tx, "test.ping", "test", "1", "{\"n\":1}") != LM_OK)
@@ -441,12 +448,16 @@ static void test_sse_resume_and_push(void **state) {
     s.want_type = "test.ping";
     snprintf(lei, sizeof lei, "%lld", (long long)last);
     pthread_t t;
-    later l = {300};
-    assert_int_equal(pthread_create(&t, NULL, make_event_later, &l), 0);
+    assert_int_equal(pthread_create(&t, NULL, make_event_later, &s), 0);
     sse_get(&s, lei, &status);
     pthread_join(t, NULL);
+    /* pushed: committed after the hello (so not in the replay) and delivered before the
+     * transfer's 10 s timeout, which is shorter than the hub's 15 s keep-alive tick */
+    assert_true(atomic_load(&s.open));
     assert_true(s.got);
-    assert_non_null(strstr(s.buf.data, "event: test.ping\n"));
+    const char *ping = strstr(s.buf.data, "event: test.ping\n");
+    assert_non_null(ping);
+    assert_true(ping >= s.buf.data + s.replayed_len);
     lm_buf_free(&s.buf);
     /* without the Accept header the JSON listing stays */
     resp r;

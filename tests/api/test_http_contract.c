@@ -19,11 +19,12 @@
  *   --- input
  *   the request body (none when empty)
  *
- * The world every case sees: depot DEP, product SKU1 with 100 units, dispatch running, keys of
+ * The world every case sees: depot DEP, product SKU1 with 100 units, dispatch and feedback, keys of
  * each role (the driver key bound to driver D1), a 64 KiB body limit. Cases must not change it. */
 #include "../formats/case_file.h"
 #include "api/api.h"
 #include "dispatch/dispatch.h"
+#include "feedback/feedback.h"
 #include "orders/orders.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
@@ -41,6 +42,7 @@ static struct {
     store *s;
     orders_svc *o;
     dispatch *d;
+    feedback *fb;
     api_server *srv;
     uint16_t port;
     char admin[STORE_KEY_MAX], dispatcher[STORE_KEY_MAX], warehouse[STORE_KEY_MAX],
@@ -74,11 +76,16 @@ static int world_start(void) {
     dopts.tick_ms = 0;
     dopts.plan_time_limit_ms = 200;
     if (dispatch_create(&dopts, &W.d, &err) != LM_OK) return -1;
+    feedback_opts fo;
+    feedback_opts_init(&fo);
+    fo.st = W.s;
+    if (feedback_create(&fo, &W.fb, &err) != LM_OK) return -1;
     api_server_opts ao;
     api_server_opts_init(&ao);
     ao.port = 0;
     ao.log_fd = -1;
     ao.dispatch = W.d;
+    ao.feedback = W.fb;
     ao.max_body_bytes = BODY_LIMIT;
     if (api_server_start(&ao, W.s, &W.srv, &err) != LM_OK) {
         fprintf(stderr, "server: %s\n", err.message);
@@ -95,6 +102,7 @@ static int world_start(void) {
 
 static void world_stop(void) {
     api_server_stop(W.srv, 1000);
+    feedback_destroy(W.fb);
     dispatch_destroy(W.d);
     orders_destroy(W.o);
     store_close(W.s);

@@ -22,7 +22,7 @@ start_server() { # start_server ARGS... -> sets pid, port
         port=$(grep -o '127\.0\.0\.1:[0-9]*' "$dir/out" 2>/dev/null | cut -d: -f2)
         [ -n "$port" ] && return 0
         kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
+        sleep 0.05 # timing-ok: poll, 10 s deadline
     done
     note "server did not start ($*)"
     cat "$dir/err"
@@ -34,6 +34,14 @@ stop_server() { # stop_server -> the exit status
     local rc=$?
     pid=""
     return $rc
+}
+wait_acked() { # wait_acked PREFIX N: until N requests logged in PREFIX.* got 201 (30 s deadline)
+    for _ in $(seq 600); do
+        [ "$(cat "$1".* 2>/dev/null | grep -c '^201 0$')" -ge "$2" ] && return 0
+        sleep 0.05 # timing-ok: poll, 30 s deadline
+    done
+    note "fewer than $2 requests acknowledged within 30 s"
+    return 1
 }
 whoami() { # whoami KEY -> prints the HTTP status and body
     curl -s -w ' %{http_code}' -H "Authorization: Bearer $1" "http://127.0.0.1:$port/v1/whoami"
@@ -105,7 +113,7 @@ start_server --db "$dir/g.db" --threads 2 && {
             done >"$dir/load.$w"
         ) &
     done
-    sleep 0.4
+    wait_acked "$dir/load" 10 # then stop while the rest is in flight
     stop_server
     rc=$?
     wait
@@ -132,7 +140,7 @@ start_server --db "$dir/g.db" --threads 2 && {
             done >"$dir/kill.$w"
         ) &
     done
-    sleep 0.4
+    wait_acked "$dir/kill" 10 # then kill while the rest is in flight
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null
     pid=""

@@ -36,8 +36,8 @@ typedef http_test_resp resp;
 
 /* Sends one request; body may be NULL (then no Content-Type). chunked forces
  * Transfer-Encoding: chunked. */
-static void request(resp *out, const char *method, const char *path, const char *key,
-                    const char *body, size_t body_len, bool chunked) {
+static void request_x(resp *out, const char *method, const char *path, const char *key,
+                      const char *body, size_t body_len, bool chunked, bool expect_continue) {
     http_test_req q = {.method = method,
                        .path = path,
                        .key = key,
@@ -45,9 +45,15 @@ static void request(resp *out, const char *method, const char *path, const char 
                        .body_len = body_len,
                        .content_type = body ? "application/json" : NULL,
                        .chunked = chunked,
+                       .expect_continue = expect_continue,
                        .timeout_s = 20};
     http_test_request(W.port, &q, out);
     if (!out->complete) fprintf(stderr, "curl %s %s: %s\n", method, path, out->error);
+}
+
+static void request(resp *out, const char *method, const char *path, const char *key,
+                    const char *body, size_t body_len, bool chunked) {
+    request_x(out, method, path, key, body, body_len, chunked, false);
 }
 
 /* Asserts the body is our JSON error shape with the given code; returns the parsed body. */
@@ -89,6 +95,7 @@ static int setup(void **state) {
     api_server_opts_init(&o);
     o.port = 0; /* any free port */
     o.threads = 2;
+    o.max_conns_per_ip = 0; /* test_many_connections_at_once opens 160 from 127.0.0.1 */
     o.log_fd = W.log_fd;
     o.web_root = W.web;
     if (api_server_start(&o, W.s, &W.srv, &err) != LM_OK) {
@@ -137,7 +144,7 @@ static void test_not_found_and_method_not_allowed(void **state) {
     cJSON_Delete(assert_error(&r, 405, "method_not_allowed"));
     assert_non_null(strstr(r.headers.data, "Allow: GET"));
     http_test_resp_free(&r);
-    request(&r, "GET", "/v1/keys", W.admin, NULL, 0, false);
+    request(&r, "PUT", "/v1/keys", W.admin, NULL, 0, false);
     cJSON_Delete(assert_error(&r, 405, "method_not_allowed"));
     assert_non_null(strstr(r.headers.data, "Allow: POST"));
     http_test_resp_free(&r);
@@ -262,8 +269,10 @@ static void test_body_limit(void **state) {
     body[big - 1] = '}';
     body[big] = '\0';
     resp r;
-    /* declared length over the limit: refused before the body is read */
-    request(&r, "POST", "/v1/keys", W.admin, body, big, false);
+    /* declared length over the limit: refused before the body is read (the client waits for
+     * the answer with Expect: 100-continue, as real clients of large bodies do; without it the
+     * test raced the server closing the connection while curl was still sending) */
+    request_x(&r, "POST", "/v1/keys", W.admin, body, big, false, true);
     cJSON *j = assert_error(&r, 413, "too_big");
     cJSON_Delete(j);
     http_test_resp_free(&r);
@@ -448,13 +457,11 @@ static void test_many_connections_at_once(void **state) {
         curl_easy_setopt(e[i], CURLOPT_FRESH_CONNECT, 1L);
         curl_multi_add_handle(m, e[i]);
     }
-    int64_t t0 = lm_mono_ns();
-    int running = 1;
+    int running = 1; /* bounded: each transfer has a 30 s timeout */
     while (running) {
         curl_multi_perform(m, &running);
         if (running) curl_multi_poll(m, NULL, 0, 100, NULL);
     }
-    double secs = (double)(lm_mono_ns() - t0) / 1e9;
     int ok = 0;
     for (int i = 0; i < N; i++) {
         long status = 0;
@@ -466,9 +473,6 @@ static void test_many_connections_at_once(void **state) {
     }
     curl_multi_cleanup(m);
     assert_int_equal(ok, N);
-    /* a bound against a hung loop, not a speed test */
-    if (secs > 20) fprintf(stderr, "160 connections took %.1f s\n", secs);
-    assert_true(secs < 20);
 }
 
 /* Runs last: every request so far left one JSON log line, none carries a key secret. */

@@ -1,7 +1,8 @@
 /* `lastmile simulate` (the real binary) against the real server on a committed plan: it drives
  * both routes to the end through OsmAnd and the driver API, fails some stops with valid reasons at
  * --failure-rate, injects a breakdown (driver.exception + vehicle.breakdown events) and a late
- * driver, and every position it sent is stored under the drivers' device ids. */
+ * driver, and every position it sent is stored under the device ids it got by rotating the
+ * drivers' ones. */
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
@@ -31,7 +32,7 @@ static plan_world W;
 
 static int setup(void **state) {
     (void)state;
-    plan_world_setup(&W, "lm-sim-");
+    plan_world_setup_priced(&W, "lm-sim-"); /* cash on delivery: simulate must collect */
     return 0;
 }
 
@@ -72,23 +73,39 @@ static void test_simulate_drives_the_day(void **state) {
     int64_t done = count_events("stop.delivered"), failed = count_events("stop.failed");
     assert_true(done + failed >= 3);
     assert_true(failed >= 1); /* at a 50 % failure rate over 3+ stops, for this seed */
+    /* every delivery but the free order's collected the cash the route showed (a delivered
+     * without it is refused, which " 0 errors" above would have caught) */
+    assert_true(done >= 1);
+    assert_true(count_events("payment.cod_collected") >= done - 1);
+    assert_int_equal(count_events("cod.discrepancy"), 0);
     assert_int_equal(count_events("vehicle.breakdown"), 1);
     assert_true(count_events("driver.exception") >= 2); /* the breakdown and the delay */
     assert_true(count_events("stop.arrived") >= done + failed);
-    /* positions went through OsmAnd with the drivers' phones */
+    /* positions went through OsmAnd with the device ids the simulator got by rotating the
+     * drivers' ones (GET /v1/drivers no longer shows them); the old ids got none */
     for (int d = 1; d <= 2; d++) {
-        char dev[16];
-        snprintf(dev, sizeof dev, "phone%d", d);
+        char id[16], old[16];
+        snprintf(id, sizeof id, "D%d", d);
+        snprintf(old, sizeof old, "phone%d", d);
         store_read *rd = NULL;
         store_position *p = NULL;
         size_t n = 0;
         lm_errinfo err;
+        dispatch_driver dr;
         assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
-        assert_int_equal(store_positions_list(rd, dev, NULL, 0, INT64_MAX, 100000, &p, &n, &err),
-                         LM_OK);
-        store_read_end(rd);
+        assert_int_equal(dispatch_driver_get(rd, id, &dr, &err), LM_OK);
+        assert_int_equal(strlen(dr.device_id), DISPATCH_DEVICE_ID_LEN);
+        assert_int_equal(
+            store_positions_list(rd, dr.device_id, NULL, 0, INT64_MAX, 100000, &p, &n, &err),
+            LM_OK);
         assert_true(n >= 2);
         lm_free(p);
+        p = NULL;
+        assert_int_equal(store_positions_list(rd, old, NULL, 0, INT64_MAX, 100000, &p, &n, &err),
+                         LM_OK);
+        assert_int_equal(n, 0);
+        lm_free(p);
+        store_read_end(rd);
     }
 }
 

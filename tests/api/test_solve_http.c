@@ -84,7 +84,7 @@ static void test_golden_example(void **state) {
      * document's "options": {"iterations": 1000}: the server (one thread per solve) must give
      * the same routes; the time limit is only a safety stop ("reproducible" says it did not
      * fire, and is part of the comparison) */
-    post("/v1/solve?time_limit=60&seed=1", W.key, problem, &r);
+    post("/v1/solve?time_limit=60&seed=1", W.key, problem, &r); /* timing-ok: safety stop */
     assert_int_equal(r.status, 200);
     assert_non_null(r.json);
     assert_int_equal(cJSON_GetObjectItem(r.json, "code")->valueint, 0);
@@ -123,10 +123,10 @@ static void test_bad_problems(void **state) {
         http_test_resp_free(&r);
     }
     http_test_resp r;
-    post("/v1/solve?time_limit=0", W.key, "{}", &r);
+    post("/v1/solve?time_limit=0", W.key, "{}", &r); /* timing-ok: refused */
     assert_int_equal(r.status, 400);
     http_test_resp_free(&r);
-    post("/v1/solve?time_limit=600", W.key, "{}", &r);
+    post("/v1/solve?time_limit=600", W.key, "{}", &r); /* timing-ok: refused */
     assert_int_equal(r.status, 400);
     http_test_resp_free(&r);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `solve` and `bench` link no HTTP code (issue 9): the binary built from lm_cli_offline alone has
+# `solve` and `bench` link no HTTP code (README, Layout): the binary built from lm_cli_offline alone has
 # no libmicrohttpd, SQLite, server, store or orders symbol, does not need libmicrohttpd, and
 # still solves a problem.
 set -euo pipefail
@@ -21,8 +21,18 @@ fi
 full=$(nm -g "$3")
 if ! grep -q " MHD_" <<<"$full"; then fail "the check finds no MHD_ symbol in the full lastmile binary"; fi
 
+# the fuzz targets (their replay builds, same objects as the libFuzzer builds) link no HTTP either
+shift 3
+for fz in "$@"; do
+    fsyms=$(nm -g "$fz")
+    for pat in ' MHD_' ' api_' ' http_'; do
+        if grep -q -- "$pat" <<<"$fsyms"; then fail "$(basename "$fz") contains symbols matching '$pat'"; fi
+    done
+done
+echo "ok: $# fuzz targets link no HTTP code"
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$bin" solve "$src/datasets/solomon/R101.txt" --time-limit 0.3 --seed 1 -o "$out" 2>/dev/null
+"$bin" solve "$src/datasets/solomon/R101.txt" --time-limit 0.3 --seed 1 -o "$out" 2>/dev/null # timing-ok: any routes
 grep -q '"routes"' "$out" || fail "offline solve wrote no routes"
 echo "ok: offline solve/bench link only codecs and the solver ($(wc -c <"$bin") bytes)"

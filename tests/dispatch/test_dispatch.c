@@ -139,7 +139,8 @@ static void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t 
         snprintf(dr.name, sizeof dr.name, "Driver %zu", v + 1);
         snprintf(dr.device_id, sizeof dr.device_id, "dev%zu", v + 1);
         lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
-        OKE(dispatch_driver_put(tx, &dr, &err), err);
+        dr.allow_short_device_id = true; /* short test ids, by the operator's choice */
+        OKE(dispatch_driver_save(tx, &dr, NULL, &err), err);
     }
     OK(store_tx_commit(tx));
 }
@@ -694,6 +695,86 @@ static void test_replan_superseded_apply(void **state) {
     check_live_consistent(f, drivers, 2);
 }
 
+/* A re-plan that cannot place every order drops none silently: orders still at the depot
+ * (planned) go back to ready for the next plan, parcels stranded on a broken van get an open
+ * "unrouted" exception and an order.unrouted event. V1's driver reports the van full (no new
+ * work), then V2 breaks down: no van can take V2's orders. */
+static void breakdown_with_full_fleet(fixture *f, bool v2_started, int64_t *orders, size_t *n) {
+    scenario(f, 6, 9, 18, 2, 3);
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    if (v2_started) start_vehicle(f, "D2");
+    dispatch_driver_route rt = route_of(f, "D2");
+    assert_int_equal(rt.n_stops, 3);
+    *n = 0;
+    for (size_t i = 0; i < rt.n_stops; i++)
+        orders[(*n)++] = rt.stops[i].stop.order_id;
+    dispatch_driver_route_clear(&rt);
+    assert_string_equal(order_status(f, orders[0]), v2_started ? "out_for_delivery" : "planned");
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    fake_now_ms += 60000;
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_driver_exception(f->d, tx, "D1", DISPATCH_EXC_VEHICLE_FULL, 0, "full", fake_now_ms,
+                                  &err),
+        err);
+    OKE(dispatch_driver_exception(f->d, tx, "D2", DISPATCH_EXC_BREAKDOWN, 0, "engine", fake_now_ms,
+                                  &err),
+        err);
+    OK(store_tx_commit(tx));
+    dispatch_wait_idle(f->d);
+    int64_t rp = latest_replan(f);
+    assert_true(rp > 0);
+    dispatch_plan p = get_plan(f, rp);
+    assert_int_equal(p.n_unassigned, 3); /* V1 takes no new work: one re-plan covers both */
+    dispatch_plan_clear(&p);
+    OKE(dispatch_replan_apply(f->d, rp, &err), err);
+}
+
+static size_t open_unrouted(fixture *f, int64_t order) {
+    orders_exception *ex = NULL;
+    size_t n = 0, found = 0;
+    lm_errinfo err = {0};
+    OKE(orders_exception_list(f->o, true, order, &ex, &n, &err), err);
+    for (size_t k = 0; k < n; k++)
+        found += !strcmp(ex[k].rule, "unrouted") && strstr(ex[k].message, "V2") != NULL;
+    lm_free(ex);
+    return found;
+}
+
+static void test_replan_drops_nothing_silently(void **state) {
+    fixture *f = *state;
+    int64_t orders[8];
+    size_t n = 0;
+    /* V2 broke down at the depot: its orders were never loaded */
+    breakdown_with_full_fleet(f, false, orders, &n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(order_status(f, orders[i]), "ready");
+        assert_int_equal(open_unrouted(f, orders[i]), 0);
+    }
+    assert_int_equal(tmp_db_count_events(f->s, "order.unrouted"), 0);
+    const char *drivers[] = {"D1", "D2"};
+    check_live_consistent(f, drivers, 2);
+}
+
+static void test_replan_reports_stranded_parcels(void **state) {
+    fixture *f = *state;
+    int64_t orders[8];
+    size_t n = 0;
+    /* V2 broke down on the road with its 3 parcels */
+    breakdown_with_full_fleet(f, true, orders, &n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(order_status(f, orders[i]), "out_for_delivery");
+        assert_int_equal(open_unrouted(f, orders[i]), 1);
+    }
+    assert_int_equal(tmp_db_count_events(f->s, "order.unrouted"), 3);
+    /* the broken van keeps no pending stop; the stranded parcels are on no route, reported */
+    dispatch_driver_route r2 = route_of(f, "D2");
+    assert_int_equal(pending_of(&r2), 0);
+    dispatch_driver_route_clear(&r2);
+}
+
 static void test_fleet_validation(void **state) {
     fixture *f = *state;
     scenario(f, 0, 9, 18, 1, 0);
@@ -713,7 +794,8 @@ static void test_fleet_validation(void **state) {
     lm_strlcpy(dr.id, "D9", sizeof dr.id);
     lm_strlcpy(dr.name, "Nine", sizeof dr.name);
     lm_strlcpy(dr.device_id, "dev1", sizeof dr.device_id); /* D1's */
-    assert_int_equal(dispatch_driver_put(tx, &dr, &err), LM_CONFLICT);
+    dr.allow_short_device_id = true;
+    assert_int_equal(dispatch_driver_save(tx, &dr, NULL, &err), LM_CONFLICT);
     store_tx_rollback(tx);
     store_read *r = NULL;
     OK(store_read_begin(f->s, &r));
@@ -726,6 +808,8 @@ static void test_fleet_validation(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_replan_drops_nothing_silently, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replan_reports_stranded_parcels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fleet_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_move, setup, teardown),

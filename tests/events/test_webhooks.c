@@ -143,7 +143,7 @@ static void test_retried_after_failures(void **state) {
         store_read_end(r);
         assert_int_equal(n, 1);
         if (hooks[0].cursor_seq == s && hooks[0].attempts == 0) break;
-        usleep(100 * 1000);
+        usleep(100 * 1000); /* timing-ok: poll, 60 s deadline */
     }
     assert_int_equal(hooks[0].cursor_seq, s);
     assert_int_equal(hooks[0].attempts, 0);
@@ -156,8 +156,19 @@ static void test_not_lost_across_restart(void **state) {
     pthread_mutex_lock(&R.mu);
     R.down = true;
     pthread_mutex_unlock(&R.mu);
+    pthread_mutex_lock(&R.mu);
+    int attempts0 = R.attempts;
+    pthread_mutex_unlock(&R.mu);
     int64_t a = make_event("test.while_down");
-    usleep(700 * 1000);
+    /* the sender has tried (and been refused) before it stops: polled, 15 s deadline */
+    bool tried = false;
+    for (int i = 0; i < 300 && !tried; i++) {
+        pthread_mutex_lock(&R.mu);
+        tried = R.attempts > attempts0;
+        pthread_mutex_unlock(&R.mu);
+        if (!tried) usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
+    }
+    assert_true(tried);
     sender_stop();
     /* committed while no sender runs at all */
     int64_t b = make_event("test.while_stopped");

@@ -58,7 +58,7 @@ static lm_status build(fb_world *w, store_tx *tx, lm_errinfo *err) {
     lm_strlcpy(dr.name, "Driver 1", sizeof dr.name);
     lm_strlcpy(dr.device_id, "device-one-0123456789", sizeof dr.device_id);
     lm_strlcpy(dr.vehicle_id, "V1", sizeof dr.vehicle_id);
-    if ((rc = dispatch_driver_put(tx, &dr, err)) != LM_OK) return rc;
+    if ((rc = dispatch_driver_save(tx, &dr, NULL, err)) != LM_OK) return rc;
     store_plan p = {.status = DISPATCH_PLAN_COMMITTED,
                     .created_ms = fb_now_ms,
                     .updated_ms = fb_now_ms,

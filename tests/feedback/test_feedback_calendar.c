@@ -171,6 +171,8 @@ static void test_text_rule(void **state) {
     assert_int_equal(feedback_text_check("bell\a", 100, true, "c", &err), LM_INVALID);
     assert_int_equal(feedback_text_check("cr\r\n", 100, true, "c", &err), LM_INVALID);
     assert_int_equal(feedback_text_check("c1 \xc2\x85", 100, true, "c", &err), LM_INVALID);
+    assert_int_equal(feedback_text_check("nbsp\xc2\xa0 \xe2\x80\x94 ok", 100, false, "c", &err),
+                     LM_OK); /* continuation bytes 80..9F are not C1 controls */
     assert_int_equal(feedback_text_check("bad \xc3\x28", 100, false, "c", &err), LM_INVALID);
     assert_int_equal(feedback_text_check("overlong \xc0\xaf", 100, false, "c", &err), LM_INVALID);
     assert_int_equal(feedback_text_check("surrogate \xed\xa0\x80", 100, false, "c", &err),

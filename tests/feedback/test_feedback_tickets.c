@@ -6,10 +6,12 @@
 #include "store/store_orders.h"
 #include "tests/feedback/fb_world.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,6 +372,54 @@ static void test_late_tick_skips_stale_warning(void **state) {
     assert_int_equal(fb_events(w, "sla.breach_imminent"), 0);
 }
 
+/* Two servers on one database file tick at the same moment: each breach is raised once. */
+typedef struct ticker {
+    feedback *fb;
+    int64_t at_ms;
+    pthread_barrier_t *start;
+    lm_status rc;
+    feedback_tick_result res;
+} ticker;
+
+static void *tick_thread(void *arg) {
+    ticker *t = arg;
+    lm_errinfo err = {0};
+    pthread_barrier_wait(t->start);
+    t->rc = feedback_tick(t->fb, t->at_ms, &t->res, &err);
+    return NULL;
+}
+
+static void test_two_nodes_tick_once(void **state) {
+    fb_world *w = *state;
+    for (int i = 0; i < FB_ORDERS; i++)
+        staff_ticket(w, i, FEEDBACK_CAT_OTHER, FEEDBACK_PRIO_URGENT);
+    store *s2 = NULL;
+    assert_int_equal(tmp_db_store_open(&w->db, 2, &s2), 0);
+    feedback_opts o;
+    feedback_opts_init(&o);
+    o.st = s2;
+    feedback *fb2 = NULL;
+    lm_errinfo err = {0};
+    OKE(feedback_create(&o, &fb2, &err), err);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 2);
+    int64_t at = FB_T0_MS + 2 * 3600 * 1000; /* past every urgent first-response due time */
+    ticker a = {w->fb, at, &start, LM_INTERNAL, {0}}, b = {fb2, at, &start, LM_INTERNAL, {0}};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, tick_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, tick_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    pthread_barrier_destroy(&start);
+    feedback_destroy(fb2);
+    store_close(s2);
+    assert_int_equal(a.rc, LM_OK);
+    assert_int_equal(b.rc, LM_OK);
+    assert_int_equal(a.res.breached + b.res.breached, FB_ORDERS);
+    assert_int_equal(fb_events(w, "sla.breached"), FB_ORDERS);
+    assert_int_equal(fb_events(w, "complaint.escalated"), FB_ORDERS);
+}
+
 /* ---- Closing after the window; retention ---- */
 
 static void short_retention(feedback_settings *s) {
@@ -482,6 +532,50 @@ static void test_update_queue_and_config(void **state) {
     assert_int_equal(st.by_status[FEEDBACK_STATUS_NEW], 3);
 }
 
+/* ---- The order's timeline ---- */
+
+static void test_order_timeline(void **state) {
+    fb_world *w = *state;
+    lm_errinfo err = {0};
+    fb_deliver(w, 0);
+    fb_deliver(w, 1);
+    feedback_rating_in low = {.score = 1};
+    feedback_rating rt;
+    store_tx *tx = fb_begin(w);
+    OKE(fb_end(tx, feedback_rating_create(w->fb, tx, w->order_ids[0], &low, &rt, &err)), err);
+    tx = fb_begin(w);
+    OKE(fb_end(tx, feedback_rating_create(w->fb, tx, w->order_ids[1], &low, &rt, &err)), err);
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(w->s, &r), LM_OK);
+    store_event *ev = NULL;
+    size_t n = 0;
+    lm_status rc = feedback_order_timeline(r, w->order_ids[0], 0, 100, &ev, &n, &err);
+    store_read_end(r);
+    OKE(rc, err);
+    char stop0[24], order0[24];
+    snprintf(stop0, sizeof stop0, "%lld", (long long)w->stop_ids[0]);
+    snprintf(order0, sizeof order0, "%lld", (long long)w->order_ids[0]);
+    int delivered = 0, rated = 0, opened = 0, order_events = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) assert_true(ev[i].seq > ev[i - 1].seq);
+        delivered += !strcmp(ev[i].type, "stop.delivered");
+        rated += !strcmp(ev[i].type, "rating.created");
+        opened += !strcmp(ev[i].type, "complaint.opened");
+        order_events += !strcmp(ev[i].entity, "order");
+        if (!strcmp(ev[i].entity, "stop") && strcmp(ev[i].entity_id, stop0))
+            fail_msg("%s about stop %s in order %s's timeline", ev[i].type, ev[i].entity_id,
+                     order0);
+        if (!strcmp(ev[i].entity, "order") && strcmp(ev[i].entity_id, order0))
+            fail_msg("%s about order %s in order %s's timeline", ev[i].type, ev[i].entity_id,
+                     order0);
+    }
+    store_events_free(ev, n);
+    assert_int_equal(delivered, 1);
+    assert_int_equal(rated, 1);
+    assert_int_equal(opened, 1);
+    assert_true(order_events >= 2); /* out for delivery, delivered */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_status_machine_roles_and_reopen_window, setup,
@@ -489,8 +583,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_privacy_and_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sla_events_once_across_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_tick_skips_stale_warning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_nodes_tick_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tick_closes_and_erases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_queue_and_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_timeline, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

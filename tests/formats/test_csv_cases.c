@@ -4,8 +4,10 @@
  * [i].reason, [i].external_ref, channel, customer_name, customer_address, notes, priority,
  * out_of_stock, lines ("SKU:qty;..."), window ("start,end"), location ("lon,lat" or "none"),
  * idem_key, idem_key_form ("csv:sha256" when the key is "csv:" and 64 hex digits), and
- * key_same_as / key_differs_from (another row's number). In expected values "\n" stands for a
- * line break. */
+ * key_same_as / key_differs_from (another row's number); and fmt_csv_money's outcome:
+ * money_status, money_field, money_reason, currency ("" without money), unit_prices ("1230;-",
+ * "-" = the list price), shipping_fee, coupons ("A;B"), payment_method. In expected values "\n"
+ * stands for a line break. */
 #include "api/formats/csv.h"
 #include "case_file.h"
 
@@ -19,7 +21,45 @@ typedef struct row {
     orders_order ord;
     char key[STORE_REF_MAX + 1];
     size_t line;
+    lm_status money_st; /* fmt_csv_money, run on rows fmt_csv_order read */
+    lm_errinfo money_err;
+    bool has_money;
+    orders_money_in money;
+    orders_money_line_in mlines[STORE_LINES_MAX];
 } row;
+
+/* The money fields of a row (money_* and the money columns). */
+static bool money_field(const row *r, const char *f, char *buf, size_t size) {
+    const orders_money_in *m = &r->money;
+    bool has = r->has_money;
+    if (!strcmp(f, "money_status"))
+        snprintf(buf, size, "%s", lm_status_name(r->money_st));
+    else if (!strcmp(f, "money_field"))
+        snprintf(buf, size, "%s", r->money_err.field);
+    else if (!strcmp(f, "currency"))
+        snprintf(buf, size, "%s", has ? m->currency : "");
+    else if (!strcmp(f, "shipping_fee"))
+        snprintf(buf, size, "%lld", has ? (long long)m->shipping_fee : 0LL);
+    else if (!strcmp(f, "payment_method"))
+        snprintf(buf, size, "%s", has ? m->payment_method : "");
+    else if (!strcmp(f, "coupons")) {
+        buf[0] = '\0';
+        for (size_t i = 0, used = 0; has && i < m->n_coupons && used < size; i++)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ";" : "", m->coupons[i]);
+    } else if (!strcmp(f, "unit_prices")) {
+        buf[0] = '\0';
+        for (size_t i = 0, used = 0; has && i < r->ord.n_lines && used < size; i++) {
+            if (r->mlines[i].has_unit_price)
+                used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? ";" : "",
+                                         (long long)r->mlines[i].unit_price);
+            else
+                used += (size_t)snprintf(buf + used, size - used, "%s-", i ? ";" : "");
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
 
 /* The text of one field of a parsed row, into buf. */
 static bool row_field(const row *r, const char *f, char *buf, size_t size) {
@@ -66,7 +106,7 @@ static bool row_field(const row *r, const char *f, char *buf, size_t size) {
             used += (size_t)snprintf(buf + used, size - used, "%s%s:%lld", i ? ";" : "",
                                      o->lines[i].sku, (long long)o->lines[i].qty);
     } else {
-        return false;
+        return money_field(r, f, buf, size);
     }
     return true;
 }
@@ -99,6 +139,12 @@ static bool check_one(const row *rows, size_t n, const char *lhs, const char *rh
             return false;
         }
         const char *f = lhs + used;
+        if (!strcmp(f, "money_reason")) {
+            if (strstr(rows[i].money_err.message, want)) return true;
+            snprintf(why, size, "%s: '%s' does not hold '%s'", lhs, rows[i].money_err.message,
+                     want);
+            return false;
+        }
         if (!strcmp(f, "reason")) {
             if (strstr(rows[i].err.message, want)) return true;
             snprintf(why, size, "%s: '%s' does not hold '%s'", lhs, rows[i].err.message, want);
@@ -146,6 +192,11 @@ static bool run_case(const tc_case *c, char *why, size_t size) {
         lm_errinfo_clear(&rows[i].err);
         rows[i].line = fmt_csv_line(csv, i);
         rows[i].st = fmt_csv_order(csv, i, &rows[i].ord, rows[i].key, &rows[i].err);
+        lm_errinfo_clear(&rows[i].money_err);
+        if (rows[i].st == LM_OK)
+            rows[i].money_st =
+                fmt_csv_money(csv, i, rows[i].ord.n_lines, &rows[i].money, rows[i].mlines,
+                              &rows[i].has_money, &rows[i].money_err);
     }
     for (size_t i = 0; ok && i < c->n_hdr; i++) {
         const char *lhs, *rhs;

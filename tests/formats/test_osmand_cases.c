@@ -2,7 +2,8 @@
  * tests/data/osmand/ (case_file.h) through fmt_osmand_parse. Headers: query (decoded pairs
  * "a=1&b=2", as libmicrohttpd hands them), content-type, cap (room for positions, default 8); the
  * input is the request body. Checks: n, and [i].device_id, time_ms, lat, lon, speed_mps,
- * heading_deg, altitude_m, accuracy_m, battery_pct (a number or nan), charging. A refused case
+ * heading_deg, altitude_m, accuracy_m, battery_pct (a number or nan), charging, no_fix (0/1). A
+ * refused case
  * also proves that *n_out stays untouched. */
 #include "api/formats/osmand.h"
 #include "case_file.h"
@@ -38,8 +39,10 @@ static bool check_pos(const fmt_osmand_pos *p, const char *field, const char *wa
         snprintf(why, size, "device_id '%s', want '%s'", p->device_id, want);
         return false;
     }
-    if (!strcmp(field, "time_ms") || !strcmp(field, "charging")) {
-        int64_t w, got = !strcmp(field, "time_ms") ? p->time_ms : p->charging;
+    if (!strcmp(field, "time_ms") || !strcmp(field, "charging") || !strcmp(field, "no_fix")) {
+        int64_t w, got = !strcmp(field, "time_ms")    ? p->time_ms
+                         : !strcmp(field, "charging") ? p->charging
+                                                      : (int64_t)p->no_fix;
         if (lm_parse_i64(want, INT64_MIN, INT64_MAX, &w) && w == got) return true;
         snprintf(why, size, "%s %lld, want %s", field, (long long)got, want);
         return false;

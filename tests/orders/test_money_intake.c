@@ -252,6 +252,7 @@ typedef struct race {
     money_fx *f;
     pthread_barrier_t go;
     pthread_mutex_t mu;
+    const char *phone; /* NULL: a customer per order */
     int ok, conflict, other, discounted, warned;
 } race;
 
@@ -262,7 +263,7 @@ static void *race_worker(void *arg) {
     lm_errinfo err = {0};
     int64_t id = 0;
     pthread_barrier_wait(&r->go);
-    lm_status rc = money_fx_order(r->f, "A:1", NULL, "", &mi, &id, &res, &err);
+    lm_status rc = money_fx_order(r->f, "A:1", r->phone, "", &mi, &id, &res, &err);
     pthread_mutex_lock(&r->mu);
     if (rc == LM_OK) {
         r->ok++;
@@ -278,9 +279,10 @@ static void *race_worker(void *arg) {
     return NULL;
 }
 
-static void run_race(money_fx *f, race *r, int threads) {
+static void run_race(money_fx *f, race *r, int threads, const char *phone) {
     memset(r, 0, sizeof *r);
     r->f = f;
+    r->phone = phone;
     pthread_mutex_init(&r->mu, NULL);
     pthread_barrier_init(&r->go, NULL, (unsigned)threads);
     pthread_t th[64];
@@ -313,7 +315,7 @@ static void test_coupon_race_warn(void **state) {
     money_fx_promo(f, &p);
     money_fx_config(f, false, true); /* a used-up coupon is a warning: every order is taken */
     race r;
-    run_race(f, &r, 50);
+    run_race(f, &r, 50, NULL);
     assert_int_equal(r.other, 0);
     assert_int_equal(r.ok, 50);
     assert_int_equal(r.discounted, 10);
@@ -329,7 +331,7 @@ static void test_coupon_race_refuse(void **state) {
     p.limit_total = 10;
     money_fx_promo(f, &p);
     race r;
-    run_race(f, &r, 50);
+    run_race(f, &r, 50, NULL);
     assert_int_equal(r.other, 0);
     assert_int_equal(r.ok, 10);
     assert_int_equal(r.discounted, 10);
@@ -338,8 +340,115 @@ static void test_coupon_race_refuse(void **state) {
     assert_int_equal(tmp_db_count_events(f->s, "order.received"), 10);
     /* the limit is stored: after a restart it still holds */
     money_fx_reopen(f);
-    run_race(f, &r, 3);
+    run_race(f, &r, 3, NULL);
     assert_int_equal(r.conflict, 3);
+}
+
+static void test_coupon_race_per_customer(void **state) {
+    money_fx *f = *state;
+    orders_promotion p = money_fx_promo_make("race", "fixed", "order", "");
+    p.amount = 100;
+    lm_strlcpy(p.code, "RACE", sizeof p.code);
+    p.limit_per_customer = 2;
+    money_fx_promo(f, &p);
+    race r;
+    run_race(f, &r, 20, "+4915550001"); /* one customer, 20 tries at once */
+    assert_int_equal(r.other, 0);
+    assert_int_equal(r.ok, 2);
+    assert_int_equal(r.conflict, 18);
+    run_race(f, &r, 4, NULL); /* other customers are not affected */
+    assert_int_equal(r.ok, 4);
+}
+
+static void test_idempotent_replay_keeps_money(void **state) {
+    money_fx *f = *state;
+    orders_line l = {.sku = "A", .qty = 1};
+    orders_order in = {.customer_name = "Ida",
+                       .customer_phone = "+4930111",
+                       .customer_address = "1 Replay Road",
+                       .has_location = true,
+                       .lon = 13.41,
+                       .lat = 52.51,
+                       .lines = &l,
+                       .n_lines = 1};
+    orders_money_in mi = money_fx_in("EUR", "cod", 500, NULL, NULL);
+    orders_order out;
+    orders_money_result res;
+    bool replayed = true;
+    lm_errinfo err = {0};
+    MONEY_OK(orders_order_create_priced(f->o, &in, &mi, "idem-1", &out, &res, &replayed, &err));
+    assert_false(replayed);
+    int64_t id = out.id, total = res.money.total;
+    orders_order_clear(&out);
+    orders_money_clear(&res.money);
+    /* the retry, even with other money, answers the first order's */
+    mi.shipping_fee = 0;
+    MONEY_OK(orders_order_create_priced(f->o, &in, &mi, "idem-1", &out, &res, &replayed, &err));
+    assert_true(replayed);
+    assert_int_equal(out.id, id);
+    assert_int_equal(res.money.total, total);
+    assert_int_equal(res.money.order_id, id);
+    orders_order_clear(&out);
+    orders_money_clear(&res.money);
+    assert_int_equal(tmp_db_count_events(f->s, "order.priced"), 1);
+}
+
+static void test_bulk_intake_priced(void **state) {
+    money_fx *f = *state;
+    orders_promotion p = money_fx_promo_make("bulk", "fixed", "order", "");
+    p.amount = 100;
+    lm_strlcpy(p.code, "BULK", sizeof p.code);
+    p.limit_total = 50;
+    money_fx_promo(f, &p);
+    enum { N = 150 };
+    orders_order *in = calloc(N, sizeof *in);
+    orders_money_in *mi = calloc(N, sizeof *mi);
+    orders_create_result *res = calloc(N, sizeof *res);
+    orders_line l = {.sku = "B", .qty = 1};
+    assert_non_null(in);
+    assert_non_null(mi);
+    assert_non_null(res);
+    for (int i = 0; i < N; i++) {
+        lm_strlcpy(in[i].customer_name, "Bulk", sizeof in[i].customer_name);
+        snprintf(in[i].customer_phone, sizeof in[i].customer_phone, "+4940%06d", i);
+        snprintf(in[i].customer_address, sizeof in[i].customer_address, "%d Bulk Lane", i);
+        in[i].has_location = true;
+        in[i].lon = 13.41;
+        in[i].lat = 52.51;
+        in[i].lines = &l;
+        in[i].n_lines = 1;
+        /* every third without money; the others with the coupon */
+        if (i % 3) mi[i] = money_fx_in("EUR", "cod", 0, "BULK", NULL);
+    }
+    mi[1].shipping_fee = -1; /* refused alone, before the transaction */
+    MONEY_OK(orders_order_create_many_priced(f->o, in, mi, NULL, N, res));
+    int priced = 0, discounted = 0, plain = 0, used_up = 0;
+    for (int i = 0; i < N; i++) {
+        if (i == 1) {
+            assert_int_equal(res[i].rc, LM_INVALID);
+            assert_string_equal(res[i].err.field, "shipping_fee");
+            continue;
+        }
+        if (res[i].rc == LM_CONFLICT && !strcmp(res[i].err.field, "coupons[0]")) {
+            used_up++; /* refuse mode: past the limit the order is refused, alone */
+            continue;
+        }
+        if (res[i].rc != LM_OK) fail_msg("order %d: %s", i, res[i].err.message);
+        if (!res[i].priced) {
+            plain++;
+            continue;
+        }
+        priced++;
+        assert_string_equal(res[i].payment_status, "cod_due");
+        discounted += res[i].total == 333 - 100 + 16; /* 233 net, 7 % = 16.31 */
+    }
+    assert_int_equal(plain, N / 3);
+    assert_int_equal(priced, 50);
+    assert_int_equal(discounted, 50); /* the limit holds across batches of 64 */
+    assert_int_equal(used_up, N - N / 3 - 1 - 50);
+    free(in);
+    free(mi);
+    free(res);
 }
 
 static void test_reports(void **state) {
@@ -389,6 +498,11 @@ int main(void) {
                                         money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_coupon_race_warn, money_fx_setup, money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_coupon_race_refuse, money_fx_setup, money_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_coupon_race_per_customer, money_fx_setup,
+                                        money_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_replay_keeps_money, money_fx_setup,
+                                        money_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_intake_priced, money_fx_setup, money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_reports, money_fx_setup, money_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
  * recomputing the totals with the terms the order got. */
 #include "money_fixture.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,15 +26,20 @@ static int64_t order_card(money_fx *f, const char *lines, const char *phone, int
     return id;
 }
 
-static lm_status report(money_fx *f, int64_t id, const char *status, int64_t amount,
-                        lm_errinfo *err) {
+static lm_status report_ref(money_fx *f, int64_t id, const char *status, int64_t amount,
+                            const char *ref, lm_errinfo *err) {
     orders_payment_report r = {.amount = amount};
     lm_strlcpy(r.status, status, sizeof r.status);
-    lm_strlcpy(r.reference, "psp-123", sizeof r.reference);
+    lm_strlcpy(r.reference, ref, sizeof r.reference);
     orders_money m;
     lm_status rc = orders_payment_report_apply(f->o, id, &r, &m, err);
     if (rc == LM_OK) orders_money_clear(&m);
     return rc;
+}
+
+static lm_status report(money_fx *f, int64_t id, const char *status, int64_t amount,
+                        lm_errinfo *err) {
+    return report_ref(f, id, status, amount, "psp-123", err);
 }
 
 static size_t open_exceptions(money_fx *f, int64_t id, const char *rule) {
@@ -65,6 +71,7 @@ static void test_prepaid_held_until_paid(void **state) {
     assert_string_equal(st, "allocated"); /* released in the same transaction */
     assert_int_equal(open_exceptions(f, id, "unpaid"), 0);
     MONEY_OK(report(f, id, "paid", 3256, &err));
+    MONEY_OK(report(f, id, "paid", 3256, &err)); /* the provider's retry: no second capture */
     assert_int_equal(report(f, id, "authorized", 3256, &err), LM_CONFLICT);
     assert_non_null(strstr(err.message, "is paid"));
     orders_money m = money_fx_get(f, id);
@@ -88,7 +95,8 @@ static void test_prepaid_held_until_paid(void **state) {
     assert_int_equal(report(f, dup, "failed", 5, &err), LM_INVALID);
     assert_string_equal(err.field, "amount");
     MONEY_OK(report(f, dup, "failed", 0, &err));
-    assert_int_equal(report(f, dup, "failed", 0, &err), LM_CONFLICT);
+    MONEY_OK(report(f, dup, "failed", 0, &err)); /* the same report again */
+    assert_int_equal(report_ref(f, dup, "failed", 0, "psp-other", &err), LM_CONFLICT);
     MONEY_OK(report(f, dup, "pending", 0, &err));
     MONEY_OK(report(f, dup, "paid", 3256, &err));
     money_fx_status(f, dup, st);
@@ -191,6 +199,50 @@ static void test_refunds_capped(void **state) {
     lm_free(rows);
 }
 
+typedef struct refund_race {
+    money_fx *f;
+    int64_t id;
+    pthread_barrier_t go;
+    pthread_mutex_t mu;
+    int ok, refused;
+} refund_race;
+
+static void *refund_worker(void *arg) {
+    refund_race *r = arg;
+    lm_errinfo err = {0};
+    pthread_barrier_wait(&r->go);
+    lm_status rc = refund(r->f, r->id, 300, "race", "", &err);
+    pthread_mutex_lock(&r->mu);
+    if (rc == LM_OK) r->ok++;
+    if (rc == LM_INVALID && !strcmp(err.field, "amount")) r->refused++;
+    if (rc == LM_CONFLICT) r->refused++; /* fully refunded by then */
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void test_refunds_never_exceed_paid_under_threads(void **state) {
+    money_fx *f = *state;
+    refund_race r = {.f = f, .id = order_card(f, "A:2,B:1", NULL, 500)};
+    lm_errinfo err = {0};
+    MONEY_OK(report(f, r.id, "paid", 3256, &err));
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_barrier_init(&r.go, NULL, 20);
+    pthread_t th[20];
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, refund_worker, &r), 0);
+    for (int i = 0; i < 20; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&r.go);
+    pthread_mutex_destroy(&r.mu);
+    /* 3256 paid: ten refunds of 300 fit, the eleventh would pass it */
+    assert_int_equal(r.ok, 10);
+    assert_int_equal(r.refused, 10);
+    orders_money m = money_fx_get(f, r.id);
+    assert_int_equal(m.refunded, 3000);
+    assert_string_equal(m.payment_status, "partially_refunded");
+    orders_money_clear(&m);
+}
+
 static lm_status collect(money_fx *f, int64_t id, int64_t amount, const char *method,
                          lm_errinfo *err) {
     orders_cod_collection c = {.amount = amount};
@@ -218,10 +270,22 @@ static void test_cod_collected_and_reconciled(void **state) {
     MONEY_OK(orders_cod_due(f->o, id[1], &due, cur, &err));
     assert_int_equal(due, 356);
     assert_string_equal(cur, "EUR");
+    /* delivered needs the collection */
+    orders_order o = {0};
+    assert_int_equal(orders_order_advance(f->o, id[0], ORDERS_DELIVERED, &o, &err), LM_CONFLICT);
+    assert_string_equal(err.field, "collected");
+    assert_non_null(strstr(err.message, "12.00 EUR"));
     assert_int_equal(collect(f, id[0], 1200, "cheque", &err), LM_INVALID);
     assert_string_equal(err.field, "collected.method");
     assert_int_equal(collect(f, id[0], -1, "cash", &err), LM_INVALID);
-    MONEY_OK(collect(f, id[0], 1200, "cash", &err));
+    store_tx *tx = NULL;
+    MONEY_OK(store_tx_begin(f->s, &tx));
+    orders_cod_collection c = {.amount = 1200, .driver_id = "drv1", .method = "cash"};
+    if (orders_order_deliver_cod_tx(tx, id[0], &c, money_fx_now, &err) != LM_OK)
+        fail_msg("deliver: %s", err.message);
+    MONEY_OK(store_tx_commit(tx));
+    money_fx_status(f, id[0], o.status);
+    assert_string_equal(o.status, "delivered");
     MONEY_OK(collect(f, id[1], 300, "cash", &err)); /* 56 short */
     MONEY_OK(collect(f, id[2], 600, "card_terminal", &err));
     assert_int_equal(collect(f, id[0], 1200, "cash", &err), LM_CONFLICT); /* once */
@@ -352,6 +416,8 @@ int main(void) {
                                         money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_unpaid_times_out, money_fx_setup, money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_refunds_capped, money_fx_setup, money_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_refunds_never_exceed_paid_under_threads,
+                                        money_fx_setup, money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_cod_collected_and_reconciled, money_fx_setup,
                                         money_fx_teardown),
         cmocka_unit_test_setup_teardown(test_partial_cancellation, money_fx_setup,

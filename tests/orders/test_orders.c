@@ -7,6 +7,7 @@
 #include "tests/support/tmp_db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -818,8 +819,11 @@ typedef struct batch_job {
     bool replayed;
 } batch_job;
 
+static atomic_int batch_entered; /* batch workers about to create their order */
+
 static void *batch_worker(void *arg) {
     batch_job *j = arg;
+    atomic_fetch_add(&batch_entered, 1);
     /* every 5th asks for an unknown SKU; jobs 1 and 2 share an idempotency key */
     orders_line l = {.qty = 1};
     lm_strlcpy(l.sku, j->index % 5 == 4 ? "nope" : "tea", sizeof l.sku);
@@ -850,11 +854,16 @@ static void test_group_commit_batch(void **state) {
     enum { N = 20 };
     batch_job jobs[N];
     pthread_t th[N];
+    atomic_store(&batch_entered, 0);
     for (int i = 0; i < N; i++) {
         jobs[i] = (batch_job){.f = f, .index = i};
         assert_int_equal(pthread_create(&th[i], NULL, batch_worker, &jobs[i]), 0);
     }
-    usleep(300 * 1000);
+    /* every worker is on its way in before the writer is released (polled, 15 s deadline):
+     * a straggler that queues after the release costs one more commit, far from 15 */
+    for (int i = 0; i < 300 && atomic_load(&batch_entered) < N; i++)
+        usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
+    assert_int_equal(atomic_load(&batch_entered), N);
     store_tx_rollback(hold);
     for (int i = 0; i < N; i++)
         pthread_join(th[i], NULL);

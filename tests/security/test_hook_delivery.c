@@ -10,6 +10,7 @@
  *     meanwhile;
  *   - 1,500 webhooks each get their delivery. */
 #include "events/events.h"
+#include "events/internal.h"
 #include "store/store_positions.h"
 #include "tests/support/hook_receiver.h"
 #include "tests/support/tmp_db.h"
@@ -24,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -131,7 +134,7 @@ static store_webhook wait_failure(int64_t id) {
     for (int i = 0; i < 300; i++) {
         store_webhook h = hook_get(id);
         if (h.attempts > 0) return h;
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, bounded loop */
     }
     fail_msg("webhook %lld recorded no failed attempt", (long long)id);
     return hook_get(id);
@@ -313,6 +316,45 @@ static void test_signature_verifier(void **state) {
         events_signature_verify("k0-secret", two, body, strlen(body), 1000000, 300, &err), LM_OK);
 }
 
+/* The connection goes to the checked address, whatever the name resolves to at connect time:
+ * "localhost" pinned to 127.0.0.2 (where nothing listens) fails even though the resolver says
+ * 127.0.0.1, where the receiver is; and a literal host curl would reach directly is refused by
+ * the socket check when it is not the checked address. */
+static void test_connection_pinned_to_checked_address(void **state) {
+    (void)state;
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    events__post_opts po = {5000, 2000, &stop};
+    events__target t;
+    memset(&t, 0, sizeof t);
+    lm_strlcpy(t.secret, SECRET, sizeof t.secret);
+    char url[128], why[256];
+    lm_errinfo err;
+    store_event ev = {.seq = 1, .time_ms = 1, .type = "test.pin", .entity = "test"};
+    struct sockaddr_in *a = (struct sockaddr_in *)(void *)&t.addr;
+    a->sin_family = AF_INET;
+    a->sin_port = htons(R.port);
+    /* a name: resolution is not consulted again, the pin wins */
+    snprintf(url, sizeof url, "http://localhost:%u/hook", (unsigned)R.port);
+    assert_int_equal(events_url_parse(url, &t.url, &err), LM_OK);
+    inet_pton(AF_INET, "127.0.0.2", &a->sin_addr);
+    assert_int_not_equal(events__post(c, &t, 1, &ev, &po, why, sizeof why), LM_OK);
+    assert_int_equal(count_locked(n_attempts), 0);
+    inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
+    assert_int_equal(events__post(c, &t, 1, &ev, &po, why, sizeof why), LM_OK);
+    assert_int_equal(count_locked(n_attempts), 1);
+    /* a literal that is not the checked address: the socket check refuses it */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", (unsigned)R.port);
+    assert_int_equal(events_url_parse(url, &t.url, &err), LM_OK);
+    inet_pton(AF_INET, "127.0.0.2", &a->sin_addr);
+    assert_int_equal(events__post(c, &t, 1, &ev, &po, why, sizeof why), LM_INVALID);
+    assert_non_null(strstr(why, "checked address"));
+    assert_int_equal(count_locked(n_attempts), 1);
+    curl_easy_cleanup(c);
+}
+
 static void test_slow_receiver_does_not_delay_another(void **state) {
     (void)state;
     /* long timeout: the slow receiver is held, not timed out, for as long as the test needs */
@@ -337,7 +379,7 @@ static void test_slow_receiver_does_not_delay_another(void **state) {
     /* released, the slow one gets all five, in order, each once */
     hook_receiver_hold(&R, false);
     for (int i = 0; i < 300 && count_locked(n_slow) < 5; i++)
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, bounded loop */
     pthread_mutex_lock(&R.mu);
     assert_int_equal(R.n_slow, 5);
     for (int i = 0; i < 5; i++) {
@@ -345,6 +387,54 @@ static void test_slow_receiver_does_not_delay_another(void **state) {
         assert_true(R.slow_got[i].sig_ok);
     }
     pthread_mutex_unlock(&R.mu);
+}
+
+/* Many webhooks on one unresponsive receiver (one host and port) hold at most per_endpoint
+ * workers: a webhook on another receiver is served meanwhile. With per_endpoint as large as the
+ * pool, the six held webhooks would take every worker and this test fails. */
+static void test_tarpit_with_many_webhooks_does_not_starve_another(void **state) {
+    (void)state;
+    hook_receiver other;
+    assert_int_equal(hook_receiver_start(&other, SECRET), 0);
+    events_webhooks_opts o;
+    events_webhooks_opts_init(&o);
+    o.workers = 4;
+    o.per_endpoint = 2;
+    o.timeout_ms = 60000;
+    lm_errinfo err;
+    assert_int_equal(events_netguard_allow(&o.guard, "127.0.0.1", &err), LM_OK);
+    assert_int_equal(events_webhooks_start(W.s, &o, &W.w, &err), LM_OK);
+    store_set_event_hook(W.s, on_events, W.w);
+    hook_receiver_hold(&R, true);
+    char url[128];
+    for (int i = 0; i < 6; i++) {
+        snprintf(url, sizeof url, "http://127.0.0.1:%u/slow%d", (unsigned)R.port, i);
+        hook_checked(url);
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", (unsigned)other.port);
+    hook_checked(url);
+    int64_t seqs[3];
+    for (int i = 0; i < 3; i++)
+        seqs[i] = make_event("test.tarpit");
+    bool all = true;
+    for (int i = 0; i < 3; i++)
+        all &= hook_receiver_wait(&other, seqs[i]);
+    pthread_mutex_lock(&R.mu);
+    int held = R.held, done = R.n_slow;
+    pthread_mutex_unlock(&R.mu);
+    hook_receiver_hold(&R, false);
+    /* the held ones all get their events once released */
+    for (int i = 0; i < 600 && count_locked(n_slow) < 18; i++)
+        usleep(50 * 1000); /* timing-ok: poll, 30 s deadline */
+    int slow_total = count_locked(n_slow);
+    store_set_event_hook(W.s, NULL, NULL);
+    events_webhooks_stop(W.w);
+    W.w = NULL;
+    hook_receiver_stop(&other);
+    assert_true(all);
+    assert_int_equal(done, 0);
+    if (held > 2) fail_msg("%d deliveries held at one endpoint, limit 2", held);
+    assert_int_equal(slow_total, 18);
 }
 
 static void test_many_webhooks_all_served(void **state) {
@@ -366,7 +456,7 @@ static void test_many_webhooks_all_served(void **state) {
     /* bounded: up to 2,400 x 50 ms for all 1,500 */
     int missing = N;
     for (int i = 0; i < 2400 && missing; i++) {
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, bounded loop */
         pthread_mutex_lock(&R.mu);
         missing = 0;
         for (int k = 0; k < N; k++)
@@ -411,7 +501,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_legacy_rows_sealed_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replayed_signature_refused, setup, teardown),
         cmocka_unit_test(test_signature_verifier),
+        cmocka_unit_test_setup_teardown(test_connection_pinned_to_checked_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_delay_another, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tarpit_with_many_webhooks_does_not_starve_another,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_webhooks_all_served, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -192,6 +192,19 @@ static void test_allow_list(void **state) {
     }
 }
 
+/* A name that does not resolve now (.invalid never does) may later: accepted with a warning, and
+ * checked again at every delivery. */
+static void test_unresolved_name_warned(void **state) {
+    (void)state;
+    world_start(NULL);
+    http_test_resp r;
+    assert_int_equal(create("https://hooks.lastmile-test.invalid/x", &r), 201);
+    const cJSON *warn = cJSON_GetObjectItemCaseSensitive(r.json, "warning");
+    assert_true(cJSON_IsString(warn));
+    assert_non_null(strstr(warn->valuestring, "does not resolve"));
+    http_test_resp_free(&r);
+}
+
 /* A bad allow-list stops the server from starting, saying which entry. */
 static void test_bad_allow_list(void **state) {
     (void)state;
@@ -252,6 +265,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_url_table, teardown),
         cmocka_unit_test_teardown(test_allow_list, teardown),
+        cmocka_unit_test_teardown(test_unresolved_name_warned, teardown),
         cmocka_unit_test(test_bad_allow_list),
         cmocka_unit_test(test_serve_option),
     };

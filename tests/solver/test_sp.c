@@ -330,24 +330,23 @@ static void test_timeout_returns_incumbent(void **state) {
     for (int i = 0; i < 30; i++)
         assert_int_equal(chosen[i], inc[i]);
 
-    /* one millisecond: GLPK stops early; either it found a verified better set or it hands the
-     * incumbent back with LM_TIMEOUT */
-    int64_t t0 = lm_mono_ns();
+    /* one millisecond: GLPK stops early and hands the incumbent back untouched (LM_TIMEOUT), or
+     * finishes with a verified set (LM_OK). Which one depends on the machine's load, so every
+     * assertion here holds for both: an exact cover no dearer than the incumbent, and the
+     * incumbent itself unless GLPK finished. */
     lm_status st = solver__set_partition(p, pool, NR, inc, 30, 1, chosen, &n);
-    int64_t spent_ms = (lm_mono_ns() - t0) / 1000000;
-    if (getenv("SP_DEBUG")) /* how long the 1 ms limit took: information, not an assertion */
-        fprintf(stderr, "1 ms run: status %d in %lld ms\n", (int)st, (long long)spent_ms);
-    if (st == LM_TIMEOUT) {
-        assert_int_equal(n, 30);
-        for (int i = 0; i < 30; i++)
-            assert_int_equal(chosen[i], inc[i]);
-    } else {
-        assert_int_equal(st, LM_OK);
-        expect_better_partition(pool, chosen, n);
-    }
+    assert_true(st == LM_TIMEOUT || st == LM_OK);
+    expect_better_partition(pool, chosen, n);
+    bool incumbent = n == 30;
+    for (size_t i = 0; i < n && incumbent; i++)
+        incumbent = chosen[i] == inc[i];
+    assert_true(st == LM_OK || incumbent);
     /* a node budget instead of the clock (iteration-budgeted solves): the same status and the
-     * same chosen routes every time, whatever the machine's load; 1 node stops GLPK early, 5000
-     * let it finish; both either improve verifiably or hand the incumbent back */
+     * same chosen routes every time, whatever the machine's load; either an improvement that
+     * verifies or the incumbent handed back (LM_TIMEOUT), so the checks below hold for both.
+     * (On this pool even 1 node proves the optimum, the LP bound being tight: the early stop
+     * of a node budget is not exercised here; the assertions_reached check caught the
+     * LM_TIMEOUT branch that never ran.) */
     static const int budgets[] = {1, 5000};
     for (size_t b = 0; b < 2; b++) {
         solver__sp_limit lim = {.nodes = budgets[b]};
@@ -361,10 +360,9 @@ static void test_timeout_returns_incumbent(void **state) {
         assert_int_equal(n, n2);
         for (size_t i = 0; i < n; i++)
             assert_int_equal(chosen[i], again[i]);
-        if (st == LM_OK)
-            expect_better_partition(pool, chosen, n);
-        else
-            assert_int_equal(st, LM_TIMEOUT);
+        /* an improvement is verified whatever the status (the incumbent is a valid cover too) */
+        assert_true(st == LM_OK || st == LM_TIMEOUT);
+        expect_better_partition(pool, chosen, n);
         if (b == 1) assert_int_equal(st, LM_OK); /* enough nodes to finish */
         free(again);
     }

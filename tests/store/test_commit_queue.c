@@ -61,9 +61,9 @@ static lm_status put_work(store_tx *tx, void *arg, lm_errinfo *err) {
     if (a->entered) atomic_store(a->entered, 1);
     lm_status rc = store_meta_put(tx, a->key, a->value);
     if (rc == LM_OK) rc = store_event_append(tx, "test.put", "meta", a->key, NULL);
-    for (int i = 0; a->gate && !atomic_load(a->gate) && i < 20000; i++) {
+    for (int i = 0; a->gate && !atomic_load(a->gate) && i < 150000; i++) {
         struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
+        nanosleep(&ts, NULL); /* timing-ok: poll, 15 s deadline */
     }
     if (rc == LM_OK && a->fail) return lm_errinfo_set(err, LM_CONFLICT, "key", "refused");
     return rc;
@@ -232,9 +232,9 @@ static void test_units_share_commit(void **state) {
     uint64_t before = commits(f->s);
     assert_int_equal(store_cq_submit(q, put_work, put_done, &first, 1), LM_OK);
     /* the writer is inside first's unit: what comes now queues behind it */
-    for (int i = 0; i < 20000 && !atomic_load(&entered); i++) {
+    for (int i = 0; i < 150000 && !atomic_load(&entered); i++) {
         struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
+        nanosleep(&ts, NULL); /* timing-ok: poll, 15 s deadline */
     }
     assert_true(atomic_load(&entered));
     for (int i = 0; i < 20; i++) {
@@ -318,9 +318,9 @@ static void test_idle_hook(void **state) {
     o.idle_ms = 1;
     store_cq *q = NULL;
     assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
-    for (int i = 0; i < 5000 && atomic_load(&idle) < 2; i++) {
+    for (int i = 0; i < 15000 && atomic_load(&idle) < 2; i++) {
         struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
+        nanosleep(&ts, NULL); /* timing-ok: poll, 15 s deadline */
     }
     assert_false(store_cq_pending(q));
     store_cq_destroy(q);

@@ -29,7 +29,10 @@ void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *
     }
     char url[512], auth[160], ctype[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, req->path);
-    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
+    struct curl_slist *h =
+        curl_slist_append(NULL, req->expect_continue ? "Expect: 100-continue" : "Expect:");
+    if (req->expect_continue) /* wait for 100 or the final answer, however loaded the machine */
+        curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 60000L);
     if (req->key) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->key);
         h = curl_slist_append(h, auth);
@@ -114,7 +117,7 @@ pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *ex
         long st = r.status;
         http_test_resp_free(&r);
         if (st == 200) return pid;
-        usleep(50 * 1000);
+        usleep(50 * 1000); /* timing-ok: poll, 15 s deadline */
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);

@@ -20,7 +20,10 @@ typedef struct http_test_req {
     const char *content_type; /* a Content-Type header, or NULL for none of ours */
     const char *header;       /* one more "Name: value" line, or NULL */
     bool chunked;             /* Transfer-Encoding: chunked (body_len not announced) */
-    long timeout_s;           /* 0: 30 */
+    /* Send "Expect: 100-continue" and wait for the server's answer before the body (without it,
+     * a body the server refuses on its declared length races the server's early reply). */
+    bool expect_continue;
+    long timeout_s; /* 0: 30 */
 } http_test_req;
 
 /* The reply; free with http_test_resp_free. */

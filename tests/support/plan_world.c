@@ -2,6 +2,8 @@
  * suites (tests/support/plan_world.h). */
 #include "tests/support/plan_world.h"
 
+#include "orders/money.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +13,9 @@
 
 #include <cmocka.h>
 
-static void scenario(plan_world *w) {
+static void scenario(plan_world *w, bool priced) {
     lm_errinfo err = {0};
-    int64_t day = (int64_t)time(NULL) / 86400 * 86400;
+    int64_t day = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
     orders_depot dep = {
         .lon = PLAN_WORLD_DEPOT_LON, .lat = PLAN_WORLD_DEPOT_LAT, .open_s = 0, .close_s = 86399};
     lm_strlcpy(dep.id, "DEP", sizeof dep.id);
@@ -41,7 +43,14 @@ static void scenario(plan_world *w) {
         in.n_windows = 1;
         orders_order out = {0};
         bool replayed = false;
-        OKE(orders_order_create(w->o, &in, NULL, &out, &replayed, &err), err);
+        /* priced: cash on delivery at 15.00 EUR, but the last order is free (paid at once) */
+        orders_money_line_in ml = {
+            .has_unit_price = true, .unit_price = i < 5 ? 1500 : 0, .has_tax_rate = true};
+        orders_money_in money = {.currency = "EUR", .lines = &ml};
+        lm_strlcpy(money.payment_method, i < 5 ? "cod" : "card", sizeof money.payment_method);
+        OKE(orders_order_create_priced(w->o, &in, priced ? &money : NULL, NULL, &out, NULL,
+                                       &replayed, &err),
+            err);
         w->order_ids[i] = out.id;
         orders_order_clear(&out);
         OKE(orders_order_picking(w->o, w->order_ids[i], NULL, &err), err);
@@ -65,7 +74,8 @@ static void scenario(plan_world *w) {
         snprintf(dr.name, sizeof dr.name, "Driver %zu", v + 1);
         snprintf(dr.device_id, sizeof dr.device_id, "phone%zu", v + 1);
         lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
-        OKE(dispatch_driver_put(tx, &dr, &err), err);
+        dr.allow_short_device_id = true; /* short test ids, by the operator's choice */
+        OKE(dispatch_driver_save(tx, &dr, NULL, &err), err);
     }
     assert_int_equal(store_tx_commit(tx), LM_OK);
     dispatch_plan_req req = {0};
@@ -76,7 +86,7 @@ static void scenario(plan_world *w) {
     OKE(dispatch_plan_commit(w->d, plan, &err), err);
 }
 
-void plan_world_setup(plan_world *w, const char *prefix) {
+static void setup_world(plan_world *w, const char *prefix, bool priced) {
     memset(w, 0, sizeof *w);
     assert_int_equal(tmp_db_create(&w->tmp, prefix), 0);
     snprintf(w->data, sizeof w->data, "%s/data", w->tmp.dir);
@@ -97,7 +107,7 @@ void plan_world_setup(plan_world *w, const char *prefix) {
     d.replan_feasible_ms = 100;
     d.replan_polish_ms = 0;
     assert_int_equal(dispatch_create(&d, &w->d, &err), LM_OK);
-    scenario(w);
+    scenario(w, priced);
     store_key_info info;
     OKE(store_key_create(w->s, "admin", NULL, w->admin, &info, &err), err);
     OKE(store_key_create(w->s, "dispatcher", NULL, w->disp, &info, &err), err);
@@ -111,8 +121,18 @@ void plan_world_setup(plan_world *w, const char *prefix) {
     o.data_dir = w->data;
     o.track_rate_per_s = 0.2; /* small, so the test reaches the limit quickly */
     o.track_burst = 6;
+    o.osmand_port = 0;
     OKE(api_server_start(&o, w->s, &w->srv, &err), err);
     w->port = api_server_port(w->srv);
+    w->osmand_port = api_server_osmand_port(w->srv);
+}
+
+void plan_world_setup(plan_world *w, const char *prefix) {
+    setup_world(w, prefix, false);
+}
+
+void plan_world_setup_priced(plan_world *w, const char *prefix) {
+    setup_world(w, prefix, true);
 }
 
 void plan_world_teardown(plan_world *w) {

@@ -29,6 +29,7 @@ typedef struct plan_world {
     dispatch *d;
     api_server *srv;
     uint16_t port;
+    uint16_t osmand_port; /* the OsmAnd listener, on a free port */
     char admin[STORE_KEY_MAX], disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
     int64_t order_ids[8]; /* the 6 orders, in creation order */
 } plan_world;
@@ -36,6 +37,9 @@ typedef struct plan_world {
 /* Builds the scenario in a fresh /tmp/<prefix>XXXXXX (tracking rate 0.2/s, burst 6, so a test
  * reaches the limit quickly); fails the running cmocka test on any error. */
 void plan_world_setup(plan_world *w, const char *prefix);
+/* The same with money: orders 1..5 cash on delivery at 1500 EUR minor units, order 6 free
+ * (total 0, paid). */
+void plan_world_setup_priced(plan_world *w, const char *prefix);
 /* Stops the server, closes everything and removes the directory. */
 void plan_world_teardown(plan_world *w);
 

@@ -1,0 +1,141 @@
+/* analytics: delivery KPIs folded from the event log, and demand forecasts with replenishment
+ * advice from order lines. Reads the store through store/ functions only, never HTTP.
+ *
+ * Ownership: an analytics_kpi state belongs to its creator; it is not thread-safe (one caller at a
+ * time, e.g. under the handler's mutex). Row arrays returned through out-params belong to the
+ * caller and are freed with lm_free.
+ *
+ * Incrementality: the state keeps a cursor (the last event seq folded) and one fact record per
+ * order; analytics_kpi_sync reads only events after the cursor (in pages of 1000), so a report
+ * never rescans the log. Definitions of every figure are in docs/analytics.md. */
+#ifndef LASTMILE_ANALYTICS_H
+#define LASTMILE_ANALYTICS_H
+
+#include "common/common.h"
+#include "store/store.h"
+
+/* ---- KPIs ---- */
+
+typedef enum analytics_period { ANALYTICS_DAY, ANALYTICS_WEEK, ANALYTICS_MONTH } analytics_period;
+typedef enum analytics_group {
+    ANALYTICS_ALL,
+    ANALYTICS_BY_DEPOT,
+    ANALYTICS_BY_CHANNEL,
+    ANALYTICS_BY_VEHICLE,
+    ANALYTICS_BY_DRIVER
+} analytics_group;
+
+/* Stages of an order's cycle time: received→allocated (audit), allocated→ready (pick/pack),
+ * ready→out_for_delivery (dispatch), out_for_delivery→delivered (last mile), received→delivered. */
+enum {
+    ANALYTICS_STAGE_AUDIT,
+    ANALYTICS_STAGE_PICK,
+    ANALYTICS_STAGE_DISPATCH,
+    ANALYTICS_STAGE_DRIVE,
+    ANALYTICS_STAGE_TOTAL,
+    ANALYTICS_STAGES
+};
+
+/* A quantile summary of n values (seconds); median and p90 are nearest-rank, 0 when n == 0. */
+typedef struct analytics_q {
+    int64_t n;
+    double median, p90;
+} analytics_q;
+
+typedef struct analytics_kpi_row {
+    int64_t period_start_ms; /* UTC midnight starting the day / Monday / first of month */
+    char key[72];            /* the group value ("" for ANALYTICS_ALL, "-" when unknown) */
+    int64_t received, delivered, failed, cancelled;
+    int64_t with_window, on_time;            /* delivered orders with a promised window; on time */
+    int64_t first_attempt;                   /* delivered without an earlier failed stop */
+    double on_time_rate, first_attempt_rate; /* 0 when the denominator is 0 */
+    analytics_q eta60_abs_err_s, eta15_abs_err_s; /* |ETA - arrival| of the ETA held then */
+    analytics_q stage_s[ANALYTICS_STAGES];
+    /* routes started in the period (groups all, vehicle, driver only; 0 for depot and channel):
+     * cost = fixed + per_hour * hours from route.started to the last stop outcome + per_km *
+     * planned km to the stops served, in the vehicle's cost units (store_vehicle) */
+    int64_t routes, route_stops, route_s, planned_m;
+    double cost, cost_per_stop, cost_per_km; /* per stop outcome, per planned km; 0 if none */
+} analytics_kpi_row;
+
+typedef struct analytics_kpi analytics_kpi;
+
+LM_MUST_USE analytics_kpi *analytics_kpi_new(void);
+void analytics_kpi_free(analytics_kpi *a);
+/* The seq of the last event folded (0 before any). */
+int64_t analytics_kpi_cursor(const analytics_kpi *a);
+/* Folds every event after the cursor (bounded pages of 1000) and looks up the promised windows of
+ * newly delivered orders; O(new events + new deliveries), never the whole log. */
+LM_MUST_USE lm_status analytics_kpi_sync(analytics_kpi *a, store_read *r, lm_errinfo *err);
+/* Rows for [from_ms, to_ms) by period and group, sorted by period then key. O(orders folded). */
+LM_MUST_USE lm_status analytics_kpi_report(const analytics_kpi *a, int64_t from_ms, int64_t to_ms,
+                                           analytics_period period, analytics_group group,
+                                           analytics_kpi_row **out, size_t *n);
+/* Start of the period containing t_ms (UTC). */
+int64_t analytics_period_start(int64_t t_ms, analytics_period period);
+
+/* ---- Forecast ---- */
+
+typedef enum analytics_method {
+    ANALYTICS_ZERO,           /* no history: forecast 0 */
+    ANALYTICS_MEAN,           /* shorter than a season: the mean */
+    ANALYTICS_SEASONAL_NAIVE, /* same weekday last week */
+    ANALYTICS_HOLT_WINTERS,   /* additive level + trend + weekly season */
+    ANALYTICS_CROSTON_SBA     /* intermittent demand: Syntetos-Boylan approximation */
+} analytics_method;
+
+const char *analytics_method_name(analytics_method m);
+
+#define ANALYTICS_SEASON      7 /* days: weekly seasonality */
+#define ANALYTICS_HORIZON_MAX 366
+
+typedef struct analytics_backtest {
+    int64_t holdout;    /* days held out at the end of the history (0: too short to test) */
+    double mase, smape; /* of the chosen method on the holdout */
+    double naive_mase, naive_smape; /* of seasonal-naive on the same holdout */
+} analytics_backtest;
+
+typedef struct analytics_forecast {
+    analytics_method method;
+    double sigma; /* std dev of one-step in-sample errors of the chosen method (units/day) */
+    analytics_backtest bt;
+    size_t h;
+    double f[ANALYTICS_HORIZON_MAX]; /* daily forecast, >= 0 */
+} analytics_forecast;
+
+/* Forecasts h (1..ANALYTICS_HORIZON_MAX) days after y[0..n) (daily demand, >= 0). stockout (may be
+ * NULL) marks days whose demand was censored by an empty shelf: they are imputed from the same
+ * weekday before fitting and left out of error measures. Candidates (seasonal-naive, Holt-Winters,
+ * Croston-SBA) are compared on a holdout of the last min(14, n/4) days and the best MASE wins;
+ * the winner is then refitted on the whole history. LM_INVALID on bad arguments. */
+LM_MUST_USE lm_status analytics_forecast_series(const double *y, const bool *stockout, size_t n,
+                                                size_t h, analytics_forecast *out);
+
+/* Daily demand (units of sku ordered at depot, by order creation day UTC) for n_days days from
+ * from_day (days since the epoch); orders not allocated to a depot count for depot "". */
+LM_MUST_USE lm_status analytics_demand_series(store_read *r, const char *depot, const char *sku,
+                                              int64_t from_day, size_t n_days, double *out,
+                                              lm_errinfo *err);
+
+typedef struct analytics_replenish_in {
+    double on_hand, on_order; /* units available now, units already ordered */
+    size_t lead_time_days;    /* supplier lead time (>= 1) */
+    size_t review_days;       /* days between orders (>= 1) */
+    double z;                 /* safety factor for the service level, e.g. 1.645 for 95% */
+} analytics_replenish_in;
+
+typedef struct analytics_replenish {
+    double days_of_cover; /* days until forecast demand exhausts on_hand (h if never) */
+    double reorder_point; /* forecast over lead time + z * sigma * sqrt(lead time) */
+    double order_up_to;   /* forecast over lead + review + z * sigma * sqrt(lead + review) */
+    double order_qty;     /* order_up_to - position, when position <= reorder point; else 0 */
+    bool reorder_now;     /* on_hand + on_order <= reorder_point */
+    bool stockout_risk;   /* on_hand runs out before an order placed today arrives */
+} analytics_replenish;
+
+/* Replenishment advice from a forecast (whose horizon must cover lead + review days). */
+LM_MUST_USE lm_status analytics_replenish_advise(const analytics_forecast *fc,
+                                                 const analytics_replenish_in *in,
+                                                 analytics_replenish *out);
+
+#endif

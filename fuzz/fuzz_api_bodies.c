@@ -1,0 +1,156 @@
+/* libFuzzer target for the request bodies decoded outside orders_json: vehicles and drivers
+ * (fleet_json.c), plans, moves and re-plans (plan_json.c), the orders configuration
+ * (config_json.c), and the driver app's positions, exceptions, failed stops and deliveries
+ * (driver_json.c). The first byte picks the reader; the rest is the JSON body, parsed with
+ * fmt_json_parse as the server does. Whatever the input, an accepted record holds UTF-8 text
+ * without control characters (notes: line breaks and tabs too) and numbers in range, and an
+ * accepted proof image passes fmt_image_ok. */
+#include "api/formats/config_json.h"
+#include "api/formats/driver_json.h"
+#include "api/formats/fleet_json.h"
+#include "api/formats/json.h"
+#include "api/formats/plan_json.h"
+#include "fuzz_common.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static void check_notes(const char *s) {
+    if (!lm_utf8_valid(s, strlen(s), LM_UTF8_LINES)) abort();
+}
+
+static void fleet(const cJSON *j, bool vehicle) {
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    if (vehicle) {
+        dispatch_vehicle v;
+        lm_status st = fmt_vehicle_from_json(j, &v, &err);
+        fuzz_check_err(st, &err);
+        if (st != LM_OK) return;
+        fuzz_check_text(v.id);
+        fuzz_check_text(v.name);
+        fuzz_check_text(v.start_depot);
+        fuzz_check_text(v.end_depot);
+        if (v.n_skills > DISPATCH_SKILLS_MAX || v.n_breaks > DISPATCH_BREAKS_MAX) abort();
+        for (size_t i = 0; i < v.n_skills; i++)
+            fuzz_check_text(v.skills[i]);
+        if (v.shift_start_s > v.shift_end_s || v.capacity_g < 0 || !(v.speed_factor > 0)) abort();
+        return;
+    }
+    dispatch_driver d;
+    lm_status st = fmt_driver_from_json(j, &d, &err);
+    fuzz_check_err(st, &err);
+    if (st != LM_OK) return;
+    fuzz_check_text(d.id);
+    fuzz_check_text(d.name);
+    fuzz_check_text(d.phone);
+    fuzz_check_text(d.device_id);
+    fuzz_check_text(d.vehicle_id);
+}
+
+static void plans(const cJSON *j, int which) {
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st;
+    if (which == 0) {
+        static fmt_plan_body b;
+        st = fmt_plan_from_json(j, &b, &err);
+        fuzz_check_err(st, &err);
+        if (st != LM_OK) return;
+        fuzz_check_text(b.depot);
+        if (b.time_limit_ms < 0 || b.time_limit_ms > 600000 || b.day_start_s < 0) abort();
+        for (size_t i = 0; i < b.n_vehicle_ids; i++)
+            fuzz_check_text(b.vehicle_ids[i]);
+    } else if (which == 1) {
+        fmt_plan_move m;
+        st = fmt_plan_move_from_json(j, &m, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK && (m.stop_id < 1 || m.position < -1)) abort();
+        if (st == LM_OK) fuzz_check_text(m.to_vehicle);
+    } else {
+        char vehicle[DISPATCH_ID_MAX + 1];
+        st = fmt_replan_from_json(j, vehicle, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK) fuzz_check_text(vehicle);
+    }
+}
+
+static void config(const cJSON *j) {
+    orders_config c;
+    memset(&c, 0, sizeof c);
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st = fmt_orders_config_merge(j, &c, &err);
+    fuzz_check_err(st, &err);
+    if (st == LM_OK) {
+        fuzz_check_text(c.rules.required_fields);
+        fuzz_check_text(c.rules.default_oos);
+        for (size_t i = 0; i < c.n_channels; i++)
+            fuzz_check_text(c.channels[i].channel);
+        for (size_t i = 0; i < c.n_blacklist; i++)
+            fuzz_check_text(c.blacklist[i].value);
+    }
+    orders_config_clear(&c);
+}
+
+static void driver(const cJSON *j, int which, lm_arena *arena) {
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st;
+    if (which == 0) {
+        fmt_osmand_pos *pos = NULL;
+        size_t n = 0;
+        st = fmt_positions_from_json(j, "dev", arena, &pos, &n, &err);
+        fuzz_check_err(st, &err);
+        for (size_t i = 0; st == LM_OK && i < n; i++)
+            if (!(fabs(pos[i].lat) <= 90 && fabs(pos[i].lon) <= 180) || pos[i].time_ms < 0) abort();
+    } else if (which == 1) {
+        fmt_driver_exception x;
+        st = fmt_driver_exception_from_json(j, &x, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK && (x.delay_min < 0 || x.delay_min > 1440)) abort();
+        if (st == LM_OK) check_notes(x.note);
+    } else if (which == 2) {
+        fmt_stop_failed f;
+        st = fmt_stop_failed_from_json(j, &f, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK) check_notes(f.note);
+    } else {
+        fmt_delivery d;
+        st = fmt_delivery_from_json(j, NULL, arena, &d, &err);
+        fuzz_check_err(st, &err);
+        if (st != LM_OK) return;
+        fuzz_check_text(d.recipient_name);
+        if (d.signature.bytes && !fmt_image_ok(d.signature.bytes, d.signature.n, d.signature.ext))
+            abort();
+        if (d.photo.bytes && !fmt_image_ok(d.photo.bytes, d.photo.n, d.photo.ext)) abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) return 0;
+    uint8_t kind = data[0] % 10;
+    cJSON *j = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st = fmt_json_parse((const char *)data + 1, size - 1, 1u << 20, &j, &err);
+    fuzz_check_err(st, &err);
+    if (st != LM_OK) return 0;
+    lm_arena *arena = NULL;
+    if (lm_arena_create(1u << 20, &arena) != LM_OK) {
+        cJSON_Delete(j);
+        return 0;
+    }
+    if (kind < 2)
+        fleet(j, kind == 0);
+    else if (kind < 5)
+        plans(j, kind - 2);
+    else if (kind == 5)
+        config(j);
+    else
+        driver(j, kind - 6, arena);
+    lm_arena_destroy(arena);
+    cJSON_Delete(j);
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* tests/formats/test_api_json_cases.c: runs every case of tests/data/api_json/ (case_file.h)
+ * through the request-body codecs other than orders_json: fleet_json (kind vehicle, driver),
+ * plan_json (plan, move, replan), config_json (config) and driver_json (positions, exception,
+ * failed, delivered). The input is the JSON body, parsed with fmt_json_parse as the server does;
+ * status / field / reason are the codec's outcome. Delivery cases hold the proof images, so the
+ * image checks (fmt_image_ok: a whole PNG or JPEG, not just its magic number) are cases too. */
+#include "api/formats/config_json.h"
+#include "api/formats/driver_json.h"
+#include "api/formats/fleet_json.h"
+#include "api/formats/json.h"
+#include "api/formats/plan_json.h"
+#include "case_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, lm_errinfo *err) {
+    static dispatch_vehicle v;
+    static dispatch_driver d;
+    static fmt_plan_body pb;
+    static fmt_plan_move mv;
+    char vehicle[DISPATCH_ID_MAX + 1];
+    if (!strcmp(kind, "vehicle")) return fmt_vehicle_from_json(j, &v, err);
+    if (!strcmp(kind, "driver")) return fmt_driver_from_json(j, &d, err);
+    if (!strcmp(kind, "plan")) return fmt_plan_from_json(j, &pb, err);
+    if (!strcmp(kind, "move")) return fmt_plan_move_from_json(j, &mv, err);
+    if (!strcmp(kind, "replan")) return fmt_replan_from_json(j, vehicle, err);
+    if (!strcmp(kind, "config")) {
+        orders_config c;
+        memset(&c, 0, sizeof c);
+        lm_status st = fmt_orders_config_merge(j, &c, err);
+        orders_config_clear(&c);
+        return st;
+    }
+    if (!strcmp(kind, "positions")) {
+        fmt_osmand_pos *pos = NULL;
+        size_t n = 0;
+        return fmt_positions_from_json(j, "dev", arena, &pos, &n, err);
+    }
+    if (!strcmp(kind, "exception")) {
+        fmt_driver_exception x;
+        return fmt_driver_exception_from_json(j, &x, err);
+    }
+    if (!strcmp(kind, "failed")) {
+        fmt_stop_failed f;
+        return fmt_stop_failed_from_json(j, &f, err);
+    }
+    if (!strcmp(kind, "delivered")) {
+        fmt_delivery dv;
+        return fmt_delivery_from_json(j, NULL, arena, &dv, err);
+    }
+    return lm_errinfo_set(err, LM_INTERNAL, "", "unknown kind: '%s'", kind);
+}
+
+static bool run_case(const tc_case *c, char *why, size_t size) {
+    const char *kind = tc_get(c, "kind");
+    if (!kind) {
+        snprintf(why, size, "no kind: header");
+        return false;
+    }
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    cJSON *j = NULL;
+    lm_arena *arena = NULL;
+    lm_status st = fmt_json_parse(c->input, c->input_len, 1u << 20, &j, &err);
+    if (st == LM_OK) st = lm_arena_create(1u << 20, &arena);
+    if (st == LM_OK) st = decode(kind, j, arena, &err);
+    bool ok = tc_check_error(c, st, &err, why, size);
+    lm_arena_destroy(arena);
+    cJSON_Delete(j);
+    return ok;
+}
+
+int main(void) {
+    char **paths;
+    size_t n = tc_list("api_json", &paths), failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        tc_case c;
+        char why[512] = "malformed case file";
+        if (!tc_load(paths[i], &c) || !run_case(&c, why, sizeof why)) {
+            fprintf(stderr, "FAIL %s: %s\n", c.name, why);
+            failed++;
+        }
+        tc_free(&c);
+    }
+    tc_paths_free(paths, n);
+    printf("api_json cases: %zu run, %zu failed\n", n, failed);
+    return n == 0 || failed ? 1 : 0;
+}
