@@ -156,3 +156,20 @@ bool tc_same_double(double got, const char *want) {
     if (!lm_parse_double(want, &w)) return false;
     return fabs(got - w) <= 1e-9 * (fabs(w) > 1 ? fabs(w) : 1);
 }
+
+int tc_main(const char *area, tc_run_fn run) {
+    char **paths;
+    size_t n = tc_list(area, &paths), failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        tc_case c;
+        char why[512] = "malformed case file";
+        if (!tc_load(paths[i], &c) || !run(&c, why, sizeof why)) {
+            fprintf(stderr, "FAIL %s: %s\n", c.name, why);
+            failed++;
+        }
+        tc_free(&c);
+    }
+    tc_paths_free(paths, n);
+    printf("%s cases: %zu run, %zu failed\n", area, n, failed);
+    return n == 0 || failed ? 1 : 0;
+}

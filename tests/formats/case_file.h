@@ -55,6 +55,14 @@ bool tc_check_error(const tc_case *c, lm_status st, const lm_errinfo *err, char 
  * false when there is no " = ". */
 bool tc_split_check(const char *check, char *buf, size_t size, const char **lhs, const char **rhs);
 
+/* One case of an area through a driver's codec: true when it held, else why says how it failed. */
+typedef bool (*tc_run_fn)(const tc_case *c, char *why, size_t size);
+
+/* The whole of a driver's main: runs every case of tests/data/<area>/ through run, reports each
+ * failing case on stderr and a count on stdout; returns the exit status (1 when a case failed or
+ * the area has none). */
+int tc_main(const char *area, tc_run_fn run);
+
 /* Compares a double with an expected text: "nan", or a number within 1e-9 (relative). */
 bool tc_same_double(double got, const char *want);
 

@@ -135,18 +135,5 @@ static bool run_case(const tc_case *c, char *why, size_t size) {
 }
 
 int main(void) {
-    char **paths;
-    size_t n = tc_list("feedback_json", &paths), failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        tc_case c;
-        char why[512] = "malformed case file";
-        if (!tc_load(paths[i], &c) || !run_case(&c, why, sizeof why)) {
-            fprintf(stderr, "FAIL %s: %s\n", c.name, why);
-            failed++;
-        }
-        tc_free(&c);
-    }
-    tc_paths_free(paths, n);
-    printf("feedback_json cases: %zu run, %zu failed\n", n, failed);
-    return n == 0 || failed ? 1 : 0;
+    return tc_main("feedback_json", run_case);
 }
