@@ -236,13 +236,20 @@ lm_status api__orders_list(http_req *r) {
     return api__with_orders(r, handle_orders_list);
 }
 
-static lm_status handle_orders_cancel(http_req *r, orders_svc *o) {
+/* The lifecycle steps without a body (cancel, release, picking): the {id}, then the step. */
+typedef lm_status (*order_step)(orders_svc *o, int64_t id, orders_order *out, lm_errinfo *err);
+
+static lm_status order_step_reply(http_req *r, orders_svc *o, order_step step) {
     int64_t id;
     orders_order ord;
     lm_status rc = id_param(r, &id);
     if (rc == LM_OK) rc = api__no_body(r);
-    if (rc == LM_OK) rc = orders_order_cancel(o, id, &ord, &r->err);
+    if (rc == LM_OK) rc = step(o, id, &ord, &r->err);
     return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
+}
+
+static lm_status handle_orders_cancel(http_req *r, orders_svc *o) {
+    return order_step_reply(r, o, orders_order_cancel);
 }
 
 lm_status api__orders_cancel(http_req *r) {
@@ -250,12 +257,7 @@ lm_status api__orders_cancel(http_req *r) {
 }
 
 static lm_status handle_orders_release(http_req *r, orders_svc *o) {
-    int64_t id;
-    orders_order ord;
-    lm_status rc = id_param(r, &id);
-    if (rc == LM_OK) rc = api__no_body(r);
-    if (rc == LM_OK) rc = orders_order_release(o, id, &ord, &r->err);
-    return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
+    return order_step_reply(r, o, orders_order_release);
 }
 
 lm_status api__orders_release(http_req *r) {
@@ -263,12 +265,7 @@ lm_status api__orders_release(http_req *r) {
 }
 
 static lm_status handle_orders_picking(http_req *r, orders_svc *o) {
-    int64_t id;
-    orders_order ord;
-    lm_status rc = id_param(r, &id);
-    if (rc == LM_OK) rc = api__no_body(r);
-    if (rc == LM_OK) rc = orders_order_picking(o, id, &ord, &r->err);
-    return rc == LM_OK ? reply_order(r, 200, &ord) : rc;
+    return order_step_reply(r, o, orders_order_picking);
 }
 
 lm_status api__orders_picking(http_req *r) {
