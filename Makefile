@@ -23,12 +23,14 @@ build-release: deps
 
 # Starts the server on $(PORT) with its embedded SQLite store and the demo day, planned and
 # committed, and the simulator driving the routes (SIM=0: no simulator).
-run: build-release
+run: build-release web-deps
 	@mkdir -p var
 	@scripts/demo-run.sh $(RELEASE)/cli/lastmile $(PORT) $(DB)
 
-# playwright-core for the browser test, from npm into tests/web/node_modules (once).
+# Browser libraries the pages use (Leaflet, Chart.js: vendor/web, copied into web/vendor/ and
+# served by the server itself) and playwright-core for the browser tests (tests/web), from npm.
 web-deps: deps
+	@scripts/web-vendor.sh
 	@cd tests/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --ignore-scripts --silent; }
 
 # Sanitized debug build, formatting check, then every test suite (the browser test included).
