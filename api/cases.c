@@ -79,7 +79,8 @@ lm_status api__cases_get(http_req *r) {
     if (rc == LM_OK) rc = api__returns_open(r, &rt);
     if (rc != LM_OK) return rc;
     returns_case *c = lm_calloc(1, sizeof *c);
-    rc = c ? returns_case_get(rt.svc, id, c, &r->err) : http_error(r, LM_NOMEM, "", "out of memory");
+    rc =
+        c ? returns_case_get(rt.svc, id, c, &r->err) : http_error(r, LM_NOMEM, "", "out of memory");
     api__returns_close(&rt);
     if (rc == LM_OK) rc = reply_case(r, 200, c);
     lm_free(c);

@@ -11,8 +11,8 @@
 
 static lm_status reply_policy(http_req *r, returns_svc *svc) {
     returns_policy *p = lm_calloc(1, sizeof *p);
-    lm_status rc = p ? returns_policy_get(svc, p, &r->err)
-                     : http_error(r, LM_NOMEM, "", "out of memory");
+    lm_status rc =
+        p ? returns_policy_get(svc, p, &r->err) : http_error(r, LM_NOMEM, "", "out of memory");
     cJSON *j = rc == LM_OK ? fmt_ret_policy_json(p) : NULL;
     lm_free(p);
     if (rc != LM_OK) return rc;

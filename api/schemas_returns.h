@@ -1,6 +1,7 @@
 /* api/schemas_returns.h (api-internal): the OpenAPI text of the returns rows of the route table
  * (api/routes.c): RMAs, the customer's returns by tracking token, after-sales cases, the return
- * policy, sales blocks and the return reports (docs/returns.md). Only api/routes.c includes this. */
+ * policy, sales blocks and the return reports (docs/returns.md). Only api/routes.c includes this.
+ */
 #ifndef LASTMILE_API_SCHEMAS_RETURNS_H
 #define LASTMILE_API_SCHEMAS_RETURNS_H
 
@@ -25,8 +26,8 @@
     ",\"pickup_window\":" RET_WINDOW_SCHEMA
 #define RET_REQUEST_IN_SCHEMA                                                                      \
     "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"order_id\",\"reason\","   \
-    "\"lines\"],\"properties\":{\"order_id\":{\"type\":\"integer\",\"minimum\":1}," RET_REQUEST_PROPS \
-    "}}"
+    "\"lines\"],\"properties\":{\"order_id\":{\"type\":\"integer\",\"minimum\":1}"                 \
+    "," RET_REQUEST_PROPS "}}"
 #define RET_TRACK_REQUEST_IN_SCHEMA                                                                \
     "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"reason\",\"lines\"],"     \
     "\"properties\":{" RET_REQUEST_PROPS "}}"
@@ -47,11 +48,12 @@
     "\"type\":\"integer\"},\"refunded_ms\":{\"type\":[\"integer\",\"null\"]},\"closed_ms\":{"      \
     "\"type\":[\"integer\",\"null\"]}}}"
 #define RET_RMAS_SCHEMA                                                                            \
-    "{\"type\":\"object\",\"properties\":{\"returns\":{\"type\":\"array\",\"items\":"              \
-    RET_RMA_SCHEMA "}}}"
+    "{\"type\":\"object\",\"properties\":{\"returns\":{\"type\":\"array\","                        \
+    "\"items\":" RET_RMA_SCHEMA "}}}"
 #define RET_TRACK_SCHEMA                                                                           \
-    "{\"type\":\"object\",\"properties\":{\"returns\":{\"type\":\"array\",\"items\":"              \
-    RET_RMA_SCHEMA "},\"eligibility\":{\"type\":\"object\",\"properties\":{\"delivered\":{"        \
+    "{\"type\":\"object\",\"properties\":{\"returns\":{\"type\":\"array\","                        \
+    "\"items\":" RET_RMA_SCHEMA                                                                    \
+    "},\"eligibility\":{\"type\":\"object\",\"properties\":{\"delivered\":{"                       \
     "\"type\":\"boolean\"},\"can_return\":{\"type\":\"boolean\"},\"lines\":{\"type\":\"array\","   \
     "\"items\":{\"type\":\"object\",\"properties\":{\"sku\":{\"type\":\"string\"},\"delivered\":"  \
     "{\"type\":\"integer\"},\"returnable\":{\"type\":\"integer\"},\"window_days\":{\"type\":"      \
@@ -92,14 +94,14 @@
     "\"array\"},\"created_ms\":{\"type\":\"integer\"},\"resolved_ms\":{\"type\":[\"integer\","     \
     "\"null\"]}}}"
 #define RET_CASES_SCHEMA                                                                           \
-    "{\"type\":\"object\",\"properties\":{\"cases\":{\"type\":\"array\",\"items\":"                \
-    RET_CASE_SCHEMA "}}}"
+    "{\"type\":\"object\",\"properties\":{\"cases\":{\"type\":\"array\","                          \
+    "\"items\":" RET_CASE_SCHEMA "}}}"
 #define RET_RESOLVE_SCHEMA                                                                         \
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"resolution\":{"         \
     "\"enum\":[\"reship\",\"refund\",\"return\"],\"description\":\"absent = the policy's\"}}}"
 
 #define RET_POLICY_SCHEMA                                                                          \
-    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"                        \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"                         \
     "\"default_window_days\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":3650},\"windows\":{"  \
     "\"type\":\"array\",\"maxItems\":256,\"items\":{\"type\":\"object\",\"required\":[\"kind\","   \
     "\"key\",\"days\"],\"properties\":{\"kind\":{\"enum\":[\"channel\",\"product\"]},\"key\":{"    \

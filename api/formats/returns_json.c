@@ -63,8 +63,9 @@ static lm_status lines_of(const cJSON *j, const char *key, fmt_json_need need, s
                 LM_OK)
             return rc;
         if (!out[i].sku[0]) {
-            fmt_json_path_key(path, path, "sku");
-            return lm_errinfo_set(err, LM_INVALID, path, "must not be empty");
+            char f[FMT_JSON_PATH_MAX];
+            fmt_json_path_key(f, path, "sku");
+            return lm_errinfo_set(err, LM_INVALID, f, "must not be empty");
         }
     }
     *n_out = n;
@@ -121,8 +122,8 @@ lm_status fmt_ret_request_from_json(const cJSON *j, bool staff, returns_request 
     lm_status rc = need_object(j, "a return request", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", staff ? keys_staff : keys_customer, err);
     if (rc == LM_OK && staff)
-        rc = fmt_json_int(j, "order_id", "", FMT_JSON_REQUIRED, 1, INT64_MAX / 2, &v->order_id,
-                          err);
+        rc =
+            fmt_json_int(j, "order_id", "", FMT_JSON_REQUIRED, 1, INT64_MAX / 2, &v->order_id, err);
     if (rc == LM_OK)
         rc = one_of(j, "reason", FMT_JSON_REQUIRED, REASONS, v->reason, sizeof v->reason, err);
     if (rc == LM_OK)
@@ -181,7 +182,8 @@ lm_status fmt_ret_refund_from_json(const cJSON *j, int64_t *amount, lm_errinfo *
     }
     lm_status rc = need_object(j, "a refund", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", keys, err);
-    if (rc == LM_OK) rc = fmt_json_int(j, "amount", "", FMT_JSON_OPTIONAL, 1, INT64_MAX / 4, &a, err);
+    if (rc == LM_OK)
+        rc = fmt_json_int(j, "amount", "", FMT_JSON_OPTIONAL, 1, INT64_MAX / 4, &a, err);
     if (rc == LM_OK) *amount = a;
     return rc;
 }
@@ -194,8 +196,8 @@ lm_status fmt_ret_case_from_json(const cJSON *j, returns_case_in *out, lm_errinf
     lm_status rc = need_object(j, "an after-sales case", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", keys, err);
     if (rc == LM_OK)
-        rc = fmt_json_int(j, "order_id", "", FMT_JSON_REQUIRED, 1, INT64_MAX / 2, &v->order_id,
-                          err);
+        rc =
+            fmt_json_int(j, "order_id", "", FMT_JSON_REQUIRED, 1, INT64_MAX / 2, &v->order_id, err);
     if (rc == LM_OK)
         rc = one_of(j, "kind", FMT_JSON_REQUIRED, "missing|wrong_item|damaged", v->kind,
                     sizeof v->kind, err);
@@ -208,7 +210,8 @@ lm_status fmt_ret_case_from_json(const cJSON *j, returns_case_in *out, lm_errinf
     if (rc == LM_OK) rc = lines_of(j, "lines", FMT_JSON_REQUIRED, v->lines, &v->n_lines, err);
     if (rc == LM_OK) rc = lines_of(j, "right", FMT_JSON_OPTIONAL, v->right, &v->n_right, err);
     if (rc == LM_OK && !strcmp(v->kind, "wrong_item") && !v->n_right)
-        rc = lm_errinfo_set(err, LM_INVALID, "right", "a wrong_item case names what should have come");
+        rc = lm_errinfo_set(err, LM_INVALID, "right",
+                            "a wrong_item case names what should have come");
     if (rc == LM_OK && strcmp(v->kind, "wrong_item") && v->n_right)
         rc = lm_errinfo_set(err, LM_INVALID, "right", "only a wrong_item case has right lines");
     if (rc == LM_OK) *out = *v;
@@ -240,8 +243,8 @@ static lm_status reasons_of(const cJSON *obj, const char *key, const char *paren
     size_t n = 0;
     char base[FMT_JSON_PATH_MAX];
     fmt_json_path_key(base, parent, key);
-    lm_status rc = fmt_json_array(obj, key, parent, FMT_JSON_OPTIONAL, RETURNS_REASON_COUNT, &arr,
-                                  &n, err);
+    lm_status rc =
+        fmt_json_array(obj, key, parent, FMT_JSON_OPTIONAL, RETURNS_REASON_COUNT, &arr, &n, err);
     if (rc != LM_OK || !arr) return rc;
     uint32_t bits = 0;
     size_t i = 0;
@@ -262,8 +265,8 @@ static lm_status windows_of(const cJSON *j, returns_policy *p, lm_errinfo *err) 
     static const char *const keys[] = {"kind", "key", "days", NULL};
     const cJSON *arr = NULL;
     size_t n = 0;
-    lm_status rc =
-        fmt_json_array(j, "windows", "", FMT_JSON_OPTIONAL, STORE_RETURN_WINDOWS_MAX, &arr, &n, err);
+    lm_status rc = fmt_json_array(j, "windows", "", FMT_JSON_OPTIONAL, STORE_RETURN_WINDOWS_MAX,
+                                  &arr, &n, err);
     if (rc != LM_OK || !arr) return rc;
     size_t i = 0;
     for (const cJSON *w = arr->child; w; w = w->next, i++) {
@@ -291,7 +294,8 @@ static lm_status auto_approve_of(const cJSON *j, returns_policy *p, lm_errinfo *
     if (!a) return LM_OK;
     lm_status rc = fmt_json_require_object(a, "auto_approve", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(a, "auto_approve", keys, err);
-    if (rc == LM_OK) rc = reasons_of(a, "reasons", "auto_approve", &p->rules.auto_approve_mask, err);
+    if (rc == LM_OK)
+        rc = reasons_of(a, "reasons", "auto_approve", &p->rules.auto_approve_mask, err);
     if (rc == LM_OK)
         rc = fmt_json_int(a, "max_value", "auto_approve", FMT_JSON_OPTIONAL, 0, INT64_MAX / 4,
                           &p->rules.auto_approve_max_value, err);
@@ -321,7 +325,8 @@ lm_status fmt_ret_policy_from_json(const cJSON *j, const returns_policy *base, r
     char s[16];
     lm_status rc = need_object(j, "the return policy", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(j, "", keys, err);
-    if (rc == LM_OK && !j->child) rc = lm_errinfo_set(err, LM_INVALID, "body", "give at least one member");
+    if (rc == LM_OK && !j->child)
+        rc = lm_errinfo_set(err, LM_INVALID, "body", "give at least one member");
     if (rc == LM_OK)
         rc = fmt_json_int(j, "default_window_days", "", FMT_JSON_OPTIONAL, 0, 3650,
                           &c->default_window_days, err);
@@ -329,9 +334,11 @@ lm_status fmt_ret_policy_from_json(const cJSON *j, const returns_policy *base, r
     if (rc == LM_OK) rc = reasons_of(j, "reasons", "", &c->reasons_mask, err);
     if (rc == LM_OK) rc = auto_approve_of(j, v, err);
     if (rc == LM_OK && fmt_json_get(j, "payer") &&
-        (rc = one_of(j, "payer", FMT_JSON_REQUIRED, "customer|merchant", s, sizeof s, err)) == LM_OK)
+        (rc = one_of(j, "payer", FMT_JSON_REQUIRED, "customer|merchant", s, sizeof s, err)) ==
+            LM_OK)
         lm_strlcpy(c->payer, s, sizeof c->payer);
-    if (rc == LM_OK) rc = fmt_json_bool(j, "offer_pickup", "", FMT_JSON_OPTIONAL, &c->offer_pickup, err);
+    if (rc == LM_OK)
+        rc = fmt_json_bool(j, "offer_pickup", "", FMT_JSON_OPTIONAL, &c->offer_pickup, err);
     if (rc == LM_OK)
         rc = fmt_json_bool(j, "offer_dropoff", "", FMT_JSON_OPTIONAL, &c->offer_dropoff, err);
     if (rc == LM_OK && fmt_json_get(j, "refund_rule") &&
