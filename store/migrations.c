@@ -50,6 +50,7 @@ extern const char store__positions_schema_v302[];
 extern const char store__webhooks_schema_v340[];
 extern const char store__feedback_schema_v500[];
 extern const char store__returns_schema_v600[];
+extern const char store__returns_schema_v610[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -69,6 +70,7 @@ const store__migration store__migrations[] = {
     {500, "feedback: ratings, surveys, complaints, settings, calendars, SLA table",
      store__feedback_schema_v500},
     {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
+    {610, "returns: stops carry the RMA they collect (return pickups)", store__returns_schema_v610},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

@@ -50,6 +50,12 @@ const char store__returns_schema_v600[] =
     "  line_no INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty > 0),"
     "  PRIMARY KEY (case_id, right_item, line_no)) WITHOUT ROWID;";
 
+/* A return pickup is routing work: its stops (the pickup at the customer and the drop at the
+ * depot) name the RMA, so the driver's "collected" moves it and tracking shows its ETA. */
+const char store__returns_schema_v610[] =
+    "ALTER TABLE stops ADD COLUMN return_id INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX stops_by_return ON stops(return_id) WHERE return_id <> 0;";
+
 /* ---- Policy ---- */
 
 static void window_row(sqlite3_stmt *st, void *elem) {
