@@ -214,6 +214,21 @@ lm_status api__sales_block_get(http_req *r);
 lm_status api__sales_block_clear(http_req *r);
 lm_status api__returns_report(http_req *r);
 
+/* ---- api/returns_dispatch.c: return pickups as routing work ---- */
+/* The pickup tasks of approved pickup returns (and scheduled ones with no pending stop), from
+ * r's arena, for a plan request. */
+lm_status api__returns_pickup_tasks(http_req *r, dispatch_pickup_task **out, size_t *n);
+/* After plan_id was committed: its return pickups become pickup_scheduled (errors are logged: the
+ * plan stands). */
+void api__returns_plan_committed(http_req *r, int64_t plan_id);
+/* A driver's stop JSON sj gets "return": {id, reason, depot_id, lines} when s collects or drops
+ * a return. */
+void api__returns_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj);
+/* In the transaction of a driver's action on stop_id: a return's pickup stop collected moves its
+ * RMA to collected; failed records return.pickup_failed with reason. Other stops: nothing. */
+lm_status api__returns_stop_done_tx(store_tx *tx, http_req *r, int64_t stop_id, bool collected,
+                                    const char *reason);
+
 /* ---- api/webhooks.c: webhook subscriptions ---- */
 lm_status api__webhooks_create(http_req *r);
 lm_status api__webhooks_list(http_req *r);

@@ -8,6 +8,7 @@
 #include "api/formats/returns_json.h"
 #include "api/handlers.h"
 #include "api/input.h"
+#include "dispatch/dispatch.h"
 #include "returns/returns.h"
 #include "store/store_orders.h"
 
@@ -52,10 +53,35 @@ lm_status api__reply_private(http_req *r, int status, cJSON *j) {
     return http_reply_json(r, status, j);
 }
 
-/* An RMA in the given view (phase 2 adds its pickup stop here). */
+/* An RMA in the given view with its pickup stop ("pickup": null until one is planned): the
+ * customer sees its status and ETA like a delivery's. */
 static cJSON *rma_json(http_req *r, const returns_rma *m, fmt_ret_view view) {
-    (void)r;
-    return fmt_ret_rma_json(m, view);
+    cJSON *j = fmt_ret_rma_json(m, view);
+    if (!j) return NULL;
+    store_read *rd = NULL;
+    dispatch_stop s;
+    bool has = false;
+    if (store_read_begin(api_store(r), &rd) == LM_OK) {
+        lm_errinfo e;
+        has = dispatch_return_stop_get(rd, m->order_id, m->id, &s, &e) == LM_OK;
+        store_read_end(rd);
+    }
+    if (!has) {
+        cJSON_AddNullToObject(j, "pickup");
+        return j;
+    }
+    cJSON *p = cJSON_AddObjectToObject(j, "pickup");
+    if (view == FMT_RET_STAFF) {
+        cJSON_AddNumberToObject(p, "stop_id", (double)s.id);
+        cJSON_AddStringToObject(p, "vehicle_id", s.vehicle_id);
+    }
+    cJSON_AddStringToObject(p, "status", dispatch_stop_status_name(s.status));
+    bool pending = s.status == DISPATCH_STOP_PLANNED || s.status == DISPATCH_STOP_ARRIVED;
+    if (pending && s.eta_s > 0)
+        cJSON_AddNumberToObject(p, "eta_s", (double)s.eta_s);
+    else
+        cJSON_AddNullToObject(p, "eta_s");
+    return j;
 }
 
 static lm_status reply_rma(http_req *r, int status, const returns_rma *m, fmt_ret_view view) {

@@ -222,6 +222,10 @@ const http_route api__routes[] = {
     {"POST", "/v1/driver/stops/{id}/delivered", API_ROLE_DRIVER, api__driver_delivered, 0,
      "Delivered: recipient name, optional signature / photo (PNG or JPEG, 512 KiB each)",
      API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/stops/{id}/collected", API_ROLE_DRIVER, api__driver_delivered, 0,
+     "A return collected at its pickup stop (the same proof options as delivered); the return "
+     "becomes collected in the same transaction",
+     API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
     {"POST", "/v1/driver/stops/{id}/failed", API_ROLE_DRIVER, api__driver_failed, 0,
      "Delivery failed: not_home, refused, address_not_found, damaged or other, with a note",
      API_FAILED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},

@@ -243,11 +243,11 @@ void dispatch_plan_clear(dispatch_plan *p);
  * deliveries; its two stops carry order_id and return_id. A return pickup is one (from = the
  * customer, to = the return depot); a B2B collect-and-deliver order can be another. */
 typedef struct dispatch_pickup_task {
-    int64_t order_id;                   /* the order it concerns (stops and tracking) */
-    int64_t return_id;                  /* the RMA it collects; 0 = none */
-    char depot_id[DISPATCH_ID_MAX + 1]; /* vans starting here take it; "" = any van */
-    double from_lat, from_lon;          /* where it is collected */
-    double to_lat, to_lon;              /* where it is dropped */
+    int64_t order_id;                     /* the order it concerns (stops and tracking) */
+    int64_t return_id;                    /* the RMA it collects; 0 = none */
+    char depot_id[DISPATCH_ID_MAX + 1];   /* vans starting here take it; "" = any van */
+    double from_lat, from_lon;            /* where it is collected */
+    double to_lat, to_lon;                /* where it is dropped */
     int64_t window_start_s, window_end_s; /* on the pickup, epoch s; 0/0 = any time */
     int64_t weight_g, volume_cm3, parcels;
     int64_t service_s; /* at the pickup; 0 = opts.default_service_s */

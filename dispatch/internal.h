@@ -20,11 +20,11 @@ typedef enum dispatch__job_kind {
 
 typedef struct dispatch__job {
     dispatch__job_kind kind;
-    int64_t plan_id;          /* PLAN: the plan row to fill */
-    dispatch_plan_req req;    /* PLAN: copied request (vehicle ids owned) */
-    char *depot_id;           /* PLAN: owned copy of req.depot_id */
+    int64_t plan_id;               /* PLAN: the plan row to fill */
+    dispatch_plan_req req;         /* PLAN: copied request (vehicle ids owned) */
+    char *depot_id;                /* PLAN: owned copy of req.depot_id */
     dispatch_pickup_task *pickups; /* PLAN: owned copy of req.pickups */
-    dispatch_trigger trigger; /* REPLAN */
+    dispatch_trigger trigger;      /* REPLAN */
     char vehicle[DISPATCH_ID_MAX + 1];
     struct dispatch__job *next;
 } dispatch__job;
@@ -106,7 +106,7 @@ typedef struct dispatch__task {
     int64_t return_id;     /* the RMA a pickup task collects (0 = none) */
     solver_tw pick_tws[1]; /* shipment: window of the pickup step */
     size_t n_pick_tws;
-    uint32_t index;        /* solver job or shipment index, filled by dispatch__model_problem */
+    uint32_t index; /* solver job or shipment index, filled by dispatch__model_problem */
 } dispatch__task;
 
 typedef struct dispatch__vehicle {

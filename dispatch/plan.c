@@ -266,7 +266,8 @@ static lm_status pickup_add(ready_ctx *c, const dispatch_pickup_task *pk) {
     if (pk->window_end_s > pk->window_start_s) {
         t->pick_tws[0] = (solver_tw){pk->window_start_s, pk->window_end_s};
         t->n_pick_tws = 1;
-        if (!c->earliest_s || pk->window_start_s < c->earliest_s) c->earliest_s = pk->window_start_s;
+        if (!c->earliest_s || pk->window_start_s < c->earliest_s)
+            c->earliest_s = pk->window_start_s;
     }
     t->amount[0] = pk->weight_g;
     t->amount[1] = pk->volume_cm3;

@@ -74,7 +74,8 @@ static void read_one(int kind, const cJSON *j) {
         st = fmt_ret_policy_from_json(j, &base, &p, &err);
         if (st == LM_OK) {
             if (p.n_windows > STORE_RETURN_WINDOWS_MAX) abort();
-            for (size_t i = 0; i < p.n_windows; i++) fuzz_check_text(p.windows[i].key);
+            for (size_t i = 0; i < p.n_windows; i++)
+                fuzz_check_text(p.windows[i].key);
             if (p.rules.reasons_mask >> RETURNS_REASON_COUNT) abort();
             lm_status ck = returns_policy_check(&p, &err);
             fuzz_check_err(ck, &err);

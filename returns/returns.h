@@ -150,6 +150,16 @@ LM_MUST_USE lm_status returns_rma_inspect(returns_svc *r, int64_t id, size_t lin
  * INVALID. store_credit refunds with method "wallet"; an order without money records 0. */
 LM_MUST_USE lm_status returns_rma_refund(returns_svc *r, int64_t id, int64_t amount,
                                          const char *actor, returns_rma *out, lm_errinfo *err);
+/* A move inside the caller's tx (the driver's "collected" commits with its stop): the same table
+ * and event as the moves above; to = pickup_scheduled becomes dropoff_expected for a drop-off. */
+LM_MUST_USE lm_status returns_rma_move_tx(returns_svc *r, store_tx *tx, int64_t id,
+                                          returns_state to, const char *actor, returns_rma *out,
+                                          lm_errinfo *err);
+/* A pickup of a pickup_scheduled RMA failed (reason: a driver's failure reason such as not_home
+ * or refused) inside tx: event return.pickup_failed; it stays scheduled (CONFLICT otherwise). */
+LM_MUST_USE lm_status returns_pickup_failed_tx(returns_svc *r, store_tx *tx, int64_t id,
+                                               const char *reason, const char *actor,
+                                               lm_errinfo *err);
 /* refunded / inspected -> closed (refused is final already). */
 LM_MUST_USE lm_status returns_rma_close(returns_svc *r, int64_t id, const char *actor,
                                         returns_rma *out, lm_errinfo *err);

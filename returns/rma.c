@@ -198,25 +198,58 @@ static lm_status rma_load(store_tx *tx, int64_t id, store_rma *m, lm_errinfo *er
     return rc;
 }
 
-/* One plain move in its own transaction; note (may be NULL) replaces the RMA's note. */
-static lm_status step(returns_svc *r, int64_t id, returns_state to, const char *actor,
-                      const char *note, returns_rma *out, lm_errinfo *err) {
+/* One plain move inside tx; note (may be NULL) replaces the RMA's note. */
+static lm_status step_tx(returns_svc *r, store_tx *tx, int64_t id, returns_state to,
+                         const char *actor, const char *note, returns_rma *out, lm_errinfo *err) {
     lm_status rc = returns__actor_check(actor, err);
     if (rc != LM_OK) return rc;
     store_rma *m = lm_calloc(1, sizeof *m);
     if (!m) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(r->st, &tx)) != LM_OK) {
-        lm_free(m);
-        return lm_errinfo_set(err, rc, "", "store unavailable");
-    }
     rc = rma_load(tx, id, m, err);
     if (rc == LM_OK && to == RETURNS_PICKUP_SCHEDULED && strcmp(m->method, "pickup"))
         to = RETURNS_DROPOFF_EXPECTED;
     if (rc == LM_OK && note) lm_strlcpy(m->note, note, sizeof m->note);
     if (rc == LM_OK) rc = returns__rma_move(r, tx, m, to, actor, err);
-    rc = returns__finish(tx, rc, err);
     if (rc == LM_OK && out) *out = *m;
+    lm_free(m);
+    return rc;
+}
+
+/* One plain move in its own transaction. */
+static lm_status step(returns_svc *r, int64_t id, returns_state to, const char *actor,
+                      const char *note, returns_rma *out, lm_errinfo *err) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(r->st, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    rc = step_tx(r, tx, id, to, actor, note, out, err);
+    return returns__finish(tx, rc, err);
+}
+
+lm_status returns_rma_move_tx(returns_svc *r, store_tx *tx, int64_t id, returns_state to,
+                              const char *actor, returns_rma *out, lm_errinfo *err) {
+    return step_tx(r, tx, id, to, actor, NULL, out, err);
+}
+
+lm_status returns_pickup_failed_tx(returns_svc *r, store_tx *tx, int64_t id, const char *reason,
+                                   const char *actor, lm_errinfo *err) {
+    lm_status rc = returns__actor_check(actor, err);
+    if (rc != LM_OK) return rc;
+    store_rma *m = lm_calloc(1, sizeof *m);
+    if (!m) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    rc = rma_load(tx, id, m, err);
+    if (rc == LM_OK && strcmp(m->status, "pickup_scheduled"))
+        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
+                            "return %" PRId64 " is %s: no pickup to fail", id, m->status);
+    for (const char *c = reason ? reason : ""; rc == LM_OK && (*c || c == reason); c++)
+        if (!*c || !((*c >= 'a' && *c <= 'z') || *c == '_') || c - reason > 31)
+            rc = lm_errinfo_set(err, LM_INVALID, "reason", "a reason name (a-z, _), 1..32 bytes");
+    if (rc == LM_OK) {
+        /* it stays scheduled: the next plan takes the pickup again, or support refuses it */
+        char extra[160];
+        snprintf(extra, sizeof extra, ",\"order_id\":%" PRId64 ",\"reason\":\"%s\"", m->order_id,
+                 reason);
+        rc = returns__event(r, tx, "return.pickup_failed", "return", NULL, id, actor, extra);
+    }
     lm_free(m);
     return rc;
 }

@@ -29,7 +29,10 @@ static bool field_text(const decoded *d, const char *f, char *buf, size_t size) 
     else if (!strcmp(f, "method"))
         snprintf(buf, size, "%s", d->q.method);
     else if (!strcmp(f, "note"))
-        snprintf(buf, size, "%s", d->q.note[0] ? d->q.note : d->insp.note[0] ? d->insp.note : d->c.note);
+        snprintf(buf, size, "%s",
+                 d->q.note[0]      ? d->q.note
+                 : d->insp.note[0] ? d->insp.note
+                                   : d->c.note);
     else if (!strcmp(f, "lines"))
         snprintf(buf, size, "%zu", d->q.n_lines ? d->q.n_lines : d->c.n_lines);
     else if (!strcmp(f, "sku0"))
