@@ -46,6 +46,7 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddNumberToObject(o, "weight_g", (double)s->weight_g);
     if (s->reason[0]) cJSON_AddStringToObject(o, "reason", s->reason);
+    if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
 }
 

@@ -145,6 +145,7 @@ static cJSON *stop_json(const dispatch_stop *s) {
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddBoolToObject(o, "late", s->late);
     if (s->transfer_from) cJSON_AddNumberToObject(o, "transfer_from", (double)s->transfer_from);
+    if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
 }
 

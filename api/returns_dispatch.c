@@ -34,7 +34,8 @@ static lm_status add_tasks(http_req *r, returns_svc *svc, const char *status,
         lm_errinfo e;
         /* drop-offs and returns already on a route are not new work */
         if (returns_pickup_get(svc, ids[i], p, &e) != LM_OK) continue;
-        if (!strcmp(status, "pickup_scheduled") && pickup_pending(api_store(r), p->order_id, ids[i]))
+        if (!strcmp(status, "pickup_scheduled") &&
+            pickup_pending(api_store(r), p->order_id, ids[i]))
             continue;
         dispatch_pickup_task *t = &tasks[(*n)++];
         memset(t, 0, sizeof *t);
@@ -130,8 +131,8 @@ lm_status api__returns_stop_done_tx(store_tx *tx, http_req *r, int64_t stop_id, 
     bool is_pickup = s.return_id && s.kind == DISPATCH_STOP_PICKUP;
     const char *tail = strrchr(r->path, '/');
     if (collected && !is_pickup && tail && !strcmp(tail, "/collected"))
-        return http_error(r, LM_CONFLICT, "id",
-                          "stop %lld collects no return: mark it delivered", (long long)stop_id);
+        return http_error(r, LM_CONFLICT, "id", "stop %lld collects no return: mark it delivered",
+                          (long long)stop_id);
     if (!is_pickup) return LM_OK;
     api_returns rt;
     if ((rc = api__returns_open(r, &rt)) != LM_OK) return rc;

@@ -424,11 +424,11 @@ typedef struct dispatch_driver_route {
 LM_MUST_USE lm_status dispatch_driver_route_get(store_read *r, const char *driver_id,
                                                 dispatch_driver_route *out, lm_errinfo *err);
 void dispatch_driver_route_clear(dispatch_driver_route *rt);
-/* One stop (any status). NOT_FOUND if absent. */
 /* The newest pickup stop of return_id (an RMA of order_id) on a live route; NOT_FOUND when it
  * has none. */
 LM_MUST_USE lm_status dispatch_return_stop_get(store_read *r, int64_t order_id, int64_t return_id,
                                                dispatch_stop *out, lm_errinfo *err);
+/* One stop (any status). NOT_FOUND if absent. */
 LM_MUST_USE lm_status dispatch_stop_get(store_read *r, int64_t stop_id, dispatch_stop *out,
                                         lm_errinfo *err);
 /* The driver a live stop belongs to (for "a driver only sees its own route"); driver_out[0] is
