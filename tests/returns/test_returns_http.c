@@ -198,8 +198,7 @@ static int setup(void **state) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(&W, 0, sizeof W);
     W.day = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
-    if (tmp_db_create(&W.tmp, "lm_returns_http_") != 0 ||
-        tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
+    if (tmp_db_create(&W.tmp, "lm_returns_http_") != 0 || tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
         return -1;
     lm_errinfo err = {0};
     dispatch_opts d;
@@ -235,15 +234,15 @@ static int setup(void **state) {
         "{\"sku\":\"LAMP\",\"name\":\"Lamp\",\"weight_g\":2000,\"volume_cm3\":500}",
         "{\"sku\":\"BOOK\",\"name\":\"Book\",\"weight_g\":4000,\"volume_cm3\":500}",
         "{\"sku\":\"PEN\",\"name\":\"Pen\",\"weight_g\":100,\"volume_cm3\":50}"};
-    for (size_t i = 0; i < 4; i++) call0("POST", "/v1/products", W.admin, products[i], 201);
+    for (size_t i = 0; i < 4; i++)
+        call0("POST", "/v1/products", W.admin, products[i], 201);
     /* one mug only: the order after the first waits for a returned one */
     call0("PUT", "/v1/stock/DEP/MUG", W.wh, "{\"on_hand\":1}", 200);
     call0("PUT", "/v1/stock/DEP/LAMP", W.wh, "{\"on_hand\":10}", 200);
     call0("PUT", "/v1/stock/DEP/BOOK", W.wh, "{\"on_hand\":10}", 200);
     call0("PUT", "/v1/stock/DEP/PEN", W.wh, "{\"on_hand\":10}", 200);
     call0("PUT", "/v1/prices/MUG/EUR", W.admin, "{\"unit_price\":1000,\"tax_rate_bp\":2000}", 200);
-    call0("PUT", "/v1/prices/LAMP/EUR", W.admin, "{\"unit_price\":2500,\"tax_rate_bp\":2000}",
-          200);
+    call0("PUT", "/v1/prices/LAMP/EUR", W.admin, "{\"unit_price\":2500,\"tax_rate_bp\":2000}", 200);
     char veh[256];
     snprintf(veh, sizeof veh,
              "{\"id\":\"V1\",\"start_depot\":\"DEP\",\"end_depot\":\"DEP\",\"capacity_kg\":%d,"
@@ -369,15 +368,17 @@ static void request_by_token(void) {
     assert_int_equal(jint(cJSON_GetArrayItem(jget(el, "lines"), 0), "returnable"), 1);
     assert_int_equal(cJSON_GetArraySize(jget(j, "returns")), 0);
     cJSON_Delete(j);
-    refused("POST", path, NULL, "{\"reason\":\"defective\",\"lines\":[{\"sku\":\"MUG\",\"qty\":2}]}",
-            400, "lines[0].qty");
-    refused("POST", path, NULL, "{\"reason\":\"defective\",\"lines\":[{\"sku\":\"BOOK\",\"qty\":1}]}",
-            400, "lines[0].sku");
-    refused("POST", path, NULL, "{\"reason\":\"bored\",\"lines\":[{\"sku\":\"MUG\",\"qty\":1}]}", 400,
-            "reason");
     refused("POST", path, NULL,
-            "{\"reason\":\"defective\",\"order_id\":1,\"lines\":[{\"sku\":\"MUG\",\"qty\":1}]}", 400,
-            "order_id");
+            "{\"reason\":\"defective\",\"lines\":[{\"sku\":\"MUG\",\"qty\":2}]}", 400,
+            "lines[0].qty");
+    refused("POST", path, NULL,
+            "{\"reason\":\"defective\",\"lines\":[{\"sku\":\"BOOK\",\"qty\":1}]}", 400,
+            "lines[0].sku");
+    refused("POST", path, NULL, "{\"reason\":\"bored\",\"lines\":[{\"sku\":\"MUG\",\"qty\":1}]}",
+            400, "reason");
+    refused("POST", path, NULL,
+            "{\"reason\":\"defective\",\"order_id\":1,\"lines\":[{\"sku\":\"MUG\",\"qty\":1}]}",
+            400, "order_id");
     refused("POST", path, NULL, "{\"reason\":\"defective\",\"lines\":[]}", 400, "lines");
     refused("POST", "/v1/track/00000000000000000000000000000000/returns", NULL,
             "{\"reason\":\"defective\",\"lines\":[{\"sku\":\"MUG\",\"qty\":1}]}", 404, "token");
@@ -516,16 +517,16 @@ static void receive_and_inspect(void) {
     refused("POST", path, W.wh, "{\"line\":0,\"condition\":\"damaged\",\"by\":\"me\"}", 400, "by");
     char st[32];
     assert_string_equal(order_status(S.backorder, st, sizeof st), "backordered");
-    cJSON_Delete(rma_move(S.rma, "inspect", W.wh, "{\"line\":0,\"condition\":\"resellable\"}",
-                          "received"));
+    cJSON_Delete(
+        rma_move(S.rma, "inspect", W.wh, "{\"line\":0,\"condition\":\"resellable\"}", "received"));
     /* the mug is back on hand and went at once to the order waiting for it */
     assert_string_equal(order_status(S.backorder, st, sizeof st), "allocated");
     assert_int_equal(on_hand("MUG"), 1);
     assert_int_equal(events_of("stock.returned"), 1);
     refused("POST", path, W.wh, "{\"line\":0,\"condition\":\"damaged\"}", 409, "line");
-    cJSON *j = rma_move(S.rma, "inspect", W.wh,
-                        "{\"line\":1,\"condition\":\"defective\",\"note\":\"flickers\"}",
-                        "inspected");
+    cJSON *j =
+        rma_move(S.rma, "inspect", W.wh,
+                 "{\"line\":1,\"condition\":\"defective\",\"note\":\"flickers\"}", "inspected");
     const cJSON *l1 = cJSON_GetArrayItem(jget(j, "lines"), 1);
     assert_string_equal(jstr(l1, "disposition"), "quarantined");
     cJSON_Delete(j);
@@ -573,10 +574,10 @@ static void refund_and_close(void) {
     illegal(S.rma, "receive", W.wh, NULL, "closed");
     /* every step is an event the webhooks and the SSE stream carry */
     static const char *const types[] = {
-        "return.requested", "return.approved",       "return.pickup_scheduled",
-        "return.collected", "return.received",       "return.line_inspected",
+        "return.requested", "return.approved",        "return.pickup_scheduled",
+        "return.collected", "return.received",        "return.line_inspected",
         "return.inspected", "return.refund_recorded", "return.refunded",
-        "return.closed",    "product.sales_blocked", "product.sales_cleared"};
+        "return.closed",    "product.sales_blocked",  "product.sales_cleared"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (events_of(types[i]) < 1) fail_msg("no %s event", types[i]);
     j = call("GET", "/v1/events?limit=1000", W.disp, NULL, 200);
@@ -617,14 +618,20 @@ static void refused_return(void) {
     refused("POST", "/v1/returns", W.disp,
             "{\"reason\":\"changed_mind\",\"lines\":[{\"sku\":\"PEN\",\"qty\":1}]}", 400,
             "order_id");
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"reason\":\"changed_mind\",\"lines\":[{\"sku\":"
-             "\"PEN\",\"qty\":3}]}", (long long)S.o4);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"reason\":\"changed_mind\",\"lines\":[{\"sku\":"
+             "\"PEN\",\"qty\":3}]}",
+             (long long)S.o4);
     refused("POST", "/v1/returns", W.disp, body, 400, "lines[0].qty");
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"reason\":\"changed_mind\",\"lines\":[{\"sku\":"
-             "\"PEN\",\"qty\":1}]}", (long long)S.backorder);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"reason\":\"changed_mind\",\"lines\":[{\"sku\":"
+             "\"PEN\",\"qty\":1}]}",
+             (long long)S.backorder);
     refused("POST", "/v1/returns", W.disp, body, 409, "order_id"); /* not delivered */
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"reason\":\"changed_mind\",\"method\":"
-             "\"dropoff\",\"lines\":[{\"sku\":\"PEN\",\"qty\":1}]}", (long long)S.o4);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"reason\":\"changed_mind\",\"method\":"
+             "\"dropoff\",\"lines\":[{\"sku\":\"PEN\",\"qty\":1}]}",
+             (long long)S.o4);
     call0("POST", "/v1/returns", W.drv, body, 403);
     cJSON *j = call("POST", "/v1/returns", W.disp, body, 201);
     int64_t id = jint(j, "id");
@@ -653,21 +660,29 @@ static void test_cases(void **state) {
     refused_return();
     char body[512], path[96], st[32];
     /* bad cases change nothing */
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"kind\":\"missing\",\"lines\":[{\"sku\":"
-             "\"PEN\",\"qty\":3}]}", (long long)S.o4);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"kind\":\"missing\",\"lines\":[{\"sku\":"
+             "\"PEN\",\"qty\":3}]}",
+             (long long)S.o4);
     refused("POST", "/v1/cases", W.disp, body, 400, "lines[0].qty");
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"kind\":\"wrong_item\",\"lines\":[{\"sku\":"
-             "\"LAMP\",\"qty\":1}]}", (long long)S.o5);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"kind\":\"wrong_item\",\"lines\":[{\"sku\":"
+             "\"LAMP\",\"qty\":1}]}",
+             (long long)S.o5);
     refused("POST", "/v1/cases", W.disp, body, 400, "right");
     refused("POST", "/v1/cases", W.disp,
             "{\"order_id\":99999,\"kind\":\"missing\",\"lines\":[{\"sku\":\"PEN\",\"qty\":1}]}",
             404, "order_id");
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"kind\":\"missing\",\"lines\":[{\"sku\":"
-             "\"MUG\",\"qty\":1}]}", (long long)S.backorder);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"kind\":\"missing\",\"lines\":[{\"sku\":"
+             "\"MUG\",\"qty\":1}]}",
+             (long long)S.backorder);
     refused("POST", "/v1/cases", W.disp, body, 409, "order_id");
     /* missing: a reship of the missing pen, no payment, the stock allocated */
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"kind\":\"missing\",\"lines\":[{\"sku\":"
-             "\"PEN\",\"qty\":1}]}", (long long)S.o4);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"kind\":\"missing\",\"lines\":[{\"sku\":"
+             "\"PEN\",\"qty\":1}]}",
+             (long long)S.o4);
     cJSON *c = open_case(body, 201);
     assert_string_equal(jstr(c, "status"), "resolved");
     assert_string_equal(jstr(c, "resolution"), "reship");
@@ -681,8 +696,10 @@ static void test_cases(void **state) {
     assert_null(cJSON_GetObjectItemCaseSensitive(c, "totals")); /* nothing to pay */
     cJSON_Delete(c);
     /* wrong item: the lamp came instead of a book: the book is reshipped, the lamp picked up */
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"kind\":\"wrong_item\",\"lines\":[{\"sku\":"
-             "\"LAMP\",\"qty\":1}],\"right\":[{\"sku\":\"BOOK\",\"qty\":1}]}", (long long)S.o5);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"kind\":\"wrong_item\",\"lines\":[{\"sku\":"
+             "\"LAMP\",\"qty\":1}],\"right\":[{\"sku\":\"BOOK\",\"qty\":1}]}",
+             (long long)S.o5);
     c = open_case(body, 201);
     int64_t case_id = jint(c, "id"), rma = jint(c, "rma_id");
     reship = jint(c, "reship_order_id");
@@ -695,8 +712,10 @@ static void test_cases(void **state) {
     cJSON_Delete(c);
     assert_string_equal(order_status(reship, st, sizeof st), "allocated");
     /* a pending case waits for support; reshipped once, never twice */
-    snprintf(body, sizeof body, "{\"order_id\":%lld,\"kind\":\"damaged\",\"resolution\":"
-             "\"pending\",\"lines\":[{\"sku\":\"PEN\",\"qty\":1}]}", (long long)S.o4);
+    snprintf(body, sizeof body,
+             "{\"order_id\":%lld,\"kind\":\"damaged\",\"resolution\":"
+             "\"pending\",\"lines\":[{\"sku\":\"PEN\",\"qty\":1}]}",
+             (long long)S.o4);
     c = open_case(body, 201);
     case_id = jint(c, "id");
     assert_string_equal(jstr(c, "status"), "open");
