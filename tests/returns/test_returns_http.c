@@ -460,6 +460,46 @@ static void plan_pickup_with_deliveries(void) {
     cJSON_Delete(j);
 }
 
+/* A re-plan rebuilds the return's pickup like any pending stop: the same RMA, the customer's
+ * window on the pickup, the drop at the depot after it; applying it leaves the return scheduled. */
+static void replan_keeps_pickup(void) {
+    call0("POST", "/v1/replans", W.disp, "{}", 202);
+    dispatch_wait_idle(W.d);
+    cJSON *j = call("GET", "/v1/plans?limit=1", W.disp, NULL, 200);
+    const cJSON *p0 = cJSON_GetArrayItem(jget(j, "plans"), 0);
+    assert_true(cJSON_IsTrue(jget(p0, "is_replan")));
+    int64_t id = jint(p0, "id");
+    cJSON_Delete(j);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/plans/%lld", (long long)id);
+    j = call("GET", path, W.disp, NULL, 200);
+    int pick = -1, drop = -1, k = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, jget(cJSON_GetArrayItem(jget(j, "routes"), 0), "stops")) {
+        const cJSON *rid = cJSON_GetObjectItemCaseSensitive(s, "return_id");
+        if (rid && (int64_t)rid->valuedouble == S.rma) {
+            if (!strcmp(jstr(s, "kind"), "pickup")) {
+                pick = k;
+                const cJSON *tw = jget(s, "time_window");
+                assert_int_equal((int64_t)cJSON_GetArrayItem(tw, 0)->valuedouble, W.day);
+                assert_int_equal((int64_t)cJSON_GetArrayItem(tw, 1)->valuedouble, W.day + 86399);
+            } else {
+                drop = k;
+            }
+        }
+        k++;
+    }
+    cJSON_Delete(j);
+    assert_true(pick >= 0 && drop > pick);
+    snprintf(path, sizeof path, "/v1/replans/%lld/apply", (long long)id);
+    call0("POST", path, W.disp, NULL, 200);
+    snprintf(path, sizeof path, "/v1/returns/%lld", (long long)S.rma);
+    j = call("GET", path, W.disp, NULL, 200);
+    assert_string_equal(jstr(j, "status"), "pickup_scheduled");
+    assert_string_equal(jstr(jget(j, "pickup"), "status"), "planned");
+    cJSON_Delete(j);
+}
+
 /* The driver collects the return with a proof and drops it at the depot. */
 static void collect_and_drop(void) {
     cJSON *route = NULL;
@@ -602,6 +642,7 @@ static void test_return_loop(void **state) {
     deliver_first_orders();
     request_by_token();
     plan_pickup_with_deliveries();
+    replan_keeps_pickup();
     collect_and_drop();
     receive_and_inspect();
     refund_and_close();
