@@ -19,8 +19,8 @@
 /* Keys osmand.c reads itself, and the transistorsoft template's form-compatibility copy "_" (an
  * older server reads the position from it; ours has the position already). */
 static const char *const own_keys[] = {
-    "id",      "deviceid", "device_id", "timestamp", "lat",   "lon",   "location", "speed",
-    "bearing", "heading",  "altitude",  "accuracy",  "batt",  "charge", "valid",   "_",
+    "id",      "deviceid", "device_id", "timestamp", "lat",  "lon",    "location", "speed",
+    "bearing", "heading",  "altitude",  "accuracy",  "batt", "charge", "valid",    "_",
 };
 
 static bool is_own_key(const char *key) {
@@ -145,7 +145,8 @@ static lm_status attrs_bool(attrs *a, const char *key, const char *name, const c
                               "'%.40s' is not true, false, 1 or 0", text);
     lm_status rc = attrs_key(a, name);
     if (rc != LM_OK) return rc;
-    return lm_buf_printf(&a->b, "%s", (!strcmp(text, "true") || !strcmp(text, "1")) ? "true" : "false");
+    return lm_buf_printf(&a->b, "%s",
+                         (!strcmp(text, "true") || !strcmp(text, "1")) ? "true" : "false");
 }
 
 /* Copies text into out[size] or names key as too long. */
@@ -291,8 +292,8 @@ lm_status fmt__osmand_tsloc_attrs(const cJSON *loc, const char *prefix, fmt_osma
         rc = lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, prefix, ".extras"),
                             "extras must be an object");
     if (rc == LM_OK && cJSON_IsObject(extras)) {
-        static const char *const taken[] = {"event", "motion", "odometer", "mock", "activity",
-                                            "alarm"};
+        static const char *const taken[] = {"event", "motion",   "odometer",
+                                            "mock",  "activity", "alarm"};
         cJSON_ArrayForEach(v, extras) {
             const char *key = v->string ? v->string : "";
             bool seen = false; /* one of ours, or repeated: the first one counts */

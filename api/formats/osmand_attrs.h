@@ -23,8 +23,7 @@ typedef struct fmt__flat_src {
  * FMT_OSMAND_ATTRS_MAX - 1 bytes of JSON. *has_network: cell, wifi, a token, an alarm or an event
  * came, which is what lets a record without coordinates through. */
 LM_MUST_USE lm_status fmt__osmand_flat_attrs(const fmt__flat_src *s, const char *prefix,
-                                             fmt_osmand_pos *p, bool *has_network,
-                                             lm_errinfo *err);
+                                             fmt_osmand_pos *p, bool *has_network, lm_errinfo *err);
 
 /* The same for a transistorsoft location object: event, is_moving, odometer, mock,
  * activity.type, alarm, and the "extras" object's keys. */
