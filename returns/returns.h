@@ -155,8 +155,9 @@ LM_MUST_USE lm_status returns_rma_refund(returns_svc *r, int64_t id, int64_t amo
 LM_MUST_USE lm_status returns_rma_move_tx(returns_svc *r, store_tx *tx, int64_t id,
                                           returns_state to, const char *actor, returns_rma *out,
                                           lm_errinfo *err);
-/* A pickup of a pickup_scheduled RMA failed (reason: a driver's failure reason such as not_home
- * or refused) inside tx: event return.pickup_failed; it stays scheduled (CONFLICT otherwise). */
+/* A pickup of a pickup_scheduled (or approved) RMA failed (reason: a driver's failure reason such
+ * as not_home or refused) inside tx: event return.pickup_failed; its state stays (CONFLICT in any
+ * other state). */
 LM_MUST_USE lm_status returns_pickup_failed_tx(returns_svc *r, store_tx *tx, int64_t id,
                                                const char *reason, const char *actor,
                                                lm_errinfo *err);

@@ -237,7 +237,9 @@ lm_status returns_pickup_failed_tx(returns_svc *r, store_tx *tx, int64_t id, con
     store_rma *m = lm_calloc(1, sizeof *m);
     if (!m) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     rc = rma_load(tx, id, m, err);
-    if (rc == LM_OK && strcmp(m->status, "pickup_scheduled"))
+    /* approved too: the commit's scheduling runs after the plan's own commit and may have
+     * failed; the driver at the door must still be able to close the stop */
+    if (rc == LM_OK && strcmp(m->status, "pickup_scheduled") && strcmp(m->status, "approved"))
         rc = lm_errinfo_set(err, LM_CONFLICT, "status",
                             "return %" PRId64 " is %s: no pickup to fail", id, m->status);
     for (const char *c = reason ? reason : ""; rc == LM_OK && (*c || c == reason); c++)

@@ -695,6 +695,58 @@ static void refused_return(void) {
     refused("POST", "/v1/returns/99999/approve", W.disp, NULL, 404, "id");
 }
 
+/* The planned stop of return rma on the committed plan's route, of kind ("pickup" | "delivery"). */
+static bool plan_has(const cJSON *plan, int64_t rma, const char *kind) {
+    const cJSON *r, *s;
+    cJSON_ArrayForEach(r, jget(plan, "routes")) {
+        cJSON_ArrayForEach(s, jget(r, "stops")) {
+            const cJSON *rid = cJSON_GetObjectItemCaseSensitive(s, "return_id");
+            if (rid && (int64_t)rid->valuedouble == rma && !strcmp(jstr(s, "kind"), kind))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The customer was not home: the return stays scheduled (return.pickup_failed), its drop at the
+ * depot comes off the route, and the next plan takes the pickup again. */
+static void failed_pickup_planned_again(int64_t rma) {
+    cJSON *plan = plan_and_commit();
+    assert_true(plan_has(plan, rma, "pickup") && plan_has(plan, rma, "delivery"));
+    cJSON_Delete(plan);
+    cJSON *route = NULL;
+    const cJSON *stops = driver_stops(&route), *s;
+    int64_t pick = 0, drop = 0;
+    cJSON_ArrayForEach(s, stops) {
+        const cJSON *ret = cJSON_GetObjectItemCaseSensitive(s, "return");
+        if (!ret || jint(ret, "id") != rma) continue;
+        if (!strcmp(jstr(s, "kind"), "pickup"))
+            pick = jint(s, "id");
+        else
+            drop = jint(s, "id");
+    }
+    cJSON_Delete(route);
+    assert_true(pick > 0 && drop > 0);
+    stop_action(pick, "failed", "{\"reason\":\"not_home\",\"note\":\"nobody\"}", 200);
+    assert_int_equal(events_of("return.pickup_failed"), 1);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/returns/%lld", (long long)rma);
+    cJSON *j = call("GET", path, W.disp, NULL, 200);
+    assert_string_equal(jstr(j, "status"), "pickup_scheduled");
+    assert_string_equal(jstr(jget(j, "pickup"), "status"), "failed");
+    cJSON_Delete(j);
+    stops = driver_stops(&route);
+    bool dropped_off = false;
+    cJSON_ArrayForEach(s, stops) {
+        if (jint(s, "id") == drop) dropped_off = !strcmp(jstr(s, "status"), "cancelled");
+    }
+    cJSON_Delete(route);
+    assert_true(dropped_off); /* nothing was collected, nothing to drop */
+    plan = plan_and_commit();
+    assert_true(plan_has(plan, rma, "pickup"));
+    cJSON_Delete(plan);
+}
+
 static void test_cases(void **state) {
     (void)state;
     deliver_first_orders();
@@ -752,6 +804,7 @@ static void test_cases(void **state) {
     assert_int_equal(jint(c, "case_id"), case_id);
     cJSON_Delete(c);
     assert_string_equal(order_status(reship, st, sizeof st), "allocated");
+    failed_pickup_planned_again(rma);
     /* a pending case waits for support; reshipped once, never twice */
     snprintf(body, sizeof body,
              "{\"order_id\":%lld,\"kind\":\"damaged\",\"resolution\":"
