@@ -86,8 +86,10 @@
     "it open\"},\"note\":{\"type\":\"string\",\"maxLength\":255},\"lines\":" RET_LINES_SCHEMA      \
     ",\"right\":" RET_LINES_SCHEMA "}}"
 #define RET_CASE_SCHEMA                                                                            \
-    "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"order_id\":{\"type\":"   \
-    "\"integer\"},\"kind\":{\"type\":\"string\"},\"status\":{\"enum\":[\"open\",\"resolved\"]},"   \
+    "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"ref\":{\"type\":"        \
+    "\"string\",\"description\":\"case:<id>, the case_ref of a complaint about it\"},"             \
+    "\"order_id\":{\"type\":\"integer\"},\"kind\":{\"type\":\"string\"},\"status\":{\"enum\":["    \
+    "\"open\",\"resolved\"]},"                                                                     \
     "\"resolution\":{\"type\":[\"string\",\"null\"]},\"reship_order_id\":{\"type\":[\"integer\","  \
     "\"null\"]},\"rma_id\":{\"type\":[\"integer\",\"null\"]},\"actor\":{\"type\":\"string\"},"     \
     "\"note\":{\"type\":\"string\"},\"lines\":{\"type\":\"array\"},\"right\":{\"type\":"           \

@@ -4,6 +4,7 @@
 
 #include "api/formats/rfc3339.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void add_lines(cJSON *o, const char *key, const store_line *l, size_t n) {
@@ -86,6 +87,10 @@ cJSON *fmt_ret_case_json(const returns_case *c) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddNumberToObject(o, "id", (double)c->id);
+    /* what a complaint about it carries as case_ref (POST /v1/complaints, source after_sales) */
+    char ref[32];
+    snprintf(ref, sizeof ref, "case:%lld", (long long)c->id);
+    cJSON_AddStringToObject(o, "ref", ref);
     cJSON_AddNumberToObject(o, "order_id", (double)c->order_id);
     cJSON_AddStringToObject(o, "kind", c->kind);
     cJSON_AddStringToObject(o, "status", c->status);

@@ -780,6 +780,9 @@ static void test_cases(void **state) {
     assert_string_equal(jstr(c, "status"), "resolved");
     assert_string_equal(jstr(c, "resolution"), "reship");
     int64_t reship = jint(c, "reship_order_id");
+    char ref[32];
+    snprintf(ref, sizeof ref, "case:%lld", (long long)jint(c, "id"));
+    assert_string_equal(jstr(c, "ref"), ref); /* a complaint's case_ref */
     cJSON_Delete(c);
     snprintf(path, sizeof path, "/v1/orders/%lld", (long long)reship);
     c = call("GET", path, W.disp, NULL, 200);
