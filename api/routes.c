@@ -337,6 +337,9 @@ const http_route api__routes[] = {
     {"POST", "/v1/driver/enrol", HTTP_PUBLIC, api__enrol_exchange, 0,
      "Exchange an enrolment token (once, before it expires) for the driver's key",
      API_ENROL_EXCHANGE_IN_SCHEMA, API_ENROL_EXCHANGE_SCHEMA, 201, NULL},
+    {"POST", "/v1/driver/route/start", API_ROLE_DRIVER, api__driver_start, 0,
+     "Start the route now (orders on board go out for delivery; idempotent, Idempotency-Key kept)",
+     NULL, API_DRIVER_START_SCHEMA, 200, NULL},
     {"GET", "/v1/driver/events", API_ROLE_DRIVER, api__driver_events, 0,
      "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan or "
      "cancellation may have changed the route",

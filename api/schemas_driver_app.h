@@ -17,8 +17,8 @@
     "\"token\":{\"type\":\"string\",\"description\":\"only in the 201, never stored\"},\"link\":{" \
     "\"type\":\"string\",\"description\":\"/driver/#enrol=<token>: only in the 201\"}}}"
 #define API_ENROLMENTS_SCHEMA                                                                      \
-    "{\"type\":\"object\",\"properties\":{\"enrolments\":{\"type\":\"array\",\"items\":"           \
-    API_ENROLMENT_SCHEMA "}}}"
+    "{\"type\":\"object\",\"properties\":{\"enrolments\":{\"type\":\"array\","                     \
+    "\"items\":" API_ENROLMENT_SCHEMA "}}}"
 #define API_ENROL_EXCHANGE_IN_SCHEMA                                                               \
     "{\"type\":\"object\",\"required\":[\"token\"],\"additionalProperties\":false,"                \
     "\"properties\":{\"token\":{\"type\":\"string\",\"description\":\"from the enrolment "         \
@@ -31,5 +31,9 @@
 #define API_DRIVER_EVENTS_SCHEMA                                                                   \
     "{\"type\":\"string\",\"description\":\"text/event-stream: event route.changed, data "         \
     "{seq, cause}; resumes after Last-Event-ID\"}"
+
+#define API_DRIVER_START_SCHEMA                                                                    \
+    "{\"type\":\"object\",\"properties\":{\"started\":{\"type\":\"boolean\"},\"already\":{"        \
+    "\"type\":\"boolean\",\"description\":\"it had started before\"}}}"
 
 #endif

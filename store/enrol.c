@@ -44,7 +44,7 @@ const char *store_enrol_state_name(store_enrol_state s) {
 }
 
 #define ENROL_COLS                                                                                 \
-    "id, driver_id, IFNULL(key_id, ''), created_by, created_ms, expires_ms, IFNULL(used_ms, 0), " \
+    "id, driver_id, IFNULL(key_id, ''), created_by, created_ms, expires_ms, IFNULL(used_ms, 0), "  \
     "IFNULL(revoked_ms, 0)"
 
 static void enrol_row(sqlite3_stmt *st, void *elem) {
@@ -67,9 +67,9 @@ static lm_status enrol_event(store_tx *tx, const char *type, const store_enrolme
     return store_event_append(tx, type, "driver", e->driver_id, payload);
 }
 
-lm_status store_enrol_create(store *s, const char *driver_id, int64_t ttl_ms,
-                             const char *by_key_id, char token_out[STORE_ENROL_TOKEN_LEN + 1],
-                             store_enrolment *out, lm_errinfo *err) {
+lm_status store_enrol_create(store *s, const char *driver_id, int64_t ttl_ms, const char *by_key_id,
+                             char token_out[STORE_ENROL_TOKEN_LEN + 1], store_enrolment *out,
+                             lm_errinfo *err) {
     if (!driver_id || !*driver_id || strlen(driver_id) >= STORE_DRIVER_MAX)
         return lm_errinfo_set(err, LM_INVALID, "id", "a driver id of 1..%d bytes",
                               STORE_DRIVER_MAX - 1);
@@ -240,10 +240,9 @@ lm_status store_enrol_revoke(store *s, const char *driver_id, const char *id, in
     lm_status rc = store_tx_begin(s, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
     sqlite3 *db = store__tx_db(tx);
-    if ((rc = store__prepare(db,
-                             "SELECT " ENROL_COLS
-                             " FROM driver_enrolments WHERE id = ? AND driver_id = ?",
-                             &st, err)) != LM_OK ||
+    if ((rc = store__prepare(
+             db, "SELECT " ENROL_COLS " FROM driver_enrolments WHERE id = ? AND driver_id = ?", &st,
+             err)) != LM_OK ||
         (rc = store__bind_text(st, 1, id)) != LM_OK ||
         (rc = store__bind_text(st, 2, driver_id)) != LM_OK)
         goto fail;
@@ -283,7 +282,7 @@ fail:
 }
 
 lm_status store_reply_get(store_read *r, const char *key_id, const char *idem, bool *found,
-                         int *status, char **body, char request[256], lm_errinfo *err) {
+                          int *status, char **body, char request[256], lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
     *found = false;
     *body = NULL;
@@ -310,7 +309,7 @@ done:
 }
 
 lm_status store_reply_put(store_tx *tx, const char *key_id, const char *idem, const char *request,
-                         int status, const char *body, lm_errinfo *err) {
+                          int status, const char *body, lm_errinfo *err) {
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(store__tx_db(tx),
                                   "INSERT INTO idempotent_requests(key_id, idem_key, request, "

@@ -63,11 +63,11 @@ LM_MUST_USE lm_status store_enrol_revoke(store *s, const char *driver_id, const 
 /* The kept reply of (key_id, idem) if any: *found, its status and body (lm_free'd by the
  * caller), and the request it answered (method and path, to refuse a key reused elsewhere). */
 LM_MUST_USE lm_status store_reply_get(store_read *r, const char *key_id, const char *idem,
-                                     bool *found, int *status, char **body, char request[256],
-                                     lm_errinfo *err);
+                                      bool *found, int *status, char **body, char request[256],
+                                      lm_errinfo *err);
 /* Keeps the reply inside the action's tx; LM_CONFLICT when (key_id, idem) is already kept. */
 LM_MUST_USE lm_status store_reply_put(store_tx *tx, const char *key_id, const char *idem,
-                                     const char *request, int status, const char *body,
-                                     lm_errinfo *err);
+                                      const char *request, int status, const char *body,
+                                      lm_errinfo *err);
 
 #endif

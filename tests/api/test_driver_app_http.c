@@ -28,8 +28,8 @@ static plan_world W;
 
 typedef http_test_resp resp;
 
-static void http(resp *out, const char *method, const char *path, const char *key,
-                 const char *body, const char *header) {
+static void http(resp *out, const char *method, const char *path, const char *key, const char *body,
+                 const char *header) {
     http_test_req req = {.method = method,
                          .path = path,
                          .key = key,
@@ -298,12 +298,13 @@ static int64_t first_stop(const char *key, int skip) {
     return id;
 }
 
-static void expect_replayed(const char *path, const char *body, const char *idem, long status) {
+static void expect_replayed(const char *key, const char *path, const char *body, const char *idem,
+                            long status) {
     char hdr[160];
     snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", idem);
     resp a, b;
-    http(&a, "POST", path, W.d1, body, hdr);
-    http(&b, "POST", path, W.d1, body, hdr);
+    http(&a, "POST", path, key, body, hdr);
+    http(&b, "POST", path, key, body, hdr);
     if (a.status != status) fail_msg("%s: %ld %s", path, a.status, a.body.data);
     assert_int_equal(b.status, status);
     assert_string_equal(a.body.data, b.body.data);
@@ -318,12 +319,25 @@ static void test_actions_honour_idempotency_keys(void **state) {
     int64_t s1 = first_stop(W.d1, 0), s2 = first_stop(W.d1, 1);
     char p[128];
     snprintf(p, sizeof p, "/v1/driver/stops/%lld/arrived", (long long)s1);
-    expect_replayed(p, NULL, "a-1", 200);
+    expect_replayed(W.d1, p, NULL, "a-1", 200);
     snprintf(p, sizeof p, "/v1/driver/stops/%lld/delivered", (long long)s1);
-    expect_replayed(p, "{\"recipient_name\":\"Ann\"}", "d-1", 200);
+    expect_replayed(W.d1, p, "{\"recipient_name\":\"Ann\"}", "d-1", 200);
     snprintf(p, sizeof p, "/v1/driver/stops/%lld/failed", (long long)s2);
-    expect_replayed(p, "{\"reason\":\"not_home\",\"note\":\"bell broken\"}", "f-1", 200);
-    expect_replayed("/v1/driver/exceptions", "{\"kind\":\"delay\",\"delay_min\":10}", "x-1", 202);
+    expect_replayed(W.d1, p, "{\"reason\":\"not_home\",\"note\":\"bell broken\"}", "f-1", 200);
+    expect_replayed(W.d1, "/v1/driver/exceptions", "{\"kind\":\"delay\",\"delay_min\":10}", "x-1",
+                    202);
+    /* the route had started with the first arrival: start says so and records nothing */
+    resp st;
+    http(&st, "POST", "/v1/driver/route/start", W.d1, NULL, NULL);
+    assert_int_equal(st.status, 200);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st.json, "already")));
+    http_test_resp_free(&st);
+    /* D2 starts by the button: once, whatever the retries */
+    expect_replayed(W.d2, "/v1/driver/route/start", NULL, "s-1", 200);
+    http(&st, "POST", "/v1/driver/route/start", W.d2, NULL, NULL);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st.json, "already")));
+    http_test_resp_free(&st);
+    assert_int_equal(count_events("route.started"), 2);
     assert_int_equal(count_events("stop.arrived"), 1);
     assert_int_equal(count_events("stop.delivered"), 1);
     assert_int_equal(count_events("stop.failed"), 1);
