@@ -237,9 +237,25 @@ static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, 
 
 lm_status api__driver_failed(http_req *r) {
     fmt_stop_failed f;
+    fmt_image photo;
+    int64_t stop_id = 0;
+    bool replayed = false;
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK) rc = fmt_stop_failed_from_json(r->json, &f, &r->err);
-    if (rc != LM_OK) return rc;
-    failed_ctx c = {f.reason, f.note};
+    if (rc == LM_OK) rc = fmt_stop_failed_proof_from_json(r->json, r->arena, &f, &photo, &r->err);
+    if (rc == LM_OK && photo.bytes) rc = own_stop(r, &stop_id); /* before the file is written */
+    if (rc == LM_OK && photo.bytes) rc = api__idem_replay(r, &replayed);
+    if (rc != LM_OK || replayed) return rc;
+    char rel[160] = "", *note = NULL;
+    if (photo.bytes) {
+        if ((rc = api__proof_save(r, &photo, "photo", stop_id, rel, sizeof rel)) != LM_OK)
+            return rc;
+        /* the note carries the proof's path like a delivery's proof text does; first, so that a
+         * long note is what gets cut */
+        size_t cap = DISPATCH_NOTE_MAX + 1;
+        note = lm_arena_alloc(r->arena, cap);
+        if (!note) return http_error(r, LM_NOMEM, "", "out of memory");
+        snprintf(note, cap, "photo %s%s%s", rel, f.note[0] ? "; " : "", f.note);
+    }
+    failed_ctx c = {f.reason, note ? note : f.note};
     return run_stop_action(r, act_failed, &c);
 }
