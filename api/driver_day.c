@@ -35,9 +35,13 @@ void api__driver_day_extras(store_read *rd, const dispatch_driver_route *rt, cJS
     cJSON *stops = cJSON_GetObjectItemCaseSensitive(route, "stops");
     for (size_t i = 0; stops && i < rt->n_stops; i++) {
         cJSON *sj = cJSON_GetArrayItem(stops, (int)i);
+        const dispatch_stop *st = &rt->stops[i].stop;
         /* a return pickup (returns/) may bring its own lines: those are kept */
-        if (sj && rt->stops[i].stop.order_id > 0 && !cJSON_HasObjectItem(sj, "lines"))
-            cJSON_AddItemToObject(sj, "lines", lines_json(rd, rt->stops[i].stop.order_id));
+        if (sj && st->order_id > 0 && !cJSON_HasObjectItem(sj, "lines"))
+            cJSON_AddItemToObject(sj, "lines", lines_json(rd, st->order_id));
+        /* what the driver recorded at a done stop: the phone shows it back after a reload */
+        if (sj && st->note[0]) cJSON_AddStringToObject(sj, "note", st->note);
+        if (sj && st->proof[0]) cJSON_AddStringToObject(sj, "proof", st->proof);
     }
     /* breaks: the vehicle's windows (seconds after local midnight) and length; the solver places
      * them inside the route, so the app shows each one between the stops around its window */
