@@ -12,7 +12,8 @@ import path from 'node:path';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { step, assert, finish, until, startWorld, checkRoutes, setupDay, phone, signIn, stopsByName, events, photoFile, sign, repo, outDir } from './driver_world.mjs';
 
-const shots = path.join(repo, 'docs', 'driver-app');
+// screenshots: tests/web/out/ normally; DRIVER_SHOTS_DIR=docs/driver-app refreshes the docs' ones
+const shots = process.env.DRIVER_SHOTS_DIR ? path.resolve(repo, process.env.DRIVER_SHOTS_DIR) : outDir;
 mkdirSync(shots, { recursive: true });
 const w = await startWorld('driver-day');
 let code = 1;

@@ -61,7 +61,7 @@
       pts.push(ll);
       const cur = DA.current && DA.current.id === s.id;
       L.circleMarker(ll, { radius: cur ? 11 : 8, weight: 3, color: '#000', fillColor: s.status === 'done' ? '#2e7d32' : s.status === 'failed' ? '#c62828' : cur ? '#ffb300' : '#1565c0', fillOpacity: 1 })
-        .bindTooltip(String(s.seq), { permanent: true, direction: 'center', className: 'stop-num' }).addTo(marks);
+        .bindTooltip(String(s.n || s.seq), { permanent: true, direction: 'center', className: 'stop-num' }).addTo(marks);
     }
     const road = DA.routeLine(rt);
     line.setLatLngs(road && road.length ? road : pts);

@@ -68,7 +68,7 @@
   function current(s) {
     const safe = s.safe_place || '';
     return el('li', { class: `stop current status-${s.status}`, id: 'current-stop', 'data-stop': s.id },
-      el('div', { class: 'stop-head' }, el('span', { class: 'seq' }, s.seq), el('span', { class: 'kind' }, kindName(s)),
+      el('div', { class: 'stop-head' }, el('span', { class: 'seq' }, s.n), el('span', { class: 'kind' }, kindName(s)),
         el('span', { class: `badge st-${s.status}` }, t(`status_${s.status}`))),
       el('h2', { class: 'who' }, who(s)),
       el('p', { class: 'address' }, s.address),
@@ -91,7 +91,7 @@
 
   function row(s) {
     return el('li', { class: `stop status-${s.status}${s.pending ? ' pending' : ''}`, 'data-stop': s.id },
-      el('div', { class: 'stop-head' }, el('span', { class: 'seq' }, s.seq), el('span', { class: 'who' }, who(s)),
+      el('div', { class: 'stop-head' }, el('span', { class: 'seq' }, s.n), el('span', { class: 'who' }, who(s)),
         el('span', { class: `badge st-${s.status}` }, t(`status_${s.status}`))),
       el('p', { class: 'times' }, times(s)));
   }
@@ -107,6 +107,7 @@
     if (!rt) return;
     DA.$('driver-name').textContent = rt.driver_name || rt.driver_id || '';
     const stops = (rt.stops || []).filter((s) => s.status !== 'superseded');
+    stops.forEach((s, i) => { s.n = i + 1; }); // the number the driver sees: 1, 2, 3 … in route order
     const open = stops.filter((s) => OPEN.has(s.status));
     DA.current = open[0] || null;
     head.replaceChildren(

@@ -32,7 +32,8 @@ const DA = (self.DA = self.DA || {});
   };
   DA.$ = (id) => document.getElementById(id);
 
-  DA.hhmm = (epochS) => (epochS ? new Date(epochS * 1000).toLocaleTimeString(DA.lang, { hour: '2-digit', minute: '2-digit' }) : '');
+  // times in the phone's own convention (en-GB and fr: 24 h; en-US: AM/PM)
+  DA.hhmm = (epochS) => (epochS ? new Date(epochS * 1000).toLocaleTimeString(navigator.language || DA.lang, { hour: '2-digit', minute: '2-digit' }) : '');
   DA.todHHMM = (secOfDay) => {
     const h = Math.floor(secOfDay / 3600), m = Math.floor((secOfDay % 3600) / 60);
     return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
