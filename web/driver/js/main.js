@@ -30,7 +30,8 @@
   };
 
   function showNotice(d) {
-    const names = (l) => l.map(DA.who).join(', ');
+    // a pickup (loading at the depot, a return) is named as such: the same customer may have both
+    const names = (l) => l.map((s) => (s.kind === 'delivery' ? DA.who(s) : `${DA.kindName(s)} ${DA.who(s)}`)).join(', ');
     const rows = [];
     if (d.added.length) rows.push(el('li', { class: 'ch-added' }, t('changed_added', { list: names(d.added) })));
     if (d.removed.length) rows.push(el('li', { class: 'ch-removed' }, t('changed_removed', { list: names(d.removed) })));

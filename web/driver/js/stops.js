@@ -23,6 +23,7 @@
   const isCollect = (s) => s.kind !== 'delivery';
   DA.isCollect = isCollect;
   const kindName = (s) => t(isReturn(s) ? 'kind_return' : s.kind === 'pickup' ? 'kind_pickup' : 'kind_delivery');
+  DA.kindName = kindName;
   const who = (s) => s.customer_name || s.address || `#${s.seq}`;
   DA.who = who;
 
@@ -91,7 +92,7 @@
 
   function row(s) {
     return el('li', { class: `stop status-${s.status}${s.pending ? ' pending' : ''}`, 'data-stop': s.id },
-      el('div', { class: 'stop-head' }, el('span', { class: 'seq' }, s.n), el('span', { class: 'who' }, who(s)),
+      el('div', { class: 'stop-head' }, el('span', { class: 'seq' }, s.n), el('span', { class: 'who' }, s.kind === 'delivery' ? who(s) : `${kindName(s)} · ${who(s)}`),
         el('span', { class: `badge st-${s.status}` }, t(`status_${s.status}`))),
       el('p', { class: 'times' }, times(s)));
   }
