@@ -159,15 +159,21 @@
     DA.setOnline(navigator.onLine);
     if ('serviceWorker' in navigator) navigator.serviceWorker.register('/driver/sw.js', { scope: '/driver/' }).catch(() => {});
 
-    // the enrolment link: the token is in the fragment (never sent to any server but ours, here)
-    const m = /(?:^#|&)enrol=([0-9a-f]+)/.exec(location.hash);
-    if (m) {
-      history.replaceState(null, '', location.pathname);
-      showSignin();
-      if (!(await enrol(m[1])) && !DA.key()) return;
-    }
+    window.addEventListener('hashchange', () => fromLink().then((ok) => { if (ok) startApp(); }));
+    if (await fromLink() === false && !DA.key()) return;
     if (!DA.key()) { showSignin(); return; }
     startApp();
+  }
+
+  // The enrolment link: the token is in the fragment (sent to no server but ours, here, once).
+  // null without a token, else whether it signed in.
+  async function fromLink() {
+    const m = /(?:^#|&)enrol=([0-9a-f]+)/.exec(location.hash);
+    if (!m) return null;
+    history.replaceState(null, '', location.pathname);
+    if (DA.key()) DA.onSignedOut(); // a new link replaces whoever was signed in here
+    showSignin();
+    return enrol(m[1]);
   }
 
   boot();
