@@ -30,7 +30,7 @@ try {
     assert(!(await page.evaluate(() => location.hash)), 'the token is taken out of the address bar');
     const who = await w.api('GET', '/v1/whoami', null, key);
     assert(who.data.driver_id === w.driver, `the key is the driver's: ${JSON.stringify(who.data)}`);
-    await page.screenshot({ path: path.join(shots, 'stops.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'stops.png') });
   });
 
   await step('the link works once: opened again it is refused in words', async () => {
@@ -100,7 +100,7 @@ try {
     await sign(page);
     await page.setInputFiles('#photo', await photoFile(page, path.join(w.tmp, 'door.jpg')));
     await page.waitForSelector('#photo-state:text("Photo ready")', { timeout: 10000 });
-    await page.screenshot({ path: path.join(shots, 'delivered-form.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'delivered-form.png') });
     const before = existsSync(path.join(w.tmp, 'data', 'proofs')) ? readdirSync(path.join(w.tmp, 'data', 'proofs')) : [];
     await page.click('#form-send');
     await until(`${who} delivered on the server`, async () => (await stopsByName(w))[who].status === 'done');
@@ -116,7 +116,7 @@ try {
     await page.fill('#fail-note', 'Nobody answered the bell');
     await page.setInputFiles('#photo', await photoFile(page, path.join(w.tmp, 'closed.jpg')));
     await page.waitForSelector('#photo-state:text("Photo ready")', { timeout: 10000 });
-    await page.screenshot({ path: path.join(shots, 'failed-form.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'failed-form.png') });
     await page.click('#form-send');
     await until(`${who} failed on the server`, async () => (await stopsByName(w))[who].status === 'failed');
     const ev = (await events(w, 'stop.failed')).map((e) => JSON.stringify(e.payload));
@@ -128,13 +128,13 @@ try {
   async function cashOnDelivery(who) {
     const due = await page.locator('#cash-due').innerText();
     assert(/24[.,]50/.test(due), `cash to collect shown: ${due}`);
-    await page.screenshot({ path: path.join(shots, 'cod-stop.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'cod-stop.png') });
     await page.click('#current-stop .act[data-act="delivered"]');
     await page.fill('#recipient', who);
     assert(/24[.,]50/.test(await page.inputValue('#cash-amount')), 'amount prefilled');
     await page.fill('#cash-amount', '24,50');
     await page.selectOption('#cash-method', 'card_terminal');
-    await page.screenshot({ path: path.join(shots, 'cod-form.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'cod-form.png') });
     await page.click('#form-send');
     await until(`${who} delivered`, async () => (await stopsByName(w))[who].status === 'done');
     const pay = await w.ok('GET', `/v1/orders/${w.orders[who]}/payments`);

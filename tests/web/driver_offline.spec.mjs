@@ -48,7 +48,7 @@ try {
     const waiting = await page.locator('#outbox-list li').allInnerTexts();
     assert(waiting.length === 4 && /arrived at/.test(waiting[0]) && /delivered to/.test(waiting[1]) && /not delivered/.test(waiting[2]) && /positions/.test(waiting[3]),
       `the waiting list, in order: ${JSON.stringify(waiting)}`);
-    await page.screenshot({ path: path.join(process.env.DRIVER_SHOTS_DIR || outDir, 'offline.png'), fullPage: true });
+    await page.screenshot({ path: path.join(process.env.DRIVER_SHOTS_DIR || outDir, 'offline.png') });
   });
 
   await step('offline: the server has seen none of it', async () => {

@@ -50,7 +50,7 @@ try {
     await page.waitForFunction(() => /Emma Nouvelle/.test(document.getElementById('notice').textContent) && !document.getElementById('notice').hidden, null, { timeout: 20000 });
     const text = await page.locator('#notice').innerText();
     assert(/^New: .*Emma Nouvelle/m.test(text) && !/^Removed: .*Emma/m.test(text), `notice: ${text}`);
-    await page.screenshot({ path: path.join(process.env.DRIVER_SHOTS_DIR || outDir, 'route-changed.png'), fullPage: true });
+    await page.screenshot({ path: path.join(process.env.DRIVER_SHOTS_DIR || outDir, 'route-changed.png') });
     assert((await page.locator('#stops').innerText()).includes('Emma Nouvelle'), 'the new stop is in the list');
   });
 
