@@ -191,6 +191,7 @@ try {
 
   await step('positions from watchPosition reach the server in batches', async () => {
     await w.context.setGeolocation({ latitude: 45.7503, longitude: 4.8504, accuracy: 8 }); // 40 m: no jump
+    await until('the phone sees the new position', () => page.evaluate(() => DA.here && DA.here[0] === 45.7503));
     await page.evaluate(() => DA.sendPositions());
     await until('a position stored', async () => {
       const st = await w.api('GET', '/v1/fleet/state');

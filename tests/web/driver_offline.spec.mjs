@@ -42,6 +42,7 @@ try {
     await page.click('#form-send');
     await page.waitForFunction((x) => document.querySelector('#current-stop h2.who').textContent !== x, b, { timeout: 10000 });
     await w.context.setGeolocation({ latitude: DEPOT[1] + 0.0004, longitude: DEPOT[0] + 0.0004, accuracy: 8 });
+    await until('the phone sees the new position', () => page.evaluate((lat) => DA.here && DA.here[0] === lat, DEPOT[1] + 0.0004));
     await page.evaluate(() => DA.sendPositions());
     await until('four items waiting', () => page.evaluate(() => document.getElementById('outbox-count').dataset.waiting === '4'));
     assert(await page.getAttribute('#net', 'data-online') === '0', 'the screen says offline');
@@ -87,7 +88,12 @@ try {
     assert(arrived.length === 1 && delivered.length === 1 && failed.length === 1, `once each: ${arrived.length} arrived, ${delivered.length} delivered, ${failed.length} failed`);
     assert(arrived[0].seq < delivered[0].seq && delivered[0].seq < failed[0].seq, 'in the order made');
     assert(JSON.stringify(delivered[0].payload).includes('Offline Olga'), 'the delivery is the one made offline');
-    await until('the offline position stored', async () => JSON.stringify((await w.api('GET', '/v1/fleet/state')).data).includes(String(DEPOT[1] + 0.0004).slice(0, 7)));
+    let seen = '';
+    await until('the offline position stored', async () => {
+      const st = JSON.stringify((await w.api('GET', '/v1/fleet/state')).data);
+      seen = `${st} refusals ${JSON.stringify((await w.api('GET', `/v1/drivers/${w.driver}/refusals`)).data)}`;
+      return st.includes(String(DEPOT[1] + 0.0004).slice(0, 7));
+    }).catch((e) => { throw new Error(`${e.message}\n${seen}`); });
     assert(await page.getAttribute('#net', 'data-online') === '1', 'the screen says online');
     assert(!(await page.locator('#refused-list li').count()), 'nothing refused');
   });
