@@ -84,6 +84,8 @@ export async function startWorld(name) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = await startServer(port, db);
+  // a spec that dies (an unhandled rejection) must not leave its server running
+  process.on('exit', () => { try { proc.kill('SIGKILL'); } catch {} });
   const w = { tmp, db, base, admin, proc, driver: 'drv-1', orders: {} };
   w.api = async (method, p, body, key = admin, headers = {}) => {
     const res = await fetch(base + p, {
