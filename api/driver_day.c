@@ -1,10 +1,8 @@
 /* api/driver_day.c: what the driver app shows beyond the stop list of GET /v1/driver/route: the
  * lines to hand over at each delivery (SKU, product name, quantity) and the vehicle's breaks.
- * Kept apart from api/driver.c so the route's own fields and these extras change independently.
- * Also POST /v1/driver/route/start: the app's "start route" button. */
+ * Kept apart from api/driver.c so the route's own fields and these extras change independently. */
 #include "api/app.h"
 #include "api/handlers.h"
-#include "api/input.h"
 #include "dispatch/dispatch.h"
 #include "store/store_orders.h"
 
@@ -56,30 +54,4 @@ void api__driver_day_extras(store_read *rd, const dispatch_driver_route *rt, cJS
         cJSON_AddNumberToObject(b, "service_s", (double)v.breaks[i].service_s);
         cJSON_AddItemToArray(br, b);
     }
-}
-
-lm_status api__driver_start(http_req *r) {
-    lm_status rc = api__need_driver(r);
-    bool replayed = false, already = false;
-    if (rc == LM_OK) rc = api__no_body(r);
-    if (rc == LM_OK) rc = api__idem_replay(r, &replayed);
-    if (rc != LM_OK || replayed) return rc;
-    dispatch *d = api__need_dispatch(r, "live dispatch");
-    if (!d) return LM_UNAVAILABLE;
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
-    if ((rc = dispatch_driver_start(d, tx, r->subject, lm_now_ms(), &already, &r->err)) != LM_OK) {
-        store_tx_rollback(tx);
-        return rc;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "started", true);
-    cJSON_AddBoolToObject(o, "already", already);
-    if ((rc = api__idem_keep(r, tx, 200, o)) != LM_OK || (rc = store_tx_commit(tx)) != LM_OK) {
-        if (rc != LM_OK) store_tx_rollback(tx);
-        cJSON_Delete(o);
-        return http_error(r, rc, "", "the change could not be committed");
-    }
-    return http_reply_json(r, 200, o);
 }

@@ -133,6 +133,7 @@ lm_status api__driver_delivered(http_req *r);
 lm_status api__driver_failed(http_req *r);
 /* api/driver_day.c: adds each stop's lines and the vehicle's breaks to the route reply. */
 void api__driver_day_extras(store_read *rd, const dispatch_driver_route *rt, cJSON *route);
+/* api/driver_start.c: POST /v1/driver/route/start. */
 lm_status api__driver_start(http_req *r);
 
 /* ---- api/idem.c: Idempotency-Key on driver actions (the app's offline queue) ---- */

@@ -34,6 +34,7 @@
   kind_delivery: 'Delivery',
   kind_pickup: 'Pickup',
   kind_return: 'Return pickup',
+  return_reason: 'Return reason',
   call: 'Call {phone}',
   instructions: 'Instructions',
   safe_place: 'Safe place',

@@ -33,6 +33,7 @@
   kind_delivery: 'Livraison',
   kind_pickup: 'Enlèvement',
   kind_return: 'Retour à enlever',
+  return_reason: 'Motif du retour',
   call: 'Appeler {phone}',
   instructions: 'Instructions',
   safe_place: 'Lieu sûr',

@@ -117,7 +117,9 @@
           if (amount === null) return t('need_amount');
           b.collected = { amount, method: DA.$('cash-method').value };
         }
-        await DA.enqueue({ kind: 'action', stop: s.id, to: 'done', method: 'POST', path: `/v1/driver/stops/${s.id}/delivered`, body: b,
+        // a return is marked collected (its RMA moves in the same transaction), anything else delivered
+        const verb = DA.isReturn(s) ? 'collected' : 'delivered';
+        await DA.enqueue({ kind: 'action', stop: s.id, to: 'done', method: 'POST', path: `/v1/driver/stops/${s.id}/${verb}`, body: b,
           label: t('action_delivered', { who: DA.who(s) }) });
         await DA.refreshRoute();
         return null;

@@ -19,7 +19,9 @@
     return rt;
   };
 
-  const isReturn = (s) => s.kind === 'return' || s.kind === 'return_pickup' || !!s.rma_id || !!s.return_id;
+  // a return pickup (returns/): the stop carries return {id, reason, lines} and return_id
+  const isReturn = (s) => !!(s.return || s.return_id);
+  DA.isReturn = isReturn;
   const isCollect = (s) => s.kind !== 'delivery';
   DA.isCollect = isCollect;
   const kindName = (s) => t(isReturn(s) ? 'kind_return' : s.kind === 'pickup' ? 'kind_pickup' : 'kind_delivery');
@@ -29,7 +31,7 @@
 
   // Navigation links: the server's when it sends them (stop.links / stop.deep_links), else ours.
   function navLinks(s) {
-    const given = s.links || s.deep_links || s.navigation;
+    const given = s.navigation || s.links || s.deep_links;
     const [lon, lat] = s.location || [];
     const ours = Number.isFinite(lat) ? {
       geo: `geo:${lat},${lon}?q=${lat},${lon}(${encodeURIComponent(who(s))})`,
@@ -38,12 +40,15 @@
       apple: `https://maps.apple.com/?daddr=${lat},${lon}&dirflg=d`,
     } : {};
     const links = Object.assign({}, ours, given && typeof given === 'object' ? given : {});
+    if (given && given.google_maps) links.google = given.google_maps;
+    if (given && given.apple_maps) links.apple = given.apple_maps;
     return ['geo', 'osmand', 'google', 'apple'].filter((k) => typeof links[k] === 'string' && /^(geo:|https:|osmand)/.test(links[k]))
       .map((k) => el('a', { class: `nav nav-${k}`, href: links[k], target: k === 'geo' ? null : '_blank', rel: 'noopener' }, t(`nav_${k}`)));
   }
 
   function lines(s) {
-    const ls = Array.isArray(s.lines) ? s.lines : [];
+    // a return's lines are what to collect; the order's are what was delivered then
+    const ls = s.return && Array.isArray(s.return.lines) ? s.return.lines : Array.isArray(s.lines) ? s.lines : [];
     if (!ls.length && !s.parcels) return null;
     return el('div', { class: 'lines' },
       el('h3', null, t(isCollect(s) ? 'to_collect' : 'hand_over')),
@@ -75,6 +80,7 @@
       el('p', { class: 'address' }, s.address),
       el('p', { class: 'times' }, times(s)),
       s.customer_phone ? el('a', { class: 'call', href: `tel:${s.customer_phone.replace(/[^0-9+]/g, '')}` }, t('call', { phone: s.customer_phone })) : null,
+      s.return && s.return.reason ? el('p', { class: 'return-reason' }, `${t('return_reason')}: ${s.return.reason.replace(/_/g, ' ')}`) : null,
       s.instructions ? el('div', { class: 'instructions' }, el('h3', null, t('instructions')), el('p', null, s.instructions)) : null,
       safe ? el('div', { class: 'instructions' }, el('h3', null, t('safe_place')), el('p', null, safe)) : null,
       lines(s),
