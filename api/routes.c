@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
 
@@ -329,6 +330,29 @@ const http_route api__routes[] = {
      "Positions the filters refused for the driver (future, jump, zero, invalid ...): counts per "
      "reason and the last ?last=1..1000 (20), newest first",
      NULL, API_REFUSALS_SCHEMA, 200, NULL},
+
+    /* ---- the driver app: enrolment by link / QR code, route change notices (api/enrol.c,
+     * api/events.c; docs/driver-app.md) ---- */
+    {"POST", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_create, 0,
+     "A single-use enrolment link for the driver's phone (token answered once, stored hashed; "
+     "ttl_s 60..86400, 900)",
+     API_ENROL_IN_SCHEMA, API_ENROLMENT_SCHEMA, 201, NULL},
+    {"GET", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_list, 0,
+     "The driver's enrolments, newest first: pending, expired, active (key in use) or revoked",
+     NULL, API_ENROLMENTS_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/drivers/{id}/enrolments/{enrolment}", API_ROLE_DISPATCHER, api__enrol_revoke, 0,
+     "Revoke an enrolment: its link and the key it gave the phone stop working at once", NULL, NULL,
+     204, NULL},
+    {"POST", "/v1/driver/enrol", HTTP_PUBLIC, api__enrol_exchange, 0,
+     "Exchange an enrolment token (once, before it expires) for the driver's key",
+     API_ENROL_EXCHANGE_IN_SCHEMA, API_ENROL_EXCHANGE_SCHEMA, 201, NULL},
+    {"POST", "/v1/driver/route/start", API_ROLE_DRIVER, api__driver_start, 0,
+     "Start the route now (orders on board go out for delivery; idempotent, Idempotency-Key kept)",
+     NULL, API_DRIVER_START_SCHEMA, 200, NULL},
+    {"GET", "/v1/driver/events", API_ROLE_DRIVER, api__driver_events, 0,
+     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan or "
+     "cancellation may have changed the route",
+     NULL, API_DRIVER_EVENTS_SCHEMA, 200, "text/event-stream"},
 
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,
