@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "dispatch/dispatch.h"
 #include "returns/returns.h"
+#include "store/store_orders.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -115,11 +116,19 @@ void api__returns_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj) {
     cJSON_AddStringToObject(o, "reason", m.reason);
     cJSON_AddStringToObject(o, "depot_id", m.depot_id);
     cJSON *a = cJSON_AddArrayToObject(o, "lines");
-    for (size_t i = 0; a && i < m.n_lines; i++) {
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "sku", m.lines[i].sku);
-        cJSON_AddNumberToObject(x, "qty", (double)m.lines[i].qty);
-        cJSON_AddItemToArray(a, x);
+    /* the stop's own "lines" too (the driver app lists them; an order's would be the wrong
+     * ones): only the returned units */
+    cJSON *top = cJSON_AddArrayToObject(sj, "lines");
+    for (size_t i = 0; a && top && i < m.n_lines; i++) {
+        store_product p;
+        if (store_product_get(rd, m.lines[i].sku, &p, &e) != LM_OK) p.name[0] = '\0';
+        for (int k = 0; k < 2; k++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "sku", m.lines[i].sku);
+            cJSON_AddStringToObject(x, "name", p.name);
+            cJSON_AddNumberToObject(x, "qty", (double)m.lines[i].qty);
+            cJSON_AddItemToArray(k ? top : a, x);
+        }
     }
 }
 
