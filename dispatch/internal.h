@@ -46,6 +46,11 @@ struct dispatch {
     /* urgent ready orders that already triggered a re-plan */
     int64_t urgent_seen[DISPATCH__URGENT_SEEN_MAX];
     size_t n_urgent_seen;
+    /* the settings version last read (dispatch/settings.c), swapped under set_mu */
+    pthread_mutex_t set_mu;
+    int64_t set_version; /* -1: never read */
+    store_setting *set_vals;
+    size_t set_n;
 };
 
 /* ---- Fleet and devices (dispatch/fleet.c, dispatch/devices.c) ---- */
@@ -151,6 +156,36 @@ int dispatch__model_task_of(const dispatch__model *m, const solver_step *st);
 LM_MUST_USE lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m,
                                                const solver_solution *s, store_plan *p,
                                                lm_errinfo *err);
+
+/* ---- Settings in effect (dispatch/settings.c) ---- */
+
+/* The settings where dispatch/ uses them, resolved for one depot, in the units the code uses. */
+typedef struct dispatch__cfg {
+    double arrival_radius_m;
+    int64_t arrival_dwell_ms, late_threshold_s, eta_change_s, silent_after_ms, service_s;
+    dispatch_auto_apply auto_apply;
+    int64_t max_eta_shift_s;
+    int64_t work_start_s, work_end_s; /* seconds after local midnight */
+} dispatch__cfg;
+
+/* Called by dispatch_create / dispatch_destroy. */
+void dispatch__settings_init(dispatch *d);
+void dispatch__settings_free(dispatch *d);
+/* The settings in effect for depot_id ("" / NULL: global) as of r's snapshot: a newer version
+ * saved by anyone is picked up here, so no restart is needed. On a store error the server's
+ * options are used (the hot path never fails on settings). */
+void dispatch__cfg_get(dispatch *d, store_read *r, const char *depot_id, dispatch__cfg *out);
+/* The same for the start depot of vehicle_id. */
+void dispatch__cfg_vehicle(dispatch *d, store_read *r, const char *vehicle_id, dispatch__cfg *out);
+/* Narrows each vehicle's shift in m to its start depot's working hours on the day starting at
+ * day_start_s (a van whose shift lies outside them gets an empty one and takes no work). */
+void dispatch__work_hours(dispatch *d, store_read *r, int64_t day_start_s, dispatch__model *m);
+/* Service time of a delivery of o: the longest of its products' own service times, else the
+ * depot's (or global) one. */
+int64_t dispatch__service_s(dispatch *d, store_read *r, const store_order *o);
+/* After a re-plan proposal was stored: applies it when the auto-apply policy of every depot it
+ * touches allows it, else leaves it proposed with a plan.auto_apply_held event saying why. */
+LM_MUST_USE lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err);
 
 /* ---- Plans and orders shared by plan.c and replan.c (dispatch/plan.c) ---- */
 

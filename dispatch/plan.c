@@ -182,6 +182,7 @@ static void on_progress(const solver_progress *pr, void *ud) {
 
 typedef struct ready_ctx {
     dispatch *d;
+    store_read *r;
     dispatch__model *m;
     const char *depot;
     char (*depots)[DISPATCH_ID_MAX + 1];
@@ -224,7 +225,7 @@ static lm_status ready_add(void *ctx, const store_order *o) {
         if (!c->earliest_s || o->windows[i].start_s < c->earliest_s)
             c->earliest_s = o->windows[i].start_s;
     }
-    t->service_s = c->d->o.default_service_s;
+    t->service_s = dispatch__service_s(c->d, c->r, o);
     t->amount[0] = o->pkg_weight_g;
     t->amount[1] = o->pkg_volume_cm3;
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
@@ -285,11 +286,13 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
         goto fail;
     }
     dispatch__model_free(&fleet);
+    rc_.r = r;
     if ((rc = dispatch__orders_each(r, "ready", ready_add, &rc_, &err)) != LM_OK) goto fail;
     if (!day)
         day = dispatch__day_start(d, rc_.earliest_s ? rc_.earliest_s : dispatch__now_ms(d) / 1000);
     n_depots = 0;
     if ((rc = fleet_load(r, &job->req, day, &m, depots, &n_depots, 64, &err)) != LM_OK) goto fail;
+    dispatch__work_hours(d, r, day, &m);
     store_read_end(r);
     r = NULL;
     if (m.n_veh == 0) {

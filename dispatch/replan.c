@@ -146,7 +146,7 @@ static lm_status new_order(void *ctx, const store_order *o) {
     t->n_tws = o->n_windows;
     for (size_t i = 0; i < o->n_windows; i++)
         t->tws[i] = (solver_tw){o->windows[i].start_s, o->windows[i].end_s};
-    t->service_s = c->d->o.default_service_s;
+    t->service_s = dispatch__service_s(c->d, c->r, o);
     t->amount[0] = o->pkg_weight_g;
     t->amount[1] = o->pkg_volume_cm3;
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
@@ -551,7 +551,7 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
     tx = NULL;
     if (rc != LM_OK) goto done;
     if (replan_id) *replan_id = id;
-    if (d->o.auto_apply) rc = dispatch_replan_apply(d, id, err);
+    rc = dispatch__replan_auto(d, id, err); /* per-depot policy (dispatch/settings.c) */
 done:
     store_tx_rollback(tx);
     solver_solution_destroy(a.sol);

@@ -124,10 +124,12 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     d->o.matrix.given_durations = NULL;
     d->o.matrix.given_distances = NULL;
     pthread_mutex_init(&d->mu, NULL);
+    dispatch__settings_init(d);
     pthread_cond_init(&d->cv, NULL);
     pthread_cond_init(&d->idle_cv, NULL);
     if (pthread_create(&d->worker, NULL, worker_main, d) != 0) {
         geo_matrix_provider_destroy(d->geo);
+        dispatch__settings_free(d);
         pthread_mutex_destroy(&d->mu);
         pthread_cond_destroy(&d->cv);
         pthread_cond_destroy(&d->idle_cv);
@@ -177,6 +179,7 @@ void dispatch_destroy(dispatch *d) {
         dispatch__job_free(j);
     }
     geo_matrix_provider_destroy(d->geo);
+    dispatch__settings_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     pthread_cond_destroy(&d->idle_cv);
