@@ -107,6 +107,14 @@ lm_status api__drivers_device_rotate(http_req *r);
 lm_status api__drivers_refusals(http_req *r);
 lm_status api__fleet_state(http_req *r);
 
+/* ---- api/settings.c: the operator's settings, versioned (docs/settings.md) ---- */
+lm_status api__settings_get(http_req *r);
+lm_status api__settings_put(http_req *r);
+lm_status api__settings_history(http_req *r);
+lm_status api__settings_version_get(http_req *r);
+lm_status api__settings_depot_get(http_req *r);
+lm_status api__settings_depot_put(http_req *r);
+
 /* ---- api/plans.c: plans ---- */
 lm_status api__plans_create(http_req *r);
 lm_status api__plans_get(http_req *r);

@@ -12,6 +12,7 @@
 #include "api/schemas.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
+#include "api/schemas_settings.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -310,6 +311,27 @@ const http_route api__routes[] = {
      "Change settings (keys given), replace the SLA table, put or remove calendars: all or "
      "nothing",
      FB_CONFIG_IN_SCHEMA, FB_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- settings without a rebuild (api/settings.c; docs/settings.md) ---- */
+    {"GET", "/v1/settings", API_ROLE_DISPATCHER, api__settings_get, 0,
+     "The settings in effect (geofence, dwell, lateness, service times, working hours, re-plan "
+     "auto-apply), each depot's overrides, service times per product; ETag is the version",
+     NULL, API_SETTINGS_SCHEMA, 200, NULL},
+    {"PUT", "/v1/settings", API_ROLE_ADMIN, api__settings_put, 0,
+     "Change settings (members given replace, null removes) as a new version; needs If-Match: "
+     "\"<version>\" or body version (412 when stale, 428 when missing); event settings.changed",
+     API_SETTINGS_IN_SCHEMA, API_SETTINGS_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/history", API_ROLE_DISPATCHER, api__settings_history, 0,
+     "Settings versions newest first with who saved each and what it changed (?before=&limit=)",
+     NULL, API_SETTINGS_HISTORY_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/versions/{version}", API_ROLE_DISPATCHER, api__settings_version_get, 0,
+     "The settings as they were at one version", NULL, API_SETTINGS_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/depots/{id}", API_ROLE_DISPATCHER, api__settings_depot_get, 0,
+     "One depot's settings in effect and its own overrides", NULL, API_SETTINGS_DEPOT_SCHEMA, 200,
+     NULL},
+    {"PUT", "/v1/settings/depots/{id}", API_ROLE_ADMIN, api__settings_depot_put, 0,
+     "Change one depot's overrides (same precondition and event as PUT /v1/settings)",
+     API_SETTINGS_DEPOT_IN_SCHEMA, API_SETTINGS_DEPOT_SCHEMA, 200, NULL},
 
     /* ---- drivers' devices (api/fleet.c; docs/devices.md) ---- */
     {"POST", "/v1/drivers/{id}/device", API_ROLE_DISPATCHER, api__drivers_device_rotate, 0,
