@@ -28,7 +28,7 @@
     "\"integer\"}}}}"
 #define API_SETTINGS_IN_SCHEMA                                                                     \
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"version\":{\"type\":"   \
-    "\"integer\",\"description\":\"the version the change was made against (or If-Match)\"},"     \
+    "\"integer\",\"description\":\"the version the change was made against (or If-Match)\"},"      \
     "\"settings\":" API_SETTINGS_SECTION ",\"depots\":{\"type\":\"object\","                       \
     "\"additionalProperties\":{\"oneOf\":[" API_SETTINGS_SECTION ",{\"type\":\"null\"}]}},"        \
     "\"service_s_by_product\":{\"type\":\"object\",\"additionalProperties\":{\"type\":["           \
@@ -43,8 +43,8 @@
     "\"null\"]}}}}}}},\"next_before\":{\"type\":\"integer\"}}}"
 #define API_SETTINGS_DEPOT_SCHEMA                                                                  \
     "{\"type\":\"object\",\"properties\":{\"depot_id\":{\"type\":\"string\"},\"version\":{"        \
-    "\"type\":\"integer\"},\"settings\":" API_SETTINGS_SECTION ",\"overrides\":"                   \
-    API_SETTINGS_SECTION "}}"
+    "\"type\":\"integer\"},\"settings\":" API_SETTINGS_SECTION                                     \
+    ",\"overrides\":" API_SETTINGS_SECTION "}}"
 #define API_SETTINGS_DEPOT_IN_SCHEMA                                                               \
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"version\":{\"type\":"   \
     "\"integer\"},\"settings\":" API_SETTINGS_SECTION "}}"

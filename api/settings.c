@@ -92,8 +92,7 @@ static lm_status change(http_req *r, const char *depot_id) {
     bool has_version = false;
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
     if (rc == LM_OK)
-        rc = fmt_settings_changes(r->json, depot_id, &ch, &n, &body_version, &has_version,
-                                  &r->err);
+        rc = fmt_settings_changes(r->json, depot_id, &ch, &n, &body_version, &has_version, &r->err);
     if (rc == LM_OK) rc = expected_version(r, has_version, body_version, &expected);
     if (rc != LM_OK) {
         lm_free(ch);
@@ -214,8 +213,7 @@ lm_status api__settings_history(http_req *r) {
     cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "versions");
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
         cJSON *e = NULL;
-        if ((rc = history_entry(rd, &revs[i], &e, &r->err)) == LM_OK)
-            cJSON_AddItemToArray(arr, e);
+        if ((rc = history_entry(rd, &revs[i], &e, &r->err)) == LM_OK) cJSON_AddItemToArray(arr, e);
     }
     store_read_end(rd);
     if (rc == LM_OK && n == (size_t)limit)

@@ -165,16 +165,16 @@ LM_MUST_USE lm_status dispatch_driver_list(store_read *r, dispatch_driver **out,
  * to the depot's override, then the global value, then dispatch_opts (the server's flags). */
 
 typedef enum dispatch_setting_id {
-    DISPATCH_SET_ARRIVAL_RADIUS_M,      /* the geofence around a stop, metres */
-    DISPATCH_SET_ARRIVAL_DWELL_S,       /* stopped inside it this long = arrived */
-    DISPATCH_SET_LATE_THRESHOLD_S,      /* stop.late when the ETA passes window end + this */
-    DISPATCH_SET_ETA_CHANGE_S,          /* an ETA move beyond this is customer-visible */
-    DISPATCH_SET_SILENT_AFTER_S,        /* vehicle.silent after this long without a position */
-    DISPATCH_SET_SERVICE_S,             /* time at a delivery stop (global, depot or product) */
-    DISPATCH_SET_REPLAN_AUTO_APPLY,     /* dispatch_auto_apply */
+    DISPATCH_SET_ARRIVAL_RADIUS_M,       /* the geofence around a stop, metres */
+    DISPATCH_SET_ARRIVAL_DWELL_S,        /* stopped inside it this long = arrived */
+    DISPATCH_SET_LATE_THRESHOLD_S,       /* stop.late when the ETA passes window end + this */
+    DISPATCH_SET_ETA_CHANGE_S,           /* an ETA move beyond this is customer-visible */
+    DISPATCH_SET_SILENT_AFTER_S,         /* vehicle.silent after this long without a position */
+    DISPATCH_SET_SERVICE_S,              /* time at a delivery stop (global, depot or product) */
+    DISPATCH_SET_REPLAN_AUTO_APPLY,      /* dispatch_auto_apply */
     DISPATCH_SET_REPLAN_MAX_ETA_SHIFT_S, /* AUTO_ETA_WITHIN: the largest ETA move applied alone */
-    DISPATCH_SET_WORK_START_S,          /* working hours: vans start no earlier (s after midnight) */
-    DISPATCH_SET_WORK_END_S,            /* ... and end no later */
+    DISPATCH_SET_WORK_START_S, /* working hours: vans start no earlier (s after midnight) */
+    DISPATCH_SET_WORK_END_S,   /* ... and end no later */
     DISPATCH_SET__COUNT
 } dispatch_setting_id;
 

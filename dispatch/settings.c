@@ -78,8 +78,8 @@ lm_status dispatch_settings_get(store_read *r, int64_t version, dispatch_setting
         if (found) doc.rev = revs[0];
         lm_free(revs);
         if (!found)
-            return lm_errinfo_set(err, LM_NOT_FOUND, "version", "settings version %" PRId64
-                                  " was never saved", version);
+            return lm_errinfo_set(err, LM_NOT_FOUND, "version",
+                                  "settings version %" PRId64 " was never saved", version);
         if ((rc = store_settings_values(r, version, &doc.values, &doc.n, err)) != LM_OK) return rc;
     }
     *out = doc;
@@ -216,7 +216,7 @@ static lm_status apply_changes(store_setting **vals, size_t *n, const dispatch_s
         if (!ch[i].remove) snprintf(to_s, sizeof to_s, "%" PRId64, ch[i].value);
         /* scopes and keys are ids checked by change_check: no quoting needed */
         if (lm_buf_printf(log, "%s{\"scope\":\"%s\",\"key\":\"%s\",\"from\":%s,\"to\":%s}",
-                           *n_changed ? "," : "", ch[i].scope, ch[i].key, from_s, to_s) != LM_OK)
+                          *n_changed ? "," : "", ch[i].scope, ch[i].key, from_s, to_s) != LM_OK)
             return LM_NOMEM;
         ++*n_changed;
     }
@@ -224,8 +224,8 @@ static lm_status apply_changes(store_setting **vals, size_t *n, const dispatch_s
 }
 
 lm_status dispatch_settings_update(store_tx *tx, int64_t expected_version, const char *actor,
-                                   const dispatch_setting_change *changes, size_t n,
-                                   int64_t now_ms, int64_t *new_version, lm_errinfo *err) {
+                                   const dispatch_setting_change *changes, size_t n, int64_t now_ms,
+                                   int64_t *new_version, lm_errinfo *err) {
     store_read *r = store_tx_read(tx);
     dispatch_settings_doc cur = {0};
     lm_buf log;
@@ -434,8 +434,9 @@ static lm_status measure(auto_ctx *c, int64_t replan_id, bool *full, lm_errinfo 
 }
 
 static const char *policy_name(dispatch_auto_apply p) {
-    return p == DISPATCH_AUTO_ALWAYS ? "always" : p == DISPATCH_AUTO_ETA_WITHIN ? "eta_within"
-                                                                                  : "never";
+    return p == DISPATCH_AUTO_ALWAYS       ? "always"
+           : p == DISPATCH_AUTO_ETA_WITHIN ? "eta_within"
+                                           : "never";
 }
 
 lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err) {
@@ -449,10 +450,15 @@ lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err)
     dispatch_auto_apply held_policy = DISPATCH_AUTO_NEVER;
     int64_t worst = 0;
     if (full) lm_strlcpy(why, "too many depots to judge", sizeof why);
+    /* the depots a customer would notice a change at decide; when there is none, every depot
+     * the proposal covers does (and with no route at all, the global policy) */
+    bool any_touched = false;
+    for (size_t i = 0; i < c.n; i++)
+        any_touched |= c.t[i].touched;
     for (size_t i = 0; i < c.n && rc == LM_OK && !why[0]; i++) {
         const depot_touch *t = &c.t[i];
         if (t->worst_shift_s > worst) worst = t->worst_shift_s;
-        if (!t->touched) continue;
+        if (any_touched && !t->touched) continue;
         dispatch__cfg cfg;
         dispatch__cfg_get(d, c.r, t->depot, &cfg);
         held_policy = cfg.auto_apply;
@@ -468,8 +474,7 @@ lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err)
                      " s allowed",
                      t->worst_shift_s, cfg.max_eta_shift_s);
     }
-    if (rc == LM_OK && !full && !held_depot[0]) {
-        /* nothing a customer sees changes: the global policy decides */
+    if (rc == LM_OK && c.n == 0) {
         dispatch__cfg cfg;
         dispatch__cfg_get(d, c.r, "", &cfg);
         held_policy = cfg.auto_apply;

@@ -92,8 +92,7 @@ lm_status store_settings_insert(store_tx *tx, const store_settings_rev *rev,
                               (long long)rev->version, (long long)newest);
     sqlite3_stmt *st = NULL;
     rc = store__prepare(
-        db, "INSERT INTO settings_versions(version, created_ms, actor) VALUES (?, ?, ?)", &st,
-        err);
+        db, "INSERT INTO settings_versions(version, created_ms, actor) VALUES (?, ?, ?)", &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_i64(st, 1, rev->version));
     BIND(store__bind_i64(st, 2, rev->created_ms));

@@ -40,8 +40,7 @@ LM_MUST_USE lm_status store_settings_insert(store_tx *tx, const store_settings_r
                                             const store_setting *vals, size_t n, lm_errinfo *err);
 /* Versions newest first, only those below before (0 = all), at most limit. */
 LM_MUST_USE lm_status store_settings_history(store_read *r, int64_t before, size_t limit,
-                                             store_settings_rev **out, size_t *n,
-                                             lm_errinfo *err);
+                                             store_settings_rev **out, size_t *n, lm_errinfo *err);
 
 /* ---- Fleet record versions ---- */
 
@@ -76,7 +75,6 @@ LM_MUST_USE lm_status store_requirements_get(store_read *r, const char *kind, co
                                              lm_errinfo *err);
 /* Replaces the skills of (kind, ref) with skills[0..n). */
 LM_MUST_USE lm_status store_requirements_set(store_tx *tx, const char *kind, const char *ref,
-                                             const store_skill *skills, size_t n,
-                                             lm_errinfo *err);
+                                             const store_skill *skills, size_t n, lm_errinfo *err);
 
 #endif

@@ -99,8 +99,7 @@ static lm_status read_value(const cJSON *it, const field *f, const char *path, i
     int64_t v = 0;
     lm_status rc;
     switch (f->k) {
-    case K_INT:
-        return fmt_json_int_item(it, path, def->min, def->max, out, err);
+    case K_INT: return fmt_json_int_item(it, path, def->min, def->max, out, err);
     case K_MIN:
         if ((rc = fmt_json_int_item(it, path, def->min / 60, def->max / 60, &v, err)) != LM_OK)
             return rc;
@@ -261,15 +260,12 @@ lm_status fmt_settings_changes(const cJSON *body, const char *depot_id,
 static cJSON *value_json(const field *f, int64_t v) {
     char hhmm[8];
     switch (f->k) {
-    case K_MIN:
-        return cJSON_CreateNumber((double)v / 60.0);
+    case K_MIN: return cJSON_CreateNumber((double)v / 60.0);
     case K_CLOCK:
         snprintf(hhmm, sizeof hhmm, "%02d:%02d", (int)(v / 3600 % 100), (int)(v % 3600 / 60));
         return cJSON_CreateString(hhmm);
-    case K_POLICY:
-        return cJSON_CreateString(v >= 0 && v < 3 ? policies[v] : "never");
-    case K_INT:
-        break;
+    case K_POLICY: return cJSON_CreateString(v >= 0 && v < 3 ? policies[v] : "never");
+    case K_INT: break;
     }
     return cJSON_CreateNumber((double)v);
 }
@@ -295,7 +291,8 @@ void fmt_settings_scope_values(const dispatch_settings_doc *doc, const char *sco
     memset(have, 0, sizeof(bool) * DISPATCH_SET__COUNT);
     for (size_t i = 0; i < doc->n; i++) {
         dispatch_setting_id id;
-        if (strcmp(doc->values[i].scope, scope) || !dispatch_setting_by_key(doc->values[i].key, &id))
+        if (strcmp(doc->values[i].scope, scope) ||
+            !dispatch_setting_by_key(doc->values[i].key, &id))
             continue;
         v[id] = doc->values[i].value;
         have[id] = true;
@@ -363,6 +360,7 @@ cJSON *fmt_settings_diff_json(const dispatch_settings_doc *prev, const dispatch_
             diff_entry(arr, &cur->values[i], was, &cur->values[i]);
     }
     for (size_t i = 0; prev && i < prev->n; i++)
-        if (!lookup(cur, &prev->values[i])) diff_entry(arr, &prev->values[i], &prev->values[i], NULL);
+        if (!lookup(cur, &prev->values[i]))
+            diff_entry(arr, &prev->values[i], &prev->values[i], NULL);
     return arr;
 }

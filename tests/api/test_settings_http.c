@@ -1,0 +1,399 @@
+/* tests/api/test_settings_http.c: issue 13's settings through the real server (in-process,
+ * 127.0.0.1): GET/PUT /v1/settings validated (unknown keys, ranges, names, the field named, the
+ * event log unchanged on refusal), versioned (If-Match or body version, 412 stale, 428 missing,
+ * history with who changed what), audited (settings.changed), effective without a restart (a
+ * wider geofence turns the same positions into an arrival), and the per-depot re-plan auto-apply
+ * policy (never / eta_within N minutes / always) decided where proposals are made. */
+#include "tests/support/http_test.h"
+#include "tests/support/plan_world.h"
+
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+static plan_world W;
+
+typedef struct resp {
+    long status;
+    cJSON *json;
+    char body[32768];
+    char headers[2048];
+} resp;
+
+/* One request; header is one more "Name: value" line or NULL. */
+static resp *call(const char *method, const char *path, const char *key, const char *body,
+                  const char *header) {
+    static resp r;
+    cJSON_Delete(r.json);
+    memset(&r, 0, sizeof r);
+    http_test_req q = {.method = method,
+                       .path = path,
+                       .key = key,
+                       .body = body,
+                       .content_type = body ? "application/json" : NULL,
+                       .header = header};
+    http_test_resp hr;
+    http_test_request(W.port, &q, &hr);
+    if (!hr.complete) fail_msg("%s %s: transport error %s", method, path, hr.error);
+    r.status = hr.status;
+    if (hr.body.data) lm_strlcpy(r.body, hr.body.data, sizeof r.body);
+    if (hr.headers.data) lm_strlcpy(r.headers, hr.headers.data, sizeof r.headers);
+    r.json = hr.json;
+    hr.json = NULL;
+    http_test_resp_free(&hr);
+    return &r;
+}
+
+#define EXPECT(r, code)                                                                            \
+    do {                                                                                           \
+        if ((r)->status != (code))                                                                 \
+            fail_msg("expected %d, got %ld: %s", (int)(code), (r)->status, (r)->body);             \
+    } while (0)
+
+/* A refused change: status, the field named, and nothing appended to the event log. */
+static void refused(const char *path, const char *body, const char *header, int status,
+                    const char *field) {
+    int64_t before = 0, after = 0;
+    store_read *rd = NULL;
+    store_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(store_events_since(rd, 0, 10000, &ev, &n), LM_OK);
+    before = n ? ev[n - 1].seq : 0;
+    store_events_free(ev, n);
+    store_read_end(rd);
+    resp *r = call("PUT", path, W.admin, body, header);
+    EXPECT(r, status);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "field");
+    if (!cJSON_IsString(f) || strcmp(f->valuestring, field))
+        fail_msg("%s: expected field %s in %s", body, field, r->body);
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(store_events_since(rd, before, 10000, &ev, &n), LM_OK);
+    store_events_free(ev, n);
+    store_read_end(rd);
+    assert_int_equal(n, 0);
+    (void)after;
+}
+
+/* The member at a dotted path ("settings.replan.auto_apply"), or NULL. */
+static const cJSON *at(const cJSON *o, const char *path) {
+    const cJSON *it = o;
+    while (it && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        char key[64];
+        lm_strlcpy(key, path, n + 1 < sizeof key ? n + 1 : sizeof key);
+        it = cJSON_GetObjectItemCaseSensitive(it, key);
+        path += n + (dot ? 1 : 0);
+    }
+    return it;
+}
+
+static int64_t num(const cJSON *o, const char *path) {
+    const cJSON *it = at(o, path);
+    if (!cJSON_IsNumber(it)) fail_msg("%s is not a number", path);
+    return (int64_t)it->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *path) {
+    const cJSON *it = at(o, path);
+    if (!cJSON_IsString(it)) fail_msg("%s is not a string", path);
+    return it->valuestring;
+}
+
+/* Events of type after seq (count), the last one's payload copied into payload (may be NULL). */
+static size_t events_of(const char *type, int64_t after, char *payload, size_t size) {
+    store_read *rd = NULL;
+    store_event *ev = NULL;
+    size_t n = 0, hits = 0;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(store_events_since(rd, after, 10000, &ev, &n), LM_OK);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ev[i].type, type)) {
+            hits++;
+            if (payload) lm_strlcpy(payload, ev[i].payload_json, size);
+        }
+    store_events_free(ev, n);
+    store_read_end(rd);
+    return hits;
+}
+
+static int64_t last_seq(void) {
+    store_read *rd = NULL;
+    store_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    assert_int_equal(store_events_since(rd, 0, 10000, &ev, &n), LM_OK);
+    int64_t s = n ? ev[n - 1].seq : 0;
+    store_events_free(ev, n);
+    store_read_end(rd);
+    return s;
+}
+
+static int setup(void **state) {
+    (void)state;
+    plan_world_setup(&W, "lm_settings_http_");
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    plan_world_teardown(&W);
+    return 0;
+}
+
+/* ---- Validated, versioned, audited ---- */
+
+static void test_validated_versioned_audited(void **state) {
+    (void)state;
+    resp *r = call("GET", "/v1/settings", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), 0);
+    assert_int_equal(num(r->json, "settings.geofence_radius_m"), 60); /* the server default */
+    assert_int_equal(num(r->json, "settings.late_threshold_s"), 300);
+    assert_string_equal(str(r->json, "settings.replan.auto_apply"), "never");
+    assert_string_equal(str(r->json, "settings.working_hours.end"), "24:00");
+    assert_non_null(strstr(r->headers, "ETag: \"0\""));
+
+    /* refused, each naming its field, nothing saved */
+    refused("/v1/settings", "{\"settings\":{\"geofence_radius_m\":80}}", NULL, 428, "version");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"geofence\":80}}", NULL, 400,
+            "settings.geofence");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"geofence_radius_m\":1}}", NULL, 400,
+            "settings.geofence_radius_m");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"geofence_radius_m\":\"80\"}}", NULL, 400,
+            "settings.geofence_radius_m");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"replan\":{\"auto_apply\":\"often\"}}}",
+            NULL, 400, "settings.replan.auto_apply");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"replan\":{\"max_eta_shift_min\":-1}}}",
+            NULL, 400, "settings.replan.max_eta_shift_min");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"working_hours\":{\"start\":\"7h\"}}}",
+            NULL, 400, "settings.working_hours.start");
+    refused("/v1/settings",
+            "{\"version\":0,\"settings\":{\"working_hours\":{\"start\":\"19:00\",\"end\":"
+            "\"08:00\"}}}",
+            NULL, 400, "settings.working_hours.start");
+    refused("/v1/settings", "{\"version\":0,\"depots\":{\"NOPE\":{\"late_threshold_s\":60}}}", NULL,
+            400, "depots.NOPE.late_threshold_s");
+    refused("/v1/settings", "{\"version\":0,\"depots\":{\"DEP\":{\"silent_after_s\":60}}}", NULL,
+            400, "depots.DEP.silent_after_s");
+    refused("/v1/settings", "{\"version\":0,\"service_s_by_product\":{\"NOSKU\":60}}", NULL, 400,
+            "service_s_by_product.NOSKU");
+    refused("/v1/settings", "{\"version\":0,\"colour\":\"red\"}", NULL, 400, "colour");
+    refused("/v1/settings", "{\"settings\":{\"late_threshold_s\":60}}", "If-Match: 0", 400,
+            "If-Match");
+    r = call("PUT", "/v1/settings", W.disp, "{\"version\":0,\"settings\":{\"eta_change_s\":60}}",
+             NULL);
+    EXPECT(r, 403); /* changing settings is the admin's */
+
+    /* version 1 by body version, version 2 by If-Match; a stale one is a 412 */
+    r = call("PUT", "/v1/settings", W.admin,
+             "{\"version\":0,\"settings\":{\"late_threshold_s\":600,\"replan\":{\"auto_apply\":"
+             "\"eta_within\",\"max_eta_shift_min\":15},\"working_hours\":{\"start\":\"07:00\"}},"
+             "\"depots\":{\"DEP\":{\"late_threshold_s\":120}},\"service_s_by_product\":{\"SKU1\":"
+             "240}}",
+             NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), 1);
+    assert_int_equal(num(r->json, "settings.late_threshold_s"), 600);
+    assert_int_equal(num(r->json, "settings.replan.max_eta_shift_min"), 15);
+    assert_string_equal(str(r->json, "settings.working_hours.start"), "07:00");
+    assert_int_equal(num(r->json, "depots.DEP.late_threshold_s"), 120);
+    assert_int_equal(num(r->json, "service_s_by_product.SKU1"), 240);
+    assert_non_null(strstr(r->headers, "ETag: \"1\""));
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"late_threshold_s\":60}}", NULL, 412,
+            "version");
+    refused("/v1/settings", "{\"settings\":{\"late_threshold_s\":60}}", "If-Match: \"0\"", 412,
+            "version");
+    r = call("PUT", "/v1/settings", W.admin,
+             "{\"settings\":{\"late_threshold_s\":null},\"service_s_by_product\":{\"SKU1\":null}}",
+             "If-Match: \"1\"");
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), 2);
+    assert_int_equal(num(r->json, "settings.late_threshold_s"), 300); /* back to the default */
+    assert_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->json, "service_s_by_product"), "SKU1"));
+    /* a change that changes nothing saves no version */
+    r = call("PUT", "/v1/settings", W.admin, "{\"version\":2,\"settings\":{\"late_threshold_s\":null}}",
+             NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), 2);
+
+    /* one depot's section: effective values and its own overrides */
+    r = call("GET", "/v1/settings/depots/DEP", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "settings.late_threshold_s"), 120);
+    assert_int_equal(num(r->json, "settings.replan.max_eta_shift_min"), 15); /* from global */
+    assert_int_equal(num(r->json, "overrides.late_threshold_s"), 120);
+    assert_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->json, "overrides"), "replan"));
+    EXPECT(call("GET", "/v1/settings/depots/NOPE", W.disp, NULL, NULL), 404);
+    refused("/v1/settings/depots/DEP", "{\"version\":2,\"settings\":{\"silent_after_s\":60}}",
+            NULL, 400, "settings.silent_after_s");
+    r = call("PUT", "/v1/settings/depots/DEP", W.admin,
+             "{\"version\":2,\"settings\":{\"geofence_radius_m\":90}}", NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), 3);
+    assert_int_equal(num(r->json, "overrides.geofence_radius_m"), 90);
+
+    /* history: who changed what, newest first; an old version stays readable */
+    r = call("GET", "/v1/settings/history?limit=2", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(r->json, "versions");
+    assert_int_equal(cJSON_GetArraySize(vs), 2);
+    const cJSON *v3 = cJSON_GetArrayItem(vs, 0);
+    assert_int_equal(num(v3, "version"), 3);
+    char actor[64];
+    snprintf(actor, sizeof actor, "key:%.16s", W.admin + 3);
+    assert_string_equal(str(v3, "actor"), actor);
+    const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v3, "changes"), 0);
+    assert_string_equal(str(c0, "scope"), "depot:DEP");
+    assert_string_equal(str(c0, "key"), "arrival_radius_m");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c0, "from")));
+    assert_int_equal(num(c0, "to"), 90);
+    assert_int_equal(num(r->json, "next_before"), 2);
+    r = call("GET", "/v1/settings/versions/1", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "settings.late_threshold_s"), 600);
+    EXPECT(call("GET", "/v1/settings/versions/9", W.disp, NULL, NULL), 404);
+    /* audit: one settings.changed per version, with the actor */
+    char payload[2048];
+    assert_int_equal(events_of("settings.changed", 0, payload, sizeof payload), 3);
+    assert_non_null(strstr(payload, actor));
+    assert_non_null(strstr(payload, "\"key\":\"arrival_radius_m\",\"from\":null,\"to\":90"));
+    /* back to the defaults for the next tests */
+    r = call("PUT", "/v1/settings", W.admin,
+             "{\"version\":3,\"settings\":{\"replan\":null,\"working_hours\":null},\"depots\":{"
+             "\"DEP\":null}}",
+             NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), 4);
+    assert_string_equal(str(r->json, "settings.replan.auto_apply"), "never");
+    assert_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->json, "depots"), "DEP"));
+}
+
+/* ---- Effective without a restart ---- */
+
+/* The first pending stop of D1's route: id and location. */
+static void first_stop(int64_t *id, double *lat, double *lon, char *status, size_t size) {
+    resp *r = call("GET", "/v1/driver/route", W.d1, NULL, NULL);
+    EXPECT(r, 200);
+    const cJSON *stops = cJSON_GetObjectItemCaseSensitive(r->json, "stops");
+    const cJSON *s = cJSON_GetArrayItem(stops, 0);
+    assert_non_null(s);
+    *id = num(s, "id");
+    const cJSON *loc = cJSON_GetObjectItemCaseSensitive(s, "location");
+    *lon = cJSON_GetArrayItem(loc, 0)->valuedouble;
+    *lat = cJSON_GetArrayItem(loc, 1)->valuedouble;
+    lm_strlcpy(status, str(s, "status"), size);
+}
+
+static void position(double lat, double lon, int64_t t_s, double speed) {
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"positions\":[{\"lat\":%.6f,\"lon\":%.6f,\"timestamp\":%" PRId64
+             ",\"speed\":%.1f,\"accuracy\":5}]}",
+             lat, lon, t_s, speed);
+    EXPECT(call("POST", "/v1/driver/positions", W.d1, body, NULL), 200);
+}
+
+static void test_geofence_change_takes_effect_at_once(void **state) {
+    (void)state;
+    int64_t stop = 0;
+    double lat = 0, lon = 0;
+    char status[32];
+    first_stop(&stop, &lat, &lon, status, sizeof status);
+    assert_string_equal(status, "planned");
+    int64_t now = (int64_t)time(NULL); /* timing-ok: device timestamps, no bound */
+    /* leaves the depot, then waits 110 m from the stop: outside the default 60 m */
+    position(PLAN_WORLD_DEPOT_LAT, PLAN_WORLD_DEPOT_LON, now - 600, 10);
+    double near = lat + 0.001;
+    position(near, lon, now - 300, 0);
+    position(near, lon, now - 250, 0);
+    first_stop(&stop, &lat, &lon, status, sizeof status);
+    assert_string_equal(status, "planned");
+    /* a wider geofence, saved while the server runs: the same wait is now an arrival */
+    resp *r = call("GET", "/v1/settings", W.disp, NULL, NULL);
+    char body[128];
+    snprintf(body, sizeof body, "{\"version\":%" PRId64 ",\"settings\":{\"geofence_radius_m\":200}}",
+             num(r->json, "version"));
+    EXPECT(call("PUT", "/v1/settings", W.admin, body, NULL), 200);
+    int64_t seq = last_seq();
+    position(near, lon, now - 200, 0);
+    position(near, lon, now - 150, 0);
+    first_stop(&stop, &lat, &lon, status, sizeof status);
+    assert_string_equal(status, "arrived");
+    assert_int_equal(events_of("stop.arrived", seq, NULL, 0), 1);
+}
+
+/* ---- The per-depot auto-apply policy of re-plan proposals ---- */
+
+static void put_depot_policy(const char *policy_json) {
+    resp *r = call("GET", "/v1/settings", W.disp, NULL, NULL);
+    char body[256];
+    snprintf(body, sizeof body, "{\"version\":%" PRId64 ",\"settings\":{\"replan\":%s}}",
+             num(r->json, "version"), policy_json);
+    r = call("PUT", "/v1/settings/depots/DEP", W.admin, body, NULL);
+    EXPECT(r, 200);
+}
+
+/* Asks for a re-plan and waits for the worker: how many plan.replanned and held events came. */
+static void replan(size_t *applied, size_t *held, char *why, size_t size) {
+    int64_t seq = last_seq();
+    EXPECT(call("POST", "/v1/replans", W.disp, "{}", NULL), 202);
+    dispatch_wait_idle(W.d);
+    assert_int_equal(events_of("plan.replan_proposed", seq, NULL, 0), 1);
+    *applied = events_of("plan.replanned", seq, NULL, 0);
+    *held = events_of("plan.auto_apply_held", seq, why, size);
+}
+
+static void test_auto_apply_policy_per_depot(void **state) {
+    (void)state;
+    size_t applied = 0, held = 0;
+    char why[1024] = "";
+    /* never (the default): proposed, waiting for the dispatcher, no event about it */
+    replan(&applied, &held, why, sizeof why);
+    assert_int_equal(applied, 0);
+    assert_int_equal(held, 0);
+    /* eta_within 0 minutes: the plan's ETAs were set from the shift start, a re-plan from now
+     * moves them by far more: held, and the event says why */
+    put_depot_policy("{\"auto_apply\":\"eta_within\",\"max_eta_shift_min\":0}");
+    replan(&applied, &held, why, sizeof why);
+    assert_int_equal(applied, 0);
+    assert_int_equal(held, 1);
+    assert_non_null(strstr(why, "\"depot_id\":\"DEP\""));
+    assert_non_null(strstr(why, "\"policy\":\"eta_within\""));
+    assert_non_null(strstr(why, "ETA would move"));
+    /* eta_within a whole day: applied at once */
+    put_depot_policy("{\"max_eta_shift_min\":1440}");
+    replan(&applied, &held, why, sizeof why);
+    assert_int_equal(applied, 1);
+    assert_int_equal(held, 0);
+    /* always: applied */
+    put_depot_policy("{\"auto_apply\":\"always\"}");
+    replan(&applied, &held, why, sizeof why);
+    assert_int_equal(applied, 1);
+    /* never again: stays proposed */
+    put_depot_policy("{\"auto_apply\":\"never\"}");
+    replan(&applied, &held, why, sizeof why);
+    assert_int_equal(applied, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validated_versioned_audited),
+        cmocka_unit_test(test_auto_apply_policy_per_depot),
+        cmocka_unit_test(test_geofence_change_takes_effect_at_once),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
