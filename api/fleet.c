@@ -58,26 +58,65 @@ static cJSON *driver_json(const dispatch_driver *d) {
     return o;
 }
 
-/* Runs put(tx, rec) in one transaction and answers 201 with json(rec). */
-lm_status api__vehicles_put(http_req *r) {
+/* ---- Create or replace (POST), change under a version (PUT .../{id}) ----
+ * Both record a version (who, when, the record) in the same transaction; a PUT must name the
+ * version it changed (api__precondition_take) and the record's id comes from the path. */
+
+/* For a PUT: the path's id, put into the body when it has none, refused when it differs. */
+static lm_status path_id_into_body(http_req *r, const char **id) {
+    *id = http_param(r, "id");
+    if (!*id) return LM_OK;
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(r->json, "id");
+    if (!b) {
+        cJSON_AddStringToObject(r->json, "id", *id);
+        return LM_OK;
+    }
+    if (!cJSON_IsString(b) || strcmp(b->valuestring, *id))
+        return http_error(r, LM_INVALID, "id", "the body's id must be the path's ('%s')", *id);
+    return LM_OK;
+}
+
+static lm_status vehicle_save(http_req *r, bool versioned) {
     dispatch_vehicle v;
+    const char *id = NULL;
+    int64_t expected = -1, version = 0;
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK && versioned) rc = api__precondition_take(r, &expected);
+    if (rc == LM_OK && versioned) rc = path_id_into_body(r, &id);
     if (rc == LM_OK) rc = fmt_vehicle_from_json(r->json, &v, &r->err);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
         return http_error(r, rc, "", "store unavailable");
-    if ((rc = dispatch_vehicle_put(tx, &v, &r->err)) != LM_OK) {
+    cJSON *doc = vehicle_json(&v);
+    if ((rc = dispatch_vehicle_put(tx, &v, &r->err)) != LM_OK ||
+        (rc = api__record_version(r, tx, "vehicle", v.id, doc, expected, &version)) != LM_OK) {
         store_tx_rollback(tx);
+        cJSON_Delete(doc);
         return rc;
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
-    return http_reply_json(r, 201, vehicle_json(&v));
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        cJSON_Delete(doc);
+        return http_error(r, rc, "", "commit failed");
+    }
+    return api__reply_versioned(r, versioned ? 200 : 201, doc, version);
 }
 
-lm_status api__drivers_put(http_req *r) {
+lm_status api__vehicles_put(http_req *r) {
+    return vehicle_save(r, false);
+}
+
+lm_status api__vehicle_put(http_req *r) {
+    return vehicle_save(r, true);
+}
+
+static lm_status driver_save(http_req *r, bool versioned) {
     dispatch_driver d;
+    const char *id = NULL;
+    int64_t expected = -1, version = 0;
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK && versioned) rc = api__precondition_take(r, &expected);
+    if (rc == LM_OK && versioned) rc = path_id_into_body(r, &id);
     if (rc == LM_OK) rc = fmt_driver_from_json(r->json, &d, &r->err);
     if (rc != LM_OK) return rc;
     char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
@@ -85,16 +124,72 @@ lm_status api__drivers_put(http_req *r) {
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
         return http_error(r, rc, "", "store unavailable");
     dispatch_driver saved;
-    if ((rc = dispatch_driver_save(tx, &d, generated, &r->err)) != LM_OK ||
-        (rc = dispatch_driver_get(store_tx_read(tx), d.id, &saved, &r->err)) != LM_OK) {
+    cJSON *doc = NULL;
+    if ((rc = dispatch_driver_save(tx, &d, generated, &r->err)) == LM_OK &&
+        (rc = dispatch_driver_get(store_tx_read(tx), d.id, &saved, &r->err)) == LM_OK) {
+        doc = driver_json(&saved); /* never the device id: the history is readable */
+        rc = api__record_version(r, tx, "driver", d.id, doc, expected, &version);
+    }
+    if (rc != LM_OK) {
         store_tx_rollback(tx);
+        cJSON_Delete(doc);
         return rc;
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
-    cJSON *o = driver_json(&saved);
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        cJSON_Delete(doc);
+        return http_error(r, rc, "", "commit failed");
+    }
     /* a generated id is answered here and nowhere else: the dispatcher hands it to the phone */
-    if (generated[0]) cJSON_AddStringToObject(o, "device_id", generated);
-    return http_reply_json(r, 201, o);
+    if (generated[0]) cJSON_AddStringToObject(doc, "device_id", generated);
+    return api__reply_versioned(r, versioned ? 200 : 201, doc, version);
+}
+
+lm_status api__drivers_put(http_req *r) {
+    return driver_save(r, false);
+}
+
+lm_status api__driver_put(http_req *r) {
+    return driver_save(r, true);
+}
+
+/* ---- One record and its history ---- */
+
+lm_status api__vehicle_get(http_req *r) {
+    const char *id = http_param(r, "id");
+    dispatch_vehicle v;
+    int64_t version = 0;
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    rc = dispatch_vehicle_get(rd, id, &v, &r->err);
+    if (rc == LM_OK) rc = store_record_version(rd, "vehicle", id, &version, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND) return http_error(r, rc, "id", "vehicle '%s' not found", id);
+    if (rc != LM_OK) return rc;
+    return api__reply_versioned(r, 200, vehicle_json(&v), version);
+}
+
+lm_status api__driver_get(http_req *r) {
+    const char *id = http_param(r, "id");
+    dispatch_driver d;
+    int64_t version = 0;
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    rc = dispatch_driver_get(rd, id, &d, &r->err);
+    if (rc == LM_OK) rc = store_record_version(rd, "driver", id, &version, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND) return http_error(r, rc, "id", "driver '%s' not found", id);
+    if (rc != LM_OK) return rc;
+    return api__reply_versioned(r, 200, driver_json(&d), version);
+}
+
+lm_status api__vehicle_history(http_req *r) {
+    return api__record_history(r, "vehicle", http_param(r, "id"));
+}
+
+lm_status api__driver_history(http_req *r) {
+    return api__record_history(r, "driver", http_param(r, "id"));
 }
 
 lm_status api__vehicles_list(http_req *r) {

@@ -49,4 +49,32 @@
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"version\":{\"type\":"   \
     "\"integer\"},\"settings\":" API_SETTINGS_SECTION "}}"
 
+#define API_SKILLS_IN_SCHEMA                                                                       \
+    "{\"type\":\"object\",\"required\":[\"skills\"],\"additionalProperties\":false,"               \
+    "\"properties\":{\"skills\":{\"type\":\"array\",\"maxItems\":8,\"items\":{\"type\":"           \
+    "\"string\",\"pattern\":\"^[A-Za-z0-9._-]{1,64}$\"}}}}"
+#define API_REQUIRES_SCHEMA                                                                        \
+    "{\"type\":\"object\",\"description\":\"the product (sku), order (id) or driver (id) with "    \
+    "its requires or skills\",\"properties\":{\"requires\":{\"type\":\"array\",\"items\":{"        \
+    "\"type\":\"string\"}},\"skills\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}"
+
+/* Fleet records with their version (api/fleet.c, api/depots.c, api/versions.c). */
+#define API_VERSIONED_NOTE                                                                         \
+    "\"version\":{\"type\":\"integer\",\"description\":\"send it back as If-Match or body "        \
+    "version to change the record\"}"
+#define API_VEHICLE_VERSIONED_SCHEMA                                                               \
+    "{\"type\":\"object\",\"description\":\"a vehicle (as POST /v1/vehicles) and its "             \
+    "version\",\"properties\":{\"id\":{\"type\":\"string\"}," API_VERSIONED_NOTE "}}"
+#define API_DRIVER_VERSIONED_SCHEMA                                                                \
+    "{\"type\":\"object\",\"description\":\"a driver (as POST /v1/drivers) and its version\","     \
+    "\"properties\":{\"id\":{\"type\":\"string\"}," API_VERSIONED_NOTE "}}"
+#define API_DEPOT_VERSIONED_SCHEMA                                                                 \
+    "{\"type\":\"object\",\"description\":\"a depot (as POST /v1/depots) and its version\","       \
+    "\"properties\":{\"id\":{\"type\":\"string\"}," API_VERSIONED_NOTE "}}"
+#define API_RECORD_HISTORY_SCHEMA                                                                  \
+    "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"versions\":{"             \
+    "\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"version\":{"              \
+    "\"type\":\"integer\"},\"created_ms\":{\"type\":\"integer\"},\"actor\":{\"type\":"             \
+    "\"string\"},\"record\":{\"type\":\"object\"}}}}}}"
+
 #endif

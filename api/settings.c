@@ -12,43 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "key:<id>" for the key that made a change (never the secret). */
-static void actor_of(const http_req *r, char *out, size_t size) {
-    snprintf(out, size, "key:%s", r->key_id[0] ? r->key_id : "unknown");
-}
-
-/* ETag: "<version>", so a client can send it back as If-Match. */
-static lm_status etag(http_req *r, int64_t version) {
-    char tag[32];
-    snprintf(tag, sizeof tag, "\"%" PRId64 "\"", version);
-    return http_reply_header(r, "ETag", tag);
-}
-
-/* The version a change is made against: If-Match wins over the body's "version"; neither is a
- * 428, since a change that does not say what it read would silently overwrite another's. */
-static lm_status expected_version(http_req *r, bool has_body_version, int64_t body_version,
-                                  int64_t *out) {
-    const char *im = http_header(r, "If-Match");
-    if (im) {
-        char digits[24];
-        size_t n = strlen(im);
-        if (n >= 3 && n < sizeof digits + 2 && im[0] == '"' && im[n - 1] == '"') {
-            memcpy(digits, im + 1, n - 2);
-            digits[n - 2] = '\0';
-            if (lm_parse_i64(digits, 0, INT64_MAX / 2, out)) return LM_OK;
-        }
-        return http_error(r, LM_INVALID, "If-Match",
-                          "If-Match must be a settings version in quotes, e.g. \"3\"");
-    }
-    if (has_body_version) {
-        *out = body_version;
-        return LM_OK;
-    }
-    return http_error(r, LM_PRECONDITION_REQUIRED, "version",
-                      "say which version you changed: If-Match: \"<version>\" or \"version\" "
-                      "in the body (GET /v1/settings shows it)");
-}
-
 /* The document at version (0: the current one), values in effect computed from it. */
 static lm_status reply_doc(http_req *r, int64_t version) {
     store_read *rd = NULL;
@@ -65,7 +28,7 @@ static lm_status reply_doc(http_req *r, int64_t version) {
     cJSON *o = fmt_settings_json(&doc, eff);
     int64_t v = doc.rev.version;
     dispatch_settings_doc_clear(&doc);
-    if ((rc = etag(r, v)) != LM_OK) {
+    if ((rc = api__etag(r, v)) != LM_OK) {
         cJSON_Delete(o);
         return rc;
     }
@@ -93,13 +56,13 @@ static lm_status change(http_req *r, const char *depot_id) {
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
     if (rc == LM_OK)
         rc = fmt_settings_changes(r->json, depot_id, &ch, &n, &body_version, &has_version, &r->err);
-    if (rc == LM_OK) rc = expected_version(r, has_version, body_version, &expected);
+    if (rc == LM_OK) rc = api__precondition(r, has_version, body_version, &expected);
     if (rc != LM_OK) {
         lm_free(ch);
         return rc;
     }
     char actor[STORE_ACTOR_MAX + 1];
-    actor_of(r, actor, sizeof actor);
+    api__actor(r, actor, sizeof actor);
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK) {
         lm_free(ch);
@@ -157,7 +120,7 @@ static lm_status reply_depot(http_req *r, const char *id) {
     cJSON_AddItemToObject(o, "overrides", fmt_settings_section_json(v, have, false));
     int64_t version = doc.rev.version;
     dispatch_settings_doc_clear(&doc);
-    if ((rc = etag(r, version)) != LM_OK) {
+    if ((rc = api__etag(r, version)) != LM_OK) {
         cJSON_Delete(o);
         return rc;
     }

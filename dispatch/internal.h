@@ -80,7 +80,11 @@ void dispatch__job_free(dispatch__job *j);
  * either jobs (a delivery loaded at the start: plans, and parcels already on board) or shipments
  * (pickup somewhere, then deliver: depot pickups during the day, transfers from a broken van). */
 
-#define DISPATCH__DIMS 3 /* grams, cm3, parcels */
+#define DISPATCH__DIMS    3 /* grams, cm3, parcels */
+#define DISPATCH__REQ_MAX 8 /* skills a task may require */
+/* skills a model vehicle may have: its depot's, "takes new work" (re-plans), the vehicle's own
+ * and its driver's */
+#define DISPATCH__VSKILLS_MAX (2 + STORE_D_SKILLS_MAX + DISPATCH__REQ_MAX)
 
 typedef struct dispatch__task {
     bool shipment;
@@ -95,6 +99,11 @@ typedef struct dispatch__task {
     uint32_t priority;
     uint32_t only_vehicle; /* index in the model, or SOLVER_NONE */
     uint32_t skill;        /* required skill index, SOLVER_NONE for none */
+    /* skills the order and its products require (refrigerated, two_person, id_check ...), as
+     * dispatch__skill_id values; need names them for an unassigned reason */
+    uint32_t req[DISPATCH__REQ_MAX];
+    size_t n_req;
+    char need[64];
     int home_vehicle;      /* vehicle it is on now (re-plans), -1 if none */
     int64_t pickup_stop;   /* the existing pickup stop it came from (0 if none) */
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
@@ -114,7 +123,7 @@ typedef struct dispatch__vehicle {
     solver_tw break_tws[DISPATCH_BREAKS_MAX];
     size_t n_breaks;
     int64_t initial_load[DISPATCH__DIMS];
-    uint32_t skills[2];
+    uint32_t skills[DISPATCH__VSKILLS_MAX];
     size_t n_skills;
     int fixed_task;    /* task index that must come first, -1 none */
     bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
@@ -146,6 +155,12 @@ LM_MUST_USE lm_status dispatch__model_add_task(dispatch__model *m, dispatch__tas
 LM_MUST_USE lm_status dispatch__vehicle_fill(store_read *r, int64_t day_start_s,
                                              const store_vehicle *v, const store_driver *drv,
                                              dispatch__vehicle *mv, lm_errinfo *err);
+/* A named skill (a vehicle's, a driver's, one an order requires) as a solver skill id: a hash
+ * kept clear of the small ids depots use (1..64) and 0 ("takes new work"). */
+uint32_t dispatch__skill_id(const char *name);
+/* Loads what order_id and the products on its lines require into t->req / t->need. */
+LM_MUST_USE lm_status dispatch__task_requires(store_read *r, int64_t order_id, dispatch__task *t,
+                                              lm_errinfo *err);
 /* Computes the matrix over every point and builds the solver problem. */
 LM_MUST_USE lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *err);
 /* The task a solver step refers to (-1 for start/end/break). */

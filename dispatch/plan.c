@@ -226,6 +226,7 @@ static lm_status ready_add(void *ctx, const store_order *o) {
             c->earliest_s = o->windows[i].start_s;
     }
     t->service_s = dispatch__service_s(c->d, c->r, o);
+    if ((rc = dispatch__task_requires(c->r, o->id, t, NULL)) != LM_OK) return rc;
     t->amount[0] = o->pkg_weight_g;
     t->amount[1] = o->pkg_volume_cm3;
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
@@ -666,6 +667,10 @@ static lm_status edit_model(dispatch *d, store_read *r, const store_plan *p,
         t->amount[1] = stops[i].volume_cm3;
         t->amount[2] = stops[i].parcels;
         t->stop_id = stops[i].id;
+        if ((rc = dispatch__task_requires(r, stops[i].order_id, t, err)) != LM_OK) {
+            store_order_clear(&o);
+            return rc;
+        }
         size_t before = n_depots;
         t->skill = depot_skill(depots, &n_depots, 8, o.depot_id);
         n_depots = before > n_depots ? before : n_depots;

@@ -27,7 +27,7 @@ const char store__settings_schema_v800[] =
     "  doc TEXT NOT NULL CHECK (json_valid(doc)),"
     "  PRIMARY KEY (entity, id, version)) WITHOUT ROWID;"
     "CREATE TABLE requirements ("
-    "  kind TEXT NOT NULL CHECK (kind IN ('product','order')),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('product','order','driver')),"
     "  ref TEXT NOT NULL,"
     "  skill TEXT NOT NULL,"
     "  PRIMARY KEY (kind, ref, skill)) WITHOUT ROWID;";

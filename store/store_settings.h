@@ -65,11 +65,13 @@ LM_MUST_USE lm_status store_record_history(store_read *r, const char *entity, co
                                            lm_errinfo *err);
 void store_record_revs_free(store_record_rev *revs, size_t n);
 
-/* ---- Requirements: skills a product or an order needs from the van and driver ---- */
+/* ---- Requirements: skills a product or an order needs from the van and driver, and the
+ * skills a driver has (kind "driver"; a vehicle's own are in its record) ---- */
 
 typedef char store_skill[STORE_SKILL_MAX + 1];
 
-/* The skills of (kind "product" | "order", ref), sorted, at most cap into out; *n the count. */
+/* The skills of (kind "product" | "order" | "driver", ref), sorted, at most cap into out; *n the
+ * count. */
 LM_MUST_USE lm_status store_requirements_get(store_read *r, const char *kind, const char *ref,
                                              store_skill *out, size_t cap, size_t *n,
                                              lm_errinfo *err);

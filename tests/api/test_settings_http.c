@@ -170,8 +170,8 @@ static void test_validated_versioned_audited(void **state) {
             "settings.geofence");
     refused("/v1/settings", "{\"version\":0,\"settings\":{\"geofence_radius_m\":1}}", NULL, 400,
             "settings.geofence_radius_m");
-    refused("/v1/settings", "{\"version\":0,\"settings\":{\"geofence_radius_m\":\"80\"}}", NULL, 400,
-            "settings.geofence_radius_m");
+    refused("/v1/settings", "{\"version\":0,\"settings\":{\"geofence_radius_m\":\"80\"}}", NULL,
+            400, "settings.geofence_radius_m");
     refused("/v1/settings", "{\"version\":0,\"settings\":{\"replan\":{\"auto_apply\":\"often\"}}}",
             NULL, 400, "settings.replan.auto_apply");
     refused("/v1/settings", "{\"version\":0,\"settings\":{\"replan\":{\"max_eta_shift_min\":-1}}}",
@@ -223,8 +223,8 @@ static void test_validated_versioned_audited(void **state) {
     assert_null(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r->json, "service_s_by_product"), "SKU1"));
     /* a change that changes nothing saves no version */
-    r = call("PUT", "/v1/settings", W.admin, "{\"version\":2,\"settings\":{\"late_threshold_s\":null}}",
-             NULL);
+    r = call("PUT", "/v1/settings", W.admin,
+             "{\"version\":2,\"settings\":{\"late_threshold_s\":null}}", NULL);
     EXPECT(r, 200);
     assert_int_equal(num(r->json, "version"), 2);
 
@@ -237,8 +237,8 @@ static void test_validated_versioned_audited(void **state) {
     assert_null(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(r->json, "overrides"), "replan"));
     EXPECT(call("GET", "/v1/settings/depots/NOPE", W.disp, NULL, NULL), 404);
-    refused("/v1/settings/depots/DEP", "{\"version\":2,\"settings\":{\"silent_after_s\":60}}",
-            NULL, 400, "settings.silent_after_s");
+    refused("/v1/settings/depots/DEP", "{\"version\":2,\"settings\":{\"silent_after_s\":60}}", NULL,
+            400, "settings.silent_after_s");
     r = call("PUT", "/v1/settings/depots/DEP", W.admin,
              "{\"version\":2,\"settings\":{\"geofence_radius_m\":90}}", NULL);
     EXPECT(r, 200);
@@ -325,7 +325,8 @@ static void test_geofence_change_takes_effect_at_once(void **state) {
     /* a wider geofence, saved while the server runs: the same wait is now an arrival */
     resp *r = call("GET", "/v1/settings", W.disp, NULL, NULL);
     char body[128];
-    snprintf(body, sizeof body, "{\"version\":%" PRId64 ",\"settings\":{\"geofence_radius_m\":200}}",
+    snprintf(body, sizeof body,
+             "{\"version\":%" PRId64 ",\"settings\":{\"geofence_radius_m\":200}}",
              num(r->json, "version"));
     EXPECT(call("PUT", "/v1/settings", W.admin, body, NULL), 200);
     int64_t seq = last_seq();
@@ -389,11 +390,184 @@ static void test_auto_apply_policy_per_depot(void **state) {
     assert_int_equal(applied, 0);
 }
 
+/* ---- Fleet records: validated, versioned, audited ---- */
+
+static void test_fleet_records_versioned(void **state) {
+    (void)state;
+    resp *r = call("GET", "/v1/vehicles/V2", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    int64_t v0 = num(r->json, "version");
+    char body[512], hdr[64];
+    const char *van = "\"name\":\"Van 2\",\"start_depot\":\"DEP\",\"capacity_parcels\":3,"
+                      "\"cost_fixed\":1000,\"cost_per_hour\":3000,"
+                      "\"cost_per_km\":200,\"time_window\":[0,86399],\"breaks\":[{"
+                      "\"time_windows\":[[43200,46800]],\"service\":1800}]";
+    snprintf(body, sizeof body, "{%s,\"capacity_kg\":800}", van);
+    refused("/v1/vehicles/V2", body, NULL, 428, "version");
+    snprintf(body, sizeof body, "{\"version\":%" PRId64 ",%s,\"capacity_kg\":-1}", v0, van);
+    refused("/v1/vehicles/V2", body, NULL, 400, "capacity_kg");
+    snprintf(body, sizeof body, "{\"version\":%" PRId64 ",%s,\"capacity_kg\":800,\"wheels\":4}", v0,
+             van);
+    refused("/v1/vehicles/V2", body, NULL, 400, "wheels");
+    snprintf(body, sizeof body, "{\"version\":%" PRId64 ",\"id\":\"V9\",%s}", v0, van);
+    refused("/v1/vehicles/V2", body, NULL, 400, "id");
+    snprintf(body, sizeof body,
+             "{\"version\":%" PRId64 ",%s,\"capacity_kg\":800,\"skills\":[\"refrigerated\"]}", v0,
+             van);
+    r = call("PUT", "/v1/vehicles/V2", W.disp, body, NULL);
+    EXPECT(r, 200);
+    assert_int_equal(num(r->json, "version"), v0 + 1);
+    assert_int_equal(num(r->json, "cost_per_km"), 200);
+    assert_string_equal(cJSON_GetArrayItem(at(r->json, "skills"), 0)->valuestring, "refrigerated");
+    snprintf(hdr, sizeof hdr, "ETag: \"%" PRId64 "\"", v0 + 1);
+    assert_non_null(strstr(r->headers, hdr));
+    /* the same stale version again: 412, nothing changed */
+    snprintf(body, sizeof body, "{%s,\"skills\":[]}", van);
+    snprintf(hdr, sizeof hdr, "If-Match: \"%" PRId64 "\"", v0);
+    refused("/v1/vehicles/V2", body, hdr, 412, "version");
+    r = call("GET", "/v1/vehicles/V2/history", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    const cJSON *h0 = cJSON_GetArrayItem(at(r->json, "versions"), 0);
+    assert_int_equal(num(h0, "version"), v0 + 1);
+    char actor[64];
+    snprintf(actor, sizeof actor, "key:%.16s", W.disp + 3);
+    assert_string_equal(str(h0, "actor"), actor);
+    assert_int_equal(num(h0, "record.capacity_kg"), 800);
+    char payload[512];
+    assert_true(events_of("vehicle.versioned", 0, payload, sizeof payload) >= 1);
+    assert_non_null(strstr(payload, actor));
+    /* drivers and depots the same way */
+    r = call("GET", "/v1/drivers/D1", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    assert_null(cJSON_GetObjectItemCaseSensitive(r->json, "device_id"));
+    snprintf(body, sizeof body,
+             "{\"version\":%" PRId64 ",\"name\":\"Driver One\",\"phone\":\"+33600000001\","
+             "\"vehicle_id\":\"V1\"}",
+             num(r->json, "version"));
+    r = call("PUT", "/v1/drivers/D1", W.disp, body, NULL);
+    EXPECT(r, 200);
+    assert_string_equal(str(r->json, "name"), "Driver One");
+    assert_null(cJSON_GetObjectItemCaseSensitive(r->json, "device_id")); /* kept, not shown */
+    refused("/v1/drivers/D1", body, NULL, 412, "version");
+    r = call("GET", "/v1/depots/DEP", W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    snprintf(body, sizeof body,
+             "{\"version\":%" PRId64 ",\"name\":\"Depot Lyon\",\"location\":[%.2f,%.2f],"
+             "\"opening_hours\":{\"open\":\"00:00\",\"close\":\"23:59\"}}",
+             num(r->json, "version"), PLAN_WORLD_DEPOT_LON, PLAN_WORLD_DEPOT_LAT);
+    r = call("PUT", "/v1/depots/DEP", W.admin, body, NULL);
+    EXPECT(r, 200);
+    assert_string_equal(str(r->json, "name"), "Depot Lyon");
+    EXPECT(call("GET", "/v1/depots/DEP/history", W.disp, NULL, NULL), 200);
+}
+
+/* ---- Skills: an order's and its products' requirements matched to vans and drivers ---- */
+
+/* A new order at the depot (requires: JSON array or NULL), picked and ready; its id. */
+static int64_t ready_order(const char *requires, double dlat) {
+    char body[768];
+    snprintf(body, sizeof body,
+             "{\"customer\":{\"name\":\"Skill Test %d\",\"phone\":\"+3361234%04d\",\"address\":"
+             "\"%d rue Froide\",\"location\":[%.5f,%.5f]},\"lines\":[{\"sku\":\"SKU1\",\"qty\":1}]"
+             "%s%s}",
+             (int)(dlat * 1e4 + 50), (int)(dlat * 1e4 + 50), (int)(dlat * 1e4 + 50),
+             PLAN_WORLD_DEPOT_LON + 0.01, PLAN_WORLD_DEPOT_LAT + dlat,
+             requires ? ",\"requires\":" : "", requires ? requires : "");
+    resp *r = call("POST", "/v1/orders", W.admin, body, NULL);
+    EXPECT(r, 201);
+    int64_t id = num(r->json, "id");
+    char path[64];
+    snprintf(path, sizeof path, "/v1/orders/%" PRId64 "/picking", id);
+    EXPECT(call("POST", path, W.admin, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/v1/orders/%" PRId64 "/ready", id);
+    EXPECT(
+        call("POST", path, W.admin, "{\"weight_g\":1000,\"volume_cm3\":1000,\"parcels\":1}", NULL),
+        200);
+    return id;
+}
+
+/* Plans the ready packages and waits for the worker; the plan as JSON (the reply's). */
+static resp *plan_ready(void) {
+    resp *r = call("POST", "/v1/plans", W.disp, "{}", NULL);
+    EXPECT(r, 202);
+    int64_t id = num(r->json, "id");
+    dispatch_wait_idle(W.d);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/plans/%" PRId64, id);
+    r = call("GET", path, W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    assert_string_equal(str(r->json, "status"), "proposed");
+    return r;
+}
+
+/* The vehicle whose route in plan holds order_id, or "" when none does. */
+static void vehicle_of(const cJSON *plan, int64_t order_id, char *out, size_t size) {
+    lm_strlcpy(out, "", size);
+    const cJSON *rt;
+    cJSON_ArrayForEach(rt, cJSON_GetObjectItemCaseSensitive(plan, "routes")) {
+        const cJSON *st;
+        cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(rt, "stops")) {
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(st, "order_id");
+            if (cJSON_IsNumber(o) && (int64_t)o->valuedouble == order_id)
+                lm_strlcpy(out, str(rt, "vehicle_id"), size);
+        }
+    }
+}
+
+static void test_skills_matched_in_planning(void **state) {
+    (void)state;
+    /* V2 is refrigerated (test_fleet_records_versioned gave it the skill), V1 is not */
+    resp *r = call("GET", "/v1/vehicles/V2", W.disp, NULL, NULL);
+    assert_string_equal(cJSON_GetArrayItem(at(r->json, "skills"), 0)->valuestring, "refrigerated");
+    refused("/v1/orders/1/requires", "{\"skills\":[\"cold room\"]}", NULL, 400, "skills[0]");
+    int64_t cold = ready_order("[\"refrigerated\"]", 0.002);
+    int64_t plain = ready_order(NULL, -0.002);
+    char path[64], van[32];
+    snprintf(path, sizeof path, "/v1/orders/%" PRId64 "/requires", cold);
+    r = call("GET", path, W.disp, NULL, NULL);
+    EXPECT(r, 200);
+    assert_string_equal(cJSON_GetArrayItem(at(r->json, "requires"), 0)->valuestring,
+                        "refrigerated");
+    r = plan_ready();
+    int64_t plan = num(r->json, "id");
+    vehicle_of(r->json, cold, van, sizeof van);
+    assert_string_equal(van, "V2");
+    vehicle_of(r->json, plain, van, sizeof van);
+    assert_true(van[0] != '\0');
+    /* a product's requirement holds for every order of it; nobody has two_person: unassigned
+     * with the reason */
+    EXPECT(
+        call("PUT", "/v1/products/SKU1/requires", W.admin, "{\"skills\":[\"two_person\"]}", NULL),
+        200);
+    snprintf(path, sizeof path, "/v1/plans/%" PRId64 "/discard", plan);
+    EXPECT(call("POST", path, W.disp, NULL, NULL), 200);
+    r = plan_ready();
+    plan = num(r->json, "id");
+    vehicle_of(r->json, cold, van, sizeof van);
+    assert_string_equal(van, "");
+    const cJSON *u = cJSON_GetArrayItem(at(r->json, "unassigned"), 0);
+    assert_non_null(u);
+    assert_non_null(strstr(str(u, "reason"), "two_person"));
+    /* a driver's skill counts with their van's: D1 (on V1) does two-person lifts */
+    EXPECT(call("PUT", "/v1/drivers/D1/skills", W.disp, "{\"skills\":[\"two_person\"]}", NULL),
+           200);
+    snprintf(path, sizeof path, "/v1/plans/%" PRId64 "/discard", plan);
+    EXPECT(call("POST", path, W.disp, NULL, NULL), 200);
+    r = plan_ready();
+    vehicle_of(r->json, plain, van, sizeof van);
+    assert_string_equal(van, "V1");
+    vehicle_of(r->json, cold, van, sizeof van);
+    assert_string_equal(van, ""); /* refrigerated (V2) and two_person (D1 on V1): nobody */
+    EXPECT(call("PUT", "/v1/products/SKU1/requires", W.admin, "{\"skills\":[]}", NULL), 200);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validated_versioned_audited),
         cmocka_unit_test(test_auto_apply_policy_per_depot),
         cmocka_unit_test(test_geofence_change_takes_effect_at_once),
+        cmocka_unit_test(test_fleet_records_versioned),
+        cmocka_unit_test(test_skills_matched_in_planning),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
