@@ -111,8 +111,7 @@ static lm_status exists(http_req *r, store_read *rd, const target *t, const char
         if (lm_parse_i64(ref, 1, INT64_MAX, &id)) rc = store_order_get(rd, id, &o, NULL);
         store_order_clear(&o);
     }
-    if (rc == LM_NOT_FOUND)
-        return http_error(r, rc, t->param, "%s '%s' not found", t->what, ref);
+    if (rc == LM_NOT_FOUND) return http_error(r, rc, t->param, "%s '%s' not found", t->what, ref);
     return rc == LM_OK ? LM_OK : http_error(r, rc, "", "store unavailable");
 }
 
@@ -130,8 +129,8 @@ static lm_status get(http_req *r, const target *t) {
     if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
     api_requires req = {0};
     if ((rc = exists(r, rd, t, ref)) == LM_OK)
-        rc = store_requirements_get(rd, t->kind, ref, req.skills, API_REQUIRES_MAX, &req.n,
-                                    &r->err);
+        rc =
+            store_requirements_get(rd, t->kind, ref, req.skills, API_REQUIRES_MAX, &req.n, &r->err);
     store_read_end(rd);
     return rc != LM_OK ? rc : reply(r, t, ref, &req);
 }

@@ -198,9 +198,14 @@ void dispatch__work_hours(dispatch *d, store_read *r, int64_t day_start_s, dispa
 /* Service time of a delivery of o: the longest of its products' own service times, else the
  * depot's (or global) one. */
 int64_t dispatch__service_s(dispatch *d, store_read *r, const store_order *o);
-/* After a re-plan proposal was stored: applies it when the auto-apply policy of every depot it
- * touches allows it, else leaves it proposed with a plan.auto_apply_held event saying why. */
-LM_MUST_USE lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err);
+/* After a re-plan proposal was stored: *apply says whether the auto-apply policy of every depot
+ * it touches allows applying it now; when a policy that could have applied it holds it, a
+ * plan.auto_apply_held event (own tx) says which depot and why. */
+LM_MUST_USE lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, bool *apply,
+                                            lm_errinfo *err);
+/* The built-in defaults of the settings' server options (arrival radius and dwell, ETA change,
+ * lateness, silence, service time), for dispatch_opts_init. */
+void dispatch__settings_opts_defaults(dispatch_opts *o);
 
 /* ---- Plans and orders shared by plan.c and replan.c (dispatch/plan.c) ---- */
 

@@ -553,7 +553,9 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
     tx = NULL;
     if (rc != LM_OK) goto done;
     if (replan_id) *replan_id = id;
-    rc = dispatch__replan_auto(d, id, err); /* per-depot policy (dispatch/settings.c) */
+    bool apply = false; /* the depots' auto-apply policies (dispatch/settings.c) */
+    if ((rc = dispatch__replan_auto(d, id, &apply, err)) == LM_OK && apply)
+        rc = dispatch_replan_apply(d, id, err);
 done:
     store_tx_rollback(tx);
     solver_solution_destroy(a.sol);

@@ -17,16 +17,11 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->replan_feasible_ms = 120;
     o->replan_polish_ms = 1500;
     o->move_penalty = 600;
-    o->arrival_radius_m = 60;
+    dispatch__settings_opts_defaults(o); /* radius, dwell, ETA change, lateness, silence, service */
     o->arrival_speed_mps = 2;
-    o->arrival_dwell_ms = 15000;
-    o->eta_change_s = 120;
-    o->late_threshold_s = 300;
-    o->silent_after_ms = 600000;
     o->tick_ms = 1000;
     o->solver_threads = 1;
     o->transfer_service_s = 300;
-    o->default_service_s = 180;
     dispatch_filter_opts_init(&o->positions);
 }
 

@@ -39,12 +39,21 @@ const dispatch_setting_def *dispatch_setting_by_key(const char *key, dispatch_se
     return NULL;
 }
 
+void dispatch__settings_opts_defaults(dispatch_opts *o) {
+    o->arrival_radius_m = 60;
+    o->arrival_dwell_ms = 15000;
+    o->eta_change_s = 120;
+    o->late_threshold_s = 300;
+    o->silent_after_ms = 600000;
+    o->default_service_s = 180;
+}
+
 void dispatch_settings_defaults(const dispatch *d, int64_t out[DISPATCH_SET__COUNT]) {
-    dispatch_opts o;
+    dispatch_opts o = {0};
     if (d)
         o = d->o;
     else
-        dispatch_opts_init(&o);
+        dispatch__settings_opts_defaults(&o);
     out[DISPATCH_SET_ARRIVAL_RADIUS_M] = (int64_t)(o.arrival_radius_m + 0.5);
     out[DISPATCH_SET_ARRIVAL_DWELL_S] = o.arrival_dwell_ms / 1000;
     out[DISPATCH_SET_LATE_THRESHOLD_S] = o.late_threshold_s;
@@ -439,8 +448,9 @@ static const char *policy_name(dispatch_auto_apply p) {
                                            : "never";
 }
 
-lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err) {
+lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, bool *apply, lm_errinfo *err) {
     auto_ctx c = {.d = d};
+    *apply = false;
     lm_status rc = store_read_begin(d->st, &c.r);
     if (rc != LM_OK) return rc;
     bool full = false;
@@ -483,7 +493,10 @@ lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, lm_errinfo *err)
     }
     store_read_end(c.r);
     if (rc != LM_OK) return rc;
-    if (!why[0]) return dispatch_replan_apply(d, replan_id, err);
+    if (!why[0]) {
+        *apply = true;
+        return LM_OK;
+    }
     /* "never" is the default and the dispatcher's own choice: only a policy that could have
      * applied it says why it did not */
     if (held_policy == DISPATCH_AUTO_NEVER) return LM_OK;

@@ -137,9 +137,9 @@
     const box = $('settings-error');
     box.textContent = '';
     try {
-      await api('PUT', '/v1/settings', { settings: changes($('settings-form')) }, doc.version);
+      await api('PUT', '/v1/settings', changes($('settings-form')), doc.version);
       $('settings-saved').textContent = 'Saved.';
-      await loadGlobal();
+      await Promise.all([loadGlobal(), loadDepot()]); // one version number for both forms
     } catch (e) {
       $('settings-saved').textContent = '';
       showError(box, $('settings-form'), e);
@@ -158,10 +158,9 @@
     box.textContent = '';
     try {
       const id = $('settings-depot').value;
-      await api('PUT', `/v1/settings/depots/${encodeURIComponent(id)}`, { settings: changes($('settings-depot-form')) }, depotDoc.version);
+      await api('PUT', `/v1/settings/depots/${encodeURIComponent(id)}`, changes($('settings-depot-form')), depotDoc.version);
       $('settings-depot-saved').textContent = 'Saved.';
-      await loadDepot();
-      await loadGlobal();
+      await Promise.all([loadGlobal(), loadDepot()]);
     } catch (e) {
       $('settings-depot-saved').textContent = '';
       showError(box, $('settings-depot-form'), e);

@@ -6,7 +6,13 @@
 // `make test` (ctest test_web_settings); a route missing from openapi.json fails the test.
 //
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/settings.spec.mjs
-import { api as apiAt, assert, browser, demoServer, missingRoutes, steps } from './harness.mjs';
+// Writes tests/web/out/settings.png.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { api as apiAt, assert, browser, demoServer, missingRoutes, repo, steps } from './harness.mjs';
+
+const outDir = path.join(repo, 'tests/web/out'); // settings.png, to look at
+mkdirSync(outDir, { recursive: true });
 
 const T = steps(9);
 let server = null, context = null;
@@ -42,6 +48,7 @@ try {
     assert(/version 0/.test(await page.textContent('#settings-version')), 'version 0 before any change');
     assert(await page.inputValue('#settings-replan-auto_apply') === 'never', 'auto-apply never by default');
     await page.waitForFunction(() => document.querySelectorAll('#settings-vehicles tr').length > 0, null, { timeout: 10000 });
+    await page.screenshot({ path: path.join(outDir, 'settings.png') });
   });
 
   await T.step('a value out of range is refused: message shown, field marked, nothing saved', async () => {
