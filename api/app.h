@@ -153,6 +153,24 @@ LM_MUST_USE lm_status api__reply_versioned(http_req *r, int status, cJSON *doc, 
 /* GET .../{id}/history: the versions of (entity, id) newest first (?limit=1..100). */
 lm_status api__record_history(http_req *r, const char *entity, const char *id);
 
+/* How one kind of fleet record is decoded, saved, read back and shown. */
+typedef struct api_record_kind {
+    const char *entity; /* "vehicle", "driver", "depot" */
+    size_t size;        /* bytes of the record */
+    lm_status (*decode)(const cJSON *j, void *rec, lm_errinfo *err);
+    /* saves rec inside tx; may write a generated device id into extra[64] */
+    lm_status (*save)(store_tx *tx, void *rec, char *extra, lm_errinfo *err);
+    lm_status (*get)(store_read *r, const char *id, void *rec, lm_errinfo *err);
+    cJSON *(*json)(const void *rec);
+    const char *(*id_of)(const void *rec);
+} api_record_kind;
+/* POST (create or replace: 201) or PUT .../{id} (versioned: the precondition, the path's id;
+ * 200): decodes, saves, records the version, commits, answers the record as stored with its
+ * version. */
+lm_status api__record_save(http_req *r, const api_record_kind *k, bool versioned);
+/* GET .../{id}: the record with its version (ETag); 404 naming "id". */
+lm_status api__record_get(http_req *r, const api_record_kind *k);
+
 /* ---- Required skills (api/requirements.c) ---- */
 
 #define API_REQUIRES_MAX 8

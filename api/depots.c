@@ -25,60 +25,36 @@ static cJSON *depot_json(const orders_depot *d) {
 }
 
 /* POST creates or replaces; PUT /v1/depots/{id} changes under a version precondition. Both
- * record the version (who, when, the depot) in the depot's own transaction. */
-static lm_status depot_save(http_req *r, bool versioned) {
-    orders_depot d;
-    int64_t expected = -1, version = 0;
-    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK && versioned) rc = api__precondition_take(r, &expected);
-    if (rc == LM_OK && versioned) {
-        const char *id = http_param(r, "id");
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(r->json, "id");
-        if (!b)
-            cJSON_AddStringToObject(r->json, "id", id);
-        else if (!cJSON_IsString(b) || strcmp(b->valuestring, id))
-            rc = http_error(r, LM_INVALID, "id", "the body's id must be the path's ('%s')", id);
-    }
-    if (rc == LM_OK) rc = fmt_depot_from_json(r->json, &d, &r->err);
-    if (rc != LM_OK) return rc;
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    cJSON *doc = depot_json(&d);
-    if ((rc = orders_depot_put_tx(tx, &d, &r->err)) != LM_OK ||
-        (rc = api__record_version(r, tx, "depot", d.id, doc, expected, &version)) != LM_OK) {
-        store_tx_rollback(tx);
-        cJSON_Delete(doc);
-        return rc;
-    }
-    if ((rc = store_tx_commit(tx)) != LM_OK) {
-        cJSON_Delete(doc);
-        return http_error(r, rc, "", "commit failed");
-    }
-    return api__reply_versioned(r, versioned ? 200 : 201, doc, version);
+ * record the version (who, when, the depot) in the depot's own transaction (api/versions.c). */
+static lm_status depot_decode(const cJSON *j, void *rec, lm_errinfo *err) {
+    return fmt_depot_from_json(j, rec, err);
 }
+static lm_status depot_save(store_tx *tx, void *rec, char *extra, lm_errinfo *err) {
+    (void)extra;
+    return orders_depot_put_tx(tx, rec, err);
+}
+static lm_status depot_get(store_read *r, const char *id, void *rec, lm_errinfo *err) {
+    return store_depot_get(r, id, rec, err);
+}
+static cJSON *depot_doc(const void *rec) {
+    return depot_json(rec);
+}
+static const char *depot_id(const void *rec) {
+    return ((const orders_depot *)rec)->id;
+}
+static const api_record_kind DEPOT = {
+    "depot", sizeof(orders_depot), depot_decode, depot_save, depot_get, depot_doc, depot_id};
 
 lm_status api__depots_create(http_req *r) {
-    return depot_save(r, false);
+    return api__record_save(r, &DEPOT, false);
 }
 
 lm_status api__depot_put(http_req *r) {
-    return depot_save(r, true);
+    return api__record_save(r, &DEPOT, true);
 }
 
 lm_status api__depot_get(http_req *r) {
-    const char *id = http_param(r, "id");
-    store_depot d;
-    int64_t version = 0;
-    store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
-    rc = store_depot_get(rd, id, &d, &r->err);
-    if (rc == LM_OK) rc = store_record_version(rd, "depot", id, &version, &r->err);
-    store_read_end(rd);
-    if (rc == LM_NOT_FOUND) return http_error(r, rc, "id", "depot '%s' not found", id);
-    if (rc != LM_OK) return rc;
-    return api__reply_versioned(r, 200, depot_json(&d), version);
+    return api__record_get(r, &DEPOT);
 }
 
 lm_status api__depot_history(http_req *r) {

@@ -58,130 +58,71 @@ static cJSON *driver_json(const dispatch_driver *d) {
     return o;
 }
 
-/* ---- Create or replace (POST), change under a version (PUT .../{id}) ----
- * Both record a version (who, when, the record) in the same transaction; a PUT must name the
- * version it changed (api__precondition_take) and the record's id comes from the path. */
+/* ---- Create or replace (POST), change under a version (PUT .../{id}), read one ----
+ * Every save records a version (who, when, the record) in its transaction (api/versions.c). */
 
-/* For a PUT: the path's id, put into the body when it has none, refused when it differs. */
-static lm_status path_id_into_body(http_req *r, const char **id) {
-    *id = http_param(r, "id");
-    if (!*id) return LM_OK;
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(r->json, "id");
-    if (!b) {
-        cJSON_AddStringToObject(r->json, "id", *id);
-        return LM_OK;
-    }
-    if (!cJSON_IsString(b) || strcmp(b->valuestring, *id))
-        return http_error(r, LM_INVALID, "id", "the body's id must be the path's ('%s')", *id);
-    return LM_OK;
+static lm_status vehicle_decode(const cJSON *j, void *rec, lm_errinfo *err) {
+    return fmt_vehicle_from_json(j, rec, err);
 }
+static lm_status vehicle_save(store_tx *tx, void *rec, char *extra, lm_errinfo *err) {
+    (void)extra;
+    return dispatch_vehicle_put(tx, rec, err);
+}
+static lm_status vehicle_get(store_read *r, const char *id, void *rec, lm_errinfo *err) {
+    return dispatch_vehicle_get(r, id, rec, err);
+}
+static cJSON *vehicle_doc(const void *rec) {
+    return vehicle_json(rec);
+}
+static const char *vehicle_id(const void *rec) {
+    return ((const dispatch_vehicle *)rec)->id;
+}
+static const api_record_kind VEHICLE = {
+    "vehicle", sizeof(dispatch_vehicle), vehicle_decode, vehicle_save, vehicle_get, vehicle_doc,
+    vehicle_id};
 
-static lm_status vehicle_save(http_req *r, bool versioned) {
-    dispatch_vehicle v;
-    const char *id = NULL;
-    int64_t expected = -1, version = 0;
-    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK && versioned) rc = api__precondition_take(r, &expected);
-    if (rc == LM_OK && versioned) rc = path_id_into_body(r, &id);
-    if (rc == LM_OK) rc = fmt_vehicle_from_json(r->json, &v, &r->err);
-    if (rc != LM_OK) return rc;
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    cJSON *doc = vehicle_json(&v);
-    if ((rc = dispatch_vehicle_put(tx, &v, &r->err)) != LM_OK ||
-        (rc = api__record_version(r, tx, "vehicle", v.id, doc, expected, &version)) != LM_OK) {
-        store_tx_rollback(tx);
-        cJSON_Delete(doc);
-        return rc;
-    }
-    if ((rc = store_tx_commit(tx)) != LM_OK) {
-        cJSON_Delete(doc);
-        return http_error(r, rc, "", "commit failed");
-    }
-    return api__reply_versioned(r, versioned ? 200 : 201, doc, version);
+static lm_status driver_decode(const cJSON *j, void *rec, lm_errinfo *err) {
+    return fmt_driver_from_json(j, rec, err);
 }
+/* a new driver without a device id gets a generated one, handed back through extra */
+static lm_status driver_save(store_tx *tx, void *rec, char *extra, lm_errinfo *err) {
+    return dispatch_driver_save(tx, rec, extra, err);
+}
+static lm_status driver_get(store_read *r, const char *id, void *rec, lm_errinfo *err) {
+    return dispatch_driver_get(r, id, rec, err);
+}
+static cJSON *driver_doc(const void *rec) {
+    return driver_json(rec); /* never the device id: the history is readable */
+}
+static const char *driver_id(const void *rec) {
+    return ((const dispatch_driver *)rec)->id;
+}
+static const api_record_kind DRIVER = {
+    "driver", sizeof(dispatch_driver), driver_decode, driver_save, driver_get, driver_doc,
+    driver_id};
 
 lm_status api__vehicles_put(http_req *r) {
-    return vehicle_save(r, false);
+    return api__record_save(r, &VEHICLE, false);
 }
 
 lm_status api__vehicle_put(http_req *r) {
-    return vehicle_save(r, true);
-}
-
-static lm_status driver_save(http_req *r, bool versioned) {
-    dispatch_driver d;
-    const char *id = NULL;
-    int64_t expected = -1, version = 0;
-    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK && versioned) rc = api__precondition_take(r, &expected);
-    if (rc == LM_OK && versioned) rc = path_id_into_body(r, &id);
-    if (rc == LM_OK) rc = fmt_driver_from_json(r->json, &d, &r->err);
-    if (rc != LM_OK) return rc;
-    char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    dispatch_driver saved;
-    cJSON *doc = NULL;
-    if ((rc = dispatch_driver_save(tx, &d, generated, &r->err)) == LM_OK &&
-        (rc = dispatch_driver_get(store_tx_read(tx), d.id, &saved, &r->err)) == LM_OK) {
-        doc = driver_json(&saved); /* never the device id: the history is readable */
-        rc = api__record_version(r, tx, "driver", d.id, doc, expected, &version);
-    }
-    if (rc != LM_OK) {
-        store_tx_rollback(tx);
-        cJSON_Delete(doc);
-        return rc;
-    }
-    if ((rc = store_tx_commit(tx)) != LM_OK) {
-        cJSON_Delete(doc);
-        return http_error(r, rc, "", "commit failed");
-    }
-    /* a generated id is answered here and nowhere else: the dispatcher hands it to the phone */
-    if (generated[0]) cJSON_AddStringToObject(doc, "device_id", generated);
-    return api__reply_versioned(r, versioned ? 200 : 201, doc, version);
+    return api__record_save(r, &VEHICLE, true);
 }
 
 lm_status api__drivers_put(http_req *r) {
-    return driver_save(r, false);
+    return api__record_save(r, &DRIVER, false);
 }
 
 lm_status api__driver_put(http_req *r) {
-    return driver_save(r, true);
+    return api__record_save(r, &DRIVER, true);
 }
 
-/* ---- One record and its history ---- */
-
 lm_status api__vehicle_get(http_req *r) {
-    const char *id = http_param(r, "id");
-    dispatch_vehicle v;
-    int64_t version = 0;
-    store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
-    rc = dispatch_vehicle_get(rd, id, &v, &r->err);
-    if (rc == LM_OK) rc = store_record_version(rd, "vehicle", id, &version, &r->err);
-    store_read_end(rd);
-    if (rc == LM_NOT_FOUND) return http_error(r, rc, "id", "vehicle '%s' not found", id);
-    if (rc != LM_OK) return rc;
-    return api__reply_versioned(r, 200, vehicle_json(&v), version);
+    return api__record_get(r, &VEHICLE);
 }
 
 lm_status api__driver_get(http_req *r) {
-    const char *id = http_param(r, "id");
-    dispatch_driver d;
-    int64_t version = 0;
-    store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
-    rc = dispatch_driver_get(rd, id, &d, &r->err);
-    if (rc == LM_OK) rc = store_record_version(rd, "driver", id, &version, &r->err);
-    store_read_end(rd);
-    if (rc == LM_NOT_FOUND) return http_error(r, rc, "id", "driver '%s' not found", id);
-    if (rc != LM_OK) return rc;
-    return api__reply_versioned(r, 200, driver_json(&d), version);
+    return api__record_get(r, &DRIVER);
 }
 
 lm_status api__vehicle_history(http_req *r) {

@@ -13,18 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool skill_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n < 1 || n > 64) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 lm_status api__requires_read(http_req *r, const cJSON *arr, const char *path, api_requires *out) {
     memset(out, 0, sizeof *out);
     out->present = true;
@@ -35,7 +23,7 @@ lm_status api__requires_read(http_req *r, const cJSON *arr, const char *path, ap
     cJSON_ArrayForEach(it, arr) {
         char f[FMT_JSON_PATH_MAX];
         fmt_json_path_index(f, path, i++);
-        if (!cJSON_IsString(it) || !skill_ok(it->valuestring))
+        if (!cJSON_IsString(it) || !fmt_json_id_ok(it->valuestring))
             return http_error(r, LM_INVALID, f, "skill names are 1-64 of A-Z a-z 0-9 . _ -");
         bool dup = false;
         for (size_t k = 0; k < out->n; k++)

@@ -143,3 +143,65 @@ lm_status api__record_history(http_req *r, const char *entity, const char *id) {
     store_record_revs_free(revs, n);
     return http_reply_json(r, 200, o);
 }
+
+/* ---- Saving and reading a fleet record ---- */
+
+/* For a PUT: the path's id, put into the body when it has none, refused when it differs. */
+static lm_status path_id_into_body(http_req *r) {
+    const char *id = http_param(r, "id");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(r->json, "id");
+    if (!b) return cJSON_AddStringToObject(r->json, "id", id) ? LM_OK : LM_NOMEM;
+    if (!cJSON_IsString(b) || strcmp(b->valuestring, id))
+        return http_error(r, LM_INVALID, "id", "the body's id must be the path's ('%s')", id);
+    return LM_OK;
+}
+
+lm_status api__record_save(http_req *r, const api_record_kind *k, bool versioned) {
+    void *rec = lm_arena_alloc(r->arena, k->size), *saved = lm_arena_alloc(r->arena, k->size);
+    if (!rec || !saved) return http_error(r, LM_NOMEM, "", "out of memory");
+    int64_t expected = -1, version = 0;
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK && versioned) rc = api__precondition_take(r, &expected);
+    if (rc == LM_OK && versioned) rc = path_id_into_body(r);
+    if (rc == LM_OK) rc = k->decode(r->json, rec, &r->err);
+    if (rc != LM_OK) return rc;
+    char extra[64] = "";
+    store_tx *tx = NULL;
+    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
+        return http_error(r, rc, "", "store unavailable");
+    cJSON *doc = NULL;
+    /* the record as stored is what its version holds and what the reply shows */
+    if ((rc = k->save(tx, rec, extra, &r->err)) == LM_OK &&
+        (rc = k->get(store_tx_read(tx), k->id_of(rec), saved, &r->err)) == LM_OK) {
+        doc = k->json(saved);
+        rc = api__record_version(r, tx, k->entity, k->id_of(rec), doc, expected, &version);
+    }
+    if (rc != LM_OK) {
+        store_tx_rollback(tx);
+        cJSON_Delete(doc);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        cJSON_Delete(doc);
+        return http_error(r, rc, "", "commit failed");
+    }
+    /* a generated device id is answered here and nowhere else (never in the history) */
+    if (extra[0]) cJSON_AddStringToObject(doc, "device_id", extra);
+    return api__reply_versioned(r, versioned ? 200 : 201, doc, version);
+}
+
+lm_status api__record_get(http_req *r, const api_record_kind *k) {
+    const char *id = http_param(r, "id");
+    void *rec = lm_arena_alloc(r->arena, k->size);
+    if (!rec) return http_error(r, LM_NOMEM, "", "out of memory");
+    int64_t version = 0;
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    rc = k->get(rd, id, rec, &r->err);
+    if (rc == LM_OK) rc = store_record_version(rd, k->entity, id, &version, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND) return http_error(r, rc, "id", "%s '%s' not found", k->entity, id);
+    if (rc != LM_OK) return rc;
+    return api__reply_versioned(r, 200, k->json(rec), version);
+}

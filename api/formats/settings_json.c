@@ -43,19 +43,6 @@ static bool per_depot(const field *f) {
     return dispatch_setting_def_of(f->id)->scopes & DISPATCH_SCOPE_DEPOT;
 }
 
-/* Depot ids and SKUs as keys of an object: the characters every id of the project uses. */
-static bool id_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n < 1 || n > 64) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* ---- Reading ---- */
 
 typedef struct acc {
@@ -186,7 +173,7 @@ static lm_status read_depots(const cJSON *deps, acc *a, lm_errinfo *err) {
         if (rc != LM_OK) break;
         char path[FMT_JSON_PATH_MAX], scope[STORE_SETTING_SCOPE_MAX + 1];
         fmt_json_path_key(path, "depots", it->string);
-        if (!id_ok(it->string))
+        if (!fmt_json_id_ok(it->string))
             return lm_errinfo_set(err, LM_INVALID, path, "depot ids are 1-64 of A-Z a-z 0-9 . _ -");
         snprintf(scope, sizeof scope, "depot:%s", it->string);
         if (!cJSON_IsNull(it)) {
@@ -210,7 +197,7 @@ static lm_status read_products(const cJSON *prods, acc *a, lm_errinfo *err) {
         if (rc != LM_OK) break;
         char path[FMT_JSON_PATH_MAX], scope[STORE_SETTING_SCOPE_MAX + 1];
         fmt_json_path_key(path, top, it->string);
-        if (!id_ok(it->string))
+        if (!fmt_json_id_ok(it->string))
             return lm_errinfo_set(err, LM_INVALID, path, "SKUs are 1-64 of A-Z a-z 0-9 . _ -");
         snprintf(scope, sizeof scope, "product:%s", it->string);
         int64_t v = 0;
@@ -235,7 +222,7 @@ lm_status fmt_settings_changes(const cJSON *body, const char *depot_id,
     const cJSON *ver = fmt_json_get(body, "version");
     if (rc == LM_OK && ver) rc = fmt_json_int_item(ver, "version", 0, INT64_MAX / 2, &v, err);
     const cJSON *sec = fmt_json_get(body, "settings");
-    if (rc == LM_OK && depot_id && !id_ok(depot_id))
+    if (rc == LM_OK && depot_id && !fmt_json_id_ok(depot_id))
         rc = lm_errinfo_set(err, LM_INVALID, "id", "depot ids are 1-64 of A-Z a-z 0-9 . _ -");
     char scope[STORE_SETTING_SCOPE_MAX + 1] = "";
     if (depot_id) snprintf(scope, sizeof scope, "depot:%s", depot_id);

@@ -70,7 +70,8 @@ try {
     const s = (await api('GET', '/v1/settings')).data;
     assert(s.settings.geofence_radius_m === 80 && s.settings.replan.auto_apply === 'eta_within' &&
       s.settings.replan.max_eta_shift_min === 15 && s.settings.working_hours.start === '07:00', JSON.stringify(s.settings));
-    assert(/arrival_radius_m: — → 80/.test(await page.textContent('#settings-history')), 'history shows the change');
+    // the history list is filled after the version line: wait for it, do not race it
+    await page.waitForFunction(() => /arrival_radius_m: — → 80/.test(document.getElementById('settings-history').textContent), null, { timeout: 5000 });
     assert(await page.getAttribute('#settings-geofence_radius_m', 'aria-invalid') === null, 'no field marked');
   });
 
