@@ -550,6 +550,47 @@ static void test_skills_matched_in_planning(void **state) {
     EXPECT(call("PUT", "/v1/products/SKU1/requires", W.admin, "{\"skills\":[]}", NULL), 200);
 }
 
+/* The stop of order_id in plan (NULL when unplanned). */
+static const cJSON *stop_of(const cJSON *plan, int64_t order_id) {
+    const cJSON *rt, *st;
+    cJSON_ArrayForEach(rt, cJSON_GetObjectItemCaseSensitive(plan, "routes")) {
+        cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(rt, "stops")) {
+            const cJSON *o = cJSON_GetObjectItemCaseSensitive(st, "order_id");
+            if (cJSON_IsNumber(o) && (int64_t)o->valuedouble == order_id) return st;
+        }
+    }
+    return NULL;
+}
+
+/* A product's service time and a depot's working hours reach the next plan. */
+static void test_service_time_and_working_hours(void **state) {
+    (void)state;
+    resp *r = call("GET", "/v1/settings", W.disp, NULL, NULL);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"version\":%" PRId64 ",\"service_s_by_product\":{\"SKU1\":420},\"depots\":{\"DEP\":"
+             "{\"working_hours\":{\"start\":\"10:00\"}}}}",
+             num(r->json, "version"));
+    r = call("PUT", "/v1/settings", W.admin, body, NULL);
+    EXPECT(r, 200);
+    int64_t version = num(r->json, "version");
+    int64_t id = ready_order(NULL, 0.003);
+    r = plan_ready();
+    const cJSON *st = stop_of(r->json, id);
+    assert_non_null(st);
+    assert_int_equal(num(st, "service"), 420);        /* not the default 180 */
+    assert_true(num(st, "eta") % 86400 >= 10 * 3600); /* no van leaves before 10:00 */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/plans/%" PRId64 "/discard", num(r->json, "id"));
+    EXPECT(call("POST", path, W.disp, NULL, NULL), 200);
+    snprintf(body, sizeof body,
+             "{\"version\":%" PRId64
+             ",\"service_s_by_product\":{\"SKU1\":null},\"depots\":{\"DEP\":"
+             "null}}",
+             version);
+    EXPECT(call("PUT", "/v1/settings", W.admin, body, NULL), 200);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validated_versioned_audited),
@@ -557,6 +598,7 @@ int main(void) {
         cmocka_unit_test(test_geofence_change_takes_effect_at_once),
         cmocka_unit_test(test_fleet_records_versioned),
         cmocka_unit_test(test_skills_matched_in_planning),
+        cmocka_unit_test(test_service_time_and_working_hours),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
