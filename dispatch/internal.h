@@ -80,8 +80,8 @@ void dispatch__job_free(dispatch__job *j);
  * either jobs (a delivery loaded at the start: plans, and parcels already on board) or shipments
  * (pickup somewhere, then deliver: depot pickups during the day, transfers from a broken van). */
 
-#define DISPATCH__DIMS    3 /* grams, cm3, parcels */
-#define DISPATCH__REQ_MAX 8 /* skills a task may require */
+#define DISPATCH__DIMS    3  /* grams, cm3, parcels */
+#define DISPATCH__REQ_MAX 16 /* skills a task may require (its own and its products') */
 /* skills a model vehicle may have: its depot's, "takes new work" (re-plans), the vehicle's own
  * and its driver's */
 #define DISPATCH__VSKILLS_MAX (2 + STORE_D_SKILLS_MAX + DISPATCH__REQ_MAX)

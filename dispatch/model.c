@@ -106,12 +106,17 @@ uint32_t dispatch__skill_id(const char *name) {
     return 0x40000000u | (h & 0x3fffffffu);
 }
 
-/* Adds skill to t's requirements once. */
+/* Adds skill to t's requirements once. One more than fits makes the task unplannable (a skill no
+ * van has) rather than quietly dropping a requirement. */
 static void require(dispatch__task *t, const char *skill) {
     uint32_t id = dispatch__skill_id(skill);
     for (size_t i = 0; i < t->n_req; i++)
         if (t->req[i] == id) return;
-    if (t->n_req == DISPATCH__REQ_MAX) return;
+    if (t->n_req == DISPATCH__REQ_MAX) {
+        t->req[DISPATCH__REQ_MAX - 1] = 0x3fffffffu; /* below the hashed ids: no van has it */
+        lm_strlcpy(t->need, "more skills than a van can be matched on", sizeof t->need);
+        return;
+    }
     t->req[t->n_req++] = id;
     size_t len = strlen(t->need);
     snprintf(t->need + len, sizeof t->need - len, "%s%s", len ? ", " : "", skill);
