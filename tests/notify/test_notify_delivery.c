@@ -255,6 +255,57 @@ static void test_failures_retried_then_failed(void **state) {
     nt_world_teardown(&w);
 }
 
+/* The driver's delay moves every pending ETA: a move of at least the threshold (15 min) since
+ * the ETA last told is sent; smaller moves are not, but they add up against what was told. */
+static void delay(nt_world *w, int64_t t_ms, int64_t delay_s) {
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_tx_begin(w->s, &tx), LM_OK);
+    lm_status rc =
+        dispatch_driver_exception(w->d, tx, "D1", DISPATCH_EXC_DELAY, delay_s, "", t_ms, &err);
+    if (rc != LM_OK) {
+        store_tx_rollback(tx);
+        fail_msg("delay: %s: %s", err.field, err.message);
+    }
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+}
+
+static size_t count_kind(nt_world *w, int64_t order_id, const char *kind) {
+    store_nt_message *m = NULL;
+    size_t n = nt_messages(w, order_id, &m), k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += !strcmp(m[i].kind, kind) && !strcmp(m[i].status, "sent");
+    lm_free(m);
+    return k;
+}
+
+static void test_eta_threshold(void **state) {
+    (void)state;
+    notify_opts o;
+    nt_opts(&o, &smtp, &gw);
+    nt_world w;
+    nt_world_setup(&w, "nteta", &o);
+    nt_deliver(&w, 0); /* the route starts: out for delivery tells each customer an ETA */
+    nt_tick(&w);
+    int64_t last = w.stop_orders[NT_ORDERS - 1], t = lm_now_ms();
+    assert_int_equal(count_kind(&w, last, "eta_changed"), 0);
+    delay(&w, t, 7200); /* two hours: every pending customer hears it */
+    notify_tick_result res = nt_tick(&w);
+    assert_int_equal(res.sent, 2 * (NT_ORDERS - 1));
+    assert_int_equal(count_kind(&w, last, "eta_changed"), 2);
+    int64_t moves = tmp_db_count_events(w.s, "stop.eta_changed");
+    delay(&w, t, 300); /* 5 minutes: dispatch records the move, nobody is told */
+    assert_true(tmp_db_count_events(w.s, "stop.eta_changed") > moves);
+    res = nt_tick(&w);
+    assert_int_equal(res.queued + res.sent, 0);
+    delay(&w, t, 660); /* 11 more: 16 minutes since the ETA told */
+    res = nt_tick(&w);
+    assert_int_equal(res.sent, 2 * (NT_ORDERS - 1));
+    assert_int_equal(count_kind(&w, last, "eta_changed"), 4);
+    assert_int_equal(count_kind(&w, w.stop_orders[0], "eta_changed"), 0); /* delivered already */
+    nt_world_teardown(&w);
+}
+
 /* The SMTP host and the gateway are held to the operator's allow-list: on loopback without it,
  * the handle is refused naming the setting, and nothing reaches the gateway. */
 static void test_unallowed_address_refused(void **state) {
@@ -287,6 +338,7 @@ int main(void) {
         cmocka_unit_test(test_order_journey),
         cmocka_unit_test(test_optout_suppresses),
         cmocka_unit_test(test_quiet_hours_defer),
+        cmocka_unit_test(test_eta_threshold),
         cmocka_unit_test(test_failures_retried_then_failed),
         cmocka_unit_test(test_unallowed_address_refused),
     };
