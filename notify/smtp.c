@@ -135,7 +135,7 @@ void notify__smtp_send(notify *n, const store_nt_message *m, notify__outcome *ou
                  "refused: the connection was not to the checked address");
     } else if (cc != CURLE_OK) {
         /* a 5xx to the recipient is final; anything else (4xx, network) may pass later */
-        out->permanent = cc == CURLE_SEND_ERROR && code >= 500 && code < 600;
+        out->permanent = code >= 500 && code < 600;
         if (code)
             snprintf(out->why, sizeof out->why, "SMTP: %s (reply %ld)", curl_easy_strerror(cc),
                      code);
