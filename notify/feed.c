@@ -312,12 +312,28 @@ fail:
     return rc;
 }
 
+/* Whether the log has events past the cursor: a read, so that an idle tick never takes the
+ * writer's lock (every commit of the server waits behind a write transaction). */
+static lm_status feed_pending(notify *n, bool *pending, lm_errinfo *err) {
+    store_read *r = NULL;
+    lm_status rc = store_read_begin(n->st, &r);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot read the store");
+    int64_t cursor = 0, last = 0;
+    bool found = false;
+    if ((rc = store_meta_get(r, NOTIFY_CURSOR_KEY, &cursor, &found)) == LM_OK)
+        rc = store_nt_events_last(r, &last, err);
+    store_read_end(r);
+    *pending = rc == LM_OK && last > cursor;
+    return rc;
+}
+
 lm_status notify__feed(notify *n, int64_t now_ms, notify_tick_result *res, lm_errinfo *err) {
-    bool more = true;
+    bool more = false;
+    lm_status rc = feed_pending(n, &more, err);
+    if (rc != LM_OK) return rc;
     for (int b = 0; b < BATCHES_MAX && more; b++) {
         more = false;
-        lm_status rc = feed_batch(n, now_ms, res, &more, err);
-        if (rc != LM_OK) return rc;
+        if ((rc = feed_batch(n, now_ms, res, &more, err)) != LM_OK) return rc;
     }
     return LM_OK;
 }
