@@ -2,6 +2,7 @@
  * 127.0.0.1: Debian's aiosmtpd (mails land in a maildir) and a loopback HTTP SMS gateway. Orders
  * go in through orders/, a van's day through dispatch/; notify/ ticks on a test clock, so quiet
  * hours and backoff are exact without sleeping. */
+#include "returns/returns.h"
 #include "tests/notify/nt_world.h"
 
 #include <setjmp.h>
@@ -306,6 +307,52 @@ static void test_eta_threshold(void **state) {
     nt_world_teardown(&w);
 }
 
+/* A return requested on a delivered order (returns/, the RMA lifecycle's first step) is
+ * acknowledged by e-mail and SMS with the tracking link. */
+static void test_return_requested(void **state) {
+    (void)state;
+    notify_opts o;
+    nt_opts(&o, &smtp, &gw);
+    nt_world w;
+    nt_world_setup(&w, "ntreturn", &o);
+    nt_deliver(&w, 0);
+    nt_tick(&w);
+    returns_opts ro;
+    returns_opts_init(&ro);
+    ro.st = w.s;
+    ro.orders = w.o;
+    returns_svc *rs = NULL;
+    assert_int_equal(returns_create(&ro, &rs), LM_OK);
+    returns_request q = {.order_id = w.stop_orders[0], .n_lines = 1};
+    lm_strlcpy(q.reason, "changed_mind", sizeof q.reason);
+    lm_strlcpy(q.actor, "customer", sizeof q.actor);
+    lm_strlcpy(q.lines[0].sku, "SKU1", sizeof q.lines[0].sku);
+    q.lines[0].qty = 1;
+    returns_rma rma;
+    lm_errinfo err = {0};
+    NT_OK(returns_rma_request(rs, &q, &rma, &err), err);
+    returns_destroy(rs);
+    notify_tick_result res = nt_tick(&w);
+    assert_int_equal(res.sent, 2);
+    assert_string_equal(status_of(&w, w.stop_orders[0], "return_requested", "email"), "sent");
+    assert_string_equal(status_of(&w, w.stop_orders[0], "return_requested", "sms"), "sent");
+    char link[96];
+    link_of(&w, w.stop_orders[0], link, sizeof link);
+    char subject[96];
+    snprintf(subject, sizeof subject, "Subject: Return for order shop-");
+    assert_true(nt_mail_count(&smtp, subject) >= 1);
+    store_nt_message *m = NULL;
+    size_t n = nt_messages(&w, w.stop_orders[0], &m), seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(m[i].kind, "return_requested")) {
+            assert_non_null(strstr(m[i].body, link));
+            seen++;
+        }
+    lm_free(m);
+    assert_int_equal(seen, 2);
+    nt_world_teardown(&w);
+}
+
 /* The SMTP host and the gateway are held to the operator's allow-list: on loopback without it,
  * the handle is refused naming the setting, and nothing reaches the gateway. */
 static void test_unallowed_address_refused(void **state) {
@@ -339,6 +386,7 @@ int main(void) {
         cmocka_unit_test(test_optout_suppresses),
         cmocka_unit_test(test_quiet_hours_defer),
         cmocka_unit_test(test_eta_threshold),
+        cmocka_unit_test(test_return_requested),
         cmocka_unit_test(test_failures_retried_then_failed),
         cmocka_unit_test(test_unallowed_address_refused),
     };
