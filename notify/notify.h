@@ -146,12 +146,13 @@ LM_MUST_USE lm_status notify_template_get(store_read *r, notify_kind kind, notif
 LM_MUST_USE lm_status notify_template_put(store_tx *tx, const notify_template *t, int64_t now_ms,
                                           lm_errinfo *err);
 
+#define NOTIFY_QUIET_MAX 32 /* quiet-hours rows (depots with their own, and "*") */
+
 typedef struct notify_settings {
     int64_t eta_threshold_s; /* an ETA move smaller than this since the last told is not sent */
-    store_nt_quiet quiet[32];
+    store_nt_quiet quiet[NOTIFY_QUIET_MAX];
     size_t n_quiet;
 } notify_settings;
-#define NOTIFY_QUIET_MAX 32
 
 LM_MUST_USE lm_status notify_settings_get(store_read *r, notify_settings *out, lm_errinfo *err);
 /* Checks (eta_threshold_s 60..86400, each quiet row, depot ids unique) and stores inside tx with
