@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #define NOTIFY_CURSOR_KEY    "notify.event_cursor"
 #define NOTIFY_ETA_KEY       "notify.eta_threshold_s"
@@ -40,6 +41,7 @@ struct notify {
     pthread_cond_t cv;
     pthread_t worker;
     bool has_worker, stopping;
+    atomic_bool halt; /* shutting down: no new send, the one in flight aborted */
 };
 
 /* ---- Destinations (notify/transport.c) ---- */
@@ -59,6 +61,7 @@ LM_MUST_USE lm_status notify__dest_resolve(const events_netguard *g, const notif
 typedef struct notify__check {
     struct sockaddr_storage addr;
     bool refused;
+    const atomic_bool *halt; /* set: the transfer in flight is aborted (shutdown) */
 } notify__check;
 LM_MUST_USE lm_status notify__curl_setup(CURL *c, const notify__dest *d, int64_t timeout_ms,
                                          notify__check *check, struct curl_slist **pin);

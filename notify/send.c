@@ -139,7 +139,7 @@ lm_status notify__send_due(notify *n, int64_t now_ms, notify_tick_result *res, l
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot read the store");
     rc = store_nt_message_due(r, now_ms, SEND_BATCH, &ids, &k, err);
     store_read_end(r);
-    for (size_t i = 0; i < k && rc == LM_OK; i++)
+    for (size_t i = 0; i < k && rc == LM_OK && !atomic_load(&n->halt); i++)
         rc = send_one(n, ids[i], now_ms, res, err);
     lm_free(ids);
     return rc;

@@ -112,6 +112,7 @@ lm_status notify_create(const notify_opts *o, notify **out, lm_errinfo *err) {
     n->backoff_ms = o->backoff_ms;
     n->backoff_max_ms = o->backoff_max_ms;
     n->timeout_ms = o->timeout_ms;
+    atomic_init(&n->halt, false);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -151,6 +152,7 @@ static void wipe(char *s) {
 
 void notify_destroy(notify *n) {
     if (!n) return;
+    atomic_store(&n->halt, true);
     if (n->has_worker) {
         pthread_mutex_lock(&n->mu);
         n->stopping = true;

@@ -71,7 +71,7 @@ void notify__sms_send(notify *n, const store_nt_message *m, notify__outcome *out
         snprintf(out->why, sizeof out->why, "SMS is not configured on this server");
         return;
     }
-    notify__check check = {0};
+    notify__check check = {.halt = &n->halt};
     lm_errinfo e;
     lm_errinfo_clear(&e);
     lm_status rc = notify__dest_resolve(&n->guard, &n->sms, "sms_url", &check.addr, &e);

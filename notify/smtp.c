@@ -87,7 +87,7 @@ void notify__smtp_send(notify *n, const store_nt_message *m, notify__outcome *ou
         snprintf(out->why, sizeof out->why, "not a deliverable e-mail address");
         return;
     }
-    notify__check check = {0};
+    notify__check check = {.halt = &n->halt};
     lm_errinfo e;
     lm_errinfo_clear(&e);
     lm_status rc = notify__dest_resolve(&n->guard, &n->smtp, "smtp_url", &check.addr, &e);

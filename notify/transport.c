@@ -81,6 +81,16 @@ static curl_socket_t open_checked(void *ud, curlsocktype purpose, struct curl_so
     return socket(address->family, address->socktype, address->protocol);
 }
 
+/* Aborts a transfer in flight when the notifier stops, so shutdown never waits a timeout out. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    const notify__check *k = ud;
+    return k->halt && atomic_load(k->halt) ? 1 : 0;
+}
+
 lm_status notify__curl_setup(CURL *c, const notify__dest *d, int64_t timeout_ms,
                              notify__check *check, struct curl_slist **pin) {
     char addr[INET6_ADDRSTRLEN] = "";
@@ -111,6 +121,9 @@ lm_status notify__curl_setup(CURL *c, const notify__dest *d, int64_t timeout_ms,
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 5000 ? timeout_ms : 5000));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, check);
     return LM_OK;
 }
 

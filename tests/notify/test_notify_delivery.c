@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -353,6 +357,52 @@ static void test_return_requested(void **state) {
     nt_world_teardown(&w);
 }
 
+/* Stopping the notifier aborts a send in flight: an SMTP server that accepts the connection and
+ * never greets would hold the worker for its 10-minute timeout; notify_destroy returns at once
+ * (or the suite's ctest timeout fails it), the message is left to retry and nothing else is
+ * tried. */
+static void test_stop_aborts_a_send_in_flight(void **state) {
+    (void)state;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+    fcntl(lfd, F_SETFL, O_NONBLOCK);
+    nt_proc silent = {.port = ntohs(a.sin_port)};
+    notify_opts o;
+    nt_opts(&o, &silent, NULL);
+    o.tick_ms = 10; /* the worker sends on its own */
+    o.timeout_ms = 600000;
+    nt_world w;
+    nt_world_setup(&w, "ntstop", &o);
+    int cfd = -1;
+    for (int i = 0; i < 300 && cfd < 0; i++) {
+        cfd = accept(lfd, NULL, NULL);
+        if (cfd < 0) usleep(50 * 1000); /* timing-ok: poll for the worker's connection, 15 s */
+    }
+    assert_true(cfd >= 0); /* a send is in flight, waiting for a greeting that never comes */
+    notify_destroy(w.n);
+    w.n = NULL;
+    store_nt_message *m = NULL;
+    size_t n = nt_messages(&w, 0, &m), retrying = 0, done = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(m[i].status, "retrying")) {
+            retrying++;
+            assert_non_null(strstr(m[i].last_error, "abort"));
+        }
+        done += !strcmp(m[i].status, "sent") || !strcmp(m[i].status, "failed");
+    }
+    lm_free(m);
+    /* the one in flight waits for its retry; no other was tried after the stop */
+    assert_int_equal(retrying, 1);
+    assert_int_equal(done, 0);
+    close(cfd);
+    close(lfd);
+    nt_world_teardown(&w);
+}
+
 /* The SMTP host and the gateway are held to the operator's allow-list: on loopback without it,
  * the handle is refused naming the setting, and nothing reaches the gateway. */
 static void test_unallowed_address_refused(void **state) {
@@ -387,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_quiet_hours_defer),
         cmocka_unit_test(test_eta_threshold),
         cmocka_unit_test(test_return_requested),
+        cmocka_unit_test(test_stop_aborts_a_send_in_flight),
         cmocka_unit_test(test_failures_retried_then_failed),
         cmocka_unit_test(test_unallowed_address_refused),
     };
