@@ -144,8 +144,11 @@ static lm_status write_occasion(notify *n, store_tx *tx, const notify_settings *
     snprintf(link, sizeof link, "%s%s", n->track_url, o.tracking_token);
     eta_text(set, r, &o, eta, sizeof eta);
     notify_vars v = {o.customer_name, ref, eta, link, oc->reason};
+    /* a channel this server does not send on writes nothing (rather than a failure per event) */
+    const bool on[NOTIFY__CHANNEL_COUNT] = {[NOTIFY_EMAIL] = n->smtp.on, [NOTIFY_SMS] = n->sms.on};
     for (int ch = 0; ch < NOTIFY__CHANNEL_COUNT && rc == LM_OK; ch++)
-        rc = one_message(n, tx, set, ev, oc, &o, (notify_channel)ch, &v, now_ms, res, err);
+        if (on[ch])
+            rc = one_message(n, tx, set, ev, oc, &o, (notify_channel)ch, &v, now_ms, res, err);
     store_order_clear(&o);
     return rc;
 }
