@@ -285,4 +285,15 @@ lm_status api__webhooks_create(http_req *r);
 lm_status api__webhooks_list(http_req *r);
 lm_status api__webhooks_delete(http_req *r);
 
+/* ---- api/notifications.c: the notification log, templates, settings, a customer's choices ---- */
+lm_status api__notifications_list(http_req *r);
+lm_status api__templates_list(http_req *r);
+lm_status api__templates_put(http_req *r);
+lm_status api__templates_get(http_req *r);
+lm_status api__templates_put_one(http_req *r);
+lm_status api__notify_config_get(http_req *r);
+lm_status api__notify_config_put(http_req *r);
+lm_status api__track_notifications_get(http_req *r);
+lm_status api__track_notifications_put(http_req *r);
+
 #endif

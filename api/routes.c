@@ -15,6 +15,7 @@
 #include "api/schemas_money.h"
 #include "api/schemas_returns.h"
 #include "api/schemas_settings.h"
+#include "api/schemas_notify.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -517,6 +518,35 @@ const http_route api__routes[] = {
      "Webhooks with their delivery state", NULL, API_WEBHOOKS_SCHEMA, 200, NULL},
     {"DELETE", "/v1/webhooks/{id}", API_ROLE_DISPATCHER, api__webhooks_delete, 0,
      "Remove a webhook", NULL, NULL, 204, NULL},
+    /* ---- customer notifications (api/notifications.c; docs/notifications.md) ---- */
+    {"GET", "/v1/notifications", API_ROLE_DISPATCHER, api__notifications_list, 0,
+     "The notification log: every message with its status (queued, deferred, retrying, sent, "
+     "failed, suppressed), attempts and error (?order_id=&kind=&channel=&status=&after=&limit=)",
+     NULL, NT_MESSAGES_SCHEMA, 200, NULL},
+    {"GET", "/v1/templates", API_ROLE_DISPATCHER, api__templates_list, 0,
+     "Message templates in force for every kind and channel (stored or built in)", NULL,
+     NT_TEMPLATES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/templates", API_ROLE_ADMIN, api__templates_put, 0,
+     "Save several templates at once, all or nothing (placeholders checked, tracking link "
+     "required)",
+     NT_TEMPLATES_IN_SCHEMA, NT_TEMPLATES_SCHEMA, 200, NULL},
+    {"GET", "/v1/templates/{kind}/{channel}", API_ROLE_DISPATCHER, api__templates_get, 0,
+     "The template in force for one kind and channel", NULL, NT_TEMPLATE_SCHEMA, 200, NULL},
+    {"PUT", "/v1/templates/{kind}/{channel}", API_ROLE_ADMIN, api__templates_put_one, 0,
+     "Save one template (unknown placeholders refused naming the field)", NT_TEMPLATE_IN_SCHEMA,
+     NT_TEMPLATE_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/notifications", API_ROLE_ADMIN, api__notify_config_get, 0,
+     "Notification settings: ETA-change threshold and quiet hours per depot", NULL,
+     NT_CONFIG_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/notifications", API_ROLE_ADMIN, api__notify_config_put, 0,
+     "Change the ETA threshold and/or replace the quiet hours (messages in quiet hours wait)",
+     NT_CONFIG_SCHEMA, NT_CONFIG_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/notifications", HTTP_PUBLIC, api__track_notifications_get, 0,
+     "The customer's channels: true = messages come, false = opted out, null = no address", NULL,
+     NT_PREFS_SCHEMA, 200, NULL},
+    {"PUT", "/v1/track/{token}/notifications", HTTP_PUBLIC, api__track_notifications_put, 0,
+     "Opt out of (false) or back into (true) e-mail and/or SMS for this customer's address",
+     NT_PREFS_IN_SCHEMA, NT_PREFS_SCHEMA, 200, NULL},
 };
 const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];
 
