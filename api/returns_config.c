@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "api/input.h"
 #include "returns/returns.h"
+#include "store/store_orders.h"
 
 #include <string.h>
 
@@ -60,6 +61,14 @@ static lm_status path_sku(http_req *r, const char **sku) {
 lm_status api__sales_block_get(http_req *r) {
     const char *sku = NULL;
     lm_status rc = path_sku(r, &sku);
+    if (rc != LM_OK) return rc;
+    /* an unknown SKU is a 404, not "not blocked" (which reads as "on sale") */
+    store_read *rd = NULL;
+    store_product prod;
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK) return rc;
+    rc = store_product_get(rd, sku, &prod, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND) return http_error(r, rc, "sku", "product '%s' not found", sku);
     api_returns rt;
     if (rc == LM_OK) rc = api__returns_open(r, &rt);
     if (rc != LM_OK) return rc;
