@@ -97,6 +97,7 @@ lm_status api__orders_config_put(http_req *r);
 
 /* ---- api/solve.c: VROOM-compatible solve ---- */
 lm_status api__solve(http_req *r);
+lm_status api__vroom_health(http_req *r);
 
 /* ---- api/fleet.c: vehicles, drivers, live fleet state ---- */
 lm_status api__vehicles_put(http_req *r);

@@ -157,6 +157,15 @@ const http_route api__routes[] = {
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
      "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
+    /* vroom-express's two routes, so its clients need only the base URL (and a key) */
+    {"POST", "/", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
+     "vroom-express compatible solve: the same body, answer and statuses as POST /v1/solve "
+     "(VROOM's {code, error}: 2 -> 400, 1 and 3 -> 500, too big -> 413)",
+     VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
+    {"GET", "/health", HTTP_PUBLIC, api__vroom_health, 0,
+     "vroom-express health: solves a fixed two-job problem; 200 {\"status\": \"ok\"}, or 500 "
+     "with VROOM's error",
+     NULL, "{\"type\":\"object\",\"properties\":{\"status\":{\"const\":\"ok\"}}}", 200, NULL},
 
     /* ---- fleet, plans, re-plans (api/fleet.c, api/plans.c, api/replans.c) ---- */
     {"POST", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_put, 0,
@@ -359,5 +368,7 @@ const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];
 /* Routes that answer some errors in a peer's shape (OpenAPI lists both). */
 const http_route_errors api__route_errors[] = {
     {"POST", "/v1/solve", VROOM_ERROR_SCHEMA}, /* the problem's errors, as VROOM words them */
+    {"POST", "/", VROOM_ERROR_SCHEMA},
+    {"GET", "/health", VROOM_ERROR_SCHEMA},
 };
 const size_t api__route_errors_count = sizeof api__route_errors / sizeof api__route_errors[0];

@@ -340,6 +340,10 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
         }
     char allow[64];
     lm_status rc = route_find(&srv->app, r, method, url, &c->route_index, allow, sizeof allow);
+    /* "/" may have a POST route (the vroom-express endpoint) and still be the web root's page */
+    if (rc == LM_INVALID && !strcmp(url, "/") &&
+        (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+        rc = LM_NOT_FOUND;
     if (rc == LM_NOT_FOUND) {
         c->early = http_error(r, LM_NOT_FOUND, "path", "no route for %s %s", method, url);
         return c;
