@@ -124,8 +124,10 @@
     DA.flush();
     DA.startGeo();
     DA.startLive();
-    setInterval(() => DA.flush(), 20000); // timing-ok: retry what waits even without an online event
+    // retry what waits even without an online event (once per page, whatever the sign-ins)
+    if (!retryTimer) retryTimer = setInterval(() => DA.flush(), 20000); // timing-ok: retry period
   }
+  let retryTimer = 0;
 
   async function boot() {
     DA.$('signin-title').textContent = t('signin_title');
