@@ -13,6 +13,7 @@
 #include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
+#include "api/schemas_returns.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -231,6 +232,10 @@ const http_route api__routes[] = {
     {"POST", "/v1/driver/stops/{id}/delivered", API_ROLE_DRIVER, api__driver_delivered, 0,
      "Delivered: recipient name, optional signature / photo (PNG or JPEG, 512 KiB each)",
      API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/stops/{id}/collected", API_ROLE_DRIVER, api__driver_delivered, 0,
+     "A return collected at its pickup stop (the same proof options as delivered); the return "
+     "becomes collected in the same transaction",
+     API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
     {"POST", "/v1/driver/stops/{id}/failed", API_ROLE_DRIVER, api__driver_failed, 0,
      "Delivery failed: not_home, refused, address_not_found, damaged or other, with a note",
      API_FAILED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
@@ -320,6 +325,85 @@ const http_route api__routes[] = {
      "Change settings (keys given), replace the SLA table, put or remove calendars: all or "
      "nothing",
      FB_CONFIG_IN_SCHEMA, FB_CONFIG_SCHEMA, 200, NULL},
+
+    /* ---- returns and after-sales (api/returns.c, api/cases.c, api/returns_config.c;
+     * docs/returns.md). Dispatcher keys act as support; receipt and inspection at the depot take
+     * a warehouse key; the customer acts through the tracking token (rate-limited). ---- */
+    {"POST", "/v1/returns", API_ROLE_DISPATCHER, api__returns_create, 0,
+     "Open a return on the customer's behalf (lines within what was delivered and not yet "
+     "returned, inside the window); auto-approved when the policy says so",
+     RET_REQUEST_IN_SCHEMA, RET_RMA_SCHEMA, 201, NULL},
+    {"GET", "/v1/returns", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__returns_list, 0,
+     "Returns, oldest first (?status=&order_id=&after=ID&limit=1..1000)", NULL, RET_RMAS_SCHEMA,
+     200, NULL},
+    {"GET", "/v1/returns/{id}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__returns_get, 0,
+     "One return with its lines, inspection and refund", NULL, RET_RMA_SCHEMA, 200, NULL},
+    {"GET", "/v1/returns/{id}/pickup", API_ROLE_DISPATCHER, api__returns_pickup, 0,
+     "The pickup task of an approved or scheduled pickup return: location, window, load, depot",
+     NULL, RET_PICKUP_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/approve", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "requested -> approved (409 naming the current state otherwise)", NULL, RET_RMA_SCHEMA, 200,
+     NULL},
+    {"POST", "/v1/returns/{id}/refuse", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "requested -> refused with a reason (final; the units may be asked for again)",
+     RET_REFUSE_SCHEMA, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/schedule", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "approved -> pickup_scheduled (pickup) or dropoff_expected (drop-off)", NULL, RET_RMA_SCHEMA,
+     200, NULL},
+    {"POST", "/v1/returns/{id}/collect", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "pickup_scheduled -> collected (the driver app does this from its pickup stop)", NULL,
+     RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/receive", API_ROLE_WAREHOUSE, api__returns_move, 0,
+     "collected or dropoff_expected -> received at the depot", NULL, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/inspect", API_ROLE_WAREHOUSE, api__returns_move, 0,
+     "Inspect one line of a received return: resellable (restocked, backorders allocated), "
+     "damaged (written off), defective (quarantined; may block the SKU's sales); the last line "
+     "makes it inspected",
+     RET_INSPECT_SCHEMA, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/refund", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "inspected -> refunded through the order's refunds (capped by paid minus earlier refunds)",
+     RET_REFUND_SCHEMA, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/close", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "inspected or refunded -> closed", NULL, RET_RMA_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/returns", HTTP_PUBLIC, api__track_returns_list, 0,
+     "What the customer may still return (per SKU, until when) and their returns with the "
+     "pickup's ETA",
+     NULL, RET_TRACK_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/returns", HTTP_PUBLIC, api__track_returns_create, 0,
+     "The customer asks for a return of delivered lines within the window",
+     RET_TRACK_REQUEST_IN_SCHEMA, RET_RMA_SCHEMA, 201, NULL},
+    {"POST", "/v1/cases", API_ROLE_DISPATCHER, api__cases_create, 0,
+     "Open an after-sales case (missing, wrong_item, damaged) resolved by policy at once (reship, "
+     "refund, return pickup) or left pending",
+     RET_CASE_IN_SCHEMA, RET_CASE_SCHEMA, 201, NULL},
+    {"GET", "/v1/cases", API_ROLE_DISPATCHER, api__cases_list, 0,
+     "The after-sales queue, oldest first (?status=open|resolved&order_id=&after=ID&limit=)", NULL,
+     RET_CASES_SCHEMA, 200, NULL},
+    {"GET", "/v1/cases/{id}", API_ROLE_DISPATCHER, api__cases_get, 0,
+     "One case with its resolution, reship order and return", NULL, RET_CASE_SCHEMA, 200, NULL},
+    {"POST", "/v1/cases/{id}/reship", API_ROLE_DISPATCHER, api__cases_resolve, 0,
+     "Resolve a pending case by a reship order (wrong item: of the right lines, plus a pickup "
+     "of the wrong ones when the policy says so); 409 once resolved",
+     NULL, RET_CASE_SCHEMA, 200, NULL},
+    {"POST", "/v1/cases/{id}/resolve", API_ROLE_DISPATCHER, api__cases_resolve, 0,
+     "Resolve a pending case: reship, refund or return (absent: the policy's)", RET_RESOLVE_SCHEMA,
+     RET_CASE_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/returns", API_ROLE_DISPATCHER, api__returns_config_get, 0,
+     "The return policy: windows, reasons, auto-approval, payer, pickup / drop-off, refund rule, "
+     "quality threshold, after-sales choices",
+     NULL, RET_POLICY_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/returns", API_ROLE_ADMIN, api__returns_config_put, 0,
+     "Change the return policy (members given replace the current ones; windows as a whole)",
+     RET_POLICY_SCHEMA, RET_POLICY_SCHEMA, 200, NULL},
+    {"GET", "/v1/products/{sku}/sales-block", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__sales_block_get, 0, "Whether quality returns stopped the SKU's sales, and why", NULL,
+     RET_SALES_BLOCK_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/products/{sku}/sales-block", API_ROLE_DISPATCHER, api__sales_block_clear, 0,
+     "A person lifts the SKU's sales block (404 when not blocked)", NULL, NULL, 204, NULL},
+    {"GET", "/v1/reports/returns/{report}", API_ROLE_DISPATCHER, api__returns_report, 0,
+     "Return reports for analytics: rates (?by=product|reason|channel|depot) and refund-times "
+     "(request to refund), over returns created in ?from=&to= ms",
+     NULL, RET_REPORT_SCHEMA, 200, NULL},
 
     /* ---- drivers' devices (api/fleet.c; docs/devices.md) ---- */
     {"POST", "/v1/drivers/{id}/device", API_ROLE_DISPATCHER, api__drivers_device_rotate, 0,

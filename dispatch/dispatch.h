@@ -238,12 +238,31 @@ typedef struct dispatch_plan {
 
 void dispatch_plan_clear(dispatch_plan *p);
 
+/* A pickup task (VROOM shipment semantics): collect at `from` within the window, carry it (the
+ * load counts on the van from the pickup on) and drop it at `to`. Planned with the day's
+ * deliveries; its two stops carry order_id and return_id. A return pickup is one (from = the
+ * customer, to = the return depot); a B2B collect-and-deliver order can be another. */
+typedef struct dispatch_pickup_task {
+    int64_t order_id;                     /* the order it concerns (stops and tracking) */
+    int64_t return_id;                    /* the RMA it collects; 0 = none */
+    char depot_id[DISPATCH_ID_MAX + 1];   /* vans starting here take it; "" = any van */
+    double from_lat, from_lon;            /* where it is collected */
+    double to_lat, to_lon;                /* where it is dropped */
+    int64_t window_start_s, window_end_s; /* on the pickup, epoch s; 0/0 = any time */
+    int64_t weight_g, volume_cm3, parcels;
+    int64_t service_s; /* at the pickup; 0 = opts.default_service_s */
+} dispatch_pickup_task;
+
+#define DISPATCH_PICKUPS_MAX 10000 /* pickup tasks in one plan request */
+
 typedef struct dispatch_plan_req {
     const char *depot_id;     /* only ready packages of this depot; NULL/"" = all */
     int64_t day_start_s;      /* 0: local midnight of the earliest ready window (else today) */
     int64_t time_limit_ms;    /* 0: opts.plan_time_limit_ms */
     const char **vehicle_ids; /* NULL: every active vehicle with a driver */
     size_t n_vehicle_ids;
+    const dispatch_pickup_task *pickups; /* planned with the ready packages (copied) */
+    size_t n_pickups;
 } dispatch_plan_req;
 
 /* Records a plan in state `solving` (event plan.created) and queues its solve on the worker;
@@ -411,6 +430,10 @@ typedef struct dispatch_driver_route {
 LM_MUST_USE lm_status dispatch_driver_route_get(store_read *r, const char *driver_id,
                                                 dispatch_driver_route *out, lm_errinfo *err);
 void dispatch_driver_route_clear(dispatch_driver_route *rt);
+/* The newest pickup stop of return_id (an RMA of order_id) on a live route; NOT_FOUND when it
+ * has none. */
+LM_MUST_USE lm_status dispatch_return_stop_get(store_read *r, int64_t order_id, int64_t return_id,
+                                               dispatch_stop *out, lm_errinfo *err);
 /* One stop (any status). NOT_FOUND if absent. */
 LM_MUST_USE lm_status dispatch_stop_get(store_read *r, int64_t stop_id, dispatch_stop *out,
                                         lm_errinfo *err);

@@ -20,10 +20,11 @@ typedef enum dispatch__job_kind {
 
 typedef struct dispatch__job {
     dispatch__job_kind kind;
-    int64_t plan_id;          /* PLAN: the plan row to fill */
-    dispatch_plan_req req;    /* PLAN: copied request (vehicle ids owned) */
-    char *depot_id;           /* PLAN: owned copy of req.depot_id */
-    dispatch_trigger trigger; /* REPLAN */
+    int64_t plan_id;               /* PLAN: the plan row to fill */
+    dispatch_plan_req req;         /* PLAN: copied request (vehicle ids owned) */
+    char *depot_id;                /* PLAN: owned copy of req.depot_id */
+    dispatch_pickup_task *pickups; /* PLAN: owned copy of req.pickups */
+    dispatch_trigger trigger;      /* REPLAN */
     char vehicle[DISPATCH_ID_MAX + 1];
     struct dispatch__job *next;
 } dispatch__job;
@@ -70,6 +71,13 @@ int64_t dispatch__day_start(const dispatch *d, int64_t t_s);
 LM_MUST_USE lm_status dispatch__enqueue(dispatch *d, dispatch__job *job);
 void dispatch__job_free(dispatch__job *j);
 
+/* ---- Pickup tasks' stops (dispatch/pickups.c) ---- */
+
+/* After pick (a return's pickup stop) failed: its pending drop at the depot is cancelled. A stop
+ * of any other kind: nothing to do. */
+LM_MUST_USE lm_status dispatch__pickup_failed(store_tx *tx, const store_stop *pick, int64_t t_ms,
+                                              lm_errinfo *err);
+
 /* ---- Routing model (dispatch/model.c) ----
  * One model serves both plans and re-plans: vehicles with their start state, and tasks that are
  * either jobs (a delivery loaded at the start: plans, and parcels already on board) or shipments
@@ -95,7 +103,10 @@ typedef struct dispatch__task {
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
     int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
     bool was_late;         /* its window had to be dropped: it cannot be met any more */
-    uint32_t index;        /* solver job or shipment index, filled by dispatch__model_problem */
+    int64_t return_id;     /* the RMA a pickup task collects (0 = none) */
+    solver_tw pick_tws[1]; /* shipment: window of the pickup step */
+    size_t n_pick_tws;
+    uint32_t index; /* solver job or shipment index, filled by dispatch__model_problem */
 } dispatch__task;
 
 typedef struct dispatch__vehicle {

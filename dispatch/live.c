@@ -340,7 +340,9 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
     lm_strlcpy(st.proof, proof ? proof : "", sizeof st.proof);
     if ((rc = store_stop_update(tx, &st, err)) != LM_OK) return rc;
     const char *to = st.kind == DISPATCH_STOP_DELIVERY ? "delivered" : "out_for_delivery";
-    if ((rc = dispatch__order_move(tx, st.order_id, to, t_ms, err)) != LM_OK) return rc;
+    /* a pickup task's stops leave the order as it is (a return's order stays delivered) */
+    if (!st.return_id && (rc = dispatch__order_move(tx, st.order_id, to, t_ms, err)) != LM_OK)
+        return rc;
     if ((rc = store_vstate_put(tx, &vs, err)) != LM_OK) return rc;
     lm_buf b;
     lm_buf_init(&b, 2048);
@@ -352,11 +354,12 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
                       ",\"vehicle_id\":\"%s\",\"driver_id\":\"%s\",\"t_ms\":%" PRId64 ",\"proof\":",
                       st.id, st.order_id, st.vehicle_id, drv.id, t_ms);
     if (rc == LM_OK) rc = lm_buf_json_str(&b, st.proof);
+    if (rc == LM_OK && st.return_id)
+        rc = lm_buf_printf(&b, ",\"return_id\":%" PRId64, st.return_id);
     if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
-    if (rc == LM_OK)
-        rc = store_event_append(
-            tx, st.kind == DISPATCH_STOP_DELIVERY ? "stop.delivered" : "stop.picked_up", "stop",
-            ids, b.data);
+    const char *type = st.kind == DISPATCH_STOP_DELIVERY ? "stop.delivered" : "stop.picked_up";
+    if (st.return_id) type = st.kind == DISPATCH_STOP_DELIVERY ? "stop.dropped" : "stop.collected";
+    if (rc == LM_OK) rc = store_event_append(tx, type, "stop", ids, b.data);
     lm_buf_free(&b);
     return rc;
 }
@@ -393,11 +396,12 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
     lm_strlcpy(st.reason, reason, sizeof st.reason);
     lm_strlcpy(st.note, note ? note : "", sizeof st.note);
     if ((rc = store_stop_update(tx, &st, err)) != LM_OK) return rc;
+    if ((rc = dispatch__pickup_failed(tx, &st, t_ms, err)) != LM_OK) return rc;
     /* a retry later today when a window leaves time for it (refusals and damage are final) */
     bool retry = false;
     store_window win = {0};
     int64_t now_s = t_ms / 1000;
-    if (st.kind == DISPATCH_STOP_DELIVERY &&
+    if (st.kind == DISPATCH_STOP_DELIVERY && !st.return_id &&
         (!strcmp(reason, "not_home") || !strcmp(reason, "other"))) {
         store_order o = {0};
         if ((rc = store_order_get(r, st.order_id, &o, err)) != LM_OK) return rc;
@@ -445,7 +449,7 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
                              st.id, st.order_id, st.vehicle_id, reason, new_id, win.start_s);
         if (rc == LM_OK) queue_replan(d, DISPATCH_TRIGGER_FAILED, st.vehicle_id);
     } else {
-        if (st.kind == DISPATCH_STOP_DELIVERY &&
+        if (st.kind == DISPATCH_STOP_DELIVERY && !st.return_id &&
             (rc = dispatch__order_move(tx, st.order_id, "failed", t_ms, err)) != LM_OK)
             return rc;
         rc = dispatch__event(tx, "stop.failed", "stop", ids,
@@ -690,7 +694,7 @@ lm_status dispatch_tracking_get(store_read *r, int64_t order_id, dispatch_tracki
     if (rc != LM_OK) return rc;
     const store_stop *sel = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (mine[i].kind != DISPATCH_STOP_DELIVERY) continue;
+        if (mine[i].kind != DISPATCH_STOP_DELIVERY || mine[i].return_id) continue;
         if (!sel || (pending(&mine[i]) && !pending(sel)) ||
             (pending(&mine[i]) == pending(sel) && mine[i].id > sel->id))
             sel = &mine[i];

@@ -176,6 +176,8 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
             s.pickup.id = (uint64_t)i + 1;
             s.pickup.location = m->task_from_loc[i];
             s.pickup.service_s = t->pickup_service_s;
+            s.pickup.tws = t->n_pick_tws ? t->pick_tws : NULL;
+            s.pickup.n_tws = t->n_pick_tws;
             s.delivery.id = (uint64_t)i + 1;
             s.delivery.location = m->task_loc[i];
             s.delivery.service_s = t->service_s;
@@ -249,6 +251,14 @@ static void window_of(const dispatch__task *t, int64_t start, int64_t *a, int64_
         }
 }
 
+/* A re-planned stop keeps the RMA its source stop collects (re-plans rebuild tasks from stops). */
+static lm_status source_return(store_tx *tx, store_stop *so, lm_errinfo *err) {
+    store_stop old;
+    lm_status rc = store_stop_get(store_tx_read(tx), so->source_stop, &old, err);
+    if (rc == LM_OK) so->return_id = old.return_id;
+    return rc;
+}
+
 lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const solver_solution *s,
                                    store_plan *p, lm_errinfo *err) {
     lm_status rc = LM_OK;
@@ -302,6 +312,10 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.lon = pickup ? t->from.lon : t->at.lon;
             int64_t begin = st->arrival_s + st->waiting_s;
             if (!pickup) window_of(t, begin, &so.tw_start_s, &so.tw_end_s);
+            if (pickup && t->n_pick_tws) {
+                so.tw_start_s = t->pick_tws[0].start_s;
+                so.tw_end_s = t->pick_tws[0].end_s;
+            }
             so.service_s = st->service_s;
             so.leg_s = st->duration_s - prev_dur;
             so.leg_m = st->distance_m - prev_dist;
@@ -313,6 +327,9 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.parcels = t->amount[2];
             so.transfer_from = pickup ? t->transfer_from : 0;
             so.source_stop = pickup ? t->pickup_stop : t->stop_id;
+            so.return_id = t->return_id;
+            if (!so.return_id && so.source_stop && (rc = source_return(tx, &so, err)) != LM_OK)
+                return rc;
             if (m->update_in_place && t->stop_id && !pickup) {
                 store_stop old;
                 if ((rc = store_stop_get(store_tx_read(tx), t->stop_id, &old, err)) != LM_OK)

@@ -97,6 +97,10 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
             t->from = pick ? (geo_point){pick->lat, pick->lon} : depot;
             t->pickup_service_s = pick ? pick->service_s : 0;
             t->pickup_stop = pick ? pick->id : 0;
+            if (pick && pick->tw_end_s) { /* a pickup task's window (returns) */
+                t->pick_tws[0] = (solver_tw){pick->tw_start_s, pick->tw_end_s};
+                t->n_pick_tws = 1;
+            }
             t->transfer_from = pick ? pick->transfer_from : 0;
             t->skill = 0;
             t->home_vehicle = vi;
