@@ -110,6 +110,31 @@ lm_status api__drivers_list(http_req *r);
 lm_status api__drivers_device_rotate(http_req *r);
 lm_status api__drivers_refusals(http_req *r);
 lm_status api__fleet_state(http_req *r);
+lm_status api__depot_get(http_req *r);
+lm_status api__depot_put(http_req *r);
+lm_status api__depot_history(http_req *r);
+lm_status api__vehicle_get(http_req *r);
+lm_status api__vehicle_put(http_req *r);
+lm_status api__vehicle_history(http_req *r);
+lm_status api__driver_get(http_req *r);
+lm_status api__driver_put(http_req *r);
+lm_status api__driver_history(http_req *r);
+
+/* ---- api/settings.c: the operator's settings, versioned (docs/settings.md) ---- */
+lm_status api__settings_get(http_req *r);
+lm_status api__settings_put(http_req *r);
+lm_status api__settings_history(http_req *r);
+lm_status api__settings_version_get(http_req *r);
+lm_status api__settings_depot_get(http_req *r);
+lm_status api__settings_depot_put(http_req *r);
+
+/* ---- api/requirements.c: skills products and orders require, drivers have ---- */
+lm_status api__product_requires_get(http_req *r);
+lm_status api__product_requires_put(http_req *r);
+lm_status api__order_requires_get(http_req *r);
+lm_status api__order_requires_put(http_req *r);
+lm_status api__driver_skills_get(http_req *r);
+lm_status api__driver_skills_put(http_req *r);
 
 /* ---- api/plans.c: plans ---- */
 lm_status api__plans_create(http_req *r);

@@ -14,6 +14,7 @@
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
 #include "api/schemas_returns.h"
+#include "api/schemas_settings.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -53,6 +54,15 @@ const http_route api__routes[] = {
      API_DEPOT_SCHEMA, 201, NULL},
     {"GET", "/v1/depots", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__depots_list, 0,
      "List depots", NULL, API_DEPOTS_SCHEMA, 200, NULL},
+    {"GET", "/v1/depots/{id}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__depot_get, 0,
+     "One depot with its version (ETag)", NULL, API_DEPOT_VERSIONED_SCHEMA, 200, NULL},
+    {"PUT", "/v1/depots/{id}", API_ROLE_ADMIN, api__depot_put, 0,
+     "Change a depot under a version precondition (If-Match or body version: 412 stale, 428 "
+     "missing); event depot.versioned",
+     API_DEPOT_SCHEMA, API_DEPOT_VERSIONED_SCHEMA, 200, NULL},
+    {"GET", "/v1/depots/{id}/history", API_ROLE_DISPATCHER, api__depot_history, 0,
+     "A depot's saved versions, newest first, with who saved each (?limit=1..100)", NULL,
+     API_RECORD_HISTORY_SCHEMA, 200, NULL},
     {"POST", "/v1/products", API_ROLE_ADMIN, api__products_create, 0,
      "Create or replace a product (active=false quarantines the SKU)", API_PRODUCT_SCHEMA,
      API_PRODUCT_SCHEMA, 201, NULL},
@@ -181,6 +191,25 @@ const http_route api__routes[] = {
      API_DRIVER_IN_SCHEMA, API_DRIVER_SCHEMA, 201, NULL},
     {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0,
      "The drivers (has_device, never the device id)", NULL, API_DRIVERS_SCHEMA, 200, NULL},
+    {"GET", "/v1/vehicles/{id}", API_ROLE_DISPATCHER, api__vehicle_get, 0,
+     "One vehicle with its version (ETag)", NULL, API_VEHICLE_VERSIONED_SCHEMA, 200, NULL},
+    {"PUT", "/v1/vehicles/{id}", API_ROLE_DISPATCHER, api__vehicle_put, 0,
+     "Change a vehicle (capacity, skills, costs, shift, breaks) under a version precondition "
+     "(If-Match or body version: 412 stale, 428 missing); event vehicle.versioned",
+     API_VEHICLE_SCHEMA, API_VEHICLE_VERSIONED_SCHEMA, 200, NULL},
+    {"GET", "/v1/vehicles/{id}/history", API_ROLE_DISPATCHER, api__vehicle_history, 0,
+     "A vehicle's saved versions, newest first, with who saved each (?limit=1..100)", NULL,
+     API_RECORD_HISTORY_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}", API_ROLE_DISPATCHER, api__driver_get, 0,
+     "One driver with its version (ETag; never the device id)", NULL, API_DRIVER_VERSIONED_SCHEMA,
+     200, NULL},
+    {"PUT", "/v1/drivers/{id}", API_ROLE_DISPATCHER, api__driver_put, 0,
+     "Change a driver under a version precondition (If-Match or body version: 412 stale, 428 "
+     "missing); event driver.versioned",
+     API_DRIVER_IN_SCHEMA, API_DRIVER_VERSIONED_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/history", API_ROLE_DISPATCHER, api__driver_history, 0,
+     "A driver's saved versions, newest first, with who saved each (never the device id)", NULL,
+     API_RECORD_HISTORY_SCHEMA, 200, NULL},
     {"GET", "/v1/fleet/state", API_ROLE_DISPATCHER, api__fleet_state, 0,
      "Live state of every vehicle: position, pace, started / broken / silent / full, next stop",
      NULL, API_FLEET_STATE_SCHEMA, 200, NULL},
@@ -404,6 +433,48 @@ const http_route api__routes[] = {
      "Return reports for analytics: rates (?by=product|reason|channel|depot) and refund-times "
      "(request to refund), over returns created in ?from=&to= ms",
      NULL, RET_REPORT_SCHEMA, 200, NULL},
+    /* ---- settings without a rebuild (api/settings.c; docs/settings.md) ---- */
+    {"GET", "/v1/settings", API_ROLE_DISPATCHER, api__settings_get, 0,
+     "The settings in effect (geofence, dwell, lateness, service times, working hours, re-plan "
+     "auto-apply), each depot's overrides, service times per product; ETag is the version",
+     NULL, API_SETTINGS_SCHEMA, 200, NULL},
+    {"PUT", "/v1/settings", API_ROLE_ADMIN, api__settings_put, 0,
+     "Change settings (members given replace, null removes) as a new version; needs If-Match: "
+     "\"<version>\" or body version (412 when stale, 428 when missing); event settings.changed",
+     API_SETTINGS_IN_SCHEMA, API_SETTINGS_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/history", API_ROLE_DISPATCHER, api__settings_history, 0,
+     "Settings versions newest first with who saved each and what it changed (?before=&limit=)",
+     NULL, API_SETTINGS_HISTORY_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/versions/{version}", API_ROLE_DISPATCHER, api__settings_version_get, 0,
+     "The settings as they were at one version", NULL, API_SETTINGS_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/depots/{id}", API_ROLE_DISPATCHER, api__settings_depot_get, 0,
+     "One depot's settings in effect and its own overrides", NULL, API_SETTINGS_DEPOT_SCHEMA, 200,
+     NULL},
+    {"PUT", "/v1/settings/depots/{id}", API_ROLE_ADMIN, api__settings_depot_put, 0,
+     "Change one depot's overrides (same precondition and event as PUT /v1/settings)",
+     API_SETTINGS_DEPOT_IN_SCHEMA, API_SETTINGS_DEPOT_SCHEMA, 200, NULL},
+
+    /* ---- skills matched in planning (api/requirements.c; docs/settings.md) ---- */
+    {"GET", "/v1/products/{sku}/requires", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__product_requires_get, 0, "The skills a product requires of the van and driver", NULL,
+     API_REQUIRES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/products/{sku}/requires", API_ROLE_ADMIN, api__product_requires_put, 0,
+     "Set the skills a product requires (refrigerated, two_person, id_check ...); every order "
+     "holding it needs them",
+     API_SKILLS_IN_SCHEMA, API_REQUIRES_SCHEMA, 200, NULL},
+    {"GET", "/v1/orders/{id}/requires", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__order_requires_get, 0, "The skills an order requires (besides its products')", NULL,
+     API_REQUIRES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/orders/{id}/requires", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__order_requires_put, 0,
+     "Set the skills an order requires; the next plan or re-plan gives it only to a van whose "
+     "and whose driver's skills cover them",
+     API_SKILLS_IN_SCHEMA, API_REQUIRES_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/skills", API_ROLE_DISPATCHER, api__driver_skills_get, 0,
+     "The skills a driver has (added to their van's)", NULL, API_REQUIRES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/drivers/{id}/skills", API_ROLE_DISPATCHER, api__driver_skills_put, 0,
+     "Set the skills a driver has (id_check, two_person ...)", API_SKILLS_IN_SCHEMA,
+     API_REQUIRES_SCHEMA, 200, NULL},
 
     /* ---- drivers' devices (api/fleet.c; docs/devices.md) ---- */
     {"POST", "/v1/drivers/{id}/device", API_ROLE_DISPATCHER, api__drivers_device_rotate, 0,

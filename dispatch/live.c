@@ -110,6 +110,8 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
     if (rc != LM_OK) return rc;
     double pace = vs->pace > 0 ? vs->pace : 1;
     int64_t t = now_s + vs->delay_s;
+    dispatch__cfg cfg; /* the operator's settings for this van's depot, as of now */
+    dispatch__cfg_vehicle(d, store_tx_read(tx), vs->vehicle_id, &cfg);
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
         store_stop *s = &ps[i];
         int64_t eta, begin;
@@ -131,7 +133,7 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
         char ids[24];
         snprintf(ids, sizeof ids, "%" PRId64, s->id);
         bool dirty = false;
-        if (llabs(begin - s->eta_s) > d->o.eta_change_s) {
+        if (llabs(begin - s->eta_s) > cfg.eta_change_s) {
             rc = dispatch__event(tx, "stop.eta_changed", "stop", ids,
                                  "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64
                                  ",\"vehicle_id\":\"%s\",\"eta_s\":%" PRId64
@@ -141,7 +143,7 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
             dirty = true;
             if (changed) ++*changed;
         }
-        if (rc == LM_OK && s->tw_end_s && !s->late && begin > s->tw_end_s + d->o.late_threshold_s) {
+        if (rc == LM_OK && s->tw_end_s && !s->late && begin > s->tw_end_s + cfg.late_threshold_s) {
             s->late = true;
             dirty = true;
             rc = dispatch__event(tx, "stop.late", "stop", ids,
@@ -199,6 +201,8 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
     size_t n = 0;
     if ((rc = pending_stops(r, drv.vehicle_id, &ps, &n, err)) != LM_OK) return rc;
     res.known = n > 0;
+    dispatch__cfg cfg; /* the operator's settings for this van's depot, as of this position */
+    dispatch__cfg_vehicle(d, r, drv.vehicle_id, &cfg);
     bool slow = speed_mps < 0 || speed_mps < d->o.arrival_speed_mps;
     if (n > 0 && !vs.started && !vs.broken) {
         store_vehicle v;
@@ -206,7 +210,7 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
         bool away = !slow;
         if (store_vehicle_get(r, drv.vehicle_id, &v, NULL) == LM_OK &&
             store_depot_get(r, v.start_depot, &dep, NULL) == LM_OK)
-            away |= !geo_within_radius((geo_point){dep.lat, dep.lon}, d->o.arrival_radius_m, here);
+            away |= !geo_within_radius((geo_point){dep.lat, dep.lon}, cfg.arrival_radius_m, here);
         if (away) {
             if ((rc = route_start(d, tx, &vs, t_ms, err)) != LM_OK) goto fail;
             res.started = true;
@@ -215,11 +219,11 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
     if (n > 0 && vs.started && ps[0].status == DISPATCH_STOP_PLANNED) {
         store_stop *next = &ps[0];
         if (slow &&
-            geo_within_radius((geo_point){next->lat, next->lon}, d->o.arrival_radius_m, here)) {
+            geo_within_radius((geo_point){next->lat, next->lon}, cfg.arrival_radius_m, here)) {
             if (vs.arrive_stop != next->id) {
                 vs.arrive_stop = next->id;
                 vs.arrive_since_ms = t_ms;
-            } else if (t_ms - vs.arrive_since_ms >= d->o.arrival_dwell_ms) {
+            } else if (t_ms - vs.arrive_since_ms >= cfg.arrival_dwell_ms) {
                 if ((rc = mark_arrived(tx, &vs, next, vs.arrive_since_ms, err)) != LM_OK) goto fail;
                 res.arrived_stop = next->id;
             }
@@ -544,12 +548,14 @@ lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err) {
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     store_read *r = store_tx_read(tx);
     if ((rc = store_vstate_list(r, &vs, &n_vs, err)) != LM_OK) goto fail;
+    dispatch__cfg cfg; /* silence is a fleet-wide setting */
+    dispatch__cfg_get(d, r, "", &cfg);
     bool any_started = false;
     for (size_t i = 0; i < n_vs; i++) {
         store_vstate *s = &vs[i];
         if (!s->started || s->broken) continue;
         any_started = true;
-        if (s->silent || !s->has_position || now_ms - s->seen_ms < d->o.silent_after_ms) continue;
+        if (s->silent || !s->has_position || now_ms - s->seen_ms < cfg.silent_after_ms) continue;
         store_stop *ps = NULL;
         size_t n = 0;
         if ((rc = pending_stops(r, s->vehicle_id, &ps, &n, err)) != LM_OK) goto fail;

@@ -195,6 +195,7 @@ static void on_progress(const solver_progress *pr, void *ud) {
 
 typedef struct ready_ctx {
     dispatch *d;
+    store_read *r;
     dispatch__model *m;
     const char *depot;
     char (*depots)[DISPATCH_ID_MAX + 1];
@@ -237,7 +238,8 @@ static lm_status ready_add(void *ctx, const store_order *o) {
         if (!c->earliest_s || o->windows[i].start_s < c->earliest_s)
             c->earliest_s = o->windows[i].start_s;
     }
-    t->service_s = c->d->o.default_service_s;
+    t->service_s = dispatch__service_s(c->d, c->r, o);
+    if ((rc = dispatch__task_requires(c->r, o->id, t, NULL)) != LM_OK) return rc;
     t->amount[0] = o->pkg_weight_g;
     t->amount[1] = o->pkg_volume_cm3;
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
@@ -328,6 +330,7 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
         goto fail;
     }
     dispatch__model_free(&fleet);
+    rc_.r = r;
     if ((rc = dispatch__orders_each(r, "ready", ready_add, &rc_, &err)) != LM_OK) goto fail;
     for (size_t i = 0; i < job->req.n_pickups; i++)
         if ((rc = pickup_add(&rc_, &job->req.pickups[i])) != LM_OK) goto fail;
@@ -335,6 +338,7 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
         day = dispatch__day_start(d, rc_.earliest_s ? rc_.earliest_s : dispatch__now_ms(d) / 1000);
     n_depots = 0;
     if ((rc = fleet_load(r, &job->req, day, &m, depots, &n_depots, 64, &err)) != LM_OK) goto fail;
+    dispatch__work_hours(d, r, day, &m);
     store_read_end(r);
     r = NULL;
     if (m.n_veh == 0) {
@@ -709,6 +713,10 @@ static lm_status edit_model(dispatch *d, store_read *r, const store_plan *p,
         t->amount[1] = stops[i].volume_cm3;
         t->amount[2] = stops[i].parcels;
         t->stop_id = stops[i].id;
+        if ((rc = dispatch__task_requires(r, stops[i].order_id, t, err)) != LM_OK) {
+            store_order_clear(&o);
+            return rc;
+        }
         size_t before = n_depots;
         t->skill = depot_skill(depots, &n_depots, 8, o.depot_id);
         n_depots = before > n_depots ? before : n_depots;

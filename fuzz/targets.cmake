@@ -9,3 +9,5 @@ set(LM_FUZZ_TARGETS vroom instance osmand csv geojson time base64 form json conf
 set(LM_FUZZ_LIBS_calendar lm_feedback)
 # The API's request bodies beyond orders (fleet, plans, configuration, driver app).
 list(APPEND LM_FUZZ_TARGETS api_bodies)
+# The settings document of /v1/settings (issue 13).
+list(APPEND LM_FUZZ_TARGETS settings_json)
