@@ -223,7 +223,11 @@ typedef struct failed_ctx {
 
 static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     failed_ctx *c = ctx;
-    return dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
+    lm_status rc =
+        dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
+    /* the attempt counted and the recovery policy applied in the same transaction */
+    if (rc == LM_OK) rc = api__recovery_after_failed(r, tx, id, c->reason);
+    return rc;
 }
 
 lm_status api__driver_failed(http_req *r) {

@@ -145,6 +145,24 @@ lm_status api__track(http_req *r);
  * 429 reply (with Retry-After) is set and *rc is what the handler returns. */
 bool api__track_allow(http_req *r, lm_status *rc);
 
+/* ---- api/recovery.c: failed-delivery recovery, proof files ---- */
+/* The order of the path's {token} (shape checked, 404 "unknown tracking link" otherwise) read
+ * with rd; *out owns its lines (store_order_clear). On failure r's error is set. */
+lm_status api__track_order(http_req *r, store_read *rd, store_order *out);
+/* Counts a failed delivery attempt of stop_id and applies the recovery policy, inside tx. */
+lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
+                                     const char *reason);
+/* Adds "attempts", "recovery" and "proofs" of order_id to o; proof URLs go through token when
+ * given (the customer's), else /v1/proofs. */
+lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token);
+/* Replies 200 with {id, status, attempts, recovery, proofs} of order_id read after a commit. */
+lm_status api__recovery_order_reply(http_req *r, int64_t order_id);
+lm_status api__proofs_get(http_req *r);
+lm_status api__track_proof_get(http_req *r);
+lm_status api__recovery_policy_get(http_req *r);
+lm_status api__recovery_policy_put(http_req *r);
+lm_status api__orders_checkin(http_req *r);
+
 /* ---- api/feedback.c: the customer's ratings, complaints and survey by tracking token ---- */
 lm_status api__track_rating_get(http_req *r);
 lm_status api__track_rating_create(http_req *r);

@@ -12,6 +12,7 @@
 #include "api/schemas.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
+#include "api/schemas_recovery.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -320,6 +321,27 @@ const http_route api__routes[] = {
      "Positions the filters refused for the driver (future, jump, zero, invalid ...): counts per "
      "reason and the last ?last=1..1000 (20), newest first",
      NULL, API_REFUSALS_SCHEMA, 200, NULL},
+
+    /* ---- failed-delivery recovery, proof files (api/recovery.c; docs/workflows.md) ---- */
+    {"GET", "/v1/config/recovery", API_ROLE_DISPATCHER, api__recovery_policy_get, 0,
+     "The failed-delivery recovery policy: per reason reschedule (next day or the customer's "
+     "choice), return to stock or an after-sales case, and the attempts allowed",
+     NULL, RC_POLICY_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/recovery", API_ROLE_ADMIN, api__recovery_policy_put, 0,
+     "Replace the recovery policy (one rule per reason, validated; versioned, recorded as "
+     "recovery.policy_changed with the key id)",
+     RC_POLICY_IN_SCHEMA, RC_POLICY_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/checkin", API_ROLE_WAREHOUSE, api__orders_checkin, 0,
+     "Warehouse: the parcel of a failed delivery is back at its depot; by the policy its units "
+     "go back on hand (return to stock) or are held for the next attempt, in the same "
+     "transaction (409 when the order awaits no check-in)",
+     NULL, RC_ORDER_RECOVERY_SCHEMA, 200, NULL},
+    {"GET", "/v1/proofs/{id}", API_ROLE_DISPATCHER, api__proofs_get, 0,
+     "A proof-of-delivery file (signature or photo) by the id listed in an order's proofs", NULL,
+     RC_PROOF_FILE_SCHEMA, 200, "image/png"},
+    {"GET", "/v1/track/{token}/proofs/{id}", HTTP_PUBLIC, api__track_proof_get, 0,
+     "The customer's own proof-of-delivery file by tracking token (rate-limited like tracking)",
+     NULL, RC_PROOF_FILE_SCHEMA, 200, "image/png"},
 
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,
