@@ -74,9 +74,9 @@ static cJSON *recovery_json(const orders_recovery *rec) {
         add_time(o, "checked_in_at", rec->checked_in_ms / 1000);
     else
         cJSON_AddNullToObject(o, "checked_in_at");
-    bool choose = !strcmp(rec->action, "reschedule") && !strcmp(rec->mode, "customer") &&
-                  (!strcmp(rec->state, "awaiting_checkin") ||
-                   !strcmp(rec->state, "awaiting_customer"));
+    bool choose =
+        !strcmp(rec->action, "reschedule") && !strcmp(rec->mode, "customer") &&
+        (!strcmp(rec->state, "awaiting_checkin") || !strcmp(rec->state, "awaiting_customer"));
     cJSON_AddBoolToObject(o, "customer_may_choose", choose);
     return o;
 }
@@ -203,7 +203,8 @@ static lm_status proof_send(http_req *r, store_read *rd, int64_t order_id) {
     store_stop st;
     lm_errinfo e;
     lm_status rc = store_stop_get(rd, stop_id, &st, &e);
-    if (rc != LM_OK && rc != LM_NOT_FOUND) return http_error(r, rc, "", "the stop could not be read");
+    if (rc != LM_OK && rc != LM_NOT_FOUND)
+        return http_error(r, rc, "", "the stop could not be read");
     char needle[96];
     snprintf(needle, sizeof needle, "proofs/%s.", id);
     const char *at = rc == LM_OK ? strstr(st.proof, needle) : NULL;

@@ -9,7 +9,7 @@
     "{\"type\":\"object\",\"required\":[\"reason\",\"action\"],\"additionalProperties\":false,"    \
     "\"properties\":{\"reason\":" RC_REASON_ENUM ",\"action\":{\"enum\":[\"reschedule\","          \
     "\"return_to_stock\",\"case\"]},\"reschedule\":{\"enum\":[\"next_day\",\"customer\",null],"    \
-    "\"description\":\"only for action reschedule: the next day, or a window the customer "       \
+    "\"description\":\"only for action reschedule: the next day, or a window the customer "        \
     "chooses through the tracking link\"},\"max_attempts\":{\"type\":\"integer\",\"minimum\":1,"   \
     "\"maximum\":10,\"default\":3,\"description\":\"failed attempts after which a reschedule "     \
     "returns the parcel to stock\"}}}"
@@ -36,7 +36,8 @@
     "\"image/png\",\"image/jpeg\"]},\"url\":{\"type\":\"string\"}}}}"
 #define RC_ORDER_RECOVERY_SCHEMA                                                                   \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
-    "\"string\"},\"attempts\":{\"type\":\"integer\",\"description\":\"failed delivery attempts\"}," \
+    "\"string\"},\"attempts\":{\"type\":\"integer\",\"description\":\"failed delivery "            \
+    "attempts\"},"                                                                                 \
     "\"recovery\":" RC_RECOVERY_SCHEMA ",\"proofs\":" RC_PROOFS_SCHEMA "}}"
 #define RC_PROOF_FILE_SCHEMA                                                                       \
     "{\"type\":\"string\",\"format\":\"binary\",\"description\":\"the PNG or JPEG as uploaded "    \

@@ -8,9 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const reasons[STORE_RECOVERY_REASONS] = {"not_home", "refused",
-                                                            "address_not_found", "damaged",
-                                                            "other"};
+static const char *const reasons[STORE_RECOVERY_REASONS] = {
+    "not_home", "refused", "address_not_found", "damaged", "other"};
 
 /* ---- Policy ---- */
 
@@ -51,8 +50,7 @@ lm_status orders_recovery_policy_check(const orders_recovery_policy *p, lm_errin
                                   "other");
         for (size_t k = 0; k < i; k++)
             if (!strcmp(p->rules[k].reason, r->reason))
-                return lm_errinfo_set(err, LM_INVALID, f, "reason '%s' is given twice",
-                                      r->reason);
+                return lm_errinfo_set(err, LM_INVALID, f, "reason '%s' is given twice", r->reason);
         bool resched = !strcmp(r->action, "reschedule");
         snprintf(f, sizeof f, "rules[%zu].action", i);
         if (!resched && strcmp(r->action, "return_to_stock") && strcmp(r->action, "case"))
@@ -71,8 +69,7 @@ lm_status orders_recovery_policy_check(const orders_recovery_policy *p, lm_errin
     return LM_OK;
 }
 
-lm_status orders_recovery_policy_get(store_read *r, orders_recovery_policy *out,
-                                     lm_errinfo *err) {
+lm_status orders_recovery_policy_get(store_read *r, orders_recovery_policy *out, lm_errinfo *err) {
     lm_status rc = store_recovery_policy_get(r, out, err);
     if (rc == LM_NOT_FOUND) {
         lm_errinfo_clear(err);
@@ -82,8 +79,8 @@ lm_status orders_recovery_policy_get(store_read *r, orders_recovery_policy *out,
     return rc;
 }
 
-lm_status orders_recovery_policy_put_tx(store_tx *tx, orders_recovery_policy *p,
-                                        const char *actor, int64_t now_ms, lm_errinfo *err) {
+lm_status orders_recovery_policy_put_tx(store_tx *tx, orders_recovery_policy *p, const char *actor,
+                                        int64_t now_ms, lm_errinfo *err) {
     lm_status rc = orders_recovery_policy_check(p, err);
     if (rc != LM_OK) return rc;
     orders_recovery_policy cur;
@@ -259,8 +256,8 @@ static lm_status load_failed(store_tx *tx, int64_t order_id, orders_order *ord,
     return rc;
 }
 
-lm_status orders_recovery_checkin_tx(orders_svc *o, store_tx *tx, int64_t order_id,
-                                     int64_t now_ms, orders_recovery *out, lm_errinfo *err) {
+lm_status orders_recovery_checkin_tx(orders_svc *o, store_tx *tx, int64_t order_id, int64_t now_ms,
+                                     orders_recovery *out, lm_errinfo *err) {
     orders_order ord = {0};
     orders_recovery rec;
     lm_status rc = load_failed(tx, order_id, &ord, &rec, err);

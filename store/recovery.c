@@ -74,8 +74,7 @@ fail:
     return rc;
 }
 
-lm_status store_recovery_policy_put(store_tx *tx, const store_recovery_policy *p,
-                                    lm_errinfo *err) {
+lm_status store_recovery_policy_put(store_tx *tx, const store_recovery_policy *p, lm_errinfo *err) {
     sqlite3 *db = store__tx_db(tx);
     sqlite3_stmt *st = NULL;
     lm_status rc = store__exec(db, "DELETE FROM recovery_policy", err);

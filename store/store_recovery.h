@@ -7,15 +7,15 @@
 
 #include "store/store_orders.h"
 
-#define STORE_RECOVERY_REASONS 5 /* not_home, refused, address_not_found, damaged, other */
+#define STORE_RECOVERY_REASONS 5   /* not_home, refused, address_not_found, damaged, other */
 #define STORE_INSTRUCTIONS_MAX 500 /* delivery instructions, bytes */
 #define STORE_SAFE_PLACE_MAX   120 /* safe place, bytes */
 
 /* What to do after a failed delivery for one reason. */
 typedef struct store_recovery_rule {
-    char reason[24];     /* "not_home" | "refused" | "address_not_found" | "damaged" | "other" */
-    char action[24];     /* "reschedule" | "return_to_stock" | "case" */
-    char reschedule[16]; /* reschedule only: "next_day" | "customer"; "" otherwise */
+    char reason[24];      /* "not_home" | "refused" | "address_not_found" | "damaged" | "other" */
+    char action[24];      /* "reschedule" | "return_to_stock" | "case" */
+    char reschedule[16];  /* reschedule only: "next_day" | "customer"; "" otherwise */
     int64_t max_attempts; /* 1..10: failed attempts after which a reschedule returns to stock */
 } store_recovery_rule;
 
@@ -31,14 +31,14 @@ typedef struct store_recovery_policy {
 /* One order's recovery after failed attempts. */
 typedef struct store_order_recovery {
     int64_t order_id;
-    int64_t attempts;       /* failed delivery attempts so far */
-    char last_reason[24];   /* reason of the last failure */
-    char action[24];        /* "retry_today" | "reschedule" | "return_to_stock" | "case" */
-    char mode[16];          /* reschedule: "next_day" | "customer"; "" otherwise */
-    char state[24];         /* see orders/recovery.h */
-    int64_t next_start_s;   /* the next attempt's window (epoch s); 0 when not chosen yet */
+    int64_t attempts;     /* failed delivery attempts so far */
+    char last_reason[24]; /* reason of the last failure */
+    char action[24];      /* "retry_today" | "reschedule" | "return_to_stock" | "case" */
+    char mode[16];        /* reschedule: "next_day" | "customer"; "" otherwise */
+    char state[24];       /* see orders/recovery.h */
+    int64_t next_start_s; /* the next attempt's window (epoch s); 0 when not chosen yet */
     int64_t next_end_s;
-    int64_t checked_in_ms;  /* the parcel back at the depot; 0 before */
+    int64_t checked_in_ms; /* the parcel back at the depot; 0 before */
     int64_t updated_ms;
 } store_order_recovery;
 
@@ -63,8 +63,8 @@ LM_MUST_USE lm_status store_order_recovery_put(store_tx *tx, const store_order_r
                                                lm_errinfo *err);
 
 /* Replaces the order's delivery windows with w[0..n) (n <= STORE_WINDOWS_MAX). */
-LM_MUST_USE lm_status store_order_windows_set(store_tx *tx, int64_t order_id,
-                                              const store_window *w, size_t n, lm_errinfo *err);
+LM_MUST_USE lm_status store_order_windows_set(store_tx *tx, int64_t order_id, const store_window *w,
+                                              size_t n, lm_errinfo *err);
 
 /* NOT_FOUND when the customer left none. */
 LM_MUST_USE lm_status store_instructions_get(store_read *r, int64_t order_id,

@@ -19,11 +19,10 @@ static lm_status rule_from_json(const cJSON *it, const char *path, store_recover
                                    sizeof r->reason, err)) != LM_OK ||
         (rc = fmt_json_string_into(it, "action", path, FMT_JSON_REQUIRED, false, r->action,
                                    sizeof r->action, err)) != LM_OK ||
-        (rc = fmt_json_string_into(it, "reschedule", path, FMT_JSON_OPTIONAL, false,
-                                   r->reschedule, sizeof r->reschedule, err)) != LM_OK)
+        (rc = fmt_json_string_into(it, "reschedule", path, FMT_JSON_OPTIONAL, false, r->reschedule,
+                                   sizeof r->reschedule, err)) != LM_OK)
         return rc;
-    return fmt_json_int(it, "max_attempts", path, FMT_JSON_OPTIONAL, 1, 10, &r->max_attempts,
-                        err);
+    return fmt_json_int(it, "max_attempts", path, FMT_JSON_OPTIONAL, 1, 10, &r->max_attempts, err);
 }
 
 lm_status fmt_recovery_policy_from_json(const cJSON *j, store_recovery_policy *out,
