@@ -299,7 +299,8 @@ static void test_next_day_reschedule_holds_units_and_readies_order(void **state)
     assert_int_equal(on1, on0 + 1);
     assert_int_equal(res1, res0 + 1);
     order_get(order, &r);
-    const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "time_windows"), 0);
+    const cJSON *w =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "time_windows"), 0);
     assert_non_null(w);
     char *wtext = cJSON_PrintUnformatted(w);
     assert_non_null(wtext);
