@@ -78,6 +78,8 @@ lm_status api__driver_route(http_req *r) {
         if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
             cJSON_AddItemToObject(sj, "collect",
                                   api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        /* what the customer asked through the tracking link (api/selfservice.c) */
+        api__instructions_into(sj, rd, rt.stops[i].stop.order_id);
         cJSON_AddItemToArray(arr, sj);
     }
     store_read_end(rd);

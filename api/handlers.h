@@ -163,6 +163,15 @@ lm_status api__recovery_policy_get(http_req *r);
 lm_status api__recovery_policy_put(http_req *r);
 lm_status api__orders_checkin(http_req *r);
 
+/* ---- api/selfservice.c: the customer's reschedule, instructions and cancel by token ---- */
+/* Adds "customer_instructions" and "safe_place" of order_id to o ("" when none). */
+void api__instructions_into(cJSON *o, store_read *rd, int64_t order_id);
+lm_status api__track_reschedule_get(http_req *r);
+lm_status api__track_reschedule(http_req *r);
+lm_status api__track_instructions_get(http_req *r);
+lm_status api__track_instructions_put(http_req *r);
+lm_status api__track_cancel(http_req *r);
+
 /* ---- api/feedback.c: the customer's ratings, complaints and survey by tracking token ---- */
 lm_status api__track_rating_get(http_req *r);
 lm_status api__track_rating_create(http_req *r);

@@ -112,6 +112,7 @@ lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const c
     lm_status rc = orders_recovery_get(rd, order_id, &rec, &e);
     if (rc != LM_OK && rc != LM_NOT_FOUND) return rc;
     bool has = rc == LM_OK;
+    api__instructions_into(o, rd, order_id);
     cJSON_AddNumberToObject(o, "attempts", has ? (double)rec.attempts : 0);
     if (has)
         cJSON_AddItemToObject(o, "recovery", recovery_json(&rec));

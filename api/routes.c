@@ -343,6 +343,27 @@ const http_route api__routes[] = {
      "The customer's own proof-of-delivery file by tracking token (rate-limited like tracking)",
      NULL, RC_PROOF_FILE_SCHEMA, 200, "image/png"},
 
+    /* ---- customer self-service by tracking token (api/selfservice.c; docs/workflows.md) ---- */
+    {"GET", "/v1/track/{token}/reschedule", HTTP_PUBLIC, api__track_reschedule_get, 0,
+     "Whether the delivery window may change, and the windows offered: 2-hour slots of the next "
+     "3 days where the planner finds room (each checked by planning that day with this order)",
+     NULL, SS_RESCHEDULE_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/reschedule", HTTP_PUBLIC, api__track_reschedule, 0,
+     "Choose one of the offered windows (checked again): a confirmed order not yet on a route, "
+     "or a failed delivery whose policy lets the customer choose (409 otherwise or when full)",
+     SS_WINDOW_IN_SCHEMA, RC_ORDER_RECOVERY_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/instructions", HTTP_PUBLIC, api__track_instructions_get, 0,
+     "The customer's delivery instructions and safe place", NULL, SS_INSTRUCTIONS_SCHEMA, 200,
+     NULL},
+    {"PUT", "/v1/track/{token}/instructions", HTTP_PUBLIC, api__track_instructions_put, 0,
+     "Leave delivery instructions (text, 500 bytes) and a safe place (120 bytes), shown to the "
+     "driver on their route; members given replace (409 once delivered or cancelled)",
+     SS_INSTRUCTIONS_IN_SCHEMA, SS_INSTRUCTIONS_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/cancel", HTTP_PUBLIC, api__track_cancel, 0,
+     "Cancel before the van leaves: the stock reserved for it is released and a planned stop "
+     "leaves its route; 409 once out for delivery or closed",
+     NULL, RC_ORDER_RECOVERY_SCHEMA, 200, NULL},
+
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,
      "Register a URL: every event is POSTed signed with X-Lastmile-Signature: sha256=HMAC",

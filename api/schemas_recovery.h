@@ -43,4 +43,24 @@
     "{\"type\":\"string\",\"format\":\"binary\",\"description\":\"the PNG or JPEG as uploaded "    \
     "(Content-Type image/png or image/jpeg, at most 512 KiB)\"}"
 
+#define SS_WINDOW_SCHEMA                                                                           \
+    "{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\",\"format\":"               \
+    "\"date-time\"},\"to\":{\"type\":\"string\",\"format\":\"date-time\"}}}"
+#define SS_WINDOW_IN_SCHEMA                                                                        \
+    "{\"type\":\"object\",\"required\":[\"from\",\"to\"],\"additionalProperties\":false,"          \
+    "\"properties\":{\"from\":{\"type\":\"string\",\"format\":\"date-time\"},\"to\":{\"type\":"    \
+    "\"string\",\"format\":\"date-time\",\"description\":\"one of the offered windows\"}}}"
+#define SS_RESCHEDULE_SCHEMA                                                                       \
+    "{\"type\":\"object\",\"properties\":{\"can_reschedule\":{\"type\":\"boolean\"},"              \
+    "\"why_not\":{\"type\":[\"string\",\"null\"]},\"time_windows\":{\"type\":\"array\","           \
+    "\"items\":" SS_WINDOW_SCHEMA "},\"offered\":{\"type\":\"array\",\"items\":" SS_WINDOW_SCHEMA  \
+    "}}}"
+#define SS_INSTRUCTIONS_IN_SCHEMA                                                                  \
+    "{\"type\":\"object\",\"minProperties\":1,\"additionalProperties\":false,\"properties\":{"     \
+    "\"instructions\":{\"type\":\"string\",\"maxLength\":500},\"safe_place\":{\"type\":"           \
+    "\"string\",\"maxLength\":120}}}"
+#define SS_INSTRUCTIONS_SCHEMA                                                                     \
+    "{\"type\":\"object\",\"properties\":{\"instructions\":{\"type\":\"string\"},\"safe_place\""   \
+    ":{\"type\":\"string\"},\"updated_at\":{\"type\":[\"string\",\"null\"]}}}"
+
 #endif

@@ -450,4 +450,18 @@ typedef struct dispatch_vehicle_state {
 LM_MUST_USE lm_status dispatch_vehicle_states(store_read *r, dispatch_vehicle_state **out,
                                               size_t *n, lm_errinfo *err);
 
+/* ---- Room for a delivery window (dispatch/slots.c) ---- */
+
+typedef struct dispatch_slot {
+    int64_t start_s, end_s; /* a candidate window (epoch s) */
+    bool room;              /* filled: the planner serves the day with this order in w */
+} dispatch_slot;
+
+/* Fills slots[i].room for order_id: the day of each window planned as a plan would be (active
+ * vehicles with a driver, the orders of the same depot allocated .. planned with a window that
+ * day, and this order in the window, on a fixed iteration budget); room when every one of them
+ * is served. An order without a location or depot has room nowhere. */
+LM_MUST_USE lm_status dispatch_slots_check(dispatch *d, int64_t order_id, dispatch_slot *slots,
+                                           size_t n, lm_errinfo *err);
+
 #endif
