@@ -113,7 +113,8 @@ try {
     const reserved = async () => (await api('GET', '/v1/stock', null, key)).data.stock
       .find((s) => s.depot_id === b.depot_id && s.sku === line.sku).reserved;
     const before = await reserved();
-    await page.goto(`${base}/track.html#${b.tracking_token}`);
+    // another order: a new document (a changed #hash alone would keep the first token)
+    await page.goto(`${base}/track.html?t=${b.tracking_token}`);
     await page.waitForSelector('#ss-cancel', { timeout: 15000 });
     await page.click('#ss-cancel');
     await page.waitForFunction(() => /cancelled/.test(document.getElementById('ss-cancel-msg').textContent), null, { timeout: 10000 });
