@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SLOT_DAYS      3 /* days ahead a customer may choose from, tomorrow first */
-#define SLOTS_PER_DAY  5
-#define SLOT_LEN_S     7200
-#define SLOT_EARLIEST  (8 * 3600) /* no delivery slot offered before 08:00 */
-#define SLOTS_MAX      (SLOT_DAYS * SLOTS_PER_DAY)
+#define SLOT_DAYS     3 /* days ahead a customer may choose from, tomorrow first */
+#define SLOTS_PER_DAY 5
+#define SLOT_LEN_S    7200
+#define SLOT_EARLIEST (8 * 3600) /* no delivery slot offered before 08:00 */
+#define SLOTS_MAX     (SLOT_DAYS * SLOTS_PER_DAY)
 
 /* ---- The customer's order ---- */
 
@@ -182,8 +182,7 @@ static lm_status handle_reschedule(http_req *r, orders_svc *o) {
     const char *why = NULL;
     dispatch_slot slots[SLOTS_MAX];
     size_t n = 0;
-    if ((rc = customer_order(r, &ord)) == LM_OK)
-        rc = offer(r, &ord, &may, &via, &why, slots, &n);
+    if ((rc = customer_order(r, &ord)) == LM_OK) rc = offer(r, &ord, &may, &via, &why, slots, &n);
     int hit = -1;
     for (size_t i = 0; rc == LM_OK && i < n; i++)
         if (slots[i].start_s == w.start_s && slots[i].end_s == w.end_s) hit = (int)i;
@@ -198,9 +197,9 @@ static lm_status handle_reschedule(http_req *r, orders_svc *o) {
     if (rc == LM_OK && (rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
         rc = http_error(r, rc, "", "the store is not available");
     if (rc == LM_OK) {
-        lm_status step = via ? orders_recovery_choose_tx(o, tx, ord.id, w, lm_now_ms(), NULL,
-                                                         &r->err)
-                             : window_change(tx, &ord, w, &r->err);
+        lm_status step =
+            via ? orders_recovery_choose_tx(o, tx, ord.id, w, lm_now_ms(), NULL, &r->err)
+                : window_change(tx, &ord, w, &r->err);
         rc = commit(r, tx, step);
     }
     int64_t id = ord.id;

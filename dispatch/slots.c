@@ -7,7 +7,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* ruin-and-recreate iterations per candidate: a day of a few hundred stops in well under a second */
+/* ruin-and-recreate iterations per candidate: a day of a few hundred stops in well under a second
+ */
 #define SLOT_ITERATIONS 200
 
 /* An order competing for the same day, copied once for every candidate. */

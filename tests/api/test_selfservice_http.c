@@ -70,8 +70,11 @@ static int64_t order_new(int64_t from, int64_t to, char token[33]) {
     lm_errinfo err = {0};
     orders_line l = {.qty = 2};
     lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-    orders_order in = {.has_location = true, .lat = PLAN_WORLD_DEPOT_LAT + 0.02,
-                       .lon = PLAN_WORLD_DEPOT_LON + 0.01, .lines = &l, .n_lines = 1};
+    orders_order in = {.has_location = true,
+                       .lat = PLAN_WORLD_DEPOT_LAT + 0.02,
+                       .lon = PLAN_WORLD_DEPOT_LON + 0.01,
+                       .lines = &l,
+                       .n_lines = 1};
     static int seq; /* distinct customers: the duplicate rule would hold look-alikes */
     seq++;
     snprintf(in.customer_name, sizeof in.customer_name, "Self Service %d", seq);
@@ -173,12 +176,14 @@ static void test_windows_offered_only_where_there_is_room(void **state) {
     assert_int_equal(status_of("POST", p, NULL, body), 409);
     window_body(body, sizeof body, day1 + 86400 + 3 * 3600, day1 + 86400 + 5 * 3600);
     assert_int_equal(status_of("POST", p, NULL, body), 400);
-    assert_int_equal(status_of("POST", p, NULL, "{\"from\":\"2026-02-31T08:00:00Z\",\"to\":"
-                                                "\"2026-03-01T10:00:00Z\"}"),
+    assert_int_equal(status_of("POST", p, NULL,
+                               "{\"from\":\"2026-02-31T08:00:00Z\",\"to\":"
+                               "\"2026-03-01T10:00:00Z\"}"),
                      400);
     assert_int_equal(status_of("POST", p, NULL, "{\"from\":\"x\"}"), 400);
-    assert_int_equal(status_of("POST", p, NULL, "{\"from\":\"2026-12-09T08:00:00Z\",\"to\":"
-                                                "\"2026-12-09T10:00:00Z\",\"why\":1}"),
+    assert_int_equal(status_of("POST", p, NULL,
+                               "{\"from\":\"2026-12-09T08:00:00Z\",\"to\":"
+                               "\"2026-12-09T10:00:00Z\",\"why\":1}"),
                      400);
     /* an offered one is taken: the order's window now */
     window_body(body, sizeof body, starts[0], starts[0] + 7200);
@@ -203,9 +208,8 @@ static void test_windows_offered_only_where_there_is_room(void **state) {
     snprintf(p, sizeof p, "/v1/track/%s/reschedule", tok);
     assert_int_equal(status_of("POST", p, NULL, body), 409);
     /* unknown token */
-    assert_int_equal(status_of("GET", "/v1/track/0123456789abcdef0123456789abcdef/reschedule",
-                               NULL, NULL),
-                     404);
+    assert_int_equal(
+        status_of("GET", "/v1/track/0123456789abcdef0123456789abcdef/reschedule", NULL, NULL), 404);
 }
 
 static void test_failed_delivery_customer_chooses_next_window(void **state) {
@@ -246,8 +250,7 @@ static void test_failed_delivery_customer_chooses_next_window(void **state) {
     assert_int_equal(r.status, 200);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(r.json, "status")->valuestring, "ready");
     rec = cJSON_GetObjectItemCaseSensitive(r.json, "recovery");
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(rec, "state")->valuestring,
-                        "rescheduled");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(rec, "state")->valuestring, "rescheduled");
     http_test_resp_free(&r);
     store_read *rd = NULL;
     store_order o;
@@ -297,9 +300,8 @@ static void test_instructions_bounded_and_shown_to_the_driver(void **state) {
     /* the driver's route shows them on that stop */
     http(&r, "GET", "/v1/driver/route", W.d1, NULL);
     s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "stops"), 0);
-    assert_string_equal(
-        cJSON_GetObjectItemCaseSensitive(s, "customer_instructions")->valuestring,
-        "Code 4521\nthird floor");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(s, "customer_instructions")->valuestring,
+                        "Code 4521\nthird floor");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(s, "safe_place")->valuestring, "garage");
     http_test_resp_free(&r);
     /* delivered: nothing more to instruct */
@@ -332,10 +334,10 @@ static void test_cancel_before_the_van_leaves(void **state) {
     /* once the van has left (the driver reached a first stop), its parcels cannot be cancelled */
     http(&r, "GET", "/v1/driver/route", W.d1, NULL);
     const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "stops"), 1);
-    int64_t stop0 = (int64_t)cJSON_GetObjectItemCaseSensitive(
-                        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "stops"), 0),
-                        "id")
-                        ->valuedouble;
+    int64_t stop0 =
+        (int64_t)cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "stops"), 0), "id")
+            ->valuedouble;
     int64_t order1 = (int64_t)cJSON_GetObjectItemCaseSensitive(s, "order_id")->valuedouble;
     http_test_resp_free(&r);
     char ap[96];
