@@ -9,6 +9,7 @@
 #include "api/handlers.h"
 #include "api/input.h"
 #include "orders/recovery.h"
+#include "orders/split.h"
 #include "store/store_dispatch.h"
 
 #include <errno.h>
@@ -18,22 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- The customer's order by tracking token ---- */
-
-lm_status api__track_order(http_req *r, store_read *rd, store_order *out) {
-    const char *token = http_param(r, "token");
-    size_t tl = token ? strlen(token) : 0;
-    bool shape = tl == 32;
-    for (size_t i = 0; shape && i < tl; i++)
-        shape = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
-    if (!shape) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
-    lm_errinfo e;
-    lm_status rc = store_order_get_by_token(rd, token, out, &e);
-    if (rc == LM_NOT_FOUND) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
-    if (rc != LM_OK) return http_error(r, rc, "", "the order could not be read");
-    return LM_OK;
-}
 
 /* ---- After a failed stop (called by api/driver.c in the stop's transaction) ---- */
 
@@ -106,6 +91,23 @@ static void proofs_of_stop(cJSON *arr, const store_stop *st, const char *token) 
     }
 }
 
+/* ---- The customer's delivery instructions (set by api/selfservice.c) ---- */
+
+void api__instructions_read(store_read *rd, int64_t order_id, store_instructions *out) {
+    lm_errinfo e;
+    if (store_instructions_get(rd, order_id, out, &e) != LM_OK) {
+        memset(out, 0, sizeof *out);
+        out->order_id = order_id;
+    }
+}
+
+void api__instructions_into(cJSON *o, store_read *rd, int64_t order_id) {
+    store_instructions in;
+    api__instructions_read(rd, order_id, &in);
+    cJSON_AddStringToObject(o, "customer_instructions", in.instructions);
+    cJSON_AddStringToObject(o, "safe_place", in.safe_place);
+}
+
 lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token) {
     orders_recovery rec;
     lm_errinfo e;
@@ -118,6 +120,12 @@ lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const c
         cJSON_AddItemToObject(o, "recovery", recovery_json(&rec));
     else
         cJSON_AddNullToObject(o, "recovery");
+    int64_t parts[8];
+    size_t np = 0;
+    if ((rc = store_split_children(rd, order_id, parts, 8, &np, &e)) != LM_OK) return rc;
+    cJSON *split = cJSON_AddArrayToObject(o, "split_into");
+    for (size_t i = 0; i < np && i < 8; i++)
+        cJSON_AddItemToArray(split, cJSON_CreateNumber((double)parts[i]));
     store_stop *stops = NULL;
     size_t n = 0;
     store_stop_filter f = {.order_id = order_id};
@@ -194,8 +202,7 @@ static lm_status proof_reply(http_req *r, const char *id, const char *ext) {
     return rc;
 }
 
-/* The proof {id} of the path; order_id > 0 requires it to be of that order (the customer's). */
-static lm_status proof_send(http_req *r, store_read *rd, int64_t order_id) {
+lm_status api__proof_send(http_req *r, store_read *rd, int64_t order_id) {
     const char *id = http_param(r, "id");
     int64_t stop_id = 0;
     if (!proof_id_parse(id, &stop_id))
@@ -222,20 +229,7 @@ lm_status api__proofs_get(http_req *r) {
     store_read *rd = NULL;
     lm_status rc = store_read_begin(api_store(r), &rd);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    rc = proof_send(r, rd, 0);
-    store_read_end(rd);
-    return rc;
-}
-
-lm_status api__track_proof_get(http_req *r) {
-    lm_status rc = LM_OK;
-    if (!api__track_allow(r, &rc)) return rc;
-    store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
-    store_order ord = {0};
-    if ((rc = api__track_order(r, rd, &ord)) == LM_OK) rc = proof_send(r, rd, ord.id);
-    store_order_clear(&ord);
+    rc = api__proof_send(r, rd, 0);
     store_read_end(rd);
     return rc;
 }
@@ -333,4 +327,46 @@ static lm_status handle_checkin(http_req *r, orders_svc *o) {
 
 lm_status api__orders_checkin(http_req *r) {
     return api__with_orders(r, handle_checkin);
+}
+
+/* ---- Split-shipment policy ---- */
+
+static lm_status split_reply(http_req *r, const orders_split_policy *p) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "mode", p->mode);
+    cJSON_AddNumberToObject(o, "max_parts", (double)p->max_parts);
+    cJSON_AddNumberToObject(o, "version", (double)p->version);
+    cJSON_AddNumberToObject(o, "updated_ms", (double)p->updated_ms);
+    cJSON_AddStringToObject(o, "actor", p->actor);
+    return http_reply_json(r, 200, o);
+}
+
+lm_status api__split_policy_get(http_req *r) {
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    orders_split_policy p;
+    rc = orders_split_policy_get(rd, &p, &r->err);
+    store_read_end(rd);
+    if (rc != LM_OK) return rc;
+    return split_reply(r, &p);
+}
+
+lm_status api__split_policy_put(http_req *r) {
+    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc != LM_OK) return rc;
+    store_tx *tx = NULL;
+    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
+        return http_error(r, rc, "", "the store is not available");
+    orders_split_policy p;
+    rc = orders_split_policy_get(store_tx_read(tx), &p, &r->err);
+    if (rc == LM_OK) rc = fmt_split_policy_from_json(r->json, &p, &r->err);
+    if (rc == LM_OK) rc = orders_split_policy_put_tx(tx, &p, r->key_id, lm_now_ms(), &r->err);
+    if (rc != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK)
+        return http_error(r, rc, "", "the change could not be committed");
+    return split_reply(r, &p);
 }

@@ -343,6 +343,14 @@ const http_route api__routes[] = {
      "The customer's own proof-of-delivery file by tracking token (rate-limited like tracking)",
      NULL, RC_PROOF_FILE_SCHEMA, 200, "image/png"},
 
+    {"GET", "/v1/config/split", API_ROLE_DISPATCHER, api__split_policy_get, 0,
+     "The split-shipment policy: an order whose lines sit at different depots is split by depot "
+     "(mode split, at most max_parts shipments) or waits for stock (mode off)",
+     NULL, SP_POLICY_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/split", API_ROLE_ADMIN, api__split_policy_put, 0,
+     "Change the split-shipment policy (members given replace; versioned, split.policy_changed)",
+     SP_POLICY_IN_SCHEMA, SP_POLICY_SCHEMA, 200, NULL},
+
     /* ---- customer self-service by tracking token (api/selfservice.c; docs/workflows.md) ---- */
     {"GET", "/v1/track/{token}/reschedule", HTTP_PUBLIC, api__track_reschedule_get, 0,
      "Whether the delivery window may change, and the windows offered: 2-hour slots of the next "

@@ -38,7 +38,9 @@
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
     "\"string\"},\"attempts\":{\"type\":\"integer\",\"description\":\"failed delivery "            \
     "attempts\"},"                                                                                 \
-    "\"recovery\":" RC_RECOVERY_SCHEMA ",\"proofs\":" RC_PROOFS_SCHEMA "}}"
+    "\"recovery\":" RC_RECOVERY_SCHEMA ",\"proofs\":" RC_PROOFS_SCHEMA                             \
+    ",\"split_into\":{\"type\":"                                                                   \
+    "\"array\",\"items\":{\"type\":\"integer\"},\"description\":\"orders split off this one\"}}}"
 #define RC_PROOF_FILE_SCHEMA                                                                       \
     "{\"type\":\"string\",\"format\":\"binary\",\"description\":\"the PNG or JPEG as uploaded "    \
     "(Content-Type image/png or image/jpeg, at most 512 KiB)\"}"
@@ -62,5 +64,13 @@
 #define SS_INSTRUCTIONS_SCHEMA                                                                     \
     "{\"type\":\"object\",\"properties\":{\"instructions\":{\"type\":\"string\"},\"safe_place\""   \
     ":{\"type\":\"string\"},\"updated_at\":{\"type\":[\"string\",\"null\"]}}}"
+
+#define SP_POLICY_IN_SCHEMA                                                                        \
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"mode\":{\"enum\":["     \
+    "\"split\",\"off\"]},\"max_parts\":{\"type\":\"integer\",\"minimum\":2,\"maximum\":4}}}"
+#define SP_POLICY_SCHEMA                                                                           \
+    "{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"split\",\"off\"]},"                \
+    "\"max_parts\":{\"type\":\"integer\"},\"version\":{\"type\":\"integer\"},\"updated_ms\":{"     \
+    "\"type\":\"integer\"},\"actor\":{\"type\":\"string\"}}}"
 
 #endif

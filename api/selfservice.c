@@ -228,21 +228,6 @@ static cJSON *instructions_json(const store_instructions *in) {
     return o;
 }
 
-static void instructions_read(store_read *rd, int64_t order_id, store_instructions *out) {
-    lm_errinfo e;
-    if (store_instructions_get(rd, order_id, out, &e) != LM_OK) {
-        memset(out, 0, sizeof *out);
-        out->order_id = order_id;
-    }
-}
-
-void api__instructions_into(cJSON *o, store_read *rd, int64_t order_id) {
-    store_instructions in;
-    instructions_read(rd, order_id, &in);
-    cJSON_AddStringToObject(o, "customer_instructions", in.instructions);
-    cJSON_AddStringToObject(o, "safe_place", in.safe_place);
-}
-
 lm_status api__track_instructions_get(http_req *r) {
     store_order ord = {0};
     lm_status rc = customer_order(r, &ord);
@@ -251,7 +236,7 @@ lm_status api__track_instructions_get(http_req *r) {
         rc = http_error(r, rc, "", "the store is not available");
     store_instructions in;
     if (rc == LM_OK) {
-        instructions_read(rd, ord.id, &in);
+        api__instructions_read(rd, ord.id, &in);
         store_read_end(rd);
     }
     store_order_clear(&ord);
@@ -278,7 +263,7 @@ lm_status api__track_instructions_put(http_req *r) {
         return http_error(r, rc, "", "the store is not available");
     }
     store_instructions in;
-    instructions_read(store_tx_read(tx), ord.id, &in);
+    api__instructions_read(store_tx_read(tx), ord.id, &in);
     /* members given replace, those left out stay */
     if (fmt_json_get(r->json, "instructions"))
         lm_strlcpy(in.instructions, given.instructions, sizeof in.instructions);
@@ -294,6 +279,21 @@ lm_status api__track_instructions_put(http_req *r) {
     store_order_clear(&ord);
     if ((rc = commit(r, tx, rc)) != LM_OK) return rc;
     return reply_private(r, instructions_json(&in));
+}
+
+/* ---- The customer's proof files ---- */
+
+lm_status api__track_proof_get(http_req *r) {
+    lm_status rc = LM_OK;
+    if (!api__track_allow(r, &rc)) return rc;
+    store_read *rd = NULL;
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
+        return http_error(r, rc, "", "the store is not available");
+    store_order ord = {0};
+    if ((rc = api__track_order(r, rd, &ord)) == LM_OK) rc = api__proof_send(r, rd, ord.id);
+    store_order_clear(&ord);
+    store_read_end(rd);
+    return rc;
 }
 
 /* ---- Cancel before the van leaves ---- */

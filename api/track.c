@@ -37,6 +37,20 @@ bool api__track_allow(http_req *r, lm_status *rc) {
     return false;
 }
 
+lm_status api__track_order(http_req *r, store_read *rd, store_order *out) {
+    const char *token = http_param(r, "token");
+    size_t tl = token ? strlen(token) : 0;
+    bool shape = tl == 32;
+    for (size_t i = 0; shape && i < tl; i++)
+        shape = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
+    if (!shape) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+    lm_errinfo e;
+    lm_status rc = store_order_get_by_token(rd, token, out, &e);
+    if (rc == LM_NOT_FOUND) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+    if (rc != LM_OK) return http_error(r, rc, "", "the order could not be read");
+    return LM_OK;
+}
+
 lm_status api__track(http_req *r) {
     lm_status limited = LM_OK;
     if (!api__track_allow(r, &limited)) return limited;

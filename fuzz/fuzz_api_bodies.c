@@ -130,7 +130,8 @@ static void driver(const cJSON *j, int which, lm_arena *arena) {
     }
 }
 
-/* The recovery policy, a customer's window, delivery instructions (recovery_json.c). */
+/* The recovery policy, a customer's window, the split policy, delivery instructions
+ * (recovery_json.c). */
 static void recovery(const cJSON *j, int which) {
     lm_errinfo err;
     lm_errinfo_clear(&err);
@@ -152,6 +153,12 @@ static void recovery(const cJSON *j, int which) {
         st = fmt_window_from_json(j, &w, &err);
         fuzz_check_err(st, &err);
         if (st == LM_OK && (w.end_s <= w.start_s || w.end_s - w.start_s > 86400)) abort();
+    } else if (which == 3) {
+        store_split_policy p = {.max_parts = 2};
+        st = fmt_split_policy_from_json(j, &p, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK && (p.max_parts < 2 || p.max_parts > 4)) abort();
+        if (st == LM_OK) fuzz_check_text(p.mode);
     } else {
         store_instructions in;
         st = fmt_instructions_from_json(j, &in, &err);
@@ -177,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     if (data[0] >= 0xf0) /* beyond the first ten readers' selector bytes */
-        recovery(j, (data[0] - 0xf0) % 3);
+        recovery(j, (data[0] - 0xf0) % 4);
     else if (kind < 2)
         fleet(j, kind == 0);
     else if (kind < 5)

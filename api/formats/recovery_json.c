@@ -91,3 +91,16 @@ lm_status fmt_instructions_from_json(const cJSON *j, store_instructions *out, lm
     return fmt_json_string_into(j, "safe_place", "", FMT_JSON_OPTIONAL, false, out->safe_place,
                                 sizeof out->safe_place, err);
 }
+
+lm_status fmt_split_policy_from_json(const cJSON *j, store_split_policy *out, lm_errinfo *err) {
+    static const char *const keys[] = {"mode", "max_parts", NULL};
+    lm_status rc;
+    if ((rc = fmt_json_require_object(j, "body", err)) != LM_OK ||
+        (rc = fmt_json_only_keys(j, "", keys, err)) != LM_OK)
+        return rc;
+    if (fmt_json_get(j, "mode") &&
+        (rc = fmt_json_string_into(j, "mode", "", FMT_JSON_REQUIRED, false, out->mode,
+                                   sizeof out->mode, err)) != LM_OK)
+        return rc;
+    return fmt_json_int(j, "max_parts", "", FMT_JSON_OPTIONAL, 2, 4, &out->max_parts, err);
+}

@@ -421,6 +421,71 @@ static void test_proof_files(void **state) {
     store_order_clear(&other);
 }
 
+/* ---- Split shipments ---- */
+
+static void test_split_over_http(void **state) {
+    (void)state;
+    lm_errinfo err = {0};
+    orders_depot d2 = {.lon = PLAN_WORLD_DEPOT_LON + 0.1,
+                       .lat = PLAN_WORLD_DEPOT_LAT + 0.05,
+                       .open_s = 0,
+                       .close_s = 86399};
+    lm_strlcpy(d2.id, "DEP2", sizeof d2.id);
+    lm_strlcpy(d2.name, "Second depot", sizeof d2.name);
+    OKE(orders_depot_put(W.o, &d2, &err), err);
+    orders_product p2 = {.weight_g = 100, .volume_cm3 = 100, .active = true};
+    lm_strlcpy(p2.sku, "SKU2", sizeof p2.sku);
+    lm_strlcpy(p2.name, "Other thing", sizeof p2.name);
+    OKE(orders_product_put(W.o, &p2, &err), err);
+    orders_stock st;
+    OKE(orders_stock_set(W.o, "DEP2", "SKU2", 4, 0, &st, &err), err);
+    /* the policy: validated, admin only, versioned */
+    resp r;
+    http(&r, "GET", "/v1/config/split", W.disp, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str_at(r.json, "mode", NULL), "split");
+    assert_int_equal(num_at(r.json, "max_parts"), 2);
+    http_test_resp_free(&r);
+    assert_int_equal(status_of("PUT", "/v1/config/split", W.admin, "{\"mode\":\"maybe\"}"), 400);
+    assert_int_equal(status_of("PUT", "/v1/config/split", W.admin, "{\"max_parts\":5}"), 400);
+    assert_int_equal(status_of("PUT", "/v1/config/split", W.admin, "{\"colour\":1}"), 400);
+    assert_int_equal(status_of("PUT", "/v1/config/split", W.disp, "{\"mode\":\"off\"}"), 403);
+    const char *body = "{\"customer\":{\"name\":\"Split Person\",\"address\":\"2 rue Double\","
+                       "\"location\":[4.86,45.76]},\"lines\":[{\"sku\":\"SKU1\",\"qty\":1},"
+                       "{\"sku\":\"SKU2\",\"qty\":1}]}";
+    /* split off: it waits for stock, as before */
+    assert_int_equal(status_of("PUT", "/v1/config/split", W.admin, "{\"mode\":\"off\"}"), 200);
+    http(&r, "POST", "/v1/orders", W.disp, body);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str_at(r.json, "status", NULL), "backordered");
+    http_test_resp_free(&r);
+    /* split on: one order per depot, linked */
+    http(&r, "PUT", "/v1/config/split", W.admin, "{\"mode\":\"split\"}");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(num_at(r.json, "version"), 2);
+    http_test_resp_free(&r);
+    const char *body2 = "{\"customer\":{\"name\":\"Split Again\",\"address\":\"3 rue Double\","
+                        "\"location\":[4.86,45.76]},\"lines\":[{\"sku\":\"SKU1\",\"qty\":1},"
+                        "{\"sku\":\"SKU2\",\"qty\":1}]}";
+    http(&r, "POST", "/v1/orders", W.disp, body2);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str_at(r.json, "status", NULL), "allocated");
+    int64_t id = num_at(r.json, "id");
+    http_test_resp_free(&r);
+    order_get(id, &r);
+    assert_string_equal(str_at(r.json, "depot", NULL), "DEP");
+    const cJSON *parts = cJSON_GetObjectItemCaseSensitive(r.json, "split_into");
+    assert_int_equal(cJSON_GetArraySize(parts), 1);
+    int64_t part = (int64_t)cJSON_GetArrayItem(parts, 0)->valuedouble;
+    http_test_resp_free(&r);
+    order_get(part, &r);
+    assert_string_equal(str_at(r.json, "status", NULL), "allocated");
+    assert_string_equal(str_at(r.json, "depot", NULL), "DEP2");
+    const cJSON *line = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "lines"), 0);
+    assert_string_equal(str_at(line, "sku", NULL), "SKU2");
+    http_test_resp_free(&r);
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
@@ -431,6 +496,7 @@ int main(void) {
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_needs_a_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proof_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_over_http, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
