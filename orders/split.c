@@ -47,12 +47,14 @@ lm_status orders_split_policy_put_tx(store_tx *tx, orders_split_policy *p, const
     if ((rc = store_split_policy_put(tx, p, err)) != LM_OK) return rc;
     lm_buf b;
     lm_buf_init(&b, 512);
-    rc = lm_buf_printf(&b, "{\"version\":%" PRId64 ",\"mode\":\"%s\",\"max_parts\":%" PRId64
-                           ",\"actor\":",
-                       p->version, p->mode, p->max_parts);
+    rc = lm_buf_printf(
+        &b,
+        "{\"version\":%" PRId64 ",\"mode\":\"%s\",\"max_parts\":%" PRId64 ",\"actor\":", p->version,
+        p->mode, p->max_parts);
     if (rc == LM_OK) rc = lm_buf_json_str(&b, p->actor);
     if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
-    if (rc == LM_OK) rc = store_event_append(tx, "split.policy_changed", "split_policy", "1", b.data);
+    if (rc == LM_OK)
+        rc = store_event_append(tx, "split.policy_changed", "split_policy", "1", b.data);
     lm_buf_free(&b);
     return rc;
 }
@@ -126,8 +128,7 @@ static lm_status part_create(orders_svc *o, store_tx *tx, const orders_order *or
         lm_errinfo_set(err, rc, "", "no random bytes for the tracking token");
     if (rc != LM_OK) return rc;
     lm_hex_encode(raw, sizeof raw, part.tracking_token);
-    snprintf(part.external_ref, sizeof part.external_ref, "split:%" PRId64 ":%s", ord->id,
-             dep->id);
+    snprintf(part.external_ref, sizeof part.external_ref, "split:%" PRId64 ":%s", ord->id, dep->id);
     snprintf(part.notes, sizeof part.notes, "part of order %" PRId64 " (split shipment from %s)",
              ord->id, dep->id);
     lm_strlcpy(part.oos_policy, "backorder", sizeof part.oos_policy);
@@ -136,8 +137,8 @@ static lm_status part_create(orders_svc *o, store_tx *tx, const orders_order *or
     part.pkg_weight_g = part.pkg_volume_cm3 = part.pkg_parcels = 0;
     part.created_ms = part.updated_ms = o->now_ms();
     orders_customer_key(&part, part.customer_key, sizeof part.customer_key);
-    if ((rc = orders_lines_signature(lines, part.n_lines, part.lines_sig,
-                                     sizeof part.lines_sig)) != LM_OK)
+    if ((rc = orders_lines_signature(lines, part.n_lines, part.lines_sig, sizeof part.lines_sig)) !=
+        LM_OK)
         return lm_errinfo_set(err, rc, "lines", "lines too long to compare");
     if ((rc = store_order_insert(tx, &part, &part.id, err)) != LM_OK ||
         (rc = orders__event_order(tx, &part, "", NULL)) != LM_OK)
@@ -146,7 +147,8 @@ static lm_status part_create(orders_svc *o, store_tx *tx, const orders_order *or
         rc = orders__stock_reserve(tx, dep->id, lines[i].sku, lines[i].qty, err);
     lm_strlcpy(part.depot_id, dep->id, sizeof part.depot_id);
     lm_strlcpy(part.stock_outcome, "in_stock", sizeof part.stock_outcome);
-    if (rc == LM_OK) rc = orders__order_move(o, tx, &part, ORDERS_ALLOCATED, "\"policy\":\"split\"");
+    if (rc == LM_OK)
+        rc = orders__order_move(o, tx, &part, ORDERS_ALLOCATED, "\"policy\":\"split\"");
     if (rc == LM_OK) rc = store_order_update(tx, &part, err);
     if (rc == LM_OK) *id = part.id;
     return rc;

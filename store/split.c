@@ -54,8 +54,8 @@ lm_status store_split_policy_put(store_tx *tx, const store_split_policy *p, lm_e
     return rc;
 }
 
-lm_status store_split_children(store_read *r, int64_t order_id, int64_t *out, size_t cap,
-                               size_t *n, lm_errinfo *err) {
+lm_status store_split_children(store_read *r, int64_t order_id, int64_t *out, size_t cap, size_t *n,
+                               lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     char lo[40], hi[40]; /* every ref starting "split:<id>:" sorts in [lo, hi) (';' follows ':') */

@@ -27,8 +27,8 @@ typedef struct fixture {
     do {                                                                                           \
         lm_errinfo e_ = {0};                                                                       \
         lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK) fail_msg("%s -> %s: %s %s", #expr, lm_status_name(rc_), e_.field,       \
-                                   e_.message);                                                    \
+        if (rc_ != LM_OK)                                                                          \
+            fail_msg("%s -> %s: %s %s", #expr, lm_status_name(rc_), e_.field, e_.message);         \
     } while (0)
 
 static void depot(fixture *f, const char *id, double lon, double lat) {
