@@ -74,6 +74,30 @@ LM_MUST_USE lm_status analytics_kpi_report(const analytics_kpi *a, int64_t from_
 /* Start of the period containing t_ms (UTC). */
 int64_t analytics_period_start(int64_t t_ms, analytics_period period);
 
+/* ---- Persisted rollups (daily rows per group, kept in the store) ----
+ * The rows are maintained in the same transaction as the events: install
+ * store_set_fold_hook(s, analytics_rollup_fold, NULL) in every process that writes events (a
+ * process without it only delays them: the next fold catches up from the persisted cursor).
+ * Quantiles come from per-row histograms: exact below 64 s, else the lower edge of a bucket 3.1%
+ * wide. Definitions are those of analytics_kpi_report; docs/analytics.md. */
+
+/* The store fold hook: folds every event after the persisted cursor (at most 100 pages of 10,000
+ * per call) into the rollups inside tx. */
+LM_MUST_USE lm_status analytics_rollup_fold(void *ctx, store_tx *tx);
+/* The same, for at most max_pages pages; *folded (may be NULL) = events folded. */
+LM_MUST_USE lm_status analytics_rollup_catch_up(store_tx *tx, size_t max_pages, int64_t *folded,
+                                                lm_errinfo *err);
+/* The seq of the last event the rollups hold (0 before any). */
+LM_MUST_USE lm_status analytics_rollup_cursor(store_read *r, int64_t *seq);
+/* Deletes the rollups and their fold state and folds the whole log again in one transaction
+ * (holding the writer lock throughout); *events (may be NULL) = the cursor reached. */
+LM_MUST_USE lm_status analytics_rollup_rebuild(store *s, int64_t *events, lm_errinfo *err);
+/* Report rows from the rollups: the days whose UTC midnight lies in [day of from_ms, to_ms),
+ * by period and group, sorted by period then key (as analytics_kpi_report). */
+LM_MUST_USE lm_status analytics_rollup_report(store_read *r, int64_t from_ms, int64_t to_ms,
+                                              analytics_period period, analytics_group group,
+                                              analytics_kpi_row **out, size_t *n, lm_errinfo *err);
+
 /* ---- Forecast ---- */
 
 typedef enum analytics_method {

@@ -9,6 +9,7 @@
  *      Version ranges, so modules written in parallel never collide:
  *          1-99 store core (events, keys)    100-199 orders    200-299 dispatch
  *          300-399 api (webhooks, idempotency)    500-599 feedback
+ *          600-699 returns    700-799 analytics
  *   3. Never edit or renumber a row that has shipped: add a new one (ALTER TABLE ...) instead.
  * A database records every version it has applied (schema_migrations); at open, each row of this
  * table the database lacks is applied in table order, each in its own transaction together with
@@ -50,6 +51,7 @@ extern const char store__positions_schema_v302[];
 extern const char store__webhooks_schema_v340[];
 extern const char store__feedback_schema_v500[];
 extern const char store__returns_schema_v600[];
+extern const char store__analytics_schema_v700[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -69,6 +71,7 @@ const store__migration store__migrations[] = {
     {500, "feedback: ratings, surveys, complaints, settings, calendars, SLA table",
      store__feedback_schema_v500},
     {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
+    {700, "analytics: fold state and daily rollups", store__analytics_schema_v700},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 
