@@ -87,6 +87,10 @@ LM_MUST_USE lm_status analytics_rollup_fold(void *ctx, store_tx *tx);
 /* The same, for at most max_pages pages; *folded (may be NULL) = events folded. */
 LM_MUST_USE lm_status analytics_rollup_catch_up(store_tx *tx, size_t max_pages, int64_t *folded,
                                                 lm_errinfo *err);
+/* Installs the fold hook on s and folds the backlog (events appended by a process without it) in
+ * transactions of its own; call once after store_open in a process that writes events.
+ * *folded (may be NULL) = events folded. */
+LM_MUST_USE lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err);
 /* The seq of the last event the rollups hold (0 before any). */
 LM_MUST_USE lm_status analytics_rollup_cursor(store_read *r, int64_t *seq);
 /* Deletes the rollups and their fold state and folds the whole log again in one transaction
@@ -161,5 +165,30 @@ typedef struct analytics_replenish {
 LM_MUST_USE lm_status analytics_replenish_advise(const analytics_forecast *fc,
                                                  const analytics_replenish_in *in,
                                                  analytics_replenish *out);
+
+/* The daily demand of several SKUs at one depot in one pass over the orders:
+ * out[s * n_days + d] for skus[s] on day from_day + d. */
+LM_MUST_USE lm_status analytics_demand_matrix(store_read *r, const char *depot,
+                                              const char *const *skus, size_t n_skus,
+                                              int64_t from_day, size_t n_days, double *out,
+                                              lm_errinfo *err);
+
+/* One SKU of a depot's replenishment advice. */
+typedef struct analytics_sku_advice {
+    char sku[65];
+    int64_t on_hand, reserved, reorder_point_set; /* the stock row (its fixed reorder point) */
+    bool history;          /* some demand in the history: the advice replaces the fixed point */
+    analytics_forecast fc; /* over lead + review days */
+    analytics_replenish advice; /* with on_hand = available (on hand - reserved) */
+} analytics_sku_advice;
+
+/* Advice for every SKU stocked at depot from the history_days days before today_day (days since
+ * the epoch); in gives lead time, review period and z (its on_hand/on_order are ignored).
+ * *out (lm_free) holds *n rows in the stock table's order. */
+LM_MUST_USE lm_status analytics_replenish_depot(store_read *r, const char *depot, int64_t today_day,
+                                                size_t history_days,
+                                                const analytics_replenish_in *in,
+                                                analytics_sku_advice **out, size_t *n,
+                                                lm_errinfo *err);
 
 #endif

@@ -103,8 +103,7 @@ static void delta_hist(an_deltas *D, an_delta *d, int metric, double seconds, in
 }
 
 static void delta_stage(an_deltas *D, an_delta *d, int s, int64_t t0, int64_t t1, int sign) {
-    if (t0 && t1 && t1 >= t0)
-        delta_hist(D, d, AN_H_STAGE0 + s, (double)(t1 - t0) / 1000.0, sign);
+    if (t0 && t1 && t1 >= t0) delta_hist(D, d, AN_H_STAGE0 + s, (double)(t1 - t0) / 1000.0, sign);
 }
 
 /* ---- Contributions (the same definitions as kpi_report.c, as additive figures) ---- */
@@ -127,8 +126,7 @@ static void contrib_fact(an_deltas *D, const an_fact *f, int sign) {
     for (int g = ANALYTICS_ALL; g <= ANALYTICS_BY_DRIVER; g++) {
         const char *key = an_key_of(f, (analytics_group)g);
         an_delta *d;
-        if (f->t_received && (d = delta_at(D, f->t_received, g, key)))
-            d->c[AN_C_RECEIVED] += sign;
+        if (f->t_received && (d = delta_at(D, f->t_received, g, key))) d->c[AN_C_RECEIVED] += sign;
         if (f->t_delivered && (d = delta_at(D, f->t_delivered, g, key)))
             contrib_delivered(D, d, f, sign);
         if (f->t_failed && (d = delta_at(D, f->t_failed, g, key))) d->c[AN_C_FAILED] += sign;
@@ -141,8 +139,9 @@ static void contrib_route(an_deltas *D, const an_route *rt, int sign) {
     static const analytics_group gs[] = {ANALYTICS_ALL, ANALYTICS_BY_VEHICLE, ANALYTICS_BY_DRIVER};
     int64_t secs = (rt->last_ms - rt->started_ms) / 1000;
     for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
-        const char *key = gs[i] == ANALYTICS_ALL ? "" : gs[i] == ANALYTICS_BY_VEHICLE ? rt->vehicle
-                                                                                      : rt->driver;
+        const char *key = gs[i] == ANALYTICS_ALL          ? ""
+                          : gs[i] == ANALYTICS_BY_VEHICLE ? rt->vehicle
+                                                          : rt->driver;
         an_delta *d = delta_at(D, rt->started_ms, gs[i], key[0] || !i ? key : "-");
         if (!d) return;
         d->c[AN_C_ROUTES] += sign;
@@ -175,8 +174,10 @@ static lm_status deltas_apply(an_deltas *D, store_tx *tx, lm_errinfo *err) {
         lm_strlcpy(row.key, d->key, sizeof row.key);
         store_an_row old = {0};
         rc = store_an_row_get(store_tx_read(tx), d->day_ms, d->grp, d->key, &old);
-        if (rc == LM_OK) rc = an_row_decode(&old.counts, &old.hist, c, h);
-        else if (rc == LM_NOT_FOUND) rc = LM_OK;
+        if (rc == LM_OK)
+            rc = an_row_decode(&old.counts, &old.hist, c, h);
+        else if (rc == LM_NOT_FOUND)
+            rc = LM_OK;
         store_an_rows_free_one(&old);
         if (rc != LM_OK) break;
         bool zero = true;
@@ -370,6 +371,27 @@ lm_status analytics_rollup_catch_up(store_tx *tx, size_t max_pages, int64_t *fol
 lm_status analytics_rollup_fold(void *ctx, store_tx *tx) {
     (void)ctx;
     return analytics_rollup_catch_up(tx, AN_HOOK_PAGES, NULL, NULL);
+}
+
+lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err) {
+    store_set_fold_hook(s, analytics_rollup_fold, NULL);
+    int64_t total = 0, n = 0;
+    lm_status rc = LM_OK;
+    /* the backlog in transactions of 10 pages; bounded by the log's length */
+    do {
+        store_tx *tx = NULL;
+        if ((rc = store_tx_begin(s, &tx)) != LM_OK) break;
+        if ((rc = analytics_rollup_catch_up(tx, 10, &n, err)) != LM_OK) {
+            store_tx_rollback(tx);
+            break;
+        }
+        rc = store_tx_commit(tx);
+        total += n;
+    } while (rc == LM_OK && n >= 10 * AN_PAGE);
+    if (folded) *folded = total;
+    if (rc != LM_OK && err && !err->message[0])
+        lm_errinfo_set(err, rc, "", "analytics catch-up failed");
+    return rc;
 }
 
 /* ---- Rebuild from the whole log ---- */

@@ -69,6 +69,16 @@ lm_status api__money_config_put(http_req *r);
 lm_status api__cash_get(http_req *r);
 lm_status api__cash_reconcile(http_req *r);
 lm_status api__money_report(http_req *r);
+
+/* ---- analytics reports, forecasts, replenishment (api/reports.c, api/forecast.c) ---- */
+lm_status api__reports_get(http_req *r);
+lm_status api__forecast_get(http_req *r);
+lm_status api__replenishment_get(http_req *r);
+lm_status api__replenishment_apply(http_req *r);
+/* Accept: text/csv asked for. */
+bool api__wants_csv(const http_req *r);
+/* Replies b (JSON or CSV by csv) when rc is LM_OK, a 500 otherwise; frees b. */
+lm_status api__reply_buf(http_req *r, bool csv, lm_buf *b, lm_status rc);
 /* What a stop's order asks the driver to collect: {"amount", "currency"} while its payment is
  * cod_due, else JSON null (prepaid, collected, or no money). */
 cJSON *api__cod_collect_json(store_read *rd, int64_t order_id);

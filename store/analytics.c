@@ -34,8 +34,7 @@ static lm_status get_blob(sqlite3 *db, sqlite3_stmt *st, store_an_blob *out) {
 lm_status store_an_fact_get(store_read *r, int64_t order_id, store_an_blob *out) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT state FROM an_facts WHERE order_id = ?", &st, NULL);
+    lm_status rc = store__prepare(db, "SELECT state FROM an_facts WHERE order_id = ?", &st, NULL);
     if (rc == LM_OK && (rc = store__bind_i64(st, 1, order_id)) == LM_OK) rc = get_blob(db, st, out);
     store__finish(st);
     return rc;
@@ -43,9 +42,9 @@ lm_status store_an_fact_get(store_read *r, int64_t order_id, store_an_blob *out)
 
 lm_status store_an_fact_put(store_tx *tx, int64_t order_id, const void *data, size_t n) {
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(store__tx_db(tx),
-                                  "INSERT OR REPLACE INTO an_facts(order_id, state) VALUES (?, ?)",
-                                  &st, NULL);
+    lm_status rc =
+        store__prepare(store__tx_db(tx),
+                       "INSERT OR REPLACE INTO an_facts(order_id, state) VALUES (?, ?)", &st, NULL);
     if (rc == LM_OK && (rc = store__bind_i64(st, 1, order_id)) == LM_OK &&
         (rc = store__bind_blob(st, 2, data, n)) == LM_OK)
         rc = store__step_done(st, NULL);
@@ -53,8 +52,7 @@ lm_status store_an_fact_put(store_tx *tx, int64_t order_id, const void *data, si
     return rc;
 }
 
-lm_status store_an_state_get(store_read *r, const char *kind, const char *key,
-                             store_an_blob *out) {
+lm_status store_an_state_get(store_read *r, const char *kind, const char *key, store_an_blob *out) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
     lm_status rc =
@@ -175,14 +173,15 @@ fail:
     return rc;
 }
 
-lm_status store_an_rows(store_read *r, int grp, int64_t from_ms, int64_t to_ms,
-                        store_an_row **out, size_t *n, lm_errinfo *err) {
+lm_status store_an_rows(store_read *r, int grp, int64_t from_ms, int64_t to_ms, store_an_row **out,
+                        size_t *n, lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT grp, day_ms, key, counts, hist FROM an_rollups "
-                                  "WHERE grp = ? AND day_ms >= ? AND day_ms < ? ORDER BY day_ms, key",
-                                  &st, err);
+    lm_status rc =
+        store__prepare(db,
+                       "SELECT grp, day_ms, key, counts, hist FROM an_rollups "
+                       "WHERE grp = ? AND day_ms >= ? AND day_ms < ? ORDER BY day_ms, key",
+                       &st, err);
     if (rc == LM_OK && (rc = store__bind_i64(st, 1, grp)) == LM_OK &&
         (rc = store__bind_i64(st, 2, from_ms)) == LM_OK &&
         (rc = store__bind_i64(st, 3, to_ms)) == LM_OK)

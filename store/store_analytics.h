@@ -18,8 +18,7 @@ typedef struct store_an_blob {
 
 /* The fold state of one order; LM_NOT_FOUND when there is none (out untouched). */
 LM_MUST_USE lm_status store_an_fact_get(store_read *r, int64_t order_id, store_an_blob *out);
-LM_MUST_USE lm_status store_an_fact_put(store_tx *tx, int64_t order_id, const void *data,
-                                        size_t n);
+LM_MUST_USE lm_status store_an_fact_put(store_tx *tx, int64_t order_id, const void *data, size_t n);
 /* A keyed state (kind like "route" or "driver", key a vehicle id); LM_NOT_FOUND when none. */
 LM_MUST_USE lm_status store_an_state_get(store_read *r, const char *kind, const char *key,
                                          store_an_blob *out);
