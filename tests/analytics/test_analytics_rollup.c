@@ -10,6 +10,7 @@
 #include "tests/support/tmp_db.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +23,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+/* |a - b| <= eps in double precision (cmocka's assert_float_equal rounds to float). */
+static void assert_near(double a, double b, double eps) {
+    if (!(fabs(a - b) <= eps)) fail_msg("%.17g != %.17g (within %g)", a, b, eps);
+    assert_true(fabs(a - b) <= eps);
+}
 
 #define MIN_MS   ((int64_t)60000)
 #define D_MS     ((int64_t)86400000)
@@ -57,8 +64,8 @@ static void seed_store(store *s) {
         assert_int_equal(store_order_insert(tx, &o, &id, &err), LM_OK);
     }
     for (int v = 1; v <= 4; v++) {
-        store_vehicle veh = {.cost_fixed = 100 * v, .cost_per_hour = 3600, .cost_per_km = 7 * v,
-                             .speed_factor = 1};
+        store_vehicle veh = {
+            .cost_fixed = 100 * v, .cost_per_hour = 3600, .cost_per_km = 7 * v, .speed_factor = 1};
         snprintf(veh.id, sizeof veh.id, "v%d", v);
         assert_int_equal(store_vehicle_put(tx, &veh, &err), LM_OK);
     }
@@ -66,8 +73,8 @@ static void seed_store(store *s) {
     int64_t plan = 0, id = 0;
     assert_int_equal(store_plan_insert(tx, &p, &plan, &err), LM_OK);
     for (int i = 0; i < N_STOPS; i++) {
-        store_stop st = {.plan_id = plan, .order_id = 1 + i % N_ORDERS, .leg_m = 500 + 97 * i,
-                         .seq = i};
+        store_stop st = {
+            .plan_id = plan, .order_id = 1 + i % N_ORDERS, .leg_m = 500 + 97 * i, .seq = i};
         snprintf(st.vehicle_id, sizeof st.vehicle_id, "v%d", 1 + i % 4);
         assert_int_equal(store_stop_insert(tx, &st, &id, &err), LM_OK);
     }
@@ -76,10 +83,10 @@ static void seed_store(store *s) {
 
 /* One random event in the shapes orders/ and dispatch/ write, at the test's clock *t. */
 static lm_status random_event(store_tx *tx, unsigned *seed, int64_t *t) {
-    static const char *const stages[] = {"received", "allocated", "planned", "ready",
-                                         "out_for_delivery", "delivered", "failed", "cancelled"};
+    static const char *const stages[] = {"received",         "allocated", "planned", "ready",
+                                         "out_for_delivery", "delivered", "failed",  "cancelled"};
     static const char *const stops[] = {"stop.eta_set", "stop.eta_changed", "stop.arrived",
-                                        "stop.failed", "stop.delivered", "stop.picked_up"};
+                                        "stop.failed",  "stop.delivered",   "stop.picked_up"};
     char p[400];
     *t += (int64_t)(rand_r(seed) % 20) * MIN_MS + rand_r(seed) % 1000;
     int kind = rand_r(seed) % 10, order = 1 + rand_r(seed) % N_ORDERS, v = 1 + rand_r(seed) % 4;
@@ -95,15 +102,17 @@ static lm_status random_event(store_tx *tx, unsigned *seed, int64_t *t) {
         return store_event_append(tx, type, "order", "x", p);
     }
     if (kind == 5) {
-        snprintf(p, sizeof p, "{\"vehicle_id\":\"v%d\",\"driver_id\":\"drv%d\",\"t_ms\":%" PRId64 "}",
-                 v, 1 + rand_r(seed) % 5, *t);
+        snprintf(p, sizeof p,
+                 "{\"vehicle_id\":\"v%d\",\"driver_id\":\"drv%d\",\"t_ms\":%" PRId64 "}", v,
+                 1 + rand_r(seed) % 5, *t);
         return store_event_append(tx, "route.started", "vehicle", "x", p);
     }
     const char *type = stops[rand_r(seed) % 6];
     int64_t eta = *t / 1000 + rand_r(seed) % 7200 - 1800;
     snprintf(p, sizeof p,
              "{\"stop_id\":%d,\"order_id\":%d,\"vehicle_id\":\"v%d\",\"eta_s\":%" PRId64
-             ",\"previous_eta_s\":%" PRId64 ",\"retry_after_s\":%" PRId64 "%s,\"t_ms\":%" PRId64 "}",
+             ",\"previous_eta_s\":%" PRId64 ",\"retry_after_s\":%" PRId64 "%s,\"t_ms\":%" PRId64
+             "}",
              1 + rand_r(seed) % N_STOPS, order, v, eta, eta - rand_r(seed) % 900, eta + 3600,
              rand_r(seed) % 2 ? ",\"driver_id\":\"drv9\"" : "", *t);
     return store_event_append(tx, type, "stop", "x", p);
@@ -190,12 +199,11 @@ static void check_against_memory(store *s) {
         analytics_kpi_row *m = NULL, *p = NULL;
         size_t nm = 0, np = 0;
         int64_t from = T0 - 30 * D_MS, to = T0 + 400 * D_MS;
-        assert_int_equal(analytics_kpi_report(a, from, to, ANALYTICS_WEEK, (analytics_group)g, &m,
-                                              &nm),
-                         LM_OK);
-        assert_int_equal(analytics_rollup_report(r, from, to, ANALYTICS_WEEK, (analytics_group)g,
-                                                 &p, &np, &err),
-                         LM_OK);
+        assert_int_equal(
+            analytics_kpi_report(a, from, to, ANALYTICS_WEEK, (analytics_group)g, &m, &nm), LM_OK);
+        assert_int_equal(
+            analytics_rollup_report(r, from, to, ANALYTICS_WEEK, (analytics_group)g, &p, &np, &err),
+            LM_OK);
         assert_int_equal(nm, np);
         for (size_t i = 0; i < nm; i++) {
             assert_int_equal(m[i].period_start_ms, p[i].period_start_ms);
@@ -212,7 +220,7 @@ static void check_against_memory(store *s) {
             assert_int_equal(m[i].routes, p[i].routes);
             assert_int_equal(m[i].route_stops, p[i].route_stops);
             assert_int_equal(m[i].planned_m, p[i].planned_m);
-            assert_float_equal(m[i].cost, p[i].cost, 1e-6 * (1 + m[i].cost));
+            assert_near(m[i].cost, p[i].cost, 1e-6 * (1 + m[i].cost));
             /* a histogram quantile is the lower edge of a bucket at most 1/32 of it wide */
             double q = m[i].stage_s[ANALYTICS_STAGE_TOTAL].median,
                    hq = p[i].stage_s[ANALYTICS_STAGE_TOTAL].median;
