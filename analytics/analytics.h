@@ -81,7 +81,7 @@ int64_t analytics_period_start(int64_t t_ms, analytics_period period);
  * Quantiles come from per-row histograms: exact below 64 s, else the lower edge of a bucket 3.1%
  * wide. Definitions are those of analytics_kpi_report; docs/analytics.md. */
 
-/* The store fold hook: folds every event after the persisted cursor (at most 100 pages of 10,000
+/* The store fold hook: folds every event after the persisted cursor (at most 10 pages of 10,000
  * per call) into the rollups inside tx. */
 LM_MUST_USE lm_status analytics_rollup_fold(void *ctx, store_tx *tx);
 /* The same, for at most max_pages pages; *folded (may be NULL) = events folded. */

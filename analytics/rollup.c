@@ -11,7 +11,7 @@
 #define AN_CURSOR_KEY   "analytics.cursor"
 #define AN_FACT_MAGIC   0x414e4631u /* "ANF1", followed by sizeof(an_fact) */
 #define AN_PAGE         10000       /* events per batch */
-#define AN_HOOK_PAGES   100         /* a commit folds at most this many pages of backlog */
+#define AN_HOOK_PAGES   10          /* a commit folds at most this many pages of backlog */
 #define AN_DELTAS_FLUSH 2048        /* rows held in memory before they are written */
 #define DAY_MS          86400000LL
 
