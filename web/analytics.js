@@ -38,7 +38,7 @@
     responsive: true,
     maintainAspectRatio: false,
     animation: false,
-    plugins: { legend: { labels: { boxWidth: 10, font: { size: 10 } } } },
+    plugins: { legend: { labels: { boxWidth: 10, font: { size: 10 }, filter: (item) => item.text !== '' } } },
     ...extra,
   });
   const minutes = (s) => Math.round((s / 60) * 10) / 10;
@@ -83,8 +83,8 @@
     const stock = (await get('/v1/stock')).stock || [];
     for (const s of stock) {
       const o = document.createElement('option');
-      o.value = `${s.depot_id}/${s.sku}`;
-      o.textContent = `${s.sku} @ ${s.depot_id}`;
+      o.value = `${s.depot}/${s.sku}`;
+      o.textContent = `${s.sku} @ ${s.depot}`;
       sel.append(o);
     }
   }

@@ -65,9 +65,15 @@ async function deliverSome(key) {
     const k = await api('POST', '/v1/keys', { role: 'driver', driver_id: d.id }, key);
     assert(k.status === 201, `driver key: ${k.status}`);
     const rt = await api('GET', '/v1/driver/route', null, k.data.key);
-    for (const st of (rt.data.stops || []).filter((s) => s.kind === 'delivery').slice(0, 4)) {
+    const stops = (rt.data.stops || []).filter((s) => s.kind === 'delivery').slice(0, 4);
+    for (const [i, st] of stops.entries()) {
       if (st.status === 'planned') await api('POST', `/v1/driver/stops/${st.id}/arrived`, null, k.data.key);
-      const dl = await api('POST', `/v1/driver/stops/${st.id}/delivered`, { recipient: 'J. Doe' }, k.data.key);
+      // the route starts at its first arrival: let two seconds of route time pass, so that the
+      // hourly cost makes a cost per stop above zero (the dispatch clock runs with the real one)
+      if (i === 0) await new Promise((r) => setTimeout(r, 2000)); // timing-ok: route time, not a wait for a condition
+      // cash on delivery: the driver collects what the route says is due
+      const body = st.collect ? { recipient: 'J. Doe', collected: { amount: st.collect.amount, method: 'cash' } } : { recipient: 'J. Doe' };
+      const dl = await api('POST', `/v1/driver/stops/${st.id}/delivered`, body, k.data.key);
       assert(dl.status === 200, `delivered: ${dl.status} ${JSON.stringify(dl.data)}`);
       delivered++;
     }
