@@ -2,7 +2,8 @@
  * GET /v1/forecast/{depot}/{sku} (history and forecast with its interval, the backtest),
  * GET /v1/replenishment/{depot} (reorder point and quantity per stocked SKU) and
  * POST /v1/replenishment/{depot} (the refit on demand: the advised reorder points of SKUs with
- * demand history become the stock rows' reorder points, so the stock.low alert uses them).
+ * demand history become the stock rows' reorder points, so the stock.low alert uses them; the
+ * nightly refit of api/housekeeping.c does the same for every depot).
  * The rules are analytics/'s (docs/analytics.md); this file reads queries and writes replies. */
 #include "api/app.h"
 #include "api/formats/reports.h"
@@ -108,21 +109,28 @@ lm_status api__replenishment_get(http_req *r) {
     return rc;
 }
 
+lm_status api__replenish_refit(orders_svc *o, const char *depot, analytics_sku_advice *rows,
+                               size_t n, lm_errinfo *err) {
+    lm_status rc = LM_OK;
+    /* SKUs without demand history keep the reorder point set by hand */
+    for (size_t i = 0; i < n && rc == LM_OK; i++) {
+        if (!rows[i].history) continue;
+        int64_t point = (int64_t)ceil(rows[i].advice.reorder_point);
+        orders_stock after;
+        if ((rc = orders_stock_set(o, depot, rows[i].sku, rows[i].on_hand, point, &after, err)) ==
+            LM_OK)
+            rows[i].reorder_point_set = after.reorder_point;
+    }
+    return rc;
+}
+
 static lm_status apply_points(http_req *r, orders_svc *o) {
     const char *depot = http_param(r, "depot");
     fmt_forecast_query q;
     analytics_sku_advice *rows = NULL;
     size_t n = 0;
     lm_status rc = advise(r, depot, &q, &rows, &n);
-    /* SKUs without demand history keep the reorder point set by hand */
-    for (size_t i = 0; i < n && rc == LM_OK; i++) {
-        if (!rows[i].history) continue;
-        int64_t point = (int64_t)ceil(rows[i].advice.reorder_point);
-        orders_stock after;
-        if ((rc = orders_stock_set(o, depot, rows[i].sku, rows[i].on_hand, point, &after,
-                                   &r->err)) == LM_OK)
-            rows[i].reorder_point_set = after.reorder_point;
-    }
+    if (rc == LM_OK) rc = api__replenish_refit(o, depot, rows, n, &r->err);
     if (rc == LM_OK) rc = reply_advice(r, depot, &q, rows, n);
     lm_free(rows);
     return rc;
