@@ -28,7 +28,7 @@ lm_status an_row_decode(const store_an_blob *counts, const store_an_blob *hist,
     memcpy(v, counts->data, sizeof v);
     for (int i = 0; i < AN_C_COUNT; i++)
         c[i] += v[i];
-    size_t pairs = hist->n / (2 * sizeof(uint32_t));
+    size_t pairs = h ? hist->n / (2 * sizeof(uint32_t)) : 0; /* h NULL: the counts only */
     const unsigned char *p = hist->data;
     for (size_t i = 0; i < pairs; i++) {
         uint32_t kv[2];

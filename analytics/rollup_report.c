@@ -17,29 +17,70 @@ static int cmp_in(const void *x, const void *y) {
     return strcmp(a->row->key, b->row->key);
 }
 
-/* Nearest rank over a histogram's buckets: the lower edge of the bucket holding rank ceil(p n). */
-static analytics_q hist_q(const int64_t *h) {
-    analytics_q q = {0};
-    for (int b = 0; b < AN_H_BUCKETS; b++)
-        q.n += h[b];
-    if (q.n <= 0) return (analytics_q){0};
-    int64_t r50 = (int64_t)ceil(0.5 * (double)q.n), r90 = (int64_t)ceil(0.9 * (double)q.n), cum = 0;
-    bool have50 = false;
-    for (int b = 0; b < AN_H_BUCKETS; b++) {
-        cum += h[b];
-        if (!have50 && cum >= r50) {
-            q.median = an_hist_edge(b);
-            have50 = true;
-        }
-        if (cum >= r90) {
-            q.p90 = an_hist_edge(b);
-            break;
-        }
-    }
-    return q;
+/* A row's histogram as (key, count) pairs, key = metric << 16 | bucket (rollup_io.c's form). */
+typedef struct pairs {
+    uint32_t (*kv)[2];
+    size_t n, cap;
+} pairs;
+
+static int cmp_kv(const void *x, const void *y) {
+    uint32_t a = ((const uint32_t *)x)[0], b = ((const uint32_t *)y)[0];
+    return (a > b) - (a < b);
 }
 
-static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const int64_t *h) {
+/* Appends a row's pairs (checked like an_row_decode). */
+static lm_status pairs_add(pairs *p, const store_an_blob *hist) {
+    size_t k = hist->n / sizeof *p->kv;
+    if (hist->n % sizeof *p->kv) return LM_CONFLICT;
+    if (p->n + k > p->cap) {
+        size_t cap = p->cap ? p->cap : 256;
+        while (cap < p->n + k)
+            cap *= 2;
+        uint32_t(*g)[2] = lm_reallocarray(p->kv, cap, sizeof *g);
+        if (!g) return LM_NOMEM;
+        p->kv = g;
+        p->cap = cap;
+    }
+    if (k) memcpy(p->kv + p->n, hist->data, hist->n);
+    for (size_t i = p->n; i < p->n + k; i++)
+        if ((p->kv[i][0] >> 16) >= AN_H_METRICS || (p->kv[i][0] & 0xffff) >= AN_H_BUCKETS)
+            return LM_CONFLICT;
+    p->n += k;
+    return LM_OK;
+}
+
+/* Nearest rank per metric over pairs sorted by key: the lower edge of the bucket holding rank
+ * ceil(p n). Pairs of equal key (from several days) are adjacent, so a running sum serves. */
+static void pairs_quantiles(const pairs *p, analytics_q q[AN_H_METRICS]) {
+    memset(q, 0, AN_H_METRICS * sizeof *q);
+    for (size_t i = 0; i < p->n;) {
+        uint32_t m = p->kv[i][0] >> 16;
+        size_t j = i;
+        int64_t n = 0, cum = 0;
+        for (; j < p->n && p->kv[j][0] >> 16 == m; j++)
+            n += (int32_t)p->kv[j][1];
+        if (n > 0) {
+            int64_t r50 = (int64_t)ceil(0.5 * (double)n), r90 = (int64_t)ceil(0.9 * (double)n);
+            bool have50 = false;
+            q[m].n = n;
+            for (size_t k = i; k < j; k++) {
+                cum += (int32_t)p->kv[k][1];
+                int b = (int)(p->kv[k][0] & 0xffff);
+                if (!have50 && cum >= r50) {
+                    q[m].median = an_hist_edge(b);
+                    have50 = true;
+                }
+                if (cum >= r90) {
+                    q[m].p90 = an_hist_edge(b);
+                    break;
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const analytics_q *q) {
     r->received = c[AN_C_RECEIVED];
     r->delivered = c[AN_C_DELIVERED];
     r->failed = c[AN_C_FAILED];
@@ -57,10 +98,10 @@ static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const 
     r->first_attempt_rate = r->delivered ? (double)r->first_attempt / (double)r->delivered : 0;
     r->cost_per_stop = r->route_stops ? r->cost / (double)r->route_stops : 0;
     r->cost_per_km = r->planned_m ? r->cost * 1000.0 / (double)r->planned_m : 0;
-    r->eta60_abs_err_s = hist_q(h + AN_H_ETA60 * AN_H_BUCKETS);
-    r->eta15_abs_err_s = hist_q(h + AN_H_ETA15 * AN_H_BUCKETS);
+    r->eta60_abs_err_s = q[AN_H_ETA60];
+    r->eta15_abs_err_s = q[AN_H_ETA15];
     for (int s = 0; s < ANALYTICS_STAGES; s++)
-        r->stage_s[s] = hist_q(h + (AN_H_STAGE0 + s) * AN_H_BUCKETS);
+        r->stage_s[s] = q[AN_H_STAGE0 + s];
 }
 
 lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms,
@@ -78,29 +119,35 @@ lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms
     if (rc != LM_OK) return rc;
     in_row *ix = lm_calloc(nr + 1, sizeof *ix);
     analytics_kpi_row *res = lm_calloc(nr + 1, sizeof *res);
-    int64_t *h = lm_alloc(sizeof(an_hist));
+    pairs p = {0};
     size_t m = 0;
-    if (!ix || !res || !h) {
+    if (!ix || !res) {
         rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < nr; i++)
         ix[i] = (in_row){analytics_period_start(rows[i].day_ms, period), &rows[i]};
     qsort(ix, nr, sizeof *ix, cmp_in);
-    /* one output row per run of equal (period, key): its days' figures summed */
+    /* one output row per run of equal (period, key): its days' figures summed, their histogram
+     * pairs merged by sorting (a single day's are sorted already) */
     for (size_t i = 0; i < nr;) {
         int64_t c[AN_C_COUNT] = {0};
-        memset(h, 0, sizeof(an_hist));
+        analytics_q q[AN_H_METRICS];
+        store_an_blob none = {0};
         size_t j = i;
+        p.n = 0;
         for (; j < nr && !cmp_in(&ix[i], &ix[j]) && rc == LM_OK; j++)
-            rc = an_row_decode(&ix[j].row->counts, &ix[j].row->hist, c, h);
+            if ((rc = an_row_decode(&ix[j].row->counts, &none, c, NULL)) == LM_OK)
+                rc = pairs_add(&p, &ix[j].row->hist);
         if (rc != LM_OK) {
             lm_errinfo_set(err, rc, "", "rollup rows of another layout: run analytics rebuild");
             goto fail;
         }
+        if (j - i > 1) qsort(p.kv, p.n, sizeof *p.kv, cmp_kv);
+        pairs_quantiles(&p, q);
         res[m].period_start_ms = ix[i].start;
         lm_strlcpy(res[m].key, ix[i].row->key, sizeof res[m].key);
-        row_finish(&res[m++], c, h);
+        row_finish(&res[m++], c, q);
         i = j;
     }
     *out = res;
@@ -109,7 +156,7 @@ lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms
 fail:
     lm_free(res);
     lm_free(ix);
-    lm_free(h);
+    lm_free(p.kv);
     store_an_rows_free(rows, nr);
     return rc;
 }

@@ -104,7 +104,7 @@ LM_MUST_USE lm_status api__housekeeping_start(store *s, int64_t every_ms, api_ho
 /* Stops and joins it; NULL-safe. */
 void api__housekeeping_stop(api_housekeeping *h);
 
-/* ---- Replenishment refit (api/forecast.c) ---- */
+/* ---- Replenishment refit (api/replenish.c) ---- */
 
 /* Makes ceil(advised reorder point) the stock row's reorder point for every row of rows (advice
  * for depot, analytics_replenish_depot) with demand history, and records it in the row. */

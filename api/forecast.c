@@ -109,21 +109,6 @@ lm_status api__replenishment_get(http_req *r) {
     return rc;
 }
 
-lm_status api__replenish_refit(orders_svc *o, const char *depot, analytics_sku_advice *rows,
-                               size_t n, lm_errinfo *err) {
-    lm_status rc = LM_OK;
-    /* SKUs without demand history keep the reorder point set by hand */
-    for (size_t i = 0; i < n && rc == LM_OK; i++) {
-        if (!rows[i].history) continue;
-        int64_t point = (int64_t)ceil(rows[i].advice.reorder_point);
-        orders_stock after;
-        if ((rc = orders_stock_set(o, depot, rows[i].sku, rows[i].on_hand, point, &after, err)) ==
-            LM_OK)
-            rows[i].reorder_point_set = after.reorder_point;
-    }
-    return rc;
-}
-
 static lm_status apply_points(http_req *r, orders_svc *o) {
     const char *depot = http_param(r, "depot");
     fmt_forecast_query q;
