@@ -8,6 +8,7 @@
 #include "analytics/analytics.h"
 #include "api/api.h"
 #include "store/store.h"
+#include "store/store_feedback.h"
 #include "store/store_orders.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
@@ -241,13 +242,51 @@ static void test_kpi_reports(void **state) {
     assert_int_equal((int)jnum(row, "route_s"), 7500); /* 2h05 */
     http_test_resp_free(&r);
 
-    /* quality: no complaint, no rating, no return yet against two deliveries */
+    /* quality: the two deliveries rated 5 and 2 by their customers, one ticket opened and
+     * answered 30 min after opening, before its 2 h first-response due time */
+    store_tx *tx = NULL;
+    lm_errinfo qerr = {0};
+    int64_t qid = 0;
+    assert_int_equal(store_tx_begin(W.s, &tx), LM_OK);
+    for (int k = 0; k < 2; k++) {
+        store_rating rt = {.order_id = k + 1,
+                           .stop_id = k + 1,
+                           .score = k ? 2 : 5,
+                           .created_ms = MON + 13 * H_MS,
+                           .updated_ms = MON + 13 * H_MS};
+        lm_strlcpy(rt.driver_id, "drv1", sizeof rt.driver_id);
+        lm_strlcpy(rt.depot_id, "d1", sizeof rt.depot_id);
+        assert_int_equal(store_rating_insert(tx, &rt, &qid, &qerr), LM_OK);
+    }
+    store_complaint cp = {.order_id = 2,
+                          .created_ms = MON + 13 * H_MS,
+                          .updated_ms = MON + 13 * H_MS,
+                          .clock_start_ms = MON + 13 * H_MS,
+                          .first_response_ms = MON + 13 * H_MS + 30 * MIN_MS,
+                          .fr_due_ms = MON + 15 * H_MS,
+                          .res_due_ms = MON + 3 * D_MS};
+    assert_int_equal(store_complaint_insert(tx, &cp, &qid, &qerr), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
     snprintf(path, sizeof path, "/v1/reports/quality?%s", DAYS);
     get(&r, "GET", path, W.disp, NULL, NULL);
     expect_status(&r, 200);
     assert_int_equal((int)jnum(r.json, "delivered"), 2);
-    assert_int_equal((int)jnum(r.json, "complaints"), 0);
-    assert_near(jnum(r.json, "complaint_rate"), 0, 0);
+    assert_int_equal((int)jnum(r.json, "complaints"), 1);
+    assert_near(jnum(r.json, "complaint_rate"), 0.5, 1e-12);
+    assert_near(jnum(r.json, "sla_first_response_compliance"), 1, 1e-12);
+    assert_near(jnum(r.json, "sla_resolution_compliance"), 1, 1e-12);
+    const cJSON *drv = cJSON_GetArrayItem(jget(jget(r.json, "ratings"), "driver"), 0);
+    assert_string_equal(cJSON_GetStringValue(jget(drv, "key")), "drv1");
+    assert_int_equal((int)jnum(drv, "count"), 2);
+    assert_near(jnum(drv, "mean"), 3.5, 1e-12);
+    const cJSON *dep = cJSON_GetArrayItem(jget(jget(r.json, "ratings"), "depot"), 0);
+    assert_string_equal(cJSON_GetStringValue(jget(dep, "key")), "d1");
+    assert_near(jnum(dep, "mean"), 3.5, 1e-12);
+    http_test_resp_free(&r);
+    get(&r, "GET", path, W.disp, "Accept: text/csv", NULL);
+    expect_status(&r, 200);
+    assert_non_null(strstr(r.body.data, "\r\nsummary,complaint_rate,1,0.5\r\n"));
+    assert_non_null(strstr(r.body.data, "\r\nrating_driver,drv1,2,3.5\r\n"));
     http_test_resp_free(&r);
 
     /* the rollups the server kept equal a rebuild from the log */
