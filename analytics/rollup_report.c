@@ -23,11 +23,6 @@ typedef struct pairs {
     size_t n, cap;
 } pairs;
 
-static int cmp_kv(const void *x, const void *y) {
-    uint32_t a = ((const uint32_t *)x)[0], b = ((const uint32_t *)y)[0];
-    return (a > b) - (a < b);
-}
-
 /* Appends a row's pairs (checked like an_row_decode). */
 static lm_status pairs_add(pairs *p, const store_an_blob *hist) {
     size_t k = hist->n / sizeof *p->kv;
@@ -49,8 +44,8 @@ static lm_status pairs_add(pairs *p, const store_an_blob *hist) {
     return LM_OK;
 }
 
-/* Nearest rank per metric over pairs sorted by key: the lower edge of the bucket holding rank
- * ceil(p n). Pairs of equal key (from several days) are adjacent, so a running sum serves. */
+/* Nearest rank per metric over one row's pairs (sorted by key): the lower edge of the bucket
+ * holding rank ceil(p n). */
 static void pairs_quantiles(const pairs *p, analytics_q q[AN_H_METRICS]) {
     memset(q, 0, AN_H_METRICS * sizeof *q);
     for (size_t i = 0; i < p->n;) {
@@ -78,6 +73,40 @@ static void pairs_quantiles(const pairs *p, analytics_q q[AN_H_METRICS]) {
         }
         i = j;
     }
+}
+
+/* Nearest rank over one metric's dense buckets: the lower edge of the bucket holding rank
+ * ceil(p n). */
+static analytics_q hist_q(const int64_t *h) {
+    analytics_q q = {0};
+    for (int b = 0; b < AN_H_BUCKETS; b++)
+        q.n += h[b];
+    if (q.n <= 0) return (analytics_q){0};
+    int64_t r50 = (int64_t)ceil(0.5 * (double)q.n), r90 = (int64_t)ceil(0.9 * (double)q.n), cum = 0;
+    bool have50 = false;
+    for (int b = 0; b < AN_H_BUCKETS; b++) {
+        cum += h[b];
+        if (!have50 && cum >= r50) {
+            q.median = an_hist_edge(b);
+            have50 = true;
+        }
+        if (cum >= r90) {
+            q.p90 = an_hist_edge(b);
+            break;
+        }
+    }
+    return q;
+}
+
+/* The quantiles of several days merged: their pairs added into the dense h (all zero on entry
+ * and again on return: only the entries the pairs touched are cleared). */
+static void merged_quantiles(const pairs *p, int64_t *h, analytics_q q[AN_H_METRICS]) {
+    for (size_t i = 0; i < p->n; i++)
+        h[(p->kv[i][0] >> 16) * AN_H_BUCKETS + (p->kv[i][0] & 0xffff)] += (int32_t)p->kv[i][1];
+    for (int m = 0; m < AN_H_METRICS; m++)
+        q[m] = hist_q(h + m * AN_H_BUCKETS);
+    for (size_t i = 0; i < p->n; i++)
+        h[(p->kv[i][0] >> 16) * AN_H_BUCKETS + (p->kv[i][0] & 0xffff)] = 0;
 }
 
 static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const analytics_q *q) {
@@ -120,8 +149,9 @@ lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms
     in_row *ix = lm_calloc(nr + 1, sizeof *ix);
     analytics_kpi_row *res = lm_calloc(nr + 1, sizeof *res);
     pairs p = {0};
+    int64_t *h = lm_calloc(1, sizeof(an_hist));
     size_t m = 0;
-    if (!ix || !res) {
+    if (!ix || !res || !h) {
         rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
         goto fail;
     }
@@ -129,7 +159,7 @@ lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms
         ix[i] = (in_row){analytics_period_start(rows[i].day_ms, period), &rows[i]};
     qsort(ix, nr, sizeof *ix, cmp_in);
     /* one output row per run of equal (period, key): its days' figures summed, their histogram
-     * pairs merged by sorting (a single day's are sorted already) */
+     * histograms merged in a dense array (a single day's sorted pairs are read as they are) */
     for (size_t i = 0; i < nr;) {
         int64_t c[AN_C_COUNT] = {0};
         analytics_q q[AN_H_METRICS];
@@ -143,8 +173,10 @@ lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms
             lm_errinfo_set(err, rc, "", "rollup rows of another layout: run analytics rebuild");
             goto fail;
         }
-        if (j - i > 1) qsort(p.kv, p.n, sizeof *p.kv, cmp_kv);
-        pairs_quantiles(&p, q);
+        if (j - i > 1)
+            merged_quantiles(&p, h, q);
+        else
+            pairs_quantiles(&p, q);
         res[m].period_start_ms = ix[i].start;
         lm_strlcpy(res[m].key, ix[i].row->key, sizeof res[m].key);
         row_finish(&res[m++], c, q);
@@ -157,6 +189,7 @@ fail:
     lm_free(res);
     lm_free(ix);
     lm_free(p.kv);
+    lm_free(h);
     store_an_rows_free(rows, nr);
     return rc;
 }
