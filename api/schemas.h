@@ -255,7 +255,10 @@
     "\"description\":\"cash on delivery: {amount (minor units), currency} to collect\"},"          \
     "\"location\":{\"type\":\"array\"},\"time_window\":{"                                          \
     "\"type\":[\"array\",\"null\"]},\"eta_s\":{\"type\":\"integer\"},\"parcels\":{\"type\":"       \
-    "\"integer\"}}}}}}"
+    "\"integer\"},\"lines\":{\"type\":\"array\",\"description\":\"what to hand over: {sku, name, " \
+    "qty}\"},\"note\":{\"type\":\"string\"},\"proof\":{\"type\":\"string\"}}}},\"breaks\":{"       \
+    "\"type\":\"array\",\"description\":\"the vehicle's breaks: {start_s, end_s (seconds after "   \
+    "local midnight), service_s}\"}}}"
 #define API_DRIVER_POSITIONS_SCHEMA                                                                \
     "{\"type\":\"object\",\"required\":[\"positions\"],\"properties\":{\"positions\":{\"type\":"   \
     "\"array\",\"maxItems\":1000,\"items\":{\"type\":\"object\",\"required\":[\"lat\",\"lon\","    \
@@ -288,7 +291,8 @@
 #define API_FAILED_SCHEMA                                                                          \
     "{\"type\":\"object\",\"required\":[\"reason\"],\"properties\":{\"reason\":{\"enum\":["        \
     "\"not_home\",\"refused\",\"address_not_found\",\"damaged\",\"other\"]},\"note\":{\"type\":"   \
-    "\"string\",\"maxLength\":500}}}"
+    "\"string\",\"maxLength\":500},\"photo\":{\"type\":\"object\",\"description\":\"optional "     \
+    "photo of the attempt {content_type: image/png|image/jpeg, data_base64}, 512 KiB\"}}}"
 #define API_EXCEPTION_SCHEMA                                                                       \
     "{\"type\":\"object\",\"required\":[\"kind\"],\"properties\":{\"kind\":{\"enum\":["            \
     "\"breakdown\",\"delay\",\"accident\",\"vehicle_full\"]},\"delay_min\":{\"type\":\"integer\"," \

@@ -9,18 +9,15 @@
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/analytics.spec.mjs
 //
 // Writes tests/web/out/analytics.png to look at.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { assert, browserArgs, browserPath, freePort, outDir, report, request, startServer, step, stopServer } from './harness.mjs';
+import { fileURLToPath } from 'node:url';
+import { api as request, assert, browser, demoServer, missingRoutes, steps } from './harness.mjs';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-analytics-web-'));
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 mkdirSync(outDir, { recursive: true });
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-let server = null, context = null;
-
+const { step, fail, finish } = steps(6);
+let server = null, context = null, base = '';
 const api = (method, p, body, key) => request(base, method, p, body, key);
 
 // Polls fn (async, truthy when done) every 200 ms up to ms milliseconds.
@@ -94,23 +91,20 @@ const drawnPixels = (page, id) => page.evaluate((cid) => {
 }, id);
 
 try {
-  server = await startServer(port, path.join(tmp, 'demo.db'));
+  server = await demoServer();
+  base = server.base;
   const key = server.key;
-  const openapi = (await (await fetch(`${base}/openapi.json`)).json()).paths || {};
-  for (const p of ['/v1/reports/{family}', '/v1/forecast/{depot}/{sku}', '/v1/stock'])
-    assert(openapi[p] && openapi[p].get, `GET ${p} missing from openapi.json`);
+  const missing = await missingRoutes(base, [['get', '/v1/reports/{}'], ['get', '/v1/forecast/{}/{}'],
+    ['get', '/v1/stock'], ['post', '/v1/plans'], ['post', '/v1/plans/{}/commit'],
+    ['get', '/v1/driver/route'], ['post', '/v1/driver/stops/{}/delivered']]);
+  assert(!missing.length, `routes missing from openapi.json: ${missing.join(', ')}`);
   const delivered = await deliverSome(key);
   const rep = await api('GET', '/v1/reports/deliveries?period=day', null, key);
   assert(rep.status === 200, `report: ${rep.status}`);
   const apiDelivered = rep.data.rows.reduce((a, r) => a + r.delivered, 0);
   assert(apiDelivered === delivered, `the rollups count ${apiDelivered} deliveries, the test made ${delivered}`);
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: browserPath,
-    headless: true,
-    args: browserArgs,
-    viewport: { width: 1440, height: 1400 },
-  });
+  context = await browser(server.tmp);
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [], foreign = [], scripts = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -175,10 +169,9 @@ try {
     assert(!foreign.length, `foreign requests: ${foreign.join(', ')}`);
   });
 } catch (e) {
-  await step('setup', () => { throw e; });
+  fail('setup', e);
 } finally {
   if (context) await context.close().catch(() => {});
-  await stopServer(server);
-  rmSync(tmp, { recursive: true, force: true });
+  if (server) await server.stop();
 }
-report(6);
+process.exit(finish());
