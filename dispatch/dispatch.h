@@ -85,6 +85,10 @@ typedef struct dispatch_opts {
     unsigned solver_threads;        /* default 1 */
     int64_t transfer_service_s;     /* handing parcels over from a broken vehicle (default 300) */
     int64_t default_service_s;      /* service time per delivery stop (default 180) */
+    int32_t urgent_priority;        /* a ready order this urgent (order priority, 0..100) while
+                                       routes run triggers a re-plan and gets a deadline (80) */
+    int64_t urgent_within_s;        /* an urgent order is delivered within this of the re-plan
+                                       (7200) when any van can; else within its own windows */
     dispatch_filter_opts positions; /* filters on positions before they move anything */
 } dispatch_opts;
 
@@ -171,6 +175,10 @@ const char *dispatch_plan_status_name(dispatch_plan_status s);
 typedef enum dispatch_stop_kind {
     DISPATCH_STOP_DELIVERY, /* hand the order's parcels to the customer */
     DISPATCH_STOP_PICKUP,   /* load an order's parcels: at a depot or from a broken vehicle */
+    DISPATCH_STOP_BREAK,    /* the driver's break (order_id 0): placed by the solver where the
+                               van is then, tw = the break's start window, service_s = its
+                               length. Taken once the driver reaches a later stop or marks it
+                               done; a re-plan never schedules a taken break again. */
 } dispatch_stop_kind;
 
 typedef enum dispatch_stop_status {

@@ -114,6 +114,8 @@ typedef struct dispatch__vehicle {
     int fixed_task;    /* task index that must come first, -1 none */
     bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
     int64_t seq_base;  /* re-plans: seq after the last done stop */
+    int64_t break_stop[DISPATCH_BREAKS_MAX]; /* hand edits (update_in_place): the stop that holds
+                                                break b already, 0 = none (a new one is made) */
 } dispatch__vehicle;
 
 typedef struct dispatch__model {
