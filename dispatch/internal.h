@@ -95,6 +95,9 @@ typedef struct dispatch__task {
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
     int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
     bool was_late;         /* its window had to be dropped: it cannot be met any more */
+    bool urgent;           /* re-plans: tws narrowed to a deadline; own_tws are the order's */
+    solver_tw own_tws[STORE_WINDOWS_MAX];
+    size_t n_own_tws;
     uint32_t index;        /* solver job or shipment index, filled by dispatch__model_problem */
 } dispatch__task;
 
@@ -165,6 +168,14 @@ LM_MUST_USE lm_status dispatch__orders_each(store_read *r, const char *status,
  * found"). *tx is set once begun, also on failure: the caller rolls it back. */
 LM_MUST_USE lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what,
                                            store_tx **tx, store_plan *p, lm_errinfo *err);
+
+/* Sets p's cost, distance and duration to the sums of its stored routes (after any change to
+ * them: hand edits included). */
+LM_MUST_USE lm_status dispatch__plan_totals(store_read *r, store_plan *p, lm_errinfo *err);
+/* CONFLICT naming "to_vehicle" when order_id ships from another depot than vehicle_id loads at
+ * (INVALID when the vehicle does not exist). */
+LM_MUST_USE lm_status dispatch__same_depot(store_read *r, int64_t order_id, const char *vehicle_id,
+                                           lm_errinfo *err);
 
 /* ---- Orders inside a caller's tx (dispatch/orders_link.c) ---- */
 

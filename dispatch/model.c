@@ -267,7 +267,7 @@ static lm_status store_break_stop(store_tx *tx, const dispatch__model *m,
     so.tw_start_s = mv->break_tws[b].start_s;
     so.tw_end_s = mv->break_tws[b].end_s;
     so.service_s = st->service_s;
-    so.eta_s = so.planned_s = st->arrival_s + st->waiting_s;
+    so.eta_s = so.planned_s = st->arrival_s; /* a break's arrival is when it starts */
     if (m->update_in_place && mv->break_stop[b]) {
         store_stop old;
         lm_status rc = store_stop_get(store_tx_read(tx), mv->break_stop[b], &old, err);

@@ -494,6 +494,39 @@ lm_status dispatch_plan_list(store_read *r, size_t limit, dispatch_plan **out, s
     return LM_OK;
 }
 
+lm_status dispatch__plan_totals(store_read *r, store_plan *p, lm_errinfo *err) {
+    store_plan_route *rts = NULL;
+    size_t n = 0;
+    lm_status rc = store_plan_routes(r, p->id, &rts, &n, err);
+    if (rc != LM_OK) return rc;
+    p->cost = p->distance_m = p->duration_s = 0;
+    for (size_t i = 0; i < n; i++) {
+        p->cost += rts[i].cost;
+        p->distance_m += rts[i].distance_m;
+        p->duration_s += rts[i].duration_s;
+    }
+    lm_free(rts);
+    return LM_OK;
+}
+
+lm_status dispatch__same_depot(store_read *r, int64_t order_id, const char *vehicle_id,
+                               lm_errinfo *err) {
+    store_vehicle v;
+    lm_status rc = store_vehicle_get(r, vehicle_id, &v, err);
+    if (rc == LM_NOT_FOUND)
+        return lm_errinfo_set(err, LM_INVALID, "to_vehicle", "vehicle '%s' not found", vehicle_id);
+    if (rc != LM_OK) return rc;
+    store_order o = {0};
+    if ((rc = store_order_get(r, order_id, &o, err)) != LM_OK) return rc;
+    if (strcmp(o.depot_id, v.start_depot))
+        rc = lm_errinfo_set(err, LM_CONFLICT, "to_vehicle",
+                            "order %" PRId64 " ships from depot %s; vehicle %s loads at depot %s: "
+                            "choose a vehicle of depot %s",
+                            order_id, o.depot_id, vehicle_id, v.start_depot, o.depot_id);
+    store_order_clear(&o);
+    return rc;
+}
+
 /* ---- Commit and discard ---- */
 
 lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what, store_tx **tx,
@@ -705,6 +738,7 @@ lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t stop_id, cons
     }
     char from_v[DISPATCH_ID_MAX + 1];
     lm_strlcpy(from_v, moving->vehicle_id, sizeof from_v);
+    if ((rc = dispatch__same_depot(r, moving->order_id, to_vehicle, err)) != LM_OK) goto fail;
     const char *veh[2] = {from_v, to_vehicle};
     size_t nv = strcmp(from_v, to_vehicle) ? 2 : 1;
     /* the stops of the routes concerned, in route order */
@@ -776,20 +810,13 @@ lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t stop_id, cons
         goto fail;
     }
     /* keep it: rewrite the two routes from the evaluated solution */
-    int64_t old_cost = 0;
-    store_plan_route *rts = NULL;
-    size_t n_rts = 0;
-    if ((rc = store_plan_routes(r, plan_id, &rts, &n_rts, err)) != LM_OK) goto fail;
-    for (size_t i = 0; i < n_rts; i++)
-        for (size_t k = 0; k < nv; k++)
-            if (!strcmp(rts[i].vehicle_id, veh[k])) old_cost += rts[i].cost;
-    lm_free(rts);
     for (size_t k = 0; k < nv; k++)
         if ((rc = store_plan_route_delete(tx, plan_id, veh[k], err)) != LM_OK) goto fail;
     store_plan tmp = p;
     m.update_in_place = true; /* stop ids stay: the edit only reorders and reassigns them */
-    if ((rc = dispatch__store_solution(tx, &m, sol, &tmp, err)) != LM_OK) goto fail;
-    p.cost = p.cost - old_cost + sol->cost;
+    if ((rc = dispatch__store_solution(tx, &m, sol, &tmp, err)) != LM_OK ||
+        (rc = dispatch__plan_totals(store_tx_read(tx), &p, err)) != LM_OK)
+        goto fail;
     p.updated_ms = dispatch__now_ms(d);
     if ((rc = store_plan_update(tx, &p, err)) != LM_OK ||
         (rc = dispatch__event(tx, "plan.edited", "plan", ids,
