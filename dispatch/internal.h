@@ -95,6 +95,7 @@ typedef struct dispatch__task {
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
     int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
     bool was_late;         /* its window had to be dropped: it cannot be met any more */
+    bool locked;           /* a dispatcher locked its stop: it stays on its vehicle */
     bool urgent;           /* re-plans: tws narrowed to a deadline; own_tws are the order's */
     solver_tw own_tws[STORE_WINDOWS_MAX];
     size_t n_own_tws;

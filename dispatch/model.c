@@ -351,6 +351,7 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.parcels = t->amount[2];
             so.transfer_from = pickup ? t->transfer_from : 0;
             so.source_stop = pickup ? t->pickup_stop : t->stop_id;
+            so.locked = !pickup && t->locked;
             if (m->update_in_place && t->stop_id && !pickup) {
                 store_stop old;
                 if ((rc = store_stop_get(store_tx_read(tx), t->stop_id, &old, err)) != LM_OK)

@@ -105,6 +105,11 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
             t->home_vehicle = vi;
             t->priority = PRIO_PLANNED;
         }
+        if (s->locked && vi >= 0 && !broken) { /* the dispatcher's choice of van */
+            t->locked = true;
+            t->only_vehicle = (uint32_t)vi;
+            t->skill = SOLVER_NONE;
+        }
         /* the stop the van is driving to (or standing at) stays its first */
         const store_stop *head = pick && pick->seq < s->seq ? pick : s;
         if (first && vi >= 0 && started && !broken && vs->has_position) {
@@ -236,7 +241,7 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         const store_vstate *s = NULL;
         for (size_t k = 0; k < nst && !s; k++)
             if (!strcmp(st[k].vehicle_id, vs[i].id)) s = &st[k];
-        if (!vs[i].active || !drv || (s && s->broken)) continue;
+        if (!vs[i].active || !drv || (s && (s->broken || s->route_locked))) continue;
         dispatch__vehicle *mv = NULL;
         if ((rc = dispatch__model_add_vehicle(m, &mv)) != LM_OK ||
             (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK) {
@@ -274,6 +279,7 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         const store_vstate *s = NULL;
         for (size_t k = 0; k < nst && !s; k++)
             if (!strcmp(st[k].vehicle_id, vs[i].id)) s = &st[k];
+        if (s && s->route_locked && !s->broken) continue; /* left exactly as it is */
         store_depot dep;
         geo_point depot = {0, 0};
         if (store_depot_get(r, vs[i].start_depot, &dep, NULL) == LM_OK)
@@ -712,6 +718,24 @@ done:
 
 /* ---- Applying ---- */
 
+/* Drops from stops[0..n) those of vehicles whose route a dispatcher locked (the re-plan left
+ * them out: they stay live as they are); returns how many are left. */
+static size_t without_locked_routes(store_read *r, store_stop *stops, size_t n) {
+    size_t kept = 0;
+    char last[DISPATCH_ID_MAX + 1] = "";
+    bool last_locked = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(last, stops[i].vehicle_id)) {
+            store_vstate vs;
+            lm_strlcpy(last, stops[i].vehicle_id, sizeof last);
+            last_locked = store_vstate_get(r, last, &vs, NULL) == LM_OK && vs.route_locked &&
+                          !vs.broken;
+        }
+        if (!last_locked) stops[kept++] = stops[i];
+    }
+    return kept;
+}
+
 /* The re-plan's reason for leaving order_id out, or "" when it has none. */
 static void unassigned_reason(const store_unassigned *un, size_t n_un, int64_t order_id, char *out,
                               size_t size) {
@@ -809,6 +833,7 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
     if ((rc = store_stop_query(r, &fo, &old, &n_old, err)) != LM_OK ||
         (rc = store_stop_query(r, &fn, &fresh, &n_fresh, err)) != LM_OK)
         goto fail;
+    n_old = without_locked_routes(r, old, n_old);
     for (size_t i = 0; i < n_fresh; i++) {
         store_stop *s = &fresh[i];
         if (s->source_stop) {

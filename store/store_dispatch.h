@@ -71,6 +71,7 @@ typedef struct store_stop {
     bool live;                        /* on a route drivers follow (committed / applied) */
     int64_t transfer_from;            /* pickup from a broken vehicle: the stop it replaces */
     int64_t source_stop;              /* re-plans: the live stop this one replaces (0 = new) */
+    bool locked; /* a dispatcher locked it: re-plans keep it on its vehicle (migration 260) */
 } store_stop;
 
 typedef struct store_plan_route {
@@ -117,6 +118,7 @@ typedef struct store_vstate {
     bool started, broken, silent, full;
     int64_t arrive_stop, arrive_since_ms; /* arrival dwell in progress */
     int64_t delay_s;                      /* reported by the driver, added to ETAs */
+    bool route_locked; /* a dispatcher locked the route: re-plans leave it as it is (260) */
 } store_vstate;
 
 /* ---- Fleet ---- */
