@@ -479,6 +479,18 @@ static lm_status edit_build(dispatch *d, store_read *r, const dispatch_hand_req 
             }
             *nr = 2;
             del.window_dropped = false; /* a stop moved must meet its window on its new van */
+            if (rts[0].started) { /* the parcel is at the depot the other van starts from */
+                pick = del;
+                pick.n_tws = 0;
+                pick.is_new = true;
+                pick.s.id = 0;
+                pick.s.kind = DISPATCH_STOP_PICKUP;
+                pick.s.lat = rts[1].start.lat;
+                pick.s.lon = rts[1].start.lon;
+                pick.s.service_s = 0;
+                pick.s.locked = false;
+                has_pick = true;
+            }
         }
     }
     if (rts[0].n + 2 > DISPATCH__HAND_STOPS_MAX)

@@ -136,11 +136,12 @@ static lm_status add_route_tasks(solver_problem *p, const dispatch__hand_route *
     return rc;
 }
 
-static lm_status add_vehicle(solver_problem *p, const dispatch__hand_route *hr, uint32_t start,
-                             uint32_t end, const build *b, bool relaxed, lm_errinfo *err) {
+static lm_status add_vehicle(solver_problem *p, const dispatch__hand_route *hr, size_t k,
+                             uint32_t start, uint32_t end, const build *b, bool relaxed,
+                             lm_errinfo *err) {
     solver_vehicle v;
     solver_vehicle_init(&v);
-    v.id = 1;
+    v.id = (uint64_t)k + 1;
     v.start = start;
     v.end = end;
     v.shift = (solver_tw){hr->start_s, relaxed ? hr->start_s + 2 * 86400 : hr->end_s};
@@ -201,7 +202,7 @@ lm_status dispatch__hand_eval(dispatch *d, dispatch__hand_route *rts, size_t nr,
     uint32_t n_jobs = 0, n_ships = 0;
     for (size_t k = 0; k < nr; k++) {
         if ((rc = add_route_tasks(p, &rts[k], k, &b, &n_jobs, &n_ships, err)) != LM_OK ||
-            (rc = add_vehicle(p, &rts[k], starts[k], ends[k], &b, relaxed, err)) != LM_OK)
+            (rc = add_vehicle(p, &rts[k], k, starts[k], ends[k], &b, relaxed, err)) != LM_OK)
             goto fail;
         b.vidx[k] = (uint32_t)k;
     }
