@@ -309,11 +309,11 @@ typedef enum dispatch_hand_kind {
 
 typedef struct dispatch_hand_req {
     dispatch_hand_kind kind;
-    const char *vehicle_id; /* ASSIGN, MOVE, REORDER: the route edited */
-    int64_t order_id;       /* ASSIGN */
-    int64_t stop_id;        /* MOVE, UNASSIGN */
-    int position;           /* ASSIGN, MOVE: 0-based index among the route's pending stops;
-                               -1 = the cheapest feasible position */
+    const char *vehicle_id;  /* ASSIGN, MOVE, REORDER: the route edited */
+    int64_t order_id;        /* ASSIGN */
+    int64_t stop_id;         /* MOVE, UNASSIGN */
+    int position;            /* ASSIGN, MOVE: 0-based index among the route's pending stops;
+                                -1 = the cheapest feasible position */
     const int64_t *stop_ids; /* REORDER */
     size_t n_stop_ids;
     bool dry_run; /* evaluate and answer, store nothing */

@@ -168,8 +168,7 @@ static lm_status place(dispatch *d, dispatch__hand_route *rts, size_t nr, size_t
     int64_t best = INT64_MAX;
     size_t best_p = 0, best_d = 0, tries = 0;
     lm_errinfo first = {0};
-    for (size_t pi = pick ? lo : 0; pi <= (pick ? n0 : 0) && tries < DISPATCH__HAND_TRIES_MAX;
-         pi++)
+    for (size_t pi = pick ? lo : 0; pi <= (pick ? n0 : 0) && tries < DISPATCH__HAND_TRIES_MAX; pi++)
         for (size_t di = d_from; di <= d_to && tries < DISPATCH__HAND_TRIES_MAX; di++) {
             if (pick && pi > di) continue;
             if (pick) insert_at(hr, pi, pick);
@@ -205,8 +204,8 @@ static lm_status place(dispatch *d, dispatch__hand_route *rts, size_t nr, size_t
 
 /* ---- Storing an edit ---- */
 
-static lm_status route_changed_event(store_tx *tx, const dispatch__hand_route *hr,
-                                     const char *why, lm_errinfo *err) {
+static lm_status route_changed_event(store_tx *tx, const dispatch__hand_route *hr, const char *why,
+                                     lm_errinfo *err) {
     lm_buf b;
     lm_buf_init(&b, 4096);
     lm_status rc = lm_buf_printf(&b,
@@ -253,13 +252,12 @@ static lm_status new_stops(dispatch *d, store_read *r, const dispatch__hand_rout
     store_order o = {0};
     lm_status rc = store_order_get(r, order_id, &o, err);
     if (rc == LM_NOT_FOUND)
-        return lm_errinfo_set(err, LM_INVALID, "order_id", "order %" PRId64 " not found",
-                              order_id);
+        return lm_errinfo_set(err, LM_INVALID, "order_id", "order %" PRId64 " not found", order_id);
     if (rc != LM_OK) return rc;
     if (strcmp(o.status, "ready"))
         rc = lm_errinfo_set(err, LM_CONFLICT, "order_id",
-                            "order %" PRId64 " is %s; only a ready order can be assigned",
-                            order_id, o.status);
+                            "order %" PRId64 " is %s; only a ready order can be assigned", order_id,
+                            o.status);
     else if (!o.has_location)
         rc = lm_errinfo_set(err, LM_CONFLICT, "order_id", "order %" PRId64 " has no location",
                             order_id);
@@ -311,8 +309,8 @@ static lm_status take_stop(dispatch *d, store_read *r, int64_t stop_id, int64_t 
     if (rc != LM_OK) return rc;
     if (!st.live || (st.status != DISPATCH_STOP_PLANNED && st.status != DISPATCH_STOP_ARRIVED))
         return lm_errinfo_set(err, LM_CONFLICT, "stop_id",
-                              "stop %" PRId64 " is not pending on a live route (it is %s)",
-                              stop_id, dispatch_stop_status_name((dispatch_stop_status)st.status));
+                              "stop %" PRId64 " is not pending on a live route (it is %s)", stop_id,
+                              dispatch_stop_status_name((dispatch_stop_status)st.status));
     if (st.kind != DISPATCH_STOP_DELIVERY)
         return lm_errinfo_set(err, LM_CONFLICT, "stop_id",
                               "stop %" PRId64 " is a %s: only deliveries move between routes",
@@ -324,8 +322,7 @@ static lm_status take_stop(dispatch *d, store_read *r, int64_t stop_id, int64_t 
     if ((rc = route_load(d, r, st.vehicle_id, now_s, src, err)) != LM_OK) return rc;
     int i = find_stop(src, stop_id);
     for (size_t k = 0; k < src->n; k++)
-        if (src->stops[k].s.kind == DISPATCH_STOP_PICKUP &&
-            src->stops[k].s.order_id == st.order_id)
+        if (src->stops[k].s.kind == DISPATCH_STOP_PICKUP && src->stops[k].s.order_id == st.order_id)
             return lm_errinfo_set(err, LM_CONFLICT, "stop_id",
                                   "order %" PRId64 " is still to be picked up by %s: unassign it "
                                   "and assign it again",
@@ -340,8 +337,7 @@ static lm_status take_stop(dispatch *d, store_read *r, int64_t stop_id, int64_t 
     return LM_OK;
 }
 
-static lm_status reorder(dispatch__hand_route *hr, const int64_t *ids, size_t n,
-                         lm_errinfo *err) {
+static lm_status reorder(dispatch__hand_route *hr, const int64_t *ids, size_t n, lm_errinfo *err) {
     if (n != hr->n)
         return lm_errinfo_set(err, LM_INVALID, "stop_ids",
                               "list every pending stop of %s's route once: it has %zu, got %zu",
@@ -357,8 +353,7 @@ static lm_status reorder(dispatch__hand_route *hr, const int64_t *ids, size_t n,
             rc = lm_errinfo_set(err, LM_INVALID, field,
                                 "stop %" PRId64 " is not pending on %s's route", ids[i], hr->v.id);
         else if (used[at])
-            rc = lm_errinfo_set(err, LM_INVALID, field, "stop %" PRId64 " is listed twice",
-                                ids[i]);
+            rc = lm_errinfo_set(err, LM_INVALID, field, "stop %" PRId64 " is listed twice", ids[i]);
         else if (hr->stops[at].s.status == DISPATCH_STOP_ARRIVED && i != 0)
             rc = lm_errinfo_set(err, LM_CONFLICT, field,
                                 "the driver is at stop %" PRId64 ": it stays first", ids[i]);
@@ -384,12 +379,13 @@ static lm_status unassign(dispatch *d, store_read *r, int64_t stop_id, int64_t n
     if (rc != LM_OK) return rc;
     if (!st.live || st.status != DISPATCH_STOP_PLANNED || st.kind != DISPATCH_STOP_DELIVERY)
         return lm_errinfo_set(err, LM_CONFLICT, "stop_id",
-                              "stop %" PRId64 " is not a planned delivery on a live route", stop_id);
+                              "stop %" PRId64 " is not a planned delivery on a live route",
+                              stop_id);
     if ((rc = route_load(d, r, st.vehicle_id, now_s, hr, err)) != LM_OK) return rc;
     bool pick = false;
     for (size_t k = 0; k < hr->n; k++)
-        pick |= hr->stops[k].s.kind == DISPATCH_STOP_PICKUP &&
-                hr->stops[k].s.order_id == st.order_id;
+        pick |=
+            hr->stops[k].s.kind == DISPATCH_STOP_PICKUP && hr->stops[k].s.order_id == st.order_id;
     if (hr->started && !pick)
         return lm_errinfo_set(err, LM_CONFLICT, "stop_id",
                               "order %" PRId64 " is on board %s (its route started): it cannot "
@@ -439,10 +435,9 @@ static const char *kind_name(dispatch_hand_kind k) {
 }
 
 /* Builds the edited routes into rts (*nr of them) per req; the edit's own checks. */
-static lm_status edit_build(dispatch *d, store_read *r, const dispatch_hand_req *req,
-                            int64_t now_s, dispatch__hand_route *rts, size_t *nr,
-                            dispatch_hand_result *res, store_stop *gone, size_t *n_gone,
-                            lm_errinfo *err) {
+static lm_status edit_build(dispatch *d, store_read *r, const dispatch_hand_req *req, int64_t now_s,
+                            dispatch__hand_route *rts, size_t *nr, dispatch_hand_result *res,
+                            store_stop *gone, size_t *n_gone, lm_errinfo *err) {
     lm_status rc = LM_OK;
     dispatch__hand_stop pick, del;
     bool has_pick = false;
@@ -479,7 +474,7 @@ static lm_status edit_build(dispatch *d, store_read *r, const dispatch_hand_req 
             }
             *nr = 2;
             del.window_dropped = false; /* a stop moved must meet its window on its new van */
-            if (rts[0].started) { /* the parcel is at the depot the other van starts from */
+            if (rts[0].started) {       /* the parcel is at the depot the other van starts from */
                 pick = del;
                 pick.n_tws = 0;
                 pick.is_new = true;
@@ -494,10 +489,9 @@ static lm_status edit_build(dispatch *d, store_read *r, const dispatch_hand_req 
         }
     }
     if (rts[0].n + 2 > DISPATCH__HAND_STOPS_MAX)
-        return lm_errinfo_set(err, LM_TOO_BIG, "vehicle_id", "%s's route is full",
-                              rts[0].v.id);
-    if ((rc = place(d, rts, *nr, 0, has_pick ? &pick : NULL, &del, req->position, res, &at,
-                    err)) != LM_OK)
+        return lm_errinfo_set(err, LM_TOO_BIG, "vehicle_id", "%s's route is full", rts[0].v.id);
+    if ((rc = place(d, rts, *nr, 0, has_pick ? &pick : NULL, &del, req->position, res, &at, err)) !=
+        LM_OK)
         return rc;
     res->position = (int)at;
     res->stop_id = rts[0].stops[at].s.id;

@@ -99,7 +99,7 @@ typedef struct dispatch__task {
     bool urgent;           /* re-plans: tws narrowed to a deadline; own_tws are the order's */
     solver_tw own_tws[STORE_WINDOWS_MAX];
     size_t n_own_tws;
-    uint32_t index;        /* solver job or shipment index, filled by dispatch__model_problem */
+    uint32_t index; /* solver job or shipment index, filled by dispatch__model_problem */
 } dispatch__task;
 
 typedef struct dispatch__vehicle {
@@ -115,9 +115,9 @@ typedef struct dispatch__vehicle {
     int64_t initial_load[DISPATCH__DIMS];
     uint32_t skills[2];
     size_t n_skills;
-    int fixed_task;    /* task index that must come first, -1 none */
-    bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
-    int64_t seq_base;  /* re-plans: seq after the last done stop */
+    int fixed_task;                          /* task index that must come first, -1 none */
+    bool fixed_pickup;                       /* the fixed step is the task's pickup (shipment) */
+    int64_t seq_base;                        /* re-plans: seq after the last done stop */
     int64_t break_stop[DISPATCH_BREAKS_MAX]; /* hand edits (update_in_place): the stop that holds
                                                 break b already, 0 = none (a new one is made) */
 } dispatch__vehicle;

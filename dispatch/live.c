@@ -607,8 +607,9 @@ lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err) {
         for (size_t k = 0; k < n; k++)
             work += !is_break(&ps[k]);
         lm_free(ps);
-        if (work == 0) continue; /* finished its route (a break left is no work): silence is
-                                    expected */
+        if (work == 0)
+            continue; /* finished its route (a break left is no work): silence is
+                         expected */
         n = work;
         s->silent = true;
         if ((rc = store_vstate_put(tx, s, err)) != LM_OK ||

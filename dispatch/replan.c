@@ -184,7 +184,8 @@ static lm_status new_order(void *ctx, const store_order *o) {
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
     t->priority = o->priority > 0 ? (uint32_t)o->priority : 0;
     t->skill = 0;
-    if (o->priority >= c->d->o.urgent_priority) urgent_deadline(t, c->now_s, c->d->o.urgent_within_s);
+    if (o->priority >= c->d->o.urgent_priority)
+        urgent_deadline(t, c->now_s, c->d->o.urgent_within_s);
     return LM_OK;
 }
 
@@ -728,8 +729,8 @@ static size_t without_locked_routes(store_read *r, store_stop *stops, size_t n) 
         if (strcmp(last, stops[i].vehicle_id)) {
             store_vstate vs;
             lm_strlcpy(last, stops[i].vehicle_id, sizeof last);
-            last_locked = store_vstate_get(r, last, &vs, NULL) == LM_OK && vs.route_locked &&
-                          !vs.broken;
+            last_locked =
+                store_vstate_get(r, last, &vs, NULL) == LM_OK && vs.route_locked && !vs.broken;
         }
         if (!last_locked) stops[kept++] = stops[i];
     }

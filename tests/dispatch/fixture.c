@@ -13,8 +13,6 @@
 
 #include <cmocka.h>
 
-
-
 int64_t fake_now_ms;
 int64_t clock_fake(void) {
     return fake_now_ms;
@@ -56,8 +54,7 @@ int teardown(void **state) {
 
 /* A depot, a product, stock, n ready orders on a ring around the depot (2-6 km), window
  * [from_h, to_h] of the day, and vehicles V1..Vk with drivers D1..Dk (capacity `parcels`). */
-void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k,
-                     int64_t parcels) {
+void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k, int64_t parcels) {
     lm_errinfo err = {0};
     orders_depot dep = {
         .lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 6 * 3600, .close_s = 20 * 3600};
@@ -166,8 +163,7 @@ size_t pending_of(const dispatch_driver_route *rt) {
 }
 
 /* Posts one position of driver at (lat, lon) at the fake clock. */
-dispatch_obs_result observe(fixture *f, const char *driver, double lat, double lon,
-                                   double speed) {
+dispatch_obs_result observe(fixture *f, const char *driver, double lat, double lon, double speed) {
     store_tx *tx = NULL;
     OK(store_tx_begin(f->s, &tx));
     dispatch_obs_result res;
@@ -216,7 +212,6 @@ void check_live_consistent(fixture *f, const char *const *drivers, size_t nd) {
     }
 }
 
-
 void commit_plan(fixture *f) {
     int64_t id = plan_now(f);
     lm_errinfo err = {0};
@@ -242,4 +237,3 @@ void deliver_first(fixture *f, const char *driver, dispatch_stop *out) {
     OK(store_tx_commit(tx));
     if (out) *out = s;
 }
-

@@ -73,8 +73,7 @@ static int64_t new_ready_order(fixture *f, double dlat, double dlon) {
     return id;
 }
 
-static lm_status edit(fixture *f, dispatch_hand_req q, dispatch_hand_result *res,
-                      lm_errinfo *err) {
+static lm_status edit(fixture *f, dispatch_hand_req q, dispatch_hand_result *res, lm_errinfo *err) {
     memset(res, 0, sizeof *res);
     return dispatch_hand_edit(f->d, &q, res, err);
 }
@@ -130,8 +129,8 @@ static void test_assign_capacity_dry_run(void **state) {
     n2 = live_ids(f, "V2", v2, 16);
     assert_int_equal(n2, 4);
     int64_t o2 = new_ready_order(f, -0.01, 0.01);
-    assert_int_equal(edit(f, (dispatch_hand_req){DISPATCH_HAND_ASSIGN, "V2", o2, 0, 1, NULL, 0,
-                                                 false},
+    assert_int_equal(edit(f,
+                          (dispatch_hand_req){DISPATCH_HAND_ASSIGN, "V2", o2, 0, 1, NULL, 0, false},
                           &res, &err),
                      LM_CONFLICT);
     assert_false(res.feasible);
@@ -142,10 +141,10 @@ static void test_assign_capacity_dry_run(void **state) {
     assert_memory_equal(after, v2, n2 * sizeof *v2);
     assert_string_equal(order_status(f, o2), "ready");
     /* an index out of range names the field */
-    assert_int_equal(edit(f, (dispatch_hand_req){DISPATCH_HAND_ASSIGN, "V1", o2, 0, 99, NULL, 0,
-                                                 false},
-                          &res, &err),
-                     LM_INVALID);
+    assert_int_equal(
+        edit(f, (dispatch_hand_req){DISPATCH_HAND_ASSIGN, "V1", o2, 0, 99, NULL, 0, false}, &res,
+             &err),
+        LM_INVALID);
     assert_string_equal(err.field, "position");
     /* the started V1 fetches the parcel at its depot, then delivers it */
     OKE(edit(f, (dispatch_hand_req){DISPATCH_HAND_ASSIGN, "V1", o2, 0, -1, NULL, 0, false}, &res,
@@ -191,16 +190,16 @@ static void test_reorder_move_unassign(void **state) {
     check_route(f, "V2");
     /* a stop listed twice or missing is refused, naming the index */
     rev[1] = rev[0];
-    assert_int_equal(edit(f, (dispatch_hand_req){DISPATCH_HAND_REORDER, "V2", 0, 0, 0, rev, n2,
-                                                 false},
+    assert_int_equal(edit(f,
+                          (dispatch_hand_req){DISPATCH_HAND_REORDER, "V2", 0, 0, 0, rev, n2, false},
                           &res, &err),
                      LM_INVALID);
     assert_string_equal(err.field, "stop_ids[1]");
     /* a parcel on board the started V1 cannot move to V2 */
-    assert_int_equal(edit(f, (dispatch_hand_req){DISPATCH_HAND_MOVE, "V2", 0, v1[0], -1, NULL, 0,
-                                                 false},
-                          &res, &err),
-                     LM_CONFLICT);
+    assert_int_equal(
+        edit(f, (dispatch_hand_req){DISPATCH_HAND_MOVE, "V2", 0, v1[0], -1, NULL, 0, false}, &res,
+             &err),
+        LM_CONFLICT);
     assert_string_equal(err.field, "stop_id");
     /* V2 has not left: its stop moves to the started V1, which fetches the parcel at the depot
      * first; both routes are re-timed */
@@ -214,10 +213,10 @@ static void test_reorder_move_unassign(void **state) {
     check_route(f, "V1");
     check_route(f, "V2");
     /* it cannot simply move back: V1 still has to fetch it (unassign, then assign instead) */
-    assert_int_equal(edit(f, (dispatch_hand_req){DISPATCH_HAND_MOVE, "V2", 0, moving, 0, NULL, 0,
-                                                 false},
-                          &res, &err),
-                     LM_CONFLICT);
+    assert_int_equal(
+        edit(f, (dispatch_hand_req){DISPATCH_HAND_MOVE, "V2", 0, moving, 0, NULL, 0, false}, &res,
+             &err),
+        LM_CONFLICT);
     assert_string_equal(err.field, "stop_id");
     OKE(edit(f, (dispatch_hand_req){DISPATCH_HAND_UNASSIGN, NULL, 0, moving, 0, NULL, 0, false},
              &res, &err),

@@ -24,8 +24,7 @@ static int64_t add_order(fixture *f, double lat, double lon, int64_t from_s, int
     orders_order in = {0};
     snprintf(in.customer_name, sizeof in.customer_name, "Customer %zu", f->n_orders);
     snprintf(in.customer_phone, sizeof in.customer_phone, "+3362000%04zu", f->n_orders);
-    snprintf(in.customer_address, sizeof in.customer_address, "%zu rue du Test, Lyon",
-             f->n_orders);
+    snprintf(in.customer_address, sizeof in.customer_address, "%zu rue du Test, Lyon", f->n_orders);
     in.has_location = true;
     in.lat = lat;
     in.lon = lon;
@@ -238,7 +237,7 @@ static void test_urgent_order_is_early(void **state) {
 static int64_t routes_sum(const dispatch_plan *p, int what) {
     int64_t s = 0;
     for (size_t r = 0; r < p->n_routes; r++)
-        s += what == 0 ? p->routes[r].cost
+        s += what == 0   ? p->routes[r].cost
              : what == 1 ? p->routes[r].distance_m
                          : p->routes[r].duration_s;
     return s;
