@@ -75,8 +75,9 @@ static lm_status body_of(http_req *r, fmt_hand_shape shape, fmt_hand_body **out)
 static lm_status path_stop(http_req *r, int64_t *id) {
     const char *s = http_param(r, "stop");
     if (!s || !lm_parse_i64(s, 1, INT64_MAX, id))
-        return http_error(r, LM_INVALID, "stop", "the stop id in the path must be a positive "
-                                                 "integer");
+        return http_error(r, LM_INVALID, "stop",
+                          "the stop id in the path must be a positive "
+                          "integer");
     return LM_OK;
 }
 
@@ -170,15 +171,15 @@ lm_status api__routes_stops_delete(http_req *r) {
     dispatch_stop st;
     rc = dispatch_stop_get(rd, stop, &st, &r->err);
     store_read_end(rd);
-    if (rc == LM_NOT_FOUND) return http_error(r, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", stop);
+    if (rc == LM_NOT_FOUND)
+        return http_error(r, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", stop);
     if (rc != LM_OK) return rc;
     const char *vid = http_param(r, "vehicle");
     if (!st.live || strcmp(st.vehicle_id, vid ? vid : ""))
         return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's live route",
                           stop, vid ? vid : "");
-    dispatch_hand_req q = {.kind = DISPATCH_HAND_UNASSIGN,
-                           .stop_id = stop,
-                           .dry_run = dry && !strcmp(dry, "true")};
+    dispatch_hand_req q = {
+        .kind = DISPATCH_HAND_UNASSIGN, .stop_id = stop, .dry_run = dry && !strcmp(dry, "true")};
     return edit_reply(r, &q);
 }
 

@@ -10,17 +10,17 @@
     "route's pending stops; omitted or -1 = the cheapest feasible position\"}"
 #define API_HAND_ASSIGN_SCHEMA                                                                     \
     "{\"type\":\"object\",\"required\":[\"order_id\",\"vehicle_id\"],\"additionalProperties\":"    \
-    "false,\"properties\":{\"order_id\":{\"type\":\"integer\",\"description\":\"a ready order\"},"  \
+    "false,\"properties\":{\"order_id\":{\"type\":\"integer\",\"description\":\"a ready order\"}," \
     "\"vehicle_id\":{\"type\":\"string\"}," API_HAND_POSITION "," API_HAND_DRY_RUN "}}"
 #define API_HAND_INSERT_SCHEMA                                                                     \
     "{\"type\":\"object\",\"additionalProperties\":false,\"description\":\"exactly one of "        \
-    "order_id (assign a ready order) and stop_id (move a pending stop of another live route or "    \
-    "of this one)\",\"properties\":{\"order_id\":{\"type\":\"integer\"},\"stop_id\":{\"type\":"     \
+    "order_id (assign a ready order) and stop_id (move a pending stop of another live route or "   \
+    "of this one)\",\"properties\":{\"order_id\":{\"type\":\"integer\"},\"stop_id\":{\"type\":"    \
     "\"integer\"}," API_HAND_POSITION "," API_HAND_DRY_RUN "}}"
 #define API_HAND_ORDER_SCHEMA                                                                      \
     "{\"type\":\"object\",\"required\":[\"stop_ids\"],\"additionalProperties\":false,"             \
-    "\"properties\":{\"stop_ids\":{\"type\":\"array\",\"maxItems\":300,\"items\":{\"type\":"        \
-    "\"integer\"},\"description\":\"every pending stop of the route once, breaks included, in "     \
+    "\"properties\":{\"stop_ids\":{\"type\":\"array\",\"maxItems\":300,\"items\":{\"type\":"       \
+    "\"integer\"},\"description\":\"every pending stop of the route once, breaks included, in "    \
     "the new order\"}," API_HAND_DRY_RUN "}}"
 #define API_HAND_LOCK_SCHEMA                                                                       \
     "{\"type\":\"object\",\"required\":[\"locked\"],\"additionalProperties\":false,"               \
@@ -30,20 +30,21 @@
     "\"type\":\"integer\"},\"locked\":{\"type\":\"boolean\"}}}"
 #define API_HAND_STOP_ITEM                                                                         \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"seq\":{\"type\":"        \
-    "\"integer\"},\"kind\":{\"enum\":[\"delivery\",\"pickup\",\"break\"]},\"status\":{\"type\":"    \
+    "\"integer\"},\"kind\":{\"enum\":[\"delivery\",\"pickup\",\"break\"]},\"status\":{\"type\":"   \
     "\"string\"},\"order_id\":{\"type\":\"integer\"},\"eta\":{\"type\":\"integer\"},"              \
-    "\"time_window\":{\"type\":\"array\"},\"locked\":{\"type\":\"boolean\"},\"late\":{\"type\":"    \
+    "\"time_window\":{\"type\":\"array\"},\"locked\":{\"type\":\"boolean\"},\"late\":{\"type\":"   \
     "\"boolean\"}}}"
 #define API_HAND_ROUTE_SCHEMA                                                                      \
     "{\"type\":\"object\",\"properties\":{\"vehicle_id\":{\"type\":\"string\"},\"driver_id\":{"    \
-    "\"type\":\"string\"},\"locked\":{\"type\":\"boolean\"},\"started\":{\"type\":\"boolean\"},"    \
-    "\"broken\":{\"type\":\"boolean\"},\"stops\":{\"type\":\"array\",\"items\":" API_HAND_STOP_ITEM \
-    "}}}"
+    "\"type\":\"string\"},\"locked\":{\"type\":\"boolean\"},\"started\":{\"type\":\"boolean\"},"   \
+    "\"broken\":{\"type\":\"boolean\"},\"stops\":{\"type\":\"array\","                             \
+    "\"items\":" API_HAND_STOP_ITEM "}}}"
 #define API_HAND_RESULT_SCHEMA                                                                     \
     "{\"type\":\"object\",\"properties\":{\"feasible\":{\"type\":\"boolean\"},\"dry_run\":{"       \
-    "\"type\":\"boolean\"},\"violations\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"    \
-    "\"cost_before\":{\"type\":\"integer\"},\"cost_after\":{\"type\":\"integer\"},\"cost_delta\":{" \
-    "\"type\":\"integer\"},\"position\":{\"type\":\"integer\"},\"stop_id\":{\"type\":"              \
+    "\"type\":\"boolean\"},\"violations\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"   \
+    "\"cost_before\":{\"type\":\"integer\"},\"cost_after\":{\"type\":\"integer\"},\"cost_delta\":" \
+    "{"                                                                                            \
+    "\"type\":\"integer\"},\"position\":{\"type\":\"integer\"},\"stop_id\":{\"type\":"             \
     "\"integer\"},\"routes\":{\"type\":\"array\",\"items\":" API_HAND_ROUTE_SCHEMA "}}}"
 
 #endif

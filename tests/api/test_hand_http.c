@@ -55,7 +55,7 @@ static resp call(const char *method, const char *path, const char *key, const ch
     } while (0)
 #define HAS(r, text)                                                                               \
     do {                                                                                           \
-        if (!strstr((r).body, (text))) fail_msg("'%s' not in: %s", (text), (r).body);            \
+        if (!strstr((r).body, (text))) fail_msg("'%s' not in: %s", (text), (r).body);              \
     } while (0)
 
 /* Pending stop ids of vid's live route, read from the store. */
@@ -234,8 +234,7 @@ static void test_hand_dispatch_http(void **state) {
     assert_int_equal(live_ids("V1", rev, 16), 3);
     assert_true(rev[0] == now_ids[2] && rev[2] == now_ids[0]);
     check_routes();
-    snprintf(body, sizeof body, "{\"stop_ids\":[%lld,%lld]}", (long long)rev[0],
-             (long long)rev[1]);
+    snprintf(body, sizeof body, "{\"stop_ids\":[%lld,%lld]}", (long long)rev[0], (long long)rev[1]);
     r = call("PUT", "/v1/routes/V1/stops", W.disp, body);
     EXPECT(r, 400);
     HAS(r, "\"field\":\"stop_ids\"");
