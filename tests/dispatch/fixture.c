@@ -52,6 +52,34 @@ int teardown(void **state) {
     return 0;
 }
 
+int64_t add_order(fixture *f, double lat, double lon, int64_t from_s, int64_t to_s, int priority) {
+    lm_errinfo err = {0};
+    size_t i = f->n_orders;
+    orders_line l = {.qty = 1};
+    lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
+    orders_order in = {0};
+    snprintf(in.customer_name, sizeof in.customer_name, "Customer %zu", i);
+    snprintf(in.customer_phone, sizeof in.customer_phone, "+3361000%04zu", i);
+    snprintf(in.customer_address, sizeof in.customer_address, "%zu rue de Test, Lyon", i);
+    in.has_location = true;
+    in.lat = lat;
+    in.lon = lon;
+    in.lines = &l;
+    in.n_lines = 1;
+    in.priority = priority;
+    in.windows[0] = (store_window){from_s, to_s};
+    in.n_windows = 1;
+    orders_order out = {0};
+    bool replayed = false;
+    OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
+    int64_t id = out.id;
+    orders_order_clear(&out);
+    OKE(orders_order_picking(f->o, id, NULL, &err), err);
+    OKE(orders_order_ready(f->o, id, 2000, 3000, 1, NULL, &err), err);
+    f->order_ids[f->n_orders++] = id;
+    return id;
+}
+
 /* A depot, a product, stock, n ready orders on a ring around the depot (2-6 km), window
  * [from_h, to_h] of the day, and vehicles V1..Vk with drivers D1..Dk (capacity `parcels`). */
 void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k, int64_t parcels) {
@@ -68,28 +96,9 @@ void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k, int6
     orders_stock stk;
     OKE(orders_stock_set(f->o, "DEP", "SKU1", 1000, 0, &stk, &err), err);
     for (size_t i = 0; i < n; i++) {
-        orders_line l = {.qty = 1};
-        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-        orders_order in = {0};
-        snprintf(in.customer_name, sizeof in.customer_name, "Customer %zu", i);
-        snprintf(in.customer_phone, sizeof in.customer_phone, "+3361000%04zu", i);
-        snprintf(in.customer_address, sizeof in.customer_address, "%zu rue de Test, Lyon", i);
-        in.has_location = true;
         double ang = (double)i * 2.39996, rad = 0.02 + 0.04 * (double)(i % 5) / 4.0;
-        in.lat = DEPOT_LAT + rad * 0.7 * __builtin_sin(ang);
-        in.lon = DEPOT_LON + rad * __builtin_cos(ang);
-        in.lines = &l;
-        in.n_lines = 1;
-        in.windows[0] = (store_window){DAY + from_h * 3600, DAY + to_h * 3600};
-        in.n_windows = 1;
-        orders_order out = {0};
-        bool replayed = false;
-        OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
-        int64_t id = out.id;
-        orders_order_clear(&out);
-        OKE(orders_order_picking(f->o, id, NULL, &err), err);
-        OKE(orders_order_ready(f->o, id, 2000, 3000, 1, NULL, &err), err);
-        f->order_ids[f->n_orders++] = id;
+        add_order(f, DEPOT_LAT + rad * 0.7 * __builtin_sin(ang),
+                  DEPOT_LON + rad * __builtin_cos(ang), DAY + from_h * 3600, DAY + to_h * 3600, 0);
     }
     store_tx *tx = NULL;
     OK(store_tx_begin(f->s, &tx));

@@ -46,6 +46,9 @@ int teardown(void **state);
 /* A depot, a product, stock, n ready orders on a ring around the depot (2-6 km), window
  * [from_h, to_h] of the day, and vehicles V1..Vk with drivers D1..Dk (capacity `parcels`). */
 void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k, int64_t parcels);
+/* One ready order (1 parcel, 2 kg) at (lat, lon) with window [from_s, to_s] and priority, after
+ * scenario made the depot and product; its id (also appended to f->order_ids). */
+int64_t add_order(fixture *f, double lat, double lon, int64_t from_s, int64_t to_s, int priority);
 /* Plans every ready order and waits for the solve; the plan's id. */
 int64_t plan_now(fixture *f);
 /* plan_now, then commits it. */

@@ -48,29 +48,7 @@ static void check_route(fixture *f, const char *vid) {
 }
 
 static int64_t new_ready_order(fixture *f, double dlat, double dlon) {
-    lm_errinfo err = {0};
-    orders_line l = {.qty = 1};
-    lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-    orders_order in = {0};
-    snprintf(in.customer_name, sizeof in.customer_name, "Hand %zu", f->n_orders);
-    snprintf(in.customer_phone, sizeof in.customer_phone, "+3363000%04zu", f->n_orders);
-    snprintf(in.customer_address, sizeof in.customer_address, "%zu quai du Hand", f->n_orders);
-    in.has_location = true;
-    in.lat = DEPOT_LAT + dlat;
-    in.lon = DEPOT_LON + dlon;
-    in.lines = &l;
-    in.n_lines = 1;
-    in.windows[0] = (store_window){DAY + 9 * 3600, DAY + 18 * 3600};
-    in.n_windows = 1;
-    orders_order out = {0};
-    bool replayed = false;
-    OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
-    int64_t id = out.id;
-    orders_order_clear(&out);
-    OKE(orders_order_picking(f->o, id, NULL, &err), err);
-    OKE(orders_order_ready(f->o, id, 2000, 3000, 1, NULL, &err), err);
-    f->order_ids[f->n_orders++] = id;
-    return id;
+    return add_order(f, DEPOT_LAT + dlat, DEPOT_LON + dlon, DAY + 9 * 3600, DAY + 18 * 3600, 0);
 }
 
 static lm_status edit(fixture *f, dispatch_hand_req q, dispatch_hand_result *res, lm_errinfo *err) {

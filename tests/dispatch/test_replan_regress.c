@@ -15,35 +15,6 @@
 
 #include <cmocka.h>
 
-/* One ready order at (lat, lon) with window [from_s, to_s] and priority; its id. */
-static int64_t add_order(fixture *f, double lat, double lon, int64_t from_s, int64_t to_s,
-                         int priority) {
-    lm_errinfo err = {0};
-    orders_line l = {.qty = 1};
-    lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-    orders_order in = {0};
-    snprintf(in.customer_name, sizeof in.customer_name, "Customer %zu", f->n_orders);
-    snprintf(in.customer_phone, sizeof in.customer_phone, "+3362000%04zu", f->n_orders);
-    snprintf(in.customer_address, sizeof in.customer_address, "%zu rue du Test, Lyon", f->n_orders);
-    in.has_location = true;
-    in.lat = lat;
-    in.lon = lon;
-    in.lines = &l;
-    in.n_lines = 1;
-    in.priority = priority;
-    in.windows[0] = (store_window){from_s, to_s};
-    in.n_windows = 1;
-    orders_order out = {0};
-    bool replayed = false;
-    OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
-    int64_t id = out.id;
-    orders_order_clear(&out);
-    OKE(orders_order_picking(f->o, id, NULL, &err), err);
-    OKE(orders_order_ready(f->o, id, 2000, 3000, 1, NULL, &err), err);
-    f->order_ids[f->n_orders++] = id;
-    return id;
-}
-
 /* Gives vehicle vid a break: start between from_h and to_h, lasting len_s. */
 static void give_break(fixture *f, const char *vid, int64_t from_h, int64_t to_h, int64_t len_s) {
     store_read *r = NULL;
