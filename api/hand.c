@@ -81,24 +81,6 @@ static lm_status path_stop(http_req *r, int64_t *id) {
     return LM_OK;
 }
 
-/* The stop in the path must be on the live route of the vehicle in the path. */
-static lm_status stop_on_route(http_req *r, int64_t stop) {
-    store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
-    dispatch_stop st;
-    rc = dispatch_stop_get(rd, stop, &st, &r->err);
-    store_read_end(rd);
-    if (rc == LM_NOT_FOUND)
-        return http_error(r, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", stop);
-    if (rc != LM_OK) return rc;
-    const char *vid = http_param(r, "vehicle");
-    if (!st.live || strcmp(st.vehicle_id, vid ? vid : ""))
-        return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's live route",
-                          stop, vid ? vid : "");
-    return LM_OK;
-}
-
 lm_status api__plans_assign(http_req *r) {
     int64_t id = 0;
     fmt_hand_body *b = NULL;
@@ -129,7 +111,116 @@ lm_status api__plans_assign(http_req *r) {
 
 lm_status api__routes_stops_get(http_req *r) {
     const char *vid = http_param(r, "vehicle");
-    if ((rc = stop_on_route(r, stop)) != LM_OK) return rc;
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    dispatch_live_route rt;
+    rc = dispatch_live_route_get(rd, vid ? vid : "", &rt, &r->err);
+    store_read_end(rd);
+    if (rc != LM_OK) return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "vehicle_id", rt.vehicle_id);
+    cJSON_AddStringToObject(o, "driver_id", rt.driver_id);
+    cJSON_AddBoolToObject(o, "locked", rt.locked);
+    cJSON_AddBoolToObject(o, "started", rt.started);
+    cJSON_AddBoolToObject(o, "broken", rt.broken);
+    cJSON *stops = cJSON_AddArrayToObject(o, "stops");
+    for (size_t i = 0; i < rt.n_stops; i++)
+        cJSON_AddItemToArray(stops, api__stop_json(&rt.stops[i]));
+    dispatch_live_route_clear(&rt);
+    return http_reply_json(r, 200, o);
+}
+
+lm_status api__routes_stops_put(http_req *r) {
+    fmt_hand_body *b = NULL;
+    lm_status rc = body_of(r, FMT_HAND_ORDER, &b);
+    if (rc != LM_OK) return rc;
+    dispatch_hand_req q = {.kind = DISPATCH_HAND_REORDER,
+                           .vehicle_id = http_param(r, "vehicle"),
+                           .stop_ids = b->stop_ids,
+                           .n_stop_ids = b->n_stop_ids,
+                           .dry_run = b->dry_run};
+    return edit_reply(r, &q);
+}
+
+lm_status api__routes_stops_post(http_req *r) {
+    fmt_hand_body *b = NULL;
+    lm_status rc = body_of(r, FMT_HAND_INSERT, &b);
+    if (rc != LM_OK) return rc;
+    dispatch_hand_req q = {.kind = b->order_id ? DISPATCH_HAND_ASSIGN : DISPATCH_HAND_MOVE,
+                           .vehicle_id = http_param(r, "vehicle"),
+                           .order_id = b->order_id,
+                           .stop_id = b->stop_id,
+                           .position = (int)b->position,
+                           .dry_run = b->dry_run};
+    return edit_reply(r, &q);
+}
+
+lm_status api__routes_stops_delete(http_req *r) {
+    int64_t stop = 0;
+    lm_status rc = path_stop(r, &stop);
+    if (rc == LM_OK) rc = api__no_body(r);
+    if (rc != LM_OK) return rc;
+    const char *dry = http_query(r, "dry_run");
+    if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
+        return http_error(r, LM_INVALID, "dry_run", "dry_run must be true or false");
+    /* the stop must be on the route the path names */
+    store_read *rd = NULL;
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
+        return http_error(r, rc, "", "store unavailable");
+    dispatch_stop st;
+    rc = dispatch_stop_get(rd, stop, &st, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND)
+        return http_error(r, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", stop);
+    if (rc != LM_OK) return rc;
+    const char *vid = http_param(r, "vehicle");
+    if (!st.live || strcmp(st.vehicle_id, vid ? vid : ""))
+        return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's live route",
+                          stop, vid ? vid : "");
+    dispatch_hand_req q = {
+        .kind = DISPATCH_HAND_UNASSIGN, .stop_id = stop, .dry_run = dry && !strcmp(dry, "true")};
+    return edit_reply(r, &q);
+}
+
+static cJSON *lock_reply(const char *vehicle, int64_t stop, bool locked) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "vehicle_id", vehicle);
+    if (stop) cJSON_AddNumberToObject(o, "stop_id", (double)stop);
+    cJSON_AddBoolToObject(o, "locked", locked);
+    return o;
+}
+
+lm_status api__routes_lock(http_req *r) {
+    dispatch *d = api__need_dispatch(r, "dispatch");
+    if (!d) return r->err.code;
+    fmt_hand_body *b = NULL;
+    lm_status rc = body_of(r, FMT_HAND_LOCK, &b);
+    const char *vid = http_param(r, "vehicle");
+    if (rc == LM_OK) rc = dispatch_route_lock(d, vid ? vid : "", b->locked, &r->err);
+    if (rc != LM_OK) return rc;
+    return http_reply_json(r, 200, lock_reply(vid, 0, b->locked));
+}
+
+lm_status api__routes_stop_lock(http_req *r) {
+    dispatch *d = api__need_dispatch(r, "dispatch");
+    if (!d) return r->err.code;
+    fmt_hand_body *b = NULL;
+    int64_t stop = 0;
+    lm_status rc = path_stop(r, &stop);
+    if (rc == LM_OK) rc = body_of(r, FMT_HAND_LOCK, &b);
+    if (rc != LM_OK) return rc;
+    const char *vid = http_param(r, "vehicle");
+    store_read *rd = NULL;
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
+        return http_error(r, rc, "", "store unavailable");
+    dispatch_stop st;
+    rc = dispatch_stop_get(rd, stop, &st, &r->err);
+    store_read_end(rd);
+    if (rc != LM_OK) return rc;
+    if (strcmp(st.vehicle_id, vid ? vid : ""))
+        return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's route", stop,
+                          vid ? vid : "");
     if ((rc = dispatch_stop_lock(d, stop, b->locked, &r->err)) != LM_OK) return rc;
     return http_reply_json(r, 200, lock_reply(vid, stop, b->locked));
 }
