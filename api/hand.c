@@ -81,6 +81,24 @@ static lm_status path_stop(http_req *r, int64_t *id) {
     return LM_OK;
 }
 
+/* The stop in the path must be on the live route of the vehicle in the path. */
+static lm_status stop_on_route(http_req *r, int64_t stop) {
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    dispatch_stop st;
+    rc = dispatch_stop_get(rd, stop, &st, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND)
+        return http_error(r, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", stop);
+    if (rc != LM_OK) return rc;
+    const char *vid = http_param(r, "vehicle");
+    if (!st.live || strcmp(st.vehicle_id, vid ? vid : ""))
+        return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's live route",
+                          stop, vid ? vid : "");
+    return LM_OK;
+}
+
 lm_status api__plans_assign(http_req *r) {
     int64_t id = 0;
     fmt_hand_body *b = NULL;
@@ -164,20 +182,7 @@ lm_status api__routes_stops_delete(http_req *r) {
     const char *dry = http_query(r, "dry_run");
     if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
         return http_error(r, LM_INVALID, "dry_run", "dry_run must be true or false");
-    /* the stop must be on the route the path names */
-    store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    dispatch_stop st;
-    rc = dispatch_stop_get(rd, stop, &st, &r->err);
-    store_read_end(rd);
-    if (rc == LM_NOT_FOUND)
-        return http_error(r, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", stop);
-    if (rc != LM_OK) return rc;
-    const char *vid = http_param(r, "vehicle");
-    if (!st.live || strcmp(st.vehicle_id, vid ? vid : ""))
-        return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's live route",
-                          stop, vid ? vid : "");
+    if ((rc = stop_on_route(r, stop)) != LM_OK) return rc;
     dispatch_hand_req q = {
         .kind = DISPATCH_HAND_UNASSIGN, .stop_id = stop, .dry_run = dry && !strcmp(dry, "true")};
     return edit_reply(r, &q);
@@ -211,16 +216,7 @@ lm_status api__routes_stop_lock(http_req *r) {
     if (rc == LM_OK) rc = body_of(r, FMT_HAND_LOCK, &b);
     if (rc != LM_OK) return rc;
     const char *vid = http_param(r, "vehicle");
-    store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    dispatch_stop st;
-    rc = dispatch_stop_get(rd, stop, &st, &r->err);
-    store_read_end(rd);
-    if (rc != LM_OK) return rc;
-    if (strcmp(st.vehicle_id, vid ? vid : ""))
-        return http_error(r, LM_CONFLICT, "stop", "stop %" PRId64 " is not on %s's route", stop,
-                          vid ? vid : "");
+    if ((rc = stop_on_route(r, stop)) != LM_OK) return rc;
     if ((rc = dispatch_stop_lock(d, stop, b->locked, &r->err)) != LM_OK) return rc;
     return http_reply_json(r, 200, lock_reply(vid, stop, b->locked));
 }
