@@ -5,6 +5,7 @@
 #include "dispatch/hand.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,7 +94,11 @@ static lm_status route_load(dispatch *d, store_read *r, const char *vehicle_id, 
         if (ps[i].tw_end_s && ps[i].kind == DISPATCH_STOP_DELIVERY) {
             hs->tws[0] = (solver_tw){ps[i].tw_start_s, ps[i].tw_end_s};
             hs->n_tws = 1;
-            hs->window_dropped = ps[i].late || ps[i].eta_s > ps[i].tw_end_s;
+            /* as a re-plan does: a window the van cannot reach any more from where it is */
+            double m = geo_distance_m(hr->start, (geo_point){ps[i].lat, ps[i].lon});
+            double travel = isfinite(m) ? m * d->o.matrix.detour_factor / d->o.matrix.speed_mps : 0;
+            hs->window_dropped = ps[i].late || ps[i].eta_s > ps[i].tw_end_s ||
+                                 hr->start_s + (int64_t)travel > ps[i].tw_end_s;
         }
     }
     hr->seq_base = n ? ps[0].seq : 0;
