@@ -49,6 +49,32 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     return o;
 }
 
+/* The breaks the plan placed (stops of kind break) go to "planned_breaks" and leave rt's stop
+ * list: apps that list stops see only customers and pickups, and each break keeps its stop id
+ * for arrived (started) / delivered (taken). */
+static void planned_breaks(dispatch_driver_route *rt, cJSON *o) {
+    cJSON *arr = cJSON_AddArrayToObject(o, "planned_breaks");
+    size_t kept = 0;
+    for (size_t i = 0; i < rt->n_stops; i++) {
+        const dispatch_stop *s = &rt->stops[i].stop;
+        if (s->kind != DISPATCH_STOP_BREAK) {
+            rt->stops[kept++] = rt->stops[i];
+            continue;
+        }
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddNumberToObject(b, "stop_id", (double)s->id);
+        cJSON_AddNumberToObject(b, "seq", s->seq);
+        cJSON_AddStringToObject(b, "status", dispatch_stop_status_name(s->status));
+        cJSON_AddNumberToObject(b, "eta_s", (double)s->eta_s);
+        cJSON *tw = cJSON_AddArrayToObject(b, "time_window");
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_start_s));
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_end_s));
+        cJSON_AddNumberToObject(b, "service_s", (double)s->service_s);
+        cJSON_AddItemToArray(arr, b);
+    }
+    rt->n_stops = kept;
+}
+
 lm_status api__driver_route(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
@@ -71,6 +97,7 @@ lm_status api__driver_route(http_req *r) {
         cJSON_AddNullToObject(o, "vehicle_id");
     cJSON_AddBoolToObject(o, "started", rt.started);
     cJSON_AddBoolToObject(o, "broken", rt.broken);
+    planned_breaks(&rt, o);
     cJSON *arr = cJSON_AddArrayToObject(o, "stops");
     for (size_t i = 0; i < rt.n_stops; i++) {
         cJSON *sj = stop_json(&rt.stops[i]);
@@ -80,6 +107,7 @@ lm_status api__driver_route(http_req *r) {
                                   api__cod_collect_json(rd, rt.stops[i].stop.order_id));
         cJSON_AddItemToArray(arr, sj);
     }
+    api__driver_day_extras(rd, &rt, o);
     store_read_end(rd);
     dispatch_driver_route_clear(&rt);
     return http_reply_json(r, 200, o);
@@ -141,8 +169,10 @@ typedef lm_status (*stop_action)(dispatch *d, store_tx *tx, http_req *r, int64_t
 
 static lm_status run_stop_action(http_req *r, stop_action act, void *ctx) {
     int64_t stop_id = 0;
+    bool replayed = false;
     lm_status rc = own_stop(r, &stop_id);
-    if (rc != LM_OK) return rc;
+    if (rc == LM_OK) rc = api__idem_replay(r, &replayed); /* an offline queue's retry */
+    if (rc != LM_OK || replayed) return rc;
     dispatch *d = api__need_dispatch(r, "live dispatch");
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
@@ -150,21 +180,25 @@ static lm_status run_stop_action(http_req *r, stop_action act, void *ctx) {
         return http_error(r, rc, "", "the store is not available");
     if ((rc = act(d, tx, r, stop_id, ctx)) != LM_OK) {
         store_tx_rollback(tx);
-        return rc;
+        return api__idem_after_failure(r, rc);
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK)
-        return http_error(r, rc, "", "the change could not be committed");
-    store_read *rd = NULL;
     dispatch_stop s;
     memset(&s, 0, sizeof s);
-    if (store_read_begin(api_store(r), &rd) == LM_OK) {
-        lm_errinfo e;
-        if (dispatch_stop_get(rd, stop_id, &s, &e) != LM_OK) s.id = stop_id;
-        store_read_end(rd);
-    }
+    lm_errinfo e;
+    if (dispatch_stop_get(store_tx_read(tx), stop_id, &s, &e) != LM_OK) s.id = stop_id;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)stop_id);
     cJSON_AddStringToObject(o, "status", dispatch_stop_status_name(s.status));
+    /* the reply is kept in the action's own tx: committed and kept are one fact */
+    if ((rc = api__idem_keep(r, tx, 200, o)) != LM_OK) {
+        store_tx_rollback(tx);
+        cJSON_Delete(o);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        cJSON_Delete(o);
+        return http_error(r, rc, "", "the change could not be committed");
+    }
     return http_reply_json(r, 200, o);
 }
 
@@ -202,7 +236,9 @@ lm_status api__driver_delivered(http_req *r) {
     if (rc == LM_OK) rc = fmt_delivery_from_json(r->json, cod_keys, r->arena, &dv, &r->err);
     if (rc == LM_OK) rc = api__cod_read(r, r->json, &c.cod);
     if (rc == LM_OK) rc = own_stop(r, &stop_id); /* before any file is written */
-    if (rc != LM_OK) return rc;
+    bool replayed = false;
+    if (rc == LM_OK) rc = api__idem_replay(r, &replayed); /* nor for a replay */
+    if (rc != LM_OK || replayed) return rc;
     const char *recipient = dv.recipient_name[0] ? dv.recipient_name : NULL;
     char sig[160] = "", photo[160] = "";
     if (dv.signature.bytes &&
@@ -228,9 +264,25 @@ static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, 
 
 lm_status api__driver_failed(http_req *r) {
     fmt_stop_failed f;
+    fmt_image photo;
+    int64_t stop_id = 0;
+    bool replayed = false;
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK) rc = fmt_stop_failed_from_json(r->json, &f, &r->err);
-    if (rc != LM_OK) return rc;
-    failed_ctx c = {f.reason, f.note};
+    if (rc == LM_OK) rc = fmt_stop_failed_proof_from_json(r->json, r->arena, &f, &photo, &r->err);
+    if (rc == LM_OK && photo.bytes) rc = own_stop(r, &stop_id); /* before the file is written */
+    if (rc == LM_OK && photo.bytes) rc = api__idem_replay(r, &replayed);
+    if (rc != LM_OK || replayed) return rc;
+    char rel[160] = "", *note = NULL;
+    if (photo.bytes) {
+        if ((rc = api__proof_save(r, &photo, "photo", stop_id, rel, sizeof rel)) != LM_OK)
+            return rc;
+        /* the note carries the proof's path like a delivery's proof text does; first, so that a
+         * long note is what gets cut */
+        size_t cap = DISPATCH_NOTE_MAX + 1;
+        note = lm_arena_alloc(r->arena, cap);
+        if (!note) return http_error(r, LM_NOMEM, "", "out of memory");
+        snprintf(note, cap, "photo %s%s%s", rel, f.note[0] ? "; " : "", f.note);
+    }
+    failed_ctx c = {f.reason, note ? note : f.note};
     return run_stop_action(r, act_failed, &c);
 }

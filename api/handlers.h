@@ -97,6 +97,7 @@ lm_status api__orders_config_put(http_req *r);
 
 /* ---- api/solve.c: VROOM-compatible solve ---- */
 lm_status api__solve(http_req *r);
+lm_status api__vroom_health(http_req *r);
 
 /* ---- api/fleet.c: vehicles, drivers, live fleet state ---- */
 lm_status api__vehicles_put(http_req *r);
@@ -142,6 +143,31 @@ lm_status api__driver_positions(http_req *r);
 lm_status api__driver_arrived(http_req *r);
 lm_status api__driver_delivered(http_req *r);
 lm_status api__driver_failed(http_req *r);
+/* api/driver_day.c: adds each stop's lines and the vehicle's breaks to the route reply. */
+void api__driver_day_extras(store_read *rd, const dispatch_driver_route *rt, cJSON *route);
+/* api/driver_start.c: POST /v1/driver/route/start. */
+lm_status api__driver_start(http_req *r);
+
+/* ---- api/idem.c: Idempotency-Key on driver actions (the app's offline queue) ---- */
+/* The request's Idempotency-Key, NULL when none; *rc is the 400 when it is malformed. */
+const char *api__idem_key(http_req *r, lm_status *rc);
+/* Answers the reply kept for this key and request (*done = true); 409 for a key used on another
+ * request; nothing when the key is new or absent. */
+lm_status api__idem_replay(http_req *r, bool *done);
+/* Keeps body (not taken) as the reply of this key inside the action's tx. */
+lm_status api__idem_keep(http_req *r, store_tx *tx, int status, const cJSON *body);
+/* After a failed action: the kept reply when a copy of this request committed meanwhile, else
+ * failed. */
+lm_status api__idem_after_failure(http_req *r, lm_status failed);
+
+/* api/events.c: the driver's stream of route.changed notices (Server-Sent Events). */
+lm_status api__driver_events(http_req *r);
+
+/* ---- api/enrol.c: driver app enrolment ---- */
+lm_status api__enrol_create(http_req *r);
+lm_status api__enrol_list(http_req *r);
+lm_status api__enrol_revoke(http_req *r);
+lm_status api__enrol_exchange(http_req *r);
 
 /* ---- api/proofs.c: delivery proofs ---- */
 struct fmt_image;

@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_hand.h"
 #include "api/schemas_money.h"
@@ -157,6 +158,15 @@ const http_route api__routes[] = {
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
      "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
+    /* vroom-express's two routes, so its clients need only the base URL (and a key) */
+    {"POST", "/", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
+     "vroom-express compatible solve: the same body, answer and statuses as POST /v1/solve "
+     "(VROOM's {code, error}: 2 -> 400, 1 and 3 -> 500, too big -> 413)",
+     VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
+    {"GET", "/health", HTTP_PUBLIC, api__vroom_health, 0,
+     "vroom-express health: solves a fixed two-job problem; 200 {\"status\": \"ok\"}, or 500 "
+     "with VROOM's error",
+     NULL, "{\"type\":\"object\",\"properties\":{\"status\":{\"const\":\"ok\"}}}", 200, NULL},
 
     /* ---- fleet, plans, re-plans (api/fleet.c, api/plans.c, api/replans.c) ---- */
     {"POST", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_put, 0,
@@ -351,6 +361,29 @@ const http_route api__routes[] = {
      "reason and the last ?last=1..1000 (20), newest first",
      NULL, API_REFUSALS_SCHEMA, 200, NULL},
 
+    /* ---- the driver app: enrolment by link / QR code, route change notices (api/enrol.c,
+     * api/events.c; docs/driver-app.md) ---- */
+    {"POST", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_create, 0,
+     "A single-use enrolment link for the driver's phone (token answered once, stored hashed; "
+     "ttl_s 60..86400, 900)",
+     API_ENROL_IN_SCHEMA, API_ENROLMENT_SCHEMA, 201, NULL},
+    {"GET", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_list, 0,
+     "The driver's enrolments, newest first: pending, expired, active (key in use) or revoked",
+     NULL, API_ENROLMENTS_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/drivers/{id}/enrolments/{enrolment}", API_ROLE_DISPATCHER, api__enrol_revoke, 0,
+     "Revoke an enrolment: its link and the key it gave the phone stop working at once", NULL, NULL,
+     204, NULL},
+    {"POST", "/v1/driver/enrol", HTTP_PUBLIC, api__enrol_exchange, 0,
+     "Exchange an enrolment token (once, before it expires) for the driver's key",
+     API_ENROL_EXCHANGE_IN_SCHEMA, API_ENROL_EXCHANGE_SCHEMA, 201, NULL},
+    {"POST", "/v1/driver/route/start", API_ROLE_DRIVER, api__driver_start, 0,
+     "Start the route now (orders on board go out for delivery; idempotent, Idempotency-Key kept)",
+     NULL, API_DRIVER_START_SCHEMA, 200, NULL},
+    {"GET", "/v1/driver/events", API_ROLE_DRIVER, api__driver_events, 0,
+     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan, "
+     "hand edit or cancellation may have changed the route",
+     NULL, API_DRIVER_EVENTS_SCHEMA, 200, "text/event-stream"},
+
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,
      "Register a URL: every event is POSTed signed with X-Lastmile-Signature: sha256=HMAC",
@@ -361,3 +394,11 @@ const http_route api__routes[] = {
      "Remove a webhook", NULL, NULL, 204, NULL},
 };
 const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];
+
+/* Routes that answer some errors in a peer's shape (OpenAPI lists both). */
+const http_route_errors api__route_errors[] = {
+    {"POST", "/v1/solve", VROOM_ERROR_SCHEMA}, /* the problem's errors, as VROOM words them */
+    {"POST", "/", VROOM_ERROR_SCHEMA},
+    {"GET", "/health", VROOM_ERROR_SCHEMA},
+};
+const size_t api__route_errors_count = sizeof api__route_errors / sizeof api__route_errors[0];

@@ -417,6 +417,12 @@ typedef enum dispatch_exception_kind {
 
 /* Parses "breakdown" | "delay" | "accident" | "vehicle_full". */
 bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out);
+/* The driver says the route starts now (the app's "start route"): orders on board go out for
+ * delivery and route.started is recorded, as a first position away from the depot would do.
+ * *already when it had started (nothing changes). CONFLICT without vehicle, stops, or when broken
+ * down. */
+LM_MUST_USE lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const char *driver_id,
+                                            int64_t t_ms, bool *already, lm_errinfo *err);
 /* A driver's exception (event driver.exception, and vehicle.breakdown for breakdown/accident);
  * delay_s is used by DELAY. Breakdowns and full vehicles queue a re-plan. */
 LM_MUST_USE lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *driver_id,

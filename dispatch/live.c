@@ -349,6 +349,31 @@ static lm_status break_step(store_tx *tx, store_stop *st, bool done, int64_t t_m
     return rc;
 }
 
+lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const char *driver_id, int64_t t_ms,
+                                bool *already, lm_errinfo *err) {
+    store_driver drv;
+    store_vstate vs;
+    store_stop *ps = NULL;
+    size_t n = 0;
+    *already = false;
+    lm_status rc = store_driver_get(store_tx_read(tx), driver_id, &drv, err);
+    if (rc != LM_OK) return rc;
+    if (!drv.vehicle_id[0])
+        return lm_errinfo_set(err, LM_CONFLICT, "route", "you have no vehicle today");
+    if ((rc = vstate_load(store_tx_read(tx), &drv, &vs, err)) != LM_OK) return rc;
+    if (vs.broken)
+        return lm_errinfo_set(err, LM_CONFLICT, "route", "your vehicle is reported broken down");
+    if (vs.started) { /* a retried or queued request: already on the way */
+        *already = true;
+        return LM_OK;
+    }
+    if ((rc = pending_stops(store_tx_read(tx), drv.vehicle_id, &ps, &n, err)) != LM_OK) return rc;
+    lm_free(ps);
+    if (n == 0) return lm_errinfo_set(err, LM_CONFLICT, "route", "you have no stops to start");
+    if ((rc = route_start(d, tx, &vs, t_ms, err)) != LM_OK) return rc;
+    return store_vstate_put(tx, &vs, err);
+}
+
 static lm_status not_pending(const store_stop *st, const char *action, lm_errinfo *err) {
     return lm_errinfo_set(err, LM_CONFLICT, "stop", "stop %" PRId64 " is %s; it cannot be %s",
                           st->id, dispatch_stop_status_name((dispatch_stop_status)st->status),

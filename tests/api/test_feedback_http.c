@@ -383,7 +383,8 @@ static void test_acceptance_low_rating_to_closed_ticket(void **state) {
             hooked = !strcmp(H.got[i].type, "sla.breached") && H.got[i].sig_ok;
     pthread_mutex_unlock(&H.mu);
     assert_true(hooked);
-    assert_true(http_test_sse_has(W.port, W.disp, breach_seq - 1, "event: sla.breached\n"));
+    assert_true(
+        http_test_sse_has(W.port, "/v1/events", W.disp, breach_seq - 1, "event: sla.breached\n"));
     /* and an entry in the exception queue of the order */
     ok(&r, "GET", "/v1/exceptions", W.disp, NULL, 200);
     assert_non_null(strstr(r.body.data, "sla.first_response"));

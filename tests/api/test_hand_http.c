@@ -219,9 +219,12 @@ static void test_hand_dispatch_http(void **state) {
     r = call("GET", "/v1/driver/route", W.d1, NULL);
     EXPECT(r, 200);
     HAS(r, needle);
-    assert_true(http_test_sse_has(W.port, W.disp, 0,
+    assert_true(http_test_sse_has(W.port, "/v1/events", W.disp, 0,
                                   "\"vehicle_id\":\"V1\",\"driver_id\":\"D1\","
                                   "\"reason\":\"assigned\""));
+    /* the driver's own stream: a notice that the route changed (the app fetches it again) */
+    assert_true(
+        http_test_sse_has(W.port, "/v1/driver/events", W.d1, 0, "\"cause\":\"route.changed\""));
     check_routes();
     /* reorder: reversed; a list missing a stop is refused with the field */
     size_t n = live_ids("V1", now_ids, 16);

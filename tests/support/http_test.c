@@ -138,12 +138,13 @@ static size_t on_sse(char *p, size_t sz, size_t n, void *arg) {
     return strstr(s->buf.data, s->want) ? 0 : sz * n; /* 0 ends the transfer */
 }
 
-bool http_test_sse_has(uint16_t port, const char *key, int64_t after_seq, const char *want) {
+bool http_test_sse_has(uint16_t port, const char *path, const char *key, int64_t after_seq,
+                       const char *want) {
     sse_read s = {.want = want};
     lm_buf_init(&s.buf, 1 << 20);
     CURL *c = curl_easy_init();
     char url[128], auth[160], lei[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/events", (unsigned)port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
     snprintf(lei, sizeof lei, "Last-Event-ID: %lld", (long long)after_seq);
     struct curl_slist *h = curl_slist_append(NULL, auth);
