@@ -46,6 +46,7 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddNumberToObject(o, "weight_g", (double)s->weight_g);
     if (s->reason[0]) cJSON_AddStringToObject(o, "reason", s->reason);
+    if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
 }
 
@@ -105,6 +106,7 @@ lm_status api__driver_route(http_req *r) {
         if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
             cJSON_AddItemToObject(sj, "collect",
                                   api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        api__returns_stop_into(rd, &rt.stops[i].stop, sj); /* a return: what to collect */
         cJSON_AddItemToArray(arr, sj);
     }
     api__driver_day_extras(rd, &rt, o);
@@ -222,8 +224,9 @@ static lm_status act_delivered(dispatch *d, store_tx *tx, http_req *r, int64_t i
     delivered_ctx *c = ctx;
     int64_t now = lm_now_ms();
     lm_status rc = api__cod_deliver_tx(tx, r, id, &c->cod, now);
-    if (rc != LM_OK) return rc;
-    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, now, &r->err);
+    if (rc == LM_OK) rc = dispatch_stop_delivered(d, tx, r->subject, id, c->proof, now, &r->err);
+    if (rc == LM_OK) rc = api__returns_stop_done_tx(tx, r, id, true, NULL);
+    return rc;
 }
 
 lm_status api__driver_delivered(http_req *r) {
@@ -259,7 +262,10 @@ typedef struct failed_ctx {
 
 static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     failed_ctx *c = ctx;
-    return dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
+    lm_status rc =
+        dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
+    if (rc == LM_OK) rc = api__returns_stop_done_tx(tx, r, id, false, c->reason);
+    return rc;
 }
 
 lm_status api__driver_failed(http_req *r) {

@@ -137,6 +137,33 @@ static void remove_at(dispatch__hand_route *hr, size_t at) {
     hr->n--;
 }
 
+lm_status dispatch__hand_skills(store_read *r, int64_t order_id, const char *vehicle_id,
+                                const char *field, lm_errinfo *err) {
+    dispatch__task t;
+    memset(&t, 0, sizeof t);
+    store_vehicle v;
+    store_driver drv;
+    dispatch__vehicle mv;
+    memset(&mv, 0, sizeof mv);
+    lm_status rc = dispatch__task_requires(r, order_id, &t, err);
+    if (rc == LM_OK && t.n_req == 0) return LM_OK;
+    if (rc == LM_OK) rc = store_vehicle_get(r, vehicle_id, &v, err);
+    if (rc == LM_OK) rc = store_driver_by_vehicle(r, vehicle_id, &drv, err);
+    if (rc == LM_OK) rc = dispatch__vehicle_fill(r, 0, &v, &drv, &mv, err);
+    if (rc != LM_OK) return rc;
+    for (size_t i = 0; i < t.n_req; i++) {
+        bool has = false;
+        for (size_t k = 0; k < mv.n_skills && !has; k++)
+            has = mv.skills[k] == t.req[i];
+        if (!has)
+            return lm_errinfo_set(err, LM_CONFLICT, field,
+                                  "order %" PRId64 " needs %s; vehicle %s and its driver do not "
+                                  "have all of it",
+                                  order_id, t.need, vehicle_id);
+    }
+    return LM_OK;
+}
+
 /* ---- Costing and placing ---- */
 
 /* Cost of the routes as they are: strict, else relaxed (late already), else 0 when even that
@@ -266,8 +293,8 @@ static lm_status new_stops(dispatch *d, store_read *r, const dispatch__hand_rout
     else if (!o.has_location)
         rc = lm_errinfo_set(err, LM_CONFLICT, "order_id", "order %" PRId64 " has no location",
                             order_id);
-    else
-        rc = dispatch__same_depot(r, order_id, hr->v.id, err);
+    else if ((rc = dispatch__same_depot(r, order_id, hr->v.id, err)) == LM_OK)
+        rc = dispatch__hand_skills(r, order_id, hr->v.id, "vehicle_id", err);
     if (rc == LM_CONFLICT && !strcmp(err->field, "to_vehicle"))
         lm_strlcpy(err->field, "vehicle_id", sizeof err->field);
     if (rc != LM_OK) {
@@ -282,7 +309,7 @@ static lm_status new_stops(dispatch *d, store_read *r, const dispatch__hand_rout
     s->order_id = order_id;
     s->lat = o.lat;
     s->lon = o.lon;
-    s->service_s = d->o.default_service_s;
+    s->service_s = dispatch__service_s(d, r, &o);
     s->weight_g = o.pkg_weight_g;
     s->volume_cm3 = o.pkg_volume_cm3;
     s->parcels = o.pkg_parcels > 0 ? o.pkg_parcels : 1;
@@ -471,7 +498,9 @@ static lm_status edit_build(dispatch *d, store_read *r, const dispatch_hand_req 
             remove_at(&rts[0], (size_t)i);
         } else {
             if ((rc = take_stop(d, r, req->stop_id, now_s, &rts[1], &del, err)) != LM_OK ||
-                (rc = dispatch__same_depot(r, del.s.order_id, rts[0].v.id, err)) != LM_OK) {
+                (rc = dispatch__same_depot(r, del.s.order_id, rts[0].v.id, err)) != LM_OK ||
+                (rc = dispatch__hand_skills(r, del.s.order_id, rts[0].v.id, "vehicle_id", err)) !=
+                    LM_OK) {
                 if (!strcmp(err->field, "to_vehicle"))
                     lm_strlcpy(err->field, "vehicle_id", sizeof err->field);
                 *nr = rts[1].stops ? 2 : 1;

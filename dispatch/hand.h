@@ -34,6 +34,11 @@ typedef struct dispatch__hand_route {
     int64_t cost, distance_m, duration_s;
 } dispatch__hand_route;
 
+/* CONFLICT naming field when order_id requires skills (its own, its products') that vehicle_id
+ * and its driver do not have together, the sentence naming what is missing; LM_OK otherwise. */
+LM_MUST_USE lm_status dispatch__hand_skills(store_read *r, int64_t order_id, const char *vehicle_id,
+                                            const char *field, lm_errinfo *err);
+
 /* Evaluates rts[0..nr) exactly in their order (relaxed: without windows or shift end, to cost a
  * route that is late already). LM_CONFLICT / LM_INVALID with the broken constraint in err. */
 LM_MUST_USE lm_status dispatch__hand_eval(dispatch *d, dispatch__hand_route *rts, size_t nr,

@@ -115,6 +115,7 @@ lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t stop_id, cons
         goto fail;
     }
     if ((rc = dispatch__same_depot(r, moving->order_id, to_vehicle, err)) != LM_OK ||
+        (rc = dispatch__hand_skills(r, moving->order_id, to_vehicle, "to_vehicle", err)) != LM_OK ||
         (rc = plan_route(r, &p, to_vehicle, all, n_all, &rts[0], err)) != LM_OK)
         goto fail;
     nr = 1;

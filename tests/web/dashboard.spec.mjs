@@ -7,14 +7,66 @@
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/dashboard.spec.mjs
 //
 // Writes tests/web/out/dashboard.png (and plan.png when plans exist) to look at.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiClient, assert, freePort, launch, startServer, step, stopServer, tally } from './harness.mjs';
+import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const bin = path.resolve(repo, process.env.LASTMILE_BIN || 'build/release/cli/lastmile');
+const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const outDir = path.join(here, 'out');
+
+let passed = 0, failed = 0;
+const failures = [];
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${passed + failed} - ${name}`);
+  } catch (e) {
+    failed++;
+    failures.push(name);
+    console.log(`not ok ${passed + failed} - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// Starts the server; resolves with {proc, key} once it listens.
+function startServer(port, db) {
+  return new Promise((resolve, reject) => {
+    const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
+      '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')];
+    args.push('--osmand-port', '0'); // no second listener on the fixed OsmAnd port
+    // a position below is dated 14:00 on the demo day, hours ahead of the real clock (the demo
+    // clock reads 07:50), to make the morning stops late: the future-time filter is off
+    args.push('--position-future-skew-s', '0');
+    const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', key = null, done = false;
+    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline
+    const onData = (b) => {
+      out += b.toString();
+      const m = out.match(/^(lm_[0-9a-f_]+)\s*$/m);
+      if (m) key = m[1];
+      if (!done && key && /listening on/.test(out)) { done = true; clearTimeout(timer); resolve({ proc, key }); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (b) => { if (!/"method"/.test(b.toString())) onData(b); });
+    proc.on('exit', (code) => { if (!done) { done = true; clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); } });
+  });
+}
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-web-'));
 mkdirSync(outDir, { recursive: true });
@@ -22,12 +74,20 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 let server = null, context = null;
 
-const api = apiClient(base);
+async function api(method, p, body, key) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  return { status: res.status, data };
+}
 
 try {
-  // a position below is dated 14:00 on the demo day, hours ahead of the real clock (the demo
-  // clock reads 07:50), to make the morning stops late: the future-time filter is off
-  server = await startServer(port, path.join(tmp, 'demo.db'), ['--position-future-skew-s', '0']);
+  server = await startServer(port, path.join(tmp, 'demo.db'));
   const key = server.key;
   const openapi = (await (await fetch(`${base}/openapi.json`)).json()).paths || {};
   const has = (method, p) => Object.keys(openapi).some((k) => k.replace(/\{[^}]*\}/g, '{}') === p && openapi[k][method]);
@@ -80,7 +140,13 @@ try {
     assert(r.status === 200, `ready answered ${r.status}: ${JSON.stringify(r.data)}`);
   }
 
-  context = await launch(tmp);
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: browserPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1440, height: 900 },
+  });
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -379,19 +445,22 @@ try {
   });
 
 } catch (e) {
-  tally.failed++;
+  failed++;
   console.log(`not ok - setup: ${e && e.stack ? e.stack : e}`);
 } finally {
   if (context) await context.close().catch(() => {});
-  await stopServer(server);
+  if (server) {
+    server.proc.kill('SIGTERM');
+    await new Promise((r) => { const t = setTimeout(() => { server.proc.kill('SIGKILL'); r(); }, 12000); server.proc.on('exit', () => { clearTimeout(t); r(); }); }); // timing-ok: exit deadline
+  }
   rmSync(tmp, { recursive: true, force: true });
 }
 console.log(`screenshots: ${outDir}`);
 // every step ran (a step skipped by a branch would leave the count short)
 const EXPECTED_STEPS = 16;
-if (tally.passed + tally.failed !== EXPECTED_STEPS) {
-  tally.failed++;
-  console.log(`not ok - ${tally.passed + tally.failed - 1} of ${EXPECTED_STEPS} steps ran`);
+if (passed + failed !== EXPECTED_STEPS) {
+  failed++;
+  console.log(`not ok - ${passed + failed - 1} of ${EXPECTED_STEPS} steps ran`);
 }
-console.log(`${tally.passed} passed, ${tally.failed} failed`);
-process.exit(tally.failed ? 1 : 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -6,19 +6,13 @@
 // openapi.json: a missing one fails the test, nothing is skipped.
 //
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/hand.spec.mjs
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiClient, assert, freePort, launch, startServer, step, stopServer, tally } from './harness.mjs';
+import { api as request, assert, browser, demoServer, missingRoutes, steps } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, 'out');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-hand-'));
-mkdirSync(outDir, { recursive: true });
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const api = apiClient(base);
+const { step, fail, finish } = steps(5);
 let server = null, context = null;
 
 // Polls fn until it returns a truthy value (generous deadline, never a fixed sleep).
@@ -32,15 +26,13 @@ async function until(fn, what, ms = 30000) {
 }
 
 try {
-  server = await startServer(port, path.join(tmp, 'demo.db'));
-  const key = server.key;
-  const openapi = (await (await fetch(`${base}/openapi.json`)).json()).paths || {};
-  const has = (method, p) => Object.keys(openapi).some((k) => k.replace(/\{[^}]*\}/g, '{}') === p && openapi[k][method]);
-  const used = [['get', '/v1/routes/{}/stops'], ['put', '/v1/routes/{}/stops'], ['post', '/v1/routes/{}/stops'],
-    ['delete', '/v1/routes/{}/stops/{}'], ['put', '/v1/routes/{}/lock'], ['put', '/v1/routes/{}/stops/{}/lock'],
-    ['post', '/v1/plans/{}/assign'], ['get', '/v1/vehicles'], ['get', '/v1/orders'], ['post', '/v1/plans'],
-    ['get', '/v1/plans/{}'], ['post', '/v1/plans/{}/commit']];
-  const missing = used.filter(([m, p]) => !has(m, p)).map(([m, p]) => `${m.toUpperCase()} ${p}`);
+  server = await demoServer();
+  const { base, key } = server;
+  const api = (method, p, body, k) => request(base, method, p, body, k);
+  const missing = await missingRoutes(base, [['get', '/v1/routes/{}/stops'], ['put', '/v1/routes/{}/stops'],
+    ['post', '/v1/routes/{}/stops'], ['delete', '/v1/routes/{}/stops/{}'], ['put', '/v1/routes/{}/lock'],
+    ['put', '/v1/routes/{}/stops/{}/lock'], ['post', '/v1/plans/{}/assign'], ['get', '/v1/vehicles'],
+    ['get', '/v1/orders'], ['post', '/v1/plans'], ['get', '/v1/plans/{}'], ['post', '/v1/plans/{}/commit']]);
   assert(!missing.length, `routes missing from openapi.json: ${missing.join(', ')}`);
 
   // a fleet when the demo has none, packages ready, a plan solved and committed (the API side)
@@ -75,7 +67,7 @@ try {
   assert(van && deliveries(van) >= 2, `a route with two deliveries: ${JSON.stringify(plan.routes.map(deliveries))}`);
   const routeOf = async () => (await api('GET', `/v1/routes/${encodeURIComponent(van.vehicle_id)}/stops`, null, key)).data;
 
-  context = await launch(tmp);
+  context = await browser(server.tmp);
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -156,18 +148,9 @@ try {
     assert(!pageErrors.length, `page errors: ${pageErrors.join('; ')}`);
   });
 } catch (e) {
-  tally.failed++;
-  console.log(`not ok - setup: ${e && e.stack ? e.stack : e}`);
+  fail('setup', e);
 } finally {
   if (context) await context.close().catch(() => {});
-  await stopServer(server);
-  rmSync(tmp, { recursive: true, force: true });
+  if (server) await server.stop();
 }
-// every step ran (a step skipped by a branch would leave the count short)
-const EXPECTED_STEPS = 5;
-if (tally.passed + tally.failed !== EXPECTED_STEPS) {
-  tally.failed++;
-  console.log(`not ok - ${tally.passed + tally.failed - 1} of ${EXPECTED_STEPS} steps ran`);
-}
-console.log(`${tally.passed} passed, ${tally.failed} failed`);
-process.exit(tally.failed ? 1 : 0);
+process.exit(finish());
