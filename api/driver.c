@@ -50,6 +50,32 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     return o;
 }
 
+/* The breaks the plan placed (stops of kind break) go to "planned_breaks" and leave rt's stop
+ * list: apps that list stops see only customers and pickups, and each break keeps its stop id
+ * for arrived (started) / delivered (taken). */
+static void planned_breaks(dispatch_driver_route *rt, cJSON *o) {
+    cJSON *arr = cJSON_AddArrayToObject(o, "planned_breaks");
+    size_t kept = 0;
+    for (size_t i = 0; i < rt->n_stops; i++) {
+        const dispatch_stop *s = &rt->stops[i].stop;
+        if (s->kind != DISPATCH_STOP_BREAK) {
+            rt->stops[kept++] = rt->stops[i];
+            continue;
+        }
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddNumberToObject(b, "stop_id", (double)s->id);
+        cJSON_AddNumberToObject(b, "seq", s->seq);
+        cJSON_AddStringToObject(b, "status", dispatch_stop_status_name(s->status));
+        cJSON_AddNumberToObject(b, "eta_s", (double)s->eta_s);
+        cJSON *tw = cJSON_AddArrayToObject(b, "time_window");
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_start_s));
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_end_s));
+        cJSON_AddNumberToObject(b, "service_s", (double)s->service_s);
+        cJSON_AddItemToArray(arr, b);
+    }
+    rt->n_stops = kept;
+}
+
 lm_status api__driver_route(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
@@ -72,6 +98,7 @@ lm_status api__driver_route(http_req *r) {
         cJSON_AddNullToObject(o, "vehicle_id");
     cJSON_AddBoolToObject(o, "started", rt.started);
     cJSON_AddBoolToObject(o, "broken", rt.broken);
+    planned_breaks(&rt, o);
     cJSON *arr = cJSON_AddArrayToObject(o, "stops");
     for (size_t i = 0; i < rt.n_stops; i++) {
         cJSON *sj = stop_json(&rt.stops[i]);

@@ -258,7 +258,9 @@
     "\"integer\"},\"lines\":{\"type\":\"array\",\"description\":\"what to hand over: {sku, name, " \
     "qty}\"},\"note\":{\"type\":\"string\"},\"proof\":{\"type\":\"string\"}}}},\"breaks\":{"       \
     "\"type\":\"array\",\"description\":\"the vehicle's breaks: {start_s, end_s (seconds after "   \
-    "local midnight), service_s}\"}}}"
+    "local midnight), service_s}\"},\"planned_breaks\":{\"type\":\"array\",\"description\":"       \
+    "\"where the plan put each break: {stop_id, seq, status, eta_s, time_window, service_s}; "     \
+    "arrived / delivered on stop_id start and end it\"}}}"
 #define API_DRIVER_POSITIONS_SCHEMA                                                                \
     "{\"type\":\"object\",\"required\":[\"positions\"],\"properties\":{\"positions\":{\"type\":"   \
     "\"array\",\"maxItems\":1000,\"items\":{\"type\":\"object\",\"required\":[\"lat\",\"lon\","    \
