@@ -73,6 +73,16 @@ lm_status api__money_report(http_req *r);
 /* ?from=&to= epoch milliseconds, [from, to) (defaults: everything up to now); 400 naming the
  * parameter otherwise. Shared by the report routes. */
 lm_status api__window_params(http_req *r, int64_t *from, int64_t *to);
+
+/* ---- analytics reports, forecasts, replenishment (api/reports.c, api/forecast.c) ---- */
+lm_status api__reports_get(http_req *r);
+lm_status api__forecast_get(http_req *r);
+lm_status api__replenishment_get(http_req *r);
+lm_status api__replenishment_apply(http_req *r);
+/* Accept: text/csv asked for. */
+bool api__wants_csv(const http_req *r);
+/* Replies b (JSON or CSV by csv) when rc is LM_OK, a 500 otherwise; frees b. */
+lm_status api__reply_buf(http_req *r, bool csv, lm_buf *b, lm_status rc);
 /* What a stop's order asks the driver to collect: {"amount", "currency"} while its payment is
  * cod_due, else JSON null (prepaid, collected, or no money). */
 cJSON *api__cod_collect_json(store_read *rd, int64_t order_id);

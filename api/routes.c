@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_analytics.h"
 #include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
@@ -163,6 +164,32 @@ const http_route api__routes[] = {
      "Money reports for analytics: revenue, promotions (coupon usage), cod, refunds (?from=&to= "
      "ms, per currency)",
      NULL, MONEY_REPORT_SCHEMA, 200, NULL},
+
+    /* ---- analytics: KPI reports, forecasts, replenishment (api/reports.c, api/forecast.c;
+     * docs/analytics.md) ---- */
+    {"GET", "/v1/reports/{family}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__reports_get, 0,
+     "Delivery KPIs from the analytics rollups: family deliveries, eta, cycle-times, costs, kpis "
+     "(?from=&to= YYYY-MM-DD, to exclusive, default the last 30 days; ?period=day|week|month; "
+     "?group=all|depot|channel|vehicle|driver), or quality (complaint rate, SLA compliance, "
+     "ratings per driver and depot, return rates); CSV with Accept: text/csv",
+     NULL, ANALYTICS_REPORT_SCHEMA, 200, NULL},
+    {"GET", "/v1/forecast/{depot}/{sku}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__forecast_get, 0,
+     "Daily demand forecast of a SKU at a depot (?days=28..730 of history, default 182; ?h=1..90 "
+     "days ahead, default 14; ?service=0.5..0.999 for the interval): the method chosen by "
+     "backtest, its MASE and sMAPE against seasonal-naive, history and forecast with lo/hi; CSV "
+     "with Accept: text/csv",
+     NULL, ANALYTICS_FORECAST_SCHEMA, 200, NULL},
+    {"GET", "/v1/replenishment/{depot}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__replenishment_get, 0,
+     "Replenishment advice per SKU stocked at the depot: reorder point and order-up-to level from "
+     "the forecast over the lead time (?lead_days=, ?review_days=, ?service=, ?days=), quantity "
+     "to order, days of cover, stock-out risk; CSV with Accept: text/csv",
+     NULL, ANALYTICS_REPLENISH_SCHEMA, 200, NULL},
+    {"POST", "/v1/replenishment/{depot}", API_ROLE_WAREHOUSE, api__replenishment_apply, 0,
+     "Refit now: each SKU with demand history gets the advised reorder point (rounded up) as its "
+     "stock row's reorder point, so the stock.low alert uses it; SKUs without history keep theirs",
+     NULL, ANALYTICS_REPLENISH_SCHEMA, 200, NULL},
 
     /* ---- VROOM-compatible solving (api/solve.c) ---- */
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
