@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "dispatch/dispatch.h"
 #include "orders/money.h"
+#include "store/store_recovery.h"
 
 /* ---- api/health.c: GET /healthz, GET /openapi.json ---- */
 lm_status api__healthz(http_req *r);
@@ -208,6 +209,40 @@ lm_status api__track(http_req *r);
 /* Takes one token of the tracking rate limit for r's client address: true when allowed; else the
  * 429 reply (with Retry-After) is set and *rc is what the handler returns. */
 bool api__track_allow(http_req *r, lm_status *rc);
+/* The order of the path's {token} (shape checked, 404 "unknown tracking link" otherwise) read
+ * with rd; *out owns its lines (store_order_clear). On failure r's error is set. */
+lm_status api__track_order(http_req *r, store_read *rd, store_order *out);
+
+/* ---- api/recovery.c: failed-delivery recovery, proof files ---- */
+/* Counts a failed delivery attempt of stop_id and applies the recovery policy, inside tx. */
+lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
+                                     const char *reason);
+/* Adds "attempts", "recovery", "proofs", "split_into" and the customer's instructions of order_id
+ * to o; proof URLs go through token when
+ * given (the customer's), else /v1/proofs. */
+lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token);
+/* Replies 200 with {id, status, attempts, recovery, proofs} of order_id read after a commit. */
+lm_status api__recovery_order_reply(http_req *r, int64_t order_id);
+/* Answers the proof file {id} of the path; order_id > 0 requires it to be of that order. */
+lm_status api__proof_send(http_req *r, store_read *rd, int64_t order_id);
+/* The customer's delivery instructions of order_id (empty ones when none were left). */
+void api__instructions_read(store_read *rd, int64_t order_id, store_instructions *out);
+/* Adds "customer_instructions" and "safe_place" of order_id to o ("" when none). */
+void api__instructions_into(cJSON *o, store_read *rd, int64_t order_id);
+lm_status api__proofs_get(http_req *r);
+lm_status api__recovery_policy_get(http_req *r);
+lm_status api__recovery_policy_put(http_req *r);
+lm_status api__orders_checkin(http_req *r);
+lm_status api__split_policy_get(http_req *r);
+lm_status api__split_policy_put(http_req *r);
+
+/* ---- api/selfservice.c: the customer's reschedule, instructions, proofs and cancel by token */
+lm_status api__track_proof_get(http_req *r);
+lm_status api__track_reschedule_get(http_req *r);
+lm_status api__track_reschedule(http_req *r);
+lm_status api__track_instructions_get(http_req *r);
+lm_status api__track_instructions_put(http_req *r);
+lm_status api__track_cancel(http_req *r);
 
 /* ---- api/feedback.c: the customer's ratings, complaints and survey by tracking token ---- */
 lm_status api__track_rating_get(http_req *r);

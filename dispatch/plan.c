@@ -52,6 +52,12 @@ static lm_status fleet_load(store_read *r, const dispatch_plan_req *req, int64_t
     return rc;
 }
 
+lm_status dispatch__fleet_load(store_read *r, const dispatch_plan_req *req, int64_t day_start_s,
+                               dispatch__model *m, char (*depots)[DISPATCH_ID_MAX + 1],
+                               size_t *n_depots, size_t cap_depots, lm_errinfo *err) {
+    return fleet_load(r, req, day_start_s, m, depots, n_depots, cap_depots, err);
+}
+
 lm_status dispatch__orders_each(store_read *r, const char *status,
                                 lm_status (*fn)(void *ctx, const store_order *o), void *ctx,
                                 lm_errinfo *err) {

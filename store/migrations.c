@@ -44,6 +44,8 @@ static const char core_v1[] =
 extern const char store__orders_schema_v100[];
 extern const char store__money_schema_v110[];
 extern const char store__money_schema_v111[];
+extern const char store__recovery_schema_v170[];
+extern const char store__split_schema_v171[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__devices_schema_v201[];
 extern const char store__positions_schema_v300[];
@@ -66,6 +68,9 @@ const store__migration store__migrations[] = {
     {110, "orders: money catalogue (prices, promotions, promotion uses)", store__money_schema_v110},
     {111, "orders: money of orders (totals, lines, adjustments, payments, cash hand-ins)",
      store__money_schema_v111},
+    {170, "orders: failed-delivery recovery policy and state, delivery instructions",
+     store__recovery_schema_v170},
+    {171, "orders: split-shipment policy, orders by external_ref", store__split_schema_v171},
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
