@@ -565,6 +565,21 @@ static int serve_notify(const serve_cfg *c, store *s, uint16_t port, notify **ou
     return CLI_OK;
 }
 
+/* The analytics rollups follow every commit from here on; what the log holds beyond them (a
+ * database written without them) is folded now, and said. */
+static void serve_analytics(store *s) {
+    lm_errinfo err = {0};
+    int64_t folded = 0;
+    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
+        fprintf(stderr,
+                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
+                "rebuild'\n",
+                err.message);
+    else if (folded > 0)
+        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
+                (long long)folded);
+}
+
 int cli_serve(int argc, char **argv) {
     serve_cfg cfg;
     int status = configure(&cfg, argc, argv);
@@ -594,16 +609,7 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: store %s: %s\n", cfg.db, err.message);
         return CLI_FAILED;
     }
-    /* the analytics rollups follow every commit from here on (and catch up what lags) */
-    int64_t folded = 0;
-    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
-        fprintf(stderr,
-                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
-                "rebuild'\n",
-                err.message);
-    else if (folded > 0)
-        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
-                (long long)folded);
+    serve_analytics(s);
     if ((status = serve_clock(s, &cfg)) != CLI_OK) {
         store_close(s);
         return status;
