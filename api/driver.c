@@ -106,6 +106,8 @@ lm_status api__driver_route(http_req *r) {
         if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
             cJSON_AddItemToObject(sj, "collect",
                                   api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        /* what the customer asked through the tracking link (api/selfservice.c) */
+        api__instructions_into(sj, rd, rt.stops[i].stop.order_id);
         api__returns_stop_into(rd, &rt.stops[i].stop, sj); /* a return: what to collect */
         cJSON_AddItemToArray(arr, sj);
     }
@@ -265,6 +267,8 @@ static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, 
     lm_status rc =
         dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
     if (rc == LM_OK) rc = api__returns_stop_done_tx(tx, r, id, false, c->reason);
+    /* the attempt counted and the recovery policy applied in the same transaction */
+    if (rc == LM_OK) rc = api__recovery_after_failed(r, tx, id, c->reason);
     return rc;
 }
 

@@ -654,4 +654,19 @@ typedef struct dispatch_vehicle_state {
 LM_MUST_USE lm_status dispatch_vehicle_states(store_read *r, dispatch_vehicle_state **out,
                                               size_t *n, lm_errinfo *err);
 
+/* ---- Room for a delivery window (dispatch/slots.c) ---- */
+
+typedef struct dispatch_slot {
+    int64_t start_s, end_s; /* a candidate window (epoch s) */
+    bool room;              /* filled: the planner serves the day with this order in w */
+} dispatch_slot;
+
+/* Fills slots[i].room for order_id (slots ordered by time): each day of the windows planned once
+ * as a plan would be (active vehicles with a driver, the orders of the same depot allocated ..
+ * planned with a window that day, on a fixed iteration budget); a window has room when that plan
+ * serves all of them and this order can be inserted into one of its routes (or an idle van) in
+ * the window with every constraint kept. An order without a location or depot has room nowhere. */
+LM_MUST_USE lm_status dispatch_slots_check(dispatch *d, int64_t order_id, dispatch_slot *slots,
+                                           size_t n, lm_errinfo *err);
+
 #endif

@@ -231,6 +231,13 @@ void dispatch__settings_opts_defaults(dispatch_opts *o);
 LM_MUST_USE lm_status dispatch__orders_each(store_read *r, const char *status,
                                             lm_status (*fn)(void *ctx, const store_order *o),
                                             void *ctx, lm_errinfo *err);
+/* The model's vehicles for a plan on day_start_s: every active vehicle with a driver (in req's
+ * list when it has one); depots[0..*n_depots) gets their start depots, whose index + 1 is the
+ * skill a task of that depot requires (dispatch/slots.c builds its models the same way). */
+LM_MUST_USE lm_status dispatch__fleet_load(store_read *r, const dispatch_plan_req *req,
+                                           int64_t day_start_s, dispatch__model *m,
+                                           char (*depots)[DISPATCH_ID_MAX + 1], size_t *n_depots,
+                                           size_t cap_depots, lm_errinfo *err);
 /* Begins a write tx in *tx and reads plan plan_id into *p; NOT_FOUND names "id" ("<what> N not
  * found"). *tx is set once begun, also on failure: the caller rolls it back. */
 LM_MUST_USE lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what,
