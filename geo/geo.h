@@ -108,6 +108,16 @@ typedef struct geo_matrix_opts {
     long retry_backoff_ms;     /* first pause between attempts, doubled each time; default 100 */
     size_t max_response_bytes; /* cap on one reply; default 64 MiB */
     size_t cache_max_cells;    /* engine cells remembered across calls; 0 disables; default 1M */
+    /* Circuit breaker, shared by every thread using the provider: this many failed requests in a
+       row (transport error, 5xx/429 after the retries, a reply that is not the engine's JSON)
+       open it; while open no request is sent and every cell is estimated; after the cooldown
+       one request probes the engine (half-open) and its success closes the breaker. */
+    unsigned breaker_failures;   /* default 5; 0 = never open */
+    long breaker_cooldown_ms;    /* default 30000 */
+    int64_t (*now_ms)(void);     /* the breaker's clock; NULL = monotonic (tests pin it) */
+    unsigned max_split_requests; /* requests one compute may spend isolating the points or
+                                    pairs an engine refuses (NoSegment, Valhalla 154/171), so
+                                    that only those cells are estimated; default 256 */
     /* GEO_MATRIX_GIVEN: copied at create. distances may be NULL (then zero). */
     size_t given_n;
     const int32_t *given_durations; /* given_n x given_n seconds, row-major, >= 0 */
@@ -116,15 +126,18 @@ typedef struct geo_matrix_opts {
 
 /* What one geo_matrix_compute did. Off-diagonal cells only (the diagonal is always 0). */
 typedef struct geo_matrix_stats {
-    uint64_t cells_engine;    /* answered by the routing engine (or given) in this call */
-    uint64_t cells_cached;    /* taken from the provider's cache, not refetched */
-    uint64_t cells_fallback;  /* estimated geodesically: engine `null`, error or failure */
-    uint64_t cells_estimated; /* geodesic provider: all of them */
-    uint32_t requests;        /* HTTP requests sent, retries included */
-    uint32_t retries;         /* of which repeats after a transient failure */
-    uint32_t failed_requests; /* blocks given up on (after retries, or a 4xx / bad reply) */
-    bool long_distance;       /* the estimate used per-pair geodesics, not one projection */
-    char last_error[200];     /* last engine problem, e.g. "HTTP 400 NoSegment: ...", or "" */
+    uint64_t cells_engine;      /* answered by the routing engine (or given) in this call */
+    uint64_t cells_cached;      /* taken from the provider's cache, not refetched */
+    uint64_t cells_fallback;    /* estimated geodesically: engine `null`, error or failure */
+    uint64_t cells_estimated;   /* geodesic provider: all of them */
+    uint32_t requests;          /* HTTP requests sent, retries included */
+    uint32_t retries;           /* of which repeats after a transient failure */
+    uint32_t failed_requests;   /* blocks given up on (after retries, or a 4xx / bad reply) */
+    uint32_t split_requests;    /* of which spent isolating refused points / pairs */
+    uint32_t points_unroutable; /* points the engine could not snap (OSRM NoSegment) */
+    uint32_t skipped_blocks;    /* blocks not requested because the breaker was open */
+    bool long_distance;         /* the estimate used per-pair geodesics, not one projection */
+    char last_error[200];       /* last engine problem, e.g. "HTTP 400 NoSegment: ...", or "" */
 } geo_matrix_stats;
 
 typedef struct geo_matrix_provider geo_matrix_provider;
@@ -149,6 +162,93 @@ size_t geo_matrix_size(const geo_matrix *m);
 const int32_t *geo_matrix_durations(const geo_matrix *m);
 const int32_t *geo_matrix_distances(const geo_matrix *m);
 const geo_matrix_stats *geo_matrix_stats_get(const geo_matrix *m);
+
+/* ---- Engine health (the circuit breaker of an HTTP provider) ---- */
+
+typedef enum geo_breaker_state {
+    GEO_BREAKER_CLOSED = 0, /* requests flow */
+    GEO_BREAKER_OPEN,       /* the engine failed breaker_failures times in a row: cells estimated */
+    GEO_BREAKER_HALF_OPEN,  /* cooldown over: the next request decides */
+} geo_breaker_state;
+
+typedef struct geo_engine_health {
+    geo_breaker_state state;
+    unsigned consecutive_failures;
+    uint64_t opened; /* times the breaker opened since the provider was created */
+    uint64_t requests, failures;
+    char last_error[200]; /* the last failure, "" if none */
+} geo_engine_health;
+
+/* "closed" | "open" | "half_open". */
+const char *geo_breaker_state_name(geo_breaker_state s);
+/* A snapshot of p's breaker (all zero for the geodesic and given providers). */
+void geo_matrix_provider_health(geo_matrix_provider *p, geo_engine_health *out);
+/* The provider's kind and base URL ("" for geodesic / given). */
+geo_matrix_kind geo_matrix_provider_kind(const geo_matrix_provider *p);
+const char *geo_matrix_provider_url(const geo_matrix_provider *p);
+
+/* ---- Routers: which engine serves which vehicle profile ----
+ * A router is what `--router` names: "geodesic", "osrm=URL" or "valhalla=URL", optionally
+ * several separated by ',' each prefixed "PROFILE:" (VROOM's vehicle profiles car, bike, foot,
+ * truck, or any other name), e.g. "osrm=http://h:5000,bike:osrm=http://h:5001,
+ * truck:valhalla=http://h:8002". The entry without a prefix serves every profile not named
+ * (geodesic when there is none). Each profile's engine gets its native profile name: OSRM
+ * driving / cycling / walking (truck: driving), Valhalla costing auto / bicycle / pedestrian /
+ * truck; other names pass through. */
+
+#define GEO_ROUTER_MAX_ENTRIES 8
+#define GEO_ROUTER_SPEC_MAX    2048
+
+typedef struct geo_router geo_router;
+
+typedef struct geo_router_opts {
+    const char *spec;     /* as above; NULL or "" = geodesic; copied */
+    geo_matrix_opts base; /* estimate, timeouts, retries, breaker and cache of every entry */
+} geo_router_opts;
+
+/* spec NULL and base from geo_matrix_opts_init. */
+void geo_router_opts_init(geo_router_opts *o);
+/* Parses the spec (LM_INVALID with field "router" and what is wrong: unknown engine, missing
+ * URL, a profile named twice, too many entries) and creates one provider per entry. */
+LM_MUST_USE lm_status geo_router_create(const geo_router_opts *o, geo_router **out,
+                                        lm_errinfo *err);
+void geo_router_destroy(geo_router *r);
+/* The provider serving `profile` (NULL = "car"); owned by r, never NULL. */
+geo_matrix_provider *geo_router_provider(geo_router *r, const char *profile);
+/* The normalised spec, e.g. "osrm=http://127.0.0.1:5000" or "geodesic". */
+const char *geo_router_describe(const geo_router *r);
+/* True when every entry is the geodesic estimate. */
+bool geo_router_is_geodesic(const geo_router *r);
+size_t geo_router_count(const geo_router *r);
+
+/* What one entry is and whether its engine answers. */
+typedef struct geo_router_status {
+    char profile[32]; /* "" for the default entry */
+    const char *kind; /* "geodesic" | "osrm" | "valhalla" */
+    char url[513];    /* "" for geodesic */
+    bool answers;     /* geodesic: always; engines: an HTTP reply in the engine's JSON */
+    long http_status; /* of the probe, 0 if none came */
+    char detail[200]; /* why it does not answer, or the engine's version when it says */
+    geo_engine_health health;
+} geo_router_status;
+
+/* Describes entry i (< geo_router_count) in *out; with probe, asks the engine (OSRM: a
+ * two-point /table, Valhalla: /status) with the provider's connect timeout and at most
+ * probe_timeout_ms in all. Never fails: a dead engine is answers = false with the reason. */
+void geo_router_status_get(geo_router *r, size_t i, bool probe, long probe_timeout_ms,
+                           geo_router_status *out);
+
+/* ---- Route geometry ---- */
+
+/* The road path through pts[0..n) (n >= 2) in order from p's engine (OSRM /route/v1 with
+ * overview=full, Valhalla /route; the geodesic provider and a failing engine give the straight
+ * segments, with *estimated true), encoded at precision 5 into *polyline (lm_free). duration_s /
+ * distance_m (may be NULL) receive the engine's totals (the estimate's for straight lines).
+ * Long routes are requested in pieces of at most 200 points. LM_INVALID for bad points,
+ * LM_NOMEM. */
+LM_MUST_USE lm_status geo_route_geometry(geo_matrix_provider *p, const geo_point *pts, size_t n,
+                                         char **polyline, int64_t *duration_s, int64_t *distance_m,
+                                         bool *estimated, lm_errinfo *err);
 
 /* ---- Geofences ---- */
 
