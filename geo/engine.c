@@ -341,6 +341,7 @@ static void block_fetch(engine_run *r, const uint32_t *rows, size_t nr, const ui
         r->st->skipped_blocks++;
         return;
     }
+    if (fr == FETCH_REFUSED) return; /* the engine is fine; these cells have no road */
     if (fr != FETCH_OK) {
         r->st->failed_requests++;
         return;

@@ -20,12 +20,9 @@ static int64_t clock_ms(const geo_matrix_provider *p) {
 
 const char *geo_breaker_state_name(geo_breaker_state s) {
     switch (s) {
-    case GEO_BREAKER_OPEN:
-        return "open";
-    case GEO_BREAKER_HALF_OPEN:
-        return "half_open";
-    default:
-        return "closed";
+    case GEO_BREAKER_OPEN: return "open";
+    case GEO_BREAKER_HALF_OPEN: return "half_open";
+    default: return "closed";
     }
 }
 
@@ -61,9 +58,8 @@ void geo__breaker_report(geo_matrix_provider *p, bool ok, const char *why) {
         h->failures++;
         h->consecutive_failures++;
         if (why) lm_strlcpy(h->last_error, why, sizeof h->last_error);
-        bool trip = p->o.breaker_failures > 0 &&
-                    (h->state == GEO_BREAKER_HALF_OPEN ||
-                     h->consecutive_failures >= p->o.breaker_failures);
+        bool trip = p->o.breaker_failures > 0 && (h->state == GEO_BREAKER_HALF_OPEN ||
+                                                  h->consecutive_failures >= p->o.breaker_failures);
         if (trip) {
             if (h->state != GEO_BREAKER_OPEN) h->opened++;
             h->state = GEO_BREAKER_OPEN;

@@ -204,8 +204,9 @@ static void probe(geo_matrix_provider *p, long timeout_ms, geo_router_status *ou
     }
     bool osrm = geo_matrix_provider_kind(p) == GEO_MATRIX_OSRM;
     /* a tiny question every engine answers in its own JSON, routable or not */
-    lm_status st = osrm ? lm_buf_printf(&h.url, "%s/table/v1/%s/13.388860,52.517037;"
-                                                "13.397634,52.529407?annotations=duration",
+    lm_status st = osrm ? lm_buf_printf(&h.url,
+                                        "%s/table/v1/%s/13.388860,52.517037;"
+                                        "13.397634,52.529407?annotations=duration",
                                         p->base_url, p->profile)
                         : lm_buf_printf(&h.url, "%s/status", p->base_url);
     geo__fetch f = st == LM_OK ? geo__http_send(&h) : GEO__FETCH_FAILED;
