@@ -65,7 +65,10 @@ void dispatch_filter_opts_init(dispatch_filter_opts *o);
 
 typedef struct dispatch_opts {
     store *st;                  /* required; borrowed, must outlive the handle */
-    geo_matrix_opts matrix;     /* provider for plans (geodesic by default; OSRM by config) */
+    geo_matrix_opts matrix;     /* provider for plans when router is NULL (geodesic default) */
+    geo_router *router;         /* borrowed, may be NULL: plans use its provider for profile
+                                   and committed routes get road geometry from it */
+    char profile[32];           /* the vehicle profile plans are routed with ("" = "car") */
     int64_t (*now_ms)(void);    /* clock; lm_now_ms by default (tests pin it) */
     int64_t utc_offset_s;       /* local time = UTC + this, for shifts given as time of day */
     int64_t plan_time_limit_ms; /* solve budget of POST /v1/plans (default 5000) */
@@ -203,6 +206,10 @@ typedef struct dispatch_route {
     int64_t load_g, load_cm3, load_parcels; /* leaving the start */
     dispatch_stop *stops;                   /* in route order */
     size_t n_stops;
+    char *geometry;          /* committed routes: the road path from start through the stops to
+                                the end, encoded polyline precision 5; NULL until the worker
+                                fetched it (dispatch_plan_clear frees it) */
+    bool geometry_estimated; /* part of it is straight lines (no road, engine down) */
 } dispatch_route;
 
 typedef struct dispatch_unassigned {
@@ -229,6 +236,9 @@ typedef struct dispatch_plan {
     int64_t best_cost;   /* while solving: best so far (-1 before the first) */
     int64_t cost, distance_m, duration_s;
     char error[256]; /* FAILED: why */
+    char router[16]; /* what gave its travel times: geodesic | osrm | valhalla */
+    int64_t matrix_cells, cells_estimated; /* off-diagonal matrix cells; of which estimated
+                                              (every cell under the geodesic router) */
     dispatch_route *routes;
     size_t n_routes;
     dispatch_unassigned *unassigned;

@@ -49,9 +49,19 @@ static int fake_start(void **state) {
     snprintf(unsnap, sizeof unsnap, "%.6f,%.6f", UNSNAP_LAT, UNSNAP_LON);
     snprintf(island, sizeof island, "%.6f", ISLAND_LAT);
     snprintf(far, sizeof far, "%d", FAR_KM);
-    char *argv[] = {"python3",       script,   "--max-table-size", "100",  "--max-pairs",
-                    "2500",          "--unsnappable", unsnap,      "--island-lat", island,
-                    "--far-km",      far,      NULL};
+    char *argv[] = {"python3",
+                    script,
+                    "--max-table-size",
+                    "100",
+                    "--max-pairs",
+                    "2500",
+                    "--unsnappable",
+                    unsnap,
+                    "--island-lat",
+                    island,
+                    "--far-km",
+                    far,
+                    NULL};
     int rc = posix_spawnp(&fake_pid, "python3", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
@@ -358,10 +368,8 @@ static void test_router_specs(void **state) {
     assert_false(geo_router_is_geodesic(r));
     assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, NULL)), GEO_MATRIX_OSRM);
     assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "truck")), GEO_MATRIX_OSRM);
-    assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "bike")),
-                     GEO_MATRIX_VALHALLA);
-    assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "foot")),
-                     GEO_MATRIX_GEODESIC);
+    assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "bike")), GEO_MATRIX_VALHALLA);
+    assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "foot")), GEO_MATRIX_GEODESIC);
     char want[512];
     snprintf(want, sizeof want, "osrm=%s,bike:valhalla=%s,foot:geodesic", fake_url, fake_url);
     assert_string_equal(geo_router_describe(r), want);
@@ -387,8 +395,7 @@ static void test_router_specs(void **state) {
     snprintf(spec, sizeof spec, "truck:osrm=%s", fake_url);
     r = router(spec, &e);
     assert_non_null(r);
-    assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "car")),
-                     GEO_MATRIX_GEODESIC);
+    assert_int_equal(geo_matrix_provider_kind(geo_router_provider(r, "car")), GEO_MATRIX_GEODESIC);
     geo_router_destroy(r);
     /* refusals name the router and the reason */
     static const char *const bad[][2] = {
