@@ -12,8 +12,8 @@
 #define LOOKBACK_MS   (INT64_C(86400) * 1000)
 
 /* The route's points: start, its stops in order (cancelled and superseded ones left out), end. */
-static lm_status route_points(store_read *r, const store_route_ref *ref, geo_point **out,
-                              size_t *n, lm_errinfo *err) {
+static lm_status route_points(store_read *r, const store_route_ref *ref, geo_point **out, size_t *n,
+                              lm_errinfo *err) {
     store_plan_route *rts = NULL;
     store_stop *stops = NULL;
     size_t n_rts = 0, n_stops = 0;
@@ -83,7 +83,8 @@ void dispatch__geometry_pass(dispatch *d) {
     size_t n = 0;
     lm_errinfo err = {0};
     lm_status rc = store_read_begin(d->st, &r);
-    if (rc == LM_OK) rc = store_route_geometry_missing(r, now - LOOKBACK_MS, PER_PASS, &refs, &n, &err);
+    if (rc == LM_OK)
+        rc = store_route_geometry_missing(r, now - LOOKBACK_MS, PER_PASS, &refs, &n, &err);
     store_read_end(r);
     for (size_t i = 0; rc == LM_OK && i < n; i++) {
         if (atomic_load(&d->cancel)) break;
