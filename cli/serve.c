@@ -480,6 +480,42 @@ static int serve_fd_budget(serve_cfg *c) {
     return CLI_OK;
 }
 
+/* The HTTP server's options from the settings and the services it serves. */
+static void api_opts_fill(api_server_opts *ao, const serve_cfg *c, dispatch *disp, feedback *fb,
+                          geo_router *router) {
+    api_server_opts_init(ao);
+    ao->dispatch = disp;
+    ao->feedback = fb;
+    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
+     * side) any free port too, so that two such servers never fight over 5055 */
+    ao->osmand_port = c->osmand_port > 0    ? (int)c->osmand_port
+                      : c->osmand_port == 0 ? -1
+                      : c->port == 0        ? 0
+                                            : 5055;
+    ao->positions_retention_s = c->retention_days * 86400;
+    ao->data_dir = c->data_dir;
+    ao->webhook_allow = c->webhook_allow[0] ? c->webhook_allow : NULL;
+    ao->track_rate_per_s = (double)c->track_rate;
+    ao->track_burst = (double)c->track_burst;
+    ao->bind_addr = c->bind;
+    ao->port = (uint16_t)c->port;
+    ao->threads = (unsigned)c->threads;
+    ao->max_body_bytes = (size_t)c->max_body;
+    ao->web_root = c->web_root[0] ? c->web_root : NULL;
+    ao->event_loop = c->epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
+    ao->max_conns = (unsigned)c->max_conns;
+    ao->reserve_conns = (unsigned)c->reserve_conns;
+    ao->max_conns_per_ip = (unsigned)c->max_conns_per_ip;
+    ao->header_timeout_s = (unsigned)c->header_timeout_s;
+    ao->body_timeout_s = (unsigned)c->body_timeout_s;
+    ao->idle_timeout_s = (unsigned)c->idle_timeout_s;
+    ao->osmand_max_conns = (unsigned)c->osmand_max_conns;
+    ao->osmand_max_conns_per_ip = (unsigned)c->osmand_max_conns_per_ip;
+    ao->router = router;
+    if (c->tiles_set) ao->tiles_url = strcmp(c->tiles, "none") ? c->tiles : "";
+    if (c->tiles_attribution[0]) ao->tiles_attribution = c->tiles_attribution;
+}
+
 /* One line per engine at start: what plans are routed with and whether it answers now (an engine
  * that does not is not fatal: its cells are estimated until it does). */
 static void serve_router_report(geo_router *r, const char *profile) {
@@ -583,37 +619,7 @@ int cli_serve(int argc, char **argv) {
     }
 
     api_server_opts ao;
-    api_server_opts_init(&ao);
-    ao.dispatch = disp;
-    ao.feedback = fb;
-    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
-     * side) any free port too, so that two such servers never fight over 5055 */
-    ao.osmand_port = cfg.osmand_port > 0    ? (int)cfg.osmand_port
-                     : cfg.osmand_port == 0 ? -1
-                     : cfg.port == 0        ? 0
-                                            : 5055;
-    ao.positions_retention_s = cfg.retention_days * 86400;
-    ao.data_dir = cfg.data_dir;
-    ao.webhook_allow = cfg.webhook_allow[0] ? cfg.webhook_allow : NULL;
-    ao.track_rate_per_s = (double)cfg.track_rate;
-    ao.track_burst = (double)cfg.track_burst;
-    ao.bind_addr = cfg.bind;
-    ao.port = (uint16_t)cfg.port;
-    ao.threads = (unsigned)cfg.threads;
-    ao.max_body_bytes = (size_t)cfg.max_body;
-    ao.web_root = cfg.web_root[0] ? cfg.web_root : NULL;
-    ao.event_loop = cfg.epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
-    ao.max_conns = (unsigned)cfg.max_conns;
-    ao.reserve_conns = (unsigned)cfg.reserve_conns;
-    ao.max_conns_per_ip = (unsigned)cfg.max_conns_per_ip;
-    ao.header_timeout_s = (unsigned)cfg.header_timeout_s;
-    ao.body_timeout_s = (unsigned)cfg.body_timeout_s;
-    ao.idle_timeout_s = (unsigned)cfg.idle_timeout_s;
-    ao.osmand_max_conns = (unsigned)cfg.osmand_max_conns;
-    ao.osmand_max_conns_per_ip = (unsigned)cfg.osmand_max_conns_per_ip;
-    ao.router = router;
-    if (cfg.tiles_set) ao.tiles_url = strcmp(cfg.tiles, "none") ? cfg.tiles : "";
-    if (cfg.tiles_attribution[0]) ao.tiles_attribution = cfg.tiles_attribution;
+    api_opts_fill(&ao, &cfg, disp, fb, router);
     api_server *srv = NULL;
     lm_status started = api_server_start(&ao, s, &srv, &err);
     if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {

@@ -132,7 +132,8 @@ typedef struct geo_matrix_stats {
     uint64_t cells_estimated;   /* geodesic provider: all of them */
     uint32_t requests;          /* HTTP requests sent, retries included */
     uint32_t retries;           /* of which repeats after a transient failure */
-    uint32_t failed_requests;   /* blocks given up on (after retries, or a 4xx / bad reply) */
+    uint32_t failed_requests;   /* blocks given up on (after retries, an error, a bad reply);
+                                   not the cells a healthy engine refused (estimated too) */
     uint32_t split_requests;    /* of which spent isolating refused points / pairs */
     uint32_t points_unroutable; /* points the engine could not snap (OSRM NoSegment) */
     uint32_t skipped_blocks;    /* blocks not requested because the breaker was open */
