@@ -317,7 +317,8 @@
     "\"type\":\"string\"},\"time_windows\":{\"type\":\"array\"},\"eta\":{\"type\":[\"object\","    \
     "\"null\"]},\"stops_before\":{\"type\":[\"integer\",\"null\"]},\"driver_position\":{\"type\":" \
     "[\"object\",\"null\"]},\"delivery\":{\"type\":[\"object\",\"null\"]},\"failure\":{\"type\":"  \
-    "[\"object\",\"null\"]}}}"
+    "[\"object\",\"null\"]},\"destination\":{\"type\":[\"object\",\"null\"],\"description\":"      \
+    "\"the delivery address {lat, lon}, for the map\"}}}"
 #define API_WEBHOOK_IN_SCHEMA                                                                      \
     "{\"type\":\"object\",\"required\":[\"url\",\"secret\"],\"properties\":{\"url\":{\"type\":"    \
     "\"string\",\"format\":\"uri\"},\"secret\":{\"type\":\"string\",\"minLength\":8}}}"

@@ -50,6 +50,7 @@ function startServer(port, db) {
     const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
       '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')];
     args.push('--osmand-port', '0'); // no second listener on the fixed OsmAnd port
+    args.push('--tiles', 'none'); // street tiles are map.spec.mjs's: this page reaches only its server
     // a position below is dated 14:00 on the demo day, hours ahead of the real clock (the demo
     // clock reads 07:50), to make the morning stops late: the future-time filter is off
     args.push('--position-future-skew-s', '0');
