@@ -23,9 +23,10 @@
     layer.addTo(map);
   }
 
-  function ensure(box) {
+  function ensure(box, dst) {
     if (T.map) return T.map;
     T.map = L.map(box, { zoomControl: true, attributionControl: true, scrollWheelZoom: false });
+    T.map.setView([dst.lat, dst.lon], 15); // a view first: markers need one
     T.map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     tiles(T.map, box);
     return T.map;
@@ -38,7 +39,7 @@
     const done = t && (t.status === 'delivered' || t.status === 'cancelled');
     if (typeof L === 'undefined' || !dst || done) { box.hidden = true; return; }
     box.hidden = false;
-    const map = ensure(box);
+    const map = ensure(box, dst);
     map.invalidateSize();
     if (!T.dest) {
       T.dest = L.circleMarker([dst.lat, dst.lon], { radius: 8, color: '#1d2430', weight: 2, fillColor: '#2b7de9', fillOpacity: 0.9 })
