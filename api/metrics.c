@@ -94,8 +94,33 @@ static lm_status write_osmand_guard(http_req *r, lm_buf *out) {
         (unsigned long long)st.refused);
 }
 
+/* the OsmAnd port's own series: its answers never pass through the API's request counters */
+static lm_status write_osmand_listener(http_req *r, lm_buf *out) {
+    http_plain_stats st = {0};
+    if (api_app_of(r)->osmand) http_plain_stats_get(api_app_of(r)->osmand, &st);
+    static const char *const cls[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    uint64_t total = 0;
+    lm_status rc = lm_buf_printf(
+        out, "# HELP lastmile_osmand_requests_total Requests the OsmAnd port answered, by status "
+             "class.\n# TYPE lastmile_osmand_requests_total counter\n");
+    for (int i = 0; rc == LM_OK && i < 6; i++) {
+        total += st.by_class[i];
+        rc = lm_buf_printf(out, "lastmile_osmand_requests_total{code=\"%s\"} %llu\n", cls[i],
+                           (unsigned long long)st.by_class[i]);
+    }
+    if (rc == LM_OK)
+        rc = lm_buf_printf(out,
+                           "# HELP lastmile_osmand_request_duration_seconds From the request head "
+                           "to the answer (the commit included).\n"
+                           "# TYPE lastmile_osmand_request_duration_seconds summary\n"
+                           "lastmile_osmand_request_duration_seconds_sum %.6f\n"
+                           "lastmile_osmand_request_duration_seconds_count %llu\n",
+                           (double)st.latency_us_sum / 1e6, (unsigned long long)total);
+    return rc;
+}
+
 static const api_metrics_writer writers[] = {
-    write_requests, write_store, write_orders, write_osmand_guard,
+    write_requests, write_store, write_orders, write_osmand_guard, write_osmand_listener,
     /* more writers (orders by status, ...) go here */
 };
 

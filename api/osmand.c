@@ -25,6 +25,11 @@ static void pos_convert(const fmt_osmand_pos *in, size_t n, dispatch_position *o
         out[i].battery_pct = in[i].battery_pct;
         out[i].charging = in[i].charging;
         out[i].no_fix = in[i].no_fix;
+        out[i].no_location = in[i].no_location;
+        /* borrowed: dispatch_ingest_submit copies them before this request's buffers go */
+        out[i].alarm = in[i].alarm;
+        out[i].token = in[i].token;
+        out[i].attrs = in[i].attrs;
     }
 }
 

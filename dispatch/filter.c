@@ -19,9 +19,9 @@ void dispatch_filter_opts_init(dispatch_filter_opts *o) {
 }
 
 const char *dispatch_refusal_name(dispatch_refusal r) {
-    static const char *const names[DISPATCH_REFUSAL_COUNT] = {"accepted",  "invalid", "zero",
-                                                              "accuracy",  "future",  "stale",
-                                                              "duplicate", "jump",    "no_fix"};
+    static const char *const names[DISPATCH_REFUSAL_COUNT] = {
+        "accepted", "invalid",   "zero", "accuracy", "future",
+        "stale",    "duplicate", "jump", "no_fix",   "no_location"};
     return (unsigned)r < DISPATCH_REFUSAL_COUNT ? names[r] : "unknown";
 }
 
@@ -61,6 +61,7 @@ static dispatch_refusal jump(const dispatch_filter_opts *o, dispatch_filter_stat
 dispatch_refusal dispatch_filter_check(const dispatch_filter_opts *o, dispatch_filter_state *st,
                                        const dispatch_position *p, int64_t time_ms,
                                        int64_t recv_ms) {
+    if (p->no_location) return DISPATCH_REFUSED_NO_LOCATION; /* nothing to place on a map */
     if (!isfinite(p->lat) || !isfinite(p->lon) || fabs(p->lat) > 90 || fabs(p->lon) > 180 ||
         (isfinite(p->accuracy_m) && p->accuracy_m < 0) || isinf(p->accuracy_m))
         return DISPATCH_REFUSED_INVALID;

@@ -207,6 +207,33 @@ static void row_fill(store_position *row, const job *j, const dispatch_position 
     row->accuracy_m = p->accuracy_m;
     row->battery_pct = p->battery_pct;
     row->charging = p->charging;
+    lm_strlcpy(row->attributes, p->attrs ? p->attrs : "", sizeof row->attributes);
+}
+
+/* What a report carries besides a position, acted on before the filters so that an SOS from a
+ * phone without a fix (or with one the filters refuse) still reaches the dispatcher: the push
+ * token is kept for the device, an alarm raises driver.exception (kind "alarm") at once. */
+static lm_status report_extras(store_tx *tx, const job *j, const dispatch_position *p,
+                               const char *driver_id, int64_t t_ms, lm_errinfo *err) {
+    lm_status rc = LM_OK;
+    if (p->token) rc = store_push_token_put(tx, p->device_id, driver_id, p->token, j->recv_ms, err);
+    if (rc != LM_OK || !p->alarm) return rc;
+    bool first = false;
+    if ((rc = store_alarm_first(tx, p->device_id, t_ms, p->alarm, &first, err)) != LM_OK || !first)
+        return rc;
+    lm_buf b;
+    lm_buf_init(&b, 1024);
+    rc = lm_buf_printf(&b, "{\"driver_id\":");
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, driver_id);
+    if (rc == LM_OK) rc = lm_buf_printf(&b, ",\"kind\":\"alarm\",\"alarm\":");
+    if (rc == LM_OK) rc = lm_buf_json_str(&b, p->alarm);
+    if (rc == LM_OK) rc = lm_buf_printf(&b, ",\"t_ms\":%" PRId64, t_ms);
+    if (rc == LM_OK && !p->no_location && isfinite(p->lat) && isfinite(p->lon))
+        rc = lm_buf_printf(&b, ",\"position\":[%.6f,%.6f]", p->lon, p->lat);
+    if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
+    if (rc == LM_OK) rc = store_event_append(tx, "driver.exception", "driver", driver_id, b.data);
+    lm_buf_free(&b);
+    return rc;
 }
 
 /* The driver of each position into rows[i].driver_id and live[i]; a request naming an unknown
@@ -250,6 +277,8 @@ static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
         bool is_live = live[i];
         lm_strlcpy(driver, rows[i].driver_id, sizeof driver);
         int64_t t_ms = p->time_ms > 0 ? p->time_ms : j->recv_ms;
+        if ((p->token || p->alarm) && (rc = report_extras(tx, j, p, driver, t_ms, err)) != LM_OK)
+            return rc;
         dispatch_filter_state *fs = NULL;
         if ((rc = filter_state(g, tx, driver, j->recv_ms, &fs, err)) != LM_OK) return rc;
         dispatch_refusal why = dispatch_filter_check(&g->filter, fs, p, t_ms, j->recv_ms);
@@ -394,10 +423,40 @@ void dispatch_ingest_free(dispatch_ingest *g) {
 
 /* ---- Submitting ---- */
 
+/* Bytes the texts of pos[0..n) take with their NULs; SIZE_MAX when one is too long. Most
+ * positions carry none, so a job stays the size of its fixed fields. */
+static size_t texts_size(const dispatch_position *pos, size_t n) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t[3] = {pos[i].alarm, pos[i].token, pos[i].attrs};
+        const size_t max[3] = {DISPATCH_ALARM_MAX, DISPATCH_TOKEN_MAX, DISPATCH_ATTRS_MAX};
+        for (int k = 0; k < 3; k++) {
+            size_t len = t[k] ? strlen(t[k]) : 0;
+            if (len >= max[k]) return SIZE_MAX;
+            total += len ? len + 1 : 0;
+        }
+    }
+    return total;
+}
+
+/* Copies *text into the job's tail at *at and points it there ("" texts become NULL). */
+static void text_own(const char **text, char **at) {
+    size_t len = *text ? strlen(*text) : 0;
+    if (!len) {
+        *text = NULL;
+        return;
+    }
+    memcpy(*at, *text, len + 1);
+    *text = *at;
+    *at += len + 1;
+}
+
 lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *pos, size_t n,
                                  const char *driver_id, dispatch_ingest_done done, void *ctx) {
     if (n == 0 || n > DISPATCH_INGEST_MAX_BATCH) return LM_INVALID;
-    job *j = lm_alloc(sizeof *j + n * sizeof *pos);
+    size_t texts = texts_size(pos, n);
+    if (texts == SIZE_MAX) return LM_INVALID;
+    job *j = lm_alloc(sizeof *j + n * sizeof *pos + texts);
     if (!j) return LM_NOMEM;
     memset(j, 0, sizeof *j);
     j->g = g;
@@ -406,6 +465,12 @@ lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *po
     j->recv_ms = g->now_ms();
     j->n = n;
     memcpy(j->pos, pos, n * sizeof *pos);
+    char *tail = (char *)(j->pos + n);
+    for (size_t i = 0; i < n; i++) {
+        text_own(&j->pos[i].alarm, &tail);
+        text_own(&j->pos[i].token, &tail);
+        text_own(&j->pos[i].attrs, &tail);
+    }
     if (driver_id) {
         j->has_driver = true;
         lm_strlcpy(j->driver_id, driver_id, sizeof j->driver_id);

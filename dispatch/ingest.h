@@ -13,6 +13,9 @@
 
 #define DISPATCH_DEVICE_MAX       64   /* bytes of a device id, NUL included */
 #define DISPATCH_INGEST_MAX_BATCH 1000 /* positions in one submission at most */
+#define DISPATCH_ALARM_MAX        32   /* bytes of an alarm name, NUL included */
+#define DISPATCH_TOKEN_MAX        256  /* bytes of a push token, NUL included */
+#define DISPATCH_ATTRS_MAX        512  /* bytes of a position's attributes JSON, NUL included */
 
 /* One position as a phone reported it. */
 typedef struct dispatch_position {
@@ -27,24 +30,33 @@ typedef struct dispatch_position {
     int charging;       /* 1 charging, 0 not, -1 unknown */
     bool no_fix;        /* the device flagged it as not from a fix (OsmAnd valid=false):
                            refused ("no_fix"); false = a fix, so zero-initialised is one */
+    bool no_location;   /* no coordinates at all (cell/Wi-Fi only, a token, an alarm): lat and
+                           lon are meaningless; refused as a position ("no_location"), while its
+                           alarm and token still count */
+    /* Texts (NULL or "" when none), borrowed: submitting copies them with the position. */
+    const char *alarm; /* "sos" ...: raises driver.exception kind "alarm"; < DISPATCH_ALARM_MAX */
+    const char *token; /* the device's push token (notificationToken); < DISPATCH_TOKEN_MAX */
+    const char *attrs; /* other reported keys as one JSON object text; < DISPATCH_ATTRS_MAX */
 } dispatch_position;
 
 /* ---- Filters (dispatch/filter.c): pure, no clock, no store ---- */
 
 typedef enum dispatch_refusal {
     DISPATCH_ACCEPTED,
-    DISPATCH_REFUSED_INVALID,   /* coordinates not finite or out of range, accuracy < 0 */
-    DISPATCH_REFUSED_ZERO,      /* exactly 0, 0: a phone without a fix yet */
-    DISPATCH_REFUSED_ACCURACY,  /* accuracy worse than max_accuracy_m */
-    DISPATCH_REFUSED_FUTURE,    /* device time ahead of the receive time beyond the skew */
-    DISPATCH_REFUSED_STALE,     /* older than the newest accepted fix beyond max_backwards_ms */
-    DISPATCH_REFUSED_DUPLICATE, /* same time and place as the newest accepted fix */
-    DISPATCH_REFUSED_JUMP,      /* impossible speed from the newest accepted fix */
-    DISPATCH_REFUSED_NO_FIX,    /* the device said it had no fix (OsmAnd valid=false) */
+    DISPATCH_REFUSED_INVALID,     /* coordinates not finite or out of range, accuracy < 0 */
+    DISPATCH_REFUSED_ZERO,        /* exactly 0, 0: a phone without a fix yet */
+    DISPATCH_REFUSED_ACCURACY,    /* accuracy worse than max_accuracy_m */
+    DISPATCH_REFUSED_FUTURE,      /* device time ahead of the receive time beyond the skew */
+    DISPATCH_REFUSED_STALE,       /* older than the newest accepted fix beyond max_backwards_ms */
+    DISPATCH_REFUSED_DUPLICATE,   /* same time and place as the newest accepted fix */
+    DISPATCH_REFUSED_JUMP,        /* impossible speed from the newest accepted fix */
+    DISPATCH_REFUSED_NO_FIX,      /* the device said it had no fix (OsmAnd valid=false) */
+    DISPATCH_REFUSED_NO_LOCATION, /* no coordinates at all (cell/Wi-Fi only, a token, an alarm) */
 } dispatch_refusal;
-#define DISPATCH_REFUSAL_COUNT 9
+#define DISPATCH_REFUSAL_COUNT 10
 
-/* "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump", "no_fix". */
+/* "accepted", "invalid", "zero", "accuracy", "future", "stale", "duplicate", "jump", "no_fix",
+ * "no_location". */
 const char *dispatch_refusal_name(dispatch_refusal r);
 
 /* One fix as the filters remember it. */

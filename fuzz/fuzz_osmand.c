@@ -1,9 +1,12 @@
 /* libFuzzer target for the OsmAnd / Traccar Client parser: the input's first byte picks the form
  * (query pairs, form body, JSON body), the rest is the request text. Every accepted record must
  * hold valid coordinates, a printable device id, a time between the epoch and year 9999 and the
- * documented ranges (or NAN) for speed, heading, accuracy and battery. */
+ * documented ranges (or NAN) for speed, heading, accuracy and battery; its attributes are empty
+ * or one JSON object that parses back, its alarm and token printable text. */
 #include "api/formats/osmand.h"
 #include "fuzz_common.h"
+
+#include <cjson/cJSON.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,8 +60,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 !(isnan(q->heading_deg) || (q->heading_deg >= 0 && q->heading_deg < 360)) ||
                 !(isnan(q->accuracy_m) || q->accuracy_m >= 0) ||
                 !(isnan(q->battery_pct) || (q->battery_pct >= 0 && q->battery_pct <= 100)) ||
-                q->charging < -1 || q->charging > 1)
+                q->charging < -1 || q->charging > 1 ||
+                (q->no_location && (q->lat != 0 || q->lon != 0)))
                 abort();
+            fuzz_check_text(q->alarm);
+            fuzz_check_text(q->token);
+            if (q->attrs[0]) {
+                cJSON *a = cJSON_Parse(q->attrs);
+                if (!cJSON_IsObject(a)) abort();
+                cJSON_Delete(a);
+            }
         }
     }
     return 0;

@@ -48,6 +48,7 @@ extern const char store__roads_schema_v210[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
+extern const char store__positions_schema_v303[];
 extern const char store__webhooks_schema_v340[];
 extern const char store__feedback_schema_v500[];
 extern const char store__returns_schema_v600[];
@@ -67,6 +68,7 @@ const store__migration store__migrations[] = {
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
+    {303, "api: position attributes, device push tokens", store__positions_schema_v303},
     {340, "events: webhook credentials apart from the URL", store__webhooks_schema_v340},
     {500, "feedback: ratings, surveys, complaints, settings, calendars, SLA table",
      store__feedback_schema_v500},

@@ -36,6 +36,19 @@ const char store__positions_schema_v302[] =
     "DROP TABLE positions;"
     "ALTER TABLE positions_v2 RENAME TO positions;";
 
+/* What Traccar Client reports beyond the position (alarms, odometer, cell towers, custom keys)
+ * is kept with it instead of dropped; a device's push token is kept for the day a command or
+ * notification goes back to the phone. */
+const char store__positions_schema_v303[] =
+    "ALTER TABLE positions ADD COLUMN attributes TEXT"
+    "  CHECK (attributes IS NULL OR json_valid(attributes));"
+    "CREATE TABLE device_push_tokens ("
+    "  device_id TEXT PRIMARY KEY, driver_id TEXT NOT NULL, token TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE device_alarms ("
+    "  device_id TEXT NOT NULL, time_ms INTEGER NOT NULL, alarm TEXT NOT NULL,"
+    "  PRIMARY KEY (device_id, time_ms, alarm)) WITHOUT ROWID;";
+
 #define BIND(expr)                                                                                 \
     do {                                                                                           \
         if ((rc = (expr)) != LM_OK) goto fail;                                                     \
@@ -58,8 +71,8 @@ lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t
     lm_status rc = store__prepare(
         db,
         "INSERT OR IGNORE INTO positions(device_id, driver_id, time_ms, recv_ms, lat, lon, "
-        "speed_mps, heading_deg, altitude_m, accuracy_m, battery_pct, charging) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "speed_mps, heading_deg, altitude_m, accuracy_m, battery_pct, charging, attributes) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
@@ -80,6 +93,10 @@ lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t
             BIND(sqlite3_bind_null(st, 12) == SQLITE_OK ? LM_OK : LM_STORE);
         else
             BIND(store__bind_i64(st, 12, p->charging));
+        if (!p->attributes[0])
+            BIND(sqlite3_bind_null(st, 13) == SQLITE_OK ? LM_OK : LM_STORE);
+        else
+            BIND(store__bind_text(st, 13, p->attributes));
         BIND(store__step_done(st, err));
         if (inserted) inserted[i] = sqlite3_changes(db) == 1;
     }
@@ -90,7 +107,7 @@ fail:
 
 #define POS_COLS                                                                                   \
     "0, device_id, driver_id, time_ms, recv_ms, lat, lon, speed_mps, heading_deg, altitude_m, "    \
-    "accuracy_m, battery_pct, charging"
+    "accuracy_m, battery_pct, charging, attributes"
 
 static void row_read(sqlite3_stmt *st, void *elem) {
     store_position *p = elem;
@@ -107,6 +124,7 @@ static void row_read(sqlite3_stmt *st, void *elem) {
     p->accuracy_m = col_opt(st, 10);
     p->battery_pct = col_opt(st, 11);
     p->charging = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 12);
+    store__column_copy(st, 13, p->attributes, sizeof p->attributes);
 }
 
 lm_status store_positions_list(store_read *r, const char *device_id, const char *driver_id,
@@ -182,6 +200,60 @@ lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err) {
     lm_status rc = store__prepare(db, "SELECT count(*) FROM positions", &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = store__step_row(db, st, "count", err)) == LM_OK) *out = sqlite3_column_int64(st, 0);
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_push_token_put(store_tx *tx, const char *device_id, const char *driver_id,
+                               const char *token, int64_t t_ms, lm_errinfo *err) {
+    sqlite3 *db = store__tx_db(tx);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        db,
+        "INSERT INTO device_push_tokens(device_id, driver_id, token, updated_ms) VALUES (?,?,?,?)"
+        " ON CONFLICT(device_id) DO UPDATE SET driver_id = excluded.driver_id,"
+        " token = excluded.token, updated_ms = excluded.updated_ms"
+        " WHERE excluded.updated_ms >= device_push_tokens.updated_ms",
+        &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, device_id));
+    BIND(store__bind_text(st, 2, driver_id));
+    BIND(store__bind_text(st, 3, token));
+    BIND(store__bind_i64(st, 4, t_ms));
+    BIND(store__step_done(st, err));
+fail:
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_push_token_get(store_read *r, const char *device_id, char *out, lm_errinfo *err) {
+    sqlite3 *db = store__db(r);
+    sqlite3_stmt *st = NULL;
+    lm_status rc =
+        store__prepare(db, "SELECT token FROM device_push_tokens WHERE device_id = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, device_id));
+    if ((rc = store__step_row(db, st, "push token", err)) == LM_OK)
+        store__column_copy(st, 0, out, STORE_PUSH_TOKEN_MAX);
+fail:
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_alarm_first(store_tx *tx, const char *device_id, int64_t time_ms, const char *alarm,
+                            bool *first, lm_errinfo *err) {
+    sqlite3 *db = store__tx_db(tx);
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(
+        db, "INSERT OR IGNORE INTO device_alarms(device_id, time_ms, alarm) VALUES (?,?,?)", &st,
+        err);
+    if (rc != LM_OK) return rc;
+    BIND(store__bind_text(st, 1, device_id));
+    BIND(store__bind_i64(st, 2, time_ms));
+    BIND(store__bind_text(st, 3, alarm));
+    BIND(store__step_done(st, err));
+    *first = sqlite3_changes(db) == 1;
+fail:
     store__finish(st);
     return rc;
 }

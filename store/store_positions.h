@@ -7,7 +7,9 @@
 
 #include "store/store.h"
 
-#define STORE_DEVICE_MAX 64 /* bytes of a device id, NUL included */
+#define STORE_DEVICE_MAX         64  /* bytes of a device id, NUL included */
+#define STORE_POSITION_ATTRS_MAX 512 /* bytes of a position's attributes JSON, NUL included */
+#define STORE_PUSH_TOKEN_MAX     256 /* bytes of a device's push token, NUL included */
 
 typedef struct store_position {
     char device_id[STORE_DEVICE_MAX];
@@ -21,6 +23,8 @@ typedef struct store_position {
     double accuracy_m;  /* NAN when unknown */
     double battery_pct; /* NAN when unknown */
     int charging;       /* 1, 0, or -1 unknown */
+    char attributes[STORE_POSITION_ATTRS_MAX]; /* what else the phone reported: a JSON object
+                                                  text (alarm, odometer, cell, ...), "" none */
 } store_position;
 
 /* Inserts pos[0..n) with one prepared statement. A position whose (device_id, time_ms) is
@@ -42,6 +46,19 @@ LM_MUST_USE lm_status store_position_latest(store_read *r, const char *driver_id
 LM_MUST_USE lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit,
                                             int64_t *deleted, lm_errinfo *err);
 LM_MUST_USE lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err);
+
+/* A device's push token (Traccar Client's notificationToken), the newest one kept, with the
+ * driver the device belongs to. */
+LM_MUST_USE lm_status store_push_token_put(store_tx *tx, const char *device_id,
+                                           const char *driver_id, const char *token, int64_t t_ms,
+                                           lm_errinfo *err);
+/* Records that device raised alarm at time_ms; *first is false when it was recorded before (a
+ * phone retrying the same report), so the alarm is raised once. */
+LM_MUST_USE lm_status store_alarm_first(store_tx *tx, const char *device_id, int64_t time_ms,
+                                        const char *alarm, bool *first, lm_errinfo *err);
+/* The device's token into out[STORE_PUSH_TOKEN_MAX]; NOT_FOUND when it never sent one. */
+LM_MUST_USE lm_status store_push_token_get(store_read *r, const char *device_id, char *out,
+                                           lm_errinfo *err);
 
 /* ---- Webhooks ---- */
 

@@ -3,6 +3,7 @@
 #include "api/formats/osmand.h"
 
 #include "api/formats/json.h"
+#include "api/formats/osmand_attrs.h"
 #include "api/formats/rfc3339.h"
 
 #include "geo/geo.h"
@@ -28,12 +29,7 @@ bool fmt_osmand_time_parse(const char *s, int64_t *ms_out) {
 
 /* ---- One flat record (form fields or a flat JSON object) ---- */
 
-/* Where the fields of one record come from: decoded pairs, or one JSON object. */
-typedef struct flat_src {
-    const fmt_osmand_kv *pairs;
-    size_t n;
-    const cJSON *obj;
-} flat_src;
+typedef fmt__flat_src flat_src;
 
 /* The text of field key ("" for JSON null), or NULL when absent; JSON numbers and booleans are
  * rendered into buf. */
@@ -123,6 +119,8 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
     if (!id || !*id) id = flat_get(s, "device_id", buf, sizeof buf);
     lm_status rc = device_set(p, id, fname(f, sizeof f, prefix, "id"), err);
     if (rc != LM_OK) return rc;
+    bool has_network = false;
+    if ((rc = fmt__osmand_flat_attrs(s, prefix, p, &has_network, err)) != LM_OK) return rc;
 
     const char *t = flat_get(s, "timestamp", buf, sizeof buf);
     if (t && *t && !fmt_osmand_time_parse(t, &p->time_ms))
@@ -163,9 +161,11 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
             return rc;
         p->lat = g.lat;
         p->lon = g.lon;
-    } else {
+    } else if (!has_network || lat || lon) {
         return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, lat ? "lon" : "lat"),
                               "lat and lon (or location=lat,lon) are required");
+    } else {
+        p->no_location = true; /* cell/Wi-Fi only, a token, an alarm: no coordinates at all */
     }
 
     double kn = NAN;
@@ -263,7 +263,7 @@ static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *p
         if (cJSON_IsBool(ch)) p->charging = cJSON_IsTrue(ch) ? 1 : 0;
     }
     pos_normalise(p);
-    return LM_OK;
+    return fmt__osmand_tsloc_attrs(loc, prefix, p, err);
 }
 
 static lm_status parse_json(const char *body, size_t len, fmt_osmand_pos *out, size_t cap,

@@ -12,7 +12,13 @@
  *     {"timestamp", "coords": {latitude, longitude, speed (m/s), heading, accuracy, altitude},
  *     "battery": {"level" 0..1, "is_charging"}}} or an array of flat objects with the form keys
  *     (speed in knots, Traccar Client 10 uploadJson).
- * Other keys are ignored. Every record must carry a device id and valid coordinates. */
+ * Everything else the apps send is kept, not dropped (osmand_attrs.c): alarm (SOS), event,
+ * odometer, is_moving, mock, activity, cell and wifi (repeatable), the transistorsoft "extras"
+ * and any unknown key go into the record's attributes, typed as Traccar types them (a number,
+ * true/false, else text); notificationToken is the device's push token. Every record must carry
+ * a device id. Coordinates are required, except in a request that carries cell or Wi-Fi
+ * measurements, a push token, an alarm or an event and no coordinates (a phone without a GPS fix,
+ * or registering its token): it is a record with no_location set. */
 #ifndef LASTMILE_FORMATS_OSMAND_H
 #define LASTMILE_FORMATS_OSMAND_H
 
@@ -24,6 +30,9 @@
 #define FMT_OSMAND_DEVICE_MAX 64         /* bytes of a device id, NUL included */
 #define FMT_OSMAND_MAX_BATCH  1000       /* positions in one JSON array */
 #define FMT_OSMAND_MAX_BODY   (4u << 20) /* request body bytes fmt_osmand_parse reads */
+#define FMT_OSMAND_ATTRS_MAX  512        /* bytes of a record's attributes JSON, NUL included */
+#define FMT_OSMAND_TOKEN_MAX  256        /* bytes of a push token (FCM's are ~160), NUL included */
+#define FMT_OSMAND_ALARM_MAX  32         /* bytes of an alarm name ("sos"), NUL included */
 
 typedef struct fmt_osmand_pos {
     char device_id[FMT_OSMAND_DEVICE_MAX];
@@ -37,6 +46,11 @@ typedef struct fmt_osmand_pos {
     int charging;       /* 1 charging, 0 not, -1 unknown */
     bool no_fix;        /* the device said valid=false: coordinates not from a fix (the
                            position filters refuse it) */
+    bool no_location;   /* no coordinates at all (lat = lon = 0): cell/Wi-Fi only, a push-token
+                           registration, or an alarm or event without a fix */
+    char alarm[FMT_OSMAND_ALARM_MAX]; /* "sos", "fall", ...; "" when none */
+    char token[FMT_OSMAND_TOKEN_MAX]; /* notificationToken; "" when none */
+    char attrs[FMT_OSMAND_ATTRS_MAX]; /* the other keys as one JSON object text; "" when none */
 } fmt_osmand_pos;
 
 /* One decoded query parameter (MHD has already percent-decoded it): form.h's pair. */

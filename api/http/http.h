@@ -287,5 +287,12 @@ void http_plain_quiesce(http_plain_listener *ls);
 /* Stops and frees; call once every request has been answered. NULL-safe. */
 void http_plain_close(http_plain_listener *ls);
 uint16_t http_plain_port(const http_plain_listener *ls);
+/* What the listener answered since it started: by_class[k] counts statuses k00..k99 (index 0:
+ * anything else), latency_us_sum the time from the request head to the queued answer. */
+typedef struct http_plain_stats {
+    uint64_t by_class[6];
+    uint64_t latency_us_sum;
+} http_plain_stats;
+void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out);
 
 #endif

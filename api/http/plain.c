@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,9 @@ struct http_plain_listener {
     struct MHD_Daemon *daemon;
     http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
     uint16_t port;
+    /* /metrics: answers by status class and their latency, counted when queued */
+    atomic_uint_fast64_t by_class[6];
+    atomic_uint_fast64_t latency_us_sum;
 };
 
 struct http_plain {
@@ -36,6 +40,7 @@ struct http_plain {
     bool handled, suspended, answered;
     int status;
     int64_t retry_after_s; /* > 0: a Retry-After header */
+    int64_t start_ns;      /* when the request's head was read (lm_mono_ns) */
     char msg[400];
 };
 
@@ -95,7 +100,17 @@ void http_plain_answer(http_plain *q, int status, const char *text) {
     pthread_mutex_unlock(&q->mu);
 }
 
+void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out) {
+    for (int i = 0; i < 6; i++)
+        out->by_class[i] = atomic_load(&ls->by_class[i]);
+    out->latency_us_sum = atomic_load(&ls->latency_us_sum);
+}
+
 static enum MHD_Result plain_queue(http_plain *q) {
+    unsigned cls = q->status >= 100 && q->status < 600 ? (unsigned)q->status / 100 : 0;
+    atomic_fetch_add(&q->ls->by_class[cls], 1);
+    int64_t us = (lm_mono_ns() - q->start_ns) / 1000;
+    atomic_fetch_add(&q->ls->latency_us_sum, us > 0 ? (uint_fast64_t)us : 0);
     /* 200 has an empty body (the apps read nothing); errors say why in plain text */
     size_t len = q->status == 200 ? 0 : strlen(q->msg);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, q->msg, MHD_RESPMEM_MUST_COPY);
@@ -127,6 +142,7 @@ static http_plain *plain_new(http_plain_listener *ls, struct MHD_Connection *mhd
     if (!q) return NULL;
     q->ls = ls;
     q->mhd = mhd;
+    q->start_ns = lm_mono_ns();
     lm_buf_init(&q->body, ls->max_body);
     pthread_mutex_init(&q->mu, NULL);
     return q;

@@ -5,6 +5,7 @@
  * after a burst of acknowledged positions, every one of which is there after a restart. */
 #include "api/api.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/ingest.h"
 #include "store/store_positions.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
@@ -296,6 +297,149 @@ static void test_duplicates_and_out_of_order(void **state) {
     lm_free(p);
 }
 
+/* ---- What Traccar Client sends beyond a position (issue 15) ---- */
+
+/* driver.exception events of kind "alarm" for driver, and the last one's payload (caller frees). */
+static int alarms_of(const char *driver, char **last_payload) {
+    store_read *r = NULL;
+    store_event *ev = NULL;
+    size_t n = 0;
+    int count = 0;
+    assert_int_equal(store_read_begin(W.s, &r), LM_OK);
+    assert_int_equal(store_events_since(r, 0, 10000, &ev, &n), LM_OK);
+    store_read_end(r);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ev[i].type, "driver.exception") || !ev[i].entity_id ||
+            strcmp(ev[i].entity_id, driver) || !strstr(ev[i].payload_json, "\"kind\":\"alarm\""))
+            continue;
+        count++;
+        if (last_payload) {
+            free(*last_payload);
+            *last_payload = strdup(ev[i].payload_json);
+        }
+    }
+    store_events_free(ev, n);
+    return count;
+}
+
+/* Refusals of driver for reason, from the store. */
+static int64_t refusals_of(const char *driver, const char *reason) {
+    store_read *r = NULL;
+    dispatch_refusals x;
+    lm_errinfo err;
+    int64_t count = 0;
+    assert_int_equal(store_read_begin(W.s, &r), LM_OK);
+    assert_int_equal(dispatch_position_refusals(r, driver, 10, &x, &err), LM_OK);
+    store_read_end(r);
+    for (size_t i = 0; i < x.n_counts; i++)
+        if (!strcmp(x.counts[i].reason, reason)) count = x.counts[i].count;
+    dispatch_refusals_clear(&x);
+    return count;
+}
+
+static void test_no_fix_token_and_cells(void **state) {
+    (void)state;
+    size_t before = 0, after = 0;
+    lm_free(positions_of("123456", &before));
+    int64_t refused = refusals_of("six", "no_location");
+    /* Traccar's cell/Wi-Fi vector, and Traccar Client 10 registering its push token: 200, no
+     * position stored (nothing to place on a map), counted as no_location */
+    expect(W.osm, "GET",
+           "/?id=123456&timestamp=1377177267&cell=257,02,16,2224&cell=257,02,16,2223,-90&wifi=00-"
+           "14-22-01-23-45,-80",
+           NULL, NULL, 200);
+    expect(W.osm, "POST", "/", "application/x-www-form-urlencoded",
+           "id=123456&notificationToken=fcm%3AAPA91bHun4MxP5egoKMwt2", 200);
+    lm_free(positions_of("123456", &after));
+    assert_int_equal(after, before);
+    assert_int_equal(refusals_of("six", "no_location"), refused + 2);
+    store_read *r = NULL;
+    char token[STORE_PUSH_TOKEN_MAX] = "";
+    lm_errinfo err;
+    assert_int_equal(store_read_begin(W.s, &r), LM_OK);
+    assert_int_equal(store_push_token_get(r, "123456", token, &err), LM_OK);
+    store_read_end(r);
+    assert_string_equal(token, "fcm:APA91bHun4MxP5egoKMwt2");
+    /* a malformed cell is refused with its name, and changes nothing */
+    resp q;
+    http(&q, W.osm, "GET", "/?id=123456&cell=beef", NULL, NULL);
+    assert_int_equal(q.status, 400);
+    assert_non_null(strstr(q.body.data, "cell"));
+    resp_free(&q);
+    assert_int_equal(refusals_of("six", "no_location"), refused + 2);
+}
+
+static void test_attributes_kept(void **state) {
+    (void)state;
+    expect(W.osm, "GET",
+           "/?id=902064&lat=42.06288&lon=-88.23412&timestamp=1442068686&hdop=6.0&ignition=true&"
+           "odometer=1200.5&mock=false&battery_health=good",
+           NULL, NULL, 200);
+    expect(W.osm, "POST", "/", "application/json",
+           "{\"device_id\":\"48241179\",\"location\":{\"timestamp\":\"2025-06-15T13:45:12.862Z\","
+           "\"coords\":{\"latitude\":37.4219983,\"longitude\":-122.084,\"speed\":0},"
+           "\"is_moving\":true,\"odometer\":42,\"event\":\"motionchange\",\"extras\":{\"trip\":"
+           "\"T7\"}}}",
+           200);
+    size_t n = 0;
+    store_position *p = positions_of("902064", &n);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].time_ms == 1442068686000LL) {
+            assert_string_equal(p[i].attributes, "{\"hdop\":6,\"ignition\":true,\"odometer\":"
+                                                 "1200.5,\"mock\":false,\"battery_health\":"
+                                                 "\"good\"}");
+            seen++;
+        }
+    assert_int_equal(seen, 1);
+    lm_free(p);
+    p = positions_of("48241179", &n);
+    seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].time_ms == 1749995112862LL) {
+            assert_string_equal(p[i].attributes, "{\"event\":\"motionchange\",\"motion\":true,"
+                                                 "\"odometer\":42,\"trip\":\"T7\"}");
+            seen++;
+        }
+    assert_int_equal(seen, 1);
+    lm_free(p);
+}
+
+static void test_alarm_raised_once(void **state) {
+    (void)state;
+    char *payload = NULL;
+    int before = alarms_of("traccar", NULL);
+    /* an SOS with a fix, sent three times (the phone did not hear the answer): raised once */
+    for (int i = 0; i < 3; i++)
+        expect(W.osm, "POST", "/?id=902064&lat=45.75&lon=4.85&timestamp=1800000500&alarm=sos", NULL,
+               NULL, 200);
+    assert_int_equal(alarms_of("traccar", &payload), before + 1);
+    assert_non_null(strstr(payload, "\"alarm\":\"sos\""));
+    assert_non_null(strstr(payload, "\"position\":[4.850000,45.750000]"));
+    /* an SOS before the phone has any fix still reaches the dispatcher, without a position */
+    expect(W.osm, "GET", "/?id=902064&timestamp=1800000600&alarm=sos&batt=9", NULL, NULL, 200);
+    assert_int_equal(alarms_of("traccar", &payload), before + 2);
+    assert_null(strstr(payload, "\"position\""));
+    free(payload);
+}
+
+static void test_metrics_series(void **state) {
+    (void)state;
+    expect(W.osm, "GET", "/?id=902064&lat=45.7&lon=4.8&timestamp=1800000700", NULL, NULL, 200);
+    expect(W.osm, "GET", "/?id=902064&lat=91&lon=4.8", NULL, NULL, 400);
+    resp r;
+    http(&r, W.port, "GET", "/metrics", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    const char *ok = strstr(r.body.data, "lastmile_osmand_requests_total{code=\"2xx\"} ");
+    const char *bad = strstr(r.body.data, "lastmile_osmand_requests_total{code=\"4xx\"} ");
+    assert_non_null(ok);
+    assert_non_null(bad);
+    assert_true(atoll(ok + strlen("lastmile_osmand_requests_total{code=\"2xx\"} ")) >= 1);
+    assert_true(atoll(bad + strlen("lastmile_osmand_requests_total{code=\"4xx\"} ")) >= 1);
+    assert_non_null(strstr(r.body.data, "lastmile_osmand_request_duration_seconds_count "));
+    resp_free(&r);
+}
+
 typedef struct burst {
     int index, ok;
 } burst;
@@ -512,6 +656,10 @@ int main(void) {
         cmocka_unit_test(test_main_port),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_duplicates_and_out_of_order),
+        cmocka_unit_test(test_no_fix_token_and_cells),
+        cmocka_unit_test(test_attributes_kept),
+        cmocka_unit_test(test_alarm_raised_once),
+        cmocka_unit_test(test_metrics_series),
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_sigkill_keeps_acknowledged),
         cmocka_unit_test(test_retention_prunes_old_positions),

@@ -2,7 +2,8 @@
  * tests/data/osmand/ (case_file.h) through fmt_osmand_parse. Headers: query (decoded pairs
  * "a=1&b=2", as libmicrohttpd hands them), content-type, cap (room for positions, default 8); the
  * input is the request body. Checks: n, and [i].device_id, time_ms, lat, lon, speed_mps,
- * heading_deg, altitude_m, accuracy_m, battery_pct (a number or nan), charging, no_fix (0/1). A
+ * heading_deg, altitude_m, accuracy_m, battery_pct (a number or nan), charging, no_fix and
+ * no_location (0/1), and the texts alarm, token and attrs (the attributes JSON, exactly). A
  * refused case
  * also proves that *n_out stays untouched. */
 #include "api/formats/osmand.h"
@@ -34,15 +35,22 @@ static size_t split_query(char *q, fmt_osmand_kv *kv, size_t cap) {
 static bool check_pos(const fmt_osmand_pos *p, const char *field, const char *want, char *why,
                       size_t size) {
     double d = NAN;
-    if (!strcmp(field, "device_id")) {
-        if (!strcmp(p->device_id, want)) return true;
-        snprintf(why, size, "device_id '%s', want '%s'", p->device_id, want);
+    const char *text = !strcmp(field, "device_id") ? p->device_id
+                       : !strcmp(field, "alarm")   ? p->alarm
+                       : !strcmp(field, "token")   ? p->token
+                       : !strcmp(field, "attrs")   ? p->attrs
+                                                   : NULL;
+    if (text) {
+        if (!strcmp(text, want)) return true;
+        snprintf(why, size, "%s '%s', want '%s'", field, text, want);
         return false;
     }
-    if (!strcmp(field, "time_ms") || !strcmp(field, "charging") || !strcmp(field, "no_fix")) {
+    if (!strcmp(field, "time_ms") || !strcmp(field, "charging") || !strcmp(field, "no_fix") ||
+        !strcmp(field, "no_location")) {
         int64_t w, got = !strcmp(field, "time_ms")    ? p->time_ms
                          : !strcmp(field, "charging") ? p->charging
-                                                      : (int64_t)p->no_fix;
+                         : !strcmp(field, "no_fix")   ? (int64_t)p->no_fix
+                                                      : (int64_t)p->no_location;
         if (lm_parse_i64(want, INT64_MIN, INT64_MAX, &w) && w == got) return true;
         snprintf(why, size, "%s %lld, want %s", field, (long long)got, want);
         return false;
