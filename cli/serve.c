@@ -45,6 +45,7 @@ typedef struct serve_cfg {
     char tiles[1024]; /* basemap tile template; "none" = no tiles */
     char tiles_attribution[512];
     bool tiles_set;
+    bool learned_speeds; /* learn zone / hour speed factors and apply them to ETAs */
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -84,6 +85,7 @@ static const struct {
     {"router_retries", "LASTMILE_ROUTER_RETRIES"},
     {"tiles", "LASTMILE_TILES"},
     {"tiles_attribution", "LASTMILE_TILES_ATTRIBUTION"},
+    {"learned_speeds", "LASTMILE_LEARNED_SPEEDS"},
 };
 
 static void serve_usage(FILE *out) {
@@ -127,7 +129,8 @@ static void serve_usage(FILE *out) {
             "profile); --router-profile car|bike|foot|truck (the profile plans use, default car);\n"
             "--router-timeout-ms N (30000 per request) and --router-retries N (2);\n"
             "--tiles URL ({z}/{x}/{y} template; default OpenStreetMap's standard tiles; 'none'\n"
-            "for a plain background) and --tiles-attribution TEXT.\n"
+            "for a plain background) and --tiles-attribution TEXT; --learned-speeds on|off\n"
+            "(default on: ETAs use per-zone, per-hour speeds learned from driven legs).\n"
             "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
             "max_body_bytes 1048576, web_root web (when that directory exists).\n");
 }
@@ -220,6 +223,8 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = lm_parse_i64(value, 0, 10, &c->router_retries);
     else if (!strcmp(name, "tiles"))
         ok = c->tiles_set = lm_strlcpy(c->tiles, value, sizeof c->tiles);
+    else if (!strcmp(name, "learned_speeds"))
+        ok = (c->learned_speeds = !strcmp(value, "on")) || !strcmp(value, "off");
     else if (!strcmp(name, "tiles_attribution"))
         ok = lm_strlcpy(c->tiles_attribution, value, sizeof c->tiles_attribution);
     else if (!strcmp(name, "event_loop"))
@@ -317,6 +322,7 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->router_timeout_ms = mo.timeout_ms;
     c->router_retries = mo.max_retries;
     lm_strlcpy(c->profile, "car", sizeof c->profile);
+    c->learned_speeds = true;
 
     const char *config = getenv("LASTMILE_CONFIG");
     for (int i = 1; i < argc; i++) {
@@ -589,6 +595,7 @@ int cli_serve(int argc, char **argv) {
     dispatch_opts_init(&dopts);
     dopts.st = s;
     dopts.router = router;
+    dopts.learn_speeds = cfg.learned_speeds;
     lm_strlcpy(dopts.profile, cfg.profile, sizeof dopts.profile);
     dopts.utc_offset_s = cfg.utc_offset_s;
     dopts.positions.max_speed_mps = (double)cfg.pos_max_speed_kmh / 3.6;

@@ -77,6 +77,9 @@ typedef struct dispatch_opts {
                                    0 = skip it) */
     uint32_t move_penalty;      /* cost per stop moved to another vehicle (default 600) */
     bool auto_apply;            /* re-plans are applied as soon as computed (default false) */
+    bool learn_speeds;          /* learn per-zone, per-hour factors from the legs drivers drive
+                                   (geo_speeds) and apply them to ETAs (default false; serve
+                                   turns it on unless --learned-speeds off) */
     /* Live tracking. */
     double arrival_radius_m;        /* default 60 */
     double arrival_speed_mps;       /* slower than this counts as stopped (default 2) */
@@ -348,6 +351,11 @@ bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out);
 LM_MUST_USE lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *driver_id,
                                                 dispatch_exception_kind kind, int64_t delay_s,
                                                 const char *note, int64_t t_ms, lm_errinfo *err);
+
+/* The learned-speed factor (geo_speeds) of a leg from `from` to `to` leaving at epoch second
+ * at_s (local hour by utc_offset_s): what ETAs multiply its planned time by; 1 when nothing is
+ * learned there and then, or learn_speeds is off. */
+double dispatch_speed_factor(dispatch *d, geo_point from, geo_point to, int64_t at_s);
 
 /* Periodic work: vehicle.silent for started routes without a position for silent_after_ms (each
  * raises a re-plan once). Runs its own tx. The worker calls it every tick_ms. */

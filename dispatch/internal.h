@@ -35,6 +35,7 @@ struct dispatch {
     store *st;
     geo_matrix_provider *geo; /* the router's provider for o.profile, or owned (own_geo) */
     bool own_geo;
+    geo_speeds *speeds;       /* learned speeds (o.learn_speeds), else NULL: factor 1 */
     int64_t last_geometry_ms; /* the worker's last route geometry pass */
     pthread_t worker;
     pthread_mutex_t mu;

@@ -130,6 +130,15 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     d->o.matrix.profile = NULL;
     d->o.matrix.given_durations = NULL;
     d->o.matrix.given_distances = NULL;
+    if (o->learn_speeds) {
+        geo_speeds_opts so;
+        geo_speeds_opts_init(&so);
+        if ((rc = geo_speeds_create(&so, &d->speeds, err)) != LM_OK) {
+            if (d->own_geo) geo_matrix_provider_destroy(d->geo);
+            lm_free(d);
+            return rc;
+        }
+    }
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
     pthread_cond_init(&d->idle_cv, NULL);
@@ -184,6 +193,7 @@ void dispatch_destroy(dispatch *d) {
         dispatch__job_free(j);
     }
     if (d->own_geo) geo_matrix_provider_destroy(d->geo);
+    geo_speeds_destroy(d->speeds);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     pthread_cond_destroy(&d->idle_cv);

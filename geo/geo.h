@@ -281,4 +281,42 @@ LM_MUST_USE lm_status geo_polyline_encode(const geo_point *pts, size_t n, unsign
 LM_MUST_USE lm_status geo_polyline_decode(const char *s, size_t len, unsigned precision,
                                           geo_point **out, size_t *n_out, lm_errinfo *err);
 
+/* ---- Learned speeds (geo/speeds.c) ----
+ * Per-zone, per-hour-of-day correction factors of planned travel times, learned from the legs
+ * drivers drove: actual / planned, in log space, bounded, robust to outliers. A provider's
+ * matrix is what the roads should take; these say what they take at that hour. Thread-safe. */
+
+typedef struct geo_speeds geo_speeds;
+
+typedef struct geo_speeds_opts {
+    double cell_deg;      /* zone: grid cell of the leg's midpoint, degrees (0.02, ~2 km) */
+    double min_factor;    /* bounds of a factor: 0.5 */
+    double max_factor;    /* ... and 2.0 */
+    double outlier_ratio; /* a leg beyond [1/r, r] x planned is dropped (4: a glitch, a stop) */
+    double step;          /* weight of one leg in log space (0.2) */
+    double clip;          /* one leg moves the log factor by at most step x clip (0.25) */
+    uint32_t min_obs;     /* a factor applies after this many legs (3); before: 1 */
+    double min_planned_s; /* shorter planned legs teach nothing (60 s: noise) */
+    size_t max_cells;     /* zones x hours kept at most (100000) */
+} geo_speeds_opts;
+
+typedef struct geo_speeds_stats {
+    size_t cells, active;          /* zone-hours seen; of which applied (min_obs reached) */
+    uint64_t taken, dropped;       /* legs learned from; legs dropped as outliers */
+    double min_factor, max_factor; /* among the applied ones (1 when none) */
+} geo_speeds_stats;
+
+void geo_speeds_opts_init(geo_speeds_opts *o);
+/* LM_INVALID naming "speeds" for options out of range. */
+LM_MUST_USE lm_status geo_speeds_create(const geo_speeds_opts *o, geo_speeds **out,
+                                        lm_errinfo *err);
+void geo_speeds_destroy(geo_speeds *s);
+/* One leg driven from `from` to `to`, leaving at local hour (0..23): planned and actual seconds.
+ * True if it was learned from (false: too short, an outlier, bad input, table full). */
+bool geo_speeds_observe(geo_speeds *s, geo_point from, geo_point to, int hour, double planned_s,
+                        double actual_s);
+/* The factor for a leg from `from` to `to` at local hour: 1 until learned. s may be NULL. */
+double geo_speeds_factor(geo_speeds *s, geo_point from, geo_point to, int hour);
+void geo_speeds_stats_get(geo_speeds *s, geo_speeds_stats *out);
+
 #endif
