@@ -28,10 +28,11 @@ run: build-release web-deps
 	@scripts/demo-run.sh $(RELEASE)/cli/lastmile $(PORT) $(DB)
 
 # Browser libraries the pages use (Leaflet, Chart.js: vendor/web, copied into web/vendor/ and
-# served by the server itself) and playwright-core for the browser tests (tests/web), from npm.
+# served by the server itself) and, for tests/web, playwright-core (browser tests) and the
+# OpenAPI 3.1 schema validator, from npm; npm ci again whenever a lock file changes.
 web-deps: deps
 	@scripts/web-vendor.sh
-	@cd tests/web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --ignore-scripts --silent; }
+	@cd tests/web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --ignore-scripts --silent; }
 
 # Sanitized debug build, formatting check, then every test suite (the browser test included).
 test: build-debug format-check web-deps

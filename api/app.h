@@ -46,6 +46,8 @@ enum {
 
 extern const http_route api__routes[];
 extern const size_t api__route_count;
+extern const http_route_errors api__route_errors[];
+extern const size_t api__route_errors_count;
 
 /* ---- The app context (api/app.c) ---- */
 

@@ -10,6 +10,7 @@
 #include "api/input.h"
 #include "dispatch/dispatch.h"
 #include "orders/money.h"
+#include "store/store_dispatch.h"
 #include "store/store_money.h"
 
 #include <string.h>
@@ -53,6 +54,15 @@ static lm_status handle_cash_get(http_req *r, orders_svc *o) {
     int64_t from, to;
     lm_status rc = driver_param(r, &driver);
     if (rc == LM_OK) rc = window_params(r, &from, &to);
+    if (rc != LM_OK) return rc;
+    /* an unknown driver is a 404, not an empty list that reads as "owes nothing" */
+    store_read *rd = NULL;
+    store_driver drv;
+    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK) return rc;
+    rc = store_driver_get(rd, driver, &drv, &r->err);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND)
+        return http_error(r, LM_NOT_FOUND, "id", "driver '%s' not found", driver);
     if (rc != LM_OK) return rc;
     orders_cod_row *rows = NULL;
     size_t n = 0;

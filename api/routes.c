@@ -335,3 +335,9 @@ const http_route api__routes[] = {
      "Remove a webhook", NULL, NULL, 204, NULL},
 };
 const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];
+
+/* Routes that answer some errors in a peer's shape (OpenAPI lists both). */
+const http_route_errors api__route_errors[] = {
+    {"POST", "/v1/solve", VROOM_ERROR_SCHEMA}, /* the problem's errors, as VROOM words them */
+};
+const size_t api__route_errors_count = sizeof api__route_errors / sizeof api__route_errors[0];

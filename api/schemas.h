@@ -58,6 +58,10 @@
     "(docs/api-vroom.md)\",\"properties\":{\"jobs\":{\"type\":\"array\"},\"shipments\":{"          \
     "\"type\":\"array\"},\"vehicles\":{\"type\":\"array\"},\"matrices\":{\"type\":"                \
     "\"object\"}}}"
+/* VROOM's error body: code 1 internal, 2 input, 3 routing (VROOM docs/API.md). */
+#define VROOM_ERROR_SCHEMA                                                                         \
+    "{\"type\":\"object\",\"required\":[\"code\",\"error\"],\"properties\":{\"code\":{"            \
+    "\"enum\":[1,2,3]},\"error\":{\"type\":\"string\"}}}"
 #define VROOM_SOLUTION_SCHEMA                                                                      \
     "{\"type\":\"object\",\"required\":[\"code\"],\"properties\":{\"code\":{\"type\":"             \
     "\"integer\"},\"summary\":{\"type\":\"object\"},\"unassigned\":{\"type\":\"array\"},"          \
@@ -290,6 +294,12 @@
 #define API_STOP_RESULT_SCHEMA                                                                     \
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"type\":"     \
     "\"string\"}}}"
+/* A photo or signature as the driver app sends it. Inlined where used: a "$ref" to "#/$defs/..."
+ * inside a request schema resolves against the whole OpenAPI document, which has no $defs. */
+#define API_FILE_SCHEMA                                                                            \
+    "{\"type\":\"object\",\"required\":[\"content_type\",\"data_base64\"],"                        \
+    "\"properties\":{\"content_type\":{\"enum\":[\"image/png\",\"image/jpeg\"]},"                  \
+    "\"data_base64\":{\"type\":\"string\",\"description\":\"at most 512 KiB decoded\"}}}"
 #define API_DELIVERED_SCHEMA                                                                       \
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"recipient_name\":{"     \
     "\"type\":\"string\",\"maxLength\":200,\"description\":\"the name the driver typed: text, "    \
@@ -299,11 +309,7 @@
     "\"amount\"],\"description\":\"required for a cash-on-delivery order (collect in the "         \
     "route): minor units taken\",\"properties\":{\"amount\":{\"type\":\"integer\",\"minimum\""     \
     ":0},\"method\":{\"enum\":[\"cash\",\"card_terminal\"]}}},"                                    \
-    "\"signature\":{\"$ref\":\"#/$defs/file\",\"description\":\"the drawn signature, an image\"}," \
-    "\"photo\":{\"$ref\":\"#/$defs/file\"}},\"$defs\":{"                                           \
-    "\"file\":{\"type\":\"object\",\"required\":[\"content_type\",\"data_base64\"],"               \
-    "\"properties\":{\"content_type\":{\"enum\":[\"image/png\",\"image/jpeg\"]},"                  \
-    "\"data_base64\":{\"type\":\"string\",\"description\":\"at most 512 KiB decoded\"}}}}}"
+    "\"signature\":" API_FILE_SCHEMA ",\"photo\":" API_FILE_SCHEMA "}}"
 #define API_FAILED_SCHEMA                                                                          \
     "{\"type\":\"object\",\"required\":[\"reason\"],\"properties\":{\"reason\":{\"enum\":["        \
     "\"not_home\",\"refused\",\"address_not_found\",\"damaged\",\"other\"]},\"note\":{\"type\":"   \

@@ -58,6 +58,8 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     http_app app = {
         .routes = api__routes,
         .n_routes = api__route_count,
+        .route_errors = api__route_errors,
+        .n_route_errors = api__route_errors_count,
         .role_names = {"admin", "dispatcher", "warehouse", "driver"},
         .superuser = API_ROLE_ADMIN,
         .auth = api__auth_key,

@@ -80,9 +80,18 @@ typedef struct http_identity {
 typedef lm_status (*http_auth_fn)(void *ctx, const char *key, http_identity *who, lm_errinfo *err);
 
 /* What the app hands the framework: its routes, roles and auth, and the context handlers get. */
+/* A route whose errors may also come in a shape of its own (a compatibility endpoint speaking a
+ * peer's error format): its OpenAPI error response is oneOf [Error, schema]. */
+typedef struct http_route_errors {
+    const char *method, *pattern; /* as in the route table */
+    const char *schema;           /* JSON Schema text of the other shape */
+} http_route_errors;
+
 typedef struct http_app {
     const http_route *routes; /* matched in order */
     size_t n_routes;
+    const http_route_errors *route_errors; /* OpenAPI only; may be NULL */
+    size_t n_route_errors;
     const char *role_names[HTTP_MAX_ROLES]; /* name of role bit i (messages, OpenAPI) */
     unsigned superuser;                     /* role bits allowed on every keyed route */
     http_auth_fn auth;                      /* required when a route is keyed */

@@ -109,7 +109,24 @@ static cJSON *operation(const http_app *app, const http_route *rt) {
     cJSON_AddStringToObject(def, "description", "error");
     cJSON *content = cJSON_AddObjectToObject(def, "content");
     cJSON *media = cJSON_AddObjectToObject(content, "application/json");
-    cJSON *ref = cJSON_AddObjectToObject(media, "schema");
+    cJSON *schema = cJSON_AddObjectToObject(media, "schema");
+    cJSON *ref = schema;
+    const char *own_schema = NULL;
+    for (size_t i = 0; i < app->n_route_errors; i++)
+        if (!strcmp(app->route_errors[i].method, rt->method) &&
+            !strcmp(app->route_errors[i].pattern, rt->pattern))
+            own_schema = app->route_errors[i].schema;
+    if (own_schema) { /* {"oneOf": [Error, the route's own shape]} */
+        cJSON *one = cJSON_AddArrayToObject(schema, "oneOf"), *own = cJSON_Parse(own_schema);
+        ref = cJSON_CreateObject();
+        if (!one || !own || !ref) {
+            cJSON_Delete(own);
+            cJSON_Delete(ref);
+            goto fail;
+        }
+        cJSON_AddItemToArray(one, ref);
+        cJSON_AddItemToArray(one, own);
+    }
     cJSON_AddStringToObject(ref, "$ref", "#/components/schemas/Error");
     return op;
 fail:
