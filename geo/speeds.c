@@ -14,8 +14,8 @@ typedef struct speed_cell {
     int32_t zx, zy; /* grid cell */
     uint8_t hour;   /* 0..23, local */
     bool used;
-    uint32_t n;     /* observations taken */
-    double log_f;   /* log of the factor */
+    uint32_t n;   /* observations taken */
+    double log_f; /* log of the factor */
 } speed_cell;
 
 struct geo_speeds {
@@ -116,8 +116,8 @@ static void zone_of(const geo_speeds *s, geo_point a, geo_point b, int32_t *zx, 
 
 bool geo_speeds_observe(geo_speeds *s, geo_point from, geo_point to, int hour, double planned_s,
                         double actual_s) {
-    if (!s || hour < 0 || hour > 23 || !(planned_s >= s->o.min_planned_s) ||
-        !(actual_s > 0) || !isfinite(actual_s) || geo_point_check(from, NULL, NULL) != LM_OK ||
+    if (!s || hour < 0 || hour > 23 || !(planned_s >= s->o.min_planned_s) || !(actual_s > 0) ||
+        !isfinite(actual_s) || geo_point_check(from, NULL, NULL) != LM_OK ||
         geo_point_check(to, NULL, NULL) != LM_OK)
         return false;
     double r = log(actual_s / planned_s);

@@ -55,8 +55,10 @@ static double drive(geo_point a, geo_point b, int hour) {
     geo_point mid = {(a.lat + b.lat) / 2, (a.lon + b.lon) / 2};
     double t = planned_s(a, b) * true_factor(mid, hour) * exp(0.15 * gauss());
     double u = urand();
-    if (u < 0.025) t *= 6;   /* stopped on the way */
-    else if (u < 0.05) t *= 0.1; /* a jump of the GPS */
+    if (u < 0.025)
+        t *= 6; /* stopped on the way */
+    else if (u < 0.05)
+        t *= 0.1; /* a jump of the GPS */
     return t;
 }
 
