@@ -247,6 +247,12 @@ void geo_router_status_get(geo_router *r, size_t i, bool probe, long probe_timeo
  * distance_m (may be NULL) receive the engine's totals (the estimate's for straight lines).
  * Long routes are requested in pieces of at most 200 points. LM_INVALID for bad points,
  * LM_NOMEM. */
+/* Decodes one route service reply (reply[0..len), OSRM /route/v1 JSON when osrm, else Valhalla
+ * /route JSON) into *polyline (precision 5, lm_free) and its totals. LM_INVALID when it is an
+ * error answer or not the expected shape (what geo_route_geometry then draws straight). */
+LM_MUST_USE lm_status geo_route_reply_decode(bool osrm, const char *reply, size_t len,
+                                             char **polyline, int64_t *duration_s,
+                                             int64_t *distance_m, lm_errinfo *err);
 LM_MUST_USE lm_status geo_route_geometry(geo_matrix_provider *p, const geo_point *pts, size_t n,
                                          char **polyline, int64_t *duration_s, int64_t *distance_m,
                                          bool *estimated, lm_errinfo *err);

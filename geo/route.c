@@ -119,6 +119,25 @@ static bool decode_piece(bool osrm, const cJSON *root, long status, path *p) {
     return true;
 }
 
+lm_status geo_route_reply_decode(bool osrm, const char *reply, size_t len, char **polyline,
+                                 int64_t *duration_s, int64_t *distance_m, lm_errinfo *err) {
+    cJSON *root = cJSON_ParseWithLength(reply ? reply : "", len);
+    path p = {0};
+    bool ok = cJSON_IsObject(root) && decode_piece(osrm, root, 200, &p) && p.n > 0 &&
+              isfinite(p.duration_s) && isfinite(p.distance_m);
+    cJSON_Delete(root);
+    lm_status st =
+        ok ? geo_polyline_encode(p.pts, p.n, 5, polyline, err)
+           : lm_errinfo_set(err, LM_INVALID, "reply", "not a %s route reply with a geometry",
+                            osrm ? "OSRM" : "Valhalla");
+    if (st == LM_OK) {
+        if (duration_s) *duration_s = (int64_t)llround(p.duration_s);
+        if (distance_m) *distance_m = (int64_t)llround(p.distance_m);
+    }
+    lm_free(p.pts);
+    return st;
+}
+
 /* One piece from the engine, or straight lines when it cannot. */
 static lm_status engine_piece(geo__http *h, path *p, const geo_point *pts, size_t n) {
     bool osrm = geo_matrix_provider_kind(h->p) == GEO_MATRIX_OSRM;
