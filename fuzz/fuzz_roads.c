@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     char *poly = NULL;
     int64_t du = 0, di = 0;
-    lm_status st = geo_route_reply_decode(mode == 1, (const char *)data + 1, size - 1, &poly, &du,
-                                          &di, &err);
+    lm_status st =
+        geo_route_reply_decode(mode == 1, (const char *)data + 1, size - 1, &poly, &du, &di, &err);
     fuzz_check_err(st, &err);
     if (st == LM_OK) {
         /* what was decoded re-decodes to valid points */

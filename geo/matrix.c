@@ -57,6 +57,11 @@ static lm_status opts_check(const geo_matrix_opts *o, lm_errinfo *err) {
                                   "an http:// or https:// URL of the routing engine is required");
         if (strlen(o->base_url) > 512)
             return lm_errinfo_set(err, LM_INVALID, "base_url", "longer than 512 characters");
+        /* it goes into request lines, logs and /healthz: printable ASCII only (fuzz_roads) */
+        for (const char *c = o->base_url; *c; c++)
+            if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+                return lm_errinfo_set(err, LM_INVALID, "base_url",
+                                      "must be printable ASCII without spaces (a URL)");
         if (o->profile && (strlen(o->profile) > 64 || strpbrk(o->profile, "/?#&;\" \\")))
             return lm_errinfo_set(err, LM_INVALID, "profile",
                                   "must be a short name without URL or JSON special characters");

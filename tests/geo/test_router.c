@@ -408,6 +408,7 @@ static void test_router_specs(void **state) {
         {"Car:osrm=http://a", "profile"},
         {"geodesic=x", "expected geodesic"},
         {",,", "no engine"},
+        {"osrm=http://a\x1f b", "printable"}, /* fuzz_roads' finding: it went out in /healthz */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_null(router(bad[i][0], &e));
