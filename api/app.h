@@ -31,6 +31,7 @@
 #include "events/events.h"
 #include "orders/orders.h"
 #include "store/store.h"
+#include "store/store_settings.h"
 
 /* ---- Roles: bits of the framework's role mask ---- */
 
@@ -130,6 +131,70 @@ lm_status api__submit_deferred(http_req *r, dispatch_ingest *g, const fmt_osmand
  * request after its commit. */
 LM_MUST_USE lm_status api__osmand_listen(api_app *app, const api_server_opts *so,
                                          http_plain_listener **out, lm_errinfo *err);
+
+/* ---- Versions of changeable resources (api/versions.c; docs/settings.md) ---- */
+
+/* "key:<key id>": who made a change (never the secret). */
+void api__actor(const http_req *r, char *out, size_t size);
+/* Adds the header ETag: "<version>". */
+LM_MUST_USE lm_status api__etag(http_req *r, int64_t version);
+/* The version a change was made against: If-Match: "<n>" wins over the body's version; neither
+ * is a 428 naming "version". */
+LM_MUST_USE lm_status api__precondition(http_req *r, bool has_body_version, int64_t body_version,
+                                        int64_t *out);
+/* The same, taking "version" out of r->json first (so the resource's codec never sees it). */
+LM_MUST_USE lm_status api__precondition_take(http_req *r, int64_t *out);
+/* Records doc as the next version of (entity "vehicle" | "driver" | "depot", id) inside tx with
+ * r's key as actor and an <entity>.versioned event; expected >= 0 must be the current version
+ * (412 naming "version" otherwise), -1 skips the check (POST create-or-replace). */
+LM_MUST_USE lm_status api__record_version(http_req *r, store_tx *tx, const char *entity,
+                                          const char *id, const cJSON *doc, int64_t expected,
+                                          int64_t *version);
+/* The current version of (entity, id) (0 when never saved through the API). */
+LM_MUST_USE lm_status api__record_version_get(http_req *r, const char *entity, const char *id,
+                                              int64_t *version);
+/* Replies doc with "version" and the ETag. */
+LM_MUST_USE lm_status api__reply_versioned(http_req *r, int status, cJSON *doc, int64_t version);
+/* GET .../{id}/history: the versions of (entity, id) newest first (?limit=1..100). */
+lm_status api__record_history(http_req *r, const char *entity, const char *id);
+
+/* How one kind of fleet record is decoded, saved, read back and shown. */
+typedef struct api_record_kind {
+    const char *entity; /* "vehicle", "driver", "depot" */
+    size_t size;        /* bytes of the record */
+    lm_status (*decode)(const cJSON *j, void *rec, lm_errinfo *err);
+    /* saves rec inside tx; may write a generated device id into extra[64] */
+    lm_status (*save)(store_tx *tx, void *rec, char *extra, lm_errinfo *err);
+    lm_status (*get)(store_read *r, const char *id, void *rec, lm_errinfo *err);
+    cJSON *(*json)(const void *rec);
+    const char *(*id_of)(const void *rec);
+} api_record_kind;
+/* POST (create or replace: 201) or PUT .../{id} (versioned: the precondition, the path's id;
+ * 200): decodes, saves, records the version, commits, answers the record as stored with its
+ * version. */
+lm_status api__record_save(http_req *r, const api_record_kind *k, bool versioned);
+/* GET .../{id}: the record with its version (ETag); 404 naming "id". */
+lm_status api__record_get(http_req *r, const api_record_kind *k);
+
+/* ---- Required skills (api/requirements.c) ---- */
+
+#define API_REQUIRES_MAX 8
+typedef struct api_requires {
+    bool present; /* the body had the member */
+    store_skill skills[API_REQUIRES_MAX];
+    size_t n;
+} api_requires;
+
+/* arr as a list of skill names (ids' characters, at most API_REQUIRES_MAX, duplicates dropped),
+ * errors naming path[i]. */
+LM_MUST_USE lm_status api__requires_read(http_req *r, const cJSON *arr, const char *path,
+                                         api_requires *out);
+/* Takes member key out of r->json (so the resource's codec never sees it) and reads it. */
+LM_MUST_USE lm_status api__requires_take(http_req *r, const char *key, api_requires *out);
+/* Replaces what (kind, ref) requires inside tx, with a requirements.changed event. */
+LM_MUST_USE lm_status api__requires_save(store_tx *tx, const char *kind, const char *ref,
+                                         const api_requires *req, lm_errinfo *err);
+cJSON *api__requires_json(const api_requires *req);
 
 /* ---- Metrics (api/metrics.c) ---- */
 

@@ -24,7 +24,7 @@ static lm_status driver_param(http_req *r, const char **id) {
 }
 
 /* ?from=&to= epoch milliseconds, [from, to); defaults: everything up to now. */
-static lm_status window_params(http_req *r, int64_t *from, int64_t *to) {
+lm_status api__window_params(http_req *r, int64_t *from, int64_t *to) {
     *from = 0;
     *to = lm_now_ms() + 1;
     const char *q = http_query(r, "from");
@@ -53,7 +53,7 @@ static lm_status handle_cash_get(http_req *r, orders_svc *o) {
     const char *driver;
     int64_t from, to;
     lm_status rc = driver_param(r, &driver);
-    if (rc == LM_OK) rc = window_params(r, &from, &to);
+    if (rc == LM_OK) rc = api__window_params(r, &from, &to);
     if (rc != LM_OK) return rc;
     /* an unknown driver is a 404, not an empty list that reads as "owes nothing" */
     store_read *rd = NULL;
@@ -172,7 +172,7 @@ static cJSON *refunds_json(const orders_refund_row *v, size_t n) {
 static lm_status handle_money_report(http_req *r, orders_svc *o) {
     const char *kind = http_param(r, "report");
     int64_t from, to;
-    lm_status rc = window_params(r, &from, &to);
+    lm_status rc = api__window_params(r, &from, &to);
     if (rc != LM_OK) return rc;
     cJSON *rows = NULL;
     size_t n = 0;

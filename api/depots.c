@@ -24,17 +24,41 @@ static cJSON *depot_json(const orders_depot *d) {
     return o;
 }
 
-static lm_status handle_depots_create(http_req *r, orders_svc *o) {
-    orders_depot d;
-    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK) rc = fmt_depot_from_json(r->json, &d, &r->err);
-    if (rc != LM_OK) return rc;
-    if ((rc = orders_depot_put(o, &d, &r->err)) != LM_OK) return rc;
-    return http_reply_json(r, 201, depot_json(&d));
+/* POST creates or replaces; PUT /v1/depots/{id} changes under a version precondition. Both
+ * record the version (who, when, the depot) in the depot's own transaction (api/versions.c). */
+static lm_status depot_decode(const cJSON *j, void *rec, lm_errinfo *err) {
+    return fmt_depot_from_json(j, rec, err);
 }
+static lm_status depot_save(store_tx *tx, void *rec, char *extra, lm_errinfo *err) {
+    (void)extra;
+    return orders_depot_put_tx(tx, rec, err);
+}
+static lm_status depot_get(store_read *r, const char *id, void *rec, lm_errinfo *err) {
+    return store_depot_get(r, id, rec, err);
+}
+static cJSON *depot_doc(const void *rec) {
+    return depot_json(rec);
+}
+static const char *depot_id(const void *rec) {
+    return ((const orders_depot *)rec)->id;
+}
+static const api_record_kind DEPOT = {
+    "depot", sizeof(orders_depot), depot_decode, depot_save, depot_get, depot_doc, depot_id};
 
 lm_status api__depots_create(http_req *r) {
-    return api__with_orders(r, handle_depots_create);
+    return api__record_save(r, &DEPOT, false);
+}
+
+lm_status api__depot_put(http_req *r) {
+    return api__record_save(r, &DEPOT, true);
+}
+
+lm_status api__depot_get(http_req *r) {
+    return api__record_get(r, &DEPOT);
+}
+
+lm_status api__depot_history(http_req *r) {
+    return api__record_history(r, "depot", http_param(r, "id"));
 }
 
 static lm_status handle_depots_list(http_req *r, orders_svc *o) {

@@ -46,6 +46,7 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddNumberToObject(o, "weight_g", (double)s->weight_g);
     if (s->reason[0]) cJSON_AddStringToObject(o, "reason", s->reason);
+    if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
 }
 
@@ -113,10 +114,12 @@ lm_status api__driver_route(http_req *r) {
         if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
             cJSON_AddItemToObject(sj, "collect",
                                   api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        api__returns_stop_into(rd, &rt.stops[i].stop, sj); /* a return: what to collect */
         cJSON_AddItemToObject(sj, "navigation",
                               navigation_json(rt.stops[i].stop.lat, rt.stops[i].stop.lon));
         cJSON_AddItemToArray(arr, sj);
     }
+    api__driver_day_extras(rd, &rt, o);
     add_route_geometry(o, rd, &rt);
     store_read_end(rd);
     dispatch_driver_route_clear(&rt);
@@ -179,8 +182,10 @@ typedef lm_status (*stop_action)(dispatch *d, store_tx *tx, http_req *r, int64_t
 
 static lm_status run_stop_action(http_req *r, stop_action act, void *ctx) {
     int64_t stop_id = 0;
+    bool replayed = false;
     lm_status rc = own_stop(r, &stop_id);
-    if (rc != LM_OK) return rc;
+    if (rc == LM_OK) rc = api__idem_replay(r, &replayed); /* an offline queue's retry */
+    if (rc != LM_OK || replayed) return rc;
     dispatch *d = api__need_dispatch(r, "live dispatch");
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
@@ -188,21 +193,25 @@ static lm_status run_stop_action(http_req *r, stop_action act, void *ctx) {
         return http_error(r, rc, "", "the store is not available");
     if ((rc = act(d, tx, r, stop_id, ctx)) != LM_OK) {
         store_tx_rollback(tx);
-        return rc;
+        return api__idem_after_failure(r, rc);
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK)
-        return http_error(r, rc, "", "the change could not be committed");
-    store_read *rd = NULL;
     dispatch_stop s;
     memset(&s, 0, sizeof s);
-    if (store_read_begin(api_store(r), &rd) == LM_OK) {
-        lm_errinfo e;
-        if (dispatch_stop_get(rd, stop_id, &s, &e) != LM_OK) s.id = stop_id;
-        store_read_end(rd);
-    }
+    lm_errinfo e;
+    if (dispatch_stop_get(store_tx_read(tx), stop_id, &s, &e) != LM_OK) s.id = stop_id;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)stop_id);
     cJSON_AddStringToObject(o, "status", dispatch_stop_status_name(s.status));
+    /* the reply is kept in the action's own tx: committed and kept are one fact */
+    if ((rc = api__idem_keep(r, tx, 200, o)) != LM_OK) {
+        store_tx_rollback(tx);
+        cJSON_Delete(o);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        cJSON_Delete(o);
+        return http_error(r, rc, "", "the change could not be committed");
+    }
     return http_reply_json(r, 200, o);
 }
 
@@ -226,8 +235,9 @@ static lm_status act_delivered(dispatch *d, store_tx *tx, http_req *r, int64_t i
     delivered_ctx *c = ctx;
     int64_t now = lm_now_ms();
     lm_status rc = api__cod_deliver_tx(tx, r, id, &c->cod, now);
-    if (rc != LM_OK) return rc;
-    return dispatch_stop_delivered(d, tx, r->subject, id, c->proof, now, &r->err);
+    if (rc == LM_OK) rc = dispatch_stop_delivered(d, tx, r->subject, id, c->proof, now, &r->err);
+    if (rc == LM_OK) rc = api__returns_stop_done_tx(tx, r, id, true, NULL);
+    return rc;
 }
 
 lm_status api__driver_delivered(http_req *r) {
@@ -240,7 +250,9 @@ lm_status api__driver_delivered(http_req *r) {
     if (rc == LM_OK) rc = fmt_delivery_from_json(r->json, cod_keys, r->arena, &dv, &r->err);
     if (rc == LM_OK) rc = api__cod_read(r, r->json, &c.cod);
     if (rc == LM_OK) rc = own_stop(r, &stop_id); /* before any file is written */
-    if (rc != LM_OK) return rc;
+    bool replayed = false;
+    if (rc == LM_OK) rc = api__idem_replay(r, &replayed); /* nor for a replay */
+    if (rc != LM_OK || replayed) return rc;
     const char *recipient = dv.recipient_name[0] ? dv.recipient_name : NULL;
     char sig[160] = "", photo[160] = "";
     if (dv.signature.bytes &&
@@ -261,14 +273,33 @@ typedef struct failed_ctx {
 
 static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, void *ctx) {
     failed_ctx *c = ctx;
-    return dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
+    lm_status rc =
+        dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
+    if (rc == LM_OK) rc = api__returns_stop_done_tx(tx, r, id, false, c->reason);
+    return rc;
 }
 
 lm_status api__driver_failed(http_req *r) {
     fmt_stop_failed f;
+    fmt_image photo;
+    int64_t stop_id = 0;
+    bool replayed = false;
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK) rc = fmt_stop_failed_from_json(r->json, &f, &r->err);
-    if (rc != LM_OK) return rc;
-    failed_ctx c = {f.reason, f.note};
+    if (rc == LM_OK) rc = fmt_stop_failed_proof_from_json(r->json, r->arena, &f, &photo, &r->err);
+    if (rc == LM_OK && photo.bytes) rc = own_stop(r, &stop_id); /* before the file is written */
+    if (rc == LM_OK && photo.bytes) rc = api__idem_replay(r, &replayed);
+    if (rc != LM_OK || replayed) return rc;
+    char rel[160] = "", *note = NULL;
+    if (photo.bytes) {
+        if ((rc = api__proof_save(r, &photo, "photo", stop_id, rel, sizeof rel)) != LM_OK)
+            return rc;
+        /* the note carries the proof's path like a delivery's proof text does; first, so that a
+         * long note is what gets cut */
+        size_t cap = DISPATCH_NOTE_MAX + 1;
+        note = lm_arena_alloc(r->arena, cap);
+        if (!note) return http_error(r, LM_NOMEM, "", "out of memory");
+        snprintf(note, cap, "photo %s%s%s", rel, f.note[0] ? "; " : "", f.note);
+    }
+    failed_ctx c = {f.reason, note ? note : f.note};
     return run_stop_action(r, act_failed, &c);
 }

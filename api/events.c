@@ -30,7 +30,19 @@ typedef struct sse_stream {
     uint64_t tick_seen;
     bool hello_sent;
     char key_id[HTTP_KEY_ID_MAX]; /* the key that opened it: a revocation ends the stream */
+    bool driver;                  /* a driver app's stream: only route.changed notices (below) */
 } sse_stream;
+
+/* Events after which a driver's live route may differ. A driver's stream says only that and the
+ * cause ("route.changed", {seq, cause}), never the event itself (which may be about other drivers'
+ * customers): the app fetches its own route again and shows what moved. */
+static bool changes_routes(const char *type) {
+    static const char *const types[] = {"plan.committed", "plan.replanned",    "route.assigned",
+                                        "stop.cancelled", "vehicle.breakdown", NULL};
+    for (size_t i = 0; types[i]; i++)
+        if (!strcmp(type, types[i])) return true;
+    return false;
+}
 
 /* The hub's wake-up: resume the suspended connection. */
 static void stream_wake(events_sub *sub) {
@@ -60,6 +72,15 @@ static lm_status stream_fill(sse_stream *s, size_t *n_out) {
     store_read_end(rd);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
+        if (s->driver) {
+            if (changes_routes(ev[i].type))
+                rc = lm_buf_printf(&s->out,
+                                   "id: %lld\nevent: route.changed\ndata: "
+                                   "{\"seq\":%lld,\"cause\":\"%s\"}\n\n",
+                                   (long long)ev[i].seq, (long long)ev[i].seq, ev[i].type);
+            if (rc == LM_OK) s->cursor = ev[i].seq;
+            continue;
+        }
         char *data = events_json(&ev[i]);
         if (!data) {
             rc = LM_NOMEM;
@@ -131,7 +152,7 @@ static bool wants_event_stream(const http_req *r) {
     return false;
 }
 
-static lm_status events_stream(http_req *r) {
+static lm_status events_stream(http_req *r, bool driver) {
     events_hub *h = api_app_of(r)->hub;
     if (!h) return http_error(r, LM_UNAVAILABLE, "", "event streams are not available");
     int64_t after = 0;
@@ -143,6 +164,15 @@ static lm_status events_stream(http_req *r) {
     }
     if (q && !lm_parse_i64(q, 0, INT64_MAX, &after))
         return http_error(r, LM_INVALID, field, "%s must be an event seq >= 0", field);
+    if (!q && driver) { /* a driver wants what changes from now on, not the history */
+        store_read *rd = NULL;
+        lm_status rc = store_read_begin(api_store(r), &rd);
+        if (rc == LM_OK) {
+            rc = store_events_last_seq(rd, &after);
+            store_read_end(rd);
+        }
+        if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    }
     sse_stream *s = lm_calloc(1, sizeof *s);
     if (!s) return http_error(r, LM_NOMEM, "", "out of memory");
     s->hub = h;
@@ -151,6 +181,7 @@ static lm_status events_stream(http_req *r) {
     s->st = api_store(r);
     s->conn = http_req_conn(r);
     s->cursor = after;
+    s->driver = driver;
     lm_strlcpy(s->key_id, r->key_id, sizeof s->key_id);
     lm_buf_init(&s->out, SSE_CHUNK_MAX);
     s->tick_seen = events_hub_mark(h).tick;
@@ -165,7 +196,7 @@ static lm_status events_stream(http_req *r) {
 
 lm_status api__events_list(http_req *r) {
     /* dashboards ask for a live stream (above); anything else gets the JSON page */
-    if (wants_event_stream(r)) return events_stream(r);
+    if (wants_event_stream(r)) return events_stream(r, false);
     int64_t after = 0, limit = 100;
     const char *q = http_query(r, "after");
     if (q && !lm_parse_i64(q, 0, INT64_MAX, &after))
@@ -202,4 +233,10 @@ lm_status api__events_list(http_req *r) {
     cJSON_AddNumberToObject(o, "next_after", (double)last);
     store_events_free(ev, n);
     return http_reply_json(r, 200, o);
+}
+
+lm_status api__driver_events(http_req *r) {
+    lm_status rc = api__need_driver(r);
+    if (rc != LM_OK) return rc;
+    return events_stream(r, true);
 }

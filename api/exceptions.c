@@ -65,6 +65,8 @@ lm_status api__driver_exception(http_req *r) {
     if ((rc = api__body(r, FMT_JSON_REQUIRED)) != LM_OK ||
         (rc = fmt_driver_exception_from_json(r->json, &x, &r->err)) != LM_OK)
         return rc;
+    bool replayed = false; /* the app's offline queue retries with the same Idempotency-Key */
+    if ((rc = api__idem_replay(r, &replayed)) != LM_OK || replayed) return rc;
     dispatch *d = api__need_dispatch(r, "live dispatch");
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
@@ -75,10 +77,17 @@ lm_status api__driver_exception(http_req *r) {
         store_tx_rollback(tx);
         return rc;
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK)
-        return http_error(r, rc, "", "the change could not be committed");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", x.kind_name);
     cJSON_AddStringToObject(o, "status", "recorded");
+    if ((rc = api__idem_keep(r, tx, 202, o)) != LM_OK) {
+        store_tx_rollback(tx);
+        cJSON_Delete(o);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        cJSON_Delete(o);
+        return http_error(r, rc, "", "the change could not be committed");
+    }
     return http_reply_json(r, 202, o);
 }

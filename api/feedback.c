@@ -46,16 +46,6 @@ static lm_status customer_of(http_req *r, feedback **fb, feedback_actor *who) {
     return LM_OK;
 }
 
-/* A reply of j (NULL: out of memory) with status, never cached (it is one customer's). */
-static lm_status reply_private(http_req *r, int status, cJSON *j) {
-    if (!j) return http_error(r, LM_NOMEM, "", "out of memory");
-    if (http_reply_header(r, "Cache-Control", "no-store") != LM_OK) {
-        cJSON_Delete(j);
-        return LM_NOMEM;
-    }
-    return http_reply_json(r, status, j);
-}
-
 /* ---- Rating ---- */
 
 lm_status api__track_rating_get(http_req *r) {
@@ -71,7 +61,7 @@ lm_status api__track_rating_get(http_req *r) {
     store_read_end(rd);
     if (rc != LM_OK) return rc;
     bool editable = feedback_rating_editable(&rt, feedback_now_ms(fb));
-    return reply_private(r, 200, fmt_fb_rating_json(&rt, editable, FMT_FB_CUSTOMER));
+    return api__reply_private(r, 200, fmt_fb_rating_json(&rt, editable, FMT_FB_CUSTOMER));
 }
 
 lm_status api__track_rating_create(http_req *r) {
@@ -86,7 +76,7 @@ lm_status api__track_rating_create(http_req *r) {
     feedback_rating rt;
     rc = feedback_rating_create(fb, tx, who.order_id, &in.in, &rt, &r->err);
     if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
-    return reply_private(r, 201, fmt_fb_rating_json(&rt, true, FMT_FB_CUSTOMER));
+    return api__reply_private(r, 201, fmt_fb_rating_json(&rt, true, FMT_FB_CUSTOMER));
 }
 
 lm_status api__track_rating_edit(http_req *r) {
@@ -114,7 +104,7 @@ lm_status api__track_rating_edit(http_req *r) {
     }
     if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
     bool editable = feedback_rating_editable(&rt, feedback_now_ms(fb));
-    return reply_private(r, 200, fmt_fb_rating_json(&rt, editable, FMT_FB_CUSTOMER));
+    return api__reply_private(r, 200, fmt_fb_rating_json(&rt, editable, FMT_FB_CUSTOMER));
 }
 
 /* ---- Complaints ---- */
@@ -132,7 +122,7 @@ static lm_status reply_ticket(http_req *r, const feedback_actor *who, int64_t id
     if (rc != LM_OK) return rc;
     cJSON *j = fmt_fb_complaint_json(&c, msgs, n, FMT_FB_CUSTOMER);
     lm_free(msgs);
-    return reply_private(r, status, j);
+    return api__reply_private(r, status, j);
 }
 
 lm_status api__track_complaints_list(http_req *r) {
@@ -154,7 +144,7 @@ lm_status api__track_complaints_list(http_req *r) {
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(a, fmt_fb_complaint_json(&rows[i].c, NULL, 0, FMT_FB_CUSTOMER));
     lm_free(rows);
-    return reply_private(r, 200, o);
+    return api__reply_private(r, 200, o);
 }
 
 lm_status api__track_complaints_open(http_req *r) {
@@ -240,7 +230,7 @@ lm_status api__track_survey_get(http_req *r) {
     rc = feedback_survey_of_order(rd, who.order_id, &s, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
-    return reply_private(r, 200, fmt_fb_survey_json(&s));
+    return api__reply_private(r, 200, fmt_fb_survey_json(&s));
 }
 
 lm_status api__track_survey_answer(http_req *r) {
@@ -256,5 +246,5 @@ lm_status api__track_survey_answer(http_req *r) {
     feedback_survey s;
     rc = feedback_survey_answer(fb, tx, who.order_id, score, comment, &s, &r->err);
     if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
-    return reply_private(r, 200, fmt_fb_survey_json(&s));
+    return api__reply_private(r, 200, fmt_fb_survey_json(&s));
 }

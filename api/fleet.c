@@ -58,43 +58,79 @@ static cJSON *driver_json(const dispatch_driver *d) {
     return o;
 }
 
-/* Runs put(tx, rec) in one transaction and answers 201 with json(rec). */
+/* ---- Create or replace (POST), change under a version (PUT .../{id}), read one ----
+ * Every save records a version (who, when, the record) in its transaction (api/versions.c). */
+
+static lm_status vehicle_decode(const cJSON *j, void *rec, lm_errinfo *err) {
+    return fmt_vehicle_from_json(j, rec, err);
+}
+static lm_status vehicle_save(store_tx *tx, void *rec, char *extra, lm_errinfo *err) {
+    (void)extra;
+    return dispatch_vehicle_put(tx, rec, err);
+}
+static lm_status vehicle_get(store_read *r, const char *id, void *rec, lm_errinfo *err) {
+    return dispatch_vehicle_get(r, id, rec, err);
+}
+static cJSON *vehicle_doc(const void *rec) {
+    return vehicle_json(rec);
+}
+static const char *vehicle_id(const void *rec) {
+    return ((const dispatch_vehicle *)rec)->id;
+}
+static const api_record_kind VEHICLE = {
+    "vehicle", sizeof(dispatch_vehicle), vehicle_decode, vehicle_save, vehicle_get, vehicle_doc,
+    vehicle_id};
+
+static lm_status driver_decode(const cJSON *j, void *rec, lm_errinfo *err) {
+    return fmt_driver_from_json(j, rec, err);
+}
+/* a new driver without a device id gets a generated one, handed back through extra */
+static lm_status driver_save(store_tx *tx, void *rec, char *extra, lm_errinfo *err) {
+    return dispatch_driver_save(tx, rec, extra, err);
+}
+static lm_status driver_get(store_read *r, const char *id, void *rec, lm_errinfo *err) {
+    return dispatch_driver_get(r, id, rec, err);
+}
+static cJSON *driver_doc(const void *rec) {
+    return driver_json(rec); /* never the device id: the history is readable */
+}
+static const char *driver_id(const void *rec) {
+    return ((const dispatch_driver *)rec)->id;
+}
+static const api_record_kind DRIVER = {
+    "driver", sizeof(dispatch_driver), driver_decode, driver_save, driver_get, driver_doc,
+    driver_id};
+
 lm_status api__vehicles_put(http_req *r) {
-    dispatch_vehicle v;
-    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK) rc = fmt_vehicle_from_json(r->json, &v, &r->err);
-    if (rc != LM_OK) return rc;
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    if ((rc = dispatch_vehicle_put(tx, &v, &r->err)) != LM_OK) {
-        store_tx_rollback(tx);
-        return rc;
-    }
-    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
-    return http_reply_json(r, 201, vehicle_json(&v));
+    return api__record_save(r, &VEHICLE, false);
+}
+
+lm_status api__vehicle_put(http_req *r) {
+    return api__record_save(r, &VEHICLE, true);
 }
 
 lm_status api__drivers_put(http_req *r) {
-    dispatch_driver d;
-    lm_status rc = api__body(r, FMT_JSON_REQUIRED);
-    if (rc == LM_OK) rc = fmt_driver_from_json(r->json, &d, &r->err);
-    if (rc != LM_OK) return rc;
-    char generated[DISPATCH_DEVICE_ID_LEN + 1] = "";
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "store unavailable");
-    dispatch_driver saved;
-    if ((rc = dispatch_driver_save(tx, &d, generated, &r->err)) != LM_OK ||
-        (rc = dispatch_driver_get(store_tx_read(tx), d.id, &saved, &r->err)) != LM_OK) {
-        store_tx_rollback(tx);
-        return rc;
-    }
-    if ((rc = store_tx_commit(tx)) != LM_OK) return http_error(r, rc, "", "commit failed");
-    cJSON *o = driver_json(&saved);
-    /* a generated id is answered here and nowhere else: the dispatcher hands it to the phone */
-    if (generated[0]) cJSON_AddStringToObject(o, "device_id", generated);
-    return http_reply_json(r, 201, o);
+    return api__record_save(r, &DRIVER, false);
+}
+
+lm_status api__driver_put(http_req *r) {
+    return api__record_save(r, &DRIVER, true);
+}
+
+lm_status api__vehicle_get(http_req *r) {
+    return api__record_get(r, &VEHICLE);
+}
+
+lm_status api__driver_get(http_req *r) {
+    return api__record_get(r, &DRIVER);
+}
+
+lm_status api__vehicle_history(http_req *r) {
+    return api__record_history(r, "vehicle", http_param(r, "id"));
+}
+
+lm_status api__driver_history(http_req *r) {
+    return api__record_history(r, "driver", http_param(r, "id"));
 }
 
 lm_status api__vehicles_list(http_req *r) {

@@ -70,6 +70,9 @@ lm_status api__money_config_put(http_req *r);
 lm_status api__cash_get(http_req *r);
 lm_status api__cash_reconcile(http_req *r);
 lm_status api__money_report(http_req *r);
+/* ?from=&to= epoch milliseconds, [from, to) (defaults: everything up to now); 400 naming the
+ * parameter otherwise. Shared by the report routes. */
+lm_status api__window_params(http_req *r, int64_t *from, int64_t *to);
 /* What a stop's order asks the driver to collect: {"amount", "currency"} while its payment is
  * cod_due, else JSON null (prepaid, collected, or no money). */
 cJSON *api__cod_collect_json(store_read *rd, int64_t order_id);
@@ -98,6 +101,7 @@ lm_status api__orders_config_put(http_req *r);
 
 /* ---- api/solve.c: VROOM-compatible solve ---- */
 lm_status api__solve(http_req *r);
+lm_status api__vroom_health(http_req *r);
 
 /* ---- api/fleet.c: vehicles, drivers, live fleet state ---- */
 lm_status api__vehicles_put(http_req *r);
@@ -107,6 +111,31 @@ lm_status api__drivers_list(http_req *r);
 lm_status api__drivers_device_rotate(http_req *r);
 lm_status api__drivers_refusals(http_req *r);
 lm_status api__fleet_state(http_req *r);
+lm_status api__depot_get(http_req *r);
+lm_status api__depot_put(http_req *r);
+lm_status api__depot_history(http_req *r);
+lm_status api__vehicle_get(http_req *r);
+lm_status api__vehicle_put(http_req *r);
+lm_status api__vehicle_history(http_req *r);
+lm_status api__driver_get(http_req *r);
+lm_status api__driver_put(http_req *r);
+lm_status api__driver_history(http_req *r);
+
+/* ---- api/settings.c: the operator's settings, versioned (docs/settings.md) ---- */
+lm_status api__settings_get(http_req *r);
+lm_status api__settings_put(http_req *r);
+lm_status api__settings_history(http_req *r);
+lm_status api__settings_version_get(http_req *r);
+lm_status api__settings_depot_get(http_req *r);
+lm_status api__settings_depot_put(http_req *r);
+
+/* ---- api/requirements.c: skills products and orders require, drivers have ---- */
+lm_status api__product_requires_get(http_req *r);
+lm_status api__product_requires_put(http_req *r);
+lm_status api__order_requires_get(http_req *r);
+lm_status api__order_requires_put(http_req *r);
+lm_status api__driver_skills_get(http_req *r);
+lm_status api__driver_skills_put(http_req *r);
 
 /* ---- api/plans.c: plans ---- */
 lm_status api__plans_create(http_req *r);
@@ -132,6 +161,31 @@ lm_status api__driver_positions(http_req *r);
 lm_status api__driver_arrived(http_req *r);
 lm_status api__driver_delivered(http_req *r);
 lm_status api__driver_failed(http_req *r);
+/* api/driver_day.c: adds each stop's lines and the vehicle's breaks to the route reply. */
+void api__driver_day_extras(store_read *rd, const dispatch_driver_route *rt, cJSON *route);
+/* api/driver_start.c: POST /v1/driver/route/start. */
+lm_status api__driver_start(http_req *r);
+
+/* ---- api/idem.c: Idempotency-Key on driver actions (the app's offline queue) ---- */
+/* The request's Idempotency-Key, NULL when none; *rc is the 400 when it is malformed. */
+const char *api__idem_key(http_req *r, lm_status *rc);
+/* Answers the reply kept for this key and request (*done = true); 409 for a key used on another
+ * request; nothing when the key is new or absent. */
+lm_status api__idem_replay(http_req *r, bool *done);
+/* Keeps body (not taken) as the reply of this key inside the action's tx. */
+lm_status api__idem_keep(http_req *r, store_tx *tx, int status, const cJSON *body);
+/* After a failed action: the kept reply when a copy of this request committed meanwhile, else
+ * failed. */
+lm_status api__idem_after_failure(http_req *r, lm_status failed);
+
+/* api/events.c: the driver's stream of route.changed notices (Server-Sent Events). */
+lm_status api__driver_events(http_req *r);
+
+/* ---- api/enrol.c: driver app enrolment ---- */
+lm_status api__enrol_create(http_req *r);
+lm_status api__enrol_list(http_req *r);
+lm_status api__enrol_revoke(http_req *r);
+lm_status api__enrol_exchange(http_req *r);
 
 /* ---- api/proofs.c: delivery proofs ---- */
 struct fmt_image;
@@ -178,9 +232,69 @@ lm_status api__feedback_stats(http_req *r);
 lm_status api__feedback_config_get(http_req *r);
 lm_status api__feedback_config_put(http_req *r);
 
+/* ---- api/returns.c: RMAs for staff and for the customer by tracking token ---- */
+struct returns_svc;
+/* A returns service for one request (with its own orders service: nothing is shared between
+ * worker threads but the store). */
+typedef struct api_returns {
+    orders_svc *orders;
+    struct returns_svc *svc;
+} api_returns;
+/* Opens rt (503 set on failure); close it with api__returns_close. */
+lm_status api__returns_open(http_req *r, api_returns *rt);
+void api__returns_close(api_returns *rt);
+/* A reply of j (NULL: out of memory) with status, never cached (it is one customer's). */
+lm_status api__reply_private(http_req *r, int status, cJSON *j);
+lm_status api__returns_create(http_req *r);
+lm_status api__returns_list(http_req *r);
+lm_status api__returns_get(http_req *r);
+lm_status api__returns_move(http_req *r);
+lm_status api__returns_pickup(http_req *r);
+lm_status api__track_returns_list(http_req *r);
+lm_status api__track_returns_create(http_req *r);
+
+/* ---- api/cases.c: after-sales cases ---- */
+lm_status api__cases_create(http_req *r);
+lm_status api__cases_list(http_req *r);
+lm_status api__cases_get(http_req *r);
+lm_status api__cases_resolve(http_req *r);
+
+/* ---- api/returns_config.c: the return policy, sales blocks, return reports ---- */
+lm_status api__returns_config_get(http_req *r);
+lm_status api__returns_config_put(http_req *r);
+lm_status api__sales_block_get(http_req *r);
+lm_status api__sales_block_clear(http_req *r);
+lm_status api__returns_report(http_req *r);
+
+/* ---- api/returns_dispatch.c: return pickups as routing work ---- */
+/* The pickup tasks of approved pickup returns (and scheduled ones with no pending stop), from
+ * r's arena, for a plan request. */
+lm_status api__returns_pickup_tasks(http_req *r, dispatch_pickup_task **out, size_t *n);
+/* After plan_id was committed: its return pickups become pickup_scheduled (errors are logged: the
+ * plan stands). */
+void api__returns_plan_committed(http_req *r, int64_t plan_id);
+/* A driver's stop JSON sj gets "return": {id, reason, depot_id, lines} when s collects or drops
+ * a return. */
+void api__returns_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj);
+/* In the transaction of a driver's action on stop_id: a return's pickup stop collected moves its
+ * RMA to collected; failed records return.pickup_failed with reason. Other stops: nothing. */
+lm_status api__returns_stop_done_tx(store_tx *tx, http_req *r, int64_t stop_id, bool collected,
+                                    const char *reason);
+
 /* ---- api/webhooks.c: webhook subscriptions ---- */
 lm_status api__webhooks_create(http_req *r);
 lm_status api__webhooks_list(http_req *r);
 lm_status api__webhooks_delete(http_req *r);
+
+/* ---- api/notifications.c: the notification log, templates, settings, a customer's choices ---- */
+lm_status api__notifications_list(http_req *r);
+lm_status api__templates_list(http_req *r);
+lm_status api__templates_put(http_req *r);
+lm_status api__templates_get(http_req *r);
+lm_status api__templates_put_one(http_req *r);
+lm_status api__notify_config_get(http_req *r);
+lm_status api__notify_config_put(http_req *r);
+lm_status api__track_notifications_get(http_req *r);
+lm_status api__track_notifications_put(http_req *r);
 
 #endif

@@ -102,11 +102,27 @@ static void warnings_json(cJSON *j, const orders_money_result *res) {
     }
 }
 
+/* The skills a new order requires, saved once it exists (before any plan can see it ready). */
+static lm_status order_requires_save(http_req *r, int64_t id, const api_requires *req) {
+    char ref[24];
+    snprintf(ref, sizeof ref, "%" PRId64, id);
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(api_store(r), &tx);
+    if (rc != LM_OK) return http_error(r, rc, "", "store unavailable");
+    if ((rc = api__requires_save(tx, "order", ref, req, &r->err)) != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
+    return store_tx_commit(tx);
+}
+
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
     orders_money_in money;
     bool has_money = false;
+    api_requires req; /* "requires": skills, kept apart from the order (api/requirements.c) */
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = api__requires_take(r, "requires", &req);
     if (rc == LM_OK)
         rc = fmt_order_priced_from_json(r->json, r->arena, &in, &money, &has_money, &r->err);
     if (rc != LM_OK) return rc;
@@ -125,7 +141,13 @@ static lm_status handle_orders_create(http_req *r, orders_svc *o) {
         orders_money_clear(&res.money);
         return rc;
     }
+    if (!replayed && req.n && (rc = order_requires_save(r, out.id, &req)) != LM_OK) {
+        orders_order_clear(&out);
+        orders_money_clear(&res.money);
+        return rc;
+    }
     cJSON *j = order_json(&out);
+    if (req.present) cJSON_AddItemToObject(j, "requires", api__requires_json(&req));
     orders_order_clear(&out);
     if (has_money) {
         rc = api__money_into(j, &res.money);

@@ -55,6 +55,9 @@ lm_status api__plans_create(http_req *r) {
                              .day_start_s = b->day_start_s,
                              .vehicle_ids = b->has_vehicles ? b->vehicle_ids : NULL,
                              .n_vehicle_ids = b->n_vehicle_ids};
+    dispatch_pickup_task *pickups = NULL; /* approved return pickups (api/returns_dispatch.c) */
+    if ((rc = api__returns_pickup_tasks(r, &pickups, &req.n_pickups)) != LM_OK) return rc;
+    req.pickups = pickups;
     int64_t id = 0;
     if ((rc = dispatch_plan_create(d, &req, &id, &r->err)) != LM_OK) return rc;
     cJSON *o = cJSON_CreateObject();
@@ -160,6 +163,7 @@ static cJSON *stop_json(const dispatch_stop *s) {
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddBoolToObject(o, "late", s->late);
     if (s->transfer_from) cJSON_AddNumberToObject(o, "transfer_from", (double)s->transfer_from);
+    if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
 }
 
@@ -327,7 +331,10 @@ lm_status api__plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_
 }
 
 lm_status api__plans_commit(http_req *r) {
-    return api__plan_action(r, dispatch_plan_commit);
+    lm_status rc = api__plan_action(r, dispatch_plan_commit);
+    int64_t id = 0;
+    if (rc == LM_OK && api__path_id(r, &id) == LM_OK) api__returns_plan_committed(r, id);
+    return rc;
 }
 
 lm_status api__plans_discard(http_req *r) {

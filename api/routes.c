@@ -10,8 +10,12 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
 #include "api/schemas_money.h"
+#include "api/schemas_returns.h"
+#include "api/schemas_settings.h"
+#include "api/schemas_notify.h"
 
 const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
@@ -55,6 +59,15 @@ const http_route api__routes[] = {
      API_DEPOT_SCHEMA, 201, NULL},
     {"GET", "/v1/depots", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__depots_list, 0,
      "List depots", NULL, API_DEPOTS_SCHEMA, 200, NULL},
+    {"GET", "/v1/depots/{id}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__depot_get, 0,
+     "One depot with its version (ETag)", NULL, API_DEPOT_VERSIONED_SCHEMA, 200, NULL},
+    {"PUT", "/v1/depots/{id}", API_ROLE_ADMIN, api__depot_put, 0,
+     "Change a depot under a version precondition (If-Match or body version: 412 stale, 428 "
+     "missing); event depot.versioned",
+     API_DEPOT_SCHEMA, API_DEPOT_VERSIONED_SCHEMA, 200, NULL},
+    {"GET", "/v1/depots/{id}/history", API_ROLE_DISPATCHER, api__depot_history, 0,
+     "A depot's saved versions, newest first, with who saved each (?limit=1..100)", NULL,
+     API_RECORD_HISTORY_SCHEMA, 200, NULL},
     {"POST", "/v1/products", API_ROLE_ADMIN, api__products_create, 0,
      "Create or replace a product (active=false quarantines the SKU)", API_PRODUCT_SCHEMA,
      API_PRODUCT_SCHEMA, 201, NULL},
@@ -160,6 +173,15 @@ const http_route api__routes[] = {
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
      "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
+    /* vroom-express's two routes, so its clients need only the base URL (and a key) */
+    {"POST", "/", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
+     "vroom-express compatible solve: the same body, answer and statuses as POST /v1/solve "
+     "(VROOM's {code, error}: 2 -> 400, 1 and 3 -> 500, too big -> 413)",
+     VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
+    {"GET", "/health", HTTP_PUBLIC, api__vroom_health, 0,
+     "vroom-express health: solves a fixed two-job problem; 200 {\"status\": \"ok\"}, or 500 "
+     "with VROOM's error",
+     NULL, "{\"type\":\"object\",\"properties\":{\"status\":{\"const\":\"ok\"}}}", 200, NULL},
 
     /* ---- fleet, plans, re-plans (api/fleet.c, api/plans.c, api/replans.c) ---- */
     {"POST", "/v1/vehicles", API_ROLE_DISPATCHER, api__vehicles_put, 0,
@@ -174,6 +196,25 @@ const http_route api__routes[] = {
      API_DRIVER_IN_SCHEMA, API_DRIVER_SCHEMA, 201, NULL},
     {"GET", "/v1/drivers", API_ROLE_DISPATCHER, api__drivers_list, 0,
      "The drivers (has_device, never the device id)", NULL, API_DRIVERS_SCHEMA, 200, NULL},
+    {"GET", "/v1/vehicles/{id}", API_ROLE_DISPATCHER, api__vehicle_get, 0,
+     "One vehicle with its version (ETag)", NULL, API_VEHICLE_VERSIONED_SCHEMA, 200, NULL},
+    {"PUT", "/v1/vehicles/{id}", API_ROLE_DISPATCHER, api__vehicle_put, 0,
+     "Change a vehicle (capacity, skills, costs, shift, breaks) under a version precondition "
+     "(If-Match or body version: 412 stale, 428 missing); event vehicle.versioned",
+     API_VEHICLE_SCHEMA, API_VEHICLE_VERSIONED_SCHEMA, 200, NULL},
+    {"GET", "/v1/vehicles/{id}/history", API_ROLE_DISPATCHER, api__vehicle_history, 0,
+     "A vehicle's saved versions, newest first, with who saved each (?limit=1..100)", NULL,
+     API_RECORD_HISTORY_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}", API_ROLE_DISPATCHER, api__driver_get, 0,
+     "One driver with its version (ETag; never the device id)", NULL, API_DRIVER_VERSIONED_SCHEMA,
+     200, NULL},
+    {"PUT", "/v1/drivers/{id}", API_ROLE_DISPATCHER, api__driver_put, 0,
+     "Change a driver under a version precondition (If-Match or body version: 412 stale, 428 "
+     "missing); event driver.versioned",
+     API_DRIVER_IN_SCHEMA, API_DRIVER_VERSIONED_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/history", API_ROLE_DISPATCHER, api__driver_history, 0,
+     "A driver's saved versions, newest first, with who saved each (never the device id)", NULL,
+     API_RECORD_HISTORY_SCHEMA, 200, NULL},
     {"GET", "/v1/fleet/state", API_ROLE_DISPATCHER, api__fleet_state, 0,
      "Live state of every vehicle: position, pace, started / broken / silent / full, next stop",
      NULL, API_FLEET_STATE_SCHEMA, 200, NULL},
@@ -224,6 +265,10 @@ const http_route api__routes[] = {
      "Arrived at one of the driver's stops", NULL, API_STOP_RESULT_SCHEMA, 200, NULL},
     {"POST", "/v1/driver/stops/{id}/delivered", API_ROLE_DRIVER, api__driver_delivered, 0,
      "Delivered: recipient name, optional signature / photo (PNG or JPEG, 512 KiB each)",
+     API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/driver/stops/{id}/collected", API_ROLE_DRIVER, api__driver_delivered, 0,
+     "A return collected at its pickup stop (the same proof options as delivered); the return "
+     "becomes collected in the same transaction",
      API_DELIVERED_SCHEMA, API_STOP_RESULT_SCHEMA, 200, NULL},
     {"POST", "/v1/driver/stops/{id}/failed", API_ROLE_DRIVER, api__driver_failed, 0,
      "Delivery failed: not_home, refused, address_not_found, damaged or other, with a note",
@@ -315,6 +360,127 @@ const http_route api__routes[] = {
      "nothing",
      FB_CONFIG_IN_SCHEMA, FB_CONFIG_SCHEMA, 200, NULL},
 
+    /* ---- returns and after-sales (api/returns.c, api/cases.c, api/returns_config.c;
+     * docs/returns.md). Dispatcher keys act as support; receipt and inspection at the depot take
+     * a warehouse key; the customer acts through the tracking token (rate-limited). ---- */
+    {"POST", "/v1/returns", API_ROLE_DISPATCHER, api__returns_create, 0,
+     "Open a return on the customer's behalf (lines within what was delivered and not yet "
+     "returned, inside the window); auto-approved when the policy says so",
+     RET_REQUEST_IN_SCHEMA, RET_RMA_SCHEMA, 201, NULL},
+    {"GET", "/v1/returns", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__returns_list, 0,
+     "Returns, oldest first (?status=&order_id=&after=ID&limit=1..1000)", NULL, RET_RMAS_SCHEMA,
+     200, NULL},
+    {"GET", "/v1/returns/{id}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__returns_get, 0,
+     "One return with its lines, inspection and refund", NULL, RET_RMA_SCHEMA, 200, NULL},
+    {"GET", "/v1/returns/{id}/pickup", API_ROLE_DISPATCHER, api__returns_pickup, 0,
+     "The pickup task of an approved or scheduled pickup return: location, window, load, depot",
+     NULL, RET_PICKUP_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/approve", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "requested -> approved (409 naming the current state otherwise)", NULL, RET_RMA_SCHEMA, 200,
+     NULL},
+    {"POST", "/v1/returns/{id}/refuse", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "requested -> refused with a reason (final; the units may be asked for again)",
+     RET_REFUSE_SCHEMA, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/schedule", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "approved -> pickup_scheduled (pickup) or dropoff_expected (drop-off)", NULL, RET_RMA_SCHEMA,
+     200, NULL},
+    {"POST", "/v1/returns/{id}/collect", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "pickup_scheduled -> collected (the driver app does this from its pickup stop)", NULL,
+     RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/receive", API_ROLE_WAREHOUSE, api__returns_move, 0,
+     "collected or dropoff_expected -> received at the depot", NULL, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/inspect", API_ROLE_WAREHOUSE, api__returns_move, 0,
+     "Inspect one line of a received return: resellable (restocked, backorders allocated), "
+     "damaged (written off), defective (quarantined; may block the SKU's sales); the last line "
+     "makes it inspected",
+     RET_INSPECT_SCHEMA, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/refund", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "inspected -> refunded through the order's refunds (capped by paid minus earlier refunds)",
+     RET_REFUND_SCHEMA, RET_RMA_SCHEMA, 200, NULL},
+    {"POST", "/v1/returns/{id}/close", API_ROLE_DISPATCHER, api__returns_move, 0,
+     "inspected or refunded -> closed", NULL, RET_RMA_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/returns", HTTP_PUBLIC, api__track_returns_list, 0,
+     "What the customer may still return (per SKU, until when) and their returns with the "
+     "pickup's ETA",
+     NULL, RET_TRACK_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/returns", HTTP_PUBLIC, api__track_returns_create, 0,
+     "The customer asks for a return of delivered lines within the window",
+     RET_TRACK_REQUEST_IN_SCHEMA, RET_RMA_SCHEMA, 201, NULL},
+    {"POST", "/v1/cases", API_ROLE_DISPATCHER, api__cases_create, 0,
+     "Open an after-sales case (missing, wrong_item, damaged) resolved by policy at once (reship, "
+     "refund, return pickup) or left pending",
+     RET_CASE_IN_SCHEMA, RET_CASE_SCHEMA, 201, NULL},
+    {"GET", "/v1/cases", API_ROLE_DISPATCHER, api__cases_list, 0,
+     "The after-sales queue, oldest first (?status=open|resolved&order_id=&after=ID&limit=)", NULL,
+     RET_CASES_SCHEMA, 200, NULL},
+    {"GET", "/v1/cases/{id}", API_ROLE_DISPATCHER, api__cases_get, 0,
+     "One case with its resolution, reship order and return", NULL, RET_CASE_SCHEMA, 200, NULL},
+    {"POST", "/v1/cases/{id}/reship", API_ROLE_DISPATCHER, api__cases_resolve, 0,
+     "Resolve a pending case by a reship order (wrong item: of the right lines, plus a pickup "
+     "of the wrong ones when the policy says so); 409 once resolved",
+     NULL, RET_CASE_SCHEMA, 200, NULL},
+    {"POST", "/v1/cases/{id}/resolve", API_ROLE_DISPATCHER, api__cases_resolve, 0,
+     "Resolve a pending case: reship, refund or return (absent: the policy's)", RET_RESOLVE_SCHEMA,
+     RET_CASE_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/returns", API_ROLE_DISPATCHER, api__returns_config_get, 0,
+     "The return policy: windows, reasons, auto-approval, payer, pickup / drop-off, refund rule, "
+     "quality threshold, after-sales choices",
+     NULL, RET_POLICY_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/returns", API_ROLE_ADMIN, api__returns_config_put, 0,
+     "Change the return policy (members given replace the current ones; windows as a whole)",
+     RET_POLICY_SCHEMA, RET_POLICY_SCHEMA, 200, NULL},
+    {"GET", "/v1/products/{sku}/sales-block", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__sales_block_get, 0, "Whether quality returns stopped the SKU's sales, and why", NULL,
+     RET_SALES_BLOCK_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/products/{sku}/sales-block", API_ROLE_DISPATCHER, api__sales_block_clear, 0,
+     "A person lifts the SKU's sales block (404 when not blocked)", NULL, NULL, 204, NULL},
+    {"GET", "/v1/reports/returns/{report}", API_ROLE_DISPATCHER, api__returns_report, 0,
+     "Return reports for analytics: rates (?by=product|reason|channel|depot) and refund-times "
+     "(request to refund), over returns created in ?from=&to= ms",
+     NULL, RET_REPORT_SCHEMA, 200, NULL},
+    /* ---- settings without a rebuild (api/settings.c; docs/settings.md) ---- */
+    {"GET", "/v1/settings", API_ROLE_DISPATCHER, api__settings_get, 0,
+     "The settings in effect (geofence, dwell, lateness, service times, working hours, re-plan "
+     "auto-apply), each depot's overrides, service times per product; ETag is the version",
+     NULL, API_SETTINGS_SCHEMA, 200, NULL},
+    {"PUT", "/v1/settings", API_ROLE_ADMIN, api__settings_put, 0,
+     "Change settings (members given replace, null removes) as a new version; needs If-Match: "
+     "\"<version>\" or body version (412 when stale, 428 when missing); event settings.changed",
+     API_SETTINGS_IN_SCHEMA, API_SETTINGS_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/history", API_ROLE_DISPATCHER, api__settings_history, 0,
+     "Settings versions newest first with who saved each and what it changed (?before=&limit=)",
+     NULL, API_SETTINGS_HISTORY_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/versions/{version}", API_ROLE_DISPATCHER, api__settings_version_get, 0,
+     "The settings as they were at one version", NULL, API_SETTINGS_SCHEMA, 200, NULL},
+    {"GET", "/v1/settings/depots/{id}", API_ROLE_DISPATCHER, api__settings_depot_get, 0,
+     "One depot's settings in effect and its own overrides", NULL, API_SETTINGS_DEPOT_SCHEMA, 200,
+     NULL},
+    {"PUT", "/v1/settings/depots/{id}", API_ROLE_ADMIN, api__settings_depot_put, 0,
+     "Change one depot's overrides (same precondition and event as PUT /v1/settings)",
+     API_SETTINGS_DEPOT_IN_SCHEMA, API_SETTINGS_DEPOT_SCHEMA, 200, NULL},
+
+    /* ---- skills matched in planning (api/requirements.c; docs/settings.md) ---- */
+    {"GET", "/v1/products/{sku}/requires", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__product_requires_get, 0, "The skills a product requires of the van and driver", NULL,
+     API_REQUIRES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/products/{sku}/requires", API_ROLE_ADMIN, api__product_requires_put, 0,
+     "Set the skills a product requires (refrigerated, two_person, id_check ...); every order "
+     "holding it needs them",
+     API_SKILLS_IN_SCHEMA, API_REQUIRES_SCHEMA, 200, NULL},
+    {"GET", "/v1/orders/{id}/requires", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__order_requires_get, 0, "The skills an order requires (besides its products')", NULL,
+     API_REQUIRES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/orders/{id}/requires", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__order_requires_put, 0,
+     "Set the skills an order requires; the next plan or re-plan gives it only to a van whose "
+     "and whose driver's skills cover them",
+     API_SKILLS_IN_SCHEMA, API_REQUIRES_SCHEMA, 200, NULL},
+    {"GET", "/v1/drivers/{id}/skills", API_ROLE_DISPATCHER, api__driver_skills_get, 0,
+     "The skills a driver has (added to their van's)", NULL, API_REQUIRES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/drivers/{id}/skills", API_ROLE_DISPATCHER, api__driver_skills_put, 0,
+     "Set the skills a driver has (id_check, two_person ...)", API_SKILLS_IN_SCHEMA,
+     API_REQUIRES_SCHEMA, 200, NULL},
+
     /* ---- drivers' devices (api/fleet.c; docs/devices.md) ---- */
     {"POST", "/v1/drivers/{id}/device", API_ROLE_DISPATCHER, api__drivers_device_rotate, 0,
      "Give the driver a new generated OsmAnd device id, answered here once; the old id is "
@@ -325,6 +491,29 @@ const http_route api__routes[] = {
      "reason and the last ?last=1..1000 (20), newest first",
      NULL, API_REFUSALS_SCHEMA, 200, NULL},
 
+    /* ---- the driver app: enrolment by link / QR code, route change notices (api/enrol.c,
+     * api/events.c; docs/driver-app.md) ---- */
+    {"POST", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_create, 0,
+     "A single-use enrolment link for the driver's phone (token answered once, stored hashed; "
+     "ttl_s 60..86400, 900)",
+     API_ENROL_IN_SCHEMA, API_ENROLMENT_SCHEMA, 201, NULL},
+    {"GET", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_list, 0,
+     "The driver's enrolments, newest first: pending, expired, active (key in use) or revoked",
+     NULL, API_ENROLMENTS_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/drivers/{id}/enrolments/{enrolment}", API_ROLE_DISPATCHER, api__enrol_revoke, 0,
+     "Revoke an enrolment: its link and the key it gave the phone stop working at once", NULL, NULL,
+     204, NULL},
+    {"POST", "/v1/driver/enrol", HTTP_PUBLIC, api__enrol_exchange, 0,
+     "Exchange an enrolment token (once, before it expires) for the driver's key",
+     API_ENROL_EXCHANGE_IN_SCHEMA, API_ENROL_EXCHANGE_SCHEMA, 201, NULL},
+    {"POST", "/v1/driver/route/start", API_ROLE_DRIVER, api__driver_start, 0,
+     "Start the route now (orders on board go out for delivery; idempotent, Idempotency-Key kept)",
+     NULL, API_DRIVER_START_SCHEMA, 200, NULL},
+    {"GET", "/v1/driver/events", API_ROLE_DRIVER, api__driver_events, 0,
+     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan or "
+     "cancellation may have changed the route",
+     NULL, API_DRIVER_EVENTS_SCHEMA, 200, "text/event-stream"},
+
     /* ---- webhooks (api/webhooks.c) ---- */
     {"POST", "/v1/webhooks", API_ROLE_DISPATCHER, api__webhooks_create, 0,
      "Register a URL: every event is POSTed signed with X-Lastmile-Signature: sha256=HMAC",
@@ -333,11 +522,42 @@ const http_route api__routes[] = {
      "Webhooks with their delivery state", NULL, API_WEBHOOKS_SCHEMA, 200, NULL},
     {"DELETE", "/v1/webhooks/{id}", API_ROLE_DISPATCHER, api__webhooks_delete, 0,
      "Remove a webhook", NULL, NULL, 204, NULL},
+    /* ---- customer notifications (api/notifications.c; docs/notifications.md) ---- */
+    {"GET", "/v1/notifications", API_ROLE_DISPATCHER, api__notifications_list, 0,
+     "The notification log: every message with its status (queued, deferred, retrying, sent, "
+     "failed, suppressed), attempts and error (?order_id=&kind=&channel=&status=&after=&limit=)",
+     NULL, NT_MESSAGES_SCHEMA, 200, NULL},
+    {"GET", "/v1/templates", API_ROLE_DISPATCHER, api__templates_list, 0,
+     "Message templates in force for every kind and channel (stored or built in)", NULL,
+     NT_TEMPLATES_SCHEMA, 200, NULL},
+    {"PUT", "/v1/templates", API_ROLE_ADMIN, api__templates_put, 0,
+     "Save several templates at once, all or nothing (placeholders checked, tracking link "
+     "required)",
+     NT_TEMPLATES_IN_SCHEMA, NT_TEMPLATES_SCHEMA, 200, NULL},
+    {"GET", "/v1/templates/{kind}/{channel}", API_ROLE_DISPATCHER, api__templates_get, 0,
+     "The template in force for one kind and channel", NULL, NT_TEMPLATE_SCHEMA, 200, NULL},
+    {"PUT", "/v1/templates/{kind}/{channel}", API_ROLE_ADMIN, api__templates_put_one, 0,
+     "Save one template (unknown placeholders refused naming the field)", NT_TEMPLATE_IN_SCHEMA,
+     NT_TEMPLATE_SCHEMA, 200, NULL},
+    {"GET", "/v1/config/notifications", API_ROLE_ADMIN, api__notify_config_get, 0,
+     "Notification settings: ETA-change threshold and quiet hours per depot", NULL,
+     NT_CONFIG_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/notifications", API_ROLE_ADMIN, api__notify_config_put, 0,
+     "Change the ETA threshold and/or replace the quiet hours (messages in quiet hours wait)",
+     NT_CONFIG_SCHEMA, NT_CONFIG_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/notifications", HTTP_PUBLIC, api__track_notifications_get, 0,
+     "The customer's channels: true = messages come, false = opted out, null = no address", NULL,
+     NT_PREFS_SCHEMA, 200, NULL},
+    {"PUT", "/v1/track/{token}/notifications", HTTP_PUBLIC, api__track_notifications_put, 0,
+     "Opt out of (false) or back into (true) e-mail and/or SMS for this customer's address",
+     NT_PREFS_IN_SCHEMA, NT_PREFS_SCHEMA, 200, NULL},
 };
 const size_t api__route_count = sizeof api__routes / sizeof api__routes[0];
 
 /* Routes that answer some errors in a peer's shape (OpenAPI lists both). */
 const http_route_errors api__route_errors[] = {
     {"POST", "/v1/solve", VROOM_ERROR_SCHEMA}, /* the problem's errors, as VROOM words them */
+    {"POST", "/", VROOM_ERROR_SCHEMA},
+    {"GET", "/health", VROOM_ERROR_SCHEMA},
 };
 const size_t api__route_errors_count = sizeof api__route_errors / sizeof api__route_errors[0];

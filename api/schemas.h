@@ -277,7 +277,11 @@
     "\"location\":{\"type\":\"array\"},\"time_window\":{"                                          \
     "\"type\":[\"array\",\"null\"]},\"eta_s\":{\"type\":\"integer\"},\"parcels\":{\"type\":"       \
     "\"integer\"},\"navigation\":{\"type\":\"object\",\"description\":\"links that open the "      \
-    "phone's navigation app on the stop: geo (RFC 5870 geo: URI), osmand, google_maps\"}}}},"      \
+    "phone's navigation app on the stop: geo (RFC 5870 geo: URI), osmand, google_maps\"},"         \
+    "\"lines\":{\"type\":\"array\",\"description\":\"what to hand over: {sku, name, "              \
+    "qty}\"},\"note\":{\"type\":\"string\"},\"proof\":{\"type\":\"string\"}}}},\"breaks\":{"       \
+    "\"type\":\"array\",\"description\":\"the vehicle's breaks: {start_s, end_s (seconds after "   \
+    "local midnight), service_s}\"},"                                                              \
     "\"geometry\":{\"type\":[\"string\",\"null\"],\"description\":\"the road path (encoded "       \
     "polyline, precision 5) of the newest plan on the route, null until fetched\"},"               \
     "\"geometry_estimated\":{\"type\":\"boolean\"}}}"
@@ -313,7 +317,8 @@
 #define API_FAILED_SCHEMA                                                                          \
     "{\"type\":\"object\",\"required\":[\"reason\"],\"properties\":{\"reason\":{\"enum\":["        \
     "\"not_home\",\"refused\",\"address_not_found\",\"damaged\",\"other\"]},\"note\":{\"type\":"   \
-    "\"string\",\"maxLength\":500}}}"
+    "\"string\",\"maxLength\":500},\"photo\":{\"type\":\"object\",\"description\":\"optional "     \
+    "photo of the attempt {content_type: image/png|image/jpeg, data_base64}, 512 KiB\"}}}"
 #define API_EXCEPTION_SCHEMA                                                                       \
     "{\"type\":\"object\",\"required\":[\"kind\"],\"properties\":{\"kind\":{\"enum\":["            \
     "\"breakdown\",\"delay\",\"accident\",\"vehicle_full\"]},\"delay_min\":{\"type\":\"integer\"," \

@@ -1,5 +1,7 @@
 /* api/solve.c: POST /v1/solve, the VROOM-compatible solve endpoint (solved on a worker thread, the
- * reply deferred). */
+ * reply deferred), also served as vroom-express's POST / so that its clients (vroom-frontend,
+ * the openrouteservice optimisation clients) can point at lastmile; and vroom-express's GET
+ * /health, which solves a small fixed problem. */
 #include "api/app.h"
 #include "api/formats/vroom.h"
 #include "api/handlers.h"
@@ -120,4 +122,35 @@ lm_status api__solve(http_req *r) {
         return http_error(r, LM_NOMEM, "", "could not start the solve");
     }
     return LM_OK;
+}
+
+/* ---- GET /health (vroom-express): a fixed two-job problem on a custom matrix, solved with an
+ * iteration budget; 200 when the solver answers, VROOM's error with 500 otherwise ---- */
+
+static const char health_problem[] =
+    "{\"vehicles\":[{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[2]}],"
+    "\"jobs\":[{\"id\":1,\"location_index\":1,\"delivery\":[1]},{\"id\":2,"
+    "\"location_index\":2,\"delivery\":[1]}],\"matrices\":{\"car\":{\"durations\":[[0,60,"
+    "90],[60,0,40],[90,40,0]]}},\"options\":{\"iterations\":20}}";
+
+lm_status api__vroom_health(http_req *r) {
+    fmt_vroom_input *in = NULL;
+    solver_solution *sol = NULL;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    solver_opts o;
+    solver_opts_init(&o);
+    o.threads = 1;
+    o.time_limit_ms = 1000; /* a cap only: the iteration budget ends it first */
+    lm_status st = fmt_vroom_parse(health_problem, sizeof health_problem - 1, NULL, &in, &err);
+    if (st == LM_OK) st = fmt_vroom_solve(in, &o, &sol, &err);
+    bool served = st == LM_OK && sol && sol->n_unassigned == 0;
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(in);
+    if (!served) {
+        if (st == LM_OK) lm_errinfo_set(&err, LM_INTERNAL, "", "the health problem was not solved");
+        return reply_vroom_error(r, LM_INTERNAL, &err);
+    }
+    static const char ok[] = "{\"status\":\"ok\"}";
+    return http_reply_text(r, 200, "application/json", ok, sizeof ok - 1);
 }

@@ -7,11 +7,13 @@
 #include "dispatch/dispatch.h"
 #include "feedback/feedback.h"
 #include "geo/geo.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,10 @@ typedef struct serve_cfg {
     char tiles_attribution[512];
     bool tiles_set;
     bool learned_speeds; /* learn zone / hour speed factors and apply them to ETAs */
+    /* customer notifications (docs/notifications.md); secrets never printed */
+    char nt_smtp_url[512], nt_smtp_user[256], nt_smtp_password[256], nt_mail_from[256];
+    char nt_sms_url[512], nt_sms_from[64], nt_sms_auth[1024], nt_sms_format[8];
+    char nt_track_url[512], nt_allow[512];
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -86,53 +92,91 @@ static const struct {
     {"tiles", "LASTMILE_TILES"},
     {"tiles_attribution", "LASTMILE_TILES_ATTRIBUTION"},
     {"learned_speeds", "LASTMILE_LEARNED_SPEEDS"},
+    {"notify_smtp_url", "LASTMILE_NOTIFY_SMTP_URL"},
+    {"notify_smtp_user", "LASTMILE_NOTIFY_SMTP_USER"},
+    {"notify_smtp_password", "LASTMILE_NOTIFY_SMTP_PASSWORD"},
+    {"notify_mail_from", "LASTMILE_NOTIFY_MAIL_FROM"},
+    {"notify_sms_url", "LASTMILE_NOTIFY_SMS_URL"},
+    {"notify_sms_from", "LASTMILE_NOTIFY_SMS_FROM"},
+    {"notify_sms_auth", "LASTMILE_NOTIFY_SMS_AUTH"},
+    {"notify_sms_format", "LASTMILE_NOTIFY_SMS_FORMAT"},
+    {"notify_track_url", "LASTMILE_NOTIFY_TRACK_URL"},
+    {"notify_allow", "LASTMILE_NOTIFY_ALLOW"},
+};
+
+/* The notification settings: name, where it goes; secret ones are never echoed in messages. */
+#define NT_SETTING(name, field, secret)                                                            \
+    { name, offsetof(serve_cfg, field), sizeof(((serve_cfg *)0)->field), secret }
+static const struct {
+    const char *name;
+    size_t off, size;
+    bool secret;
+} nt_settings[] = {
+    NT_SETTING("notify_smtp_url", nt_smtp_url, true),
+    NT_SETTING("notify_smtp_user", nt_smtp_user, false),
+    NT_SETTING("notify_smtp_password", nt_smtp_password, true),
+    NT_SETTING("notify_mail_from", nt_mail_from, false),
+    NT_SETTING("notify_sms_url", nt_sms_url, true),
+    NT_SETTING("notify_sms_from", nt_sms_from, false),
+    NT_SETTING("notify_sms_auth", nt_sms_auth, true),
+    NT_SETTING("notify_sms_format", nt_sms_format, false),
+    NT_SETTING("notify_track_url", nt_track_url, false),
+    NT_SETTING("notify_allow", nt_allow, false),
 };
 
 static void serve_usage(FILE *out) {
-    fprintf(out,
-            "usage: lastmile serve [--port N] [--db PATH] [--config FILE] [--threads N]\n"
-            "                      [--bind ADDR] [--max-body-bytes N] [--web-root DIR]\n"
-            "                      [--event-loop poll|epoll] [--demo]\n"
-            "\n"
-            "Serves the HTTP API until SIGTERM or SIGINT, then finishes requests in flight and\n"
-            "closes the store. Each option can also come from the environment (LASTMILE_PORT,\n"
-            "LASTMILE_DB, LASTMILE_BIND, LASTMILE_THREADS, LASTMILE_MAX_BODY_BYTES,\n"
-            "LASTMILE_WEB_ROOT, LASTMILE_EVENT_LOOP, LASTMILE_CONFIG) or a config file of\n"
-            "'name = value' lines (port, db, bind, threads, max_body_bytes, web_root,\n"
-            "event_loop); the command line wins over the environment, which wins over the file.\n"
-            "--event-loop epoll is faster below 128 connections per thread but libmicrohttpd\n"
-            "0.9.75 stalls at 128 or more; poll is the default.\n"
-            "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, or any free\n"
-            "port with --port 0; 0 = off);\n"
-            "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
-            "proofs (default var); --track-rate N / --track-burst N: tracking polls allowed per\n"
-            "client address per second and in a burst (default 2 and 20).\n"
-            "--webhook-allow CIDRS: address ranges webhooks may reach besides public ones\n"
-            "(comma-separated, e.g. 10.20.0.0/16,127.0.0.1; default none: loopback, private,\n"
-            "link-local and metadata addresses are refused; docs/security.md).\n"
-            "--utc-offset SECONDS or --timezone NAME (IANA, e.g. Europe/Paris): the local clock\n"
-            "shifts and the demo day are laid on; a database keeps the one it was first served\n"
-            "with. Without either, a new --demo database runs on a demo clock that reads 07:50\n"
-            "at start, so the demo day begins at once; otherwise the machine's time zone.\n"
-            "--demo: on a database without keys, create an admin key and print it.\n"
-            "Position filters (docs/devices.md; 0 turns one off): --position-max-speed-kmh N\n"
-            "(default 250), --position-future-skew-s N (300), --position-max-backwards-s N\n"
-            "(600, at least the skew), --position-max-accuracy-m N (5000).\n"
-            "Connections (docs/security.md): --max-conns N (1024) with --reserve-conns N (64)\n"
-            "kept free of idle connections without a valid key; --max-conns-per-ip N (128,\n"
-            "0 = none); --header-timeout-s N (10: a request head must be complete this long\n"
-            "after the connection opened or the last reply ended, whatever the trickle);\n"
-            "--body-timeout-s N (30); --idle-timeout-s N (60); the OsmAnd port's own\n"
-            "--osmand-max-conns N (1024) and --osmand-max-conns-per-ip N (256).\n"
-            "Roads and maps (docs/roads.md): --router geodesic|osrm=URL|valhalla=URL (default\n"
-            "geodesic; several as 'osrm=URL,bike:osrm=URL2,truck:valhalla=URL3', one per vehicle\n"
-            "profile); --router-profile car|bike|foot|truck (the profile plans use, default car);\n"
-            "--router-timeout-ms N (30000 per request) and --router-retries N (2);\n"
-            "--tiles URL ({z}/{x}/{y} template; default OpenStreetMap's standard tiles; 'none'\n"
-            "for a plain background) and --tiles-attribution TEXT; --learned-speeds on|off\n"
-            "(default on: ETAs use per-zone, per-hour speeds learned from driven legs).\n"
-            "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
-            "max_body_bytes 1048576, web_root web (when that directory exists).\n");
+    fprintf(
+        out,
+        "usage: lastmile serve [--port N] [--db PATH] [--config FILE] [--threads N]\n"
+        "                      [--bind ADDR] [--max-body-bytes N] [--web-root DIR]\n"
+        "                      [--event-loop poll|epoll] [--demo]\n"
+        "\n"
+        "Serves the HTTP API until SIGTERM or SIGINT, then finishes requests in flight and\n"
+        "closes the store. Each option can also come from the environment (LASTMILE_PORT,\n"
+        "LASTMILE_DB, LASTMILE_BIND, LASTMILE_THREADS, LASTMILE_MAX_BODY_BYTES,\n"
+        "LASTMILE_WEB_ROOT, LASTMILE_EVENT_LOOP, LASTMILE_CONFIG) or a config file of\n"
+        "'name = value' lines (port, db, bind, threads, max_body_bytes, web_root,\n"
+        "event_loop); the command line wins over the environment, which wins over the file.\n"
+        "--event-loop epoll is faster below 128 connections per thread but libmicrohttpd\n"
+        "0.9.75 stalls at 128 or more; poll is the default.\n"
+        "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, or any free\n"
+        "port with --port 0; 0 = off);\n"
+        "--positions-retention-days N (default 30, 0 = keep); --data-dir DIR for delivery\n"
+        "proofs (default var); --track-rate N / --track-burst N: tracking polls allowed per\n"
+        "client address per second and in a burst (default 2 and 20).\n"
+        "--webhook-allow CIDRS: address ranges webhooks may reach besides public ones\n"
+        "(comma-separated, e.g. 10.20.0.0/16,127.0.0.1; default none: loopback, private,\n"
+        "link-local and metadata addresses are refused; docs/security.md).\n"
+        "--utc-offset SECONDS or --timezone NAME (IANA, e.g. Europe/Paris): the local clock\n"
+        "shifts and the demo day are laid on; a database keeps the one it was first served\n"
+        "with. Without either, a new --demo database runs on a demo clock that reads 07:50\n"
+        "at start, so the demo day begins at once; otherwise the machine's time zone.\n"
+        "--demo: on a database without keys, create an admin key and print it.\n"
+        "Position filters (docs/devices.md; 0 turns one off): --position-max-speed-kmh N\n"
+        "(default 250), --position-future-skew-s N (300), --position-max-backwards-s N\n"
+        "(600, at least the skew), --position-max-accuracy-m N (5000).\n"
+        "Connections (docs/security.md): --max-conns N (1024) with --reserve-conns N (64)\n"
+        "kept free of idle connections without a valid key; --max-conns-per-ip N (128,\n"
+        "0 = none); --header-timeout-s N (10: a request head must be complete this long\n"
+        "after the connection opened or the last reply ended, whatever the trickle);\n"
+        "--body-timeout-s N (30); --idle-timeout-s N (60); the OsmAnd port's own\n"
+        "--osmand-max-conns N (1024) and --osmand-max-conns-per-ip N (256).\n"
+        "Customer notifications (docs/notifications.md): --notify-smtp-url smtp[s]://HOST[:PORT]\n"
+        "with --notify-mail-from ADDR (--notify-smtp-user / --notify-smtp-password, better\n"
+        "from the environment or the config file); --notify-sms-url URL of the gateway's\n"
+        "send endpoint, --notify-sms-from, --notify-sms-auth 'Bearer ...' (Authorization\n"
+        "header), --notify-sms-format form|json; --notify-track-url PREFIX (the token is\n"
+        "appended; default this server's /track.html#); --notify-allow CIDRS: private\n"
+        "ranges the SMTP host / gateway may be in (like --webhook-allow).\n"
+        "Roads and maps (docs/roads.md): --router geodesic|osrm=URL|valhalla=URL (default\n"
+        "geodesic; several as 'osrm=URL,bike:osrm=URL2,truck:valhalla=URL3', one per vehicle\n"
+        "profile); --router-profile car|bike|foot|truck (the profile plans use, default car);\n"
+        "--router-timeout-ms N (30000 per request) and --router-retries N (2);\n"
+        "--tiles URL ({z}/{x}/{y} template; default OpenStreetMap's standard tiles; 'none'\n"
+        "for a plain background) and --tiles-attribution TEXT; --learned-speeds on|off\n"
+        "(default on: ETAs use per-zone, per-hour speeds learned from driven legs).\n"
+        "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
+        "max_body_bytes 1048576, web_root web (when that directory exists).\n");
 }
 
 /* The UTC offset of the IANA zone name (e.g. "Europe/Paris") now. Runs before any thread exists:
@@ -161,6 +205,18 @@ static bool tz_offset(const char *name, int64_t *out) {
 
 static bool set_one(serve_cfg *c, const char *name, const char *value, const char *source) {
     bool ok = true;
+    for (size_t i = 0; i < sizeof nt_settings / sizeof nt_settings[0]; i++)
+        if (!strcmp(name, nt_settings[i].name)) {
+            /* URLs may carry credentials: a refused secret value is named, never shown */
+            if (lm_strlcpy((char *)c + nt_settings[i].off, value, nt_settings[i].size) &&
+                (strcmp(name, "notify_sms_format") || !strcmp(value, "form") ||
+                 !strcmp(value, "json")))
+                return true;
+            fprintf(stderr, "lastmile serve: %s: bad value %s%s%s for %s\n", source,
+                    nt_settings[i].secret ? "(not shown)" : "'", nt_settings[i].secret ? "" : value,
+                    nt_settings[i].secret ? "" : "'", name);
+            return false;
+        }
     if (!strcmp(name, "port"))
         ok = lm_parse_i64(value, 0, 65535, &c->port);
     else if (!strcmp(name, "threads"))
@@ -536,6 +592,39 @@ static void serve_router_report(geo_router *r, const char *profile) {
     fflush(stdout);
 }
 
+/* Customer notifications (docs/notifications.md): started when an SMTP URL or an SMS gateway is
+ * configured, after the API so that the default tracking link can name its port. Only the
+ * hosts are printed: URLs may carry credentials. */
+static int serve_notify(const serve_cfg *c, store *s, uint16_t port, notify **out) {
+    *out = NULL;
+    if (!c->nt_smtp_url[0] && !c->nt_sms_url[0]) return CLI_OK;
+    notify_opts o;
+    notify_opts_init(&o);
+    o.st = s;
+    o.tick_ms = 1000;
+    char track[600];
+    snprintf(track, sizeof track, "http://%s:%u/track.html#", c->bind, (unsigned)port);
+    o.track_url = c->nt_track_url[0] ? c->nt_track_url : track;
+    o.smtp_url = c->nt_smtp_url[0] ? c->nt_smtp_url : NULL;
+    o.smtp_user = c->nt_smtp_user[0] ? c->nt_smtp_user : NULL;
+    o.smtp_password = c->nt_smtp_password[0] ? c->nt_smtp_password : NULL;
+    o.mail_from = c->nt_mail_from[0] ? c->nt_mail_from : NULL;
+    o.sms_url = c->nt_sms_url[0] ? c->nt_sms_url : NULL;
+    o.sms_from = c->nt_sms_from[0] ? c->nt_sms_from : NULL;
+    o.sms_auth_header = c->nt_sms_auth[0] ? c->nt_sms_auth : NULL;
+    o.sms_format = !strcmp(c->nt_sms_format, "json") ? NOTIFY_SMS_JSON : NOTIFY_SMS_FORM;
+    lm_errinfo err = {0};
+    if ((c->nt_allow[0] && events_netguard_allow(&o.guard, c->nt_allow, &err) != LM_OK) ||
+        notify_create(&o, out, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: notifications: %s: %s\n",
+                !strcmp(err.field, "webhook_allow") ? "notify_allow" : err.field, err.message);
+        return CLI_USAGE;
+    }
+    printf("lastmile: customer notifications on:%s%s (tracking links %s...)\n",
+           o.smtp_url ? " e-mail" : "", o.sms_url ? " SMS" : "", o.track_url);
+    return CLI_OK;
+}
+
 int cli_serve(int argc, char **argv) {
     serve_cfg cfg;
     int status = configure(&cfg, argc, argv);
@@ -644,6 +733,15 @@ int cli_serve(int argc, char **argv) {
         store_close(s);
         return CLI_FAILED;
     }
+    notify *nt = NULL;
+    if ((status = serve_notify(&cfg, s, api_server_port(srv), &nt)) != CLI_OK) {
+        api_server_stop(srv, DRAIN_MS);
+        feedback_destroy(fb);
+        dispatch_destroy(disp);
+        geo_router_destroy(router);
+        store_close(s);
+        return status;
+    }
     printf("lastmile: listening on http://%s:%u (db %s, %d threads, %s)\n", cfg.bind,
            (unsigned)api_server_port(srv), cfg.db, (int)cfg.threads, cfg.epoll ? "epoll" : "poll");
     /* "port N", not "host:port": scripts read the first host:port printed as the API's */
@@ -658,6 +756,7 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     api_server_stop(srv, DRAIN_MS);
+    notify_destroy(nt);
     feedback_destroy(fb);
     dispatch_destroy(disp);
     geo_router_destroy(router);

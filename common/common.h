@@ -33,7 +33,9 @@
     X(UNAVAILABLE, "unavailable", 503, "service unavailable")                                      \
     X(ROUTING, "routing", 502, "routing engine error")                                             \
     X(NOT_IMPLEMENTED, "not_implemented", 501, "not yet available")                                \
-    X(INTERNAL, "internal", 500, "internal error")
+    X(INTERNAL, "internal", 500, "internal error")                                                 \
+    X(PRECONDITION, "precondition_failed", 412, "the version given is not the current one")        \
+    X(PRECONDITION_REQUIRED, "precondition_required", 428, "a version precondition is required")
 
 typedef enum lm_status {
 #define LM_X_ENUM(name, json, http, msg) LM_##name,

@@ -25,6 +25,7 @@
 #include "geo/geo.h"
 #include "store/store.h"
 #include "store/store_dispatch.h"
+#include "store/store_settings.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -161,6 +162,96 @@ LM_MUST_USE lm_status dispatch_vehicle_list(store_read *r, dispatch_vehicle **ou
 LM_MUST_USE lm_status dispatch_driver_list(store_read *r, dispatch_driver **out, size_t *n,
                                            lm_errinfo *err);
 
+/* ---- Settings without a rebuild (dispatch/settings.c; docs/settings.md) ----
+ * The operator's settings are versioned snapshots of integer values, each under a scope: ""
+ * (global), "depot:<id>" (overrides for one depot) or "product:<sku>" (service time of one
+ * product). dispatch/ reads the current version where it uses a value (arrival detection, ETAs,
+ * lateness, service times, working hours, the re-plan auto-apply policy), so a saved change is in
+ * effect for the next position, plan or re-plan without a restart. A value never saved falls back
+ * to the depot's override, then the global value, then dispatch_opts (the server's flags). */
+
+typedef enum dispatch_setting_id {
+    DISPATCH_SET_ARRIVAL_RADIUS_M,       /* the geofence around a stop, metres */
+    DISPATCH_SET_ARRIVAL_DWELL_S,        /* stopped inside it this long = arrived */
+    DISPATCH_SET_LATE_THRESHOLD_S,       /* stop.late when the ETA passes window end + this */
+    DISPATCH_SET_ETA_CHANGE_S,           /* an ETA move beyond this is customer-visible */
+    DISPATCH_SET_SILENT_AFTER_S,         /* vehicle.silent after this long without a position */
+    DISPATCH_SET_SERVICE_S,              /* time at a delivery stop (global, depot or product) */
+    DISPATCH_SET_REPLAN_AUTO_APPLY,      /* dispatch_auto_apply */
+    DISPATCH_SET_REPLAN_MAX_ETA_SHIFT_S, /* AUTO_ETA_WITHIN: the largest ETA move applied alone */
+    DISPATCH_SET_WORK_START_S, /* working hours: vans start no earlier (s after midnight) */
+    DISPATCH_SET_WORK_END_S,   /* ... and end no later */
+    DISPATCH_SET__COUNT
+} dispatch_setting_id;
+
+/* Re-plan proposals: applied never by themselves, when no customer-visible ETA (a delivery's)
+ * moves by more than replan_max_eta_shift_s and no delivery is dropped, or always. */
+typedef enum dispatch_auto_apply {
+    DISPATCH_AUTO_NEVER = 0,
+    DISPATCH_AUTO_ETA_WITHIN = 1,
+    DISPATCH_AUTO_ALWAYS = 2,
+} dispatch_auto_apply;
+
+enum { DISPATCH_SCOPE_GLOBAL = 1u, DISPATCH_SCOPE_DEPOT = 2u, DISPATCH_SCOPE_PRODUCT = 4u };
+
+typedef struct dispatch_setting_def {
+    const char *key;  /* stored name */
+    int64_t min, max; /* allowed values, stored units */
+    unsigned scopes;  /* DISPATCH_SCOPE_* where it may be set */
+} dispatch_setting_def;
+
+/* The definition of setting id (never NULL for id < DISPATCH_SET__COUNT); by_key: NULL when no
+ * setting has that name. */
+const dispatch_setting_def *dispatch_setting_def_of(dispatch_setting_id id);
+const dispatch_setting_def *dispatch_setting_by_key(const char *key, dispatch_setting_id *id);
+/* The values used when nothing was saved: from d's options (d NULL: dispatch_opts_init's). */
+void dispatch_settings_defaults(const dispatch *d, int64_t out[DISPATCH_SET__COUNT]);
+
+typedef store_setting dispatch_setting; /* scope, key, value */
+
+/* One version of the settings as saved. Free with dispatch_settings_doc_clear. */
+typedef struct dispatch_settings_doc {
+    store_settings_rev rev; /* version (0: nothing saved yet), created_ms, actor */
+    dispatch_setting *values;
+    size_t n;
+} dispatch_settings_doc;
+void dispatch_settings_doc_clear(dispatch_settings_doc *doc);
+/* Version `version` (0: the current one). NOT_FOUND names "version" for one never saved. */
+LM_MUST_USE lm_status dispatch_settings_get(store_read *r, int64_t version,
+                                            dispatch_settings_doc *out, lm_errinfo *err);
+/* The values in effect for depot_id ("" or NULL: global) in the current version, defaults from
+ * d (may be NULL). */
+LM_MUST_USE lm_status dispatch_settings_effective(const dispatch *d, store_read *r,
+                                                  const char *depot_id,
+                                                  int64_t out[DISPATCH_SET__COUNT],
+                                                  lm_errinfo *err);
+
+/* One change: set scope/key to value, or remove the saved value (back to the fallback). field
+ * is how the caller names it in errors (the JSON path). */
+typedef struct dispatch_setting_change {
+    char scope[STORE_SETTING_SCOPE_MAX + 1];
+    char key[STORE_SETTING_KEY_MAX + 1];
+    int64_t value;
+    bool remove;
+    char field[96];
+} dispatch_setting_change;
+
+/* Saves a new version made of the current one with changes applied, if the current version is
+ * expected_version (LM_PRECONDITION otherwise, naming "version", nothing changed). Each change
+ * is checked (known key, scope allowed for it, depot or product exists, range, working hours
+ * start before end in every scope): INVALID naming its field. Event settings.changed {version,
+ * actor, changes: [{scope, key, from, to}]}. A request that changes nothing saves nothing:
+ * *new_version is then the current one. */
+LM_MUST_USE lm_status dispatch_settings_update(store_tx *tx, int64_t expected_version,
+                                               const char *actor,
+                                               const dispatch_setting_change *changes, size_t n,
+                                               int64_t now_ms, int64_t *new_version,
+                                               lm_errinfo *err);
+/* Versions newest first below before (0: all), at most limit (1..1000). */
+LM_MUST_USE lm_status dispatch_settings_history(store_read *r, int64_t before, size_t limit,
+                                                store_settings_rev **out, size_t *n,
+                                                lm_errinfo *err);
+
 /* ---- Plans ---- */
 
 typedef enum dispatch_plan_status {
@@ -251,12 +342,31 @@ typedef struct dispatch_plan {
 
 void dispatch_plan_clear(dispatch_plan *p);
 
+/* A pickup task (VROOM shipment semantics): collect at `from` within the window, carry it (the
+ * load counts on the van from the pickup on) and drop it at `to`. Planned with the day's
+ * deliveries; its two stops carry order_id and return_id. A return pickup is one (from = the
+ * customer, to = the return depot); a B2B collect-and-deliver order can be another. */
+typedef struct dispatch_pickup_task {
+    int64_t order_id;                     /* the order it concerns (stops and tracking) */
+    int64_t return_id;                    /* the RMA it collects; 0 = none */
+    char depot_id[DISPATCH_ID_MAX + 1];   /* vans starting here take it; "" = any van */
+    double from_lat, from_lon;            /* where it is collected */
+    double to_lat, to_lon;                /* where it is dropped */
+    int64_t window_start_s, window_end_s; /* on the pickup, epoch s; 0/0 = any time */
+    int64_t weight_g, volume_cm3, parcels;
+    int64_t service_s; /* at the pickup; 0 = opts.default_service_s */
+} dispatch_pickup_task;
+
+#define DISPATCH_PICKUPS_MAX 10000 /* pickup tasks in one plan request */
+
 typedef struct dispatch_plan_req {
     const char *depot_id;     /* only ready packages of this depot; NULL/"" = all */
     int64_t day_start_s;      /* 0: local midnight of the earliest ready window (else today) */
     int64_t time_limit_ms;    /* 0: opts.plan_time_limit_ms */
     const char **vehicle_ids; /* NULL: every active vehicle with a driver */
     size_t n_vehicle_ids;
+    const dispatch_pickup_task *pickups; /* planned with the ready packages (copied) */
+    size_t n_pickups;
 } dispatch_plan_req;
 
 /* Records a plan in state `solving` (event plan.created) and queues its solve on the worker;
@@ -346,6 +456,12 @@ typedef enum dispatch_exception_kind {
 
 /* Parses "breakdown" | "delay" | "accident" | "vehicle_full". */
 bool dispatch_exception_parse(const char *name, dispatch_exception_kind *out);
+/* The driver says the route starts now (the app's "start route"): orders on board go out for
+ * delivery and route.started is recorded, as a first position away from the depot would do.
+ * *already when it had started (nothing changes). CONFLICT without vehicle, stops, or when broken
+ * down. */
+LM_MUST_USE lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const char *driver_id,
+                                            int64_t t_ms, bool *already, lm_errinfo *err);
 /* A driver's exception (event driver.exception, and vehicle.breakdown for breakdown/accident);
  * delay_s is used by DELAY. Breakdowns and full vehicles queue a re-plan. */
 LM_MUST_USE lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *driver_id,
@@ -423,6 +539,10 @@ typedef struct dispatch_driver_route {
 LM_MUST_USE lm_status dispatch_driver_route_get(store_read *r, const char *driver_id,
                                                 dispatch_driver_route *out, lm_errinfo *err);
 void dispatch_driver_route_clear(dispatch_driver_route *rt);
+/* The newest pickup stop of return_id (an RMA of order_id) on a live route; NOT_FOUND when it
+ * has none. */
+LM_MUST_USE lm_status dispatch_return_stop_get(store_read *r, int64_t order_id, int64_t return_id,
+                                               dispatch_stop *out, lm_errinfo *err);
 /* One stop (any status). NOT_FOUND if absent. */
 LM_MUST_USE lm_status dispatch_stop_get(store_read *r, int64_t stop_id, dispatch_stop *out,
                                         lm_errinfo *err);

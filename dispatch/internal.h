@@ -20,10 +20,11 @@ typedef enum dispatch__job_kind {
 
 typedef struct dispatch__job {
     dispatch__job_kind kind;
-    int64_t plan_id;          /* PLAN: the plan row to fill */
-    dispatch_plan_req req;    /* PLAN: copied request (vehicle ids owned) */
-    char *depot_id;           /* PLAN: owned copy of req.depot_id */
-    dispatch_trigger trigger; /* REPLAN */
+    int64_t plan_id;               /* PLAN: the plan row to fill */
+    dispatch_plan_req req;         /* PLAN: copied request (vehicle ids owned) */
+    char *depot_id;                /* PLAN: owned copy of req.depot_id */
+    dispatch_pickup_task *pickups; /* PLAN: owned copy of req.pickups */
+    dispatch_trigger trigger;      /* REPLAN */
     char vehicle[DISPATCH_ID_MAX + 1];
     struct dispatch__job *next;
 } dispatch__job;
@@ -49,6 +50,11 @@ struct dispatch {
     /* urgent ready orders that already triggered a re-plan */
     int64_t urgent_seen[DISPATCH__URGENT_SEEN_MAX];
     size_t n_urgent_seen;
+    /* the settings version last read (dispatch/settings.c), swapped under set_mu */
+    pthread_mutex_t set_mu;
+    int64_t set_version; /* -1: never read */
+    store_setting *set_vals;
+    size_t set_n;
 };
 
 /* ---- Fleet and devices (dispatch/fleet.c, dispatch/devices.c) ---- */
@@ -73,12 +79,23 @@ int64_t dispatch__day_start(const dispatch *d, int64_t t_s);
 LM_MUST_USE lm_status dispatch__enqueue(dispatch *d, dispatch__job *job);
 void dispatch__job_free(dispatch__job *j);
 
+/* ---- Pickup tasks' stops (dispatch/pickups.c) ---- */
+
+/* After pick (a return's pickup stop) failed: its pending drop at the depot is cancelled. A stop
+ * of any other kind: nothing to do. */
+LM_MUST_USE lm_status dispatch__pickup_failed(store_tx *tx, const store_stop *pick, int64_t t_ms,
+                                              lm_errinfo *err);
+
 /* ---- Routing model (dispatch/model.c) ----
  * One model serves both plans and re-plans: vehicles with their start state, and tasks that are
  * either jobs (a delivery loaded at the start: plans, and parcels already on board) or shipments
  * (pickup somewhere, then deliver: depot pickups during the day, transfers from a broken van). */
 
-#define DISPATCH__DIMS 3 /* grams, cm3, parcels */
+#define DISPATCH__DIMS    3  /* grams, cm3, parcels */
+#define DISPATCH__REQ_MAX 16 /* skills a task may require (its own and its products') */
+/* skills a model vehicle may have: its depot's, "takes new work" (re-plans), the vehicle's own
+ * and its driver's */
+#define DISPATCH__VSKILLS_MAX (2 + STORE_D_SKILLS_MAX + DISPATCH__REQ_MAX)
 
 typedef struct dispatch__task {
     bool shipment;
@@ -93,12 +110,20 @@ typedef struct dispatch__task {
     uint32_t priority;
     uint32_t only_vehicle; /* index in the model, or SOLVER_NONE */
     uint32_t skill;        /* required skill index, SOLVER_NONE for none */
+    /* skills the order and its products require (refrigerated, two_person, id_check ...), as
+     * dispatch__skill_id values; need names them for an unassigned reason */
+    uint32_t req[DISPATCH__REQ_MAX];
+    size_t n_req;
+    char need[64];
     int home_vehicle;      /* vehicle it is on now (re-plans), -1 if none */
     int64_t pickup_stop;   /* the existing pickup stop it came from (0 if none) */
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
     int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
     bool was_late;         /* its window had to be dropped: it cannot be met any more */
-    uint32_t index;        /* solver job or shipment index, filled by dispatch__model_problem */
+    int64_t return_id;     /* the RMA a pickup task collects (0 = none) */
+    solver_tw pick_tws[1]; /* shipment: window of the pickup step */
+    size_t n_pick_tws;
+    uint32_t index; /* solver job or shipment index, filled by dispatch__model_problem */
 } dispatch__task;
 
 typedef struct dispatch__vehicle {
@@ -112,7 +137,7 @@ typedef struct dispatch__vehicle {
     solver_tw break_tws[DISPATCH_BREAKS_MAX];
     size_t n_breaks;
     int64_t initial_load[DISPATCH__DIMS];
-    uint32_t skills[2];
+    uint32_t skills[DISPATCH__VSKILLS_MAX];
     size_t n_skills;
     int fixed_task;    /* task index that must come first, -1 none */
     bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
@@ -145,6 +170,12 @@ LM_MUST_USE lm_status dispatch__model_add_task(dispatch__model *m, dispatch__tas
 LM_MUST_USE lm_status dispatch__vehicle_fill(store_read *r, int64_t day_start_s,
                                              const store_vehicle *v, const store_driver *drv,
                                              dispatch__vehicle *mv, lm_errinfo *err);
+/* A named skill (a vehicle's, a driver's, one an order requires) as a solver skill id: a hash
+ * kept clear of the small ids depots use (1..64) and 0 ("takes new work"). */
+uint32_t dispatch__skill_id(const char *name);
+/* Loads what order_id and the products on its lines require into t->req / t->need. */
+LM_MUST_USE lm_status dispatch__task_requires(store_read *r, int64_t order_id, dispatch__task *t,
+                                              lm_errinfo *err);
 /* Computes the matrix over every point and builds the solver problem. */
 LM_MUST_USE lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *err);
 /* The task a solver step refers to (-1 for start/end/break). */
@@ -155,6 +186,41 @@ int dispatch__model_task_of(const dispatch__model *m, const solver_step *st);
 LM_MUST_USE lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m,
                                                const solver_solution *s, store_plan *p,
                                                lm_errinfo *err);
+
+/* ---- Settings in effect (dispatch/settings.c) ---- */
+
+/* The settings where dispatch/ uses them, resolved for one depot, in the units the code uses. */
+typedef struct dispatch__cfg {
+    double arrival_radius_m;
+    int64_t arrival_dwell_ms, late_threshold_s, eta_change_s, silent_after_ms, service_s;
+    dispatch_auto_apply auto_apply;
+    int64_t max_eta_shift_s;
+    int64_t work_start_s, work_end_s; /* seconds after local midnight */
+} dispatch__cfg;
+
+/* Called by dispatch_create / dispatch_destroy. */
+void dispatch__settings_init(dispatch *d);
+void dispatch__settings_free(dispatch *d);
+/* The settings in effect for depot_id ("" / NULL: global) as of r's snapshot: a newer version
+ * saved by anyone is picked up here, so no restart is needed. On a store error the server's
+ * options are used (the hot path never fails on settings). */
+void dispatch__cfg_get(dispatch *d, store_read *r, const char *depot_id, dispatch__cfg *out);
+/* The same for the start depot of vehicle_id. */
+void dispatch__cfg_vehicle(dispatch *d, store_read *r, const char *vehicle_id, dispatch__cfg *out);
+/* Narrows each vehicle's shift in m to its start depot's working hours on the day starting at
+ * day_start_s (a van whose shift lies outside them gets an empty one and takes no work). */
+void dispatch__work_hours(dispatch *d, store_read *r, int64_t day_start_s, dispatch__model *m);
+/* Service time of a delivery of o: the longest of its products' own service times, else the
+ * depot's (or global) one. */
+int64_t dispatch__service_s(dispatch *d, store_read *r, const store_order *o);
+/* After a re-plan proposal was stored: *apply says whether the auto-apply policy of every depot
+ * it touches allows applying it now; when a policy that could have applied it holds it, a
+ * plan.auto_apply_held event (own tx) says which depot and why. */
+LM_MUST_USE lm_status dispatch__replan_auto(dispatch *d, int64_t replan_id, bool *apply,
+                                            lm_errinfo *err);
+/* The built-in defaults of the settings' server options (arrival radius and dwell, ETA change,
+ * lateness, silence, service time), for dispatch_opts_init. */
+void dispatch__settings_opts_defaults(dispatch_opts *o);
 
 /* ---- Plans and orders shared by plan.c and replan.c (dispatch/plan.c) ---- */
 

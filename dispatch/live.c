@@ -130,6 +130,8 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
     if (rc != LM_OK) return rc;
     double pace = vs->pace > 0 ? vs->pace : 1;
     int64_t t = now_s + vs->delay_s;
+    dispatch__cfg cfg; /* the operator's settings for this van's depot, as of now */
+    dispatch__cfg_vehicle(d, store_tx_read(tx), vs->vehicle_id, &cfg);
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
         store_stop *s = &ps[i];
         int64_t eta, begin;
@@ -157,7 +159,7 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
         char ids[24];
         snprintf(ids, sizeof ids, "%" PRId64, s->id);
         bool dirty = false;
-        if (llabs(begin - s->eta_s) > d->o.eta_change_s) {
+        if (llabs(begin - s->eta_s) > cfg.eta_change_s) {
             rc = dispatch__event(tx, "stop.eta_changed", "stop", ids,
                                  "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64
                                  ",\"vehicle_id\":\"%s\",\"eta_s\":%" PRId64
@@ -167,7 +169,7 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
             dirty = true;
             if (changed) ++*changed;
         }
-        if (rc == LM_OK && s->tw_end_s && !s->late && begin > s->tw_end_s + d->o.late_threshold_s) {
+        if (rc == LM_OK && s->tw_end_s && !s->late && begin > s->tw_end_s + cfg.late_threshold_s) {
             s->late = true;
             dirty = true;
             rc = dispatch__event(tx, "stop.late", "stop", ids,
@@ -225,6 +227,8 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
     size_t n = 0;
     if ((rc = pending_stops(r, drv.vehicle_id, &ps, &n, err)) != LM_OK) return rc;
     res.known = n > 0;
+    dispatch__cfg cfg; /* the operator's settings for this van's depot, as of this position */
+    dispatch__cfg_vehicle(d, r, drv.vehicle_id, &cfg);
     bool slow = speed_mps < 0 || speed_mps < d->o.arrival_speed_mps;
     if (n > 0 && !vs.started && !vs.broken) {
         store_vehicle v;
@@ -232,7 +236,7 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
         bool away = !slow;
         if (store_vehicle_get(r, drv.vehicle_id, &v, NULL) == LM_OK &&
             store_depot_get(r, v.start_depot, &dep, NULL) == LM_OK)
-            away |= !geo_within_radius((geo_point){dep.lat, dep.lon}, d->o.arrival_radius_m, here);
+            away |= !geo_within_radius((geo_point){dep.lat, dep.lon}, cfg.arrival_radius_m, here);
         if (away) {
             if ((rc = route_start(d, tx, &vs, t_ms, err)) != LM_OK) goto fail;
             res.started = true;
@@ -241,11 +245,11 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
     if (n > 0 && vs.started && ps[0].status == DISPATCH_STOP_PLANNED) {
         store_stop *next = &ps[0];
         if (slow &&
-            geo_within_radius((geo_point){next->lat, next->lon}, d->o.arrival_radius_m, here)) {
+            geo_within_radius((geo_point){next->lat, next->lon}, cfg.arrival_radius_m, here)) {
             if (vs.arrive_stop != next->id) {
                 vs.arrive_stop = next->id;
                 vs.arrive_since_ms = t_ms;
-            } else if (t_ms - vs.arrive_since_ms >= d->o.arrival_dwell_ms) {
+            } else if (t_ms - vs.arrive_since_ms >= cfg.arrival_dwell_ms) {
                 if ((rc = mark_arrived(d, tx, &vs, next, vs.arrive_since_ms, err)) != LM_OK)
                     goto fail;
                 res.arrived_stop = next->id;
@@ -303,6 +307,31 @@ static lm_status ensure_started(dispatch *d, store_tx *tx, const store_driver *d
     return rc;
 }
 
+lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const char *driver_id, int64_t t_ms,
+                                bool *already, lm_errinfo *err) {
+    store_driver drv;
+    store_vstate vs;
+    store_stop *ps = NULL;
+    size_t n = 0;
+    *already = false;
+    lm_status rc = store_driver_get(store_tx_read(tx), driver_id, &drv, err);
+    if (rc != LM_OK) return rc;
+    if (!drv.vehicle_id[0])
+        return lm_errinfo_set(err, LM_CONFLICT, "route", "you have no vehicle today");
+    if ((rc = vstate_load(store_tx_read(tx), &drv, &vs, err)) != LM_OK) return rc;
+    if (vs.broken)
+        return lm_errinfo_set(err, LM_CONFLICT, "route", "your vehicle is reported broken down");
+    if (vs.started) { /* a retried or queued request: already on the way */
+        *already = true;
+        return LM_OK;
+    }
+    if ((rc = pending_stops(store_tx_read(tx), drv.vehicle_id, &ps, &n, err)) != LM_OK) return rc;
+    lm_free(ps);
+    if (n == 0) return lm_errinfo_set(err, LM_CONFLICT, "route", "you have no stops to start");
+    if ((rc = route_start(d, tx, &vs, t_ms, err)) != LM_OK) return rc;
+    return store_vstate_put(tx, &vs, err);
+}
+
 static lm_status not_pending(const store_stop *st, const char *action, lm_errinfo *err) {
     return lm_errinfo_set(err, LM_CONFLICT, "stop", "stop %" PRId64 " is %s; it cannot be %s",
                           st->id, dispatch_stop_status_name((dispatch_stop_status)st->status),
@@ -343,7 +372,9 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
     lm_strlcpy(st.proof, proof ? proof : "", sizeof st.proof);
     if ((rc = store_stop_update(tx, &st, err)) != LM_OK) return rc;
     const char *to = st.kind == DISPATCH_STOP_DELIVERY ? "delivered" : "out_for_delivery";
-    if ((rc = dispatch__order_move(tx, st.order_id, to, t_ms, err)) != LM_OK) return rc;
+    /* a pickup task's stops leave the order as it is (a return's order stays delivered) */
+    if (!st.return_id && (rc = dispatch__order_move(tx, st.order_id, to, t_ms, err)) != LM_OK)
+        return rc;
     if ((rc = store_vstate_put(tx, &vs, err)) != LM_OK) return rc;
     lm_buf b;
     lm_buf_init(&b, 2048);
@@ -355,11 +386,12 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
                       ",\"vehicle_id\":\"%s\",\"driver_id\":\"%s\",\"t_ms\":%" PRId64 ",\"proof\":",
                       st.id, st.order_id, st.vehicle_id, drv.id, t_ms);
     if (rc == LM_OK) rc = lm_buf_json_str(&b, st.proof);
+    if (rc == LM_OK && st.return_id)
+        rc = lm_buf_printf(&b, ",\"return_id\":%" PRId64, st.return_id);
     if (rc == LM_OK) rc = lm_buf_append(&b, "}", 1);
-    if (rc == LM_OK)
-        rc = store_event_append(
-            tx, st.kind == DISPATCH_STOP_DELIVERY ? "stop.delivered" : "stop.picked_up", "stop",
-            ids, b.data);
+    const char *type = st.kind == DISPATCH_STOP_DELIVERY ? "stop.delivered" : "stop.picked_up";
+    if (st.return_id) type = st.kind == DISPATCH_STOP_DELIVERY ? "stop.dropped" : "stop.collected";
+    if (rc == LM_OK) rc = store_event_append(tx, type, "stop", ids, b.data);
     lm_buf_free(&b);
     return rc;
 }
@@ -396,11 +428,12 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
     lm_strlcpy(st.reason, reason, sizeof st.reason);
     lm_strlcpy(st.note, note ? note : "", sizeof st.note);
     if ((rc = store_stop_update(tx, &st, err)) != LM_OK) return rc;
+    if ((rc = dispatch__pickup_failed(tx, &st, t_ms, err)) != LM_OK) return rc;
     /* a retry later today when a window leaves time for it (refusals and damage are final) */
     bool retry = false;
     store_window win = {0};
     int64_t now_s = t_ms / 1000;
-    if (st.kind == DISPATCH_STOP_DELIVERY &&
+    if (st.kind == DISPATCH_STOP_DELIVERY && !st.return_id &&
         (!strcmp(reason, "not_home") || !strcmp(reason, "other"))) {
         store_order o = {0};
         if ((rc = store_order_get(r, st.order_id, &o, err)) != LM_OK) return rc;
@@ -448,7 +481,7 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
                              st.id, st.order_id, st.vehicle_id, reason, new_id, win.start_s);
         if (rc == LM_OK) queue_replan(d, DISPATCH_TRIGGER_FAILED, st.vehicle_id);
     } else {
-        if (st.kind == DISPATCH_STOP_DELIVERY &&
+        if (st.kind == DISPATCH_STOP_DELIVERY && !st.return_id &&
             (rc = dispatch__order_move(tx, st.order_id, "failed", t_ms, err)) != LM_OK)
             return rc;
         rc = dispatch__event(tx, "stop.failed", "stop", ids,
@@ -543,12 +576,14 @@ lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err) {
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     store_read *r = store_tx_read(tx);
     if ((rc = store_vstate_list(r, &vs, &n_vs, err)) != LM_OK) goto fail;
+    dispatch__cfg cfg; /* silence is a fleet-wide setting */
+    dispatch__cfg_get(d, r, "", &cfg);
     bool any_started = false;
     for (size_t i = 0; i < n_vs; i++) {
         store_vstate *s = &vs[i];
         if (!s->started || s->broken) continue;
         any_started = true;
-        if (s->silent || !s->has_position || now_ms - s->seen_ms < d->o.silent_after_ms) continue;
+        if (s->silent || !s->has_position || now_ms - s->seen_ms < cfg.silent_after_ms) continue;
         store_stop *ps = NULL;
         size_t n = 0;
         if ((rc = pending_stops(r, s->vehicle_id, &ps, &n, err)) != LM_OK) goto fail;
@@ -693,7 +728,7 @@ lm_status dispatch_tracking_get(store_read *r, int64_t order_id, dispatch_tracki
     if (rc != LM_OK) return rc;
     const store_stop *sel = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (mine[i].kind != DISPATCH_STOP_DELIVERY) continue;
+        if (mine[i].kind != DISPATCH_STOP_DELIVERY || mine[i].return_id) continue;
         if (!sel || (pending(&mine[i]) && !pending(sel)) ||
             (pending(&mine[i]) == pending(sel) && mine[i].id > sel->id))
             sel = &mine[i];

@@ -85,7 +85,61 @@ lm_status dispatch__vehicle_fill(store_read *r, int64_t day_start_s, const store
                                        .service_s = v->breaks[i].service_s};
     }
     mv->fixed_task = -1;
+    /* the van's own skills and its driver's: what an order's requirements are matched to */
+    for (size_t i = 0; i < v->n_skills && mv->n_skills < DISPATCH__VSKILLS_MAX; i++)
+        mv->skills[mv->n_skills++] = dispatch__skill_id(v->skills[i]);
+    store_skill ds[DISPATCH__REQ_MAX];
+    size_t n_ds = 0;
+    if (drv && drv->id[0] &&
+        (rc = store_requirements_get(r, "driver", drv->id, ds, DISPATCH__REQ_MAX, &n_ds, err)) !=
+            LM_OK)
+        return rc;
+    for (size_t i = 0; i < n_ds && mv->n_skills < DISPATCH__VSKILLS_MAX; i++)
+        mv->skills[mv->n_skills++] = dispatch__skill_id(ds[i]);
     return LM_OK;
+}
+
+uint32_t dispatch__skill_id(const char *name) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return 0x40000000u | (h & 0x3fffffffu);
+}
+
+/* Adds skill to t's requirements once. One more than fits makes the task unplannable (a skill no
+ * van has) rather than quietly dropping a requirement. */
+static void require(dispatch__task *t, const char *skill) {
+    uint32_t id = dispatch__skill_id(skill);
+    for (size_t i = 0; i < t->n_req; i++)
+        if (t->req[i] == id) return;
+    if (t->n_req == DISPATCH__REQ_MAX) {
+        t->req[DISPATCH__REQ_MAX - 1] = 0x3fffffffu; /* below the hashed ids: no van has it */
+        lm_strlcpy(t->need, "more skills than a van can be matched on", sizeof t->need);
+        return;
+    }
+    t->req[t->n_req++] = id;
+    size_t len = strlen(t->need);
+    snprintf(t->need + len, sizeof t->need - len, "%s%s", len ? ", " : "", skill);
+}
+
+lm_status dispatch__task_requires(store_read *r, int64_t order_id, dispatch__task *t,
+                                  lm_errinfo *err) {
+    char ref[24];
+    store_skill sk[DISPATCH__REQ_MAX];
+    size_t n = 0;
+    snprintf(ref, sizeof ref, "%lld", (long long)order_id);
+    lm_status rc = store_requirements_get(r, "order", ref, sk, DISPATCH__REQ_MAX, &n, err);
+    for (size_t i = 0; i < n && rc == LM_OK; i++)
+        require(t, sk[i]);
+    store_order o = {0};
+    if (rc == LM_OK && (rc = store_order_get(r, order_id, &o, err)) == LM_NOT_FOUND) rc = LM_OK;
+    for (size_t l = 0; l < o.n_lines && rc == LM_OK; l++) {
+        rc = store_requirements_get(r, "product", o.lines[l].sku, sk, DISPATCH__REQ_MAX, &n, err);
+        for (size_t i = 0; i < n && rc == LM_OK; i++)
+            require(t, sk[i]);
+    }
+    store_order_clear(&o);
+    return rc;
 }
 
 static lm_status add_point(dispatch__model *m, size_t *cap, geo_point p, uint32_t *loc) {
@@ -158,7 +212,12 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
         goto fail;
     for (size_t i = 0; i < m->n_tasks; i++) {
         dispatch__task *t = &m->tasks[i];
-        uint32_t skill = t->skill;
+        /* the depot's (or "takes new work") skill, then what the order requires */
+        uint32_t skills[1 + DISPATCH__REQ_MAX];
+        size_t n_skills = 0;
+        if (t->skill != SOLVER_NONE) skills[n_skills++] = t->skill;
+        for (size_t k = 0; k < t->n_req; k++)
+            skills[n_skills++] = t->req[k];
         if (!t->shipment) {
             solver_job j;
             solver_job_init(&j);
@@ -168,8 +227,8 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
             memcpy(j.delivery, t->amount, sizeof t->amount);
             j.tws = t->n_tws ? t->tws : NULL;
             j.n_tws = t->n_tws;
-            j.skills = skill == SOLVER_NONE ? NULL : &skill;
-            j.n_skills = skill == SOLVER_NONE ? 0 : 1;
+            j.skills = n_skills ? skills : NULL;
+            j.n_skills = n_skills;
             j.priority = t->priority;
             j.only_vehicle = t->only_vehicle;
             if ((rc = solver_problem_add_job(m->problem, &j, err)) != LM_OK) goto fail;
@@ -181,14 +240,16 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
             s.pickup.id = (uint64_t)i + 1;
             s.pickup.location = m->task_from_loc[i];
             s.pickup.service_s = t->pickup_service_s;
+            s.pickup.tws = t->n_pick_tws ? t->pick_tws : NULL;
+            s.pickup.n_tws = t->n_pick_tws;
             s.delivery.id = (uint64_t)i + 1;
             s.delivery.location = m->task_loc[i];
             s.delivery.service_s = t->service_s;
             s.delivery.tws = t->n_tws ? t->tws : NULL;
             s.delivery.n_tws = t->n_tws;
             memcpy(s.amount, t->amount, sizeof t->amount);
-            s.skills = skill == SOLVER_NONE ? NULL : &skill;
-            s.n_skills = skill == SOLVER_NONE ? 0 : 1;
+            s.skills = n_skills ? skills : NULL;
+            s.n_skills = n_skills;
             s.priority = t->priority;
             s.only_vehicle = t->only_vehicle;
             if ((rc = solver_problem_add_shipment(m->problem, &s, err)) != LM_OK) goto fail;
@@ -254,6 +315,14 @@ static void window_of(const dispatch__task *t, int64_t start, int64_t *a, int64_
         }
 }
 
+/* A re-planned stop keeps the RMA its source stop collects (re-plans rebuild tasks from stops). */
+static lm_status source_return(store_tx *tx, store_stop *so, lm_errinfo *err) {
+    store_stop old;
+    lm_status rc = store_stop_get(store_tx_read(tx), so->source_stop, &old, err);
+    if (rc == LM_OK) so->return_id = old.return_id;
+    return rc;
+}
+
 lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const solver_solution *s,
                                    store_plan *p, lm_errinfo *err) {
     lm_status rc = LM_OK;
@@ -314,6 +383,10 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.lon = pickup ? t->from.lon : t->at.lon;
             int64_t begin = st->arrival_s + st->waiting_s;
             if (!pickup) window_of(t, begin, &so.tw_start_s, &so.tw_end_s);
+            if (pickup && t->n_pick_tws) {
+                so.tw_start_s = t->pick_tws[0].start_s;
+                so.tw_end_s = t->pick_tws[0].end_s;
+            }
             so.service_s = st->service_s;
             so.leg_s = st->duration_s - prev_dur;
             so.leg_m = st->distance_m - prev_dist;
@@ -325,6 +398,9 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.parcels = t->amount[2];
             so.transfer_from = pickup ? t->transfer_from : 0;
             so.source_stop = pickup ? t->pickup_stop : t->stop_id;
+            so.return_id = t->return_id;
+            if (!so.return_id && so.source_stop && (rc = source_return(tx, &so, err)) != LM_OK)
+                return rc;
             if (m->update_in_place && t->stop_id && !pickup) {
                 store_stop old;
                 if ((rc = store_stop_get(store_tx_read(tx), t->stop_id, &old, err)) != LM_OK)
@@ -349,6 +425,8 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
         if (ti < 0) continue;
         store_unassigned su = {.order_id = m->tasks[ti].order_id};
         lm_strlcpy(su.reason, solver_reason_text(u->reason), sizeof su.reason);
+        if (u->reason == SOLVER_REASON_SKILLS && m->tasks[ti].need[0])
+            snprintf(su.reason, sizeof su.reason, "no van has %.50s", m->tasks[ti].need);
         if ((rc = store_unassigned_add(tx, p->id, &su, err)) != LM_OK) return rc;
     }
     return LM_OK;

@@ -92,6 +92,19 @@ lm_status dispatch_plan_create(dispatch *d, const dispatch_plan_req *req, int64_
         if (!(job->depot_id = lm_strdup(req->depot_id))) goto nomem;
         job->req.depot_id = job->depot_id;
     }
+    job->req.pickups = NULL;
+    job->req.n_pickups = 0;
+    if (req->n_pickups > DISPATCH_PICKUPS_MAX) {
+        dispatch__job_free(job);
+        return lm_errinfo_set(err, LM_TOO_BIG, "pickups", "at most %d pickup tasks",
+                              DISPATCH_PICKUPS_MAX);
+    }
+    if (req->n_pickups) {
+        if (!(job->pickups = lm_calloc(req->n_pickups, sizeof *job->pickups))) goto nomem;
+        memcpy(job->pickups, req->pickups, req->n_pickups * sizeof *job->pickups);
+        job->req.pickups = job->pickups;
+        job->req.n_pickups = req->n_pickups;
+    }
     if (req->vehicle_ids) {
         const char **ids = lm_calloc(req->n_vehicle_ids + 1, sizeof *ids);
         if (!ids) goto nomem;
@@ -182,6 +195,7 @@ static void on_progress(const solver_progress *pr, void *ud) {
 
 typedef struct ready_ctx {
     dispatch *d;
+    store_read *r;
     dispatch__model *m;
     const char *depot;
     char (*depots)[DISPATCH_ID_MAX + 1];
@@ -224,11 +238,42 @@ static lm_status ready_add(void *ctx, const store_order *o) {
         if (!c->earliest_s || o->windows[i].start_s < c->earliest_s)
             c->earliest_s = o->windows[i].start_s;
     }
-    t->service_s = c->d->o.default_service_s;
+    t->service_s = dispatch__service_s(c->d, c->r, o);
+    if ((rc = dispatch__task_requires(c->r, o->id, t, NULL)) != LM_OK) return rc;
     t->amount[0] = o->pkg_weight_g;
     t->amount[1] = o->pkg_volume_cm3;
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
     t->priority = o->priority > 0 ? (uint32_t)o->priority : 0;
+    t->skill = sk;
+    return LM_OK;
+}
+
+/* A pickup task as a shipment: collected at `from` in its window, carried, dropped at `to`; the
+ * vans of its depot take it (any van when it names none; skipped when no van starts there). */
+static lm_status pickup_add(ready_ctx *c, const dispatch_pickup_task *pk) {
+    uint32_t sk = SOLVER_NONE;
+    for (size_t i = 0; pk->depot_id[0] && i < *c->n_depots; i++)
+        if (!strcmp(c->depots[i], pk->depot_id)) sk = (uint32_t)i + 1;
+    if (pk->depot_id[0] && sk == SOLVER_NONE)
+        return skip(c, pk->order_id, "no vehicle starts at the pickup's depot");
+    dispatch__task *t = NULL;
+    lm_status rc = dispatch__model_add_task(c->m, &t);
+    if (rc != LM_OK) return rc;
+    t->shipment = true;
+    t->order_id = pk->order_id;
+    t->return_id = pk->return_id;
+    t->from = (geo_point){pk->from_lat, pk->from_lon};
+    t->at = (geo_point){pk->to_lat, pk->to_lon};
+    t->pickup_service_s = pk->service_s > 0 ? pk->service_s : c->d->o.default_service_s;
+    if (pk->window_end_s > pk->window_start_s) {
+        t->pick_tws[0] = (solver_tw){pk->window_start_s, pk->window_end_s};
+        t->n_pick_tws = 1;
+        if (!c->earliest_s || pk->window_start_s < c->earliest_s)
+            c->earliest_s = pk->window_start_s;
+    }
+    t->amount[0] = pk->weight_g;
+    t->amount[1] = pk->volume_cm3;
+    t->amount[2] = pk->parcels > 0 ? pk->parcels : 1;
     t->skill = sk;
     return LM_OK;
 }
@@ -285,11 +330,15 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
         goto fail;
     }
     dispatch__model_free(&fleet);
+    rc_.r = r;
     if ((rc = dispatch__orders_each(r, "ready", ready_add, &rc_, &err)) != LM_OK) goto fail;
+    for (size_t i = 0; i < job->req.n_pickups; i++)
+        if ((rc = pickup_add(&rc_, &job->req.pickups[i])) != LM_OK) goto fail;
     if (!day)
         day = dispatch__day_start(d, rc_.earliest_s ? rc_.earliest_s : dispatch__now_ms(d) / 1000);
     n_depots = 0;
     if ((rc = fleet_load(r, &job->req, day, &m, depots, &n_depots, 64, &err)) != LM_OK) goto fail;
+    dispatch__work_hours(d, r, day, &m);
     store_read_end(r);
     r = NULL;
     if (m.n_veh == 0) {
@@ -569,7 +618,8 @@ lm_status dispatch_plan_commit(dispatch *d, int64_t plan_id, lm_errinfo *err) {
     for (size_t i = 0; i < n_stops; i++) {
         stops[i].live = true;
         if ((rc = store_stop_update(tx, &stops[i], err)) != LM_OK) goto fail;
-        if (stops[i].kind == DISPATCH_STOP_DELIVERY &&
+        /* a pickup task's stops leave their order as it is (a return's order stays delivered) */
+        if (stops[i].kind == DISPATCH_STOP_DELIVERY && !stops[i].return_id &&
             (rc = dispatch__order_move(tx, stops[i].order_id, "planned", now, err)) != LM_OK)
             goto fail;
     }
@@ -672,6 +722,10 @@ static lm_status edit_model(dispatch *d, store_read *r, const store_plan *p,
         t->amount[1] = stops[i].volume_cm3;
         t->amount[2] = stops[i].parcels;
         t->stop_id = stops[i].id;
+        if ((rc = dispatch__task_requires(r, stops[i].order_id, t, err)) != LM_OK) {
+            store_order_clear(&o);
+            return rc;
+        }
         size_t before = n_depots;
         t->skill = depot_skill(depots, &n_depots, 8, o.depot_id);
         n_depots = before > n_depots ? before : n_depots;

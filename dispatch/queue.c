@@ -8,6 +8,7 @@ void dispatch__job_free(dispatch__job *j) {
         lm_free((void *)j->req.vehicle_ids[i]);
     lm_free((void *)j->req.vehicle_ids);
     lm_free(j->depot_id);
+    lm_free(j->pickups);
     lm_free(j);
 }
 

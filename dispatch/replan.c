@@ -71,6 +71,7 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
         t->amount[1] = s->volume_cm3;
         t->amount[2] = s->parcels;
         t->stop_id = s->id;
+        if ((rc = dispatch__task_requires(r, s->order_id, t, err)) != LM_OK) return rc;
         if (s->tw_end_s) {
             t->tws[0] = (solver_tw){s->tw_start_s, s->tw_end_s};
             t->n_tws = 1;
@@ -97,6 +98,10 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
             t->from = pick ? (geo_point){pick->lat, pick->lon} : depot;
             t->pickup_service_s = pick ? pick->service_s : 0;
             t->pickup_stop = pick ? pick->id : 0;
+            if (pick && pick->tw_end_s) { /* a pickup task's window (returns) */
+                t->pick_tws[0] = (solver_tw){pick->tw_start_s, pick->tw_end_s};
+                t->n_pick_tws = 1;
+            }
             t->transfer_from = pick ? pick->transfer_from : 0;
             t->skill = 0;
             t->home_vehicle = vi;
@@ -146,7 +151,8 @@ static lm_status new_order(void *ctx, const store_order *o) {
     t->n_tws = o->n_windows;
     for (size_t i = 0; i < o->n_windows; i++)
         t->tws[i] = (solver_tw){o->windows[i].start_s, o->windows[i].end_s};
-    t->service_s = c->d->o.default_service_s;
+    t->service_s = dispatch__service_s(c->d, c->r, o);
+    if ((rc = dispatch__task_requires(c->r, o->id, t, NULL)) != LM_OK) return rc;
     t->amount[0] = o->pkg_weight_g;
     t->amount[1] = o->pkg_volume_cm3;
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
@@ -551,7 +557,9 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
     tx = NULL;
     if (rc != LM_OK) goto done;
     if (replan_id) *replan_id = id;
-    if (d->o.auto_apply) rc = dispatch_replan_apply(d, id, err);
+    bool apply = false; /* the depots' auto-apply policies (dispatch/settings.c) */
+    if ((rc = dispatch__replan_auto(d, id, &apply, err)) == LM_OK && apply)
+        rc = dispatch_replan_apply(d, id, err);
 done:
     store_tx_rollback(tx);
     solver_solution_destroy(a.sol);

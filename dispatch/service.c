@@ -17,16 +17,11 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->replan_feasible_ms = 120;
     o->replan_polish_ms = 1500;
     o->move_penalty = 600;
-    o->arrival_radius_m = 60;
+    dispatch__settings_opts_defaults(o); /* radius, dwell, ETA change, lateness, silence, service */
     o->arrival_speed_mps = 2;
-    o->arrival_dwell_ms = 15000;
-    o->eta_change_s = 120;
-    o->late_threshold_s = 300;
-    o->silent_after_ms = 600000;
     o->tick_ms = 1000;
     o->solver_threads = 1;
     o->transfer_service_s = 300;
-    o->default_service_s = 180;
     dispatch_filter_opts_init(&o->positions);
 }
 
@@ -140,10 +135,13 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
         }
     }
     pthread_mutex_init(&d->mu, NULL);
+    dispatch__settings_init(d);
     pthread_cond_init(&d->cv, NULL);
     pthread_cond_init(&d->idle_cv, NULL);
     if (pthread_create(&d->worker, NULL, worker_main, d) != 0) {
         if (d->own_geo) geo_matrix_provider_destroy(d->geo);
+        geo_speeds_destroy(d->speeds);
+        dispatch__settings_free(d);
         pthread_mutex_destroy(&d->mu);
         pthread_cond_destroy(&d->cv);
         pthread_cond_destroy(&d->idle_cv);
@@ -194,6 +192,7 @@ void dispatch_destroy(dispatch *d) {
     }
     if (d->own_geo) geo_matrix_provider_destroy(d->geo);
     geo_speeds_destroy(d->speeds);
+    dispatch__settings_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     pthread_cond_destroy(&d->idle_cv);

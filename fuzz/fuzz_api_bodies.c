@@ -116,6 +116,12 @@ static void driver(const cJSON *j, int which, lm_arena *arena) {
         st = fmt_stop_failed_from_json(j, &f, &err);
         fuzz_check_err(st, &err);
         if (st == LM_OK) check_notes(f.note);
+        /* the driver app's form: the same body with an optional photo of the failed attempt */
+        fmt_image photo;
+        st = fmt_stop_failed_proof_from_json(j, arena, &f, &photo, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK) check_notes(f.note);
+        if (st == LM_OK && photo.bytes && !fmt_image_ok(photo.bytes, photo.n, photo.ext)) abort();
     } else {
         fmt_delivery d;
         st = fmt_delivery_from_json(j, NULL, arena, &d, &err);

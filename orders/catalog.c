@@ -37,16 +37,22 @@ static lm_status depot_check(const orders_depot *d, lm_errinfo *err) {
     return LM_OK;
 }
 
-lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err) {
+lm_status orders_depot_put_tx(store_tx *tx, const orders_depot *d, lm_errinfo *err) {
     lm_status rc = depot_check(d, err);
     if (rc != LM_OK) return rc;
     char rest[96];
     snprintf(rest, sizeof rest, ",\"location\":[%.7f,%.7f]}", d->lon, d->lat);
+    if ((rc = store_depot_put(tx, d, err)) != LM_OK) return rc;
+    return orders__event_keyed(tx, "depot.put", "depot", "id", d->id, rest);
+}
+
+lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err) {
+    lm_status rc = depot_check(d, err);
+    if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
     if ((rc = store_tx_begin(o->st, &tx)) != LM_OK)
         return lm_errinfo_set(err, rc, "", "store unavailable");
-    if ((rc = store_depot_put(tx, d, err)) != LM_OK ||
-        (rc = orders__event_keyed(tx, "depot.put", "depot", "id", d->id, rest)) != LM_OK) {
+    if ((rc = orders_depot_put_tx(tx, d, err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
     }

@@ -165,6 +165,9 @@ void orders_destroy(orders_svc *o);
 
 /* Depots and products: insert or replace (events depot.put / product.put). */
 LM_MUST_USE lm_status orders_depot_put(orders_svc *o, const orders_depot *d, lm_errinfo *err);
+/* The same inside the caller's tx (which commits): a change recorded with other writes, such as
+ * the depot's version (api/versions.c). */
+LM_MUST_USE lm_status orders_depot_put_tx(store_tx *tx, const orders_depot *d, lm_errinfo *err);
 LM_MUST_USE lm_status orders_depot_list(orders_svc *o, orders_depot **out, size_t *n,
                                         lm_errinfo *err);
 LM_MUST_USE lm_status orders_product_put(orders_svc *o, const orders_product *p, lm_errinfo *err);

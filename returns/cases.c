@@ -49,8 +49,13 @@ static lm_status resolution_pick(const returns_case_in *in, const returns_policy
                                  lm_errinfo *err) {
     const char *res = in->resolution;
     if (!res[0]) res = !strcmp(in->kind, "damaged") ? p->rules.damaged : "reship";
+    if (!strcmp(res, "pending")) {
+        out[0] = '\0'; /* support decides later (returns_case_resolve) */
+        return LM_OK;
+    }
     if (strcmp(res, "reship") && strcmp(res, "refund") && strcmp(res, "return"))
-        return lm_errinfo_set(err, LM_INVALID, "resolution", "must be reship, refund or return");
+        return lm_errinfo_set(err, LM_INVALID, "resolution",
+                              "must be reship, refund, return or pending");
     if (!strcmp(in->kind, "missing") && !strcmp(res, "return"))
         return lm_errinfo_set(err, LM_INVALID, "resolution",
                               "nothing to return for a missing item");
@@ -198,7 +203,7 @@ lm_status returns_case_open(returns_svc *r, const returns_case_in *in, returns_c
                  c->kind);
         rc = returns__event(r, tx, "case.opened", "case", NULL, c->id, in->actor, extra);
     }
-    if (rc == LM_OK) rc = resolve(r, tx, in, &ord, p, c, err);
+    if (rc == LM_OK && c->resolution[0]) rc = resolve(r, tx, in, &ord, p, c, err);
     rc = returns__finish(tx, rc, err);
     if (rc == LM_OK && out) *out = *c;
 done:
@@ -214,6 +219,63 @@ lm_status returns_case_get(returns_svc *r, int64_t id, returns_case *out, lm_err
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
     rc = store_case_get(rd, id, out, err);
     if (rc == LM_NOT_FOUND) lm_errinfo_set(err, rc, "id", "case %" PRId64 " not found", id);
+    store_read_end(rd);
+    return rc;
+}
+
+lm_status returns_case_resolve(returns_svc *r, int64_t id, const char *resolution,
+                               const char *actor, returns_case *out, lm_errinfo *err) {
+    lm_status rc = returns__actor_check(actor, err);
+    if (rc != LM_OK) return rc;
+    returns_policy *p = lm_calloc(1, sizeof *p);
+    store_case *c = lm_calloc(1, sizeof *c);
+    returns_case_in *in = lm_calloc(1, sizeof *in);
+    store_order ord = {0};
+    store_tx *tx = NULL;
+    if (!p || !c || !in) rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    if (rc == LM_OK && (rc = store_tx_begin(r->st, &tx)) != LM_OK)
+        lm_errinfo_set(err, rc, "", "store unavailable");
+    if (rc != LM_OK) goto done;
+    store_read *rd = store_tx_read(tx);
+    rc = store_case_get(rd, id, c, err);
+    if (rc == LM_NOT_FOUND) lm_errinfo_set(err, rc, "id", "case %" PRId64 " not found", id);
+    if (rc == LM_OK && strcmp(c->status, "open"))
+        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
+                            "case %" PRId64 " is %s (%s): it cannot be resolved again", id,
+                            c->status, c->resolution);
+    if (rc == LM_OK) rc = returns__policy_load(rd, p, err);
+    if (rc == LM_OK) rc = returns__delivered_order(rd, c->order_id, &ord, err);
+    if (rc == LM_OK) {
+        /* the stored case is the request: same lines, the resolver as actor */
+        in->order_id = c->order_id;
+        lm_strlcpy(in->kind, c->kind, sizeof in->kind);
+        lm_strlcpy(in->resolution, resolution ? resolution : "", sizeof in->resolution);
+        lm_strlcpy(in->actor, actor, sizeof in->actor);
+        memcpy(in->lines, c->lines, sizeof in->lines);
+        in->n_lines = c->n_lines;
+        memcpy(in->right, c->right, sizeof in->right);
+        in->n_right = c->n_right;
+        if (!strcmp(in->resolution, "pending"))
+            rc = lm_errinfo_set(err, LM_INVALID, "resolution", "must be reship, refund or return");
+    }
+    if (rc == LM_OK) rc = resolution_pick(in, p, c->resolution, err);
+    if (rc == LM_OK) rc = resolve(r, tx, in, &ord, p, c, err);
+    rc = returns__finish(tx, rc, err);
+    if (rc == LM_OK && out) *out = *c;
+done:
+    store_order_clear(&ord);
+    lm_free(p);
+    lm_free(c);
+    lm_free(in);
+    return rc;
+}
+
+lm_status returns_case_find(returns_svc *r, const char *status, int64_t order_id, int64_t after_id,
+                            size_t limit, int64_t **out, size_t *n, lm_errinfo *err) {
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(r->st, &rd);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    rc = store_case_find(rd, status, order_id, after_id, limit, out, n, err);
     store_read_end(rd);
     return rc;
 }

@@ -150,12 +150,51 @@ LM_MUST_USE lm_status returns_rma_inspect(returns_svc *r, int64_t id, size_t lin
  * INVALID. store_credit refunds with method "wallet"; an order without money records 0. */
 LM_MUST_USE lm_status returns_rma_refund(returns_svc *r, int64_t id, int64_t amount,
                                          const char *actor, returns_rma *out, lm_errinfo *err);
+/* A move inside the caller's tx (the driver's "collected" commits with its stop): the same table
+ * and event as the moves above; to = pickup_scheduled becomes dropoff_expected for a drop-off. */
+LM_MUST_USE lm_status returns_rma_move_tx(returns_svc *r, store_tx *tx, int64_t id,
+                                          returns_state to, const char *actor, returns_rma *out,
+                                          lm_errinfo *err);
+/* A pickup of a pickup_scheduled (or approved) RMA failed (reason: a driver's failure reason such
+ * as not_home or refused) inside tx: event return.pickup_failed; its state stays (CONFLICT in any
+ * other state). */
+LM_MUST_USE lm_status returns_pickup_failed_tx(returns_svc *r, store_tx *tx, int64_t id,
+                                               const char *reason, const char *actor,
+                                               lm_errinfo *err);
 /* refunded / inspected -> closed (refused is final already). */
 LM_MUST_USE lm_status returns_rma_close(returns_svc *r, int64_t id, const char *actor,
                                         returns_rma *out, lm_errinfo *err);
 /* Ids of the RMAs in state status ("" any), oldest first; *out lm_free'd by the caller. */
 LM_MUST_USE lm_status returns_rma_ids(returns_svc *r, const char *status, int64_t **out, size_t *n,
                                       lm_errinfo *err);
+/* Ids of the RMAs in status ("" any) of order_id (0 any) after after_id, oldest first, at most
+ * limit (0: 1000); *out lm_free'd by the caller. */
+LM_MUST_USE lm_status returns_rma_find(returns_svc *r, const char *status, int64_t order_id,
+                                       int64_t after_id, size_t limit, int64_t **out, size_t *n,
+                                       lm_errinfo *err);
+
+/* What the customer may still return from an order: per delivered SKU, how many units and until
+ * when (its window from the delivery); the reasons and methods the policy offers. */
+typedef struct returns_eligible_line {
+    char sku[STORE_ID_MAX + 1];
+    int64_t delivered, returnable; /* units delivered; of those, not yet in a non-refused RMA */
+    int64_t window_days;           /* 0 = not returnable */
+    int64_t until_ms;              /* the window's end (delivery + window_days) */
+} returns_eligible_line;
+
+typedef struct returns_eligibility {
+    int64_t order_id;
+    bool delivered; /* false: nothing below is filled */
+    bool open;      /* some unit may be asked for now */
+    returns_eligible_line lines[STORE_RMA_LINES_MAX];
+    size_t n_lines;
+    uint32_t reasons_mask; /* the reasons the policy accepts */
+    bool offer_pickup, offer_dropoff;
+} returns_eligibility;
+
+/* Fills *out for order_id (NOT_FOUND "order_id" when there is no such order). Reads only. */
+LM_MUST_USE lm_status returns_eligibility_get(returns_svc *r, int64_t order_id,
+                                              returns_eligibility *out, lm_errinfo *err);
 
 /* ---- Sales blocks ---- */
 
@@ -170,7 +209,8 @@ LM_MUST_USE lm_status returns_sales_block_clear(returns_svc *r, const char *sku,
 typedef struct returns_case_in {
     int64_t order_id;    /* a delivered order */
     char kind[16];       /* "missing" | "wrong_item" | "damaged" */
-    char resolution[16]; /* "" = by policy; else "reship" | "refund" | "return" */
+    char resolution[16]; /* "" = by policy; else "reship" | "refund" | "return", or "pending":
+                            left open for returns_case_resolve */
     char actor[64];
     char note[STORE_RMA_NOTE_MAX + 1];
     store_line lines[STORE_RMA_LINES_MAX]; /* the missing / wrong / damaged units (delivered) */
@@ -188,6 +228,16 @@ LM_MUST_USE lm_status returns_case_open(returns_svc *r, const returns_case_in *i
                                         returns_case *out, lm_errinfo *err);
 LM_MUST_USE lm_status returns_case_get(returns_svc *r, int64_t id, returns_case *out,
                                        lm_errinfo *err);
+/* Resolves an open case (opened with resolution "pending"): resolution "" = the policy's, else
+ * reship | refund | return, carried out as returns_case_open would. CONFLICT "status" when the
+ * case is resolved already; NOT_FOUND "id". */
+LM_MUST_USE lm_status returns_case_resolve(returns_svc *r, int64_t id, const char *resolution,
+                                           const char *actor, returns_case *out, lm_errinfo *err);
+/* Ids of cases in status ("open" | "resolved" | "" any) of order_id (0 any) after after_id, oldest
+ * first, at most limit (0: 1000); *out lm_free'd by the caller. */
+LM_MUST_USE lm_status returns_case_find(returns_svc *r, const char *status, int64_t order_id,
+                                        int64_t after_id, size_t limit, int64_t **out, size_t *n,
+                                        lm_errinfo *err);
 
 /* ---- Pickup tasks (what the planner needs) ---- */
 

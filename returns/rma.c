@@ -175,13 +175,18 @@ lm_status returns_rma_get(returns_svc *r, int64_t id, returns_rma *out, lm_errin
 
 lm_status returns_rma_ids(returns_svc *r, const char *status, int64_t **out, size_t *n,
                           lm_errinfo *err) {
+    return returns_rma_find(r, status, 0, 0, 1000, out, n, err);
+}
+
+lm_status returns_rma_find(returns_svc *r, const char *status, int64_t order_id, int64_t after_id,
+                           size_t limit, int64_t **out, size_t *n, lm_errinfo *err) {
     returns_state s;
     if (status && status[0] && !returns_state_parse(status, &s))
         return lm_errinfo_set(err, LM_INVALID, "status", "not a return state");
     store_read *rd = NULL;
     lm_status rc = store_read_begin(r->st, &rd);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
-    rc = store_rma_ids(rd, status, out, n, err);
+    rc = store_rma_find(rd, status, order_id, after_id, limit, out, n, err);
     store_read_end(rd);
     return rc;
 }
@@ -193,25 +198,60 @@ static lm_status rma_load(store_tx *tx, int64_t id, store_rma *m, lm_errinfo *er
     return rc;
 }
 
-/* One plain move in its own transaction; note (may be NULL) replaces the RMA's note. */
-static lm_status step(returns_svc *r, int64_t id, returns_state to, const char *actor,
-                      const char *note, returns_rma *out, lm_errinfo *err) {
+/* One plain move inside tx; note (may be NULL) replaces the RMA's note. */
+static lm_status step_tx(returns_svc *r, store_tx *tx, int64_t id, returns_state to,
+                         const char *actor, const char *note, returns_rma *out, lm_errinfo *err) {
     lm_status rc = returns__actor_check(actor, err);
     if (rc != LM_OK) return rc;
     store_rma *m = lm_calloc(1, sizeof *m);
     if (!m) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    store_tx *tx = NULL;
-    if ((rc = store_tx_begin(r->st, &tx)) != LM_OK) {
-        lm_free(m);
-        return lm_errinfo_set(err, rc, "", "store unavailable");
-    }
     rc = rma_load(tx, id, m, err);
     if (rc == LM_OK && to == RETURNS_PICKUP_SCHEDULED && strcmp(m->method, "pickup"))
         to = RETURNS_DROPOFF_EXPECTED;
     if (rc == LM_OK && note) lm_strlcpy(m->note, note, sizeof m->note);
     if (rc == LM_OK) rc = returns__rma_move(r, tx, m, to, actor, err);
-    rc = returns__finish(tx, rc, err);
     if (rc == LM_OK && out) *out = *m;
+    lm_free(m);
+    return rc;
+}
+
+/* One plain move in its own transaction. */
+static lm_status step(returns_svc *r, int64_t id, returns_state to, const char *actor,
+                      const char *note, returns_rma *out, lm_errinfo *err) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(r->st, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    rc = step_tx(r, tx, id, to, actor, note, out, err);
+    return returns__finish(tx, rc, err);
+}
+
+lm_status returns_rma_move_tx(returns_svc *r, store_tx *tx, int64_t id, returns_state to,
+                              const char *actor, returns_rma *out, lm_errinfo *err) {
+    return step_tx(r, tx, id, to, actor, NULL, out, err);
+}
+
+lm_status returns_pickup_failed_tx(returns_svc *r, store_tx *tx, int64_t id, const char *reason,
+                                   const char *actor, lm_errinfo *err) {
+    lm_status rc = returns__actor_check(actor, err);
+    if (rc != LM_OK) return rc;
+    store_rma *m = lm_calloc(1, sizeof *m);
+    if (!m) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    rc = rma_load(tx, id, m, err);
+    /* approved too: the commit's scheduling runs after the plan's own commit and may have
+     * failed; the driver at the door must still be able to close the stop */
+    if (rc == LM_OK && strcmp(m->status, "pickup_scheduled") && strcmp(m->status, "approved"))
+        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
+                            "return %" PRId64 " is %s: no pickup to fail", id, m->status);
+    for (const char *c = reason ? reason : ""; rc == LM_OK && (*c || c == reason); c++)
+        if (!*c || !((*c >= 'a' && *c <= 'z') || *c == '_') || c - reason > 31)
+            rc = lm_errinfo_set(err, LM_INVALID, "reason", "a reason name (a-z, _), 1..32 bytes");
+    if (rc == LM_OK) {
+        /* it stays scheduled: the next plan takes the pickup again, or support refuses it */
+        char extra[160];
+        snprintf(extra, sizeof extra, ",\"order_id\":%" PRId64 ",\"reason\":\"%s\"", m->order_id,
+                 reason);
+        rc = returns__event(r, tx, "return.pickup_failed", "return", NULL, id, actor, extra);
+    }
     lm_free(m);
     return rc;
 }
@@ -310,5 +350,60 @@ lm_status returns_rma_refund(returns_svc *r, int64_t id, int64_t amount, const c
 done:
     lm_free(m);
     lm_free(p);
+    return rc;
+}
+
+/* Adds the delivered SKU of line i of ord to e (once per SKU). */
+static lm_status eligible_line(returns_svc *r, store_read *rd, const store_order *ord,
+                               const returns_policy *p, size_t i, returns_eligibility *e,
+                               lm_errinfo *err) {
+    const char *sku = ord->lines[i].sku;
+    for (size_t k = 0; k < e->n_lines; k++)
+        if (!strcmp(e->lines[k].sku, sku)) return LM_OK;
+    if (e->n_lines >= STORE_RMA_LINES_MAX) return LM_OK;
+    returns_eligible_line *l = &e->lines[e->n_lines];
+    memset(l, 0, sizeof *l);
+    lm_strlcpy(l->sku, sku, sizeof l->sku);
+    l->delivered = returns__delivered_qty(ord, sku);
+    int64_t already = 0;
+    lm_status rc = store_rma_returned_qty(rd, ord->id, sku, &already, err);
+    if (rc != LM_OK) return rc;
+    l->window_days = returns_policy_window_days(p, ord->channel, sku);
+    /* the same clock as returns_rma_request: the order's last change is its delivery */
+    l->until_ms = ord->updated_ms + l->window_days * RETURNS_DAY_MS;
+    bool in_window = l->window_days > 0 && r->now_ms() <= l->until_ms;
+    l->returnable = in_window && l->delivered > already ? l->delivered - already : 0;
+    if (l->returnable > 0) e->open = true;
+    e->n_lines++;
+    return LM_OK;
+}
+
+lm_status returns_eligibility_get(returns_svc *r, int64_t order_id, returns_eligibility *out,
+                                  lm_errinfo *err) {
+    returns_policy *p = lm_calloc(1, sizeof *p);
+    returns_eligibility *e = lm_calloc(1, sizeof *e);
+    store_read *rd = NULL;
+    store_order ord = {0};
+    lm_status rc = p && e ? LM_OK : lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    if (rc == LM_OK && (rc = store_read_begin(r->st, &rd)) != LM_OK)
+        lm_errinfo_set(err, rc, "", "store unavailable");
+    if (rc == LM_OK) rc = returns__policy_load(rd, p, err);
+    if (rc == LM_OK) rc = store_order_get(rd, order_id, &ord, err);
+    if (rc == LM_NOT_FOUND)
+        lm_errinfo_set(err, rc, "order_id", "order %" PRId64 " not found", order_id);
+    if (rc == LM_OK) {
+        e->order_id = order_id;
+        e->delivered = !strcmp(ord.status, "delivered");
+        e->reasons_mask = p->rules.reasons_mask;
+        e->offer_pickup = p->rules.offer_pickup;
+        e->offer_dropoff = p->rules.offer_dropoff;
+    }
+    for (size_t i = 0; rc == LM_OK && e->delivered && i < ord.n_lines; i++)
+        rc = eligible_line(r, rd, &ord, p, i, e, err);
+    if (rd) store_read_end(rd);
+    if (rc == LM_OK) *out = *e;
+    store_order_clear(&ord);
+    lm_free(p);
+    lm_free(e);
     return rc;
 }

@@ -11,9 +11,12 @@ cd "$src"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --ignore-scripts --silent
 fi
-mkdir -p "$dst/leaflet/images" "$dst/chartjs"
+mkdir -p "$dst/leaflet/images" "$dst/chartjs" "$dst/qrcode"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$dst/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$dst/leaflet/images/"
 cp node_modules/leaflet/LICENSE "$dst/leaflet/LICENSE"
 cp node_modules/chart.js/dist/chart.umd.min.js "$dst/chartjs/chart.umd.min.js"
 cp node_modules/chart.js/LICENSE.md "$dst/chartjs/LICENSE.md"
+# the dashboard's enrolment QR codes (web/driver_enrol.js): MIT, no dependencies; the notice is
+# in the file's own header (the package ships no LICENSE file)
+cp node_modules/qrcode-generator/dist/qrcode.js "$dst/qrcode/qrcode.js"

@@ -524,7 +524,7 @@ fail:
 #define STOP_COLS                                                                                  \
     "plan_id, vehicle_id, driver_id, seq, kind, status, order_id, lat, lon, tw_start_s, "          \
     "tw_end_s, service_s, leg_s, leg_m, eta_s, planned_s, weight_g, volume_cm3, parcels, late, "   \
-    "arrived_ms, done_ms, reason, note, proof, live, transfer_from, source_stop"
+    "arrived_ms, done_ms, reason, note, proof, live, transfer_from, source_stop, return_id"
 
 static lm_status stop_bind(sqlite3_stmt *st, const store_stop *s) {
     lm_status rc = LM_OK;
@@ -556,6 +556,7 @@ static lm_status stop_bind(sqlite3_stmt *st, const store_stop *s) {
     BIND(store__bind_i64(st, 26, s->live ? 1 : 0));
     BIND(store__bind_i64(st, 27, s->transfer_from));
     BIND(store__bind_i64(st, 28, s->source_stop));
+    BIND(store__bind_i64(st, 29, s->return_id));
 fail:
     return rc;
 }
@@ -565,7 +566,7 @@ lm_status store_stop_insert(store_tx *tx, const store_stop *s, int64_t *id, lm_e
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db,
                                   "INSERT INTO stops(" STOP_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,"
-                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                   &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = stop_bind(st, s)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
@@ -584,11 +585,11 @@ lm_status store_stop_update(store_tx *tx, const store_stop *s, lm_errinfo *err) 
         " order_id=?7, lat=?8, lon=?9, tw_start_s=?10, tw_end_s=?11, service_s=?12, leg_s=?13,"
         " leg_m=?14, eta_s=?15, planned_s=?16, weight_g=?17, volume_cm3=?18, parcels=?19,"
         " late=?20, arrived_ms=?21, done_ms=?22, reason=?23, note=?24, proof=?25, live=?26,"
-        " transfer_from=?27, source_stop=?28 WHERE id=?29",
+        " transfer_from=?27, source_stop=?28, return_id=?29 WHERE id=?30",
         &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = stop_bind(st, s)) != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 29, s->id));
+    BIND(store__bind_i64(st, 30, s->id));
     rc = store__step_done(st, err);
     if (rc == LM_OK && sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", s->id);
@@ -629,6 +630,7 @@ static void stop_row(sqlite3_stmt *st, void *elem) {
     s->live = sqlite3_column_int(st, 26) != 0;
     s->transfer_from = sqlite3_column_int64(st, 27);
     s->source_stop = sqlite3_column_int64(st, 28);
+    s->return_id = sqlite3_column_int64(st, 29);
 }
 
 lm_status store_stop_get(store_read *r, int64_t id, store_stop *out, lm_errinfo *err) {

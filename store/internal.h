@@ -89,6 +89,15 @@ LM_MUST_USE lm_status store__collect(sqlite3 *db, sqlite3_stmt *st, size_t elem_
 /* A store__row_fn for an int64_t element from column 0 (lists of ids). */
 void store__id_row(sqlite3_stmt *st, void *elem);
 
+/* ---- Keys inside a caller's tx (store/keys.c; the driver app's enrolment uses them) ---- */
+
+/* store_key_create's checks, row and "key.created" event inside tx. */
+LM_MUST_USE lm_status store__key_insert(store_tx *tx, const char *role, const char *driver_id,
+                                        char key_out[STORE_KEY_MAX], store_key_info *info,
+                                        lm_errinfo *err);
+/* store_key_revoke's checks, update and "key.revoked" event inside tx. */
+LM_MUST_USE lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err);
+
 /* ---- Migrations (store/migrations.c) ---- */
 
 typedef struct store__migration {

@@ -21,8 +21,10 @@ static void key_hash(const uint8_t salt[SALT_BYTES], const char *secret, size_t 
     lm_sha256_final(&c, out);
 }
 
-lm_status store_key_create(store *s, const char *role, const char *driver_id,
-                           char key_out[STORE_KEY_MAX], store_key_info *info, lm_errinfo *err) {
+/* The checks, the row and the "key.created" event of a new key, inside the caller's tx (the
+ * driver app's enrolment issues its key in the same tx that spends the token). */
+lm_status store__key_insert(store_tx *tx, const char *role, const char *driver_id,
+                            char key_out[STORE_KEY_MAX], store_key_info *info, lm_errinfo *err) {
     bool known = false;
     for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
         known = known || !strcmp(role, roles[i]);
@@ -50,34 +52,23 @@ lm_status store_key_create(store *s, const char *role, const char *driver_id,
     snprintf(key, sizeof key, "lm_%s_%s", id, secret);
     int64_t now = lm_now_ms();
 
-    store_tx *tx = NULL;
     sqlite3_stmt *st = NULL;
     char payload[160];
-    lm_status rc = store_tx_begin(s, &tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
-    rc = store__prepare(store__tx_db(tx),
-                        "INSERT INTO api_keys(id, salt, hash, role, driver_id, created_ms) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        &st, err);
-    if (rc != LM_OK) goto fail;
+    lm_status rc = store__prepare(store__tx_db(tx),
+                                  "INSERT INTO api_keys(id, salt, hash, role, driver_id, "
+                                  "created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                                  &st, err);
+    if (rc != LM_OK) goto done;
     if ((rc = store__bind_text(st, 1, id)) != LM_OK ||
         (rc = store__bind_blob(st, 2, salt, sizeof salt)) != LM_OK ||
         (rc = store__bind_blob(st, 3, hash, sizeof hash)) != LM_OK ||
         (rc = store__bind_text(st, 4, role)) != LM_OK ||
         (rc = store__bind_text(st, 5, driver_id)) != LM_OK ||
         (rc = store__bind_i64(st, 6, now)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
-        goto fail;
-    store__finish(st);
-    st = NULL;
+        goto done;
     /* ids and roles are hex and fixed words; the driver id is left out so no escaping is needed */
     snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
-    if ((rc = store_event_append(tx, "key.created", "api_key", id, payload)) != LM_OK) goto fail;
-    rc = store_tx_commit(tx);
-    tx = NULL;
-    if (rc != LM_OK) {
-        lm_errinfo_set(err, rc, "", "could not commit the new key");
-        goto fail;
-    }
+    if ((rc = store_event_append(tx, "key.created", "api_key", id, payload)) != LM_OK) goto done;
     lm_strlcpy(key_out, key, STORE_KEY_MAX);
     if (info) {
         memset(info, 0, sizeof *info);
@@ -86,15 +77,30 @@ lm_status store_key_create(store *s, const char *role, const char *driver_id,
         lm_strlcpy(info->driver_id, driver_id ? driver_id : "", sizeof info->driver_id);
         info->created_ms = now;
     }
-    memset(secret, 0, sizeof secret);
-    memset(key, 0, sizeof key);
-    return LM_OK;
-fail:
+done:
     store__finish(st);
-    store_tx_rollback(tx);
     memset(secret, 0, sizeof secret);
     memset(key, 0, sizeof key);
     return rc;
+}
+
+lm_status store_key_create(store *s, const char *role, const char *driver_id,
+                           char key_out[STORE_KEY_MAX], store_key_info *info, lm_errinfo *err) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(s, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
+    char key[STORE_KEY_MAX];
+    if ((rc = store__key_insert(tx, role, driver_id, key, info, err)) != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
+    if ((rc = store_tx_commit(tx)) != LM_OK) {
+        memset(key, 0, sizeof key);
+        return lm_errinfo_set(err, rc, "", "could not commit the new key");
+    }
+    lm_strlcpy(key_out, key, STORE_KEY_MAX);
+    memset(key, 0, sizeof key);
+    return LM_OK;
 }
 
 lm_status store_key_verify(store_read *r, const char *key, store_key_info *info) {
@@ -199,23 +205,21 @@ static lm_status key_state(sqlite3 *db, const char *id, char role[16], bool *rev
     return rc;
 }
 
-lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err) {
+lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err) {
     if (!id || strlen(id) != STORE_KEY_ID_LEN || strspn(id, "0123456789abcdef") != STORE_KEY_ID_LEN)
         return lm_errinfo_set(err, LM_NOT_FOUND, "id", "no key with this id");
-    store_tx *tx = NULL;
     sqlite3_stmt *st = NULL;
-    lm_status rc = store_tx_begin(s, &tx);
-    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
     sqlite3 *db = store__tx_db(tx);
     char role[16] = "";
     bool revoked = false;
-    if ((rc = key_state(db, id, role, &revoked, err)) != LM_OK) {
+    lm_status rc = key_state(db, id, role, &revoked, err);
+    if (rc != LM_OK) {
         if (rc == LM_NOT_FOUND) lm_errinfo_set(err, LM_NOT_FOUND, "id", "no key with this id");
-        goto fail;
+        goto done;
     }
     if (revoked) {
         rc = lm_errinfo_set(err, LM_CONFLICT, "id", "the key is already revoked");
-        goto fail;
+        goto done;
     }
     if (!strcmp(role, "admin")) {
         if ((rc = store__prepare(db,
@@ -223,33 +227,40 @@ lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err) {
                                  "revoked_ms IS NULL",
                                  &st, err)) != LM_OK ||
             (rc = store__step_row(db, st, "count", err)) != LM_OK)
-            goto fail;
+            goto done;
         int64_t admins = sqlite3_column_int64(st, 0);
         store__finish(st);
         st = NULL;
         if (admins <= 1) {
             rc = lm_errinfo_set(err, LM_CONFLICT, "id",
                                 "this is the last live admin key; create another admin key first");
-            goto fail;
+            goto done;
         }
     }
     if ((rc = store__prepare(db, "UPDATE api_keys SET revoked_ms = ? WHERE id = ?", &st, err)) !=
             LM_OK ||
         (rc = store__bind_i64(st, 1, lm_now_ms())) != LM_OK ||
         (rc = store__bind_text(st, 2, id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
-        goto fail;
-    store__finish(st);
-    st = NULL;
+        goto done;
     char payload[96];
     snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
-    if ((rc = store_event_append(tx, "key.revoked", "api_key", id, payload)) != LM_OK) goto fail;
+    rc = store_event_append(tx, "key.revoked", "api_key", id, payload);
+done:
+    store__finish(st);
+    return rc;
+}
+
+lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err) {
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(s, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
+    if ((rc = store__key_revoke_tx(tx, id, err)) != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
     rc = store_tx_commit(tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "could not commit the revocation");
     return LM_OK;
-fail:
-    store__finish(st);
-    store_tx_rollback(tx);
-    return rc;
 }
 
 lm_status store_key_live(store_read *r, const char *id, bool *live) {

@@ -8,7 +8,9 @@
  *   2. Append one row {version, "name", sql} to store__migrations, keeping versions increasing.
  *      Version ranges, so modules written in parallel never collide:
  *          1-99 store core (events, keys)    100-199 orders    200-299 dispatch
- *          300-399 api (webhooks, idempotency)    500-599 feedback
+ *          300-399 api (webhooks, idempotency)    500-599 feedback    600-699 returns
+ *          800-899 settings (versioned settings, fleet record versions, requirements)
+ *          900-999 notify
  *   3. Never edit or renumber a row that has shipped: add a new one (ALTER TABLE ...) instead.
  * A database records every version it has applied (schema_migrations); at open, each row of this
  * table the database lacks is applied in table order, each in its own transaction together with
@@ -50,8 +52,12 @@ extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
 extern const char store__positions_schema_v303[];
 extern const char store__webhooks_schema_v340[];
+extern const char store__enrol_schema_v360[];
 extern const char store__feedback_schema_v500[];
 extern const char store__returns_schema_v600[];
+extern const char store__returns_schema_v610[];
+extern const char store__settings_schema_v800[];
+extern const char store__notify_schema_v900[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -70,9 +76,15 @@ const store__migration store__migrations[] = {
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
     {303, "api: position attributes, device push tokens", store__positions_schema_v303},
     {340, "events: webhook credentials apart from the URL", store__webhooks_schema_v340},
+    {360, "api: driver app enrolments, idempotent driver requests", store__enrol_schema_v360},
     {500, "feedback: ratings, surveys, complaints, settings, calendars, SLA table",
      store__feedback_schema_v500},
     {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
+    {610, "returns: stops carry the RMA they collect (return pickups)", store__returns_schema_v610},
+    {800, "settings: versioned settings, fleet record versions, required skills",
+     store__settings_schema_v800},
+    {900, "notify: templates, opt-outs, quiet hours, told ETAs, the message outbox and log",
+     store__notify_schema_v900},
 };
 const size_t store__migration_count = sizeof store__migrations / sizeof store__migrations[0];
 

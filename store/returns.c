@@ -50,6 +50,12 @@ const char store__returns_schema_v600[] =
     "  line_no INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty > 0),"
     "  PRIMARY KEY (case_id, right_item, line_no)) WITHOUT ROWID;";
 
+/* A return pickup is routing work: its stops (the pickup at the customer and the drop at the
+ * depot) name the RMA, so the driver's "collected" moves it and tracking shows its ETA. */
+const char store__returns_schema_v610[] =
+    "ALTER TABLE stops ADD COLUMN return_id INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX stops_by_return ON stops(return_id) WHERE return_id <> 0;";
+
 /* ---- Policy ---- */
 
 static void window_row(sqlite3_stmt *st, void *elem) {
@@ -347,14 +353,18 @@ lm_status store_rma_defective_count(store_read *r, const char *sku, int64_t sinc
                    sku, since_ms, out, err);
 }
 
-lm_status store_rma_ids(store_read *r, const char *status, int64_t **out, size_t *n,
-                        lm_errinfo *err) {
+/* Ids from one of the two filtered id queries (status ?1, order ?2, after ?3, limit ?4). */
+static lm_status ids_query(store_read *r, const char *sql, const char *status, int64_t order_id,
+                           int64_t after_id, size_t limit, int64_t **out, size_t *n,
+                           lm_errinfo *err) {
     sqlite3 *db = store__db(r);
     sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT id FROM rmas WHERE (?1 = '' OR status = ?1) ORDER BY id LIMIT 1000", &st, err);
+    lm_status rc = store__prepare(db, sql, &st, err);
     if (rc != LM_OK) goto fail;
     BIND(store__bind_text(st, 1, status ? status : ""));
+    BIND(store__bind_i64(st, 2, order_id));
+    BIND(store__bind_i64(st, 3, after_id));
+    BIND(store__bind_i64(st, 4, limit > 1000 || !limit ? 1000 : (int64_t)limit));
     void *list = NULL;
     size_t k = 0;
     if ((rc = store__collect(db, st, sizeof(int64_t), store__id_row, &list, &k, err)) != LM_OK)
@@ -364,6 +374,20 @@ lm_status store_rma_ids(store_read *r, const char *status, int64_t **out, size_t
 fail:
     store__finish(st);
     return rc;
+}
+
+lm_status store_rma_ids(store_read *r, const char *status, int64_t **out, size_t *n,
+                        lm_errinfo *err) {
+    return store_rma_find(r, status, 0, 0, 1000, out, n, err);
+}
+
+lm_status store_rma_find(store_read *r, const char *status, int64_t order_id, int64_t after_id,
+                         size_t limit, int64_t **out, size_t *n, lm_errinfo *err) {
+    return ids_query(
+        r,
+        "SELECT id FROM rmas WHERE (?1 = '' OR status = ?1) AND (?2 = 0 OR order_id = ?2) "
+        "AND id > ?3 ORDER BY id LIMIT ?4",
+        status, order_id, after_id, limit, out, n, err);
 }
 
 /* ---- Sales blocks ---- */
@@ -554,6 +578,15 @@ lm_status store_case_update(store_tx *tx, const store_case *c, lm_errinfo *err) 
 fail:
     store__finish(st);
     return rc;
+}
+
+lm_status store_case_find(store_read *r, const char *status, int64_t order_id, int64_t after_id,
+                          size_t limit, int64_t **out, size_t *n, lm_errinfo *err) {
+    return ids_query(
+        r,
+        "SELECT id FROM after_sales_cases WHERE (?1 = '' OR status = ?1) AND (?2 = 0 OR "
+        "order_id = ?2) AND id > ?3 ORDER BY id LIMIT ?4",
+        status, order_id, after_id, limit, out, n, err);
 }
 
 /* ---- Reports ---- */

@@ -379,6 +379,19 @@ void store_events_free(store_event *ev, size_t n) {
     lm_free(ev);
 }
 
+lm_status store_events_last_seq(store_read *r, int64_t *out) {
+    sqlite3_stmt *st = NULL;
+    lm_status rc = store__prepare(r->db, "SELECT IFNULL(MAX(seq), 0) FROM events", &st, NULL);
+    if (rc != LM_OK) return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = store__fail(r->db, s, NULL);
+    store__finish(st);
+    return rc;
+}
+
 lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store_event **out,
                              size_t *n_out) {
     if (max < 1 || max > 10000) return LM_INVALID;

@@ -84,6 +84,8 @@ typedef struct store_event {
 LM_MUST_USE lm_status store_events_since(store_read *r, int64_t after_seq, size_t max,
                                          store_event **out, size_t *n_out);
 void store_events_free(store_event *ev, size_t n);
+/* The seq of the newest event (0 for an empty log): where a stream that wants no history starts. */
+LM_MUST_USE lm_status store_events_last_seq(store_read *r, int64_t *out);
 
 /* Called after every commit that appended events, from the committing thread, with the seq of
  * the last event it wrote; for the live event stream and webhooks (which then read

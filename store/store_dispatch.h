@@ -71,6 +71,8 @@ typedef struct store_stop {
     bool live;                        /* on a route drivers follow (committed / applied) */
     int64_t transfer_from;            /* pickup from a broken vehicle: the stop it replaces */
     int64_t source_stop;              /* re-plans: the live stop this one replaces (0 = new) */
+    int64_t return_id; /* the RMA this stop collects (pickup) or brings back (depot drop); 0 =
+                          none (migration 610) */
 } store_stop;
 
 typedef struct store_plan_route {

@@ -106,6 +106,11 @@ LM_MUST_USE lm_status store_rma_returned_qty(store_read *r, int64_t order_id, co
 /* Ids of the RMAs in status (NULL/"" = any), oldest first, at most 1000. */
 LM_MUST_USE lm_status store_rma_ids(store_read *r, const char *status, int64_t **out, size_t *n,
                                     lm_errinfo *err);
+/* Ids of the RMAs in status (NULL/"" = any) of order_id (0 = any) with id > after_id, oldest
+ * first, at most limit (0 or > 1000: 1000). */
+LM_MUST_USE lm_status store_rma_find(store_read *r, const char *status, int64_t order_id,
+                                     int64_t after_id, size_t limit, int64_t **out, size_t *n,
+                                     lm_errinfo *err);
 /* Units of sku inspected "defective" since since_ms. */
 LM_MUST_USE lm_status store_rma_defective_count(store_read *r, const char *sku, int64_t since_ms,
                                                 int64_t *out, lm_errinfo *err);
@@ -127,6 +132,12 @@ LM_MUST_USE lm_status store_case_insert(store_tx *tx, const store_case *c, int64
 LM_MUST_USE lm_status store_case_get(store_read *r, int64_t id, store_case *out, lm_errinfo *err);
 /* Writes resolution, status, reship_order_id, rma_id, note, resolved_ms. */
 LM_MUST_USE lm_status store_case_update(store_tx *tx, const store_case *c, lm_errinfo *err);
+
+/* Ids of the cases in status ("open" | "resolved"; NULL/"" = any) of order_id (0 = any) with
+ * id > after_id, oldest first, at most limit (0 or > 1000: 1000). */
+LM_MUST_USE lm_status store_case_find(store_read *r, const char *status, int64_t order_id,
+                                      int64_t after_id, size_t limit, int64_t **out, size_t *n,
+                                      lm_errinfo *err);
 
 /* ---- Reports ---- */
 /* One group of a return-rate report. */

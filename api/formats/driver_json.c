@@ -112,8 +112,8 @@ lm_status fmt_driver_exception_from_json(const cJSON *j, fmt_driver_exception *o
     return fmt_json_int(j, "delay_min", "", FMT_JSON_OPTIONAL, 0, 1440, &out->delay_min, err);
 }
 
-lm_status fmt_stop_failed_from_json(const cJSON *j, fmt_stop_failed *out, lm_errinfo *err) {
-    static const char *const keys[] = {"reason", "note", NULL};
+static lm_status stop_failed(const cJSON *j, const char *const *keys, fmt_stop_failed *out,
+                             lm_errinfo *err) {
     static const char *const reasons[] = {"not_home", "refused", "address_not_found", "damaged",
                                           "other"};
     out->reason = NULL;
@@ -132,6 +132,23 @@ lm_status fmt_stop_failed_from_json(const cJSON *j, fmt_stop_failed *out, lm_err
                               "other");
     if (cJSON_IsNull(fmt_json_get(j, "note"))) return LM_OK;
     return fmt_json_text(j, "note", "", FMT_JSON_OPTIONAL, DISPATCH_NOTE_MAX, &out->note, err);
+}
+
+lm_status fmt_stop_failed_from_json(const cJSON *j, fmt_stop_failed *out, lm_errinfo *err) {
+    static const char *const keys[] = {"reason", "note", NULL};
+    return stop_failed(j, keys, out, err);
+}
+
+static lm_status image(const cJSON *j, const char *key, lm_arena *arena, fmt_image *out,
+                       lm_errinfo *err);
+
+lm_status fmt_stop_failed_proof_from_json(const cJSON *j, lm_arena *arena, fmt_stop_failed *out,
+                                          fmt_image *photo, lm_errinfo *err) {
+    static const char *const keys[] = {"reason", "note", "photo", NULL};
+    memset(photo, 0, sizeof *photo);
+    lm_status rc = stop_failed(j, keys, out, err);
+    if (rc == LM_OK) rc = image(j, "photo", arena, photo, err);
+    return rc;
 }
 
 /* ---- Proof of delivery ---- */

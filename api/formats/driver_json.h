@@ -52,6 +52,12 @@ typedef struct fmt_image {
     const char *ext;
 } fmt_image;
 
+/* The same body with an optional "photo" {"content_type", "data_base64"} of the failed attempt
+ * (the closed door, the damaged parcel): the driver app's form. photo->bytes NULL without one. */
+LM_MUST_USE lm_status fmt_stop_failed_proof_from_json(const cJSON *j, lm_arena *arena,
+                                                      fmt_stop_failed *out, fmt_image *photo,
+                                                      lm_errinfo *err);
+
 /* Whether bytes[0..n) are a whole PNG (signature, IHDR first with a non-zero size, IEND last)
  * or JPEG (SOI first, a frame header, EOI last), as ext ("png" | "jpg") says. */
 bool fmt_image_ok(const unsigned char *bytes, size_t n, const char *ext);

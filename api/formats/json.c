@@ -241,3 +241,15 @@ lm_status fmt_json_only_keys(const cJSON *obj, const char *parent, const char *c
 const char *fmt_cjson_version(void) {
     return cJSON_Version();
 }
+
+bool fmt_json_id_ok(const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 64) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}

@@ -92,6 +92,10 @@ LM_MUST_USE lm_status fmt_json_only_keys(const cJSON *obj, const char *parent,
 LM_MUST_USE lm_status fmt_json_check_text(const char *text, size_t len, const char *field,
                                           lm_errinfo *err);
 
+/* Whether s is an id as the project writes them (depots, SKUs, vehicles, skills): 1-64 of
+ * A-Z a-z 0-9 . _ - (so it needs no quoting in a path, a scope or an event). */
+bool fmt_json_id_ok(const char *s);
+
 /* The cJSON library's version (a static string), for `lastmile version`. */
 const char *fmt_cjson_version(void);
 

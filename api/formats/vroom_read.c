@@ -151,7 +151,10 @@ static lm_status read_tws(pctx *c, const cJSON *obj, const char *parent, const s
     return LM_OK;
 }
 
-/* `location` ([lon, lat]) and/or `index_key` (a matrix index); *loc untouched if both absent. */
+/* `location` ([lon, lat]) and/or `index_key` (a matrix index); *loc untouched if both absent.
+ * Beside an index the location is a label (VROOM uses the matrices and echoes the location in
+ * its output): any finite pair, as VROOM's own example problems with custom matrices carry
+ * (projected or made-up coordinates). Alone it routes, so it must be degrees. */
 static lm_status read_loc(pctx *c, const cJSON *obj, const char *key, const char *index_key,
                           const char *parent, vroom_loc *loc) {
     char path[PATH_LEN];
@@ -163,7 +166,10 @@ static lm_status read_loc(pctx *c, const cJSON *obj, const char *key, const char
             !cJSON_IsNumber(it->child->next))
             return lm_errinfo_set(c->err, LM_INVALID, path, "must be a [lon, lat] array");
         double lon = it->child->valuedouble, lat = it->child->next->valuedouble;
-        if (!(lon >= -180.0 && lon <= 180.0 && lat >= -90.0 && lat <= 90.0))
+        bool label = fmt_json_get(obj, index_key) != NULL;
+        if (label && !(isfinite(lon) && isfinite(lat)))
+            return lm_errinfo_set(c->err, LM_INVALID, path, "must be two finite numbers");
+        if (!label && !(lon >= -180.0 && lon <= 180.0 && lat >= -90.0 && lat <= 90.0))
             return lm_errinfo_set(c->err, LM_INVALID, path,
                                   "[%g, %g] is not a [lon, lat] in degrees", lon, lat);
         loc->present = loc->has_coord = true;

@@ -153,6 +153,7 @@ static const char *content_type_for(const char *path) {
         {".png", "image/png"},
         {".ico", "image/x-icon"},
         {".txt", "text/plain; charset=utf-8"},
+        {".webmanifest", "application/manifest+json"},
     };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
@@ -205,7 +206,16 @@ static int open_beneath(const char *root, const char *rel) {
 static lm_status serve_static(http__conn *c, const char *path) {
     const char *root = c->srv->web_root;
     if (!root || !static_path_ok(path)) return LM_NOT_FOUND;
-    const char *rel = strcmp(path, "/") ? path : "/index.html";
+    /* a directory's page is its index.html ("/" the dashboard, "/driver/" the driver app) */
+    char index_path[512];
+    const char *rel = path;
+    size_t len = strlen(path);
+    if (path[len - 1] == '/') {
+        if (len + sizeof "index.html" > sizeof index_path) return LM_NOT_FOUND;
+        memcpy(index_path, path, len);
+        memcpy(index_path + len, "index.html", sizeof "index.html");
+        rel = index_path;
+    }
     int fd = open_beneath(root, rel);
     if (fd < 0) return LM_NOT_FOUND;
     struct stat st;
@@ -330,6 +340,10 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
         }
     char allow[64];
     lm_status rc = route_find(&srv->app, r, method, url, &c->route_index, allow, sizeof allow);
+    /* "/" may have a POST route (the vroom-express endpoint) and still be the web root's page */
+    if (rc == LM_INVALID && !strcmp(url, "/") &&
+        (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+        rc = LM_NOT_FOUND;
     if (rc == LM_NOT_FOUND) {
         c->early = http_error(r, LM_NOT_FOUND, "path", "no route for %s %s", method, url);
         return c;

@@ -1,5 +1,6 @@
 /* POST /v1/solve on the real `lastmile serve`: the documented VROOM example solves to its golden
- * answer, bad problems come back in VROOM's error shape naming the field, and auth holds. */
+ * answer, bad problems come back in VROOM's error shape naming the field, and auth holds; the
+ * vroom-express routes (POST /, GET /health) answer the same, and GET / is still the dashboard. */
 #include "store/store.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
@@ -47,7 +48,9 @@ static int setup(void **state) {
     }
     store_close(s);
     W.port = http_test_free_port();
-    const char *args[] = {"--osmand-port", "0", NULL};
+    char web[1024];
+    snprintf(web, sizeof web, "%s/web", getenv("LASTMILE_SOURCE_DIR"));
+    const char *args[] = {"--osmand-port", "0", "--web-root", web, NULL};
     W.pid = http_test_serve_spawn(W.db.path, W.port, args, W.port, "/healthz");
     return W.pid > 0 ? 0 : -1;
 }
@@ -71,8 +74,8 @@ static void post(const char *path, const char *key, const char *body, http_test_
     http_test_request(W.port, &req, out);
 }
 
-static void test_golden_example(void **state) {
-    (void)state;
+/* The documented example through path ("/v1/solve" or vroom-express's "/"). */
+static void golden_through(const char *path) {
     char *problem = read_doc("vroom-example.json");
     char *golden_text = read_doc("vroom-example.out.json");
     assert_non_null(problem);
@@ -84,7 +87,9 @@ static void test_golden_example(void **state) {
      * document's "options": {"iterations": 1000}: the server (one thread per solve) must give
      * the same routes; the time limit is only a safety stop ("reproducible" says it did not
      * fire, and is part of the comparison) */
-    post("/v1/solve?time_limit=60&seed=1", W.key, problem, &r); /* timing-ok: safety stop */
+    char url[64];
+    snprintf(url, sizeof url, "%s?time_limit=60&seed=1", path);
+    post(url, W.key, problem, &r); /* timing-ok: safety stop */
     assert_int_equal(r.status, 200);
     assert_non_null(r.json);
     assert_int_equal(cJSON_GetObjectItem(r.json, "code")->valueint, 0);
@@ -96,6 +101,37 @@ static void test_golden_example(void **state) {
     cJSON_Delete(golden);
     lm_free(golden_text);
     lm_free(problem);
+}
+
+static void test_golden_example(void **state) {
+    (void)state;
+    golden_through("/v1/solve");
+}
+
+static void test_vroom_express(void **state) {
+    (void)state;
+    golden_through("/");
+    http_test_resp r;
+    post("/", W.key, "{\"vehicles\": [{\"id\": 1}], \"jobs\": []}", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(r.json);
+    assert_int_equal(cJSON_GetObjectItem(r.json, "code")->valueint, 2);
+    http_test_resp_free(&r);
+    post("/", NULL, "{}", &r); /* the same role as /v1/solve */
+    assert_int_equal(r.status, 401);
+    http_test_resp_free(&r);
+    http_test_req health = {.method = "GET", .path = "/health"};
+    http_test_request(W.port, &health, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.json);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "status")), "ok");
+    http_test_resp_free(&r);
+    /* a POST route on "/" leaves GET / to the web root: the dashboard, not a 405 */
+    http_test_req page = {.method = "GET", .path = "/"};
+    http_test_request(W.port, &page, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "<html"));
+    http_test_resp_free(&r);
 }
 
 static void test_bad_problems(void **state) {
@@ -145,6 +181,7 @@ static void test_auth(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_example),
+        cmocka_unit_test(test_vroom_express),
         cmocka_unit_test(test_bad_problems),
         cmocka_unit_test(test_auth),
     };
