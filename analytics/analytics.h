@@ -74,6 +74,34 @@ LM_MUST_USE lm_status analytics_kpi_report(const analytics_kpi *a, int64_t from_
 /* Start of the period containing t_ms (UTC). */
 int64_t analytics_period_start(int64_t t_ms, analytics_period period);
 
+/* ---- Persisted rollups (daily rows per group, kept in the store) ----
+ * The rows are maintained in the same transaction as the events: install
+ * store_set_fold_hook(s, analytics_rollup_fold, NULL) in every process that writes events (a
+ * process without it only delays them: the next fold catches up from the persisted cursor).
+ * Quantiles come from per-row histograms: exact below 64 s, else the lower edge of a bucket 3.1%
+ * wide. Definitions are those of analytics_kpi_report; docs/analytics.md. */
+
+/* The store fold hook: folds every event after the persisted cursor (at most 10 pages of 10,000
+ * per call) into the rollups inside tx. */
+LM_MUST_USE lm_status analytics_rollup_fold(void *ctx, store_tx *tx);
+/* The same, for at most max_pages pages; *folded (may be NULL) = events folded. */
+LM_MUST_USE lm_status analytics_rollup_catch_up(store_tx *tx, size_t max_pages, int64_t *folded,
+                                                lm_errinfo *err);
+/* Installs the fold hook on s and folds the backlog (events appended by a process without it) in
+ * transactions of its own; call once after store_open in a process that writes events.
+ * *folded (may be NULL) = events folded. */
+LM_MUST_USE lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err);
+/* The seq of the last event the rollups hold (0 before any). */
+LM_MUST_USE lm_status analytics_rollup_cursor(store_read *r, int64_t *seq);
+/* Deletes the rollups and their fold state and folds the whole log again in one transaction
+ * (holding the writer lock throughout); *events (may be NULL) = the cursor reached. */
+LM_MUST_USE lm_status analytics_rollup_rebuild(store *s, int64_t *events, lm_errinfo *err);
+/* Report rows from the rollups: the days whose UTC midnight lies in [day of from_ms, to_ms),
+ * by period and group, sorted by period then key (as analytics_kpi_report). */
+LM_MUST_USE lm_status analytics_rollup_report(store_read *r, int64_t from_ms, int64_t to_ms,
+                                              analytics_period period, analytics_group group,
+                                              analytics_kpi_row **out, size_t *n, lm_errinfo *err);
+
 /* ---- Forecast ---- */
 
 typedef enum analytics_method {
@@ -137,5 +165,30 @@ typedef struct analytics_replenish {
 LM_MUST_USE lm_status analytics_replenish_advise(const analytics_forecast *fc,
                                                  const analytics_replenish_in *in,
                                                  analytics_replenish *out);
+
+/* The daily demand of several SKUs at one depot in one pass over the orders:
+ * out[s * n_days + d] for skus[s] on day from_day + d. */
+LM_MUST_USE lm_status analytics_demand_matrix(store_read *r, const char *depot,
+                                              const char *const *skus, size_t n_skus,
+                                              int64_t from_day, size_t n_days, double *out,
+                                              lm_errinfo *err);
+
+/* One SKU of a depot's replenishment advice. */
+typedef struct analytics_sku_advice {
+    char sku[65];
+    int64_t on_hand, reserved, reorder_point_set; /* the stock row (its fixed reorder point) */
+    bool history;          /* some demand in the history: the advice replaces the fixed point */
+    analytics_forecast fc; /* over lead + review days */
+    analytics_replenish advice; /* with on_hand = available (on hand - reserved) */
+} analytics_sku_advice;
+
+/* Advice for every SKU stocked at depot from the history_days days before today_day (days since
+ * the epoch); in gives lead time, review period and z (its on_hand/on_order are ignored).
+ * *out (lm_free) holds *n rows in the stock table's order. */
+LM_MUST_USE lm_status analytics_replenish_depot(store_read *r, const char *depot, int64_t today_day,
+                                                size_t history_days,
+                                                const analytics_replenish_in *in,
+                                                analytics_sku_advice **out, size_t *n,
+                                                lm_errinfo *err);
 
 #endif

@@ -4,6 +4,7 @@
 #define LASTMILE_ANALYTICS_INTERNAL_H
 
 #include "analytics/analytics.h"
+#include "store/store_analytics.h"
 
 #define AN_ETAS_MAX 64 /* ETA changes remembered per order (oldest dropped): bounds memory */
 
@@ -61,11 +62,65 @@ struct analytics_kpi {
     size_t routes_costed; /* routes before this index have their vehicle costs */
 };
 
+/* kpi.c: the fold of one event into the state (facts, vehicle drivers, routes), and the store
+ * lookups a fold leaves pending (promised windows of delivered orders, planned legs, vehicle
+ * costs). The in-memory sync and the persisted rollups (rollup.c) share both. */
+lm_status an_fold(analytics_kpi *a, const store_event *e);
+lm_status an_lookups(analytics_kpi *a, store_read *r, lm_errinfo *err);
+/* The order's fact (binary search); created zeroed when create is set (NULL on NOMEM/absent). */
+an_fact *an_fact_get(analytics_kpi *a, int64_t id, bool create);
+an_vdriver *an_vd_get(analytics_kpi *a, const char *vehicle, bool create);
+/* A field of a flat JSON payload: an integer, or a string copied up to cap (escapes as written). */
+bool an_field_i64(const char *json, const char *key, int64_t *out);
+bool an_field_str(const char *json, const char *key, char *out, size_t cap);
+
 /* routes.c: route.started and stop outcomes into route records; the store lookups at sync. */
 lm_status an_route_started(analytics_kpi *a, const char *vehicle, const char *driver, int64_t t);
 lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, int64_t t);
 lm_status an_routes_sync(analytics_kpi *a, store_read *r, lm_errinfo *err);
 void an_routes_free(analytics_kpi *a);
+
+/* The order's value of group g ("" for all, "-" when unknown). */
+const char *an_key_of(const an_fact *f, analytics_group g);
+
+/* ---- Persisted rollups (rollup.c, rollup_io.c, rollup_report.c) ---- */
+
+/* The additive figures of one rollup row (int64 each; costs as integer products so that any
+ * order of additions gives the same sums). */
+enum {
+    AN_C_RECEIVED,
+    AN_C_DELIVERED,
+    AN_C_FAILED,
+    AN_C_CANCELLED,
+    AN_C_WITH_WINDOW,
+    AN_C_ON_TIME,
+    AN_C_FIRST_ATTEMPT,
+    AN_C_ROUTES,
+    AN_C_ROUTE_STOPS,
+    AN_C_ROUTE_S,
+    AN_C_PLANNED_M,
+    AN_C_COST_FIXED,  /* sum of cost_fixed */
+    AN_C_COST_HOUR_S, /* sum of cost_per_hour * route seconds (cost = this / 3600) */
+    AN_C_COST_KM_M,   /* sum of cost_per_km * planned metres (cost = this / 1000) */
+    AN_C_COUNT
+};
+/* Histogram metrics: ETA errors at 60 and 15 min, then the stages. */
+enum { AN_H_ETA60, AN_H_ETA15, AN_H_STAGE0, AN_H_METRICS = AN_H_STAGE0 + ANALYTICS_STAGES };
+/* Buckets over whole seconds: exact below 64 s, then 32 per power of two (3.1% wide) up to
+ * 2^27 s; a quantile is reported as its bucket's lower edge. */
+#define AN_H_BUCKETS 736
+int an_hist_bucket(double seconds);
+double an_hist_edge(int bucket);
+
+/* A dense histogram of one row: counts[metric * AN_H_BUCKETS + bucket]. */
+typedef int64_t an_hist[AN_H_METRICS * AN_H_BUCKETS];
+/* Row blobs <-> figures: counts is int64[AN_C_COUNT]; the histogram blob is sorted (key, count)
+ * pairs of uint32 with key = metric << 16 | bucket. Decoding adds into c and h (h NULL: the
+ * histogram is skipped). */
+lm_status an_row_decode(const store_an_blob *counts, const store_an_blob *hist,
+                        int64_t c[AN_C_COUNT], int64_t *h);
+lm_status an_row_encode(const int64_t c[AN_C_COUNT], const int64_t *h, store_an_blob *counts,
+                        store_an_blob *hist);
 
 /* Nearest-rank quantiles of v[0..n) (sorted in place). */
 analytics_q an_quantiles(double *v, size_t n);

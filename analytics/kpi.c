@@ -38,7 +38,7 @@ static const char *field(const char *json, const char *key) {
     return p ? p + k : NULL;
 }
 
-static bool field_i64(const char *json, const char *key, int64_t *out) {
+bool an_field_i64(const char *json, const char *key, int64_t *out) {
     const char *p = field(json, key);
     if (!p) return false;
     char *end;
@@ -49,7 +49,7 @@ static bool field_i64(const char *json, const char *key, int64_t *out) {
 }
 
 /* Copies a JSON string value (escapes kept as written; ids never contain them). */
-static bool field_str(const char *json, const char *key, char *out, size_t cap) {
+bool an_field_str(const char *json, const char *key, char *out, size_t cap) {
     const char *p = field(json, key);
     if (!p || *p != '"') return false;
     p++;
@@ -60,7 +60,7 @@ static bool field_str(const char *json, const char *key, char *out, size_t cap) 
     return true;
 }
 
-static an_fact *fact_get(analytics_kpi *a, int64_t id, bool create) {
+an_fact *an_fact_get(analytics_kpi *a, int64_t id, bool create) {
     size_t lo = 0, hi = a->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -85,7 +85,7 @@ static an_fact *fact_get(analytics_kpi *a, int64_t id, bool create) {
     return &a->facts[lo];
 }
 
-static an_vdriver *vd_get(analytics_kpi *a, const char *vehicle, bool create) {
+an_vdriver *an_vd_get(analytics_kpi *a, const char *vehicle, bool create) {
     for (size_t i = 0; i < a->n_vd; i++)
         if (!strcmp(a->vd[i].vehicle, vehicle)) return &a->vd[i];
     if (!create) return NULL;
@@ -135,8 +135,9 @@ static double abs_err_s(int64_t arrived_ms, int64_t eta_s) {
 
 static void on_order_event(an_fact *f, const char *to, const char *p, int64_t t) {
     char s[33];
-    if (field_str(p, "depot", s, sizeof s) && s[0]) lm_strlcpy(f->depot, s, sizeof f->depot);
-    if (field_str(p, "channel", s, sizeof s) && s[0]) lm_strlcpy(f->channel, s, sizeof f->channel);
+    if (an_field_str(p, "depot", s, sizeof s) && s[0]) lm_strlcpy(f->depot, s, sizeof f->depot);
+    if (an_field_str(p, "channel", s, sizeof s) && s[0])
+        lm_strlcpy(f->channel, s, sizeof f->channel);
     int64_t *slot = !strcmp(to, "received")           ? &f->t_received
                     : !strcmp(to, "allocated")        ? &f->t_allocated
                     : !strcmp(to, "planned")          ? &f->t_planned
@@ -163,13 +164,13 @@ static void on_delivered_stop(an_fact *f, int64_t stop_id) {
     f->n_etas = 0;
 }
 
-static lm_status fold(analytics_kpi *a, const store_event *e) {
+lm_status an_fold(analytics_kpi *a, const store_event *e) {
     const char *p = e->payload_json;
     int64_t t = e->time_ms, id = 0;
-    field_i64(p, "t_ms", &t); /* dispatch's clock when the payload carries it */
+    an_field_i64(p, "t_ms", &t); /* dispatch's clock when the payload carries it */
     if (!strncmp(e->type, "order.", 6) && e->entity && !strcmp(e->entity, "order")) {
-        if (!field_i64(p, "id", &id)) return LM_OK;
-        an_fact *f = fact_get(a, id, true);
+        if (!an_field_i64(p, "id", &id)) return LM_OK;
+        an_fact *f = an_fact_get(a, id, true);
         if (!f) return LM_NOMEM;
         bool was = f->t_delivered != 0;
         on_order_event(f, e->type + 6, p, t);
@@ -186,35 +187,41 @@ static lm_status fold(analytics_kpi *a, const store_event *e) {
     }
     if (!strcmp(e->type, "route.started")) {
         char v[33], d[65];
-        if (!field_str(p, "vehicle_id", v, sizeof v) || !field_str(p, "driver_id", d, sizeof d))
+        if (!an_field_str(p, "vehicle_id", v, sizeof v) ||
+            !an_field_str(p, "driver_id", d, sizeof d))
             return LM_OK;
-        an_vdriver *vd = vd_get(a, v, true);
+        an_vdriver *vd = an_vd_get(a, v, true);
         if (!vd) return LM_NOMEM;
         lm_strlcpy(vd->driver, d, sizeof vd->driver);
         return an_route_started(a, v, d, t);
     }
-    if (strncmp(e->type, "stop.", 5) || !field_i64(p, "order_id", &id)) return LM_OK;
-    an_fact *f = fact_get(a, id, true);
+    if (strncmp(e->type, "stop.", 5) || !an_field_i64(p, "order_id", &id)) return LM_OK;
+    an_fact *f = an_fact_get(a, id, true);
     if (!f) return LM_NOMEM;
     int64_t stop_id = 0;
-    field_i64(p, "stop_id", &stop_id);
+    an_field_i64(p, "stop_id", &stop_id);
     char v[33] = "";
-    if (field_str(p, "vehicle_id", v, sizeof v) && v[0]) {
+    if (an_field_str(p, "vehicle_id", v, sizeof v) && v[0]) {
         lm_strlcpy(f->vehicle, v, sizeof f->vehicle);
-        an_vdriver *vd = vd_get(a, v, false);
-        if (vd) lm_strlcpy(f->driver, vd->driver, sizeof f->driver);
+        an_vdriver *vd = an_vd_get(a, v, false);
+        if (vd && vd->driver[0]) lm_strlcpy(f->driver, vd->driver, sizeof f->driver);
     }
     char d[65];
-    if (field_str(p, "driver_id", d, sizeof d) && d[0]) lm_strlcpy(f->driver, d, sizeof f->driver);
+    if (an_field_str(p, "driver_id", d, sizeof d) && d[0])
+        lm_strlcpy(f->driver, d, sizeof f->driver);
     if (v[0] && (!strcmp(e->type, "stop.delivered") || !strcmp(e->type, "stop.failed") ||
                  !strcmp(e->type, "stop.picked_up"))) {
         lm_status rc = an_route_stop(a, v, stop_id, t);
         if (rc != LM_OK) return rc;
     }
-    if (!strcmp(e->type, "stop.eta_changed")) {
+    if (!strcmp(e->type, "stop.eta_set")) {
+        /* the ETA a committed plan gave the stop: the customer's first ETA */
+        int64_t eta;
+        if (an_field_i64(p, "eta_s", &eta) && !f->t_delivered) return eta_add(f, t, eta, 0);
+    } else if (!strcmp(e->type, "stop.eta_changed")) {
         int64_t eta, prev = 0;
-        field_i64(p, "previous_eta_s", &prev);
-        if (field_i64(p, "eta_s", &eta) && !f->t_delivered) return eta_add(f, t, eta, prev);
+        an_field_i64(p, "previous_eta_s", &prev);
+        if (an_field_i64(p, "eta_s", &eta) && !f->t_delivered) return eta_add(f, t, eta, prev);
     } else if (!strcmp(e->type, "stop.arrived")) {
         f->arrived_ms = t;
         f->arrived_stop = stop_id;
@@ -223,7 +230,7 @@ static lm_status fold(analytics_kpi *a, const store_event *e) {
         f->failed_stops++;
         /* a retry is promised for the start of the next window: that is the customer's new ETA */
         int64_t after;
-        if (field_i64(p, "retry_after_s", &after) && after > 0) return eta_add(f, t, after, 0);
+        if (an_field_i64(p, "retry_after_s", &after) && after > 0) return eta_add(f, t, after, 0);
     } else if (!strcmp(e->type, "stop.delivered")) {
         on_delivered_stop(f, stop_id);
     }
@@ -233,7 +240,7 @@ static lm_status fold(analytics_kpi *a, const store_event *e) {
 /* Looks up the promised windows of the orders delivered since the last sync (only those). */
 static lm_status check_windows(analytics_kpi *a, store_read *r, lm_errinfo *err) {
     while (a->n_pending > 0) {
-        an_fact *f = fact_get(a, a->pending[a->n_pending - 1], false);
+        an_fact *f = an_fact_get(a, a->pending[a->n_pending - 1], false);
         if (!f || f->window_checked) {
             a->n_pending--;
             continue;
@@ -268,13 +275,17 @@ lm_status analytics_kpi_sync(analytics_kpi *a, store_read *r, lm_errinfo *err) {
             return rc;
         }
         for (size_t i = 0; i < n && rc == LM_OK; i++) {
-            rc = fold(a, &ev[i]);
+            rc = an_fold(a, &ev[i]);
             if (rc == LM_OK) a->cursor = ev[i].seq;
         }
         store_events_free(ev, n);
         if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "folding events failed");
         if (n < AN_PAGE) break;
     }
-    if ((rc = check_windows(a, r, err)) != LM_OK) return rc;
-    return an_routes_sync(a, r, err);
+    return an_lookups(a, r, err);
+}
+
+lm_status an_lookups(analytics_kpi *a, store_read *r, lm_errinfo *err) {
+    lm_status rc = check_windows(a, r, err);
+    return rc != LM_OK ? rc : an_routes_sync(a, r, err);
 }

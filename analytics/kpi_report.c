@@ -88,7 +88,7 @@ static bool reindex(acc *a) {
     return true;
 }
 
-static const char *key_of(const an_fact *f, analytics_group g) {
+const char *an_key_of(const an_fact *f, analytics_group g) {
     const char *k = g == ANALYTICS_BY_DEPOT     ? f->depot
                     : g == ANALYTICS_BY_CHANNEL ? f->channel
                     : g == ANALYTICS_BY_VEHICLE ? f->vehicle
@@ -224,7 +224,7 @@ lm_status analytics_kpi_report(const analytics_kpi *k, int64_t from_ms, int64_t 
     acc a = {0};
     for (size_t i = 0; i < k->n && a.st == LM_OK; i++) {
         const an_fact *f = &k->facts[i];
-        const char *key = key_of(f, group);
+        const char *key = an_key_of(f, group);
         size_t r;
         /* each count falls in the period of its own event: received by reception time, outcomes
          * (and the figures measured on delivered orders) by outcome time */

@@ -39,11 +39,12 @@ lm_status analytics_replenish_advise(const analytics_forecast *fc, const analyti
     return LM_OK;
 }
 
-lm_status analytics_demand_series(store_read *r, const char *depot, const char *sku,
-                                  int64_t from_day, size_t n_days, double *out, lm_errinfo *err) {
-    if (!r || !depot || !sku || !out || n_days == 0)
-        return lm_errinfo_set(err, LM_INVALID, "", "depot, sku and a day range are required");
-    memset(out, 0, n_days * sizeof *out);
+lm_status analytics_demand_matrix(store_read *r, const char *depot, const char *const *skus,
+                                  size_t n_skus, int64_t from_day, size_t n_days, double *out,
+                                  lm_errinfo *err) {
+    if (!r || !depot || !skus || !out || n_days == 0 || n_skus == 0)
+        return lm_errinfo_set(err, LM_INVALID, "", "depot, skus and a day range are required");
+    memset(out, 0, n_skus * n_days * sizeof *out);
     const int64_t day_ms = 86400000;
     store_order_filter f = {.since_ms = from_day * day_ms, .limit = 1000};
     /* keyset pages from the first order created in range; bounded by the orders in range */
@@ -61,7 +62,9 @@ lm_status analytics_demand_series(store_read *r, const char *depot, const char *
                  * lack of stock is still demand), not the substitute delivered */
                 const char *want =
                     o->lines[k].ordered_sku[0] ? o->lines[k].ordered_sku : o->lines[k].sku;
-                if (!strcmp(want, sku)) out[d] += (double)o->lines[k].qty;
+                for (size_t s = 0; s < n_skus; s++)
+                    if (!strcmp(want, skus[s]))
+                        out[s * n_days + (size_t)d] += (double)o->lines[k].qty;
             }
         }
         if (n) f.after_id = os[n - 1].id;
@@ -69,4 +72,66 @@ lm_status analytics_demand_series(store_read *r, const char *depot, const char *
         if (n < f.limit) break;
     }
     return LM_OK;
+}
+
+lm_status analytics_demand_series(store_read *r, const char *depot, const char *sku,
+                                  int64_t from_day, size_t n_days, double *out, lm_errinfo *err) {
+    if (!sku) return lm_errinfo_set(err, LM_INVALID, "", "depot, sku and a day range are required");
+    return analytics_demand_matrix(r, depot, &sku, 1, from_day, n_days, out, err);
+}
+
+lm_status analytics_replenish_depot(store_read *r, const char *depot, int64_t today_day,
+                                    size_t history_days, const analytics_replenish_in *in,
+                                    analytics_sku_advice **out, size_t *n_out, lm_errinfo *err) {
+    store_stock *st = NULL;
+    size_t n_st = 0, n = 0;
+    lm_status rc = store_stock_list(r, false, &st, &n_st, err);
+    if (rc != LM_OK) return rc;
+    const char **skus = lm_calloc(n_st + 1, sizeof *skus);
+    analytics_sku_advice *res = lm_calloc(n_st + 1, sizeof *res);
+    double *y = NULL;
+    if (!skus || !res) {
+        rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n_st; i++) {
+        if (strcmp(st[i].depot_id, depot)) continue;
+        lm_strlcpy(res[n].sku, st[i].sku, sizeof res[n].sku);
+        res[n].on_hand = st[i].on_hand;
+        res[n].reserved = st[i].reserved;
+        res[n].reorder_point_set = st[i].reorder_point;
+        skus[n++] = st[i].sku;
+    }
+    if (n == 0) goto done;
+    if (!(y = lm_calloc(n * history_days, sizeof *y))) {
+        rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+        goto fail;
+    }
+    if ((rc = analytics_demand_matrix(r, depot, skus, n, today_day - (int64_t)history_days,
+                                      history_days, y, err)) != LM_OK)
+        goto fail;
+    size_t h = in->lead_time_days + in->review_days;
+    for (size_t i = 0; i < n; i++) {
+        const double *yi = y + i * history_days;
+        for (size_t d = 0; d < history_days; d++)
+            res[i].history |= yi[d] > 0;
+        analytics_replenish_in one = *in;
+        double avail = (double)(res[i].on_hand - res[i].reserved);
+        one.on_hand = avail > 0 ? avail : 0;
+        if ((rc = analytics_forecast_series(yi, NULL, history_days, h, &res[i].fc)) != LM_OK ||
+            (rc = analytics_replenish_advise(&res[i].fc, &one, &res[i].advice)) != LM_OK) {
+            lm_errinfo_set(err, rc, "", "forecast of %s failed", res[i].sku);
+            goto fail;
+        }
+    }
+done:
+    *out = res;
+    *n_out = n;
+    res = NULL;
+fail:
+    lm_free(y);
+    lm_free(res);
+    lm_free(skus);
+    lm_free(st);
+    return rc;
 }

@@ -28,12 +28,14 @@ lm_status an_route_started(analytics_kpi *a, const char *vehicle, const char *dr
 }
 
 lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, int64_t t) {
-    /* the vehicle's latest route started by t: events come in time order, so the search from the
-     * end stops after the routes started since (a day's worth at most) */
+    /* the vehicle's latest route, if it started by t (an outcome timed before its vehicle's
+     * latest start belongs to no route: the persisted rollups keep only each vehicle's latest
+     * route, and the two must fold alike); the search from the end stops after the routes started
+     * since (a day's worth at most) */
     size_t i = a->n_routes;
-    while (i > 0 && (strcmp(a->routes[i - 1].vehicle, vehicle) || a->routes[i - 1].started_ms > t))
+    while (i > 0 && strcmp(a->routes[i - 1].vehicle, vehicle))
         i--;
-    if (i == 0) return LM_OK; /* a stop outcome with no route.started: no route to cost */
+    if (i == 0 || a->routes[i - 1].started_ms > t) return LM_OK; /* no route to cost */
     an_route *r = &a->routes[i - 1];
     r->stops++;
     if (t > r->last_ms) r->last_ms = t;

@@ -1,9 +1,10 @@
 /* api/app.c: the app context (api/app.h): the live services that start with the server, in
  * which order, and what stops before what; and the per-request access to dispatch and orders. */
 #include "api/app.h"
-
+#include "analytics/analytics.h"
 #include "dispatch/dispatch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static void on_events(void *ctx, int64_t last_seq) {
@@ -59,6 +60,11 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     events_webhooks_opts_init(&wo);
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
+    /* the analytics rollups follow every commit (same transaction); a lag they cannot fold now
+     * (a rollup of another layout) leaves the server up: `lastmile analytics rebuild` mends it */
+    lm_errinfo aerr = {0};
+    if (analytics_rollup_attach(s, NULL, &aerr) != LM_OK)
+        fprintf(stderr, "lastmile: analytics rollups lag: %s\n", aerr.message);
     store_set_event_hook(s, on_events, lv);
     if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv, o, &lv->osmand, err)) != LM_OK)
         goto fail;
@@ -84,6 +90,7 @@ void api__app_stop(api_app *lv) {
     http_plain_close(lv->osmand);
     lv->osmand = NULL;
     store_set_event_hook(lv->st, NULL, NULL);
+    store_set_fold_hook(lv->st, NULL, NULL);
     events_webhooks_stop(lv->hooks);
     lv->hooks = NULL;
     events_hub_shutdown(lv->hub);

@@ -23,6 +23,7 @@
 #ifndef LASTMILE_API_APP_H
 #define LASTMILE_API_APP_H
 
+#include "analytics/analytics.h"
 #include "api/api.h"
 #include "api/formats/osmand.h"
 #include "api/http/http.h"
@@ -106,6 +107,13 @@ lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc 
 LM_MUST_USE lm_status api__housekeeping_start(store *s, int64_t every_ms, api_housekeeping **out);
 /* Stops and joins it; NULL-safe. */
 void api__housekeeping_stop(api_housekeeping *h);
+
+/* ---- Replenishment refit (api/replenish.c) ---- */
+
+/* Makes ceil(advised reorder point) the stock row's reorder point for every row of rows (advice
+ * for depot, analytics_replenish_depot) with demand history, and records it in the row. */
+LM_MUST_USE lm_status api__replenish_refit(orders_svc *o, const char *depot,
+                                           analytics_sku_advice *rows, size_t n, lm_errinfo *err);
 
 /* ---- Auth (api/auth.c) ---- */
 

@@ -85,6 +85,32 @@ static void add_route_geometry(cJSON *o, store_read *rd, const dispatch_driver_r
     lm_free(poly);
 }
 
+/* The breaks the plan placed (stops of kind break) go to "planned_breaks" and leave rt's stop
+ * list: apps that list stops see only customers and pickups, and each break keeps its stop id
+ * for arrived (started) / delivered (taken). */
+static void planned_breaks(dispatch_driver_route *rt, cJSON *o) {
+    cJSON *arr = cJSON_AddArrayToObject(o, "planned_breaks");
+    size_t kept = 0;
+    for (size_t i = 0; i < rt->n_stops; i++) {
+        const dispatch_stop *s = &rt->stops[i].stop;
+        if (s->kind != DISPATCH_STOP_BREAK) {
+            rt->stops[kept++] = rt->stops[i];
+            continue;
+        }
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddNumberToObject(b, "stop_id", (double)s->id);
+        cJSON_AddNumberToObject(b, "seq", s->seq);
+        cJSON_AddStringToObject(b, "status", dispatch_stop_status_name(s->status));
+        cJSON_AddNumberToObject(b, "eta_s", (double)s->eta_s);
+        cJSON *tw = cJSON_AddArrayToObject(b, "time_window");
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_start_s));
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_end_s));
+        cJSON_AddNumberToObject(b, "service_s", (double)s->service_s);
+        cJSON_AddItemToArray(arr, b);
+    }
+    rt->n_stops = kept;
+}
+
 lm_status api__driver_route(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
@@ -107,6 +133,7 @@ lm_status api__driver_route(http_req *r) {
         cJSON_AddNullToObject(o, "vehicle_id");
     cJSON_AddBoolToObject(o, "started", rt.started);
     cJSON_AddBoolToObject(o, "broken", rt.broken);
+    planned_breaks(&rt, o);
     cJSON *arr = cJSON_AddArrayToObject(o, "stops");
     for (size_t i = 0; i < rt.n_stops; i++) {
         cJSON *sj = stop_json(&rt.stops[i]);
@@ -114,6 +141,8 @@ lm_status api__driver_route(http_req *r) {
         if (rt.stops[i].stop.kind == DISPATCH_STOP_DELIVERY)
             cJSON_AddItemToObject(sj, "collect",
                                   api__cod_collect_json(rd, rt.stops[i].stop.order_id));
+        /* what the customer asked through the tracking link (api/selfservice.c) */
+        api__instructions_into(sj, rd, rt.stops[i].stop.order_id);
         api__returns_stop_into(rd, &rt.stops[i].stop, sj); /* a return: what to collect */
         cJSON_AddItemToObject(sj, "navigation",
                               navigation_json(rt.stops[i].stop.lat, rt.stops[i].stop.lon));
@@ -276,6 +305,8 @@ static lm_status act_failed(dispatch *d, store_tx *tx, http_req *r, int64_t id, 
     lm_status rc =
         dispatch_stop_failed(d, tx, r->subject, id, c->reason, c->note, lm_now_ms(), &r->err);
     if (rc == LM_OK) rc = api__returns_stop_done_tx(tx, r, id, false, c->reason);
+    /* the attempt counted and the recovery policy applied in the same transaction */
+    if (rc == LM_OK) rc = api__recovery_after_failed(r, tx, id, c->reason);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "dispatch/dispatch.h"
 #include "orders/money.h"
+#include "store/store_recovery.h"
 
 /* ---- api/health.c: GET /healthz, GET /openapi.json ---- */
 lm_status api__healthz(http_req *r);
@@ -73,6 +74,16 @@ lm_status api__money_report(http_req *r);
 /* ?from=&to= epoch milliseconds, [from, to) (defaults: everything up to now); 400 naming the
  * parameter otherwise. Shared by the report routes. */
 lm_status api__window_params(http_req *r, int64_t *from, int64_t *to);
+
+/* ---- analytics reports, forecasts, replenishment (api/reports.c, api/forecast.c) ---- */
+lm_status api__reports_get(http_req *r);
+lm_status api__forecast_get(http_req *r);
+lm_status api__replenishment_get(http_req *r);
+lm_status api__replenishment_apply(http_req *r);
+/* Accept: text/csv asked for. */
+bool api__wants_csv(const http_req *r);
+/* Replies b (JSON or CSV by csv) when rc is LM_OK, a 500 otherwise; frees b. */
+lm_status api__reply_buf(http_req *r, bool csv, lm_buf *b, lm_status rc);
 /* What a stop's order asks the driver to collect: {"amount", "currency"} while its payment is
  * cod_due, else JSON null (prepaid, collected, or no money). */
 cJSON *api__cod_collect_json(store_read *rd, int64_t order_id);
@@ -146,6 +157,17 @@ lm_status api__plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_
 lm_status api__plans_commit(http_req *r);
 lm_status api__plans_discard(http_req *r);
 lm_status api__plans_move(http_req *r);
+/* A stop as the plan and route replies show it (api/plans.c; hand dispatch replies too). */
+cJSON *api__stop_json(const dispatch_stop *s);
+
+/* ---- api/hand.c: hand dispatch on live routes ---- */
+lm_status api__plans_assign(http_req *r);
+lm_status api__routes_stops_get(http_req *r);
+lm_status api__routes_stops_put(http_req *r);
+lm_status api__routes_stops_post(http_req *r);
+lm_status api__routes_stops_delete(http_req *r);
+lm_status api__routes_lock(http_req *r);
+lm_status api__routes_stop_lock(http_req *r);
 
 /* ---- api/replans.c: re-plans ---- */
 lm_status api__replans_create(http_req *r);
@@ -199,6 +221,40 @@ lm_status api__track(http_req *r);
 /* Takes one token of the tracking rate limit for r's client address: true when allowed; else the
  * 429 reply (with Retry-After) is set and *rc is what the handler returns. */
 bool api__track_allow(http_req *r, lm_status *rc);
+/* The order of the path's {token} (shape checked, 404 "unknown tracking link" otherwise) read
+ * with rd; *out owns its lines (store_order_clear). On failure r's error is set. */
+lm_status api__track_order(http_req *r, store_read *rd, store_order *out);
+
+/* ---- api/recovery.c: failed-delivery recovery, proof files ---- */
+/* Counts a failed delivery attempt of stop_id and applies the recovery policy, inside tx. */
+lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
+                                     const char *reason);
+/* Adds "attempts", "recovery", "proofs", "split_into" and the customer's instructions of order_id
+ * to o; proof URLs go through token when
+ * given (the customer's), else /v1/proofs. */
+lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token);
+/* Replies 200 with {id, status, attempts, recovery, proofs} of order_id read after a commit. */
+lm_status api__recovery_order_reply(http_req *r, int64_t order_id);
+/* Answers the proof file {id} of the path; order_id > 0 requires it to be of that order. */
+lm_status api__proof_send(http_req *r, store_read *rd, int64_t order_id);
+/* The customer's delivery instructions of order_id (empty ones when none were left). */
+void api__instructions_read(store_read *rd, int64_t order_id, store_instructions *out);
+/* Adds "customer_instructions" and "safe_place" of order_id to o ("" when none). */
+void api__instructions_into(cJSON *o, store_read *rd, int64_t order_id);
+lm_status api__proofs_get(http_req *r);
+lm_status api__recovery_policy_get(http_req *r);
+lm_status api__recovery_policy_put(http_req *r);
+lm_status api__orders_checkin(http_req *r);
+lm_status api__split_policy_get(http_req *r);
+lm_status api__split_policy_put(http_req *r);
+
+/* ---- api/selfservice.c: the customer's reschedule, instructions, proofs and cancel by token */
+lm_status api__track_proof_get(http_req *r);
+lm_status api__track_reschedule_get(http_req *r);
+lm_status api__track_reschedule(http_req *r);
+lm_status api__track_instructions_get(http_req *r);
+lm_status api__track_instructions_put(http_req *r);
+lm_status api__track_cancel(http_req *r);
 
 /* ---- api/feedback.c: the customer's ratings, complaints and survey by tracking token ---- */
 lm_status api__track_rating_get(http_req *r);

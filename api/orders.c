@@ -209,6 +209,16 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
         }
         lm_free(ex);
     }
+    /* failed attempts, their recovery and the proof files (api/recovery.c) */
+    store_read *rd = NULL;
+    if ((rc = store_read_begin(api_store(r), &rd)) == LM_OK) {
+        rc = api__recovery_into(j, rd, id, NULL);
+        store_read_end(rd);
+    }
+    if (rc != LM_OK) {
+        cJSON_Delete(j);
+        return http_error(r, rc, "", "the order's recovery could not be read");
+    }
     return http_reply_json(r, 200, j);
 }
 

@@ -135,7 +135,7 @@ static cJSON *plan_geojson(const dispatch_plan *p) {
     return fc;
 }
 
-static cJSON *stop_json(const dispatch_stop *s) {
+cJSON *api__stop_json(const dispatch_stop *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)s->id);
     cJSON_AddNumberToObject(o, "seq", s->seq);
@@ -162,6 +162,7 @@ static cJSON *stop_json(const dispatch_stop *s) {
     cJSON_AddNumberToObject(o, "volume_cm3", (double)s->volume_cm3);
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddBoolToObject(o, "late", s->late);
+    cJSON_AddBoolToObject(o, "locked", s->locked);
     if (s->transfer_from) cJSON_AddNumberToObject(o, "transfer_from", (double)s->transfer_from);
     if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
@@ -233,7 +234,7 @@ static cJSON *plan_json(const dispatch_plan *p, bool full) {
         cJSON_AddNumberToObject(load, "parcels", (double)rt->load_parcels);
         cJSON *stops = cJSON_AddArrayToObject(ro, "stops");
         for (size_t k = 0; k < rt->n_stops; k++)
-            cJSON_AddItemToArray(stops, stop_json(&rt->stops[k]));
+            cJSON_AddItemToArray(stops, api__stop_json(&rt->stops[k]));
         size_t np = 0;
         geo_point *pts = route_points(rt, &np);
         char *poly = NULL;

@@ -58,17 +58,24 @@ static lm_status path_sku(http_req *r, const char **sku) {
     return LM_OK;
 }
 
+/* 404 naming sku unless it is a product of the catalogue. */
+static lm_status known_product(http_req *r, const char *sku) {
+    store_read *rd = NULL;
+    lm_status rc = store_read_begin(api_store(r), &rd);
+    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    store_product p;
+    lm_errinfo e;
+    rc = store_product_get(rd, sku, &p, &e);
+    store_read_end(rd);
+    if (rc == LM_NOT_FOUND) return http_error(r, LM_NOT_FOUND, "sku", "no product '%s'", sku);
+    if (rc != LM_OK) return http_error(r, rc, "", "the product could not be read");
+    return LM_OK;
+}
+
 lm_status api__sales_block_get(http_req *r) {
     const char *sku = NULL;
     lm_status rc = path_sku(r, &sku);
-    if (rc != LM_OK) return rc;
-    /* an unknown SKU is a 404, not "not blocked" (which reads as "on sale") */
-    store_read *rd = NULL;
-    store_product prod;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK) return rc;
-    rc = store_product_get(rd, sku, &prod, &r->err);
-    store_read_end(rd);
-    if (rc == LM_NOT_FOUND) return http_error(r, rc, "sku", "product '%s' not found", sku);
+    if (rc == LM_OK) rc = known_product(r, sku);
     api_returns rt;
     if (rc == LM_OK) rc = api__returns_open(r, &rt);
     if (rc != LM_OK) return rc;

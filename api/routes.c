@@ -10,9 +10,12 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/schemas.h"
+#include "api/schemas_analytics.h"
 #include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
+#include "api/schemas_hand.h"
 #include "api/schemas_money.h"
+#include "api/schemas_recovery.h"
 #include "api/schemas_returns.h"
 #include "api/schemas_settings.h"
 #include "api/schemas_notify.h"
@@ -167,6 +170,32 @@ const http_route api__routes[] = {
      "ms, per currency)",
      NULL, MONEY_REPORT_SCHEMA, 200, NULL},
 
+    /* ---- analytics: KPI reports, forecasts, replenishment (api/reports.c, api/forecast.c;
+     * docs/analytics.md) ---- */
+    {"GET", "/v1/reports/{family}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__reports_get, 0,
+     "Delivery KPIs from the analytics rollups: family deliveries, eta, cycle-times, costs, kpis "
+     "(?from=&to= YYYY-MM-DD, to exclusive, default the last 30 days; ?period=day|week|month; "
+     "?group=all|depot|channel|vehicle|driver), or quality (complaint rate, SLA compliance, "
+     "ratings per driver and depot, return rates); CSV with Accept: text/csv",
+     NULL, ANALYTICS_REPORT_SCHEMA, 200, NULL},
+    {"GET", "/v1/forecast/{depot}/{sku}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__forecast_get, 0,
+     "Daily demand forecast of a SKU at a depot (?days=28..730 of history, default 182; ?h=1..90 "
+     "days ahead, default 14; ?service=0.5..0.999 for the interval): the method chosen by "
+     "backtest, its MASE and sMAPE against seasonal-naive, history and forecast with lo/hi; CSV "
+     "with Accept: text/csv",
+     NULL, ANALYTICS_FORECAST_SCHEMA, 200, NULL},
+    {"GET", "/v1/replenishment/{depot}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
+     api__replenishment_get, 0,
+     "Replenishment advice per SKU stocked at the depot: reorder point and order-up-to level from "
+     "the forecast over the lead time (?lead_days=, ?review_days=, ?service=, ?days=), quantity "
+     "to order, days of cover, stock-out risk; CSV with Accept: text/csv",
+     NULL, ANALYTICS_REPLENISH_SCHEMA, 200, NULL},
+    {"POST", "/v1/replenishment/{depot}", API_ROLE_WAREHOUSE, api__replenishment_apply, 0,
+     "Refit now: each SKU with demand history gets the advised reorder point (rounded up) as its "
+     "stock row's reorder point, so the stock.low alert uses it; SKUs without history keep theirs",
+     NULL, ANALYTICS_REPLENISH_SCHEMA, 200, NULL},
+
     /* ---- VROOM-compatible solving (api/solve.c) ---- */
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
@@ -247,6 +276,35 @@ const http_route api__routes[] = {
     {"POST", "/v1/replans/{id}/apply", API_ROLE_DISPATCHER, api__replans_apply, 0,
      "Apply a proposed re-plan to the live routes (409 when they changed since)", NULL,
      API_PLAN_SCHEMA, 200, NULL},
+    /* ---- hand dispatch on live routes (api/hand.c): each edit is checked from the vans' live
+     * state before it is stored; "dry_run" answers the verdict and stores nothing; an
+     * infeasible edit is 409 with its violations and changes nothing ---- */
+    {"POST", "/v1/plans/{id}/assign", API_ROLE_DISPATCHER, api__plans_assign, 0,
+     "Assign a ready order to a van of a committed plan's live routes, at the cheapest feasible "
+     "position or at the given index (a van on the road fetches it at its depot first)",
+     API_HAND_ASSIGN_SCHEMA, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"GET", "/v1/routes/{vehicle}/stops", API_ROLE_DISPATCHER, api__routes_stops_get, 0,
+     "A van's live route: its pending stops in order (breaks included) with locks", NULL,
+     API_HAND_ROUTE_SCHEMA, 200, NULL},
+    {"PUT", "/v1/routes/{vehicle}/stops", API_ROLE_DISPATCHER, api__routes_stops_put, 0,
+     "Reorder a van's pending stops (every one listed once; the stop the driver is at stays "
+     "first)",
+     API_HAND_ORDER_SCHEMA, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/routes/{vehicle}/stops", API_ROLE_DISPATCHER, api__routes_stops_post, 0,
+     "Put a ready order (order_id) or a pending stop of another route (stop_id; never a parcel "
+     "on board a started van) onto this route, at the cheapest feasible position or an index",
+     API_HAND_INSERT_SCHEMA, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/routes/{vehicle}/stops/{stop}", API_ROLE_DISPATCHER, api__routes_stops_delete,
+     0,
+     "Take a planned delivery off the route: its order goes back to ready (?dry_run=true only "
+     "evaluates)",
+     NULL, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"PUT", "/v1/routes/{vehicle}/lock", API_ROLE_DISPATCHER, api__routes_lock, 0,
+     "Lock (or unlock) a van's live route: re-plans leave it exactly as it is",
+     API_HAND_LOCK_SCHEMA, API_HAND_LOCKED_SCHEMA, 200, NULL},
+    {"PUT", "/v1/routes/{vehicle}/stops/{stop}/lock", API_ROLE_DISPATCHER, api__routes_stop_lock, 0,
+     "Lock (or unlock) a stop: re-plans keep it on its van", API_HAND_LOCK_SCHEMA,
+     API_HAND_LOCKED_SCHEMA, 200, NULL},
 
     /* ---- OsmAnd, driver app, customer tracking (api/osmand.c, api/driver.c, api/exceptions.c,
      * api/track.c) ---- */
@@ -430,7 +488,8 @@ const http_route api__routes[] = {
      "Change the return policy (members given replace the current ones; windows as a whole)",
      RET_POLICY_SCHEMA, RET_POLICY_SCHEMA, 200, NULL},
     {"GET", "/v1/products/{sku}/sales-block", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
-     api__sales_block_get, 0, "Whether quality returns stopped the SKU's sales, and why", NULL,
+     api__sales_block_get, 0,
+     "Whether quality returns stopped the SKU's sales, and why (404 for an unknown SKU)", NULL,
      RET_SALES_BLOCK_SCHEMA, 200, NULL},
     {"DELETE", "/v1/products/{sku}/sales-block", API_ROLE_DISPATCHER, api__sales_block_clear, 0,
      "A person lifts the SKU's sales block (404 when not blocked)", NULL, NULL, 204, NULL},
@@ -491,6 +550,55 @@ const http_route api__routes[] = {
      "reason and the last ?last=1..1000 (20), newest first",
      NULL, API_REFUSALS_SCHEMA, 200, NULL},
 
+    /* ---- failed-delivery recovery, proof files (api/recovery.c; docs/workflows.md) ---- */
+    {"GET", "/v1/config/recovery", API_ROLE_DISPATCHER, api__recovery_policy_get, 0,
+     "The failed-delivery recovery policy: per reason reschedule (next day or the customer's "
+     "choice), return to stock or an after-sales case, and the attempts allowed",
+     NULL, RC_POLICY_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/recovery", API_ROLE_ADMIN, api__recovery_policy_put, 0,
+     "Replace the recovery policy (one rule per reason, validated; versioned, recorded as "
+     "recovery.policy_changed with the key id)",
+     RC_POLICY_IN_SCHEMA, RC_POLICY_SCHEMA, 200, NULL},
+    {"POST", "/v1/orders/{id}/checkin", API_ROLE_WAREHOUSE, api__orders_checkin, 0,
+     "Warehouse: the parcel of a failed delivery is back at its depot; by the policy its units "
+     "go back on hand (return to stock) or are held for the next attempt, in the same "
+     "transaction (409 when the order awaits no check-in)",
+     NULL, RC_ORDER_RECOVERY_SCHEMA, 200, NULL},
+    {"GET", "/v1/proofs/{id}", API_ROLE_DISPATCHER, api__proofs_get, 0,
+     "A proof-of-delivery file (signature or photo) by the id listed in an order's proofs", NULL,
+     RC_PROOF_FILE_SCHEMA, 200, "image/png"},
+    {"GET", "/v1/track/{token}/proofs/{id}", HTTP_PUBLIC, api__track_proof_get, 0,
+     "The customer's own proof-of-delivery file by tracking token (rate-limited like tracking)",
+     NULL, RC_PROOF_FILE_SCHEMA, 200, "image/png"},
+
+    {"GET", "/v1/config/split", API_ROLE_DISPATCHER, api__split_policy_get, 0,
+     "The split-shipment policy: an order whose lines sit at different depots is split by depot "
+     "(mode split, at most max_parts shipments) or waits for stock (mode off)",
+     NULL, SP_POLICY_SCHEMA, 200, NULL},
+    {"PUT", "/v1/config/split", API_ROLE_ADMIN, api__split_policy_put, 0,
+     "Change the split-shipment policy (members given replace; versioned, split.policy_changed)",
+     SP_POLICY_IN_SCHEMA, SP_POLICY_SCHEMA, 200, NULL},
+
+    /* ---- customer self-service by tracking token (api/selfservice.c; docs/workflows.md) ---- */
+    {"GET", "/v1/track/{token}/reschedule", HTTP_PUBLIC, api__track_reschedule_get, 0,
+     "Whether the delivery window may change, and the windows offered: 2-hour slots of the next "
+     "3 days where the planner finds room (each checked by planning that day with this order)",
+     NULL, SS_RESCHEDULE_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/reschedule", HTTP_PUBLIC, api__track_reschedule, 0,
+     "Choose one of the offered windows (checked again): a confirmed order not yet on a route, "
+     "or a failed delivery whose policy lets the customer choose (409 otherwise or when full)",
+     SS_WINDOW_IN_SCHEMA, RC_ORDER_RECOVERY_SCHEMA, 200, NULL},
+    {"GET", "/v1/track/{token}/instructions", HTTP_PUBLIC, api__track_instructions_get, 0,
+     "The customer's delivery instructions and safe place", NULL, SS_INSTRUCTIONS_SCHEMA, 200,
+     NULL},
+    {"PUT", "/v1/track/{token}/instructions", HTTP_PUBLIC, api__track_instructions_put, 0,
+     "Leave delivery instructions (text, 500 bytes) and a safe place (120 bytes), shown to the "
+     "driver on their route; members given replace (409 once delivered or cancelled)",
+     SS_INSTRUCTIONS_IN_SCHEMA, SS_INSTRUCTIONS_SCHEMA, 200, NULL},
+    {"POST", "/v1/track/{token}/cancel", HTTP_PUBLIC, api__track_cancel, 0,
+     "Cancel before the van leaves: the stock reserved for it is released and a planned stop "
+     "leaves its route; 409 once out for delivery or closed",
+     NULL, RC_ORDER_RECOVERY_SCHEMA, 200, NULL},
     /* ---- the driver app: enrolment by link / QR code, route change notices (api/enrol.c,
      * api/events.c; docs/driver-app.md) ---- */
     {"POST", "/v1/drivers/{id}/enrolments", API_ROLE_DISPATCHER, api__enrol_create, 0,
@@ -510,8 +618,8 @@ const http_route api__routes[] = {
      "Start the route now (orders on board go out for delivery; idempotent, Idempotency-Key kept)",
      NULL, API_DRIVER_START_SCHEMA, 200, NULL},
     {"GET", "/v1/driver/events", API_ROLE_DRIVER, api__driver_events, 0,
-     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan or "
-     "cancellation may have changed the route",
+     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan, "
+     "hand edit or cancellation may have changed the route",
      NULL, API_DRIVER_EVENTS_SCHEMA, 200, "text/event-stream"},
 
     /* ---- webhooks (api/webhooks.c) ---- */

@@ -281,7 +281,9 @@
     "\"lines\":{\"type\":\"array\",\"description\":\"what to hand over: {sku, name, "              \
     "qty}\"},\"note\":{\"type\":\"string\"},\"proof\":{\"type\":\"string\"}}}},\"breaks\":{"       \
     "\"type\":\"array\",\"description\":\"the vehicle's breaks: {start_s, end_s (seconds after "   \
-    "local midnight), service_s}\"},"                                                              \
+    "local midnight), service_s}\"},\"planned_breaks\":{\"type\":\"array\",\"description\":"       \
+    "\"where the plan put each break: {stop_id, seq, status, eta_s, time_window, service_s}; "     \
+    "arrived / delivered on stop_id start and end it\"},"                                          \
     "\"geometry\":{\"type\":[\"string\",\"null\"],\"description\":\"the road path (encoded "       \
     "polyline, precision 5) of the newest plan on the route, null until fetched\"},"               \
     "\"geometry_estimated\":{\"type\":\"boolean\"}}}"

@@ -37,34 +37,45 @@ bool api__track_allow(http_req *r, lm_status *rc) {
     return false;
 }
 
-lm_status api__track(http_req *r) {
-    lm_status limited = LM_OK;
-    if (!api__track_allow(r, &limited)) return limited;
+lm_status api__track_order(http_req *r, store_read *rd, store_order *out) {
     const char *token = http_param(r, "token");
     size_t tl = token ? strlen(token) : 0;
     bool shape = tl == 32;
     for (size_t i = 0; shape && i < tl; i++)
         shape = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
     if (!shape) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+    lm_errinfo e;
+    lm_status rc = store_order_get_by_token(rd, token, out, &e);
+    if (rc == LM_NOT_FOUND) return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
+    if (rc != LM_OK) return http_error(r, rc, "", "the order could not be read");
+    return LM_OK;
+}
+
+lm_status api__track(http_req *r) {
+    lm_status limited = LM_OK;
+    if (!api__track_allow(r, &limited)) return limited;
     store_read *rd = NULL;
     store_order ord;
     memset(&ord, 0, sizeof ord);
     lm_status rc = store_read_begin(api_store(r), &rd);
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     lm_errinfo e;
-    rc = store_order_get_by_token(rd, token, &ord, &e);
-    if (rc != LM_OK) {
+    if ((rc = api__track_order(r, rd, &ord)) != LM_OK) {
         store_read_end(rd);
-        if (rc == LM_NOT_FOUND)
-            return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
-        return http_error(r, rc, "", "the order could not be read");
+        return rc;
     }
     dispatch_tracking t;
     memset(&t, 0, sizeof t);
     bool has_t = dispatch_tracking_get(rd, ord.id, &t, &e) == LM_OK;
-    store_read_end(rd);
-
     cJSON *o = cJSON_CreateObject();
+    /* attempts, the recovery of a failed one and the proof files (api/recovery.c) */
+    rc = api__recovery_into(o, rd, ord.id, ord.tracking_token);
+    store_read_end(rd);
+    if (rc != LM_OK) {
+        store_order_clear(&ord);
+        cJSON_Delete(o);
+        return http_error(r, rc, "", "the order could not be read");
+    }
     cJSON_AddStringToObject(o, "status", ord.status);
     cJSON_AddStringToObject(o, "status_text",
                             orders_customer_status(ord.status, ord.stock_outcome));

@@ -1,17 +1,26 @@
-/* KPI fold and report times on a generated history: DAYS days of PER orders a day, 8 events per
- * order (six order.* stages, an ETA change, an arrival), written to a fresh SQLite file; then the
- * first sync (folding the whole log), a report over every day by depot, a report of the last day,
- * and the incremental sync of one more day's order.received events.
- * Usage: bench_analytics DB DAYS PER (DB must not exist). Not yet driven by bench/run.sh. */
+/* The analytics report benchmark: a generated year of a PER-orders-a-day operation written to a
+ * fresh SQLite file one day per transaction with the rollup fold hook installed (as the server
+ * runs), then every report family x group x period over the whole span, timed RUNS times (the
+ * query on the rollups plus the JSON the API would send).
+ * Each order: received, allocated, planned, stop.eta_set (the plan's ETA), ready,
+ * out_for_delivery, three stop.eta_changed, stop.arrived, stop.delivered and order.delivered
+ * (12 events); 4 % fail a first attempt (stop.failed with a retry, delivered an hour later); 2 %
+ * are cancelled after allocation; 100 vans start a route each day (route.started).
+ * Usage: bench_analytics DB DAYS PER RUNS [--rebuild] (DB must not exist). Prints a markdown
+ * table (bench/run.sh analytics writes it to bench/results/analytics.md). */
 #include "analytics/analytics.h"
+#include "api/formats/reports.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define DAY_MS ((int64_t)86400000)
-#define BASE   (20514 * DAY_MS) /* 2026-03-02 */
+#define MIN_MS ((int64_t)60000)
+#define BASE   (20454 * DAY_MS) /* 2026-01-01 */
+#define VANS   100
 
 static double now_s(void) {
     struct timespec t;
@@ -19,98 +28,168 @@ static double now_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static lm_status order_events(store_tx *tx, int64_t id, int k, int64_t t) {
-    static const char *const st[] = {"received", "planned",          "allocated",
-                                     "ready",    "out_for_delivery", "delivered"};
+static lm_status oev(store_tx *tx, int64_t id, const char *to, int k, int64_t t) {
     char p[256], ty[40];
-    lm_status rc = LM_OK;
-    for (int i = 0; i < 6 && rc == LM_OK; i++) {
-        snprintf(p, sizeof p,
-                 "{\"id\":%" PRId64 ",\"to\":\"%s\",\"channel\":\"c%d\",\"depot\":\"d%d\","
-                 "\"t_ms\":%" PRId64 "}",
-                 id, st[i], k % 3, k % 4, t + i * 600000);
-        snprintf(ty, sizeof ty, "order.%s", st[i]);
-        rc = store_event_append(tx, ty, "order", "x", p);
-    }
     snprintf(p, sizeof p,
-             "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64 ",\"vehicle_id\":\"v%d\","
-             "\"eta_s\":%" PRId64 ",\"t_ms\":%" PRId64 "}",
-             id, id, k % 50, (t + 7200000) / 1000, t + 3000000);
-    if (rc == LM_OK) rc = store_event_append(tx, "stop.eta_changed", "stop", "x", p);
-    snprintf(p, sizeof p,
-             "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64 ",\"vehicle_id\":\"v%d\","
+             "{\"id\":%" PRId64 ",\"to\":\"%s\",\"channel\":\"c%d\",\"depot\":\"d%d\","
              "\"t_ms\":%" PRId64 "}",
-             id, id, k % 50, t + 7000000);
-    if (rc == LM_OK) rc = store_event_append(tx, "stop.arrived", "stop", "x", p);
+             id, to, k % 3, k % 4, t);
+    snprintf(ty, sizeof ty, "order.%s", to);
+    return store_event_append(tx, ty, "order", "x", p);
+}
+
+static lm_status sev(store_tx *tx, const char *type, int64_t id, int van, const char *extra,
+                     int64_t t) {
+    char p[256];
+    snprintf(p, sizeof p,
+             "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64 ",\"vehicle_id\":\"v%d\"%s,"
+             "\"t_ms\":%" PRId64 "}",
+             id, id, van, extra, t);
+    return store_event_append(tx, type, "stop", "x", p);
+}
+
+/* One order of day d, k-th of the day: its whole life, in time order within the order. */
+static lm_status order_life(store_tx *tx, int64_t id, int k, int64_t day0, unsigned *seed,
+                            int64_t *n_events) {
+    int van = k % VANS;
+    int64_t r = day0 + 6 * 3600000 + (int64_t)k * 9000; /* received 06:00 onwards */
+    int64_t out = day0 + 9 * 3600000 + (int64_t)(rand_r(seed) % 1800) * 1000;
+    int64_t arrive = out + (int64_t)(20 + (k / VANS) % 300) * MIN_MS;
+    int64_t eta = arrive + (int64_t)(rand_r(seed) % 1800) * 1000 - 900000;
+    char x[128];
+    lm_status rc = oev(tx, id, "received", k, r);
+    if (rc == LM_OK) rc = oev(tx, id, "allocated", k, r + 5 * MIN_MS);
+    *n_events += 2;
+    if (rc == LM_OK && rand_r(seed) % 50 == 0) {
+        *n_events += 1;
+        return oev(tx, id, "cancelled", k, r + 20 * MIN_MS);
+    }
+    snprintf(x, sizeof x, ",\"eta_s\":%" PRId64, eta / 1000);
+    if (rc == LM_OK) rc = oev(tx, id, "planned", k, out - 60 * MIN_MS);
+    if (rc == LM_OK) rc = sev(tx, "stop.eta_set", id, van, x, out - 60 * MIN_MS);
+    if (rc == LM_OK) rc = oev(tx, id, "ready", k, out - 30 * MIN_MS);
+    if (rc == LM_OK) rc = oev(tx, id, "out_for_delivery", k, out);
+    for (int i = 1; i <= 3 && rc == LM_OK; i++) {
+        int64_t at = out + (arrive - out) * i / 4;
+        snprintf(x, sizeof x, ",\"eta_s\":%" PRId64 ",\"previous_eta_s\":%" PRId64,
+                 (eta + (arrive - eta) * i / 4) / 1000, eta / 1000);
+        rc = sev(tx, "stop.eta_changed", id, van, x, at);
+    }
+    *n_events += 7;
+    if (rc == LM_OK && rand_r(seed) % 25 == 0) { /* a failed first attempt, retried an hour on */
+        snprintf(x, sizeof x, ",\"retry_after_s\":%" PRId64, (arrive + 3600000) / 1000);
+        rc = sev(tx, "stop.failed", id, van, x, arrive);
+        arrive += 3600000;
+        *n_events += 1;
+    }
+    if (rc == LM_OK) rc = sev(tx, "stop.arrived", id, van, "", arrive);
+    if (rc == LM_OK) rc = sev(tx, "stop.delivered", id, van, "", arrive + 2 * MIN_MS);
+    if (rc == LM_OK) rc = oev(tx, id, "delivered", k, arrive + 2 * MIN_MS);
+    *n_events += 3;
     return rc;
 }
 
-static int sync(store *s, analytics_kpi *a) {
-    store_read *r = NULL;
-    lm_errinfo err = {0};
-    if (store_read_begin(s, &r) != LM_OK) return -1;
-    lm_status rc = analytics_kpi_sync(a, r, &err);
-    store_read_end(r);
-    return rc == LM_OK ? 0 : -1;
+static lm_status write_day(store *s, int d, int per, int64_t *id, unsigned *seed, int64_t *n) {
+    store_tx *tx = NULL;
+    int64_t day0 = BASE + d * DAY_MS;
+    lm_status rc = store_tx_begin(s, &tx);
+    char p[160];
+    for (int v = 0; v < VANS && rc == LM_OK; v++) {
+        snprintf(p, sizeof p,
+                 "{\"vehicle_id\":\"v%d\",\"driver_id\":\"drv%d\",\"t_ms\":%" PRId64 "}", v,
+                 (v + d) % (VANS + 20), day0 + 8 * 3600000 + v * 1000);
+        rc = store_event_append(tx, "route.started", "vehicle", "x", p);
+        ++*n;
+    }
+    for (int k = 0; k < per && rc == LM_OK; k++)
+        rc = order_life(tx, ++*id, k, day0, seed, n);
+    if (rc != LM_OK) {
+        store_tx_rollback(tx);
+        return rc;
+    }
+    return store_tx_commit(tx);
 }
 
-static double report_ms(const analytics_kpi *a, int64_t from, int64_t to, analytics_group g,
-                        size_t *n) {
-    analytics_kpi_row *rows = NULL;
-    double t0 = now_s();
-    if (analytics_kpi_report(a, from, to, ANALYTICS_DAY, g, &rows, n) != LM_OK) return -1;
-    double t1 = now_s();
-    lm_free(rows);
-    return (t1 - t0) * 1e3;
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One report RUNS times: rollup query + JSON; prints a table line with median, min, max. */
+static int time_report(store *s, fmt_report_family fam, analytics_period p, analytics_group g,
+                       int64_t from, int64_t to, int runs) {
+    double t[64];
+    size_t rows = 0, bytes = 0;
+    if (runs > 64) runs = 64;
+    for (int i = 0; i < runs; i++) {
+        store_read *rd = NULL;
+        analytics_kpi_row *out = NULL;
+        lm_errinfo err = {0};
+        lm_buf b;
+        lm_buf_init(&b, 256u << 20);
+        fmt_report_query q = {fam, from, to, p, g};
+        double t0 = now_s();
+        if (store_read_begin(s, &rd) != LM_OK ||
+            analytics_rollup_report(rd, from, to, p, g, &out, &rows, &err) != LM_OK ||
+            fmt_report_json(&b, &q, out, rows) != LM_OK)
+            return fprintf(stderr, "report failed: %s\n", err.message), -1;
+        store_read_end(rd);
+        t[i] = (now_s() - t0) * 1e3;
+        bytes = b.len;
+        lm_free(out);
+        lm_buf_free(&b);
+    }
+    qsort(t, (size_t)runs, sizeof t[0], cmp_d);
+    static const char *const pn[] = {"day", "week", "month"};
+    static const char *const gn[] = {"all", "depot", "channel", "vehicle", "driver"};
+    printf("| %s | %s | %s | %zu | %zu | %.1f | %.1f | %.1f |\n", fmt_report_family_name(fam),
+           pn[p], gn[g], rows, bytes, t[runs / 2], t[0], t[runs - 1]);
+    return 0;
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) return fprintf(stderr, "usage: bench_analytics DB DAYS PER\n"), 2;
-    int days = atoi(argv[2]), per = atoi(argv[3]);
+    if (argc < 5)
+        return fprintf(stderr, "usage: bench_analytics DB DAYS PER RUNS [--rebuild]\n"), 2;
+    int days = atoi(argv[2]), per = atoi(argv[3]), runs = atoi(argv[4]);
+    bool rebuild = argc > 5 && !strcmp(argv[5], "--rebuild");
     store_opts o;
     store_opts_init(&o);
     o.path = argv[1];
     o.read_conns = 2;
     store *s = NULL;
     lm_errinfo err = {0};
-    if (days < 1 || per < 1 || store_open(&o, &s, &err) != LM_OK) return 1;
-    int64_t id = 0;
+    if (days < 1 || per < 1 || runs < 1 || store_open(&o, &s, &err) != LM_OK) return 1;
+    if (analytics_rollup_attach(s, NULL, &err) != LM_OK) return 1;
+    int64_t id = 0, n = 0;
+    unsigned seed = 42;
     double t0 = now_s();
-    for (int d = 0; d < days; d++) {
-        store_tx *tx = NULL;
-        lm_status rc = store_tx_begin(s, &tx);
-        for (int k = 0; k < per && rc == LM_OK; k++)
-            rc = order_events(tx, ++id, k, BASE + d * DAY_MS + (int64_t)k * 30000);
-        if (rc != LM_OK || store_tx_commit(tx) != LM_OK) return 3;
-    }
+    for (int d = 0; d < days; d++)
+        if (write_day(s, d, per, &id, &seed, &n) != LM_OK) return 3;
     double t1 = now_s();
-    analytics_kpi *a = analytics_kpi_new();
-    if (!a || sync(s, a) != 0) return 4;
-    double t2 = now_s();
-    size_t n_all = 0, n_day = 0;
-    double all_ms = report_ms(a, BASE, BASE + days * DAY_MS, ANALYTICS_BY_DEPOT, &n_all);
-    double day_ms =
-        report_ms(a, BASE + (days - 1) * DAY_MS, BASE + days * DAY_MS, ANALYTICS_ALL, &n_day);
-    store_tx *tx = NULL;
-    lm_status rc = store_tx_begin(s, &tx);
-    char p[160];
-    for (int k = 0; k < per && rc == LM_OK; k++) {
-        snprintf(p, sizeof p,
-                 "{\"id\":%" PRId64 ",\"to\":\"received\",\"depot\":\"d0\",\"t_ms\":%" PRId64 "}",
-                 ++id, BASE + days * DAY_MS);
-        rc = store_event_append(tx, "order.received", "order", "x", p);
+    printf("Generated: %d days x %d orders = %" PRId64 " orders, %" PRId64
+           " events, written one day per transaction with the rollups folded in the same "
+           "transaction: %.0f s in all (%.2f s per day's commit).\n\n",
+           days, per, id, n, t1 - t0, (t1 - t0) / days);
+    if (rebuild) {
+        int64_t cursor = 0;
+        double r0 = now_s();
+        if (analytics_rollup_rebuild(s, &cursor, &err) != LM_OK) return 4;
+        printf("`lastmile analytics rebuild` of the same log (up to seq %" PRId64 "): %.0f s.\n\n",
+               cursor, now_s() - r0);
     }
-    if (rc != LM_OK || store_tx_commit(tx) != LM_OK) return 3;
-    double t3 = now_s();
-    if (sync(s, a) != 0) return 4;
-    double t4 = now_s();
-    printf("%" PRId64 " events, %" PRId64
-           " orders: written in %.1f s; first sync (whole log) %.2f s;"
-           " report of %d days by depot (%zu rows) %.1f ms; last-day report %.1f ms;"
-           " incremental sync of %d new events %.1f ms\n",
-           analytics_kpi_cursor(a), id, t1 - t0, t2 - t1, days, n_all, all_ms, day_ms, per,
-           (t4 - t3) * 1e3);
-    analytics_kpi_free(a);
+    printf("| family | period | group | rows | JSON bytes | median ms | min ms | max ms |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|\n");
+    int64_t from = BASE, to = BASE + days * DAY_MS;
+    for (int f = 0; f <= FMT_REPORT_KPIS; f++)
+        if (time_report(s, (fmt_report_family)f, ANALYTICS_DAY, ANALYTICS_ALL, from, to, runs))
+            return 5;
+    for (int g = ANALYTICS_BY_DEPOT; g <= ANALYTICS_BY_DRIVER; g++)
+        for (int p = ANALYTICS_DAY; p <= ANALYTICS_MONTH; p++)
+            if (time_report(s, FMT_REPORT_KPIS, (analytics_period)p, (analytics_group)g, from, to,
+                            runs))
+                return 5;
+    if (time_report(s, FMT_REPORT_KPIS, ANALYTICS_DAY, ANALYTICS_BY_VEHICLE, to - DAY_MS, to, runs))
+        return 5;
     store_close(s);
     return 0;
 }

@@ -4,7 +4,7 @@
 # reproduces it, the date, the machine's load (start and end) and the number of runs its medians
 # are of (bench/lib.sh). Nothing in bench/results/ is edited by hand; notes on older runs live in
 # bench/NOTES.md.
-# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http]
+# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http|analytics|forecast]
 #   RUNS=N          runs per measurement, medians reported (default 3; geo 11, it is quick)
 #   LIMITS="1000 10000"  solver time limits in ms; SP_COMPARE=0 skips the pass without GLPK
 #   HTTP_SECONDS=S  duration of each wrk run (default 10)
@@ -146,18 +146,59 @@ TXT
 
 run_http() { RUNS="$runs" bench/http/run.sh "$build"; }
 
+# ANALYTICS_DAYS / ANALYTICS_PER: the generated history (default a year of 2,000 orders a day).
+run_analytics() {
+    local f="$out/analytics.md" n="$runs" days="${ANALYTICS_DAYS:-365}" per="${ANALYTICS_PER:-2000}"
+    [ "$n" -lt 5 ] && n=5 # reports are quick: min, median and max of at least 5
+    rm -f bench/work/analytics.db bench/work/analytics.db-wal bench/work/analytics.db-shm
+    {
+        bench_header "Analytics reports on a year of events" \
+            "RUNS=$n bench/run.sh $build analytics" "$n"
+        echo "That is: \`LASTMILE_UNSAFE_SYNC_OFF=1 $build/bench/bench_analytics bench/work/analytics.db $days $per $n --rebuild\`"
+        echo "(synchronous=OFF only to write the history faster; the reports only read)."
+        echo
+        echo "Each report is the query on the rollups (\`analytics_rollup_report\`) plus the JSON"
+        echo "\`GET /v1/reports/{family}\` would send, over the whole span unless said; target"
+        echo "under 200 ms each (docs/analytics.md)."
+        echo
+        LASTMILE_UNSAFE_SYNC_OFF=1 "$build/bench/bench_analytics" bench/work/analytics.db "$days" "$per" "$n" --rebuild
+        bench_footer
+    } > "$f.tmp"
+    rm -f bench/work/analytics.db bench/work/analytics.db-wal bench/work/analytics.db-shm
+    finish "$f"
+}
+
+run_forecast() {
+    local f="$out/forecast.md"
+    {
+        bench_header "Forecast backtest: rolling origin against seasonal-naive" \
+            "bench/run.sh $build forecast" 1
+        echo "That is: \`$build/bench/bench_forecast\` (deterministic: the same figures on every"
+        echo "run; the benchmark history and the protocol are documented at the top of"
+        echo "bench/bench_forecast.c and in docs/analytics.md)."
+        echo
+        "$build/bench/bench_forecast"
+        bench_footer
+    } > "$f.tmp"
+    finish "$f"
+}
+
 case "$what" in
 solver) run_solver ;;
 geo) run_geo ;;
 scale) run_scale ;;
 replan) run_replan ;;
 http) run_http ;;
+analytics) run_analytics ;;
+forecast) run_forecast ;;
 all)
     run_geo
     run_solver
     run_scale
     run_replan
     run_http
+    run_analytics
+    run_forecast
     ;;
-*) echo "usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http]" >&2; exit 64 ;;
+*) echo "usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http|analytics|forecast]" >&2; exit 64 ;;
 esac

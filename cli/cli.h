@@ -29,6 +29,9 @@ int cli_keys(int argc, char **argv);
 int cli_solve(int argc, char **argv);
 /* `lastmile simulate --server URL ...` (cli/simulate.c). */
 int cli_simulate(int argc, char **argv);
+/* `lastmile report ...` and `lastmile analytics rebuild` (cli/report.c). */
+int cli_report(int argc, char **argv);
+int cli_analytics(int argc, char **argv);
 /* `lastmile bench SET ...` (cli/bench.c). */
 int cli_bench(int argc, char **argv);
 

@@ -1,6 +1,7 @@
 /* `lastmile import FILE.csv`: orders from CSV (the format in README), either posted in chunks to a
  * running server's POST /v1/orders/import or written straight into a database file. A bad row is
  * reported with its line number and reason; the good rows still go in. */
+#include "analytics/analytics.h"
 #include "api/api.h"
 #include "api/formats/csv.h"
 #include "cli/cli.h"
@@ -83,6 +84,8 @@ static int import_db(const import_cfg *c, const fmt_csv *csv, progress *p) {
         fprintf(stderr, "lastmile import: %s: %s\n", c->db, err.message);
         return CLI_FAILED;
     }
+    if (analytics_rollup_attach(s, NULL, &err) != LM_OK)
+        fprintf(stderr, "lastmile import: analytics rollups lag (%s)\n", err.message);
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = s;

@@ -16,6 +16,10 @@ static const cli_command commands[] = {
     {"bench", "SET [--time-limit S] [--seed K] [--no-sp] [--only NAME] [--datasets DIR]",
      "solver gaps on solomon, A, B, P or X", cli_bench},
     {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cli_keys},
+    {"report", "FAMILY|forecast DEPOT SKU|replenishment DEPOT [--from D] [--csv] [--db PATH]",
+     "analytics reports from a database", cli_report},
+    {"analytics", "rebuild [--db PATH]", "rebuild the analytics rollups from the event log",
+     cli_analytics},
     {"version", "", "print versions of lastmile and its libraries", cli_version},
 };
 

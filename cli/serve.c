@@ -1,5 +1,6 @@
 /* `lastmile serve`: settings from defaults < config file < environment < command line, then the
  * store and the HTTP server until SIGTERM/SIGINT, then a graceful stop. */
+#include "analytics/analytics.h"
 #include "api/api.h"
 #include "cli/demo.h"
 #include "api/formats/conf.h"
@@ -654,6 +655,16 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: store %s: %s\n", cfg.db, err.message);
         return CLI_FAILED;
     }
+    /* the analytics rollups follow every commit from here on (and catch up what lags) */
+    int64_t folded = 0;
+    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
+        fprintf(stderr,
+                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
+                "rebuild'\n",
+                err.message);
+    else if (folded > 0)
+        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
+                (long long)folded);
     if ((status = serve_clock(s, &cfg)) != CLI_OK) {
         store_close(s);
         return status;

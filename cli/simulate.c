@@ -12,10 +12,12 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SIM_MAX_DRIVERS 500
@@ -55,6 +57,8 @@ typedef struct sim {
     size_t n;
     geo_router *router; /* --router: roads between stops */
     int64_t positions, arrivals, delivered, failed, exceptions, errors;
+    char web_driver[65]; /* --web-driver: this one is driven through the driver app instead */
+    pid_t web_pid;
 } sim;
 
 static volatile sig_atomic_t sim_stop_flag;
@@ -143,6 +147,7 @@ static int load_drivers(sim *s) {
         /* a driver without a vehicle has no route to drive */
         const char *id = jstr(it, "id"), *veh = jstr(it, "vehicle_id");
         if (!id || !veh || !*veh || s->n >= SIM_MAX_DRIVERS) continue;
+        if (!strcmp(id, s->web_driver)) continue; /* the browser drives that one */
         if (s->max_drivers > 0 && (int)s->n >= s->max_drivers) break;
         sim_driver *d = &s->drivers[s->n++];
         lm_strlcpy(d->id, id, sizeof d->id);
@@ -371,12 +376,63 @@ static void step(sim *s, sim_driver *d, double dt, size_t broken_idx, size_t lat
     }
 }
 
+/* --web-driver: one driver is driven through the driver app (web/driver/) in headless Chromium
+ * by scripts/driver-web-sim.mjs (Node with playwright-core from tests/web; LASTMILE_WEB_SIM
+ * names another script): it signs in by an enrolment link, moves the phone's emulated position
+ * to each stop and taps arrived / delivered, so the app's own code paths carry that driver. */
+static int web_driver_start(sim *s) {
+    const char *script = getenv("LASTMILE_WEB_SIM");
+    if (!script) script = "scripts/driver-web-sim.mjs";
+    char speed[32], dur[32], keyenv[300];
+    snprintf(speed, sizeof speed, "%g", s->speed_up);
+    snprintf(dur, sizeof dur, "%lld", (long long)s->duration_s);
+    snprintf(keyenv, sizeof keyenv, "LASTMILE_KEY=%s", s->key); /* not on the command line */
+    char *argv[] = {"node",        (char *)script, "--server", s->server,    "--driver",
+                    s->web_driver, "--speed-up",   speed,      "--duration", dur,
+                    NULL};
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **envp = lm_calloc(n + 2, sizeof *envp);
+    if (!envp) return CLI_FAILED;
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (strncmp(environ[i], "LASTMILE_KEY=", 13)) envp[k++] = environ[i];
+    for (size_t i = 0;; i++)
+        if (!envp[i]) {
+            envp[i] = keyenv;
+            break;
+        }
+    int rc = posix_spawnp(&s->web_pid, "node", NULL, NULL, argv, envp);
+    lm_free(envp);
+    if (rc != 0) {
+        fprintf(stderr, "lastmile simulate: cannot start node %s: %s\n", script, strerror(rc));
+        s->web_pid = 0;
+        return CLI_FAILED;
+    }
+    fprintf(stderr, "simulate: driver %s is driven through the driver app (pid %d)\n",
+            s->web_driver, (int)s->web_pid);
+    return CLI_OK;
+}
+
+/* Waits for the browser-driven driver (its script bounds itself by --duration); its failure is
+ * the run's. */
+static int web_driver_wait(sim *s) {
+    if (!s->web_pid) return CLI_OK;
+    int st = 0;
+    if (waitpid(s->web_pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "lastmile simulate: the driver app run for %s failed\n", s->web_driver);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
 static void usage(FILE *out) {
     fprintf(
         out,
         "usage: lastmile simulate --server URL [--osmand URL] [--key KEY] [--drivers N]\n"
         "                         [--speed-up X] [--seed K] [--failure-rate P] [--duration S]\n"
-        "                         [--router SPEC]\n"
+        "                         [--web-driver ID] [--router SPEC]\n"
         "\n"
         "Drives every driver's committed route of the server at URL: positions every simulated\n"
         "second through OsmAnd (--osmand, default URL/v1/osmand) with the driver's device id,\n"
@@ -385,6 +441,9 @@ static void usage(FILE *out) {
         "LASTMILE_KEY) must be an admin key: it lists the drivers and creates a driver key for\n"
         "each. --speed-up X (default 10) scales simulated time; --duration S (default 600)\n"
         "bounds the run in wall-clock seconds; --seed K (default 1) fixes every choice.\n"
+        "--web-driver ID drives that driver through the driver app (web/driver/) in headless\n"
+        "Chromium instead of the raw API: node scripts/driver-web-sim.mjs, playwright-core\n"
+        "from tests/web (npm ci there), /usr/bin/chromium or $CHROMIUM.\n"
         "--router SPEC (or LASTMILE_ROUTER; docs/roads.md): vans follow that engine's roads\n"
         "between stops; geodesic (the default): straight lines.\n");
 }
@@ -421,6 +480,8 @@ int cli_simulate(int argc, char **argv) {
             ok = lm_parse_i64(v, 1, 7 * 86400, &s.duration_s);
         } else if (!strcmp(a, "--speed-up") && v) {
             ok = lm_parse_double(v, &s.speed_up) && s.speed_up > 0 && s.speed_up <= 1000;
+        } else if (!strcmp(a, "--web-driver") && v) {
+            ok = *v && lm_strlcpy(s.web_driver, v, sizeof s.web_driver);
         } else if (!strcmp(a, "--failure-rate") && v) {
             ok = lm_parse_double(v, &s.failure_rate) && s.failure_rate >= 0 && s.failure_rate <= 1;
         } else {
@@ -461,6 +522,7 @@ int cli_simulate(int argc, char **argv) {
     if (status != CLI_OK) goto done;
     for (size_t i = 0; i < s.n; i++)
         load_route(&s, &s.drivers[i]);
+    if (s.web_driver[0] && (status = web_driver_start(&s)) != CLI_OK) goto done;
     /* the seeded exceptions, among the drivers that have a route */
     size_t with_route = 0, broken_idx = SIZE_MAX, late_idx = SIZE_MAX;
     for (size_t i = 0; i < s.n; i++)
@@ -508,6 +570,7 @@ int cli_simulate(int argc, char **argv) {
            "%lld exceptions, %lld errors\n",
            s.n, (long long)s.positions, (long long)s.arrivals, (long long)s.delivered,
            (long long)s.failed, (long long)s.exceptions, (long long)s.errors);
+    if (status == CLI_OK) status = web_driver_wait(&s);
 done:
     for (size_t i = 0; i < s.n; i++)
         lm_free(s.drivers[i].path);

@@ -1,6 +1,7 @@
 /* common/json.c: the streaming JSON writer of common/json.h (escaping into a capped lm_buf). */
 #include "common/json.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,12 @@ void lm_jw_str(lm_jw *w, const char *key, const char *s) {
 
 static void double_raw(lm_jw *w, double d) {
     char tmp[40];
+    /* a whole number prints as %.15g would print it, without the trial formatting below (reports
+     * write hundreds of thousands of them) */
+    if (d >= -1e15 && d <= 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        fmt(w, "%lld", (long long)d);
+        return;
+    }
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, d);
         if (strtod(tmp, NULL) == d) break;

@@ -92,6 +92,10 @@ typedef struct dispatch_opts {
     unsigned solver_threads;        /* default 1 */
     int64_t transfer_service_s;     /* handing parcels over from a broken vehicle (default 300) */
     int64_t default_service_s;      /* service time per delivery stop (default 180) */
+    int32_t urgent_priority;        /* a ready order this urgent (order priority, 0..100) while
+                                       routes run triggers a re-plan and gets a deadline (80) */
+    int64_t urgent_within_s;        /* an urgent order is delivered within this of the re-plan
+                                       (7200) when any van can; else within its own windows */
     dispatch_filter_opts positions; /* filters on positions before they move anything */
 } dispatch_opts;
 
@@ -268,6 +272,10 @@ const char *dispatch_plan_status_name(dispatch_plan_status s);
 typedef enum dispatch_stop_kind {
     DISPATCH_STOP_DELIVERY, /* hand the order's parcels to the customer */
     DISPATCH_STOP_PICKUP,   /* load an order's parcels: at a depot or from a broken vehicle */
+    DISPATCH_STOP_BREAK,    /* the driver's break (order_id 0): placed by the solver where the
+                               van is then, tw = the break's start window, service_s = its
+                               length. Taken once the driver reaches a later stop or marks it
+                               done; a re-plan never schedules a taken break again. */
 } dispatch_stop_kind;
 
 typedef enum dispatch_stop_status {
@@ -401,6 +409,82 @@ LM_MUST_USE lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t s
                                          const char *to_vehicle, int position,
                                          dispatch_violation *violations, size_t cap,
                                          size_t *n_violations, lm_errinfo *err);
+
+/* ---- Hand dispatch on live routes (dispatch/hand.c) ----
+ * A dispatcher edits the routes drivers follow. Every edit is evaluated from the vans' live state
+ * (where each is, now plus any delay its driver reported, the load on board, its shift, its
+ * breaks where their stops are) with solver_evaluate and then solver_check before anything is
+ * stored; a dry run gives the same verdict and changes nothing. A window that a stop already on
+ * a route can no longer meet is not held against an edit (the stop is late either way); a new or
+ * moved stop must meet its window. An applied edit bumps the live version (re-plans computed
+ * before it become superseded) and appends, in the same tx, route.changed for each vehicle
+ * touched (its driver id and the new stop order: the driver's app learns it from the event
+ * stream and GET /v1/driver/route) and the orders' own events (ready -> planned and back).
+ * Parcels already on a started van stay on it (only reordered); a stop the driver is at stays
+ * first; a break belongs to its van. */
+
+typedef enum dispatch_hand_kind {
+    DISPATCH_HAND_ASSIGN,   /* order_id (ready) onto vehicle_id's live route */
+    DISPATCH_HAND_MOVE,     /* stop_id (pending on any live route) onto vehicle_id's */
+    DISPATCH_HAND_REORDER,  /* vehicle_id's pending stops in the order of stop_ids (all of them) */
+    DISPATCH_HAND_UNASSIGN, /* stop_id off its route: its order goes back to ready */
+} dispatch_hand_kind;
+
+typedef struct dispatch_hand_req {
+    dispatch_hand_kind kind;
+    const char *vehicle_id;  /* ASSIGN, MOVE, REORDER: the route edited */
+    int64_t order_id;        /* ASSIGN */
+    int64_t stop_id;         /* MOVE, UNASSIGN */
+    int position;            /* ASSIGN, MOVE: 0-based index among the route's pending stops;
+                                -1 = the cheapest feasible position */
+    const int64_t *stop_ids; /* REORDER */
+    size_t n_stop_ids;
+    bool dry_run; /* evaluate and answer, store nothing */
+} dispatch_hand_req;
+
+#define DISPATCH_HAND_VIOLATIONS_MAX 8
+
+typedef struct dispatch_hand_result {
+    bool feasible;
+    dispatch_violation violations[DISPATCH_HAND_VIOLATIONS_MAX];
+    size_t n_violations;
+    int64_t cost_before, cost_after; /* of the routes touched, as evaluated */
+    int position;                    /* ASSIGN, MOVE: where the stop went (its delivery) */
+    int64_t stop_id;                 /* ASSIGN, MOVE: its delivery stop (0 on a dry run assign) */
+    dispatch_route routes[2];        /* the routes touched: pending stops with their new ETAs */
+    size_t n_routes;
+} dispatch_hand_result;
+
+void dispatch_hand_result_clear(dispatch_hand_result *r);
+/* Applies (or with dry_run only evaluates) req. LM_OK: feasible (and stored unless dry_run);
+ * LM_CONFLICT with out->feasible false and out->violations: the edit breaks a constraint and
+ * nothing changed; other errors name the field (vehicle_id, order_id, stop_id, stop_ids[i],
+ * position) and change nothing. out is filled in both LM_OK and the violation case; clear it
+ * with dispatch_hand_result_clear. */
+LM_MUST_USE lm_status dispatch_hand_edit(dispatch *d, const dispatch_hand_req *req,
+                                         dispatch_hand_result *out, lm_errinfo *err);
+/* Locks (or unlocks) a pending live stop: re-plans keep it on its vehicle (event stop.locked /
+ * stop.unlocked). NOT_FOUND names "stop_id"; CONFLICT when it is not pending on a live route. */
+LM_MUST_USE lm_status dispatch_stop_lock(dispatch *d, int64_t stop_id, bool locked,
+                                         lm_errinfo *err);
+/* Locks (or unlocks) a vehicle's live route: re-plans leave its pending stops exactly as they
+ * are and give it no new work (event route.locked / route.unlocked). */
+LM_MUST_USE lm_status dispatch_route_lock(dispatch *d, const char *vehicle_id, bool locked,
+                                          lm_errinfo *err);
+
+/* A vehicle's live route for the dispatcher: its pending stops in order (locks on each stop). */
+typedef struct dispatch_live_route {
+    char vehicle_id[DISPATCH_ID_MAX + 1];
+    char driver_id[DISPATCH_ID_MAX + 1];
+    bool locked, started, broken;
+    dispatch_stop *stops;
+    size_t n_stops;
+} dispatch_live_route;
+
+/* NOT_FOUND names "vehicle_id". Free with dispatch_live_route_clear. */
+LM_MUST_USE lm_status dispatch_live_route_get(store_read *r, const char *vehicle_id,
+                                              dispatch_live_route *out, lm_errinfo *err);
+void dispatch_live_route_clear(dispatch_live_route *rt);
 
 /* ---- Live tracking ---- */
 
@@ -587,5 +671,20 @@ typedef struct dispatch_vehicle_state {
 /* Every vehicle's state, ordered by vehicle id; *out lm_free'd by the caller. */
 LM_MUST_USE lm_status dispatch_vehicle_states(store_read *r, dispatch_vehicle_state **out,
                                               size_t *n, lm_errinfo *err);
+
+/* ---- Room for a delivery window (dispatch/slots.c) ---- */
+
+typedef struct dispatch_slot {
+    int64_t start_s, end_s; /* a candidate window (epoch s) */
+    bool room;              /* filled: the planner serves the day with this order in w */
+} dispatch_slot;
+
+/* Fills slots[i].room for order_id (slots ordered by time): each day of the windows planned once
+ * as a plan would be (active vehicles with a driver, the orders of the same depot allocated ..
+ * planned with a window that day, on a fixed iteration budget); a window has room when that plan
+ * serves all of them and this order can be inserted into one of its routes (or an idle van) in
+ * the window with every constraint kept. An order without a location or depot has room nowhere. */
+LM_MUST_USE lm_status dispatch_slots_check(dispatch *d, int64_t order_id, dispatch_slot *slots,
+                                           size_t n, lm_errinfo *err);
 
 #endif

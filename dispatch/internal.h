@@ -120,6 +120,10 @@ typedef struct dispatch__task {
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
     int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
     bool was_late;         /* its window had to be dropped: it cannot be met any more */
+    bool locked;           /* a dispatcher locked its stop: it stays on its vehicle */
+    bool urgent;           /* re-plans: tws narrowed to a deadline; own_tws are the order's */
+    solver_tw own_tws[STORE_WINDOWS_MAX];
+    size_t n_own_tws;
     int64_t return_id;     /* the RMA a pickup task collects (0 = none) */
     solver_tw pick_tws[1]; /* shipment: window of the pickup step */
     size_t n_pick_tws;
@@ -139,9 +143,11 @@ typedef struct dispatch__vehicle {
     int64_t initial_load[DISPATCH__DIMS];
     uint32_t skills[DISPATCH__VSKILLS_MAX];
     size_t n_skills;
-    int fixed_task;    /* task index that must come first, -1 none */
-    bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
-    int64_t seq_base;  /* re-plans: seq after the last done stop */
+    int fixed_task;                          /* task index that must come first, -1 none */
+    bool fixed_pickup;                       /* the fixed step is the task's pickup (shipment) */
+    int64_t seq_base;                        /* re-plans: seq after the last done stop */
+    int64_t break_stop[DISPATCH_BREAKS_MAX]; /* hand edits (update_in_place): the stop that holds
+                                                break b already, 0 = none (a new one is made) */
 } dispatch__vehicle;
 
 typedef struct dispatch__model {
@@ -229,10 +235,25 @@ void dispatch__settings_opts_defaults(dispatch_opts *o);
 LM_MUST_USE lm_status dispatch__orders_each(store_read *r, const char *status,
                                             lm_status (*fn)(void *ctx, const store_order *o),
                                             void *ctx, lm_errinfo *err);
+/* The model's vehicles for a plan on day_start_s: every active vehicle with a driver (in req's
+ * list when it has one); depots[0..*n_depots) gets their start depots, whose index + 1 is the
+ * skill a task of that depot requires (dispatch/slots.c builds its models the same way). */
+LM_MUST_USE lm_status dispatch__fleet_load(store_read *r, const dispatch_plan_req *req,
+                                           int64_t day_start_s, dispatch__model *m,
+                                           char (*depots)[DISPATCH_ID_MAX + 1], size_t *n_depots,
+                                           size_t cap_depots, lm_errinfo *err);
 /* Begins a write tx in *tx and reads plan plan_id into *p; NOT_FOUND names "id" ("<what> N not
  * found"). *tx is set once begun, also on failure: the caller rolls it back. */
 LM_MUST_USE lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what,
                                            store_tx **tx, store_plan *p, lm_errinfo *err);
+
+/* Sets p's cost, distance and duration to the sums of its stored routes (after any change to
+ * them: hand edits included). */
+LM_MUST_USE lm_status dispatch__plan_totals(store_read *r, store_plan *p, lm_errinfo *err);
+/* CONFLICT naming "to_vehicle" when order_id ships from another depot than vehicle_id loads at
+ * (INVALID when the vehicle does not exist). */
+LM_MUST_USE lm_status dispatch__same_depot(store_read *r, int64_t order_id, const char *vehicle_id,
+                                           lm_errinfo *err);
 
 /* ---- Orders inside a caller's tx (dispatch/orders_link.c) ---- */
 

@@ -22,6 +22,8 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->tick_ms = 1000;
     o->solver_threads = 1;
     o->transfer_service_s = 300;
+    o->urgent_priority = 80;
+    o->urgent_within_s = 7200;
     dispatch_filter_opts_init(&o->positions);
 }
 

@@ -1,15 +1,17 @@
 /* libFuzzer target for the request bodies decoded outside orders_json: vehicles and drivers
  * (fleet_json.c), plans, moves and re-plans (plan_json.c), the orders configuration
  * (config_json.c), and the driver app's positions, exceptions, failed stops and deliveries
- * (driver_json.c). The first byte picks the reader; the rest is the JSON body, parsed with
- * fmt_json_parse as the server does. Whatever the input, an accepted record holds UTF-8 text
- * without control characters (notes: line breaks and tabs too) and numbers in range, and an
- * accepted proof image passes fmt_image_ok. */
+ * (driver_json.c), the recovery policy, a customer's window and delivery instructions
+ * (recovery_json.c, first byte 0xf0..0xff). The first byte picks the reader; the rest is the JSON
+ * body, parsed with fmt_json_parse as the server does. Whatever the input, an accepted record holds
+ * UTF-8 text without control characters (notes: line breaks and tabs too) and numbers in range, and
+ * an accepted proof image passes fmt_image_ok. */
 #include "api/formats/config_json.h"
 #include "api/formats/driver_json.h"
 #include "api/formats/fleet_json.h"
 #include "api/formats/json.h"
 #include "api/formats/plan_json.h"
+#include "api/formats/recovery_json.h"
 #include "fuzz_common.h"
 
 #include <math.h>
@@ -73,6 +75,18 @@ static void plans(const cJSON *j, int which) {
         st = fmt_replan_from_json(j, vehicle, &err);
         fuzz_check_err(st, &err);
         if (st == LM_OK) fuzz_check_text(vehicle);
+        /* the hand dispatch bodies read the same inputs, every shape */
+        static fmt_hand_body h;
+        for (int shape = FMT_HAND_ASSIGN; shape <= FMT_HAND_LOCK; shape++) {
+            lm_errinfo_clear(&err);
+            st = fmt_hand_from_json(j, (fmt_hand_shape)shape, &h, &err);
+            fuzz_check_err(st, &err);
+            if (st != LM_OK) continue;
+            fuzz_check_text(h.vehicle_id);
+            if (h.position < -1 || h.n_stop_ids > FMT_HAND_STOPS_MAX) abort();
+            for (size_t i = 0; i < h.n_stop_ids; i++)
+                if (h.stop_ids[i] < 1) abort();
+        }
     }
 }
 
@@ -134,6 +148,45 @@ static void driver(const cJSON *j, int which, lm_arena *arena) {
     }
 }
 
+/* The recovery policy, a customer's window, the split policy, delivery instructions
+ * (recovery_json.c). */
+static void recovery(const cJSON *j, int which) {
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    lm_status st;
+    if (which == 0) {
+        store_recovery_policy p;
+        st = fmt_recovery_policy_from_json(j, &p, &err);
+        fuzz_check_err(st, &err);
+        if (st != LM_OK) return;
+        if (p.n_rules > STORE_RECOVERY_REASONS) abort();
+        for (size_t i = 0; i < p.n_rules; i++) {
+            fuzz_check_text(p.rules[i].reason);
+            fuzz_check_text(p.rules[i].action);
+            fuzz_check_text(p.rules[i].reschedule);
+            if (p.rules[i].max_attempts < 1 || p.rules[i].max_attempts > 10) abort();
+        }
+    } else if (which == 1) {
+        store_window w;
+        st = fmt_window_from_json(j, &w, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK && (w.end_s <= w.start_s || w.end_s - w.start_s > 86400)) abort();
+    } else if (which == 3) {
+        store_split_policy p = {.max_parts = 2};
+        st = fmt_split_policy_from_json(j, &p, &err);
+        fuzz_check_err(st, &err);
+        if (st == LM_OK && (p.max_parts < 2 || p.max_parts > 4)) abort();
+        if (st == LM_OK) fuzz_check_text(p.mode);
+    } else {
+        store_instructions in;
+        st = fmt_instructions_from_json(j, &in, &err);
+        fuzz_check_err(st, &err);
+        if (st != LM_OK) return;
+        check_notes(in.instructions);
+        fuzz_check_text(in.safe_place);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     uint8_t kind = data[0] % 10;
@@ -148,7 +201,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cJSON_Delete(j);
         return 0;
     }
-    if (kind < 2)
+    if (data[0] >= 0xf0) /* beyond the first ten readers' selector bytes */
+        recovery(j, (data[0] - 0xf0) % 4);
+    else if (kind < 2)
         fleet(j, kind == 0);
     else if (kind < 5)
         plans(j, kind - 2);

@@ -10,22 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Adds qty to reserved at (depot, sku) and raises stock.low when available crosses below the
- * reorder point. */
-static lm_status stock_reserve(store_tx *tx, const char *depot, const char *sku, int64_t qty,
-                               lm_errinfo *err) {
-    store_stock before;
-    lm_status rc = store_stock_get(store_tx_read(tx), depot, sku, &before, err);
-    if (rc != LM_OK) return rc;
-    if ((rc = store_stock_adjust(tx, depot, sku, qty, 0, err)) != LM_OK) return rc;
-    int64_t avail_before = before.on_hand - before.reserved;
-    int64_t avail_after = avail_before - qty;
-    if (avail_before >= before.reorder_point && avail_after < before.reorder_point)
-        rc = orders__event_stock_low(tx, depot, sku, before.on_hand, before.reserved + qty,
-                                     before.reorder_point);
-    return rc;
-}
-
 /* ---- Allocation ---- */
 
 /* Units of sku already claimed by earlier lines of the same order at one depot. */
@@ -169,11 +153,22 @@ lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, order
         substituted = pass == 1;
     }
 
+    /* no depot has it all: each part from the depot that has it, when the split policy allows */
+    int split_main = -1;
+    if (best < 0 &&
+        (rc = orders__split_try(o, tx, ord, depots, travel, n_depots, &split_main, err)) != LM_OK)
+        goto fail;
     orders_status to;
-    if (best >= 0) {
+    const char *policy_name = orders_oos_name(policy);
+    if (split_main >= 0) {
+        lm_strlcpy(ord->depot_id, depots[split_main].id, sizeof ord->depot_id);
+        lm_strlcpy(ord->stock_outcome, "in_stock", sizeof ord->stock_outcome);
+        policy_name = "split";
+        to = ORDERS_ALLOCATED;
+    } else if (best >= 0) {
         const orders_line *plan = &plans[(size_t)best * nl];
         for (size_t i = 0; i < ord->n_lines; i++) {
-            rc = stock_reserve(tx, depots[best].id, plan[i].sku, plan[i].qty, err);
+            rc = orders__stock_reserve(tx, depots[best].id, plan[i].sku, plan[i].qty, err);
             if (rc != LM_OK) goto fail;
         }
         if (ord->n_lines) memcpy(ord->lines, plan, ord->n_lines * sizeof *plan);
@@ -202,7 +197,7 @@ lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, order
         goto fail;
     }
     char extra[64];
-    snprintf(extra, sizeof extra, "\"policy\":\"%s\"", orders_oos_name(policy));
+    snprintf(extra, sizeof extra, "\"policy\":\"%s\"", policy_name);
     if ((rc = orders__order_move(o, tx, ord, to, extra)) != LM_OK) goto fail;
     *moved = true;
 done:

@@ -38,6 +38,10 @@ LM_MUST_USE lm_status orders__event_stock_low(store_tx *tx, const char *depot, c
  * closing the object. */
 LM_MUST_USE lm_status orders__event_keyed(store_tx *tx, const char *type, const char *entity,
                                           const char *key, const char *id, const char *rest);
+/* Adds qty to reserved at (depot, sku) and raises stock.low when available crosses below the
+ * reorder point. */
+LM_MUST_USE lm_status orders__stock_reserve(store_tx *tx, const char *depot, const char *sku,
+                                            int64_t qty, lm_errinfo *err);
 /* Commits tx (consumed either way), naming a failure. */
 LM_MUST_USE lm_status orders__commit(store_tx *tx, lm_errinfo *err);
 
@@ -59,6 +63,15 @@ LM_MUST_USE lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order
  * the units off on_hand. */
 LM_MUST_USE lm_status orders__stock_release(store_tx *tx, const orders_order *ord, bool consume,
                                             lm_errinfo *err);
+/* ---- Split shipments (split.c) ---- */
+/* When the split policy allows and every line of ord sits at some depot (depots[0..n_depots),
+ * travel_s from them to the customer), splits ord by depot inside tx: the main depot's lines are
+ * reserved and kept in ord (ord->lines shrinks; the caller allocates ord there and writes it
+ * back), every other depot's lines become a new order allocated there, and an order.split event
+ * is appended. *main_depot is the main depot's index, -1 when ord was not split. */
+LM_MUST_USE lm_status orders__split_try(orders_svc *o, store_tx *tx, orders_order *ord,
+                                        const orders_depot *depots, const int64_t *travel,
+                                        size_t n_depots, int *main_depot, lm_errinfo *err);
 /* Retries backordered orders oldest first (skipping those still short) inside tx. */
 LM_MUST_USE lm_status orders__backorders_retry(orders_svc *o, store_tx *tx, lm_errinfo *err);
 

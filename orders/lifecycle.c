@@ -27,7 +27,9 @@ bool orders_status_parse(const char *name, orders_status *out) {
 
 /* The one transition table: allowed[from] is a bit set of the states reachable from `from`.
  * Cancelling is allowed from every state before out_for_delivery; planned may fall back to ready
- * when dispatch drops a plan; a held order is released straight into allocation. */
+ * when dispatch drops a plan; a held order is released straight into allocation; a failed order
+ * is ready again for its next attempt only through recovery's check-in or the customer's choice
+ * (orders/recovery.c), which hold its units again first. */
 #define B(s) (1u << ORDERS_##s)
 static const unsigned allowed[ORDERS__STATUS_COUNT] = {
     [ORDERS_RECEIVED] = B(HELD) | B(ALLOCATED) | B(BACKORDERED) | B(CANCELLED),
@@ -39,7 +41,7 @@ static const unsigned allowed[ORDERS__STATUS_COUNT] = {
     [ORDERS_PLANNED] = B(OUT_FOR_DELIVERY) | B(READY) | B(CANCELLED),
     [ORDERS_OUT_FOR_DELIVERY] = B(DELIVERED) | B(FAILED),
     [ORDERS_DELIVERED] = 0,
-    [ORDERS_FAILED] = 0,
+    [ORDERS_FAILED] = B(READY),
     [ORDERS_CANCELLED] = 0,
 };
 #undef B

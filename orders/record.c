@@ -1,5 +1,6 @@
 /* orders/record.c: the events that record order, stock and catalogue changes, appended in the
- * transaction of the change, and the commit that names its failure. */
+ * transaction of the change, a reservation with its stock.low event, and the commit that names
+ * its failure. */
 #include "orders/internal.h"
 
 #include <inttypes.h>
@@ -77,5 +78,19 @@ lm_status orders__event_keyed(store_tx *tx, const char *type, const char *entity
 lm_status orders__commit(store_tx *tx, lm_errinfo *err) {
     lm_status rc = store_tx_commit(tx);
     if (rc != LM_OK) lm_errinfo_set(err, rc, "", "commit failed");
+    return rc;
+}
+
+lm_status orders__stock_reserve(store_tx *tx, const char *depot, const char *sku, int64_t qty,
+                                lm_errinfo *err) {
+    store_stock before;
+    lm_status rc = store_stock_get(store_tx_read(tx), depot, sku, &before, err);
+    if (rc != LM_OK) return rc;
+    if ((rc = store_stock_adjust(tx, depot, sku, qty, 0, err)) != LM_OK) return rc;
+    int64_t avail_before = before.on_hand - before.reserved;
+    int64_t avail_after = avail_before - qty;
+    if (avail_before >= before.reorder_point && avail_after < before.reorder_point)
+        rc = orders__event_stock_low(tx, depot, sku, before.on_hand, before.reserved + qty,
+                                     before.reorder_point);
     return rc;
 }

@@ -28,7 +28,7 @@ static lm_status conflict(const orders_order *ord, const char *action, lm_errinf
  * goods off on_hand at out_for_delivery, records the event; the caller writes ord back. */
 static lm_status advance_in_tx(store_tx *tx, orders_order *ord, orders_status cur, orders_status to,
                                int64_t now_ms, lm_errinfo *err) {
-    if (!orders_transition_allowed(cur, to) ||
+    if (!orders_transition_allowed(cur, to) || cur == ORDERS_FAILED /* recovery's alone */ ||
         (to != ORDERS_PLANNED && to != ORDERS_OUT_FOR_DELIVERY && to != ORDERS_DELIVERED &&
          to != ORDERS_FAILED && to != ORDERS_READY)) {
         char what[48];

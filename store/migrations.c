@@ -8,9 +8,9 @@
  *   2. Append one row {version, "name", sql} to store__migrations, keeping versions increasing.
  *      Version ranges, so modules written in parallel never collide:
  *          1-99 store core (events, keys)    100-199 orders    200-299 dispatch
- *          300-399 api (webhooks, idempotency)    500-599 feedback    600-699 returns
- *          800-899 settings (versioned settings, fleet record versions, requirements)
- *          900-999 notify
+ *          300-399 api (webhooks, idempotency)    500-599 feedback    600-699 returns    700-799
+ * analytics 800-899 settings (versioned settings, fleet record versions, requirements) 900-999
+ * notify
  *   3. Never edit or renumber a row that has shipped: add a new one (ALTER TABLE ...) instead.
  * A database records every version it has applied (schema_migrations); at open, each row of this
  * table the database lacks is applied in table order, each in its own transaction together with
@@ -44,9 +44,12 @@ static const char core_v1[] =
 extern const char store__orders_schema_v100[];
 extern const char store__money_schema_v110[];
 extern const char store__money_schema_v111[];
+extern const char store__recovery_schema_v170[];
+extern const char store__split_schema_v171[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__devices_schema_v201[];
 extern const char store__roads_schema_v210[];
+extern const char store__dispatch_schema_v260[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
@@ -58,6 +61,7 @@ extern const char store__returns_schema_v600[];
 extern const char store__returns_schema_v610[];
 extern const char store__settings_schema_v800[];
 extern const char store__notify_schema_v900[];
+extern const char store__analytics_schema_v700[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -66,11 +70,15 @@ const store__migration store__migrations[] = {
     {110, "orders: money catalogue (prices, promotions, promotion uses)", store__money_schema_v110},
     {111, "orders: money of orders (totals, lines, adjustments, payments, cash hand-ins)",
      store__money_schema_v111},
+    {170, "orders: failed-delivery recovery policy and state, delivery instructions",
+     store__recovery_schema_v170},
+    {171, "orders: split-shipment policy, orders by external_ref", store__split_schema_v171},
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
     {201, "dispatch: short device id opt-in, refused positions", store__devices_schema_v201},
     {210, "dispatch: plans' router and estimated cells, route geometry", store__roads_schema_v210},
+    {260, "dispatch: hand dispatch locks on stops and routes", store__dispatch_schema_v260},
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},
@@ -81,6 +89,7 @@ const store__migration store__migrations[] = {
      store__feedback_schema_v500},
     {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
     {610, "returns: stops carry the RMA they collect (return pickups)", store__returns_schema_v610},
+    {700, "analytics: fold state and daily rollups", store__analytics_schema_v700},
     {800, "settings: versioned settings, fleet record versions, required skills",
      store__settings_schema_v800},
     {900, "notify: templates, opt-outs, quiet hours, told ETAs, the message outbox and log",

@@ -35,7 +35,9 @@ struct store {
     store_read *readers;
     int *free_idx;
     int n_readers, n_free;
-    /* event hook and stats */
+    /* fold hook (inside the tx, under the writer lock), event hook and stats */
+    store_fold_hook fold;
+    void *fold_ctx;
     store_event_hook hook;
     void *hook_ctx;
     int hook_calls;          /* hook calls in flight (under hook_mu) */
@@ -270,8 +272,19 @@ static void stats_record_commit(store *s, int64_t us, bool ok) {
     pthread_mutex_unlock(&s->stats_mu);
 }
 
+/* Runs the fold hook inside a savepoint: a failing fold undoes only its own writes, and the change
+ * it followed still commits (the derived data's cursor then lags and the next fold catches up). */
+static void run_fold(store_tx *tx) {
+    store *s = tx->view.s;
+    if (!s->fold || tx->last_seq <= 0) return;
+    if (store__run(tx->view.db, "SAVEPOINT lm_fold", NULL) != LM_OK) return;
+    if (s->fold(s->fold_ctx, tx) != LM_OK) run_quiet(tx->view.db, "ROLLBACK TO lm_fold");
+    run_quiet(tx->view.db, "RELEASE lm_fold");
+}
+
 lm_status store_tx_commit(store_tx *tx) {
     store *s = tx->view.s;
+    run_fold(tx);
     int64_t t0 = lm_mono_ns();
     lm_status rc = store__run(tx->view.db, "COMMIT", NULL);
     int64_t us = (lm_mono_ns() - t0) / 1000;
@@ -444,6 +457,13 @@ fail:
     store__finish(st);
     store_events_free(ev, n);
     return rc;
+}
+
+void store_set_fold_hook(store *s, store_fold_hook fn, void *ctx) {
+    pthread_mutex_lock(&s->write_mu);
+    s->fold = fn;
+    s->fold_ctx = ctx;
+    pthread_mutex_unlock(&s->write_mu);
 }
 
 void store_set_event_hook(store *s, store_event_hook fn, void *ctx) {

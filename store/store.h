@@ -95,6 +95,14 @@ LM_MUST_USE lm_status store_events_last_seq(store_read *r, int64_t *out);
 typedef void (*store_event_hook)(void *ctx, int64_t last_seq);
 void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
 
+/* Called inside every write transaction that appended events, just before its COMMIT, with the
+ * tx still open and the writer lock held: what it writes commits atomically with the events (the
+ * analytics rollups, analytics/rollup.c). It runs inside a savepoint; when it returns an error its
+ * own writes are undone and the transaction commits without them. It must not commit, roll back
+ * or begin a tx. Setting NULL removes it; set it while no tx is open (before serving). */
+typedef lm_status (*store_fold_hook)(void *ctx, store_tx *tx);
+void store_set_fold_hook(store *s, store_fold_hook fn, void *ctx);
+
 /* ---- API keys (only a salted SHA-256 of the secret is stored) ---- */
 
 #define STORE_KEY_ID_LEN 16 /* hex characters of the public key id */

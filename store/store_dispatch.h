@@ -73,6 +73,7 @@ typedef struct store_stop {
     int64_t source_stop;              /* re-plans: the live stop this one replaces (0 = new) */
     int64_t return_id; /* the RMA this stop collects (pickup) or brings back (depot drop); 0 =
                           none (migration 610) */
+    bool locked;       /* a dispatcher locked it: re-plans keep it on its vehicle (migration 260) */
 } store_stop;
 
 typedef struct store_plan_route {
@@ -123,6 +124,7 @@ typedef struct store_vstate {
     bool started, broken, silent, full;
     int64_t arrive_stop, arrive_since_ms; /* arrival dwell in progress */
     int64_t delay_s;                      /* reported by the driver, added to ETAs */
+    bool route_locked; /* a dispatcher locked the route: re-plans leave it as it is (260) */
 } store_vstate;
 
 /* ---- Fleet ---- */

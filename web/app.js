@@ -910,13 +910,13 @@
     const ol = h('ol', { class: 'stops' });
     for (const s of r.stops || []) {
       const o = S.orders.get(Number(s.order_id));
-      const who = s.kind === 'pickup' ? `pickup ${orderName(s.order_id)}` : orderName(s.order_id);
+      const who = s.kind === 'break' ? 'break' : s.kind === 'pickup' ? `pickup ${orderName(s.order_id)}` : orderName(s.order_id);
       const li = h('li', { class: `${s.late ? 'late' : ''} stop-${s.status || 'planned'}`, 'data-stop': s.id },
         h('span', { class: 'eta' }, fmtEpochS(stopEta(s))), ' ',
         h('span', { class: 'who' }, who), ' ',
         h('span', { class: 'reason' }, `${s.time_window ? fmtWindow(s.time_window) : ''}${s.status && s.status !== 'planned' ? ` · ${s.status}` : ''}${s.late ? ' · LATE' : ''}`));
       li.addEventListener('click', () => { const l = stopLonLat(s) || orderLoc(o); if (l) mapFocus(l[0], l[1]); });
-      if (canMove && s.id !== undefined) {
+      if (canMove && s.id !== undefined && s.kind !== 'break') {
         const sel = h('select', { title: 'move this stop to another vehicle (at the end of its route)' },
           h('option', { value: '' }, 'move to…'),
           routes.map(routeVehicle).filter((x) => x !== v).map((x) => h('option', { value: x }, x)));

@@ -7,7 +7,9 @@
  *   - Idempotency-Key on stop actions and exceptions: a replay answers the kept reply and changes
  *     nothing (one stop.arrived / stop.delivered / driver.exception event), a key reused on
  *     another request is 409;
- *   - the driver's event stream is for driver keys only. */
+ *   - the driver's event stream is for driver keys only and carries route.changed notices alone:
+ *     replayed from the start of the log it holds one per route-changing event (the committed
+ *     plan) and nothing of the orders, customers or other drivers in the rest of the log. */
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "store/store_enrol.h"
@@ -15,6 +17,7 @@
 #include "tests/support/plan_world.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -357,6 +360,55 @@ static void test_actions_honour_idempotency_keys(void **state) {
     http_test_resp_free(&r);
 }
 
+/* ---- The driver's event stream ---- */
+
+typedef struct sse_buf {
+    lm_buf buf;
+} sse_buf;
+
+static size_t on_sse(char *p, size_t sz, size_t n, void *ud) {
+    sse_buf *s = ud;
+    if (lm_buf_append(&s->buf, p, sz * n) != LM_OK) return 0;
+    /* the replay is sent in one go before the stream parks: stop at the first notice */
+    return strstr(s->buf.data, "event: route.changed\n") && strstr(s->buf.data, "}\n\n") ? 0
+                                                                                         : sz * n;
+}
+
+static void test_driver_stream_says_only_route_changed(void **state) {
+    (void)state;
+    CURL *c = curl_easy_init();
+    char url[128], auth[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/driver/events", (unsigned)W.port);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", W.d1);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Accept: text/event-stream");
+    h = curl_slist_append(h, "Last-Event-ID: 0"); /* the whole log, filtered */
+    sse_buf s;
+    memset(&s, 0, sizeof s);
+    lm_buf_init(&s.buf, 1 << 20);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sse);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    assert_int_equal(status, 200);
+    assert_non_null(s.buf.data);
+    assert_true(count_events("order.ready") > 0); /* the log holds plenty besides */
+    assert_non_null(strstr(s.buf.data, "event: route.changed\ndata: {\"seq\":"));
+    assert_non_null(strstr(s.buf.data, "\"cause\":\"plan.committed\"}"));
+    /* every event line is a route.changed notice, and no customer or order data is in it */
+    for (const char *at = s.buf.data; (at = strstr(at, "event: ")) != NULL; at += 7)
+        assert_int_equal(strncmp(at, "event: route.changed\n", 21), 0);
+    assert_null(strstr(s.buf.data, "Customer"));
+    assert_null(strstr(s.buf.data, "order_id"));
+    lm_buf_free(&s.buf);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_enrolment_link_works_once, setup, teardown),
@@ -364,6 +416,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_revoke_stops_key_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enrolment_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actions_honour_idempotency_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_driver_stream_says_only_route_changed, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

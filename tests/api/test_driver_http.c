@@ -307,7 +307,10 @@ static void test_tracking(void **state) {
     assert_null(strstr(r.body.data, other.tracking_token));
     assert_null(strstr(r.body.data, "Customer"));
     assert_null(strstr(r.body.data, "Secrete"));
-    assert_null(strstr(r.body.data, "proofs/"));
+    /* stored file paths ("signature proofs/...") never; the proofs' token URLs are the way in */
+    assert_null(strstr(r.body.data, " proofs/"));
+    assert_null(strstr(r.body.data, "\"proofs/"));
+    assert_non_null(strstr(r.body.data, "/proofs/stop"));
     resp_free(&r);
     /* a pending order: ETA window and the stops before it */
     snprintf(path, sizeof path, "/v1/track/%s", other.tracking_token);

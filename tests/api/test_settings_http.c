@@ -489,18 +489,26 @@ static resp *plan_ready(void) {
     return r;
 }
 
-/* The vehicle whose route in plan holds order_id, or "" when none does. */
-static void vehicle_of(const cJSON *plan, int64_t order_id, char *out, size_t size) {
-    lm_strlcpy(out, "", size);
-    const cJSON *rt;
+/* The stop of order_id in plan and the route holding it (NULL, NULL when unplanned). */
+static const cJSON *stop_of(const cJSON *plan, int64_t order_id, const cJSON **route) {
+    const cJSON *rt, *st;
     cJSON_ArrayForEach(rt, cJSON_GetObjectItemCaseSensitive(plan, "routes")) {
-        const cJSON *st;
         cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(rt, "stops")) {
             const cJSON *o = cJSON_GetObjectItemCaseSensitive(st, "order_id");
-            if (cJSON_IsNumber(o) && (int64_t)o->valuedouble == order_id)
-                lm_strlcpy(out, str(rt, "vehicle_id"), size);
+            if (!cJSON_IsNumber(o) || (int64_t)o->valuedouble != order_id) continue;
+            if (route) *route = rt;
+            return st;
         }
     }
+    if (route) *route = NULL;
+    return NULL;
+}
+
+/* The vehicle whose route in plan holds order_id, or "" when none does. */
+static void vehicle_of(const cJSON *plan, int64_t order_id, char *out, size_t size) {
+    const cJSON *rt = NULL;
+    stop_of(plan, order_id, &rt);
+    lm_strlcpy(out, rt ? str(rt, "vehicle_id") : "", size);
 }
 
 static void test_skills_matched_in_planning(void **state) {
@@ -550,18 +558,6 @@ static void test_skills_matched_in_planning(void **state) {
     EXPECT(call("PUT", "/v1/products/SKU1/requires", W.admin, "{\"skills\":[]}", NULL), 200);
 }
 
-/* The stop of order_id in plan (NULL when unplanned). */
-static const cJSON *stop_of(const cJSON *plan, int64_t order_id) {
-    const cJSON *rt, *st;
-    cJSON_ArrayForEach(rt, cJSON_GetObjectItemCaseSensitive(plan, "routes")) {
-        cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(rt, "stops")) {
-            const cJSON *o = cJSON_GetObjectItemCaseSensitive(st, "order_id");
-            if (cJSON_IsNumber(o) && (int64_t)o->valuedouble == order_id) return st;
-        }
-    }
-    return NULL;
-}
-
 /* A product's service time and a depot's working hours reach the next plan. */
 static void test_service_time_and_working_hours(void **state) {
     (void)state;
@@ -576,7 +572,7 @@ static void test_service_time_and_working_hours(void **state) {
     int64_t version = num(r->json, "version");
     int64_t id = ready_order(NULL, 0.003);
     r = plan_ready();
-    const cJSON *st = stop_of(r->json, id);
+    const cJSON *st = stop_of(r->json, id, NULL);
     assert_non_null(st);
     assert_int_equal(num(st, "service"), 420);        /* not the default 180 */
     assert_true(num(st, "eta") % 86400 >= 10 * 3600); /* no van leaves before 10:00 */

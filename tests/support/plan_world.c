@@ -86,7 +86,7 @@ static void scenario(plan_world *w, bool priced) {
     OKE(dispatch_plan_commit(w->d, plan, &err), err);
 }
 
-static void setup_world(plan_world *w, const char *prefix, bool priced) {
+static void setup_world(plan_world *w, const char *prefix, bool priced, double track_rate) {
     memset(w, 0, sizeof *w);
     assert_int_equal(tmp_db_create(&w->tmp, prefix), 0);
     snprintf(w->data, sizeof w->data, "%s/data", w->tmp.dir);
@@ -119,8 +119,8 @@ static void setup_world(plan_world *w, const char *prefix, bool priced) {
     o.dispatch = w->d;
     o.log_fd = -1;
     o.data_dir = w->data;
-    o.track_rate_per_s = 0.2; /* small, so the test reaches the limit quickly */
-    o.track_burst = 6;
+    o.track_rate_per_s = track_rate > 0 ? track_rate : 0.2; /* small: the limit comes quickly */
+    o.track_burst = track_rate > 0 ? 1000 : 6;
     o.osmand_port = 0;
     OKE(api_server_start(&o, w->s, &w->srv, &err), err);
     w->port = api_server_port(w->srv);
@@ -128,11 +128,11 @@ static void setup_world(plan_world *w, const char *prefix, bool priced) {
 }
 
 void plan_world_setup(plan_world *w, const char *prefix) {
-    setup_world(w, prefix, false);
+    setup_world(w, prefix, false, 0);
 }
 
 void plan_world_setup_priced(plan_world *w, const char *prefix) {
-    setup_world(w, prefix, true);
+    setup_world(w, prefix, true, 0);
 }
 
 void plan_world_teardown(plan_world *w) {
@@ -141,4 +141,8 @@ void plan_world_teardown(plan_world *w) {
     orders_destroy(w->o);
     store_close(w->s);
     tmp_db_remove(&w->tmp);
+}
+
+void plan_world_setup_track_rate(plan_world *w, const char *prefix, double per_s) {
+    setup_world(w, prefix, false, per_s);
 }

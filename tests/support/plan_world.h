@@ -40,6 +40,9 @@ void plan_world_setup(plan_world *w, const char *prefix);
 /* The same with money: orders 1..5 cash on delivery at 1500 EUR minor units, order 6 free
  * (total 0, paid). */
 void plan_world_setup_priced(plan_world *w, const char *prefix);
+/* The same with a tracking rate of per_s requests a second and a burst of 1000 (suites that
+ * act as the customer many times). */
+void plan_world_setup_track_rate(plan_world *w, const char *prefix, double per_s);
 /* Stops the server, closes everything and removes the directory. */
 void plan_world_teardown(plan_world *w);
 

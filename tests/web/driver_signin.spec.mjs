@@ -57,6 +57,8 @@ try {
     await mobile.evaluate(() => DA.refreshRoute());
     await mobile.waitForSelector('#signin:not([hidden])', { timeout: 10000 });
     assert(!(await mobile.evaluate(() => localStorage.getItem('lastmile.driver.key'))), 'the key is forgotten on the phone');
+    await until('the day is wiped from the phone', () => mobile.evaluate(async () => !localStorage.getItem('lastmile.driver.route') &&
+      (await DA.outbox.all()).length === 0 && !(await caches.match('/v1/driver/route'))));
   });
 
   await step('the used link does not sign in again, and says why', async () => {

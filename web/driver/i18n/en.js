@@ -92,6 +92,7 @@
   ok: 'OK',
   action_arrived: 'arrived at {who}',
   action_delivered: 'delivered to {who}',
+  action_collected: 'collected at {who}',
   action_failed: 'not delivered to {who}',
   action_start: 'start of route',
   action_problem: 'problem: {kind}',

@@ -91,6 +91,7 @@
   ok: 'OK',
   action_arrived: 'arrivée chez {who}',
   action_delivered: 'livraison à {who}',
+  action_collected: 'enlèvement chez {who}',
   action_failed: 'non livré à {who}',
   action_start: 'départ de la tournée',
   action_problem: 'problème : {kind}',

@@ -120,7 +120,7 @@
         // a return is marked collected (its RMA moves in the same transaction), anything else delivered
         const verb = DA.isReturn(s) ? 'collected' : 'delivered';
         await DA.enqueue({ kind: 'action', stop: s.id, to: 'done', method: 'POST', path: `/v1/driver/stops/${s.id}/${verb}`, body: b,
-          label: t('action_delivered', { who: DA.who(s) }) });
+          label: t(DA.isCollect(s) ? 'action_collected' : 'action_delivered', { who: DA.who(s) }) });
         await DA.refreshRoute();
         return null;
       });

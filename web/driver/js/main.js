@@ -94,11 +94,16 @@
     DA.$('app').hidden = true;
   }
 
+  // Signed out (by the driver, or refused: the key was revoked, say for a lost phone): nothing of
+  // the day stays on the phone: key, route copies (ours and the service worker's), the outbox
+  // with its signatures and photos.
   DA.onSignedOut = () => {
     DA.setKey(null);
     DA.stopGeo();
     DA.stopLive();
     localStorage.removeItem(ROUTE);
+    DA.outbox.clear().then(DA.renderOutbox).catch(() => {});
+    if (self.caches) caches.keys().then((ks) => ks.forEach((k) => caches.open(k).then((c) => c.delete('/v1/driver/route')))).catch(() => {});
     serverRoute = null;
     DA.route = null;
     showSignin();
@@ -119,8 +124,10 @@
     DA.flush();
     DA.startGeo();
     DA.startLive();
-    setInterval(() => DA.flush(), 20000); // timing-ok: retry what waits even without an online event
+    // retry what waits even without an online event (once per page, whatever the sign-ins)
+    if (!retryTimer) retryTimer = setInterval(() => DA.flush(), 20000); // timing-ok: retry period
   }
+  let retryTimer = 0;
 
   async function boot() {
     DA.$('signin-title').textContent = t('signin_title');
@@ -139,7 +146,6 @@
     DA.$('report-btn').addEventListener('click', () => DA.forms.problem());
     DA.$('signout-btn').addEventListener('click', async () => {
       if (!confirm(t('signout_confirm'))) return;
-      await DA.outbox.clear();
       DA.onSignedOut();
     });
     DA.$('outbox-count').addEventListener('click', () => DA.flush());

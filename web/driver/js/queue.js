@@ -74,7 +74,7 @@
   };
 
   DA.renderOutbox = async () => {
-    const items = (await DA.outbox.all()).filter((x) => x.kind !== 'positions' || true);
+    const items = await DA.outbox.all();
     const box = DA.$('outbox');
     const n = items.length;
     DA.$('outbox-count').textContent = n ? DA.t('waiting', { n }) : DA.t('waiting_none');

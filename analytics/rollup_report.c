@@ -1,0 +1,195 @@
+/* analytics/rollup_report.c: report rows from the persisted daily rollups: the days of a period
+ * and group value are summed (histograms merged) and the rates and quantiles taken once. */
+#include "analytics/internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct in_row {
+    int64_t start; /* the period's start */
+    const store_an_row *row;
+} in_row;
+
+static int cmp_in(const void *x, const void *y) {
+    const in_row *a = x, *b = y;
+    if (a->start != b->start) return (a->start > b->start) - (a->start < b->start);
+    return strcmp(a->row->key, b->row->key);
+}
+
+/* A row's histogram as (key, count) pairs, key = metric << 16 | bucket (rollup_io.c's form). */
+typedef struct pairs {
+    uint32_t (*kv)[2];
+    size_t n, cap;
+} pairs;
+
+/* Appends a row's pairs (checked like an_row_decode). */
+static lm_status pairs_add(pairs *p, const store_an_blob *hist) {
+    size_t k = hist->n / sizeof *p->kv;
+    if (hist->n % sizeof *p->kv) return LM_CONFLICT;
+    if (p->n + k > p->cap) {
+        size_t cap = p->cap ? p->cap : 256;
+        while (cap < p->n + k)
+            cap *= 2;
+        uint32_t(*g)[2] = lm_reallocarray(p->kv, cap, sizeof *g);
+        if (!g) return LM_NOMEM;
+        p->kv = g;
+        p->cap = cap;
+    }
+    if (k) memcpy(p->kv + p->n, hist->data, hist->n);
+    for (size_t i = p->n; i < p->n + k; i++)
+        if ((p->kv[i][0] >> 16) >= AN_H_METRICS || (p->kv[i][0] & 0xffff) >= AN_H_BUCKETS)
+            return LM_CONFLICT;
+    p->n += k;
+    return LM_OK;
+}
+
+/* Nearest rank per metric over one row's pairs (sorted by key): the lower edge of the bucket
+ * holding rank ceil(p n). */
+static void pairs_quantiles(const pairs *p, analytics_q q[AN_H_METRICS]) {
+    memset(q, 0, AN_H_METRICS * sizeof *q);
+    for (size_t i = 0; i < p->n;) {
+        uint32_t m = p->kv[i][0] >> 16;
+        size_t j = i;
+        int64_t n = 0, cum = 0;
+        for (; j < p->n && p->kv[j][0] >> 16 == m; j++)
+            n += (int32_t)p->kv[j][1];
+        if (n > 0) {
+            int64_t r50 = (int64_t)ceil(0.5 * (double)n), r90 = (int64_t)ceil(0.9 * (double)n);
+            bool have50 = false;
+            q[m].n = n;
+            for (size_t k = i; k < j; k++) {
+                cum += (int32_t)p->kv[k][1];
+                int b = (int)(p->kv[k][0] & 0xffff);
+                if (!have50 && cum >= r50) {
+                    q[m].median = an_hist_edge(b);
+                    have50 = true;
+                }
+                if (cum >= r90) {
+                    q[m].p90 = an_hist_edge(b);
+                    break;
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+/* Nearest rank over one metric's dense buckets: the lower edge of the bucket holding rank
+ * ceil(p n). */
+static analytics_q hist_q(const int64_t *h) {
+    analytics_q q = {0};
+    for (int b = 0; b < AN_H_BUCKETS; b++)
+        q.n += h[b];
+    if (q.n <= 0) return (analytics_q){0};
+    int64_t r50 = (int64_t)ceil(0.5 * (double)q.n), r90 = (int64_t)ceil(0.9 * (double)q.n), cum = 0;
+    bool have50 = false;
+    for (int b = 0; b < AN_H_BUCKETS; b++) {
+        cum += h[b];
+        if (!have50 && cum >= r50) {
+            q.median = an_hist_edge(b);
+            have50 = true;
+        }
+        if (cum >= r90) {
+            q.p90 = an_hist_edge(b);
+            break;
+        }
+    }
+    return q;
+}
+
+/* The quantiles of several days merged: their pairs added into the dense h (all zero on entry
+ * and again on return: only the entries the pairs touched are cleared). */
+static void merged_quantiles(const pairs *p, int64_t *h, analytics_q q[AN_H_METRICS]) {
+    for (size_t i = 0; i < p->n; i++)
+        h[(p->kv[i][0] >> 16) * AN_H_BUCKETS + (p->kv[i][0] & 0xffff)] += (int32_t)p->kv[i][1];
+    for (int m = 0; m < AN_H_METRICS; m++)
+        q[m] = hist_q(h + m * AN_H_BUCKETS);
+    for (size_t i = 0; i < p->n; i++)
+        h[(p->kv[i][0] >> 16) * AN_H_BUCKETS + (p->kv[i][0] & 0xffff)] = 0;
+}
+
+static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const analytics_q *q) {
+    r->received = c[AN_C_RECEIVED];
+    r->delivered = c[AN_C_DELIVERED];
+    r->failed = c[AN_C_FAILED];
+    r->cancelled = c[AN_C_CANCELLED];
+    r->with_window = c[AN_C_WITH_WINDOW];
+    r->on_time = c[AN_C_ON_TIME];
+    r->first_attempt = c[AN_C_FIRST_ATTEMPT];
+    r->routes = c[AN_C_ROUTES];
+    r->route_stops = c[AN_C_ROUTE_STOPS];
+    r->route_s = c[AN_C_ROUTE_S];
+    r->planned_m = c[AN_C_PLANNED_M];
+    r->cost = (double)c[AN_C_COST_FIXED] + (double)c[AN_C_COST_HOUR_S] / 3600.0 +
+              (double)c[AN_C_COST_KM_M] / 1000.0;
+    r->on_time_rate = r->with_window ? (double)r->on_time / (double)r->with_window : 0;
+    r->first_attempt_rate = r->delivered ? (double)r->first_attempt / (double)r->delivered : 0;
+    r->cost_per_stop = r->route_stops ? r->cost / (double)r->route_stops : 0;
+    r->cost_per_km = r->planned_m ? r->cost * 1000.0 / (double)r->planned_m : 0;
+    r->eta60_abs_err_s = q[AN_H_ETA60];
+    r->eta15_abs_err_s = q[AN_H_ETA15];
+    for (int s = 0; s < ANALYTICS_STAGES; s++)
+        r->stage_s[s] = q[AN_H_STAGE0 + s];
+}
+
+lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms,
+                                  analytics_period period, analytics_group group,
+                                  analytics_kpi_row **out, size_t *n, lm_errinfo *err) {
+    *out = NULL;
+    *n = 0;
+    if (from_ms >= to_ms || (int)period < 0 || period > ANALYTICS_MONTH || (int)group < 0 ||
+        group > ANALYTICS_BY_DRIVER)
+        return lm_errinfo_set(err, LM_INVALID, "", "bad report range, period or group");
+    store_an_row *rows = NULL;
+    size_t nr = 0;
+    lm_status rc = store_an_rows(rd, (int)group, analytics_period_start(from_ms, ANALYTICS_DAY),
+                                 to_ms, &rows, &nr, err);
+    if (rc != LM_OK) return rc;
+    in_row *ix = lm_calloc(nr + 1, sizeof *ix);
+    analytics_kpi_row *res = lm_calloc(nr + 1, sizeof *res);
+    pairs p = {0};
+    int64_t *h = lm_calloc(1, sizeof(an_hist));
+    size_t m = 0;
+    if (!ix || !res || !h) {
+        rc = lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < nr; i++)
+        ix[i] = (in_row){analytics_period_start(rows[i].day_ms, period), &rows[i]};
+    qsort(ix, nr, sizeof *ix, cmp_in);
+    /* one output row per run of equal (period, key): its days' figures summed, their histogram
+     * histograms merged in a dense array (a single day's sorted pairs are read as they are) */
+    for (size_t i = 0; i < nr;) {
+        int64_t c[AN_C_COUNT] = {0};
+        analytics_q q[AN_H_METRICS];
+        store_an_blob none = {0};
+        size_t j = i;
+        p.n = 0;
+        for (; j < nr && !cmp_in(&ix[i], &ix[j]) && rc == LM_OK; j++)
+            if ((rc = an_row_decode(&ix[j].row->counts, &none, c, NULL)) == LM_OK)
+                rc = pairs_add(&p, &ix[j].row->hist);
+        if (rc != LM_OK) {
+            lm_errinfo_set(err, rc, "", "rollup rows of another layout: run analytics rebuild");
+            goto fail;
+        }
+        if (j - i > 1)
+            merged_quantiles(&p, h, q);
+        else
+            pairs_quantiles(&p, q);
+        res[m].period_start_ms = ix[i].start;
+        lm_strlcpy(res[m].key, ix[i].row->key, sizeof res[m].key);
+        row_finish(&res[m++], c, q);
+        i = j;
+    }
+    *out = res;
+    *n = m;
+    res = NULL;
+fail:
+    lm_free(res);
+    lm_free(ix);
+    lm_free(p.kv);
+    lm_free(h);
+    store_an_rows_free(rows, nr);
+    return rc;
+}

@@ -1,0 +1,305 @@
+/* api/formats/reports.c: analytics report queries and rows <-> JSON / CSV
+ * (api/formats/reports.h). */
+#include "api/formats/reports.h"
+#include "api/formats/rfc3339.h"
+#include "common/json.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+
+/* ---- Columns ---- */
+
+typedef struct column {
+    const char *name;
+    bool is_double;
+    size_t off;        /* into analytics_kpi_row */
+    unsigned families; /* bit per fmt_report_family (KPIS takes every column) */
+} column;
+
+#define FAM(x) (1u << FMT_REPORT_##x)
+#define CI(name, member, fam)                                                                      \
+    { name, false, offsetof(analytics_kpi_row, member), fam }
+#define CD(name, member, fam)                                                                      \
+    { name, true, offsetof(analytics_kpi_row, member), fam }
+#define CQ(name, member, fam)                                                                      \
+    CI(name "_n", member.n, fam), CD(name "_median_s", member.median, fam),                        \
+        CD(name "_p90_s", member.p90, fam)
+
+static const column columns[] = {
+    CI("received", received, FAM(DELIVERIES)),
+    CI("delivered", delivered, FAM(DELIVERIES)),
+    CI("failed", failed, FAM(DELIVERIES)),
+    CI("cancelled", cancelled, FAM(DELIVERIES)),
+    CI("with_window", with_window, FAM(DELIVERIES)),
+    CI("on_time", on_time, FAM(DELIVERIES)),
+    CD("on_time_rate", on_time_rate, FAM(DELIVERIES)),
+    CI("first_attempt", first_attempt, FAM(DELIVERIES)),
+    CD("first_attempt_rate", first_attempt_rate, FAM(DELIVERIES)),
+    CQ("eta60_abs_err", eta60_abs_err_s, FAM(ETA)),
+    CQ("eta15_abs_err", eta15_abs_err_s, FAM(ETA)),
+    CQ("audit", stage_s[ANALYTICS_STAGE_AUDIT], FAM(CYCLE)),
+    CQ("pick", stage_s[ANALYTICS_STAGE_PICK], FAM(CYCLE)),
+    CQ("dispatch", stage_s[ANALYTICS_STAGE_DISPATCH], FAM(CYCLE)),
+    CQ("drive", stage_s[ANALYTICS_STAGE_DRIVE], FAM(CYCLE)),
+    CQ("total", stage_s[ANALYTICS_STAGE_TOTAL], FAM(CYCLE)),
+    CI("routes", routes, FAM(COSTS)),
+    CI("route_stops", route_stops, FAM(COSTS)),
+    CI("route_s", route_s, FAM(COSTS)),
+    CI("planned_m", planned_m, FAM(COSTS)),
+    CD("cost", cost, FAM(COSTS)),
+    CD("cost_per_stop", cost_per_stop, FAM(COSTS)),
+    CD("cost_per_km", cost_per_km, FAM(COSTS)),
+};
+
+static bool in_family(const column *c, fmt_report_family f) {
+    return f == FMT_REPORT_KPIS || (c->families & (1u << f));
+}
+
+static const char *const family_names[] = {"deliveries", "eta",  "cycle-times",
+                                           "costs",      "kpis", "quality"};
+static const char *const period_names[] = {"day", "week", "month"};
+static const char *const group_names[] = {"all", "depot", "channel", "vehicle", "driver"};
+
+const char *fmt_report_family_name(fmt_report_family f) {
+    return (unsigned)f < FMT_REPORT_FAMILIES ? family_names[f] : "";
+}
+
+/* ---- Query ---- */
+
+static int name_index(const char *s, const char *const *names, int n) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i])) return i;
+    return -1;
+}
+
+/* A day "YYYY-MM-DD" or epoch ms at a UTC midnight into *ms. */
+static bool read_day(const char *s, int64_t *ms) {
+    size_t len = strlen(s);
+    if (len == 10 && s[4] == '-' && s[7] == '-') {
+        char t[32];
+        snprintf(t, sizeof t, "%sT00:00:00Z", s);
+        int64_t secs;
+        if (!fmt_time_parse_rfc3339(t, &secs)) return false;
+        *ms = secs * 1000;
+        return true;
+    }
+    int64_t v;
+    if (!lm_parse_i64(s, 0, 253402300799999LL, &v) || v % DAY_MS) return false;
+    *ms = v;
+    return true;
+}
+
+lm_status fmt_report_query_read(const char *family, const char *from, const char *to,
+                                const char *period, const char *group, int64_t now_ms,
+                                fmt_report_query *q, lm_errinfo *err) {
+    fmt_report_query r = {.period = ANALYTICS_DAY, .group = ANALYTICS_ALL};
+    int k = family ? name_index(family, family_names, FMT_REPORT_FAMILIES) : -1;
+    if (k < 0)
+        return lm_errinfo_set(
+            err, LM_NOT_FOUND, "family",
+            "report family must be deliveries, eta, cycle-times, costs, kpis or quality");
+    r.family = (fmt_report_family)k;
+    if (period && (k = name_index(period, period_names, 3)) < 0)
+        return lm_errinfo_set(err, LM_INVALID, "period", "period must be day, week or month");
+    if (period) r.period = (analytics_period)k;
+    if (group && (k = name_index(group, group_names, 5)) < 0)
+        return lm_errinfo_set(err, LM_INVALID, "group",
+                              "group must be all, depot, channel, vehicle or driver");
+    if (group) r.group = (analytics_group)k;
+    r.to_ms = (now_ms / DAY_MS + 1) * DAY_MS;
+    if (to && !read_day(to, &r.to_ms))
+        return lm_errinfo_set(err, LM_INVALID, "to",
+                              "to must be a date YYYY-MM-DD or epoch ms at a UTC midnight");
+    r.from_ms = r.to_ms - 30 * DAY_MS;
+    if (from && !read_day(from, &r.from_ms))
+        return lm_errinfo_set(err, LM_INVALID, "from",
+                              "from must be a date YYYY-MM-DD or epoch ms at a UTC midnight");
+    if (r.from_ms >= r.to_ms) return lm_errinfo_set(err, LM_INVALID, "to", "to must be after from");
+    if ((r.to_ms - r.from_ms) / DAY_MS > FMT_REPORT_MAX_DAYS)
+        return lm_errinfo_set(err, LM_INVALID, "from", "a report covers at most %d days",
+                              FMT_REPORT_MAX_DAYS);
+    *q = r;
+    return LM_OK;
+}
+
+/* ---- Rows ---- */
+
+static void day_text(int64_t ms, char out[FMT_TIME_RFC3339_LEN]) {
+    fmt_time_format_rfc3339(ms / 1000, out);
+    out[10] = '\0';
+}
+
+static double col_double(const analytics_kpi_row *r, const column *c) {
+    double d;
+    memcpy(&d, (const char *)r + c->off, sizeof d);
+    return isfinite(d) ? d : 0;
+}
+
+static int64_t col_int(const analytics_kpi_row *r, const column *c) {
+    int64_t v;
+    memcpy(&v, (const char *)r + c->off, sizeof v);
+    return v;
+}
+
+lm_status fmt_report_json(lm_buf *b, const fmt_report_query *q, const analytics_kpi_row *rows,
+                          size_t n) {
+    lm_jw w;
+    char day[FMT_TIME_RFC3339_LEN];
+    lm_jw_init(&w, b, false);
+    lm_jw_open(&w, NULL, "{");
+    lm_jw_str(&w, "family", fmt_report_family_name(q->family));
+    lm_jw_str(&w, "period", period_names[q->period]);
+    lm_jw_str(&w, "group", group_names[q->group]);
+    day_text(q->from_ms, day);
+    lm_jw_str(&w, "from", day);
+    day_text(q->to_ms, day);
+    lm_jw_str(&w, "to", day);
+    lm_jw_open(&w, "rows", "[");
+    for (size_t i = 0; i < n && w.st == LM_OK; i++) {
+        lm_jw_open(&w, NULL, "{");
+        day_text(rows[i].period_start_ms, day);
+        lm_jw_str(&w, "period_start", day);
+        if (q->group != ANALYTICS_ALL) lm_jw_str(&w, "key", rows[i].key);
+        for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
+            if (!in_family(&columns[c], q->family)) continue;
+            if (columns[c].is_double)
+                lm_jw_double(&w, columns[c].name, col_double(&rows[i], &columns[c]));
+            else
+                lm_jw_int(&w, columns[c].name, col_int(&rows[i], &columns[c]));
+        }
+        lm_jw_close(&w, "}");
+    }
+    lm_jw_close(&w, "]");
+    lm_jw_close(&w, "}");
+    return w.st;
+}
+
+/* A CSV field: quoted (quotes doubled) when it holds a comma, quote or line break. */
+static lm_status csv_field(lm_buf *b, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) return lm_buf_append(b, s, strlen(s));
+    lm_status rc = lm_buf_append(b, "\"", 1);
+    for (const char *p = s; *p && rc == LM_OK; p++)
+        rc = *p == '"' ? lm_buf_append(b, "\"\"", 2) : lm_buf_append(b, p, 1);
+    return rc == LM_OK ? lm_buf_append(b, "\"", 1) : rc;
+}
+
+lm_status fmt_report_csv(lm_buf *b, const fmt_report_query *q, const analytics_kpi_row *rows,
+                         size_t n) {
+    bool keyed = q->group != ANALYTICS_ALL;
+    lm_status rc = lm_buf_printf(b, "period_start%s", keyed ? ",key" : "");
+    for (size_t c = 0; c < sizeof columns / sizeof columns[0] && rc == LM_OK; c++)
+        if (in_family(&columns[c], q->family)) rc = lm_buf_printf(b, ",%s", columns[c].name);
+    if (rc == LM_OK) rc = lm_buf_append(b, "\r\n", 2);
+    char day[FMT_TIME_RFC3339_LEN];
+    for (size_t i = 0; i < n && rc == LM_OK; i++) {
+        day_text(rows[i].period_start_ms, day);
+        rc = lm_buf_append(b, day, strlen(day));
+        if (rc == LM_OK && keyed && (rc = lm_buf_append(b, ",", 1)) == LM_OK)
+            rc = csv_field(b, rows[i].key);
+        for (size_t c = 0; c < sizeof columns / sizeof columns[0] && rc == LM_OK; c++) {
+            if (!in_family(&columns[c], q->family)) continue;
+            rc = columns[c].is_double
+                     ? lm_buf_printf(b, ",%.10g", col_double(&rows[i], &columns[c]))
+                     : lm_buf_printf(b, ",%lld", (long long)col_int(&rows[i], &columns[c]));
+        }
+        if (rc == LM_OK) rc = lm_buf_append(b, "\r\n", 2);
+    }
+    return rc;
+}
+
+/* ---- Quality ---- */
+
+static double rate(int64_t num, int64_t den) {
+    return den > 0 ? (double)num / (double)den : 0;
+}
+
+static void ratings_json(lm_jw *w, const char *key, const store_rating_group *g, size_t n) {
+    lm_jw_open(w, key, "[");
+    for (size_t i = 0; i < n; i++) {
+        lm_jw_open(w, NULL, "{");
+        lm_jw_str(w, "key", g[i].key);
+        lm_jw_int(w, "count", g[i].count);
+        lm_jw_double(w, "mean", rate(g[i].sum, g[i].count));
+        lm_jw_close(w, "}");
+    }
+    lm_jw_close(w, "]");
+}
+
+static void returns_json(lm_jw *w, const char *key, const store_return_rate *g, size_t n) {
+    lm_jw_open(w, key, "[");
+    for (size_t i = 0; i < n; i++) {
+        lm_jw_open(w, NULL, "{");
+        lm_jw_str(w, "key", g[i].key);
+        lm_jw_int(w, "returned", g[i].returned);
+        lm_jw_int(w, "base", g[i].base);
+        lm_jw_double(w, "rate", rate(g[i].returned, g[i].base));
+        lm_jw_close(w, "}");
+    }
+    lm_jw_close(w, "]");
+}
+
+lm_status fmt_quality_json(lm_buf *b, const fmt_report_query *q, const fmt_quality *x) {
+    lm_jw w;
+    char day[FMT_TIME_RFC3339_LEN];
+    lm_jw_init(&w, b, false);
+    lm_jw_open(&w, NULL, "{");
+    lm_jw_str(&w, "family", "quality");
+    day_text(q->from_ms, day);
+    lm_jw_str(&w, "from", day);
+    day_text(q->to_ms, day);
+    lm_jw_str(&w, "to", day);
+    lm_jw_int(&w, "delivered", x->delivered);
+    lm_jw_int(&w, "complaints", x->complaints);
+    lm_jw_double(&w, "complaint_rate", rate(x->complaints, x->delivered));
+    lm_jw_double(&w, "sla_first_response_compliance", rate(x->fr_met, x->answered));
+    lm_jw_double(&w, "sla_resolution_compliance",
+                 x->complaints ? 1 - rate(x->res_breached, x->complaints) : 0);
+    lm_jw_open(&w, "ratings", "{");
+    ratings_json(&w, "driver", x->by_driver, x->n_driver);
+    ratings_json(&w, "depot", x->by_depot, x->n_depot);
+    lm_jw_close(&w, "}");
+    lm_jw_open(&w, "returns", "{");
+    returns_json(&w, "product", x->by_product, x->n_product);
+    returns_json(&w, "reason", x->by_reason, x->n_reason);
+    lm_jw_close(&w, "}");
+    lm_jw_close(&w, "}");
+    return w.st;
+}
+
+static lm_status csv_line(lm_buf *b, const char *section, const char *key, int64_t count,
+                          double value) {
+    lm_status rc = lm_buf_printf(b, "%s,", section);
+    if (rc == LM_OK) rc = csv_field(b, key);
+    return rc == LM_OK ? lm_buf_printf(b, ",%lld,%.10g\r\n", (long long)count, value) : rc;
+}
+
+lm_status fmt_quality_csv(lm_buf *b, const fmt_quality *x) {
+    lm_status rc = lm_buf_printf(b, "section,key,count,value\r\n");
+    if (rc == LM_OK) rc = csv_line(b, "summary", "delivered", x->delivered, 0);
+    if (rc == LM_OK)
+        rc = csv_line(b, "summary", "complaint_rate", x->complaints,
+                      rate(x->complaints, x->delivered));
+    if (rc == LM_OK)
+        rc = csv_line(b, "summary", "sla_first_response_compliance", x->answered,
+                      rate(x->fr_met, x->answered));
+    if (rc == LM_OK)
+        rc = csv_line(b, "summary", "sla_resolution_compliance", x->complaints,
+                      x->complaints ? 1 - rate(x->res_breached, x->complaints) : 0);
+    for (size_t i = 0; i < x->n_driver && rc == LM_OK; i++)
+        rc = csv_line(b, "rating_driver", x->by_driver[i].key, x->by_driver[i].count,
+                      rate(x->by_driver[i].sum, x->by_driver[i].count));
+    for (size_t i = 0; i < x->n_depot && rc == LM_OK; i++)
+        rc = csv_line(b, "rating_depot", x->by_depot[i].key, x->by_depot[i].count,
+                      rate(x->by_depot[i].sum, x->by_depot[i].count));
+    for (size_t i = 0; i < x->n_product && rc == LM_OK; i++)
+        rc = csv_line(b, "return_product", x->by_product[i].key, x->by_product[i].returned,
+                      rate(x->by_product[i].returned, x->by_product[i].base));
+    for (size_t i = 0; i < x->n_reason && rc == LM_OK; i++)
+        rc = csv_line(b, "return_reason", x->by_reason[i].key, x->by_reason[i].returned,
+                      rate(x->by_reason[i].returned, x->by_reason[i].base));
+    return rc;
+}

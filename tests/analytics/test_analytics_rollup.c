@@ -1,0 +1,299 @@
+/* analytics rollups: a random sequence of events written by a real process that is SIGKILLed in
+ * the middle (some of its transactions abandoned by rollback, some committed without the fold hook
+ * so the rollups lag), then more events by this process; the rollup rows must be byte for byte
+ * what `analytics_rollup_rebuild` makes from the whole log, and their counts what the in-memory
+ * fold (analytics_kpi_report) counts. */
+#include "analytics/analytics.h"
+#include "store/store_analytics.h"
+#include "store/store_dispatch.h"
+#include "store/store_orders.h"
+#include "tests/support/tmp_db.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* |a - b| <= eps in double precision (cmocka's assert_float_equal rounds to float). */
+static void assert_near(double a, double b, double eps) {
+    if (!(fabs(a - b) <= eps)) fail_msg("%.17g != %.17g (within %g)", a, b, eps);
+    assert_true(fabs(a - b) <= eps);
+}
+
+#define MIN_MS   ((int64_t)60000)
+#define D_MS     ((int64_t)86400000)
+#define T0       (20514 * D_MS) /* 2026-03-02 00:00 UTC */
+#define N_ORDERS 60
+#define N_STOPS  40
+
+static tmp_db db_;
+
+/* Orders with windows, vehicles with costs and planned stops, so the lookups have data. */
+static void seed_store(store *s) {
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_tx_begin(s, &tx), LM_OK);
+    static const char *const depots[] = {"d1", "d2"}, *const chans[] = {"web", "app"};
+    for (int i = 1; i <= N_ORDERS; i++) {
+        store_order o = {0};
+        lm_strlcpy(o.channel, chans[i % 2], sizeof o.channel);
+        lm_strlcpy(o.depot_id, depots[i % 2], sizeof o.depot_id);
+        lm_strlcpy(o.status, "received", sizeof o.status);
+        snprintf(o.external_ref, sizeof o.external_ref, "r%d", i);
+        snprintf(o.tracking_token, sizeof o.tracking_token, "t%d", i);
+        store_line l = {.sku = "s1", .qty = 1};
+        o.lines = &l;
+        o.n_lines = 1;
+        if (i % 3) {
+            int64_t ws = T0 + (i % 5) * D_MS / 5;
+            o.windows[0] = (store_window){ws / 1000, (ws + 6 * 3600000) / 1000};
+            o.n_windows = 1;
+        }
+        o.created_ms = o.updated_ms = T0;
+        int64_t id = 0;
+        assert_int_equal(store_order_insert(tx, &o, &id, &err), LM_OK);
+    }
+    for (int v = 1; v <= 4; v++) {
+        store_vehicle veh = {
+            .cost_fixed = 100 * v, .cost_per_hour = 3600, .cost_per_km = 7 * v, .speed_factor = 1};
+        snprintf(veh.id, sizeof veh.id, "v%d", v);
+        assert_int_equal(store_vehicle_put(tx, &veh, &err), LM_OK);
+    }
+    store_plan p = {.created_ms = T0, .updated_ms = T0};
+    int64_t plan = 0, id = 0;
+    assert_int_equal(store_plan_insert(tx, &p, &plan, &err), LM_OK);
+    for (int i = 0; i < N_STOPS; i++) {
+        store_stop st = {
+            .plan_id = plan, .order_id = 1 + i % N_ORDERS, .leg_m = 500 + 97 * i, .seq = i};
+        snprintf(st.vehicle_id, sizeof st.vehicle_id, "v%d", 1 + i % 4);
+        assert_int_equal(store_stop_insert(tx, &st, &id, &err), LM_OK);
+    }
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+}
+
+/* One random event in the shapes orders/ and dispatch/ write, at the test's clock *t. */
+static lm_status random_event(store_tx *tx, unsigned *seed, int64_t *t) {
+    static const char *const stages[] = {"received",         "allocated", "planned", "ready",
+                                         "out_for_delivery", "delivered", "failed",  "cancelled"};
+    static const char *const stops[] = {"stop.eta_set", "stop.eta_changed", "stop.arrived",
+                                        "stop.failed",  "stop.delivered",   "stop.picked_up"};
+    char p[400];
+    *t += (int64_t)(rand_r(seed) % 20) * MIN_MS + rand_r(seed) % 1000;
+    int kind = rand_r(seed) % 10, order = 1 + rand_r(seed) % N_ORDERS, v = 1 + rand_r(seed) % 4;
+    if (kind < 5) {
+        const char *to = stages[rand_r(seed) % 8];
+        char type[48];
+        snprintf(type, sizeof type, "order.%s", to);
+        snprintf(p, sizeof p,
+                 "{\"id\":%d,\"from\":\"x\",\"to\":\"%s\",\"channel\":\"%s\",\"depot\":\"%s\","
+                 "\"t_ms\":%" PRId64 "}",
+                 order, to, rand_r(seed) % 4 ? (order % 2 ? "web" : "app") : "",
+                 rand_r(seed) % 3 ? (order % 2 ? "d2" : "d1") : "", *t);
+        return store_event_append(tx, type, "order", "x", p);
+    }
+    if (kind == 5) {
+        snprintf(p, sizeof p,
+                 "{\"vehicle_id\":\"v%d\",\"driver_id\":\"drv%d\",\"t_ms\":%" PRId64 "}", v,
+                 1 + rand_r(seed) % 5, *t);
+        return store_event_append(tx, "route.started", "vehicle", "x", p);
+    }
+    const char *type = stops[rand_r(seed) % 6];
+    int64_t eta = *t / 1000 + rand_r(seed) % 7200 - 1800;
+    snprintf(p, sizeof p,
+             "{\"stop_id\":%d,\"order_id\":%d,\"vehicle_id\":\"v%d\",\"eta_s\":%" PRId64
+             ",\"previous_eta_s\":%" PRId64 ",\"retry_after_s\":%" PRId64 "%s,\"t_ms\":%" PRId64
+             "}",
+             1 + rand_r(seed) % N_STOPS, order, v, eta, eta - rand_r(seed) % 900, eta + 3600,
+             rand_r(seed) % 2 ? ",\"driver_id\":\"drv9\"" : "", *t);
+    return store_event_append(tx, type, "stop", "x", p);
+}
+
+/* n_tx random transactions of 1-30 events: one in 7 abandoned (rolled back), one in 5 committed
+ * with the fold hook off (the rollups then lag until a later commit catches up). */
+static void random_history(store *s, unsigned seed, int n_tx, int64_t *t) {
+    for (int i = 0; i < n_tx; i++) {
+        bool hook = rand_r(&seed) % 5 != 0, abandon = rand_r(&seed) % 7 == 0;
+        store_set_fold_hook(s, hook ? analytics_rollup_fold : NULL, NULL);
+        store_tx *tx = NULL;
+        if (store_tx_begin(s, &tx) != LM_OK) abort();
+        int n = 1 + rand_r(&seed) % 30;
+        for (int k = 0; k < n; k++)
+            if (random_event(tx, &seed, t) != LM_OK) abort();
+        if (abandon)
+            store_tx_rollback(tx);
+        else if (store_tx_commit(tx) != LM_OK)
+            abort();
+    }
+    store_set_fold_hook(s, analytics_rollup_fold, NULL);
+}
+
+static int64_t count_events(store *s) {
+    store_read *r = NULL;
+    int64_t n = 0, after = 0;
+    if (store_read_begin(s, &r) != LM_OK) return -1;
+    for (int page = 0; page < 1000; page++) {
+        store_event *ev = NULL;
+        size_t k = 0;
+        if (store_events_since(r, after, 10000, &ev, &k) != LM_OK) break;
+        if (k) after = ev[k - 1].seq;
+        n += (int64_t)k;
+        store_events_free(ev, k);
+        if (k < 10000) break;
+    }
+    store_read_end(r);
+    return n;
+}
+
+static store_an_row *rows_all(store *s, size_t *n) {
+    store_read *r = NULL;
+    store_an_row *rows = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    assert_int_equal(store_an_rows_all(r, &rows, n, &err), LM_OK);
+    store_read_end(r);
+    return rows;
+}
+
+static void assert_rows_equal(const store_an_row *a, size_t na, const store_an_row *b, size_t nb) {
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal(a[i].grp, b[i].grp);
+        assert_int_equal(a[i].day_ms, b[i].day_ms);
+        assert_string_equal(a[i].key, b[i].key);
+        assert_int_equal(a[i].counts.n, b[i].counts.n);
+        assert_memory_equal(a[i].counts.data, b[i].counts.data, a[i].counts.n);
+        assert_int_equal(a[i].hist.n, b[i].hist.n);
+        if (a[i].hist.n) assert_memory_equal(a[i].hist.data, b[i].hist.data, a[i].hist.n);
+    }
+}
+
+/* The writer process: random transactions until killed (bounded in count). */
+static void child(unsigned seed) {
+    store *s = NULL;
+    if (tmp_db_store_open(&db_, 1, &s) != 0) _exit(2);
+    int64_t t = T0;
+    random_history(s, seed, 100000, &t);
+    store_close(s);
+    _exit(0);
+}
+
+/* Counts of the rollup report equal those of the in-memory fold of the same log, every group. */
+static void check_against_memory(store *s) {
+    analytics_kpi *a = analytics_kpi_new();
+    store_read *r = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    assert_int_equal(analytics_kpi_sync(a, r, &err), LM_OK);
+    int64_t delivered = 0;
+    for (int g = ANALYTICS_ALL; g <= ANALYTICS_BY_DRIVER; g++) {
+        analytics_kpi_row *m = NULL, *p = NULL;
+        size_t nm = 0, np = 0;
+        int64_t from = T0 - 30 * D_MS, to = T0 + 400 * D_MS;
+        assert_int_equal(
+            analytics_kpi_report(a, from, to, ANALYTICS_WEEK, (analytics_group)g, &m, &nm), LM_OK);
+        assert_int_equal(
+            analytics_rollup_report(r, from, to, ANALYTICS_WEEK, (analytics_group)g, &p, &np, &err),
+            LM_OK);
+        assert_int_equal(nm, np);
+        for (size_t i = 0; i < nm; i++) {
+            assert_int_equal(m[i].period_start_ms, p[i].period_start_ms);
+            assert_string_equal(m[i].key, p[i].key);
+            assert_int_equal(m[i].received, p[i].received);
+            assert_int_equal(m[i].delivered, p[i].delivered);
+            assert_int_equal(m[i].failed, p[i].failed);
+            assert_int_equal(m[i].cancelled, p[i].cancelled);
+            assert_int_equal(m[i].on_time, p[i].on_time);
+            assert_int_equal(m[i].first_attempt, p[i].first_attempt);
+            assert_int_equal(m[i].eta60_abs_err_s.n, p[i].eta60_abs_err_s.n);
+            assert_int_equal(m[i].stage_s[ANALYTICS_STAGE_TOTAL].n,
+                             p[i].stage_s[ANALYTICS_STAGE_TOTAL].n);
+            assert_int_equal(m[i].routes, p[i].routes);
+            assert_int_equal(m[i].route_stops, p[i].route_stops);
+            assert_int_equal(m[i].planned_m, p[i].planned_m);
+            assert_near(m[i].cost, p[i].cost, 1e-6 * (1 + m[i].cost));
+            /* a histogram quantile is the lower edge of a bucket at most 1/32 of it wide */
+            double q = m[i].stage_s[ANALYTICS_STAGE_TOTAL].median,
+                   hq = p[i].stage_s[ANALYTICS_STAGE_TOTAL].median;
+            assert_true(hq <= q && q - hq <= q / 32 + 1);
+            if (g == ANALYTICS_ALL) delivered += m[i].delivered;
+        }
+        lm_free(m);
+        lm_free(p);
+    }
+    assert_true(delivered > 0); /* the history exercised deliveries */
+    store_read_end(r);
+    analytics_kpi_free(a);
+}
+
+static void test_crash_then_rebuild_equal(void **state) {
+    (void)state;
+    assert_int_equal(tmp_db_create(&db_, "lm_rollup_"), 0);
+    store *s = NULL;
+    assert_int_equal(tmp_db_store_open(&db_, 2, &s), 0);
+    seed_store(s);
+    int64_t base = count_events(s);
+    store_close(s);
+    unsigned seed = (unsigned)time(NULL);
+    printf("seed %u\n", seed);
+    int64_t kill_at = base + 300 + (int64_t)(seed % 900);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) child(seed);
+    assert_int_equal(tmp_db_store_open(&db_, 2, &s), 0);
+    /* poll (bounded) until the writer has committed enough, then kill it mid-stream */
+    int64_t seen = 0;
+    for (int i = 0; i < 6000 && (seen = count_events(s)) < kill_at; i++)
+        usleep(10000);
+    assert_true(seen >= kill_at);
+    kill(pid, SIGKILL);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    store_close(s);
+    /* a new process life: more events, the first commits catching up what lagged */
+    assert_int_equal(tmp_db_store_open(&db_, 2, &s), 0);
+    int64_t t = T0 + 200 * D_MS;
+    random_history(s, seed ^ 0x5bd1e995u, 40, &t);
+    store_tx *tx = NULL; /* a last commit with the hook on: the rollups reach the end of the log */
+    assert_int_equal(store_tx_begin(s, &tx), LM_OK);
+    assert_int_equal(random_event(tx, &seed, &t), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    store_read *r = NULL;
+    int64_t cursor = 0, n_events = count_events(s);
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    assert_int_equal(analytics_rollup_cursor(r, &cursor), LM_OK);
+    store_read_end(r);
+    printf("events %" PRId64 " (writer killed after %" PRId64 "), rollup cursor %" PRId64 "\n",
+           n_events, seen, cursor);
+    size_t n1 = 0, n2 = 0;
+    store_an_row *inc = rows_all(s, &n1);
+    assert_true(n1 > 0);
+    check_against_memory(s);
+    lm_errinfo err = {0};
+    int64_t rebuilt = 0;
+    assert_int_equal(analytics_rollup_rebuild(s, &rebuilt, &err), LM_OK);
+    assert_int_equal(rebuilt, cursor);
+    store_an_row *full = rows_all(s, &n2);
+    assert_rows_equal(inc, n1, full, n2);
+    store_an_rows_free(inc, n1);
+    store_an_rows_free(full, n2);
+    store_close(s);
+    tmp_db_remove(&db_);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crash_then_rebuild_equal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
