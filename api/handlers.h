@@ -11,6 +11,7 @@
 
 /* ---- api/health.c: GET /healthz, GET /openapi.json ---- */
 lm_status api__healthz(http_req *r);
+lm_status api__map_config(http_req *r);
 lm_status api__openapi(http_req *r);
 
 /* ---- api/metrics.c: GET /metrics ---- */

@@ -24,8 +24,12 @@ const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
      * summary, request schema, response schema, success status, success content type */
     /* ---- health, metrics, OpenAPI (api/health.c, api/metrics.c) ---- */
-    {"GET", "/healthz", HTTP_PUBLIC, api__healthz, 0, "Liveness: the server and its store answer",
-     NULL, HEALTH_SCHEMA, 200, NULL},
+    {"GET", "/healthz", HTTP_PUBLIC, api__healthz, 0,
+     "Liveness: the server and its store answer; the routing engines and whether they answer", NULL,
+     HEALTH_SCHEMA, 200, NULL},
+    {"GET", "/v1/map/config", HTTP_PUBLIC, api__map_config, 0,
+     "The basemap the dashboard and tracking page draw (tile URL, attribution) and the router",
+     NULL, MAP_CONFIG_SCHEMA, 200, NULL},
     {"GET", "/metrics", HTTP_PUBLIC, api__metrics, 0,
      "Prometheus metrics: requests by route and status, latencies, store commits", NULL,
      TEXT_SCHEMA, 200, "text/plain"},

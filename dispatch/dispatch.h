@@ -66,7 +66,10 @@ void dispatch_filter_opts_init(dispatch_filter_opts *o);
 
 typedef struct dispatch_opts {
     store *st;                  /* required; borrowed, must outlive the handle */
-    geo_matrix_opts matrix;     /* provider for plans (geodesic by default; OSRM by config) */
+    geo_matrix_opts matrix;     /* provider for plans when router is NULL (geodesic default) */
+    geo_router *router;         /* borrowed, may be NULL: plans use its provider for profile
+                                   and committed routes get road geometry from it */
+    char profile[32];           /* the vehicle profile plans are routed with ("" = "car") */
     int64_t (*now_ms)(void);    /* clock; lm_now_ms by default (tests pin it) */
     int64_t utc_offset_s;       /* local time = UTC + this, for shifts given as time of day */
     int64_t plan_time_limit_ms; /* solve budget of POST /v1/plans (default 5000) */
@@ -75,6 +78,9 @@ typedef struct dispatch_opts {
                                    0 = skip it) */
     uint32_t move_penalty;      /* cost per stop moved to another vehicle (default 600) */
     bool auto_apply;            /* re-plans are applied as soon as computed (default false) */
+    bool learn_speeds;          /* learn per-zone, per-hour factors from the legs drivers drive
+                                   (geo_speeds) and apply them to ETAs (default false; serve
+                                   turns it on unless --learned-speeds off) */
     /* Live tracking. */
     double arrival_radius_m;        /* default 60 */
     double arrival_speed_mps;       /* slower than this counts as stopped (default 2) */
@@ -302,6 +308,10 @@ typedef struct dispatch_route {
     int64_t load_g, load_cm3, load_parcels; /* leaving the start */
     dispatch_stop *stops;                   /* in route order */
     size_t n_stops;
+    char *geometry;          /* committed routes: the road path from start through the stops to
+                                the end, encoded polyline precision 5; NULL until the worker
+                                fetched it (dispatch_plan_clear frees it) */
+    bool geometry_estimated; /* part of it is straight lines (no road, engine down) */
 } dispatch_route;
 
 typedef struct dispatch_unassigned {
@@ -328,6 +338,9 @@ typedef struct dispatch_plan {
     int64_t best_cost;   /* while solving: best so far (-1 before the first) */
     int64_t cost, distance_m, duration_s;
     char error[256]; /* FAILED: why */
+    char router[16]; /* what gave its travel times: geodesic | osrm | valhalla */
+    int64_t matrix_cells, cells_estimated; /* off-diagonal matrix cells; of which estimated
+                                              (every cell under the geodesic router) */
     dispatch_route *routes;
     size_t n_routes;
     dispatch_unassigned *unassigned;
@@ -538,6 +551,11 @@ LM_MUST_USE lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const cha
 LM_MUST_USE lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *driver_id,
                                                 dispatch_exception_kind kind, int64_t delay_s,
                                                 const char *note, int64_t t_ms, lm_errinfo *err);
+
+/* The learned-speed factor (geo_speeds) of a leg from `from` to `to` leaving at epoch second
+ * at_s (local hour by utc_offset_s): what ETAs multiply its planned time by; 1 when nothing is
+ * learned there and then, or learn_speeds is off. */
+double dispatch_speed_factor(dispatch *d, geo_point from, geo_point to, int64_t at_s);
 
 /* Periodic work: vehicle.silent for started routes without a position for silent_after_ms (each
  * raises a re-plan once). Runs its own tx. The worker calls it every tick_ms. */

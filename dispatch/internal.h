@@ -34,7 +34,10 @@ typedef struct dispatch__job {
 struct dispatch {
     dispatch_opts o;
     store *st;
-    geo_matrix_provider *geo;
+    geo_matrix_provider *geo; /* the router's provider for o.profile, or owned (own_geo) */
+    bool own_geo;
+    geo_speeds *speeds;       /* learned speeds (o.learn_speeds), else NULL: factor 1 */
+    int64_t last_geometry_ms; /* the worker's last route geometry pass */
     pthread_t worker;
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* queue changed / stop requested */
@@ -162,6 +165,7 @@ typedef struct dispatch__model {
     uint32_t *job_task, *ship_task;     /* solver job / shipment index -> task index */
     size_t n_jobs, n_ships;
     bool update_in_place; /* dispatch__store_solution rewrites tasks' existing stops (hand edits) */
+    const char *router;   /* kind of the provider that gave the matrix ("geodesic", "osrm", ..) */
 } dispatch__model;
 
 void dispatch__model_free(dispatch__model *m);
@@ -284,5 +288,8 @@ LM_MUST_USE lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, co
                                            int64_t *replan_id, lm_errinfo *err);
 /* The worker's plan solve. */
 void dispatch__plan_run(dispatch *d, dispatch__job *job);
+/* The worker's road geometry pass (dispatch/geometry.c): fetches the geometry of up to a few
+ * committed routes of the last day that have none yet and stores it. */
+void dispatch__geometry_pass(dispatch *d);
 
 #endif

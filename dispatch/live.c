@@ -97,23 +97,42 @@ static lm_status route_start(dispatch *d, store_tx *tx, store_vstate *vs, int64_
     return rc;
 }
 
-/* Marks st arrived at t_ms and learns the driver's pace from the leg just driven. */
-static lm_status mark_arrived(store_tx *tx, store_vstate *vs, store_stop *st, int64_t t_ms,
-                              lm_errinfo *err) {
+/* Local hour of day (0..23) of epoch second t_s: learned speeds are per hour. */
+static int local_hour(const dispatch *d, int64_t t_s) {
+    int64_t s = (t_s + d->o.utc_offset_s) % 86400;
+    return (int)((s < 0 ? s + 86400 : s) / 3600);
+}
+
+double dispatch_speed_factor(dispatch *d, geo_point from, geo_point to, int64_t at_s) {
+    return geo_speeds_factor(d->speeds, from, to, local_hour(d, at_s));
+}
+
+/* Marks st arrived at t_ms and learns from the leg just driven: the zone's speed at that hour
+ * (learned speeds), and the driver's pace against the plan corrected by it (so a slow zone is
+ * not also counted as a slow driver). */
+static lm_status mark_arrived(dispatch *d, store_tx *tx, store_vstate *vs, store_stop *st,
+                              int64_t t_ms, lm_errinfo *err) {
     store_stop_filter f = {.vehicle_id = st->vehicle_id, .live_only = true};
     store_stop *all = NULL;
     size_t n = 0;
     lm_status rc = store_stop_query(store_tx_read(tx), &f, &all, &n, err);
     if (rc != LM_OK) return rc;
     int64_t left_ms = 0; /* when the previous stop was finished */
+    geo_point from = {st->lat, st->lon}, here = {st->lat, st->lon};
     for (size_t i = 0; i < n; i++)
-        if (all[i].seq < st->seq && all[i].done_ms > left_ms && !is_break(&all[i]))
+        if (all[i].seq < st->seq && all[i].done_ms > left_ms && !is_break(&all[i])) {
             left_ms = all[i].done_ms;
+            from = (geo_point){all[i].lat, all[i].lon};
+        }
     rc = breaks_behind(tx, all, n, st, t_ms, err);
     lm_free(all);
     if (rc != LM_OK) return rc;
     if (left_ms > 0 && st->leg_s >= 60 && t_ms > left_ms) {
-        double ratio = (double)(t_ms - left_ms) / 1000.0 / (double)st->leg_s;
+        double actual_s = (double)(t_ms - left_ms) / 1000.0;
+        int hour = local_hour(d, left_ms / 1000);
+        double zone_f = geo_speeds_factor(d->speeds, from, here, hour);
+        geo_speeds_observe(d->speeds, from, here, hour, (double)st->leg_s, actual_s);
+        double ratio = actual_s / ((double)st->leg_s * zone_f);
         ratio = ratio < 0.5 ? 0.5 : ratio > 3 ? 3 : ratio;
         vs->pace = 0.7 * (vs->pace > 0 ? vs->pace : 1) + 0.3 * ratio;
     }
@@ -162,6 +181,10 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
             continue;
         }
         double leg;
+        /* where this leg starts: the stop before, or the van */
+        geo_point from = i > 0              ? (geo_point){ps[i - 1].lat, ps[i - 1].lon}
+                         : vs->has_position ? (geo_point){vs->lat, vs->lon}
+                                            : (geo_point){s->lat, s->lon};
         if (first_leg && vs->has_position) {
             /* the first leg from where the driver is now, estimated like the matrix would */
             double m = geo_distance_m((geo_point){vs->lat, vs->lon}, (geo_point){s->lat, s->lon});
@@ -169,6 +192,8 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
         } else {
             leg = (double)s->leg_s;
         }
+        /* learned speeds: what this zone's roads take at this hour against the plan */
+        leg *= geo_speeds_factor(d->speeds, from, (geo_point){s->lat, s->lon}, local_hour(d, t));
         eta = t + (int64_t)llround(leg * pace);
         begin = s->tw_start_s && eta < s->tw_start_s ? s->tw_start_s : eta;
         char ids[24];
@@ -269,7 +294,8 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
                 vs.arrive_stop = next->id;
                 vs.arrive_since_ms = t_ms;
             } else if (t_ms - vs.arrive_since_ms >= cfg.arrival_dwell_ms) {
-                if ((rc = mark_arrived(tx, &vs, next, vs.arrive_since_ms, err)) != LM_OK) goto fail;
+                if ((rc = mark_arrived(d, tx, &vs, next, vs.arrive_since_ms, err)) != LM_OK)
+                    goto fail;
                 res.arrived_stop = next->id;
             }
         } else {
@@ -395,7 +421,7 @@ lm_status dispatch_stop_arrived(dispatch *d, store_tx *tx, const char *driver_id
     if (st.status != DISPATCH_STOP_PLANNED) return not_pending(&st, "marked arrived", err);
     if (is_break(&st)) return break_step(tx, &st, false, t_ms, err);
     if ((rc = ensure_started(d, tx, &drv, &vs, t_ms, err)) != LM_OK) return rc;
-    if ((rc = mark_arrived(tx, &vs, &st, t_ms, err)) != LM_OK) return rc;
+    if ((rc = mark_arrived(d, tx, &vs, &st, t_ms, err)) != LM_OK) return rc;
     return store_vstate_put(tx, &vs, err);
 }
 
@@ -412,7 +438,8 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
     if (!pending(&st)) return not_pending(&st, "delivered", err);
     if (is_break(&st)) return break_step(tx, &st, true, t_ms, err);
     if ((rc = ensure_started(d, tx, &drv, &vs, t_ms, err)) != LM_OK) return rc;
-    if (st.status == DISPATCH_STOP_PLANNED && (rc = mark_arrived(tx, &vs, &st, t_ms, err)) != LM_OK)
+    if (st.status == DISPATCH_STOP_PLANNED &&
+        (rc = mark_arrived(d, tx, &vs, &st, t_ms, err)) != LM_OK)
         return rc;
     st.status = DISPATCH_STOP_DONE;
     st.done_ms = t_ms;

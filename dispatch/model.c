@@ -198,6 +198,11 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
     }
     if (!rebuild && (rc = geo_matrix_compute(d->geo, m->pts, m->n_pts, &m->matrix, err)) != LM_OK)
         goto fail;
+    geo_matrix_kind kind = geo_matrix_provider_kind(d->geo);
+    m->router = kind == GEO_MATRIX_OSRM       ? "osrm"
+                : kind == GEO_MATRIX_VALHALLA ? "valhalla"
+                : kind == GEO_MATRIX_GIVEN    ? "given"
+                                              : "geodesic";
     solver_problem_opts po;
     solver_problem_opts_init(&po);
     po.n_dims = DISPATCH__DIMS;
@@ -355,6 +360,13 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
     p->cost = s->cost;
     p->distance_m = s->distance_m;
     p->duration_s = s->duration_s;
+    if (m->matrix) {
+        const geo_matrix_stats *ms = geo_matrix_stats_get(m->matrix);
+        size_t n = geo_matrix_size(m->matrix);
+        lm_strlcpy(p->router, m->router ? m->router : "geodesic", sizeof p->router);
+        p->matrix_cells = (int64_t)(n * (n - 1));
+        p->cells_estimated = (int64_t)(ms->cells_fallback + ms->cells_estimated);
+    }
     for (size_t ri = 0; ri < s->n_routes; ri++) {
         const solver_route *r = &s->routes[ri];
         const dispatch__vehicle *mv = &m->veh[r->vehicle];

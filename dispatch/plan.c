@@ -423,8 +423,10 @@ done:
 
 void dispatch_plan_clear(dispatch_plan *p) {
     if (!p) return;
-    for (size_t i = 0; i < p->n_routes; i++)
+    for (size_t i = 0; i < p->n_routes; i++) {
         lm_free(p->routes[i].stops);
+        lm_free(p->routes[i].geometry);
+    }
     lm_free(p->routes);
     lm_free(p->unassigned);
     memset(p, 0, sizeof *p);
@@ -449,6 +451,9 @@ static void plan_header(const store_plan *sp, dispatch_plan *p) {
     p->distance_m = sp->distance_m;
     p->duration_s = sp->duration_s;
     lm_strlcpy(p->error, sp->error, sizeof p->error);
+    lm_strlcpy(p->router, sp->router, sizeof p->router);
+    p->matrix_cells = sp->matrix_cells;
+    p->cells_estimated = sp->cells_estimated;
     p->effect.cost_before = sp->cost_before;
     p->effect.cost_after = sp->cost;
     p->effect.late_before = sp->late_before;
@@ -499,6 +504,10 @@ lm_status dispatch_plan_get(store_read *r, int64_t plan_id, dispatch_plan *out, 
         dr->load_g = sr->load_g;
         dr->load_cm3 = sr->load_cm3;
         dr->load_parcels = sr->load_parcels;
+        rc = store_route_geometry_get(r, plan_id, sr->vehicle_id, &dr->geometry,
+                                      &dr->geometry_estimated, NULL);
+        if (rc == LM_NOMEM) goto nomem;
+        rc = LM_OK; /* none yet: the worker has not fetched it */
         size_t cnt = 0;
         for (size_t k = 0; k < n_stops; k++)
             cnt += !strcmp(stops[k].vehicle_id, sr->vehicle_id);

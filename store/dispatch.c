@@ -276,7 +276,8 @@ lm_status store_driver_list(store_read *r, store_driver **out, size_t *n, lm_err
 #define PLAN_COLS                                                                                  \
     "is_replan, status, created_ms, updated_ms, day_start_s, best_cost, cost, distance_m, "        \
     "duration_s, error, request, based_on, cost_before, late_before, late_after, "                 \
-    "unassigned_before, unassigned_after, routes_changed, stops_moved, trigger, trigger_vehicle"
+    "unassigned_before, unassigned_after, routes_changed, stops_moved, trigger, trigger_vehicle, " \
+    "router, matrix_cells, cells_estimated"
 
 static lm_status plan_bind(sqlite3_stmt *st, const store_plan *p) {
     lm_status rc = LM_OK;
@@ -301,6 +302,9 @@ static lm_status plan_bind(sqlite3_stmt *st, const store_plan *p) {
     BIND(store__bind_i64(st, 19, p->stops_moved));
     BIND(store__bind_text(st, 20, p->trigger));
     BIND(store__bind_text(st, 21, p->trigger_vehicle));
+    BIND(store__bind_text(st, 22, p->router));
+    BIND(store__bind_i64(st, 23, p->matrix_cells));
+    BIND(store__bind_i64(st, 24, p->cells_estimated));
 fail:
     return rc;
 }
@@ -310,7 +314,7 @@ lm_status store_plan_insert(store_tx *tx, const store_plan *p, int64_t *id, lm_e
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db,
                                   "INSERT INTO plans(" PLAN_COLS ") VALUES "
-                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                   &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = plan_bind(st, p)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
@@ -329,11 +333,11 @@ lm_status store_plan_update(store_tx *tx, const store_plan *p, lm_errinfo *err) 
         " best_cost=?6, cost=?7, distance_m=?8, duration_s=?9, error=?10, request=?11,"
         " based_on=?12, cost_before=?13, late_before=?14, late_after=?15, unassigned_before=?16,"
         " unassigned_after=?17, routes_changed=?18, stops_moved=?19, trigger=?20,"
-        " trigger_vehicle=?21 WHERE id=?22",
+        " trigger_vehicle=?21, router=?22, matrix_cells=?23, cells_estimated=?24 WHERE id=?25",
         &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = plan_bind(st, p)) != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 22, p->id));
+    BIND(store__bind_i64(st, 25, p->id));
     rc = store__step_done(st, err);
     if (rc == LM_OK && sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "plan", "plan %" PRId64 " not found", p->id);
@@ -367,6 +371,9 @@ static void plan_row(sqlite3_stmt *st, void *elem) {
     p->stops_moved = sqlite3_column_int64(st, 19);
     store__column_copy(st, 20, p->trigger, sizeof p->trigger);
     store__column_copy(st, 21, p->trigger_vehicle, sizeof p->trigger_vehicle);
+    store__column_copy(st, 22, p->router, sizeof p->router);
+    p->matrix_cells = sqlite3_column_int64(st, 23);
+    p->cells_estimated = sqlite3_column_int64(st, 24);
 }
 
 lm_status store_plan_get(store_read *r, int64_t id, store_plan *out, lm_errinfo *err) {

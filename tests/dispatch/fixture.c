@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 int64_t fake_now_ms;
+bool fixture_learn_speeds;
 int64_t clock_fake(void) {
     return fake_now_ms;
 }
@@ -37,6 +38,8 @@ int setup(void **state) {
     dopts.plan_time_limit_ms = 300;
     dopts.replan_feasible_ms = 100;
     dopts.replan_polish_ms = 200;
+    dopts.learn_speeds = fixture_learn_speeds;
+    if (fixture_learn_speeds) dopts.eta_change_s = 0; /* every ETA written: read exactly */
     if (dispatch_create(&dopts, &f->d, &err) != LM_OK) return -1;
     *state = f;
     return 0;

@@ -18,6 +18,8 @@
 
 extern int64_t fake_now_ms;
 int64_t clock_fake(void);
+/* setup() makes the next world learn speeds (dispatch_opts.learn_speeds) when set. */
+extern bool fixture_learn_speeds;
 
 typedef struct fixture {
     tmp_db db;

@@ -552,8 +552,89 @@ static void test_fleet_validation(void **state) {
     store_read_end(r);
 }
 
+/* ---- Learned speeds ---- */
+
+/* Legs inside one zone driven at twice their planned time between 09:00 and 10:00 teach that
+ * zone's 9 o'clock factor; the next stop's ETA is its planned leg x that factor x the driver's
+ * pace; the same zone at 13:00 keeps factor 1. */
+static int setup_learning(void **state) {
+    fixture_learn_speeds = true;
+    int rc = setup(state);
+    fixture_learn_speeds = false;
+    return rc;
+}
+
+static void test_learned_speeds_eta(void **state) {
+    fixture *f = *state;
+    scenario(f, 0, 9, 17, 1, 20);
+    /* 300 m - 900 m around the depot: one 0.02-degree zone */
+    for (size_t i = 0; i < 10; i++) {
+        double ang = (double)i * 2.39996, rad = 0.003 + 0.006 * (double)(i % 5) / 4.0;
+        add_order(f, DEPOT_LAT + rad * 0.7 * __builtin_sin(ang),
+                  DEPOT_LON + rad * __builtin_cos(ang), DAY + 9 * 3600, DAY + 17 * 3600, 0);
+    }
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    dispatch_driver_route rt = route_of(f, "D1");
+    size_t n = rt.n_stops, learned = 0;
+    assert_true(n == 10);
+    dispatch_stop *stops = calloc(n, sizeof *stops);
+    for (size_t i = 0; i < n; i++)
+        stops[i] = rt.stops[i].stop;
+    dispatch_driver_route_clear(&rt);
+    size_t k = 0;
+    for (; k + 1 < n; k++) {
+        /* twice the planned leg, then 20 s standing at the door: arrived, then delivered */
+        fake_now_ms += (k ? stops[k].leg_s : 60) * 2000;
+        observe(f, "D1", stops[k].lat, stops[k].lon, 0);
+        fake_now_ms += 20000;
+        dispatch_obs_result res = observe(f, "D1", stops[k].lat, stops[k].lon, 0);
+        assert_int_equal(res.arrived_stop, stops[k].id);
+        learned += k > 0 && stops[k].leg_s >= 60;
+        if (learned >= 4 && k >= 2) break;
+        store_tx *tx = NULL;
+        lm_errinfo err = {0};
+        OK(store_tx_begin(f->s, &tx));
+        OKE(dispatch_stop_delivered(f->d, tx, "D1", stops[k].id, "", fake_now_ms, &err), err);
+        OK(store_tx_commit(tx));
+    }
+    assert_true(learned >= 3);
+    assert_true(fake_now_ms < (DAY + 10 * 3600) * 1000); /* all of it in the 9 o'clock hour */
+    geo_point at = {stops[k].lat, stops[k].lon}, next = {stops[k + 1].lat, stops[k + 1].lon};
+    int64_t now_s = fake_now_ms / 1000;
+    double fct = dispatch_speed_factor(f->d, at, next, now_s);
+    assert_true(fct > 1.05 && fct <= 2.0);
+    assert_true(dispatch_speed_factor(f->d, at, next, now_s + 4 * 3600) == 1.0);
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_vehicle_state *vs = NULL;
+    size_t nvs = 0;
+    OK(dispatch_vehicle_states(r, &vs, &nvs, NULL));
+    store_read_end(r);
+    double pace = vs[0].pace;
+    lm_free(vs);
+    rt = route_of(f, "D1");
+    int64_t eta_next = 0, arrived_s = 0, service = 0;
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        if (rt.stops[i].stop.id == stops[k + 1].id) eta_next = rt.stops[i].stop.eta_s;
+        if (rt.stops[i].stop.id == stops[k].id) {
+            arrived_s = rt.stops[i].stop.arrived_ms / 1000;
+            service = rt.stops[i].stop.service_s;
+        }
+    }
+    dispatch_driver_route_clear(&rt);
+    int64_t t = arrived_s + service > now_s ? arrived_s + service : now_s;
+    int64_t want = t + (int64_t)__builtin_llround((double)stops[k + 1].leg_s * fct * pace);
+    if (__builtin_llabs(eta_next - want) > 1)
+        fail_msg("ETA %lld, want %lld (leg %lld s x factor %.3f x pace %.3f)", (long long)eta_next,
+                 (long long)want, (long long)stops[k + 1].leg_s, fct, pace);
+    free(stops);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_learned_speeds_eta, setup_learning, teardown),
         cmocka_unit_test_setup_teardown(test_replan_drops_nothing_silently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replan_reports_stranded_parcels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fleet_validation, setup, teardown),
