@@ -18,6 +18,10 @@ const char *api_mhd_version(void);
 
 typedef struct api_server api_server;
 
+/* OpenStreetMap's standard tiles and the attribution their tile usage policy asks for. */
+#define API_TILES_DEFAULT     "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#define API_TILES_ATTRIBUTION "&copy; OpenStreetMap contributors"
+
 typedef struct api_server_opts {
     const char *bind_addr; /* IPv4 address to listen on; default "127.0.0.1" */
     uint16_t port;         /* 0 = any free port (see api_server_port); default 8080 */
@@ -49,6 +53,12 @@ typedef struct api_server_opts {
     unsigned osmand_max_conns_per_ip; /* ... and per address; 256 */
     /* Feedback (issue 11): ratings, surveys, complaints (feedback/feedback.h). */
     struct feedback *feedback; /* borrowed; NULL = the feedback routes answer 503 */
+    /* Roads and maps (docs/roads.md). */
+    struct geo_router *router;     /* borrowed; /v1/solve and /healthz use it; NULL = geodesic */
+    const char *tiles_url;         /* basemap tile template for the web pages, e.g.
+                                      "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+                                      "" = no tiles (plain background); NULL = that default */
+    const char *tiles_attribution; /* shown on the map; NULL = OpenStreetMap's */
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);

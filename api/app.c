@@ -39,8 +39,13 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lv->st = s;
     lv->dispatch = o->dispatch;
     lv->feedback = o->feedback;
+    lv->router = o->router;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
+    if (!(lv->tiles_url = lm_strdup(o->tiles_url ? o->tiles_url : API_TILES_DEFAULT)) ||
+        !(lv->tiles_attribution =
+              lm_strdup(o->tiles_attribution ? o->tiles_attribution : API_TILES_ATTRIBUTION)))
+        goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
     if ((rc = http_ratelimit_create(o->track_rate_per_s, o->track_burst, &lv->track_rl)) != LM_OK) {
         lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
@@ -99,6 +104,8 @@ void api__app_free(api_app *lv) {
     http_ratelimit_destroy(lv->track_rl);
     dispatch_guard_destroy(lv->osm_guard);
     lm_free(lv->data_dir);
+    lm_free(lv->tiles_url);
+    lm_free(lv->tiles_attribution);
     lm_free(lv);
 }
 

@@ -56,9 +56,12 @@ extern const size_t api__route_errors_count;
 typedef struct api_housekeeping api_housekeeping; /* api/housekeeping.c */
 
 typedef struct api_app {
-    store *st;                      /* borrowed */
-    struct dispatch *dispatch;      /* borrowed; NULL = routes that need it answer 503 */
-    struct feedback *feedback;      /* borrowed; NULL = the feedback routes answer 503 */
+    store *st;                 /* borrowed */
+    struct dispatch *dispatch; /* borrowed; NULL = routes that need it answer 503 */
+    struct feedback *feedback; /* borrowed; NULL = the feedback routes answer 503 */
+    struct geo_router *router; /* borrowed; NULL = geodesic */
+    char *tiles_url;           /* the basemap's tile template ("" = none) */
+    char *tiles_attribution;
     char *data_dir;                 /* delivery proofs go under <data_dir>/proofs */
     dispatch_ingest *ingest;        /* positions' group commit */
     http_plain_listener *osmand;    /* the OsmAnd port; NULL when off */

@@ -50,6 +50,67 @@ static cJSON *stop_json(const dispatch_stop_view *v) {
     return o;
 }
 
+/* Turn-by-turn is the phone's own navigation app's job: links that open it on the stop. */
+static cJSON *navigation_json(double lat, double lon) {
+    char buf[256];
+    cJSON *o = cJSON_CreateObject();
+    snprintf(buf, sizeof buf, "geo:%.6f,%.6f?q=%.6f,%.6f", lat, lon, lat, lon);
+    cJSON_AddStringToObject(o, "geo", buf);
+    snprintf(buf, sizeof buf,
+             "osmand.api://navigate?dest_lat=%.6f&dest_lon=%.6f&profile=car&force=true", lat, lon);
+    cJSON_AddStringToObject(o, "osmand", buf);
+    snprintf(buf, sizeof buf,
+             "https://www.google.com/maps/dir/?api=1&destination=%.6f,%.6f&travelmode=driving", lat,
+             lon);
+    cJSON_AddStringToObject(o, "google_maps", buf);
+    return o;
+}
+
+/* The road path of the newest plan that put live stops on the route (a re-plan's starts where
+ * the van was), or null while the worker has not fetched it. */
+static void add_route_geometry(cJSON *o, store_read *rd, const dispatch_driver_route *rt) {
+    int64_t plan = 0;
+    for (size_t i = 0; i < rt->n_stops; i++)
+        if (rt->stops[i].stop.plan_id > plan) plan = rt->stops[i].stop.plan_id;
+    char *poly = NULL;
+    bool estimated = false;
+    if (plan && rt->has_route &&
+        store_route_geometry_get(rd, plan, rt->vehicle_id, &poly, &estimated, NULL) == LM_OK) {
+        cJSON_AddStringToObject(o, "geometry", poly);
+        cJSON_AddBoolToObject(o, "geometry_estimated", estimated);
+        cJSON_AddNumberToObject(o, "geometry_plan_id", (double)plan);
+    } else {
+        cJSON_AddNullToObject(o, "geometry");
+    }
+    lm_free(poly);
+}
+
+/* The breaks the plan placed (stops of kind break) go to "planned_breaks" and leave rt's stop
+ * list: apps that list stops see only customers and pickups, and each break keeps its stop id
+ * for arrived (started) / delivered (taken). */
+static void planned_breaks(dispatch_driver_route *rt, cJSON *o) {
+    cJSON *arr = cJSON_AddArrayToObject(o, "planned_breaks");
+    size_t kept = 0;
+    for (size_t i = 0; i < rt->n_stops; i++) {
+        const dispatch_stop *s = &rt->stops[i].stop;
+        if (s->kind != DISPATCH_STOP_BREAK) {
+            rt->stops[kept++] = rt->stops[i];
+            continue;
+        }
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddNumberToObject(b, "stop_id", (double)s->id);
+        cJSON_AddNumberToObject(b, "seq", s->seq);
+        cJSON_AddStringToObject(b, "status", dispatch_stop_status_name(s->status));
+        cJSON_AddNumberToObject(b, "eta_s", (double)s->eta_s);
+        cJSON *tw = cJSON_AddArrayToObject(b, "time_window");
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_start_s));
+        cJSON_AddItemToArray(tw, cJSON_CreateNumber((double)s->tw_end_s));
+        cJSON_AddNumberToObject(b, "service_s", (double)s->service_s);
+        cJSON_AddItemToArray(arr, b);
+    }
+    rt->n_stops = kept;
+}
+
 lm_status api__driver_route(http_req *r) {
     lm_status rc = api__need_driver(r);
     if (rc != LM_OK) return rc;
@@ -72,6 +133,7 @@ lm_status api__driver_route(http_req *r) {
         cJSON_AddNullToObject(o, "vehicle_id");
     cJSON_AddBoolToObject(o, "started", rt.started);
     cJSON_AddBoolToObject(o, "broken", rt.broken);
+    planned_breaks(&rt, o);
     cJSON *arr = cJSON_AddArrayToObject(o, "stops");
     for (size_t i = 0; i < rt.n_stops; i++) {
         cJSON *sj = stop_json(&rt.stops[i]);
@@ -82,9 +144,12 @@ lm_status api__driver_route(http_req *r) {
         /* what the customer asked through the tracking link (api/selfservice.c) */
         api__instructions_into(sj, rd, rt.stops[i].stop.order_id);
         api__returns_stop_into(rd, &rt.stops[i].stop, sj); /* a return: what to collect */
+        cJSON_AddItemToObject(sj, "navigation",
+                              navigation_json(rt.stops[i].stop.lat, rt.stops[i].stop.lon));
         cJSON_AddItemToArray(arr, sj);
     }
     api__driver_day_extras(rd, &rt, o);
+    add_route_geometry(o, rd, &rt);
     store_read_end(rd);
     dispatch_driver_route_clear(&rt);
     return http_reply_json(r, 200, o);

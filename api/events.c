@@ -37,8 +37,10 @@ typedef struct sse_stream {
  * cause ("route.changed", {seq, cause}), never the event itself (which may be about other drivers'
  * customers): the app fetches its own route again and shows what moved. */
 static bool changes_routes(const char *type) {
-    static const char *const types[] = {"plan.committed", "plan.replanned",    "route.assigned",
-                                        "stop.cancelled", "vehicle.breakdown", NULL};
+    static const char *const types[] = {"plan.committed",    "plan.replanned",
+                                        "route.assigned",    "stop.cancelled",
+                                        "route.changed", /* hand dispatch */
+                                        "vehicle.breakdown", NULL};
     for (size_t i = 0; types[i]; i++)
         if (!strcmp(type, types[i])) return true;
     return false;

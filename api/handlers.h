@@ -11,6 +11,7 @@
 
 /* ---- api/health.c: GET /healthz, GET /openapi.json ---- */
 lm_status api__healthz(http_req *r);
+lm_status api__map_config(http_req *r);
 lm_status api__openapi(http_req *r);
 
 /* ---- api/metrics.c: GET /metrics ---- */
@@ -156,6 +157,17 @@ lm_status api__plan_action(http_req *r, lm_status (*fn)(dispatch *, int64_t, lm_
 lm_status api__plans_commit(http_req *r);
 lm_status api__plans_discard(http_req *r);
 lm_status api__plans_move(http_req *r);
+/* A stop as the plan and route replies show it (api/plans.c; hand dispatch replies too). */
+cJSON *api__stop_json(const dispatch_stop *s);
+
+/* ---- api/hand.c: hand dispatch on live routes ---- */
+lm_status api__plans_assign(http_req *r);
+lm_status api__routes_stops_get(http_req *r);
+lm_status api__routes_stops_put(http_req *r);
+lm_status api__routes_stops_post(http_req *r);
+lm_status api__routes_stops_delete(http_req *r);
+lm_status api__routes_lock(http_req *r);
+lm_status api__routes_stop_lock(http_req *r);
 
 /* ---- api/replans.c: re-plans ---- */
 lm_status api__replans_create(http_req *r);

@@ -1,7 +1,37 @@
-/* api/health.c: GET /healthz (the server and its store answer) and GET /openapi.json. */
+/* api/health.c: GET /healthz (the server and its store answer; the routing engine is asked
+ * whether it answers), GET /v1/map/config (the basemap the web pages draw) and GET
+ * /openapi.json. */
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/input.h"
+#include "geo/geo.h"
+
+#define PROBE_TIMEOUT_MS 1500
+
+/* The router's entries; an engine that does not answer leaves the server healthy (its cells are
+ * estimated) but says so. */
+static cJSON *router_json(geo_router *rt) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "spec", rt ? geo_router_describe(rt) : "geodesic");
+    cJSON *arr = cJSON_AddArrayToObject(o, "engines");
+    bool all = true;
+    size_t n = rt ? geo_router_count(rt) : 0;
+    for (size_t i = 0; i < n; i++) {
+        geo_router_status s;
+        geo_router_status_get(rt, i, true, PROBE_TIMEOUT_MS, &s);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "profile", s.profile[0] ? s.profile : "*");
+        cJSON_AddStringToObject(e, "kind", s.kind);
+        if (s.url[0]) cJSON_AddStringToObject(e, "url", s.url);
+        cJSON_AddBoolToObject(e, "answers", s.answers);
+        cJSON_AddStringToObject(e, "detail", s.detail);
+        cJSON_AddStringToObject(e, "breaker", geo_breaker_state_name(s.health.state));
+        cJSON_AddItemToArray(arr, e);
+        all &= s.answers;
+    }
+    cJSON_AddBoolToObject(o, "answers", all);
+    return o;
+}
 
 lm_status api__healthz(http_req *r) {
     /* healthy = the store answers a read */
@@ -14,6 +44,18 @@ lm_status api__healthz(http_req *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
     cJSON_AddStringToObject(o, "version", LASTMILE_VERSION);
+    cJSON_AddItemToObject(o, "router", router_json(api_app_of(r)->router));
+    return http_reply_json(r, 200, o);
+}
+
+lm_status api__map_config(http_req *r) {
+    const api_app *app = api_app_of(r);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "tiles", app->tiles_url);
+    cJSON_AddStringToObject(o, "attribution", app->tiles_attribution);
+    cJSON_AddStringToObject(o, "router",
+                            app->router ? geo_router_describe(app->router) : "geodesic");
+    cJSON_AddBoolToObject(o, "roads", app->router && !geo_router_is_geodesic(app->router));
     return http_reply_json(r, 200, o);
 }
 

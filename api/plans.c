@@ -92,7 +92,21 @@ static geo_point *route_points(const dispatch_route *rt, size_t *n) {
     return pts;
 }
 
-/* GeoJSON FeatureCollection: one LineString per route (straight lines between stops). */
+/* The route's road path as GeoJSON coordinates; false when it has none (yet). */
+static bool add_road(cJSON *coords, const dispatch_route *rt) {
+    geo_point *pts = NULL;
+    size_t n = 0;
+    if (!rt->geometry ||
+        geo_polyline_decode(rt->geometry, strlen(rt->geometry), 5, &pts, &n, NULL) != LM_OK)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        add_lonlat(coords, pts[i].lon, pts[i].lat);
+    lm_free(pts);
+    return n > 0;
+}
+
+/* GeoJSON FeatureCollection: one LineString per route, along the roads once the worker fetched
+ * the committed route's geometry, else straight lines between stops ("roads": false). */
 static cJSON *plan_geojson(const dispatch_plan *p) {
     cJSON *fc = cJSON_CreateObject();
     cJSON_AddStringToObject(fc, "type", "FeatureCollection");
@@ -104,12 +118,16 @@ static cJSON *plan_geojson(const dispatch_plan *p) {
         cJSON *g = cJSON_AddObjectToObject(f, "geometry");
         cJSON_AddStringToObject(g, "type", "LineString");
         cJSON *coords = cJSON_AddArrayToObject(g, "coordinates");
-        add_lonlat(coords, rt->start_lon, rt->start_lat);
-        for (size_t k = 0; k < rt->n_stops; k++)
-            add_lonlat(coords, rt->stops[k].lon, rt->stops[k].lat);
-        if (rt->has_end) add_lonlat(coords, rt->end_lon, rt->end_lat);
+        bool roads = add_road(coords, rt);
+        if (!roads) {
+            add_lonlat(coords, rt->start_lon, rt->start_lat);
+            for (size_t k = 0; k < rt->n_stops; k++)
+                add_lonlat(coords, rt->stops[k].lon, rt->stops[k].lat);
+            if (rt->has_end) add_lonlat(coords, rt->end_lon, rt->end_lat);
+        }
         cJSON *pr = cJSON_AddObjectToObject(f, "properties");
         cJSON_AddStringToObject(pr, "vehicle_id", rt->vehicle_id);
+        cJSON_AddBoolToObject(pr, "roads", roads && !rt->geometry_estimated);
         cJSON_AddStringToObject(pr, "driver_id", rt->driver_id);
         cJSON_AddNumberToObject(pr, "stops", (double)rt->n_stops);
         cJSON_AddItemToArray(feats, f);
@@ -117,7 +135,7 @@ static cJSON *plan_geojson(const dispatch_plan *p) {
     return fc;
 }
 
-static cJSON *stop_json(const dispatch_stop *s) {
+cJSON *api__stop_json(const dispatch_stop *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)s->id);
     cJSON_AddNumberToObject(o, "seq", s->seq);
@@ -144,6 +162,7 @@ static cJSON *stop_json(const dispatch_stop *s) {
     cJSON_AddNumberToObject(o, "volume_cm3", (double)s->volume_cm3);
     cJSON_AddNumberToObject(o, "parcels", (double)s->parcels);
     cJSON_AddBoolToObject(o, "late", s->late);
+    cJSON_AddBoolToObject(o, "locked", s->locked);
     if (s->transfer_from) cJSON_AddNumberToObject(o, "transfer_from", (double)s->transfer_from);
     if (s->return_id) cJSON_AddNumberToObject(o, "return_id", (double)s->return_id);
     return o;
@@ -162,6 +181,15 @@ static cJSON *plan_json(const dispatch_plan *p, bool full) {
     cJSON_AddNumberToObject(o, "distance", (double)p->distance_m);
     cJSON_AddNumberToObject(o, "duration", (double)p->duration_s);
     if (p->error[0]) cJSON_AddStringToObject(o, "error", p->error);
+    if (p->router[0]) {
+        cJSON *ro = cJSON_AddObjectToObject(o, "routing");
+        cJSON_AddStringToObject(ro, "router", p->router);
+        cJSON_AddNumberToObject(ro, "cells", (double)p->matrix_cells);
+        cJSON_AddNumberToObject(ro, "cells_estimated", (double)p->cells_estimated);
+        cJSON_AddNumberToObject(
+            ro, "estimated_pct",
+            p->matrix_cells ? 100.0 * (double)p->cells_estimated / (double)p->matrix_cells : 0.0);
+    }
     if (p->is_replan) {
         cJSON *e = cJSON_AddObjectToObject(o, "effect");
         cJSON_AddStringToObject(e, "trigger", p->effect.trigger);
@@ -206,7 +234,7 @@ static cJSON *plan_json(const dispatch_plan *p, bool full) {
         cJSON_AddNumberToObject(load, "parcels", (double)rt->load_parcels);
         cJSON *stops = cJSON_AddArrayToObject(ro, "stops");
         for (size_t k = 0; k < rt->n_stops; k++)
-            cJSON_AddItemToArray(stops, stop_json(&rt->stops[k]));
+            cJSON_AddItemToArray(stops, api__stop_json(&rt->stops[k]));
         size_t np = 0;
         geo_point *pts = route_points(rt, &np);
         char *poly = NULL;
@@ -214,6 +242,12 @@ static cJSON *plan_json(const dispatch_plan *p, bool full) {
             cJSON_AddStringToObject(ro, "polyline", poly);
         lm_free(poly);
         lm_free(pts);
+        if (rt->geometry) {
+            cJSON_AddStringToObject(ro, "geometry", rt->geometry);
+            cJSON_AddBoolToObject(ro, "geometry_estimated", rt->geometry_estimated);
+        } else {
+            cJSON_AddNullToObject(ro, "geometry");
+        }
         cJSON_AddItemToArray(routes, ro);
     }
     cJSON *un = cJSON_AddArrayToObject(o, "unassigned");

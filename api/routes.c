@@ -13,6 +13,7 @@
 #include "api/schemas_analytics.h"
 #include "api/schemas_driver_app.h"
 #include "api/schemas_feedback.h"
+#include "api/schemas_hand.h"
 #include "api/schemas_money.h"
 #include "api/schemas_recovery.h"
 #include "api/schemas_returns.h"
@@ -23,8 +24,12 @@ const http_route api__routes[] = {
     /* method, pattern, roles, handler, flags,
      * summary, request schema, response schema, success status, success content type */
     /* ---- health, metrics, OpenAPI (api/health.c, api/metrics.c) ---- */
-    {"GET", "/healthz", HTTP_PUBLIC, api__healthz, 0, "Liveness: the server and its store answer",
-     NULL, HEALTH_SCHEMA, 200, NULL},
+    {"GET", "/healthz", HTTP_PUBLIC, api__healthz, 0,
+     "Liveness: the server and its store answer; the routing engines and whether they answer", NULL,
+     HEALTH_SCHEMA, 200, NULL},
+    {"GET", "/v1/map/config", HTTP_PUBLIC, api__map_config, 0,
+     "The basemap the dashboard and tracking page draw (tile URL, attribution) and the router",
+     NULL, MAP_CONFIG_SCHEMA, 200, NULL},
     {"GET", "/metrics", HTTP_PUBLIC, api__metrics, 0,
      "Prometheus metrics: requests by route and status, latencies, store commits", NULL,
      TEXT_SCHEMA, 200, "text/plain"},
@@ -271,6 +276,35 @@ const http_route api__routes[] = {
     {"POST", "/v1/replans/{id}/apply", API_ROLE_DISPATCHER, api__replans_apply, 0,
      "Apply a proposed re-plan to the live routes (409 when they changed since)", NULL,
      API_PLAN_SCHEMA, 200, NULL},
+    /* ---- hand dispatch on live routes (api/hand.c): each edit is checked from the vans' live
+     * state before it is stored; "dry_run" answers the verdict and stores nothing; an
+     * infeasible edit is 409 with its violations and changes nothing ---- */
+    {"POST", "/v1/plans/{id}/assign", API_ROLE_DISPATCHER, api__plans_assign, 0,
+     "Assign a ready order to a van of a committed plan's live routes, at the cheapest feasible "
+     "position or at the given index (a van on the road fetches it at its depot first)",
+     API_HAND_ASSIGN_SCHEMA, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"GET", "/v1/routes/{vehicle}/stops", API_ROLE_DISPATCHER, api__routes_stops_get, 0,
+     "A van's live route: its pending stops in order (breaks included) with locks", NULL,
+     API_HAND_ROUTE_SCHEMA, 200, NULL},
+    {"PUT", "/v1/routes/{vehicle}/stops", API_ROLE_DISPATCHER, api__routes_stops_put, 0,
+     "Reorder a van's pending stops (every one listed once; the stop the driver is at stays "
+     "first)",
+     API_HAND_ORDER_SCHEMA, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"POST", "/v1/routes/{vehicle}/stops", API_ROLE_DISPATCHER, api__routes_stops_post, 0,
+     "Put a ready order (order_id) or a pending stop of another route (stop_id; never a parcel "
+     "on board a started van) onto this route, at the cheapest feasible position or an index",
+     API_HAND_INSERT_SCHEMA, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"DELETE", "/v1/routes/{vehicle}/stops/{stop}", API_ROLE_DISPATCHER, api__routes_stops_delete,
+     0,
+     "Take a planned delivery off the route: its order goes back to ready (?dry_run=true only "
+     "evaluates)",
+     NULL, API_HAND_RESULT_SCHEMA, 200, NULL},
+    {"PUT", "/v1/routes/{vehicle}/lock", API_ROLE_DISPATCHER, api__routes_lock, 0,
+     "Lock (or unlock) a van's live route: re-plans leave it exactly as it is",
+     API_HAND_LOCK_SCHEMA, API_HAND_LOCKED_SCHEMA, 200, NULL},
+    {"PUT", "/v1/routes/{vehicle}/stops/{stop}/lock", API_ROLE_DISPATCHER, api__routes_stop_lock, 0,
+     "Lock (or unlock) a stop: re-plans keep it on its van", API_HAND_LOCK_SCHEMA,
+     API_HAND_LOCKED_SCHEMA, 200, NULL},
 
     /* ---- OsmAnd, driver app, customer tracking (api/osmand.c, api/driver.c, api/exceptions.c,
      * api/track.c) ---- */
@@ -584,8 +618,8 @@ const http_route api__routes[] = {
      "Start the route now (orders on board go out for delivery; idempotent, Idempotency-Key kept)",
      NULL, API_DRIVER_START_SCHEMA, 200, NULL},
     {"GET", "/v1/driver/events", API_ROLE_DRIVER, api__driver_events, 0,
-     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan or "
-     "cancellation may have changed the route",
+     "Server-Sent Events for the driver app: route.changed {seq, cause} when a plan, re-plan, "
+     "hand edit or cancellation may have changed the route",
      NULL, API_DRIVER_EVENTS_SCHEMA, 200, "text/event-stream"},
 
     /* ---- webhooks (api/webhooks.c) ---- */

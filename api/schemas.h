@@ -9,8 +9,22 @@
 /* ---- core: health, metrics, OpenAPI, keys, events, solve ---- */
 
 #define HEALTH_SCHEMA                                                                              \
-    "{\"type\":\"object\",\"required\":[\"status\",\"version\"],\"properties\":{\"status\":{"      \
-    "\"const\":\"ok\"},\"version\":{\"type\":\"string\"}}}"
+    "{\"type\":\"object\",\"required\":[\"status\",\"version\",\"router\"],\"properties\":{"       \
+    "\"status\":{\"const\":\"ok\"},\"version\":{\"type\":\"string\"},\"router\":{\"type\":"        \
+    "\"object\",\"description\":\"the routing engines (--router) and whether each answers a "      \
+    "probe now; one that does not leaves the server healthy, its cells "                           \
+    "estimated\",\"properties\":"                                                                  \
+    "{\"spec\":{\"type\":\"string\"},\"answers\":{\"type\":\"boolean\"},\"engines\":{\"type\":"    \
+    "\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"profile\":{\"type\":\"string\"},"  \
+    "\"kind\":{\"enum\":[\"geodesic\",\"osrm\",\"valhalla\"]},\"url\":{\"type\":\"string\"},"      \
+    "\"answers\":{\"type\":\"boolean\"},\"detail\":{\"type\":\"string\"},\"breaker\":{\"enum\":"   \
+    "[\"closed\",\"open\",\"half_open\"]}}}}}}}}"
+#define MAP_CONFIG_SCHEMA                                                                          \
+    "{\"type\":\"object\",\"required\":[\"tiles\",\"attribution\",\"router\",\"roads\"],"          \
+    "\"properties\":{\"tiles\":{\"type\":\"string\",\"description\":\"tile URL template "          \
+    "({z}/{x}/{y}); empty: no basemap\"},\"attribution\":{\"type\":\"string\"},\"router\":{"       \
+    "\"type\":\"string\"},\"roads\":{\"type\":\"boolean\",\"description\":\"plans use a routing "  \
+    "engine (not the geodesic estimate)\"}}}"
 #define TEXT_SCHEMA    "{\"type\":\"string\"}"
 #define OPENAPI_SCHEMA "{\"type\":\"object\",\"description\":\"an OpenAPI 3.1 document\"}"
 #define ROLE_ENUM      "{\"enum\":[\"admin\",\"dispatcher\",\"warehouse\",\"driver\"]}"
@@ -220,7 +234,14 @@
     "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"status\":{\"enum\":["    \
     "\"solving\",\"proposed\",\"committed\",\"discarded\",\"failed\",\"superseded\"]},"            \
     "\"is_replan\":{\"type\":\"boolean\"},\"cost\":{\"type\":\"integer\"},\"routes\":{\"type\":"   \
-    "\"array\"},\"unassigned\":{\"type\":\"array\"},\"effect\":{\"type\":\"object\"},"             \
+    "\"array\",\"description\":\"each with stops, polyline (straight, through the stops) and "     \
+    "geometry: the road path of a committed route (encoded polyline, precision 5) once fetched "   \
+    "from the router, else null; geometry_estimated when part of it is straight\"},"               \
+    "\"unassigned\":{\"type\":\"array\"},\"effect\":{\"type\":\"object\"},"                        \
+    "\"routing\":{\"type\":\"object\",\"description\":\"how the travel times were found: router "  \
+    "(geodesic, osrm, valhalla), cells of the matrix, cells_estimated (cells the engine could "    \
+    "not "                                                                                         \
+    "route, estimated geodesically; all of them for the geodesic router), estimated_pct\"},"       \
     "\"geometry\":{\"type\":\"object\",\"description\":\"GeoJSON FeatureCollection\"}}}"
 #define API_PLANS_SCHEMA                                                                           \
     "{\"type\":\"object\",\"properties\":{\"plans\":{\"type\":\"array\","                          \
@@ -255,10 +276,17 @@
     "\"description\":\"cash on delivery: {amount (minor units), currency} to collect\"},"          \
     "\"location\":{\"type\":\"array\"},\"time_window\":{"                                          \
     "\"type\":[\"array\",\"null\"]},\"eta_s\":{\"type\":\"integer\"},\"parcels\":{\"type\":"       \
-    "\"integer\"},\"lines\":{\"type\":\"array\",\"description\":\"what to hand over: {sku, name, " \
+    "\"integer\"},\"navigation\":{\"type\":\"object\",\"description\":\"links that open the "      \
+    "phone's navigation app on the stop: geo (RFC 5870 geo: URI), osmand, google_maps\"},"         \
+    "\"lines\":{\"type\":\"array\",\"description\":\"what to hand over: {sku, name, "              \
     "qty}\"},\"note\":{\"type\":\"string\"},\"proof\":{\"type\":\"string\"}}}},\"breaks\":{"       \
     "\"type\":\"array\",\"description\":\"the vehicle's breaks: {start_s, end_s (seconds after "   \
-    "local midnight), service_s}\"}}}"
+    "local midnight), service_s}\"},\"planned_breaks\":{\"type\":\"array\",\"description\":"       \
+    "\"where the plan put each break: {stop_id, seq, status, eta_s, time_window, service_s}; "     \
+    "arrived / delivered on stop_id start and end it\"},"                                          \
+    "\"geometry\":{\"type\":[\"string\",\"null\"],\"description\":\"the road path (encoded "       \
+    "polyline, precision 5) of the newest plan on the route, null until fetched\"},"               \
+    "\"geometry_estimated\":{\"type\":\"boolean\"}}}"
 #define API_DRIVER_POSITIONS_SCHEMA                                                                \
     "{\"type\":\"object\",\"required\":[\"positions\"],\"properties\":{\"positions\":{\"type\":"   \
     "\"array\",\"maxItems\":1000,\"items\":{\"type\":\"object\",\"required\":[\"lat\",\"lon\","    \
@@ -302,7 +330,8 @@
     "\"type\":\"string\"},\"time_windows\":{\"type\":\"array\"},\"eta\":{\"type\":[\"object\","    \
     "\"null\"]},\"stops_before\":{\"type\":[\"integer\",\"null\"]},\"driver_position\":{\"type\":" \
     "[\"object\",\"null\"]},\"delivery\":{\"type\":[\"object\",\"null\"]},\"failure\":{\"type\":"  \
-    "[\"object\",\"null\"]}}}"
+    "[\"object\",\"null\"]},\"destination\":{\"type\":[\"object\",\"null\"],\"description\":"      \
+    "\"the delivery address {lat, lon}, for the map\"}}}"
 #define API_WEBHOOK_IN_SCHEMA                                                                      \
     "{\"type\":\"object\",\"required\":[\"url\",\"secret\"],\"properties\":{\"url\":{\"type\":"    \
     "\"string\",\"format\":\"uri\"},\"secret\":{\"type\":\"string\",\"minLength\":8}}}"

@@ -30,6 +30,9 @@ void api_server_opts_init(api_server_opts *o) {
     o->track_burst = 20.0;
     o->webhook_allow = NULL;
     o->feedback = NULL;
+    o->router = NULL;
+    o->tiles_url = NULL;
+    o->tiles_attribution = NULL;
     http_server_opts ho;
     http_server_opts_init(&ho);
     o->max_conns = ho.max_conns;

@@ -22,6 +22,7 @@ typedef struct solve_job {
     http_req *r;
     fmt_vroom_input *in;
     solver_opts opts;
+    struct geo_router *router; /* borrowed from the app: options.g's geometry */
 } solve_job;
 
 /* VROOM's error shape ({"code": 2, "error": "field: reason"}) with our status mapping. */
@@ -41,8 +42,14 @@ static void *solve_thread(void *arg) {
     lm_errinfo_clear(&err);
     char *text = NULL;
     size_t len = 0;
+    char **geometry = NULL;
     lm_status st = fmt_vroom_solve(job->in, &job->opts, &sol, &err);
-    if (st == LM_OK) st = fmt_vroom_write(job->in, sol, false, &text, &len, &err);
+    if (st == LM_OK && fmt_vroom_input_wants_geometry(job->in))
+        st = fmt_vroom_geometry(job->in, sol, fmt_vroom_provider(job->in, job->router), &geometry,
+                                &err);
+    if (st == LM_OK)
+        st = fmt_vroom_write_geometry(job->in, sol, false, geometry, &text, &len, &err);
+    if (sol) fmt_vroom_geometry_free(geometry, sol->n_routes);
     /* r belongs to this thread until http_defer_done */
     lm_status rc = st == LM_OK ? http_reply_text(r, 200, "application/json", text, len)
                                : reply_vroom_error(r, st, &err);
@@ -81,7 +88,10 @@ lm_status api__solve(http_req *r) {
     fmt_vroom_input *in = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = fmt_vroom_parse(r->body, r->body_len, NULL, &in, &err);
+    fmt_vroom_opts po;
+    fmt_vroom_opts_init(&po);
+    po.router = api_app_of(r)->router;
+    lm_status st = fmt_vroom_parse(r->body, r->body_len, &po, &in, &err);
     if (st != LM_OK) return reply_vroom_error(r, st, &err);
     if (atomic_fetch_add(&solves_running, 1) >= API_SOLVE_MAX_CONCURRENT) {
         atomic_fetch_sub(&solves_running, 1);
@@ -99,6 +109,7 @@ lm_status api__solve(http_req *r) {
         job->r = r;
         job->in = in;
         job->opts = o;
+        job->router = api_app_of(r)->router;
         /* set before the thread may finish: the server reads the deferred state afterwards */
         http_defer(r);
         started = pthread_create(&t, &attr, solve_thread, job) == 0;

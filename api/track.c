@@ -79,6 +79,14 @@ lm_status api__track(http_req *r) {
     cJSON_AddStringToObject(o, "status", ord.status);
     cJSON_AddStringToObject(o, "status_text",
                             orders_customer_status(ord.status, ord.stock_outcome));
+    /* the customer's own address: where the tracking map puts the parcel */
+    if (ord.has_location) {
+        cJSON *dst = cJSON_AddObjectToObject(o, "destination");
+        cJSON_AddNumberToObject(dst, "lat", ord.lat);
+        cJSON_AddNumberToObject(dst, "lon", ord.lon);
+    } else {
+        cJSON_AddNullToObject(o, "destination");
+    }
     cJSON *tws = cJSON_AddArrayToObject(o, "time_windows");
     for (size_t i = 0; i < ord.n_windows; i++) {
         char a[32], b[32];

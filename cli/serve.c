@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
 #include "feedback/feedback.h"
+#include "geo/geo.h"
 #include "notify/notify.h"
 #include "store/store.h"
 
@@ -40,6 +41,14 @@ typedef struct serve_cfg {
     /* connections (docs/security.md "Connections") */
     int64_t max_conns, reserve_conns, max_conns_per_ip, header_timeout_s, body_timeout_s,
         idle_timeout_s, osmand_max_conns, osmand_max_conns_per_ip;
+    /* roads and maps (docs/roads.md) */
+    char router[GEO_ROUTER_SPEC_MAX + 1]; /* --router; "" = geodesic */
+    char profile[32];                     /* vehicle profile plans are routed with */
+    int64_t router_timeout_ms, router_retries;
+    char tiles[1024]; /* basemap tile template; "none" = no tiles */
+    char tiles_attribution[512];
+    bool tiles_set;
+    bool learned_speeds; /* learn zone / hour speed factors and apply them to ETAs */
     /* customer notifications (docs/notifications.md); secrets never printed */
     char nt_smtp_url[512], nt_smtp_user[256], nt_smtp_password[256], nt_mail_from[256];
     char nt_sms_url[512], nt_sms_from[64], nt_sms_auth[1024], nt_sms_format[8];
@@ -77,6 +86,13 @@ static const struct {
     {"idle_timeout_s", "LASTMILE_IDLE_TIMEOUT_S"},
     {"osmand_max_conns", "LASTMILE_OSMAND_MAX_CONNS"},
     {"osmand_max_conns_per_ip", "LASTMILE_OSMAND_MAX_CONNS_PER_IP"},
+    {"router", "LASTMILE_ROUTER"},
+    {"router_profile", "LASTMILE_ROUTER_PROFILE"},
+    {"router_timeout_ms", "LASTMILE_ROUTER_TIMEOUT_MS"},
+    {"router_retries", "LASTMILE_ROUTER_RETRIES"},
+    {"tiles", "LASTMILE_TILES"},
+    {"tiles_attribution", "LASTMILE_TILES_ATTRIBUTION"},
+    {"learned_speeds", "LASTMILE_LEARNED_SPEEDS"},
     {"notify_smtp_url", "LASTMILE_NOTIFY_SMTP_URL"},
     {"notify_smtp_user", "LASTMILE_NOTIFY_SMTP_USER"},
     {"notify_smtp_password", "LASTMILE_NOTIFY_SMTP_PASSWORD"},
@@ -153,6 +169,13 @@ static void serve_usage(FILE *out) {
         "header), --notify-sms-format form|json; --notify-track-url PREFIX (the token is\n"
         "appended; default this server's /track.html#); --notify-allow CIDRS: private\n"
         "ranges the SMTP host / gateway may be in (like --webhook-allow).\n"
+        "Roads and maps (docs/roads.md): --router geodesic|osrm=URL|valhalla=URL (default\n"
+        "geodesic; several as 'osrm=URL,bike:osrm=URL2,truck:valhalla=URL3', one per vehicle\n"
+        "profile); --router-profile car|bike|foot|truck (the profile plans use, default car);\n"
+        "--router-timeout-ms N (30000 per request) and --router-retries N (2);\n"
+        "--tiles URL ({z}/{x}/{y} template; default OpenStreetMap's standard tiles; 'none'\n"
+        "for a plain background) and --tiles-attribution TEXT; --learned-speeds on|off\n"
+        "(default on: ETAs use per-zone, per-hour speeds learned from driven legs).\n"
         "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
         "max_body_bytes 1048576, web_root web (when that directory exists).\n");
 }
@@ -247,6 +270,20 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = lm_parse_i64(value, 1, 1000000, &c->osmand_max_conns);
     else if (!strcmp(name, "osmand_max_conns_per_ip"))
         ok = lm_parse_i64(value, 0, 1000000, &c->osmand_max_conns_per_ip);
+    else if (!strcmp(name, "router"))
+        ok = lm_strlcpy(c->router, value, sizeof c->router);
+    else if (!strcmp(name, "router_profile"))
+        ok = *value && lm_strlcpy(c->profile, value, sizeof c->profile);
+    else if (!strcmp(name, "router_timeout_ms"))
+        ok = lm_parse_i64(value, 100, 600000, &c->router_timeout_ms);
+    else if (!strcmp(name, "router_retries"))
+        ok = lm_parse_i64(value, 0, 10, &c->router_retries);
+    else if (!strcmp(name, "tiles"))
+        ok = c->tiles_set = lm_strlcpy(c->tiles, value, sizeof c->tiles);
+    else if (!strcmp(name, "learned_speeds"))
+        ok = (c->learned_speeds = !strcmp(value, "on")) || !strcmp(value, "off");
+    else if (!strcmp(name, "tiles_attribution"))
+        ok = lm_strlcpy(c->tiles_attribution, value, sizeof c->tiles_attribution);
     else if (!strcmp(name, "event_loop"))
         ok = (c->epoll = !strcmp(value, "epoll")) || !strcmp(value, "poll");
     else {
@@ -337,6 +374,12 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->idle_timeout_s = ao.idle_timeout_s;
     c->osmand_max_conns = ao.osmand_max_conns;
     c->osmand_max_conns_per_ip = ao.osmand_max_conns_per_ip;
+    geo_matrix_opts mo;
+    geo_matrix_opts_init(&mo);
+    c->router_timeout_ms = mo.timeout_ms;
+    c->router_retries = mo.max_retries;
+    lm_strlcpy(c->profile, "car", sizeof c->profile);
+    c->learned_speeds = true;
 
     const char *config = getenv("LASTMILE_CONFIG");
     for (int i = 1; i < argc; i++) {
@@ -500,6 +543,56 @@ static int serve_fd_budget(serve_cfg *c) {
     return CLI_OK;
 }
 
+/* The HTTP server's options from the settings and the services it serves. */
+static void api_opts_fill(api_server_opts *ao, const serve_cfg *c, dispatch *disp, feedback *fb,
+                          geo_router *router) {
+    api_server_opts_init(ao);
+    ao->dispatch = disp;
+    ao->feedback = fb;
+    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
+     * side) any free port too, so that two such servers never fight over 5055 */
+    ao->osmand_port = c->osmand_port > 0    ? (int)c->osmand_port
+                      : c->osmand_port == 0 ? -1
+                      : c->port == 0        ? 0
+                                            : 5055;
+    ao->positions_retention_s = c->retention_days * 86400;
+    ao->data_dir = c->data_dir;
+    ao->webhook_allow = c->webhook_allow[0] ? c->webhook_allow : NULL;
+    ao->track_rate_per_s = (double)c->track_rate;
+    ao->track_burst = (double)c->track_burst;
+    ao->bind_addr = c->bind;
+    ao->port = (uint16_t)c->port;
+    ao->threads = (unsigned)c->threads;
+    ao->max_body_bytes = (size_t)c->max_body;
+    ao->web_root = c->web_root[0] ? c->web_root : NULL;
+    ao->event_loop = c->epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
+    ao->max_conns = (unsigned)c->max_conns;
+    ao->reserve_conns = (unsigned)c->reserve_conns;
+    ao->max_conns_per_ip = (unsigned)c->max_conns_per_ip;
+    ao->header_timeout_s = (unsigned)c->header_timeout_s;
+    ao->body_timeout_s = (unsigned)c->body_timeout_s;
+    ao->idle_timeout_s = (unsigned)c->idle_timeout_s;
+    ao->osmand_max_conns = (unsigned)c->osmand_max_conns;
+    ao->osmand_max_conns_per_ip = (unsigned)c->osmand_max_conns_per_ip;
+    ao->router = router;
+    if (c->tiles_set) ao->tiles_url = strcmp(c->tiles, "none") ? c->tiles : "";
+    if (c->tiles_attribution[0]) ao->tiles_attribution = c->tiles_attribution;
+}
+
+/* One line per engine at start: what plans are routed with and whether it answers now (an engine
+ * that does not is not fatal: its cells are estimated until it does). */
+static void serve_router_report(geo_router *r, const char *profile) {
+    printf("lastmile: router %s (plans use profile %s)\n", geo_router_describe(r), profile);
+    for (size_t i = 0; i < geo_router_count(r); i++) {
+        geo_router_status s;
+        geo_router_status_get(r, i, true, 3000, &s);
+        if (!strcmp(s.kind, "geodesic")) continue;
+        printf("lastmile: %s%s%s %s: %s (%s)\n", s.profile, s.profile[0] ? ":" : "", s.kind, s.url,
+               s.answers ? "answers" : "DOES NOT ANSWER", s.detail);
+    }
+    fflush(stdout);
+}
+
 /* Customer notifications (docs/notifications.md): started when an SMTP URL or an SMS gateway is
  * configured, after the API so that the default tracking link can name its port. Only the
  * hosts are printed: URLs may carry credentials. */
@@ -533,6 +626,21 @@ static int serve_notify(const serve_cfg *c, store *s, uint16_t port, notify **ou
     return CLI_OK;
 }
 
+/* The analytics rollups follow every commit from here on; what the log holds beyond them (a
+ * database written without them) is folded now, and said. */
+static void serve_analytics(store *s) {
+    lm_errinfo err = {0};
+    int64_t folded = 0;
+    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
+        fprintf(stderr,
+                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
+                "rebuild'\n",
+                err.message);
+    else if (folded > 0)
+        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
+                (long long)folded);
+}
+
 int cli_serve(int argc, char **argv) {
     serve_cfg cfg;
     int status = configure(&cfg, argc, argv);
@@ -562,16 +670,7 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: store %s: %s\n", cfg.db, err.message);
         return CLI_FAILED;
     }
-    /* the analytics rollups follow every commit from here on (and catch up what lags) */
-    int64_t folded = 0;
-    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
-        fprintf(stderr,
-                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
-                "rebuild'\n",
-                err.message);
-    else if (folded > 0)
-        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
-                (long long)folded);
+    serve_analytics(s);
     if ((status = serve_clock(s, &cfg)) != CLI_OK) {
         store_close(s);
         return status;
@@ -583,10 +682,27 @@ int cli_serve(int argc, char **argv) {
         return status;
     }
 
+    /* the routing engines: plans, ETAs, /v1/solve and route geometry */
+    geo_router_opts gro;
+    geo_router_opts_init(&gro);
+    gro.spec = cfg.router;
+    gro.base.timeout_ms = cfg.router_timeout_ms;
+    gro.base.max_retries = (unsigned)cfg.router_retries;
+    geo_router *router = NULL;
+    if (geo_router_create(&gro, &router, &err) != LM_OK) {
+        fprintf(stderr, "lastmile serve: --router: %s\n", err.message);
+        store_close(s);
+        return CLI_USAGE;
+    }
+    serve_router_report(router, cfg.profile);
+
     /* dispatch: fleet, plans, live tracking; its worker ticks (silence, re-plans) */
     dispatch_opts dopts;
     dispatch_opts_init(&dopts);
     dopts.st = s;
+    dopts.router = router;
+    dopts.learn_speeds = cfg.learned_speeds;
+    lm_strlcpy(dopts.profile, cfg.profile, sizeof dopts.profile);
     dopts.utc_offset_s = cfg.utc_offset_s;
     dopts.positions.max_speed_mps = (double)cfg.pos_max_speed_kmh / 3.6;
     dopts.positions.future_skew_ms = cfg.pos_future_skew_s * 1000;
@@ -595,6 +711,7 @@ int cli_serve(int argc, char **argv) {
     dispatch *disp = NULL;
     if (dispatch_create(&dopts, &disp, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: dispatch: %s\n", err.message);
+        geo_router_destroy(router);
         store_close(s);
         return CLI_FAILED;
     }
@@ -609,39 +726,13 @@ int cli_serve(int argc, char **argv) {
     if (feedback_create(&fo, &fb, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: feedback: %s\n", err.message);
         dispatch_destroy(disp);
+        geo_router_destroy(router);
         store_close(s);
         return CLI_FAILED;
     }
 
     api_server_opts ao;
-    api_server_opts_init(&ao);
-    ao.dispatch = disp;
-    ao.feedback = fb;
-    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
-     * side) any free port too, so that two such servers never fight over 5055 */
-    ao.osmand_port = cfg.osmand_port > 0    ? (int)cfg.osmand_port
-                     : cfg.osmand_port == 0 ? -1
-                     : cfg.port == 0        ? 0
-                                            : 5055;
-    ao.positions_retention_s = cfg.retention_days * 86400;
-    ao.data_dir = cfg.data_dir;
-    ao.webhook_allow = cfg.webhook_allow[0] ? cfg.webhook_allow : NULL;
-    ao.track_rate_per_s = (double)cfg.track_rate;
-    ao.track_burst = (double)cfg.track_burst;
-    ao.bind_addr = cfg.bind;
-    ao.port = (uint16_t)cfg.port;
-    ao.threads = (unsigned)cfg.threads;
-    ao.max_body_bytes = (size_t)cfg.max_body;
-    ao.web_root = cfg.web_root[0] ? cfg.web_root : NULL;
-    ao.event_loop = cfg.epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
-    ao.max_conns = (unsigned)cfg.max_conns;
-    ao.reserve_conns = (unsigned)cfg.reserve_conns;
-    ao.max_conns_per_ip = (unsigned)cfg.max_conns_per_ip;
-    ao.header_timeout_s = (unsigned)cfg.header_timeout_s;
-    ao.body_timeout_s = (unsigned)cfg.body_timeout_s;
-    ao.idle_timeout_s = (unsigned)cfg.idle_timeout_s;
-    ao.osmand_max_conns = (unsigned)cfg.osmand_max_conns;
-    ao.osmand_max_conns_per_ip = (unsigned)cfg.osmand_max_conns_per_ip;
+    api_opts_fill(&ao, &cfg, disp, fb, router);
     api_server *srv = NULL;
     lm_status started = api_server_start(&ao, s, &srv, &err);
     if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {
@@ -655,6 +746,7 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: %s\n", err.message);
         feedback_destroy(fb);
         dispatch_destroy(disp);
+        geo_router_destroy(router);
         store_close(s);
         return CLI_FAILED;
     }
@@ -663,6 +755,7 @@ int cli_serve(int argc, char **argv) {
         api_server_stop(srv, DRAIN_MS);
         feedback_destroy(fb);
         dispatch_destroy(disp);
+        geo_router_destroy(router);
         store_close(s);
         return status;
     }
@@ -683,6 +776,7 @@ int cli_serve(int argc, char **argv) {
     notify_destroy(nt);
     feedback_destroy(fb);
     dispatch_destroy(disp);
+    geo_router_destroy(router);
     store_close(s);
     fprintf(stderr, "lastmile: stopped cleanly\n");
     return CLI_OK;

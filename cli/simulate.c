@@ -1,10 +1,12 @@
 /* `lastmile simulate`: drives the committed routes of a running server like a fleet of phones:
- * straight lines between stops at a realistic speed (scaled by --speed-up), positions posted
+ * along the roads of --router between stops (straight lines with the default geodesic router)
+ * at a realistic speed (scaled by --speed-up), positions posted
  * through the OsmAnd endpoint with the drivers' device ids, stops marked arrived / delivered /
  * failed through the driver API, and two injected exceptions (one breakdown, one late driver).
  * Every choice (who breaks down, which stops fail and why) comes from --seed. */
 #include "cli/cli.h"
 #include "common/common.h"
+#include "geo/geo.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -40,6 +42,9 @@ typedef struct sim_driver {
     bool at_stop, done, broken, late;
     int64_t done_count, failed_count;
     double speed_factor;
+    geo_point *path; /* the road to the stop path_to, from the router; NULL: straight */
+    size_t n_path, path_at;
+    int64_t path_to;
 } sim_driver;
 
 typedef struct sim {
@@ -50,6 +55,7 @@ typedef struct sim {
     int64_t duration_s;
     sim_driver *drivers;
     size_t n;
+    geo_router *router; /* --router: roads between stops */
     int64_t positions, arrivals, delivered, failed, exceptions, errors;
     char web_driver[65]; /* --web-driver: this one is driven through the driver app instead */
     pid_t web_pid;
@@ -269,6 +275,48 @@ static void exception(sim *s, sim_driver *d, const char *body) {
         s->errors++;
 }
 
+/* The road from d's position to t, once per stop; on any failure d drives straight. */
+static void plan_path(sim *s, sim_driver *d, const sim_stop *t) {
+    lm_free(d->path);
+    d->path = NULL;
+    d->n_path = d->path_at = 0;
+    d->path_to = t->id;
+    geo_matrix_provider *p = geo_router_provider(s->router, "car");
+    if (geo_matrix_provider_kind(p) == GEO_MATRIX_GEODESIC) return;
+    geo_point ends[2] = {{d->lat, d->lon}, {t->lat, t->lon}};
+    char *poly = NULL;
+    if (geo_route_geometry(p, ends, 2, &poly, NULL, NULL, NULL, NULL) == LM_OK &&
+        geo_polyline_decode(poly, strlen(poly), 5, &d->path, &d->n_path, NULL) != LM_OK)
+        d->n_path = 0;
+    lm_free(poly);
+}
+
+/* Moves d by up to move metres towards t, along its road when it has one; true on arrival. */
+static bool drive(sim *s, sim_driver *d, const sim_stop *t, double move, double *bearing) {
+    if (d->path_to != t->id) plan_path(s, d, t);
+    for (int guard = 0; guard < 100000; guard++) {
+        bool last = d->path_at + 1 >= d->n_path;
+        double tl = last ? t->lat : d->path[d->path_at + 1].lat;
+        double tn = last ? t->lon : d->path[d->path_at + 1].lon;
+        double left = dist_m(d->lat, d->lon, tl, tn);
+        if (left > 0.01)
+            *bearing = fmod(
+                atan2((tn - d->lon) * cos(d->lat * M_PI / 180), tl - d->lat) * 180 / M_PI + 360,
+                360);
+        if (move < left) {
+            d->lat += (tl - d->lat) * move / left;
+            d->lon += (tn - d->lon) * move / left;
+            return false;
+        }
+        d->lat = tl;
+        d->lon = tn;
+        move -= left;
+        if (last) return true;
+        d->path_at++;
+    }
+    return true;
+}
+
 /* Advances one driver by dt seconds of simulated time. */
 static void step(sim *s, sim_driver *d, double dt, size_t broken_idx, size_t late_idx,
                  size_t self) {
@@ -312,23 +360,14 @@ static void step(sim *s, sim_driver *d, double dt, size_t broken_idx, size_t lat
         }
         return;
     }
-    double speed = SIM_SPEED_MPS * d->speed_factor;
-    double left = dist_m(d->lat, d->lon, t->lat, t->lon), move = speed * dt;
-    double bearing = fmod(
-        atan2((t->lon - d->lon) * cos(d->lat * M_PI / 180), t->lat - d->lat) * 180 / M_PI + 360,
-        360);
-    if (move >= left) {
-        d->lat = t->lat;
-        d->lon = t->lon;
+    double speed = SIM_SPEED_MPS * d->speed_factor, bearing = 0;
+    if (drive(s, d, t, speed * dt, &bearing)) {
         post_position(s, d, 0.5, bearing);
         if (stop_action(s, d, t->id, "arrived", NULL) == 200) s->arrivals++;
         d->at_stop = true;
         d->service_left_s = SIM_SERVICE_S;
         return;
     }
-    double f = move / left;
-    d->lat += (t->lat - d->lat) * f;
-    d->lon += (t->lon - d->lon) * f;
     post_position(s, d, speed, bearing);
     if (self == late_idx && !d->late) {
         d->late = true;
@@ -393,7 +432,7 @@ static void usage(FILE *out) {
         out,
         "usage: lastmile simulate --server URL [--osmand URL] [--key KEY] [--drivers N]\n"
         "                         [--speed-up X] [--seed K] [--failure-rate P] [--duration S]\n"
-        "                         [--web-driver ID]\n"
+        "                         [--web-driver ID] [--router SPEC]\n"
         "\n"
         "Drives every driver's committed route of the server at URL: positions every simulated\n"
         "second through OsmAnd (--osmand, default URL/v1/osmand) with the driver's device id,\n"
@@ -404,7 +443,9 @@ static void usage(FILE *out) {
         "bounds the run in wall-clock seconds; --seed K (default 1) fixes every choice.\n"
         "--web-driver ID drives that driver through the driver app (web/driver/) in headless\n"
         "Chromium instead of the raw API: node scripts/driver-web-sim.mjs, playwright-core\n"
-        "from tests/web (npm ci there), /usr/bin/chromium or $CHROMIUM.\n");
+        "from tests/web (npm ci there), /usr/bin/chromium or $CHROMIUM.\n"
+        "--router SPEC (or LASTMILE_ROUTER; docs/roads.md): vans follow that engine's roads\n"
+        "between stops; geodesic (the default): straight lines.\n");
 }
 
 int cli_simulate(int argc, char **argv) {
@@ -416,12 +457,15 @@ int cli_simulate(int argc, char **argv) {
     int64_t seed = 1, drivers = 0;
     const char *env = getenv("LASTMILE_KEY");
     if (env) lm_strlcpy(s.key, env, sizeof s.key);
+    const char *router = getenv("LASTMILE_ROUTER");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = v != NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return CLI_OK;
+        } else if (!strcmp(a, "--router") && v) {
+            router = v;
         } else if (!strcmp(a, "--server") && v) {
             ok = lm_strlcpy(s.server, v, sizeof s.server);
         } else if (!strcmp(a, "--osmand") && v) {
@@ -462,6 +506,15 @@ int cli_simulate(int argc, char **argv) {
     s.max_drivers = (int)drivers;
     s.rng = (uint64_t)seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
     if (!s.rng) s.rng = 1;
+    geo_router_opts gro;
+    geo_router_opts_init(&gro);
+    gro.spec = router;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    if (geo_router_create(&gro, &s.router, &err) != LM_OK) {
+        fprintf(stderr, "lastmile simulate: --router: %s\n", err.message);
+        return CLI_USAGE;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -519,7 +572,10 @@ int cli_simulate(int argc, char **argv) {
            (long long)s.failed, (long long)s.exceptions, (long long)s.errors);
     if (status == CLI_OK) status = web_driver_wait(&s);
 done:
+    for (size_t i = 0; i < s.n; i++)
+        lm_free(s.drivers[i].path);
     lm_free(s.drivers);
+    geo_router_destroy(s.router);
     curl_global_cleanup();
     return status;
 }

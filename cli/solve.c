@@ -2,12 +2,14 @@
  * JSON, with progress on stderr when it is a terminal. */
 #include "api/formats/vroom.h"
 #include "cli/cli.h"
+#include "geo/geo.h"
 #include "solver/solver.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -30,14 +32,15 @@ typedef struct solve_args {
     unsigned threads;
     uint64_t seed;
     solve_format format;
-    bool pretty, plan, quiet;
+    bool pretty, plan, quiet, geometry;
+    const char *router; /* --router / LASTMILE_ROUTER; NULL = geodesic */
 } solve_args;
 
 static void solve_usage(FILE *f) {
     fprintf(
         f, "usage: lastmile solve FILE [-o OUT] [--time-limit S | --iterations N] [--threads N]\n"
            "                      [--seed K] [--format vroom|solomon|cvrplib] [--plan] [--pretty]\n"
-           "                      [--quiet]\n"
+           "                      [--quiet] [-g] [--router SPEC]\n"
            "\n"
            "Solves FILE (VROOM JSON, a Solomon VRPTW .txt or a CVRPLIB .vrp; - reads stdin; the\n"
            "format is guessed from the extension, then the content) and writes the solution as\n"
@@ -56,7 +59,11 @@ static void solve_usage(FILE *f) {
            "  -f, --format F       vroom, solomon or cvrplib\n"
            "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
            "  -p, --pretty         indent the JSON\n"
-           "  -q, --quiet          no progress on stderr\n");
+           "  -q, --quiet          no progress on stderr\n"
+           "  -g, --geometry       each route's road path as \"geometry\" (VROOM's -g)\n"
+           "  -r, --router SPEC    geodesic (default), osrm=URL or valhalla=URL, several as\n"
+           "                       'osrm=URL,bike:valhalla=URL2' per vehicle profile; also\n"
+           "                       LASTMILE_ROUTER (docs/roads.md)\n");
 }
 
 static bool parse_format(const char *s, solve_format *out) {
@@ -88,6 +95,8 @@ static int parse_args(int argc, char **argv, solve_args *a) {
         {"plan", no_argument, NULL, 'c'},
         {"pretty", no_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
+        {"geometry", no_argument, NULL, 'g'},
+        {"router", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -95,10 +104,11 @@ static int parse_args(int argc, char **argv, solve_args *a) {
     a->time_limit_s = 5.0;
     a->threads = default_threads();
     a->seed = 1;
+    a->router = getenv("LASTMILE_ROUTER");
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":o:l:i:t:s:f:cpqh", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:l:i:t:s:f:r:cpqgh", longs, NULL)) != -1) {
         int64_t v;
         switch (ch) {
         case 'o': a->out = optarg; break;
@@ -142,6 +152,8 @@ static int parse_args(int argc, char **argv, solve_args *a) {
         case 'c': a->plan = true; break;
         case 'p': a->pretty = true; break;
         case 'q': a->quiet = true; break;
+        case 'g': a->geometry = true; break;
+        case 'r': a->router = optarg; break;
         case 'h': solve_usage(stdout); return -1;
         case ':':
             fprintf(stderr, "lastmile solve: %s needs a value\n", argv[optind - 1]);
@@ -248,6 +260,8 @@ int cli_solve(int argc, char **argv) {
     solver_solution *sol = NULL;
     char *json = NULL;
     size_t json_len = 0;
+    geo_router *router = NULL;
+    char **geometry = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
     lm_status st = read_file(a.file, SOLVE_MAX_FILE, &buf, &len, &err);
@@ -256,10 +270,18 @@ int cli_solve(int argc, char **argv) {
         goto done;
     }
     solve_format fmt = a.format ? a.format : guess_format(a.file, buf, len);
+    geo_router_opts gro;
+    geo_router_opts_init(&gro);
+    gro.spec = a.router;
+    if ((st = geo_router_create(&gro, &router, &err)) != LM_OK) {
+        rc = fail_with(&a, st, &err);
+        goto done;
+    }
     if (fmt == FORMAT_VROOM) {
         fmt_vroom_opts o;
         fmt_vroom_opts_init(&o);
         o.max_bytes = SOLVE_MAX_FILE;
+        o.router = router;
         st = fmt_vroom_parse(buf, len, &o, &in, &err);
     } else {
         fmt_instance_format ifmt = fmt == FORMAT_SOLOMON   ? FMT_INSTANCE_SOLOMON
@@ -297,7 +319,10 @@ int cli_solve(int argc, char **argv) {
                     "iterations: this answer may not repeat\n",
                     (unsigned long long)sol->iterations, (unsigned long long)so.iterations);
     }
-    if (st == LM_OK) st = fmt_vroom_write(in, sol, a.pretty, &json, &json_len, &err);
+    if (st == LM_OK && (a.geometry || fmt_vroom_input_wants_geometry(in)))
+        st = fmt_vroom_geometry(in, sol, fmt_vroom_provider(in, router), &geometry, &err);
+    if (st == LM_OK)
+        st = fmt_vroom_write_geometry(in, sol, a.pretty, geometry, &json, &json_len, &err);
     if (st != LM_OK) {
         rc = fail_with(&a, st, &err);
         goto done;
@@ -305,6 +330,8 @@ int cli_solve(int argc, char **argv) {
     rc = write_output(a.out, json, json_len);
 done:
     lm_free(json);
+    if (sol) fmt_vroom_geometry_free(geometry, sol->n_routes);
+    geo_router_destroy(router);
     solver_solution_destroy(sol);
     fmt_vroom_input_destroy(in);
     fmt_instance_destroy(inst);

@@ -66,7 +66,10 @@ void dispatch_filter_opts_init(dispatch_filter_opts *o);
 
 typedef struct dispatch_opts {
     store *st;                  /* required; borrowed, must outlive the handle */
-    geo_matrix_opts matrix;     /* provider for plans (geodesic by default; OSRM by config) */
+    geo_matrix_opts matrix;     /* provider for plans when router is NULL (geodesic default) */
+    geo_router *router;         /* borrowed, may be NULL: plans use its provider for profile
+                                   and committed routes get road geometry from it */
+    char profile[32];           /* the vehicle profile plans are routed with ("" = "car") */
     int64_t (*now_ms)(void);    /* clock; lm_now_ms by default (tests pin it) */
     int64_t utc_offset_s;       /* local time = UTC + this, for shifts given as time of day */
     int64_t plan_time_limit_ms; /* solve budget of POST /v1/plans (default 5000) */
@@ -75,6 +78,9 @@ typedef struct dispatch_opts {
                                    0 = skip it) */
     uint32_t move_penalty;      /* cost per stop moved to another vehicle (default 600) */
     bool auto_apply;            /* re-plans are applied as soon as computed (default false) */
+    bool learn_speeds;          /* learn per-zone, per-hour factors from the legs drivers drive
+                                   (geo_speeds) and apply them to ETAs (default false; serve
+                                   turns it on unless --learned-speeds off) */
     /* Live tracking. */
     double arrival_radius_m;        /* default 60 */
     double arrival_speed_mps;       /* slower than this counts as stopped (default 2) */
@@ -86,6 +92,10 @@ typedef struct dispatch_opts {
     unsigned solver_threads;        /* default 1 */
     int64_t transfer_service_s;     /* handing parcels over from a broken vehicle (default 300) */
     int64_t default_service_s;      /* service time per delivery stop (default 180) */
+    int32_t urgent_priority;        /* a ready order this urgent (order priority, 0..100) while
+                                       routes run triggers a re-plan and gets a deadline (80) */
+    int64_t urgent_within_s;        /* an urgent order is delivered within this of the re-plan
+                                       (7200) when any van can; else within its own windows */
     dispatch_filter_opts positions; /* filters on positions before they move anything */
 } dispatch_opts;
 
@@ -262,6 +272,10 @@ const char *dispatch_plan_status_name(dispatch_plan_status s);
 typedef enum dispatch_stop_kind {
     DISPATCH_STOP_DELIVERY, /* hand the order's parcels to the customer */
     DISPATCH_STOP_PICKUP,   /* load an order's parcels: at a depot or from a broken vehicle */
+    DISPATCH_STOP_BREAK,    /* the driver's break (order_id 0): placed by the solver where the
+                               van is then, tw = the break's start window, service_s = its
+                               length. Taken once the driver reaches a later stop or marks it
+                               done; a re-plan never schedules a taken break again. */
 } dispatch_stop_kind;
 
 typedef enum dispatch_stop_status {
@@ -294,6 +308,10 @@ typedef struct dispatch_route {
     int64_t load_g, load_cm3, load_parcels; /* leaving the start */
     dispatch_stop *stops;                   /* in route order */
     size_t n_stops;
+    char *geometry;          /* committed routes: the road path from start through the stops to
+                                the end, encoded polyline precision 5; NULL until the worker
+                                fetched it (dispatch_plan_clear frees it) */
+    bool geometry_estimated; /* part of it is straight lines (no road, engine down) */
 } dispatch_route;
 
 typedef struct dispatch_unassigned {
@@ -320,6 +338,9 @@ typedef struct dispatch_plan {
     int64_t best_cost;   /* while solving: best so far (-1 before the first) */
     int64_t cost, distance_m, duration_s;
     char error[256]; /* FAILED: why */
+    char router[16]; /* what gave its travel times: geodesic | osrm | valhalla */
+    int64_t matrix_cells, cells_estimated; /* off-diagonal matrix cells; of which estimated
+                                              (every cell under the geodesic router) */
     dispatch_route *routes;
     size_t n_routes;
     dispatch_unassigned *unassigned;
@@ -389,6 +410,82 @@ LM_MUST_USE lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t s
                                          dispatch_violation *violations, size_t cap,
                                          size_t *n_violations, lm_errinfo *err);
 
+/* ---- Hand dispatch on live routes (dispatch/hand.c) ----
+ * A dispatcher edits the routes drivers follow. Every edit is evaluated from the vans' live state
+ * (where each is, now plus any delay its driver reported, the load on board, its shift, its
+ * breaks where their stops are) with solver_evaluate and then solver_check before anything is
+ * stored; a dry run gives the same verdict and changes nothing. A window that a stop already on
+ * a route can no longer meet is not held against an edit (the stop is late either way); a new or
+ * moved stop must meet its window. An applied edit bumps the live version (re-plans computed
+ * before it become superseded) and appends, in the same tx, route.changed for each vehicle
+ * touched (its driver id and the new stop order: the driver's app learns it from the event
+ * stream and GET /v1/driver/route) and the orders' own events (ready -> planned and back).
+ * Parcels already on a started van stay on it (only reordered); a stop the driver is at stays
+ * first; a break belongs to its van. */
+
+typedef enum dispatch_hand_kind {
+    DISPATCH_HAND_ASSIGN,   /* order_id (ready) onto vehicle_id's live route */
+    DISPATCH_HAND_MOVE,     /* stop_id (pending on any live route) onto vehicle_id's */
+    DISPATCH_HAND_REORDER,  /* vehicle_id's pending stops in the order of stop_ids (all of them) */
+    DISPATCH_HAND_UNASSIGN, /* stop_id off its route: its order goes back to ready */
+} dispatch_hand_kind;
+
+typedef struct dispatch_hand_req {
+    dispatch_hand_kind kind;
+    const char *vehicle_id;  /* ASSIGN, MOVE, REORDER: the route edited */
+    int64_t order_id;        /* ASSIGN */
+    int64_t stop_id;         /* MOVE, UNASSIGN */
+    int position;            /* ASSIGN, MOVE: 0-based index among the route's pending stops;
+                                -1 = the cheapest feasible position */
+    const int64_t *stop_ids; /* REORDER */
+    size_t n_stop_ids;
+    bool dry_run; /* evaluate and answer, store nothing */
+} dispatch_hand_req;
+
+#define DISPATCH_HAND_VIOLATIONS_MAX 8
+
+typedef struct dispatch_hand_result {
+    bool feasible;
+    dispatch_violation violations[DISPATCH_HAND_VIOLATIONS_MAX];
+    size_t n_violations;
+    int64_t cost_before, cost_after; /* of the routes touched, as evaluated */
+    int position;                    /* ASSIGN, MOVE: where the stop went (its delivery) */
+    int64_t stop_id;                 /* ASSIGN, MOVE: its delivery stop (0 on a dry run assign) */
+    dispatch_route routes[2];        /* the routes touched: pending stops with their new ETAs */
+    size_t n_routes;
+} dispatch_hand_result;
+
+void dispatch_hand_result_clear(dispatch_hand_result *r);
+/* Applies (or with dry_run only evaluates) req. LM_OK: feasible (and stored unless dry_run);
+ * LM_CONFLICT with out->feasible false and out->violations: the edit breaks a constraint and
+ * nothing changed; other errors name the field (vehicle_id, order_id, stop_id, stop_ids[i],
+ * position) and change nothing. out is filled in both LM_OK and the violation case; clear it
+ * with dispatch_hand_result_clear. */
+LM_MUST_USE lm_status dispatch_hand_edit(dispatch *d, const dispatch_hand_req *req,
+                                         dispatch_hand_result *out, lm_errinfo *err);
+/* Locks (or unlocks) a pending live stop: re-plans keep it on its vehicle (event stop.locked /
+ * stop.unlocked). NOT_FOUND names "stop_id"; CONFLICT when it is not pending on a live route. */
+LM_MUST_USE lm_status dispatch_stop_lock(dispatch *d, int64_t stop_id, bool locked,
+                                         lm_errinfo *err);
+/* Locks (or unlocks) a vehicle's live route: re-plans leave its pending stops exactly as they
+ * are and give it no new work (event route.locked / route.unlocked). */
+LM_MUST_USE lm_status dispatch_route_lock(dispatch *d, const char *vehicle_id, bool locked,
+                                          lm_errinfo *err);
+
+/* A vehicle's live route for the dispatcher: its pending stops in order (locks on each stop). */
+typedef struct dispatch_live_route {
+    char vehicle_id[DISPATCH_ID_MAX + 1];
+    char driver_id[DISPATCH_ID_MAX + 1];
+    bool locked, started, broken;
+    dispatch_stop *stops;
+    size_t n_stops;
+} dispatch_live_route;
+
+/* NOT_FOUND names "vehicle_id". Free with dispatch_live_route_clear. */
+LM_MUST_USE lm_status dispatch_live_route_get(store_read *r, const char *vehicle_id,
+                                              dispatch_live_route *out, lm_errinfo *err);
+void dispatch_live_route_clear(dispatch_live_route *rt);
+
 /* ---- Live tracking ---- */
 
 typedef struct dispatch_obs_result {
@@ -454,6 +551,11 @@ LM_MUST_USE lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const cha
 LM_MUST_USE lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *driver_id,
                                                 dispatch_exception_kind kind, int64_t delay_s,
                                                 const char *note, int64_t t_ms, lm_errinfo *err);
+
+/* The learned-speed factor (geo_speeds) of a leg from `from` to `to` leaving at epoch second
+ * at_s (local hour by utc_offset_s): what ETAs multiply its planned time by; 1 when nothing is
+ * learned there and then, or learn_speeds is off. */
+double dispatch_speed_factor(dispatch *d, geo_point from, geo_point to, int64_t at_s);
 
 /* Periodic work: vehicle.silent for started routes without a position for silent_after_ms (each
  * raises a re-plan once). Runs its own tx. The worker calls it every tick_ms. */

@@ -34,7 +34,10 @@ typedef struct dispatch__job {
 struct dispatch {
     dispatch_opts o;
     store *st;
-    geo_matrix_provider *geo;
+    geo_matrix_provider *geo; /* the router's provider for o.profile, or owned (own_geo) */
+    bool own_geo;
+    geo_speeds *speeds;       /* learned speeds (o.learn_speeds), else NULL: factor 1 */
+    int64_t last_geometry_ms; /* the worker's last route geometry pass */
     pthread_t worker;
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* queue changed / stop requested */
@@ -117,6 +120,10 @@ typedef struct dispatch__task {
     int64_t stop_id;       /* the existing delivery stop it came from (0 if none) */
     int64_t transfer_from; /* transfer from a broken vehicle: the stop it replaces */
     bool was_late;         /* its window had to be dropped: it cannot be met any more */
+    bool locked;           /* a dispatcher locked its stop: it stays on its vehicle */
+    bool urgent;           /* re-plans: tws narrowed to a deadline; own_tws are the order's */
+    solver_tw own_tws[STORE_WINDOWS_MAX];
+    size_t n_own_tws;
     int64_t return_id;     /* the RMA a pickup task collects (0 = none) */
     solver_tw pick_tws[1]; /* shipment: window of the pickup step */
     size_t n_pick_tws;
@@ -136,9 +143,11 @@ typedef struct dispatch__vehicle {
     int64_t initial_load[DISPATCH__DIMS];
     uint32_t skills[DISPATCH__VSKILLS_MAX];
     size_t n_skills;
-    int fixed_task;    /* task index that must come first, -1 none */
-    bool fixed_pickup; /* the fixed step is the task's pickup (shipment) */
-    int64_t seq_base;  /* re-plans: seq after the last done stop */
+    int fixed_task;                          /* task index that must come first, -1 none */
+    bool fixed_pickup;                       /* the fixed step is the task's pickup (shipment) */
+    int64_t seq_base;                        /* re-plans: seq after the last done stop */
+    int64_t break_stop[DISPATCH_BREAKS_MAX]; /* hand edits (update_in_place): the stop that holds
+                                                break b already, 0 = none (a new one is made) */
 } dispatch__vehicle;
 
 typedef struct dispatch__model {
@@ -156,6 +165,7 @@ typedef struct dispatch__model {
     uint32_t *job_task, *ship_task;     /* solver job / shipment index -> task index */
     size_t n_jobs, n_ships;
     bool update_in_place; /* dispatch__store_solution rewrites tasks' existing stops (hand edits) */
+    const char *router;   /* kind of the provider that gave the matrix ("geodesic", "osrm", ..) */
 } dispatch__model;
 
 void dispatch__model_free(dispatch__model *m);
@@ -237,6 +247,14 @@ LM_MUST_USE lm_status dispatch__fleet_load(store_read *r, const dispatch_plan_re
 LM_MUST_USE lm_status dispatch__plan_begin(dispatch *d, int64_t plan_id, const char *what,
                                            store_tx **tx, store_plan *p, lm_errinfo *err);
 
+/* Sets p's cost, distance and duration to the sums of its stored routes (after any change to
+ * them: hand edits included). */
+LM_MUST_USE lm_status dispatch__plan_totals(store_read *r, store_plan *p, lm_errinfo *err);
+/* CONFLICT naming "to_vehicle" when order_id ships from another depot than vehicle_id loads at
+ * (INVALID when the vehicle does not exist). */
+LM_MUST_USE lm_status dispatch__same_depot(store_read *r, int64_t order_id, const char *vehicle_id,
+                                           lm_errinfo *err);
+
 /* ---- Orders inside a caller's tx (dispatch/orders_link.c) ---- */
 
 /* Moves an order along the lifecycle within tx with orders_order_advance_tx (its rules, stock and
@@ -270,5 +288,8 @@ LM_MUST_USE lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, co
                                            int64_t *replan_id, lm_errinfo *err);
 /* The worker's plan solve. */
 void dispatch__plan_run(dispatch *d, dispatch__job *job);
+/* The worker's road geometry pass (dispatch/geometry.c): fetches the geometry of up to a few
+ * committed routes of the last day that have none yet and stores it. */
+void dispatch__geometry_pass(dispatch *d);
 
 #endif

@@ -14,6 +14,32 @@ static bool pending(const store_stop *s) {
     return s->status == DISPATCH_STOP_PLANNED || s->status == DISPATCH_STOP_ARRIVED;
 }
 
+static bool is_break(const store_stop *s) {
+    return s->kind == DISPATCH_STOP_BREAK;
+}
+
+/* Breaks still pending before stop `at` (seq order) among all[0..n) were taken on the way (or
+ * skipped: either way they are behind the driver): done, so no re-plan schedules them again. */
+static lm_status breaks_behind(store_tx *tx, store_stop *all, size_t n, const store_stop *at,
+                               int64_t t_ms, lm_errinfo *err) {
+    lm_status rc = LM_OK;
+    for (size_t i = 0; i < n && rc == LM_OK; i++) {
+        store_stop *b = &all[i];
+        if (!is_break(b) || !pending(b) || b->seq >= at->seq || b->id == at->id) continue;
+        b->status = DISPATCH_STOP_DONE;
+        if (!b->arrived_ms) b->arrived_ms = t_ms;
+        b->done_ms = t_ms;
+        char ids[24];
+        snprintf(ids, sizeof ids, "%" PRId64, b->id);
+        if ((rc = store_stop_update(tx, b, err)) == LM_OK)
+            rc = dispatch__event(tx, "stop.break_taken", "stop", ids,
+                                 "{\"stop_id\":%" PRId64 ",\"vehicle_id\":\"%s\",\"t_ms\":%" PRId64
+                                 "}",
+                                 b->id, b->vehicle_id, t_ms);
+    }
+    return rc;
+}
+
 static lm_status vstate_load(store_read *r, const store_driver *drv, store_vstate *vs,
                              lm_errinfo *err) {
     lm_status rc = store_vstate_get(r, drv->vehicle_id, vs, err);
@@ -71,20 +97,42 @@ static lm_status route_start(dispatch *d, store_tx *tx, store_vstate *vs, int64_
     return rc;
 }
 
-/* Marks st arrived at t_ms and learns the driver's pace from the leg just driven. */
-static lm_status mark_arrived(store_tx *tx, store_vstate *vs, store_stop *st, int64_t t_ms,
-                              lm_errinfo *err) {
+/* Local hour of day (0..23) of epoch second t_s: learned speeds are per hour. */
+static int local_hour(const dispatch *d, int64_t t_s) {
+    int64_t s = (t_s + d->o.utc_offset_s) % 86400;
+    return (int)((s < 0 ? s + 86400 : s) / 3600);
+}
+
+double dispatch_speed_factor(dispatch *d, geo_point from, geo_point to, int64_t at_s) {
+    return geo_speeds_factor(d->speeds, from, to, local_hour(d, at_s));
+}
+
+/* Marks st arrived at t_ms and learns from the leg just driven: the zone's speed at that hour
+ * (learned speeds), and the driver's pace against the plan corrected by it (so a slow zone is
+ * not also counted as a slow driver). */
+static lm_status mark_arrived(dispatch *d, store_tx *tx, store_vstate *vs, store_stop *st,
+                              int64_t t_ms, lm_errinfo *err) {
     store_stop_filter f = {.vehicle_id = st->vehicle_id, .live_only = true};
     store_stop *all = NULL;
     size_t n = 0;
     lm_status rc = store_stop_query(store_tx_read(tx), &f, &all, &n, err);
     if (rc != LM_OK) return rc;
     int64_t left_ms = 0; /* when the previous stop was finished */
+    geo_point from = {st->lat, st->lon}, here = {st->lat, st->lon};
     for (size_t i = 0; i < n; i++)
-        if (all[i].seq < st->seq && all[i].done_ms > left_ms) left_ms = all[i].done_ms;
+        if (all[i].seq < st->seq && all[i].done_ms > left_ms && !is_break(&all[i])) {
+            left_ms = all[i].done_ms;
+            from = (geo_point){all[i].lat, all[i].lon};
+        }
+    rc = breaks_behind(tx, all, n, st, t_ms, err);
     lm_free(all);
+    if (rc != LM_OK) return rc;
     if (left_ms > 0 && st->leg_s >= 60 && t_ms > left_ms) {
-        double ratio = (double)(t_ms - left_ms) / 1000.0 / (double)st->leg_s;
+        double actual_s = (double)(t_ms - left_ms) / 1000.0;
+        int hour = local_hour(d, left_ms / 1000);
+        double zone_f = geo_speeds_factor(d->speeds, from, here, hour);
+        geo_speeds_observe(d->speeds, from, here, hour, (double)st->leg_s, actual_s);
+        double ratio = actual_s / ((double)st->leg_s * zone_f);
         ratio = ratio < 0.5 ? 0.5 : ratio > 3 ? 3 : ratio;
         vs->pace = 0.7 * (vs->pace > 0 ? vs->pace : 1) + 0.3 * ratio;
     }
@@ -110,7 +158,8 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
     if (rc != LM_OK) return rc;
     double pace = vs->pace > 0 ? vs->pace : 1;
     int64_t t = now_s + vs->delay_s;
-    dispatch__cfg cfg; /* the operator's settings for this van's depot, as of now */
+    bool first_leg = true; /* the next stop is reached from where the driver is now */
+    dispatch__cfg cfg;     /* the operator's settings for this van's depot, as of now */
     dispatch__cfg_vehicle(d, store_tx_read(tx), vs->vehicle_id, &cfg);
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
         store_stop *s = &ps[i];
@@ -118,16 +167,33 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
         if (s->status == DISPATCH_STOP_ARRIVED) {
             eta = begin = s->arrived_ms / 1000;
             t = begin + s->service_s > t ? begin + s->service_s : t;
+            first_leg = false;
+            continue;
+        }
+        if (is_break(s)) {
+            /* taken where the van is: no travel, not before its window opens, never "late" */
+            begin = s->tw_start_s && t < s->tw_start_s ? s->tw_start_s : t;
+            if (begin != s->eta_s) {
+                s->eta_s = begin;
+                rc = store_stop_update(tx, s, err);
+            }
+            t = begin + s->service_s;
             continue;
         }
         double leg;
-        if (i == 0 && vs->has_position) {
+        /* where this leg starts: the stop before, or the van */
+        geo_point from = i > 0              ? (geo_point){ps[i - 1].lat, ps[i - 1].lon}
+                         : vs->has_position ? (geo_point){vs->lat, vs->lon}
+                                            : (geo_point){s->lat, s->lon};
+        if (first_leg && vs->has_position) {
             /* the first leg from where the driver is now, estimated like the matrix would */
             double m = geo_distance_m((geo_point){vs->lat, vs->lon}, (geo_point){s->lat, s->lon});
             leg = isfinite(m) ? m * d->o.matrix.detour_factor / d->o.matrix.speed_mps : 0;
         } else {
             leg = (double)s->leg_s;
         }
+        /* learned speeds: what this zone's roads take at this hour against the plan */
+        leg *= geo_speeds_factor(d->speeds, from, (geo_point){s->lat, s->lon}, local_hour(d, t));
         eta = t + (int64_t)llround(leg * pace);
         begin = s->tw_start_s && eta < s->tw_start_s ? s->tw_start_s : eta;
         char ids[24];
@@ -155,6 +221,7 @@ lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *v
         }
         if (rc == LM_OK && dirty) rc = store_stop_update(tx, s, err);
         t = begin + s->service_s;
+        first_leg = false;
     }
     lm_free(ps);
     return rc;
@@ -216,15 +283,19 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
             res.started = true;
         }
     }
-    if (n > 0 && vs.started && ps[0].status == DISPATCH_STOP_PLANNED) {
-        store_stop *next = &ps[0];
+    size_t ni = 0; /* the next stop to drive to: breaks are taken wherever the van is */
+    while (ni < n && is_break(&ps[ni]) && ps[ni].status == DISPATCH_STOP_PLANNED)
+        ni++;
+    if (ni < n && vs.started && ps[ni].status == DISPATCH_STOP_PLANNED) {
+        store_stop *next = &ps[ni];
         if (slow &&
             geo_within_radius((geo_point){next->lat, next->lon}, cfg.arrival_radius_m, here)) {
             if (vs.arrive_stop != next->id) {
                 vs.arrive_stop = next->id;
                 vs.arrive_since_ms = t_ms;
             } else if (t_ms - vs.arrive_since_ms >= cfg.arrival_dwell_ms) {
-                if ((rc = mark_arrived(tx, &vs, next, vs.arrive_since_ms, err)) != LM_OK) goto fail;
+                if ((rc = mark_arrived(d, tx, &vs, next, vs.arrive_since_ms, err)) != LM_OK)
+                    goto fail;
                 res.arrived_stop = next->id;
             }
         } else {
@@ -280,6 +351,34 @@ static lm_status ensure_started(dispatch *d, store_tx *tx, const store_driver *d
     return rc;
 }
 
+/* breaks_behind over the live route of st. */
+static lm_status breaks_behind_stop(store_tx *tx, const store_stop *st, int64_t t_ms,
+                                    lm_errinfo *err) {
+    store_stop_filter f = {.vehicle_id = st->vehicle_id, .live_only = true, .pending_only = true};
+    store_stop *all = NULL;
+    size_t n = 0;
+    lm_status rc = store_stop_query(store_tx_read(tx), &f, &all, &n, err);
+    if (rc == LM_OK) rc = breaks_behind(tx, all, n, st, t_ms, err);
+    lm_free(all);
+    return rc;
+}
+
+/* The driver starts (arrived) or ends (done) a break: no order moves, no stop.* order event. */
+static lm_status break_step(store_tx *tx, store_stop *st, bool done, int64_t t_ms,
+                            lm_errinfo *err) {
+    if (!st->arrived_ms) st->arrived_ms = t_ms;
+    st->status = done ? DISPATCH_STOP_DONE : DISPATCH_STOP_ARRIVED;
+    if (done) st->done_ms = t_ms;
+    char ids[24];
+    snprintf(ids, sizeof ids, "%" PRId64, st->id);
+    lm_status rc = store_stop_update(tx, st, err);
+    if (rc == LM_OK)
+        rc = dispatch__event(tx, done ? "stop.break_taken" : "stop.break_started", "stop", ids,
+                             "{\"stop_id\":%" PRId64 ",\"vehicle_id\":\"%s\",\"t_ms\":%" PRId64 "}",
+                             st->id, st->vehicle_id, t_ms);
+    return rc;
+}
+
 lm_status dispatch_driver_start(dispatch *d, store_tx *tx, const char *driver_id, int64_t t_ms,
                                 bool *already, lm_errinfo *err) {
     store_driver drv;
@@ -320,8 +419,9 @@ lm_status dispatch_stop_arrived(dispatch *d, store_tx *tx, const char *driver_id
     if (rc != LM_OK) return rc;
     if (st.status == DISPATCH_STOP_ARRIVED) return LM_OK; /* a retried request */
     if (st.status != DISPATCH_STOP_PLANNED) return not_pending(&st, "marked arrived", err);
+    if (is_break(&st)) return break_step(tx, &st, false, t_ms, err);
     if ((rc = ensure_started(d, tx, &drv, &vs, t_ms, err)) != LM_OK) return rc;
-    if ((rc = mark_arrived(tx, &vs, &st, t_ms, err)) != LM_OK) return rc;
+    if ((rc = mark_arrived(d, tx, &vs, &st, t_ms, err)) != LM_OK) return rc;
     return store_vstate_put(tx, &vs, err);
 }
 
@@ -336,8 +436,10 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
     lm_status rc = stop_for_action(store_tx_read(tx), driver_id, stop_id, &st, &drv, err);
     if (rc != LM_OK) return rc;
     if (!pending(&st)) return not_pending(&st, "delivered", err);
+    if (is_break(&st)) return break_step(tx, &st, true, t_ms, err);
     if ((rc = ensure_started(d, tx, &drv, &vs, t_ms, err)) != LM_OK) return rc;
-    if (st.status == DISPATCH_STOP_PLANNED && (rc = mark_arrived(tx, &vs, &st, t_ms, err)) != LM_OK)
+    if (st.status == DISPATCH_STOP_PLANNED &&
+        (rc = mark_arrived(d, tx, &vs, &st, t_ms, err)) != LM_OK)
         return rc;
     st.status = DISPATCH_STOP_DONE;
     st.done_ms = t_ms;
@@ -393,6 +495,9 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
     lm_status rc = stop_for_action(r, driver_id, stop_id, &st, &drv, err);
     if (rc != LM_OK) return rc;
     if (!pending(&st)) return not_pending(&st, "failed", err);
+    if (is_break(&st))
+        return lm_errinfo_set(err, LM_CONFLICT, "stop",
+                              "stop %" PRId64 " is a break: it cannot fail; mark it done", st.id);
     if ((rc = ensure_started(d, tx, &drv, &vs, t_ms, err)) != LM_OK) return rc;
     st.status = DISPATCH_STOP_FAILED;
     st.done_ms = t_ms;
@@ -400,6 +505,7 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
     lm_strlcpy(st.reason, reason, sizeof st.reason);
     lm_strlcpy(st.note, note ? note : "", sizeof st.note);
     if ((rc = store_stop_update(tx, &st, err)) != LM_OK) return rc;
+    if ((rc = breaks_behind_stop(tx, &st, t_ms, err)) != LM_OK) return rc;
     if ((rc = dispatch__pickup_failed(tx, &st, t_ms, err)) != LM_OK) return rc;
     /* a retry later today when a window leaves time for it (refusals and damage are final) */
     bool retry = false;
@@ -559,8 +665,14 @@ lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err) {
         store_stop *ps = NULL;
         size_t n = 0;
         if ((rc = pending_stops(r, s->vehicle_id, &ps, &n, err)) != LM_OK) goto fail;
+        size_t work = 0;
+        for (size_t k = 0; k < n; k++)
+            work += !is_break(&ps[k]);
         lm_free(ps);
-        if (n == 0) continue; /* finished its route: silence is expected */
+        if (work == 0)
+            continue; /* finished its route (a break left is no work): silence is
+                         expected */
+        n = work;
         s->silent = true;
         if ((rc = store_vstate_put(tx, s, err)) != LM_OK ||
             (rc = dispatch__event(
@@ -596,7 +708,7 @@ lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err) {
         if ((rc = store_order_list(r, &f, &ro, &nr, err)) != LM_OK) goto fail;
         pthread_mutex_lock(&d->mu);
         for (size_t i = 0; i < nr; i++) {
-            if (ro[i].priority < 80) continue;
+            if (ro[i].priority < d->o.urgent_priority) continue;
             bool seen = false;
             for (size_t k = 0; k < d->n_urgent_seen && !seen; k++)
                 seen = d->urgent_seen[k] == ro[i].id;
@@ -719,7 +831,7 @@ lm_status dispatch_tracking_get(store_read *r, int64_t order_id, dispatch_tracki
         } else if (pending(sel)) {
             if ((rc = pending_stops(r, sel->vehicle_id, &ps, &np, err)) != LM_OK) goto fail;
             for (size_t i = 0; i < np; i++)
-                if (ps[i].seq < sel->seq) t.stops_before++;
+                if (ps[i].seq < sel->seq && !is_break(&ps[i])) t.stops_before++;
             t.eta_s = sel->eta_s;
             /* the window widens with the stops still to be served before this one */
             int64_t half = 600 + 120 * t.stops_before;

@@ -198,6 +198,11 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
     }
     if (!rebuild && (rc = geo_matrix_compute(d->geo, m->pts, m->n_pts, &m->matrix, err)) != LM_OK)
         goto fail;
+    geo_matrix_kind kind = geo_matrix_provider_kind(d->geo);
+    m->router = kind == GEO_MATRIX_OSRM       ? "osrm"
+                : kind == GEO_MATRIX_VALHALLA ? "valhalla"
+                : kind == GEO_MATRIX_GIVEN    ? "given"
+                                              : "geodesic";
     solver_problem_opts po;
     solver_problem_opts_init(&po);
     po.n_dims = DISPATCH__DIMS;
@@ -310,6 +315,37 @@ static void window_of(const dispatch__task *t, int64_t start, int64_t *a, int64_
         }
 }
 
+/* Stores break step st of vehicle mv as a break stop at `at` (where the van is then); a hand
+ * edit rewrites the stop that already holds that break. */
+static lm_status store_break_stop(store_tx *tx, const dispatch__model *m,
+                                  const dispatch__vehicle *mv, const solver_step *st,
+                                  int64_t plan_id, int32_t seq, geo_point at, lm_errinfo *err) {
+    size_t b = st->index < mv->n_breaks ? st->index : 0;
+    store_stop so = {0};
+    so.plan_id = plan_id;
+    lm_strlcpy(so.vehicle_id, mv->v.id, sizeof so.vehicle_id);
+    lm_strlcpy(so.driver_id, mv->drv.id, sizeof so.driver_id);
+    so.seq = seq;
+    so.kind = DISPATCH_STOP_BREAK;
+    so.status = DISPATCH_STOP_PLANNED;
+    so.lat = at.lat;
+    so.lon = at.lon;
+    so.tw_start_s = mv->break_tws[b].start_s;
+    so.tw_end_s = mv->break_tws[b].end_s;
+    so.service_s = st->service_s;
+    so.eta_s = so.planned_s = st->arrival_s; /* a break's arrival is when it starts */
+    if (m->update_in_place && mv->break_stop[b]) {
+        store_stop old;
+        lm_status rc = store_stop_get(store_tx_read(tx), mv->break_stop[b], &old, err);
+        if (rc != LM_OK) return rc;
+        so.id = old.id;
+        so.live = old.live;
+        return store_stop_update(tx, &so, err);
+    }
+    int64_t id = 0;
+    return store_stop_insert(tx, &so, &id, err);
+}
+
 /* A re-planned stop keeps the RMA its source stop collects (re-plans rebuild tasks from stops). */
 static lm_status source_return(store_tx *tx, store_stop *so, lm_errinfo *err) {
     store_stop old;
@@ -324,6 +360,13 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
     p->cost = s->cost;
     p->distance_m = s->distance_m;
     p->duration_s = s->duration_s;
+    if (m->matrix) {
+        const geo_matrix_stats *ms = geo_matrix_stats_get(m->matrix);
+        size_t n = geo_matrix_size(m->matrix);
+        lm_strlcpy(p->router, m->router ? m->router : "geodesic", sizeof p->router);
+        p->matrix_cells = (int64_t)(n * (n - 1));
+        p->cells_estimated = (int64_t)(ms->cells_fallback + ms->cells_estimated);
+    }
     for (size_t ri = 0; ri < s->n_routes; ri++) {
         const solver_route *r = &s->routes[ri];
         const dispatch__vehicle *mv = &m->veh[r->vehicle];
@@ -348,11 +391,17 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
         if ((rc = store_plan_route_put(tx, &pr, err)) != LM_OK) return rc;
         int64_t prev_dur = 0, prev_dist = 0;
         int32_t seq = (int32_t)mv->seq_base;
+        geo_point here = mv->start; /* where the van is after the previous step */
         for (size_t k = 0; k < r->n_steps; k++) {
             const solver_step *st = &r->steps[k];
             if (st->type == SOLVER_STEP_START) {
                 prev_dur = st->duration_s;
                 prev_dist = st->distance_m;
+                continue;
+            }
+            if (st->type == SOLVER_STEP_BREAK) {
+                if ((rc = store_break_stop(tx, m, mv, st, p->id, seq++, here, err)) != LM_OK)
+                    return rc;
                 continue;
             }
             int ti = dispatch__model_task_of(m, st);
@@ -369,6 +418,7 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.order_id = t->order_id;
             so.lat = pickup ? t->from.lat : t->at.lat;
             so.lon = pickup ? t->from.lon : t->at.lon;
+            here = (geo_point){so.lat, so.lon};
             int64_t begin = st->arrival_s + st->waiting_s;
             if (!pickup) window_of(t, begin, &so.tw_start_s, &so.tw_end_s);
             if (pickup && t->n_pick_tws) {
@@ -386,6 +436,7 @@ lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m, const
             so.parcels = t->amount[2];
             so.transfer_from = pickup ? t->transfer_from : 0;
             so.source_stop = pickup ? t->pickup_stop : t->stop_id;
+            so.locked = !pickup && t->locked;
             so.return_id = t->return_id;
             if (!so.return_id && so.source_stop && (rc = source_return(tx, &so, err)) != LM_OK)
                 return rc;

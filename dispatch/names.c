@@ -17,7 +17,7 @@ const char *dispatch_plan_status_name(dispatch_plan_status s) {
 }
 
 const char *dispatch_stop_kind_name(dispatch_stop_kind k) {
-    return k == DISPATCH_STOP_PICKUP ? "pickup" : "delivery";
+    return k == DISPATCH_STOP_PICKUP ? "pickup" : k == DISPATCH_STOP_BREAK ? "break" : "delivery";
 }
 
 const char *dispatch_stop_status_name(dispatch_stop_status s) {

@@ -1,6 +1,6 @@
 /* dispatch/plan.c: plans: the request recorded as `solving`, the solve on the worker (problem from
  * ready packages and the fleet, progress events), proposed routes stored as stops, reads, commit,
- * discard, and hand edits checked by the solver's evaluator and checker before they are kept. */
+ * discard (hand moves on a proposal: dispatch/hand_plan.c). */
 #include "dispatch/internal.h"
 
 #include <inttypes.h>
@@ -423,8 +423,10 @@ done:
 
 void dispatch_plan_clear(dispatch_plan *p) {
     if (!p) return;
-    for (size_t i = 0; i < p->n_routes; i++)
+    for (size_t i = 0; i < p->n_routes; i++) {
         lm_free(p->routes[i].stops);
+        lm_free(p->routes[i].geometry);
+    }
     lm_free(p->routes);
     lm_free(p->unassigned);
     memset(p, 0, sizeof *p);
@@ -449,6 +451,9 @@ static void plan_header(const store_plan *sp, dispatch_plan *p) {
     p->distance_m = sp->distance_m;
     p->duration_s = sp->duration_s;
     lm_strlcpy(p->error, sp->error, sizeof p->error);
+    lm_strlcpy(p->router, sp->router, sizeof p->router);
+    p->matrix_cells = sp->matrix_cells;
+    p->cells_estimated = sp->cells_estimated;
     p->effect.cost_before = sp->cost_before;
     p->effect.cost_after = sp->cost;
     p->effect.late_before = sp->late_before;
@@ -499,6 +504,10 @@ lm_status dispatch_plan_get(store_read *r, int64_t plan_id, dispatch_plan *out, 
         dr->load_g = sr->load_g;
         dr->load_cm3 = sr->load_cm3;
         dr->load_parcels = sr->load_parcels;
+        rc = store_route_geometry_get(r, plan_id, sr->vehicle_id, &dr->geometry,
+                                      &dr->geometry_estimated, NULL);
+        if (rc == LM_NOMEM) goto nomem;
+        rc = LM_OK; /* none yet: the worker has not fetched it */
         size_t cnt = 0;
         for (size_t k = 0; k < n_stops; k++)
             cnt += !strcmp(stops[k].vehicle_id, sr->vehicle_id);
@@ -547,6 +556,39 @@ lm_status dispatch_plan_list(store_read *r, size_t limit, dispatch_plan **out, s
     *out = list;
     *n = ns;
     return LM_OK;
+}
+
+lm_status dispatch__plan_totals(store_read *r, store_plan *p, lm_errinfo *err) {
+    store_plan_route *rts = NULL;
+    size_t n = 0;
+    lm_status rc = store_plan_routes(r, p->id, &rts, &n, err);
+    if (rc != LM_OK) return rc;
+    p->cost = p->distance_m = p->duration_s = 0;
+    for (size_t i = 0; i < n; i++) {
+        p->cost += rts[i].cost;
+        p->distance_m += rts[i].distance_m;
+        p->duration_s += rts[i].duration_s;
+    }
+    lm_free(rts);
+    return LM_OK;
+}
+
+lm_status dispatch__same_depot(store_read *r, int64_t order_id, const char *vehicle_id,
+                               lm_errinfo *err) {
+    store_vehicle v;
+    lm_status rc = store_vehicle_get(r, vehicle_id, &v, err);
+    if (rc == LM_NOT_FOUND)
+        return lm_errinfo_set(err, LM_INVALID, "to_vehicle", "vehicle '%s' not found", vehicle_id);
+    if (rc != LM_OK) return rc;
+    store_order o = {0};
+    if ((rc = store_order_get(r, order_id, &o, err)) != LM_OK) return rc;
+    if (strcmp(o.depot_id, v.start_depot))
+        rc = lm_errinfo_set(err, LM_CONFLICT, "to_vehicle",
+                            "order %" PRId64 " ships from depot %s; vehicle %s loads at depot %s: "
+                            "choose a vehicle of depot %s",
+                            order_id, o.depot_id, vehicle_id, v.start_depot, o.depot_id);
+    store_order_clear(&o);
+    return rc;
 }
 
 /* ---- Commit and discard ---- */
@@ -684,202 +726,5 @@ lm_status dispatch_plan_discard(dispatch *d, int64_t plan_id, lm_errinfo *err) {
     tx = NULL;
 fail:
     store_tx_rollback(tx);
-    return rc;
-}
-
-/* ---- Hand edits ---- */
-
-/* Builds the evaluation model of routes (vehicle ids) from the plan's stops. */
-static lm_status edit_model(dispatch *d, store_read *r, const store_plan *p,
-                            const char *const *vehicles, size_t nv, const store_stop *stops,
-                            size_t n_stops, dispatch__model *m, lm_errinfo *err) {
-    char depots[8][DISPATCH_ID_MAX + 1];
-    size_t n_depots = 0;
-    lm_status rc = LM_OK;
-    for (size_t i = 0; i < nv; i++) {
-        store_vehicle v;
-        store_driver drv;
-        if ((rc = store_vehicle_get(r, vehicles[i], &v, err)) != LM_OK) {
-            if (rc == LM_NOT_FOUND)
-                rc = lm_errinfo_set(err, LM_INVALID, "to_vehicle", "vehicle '%s' not found",
-                                    vehicles[i]);
-            return rc;
-        }
-        if ((rc = store_driver_by_vehicle(r, vehicles[i], &drv, err)) != LM_OK) return rc;
-        dispatch__vehicle *mv = NULL;
-        if ((rc = dispatch__model_add_vehicle(m, &mv)) != LM_OK) return rc;
-        if ((rc = dispatch__vehicle_fill(r, p->day_start_s, &v, &drv, mv, err)) != LM_OK) return rc;
-        uint32_t sk = depot_skill(depots, &n_depots, 8, v.start_depot);
-        if (sk != SOLVER_NONE) mv->skills[mv->n_skills++] = sk;
-    }
-    for (size_t i = 0; i < n_stops; i++) {
-        store_order o = {0};
-        if ((rc = store_order_get(r, stops[i].order_id, &o, err)) != LM_OK) return rc;
-        dispatch__task *t = NULL;
-        if ((rc = dispatch__model_add_task(m, &t)) != LM_OK) {
-            store_order_clear(&o);
-            return rc;
-        }
-        t->order_id = stops[i].order_id;
-        t->at = (geo_point){stops[i].lat, stops[i].lon};
-        t->n_tws = o.n_windows;
-        for (size_t k = 0; k < o.n_windows; k++)
-            t->tws[k] = (solver_tw){o.windows[k].start_s, o.windows[k].end_s};
-        t->service_s = stops[i].service_s;
-        t->amount[0] = stops[i].weight_g;
-        t->amount[1] = stops[i].volume_cm3;
-        t->amount[2] = stops[i].parcels;
-        t->stop_id = stops[i].id;
-        if ((rc = dispatch__task_requires(r, stops[i].order_id, t, err)) != LM_OK) {
-            store_order_clear(&o);
-            return rc;
-        }
-        size_t before = n_depots;
-        t->skill = depot_skill(depots, &n_depots, 8, o.depot_id);
-        n_depots = before > n_depots ? before : n_depots;
-        store_order_clear(&o);
-    }
-    return dispatch__model_problem(d, m, err);
-}
-
-lm_status dispatch_plan_move(dispatch *d, int64_t plan_id, int64_t stop_id, const char *to_vehicle,
-                             int position, dispatch_violation *violations, size_t cap,
-                             size_t *n_violations, lm_errinfo *err) {
-    store_tx *tx = NULL;
-    store_stop *all = NULL, *sel = NULL;
-    size_t n_all = 0, n_sel = 0;
-    dispatch__model m = {0};
-    solver_solution *sol = NULL;
-    solver_task_ref *seqs[2] = {NULL, NULL};
-    *n_violations = 0;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, plan_id);
-    store_plan p;
-    lm_status rc = dispatch__plan_begin(d, plan_id, "plan", &tx, &p, err);
-    if (rc != LM_OK) goto fail;
-    store_read *r = store_tx_read(tx);
-    if (p.is_replan || p.status != DISPATCH_PLAN_PROPOSED) {
-        rc = lm_errinfo_set(err, LM_CONFLICT, "status",
-                            "only a proposed plan can be edited; plan %" PRId64 " is %s", plan_id,
-                            dispatch_plan_status_name((dispatch_plan_status)p.status));
-        goto fail;
-    }
-    store_stop_filter f = {.plan_id = plan_id};
-    if ((rc = store_stop_query(r, &f, &all, &n_all, err)) != LM_OK) goto fail;
-    const store_stop *moving = NULL;
-    for (size_t i = 0; i < n_all; i++)
-        if (all[i].id == stop_id) moving = &all[i];
-    if (!moving) {
-        rc = lm_errinfo_set(err, LM_NOT_FOUND, "stop", "stop %" PRId64 " is not in plan %" PRId64,
-                            stop_id, plan_id);
-        goto fail;
-    }
-    char from_v[DISPATCH_ID_MAX + 1];
-    lm_strlcpy(from_v, moving->vehicle_id, sizeof from_v);
-    const char *veh[2] = {from_v, to_vehicle};
-    size_t nv = strcmp(from_v, to_vehicle) ? 2 : 1;
-    /* the stops of the routes concerned, in route order */
-    if (!(sel = lm_calloc(n_all + 1, sizeof *sel))) goto nomem;
-    for (size_t i = 0; i < n_all; i++)
-        if (!strcmp(all[i].vehicle_id, from_v) || !strcmp(all[i].vehicle_id, to_vehicle))
-            sel[n_sel++] = all[i];
-    if ((rc = edit_model(d, r, &p, veh, nv, sel, n_sel, &m, err)) != LM_OK) goto fail;
-    size_t lens[2] = {0, 0};
-    for (size_t k = 0; k < nv; k++)
-        if (!(seqs[k] = lm_calloc(n_sel + 1, sizeof *seqs[k]))) goto nomem;
-    int moved_task = -1;
-    for (size_t i = 0; i < n_sel; i++) {
-        if (sel[i].id == stop_id) {
-            moved_task = (int)i;
-            continue;
-        }
-        size_t k = strcmp(sel[i].vehicle_id, from_v) ? 1 : 0;
-        seqs[k][lens[k]++] = (solver_task_ref){SOLVER_STEP_JOB, m.tasks[i].index};
-    }
-    size_t to_k = nv == 2 ? 1 : 0;
-    size_t pos = position < 0 || (size_t)position > lens[to_k] ? lens[to_k] : (size_t)position;
-    memmove(&seqs[to_k][pos + 1], &seqs[to_k][pos], (lens[to_k] - pos) * sizeof seqs[0][0]);
-    seqs[to_k][pos] = (solver_task_ref){SOLVER_STEP_JOB, m.tasks[moved_task].index};
-    lens[to_k]++;
-    /* breaks must appear on every used route: put each after the tasks (the evaluator places
-     * it in time) */
-    for (size_t k = 0; k < nv; k++) {
-        if (!lens[k]) continue;
-        solver_task_ref *grown =
-            lm_reallocarray(seqs[k], lens[k] + m.veh[k].n_breaks + 1, sizeof *grown);
-        if (!grown) goto nomem;
-        seqs[k] = grown;
-        for (size_t b = 0; b < m.veh[k].n_breaks; b++)
-            seqs[k][lens[k]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
-    }
-    const solver_task_ref *routes[2];
-    size_t route_lens[2];
-    uint32_t vidx[2];
-    size_t n_routes = 0;
-    for (size_t k = 0; k < nv; k++) {
-        if (!lens[k]) continue;
-        routes[n_routes] = seqs[k];
-        route_lens[n_routes] = lens[k];
-        vidx[n_routes++] = (uint32_t)k;
-    }
-    lm_errinfo eval_err = {0};
-    rc = solver_evaluate(m.problem, routes, route_lens, vidx, n_routes, &sol, &eval_err);
-    if (rc == LM_OK) {
-        solver_check_report rep;
-        if (solver_check(m.problem, sol, &rep) != LM_OK) {
-            rc = LM_CONFLICT;
-            if (cap > *n_violations)
-                lm_strlcpy(violations[(*n_violations)++].message, rep.first,
-                           sizeof violations[0].message);
-        }
-    } else if (rc == LM_INVALID || rc == LM_CONFLICT) {
-        rc = LM_CONFLICT;
-        if (cap > *n_violations)
-            lm_strlcpy(violations[(*n_violations)++].message, eval_err.message,
-                       sizeof violations[0].message);
-    }
-    if (rc != LM_OK) {
-        if (rc == LM_CONFLICT)
-            lm_errinfo_set(err, LM_CONFLICT, "stop",
-                           "moving stop %" PRId64 " to %s at position %zu breaks a constraint: %s",
-                           stop_id, to_vehicle, pos,
-                           *n_violations ? violations[0].message : "see violations");
-        goto fail;
-    }
-    /* keep it: rewrite the two routes from the evaluated solution */
-    int64_t old_cost = 0;
-    store_plan_route *rts = NULL;
-    size_t n_rts = 0;
-    if ((rc = store_plan_routes(r, plan_id, &rts, &n_rts, err)) != LM_OK) goto fail;
-    for (size_t i = 0; i < n_rts; i++)
-        for (size_t k = 0; k < nv; k++)
-            if (!strcmp(rts[i].vehicle_id, veh[k])) old_cost += rts[i].cost;
-    lm_free(rts);
-    for (size_t k = 0; k < nv; k++)
-        if ((rc = store_plan_route_delete(tx, plan_id, veh[k], err)) != LM_OK) goto fail;
-    store_plan tmp = p;
-    m.update_in_place = true; /* stop ids stay: the edit only reorders and reassigns them */
-    if ((rc = dispatch__store_solution(tx, &m, sol, &tmp, err)) != LM_OK) goto fail;
-    p.cost = p.cost - old_cost + sol->cost;
-    p.updated_ms = dispatch__now_ms(d);
-    if ((rc = store_plan_update(tx, &p, err)) != LM_OK ||
-        (rc = dispatch__event(tx, "plan.edited", "plan", ids,
-                              "{\"plan_id\":%" PRId64 ",\"order_id\":%" PRId64
-                              ",\"to_vehicle\":\"%s\",\"position\":%zu,\"cost\":%" PRId64 "}",
-                              plan_id, moving->order_id, to_vehicle, pos, p.cost)) != LM_OK)
-        goto fail;
-    rc = store_tx_commit(tx);
-    tx = NULL;
-    goto fail;
-nomem:
-    rc = LM_NOMEM;
-fail:
-    store_tx_rollback(tx);
-    for (size_t k = 0; k < 2; k++)
-        lm_free(seqs[k]);
-    solver_solution_destroy(sol);
-    dispatch__model_free(&m);
-    lm_free(all);
-    lm_free(sel);
     return rc;
 }

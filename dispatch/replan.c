@@ -49,6 +49,9 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
     bool broken = vs && vs->broken;
     bool started = vs && vs->started;
     geo_point here = vs && vs->has_position ? (geo_point){vs->lat, vs->lon} : depot;
+    /* a delay the driver reported holds the van up before anything else: windows it makes
+     * unreachable are counted late, not promised */
+    int64_t ready_s = now_s + (vs && !broken ? vs->delay_s : 0);
     lm_status rc = LM_OK;
     bool first = true;
     for (size_t i = 0; i < src->n_stops; i++) {
@@ -77,7 +80,7 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
             t->n_tws = 1;
             /* a window that cannot be met any more would make the stop unplannable: it is
              * served late instead, and counted as such */
-            if (now_s + (int64_t)est_travel_s(d, here, t->at) > s->tw_end_s) {
+            if (ready_s + (int64_t)est_travel_s(d, here, t->at) > s->tw_end_s) {
                 t->n_tws = 0;
                 t->was_late = true;
             }
@@ -107,12 +110,18 @@ static lm_status add_stop_tasks(dispatch *d, store_read *r, dispatch__model *m, 
             t->home_vehicle = vi;
             t->priority = PRIO_PLANNED;
         }
+        if (s->locked && vi >= 0 && !broken) { /* the dispatcher's choice of van */
+            t->locked = true;
+            t->only_vehicle = (uint32_t)vi;
+            t->skill = SOLVER_NONE;
+        }
         /* the stop the van is driving to (or standing at) stays its first */
         const store_stop *head = pick && pick->seq < s->seq ? pick : s;
         if (first && vi >= 0 && started && !broken && vs->has_position) {
             bool is_first = true;
             for (size_t k = 0; k < src->n_stops; k++)
-                if (!strcmp(src->stops[k].vehicle_id, veh_id) && src->stops[k].seq < head->seq)
+                if (!strcmp(src->stops[k].vehicle_id, veh_id) && src->stops[k].seq < head->seq &&
+                    src->stops[k].kind != DISPATCH_STOP_BREAK)
                     is_first = false;
             if (is_first) {
                 m->veh[vi].fixed_task = ti;
@@ -132,7 +141,30 @@ typedef struct new_ctx {
     dispatch__model *m;
     store_read *r;
     const live_src *src;
+    int64_t now_s;
 } new_ctx;
+
+/* An urgent order must not wait for the cheapest slot of the day (often its end): its windows
+ * are cut to [now, now + within_s]. When none of them meets that span (the customer asked for
+ * later), they stay as they are; when no van can make the deadline, the re-plan falls back to
+ * them (urgent_fallback). */
+static void urgent_deadline(dispatch__task *t, int64_t now_s, int64_t within_s) {
+    solver_tw cut[STORE_WINDOWS_MAX];
+    size_t n = 0;
+    int64_t until = now_s + within_s;
+    if (t->n_tws == 0) cut[n++] = (solver_tw){now_s, until};
+    for (size_t i = 0; i < t->n_tws; i++) {
+        int64_t a = t->tws[i].start_s > now_s ? t->tws[i].start_s : now_s;
+        int64_t b = t->tws[i].end_s < until ? t->tws[i].end_s : until;
+        if (a <= b) cut[n++] = (solver_tw){a, b};
+    }
+    if (n == 0) return;
+    memcpy(t->own_tws, t->tws, sizeof t->tws);
+    t->n_own_tws = t->n_tws;
+    memcpy(t->tws, cut, sizeof cut);
+    t->n_tws = n;
+    t->urgent = true;
+}
 
 static lm_status new_order(void *ctx, const store_order *o) {
     new_ctx *c = ctx;
@@ -158,7 +190,33 @@ static lm_status new_order(void *ctx, const store_order *o) {
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
     t->priority = o->priority > 0 ? (uint32_t)o->priority : 0;
     t->skill = 0;
+    if (o->priority >= c->d->o.urgent_priority)
+        urgent_deadline(t, c->now_s, c->d->o.urgent_within_s);
     return LM_OK;
+}
+
+/* The index of mv's break whose window is [a, b], or -1. */
+static int break_of(const dispatch__vehicle *mv, int64_t a, int64_t b) {
+    for (size_t i = 0; i < mv->n_breaks; i++)
+        if (mv->break_tws[i].start_s == a && mv->break_tws[i].end_s == b) return (int)i;
+    return -1;
+}
+
+/* A break the driver has taken (done) is not scheduled again; one in progress (arrived) holds
+ * the van until it ends. all[0..n) are the vehicle's live stops. */
+static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        const store_stop *s = &all[k];
+        if (s->kind != DISPATCH_STOP_BREAK) continue;
+        if (s->status != DISPATCH_STOP_DONE && s->status != DISPATCH_STOP_ARRIVED) continue;
+        int b = break_of(mv, s->tw_start_s, s->tw_end_s);
+        if (b < 0) continue;
+        if (s->status == DISPATCH_STOP_ARRIVED && s->arrived_ms / 1000 + s->service_s > mv->start_s)
+            mv->start_s = s->arrived_ms / 1000 + s->service_s;
+        mv->breaks[b] = mv->breaks[mv->n_breaks - 1];
+        mv->break_tws[b] = mv->break_tws[mv->n_breaks - 1];
+        mv->n_breaks--;
+    }
 }
 
 /* Reads the live day into m (inside a tx view, so it follows every committed change). */
@@ -190,7 +248,7 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         const store_vstate *s = NULL;
         for (size_t k = 0; k < nst && !s; k++)
             if (!strcmp(st[k].vehicle_id, vs[i].id)) s = &st[k];
-        if (!vs[i].active || !drv || (s && s->broken)) continue;
+        if (!vs[i].active || !drv || (s && (s->broken || s->route_locked))) continue;
         dispatch__vehicle *mv = NULL;
         if ((rc = dispatch__model_add_vehicle(m, &mv)) != LM_OK ||
             (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK) {
@@ -199,17 +257,10 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         }
         veh_model[i] = (int)(m->n_veh - 1);
         if (s && s->started && s->has_position) mv->start = (geo_point){s->lat, s->lon};
-        if (mv->start_s < now_s) mv->start_s = now_s;
-        if (mv->end_s < mv->start_s + 3600) mv->end_s = mv->start_s + 4 * 3600; /* overtime */
-        size_t kept = 0;
-        for (size_t b = 0; b < mv->n_breaks; b++)
-            if (mv->break_tws[b].end_s >= mv->start_s) {
-                mv->break_tws[kept] = mv->break_tws[b];
-                mv->breaks[kept++] = mv->breaks[b];
-            }
-        mv->n_breaks = kept;
-        if (!(s && (s->full || s->silent))) mv->skills[mv->n_skills++] = 0;
-        /* the day's stops keep counting after the last one done */
+        /* the van is free from now, plus the delay its driver reported */
+        int64_t ready_s = now_s + (s ? s->delay_s : 0);
+        if (mv->start_s < ready_s) mv->start_s = ready_s;
+        /* the day's stops keep counting after the last one done; breaks taken stay taken */
         store_stop_filter fv = {.vehicle_id = vs[i].id, .live_only = true};
         store_stop *all = NULL;
         size_t na = 0;
@@ -219,12 +270,23 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         }
         for (size_t k = 0; k < na; k++)
             if (all[k].seq + 1 > mv->seq_base) mv->seq_base = all[k].seq + 1;
+        drop_taken_breaks(mv, all, na);
         lm_free(all);
+        if (mv->end_s < mv->start_s + 3600) mv->end_s = mv->start_s + 4 * 3600; /* overtime */
+        size_t kept = 0;
+        for (size_t b = 0; b < mv->n_breaks; b++)
+            if (mv->break_tws[b].end_s >= mv->start_s) {
+                mv->break_tws[kept] = mv->break_tws[b];
+                mv->breaks[kept++] = mv->breaks[b];
+            }
+        mv->n_breaks = kept;
+        if (!(s && (s->full || s->silent))) mv->skills[mv->n_skills++] = 0;
     }
     for (size_t i = 0; i < nv && rc == LM_OK; i++) {
         const store_vstate *s = NULL;
         for (size_t k = 0; k < nst && !s; k++)
             if (!strcmp(st[k].vehicle_id, vs[i].id)) s = &st[k];
+        if (s && s->route_locked && !s->broken) continue; /* left exactly as it is */
         store_depot dep;
         geo_point depot = {0, 0};
         if (store_depot_get(r, vs[i].start_depot, &dep, NULL) == LM_OK)
@@ -233,7 +295,7 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
     }
     lm_free(veh_model);
     if (rc != LM_OK) goto fail;
-    new_ctx c = {.d = d, .m = m, .r = r, .src = src};
+    new_ctx c = {.d = d, .m = m, .r = r, .src = src, .now_s = now_s};
     rc = dispatch__orders_each(r, "ready", new_order, &c, err);
 fail:
     lm_free(vs);
@@ -335,6 +397,25 @@ static size_t on_board_dropped(const dispatch__model *m, const solver_solution *
     return n;
 }
 
+/* Urgent orders the answer leaves out (no van makes the deadline) get their own windows back:
+ * later beats never. Returns whether any did. */
+static bool urgent_fallback(dispatch__model *m, const solver_solution *s) {
+    bool changed = false;
+    for (size_t i = 0; i < s->n_unassigned; i++) {
+        solver_step tmp = {.type = s->unassigned[i].type == SOLVER_STEP_JOB ? SOLVER_STEP_JOB
+                                                                            : SOLVER_STEP_PICKUP,
+                           .index = s->unassigned[i].index};
+        int ti = dispatch__model_task_of(m, &tmp);
+        if (ti < 0 || !m->tasks[ti].urgent) continue;
+        dispatch__task *t = &m->tasks[ti];
+        memcpy(t->tws, t->own_tws, sizeof t->tws);
+        t->n_tws = t->n_own_tws;
+        t->urgent = false;
+        changed = true;
+    }
+    return changed;
+}
+
 /* Loosens the model for the on-board parcels a solve dropped, in two steps, each tried once:
  * first the van's pinned first stop is freed (it may be the one that makes the rest impossible,
  * e.g. a stop whose window opens after the others' close), then their windows are dropped: a
@@ -356,23 +437,26 @@ static bool loosen_for_on_board(dispatch__model *m, const int *dropped, size_t n
     return changed;
 }
 
-/* Cost of the current routes (without the stops of broken vehicles), -1 if they cannot be
- * evaluated as they are (e.g. a window already missed). */
-static int64_t cost_before(dispatch__model *m, const live_src *src) {
-    size_t nv = m->n_veh;
-    solver_task_ref **seqs = lm_calloc(nv + 1, sizeof *seqs);
-    size_t *lens = lm_calloc(nv + 1, sizeof *lens);
-    const solver_task_ref **routes = lm_calloc(nv + 1, sizeof *routes);
-    size_t *rl = lm_calloc(nv + 1, sizeof *rl);
-    uint32_t *vidx = lm_calloc(nv + 1, sizeof *vidx);
-    int64_t cost = -1;
-    if (!seqs || !lens || !routes || !rl || !vidx) goto done;
-    for (size_t v = 0; v < nv; v++) {
+/* The current routes of m's vehicles as solver sequences (breaks where their stops are, a break
+ * without a stop at the end, depot pickups first); *seqs[v] lm_free'd by the caller. */
+static lm_status current_routes(const dispatch__model *m, const live_src *src,
+                                solver_task_ref **seqs, size_t *lens) {
+    for (size_t v = 0; v < m->n_veh; v++) {
+        const dispatch__vehicle *mv = &m->veh[v];
         if (!(seqs[v] = lm_calloc(src->n_stops * 2 + DISPATCH_BREAKS_MAX + 1, sizeof **seqs)))
-            goto done;
+            return LM_NOMEM;
+        bool placed[DISPATCH_BREAKS_MAX] = {false};
         for (size_t i = 0; i < src->n_stops; i++) {
             const store_stop *s = &src->stops[i];
-            if (strcmp(s->vehicle_id, m->veh[v].v.id)) continue;
+            if (strcmp(s->vehicle_id, mv->v.id)) continue;
+            if (s->kind == DISPATCH_STOP_BREAK) {
+                int b = break_of(mv, s->tw_start_s, s->tw_end_s);
+                if (b >= 0 && !placed[b]) {
+                    placed[b] = true;
+                    seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
+                }
+                continue;
+            }
             for (size_t t = 0; t < m->n_tasks; t++) {
                 const dispatch__task *tk = &m->tasks[t];
                 if (s->kind == DISPATCH_STOP_DELIVERY && tk->stop_id == s->id)
@@ -392,31 +476,91 @@ static int64_t cost_before(dispatch__model *m, const live_src *src) {
             lens[v]++;
         }
         if (!lens[v]) continue;
-        if (m->veh[v].fixed_task >= 0) {
-            /* the fixed step must lead: it is the first pending stop by construction */
-        }
-        for (size_t b = 0; b < m->veh[v].n_breaks; b++)
-            seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
+        for (size_t b = 0; b < mv->n_breaks; b++)
+            if (!placed[b]) seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
     }
-    size_t n = 0;
-    for (size_t v = 0; v < nv; v++)
+    return LM_OK;
+}
+
+static int64_t evaluate_cost(const dispatch__model *m, solver_task_ref **seqs, const size_t *lens) {
+    size_t nv = m->n_veh, n = 0;
+    const solver_task_ref **routes = lm_calloc(nv + 1, sizeof *routes);
+    size_t *rl = lm_calloc(nv + 1, sizeof *rl);
+    uint32_t *vidx = lm_calloc(nv + 1, sizeof *vidx);
+    int64_t cost = -1;
+    for (size_t v = 0; routes && rl && vidx && v < nv; v++)
         if (lens[v]) {
             routes[n] = seqs[v];
             rl[n] = lens[v];
             vidx[n++] = (uint32_t)v;
         }
     solver_solution *s = NULL;
-    if (solver_evaluate(m->problem, routes, rl, vidx, n, &s, NULL) == LM_OK) cost = s->cost;
+    if (routes && rl && vidx && solver_evaluate(m->problem, routes, rl, vidx, n, &s, NULL) == LM_OK)
+        cost = s->cost;
     solver_solution_destroy(s);
-done:
-    for (size_t v = 0; seqs && v < nv; v++)
-        lm_free(seqs[v]);
-    lm_free(seqs);
-    lm_free(lens);
     lm_free(routes);
     lm_free(rl);
     lm_free(vidx);
     return cost;
+}
+
+/* Cost of the current routes (without the stops of broken vehicles). Routes that cannot be kept
+ * as they are (a window already missed, a delay past the shift) are costed as driven anyway:
+ * windows, shift ends and break windows relaxed; the model is rebuilt as it was afterwards. As a
+ * last resort (an evaluation error) the planned legs and service times are summed: the effect
+ * always has a cost before. */
+static lm_status cost_before(dispatch *d, dispatch__model *m, const live_src *src, int64_t *out,
+                             lm_errinfo *err) {
+    size_t nv = m->n_veh;
+    solver_task_ref **seqs = lm_calloc(nv + 1, sizeof *seqs);
+    size_t *lens = lm_calloc(nv + 1, sizeof *lens);
+    lm_status rc = seqs && lens ? current_routes(m, src, seqs, lens) : LM_NOMEM;
+    int64_t cost = rc == LM_OK ? evaluate_cost(m, seqs, lens) : -1;
+    if (rc == LM_OK && cost < 0) {
+        dispatch__model relaxed = *m; /* the same tasks and vehicles, copied to loosen */
+        dispatch__task *tasks = lm_calloc(m->n_tasks + 1, sizeof *tasks);
+        dispatch__vehicle *veh = lm_calloc(nv + 1, sizeof *veh);
+        if (!tasks || !veh) rc = LM_NOMEM;
+        for (size_t i = 0; rc == LM_OK && i < m->n_tasks; i++) {
+            tasks[i] = m->tasks[i];
+            tasks[i].n_tws = 0;
+        }
+        for (size_t v = 0; rc == LM_OK && v < nv; v++) {
+            veh[v] = m->veh[v];
+            veh[v].end_s = veh[v].start_s + 2 * 86400;
+            for (size_t b = 0; b < veh[v].n_breaks; b++)
+                veh[v].break_tws[b] = (solver_tw){veh[v].start_s, veh[v].end_s};
+        }
+        if (rc == LM_OK) {
+            relaxed.tasks = tasks;
+            relaxed.veh = veh;
+            relaxed.problem = NULL;
+            /* the matrix and points are shared with m: only the problem is built anew */
+            relaxed.pts = NULL;
+            relaxed.task_loc = relaxed.task_from_loc = relaxed.job_task = relaxed.ship_task = NULL;
+            if ((rc = dispatch__model_problem(d, &relaxed, err)) == LM_OK)
+                cost = evaluate_cost(&relaxed, seqs, lens);
+            solver_problem_destroy(relaxed.problem);
+            lm_free(relaxed.pts);
+            lm_free(relaxed.task_loc);
+            lm_free(relaxed.task_from_loc);
+            lm_free(relaxed.job_task);
+            lm_free(relaxed.ship_task);
+        }
+        lm_free(tasks);
+        lm_free(veh);
+    }
+    if (rc == LM_OK && cost < 0) {
+        cost = 0;
+        for (size_t i = 0; i < src->n_stops; i++)
+            cost += src->stops[i].leg_s + src->stops[i].service_s;
+    }
+    for (size_t v = 0; seqs && v < nv; v++)
+        lm_free(seqs[v]);
+    lm_free(seqs);
+    lm_free(lens);
+    if (rc == LM_OK) *out = cost;
+    return rc;
 }
 
 static void effect_after(const dispatch__model *m, const live_src *src, const solver_solution *s,
@@ -441,7 +585,8 @@ static void effect_after(const dispatch__model *m, const live_src *src, const so
             /* compare with the vehicle's current pending sequence */
             int64_t want =
                 st->type == SOLVER_STEP_PICKUP ? m->tasks[ti].pickup_stop : m->tasks[ti].stop_id;
-            while (pos < src->n_stops && strcmp(src->stops[pos].vehicle_id, vid))
+            while (pos < src->n_stops && (strcmp(src->stops[pos].vehicle_id, vid) ||
+                                          src->stops[pos].kind == DISPATCH_STOP_BREAK))
                 pos++;
             if (pos >= src->n_stops || src->stops[pos].id != want) changed = true;
             if (pos < src->n_stops) pos++;
@@ -491,13 +636,24 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
     int64_t t0 = lm_mono_ns();
     if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms, &a, err)) != LM_OK)
         goto done;
-    p.cost_before = cost_before(&m, &src);
+    if ((rc = cost_before(d, &m, &src, &p.cost_before, err)) != LM_OK) goto done;
     const outcome *best = &a;
     if (d->o.replan_polish_ms > 0) {
         if ((rc = solve_once(d, &m, false, d->o.replan_polish_ms, (uint64_t)now_ms + 1, &b, err)) !=
             LM_OK)
             goto done;
         if (better(&b, &a)) best = &b;
+    }
+    if (urgent_fallback(&m, best->sol)) {
+        outcome c = {0};
+        if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 5, &c,
+                             err)) != LM_OK)
+            goto done;
+        solver_solution_destroy(a.sol);
+        solver_solution_destroy(b.sol);
+        a = c;
+        b = (outcome){0};
+        best = &a;
     }
     /* a parcel on a running van is never dropped: loosen and solve again (bounded: 2 steps) */
     int *dropped = lm_calloc(m.n_tasks + 1, sizeof *dropped);
@@ -570,6 +726,24 @@ done:
 }
 
 /* ---- Applying ---- */
+
+/* Drops from stops[0..n) those of vehicles whose route a dispatcher locked (the re-plan left
+ * them out: they stay live as they are); returns how many are left. */
+static size_t without_locked_routes(store_read *r, store_stop *stops, size_t n) {
+    size_t kept = 0;
+    char last[DISPATCH_ID_MAX + 1] = "";
+    bool last_locked = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(last, stops[i].vehicle_id)) {
+            store_vstate vs;
+            lm_strlcpy(last, stops[i].vehicle_id, sizeof last);
+            last_locked =
+                store_vstate_get(r, last, &vs, NULL) == LM_OK && vs.route_locked && !vs.broken;
+        }
+        if (!last_locked) stops[kept++] = stops[i];
+    }
+    return kept;
+}
 
 /* The re-plan's reason for leaving order_id out, or "" when it has none. */
 static void unassigned_reason(const store_unassigned *un, size_t n_un, int64_t order_id, char *out,
@@ -668,6 +842,7 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
     if ((rc = store_stop_query(r, &fo, &old, &n_old, err)) != LM_OK ||
         (rc = store_stop_query(r, &fn, &fresh, &n_fresh, err)) != LM_OK)
         goto fail;
+    n_old = without_locked_routes(r, old, n_old);
     for (size_t i = 0; i < n_fresh; i++) {
         store_stop *s = &fresh[i];
         if (s->source_stop) {

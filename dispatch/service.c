@@ -22,6 +22,8 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->tick_ms = 1000;
     o->solver_threads = 1;
     o->transfer_service_s = 300;
+    o->urgent_priority = 80;
+    o->urgent_within_s = 7200;
     dispatch_filter_opts_init(&o->positions);
 }
 
@@ -57,6 +59,7 @@ static void *worker_main(void *arg) {
                     lm_errinfo err = {0};
                     if (dispatch_tick(d, dispatch__now_ms(d), &err) != LM_OK)
                         fprintf(stderr, "lastmile dispatch: tick: %s\n", err.message);
+                    dispatch__geometry_pass(d);
                     pthread_mutex_lock(&d->mu);
                 }
             } else {
@@ -108,7 +111,13 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     if (!d->o.now_ms) d->o.now_ms = lm_now_ms;
     if (d->o.solver_threads == 0) d->o.solver_threads = 1;
     d->st = o->st;
-    lm_status rc = geo_matrix_provider_create(&o->matrix, &d->geo, err);
+    lm_status rc = LM_OK;
+    if (o->router) {
+        d->geo = geo_router_provider(o->router, o->profile[0] ? o->profile : NULL);
+    } else {
+        rc = geo_matrix_provider_create(&o->matrix, &d->geo, err);
+        d->own_geo = true;
+    }
     if (rc != LM_OK) {
         lm_free(d);
         return rc;
@@ -118,12 +127,22 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     d->o.matrix.profile = NULL;
     d->o.matrix.given_durations = NULL;
     d->o.matrix.given_distances = NULL;
+    if (o->learn_speeds) {
+        geo_speeds_opts so;
+        geo_speeds_opts_init(&so);
+        if ((rc = geo_speeds_create(&so, &d->speeds, err)) != LM_OK) {
+            if (d->own_geo) geo_matrix_provider_destroy(d->geo);
+            lm_free(d);
+            return rc;
+        }
+    }
     pthread_mutex_init(&d->mu, NULL);
     dispatch__settings_init(d);
     pthread_cond_init(&d->cv, NULL);
     pthread_cond_init(&d->idle_cv, NULL);
     if (pthread_create(&d->worker, NULL, worker_main, d) != 0) {
-        geo_matrix_provider_destroy(d->geo);
+        if (d->own_geo) geo_matrix_provider_destroy(d->geo);
+        geo_speeds_destroy(d->speeds);
         dispatch__settings_free(d);
         pthread_mutex_destroy(&d->mu);
         pthread_cond_destroy(&d->cv);
@@ -173,7 +192,8 @@ void dispatch_destroy(dispatch *d) {
         }
         dispatch__job_free(j);
     }
-    geo_matrix_provider_destroy(d->geo);
+    if (d->own_geo) geo_matrix_provider_destroy(d->geo);
+    geo_speeds_destroy(d->speeds);
     dispatch__settings_free(d);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);

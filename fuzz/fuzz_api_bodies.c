@@ -75,6 +75,18 @@ static void plans(const cJSON *j, int which) {
         st = fmt_replan_from_json(j, vehicle, &err);
         fuzz_check_err(st, &err);
         if (st == LM_OK) fuzz_check_text(vehicle);
+        /* the hand dispatch bodies read the same inputs, every shape */
+        static fmt_hand_body h;
+        for (int shape = FMT_HAND_ASSIGN; shape <= FMT_HAND_LOCK; shape++) {
+            lm_errinfo_clear(&err);
+            st = fmt_hand_from_json(j, (fmt_hand_shape)shape, &h, &err);
+            fuzz_check_err(st, &err);
+            if (st != LM_OK) continue;
+            fuzz_check_text(h.vehicle_id);
+            if (h.position < -1 || h.n_stop_ids > FMT_HAND_STOPS_MAX) abort();
+            for (size_t i = 0; i < h.n_stop_ids; i++)
+                if (h.stop_ids[i] < 1) abort();
+        }
     }
 }
 

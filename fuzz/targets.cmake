@@ -7,6 +7,8 @@ set(LM_FUZZ_TARGETS vroom instance osmand csv geojson time base64 form json conf
     calendar feedback_json returns_json notify_json)
 # Targets of a module rather than a codec name the library they need here (default: lm_formats).
 set(LM_FUZZ_LIBS_calendar lm_feedback)
+# Real roads: --router specs and the engines' route replies (geo/).
+list(APPEND LM_FUZZ_TARGETS roads)
 # The API's request bodies beyond orders (fleet, plans, configuration, driver app).
 list(APPEND LM_FUZZ_TARGETS api_bodies)
 # The settings document of /v1/settings (issue 13).

@@ -5,18 +5,19 @@
 #include "geo/internal.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define URL_CAP  ((size_t)1 << 20)
-#define BODY_CAP ((size_t)1 << 20)
-
-typedef enum fetch_result { FETCH_OK, FETCH_TOO_BIG, FETCH_FAILED } fetch_result;
+typedef enum fetch_result {
+    FETCH_OK,
+    FETCH_TOO_BIG, /* the engine's block limit: halve */
+    FETCH_REFUSED, /* the engine cannot route a point or pair in the block: isolate it */
+    FETCH_FAILED,  /* transport, garbled reply, other error: the block is estimated */
+    FETCH_SKIPPED, /* the breaker is open */
+} fetch_result;
 
 typedef struct engine_run {
     geo_matrix_provider *p;
@@ -24,11 +25,12 @@ typedef struct engine_run {
     size_t n;
     int32_t *dur, *dist;
     bool *have;
+    bool *bad; /* points the engine cannot snap (OSRM NoSegment names them): left out */
     geo_matrix_stats *st;
-    CURL *curl;
-    struct curl_slist *headers;
-    lm_buf url, body, resp;
+    geo__http http;
     size_t max_loc, max_pairs;
+    unsigned split_budget;
+    size_t refused_coord; /* OSRM NoSegment: the coordinate it names, or SIZE_MAX */
     /* Scratch for one block, sized for the largest block. */
     int32_t *vd, *vs;
     bool *ok;
@@ -43,20 +45,6 @@ static void note_error(engine_run *r, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(r->st->last_error, sizeof r->st->last_error, fmt, ap);
     va_end(ap);
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
-    lm_buf *b = ud;
-    size_t len = size * nmemb;
-    /* Past the cap curl aborts the transfer with CURLE_WRITE_ERROR. */
-    if (lm_buf_append(b, data, len) != LM_OK) return 0;
-    return len;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
 }
 
 /* ---- Blocks: which points go into one request ---- */
@@ -94,8 +82,9 @@ static bool block_is_square(const engine_run *r, const uint32_t *rows, size_t nr
 
 static lm_status osrm_request(engine_run *r, const uint32_t *rows, size_t nr, const uint32_t *cols,
                               size_t nc, size_t u) {
-    lm_buf *b = &r->url;
+    lm_buf *b = &r->http.url;
     lm_buf_reset(b);
+    lm_buf_reset(&r->http.body);
     lm_status st = lm_buf_printf(b, "%s/table/v1/%s/", r->p->base_url, r->p->profile);
     for (size_t k = 0; k < u && st == LM_OK; k++) {
         const geo_point *pt = &r->est->pts[r->uni[k]];
@@ -117,7 +106,7 @@ static lm_status osrm_request(engine_run *r, const uint32_t *rows, size_t nr, co
 
 static lm_status valhalla_request(engine_run *r, const uint32_t *rows, size_t nr,
                                   const uint32_t *cols, size_t nc) {
-    lm_buf *u = &r->url, *b = &r->body;
+    lm_buf *u = &r->http.url, *b = &r->http.body;
     lm_buf_reset(u);
     lm_buf_reset(b);
     lm_status st = lm_buf_printf(u, "%s/sources_to_targets", r->p->base_url);
@@ -174,9 +163,18 @@ static fetch_result osrm_decode(engine_run *r, long http, const cJSON *root, siz
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
     const char *code_s = cJSON_IsString(code) ? code->valuestring : "";
     if (http != 200 || strcmp(code_s, "Ok") != 0) {
-        note_error(r, "HTTP %ld %s: %s", http, code_s[0] ? code_s : "(no code)",
-                   cJSON_IsString(msg) ? msg->valuestring : "");
-        return strcmp(code_s, "TooBig") == 0 ? FETCH_TOO_BIG : FETCH_FAILED;
+        const char *m = cJSON_IsString(msg) ? msg->valuestring : "";
+        note_error(r, "HTTP %ld %s: %s", http, code_s[0] ? code_s : "(no code)", m);
+        if (strcmp(code_s, "TooBig") == 0) return FETCH_TOO_BIG;
+        if (strcmp(code_s, "NoSegment") == 0) {
+            /* "Could not find a matching segment for coordinate 3": that point alone */
+            const char *k = strstr(m, "coordinate ");
+            char *end = NULL;
+            unsigned long idx = k ? strtoul(k + 11, &end, 10) : 0;
+            r->refused_coord = k && end != k + 11 ? (size_t)idx : SIZE_MAX;
+            return FETCH_REFUSED;
+        }
+        return FETCH_FAILED;
     }
     if (!decode_arrays(r, cJSON_GetObjectItemCaseSensitive(root, "durations"),
                        cJSON_GetObjectItemCaseSensitive(root, "distances"), nr, nc, 1.0)) {
@@ -195,7 +193,12 @@ static fetch_result valhalla_decode(engine_run *r, long http, const cJSON *root,
         note_error(r, "HTTP %ld error_code %d: %s", http,
                    cJSON_IsNumber(code) ? code->valueint : -1, m);
         /* "Exceeded max locations" / "... location pairs": a smaller block will do. */
-        return strstr(m, "Exceeded max") ? FETCH_TOO_BIG : FETCH_FAILED;
+        if (strstr(m, "Exceeded max")) return FETCH_TOO_BIG;
+        /* 154 pair beyond the distance limit, 170 unconnected regions, 171 no edges near a
+         * location, 442 no path: the engine is fine, some cells of the block are not */
+        int ec = cJSON_IsNumber(code) ? code->valueint : -1;
+        if (ec == 154 || ec == 170 || ec == 171 || ec == 442) return FETCH_REFUSED;
+        return FETCH_FAILED;
     }
     const cJSON *units = cJSON_GetObjectItemCaseSensitive(root, "units");
     double scale = 1000.0; /* kilometres unless told otherwise */
@@ -235,36 +238,6 @@ static fetch_result valhalla_decode(engine_run *r, long http, const cJSON *root,
 
 /* ---- One block over HTTP ---- */
 
-/* Sends the prepared request, retrying transport errors, 5xx and 429 with doubling pauses. */
-static fetch_result http_exchange(engine_run *r, long *http) {
-    const geo_matrix_opts *o = &r->p->o;
-    long pause = o->retry_backoff_ms;
-    for (unsigned attempt = 0;; attempt++) {
-        lm_buf_reset(&r->resp);
-        curl_easy_setopt(r->curl, CURLOPT_URL, r->url.data);
-        r->st->requests++;
-        if (attempt > 0) r->st->retries++;
-        CURLcode cc = curl_easy_perform(r->curl);
-        *http = 0;
-        bool transient;
-        if (cc == CURLE_OK) {
-            curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, http);
-            transient = *http >= 500 || *http == 429;
-            if (!transient) return FETCH_OK;
-            note_error(r, "HTTP %ld from the routing engine", *http);
-        } else if (cc == CURLE_WRITE_ERROR) {
-            note_error(r, "reply larger than %zu bytes", o->max_response_bytes);
-            return FETCH_FAILED;
-        } else {
-            transient = true;
-            note_error(r, "%s", curl_easy_strerror(cc));
-        }
-        if (attempt >= o->max_retries) return FETCH_FAILED;
-        if (pause > 0) sleep_ms(pause);
-        pause = pause * 2 > 60000 ? 60000 : pause * 2;
-    }
-}
-
 static fetch_result block_fetch_once(engine_run *r, const uint32_t *rows, size_t nr,
                                      const uint32_t *cols, size_t nc) {
     size_t u = block_union(r, rows, nr, cols, nc);
@@ -276,43 +249,99 @@ static fetch_result block_fetch_once(engine_run *r, const uint32_t *rows, size_t
         note_error(r, "request for %zu x %zu cells too large to build", nr, nc);
         return FETCH_FAILED;
     }
-    if (osrm) {
-        curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
-    } else {
-        curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, r->body.data);
-        curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE, (long)r->body.len);
-    }
-    long http = 0;
-    fetch_result fr = http_exchange(r, &http);
-    if (fr == FETCH_OK) {
+    geo__http *h = &r->http;
+    uint32_t sent = h->requests, again = h->retries;
+    geo__fetch hf = geo__http_send(h);
+    r->st->requests += h->requests - sent;
+    r->st->retries += h->retries - again;
+    fetch_result fr = hf == GEO__FETCH_SKIPPED ? FETCH_SKIPPED : FETCH_FAILED;
+    if (hf != GEO__FETCH_OK) note_error(r, "%s", h->error);
+    r->refused_coord = SIZE_MAX;
+    if (hf == GEO__FETCH_OK) {
         memset(r->ok, 0, nr * nc * sizeof *r->ok);
-        cJSON *root = cJSON_ParseWithLength(r->resp.data ? r->resp.data : "", r->resp.len);
+        cJSON *root = cJSON_ParseWithLength(h->resp.data ? h->resp.data : "", h->resp.len);
         if (!cJSON_IsObject(root)) {
-            note_error(r, "HTTP %ld with a reply that is not a JSON object", http);
+            note_error(r, "HTTP %ld with a reply that is not a JSON object", h->status);
             fr = FETCH_FAILED;
         } else {
-            fr = osrm ? osrm_decode(r, http, root, nr, nc) : valhalla_decode(r, http, root, nr, nc);
+            fr = osrm ? osrm_decode(r, h->status, root, nr, nc)
+                      : valhalla_decode(r, h->status, root, nr, nc);
         }
         cJSON_Delete(root);
+        /* the engine's own answers (errors included) mean it is up; garbage does not */
+        bool healthy = fr != FETCH_FAILED || h->status == 400;
+        geo__breaker_report(r->p, healthy, healthy ? NULL : r->st->last_error);
+        if (fr == FETCH_REFUSED && r->refused_coord < u) {
+            uint32_t pt = r->uni[r->refused_coord];
+            if (!r->bad[pt]) r->st->points_unroutable++;
+            r->bad[pt] = true;
+        }
     }
     block_union_clear(r, u);
     return fr;
 }
 
-/* Fetches rows x cols; an engine that says the block is too big gets it in halves. */
+static void block_fetch(engine_run *r, const uint32_t *rows, size_t nr, const uint32_t *cols,
+                        size_t nc);
+
+/* The block without the points already known to be unsnappable; fetches what is left. */
+static void block_fetch_routable(engine_run *r, const uint32_t *rows, size_t nr,
+                                 const uint32_t *cols, size_t nc) {
+    uint32_t *keep = lm_calloc(nr + nc + 1, sizeof *keep);
+    if (!keep) return; /* the cells are estimated */
+    size_t kr = 0, kc = 0;
+    for (size_t a = 0; a < nr; a++)
+        if (!r->bad[rows[a]]) keep[kr++] = rows[a];
+    for (size_t c = 0; c < nc; c++)
+        if (!r->bad[cols[c]]) keep[kr + kc++] = cols[c];
+    if (kr && kc) block_fetch(r, keep, kr, keep + kr, kc);
+    lm_free(keep);
+}
+
+/* Splits rows x cols in two along the longer side and fetches both halves. */
+static void block_halves(engine_run *r, const uint32_t *rows, size_t nr, const uint32_t *cols,
+                         size_t nc) {
+    if (nr >= nc) {
+        block_fetch(r, rows, nr / 2, cols, nc);
+        block_fetch(r, rows + nr / 2, nr - nr / 2, cols, nc);
+    } else {
+        block_fetch(r, rows, nr, cols, nc / 2);
+        block_fetch(r, rows, nr, cols + nc / 2, nc - nc / 2);
+    }
+}
+
+/* Fetches rows x cols: a block the engine finds too big goes in halves; a block it refuses for
+ * one point goes again without that point (OSRM names it), otherwise in halves down to the
+ * refused cells, within the split budget, so only those cells are estimated. */
 static void block_fetch(engine_run *r, const uint32_t *rows, size_t nr, const uint32_t *cols,
                         size_t nc) {
+    bool any = false;
+    for (size_t a = 0; a < nr && !any; a++)
+        for (size_t c = 0; c < nc && !any; c++)
+            any = rows[a] != cols[c] && !r->have[(size_t)rows[a] * r->n + cols[c]];
+    if (!any) return;
     fetch_result fr = block_fetch_once(r, rows, nr, cols, nc);
     if (fr == FETCH_TOO_BIG && nr * nc > 1) {
-        if (nr >= nc) {
-            block_fetch(r, rows, nr / 2, cols, nc);
-            block_fetch(r, rows + nr / 2, nr - nr / 2, cols, nc);
-        } else {
-            block_fetch(r, rows, nr, cols, nc / 2);
-            block_fetch(r, rows, nr, cols + nc / 2, nc - nc / 2);
-        }
+        block_halves(r, rows, nr, cols, nc);
         return;
     }
+    if (fr == FETCH_REFUSED && r->split_budget > 0) {
+        bool named = r->refused_coord != SIZE_MAX;
+        if (named || nr * nc > 1) {
+            r->split_budget--;
+            r->st->split_requests++;
+            if (named)
+                block_fetch_routable(r, rows, nr, cols, nc);
+            else
+                block_halves(r, rows, nr, cols, nc);
+            return;
+        }
+    }
+    if (fr == FETCH_SKIPPED) {
+        r->st->skipped_blocks++;
+        return;
+    }
+    if (fr == FETCH_REFUSED) return; /* the engine is fine; these cells have no road */
     if (fr != FETCH_OK) {
         r->st->failed_requests++;
         return;
@@ -379,7 +408,7 @@ static void rect_fetch(engine_run *r, const uint32_t *rows, size_t nr, const uin
                     uint32_t i = rows[a0 + a], j = cols[c0 + c];
                     needed = i != j && !r->have[(size_t)i * r->n + j];
                 }
-            if (needed) block_fetch(r, rows + a0, na, cols + c0, nb);
+            if (needed) block_fetch_routable(r, rows + a0, na, cols + c0, nb);
         }
     }
 }
@@ -461,40 +490,24 @@ lm_status geo__engine_fill(geo_matrix_provider *p, const geo__estimator *est, in
     bool osrm = o->kind == GEO_MATRIX_OSRM;
     r.max_loc = o->max_locations ? o->max_locations : (osrm ? 100 : SIZE_MAX);
     r.max_pairs = o->max_pairs ? o->max_pairs : (osrm ? SIZE_MAX : 2500);
-    lm_buf_init(&r.url, URL_CAP);
-    lm_buf_init(&r.body, BODY_CAP);
-    lm_buf_init(&r.resp, o->max_response_bytes);
+    r.split_budget = o->max_split_requests;
+    r.refused_coord = SIZE_MAX;
     /* Bound on any block's rows x cols: a + b <= L gives a * b <= (L/2 + 1)^2. */
     size_t block_cells = n * n;
     if (r.max_loc / 2 + 1 < n) block_cells = (r.max_loc / 2 + 1) * (r.max_loc / 2 + 1);
     if (r.max_pairs < block_cells) block_cells = r.max_pairs;
     r.have = lm_calloc(n * n, sizeof *r.have);
+    r.bad = lm_calloc(n, sizeof *r.bad);
     r.vd = lm_calloc(block_cells, sizeof *r.vd);
     r.vs = lm_calloc(block_cells, sizeof *r.vs);
     r.ok = lm_calloc(block_cells, sizeof *r.ok);
     r.uni = lm_calloc(n, sizeof *r.uni);
     r.where = lm_calloc(n, sizeof *r.where);
-    if (!r.have || !r.vd || !r.vs || !r.ok || !r.uni || !r.where) goto nomem;
+    if (!r.have || !r.bad || !r.vd || !r.vs || !r.ok || !r.uni || !r.where) goto nomem;
     for (size_t i = 0; i < n; i++)
         r.have[i * n + i] = true;
     if (p->cache) st->cells_cached = geo__cache_fill(p->cache, est->pts, n, dur, dist, r.have);
-
-    r.curl = curl_easy_init();
-    if (!r.curl) goto nomem;
-    if (!osrm) {
-        r.headers = curl_slist_append(NULL, "Content-Type: application/json");
-        if (!r.headers) goto nomem;
-        curl_easy_setopt(r.curl, CURLOPT_HTTPHEADER, r.headers);
-    }
-    /* NOSIGNAL: timeouts must not use SIGALRM in a threaded server. */
-    curl_easy_setopt(r.curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(r.curl, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-    curl_easy_setopt(r.curl, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-    curl_easy_setopt(r.curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(r.curl, CURLOPT_WRITEDATA, &r.resp);
-    curl_easy_setopt(r.curl, CURLOPT_USERAGENT, "lastmile/" LASTMILE_VERSION);
-    curl_easy_setopt(r.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(r.curl, CURLOPT_FOLLOWLOCATION, 0L);
+    if (geo__http_init(&r.http, p, 0) != LM_OK) goto nomem;
 
     rc = plan_and_fetch(&r);
     if (rc != LM_OK) goto nomem;
@@ -510,12 +523,9 @@ lm_status geo__engine_fill(geo_matrix_provider *p, const geo__estimator *est, in
 nomem:
     rc = lm_errinfo_set(err, LM_NOMEM, "", "no memory for a %zu x %zu engine matrix", n, n);
 done:
-    if (r.curl) curl_easy_cleanup(r.curl);
-    curl_slist_free_all(r.headers);
-    lm_buf_free(&r.url);
-    lm_buf_free(&r.body);
-    lm_buf_free(&r.resp);
+    geo__http_free(&r.http);
     lm_free(r.have);
+    lm_free(r.bad);
     lm_free(r.vd);
     lm_free(r.vs);
     lm_free(r.ok);

@@ -108,6 +108,16 @@ typedef struct geo_matrix_opts {
     long retry_backoff_ms;     /* first pause between attempts, doubled each time; default 100 */
     size_t max_response_bytes; /* cap on one reply; default 64 MiB */
     size_t cache_max_cells;    /* engine cells remembered across calls; 0 disables; default 1M */
+    /* Circuit breaker, shared by every thread using the provider: this many failed requests in a
+       row (transport error, 5xx/429 after the retries, a reply that is not the engine's JSON)
+       open it; while open no request is sent and every cell is estimated; after the cooldown
+       one request probes the engine (half-open) and its success closes the breaker. */
+    unsigned breaker_failures;   /* default 5; 0 = never open */
+    long breaker_cooldown_ms;    /* default 30000 */
+    int64_t (*now_ms)(void);     /* the breaker's clock; NULL = monotonic (tests pin it) */
+    unsigned max_split_requests; /* requests one compute may spend isolating the points or
+                                    pairs an engine refuses (NoSegment, Valhalla 154/171), so
+                                    that only those cells are estimated; default 256 */
     /* GEO_MATRIX_GIVEN: copied at create. distances may be NULL (then zero). */
     size_t given_n;
     const int32_t *given_durations; /* given_n x given_n seconds, row-major, >= 0 */
@@ -116,15 +126,19 @@ typedef struct geo_matrix_opts {
 
 /* What one geo_matrix_compute did. Off-diagonal cells only (the diagonal is always 0). */
 typedef struct geo_matrix_stats {
-    uint64_t cells_engine;    /* answered by the routing engine (or given) in this call */
-    uint64_t cells_cached;    /* taken from the provider's cache, not refetched */
-    uint64_t cells_fallback;  /* estimated geodesically: engine `null`, error or failure */
-    uint64_t cells_estimated; /* geodesic provider: all of them */
-    uint32_t requests;        /* HTTP requests sent, retries included */
-    uint32_t retries;         /* of which repeats after a transient failure */
-    uint32_t failed_requests; /* blocks given up on (after retries, or a 4xx / bad reply) */
-    bool long_distance;       /* the estimate used per-pair geodesics, not one projection */
-    char last_error[200];     /* last engine problem, e.g. "HTTP 400 NoSegment: ...", or "" */
+    uint64_t cells_engine;      /* answered by the routing engine (or given) in this call */
+    uint64_t cells_cached;      /* taken from the provider's cache, not refetched */
+    uint64_t cells_fallback;    /* estimated geodesically: engine `null`, error or failure */
+    uint64_t cells_estimated;   /* geodesic provider: all of them */
+    uint32_t requests;          /* HTTP requests sent, retries included */
+    uint32_t retries;           /* of which repeats after a transient failure */
+    uint32_t failed_requests;   /* blocks given up on (after retries, an error, a bad reply);
+                                   not the cells a healthy engine refused (estimated too) */
+    uint32_t split_requests;    /* of which spent isolating refused points / pairs */
+    uint32_t points_unroutable; /* points the engine could not snap (OSRM NoSegment) */
+    uint32_t skipped_blocks;    /* blocks not requested because the breaker was open */
+    bool long_distance;         /* the estimate used per-pair geodesics, not one projection */
+    char last_error[200];       /* last engine problem, e.g. "HTTP 400 NoSegment: ...", or "" */
 } geo_matrix_stats;
 
 typedef struct geo_matrix_provider geo_matrix_provider;
@@ -149,6 +163,99 @@ size_t geo_matrix_size(const geo_matrix *m);
 const int32_t *geo_matrix_durations(const geo_matrix *m);
 const int32_t *geo_matrix_distances(const geo_matrix *m);
 const geo_matrix_stats *geo_matrix_stats_get(const geo_matrix *m);
+
+/* ---- Engine health (the circuit breaker of an HTTP provider) ---- */
+
+typedef enum geo_breaker_state {
+    GEO_BREAKER_CLOSED = 0, /* requests flow */
+    GEO_BREAKER_OPEN,       /* the engine failed breaker_failures times in a row: cells estimated */
+    GEO_BREAKER_HALF_OPEN,  /* cooldown over: the next request decides */
+} geo_breaker_state;
+
+typedef struct geo_engine_health {
+    geo_breaker_state state;
+    unsigned consecutive_failures;
+    uint64_t opened; /* times the breaker opened since the provider was created */
+    uint64_t requests, failures;
+    char last_error[200]; /* the last failure, "" if none */
+} geo_engine_health;
+
+/* "closed" | "open" | "half_open". */
+const char *geo_breaker_state_name(geo_breaker_state s);
+/* A snapshot of p's breaker (all zero for the geodesic and given providers). */
+void geo_matrix_provider_health(geo_matrix_provider *p, geo_engine_health *out);
+/* The provider's kind and base URL ("" for geodesic / given). */
+geo_matrix_kind geo_matrix_provider_kind(const geo_matrix_provider *p);
+const char *geo_matrix_provider_url(const geo_matrix_provider *p);
+
+/* ---- Routers: which engine serves which vehicle profile ----
+ * A router is what `--router` names: "geodesic", "osrm=URL" or "valhalla=URL", optionally
+ * several separated by ',' each prefixed "PROFILE:" (VROOM's vehicle profiles car, bike, foot,
+ * truck, or any other name), e.g. "osrm=http://h:5000,bike:osrm=http://h:5001,
+ * truck:valhalla=http://h:8002". The entry without a prefix serves every profile not named
+ * (geodesic when there is none). Each profile's engine gets its native profile name: OSRM
+ * driving / cycling / walking (truck: driving), Valhalla costing auto / bicycle / pedestrian /
+ * truck; other names pass through. */
+
+#define GEO_ROUTER_MAX_ENTRIES 8
+#define GEO_ROUTER_SPEC_MAX    2048
+
+typedef struct geo_router geo_router;
+
+typedef struct geo_router_opts {
+    const char *spec;     /* as above; NULL or "" = geodesic; copied */
+    geo_matrix_opts base; /* estimate, timeouts, retries, breaker and cache of every entry */
+} geo_router_opts;
+
+/* spec NULL and base from geo_matrix_opts_init. */
+void geo_router_opts_init(geo_router_opts *o);
+/* Parses the spec (LM_INVALID with field "router" and what is wrong: unknown engine, missing
+ * URL, a profile named twice, too many entries) and creates one provider per entry. */
+LM_MUST_USE lm_status geo_router_create(const geo_router_opts *o, geo_router **out,
+                                        lm_errinfo *err);
+void geo_router_destroy(geo_router *r);
+/* The provider serving `profile` (NULL = "car"); owned by r, never NULL. */
+geo_matrix_provider *geo_router_provider(geo_router *r, const char *profile);
+/* The normalised spec, e.g. "osrm=http://127.0.0.1:5000" or "geodesic". */
+const char *geo_router_describe(const geo_router *r);
+/* True when every entry is the geodesic estimate. */
+bool geo_router_is_geodesic(const geo_router *r);
+size_t geo_router_count(const geo_router *r);
+
+/* What one entry is and whether its engine answers. */
+typedef struct geo_router_status {
+    char profile[32]; /* "" for the default entry */
+    const char *kind; /* "geodesic" | "osrm" | "valhalla" */
+    char url[513];    /* "" for geodesic */
+    bool answers;     /* geodesic: always; engines: an HTTP reply in the engine's JSON */
+    long http_status; /* of the probe, 0 if none came */
+    char detail[200]; /* why it does not answer, or the engine's version when it says */
+    geo_engine_health health;
+} geo_router_status;
+
+/* Describes entry i (< geo_router_count) in *out; with probe, asks the engine (OSRM: a
+ * two-point /table, Valhalla: /status) with the provider's connect timeout and at most
+ * probe_timeout_ms in all. Never fails: a dead engine is answers = false with the reason. */
+void geo_router_status_get(geo_router *r, size_t i, bool probe, long probe_timeout_ms,
+                           geo_router_status *out);
+
+/* ---- Route geometry ---- */
+
+/* The road path through pts[0..n) (n >= 2) in order from p's engine (OSRM /route/v1 with
+ * overview=full, Valhalla /route; the geodesic provider and a failing engine give the straight
+ * segments, with *estimated true), encoded at precision 5 into *polyline (lm_free). duration_s /
+ * distance_m (may be NULL) receive the engine's totals (the estimate's for straight lines).
+ * Long routes are requested in pieces of at most 200 points. LM_INVALID for bad points,
+ * LM_NOMEM. */
+/* Decodes one route service reply (reply[0..len), OSRM /route/v1 JSON when osrm, else Valhalla
+ * /route JSON) into *polyline (precision 5, lm_free) and its totals. LM_INVALID when it is an
+ * error answer or not the expected shape (what geo_route_geometry then draws straight). */
+LM_MUST_USE lm_status geo_route_reply_decode(bool osrm, const char *reply, size_t len,
+                                             char **polyline, int64_t *duration_s,
+                                             int64_t *distance_m, lm_errinfo *err);
+LM_MUST_USE lm_status geo_route_geometry(geo_matrix_provider *p, const geo_point *pts, size_t n,
+                                         char **polyline, int64_t *duration_s, int64_t *distance_m,
+                                         bool *estimated, lm_errinfo *err);
 
 /* ---- Geofences ---- */
 
@@ -179,5 +286,43 @@ LM_MUST_USE lm_status geo_polyline_encode(const geo_point *pts, size_t n, unsign
  * value, an odd number of values, overflow or a decoded point out of range. */
 LM_MUST_USE lm_status geo_polyline_decode(const char *s, size_t len, unsigned precision,
                                           geo_point **out, size_t *n_out, lm_errinfo *err);
+
+/* ---- Learned speeds (geo/speeds.c) ----
+ * Per-zone, per-hour-of-day correction factors of planned travel times, learned from the legs
+ * drivers drove: actual / planned, in log space, bounded, robust to outliers. A provider's
+ * matrix is what the roads should take; these say what they take at that hour. Thread-safe. */
+
+typedef struct geo_speeds geo_speeds;
+
+typedef struct geo_speeds_opts {
+    double cell_deg;      /* zone: grid cell of the leg's midpoint, degrees (0.02, ~2 km) */
+    double min_factor;    /* bounds of a factor: 0.5 */
+    double max_factor;    /* ... and 2.0 */
+    double outlier_ratio; /* a leg beyond [1/r, r] x planned is dropped (4: a glitch, a stop) */
+    double step;          /* weight of one leg in log space (0.2) */
+    double clip;          /* one leg moves the log factor by at most step x clip (0.25) */
+    uint32_t min_obs;     /* a factor applies after this many legs (3); before: 1 */
+    double min_planned_s; /* shorter planned legs teach nothing (60 s: noise) */
+    size_t max_cells;     /* zones x hours kept at most (100000) */
+} geo_speeds_opts;
+
+typedef struct geo_speeds_stats {
+    size_t cells, active;          /* zone-hours seen; of which applied (min_obs reached) */
+    uint64_t taken, dropped;       /* legs learned from; legs dropped as outliers */
+    double min_factor, max_factor; /* among the applied ones (1 when none) */
+} geo_speeds_stats;
+
+void geo_speeds_opts_init(geo_speeds_opts *o);
+/* LM_INVALID naming "speeds" for options out of range. */
+LM_MUST_USE lm_status geo_speeds_create(const geo_speeds_opts *o, geo_speeds **out,
+                                        lm_errinfo *err);
+void geo_speeds_destroy(geo_speeds *s);
+/* One leg driven from `from` to `to`, leaving at local hour (0..23): planned and actual seconds.
+ * True if it was learned from (false: too short, an outlier, bad input, table full). */
+bool geo_speeds_observe(geo_speeds *s, geo_point from, geo_point to, int hour, double planned_s,
+                        double actual_s);
+/* The factor for a leg from `from` to `to` at local hour: 1 until learned. s may be NULL. */
+double geo_speeds_factor(geo_speeds *s, geo_point from, geo_point to, int hour);
+void geo_speeds_stats_get(geo_speeds *s, geo_speeds_stats *out);
 
 #endif

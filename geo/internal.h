@@ -6,6 +6,7 @@
 #include "geo/geo.h"
 
 #include <geodesic.h>
+#include <pthread.h>
 
 /* ---- Geodesic estimate of travel between points ---- */
 
@@ -52,7 +53,42 @@ struct geo_matrix_provider {
     char *base_url, *profile;
     int32_t *given_dur, *given_dist;
     geo__cache *cache; /* NULL when disabled or not an HTTP engine */
+    /* the circuit breaker (geo/http.c), under lock */
+    pthread_mutex_t lock;
+    geo_engine_health health;
+    int64_t open_until_ms; /* OPEN until this time of o.now_ms */
+    bool probing;          /* HALF_OPEN: one request is out deciding */
 };
+
+/* ---- HTTP to an engine with retries and the breaker (geo/http.c) ---- */
+
+typedef enum geo__fetch {
+    GEO__FETCH_OK,      /* a reply came: status and body in the session */
+    GEO__FETCH_FAILED,  /* transport error / 5xx / 429 after the retries, or an oversized reply */
+    GEO__FETCH_SKIPPED, /* the breaker is open: nothing was sent */
+} geo__fetch;
+
+typedef struct geo__http {
+    geo_matrix_provider *p;
+    void *curl;                 /* CURL * */
+    struct curl_slist *headers; /* Content-Type for POSTs */
+    lm_buf url, body, resp;     /* body empty: GET */
+    long status;                /* HTTP status of the last reply */
+    uint32_t requests, retries; /* sent, and of which repeats */
+    char error[200];            /* the last problem, "" if none */
+} geo__http;
+
+/* A session on p's engine (curl handle with p's timeouts). LM_NOMEM. */
+LM_MUST_USE lm_status geo__http_init(geo__http *h, geo_matrix_provider *p, long timeout_ms);
+void geo__http_free(geo__http *h);
+/* Sends the prepared url (GET, or POST of body when body.len > 0), retrying transport errors,
+ * 5xx and 429 with doubling pauses, unless the breaker forbids it. A transport failure counts
+ * against the breaker here; a reply counts only once the caller judged it (geo__breaker_report):
+ * an engine's own error answer (NoSegment, 171) is a healthy engine, a garbled reply is not. */
+geo__fetch geo__http_send(geo__http *h);
+/* The caller's verdict on a reply: ok = the engine's JSON came back. */
+void geo__breaker_report(geo_matrix_provider *p, bool ok, const char *why);
+void geo__http_note(geo__http *h, const char *fmt, ...) LM_PRINTF(2, 3);
 
 struct geo_matrix {
     size_t n;

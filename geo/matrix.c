@@ -25,6 +25,10 @@ void geo_matrix_opts_init(geo_matrix_opts *o) {
         .retry_backoff_ms = 100,
         .max_response_bytes = (size_t)64 << 20,
         .cache_max_cells = (size_t)1 << 20,
+        .breaker_failures = 5,
+        .breaker_cooldown_ms = 30000,
+        .now_ms = NULL,
+        .max_split_requests = 256,
     };
 }
 
@@ -53,6 +57,11 @@ static lm_status opts_check(const geo_matrix_opts *o, lm_errinfo *err) {
                                   "an http:// or https:// URL of the routing engine is required");
         if (strlen(o->base_url) > 512)
             return lm_errinfo_set(err, LM_INVALID, "base_url", "longer than 512 characters");
+        /* it goes into request lines, logs and /healthz: printable ASCII only (fuzz_roads) */
+        for (const char *c = o->base_url; *c; c++)
+            if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+                return lm_errinfo_set(err, LM_INVALID, "base_url",
+                                      "must be printable ASCII without spaces (a URL)");
         if (o->profile && (strlen(o->profile) > 64 || strpbrk(o->profile, "/?#&;\" \\")))
             return lm_errinfo_set(err, LM_INVALID, "profile",
                                   "must be a short name without URL or JSON special characters");
@@ -65,6 +74,9 @@ static lm_status opts_check(const geo_matrix_opts *o, lm_errinfo *err) {
             return lm_errinfo_set(err, LM_INVALID, "max_retries", "at most 10");
         if (o->retry_backoff_ms < 0 || o->retry_backoff_ms > 60000)
             return lm_errinfo_set(err, LM_INVALID, "retry_backoff_ms", "must be in [0, 60000]");
+        if (o->breaker_cooldown_ms < 0 || o->breaker_cooldown_ms > 86400000)
+            return lm_errinfo_set(err, LM_INVALID, "breaker_cooldown_ms",
+                                  "must be in [0, 86400000]");
         if (o->max_response_bytes < 1024)
             return lm_errinfo_set(err, LM_INVALID, "max_response_bytes", "must be >= 1024");
     }
@@ -97,6 +109,10 @@ lm_status geo_matrix_provider_create(const geo_matrix_opts *o, geo_matrix_provid
     if (!p) return lm_errinfo_set(err, LM_NOMEM, "", "no memory for a matrix provider");
     p->o = *o;
     p->o.base_url = p->o.profile = NULL;
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        lm_free(p);
+        return lm_errinfo_set(err, LM_INTERNAL, "", "cannot create a mutex");
+    }
     p->o.given_durations = p->o.given_distances = NULL;
     if (o->kind == GEO_MATRIX_OSRM || o->kind == GEO_MATRIX_VALHALLA) {
         pthread_once(&curl_once, curl_init_once);
@@ -142,12 +158,21 @@ fail:
 
 void geo_matrix_provider_destroy(geo_matrix_provider *p) {
     if (!p) return;
+    pthread_mutex_destroy(&p->lock);
     geo__cache_destroy(p->cache);
     lm_free(p->base_url);
     lm_free(p->profile);
     lm_free(p->given_dur);
     lm_free(p->given_dist);
     lm_free(p);
+}
+
+geo_matrix_kind geo_matrix_provider_kind(const geo_matrix_provider *p) {
+    return p->o.kind;
+}
+
+const char *geo_matrix_provider_url(const geo_matrix_provider *p) {
+    return p->base_url ? p->base_url : "";
 }
 
 /* The embedded provider: symmetric, so each pair is computed once. */

@@ -8,6 +8,11 @@
 #include <string.h>
 
 /* Migration 200: registered in store/migrations.c. */
+/* Hand dispatch: a stop or a whole route locked by a dispatcher against re-optimisation. */
+const char store__dispatch_schema_v260[] =
+    "ALTER TABLE stops ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE vehicle_state ADD COLUMN route_locked INTEGER NOT NULL DEFAULT 0;";
+
 const char store__dispatch_schema_v200[] =
     "CREATE TABLE vehicles ("
     "  id TEXT PRIMARY KEY, name TEXT NOT NULL,"
@@ -271,7 +276,8 @@ lm_status store_driver_list(store_read *r, store_driver **out, size_t *n, lm_err
 #define PLAN_COLS                                                                                  \
     "is_replan, status, created_ms, updated_ms, day_start_s, best_cost, cost, distance_m, "        \
     "duration_s, error, request, based_on, cost_before, late_before, late_after, "                 \
-    "unassigned_before, unassigned_after, routes_changed, stops_moved, trigger, trigger_vehicle"
+    "unassigned_before, unassigned_after, routes_changed, stops_moved, trigger, trigger_vehicle, " \
+    "router, matrix_cells, cells_estimated"
 
 static lm_status plan_bind(sqlite3_stmt *st, const store_plan *p) {
     lm_status rc = LM_OK;
@@ -296,6 +302,9 @@ static lm_status plan_bind(sqlite3_stmt *st, const store_plan *p) {
     BIND(store__bind_i64(st, 19, p->stops_moved));
     BIND(store__bind_text(st, 20, p->trigger));
     BIND(store__bind_text(st, 21, p->trigger_vehicle));
+    BIND(store__bind_text(st, 22, p->router));
+    BIND(store__bind_i64(st, 23, p->matrix_cells));
+    BIND(store__bind_i64(st, 24, p->cells_estimated));
 fail:
     return rc;
 }
@@ -305,7 +314,7 @@ lm_status store_plan_insert(store_tx *tx, const store_plan *p, int64_t *id, lm_e
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db,
                                   "INSERT INTO plans(" PLAN_COLS ") VALUES "
-                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                   &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = plan_bind(st, p)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
@@ -324,11 +333,11 @@ lm_status store_plan_update(store_tx *tx, const store_plan *p, lm_errinfo *err) 
         " best_cost=?6, cost=?7, distance_m=?8, duration_s=?9, error=?10, request=?11,"
         " based_on=?12, cost_before=?13, late_before=?14, late_after=?15, unassigned_before=?16,"
         " unassigned_after=?17, routes_changed=?18, stops_moved=?19, trigger=?20,"
-        " trigger_vehicle=?21 WHERE id=?22",
+        " trigger_vehicle=?21, router=?22, matrix_cells=?23, cells_estimated=?24 WHERE id=?25",
         &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = plan_bind(st, p)) != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 22, p->id));
+    BIND(store__bind_i64(st, 25, p->id));
     rc = store__step_done(st, err);
     if (rc == LM_OK && sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "plan", "plan %" PRId64 " not found", p->id);
@@ -362,6 +371,9 @@ static void plan_row(sqlite3_stmt *st, void *elem) {
     p->stops_moved = sqlite3_column_int64(st, 19);
     store__column_copy(st, 20, p->trigger, sizeof p->trigger);
     store__column_copy(st, 21, p->trigger_vehicle, sizeof p->trigger_vehicle);
+    store__column_copy(st, 22, p->router, sizeof p->router);
+    p->matrix_cells = sqlite3_column_int64(st, 23);
+    p->cells_estimated = sqlite3_column_int64(st, 24);
 }
 
 lm_status store_plan_get(store_read *r, int64_t id, store_plan *out, lm_errinfo *err) {
@@ -517,7 +529,8 @@ fail:
 #define STOP_COLS                                                                                  \
     "plan_id, vehicle_id, driver_id, seq, kind, status, order_id, lat, lon, tw_start_s, "          \
     "tw_end_s, service_s, leg_s, leg_m, eta_s, planned_s, weight_g, volume_cm3, parcels, late, "   \
-    "arrived_ms, done_ms, reason, note, proof, live, transfer_from, source_stop, return_id"
+    "arrived_ms, done_ms, reason, note, proof, live, transfer_from, source_stop, return_id, "      \
+    "locked"
 
 static lm_status stop_bind(sqlite3_stmt *st, const store_stop *s) {
     lm_status rc = LM_OK;
@@ -550,6 +563,7 @@ static lm_status stop_bind(sqlite3_stmt *st, const store_stop *s) {
     BIND(store__bind_i64(st, 27, s->transfer_from));
     BIND(store__bind_i64(st, 28, s->source_stop));
     BIND(store__bind_i64(st, 29, s->return_id));
+    BIND(store__bind_i64(st, 30, s->locked ? 1 : 0));
 fail:
     return rc;
 }
@@ -559,7 +573,7 @@ lm_status store_stop_insert(store_tx *tx, const store_stop *s, int64_t *id, lm_e
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db,
                                   "INSERT INTO stops(" STOP_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,"
-                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                   &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = stop_bind(st, s)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
@@ -578,11 +592,11 @@ lm_status store_stop_update(store_tx *tx, const store_stop *s, lm_errinfo *err) 
         " order_id=?7, lat=?8, lon=?9, tw_start_s=?10, tw_end_s=?11, service_s=?12, leg_s=?13,"
         " leg_m=?14, eta_s=?15, planned_s=?16, weight_g=?17, volume_cm3=?18, parcels=?19,"
         " late=?20, arrived_ms=?21, done_ms=?22, reason=?23, note=?24, proof=?25, live=?26,"
-        " transfer_from=?27, source_stop=?28, return_id=?29 WHERE id=?30",
+        " transfer_from=?27, source_stop=?28, return_id=?29, locked=?30 WHERE id=?31",
         &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = stop_bind(st, s)) != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 30, s->id));
+    BIND(store__bind_i64(st, 31, s->id));
     rc = store__step_done(st, err);
     if (rc == LM_OK && sqlite3_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", s->id);
@@ -624,6 +638,7 @@ static void stop_row(sqlite3_stmt *st, void *elem) {
     s->transfer_from = sqlite3_column_int64(st, 27);
     s->source_stop = sqlite3_column_int64(st, 28);
     s->return_id = sqlite3_column_int64(st, 29);
+    s->locked = sqlite3_column_int(st, 30) != 0;
 }
 
 lm_status store_stop_get(store_read *r, int64_t id, store_stop *out, lm_errinfo *err) {
@@ -667,7 +682,7 @@ fail:
 
 #define VSTATE_COLS                                                                                \
     "vehicle_id, driver_id, has_position, lat, lon, speed_mps, seen_ms, pace, started, broken, "   \
-    "silent, full, arrive_stop, arrive_since_ms, delay_s"
+    "silent, full, arrive_stop, arrive_since_ms, delay_s, route_locked"
 
 static void vstate_row(sqlite3_stmt *st, void *elem) {
     store_vstate *s = elem;
@@ -687,6 +702,7 @@ static void vstate_row(sqlite3_stmt *st, void *elem) {
     s->arrive_stop = sqlite3_column_int64(st, 12);
     s->arrive_since_ms = sqlite3_column_int64(st, 13);
     s->delay_s = sqlite3_column_int64(st, 14);
+    s->route_locked = sqlite3_column_int(st, 15) != 0;
 }
 
 lm_status store_vstate_get(store_read *r, const char *vehicle_id, store_vstate *out,
@@ -709,7 +725,7 @@ lm_status store_vstate_put(store_tx *tx, const store_vstate *s, lm_errinfo *err)
     sqlite3_stmt *st = NULL;
     lm_status rc = store__prepare(db,
                                   "INSERT OR REPLACE INTO vehicle_state(" VSTATE_COLS
-                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                   &st, err);
     if (rc != LM_OK) return rc;
     BIND(store__bind_text(st, 1, s->vehicle_id));
@@ -727,6 +743,7 @@ lm_status store_vstate_put(store_tx *tx, const store_vstate *s, lm_errinfo *err)
     BIND(store__bind_i64(st, 13, s->arrive_stop));
     BIND(store__bind_i64(st, 14, s->arrive_since_ms));
     BIND(store__bind_i64(st, 15, s->delay_s));
+    BIND(store__bind_i64(st, 16, s->route_locked ? 1 : 0));
     rc = store__step_done(st, err);
 fail:
     store__finish(st);

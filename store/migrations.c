@@ -48,6 +48,8 @@ extern const char store__recovery_schema_v170[];
 extern const char store__split_schema_v171[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__devices_schema_v201[];
+extern const char store__roads_schema_v210[];
+extern const char store__dispatch_schema_v260[];
 extern const char store__positions_schema_v300[];
 extern const char store__webhooks_schema_v301[];
 extern const char store__positions_schema_v302[];
@@ -75,6 +77,8 @@ const store__migration store__migrations[] = {
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
     {201, "dispatch: short device id opt-in, refused positions", store__devices_schema_v201},
+    {210, "dispatch: plans' router and estimated cells, route geometry", store__roads_schema_v210},
+    {260, "dispatch: hand dispatch locks on stops and routes", store__dispatch_schema_v260},
     {300, "api: positions", store__positions_schema_v300},
     {301, "api: webhooks", store__webhooks_schema_v301},
     {302, "api: positions clustered by time (append-only ingest)", store__positions_schema_v302},

@@ -73,6 +73,7 @@ typedef struct store_stop {
     int64_t source_stop;              /* re-plans: the live stop this one replaces (0 = new) */
     int64_t return_id; /* the RMA this stop collects (pickup) or brings back (depot drop); 0 =
                           none (migration 610) */
+    bool locked;       /* a dispatcher locked it: re-plans keep it on its vehicle (migration 260) */
 } store_stop;
 
 typedef struct store_plan_route {
@@ -102,6 +103,10 @@ typedef struct store_plan {
     int64_t routes_changed, stops_moved;
     char trigger[32];
     char trigger_vehicle[STORE_D_ID_MAX + 1];
+    /* how its travel times were found (migration 210) */
+    char router[16];         /* "geodesic" | "osrm" | "valhalla" | "" (not solved yet) */
+    int64_t matrix_cells;    /* off-diagonal cells of its travel-time matrix */
+    int64_t cells_estimated; /* of which estimated (all of them for the geodesic router) */
 } store_plan;
 
 typedef struct store_unassigned {
@@ -119,6 +124,7 @@ typedef struct store_vstate {
     bool started, broken, silent, full;
     int64_t arrive_stop, arrive_since_ms; /* arrival dwell in progress */
     int64_t delay_s;                      /* reported by the driver, added to ETAs */
+    bool route_locked; /* a dispatcher locked the route: re-plans leave it as it is (260) */
 } store_vstate;
 
 /* ---- Fleet ---- */
@@ -161,6 +167,29 @@ LM_MUST_USE lm_status store_unassigned_add(store_tx *tx, int64_t plan_id, const 
                                            lm_errinfo *err);
 LM_MUST_USE lm_status store_unassigned_list(store_read *r, int64_t plan_id, store_unassigned **out,
                                             size_t *n, lm_errinfo *err);
+
+/* ---- Route geometry (migration 210, store/roads.c) ---- */
+
+/* Stores the road path of (plan_id, vehicle_id), an encoded polyline (precision 5), replacing
+ * any; estimated = some of it is straight lines (engine down, no road). */
+LM_MUST_USE lm_status store_route_geometry_put(store_tx *tx, int64_t plan_id,
+                                               const char *vehicle_id, const char *polyline,
+                                               bool estimated, int64_t now_ms, lm_errinfo *err);
+/* *polyline (lm_free) and *estimated of (plan_id, vehicle_id); NOT_FOUND when none yet. */
+LM_MUST_USE lm_status store_route_geometry_get(store_read *r, int64_t plan_id,
+                                               const char *vehicle_id, char **polyline,
+                                               bool *estimated, lm_errinfo *err);
+
+typedef struct store_route_ref {
+    int64_t plan_id;
+    char vehicle_id[STORE_D_ID_MAX + 1];
+} store_route_ref;
+
+/* Routes of committed plans updated at or after since_ms that have no geometry yet, newest plan
+ * first, at most limit; *out lm_free'd by the caller. */
+LM_MUST_USE lm_status store_route_geometry_missing(store_read *r, int64_t since_ms, size_t limit,
+                                                   store_route_ref **out, size_t *n,
+                                                   lm_errinfo *err);
 
 /* ---- Stops ---- */
 

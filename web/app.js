@@ -234,6 +234,7 @@
 
   function mapInit() {
     M.svg = $('map'); M.vp = $('viewport');
+    if (window.lmBasemap) window.lmBasemap.init(M.svg.parentElement); // web/map.js: street tiles
     const ro = new ResizeObserver(() => {
       const r = M.svg.getBoundingClientRect();
       const first = !M.w || !M.fitted;
@@ -298,6 +299,7 @@
     const inv = `scale(${1 / M.s})`;
     for (const g of document.querySelectorAll('#layer-depots > g, #layer-vehicles > g'))
       g.setAttribute('transform', `translate(${g.dataset.x},${g.dataset.y}) ${inv}`);
+    if (window.lmBasemap) window.lmBasemap.sync(M);
   }
 
   // All the [lon, lat] points the view should cover.
@@ -433,6 +435,7 @@
         g.append(p);
       }
     }
+    if (window.lmBasemap) window.lmBasemap.routes(showSelected ? selected : S.committedPlan);
     mapApplyView();
   }
 
@@ -474,6 +477,7 @@
     if (el.dataset.order) {
       const o = S.orders.get(Number(el.dataset.order));
       if (o) text = `#${o.id} ${o.external_ref || ''}\n${o.customer ? o.customer.name : ''}\n${o.status}${o.time_windows && o.time_windows[0] ? ` · ${fmtWindow(o.time_windows[0])}` : ''}`;
+      if (o && window.lmBasemap) text += window.lmBasemap.stopInfo(S.committedPlan, o.id, fmtEpochS);
     }
     if (!text) { tip.hidden = true; return; }
     const r = M.svg.getBoundingClientRect();
@@ -541,7 +545,7 @@
     if (S.selectedOrder !== null && ids.includes(S.selectedOrder)) showOrderCard(S.selectedOrder);
   }, 700);
   function orderChanged(id) {
-    if (!Number.isFinite(id)) return;
+    if (!Number.isFinite(id) || id <= 0) return; // break and return-pickup stops carry order_id 0
     pendingOrders.add(id);
     flushOrders();
   }
@@ -731,6 +735,7 @@
     if (live && (!S.committedPlan || S.committedPlan.id !== live.id || S.committedPlan._stale)) {
       try { S.committedPlan = await getPlan(live.id, true); } catch (e) { showError(e, `Plan ${live.id}`); }
     } else if (!live) S.committedPlan = null;
+    if (window.lmBasemap) window.lmBasemap.awaitRoads(S.committedPlan, () => { if (S.committedPlan) { S.committedPlan._stale = true; refreshLivePlan(); } });
     renderPlans();
     renderReplans();
     mapRenderRoutes();
@@ -905,13 +910,13 @@
     const ol = h('ol', { class: 'stops' });
     for (const s of r.stops || []) {
       const o = S.orders.get(Number(s.order_id));
-      const who = s.kind === 'pickup' ? `pickup ${orderName(s.order_id)}` : orderName(s.order_id);
+      const who = s.kind === 'break' ? 'break' : s.kind === 'pickup' ? `pickup ${orderName(s.order_id)}` : orderName(s.order_id);
       const li = h('li', { class: `${s.late ? 'late' : ''} stop-${s.status || 'planned'}`, 'data-stop': s.id },
         h('span', { class: 'eta' }, fmtEpochS(stopEta(s))), ' ',
         h('span', { class: 'who' }, who), ' ',
         h('span', { class: 'reason' }, `${s.time_window ? fmtWindow(s.time_window) : ''}${s.status && s.status !== 'planned' ? ` · ${s.status}` : ''}${s.late ? ' · LATE' : ''}`));
       li.addEventListener('click', () => { const l = stopLonLat(s) || orderLoc(o); if (l) mapFocus(l[0], l[1]); });
-      if (canMove && s.id !== undefined) {
+      if (canMove && s.id !== undefined && s.kind !== 'break') {
         const sel = h('select', { title: 'move this stop to another vehicle (at the end of its route)' },
           h('option', { value: '' }, 'move to…'),
           routes.map(routeVehicle).filter((x) => x !== v).map((x) => h('option', { value: x }, x)));

@@ -87,3 +87,56 @@ lm_status fmt_replan_from_json(const cJSON *j, char vehicle_id[DISPATCH_ID_MAX +
     return fmt_json_string_into(j, "vehicle_id", "", FMT_JSON_OPTIONAL, false, vehicle_id,
                                 DISPATCH_ID_MAX + 1, err);
 }
+
+static lm_status hand_ids(const cJSON *j, fmt_hand_body *out, lm_errinfo *err) {
+    const cJSON *arr = NULL;
+    size_t n = 0;
+    lm_status rc =
+        fmt_json_array(j, "stop_ids", "", FMT_JSON_REQUIRED, FMT_HAND_STOPS_MAX, &arr, &n, err);
+    for (size_t i = 0; rc == LM_OK && i < n; i++) {
+        char path[FMT_JSON_PATH_MAX];
+        fmt_json_path_index(path, "stop_ids", i);
+        rc = fmt_json_int_item(cJSON_GetArrayItem(arr, (int)i), path, 1, INT64_MAX / 2,
+                               &out->stop_ids[i], err);
+    }
+    if (rc == LM_OK) out->n_stop_ids = n;
+    return rc;
+}
+
+lm_status fmt_hand_from_json(const cJSON *j, fmt_hand_shape shape, fmt_hand_body *out,
+                             lm_errinfo *err) {
+    static const char *const keys[][5] = {
+        {"order_id", "vehicle_id", "position", "dry_run", NULL},
+        {"order_id", "stop_id", "position", "dry_run", NULL},
+        {"stop_ids", "dry_run", NULL},
+        {"locked", NULL},
+    };
+    memset(out, 0, sizeof *out);
+    out->position = -1;
+    lm_status rc;
+    if ((rc = fmt_json_require_object(j, "body", err)) != LM_OK ||
+        (rc = fmt_json_only_keys(j, "", keys[shape], err)) != LM_OK)
+        return rc;
+    if (shape == FMT_HAND_LOCK)
+        return fmt_json_bool(j, "locked", "", FMT_JSON_REQUIRED, &out->locked, err);
+    if ((rc = fmt_json_bool(j, "dry_run", "", FMT_JSON_OPTIONAL, &out->dry_run, err)) != LM_OK)
+        return rc;
+    if (shape == FMT_HAND_ORDER) return hand_ids(j, out, err);
+    fmt_json_need order = shape == FMT_HAND_ASSIGN ? FMT_JSON_REQUIRED : FMT_JSON_OPTIONAL;
+    if ((rc = fmt_json_int(j, "order_id", "", order, 1, INT64_MAX / 2, &out->order_id, err)) !=
+            LM_OK ||
+        (rc = fmt_json_int(j, "position", "", FMT_JSON_OPTIONAL, -1, 100000, &out->position,
+                           err)) != LM_OK)
+        return rc;
+    if (shape == FMT_HAND_ASSIGN)
+        return fmt_json_string_into(j, "vehicle_id", "", FMT_JSON_REQUIRED, false, out->vehicle_id,
+                                    sizeof out->vehicle_id, err);
+    if ((rc = fmt_json_int(j, "stop_id", "", FMT_JSON_OPTIONAL, 1, INT64_MAX / 2, &out->stop_id,
+                           err)) != LM_OK)
+        return rc;
+    if ((out->order_id != 0) == (out->stop_id != 0))
+        return lm_errinfo_set(err, LM_INVALID, "order_id",
+                              "give exactly one of order_id (assign a ready order) and stop_id "
+                              "(move a stop here)");
+    return LM_OK;
+}

@@ -29,6 +29,7 @@ enum fmt_vroom_codes {
 };
 
 struct geo_matrix_provider;
+struct geo_router;
 
 typedef struct fmt_vroom_opts {
     size_t max_bytes;     /* whole document; default 32 MiB */
@@ -39,6 +40,8 @@ typedef struct fmt_vroom_opts {
     size_t max_string;    /* description bytes; default 1024 */
     /* Routes coordinates when no matrix is given; borrowed. NULL: a geodesic estimate. */
     struct geo_matrix_provider *matrix_provider;
+    /* Routes by the vehicles' profile instead (wins over matrix_provider); borrowed. */
+    struct geo_router *router;
 } fmt_vroom_opts;
 
 typedef struct fmt_vroom_input fmt_vroom_input;
@@ -71,6 +74,25 @@ LM_MUST_USE lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_op
 LM_MUST_USE lm_status fmt_vroom_plan(const fmt_vroom_input *in, solver_solution **out,
                                      lm_errinfo *err);
 
+/* options.g: the caller should fetch road geometry (fmt_vroom_geometry) before writing. */
+bool fmt_vroom_input_wants_geometry(const fmt_vroom_input *in);
+/* -g on the command line: the same as options.g. */
+void fmt_vroom_input_set_geometry(fmt_vroom_input *in, bool on);
+/* The road path of each of s's routes through the coordinates its steps visit, from p's route
+ * service (geo_route_geometry; the geodesic provider draws straight lines): *out holds
+ * s->n_routes encoded polylines (precision 5, VROOM's "geometry"), NULL for a route whose steps
+ * have no coordinates (matrix input); free with fmt_vroom_geometry_free. */
+LM_MUST_USE lm_status fmt_vroom_geometry(const fmt_vroom_input *in, const solver_solution *s,
+                                         struct geo_matrix_provider *p, char ***out,
+                                         lm_errinfo *err);
+void fmt_vroom_geometry_free(char **g, size_t n);
+/* The provider that routed in (or routes its geometry): router's for in's profile. */
+struct geo_matrix_provider *fmt_vroom_provider(const fmt_vroom_input *in,
+                                               struct geo_router *router);
+/* fmt_vroom_write with each route's "geometry" (geometry[r], may be NULL or hold NULLs). */
+LM_MUST_USE lm_status fmt_vroom_write_geometry(const fmt_vroom_input *in, const solver_solution *s,
+                                               bool pretty, char *const *geometry, char **out,
+                                               size_t *out_len, lm_errinfo *err);
 /* Writes s (a solution of in's problem) as VROOM output JSON: pretty adds newlines and indents.
  * A searched solution's summary also carries lastmile's "search": {"iterations", "reproducible"}.
  * *out_len is the length without the NUL. LM_INTERNAL if s refers to tasks in doesn't have. */

@@ -64,6 +64,8 @@ struct fmt_vroom_input {
     bool index_based;     /* locations came as matrix indices (echo location_index) */
     bool has_distances;   /* distances known: report them */
     uint64_t iterations;  /* options.iterations; 0 when absent */
+    bool geometry;        /* options.g (vroom-express) or the caller's -g: routes' road paths */
+    const char *profile;  /* the vehicles' routing profile (arena copy) */
     int64_t loading_ms;   /* parse and build */
     int64_t routing_ms;   /* matrix computation */
 };

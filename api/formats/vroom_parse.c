@@ -191,6 +191,7 @@ static lm_status route_coordinates(pctx *c, vroom_loc **locs, size_t n, matrices
     fmt_vroom_input *in = c->in;
     int64_t t0 = lm_mono_ns();
     geo_matrix_provider *own = NULL, *prov = c->o->matrix_provider;
+    if (c->o->router) prov = geo_router_provider(c->o->router, c->profile);
     geo_matrix *gm = NULL;
     geo_point *pts = NULL;
     lm_status st;
@@ -310,10 +311,11 @@ static lm_status builder_error(pctx *c, lm_status st, const char *prefix) {
     return st;
 }
 
-/* lastmile's extension: "options": {"iterations": N} asks for an iteration-budgeted, reproducible
- * search (solver.h says what that guarantees). Unknown option names are refused, not ignored. */
+/* "options": vroom-express's {"g": true} asks for the routes' road geometry; lastmile's
+ * {"iterations": N} for an iteration-budgeted, reproducible search (solver.h says what that
+ * guarantees). Unknown option names are refused, not ignored. */
 static lm_status read_options(pctx *c, const cJSON *root) {
-    static const char *const known[] = {"iterations", NULL};
+    static const char *const known[] = {"iterations", "g", NULL};
     const cJSON *opt = fmt_json_get(root, "options");
     if (!opt) return LM_OK;
     lm_status st = fmt_json_require_object(opt, "options", c->err);
@@ -323,6 +325,9 @@ static lm_status read_options(pctx *c, const cJSON *root) {
         st = fmt_json_int(opt, "iterations", "options", FMT_JSON_OPTIONAL, 1,
                           FMT_VROOM_MAX_ITERATIONS, &n, c->err);
     if (st == LM_OK) c->in->iterations = (uint64_t)n;
+    bool g = false;
+    if (st == LM_OK) st = fmt_json_bool(opt, "g", "options", FMT_JSON_OPTIONAL, &g, c->err);
+    if (st == LM_OK) c->in->geometry = g;
     return st;
 }
 
@@ -335,7 +340,7 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
     solver_vehicle *svehs = NULL;
     if (!cJSON_IsObject(root))
         return lm_errinfo_set(c->err, LM_INVALID, "", "the problem must be a JSON object");
-    /* "options" is openrouteservice's ({"g": true} asks for geometry): accepted, not used */
+    /* "options" is vroom-express's / openrouteservice's ({"g": true}) and lastmile's */
     static const char *const root_keys[] = {"jobs",   "shipments", "vehicles", "matrices",
                                             "matrix", "options",   NULL};
     if ((st = fmt_json_only_keys(root, "", root_keys, c->err)) != LM_OK) return st;
@@ -366,6 +371,8 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
                               SOLVER_MAX_DIMS);
     in->n_dims = (uint32_t)c->dims;
     if ((st = fmt__vroom_read_profile(c, vehs)) != LM_OK) return st;
+    if (!(in->profile = lm_arena_strndup(in->arena, c->profile, strlen(c->profile))))
+        return fmt__vroom_nomem(c);
     if ((st = read_matrices(c, root, &mx)) != LM_OK) return st;
     c->n_matrix = mx.n;
     c->costs_matrix = mx.costs != NULL;

@@ -94,7 +94,7 @@ static void write_step(lm_jw *w, const fmt_vroom_input *in, const vroom_vehicle 
 }
 
 static void write_route(lm_jw *w, const fmt_vroom_input *in, const solver_route *r,
-                        int64_t *delivery, int64_t *pickup) {
+                        const char *geometry, int64_t *delivery, int64_t *pickup) {
     const vroom_vehicle *veh = &in->vehicles[r->vehicle];
     int64_t del[SOLVER_MAX_DIMS] = {0}, pick[SOLVER_MAX_DIMS] = {0};
     for (size_t k = 0; k < r->n_steps; k++) {
@@ -118,6 +118,7 @@ static void write_route(lm_jw *w, const fmt_vroom_input *in, const solver_route 
     lm_jw_int_array(w, "delivery", del, in->n_dims);
     lm_jw_int_array(w, "pickup", pick, in->n_dims);
     lm_jw_int_array(w, "amount", del, in->n_dims);
+    if (geometry) lm_jw_str(w, "geometry", geometry);
     lm_jw_open(w, "violations", "[");
     lm_jw_close(w, "]");
     lm_jw_open(w, "steps", "[");
@@ -140,6 +141,12 @@ static void write_unassigned_task(lm_jw *w, const fmt_vroom_input *in, const vro
 
 lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s, bool pretty,
                           char **out, size_t *out_len, lm_errinfo *err) {
+    return fmt_vroom_write_geometry(in, s, pretty, NULL, out, out_len, err);
+}
+
+lm_status fmt_vroom_write_geometry(const fmt_vroom_input *in, const solver_solution *s, bool pretty,
+                                   char *const *geometry, char **out, size_t *out_len,
+                                   lm_errinfo *err) {
     lm_status st = check_solution(in, s, err);
     if (st != LM_OK) return st;
     lm_buf b;
@@ -158,7 +165,7 @@ lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s, b
     rw.depth = 1; /* the routes are spliced in one level deep */
     lm_jw_open(&rw, "routes", "[");
     for (size_t r = 0; r < s->n_routes; r++)
-        write_route(&rw, in, &s->routes[r], delivery, pickup);
+        write_route(&rw, in, &s->routes[r], geometry ? geometry[r] : NULL, delivery, pickup);
     lm_jw_close(&rw, "]");
 
     lm_jw_open(&w, NULL, "{");

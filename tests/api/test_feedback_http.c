@@ -155,45 +155,6 @@ static int64_t last_of(const char *type) {
     return found;
 }
 
-/* An SSE reader that stops once it has seen `want` in the stream. */
-typedef struct sse_read {
-    lm_buf buf;
-    const char *want;
-} sse_read;
-
-static size_t on_sse(char *p, size_t sz, size_t n, void *arg) {
-    sse_read *s = arg;
-    if (lm_buf_append(&s->buf, p, sz * n) != LM_OK) return 0;
-    if (lm_buf_append(&s->buf, "", 1) != LM_OK) return 0; /* keep it a C string */
-    s->buf.len--;
-    return strstr(s->buf.data, s->want) ? 0 : sz * n; /* 0 ends the transfer */
-}
-
-/* The live stream from after_seq: true when it carries `want` (within curl's 10 s timeout). */
-static bool sse_has(int64_t after_seq, const char *want) {
-    sse_read s = {.want = want};
-    lm_buf_init(&s.buf, 1 << 20);
-    CURL *c = curl_easy_init();
-    char url[128], auth[160], lei[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/events", (unsigned)W.port);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", W.disp);
-    snprintf(lei, sizeof lei, "Last-Event-ID: %lld", (long long)after_seq);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, "Accept: text/event-stream");
-    h = curl_slist_append(h, lei);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sse);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_perform(c);
-    bool got = s.buf.data && strstr(s.buf.data, want);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    lm_buf_free(&s.buf);
-    return got;
-}
-
 static int setup(void **state) {
     (void)state;
     plan_world_setup(&W, "lm-feedback-http-");
@@ -422,7 +383,8 @@ static void test_acceptance_low_rating_to_closed_ticket(void **state) {
             hooked = !strcmp(H.got[i].type, "sla.breached") && H.got[i].sig_ok;
     pthread_mutex_unlock(&H.mu);
     assert_true(hooked);
-    assert_true(sse_has(breach_seq - 1, "event: sla.breached\n"));
+    assert_true(
+        http_test_sse_has(W.port, "/v1/events", W.disp, breach_seq - 1, "event: sla.breached\n"));
     /* and an entry in the exception queue of the order */
     ok(&r, "GET", "/v1/exceptions", W.disp, NULL, 200);
     assert_non_null(strstr(r.body.data, "sla.first_response"));

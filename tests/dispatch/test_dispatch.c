@@ -2,9 +2,7 @@
  * orders/: plan lifecycle, hand moves accepted or refused by the checker, positions (start,
  * arrival, pace-scaled ETAs, lateness), stop actions, silence, and every re-plan trigger keeping
  * done stops done and parcels on their van (except a breakdown). Small instances, short solves. */
-#include "dispatch/dispatch.h"
-#include "orders/orders.h"
-#include "tests/support/tmp_db.h"
+#include "tests/dispatch/fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,232 +14,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-
-#define DAY       INT64_C(1773705600) /* 2026-03-17 00:00 UTC */
-#define DEPOT_LAT 45.75
-#define DEPOT_LON 4.85
-
-static int64_t fake_now_ms;
-static int64_t clock_fake(void) {
-    return fake_now_ms;
-}
-
-typedef struct fixture {
-    tmp_db db;
-    store *s;
-    orders_svc *o;
-    dispatch *d;
-    int64_t order_ids[32];
-    size_t n_orders;
-} fixture;
-
-#define OK(expr)                                                                                   \
-    do {                                                                                           \
-        lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK) fail_msg("%s -> %s", #expr, lm_status_name(rc_));                        \
-    } while (0)
-#define OKE(expr, err)                                                                             \
-    do {                                                                                           \
-        lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK)                                                                          \
-            fail_msg("%s -> %s: %s: %s", #expr, lm_status_name(rc_), (err).field, (err).message);  \
-    } while (0)
-
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (tmp_db_create(&f->db, "lm_dispatch_") != 0 || tmp_db_store_open(&f->db, 4, &f->s) != 0)
-        return -1;
-    lm_errinfo err = {0};
-    fake_now_ms = (DAY + 7 * 3600) * 1000;
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = f->s;
-    oo.now_ms = clock_fake;
-    if (orders_create(&oo, &f->o) != LM_OK) return -1;
-    dispatch_opts dopts;
-    dispatch_opts_init(&dopts);
-    dopts.st = f->s;
-    dopts.now_ms = clock_fake;
-    dopts.tick_ms = 0;
-    dopts.plan_time_limit_ms = 300;
-    dopts.replan_feasible_ms = 100;
-    dopts.replan_polish_ms = 200;
-    if (dispatch_create(&dopts, &f->d, &err) != LM_OK) return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    dispatch_destroy(f->d);
-    orders_destroy(f->o);
-    store_close(f->s);
-    tmp_db_remove(&f->db);
-    free(f);
-    return 0;
-}
-
-/* A depot, a product, stock, n ready orders on a ring around the depot (2-6 km), window
- * [from_h, to_h] of the day, and vehicles V1..Vk with drivers D1..Dk (capacity `parcels`). */
-static void scenario(fixture *f, size_t n, int64_t from_h, int64_t to_h, size_t k,
-                     int64_t parcels) {
-    lm_errinfo err = {0};
-    orders_depot dep = {
-        .lon = DEPOT_LON, .lat = DEPOT_LAT, .open_s = 6 * 3600, .close_s = 20 * 3600};
-    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
-    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
-    OKE(orders_depot_put(f->o, &dep, &err), err);
-    orders_product pr = {.weight_g = 2000, .volume_cm3 = 3000, .active = true};
-    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
-    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
-    OKE(orders_product_put(f->o, &pr, &err), err);
-    orders_stock stk;
-    OKE(orders_stock_set(f->o, "DEP", "SKU1", 1000, 0, &stk, &err), err);
-    for (size_t i = 0; i < n; i++) {
-        orders_line l = {.qty = 1};
-        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-        orders_order in = {0};
-        snprintf(in.customer_name, sizeof in.customer_name, "Customer %zu", i);
-        snprintf(in.customer_phone, sizeof in.customer_phone, "+3361000%04zu", i);
-        snprintf(in.customer_address, sizeof in.customer_address, "%zu rue de Test, Lyon", i);
-        in.has_location = true;
-        double ang = (double)i * 2.39996, rad = 0.02 + 0.04 * (double)(i % 5) / 4.0;
-        in.lat = DEPOT_LAT + rad * 0.7 * __builtin_sin(ang);
-        in.lon = DEPOT_LON + rad * __builtin_cos(ang);
-        in.lines = &l;
-        in.n_lines = 1;
-        in.windows[0] = (store_window){DAY + from_h * 3600, DAY + to_h * 3600};
-        in.n_windows = 1;
-        orders_order out = {0};
-        bool replayed = false;
-        OKE(orders_order_create(f->o, &in, NULL, &out, &replayed, &err), err);
-        int64_t id = out.id;
-        orders_order_clear(&out);
-        OKE(orders_order_picking(f->o, id, NULL, &err), err);
-        OKE(orders_order_ready(f->o, id, 2000, 3000, 1, NULL, &err), err);
-        f->order_ids[f->n_orders++] = id;
-    }
-    store_tx *tx = NULL;
-    OK(store_tx_begin(f->s, &tx));
-    for (size_t v = 0; v < k; v++) {
-        dispatch_vehicle veh;
-        dispatch_vehicle_init(&veh);
-        snprintf(veh.id, sizeof veh.id, "V%zu", v + 1);
-        lm_strlcpy(veh.name, veh.id, sizeof veh.name);
-        lm_strlcpy(veh.start_depot, "DEP", sizeof veh.start_depot);
-        lm_strlcpy(veh.end_depot, "DEP", sizeof veh.end_depot);
-        veh.capacity_parcels = parcels;
-        veh.shift_start_s = 8 * 3600;
-        veh.shift_end_s = 19 * 3600;
-        OKE(dispatch_vehicle_put(tx, &veh, &err), err);
-        dispatch_driver dr = {0};
-        snprintf(dr.id, sizeof dr.id, "D%zu", v + 1);
-        snprintf(dr.name, sizeof dr.name, "Driver %zu", v + 1);
-        snprintf(dr.device_id, sizeof dr.device_id, "dev%zu", v + 1);
-        lm_strlcpy(dr.vehicle_id, veh.id, sizeof dr.vehicle_id);
-        dr.allow_short_device_id = true; /* short test ids, by the operator's choice */
-        OKE(dispatch_driver_save(tx, &dr, NULL, &err), err);
-    }
-    OK(store_tx_commit(tx));
-}
-
-static int64_t plan_now(fixture *f) {
-    lm_errinfo err = {0};
-    int64_t id = 0;
-    dispatch_plan_req req = {0};
-    OKE(dispatch_plan_create(f->d, &req, &id, &err), err);
-    dispatch_wait_idle(f->d);
-    return id;
-}
-
-static dispatch_plan get_plan(fixture *f, int64_t id) {
-    store_read *r = NULL;
-    OK(store_read_begin(f->s, &r));
-    dispatch_plan p;
-    lm_errinfo err = {0};
-    OKE(dispatch_plan_get(r, id, &p, &err), err);
-    store_read_end(r);
-    return p;
-}
-
-static const char *order_status(fixture *f, int64_t id) {
-    static char st[24];
-    orders_order o = {0};
-    lm_errinfo err = {0};
-    OKE(orders_order_get(f->o, id, &o, &err), err);
-    lm_strlcpy(st, o.status, sizeof st);
-    orders_order_clear(&o);
-    return st;
-}
-
-static dispatch_driver_route route_of(fixture *f, const char *driver) {
-    store_read *r = NULL;
-    OK(store_read_begin(f->s, &r));
-    dispatch_driver_route rt;
-    lm_errinfo err = {0};
-    OKE(dispatch_driver_route_get(r, driver, &rt, &err), err);
-    store_read_end(r);
-    return rt;
-}
-
-static size_t pending_of(const dispatch_driver_route *rt) {
-    size_t n = 0;
-    for (size_t i = 0; i < rt->n_stops; i++)
-        n += rt->stops[i].stop.status == DISPATCH_STOP_PLANNED ||
-             rt->stops[i].stop.status == DISPATCH_STOP_ARRIVED;
-    return n;
-}
-
-/* Posts one position of driver at (lat, lon) at the fake clock. */
-static dispatch_obs_result observe(fixture *f, const char *driver, double lat, double lon,
-                                   double speed) {
-    store_tx *tx = NULL;
-    OK(store_tx_begin(f->s, &tx));
-    dispatch_obs_result res;
-    lm_errinfo err = {0};
-    OKE(dispatch_observe_position(f->d, tx, driver, lat, lon, fake_now_ms, speed, &res, &err), err);
-    OK(store_tx_commit(tx));
-    return res;
-}
-
-static int64_t latest_replan(fixture *f) {
-    store_read *r = NULL;
-    OK(store_read_begin(f->s, &r));
-    dispatch_plan *list = NULL;
-    size_t n = 0;
-    OK(dispatch_plan_list(r, 20, &list, &n, NULL));
-    store_read_end(r);
-    int64_t id = 0;
-    for (size_t i = 0; i < n && !id; i++)
-        if (list[i].is_replan && list[i].status == DISPATCH_PLAN_PROPOSED) id = list[i].id;
-    dispatch_plan_list_free(list, n);
-    return id;
-}
-
-/* Every order pending on the live routes appears exactly once as a live pending delivery. */
-static void check_live_consistent(fixture *f, const char *const *drivers, size_t nd) {
-    int counts[32] = {0};
-    for (size_t k = 0; k < nd; k++) {
-        dispatch_driver_route rt = route_of(f, drivers[k]);
-        for (size_t i = 0; i < rt.n_stops; i++) {
-            const dispatch_stop *s = &rt.stops[i].stop;
-            bool pend = s->status == DISPATCH_STOP_PLANNED || s->status == DISPATCH_STOP_ARRIVED;
-            if (!pend || s->kind != DISPATCH_STOP_DELIVERY) continue;
-            for (size_t o = 0; o < f->n_orders; o++)
-                if (f->order_ids[o] == s->order_id) counts[o]++;
-        }
-        dispatch_driver_route_clear(&rt);
-    }
-    for (size_t o = 0; o < f->n_orders; o++) {
-        const char *st = order_status(f, f->order_ids[o]);
-        bool open = !strcmp(st, "planned") || !strcmp(st, "out_for_delivery");
-        if (open && counts[o] != 1)
-            fail_msg("order %lld (%s) is on %d live pending deliveries", (long long)f->order_ids[o],
-                     st, counts[o]);
-        if (!open && counts[o] != 0)
-            fail_msg("order %lld (%s) still pending on a route", (long long)f->order_ids[o], st);
-    }
-}
 
 /* ---- Plans ---- */
 
@@ -322,12 +94,6 @@ static void test_plan_move(void **state) {
 }
 
 /* ---- Live ---- */
-
-static void commit_plan(fixture *f) {
-    int64_t id = plan_now(f);
-    lm_errinfo err = {0};
-    OKE(dispatch_plan_commit(f->d, id, &err), err);
-}
 
 static void test_positions_eta_arrival_late(void **state) {
     fixture *f = *state;
@@ -412,26 +178,6 @@ static void test_positions_eta_arrival_late(void **state) {
     assert_int_equal(tmp_db_count_events(f->s, "vehicle.silent"), 1);
     OK(dispatch_tick(f->d, fake_now_ms + 12 * 60000, NULL));
     assert_int_equal(tmp_db_count_events(f->s, "vehicle.silent"), 1);
-}
-
-static void start_vehicle(fixture *f, const char *driver) {
-    dispatch_obs_result res = observe(f, driver, DEPOT_LAT + 0.003, DEPOT_LON + 0.003, 10);
-    assert_true(res.started);
-}
-
-static void deliver_first(fixture *f, const char *driver, dispatch_stop *out) {
-    dispatch_driver_route rt = route_of(f, driver);
-    dispatch_stop s = {0};
-    for (size_t i = 0; i < rt.n_stops && !s.id; i++)
-        if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) s = rt.stops[i].stop;
-    dispatch_driver_route_clear(&rt);
-    assert_true(s.id > 0);
-    store_tx *tx = NULL;
-    lm_errinfo err = {0};
-    OK(store_tx_begin(f->s, &tx));
-    OKE(dispatch_stop_delivered(f->d, tx, driver, s.id, "photo:1", fake_now_ms, &err), err);
-    OK(store_tx_commit(tx));
-    if (out) *out = s;
 }
 
 static void test_breakdown_replan(void **state) {
@@ -806,8 +552,89 @@ static void test_fleet_validation(void **state) {
     store_read_end(r);
 }
 
+/* ---- Learned speeds ---- */
+
+/* Legs inside one zone driven at twice their planned time between 09:00 and 10:00 teach that
+ * zone's 9 o'clock factor; the next stop's ETA is its planned leg x that factor x the driver's
+ * pace; the same zone at 13:00 keeps factor 1. */
+static int setup_learning(void **state) {
+    fixture_learn_speeds = true;
+    int rc = setup(state);
+    fixture_learn_speeds = false;
+    return rc;
+}
+
+static void test_learned_speeds_eta(void **state) {
+    fixture *f = *state;
+    scenario(f, 0, 9, 17, 1, 20);
+    /* 300 m - 900 m around the depot: one 0.02-degree zone */
+    for (size_t i = 0; i < 10; i++) {
+        double ang = (double)i * 2.39996, rad = 0.003 + 0.006 * (double)(i % 5) / 4.0;
+        add_order(f, DEPOT_LAT + rad * 0.7 * __builtin_sin(ang),
+                  DEPOT_LON + rad * __builtin_cos(ang), DAY + 9 * 3600, DAY + 17 * 3600, 0);
+    }
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    dispatch_driver_route rt = route_of(f, "D1");
+    size_t n = rt.n_stops, learned = 0;
+    assert_true(n == 10);
+    dispatch_stop *stops = calloc(n, sizeof *stops);
+    for (size_t i = 0; i < n; i++)
+        stops[i] = rt.stops[i].stop;
+    dispatch_driver_route_clear(&rt);
+    size_t k = 0;
+    for (; k + 1 < n; k++) {
+        /* twice the planned leg, then 20 s standing at the door: arrived, then delivered */
+        fake_now_ms += (k ? stops[k].leg_s : 60) * 2000;
+        observe(f, "D1", stops[k].lat, stops[k].lon, 0);
+        fake_now_ms += 20000;
+        dispatch_obs_result res = observe(f, "D1", stops[k].lat, stops[k].lon, 0);
+        assert_int_equal(res.arrived_stop, stops[k].id);
+        learned += k > 0 && stops[k].leg_s >= 60;
+        if (learned >= 4 && k >= 2) break;
+        store_tx *tx = NULL;
+        lm_errinfo err = {0};
+        OK(store_tx_begin(f->s, &tx));
+        OKE(dispatch_stop_delivered(f->d, tx, "D1", stops[k].id, "", fake_now_ms, &err), err);
+        OK(store_tx_commit(tx));
+    }
+    assert_true(learned >= 3);
+    assert_true(fake_now_ms < (DAY + 10 * 3600) * 1000); /* all of it in the 9 o'clock hour */
+    geo_point at = {stops[k].lat, stops[k].lon}, next = {stops[k + 1].lat, stops[k + 1].lon};
+    int64_t now_s = fake_now_ms / 1000;
+    double fct = dispatch_speed_factor(f->d, at, next, now_s);
+    assert_true(fct > 1.05 && fct <= 2.0);
+    assert_true(dispatch_speed_factor(f->d, at, next, now_s + 4 * 3600) == 1.0);
+    store_read *r = NULL;
+    OK(store_read_begin(f->s, &r));
+    dispatch_vehicle_state *vs = NULL;
+    size_t nvs = 0;
+    OK(dispatch_vehicle_states(r, &vs, &nvs, NULL));
+    store_read_end(r);
+    double pace = vs[0].pace;
+    lm_free(vs);
+    rt = route_of(f, "D1");
+    int64_t eta_next = 0, arrived_s = 0, service = 0;
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        if (rt.stops[i].stop.id == stops[k + 1].id) eta_next = rt.stops[i].stop.eta_s;
+        if (rt.stops[i].stop.id == stops[k].id) {
+            arrived_s = rt.stops[i].stop.arrived_ms / 1000;
+            service = rt.stops[i].stop.service_s;
+        }
+    }
+    dispatch_driver_route_clear(&rt);
+    int64_t t = arrived_s + service > now_s ? arrived_s + service : now_s;
+    int64_t want = t + (int64_t)__builtin_llround((double)stops[k + 1].leg_s * fct * pace);
+    if (__builtin_llabs(eta_next - want) > 1)
+        fail_msg("ETA %lld, want %lld (leg %lld s x factor %.3f x pace %.3f)", (long long)eta_next,
+                 (long long)want, (long long)stops[k + 1].leg_s, fct, pace);
+    free(stops);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_learned_speeds_eta, setup_learning, teardown),
         cmocka_unit_test_setup_teardown(test_replan_drops_nothing_silently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replan_reports_stranded_parcels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fleet_validation, setup, teardown),

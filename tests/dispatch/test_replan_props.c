@@ -272,6 +272,7 @@ static solver_problem *oracle_problem(world *w, oracle *q, const store_vehicle *
     q->n_seq = 0;
     for (size_t i = 0; i < n; i++) {
         const store_stop *s = &st[i];
+        if (s->kind == DISPATCH_STOP_BREAK) continue; /* the van's break is tried everywhere */
         size_t ntw = 0;
         if (s->tw_end_s) {
             q->tws[i] = (solver_tw){s->tw_start_s, s->tw_end_s};

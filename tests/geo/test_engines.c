@@ -547,18 +547,23 @@ static void test_osrm_toobig_splits(void **state) {
     free(pts);
 }
 
+/* No splitting: a refused block is estimated whole (what max_split_requests = 0 asks for). */
+static void no_split(geo_matrix_opts *o) {
+    o->max_split_requests = 0;
+}
+
 static void test_osrm_nosegment(void **state) {
     (void)state;
     server_reset(MODE_NOSEGMENT);
     geo_point *pts = city_points(6);
-    geo_matrix_provider *p = provider(GEO_MATRIX_OSRM, NULL);
+    geo_matrix_provider *p = provider(GEO_MATRIX_OSRM, no_split);
     geo_matrix *m = compute(p, pts, 6);
     expect_fallback_cells(m, pts);
     const geo_matrix_stats *st = geo_matrix_stats_get(m);
     assert_int_equal(st->cells_fallback, 30);
     assert_int_equal(st->cells_engine, 0);
-    assert_int_equal(st->requests, 1); /* a 400 is not retried */
-    assert_int_equal(st->failed_requests, 1);
+    assert_int_equal(st->requests, 1);        /* a 400 is not retried */
+    assert_int_equal(st->failed_requests, 0); /* refused by a healthy engine, not failed */
     assert_non_null(strstr(st->last_error, "HTTP 400 NoSegment"));
     geo_matrix_destroy(m);
     /* Failures are not cached: the next call asks again. */
@@ -770,7 +775,7 @@ static void test_valhalla_errors(void **state) {
     geo_point *pts = city_points(5);
     /* 400 with Valhalla's error object. */
     server_reset(MODE_NOSEGMENT);
-    geo_matrix_provider *p = provider(GEO_MATRIX_VALHALLA, NULL);
+    geo_matrix_provider *p = provider(GEO_MATRIX_VALHALLA, no_split);
     geo_matrix *m = compute(p, pts, 5);
     expect_fallback_cells(m, pts);
     const geo_matrix_stats *st = geo_matrix_stats_get(m);
@@ -793,7 +798,7 @@ static void test_valhalla_errors(void **state) {
     geo_matrix_destroy(m);
     /* Dropped connection; a fresh provider, since the last call cached 16 good cells. */
     geo_matrix_provider_destroy(p);
-    p = provider(GEO_MATRIX_VALHALLA, NULL);
+    p = provider(GEO_MATRIX_VALHALLA, no_split);
     server_reset(MODE_DROP);
     pts[2] = (geo_point){45.9, 4.9};
     m = compute(p, pts, 5);

@@ -36,6 +36,11 @@ typedef struct http_test_resp {
     cJSON *json;       /* the body parsed, NULL when it is not JSON */
 } http_test_resp;
 
+/* Whether the live event stream at path (GET /v1/events or /v1/driver/events, text/event-stream,
+ * resumed after after_seq) carries `want`, read until it does or curl's 10 s timeout. */
+bool http_test_sse_has(uint16_t port, const char *path, const char *key, int64_t after_seq,
+                       const char *want);
+
 /* Sends req to http://127.0.0.1:port and fills *out (also on failure: see status/complete). */
 void http_test_request(uint16_t port, const http_test_req *req, http_test_resp *out);
 void http_test_resp_free(http_test_resp *r);

@@ -119,7 +119,7 @@ try {
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) pageErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) pageErrors.push(m.text() + ' ' + JSON.stringify(m.location()));});
   // The dashboard must not reach anything but its own server.
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
@@ -283,10 +283,11 @@ try {
       // a hand edit: the first stop to the second route's vehicle; the server checks it and
       // either accepts (the routes change) or refuses with its reasons (shown as a toast)
       const to = await page.locator('#plan-detail tr.route-row').nth(1).getAttribute('data-vehicle');
-      const toasts = await page.locator('.toast').count();
       await page.locator('#plan-detail ol.stops > li select').first().selectOption(to);
-      await page.waitForFunction((n) => document.querySelectorAll('.toast').length > n, toasts, { timeout: 15000 });
-      const t = page.locator('.toast').last();
+      // the move's own toast (counting toasts races the older ones expiring meanwhile)
+      const mine = () => [...document.querySelectorAll('.toast')].some((x) => /Move stop \d+ to|moved to/.test(x.textContent));
+      await page.waitForFunction(mine, null, { timeout: 30000 });
+      const t = page.locator('.toast', { hasText: /Move stop \d+ to|moved to/ }).last();
       const text = await t.textContent();
       if ((await t.getAttribute('class')).includes('error')) {
         assert(/Move stop \d+ to/.test(text) && /HTTP 409/.test(text), `move refused: ${text}`);

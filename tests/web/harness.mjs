@@ -54,7 +54,8 @@ export async function demoServer() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-web-'));
   const port = await freePort();
   const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', path.join(tmp, 'demo.db'),
-    '--demo', '--threads', '2', '--web-root', path.join(repo, 'web'), '--osmand-port', '0'];
+    '--demo', '--threads', '2', '--web-root', path.join(repo, 'web'), '--osmand-port', '0',
+    '--tiles', 'none']; // the pages reach only their server (street tiles: map.spec.mjs)
   const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   const key = await new Promise((resolve, reject) => {
     let out = '', k = null, done = false;

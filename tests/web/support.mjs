@@ -19,6 +19,7 @@ export function startServer(bin, repo, port, db, extra = []) {
     const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
       '--demo', '--threads', '2', '--web-root', path.join(repo, 'web')];
     args.push('--osmand-port', '0'); // no second listener on the fixed OsmAnd port
+    args.push('--tiles', 'none'); // the pages reach only their server (street tiles: map.spec.mjs)
     args.push(...extra);
     const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', key = null, done = false;

@@ -43,7 +43,8 @@ function freePort() {
 function startServer(port, db) {
   return new Promise((resolve, reject) => {
     const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db, '--demo',
-      '--threads', '2', '--web-root', path.join(repo, 'web'), '--osmand-port', '0'];
+      '--threads', '2', '--web-root', path.join(repo, 'web'), '--osmand-port', '0',
+    '--tiles', 'none']; // the pages reach only their server (street tiles: map.spec.mjs)
     const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', key = null, done = false;
     const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline

@@ -1,0 +1,297 @@
+/* tests/api/test_hand_http.c: hand dispatch through the real server on 127.0.0.1 (a committed
+ * plan, two vans of 3 parcels, both full): roles, bodies refused with the field named and nothing
+ * changed, an assignment that breaks capacity answered 409 with its violations (a dry run 200 with
+ * feasible false), unassign, assign at the cheapest place, the driver's route and the live event
+ * stream carrying the change, reorder, locks, and every stored route re-checked by the solver's
+ * checker after each change. */
+#include "api/api.h"
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+#include "tests/support/http_test.h"
+#include "tests/support/plan_world.h"
+
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static plan_world W;
+
+typedef struct resp {
+    long status;
+    char body[65536];
+} resp;
+
+static resp call(const char *method, const char *path, const char *key, const char *body) {
+    http_test_resp hr;
+    http_test_req q = {.method = method,
+                       .path = path,
+                       .key = key,
+                       .body = body,
+                       .content_type = body ? "application/json" : NULL};
+    http_test_request(W.port, &q, &hr);
+    if (!hr.complete) {
+        http_test_resp_free(&hr);
+        fail_msg("%s %s: transport error", method, path);
+    }
+    resp r = {.status = hr.status};
+    size_t len = hr.body.len < sizeof r.body ? hr.body.len : sizeof r.body - 1;
+    if (len) memcpy(r.body, hr.body.data, len);
+    r.body[len] = '\0';
+    http_test_resp_free(&hr);
+    return r;
+}
+
+#define EXPECT(r, code)                                                                            \
+    do {                                                                                           \
+        if ((r).status != (code))                                                                  \
+            fail_msg("expected %d, got %ld: %s", (int)(code), (r).status, (r).body);               \
+    } while (0)
+#define HAS(r, text)                                                                               \
+    do {                                                                                           \
+        if (!strstr((r).body, (text))) fail_msg("'%s' not in: %s", (text), (r).body);              \
+    } while (0)
+
+/* Pending stop ids of vid's live route, read from the store. */
+static size_t live_ids(const char *vid, int64_t *ids, size_t cap) {
+    store_read *r = NULL;
+    assert_int_equal(store_read_begin(W.s, &r), LM_OK);
+    dispatch_live_route rt;
+    lm_errinfo err = {0};
+    OKE(dispatch_live_route_get(r, vid, &rt, &err), err);
+    store_read_end(r);
+    size_t n = 0;
+    for (size_t i = 0; i < rt.n_stops && n < cap; i++)
+        ids[n++] = rt.stops[i].id;
+    dispatch_live_route_clear(&rt);
+    return n;
+}
+
+/* Both stored live routes, as they are, pass the evaluator and solver_check. */
+static void check_routes(void) {
+    const char *vans[] = {"V1", "V2"};
+    for (size_t v = 0; v < 2; v++) {
+        int64_t ids[64];
+        size_t n = live_ids(vans[v], ids, 64);
+        dispatch_hand_req q = {.kind = DISPATCH_HAND_REORDER,
+                               .vehicle_id = vans[v],
+                               .stop_ids = ids,
+                               .n_stop_ids = n,
+                               .dry_run = true};
+        dispatch_hand_result res;
+        lm_errinfo err = {0};
+        OKE(dispatch_hand_edit(W.d, &q, &res, &err), err);
+        assert_true(res.feasible);
+        dispatch_hand_result_clear(&res);
+    }
+}
+
+static int64_t ready_order(void) {
+    lm_errinfo err = {0};
+    orders_line l = {.qty = 1};
+    lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
+    orders_order in = {0}, out = {0};
+    lm_strlcpy(in.customer_name, "Hand", sizeof in.customer_name);
+    lm_strlcpy(in.customer_phone, "+33655500011", sizeof in.customer_phone);
+    lm_strlcpy(in.customer_address, "9 quai Hand", sizeof in.customer_address);
+    in.has_location = true;
+    in.lat = PLAN_WORLD_DEPOT_LAT + 0.008;
+    in.lon = PLAN_WORLD_DEPOT_LON - 0.006;
+    in.lines = &l;
+    in.n_lines = 1;
+    bool replayed = false;
+    OKE(orders_order_create(W.o, &in, NULL, &out, &replayed, &err), err);
+    int64_t id = out.id;
+    orders_order_clear(&out);
+    OKE(orders_order_picking(W.o, id, NULL, &err), err);
+    OKE(orders_order_ready(W.o, id, 2000, 3000, 1, NULL, &err), err);
+    return id;
+}
+
+static const char *order_status(int64_t id) {
+    static char st[24];
+    orders_order o = {0};
+    lm_errinfo err = {0};
+    OKE(orders_order_get(W.o, id, &o, &err), err);
+    lm_strlcpy(st, o.status, sizeof st);
+    orders_order_clear(&o);
+    return st;
+}
+
+static int setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    plan_world_setup(&W, "lm-hand-http-");
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    plan_world_teardown(&W);
+    curl_global_cleanup();
+    return 0;
+}
+
+static void test_hand_dispatch_http(void **state) {
+    (void)state;
+    resp r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
+    EXPECT(r, 200);
+    long long plan = strtoll(strstr(r.body, "\"id\":") + 5, NULL, 10);
+    char path[128], body[512];
+    snprintf(path, sizeof path, "/v1/plans/%lld/assign", plan);
+    int64_t o = ready_order();
+    int64_t before[16], now_ids[16];
+    size_t n1 = live_ids("V1", before, 16);
+    assert_int_equal(n1, 3);
+    int64_t changes = tmp_db_count_events(W.s, "route.changed");
+    /* roles */
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}", (long long)o);
+    EXPECT(call("POST", path, W.d1, body), 403);
+    EXPECT(call("POST", path, NULL, body), 401);
+    EXPECT(call("PUT", "/v1/routes/V1/lock", W.d1, "{\"locked\":true}"), 403);
+    /* bad bodies name the field and change nothing */
+    r = call("POST", path, W.disp, "{\"order_id\":1,\"vehicle_id\":\"V1\",\"colour\":1}");
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"colour\"");
+    r = call("POST", path, W.disp, "{\"order_id\":1}");
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"vehicle_id\"");
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V9\"}", (long long)o);
+    r = call("POST", path, W.disp, body);
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"vehicle_id\"");
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\",\"position\":-7}",
+             (long long)o);
+    r = call("POST", path, W.disp, body);
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"position\"");
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}",
+             (long long)W.order_ids[0]);
+    r = call("POST", path, W.disp, body);
+    EXPECT(r, 409); /* planned already, not ready */
+    HAS(r, "\"field\":\"order_id\"");
+    EXPECT(call("POST", "/v1/plans/99999/assign", W.disp, body), 404);
+    /* V1 is full: 409 with the violation, a dry run says so with 200, nothing changed */
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}", (long long)o);
+    r = call("POST", path, W.disp, body);
+    EXPECT(r, 409);
+    HAS(r, "\"feasible\":false");
+    HAS(r, "\"violations\":[\"");
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\",\"dry_run\":true}",
+             (long long)o);
+    r = call("POST", path, W.disp, body);
+    EXPECT(r, 200);
+    HAS(r, "\"feasible\":false");
+    assert_int_equal(live_ids("V1", now_ids, 16), n1);
+    assert_memory_equal(now_ids, before, n1 * sizeof *before);
+    assert_string_equal(order_status(o), "ready");
+    assert_int_equal(tmp_db_count_events(W.s, "route.changed"), changes);
+    /* room is made: one of V1's deliveries goes back to ready (a dry run first) */
+    snprintf(path, sizeof path, "/v1/routes/V1/stops/%lld?dry_run=true", (long long)before[0]);
+    r = call("DELETE", path, W.disp, NULL);
+    EXPECT(r, 200);
+    HAS(r, "\"feasible\":true");
+    assert_int_equal(live_ids("V1", now_ids, 16), n1);
+    snprintf(path, sizeof path, "/v1/routes/V2/stops/%lld", (long long)before[0]);
+    EXPECT(call("DELETE", path, W.disp, NULL), 409); /* not V2's */
+    snprintf(path, sizeof path, "/v1/routes/V1/stops/%lld", (long long)before[0]);
+    r = call("DELETE", path, W.disp, NULL);
+    EXPECT(r, 200);
+    assert_int_equal(live_ids("V1", now_ids, 16), n1 - 1);
+    check_routes();
+    /* now it fits: placed at the cheapest position, on the driver's route, on the event stream */
+    snprintf(path, sizeof path, "/v1/plans/%lld/assign", plan);
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}", (long long)o);
+    r = call("POST", path, W.disp, body);
+    EXPECT(r, 200);
+    HAS(r, "\"feasible\":true");
+    HAS(r, "\"cost_before\":");
+    HAS(r, "\"position\":");
+    assert_string_equal(order_status(o), "planned");
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"order_id\":%lld", (long long)o);
+    r = call("GET", "/v1/driver/route", W.d1, NULL);
+    EXPECT(r, 200);
+    HAS(r, needle);
+    assert_true(http_test_sse_has(W.port, "/v1/events", W.disp, 0,
+                                  "\"vehicle_id\":\"V1\",\"driver_id\":\"D1\","
+                                  "\"reason\":\"assigned\""));
+    /* the driver's own stream: a notice that the route changed (the app fetches it again) */
+    assert_true(
+        http_test_sse_has(W.port, "/v1/driver/events", W.d1, 0, "\"cause\":\"route.changed\""));
+    check_routes();
+    /* reorder: reversed; a list missing a stop is refused with the field */
+    size_t n = live_ids("V1", now_ids, 16);
+    assert_int_equal(n, 3);
+    snprintf(body, sizeof body, "{\"stop_ids\":[%lld,%lld,%lld]}", (long long)now_ids[2],
+             (long long)now_ids[1], (long long)now_ids[0]);
+    r = call("PUT", "/v1/routes/V1/stops", W.disp, body);
+    EXPECT(r, 200);
+    int64_t rev[16];
+    assert_int_equal(live_ids("V1", rev, 16), 3);
+    assert_true(rev[0] == now_ids[2] && rev[2] == now_ids[0]);
+    check_routes();
+    snprintf(body, sizeof body, "{\"stop_ids\":[%lld,%lld]}", (long long)rev[0], (long long)rev[1]);
+    r = call("PUT", "/v1/routes/V1/stops", W.disp, body);
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"stop_ids\"");
+    /* a stop of V2 onto the full V1: refused, nothing moves */
+    int64_t v2[16];
+    size_t n2 = live_ids("V2", v2, 16);
+    snprintf(body, sizeof body, "{\"stop_id\":%lld}", (long long)v2[0]);
+    r = call("POST", "/v1/routes/V1/stops", W.disp, body);
+    EXPECT(r, 409);
+    assert_int_equal(live_ids("V2", v2, 16), n2);
+    r = call("POST", "/v1/routes/V1/stops", W.disp, "{\"stop_id\":1,\"order_id\":2}");
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"order_id\"");
+    /* locks */
+    r = call("PUT", "/v1/routes/V1/lock", W.disp, "{\"locked\":\"yes\"}");
+    EXPECT(r, 400);
+    HAS(r, "\"field\":\"locked\"");
+    r = call("PUT", "/v1/routes/V1/lock", W.disp, "{\"locked\":true}");
+    EXPECT(r, 200);
+    snprintf(path, sizeof path, "/v1/routes/V2/stops/%lld/lock", (long long)v2[0]);
+    EXPECT(call("PUT", path, W.disp, "{\"locked\":true}"), 200);
+    r = call("GET", "/v1/routes/V1/stops", W.disp, NULL);
+    EXPECT(r, 200);
+    HAS(r, "\"locked\":true");
+    r = call("GET", "/v1/routes/V2/stops", W.disp, NULL);
+    EXPECT(r, 200);
+    HAS(r, "\"locked\":true");
+    EXPECT(call("GET", "/v1/routes/V9/stops", W.disp, NULL), 404);
+    /* a re-plan keeps V1 as it is */
+    EXPECT(call("POST", "/v1/replans", W.disp, "{}"), 202);
+    dispatch_wait_idle(W.d);
+    r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
+    long long rp = strtoll(strstr(r.body, "\"id\":") + 5, NULL, 10);
+    snprintf(path, sizeof path, "/v1/replans/%lld/apply", rp);
+    EXPECT(call("POST", path, W.disp, NULL), 200);
+    int64_t after[16];
+    assert_int_equal(live_ids("V1", after, 16), 3);
+    assert_memory_equal(after, rev, 3 * sizeof *rev);
+    check_routes();
+    /* the routes are in the OpenAPI document */
+    http_test_resp hr;
+    http_test_req q = {.path = "/openapi.json"};
+    http_test_request(W.port, &q, &hr);
+    assert_int_equal(hr.status, 200);
+    assert_non_null(hr.body.data);
+    assert_non_null(strstr(hr.body.data, "\"/v1/routes/{vehicle}/stops\""));
+    assert_non_null(strstr(hr.body.data, "\"/v1/routes/{vehicle}/stops/{stop}/lock\""));
+    assert_non_null(strstr(hr.body.data, "\"/v1/plans/{id}/assign\""));
+    http_test_resp_free(&hr);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_dispatch_http),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
