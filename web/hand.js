@@ -90,9 +90,10 @@
     const vs = $('hand-vehicle'), keep = vs.value;
     vs.replaceChildren(...(veh.vehicles || []).map((v) => el('option', { value: v.id }, v.id)));
     if (keep) vs.value = keep;
-    const os = $('hand-order');
+    const os = $('hand-order'), chosen = os.value; // a reload keeps what the dispatcher chose
     os.replaceChildren(el('option', { value: '' }, 'ready order…'),
       ...(ready.orders || []).map((o) => el('option', { value: o.id }, `#${o.id} ${o.customer && o.customer.name ? o.customer.name : ''}`)));
+    if (chosen && [...os.options].some((o) => o.value === chosen)) os.value = chosen;
   }
 
   // Sends the change as a dry run and shows the verdict; Apply sends it for real.

@@ -133,6 +133,7 @@ try {
     await page.click('#hand-reload');
     await page.waitForSelector(`#hand-order option[value="${later.id}"]`, { state: 'attached', timeout: 15000 });
     await page.selectOption('#hand-order', String(later.id));
+    await page.waitForFunction((id) => document.getElementById('hand-order').value === String(id), later.id, { timeout: 10000 });
     await page.evaluate(() => { document.getElementById('hand-preview').dataset.state = ''; });
     await page.click('#hand-check');
     await page.waitForFunction(() => ['ok', 'error'].includes(document.getElementById('hand-preview').dataset.state), null, { timeout: 15000 });
