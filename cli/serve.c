@@ -500,6 +500,38 @@ static int serve_fd_budget(serve_cfg *c) {
     return CLI_OK;
 }
 
+/* The HTTP server's options from the settings (the live services are borrowed). */
+static void serve_api_opts(const serve_cfg *c, dispatch *disp, feedback *fb, api_server_opts *ao) {
+    api_server_opts_init(ao);
+    ao->dispatch = disp;
+    ao->feedback = fb;
+    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
+     * side) any free port too, so that two such servers never fight over 5055 */
+    ao->osmand_port = c->osmand_port > 0    ? (int)c->osmand_port
+                      : c->osmand_port == 0 ? -1
+                      : c->port == 0        ? 0
+                                            : 5055;
+    ao->positions_retention_s = c->retention_days * 86400;
+    ao->data_dir = c->data_dir;
+    ao->webhook_allow = c->webhook_allow[0] ? c->webhook_allow : NULL;
+    ao->track_rate_per_s = (double)c->track_rate;
+    ao->track_burst = (double)c->track_burst;
+    ao->bind_addr = c->bind;
+    ao->port = (uint16_t)c->port;
+    ao->threads = (unsigned)c->threads;
+    ao->max_body_bytes = (size_t)c->max_body;
+    ao->web_root = c->web_root[0] ? c->web_root : NULL;
+    ao->event_loop = c->epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
+    ao->max_conns = (unsigned)c->max_conns;
+    ao->reserve_conns = (unsigned)c->reserve_conns;
+    ao->max_conns_per_ip = (unsigned)c->max_conns_per_ip;
+    ao->header_timeout_s = (unsigned)c->header_timeout_s;
+    ao->body_timeout_s = (unsigned)c->body_timeout_s;
+    ao->idle_timeout_s = (unsigned)c->idle_timeout_s;
+    ao->osmand_max_conns = (unsigned)c->osmand_max_conns;
+    ao->osmand_max_conns_per_ip = (unsigned)c->osmand_max_conns_per_ip;
+}
+
 /* Customer notifications (docs/notifications.md): started when an SMTP URL or an SMS gateway is
  * configured, after the API so that the default tracking link can name its port. Only the
  * hosts are printed: URLs may carry credentials. */
@@ -533,6 +565,21 @@ static int serve_notify(const serve_cfg *c, store *s, uint16_t port, notify **ou
     return CLI_OK;
 }
 
+/* The analytics rollups follow every commit from here on; what the log holds beyond them (a
+ * database written without them) is folded now, and said. */
+static void serve_analytics(store *s) {
+    lm_errinfo err = {0};
+    int64_t folded = 0;
+    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
+        fprintf(stderr,
+                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
+                "rebuild'\n",
+                err.message);
+    else if (folded > 0)
+        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
+                (long long)folded);
+}
+
 int cli_serve(int argc, char **argv) {
     serve_cfg cfg;
     int status = configure(&cfg, argc, argv);
@@ -562,16 +609,7 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: store %s: %s\n", cfg.db, err.message);
         return CLI_FAILED;
     }
-    /* the analytics rollups follow every commit from here on (and catch up what lags) */
-    int64_t folded = 0;
-    if (analytics_rollup_attach(s, &folded, &err) != LM_OK)
-        fprintf(stderr,
-                "lastmile serve: analytics rollups lag (%s); run 'lastmile analytics "
-                "rebuild'\n",
-                err.message);
-    else if (folded > 0)
-        fprintf(stderr, "lastmile serve: analytics: %lld events folded into the rollups\n",
-                (long long)folded);
+    serve_analytics(s);
     if ((status = serve_clock(s, &cfg)) != CLI_OK) {
         store_close(s);
         return status;
@@ -614,34 +652,7 @@ int cli_serve(int argc, char **argv) {
     }
 
     api_server_opts ao;
-    api_server_opts_init(&ao);
-    ao.dispatch = disp;
-    ao.feedback = fb;
-    /* OsmAnd: 5055 by default, but with --port 0 (any free port: tests, several servers side by
-     * side) any free port too, so that two such servers never fight over 5055 */
-    ao.osmand_port = cfg.osmand_port > 0    ? (int)cfg.osmand_port
-                     : cfg.osmand_port == 0 ? -1
-                     : cfg.port == 0        ? 0
-                                            : 5055;
-    ao.positions_retention_s = cfg.retention_days * 86400;
-    ao.data_dir = cfg.data_dir;
-    ao.webhook_allow = cfg.webhook_allow[0] ? cfg.webhook_allow : NULL;
-    ao.track_rate_per_s = (double)cfg.track_rate;
-    ao.track_burst = (double)cfg.track_burst;
-    ao.bind_addr = cfg.bind;
-    ao.port = (uint16_t)cfg.port;
-    ao.threads = (unsigned)cfg.threads;
-    ao.max_body_bytes = (size_t)cfg.max_body;
-    ao.web_root = cfg.web_root[0] ? cfg.web_root : NULL;
-    ao.event_loop = cfg.epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
-    ao.max_conns = (unsigned)cfg.max_conns;
-    ao.reserve_conns = (unsigned)cfg.reserve_conns;
-    ao.max_conns_per_ip = (unsigned)cfg.max_conns_per_ip;
-    ao.header_timeout_s = (unsigned)cfg.header_timeout_s;
-    ao.body_timeout_s = (unsigned)cfg.body_timeout_s;
-    ao.idle_timeout_s = (unsigned)cfg.idle_timeout_s;
-    ao.osmand_max_conns = (unsigned)cfg.osmand_max_conns;
-    ao.osmand_max_conns_per_ip = (unsigned)cfg.osmand_max_conns_per_ip;
+    serve_api_opts(&cfg, disp, fb, &ao);
     api_server *srv = NULL;
     lm_status started = api_server_start(&ao, s, &srv, &err);
     if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {

@@ -541,7 +541,7 @@
     if (S.selectedOrder !== null && ids.includes(S.selectedOrder)) showOrderCard(S.selectedOrder);
   }, 700);
   function orderChanged(id) {
-    if (!Number.isFinite(id) || id <= 0) return; /* a break stop's events carry order 0 */
+    if (!Number.isFinite(id) || id <= 0) return; // break and return-pickup stops carry order_id 0
     pendingOrders.add(id);
     flushOrders();
   }

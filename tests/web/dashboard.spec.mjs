@@ -119,7 +119,7 @@ try {
   const page = context.pages()[0] || await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) pageErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) pageErrors.push(m.text() + ' ' + JSON.stringify(m.location()));});
   // The dashboard must not reach anything but its own server.
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });

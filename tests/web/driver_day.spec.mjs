@@ -199,6 +199,16 @@ try {
     });
   });
 
+  await step('road geometry and navigation links from the server are used when present', async () => {
+    // the encoded polyline of the routing engine (precision 5; Google's documented example)
+    const line = await page.evaluate(() => DA.routeLine({ geometry: '_p~iF~ps|U_ulLnnqC_mqNvxq`@' }));
+    const want = [[38.5, -120.2], [40.7, -120.95], [43.252, -126.453]];
+    assert(line.length === 3 && line.every((p, i) => Math.abs(p[0] - want[i][0]) < 1e-9 && Math.abs(p[1] - want[i][1]) < 1e-9), `decoded: ${JSON.stringify(line)}`);
+    const gj = await page.evaluate(() => DA.routeLine({ geometry: { type: 'LineString', coordinates: [[4.85, 45.75], [4.86, 45.76]] } }));
+    assert(JSON.stringify(gj) === '[[45.75,4.85],[45.76,4.86]]', `GeoJSON: ${JSON.stringify(gj)}`);
+    assert(await page.evaluate(() => DA.routeLine({ geometry: null })) === null, 'no geometry: straight lines');
+  });
+
   await step('less than 200 KB of JavaScript before the map', async () => {
     const dir = path.join(repo, 'web', 'driver');
     const files = ['i18n/en.js', 'i18n/fr.js', ...readdirSync(path.join(dir, 'js')).map((f) => `js/${f}`)];
