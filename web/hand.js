@@ -90,9 +90,10 @@
     const vs = $('hand-vehicle'), keep = vs.value;
     vs.replaceChildren(...(veh.vehicles || []).map((v) => el('option', { value: v.id }, v.id)));
     if (keep) vs.value = keep;
-    const os = $('hand-order');
+    const os = $('hand-order'), chosen = os.value; // a reload keeps what the dispatcher chose
     os.replaceChildren(el('option', { value: '' }, 'ready order…'),
       ...(ready.orders || []).map((o) => el('option', { value: o.id }, `#${o.id} ${o.customer && o.customer.name ? o.customer.name : ''}`)));
+    if (chosen && [...os.options].some((o) => o.value === chosen)) os.value = chosen;
   }
 
   // Sends the change as a dry run and shows the verdict; Apply sends it for real.
@@ -116,12 +117,17 @@
     }
   }
 
-  function shift(i, by) {
-    const ids = route.stops.map((s) => s.id);
-    const j = i + by;
-    if (j < 0 || j >= ids.length) return;
-    [ids[i], ids[j]] = [ids[j], ids[i]];
-    preview('PUT', `${vehiclePath()}/stops`, { stop_ids: ids }, `Move stop ${route.stops[i].id} ${by < 0 ? 'up' : 'down'}`);
+  // Reorders against the route as it is now (a re-plan or another dispatcher may have changed it
+  // since it was shown): the stop clicked moves one place among the current stops.
+  async function shift(i, by) {
+    const id = route.stops[i].id;
+    await loadRoute();
+    const ids = (route ? route.stops : []).map((s) => s.id);
+    const k = ids.indexOf(id), j = k + by;
+    if (k < 0) return say(`Stop ${id} is no longer on this route`, true);
+    if (j < 0 || j >= ids.length) return say(`Stop ${id} cannot move further`, true);
+    [ids[k], ids[j]] = [ids[j], ids[k]];
+    preview('PUT', `${vehiclePath()}/stops`, { stop_ids: ids }, `Move stop ${id} ${by < 0 ? 'up' : 'down'}`);
   }
 
   function takeOff(stopId) {

@@ -79,10 +79,17 @@ try {
     await page.click('#login-submit');
     await page.waitForSelector('#panel-hand:not([hidden])', { timeout: 15000 });
     await page.selectOption('#hand-vehicle', van.vehicle_id);
-    const live = await routeOf();
-    await page.waitForFunction((n) => document.querySelectorAll('#hand-stops li[data-stop]').length === n, live.stops.length, { timeout: 10000 });
-    const shown = await page.$$eval('#hand-stops li[data-stop]', (ls) => ls.map((l) => Number(l.dataset.stop)));
-    assert(JSON.stringify(shown) === JSON.stringify(live.stops.map((s) => s.id)), `panel ${shown} vs route ${live.stops.map((s) => s.id)}`);
+    // the panel shows what the API answers (reloaded until both read the same route: the server
+    // may re-plan meanwhile)
+    let shown = [], want = [];
+    await until(async () => {
+      await page.click('#hand-reload');
+      want = (await routeOf()).stops.map((s) => s.id);
+      await page.waitForFunction((n) => document.querySelectorAll('#hand-stops li[data-stop]').length === n, want.length, { timeout: 5000 }).catch(() => {});
+      shown = await page.$$eval('#hand-stops li[data-stop]', (ls) => ls.map((l) => Number(l.dataset.stop)));
+      return JSON.stringify(shown) === JSON.stringify(want);
+    }, 'the panel to show the route', 30000).catch(() => {});
+    assert(JSON.stringify(shown) === JSON.stringify(want), `panel ${shown} vs route ${want}`);
   });
 
   await step('moving a stop down shows the verdict first, then Apply reorders the route', async () => {
@@ -126,6 +133,7 @@ try {
     await page.click('#hand-reload');
     await page.waitForSelector(`#hand-order option[value="${later.id}"]`, { state: 'attached', timeout: 15000 });
     await page.selectOption('#hand-order', String(later.id));
+    await page.waitForFunction((id) => document.getElementById('hand-order').value === String(id), later.id, { timeout: 10000 });
     await page.evaluate(() => { document.getElementById('hand-preview').dataset.state = ''; });
     await page.click('#hand-check');
     await page.waitForFunction(() => ['ok', 'error'].includes(document.getElementById('hand-preview').dataset.state), null, { timeout: 15000 });
