@@ -1,5 +1,6 @@
 // tests/web/openapi.spec.mjs: the server's /openapi.json is a valid OpenAPI 3.1 document. The
-// real server (`lastmile serve` on a free 127.0.0.1 port, a temporary database) serves it; the
+// real server (`lastmile serve --demo` on a free 127.0.0.1 port, a temporary database, started by
+// support.mjs like the browser specs) serves it; the
 // official OpenAPI 3.1 JSON schema (npm @seriousme/openapi-schema-validator, which carries it)
 // judges it; every local "$ref" must resolve against the document itself (a schema's "#/$defs/x"
 // points at the document root, not at the schema that holds it); and every operation states
@@ -12,44 +13,15 @@
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/openapi.spec.mjs
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, startServer, stopServer } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const bin = path.resolve(repo, process.env.LASTMILE_BIN || 'build/debug/cli/lastmile');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-// Resolves with {proc, key} once the server listens (a new database prints its admin key);
-// rejects if it exits or is silent for a minute.
-function startServer(port, db) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db,
-      '--osmand-port', '0', '--threads', '2', '--demo'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', done = false, key = null;
-    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline
-    const onData = (b) => {
-      out += b.toString();
-      const m = out.match(/\b(lm_[0-9a-f_]+)\b/);
-      if (m) key = m[1];
-      if (!done && key && /listening on/.test(out)) { done = true; clearTimeout(timer); resolve({ proc, key }); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => { if (!done) { done = true; clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); } });
-  });
-}
 
 // Every "$ref" in the document with where it sits, e.g. ["#/components/schemas/Error", "paths/..."].
 function refs(node, at, out) {
@@ -129,7 +101,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-openapi-'));
 let server = null;
 try {
   const port = await freePort();
-  server = await startServer(port, path.join(tmp, 'o.db'));
+  server = await startServer(bin, repo, port, path.join(tmp, 'o.db'));
   const res = await fetch(`http://127.0.0.1:${port}/openapi.json`);
   if (res.status !== 200) throw new Error(`/openapi.json answered ${res.status}`);
   const doc = await res.json();
@@ -169,7 +141,7 @@ try {
 } catch (e) {
   problems.push(String(e && e.stack ? e.stack : e));
 } finally {
-  if (server) server.proc.kill('SIGTERM');
+  if (server) await stopServer(server);
   rmSync(tmp, { recursive: true, force: true });
 }
 if (problems.length) {
