@@ -77,12 +77,6 @@ static lm_status device_set(fmt_osmand_pos *p, const char *id, const char *field
     return LM_OK;
 }
 
-/* Field name "<prefix><key>" for error messages. */
-static const char *fname(char *buf, size_t size, const char *prefix, const char *key) {
-    snprintf(buf, size, "%s%s", prefix, key);
-    return buf;
-}
-
 /* Parses an optional number: absent or "" leaves *out; junk is an error. */
 static lm_status opt_number(const char *text, const char *field, double *out, lm_errinfo *err) {
     if (!text || !*text) return LM_OK;
@@ -117,14 +111,14 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
     const char *id = flat_get(s, "id", buf, sizeof buf);
     if (!id || !*id) id = flat_get(s, "deviceid", buf, sizeof buf);
     if (!id || !*id) id = flat_get(s, "device_id", buf, sizeof buf);
-    lm_status rc = device_set(p, id, fname(f, sizeof f, prefix, "id"), err);
+    lm_status rc = device_set(p, id, fmt__osmand_field(f, sizeof f, prefix, "id"), err);
     if (rc != LM_OK) return rc;
     bool has_network = false;
     if ((rc = fmt__osmand_flat_attrs(s, prefix, p, &has_network, err)) != LM_OK) return rc;
 
     const char *t = flat_get(s, "timestamp", buf, sizeof buf);
     if (t && *t && !fmt_osmand_time_parse(t, &p->time_ms))
-        return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, "timestamp"),
+        return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, "timestamp"),
                               "'%.40s' is not epoch seconds, epoch milliseconds or ISO-8601 "
                               "with a zone",
                               t);
@@ -137,18 +131,18 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
     if (lat && lon) {
         geo_point g;
         if (!lm_parse_double(lat_copy, &g.lat) || !isfinite(g.lat))
-            return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, "lat"),
+            return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, "lat"),
                                   "'%.40s' is not a latitude in degrees", lat_copy);
         if (!lm_parse_double(lon, &g.lon) || !isfinite(g.lon))
-            return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, "lon"),
+            return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, "lon"),
                                   "'%.40s' is not a longitude in degrees", lon);
-        if ((rc = geo_point_check(g, prefix[0] ? fname(f, sizeof f, prefix, "") : NULL, err)) !=
-            LM_OK) {
+        if ((rc = geo_point_check(g, prefix[0] ? fmt__osmand_field(f, sizeof f, prefix, "") : NULL,
+                                  err)) != LM_OK) {
             if (prefix[0]) { /* "[3]." + "lat" */
                 char tail[16];
                 lm_strlcpy(tail, strrchr(err->field, '.') ? strrchr(err->field, '.') + 1 : "lat",
                            sizeof tail);
-                fname(err->field, sizeof err->field, prefix, tail);
+                fmt__osmand_field(err->field, sizeof err->field, prefix, tail);
             }
             return rc;
         }
@@ -156,21 +150,22 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
         p->lon = g.lon;
     } else if ((loc = flat_get(s, "location", buf, sizeof buf)) && *loc) {
         geo_point g;
-        if ((rc = geo_point_parse_latlon(loc, fname(f, sizeof f, prefix, "location"), &g, err)) !=
-            LM_OK)
+        if ((rc = geo_point_parse_latlon(loc, fmt__osmand_field(f, sizeof f, prefix, "location"),
+                                         &g, err)) != LM_OK)
             return rc;
         p->lat = g.lat;
         p->lon = g.lon;
     } else if (!has_network || lat || lon) {
-        return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, lat ? "lon" : "lat"),
+        return lm_errinfo_set(err, LM_INVALID,
+                              fmt__osmand_field(f, sizeof f, prefix, lat ? "lon" : "lat"),
                               "lat and lon (or location=lat,lon) are required");
     } else {
         p->no_location = true; /* cell/Wi-Fi only, a token, an alarm: no coordinates at all */
     }
 
     double kn = NAN;
-    if ((rc = opt_number(flat_get(s, "speed", buf, sizeof buf), fname(f, sizeof f, prefix, "speed"),
-                         &kn, err)) != LM_OK)
+    if ((rc = opt_number(flat_get(s, "speed", buf, sizeof buf),
+                         fmt__osmand_field(f, sizeof f, prefix, "speed"), &kn, err)) != LM_OK)
         return rc;
     p->speed_mps = fmt_knots_to_mps(kn);
     const char *hd = flat_get(s, "bearing", buf, sizeof buf);
@@ -179,19 +174,23 @@ static lm_status parse_flat(const flat_src *s, const char *prefix, fmt_osmand_po
         hd = flat_get(s, "heading", buf, sizeof buf);
         hkey = "heading";
     }
-    if ((rc = opt_number(hd, fname(f, sizeof f, prefix, hkey), &p->heading_deg, err)) != LM_OK ||
+    if ((rc = opt_number(hd, fmt__osmand_field(f, sizeof f, prefix, hkey), &p->heading_deg, err)) !=
+            LM_OK ||
         (rc = opt_number(flat_get(s, "altitude", buf, sizeof buf),
-                         fname(f, sizeof f, prefix, "altitude"), &p->altitude_m, err)) != LM_OK ||
+                         fmt__osmand_field(f, sizeof f, prefix, "altitude"), &p->altitude_m,
+                         err)) != LM_OK ||
         (rc = opt_number(flat_get(s, "accuracy", buf, sizeof buf),
-                         fname(f, sizeof f, prefix, "accuracy"), &p->accuracy_m, err)) != LM_OK ||
-        (rc = opt_number(flat_get(s, "batt", buf, sizeof buf), fname(f, sizeof f, prefix, "batt"),
-                         &p->battery_pct, err)) != LM_OK)
+                         fmt__osmand_field(f, sizeof f, prefix, "accuracy"), &p->accuracy_m,
+                         err)) != LM_OK ||
+        (rc = opt_number(flat_get(s, "batt", buf, sizeof buf),
+                         fmt__osmand_field(f, sizeof f, prefix, "batt"), &p->battery_pct, err)) !=
+            LM_OK)
         return rc;
     p->charging = parse_bool(flat_get(s, "charge", buf, sizeof buf));
     const char *valid = flat_get(s, "valid", buf, sizeof buf);
     int v = parse_bool(valid);
     if (valid && *valid && v < 0)
-        return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, "valid"),
+        return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, "valid"),
                               "'%.40s' is not true, false, 1 or 0", valid);
     p->no_fix = v == 0;
     pos_normalise(p);
@@ -217,7 +216,8 @@ static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *p
     const cJSON *ts = fmt_json_get(loc, "timestamp");
     if (cJSON_IsString(ts)) {
         if (!fmt_osmand_time_parse(ts->valuestring, &p->time_ms))
-            return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
+            return lm_errinfo_set(err, LM_INVALID,
+                                  fmt__osmand_field(f, sizeof f, prefix, ".timestamp"),
                                   "'%.40s' is not an ISO-8601 time with a zone", ts->valuestring);
     } else if (cJSON_IsNumber(ts)) {
         char buf[32];
@@ -226,18 +226,20 @@ static lm_status parse_tsloc(const cJSON *loc, const char *device, const char *p
         bool in_range = d >= 0 && d < 9e15;
         if (in_range) snprintf(buf, sizeof buf, "%lld", (long long)d);
         if (!in_range || !fmt_osmand_time_parse(buf, &p->time_ms))
-            return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
+            return lm_errinfo_set(err, LM_INVALID,
+                                  fmt__osmand_field(f, sizeof f, prefix, ".timestamp"),
                                   "not an epoch time");
     } else if (ts) {
-        return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".timestamp"),
+        return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, ".timestamp"),
                               "timestamp must be an ISO-8601 string");
     }
     const cJSON *c = fmt_json_get(loc, "coords");
     if (!cJSON_IsObject(c))
-        return lm_errinfo_set(err, LM_INVALID, fname(f, sizeof f, prefix, ".coords"),
+        return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, ".coords"),
                               "coords {latitude, longitude} are required");
     geo_point g = {json_num(c, "latitude"), json_num(c, "longitude")};
-    if ((rc = geo_point_check(g, fname(f, sizeof f, prefix, ".coords"), err)) != LM_OK) {
+    if ((rc = geo_point_check(g, fmt__osmand_field(f, sizeof f, prefix, ".coords"), err)) !=
+        LM_OK) {
         /* geo names ".lat"/".lon"; say the JSON key */
         char *dot = strrchr(err->field, '.');
         if (dot) {

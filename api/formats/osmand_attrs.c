@@ -35,7 +35,7 @@ typedef struct attrs {
     const char *prefix; /* "[3]." in a batch, else "" */
 } attrs;
 
-static const char *field_of(char *buf, size_t size, const char *prefix, const char *key) {
+const char *fmt__osmand_field(char *buf, size_t size, const char *prefix, const char *key) {
     snprintf(buf, size, "%s%s", prefix, key);
     return buf;
 }
@@ -125,7 +125,7 @@ static lm_status attrs_network(attrs *a, const fmt__flat_src *s, const char *key
         }
         if (!text) continue;
         if (!ok(text))
-            return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, key),
+            return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, a->prefix, key),
                                   !strcmp(key, "cell") ? "'%.40s' is not mcc,mnc,lac,cid[,rssi]"
                                                        : "'%.40s' is not mac,rssi",
                                   text);
@@ -141,7 +141,7 @@ static lm_status attrs_bool(attrs *a, const char *key, const char *name, const c
                             lm_errinfo *err) {
     char f[96];
     if (strcmp(text, "true") && strcmp(text, "false") && strcmp(text, "1") && strcmp(text, "0"))
-        return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, key),
+        return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, a->prefix, key),
                               "'%.40s' is not true, false, 1 or 0", text);
     lm_status rc = attrs_key(a, name);
     if (rc != LM_OK) return rc;
@@ -154,7 +154,7 @@ static lm_status short_text(const attrs *a, const char *key, const char *text, c
                             size_t size, lm_errinfo *err) {
     char f[96];
     if (strlen(text) >= size)
-        return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, key),
+        return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, a->prefix, key),
                               "longer than %zu bytes", size - 1);
     lm_strlcpy(out, text, size);
     return LM_OK;
@@ -176,7 +176,7 @@ static lm_status flat_key(attrs *a, const fmt__flat_src *s, const char *key, con
     if (!strcmp(key, "alarm") || !strcmp(key, "event")) {
         *has_network = true;
         if (!*text)
-            return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, key),
+            return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, a->prefix, key),
                                   "must not be empty");
         if (!strcmp(key, "alarm")) {
             lm_status rc = short_text(a, key, text, p->alarm, sizeof p->alarm, err);
@@ -187,7 +187,7 @@ static lm_status flat_key(attrs *a, const fmt__flat_src *s, const char *key, con
     }
     if (!strcmp(key, "odometer")) {
         if (!lm_parse_double(text, &d) || !isfinite(d) || d < 0)
-            return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, key),
+            return lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, a->prefix, key),
                                   "'%.40s' is not a distance in metres", text);
         lm_status rc = attrs_key(a, key);
         return rc == LM_OK ? lm_buf_printf(&a->b, "%.15g", d) : rc;
@@ -202,9 +202,10 @@ static lm_status attrs_finish(attrs *a, fmt_osmand_pos *p, lm_status rc, lm_erri
     if (rc == LM_OK && a->n) rc = lm_buf_append(&a->b, "}", 1);
     bool too_big = rc == LM_TOO_BIG && !err->field[0]; /* the work buffer's cap, not a field's */
     if ((rc == LM_OK && a->n && a->b.len >= sizeof p->attrs) || too_big)
-        rc = lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, "attributes"),
-                            "the extra keys take %s%zu bytes as JSON, more than %zu",
-                            too_big ? "over " : "", a->b.len, sizeof p->attrs - 1);
+        rc =
+            lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, a->prefix, "attributes"),
+                           "the extra keys take %s%zu bytes as JSON, more than %zu",
+                           too_big ? "over " : "", a->b.len, sizeof p->attrs - 1);
     if (rc == LM_OK && a->n) memcpy(p->attrs, a->b.data, a->b.len + 1);
     lm_buf_free(&a->b);
     return rc;
@@ -213,10 +214,12 @@ static lm_status attrs_finish(attrs *a, fmt_osmand_pos *p, lm_status rc, lm_erri
 static lm_status key_check(const attrs *a, const char *key, lm_errinfo *err) {
     char f[96];
     if (strlen(key) > KEY_MAX)
-        return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, "attributes"),
+        return lm_errinfo_set(err, LM_INVALID,
+                              fmt__osmand_field(f, sizeof f, a->prefix, "attributes"),
                               "a key longer than %d bytes", KEY_MAX);
     if (!fmt_json_utf8_ok(key, strlen(key), false))
-        return lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, a->prefix, "attributes"),
+        return lm_errinfo_set(err, LM_INVALID,
+                              fmt__osmand_field(f, sizeof f, a->prefix, "attributes"),
                               "a key that is not UTF-8 text without control characters");
     return LM_OK;
 }
@@ -282,14 +285,14 @@ lm_status fmt__osmand_tsloc_attrs(const cJSON *loc, const char *prefix, fmt_osma
     if (!alarm && cJSON_IsObject(extras)) alarm = fmt_json_get(extras, "alarm");
     if (rc == LM_OK && alarm) {
         if (!cJSON_IsString(alarm) || !alarm->valuestring[0])
-            rc = lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, prefix, ".alarm"),
+            rc = lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, ".alarm"),
                                 "alarm must be a non-empty string");
         else if ((rc = short_text(&a, ".alarm", alarm->valuestring, p->alarm, sizeof p->alarm,
                                   err)) == LM_OK)
             rc = attrs_json(&a, "alarm", alarm);
     }
     if (rc == LM_OK && extras && !cJSON_IsObject(extras))
-        rc = lm_errinfo_set(err, LM_INVALID, field_of(f, sizeof f, prefix, ".extras"),
+        rc = lm_errinfo_set(err, LM_INVALID, fmt__osmand_field(f, sizeof f, prefix, ".extras"),
                             "extras must be an object");
     if (rc == LM_OK && cJSON_IsObject(extras)) {
         static const char *const taken[] = {"event", "motion",   "odometer",

@@ -15,6 +15,9 @@ typedef struct fmt__flat_src {
     const cJSON *obj;
 } fmt__flat_src;
 
+/* The field name "<prefix><key>" for errors ("[3]." + "lat"), written into buf. */
+const char *fmt__osmand_field(char *buf, size_t size, const char *prefix, const char *key);
+
 /* Fills p->attrs, p->alarm and p->token from a flat record (form pairs or a flat JSON object):
  * alarm, event, odometer (a number), is_moving and mock (booleans, kept as "motion" and "mock"),
  * cell and wifi (repeatable, kept as arrays of their texts after a shape check), and every key
