@@ -150,6 +150,27 @@ bool tc_split_check(const char *check, char *buf, size_t size, const char **lhs,
     return true;
 }
 
+bool tc_field_checks(const tc_case *c, tc_field_fn text, const void *ctx, char *why, size_t size) {
+    enum { SPLIT = 4096, GOT = 8192 }; /* room for the longest check and rendered field */
+    char buf[SPLIT], got[GOT];
+    bool ok = true;
+    for (size_t i = 0; ok && i < c->n_hdr; i++) {
+        const char *lhs, *rhs;
+        if (strcmp(c->hdr[i].key, "check")) continue;
+        if (!tc_split_check(c->hdr[i].value, buf, SPLIT, &lhs, &rhs)) {
+            snprintf(why, size, "check '%s' has no ' = '", c->hdr[i].value);
+            ok = false;
+        } else if (!text(ctx, lhs, got, GOT)) {
+            snprintf(why, size, "unknown check field '%s'", lhs);
+            ok = false;
+        } else if (strcmp(got, rhs)) {
+            snprintf(why, size, "%s: got '%s', want '%s'", lhs, got, rhs);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 bool tc_same_double(double got, const char *want) {
     if (!strcmp(want, "nan")) return isnan(got);
     double w;

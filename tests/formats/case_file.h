@@ -55,6 +55,12 @@ bool tc_check_error(const tc_case *c, lm_status st, const lm_errinfo *err, char 
  * false when there is no " = ". */
 bool tc_split_check(const char *check, char *buf, size_t size, const char **lhs, const char **rhs);
 
+/* The "check: field = text" headers of a case against what a driver decoded: text(ctx, field,
+ * out, size) renders one field (false: no such field). In order, stopping at the first check
+ * that fails, which why names (no " = ", unknown field, or got / want). */
+typedef bool (*tc_field_fn)(const void *ctx, const char *field, char *out, size_t size);
+bool tc_field_checks(const tc_case *c, tc_field_fn text, const void *ctx, char *why, size_t size);
+
 /* One case of an area through a driver's codec: true when it held, else why says how it failed. */
 typedef bool (*tc_run_fn)(const tc_case *c, char *why, size_t size);
 

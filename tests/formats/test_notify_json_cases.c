@@ -96,6 +96,10 @@ static lm_status decode(const char *kind, const cJSON *j, decoded *d, lm_errinfo
     return LM_OK;
 }
 
+static bool field_text_of(const void *d, const char *f, char *buf, size_t size) {
+    return field_text(d, f, buf, size);
+}
+
 static bool run_case(const tc_case *c, char *why, size_t size) {
     const char *kind = tc_get(c, "kind");
     if (!kind) {
@@ -119,21 +123,7 @@ static bool run_case(const tc_case *c, char *why, size_t size) {
     bool ok = known;
     if (!known) snprintf(why, size, "unknown kind '%s'", kind);
     if (ok) ok = tc_check_error(c, st, &err, why, size);
-    for (size_t i = 0; ok && st == LM_OK && i < c->n_hdr; i++) {
-        const char *lhs, *rhs;
-        char buf[2048], got[4200];
-        if (strcmp(c->hdr[i].key, "check")) continue;
-        if (!tc_split_check(c->hdr[i].value, buf, sizeof buf, &lhs, &rhs)) {
-            snprintf(why, size, "check '%s' has no ' = '", c->hdr[i].value);
-            ok = false;
-        } else if (!field_text(&d, lhs, got, sizeof got)) {
-            snprintf(why, size, "unknown check field '%s'", lhs);
-            ok = false;
-        } else if (strcmp(got, rhs)) {
-            snprintf(why, size, "%s: got '%s', want '%s'", lhs, got, rhs);
-            ok = false;
-        }
-    }
+    if (ok && st == LM_OK) ok = tc_field_checks(c, field_text_of, &d, why, size);
     cJSON_Delete(j);
     return ok;
 }
