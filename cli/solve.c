@@ -262,6 +262,7 @@ int cli_solve(int argc, char **argv) {
     size_t json_len = 0;
     geo_router *router = NULL;
     char **geometry = NULL;
+    solver_plan_report *report = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
     lm_status st = read_file(a.file, SOLVE_MAX_FILE, &buf, &len, &err);
@@ -297,8 +298,8 @@ int cli_solve(int argc, char **argv) {
         goto done;
     }
 
-    if (a.plan) {
-        st = fmt_vroom_plan(in, &sol, &err);
+    if (a.plan || fmt_vroom_input_wants_plan(in)) {
+        st = fmt_vroom_plan_ex(in, &sol, &report, &err);
     } else {
         solver_opts so;
         solver_opts_init(&so);
@@ -322,7 +323,7 @@ int cli_solve(int argc, char **argv) {
     if (st == LM_OK && (a.geometry || fmt_vroom_input_wants_geometry(in)))
         st = fmt_vroom_geometry(in, sol, fmt_vroom_provider(in, router), &geometry, &err);
     if (st == LM_OK)
-        st = fmt_vroom_write_geometry(in, sol, a.pretty, geometry, &json, &json_len, &err);
+        st = fmt_vroom_write_plan(in, sol, report, a.pretty, geometry, &json, &json_len, &err);
     if (st != LM_OK) {
         rc = fail_with(&a, st, &err);
         goto done;
@@ -333,6 +334,7 @@ done:
     if (sol) fmt_vroom_geometry_free(geometry, sol->n_routes);
     geo_router_destroy(router);
     solver_solution_destroy(sol);
+    solver_plan_report_destroy(report);
     fmt_vroom_input_destroy(in);
     fmt_instance_destroy(inst);
     lm_free(buf);

@@ -31,6 +31,7 @@ typedef struct vroom_task {
     vroom_loc loc;
     int64_t delivery[SOLVER_MAX_DIMS]; /* what the route's delivery/pickup totals add up */
     int64_t pickup[SOLVER_MAX_DIMS];
+    uint32_t priority; /* a shipment's, on both its steps (VROOM counts it at each) */
 } vroom_task;
 
 typedef struct vroom_break {
@@ -46,6 +47,8 @@ typedef struct vroom_vehicle {
     size_t n_breaks;
     solver_task_ref *steps; /* the vehicle's job/pickup/delivery/break steps, in order */
     size_t n_steps;
+    solver_plan_step *plan; /* every step as given (start/end too, service_*), for plan mode */
+    size_t n_plan;
 } vroom_vehicle;
 
 struct fmt_vroom_input {
@@ -59,15 +62,19 @@ struct fmt_vroom_input {
     size_t n_shipments;
     vroom_vehicle *vehicles;
     size_t n_vehicles;
-    size_t n_locations;   /* matrix side */
-    vroom_loc *index_loc; /* per matrix index: its coordinates when some input gave them */
-    bool index_based;     /* locations came as matrix indices (echo location_index) */
-    bool has_distances;   /* distances known: report them */
-    uint64_t iterations;  /* options.iterations; 0 when absent */
-    bool geometry;        /* options.g (vroom-express) or the caller's -g: routes' road paths */
-    const char *profile;  /* the vehicles' routing profile (arena copy) */
-    int64_t loading_ms;   /* parse and build */
-    int64_t routing_ms;   /* matrix computation */
+    size_t n_locations;    /* matrix side */
+    vroom_loc *index_loc;  /* per matrix index: its coordinates when some input gave them */
+    bool index_based;      /* locations came as matrix indices (echo location_index) */
+    bool has_distances;    /* distances known: report them */
+    uint64_t iterations;   /* options.iterations; 0 when absent */
+    bool geometry;         /* options.g (vroom-express) or the caller's -g: routes' road paths */
+    bool plan;             /* options.c (vroom-express) or the caller's -c: plan mode */
+    unsigned threads;      /* options.t; 0 when absent */
+    int exploration;       /* options.x (0..5); -1 when absent */
+    int64_t time_limit_ms; /* options.l in ms; 0 when absent */
+    const char *profile;   /* the vehicles' routing profile (arena copy) */
+    int64_t loading_ms;    /* parse and build */
+    int64_t routing_ms;    /* matrix computation */
 };
 
 /* The parse context: options, the input being built, and what the readers learn on the way. */

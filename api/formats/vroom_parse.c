@@ -311,24 +311,41 @@ static lm_status builder_error(pctx *c, lm_status st, const char *prefix) {
     return st;
 }
 
-/* "options": vroom-express's {"g": true} asks for the routes' road geometry; lastmile's
- * {"iterations": N} for an iteration-budgeted, reproducible search (solver.h says what that
- * guarantees). Unknown option names are refused, not ignored. */
+/* "options": vroom-express's g (geometry), c (plan mode), t (threads), x (exploration level),
+ * l (time limit, s); lastmile's {"iterations": N} for an iteration-budgeted, reproducible search
+ * (solver.h says what that guarantees). Unknown option names are refused, not ignored. */
 static lm_status read_options(pctx *c, const cJSON *root) {
-    static const char *const known[] = {"iterations", "g", NULL};
+    static const char *const known[] = {"iterations", "g", "c", "t", "x", "l", NULL};
+    fmt_vroom_input *in = c->in;
+    in->exploration = -1;
     const cJSON *opt = fmt_json_get(root, "options");
     if (!opt) return LM_OK;
     lm_status st = fmt_json_require_object(opt, "options", c->err);
     if (st == LM_OK) st = fmt_json_only_keys(opt, "options", known, c->err);
-    int64_t n = 0;
+    int64_t n = 0, t = 0, x = -1;
     if (st == LM_OK)
         st = fmt_json_int(opt, "iterations", "options", FMT_JSON_OPTIONAL, 1,
                           FMT_VROOM_MAX_ITERATIONS, &n, c->err);
-    if (st == LM_OK) c->in->iterations = (uint64_t)n;
-    bool g = false;
+    if (st == LM_OK) st = fmt_json_int(opt, "t", "options", FMT_JSON_OPTIONAL, 1, 256, &t, c->err);
+    if (st == LM_OK) st = fmt_json_int(opt, "x", "options", FMT_JSON_OPTIONAL, 0, 5, &x, c->err);
+    bool g = false, plan = false;
     if (st == LM_OK) st = fmt_json_bool(opt, "g", "options", FMT_JSON_OPTIONAL, &g, c->err);
-    if (st == LM_OK) c->in->geometry = g;
-    return st;
+    if (st == LM_OK) st = fmt_json_bool(opt, "c", "options", FMT_JSON_OPTIONAL, &plan, c->err);
+    const cJSON *l = fmt_json_get(opt, "l");
+    if (st == LM_OK && l) {
+        if (!cJSON_IsNumber(l) || !(l->valuedouble > 0.0 && l->valuedouble <= 86400.0))
+            st = lm_errinfo_set(c->err, LM_INVALID, "options.l", "must be seconds in (0, 86400]");
+        else
+            in->time_limit_ms = (int64_t)(l->valuedouble * 1000.0) + 0;
+        if (st == LM_OK && in->time_limit_ms < 1) in->time_limit_ms = 1;
+    }
+    if (st != LM_OK) return st;
+    in->iterations = (uint64_t)n;
+    in->threads = (unsigned)t;
+    in->exploration = (int)x;
+    in->geometry = g;
+    in->plan = plan;
+    return LM_OK;
 }
 
 static lm_status parse_doc(pctx *c, const cJSON *root) {

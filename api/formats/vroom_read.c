@@ -275,6 +275,7 @@ lm_status fmt__vroom_read_job(pctx *c, const cJSON *obj, size_t i, solver_job *j
     if ((st = read_priority(c, obj, path, &j->priority)) != LM_OK) return st;
     memcpy(t->delivery, j->delivery, sizeof t->delivery);
     memcpy(t->pickup, j->pickup, sizeof t->pickup);
+    t->priority = j->priority;
     return LM_OK;
 }
 
@@ -304,6 +305,7 @@ lm_status fmt__vroom_read_shipment(pctx *c, const cJSON *obj, size_t i, solver_s
     if ((st = read_priority(c, obj, path, &s->priority)) != LM_OK) return st;
     memcpy(pt->pickup, s->amount, sizeof pt->pickup);
     memcpy(dt->delivery, s->amount, sizeof dt->delivery);
+    pt->priority = dt->priority = s->priority;
     return LM_OK;
 }
 
@@ -372,6 +374,63 @@ static lm_status read_break(pctx *c, const cJSON *obj, const char *path, solver_
     return st;
 }
 
+/* service_at / service_after / service_before of a step (hard bounds in plan mode). */
+static lm_status read_service_bounds(pctx *c, const cJSON *e, const char *ipath,
+                                     solver_plan_step *ps) {
+    static const char *const keys[] = {"service_at", "service_after", "service_before"};
+    int64_t *vals[] = {&ps->at_s, &ps->after_s, &ps->before_s};
+    bool *has[] = {&ps->has_at, &ps->has_after, &ps->has_before};
+    for (size_t k = 0; k < 3; k++) {
+        if (!fmt_json_get(e, keys[k])) continue;
+        lm_status st = read_int(c, e, keys[k], ipath, 0, SOLVER_TIME_INF, vals[k]);
+        if (st != LM_OK) return st;
+        *has[k] = true;
+    }
+    return LM_OK;
+}
+
+/* Resolves one job/pickup/delivery/break step to r; a task may be a step of one vehicle once. */
+static lm_status resolve_step(pctx *c, const char *ty, uint64_t id, const char *ipath,
+                              uint32_t vehicle, const id_tables *ids, const solver_break *breaks,
+                              size_t n_breaks, solver_task_ref *r) {
+    char tpath[PATH_LEN];
+    bool found = false;
+    *r = (solver_task_ref){SOLVER_STEP_JOB, 0};
+    if (!strcmp(ty, "job")) {
+        found = id_find(ids->jobs, c->in->n_jobs, id, &r->index);
+    } else if (!strcmp(ty, "pickup")) {
+        r->type = SOLVER_STEP_PICKUP;
+        found = id_find(ids->pickups, c->in->n_shipments, id, &r->index);
+    } else if (!strcmp(ty, "delivery")) {
+        r->type = SOLVER_STEP_DELIVERY;
+        found = id_find(ids->deliveries, c->in->n_shipments, id, &r->index);
+    } else {
+        r->type = SOLVER_STEP_BREAK;
+        for (size_t b = 0; b < n_breaks && !found; b++)
+            if (breaks[b].id == id) {
+                r->index = (uint32_t)b;
+                found = true;
+            }
+    }
+    if (!found) {
+        fmt_json_path_key(tpath, ipath, "id");
+        return lm_errinfo_set(c->err, LM_INVALID, tpath, "no %s has id %llu", ty,
+                              (unsigned long long)id);
+    }
+    uint32_t *owner = r->type == SOLVER_STEP_JOB        ? &c->fixed_job[r->index]
+                      : r->type == SOLVER_STEP_PICKUP   ? &c->fixed_pickup[r->index]
+                      : r->type == SOLVER_STEP_DELIVERY ? &c->fixed_delivery[r->index]
+                                                        : NULL;
+    if (owner && *owner)
+        return lm_errinfo_set(c->err, LM_INVALID, ipath,
+                              "%s %llu is already a step of vehicles[%u]", ty,
+                              (unsigned long long)id, *owner - 1);
+    if (owner) *owner = vehicle + 1;
+    return LM_OK;
+}
+
+/* `steps`: kept whole for plan mode (m->plan) and as tasks for solving (m->steps). As in VROOM,
+ * a start may only come first, an end only last, and a break once. */
 static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_t vehicle,
                             const id_tables *ids, const solver_break *breaks, size_t n_breaks,
                             vroom_vehicle *m) {
@@ -381,7 +440,8 @@ static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_
     lm_status st = read_array(c, obj, "steps", path, MAX_STEPS, &arr, &n);
     if (st != LM_OK || !arr || n == 0) return st;
     m->steps = fmt__vroom_array(c, n, sizeof *m->steps);
-    if (!m->steps) return fmt__vroom_nomem(c);
+    m->plan = fmt__vroom_array(c, n, sizeof *m->plan);
+    if (!m->steps || !m->plan) return fmt__vroom_nomem(c);
     char spath[PATH_LEN], ipath[PATH_LEN], tpath[PATH_LEN];
     fmt_json_path_key(spath, path, "steps");
     size_t i = 0;
@@ -395,53 +455,33 @@ static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_
         if (!cJSON_IsString(type) || !type->valuestring)
             return lm_errinfo_set(c->err, LM_INVALID, tpath, "must be a string");
         const char *ty = type->valuestring;
-        if (!strcmp(ty, "start") || !strcmp(ty, "end")) continue;
-        uint64_t id = 0;
-        if ((st = read_id(c, e, ipath, &id)) != LM_OK) return st;
-        solver_task_ref r = {SOLVER_STEP_JOB, 0};
-        bool found = false;
-        if (!strcmp(ty, "job")) {
-            found = id_find(ids->jobs, c->in->n_jobs, id, &r.index);
-        } else if (!strcmp(ty, "pickup")) {
-            r.type = SOLVER_STEP_PICKUP;
-            found = id_find(ids->pickups, c->in->n_shipments, id, &r.index);
-        } else if (!strcmp(ty, "delivery")) {
-            r.type = SOLVER_STEP_DELIVERY;
-            found = id_find(ids->deliveries, c->in->n_shipments, id, &r.index);
-        } else if (!strcmp(ty, "break")) {
-            r.type = SOLVER_STEP_BREAK;
-            for (size_t b = 0; b < n_breaks && !found; b++)
-                if (breaks[b].id == id) {
-                    r.index = (uint32_t)b;
-                    found = true;
-                }
-        } else {
+        solver_plan_step *ps = &m->plan[m->n_plan];
+        memset(ps, 0, sizeof *ps);
+        if ((st = read_service_bounds(c, e, ipath, ps)) != LM_OK) return st;
+        bool is_start = !strcmp(ty, "start"), is_end = !strcmp(ty, "end");
+        if (is_start || is_end) {
+            if ((is_start && i != 0) || (is_end && e->next))
+                return lm_errinfo_set(c->err, LM_INVALID, tpath, "unexpected %s step", ty);
+            ps->type = is_start ? SOLVER_STEP_START : SOLVER_STEP_END;
+            m->n_plan++;
+            continue;
+        }
+        if (strcmp(ty, "job") && strcmp(ty, "pickup") && strcmp(ty, "delivery") &&
+            strcmp(ty, "break"))
             return lm_errinfo_set(c->err, LM_INVALID, tpath,
                                   "must be start, job, pickup, delivery, break or end");
-        }
-        if (!found) {
-            fmt_json_path_key(tpath, ipath, "id");
-            return lm_errinfo_set(c->err, LM_INVALID, tpath, "no %s has id %llu", ty,
-                                  (unsigned long long)id);
-        }
-        uint32_t *owner = r.type == SOLVER_STEP_JOB        ? &c->fixed_job[r.index]
-                          : r.type == SOLVER_STEP_PICKUP   ? &c->fixed_pickup[r.index]
-                          : r.type == SOLVER_STEP_DELIVERY ? &c->fixed_delivery[r.index]
-                                                           : NULL;
-        if (owner && *owner)
-            return lm_errinfo_set(c->err, LM_INVALID, ipath,
-                                  "%s %llu is already a step of "
-                                  "vehicles[%u]",
-                                  ty, (unsigned long long)id, *owner - 1);
+        uint64_t id = 0;
+        solver_task_ref r;
+        if ((st = read_id(c, e, ipath, &id)) != LM_OK ||
+            (st = resolve_step(c, ty, id, ipath, vehicle, ids, breaks, n_breaks, &r)) != LM_OK)
+            return st;
         if (r.type == SOLVER_STEP_BREAK && (breaks_seen >> r.index & 1u))
             return lm_errinfo_set(c->err, LM_INVALID, ipath, "repeats break %llu",
                                   (unsigned long long)id);
-        if (r.type == SOLVER_STEP_DELIVERY && c->fixed_pickup[r.index] != vehicle + 1)
-            return lm_errinfo_set(c->err, LM_INVALID, ipath,
-                                  "delivery %llu comes before its pickup in this vehicle's steps",
-                                  (unsigned long long)id);
-        if (owner) *owner = vehicle + 1;
         if (r.type == SOLVER_STEP_BREAK) breaks_seen |= UINT64_C(1) << r.index;
+        ps->type = r.type;
+        ps->index = r.index;
+        m->n_plan++;
         m->steps[m->n_steps++] = r;
     }
     return LM_OK;
