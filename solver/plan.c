@@ -62,8 +62,8 @@ static lm_status route_alloc(plan__route *r, size_t ns) {
     r->t = lm_calloc(ns, sizeof *r->t);
     r->delta = lm_calloc(ns, sizeof *r->delta);
     r->tw_rank = lm_calloc(ns, sizeof *r->tw_rank);
-    if (!r->st || !r->J || !r->B || !r->ev_dur || !r->ev_dist || !r->act || !r->rel_eta ||
-        !r->lb || !r->ub || !r->first_tw || !r->last_tw || !r->t || !r->delta || !r->tw_rank)
+    if (!r->st || !r->J || !r->B || !r->ev_dur || !r->ev_dist || !r->act || !r->rel_eta || !r->lb ||
+        !r->ub || !r->first_tw || !r->last_tw || !r->t || !r->delta || !r->tw_rank)
         return LM_NOMEM;
     return LM_OK;
 }
@@ -510,9 +510,8 @@ static void task_step(out_ctx *o, size_t k, solver_step *s, uint32_t *prev_loc, 
     memcpy(s->load, o->load, sizeof s->load);
     o->route->setup_s += s->setup_s;
     o->route->service_s += s->service_s;
-    o->route->priority += st->type == SOLVER_STEP_JOB
-                              ? r->p->jobs[st->index].pub.priority
-                              : r->p->shipments[st->index].pub.priority;
+    o->route->priority += st->type == SOLVER_STEP_JOB ? r->p->jobs[st->index].pub.priority
+                                                      : r->p->shipments[st->index].pub.priority;
     if (!solver__skills_cover(&r->v->skills, need)) mark(o, k, SOLVER_VIOL_SKILLS);
     if (r->v->pub.max_tasks && ++o->n_tasks > r->v->pub.max_tasks)
         mark(o, k, SOLVER_VIOL_MAX_TASKS);
@@ -543,8 +542,9 @@ static int64_t route_cost(const plan__route *r, int64_t duration, int64_t distan
     const solver__vehicle *v = r->v;
     int64_t c = v->pub.cost_fixed;
     if (!r->p->costs)
-        return c + div_round(v->pub.cost_per_hour * duration * 10 + v->pub.cost_per_km * distance * 36,
-                             36000);
+        return c +
+               div_round(v->pub.cost_per_hour * duration * 10 + v->pub.cost_per_km * distance * 36,
+                         36000);
     uint32_t prev = v->pub.start;
     for (size_t s = 1; s < r->ns; s++) {
         uint32_t loc = r->st[s].type == SOLVER_STEP_END ? v->pub.end : r->st[s].loc;
@@ -679,7 +679,8 @@ static lm_status plan_one(const solver_problem *p, const solver_plan_route *in, 
     plan__route r = {.p = p, .v = &p->vehicles[in->vehicle]};
     lm_status st = normalise(&r, in, i, err);
     if (st == LM_OK && !first_pass(&r))
-        st = lm_errinfo_set(err, LM_INVALID, "routes", "route %zu: its times add up past 2^52 s", i);
+        st =
+            lm_errinfo_set(err, LM_INVALID, "routes", "route %zu: its times add up past 2^52 s", i);
     if (st == LM_OK) st = sample_and_horizon(&r, err);
     if (st == LM_OK) {
         bounds(&r);

@@ -35,11 +35,11 @@ typedef struct plan__route {
     int64_t hs, he;   /* planning horizon start and end */
     int64_t makespan_est, sample_viol;
     bool tw_vehicle_default;
-    int64_t *lb, *ub;           /* per step: bounds of its start time (absolute) */
+    int64_t *lb, *ub;             /* per step: bounds of its start time (absolute) */
     unsigned *first_tw, *last_tw; /* per task or break (n): the window ranks worth choosing */
     /* What the MIP chose. */
-    int64_t *t;       /* per step: start of service (absolute) */
-    int64_t *delta;   /* n + 1 travel parts, delta[i] driven after step i */
+    int64_t *t;        /* per step: start of service (absolute) */
+    int64_t *delta;    /* n + 1 travel parts, delta[i] driven after step i */
     unsigned *tw_rank; /* per task or break: the window it is measured against */
     int64_t ev_sum_dur, ev_sum_dist;
 } plan__route;

@@ -68,8 +68,8 @@ static lm_status model_alloc(model *m, const plan__route *r) {
     m->ar = lm_calloc(m->cap, sizeof *m->ar);
     m->ia = lm_calloc(m->cap, sizeof *m->ia);
     m->ja = lm_calloc(m->cap, sizeof *m->ja);
-    if (!m->row_lo || !m->row_hi || !m->obj || !m->col_lo || !m->col_hi || !m->x ||
-        !m->col_int || !m->ar || !m->ia || !m->ja)
+    if (!m->row_lo || !m->row_hi || !m->obj || !m->col_lo || !m->col_hi || !m->x || !m->col_int ||
+        !m->ar || !m->ia || !m->ja)
         return LM_NOMEM;
     return LM_OK;
 }

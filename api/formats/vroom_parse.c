@@ -357,9 +357,10 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
     solver_vehicle *svehs = NULL;
     if (!cJSON_IsObject(root))
         return lm_errinfo_set(c->err, LM_INVALID, "", "the problem must be a JSON object");
-    /* "options" is vroom-express's / openrouteservice's ({"g": true}) and lastmile's */
+    /* "options" is vroom-express's / openrouteservice's ({"g": true}) and lastmile's; "meta"
+     * describes the instance in vroom-scripts' benchmark conversions (VROOM ignores it too) */
     static const char *const root_keys[] = {"jobs",   "shipments", "vehicles", "matrices",
-                                            "matrix", "options",   NULL};
+                                            "matrix", "options",   "meta",     NULL};
     if ((st = fmt_json_only_keys(root, "", root_keys, c->err)) != LM_OK) return st;
 
     const cJSON *jobs, *ships, *vehs;
