@@ -246,6 +246,11 @@ typedef struct solver_opts {
     uint64_t seed;             /* random seed (default 1); see above for what it reproduces */
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
+    /* A starting point (VROOM's steps in solving mode), not a constraint: NULL, or per vehicle
+     * seed_lens[v] task refs that start its route after its fixed steps (breaks are skipped).
+     * LM_INVALID if one is not a valid route. Borrowed for the call. */
+    const solver_task_ref *const *seed_routes;
+    const size_t *seed_lens;
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
     void (*on_progress)(const solver_progress *p, void *ud);
     void *progress_ud;

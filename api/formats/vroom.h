@@ -65,7 +65,8 @@ bool fmt_vroom_input_has_steps(const fmt_vroom_input *in);
 #define FMT_VROOM_MAX_ITERATIONS INT64_C(1000000000)
 uint64_t fmt_vroom_input_iterations(const fmt_vroom_input *in);
 
-/* Solves the input with solver_solve (vehicle steps are kept as each route's first tasks).
+/* Solves the input with solver_solve; the vehicles' steps are its starting point (VROOM's
+ * solving mode: the search may change them; LM_INVALID if they are not valid routes).
  * o->iterations, when set, wins over the document's options.iterations; o may be NULL. */
 LM_MUST_USE lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o,
                                       solver_solution **out, lm_errinfo *err);

@@ -13,7 +13,28 @@ lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o, solve
     else
         solver_opts_init(&with);
     if (!with.iterations) with.iterations = in->iterations; /* the caller's choice first */
-    return solver_solve(in->problem, &with, out, err);
+    /* VROOM's steps in solving mode: the search starts from them (solver_opts.seed_routes). */
+    const solver_task_ref **seeds = NULL;
+    size_t *lens = NULL;
+    if (fmt_vroom_input_has_steps(in)) {
+        seeds = lm_calloc(in->n_vehicles, sizeof *seeds);
+        lens = lm_calloc(in->n_vehicles, sizeof *lens);
+        if (!seeds || !lens) {
+            lm_free(seeds);
+            lm_free(lens);
+            return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+        }
+        for (size_t v = 0; v < in->n_vehicles; v++) {
+            seeds[v] = in->vehicles[v].steps;
+            lens[v] = in->vehicles[v].n_steps;
+        }
+        with.seed_routes = seeds;
+        with.seed_lens = lens;
+    }
+    lm_status st = solver_solve(in->problem, &with, out, err);
+    lm_free(seeds);
+    lm_free(lens);
+    return st;
 }
 
 uint64_t fmt_vroom_input_iterations(const fmt_vroom_input *in) {

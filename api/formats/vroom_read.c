@@ -587,8 +587,7 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
     }
     if ((st = read_steps(c, obj, path, (uint32_t)i, ids, v->breaks, v->n_breaks, m)) != LM_OK)
         return st;
-    v->fixed_steps = m->steps;
-    v->n_fixed_steps = m->n_steps;
+    /* Steps are not fixed: they seed the search (fmt_vroom_solve) or are the plan. */
     return LM_OK;
 }
 

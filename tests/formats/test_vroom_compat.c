@@ -20,8 +20,8 @@
 #include <string.h>
 
 static const char *const cause_names[SOLVER_VIOL_COUNT] = {
-    "lead_time",  "delay",         "load",            "max_tasks", "skills",
-    "precedence", "missing_break", "max_travel_time", "max_load",  "max_distance"};
+    "lead_time",     "delay",           "load",     "max_tasks",   "skills", "precedence",
+    "missing_break", "max_travel_time", "max_load", "max_distance"};
 
 typedef struct answer {
     char *json; /* lastmile's answer */
@@ -65,9 +65,9 @@ static bool replay(const fmt_vroom_input *in, const solver_solution *s, char *wh
     solver_plan_report *rep = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = ok ? solver_plan(fmt_vroom_input_problem(in), routes, s->n_routes, &plan, &rep,
-                                    &err)
-                      : LM_NOMEM;
+    lm_status st =
+        ok ? solver_plan(fmt_vroom_input_problem(in), routes, s->n_routes, &plan, &rep, &err)
+           : LM_NOMEM;
     if (st != LM_OK) {
         snprintf(why, size, "replay: %s: %s", err.field, err.message);
         ok = false;
@@ -142,7 +142,8 @@ static bool against_vroom(const answer *a, const char *file, bool plan, char *wh
         snprintf(why, size, "cannot read answers/%s", file);
         return false;
     }
-    const cJSON *gs = cJSON_GetObjectItem(a->doc, "summary"), *vs = cJSON_GetObjectItem(v, "summary");
+    const cJSON *gs = cJSON_GetObjectItem(a->doc, "summary"),
+                *vs = cJSON_GetObjectItem(v, "summary");
     bool ok = same_num(gs, vs, "cost", "summary", why, size) &&
               same_num(gs, vs, "unassigned", "summary", why, size);
     if (ok && plan) ok = same_json(gs, vs, "violations", "summary", why, size);

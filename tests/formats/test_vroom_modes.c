@@ -1,0 +1,134 @@
+/* Tests for VROOM's modes and keys beyond the basic codec: steps as the search's starting point
+ * in solving mode, vroom-express's options (c, t, x, l), 64-bit ids end to end. */
+#include "api/formats/vroom.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* JSON in the tables is written with ' for " to stay readable; this swaps them back. */
+static lm_status parse(const char *tjson, fmt_vroom_input **out, lm_errinfo *err) {
+    char *json = lm_strdup(tjson);
+    assert_non_null(json);
+    for (char *p = json; *p; p++)
+        if (*p == '\'') *p = '"';
+    lm_errinfo_clear(err);
+    lm_status st = fmt_vroom_parse(json, strlen(json), NULL, out, err);
+    lm_free(json);
+    return st;
+}
+
+static solver_opts budget(void) {
+    solver_opts o;
+    solver_opts_init(&o);
+    o.iterations = 20;
+    o.time_limit_ms = 600000;
+    o.threads = 1;
+    return o;
+}
+
+/* One way round is cheap (0 -> 1 -> 2 -> 0 costs 3), the other dear (30). */
+#define ONE_WAY "'matrices':{'car':{'durations':[[0,1,10],[10,0,1],[1,10,0]]}}"
+
+/* Solving mode: steps are where the search starts, not a constraint (VROOM's API.md). */
+static void test_steps_seed_the_search(void **state) {
+    (void)state;
+    fmt_vroom_input *in = NULL;
+    lm_errinfo err;
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'end_index':0,'steps':[{'type':"
+                           "'start'},{'type':'job','id':2},{'type':'job','id':1},{'type':'end'}]"
+                           "}],'jobs':[{'id':1,'location_index':1},{'id':2,'location_index':2}],"
+                           ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    solver_opts o = budget();
+    solver_solution *sol = NULL;
+    assert_int_equal(fmt_vroom_solve(in, &o, &sol, &err), LM_OK);
+    assert_int_equal(sol->cost, 3); /* the seed (2 then 1) costs 30: the search reordered it */
+    assert_int_equal(sol->routes[0].steps[1].index, 0);
+    assert_int_equal(sol->routes[0].steps[2].index, 1);
+    solver_solution_destroy(sol);
+    /* the same steps in plan mode are kept as given */
+    solver_plan_report *rep = NULL;
+    assert_int_equal(fmt_vroom_plan_ex(in, &sol, &rep, &err), LM_OK);
+    assert_int_equal(sol->cost, 30);
+    assert_int_equal(rep->summary.n, 0);
+    solver_plan_report_destroy(rep);
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(in);
+
+    /* A starting point that is not a valid route is an input error, as in VROOM. */
+    assert_int_equal(parse("{'vehicles':[{'id':7,'start_index':0,'capacity':[1],'steps':[{'type':"
+                           "'job','id':1},{'type':'job','id':2}]}],'jobs':[{'id':1,"
+                           "'location_index':1,'delivery':[1]},{'id':2,'location_index':2,"
+                           "'delivery':[1]}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    o = budget();
+    sol = NULL;
+    lm_status st = fmt_vroom_solve(in, &o, &sol, &err);
+    assert_int_equal(st, LM_INVALID);
+    assert_int_equal(fmt_vroom_code(st), FMT_VROOM_INPUT);
+    assert_non_null(strstr(err.message, "vehicle 7"));
+    assert_null(sol);
+    /* in plan mode it is evaluated, its overload reported */
+    solver_plan_report *rep2 = NULL;
+    assert_int_equal(fmt_vroom_plan_ex(in, &sol, &rep2, &err), LM_OK);
+    assert_int_equal(rep2->summary.n, 1);
+    assert_int_equal(rep2->summary.causes[0], SOLVER_VIOL_LOAD);
+    solver_plan_report_destroy(rep2);
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(in);
+}
+
+/* vroom-express's options: c plans, t / l / x shape the search within the caller's caps. */
+static void test_express_options(void **state) {
+    (void)state;
+    fmt_vroom_input *in = NULL;
+    lm_errinfo err;
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':1,"
+                           "'location_index':1}],'options':{'c':true,'t':8,'l':2.5}," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    assert_true(fmt_vroom_input_wants_plan(in));
+    solver_opts o;
+    solver_opts_init(&o);
+    fmt_vroom_apply_options(in, &o, 2, 60000);
+    assert_int_equal(o.threads, 2);         /* capped */
+    assert_int_equal(o.time_limit_ms, 2500); /* l in seconds */
+    fmt_vroom_input_destroy(in);
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':1,"
+                           "'location_index':1}],'options':{'x':2}," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    solver_opts_init(&o);
+    o.time_limit_ms = 6000;
+    fmt_vroom_apply_options(in, &o, 2, 60000);
+    assert_int_equal(o.time_limit_ms, 3000); /* x = 2: half the time limit */
+    assert_false(fmt_vroom_input_wants_plan(in));
+    fmt_vroom_input_destroy(in);
+    static const char *const bad[] = {"'x':6", "'t':0", "'l':-1", "'c':1", "'z':1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char doc[512];
+        snprintf(doc, sizeof doc,
+                 "{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':1,'location_index':1}],"
+                 "'options':{%s}," ONE_WAY "}",
+                 bad[i]);
+        assert_int_equal(parse(doc, &in, &err), LM_INVALID);
+        assert_non_null(strstr(err.field, "options"));
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_steps_seed_the_search),
+        cmocka_unit_test(test_express_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
