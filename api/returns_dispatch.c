@@ -139,8 +139,9 @@ lm_status api__returns_stop_done_tx(store_tx *tx, http_req *r, int64_t stop_id, 
     if (rc != LM_OK) return rc;
     bool is_pickup = s.return_id && s.kind == DISPATCH_STOP_PICKUP;
     const char *tail = strrchr(r->path, '/');
-    if (collected && !is_pickup && tail && !strcmp(tail, "/collected"))
-        return http_error(r, LM_CONFLICT, "id", "stop %lld collects no return: mark it delivered",
+    /* a pickup-and-delivery order's pickup is collected too (dispatch records it) */
+    if (collected && s.kind != DISPATCH_STOP_PICKUP && tail && !strcmp(tail, "/collected"))
+        return http_error(r, LM_CONFLICT, "id", "stop %lld collects nothing: mark it delivered",
                           (long long)stop_id);
     if (!is_pickup) return LM_OK;
     api_returns rt;
