@@ -17,8 +17,8 @@ lm_status orders_pd_check(const orders_order *in, const orders_pd_in *pd, lm_err
     if (!in->has_location)
         return lm_errinfo_set(err, LM_INVALID, "customer.location",
                               "the delivery location is required");
-    lm_status rc = geo_point_check((geo_point){.lat = in->lat, .lon = in->lon},
-                                   "customer.location", err);
+    lm_status rc =
+        geo_point_check((geo_point){.lat = in->lat, .lon = in->lon}, "customer.location", err);
     if (rc != LM_OK) return rc;
     if ((rc = geo_point_check((geo_point){.lat = pd->pickup.lat, .lon = pd->pickup.lon},
                               "pickup.location", err)) != LM_OK)

@@ -10,10 +10,10 @@
 #include "store/store_pd.h"
 
 typedef struct orders_pd_in {
-    store_pickup pickup;                /* where and when to collect (order_id ignored) */
-    char depot_id[STORE_ID_MAX + 1];    /* whose vans do it; "" = the depot nearest the pickup */
-    int64_t weight_g, volume_cm3;       /* the goods, as the customer declares them */
-    int64_t parcels;                    /* 1..1000 */
+    store_pickup pickup;             /* where and when to collect (order_id ignored) */
+    char depot_id[STORE_ID_MAX + 1]; /* whose vans do it; "" = the depot nearest the pickup */
+    int64_t weight_g, volume_cm3;    /* the goods, as the customer declares them */
+    int64_t parcels;                 /* 1..1000 */
 } orders_pd_in;
 
 /* Checks a pickup-and-delivery order without the store: no lines, a delivery location, at least

@@ -16,7 +16,7 @@ typedef struct store_pickup {
     char contact_name[STORE_NAME_MAX + 1];
     char contact_phone[STORE_PHONE_MAX + 1];
     char notes[STORE_PICKUP_NOTES_MAX + 1]; /* what the driver needs to know to collect */
-    int64_t collected_ms; /* when the driver collected the goods; 0 = not yet */
+    int64_t collected_ms;                   /* when the driver collected the goods; 0 = not yet */
 } store_pickup;
 
 /* Inserts the collection end of order p->order_id (one per order). */

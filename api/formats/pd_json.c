@@ -8,8 +8,7 @@
 #include <string.h>
 
 /* [start, end] or {"start", "end"}, each a time. */
-static lm_status window(const cJSON *w, const char *path, int64_t *a, int64_t *b,
-                        lm_errinfo *err) {
+static lm_status window(const cJSON *w, const char *path, int64_t *a, int64_t *b, lm_errinfo *err) {
     const cJSON *x = NULL, *y = NULL;
     if (cJSON_IsArray(w) && cJSON_GetArraySize(w) == 2) {
         x = cJSON_GetArrayItem(w, 0);
@@ -75,8 +74,8 @@ static lm_status package(const cJSON *p, orders_pd_in *pd, lm_errinfo *err) {
     lm_status rc = fmt_json_require_object(p, "package", err);
     if (rc == LM_OK) rc = fmt_json_only_keys(p, "package", keys, err);
     if (rc == LM_OK)
-        rc = fmt_json_int(p, "weight_g", "package", FMT_JSON_REQUIRED, 0, 100000000,
-                          &pd->weight_g, err);
+        rc = fmt_json_int(p, "weight_g", "package", FMT_JSON_REQUIRED, 0, 100000000, &pd->weight_g,
+                          err);
     if (rc == LM_OK)
         rc = fmt_json_int(p, "volume_cm3", "package", FMT_JSON_OPTIONAL, 0, 1000000000,
                           &pd->volume_cm3, err);
@@ -86,8 +85,8 @@ static lm_status package(const cJSON *p, orders_pd_in *pd, lm_errinfo *err) {
     return rc;
 }
 
-lm_status fmt_pd_order_from_json(const cJSON *j, lm_arena *arena, orders_order *o,
-                                 orders_pd_in *pd, lm_errinfo *err) {
+lm_status fmt_pd_order_from_json(const cJSON *j, lm_arena *arena, orders_order *o, orders_pd_in *pd,
+                                 lm_errinfo *err) {
     if (!cJSON_IsObject(j))
         return lm_errinfo_set(err, LM_INVALID, "body",
                               "expected a JSON object (a pickup-and-delivery order)");
