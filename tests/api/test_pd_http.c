@@ -217,7 +217,8 @@ static void test_bad_bodies_name_their_field(void **state) {
     } bad[] = {
         {"{\"type\":\"collect\",%s,%s,%s,%s}", "type"},
         {"{\"type\":\"pickup_delivery\",%.0s%s,%s,%s}", "pickup"},
-        {"{\"type\":\"pickup_delivery\",\"pickup\":{\"window\":[1773738000,1773741600]}%.0s,%s,%s,%s}",
+        {"{\"type\":\"pickup_delivery\",\"pickup\":{\"window\":[1773738000,1773741600]}%.0s,%s,%s,%"
+         "s}",
          "pickup.location"},
         {"{\"type\":\"pickup_delivery\",\"pickup\":{\"location\":[4.86,45.80]}%.0s,%s,%s,%s}",
          "pickup.window"},
