@@ -7,7 +7,7 @@
     "{\"description\":\"[start, end] or {start, end}: epoch seconds or RFC 3339 with a zone\"}"
 #define API_PD_IN_PROPS                                                                            \
     "\"type\":{\"enum\":[\"pickup_delivery\"],\"description\":\"collect here, deliver there: "     \
-    "no lines and no money; pickup and package required, customer.location and time_windows "     \
+    "no lines and no money; pickup and package required, customer.location and time_windows "      \
     "are the delivery end\"},\"depot\":{\"type\":\"string\",\"description\":\"whose vans do it; "  \
     "default the depot nearest the pickup\"},\"pickup\":{\"type\":\"object\",\"required\":["       \
     "\"location\",\"window\"],\"properties\":{\"address\":{\"type\":\"string\"},\"location\":"     \
