@@ -440,13 +440,19 @@ static bool over(const int64_t *load, const int64_t *cap, uint32_t dims) {
     return false;
 }
 
-static void limits(out_ctx *o, size_t k, const solver_step *s) {
+/* The checks after the timing, in VROOM's order: load, then the task's own (skills, max_tasks,
+ * pending as 1 << cause), travel time, distance, then precedence and a break's max_load. */
+static void limits(out_ctx *o, size_t k, const solver_step *s, unsigned pending) {
     const solver__vehicle *v = o->r->v;
     if (over(o->load, v->pub.capacity, o->r->p->n_dims)) mark(o, k, SOLVER_VIOL_LOAD);
+    if (pending >> SOLVER_VIOL_SKILLS & 1u) mark(o, k, SOLVER_VIOL_SKILLS);
+    if (pending >> SOLVER_VIOL_MAX_TASKS & 1u) mark(o, k, SOLVER_VIOL_MAX_TASKS);
     if (v->pub.max_travel_time_s && s->duration_s > v->pub.max_travel_time_s)
         mark(o, k, SOLVER_VIOL_MAX_TRAVEL_TIME);
     if (v->pub.max_distance_m && s->distance_m > v->pub.max_distance_m)
         mark(o, k, SOLVER_VIOL_MAX_DISTANCE);
+    if (pending >> SOLVER_VIOL_PRECEDENCE & 1u) mark(o, k, SOLVER_VIOL_PRECEDENCE);
+    if (pending >> SOLVER_VIOL_MAX_LOAD & 1u) mark(o, k, SOLVER_VIOL_MAX_LOAD);
 }
 
 static void amounts(const solver_problem *p, const plan__step *st, const int64_t **del,
@@ -494,8 +500,11 @@ typedef struct prec_state {
     size_t *pickup_step;
 } prec_state;
 
-/* The task at step k: load, skills, max_tasks, precedence, setup, service, priority. */
-static void task_step(out_ctx *o, size_t k, solver_step *s, uint32_t *prev_loc, prec_state *ps) {
+/* The task at step k: load, setup, service, priority; returns its skills, max_tasks and
+ * precedence violations as 1 << cause (marked later, in VROOM's order). */
+static unsigned task_step(out_ctx *o, size_t k, solver_step *s, uint32_t *prev_loc,
+                          prec_state *ps) {
+    unsigned pending = 0;
     const plan__route *r = o->r;
     const plan__step *st = &r->st[k];
     const int64_t *del, *pick;
@@ -512,12 +521,13 @@ static void task_step(out_ctx *o, size_t k, solver_step *s, uint32_t *prev_loc, 
     o->route->service_s += s->service_s;
     o->route->priority += st->type == SOLVER_STEP_JOB ? r->p->jobs[st->index].pub.priority
                                                       : r->p->shipments[st->index].pub.priority;
-    if (!solver__skills_cover(&r->v->skills, need)) mark(o, k, SOLVER_VIOL_SKILLS);
-    if (r->v->pub.max_tasks && ++o->n_tasks > r->v->pub.max_tasks)
-        mark(o, k, SOLVER_VIOL_MAX_TASKS);
+    if (!solver__skills_cover(&r->v->skills, need)) pending |= 1u << SOLVER_VIOL_SKILLS;
+    ++o->n_tasks;
+    if ((r->v->pub.max_tasks && o->n_tasks > r->v->pub.max_tasks) || r->v->pub.no_tasks)
+        pending |= 1u << SOLVER_VIOL_MAX_TASKS;
     if (st->type == SOLVER_STEP_PICKUP) {
         if (ps->seen[st->index] < 0) {
-            mark(o, k, SOLVER_VIOL_PRECEDENCE);
+            pending |= 1u << SOLVER_VIOL_PRECEDENCE;
         } else {
             ps->seen[st->index] = 1;
             ps->pickup_step[st->index] = k;
@@ -526,10 +536,11 @@ static void task_step(out_ctx *o, size_t k, solver_step *s, uint32_t *prev_loc, 
         if (ps->seen[st->index] == 1) {
             ps->seen[st->index] = 0;
         } else {
-            mark(o, k, SOLVER_VIOL_PRECEDENCE);
+            pending |= 1u << SOLVER_VIOL_PRECEDENCE;
             ps->seen[st->index] = -1;
         }
     }
+    return pending;
 }
 
 static int64_t div_round(int64_t num, int64_t den) {
@@ -619,32 +630,33 @@ static lm_status write_route(const plan__route *r, solver_route *out, solver_vio
                 sv[k].delay_s = arrival - v->pub.shift.end_s;
                 o.rv.delay_s += sv[k].delay_s;
             }
-            limits(&o, k, s);
+            limits(&o, k, s, 0);
             break;
         }
         int64_t before_end = prev_end;
+        unsigned pending = 0;
         if (st->type == SOLVER_STEP_BREAK) {
             s->service_s = st->service_s;
             out->service_s += st->service_s;
             memcpy(s->load, o.load, sizeof s->load);
             breaks_taken |= UINT64_C(1) << st->index;
+            const solver__break *b = &v->breaks[st->index];
+            if (b->pub.has_max_load && over(o.load, b->pub.max_load, p->n_dims))
+                pending |= 1u << SOLVER_VIOL_MAX_LOAD;
         } else {
-            task_step(&o, k, s, &prev_loc, &ps);
+            pending = task_step(&o, k, s, &prev_loc, &ps);
         }
         timing(&o, k, s, arrival, r->t[k], &prev_end, &travel);
         if (st->type == SOLVER_STEP_BREAK) {
             if (r->ev_dur[j])
                 break_dist += div_round((arrival - before_end) * r->ev_dist[j], r->ev_dur[j]);
             s->distance_m = break_dist;
-            const solver__break *b = &v->breaks[st->index];
-            if (b->pub.has_max_load && over(o.load, b->pub.max_load, p->n_dims))
-                mark(&o, k, SOLVER_VIOL_MAX_LOAD);
         } else {
             dist += r->ev_dist[j++];
             s->distance_m = break_dist = dist;
         }
         out->waiting_s += s->waiting_s;
-        limits(&o, k, s);
+        limits(&o, k, s, pending);
         prev_start = r->t[k];
         prev_action = s->setup_s + s->service_s;
         prev_travel = r->delta[k];

@@ -102,6 +102,7 @@ typedef struct solver_vehicle {
     int64_t cost_per_hour;     /* per hour of travel (VROOM default 3600: cost == seconds) */
     int64_t cost_per_km;       /* per km travelled */
     uint32_t max_tasks;        /* 0: no limit */
+    bool no_tasks;             /* serves nothing (VROOM's max_tasks 0) */
     int64_t max_travel_time_s; /* 0: no limit */
     int64_t max_distance_m;    /* 0: no limit */
     double speed_factor;       /* travel time = matrix duration / speed_factor; (0, 5] */

@@ -7,7 +7,9 @@
 #include "api/formats/json.h"
 #include "api/formats/vroom.h"
 
-#define MAX_ID        (INT64_C(1) << 53) /* ids travel as JSON numbers: exact up to 2^53 */
+#define MAX_ID                                                                                     \
+    (INT64_C(1) << 53)                   /* cJSON's doubles are exact up to here; beyond, ids are  \
+                                          * read from their literal (vroom_ids.c) */
 #define MAX_AMOUNT    (INT64_C(1) << 40) /* the builder's bound on amounts and capacities */
 #define MAX_STEPS     1000               /* vehicle steps */
 #define PATH_LEN      FMT_JSON_PATH_MAX  /* = sizeof(lm_errinfo.field) */
@@ -77,6 +79,13 @@ struct fmt_vroom_input {
     int64_t routing_ms;    /* matrix computation */
 };
 
+/* An integer literal of 16 digits or more, read exactly (vroom_ids.c). */
+typedef struct fmt_vroom_big {
+    const cJSON *node;
+    uint64_t value;
+    bool ok; /* fits in a uint64_t */
+} fmt_vroom_big;
+
 /* The parse context: options, the input being built, and what the readers learn on the way. */
 typedef struct pctx {
     const fmt_vroom_opts *o;
@@ -88,6 +97,8 @@ typedef struct pctx {
     bool costs_matrix;   /* a costs matrix was given */
     /* Per task: 1 + the vehicle whose steps hold it, 0 when none (a task is fixed once). */
     uint32_t *fixed_job, *fixed_pickup, *fixed_delivery;
+    fmt_vroom_big *big; /* long integer literals in document order (ids beyond 2^53) */
+    size_t n_big;
 } pctx;
 
 /* A task id and its index in the input, sorted by id for lookups. */
@@ -118,6 +129,11 @@ lm_status fmt__vroom_id_table(pctx *c, const vroom_task *tasks, size_t n, const 
 /* vehicles[i] into v and m; ids resolve the vehicle's steps. */
 lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_tables *ids,
                                   solver_vehicle *v, vroom_vehicle *m);
+/* Pairs the long integer literals of json with root's number nodes (ids beyond 2^53). */
+lm_status fmt__vroom_big_numbers(pctx *c, const char *json, size_t len, const cJSON *root);
+/* The exact value of number node `node` when its literal was long; false otherwise (or when it
+ * does not fit in 64 bits). */
+bool fmt__vroom_exact_u64(const pctx *c, const cJSON *node, uint64_t *out);
 /* The single routing profile: every vehicle's `profile` (default "car") must be the same. */
 lm_status fmt__vroom_read_profile(pctx *c, const cJSON *vehicles);
 

@@ -522,6 +522,7 @@ lm_status fmt_vroom_parse(const char *json, size_t len, const fmt_vroom_opts *o,
     cJSON *root = NULL;
     if ((st = fmt_json_parse(json, len, o->max_bytes, &root, err)) != LM_OK) goto fail;
     pctx c = {.o = o, .in = in, .err = err};
+    if ((st = fmt__vroom_big_numbers(&c, json, len, root)) != LM_OK) goto fail;
     if ((st = parse_doc(&c, root)) != LM_OK) goto fail;
     cJSON_Delete(root);
     in->loading_ms = (lm_mono_ns() - t0) / 1000000;

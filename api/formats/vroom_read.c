@@ -35,7 +35,16 @@ static lm_status read_int(pctx *c, const cJSON *obj, const char *key, const char
     return fmt_json_int(obj, key, parent, FMT_JSON_OPTIONAL, min, max, out, c->err);
 }
 
+/* An id: an integer in 0..2^64-1, exact beyond 2^53 (vroom_ids.c reads its literal). */
 static lm_status read_id(pctx *c, const cJSON *obj, const char *parent, uint64_t *out) {
+    const cJSON *it = fmt_json_get(obj, "id");
+    if (it && cJSON_IsNumber(it) && it->valuedouble >= 0x1p53) {
+        if (fmt__vroom_exact_u64(c, it, out)) return LM_OK;
+        char path[PATH_LEN];
+        fmt_json_path_key(path, parent, "id");
+        return lm_errinfo_set(c->err, LM_INVALID, path,
+                              "must be an integer in 0..18446744073709551615, written out");
+    }
     int64_t v = 0;
     lm_status st = fmt_json_int(obj, "id", parent, FMT_JSON_REQUIRED, 0, MAX_ID, &v, c->err);
     if (st == LM_OK) *out = (uint64_t)v;
@@ -552,8 +561,9 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
         v->speed_factor = sf->valuedouble;
     }
     int64_t max_tasks = 0;
-    if ((st = read_limit(c, obj, "max_tasks", path, UINT32_MAX, &max_tasks)) != LM_OK) return st;
+    if ((st = read_int(c, obj, "max_tasks", path, 0, UINT32_MAX, &max_tasks)) != LM_OK) return st;
     v->max_tasks = (uint32_t)max_tasks;
+    v->no_tasks = fmt_json_get(obj, "max_tasks") && max_tasks == 0; /* VROOM: serves nothing */
     if ((st = read_limit(c, obj, "max_travel_time", path, SOLVER_TIME_INF,
                          &v->max_travel_time_s)) != LM_OK)
         return st;

@@ -41,12 +41,12 @@ static void test_steps_seed_the_search(void **state) {
     (void)state;
     fmt_vroom_input *in = NULL;
     lm_errinfo err;
-    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'end_index':0,'steps':[{'type':"
-                           "'start'},{'type':'job','id':2},{'type':'job','id':1},{'type':'end'}]"
-                           "}],'jobs':[{'id':1,'location_index':1},{'id':2,'location_index':2}],"
-                           ONE_WAY "}",
-                           &in, &err),
-                     LM_OK);
+    assert_int_equal(
+        parse("{'vehicles':[{'id':1,'start_index':0,'end_index':0,'steps':[{'type':"
+              "'start'},{'type':'job','id':2},{'type':'job','id':1},{'type':'end'}]"
+              "}],'jobs':[{'id':1,'location_index':1},{'id':2,'location_index':2}]," ONE_WAY "}",
+              &in, &err),
+        LM_OK);
     solver_opts o = budget();
     solver_solution *sol = NULL;
     assert_int_equal(fmt_vroom_solve(in, &o, &sol, &err), LM_OK);
@@ -100,7 +100,7 @@ static void test_express_options(void **state) {
     solver_opts o;
     solver_opts_init(&o);
     fmt_vroom_apply_options(in, &o, 2, 60000);
-    assert_int_equal(o.threads, 2);         /* capped */
+    assert_int_equal(o.threads, 2);          /* capped */
     assert_int_equal(o.time_limit_ms, 2500); /* l in seconds */
     fmt_vroom_input_destroy(in);
     assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':1,"
@@ -125,10 +125,100 @@ static void test_express_options(void **state) {
     }
 }
 
+/* Ids are 64-bit unsigned end to end: above 2^53 (where a double rounds) they come back exactly. */
+static void test_u64_ids(void **state) {
+    (void)state;
+    fmt_vroom_input *in = NULL;
+    lm_errinfo err;
+    assert_int_equal(parse("{'vehicles':[{'id':18446744073709551615,'start_index':0,'breaks':[{"
+                           "'id':18446744073709551614,'service':1}],'steps':[{'type':'job','id':"
+                           "9007199254740993},{'type':'break','id':18446744073709551614}]}],"
+                           "'jobs':[{'id':9007199254740993,'location_index':1},{'id':"
+                           "9007199254740992,'location_index':2}],'shipments':[{'pickup':{'id':"
+                           "12345678901234567890,'location_index':1},'delivery':{'id':"
+                           "12345678901234567891,'location_index':2}}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    solver_solution *sol = NULL;
+    solver_plan_report *rep = NULL;
+    assert_int_equal(fmt_vroom_plan_ex(in, &sol, &rep, &err), LM_OK);
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(fmt_vroom_write_plan(in, sol, rep, false, NULL, &out, &len, &err), LM_OK);
+    static const char *const want[] = {
+        "\"vehicle\":18446744073709551615", "\"id\":18446744073709551614",
+        "\"id\":9007199254740993,",         "\"id\":9007199254740992,",
+        "\"id\":12345678901234567890,",     "\"id\":12345678901234567891,"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        if (!strstr(out, want[i])) print_error("%s not in %s\n", want[i], out);
+        assert_non_null(strstr(out, want[i]));
+    }
+    lm_free(out);
+    solver_plan_report_destroy(rep);
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(in);
+    /* Two ids a double cannot tell apart are still two ids; one past 2^64, negative, written
+     * with an exponent or a fraction is refused, naming the field. */
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':"
+                           "9007199254740993,'location_index':1},{'id':9007199254740992,"
+                           "'location_index':2}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    fmt_vroom_input_destroy(in);
+    static const char *const bad[] = {"18446744073709551616", "-9007199254740993", "1e19",
+                                      "9007199254740993.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char doc[512];
+        snprintf(
+            doc, sizeof doc,
+            "{'vehicles':[{'id':1,'start_index':0}],'jobs':[{'id':%s,'location_index':1}]," ONE_WAY
+            "}",
+            bad[i]);
+        assert_int_equal(parse(doc, &in, &err), LM_INVALID);
+        assert_string_equal(err.field, "jobs[0].id");
+    }
+    /* a description holding digits does not shift the pairing of literals and numbers */
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'description':'12345678901234567"
+                           "\\\"'}],'jobs':[{'id':18446744073709551615,'location_index':1,"
+                           "'description':'9007199254740993'}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    const solver_problem *p = fmt_vroom_input_problem(in);
+    assert_int_equal(solver_problem_n_jobs(p), 1);
+    solver_unassigned un = {SOLVER_STEP_JOB, 0, SOLVER_REASON_NO_ROOM};
+    solver_solution empty = {.unassigned = &un, .n_unassigned = 1};
+    assert_int_equal(fmt_vroom_write(in, &empty, false, &out, &len, &err), LM_OK);
+    assert_non_null(strstr(out, "\"id\":18446744073709551615"));
+    lm_free(out);
+    fmt_vroom_input_destroy(in);
+}
+
+/* max_tasks 0: the vehicle serves nothing when solving (the other one does all). */
+static void test_max_tasks_zero(void **state) {
+    (void)state;
+    fmt_vroom_input *in = NULL;
+    lm_errinfo err;
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'max_tasks':0},{'id':2,"
+                           "'start_index':2,'max_tasks':2}],'jobs':[{'id':1,'location_index':0},"
+                           "{'id':2,'location_index':1}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    solver_opts o = budget();
+    solver_solution *sol = NULL;
+    assert_int_equal(fmt_vroom_solve(in, &o, &sol, &err), LM_OK);
+    assert_int_equal(sol->n_unassigned, 0);
+    assert_int_equal(sol->n_routes, 1);
+    assert_int_equal(sol->routes[0].vehicle, 1); /* job 1 sits at vehicle 1's start, yet not it */
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(in);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_seed_the_search),
         cmocka_unit_test(test_express_options),
+        cmocka_unit_test(test_u64_ids),
+        cmocka_unit_test(test_max_tasks_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
