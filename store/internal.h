@@ -69,6 +69,29 @@ typedef struct store__migration {
 extern const store__migration store__migrations[];
 extern const size_t store__migration_count;
 
+/* ---- PostgreSQL's schema extras (store/schema_pg.c) ---- */
+
+/* A migration whose PostgreSQL text is written out instead of translated from its SQLite text. */
+typedef struct store__pg_override {
+    int version;
+    const char *sql;
+} store__pg_override;
+
+extern const store__pg_override store__pg_overrides[];
+extern const size_t store__pg_override_count;
+/* SQL run before the migrations on PostgreSQL: functions the shared SQL calls. */
+extern const char store__pg_prelude[];
+/* Makes the day partitions of positions from yesterday to a week ahead (inside a write tx). */
+LM_MUST_USE lm_status store__pg_positions_ensure(db_conn *db, int64_t now_ms, lm_errinfo *err);
+/* store_positions_insert on PostgreSQL: multi-row INSERTs (store/positions_pg.c). */
+struct store_position;
+LM_MUST_USE lm_status store__pg_positions_insert(db_conn *db, const struct store_position *pos,
+                                                 size_t n, bool *inserted, lm_errinfo *err);
+/* Drops whole day partitions of positions that end at or before before_ms, oldest first, while
+ * their rows fit in limit; *dropped counts the rows they held. */
+LM_MUST_USE lm_status store__pg_positions_drop_days(db_conn *db, int64_t before_ms, int64_t limit,
+                                                    int64_t *dropped, lm_errinfo *err);
+
 /* Applies every migration the database lacks; refuses a database with unknown versions. */
 LM_MUST_USE lm_status store__migrate(db_conn *db, lm_errinfo *err);
 

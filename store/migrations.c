@@ -115,6 +115,43 @@ fail:
     return rc;
 }
 
+/* The text of m for db's backend: PostgreSQL runs m's SQLite text translated (store/sql_pg.h)
+ * unless store/schema_pg.c writes that version out. */
+static const char *migration_sql(db_conn *db, const store__migration *m) {
+    if (db_kind(db) != DB_POSTGRES) return m->sql;
+    for (size_t i = 0; i < store__pg_override_count; i++)
+        if (store__pg_overrides[i].version == m->version) return store__pg_overrides[i].sql;
+    return m->sql;
+}
+
+/* The table of applied versions, and on PostgreSQL the functions the shared SQL calls: under the
+ * write lock, so nodes starting together do not race to create them. */
+static lm_status bookkeeping(db_conn *db, lm_errinfo *err) {
+    bool pg = db_kind(db) == DB_POSTGRES;
+    lm_status rc = pg ? db_begin_write(db, err) : LM_OK;
+    if (rc != LM_OK) return rc;
+    if (pg) rc = db_exec(db, store__pg_prelude, err);
+    if (rc == LM_OK)
+        rc = db_exec(db,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     "  version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                     "  applied_ms INTEGER NOT NULL)",
+                     err);
+    if (pg && rc == LM_OK) return db_commit(db, err);
+    if (pg) db_rollback(db);
+    return rc;
+}
+
+/* On PostgreSQL, the positions partitions of the days around now. */
+static lm_status partitions_ahead(db_conn *db, lm_errinfo *err) {
+    if (db_kind(db) != DB_POSTGRES) return LM_OK;
+    lm_status rc = db_begin_write(db, err);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__pg_positions_ensure(db, lm_now_ms(), err)) == LM_OK) return db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
 static lm_status apply_one(db_conn *db, const store__migration *m, lm_errinfo *err) {
     db_stmt *st = NULL;
     lm_status rc = db_begin_write(db, err);
@@ -122,7 +159,7 @@ static lm_status apply_one(db_conn *db, const store__migration *m, lm_errinfo *e
     bool has = false;
     /* re-checked under the write lock: another process may have migrated meanwhile */
     if ((rc = applied_has(db, m->version, &has, err)) != LM_OK || has) goto fail;
-    if ((rc = db_exec(db, m->sql, err)) != LM_OK) {
+    if ((rc = db_exec(db, migration_sql(db, m), err)) != LM_OK) {
         char field[32];
         snprintf(field, sizeof field, "migration.%d", m->version);
         if (err) lm_strlcpy(err->field, field, sizeof err->field);
@@ -151,11 +188,7 @@ lm_status store__migrate(db_conn *db, lm_errinfo *err) {
             return lm_errinfo_set(err, LM_INTERNAL, "migrations",
                                   "migration table out of order at version %d",
                                   store__migrations[i].version);
-    lm_status rc = db_exec(db,
-                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                           "  version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                           "  applied_ms INTEGER NOT NULL)",
-                           err);
+    lm_status rc = bookkeeping(db, err);
     if (rc != LM_OK) return rc;
 
     /* a version we do not know means a newer binary wrote this file: refuse rather than guess */
@@ -186,5 +219,5 @@ lm_status store__migrate(db_conn *db, lm_errinfo *err) {
         if ((rc = applied_has(db, store__migrations[i].version, &has, err)) != LM_OK) return rc;
         if (!has && (rc = apply_one(db, &store__migrations[i], err)) != LM_OK) return rc;
     }
-    return LM_OK;
+    return partitions_ahead(db, err);
 }

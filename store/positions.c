@@ -67,6 +67,7 @@ static double col_opt(db_stmt *st, int col) {
 lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t n, bool *inserted,
                                  lm_errinfo *err) {
     db_conn *db = store__tx_db(tx);
+    if (db_kind(db) == DB_POSTGRES) return store__pg_positions_insert(db, pos, n, inserted, err);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(
         db,
@@ -178,16 +179,24 @@ lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit, i
                                 lm_errinfo *err) {
     db_conn *db = store__tx_db(tx);
     db_stmt *st = NULL;
+    int64_t dropped = 0;
+    /* on PostgreSQL whole days go first, by dropping their partitions */
+    lm_status rc = db_kind(db) == DB_POSTGRES
+                       ? store__pg_positions_drop_days(db, before_ms, (int64_t)limit, &dropped, err)
+                       : LM_OK;
+    if (rc != LM_OK) return rc;
+    limit -= (size_t)dropped;
     /* the oldest `limit` rows: everything before the limit-th smallest time (ties may add a few) */
-    lm_status rc = db_prepare(db,
-                              "DELETE FROM positions WHERE time_ms < min(?1, coalesce((SELECT "
-                              "time_ms FROM positions ORDER BY time_ms LIMIT 1 OFFSET ?2), ?1))",
-                              &st, err);
+    rc = db_prepare(db,
+                    "DELETE FROM positions WHERE time_ms < ?1 AND time_ms < coalesce("
+                    "(SELECT time_ms FROM positions ORDER BY time_ms LIMIT 1 OFFSET "
+                    "?2), ?1)",
+                    &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_i64(st, 1, before_ms));
     BIND(db_bind_i64(st, 2, (int64_t)limit));
     BIND(store__step_done(st, err));
-    *deleted = db_changes(db);
+    *deleted = dropped + db_changes(db);
 fail:
     db_finish(st);
     return rc;

@@ -130,15 +130,3 @@ void db_finish(db_stmt *st) {
     }
     db__stmt_free(st);
 }
-
-lm_status db_run(db_conn *db, const char *sql, lm_errinfo *err) {
-    db_stmt *st = NULL;
-    lm_status rc = db_prepare(db, sql, &st, err);
-    if (rc != LM_OK) return rc;
-    int s;
-    while ((s = db_step(st)) == DB_ROW) {
-    }
-    if (s != DB_DONE) rc = db_fail(db, s, err);
-    db_finish(st);
-    return rc;
-}

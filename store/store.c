@@ -145,7 +145,9 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
     if (!(s->path = lm_strdup(o->path))) goto fail;
-    if ((st = files_private(o->path, err)) != LM_OK) goto fail;
+    /* a PostgreSQL server keeps its own files private */
+    if (db_backend_of(o->path) == DB_SQLITE && (st = files_private(o->path, err)) != LM_OK)
+        goto fail;
     if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
     if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
     st = LM_NOMEM;

@@ -146,8 +146,9 @@ lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor, int64
     db_conn *db = store__tx_db(tx);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
-                              "UPDATE webhooks SET cursor_seq = max(cursor_seq, ?), "
-                              "attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?",
+                              "UPDATE webhooks SET cursor_seq = CASE WHEN cursor_seq > ?1 "
+                              "THEN cursor_seq ELSE ?1 END, attempts = ?, next_attempt_ms = ?, "
+                              "last_error = ? WHERE id = ?",
                               &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_i64(st, 1, cursor));
