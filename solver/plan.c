@@ -118,6 +118,8 @@ static lm_status normalise(plan__route *r, const solver_plan_route *in, size_t r
         } else {
             goto bad_index;
         }
+        if (s->has_setup) o->setup_s = s->setup_s;
+        if (s->has_service && s->type != SOLVER_STEP_BREAK) o->service_s = s->service_s;
         k++;
         continue;
     bad_index:

@@ -310,6 +310,10 @@ typedef struct solver_plan_step {
     uint32_t index;        /* task, shipment or break index */
     bool has_at, has_after, has_before;
     int64_t at_s, after_s, before_s;
+    /* A task's setup and service on this vehicle when they differ from the task's own (VROOM's
+     * setup_per_type / service_per_type for the vehicle's type). */
+    bool has_setup, has_service;
+    int64_t setup_s, service_s;
 } solver_plan_step;
 
 typedef struct solver_plan_route {

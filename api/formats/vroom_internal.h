@@ -27,13 +27,22 @@ typedef struct vroom_loc {
     double lon, lat;
 } vroom_loc;
 
+/* One entry of setup_per_type / service_per_type: a vehicle type and its duration. */
+typedef struct vroom_typed {
+    const char *type;
+    int64_t value_s;
+} vroom_typed;
+
 typedef struct vroom_task {
     uint64_t id;
     const char *description; /* NULL when absent; arena memory */
     vroom_loc loc;
     int64_t delivery[SOLVER_MAX_DIMS]; /* what the route's delivery/pickup totals add up */
     int64_t pickup[SOLVER_MAX_DIMS];
-    uint32_t priority; /* a shipment's, on both its steps (VROOM counts it at each) */
+    uint32_t priority;          /* a shipment's, on both its steps (VROOM counts it at each) */
+    int64_t setup_s, service_s; /* the defaults */
+    const vroom_typed *setup_pt, *service_pt; /* per vehicle type (arena), NULL when absent */
+    size_t n_setup_pt, n_service_pt;
 } vroom_task;
 
 typedef struct vroom_break {
@@ -44,6 +53,7 @@ typedef struct vroom_break {
 typedef struct vroom_vehicle {
     uint64_t id;
     const char *description;
+    const char *type; /* VROOM's vehicle type; NULL or "" for the default type */
     vroom_loc start, end;
     vroom_break *breaks;
     size_t n_breaks;
@@ -74,6 +84,7 @@ struct fmt_vroom_input {
     unsigned threads;      /* options.t; 0 when absent */
     int exploration;       /* options.x (0..5); -1 when absent */
     int64_t time_limit_ms; /* options.l in ms; 0 when absent */
+    bool per_type_varies;  /* some task's setup/service differs between the fleet's types */
     const char *profile;   /* the vehicles' routing profile (arena copy) */
     int64_t loading_ms;    /* parse and build */
     int64_t routing_ms;    /* matrix computation */
@@ -129,6 +140,13 @@ lm_status fmt__vroom_id_table(pctx *c, const vroom_task *tasks, size_t n, const 
 /* vehicles[i] into v and m; ids resolve the vehicle's steps. */
 lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_tables *ids,
                                   solver_vehicle *v, vroom_vehicle *m);
+/* A task's setup and service for vehicle type `type` (VROOM: the per-type value if the type
+ * is named there, else the default; the default type "" is never overridden). */
+int64_t fmt__vroom_task_setup(const vroom_task *t, const char *type);
+int64_t fmt__vroom_task_service(const vroom_task *t, const char *type);
+/* After vehicles are read: the solver's setup/service of every task (the per-type value when it
+ * is the same for the whole fleet; otherwise in->per_type_varies, for plan mode only). */
+void fmt__vroom_resolve_per_type(fmt_vroom_input *in, solver_job *jobs, solver_shipment *ships);
 /* Pairs the long integer literals of json with root's number nodes (ids beyond 2^53). */
 lm_status fmt__vroom_big_numbers(pctx *c, const char *json, size_t len, const cJSON *root);
 /* The exact value of number node `node` when its literal was long; false otherwise (or when it

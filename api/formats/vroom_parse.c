@@ -449,6 +449,7 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
             }
     }
     if ((st = resolve_locations(c, &mx)) != LM_OK) goto fail;
+    fmt__vroom_resolve_per_type(in, sjobs, sships);
 
     /* Everything is read and consistent: hand it to the solver's builder. */
     solver_problem_opts po;

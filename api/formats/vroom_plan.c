@@ -13,6 +13,10 @@ lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o, solve
     else
         solver_opts_init(&with);
     if (!with.iterations) with.iterations = in->iterations; /* the caller's choice first */
+    if (in->per_type_varies)
+        return lm_errinfo_set(err, LM_INVALID, "jobs",
+                              "setup_per_type / service_per_type values that differ between the "
+                              "fleet's vehicle types are supported in plan mode (-c) only");
     /* VROOM's steps in solving mode: the search starts from them (solver_opts.seed_routes). */
     const solver_task_ref **seeds = NULL;
     size_t *lens = NULL;
@@ -41,6 +45,33 @@ uint64_t fmt_vroom_input_iterations(const fmt_vroom_input *in) {
     return in->iterations;
 }
 
+/* Every planned vehicle's steps, with the setup and service of its type where a task has
+ * *_per_type values, into routes[] (in vehicle order); NULL when out of memory. */
+static solver_plan_step *typed_steps(const fmt_vroom_input *in, solver_plan_route *routes) {
+    size_t k = 0, total = 0;
+    for (size_t v = 0; v < in->n_vehicles; v++)
+        total += in->vehicles[v].n_plan;
+    solver_plan_step *steps = lm_calloc(total + 1, sizeof *steps), *at = steps;
+    for (size_t v = 0; steps && v < in->n_vehicles; v++) {
+        const vroom_vehicle *veh = &in->vehicles[v];
+        if (!veh->n_plan) continue;
+        memcpy(at, veh->plan, veh->n_plan * sizeof *at);
+        for (size_t i = 0; i < veh->n_plan; i++) {
+            const vroom_task *t = NULL;
+            if (at[i].type == SOLVER_STEP_JOB) t = &in->jobs[at[i].index];
+            if (at[i].type == SOLVER_STEP_PICKUP) t = &in->pickups[at[i].index];
+            if (at[i].type == SOLVER_STEP_DELIVERY) t = &in->deliveries[at[i].index];
+            if (!t || (!t->n_setup_pt && !t->n_service_pt)) continue;
+            at[i].has_setup = at[i].has_service = true;
+            at[i].setup_s = fmt__vroom_task_setup(t, veh->type);
+            at[i].service_s = fmt__vroom_task_service(t, veh->type);
+        }
+        routes[k++] = (solver_plan_route){(uint32_t)v, at, veh->n_plan};
+        at += veh->n_plan;
+    }
+    return steps;
+}
+
 lm_status fmt_vroom_plan_ex(const fmt_vroom_input *in, solver_solution **out,
                             solver_plan_report **report, lm_errinfo *err) {
     size_t n = 0;
@@ -48,13 +79,13 @@ lm_status fmt_vroom_plan_ex(const fmt_vroom_input *in, solver_solution **out,
         n += in->vehicles[v].n_plan > 0;
     solver_plan_route *routes = lm_calloc(n + 1, sizeof *routes);
     if (!routes) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    size_t k = 0;
-    for (size_t v = 0; v < in->n_vehicles; v++) {
-        if (!in->vehicles[v].n_plan) continue;
-        routes[k++] =
-            (solver_plan_route){(uint32_t)v, in->vehicles[v].plan, in->vehicles[v].n_plan};
+    solver_plan_step *steps = typed_steps(in, routes);
+    if (!steps) {
+        lm_free(routes);
+        return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     }
     lm_status st = solver_plan(in->problem, routes, n, out, report, err);
+    lm_free(steps);
     /* The planner names "routes[k]"; the caller wrote that route as vehicles[v].steps. */
     unsigned long rk;
     if (st != LM_OK && err && sscanf(err->field, "routes[%lu]", &rk) == 1 && rk < n)

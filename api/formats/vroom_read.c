@@ -214,9 +214,10 @@ static const char *const shipment_step_keys[] = {
     "id",      "description",  "location",       "location_index",   "setup",
     "service", "time_windows", "setup_per_type", "service_per_type", NULL};
 static const char *const vehicle_keys[] = {
-    "id",           "profile",   "description",     "start",        "start_index", "end",
-    "end_index",    "capacity",  "costs",           "skills",       "time_window", "breaks",
-    "speed_factor", "max_tasks", "max_travel_time", "max_distance", "steps",       NULL};
+    "id",           "profile",   "description",  "start",     "start_index",
+    "end",          "end_index", "capacity",     "costs",     "skills",
+    "time_window",  "breaks",    "speed_factor", "max_tasks", "max_travel_time",
+    "max_distance", "steps",     "type",         NULL};
 static const char *const costs_keys[] = {"fixed", "per_hour", "per_km", "per_task_hour", NULL};
 static const char *const break_keys[] = {"id",          "time_windows", "service",
                                          "description", "max_load",     NULL};
@@ -228,15 +229,40 @@ static lm_status only_keys(pctx *c, const cJSON *obj, const char *path,
     return fmt_json_only_keys(obj, path, allowed, c->err);
 }
 
-/* Keys we know but cannot honour are refused rather than silently ignored. */
-static lm_status refuse(pctx *c, const cJSON *obj, const char *key, const char *parent) {
-    if (!fmt_json_get(obj, key)) return LM_OK;
-    char path[PATH_LEN];
-    fmt_json_path_key(path, parent, key);
-    return lm_errinfo_set(c->err, LM_INVALID, path, "is not supported by lastmile");
-}
-
 /* ---- Tasks ---- */
+
+/* setup_per_type / service_per_type: {"<vehicle type>": seconds, ...}. */
+static lm_status read_per_type(pctx *c, const cJSON *obj, const char *key, const char *parent,
+                               const vroom_typed **out, size_t *n_out) {
+    const cJSON *m = fmt_json_get(obj, key);
+    char path[PATH_LEN], epath[PATH_LEN];
+    *out = NULL;
+    *n_out = 0;
+    if (!m) return LM_OK;
+    fmt_json_path_key(path, parent, key);
+    lm_status st = require_object(c, m, path);
+    if (st != LM_OK) return st;
+    size_t n = 0;
+    for (const cJSON *e = m->child; e; e = e->next)
+        if (++n > SOLVER_MAX_SKILLS)
+            return lm_errinfo_set(c->err, LM_TOO_BIG, path, "names more than %d vehicle types",
+                                  SOLVER_MAX_SKILLS);
+    vroom_typed *t = fmt__vroom_array(c, n, sizeof *t);
+    if (n && !t) return fmt__vroom_nomem(c);
+    size_t i = 0;
+    for (const cJSON *e = m->child; e; e = e->next, i++) {
+        fmt_json_path_key(epath, path, e->string);
+        if ((st = read_int_item(c, e, epath, 0, SOLVER_TIME_INF, &t[i].value_s)) != LM_OK)
+            return st;
+        if (strlen(e->string) > c->o->max_string)
+            return lm_errinfo_set(c->err, LM_INVALID, epath, "the type name is too long");
+        if (!(t[i].type = lm_arena_strndup(c->in->arena, e->string, strlen(e->string))))
+            return fmt__vroom_nomem(c);
+    }
+    *out = t;
+    *n_out = n;
+    return LM_OK;
+}
 
 /* Fields shared by a job and a shipment step. */
 static lm_status read_task_common(pctx *c, const cJSON *obj, const char *path,
@@ -252,8 +278,12 @@ static lm_status read_task_common(pctx *c, const cJSON *obj, const char *path,
     if (st == LM_OK) st = read_int(c, obj, "setup", path, 0, SOLVER_TIME_INF, setup);
     if (st == LM_OK) st = read_int(c, obj, "service", path, 0, SOLVER_TIME_INF, service);
     if (st == LM_OK) st = read_tws(c, obj, path, tws, n_tws);
-    if (st == LM_OK) st = refuse(c, obj, "setup_per_type", path);
-    if (st == LM_OK) st = refuse(c, obj, "service_per_type", path);
+    if (st == LM_OK)
+        st = read_per_type(c, obj, "setup_per_type", path, &t->setup_pt, &t->n_setup_pt);
+    if (st == LM_OK)
+        st = read_per_type(c, obj, "service_per_type", path, &t->service_pt, &t->n_service_pt);
+    t->setup_s = *setup;
+    t->service_s = *service;
     return st;
 }
 
@@ -534,6 +564,7 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
     if (st == LM_OK) st = only_keys(c, obj, path, vehicle_keys);
     if (st == LM_OK) st = read_id(c, obj, path, &m->id);
     if (st == LM_OK) st = read_string(c, obj, "description", path, &m->description);
+    if (st == LM_OK) st = read_string(c, obj, "type", path, &m->type);
     if (st == LM_OK) st = read_loc(c, obj, "start", "start_index", path, &m->start);
     if (st == LM_OK) st = read_loc(c, obj, "end", "end_index", path, &m->end);
     if (st != LM_OK) return st;

@@ -213,12 +213,64 @@ static void test_max_tasks_zero(void **state) {
     fmt_vroom_input_destroy(in);
 }
 
+/* Vehicle types: a task's setup_per_type / service_per_type apply on vehicles of that type. */
+static void test_per_type(void **state) {
+    (void)state;
+    fmt_vroom_input *in = NULL;
+    lm_errinfo err;
+    /* the whole fleet is of one type: its values are the task's */
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'type':'van'}],'jobs':[{'id':1,"
+                           "'location_index':1,'setup':5,'service':300,'setup_per_type':{'van':"
+                           "7},'service_per_type':{'van':600,'bike':60}}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_OK);
+    solver_opts o = budget();
+    solver_solution *sol = NULL;
+    assert_int_equal(fmt_vroom_solve(in, &o, &sol, &err), LM_OK);
+    assert_int_equal(sol->routes[0].steps[1].service_s, 600);
+    assert_int_equal(sol->routes[0].steps[1].setup_s, 7);
+    solver_solution_destroy(sol);
+    fmt_vroom_input_destroy(in);
+    /* two types that differ: plan mode gives each vehicle its own; solving refuses (code 2) */
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'type':'van','steps':[{'type':"
+                           "'job','id':1}]},{'id':2,'start_index':0,'type':'bike','steps':[{"
+                           "'type':'job','id':2}]},{'id':3,'start_index':0,'steps':[{'type':"
+                           "'job','id':3}]}],'jobs':[{'id':1,'location_index':1,'service':300,"
+                           "'service_per_type':{'bike':60}},{'id':2,'location_index':1,"
+                           "'service':300,'service_per_type':{'bike':60}},{'id':3,"
+                           "'location_index':2,'service':300,'service_per_type':{'':1}}]," ONE_WAY
+                           "}",
+                           &in, &err),
+                     LM_OK);
+    solver_plan_report *rep = NULL;
+    assert_int_equal(fmt_vroom_plan_ex(in, &sol, &rep, &err), LM_OK);
+    assert_int_equal(sol->routes[0].steps[1].service_s, 300); /* van: the default */
+    assert_int_equal(sol->routes[1].steps[1].service_s, 60);  /* bike */
+    assert_int_equal(sol->routes[2].steps[1].service_s, 300); /* no type: never overridden */
+    solver_plan_report_destroy(rep);
+    solver_solution_destroy(sol);
+    o = budget();
+    sol = NULL;
+    lm_status st = fmt_vroom_solve(in, &o, &sol, &err);
+    assert_int_equal(fmt_vroom_code(st), FMT_VROOM_INPUT);
+    assert_non_null(strstr(err.message, "plan mode"));
+    assert_null(sol);
+    fmt_vroom_input_destroy(in);
+    /* a value that is not a duration is refused, naming the type */
+    assert_int_equal(parse("{'vehicles':[{'id':1,'start_index':0,'type':'van'}],'jobs':[{'id':1,"
+                           "'location_index':1,'service_per_type':{'van':-1}}]," ONE_WAY "}",
+                           &in, &err),
+                     LM_INVALID);
+    assert_string_equal(err.field, "jobs[0].service_per_type.van");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_seed_the_search),
         cmocka_unit_test(test_express_options),
         cmocka_unit_test(test_u64_ids),
         cmocka_unit_test(test_max_tasks_zero),
+        cmocka_unit_test(test_per_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
