@@ -348,6 +348,47 @@ static lm_status read_options(pctx *c, const cJSON *root) {
     return LM_OK;
 }
 
+/* The solver's problem from what parse_doc read (the tasks' and vehicles' locations resolved). */
+static lm_status build_problem(pctx *c, const matrices *mx, solver_job *sjobs,
+                               solver_shipment *sships, solver_vehicle *svehs) {
+    fmt_vroom_input *in = c->in;
+    size_t nj = in->n_jobs, ns = in->n_shipments, nv = in->n_vehicles, i;
+    lm_status st;
+    solver_problem_opts po;
+    solver_problem_opts_init(&po);
+    po.n_dims = in->n_dims;
+    if ((st = solver_problem_create(&po, &in->problem)) != LM_OK) return builder_error(c, st, "");
+    st = solver_problem_set_matrix(in->problem, mx->n, mx->durations, mx->distances, mx->costs,
+                                   c->err);
+    if (st != LM_OK) return builder_error(c, st, "");
+    char path[PATH_LEN];
+    for (i = 0; i < nj; i++) {
+        sjobs[i].location = in->jobs[i].loc.index;
+        if ((st = solver_problem_add_job(in->problem, &sjobs[i], c->err)) != LM_OK) {
+            fmt_json_path_index(path, "jobs", i);
+            return builder_error(c, st, path);
+        }
+    }
+    for (i = 0; i < ns; i++) {
+        sships[i].pickup.location = in->pickups[i].loc.index;
+        sships[i].delivery.location = in->deliveries[i].loc.index;
+        if ((st = solver_problem_add_shipment(in->problem, &sships[i], c->err)) != LM_OK) {
+            fmt_json_path_index(path, "shipments", i);
+            return builder_error(c, st, path);
+        }
+    }
+    for (i = 0; i < nv; i++) {
+        const vroom_vehicle *m = &in->vehicles[i];
+        svehs[i].start = m->start.present ? m->start.index : SOLVER_NONE;
+        svehs[i].end = m->end.present ? m->end.index : SOLVER_NONE;
+        if ((st = solver_problem_add_vehicle(in->problem, &svehs[i], c->err)) != LM_OK) {
+            fmt_json_path_index(path, "vehicles", i);
+            return builder_error(c, st, path);
+        }
+    }
+    return LM_OK;
+}
+
 static lm_status parse_doc(pctx *c, const cJSON *root) {
     fmt_vroom_input *in = c->in;
     lm_status st;
@@ -452,47 +493,7 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
     fmt__vroom_resolve_per_type(in, sjobs, sships);
 
     /* Everything is read and consistent: hand it to the solver's builder. */
-    solver_problem_opts po;
-    solver_problem_opts_init(&po);
-    po.n_dims = in->n_dims;
-    if ((st = solver_problem_create(&po, &in->problem)) != LM_OK) {
-        st = builder_error(c, st, "");
-        goto fail;
-    }
-    st = solver_problem_set_matrix(in->problem, mx.n, mx.durations, mx.distances, mx.costs, c->err);
-    if (st != LM_OK) {
-        st = builder_error(c, st, "");
-        goto fail;
-    }
-    char path[PATH_LEN];
-    for (i = 0; i < nj; i++) {
-        sjobs[i].location = in->jobs[i].loc.index;
-        if ((st = solver_problem_add_job(in->problem, &sjobs[i], c->err)) != LM_OK) {
-            fmt_json_path_index(path, "jobs", i);
-            st = builder_error(c, st, path);
-            goto fail;
-        }
-    }
-    for (i = 0; i < ns; i++) {
-        sships[i].pickup.location = in->pickups[i].loc.index;
-        sships[i].delivery.location = in->deliveries[i].loc.index;
-        if ((st = solver_problem_add_shipment(in->problem, &sships[i], c->err)) != LM_OK) {
-            fmt_json_path_index(path, "shipments", i);
-            st = builder_error(c, st, path);
-            goto fail;
-        }
-    }
-    for (i = 0; i < nv; i++) {
-        const vroom_vehicle *m = &in->vehicles[i];
-        svehs[i].start = m->start.present ? m->start.index : SOLVER_NONE;
-        svehs[i].end = m->end.present ? m->end.index : SOLVER_NONE;
-        if ((st = solver_problem_add_vehicle(in->problem, &svehs[i], c->err)) != LM_OK) {
-            fmt_json_path_index(path, "vehicles", i);
-            st = builder_error(c, st, path);
-            goto fail;
-        }
-    }
-    st = LM_OK;
+    st = build_problem(c, &mx, sjobs, sships, svehs);
 fail:
     matrices_free(&mx);
     lm_free(sjobs);
