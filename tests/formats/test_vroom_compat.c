@@ -6,7 +6,8 @@
  *   iterations: N             the search budget (reproducible; default 30)
  *   answer: FILE              VROOM's own answer (tests/data/vroom_compat/answers/FILE): summary
  *                             cost and unassigned must match, and in plan mode every route's
- *                             cost and every step's type, id, arrival, waiting and violations
+ *                             cost and every step's type, id, arrival, waiting and violations;
+ *                             the keys both answers have come in the same order
  *   check: cost = N | max_cost = N | unassigned = N | routes = N | violations = a,b | none
  * Every solved answer is replayed in plan mode (its routes as the vehicles' steps): it must show
  * no violation and the same route costs (up to per-leg rounding), which checks its feasibility
@@ -132,6 +133,22 @@ static bool same_json(const cJSON *a, const cJSON *b, const char *key, const cha
     return false;
 }
 
+/* The keys both objects have come in the same order (clients may read them in order). */
+static bool same_order(const cJSON *a, const cJSON *b, const char *where, char *why, size_t size) {
+    const cJSON *x = a ? a->child : NULL;
+    for (const cJSON *y = b ? b->child : NULL; y; y = y->next) {
+        if (!cJSON_GetObjectItem(a, y->string)) continue;
+        while (x && strcmp(x->string, y->string) && !cJSON_GetObjectItem(b, x->string))
+            x = x->next;
+        if (!x || strcmp(x->string, y->string)) {
+            snprintf(why, size, "%s: key '%s' is out of VROOM's order", where, y->string);
+            return false;
+        }
+        x = x->next;
+    }
+    return true;
+}
+
 /* Our answer against VROOM's: totals always, every route and step in plan mode. */
 static bool against_vroom(const answer *a, const char *file, bool plan, char *why, size_t size) {
     size_t len = 0;
@@ -145,7 +162,8 @@ static bool against_vroom(const answer *a, const char *file, bool plan, char *wh
     const cJSON *gs = cJSON_GetObjectItem(a->doc, "summary"),
                 *vs = cJSON_GetObjectItem(v, "summary");
     bool ok = same_num(gs, vs, "cost", "summary", why, size) &&
-              same_num(gs, vs, "unassigned", "summary", why, size);
+              same_num(gs, vs, "unassigned", "summary", why, size) &&
+              same_order(a->doc, v, "top", why, size) && same_order(gs, vs, "summary", why, size);
     if (ok && plan) ok = same_json(gs, vs, "violations", "summary", why, size);
     const cJSON *gr = cJSON_GetObjectItem(a->doc, "routes")->child, *vr;
     const cJSON *vroutes = plan ? cJSON_GetObjectItem(v, "routes") : NULL;
@@ -153,7 +171,8 @@ static bool against_vroom(const answer *a, const char *file, bool plan, char *wh
         if (!ok) break;
         char where[64];
         snprintf(where, sizeof where, "vehicle %lld", (long long)num(vr, "vehicle"));
-        ok = gr && same_num(gr, vr, "vehicle", where, why, size) &&
+        ok = gr && same_order(gr, vr, where, why, size) &&
+             same_num(gr, vr, "vehicle", where, why, size) &&
              same_num(gr, vr, "cost", where, why, size) &&
              same_json(gr, vr, "violations", where, why, size);
         const cJSON *gst = ok ? cJSON_GetObjectItem(gr, "steps")->child : NULL, *vst;
@@ -164,7 +183,8 @@ static bool against_vroom(const answer *a, const char *file, bool plan, char *wh
                      k++);
             static const char *const keys[] = {"id", "arrival", "waiting_time", "load",
                                                "violations"};
-            ok = ok && gst && same_json(gst, vst, "type", where, why, size);
+            ok = ok && gst && same_json(gst, vst, "type", where, why, size) &&
+                 same_order(gst, vst, where, why, size);
             for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++)
                 ok = same_json(gst, vst, keys[i], where, why, size);
             gst = gst ? gst->next : NULL;
