@@ -569,12 +569,48 @@ static void test_failed_delivery_after_collection(void **state) {
     http_test_resp_free(&r);
 }
 
+/* Skills it requires ("requires", saved with the order): no van has them, so it stays unplanned
+ * with the reason, never half planned. */
+static void test_requires_matched(void **state) {
+    (void)state;
+    char body[2048];
+    pd_body(body, sizeof body, 1, "B2B-4");
+    size_t n = strlen(body);
+    snprintf(body + n - 1, sizeof body - n + 1, ",\"requires\":[\"refrigerated\"]}");
+    resp r;
+    call(&r, "POST", "/v1/orders", W.disp, body);
+    expect(&r, 201);
+    int64_t id = num(r.json, "id");
+    assert_string_equal(cJSON_GetArrayItem(get(r.json, "requires"), 0)->valuestring,
+                        "refrigerated");
+    http_test_resp_free(&r);
+    call(&r, "POST", "/v1/plans", W.disp, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
+    expect(&r, 202);
+    int64_t plan = num(r.json, "id");
+    http_test_resp_free(&r);
+    dispatch_wait_idle(W.d);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/plans/%lld", (long long)plan);
+    call(&r, "GET", path, W.disp, NULL);
+    expect(&r, 200);
+    const cJSON *rt = route_of(r.json, "V2");
+    assert_true(!rt || (stop_at(rt, "pickup", id) < 0 && stop_at(rt, "delivery", id) < 0));
+    bool said = false;
+    const cJSON *u;
+    cJSON_ArrayForEach(u, get(r.json, "unassigned")) {
+        if (num(u, "order_id") == id) said = strstr(str(u, "reason"), "refrigerated") != NULL;
+    }
+    http_test_resp_free(&r);
+    assert_true(said);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_bodies_name_their_field),
         cmocka_unit_test(test_planned_as_one_shipment),
         cmocka_unit_test(test_failed_pickup_cancels_delivery),
         cmocka_unit_test(test_failed_delivery_after_collection),
+        cmocka_unit_test(test_requires_matched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
