@@ -339,7 +339,7 @@ static int check_route(const cJSON *plan, int64_t order, const char *vid) {
 }
 
 /* POSTs a plan request, waits for the worker, answers the plan JSON (caller frees). */
-static void plan_made(resp *r, const char *body) {
+static void plan_fetch(resp *r, const char *body) {
     resp c;
     call(&c, "POST", "/v1/plans", W.disp, body);
     expect(&c, 202);
@@ -350,6 +350,11 @@ static void plan_made(resp *r, const char *body) {
     snprintf(path, sizeof path, "/v1/plans/%lld", (long long)id);
     call(r, "GET", path, W.disp, NULL);
     expect(r, 200);
+}
+
+/* The same, and the plan is proposed with every order served. */
+static void plan_made(resp *r, const char *body) {
+    plan_fetch(r, body);
     if (strcmp(str(r->json, "status"), "proposed")) fail_msg("plan: %s", r->body.data);
     assert_int_equal(cJSON_GetArraySize(get(r->json, "unassigned")), 0);
 }
@@ -584,15 +589,7 @@ static void test_requires_matched(void **state) {
     assert_string_equal(cJSON_GetArrayItem(get(r.json, "requires"), 0)->valuestring,
                         "refrigerated");
     http_test_resp_free(&r);
-    call(&r, "POST", "/v1/plans", W.disp, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
-    expect(&r, 202);
-    int64_t plan = num(r.json, "id");
-    http_test_resp_free(&r);
-    dispatch_wait_idle(W.d);
-    char path[64];
-    snprintf(path, sizeof path, "/v1/plans/%lld", (long long)plan);
-    call(&r, "GET", path, W.disp, NULL);
-    expect(&r, 200);
+    plan_fetch(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
     const cJSON *rt = route_of(r.json, "V2");
     assert_true(!rt || (stop_at(rt, "pickup", id) < 0 && stop_at(rt, "delivery", id) < 0));
     bool said = false;
