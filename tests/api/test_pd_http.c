@@ -588,6 +588,14 @@ static void test_requires_matched(void **state) {
     int64_t id = num(r.json, "id");
     assert_string_equal(cJSON_GetArrayItem(get(r.json, "requires"), 0)->valuestring,
                         "refrigerated");
+    char path[96];
+    snprintf(path, sizeof path, "/v1/track/%s/reschedule", str(r.json, "tracking_token"));
+    http_test_resp_free(&r);
+    /* ready, but its customer cannot move one window alone: the room check knows no pickups */
+    call(&r, "GET", path, NULL, NULL);
+    expect(&r, 200);
+    assert_false(cJSON_IsTrue(get(r.json, "can_reschedule")));
+    assert_non_null(strstr(str(r.json, "why_not"), "collect-and-deliver"));
     http_test_resp_free(&r);
     plan_fetch(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
     const cJSON *rt = route_of(r.json, "V2");

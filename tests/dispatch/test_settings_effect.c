@@ -57,8 +57,7 @@ static void test_late_threshold_takes_effect_at_once(void **state) {
     int64_t eta = rt.stops[0].stop.eta_s;
     dispatch_driver_route_clear(&rt);
     if (eta <= stop.tw_end_s + 60 || eta > stop.tw_end_s + 7200)
-        fail_msg("ETA %lld against a window ending %lld", (long long)eta,
-                 (long long)stop.tw_end_s);
+        fail_msg("ETA %lld against a window ending %lld", (long long)eta, (long long)stop.tw_end_s);
     /* saved while it runs: the next position judges by a minute */
     late_threshold(f, 60);
     fake_now_ms += 30000;
