@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "api/input.h"
 #include "orders/recovery.h"
+#include "store/store_pd.h"
 #include "store/store_recovery.h"
 
 #include <inttypes.h>
@@ -69,6 +70,13 @@ static bool may_reschedule(store_read *rd, const store_order *ord, bool *via_rec
             return true;
         }
         *why = "the next attempt is already arranged";
+        return false;
+    }
+    store_pickup pk;
+    lm_errinfo pe;
+    if (store_pickup_get(rd, ord->id, &pk, &pe) == LM_OK && !pk.collected_ms) {
+        /* the room check plans a delivery from the depot, not a collection before it */
+        *why = "a collect-and-deliver order: ask us to move both windows";
         return false;
     }
     if (!strcmp(ord->status, "allocated") || !strcmp(ord->status, "picking") ||
