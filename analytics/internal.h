@@ -104,6 +104,14 @@ enum {
     AN_C_COST_KM_M,   /* sum of cost_per_km * planned metres (cost = this / 1000) */
     AN_C_COUNT
 };
+/* The stored row kind of (period, group): day rows keep the plain group number, week and month
+ * rows sit at 8 and 16 above it. A week or month row holds the sum of its days' rows, kept by
+ * the same fold, so a report over whole periods reads one row per period and key. */
+#define AN_GRP_PERIOD_STRIDE 8
+static inline int an_row_grp(analytics_period p, analytics_group g) {
+    return (int)p * AN_GRP_PERIOD_STRIDE + (int)g;
+}
+
 /* Histogram metrics: ETA errors at 60 and 15 min, then the stages. */
 enum { AN_H_ETA60, AN_H_ETA15, AN_H_STAGE0, AN_H_METRICS = AN_H_STAGE0 + ANALYTICS_STAGES };
 /* Buckets over whole seconds: exact below 64 s, then 32 per power of two (3.1% wide) up to

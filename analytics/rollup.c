@@ -73,8 +73,10 @@ static bool deltas_grow(an_deltas *D) {
     return true;
 }
 
-static an_delta *delta_at(an_deltas *D, int64_t t_ms, int grp, const char *key) {
-    int64_t day = analytics_period_start(t_ms, ANALYTICS_DAY);
+/* The delta of the row of period p holding t_ms for group g and key. */
+static an_delta *delta_at(an_deltas *D, int64_t t_ms, analytics_period p, int g, const char *key) {
+    int64_t day = analytics_period_start(t_ms, p);
+    int grp = an_row_grp(p, (analytics_group)g);
     if (D->st != LM_OK) return NULL;
     if (D->n == D->cap && !deltas_grow(D)) {
         D->st = LM_NOMEM;
@@ -122,27 +124,35 @@ static void contrib_delivered(an_deltas *D, an_delta *d, const an_fact *f, int s
     delta_stage(D, d, ANALYTICS_STAGE_TOTAL, f->t_received, f->t_delivered, sign);
 }
 
+/* An order's figures go to its day, week and month rows alike: a report over whole weeks or
+ * months then reads one row per period and key instead of every day's (bench/results). */
 static void contrib_fact(an_deltas *D, const an_fact *f, int sign) {
-    for (int g = ANALYTICS_ALL; g <= ANALYTICS_BY_DRIVER; g++) {
-        const char *key = an_key_of(f, (analytics_group)g);
-        an_delta *d;
-        if (f->t_received && (d = delta_at(D, f->t_received, g, key))) d->c[AN_C_RECEIVED] += sign;
-        if (f->t_delivered && (d = delta_at(D, f->t_delivered, g, key)))
-            contrib_delivered(D, d, f, sign);
-        if (f->t_failed && (d = delta_at(D, f->t_failed, g, key))) d->c[AN_C_FAILED] += sign;
-        if (f->t_cancelled && (d = delta_at(D, f->t_cancelled, g, key)))
-            d->c[AN_C_CANCELLED] += sign;
-    }
+    for (int p = ANALYTICS_DAY; p <= ANALYTICS_MONTH; p++)
+        for (int g = ANALYTICS_ALL; g <= ANALYTICS_BY_DRIVER; g++) {
+            const char *key = an_key_of(f, (analytics_group)g);
+            analytics_period per = (analytics_period)p;
+            an_delta *d;
+            if (f->t_received && (d = delta_at(D, f->t_received, per, g, key)))
+                d->c[AN_C_RECEIVED] += sign;
+            if (f->t_delivered && (d = delta_at(D, f->t_delivered, per, g, key)))
+                contrib_delivered(D, d, f, sign);
+            if (f->t_failed && (d = delta_at(D, f->t_failed, per, g, key)))
+                d->c[AN_C_FAILED] += sign;
+            if (f->t_cancelled && (d = delta_at(D, f->t_cancelled, per, g, key)))
+                d->c[AN_C_CANCELLED] += sign;
+        }
 }
 
 static void contrib_route(an_deltas *D, const an_route *rt, int sign) {
     static const analytics_group gs[] = {ANALYTICS_ALL, ANALYTICS_BY_VEHICLE, ANALYTICS_BY_DRIVER};
     int64_t secs = (rt->last_ms - rt->started_ms) / 1000;
-    for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
-        const char *key = gs[i] == ANALYTICS_ALL          ? ""
-                          : gs[i] == ANALYTICS_BY_VEHICLE ? rt->vehicle
-                                                          : rt->driver;
-        an_delta *d = delta_at(D, rt->started_ms, gs[i], key[0] || !i ? key : "-");
+    for (size_t i = 0; i < 3 * sizeof gs / sizeof gs[0]; i++) {
+        analytics_period p = (analytics_period)(i / (sizeof gs / sizeof gs[0]));
+        analytics_group g = gs[i % (sizeof gs / sizeof gs[0])];
+        const char *key = g == ANALYTICS_ALL          ? ""
+                          : g == ANALYTICS_BY_VEHICLE ? rt->vehicle
+                                                      : rt->driver;
+        an_delta *d = delta_at(D, rt->started_ms, p, g, key[0] || g == ANALYTICS_ALL ? key : "-");
         if (!d) return;
         d->c[AN_C_ROUTES] += sign;
         d->c[AN_C_ROUTE_STOPS] += sign * rt->stops;
