@@ -22,8 +22,17 @@ typedef enum analytics_group {
     ANALYTICS_BY_DEPOT,
     ANALYTICS_BY_CHANNEL,
     ANALYTICS_BY_VEHICLE,
-    ANALYTICS_BY_DRIVER
+    ANALYTICS_BY_DRIVER,
+    ANALYTICS_BY_ZONE /* the depot x a geohash-5 cell of the delivery location (docs) */
 } analytics_group;
+#define ANALYTICS_GROUPS 6
+
+/* Re-plan triggers (dispatch_trigger_name, then "other") and exception kinds (driver.exception's
+ * kinds, then stop.late "late" and vehicle.silent "silent"): the columns' order. */
+#define ANALYTICS_TRIGGERS  9
+#define ANALYTICS_EXC_KINDS 7
+const char *analytics_trigger_name(int i);
+const char *analytics_exc_name(int i);
 
 /* Stages of an order's cycle time: received→allocated (audit), allocated→ready (pick/pack),
  * ready→out_for_delivery (dispatch), out_for_delivery→delivered (last mile), received→delivered. */
@@ -56,6 +65,23 @@ typedef struct analytics_kpi_row {
      * planned km to the stops served, in the vehicle's cost units (store_vehicle) */
     int64_t routes, route_stops, route_s, planned_m;
     double cost, cost_per_stop, cost_per_km; /* per stop outcome, per planned km; 0 if none */
+    /* (rollup reports only; 0 from analytics_kpi_report) fleet use of those routes: route
+     * seconds over the vehicles' shift seconds (vehicles with a shift), load carried out over
+     * weight capacity (vehicles with one), driven over planned metres of the legs between stops
+     * whose driven distance dispatch measured (stop.arrived's driven_m) */
+    int64_t shift_s, shift_route_s, load_g, capacity_g, legs, leg_planned_m, driven_m;
+    double time_utilisation, capacity_utilisation, driven_ratio; /* 0 when the base is 0 */
+    /* promised windows: delivered after the end of the window; how far past it (0 when not
+     * late) over delivered orders with a window: its p90 is how much later a window would have
+     * to end for 9 in 10 to be on time */
+    int64_t late;
+    analytics_q late_s;
+    /* re-plans applied by trigger; exceptions raised by kind, those resolved, mean seconds to
+     * resolution per kind and the quantiles over all kinds (groups all, vehicle, driver) */
+    int64_t replans[ANALYTICS_TRIGGERS];
+    int64_t exceptions[ANALYTICS_EXC_KINDS], exc_resolved[ANALYTICS_EXC_KINDS];
+    double exc_resolve_mean_s[ANALYTICS_EXC_KINDS];
+    analytics_q exc_resolve_s;
 } analytics_kpi_row;
 
 typedef struct analytics_kpi analytics_kpi;

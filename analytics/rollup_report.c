@@ -109,6 +109,10 @@ static void merged_quantiles(const pairs *p, int64_t *h, analytics_q q[AN_H_METR
         h[(p->kv[i][0] >> 16) * AN_H_BUCKETS + (p->kv[i][0] & 0xffff)] = 0;
 }
 
+static double ratio(int64_t num, int64_t den) {
+    return den ? (double)num / (double)den : 0;
+}
+
 static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const analytics_q *q) {
     r->received = c[AN_C_RECEIVED];
     r->delivered = c[AN_C_DELIVERED];
@@ -127,6 +131,26 @@ static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const 
     r->first_attempt_rate = r->delivered ? (double)r->first_attempt / (double)r->delivered : 0;
     r->cost_per_stop = r->route_stops ? r->cost / (double)r->route_stops : 0;
     r->cost_per_km = r->planned_m ? r->cost * 1000.0 / (double)r->planned_m : 0;
+    r->shift_s = c[AN_C_SHIFT_S];
+    r->shift_route_s = c[AN_C_SHIFT_ROUTE_S];
+    r->load_g = c[AN_C_LOAD_G];
+    r->capacity_g = c[AN_C_CAPACITY_G];
+    r->legs = c[AN_C_LEGS];
+    r->leg_planned_m = c[AN_C_LEG_PLANNED_M];
+    r->driven_m = c[AN_C_DRIVEN_M];
+    r->time_utilisation = ratio(r->shift_route_s, r->shift_s);
+    r->capacity_utilisation = ratio(r->load_g, r->capacity_g);
+    r->driven_ratio = ratio(r->driven_m, r->leg_planned_m);
+    r->late = c[AN_C_LATE];
+    r->late_s = q[AN_H_LATE];
+    for (int k = 0; k < AN_TRIGGERS; k++)
+        r->replans[k] = c[AN_C_REPLAN0 + k];
+    for (int k = 0; k < AN_EXC_KINDS; k++) {
+        r->exceptions[k] = c[AN_C_EXC0 + k];
+        r->exc_resolved[k] = c[AN_C_EXC_RESOLVED0 + k];
+        r->exc_resolve_mean_s[k] = ratio(c[AN_C_EXC_RESOLVE_S0 + k], r->exc_resolved[k]);
+    }
+    r->exc_resolve_s = q[AN_H_RESOLVE];
     r->eta60_abs_err_s = q[AN_H_ETA60];
     r->eta15_abs_err_s = q[AN_H_ETA15];
     for (int s = 0; s < ANALYTICS_STAGES; s++)
@@ -192,7 +216,7 @@ lm_status analytics_rollup_report(store_read *rd, int64_t from_ms, int64_t to_ms
     *out = NULL;
     *n = 0;
     if (from_ms >= to_ms || (int)period < 0 || period > ANALYTICS_MONTH || (int)group < 0 ||
-        group > ANALYTICS_BY_DRIVER)
+        group >= ANALYTICS_GROUPS)
         return lm_errinfo_set(err, LM_INVALID, "", "bad report range, period or group");
     store_an_row *rows = NULL;
     size_t nr = 0;

@@ -12,13 +12,18 @@
     "with the family's columns; quality: complaint rate, SLA compliance, mean ratings per "        \
     "driver and depot, return rates per product and reason. With Accept: text/csv the same "       \
     "figures as CSV.\",\"properties\":{\"family\":{\"enum\":[\"deliveries\",\"eta\","              \
-    "\"cycle-times\",\"costs\",\"kpis\",\"quality\"]},\"period\":{\"enum\":[\"day\",\"week\","     \
-    "\"month\"]},\"group\":{\"enum\":[\"all\",\"depot\",\"channel\",\"vehicle\",\"driver\"]},"     \
+    "\"cycle-times\",\"costs\",\"fleet\",\"exceptions\",\"promise\",\"kpis\",\"quality\"]},"       \
+    "\"period\":{\"enum\":[\"day\",\"week\",\"month\"]},\"group\":{\"enum\":[\"all\",\"depot\","   \
+    "\"channel\",\"vehicle\",\"driver\",\"zone\"]},"                                               \
     "\"from\":" AN_DATE ",\"to\":" AN_DATE ",\"rows\":{\"type\":\"array\",\"items\":{\"type\":"    \
     "\"object\",\"properties\":{\"period_start\":" AN_DATE ",\"key\":{\"type\":\"string\"},"       \
     "\"received\":{\"type\":\"integer\"},\"delivered\":{\"type\":\"integer\"},\"on_time_"          \
     "rate\":" AN_NUM ",\"eta60_abs_err_median_s\":" AN_NUM ",\"total_p90_s\":" AN_NUM              \
-    ",\"cost_per_stop\":" AN_NUM "}}},\"complaint_rate\":" AN_NUM                                  \
+    ",\"cost_per_stop\":" AN_NUM ",\"time_utilisation\":" AN_NUM                                   \
+    ",\"capacity_utilisation\":" AN_NUM ",\"driven_ratio\":" AN_NUM                                \
+    ",\"replans_breakdown\":{\"type\":\"integer\"},"                                               \
+    "\"exc_breakdown\":{\"type\":\"integer\"},\"exc_resolve_median_s\":" AN_NUM                    \
+    ",\"late_p90_s\":" AN_NUM "}}},\"complaint_rate\":" AN_NUM                                     \
     ",\"sla_first_response_compliance\":" AN_NUM ",\"sla_resolution_compliance\":" AN_NUM          \
     ",\"ratings\":{\"type\":\"object\"},\"returns\":{\"type\":\"object\"}}}"
 

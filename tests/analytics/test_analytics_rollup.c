@@ -198,9 +198,9 @@ static void check_against_memory(store *s) {
     /* every period over a span that cuts both parts of the history (the writer's from T0, a
      * Monday the 2nd, for days; this process's from T0 + 200 days, a Friday the 18th): week and
      * month reports read period rows inside and day rows in the partial periods at the ends */
-    for (int k = 0; k < 3 * (ANALYTICS_BY_DRIVER + 1); k++) {
-        analytics_group g = (analytics_group)(k % (ANALYTICS_BY_DRIVER + 1));
-        analytics_period per = (analytics_period)(k / (ANALYTICS_BY_DRIVER + 1));
+    for (int k = 0; k < 3 * ANALYTICS_GROUPS; k++) {
+        analytics_group g = (analytics_group)(k % ANALYTICS_GROUPS);
+        analytics_period per = (analytics_period)(k / ANALYTICS_GROUPS);
         analytics_kpi_row *m = NULL, *p = NULL;
         size_t nm = 0, np = 0;
         int64_t from = T0 + D_MS, to = T0 + 201 * D_MS;
