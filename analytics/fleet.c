@@ -5,12 +5,11 @@
 
 #include <string.h>
 
-static const char *const trigger_names[AN_TRIGGERS] = {
-    "manual", "late", "breakdown", "failed", "urgent", "cancelled", "silent", "vehicle_full",
-    "other"};
-static const char *const exc_names[AN_EXC_KINDS] = {"breakdown",    "delay", "accident",
-                                                    "vehicle_full", "alarm", "late",
-                                                    "silent"};
+static const char *const trigger_names[AN_TRIGGERS] = {"manual", "late",         "breakdown",
+                                                       "failed", "urgent",       "cancelled",
+                                                       "silent", "vehicle_full", "other"};
+static const char *const exc_names[AN_EXC_KINDS] = {
+    "breakdown", "delay", "accident", "vehicle_full", "alarm", "late", "silent"};
 
 const char *analytics_trigger_name(int i) {
     return i >= 0 && i < AN_TRIGGERS ? trigger_names[i] : "";
@@ -82,8 +81,8 @@ static lm_status exc_resolve(analytics_kpi *a, const char *vehicle, int64_t t) {
         rc = evc_add(a, x->t_ms, vehicle, x->driver, AN_C_EXC_RESOLVED0 + x->kind, 1, AN_H_RESOLVE,
                      (double)secs);
         if (rc == LM_OK)
-            rc = evc_add(a, x->t_ms, vehicle, x->driver, AN_C_EXC_RESOLVE_S0 + x->kind, secs, -1,
-                         0);
+            rc =
+                evc_add(a, x->t_ms, vehicle, x->driver, AN_C_EXC_RESOLVE_S0 + x->kind, secs, -1, 0);
     }
     if (vd && rc == LM_OK) vd->n_open = 0;
     return rc;
@@ -108,8 +107,8 @@ lm_status an_fold_fleet(analytics_kpi *a, const store_event *e, int64_t t) {
         int k = an_field_str(p, "trigger", name, sizeof name)
                     ? name_index(name, trigger_names, AN_TRIGGERS - 1)
                     : -1;
-        lm_status rc = evc_add(a, t, v, driver_of(a, v), AN_C_REPLAN0 + (k < 0 ? AN_TRIGGERS - 1 : k),
-                               1, -1, 0);
+        lm_status rc = evc_add(a, t, v, driver_of(a, v),
+                               AN_C_REPLAN0 + (k < 0 ? AN_TRIGGERS - 1 : k), 1, -1, 0);
         return rc == LM_OK ? exc_resolve(a, v, t) : rc;
     }
     if (!strcmp(type, "driver.exception")) {

@@ -30,14 +30,15 @@
 #define ANALYTICS_FORECAST_SCHEMA                                                                  \
     "{\"type\":\"object\",\"properties\":{\"depot\":{\"type\":\"string\"},\"sku\":{\"type\":"      \
     "\"string\"},\"method\":{\"enum\":[\"zero\",\"mean\",\"seasonal_naive\",\"holt_winters\","     \
-    "\"croston_sba\"]},\"sigma\":" AN_NUM ",\"z\":" AN_NUM ",\"backtest\":{\"type\":\"object\","   \
-    "\"properties\":{\"holdout_days\":{\"type\":\"integer\"},\"mase\":" AN_NUM                     \
-    ",\"smape\":" AN_NUM ",\"naive_mase\":" AN_NUM ",\"naive_smape\":" AN_NUM                      \
-    "}},\"history\":{\"type\":"                                                                    \
+    "\"holt_winters_yearly\",\"tsb\"]},\"sigma\":" AN_NUM ",\"z\":" AN_NUM ",\"backtest\":{"       \
+    "\"type\":\"object\",\"properties\":{\"holdout_days\":{\"type\":\"integer\"},\"folds\":{"      \
+    "\"type\":\"integer\"},\"mase\":" AN_NUM ",\"smape\":" AN_NUM ",\"naive_mase\":" AN_NUM        \
+    ",\"naive_smape\":" AN_NUM "}},\"history\":{\"type\":"                                         \
     "\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"date\":" AN_DATE                   \
     ",\"units\":" AN_NUM                                                                           \
     "}}},\"forecast\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"         \
-    "\"date\":" AN_DATE ",\"units\":" AN_NUM ",\"lo\":" AN_NUM ",\"hi\":" AN_NUM "}}}}}"
+    "\"date\":" AN_DATE ",\"units\":" AN_NUM ",\"mean\":" AN_NUM ",\"lo\":" AN_NUM                 \
+    ",\"hi\":" AN_NUM "}}}}}"
 
 #define ANALYTICS_REPLENISH_SCHEMA                                                                 \
     "{\"type\":\"object\",\"properties\":{\"depot\":{\"type\":\"string\"},\"lead_days\":{"         \

@@ -100,7 +100,7 @@ LM_MUST_USE lm_status fmt_forecast_query_read(const char *days, const char *h,
 LM_MUST_USE lm_status fmt_forecast_json(lm_buf *b, const char *depot, const char *sku,
                                         int64_t first_day, const double *history, size_t n,
                                         const analytics_forecast *fc, double z);
-/* The same as CSV: date,actual,forecast,lo,hi (actual empty on forecast days). */
+/* The same as CSV: date,actual,forecast,mean,lo,hi (actual empty on forecast days). */
 LM_MUST_USE lm_status fmt_forecast_csv(lm_buf *b, int64_t first_day, const double *history,
                                        size_t n, const analytics_forecast *fc, double z);
 

@@ -107,8 +107,9 @@ static void order_to(int64_t id, const char *to, int64_t t) {
 }
 
 static void stop(const char *type, int64_t id, const char *veh, int64_t t, const char *extra) {
-    ev(type, "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64 ",\"vehicle_id\":\"%s\"%s,"
-             "\"t_ms\":%" PRId64 "}",
+    ev(type,
+       "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64 ",\"vehicle_id\":\"%s\"%s,"
+       "\"t_ms\":%" PRId64 "}",
        id, id, veh, extra, t);
 }
 
@@ -123,8 +124,7 @@ static void history(void) {
     for (int64_t id = 1; id <= 3; id++)
         order_to(id, "received", m + 7 * H_MS);
     /* order 1: stop 1 reached 10:25 after driving 5,600 m of a planned 5,000; on time 10:30 */
-    stop("stop.arrived", 1, "v1", m + 10 * H_MS + 25 * MIN_MS,
-         ",\"leg_m\":5000,\"driven_m\":5600");
+    stop("stop.arrived", 1, "v1", m + 10 * H_MS + 25 * MIN_MS, ",\"leg_m\":5000,\"driven_m\":5600");
     stop("stop.delivered", 1, "v1", m + 10 * H_MS + 30 * MIN_MS, "");
     order_to(1, "delivered", m + 10 * H_MS + 30 * MIN_MS);
     assert_int_equal(store_tx_commit(tx_), LM_OK);
@@ -151,9 +151,11 @@ static void history(void) {
        "{\"stop_id\":3,\"order_id\":3,\"vehicle_id\":\"v2\",\"eta_s\":1,\"window_end_s\":1,"
        "\"t_ms\":%" PRId64 "}",
        m + 12 * H_MS + 256 * S_MS);
-    ev("plan.replanned", "{\"plan_id\":9,\"trigger\":\"breakdown\",\"vehicle_id\":\"v2\",\"t_ms\":%" PRId64 "}",
+    ev("plan.replanned",
+       "{\"plan_id\":9,\"trigger\":\"breakdown\",\"vehicle_id\":\"v2\",\"t_ms\":%" PRId64 "}",
        m + 12 * H_MS + 512 * S_MS);
-    ev("plan.replanned", "{\"plan_id\":10,\"trigger\":\"manual\",\"vehicle_id\":\"\",\"t_ms\":%" PRId64 "}",
+    ev("plan.replanned",
+       "{\"plan_id\":10,\"trigger\":\"manual\",\"vehicle_id\":\"\",\"t_ms\":%" PRId64 "}",
        m + 12 * H_MS + 20 * MIN_MS);
     assert_int_equal(store_tx_commit(tx_), LM_OK);
 
@@ -175,8 +177,8 @@ static analytics_kpi_row *report(analytics_group g, size_t *n) {
     analytics_kpi_row *rows = NULL;
     lm_errinfo err = {0};
     assert_int_equal(store_read_begin(s_, &r), LM_OK);
-    assert_int_equal(
-        analytics_rollup_report(r, MON, MON + D_MS, ANALYTICS_DAY, g, &rows, n, &err), LM_OK);
+    assert_int_equal(analytics_rollup_report(r, MON, MON + D_MS, ANALYTICS_DAY, g, &rows, n, &err),
+                     LM_OK);
     store_read_end(r);
     return rows;
 }
