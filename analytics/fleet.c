@@ -11,6 +11,9 @@ static const char *const trigger_names[AN_TRIGGERS] = {"manual", "late",        
 static const char *const exc_names[AN_EXC_KINDS] = {
     "breakdown", "delay", "accident", "vehicle_full", "alarm", "late", "silent"};
 
+/* The kinds after driver.exception's own five (exc_names' order). */
+enum { EXC_DRIVER_KINDS = 5, EXC_LATE = 5, EXC_SILENT = 6 };
+
 const char *analytics_trigger_name(int i) {
     return i >= 0 && i < AN_TRIGGERS ? trigger_names[i] : "";
 }
@@ -113,13 +116,15 @@ lm_status an_fold_fleet(analytics_kpi *a, const store_event *e, int64_t t) {
     }
     if (!strcmp(type, "driver.exception")) {
         an_field_str(p, "driver_id", d, sizeof d);
-        int k = an_field_str(p, "kind", name, sizeof name) ? name_index(name, exc_names, 5) : -1;
+        int k = an_field_str(p, "kind", name, sizeof name)
+                    ? name_index(name, exc_names, EXC_DRIVER_KINDS)
+                    : -1;
         return k < 0 ? LM_OK : exc_raise(a, k, v, d[0] ? d : driver_of(a, v), t);
     }
-    if (!strcmp(type, "stop.late")) return exc_raise(a, 5, v, driver_of(a, v), t);
+    if (!strcmp(type, "stop.late")) return exc_raise(a, EXC_LATE, v, driver_of(a, v), t);
     if (!strcmp(type, "vehicle.silent")) {
         an_field_str(p, "driver_id", d, sizeof d);
-        return exc_raise(a, 6, v, d[0] ? d : driver_of(a, v), t);
+        return exc_raise(a, EXC_SILENT, v, d[0] ? d : driver_of(a, v), t);
     }
     if (!v[0] || strncmp(type, "stop.", 5)) return LM_OK;
     bool arrived = !strcmp(type, "stop.arrived");
