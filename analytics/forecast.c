@@ -2,7 +2,7 @@
  * to three holdouts and the best (by mean MASE, scaled by the in-sample seasonal-naive error) is
  * refitted on the whole history: seasonal-naive (same weekday last week), additive Holt-Winters
  * with a weekly season (parameters by grid search on one-step in-sample error), and the same on
- * the series less a yearly Fourier term (forecast_yearly.c) once a year of history is there.
+ * the series less a yearly Fourier term (forecast_models.c) once a year of history is there.
  * Intermittent demand gets TSB (Teunter-Syntetos-Babai). */
 #include "analytics/forecast_internal.h"
 
@@ -27,53 +27,6 @@ static void seasonal_naive(const double *y, size_t n, size_t h, double *f, an_fi
     }
     for (size_t k = 0; k < h; k++)
         f[k] = y[n - M + k % M];
-}
-
-/* Additive Holt-Winters with the given smoothing parameters (n >= 2M). */
-static void hw_run(const double *y, size_t n, double al, double be, double ga, size_t h, double *f,
-                   an_fit *ft) {
-    double l0 = 0, l1 = 0, s[M];
-    for (size_t i = 0; i < M; i++) {
-        l0 += y[i] / M;
-        l1 += y[M + i] / M;
-    }
-    double level = l0, trend = (l1 - l0) / M;
-    for (size_t i = 0; i < M; i++)
-        s[i] = y[i] - l0;
-    ft->sse = 0;
-    ft->n_err = 0;
-    for (size_t t = M; t < n; t++) {
-        double si = s[t % M], pred = level + trend + si;
-        double e = y[t] - pred;
-        ft->sse += e * e;
-        ft->n_err++;
-        double prev = level;
-        level = al * (y[t] - si) + (1 - al) * (level + trend);
-        trend = be * (level - prev) + (1 - be) * trend;
-        s[t % M] = ga * (y[t] - level) + (1 - ga) * si;
-    }
-    if (f)
-        for (size_t k = 0; k < h; k++)
-            f[k] = level + (double)(k + 1) * trend + s[(n + k) % M];
-}
-
-void an_holt_winters(const double *y, size_t n, size_t h, double *f, an_fit *ft) {
-    static const double A[] = {0.05, 0.1, 0.2, 0.3, 0.5}, B[] = {0, 0.01, 0.05, 0.1},
-                        G[] = {0.05, 0.1, 0.2, 0.3};
-    double best = INFINITY, ba = 0.1, bb = 0, bg = 0.1;
-    for (size_t i = 0; i < sizeof A / sizeof *A; i++)
-        for (size_t j = 0; j < sizeof B / sizeof *B; j++)
-            for (size_t k = 0; k < sizeof G / sizeof *G; k++) {
-                an_fit t;
-                hw_run(y, n, A[i], B[j], G[k], 0, NULL, &t);
-                if (t.sse < best) {
-                    best = t.sse;
-                    ba = A[i];
-                    bb = B[j];
-                    bg = G[k];
-                }
-            }
-    hw_run(y, n, ba, bb, bg, h, f, ft);
 }
 
 typedef void (*model_fn)(const double *, size_t, size_t, double *, an_fit *);

@@ -100,8 +100,9 @@ lm_status an_fold(analytics_kpi *a, const store_event *e);
 lm_status an_lookups(analytics_kpi *a, store_read *r, lm_errinfo *err);
 /* The order's fact (binary search); created zeroed when create is set (NULL on NOMEM/absent). */
 an_fact *an_fact_get(analytics_kpi *a, int64_t id, bool create);
+/* payload.c: the vehicle's entry (driver, open exceptions), created empty when create is set;
+ * a field of a flat JSON payload: an integer, or a string copied up to cap (escapes as written). */
 an_vdriver *an_vd_get(analytics_kpi *a, const char *vehicle, bool create);
-/* A field of a flat JSON payload: an integer, or a string copied up to cap (escapes as written). */
 bool an_field_i64(const char *json, const char *key, int64_t *out);
 bool an_field_str(const char *json, const char *key, char *out, size_t cap);
 
