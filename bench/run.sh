@@ -159,7 +159,8 @@ run_analytics() {
         echo
         echo "Each report is the query on the rollups (\`analytics_rollup_report\`) plus the JSON"
         echo "\`GET /v1/reports/{family}\` would send, over the whole span unless said; target"
-        echo "under 200 ms each (docs/analytics.md)."
+        echo "under 200 ms each (docs/analytics.md). The last column is the query alone (reading"
+        echo "and summing the rollup rows); the rest of a report's time is its JSON."
         echo
         LASTMILE_UNSAFE_SYNC_OFF=1 "$build/bench/bench_analytics" bench/work/analytics.db "$days" "$per" "$n" --rebuild
         bench_footer
