@@ -223,6 +223,8 @@ bool solver__op_two_opt(const solver__model *m, solver__sol *s, uint32_t *scratc
 bool solver__op_two_opt_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
 bool solver__op_cross(const solver__model *m, solver__sol *s, uint32_t *scratch);
 bool solver__op_swap_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
+/* ops/fleet.c: whole routes to cheaper vehicles (idle ones, or swapped with another route). */
+bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch);
 
 /* ---- The driver (search.c) ---- */
 

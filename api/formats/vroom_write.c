@@ -195,6 +195,7 @@ lm_status fmt_vroom_write_geometry(const fmt_vroom_input *in, const solver_solut
         lm_jw_uint(&w, "iterations", s->iterations);
         lm_jw_key(&w, "reproducible");
         lm_jw_raw(&w, s->reproducible ? "true" : "false", s->reproducible ? 4 : 5);
+        lm_jw_str(&w, "stop", solver_stop_text(s->stop));
         lm_jw_close(&w, "}");
     }
     lm_jw_close(&w, "}");

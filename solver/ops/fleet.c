@@ -1,0 +1,78 @@
+/* Fleet: hands a whole route to another vehicle when that is cheaper: an idle vehicle of another
+ * class, or the vehicle of another route (the two swap). With a mixed fleet (fixed and per-km
+ * costs by vehicle type) the task moves alone cannot do this: moving a route's customers one by
+ * one into an empty cheaper vehicle pays its fixed cost first and never looks improving. */
+#include "solver/route.h"
+
+#include <string.h>
+
+/* Routes above this many used ones skip the pairwise swaps (O(routes^2) simulations). */
+#define FLEET_MAX_SWAP_ROUTES 150
+
+static bool movable(const solver__model *m, const solver__route *rt) {
+    return rt->n > 0 && rt->n_fixed == 0 && m->p->vehicles[rt->vehicle].pub.n_fixed_steps == 0;
+}
+
+/* An idle vehicle of class cl whose route could take r's work, or SOLVER_NONE. */
+static uint32_t idle_of_class(const solver__model *m, const solver__sol *s, uint32_t cl) {
+    for (uint32_t r = 0; r < s->n_routes; r++) {
+        const solver__route *rt = &s->routes[r];
+        if (rt->n == 0 && m->vclass[rt->vehicle] == cl &&
+            m->p->vehicles[rt->vehicle].pub.n_fixed_steps == 0)
+            return r;
+    }
+    return SOLVER_NONE;
+}
+
+/* Moves route r to an idle vehicle of another class if cheaper; true if moved. */
+static bool to_idle(const solver__model *m, solver__sol *s, uint32_t r, uint32_t *scratch) {
+    const solver__route *rt = &s->routes[r];
+    uint32_t own = m->vclass[rt->vehicle];
+    for (uint32_t cl = 0; cl < m->n_classes; cl++) {
+        if (cl == own) continue;
+        uint32_t e = idle_of_class(m, s, cl);
+        if (e == SOLVER_NONE) continue;
+        rt = &s->routes[r];
+        size_t n = rt->n;
+        memcpy(scratch, rt->nodes, n * sizeof *scratch); /* try_routes wants foreign arrays */
+        if (solver__try_routes(m, s, e, scratch, n, r, scratch + n, 0)) return true;
+    }
+    return false;
+}
+
+/* Swaps the vehicles of routes a and b if cheaper; true if swapped. */
+static bool swap_vehicles(const solver__model *m, solver__sol *s, uint32_t a, uint32_t b,
+                          uint32_t *scratch) {
+    const solver__route *ra = &s->routes[a], *rb = &s->routes[b];
+    size_t na = ra->n, nb = rb->n;
+    memcpy(scratch, rb->nodes, nb * sizeof *scratch);
+    memcpy(scratch + nb, ra->nodes, na * sizeof *scratch);
+    return solver__try_routes(m, s, a, scratch, nb, b, scratch + nb, na);
+}
+
+bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch) {
+    if (m->n_classes < 2) return false;
+    bool improved = false;
+    size_t n_used = 0;
+    for (uint32_t r = 0; r < s->n_routes; r++)
+        n_used += s->routes[r].n > 0;
+    for (uint32_t r = 0; r < s->n_routes && !solver__ls_timeout(m, r); r++) {
+        if (!movable(m, &s->routes[r])) continue;
+        if (to_idle(m, s, r, scratch)) {
+            improved = true;
+            continue;
+        }
+        if (n_used > FLEET_MAX_SWAP_ROUTES) continue;
+        for (uint32_t q = r + 1; q < s->n_routes; q++) {
+            if (!movable(m, &s->routes[q]) ||
+                m->vclass[s->routes[q].vehicle] == m->vclass[s->routes[r].vehicle])
+                continue;
+            if (swap_vehicles(m, s, r, q, scratch)) {
+                improved = true;
+                break;
+            }
+        }
+    }
+    if (improved) solver__sol_totals(m, s);
+    return improved;
+}
