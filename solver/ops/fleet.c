@@ -50,12 +50,78 @@ static bool swap_vehicles(const solver__model *m, solver__sol *s, uint32_t a, ui
     return solver__try_routes(m, s, a, scratch, nb, b, scratch + nb, na);
 }
 
+/* Peak load of a route (first dimension): the merge's capacity prefilter. */
+static int64_t route_load(const solver__model *m, const solver__route *rt) {
+    return rt->fmax[(size_t)rt->n * m->dims];
+}
+
+/* scratch[0..) = x's nodes then y's. */
+static size_t concat(const solver__route *x, const solver__route *y, uint32_t *scratch) {
+    memcpy(scratch, x->nodes, x->n * sizeof *scratch);
+    memcpy(scratch + x->n, y->nodes, y->n * sizeof *scratch);
+    return (size_t)x->n + y->n;
+}
+
+/* Merges routes a and b (a then b, or b then a) onto one vehicle, of any class, when that is
+ * cheaper than both: what a fleet of small vehicles needs to become one of bigger ones, since
+ * capacity stops every task move from emptying a route into another. */
+static bool merge_pair(const solver__model *m, solver__sol *s, uint32_t a, uint32_t b,
+                       uint32_t *scratch) {
+    const solver__route *ra = &s->routes[a], *rb = &s->routes[b];
+    int64_t before = ra->cost + rb->cost;
+    size_t n = (size_t)ra->n + rb->n;
+    uint32_t best_r = SOLVER_NONE;
+    int64_t best_c = before;
+    int best_order = 0;
+    for (int order = 0; order < 2; order++) {
+        concat(order ? rb : ra, order ? ra : rb, scratch);
+        for (uint32_t cl = 0; cl < m->n_classes; cl++) {
+            uint32_t r = m->vclass[ra->vehicle] == cl   ? a
+                         : m->vclass[rb->vehicle] == cl ? b
+                                                        : idle_of_class(m, s, cl);
+            if (r == SOLVER_NONE) continue;
+            uint32_t v = s->routes[r].vehicle;
+            bool fits = true;
+            for (size_t i = 0; i < n && fits; i++)
+                fits = solver__unit_fits(m, m->nodes[scratch[i]].unit, v);
+            int64_t c;
+            if (!fits || !solver__seq_ok(m, v, scratch, n, 0, &c) || c >= best_c) continue;
+            best_c = c;
+            best_r = r;
+            best_order = order;
+        }
+    }
+    if (best_r == SOLVER_NONE) return false;
+    concat(best_order ? rb : ra, best_order ? ra : rb, scratch);
+    bool ok = true;
+    if (best_r != a) ok &= solver__sol_set_route(m, s, a, scratch + n, 0);
+    if (best_r != b) ok &= solver__sol_set_route(m, s, b, scratch + n, 0);
+    ok &= solver__sol_set_route(m, s, best_r, scratch, n);
+    return ok;
+}
+
+/* Tries merge_pair on r and every other used route whose load would fit the biggest vehicle. */
+static bool merge_any(const solver__model *m, solver__sol *s, uint32_t r, int64_t max_cap,
+                      uint32_t *scratch) {
+    int64_t lr = route_load(m, &s->routes[r]);
+    for (uint32_t q = 0; q < s->n_routes; q++) {
+        if (q == r || !movable(m, &s->routes[q])) continue;
+        if (lr + route_load(m, &s->routes[q]) > max_cap) continue;
+        if (merge_pair(m, s, r, q, scratch)) return true;
+    }
+    return false;
+}
+
 bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     if (m->n_classes < 2) return false;
     bool improved = false;
     size_t n_used = 0;
-    for (uint32_t r = 0; r < s->n_routes; r++)
+    int64_t max_cap = 0;
+    for (uint32_t r = 0; r < s->n_routes; r++) {
         n_used += s->routes[r].n > 0;
+        int64_t c = m->p->vehicles[s->routes[r].vehicle].pub.capacity[0];
+        if (c > max_cap) max_cap = c;
+    }
     for (uint32_t r = 0; r < s->n_routes && !solver__ls_timeout(m, r); r++) {
         if (!movable(m, &s->routes[r])) continue;
         if (to_idle(m, s, r, scratch)) {
@@ -63,6 +129,11 @@ bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch)
             continue;
         }
         if (n_used > FLEET_MAX_SWAP_ROUTES) continue;
+        if (m->dims == 1 && merge_any(m, s, r, max_cap, scratch)) {
+            improved = true;
+            n_used--;
+            continue;
+        }
         for (uint32_t q = r + 1; q < s->n_routes; q++) {
             if (!movable(m, &s->routes[q]) ||
                 m->vclass[s->routes[q].vehicle] == m->vclass[s->routes[r].vehicle])
