@@ -222,10 +222,14 @@ static bool hf_run_one(const hf_args *a, const char *file, double *gap_out) {
 int main(int argc, char **argv) {
     hf_args a = {"datasets/hfvrp", NULL, 10000, 100000};
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--dir")) a.dir = argv[i + 1];
-        else if (!strcmp(argv[i], "--only")) a.only = argv[i + 1];
-        else if (!strcmp(argv[i], "--time-limit-ms")) a.limit_ms = strtoll(argv[i + 1], NULL, 10);
-        else if (!strcmp(argv[i], "--max-n")) a.max_n = (size_t)strtoull(argv[i + 1], NULL, 10);
+        if (!strcmp(argv[i], "--dir"))
+            a.dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--only"))
+            a.only = argv[i + 1];
+        else if (!strcmp(argv[i], "--time-limit-ms"))
+            a.limit_ms = strtoll(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--max-n"))
+            a.max_n = (size_t)strtoull(argv[i + 1], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_hfvrp [--dir DIR] [--time-limit-ms N] [--max-n N] "
                             "[--only NAME]\n");

@@ -11,10 +11,10 @@
 #include <string.h>
 
 /* Four places on a line: 0 (depot), 1, 2, 3. Durations in s, distances in m. */
-static const int32_t DUR[16] = {0, 600, 1500, 300, 600, 0, 900, 900, 1500, 900, 0, 1200,
-                                300, 900, 1200, 0};
-static const int32_t DIST[16] = {0, 1000, 3500, 1500, 1000, 0, 2500, 2500,
-                                 3500, 2500, 0, 5000, 1500, 2500, 5000, 0};
+static const int32_t DUR[16] = {0,    600, 1500, 300,  600, 0,   900,  900,
+                                1500, 900, 0,    1200, 300, 900, 1200, 0};
+static const int32_t DIST[16] = {0,    1000, 3500, 1500, 1000, 0,    2500, 2500,
+                                 3500, 2500, 0,    5000, 1500, 2500, 5000, 0};
 
 static solver_problem *problem(void) {
     solver_problem *p = NULL;
