@@ -177,6 +177,7 @@ typedef struct hf_args {
     const char *dir, *only;
     int64_t limit_ms;
     size_t max_n;
+    uint64_t iterations; /* 0: time-limited; else a reproducible budget (for tuning) */
 } hf_args;
 
 /* Solves one file; prints its table row; adds its gap to *sum (false if it could not run). */
@@ -198,6 +199,7 @@ static bool hf_run_one(const hf_args *a, const char *file, double *gap_out) {
     solver_opts o;
     solver_opts_init(&o);
     o.time_limit_ms = a->limit_ms;
+    o.iterations = a->iterations;
     if (bks > 0 && h.n - 1 <= a->max_n && hf_problem(&h, &p, &err) == LM_OK &&
         solver_solve(p, &o, &s, &err) == LM_OK) {
         solver_check_report rep;
@@ -220,7 +222,7 @@ static bool hf_run_one(const hf_args *a, const char *file, double *gap_out) {
 }
 
 int main(int argc, char **argv) {
-    hf_args a = {"datasets/hfvrp", NULL, 10000, 100000};
+    hf_args a = {"datasets/hfvrp", NULL, 10000, 100000, 0};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--dir"))
             a.dir = argv[i + 1];
@@ -228,11 +230,13 @@ int main(int argc, char **argv) {
             a.only = argv[i + 1];
         else if (!strcmp(argv[i], "--time-limit-ms"))
             a.limit_ms = strtoll(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--iterations"))
+            a.iterations = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--max-n"))
             a.max_n = (size_t)strtoull(argv[i + 1], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_hfvrp [--dir DIR] [--time-limit-ms N] [--max-n N] "
-                            "[--only NAME]\n");
+                            "[--iterations N] [--only NAME]\n");
             return 64;
         }
     }
