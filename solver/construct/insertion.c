@@ -257,6 +257,16 @@ static void rep_next(const solver__model *m, const solver__sol *s, cands *c, uin
         }
 }
 
+/* Keeps the candidates right after an upgrade: route `to` is used now, `from` idle. */
+static void upgraded(const solver__model *m, const solver__sol *s, cands *c, uint32_t from,
+                     uint32_t to) {
+    for (size_t i = 0; i < c->n_used; i++)
+        if (c->used[i] == from) c->used[i] = to;
+    uint32_t cf = m->vclass[s->routes[from].vehicle];
+    if (c->rep[cf] == SOLVER_NONE || c->rep[cf] > from) c->rep[cf] = from;
+    rep_next(m, s, c, m->vclass[s->routes[to].vehicle], 0);
+}
+
 /* Best insertion of u. With many routes only those holding one of u's nearest neighbours are
  * tried (granular insertion); all used routes if none does. */
 static void best_insertion(const solver__model *m, const solver__sol *s, uint32_t u, double blink,
@@ -329,6 +339,13 @@ lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_
         if (s->assigned[u]) continue;
         ins b;
         best_insertion(m, s, u, blink, rng, scratch, &c, &b);
+        solver__upgrade up = {b.delta, SOLVER_NONE, SOLVER_NONE};
+        solver__upgrade_best(m, s, u, c.rep, scratch, &up);
+        if (up.to != SOLVER_NONE) {
+            if (!solver__upgrade_apply(m, s, u, &up, scratch)) goto done;
+            upgraded(m, s, &c, up.from, up.to);
+            continue;
+        }
         if (b.route == SOLVER_NONE) continue;
         if (solver__route_reserve(&s->routes[b.route], s->routes[b.route].n + 3, m->dims) != LM_OK)
             goto done;

@@ -13,24 +13,27 @@ static bool movable(const solver__model *m, const solver__route *rt) {
     return rt->n > 0 && rt->n_fixed == 0 && m->p->vehicles[rt->vehicle].pub.n_fixed_steps == 0;
 }
 
-/* An idle vehicle of class cl whose route could take r's work, or SOLVER_NONE. */
-static uint32_t idle_of_class(const solver__model *m, const solver__sol *s, uint32_t cl) {
-    for (uint32_t r = 0; r < s->n_routes; r++) {
+/* Per class, an idle route whose vehicle has no fixed steps (or SOLVER_NONE), into idle. Found
+ * once per pass and after each change: scanning a fleet of 1,000+ idle vehicles per tried move
+ * made the operator the search's bottleneck. */
+static void idle_scan(const solver__model *m, const solver__sol *s, uint32_t *idle) {
+    for (uint32_t cl = 0; cl < m->n_classes; cl++)
+        idle[cl] = SOLVER_NONE;
+    for (uint32_t r = s->n_routes; r-- > 0;) {
         const solver__route *rt = &s->routes[r];
-        if (rt->n == 0 && m->vclass[rt->vehicle] == cl &&
-            m->p->vehicles[rt->vehicle].pub.n_fixed_steps == 0)
-            return r;
+        if (rt->n == 0 && m->p->vehicles[rt->vehicle].pub.n_fixed_steps == 0)
+            idle[m->vclass[rt->vehicle]] = r;
     }
-    return SOLVER_NONE;
 }
 
 /* Moves route r to an idle vehicle of another class if cheaper; true if moved. */
-static bool to_idle(const solver__model *m, solver__sol *s, uint32_t r, uint32_t *scratch) {
+static bool to_idle(const solver__model *m, solver__sol *s, uint32_t r, const uint32_t *idle,
+                    uint32_t *scratch) {
     const solver__route *rt = &s->routes[r];
     uint32_t own = m->vclass[rt->vehicle];
     for (uint32_t cl = 0; cl < m->n_classes; cl++) {
         if (cl == own) continue;
-        uint32_t e = idle_of_class(m, s, cl);
+        uint32_t e = idle[cl];
         if (e == SOLVER_NONE) continue;
         rt = &s->routes[r];
         size_t n = rt->n;
@@ -66,7 +69,7 @@ static size_t concat(const solver__route *x, const solver__route *y, uint32_t *s
  * cheaper than both: what a fleet of small vehicles needs to become one of bigger ones, since
  * capacity stops every task move from emptying a route into another. */
 static bool merge_pair(const solver__model *m, solver__sol *s, uint32_t a, uint32_t b,
-                       uint32_t *scratch) {
+                       const uint32_t *idle, uint32_t *scratch) {
     const solver__route *ra = &s->routes[a], *rb = &s->routes[b];
     int64_t before = ra->cost + rb->cost;
     size_t n = (size_t)ra->n + rb->n;
@@ -78,7 +81,7 @@ static bool merge_pair(const solver__model *m, solver__sol *s, uint32_t a, uint3
         for (uint32_t cl = 0; cl < m->n_classes; cl++) {
             uint32_t r = m->vclass[ra->vehicle] == cl   ? a
                          : m->vclass[rb->vehicle] == cl ? b
-                                                        : idle_of_class(m, s, cl);
+                                                        : idle[cl];
             if (r == SOLVER_NONE) continue;
             uint32_t v = s->routes[r].vehicle;
             bool fits = true;
@@ -102,18 +105,21 @@ static bool merge_pair(const solver__model *m, solver__sol *s, uint32_t a, uint3
 
 /* Tries merge_pair on r and every other used route whose load would fit the biggest vehicle. */
 static bool merge_any(const solver__model *m, solver__sol *s, uint32_t r, int64_t max_cap,
-                      uint32_t *scratch) {
+                      const uint32_t *idle, uint32_t *scratch) {
     int64_t lr = route_load(m, &s->routes[r]);
     for (uint32_t q = 0; q < s->n_routes; q++) {
         if (q == r || !movable(m, &s->routes[q])) continue;
         if (lr + route_load(m, &s->routes[q]) > max_cap) continue;
-        if (merge_pair(m, s, r, q, scratch)) return true;
+        if (merge_pair(m, s, r, q, idle, scratch)) return true;
     }
     return false;
 }
 
 bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     if (m->n_classes < 2) return false;
+    uint32_t *idle = lm_reallocarray(NULL, m->n_classes, sizeof *idle);
+    if (!idle) return false; /* an optimisation only: skip it */
+    idle_scan(m, s, idle);
     bool improved = false;
     size_t n_used = 0;
     int64_t max_cap = 0;
@@ -124,26 +130,25 @@ bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch)
     }
     for (uint32_t r = 0; r < s->n_routes && !solver__ls_timeout(m, r); r++) {
         if (!movable(m, &s->routes[r])) continue;
-        if (to_idle(m, s, r, scratch)) {
-            improved = true;
-            continue;
-        }
-        if (n_used > FLEET_MAX_SWAP_ROUTES) continue;
-        if (m->dims == 1 && merge_any(m, s, r, max_cap, scratch)) {
-            improved = true;
+        bool moved = to_idle(m, s, r, idle, scratch);
+        if (!moved && n_used <= FLEET_MAX_SWAP_ROUTES && m->dims == 1 &&
+            merge_any(m, s, r, max_cap, idle, scratch)) {
+            moved = true;
             n_used--;
-            continue;
         }
-        for (uint32_t q = r + 1; q < s->n_routes; q++) {
+        for (uint32_t q = r + 1; !moved && n_used <= FLEET_MAX_SWAP_ROUTES && q < s->n_routes;
+             q++) {
             if (!movable(m, &s->routes[q]) ||
                 m->vclass[s->routes[q].vehicle] == m->vclass[s->routes[r].vehicle])
                 continue;
-            if (swap_vehicles(m, s, r, q, scratch)) {
-                improved = true;
-                break;
-            }
+            moved = swap_vehicles(m, s, r, q, scratch);
+        }
+        if (moved) {
+            improved = true;
+            idle_scan(m, s, idle);
         }
     }
+    lm_free(idle);
     if (improved) solver__sol_totals(m, s);
     return improved;
 }
