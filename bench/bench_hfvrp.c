@@ -205,6 +205,9 @@ static bool hf_run_one(const hf_args *a, const char *file, double *gap_out) {
         solver_check_report rep;
         bool feasible = solver_check(p, s, &rep) == LM_OK && s->n_unassigned == 0;
         double cost = hf_recost(&h, s), gap = 100.0 * (cost - bks) / bks;
+        if (!feasible)
+            fprintf(stderr, "bench_hfvrp: %s: %zu unassigned; checker: %s\n", name, s->n_unassigned,
+                    rep.n_violations ? rep.first : "ok");
         const char *type = strchr(name, '-') ? strchr(name, '-') + 1 : "";
         printf("| %s | %s | %zu | %zu | %zu | %.2f | %.2f | %.2f | %lld | %s |\n", name, type,
                h.n - 1, h.nv, s->n_routes, cost, bks, gap, (long long)s->computing_ms,

@@ -274,10 +274,15 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     model_job_nodes(m);
     model_shipment_nodes(m);
     model_fixed_steps(m);
+    int64_t demand = 0, capacity = 0;
     for (size_t u = 0; u < m->n_units; u++) {
         m->total_priority += m->units[u].priority;
         m->total_weight += m->units[u].weight;
+        demand += m->units[u].size;
     }
+    for (size_t v = 0; v < nv && capacity < (INT64_C(1) << 60); v++)
+        capacity += p->vehicles[v].pub.capacity[0];
+    m->spare_fleet = capacity >= 2 * demand;
     if (model_vehicle_classes(m) != LM_OK) goto fail;
     if ((st = build_neighbours(m)) != LM_OK) goto fail;
     *out = m;

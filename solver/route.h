@@ -53,6 +53,7 @@ typedef struct solver__model {
     bool any_setup;
     bool any_shipment;
     bool any_tw;
+    bool spare_fleet; /* the vehicles hold twice the tasks' largest amounts (construct/upgrade.c) */
     int64_t total_priority, total_weight;
 } solver__model;
 

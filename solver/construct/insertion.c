@@ -340,7 +340,10 @@ lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_
         ins b;
         best_insertion(m, s, u, blink, rng, scratch, &c, &b);
         solver__upgrade up = {b.delta, SOLVER_NONE, SOLVER_NONE};
-        solver__upgrade_best(m, s, u, c.rep, scratch, &up);
+        /* Only against opening a vehicle (or nothing): a route that has room is a better home
+         * than a bigger vehicle, which a limited fleet may need elsewhere. */
+        if (b.route != SOLVER_NONE && s->routes[b.route].n == 0)
+            solver__upgrade_best(m, s, u, c.rep, scratch, &up);
         if (up.to != SOLVER_NONE) {
             if (!solver__upgrade_apply(m, s, u, &up, scratch)) goto done;
             upgraded(m, s, &c, up.from, up.to);

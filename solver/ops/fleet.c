@@ -115,6 +115,60 @@ static bool merge_any(const solver__model *m, solver__sol *s, uint32_t r, int64_
     return false;
 }
 
+/* Cheapest of route `own` (its own vehicle; SOLVER_NONE: none) and the idle vehicles (other than
+ * route `not`) for nodes[0..n); writes the route to *best_r and returns its cost (INT64_MAX if
+ * none can serve them). */
+static int64_t cheapest_home(const solver__model *m, const solver__sol *s, const uint32_t *nodes,
+                             size_t n, uint32_t own, const uint32_t *idle, uint32_t not,
+                             uint32_t *best_r) {
+    int64_t best = INT64_MAX;
+    *best_r = SOLVER_NONE;
+    for (uint32_t k = 0; k <= m->n_classes; k++) {
+        uint32_t r = k == m->n_classes ? own : idle[k];
+        if (r == SOLVER_NONE || r == not ) continue;
+        uint32_t v = s->routes[r].vehicle;
+        bool fits = true;
+        for (size_t i = 0; i < n && fits; i++)
+            fits = solver__unit_fits(m, m->nodes[nodes[i]].unit, v);
+        int64_t c;
+        if (fits && solver__seq_ok(m, v, nodes, n, 0, &c) && c < best) {
+            best = c;
+            *best_r = r;
+        }
+    }
+    return best;
+}
+
+/* Splits route r in two (at any position) onto its own vehicle and idle ones, if cheaper: the
+ * way back from a vehicle grown too big, which merges and upgrades can only make bigger. */
+static bool split_route(const solver__model *m, solver__sol *s, uint32_t r, const uint32_t *idle,
+                        uint32_t *scratch) {
+    const solver__route *rt = &s->routes[r];
+    size_t n = rt->n;
+    if (n < 2) return false;
+    memcpy(scratch, rt->nodes, n * sizeof *scratch);
+    int64_t best = rt->cost;
+    size_t best_k = 0;
+    uint32_t best_a = SOLVER_NONE, best_b = SOLVER_NONE;
+    for (size_t k = 1; k < n; k++) {
+        uint32_t ra, rb;
+        int64_t ca = cheapest_home(m, s, scratch, k, r, idle, SOLVER_NONE, &ra);
+        if (ca >= best) continue;
+        int64_t cb = cheapest_home(m, s, scratch + k, n - k, SOLVER_NONE, idle, ra, &rb);
+        if (cb == INT64_MAX || ca + cb >= best) continue;
+        best = ca + cb;
+        best_k = k;
+        best_a = ra;
+        best_b = rb;
+    }
+    if (best_a == SOLVER_NONE) return false;
+    bool ok = true;
+    if (best_a != r && best_b != r) ok &= solver__sol_set_route(m, s, r, scratch + n, 0);
+    ok &= solver__sol_set_route(m, s, best_b, scratch + best_k, n - best_k);
+    ok &= solver__sol_set_route(m, s, best_a, scratch, best_k);
+    return ok;
+}
+
 bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch) {
     if (m->n_classes < 2) return false;
     uint32_t *idle = lm_reallocarray(NULL, m->n_classes, sizeof *idle);
@@ -135,6 +189,10 @@ bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch)
             merge_any(m, s, r, max_cap, idle, scratch)) {
             moved = true;
             n_used--;
+        }
+        if (!moved && n_used <= FLEET_MAX_SWAP_ROUTES && split_route(m, s, r, idle, scratch)) {
+            moved = true;
+            n_used++;
         }
         for (uint32_t q = r + 1; !moved && n_used <= FLEET_MAX_SWAP_ROUTES && q < s->n_routes;
              q++) {
