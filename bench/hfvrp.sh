@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Heterogeneous-fleet costs against PyVRP's HFVRP best-known solutions: writes
-# bench/results/hfvrp.md. Usage: bench/hfvrp.sh BUILD_DIR [LIMIT_MS] (default 10000 ms).
+# bench/results/hfvrp-LIMITms.md. Usage: bench/hfvrp.sh BUILD_DIR [LIMIT_MS] (default 10000 ms).
 # One instance at a time, one search thread each, seed 1, the solver's defaults (early stop on).
 set -euo pipefail
 build="${1:?build dir}"
@@ -8,7 +8,7 @@ limit="${2:-10000}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
 . bench/lib.sh
-out=bench/results/hfvrp.md
+out="bench/results/hfvrp-${limit}ms.md"
 {
     bench_header "Heterogeneous fleets (PyVRP HFVRP, n <= 256) at ${limit} ms per instance" \
         "bench/hfvrp.sh $build $limit" 1
