@@ -233,6 +233,12 @@ lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
  * to o; proof URLs go through token when
  * given (the customer's), else /v1/proofs. */
 lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token);
+/* api/recovery_case.c: a failed delivery whose recovery is "case" (state case_needed) gets a real
+ * after-sales case from the returns module in tx; rec's state becomes case_opened (stored). */
+lm_status api__recovery_case_tx(http_req *r, store_tx *tx, int64_t order_id, const char *reason,
+                                store_order_recovery *rec);
+/* Adds "case_id" (the failed delivery's case, or null) to an order's recovery JSON (staff). */
+void api__recovery_case_into(cJSON *recovery, store_read *rd, int64_t order_id);
 /* Replies 200 with {id, status, attempts, recovery, proofs} of order_id read after a commit. */
 lm_status api__recovery_order_reply(http_req *r, int64_t order_id);
 /* Answers the proof file {id} of the path; order_id > 0 requires it to be of that order. */
