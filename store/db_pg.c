@@ -423,8 +423,7 @@ static int execute(db_conn *c, db_pg_stmt *s, bool reuse) {
     bool sp = s->is_dml && in_tx;
     if (sp) pre[n_pre++] = "SAVEPOINT lm_stmt";
     bool ok_around = true;
-    s->res = pipeline(p, s, reuse, pre, n_pre, sp ? "RELEASE SAVEPOINT lm_stmt" : NULL,
-                      &ok_around);
+    s->res = pipeline(p, s, reuse, pre, n_pre, sp ? "RELEASE SAVEPOINT lm_stmt" : NULL, &ok_around);
     if (!res_ok(s->res)) {
         int rc = PQresultStatus(s->res) == PGRES_PIPELINE_ABORTED ? DB_ERROR : res_class(p, s->res);
         /* LASTMILE_PG_TRACE=1: each failing statement on stderr, for porting store SQL */
