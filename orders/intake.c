@@ -331,6 +331,47 @@ lm_status orders_order_create_priced(orders_svc *o, const orders_order *in,
     return LM_OK;
 }
 
+/* ---- Asynchronous intake: the caller does not wait (an HTTP reply deferred until the commit) */
+
+typedef struct submit_job {
+    create_job job;
+    orders_money_in money; /* the job's money points here */
+    orders_create_done done;
+    void *ctx;
+} submit_job;
+
+/* The commit queue's completion: hands the stored order over and frees the job. */
+static void submit_done(void *arg, lm_status st, const lm_errinfo *err) {
+    submit_job *s = arg;
+    s->done(s->ctx, st, err, &s->job.ord, &s->job.money_res, s->job.replayed);
+    if (st != LM_OK) {
+        store_order_clear(&s->job.ord);
+        orders_money_clear(&s->job.money_res.money);
+    }
+    lm_free(s);
+}
+
+lm_status orders_order_create_submit(orders_svc *o, const orders_order *in,
+                                     const orders_money_in *money, const char *idem_key,
+                                     orders_create_done done, void *ctx, lm_errinfo *err) {
+    submit_job *s = lm_calloc(1, sizeof *s);
+    if (!s) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    if (money) s->money = *money;
+    lm_status rc = job_prepare(o, in, money ? &s->money : NULL, idem_key, &s->job, err);
+    if (rc != LM_OK) {
+        lm_free(s);
+        return rc;
+    }
+    s->done = done;
+    s->ctx = ctx;
+    if ((rc = store_cq_submit(o->intake, create_unit, submit_done, s, 1)) != LM_OK) {
+        store_order_clear(&s->job.ord);
+        lm_free(s);
+        return lm_errinfo_set(err, rc, "", "order intake is stopping or full; retry");
+    }
+    return LM_OK;
+}
+
 lm_status orders_order_create_tx(orders_svc *o, store_tx *tx, const orders_order *in,
                                  orders_order *out, lm_errinfo *err) {
     create_job job;
