@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define API_TRACK_SLOTS     8192 /* tokens remembered (a collision evicts the older) */
+#define API_TRACK_SLOTS      8192 /* tokens remembered (a collision evicts the older) */
 #define API_TRACK_MAX_AGE_MS 1000
 
 typedef struct track_slot {
@@ -120,8 +120,8 @@ bool api__track_cache_get(api_track_cache *c, const char *token, api_track_mark 
     return hit;
 }
 
-void api__track_cache_put(api_track_cache *c, const char *token, api_track_mark built_at,
-                          bool live, const char *body, size_t len, const char etag[24]) {
+void api__track_cache_put(api_track_cache *c, const char *token, api_track_mark built_at, bool live,
+                          const char *body, size_t len, const char etag[24]) {
     if (!c || strlen(token) >= sizeof c->slots[0].token) return;
     char *copy = lm_alloc(len + 1);
     if (!copy) return; /* the snapshot is an optimisation: without memory, no entry */

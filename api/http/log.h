@@ -48,8 +48,7 @@ const char *http_log_level_name(http_log_level l);
 
 /* Checks a per-route spec without creating a log: LM_INVALID naming field with the first bad
  * entry. */
-LM_MUST_USE lm_status http_log_routes_check(const char *routes, const char *field,
-                                            lm_errinfo *err);
+LM_MUST_USE lm_status http_log_routes_check(const char *routes, const char *field, lm_errinfo *err);
 
 /* Creates the log and starts its thread. LM_INVALID (err names "log_routes", "log_sample") for a
  * bad spec, LM_NOMEM, LM_INTERNAL when the thread cannot start; *out untouched on failure. */

@@ -58,13 +58,47 @@ static bool route_match(const char *pattern, const char *path, http_req *r, bool
     return true;
 }
 
+/* What every route's pattern needs of a path before route_match is worth calling: the same
+ * number of '/' (route_match consumes one of each per segment) and the pattern's literal text up
+ * to its first {param}. Computed once at start; checking them is a byte compare, where calling
+ * route_match on every row cost 16 % of a tracking poll (bench/results/perf-positions.md). */
+typedef struct http__route_key {
+    unsigned slashes;
+    size_t prefix_len;
+} http__route_key;
+
+static unsigned count_slashes(const char *s) {
+    unsigned n = 0;
+    for (; *s; s++)
+        n += *s == '/';
+    return n;
+}
+
+static lm_status route_keys_make(http_server *srv) {
+    srv->route_keys = lm_calloc(srv->app.n_routes ? srv->app.n_routes : 1, sizeof *srv->route_keys);
+    if (!srv->route_keys) return LM_NOMEM;
+    for (size_t i = 0; i < srv->app.n_routes; i++) {
+        const char *pat = srv->app.routes[i].pattern, *brace = strchr(pat, '{');
+        srv->route_keys[i].slashes = count_slashes(pat);
+        srv->route_keys[i].prefix_len = brace ? (size_t)(brace - pat) : strlen(pat);
+    }
+    return LM_OK;
+}
+
 /* Finds the route for method+path: LM_OK with its index, LM_NOT_FOUND, or LM_INVALID when the
  * path exists under other methods (405; *allow lists them). */
-static lm_status route_find(const http_app *app, http_req *r, const char *method, const char *path,
-                            size_t *index, char *allow, size_t allow_size) {
+static lm_status route_find(const http_server *srv, http_req *r, const char *method,
+                            const char *path, size_t *index, char *allow, size_t allow_size) {
+    const http_app *app = &srv->app;
     bool path_known = false;
     allow[0] = '\0';
+    unsigned slashes = count_slashes(path);
+    size_t path_len = strlen(path);
     for (size_t i = 0; i < app->n_routes; i++) {
+        const http__route_key *k = &srv->route_keys[i];
+        if (k->slashes != slashes || k->prefix_len > path_len ||
+            memcmp(app->routes[i].pattern, path, k->prefix_len) != 0)
+            continue;
         if (!route_match(app->routes[i].pattern, path, r, false)) continue;
         if (!strcmp(app->routes[i].method, method)) {
             if (!route_match(app->routes[i].pattern, path, r, true)) return LM_NOMEM;
@@ -338,7 +372,7 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
             return c;
         }
     char allow[64];
-    lm_status rc = route_find(&srv->app, r, method, url, &c->route_index, allow, sizeof allow);
+    lm_status rc = route_find(srv, r, method, url, &c->route_index, allow, sizeof allow);
     /* "/" may have a POST route (the vroom-express endpoint) and still be the web root's page */
     if (rc == LM_INVALID && !strcmp(url, "/") &&
         (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
@@ -634,6 +668,7 @@ static void server_free(http_server *srv) {
     http_log_destroy(srv->log); /* after the daemon: every completed request's line is queued */
     lm_free(srv->log_level);
     lm_free(srv->log_seen);
+    lm_free(srv->route_keys);
     http__guard_destroy(srv->guard);
     pthread_mutex_destroy(&srv->defer_mu);
     http__stats_destroy(srv->metrics);
@@ -697,6 +732,7 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
     srv->opts.bind_addr = srv->bind_addr;
     srv->opts.web_root = srv->web_root;
     if ((rc = http__stats_create(app->n_routes, &srv->metrics)) != LM_OK) goto fail;
+    if ((rc = route_keys_make(srv)) != LM_OK) goto fail;
     if ((rc = log_start(srv, err)) != LM_OK) {
         server_free(srv);
         return rc;
