@@ -757,7 +757,7 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
         (unsigned int)o->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_conns_per_ip,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
-        NULL, MHD_OPTION_END);
+        NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP__CONN_MEMORY_BYTES, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = lm_errinfo_set(err, LM_UNAVAILABLE, "port",
                             "cannot listen on %s:%u (in use, or not allowed)", o->bind_addr,
