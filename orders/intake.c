@@ -239,13 +239,15 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
 
 /* ---- Group commit of order intake ----
  * Concurrent creations queue on the service's commit queue (store/commit_queue.h), which runs up
- * to 64 of them in a single write transaction, each inside its own savepoint (a rejected order
+ * to 500 of them in a single write transaction, each inside its own savepoint (a rejected order
  * undoes only itself), commits once, and hands every caller its result after that commit. An
  * order is still checked against the stock left by the ones before it in the same transaction,
  * so no oversell, and idempotency keys stay exact. One fsync and one set of prepared statements
  * serve the whole batch. */
 
-#define CREATE_CHUNK 64 /* orders_order_create_many queues this many at a time */
+/* orders_order_create_many queues this many at a time: an import's transaction (one fsync per
+ * 500 orders, and the index pages they share written once; bench/results/perf-intake.md) */
+#define CREATE_CHUNK 500
 
 typedef struct create_job {
     orders_svc *o;

@@ -12,8 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Order creations in one transaction at most (intake.c). */
-#define INTAKE_BATCH_MAX 64
+/* Order creations in one transaction at most (intake.c): room for an import chunk; HTTP
+ * creations batch what is in flight, far fewer. */
+#define INTAKE_BATCH_MAX 500
 
 void orders_opts_init(orders_opts *o) {
     memset(o, 0, sizeof *o);
