@@ -35,7 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pin_server=(); pin_wrk=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
@@ -43,7 +42,7 @@ fi
 devices=100
 
 # ---- nginx answering a constant (the yardstick) ----
-nport=$(free_port)
+nport=$(bench_free_port)
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<NGX
 worker_processes 1;
@@ -66,30 +65,18 @@ nginx_pid=$!
 start_lastmile() {
     local bin="$1/cli/lastmile"
     rm -f "$work"/b.db*
-    port=$(free_port)
-    oport=$(free_port)
+    port=$(bench_free_port)
+    oport=$(bench_free_port)
     key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
-    # drivers straight into dispatch's table (the CLI has no fleet command; the schema exists now)
-    python3 - "$work/b.db" "$devices" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALUES (?,?,?,?,NULL)",
-               [(f"bench-{i}", f"Bench {i}", "", f"phone-{i}") for i in range(int(sys.argv[2]))])
-db.commit()
-PY
+    bench_drivers "$work/b.db" "$devices"
     "${pin_server[@]}" "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" \
         --threads 1 --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --track-rate 1000000000 --track-burst 1000000000 \
         --positions-retention-days 0 >"$work/server.log" 2>&1 &
     server_pid=$!
     url="http://127.0.0.1:$port"
     for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
-    api() { curl -fsS -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
-    api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}' >/dev/null
-    api POST /v1/products '{"sku":"tea","name":"Tea","weight_g":250,"volume_cm3":400}' >/dev/null
-    api PUT /v1/stock/d1/tea '{"on_hand":1000,"reorder_point":1}' >/dev/null
-    token=$(api POST /v1/orders '{"customer":{"name":"Bench","address":"1 rue du Banc, Lyon",
-        "location":[4.83,45.74]},"lines":[{"sku":"tea","qty":1}]}' |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["tracking_token"])')
+    bench_catalog "$url" "$key"
+    token=$(bench_track_token "$url" "$key")
 }
 stop_lastmile() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi

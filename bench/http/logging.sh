@@ -26,7 +26,6 @@ stop_server() {
     server_pid=""
 }
 trap 'stop_server; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pin_server=(); pin_wrk=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
@@ -37,20 +36,15 @@ fi
 one_run() {
     local label="$1" bin="$2"; shift 2
     rm -f "$work"/b.db* "$work/access.log"
-    local port; port=$(free_port)
+    local port; port=$(bench_free_port)
     local key; key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
     "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads 1 --max-conns-per-ip 0 \
         --track-rate 1000000000 --track-burst 1000000000 "$@" >/dev/null 2>"$work/access.log" &
     server_pid=$!
     local url="http://127.0.0.1:$port"
     for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
-    api() { curl -fsS -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
-    api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}' >/dev/null
-    api POST /v1/products '{"sku":"tea","name":"Tea","weight_g":250,"volume_cm3":400}' >/dev/null
-    api PUT /v1/stock/d1/tea '{"on_hand":1000,"reorder_point":1}' >/dev/null
-    local token; token=$(api POST /v1/orders '{"customer":{"name":"Bench","address":"1 rue du Banc",
-        "location":[4.83,45.74]},"lines":[{"sku":"tea","qty":1}]}' |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["tracking_token"])')
+    bench_catalog "$url" "$key"
+    local token; token=$(bench_track_token "$url" "$key")
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "$url/v1/track/$token" >"$work/wrk.txt" 2>&1
     stop_server
     # lines that are requests (the server's own start-up messages are not JSON access lines)

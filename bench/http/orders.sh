@@ -35,7 +35,6 @@ stop_server() {
     server_pid=""
 }
 trap 'stop_server; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # two cores: the server on one, wrk on the other
 pin_server=(); pin_wrk=()
@@ -47,7 +46,7 @@ results="$work/results.txt"
 : >"$results"
 
 # ---- nginx answering a constant to the same POST (the yardstick) ----
-nport=$(free_port)
+nport=$(bench_free_port)
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<NGX
 worker_processes 1;
@@ -90,21 +89,14 @@ LUA
 one_build() {
     local label="$1" bin="$2/cli/lastmile" threads="$3" run="$4"
     rm -f "$work"/b.db*
-    local port; port=$(free_port)
+    local port; port=$(bench_free_port)
     local key; key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
     "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads "$threads" --max-conns-per-ip 0 \
         >"$work/server.log" 2>&1 &
     server_pid=$!
     local url="http://127.0.0.1:$port"
     for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
-    api() { curl -fsS -o /dev/null -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
-    api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}'
-    api POST /v1/depots '{"id":"d2","name":"Depot 2","location":[4.80,45.70]}'
-    api POST /v1/products '{"sku":"tea","name":"Tea","weight_g":250,"volume_cm3":400}'
-    api POST /v1/products '{"sku":"cup","name":"Cup","weight_g":300,"volume_cm3":900}'
-    for d in d1 d2; do for s in tea cup; do
-        api PUT "/v1/stock/$d/$s" '{"on_hand":100000000,"reorder_point":10}'
-    done; done
+    bench_catalog "$url" "$key"
     post_lua "$key"
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "$url" \
         >"$work/post.txt" 2>&1
