@@ -118,7 +118,8 @@ static void stock_of(const char *depot, const char *sku, int64_t *reserved, int6
 
 static void test_no_oversell_under_concurrent_orders(void **state) {
     (void)state;
-    call("POST", "/v1/depots", "{\"id\":\"near\",\"name\":\"Near\",\"location\":[4.85,45.80]}", 201);
+    call("POST", "/v1/depots", "{\"id\":\"near\",\"name\":\"Near\",\"location\":[4.85,45.80]}",
+         201);
     call("POST", "/v1/depots", "{\"id\":\"far\",\"name\":\"Far\",\"location\":[4.85,45.60]}", 201);
     call("POST", "/v1/products", "{\"sku\":\"tea\",\"name\":\"Tea\",\"weight_g\":250}", 201);
     call("POST", "/v1/products", "{\"sku\":\"cup\",\"name\":\"Cup\",\"weight_g\":300}", 201);

@@ -211,12 +211,14 @@ static void test_order_event_shows_at_once(void **state) {
     (void)state;
     http_test_resp r;
     http(&r, "POST", "/v1/orders", W.disp,
-         "{\"customer\":{\"name\":\"Snap\",\"address\":\"1 rue du Cache\",\"location\":[4.85,45.76]},"
+         "{\"customer\":{\"name\":\"Snap\",\"address\":\"1 rue du "
+         "Cache\",\"location\":[4.85,45.76]},"
          "\"lines\":[{\"sku\":\"SKU1\",\"qty\":1}]}",
          NULL);
     assert_int_equal(r.status, 201);
     char token[33], tag[64], path[96];
-    lm_strlcpy(token, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r.json, "tracking_token")),
+    lm_strlcpy(token,
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r.json, "tracking_token")),
                sizeof token);
     int64_t id = (int64_t)cJSON_GetObjectItemCaseSensitive(r.json, "id")->valuedouble;
     http_test_resp_free(&r);
