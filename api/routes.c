@@ -201,7 +201,8 @@ const http_route api__routes[] = {
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
-     "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
+     "VROOM's shape {code, error}; 503 while 2 solves run; body options: c (VROOM's plan mode, "
+     "violations), g, t, l, x (vroom-express), iterations (reproducible)",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
     /* vroom-express's two routes, so its clients need only the base URL (and a key) */
     {"POST", "/", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
