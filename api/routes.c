@@ -339,7 +339,8 @@ const http_route api__routes[] = {
      API_EXCEPTION_SCHEMA, API_STOP_RESULT_SCHEMA, 202, NULL},
     {"GET", "/v1/track/{token}", HTTP_PUBLIC, api__track, 0,
      "Customer tracking by token: status, ETA window, stops before, driver when next, proof "
-     "(rate-limited per address: 429 with Retry-After)",
+     "(rate-limited per address: 429 with Retry-After); ETag on every reply, 304 without a body "
+     "when If-None-Match names the current one (served from a snapshot kept current by events)",
      NULL, API_TRACK_SCHEMA, 200, NULL},
 
     /* ---- feedback: ratings, complaints, surveys (api/feedback.c by tracking token, public and
