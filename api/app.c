@@ -3,14 +3,21 @@
 #include "api/app.h"
 #include "analytics/analytics.h"
 #include "dispatch/dispatch.h"
+#include "store/store_cluster.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static void on_events(void *ctx, int64_t last_seq) {
-    api_app *lv = ctx;
+void api__app_events(api_app *lv, int64_t last_seq) {
+    if (lv->stopped) return;
     events_hub_notify(lv->hub, last_seq);
     events_webhooks_notify(lv->hooks, last_seq);
+}
+
+static void on_events(void *ctx, int64_t last_seq) {
+    api_app *lv = ctx;
+    api__app_events(lv, last_seq);
+    store_cluster_announce(lv->cluster, last_seq); /* the other nodes' streams look again */
 }
 
 static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
@@ -40,6 +47,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lv->dispatch = o->dispatch;
     lv->feedback = o->feedback;
     lv->router = o->router;
+    lv->cluster = o->cluster;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if (!(lv->tiles_url = lm_strdup(o->tiles_url ? o->tiles_url : API_TILES_DEFAULT)) ||
