@@ -769,7 +769,7 @@ int cli_serve(int argc, char **argv) {
         serve_end(node, s);
         return status;
     }
-    serve_node_attach(node, srv);
+    serve_node_attach(node, srv, disp);
     printf("lastmile: listening on http://%s:%u (db %s, %d threads, %s)\n", cfg.bind,
            (unsigned)api_server_port(srv), cfg.db, (int)cfg.threads, cfg.epoll ? "epoll" : "poll");
     /* "port N", not "host:port": scripts read the first host:port printed as the API's */

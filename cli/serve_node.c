@@ -11,13 +11,17 @@
 
 struct serve_node {
     store_cluster *cluster;
-    pthread_mutex_t mu; /* guards srv against serve_node_stop */
+    pthread_mutex_t mu; /* guards srv and disp against serve_node_stop */
     api_server *srv;
+    dispatch *disp;
 };
 
 static void on_leader(void *ctx, bool leading) {
-    (void)ctx;
+    serve_node *n = ctx;
     lm_leader_set(leading);
+    pthread_mutex_lock(&n->mu);
+    dispatch_lead_changed(n->disp); /* resume the pending jobs now, not at the next tick */
+    pthread_mutex_unlock(&n->mu);
 }
 
 static void on_events(void *ctx, int64_t seq) {
@@ -53,9 +57,10 @@ struct store_cluster *serve_node_cluster(serve_node *n) {
     return n ? n->cluster : NULL; /* a SQLite node's announces are no-ops */
 }
 
-void serve_node_attach(serve_node *n, api_server *srv) {
+void serve_node_attach(serve_node *n, api_server *srv, dispatch *disp) {
     pthread_mutex_lock(&n->mu);
     n->srv = srv;
+    n->disp = disp;
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -63,6 +68,7 @@ void serve_node_stop(serve_node *n) {
     if (!n) return;
     pthread_mutex_lock(&n->mu);
     n->srv = NULL;
+    n->disp = NULL;
     pthread_mutex_unlock(&n->mu);
     store_cluster_stop(n->cluster);
     pthread_mutex_destroy(&n->mu);

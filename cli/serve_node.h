@@ -5,6 +5,7 @@
 #define LASTMILE_CLI_SERVE_NODE_H
 
 #include "api/api.h"
+#include "dispatch/dispatch.h"
 
 typedef struct serve_node serve_node;
 
@@ -13,8 +14,9 @@ typedef struct serve_node serve_node;
 int serve_node_start(const char *db, serve_node **out);
 /* What the API announces this node's commits through (NULL when alone). */
 struct store_cluster *serve_node_cluster(serve_node *n);
-/* From now on, other nodes' commits wake srv's streams and webhook sender. */
-void serve_node_attach(serve_node *n, api_server *srv);
+/* From now on, other nodes' commits wake srv's streams and webhook sender, and a change of lead
+ * wakes disp's worker. */
+void serve_node_attach(serve_node *n, api_server *srv, dispatch *disp);
 /* Steps down and stops waking srv (call before stopping it). NULL-safe. */
 void serve_node_stop(serve_node *n);
 

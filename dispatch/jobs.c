@@ -104,9 +104,9 @@ static lm_status pickup_parse(dispatch__job *j, char *line, size_t *cap) {
     }
     dispatch_pickup_task *p = &j->pickups[j->req.n_pickups];
     memset(p, 0, sizeof *p);
-    char depot[3 * DISPATCH_ID_MAX + 4];
+    char depot[256]; /* %-escaped: up to 3 bytes per byte of an id */
     int n = sscanf(line,
-                   "p %" SCNd64 " %" SCNd64 " %200s %lf %lf %lf %lf %" SCNd64 " %" SCNd64
+                   "p %" SCNd64 " %" SCNd64 " %255s %lf %lf %lf %lf %" SCNd64 " %" SCNd64
                    " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64,
                    &p->order_id, &p->return_id, depot, &p->from_lat, &p->from_lon, &p->to_lat,
                    &p->to_lon, &p->window_start_s, &p->window_end_s, &p->weight_g, &p->volume_cm3,
@@ -178,6 +178,10 @@ lm_status dispatch__replan_job_add(dispatch *d, store_tx *tx, dispatch_trigger w
                                    const char *vehicle, lm_errinfo *err) {
     return store_job_add(tx, "replan", 0, dispatch_trigger_name(why), vehicle ? vehicle : "", "",
                          dispatch__now_ms(d), NULL, err);
+}
+
+void dispatch_lead_changed(dispatch *d) {
+    if (d) dispatch__kick(d);
 }
 
 void dispatch__kick(dispatch *d) {

@@ -290,24 +290,33 @@ static void plan_fail(dispatch *d, const dispatch__job *job, const char *why) {
     snprintf(ids, sizeof ids, "%" PRId64, plan_id);
     if (store_tx_begin(d->st, &tx) != LM_OK) return;
     bool claimed = false;
-    if (dispatch__job_claim(d, tx, job, &claimed, NULL) == LM_OK && claimed &&
-        store_plan_get(store_tx_read(tx), plan_id, &p, NULL) == LM_OK) {
-        p.status = DISPATCH_PLAN_FAILED;
-        p.updated_ms = dispatch__now_ms(d);
-        lm_strlcpy(p.error, why, sizeof p.error);
-        lm_buf b;
-        lm_buf_init(&b, 1024);
-        if (lm_buf_printf(&b, "{\"plan_id\":%" PRId64 ",\"error\":", plan_id) == LM_OK &&
-            lm_buf_json_str(&b, why) == LM_OK && lm_buf_append(&b, "}", 1) == LM_OK &&
-            store_plan_update(tx, &p, NULL) == LM_OK &&
-            store_event_append(tx, "plan.failed", "plan", ids, b.data) == LM_OK) {
-            if (store_tx_commit(tx) != LM_OK) {
-                /* nothing else to record it with */
-            }
-            tx = NULL;
-        }
-        lm_buf_free(&b);
+    if (dispatch__job_claim(d, tx, job, &claimed, NULL) != LM_OK || !claimed) {
+        store_tx_rollback(tx); /* another leader has it */
+        return;
     }
+    if (store_plan_get(store_tx_read(tx), plan_id, &p, NULL) != LM_OK ||
+        p.status != DISPATCH_PLAN_SOLVING) {
+        /* discarded meanwhile: it stays so, and the job is done */
+        if (store_tx_commit(tx) != LM_OK) {
+            /* still pending: the next leader finds it discarded again */
+        }
+        return;
+    }
+    p.status = DISPATCH_PLAN_FAILED;
+    p.updated_ms = dispatch__now_ms(d);
+    lm_strlcpy(p.error, why, sizeof p.error);
+    lm_buf b;
+    lm_buf_init(&b, 1024);
+    if (lm_buf_printf(&b, "{\"plan_id\":%" PRId64 ",\"error\":", plan_id) == LM_OK &&
+        lm_buf_json_str(&b, why) == LM_OK && lm_buf_append(&b, "}", 1) == LM_OK &&
+        store_plan_update(tx, &p, NULL) == LM_OK &&
+        store_event_append(tx, "plan.failed", "plan", ids, b.data) == LM_OK) {
+        if (store_tx_commit(tx) != LM_OK) {
+            /* nothing else to record it with */
+        }
+        tx = NULL;
+    }
+    lm_buf_free(&b);
     store_tx_rollback(tx);
 }
 

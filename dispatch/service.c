@@ -164,6 +164,7 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     }
     pthread_mutex_init(&d->mu, NULL);
     dispatch__settings_init(d);
+    d->feed = true; /* jobs left pending by a stopped worker run first (if this node leads) */
     pthread_cond_init(&d->cv, NULL);
     pthread_cond_init(&d->idle_cv, NULL);
     if (pthread_create(&d->worker, NULL, worker_main, d) != 0) {
