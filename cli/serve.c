@@ -783,13 +783,13 @@ int cli_serve(int argc, char **argv) {
     }
     fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
-    serve_node_stop(node);
+    serve_node_attach(node, NULL, NULL); /* requests in flight still announce: stop it last */
     api_server_stop(srv, DRAIN_MS);
     notify_destroy(nt);
     feedback_destroy(fb);
     dispatch_destroy(disp);
     geo_router_destroy(router);
-    store_close(s);
+    serve_end(node, s);
     fprintf(stderr, "lastmile: stopped cleanly\n");
     return CLI_OK;
 }

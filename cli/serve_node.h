@@ -15,9 +15,10 @@ int serve_node_start(const char *db, serve_node **out);
 /* What the API announces this node's commits through (NULL when alone). */
 struct store_cluster *serve_node_cluster(serve_node *n);
 /* From now on, other nodes' commits wake srv's streams and webhook sender, and a change of lead
- * wakes disp's worker. */
+ * wakes disp's worker; NULLs detach them (before they stop). */
 void serve_node_attach(serve_node *n, api_server *srv, dispatch *disp);
-/* Steps down and stops waking srv (call before stopping it). NULL-safe. */
+/* Steps down and frees; call once nothing can commit any more (the API server stopped), since
+ * every commit announces through it. NULL-safe. */
 void serve_node_stop(serve_node *n);
 
 #endif

@@ -1,61 +1,48 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL cluster for tests and benchmarks: initdb in a temp dir, a server on a
-# loopback port (TCP on 127.0.0.1 only, its socket in the same dir), database "lastmile".
-#   scripts/pg-cluster.sh start DIR [PORT]   prints the URL: postgresql://lastmile@127.0.0.1:PORT/lastmile
-#   scripts/pg-cluster.sh stop DIR           fast shutdown; DIR is left for the caller to remove
-# The cluster trusts loopback connections (no password): it lives as long as one test and listens
-# nowhere else. PostgreSQL refuses to run as root, so under root the server runs as the
-# "postgres" user the Debian package creates.
+# A throwaway PostgreSQL cluster on a loopback port for tests and benchmarks.
+#   scripts/pg-cluster.sh start DIR PORT [fast]   initdb DIR/data (if new), start, print the URL
+#   scripts/pg-cluster.sh stop DIR                stop it (DIR stays; rm -rf it yourself)
+#   scripts/pg-cluster.sh url DIR PORT            the URL the store takes (--db / LASTMILE_DB)
+# Uses Debian's binaries (/usr/lib/postgresql/<version>/bin, installed by scripts/install-deps.sh).
+# PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres` system user
+# (from the postgresql package) and every command runs through runuser. "fast" turns fsync off:
+# for the test suite only, which never cuts power; benchmarks keep it on.
 set -euo pipefail
-
-bindir() {
-  local d
-  if command -v pg_config >/dev/null 2>&1; then
-    d=$(pg_config --bindir)
-    [ -x "$d/initdb" ] && { echo "$d"; return; }
-  fi
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  [ -n "$d" ] && [ -x "$d/initdb" ] && { echo "$d"; return; }
-  echo "pg-cluster: no initdb found (scripts/install-deps.sh installs postgresql)" >&2
-  exit 2
-}
-
-as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2; }
-bin=$(bindir)
+port=${3:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|url DIR [PORT] [fast]" >&2; exit 2; }
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$bin/initdb" ] || { echo "pg-cluster: no PostgreSQL server binaries (scripts/install-deps.sh)" >&2; exit 1; }
+
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+url() { echo "postgresql://lastmile@127.0.0.1:$port/postgres"; }
 
 case "$cmd" in
-start)
-  port=${3:-$(free_port)}
-  mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
-  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
-  as_pg "$bin/initdb" -D "$dir/data" -U lastmile --auth=trust -E UTF8 --no-locale \
-    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  # fsync stays on (the tests check durability claims); small shared_buffers: many tests share
-  # a small machine
-  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c shared_buffers=32MB -c max_connections=200" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  echo "$port" >"$dir/port"
-  as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U lastmile lastmile
-  echo "postgresql://lastmile@127.0.0.1:$port/lastmile"
-  ;;
-stop)
-  [ -d "$dir/data" ] || exit 0
-  as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
-  ;;
-*)
-  echo "usage: $0 start|stop DIR [PORT]" >&2
-  exit 2
-  ;;
+  start)
+    [ -n "$port" ] || { echo "pg-cluster: start needs a PORT" >&2; exit 2; }
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+    if [ ! -s "$dir/data/PG_VERSION" ]; then
+      as_owner "$bin/initdb" -D "$dir/data" -U lastmile -A trust -E UTF8 --locale=C.UTF-8 \
+        --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400"
+    opts="$opts -c shared_buffers=64MB -c max_locks_per_transaction=256"
+    [ "${4:-}" = "fast" ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null \
+      || { tail -20 "$dir/server.log" >&2; exit 1; }
+    url
+    ;;
+  stop)
+    [ -d "$dir/data" ] || exit 0
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+    ;;
+  url) url ;;
+  *) echo "usage: $0 start|stop|url DIR [PORT] [fast]" >&2; exit 2 ;;
 esac

@@ -23,23 +23,23 @@ lm_status store_job_add(store_tx *tx, const char *kind, int64_t plan_id, const c
                         lm_errinfo *err) {
     if (request && strlen(request) > STORE_JOB_REQUEST_MAX)
         return lm_errinfo_set(err, LM_TOO_BIG, "request", "plan request too large to queue");
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
                                   "INSERT INTO dispatch_jobs(kind, plan_id, trigger_name, vehicle, "
                                   "request, created_ms) VALUES (?,?,?,?,?,?)",
                                   &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_text(st, 1, kind)) == LM_OK &&
-        (rc = plan_id > 0 ? store__bind_i64(st, 2, plan_id) : store__bind_text(st, 2, NULL)) ==
+    if ((rc = db_bind_text(st, 1, kind)) == LM_OK &&
+        (rc = plan_id > 0 ? db_bind_i64(st, 2, plan_id) : db_bind_text(st, 2, NULL)) ==
             LM_OK &&
-        (rc = store__bind_text(st, 3, trigger ? trigger : "")) == LM_OK &&
-        (rc = store__bind_text(st, 4, vehicle ? vehicle : "")) == LM_OK &&
-        (rc = store__bind_text(st, 5, request ? request : "")) == LM_OK &&
-        (rc = store__bind_i64(st, 6, now_ms)) == LM_OK &&
+        (rc = db_bind_text(st, 3, trigger ? trigger : "")) == LM_OK &&
+        (rc = db_bind_text(st, 4, vehicle ? vehicle : "")) == LM_OK &&
+        (rc = db_bind_text(st, 5, request ? request : "")) == LM_OK &&
+        (rc = db_bind_i64(st, 6, now_ms)) == LM_OK &&
         (rc = store__step_done(st, err)) == LM_OK && id)
-        *id = sqlite3_last_insert_rowid(db);
-    store__finish(st);
+        *id = db_last_insert_id(db);
+    db_finish(st);
     return rc;
 }
 
@@ -52,9 +52,9 @@ void store_jobs_free(store_job *jobs, size_t n) {
 lm_status store_jobs_pending(store_read *r, int64_t after_id, size_t max, store_job **out,
                              size_t *n, lm_errinfo *err) {
     if (max < 1 || max > 1000) return lm_errinfo_set(err, LM_INVALID, "max", "must be 1..1000");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
                                   "SELECT id, kind, plan_id, trigger_name, vehicle, request, "
                                   "created_ms FROM dispatch_jobs WHERE done_ms IS NULL AND id > ? "
                                   "ORDER BY id LIMIT ?",
@@ -62,29 +62,29 @@ lm_status store_jobs_pending(store_read *r, int64_t after_id, size_t max, store_
     if (rc != LM_OK) return rc;
     store_job *jobs = NULL;
     size_t k = 0;
-    if ((rc = store__bind_i64(st, 1, after_id)) != LM_OK ||
-        (rc = store__bind_i64(st, 2, (int64_t)max)) != LM_OK)
+    if ((rc = db_bind_i64(st, 1, after_id)) != LM_OK ||
+        (rc = db_bind_i64(st, 2, (int64_t)max)) != LM_OK)
         goto fail;
     if (!(jobs = lm_calloc(max, sizeof *jobs))) {
         rc = LM_NOMEM;
         goto fail;
     }
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && k < max) {
+    while ((s = db_step(st)) == DB_ROW && k < max) {
         store_job *j = &jobs[k++];
-        j->id = sqlite3_column_int64(st, 0);
+        j->id = db_column_i64(st, 0);
         store__column_copy(st, 1, j->kind, sizeof j->kind);
-        j->plan_id = sqlite3_column_int64(st, 2);
+        j->plan_id = db_column_i64(st, 2);
         store__column_copy(st, 3, j->trigger, sizeof j->trigger);
         store__column_copy(st, 4, j->vehicle, sizeof j->vehicle);
         if ((rc = store__column_dup(st, 5, &j->request)) != LM_OK) goto fail;
-        j->created_ms = sqlite3_column_int64(st, 6);
+        j->created_ms = db_column_i64(st, 6);
     }
-    if (s != SQLITE_ROW && s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    if (s != DB_ROW && s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
-    store__finish(st);
+    db_finish(st);
     if (k == 0) {
         lm_free(jobs);
         jobs = NULL;
@@ -93,38 +93,38 @@ lm_status store_jobs_pending(store_read *r, int64_t after_id, size_t max, store_
     *n = k;
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_jobs_free(jobs, k);
     return rc;
 }
 
 lm_status store_job_finish(store_tx *tx, int64_t id, int64_t now_ms, bool *claimed,
                            lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "UPDATE dispatch_jobs SET done_ms = ? WHERE id = ? AND done_ms IS NULL", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, now_ms)) == LM_OK &&
-        (rc = store__bind_i64(st, 2, id)) == LM_OK && (rc = store__step_done(st, err)) == LM_OK)
-        *claimed = sqlite3_changes(db) == 1;
-    store__finish(st);
+    if ((rc = db_bind_i64(st, 1, now_ms)) == LM_OK &&
+        (rc = db_bind_i64(st, 2, id)) == LM_OK && (rc = store__step_done(st, err)) == LM_OK)
+        *claimed = db_changes(db) == 1;
+    db_finish(st);
     return rc;
 }
 
 lm_status store_jobs_finish_replans(store_tx *tx, int64_t upto_id, int64_t now_ms, int64_t *n,
                                     lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
                                   "UPDATE dispatch_jobs SET done_ms = ? WHERE kind = 'replan' AND "
                                   "id <= ? AND done_ms IS NULL",
                                   &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, now_ms)) == LM_OK &&
-        (rc = store__bind_i64(st, 2, upto_id)) == LM_OK &&
+    if ((rc = db_bind_i64(st, 1, now_ms)) == LM_OK &&
+        (rc = db_bind_i64(st, 2, upto_id)) == LM_OK &&
         (rc = store__step_done(st, err)) == LM_OK && n)
-        *n = sqlite3_changes(db);
-    store__finish(st);
+        *n = db_changes(db);
+    db_finish(st);
     return rc;
 }

@@ -114,6 +114,7 @@ static void request_text_keeps_odd_ids_and_pickups(void **state) {
     assert_int_equal(pending(f, NULL), 0);
 }
 
+/* (as a follower: no worker of this test may take the job) */
 static void finished_job_is_fenced(void **state) {
     fixture *f = *state;
     store_tx *tx = NULL;
@@ -197,7 +198,7 @@ int main(void) {
                                         lead_teardown),
         cmocka_unit_test_setup_teardown(request_text_keeps_odd_ids_and_pickups, follow_setup,
                                         lead_teardown),
-        cmocka_unit_test_setup_teardown(finished_job_is_fenced, setup, teardown),
+        cmocka_unit_test_setup_teardown(finished_job_is_fenced, follow_setup, lead_teardown),
         cmocka_unit_test_setup_teardown(replans_queued_together_run_once, follow_setup,
                                         lead_teardown),
         cmocka_unit_test_setup_teardown(stopped_worker_leaves_jobs_for_the_next, follow_setup,
