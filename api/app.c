@@ -66,6 +66,13 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
+    /* a database URL names no file to keep the sealing key beside: it goes in the data
+     * directory, which every node of a PostgreSQL deployment shares (docs/deploy.md) */
+    char key_path[1100];
+    if (store_cluster_is_pg(store_path(s))) {
+        snprintf(key_path, sizeof key_path, "%s/webhooks.key", lv->data_dir);
+        wo.key_path = key_path;
+    }
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     /* the analytics rollups follow every commit (same transaction); a lag they cannot fold now

@@ -40,7 +40,7 @@ typedef struct store_cluster_opts {
     void *ctx;
 } store_cluster_opts;
 
-/* Defaults: key 0x6c6173746d696c65 ("lastmile"), poll_ms 500, no callbacks. */
+/* Defaults: key 0x6c6d6c6561646572 ("lmleader"), poll_ms 500, no callbacks. */
 void store_cluster_opts_init(store_cluster_opts *o);
 /* True when db names a PostgreSQL database (a URL this module and the store connect to). */
 bool store_cluster_is_pg(const char *db);
