@@ -86,7 +86,8 @@ const http_route api__routes[] = {
     /* ---- orders (api/orders.c, api/imports.c, api/exceptions.c, api/order_config.c) ---- */
     {"POST", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_create, 0,
      "Take in an order: audit, allocate or apply the out-of-stock policy (Idempotency-Key "
-     "honoured)",
+     "honoured); with \"type\": \"pickup_delivery\", a collect-here-deliver-there order, ready "
+     "at once and planned as one shipment",
      API_ORDER_IN_SCHEMA, API_ORDER_SCHEMA, 201, NULL},
     {"POST", "/v1/orders/import", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_import,
      HTTP_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",

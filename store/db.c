@@ -55,8 +55,8 @@ lm_status db__stmt_new(db_conn *c, const char *sql, bool persistent, db_stmt **o
     db_stmt *w = lm_calloc(1, sizeof *w);
     if (!w) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     w->conn = c;
-    lm_status st = PG(c) ? db_pg__stmt_new(c, sql, w, err)
-                         : db_sq__stmt_new(c, sql, persistent, w, err);
+    lm_status st =
+        PG(c) ? db_pg__stmt_new(c, sql, w, err) : db_sq__stmt_new(c, sql, persistent, w, err);
     if (st != LM_OK) {
         lm_free(w);
         return st;

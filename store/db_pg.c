@@ -109,8 +109,7 @@ lm_status db_pg__open(const db_open_opts *o, db_conn *c, lm_errinfo *err) {
     if (!p->pg) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     if (PQstatus(p->pg) != CONNECTION_OK) {
         set_err(p, PQerrorMessage(p->pg));
-        return lm_errinfo_set(err, LM_STORE, "db", "cannot connect to PostgreSQL: %s",
-                              p->errmsg);
+        return lm_errinfo_set(err, LM_STORE, "db", "cannot connect to PostgreSQL: %s", p->errmsg);
     }
     PQsetNoticeProcessor(p->pg, notice_quiet, NULL);
     /* the store keeps times as integers and compares text byte-wise, as SQLite does */
@@ -225,8 +224,7 @@ lm_status db_pg__stmt_new(db_conn *c, const char *sql, db_stmt *st, lm_errinfo *
     sql_pg_out o;
     lm_status rc = sql_pg_translate(sql, &h, &o);
     if (rc == LM_INVALID)
-        return lm_errinfo_set(err, LM_INTERNAL, "", "no unique key for INSERT OR REPLACE: %s",
-                              sql);
+        return lm_errinfo_set(err, LM_INTERNAL, "", "no unique key for INSERT OR REPLACE: %s", sql);
     if (rc != LM_OK) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     db_pg_stmt *s = lm_calloc(1, sizeof *s);
     if (!s) goto nomem;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define COLS 13
+#define COLS      13
 #define CHUNK_MAX 64
 
 /* The day (since the epoch, UTC) whose partitions were last topped up by this process; a store

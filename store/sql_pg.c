@@ -138,14 +138,12 @@ static bool conflict_clause(sql_pg_out *o, pending *pd, const sql_pg_hooks *h) {
     pd->mode = 0;
     if (mode == 1) return out_str(o, " ON CONFLICT DO NOTHING");
     char target[512] = "";
-    if (!h || !h->conflict_target || !h->conflict_target(h->ctx, pd->table, pd->cols, target,
-                                                         sizeof target))
-    {
+    if (!h || !h->conflict_target ||
+        !h->conflict_target(h->ctx, pd->table, pd->cols, target, sizeof target)) {
         o->no_target = true; /* the caller refuses the statement rather than drop the update */
         return true;
     }
-    if (!out_str(o, " ON CONFLICT (") || !out_str(o, target) || !out_str(o, ") DO "))
-        return false;
+    if (!out_str(o, " ON CONFLICT (") || !out_str(o, target) || !out_str(o, ") DO ")) return false;
     /* every inserted column that is not part of the key takes the new value, which is what
      * SQLite's REPLACE leaves in the row */
     bool any = false;
@@ -185,7 +183,8 @@ static bool word_rule(const char *s, size_t *i, tok t, sql_pg_out *o, pending *p
     if (is_word(t, "IFNULL")) return out_str(o, "COALESCE");
     if (is_word(t, "AUTOINCREMENT")) return true;
     /* words PostgreSQL reserves that the schema uses as column names */
-    if (is_word(t, "full") && !is_word(word_after(s, &j, false), "JOIN")) return out_str(o, "\"full\"");
+    if (is_word(t, "full") && !is_word(word_after(s, &j, false), "JOIN"))
+        return out_str(o, "\"full\"");
     if (is_word(t, "WITHOUT") && is_word(word_after(s, &j, false), "ROWID")) {
         *i = j;
         return true;
