@@ -313,8 +313,11 @@ def run(args, tmp):
         check(st == 202, "POST /v1/plans before the leader kill: %s %s" % (st, body))
         plan_before = body.get("id") if isinstance(body, dict) else None
         print("killing the leader", leader.name, flush=True)
+        t_kill = time.time()
         leader.kill()
         wait_for(follower.leader, "the surviving node to take the lead", 30)
+        print("the lead moved to %s %.1f s after the kill" % (follower.name, time.time() - t_kill),
+              flush=True)
         st, body = call(lb, "POST", "/v1/plans", {"time_limit_ms": 500}, admin)
         check(st == 202, "POST /v1/plans after the leader kill: %s %s" % (st, body))
         plan_after = body.get("id") if isinstance(body, dict) else None
