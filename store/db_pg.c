@@ -339,6 +339,8 @@ static int execute(db_conn *c, db_pg_stmt *s) {
                           (const char *const *)s->vals, s->lens, s->fmts, 0);
     if (!res_ok(s->res)) {
         int rc = res_class(p, s->res);
+        /* LASTMILE_PG_TRACE=1: each failing statement on stderr, for porting store SQL */
+        if (getenv("LASTMILE_PG_TRACE")) fprintf(stderr, "pg: %s\n  in: %s\n", p->errmsg, s->sql);
         PQclear(s->res);
         s->res = NULL;
         if (sp && simple(p, "ROLLBACK TO SAVEPOINT lm_stmt; RELEASE SAVEPOINT lm_stmt") != DB_OK)

@@ -14,7 +14,11 @@
 const char store__pg_prelude[] =
     "CREATE OR REPLACE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE "
     "AS $$ BEGIN PERFORM t::jsonb; RETURN true; EXCEPTION WHEN others THEN RETURN false; "
-    "END $$;";
+    "END $$;"
+    /* sum(condition) counts the rows where it holds, in SQLite (a comparison is 0 or 1) */
+    "CREATE OR REPLACE FUNCTION lm_bool_sum(acc bigint, b boolean) RETURNS bigint LANGUAGE sql "
+    "IMMUTABLE AS 'SELECT CASE WHEN b IS NULL THEN acc ELSE coalesce(acc, 0) + b::int END';"
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = lm_bool_sum, STYPE = bigint);";
 
 /* Migration 302 in PostgreSQL: positions partitioned by day of device time (time_ms), a DEFAULT
  * partition for the stragglers outside every day made so far (a phone replaying last month), and

@@ -10,7 +10,7 @@ client, reconnecting with Last-Event-ID whenever its node died, saw every event 
 after its start exactly once, in order.
 
 Bounded: every wait has a deadline; the whole run takes about a minute.
-usage: test_multinode.py --bin LASTMILE --pgdir DIR (the ctest fixture's cluster)
+usage: test_multinode.py --bin LASTMILE --pgdir DIR (the pg_cluster fixture's: DIR/url)
 """
 import argparse
 import http.client
@@ -273,8 +273,8 @@ def plan_status(lb, key, pid):
 
 
 def run(args, tmp):
-    port = open(os.path.join(args.pgdir, "port")).read().strip()
-    admin_url = "postgresql://lastmile@127.0.0.1:%s/postgres" % port
+    admin_url = open(os.path.join(args.pgdir, "url")).read().strip()
+    port = admin_url.rsplit(":", 1)[1].split("/")[0]
     psql(admin_url, "DROP DATABASE IF EXISTS lm_multinode WITH (FORCE)")
     psql(admin_url, "CREATE DATABASE lm_multinode")
     db = "postgresql://lastmile@127.0.0.1:%s/lm_multinode" % port

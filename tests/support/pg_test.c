@@ -26,26 +26,31 @@ int pg_test_exec(const char *url, const char *sql) {
 }
 
 int pg_test_db(const char *name, char *url, size_t cap) {
+    /* the fixture's server: DIR/url holds postgresql://lastmile@127.0.0.1:PORT/postgres */
     const char *dir = getenv("LASTMILE_TEST_PGDIR");
-    char path[512], port[16] = "";
-    snprintf(path, sizeof path, "%s/port", dir ? dir : "");
+    char path[512], admin[256] = "";
+    snprintf(path, sizeof path, "%s/url", dir ? dir : "");
     FILE *f = dir ? fopen(path, "r") : NULL;
-    if (!f || !fgets(port, sizeof port, f)) {
+    if (!f || !fgets(admin, sizeof admin, f)) {
         fprintf(stderr,
-                "pg_test: no cluster (LASTMILE_TEST_PGDIR=%s): run under ctest's pg "
-                "fixture\n",
+                "pg_test: no cluster (LASTMILE_TEST_PGDIR=%s): run under ctest's "
+                "pg_cluster fixture\n",
                 dir ? dir : "");
         if (f) fclose(f);
         return -1;
     }
     fclose(f);
-    port[strcspn(port, "\r\n")] = 0;
-    char admin[128], sql[256];
-    snprintf(admin, sizeof admin, "postgresql://lastmile@127.0.0.1:%s/postgres", port);
+    admin[strcspn(admin, "\r\n")] = 0;
+    const char *slash = strrchr(admin, '/');
+    if (!slash || strncmp(admin, "postgresql://", 13)) {
+        fprintf(stderr, "pg_test: %s: not a postgresql:// URL\n", path);
+        return -1;
+    }
+    char sql[256];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
     if (pg_test_exec(admin, sql) != 0) return -1;
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
     if (pg_test_exec(admin, sql) != 0) return -1;
-    snprintf(url, cap, "postgresql://lastmile@127.0.0.1:%s/%s", port, name);
+    snprintf(url, cap, "%.*s/%s", (int)(slash - admin), admin, name);
     return 0;
 }
