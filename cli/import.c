@@ -47,7 +47,7 @@ static void report_bad(progress *p, size_t line, const char *field, const char *
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: lastmile import FILE.csv [--server URL] [--key KEY] [--db PATH] "
+    fprintf(stderr, "usage: lastmile import FILE.csv [--server URL] [--key KEY] [--db PATH|URL] "
                     "[--chunk N]\n"
                     "  --server URL  post to a running server (key from --key or LASTMILE_KEY)\n"
                     "  --db PATH     otherwise write into this database (default "

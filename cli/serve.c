@@ -129,7 +129,7 @@ static const struct {
 static void serve_usage(FILE *out) {
     fprintf(
         out,
-        "usage: lastmile serve [--port N] [--db PATH] [--config FILE] [--threads N]\n"
+        "usage: lastmile serve [--port N] [--db PATH|URL] [--config FILE] [--threads N]\n"
         "                      [--bind ADDR] [--max-body-bytes N] [--web-root DIR]\n"
         "                      [--event-loop poll|epoll] [--demo]\n"
         "\n"
@@ -139,6 +139,8 @@ static void serve_usage(FILE *out) {
         "LASTMILE_WEB_ROOT, LASTMILE_EVENT_LOOP, LASTMILE_CONFIG) or a config file of\n"
         "'name = value' lines (port, db, bind, threads, max_body_bytes, web_root,\n"
         "event_loop); the command line wins over the environment, which wins over the file.\n"
+        "--db takes a SQLite file (default var/lastmile.db) or a PostgreSQL URL\n"
+        "(postgresql://user@host:port/database): several nodes may share one PostgreSQL.\n"
         "--event-loop epoll is faster below 128 connections per thread but libmicrohttpd\n"
         "0.9.75 stalls at 128 or more; poll is the default.\n"
         "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, or any free\n"

@@ -251,7 +251,8 @@ lm_status sql_pg_translate(const char *sql, const sql_pg_hooks *h, sql_pg_out *o
             tok a = word_after(sql, &j, false), b2 = word_after(sql, &j, false);
             if (is_word(b2, "NOT")) b2 = word_after(sql, &j, false);
             char b[24];
-            snprintf(b, sizeof b, "$%d%s", n, is_word(a, "IS") && is_word(b2, "NULL") ? "::text" : "");
+            snprintf(b, sizeof b, "$%d%s", n,
+                     is_word(a, "IS") && is_word(b2, "NULL") ? "::text" : "");
             ok = out_str(o, b);
             continue;
         }

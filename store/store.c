@@ -134,7 +134,8 @@ const char *store_local_stem(const store *s) {
 /* s->stem from the path: for a URL, var/ and the database name (the URL's path, before any
  * ?options), "lastmile" when the URL names none. */
 static lm_status stem_set(store *s) {
-    if (db_backend_of(s->path) == DB_SQLITE) return (s->stem = lm_strdup(s->path)) ? LM_OK : LM_NOMEM;
+    if (db_backend_of(s->path) == DB_SQLITE)
+        return (s->stem = lm_strdup(s->path)) ? LM_OK : LM_NOMEM;
     const char *p = strstr(s->path, "://");
     p = p ? strchr(p + 3, '/') : NULL;
     char name[128] = "lastmile";
