@@ -26,18 +26,17 @@ lm_status store_job_add(store_tx *tx, const char *kind, int64_t plan_id, const c
     db_conn *db = store__tx_db(tx);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
-                                  "INSERT INTO dispatch_jobs(kind, plan_id, trigger_name, vehicle, "
-                                  "request, created_ms) VALUES (?,?,?,?,?,?)",
-                                  &st, err);
+                              "INSERT INTO dispatch_jobs(kind, plan_id, trigger_name, vehicle, "
+                              "request, created_ms) VALUES (?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = db_bind_text(st, 1, kind)) == LM_OK &&
-        (rc = plan_id > 0 ? db_bind_i64(st, 2, plan_id) : db_bind_text(st, 2, NULL)) ==
-            LM_OK &&
+        (rc = plan_id > 0 ? db_bind_i64(st, 2, plan_id) : db_bind_text(st, 2, NULL)) == LM_OK &&
         (rc = db_bind_text(st, 3, trigger ? trigger : "")) == LM_OK &&
         (rc = db_bind_text(st, 4, vehicle ? vehicle : "")) == LM_OK &&
         (rc = db_bind_text(st, 5, request ? request : "")) == LM_OK &&
-        (rc = db_bind_i64(st, 6, now_ms)) == LM_OK &&
-        (rc = store__step_done(st, err)) == LM_OK && id)
+        (rc = db_bind_i64(st, 6, now_ms)) == LM_OK && (rc = store__step_done(st, err)) == LM_OK &&
+        id)
         *id = db_last_insert_id(db);
     db_finish(st);
     return rc;
@@ -55,10 +54,10 @@ lm_status store_jobs_pending(store_read *r, int64_t after_id, size_t max, store_
     db_conn *db = store__db(r);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
-                                  "SELECT id, kind, plan_id, trigger_name, vehicle, request, "
-                                  "created_ms FROM dispatch_jobs WHERE done_ms IS NULL AND id > ? "
-                                  "ORDER BY id LIMIT ?",
-                                  &st, err);
+                              "SELECT id, kind, plan_id, trigger_name, vehicle, request, "
+                              "created_ms FROM dispatch_jobs WHERE done_ms IS NULL AND id > ? "
+                              "ORDER BY id LIMIT ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
     store_job *jobs = NULL;
     size_t k = 0;
@@ -105,8 +104,8 @@ lm_status store_job_finish(store_tx *tx, int64_t id, int64_t now_ms, bool *claim
     lm_status rc = db_prepare(
         db, "UPDATE dispatch_jobs SET done_ms = ? WHERE id = ? AND done_ms IS NULL", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = db_bind_i64(st, 1, now_ms)) == LM_OK &&
-        (rc = db_bind_i64(st, 2, id)) == LM_OK && (rc = store__step_done(st, err)) == LM_OK)
+    if ((rc = db_bind_i64(st, 1, now_ms)) == LM_OK && (rc = db_bind_i64(st, 2, id)) == LM_OK &&
+        (rc = store__step_done(st, err)) == LM_OK)
         *claimed = db_changes(db) == 1;
     db_finish(st);
     return rc;
@@ -117,12 +116,11 @@ lm_status store_jobs_finish_replans(store_tx *tx, int64_t upto_id, int64_t now_m
     db_conn *db = store__tx_db(tx);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
-                                  "UPDATE dispatch_jobs SET done_ms = ? WHERE kind = 'replan' AND "
-                                  "id <= ? AND done_ms IS NULL",
-                                  &st, err);
+                              "UPDATE dispatch_jobs SET done_ms = ? WHERE kind = 'replan' AND "
+                              "id <= ? AND done_ms IS NULL",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = db_bind_i64(st, 1, now_ms)) == LM_OK &&
-        (rc = db_bind_i64(st, 2, upto_id)) == LM_OK &&
+    if ((rc = db_bind_i64(st, 1, now_ms)) == LM_OK && (rc = db_bind_i64(st, 2, upto_id)) == LM_OK &&
         (rc = store__step_done(st, err)) == LM_OK && n)
         *n = db_changes(db);
     db_finish(st);
