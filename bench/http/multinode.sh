@@ -23,6 +23,7 @@ done
 [ -x "$bin" ] || { echo "multinode.sh: $bin not found" >&2; exit 66; }
 
 work="$(mktemp -d /tmp/lm_bench_multinode_XXXXXX)"
+chmod 755 "$work" # the cluster runs as the postgres user when we are root
 pids=()
 stop_all() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -62,31 +63,39 @@ seed() {
 
 lua_scripts() { # KEY DEVICES...
     local key=$1; shift
+    # wrk's threads each run the script: a thread id keeps their keys and device times apart
     cat >"$work/post.lua" <<LUA
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("tid", counter) end
 local n = 0
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer $key"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
     n = n + 1
-    wrk.headers["Idempotency-Key"] = "bench-" .. n
+    local id = (tid or 1) * 100000000 + n
+    wrk.headers["Idempotency-Key"] = "bench-" .. id
     local body = string.format('{"external_ref":"B%d","channel":"web","customer":{"name":"C%d",' ..
         '"address":"%d rue du Banc, Lyon","location":[4.83,45.74]},"lines":[{"sku":"tea","qty":1}]}',
-        n, n, n)
+        id, id, id)
     return wrk.format(nil, "/v1/orders", nil, body)
 end
 LUA
     local devs
     devs=$(printf '"%s",' "$@")
     cat >"$work/pos.lua" <<LUA
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("tid", counter) end
 local devs = {${devs%,}}
 local n = 0
-local t0 = $(date +%s%3N) - 3600000
+local t0 = $(date +%s%3N) - 7200000
 request = function()
     n = n + 1
-    local d = devs[(n % #devs) + 1]
-    -- each request a new device time: every answered position is a new row
-    return wrk.format("GET", string.format("/v1/osmand?id=%s&lat=45.75&lon=4.85&timestamp=%d", d, t0 + n))
+    -- thread 1 the odd devices, thread 2 the even ones: each device's time only grows, one
+    -- millisecond a request (an hour's worth at most), so every answered position is a new row
+    local d = devs[2 * (n % (#devs / 2)) + (tid or 1)]
+    local t = t0 + n
+    return wrk.format("GET", string.format("/v1/osmand?id=%s&lat=45.75&lon=4.85&timestamp=%d", d, t))
 end
 LUA
 }
