@@ -5,8 +5,10 @@
 #include "dispatch/dispatch.h"
 #include "store/store_cluster.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 void api__app_events(api_app *lv, int64_t last_seq) {
     if (lv->stopped) return;
@@ -70,6 +72,10 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
      * directory, which every node of a PostgreSQL deployment shares (docs/deploy.md) */
     char key_path[1100];
     if (store_cluster_is_pg(store_path(s))) {
+        if (mkdir(lv->data_dir, 0700) != 0 && errno != EEXIST) {
+            rc = lm_errinfo_set(err, LM_IO, "data_dir", "cannot create %s", lv->data_dir);
+            goto fail;
+        }
         snprintf(key_path, sizeof key_path, "%s/webhooks.key", lv->data_dir);
         wo.key_path = key_path;
     }
