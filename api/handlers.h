@@ -233,6 +233,12 @@ lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
  * to o; proof URLs go through token when
  * given (the customer's), else /v1/proofs. */
 lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token);
+/* api/recovery_case.c: a failed delivery whose recovery is "case" (state case_needed) gets a real
+ * after-sales case from the returns module in tx; rec's state becomes case_opened (stored). */
+lm_status api__recovery_case_tx(http_req *r, store_tx *tx, int64_t order_id, const char *reason,
+                                store_order_recovery *rec);
+/* Adds "case_id" (the failed delivery's case, or null) to an order's recovery JSON (staff). */
+void api__recovery_case_into(cJSON *recovery, store_read *rd, int64_t order_id);
 /* Replies 200 with {id, status, attempts, recovery, proofs} of order_id read after a commit. */
 lm_status api__recovery_order_reply(http_req *r, int64_t order_id);
 /* Answers the proof file {id} of the path; order_id > 0 requires it to be of that order. */
@@ -296,7 +302,7 @@ typedef struct api_returns {
     orders_svc *orders;
     struct returns_svc *svc;
 } api_returns;
-/* Opens rt (503 set on failure); close it with api__returns_close. */
+/* Opens rt (503 set on failure); close it with api__returns_close (api/returns_svc.c). */
 lm_status api__returns_open(http_req *r, api_returns *rt);
 void api__returns_close(api_returns *rt);
 /* A reply of j (NULL: out of memory) with status, never cached (it is one customer's). */
@@ -334,10 +340,11 @@ void api__returns_plan_committed(http_req *r, int64_t plan_id);
 void api__returns_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj);
 
 /* ---- api/pd.c: pickup-and-delivery orders (POST /v1/orders with "type") ---- */
-/* The order JSON every /v1/orders reply uses (api/orders.c). */
-cJSON *api__order_json(const orders_order *o);
-/* Takes in the request's pickup-and-delivery order body and answers 201 (200 on a replay). */
-lm_status api__pd_create(http_req *r, orders_svc *o);
+/* Takes in the request's pickup-and-delivery order body (its "requires" already taken into req,
+ * saved in the intake transaction; Idempotency-Key honoured): *out the order (its lines freed
+ * with orders_order_clear), *replayed for a retry. The caller (api/orders.c) answers. */
+lm_status api__pd_take(http_req *r, orders_svc *o, const api_requires *req, orders_order *out,
+                       bool *replayed);
 /* Adds "type" and "pickup" to an order's JSON when it is a pickup-and-delivery order. */
 void api__pd_order_into(cJSON *j, store_read *rd, int64_t order_id);
 /* A driver's stop of such an order: "order_type"; at the pickup, the sender's contact and address

@@ -20,7 +20,7 @@ static char *iso_time(char buf[32], int64_t epoch_s) {
     return fmt_time_format_rfc3339(epoch_s, buf);
 }
 
-cJSON *api__order_json(const orders_order *o) {
+static cJSON *order_json(const orders_order *o) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)o->id);
     cJSON_AddStringToObject(j, "external_ref", o->external_ref);
@@ -85,7 +85,7 @@ cJSON *api__order_json(const orders_order *o) {
 }
 
 static lm_status reply_order(http_req *r, int status, orders_order *ord) {
-    cJSON *j = api__order_json(ord);
+    cJSON *j = order_json(ord);
     orders_order_clear(ord);
     return http_reply_json(r, status, j);
 }
@@ -116,16 +116,38 @@ static lm_status order_requires_save(http_req *r, int64_t id, const api_requires
     return store_tx_commit(tx);
 }
 
+/* A pickup-and-delivery order (api/pd.c takes it in): the order with its pickup and skills. */
+static lm_status pd_create(http_req *r, orders_svc *o, const api_requires *req) {
+    orders_order out;
+    bool replayed = false;
+    lm_status rc = api__pd_take(r, o, req, &out, &replayed);
+    if (rc != LM_OK) return rc;
+    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
+        orders_order_clear(&out);
+        return rc;
+    }
+    cJSON *j = order_json(&out);
+    if (req->present) cJSON_AddItemToObject(j, "requires", api__requires_json(req));
+    int64_t id = out.id;
+    orders_order_clear(&out);
+    store_read *rd = NULL;
+    if (store_read_begin(api_store(r), &rd) == LM_OK) {
+        api__pd_order_into(j, rd, id);
+        store_read_end(rd);
+    }
+    return http_reply_json(r, replayed ? 200 : 201, j);
+}
+
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
     orders_money_in money;
     bool has_money = false;
     api_requires req; /* "requires": skills, kept apart from the order (api/requirements.c) */
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = api__requires_take(r, "requires", &req);
     /* collect here, deliver there: no stock, no money, its own codec (api/pd.c) */
     if (rc == LM_OK && cJSON_IsObject(r->json) && cJSON_GetObjectItemCaseSensitive(r->json, "type"))
-        return api__pd_create(r, o);
-    if (rc == LM_OK) rc = api__requires_take(r, "requires", &req);
+        return pd_create(r, o, &req);
     if (rc == LM_OK)
         rc = fmt_order_priced_from_json(r->json, r->arena, &in, &money, &has_money, &r->err);
     if (rc != LM_OK) return rc;
@@ -149,7 +171,7 @@ static lm_status handle_orders_create(http_req *r, orders_svc *o) {
         orders_money_clear(&res.money);
         return rc;
     }
-    cJSON *j = api__order_json(&out);
+    cJSON *j = order_json(&out);
     if (req.present) cJSON_AddItemToObject(j, "requires", api__requires_json(&req));
     orders_order_clear(&out);
     if (has_money) {
@@ -181,7 +203,7 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
     if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
-    cJSON *j = api__order_json(&ord);
+    cJSON *j = order_json(&ord);
     orders_order_clear(&ord);
     orders_money m = {0};
     lm_errinfo merr;
@@ -262,7 +284,7 @@ static lm_status handle_orders_list(http_req *r, orders_svc *o) {
     if (rc != LM_OK) return rc;
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "orders");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, api__order_json(&list[i]));
+        cJSON_AddItemToArray(arr, order_json(&list[i]));
     cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
     orders_order_list_free(list, n);
     return http_reply_json(r, 200, out);

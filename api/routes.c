@@ -174,9 +174,10 @@ const http_route api__routes[] = {
     /* ---- analytics: KPI reports, forecasts, replenishment (api/reports.c, api/forecast.c;
      * docs/analytics.md) ---- */
     {"GET", "/v1/reports/{family}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__reports_get, 0,
-     "Delivery KPIs from the analytics rollups: family deliveries, eta, cycle-times, costs, kpis "
+     "Delivery KPIs from the analytics rollups: family deliveries, eta, cycle-times, costs, "
+     "fleet, exceptions, promise (windows per zone: how much later to promise), kpis "
      "(?from=&to= YYYY-MM-DD, to exclusive, default the last 30 days; ?period=day|week|month; "
-     "?group=all|depot|channel|vehicle|driver), or quality (complaint rate, SLA compliance, "
+     "?group=all|depot|channel|vehicle|driver|zone), or quality (complaint rate, SLA compliance, "
      "ratings per driver and depot, return rates); CSV with Accept: text/csv",
      NULL, ANALYTICS_REPORT_SCHEMA, 200, NULL},
     {"GET", "/v1/forecast/{depot}/{sku}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
@@ -201,7 +202,8 @@ const http_route api__routes[] = {
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
-     "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
+     "VROOM's shape {code, error}; 503 while 2 solves run; body options: c (VROOM's plan mode, "
+     "violations), g, t, l, x (vroom-express), iterations (reproducible)",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
     /* vroom-express's two routes, so its clients need only the base URL (and a key) */
     {"POST", "/", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,

@@ -18,15 +18,16 @@ static void report_usage(FILE *out) {
     fprintf(out,
             "usage: lastmile report FAMILY [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--period "
             "day|week|month]\n"
-            "                              [--group all|depot|channel|vehicle|driver] [--csv] "
+            "                              [--group all|depot|channel|vehicle|driver|zone] [--csv] "
             "[--db PATH|URL]\n"
             "       lastmile report forecast DEPOT SKU [--days N] [--h N] [--service P] [--csv] "
             "[--db PATH|URL]\n"
             "       lastmile report replenishment DEPOT [--days N] [--lead-days N] "
             "[--review-days N]\n"
             "                              [--service P] [--csv] [--db PATH|URL]\n"
-            "FAMILY: deliveries, eta, cycle-times, costs or kpis (docs/analytics.md). JSON on "
-            "stdout, or CSV\nwith --csv. The database defaults to $LASTMILE_DB, else "
+            "FAMILY: deliveries, eta, cycle-times, costs, fleet, exceptions, promise or kpis\n"
+            "(docs/analytics.md). JSON on stdout, or CSV with --csv. The database defaults to "
+            "$LASTMILE_DB, else "
             "var/lastmile.db.\n");
 }
 

@@ -104,9 +104,11 @@ typedef struct shared {
     const solver__model *m;
     const solver__params *prm;
     const solver_opts *o;
-    uint64_t max_iters; /* opts.iterations: 0 = time-limited; else each worker's exact count */
-    uint64_t budget;    /* iterations of one anneal, from the time limit (never the clock) */
-    atomic_bool cut;    /* the clock or a cancel stopped an iteration-budgeted search */
+    uint64_t max_iters;    /* opts.iterations: 0 = time-limited; else each worker's exact count */
+    uint64_t budget;       /* iterations of one anneal, from the time limit (never the clock) */
+    atomic_bool cut;       /* the clock or a cancel stopped an iteration-budgeted search */
+    uint64_t patience;     /* iterations without a new best that end the search (0: never) */
+    atomic_bool converged; /* a worker ran out of patience */
     int64_t t_start_ns, deadline_ns;
     unsigned n_workers;
     pthread_barrier_t barrier;
@@ -139,11 +141,12 @@ typedef struct worker {
     int64_t next_progress_ns;
     uint64_t last_ls; /* iteration when the local search last ran */
     uint64_t anneal_start, anneal_len;
-    double t0, tf;    /* the current anneal's temperatures */
-    double log_ratio; /* solver__det_log(tf / t0), for the schedule */
-    uint64_t iters;   /* this worker's iterations so far */
-    bool want_stop;   /* this worker's vote at a checkpoint */
-    int64_t now_ns;   /* clock at the last check */
+    double t0, tf;      /* the current anneal's temperatures */
+    double log_ratio;   /* solver__det_log(tf / t0), for the schedule */
+    uint64_t iters;     /* this worker's iterations so far */
+    bool want_stop;     /* this worker's vote at a checkpoint */
+    uint64_t last_gain; /* iteration of the last new best (found or adopted) */
+    int64_t now_ns;     /* clock at the last check */
 } worker;
 
 static bool out_of_time(worker *w) {
@@ -361,6 +364,7 @@ static void local_search(worker *w, solver__sol *s, bool deep) {
         any |= solver__op_or_opt(m, s, w->scratch);
         any |= solver__op_two_opt(m, s, w->scratch);
         any |= solver__op_cross(m, s, w->scratch);
+        any |= solver__op_fleet(m, s, w->scratch); /* nothing to do unless the fleet is mixed */
         /* SWAP* measured no better per iteration inside the search (X n101-n303, 3 seeds):
          * it polishes the constructed start only. */
         if (!any && deep) any |= solver__op_swap_star(m, s, w->scratch);
@@ -447,6 +451,11 @@ static bool run_epoch(worker *w, uint64_t len) {
     if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) return fail_nomem(w);
     for (uint64_t e = 0; e < len; e++) {
         if (out_of_time(w)) return false;
+        if (sh->patience && w->iters - w->last_gain >= sh->patience) {
+            /* Counted in iterations, not time: a converged run is still reproducible. */
+            atomic_store(&sh->converged, true);
+            return false;
+        }
         if (w->iters - w->anneal_start >= w->anneal_len) {
             if (solver__sol_copy(&w->cur, &w->best) != LM_OK ||
                 solver__sol_copy(&w->tmp, &w->best) != LM_OK)
@@ -491,6 +500,7 @@ static bool run_epoch(worker *w, uint64_t len) {
         CONSISTENT(m, &w->cur);
         CONSISTENT(m, &w->tmp);
         if (new_best) {
+            w->last_gain = w->iters;
             if (solver__sol_copy(&w->best, &w->cur) != LM_OK) return fail_nomem(w);
             publish(w);
         }
@@ -604,7 +614,8 @@ static void sync_best(worker *w, bool *stop) {
     pthread_barrier_wait(&sh->barrier);
     if ((int)w->id != sh->winner &&
         solver__sol_compare(&sh->workers[sh->winner].best, &w->best) < 0) {
-        /* Behind the leader: continue from its best. */
+        /* Behind the leader: continue from its best (news to this worker's patience too). */
+        w->last_gain = w->iters;
         if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK ||
             solver__sol_copy(&w->cur, &w->best) != LM_OK)
             w->status = LM_NOMEM;
@@ -758,10 +769,10 @@ static lm_status fixed_steps_check(const solver_problem *p, lm_errinfo *err) {
     return LM_OK;
 }
 
-/* The start solution: every vehicle's fixed steps (which must be servable as given), then the
- * construction the variant picks. */
-static lm_status start_build(solver__model *m, const solver__params *prm, solver__sol *start,
-                             lm_errinfo *err) {
+/* The start solution: every vehicle's fixed steps (which must be servable as given), the seed
+ * routes, then the construction the variant picks. */
+static lm_status start_build(solver__model *m, const solver__params *prm, const solver_opts *o,
+                             solver__sol *start, lm_errinfo *err) {
     const solver_problem *p = m->p;
     lm_status st = solver__sol_init(m, start);
     if (st != LM_OK) return st;
@@ -770,8 +781,11 @@ static lm_status start_build(solver__model *m, const solver__params *prm, solver
             return lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
                                   "the fixed steps of vehicle %llu cannot be served as given",
                                   (unsigned long long)p->vehicles[v].pub.id);
-    return prm->use_savings ? solver__construct_savings(m, start)
-                            : solver__construct_insertion(m, start, prm->use_regret);
+    if ((st = solver__sol_seed(m, start, o, err)) != LM_OK) return st;
+    /* savings builds every route from scratch: with seeds, insertion completes them instead */
+    return prm->use_savings && !o->seed_routes
+               ? solver__construct_savings(m, start)
+               : solver__construct_insertion(m, start, prm->use_regret);
 }
 
 static bool any_free_unit(const solver__model *m) {
@@ -805,9 +819,12 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
     }
     sh->budget = sh->max_iters ? sh->max_iters : iteration_budget(m, sh->search_end_ns - t0);
     sh->n_workers = n_workers;
+    sh->patience =
+        !sh->max_iters && o->stop_when_converged ? solver_patience((size_t)m->total_weight) : 0;
     sh->best_cost = -1;
     atomic_init(&sh->stop, false);
     atomic_init(&sh->cut, false);
+    atomic_init(&sh->converged, false);
     atomic_init(&sh->iters, 0);
     return LM_OK;
 }
@@ -889,7 +906,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     }
     solver__variant_params(m, &prm);
     m->granular_routes = prm.granular_routes;
-    if ((st = start_build(m, &prm, &start, err)) != LM_OK) goto done;
+    if ((st = start_build(m, &prm, o, &start, err)) != LM_OK) goto done;
     if (!any_free_unit(m)) { /* nothing to move (no tasks, or all fixed): the start is the answer */
         st = build_output(m, &start, out, err);
         if (st == LM_OK) {
@@ -925,6 +942,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         (*out)->searched = true;
         (*out)->iterations = ws[0].iters;
         (*out)->reproducible = sh.max_iters && !atomic_load(&sh.cut);
+        (*out)->stop = o->cancel && atomic_load(o->cancel)     ? SOLVER_STOP_CANCELLED
+                       : atomic_load(&sh.converged)            ? SOLVER_STOP_CONVERGED
+                       : sh.max_iters && !atomic_load(&sh.cut) ? SOLVER_STOP_ITERATIONS
+                                                               : SOLVER_STOP_TIME_LIMIT;
 #ifndef NDEBUG
         solver_check_report rep;
         if (solver_check(p, *out, &rep) != LM_OK) {

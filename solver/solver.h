@@ -98,13 +98,19 @@ typedef struct solver_vehicle {
     size_t n_breaks;
     const uint32_t *skills;
     size_t n_skills;
-    int64_t cost_fixed;        /* paid once if the vehicle is used */
-    int64_t cost_per_hour;     /* per hour of travel (VROOM default 3600: cost == seconds) */
-    int64_t cost_per_km;       /* per km travelled */
-    uint32_t max_tasks;        /* 0: no limit */
-    int64_t max_travel_time_s; /* 0: no limit */
-    int64_t max_distance_m;    /* 0: no limit */
-    double speed_factor;       /* travel time = matrix duration / speed_factor; (0, 5] */
+    /* VROOM's vehicle costs. A route costs cost_fixed + per_hour x travel hours + per_km x km
+     * travelled + per_task_hour x hours of setup and service (breaks included); the travel part
+     * is rounded once per route and the task part truncated, as VROOM's output does
+     * (solver/cost.c). The search works on the unrounded sum. */
+    int64_t cost_fixed;         /* paid once if the vehicle is used */
+    int64_t cost_per_hour;      /* per hour of travel (VROOM default 3600: cost == seconds) */
+    int64_t cost_per_km;        /* per km travelled */
+    int64_t cost_per_task_hour; /* per hour of setup + service (default 0) */
+    uint32_t max_tasks;         /* 0: no limit */
+    bool no_tasks;              /* serves nothing (VROOM's max_tasks 0) */
+    int64_t max_travel_time_s;  /* 0: no limit */
+    int64_t max_distance_m;     /* 0: no limit */
+    double speed_factor;        /* travel time = matrix duration / speed_factor; (0, 5] */
     /* Live state for re-planning. */
     int64_t initial_load[SOLVER_MAX_DIMS]; /* on board at start, besides its deliveries */
     const solver_task_ref *fixed_steps;    /* must stay the route's first tasks, in this order */
@@ -192,6 +198,18 @@ typedef struct solver_unassigned {
     solver_reason reason;
 } solver_unassigned;
 
+/* Why the search ended (solver_solution.stop). */
+typedef enum solver_stop {
+    SOLVER_STOP_NONE,       /* no search: plan mode, exact solve, or nothing to move */
+    SOLVER_STOP_CONVERGED,  /* no better solution for opts' patience (solver_patience) */
+    SOLVER_STOP_TIME_LIMIT, /* opts.time_limit_ms ran out */
+    SOLVER_STOP_ITERATIONS, /* opts.iterations done */
+    SOLVER_STOP_CANCELLED,  /* opts.cancel became true */
+} solver_stop;
+
+/* "converged", "time_limit", "iterations", "cancelled" or "none". */
+const char *solver_stop_text(solver_stop s);
+
 typedef struct solver_solution {
     solver_route *routes; /* only vehicles that are used */
     size_t n_routes;
@@ -207,6 +225,7 @@ typedef struct solver_solution {
      * cancel), or had nothing to search: the same input, seed and threads give this answer again
      * on any machine. False for time-limited and cut-short runs. */
     bool reproducible;
+    solver_stop stop; /* why the search ended */
 } solver_solution;
 
 void solver_solution_destroy(solver_solution *s);
@@ -246,6 +265,11 @@ typedef struct solver_opts {
     uint64_t seed;             /* random seed (default 1); see above for what it reproduces */
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
+    /* A starting point (VROOM's steps in solving mode), not a constraint: NULL, or per vehicle
+     * seed_lens[v] task refs that start its route after its fixed steps (breaks are skipped).
+     * LM_INVALID if one is not a valid route. Borrowed for the call. */
+    const solver_task_ref *const *seed_routes;
+    const size_t *seed_lens;
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
     void (*on_progress)(const solver_progress *p, void *ud);
     void *progress_ud;
@@ -253,9 +277,20 @@ typedef struct solver_opts {
      * and returns the best solution so far: a server shutting down need not wait out the time
      * limit. May be NULL. */
     const atomic_bool *cancel;
+    /* true (default): a time-limited search also ends once it has converged, i.e. found nothing
+     * better for solver_patience() iterations, so a settled answer does not wait out the limit.
+     * Ignored with iterations > 0 (that budget is exact). */
+    bool stop_when_converged;
 } solver_opts;
 
 void solver_opts_init(solver_opts *o);
+
+/* Iterations without a better solution after which a time-limited search counts as converged,
+ * for a problem of n_tasks tasks: 2,000 + 10 n^2 (10 tasks: 3,000 iterations, tens of
+ * milliseconds; 100 tasks: 102,000, about 2.5 s here; 300 tasks: minutes, i.e. the time limit
+ * decides). Quadratic because the number of distinct moves grows with n^2; large enough that the
+ * 1 s benchmark runs of 100+ tasks are never cut short by it. */
+uint64_t solver_patience(size_t n_tasks);
 
 /* Solves p heuristically within o->time_limit_ms (or o->iterations). On success *out is a solution
  * that passes solver_check. Returns LM_INVALID (with err) for an inconsistent problem. */
@@ -272,6 +307,66 @@ LM_MUST_USE lm_status solver_solve_exact(const solver_problem *p, const solver_o
 LM_MUST_USE lm_status solver_evaluate(const solver_problem *p, const solver_task_ref *const *routes,
                                       const size_t *route_lens, const uint32_t *vehicles,
                                       size_t n_routes, solver_solution **out, lm_errinfo *err);
+
+/* ---- Plan mode: given routes, chosen times, reported violations (solver/plan.c) ----
+ * VROOM's -c: every constraint becomes soft. Each route keeps its steps in the given order; the
+ * start times minimise the total lead time and delay, then the makespan, then the starts (a GLPK
+ * MIP, VROOM's choose_ETA). Violations are reported per step, per route and in total. */
+
+typedef enum solver_violation {
+    SOLVER_VIOL_LEAD_TIME, /* service starts before its window (duration: how early) */
+    SOLVER_VIOL_DELAY,     /* ... after it (duration: how late) */
+    SOLVER_VIOL_LOAD,
+    SOLVER_VIOL_MAX_TASKS,
+    SOLVER_VIOL_SKILLS,
+    SOLVER_VIOL_PRECEDENCE,
+    SOLVER_VIOL_MISSING_BREAK,
+    SOLVER_VIOL_MAX_TRAVEL_TIME,
+    SOLVER_VIOL_MAX_LOAD,
+    SOLVER_VIOL_MAX_DISTANCE,
+    SOLVER_VIOL_COUNT
+} solver_violation;
+
+typedef struct solver_violations {
+    uint8_t causes[SOLVER_VIOL_COUNT]; /* solver_violation values, each once, in report order */
+    uint8_t n;
+    int64_t lead_time_s, delay_s;
+} solver_violations;
+
+/* A step of a planned route; service_* are hard bounds on its start (VROOM's vehicle_step). */
+typedef struct solver_plan_step {
+    solver_step_type type; /* START / END may be omitted (they are added) */
+    uint32_t index;        /* task, shipment or break index */
+    bool has_at, has_after, has_before;
+    int64_t at_s, after_s, before_s;
+    /* A task's setup and service on this vehicle when they differ from the task's own (VROOM's
+     * setup_per_type / service_per_type for the vehicle's type). */
+    bool has_setup, has_service;
+    int64_t setup_s, service_s;
+} solver_plan_step;
+
+typedef struct solver_plan_route {
+    uint32_t vehicle;
+    const solver_plan_step *steps;
+    size_t n_steps;
+} solver_plan_route;
+
+typedef struct solver_plan_report {
+    solver_violations summary;
+    solver_violations *route; /* per route of the solution */
+    solver_violations **step; /* step[r][k]: step k of route r */
+    size_t n_routes;
+} solver_plan_report;
+
+/* Evaluates the routes (one per vehicle, each task at most once overall) as VROOM's plan mode
+ * does: every route has start and end steps (located at the first / last task when the vehicle
+ * has none), unassigned is empty (the caller knows which tasks no step names). LM_INVALID for a
+ * malformed route or "Infeasible route for vehicle N" when service_* bounds conflict. *out and
+ * *report are the caller's (solver_solution_destroy, solver_plan_report_destroy). */
+LM_MUST_USE lm_status solver_plan(const solver_problem *p, const solver_plan_route *routes,
+                                  size_t n_routes, solver_solution **out,
+                                  solver_plan_report **report, lm_errinfo *err);
+void solver_plan_report_destroy(solver_plan_report *r);
 
 /* ---- Independent feasibility checker (solver/check.c) ---- */
 

@@ -63,6 +63,7 @@ extern const char store__returns_schema_v610[];
 extern const char store__settings_schema_v800[];
 extern const char store__notify_schema_v900[];
 extern const char store__analytics_schema_v700[];
+extern const char store__analytics_schema_v720[];
 
 extern const char store__jobs_schema_v59[];
 
@@ -95,6 +96,8 @@ const store__migration store__migrations[] = {
     {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
     {610, "returns: stops carry the RMA they collect (return pickups)", store__returns_schema_v610},
     {700, "analytics: fold state and daily rollups", store__analytics_schema_v700},
+    {720, "analytics: week and month rollup rows, fleet figures (refold)",
+     store__analytics_schema_v720},
     {800, "settings: versioned settings, fleet record versions, required skills",
      store__settings_schema_v800},
     {900, "notify: templates, opt-outs, quiet hours, told ETAs, the message outbox and log",

@@ -3,8 +3,9 @@
  * stores nothing; an order goes in through POST /v1/orders, is planned as one shipment (pickup
  * first, same van, both windows met, the load on board only between the two, so a van that would
  * overflow delivers from stock before collecting), a re-plan keeps both windows, the driver sees
- * what to collect and marks it collected, the customer's tracking shows both stops, and a failed
- * pickup cancels its delivery and fails the order. */
+ * what to collect and marks it collected, the customer's tracking shows both stops, a failed
+ * pickup cancels its delivery and fails the order, and a delivery failed after the collection is
+ * recovered like any order (checked in, then delivered from the depot). */
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
@@ -33,7 +34,7 @@ static struct {
     dispatch *d;
     api_server *srv;
     uint16_t port;
-    char disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
+    char disp[STORE_KEY_MAX], wh[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
     int64_t pd_order; /* the order of test_planned_as_one_shipment */
 } W;
 
@@ -159,6 +160,7 @@ static int setup(void **state) {
     if (api_server_start(&ao, W.s, &W.srv, &err) != LM_OK) goto fail;
     W.port = api_server_port(W.srv);
     if (store_key_create(W.s, "dispatcher", NULL, W.disp, NULL, &err) != LM_OK ||
+        store_key_create(W.s, "warehouse", NULL, W.wh, NULL, &err) != LM_OK ||
         store_key_create(W.s, "driver", "D1", W.d1, NULL, &err) != LM_OK ||
         store_key_create(W.s, "driver", "D2", W.d2, NULL, &err) != LM_OK)
         goto fail;
@@ -337,7 +339,7 @@ static int check_route(const cJSON *plan, int64_t order, const char *vid) {
 }
 
 /* POSTs a plan request, waits for the worker, answers the plan JSON (caller frees). */
-static void plan_made(resp *r, const char *body) {
+static void plan_fetch(resp *r, const char *body) {
     resp c;
     call(&c, "POST", "/v1/plans", W.disp, body);
     expect(&c, 202);
@@ -348,6 +350,11 @@ static void plan_made(resp *r, const char *body) {
     snprintf(path, sizeof path, "/v1/plans/%lld", (long long)id);
     call(r, "GET", path, W.disp, NULL);
     expect(r, 200);
+}
+
+/* The same, and the plan is proposed with every order served. */
+static void plan_made(resp *r, const char *body) {
+    plan_fetch(r, body);
     if (strcmp(str(r->json, "status"), "proposed")) fail_msg("plan: %s", r->body.data);
     assert_int_equal(cJSON_GetArraySize(get(r->json, "unassigned")), 0);
 }
@@ -526,11 +533,89 @@ static void test_failed_pickup_cancels_delivery(void **state) {
     stop_action(W.d2, drop_stop, "delivered", "{}", 409);
 }
 
+/* Collected, then not delivered: the recovery policy (not_home: next day) applies as to any
+ * order; checked in at the depot, the next plan delivers it from there, with no second pickup. */
+static void test_failed_delivery_after_collection(void **state) {
+    (void)state;
+    char body[2048], path[96];
+    pd_body(body, sizeof body, 1, "B2B-3");
+    resp r;
+    call(&r, "POST", "/v1/orders", W.disp, body);
+    expect(&r, 201);
+    int64_t id = num(r.json, "id");
+    http_test_resp_free(&r);
+    plan_made(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
+    check_route(r.json, id, "V2");
+    commit(r.json);
+    http_test_resp_free(&r);
+    cJSON *ps = driver_stop(W.d2, "pickup", id), *ds = driver_stop(W.d2, "delivery", id);
+    int64_t pick_stop = num(ps, "id"), drop_stop = num(ds, "id");
+    cJSON_Delete(ps);
+    cJSON_Delete(ds);
+    stop_action(W.d2, pick_stop, "collected", "{}", 200);
+    stop_action(W.d2, drop_stop, "failed", "{\"reason\":\"not_home\"}", 200);
+    order_read(&r, id);
+    assert_string_equal(str(r.json, "status"), "failed");
+    assert_string_equal(str(get(r.json, "recovery"), "action"), "reschedule");
+    http_test_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/orders/%lld/checkin", (long long)id);
+    call(&r, "POST", path, W.wh, NULL);
+    expect(&r, 200);
+    http_test_resp_free(&r);
+    order_read(&r, id);
+    assert_string_equal(str(r.json, "status"), "ready");
+    http_test_resp_free(&r);
+    /* planned again: a delivery from the depot, nothing to collect at the sender */
+    plan_made(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
+    const cJSON *rt = route_of(r.json, "V2");
+    assert_non_null(rt);
+    assert_true(stop_at(rt, "delivery", id) >= 0);
+    assert_int_equal(stop_at(rt, "pickup", id), -1);
+    http_test_resp_free(&r);
+}
+
+/* Skills it requires ("requires", saved with the order): no van has them, so it stays unplanned
+ * with the reason, never half planned. */
+static void test_requires_matched(void **state) {
+    (void)state;
+    char body[2048];
+    pd_body(body, sizeof body, 1, "B2B-4");
+    size_t n = strlen(body);
+    snprintf(body + n - 1, sizeof body - n + 1, ",\"requires\":[\"refrigerated\"]}");
+    resp r;
+    call(&r, "POST", "/v1/orders", W.disp, body);
+    expect(&r, 201);
+    int64_t id = num(r.json, "id");
+    assert_string_equal(cJSON_GetArrayItem(get(r.json, "requires"), 0)->valuestring,
+                        "refrigerated");
+    char path[96];
+    snprintf(path, sizeof path, "/v1/track/%s/reschedule", str(r.json, "tracking_token"));
+    http_test_resp_free(&r);
+    /* ready, but its customer cannot move one window alone: the room check knows no pickups */
+    call(&r, "GET", path, NULL, NULL);
+    expect(&r, 200);
+    assert_false(cJSON_IsTrue(get(r.json, "can_reschedule")));
+    assert_non_null(strstr(str(r.json, "why_not"), "collect-and-deliver"));
+    http_test_resp_free(&r);
+    plan_fetch(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
+    const cJSON *rt = route_of(r.json, "V2");
+    assert_true(!rt || (stop_at(rt, "pickup", id) < 0 && stop_at(rt, "delivery", id) < 0));
+    bool said = false;
+    const cJSON *u;
+    cJSON_ArrayForEach(u, get(r.json, "unassigned")) {
+        if (num(u, "order_id") == id) said = strstr(str(u, "reason"), "refrigerated") != NULL;
+    }
+    http_test_resp_free(&r);
+    assert_true(said);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_bodies_name_their_field),
         cmocka_unit_test(test_planned_as_one_shipment),
         cmocka_unit_test(test_failed_pickup_cancels_delivery),
+        cmocka_unit_test(test_failed_delivery_after_collection),
+        cmocka_unit_test(test_requires_matched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
