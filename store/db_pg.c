@@ -42,6 +42,7 @@ struct db_pg_conn {
     char errmsg[512];
     int64_t changes;
     int64_t last_id;
+    uint64_t next_name; /* names of the server-side prepared statements: lm_<n> */
     lookup *lk;
     size_t n_lk;
 };
@@ -54,6 +55,7 @@ struct db_pg_stmt {
     int *lens, *fmts;
     bool is_dml;   /* INSERT / UPDATE / DELETE: runs in a savepoint, counts changes */
     bool is_end;   /* COMMIT or ROLLBACK (of the whole transaction) */
+    char name[24]; /* server-side prepared statement, once a cached statement first ran */
     bool auto_ret; /* we appended RETURNING <identity>: the rows are ours, not the caller's */
     PGresult *res;
     bool executed;
@@ -245,7 +247,7 @@ lm_status db_pg__stmt_new(db_conn *c, const char *sql, db_stmt *st, lm_errinfo *
     if (o.is_insert && !o.has_returning) {
         const char *id = identity_of(p, o.insert_table);
         if (*id) {
-            char tail[160];
+            char tail[600];
             snprintf(tail, sizeof tail, " RETURNING %s", id);
             size_t n = strlen(o.text);
             while (n && (o.text[n - 1] == ';' || o.text[n - 1] == ' '))
@@ -300,6 +302,14 @@ static void params_clear(db_pg_stmt *s) {
 void db_pg__stmt_free(db_stmt *st) {
     db_pg_stmt *s = st->pg;
     if (!s) return;
+    /* an evicted statement leaves the server too (skipped in a failed transaction, where the
+     * server would refuse; the connection's end frees it then) */
+    db_pg_conn *p = st->conn->pg;
+    if (s->name[0] && p && PQtransactionStatus(p->pg) != PQTRANS_INERROR) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        (void)simple(p, sql);
+    }
     db_pg__reset(st);
     if (s->vals) params_clear(s);
     lm_free(s->blobs);
@@ -339,29 +349,42 @@ int db_pg__bind_count(db_stmt *st) {
     return st->pg->n_params;
 }
 
-/* Sends pre[0..n_pre), the statement and post (if any) as one pipeline: one round trip. The
- * statement's result is returned (NULL if it never ran); *ok_around says whether every other
- * command succeeded. */
-static PGresult *pipeline(db_pg_conn *p, db_pg_stmt *s, const char *const *pre, int n_pre,
-                          const char *post, bool *ok_around) {
+/* Sends pre[0..n_pre), the statement (prepared on the server first when it will be reused:
+ * PostgreSQL then parses and plans it once per connection, as SQLite's cached statements) and
+ * post (if any) as one pipeline: one round trip. The statement's result is returned (NULL if it
+ * never ran); *ok_around says whether every other command succeeded. */
+static PGresult *pipeline(db_pg_conn *p, db_pg_stmt *s, bool reuse, const char *const *pre,
+                          int n_pre, const char *post, bool *ok_around) {
     *ok_around = true;
     if (!PQenterPipelineMode(p->pg)) return NULL;
-    int sent = 0;
+    int sent = 0, n = n_pre + 1 + (post != NULL);
     for (int i = 0; i < n_pre; i++)
         sent += PQsendQueryParams(p->pg, pre[i], 0, NULL, NULL, NULL, NULL, 0);
-    sent += PQsendQueryParams(p->pg, s->sql, s->n_params, (const Oid *)s->types,
-                              (const char *const *)s->vals, s->lens, s->fmts, 0);
+    bool prepare = reuse && !s->name[0];
+    if (prepare) {
+        snprintf(s->name, sizeof s->name, "lm_%llu", (unsigned long long)++p->next_name);
+        sent += PQsendPrepare(p->pg, s->name, s->sql, s->n_params, (const Oid *)s->types);
+        n++;
+    }
+    if (s->name[0])
+        sent += PQsendQueryPrepared(p->pg, s->name, s->n_params, (const char *const *)s->vals,
+                                    s->lens, s->fmts, 0);
+    else
+        sent += PQsendQueryParams(p->pg, s->sql, s->n_params, (const Oid *)s->types,
+                                  (const char *const *)s->vals, s->lens, s->fmts, 0);
     if (post) sent += PQsendQueryParams(p->pg, post, 0, NULL, NULL, NULL, NULL, 0);
     PQpipelineSync(p->pg);
     PGresult *mine = NULL;
-    for (int q = 0; q < n_pre + 1 + (post != NULL); q++) {
+    int at = n_pre + prepare;
+    for (int q = 0; q < n; q++) {
         PGresult *r = PQgetResult(p->pg);
-        if (q == n_pre) {
+        if (q == at) {
             mine = r;
         } else {
             if (!res_ok(r)) {
                 *ok_around = false;
                 if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED) (void)res_class(p, r);
+                if (prepare && q == at - 1) s->name[0] = '\0'; /* not prepared after all */
             }
             PQclear(r);
         }
@@ -374,14 +397,14 @@ static PGresult *pipeline(db_pg_conn *p, db_pg_stmt *s, const char *const *pre, 
         if (sync) break;
     }
     PQexitPipelineMode(p->pg);
-    if (sent != n_pre + 1 + (post != NULL)) *ok_around = false;
+    if (sent != n) *ok_around = false;
     return mine;
 }
 
 /* Runs the statement once, in one round trip with what must go before and after it: a pending
  * BEGIN, and around a DML statement inside a transaction its own savepoint, so that its failure
  * leaves the transaction usable (as SQLite's statement rollback does). */
-static int execute(db_conn *c, db_pg_stmt *s) {
+static int execute(db_conn *c, db_pg_stmt *s, bool reuse) {
     db_pg_conn *p = c->pg;
     const char *pre[3];
     int n_pre = 0;
@@ -400,9 +423,7 @@ static int execute(db_conn *c, db_pg_stmt *s) {
     bool sp = s->is_dml && in_tx;
     if (sp) pre[n_pre++] = "SAVEPOINT lm_stmt";
     bool ok_around = true;
-    s->res = n_pre ? pipeline(p, s, pre, n_pre, sp ? "RELEASE SAVEPOINT lm_stmt" : NULL, &ok_around)
-                   : PQexecParams(p->pg, s->sql, s->n_params, (const Oid *)s->types,
-                                  (const char *const *)s->vals, s->lens, s->fmts, 0);
+    s->res = pipeline(p, s, reuse, pre, n_pre, sp ? "RELEASE SAVEPOINT lm_stmt" : NULL, &ok_around);
     if (!res_ok(s->res)) {
         int rc = PQresultStatus(s->res) == PGRES_PIPELINE_ABORTED ? DB_ERROR : res_class(p, s->res);
         /* LASTMILE_PG_TRACE=1: each failing statement on stderr, for porting store SQL */
@@ -443,7 +464,7 @@ static int execute(db_conn *c, db_pg_stmt *s) {
 int db_pg__step(db_stmt *st) {
     db_pg_stmt *s = st->pg;
     if (!s->executed) {
-        int rc = execute(st->conn, s);
+        int rc = execute(st->conn, s, st->cached);
         if (rc != DB_OK) return rc;
     }
     row_free(s);
@@ -500,7 +521,7 @@ int db_pg__column_type(db_stmt *st, int col) {
 
 int db_pg__column_count(db_stmt *st) {
     db_pg_stmt *s = st->pg;
-    if (!s->executed && execute(st->conn, s) != DB_OK) return 0;
+    if (!s->executed && execute(st->conn, s, st->cached) != DB_OK) return 0;
     return s->n_cols;
 }
 

@@ -15,7 +15,14 @@
  * A database records every version it has applied (schema_migrations); at open, each row of this
  * table the database lacks is applied in table order, each in its own transaction together with
  * its schema_migrations row, so a crash mid-migration leaves the previous schema intact. A
- * database holding a version this table lacks was written by a newer build and is refused. */
+ * database holding a version this table lacks was written by a newer build and is refused.
+ *
+ * BOTH BACKENDS: write the SQL for SQLite; on PostgreSQL the same text runs translated by
+ * store/sql_pg.c (INTEGER PRIMARY KEY -> BIGINT identity, BLOB -> BYTEA, INSERT OR IGNORE/REPLACE
+ * -> ON CONFLICT, ...: the rules are in store/sql_pg.h). Keep to what those rules cover; a
+ * migration that needs PostgreSQL's own DDL (partitioning, say) adds a row to
+ * store__pg_overrides in store/schema_pg.c with the same version. The `_pg` test runs
+ * (ctest -L postgres) apply every migration on PostgreSQL. */
 #include "store/internal.h"
 
 #include <stdio.h>

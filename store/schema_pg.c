@@ -104,13 +104,13 @@ lm_status store__pg_positions_drop_days(db_conn *db, int64_t before_ms, int64_t 
      * still bounds what one call removes; the rest goes row by row */
     for (size_t i = 0; rc == LM_OK && i < n; i++) {
         char sql[160];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", parts[i].name);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %.63s", parts[i].name);
         if ((rc = db_prepare(db, sql, &st, err)) != LM_OK) break;
         if ((rc = store__step_row(db, st, "partition", err)) == LM_OK)
             parts[i].rows = db_column_i64(st, 0);
         db_finish(st);
         if (rc != LM_OK || *dropped + parts[i].rows > limit) break;
-        snprintf(sql, sizeof sql, "DROP TABLE %s", parts[i].name);
+        snprintf(sql, sizeof sql, "DROP TABLE %.63s", parts[i].name);
         if ((rc = db_exec(db, sql, err)) == LM_OK) *dropped += parts[i].rows;
     }
     return rc;
