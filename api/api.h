@@ -62,6 +62,9 @@ typedef struct api_server_opts {
                                       "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
                                       "" = no tiles (plain background); NULL = that default */
     const char *tiles_attribution; /* shown on the map; NULL = OpenStreetMap's */
+    /* Several nodes on one PostgreSQL (docs/deploy.md): this node's commits with events are
+     * announced to the others through it. Borrowed; NULL = alone. */
+    struct store_cluster *cluster;
 } api_server_opts;
 
 void api_server_opts_init(api_server_opts *o);
@@ -72,6 +75,9 @@ LM_MUST_USE lm_status api_server_start(const api_server_opts *o, store *s, api_s
 uint16_t api_server_port(const api_server *srv);
 /* The OsmAnd listener's port (0 when it is off). */
 uint16_t api_server_osmand_port(const api_server *srv);
+/* Events up to seq were committed by another node (store/store_cluster.h): wakes this node's
+ * event streams and webhook sender as its own commits do. Any thread; NULL-safe. */
+void api_server_events_committed(api_server *srv, int64_t seq);
 /* Graceful stop: stops accepting at once, waits up to drain_ms for requests in flight to finish,
  * then closes every connection and frees the server. NULL-safe. */
 void api_server_stop(api_server *srv, int drain_ms);

@@ -3,15 +3,24 @@
 #include "api/app.h"
 #include "analytics/analytics.h"
 #include "dispatch/dispatch.h"
+#include "store/store_cluster.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
-static void on_events(void *ctx, int64_t last_seq) {
-    api_app *lv = ctx;
+void api__app_events(api_app *lv, int64_t last_seq) {
+    if (lv->stopped) return;
     api__track_cache_events(lv->track_cache, last_seq);
     events_hub_notify(lv->hub, last_seq);
     events_webhooks_notify(lv->hooks, last_seq);
+}
+
+static void on_events(void *ctx, int64_t last_seq) {
+    api_app *lv = ctx;
+    api__app_events(lv, last_seq);
+    store_cluster_announce(lv->cluster, last_seq); /* the other nodes' streams look again */
 }
 
 static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
@@ -41,6 +50,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lv->dispatch = o->dispatch;
     lv->feedback = o->feedback;
     lv->router = o->router;
+    lv->cluster = o->cluster;
     lm_status rc = LM_NOMEM;
     if (!(lv->data_dir = lm_strdup(o->data_dir && *o->data_dir ? o->data_dir : "var"))) goto fail;
     if (!(lv->tiles_url = lm_strdup(o->tiles_url ? o->tiles_url : API_TILES_DEFAULT)) ||
@@ -65,6 +75,17 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     if ((rc = orders_create(&oo, &lv->orders)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
+    /* a database URL names no file to keep the sealing key beside: it goes in the data
+     * directory, which every node of a PostgreSQL deployment shares (docs/deploy.md) */
+    char key_path[1100];
+    if (store_cluster_is_pg(store_path(s))) {
+        if (mkdir(lv->data_dir, 0700) != 0 && errno != EEXIST) {
+            rc = lm_errinfo_set(err, LM_IO, "data_dir", "cannot create %s", lv->data_dir);
+            goto fail;
+        }
+        snprintf(key_path, sizeof key_path, "%s/webhooks.key", lv->data_dir);
+        wo.key_path = key_path;
+    }
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
     if ((rc = events_webhooks_start(s, &wo, &lv->hooks, err)) != LM_OK) goto fail;
     /* the analytics rollups follow every commit (same transaction); a lag they cannot fold now

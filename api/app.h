@@ -98,8 +98,12 @@ typedef struct api_app {
     api_housekeeping *housekeeping; /* payment timeouts; NULL when off */
     orders_svc *orders;             /* one for every request: its intake group-commits them */
     api_track_cache *track_cache;   /* tracking replies kept current by events and positions */
+    struct store_cluster *cluster;  /* told of this node's commits; NULL when alone */
     bool stopped;
 } api_app;
+
+/* Wakes the event streams and the webhook sender: events up to last_seq are committed. */
+void api__app_events(api_app *lv, int64_t last_seq);
 
 /* The app context of the server handling r, and its store. */
 static inline api_app *api_app_of(const http_req *r) {

@@ -6,6 +6,8 @@
 #include "api/input.h"
 #include "geo/geo.h"
 
+#include "common/leader.h"
+
 #define PROBE_TIMEOUT_MS 1500
 
 /* The router's entries; an engine that does not answer leaves the server healthy (its cells are
@@ -44,6 +46,7 @@ lm_status api__healthz(http_req *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
     cJSON_AddStringToObject(o, "version", LASTMILE_VERSION);
+    cJSON_AddBoolToObject(o, "leader", lm_leader()); /* several nodes: which runs dispatch */
     cJSON_AddItemToObject(o, "router", router_json(api_app_of(r)->router));
     return http_reply_json(r, 200, o);
 }

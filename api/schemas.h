@@ -11,7 +11,9 @@
 
 #define HEALTH_SCHEMA                                                                              \
     "{\"type\":\"object\",\"required\":[\"status\",\"version\",\"router\"],\"properties\":{"       \
-    "\"status\":{\"const\":\"ok\"},\"version\":{\"type\":\"string\"},\"router\":{\"type\":"        \
+    "\"status\":{\"const\":\"ok\"},\"version\":{\"type\":\"string\"},\"leader\":{\"type\":"        \
+    "\"boolean\",\"description\":\"this node runs the dispatch worker and the senders (always "    \
+    "with SQLite; one node of those sharing a PostgreSQL)\"},\"router\":{\"type\":"                \
     "\"object\",\"description\":\"the routing engines (--router) and whether each answers a "      \
     "probe now; one that does not leaves the server healthy, its cells "                           \
     "estimated\",\"properties\":"                                                                  \

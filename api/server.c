@@ -36,6 +36,7 @@ void api_server_opts_init(api_server_opts *o) {
     o->router = NULL;
     o->tiles_url = NULL;
     o->tiles_attribution = NULL;
+    o->cluster = NULL;
     http_server_opts ho;
     http_server_opts_init(&ho);
     o->max_conns = ho.max_conns;
@@ -111,6 +112,10 @@ uint16_t api_server_port(const api_server *srv) {
 
 uint16_t api_server_osmand_port(const api_server *srv) {
     return http_plain_port(srv->app->osmand);
+}
+
+void api_server_events_committed(api_server *srv, int64_t seq) {
+    if (srv) api__app_events(srv->app, seq);
 }
 
 void api_server_stop(api_server *srv, int drain_ms) {

@@ -5,6 +5,7 @@
 #include "cli/demo.h"
 #include "api/formats/conf.h"
 #include "cli/cli.h"
+#include "cli/serve_node.h"
 #include "dispatch/dispatch.h"
 #include "feedback/feedback.h"
 #include "geo/geo.h"
@@ -665,6 +666,12 @@ static void serve_analytics(store *s) {
                 (long long)folded);
 }
 
+/* Error paths once the node may have started: its thread stops before the store closes. */
+static void serve_end(serve_node *node, store *s) {
+    serve_node_stop(node);
+    store_close(s);
+}
+
 int cli_serve(int argc, char **argv) {
     serve_cfg cfg;
     int status = configure(&cfg, argc, argv);
@@ -695,14 +702,16 @@ int cli_serve(int argc, char **argv) {
         return CLI_FAILED;
     }
     serve_analytics(s);
-    if ((status = serve_clock(s, &cfg)) != CLI_OK) {
-        store_close(s);
+    serve_node *node = NULL; /* leadership and other nodes' events (docs/deploy.md) */
+    if ((status = serve_clock(s, &cfg)) != CLI_OK ||
+        (status = serve_node_start(cfg.db, &node)) != CLI_OK) {
+        serve_end(node, s);
         return status;
     }
     int64_t now_s = lm_now_ms() / 1000;
     int64_t midnight = (now_s + cfg.utc_offset_s) / 86400 * 86400 - cfg.utc_offset_s;
     if (cfg.demo && (status = serve_demo(s, midnight)) != CLI_OK) {
-        store_close(s);
+        serve_end(node, s);
         return status;
     }
 
@@ -715,7 +724,7 @@ int cli_serve(int argc, char **argv) {
     geo_router *router = NULL;
     if (geo_router_create(&gro, &router, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: --router: %s\n", err.message);
-        store_close(s);
+        serve_end(node, s);
         return CLI_USAGE;
     }
     serve_router_report(router, cfg.profile);
@@ -736,7 +745,7 @@ int cli_serve(int argc, char **argv) {
     if (dispatch_create(&dopts, &disp, &err) != LM_OK) {
         fprintf(stderr, "lastmile serve: dispatch: %s\n", err.message);
         geo_router_destroy(router);
-        store_close(s);
+        serve_end(node, s);
         return CLI_FAILED;
     }
 
@@ -751,12 +760,13 @@ int cli_serve(int argc, char **argv) {
         fprintf(stderr, "lastmile serve: feedback: %s\n", err.message);
         dispatch_destroy(disp);
         geo_router_destroy(router);
-        store_close(s);
+        serve_end(node, s);
         return CLI_FAILED;
     }
 
     api_server_opts ao;
     api_opts_fill(&ao, &cfg, disp, fb, router);
+    ao.cluster = serve_node_cluster(node);
     api_server *srv = NULL;
     lm_status started = api_server_start(&ao, s, &srv, &err);
     if (started != LM_OK && !strcmp(err.field, "osmand_port") && cfg.osmand_port < 0) {
@@ -771,7 +781,7 @@ int cli_serve(int argc, char **argv) {
         feedback_destroy(fb);
         dispatch_destroy(disp);
         geo_router_destroy(router);
-        store_close(s);
+        serve_end(node, s);
         return CLI_FAILED;
     }
     notify *nt = NULL;
@@ -780,9 +790,10 @@ int cli_serve(int argc, char **argv) {
         feedback_destroy(fb);
         dispatch_destroy(disp);
         geo_router_destroy(router);
-        store_close(s);
+        serve_end(node, s);
         return status;
     }
+    serve_node_attach(node, srv, disp);
     printf("lastmile: listening on http://%s:%u (db %s, %d threads, %s)\n", cfg.bind,
            (unsigned)api_server_port(srv), cfg.db, (int)cfg.threads, cfg.epoll ? "epoll" : "poll");
     /* "port N", not "host:port": scripts read the first host:port printed as the API's */
@@ -796,12 +807,13 @@ int cli_serve(int argc, char **argv) {
     }
     fprintf(stderr, "lastmile: %s received, finishing requests in flight\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    serve_node_attach(node, NULL, NULL); /* requests in flight still announce: stop it last */
     api_server_stop(srv, DRAIN_MS);
     notify_destroy(nt);
     feedback_destroy(fb);
     dispatch_destroy(disp);
     geo_router_destroy(router);
-    store_close(s);
+    serve_end(node, s);
     fprintf(stderr, "lastmile: stopped cleanly\n");
     return CLI_OK;
 }

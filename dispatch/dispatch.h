@@ -102,9 +102,13 @@ typedef struct dispatch_opts {
 void dispatch_opts_init(dispatch_opts *o);
 /* Validates o, creates the matrix provider and starts the worker thread. */
 LM_MUST_USE lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *err);
-/* Stops the worker (a solve in progress runs to its time limit first; plans still queued are
- * marked `failed`), frees everything. NULL-safe. */
+/* Stops the worker (a solve in progress stops with what it has); jobs not run stay pending in
+ * the durable queue for the next leading node (this one after a restart). Frees everything.
+ * NULL-safe. The worker runs jobs and ticks only while this process leads (common/leader.h). */
 void dispatch_destroy(dispatch *d);
+/* This process gained or lost the lead (common/leader.h): the worker feeds its queue from the
+ * durable one, or drops it, now rather than at its next tick. NULL-safe. */
+void dispatch_lead_changed(dispatch *d);
 /* Blocks until the worker queue is empty and idle (tests, graceful stop). */
 void dispatch_wait_idle(dispatch *d);
 

@@ -27,6 +27,7 @@ typedef struct dispatch__job {
     dispatch_pickup_task *pickups; /* PLAN: owned copy of req.pickups */
     dispatch_trigger trigger;      /* REPLAN */
     char vehicle[DISPATCH_ID_MAX + 1];
+    int64_t job_id; /* its row in the durable queue (dispatch/jobs.c); 0 = none */
     struct dispatch__job *next;
 } dispatch__job;
 
@@ -44,7 +45,10 @@ struct dispatch {
     pthread_cond_t cv;      /* queue changed / stop requested */
     pthread_cond_t idle_cv; /* worker became idle */
     dispatch__job *head, *tail;
-    bool replan_queued; /* a REPLAN job is waiting (coalescing) */
+    bool replan_queued;  /* a REPLAN job is waiting (coalescing) */
+    bool feed;           /* jobs may have been recorded: read the durable queue (dispatch/jobs.c) */
+    int64_t fed_after;   /* the newest queue row fed into head..tail */
+    int64_t replan_upto; /* the newest re-plan row fed: the queued re-plan covers it */
     bool busy, stopping;
     atomic_bool cancel; /* set by dispatch_destroy: a running solve stops with what it has */
     int64_t last_tick_ms;
@@ -76,9 +80,36 @@ int64_t dispatch__day_start(const dispatch *d, int64_t t_s);
 
 /* ---- The worker's job queue (dispatch/queue.c) ---- */
 
-/* Queues a job (takes it); LM_UNAVAILABLE while stopping (the job is freed). */
-LM_MUST_USE lm_status dispatch__enqueue(dispatch *d, dispatch__job *job);
+/* Queues a job (takes it) with d->mu held. */
+void dispatch__enqueue_locked(dispatch *d, dispatch__job *job);
 void dispatch__job_free(dispatch__job *j);
+
+/* ---- The durable job queue (dispatch/jobs.c) ----
+ * Requests record jobs in their own tx on any node and kick the local worker; the leading node's
+ * worker feeds its in-memory queue from the table and marks each job done with its result. */
+
+/* Records the solve of plan_id (with its whole request) inside tx. */
+LM_MUST_USE lm_status dispatch__plan_job_add(dispatch *d, store_tx *tx, int64_t plan_id,
+                                             const dispatch_plan_req *req, lm_errinfo *err);
+/* Records a re-plan request inside tx (it commits or vanishes with what caused it). */
+LM_MUST_USE lm_status dispatch__replan_job_add(dispatch *d, store_tx *tx, dispatch_trigger why,
+                                               const char *vehicle, lm_errinfo *err);
+/* Tells the worker that jobs may have been recorded (call after the commit). */
+void dispatch__kick(dispatch *d);
+/* Worker: queues the pending rows not fed yet. */
+void dispatch__feed(dispatch *d);
+/* Worker, on losing the lead: drops the in-memory queue (the rows stay pending for the leader). */
+void dispatch__unfeed(dispatch *d);
+/* Inside the tx that stores j's result: marks its row done. *claimed false means another leader
+ * did it first: roll back. */
+LM_MUST_USE lm_status dispatch__job_claim(dispatch *d, store_tx *tx, const dispatch__job *j,
+                                          bool *claimed, lm_errinfo *err);
+/* Marks j's row done in a tx of its own (a job whose plan was discarded while it was solved). */
+void dispatch__job_done_alone(dispatch *d, const dispatch__job *j);
+/* After a re-plan ran: every re-plan row up to upto is done (own tx). */
+void dispatch__replans_done(dispatch *d, int64_t upto);
+/* Whether this process leads (common/leader.h): only then does the worker run jobs and ticks. */
+bool dispatch__leading(void);
 
 /* ---- Pickup tasks' stops (dispatch/pickups.c) ---- */
 

@@ -60,10 +60,20 @@ static lm_status pending_stops(store_read *r, const char *vehicle_id, store_stop
     return store_stop_query(r, &f, out, n, err);
 }
 
-static void queue_replan(dispatch *d, dispatch_trigger why, const char *vehicle) {
+/* Asks for a re-plan: recorded inside tx when the cause is still being written (it commits or
+ * vanishes with it), else in a tx of its own. */
+static void queue_replan(dispatch *d, store_tx *tx, dispatch_trigger why, const char *vehicle) {
     lm_errinfo e = {0};
-    if (dispatch_replan_request(d, why, vehicle, NULL, &e) != LM_OK)
+    pthread_mutex_lock(&d->mu);
+    bool queued = d->replan_queued; /* one waiting on this (leading) node reads the state later */
+    pthread_mutex_unlock(&d->mu);
+    if (queued) return;
+    lm_status rc = tx ? dispatch__replan_job_add(d, tx, why, vehicle, &e)
+                      : dispatch_replan_request(d, why, vehicle, NULL, &e);
+    if (rc != LM_OK)
         fprintf(stderr, "lastmile dispatch: could not queue a re-plan: %s\n", e.message);
+    else if (tx)
+        dispatch__kick(d); /* the worker's feed waits for this tx's commit (dispatch/jobs.c) */
 }
 
 /* Starts vs's route: the goods on board leave the depot (orders planned -> out_for_delivery),
@@ -318,7 +328,7 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
         goto fail;
     if ((rc = store_vstate_put(tx, &vs, err)) != LM_OK) goto fail;
     if (res.late > 0) {
-        queue_replan(d, DISPATCH_TRIGGER_LATE, vs.vehicle_id);
+        queue_replan(d, tx, DISPATCH_TRIGGER_LATE, vs.vehicle_id);
         res.replan_requested = true;
     }
     if (out) *out = res;
@@ -571,7 +581,7 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
                              ",\"vehicle_id\":\"%s\",\"reason\":\"%s\",\"retry\":true,"
                              "\"retry_stop_id\":%" PRId64 ",\"retry_after_s\":%" PRId64 "}",
                              st.id, st.order_id, st.vehicle_id, reason, new_id, win.start_s);
-        if (rc == LM_OK) queue_replan(d, DISPATCH_TRIGGER_FAILED, st.vehicle_id);
+        if (rc == LM_OK) queue_replan(d, tx, DISPATCH_TRIGGER_FAILED, st.vehicle_id);
     } else {
         if (st.kind == DISPATCH_STOP_DELIVERY && !st.return_id &&
             (rc = dispatch__order_move(tx, st.order_id, "failed", t_ms, err)) != LM_OK)
@@ -584,7 +594,7 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
                              st.kind == DISPATCH_STOP_PICKUP ? "not_collected" : "back_to_depot");
         if (rc == LM_OK && st.kind == DISPATCH_STOP_PICKUP) {
             rc = store_live_version_bump(tx, err);
-            if (rc == LM_OK) queue_replan(d, DISPATCH_TRIGGER_FAILED, st.vehicle_id);
+            if (rc == LM_OK) queue_replan(d, tx, DISPATCH_TRIGGER_FAILED, st.vehicle_id);
         }
     }
     if (rc == LM_OK) rc = store_vstate_put(tx, &vs, err);
@@ -652,7 +662,7 @@ lm_status dispatch_driver_exception(dispatch *d, store_tx *tx, const char *drive
     lm_buf_free(&b);
     if (rc == LM_OK) rc = store_vstate_put(tx, &vs, err);
     if (rc == LM_OK && replan && kind != DISPATCH_EXC_DELAY) rc = store_live_version_bump(tx, err);
-    if (rc == LM_OK && replan) queue_replan(d, why, drv.vehicle_id);
+    if (rc == LM_OK && replan) queue_replan(d, tx, why, drv.vehicle_id);
     return rc;
 }
 
@@ -739,9 +749,9 @@ lm_status dispatch_tick(dispatch *d, int64_t now_ms, lm_errinfo *err) {
     tx = NULL;
     if (rc != LM_OK) goto fail;
     for (size_t i = 0; i < n_silent; i++)
-        queue_replan(d, DISPATCH_TRIGGER_SILENT, silent[i]);
-    if (n_c) queue_replan(d, DISPATCH_TRIGGER_CANCELLED, "");
-    if (urgent) queue_replan(d, DISPATCH_TRIGGER_URGENT, "");
+        queue_replan(d, NULL, DISPATCH_TRIGGER_SILENT, silent[i]);
+    if (n_c) queue_replan(d, NULL, DISPATCH_TRIGGER_CANCELLED, "");
+    if (urgent) queue_replan(d, NULL, DISPATCH_TRIGGER_URGENT, "");
 fail:
     store_tx_rollback(tx);
     lm_free(vs);

@@ -135,6 +135,7 @@ lm_status dispatch_plan_create(dispatch *d, const dispatch_plan_req *req, int64_
     int64_t id = 0;
     char ids[24];
     if ((rc = store_plan_insert(tx, &p, &id, err)) != LM_OK) goto fail;
+    if ((rc = dispatch__plan_job_add(d, tx, id, &job->req, err)) != LM_OK) goto fail;
     snprintf(ids, sizeof ids, "%" PRId64, id);
     if ((rc = dispatch__event(tx, "plan.created", "plan", ids,
                               "{\"plan_id\":%" PRId64 ",\"status\":\"solving\"}", id)) != LM_OK)
@@ -142,12 +143,9 @@ lm_status dispatch_plan_create(dispatch *d, const dispatch_plan_req *req, int64_
     rc = store_tx_commit(tx);
     tx = NULL;
     if (rc != LM_OK) goto fail;
-    job->plan_id = id;
-    if ((rc = dispatch__enqueue(d, job)) != LM_OK) {
-        job = NULL;
-        lm_errinfo_set(err, rc, "", "the dispatch worker is stopping");
-        goto fail;
-    }
+    /* the job row is the request now: the leading node's worker solves it */
+    dispatch__job_free(job);
+    dispatch__kick(d);
     *plan_id = id;
     return LM_OK;
 fail:
@@ -288,29 +286,41 @@ static lm_status pickup_add(ready_ctx *c, const dispatch_pickup_task *pk) {
     return LM_OK;
 }
 
-static void plan_fail(dispatch *d, int64_t plan_id, const char *why) {
+static void plan_fail(dispatch *d, const dispatch__job *job, const char *why) {
     store_tx *tx = NULL;
     store_plan p;
     char ids[24];
+    int64_t plan_id = job->plan_id;
     snprintf(ids, sizeof ids, "%" PRId64, plan_id);
     if (store_tx_begin(d->st, &tx) != LM_OK) return;
-    if (store_plan_get(store_tx_read(tx), plan_id, &p, NULL) == LM_OK) {
-        p.status = DISPATCH_PLAN_FAILED;
-        p.updated_ms = dispatch__now_ms(d);
-        lm_strlcpy(p.error, why, sizeof p.error);
-        lm_buf b;
-        lm_buf_init(&b, 1024);
-        if (lm_buf_printf(&b, "{\"plan_id\":%" PRId64 ",\"error\":", plan_id) == LM_OK &&
-            lm_buf_json_str(&b, why) == LM_OK && lm_buf_append(&b, "}", 1) == LM_OK &&
-            store_plan_update(tx, &p, NULL) == LM_OK &&
-            store_event_append(tx, "plan.failed", "plan", ids, b.data) == LM_OK) {
-            if (store_tx_commit(tx) != LM_OK) {
-                /* nothing else to record it with */
-            }
-            tx = NULL;
-        }
-        lm_buf_free(&b);
+    bool claimed = false;
+    if (dispatch__job_claim(d, tx, job, &claimed, NULL) != LM_OK || !claimed) {
+        store_tx_rollback(tx); /* another leader has it */
+        return;
     }
+    if (store_plan_get(store_tx_read(tx), plan_id, &p, NULL) != LM_OK ||
+        p.status != DISPATCH_PLAN_SOLVING) {
+        /* discarded meanwhile: it stays so, and the job is done */
+        if (store_tx_commit(tx) != LM_OK) {
+            /* still pending: the next leader finds it discarded again */
+        }
+        return;
+    }
+    p.status = DISPATCH_PLAN_FAILED;
+    p.updated_ms = dispatch__now_ms(d);
+    lm_strlcpy(p.error, why, sizeof p.error);
+    lm_buf b;
+    lm_buf_init(&b, 1024);
+    if (lm_buf_printf(&b, "{\"plan_id\":%" PRId64 ",\"error\":", plan_id) == LM_OK &&
+        lm_buf_json_str(&b, why) == LM_OK && lm_buf_append(&b, "}", 1) == LM_OK &&
+        store_plan_update(tx, &p, NULL) == LM_OK &&
+        store_event_append(tx, "plan.failed", "plan", ids, b.data) == LM_OK) {
+        if (store_tx_commit(tx) != LM_OK) {
+            /* nothing else to record it with */
+        }
+        tx = NULL;
+    }
+    lm_buf_free(&b);
     store_tx_rollback(tx);
 }
 
@@ -386,9 +396,14 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
     snprintf(ids, sizeof ids, "%" PRId64, job->plan_id);
     if ((rc = store_tx_begin(d->st, &tx)) != LM_OK) goto fail;
     store_plan p;
-    if ((rc = store_plan_get(store_tx_read(tx), job->plan_id, &p, &err)) != LM_OK ||
+    bool claimed = false;
+    /* the job row is the fence: a leader that lost the lead mid-solve finds it done by the new
+     * one and stores nothing, so a plan is never proposed twice */
+    if ((rc = dispatch__job_claim(d, tx, job, &claimed, &err)) != LM_OK || !claimed ||
+        (rc = store_plan_get(store_tx_read(tx), job->plan_id, &p, &err)) != LM_OK ||
         p.status != DISPATCH_PLAN_SOLVING) {
-        store_tx_rollback(tx); /* discarded meanwhile: nothing to store */
+        store_tx_rollback(tx); /* discarded meanwhile, or done by another leader */
+        if (claimed && rc == LM_OK) dispatch__job_done_alone(d, job);
         goto done;
     }
     p.status = DISPATCH_PLAN_PROPOSED;
@@ -414,7 +429,7 @@ void dispatch__plan_run(dispatch *d, dispatch__job *job) {
     }
     goto done;
 fail:
-    plan_fail(d, job->plan_id, err.message[0] ? err.message : lm_strerror(rc));
+    plan_fail(d, job, err.message[0] ? err.message : lm_strerror(rc));
 done:
     store_read_end(r);
     solver_solution_destroy(sol);

@@ -1,5 +1,6 @@
 /* dispatch/queue.c: the worker's job queue: plan.c and replan.c queue solves here, the worker
- * thread in service.c takes them off in order (re-plans coalesce while one is waiting). */
+ * thread in service.c takes them off in order (re-plans coalesce while one is waiting). Only the
+ * leading node's worker has jobs here, fed from the durable queue (dispatch/jobs.c). */
 #include "dispatch/internal.h"
 
 void dispatch__job_free(dispatch__job *j) {
@@ -12,13 +13,7 @@ void dispatch__job_free(dispatch__job *j) {
     lm_free(j);
 }
 
-lm_status dispatch__enqueue(dispatch *d, dispatch__job *job) {
-    pthread_mutex_lock(&d->mu);
-    if (d->stopping) {
-        pthread_mutex_unlock(&d->mu);
-        dispatch__job_free(job);
-        return LM_UNAVAILABLE;
-    }
+void dispatch__enqueue_locked(dispatch *d, dispatch__job *job) {
     job->next = NULL;
     if (d->tail)
         d->tail->next = job;
@@ -27,6 +22,4 @@ lm_status dispatch__enqueue(dispatch *d, dispatch__job *job) {
     d->tail = job;
     if (job->kind == DISPATCH__JOB_REPLAN) d->replan_queued = true;
     pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    return LM_OK;
 }

@@ -20,13 +20,16 @@ lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why, const char 
     bool queued = d->replan_queued;
     pthread_mutex_unlock(&d->mu);
     if (queued) return LM_OK; /* the queued re-plan reads the state when it runs: it covers this */
-    dispatch__job *j = lm_calloc(1, sizeof *j);
-    if (!j) return LM_NOMEM;
-    j->kind = DISPATCH__JOB_REPLAN;
-    j->trigger = why;
-    lm_strlcpy(j->vehicle, vehicle_id ? vehicle_id : "", sizeof j->vehicle);
-    lm_status rc = dispatch__enqueue(d, j);
-    if (rc != LM_OK) lm_errinfo_set(err, rc, "", "the dispatch worker is stopping");
+    /* recorded, not queued here: this node may not lead (dispatch/jobs.c) */
+    store_tx *tx = NULL;
+    lm_status rc = store_tx_begin(d->st, &tx);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "store unavailable");
+    if ((rc = dispatch__replan_job_add(d, tx, why, vehicle_id, err)) == LM_OK) {
+        rc = store_tx_commit(tx);
+        tx = NULL;
+    }
+    store_tx_rollback(tx);
+    if (rc == LM_OK) dispatch__kick(d);
     return rc;
 }
 

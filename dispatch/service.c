@@ -27,7 +27,7 @@ void dispatch_opts_init(dispatch_opts *o) {
     dispatch_filter_opts_init(&o->positions);
 }
 
-static void run_job(dispatch *d, dispatch__job *j) {
+static void run_job(dispatch *d, dispatch__job *j, int64_t replan_upto) {
     if (j->kind == DISPATCH__JOB_PLAN) {
         dispatch__plan_run(d, j);
     } else {
@@ -36,44 +36,70 @@ static void run_job(dispatch *d, dispatch__job *j) {
         if (dispatch__replan_run(d, j->trigger, j->vehicle, &id, &err) != LM_OK)
             fprintf(stderr, "lastmile dispatch: re-plan (%s) failed: %s: %s\n",
                     dispatch_trigger_name(j->trigger), err.field, err.message);
+        dispatch__replans_done(d, replan_upto);
+    }
+}
+
+/* Waits for work or the next tick (d->mu held); on the tick, a leader checks the live day and
+ * reads the durable queue (jobs recorded by other nodes wake nobody here). */
+static void worker_idle(dispatch *d, bool leading) {
+    d->busy = false;
+    pthread_cond_broadcast(&d->idle_cv);
+    if (d->o.tick_ms <= 0) {
+        pthread_cond_wait(&d->cv, &d->mu);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + (d->o.tick_ms % 1000) * 1000000;
+    ts.tv_sec += (time_t)(d->o.tick_ms / 1000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    int rc = pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+    if (rc == ETIMEDOUT && !d->stopping && !d->head && leading) {
+        d->busy = true;
+        d->feed = true;
+        pthread_mutex_unlock(&d->mu);
+        lm_errinfo err = {0};
+        if (dispatch_tick(d, dispatch__now_ms(d), &err) != LM_OK)
+            fprintf(stderr, "lastmile dispatch: tick: %s\n", err.message);
+        dispatch__geometry_pass(d);
+        pthread_mutex_lock(&d->mu);
     }
 }
 
 static void *worker_main(void *arg) {
     dispatch *d = arg;
+    bool led = false; /* what the queue was fed for: a change of lead refeeds or drops it */
     pthread_mutex_lock(&d->mu);
     while (!d->stopping) {
-        if (!d->head) {
-            d->busy = false;
-            pthread_cond_broadcast(&d->idle_cv);
-            if (d->o.tick_ms > 0) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                int64_t ns = ts.tv_nsec + (d->o.tick_ms % 1000) * 1000000;
-                ts.tv_sec += (time_t)(d->o.tick_ms / 1000 + ns / 1000000000);
-                ts.tv_nsec = (long)(ns % 1000000000);
-                int rc = pthread_cond_timedwait(&d->cv, &d->mu, &ts);
-                if (rc == ETIMEDOUT && !d->stopping && !d->head) {
-                    d->busy = true;
-                    pthread_mutex_unlock(&d->mu);
-                    lm_errinfo err = {0};
-                    if (dispatch_tick(d, dispatch__now_ms(d), &err) != LM_OK)
-                        fprintf(stderr, "lastmile dispatch: tick: %s\n", err.message);
-                    dispatch__geometry_pass(d);
-                    pthread_mutex_lock(&d->mu);
-                }
-            } else {
-                pthread_cond_wait(&d->cv, &d->mu);
-            }
+        bool leading = dispatch__leading();
+        if (leading != led || (leading && d->feed)) {
+            d->feed = false;
+            d->busy = true;
+            pthread_mutex_unlock(&d->mu);
+            if (leading)
+                dispatch__feed(d);
+            else
+                dispatch__unfeed(d);
+            led = leading;
+            pthread_mutex_lock(&d->mu);
+            continue;
+        }
+        if (!d->head || !leading) {
+            worker_idle(d, leading);
             continue;
         }
         dispatch__job *j = d->head;
         d->head = j->next;
         if (!d->head) d->tail = NULL;
-        if (j->kind == DISPATCH__JOB_REPLAN) d->replan_queued = false;
+        int64_t upto = 0;
+        if (j->kind == DISPATCH__JOB_REPLAN) {
+            d->replan_queued = false;
+            upto = d->replan_upto; /* rows fed after this point wait for the next re-plan */
+        }
         d->busy = true;
         pthread_mutex_unlock(&d->mu);
-        run_job(d, j);
+        run_job(d, j, upto);
         dispatch__job_free(j);
         pthread_mutex_lock(&d->mu);
     }
@@ -138,6 +164,7 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
     }
     pthread_mutex_init(&d->mu, NULL);
     dispatch__settings_init(d);
+    d->feed = true; /* jobs left pending by a stopped worker run first (if this node leads) */
     pthread_cond_init(&d->cv, NULL);
     pthread_cond_init(&d->idle_cv, NULL);
     if (pthread_create(&d->worker, NULL, worker_main, d) != 0) {
@@ -157,7 +184,7 @@ lm_status dispatch_create(const dispatch_opts *o, dispatch **out, lm_errinfo *er
 void dispatch_wait_idle(dispatch *d) {
     if (!d) return;
     pthread_mutex_lock(&d->mu);
-    while (d->head || d->busy)
+    while (d->head || d->busy || (d->feed && dispatch__leading()))
         pthread_cond_wait(&d->idle_cv, &d->mu);
     pthread_mutex_unlock(&d->mu);
 }
@@ -170,26 +197,10 @@ void dispatch_destroy(dispatch *d) {
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
     pthread_join(d->worker, NULL);
-    /* plans still queued never ran: say so in their rows */
+    /* jobs still queued never ran: their rows stay pending, and the next leader (this node
+     * after a restart, or another) runs them */
     for (dispatch__job *j = d->head, *next; j; j = next) {
         next = j->next;
-        if (j->kind == DISPATCH__JOB_PLAN) {
-            store_tx *tx = NULL;
-            store_plan p;
-            if (store_tx_begin(d->st, &tx) == LM_OK) {
-                if (store_plan_get(store_tx_read(tx), j->plan_id, &p, NULL) == LM_OK) {
-                    p.status = DISPATCH_PLAN_FAILED;
-                    lm_strlcpy(p.error, "the server stopped before the solve ran", sizeof p.error);
-                    if (store_plan_update(tx, &p, NULL) == LM_OK) {
-                        if (store_tx_commit(tx) != LM_OK) {
-                            /* nothing more to do while stopping */
-                        }
-                        tx = NULL;
-                    }
-                }
-                store_tx_rollback(tx);
-            }
-        }
         dispatch__job_free(j);
     }
     if (d->own_geo) geo_matrix_provider_destroy(d->geo);

@@ -7,6 +7,8 @@
 
 #include "store/commit_queue.h"
 
+#include "common/leader.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -368,7 +370,9 @@ static void *scheduler_main(void *arg) {
         w->kick = false;
         pthread_mutex_unlock(&w->mu);
         if (atomic_load(&w->stopping)) break;
-        schedule_due(w);
+        /* one node delivers (the leader), so two never POST the same events; a new leader goes on
+         * from the cursors stored with each webhook */
+        if (lm_leader()) schedule_due(w);
     }
     return NULL;
 }

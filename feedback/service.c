@@ -3,6 +3,8 @@
 #include "feedback/internal.h"
 #include "store/store_orders.h"
 
+#include "common/leader.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -28,7 +30,8 @@ static void *worker_main(void *arg) {
         if (fb->stopping) break;
         pthread_mutex_unlock(&fb->mu);
         lm_errinfo err = {0};
-        if (feedback_tick(fb, fb->now_ms(), NULL, &err) != LM_OK)
+        /* SLA events and surveys are raised once per deployment: by the leading node */
+        if (lm_leader() && feedback_tick(fb, fb->now_ms(), NULL, &err) != LM_OK)
             fprintf(stderr, "feedback: tick failed: %s %s\n", err.field, err.message);
         pthread_mutex_lock(&fb->mu);
     }

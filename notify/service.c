@@ -2,6 +2,8 @@
  * that ticks (events -> outbox -> SMTP / SMS gateway), and the tick itself. */
 #include "notify/internal.h"
 
+#include "common/leader.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,7 +33,8 @@ static void *worker_main(void *arg) {
         if (n->stopping) break;
         pthread_mutex_unlock(&n->mu);
         lm_errinfo err = {0};
-        if (notify_tick(n, n->now_ms(), NULL, &err) != LM_OK)
+        /* a customer hears once, whatever the number of nodes: the leading node sends */
+        if (lm_leader() && notify_tick(n, n->now_ms(), NULL, &err) != LM_OK)
             fprintf(stderr, "notify: tick failed: %s %s\n", err.field, err.message);
         pthread_mutex_lock(&n->mu);
     }

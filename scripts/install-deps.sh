@@ -13,6 +13,7 @@ packages=(
   python3 tzdata          # make run's demo script reads JSON; --timezone reads the zone files
   chromium                # make test: the dashboard in a headless browser (tests/web)
   python3-aiosmtpd        # make test: the real SMTP server notify/'s suite sends to (tests/notify)
+  haproxy                 # make test: the balancer in front of two nodes (tests/cluster)
 )
 # playwright-core comes from npm; a node from elsewhere (nodesource) brings its own npm
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -72,8 +72,11 @@ extern const char store__notify_schema_v900[];
 extern const char store__analytics_schema_v700[];
 extern const char store__analytics_schema_v720[];
 
+extern const char store__jobs_schema_v59[];
+
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
+    {59, "cluster: the dispatch worker's durable job queue", store__jobs_schema_v59},
     {100, "orders: depots, products, stock, orders, exceptions, intake config",
      store__orders_schema_v100},
     {110, "orders: money catalogue (prices, promotions, promotion uses)", store__money_schema_v110},
