@@ -339,7 +339,7 @@ static lm_status sim_leg(const route_ctx *c, route_sim *sim, size_t i, bool *don
         leg_dist = solver__distance(p, sim->prev_loc, loc);
         sim->cost += solver__edge_cost(p, v, sim->prev_loc, loc);
     }
-    int64_t arrival;
+    int64_t arrival = 0; /* set by sim_leg_breaks on LM_OK; -O3 cannot see that */
     lm_status st = sim_leg_breaks(c, sim, leg, &arrival);
     if (st != LM_OK) return st;
     sim->travel += leg;
