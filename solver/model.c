@@ -60,8 +60,6 @@ static lm_status build_neighbours(solver__model *m) {
         lm_free(d);
         return LM_NOMEM;
     }
-    const solver_problem *p = m->p;
-    const solver__vehicle *v0 = &p->vehicles[0];
     for (size_t i = 0; i < n; i++) {
         uint32_t *row = &m->nbr[i * k];
         uint32_t cnt = 0;
@@ -69,7 +67,9 @@ static lm_status build_neighbours(solver__model *m) {
         for (size_t j = 0; j < n; j++) {
             if (j == i) continue;
             uint32_t lj = m->nodes[j].loc;
-            int64_t c1 = solver__edge_cost(p, v0, li, lj), c2 = solver__edge_cost(p, v0, lj, li);
+            /* solver__cost: a plain matrix read for the usual cost modes, where edge_cost's
+             * division made this O(n^2) loop a quarter of a re-plan's CPU (perf-replan.md). */
+            int64_t c1 = solver__cost(m, 0, li, lj), c2 = solver__cost(m, 0, lj, li);
             int64_t c = c1 < c2 ? c1 : c2;
             if (cnt == k && c >= d[k - 1]) continue;
             uint32_t pos = cnt < k ? cnt++ : k - 1;

@@ -123,6 +123,7 @@ typedef struct shared {
     bool all_stop; /* the checkpoint's decision */
     pool pool;     /* filled by worker 0 when set partitioning is on */
     int64_t last_sp_ns, search_end_ns;
+    int64_t unservable; /* weight of the units no vehicle can serve even alone (stop_at_feasible) */
 } shared;
 
 typedef struct worker {
@@ -139,11 +140,12 @@ typedef struct worker {
     int64_t next_progress_ns;
     uint64_t last_ls; /* iteration when the local search last ran */
     uint64_t anneal_start, anneal_len;
-    double t0, tf;    /* the current anneal's temperatures */
-    double log_ratio; /* solver__det_log(tf / t0), for the schedule */
-    uint64_t iters;   /* this worker's iterations so far */
-    bool want_stop;   /* this worker's vote at a checkpoint */
-    int64_t now_ns;   /* clock at the last check */
+    int64_t anneal_t0_ns; /* clock at the anneal's start (time-limited runs cool on the clock) */
+    double t0, tf;        /* the current anneal's temperatures */
+    double log_ratio;     /* solver__det_log(tf / t0), for the schedule */
+    uint64_t iters;       /* this worker's iterations so far */
+    bool want_stop;       /* this worker's vote at a checkpoint */
+    int64_t now_ns;       /* clock at the last check */
 } worker;
 
 static bool out_of_time(worker *w) {
@@ -389,9 +391,20 @@ static bool accept(worker *w, double temp) {
     return (double)a->cost < (double)b->cost - temp * solver__det_log(u);
 }
 
-/* How far the current anneal is, in [0, 1]. Only iteration counts enter the schedule, so that
- * a seed reproduces a run whatever the machine's speed: the clock only stops the search. */
+/* How far the current anneal is, in [0, 1]. Budgeted by iterations, only iteration counts enter
+ * the schedule, so that a seed reproduces a run whatever the machine's speed. Time-limited, one
+ * anneal cools over the whole search time on the clock (w->now_ns, read every iteration): the
+ * iteration budget estimated from the problem was 5x short on X (53k iterations/s measured on
+ * X-n367 against 11k estimated), so the search restarted five hotter anneals of a fifth of the
+ * length, and one long anneal is better at equal iterations (X n204/n261/n308, 300k iterations:
+ * 0.84 % against 1.21 %, perf-solver.md); a loaded machine, too, then still cools fully. */
 static double progress(const worker *w) {
+    const shared *sh = w->sh;
+    if (!sh->max_iters) {
+        double span = (double)(sh->search_end_ns - w->anneal_t0_ns);
+        double t = span > 0 ? (double)(w->now_ns - w->anneal_t0_ns) / span : 1.0;
+        return t < 0 ? 0 : t > 1 ? 1 : t;
+    }
     double f = (double)(w->iters - w->anneal_start) / (double)w->anneal_len;
     return f < 0 ? 0 : f > 1 ? 1 : f;
 }
@@ -434,6 +447,7 @@ static void anneal_start(worker *w) {
     double reheat = w->iters == 0 ? 1.0 : 0.25;
     w->anneal_start = w->iters;
     w->anneal_len = sh->budget;
+    w->anneal_t0_ns = lm_mono_ns();
     w->t0 = sh->prm->t0 * unit * reheat;
     w->tf = sh->prm->tf * unit;
     if (w->tf > w->t0) w->tf = w->t0;
@@ -447,7 +461,7 @@ static bool run_epoch(worker *w, uint64_t len) {
     if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) return fail_nomem(w);
     for (uint64_t e = 0; e < len; e++) {
         if (out_of_time(w)) return false;
-        if (w->iters - w->anneal_start >= w->anneal_len) {
+        if (sh->max_iters && w->iters - w->anneal_start >= w->anneal_len) {
             if (solver__sol_copy(&w->cur, &w->best) != LM_OK ||
                 solver__sol_copy(&w->tmp, &w->best) != LM_OK)
                 return fail_nomem(w);
@@ -493,6 +507,10 @@ static bool run_epoch(worker *w, uint64_t len) {
         if (new_best) {
             if (solver__sol_copy(&w->best, &w->cur) != LM_OK) return fail_nomem(w);
             publish(w);
+            if (sh->o->stop_at_feasible && w->best.unserved_weight <= sh->unservable) {
+                atomic_store(&sh->stop, true);
+                return false;
+            }
         }
     }
     return true;
@@ -774,6 +792,20 @@ static lm_status start_build(solver__model *m, const solver__params *prm, solver
                             : solver__construct_insertion(m, start, prm->use_regret);
 }
 
+/* Weight of the units s leaves out that no vehicle could serve even on an empty route: a
+ * solution serving all the others is as feasible as this problem gets. */
+static int64_t unservable_weight(const solver__model *m, const solver__sol *s) {
+    int64_t w = 0;
+    for (uint32_t u = 0; u < m->n_units; u++) {
+        if (s->assigned[u]) continue;
+        const solver__node *nd = &m->nodes[m->units[u].first];
+        solver_step_type t = nd->kind == SOLVER__JOB ? SOLVER_STEP_JOB : SOLVER_STEP_PICKUP;
+        if (solver__unassigned_reason(m->p, t, nd->index) != SOLVER_REASON_NO_ROOM)
+            w += m->units[u].weight;
+    }
+    return w;
+}
+
 static bool any_free_unit(const solver__model *m) {
     for (size_t u = 0; u < m->n_units; u++)
         if (!m->units[u].fixed) return true;
@@ -911,7 +943,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     for (unsigned i = 0; i < n_workers; i++)
         if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
     if ((st = start_polish(&sh, m, ws, n_workers)) != LM_OK) goto destroy_sync;
-    unsigned started = workers_run(&sh, ws, n_workers);
+    /* Asked for the first feasible answer and the start already is one: no search. */
+    if (o->stop_at_feasible) sh.unservable = unservable_weight(m, &ws[0].best);
+    bool done_at_start = o->stop_at_feasible && ws[0].best.unserved_weight <= sh.unservable;
+    unsigned started = done_at_start ? 1 : workers_run(&sh, ws, n_workers);
     {
         int win = 0;
         for (unsigned i = 0; i < started; i++) {

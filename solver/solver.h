@@ -230,12 +230,12 @@ typedef struct solver_progress {
  * is the same on any IEEE-754 machine. solution->reproducible says whether a run was such a run.
  *
  * What is not: a time-limited run (iterations == 0). There the clock decides when the search
- * stops, how long the first local search may polish and how long each GLPK recombination may
- * take; all of these depend on the machine and its load, so the same seed can give a different
- * answer from one run to the next (R101, 1 s, 1 thread, seed 1 gave 16448152 twice and then
- * 16428766). The seed still fixes every random choice along the way. Also not reproducible: an
- * iteration-budgeted run that time_limit_ms (then a safety stop) or cancel cut short.
- * computing_ms and progress reports are wall-clock figures in every mode. */
+ * stops, how far its anneal has cooled, how long the first local search may polish and how long
+ * each GLPK recombination may take; all of these depend on the machine and its load, so the same
+ * seed can give a different answer from one run to the next (R101, 1 s, 1 thread, seed 1 gave
+ * 16448152 twice and then 16428766). The seed still fixes every random choice along the way. Also
+ * not reproducible: an iteration-budgeted run that time_limit_ms (then a safety stop) or cancel cut
+ * short. computing_ms and progress reports are wall-clock figures in every mode. */
 typedef struct solver_opts {
     int64_t time_limit_ms; /* always set: the search stops by then (default 5000) */
     /* 0 (default): the search is budgeted by time_limit_ms. > 0: every search thread runs
@@ -246,6 +246,11 @@ typedef struct solver_opts {
     uint64_t seed;             /* random seed (default 1); see above for what it reproduces */
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
+    /* Return the first solution that serves every task (the construction after its local
+     * search, or the search's first such best) instead of searching until time_limit_ms, which
+     * then only caps how long finding one may take. A re-plan wants a feasible answer at once
+     * and a better one later (default false). */
+    bool stop_at_feasible;
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
     void (*on_progress)(const solver_progress *p, void *ud);
     void *progress_ud;
