@@ -127,6 +127,14 @@ void solver_problem_destroy(solver_problem *p);
 LM_MUST_USE lm_status solver_problem_set_matrix(solver_problem *p, size_t n,
                                                 const int32_t *durations, const int32_t *distances,
                                                 const int32_t *costs, lm_errinfo *err);
+/* The same, but the problem borrows the caller's matrices instead of copying them: they must
+ * stay unchanged and alive until the problem is destroyed or given another matrix. For a caller
+ * that builds several problems over one matrix (a re-plan solves two to four times): on 2,000
+ * stops each copy was 11 MB written and page-faulted per solve (bench/results/perf-replan.md). */
+LM_MUST_USE lm_status solver_problem_share_matrix(solver_problem *p, size_t n,
+                                                  const int32_t *durations,
+                                                  const int32_t *distances, const int32_t *costs,
+                                                  lm_errinfo *err);
 /* Each add validates its argument (indices, windows sorted and start <= end, amounts >= 0,
  * duplicate ids) and reports the offending field in err. The matrix must be set first. */
 LM_MUST_USE lm_status solver_problem_add_job(solver_problem *p, const solver_job *j,
