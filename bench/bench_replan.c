@@ -21,7 +21,7 @@
 
 static int64_t fake_now_ms;
 static int n_stops = 500, n_vans = 30, n_done = 200; /* the day's size (command line) */
-static int64_t polish_ms = 400;                      /* the polished row's free-pass budget */
+static int64_t polish_ms = 350;                      /* the polished row's free-pass budget */
 #define REF_POLISH_MS 10000                          /* the reference re-plan's free pass */
 static int64_t clock_fake(void) {
     return fake_now_ms;
@@ -320,7 +320,7 @@ int main(int argc, char **argv) {
     int runs = 5;
     if (!parse_args(argc, argv, &runs)) {
         fprintf(stderr, "usage: bench_replan [RUNS [STOPS VANS DONE POLISH_MS]] (VANS * 25 >= "
-                        "STOPS > DONE; default 5 500 30 200 400)\n");
+                        "STOPS > DONE; default 5 500 30 200 350)\n");
         return 2;
     }
     char dir[] = "/tmp/lm_bench_replan_XXXXXX";
