@@ -144,6 +144,7 @@ lm_status api__driver_route(http_req *r) {
         /* what the customer asked through the tracking link (api/selfservice.c) */
         api__instructions_into(sj, rd, rt.stops[i].stop.order_id);
         api__returns_stop_into(rd, &rt.stops[i].stop, sj); /* a return: what to collect */
+        api__pd_stop_into(rd, &rt.stops[i].stop, sj);      /* collect here, deliver there */
         cJSON_AddItemToObject(sj, "navigation",
                               navigation_json(rt.stops[i].stop.lat, rt.stops[i].stop.lon));
         cJSON_AddItemToArray(arr, sj);

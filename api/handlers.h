@@ -233,6 +233,12 @@ lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
  * to o; proof URLs go through token when
  * given (the customer's), else /v1/proofs. */
 lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const char *token);
+/* api/recovery_case.c: a failed delivery whose recovery is "case" (state case_needed) gets a real
+ * after-sales case from the returns module in tx; rec's state becomes case_opened (stored). */
+lm_status api__recovery_case_tx(http_req *r, store_tx *tx, int64_t order_id, const char *reason,
+                                store_order_recovery *rec);
+/* Adds "case_id" (the failed delivery's case, or null) to an order's recovery JSON (staff). */
+void api__recovery_case_into(cJSON *recovery, store_read *rd, int64_t order_id);
 /* Replies 200 with {id, status, attempts, recovery, proofs} of order_id read after a commit. */
 lm_status api__recovery_order_reply(http_req *r, int64_t order_id);
 /* Answers the proof file {id} of the path; order_id > 0 requires it to be of that order. */
@@ -332,6 +338,19 @@ void api__returns_plan_committed(http_req *r, int64_t plan_id);
 /* A driver's stop JSON sj gets "return": {id, reason, depot_id, lines} when s collects or drops
  * a return. */
 void api__returns_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj);
+
+/* ---- api/pd.c: pickup-and-delivery orders (POST /v1/orders with "type") ---- */
+/* The order JSON every /v1/orders reply uses (api/orders.c). */
+cJSON *api__order_json(const orders_order *o);
+/* Takes in the request's pickup-and-delivery order body and answers 201 (200 on a replay). */
+lm_status api__pd_create(http_req *r, orders_svc *o);
+/* Adds "type" and "pickup" to an order's JSON when it is a pickup-and-delivery order. */
+void api__pd_order_into(cJSON *j, store_read *rd, int64_t order_id);
+/* A driver's stop of such an order: "order_type"; at the pickup, the sender's contact and address
+ * and "pickup" (window, notes, goods to collect). */
+void api__pd_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj);
+/* The tracking page's "type", "pickup" and "stops" (pickup, then delivery) of such an order. */
+void api__pd_track_into(cJSON *o, store_read *rd, const store_order *ord);
 /* In the transaction of a driver's action on stop_id: a return's pickup stop collected moves its
  * RMA to collected; failed records return.pickup_failed with reason. Other stops: nothing. */
 lm_status api__returns_stop_done_tx(store_tx *tx, http_req *r, int64_t stop_id, bool collected,

@@ -20,7 +20,7 @@ static char *iso_time(char buf[32], int64_t epoch_s) {
     return fmt_time_format_rfc3339(epoch_s, buf);
 }
 
-static cJSON *order_json(const orders_order *o) {
+cJSON *api__order_json(const orders_order *o) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)o->id);
     cJSON_AddStringToObject(j, "external_ref", o->external_ref);
@@ -85,7 +85,7 @@ static cJSON *order_json(const orders_order *o) {
 }
 
 static lm_status reply_order(http_req *r, int status, orders_order *ord) {
-    cJSON *j = order_json(ord);
+    cJSON *j = api__order_json(ord);
     orders_order_clear(ord);
     return http_reply_json(r, status, j);
 }
@@ -122,6 +122,9 @@ static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     bool has_money = false;
     api_requires req; /* "requires": skills, kept apart from the order (api/requirements.c) */
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    /* collect here, deliver there: no stock, no money, its own codec (api/pd.c) */
+    if (rc == LM_OK && cJSON_IsObject(r->json) && cJSON_GetObjectItemCaseSensitive(r->json, "type"))
+        return api__pd_create(r, o);
     if (rc == LM_OK) rc = api__requires_take(r, "requires", &req);
     if (rc == LM_OK)
         rc = fmt_order_priced_from_json(r->json, r->arena, &in, &money, &has_money, &r->err);
@@ -146,7 +149,7 @@ static lm_status handle_orders_create(http_req *r, orders_svc *o) {
         orders_money_clear(&res.money);
         return rc;
     }
-    cJSON *j = order_json(&out);
+    cJSON *j = api__order_json(&out);
     if (req.present) cJSON_AddItemToObject(j, "requires", api__requires_json(&req));
     orders_order_clear(&out);
     if (has_money) {
@@ -178,7 +181,7 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
     if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
-    cJSON *j = order_json(&ord);
+    cJSON *j = api__order_json(&ord);
     orders_order_clear(&ord);
     orders_money m = {0};
     lm_errinfo merr;
@@ -213,6 +216,7 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     store_read *rd = NULL;
     if ((rc = store_read_begin(api_store(r), &rd)) == LM_OK) {
         rc = api__recovery_into(j, rd, id, NULL);
+        api__pd_order_into(j, rd, id);
         store_read_end(rd);
     }
     if (rc != LM_OK) {
@@ -258,7 +262,7 @@ static lm_status handle_orders_list(http_req *r, orders_svc *o) {
     if (rc != LM_OK) return rc;
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "orders");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, order_json(&list[i]));
+        cJSON_AddItemToArray(arr, api__order_json(&list[i]));
     cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
     orders_order_list_free(list, n);
     return http_reply_json(r, 200, out);

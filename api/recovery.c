@@ -28,7 +28,12 @@ lm_status api__recovery_after_failed(http_req *r, store_tx *tx, int64_t stop_id,
     lm_status rc = store_stop_get(store_tx_read(tx), stop_id, &st, &r->err);
     if (rc != LM_OK) return rc;
     if (st.kind != DISPATCH_STOP_DELIVERY) return LM_OK; /* a pickup is re-planned by dispatch */
-    return orders_recovery_on_failure_tx(tx, st.order_id, reason, lm_now_ms(), NULL, &r->err);
+    orders_recovery rec;
+    memset(&rec, 0, sizeof rec);
+    rc = orders_recovery_on_failure_tx(tx, st.order_id, reason, lm_now_ms(), &rec, &r->err);
+    /* the policy asked for an after-sales case: the returns module opens it (recovery_case.c) */
+    if (rc == LM_OK) rc = api__recovery_case_tx(r, tx, st.order_id, reason, &rec);
+    return rc;
 }
 
 /* ---- What an order shows ---- */
@@ -116,9 +121,11 @@ lm_status api__recovery_into(cJSON *o, store_read *rd, int64_t order_id, const c
     bool has = rc == LM_OK;
     api__instructions_into(o, rd, order_id);
     cJSON_AddNumberToObject(o, "attempts", has ? (double)rec.attempts : 0);
-    if (has)
-        cJSON_AddItemToObject(o, "recovery", recovery_json(&rec));
-    else
+    if (has) {
+        cJSON *rj = recovery_json(&rec);
+        if (!token && !strcmp(rec.action, "case")) api__recovery_case_into(rj, rd, order_id);
+        cJSON_AddItemToObject(o, "recovery", rj);
+    } else
         cJSON_AddNullToObject(o, "recovery");
     int64_t parts[8];
     size_t np = 0;

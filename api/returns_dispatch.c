@@ -4,10 +4,12 @@
  * collected / failed at that stop moves the RMA in the stop's own transaction. */
 #include "api/app.h"
 #include "api/handlers.h"
+#include "store/store_pd.h"
 #include "dispatch/dispatch.h"
 #include "returns/returns.h"
 #include "store/store_orders.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -139,8 +141,15 @@ lm_status api__returns_stop_done_tx(store_tx *tx, http_req *r, int64_t stop_id, 
     if (rc != LM_OK) return rc;
     bool is_pickup = s.return_id && s.kind == DISPATCH_STOP_PICKUP;
     const char *tail = strrchr(r->path, '/');
-    if (collected && !is_pickup && tail && !strcmp(tail, "/collected"))
-        return http_error(r, LM_CONFLICT, "id", "stop %lld collects no return: mark it delivered",
+    /* a pickup-and-delivery order's pickup at its sender is collected too (dispatch records it);
+     * a parcel fetched at the depot is not a collection */
+    store_pickup pk;
+    lm_errinfo pe;
+    bool at_sender = s.kind == DISPATCH_STOP_PICKUP && !s.return_id && !s.transfer_from &&
+                     store_pickup_get(store_tx_read(tx), s.order_id, &pk, &pe) == LM_OK &&
+                     fabs(s.lat - pk.lat) < 1e-9 && fabs(s.lon - pk.lon) < 1e-9;
+    if (collected && !is_pickup && !at_sender && tail && !strcmp(tail, "/collected"))
+        return http_error(r, LM_CONFLICT, "id", "stop %lld collects nothing: mark it delivered",
                           (long long)stop_id);
     if (!is_pickup) return LM_OK;
     api_returns rt;

@@ -86,7 +86,8 @@ const http_route api__routes[] = {
     /* ---- orders (api/orders.c, api/imports.c, api/exceptions.c, api/order_config.c) ---- */
     {"POST", "/v1/orders", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_create, 0,
      "Take in an order: audit, allocate or apply the out-of-stock policy (Idempotency-Key "
-     "honoured)",
+     "honoured); with \"type\": \"pickup_delivery\", a collect-here-deliver-there order, ready "
+     "at once and planned as one shipment",
      API_ORDER_IN_SCHEMA, API_ORDER_SCHEMA, 201, NULL},
     {"POST", "/v1/orders/import", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__orders_import,
      HTTP_RAW_BODY, "Import orders from CSV (text/csv); each row reported with its line number",
@@ -200,7 +201,8 @@ const http_route api__routes[] = {
     {"POST", "/v1/solve", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,
      "Solve a VROOM problem (jobs, shipments, vehicles, matrices or [lon, lat] locations) and "
      "answer with VROOM's solution; ?time_limit=S (default 5, at most 60), ?seed=K; errors in "
-     "VROOM's shape {code, error}; 503 while 2 solves run; body options.iterations: reproducible",
+     "VROOM's shape {code, error}; 503 while 2 solves run; body options: c (VROOM's plan mode, "
+     "violations), g, t, l, x (vroom-express), iterations (reproducible)",
      VROOM_PROBLEM_SCHEMA, VROOM_SOLUTION_SCHEMA, 200, NULL},
     /* vroom-express's two routes, so its clients need only the base URL (and a key) */
     {"POST", "/", API_ROLE_DISPATCHER, api__solve, HTTP_RAW_BODY,

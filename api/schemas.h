@@ -5,6 +5,7 @@
 #define LASTMILE_API_SCHEMAS_H
 
 #include "api/schemas_money.h" /* MONEY_ORDER_PROPS in the order schemas */
+#include "api/schemas_pd.h"    /* pickup-and-delivery members of the order schemas */
 
 /* ---- core: health, metrics, OpenAPI, keys, events, solve ---- */
 
@@ -120,7 +121,8 @@
     "member; lines[].unit_price (minor units) and tax_rate_bp override the product's price\"},"    \
     "\"shipping_fee\":{\"type\":\"integer\",\"minimum\":0},\"coupons\":{\"type\":\"array\","       \
     "\"maxItems\":8,\"items\":{\"type\":\"string\"}},\"payment\":{\"type\":\"object\","            \
-    "\"properties\":{\"method\":{\"enum\":[\"card\",\"transfer\",\"wallet\",\"cod\"]}}}},"         \
+    "\"properties\":{\"method\":{\"enum\":[\"card\",\"transfer\",\"wallet\",\"cod\"]}}}"           \
+    "," API_PD_IN_PROPS "},"                                                                       \
     "\"description\":\"totals, subtotal, discount, tax and total are the server's: sending one "   \
     "is refused\"}"
 #define API_ORDER_SCHEMA                                                                           \
@@ -130,7 +132,8 @@
     "\"type\":\"string\"},\"stock_outcome\":{\"type\":\"string\"},\"depot\":{\"type\":["           \
     "\"string\",\"null\"]},\"lines\":{\"type\":\"array\"},\"tracking_token\":{\"type\":"           \
     "\"string\"},\"package\":{\"type\":[\"object\",\"null\"]},\"exceptions\":{\"type\":"           \
-    "\"array\"},\"coupon_warnings\":{\"type\":\"array\"}," MONEY_ORDER_PROPS "}}"
+    "\"array\"},\"coupon_warnings\":{\"type\":\"array\"}," MONEY_ORDER_PROPS "," API_PD_OUT_PROPS  \
+    "}}"
 #define API_ORDERS_SCHEMA                                                                          \
     "{\"type\":\"object\",\"properties\":{\"orders\":{\"type\":\"array\","                         \
     "\"items\":" API_ORDER_SCHEMA "},\"next_after\":{\"type\":\"integer\"}}}"

@@ -27,7 +27,10 @@
     "\"enum\":[\"retry_today\",\"reschedule\",\"return_to_stock\",\"case\"]},\"reschedule\":{"     \
     "\"enum\":[\"next_day\",\"customer\",null]},\"state\":{\"enum\":[\"retry_today\","             \
     "\"awaiting_checkin\",\"awaiting_customer\",\"rescheduled\",\"returned_to_stock\","            \
-    "\"case_needed\"]},\"next_window\":{\"type\":[\"object\",\"null\"],\"properties\":{\"from\":{" \
+    "\"case_needed\",\"case_opened\"]},\"case_id\":{\"type\":[\"integer\",\"null\"],"              \
+    "\"description\":\"staff only: the failed delivery's after-sales case (GET "                   \
+    "/v1/cases/{id})\"},"                                                                          \
+    "\"next_window\":{\"type\":[\"object\",\"null\"],\"properties\":{\"from\":{"                   \
     "\"type\":\"string\"},\"to\":{\"type\":\"string\"}}},\"checked_in_at\":{\"type\":[\"string\"," \
     "\"null\"]},\"customer_may_choose\":{\"type\":\"boolean\"}}}"
 #define RC_PROOFS_SCHEMA                                                                           \

@@ -15,6 +15,7 @@
 #define API_SOLVE_MAX_CONCURRENT 2  /* solves running at once; more get 503 */
 #define API_SOLVE_MAX_TIME_S     60 /* ?time_limit= cap */
 #define API_SOLVE_DEFAULT_TIME_S 5
+#define API_SOLVE_MAX_THREADS    2 /* options.t cap: the server keeps cores for the others */
 
 static atomic_int solves_running;
 
@@ -43,18 +44,22 @@ static void *solve_thread(void *arg) {
     char *text = NULL;
     size_t len = 0;
     char **geometry = NULL;
-    lm_status st = fmt_vroom_solve(job->in, &job->opts, &sol, &err);
+    solver_plan_report *report = NULL;
+    lm_status st = fmt_vroom_input_wants_plan(job->in)
+                       ? fmt_vroom_plan_ex(job->in, &sol, &report, &err)
+                       : fmt_vroom_solve(job->in, &job->opts, &sol, &err);
     if (st == LM_OK && fmt_vroom_input_wants_geometry(job->in))
         st = fmt_vroom_geometry(job->in, sol, fmt_vroom_provider(job->in, job->router), &geometry,
                                 &err);
     if (st == LM_OK)
-        st = fmt_vroom_write_geometry(job->in, sol, false, geometry, &text, &len, &err);
+        st = fmt_vroom_write_plan(job->in, sol, report, false, geometry, &text, &len, &err);
     if (sol) fmt_vroom_geometry_free(geometry, sol->n_routes);
     /* r belongs to this thread until http_defer_done */
     lm_status rc = st == LM_OK ? http_reply_text(r, 200, "application/json", text, len)
                                : reply_vroom_error(r, st, &err);
     lm_free(text);
     solver_solution_destroy(sol);
+    solver_plan_report_destroy(report);
     fmt_vroom_input_destroy(job->in);
     lm_free(job);
     atomic_fetch_sub(&solves_running, 1);
@@ -93,6 +98,10 @@ lm_status api__solve(http_req *r) {
     po.router = api_app_of(r)->router;
     lm_status st = fmt_vroom_parse(r->body, r->body_len, &po, &in, &err);
     if (st != LM_OK) return reply_vroom_error(r, st, &err);
+    /* vroom-express's options.t / l / x, within this server's caps (a ?time_limit= wins) */
+    int64_t asked_ms = o.time_limit_ms;
+    fmt_vroom_apply_options(in, &o, API_SOLVE_MAX_THREADS, API_SOLVE_MAX_TIME_S * 1000);
+    if (tl) o.time_limit_ms = asked_ms;
     if (atomic_fetch_add(&solves_running, 1) >= API_SOLVE_MAX_CONCURRENT) {
         atomic_fetch_sub(&solves_running, 1);
         fmt_vroom_input_destroy(in);

@@ -70,6 +70,7 @@ lm_status api__track(http_req *r) {
     cJSON *o = cJSON_CreateObject();
     /* attempts, the recovery of a failed one and the proof files (api/recovery.c) */
     rc = api__recovery_into(o, rd, ord.id, ord.tracking_token);
+    api__pd_track_into(o, rd, &ord); /* collect-and-deliver: both stops */
     store_read_end(rd);
     if (rc != LM_OK) {
         store_order_clear(&ord);

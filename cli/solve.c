@@ -57,7 +57,8 @@ static void solve_usage(FILE *f) {
            "                       explicitly for an answer another machine reproduces)\n"
            "  -s, --seed K         random seed (default 1)\n"
            "  -f, --format F       vroom, solomon or cvrplib\n"
-           "  -c, --plan           VROOM's plan mode: evaluate the vehicles' steps as routes\n"
+           "  -c, --plan           VROOM's plan mode: keep the vehicles' steps, choose their\n"
+           "                       times, report violations (without it steps seed the search)\n"
            "  -p, --pretty         indent the JSON\n"
            "  -q, --quiet          no progress on stderr\n"
            "  -g, --geometry       each route's road path as \"geometry\" (VROOM's -g)\n"
@@ -262,6 +263,7 @@ int cli_solve(int argc, char **argv) {
     size_t json_len = 0;
     geo_router *router = NULL;
     char **geometry = NULL;
+    solver_plan_report *report = NULL;
     lm_errinfo err;
     lm_errinfo_clear(&err);
     lm_status st = read_file(a.file, SOLVE_MAX_FILE, &buf, &len, &err);
@@ -297,8 +299,8 @@ int cli_solve(int argc, char **argv) {
         goto done;
     }
 
-    if (a.plan) {
-        st = fmt_vroom_plan(in, &sol, &err);
+    if (a.plan || fmt_vroom_input_wants_plan(in)) {
+        st = fmt_vroom_plan_ex(in, &sol, &report, &err);
     } else {
         solver_opts so;
         solver_opts_init(&so);
@@ -322,7 +324,7 @@ int cli_solve(int argc, char **argv) {
     if (st == LM_OK && (a.geometry || fmt_vroom_input_wants_geometry(in)))
         st = fmt_vroom_geometry(in, sol, fmt_vroom_provider(in, router), &geometry, &err);
     if (st == LM_OK)
-        st = fmt_vroom_write_geometry(in, sol, a.pretty, geometry, &json, &json_len, &err);
+        st = fmt_vroom_write_plan(in, sol, report, a.pretty, geometry, &json, &json_len, &err);
     if (st != LM_OK) {
         rc = fail_with(&a, st, &err);
         goto done;
@@ -333,6 +335,7 @@ done:
     if (sol) fmt_vroom_geometry_free(geometry, sol->n_routes);
     geo_router_destroy(router);
     solver_solution_destroy(sol);
+    solver_plan_report_destroy(report);
     fmt_vroom_input_destroy(in);
     fmt_instance_destroy(inst);
     lm_free(buf);

@@ -91,7 +91,8 @@ static lm_status route_load(dispatch *d, store_read *r, const char *vehicle_id, 
     for (size_t i = 0; i < n; i++) {
         dispatch__hand_stop *hs = &hr->stops[hr->n++];
         hs->s = ps[i];
-        if (ps[i].tw_end_s && ps[i].kind == DISPATCH_STOP_DELIVERY) {
+        /* a pickup's window is a collection's (return or pickup-and-delivery) */
+        if (ps[i].tw_end_s && ps[i].kind != DISPATCH_STOP_BREAK) {
             hs->tws[0] = (solver_tw){ps[i].tw_start_s, ps[i].tw_end_s};
             hs->n_tws = 1;
             /* as a re-plan does: a window the van cannot reach any more from where it is */
@@ -315,8 +316,20 @@ static lm_status new_stops(dispatch *d, store_read *r, const dispatch__hand_rout
     s->parcels = o.pkg_parcels > 0 ? o.pkg_parcels : 1;
     for (size_t i = 0; i < o.n_windows; i++)
         del->tws[del->n_tws++] = (solver_tw){o.windows[i].start_s, o.windows[i].end_s};
-    *has_pick = hr->started; /* a van on the road fetches the parcel at its depot first */
-    if (*has_pick) {
+    store_pickup pk; /* collect-and-deliver: the van fetches it at its sender (dispatch/pd.c) */
+    bool at_sender = dispatch__pd_pickup(r, order_id, &pk);
+    *has_pick = hr->started || at_sender; /* a van on the road fetches it at its depot first */
+    if (at_sender) {
+        *pick = *del;
+        pick->tws[0] = (solver_tw){pk.window_start_s, pk.window_end_s};
+        pick->n_tws = 1;
+        pick->s.kind = DISPATCH_STOP_PICKUP;
+        pick->s.lat = pk.lat;
+        pick->s.lon = pk.lon;
+        pick->s.service_s = d->o.default_service_s;
+        pick->s.tw_start_s = pk.window_start_s;
+        pick->s.tw_end_s = pk.window_end_s;
+    } else if (*has_pick) {
         store_depot dep;
         if ((rc = store_depot_get(r, o.depot_id, &dep, err)) == LM_OK) {
             *pick = *del;

@@ -105,6 +105,8 @@ static lm_status add_route_tasks(solver_problem *p, const dispatch__hand_route *
             solver_shipment_init(&sh);
             sh.pickup =
                 (solver_task){.id = (uint64_t)g + 1, .location = loc, .service_s = hs->s.service_s};
+            sh.pickup.tws = b->ntw[g] ? slot : NULL; /* a collection's window */
+            sh.pickup.n_tws = b->ntw[g];
             sh.delivery = (solver_task){.id = (uint64_t)dg + 1,
                                         .location = (uint32_t)(b->first_stop_pt + dg),
                                         .service_s = ds->s.service_s};

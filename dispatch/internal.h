@@ -8,6 +8,7 @@
 #include "dispatch/dispatch.h"
 #include "solver/solver.h"
 #include "store/store_orders.h"
+#include "store/store_pd.h"
 
 #include <pthread.h>
 
@@ -81,8 +82,9 @@ void dispatch__job_free(dispatch__job *j);
 
 /* ---- Pickup tasks' stops (dispatch/pickups.c) ---- */
 
-/* After pick (a return's pickup stop) failed: its pending drop at the depot is cancelled. A stop
- * of any other kind: nothing to do. */
+/* After pick (a return's pickup stop) failed: its pending drop at the depot is cancelled. A
+ * pickup-and-delivery order's pickup: its pending delivery is cancelled and the order fails. A
+ * stop of any other kind: nothing to do. */
 LM_MUST_USE lm_status dispatch__pickup_failed(store_tx *tx, const store_stop *pick, int64_t t_ms,
                                               lm_errinfo *err);
 
@@ -219,6 +221,12 @@ void dispatch__work_hours(dispatch *d, store_read *r, int64_t day_start_s, dispa
 /* Service time of a delivery of o: the longest of its products' own service times, else the
  * depot's (or global) one. */
 int64_t dispatch__service_s(dispatch *d, store_read *r, const store_order *o);
+
+/* Pickup-and-delivery orders (pd.c). Whether order_id's goods still wait at its sender (*out
+ * the pickup then); and, when they do, t becomes the shipment from there (its window, the default
+ * service time): true. */
+bool dispatch__pd_pickup(store_read *r, int64_t order_id, store_pickup *out);
+bool dispatch__pd_task(dispatch *d, store_read *r, int64_t order_id, dispatch__task *t);
 /* After a re-plan proposal was stored: *apply says whether the auto-apply policy of every depot
  * it touches allows applying it now; when a policy that could have applied it holds it, a
  * plan.auto_apply_held event (own tx) says which depot and why. */

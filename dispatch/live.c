@@ -449,6 +449,10 @@ lm_status dispatch_stop_delivered(dispatch *d, store_tx *tx, const char *driver_
     /* a pickup task's stops leave the order as it is (a return's order stays delivered) */
     if (!st.return_id && (rc = dispatch__order_move(tx, st.order_id, to, t_ms, err)) != LM_OK)
         return rc;
+    /* collect-and-deliver: the goods are on the van now, not at the sender (dispatch/pd.c) */
+    if (st.kind == DISPATCH_STOP_PICKUP && !st.return_id && !st.transfer_from &&
+        (rc = store_pickup_collected(tx, st.order_id, t_ms, err)) != LM_OK)
+        return rc;
     if ((rc = store_vstate_put(tx, &vs, err)) != LM_OK) return rc;
     lm_buf b;
     lm_buf_init(&b, 2048);
@@ -565,8 +569,9 @@ lm_status dispatch_stop_failed(dispatch *d, store_tx *tx, const char *driver_id,
         rc = dispatch__event(tx, "stop.failed", "stop", ids,
                              "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64
                              ",\"vehicle_id\":\"%s\",\"reason\":\"%s\",\"retry\":false,"
-                             "\"parcel\":\"back_to_depot\"}",
-                             st.id, st.order_id, st.vehicle_id, reason);
+                             "\"parcel\":\"%s\"}",
+                             st.id, st.order_id, st.vehicle_id, reason,
+                             st.kind == DISPATCH_STOP_PICKUP ? "not_collected" : "back_to_depot");
         if (rc == LM_OK && st.kind == DISPATCH_STOP_PICKUP) {
             rc = store_live_version_bump(tx, err);
             if (rc == LM_OK) queue_replan(d, DISPATCH_TRIGGER_FAILED, st.vehicle_id);

@@ -251,6 +251,10 @@ static lm_status ready_add(void *ctx, const store_order *o) {
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
     t->priority = o->priority > 0 ? (uint32_t)o->priority : 0;
     t->skill = sk;
+    /* collect at the sender first (dispatch/pd.c): its window may open the day */
+    if (dispatch__pd_task(c->d, c->r, o->id, t) &&
+        (!c->earliest_s || t->pick_tws[0].start_s < c->earliest_s))
+        c->earliest_s = t->pick_tws[0].start_s;
     return LM_OK;
 }
 

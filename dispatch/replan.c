@@ -190,6 +190,7 @@ static lm_status new_order(void *ctx, const store_order *o) {
     t->amount[2] = o->pkg_parcels > 0 ? o->pkg_parcels : 1;
     t->priority = o->priority > 0 ? (uint32_t)o->priority : 0;
     t->skill = 0;
+    dispatch__pd_task(c->d, c->r, o->id, t); /* collected at its sender, not the depot */
     if (o->priority >= c->d->o.urgent_priority)
         urgent_deadline(t, c->now_s, c->d->o.urgent_within_s);
     return LM_OK;

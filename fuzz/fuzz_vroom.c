@@ -1,6 +1,6 @@
 /* libFuzzer target for the VROOM JSON edge: parse, then (when it parses) plan-mode evaluation of
- * the vehicles' steps and the writer, on an all-unassigned solution and on the planned one (whose
- * answer must read back as JSON), and the error writer on refusals. */
+ * the vehicles' steps (violations reported) and the writer, on an all-unassigned solution and on
+ * the planned one (whose answer must read back as JSON), and the error writer on refusals. */
 #include "api/formats/json.h"
 #include "api/formats/vroom.h"
 #include "fuzz_common.h"
@@ -62,11 +62,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         lm_free(un);
     }
     if (fmt_vroom_input_has_steps(in)) {
+        /* Plan mode reports violations instead of refusing: its answer, with them, must write
+         * as one JSON document, and the report must match the routes. */
         solver_solution *sol = NULL;
-        if (fmt_vroom_plan(in, &sol, &err) == LM_OK) {
-            write_and_free(in, sol, !(size & 1));
-            solver_check_report rep;
-            if (solver_check(p, sol, &rep) != LM_OK) __builtin_trap(); /* plan output must check */
+        solver_plan_report *rep = NULL;
+        if (fmt_vroom_plan_ex(in, &sol, &rep, &err) == LM_OK) {
+            if (rep->n_routes != sol->n_routes) __builtin_trap();
+            char *out = NULL;
+            size_t len = 0;
+            if (fmt_vroom_write_plan(in, sol, rep, size & 1, NULL, &out, &len, &err) == LM_OK) {
+                cJSON *back = NULL;
+                if (fmt_json_parse(out, len, SIZE_MAX, &back, &err) != LM_OK) abort();
+                cJSON_Delete(back);
+                lm_free(out);
+            }
+            solver_plan_report_destroy(rep);
             solver_solution_destroy(sol);
         }
     }

@@ -95,7 +95,7 @@ static lm_status blacklist_facts(store_read *r, const orders_order *ord, orders_
     return LM_OK;
 }
 
-static void token_make(char out[33]) {
+void orders__token_make(char out[33]) {
     unsigned char raw[16];
     size_t got = 0;
     while (got < sizeof raw) {
@@ -289,7 +289,7 @@ static lm_status job_prepare(orders_svc *o, const orders_order *in, const orders
     ord->id = 0;
     ord->depot_id[0] = ord->stock_outcome[0] = '\0';
     ord->pkg_weight_g = ord->pkg_volume_cm3 = ord->pkg_parcels = 0;
-    token_make(ord->tracking_token);
+    orders__token_make(ord->tracking_token);
     lm_strlcpy(ord->status, "received", sizeof ord->status);
     ord->created_ms = ord->updated_ms = o->now_ms();
     orders_customer_key(ord, ord->customer_key, sizeof ord->customer_key);

@@ -21,6 +21,9 @@ struct orders_svc {
     geo_area *area;           /* NULL when no area is configured */
 };
 
+/* A fresh 128-bit tracking token, 32 lower-case hex digits (intake.c). */
+void orders__token_make(char out[33]);
+
 /* ---- Events (record.c) ---- */
 
 /* Appends order.<status> for ord (moved from `from`, "" at creation) with extra_json (members

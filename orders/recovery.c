@@ -150,19 +150,6 @@ static lm_status next_day_window(store_read *r, const orders_order *ord, int64_t
     return LM_OK;
 }
 
-/* Records the need for an after-sales case where the dispatcher sees open exceptions. */
-static lm_status case_needed(store_tx *tx, const orders_order *ord, const char *reason,
-                             int64_t now_ms, lm_errinfo *err) {
-    store_exception e = {.order_id = ord->id, .created_ms = now_ms};
-    lm_strlcpy(e.rule, "after_sales_case", sizeof e.rule);
-    lm_strlcpy(e.field, "reason", sizeof e.field);
-    snprintf(e.message, sizeof e.message,
-             "delivery failed (%s): open an after-sales case for order %" PRId64
-             " (the returns case API takes only delivered orders)",
-             reason, ord->id);
-    return store_exception_add(tx, &e, err);
-}
-
 lm_status orders_recovery_on_failure_tx(store_tx *tx, int64_t order_id, const char *reason,
                                         int64_t now_ms, orders_recovery *out, lm_errinfo *err) {
     store_read *r = store_tx_read(tx);
@@ -204,8 +191,9 @@ lm_status orders_recovery_on_failure_tx(store_tx *tx, int64_t order_id, const ch
             rec.next_start_s = w.start_s;
             rec.next_end_s = w.end_s;
         } else if (!strcmp(action, "case")) {
+            /* the after-sales case itself is the returns module's (api/recovery_case.c opens it
+             * in this transaction): orders/ does not call its side modules */
             lm_strlcpy(rec.state, "case_needed", sizeof rec.state);
-            if ((rc = case_needed(tx, &ord, reason, now_ms, err)) != LM_OK) goto done;
         }
     }
     if ((rc = store_order_recovery_put(tx, &rec, err)) == LM_OK) rc = recovery_event(tx, &rec);

@@ -12,9 +12,9 @@
  *                      window (reschedule by the customer)
  *   rescheduled        back in the planning pool (status ready) with the next window
  *   returned_to_stock  checked in, its units back on hand for sale; the order stays failed
- *   case_needed        an after-sales case is needed: recorded as an open exception
- *                      (rule after_sales_case), since the returns module's case API takes only
- *                      delivered orders
+ *   case_needed        an after-sales case is needed (the goods stay off sale until it decides)
+ *   case_opened        ... and the returns module opened it in the failure's transaction
+ *                      (api/recovery_case.c: a case of kind failed_delivery)
  * Ownership: records are plain data filled by the caller's pointers; nothing to free. */
 #ifndef LASTMILE_ORDERS_RECOVERY_H
 #define LASTMILE_ORDERS_RECOVERY_H

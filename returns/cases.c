@@ -48,6 +48,9 @@ static lm_status case_check(const returns_case_in *in, const store_order *ord, l
 static lm_status resolution_pick(const returns_case_in *in, const returns_policy *p, char out[16],
                                  lm_errinfo *err) {
     const char *res = in->resolution;
+    bool failed = !strcmp(in->kind, RETURNS_CASE_FAILED_DELIVERY);
+    if (!res[0] && failed) /* the parcel is back at the depot: nothing to pick up */
+        res = strcmp(p->rules.damaged, "return") ? p->rules.damaged : "reship";
     if (!res[0]) res = !strcmp(in->kind, "damaged") ? p->rules.damaged : "reship";
     if (!strcmp(res, "pending")) {
         out[0] = '\0'; /* support decides later (returns_case_resolve) */
@@ -56,6 +59,10 @@ static lm_status resolution_pick(const returns_case_in *in, const returns_policy
     if (strcmp(res, "reship") && strcmp(res, "refund") && strcmp(res, "return"))
         return lm_errinfo_set(err, LM_INVALID, "resolution",
                               "must be reship, refund, return or pending");
+    if (failed && !strcmp(res, "return"))
+        return lm_errinfo_set(err, LM_INVALID, "resolution",
+                              "a failed delivery's parcel comes back to the depot: reship or "
+                              "refund");
     if (!strcmp(in->kind, "missing") && !strcmp(res, "return"))
         return lm_errinfo_set(err, LM_INVALID, "resolution",
                               "nothing to return for a missing item");
@@ -244,7 +251,10 @@ lm_status returns_case_resolve(returns_svc *r, int64_t id, const char *resolutio
                             "case %" PRId64 " is %s (%s): it cannot be resolved again", id,
                             c->status, c->resolution);
     if (rc == LM_OK) rc = returns__policy_load(rd, p, err);
-    if (rc == LM_OK) rc = returns__delivered_order(rd, c->order_id, &ord, err);
+    if (rc == LM_OK)
+        rc = !strcmp(c->kind, RETURNS_CASE_FAILED_DELIVERY)
+                 ? returns__failed_order(rd, c->order_id, &ord, err)
+                 : returns__delivered_order(rd, c->order_id, &ord, err);
     if (rc == LM_OK) {
         /* the stored case is the request: same lines, the resolver as actor */
         in->order_id = c->order_id;

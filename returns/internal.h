@@ -39,8 +39,16 @@ LM_MUST_USE lm_status returns__value(store_read *rd, const store_order *ord, con
                                      int64_t qty, int64_t *out, lm_errinfo *err);
 /* Units of sku delivered on ord (lines summed). */
 int64_t returns__delivered_qty(const store_order *ord, const char *sku);
+/* Loads order id when it is in status (CONFLICT "order_id" naming its status and why otherwise,
+ * NOT_FOUND "order_id"). */
+LM_MUST_USE lm_status returns__order_in(store_read *rd, int64_t id, const char *status,
+                                        const char *why, store_order *out, lm_errinfo *err);
 /* Loads a delivered order (CONFLICT naming its status otherwise, NOT_FOUND "order_id"). */
 LM_MUST_USE lm_status returns__delivered_order(store_read *rd, int64_t id, store_order *out,
                                                lm_errinfo *err);
+/* Loads a failed order (CONFLICT naming its status otherwise): a failed delivery's case
+ * (failed_case.c). */
+LM_MUST_USE lm_status returns__failed_order(store_read *rd, int64_t id, store_order *out,
+                                            lm_errinfo *err);
 
 #endif

@@ -226,6 +226,16 @@ typedef struct returns_case_in {
  * allocated like any order (no stock, no reship). */
 LM_MUST_USE lm_status returns_case_open(returns_svc *r, const returns_case_in *in,
                                         returns_case *out, lm_errinfo *err);
+/* The kind of the case a failed delivery opens (recovery policy action "case"). */
+#define RETURNS_CASE_FAILED_DELIVERY "failed_delivery"
+/* Opens, inside the caller's tx (which commits), an open case of kind failed_delivery over the
+ * lines of failed order order_id, its note naming the failure's reason (event case.opened with
+ * "reason"); CONFLICT "order_id" unless the order is failed. An open failed_delivery case of the
+ * order already there is returned instead (a retried request). Resolved by returns_case_resolve
+ * with reship or refund (default: the policy's for damaged, reship when that is return). */
+LM_MUST_USE lm_status returns_case_open_failed_tx(returns_svc *r, store_tx *tx, int64_t order_id,
+                                                  const char *reason, const char *actor,
+                                                  returns_case *out, lm_errinfo *err);
 LM_MUST_USE lm_status returns_case_get(returns_svc *r, int64_t id, returns_case *out,
                                        lm_errinfo *err);
 /* Resolves an open case (opened with resolution "pending"): resolution "" = the policy's, else

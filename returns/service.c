@@ -55,21 +55,25 @@ lm_status returns__event(returns_svc *r, store_tx *tx, const char *type, const c
     return rc;
 }
 
-lm_status returns__delivered_order(store_read *rd, int64_t id, store_order *out, lm_errinfo *err) {
+lm_status returns__order_in(store_read *rd, int64_t id, const char *status, const char *why,
+                            store_order *out, lm_errinfo *err) {
     store_order ord;
     lm_status rc = store_order_get(rd, id, &ord, err);
     if (rc == LM_NOT_FOUND)
         return lm_errinfo_set(err, rc, "order_id", "order %" PRId64 " not found", id);
     if (rc != LM_OK) return rc;
-    if (strcmp(ord.status, "delivered")) {
-        rc = lm_errinfo_set(err, LM_CONFLICT, "order_id",
-                            "order %" PRId64 " is %s: only a delivered order has returns", id,
-                            ord.status);
+    if (strcmp(ord.status, status)) {
+        rc = lm_errinfo_set(err, LM_CONFLICT, "order_id", "order %" PRId64 " is %s: %s", id,
+                            ord.status, why);
         store_order_clear(&ord);
         return rc;
     }
     *out = ord;
     return LM_OK;
+}
+
+lm_status returns__delivered_order(store_read *rd, int64_t id, store_order *out, lm_errinfo *err) {
+    return returns__order_in(rd, id, "delivered", "only a delivered order has returns", out, err);
 }
 
 int64_t returns__delivered_qty(const store_order *ord, const char *sku) {

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   libglpk-dev libcurl4-openssl-dev libcjson-dev libproj-dev proj-data
   libmicrohttpd-dev libsqlite3-dev libcmocka-dev
+  libpq-dev postgresql    # store/db_pg.c; make test runs the store suite on a throwaway cluster
   libssl-dev              # events/: AES-256-GCM for webhook secrets at rest
   sqlite3 curl            # tests inspect the store and talk HTTP from scripts
   python3 tzdata          # make run's demo script reads JSON; --timezone reads the zone files

@@ -162,6 +162,8 @@ static void check_structure(checker *c, size_t ri) {
         if (break_count[b] != 1)
             violation(c, "Break %llu of vehicle %llu is taken %u times instead of exactly once.",
                       (unsigned long long)v->breaks[b].pub.id, vid, break_count[b]);
+    if (v->pub.no_tasks && n_tasks)
+        violation(c, "Vehicle %llu serves %u tasks but may serve none.", vid, n_tasks);
     if (v->pub.max_tasks && n_tasks > v->pub.max_tasks)
         violation(c, "Vehicle %llu serves %u tasks, more than its max_tasks of %u.", vid, n_tasks,
                   v->pub.max_tasks);

@@ -151,7 +151,8 @@ static bool extend(const enum_ctx *c, const label *from, int32_t from_idx, const
     if (out->t > v->pub.shift.end_s) return false;
     if (v->pub.max_travel_time_s && out->travel > v->pub.max_travel_time_s) return false;
     if (v->pub.max_distance_m && out->dist > v->pub.max_distance_m) return false;
-    if (v->pub.max_tasks && (uint32_t)__builtin_popcount(out->mask) > v->pub.max_tasks)
+    if ((v->pub.max_tasks && (uint32_t)__builtin_popcount(out->mask) > v->pub.max_tasks) ||
+        (v->pub.no_tasks && out->mask))
         return false;
     /* Load after the prefix V_i is initial + D(T) - D(V_i) + P(V_i) for the final set T; since
      * T contains the current set, initial + D(mask) + max_i(P(V_i) - D(V_i)) must fit already. */

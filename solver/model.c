@@ -23,8 +23,9 @@ static bool vehicles_alike(const solver_problem *p, const solver__vehicle *a,
     if (x->cost_fixed != y->cost_fixed || x->cost_per_hour != y->cost_per_hour ||
         x->cost_per_km != y->cost_per_km)
         return false;
-    if (x->max_tasks != y->max_tasks || x->max_travel_time_s != y->max_travel_time_s ||
-        x->max_distance_m != y->max_distance_m || x->speed_factor != y->speed_factor)
+    if (x->max_tasks != y->max_tasks || x->no_tasks != y->no_tasks ||
+        x->max_travel_time_s != y->max_travel_time_s || x->max_distance_m != y->max_distance_m ||
+        x->speed_factor != y->speed_factor)
         return false;
     if (a->skills.n != b->skills.n ||
         (a->skills.n && memcmp(a->skills.s, b->skills.s, a->skills.n * sizeof *a->skills.s)))

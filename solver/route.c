@@ -11,6 +11,7 @@
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v) {
     const solver__unit *un = &m->units[u];
     const solver__vehicle *veh = &m->p->vehicles[v];
+    if (veh->pub.no_tasks) return false;
     if (un->only_vehicle != SOLVER_NONE && un->only_vehicle != v) return false;
     if (un->skills->n && !solver__skills_cover(&veh->skills, un->skills)) return false;
     const solver__node *a = &m->nodes[un->first];
@@ -348,6 +349,7 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
         }
     }
     if (ok && pv->max_tasks && n_tasks > pv->max_tasks) ok = false;
+    if (ok && pv->no_tasks && n_tasks) ok = false;
     if (ok && pv->max_travel_time_s && travel_sum > pv->max_travel_time_s) ok = false;
     if (ok && pv->max_distance_m && dist_sum > pv->max_distance_m) ok = false;
     *cost = c;

@@ -118,6 +118,12 @@ void solver__sol_totals(const solver__model *m, solver__sol *s);
 /* Lexicographic objective: < 0 if a is better than b. */
 int solver__sol_compare(const solver__sol *a, const solver__sol *b);
 
+/* Appends o->seed_routes (VROOM's steps in solving mode) to the start solution s after the fixed
+ * steps, as movable tasks; LM_INVALID naming the vehicle if a seed is not a valid route.
+ * (solver/seed.c) */
+LM_MUST_USE lm_status solver__sol_seed(const solver__model *m, solver__sol *s, const solver_opts *o,
+                                       lm_errinfo *err);
+
 /* Makes room for extra nodes in route r. */
 LM_MUST_USE lm_status solver__route_reserve(solver__route *rt, uint32_t n, uint32_t dims);
 /* Inserts node x at position pos of rt's node list (no cache update). */

@@ -776,10 +776,10 @@ static lm_status fixed_steps_check(const solver_problem *p, lm_errinfo *err) {
     return LM_OK;
 }
 
-/* The start solution: every vehicle's fixed steps (which must be servable as given), then the
- * construction the variant picks. */
-static lm_status start_build(solver__model *m, const solver__params *prm, solver__sol *start,
-                             lm_errinfo *err) {
+/* The start solution: every vehicle's fixed steps (which must be servable as given), the seed
+ * routes, then the construction the variant picks. */
+static lm_status start_build(solver__model *m, const solver__params *prm, const solver_opts *o,
+                             solver__sol *start, lm_errinfo *err) {
     const solver_problem *p = m->p;
     lm_status st = solver__sol_init(m, start);
     if (st != LM_OK) return st;
@@ -788,8 +788,11 @@ static lm_status start_build(solver__model *m, const solver__params *prm, solver
             return lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
                                   "the fixed steps of vehicle %llu cannot be served as given",
                                   (unsigned long long)p->vehicles[v].pub.id);
-    return prm->use_savings ? solver__construct_savings(m, start)
-                            : solver__construct_insertion(m, start, prm->use_regret);
+    if ((st = solver__sol_seed(m, start, o, err)) != LM_OK) return st;
+    /* savings builds every route from scratch: with seeds, insertion completes them instead */
+    return prm->use_savings && !o->seed_routes
+               ? solver__construct_savings(m, start)
+               : solver__construct_insertion(m, start, prm->use_regret);
 }
 
 /* Weight of the units s leaves out that no vehicle could serve even on an empty route: a
@@ -921,7 +924,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     }
     solver__variant_params(m, &prm);
     m->granular_routes = prm.granular_routes;
-    if ((st = start_build(m, &prm, &start, err)) != LM_OK) goto done;
+    if ((st = start_build(m, &prm, o, &start, err)) != LM_OK) goto done;
     if (!any_free_unit(m)) { /* nothing to move (no tasks, or all fixed): the start is the answer */
         st = build_output(m, &start, out, err);
         if (st == LM_OK) {

@@ -169,6 +169,8 @@ static lm_status route_check_static(const route_ctx *c, seen_sets *seen) {
                               "the route must begin with its fixed step %zu (%s %llu)", i,
                               type_name(f.type), (unsigned long long)task_id(p, f, v));
     }
+    if (v->pub.no_tasks && n_tasks)
+        return route_fail(c, c->step_shift, "the vehicle may serve no task (max_tasks 0)");
     if (v->pub.max_tasks && n_tasks > v->pub.max_tasks)
         return route_fail(c, q->n_tasks + c->step_shift, "%u tasks exceed max_tasks %u", n_tasks,
                           v->pub.max_tasks);
@@ -583,7 +585,7 @@ solver_reason solver__unassigned_reason(const solver_problem *p, solver_step_typ
         int64_t travel = 0, dist = 0;
         if (!alone_timing(p, v, refs, n_refs, &travel, &dist)) continue;
         time_ok = true;
-        if (v->pub.max_tasks && n_refs > v->pub.max_tasks) continue;
+        if ((v->pub.max_tasks && n_refs > v->pub.max_tasks) || v->pub.no_tasks) continue;
         if (v->pub.max_travel_time_s && travel > v->pub.max_travel_time_s) continue;
         if (v->pub.max_distance_m && dist > v->pub.max_distance_m) continue;
         return SOLVER_REASON_NO_ROOM;

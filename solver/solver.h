@@ -102,6 +102,7 @@ typedef struct solver_vehicle {
     int64_t cost_per_hour;     /* per hour of travel (VROOM default 3600: cost == seconds) */
     int64_t cost_per_km;       /* per km travelled */
     uint32_t max_tasks;        /* 0: no limit */
+    bool no_tasks;             /* serves nothing (VROOM's max_tasks 0) */
     int64_t max_travel_time_s; /* 0: no limit */
     int64_t max_distance_m;    /* 0: no limit */
     double speed_factor;       /* travel time = matrix duration / speed_factor; (0, 5] */
@@ -259,6 +260,11 @@ typedef struct solver_opts {
      * then only caps how long finding one may take. A re-plan wants a feasible answer at once
      * and a better one later (default false). */
     bool stop_at_feasible;
+    /* A starting point (VROOM's steps in solving mode), not a constraint: NULL, or per vehicle
+     * seed_lens[v] task refs that start its route after its fixed steps (breaks are skipped).
+     * LM_INVALID if one is not a valid route. Borrowed for the call. */
+    const solver_task_ref *const *seed_routes;
+    const size_t *seed_lens;
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
     void (*on_progress)(const solver_progress *p, void *ud);
     void *progress_ud;
@@ -285,6 +291,66 @@ LM_MUST_USE lm_status solver_solve_exact(const solver_problem *p, const solver_o
 LM_MUST_USE lm_status solver_evaluate(const solver_problem *p, const solver_task_ref *const *routes,
                                       const size_t *route_lens, const uint32_t *vehicles,
                                       size_t n_routes, solver_solution **out, lm_errinfo *err);
+
+/* ---- Plan mode: given routes, chosen times, reported violations (solver/plan.c) ----
+ * VROOM's -c: every constraint becomes soft. Each route keeps its steps in the given order; the
+ * start times minimise the total lead time and delay, then the makespan, then the starts (a GLPK
+ * MIP, VROOM's choose_ETA). Violations are reported per step, per route and in total. */
+
+typedef enum solver_violation {
+    SOLVER_VIOL_LEAD_TIME, /* service starts before its window (duration: how early) */
+    SOLVER_VIOL_DELAY,     /* ... after it (duration: how late) */
+    SOLVER_VIOL_LOAD,
+    SOLVER_VIOL_MAX_TASKS,
+    SOLVER_VIOL_SKILLS,
+    SOLVER_VIOL_PRECEDENCE,
+    SOLVER_VIOL_MISSING_BREAK,
+    SOLVER_VIOL_MAX_TRAVEL_TIME,
+    SOLVER_VIOL_MAX_LOAD,
+    SOLVER_VIOL_MAX_DISTANCE,
+    SOLVER_VIOL_COUNT
+} solver_violation;
+
+typedef struct solver_violations {
+    uint8_t causes[SOLVER_VIOL_COUNT]; /* solver_violation values, each once, in report order */
+    uint8_t n;
+    int64_t lead_time_s, delay_s;
+} solver_violations;
+
+/* A step of a planned route; service_* are hard bounds on its start (VROOM's vehicle_step). */
+typedef struct solver_plan_step {
+    solver_step_type type; /* START / END may be omitted (they are added) */
+    uint32_t index;        /* task, shipment or break index */
+    bool has_at, has_after, has_before;
+    int64_t at_s, after_s, before_s;
+    /* A task's setup and service on this vehicle when they differ from the task's own (VROOM's
+     * setup_per_type / service_per_type for the vehicle's type). */
+    bool has_setup, has_service;
+    int64_t setup_s, service_s;
+} solver_plan_step;
+
+typedef struct solver_plan_route {
+    uint32_t vehicle;
+    const solver_plan_step *steps;
+    size_t n_steps;
+} solver_plan_route;
+
+typedef struct solver_plan_report {
+    solver_violations summary;
+    solver_violations *route; /* per route of the solution */
+    solver_violations **step; /* step[r][k]: step k of route r */
+    size_t n_routes;
+} solver_plan_report;
+
+/* Evaluates the routes (one per vehicle, each task at most once overall) as VROOM's plan mode
+ * does: every route has start and end steps (located at the first / last task when the vehicle
+ * has none), unassigned is empty (the caller knows which tasks no step names). LM_INVALID for a
+ * malformed route or "Infeasible route for vehicle N" when service_* bounds conflict. *out and
+ * *report are the caller's (solver_solution_destroy, solver_plan_report_destroy). */
+LM_MUST_USE lm_status solver_plan(const solver_problem *p, const solver_plan_route *routes,
+                                  size_t n_routes, solver_solution **out,
+                                  solver_plan_report **report, lm_errinfo *err);
+void solver_plan_report_destroy(solver_plan_report *r);
 
 /* ---- Independent feasibility checker (solver/check.c) ---- */
 

@@ -69,17 +69,17 @@ static cq_node *batch_take(store_cq *q) {
 }
 
 /* Runs one unit inside its savepoint; true if it is kept. */
-static bool unit_run(sqlite3 *db, store_tx *tx, cq_node *n) {
+static bool unit_run(db_conn *db, store_tx *tx, cq_node *n) {
     lm_errinfo_clear(&n->err);
-    if ((n->st = store__run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return false;
+    if ((n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return false;
     n->st = n->work(tx, n->arg, &n->err);
-    if (n->st == LM_OK) n->st = store__run(db, "RELEASE lm_cq", &n->err);
+    if (n->st == LM_OK) n->st = db_run(db, "RELEASE lm_cq", &n->err);
     if (n->st == LM_OK) return true;
     if (n->err.code == LM_OK) n->err.code = n->st;
     /* if the rollback fails the release still ends the savepoint; if both fail the commit
      * reports the broken transaction to every unit */
-    lm_status rolled = store__run(db, "ROLLBACK TO lm_cq", NULL);
-    lm_status released = store__run(db, "RELEASE lm_cq", NULL);
+    lm_status rolled = db_run(db, "ROLLBACK TO lm_cq", NULL);
+    lm_status released = db_run(db, "RELEASE lm_cq", NULL);
     (void)rolled;
     (void)released;
     return false;
@@ -95,7 +95,7 @@ static void batch_run(store_cq *q, cq_node *list) {
             n->st = lm_errinfo_set(&n->err, rc, "", "%s", q->o.unavailable_msg);
         return;
     }
-    sqlite3 *db = store__tx_db(tx);
+    db_conn *db = store__tx_db(tx);
     size_t kept = 0;
     for (cq_node *n = list; n; n = n->next)
         kept += unit_run(db, tx, n);

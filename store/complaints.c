@@ -18,65 +18,65 @@
     "clock_start_ms, fr_imminent_ms, fr_due_ms, res_imminent_ms, res_due_ms, sla_sent, "           \
     "next_sla_ms"
 
-static void complaint_row(sqlite3_stmt *st, void *elem) {
+static void complaint_row(db_stmt *st, void *elem) {
     store_complaint *c = elem;
     int i = 0;
-    c->id = sqlite3_column_int64(st, i++);
-    c->order_id = sqlite3_column_int64(st, i++);
-    c->stop_id = sqlite3_column_int64(st, i++);
-    c->rating_id = sqlite3_column_int64(st, i++);
-    c->plan_id = sqlite3_column_int64(st, i++);
+    c->id = db_column_i64(st, i++);
+    c->order_id = db_column_i64(st, i++);
+    c->stop_id = db_column_i64(st, i++);
+    c->rating_id = db_column_i64(st, i++);
+    c->plan_id = db_column_i64(st, i++);
     store__column_copy(st, i++, c->driver_id, sizeof c->driver_id);
     store__column_copy(st, i++, c->vehicle_id, sizeof c->vehicle_id);
     store__column_copy(st, i++, c->depot_id, sizeof c->depot_id);
-    c->source = sqlite3_column_int(st, i++);
-    c->category = sqlite3_column_int(st, i++);
-    c->priority = sqlite3_column_int(st, i++);
-    c->status = sqlite3_column_int(st, i++);
+    c->source = db_column_int(st, i++);
+    c->category = db_column_int(st, i++);
+    c->priority = db_column_int(st, i++);
+    c->status = db_column_int(st, i++);
     store__column_copy(st, i++, c->assignee, sizeof c->assignee);
     store__column_copy(st, i++, c->subject, sizeof c->subject);
     store__column_copy(st, i++, c->case_ref, sizeof c->case_ref);
-    c->driver_shared = sqlite3_column_int(st, i++) != 0;
-    c->reopens = sqlite3_column_int(st, i++);
-    c->escalations = sqlite3_column_int(st, i++);
-    c->created_ms = sqlite3_column_int64(st, i++);
-    c->updated_ms = sqlite3_column_int64(st, i++);
-    c->first_response_ms = sqlite3_column_int64(st, i++);
-    c->resolved_ms = sqlite3_column_int64(st, i++);
-    c->closed_ms = sqlite3_column_int64(st, i++);
-    c->clock_start_ms = sqlite3_column_int64(st, i++);
-    c->fr_imminent_ms = sqlite3_column_int64(st, i++);
-    c->fr_due_ms = sqlite3_column_int64(st, i++);
-    c->res_imminent_ms = sqlite3_column_int64(st, i++);
-    c->res_due_ms = sqlite3_column_int64(st, i++);
-    c->sla_sent = (uint32_t)sqlite3_column_int64(st, i++);
-    c->next_sla_ms = sqlite3_column_int64(st, i++);
+    c->driver_shared = db_column_int(st, i++) != 0;
+    c->reopens = db_column_int(st, i++);
+    c->escalations = db_column_int(st, i++);
+    c->created_ms = db_column_i64(st, i++);
+    c->updated_ms = db_column_i64(st, i++);
+    c->first_response_ms = db_column_i64(st, i++);
+    c->resolved_ms = db_column_i64(st, i++);
+    c->closed_ms = db_column_i64(st, i++);
+    c->clock_start_ms = db_column_i64(st, i++);
+    c->fr_imminent_ms = db_column_i64(st, i++);
+    c->fr_due_ms = db_column_i64(st, i++);
+    c->res_imminent_ms = db_column_i64(st, i++);
+    c->res_due_ms = db_column_i64(st, i++);
+    c->sla_sent = (uint32_t)db_column_i64(st, i++);
+    c->next_sla_ms = db_column_i64(st, i++);
 }
 
 /* Binds the mutable fields (source .. next_sla_ms) from index `at` on; returns the next index. */
-static lm_status bind_mutable(sqlite3_stmt *st, int at, const store_complaint *c, int *next) {
+static lm_status bind_mutable(db_stmt *st, int at, const store_complaint *c, int *next) {
     lm_status rc = LM_OK;
-    BIND(store__bind_i64(st, at++, c->source));
-    BIND(store__bind_i64(st, at++, c->category));
-    BIND(store__bind_i64(st, at++, c->priority));
-    BIND(store__bind_i64(st, at++, c->status));
-    BIND(store__bind_text(st, at++, c->assignee));
-    BIND(store__bind_text(st, at++, c->subject));
-    BIND(store__bind_text(st, at++, c->case_ref));
-    BIND(store__bind_i64(st, at++, c->driver_shared ? 1 : 0));
-    BIND(store__bind_i64(st, at++, c->reopens));
-    BIND(store__bind_i64(st, at++, c->escalations));
-    BIND(store__bind_i64(st, at++, c->updated_ms));
-    BIND(store__bind_i64(st, at++, c->first_response_ms));
-    BIND(store__bind_i64(st, at++, c->resolved_ms));
-    BIND(store__bind_i64(st, at++, c->closed_ms));
-    BIND(store__bind_i64(st, at++, c->clock_start_ms));
-    BIND(store__bind_i64(st, at++, c->fr_imminent_ms));
-    BIND(store__bind_i64(st, at++, c->fr_due_ms));
-    BIND(store__bind_i64(st, at++, c->res_imminent_ms));
-    BIND(store__bind_i64(st, at++, c->res_due_ms));
-    BIND(store__bind_i64(st, at++, c->sla_sent));
-    BIND(store__bind_i64(st, at++, c->next_sla_ms));
+    BIND(db_bind_i64(st, at++, c->source));
+    BIND(db_bind_i64(st, at++, c->category));
+    BIND(db_bind_i64(st, at++, c->priority));
+    BIND(db_bind_i64(st, at++, c->status));
+    BIND(db_bind_text(st, at++, c->assignee));
+    BIND(db_bind_text(st, at++, c->subject));
+    BIND(db_bind_text(st, at++, c->case_ref));
+    BIND(db_bind_i64(st, at++, c->driver_shared ? 1 : 0));
+    BIND(db_bind_i64(st, at++, c->reopens));
+    BIND(db_bind_i64(st, at++, c->escalations));
+    BIND(db_bind_i64(st, at++, c->updated_ms));
+    BIND(db_bind_i64(st, at++, c->first_response_ms));
+    BIND(db_bind_i64(st, at++, c->resolved_ms));
+    BIND(db_bind_i64(st, at++, c->closed_ms));
+    BIND(db_bind_i64(st, at++, c->clock_start_ms));
+    BIND(db_bind_i64(st, at++, c->fr_imminent_ms));
+    BIND(db_bind_i64(st, at++, c->fr_due_ms));
+    BIND(db_bind_i64(st, at++, c->res_imminent_ms));
+    BIND(db_bind_i64(st, at++, c->res_due_ms));
+    BIND(db_bind_i64(st, at++, c->sla_sent));
+    BIND(db_bind_i64(st, at++, c->next_sla_ms));
     *next = at;
 fail:
     return rc;
@@ -84,9 +84,9 @@ fail:
 
 lm_status store_complaint_insert(store_tx *tx, const store_complaint *c, int64_t *id,
                                  lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT INTO feedback_complaints(source, category, priority, status, assignee, subject, "
         "case_ref, driver_shared, reopens, escalations, updated_ms, first_response_ms, "
@@ -98,25 +98,25 @@ lm_status store_complaint_insert(store_tx *tx, const store_complaint *c, int64_t
     if (rc != LM_OK) return rc;
     int at = 1;
     BIND(bind_mutable(st, 1, c, &at));
-    BIND(store__bind_i64(st, at++, c->order_id));
-    BIND(store__bind_i64(st, at++, c->stop_id));
-    BIND(store__bind_i64(st, at++, c->rating_id));
-    BIND(store__bind_i64(st, at++, c->plan_id));
-    BIND(store__bind_text(st, at++, c->driver_id));
-    BIND(store__bind_text(st, at++, c->vehicle_id));
-    BIND(store__bind_text(st, at++, c->depot_id));
-    BIND(store__bind_i64(st, at++, c->created_ms));
+    BIND(db_bind_i64(st, at++, c->order_id));
+    BIND(db_bind_i64(st, at++, c->stop_id));
+    BIND(db_bind_i64(st, at++, c->rating_id));
+    BIND(db_bind_i64(st, at++, c->plan_id));
+    BIND(db_bind_text(st, at++, c->driver_id));
+    BIND(db_bind_text(st, at++, c->vehicle_id));
+    BIND(db_bind_text(st, at++, c->depot_id));
+    BIND(db_bind_i64(st, at++, c->created_ms));
     BIND(store__step_done(st, err));
-    *id = sqlite3_last_insert_rowid(db);
+    *id = db_last_insert_id(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_complaint_update(store_tx *tx, const store_complaint *c, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "UPDATE feedback_complaints SET source = ?, category = ?, priority = ?, status = ?, "
         "assignee = ?, subject = ?, case_ref = ?, driver_shared = ?, reopens = ?, "
@@ -127,26 +127,26 @@ lm_status store_complaint_update(store_tx *tx, const store_complaint *c, lm_erri
     if (rc != LM_OK) return rc;
     int at = 1;
     BIND(bind_mutable(st, 1, c, &at));
-    BIND(store__bind_i64(st, at, c->id));
+    BIND(db_bind_i64(st, at, c->id));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0) rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no such complaint");
+    if (db_changes(db) == 0) rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no such complaint");
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_complaint_get(store_read *r, int64_t id, store_complaint *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT " COMPLAINT_COLS " FROM feedback_complaints WHERE id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT " COMPLAINT_COLS " FROM feedback_complaints WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     BIND(store__step_row(db, st, "complaint", err));
     memset(out, 0, sizeof *out);
     complaint_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -160,41 +160,41 @@ lm_status store_complaint_list(store_read *r, const store_complaint_filter *f,
     const char *sql = f->by_due ? LIST_WHERE "ORDER BY next_sla_ms, id LIMIT ?"
                                 : LIST_WHERE "ORDER BY id LIMIT ?";
 #undef LIST_WHERE
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     size_t limit = f->limit == 0 || f->limit > 1000 ? 1000 : f->limit;
-    BIND(store__bind_i64(st, 1, f->by_due ? 0 : f->after_id));
-    BIND(store__bind_i64(st, 2, f->order_id));
-    BIND(store__bind_i64(st, 3, f->order_id));
-    BIND(store__bind_i64(st, 4, f->status_mask));
-    BIND(store__bind_i64(st, 5, f->status_mask));
-    BIND(store__bind_text(st, 6, f->assignee));
-    BIND(store__bind_text(st, 7, f->assignee));
-    BIND(store__bind_text(st, 8, f->driver_id));
-    BIND(store__bind_text(st, 9, f->driver_id));
-    BIND(store__bind_i64(st, 10, (int64_t)limit));
+    BIND(db_bind_i64(st, 1, f->by_due ? 0 : f->after_id));
+    BIND(db_bind_i64(st, 2, f->order_id));
+    BIND(db_bind_i64(st, 3, f->order_id));
+    BIND(db_bind_i64(st, 4, f->status_mask));
+    BIND(db_bind_i64(st, 5, f->status_mask));
+    BIND(db_bind_text(st, 6, f->assignee));
+    BIND(db_bind_text(st, 7, f->assignee));
+    BIND(db_bind_text(st, 8, f->driver_id));
+    BIND(db_bind_text(st, 9, f->driver_id));
+    BIND(db_bind_i64(st, 10, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, complaint_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 static lm_status id_query(store_read *r, const char *sql, int64_t a, int64_t b, size_t limit,
                           int64_t **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     /* the SQL takes (a, limit) or (a, b, limit) */
-    int at = 1, params = sqlite3_bind_parameter_count(st);
-    BIND(store__bind_i64(st, at++, a));
-    if (params == 3) BIND(store__bind_i64(st, at++, b));
-    BIND(store__bind_i64(st, at, (int64_t)(limit == 0 || limit > 10000 ? 10000 : limit)));
+    int at = 1, params = db_bind_count(st);
+    BIND(db_bind_i64(st, at++, a));
+    if (params == 3) BIND(db_bind_i64(st, at++, b));
+    BIND(db_bind_i64(st, at, (int64_t)(limit == 0 || limit > 10000 ? 10000 : limit)));
     rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -214,24 +214,24 @@ lm_status store_complaint_resolved_before(store_read *r, int status, int64_t bef
                     status, before_ms, limit, out, n, err);
 }
 
-static void count_row(sqlite3_stmt *st, void *elem) {
+static void count_row(db_stmt *st, void *elem) {
     store_complaint_count *c = elem;
-    c->category = sqlite3_column_int(st, 0);
-    c->status = sqlite3_column_int(st, 1);
-    c->count = sqlite3_column_int64(st, 2);
-    c->fr_breached = sqlite3_column_int64(st, 3);
-    c->res_breached = sqlite3_column_int64(st, 4);
-    c->fr_met = sqlite3_column_int64(st, 5);
-    c->fr_response_ms_sum = sqlite3_column_int64(st, 6);
-    c->answered = sqlite3_column_int64(st, 7);
+    c->category = db_column_int(st, 0);
+    c->status = db_column_int(st, 1);
+    c->count = db_column_i64(st, 2);
+    c->fr_breached = db_column_i64(st, 3);
+    c->res_breached = db_column_i64(st, 4);
+    c->fr_met = db_column_i64(st, 5);
+    c->fr_response_ms_sum = db_column_i64(st, 6);
+    c->answered = db_column_i64(st, 7);
 }
 
 lm_status store_complaint_counts(store_read *r, int64_t since_ms, int64_t until_ms, uint32_t fr_bit,
                                  uint32_t res_bit, store_complaint_count **out, size_t *n,
                                  lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "SELECT category, status, count(*), sum((sla_sent & ?) != 0), sum((sla_sent & ?) != 0), "
         "sum(first_response_ms > 0 AND first_response_ms <= fr_due_ms), "
@@ -241,13 +241,13 @@ lm_status store_complaint_counts(store_read *r, int64_t since_ms, int64_t until_
         "ORDER BY category, status",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, fr_bit));
-    BIND(store__bind_i64(st, 2, res_bit));
-    BIND(store__bind_i64(st, 3, since_ms));
-    BIND(store__bind_i64(st, 4, until_ms));
+    BIND(db_bind_i64(st, 1, fr_bit));
+    BIND(db_bind_i64(st, 2, res_bit));
+    BIND(db_bind_i64(st, 3, since_ms));
+    BIND(db_bind_i64(st, 4, until_ms));
     rc = store__collect(db, st, sizeof **out, count_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -255,72 +255,71 @@ fail:
 
 lm_status store_complaint_msg_insert(store_tx *tx, const store_complaint_msg *m, int64_t *id,
                                      lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO feedback_complaint_msgs(complaint_id, author_kind, "
-                                  "author_id, internal, text, created_ms) VALUES (?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO feedback_complaint_msgs(complaint_id, author_kind, "
+                              "author_id, internal, text, created_ms) VALUES (?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, m->complaint_id));
-    BIND(store__bind_i64(st, 2, m->author_kind));
-    BIND(store__bind_text(st, 3, m->author_id));
-    BIND(store__bind_i64(st, 4, m->internal ? 1 : 0));
-    BIND(store__bind_text(st, 5, m->text));
-    BIND(store__bind_i64(st, 6, m->created_ms));
+    BIND(db_bind_i64(st, 1, m->complaint_id));
+    BIND(db_bind_i64(st, 2, m->author_kind));
+    BIND(db_bind_text(st, 3, m->author_id));
+    BIND(db_bind_i64(st, 4, m->internal ? 1 : 0));
+    BIND(db_bind_text(st, 5, m->text));
+    BIND(db_bind_i64(st, 6, m->created_ms));
     BIND(store__step_done(st, err));
-    *id = sqlite3_last_insert_rowid(db);
+    *id = db_last_insert_id(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void msg_row(sqlite3_stmt *st, void *elem) {
+static void msg_row(db_stmt *st, void *elem) {
     store_complaint_msg *m = elem;
-    m->id = sqlite3_column_int64(st, 0);
-    m->complaint_id = sqlite3_column_int64(st, 1);
-    m->author_kind = sqlite3_column_int(st, 2);
+    m->id = db_column_i64(st, 0);
+    m->complaint_id = db_column_i64(st, 1);
+    m->author_kind = db_column_int(st, 2);
     store__column_copy(st, 3, m->author_id, sizeof m->author_id);
-    m->internal = sqlite3_column_int(st, 4) != 0;
+    m->internal = db_column_int(st, 4) != 0;
     store__column_copy(st, 5, m->text, sizeof m->text);
-    m->created_ms = sqlite3_column_int64(st, 6);
+    m->created_ms = db_column_i64(st, 6);
 }
 
 lm_status store_complaint_msgs(store_read *r, int64_t complaint_id, bool with_internal,
                                store_complaint_msg **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db,
-                       "SELECT id, complaint_id, author_kind, author_id, internal, text, "
-                       "created_ms FROM feedback_complaint_msgs WHERE complaint_id = ? "
-                       "AND (? OR internal = 0) ORDER BY id LIMIT 500",
-                       &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT id, complaint_id, author_kind, author_id, internal, text, "
+                              "created_ms FROM feedback_complaint_msgs WHERE complaint_id = ? "
+                              "AND (? OR internal = 0) ORDER BY id LIMIT 500",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, complaint_id));
-    BIND(store__bind_i64(st, 2, with_internal ? 1 : 0));
+    BIND(db_bind_i64(st, 1, complaint_id));
+    BIND(db_bind_i64(st, 2, with_internal ? 1 : 0));
     rc = store__collect(db, st, sizeof **out, msg_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_complaint_msgs_erase(store_tx *tx, int status, int64_t before_ms, int64_t *erased,
                                      lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "UPDATE feedback_complaint_msgs SET text = '' WHERE text != '' AND complaint_id IN "
         "(SELECT id FROM feedback_complaints WHERE status = ? AND closed_ms > 0 AND closed_ms < ?)",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, status));
-    BIND(store__bind_i64(st, 2, before_ms));
+    BIND(db_bind_i64(st, 1, status));
+    BIND(db_bind_i64(st, 2, before_ms));
     BIND(store__step_done(st, err));
-    *erased = sqlite3_changes(db);
+    *erased = db_changes(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -330,12 +329,12 @@ lm_status store_order_timeline(store_read *r, int64_t order_id, int64_t after_se
                                store_event **out, size_t *n_out, lm_errinfo *err) {
     if (max < 1 || max > 10000)
         return lm_errinfo_set(err, LM_INVALID, "limit", "limit must be 1..10000");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_event *ev = NULL;
     size_t n = 0, cap = 0;
     /* each branch is a lookup on events(entity, entity_id): no scan of the log */
-    lm_status rc = store__prepare(
+    lm_status rc = db_prepare(
         db,
         "SELECT seq, time_ms, type, entity, entity_id, payload FROM events WHERE seq > ?2 AND ("
         "(entity = 'order' AND entity_id = CAST(?1 AS TEXT)) OR "
@@ -349,11 +348,11 @@ lm_status store_order_timeline(store_read *r, int64_t order_id, int64_t after_se
         "feedback_complaints WHERE order_id = ?1))) ORDER BY seq LIMIT ?3",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, order_id));
-    BIND(store__bind_i64(st, 2, after_seq));
-    BIND(store__bind_i64(st, 3, (int64_t)max));
+    BIND(db_bind_i64(st, 1, order_id));
+    BIND(db_bind_i64(st, 2, after_seq));
+    BIND(db_bind_i64(st, 3, (int64_t)max));
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((s = db_step(st)) == DB_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             store_event *g = lm_reallocarray(ev, ncap, sizeof *ev);
@@ -366,24 +365,24 @@ lm_status store_order_timeline(store_read *r, int64_t order_id, int64_t after_se
         }
         store_event *e = &ev[n++];
         memset(e, 0, sizeof *e);
-        e->seq = sqlite3_column_int64(st, 0);
-        e->time_ms = sqlite3_column_int64(st, 1);
+        e->seq = db_column_i64(st, 0);
+        e->time_ms = db_column_i64(st, 1);
         if ((rc = store__column_dup(st, 2, &e->type)) != LM_OK ||
             (rc = store__column_dup(st, 3, &e->entity)) != LM_OK ||
             (rc = store__column_dup(st, 4, &e->entity_id)) != LM_OK ||
             (rc = store__column_dup(st, 5, &e->payload_json)) != LM_OK)
             goto fail;
     }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    if (s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
-    store__finish(st);
+    db_finish(st);
     *out = ev;
     *n_out = n;
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_events_free(ev, n);
     return rc;
 }

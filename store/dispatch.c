@@ -86,8 +86,8 @@ const char store__dispatch_schema_v200[] =
     "speed_factor, active"
 
 lm_status store_vehicle_put(store_tx *tx, const store_vehicle *v, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
     char skills[STORE_D_SKILLS_MAX * (STORE_D_ID_MAX + 1) + 1] = "";
     char breaks[STORE_D_BREAKS_MAX * 64 + 1] = "";
     size_t off = 0;
@@ -102,45 +102,45 @@ lm_status store_vehicle_put(store_tx *tx, const store_vehicle *v, lm_errinfo *er
                          v->breaks[i].service_s);
         if (k > 0) off += (size_t)k;
     }
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO vehicles(" VEHICLE_COLS
-                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO vehicles(" VEHICLE_COLS
+                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, v->id));
-    BIND(store__bind_text(st, 2, v->name));
-    BIND(store__bind_i64(st, 3, v->capacity_g));
-    BIND(store__bind_i64(st, 4, v->capacity_cm3));
-    BIND(store__bind_i64(st, 5, v->capacity_parcels));
-    BIND(store__bind_i64(st, 6, v->cost_fixed));
-    BIND(store__bind_i64(st, 7, v->cost_per_hour));
-    BIND(store__bind_i64(st, 8, v->cost_per_km));
-    BIND(store__bind_text(st, 9, skills));
-    BIND(store__bind_text(st, 10, v->start_depot));
-    BIND(store__bind_text(st, 11, v->end_depot));
-    BIND(store__bind_i64(st, 12, v->shift_start_s));
-    BIND(store__bind_i64(st, 13, v->shift_end_s));
-    BIND(store__bind_text(st, 14, breaks));
-    BIND(store__bind_double(st, 15, v->speed_factor));
-    BIND(store__bind_i64(st, 16, v->active ? 1 : 0));
+    BIND(db_bind_text(st, 1, v->id));
+    BIND(db_bind_text(st, 2, v->name));
+    BIND(db_bind_i64(st, 3, v->capacity_g));
+    BIND(db_bind_i64(st, 4, v->capacity_cm3));
+    BIND(db_bind_i64(st, 5, v->capacity_parcels));
+    BIND(db_bind_i64(st, 6, v->cost_fixed));
+    BIND(db_bind_i64(st, 7, v->cost_per_hour));
+    BIND(db_bind_i64(st, 8, v->cost_per_km));
+    BIND(db_bind_text(st, 9, skills));
+    BIND(db_bind_text(st, 10, v->start_depot));
+    BIND(db_bind_text(st, 11, v->end_depot));
+    BIND(db_bind_i64(st, 12, v->shift_start_s));
+    BIND(db_bind_i64(st, 13, v->shift_end_s));
+    BIND(db_bind_text(st, 14, breaks));
+    BIND(db_bind_double(st, 15, v->speed_factor));
+    BIND(db_bind_i64(st, 16, v->active ? 1 : 0));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void vehicle_row(sqlite3_stmt *st, void *elem) {
+static void vehicle_row(db_stmt *st, void *elem) {
     store_vehicle *v = elem;
     memset(v, 0, sizeof *v);
     store__column_copy(st, 0, v->id, sizeof v->id);
     store__column_copy(st, 1, v->name, sizeof v->name);
-    v->capacity_g = sqlite3_column_int64(st, 2);
-    v->capacity_cm3 = sqlite3_column_int64(st, 3);
-    v->capacity_parcels = sqlite3_column_int64(st, 4);
-    v->cost_fixed = sqlite3_column_int64(st, 5);
-    v->cost_per_hour = sqlite3_column_int64(st, 6);
-    v->cost_per_km = sqlite3_column_int64(st, 7);
-    const char *sk = (const char *)sqlite3_column_text(st, 8);
+    v->capacity_g = db_column_i64(st, 2);
+    v->capacity_cm3 = db_column_i64(st, 3);
+    v->capacity_parcels = db_column_i64(st, 4);
+    v->cost_fixed = db_column_i64(st, 5);
+    v->cost_per_hour = db_column_i64(st, 6);
+    v->cost_per_km = db_column_i64(st, 7);
+    const char *sk = db_column_text(st, 8);
     while (sk && *sk && v->n_skills < STORE_D_SKILLS_MAX) {
         const char *comma = strchr(sk, ',');
         size_t len = comma ? (size_t)(comma - sk) : strlen(sk);
@@ -151,9 +151,9 @@ static void vehicle_row(sqlite3_stmt *st, void *elem) {
     }
     store__column_copy(st, 9, v->start_depot, sizeof v->start_depot);
     store__column_copy(st, 10, v->end_depot, sizeof v->end_depot);
-    v->shift_start_s = sqlite3_column_int64(st, 11);
-    v->shift_end_s = sqlite3_column_int64(st, 12);
-    const char *br = (const char *)sqlite3_column_text(st, 13);
+    v->shift_start_s = db_column_i64(st, 11);
+    v->shift_end_s = db_column_i64(st, 12);
+    const char *br = db_column_text(st, 13);
     while (br && *br && v->n_breaks < STORE_D_BREAKS_MAX) {
         long long a, b, c;
         int used = 0;
@@ -162,32 +162,30 @@ static void vehicle_row(sqlite3_stmt *st, void *elem) {
         br += used;
         if (*br == ';') br++;
     }
-    v->speed_factor = sqlite3_column_double(st, 14);
-    v->active = sqlite3_column_int(st, 15) != 0;
+    v->speed_factor = db_column_double(st, 14);
+    v->active = db_column_int(st, 15) != 0;
 }
 
 lm_status store_vehicle_get(store_read *r, const char *id, store_vehicle *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles WHERE id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, id));
+    BIND(db_bind_text(st, 1, id));
     if ((rc = store__step_row(db, st, "vehicle", err)) != LM_OK) goto fail;
     vehicle_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_vehicle_list(store_read *r, store_vehicle **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles ORDER BY id", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " VEHICLE_COLS " FROM vehicles ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, vehicle_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -196,24 +194,24 @@ lm_status store_vehicle_list(store_read *r, store_vehicle **out, size_t *n, lm_e
 #define DRIVER_COLS "id, name, phone, device_id, vehicle_id, allow_short_device_id"
 
 lm_status store_driver_put(store_tx *tx, const store_driver *d, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "INSERT OR REPLACE INTO drivers(" DRIVER_COLS ") VALUES (?,?,?,?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, d->id));
-    BIND(store__bind_text(st, 2, d->name));
-    BIND(store__bind_text(st, 3, d->phone));
-    BIND(store__bind_text(st, 4, d->device_id[0] ? d->device_id : NULL));
-    BIND(store__bind_text(st, 5, d->vehicle_id[0] ? d->vehicle_id : NULL));
-    BIND(store__bind_i64(st, 6, d->allow_short_device_id));
+    BIND(db_bind_text(st, 1, d->id));
+    BIND(db_bind_text(st, 2, d->name));
+    BIND(db_bind_text(st, 3, d->phone));
+    BIND(db_bind_text(st, 4, d->device_id[0] ? d->device_id : NULL));
+    BIND(db_bind_text(st, 5, d->vehicle_id[0] ? d->vehicle_id : NULL));
+    BIND(db_bind_i64(st, 6, d->allow_short_device_id));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void driver_row(sqlite3_stmt *st, void *elem) {
+static void driver_row(db_stmt *st, void *elem) {
     store_driver *d = elem;
     memset(d, 0, sizeof *d);
     store__column_copy(st, 0, d->id, sizeof d->id);
@@ -221,20 +219,20 @@ static void driver_row(sqlite3_stmt *st, void *elem) {
     store__column_copy(st, 2, d->phone, sizeof d->phone);
     store__column_copy(st, 3, d->device_id, sizeof d->device_id);
     store__column_copy(st, 4, d->vehicle_id, sizeof d->vehicle_id);
-    d->allow_short_device_id = sqlite3_column_int(st, 5) != 0;
+    d->allow_short_device_id = db_column_int(st, 5) != 0;
 }
 
 static lm_status driver_one(store_read *r, const char *sql, const char *key, store_driver *out,
                             lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, key));
+    BIND(db_bind_text(st, 1, key));
     if ((rc = store__step_row(db, st, "driver", err)) != LM_OK) goto fail;
     driver_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -262,12 +260,12 @@ lm_status store_driver_by_vehicle(store_read *r, const char *vehicle_id, store_d
 }
 
 lm_status store_driver_list(store_read *r, store_driver **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT " DRIVER_COLS " FROM drivers ORDER BY id", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " DRIVER_COLS " FROM drivers ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, driver_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -279,55 +277,55 @@ lm_status store_driver_list(store_read *r, store_driver **out, size_t *n, lm_err
     "unassigned_before, unassigned_after, routes_changed, stops_moved, trigger, trigger_vehicle, " \
     "router, matrix_cells, cells_estimated"
 
-static lm_status plan_bind(sqlite3_stmt *st, const store_plan *p) {
+static lm_status plan_bind(db_stmt *st, const store_plan *p) {
     lm_status rc = LM_OK;
-    BIND(store__bind_i64(st, 1, p->is_replan ? 1 : 0));
-    BIND(store__bind_i64(st, 2, p->status));
-    BIND(store__bind_i64(st, 3, p->created_ms));
-    BIND(store__bind_i64(st, 4, p->updated_ms));
-    BIND(store__bind_i64(st, 5, p->day_start_s));
-    BIND(store__bind_i64(st, 6, p->best_cost));
-    BIND(store__bind_i64(st, 7, p->cost));
-    BIND(store__bind_i64(st, 8, p->distance_m));
-    BIND(store__bind_i64(st, 9, p->duration_s));
-    BIND(store__bind_text(st, 10, p->error));
-    BIND(store__bind_text(st, 11, p->request));
-    BIND(store__bind_i64(st, 12, p->based_on));
-    BIND(store__bind_i64(st, 13, p->cost_before));
-    BIND(store__bind_i64(st, 14, p->late_before));
-    BIND(store__bind_i64(st, 15, p->late_after));
-    BIND(store__bind_i64(st, 16, p->unassigned_before));
-    BIND(store__bind_i64(st, 17, p->unassigned_after));
-    BIND(store__bind_i64(st, 18, p->routes_changed));
-    BIND(store__bind_i64(st, 19, p->stops_moved));
-    BIND(store__bind_text(st, 20, p->trigger));
-    BIND(store__bind_text(st, 21, p->trigger_vehicle));
-    BIND(store__bind_text(st, 22, p->router));
-    BIND(store__bind_i64(st, 23, p->matrix_cells));
-    BIND(store__bind_i64(st, 24, p->cells_estimated));
+    BIND(db_bind_i64(st, 1, p->is_replan ? 1 : 0));
+    BIND(db_bind_i64(st, 2, p->status));
+    BIND(db_bind_i64(st, 3, p->created_ms));
+    BIND(db_bind_i64(st, 4, p->updated_ms));
+    BIND(db_bind_i64(st, 5, p->day_start_s));
+    BIND(db_bind_i64(st, 6, p->best_cost));
+    BIND(db_bind_i64(st, 7, p->cost));
+    BIND(db_bind_i64(st, 8, p->distance_m));
+    BIND(db_bind_i64(st, 9, p->duration_s));
+    BIND(db_bind_text(st, 10, p->error));
+    BIND(db_bind_text(st, 11, p->request));
+    BIND(db_bind_i64(st, 12, p->based_on));
+    BIND(db_bind_i64(st, 13, p->cost_before));
+    BIND(db_bind_i64(st, 14, p->late_before));
+    BIND(db_bind_i64(st, 15, p->late_after));
+    BIND(db_bind_i64(st, 16, p->unassigned_before));
+    BIND(db_bind_i64(st, 17, p->unassigned_after));
+    BIND(db_bind_i64(st, 18, p->routes_changed));
+    BIND(db_bind_i64(st, 19, p->stops_moved));
+    BIND(db_bind_text(st, 20, p->trigger));
+    BIND(db_bind_text(st, 21, p->trigger_vehicle));
+    BIND(db_bind_text(st, 22, p->router));
+    BIND(db_bind_i64(st, 23, p->matrix_cells));
+    BIND(db_bind_i64(st, 24, p->cells_estimated));
 fail:
     return rc;
 }
 
 lm_status store_plan_insert(store_tx *tx, const store_plan *p, int64_t *id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO plans(" PLAN_COLS ") VALUES "
-                                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO plans(" PLAN_COLS ") VALUES "
+                              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = plan_bind(st, p)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
-    *id = sqlite3_last_insert_rowid(db);
+    *id = db_last_insert_id(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_plan_update(store_tx *tx, const store_plan *p, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "UPDATE plans SET is_replan=?1, status=?2, created_ms=?3, updated_ms=?4, day_start_s=?5,"
         " best_cost=?6, cost=?7, distance_m=?8, duration_s=?9, error=?10, request=?11,"
@@ -337,69 +335,69 @@ lm_status store_plan_update(store_tx *tx, const store_plan *p, lm_errinfo *err) 
         &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = plan_bind(st, p)) != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 25, p->id));
+    BIND(db_bind_i64(st, 25, p->id));
     rc = store__step_done(st, err);
-    if (rc == LM_OK && sqlite3_changes(db) == 0)
+    if (rc == LM_OK && db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "plan", "plan %" PRId64 " not found", p->id);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void plan_row(sqlite3_stmt *st, void *elem) {
+static void plan_row(db_stmt *st, void *elem) {
     store_plan *p = elem;
     memset(p, 0, sizeof *p);
-    p->id = sqlite3_column_int64(st, 0);
-    p->is_replan = sqlite3_column_int(st, 1) != 0;
-    p->status = sqlite3_column_int(st, 2);
-    p->created_ms = sqlite3_column_int64(st, 3);
-    p->updated_ms = sqlite3_column_int64(st, 4);
-    p->day_start_s = sqlite3_column_int64(st, 5);
-    p->best_cost = sqlite3_column_int64(st, 6);
-    p->cost = sqlite3_column_int64(st, 7);
-    p->distance_m = sqlite3_column_int64(st, 8);
-    p->duration_s = sqlite3_column_int64(st, 9);
+    p->id = db_column_i64(st, 0);
+    p->is_replan = db_column_int(st, 1) != 0;
+    p->status = db_column_int(st, 2);
+    p->created_ms = db_column_i64(st, 3);
+    p->updated_ms = db_column_i64(st, 4);
+    p->day_start_s = db_column_i64(st, 5);
+    p->best_cost = db_column_i64(st, 6);
+    p->cost = db_column_i64(st, 7);
+    p->distance_m = db_column_i64(st, 8);
+    p->duration_s = db_column_i64(st, 9);
     store__column_copy(st, 10, p->error, sizeof p->error);
     store__column_copy(st, 11, p->request, sizeof p->request);
-    p->based_on = sqlite3_column_int64(st, 12);
-    p->cost_before = sqlite3_column_int64(st, 13);
-    p->late_before = sqlite3_column_int64(st, 14);
-    p->late_after = sqlite3_column_int64(st, 15);
-    p->unassigned_before = sqlite3_column_int64(st, 16);
-    p->unassigned_after = sqlite3_column_int64(st, 17);
-    p->routes_changed = sqlite3_column_int64(st, 18);
-    p->stops_moved = sqlite3_column_int64(st, 19);
+    p->based_on = db_column_i64(st, 12);
+    p->cost_before = db_column_i64(st, 13);
+    p->late_before = db_column_i64(st, 14);
+    p->late_after = db_column_i64(st, 15);
+    p->unassigned_before = db_column_i64(st, 16);
+    p->unassigned_after = db_column_i64(st, 17);
+    p->routes_changed = db_column_i64(st, 18);
+    p->stops_moved = db_column_i64(st, 19);
     store__column_copy(st, 20, p->trigger, sizeof p->trigger);
     store__column_copy(st, 21, p->trigger_vehicle, sizeof p->trigger_vehicle);
     store__column_copy(st, 22, p->router, sizeof p->router);
-    p->matrix_cells = sqlite3_column_int64(st, 23);
-    p->cells_estimated = sqlite3_column_int64(st, 24);
+    p->matrix_cells = db_column_i64(st, 23);
+    p->cells_estimated = db_column_i64(st, 24);
 }
 
 lm_status store_plan_get(store_read *r, int64_t id, store_plan *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT id, " PLAN_COLS " FROM plans WHERE id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT id, " PLAN_COLS " FROM plans WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     if ((rc = store__step_row(db, st, "plan", err)) != LM_OK) goto fail;
     plan_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_plan_list(store_read *r, size_t limit, store_plan **out, size_t *n,
                           lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT id, " PLAN_COLS " FROM plans ORDER BY id DESC LIMIT ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT id, " PLAN_COLS " FROM plans ORDER BY id DESC LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, (int64_t)limit));
+    BIND(db_bind_i64(st, 1, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, plan_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -408,119 +406,119 @@ fail:
     "end_s, cost, distance_m, duration_s, load_g, load_cm3, load_parcels"
 
 lm_status store_plan_route_put(store_tx *tx, const store_plan_route *rt, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO plan_routes(" ROUTE_COLS
-                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO plan_routes(" ROUTE_COLS
+                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, rt->plan_id));
-    BIND(store__bind_text(st, 2, rt->vehicle_id));
-    BIND(store__bind_text(st, 3, rt->driver_id));
-    BIND(store__bind_double(st, 4, rt->start_lat));
-    BIND(store__bind_double(st, 5, rt->start_lon));
-    BIND(store__bind_i64(st, 6, rt->has_end ? 1 : 0));
-    BIND(store__bind_double(st, 7, rt->end_lat));
-    BIND(store__bind_double(st, 8, rt->end_lon));
-    BIND(store__bind_i64(st, 9, rt->start_s));
-    BIND(store__bind_i64(st, 10, rt->end_s));
-    BIND(store__bind_i64(st, 11, rt->cost));
-    BIND(store__bind_i64(st, 12, rt->distance_m));
-    BIND(store__bind_i64(st, 13, rt->duration_s));
-    BIND(store__bind_i64(st, 14, rt->load_g));
-    BIND(store__bind_i64(st, 15, rt->load_cm3));
-    BIND(store__bind_i64(st, 16, rt->load_parcels));
+    BIND(db_bind_i64(st, 1, rt->plan_id));
+    BIND(db_bind_text(st, 2, rt->vehicle_id));
+    BIND(db_bind_text(st, 3, rt->driver_id));
+    BIND(db_bind_double(st, 4, rt->start_lat));
+    BIND(db_bind_double(st, 5, rt->start_lon));
+    BIND(db_bind_i64(st, 6, rt->has_end ? 1 : 0));
+    BIND(db_bind_double(st, 7, rt->end_lat));
+    BIND(db_bind_double(st, 8, rt->end_lon));
+    BIND(db_bind_i64(st, 9, rt->start_s));
+    BIND(db_bind_i64(st, 10, rt->end_s));
+    BIND(db_bind_i64(st, 11, rt->cost));
+    BIND(db_bind_i64(st, 12, rt->distance_m));
+    BIND(db_bind_i64(st, 13, rt->duration_s));
+    BIND(db_bind_i64(st, 14, rt->load_g));
+    BIND(db_bind_i64(st, 15, rt->load_cm3));
+    BIND(db_bind_i64(st, 16, rt->load_parcels));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_plan_route_delete(store_tx *tx, int64_t plan_id, const char *vehicle_id,
                                   lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "DELETE FROM plan_routes WHERE plan_id = ? AND vehicle_id = ?", &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "DELETE FROM plan_routes WHERE plan_id = ? AND vehicle_id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, plan_id));
-    BIND(store__bind_text(st, 2, vehicle_id));
+    BIND(db_bind_i64(st, 1, plan_id));
+    BIND(db_bind_text(st, 2, vehicle_id));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void route_row(sqlite3_stmt *st, void *elem) {
+static void route_row(db_stmt *st, void *elem) {
     store_plan_route *rt = elem;
-    rt->plan_id = sqlite3_column_int64(st, 0);
+    rt->plan_id = db_column_i64(st, 0);
     store__column_copy(st, 1, rt->vehicle_id, sizeof rt->vehicle_id);
     store__column_copy(st, 2, rt->driver_id, sizeof rt->driver_id);
-    rt->start_lat = sqlite3_column_double(st, 3);
-    rt->start_lon = sqlite3_column_double(st, 4);
-    rt->has_end = sqlite3_column_int(st, 5) != 0;
-    rt->end_lat = sqlite3_column_double(st, 6);
-    rt->end_lon = sqlite3_column_double(st, 7);
-    rt->start_s = sqlite3_column_int64(st, 8);
-    rt->end_s = sqlite3_column_int64(st, 9);
-    rt->cost = sqlite3_column_int64(st, 10);
-    rt->distance_m = sqlite3_column_int64(st, 11);
-    rt->duration_s = sqlite3_column_int64(st, 12);
-    rt->load_g = sqlite3_column_int64(st, 13);
-    rt->load_cm3 = sqlite3_column_int64(st, 14);
-    rt->load_parcels = sqlite3_column_int64(st, 15);
+    rt->start_lat = db_column_double(st, 3);
+    rt->start_lon = db_column_double(st, 4);
+    rt->has_end = db_column_int(st, 5) != 0;
+    rt->end_lat = db_column_double(st, 6);
+    rt->end_lon = db_column_double(st, 7);
+    rt->start_s = db_column_i64(st, 8);
+    rt->end_s = db_column_i64(st, 9);
+    rt->cost = db_column_i64(st, 10);
+    rt->distance_m = db_column_i64(st, 11);
+    rt->duration_s = db_column_i64(st, 12);
+    rt->load_g = db_column_i64(st, 13);
+    rt->load_cm3 = db_column_i64(st, 14);
+    rt->load_parcels = db_column_i64(st, 15);
 }
 
 lm_status store_plan_routes(store_read *r, int64_t plan_id, store_plan_route **out, size_t *n,
                             lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT " ROUTE_COLS " FROM plan_routes WHERE plan_id = ? ORDER BY vehicle_id", &st,
         err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, plan_id));
+    BIND(db_bind_i64(st, 1, plan_id));
     rc = store__collect(db, st, sizeof **out, route_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_unassigned_add(store_tx *tx, int64_t plan_id, const store_unassigned *u,
                                lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "INSERT INTO plan_unassigned(plan_id, order_id, reason) VALUES (?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, plan_id));
-    BIND(store__bind_i64(st, 2, u->order_id));
-    BIND(store__bind_text(st, 3, u->reason));
+    BIND(db_bind_i64(st, 1, plan_id));
+    BIND(db_bind_i64(st, 2, u->order_id));
+    BIND(db_bind_text(st, 3, u->reason));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void unassigned_row(sqlite3_stmt *st, void *elem) {
+static void unassigned_row(db_stmt *st, void *elem) {
     store_unassigned *u = elem;
-    u->order_id = sqlite3_column_int64(st, 0);
+    u->order_id = db_column_i64(st, 0);
     store__column_copy(st, 1, u->reason, sizeof u->reason);
 }
 
 lm_status store_unassigned_list(store_read *r, int64_t plan_id, store_unassigned **out, size_t *n,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT order_id, reason FROM plan_unassigned WHERE plan_id = ? ORDER BY order_id", &st,
         err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, plan_id));
+    BIND(db_bind_i64(st, 1, plan_id));
     rc = store__collect(db, st, sizeof **out, unassigned_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -532,61 +530,61 @@ fail:
     "arrived_ms, done_ms, reason, note, proof, live, transfer_from, source_stop, return_id, "      \
     "locked"
 
-static lm_status stop_bind(sqlite3_stmt *st, const store_stop *s) {
+static lm_status stop_bind(db_stmt *st, const store_stop *s) {
     lm_status rc = LM_OK;
-    BIND(store__bind_i64(st, 1, s->plan_id));
-    BIND(store__bind_text(st, 2, s->vehicle_id));
-    BIND(store__bind_text(st, 3, s->driver_id));
-    BIND(store__bind_i64(st, 4, s->seq));
-    BIND(store__bind_i64(st, 5, s->kind));
-    BIND(store__bind_i64(st, 6, s->status));
-    BIND(store__bind_i64(st, 7, s->order_id));
-    BIND(store__bind_double(st, 8, s->lat));
-    BIND(store__bind_double(st, 9, s->lon));
-    BIND(store__bind_i64(st, 10, s->tw_start_s));
-    BIND(store__bind_i64(st, 11, s->tw_end_s));
-    BIND(store__bind_i64(st, 12, s->service_s));
-    BIND(store__bind_i64(st, 13, s->leg_s));
-    BIND(store__bind_i64(st, 14, s->leg_m));
-    BIND(store__bind_i64(st, 15, s->eta_s));
-    BIND(store__bind_i64(st, 16, s->planned_s));
-    BIND(store__bind_i64(st, 17, s->weight_g));
-    BIND(store__bind_i64(st, 18, s->volume_cm3));
-    BIND(store__bind_i64(st, 19, s->parcels));
-    BIND(store__bind_i64(st, 20, s->late ? 1 : 0));
-    BIND(store__bind_i64(st, 21, s->arrived_ms));
-    BIND(store__bind_i64(st, 22, s->done_ms));
-    BIND(store__bind_text(st, 23, s->reason));
-    BIND(store__bind_text(st, 24, s->note));
-    BIND(store__bind_text(st, 25, s->proof));
-    BIND(store__bind_i64(st, 26, s->live ? 1 : 0));
-    BIND(store__bind_i64(st, 27, s->transfer_from));
-    BIND(store__bind_i64(st, 28, s->source_stop));
-    BIND(store__bind_i64(st, 29, s->return_id));
-    BIND(store__bind_i64(st, 30, s->locked ? 1 : 0));
+    BIND(db_bind_i64(st, 1, s->plan_id));
+    BIND(db_bind_text(st, 2, s->vehicle_id));
+    BIND(db_bind_text(st, 3, s->driver_id));
+    BIND(db_bind_i64(st, 4, s->seq));
+    BIND(db_bind_i64(st, 5, s->kind));
+    BIND(db_bind_i64(st, 6, s->status));
+    BIND(db_bind_i64(st, 7, s->order_id));
+    BIND(db_bind_double(st, 8, s->lat));
+    BIND(db_bind_double(st, 9, s->lon));
+    BIND(db_bind_i64(st, 10, s->tw_start_s));
+    BIND(db_bind_i64(st, 11, s->tw_end_s));
+    BIND(db_bind_i64(st, 12, s->service_s));
+    BIND(db_bind_i64(st, 13, s->leg_s));
+    BIND(db_bind_i64(st, 14, s->leg_m));
+    BIND(db_bind_i64(st, 15, s->eta_s));
+    BIND(db_bind_i64(st, 16, s->planned_s));
+    BIND(db_bind_i64(st, 17, s->weight_g));
+    BIND(db_bind_i64(st, 18, s->volume_cm3));
+    BIND(db_bind_i64(st, 19, s->parcels));
+    BIND(db_bind_i64(st, 20, s->late ? 1 : 0));
+    BIND(db_bind_i64(st, 21, s->arrived_ms));
+    BIND(db_bind_i64(st, 22, s->done_ms));
+    BIND(db_bind_text(st, 23, s->reason));
+    BIND(db_bind_text(st, 24, s->note));
+    BIND(db_bind_text(st, 25, s->proof));
+    BIND(db_bind_i64(st, 26, s->live ? 1 : 0));
+    BIND(db_bind_i64(st, 27, s->transfer_from));
+    BIND(db_bind_i64(st, 28, s->source_stop));
+    BIND(db_bind_i64(st, 29, s->return_id));
+    BIND(db_bind_i64(st, 30, s->locked ? 1 : 0));
 fail:
     return rc;
 }
 
 lm_status store_stop_insert(store_tx *tx, const store_stop *s, int64_t *id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO stops(" STOP_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,"
-                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO stops(" STOP_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+                              "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = stop_bind(st, s)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK) goto fail;
-    *id = sqlite3_last_insert_rowid(db);
+    *id = db_last_insert_id(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_stop_update(store_tx *tx, const store_stop *s, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "UPDATE stops SET plan_id=?1, vehicle_id=?2, driver_id=?3, seq=?4, kind=?5, status=?6,"
         " order_id=?7, lat=?8, lon=?9, tw_start_s=?10, tw_end_s=?11, service_s=?12, leg_s=?13,"
@@ -596,85 +594,85 @@ lm_status store_stop_update(store_tx *tx, const store_stop *s, lm_errinfo *err) 
         &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = stop_bind(st, s)) != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 31, s->id));
+    BIND(db_bind_i64(st, 31, s->id));
     rc = store__step_done(st, err);
-    if (rc == LM_OK && sqlite3_changes(db) == 0)
+    if (rc == LM_OK && db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "stop", "stop %" PRId64 " not found", s->id);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void stop_row(sqlite3_stmt *st, void *elem) {
+static void stop_row(db_stmt *st, void *elem) {
     store_stop *s = elem;
     memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(st, 0);
-    s->plan_id = sqlite3_column_int64(st, 1);
+    s->id = db_column_i64(st, 0);
+    s->plan_id = db_column_i64(st, 1);
     store__column_copy(st, 2, s->vehicle_id, sizeof s->vehicle_id);
     store__column_copy(st, 3, s->driver_id, sizeof s->driver_id);
-    s->seq = sqlite3_column_int(st, 4);
-    s->kind = sqlite3_column_int(st, 5);
-    s->status = sqlite3_column_int(st, 6);
-    s->order_id = sqlite3_column_int64(st, 7);
-    s->lat = sqlite3_column_double(st, 8);
-    s->lon = sqlite3_column_double(st, 9);
-    s->tw_start_s = sqlite3_column_int64(st, 10);
-    s->tw_end_s = sqlite3_column_int64(st, 11);
-    s->service_s = sqlite3_column_int64(st, 12);
-    s->leg_s = sqlite3_column_int64(st, 13);
-    s->leg_m = sqlite3_column_int64(st, 14);
-    s->eta_s = sqlite3_column_int64(st, 15);
-    s->planned_s = sqlite3_column_int64(st, 16);
-    s->weight_g = sqlite3_column_int64(st, 17);
-    s->volume_cm3 = sqlite3_column_int64(st, 18);
-    s->parcels = sqlite3_column_int64(st, 19);
-    s->late = sqlite3_column_int(st, 20) != 0;
-    s->arrived_ms = sqlite3_column_int64(st, 21);
-    s->done_ms = sqlite3_column_int64(st, 22);
+    s->seq = db_column_int(st, 4);
+    s->kind = db_column_int(st, 5);
+    s->status = db_column_int(st, 6);
+    s->order_id = db_column_i64(st, 7);
+    s->lat = db_column_double(st, 8);
+    s->lon = db_column_double(st, 9);
+    s->tw_start_s = db_column_i64(st, 10);
+    s->tw_end_s = db_column_i64(st, 11);
+    s->service_s = db_column_i64(st, 12);
+    s->leg_s = db_column_i64(st, 13);
+    s->leg_m = db_column_i64(st, 14);
+    s->eta_s = db_column_i64(st, 15);
+    s->planned_s = db_column_i64(st, 16);
+    s->weight_g = db_column_i64(st, 17);
+    s->volume_cm3 = db_column_i64(st, 18);
+    s->parcels = db_column_i64(st, 19);
+    s->late = db_column_int(st, 20) != 0;
+    s->arrived_ms = db_column_i64(st, 21);
+    s->done_ms = db_column_i64(st, 22);
     store__column_copy(st, 23, s->reason, sizeof s->reason);
     store__column_copy(st, 24, s->note, sizeof s->note);
     store__column_copy(st, 25, s->proof, sizeof s->proof);
-    s->live = sqlite3_column_int(st, 26) != 0;
-    s->transfer_from = sqlite3_column_int64(st, 27);
-    s->source_stop = sqlite3_column_int64(st, 28);
-    s->return_id = sqlite3_column_int64(st, 29);
-    s->locked = sqlite3_column_int(st, 30) != 0;
+    s->live = db_column_int(st, 26) != 0;
+    s->transfer_from = db_column_i64(st, 27);
+    s->source_stop = db_column_i64(st, 28);
+    s->return_id = db_column_i64(st, 29);
+    s->locked = db_column_int(st, 30) != 0;
 }
 
 lm_status store_stop_get(store_read *r, int64_t id, store_stop *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT id, " STOP_COLS " FROM stops WHERE id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT id, " STOP_COLS " FROM stops WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     if ((rc = store__step_row(db, st, "stop", err)) != LM_OK) goto fail;
     stop_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* Status values 0 and 1 are dispatch's PLANNED and ARRIVED (dispatch/dispatch.h). */
 lm_status store_stop_query(store_read *r, const store_stop_filter *f, store_stop **out, size_t *n,
                            lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT id, " STOP_COLS " FROM stops WHERE"
-                                  " (?1 <= 0 OR plan_id = ?1) AND (?2 IS NULL OR vehicle_id = ?2)"
-                                  " AND (?3 <= 0 OR order_id = ?3) AND (?4 = 0 OR live = 1)"
-                                  " AND (?5 = 0 OR status IN (0, 1))"
-                                  " ORDER BY vehicle_id, seq, id",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT id, " STOP_COLS " FROM stops WHERE"
+                              " (?1 <= 0 OR plan_id = ?1) AND (?2 IS NULL OR vehicle_id = ?2)"
+                              " AND (?3 <= 0 OR order_id = ?3) AND (?4 = 0 OR live = 1)"
+                              " AND (?5 = 0 OR status IN (0, 1))"
+                              " ORDER BY vehicle_id, seq, id",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, f->plan_id));
-    BIND(store__bind_text(st, 2, f->vehicle_id));
-    BIND(store__bind_i64(st, 3, f->order_id));
-    BIND(store__bind_i64(st, 4, f->live_only ? 1 : 0));
-    BIND(store__bind_i64(st, 5, f->pending_only ? 1 : 0));
+    BIND(db_bind_i64(st, 1, f->plan_id));
+    BIND(db_bind_text(st, 2, f->vehicle_id));
+    BIND(db_bind_i64(st, 3, f->order_id));
+    BIND(db_bind_i64(st, 4, f->live_only ? 1 : 0));
+    BIND(db_bind_i64(st, 5, f->pending_only ? 1 : 0));
     rc = store__collect(db, st, sizeof **out, stop_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -684,112 +682,111 @@ fail:
     "vehicle_id, driver_id, has_position, lat, lon, speed_mps, seen_ms, pace, started, broken, "   \
     "silent, full, arrive_stop, arrive_since_ms, delay_s, route_locked"
 
-static void vstate_row(sqlite3_stmt *st, void *elem) {
+static void vstate_row(db_stmt *st, void *elem) {
     store_vstate *s = elem;
     memset(s, 0, sizeof *s);
     store__column_copy(st, 0, s->vehicle_id, sizeof s->vehicle_id);
     store__column_copy(st, 1, s->driver_id, sizeof s->driver_id);
-    s->has_position = sqlite3_column_int(st, 2) != 0;
-    s->lat = sqlite3_column_double(st, 3);
-    s->lon = sqlite3_column_double(st, 4);
-    s->speed_mps = sqlite3_column_double(st, 5);
-    s->seen_ms = sqlite3_column_int64(st, 6);
-    s->pace = sqlite3_column_double(st, 7);
-    s->started = sqlite3_column_int(st, 8) != 0;
-    s->broken = sqlite3_column_int(st, 9) != 0;
-    s->silent = sqlite3_column_int(st, 10) != 0;
-    s->full = sqlite3_column_int(st, 11) != 0;
-    s->arrive_stop = sqlite3_column_int64(st, 12);
-    s->arrive_since_ms = sqlite3_column_int64(st, 13);
-    s->delay_s = sqlite3_column_int64(st, 14);
-    s->route_locked = sqlite3_column_int(st, 15) != 0;
+    s->has_position = db_column_int(st, 2) != 0;
+    s->lat = db_column_double(st, 3);
+    s->lon = db_column_double(st, 4);
+    s->speed_mps = db_column_double(st, 5);
+    s->seen_ms = db_column_i64(st, 6);
+    s->pace = db_column_double(st, 7);
+    s->started = db_column_int(st, 8) != 0;
+    s->broken = db_column_int(st, 9) != 0;
+    s->silent = db_column_int(st, 10) != 0;
+    s->full = db_column_int(st, 11) != 0;
+    s->arrive_stop = db_column_i64(st, 12);
+    s->arrive_since_ms = db_column_i64(st, 13);
+    s->delay_s = db_column_i64(st, 14);
+    s->route_locked = db_column_int(st, 15) != 0;
 }
 
 lm_status store_vstate_get(store_read *r, const char *vehicle_id, store_vstate *out,
                            lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT " VSTATE_COLS " FROM vehicle_state WHERE vehicle_id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT " VSTATE_COLS " FROM vehicle_state WHERE vehicle_id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, vehicle_id));
+    BIND(db_bind_text(st, 1, vehicle_id));
     if ((rc = store__step_row(db, st, "vehicle state", err)) != LM_OK) goto fail;
     vstate_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_vstate_put(store_tx *tx, const store_vstate *s, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO vehicle_state(" VSTATE_COLS
-                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO vehicle_state(" VSTATE_COLS
+                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, s->vehicle_id));
-    BIND(store__bind_text(st, 2, s->driver_id));
-    BIND(store__bind_i64(st, 3, s->has_position ? 1 : 0));
-    BIND(store__bind_double(st, 4, s->lat));
-    BIND(store__bind_double(st, 5, s->lon));
-    BIND(store__bind_double(st, 6, s->speed_mps));
-    BIND(store__bind_i64(st, 7, s->seen_ms));
-    BIND(store__bind_double(st, 8, s->pace));
-    BIND(store__bind_i64(st, 9, s->started ? 1 : 0));
-    BIND(store__bind_i64(st, 10, s->broken ? 1 : 0));
-    BIND(store__bind_i64(st, 11, s->silent ? 1 : 0));
-    BIND(store__bind_i64(st, 12, s->full ? 1 : 0));
-    BIND(store__bind_i64(st, 13, s->arrive_stop));
-    BIND(store__bind_i64(st, 14, s->arrive_since_ms));
-    BIND(store__bind_i64(st, 15, s->delay_s));
-    BIND(store__bind_i64(st, 16, s->route_locked ? 1 : 0));
+    BIND(db_bind_text(st, 1, s->vehicle_id));
+    BIND(db_bind_text(st, 2, s->driver_id));
+    BIND(db_bind_i64(st, 3, s->has_position ? 1 : 0));
+    BIND(db_bind_double(st, 4, s->lat));
+    BIND(db_bind_double(st, 5, s->lon));
+    BIND(db_bind_double(st, 6, s->speed_mps));
+    BIND(db_bind_i64(st, 7, s->seen_ms));
+    BIND(db_bind_double(st, 8, s->pace));
+    BIND(db_bind_i64(st, 9, s->started ? 1 : 0));
+    BIND(db_bind_i64(st, 10, s->broken ? 1 : 0));
+    BIND(db_bind_i64(st, 11, s->silent ? 1 : 0));
+    BIND(db_bind_i64(st, 12, s->full ? 1 : 0));
+    BIND(db_bind_i64(st, 13, s->arrive_stop));
+    BIND(db_bind_i64(st, 14, s->arrive_since_ms));
+    BIND(db_bind_i64(st, 15, s->delay_s));
+    BIND(db_bind_i64(st, 16, s->route_locked ? 1 : 0));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_vstate_list(store_read *r, store_vstate **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT " VSTATE_COLS " FROM vehicle_state ORDER BY vehicle_id", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT " VSTATE_COLS " FROM vehicle_state ORDER BY vehicle_id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, vstate_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_live_version(store_read *r, int64_t *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     lm_status rc =
-        store__prepare(db, "SELECT value FROM dispatch_meta WHERE key = 'live_version'", &st, err);
+        db_prepare(db, "SELECT value FROM dispatch_meta WHERE key = 'live_version'", &st, err);
     if (rc != LM_OK) return rc;
     if ((rc = store__step_row(db, st, "live version", err)) != LM_OK) goto fail;
-    *out = sqlite3_column_int64(st, 0);
+    *out = db_column_i64(st, 0);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_live_version_bump(store_tx *tx, lm_errinfo *err) {
-    return store__exec(store__tx_db(tx),
-                       "UPDATE dispatch_meta SET value = value + 1 WHERE key = 'live_version'",
-                       err);
+    return db_exec(store__tx_db(tx),
+                   "UPDATE dispatch_meta SET value = value + 1 WHERE key = 'live_version'", err);
 }
 
 lm_status store_stops_cancelled(store_read *r, int64_t **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT s.id FROM stops s JOIN orders o ON o.id = s.order_id"
-                                  " WHERE s.live = 1 AND s.status IN (0, 1)"
-                                  " AND o.status = 'cancelled' ORDER BY s.id",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT s.id FROM stops s JOIN orders o ON o.id = s.order_id"
+                              " WHERE s.live = 1 AND s.status IN (0, 1)"
+                              " AND o.status = 'cancelled' ORDER BY s.id",
+                              &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

@@ -47,16 +47,16 @@ const char *store_enrol_state_name(store_enrol_state s) {
     "id, driver_id, IFNULL(key_id, ''), created_by, created_ms, expires_ms, IFNULL(used_ms, 0), "  \
     "IFNULL(revoked_ms, 0)"
 
-static void enrol_row(sqlite3_stmt *st, void *elem) {
+static void enrol_row(db_stmt *st, void *elem) {
     store_enrolment *e = elem;
     store__column_copy(st, 0, e->id, sizeof e->id);
     store__column_copy(st, 1, e->driver_id, sizeof e->driver_id);
     store__column_copy(st, 2, e->key_id, sizeof e->key_id);
     store__column_copy(st, 3, e->created_by, sizeof e->created_by);
-    e->created_ms = sqlite3_column_int64(st, 4);
-    e->expires_ms = sqlite3_column_int64(st, 5);
-    e->used_ms = sqlite3_column_int64(st, 6);
-    e->revoked_ms = sqlite3_column_int64(st, 7);
+    e->created_ms = db_column_i64(st, 4);
+    e->expires_ms = db_column_i64(st, 5);
+    e->used_ms = db_column_i64(st, 6);
+    e->revoked_ms = db_column_i64(st, 7);
 }
 
 static lm_status enrol_event(store_tx *tx, const char *type, const store_enrolment *e) {
@@ -91,23 +91,23 @@ lm_status store_enrol_create(store *s, const char *driver_id, int64_t ttl_ms, co
     e.expires_ms = e.created_ms + ttl_ms;
 
     store_tx *tx = NULL;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     lm_status rc = store_tx_begin(s, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
-    if ((rc = store__prepare(store__tx_db(tx),
-                             "INSERT INTO driver_enrolments(id, token_hash, driver_id, "
-                             "created_by, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                             &st, err)) != LM_OK ||
-        (rc = store__bind_text(st, 1, e.id)) != LM_OK ||
-        (rc = store__bind_blob(st, 2, hash, sizeof hash)) != LM_OK ||
-        (rc = store__bind_text(st, 3, e.driver_id)) != LM_OK ||
-        (rc = store__bind_text(st, 4, e.created_by)) != LM_OK ||
-        (rc = store__bind_i64(st, 5, e.created_ms)) != LM_OK ||
-        (rc = store__bind_i64(st, 6, e.expires_ms)) != LM_OK ||
+    if ((rc = db_prepare(store__tx_db(tx),
+                         "INSERT INTO driver_enrolments(id, token_hash, driver_id, "
+                         "created_by, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                         &st, err)) != LM_OK ||
+        (rc = db_bind_text(st, 1, e.id)) != LM_OK ||
+        (rc = db_bind_blob(st, 2, hash, sizeof hash)) != LM_OK ||
+        (rc = db_bind_text(st, 3, e.driver_id)) != LM_OK ||
+        (rc = db_bind_text(st, 4, e.created_by)) != LM_OK ||
+        (rc = db_bind_i64(st, 5, e.created_ms)) != LM_OK ||
+        (rc = db_bind_i64(st, 6, e.expires_ms)) != LM_OK ||
         (rc = store__step_done(st, err)) != LM_OK ||
         (rc = enrol_event(tx, "driver.enrolment_created", &e)) != LM_OK)
         goto fail;
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     rc = store_tx_commit(tx);
     tx = NULL;
@@ -120,20 +120,20 @@ lm_status store_enrol_create(store *s, const char *driver_id, int64_t ttl_ms, co
     memset(token, 0, sizeof token);
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_tx_rollback(tx);
     memset(token, 0, sizeof token);
     return rc;
 }
 
 /* The enrolment whose token hashes to hash (inside tx), LM_UNAUTHORIZED when none. */
-static lm_status enrol_by_hash(sqlite3 *db, const uint8_t hash[LM_SHA256_LEN], store_enrolment *e,
+static lm_status enrol_by_hash(db_conn *db, const uint8_t hash[LM_SHA256_LEN], store_enrolment *e,
                                lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT " ENROL_COLS " FROM driver_enrolments WHERE token_hash = ?", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_blob(st, 1, hash, LM_SHA256_LEN)) == LM_OK) {
+    if ((rc = db_bind_blob(st, 1, hash, LM_SHA256_LEN)) == LM_OK) {
         rc = store__step_row(db, st, "enrolment", err);
         if (rc == LM_OK) {
             memset(e, 0, sizeof *e);
@@ -143,7 +143,7 @@ static lm_status enrol_by_hash(sqlite3 *db, const uint8_t hash[LM_SHA256_LEN], s
                                 "this is not a valid enrolment link; ask your dispatcher for one");
         }
     }
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -156,12 +156,12 @@ lm_status store_enrol_redeem(store *s, const char *token, int64_t now_ms,
     uint8_t hash[LM_SHA256_LEN];
     lm_sha256(token, STORE_ENROL_TOKEN_LEN, hash);
     store_tx *tx = NULL;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     store_enrolment e;
     char key[STORE_KEY_MAX] = "";
     lm_status rc = store_tx_begin(s, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
-    sqlite3 *db = store__tx_db(tx);
+    db_conn *db = store__tx_db(tx);
     if ((rc = enrol_by_hash(db, hash, &e, err)) != LM_OK) goto fail;
     switch (store_enrol_state_at(&e, now_ms)) {
     case STORE_ENROL_PENDING: break;
@@ -183,19 +183,19 @@ lm_status store_enrol_redeem(store *s, const char *token, int64_t now_ms,
     lm_strlcpy(e.key_id, info.id, sizeof e.key_id);
     /* used_ms IS NULL in the WHERE: the writer lock already serialises exchanges, this makes the
      * single use a property of the statement too */
-    if ((rc = store__prepare(db,
-                             "UPDATE driver_enrolments SET used_ms = ?, key_id = ? "
-                             "WHERE id = ? AND used_ms IS NULL AND revoked_ms IS NULL",
-                             &st, err)) != LM_OK ||
-        (rc = store__bind_i64(st, 1, e.used_ms)) != LM_OK ||
-        (rc = store__bind_text(st, 2, e.key_id)) != LM_OK ||
-        (rc = store__bind_text(st, 3, e.id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
+    if ((rc = db_prepare(db,
+                         "UPDATE driver_enrolments SET used_ms = ?, key_id = ? "
+                         "WHERE id = ? AND used_ms IS NULL AND revoked_ms IS NULL",
+                         &st, err)) != LM_OK ||
+        (rc = db_bind_i64(st, 1, e.used_ms)) != LM_OK ||
+        (rc = db_bind_text(st, 2, e.key_id)) != LM_OK ||
+        (rc = db_bind_text(st, 3, e.id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
         goto fail;
-    if (sqlite3_changes(db) != 1) {
+    if (db_changes(db) != 1) {
         rc = lm_errinfo_set(err, LM_UNAUTHORIZED, "token", "this enrolment link was already used");
         goto fail;
     }
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     if ((rc = enrol_event(tx, "driver.enrolled", &e)) != LM_OK) goto fail;
     rc = store_tx_commit(tx);
@@ -209,7 +209,7 @@ lm_status store_enrol_redeem(store *s, const char *token, int64_t now_ms,
     if (out) *out = e;
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_tx_rollback(tx);
     memset(key, 0, sizeof key);
     return rc;
@@ -217,16 +217,16 @@ fail:
 
 lm_status store_enrol_list(store_read *r, const char *driver_id, store_enrolment **out, size_t *n,
                            lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(store__db(r),
-                                  "SELECT " ENROL_COLS " FROM driver_enrolments WHERE driver_id = "
-                                  "? ORDER BY created_ms DESC, id LIMIT 100",
-                                  &st, err);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(store__db(r),
+                              "SELECT " ENROL_COLS " FROM driver_enrolments WHERE driver_id = "
+                              "? ORDER BY created_ms DESC, id LIMIT 100",
+                              &st, err);
     if (rc != LM_OK) return rc;
     void *rows = NULL;
-    if ((rc = store__bind_text(st, 1, driver_id)) == LM_OK)
+    if ((rc = db_bind_text(st, 1, driver_id)) == LM_OK)
         rc = store__collect(store__db(r), st, sizeof(store_enrolment), enrol_row, &rows, n, err);
-    store__finish(st);
+    db_finish(st);
     if (rc == LM_OK) *out = rows;
     return rc;
 }
@@ -234,17 +234,16 @@ lm_status store_enrol_list(store_read *r, const char *driver_id, store_enrolment
 lm_status store_enrol_revoke(store *s, const char *driver_id, const char *id, int64_t now_ms,
                              lm_errinfo *err) {
     store_tx *tx = NULL;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     store_enrolment e;
     memset(&e, 0, sizeof e);
     lm_status rc = store_tx_begin(s, &tx);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "cannot start a transaction");
-    sqlite3 *db = store__tx_db(tx);
-    if ((rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    if ((rc = db_prepare(
              db, "SELECT " ENROL_COLS " FROM driver_enrolments WHERE id = ? AND driver_id = ?", &st,
              err)) != LM_OK ||
-        (rc = store__bind_text(st, 1, id)) != LM_OK ||
-        (rc = store__bind_text(st, 2, driver_id)) != LM_OK)
+        (rc = db_bind_text(st, 1, id)) != LM_OK || (rc = db_bind_text(st, 2, driver_id)) != LM_OK)
         goto fail;
     if ((rc = store__step_row(db, st, "enrolment", err)) != LM_OK) {
         if (rc == LM_NOT_FOUND)
@@ -252,7 +251,7 @@ lm_status store_enrol_revoke(store *s, const char *driver_id, const char *id, in
         goto fail;
     }
     enrol_row(st, &e);
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     if (e.revoked_ms) {
         rc = lm_errinfo_set(err, LM_CONFLICT, "enrolment", "this enrolment is already revoked");
@@ -263,12 +262,12 @@ lm_status store_enrol_revoke(store *s, const char *driver_id, const char *id, in
     if (e.key_id[0] && (rc = store_key_live(store_tx_read(tx), e.key_id, &key_live)) != LM_OK)
         goto fail;
     if (key_live && (rc = store__key_revoke_tx(tx, e.key_id, err)) != LM_OK) goto fail;
-    if ((rc = store__prepare(db, "UPDATE driver_enrolments SET revoked_ms = ? WHERE id = ?", &st,
-                             err)) != LM_OK ||
-        (rc = store__bind_i64(st, 1, now_ms)) != LM_OK ||
-        (rc = store__bind_text(st, 2, e.id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
+    if ((rc = db_prepare(db, "UPDATE driver_enrolments SET revoked_ms = ? WHERE id = ?", &st,
+                         err)) != LM_OK ||
+        (rc = db_bind_i64(st, 1, now_ms)) != LM_OK || (rc = db_bind_text(st, 2, e.id)) != LM_OK ||
+        (rc = store__step_done(st, err)) != LM_OK)
         goto fail;
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     e.revoked_ms = now_ms;
     if ((rc = enrol_event(tx, "driver.enrolment_revoked", &e)) != LM_OK) goto fail;
@@ -276,23 +275,22 @@ lm_status store_enrol_revoke(store *s, const char *driver_id, const char *id, in
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "", "could not commit the revocation");
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_tx_rollback(tx);
     return rc;
 }
 
 lm_status store_reply_get(store_read *r, const char *key_id, const char *idem, bool *found,
                           int *status, char **body, char request[256], lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     *found = false;
     *body = NULL;
-    lm_status rc = store__prepare(store__db(r),
-                                  "SELECT request, status, body FROM idempotent_requests "
-                                  "WHERE key_id = ? AND idem_key = ?",
-                                  &st, err);
+    lm_status rc = db_prepare(store__db(r),
+                              "SELECT request, status, body FROM idempotent_requests "
+                              "WHERE key_id = ? AND idem_key = ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_text(st, 1, key_id)) != LM_OK ||
-        (rc = store__bind_text(st, 2, idem)) != LM_OK)
+    if ((rc = db_bind_text(st, 1, key_id)) != LM_OK || (rc = db_bind_text(st, 2, idem)) != LM_OK)
         goto done;
     rc = store__step_row(store__db(r), st, "request", err);
     if (rc == LM_NOT_FOUND) {
@@ -301,28 +299,26 @@ lm_status store_reply_get(store_read *r, const char *key_id, const char *idem, b
     }
     if (rc != LM_OK) goto done;
     store__column_copy(st, 0, request, 256);
-    *status = sqlite3_column_int(st, 1);
+    *status = db_column_int(st, 1);
     if ((rc = store__column_dup(st, 2, body)) == LM_OK) *found = true;
 done:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_reply_put(store_tx *tx, const char *key_id, const char *idem, const char *request,
                           int status, const char *body, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(store__tx_db(tx),
-                                  "INSERT INTO idempotent_requests(key_id, idem_key, request, "
-                                  "status, body, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                                  &st, err);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(store__tx_db(tx),
+                              "INSERT INTO idempotent_requests(key_id, idem_key, request, "
+                              "status, body, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_text(st, 1, key_id)) == LM_OK &&
-        (rc = store__bind_text(st, 2, idem)) == LM_OK &&
-        (rc = store__bind_text(st, 3, request)) == LM_OK &&
-        (rc = store__bind_i64(st, 4, status)) == LM_OK &&
-        (rc = store__bind_text(st, 5, body)) == LM_OK &&
-        (rc = store__bind_i64(st, 6, lm_now_ms())) == LM_OK)
+    if ((rc = db_bind_text(st, 1, key_id)) == LM_OK && (rc = db_bind_text(st, 2, idem)) == LM_OK &&
+        (rc = db_bind_text(st, 3, request)) == LM_OK &&
+        (rc = db_bind_i64(st, 4, status)) == LM_OK && (rc = db_bind_text(st, 5, body)) == LM_OK &&
+        (rc = db_bind_i64(st, 6, lm_now_ms())) == LM_OK)
         rc = store__step_done(st, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

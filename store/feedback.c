@@ -76,90 +76,90 @@ const char store__feedback_schema_v500[] =
     "id, order_id, stop_id, plan_id, driver_id, vehicle_id, depot_id, score, tags, edits, "        \
     "frozen_ms, complaint_id, comment, created_ms, updated_ms"
 
-static void rating_row(sqlite3_stmt *st, void *elem) {
+static void rating_row(db_stmt *st, void *elem) {
     store_rating *r = elem;
-    r->id = sqlite3_column_int64(st, 0);
-    r->order_id = sqlite3_column_int64(st, 1);
-    r->stop_id = sqlite3_column_int64(st, 2);
-    r->plan_id = sqlite3_column_int64(st, 3);
+    r->id = db_column_i64(st, 0);
+    r->order_id = db_column_i64(st, 1);
+    r->stop_id = db_column_i64(st, 2);
+    r->plan_id = db_column_i64(st, 3);
     store__column_copy(st, 4, r->driver_id, sizeof r->driver_id);
     store__column_copy(st, 5, r->vehicle_id, sizeof r->vehicle_id);
     store__column_copy(st, 6, r->depot_id, sizeof r->depot_id);
-    r->score = sqlite3_column_int(st, 7);
-    r->tags = (uint32_t)sqlite3_column_int64(st, 8);
-    r->edits = sqlite3_column_int(st, 9);
-    r->frozen_ms = sqlite3_column_int64(st, 10);
-    r->complaint_id = sqlite3_column_int64(st, 11);
+    r->score = db_column_int(st, 7);
+    r->tags = (uint32_t)db_column_i64(st, 8);
+    r->edits = db_column_int(st, 9);
+    r->frozen_ms = db_column_i64(st, 10);
+    r->complaint_id = db_column_i64(st, 11);
     store__column_copy(st, 12, r->comment, sizeof r->comment);
-    r->created_ms = sqlite3_column_int64(st, 13);
-    r->updated_ms = sqlite3_column_int64(st, 14);
+    r->created_ms = db_column_i64(st, 13);
+    r->updated_ms = db_column_i64(st, 14);
 }
 
 lm_status store_rating_insert(store_tx *tx, const store_rating *r, int64_t *id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO feedback_ratings(order_id, stop_id, plan_id, "
-                                  "driver_id, vehicle_id, depot_id, score, tags, edits, "
-                                  "frozen_ms, complaint_id, comment, created_ms, updated_ms) "
-                                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO feedback_ratings(order_id, stop_id, plan_id, "
+                              "driver_id, vehicle_id, depot_id, score, tags, edits, "
+                              "frozen_ms, complaint_id, comment, created_ms, updated_ms) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, r->order_id));
-    BIND(store__bind_i64(st, 2, r->stop_id));
-    BIND(store__bind_i64(st, 3, r->plan_id));
-    BIND(store__bind_text(st, 4, r->driver_id));
-    BIND(store__bind_text(st, 5, r->vehicle_id));
-    BIND(store__bind_text(st, 6, r->depot_id));
-    BIND(store__bind_i64(st, 7, r->score));
-    BIND(store__bind_i64(st, 8, r->tags));
-    BIND(store__bind_i64(st, 9, r->edits));
-    BIND(store__bind_i64(st, 10, r->frozen_ms));
-    BIND(store__bind_i64(st, 11, r->complaint_id));
-    BIND(store__bind_text(st, 12, r->comment));
-    BIND(store__bind_i64(st, 13, r->created_ms));
-    BIND(store__bind_i64(st, 14, r->updated_ms));
+    BIND(db_bind_i64(st, 1, r->order_id));
+    BIND(db_bind_i64(st, 2, r->stop_id));
+    BIND(db_bind_i64(st, 3, r->plan_id));
+    BIND(db_bind_text(st, 4, r->driver_id));
+    BIND(db_bind_text(st, 5, r->vehicle_id));
+    BIND(db_bind_text(st, 6, r->depot_id));
+    BIND(db_bind_i64(st, 7, r->score));
+    BIND(db_bind_i64(st, 8, r->tags));
+    BIND(db_bind_i64(st, 9, r->edits));
+    BIND(db_bind_i64(st, 10, r->frozen_ms));
+    BIND(db_bind_i64(st, 11, r->complaint_id));
+    BIND(db_bind_text(st, 12, r->comment));
+    BIND(db_bind_i64(st, 13, r->created_ms));
+    BIND(db_bind_i64(st, 14, r->updated_ms));
     BIND(store__step_done(st, err));
-    *id = sqlite3_last_insert_rowid(db);
+    *id = db_last_insert_id(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_rating_update(store_tx *tx, const store_rating *r, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE feedback_ratings SET score = ?, tags = ?, comment = ?, "
-                                  "edits = ?, complaint_id = ?, updated_ms = ? WHERE id = ?",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE feedback_ratings SET score = ?, tags = ?, comment = ?, "
+                              "edits = ?, complaint_id = ?, updated_ms = ? WHERE id = ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, r->score));
-    BIND(store__bind_i64(st, 2, r->tags));
-    BIND(store__bind_text(st, 3, r->comment));
-    BIND(store__bind_i64(st, 4, r->edits));
-    BIND(store__bind_i64(st, 5, r->complaint_id));
-    BIND(store__bind_i64(st, 6, r->updated_ms));
-    BIND(store__bind_i64(st, 7, r->id));
+    BIND(db_bind_i64(st, 1, r->score));
+    BIND(db_bind_i64(st, 2, r->tags));
+    BIND(db_bind_text(st, 3, r->comment));
+    BIND(db_bind_i64(st, 4, r->edits));
+    BIND(db_bind_i64(st, 5, r->complaint_id));
+    BIND(db_bind_i64(st, 6, r->updated_ms));
+    BIND(db_bind_i64(st, 7, r->id));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0) rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no such rating");
+    if (db_changes(db) == 0) rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no such rating");
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 static lm_status rating_one(store_read *rd, const char *sql, int64_t key, store_rating *out,
                             lm_errinfo *err) {
-    sqlite3 *db = store__db(rd);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(rd);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, key));
+    BIND(db_bind_i64(st, 1, key));
     BIND(store__step_row(db, st, "rating", err));
     memset(out, 0, sizeof *out);
     rating_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -174,36 +174,36 @@ lm_status store_rating_by_stop(store_read *r, int64_t stop_id, store_rating *out
 
 lm_status store_rating_list(store_read *r, const store_rating_filter *f, store_rating **out,
                             size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT " RATING_COLS " FROM feedback_ratings WHERE id > ? "
-                                  "AND (? = 0 OR order_id = ?) AND (? IS NULL OR driver_id = ?) "
-                                  "AND (? IS NULL OR depot_id = ?) ORDER BY id LIMIT ?",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT " RATING_COLS " FROM feedback_ratings WHERE id > ? "
+                              "AND (? = 0 OR order_id = ?) AND (? IS NULL OR driver_id = ?) "
+                              "AND (? IS NULL OR depot_id = ?) ORDER BY id LIMIT ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
     size_t limit = f->limit == 0 || f->limit > 1000 ? 1000 : f->limit;
-    BIND(store__bind_i64(st, 1, f->after_id));
-    BIND(store__bind_i64(st, 2, f->order_id));
-    BIND(store__bind_i64(st, 3, f->order_id));
-    BIND(store__bind_text(st, 4, f->driver_id));
-    BIND(store__bind_text(st, 5, f->driver_id));
-    BIND(store__bind_text(st, 6, f->depot_id));
-    BIND(store__bind_text(st, 7, f->depot_id));
-    BIND(store__bind_i64(st, 8, (int64_t)limit));
+    BIND(db_bind_i64(st, 1, f->after_id));
+    BIND(db_bind_i64(st, 2, f->order_id));
+    BIND(db_bind_i64(st, 3, f->order_id));
+    BIND(db_bind_text(st, 4, f->driver_id));
+    BIND(db_bind_text(st, 5, f->driver_id));
+    BIND(db_bind_text(st, 6, f->depot_id));
+    BIND(db_bind_text(st, 7, f->depot_id));
+    BIND(db_bind_i64(st, 8, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, rating_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void group_row(sqlite3_stmt *st, void *elem) {
+static void group_row(db_stmt *st, void *elem) {
     store_rating_group *g = elem;
     store__column_copy(st, 0, g->key, sizeof g->key);
-    g->count = sqlite3_column_int64(st, 1);
-    g->sum = sqlite3_column_int64(st, 2);
+    g->count = db_column_i64(st, 1);
+    g->sum = db_column_i64(st, 2);
     for (int i = 0; i < 5; i++)
-        g->by_score[i] = sqlite3_column_int64(st, 3 + i);
+        g->by_score[i] = db_column_i64(st, 3 + i);
     g->low = g->by_score[0] + g->by_score[1];
 }
 
@@ -225,15 +225,15 @@ lm_status store_rating_groups(store_read *r, const char *column, int64_t since_m
     if (!sql)
         return lm_errinfo_set(err, LM_INVALID, "group_by",
                               "group_by must be driver_id, vehicle_id or depot_id");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, since_ms));
-    BIND(store__bind_i64(st, 2, until_ms));
+    BIND(db_bind_i64(st, 1, since_ms));
+    BIND(db_bind_i64(st, 2, until_ms));
     rc = store__collect(db, st, sizeof **out, group_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -244,120 +244,120 @@ fail:
     "expires_ms, answered_ms, score, comment"
 
 lm_status store_survey_insert(store_tx *tx, const store_survey *s, int64_t *id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO feedback_surveys(order_id, stop_id, plan_id, "
-                                  "driver_id, vehicle_id, depot_id, kind, requested_ms, "
-                                  "expires_ms) VALUES (?,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO feedback_surveys(order_id, stop_id, plan_id, "
+                              "driver_id, vehicle_id, depot_id, kind, requested_ms, "
+                              "expires_ms) VALUES (?,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, s->order_id));
-    BIND(store__bind_i64(st, 2, s->stop_id));
-    BIND(store__bind_i64(st, 3, s->plan_id));
-    BIND(store__bind_text(st, 4, s->driver_id));
-    BIND(store__bind_text(st, 5, s->vehicle_id));
-    BIND(store__bind_text(st, 6, s->depot_id));
-    BIND(store__bind_text(st, 7, s->kind));
-    BIND(store__bind_i64(st, 8, s->requested_ms));
-    BIND(store__bind_i64(st, 9, s->expires_ms));
+    BIND(db_bind_i64(st, 1, s->order_id));
+    BIND(db_bind_i64(st, 2, s->stop_id));
+    BIND(db_bind_i64(st, 3, s->plan_id));
+    BIND(db_bind_text(st, 4, s->driver_id));
+    BIND(db_bind_text(st, 5, s->vehicle_id));
+    BIND(db_bind_text(st, 6, s->depot_id));
+    BIND(db_bind_text(st, 7, s->kind));
+    BIND(db_bind_i64(st, 8, s->requested_ms));
+    BIND(db_bind_i64(st, 9, s->expires_ms));
     BIND(store__step_done(st, err));
-    *id = sqlite3_last_insert_rowid(db);
+    *id = db_last_insert_id(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_survey_answer(store_tx *tx, const store_survey *s, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "UPDATE feedback_surveys SET answered_ms = ?, score = ?, comment = ? WHERE id = ?", &st,
         err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, s->answered_ms));
-    BIND(store__bind_i64(st, 2, s->score));
-    BIND(store__bind_text(st, 3, s->comment));
-    BIND(store__bind_i64(st, 4, s->id));
+    BIND(db_bind_i64(st, 1, s->answered_ms));
+    BIND(db_bind_i64(st, 2, s->score));
+    BIND(db_bind_text(st, 3, s->comment));
+    BIND(db_bind_i64(st, 4, s->id));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0) rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no such survey");
+    if (db_changes(db) == 0) rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no such survey");
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_survey_by_order(store_read *r, int64_t order_id, store_survey *out,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT " SURVEY_COLS " FROM feedback_surveys WHERE order_id = ? "
-                                  "ORDER BY id DESC LIMIT 1",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT " SURVEY_COLS " FROM feedback_surveys WHERE order_id = ? "
+                              "ORDER BY id DESC LIMIT 1",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, order_id));
+    BIND(db_bind_i64(st, 1, order_id));
     BIND(store__step_row(db, st, "survey", err));
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(st, 0);
-    out->order_id = sqlite3_column_int64(st, 1);
-    out->stop_id = sqlite3_column_int64(st, 2);
-    out->plan_id = sqlite3_column_int64(st, 3);
+    out->id = db_column_i64(st, 0);
+    out->order_id = db_column_i64(st, 1);
+    out->stop_id = db_column_i64(st, 2);
+    out->plan_id = db_column_i64(st, 3);
     store__column_copy(st, 4, out->driver_id, sizeof out->driver_id);
     store__column_copy(st, 5, out->vehicle_id, sizeof out->vehicle_id);
     store__column_copy(st, 6, out->depot_id, sizeof out->depot_id);
     store__column_copy(st, 7, out->kind, sizeof out->kind);
-    out->requested_ms = sqlite3_column_int64(st, 8);
-    out->expires_ms = sqlite3_column_int64(st, 9);
-    out->answered_ms = sqlite3_column_int64(st, 10);
-    out->score = sqlite3_column_int(st, 11);
+    out->requested_ms = db_column_i64(st, 8);
+    out->expires_ms = db_column_i64(st, 9);
+    out->answered_ms = db_column_i64(st, 10);
+    out->score = db_column_int(st, 11);
     store__column_copy(st, 12, out->comment, sizeof out->comment);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_survey_histogram(store_read *r, const char *kind, int64_t since_ms,
                                  int64_t until_ms, int64_t hist[11], int64_t *asked,
                                  lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT score, count(*) FROM feedback_surveys WHERE kind = ? AND "
-                                  "requested_ms >= ? AND requested_ms < ? GROUP BY score",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT score, count(*) FROM feedback_surveys WHERE kind = ? AND "
+                              "requested_ms >= ? AND requested_ms < ? GROUP BY score",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, kind));
-    BIND(store__bind_i64(st, 2, since_ms));
-    BIND(store__bind_i64(st, 3, until_ms));
+    BIND(db_bind_text(st, 1, kind));
+    BIND(db_bind_i64(st, 2, since_ms));
+    BIND(db_bind_i64(st, 3, until_ms));
     int64_t h[11] = {0}, total = 0;
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        int score = sqlite3_column_int(st, 0);
-        int64_t c = sqlite3_column_int64(st, 1);
+    while ((s = db_step(st)) == DB_ROW) {
+        int score = db_column_int(st, 0);
+        int64_t c = db_column_i64(st, 1);
         total += c;
         if (score >= 0 && score <= 10) h[score] += c;
     }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    if (s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
     memcpy(hist, h, sizeof h);
     *asked = total;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* ---- Configuration ---- */
 
 lm_status store_fb_settings_get(store_read *r, store_fb_settings *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT edit_window_s, reopen_window_s, imminent_pct, "
-                                  "auto_ticket_max, survey_kind, survey_expiry_s, retention_days, "
-                                  "escalate_to FROM feedback_settings WHERE id = 1",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT edit_window_s, reopen_window_s, imminent_pct, "
+                              "auto_ticket_max, survey_kind, survey_expiry_s, retention_days, "
+                              "escalate_to FROM feedback_settings WHERE id = 1",
+                              &st, err);
     if (rc != LM_OK) return rc;
     rc = store__step_row(db, st, "feedback settings", err);
     if (rc == LM_NOT_FOUND) { /* never written: the caller's defaults stand */
@@ -366,44 +366,44 @@ lm_status store_fb_settings_get(store_read *r, store_fb_settings *out, lm_errinf
         goto fail;
     }
     if (rc != LM_OK) goto fail;
-    out->edit_window_s = sqlite3_column_int64(st, 0);
-    out->reopen_window_s = sqlite3_column_int64(st, 1);
-    out->imminent_pct = sqlite3_column_int64(st, 2);
-    out->auto_ticket_max = sqlite3_column_int64(st, 3);
+    out->edit_window_s = db_column_i64(st, 0);
+    out->reopen_window_s = db_column_i64(st, 1);
+    out->imminent_pct = db_column_i64(st, 2);
+    out->auto_ticket_max = db_column_i64(st, 3);
     store__column_copy(st, 4, out->survey_kind, sizeof out->survey_kind);
-    out->survey_expiry_s = sqlite3_column_int64(st, 5);
-    out->retention_days = sqlite3_column_int64(st, 6);
+    out->survey_expiry_s = db_column_i64(st, 5);
+    out->retention_days = db_column_i64(st, 6);
     store__column_copy(st, 7, out->escalate_to, sizeof out->escalate_to);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_fb_settings_put(store_tx *tx, const store_fb_settings *s, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO feedback_settings(id, edit_window_s, "
-                                  "reopen_window_s, imminent_pct, auto_ticket_max, survey_kind, "
-                                  "survey_expiry_s, retention_days, escalate_to) "
-                                  "VALUES (1,?,?,?,?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO feedback_settings(id, edit_window_s, "
+                              "reopen_window_s, imminent_pct, auto_ticket_max, survey_kind, "
+                              "survey_expiry_s, retention_days, escalate_to) "
+                              "VALUES (1,?,?,?,?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, s->edit_window_s));
-    BIND(store__bind_i64(st, 2, s->reopen_window_s));
-    BIND(store__bind_i64(st, 3, s->imminent_pct));
-    BIND(store__bind_i64(st, 4, s->auto_ticket_max));
-    BIND(store__bind_text(st, 5, s->survey_kind));
-    BIND(store__bind_i64(st, 6, s->survey_expiry_s));
-    BIND(store__bind_i64(st, 7, s->retention_days));
-    BIND(store__bind_text(st, 8, s->escalate_to));
+    BIND(db_bind_i64(st, 1, s->edit_window_s));
+    BIND(db_bind_i64(st, 2, s->reopen_window_s));
+    BIND(db_bind_i64(st, 3, s->imminent_pct));
+    BIND(db_bind_i64(st, 4, s->auto_ticket_max));
+    BIND(db_bind_text(st, 5, s->survey_kind));
+    BIND(db_bind_i64(st, 6, s->survey_expiry_s));
+    BIND(db_bind_i64(st, 7, s->retention_days));
+    BIND(db_bind_text(st, 8, s->escalate_to));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void calendar_row(sqlite3_stmt *st, void *elem) {
+static void calendar_row(db_stmt *st, void *elem) {
     store_fb_calendar *c = elem;
     store__column_copy(st, 0, c->depot_id, sizeof c->depot_id);
     store__column_copy(st, 1, c->tz, sizeof c->tz);
@@ -413,109 +413,108 @@ static void calendar_row(sqlite3_stmt *st, void *elem) {
 
 lm_status store_fb_calendar_get(store_read *r, const char *depot_id, store_fb_calendar *out,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT depot_id, tz, hours, holidays FROM feedback_calendars WHERE depot_id = ?", &st,
         err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, depot_id ? depot_id : ""));
+    BIND(db_bind_text(st, 1, depot_id ? depot_id : ""));
     BIND(store__step_row(db, st, "calendar", err));
     memset(out, 0, sizeof *out);
     calendar_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_fb_calendar_put(store_tx *tx, const store_fb_calendar *c, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO feedback_calendars(depot_id, tz, hours, "
-                                  "holidays) VALUES (?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO feedback_calendars(depot_id, tz, hours, "
+                              "holidays) VALUES (?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, c->depot_id));
-    BIND(store__bind_text(st, 2, c->tz));
-    BIND(store__bind_text(st, 3, c->hours));
-    BIND(store__bind_text(st, 4, c->holidays));
+    BIND(db_bind_text(st, 1, c->depot_id));
+    BIND(db_bind_text(st, 2, c->tz));
+    BIND(db_bind_text(st, 3, c->hours));
+    BIND(db_bind_text(st, 4, c->holidays));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_fb_calendar_delete(store_tx *tx, const char *depot_id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "DELETE FROM feedback_calendars WHERE depot_id = ?", &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "DELETE FROM feedback_calendars WHERE depot_id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, depot_id ? depot_id : ""));
+    BIND(db_bind_text(st, 1, depot_id ? depot_id : ""));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0)
+    if (db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "depot_id", "no calendar for depot \"%.64s\"",
                             depot_id ? depot_id : "");
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_fb_calendar_list(store_read *r, store_fb_calendar **out, size_t *n,
                                  lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT depot_id, tz, hours, holidays FROM feedback_calendars "
-                                  "ORDER BY depot_id LIMIT 1000",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT depot_id, tz, hours, holidays FROM feedback_calendars "
+                              "ORDER BY depot_id LIMIT 1000",
+                              &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, calendar_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void sla_row(sqlite3_stmt *st, void *elem) {
+static void sla_row(db_stmt *st, void *elem) {
     store_fb_sla *s = elem;
-    s->category = sqlite3_column_int(st, 0);
-    s->priority = sqlite3_column_int(st, 1);
-    s->first_response_s = sqlite3_column_int64(st, 2);
-    s->resolution_s = sqlite3_column_int64(st, 3);
+    s->category = db_column_int(st, 0);
+    s->priority = db_column_int(st, 1);
+    s->first_response_s = db_column_i64(st, 2);
+    s->resolution_s = db_column_i64(st, 3);
 }
 
 lm_status store_fb_sla_list(store_read *r, store_fb_sla **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT category, priority, first_response_s, resolution_s "
-                                  "FROM feedback_sla ORDER BY category, priority LIMIT 256",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT category, priority, first_response_s, resolution_s "
+                              "FROM feedback_sla ORDER BY category, priority LIMIT 256",
+                              &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, sla_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_fb_sla_replace(store_tx *tx, const store_fb_sla *rows, size_t n, lm_errinfo *err) {
     if (n > 256) return lm_errinfo_set(err, LM_TOO_BIG, "sla", "at most 256 SLA rows");
-    sqlite3 *db = store__tx_db(tx);
-    lm_status rc = store__exec(db, "DELETE FROM feedback_sla", err);
+    db_conn *db = store__tx_db(tx);
+    lm_status rc = db_exec(db, "DELETE FROM feedback_sla", err);
     if (rc != LM_OK) return rc;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
-        rc = store__prepare(db,
-                            "INSERT INTO feedback_sla(category, priority, first_response_s, "
-                            "resolution_s) VALUES (?,?,?,?)",
-                            &st, err);
+        rc = db_prepare(db,
+                        "INSERT INTO feedback_sla(category, priority, first_response_s, "
+                        "resolution_s) VALUES (?,?,?,?)",
+                        &st, err);
         if (rc != LM_OK) return rc;
-        BIND(store__bind_i64(st, 1, rows[i].category));
-        BIND(store__bind_i64(st, 2, rows[i].priority));
-        BIND(store__bind_i64(st, 3, rows[i].first_response_s));
-        BIND(store__bind_i64(st, 4, rows[i].resolution_s));
+        BIND(db_bind_i64(st, 1, rows[i].category));
+        BIND(db_bind_i64(st, 2, rows[i].priority));
+        BIND(db_bind_i64(st, 3, rows[i].first_response_s));
+        BIND(db_bind_i64(st, 4, rows[i].resolution_s));
         rc = store__step_done(st, err);
     fail:
-        store__finish(st);
+        db_finish(st);
         st = NULL;
     }
     return rc;

@@ -52,19 +52,19 @@ lm_status store__key_insert(store_tx *tx, const char *role, const char *driver_i
     snprintf(key, sizeof key, "lm_%s_%s", id, secret);
     int64_t now = lm_now_ms();
 
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char payload[160];
-    lm_status rc = store__prepare(store__tx_db(tx),
-                                  "INSERT INTO api_keys(id, salt, hash, role, driver_id, "
-                                  "created_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                                  &st, err);
+    lm_status rc = db_prepare(store__tx_db(tx),
+                              "INSERT INTO api_keys(id, salt, hash, role, driver_id, "
+                              "created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                              &st, err);
     if (rc != LM_OK) goto done;
-    if ((rc = store__bind_text(st, 1, id)) != LM_OK ||
-        (rc = store__bind_blob(st, 2, salt, sizeof salt)) != LM_OK ||
-        (rc = store__bind_blob(st, 3, hash, sizeof hash)) != LM_OK ||
-        (rc = store__bind_text(st, 4, role)) != LM_OK ||
-        (rc = store__bind_text(st, 5, driver_id)) != LM_OK ||
-        (rc = store__bind_i64(st, 6, now)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
+    if ((rc = db_bind_text(st, 1, id)) != LM_OK ||
+        (rc = db_bind_blob(st, 2, salt, sizeof salt)) != LM_OK ||
+        (rc = db_bind_blob(st, 3, hash, sizeof hash)) != LM_OK ||
+        (rc = db_bind_text(st, 4, role)) != LM_OK ||
+        (rc = db_bind_text(st, 5, driver_id)) != LM_OK || (rc = db_bind_i64(st, 6, now)) != LM_OK ||
+        (rc = store__step_done(st, err)) != LM_OK)
         goto done;
     /* ids and roles are hex and fixed words; the driver id is left out so no escaping is needed */
     snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
@@ -78,7 +78,7 @@ lm_status store__key_insert(store_tx *tx, const char *role, const char *driver_i
         info->created_ms = now;
     }
 done:
-    store__finish(st);
+    db_finish(st);
     memset(secret, 0, sizeof secret);
     memset(key, 0, sizeof key);
     return rc;
@@ -114,29 +114,29 @@ lm_status store_key_verify(store_read *r, const char *key, store_key_info *info)
     id[STORE_KEY_ID_LEN] = '\0';
     const char *secret = key + 3 + STORE_KEY_ID_LEN + 1;
 
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(store__db(r),
-                                  "SELECT salt, hash, role, driver_id, created_ms FROM api_keys "
-                                  "WHERE id = ? AND revoked_ms IS NULL",
-                                  &st, NULL);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(store__db(r),
+                              "SELECT salt, hash, role, driver_id, created_ms FROM api_keys "
+                              "WHERE id = ? AND revoked_ms IS NULL",
+                              &st, NULL);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_text(st, 1, id)) != LM_OK) goto fail;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_DONE) {
+    if ((rc = db_bind_text(st, 1, id)) != LM_OK) goto fail;
+    int s = db_step(st);
+    if (s == DB_DONE) {
         rc = LM_UNAUTHORIZED;
         goto fail;
     }
-    if (s != SQLITE_ROW) {
-        rc = store__fail(store__db(r), s, NULL);
+    if (s != DB_ROW) {
+        rc = db_fail(store__db(r), s, NULL);
         goto fail;
     }
-    if (sqlite3_column_bytes(st, 0) != SALT_BYTES || sqlite3_column_bytes(st, 1) != LM_SHA256_LEN) {
+    if (db_column_bytes(st, 0) != SALT_BYTES || db_column_bytes(st, 1) != LM_SHA256_LEN) {
         rc = LM_STORE;
         goto fail;
     }
     uint8_t hash[LM_SHA256_LEN];
-    key_hash(sqlite3_column_blob(st, 0), secret, secret_len, hash);
-    if (!lm_ct_equal(hash, sqlite3_column_blob(st, 1), sizeof hash)) {
+    key_hash(db_column_blob(st, 0), secret, secret_len, hash);
+    if (!lm_ct_equal(hash, db_column_blob(st, 1), sizeof hash)) {
         rc = LM_UNAUTHORIZED;
         goto fail;
     }
@@ -145,71 +145,70 @@ lm_status store_key_verify(store_read *r, const char *key, store_key_info *info)
         lm_strlcpy(info->id, id, sizeof info->id);
         store__column_copy(st, 2, info->role, sizeof info->role);
         store__column_copy(st, 3, info->driver_id, sizeof info->driver_id);
-        info->created_ms = sqlite3_column_int64(st, 4);
+        info->created_ms = db_column_i64(st, 4);
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_keys_count(store_read *r, int64_t *out) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(store__db(r), "SELECT count(*) FROM api_keys", &st, NULL);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(store__db(r), "SELECT count(*) FROM api_keys", &st, NULL);
     if (rc != LM_OK) return rc;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+    int s = db_step(st);
+    if (s == DB_ROW)
+        *out = db_column_i64(st, 0);
     else
-        rc = store__fail(store__db(r), s, NULL);
-    store__finish(st);
+        rc = db_fail(store__db(r), s, NULL);
+    db_finish(st);
     return rc;
 }
 
-static void key_row(sqlite3_stmt *st, void *elem) {
+static void key_row(db_stmt *st, void *elem) {
     store_key_row *k = elem;
     store__column_copy(st, 0, k->info.id, sizeof k->info.id);
     store__column_copy(st, 1, k->info.role, sizeof k->info.role);
     store__column_copy(st, 2, k->info.driver_id, sizeof k->info.driver_id);
-    k->info.created_ms = sqlite3_column_int64(st, 3);
-    k->revoked_ms = sqlite3_column_int64(st, 4);
+    k->info.created_ms = db_column_i64(st, 3);
+    k->revoked_ms = db_column_i64(st, 4);
 }
 
 lm_status store_keys_list(store_read *r, store_key_row **out, size_t *n, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(store__db(r),
-                       "SELECT id, role, driver_id, created_ms, revoked_ms FROM api_keys "
-                       "ORDER BY created_ms, id",
-                       &st, err);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(store__db(r),
+                              "SELECT id, role, driver_id, created_ms, revoked_ms FROM api_keys "
+                              "ORDER BY created_ms, id",
+                              &st, err);
     if (rc != LM_OK) return rc;
     void *rows = NULL;
     rc = store__collect(store__db(r), st, sizeof(store_key_row), key_row, &rows, n, err);
-    store__finish(st);
+    db_finish(st);
     if (rc == LM_OK) *out = rows;
     return rc;
 }
 
 /* The key's role and whether it is revoked (inside tx); LM_NOT_FOUND when there is none. */
-static lm_status key_state(sqlite3 *db, const char *id, char role[16], bool *revoked,
+static lm_status key_state(db_conn *db, const char *id, char role[16], bool *revoked,
                            lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT role, revoked_ms IS NOT NULL FROM api_keys WHERE id = ?", &st, err);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT role, revoked_ms IS NOT NULL FROM api_keys WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_text(st, 1, id)) == LM_OK &&
+    if ((rc = db_bind_text(st, 1, id)) == LM_OK &&
         (rc = store__step_row(db, st, "key", err)) == LM_OK) {
         store__column_copy(st, 0, role, 16);
-        *revoked = sqlite3_column_int(st, 1) != 0;
+        *revoked = db_column_int(st, 1) != 0;
     }
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err) {
     if (!id || strlen(id) != STORE_KEY_ID_LEN || strspn(id, "0123456789abcdef") != STORE_KEY_ID_LEN)
         return lm_errinfo_set(err, LM_NOT_FOUND, "id", "no key with this id");
-    sqlite3_stmt *st = NULL;
-    sqlite3 *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    db_conn *db = store__tx_db(tx);
     char role[16] = "";
     bool revoked = false;
     lm_status rc = key_state(db, id, role, &revoked, err);
@@ -222,14 +221,14 @@ lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err) {
         goto done;
     }
     if (!strcmp(role, "admin")) {
-        if ((rc = store__prepare(db,
-                                 "SELECT count(*) FROM api_keys WHERE role = 'admin' AND "
-                                 "revoked_ms IS NULL",
-                                 &st, err)) != LM_OK ||
+        if ((rc = db_prepare(db,
+                             "SELECT count(*) FROM api_keys WHERE role = 'admin' AND "
+                             "revoked_ms IS NULL",
+                             &st, err)) != LM_OK ||
             (rc = store__step_row(db, st, "count", err)) != LM_OK)
             goto done;
-        int64_t admins = sqlite3_column_int64(st, 0);
-        store__finish(st);
+        int64_t admins = db_column_i64(st, 0);
+        db_finish(st);
         st = NULL;
         if (admins <= 1) {
             rc = lm_errinfo_set(err, LM_CONFLICT, "id",
@@ -237,16 +236,16 @@ lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err) {
             goto done;
         }
     }
-    if ((rc = store__prepare(db, "UPDATE api_keys SET revoked_ms = ? WHERE id = ?", &st, err)) !=
+    if ((rc = db_prepare(db, "UPDATE api_keys SET revoked_ms = ? WHERE id = ?", &st, err)) !=
             LM_OK ||
-        (rc = store__bind_i64(st, 1, lm_now_ms())) != LM_OK ||
-        (rc = store__bind_text(st, 2, id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
+        (rc = db_bind_i64(st, 1, lm_now_ms())) != LM_OK ||
+        (rc = db_bind_text(st, 2, id)) != LM_OK || (rc = store__step_done(st, err)) != LM_OK)
         goto done;
     char payload[96];
     snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
     rc = store_event_append(tx, "key.revoked", "api_key", id, payload);
 done:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -264,17 +263,17 @@ lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err) {
 }
 
 lm_status store_key_live(store_read *r, const char *id, bool *live) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         store__db(r), "SELECT 1 FROM api_keys WHERE id = ? AND revoked_ms IS NULL", &st, NULL);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_text(st, 1, id)) == LM_OK) {
-        int s = sqlite3_step(st);
-        if (s == SQLITE_ROW || s == SQLITE_DONE)
-            *live = s == SQLITE_ROW;
+    if ((rc = db_bind_text(st, 1, id)) == LM_OK) {
+        int s = db_step(st);
+        if (s == DB_ROW || s == DB_DONE)
+            *live = s == DB_ROW;
         else
-            rc = store__fail(store__db(r), s, NULL);
+            rc = db_fail(store__db(r), s, NULL);
     }
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

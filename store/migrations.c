@@ -46,6 +46,7 @@ extern const char store__money_schema_v110[];
 extern const char store__money_schema_v111[];
 extern const char store__recovery_schema_v170[];
 extern const char store__split_schema_v171[];
+extern const char store__pd_schema_v180[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__devices_schema_v201[];
 extern const char store__roads_schema_v210[];
@@ -73,6 +74,7 @@ const store__migration store__migrations[] = {
     {170, "orders: failed-delivery recovery policy and state, delivery instructions",
      store__recovery_schema_v170},
     {171, "orders: split-shipment policy, orders by external_ref", store__split_schema_v171},
+    {180, "orders: pickup-and-delivery orders' collection end", store__pd_schema_v180},
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",
      store__dispatch_schema_v200},
@@ -99,87 +101,119 @@ const size_t store__migration_count = sizeof store__migrations / sizeof store__m
 
 /* ---- Applying ---- */
 
-static lm_status applied_has(sqlite3 *db, int version, bool *has, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT 1 FROM schema_migrations WHERE version = ?", &st, err);
+static lm_status applied_has(db_conn *db, int version, bool *has, lm_errinfo *err) {
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT 1 FROM schema_migrations WHERE version = ?", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, version)) != LM_OK) goto fail;
-    int s = sqlite3_step(st);
-    if (s != SQLITE_ROW && s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    if ((rc = db_bind_i64(st, 1, version)) != LM_OK) goto fail;
+    int s = db_step(st);
+    if (s != DB_ROW && s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
-    *has = s == SQLITE_ROW;
+    *has = s == DB_ROW;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static lm_status apply_one(sqlite3 *db, const store__migration *m, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__exec(db, "BEGIN IMMEDIATE", err);
+/* The text of m for db's backend: PostgreSQL runs m's SQLite text translated (store/sql_pg.h)
+ * unless store/schema_pg.c writes that version out. */
+static const char *migration_sql(db_conn *db, const store__migration *m) {
+    if (db_kind(db) != DB_POSTGRES) return m->sql;
+    for (size_t i = 0; i < store__pg_override_count; i++)
+        if (store__pg_overrides[i].version == m->version) return store__pg_overrides[i].sql;
+    return m->sql;
+}
+
+/* The table of applied versions, and on PostgreSQL the functions the shared SQL calls: under the
+ * write lock, so nodes starting together do not race to create them. */
+static lm_status bookkeeping(db_conn *db, lm_errinfo *err) {
+    bool pg = db_kind(db) == DB_POSTGRES;
+    lm_status rc = pg ? db_begin_write(db, err) : LM_OK;
+    if (rc != LM_OK) return rc;
+    if (pg) rc = db_exec(db, store__pg_prelude, err);
+    if (rc == LM_OK)
+        rc = db_exec(db,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     "  version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                     "  applied_ms INTEGER NOT NULL)",
+                     err);
+    if (pg && rc == LM_OK) return db_commit(db, err);
+    if (pg) db_rollback(db);
+    return rc;
+}
+
+/* On PostgreSQL, the positions partitions of the days around now. */
+static lm_status partitions_ahead(db_conn *db, lm_errinfo *err) {
+    if (db_kind(db) != DB_POSTGRES) return LM_OK;
+    lm_status rc = db_begin_write(db, err);
+    if (rc != LM_OK) return rc;
+    if ((rc = store__pg_positions_ensure(db, lm_now_ms(), err)) == LM_OK) return db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
+static lm_status apply_one(db_conn *db, const store__migration *m, lm_errinfo *err) {
+    db_stmt *st = NULL;
+    lm_status rc = db_begin_write(db, err);
     if (rc != LM_OK) return rc;
     bool has = false;
     /* re-checked under the write lock: another process may have migrated meanwhile */
     if ((rc = applied_has(db, m->version, &has, err)) != LM_OK || has) goto fail;
-    if ((rc = store__exec(db, m->sql, err)) != LM_OK) {
+    if ((rc = db_exec(db, migration_sql(db, m), err)) != LM_OK) {
         char field[32];
         snprintf(field, sizeof field, "migration.%d", m->version);
         if (err) lm_strlcpy(err->field, field, sizeof err->field);
         goto fail;
     }
-    rc = store__prepare(
-        db, "INSERT INTO schema_migrations(version, name, applied_ms) VALUES (?, ?, ?)", &st, err);
+    rc = db_prepare(db, "INSERT INTO schema_migrations(version, name, applied_ms) VALUES (?, ?, ?)",
+                    &st, err);
     if (rc != LM_OK) goto fail;
-    if ((rc = store__bind_i64(st, 1, m->version)) != LM_OK ||
-        (rc = store__bind_text(st, 2, m->name)) != LM_OK ||
-        (rc = store__bind_i64(st, 3, lm_now_ms())) != LM_OK ||
+    if ((rc = db_bind_i64(st, 1, m->version)) != LM_OK ||
+        (rc = db_bind_text(st, 2, m->name)) != LM_OK ||
+        (rc = db_bind_i64(st, 3, lm_now_ms())) != LM_OK ||
         (rc = store__step_done(st, err)) != LM_OK)
         goto fail;
-    store__finish(st);
-    return store__exec(db, "COMMIT", err);
+    db_finish(st);
+    return db_commit(db, err);
 fail:
-    store__finish(st);
-    if (rc == LM_OK) return store__exec(db, "COMMIT", err); /* already applied: nothing to do */
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    db_finish(st);
+    if (rc == LM_OK) return db_commit(db, err); /* already applied: nothing to do */
+    db_rollback(db);
     return rc;
 }
 
-lm_status store__migrate(sqlite3 *db, lm_errinfo *err) {
+lm_status store__migrate(db_conn *db, lm_errinfo *err) {
     for (size_t i = 1; i < store__migration_count; i++)
         if (store__migrations[i].version <= store__migrations[i - 1].version)
             return lm_errinfo_set(err, LM_INTERNAL, "migrations",
                                   "migration table out of order at version %d",
                                   store__migrations[i].version);
-    lm_status rc = store__exec(db,
-                               "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                               "  version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                               "  applied_ms INTEGER NOT NULL)",
-                               err);
+    lm_status rc = bookkeeping(db, err);
     if (rc != LM_OK) return rc;
 
     /* a version we do not know means a newer binary wrote this file: refuse rather than guess */
-    sqlite3_stmt *st = NULL;
-    if ((rc = store__prepare(db, "SELECT version FROM schema_migrations ORDER BY version", &st,
-                             err)) != LM_OK)
+    db_stmt *st = NULL;
+    if ((rc = db_prepare(db, "SELECT version FROM schema_migrations ORDER BY version", &st, err)) !=
+        LM_OK)
         return rc;
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        int v = sqlite3_column_int(st, 0);
+    while ((s = db_step(st)) == DB_ROW) {
+        int v = db_column_int(st, 0);
         bool known = false;
         for (size_t i = 0; i < store__migration_count && !known; i++)
             known = store__migrations[i].version == v;
         if (!known) {
-            store__finish(st);
+            db_finish(st);
             return lm_errinfo_set(err, LM_CONFLICT, "schema_migrations",
                                   "database has migration %d which this build does not know; "
                                   "it was written by a newer lastmile",
                                   v);
         }
     }
-    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    store__finish(st);
+    if (s != DB_DONE) rc = db_fail(db, s, err);
+    db_finish(st);
     if (rc != LM_OK) return rc;
 
     for (size_t i = 0; i < store__migration_count; i++) {
@@ -187,5 +221,5 @@ lm_status store__migrate(sqlite3 *db, lm_errinfo *err) {
         if ((rc = applied_has(db, store__migrations[i].version, &has, err)) != LM_OK) return rc;
         if (!has && (rc = apply_one(db, &store__migrations[i], err)) != LM_OK) return rc;
     }
-    return LM_OK;
+    return partitions_ahead(db, err);
 }

@@ -11,29 +11,28 @@
 static lm_status report_run(store_read *r, const char *sql, int64_t from_ms, int64_t to_ms,
                             size_t elem_size, store__row_fn row, void **out, size_t *n,
                             lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, from_ms)) == LM_OK &&
-        (rc = store__bind_i64(st, 2, to_ms)) == LM_OK)
+    if ((rc = db_bind_i64(st, 1, from_ms)) == LM_OK && (rc = db_bind_i64(st, 2, to_ms)) == LM_OK)
         rc = store__collect(db, st, elem_size, row, out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void revenue_row(sqlite3_stmt *st, void *elem) {
+static void revenue_row(db_stmt *st, void *elem) {
     store_revenue_row *x = elem;
     store__column_copy(st, 0, x->currency, sizeof x->currency);
-    x->orders = sqlite3_column_int64(st, 1);
-    x->cancelled = sqlite3_column_int64(st, 2);
-    x->subtotal = sqlite3_column_int64(st, 3);
-    x->discount = sqlite3_column_int64(st, 4);
-    x->shipping = sqlite3_column_int64(st, 5);
-    x->tax = sqlite3_column_int64(st, 6);
-    x->total = sqlite3_column_int64(st, 7);
-    x->paid = sqlite3_column_int64(st, 8);
-    x->refunded = sqlite3_column_int64(st, 9);
+    x->orders = db_column_i64(st, 1);
+    x->cancelled = db_column_i64(st, 2);
+    x->subtotal = db_column_i64(st, 3);
+    x->discount = db_column_i64(st, 4);
+    x->shipping = db_column_i64(st, 5);
+    x->tax = db_column_i64(st, 6);
+    x->total = db_column_i64(st, 7);
+    x->paid = db_column_i64(st, 8);
+    x->refunded = db_column_i64(st, 9);
 }
 
 lm_status store_report_revenue(store_read *r, int64_t from_ms, int64_t to_ms,
@@ -53,15 +52,15 @@ lm_status store_report_revenue(store_read *r, int64_t from_ms, int64_t to_ms,
         from_ms, to_ms, sizeof **out, revenue_row, (void **)out, n, err);
 }
 
-static void promotion_row(sqlite3_stmt *st, void *elem) {
+static void promotion_row(db_stmt *st, void *elem) {
     store_promotion_row *x = elem;
     store__column_copy(st, 0, x->promotion_id, sizeof x->promotion_id);
     store__column_copy(st, 1, x->code, sizeof x->code);
     store__column_copy(st, 2, x->currency, sizeof x->currency);
-    x->uses = sqlite3_column_int64(st, 3);
-    x->customers = sqlite3_column_int64(st, 4);
-    x->amount = sqlite3_column_int64(st, 5);
-    x->limit_total = sqlite3_column_int64(st, 6);
+    x->uses = db_column_i64(st, 3);
+    x->customers = db_column_i64(st, 4);
+    x->amount = db_column_i64(st, 5);
+    x->limit_total = db_column_i64(st, 6);
 }
 
 lm_status store_report_promotions(store_read *r, int64_t from_ms, int64_t to_ms,
@@ -77,14 +76,14 @@ lm_status store_report_promotions(store_read *r, int64_t from_ms, int64_t to_ms,
                       from_ms, to_ms, sizeof **out, promotion_row, (void **)out, n, err);
 }
 
-static void cod_row(sqlite3_stmt *st, void *elem) {
+static void cod_row(db_stmt *st, void *elem) {
     store_cod_row *x = elem;
     store__column_copy(st, 0, x->driver_id, sizeof x->driver_id);
     store__column_copy(st, 1, x->currency, sizeof x->currency);
-    x->outstanding = sqlite3_column_int64(st, 2);
-    x->orders = sqlite3_column_int64(st, 3);
-    x->handed_in = sqlite3_column_int64(st, 4);
-    x->discrepancy = sqlite3_column_int64(st, 5);
+    x->outstanding = db_column_i64(st, 2);
+    x->orders = db_column_i64(st, 3);
+    x->handed_in = db_column_i64(st, 4);
+    x->discrepancy = db_column_i64(st, 5);
 }
 
 lm_status store_report_cod(store_read *r, int64_t from_ms, int64_t to_ms, store_cod_row **out,
@@ -105,12 +104,12 @@ lm_status store_report_cod(store_read *r, int64_t from_ms, int64_t to_ms, store_
         from_ms, to_ms, sizeof **out, cod_row, (void **)out, n, err);
 }
 
-static void refund_row(sqlite3_stmt *st, void *elem) {
+static void refund_row(db_stmt *st, void *elem) {
     store_refund_row *x = elem;
     store__column_copy(st, 0, x->currency, sizeof x->currency);
     store__column_copy(st, 1, x->method, sizeof x->method);
-    x->refunds = sqlite3_column_int64(st, 2);
-    x->amount = sqlite3_column_int64(st, 3);
+    x->refunds = db_column_i64(st, 2);
+    x->amount = db_column_i64(st, 3);
 }
 
 lm_status store_report_refunds(store_read *r, int64_t from_ms, int64_t to_ms,

@@ -66,69 +66,69 @@ const char store__orders_schema_v100[] =
 /* ---- Depots ---- */
 
 lm_status store_depot_put(store_tx *tx, const store_depot *d, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO depots(id, name, lon, lat, open_s, close_s) "
-                                  "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                                  "name=excluded.name, lon=excluded.lon, lat=excluded.lat, "
-                                  "open_s=excluded.open_s, close_s=excluded.close_s",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO depots(id, name, lon, lat, open_s, close_s) "
+                              "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                              "name=excluded.name, lon=excluded.lon, lat=excluded.lat, "
+                              "open_s=excluded.open_s, close_s=excluded.close_s",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, d->id));
-    BIND(store__bind_text(st, 2, d->name));
-    BIND(store__bind_double(st, 3, d->lon));
-    BIND(store__bind_double(st, 4, d->lat));
-    BIND(store__bind_i64(st, 5, d->open_s));
-    BIND(store__bind_i64(st, 6, d->close_s));
+    BIND(db_bind_text(st, 1, d->id));
+    BIND(db_bind_text(st, 2, d->name));
+    BIND(db_bind_double(st, 3, d->lon));
+    BIND(db_bind_double(st, 4, d->lat));
+    BIND(db_bind_i64(st, 5, d->open_s));
+    BIND(db_bind_i64(st, 6, d->close_s));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void depot_row(sqlite3_stmt *st, void *elem) {
+static void depot_row(db_stmt *st, void *elem) {
     store_depot *d = elem;
     memset(d, 0, sizeof *d);
     store__column_copy(st, 0, d->id, sizeof d->id);
     store__column_copy(st, 1, d->name, sizeof d->name);
-    d->lon = sqlite3_column_double(st, 2);
-    d->lat = sqlite3_column_double(st, 3);
-    d->open_s = sqlite3_column_int(st, 4);
-    d->close_s = sqlite3_column_int(st, 5);
+    d->lon = db_column_double(st, 2);
+    d->lat = db_column_double(st, 3);
+    d->open_s = db_column_int(st, 4);
+    d->close_s = db_column_int(st, 5);
 }
 
 #define DEPOT_COLS "id, name, lon, lat, open_s, close_s"
 
 lm_status store_depot_get(store_read *r, const char *id, store_depot *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " DEPOT_COLS " FROM depots WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, id));
+    BIND(db_bind_text(st, 1, id));
     if ((rc = store__step_row(db, st, "depot", err)) != LM_OK) goto fail;
     depot_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_depot_list(store_read *r, store_depot **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " DEPOT_COLS " FROM depots ORDER BY id", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, depot_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* ---- Products ---- */
 
 lm_status store_product_put(store_tx *tx, const store_product *p, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT INTO products(sku, name, weight_g, volume_cm3, active, substitute_sku) "
         "VALUES (?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
@@ -136,53 +136,51 @@ lm_status store_product_put(store_tx *tx, const store_product *p, lm_errinfo *er
         "substitute_sku=excluded.substitute_sku",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, p->sku));
-    BIND(store__bind_text(st, 2, p->name));
-    BIND(store__bind_i64(st, 3, p->weight_g));
-    BIND(store__bind_i64(st, 4, p->volume_cm3));
-    BIND(store__bind_i64(st, 5, p->active ? 1 : 0));
-    BIND(store__bind_text(st, 6, p->substitute_sku));
+    BIND(db_bind_text(st, 1, p->sku));
+    BIND(db_bind_text(st, 2, p->name));
+    BIND(db_bind_i64(st, 3, p->weight_g));
+    BIND(db_bind_i64(st, 4, p->volume_cm3));
+    BIND(db_bind_i64(st, 5, p->active ? 1 : 0));
+    BIND(db_bind_text(st, 6, p->substitute_sku));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 #define PRODUCT_COLS "sku, name, weight_g, volume_cm3, active, substitute_sku"
 
-static void product_row(sqlite3_stmt *st, void *elem) {
+static void product_row(db_stmt *st, void *elem) {
     store_product *p = elem;
     memset(p, 0, sizeof *p);
     store__column_copy(st, 0, p->sku, sizeof p->sku);
     store__column_copy(st, 1, p->name, sizeof p->name);
-    p->weight_g = sqlite3_column_int64(st, 2);
-    p->volume_cm3 = sqlite3_column_int64(st, 3);
-    p->active = sqlite3_column_int(st, 4) != 0;
+    p->weight_g = db_column_i64(st, 2);
+    p->volume_cm3 = db_column_i64(st, 3);
+    p->active = db_column_int(st, 4) != 0;
     store__column_copy(st, 5, p->substitute_sku, sizeof p->substitute_sku);
 }
 
 lm_status store_product_get(store_read *r, const char *sku, store_product *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " PRODUCT_COLS " FROM products WHERE sku = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, sku));
+    BIND(db_bind_text(st, 1, sku));
     if ((rc = store__step_row(db, st, "product", err)) != LM_OK) goto fail;
     product_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_product_list(store_read *r, store_product **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " PRODUCT_COLS " FROM products ORDER BY sku", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, product_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -190,87 +188,86 @@ lm_status store_product_list(store_read *r, store_product **out, size_t *n, lm_e
 
 #define STOCK_COLS "depot_id, sku, on_hand, reserved, reorder_point"
 
-static void stock_row(sqlite3_stmt *st, void *elem) {
+static void stock_row(db_stmt *st, void *elem) {
     store_stock *s = elem;
     memset(s, 0, sizeof *s);
     store__column_copy(st, 0, s->depot_id, sizeof s->depot_id);
     store__column_copy(st, 1, s->sku, sizeof s->sku);
-    s->on_hand = sqlite3_column_int64(st, 2);
-    s->reserved = sqlite3_column_int64(st, 3);
-    s->reorder_point = sqlite3_column_int64(st, 4);
+    s->on_hand = db_column_i64(st, 2);
+    s->reserved = db_column_i64(st, 3);
+    s->reorder_point = db_column_i64(st, 4);
 }
 
 lm_status store_stock_get(store_read *r, const char *depot_id, const char *sku, store_stock *out,
                           lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, depot_id));
-    BIND(store__bind_text(st, 2, sku));
+    BIND(db_bind_text(st, 1, depot_id));
+    BIND(db_bind_text(st, 2, sku));
     if ((rc = store__step_row(db, st, "stock row", err)) != LM_OK) goto fail;
     stock_row(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_stock_put(store_tx *tx, const store_stock *s, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO stock(depot_id, sku, on_hand, reserved, "
-                                  "reorder_point) VALUES (?,?,?,0,?) ON CONFLICT(depot_id, sku) "
-                                  "DO UPDATE SET on_hand=excluded.on_hand, "
-                                  "reorder_point=excluded.reorder_point",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO stock(depot_id, sku, on_hand, reserved, "
+                              "reorder_point) VALUES (?,?,?,0,?) ON CONFLICT(depot_id, sku) "
+                              "DO UPDATE SET on_hand=excluded.on_hand, "
+                              "reorder_point=excluded.reorder_point",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, s->depot_id));
-    BIND(store__bind_text(st, 2, s->sku));
-    BIND(store__bind_i64(st, 3, s->on_hand));
-    BIND(store__bind_i64(st, 4, s->reorder_point));
+    BIND(db_bind_text(st, 1, s->depot_id));
+    BIND(db_bind_text(st, 2, s->sku));
+    BIND(db_bind_i64(st, 3, s->on_hand));
+    BIND(db_bind_i64(st, 4, s->reorder_point));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku,
                              int64_t reserved_delta, int64_t on_hand_delta, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE stock SET reserved = reserved + ?, on_hand = on_hand + ? "
-                                  "WHERE depot_id = ? AND sku = ?",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE stock SET reserved = reserved + ?, on_hand = on_hand + ? "
+                              "WHERE depot_id = ? AND sku = ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, reserved_delta));
-    BIND(store__bind_i64(st, 2, on_hand_delta));
-    BIND(store__bind_text(st, 3, depot_id));
-    BIND(store__bind_text(st, 4, sku));
+    BIND(db_bind_i64(st, 1, reserved_delta));
+    BIND(db_bind_i64(st, 2, on_hand_delta));
+    BIND(db_bind_text(st, 3, depot_id));
+    BIND(db_bind_text(st, 4, sku));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    if (sqlite3_changes(db) != 1)
+    if (db_changes(db) != 1)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "sku", "no stock row for %s at depot %s", sku,
                             depot_id);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size_t *n,
                            lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db,
-                       only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
-                                  "reserved < reorder_point ORDER BY depot_id, sku"
-                                : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
-                       &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              only_low ? "SELECT " STOCK_COLS " FROM stock WHERE on_hand - "
+                                         "reserved < reorder_point ORDER BY depot_id, sku"
+                                       : "SELECT " STOCK_COLS " FROM stock ORDER BY depot_id, sku",
+                              &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, stock_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -315,33 +312,33 @@ static void windows_decode(const char *text, store_order *o) {
     }
 }
 
-static lm_status lines_insert(sqlite3 *db, int64_t id, const store_order *o, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+static lm_status lines_insert(db_conn *db, int64_t id, const store_order *o, lm_errinfo *err) {
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "INSERT INTO order_lines(order_id, line_no, sku, ordered_sku, qty) VALUES (?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < o->n_lines; i++) {
-        sqlite3_reset(st);
-        BIND(store__bind_i64(st, 1, id));
-        BIND(store__bind_i64(st, 2, (int64_t)i));
-        BIND(store__bind_text(st, 3, o->lines[i].sku));
-        BIND(store__bind_text(st, 4, o->lines[i].ordered_sku));
-        BIND(store__bind_i64(st, 5, o->lines[i].qty));
+        db_reset(st);
+        BIND(db_bind_i64(st, 1, id));
+        BIND(db_bind_i64(st, 2, (int64_t)i));
+        BIND(db_bind_text(st, 3, o->lines[i].sku));
+        BIND(db_bind_text(st, 4, o->lines[i].ordered_sku));
+        BIND(db_bind_i64(st, 5, o->lines[i].qty));
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
     char windows[STORE_WINDOWS_MAX * 48];
     lm_status rc = windows_encode(o, windows, sizeof windows);
     if (rc != LM_OK) return lm_errinfo_set(err, rc, "time_windows", "too many time windows");
-    rc = store__prepare(
+    rc = db_prepare(
         db,
         "INSERT INTO orders(external_ref, channel, customer_name, customer_phone, customer_email,"
         " customer_address, has_location, lon, lat, windows, priority, notes, oos_policy, status,"
@@ -350,73 +347,73 @@ lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, o->external_ref));
-    BIND(store__bind_text(st, 2, o->channel));
-    BIND(store__bind_text(st, 3, o->customer_name));
-    BIND(store__bind_text(st, 4, o->customer_phone));
-    BIND(store__bind_text(st, 5, o->customer_email));
-    BIND(store__bind_text(st, 6, o->customer_address));
-    BIND(store__bind_i64(st, 7, o->has_location ? 1 : 0));
-    BIND(store__bind_double(st, 8, o->lon));
-    BIND(store__bind_double(st, 9, o->lat));
-    BIND(store__bind_text(st, 10, windows));
-    BIND(store__bind_i64(st, 11, o->priority));
-    BIND(store__bind_text(st, 12, o->notes));
-    BIND(store__bind_text(st, 13, o->oos_policy));
-    BIND(store__bind_text(st, 14, o->status));
-    BIND(store__bind_text(st, 15, o->stock_outcome));
-    BIND(store__bind_text(st, 16, o->depot_id));
-    BIND(store__bind_text(st, 17, o->tracking_token));
-    BIND(store__bind_text(st, 18, o->customer_key));
-    BIND(store__bind_text(st, 19, o->lines_sig));
-    BIND(store__bind_i64(st, 20, o->weight_g));
-    BIND(store__bind_i64(st, 21, o->volume_cm3));
-    BIND(store__bind_i64(st, 22, o->pkg_weight_g));
-    BIND(store__bind_i64(st, 23, o->pkg_volume_cm3));
-    BIND(store__bind_i64(st, 24, o->pkg_parcels));
-    BIND(store__bind_i64(st, 25, o->created_ms));
-    BIND(store__bind_i64(st, 26, o->updated_ms));
+    BIND(db_bind_text(st, 1, o->external_ref));
+    BIND(db_bind_text(st, 2, o->channel));
+    BIND(db_bind_text(st, 3, o->customer_name));
+    BIND(db_bind_text(st, 4, o->customer_phone));
+    BIND(db_bind_text(st, 5, o->customer_email));
+    BIND(db_bind_text(st, 6, o->customer_address));
+    BIND(db_bind_i64(st, 7, o->has_location ? 1 : 0));
+    BIND(db_bind_double(st, 8, o->lon));
+    BIND(db_bind_double(st, 9, o->lat));
+    BIND(db_bind_text(st, 10, windows));
+    BIND(db_bind_i64(st, 11, o->priority));
+    BIND(db_bind_text(st, 12, o->notes));
+    BIND(db_bind_text(st, 13, o->oos_policy));
+    BIND(db_bind_text(st, 14, o->status));
+    BIND(db_bind_text(st, 15, o->stock_outcome));
+    BIND(db_bind_text(st, 16, o->depot_id));
+    BIND(db_bind_text(st, 17, o->tracking_token));
+    BIND(db_bind_text(st, 18, o->customer_key));
+    BIND(db_bind_text(st, 19, o->lines_sig));
+    BIND(db_bind_i64(st, 20, o->weight_g));
+    BIND(db_bind_i64(st, 21, o->volume_cm3));
+    BIND(db_bind_i64(st, 22, o->pkg_weight_g));
+    BIND(db_bind_i64(st, 23, o->pkg_volume_cm3));
+    BIND(db_bind_i64(st, 24, o->pkg_parcels));
+    BIND(db_bind_i64(st, 25, o->created_ms));
+    BIND(db_bind_i64(st, 26, o->updated_ms));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    int64_t new_id = sqlite3_last_insert_rowid(db);
+    int64_t new_id = db_last_insert_id(db);
     if ((rc = lines_insert(db, new_id, o, err)) != LM_OK) goto fail;
     *id = new_id;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE orders SET status=?, stock_outcome=?, depot_id=?, "
-                                  "pkg_weight_g=?, pkg_volume_cm3=?, pkg_parcels=?, updated_ms=? "
-                                  "WHERE id=?",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE orders SET status=?, stock_outcome=?, depot_id=?, "
+                              "pkg_weight_g=?, pkg_volume_cm3=?, pkg_parcels=?, updated_ms=? "
+                              "WHERE id=?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, o->status));
-    BIND(store__bind_text(st, 2, o->stock_outcome));
-    BIND(store__bind_text(st, 3, o->depot_id));
-    BIND(store__bind_i64(st, 4, o->pkg_weight_g));
-    BIND(store__bind_i64(st, 5, o->pkg_volume_cm3));
-    BIND(store__bind_i64(st, 6, o->pkg_parcels));
-    BIND(store__bind_i64(st, 7, o->updated_ms));
-    BIND(store__bind_i64(st, 8, o->id));
+    BIND(db_bind_text(st, 1, o->status));
+    BIND(db_bind_text(st, 2, o->stock_outcome));
+    BIND(db_bind_text(st, 3, o->depot_id));
+    BIND(db_bind_i64(st, 4, o->pkg_weight_g));
+    BIND(db_bind_i64(st, 5, o->pkg_volume_cm3));
+    BIND(db_bind_i64(st, 6, o->pkg_parcels));
+    BIND(db_bind_i64(st, 7, o->updated_ms));
+    BIND(db_bind_i64(st, 8, o->id));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    if (sqlite3_changes(db) != 1) {
+    if (db_changes(db) != 1) {
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "order %" PRId64 " not found", o->id);
         goto fail;
     }
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     /* Substitution rewrites lines: replace them wholesale (few rows). */
-    rc = store__prepare(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
+    rc = db_prepare(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, o->id));
+    BIND(db_bind_i64(st, 1, o->id));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     rc = lines_insert(db, o->id, o, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -426,22 +423,22 @@ fail:
     "stock_outcome, depot_id, tracking_token, customer_key, lines_sig, weight_g, volume_cm3, "     \
     "pkg_weight_g, pkg_volume_cm3, pkg_parcels, created_ms, updated_ms"
 
-static void order_row(sqlite3_stmt *st, void *elem) {
+static void order_row(db_stmt *st, void *elem) {
     store_order *o = elem;
     memset(o, 0, sizeof *o);
-    o->id = sqlite3_column_int64(st, 0);
+    o->id = db_column_i64(st, 0);
     store__column_copy(st, 1, o->external_ref, sizeof o->external_ref);
     store__column_copy(st, 2, o->channel, sizeof o->channel);
     store__column_copy(st, 3, o->customer_name, sizeof o->customer_name);
     store__column_copy(st, 4, o->customer_phone, sizeof o->customer_phone);
     store__column_copy(st, 5, o->customer_email, sizeof o->customer_email);
     store__column_copy(st, 6, o->customer_address, sizeof o->customer_address);
-    o->has_location = sqlite3_column_int(st, 7) != 0;
-    o->lon = sqlite3_column_double(st, 8);
-    o->lat = sqlite3_column_double(st, 9);
-    const unsigned char *w = sqlite3_column_text(st, 10);
-    windows_decode(w ? (const char *)w : "", o);
-    o->priority = sqlite3_column_int(st, 11);
+    o->has_location = db_column_int(st, 7) != 0;
+    o->lon = db_column_double(st, 8);
+    o->lat = db_column_double(st, 9);
+    const char *w = db_column_text(st, 10);
+    windows_decode(w ? w : "", o);
+    o->priority = db_column_int(st, 11);
     store__column_copy(st, 12, o->notes, sizeof o->notes);
     store__column_copy(st, 13, o->oos_policy, sizeof o->oos_policy);
     store__column_copy(st, 14, o->status, sizeof o->status);
@@ -450,52 +447,52 @@ static void order_row(sqlite3_stmt *st, void *elem) {
     store__column_copy(st, 17, o->tracking_token, sizeof o->tracking_token);
     store__column_copy(st, 18, o->customer_key, sizeof o->customer_key);
     store__column_copy(st, 19, o->lines_sig, sizeof o->lines_sig);
-    o->weight_g = sqlite3_column_int64(st, 20);
-    o->volume_cm3 = sqlite3_column_int64(st, 21);
-    o->pkg_weight_g = sqlite3_column_int64(st, 22);
-    o->pkg_volume_cm3 = sqlite3_column_int64(st, 23);
-    o->pkg_parcels = sqlite3_column_int64(st, 24);
-    o->created_ms = sqlite3_column_int64(st, 25);
-    o->updated_ms = sqlite3_column_int64(st, 26);
+    o->weight_g = db_column_i64(st, 20);
+    o->volume_cm3 = db_column_i64(st, 21);
+    o->pkg_weight_g = db_column_i64(st, 22);
+    o->pkg_volume_cm3 = db_column_i64(st, 23);
+    o->pkg_parcels = db_column_i64(st, 24);
+    o->created_ms = db_column_i64(st, 25);
+    o->updated_ms = db_column_i64(st, 26);
 }
 
-static void line_row(sqlite3_stmt *st, void *elem) {
+static void line_row(db_stmt *st, void *elem) {
     store_line *l = elem;
     store__column_copy(st, 0, l->sku, sizeof l->sku);
     store__column_copy(st, 1, l->ordered_sku, sizeof l->ordered_sku);
-    l->qty = sqlite3_column_int64(st, 2);
+    l->qty = db_column_i64(st, 2);
 }
 
-static lm_status lines_load(sqlite3 *db, store_order *o, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+static lm_status lines_load(db_conn *db, store_order *o, lm_errinfo *err) {
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT sku, ordered_sku, qty FROM order_lines WHERE order_id = ? ORDER BY line_no",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, o->id));
+    BIND(db_bind_i64(st, 1, o->id));
     rc = store__collect(db, st, sizeof *o->lines, line_row, (void **)&o->lines, &o->n_lines, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 static lm_status order_get_where(store_read *r, const char *sql, int64_t id, const char *token,
                                  store_order *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_order o;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     if (token)
-        BIND(store__bind_text(st, 1, token));
+        BIND(db_bind_text(st, 1, token));
     else
-        BIND(store__bind_i64(st, 1, id));
+        BIND(db_bind_i64(st, 1, id));
     if ((rc = store__step_row(db, st, "order", err)) != LM_OK) goto fail;
     order_row(st, &o);
     if ((rc = lines_load(db, &o, err)) != LM_OK) goto fail;
     *out = o;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -525,232 +522,230 @@ void store_order_list_free(store_order *list, size_t n) {
 
 lm_status store_order_list(store_read *r, const store_order_filter *f, store_order **out, size_t *n,
                            lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_order *arr = NULL;
     size_t len = 0;
-    lm_status rc = store__prepare(db,
-                                  "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
-                                  "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
-                                  "AND id > ?4 ORDER BY id LIMIT ?5",
-                                  &st, err);
+    lm_status rc = db_prepare(db,
+                              "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR status "
+                              "= ?1) AND (?2 IS NULL OR channel = ?2) AND created_ms >= ?3 "
+                              "AND id > ?4 ORDER BY id LIMIT ?5",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, f->status && f->status[0] ? f->status : NULL));
-    BIND(store__bind_text(st, 2, f->channel && f->channel[0] ? f->channel : NULL));
-    BIND(store__bind_i64(st, 3, f->since_ms));
-    BIND(store__bind_i64(st, 4, f->after_id));
-    BIND(store__bind_i64(st, 5, f->limit ? (int64_t)f->limit : 100));
+    BIND(db_bind_text(st, 1, f->status && f->status[0] ? f->status : NULL));
+    BIND(db_bind_text(st, 2, f->channel && f->channel[0] ? f->channel : NULL));
+    BIND(db_bind_i64(st, 3, f->since_ms));
+    BIND(db_bind_i64(st, 4, f->after_id));
+    BIND(db_bind_i64(st, 5, f->limit ? (int64_t)f->limit : 100));
     BIND(store__collect(db, st, sizeof *arr, order_row, (void **)&arr, &len, err));
     for (size_t i = 0; i < len; i++)
         if ((rc = lines_load(db, &arr[i], err)) != LM_OK) goto fail;
-    store__finish(st);
+    db_finish(st);
     *out = arr;
     *n = len;
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_order_list_free(arr, len);
     return rc;
 }
 
 lm_status store_order_ids_by_status(store_read *r, const char *status, size_t limit, int64_t **out,
                                     size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT id FROM orders WHERE status = ? ORDER BY created_ms, id LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, status));
-    BIND(store__bind_i64(st, 2, (int64_t)limit));
+    BIND(db_bind_text(st, 1, status));
+    BIND(db_bind_i64(st, 2, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, store__id_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_order_find_duplicate(store_read *r, const char *customer_key, const char *lines_sig,
                                      int64_t since_ms, int64_t *id, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
-                                  "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
-                                  "LIMIT 1",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
+                              "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
+                              "LIMIT 1",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, customer_key));
-    BIND(store__bind_text(st, 2, lines_sig));
-    BIND(store__bind_i64(st, 3, since_ms));
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    else if (s == SQLITE_DONE)
+    BIND(db_bind_text(st, 1, customer_key));
+    BIND(db_bind_text(st, 2, lines_sig));
+    BIND(db_bind_i64(st, 3, since_ms));
+    int s = db_step(st);
+    if (s == DB_ROW)
+        *id = db_column_i64(st, 0);
+    else if (s == DB_DONE)
         *id = 0;
     else
-        rc = store__fail(db, s, err);
+        rc = db_fail(db, s, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_order_count_by_status(store_read *r,
                                       void (*fn)(void *ctx, const char *status, int64_t count),
                                       void *ctx, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT status, count(*) FROM orders GROUP BY status", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT status, count(*) FROM orders GROUP BY status", &st, err);
     if (rc != LM_OK) return rc;
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *name = sqlite3_column_text(st, 0);
-        fn(ctx, name ? (const char *)name : "", sqlite3_column_int64(st, 1));
+    while ((s = db_step(st)) == DB_ROW) {
+        const char *name = db_column_text(st, 0);
+        fn(ctx, name ? name : "", db_column_i64(st, 1));
     }
-    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    store__finish(st);
+    if (s != DB_DONE) rc = db_fail(db, s, err);
+    db_finish(st);
     return rc;
 }
 
 /* ---- Idempotency keys ---- */
 
 lm_status store_idem_get(store_read *r, const char *key, int64_t *order_id, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, key));
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *order_id = sqlite3_column_int64(st, 0);
-    else if (s == SQLITE_DONE)
+    BIND(db_bind_text(st, 1, key));
+    int s = db_step(st);
+    if (s == DB_ROW)
+        *order_id = db_column_i64(st, 0);
+    else if (s == DB_DONE)
         *order_id = 0;
     else
-        rc = store__fail(db, s, err);
+        rc = db_fail(db, s, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_idem_put(store_tx *tx, const char *key, int64_t order_id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "INSERT INTO order_idempotency(key, order_id, created_ms) VALUES (?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, key));
-    BIND(store__bind_i64(st, 2, order_id));
-    BIND(store__bind_i64(st, 3, lm_now_ms()));
+    BIND(db_bind_text(st, 1, key));
+    BIND(db_bind_i64(st, 2, order_id));
+    BIND(db_bind_i64(st, 3, lm_now_ms()));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* ---- Exception queue ---- */
 
 lm_status store_exception_add(store_tx *tx, const store_exception *e, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO order_exceptions(order_id, rule, field, message, "
-                                  "created_ms) VALUES (?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO order_exceptions(order_id, rule, field, message, "
+                              "created_ms) VALUES (?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, e->order_id));
-    BIND(store__bind_text(st, 2, e->rule));
-    BIND(store__bind_text(st, 3, e->field));
-    BIND(store__bind_text(st, 4, e->message));
-    BIND(store__bind_i64(st, 5, e->created_ms));
+    BIND(db_bind_i64(st, 1, e->order_id));
+    BIND(db_bind_text(st, 2, e->rule));
+    BIND(db_bind_text(st, 3, e->field));
+    BIND(db_bind_text(st, 4, e->message));
+    BIND(db_bind_i64(st, 5, e->created_ms));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void exception_row(sqlite3_stmt *st, void *elem) {
+static void exception_row(db_stmt *st, void *elem) {
     store_exception *e = elem;
-    e->id = sqlite3_column_int64(st, 0);
-    e->order_id = sqlite3_column_int64(st, 1);
+    e->id = db_column_i64(st, 0);
+    e->order_id = db_column_i64(st, 1);
     store__column_copy(st, 2, e->rule, sizeof e->rule);
     store__column_copy(st, 3, e->field, sizeof e->field);
     store__column_copy(st, 4, e->message, sizeof e->message);
-    e->created_ms = sqlite3_column_int64(st, 5);
-    e->resolved_ms = sqlite3_column_int64(st, 6);
+    e->created_ms = db_column_i64(st, 5);
+    e->resolved_ms = db_column_i64(st, 6);
     store__column_copy(st, 7, e->resolution, sizeof e->resolution);
 }
 
 lm_status store_exception_list(store_read *r, bool only_open, int64_t order_id,
                                store_exception **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT id, order_id, rule, field, message, created_ms, "
-                                  "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
-                                  "OR resolved_ms = 0) AND (?2 = 0 OR order_id = ?2) ORDER BY id "
-                                  "LIMIT 10000",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT id, order_id, rule, field, message, created_ms, "
+                              "resolved_ms, resolution FROM order_exceptions WHERE (?1 = 0 "
+                              "OR resolved_ms = 0) AND (?2 = 0 OR order_id = ?2) ORDER BY id "
+                              "LIMIT 10000",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, only_open ? 1 : 0));
-    BIND(store__bind_i64(st, 2, order_id));
+    BIND(db_bind_i64(st, 1, only_open ? 1 : 0));
+    BIND(db_bind_i64(st, 2, order_id));
     rc = store__collect(db, st, sizeof **out, exception_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_exception_resolve(store_tx *tx, int64_t order_id, const char *resolution,
                                   int64_t now_ms, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE order_exceptions SET resolved_ms = ?, resolution = ? "
-                                  "WHERE order_id = ? AND resolved_ms = 0",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE order_exceptions SET resolved_ms = ?, resolution = ? "
+                              "WHERE order_id = ? AND resolved_ms = 0",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, now_ms));
-    BIND(store__bind_text(st, 2, resolution));
-    BIND(store__bind_i64(st, 3, order_id));
+    BIND(db_bind_i64(st, 1, now_ms));
+    BIND(db_bind_text(st, 2, resolution));
+    BIND(db_bind_i64(st, 3, order_id));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* ---- Intake configuration ---- */
 
-static lm_status setting_put(sqlite3 *db, const char *key, const char *value, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO orders_settings(key, value) VALUES (?, ?) "
-                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                  &st, err);
+static lm_status setting_put(db_conn *db, const char *key, const char *value, lm_errinfo *err) {
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO orders_settings(key, value) VALUES (?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, key));
-    BIND(store__bind_text(st, 2, value));
+    BIND(db_bind_text(st, 1, key));
+    BIND(db_bind_text(st, 2, value));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static lm_status setting_put_i64(sqlite3 *db, const char *key, int64_t v, lm_errinfo *err) {
+static lm_status setting_put_i64(db_conn *db, const char *key, int64_t v, lm_errinfo *err) {
     char buf[32];
     snprintf(buf, sizeof buf, "%" PRId64, v);
     return setting_put(db, key, buf, err);
 }
 
 lm_status store_orders_config_get(store_read *r, store_orders_config *cfg, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_orders_config c = *cfg;
-    lm_status rc = store__prepare(
+    lm_status rc = db_prepare(
         db, "SELECT key, value FROM orders_settings WHERE key <> 'service_area'", &st, err);
     if (rc != LM_OK) return rc;
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        const char *v = (const char *)sqlite3_column_text(st, 1);
+    while ((s = db_step(st)) == DB_ROW) {
+        const char *k = db_column_text(st, 0);
+        const char *v = db_column_text(st, 1);
         if (!k || !v) continue;
         int64_t x = 0;
         bool num = lm_parse_i64(v, INT64_MIN, INT64_MAX, &x);
@@ -775,14 +770,14 @@ lm_status store_orders_config_get(store_read *r, store_orders_config *cfg, lm_er
         else if (!strcmp(k, "default_oos"))
             lm_strlcpy(c.default_oos, v, sizeof c.default_oos);
     }
-    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    store__finish(st);
+    if (s != DB_DONE) rc = db_fail(db, s, err);
+    db_finish(st);
     if (rc == LM_OK) *cfg = c;
     return rc;
 }
 
 lm_status store_orders_config_put(store_tx *tx, const store_orders_config *c, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
+    db_conn *db = store__tx_db(tx);
     lm_status rc;
     if ((rc = setting_put_i64(db, "rule.required_fields", c->rule_required, err)) != LM_OK ||
         (rc = setting_put_i64(db, "rule.service_area", c->rule_service_area, err)) != LM_OK ||
@@ -799,17 +794,17 @@ lm_status store_orders_config_put(store_tx *tx, const store_orders_config *c, lm
 }
 
 lm_status store_area_get(store_read *r, char **out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     char *text = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT value FROM orders_settings WHERE key = 'service_area'", &st, err);
+    lm_status rc =
+        db_prepare(db, "SELECT value FROM orders_settings WHERE key = 'service_area'", &st, err);
     if (rc != LM_OK) return rc;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
+    int s = db_step(st);
+    if (s == DB_ROW) {
         if ((rc = store__column_dup(st, 0, &text)) != LM_OK) goto fail;
-    } else if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    } else if (s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
     if (!text && !(text = lm_strdup(""))) {
@@ -818,7 +813,7 @@ lm_status store_area_get(store_read *r, char **out, lm_errinfo *err) {
     }
     *out = text;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -828,45 +823,45 @@ lm_status store_area_put(store_tx *tx, const char *geojson, lm_errinfo *err) {
 
 lm_status store_channel_policy_get(store_read *r, const char *channel, char out[16],
                                    lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     lm_status rc =
-        store__prepare(db, "SELECT oos_policy FROM channel_policies WHERE channel = ?", &st, err);
+        db_prepare(db, "SELECT oos_policy FROM channel_policies WHERE channel = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, channel));
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
+    BIND(db_bind_text(st, 1, channel));
+    int s = db_step(st);
+    if (s == DB_ROW)
         store__column_copy(st, 0, out, 16);
-    else if (s == SQLITE_DONE)
+    else if (s == DB_DONE)
         out[0] = '\0';
     else
-        rc = store__fail(db, s, err);
+        rc = db_fail(db, s, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_channel_policy_replace(store_tx *tx, const store_channel_policy *p, size_t n,
                                        lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__exec(db, "DELETE FROM channel_policies", err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_exec(db, "DELETE FROM channel_policies", err);
     if (rc != LM_OK) return rc;
-    rc = store__prepare(db, "INSERT INTO channel_policies(channel, oos_policy) VALUES (?, ?)", &st,
-                        err);
+    rc =
+        db_prepare(db, "INSERT INTO channel_policies(channel, oos_policy) VALUES (?, ?)", &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        BIND(store__bind_text(st, 1, p[i].channel));
-        BIND(store__bind_text(st, 2, p[i].oos_policy));
+        db_reset(st);
+        BIND(db_bind_text(st, 1, p[i].channel));
+        BIND(db_bind_text(st, 2, p[i].oos_policy));
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void channel_policy_row(sqlite3_stmt *st, void *elem) {
+static void channel_policy_row(db_stmt *st, void *elem) {
     store_channel_policy *p = elem;
     store__column_copy(st, 0, p->channel, sizeof p->channel);
     store__column_copy(st, 1, p->oos_policy, sizeof p->oos_policy);
@@ -874,56 +869,56 @@ static void channel_policy_row(sqlite3_stmt *st, void *elem) {
 
 lm_status store_channel_policy_list(store_read *r, store_channel_policy **out, size_t *n,
                                     lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT channel, oos_policy FROM channel_policies ORDER BY channel", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, channel_policy_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_blacklist_has(store_read *r, const char *kind, const char *value, bool *hit,
                               lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT 1 FROM customer_blacklist WHERE kind = ? AND value = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT 1 FROM customer_blacklist WHERE kind = ? AND value = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, kind));
-    BIND(store__bind_text(st, 2, value));
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW || s == SQLITE_DONE)
-        *hit = s == SQLITE_ROW;
+    BIND(db_bind_text(st, 1, kind));
+    BIND(db_bind_text(st, 2, value));
+    int s = db_step(st);
+    if (s == DB_ROW || s == DB_DONE)
+        *hit = s == DB_ROW;
     else
-        rc = store__fail(db, s, err);
+        rc = db_fail(db, s, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e, size_t n,
                                   lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__exec(db, "DELETE FROM customer_blacklist", err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_exec(db, "DELETE FROM customer_blacklist", err);
     if (rc != LM_OK) return rc;
-    rc = store__prepare(db, "INSERT OR IGNORE INTO customer_blacklist(kind, value) VALUES (?, ?)",
-                        &st, err);
+    rc = db_prepare(db, "INSERT OR IGNORE INTO customer_blacklist(kind, value) VALUES (?, ?)", &st,
+                    err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        BIND(store__bind_text(st, 1, e[i].kind));
-        BIND(store__bind_text(st, 2, e[i].value));
+        db_reset(st);
+        BIND(db_bind_text(st, 1, e[i].kind));
+        BIND(db_bind_text(st, 2, e[i].value));
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void blacklist_row(sqlite3_stmt *st, void *elem) {
+static void blacklist_row(db_stmt *st, void *elem) {
     store_blacklist_entry *e = elem;
     store__column_copy(st, 0, e->kind, sizeof e->kind);
     store__column_copy(st, 1, e->value, sizeof e->value);
@@ -931,13 +926,13 @@ static void blacklist_row(sqlite3_stmt *st, void *elem) {
 
 lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_t *n,
                                lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "SELECT kind, value FROM customer_blacklist ORDER BY kind, value", &st, err);
     if (rc != LM_OK) return rc;
     rc = store__collect(db, st, sizeof **out, blacklist_row, (void **)out, n, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -945,8 +940,8 @@ lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_
 
 lm_status store_fleet_fit(store_read *r, int64_t weight_g, int64_t volume_cm3,
                           store_fleet_fit_info *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_fleet_fit_info f = {0};
     /* capacity 0 means unlimited in that dimension (dispatch/'s rule) */
     static const char sql[] =
@@ -954,24 +949,24 @@ lm_status store_fleet_fit(store_read *r, int64_t weight_g, int64_t volume_cm3,
         "(capacity_cm3 = 0 OR capacity_cm3 >= ?2)), 0), coalesce(max(capacity_g), 0), "
         "coalesce(max(capacity_cm3), 0) FROM vehicles WHERE active = 1";
     /* the vehicles table is dispatch's (migration 200); a build without it has no fleet */
-    if (store__prepare(db, sql, &st, NULL) != LM_OK) {
+    if (db_prepare(db, sql, &st, NULL) != LM_OK) {
         *out = f;
         return LM_OK;
     }
     lm_status rc = LM_OK;
-    BIND(store__bind_i64(st, 1, weight_g));
-    BIND(store__bind_i64(st, 2, volume_cm3));
-    int s2 = sqlite3_step(st);
-    if (s2 != SQLITE_ROW) {
-        rc = store__fail(db, s2, err);
+    BIND(db_bind_i64(st, 1, weight_g));
+    BIND(db_bind_i64(st, 2, volume_cm3));
+    int s2 = db_step(st);
+    if (s2 != DB_ROW) {
+        rc = db_fail(db, s2, err);
         goto fail;
     }
-    f.vehicles = sqlite3_column_int64(st, 0);
-    f.fitting = sqlite3_column_int64(st, 1);
-    f.max_g = sqlite3_column_int64(st, 2);
-    f.max_cm3 = sqlite3_column_int64(st, 3);
+    f.vehicles = db_column_i64(st, 0);
+    f.fitting = db_column_i64(st, 1);
+    f.max_g = db_column_i64(st, 2);
+    f.max_cm3 = db_column_i64(st, 3);
     *out = f;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

@@ -55,20 +55,21 @@ const char store__positions_schema_v303[] =
     } while (0)
 
 /* NAN is stored as NULL. */
-static lm_status bind_opt(sqlite3_stmt *st, int idx, double v) {
-    if (!isfinite(v)) return sqlite3_bind_null(st, idx) == SQLITE_OK ? LM_OK : LM_STORE;
-    return store__bind_double(st, idx, v);
+static lm_status bind_opt(db_stmt *st, int idx, double v) {
+    if (!isfinite(v)) return db_bind_null(st, idx);
+    return db_bind_double(st, idx, v);
 }
 
-static double col_opt(sqlite3_stmt *st, int col) {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+static double col_opt(db_stmt *st, int col) {
+    return db_column_type(st, col) == DB_NULL ? NAN : db_column_double(st, col);
 }
 
 lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t n, bool *inserted,
                                  lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    if (db_kind(db) == DB_POSTGRES) return store__pg_positions_insert(db, pos, n, inserted, err);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT OR IGNORE INTO positions(device_id, driver_id, time_ms, recv_ms, lat, lon, "
         "speed_mps, heading_deg, altitude_m, accuracy_m, battery_pct, charging, attributes) "
@@ -77,31 +78,31 @@ lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
         const store_position *p = &pos[i];
-        sqlite3_reset(st);
-        BIND(store__bind_text(st, 1, p->device_id));
-        BIND(store__bind_text(st, 2, p->driver_id));
-        BIND(store__bind_i64(st, 3, p->time_ms));
-        BIND(store__bind_i64(st, 4, p->recv_ms));
-        BIND(store__bind_double(st, 5, p->lat));
-        BIND(store__bind_double(st, 6, p->lon));
+        db_reset(st);
+        BIND(db_bind_text(st, 1, p->device_id));
+        BIND(db_bind_text(st, 2, p->driver_id));
+        BIND(db_bind_i64(st, 3, p->time_ms));
+        BIND(db_bind_i64(st, 4, p->recv_ms));
+        BIND(db_bind_double(st, 5, p->lat));
+        BIND(db_bind_double(st, 6, p->lon));
         BIND(bind_opt(st, 7, p->speed_mps));
         BIND(bind_opt(st, 8, p->heading_deg));
         BIND(bind_opt(st, 9, p->altitude_m));
         BIND(bind_opt(st, 10, p->accuracy_m));
         BIND(bind_opt(st, 11, p->battery_pct));
         if (p->charging < 0)
-            BIND(sqlite3_bind_null(st, 12) == SQLITE_OK ? LM_OK : LM_STORE);
+            BIND(db_bind_null(st, 12));
         else
-            BIND(store__bind_i64(st, 12, p->charging));
+            BIND(db_bind_i64(st, 12, p->charging));
         if (!p->attributes[0])
-            BIND(sqlite3_bind_null(st, 13) == SQLITE_OK ? LM_OK : LM_STORE);
+            BIND(db_bind_null(st, 13));
         else
-            BIND(store__bind_text(st, 13, p->attributes));
+            BIND(db_bind_text(st, 13, p->attributes));
         BIND(store__step_done(st, err));
-        if (inserted) inserted[i] = sqlite3_changes(db) == 1;
+        if (inserted) inserted[i] = db_changes(db) == 1;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -109,21 +110,21 @@ fail:
     "0, device_id, driver_id, time_ms, recv_ms, lat, lon, speed_mps, heading_deg, altitude_m, "    \
     "accuracy_m, battery_pct, charging, attributes"
 
-static void row_read(sqlite3_stmt *st, void *elem) {
+static void row_read(db_stmt *st, void *elem) {
     store_position *p = elem;
     memset(p, 0, sizeof *p);
     store__column_copy(st, 1, p->device_id, sizeof p->device_id);
     store__column_copy(st, 2, p->driver_id, sizeof p->driver_id);
-    p->time_ms = sqlite3_column_int64(st, 3);
-    p->recv_ms = sqlite3_column_int64(st, 4);
-    p->lat = sqlite3_column_double(st, 5);
-    p->lon = sqlite3_column_double(st, 6);
+    p->time_ms = db_column_i64(st, 3);
+    p->recv_ms = db_column_i64(st, 4);
+    p->lat = db_column_double(st, 5);
+    p->lon = db_column_double(st, 6);
     p->speed_mps = col_opt(st, 7);
     p->heading_deg = col_opt(st, 8);
     p->altitude_m = col_opt(st, 9);
     p->accuracy_m = col_opt(st, 10);
     p->battery_pct = col_opt(st, 11);
-    p->charging = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 12);
+    p->charging = db_column_type(st, 12) == DB_NULL ? -1 : db_column_int(st, 12);
     store__column_copy(st, 13, p->attributes, sizeof p->attributes);
 }
 
@@ -132,9 +133,9 @@ lm_status store_positions_list(store_read *r, const char *device_id, const char 
                                size_t *n_out, lm_errinfo *err) {
     if (limit < 1 || limit > 100000 || (!device_id) == (!driver_id))
         return lm_errinfo_set(err, LM_INVALID, "limit", "one of device or driver, limit 1..100000");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         device_id ? "SELECT " POS_COLS " FROM positions WHERE device_id = ? AND time_ms BETWEEN ? "
                     "AND ? ORDER BY time_ms LIMIT ?"
@@ -142,73 +143,80 @@ lm_status store_positions_list(store_read *r, const char *device_id, const char 
                     "AND ? ORDER BY time_ms LIMIT ?",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, device_id ? device_id : driver_id));
-    BIND(store__bind_i64(st, 2, from_ms));
-    BIND(store__bind_i64(st, 3, to_ms));
-    BIND(store__bind_i64(st, 4, (int64_t)limit));
+    BIND(db_bind_text(st, 1, device_id ? device_id : driver_id));
+    BIND(db_bind_i64(st, 2, from_ms));
+    BIND(db_bind_i64(st, 3, to_ms));
+    BIND(db_bind_i64(st, 4, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, row_read, (void **)out, n_out, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_position_latest(store_read *r, const char *driver_id, store_position *out,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT " POS_COLS " FROM positions WHERE driver_id = ? ORDER "
-                                  "BY time_ms DESC LIMIT 1",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT " POS_COLS " FROM positions WHERE driver_id = ? ORDER "
+                              "BY time_ms DESC LIMIT 1",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, driver_id));
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
+    BIND(db_bind_text(st, 1, driver_id));
+    int s = db_step(st);
+    if (s == DB_ROW)
         row_read(st, out);
-    else if (s == SQLITE_DONE)
+    else if (s == DB_DONE)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "driver_id", "no position for driver %s", driver_id);
     else
-        rc = store__fail(db, s, err);
+        rc = db_fail(db, s, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_positions_prune(store_tx *tx, int64_t before_ms, size_t limit, int64_t *deleted,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    /* the oldest `limit` rows: everything before the limit-th smallest time (ties may add a few) */
-    lm_status rc =
-        store__prepare(db,
-                       "DELETE FROM positions WHERE time_ms < min(?1, coalesce((SELECT "
-                       "time_ms FROM positions ORDER BY time_ms LIMIT 1 OFFSET ?2), ?1))",
-                       &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    int64_t dropped = 0;
+    /* on PostgreSQL whole days go first, by dropping their partitions */
+    lm_status rc = db_kind(db) == DB_POSTGRES
+                       ? store__pg_positions_drop_days(db, before_ms, (int64_t)limit, &dropped, err)
+                       : LM_OK;
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, before_ms));
-    BIND(store__bind_i64(st, 2, (int64_t)limit));
+    limit -= (size_t)dropped;
+    /* the oldest `limit` rows: everything before the limit-th smallest time (ties may add a few) */
+    rc = db_prepare(db,
+                    "DELETE FROM positions WHERE time_ms < ?1 AND time_ms < coalesce("
+                    "(SELECT time_ms FROM positions ORDER BY time_ms LIMIT 1 OFFSET "
+                    "?2), ?1)",
+                    &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(db_bind_i64(st, 1, before_ms));
+    BIND(db_bind_i64(st, 2, (int64_t)limit));
     BIND(store__step_done(st, err));
-    *deleted = sqlite3_changes(db);
+    *deleted = dropped + db_changes(db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_positions_count(store_read *r, int64_t *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT count(*) FROM positions", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT count(*) FROM positions", &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__step_row(db, st, "count", err)) == LM_OK) *out = sqlite3_column_int64(st, 0);
-    store__finish(st);
+    if ((rc = store__step_row(db, st, "count", err)) == LM_OK) *out = db_column_i64(st, 0);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_push_token_put(store_tx *tx, const char *device_id, const char *driver_id,
                                const char *token, int64_t t_ms, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT INTO device_push_tokens(device_id, driver_id, token, updated_ms) VALUES (?,?,?,?)"
         " ON CONFLICT(device_id) DO UPDATE SET driver_id = excluded.driver_id,"
@@ -216,44 +224,44 @@ lm_status store_push_token_put(store_tx *tx, const char *device_id, const char *
         " WHERE excluded.updated_ms >= device_push_tokens.updated_ms",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, device_id));
-    BIND(store__bind_text(st, 2, driver_id));
-    BIND(store__bind_text(st, 3, token));
-    BIND(store__bind_i64(st, 4, t_ms));
+    BIND(db_bind_text(st, 1, device_id));
+    BIND(db_bind_text(st, 2, driver_id));
+    BIND(db_bind_text(st, 3, token));
+    BIND(db_bind_i64(st, 4, t_ms));
     BIND(store__step_done(st, err));
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_push_token_get(store_read *r, const char *device_id, char *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     lm_status rc =
-        store__prepare(db, "SELECT token FROM device_push_tokens WHERE device_id = ?", &st, err);
+        db_prepare(db, "SELECT token FROM device_push_tokens WHERE device_id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, device_id));
+    BIND(db_bind_text(st, 1, device_id));
     if ((rc = store__step_row(db, st, "push token", err)) == LM_OK)
         store__column_copy(st, 0, out, STORE_PUSH_TOKEN_MAX);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_alarm_first(store_tx *tx, const char *device_id, int64_t time_ms, const char *alarm,
                             bool *first, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "INSERT OR IGNORE INTO device_alarms(device_id, time_ms, alarm) VALUES (?,?,?)", &st,
         err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, device_id));
-    BIND(store__bind_i64(st, 2, time_ms));
-    BIND(store__bind_text(st, 3, alarm));
+    BIND(db_bind_text(st, 1, device_id));
+    BIND(db_bind_i64(st, 2, time_ms));
+    BIND(db_bind_text(st, 3, alarm));
     BIND(store__step_done(st, err));
-    *first = sqlite3_changes(db) == 1;
+    *first = db_changes(db) == 1;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

@@ -58,19 +58,19 @@ const char store__returns_schema_v610[] =
 
 /* ---- Policy ---- */
 
-static void window_row(sqlite3_stmt *st, void *elem) {
+static void window_row(db_stmt *st, void *elem) {
     store_return_window *w = elem;
     store__column_copy(st, 0, w->kind, sizeof w->kind);
     store__column_copy(st, 1, w->key, sizeof w->key);
-    w->days = sqlite3_column_int64(st, 2);
+    w->days = db_column_i64(st, 2);
 }
 
 lm_status store_return_config_get(store_read *r, store_return_config *cfg,
                                   store_return_window **windows, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_return_config c = {0};
-    lm_status rc = store__prepare(
+    lm_status rc = db_prepare(
         db,
         "SELECT default_window_days, reasons_mask, auto_approve_mask, auto_approve_max_value, "
         "payer, offer_pickup, offer_dropoff, refund_rule, return_shipping_fee, quality_threshold, "
@@ -79,23 +79,22 @@ lm_status store_return_config_get(store_read *r, store_return_config *cfg,
     if (rc != LM_OK) goto fail;
     if ((rc = store__step_row(db, st, "return policy", err)) != LM_OK) goto fail;
     int i = 0;
-    c.default_window_days = sqlite3_column_int64(st, i++);
-    c.reasons_mask = (uint32_t)sqlite3_column_int64(st, i++);
-    c.auto_approve_mask = (uint32_t)sqlite3_column_int64(st, i++);
-    c.auto_approve_max_value = sqlite3_column_int64(st, i++);
+    c.default_window_days = db_column_i64(st, i++);
+    c.reasons_mask = (uint32_t)db_column_i64(st, i++);
+    c.auto_approve_mask = (uint32_t)db_column_i64(st, i++);
+    c.auto_approve_max_value = db_column_i64(st, i++);
     store__column_copy(st, i++, c.payer, sizeof c.payer);
-    c.offer_pickup = sqlite3_column_int(st, i++) != 0;
-    c.offer_dropoff = sqlite3_column_int(st, i++) != 0;
+    c.offer_pickup = db_column_int(st, i++) != 0;
+    c.offer_dropoff = db_column_int(st, i++) != 0;
     store__column_copy(st, i++, c.refund_rule, sizeof c.refund_rule);
-    c.return_shipping_fee = sqlite3_column_int64(st, i++);
-    c.quality_threshold = sqlite3_column_int64(st, i++);
-    c.quality_window_days = sqlite3_column_int64(st, i++);
+    c.return_shipping_fee = db_column_i64(st, i++);
+    c.quality_threshold = db_column_i64(st, i++);
+    c.quality_window_days = db_column_i64(st, i++);
     store__column_copy(st, i++, c.wrong_item, sizeof c.wrong_item);
     store__column_copy(st, i++, c.damaged, sizeof c.damaged);
-    store__finish(st);
+    db_finish(st);
     st = NULL;
-    rc = store__prepare(db, "SELECT kind, key, days FROM return_windows ORDER BY kind, key", &st,
-                        err);
+    rc = db_prepare(db, "SELECT kind, key, days FROM return_windows ORDER BY kind, key", &st, err);
     if (rc != LM_OK) goto fail;
     void *list = NULL;
     size_t k = 0;
@@ -106,15 +105,15 @@ lm_status store_return_config_get(store_read *r, store_return_config *cfg,
     *windows = list;
     *n = k;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_return_config_put(store_tx *tx, const store_return_config *c,
                                   const store_return_window *windows, size_t n, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT OR REPLACE INTO return_config(id, default_window_days, reasons_mask, "
         "auto_approve_mask, auto_approve_max_value, payer, offer_pickup, offer_dropoff, "
@@ -123,36 +122,35 @@ lm_status store_return_config_put(store_tx *tx, const store_return_config *c,
         &st, err);
     if (rc != LM_OK) goto fail;
     int i = 1;
-    BIND(store__bind_i64(st, i++, c->default_window_days));
-    BIND(store__bind_i64(st, i++, c->reasons_mask));
-    BIND(store__bind_i64(st, i++, c->auto_approve_mask));
-    BIND(store__bind_i64(st, i++, c->auto_approve_max_value));
-    BIND(store__bind_text(st, i++, c->payer));
-    BIND(store__bind_i64(st, i++, c->offer_pickup));
-    BIND(store__bind_i64(st, i++, c->offer_dropoff));
-    BIND(store__bind_text(st, i++, c->refund_rule));
-    BIND(store__bind_i64(st, i++, c->return_shipping_fee));
-    BIND(store__bind_i64(st, i++, c->quality_threshold));
-    BIND(store__bind_i64(st, i++, c->quality_window_days));
-    BIND(store__bind_text(st, i++, c->wrong_item));
-    BIND(store__bind_text(st, i++, c->damaged));
+    BIND(db_bind_i64(st, i++, c->default_window_days));
+    BIND(db_bind_i64(st, i++, c->reasons_mask));
+    BIND(db_bind_i64(st, i++, c->auto_approve_mask));
+    BIND(db_bind_i64(st, i++, c->auto_approve_max_value));
+    BIND(db_bind_text(st, i++, c->payer));
+    BIND(db_bind_i64(st, i++, c->offer_pickup));
+    BIND(db_bind_i64(st, i++, c->offer_dropoff));
+    BIND(db_bind_text(st, i++, c->refund_rule));
+    BIND(db_bind_i64(st, i++, c->return_shipping_fee));
+    BIND(db_bind_i64(st, i++, c->quality_threshold));
+    BIND(db_bind_i64(st, i++, c->quality_window_days));
+    BIND(db_bind_text(st, i++, c->wrong_item));
+    BIND(db_bind_text(st, i++, c->damaged));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    store__finish(st);
+    db_finish(st);
     st = NULL;
-    if ((rc = store__run(db, "DELETE FROM return_windows", err)) != LM_OK) goto fail;
+    if ((rc = db_run(db, "DELETE FROM return_windows", err)) != LM_OK) goto fail;
     for (size_t k = 0; k < n; k++) {
-        rc = store__prepare(db, "INSERT INTO return_windows(kind, key, days) VALUES (?,?,?)", &st,
-                            err);
+        rc = db_prepare(db, "INSERT INTO return_windows(kind, key, days) VALUES (?,?,?)", &st, err);
         if (rc != LM_OK) goto fail;
-        BIND(store__bind_text(st, 1, windows[k].kind));
-        BIND(store__bind_text(st, 2, windows[k].key));
-        BIND(store__bind_i64(st, 3, windows[k].days));
+        BIND(db_bind_text(st, 1, windows[k].kind));
+        BIND(db_bind_text(st, 2, windows[k].key));
+        BIND(db_bind_i64(st, 3, windows[k].days));
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-        store__finish(st);
+        db_finish(st);
         st = NULL;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -163,10 +161,10 @@ fail:
     "refund_amount, refund_method, case_id, created_ms, updated_ms, refunded_ms, closed_ms, "      \
     "pickup_start_s, pickup_end_s"
 
-static void rma_row(sqlite3_stmt *st, store_rma *m) {
+static void rma_row(db_stmt *st, store_rma *m) {
     int i = 0;
-    m->id = sqlite3_column_int64(st, i++);
-    m->order_id = sqlite3_column_int64(st, i++);
+    m->id = db_column_i64(st, i++);
+    m->order_id = db_column_i64(st, i++);
     store__column_copy(st, i++, m->status, sizeof m->status);
     store__column_copy(st, i++, m->reason, sizeof m->reason);
     store__column_copy(st, i++, m->channel, sizeof m->channel);
@@ -174,38 +172,38 @@ static void rma_row(sqlite3_stmt *st, store_rma *m) {
     store__column_copy(st, i++, m->method, sizeof m->method);
     store__column_copy(st, i++, m->actor, sizeof m->actor);
     store__column_copy(st, i++, m->note, sizeof m->note);
-    m->value = sqlite3_column_int64(st, i++);
-    m->refund_amount = sqlite3_column_int64(st, i++);
+    m->value = db_column_i64(st, i++);
+    m->refund_amount = db_column_i64(st, i++);
     store__column_copy(st, i++, m->refund_method, sizeof m->refund_method);
-    m->case_id = sqlite3_column_int64(st, i++);
-    m->created_ms = sqlite3_column_int64(st, i++);
-    m->updated_ms = sqlite3_column_int64(st, i++);
-    m->refunded_ms = sqlite3_column_int64(st, i++);
-    m->closed_ms = sqlite3_column_int64(st, i++);
-    m->pickup_window.start_s = sqlite3_column_int64(st, i++);
-    m->pickup_window.end_s = sqlite3_column_int64(st, i++);
+    m->case_id = db_column_i64(st, i++);
+    m->created_ms = db_column_i64(st, i++);
+    m->updated_ms = db_column_i64(st, i++);
+    m->refunded_ms = db_column_i64(st, i++);
+    m->closed_ms = db_column_i64(st, i++);
+    m->pickup_window.start_s = db_column_i64(st, i++);
+    m->pickup_window.end_s = db_column_i64(st, i++);
 }
 
 /* Binds status .. closed_ms (the mutable fields) from index at on. */
-static lm_status rma_bind_mutable(sqlite3_stmt *st, int at, const store_rma *m) {
+static lm_status rma_bind_mutable(db_stmt *st, int at, const store_rma *m) {
     lm_status rc = LM_OK;
-    BIND(store__bind_text(st, at++, m->status));
-    BIND(store__bind_text(st, at++, m->depot_id));
-    BIND(store__bind_text(st, at++, m->method));
-    BIND(store__bind_text(st, at++, m->note));
-    BIND(store__bind_i64(st, at++, m->refund_amount));
-    BIND(store__bind_text(st, at++, m->refund_method));
-    BIND(store__bind_i64(st, at++, m->updated_ms));
-    BIND(store__bind_i64(st, at++, m->refunded_ms));
-    BIND(store__bind_i64(st, at++, m->closed_ms));
+    BIND(db_bind_text(st, at++, m->status));
+    BIND(db_bind_text(st, at++, m->depot_id));
+    BIND(db_bind_text(st, at++, m->method));
+    BIND(db_bind_text(st, at++, m->note));
+    BIND(db_bind_i64(st, at++, m->refund_amount));
+    BIND(db_bind_text(st, at++, m->refund_method));
+    BIND(db_bind_i64(st, at++, m->updated_ms));
+    BIND(db_bind_i64(st, at++, m->refunded_ms));
+    BIND(db_bind_i64(st, at++, m->closed_ms));
 fail:
     return rc;
 }
 
-static lm_status rma_line_put(sqlite3 *db, int64_t rma_id, const store_rma_line *l, bool insert,
+static lm_status rma_line_put(db_conn *db, int64_t rma_id, const store_rma_line *l, bool insert,
                               lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         insert ? "INSERT INTO rma_lines(condition, disposition, note, inspected_ms, rma_id, "
                  "line_no, sku, qty) VALUES (?,?,?,?,?,?,?,?)"
@@ -213,26 +211,26 @@ static lm_status rma_line_put(sqlite3 *db, int64_t rma_id, const store_rma_line 
                  "WHERE rma_id = ? AND line_no = ?",
         &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_text(st, 1, l->condition));
-    BIND(store__bind_text(st, 2, l->disposition));
-    BIND(store__bind_text(st, 3, l->note));
-    BIND(store__bind_i64(st, 4, l->inspected_ms));
-    BIND(store__bind_i64(st, 5, rma_id));
-    BIND(store__bind_i64(st, 6, l->line_no));
+    BIND(db_bind_text(st, 1, l->condition));
+    BIND(db_bind_text(st, 2, l->disposition));
+    BIND(db_bind_text(st, 3, l->note));
+    BIND(db_bind_i64(st, 4, l->inspected_ms));
+    BIND(db_bind_i64(st, 5, rma_id));
+    BIND(db_bind_i64(st, 6, l->line_no));
     if (insert) {
-        BIND(store__bind_text(st, 7, l->sku));
-        BIND(store__bind_i64(st, 8, l->qty));
+        BIND(db_bind_text(st, 7, l->sku));
+        BIND(db_bind_i64(st, 8, l->qty));
     }
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_rma_insert(store_tx *tx, const store_rma *m, int64_t *id_out, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT INTO rmas(status, depot_id, method, note, refund_amount, refund_method, "
         "updated_ms, refunded_ms, closed_ms, order_id, reason, channel, actor, value, case_id, "
@@ -240,100 +238,100 @@ lm_status store_rma_insert(store_tx *tx, const store_rma *m, int64_t *id_out, lm
         &st, err);
     if (rc != LM_OK) goto fail;
     BIND(rma_bind_mutable(st, 1, m));
-    BIND(store__bind_i64(st, 10, m->order_id));
-    BIND(store__bind_text(st, 11, m->reason));
-    BIND(store__bind_text(st, 12, m->channel));
-    BIND(store__bind_text(st, 13, m->actor));
-    BIND(store__bind_i64(st, 14, m->value));
-    BIND(store__bind_i64(st, 15, m->case_id));
-    BIND(store__bind_i64(st, 16, m->created_ms));
-    BIND(store__bind_i64(st, 17, m->pickup_window.start_s));
-    BIND(store__bind_i64(st, 18, m->pickup_window.end_s));
+    BIND(db_bind_i64(st, 10, m->order_id));
+    BIND(db_bind_text(st, 11, m->reason));
+    BIND(db_bind_text(st, 12, m->channel));
+    BIND(db_bind_text(st, 13, m->actor));
+    BIND(db_bind_i64(st, 14, m->value));
+    BIND(db_bind_i64(st, 15, m->case_id));
+    BIND(db_bind_i64(st, 16, m->created_ms));
+    BIND(db_bind_i64(st, 17, m->pickup_window.start_s));
+    BIND(db_bind_i64(st, 18, m->pickup_window.end_s));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    int64_t id = sqlite3_last_insert_rowid(db);
+    int64_t id = db_last_insert_id(db);
     for (size_t i = 0; i < m->n_lines; i++)
         if ((rc = rma_line_put(db, id, &m->lines[i], true, err)) != LM_OK) goto fail;
     *id_out = id;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_rma_get(store_read *r, int64_t id, store_rma *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_rma *m = lm_calloc(1, sizeof *m);
     if (!m) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    lm_status rc = store__prepare(db, "SELECT " RMA_COLS " FROM rmas WHERE id = ?", &st, err);
+    lm_status rc = db_prepare(db, "SELECT " RMA_COLS " FROM rmas WHERE id = ?", &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     if ((rc = store__step_row(db, st, "return", err)) != LM_OK) goto fail;
     rma_row(st, m);
-    store__finish(st);
+    db_finish(st);
     st = NULL;
-    rc = store__prepare(db,
-                        "SELECT line_no, sku, qty, condition, disposition, note, inspected_ms "
-                        "FROM rma_lines WHERE rma_id = ? ORDER BY line_no",
-                        &st, err);
+    rc = db_prepare(db,
+                    "SELECT line_no, sku, qty, condition, disposition, note, inspected_ms "
+                    "FROM rma_lines WHERE rma_id = ? ORDER BY line_no",
+                    &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && m->n_lines < STORE_RMA_LINES_MAX) {
+    while ((s = db_step(st)) == DB_ROW && m->n_lines < STORE_RMA_LINES_MAX) {
         store_rma_line *l = &m->lines[m->n_lines++];
-        l->line_no = sqlite3_column_int64(st, 0);
+        l->line_no = db_column_i64(st, 0);
         store__column_copy(st, 1, l->sku, sizeof l->sku);
-        l->qty = sqlite3_column_int64(st, 2);
+        l->qty = db_column_i64(st, 2);
         store__column_copy(st, 3, l->condition, sizeof l->condition);
         store__column_copy(st, 4, l->disposition, sizeof l->disposition);
         store__column_copy(st, 5, l->note, sizeof l->note);
-        l->inspected_ms = sqlite3_column_int64(st, 6);
+        l->inspected_ms = db_column_i64(st, 6);
     }
-    if (s != SQLITE_ROW && s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    if (s != DB_ROW && s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
     *out = *m;
 fail:
-    store__finish(st);
+    db_finish(st);
     lm_free(m);
     return rc;
 }
 
 lm_status store_rma_update(store_tx *tx, const store_rma *m, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE rmas SET status = ?, depot_id = ?, method = ?, note = ?, "
-                                  "refund_amount = ?, refund_method = ?, updated_ms = ?, "
-                                  "refunded_ms = ?, closed_ms = ? WHERE id = ?",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE rmas SET status = ?, depot_id = ?, method = ?, note = ?, "
+                              "refund_amount = ?, refund_method = ?, updated_ms = ?, "
+                              "refunded_ms = ?, closed_ms = ? WHERE id = ?",
+                              &st, err);
     if (rc != LM_OK) goto fail;
     BIND(rma_bind_mutable(st, 1, m));
-    BIND(store__bind_i64(st, 10, m->id));
+    BIND(db_bind_i64(st, 10, m->id));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    if (sqlite3_changes(db) != 1) {
+    if (db_changes(db) != 1) {
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "return not found");
         goto fail;
     }
     for (size_t i = 0; i < m->n_lines; i++)
         if ((rc = rma_line_put(db, m->id, &m->lines[i], false, err)) != LM_OK) goto fail;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* Runs a one-integer SELECT whose parameters are (text a, int64 b); NULL a binds nothing. */
-static lm_status one_int(sqlite3 *db, const char *sql, const char *a, int64_t b, int64_t *out,
+static lm_status one_int(db_conn *db, const char *sql, const char *a, int64_t b, int64_t *out,
                          lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_text(st, 1, a));
-    BIND(store__bind_i64(st, 2, b));
+    BIND(db_bind_text(st, 1, a));
+    BIND(db_bind_i64(st, 2, b));
     if ((rc = store__step_row(db, st, "count", err)) != LM_OK) goto fail;
-    *out = sqlite3_column_int64(st, 0);
+    *out = db_column_i64(st, 0);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -357,14 +355,14 @@ lm_status store_rma_defective_count(store_read *r, const char *sku, int64_t sinc
 static lm_status ids_query(store_read *r, const char *sql, const char *status, int64_t order_id,
                            int64_t after_id, size_t limit, int64_t **out, size_t *n,
                            lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_text(st, 1, status ? status : ""));
-    BIND(store__bind_i64(st, 2, order_id));
-    BIND(store__bind_i64(st, 3, after_id));
-    BIND(store__bind_i64(st, 4, limit > 1000 || !limit ? 1000 : (int64_t)limit));
+    BIND(db_bind_text(st, 1, status ? status : ""));
+    BIND(db_bind_i64(st, 2, order_id));
+    BIND(db_bind_i64(st, 3, after_id));
+    BIND(db_bind_i64(st, 4, limit > 1000 || !limit ? 1000 : (int64_t)limit));
     void *list = NULL;
     size_t k = 0;
     if ((rc = store__collect(db, st, sizeof(int64_t), store__id_row, &list, &k, err)) != LM_OK)
@@ -372,7 +370,7 @@ static lm_status ids_query(store_read *r, const char *sql, const char *status, i
     *out = list;
     *n = k;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -394,12 +392,12 @@ lm_status store_rma_find(store_read *r, const char *status, int64_t order_id, in
 
 lm_status store_sales_block_get(store_read *r, const char *sku, bool *blocked, char *reason,
                                 size_t cap, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT reason FROM sales_blocks WHERE sku = ? AND cleared_ms = 0", &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_text(st, 1, sku));
+    BIND(db_bind_text(st, 1, sku));
     rc = store__step_row(db, st, "sales block", err);
     if (rc == LM_NOT_FOUND) {
         *blocked = false;
@@ -409,174 +407,174 @@ lm_status store_sales_block_get(store_read *r, const char *sku, bool *blocked, c
         if (reason && cap) store__column_copy(st, 0, reason, cap);
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_sales_block_set(store_tx *tx, const char *sku, const char *reason, int64_t now_ms,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO sales_blocks(sku, reason, blocked_ms) "
-                                  "VALUES (?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO sales_blocks(sku, reason, blocked_ms) "
+                              "VALUES (?,?,?)",
+                              &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_text(st, 1, sku));
-    BIND(store__bind_text(st, 2, reason));
-    BIND(store__bind_i64(st, 3, now_ms));
+    BIND(db_bind_text(st, 1, sku));
+    BIND(db_bind_text(st, 2, reason));
+    BIND(db_bind_i64(st, 3, now_ms));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_sales_block_clear(store_tx *tx, const char *sku, const char *actor, int64_t now_ms,
                                   lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE sales_blocks SET cleared_ms = ?, cleared_by = ? "
-                                  "WHERE sku = ? AND cleared_ms = 0",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE sales_blocks SET cleared_ms = ?, cleared_by = ? "
+                              "WHERE sku = ? AND cleared_ms = 0",
+                              &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, now_ms > 0 ? now_ms : 1));
-    BIND(store__bind_text(st, 2, actor));
-    BIND(store__bind_text(st, 3, sku));
+    BIND(db_bind_i64(st, 1, now_ms > 0 ? now_ms : 1));
+    BIND(db_bind_text(st, 2, actor));
+    BIND(db_bind_text(st, 3, sku));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    if (sqlite3_changes(db) != 1)
+    if (db_changes(db) != 1)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "sku", "SKU '%s' is not blocked", sku);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 /* ---- After-sales cases ---- */
 
-static lm_status case_lines_put(sqlite3 *db, int64_t id, int right, const store_line *l, size_t n,
+static lm_status case_lines_put(db_conn *db, int64_t id, int right, const store_line *l, size_t n,
                                 lm_errinfo *err) {
     lm_status rc = LM_OK;
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
-        sqlite3_stmt *st = NULL;
-        rc = store__prepare(db,
-                            "INSERT INTO after_sales_case_lines(case_id, right_item, line_no, sku, "
-                            "qty) VALUES (?,?,?,?,?)",
-                            &st, err);
+        db_stmt *st = NULL;
+        rc = db_prepare(db,
+                        "INSERT INTO after_sales_case_lines(case_id, right_item, line_no, sku, "
+                        "qty) VALUES (?,?,?,?,?)",
+                        &st, err);
         if (rc != LM_OK) goto fail;
-        BIND(store__bind_i64(st, 1, id));
-        BIND(store__bind_i64(st, 2, right));
-        BIND(store__bind_i64(st, 3, (int64_t)i));
-        BIND(store__bind_text(st, 4, l[i].sku));
-        BIND(store__bind_i64(st, 5, l[i].qty));
+        BIND(db_bind_i64(st, 1, id));
+        BIND(db_bind_i64(st, 2, right));
+        BIND(db_bind_i64(st, 3, (int64_t)i));
+        BIND(db_bind_text(st, 4, l[i].sku));
+        BIND(db_bind_i64(st, 5, l[i].qty));
         rc = store__step_done(st, err);
     fail:
-        store__finish(st);
+        db_finish(st);
     }
     return rc;
 }
 
 lm_status store_case_insert(store_tx *tx, const store_case *c, int64_t *id_out, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db,
         "INSERT INTO after_sales_cases(order_id, kind, resolution, status, reship_order_id, "
         "rma_id, actor, note, created_ms, resolved_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, c->order_id));
-    BIND(store__bind_text(st, 2, c->kind));
-    BIND(store__bind_text(st, 3, c->resolution));
-    BIND(store__bind_text(st, 4, c->status));
-    BIND(store__bind_i64(st, 5, c->reship_order_id));
-    BIND(store__bind_i64(st, 6, c->rma_id));
-    BIND(store__bind_text(st, 7, c->actor));
-    BIND(store__bind_text(st, 8, c->note));
-    BIND(store__bind_i64(st, 9, c->created_ms));
-    BIND(store__bind_i64(st, 10, c->resolved_ms));
+    BIND(db_bind_i64(st, 1, c->order_id));
+    BIND(db_bind_text(st, 2, c->kind));
+    BIND(db_bind_text(st, 3, c->resolution));
+    BIND(db_bind_text(st, 4, c->status));
+    BIND(db_bind_i64(st, 5, c->reship_order_id));
+    BIND(db_bind_i64(st, 6, c->rma_id));
+    BIND(db_bind_text(st, 7, c->actor));
+    BIND(db_bind_text(st, 8, c->note));
+    BIND(db_bind_i64(st, 9, c->created_ms));
+    BIND(db_bind_i64(st, 10, c->resolved_ms));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
-    int64_t id = sqlite3_last_insert_rowid(db);
+    int64_t id = db_last_insert_id(db);
     if ((rc = case_lines_put(db, id, 0, c->lines, c->n_lines, err)) != LM_OK) goto fail;
     if ((rc = case_lines_put(db, id, 1, c->right, c->n_right, err)) != LM_OK) goto fail;
     *id_out = id;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_case_get(store_read *r, int64_t id, store_case *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_case *c = lm_calloc(1, sizeof *c);
     if (!c) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    lm_status rc = store__prepare(db,
-                                  "SELECT id, order_id, kind, resolution, status, reship_order_id, "
-                                  "rma_id, actor, note, created_ms, resolved_ms "
-                                  "FROM after_sales_cases WHERE id = ?",
-                                  &st, err);
+    lm_status rc = db_prepare(db,
+                              "SELECT id, order_id, kind, resolution, status, reship_order_id, "
+                              "rma_id, actor, note, created_ms, resolved_ms "
+                              "FROM after_sales_cases WHERE id = ?",
+                              &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     if ((rc = store__step_row(db, st, "case", err)) != LM_OK) goto fail;
     int i = 0;
-    c->id = sqlite3_column_int64(st, i++);
-    c->order_id = sqlite3_column_int64(st, i++);
+    c->id = db_column_i64(st, i++);
+    c->order_id = db_column_i64(st, i++);
     store__column_copy(st, i++, c->kind, sizeof c->kind);
     store__column_copy(st, i++, c->resolution, sizeof c->resolution);
     store__column_copy(st, i++, c->status, sizeof c->status);
-    c->reship_order_id = sqlite3_column_int64(st, i++);
-    c->rma_id = sqlite3_column_int64(st, i++);
+    c->reship_order_id = db_column_i64(st, i++);
+    c->rma_id = db_column_i64(st, i++);
     store__column_copy(st, i++, c->actor, sizeof c->actor);
     store__column_copy(st, i++, c->note, sizeof c->note);
-    c->created_ms = sqlite3_column_int64(st, i++);
-    c->resolved_ms = sqlite3_column_int64(st, i++);
-    store__finish(st);
+    c->created_ms = db_column_i64(st, i++);
+    c->resolved_ms = db_column_i64(st, i++);
+    db_finish(st);
     st = NULL;
-    rc = store__prepare(db,
-                        "SELECT right_item, sku, qty FROM after_sales_case_lines WHERE case_id = ? "
-                        "ORDER BY right_item, line_no",
-                        &st, err);
+    rc = db_prepare(db,
+                    "SELECT right_item, sku, qty FROM after_sales_case_lines WHERE case_id = ? "
+                    "ORDER BY right_item, line_no",
+                    &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        bool right = sqlite3_column_int(st, 0) != 0;
+    while ((s = db_step(st)) == DB_ROW) {
+        bool right = db_column_int(st, 0) != 0;
         size_t *n = right ? &c->n_right : &c->n_lines;
         store_line *l = right ? c->right : c->lines;
         if (*n >= STORE_RMA_LINES_MAX) continue;
         store__column_copy(st, 1, l[*n].sku, sizeof l[*n].sku);
-        l[*n].qty = sqlite3_column_int64(st, 2);
+        l[*n].qty = db_column_i64(st, 2);
         (*n)++;
     }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(db, s, err);
+    if (s != DB_DONE) {
+        rc = db_fail(db, s, err);
         goto fail;
     }
     *out = *c;
 fail:
-    store__finish(st);
+    db_finish(st);
     lm_free(c);
     return rc;
 }
 
 lm_status store_case_update(store_tx *tx, const store_case *c, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE after_sales_cases SET resolution = ?, status = ?, "
-                                  "reship_order_id = ?, rma_id = ?, note = ?, resolved_ms = ? "
-                                  "WHERE id = ?",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE after_sales_cases SET resolution = ?, status = ?, "
+                              "reship_order_id = ?, rma_id = ?, note = ?, resolved_ms = ? "
+                              "WHERE id = ?",
+                              &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_text(st, 1, c->resolution));
-    BIND(store__bind_text(st, 2, c->status));
-    BIND(store__bind_i64(st, 3, c->reship_order_id));
-    BIND(store__bind_i64(st, 4, c->rma_id));
-    BIND(store__bind_text(st, 5, c->note));
-    BIND(store__bind_i64(st, 6, c->resolved_ms));
-    BIND(store__bind_i64(st, 7, c->id));
+    BIND(db_bind_text(st, 1, c->resolution));
+    BIND(db_bind_text(st, 2, c->status));
+    BIND(db_bind_i64(st, 3, c->reship_order_id));
+    BIND(db_bind_i64(st, 4, c->rma_id));
+    BIND(db_bind_text(st, 5, c->note));
+    BIND(db_bind_i64(st, 6, c->resolved_ms));
+    BIND(db_bind_i64(st, 7, c->id));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -591,11 +589,11 @@ lm_status store_case_find(store_read *r, const char *status, int64_t order_id, i
 
 /* ---- Reports ---- */
 
-static void rate_row(sqlite3_stmt *st, void *elem) {
+static void rate_row(db_stmt *st, void *elem) {
     store_return_rate *x = elem;
     store__column_copy(st, 0, x->key, sizeof x->key);
-    x->returned = sqlite3_column_int64(st, 1);
-    x->base = sqlite3_column_int64(st, 2);
+    x->returned = db_column_i64(st, 1);
+    x->base = db_column_i64(st, 2);
 }
 
 /* One query per grouping: the returned side from rmas, the base from delivered orders. */
@@ -629,12 +627,12 @@ lm_status store_return_rates(store_read *r, const char *by, int64_t from_ms, int
     const char *sql = by ? rate_sql(by) : NULL;
     if (!sql)
         return lm_errinfo_set(err, LM_INVALID, "by", "must be product, reason, channel or depot");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, from_ms));
-    BIND(store__bind_i64(st, 2, to_ms));
+    BIND(db_bind_i64(st, 1, from_ms));
+    BIND(db_bind_i64(st, 2, to_ms));
     void *list = NULL;
     size_t k = 0;
     if ((rc = store__collect(db, st, sizeof(store_return_rate), rate_row, &list, &k, err)) != LM_OK)
@@ -642,28 +640,28 @@ lm_status store_return_rates(store_read *r, const char *by, int64_t from_ms, int
     *out = list;
     *n = k;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_return_refund_times(store_read *r, int64_t from_ms, int64_t to_ms, int64_t *count,
                                     int64_t *mean_ms, int64_t *max_ms, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT COUNT(*), COALESCE(SUM(refunded_ms - created_ms), 0), "
-                                  "COALESCE(MAX(refunded_ms - created_ms), 0) FROM rmas WHERE "
-                                  "refunded_ms > 0 AND created_ms >= ? AND created_ms < ?",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT COUNT(*), COALESCE(SUM(refunded_ms - created_ms), 0), "
+                              "COALESCE(MAX(refunded_ms - created_ms), 0) FROM rmas WHERE "
+                              "refunded_ms > 0 AND created_ms >= ? AND created_ms < ?",
+                              &st, err);
     if (rc != LM_OK) goto fail;
-    BIND(store__bind_i64(st, 1, from_ms));
-    BIND(store__bind_i64(st, 2, to_ms));
+    BIND(db_bind_i64(st, 1, from_ms));
+    BIND(db_bind_i64(st, 2, to_ms));
     if ((rc = store__step_row(db, st, "refund times", err)) != LM_OK) goto fail;
-    int64_t c = sqlite3_column_int64(st, 0), sum = sqlite3_column_int64(st, 1);
+    int64_t c = db_column_i64(st, 0), sum = db_column_i64(st, 1);
     *count = c;
     *mean_ms = c ? sum / c : 0;
-    *max_ms = sqlite3_column_int64(st, 2);
+    *max_ms = db_column_i64(st, 2);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

@@ -20,60 +20,60 @@ const char store__roads_schema_v210[] =
 lm_status store_route_geometry_put(store_tx *tx, int64_t plan_id, const char *vehicle_id,
                                    const char *polyline, bool estimated, int64_t now_ms,
                                    lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "INSERT OR REPLACE INTO route_geometry(plan_id, vehicle_id, "
-                                  "polyline, estimated, updated_ms) VALUES (?,?,?,?,?)",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "INSERT OR REPLACE INTO route_geometry(plan_id, vehicle_id, "
+                              "polyline, estimated, updated_ms) VALUES (?,?,?,?,?)",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, plan_id)) != LM_OK ||
-        (rc = store__bind_text(st, 2, vehicle_id)) != LM_OK ||
-        (rc = store__bind_text(st, 3, polyline)) != LM_OK ||
-        (rc = store__bind_i64(st, 4, estimated ? 1 : 0)) != LM_OK ||
-        (rc = store__bind_i64(st, 5, now_ms)) != LM_OK)
+    if ((rc = db_bind_i64(st, 1, plan_id)) != LM_OK ||
+        (rc = db_bind_text(st, 2, vehicle_id)) != LM_OK ||
+        (rc = db_bind_text(st, 3, polyline)) != LM_OK ||
+        (rc = db_bind_i64(st, 4, estimated ? 1 : 0)) != LM_OK ||
+        (rc = db_bind_i64(st, 5, now_ms)) != LM_OK)
         goto fail;
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_route_geometry_get(store_read *r, int64_t plan_id, const char *vehicle_id,
                                    char **polyline, bool *estimated, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT polyline, estimated FROM route_geometry "
-                                  "WHERE plan_id = ? AND vehicle_id = ?",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT polyline, estimated FROM route_geometry "
+                              "WHERE plan_id = ? AND vehicle_id = ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, plan_id)) != LM_OK ||
-        (rc = store__bind_text(st, 2, vehicle_id)) != LM_OK ||
+    if ((rc = db_bind_i64(st, 1, plan_id)) != LM_OK ||
+        (rc = db_bind_text(st, 2, vehicle_id)) != LM_OK ||
         (rc = store__step_row(db, st, "route geometry", err)) != LM_OK)
         goto fail;
     char *text = NULL;
     if ((rc = store__column_dup(st, 0, &text)) != LM_OK) goto fail;
     *polyline = text ? text : lm_strdup("");
     if (!*polyline) rc = LM_NOMEM;
-    *estimated = sqlite3_column_int(st, 1) != 0;
+    *estimated = db_column_int(st, 1) != 0;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void ref_row(sqlite3_stmt *st, void *elem) {
+static void ref_row(db_stmt *st, void *elem) {
     store_route_ref *x = elem;
-    x->plan_id = sqlite3_column_int64(st, 0);
+    x->plan_id = db_column_i64(st, 0);
     store__column_copy(st, 1, x->vehicle_id, sizeof x->vehicle_id);
 }
 
 lm_status store_route_geometry_missing(store_read *r, int64_t since_ms, size_t limit,
                                        store_route_ref **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     /* status 2 = DISPATCH_PLAN_COMMITTED (plans and applied re-plans) */
-    lm_status rc = store__prepare(
+    lm_status rc = db_prepare(
         db,
         "SELECT pr.plan_id, pr.vehicle_id FROM plan_routes pr JOIN plans p ON p.id = pr.plan_id"
         " WHERE p.status = 2 AND p.updated_ms >= ? AND NOT EXISTS (SELECT 1 FROM route_geometry"
@@ -81,11 +81,11 @@ lm_status store_route_geometry_missing(store_read *r, int64_t since_ms, size_t l
         " ORDER BY pr.plan_id DESC, pr.vehicle_id LIMIT ?",
         &st, err);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, since_ms)) != LM_OK ||
-        (rc = store__bind_i64(st, 2, (int64_t)limit)) != LM_OK)
+    if ((rc = db_bind_i64(st, 1, since_ms)) != LM_OK ||
+        (rc = db_bind_i64(st, 2, (int64_t)limit)) != LM_OK)
         goto fail;
     rc = store__collect(db, st, sizeof **out, ref_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

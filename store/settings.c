@@ -38,51 +38,51 @@ const char store__settings_schema_v800[] =
     } while (0)
 
 /* One integer from a single-row, single-column query (0 for SQL NULL). */
-static lm_status scalar(sqlite3 *db, sqlite3_stmt *st, int64_t *out, lm_errinfo *err) {
+static lm_status scalar(db_conn *db, db_stmt *st, int64_t *out, lm_errinfo *err) {
     lm_status rc = store__step_row(db, st, "value", err);
-    if (rc == LM_OK) *out = sqlite3_column_int64(st, 0);
+    if (rc == LM_OK) *out = db_column_i64(st, 0);
     return rc;
 }
 
 /* ---- Settings ---- */
 
 lm_status store_settings_version(store_read *r, int64_t *version, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     lm_status rc =
-        store__prepare(db, "SELECT coalesce(max(version), 0) FROM settings_versions", &st, err);
+        db_prepare(db, "SELECT coalesce(max(version), 0) FROM settings_versions", &st, err);
     if (rc != LM_OK) return rc;
     rc = scalar(db, st, version, err);
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void setting_row(sqlite3_stmt *st, void *elem) {
+static void setting_row(db_stmt *st, void *elem) {
     store_setting *s = elem;
     store__column_copy(st, 0, s->scope, sizeof s->scope);
     store__column_copy(st, 1, s->key, sizeof s->key);
-    s->value = sqlite3_column_int64(st, 2);
+    s->value = db_column_i64(st, 2);
 }
 
 lm_status store_settings_values(store_read *r, int64_t version, store_setting **out, size_t *n,
                                 lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT scope, key, value FROM settings_values WHERE version = ? "
-                                  "ORDER BY scope, key",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT scope, key, value FROM settings_values WHERE version = ? "
+                              "ORDER BY scope, key",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, version));
+    BIND(db_bind_i64(st, 1, version));
     rc = store__collect(db, st, sizeof **out, setting_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_settings_insert(store_tx *tx, const store_settings_rev *rev,
                                 const store_setting *vals, size_t n, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
+    db_conn *db = store__tx_db(tx);
     int64_t newest = 0;
     lm_status rc = store_settings_version(store_tx_read(tx), &newest, err);
     if (rc != LM_OK) return rc;
@@ -90,56 +90,56 @@ lm_status store_settings_insert(store_tx *tx, const store_settings_rev *rev,
         return lm_errinfo_set(err, LM_CONFLICT, "version",
                               "settings version %lld is not the next one (newest is %lld)",
                               (long long)rev->version, (long long)newest);
-    sqlite3_stmt *st = NULL;
-    rc = store__prepare(
+    db_stmt *st = NULL;
+    rc = db_prepare(
         db, "INSERT INTO settings_versions(version, created_ms, actor) VALUES (?, ?, ?)", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, rev->version));
-    BIND(store__bind_i64(st, 2, rev->created_ms));
-    BIND(store__bind_text(st, 3, rev->actor));
+    BIND(db_bind_i64(st, 1, rev->version));
+    BIND(db_bind_i64(st, 2, rev->created_ms));
+    BIND(db_bind_text(st, 3, rev->actor));
     BIND(store__step_done(st, err));
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     for (size_t i = 0; i < n; i++) {
-        rc = store__prepare(
+        rc = db_prepare(
             db, "INSERT INTO settings_values(version, scope, key, value) VALUES (?, ?, ?, ?)", &st,
             err);
         if (rc != LM_OK) return rc;
-        BIND(store__bind_i64(st, 1, rev->version));
-        BIND(store__bind_text(st, 2, vals[i].scope));
-        BIND(store__bind_text(st, 3, vals[i].key));
-        BIND(store__bind_i64(st, 4, vals[i].value));
+        BIND(db_bind_i64(st, 1, rev->version));
+        BIND(db_bind_text(st, 2, vals[i].scope));
+        BIND(db_bind_text(st, 3, vals[i].key));
+        BIND(db_bind_i64(st, 4, vals[i].value));
         BIND(store__step_done(st, err));
-        store__finish(st);
+        db_finish(st);
         st = NULL;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
-static void rev_row(sqlite3_stmt *st, void *elem) {
+static void rev_row(db_stmt *st, void *elem) {
     store_settings_rev *v = elem;
-    v->version = sqlite3_column_int64(st, 0);
-    v->created_ms = sqlite3_column_int64(st, 1);
+    v->version = db_column_i64(st, 0);
+    v->created_ms = db_column_i64(st, 1);
     store__column_copy(st, 2, v->actor, sizeof v->actor);
 }
 
 lm_status store_settings_history(store_read *r, int64_t before, size_t limit,
                                  store_settings_rev **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT version, created_ms, actor FROM settings_versions "
-                                  "WHERE ? = 0 OR version < ? ORDER BY version DESC LIMIT ?",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT version, created_ms, actor FROM settings_versions "
+                              "WHERE ? = 0 OR version < ? ORDER BY version DESC LIMIT ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, before));
-    BIND(store__bind_i64(st, 2, before));
-    BIND(store__bind_i64(st, 3, (int64_t)limit));
+    BIND(db_bind_i64(st, 1, before));
+    BIND(db_bind_i64(st, 2, before));
+    BIND(db_bind_i64(st, 3, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, rev_row, (void **)out, n, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -147,18 +147,18 @@ fail:
 
 lm_status store_record_version(store_read *r, const char *entity, const char *id, int64_t *version,
                                lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT coalesce(max(version), 0) FROM record_versions "
-                                  "WHERE entity = ? AND id = ?",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT coalesce(max(version), 0) FROM record_versions "
+                              "WHERE entity = ? AND id = ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, entity));
-    BIND(store__bind_text(st, 2, id));
+    BIND(db_bind_text(st, 1, entity));
+    BIND(db_bind_text(st, 2, id));
     rc = scalar(db, st, version, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -170,22 +170,22 @@ lm_status store_record_version_add(store_tx *tx, const store_record_rev *rev, lm
         return lm_errinfo_set(err, LM_CONFLICT, "version",
                               "%s '%s' version %lld is not the next one (newest is %lld)",
                               rev->entity, rev->id, (long long)rev->version, (long long)newest);
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    rc = store__prepare(db,
-                        "INSERT INTO record_versions(entity, id, version, created_ms, actor, doc) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    rc = db_prepare(db,
+                    "INSERT INTO record_versions(entity, id, version, created_ms, actor, doc) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, rev->entity));
-    BIND(store__bind_text(st, 2, rev->id));
-    BIND(store__bind_i64(st, 3, rev->version));
-    BIND(store__bind_i64(st, 4, rev->created_ms));
-    BIND(store__bind_text(st, 5, rev->actor));
-    BIND(store__bind_text(st, 6, rev->doc ? rev->doc : "{}"));
+    BIND(db_bind_text(st, 1, rev->entity));
+    BIND(db_bind_text(st, 2, rev->id));
+    BIND(db_bind_i64(st, 3, rev->version));
+    BIND(db_bind_i64(st, 4, rev->created_ms));
+    BIND(db_bind_text(st, 5, rev->actor));
+    BIND(db_bind_text(st, 6, rev->doc ? rev->doc : "{}"));
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -197,36 +197,36 @@ void store_record_revs_free(store_record_rev *revs, size_t n) {
 
 lm_status store_record_history(store_read *r, const char *entity, const char *id, size_t limit,
                                store_record_rev **out, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
     store_record_rev *list = NULL;
     size_t count = 0;
-    lm_status rc = store__prepare(db,
-                                  "SELECT version, created_ms, actor, doc FROM record_versions "
-                                  "WHERE entity = ? AND id = ? ORDER BY version DESC LIMIT ?",
-                                  &st, err);
+    lm_status rc = db_prepare(db,
+                              "SELECT version, created_ms, actor, doc FROM record_versions "
+                              "WHERE entity = ? AND id = ? ORDER BY version DESC LIMIT ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, entity));
-    BIND(store__bind_text(st, 2, id));
-    BIND(store__bind_i64(st, 3, (int64_t)limit));
+    BIND(db_bind_text(st, 1, entity));
+    BIND(db_bind_text(st, 2, id));
+    BIND(db_bind_i64(st, 3, (int64_t)limit));
     list = lm_calloc(limit ? limit : 1, sizeof *list);
     if (!list) {
         rc = LM_NOMEM;
         goto fail;
     }
     int s;
-    while (count < limit && (s = sqlite3_step(st)) == SQLITE_ROW) {
+    while (count < limit && (s = db_step(st)) == DB_ROW) {
         store_record_rev *v = &list[count++];
         lm_strlcpy(v->entity, entity, sizeof v->entity);
         lm_strlcpy(v->id, id, sizeof v->id);
-        v->version = sqlite3_column_int64(st, 0);
-        v->created_ms = sqlite3_column_int64(st, 1);
+        v->version = db_column_i64(st, 0);
+        v->created_ms = db_column_i64(st, 1);
         store__column_copy(st, 2, v->actor, sizeof v->actor);
         BIND(store__column_dup(st, 3, &v->doc));
     }
-    if (count < limit && s != SQLITE_DONE) rc = store__fail(db, s, err);
+    if (count < limit && s != DB_DONE) rc = db_fail(db, s, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     if (rc != LM_OK) {
         store_record_revs_free(list, count);
         return rc;
@@ -240,48 +240,47 @@ fail:
 
 lm_status store_requirements_get(store_read *r, const char *kind, const char *ref, store_skill *out,
                                  size_t cap, size_t *n, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT skill FROM requirements WHERE kind = ? AND ref = ? ORDER BY skill", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, kind));
-    BIND(store__bind_text(st, 2, ref));
+    BIND(db_bind_text(st, 1, kind));
+    BIND(db_bind_text(st, 2, ref));
     size_t count = 0;
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+    while ((s = db_step(st)) == DB_ROW)
         if (count < cap) store__column_copy(st, 0, out[count++], sizeof out[0]);
-    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
+    if (s != DB_DONE) rc = db_fail(db, s, err);
     if (rc == LM_OK) *n = count;
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_requirements_set(store_tx *tx, const char *kind, const char *ref,
                                  const store_skill *skills, size_t n, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc =
-        store__prepare(db, "DELETE FROM requirements WHERE kind = ? AND ref = ?", &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "DELETE FROM requirements WHERE kind = ? AND ref = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, kind));
-    BIND(store__bind_text(st, 2, ref));
+    BIND(db_bind_text(st, 1, kind));
+    BIND(db_bind_text(st, 2, ref));
     BIND(store__step_done(st, err));
-    store__finish(st);
+    db_finish(st);
     st = NULL;
     for (size_t i = 0; i < n; i++) {
-        rc = store__prepare(
-            db, "INSERT OR IGNORE INTO requirements(kind, ref, skill) VALUES (?, ?, ?)", &st, err);
+        rc = db_prepare(db, "INSERT OR IGNORE INTO requirements(kind, ref, skill) VALUES (?, ?, ?)",
+                        &st, err);
         if (rc != LM_OK) return rc;
-        BIND(store__bind_text(st, 1, kind));
-        BIND(store__bind_text(st, 2, ref));
-        BIND(store__bind_text(st, 3, skills[i]));
+        BIND(db_bind_text(st, 1, kind));
+        BIND(db_bind_text(st, 2, ref));
+        BIND(db_bind_text(st, 3, skills[i]));
         BIND(store__step_done(st, err));
-        store__finish(st);
+        db_finish(st);
         st = NULL;
     }
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

@@ -1,49 +1,30 @@
-/* store/stmt_cache.c: the per-connection prepared-statement cache behind store__prepare and
- * store__finish. Compiling SQL costs more than running it for the store's point queries (a
- * tracking poll ran 5-6 of them), so each connection keeps the statements it prepared and hands
- * them out again, reset, for the same SQL text. */
-#include "store/internal.h"
+/* store/stmt_cache.c: the per-connection prepared-statement cache behind db_prepare and
+ * db_finish (store/db.h). Compiling SQL costs more than running it for the store's point queries
+ * (a tracking poll ran 5-6 of them), so each connection keeps the statements it prepared and
+ * hands them out again, reset, for the same SQL text. */
+#include "store/db_impl.h"
 
-#include <pthread.h>
 #include <string.h>
 
 /* Per connection: enough for every hot path; a path beyond it evicts the least recently used. */
 #define STMT_CACHE_MAX 64
 
 typedef struct cache_entry {
-    sqlite3_stmt *st;  /* prepared with SQLITE_PREPARE_PERSISTENT */
+    db_stmt *st;       /* prepared as persistent */
     char *sql;         /* own copy of the text it was prepared from (the key) */
     const char *seen;  /* the caller's pointer at the last hit: a string literal, usually */
     uint64_t hash;     /* of sql, to skip most string compares */
     uint64_t last_use; /* the cache's tick at the last hand-out, for eviction */
-    bool busy;         /* handed out and not yet given back with store__finish */
+    bool busy;         /* handed out and not yet given back with db_finish */
 } cache_entry;
 
 /* Touched only by the thread that holds the connection (the writer mutex or the read pool
  * guarantees one at a time), so it needs no lock of its own. */
-typedef struct conn_cache {
-    sqlite3 *db;
+struct db_cache {
     uint64_t tick;
     size_t n;
     cache_entry e[STMT_CACHE_MAX];
-} conn_cache;
-
-/* Which connections cache, and where their caches are. SQLite 3.40 has no per-connection user
- * pointer, so a short list maps connection -> cache: written at open and close, read on every
- * prepare and finish (a read lock, so the threads don't queue behind each other). */
-static pthread_rwlock_t reg_mu = PTHREAD_RWLOCK_INITIALIZER;
-static conn_cache **reg;
-static size_t reg_n, reg_cap;
-
-static conn_cache *cache_of(sqlite3 *db) {
-    conn_cache *c = NULL;
-    pthread_rwlock_rdlock(&reg_mu);
-    for (size_t i = 0; i < reg_n && !c; i++)
-        if (reg[i]->db == db) c = reg[i];
-    pthread_rwlock_unlock(&reg_mu);
-    /* still valid after the unlock: only store__cache_detach frees it, at connection close */
-    return c;
-}
+};
 
 static uint64_t sql_hash(const char *s) {
     uint64_t h = 14695981039346656037u; /* FNV-1a */
@@ -52,72 +33,26 @@ static uint64_t sql_hash(const char *s) {
     return h;
 }
 
-static lm_status prepare_flags(sqlite3 *db, const char *sql, unsigned flags, sqlite3_stmt **out,
-                               lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v3(db, sql, -1, flags, &st, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return store__fail(db, rc, err);
-    }
-    if (!st) /* only whitespace or a comment: nothing to run, and nothing the callers expect */
-        return lm_errinfo_set(err, LM_INTERNAL, "", "no SQL statement in \"%s\"", sql);
-    *out = st;
-    return LM_OK;
+lm_status db_cache_enable(db_conn *c) {
+    if (c->cache) return LM_OK;
+    c->cache = lm_calloc(1, sizeof *c->cache);
+    return c->cache ? LM_OK : LM_NOMEM;
 }
 
-lm_status store__cache_attach(sqlite3 *db) {
-    if (cache_of(db)) return LM_OK;
-    conn_cache *c = lm_calloc(1, sizeof *c);
-    if (!c) return LM_NOMEM;
-    c->db = db;
-    lm_status rc = LM_OK;
-    pthread_rwlock_wrlock(&reg_mu);
-    if (reg_n == reg_cap) {
-        size_t ncap = reg_cap ? reg_cap * 2 : 16;
-        conn_cache **g = lm_reallocarray(reg, ncap, sizeof *reg);
-        if (!g) {
-            rc = LM_NOMEM;
-            goto unlock;
-        }
-        reg = g;
-        reg_cap = ncap;
+void db__cache_drop(db_conn *c) {
+    db_cache *k = c->cache;
+    if (!k) return;
+    for (size_t i = 0; i < k->n; i++) {
+        db__stmt_free(k->e[i].st);
+        lm_free(k->e[i].sql);
     }
-    reg[reg_n++] = c;
-    c = NULL;
-unlock:
-    pthread_rwlock_unlock(&reg_mu);
-    lm_free(c);
-    return rc;
-}
-
-void store__cache_detach(sqlite3 *db) {
-    conn_cache *c = NULL;
-    pthread_rwlock_wrlock(&reg_mu);
-    for (size_t i = 0; i < reg_n; i++) {
-        if (reg[i]->db == db) {
-            c = reg[i];
-            reg[i] = reg[--reg_n];
-            break;
-        }
-    }
-    if (reg_n == 0) { /* the last store closed: leave nothing behind for leak checkers */
-        lm_free(reg);
-        reg = NULL;
-        reg_cap = 0;
-    }
-    pthread_rwlock_unlock(&reg_mu);
-    if (!c) return;
-    for (size_t i = 0; i < c->n; i++) {
-        sqlite3_finalize(c->e[i].st);
-        lm_free(c->e[i].sql);
-    }
-    lm_free(c);
+    lm_free(k);
+    c->cache = NULL;
 }
 
 /* Where a new statement goes: a free slot, else the least recently used idle one; NULL when all
  * STMT_CACHE_MAX are handed out at once. */
-static cache_entry *slot_pick(conn_cache *c) {
+static cache_entry *slot_pick(db_cache *c) {
     if (c->n < STMT_CACHE_MAX) return &c->e[c->n];
     cache_entry *lru = NULL;
     for (size_t i = 0; i < c->n; i++)
@@ -126,7 +61,7 @@ static cache_entry *slot_pick(conn_cache *c) {
 }
 
 /* The entry holding sql's text, or NULL. At most one entry holds a given text. */
-static cache_entry *entry_find(conn_cache *c, const char *sql) {
+static cache_entry *entry_find(db_cache *c, const char *sql) {
     /* callers pass string literals, so the pointer seen last time finds the entry without
      * hashing the text (hundreds of bytes); the compare still checks it, for SQL built in a
      * buffer that is reused */
@@ -142,9 +77,9 @@ static cache_entry *entry_find(conn_cache *c, const char *sql) {
     return NULL;
 }
 
-lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_errinfo *err) {
-    conn_cache *c = cache_of(db);
-    if (!c) return prepare_flags(db, sql, 0, out, err);
+lm_status db_prepare(db_conn *db, const char *sql, db_stmt **out, lm_errinfo *err) {
+    db_cache *c = db->cache;
+    if (!c) return db__stmt_new(db, sql, false, out, err);
     cache_entry *e = entry_find(c, sql);
     if (e && !e->busy) {
         e->busy = true;
@@ -153,14 +88,14 @@ lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_er
         return LM_OK;
     }
     /* the same SQL still running further up this thread's stack (a row loop calling a function
-     * that runs it again): a private copy, finalized by store__finish */
-    if (e) return prepare_flags(db, sql, 0, out, err);
+     * that runs it again): a private copy, finalized by db_finish */
+    if (e) return db__stmt_new(db, sql, false, out, err);
     cache_entry *slot = slot_pick(c);
-    if (!slot) return prepare_flags(db, sql, 0, out, err);
+    if (!slot) return db__stmt_new(db, sql, false, out, err);
     char *copy = lm_strdup(sql);
     if (!copy) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    sqlite3_stmt *st = NULL;
-    lm_status rc = prepare_flags(db, sql, SQLITE_PREPARE_PERSISTENT, &st, err);
+    db_stmt *st = NULL;
+    lm_status rc = db__stmt_new(db, sql, true, &st, err);
     if (rc != LM_OK) {
         lm_free(copy);
         return rc;
@@ -168,9 +103,10 @@ lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_er
     if (slot == &c->e[c->n]) {
         c->n++;
     } else { /* evicting an idle statement */
-        sqlite3_finalize(slot->st);
+        db__stmt_free(slot->st);
         lm_free(slot->sql);
     }
+    st->cached = true;
     *slot = (cache_entry){.st = st,
                           .sql = copy,
                           .seen = sql,
@@ -181,29 +117,16 @@ lm_status store__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, lm_er
     return LM_OK;
 }
 
-void store__finish(sqlite3_stmt *st) {
+void db_finish(db_stmt *st) {
     if (!st) return;
-    conn_cache *c = cache_of(sqlite3_db_handle(st));
-    for (size_t i = 0; c && i < c->n; i++) {
-        if (c->e[i].st != st) continue;
-        /* reset ends the statement's read of the database at once; clearing drops the copies of
-         * bound text so they don't outlive the call */
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        c->e[i].busy = false;
-        return;
+    db_cache *c = st->conn->cache;
+    if (st->cached && c) {
+        for (size_t i = 0; i < c->n; i++) {
+            if (c->e[i].st != st) continue;
+            db__stmt_recycle(st);
+            c->e[i].busy = false;
+            return;
+        }
     }
-    sqlite3_finalize(st);
-}
-
-lm_status store__run(sqlite3 *db, const char *sql, lm_errinfo *err) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, sql, &st, err);
-    if (rc != LM_OK) return rc;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    }
-    if (s != SQLITE_DONE) rc = store__fail(db, s, err);
-    store__finish(st);
-    return rc;
+    db__stmt_free(st);
 }

@@ -13,7 +13,7 @@
 
 struct store_read {
     store *s;
-    sqlite3 *db;
+    db_conn *db;
     bool tx_view; /* belongs to a store_tx: store_read_end leaves it alone */
 };
 
@@ -59,64 +59,32 @@ void store_opts_init(store_opts *o) {
 
 /* ---- The connection behind a read or a tx (store/internal.h) ---- */
 
-sqlite3 *store__db(store_read *r) {
+db_conn *store__db(store_read *r) {
     return r->db;
 }
 
-sqlite3 *store__tx_db(store_tx *tx) {
+db_conn *store__tx_db(store_tx *tx) {
     return tx->view.db;
 }
 
 /* For a ROLLBACK, or the COMMIT ending a read, whose failure leaves nothing to do: SQLite has
  * ended the transaction either way. */
-static void run_quiet(sqlite3 *db, const char *sql) {
-    lm_status rc = store__run(db, sql, NULL);
+static void run_quiet(db_conn *db, const char *sql) {
+    lm_status rc = db_run(db, sql, NULL);
     (void)rc;
 }
 
 /* ---- Open / close ---- */
 
-static lm_status conn_open(const store_opts *o, bool writer, sqlite3 **out, lm_errinfo *err) {
-    sqlite3 *db = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(o->path, &db, flags, NULL);
-    if (rc != SQLITE_OK) {
-        lm_errinfo_set(err, LM_STORE, "db", "cannot open %s: %s", o->path,
-                       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
-        return LM_STORE;
-    }
-    sqlite3_busy_timeout(db, o->busy_timeout_ms);
-    sqlite3_extended_result_codes(db, 1);
-    lm_status st = LM_OK;
-    if (writer) {
-        /* journal_mode answers with the mode actually in force: check it really is WAL */
-        sqlite3_stmt *q = NULL;
-        if ((st = store__prepare(db, "PRAGMA journal_mode=WAL", &q, err)) != LM_OK) goto fail;
-        rc = sqlite3_step(q);
-        bool wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "wal");
-        store__finish(q);
-        if (!wal) {
-            st = lm_errinfo_set(err, LM_STORE, "db", "%s cannot be put in WAL mode", o->path);
-            goto fail;
-        }
-    }
-    /* FULL: in WAL mode every commit fsyncs the WAL before it returns (NORMAL would sync only at
-     * checkpoints and lose acknowledged commits on a power cut). LASTMILE_UNSAFE_SYNC_OFF=1 is
-     * TEST-ONLY: tests/durability sets it to prove its power-loss harness catches lost commits. */
+static lm_status conn_open(const store_opts *o, bool writer, db_conn **out, lm_errinfo *err) {
+    /* LASTMILE_UNSAFE_SYNC_OFF=1 is TEST-ONLY: tests/durability sets it to prove its power-loss
+     * harness catches lost commits. */
     const char *unsafe = getenv("LASTMILE_UNSAFE_SYNC_OFF");
-    bool sync_off = unsafe && !strcmp(unsafe, "1");
-    if ((st = store__exec(db,
-                          sync_off ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=OFF"
-                                   : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL",
-                          err)) != LM_OK)
-        goto fail;
-    if (!writer && (st = store__exec(db, "PRAGMA query_only=ON", err)) != LM_OK) goto fail;
-    *out = db;
-    return LM_OK;
-fail:
-    sqlite3_close(db);
-    return st;
+    db_open_opts d = {.target = o->path,
+                      .writer = writer,
+                      .busy_timeout_ms = o->busy_timeout_ms,
+                      .sync_off = unsafe && !strcmp(unsafe, "1")};
+    return db_open(&d, out, err);
 }
 
 /* Drops group and other permissions from path if it exists. */
@@ -158,17 +126,7 @@ const char *store_path(const store *s) {
     return s->path;
 }
 
-/* SQLite's allocation statistics take a global mutex around every allocation it makes, on every
- * thread; nothing here reads them. Only possible before SQLite initializes: if something in the
- * process already used it, the call fails harmlessly and the statistics stay on. */
-static pthread_once_t sqlite_config_once = PTHREAD_ONCE_INIT;
-static void sqlite_config(void) {
-    int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    (void)rc;
-}
-
 lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
-    pthread_once(&sqlite_config_once, sqlite_config);
     if (!o->path || !*o->path || o->read_conns < 1 || o->read_conns > 256 || o->busy_timeout_ms < 0)
         return lm_errinfo_set(err, LM_INVALID, "store_opts",
                               "need a path, 1..256 read connections and a busy timeout >= 0");
@@ -187,11 +145,13 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
     if (!(s->path = lm_strdup(o->path))) goto fail;
-    if ((st = files_private(o->path, err)) != LM_OK) goto fail;
+    /* a PostgreSQL server keeps its own files private */
+    if (db_backend_of(o->path) == DB_SQLITE && (st = files_private(o->path, err)) != LM_OK)
+        goto fail;
     if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
     if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
     st = LM_NOMEM;
-    if (store__cache_attach(s->tx.view.db) != LM_OK) goto fail;
+    if (db_cache_enable(s->tx.view.db) != LM_OK) goto fail;
     s->readers = lm_calloc((size_t)o->read_conns, sizeof *s->readers);
     s->free_idx = lm_calloc((size_t)o->read_conns, sizeof *s->free_idx);
     if (!s->readers || !s->free_idx) goto fail;
@@ -200,7 +160,7 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
         if ((st = conn_open(o, false, &s->readers[i].db, err)) != LM_OK) goto fail;
         s->n_readers++;
         st = LM_NOMEM;
-        if (store__cache_attach(s->readers[i].db) != LM_OK) goto fail;
+        if (db_cache_enable(s->readers[i].db) != LM_OK) goto fail;
         s->free_idx[s->n_free++] = i;
     }
     *out = s;
@@ -216,16 +176,10 @@ void store_close(store *s) {
     pthread_mutex_lock(&s->write_mu);
     s->closing = true;
     pthread_mutex_unlock(&s->write_mu);
-    /* a connection with statements left open would not close (SQLITE_BUSY) */
-    for (int i = 0; i < s->n_readers; i++) {
-        store__cache_detach(s->readers[i].db);
-        sqlite3_close(s->readers[i].db);
-    }
+    for (int i = 0; i < s->n_readers; i++)
+        db_close(s->readers[i].db);
     /* the last connection to close checkpoints the WAL into the main file */
-    if (s->tx.view.db) {
-        store__cache_detach(s->tx.view.db);
-        sqlite3_close(s->tx.view.db);
-    }
+    db_close(s->tx.view.db);
     pthread_cond_destroy(&s->read_cv);
     pthread_mutex_destroy(&s->stats_mu);
     pthread_mutex_destroy(&s->hook_mu);
@@ -247,7 +201,7 @@ lm_status store_tx_begin(store *s, store_tx **out) {
         return LM_UNAVAILABLE;
     }
     store_tx *tx = &s->tx;
-    if (store__run(tx->view.db, "BEGIN IMMEDIATE", NULL) != LM_OK) {
+    if (db_begin_write(tx->view.db, NULL) != LM_OK) {
         pthread_mutex_unlock(&s->write_mu);
         return LM_STORE;
     }
@@ -277,7 +231,7 @@ static void stats_record_commit(store *s, int64_t us, bool ok) {
 static void run_fold(store_tx *tx) {
     store *s = tx->view.s;
     if (!s->fold || tx->last_seq <= 0) return;
-    if (store__run(tx->view.db, "SAVEPOINT lm_fold", NULL) != LM_OK) return;
+    if (db_run(tx->view.db, "SAVEPOINT lm_fold", NULL) != LM_OK) return;
     if (s->fold(s->fold_ctx, tx) != LM_OK) run_quiet(tx->view.db, "ROLLBACK TO lm_fold");
     run_quiet(tx->view.db, "RELEASE lm_fold");
 }
@@ -286,10 +240,10 @@ lm_status store_tx_commit(store_tx *tx) {
     store *s = tx->view.s;
     run_fold(tx);
     int64_t t0 = lm_mono_ns();
-    lm_status rc = store__run(tx->view.db, "COMMIT", NULL);
+    lm_status rc = db_commit(tx->view.db, NULL);
     int64_t us = (lm_mono_ns() - t0) / 1000;
     int64_t last_seq = tx->last_seq;
-    if (rc != LM_OK && sqlite3_get_autocommit(tx->view.db) == 0) run_quiet(tx->view.db, "ROLLBACK");
+    if (rc != LM_OK) db_rollback(tx->view.db);
     stats_record_commit(s, us, rc == LM_OK);
     store_event_hook hook = rc == LM_OK && last_seq > 0 ? s->hook : NULL;
     void *hook_ctx = s->hook_ctx;
@@ -314,7 +268,7 @@ lm_status store_tx_commit(store_tx *tx) {
 void store_tx_rollback(store_tx *tx) {
     if (!tx) return;
     store *s = tx->view.s;
-    if (sqlite3_get_autocommit(tx->view.db) == 0) run_quiet(tx->view.db, "ROLLBACK");
+    db_rollback(tx->view.db);
     pthread_mutex_lock(&s->stats_mu);
     s->stats.rollbacks++;
     pthread_mutex_unlock(&s->stats_mu);
@@ -333,8 +287,7 @@ lm_status store_read_begin(store *s, store_read **out) {
         pthread_cond_wait(&s->read_cv, &s->read_mu);
     store_read *r = &s->readers[s->free_idx[--s->n_free]];
     pthread_mutex_unlock(&s->read_mu);
-    /* a deferred BEGIN pins one snapshot at the first read and keeps it until store_read_end */
-    if (store__run(r->db, "BEGIN", NULL) != LM_OK) {
+    if (db_begin_read(r->db, NULL) != LM_OK) {
         store_read_end(r);
         return LM_STORE;
     }
@@ -345,7 +298,7 @@ lm_status store_read_begin(store *s, store_read **out) {
 void store_read_end(store_read *r) {
     if (!r || r->tx_view) return;
     store *s = r->s;
-    if (sqlite3_get_autocommit(r->db) == 0) run_quiet(r->db, "COMMIT");
+    if (db_in_tx(r->db)) run_quiet(r->db, "COMMIT");
     pthread_mutex_lock(&s->read_mu);
     s->free_idx[s->n_free++] = (int)(r - s->readers);
     pthread_cond_signal(&s->read_cv);
@@ -357,27 +310,26 @@ void store_read_end(store_read *r) {
 lm_status store_event_append(store_tx *tx, const char *type, const char *entity,
                              const char *entity_id, const char *payload_json) {
     if (!type || !*type || !entity || !*entity) return LM_INVALID;
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         tx->view.db,
         "INSERT INTO events(time_ms, type, entity, entity_id, payload) VALUES (?, ?, ?, ?, ?)", &st,
         NULL);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, lm_now_ms())) != LM_OK ||
-        (rc = store__bind_text(st, 2, type)) != LM_OK ||
-        (rc = store__bind_text(st, 3, entity)) != LM_OK ||
-        (rc = store__bind_text(st, 4, entity_id)) != LM_OK ||
-        (rc = store__bind_text(st, 5, payload_json ? payload_json : "{}")) != LM_OK)
+    if ((rc = db_bind_i64(st, 1, lm_now_ms())) != LM_OK ||
+        (rc = db_bind_text(st, 2, type)) != LM_OK || (rc = db_bind_text(st, 3, entity)) != LM_OK ||
+        (rc = db_bind_text(st, 4, entity_id)) != LM_OK ||
+        (rc = db_bind_text(st, 5, payload_json ? payload_json : "{}")) != LM_OK)
         goto fail;
-    int s = sqlite3_step(st);
-    if (s != SQLITE_DONE) {
+    int s = db_step(st);
+    if (s != DB_DONE) {
         /* the json_valid CHECK is the only constraint here: a bad payload is the caller's bug */
-        rc = (s & 0xff) == SQLITE_CONSTRAINT ? LM_INVALID : store__fail(tx->view.db, s, NULL);
+        rc = s == DB_CONSTRAINT ? LM_INVALID : db_fail(tx->view.db, s, NULL);
         goto fail;
     }
-    tx->last_seq = sqlite3_last_insert_rowid(tx->view.db);
+    tx->last_seq = db_last_insert_id(tx->view.db);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -393,34 +345,34 @@ void store_events_free(store_event *ev, size_t n) {
 }
 
 lm_status store_events_last_seq(store_read *r, int64_t *out) {
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(r->db, "SELECT IFNULL(MAX(seq), 0) FROM events", &st, NULL);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(r->db, "SELECT IFNULL(MAX(seq), 0) FROM events", &st, NULL);
     if (rc != LM_OK) return rc;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+    int s = db_step(st);
+    if (s == DB_ROW)
+        *out = db_column_i64(st, 0);
     else
-        rc = store__fail(r->db, s, NULL);
-    store__finish(st);
+        rc = db_fail(r->db, s, NULL);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store_event **out,
                              size_t *n_out) {
     if (max < 1 || max > 10000) return LM_INVALID;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     store_event *ev = NULL;
     size_t n = 0, cap = 0;
-    lm_status rc = store__prepare(r->db,
-                                  "SELECT seq, time_ms, type, entity, entity_id, payload FROM "
-                                  "events WHERE seq > ? ORDER BY seq LIMIT ?",
-                                  &st, NULL);
+    lm_status rc = db_prepare(r->db,
+                              "SELECT seq, time_ms, type, entity, entity_id, payload FROM "
+                              "events WHERE seq > ? ORDER BY seq LIMIT ?",
+                              &st, NULL);
     if (rc != LM_OK) return rc;
-    if ((rc = store__bind_i64(st, 1, after_seq)) != LM_OK ||
-        (rc = store__bind_i64(st, 2, (int64_t)max)) != LM_OK)
+    if ((rc = db_bind_i64(st, 1, after_seq)) != LM_OK ||
+        (rc = db_bind_i64(st, 2, (int64_t)max)) != LM_OK)
         goto fail;
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((s = db_step(st)) == DB_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             store_event *g = lm_reallocarray(ev, ncap, sizeof *ev);
@@ -433,19 +385,19 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
         }
         store_event *e = &ev[n++];
         memset(e, 0, sizeof *e);
-        e->seq = sqlite3_column_int64(st, 0);
-        e->time_ms = sqlite3_column_int64(st, 1);
+        e->seq = db_column_i64(st, 0);
+        e->time_ms = db_column_i64(st, 1);
         if ((rc = store__column_dup(st, 2, &e->type)) != LM_OK ||
             (rc = store__column_dup(st, 3, &e->entity)) != LM_OK ||
             (rc = store__column_dup(st, 4, &e->entity_id)) != LM_OK ||
             (rc = store__column_dup(st, 5, &e->payload_json)) != LM_OK)
             goto fail;
     }
-    if (s != SQLITE_DONE) {
-        rc = store__fail(r->db, s, NULL);
+    if (s != DB_DONE) {
+        rc = db_fail(r->db, s, NULL);
         goto fail;
     }
-    store__finish(st);
+    db_finish(st);
     if (n == 0) {
         lm_free(ev);
         ev = NULL;
@@ -454,7 +406,7 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
     *n_out = n;
     return LM_OK;
 fail:
-    store__finish(st);
+    db_finish(st);
     store_events_free(ev, n);
     return rc;
 }

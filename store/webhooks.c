@@ -25,16 +25,16 @@ const char store__webhooks_schema_v340[] =
 #define HOOK_COLS                                                                                  \
     "id, url, secret, created_ms, cursor_seq, attempts, next_attempt_ms, last_error, auth"
 
-static void row_read(sqlite3_stmt *st, void *elem) {
+static void row_read(db_stmt *st, void *elem) {
     store_webhook *w = elem;
     memset(w, 0, sizeof *w);
-    w->id = sqlite3_column_int64(st, 0);
+    w->id = db_column_i64(st, 0);
     store__column_copy(st, 1, w->url, sizeof w->url);
     store__column_copy(st, 2, w->secret, sizeof w->secret);
-    w->created_ms = sqlite3_column_int64(st, 3);
-    w->cursor_seq = sqlite3_column_int64(st, 4);
-    w->attempts = sqlite3_column_int64(st, 5);
-    w->next_attempt_ms = sqlite3_column_int64(st, 6);
+    w->created_ms = db_column_i64(st, 3);
+    w->cursor_seq = db_column_i64(st, 4);
+    w->attempts = db_column_i64(st, 5);
+    w->next_attempt_ms = db_column_i64(st, 6);
     store__column_copy(st, 7, w->last_error, sizeof w->last_error);
     store__column_copy(st, 8, w->auth, sizeof w->auth);
 }
@@ -50,39 +50,39 @@ lm_status store_webhook_create(store_tx *tx, const char *url, const char *secret
     if (strlen(auth) >= STORE_SEALED_MAX)
         return lm_errinfo_set(err, LM_INVALID, "url", "credentials must be under %d bytes",
                               STORE_SEALED_MAX);
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
     int64_t now = lm_now_ms();
-    lm_status rc = store__prepare(db,
-                                  "INSERT INTO webhooks(url, secret, created_ms, auth, cursor_seq) "
-                                  "VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM events)) "
-                                  "RETURNING " HOOK_COLS,
-                                  &st, err);
+    lm_status rc = db_prepare(db,
+                              "INSERT INTO webhooks(url, secret, created_ms, auth, cursor_seq) "
+                              "VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) FROM events)) "
+                              "RETURNING " HOOK_COLS,
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, url));
-    BIND(store__bind_text(st, 2, secret));
-    BIND(store__bind_i64(st, 3, now));
-    BIND(store__bind_text(st, 4, auth));
+    BIND(db_bind_text(st, 1, url));
+    BIND(db_bind_text(st, 2, secret));
+    BIND(db_bind_i64(st, 3, now));
+    BIND(db_bind_text(st, 4, auth));
     /* RETURNING gives the one row inserted, then the statement is done */
     if ((rc = store__step_row(db, st, "webhook", err)) != LM_OK) goto fail;
     row_read(st, out);
     rc = store__step_done(st, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_webhook_delete(store_tx *tx, int64_t id, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "DELETE FROM webhooks WHERE id = ?", &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "DELETE FROM webhooks WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0)
+    if (db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -90,16 +90,16 @@ lm_status store_webhook_page(store_read *r, int64_t after_id, size_t limit, stor
                              size_t *n_out, lm_errinfo *err) {
     if (limit < 1 || limit > 1000)
         return lm_errinfo_set(err, LM_INVALID, "limit", "limit must be 1..1000");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(
         db, "SELECT " HOOK_COLS " FROM webhooks WHERE id > ? ORDER BY id LIMIT ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, after_id));
-    BIND(store__bind_i64(st, 2, (int64_t)limit));
+    BIND(db_bind_i64(st, 1, after_id));
+    BIND(db_bind_i64(st, 2, (int64_t)limit));
     rc = store__collect(db, st, sizeof **out, row_read, (void **)out, n_out, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -108,15 +108,15 @@ lm_status store_webhook_list(store_read *r, store_webhook **out, size_t *n_out, 
 }
 
 lm_status store_webhook_get(store_read *r, int64_t id, store_webhook *out, lm_errinfo *err) {
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db, "SELECT " HOOK_COLS " FROM webhooks WHERE id = ?", &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db, "SELECT " HOOK_COLS " FROM webhooks WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 1, id));
     if ((rc = store__step_row(db, st, "webhook", err)) != LM_OK) goto fail;
     row_read(st, out);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -124,42 +124,43 @@ lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms, siz
                             int64_t **ids, size_t *n_out, lm_errinfo *err) {
     if (limit < 1 || limit > 100000)
         return lm_errinfo_set(err, LM_INVALID, "limit", "limit must be 1..100000");
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "SELECT id FROM webhooks WHERE id > ? AND next_attempt_ms <= ? "
-                                  "AND cursor_seq < (SELECT coalesce(max(seq), 0) FROM events) "
-                                  "ORDER BY id LIMIT ?",
-                                  &st, err);
+    db_conn *db = store__db(r);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "SELECT id FROM webhooks WHERE id > ? AND next_attempt_ms <= ? "
+                              "AND cursor_seq < (SELECT coalesce(max(seq), 0) FROM events) "
+                              "ORDER BY id LIMIT ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, after_id));
-    BIND(store__bind_i64(st, 2, now_ms));
-    BIND(store__bind_i64(st, 3, (int64_t)limit));
+    BIND(db_bind_i64(st, 1, after_id));
+    BIND(db_bind_i64(st, 2, now_ms));
+    BIND(db_bind_i64(st, 3, (int64_t)limit));
     rc = store__collect(db, st, sizeof **ids, store__id_row, (void **)ids, n_out, err);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
 lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t cursor, int64_t attempts,
                                  int64_t next_attempt_ms, const char *last_error, lm_errinfo *err) {
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(db,
-                                  "UPDATE webhooks SET cursor_seq = max(cursor_seq, ?), "
-                                  "attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?",
-                                  &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc = db_prepare(db,
+                              "UPDATE webhooks SET cursor_seq = CASE WHEN cursor_seq > ?1 "
+                              "THEN cursor_seq ELSE ?1 END, attempts = ?, next_attempt_ms = ?, "
+                              "last_error = ? WHERE id = ?",
+                              &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_i64(st, 1, cursor));
-    BIND(store__bind_i64(st, 2, attempts));
-    BIND(store__bind_i64(st, 3, next_attempt_ms));
-    BIND(store__bind_text(st, 4, last_error ? last_error : ""));
-    BIND(store__bind_i64(st, 5, id));
+    BIND(db_bind_i64(st, 1, cursor));
+    BIND(db_bind_i64(st, 2, attempts));
+    BIND(db_bind_i64(st, 3, next_attempt_ms));
+    BIND(db_bind_text(st, 4, last_error ? last_error : ""));
+    BIND(db_bind_i64(st, 5, id));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0)
+    if (db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }
 
@@ -168,19 +169,19 @@ lm_status store_webhook_rewrite(store_tx *tx, int64_t id, const char *url, const
     if (!url || !*url || strlen(url) >= STORE_URL_MAX || !secret || !*secret ||
         strlen(secret) >= STORE_SEALED_MAX || !auth || strlen(auth) >= STORE_SEALED_MAX)
         return lm_errinfo_set(err, LM_INVALID, "url", "url, secret or credentials too long");
-    sqlite3 *db = store__tx_db(tx);
-    sqlite3_stmt *st = NULL;
-    lm_status rc = store__prepare(
-        db, "UPDATE webhooks SET url = ?, secret = ?, auth = ? WHERE id = ?", &st, err);
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    lm_status rc =
+        db_prepare(db, "UPDATE webhooks SET url = ?, secret = ?, auth = ? WHERE id = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(store__bind_text(st, 1, url));
-    BIND(store__bind_text(st, 2, secret));
-    BIND(store__bind_text(st, 3, auth));
-    BIND(store__bind_i64(st, 4, id));
+    BIND(db_bind_text(st, 1, url));
+    BIND(db_bind_text(st, 2, secret));
+    BIND(db_bind_text(st, 3, auth));
+    BIND(db_bind_i64(st, 4, id));
     BIND(store__step_done(st, err));
-    if (sqlite3_changes(db) == 0)
+    if (db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
 fail:
-    store__finish(st);
+    db_finish(st);
     return rc;
 }

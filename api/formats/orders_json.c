@@ -318,3 +318,13 @@ lm_status fmt_order_priced_from_json(const cJSON *j, lm_arena *arena, orders_ord
     }
     return fmt_money_order_read(j, o->n_lines, money, ml, has_money, err);
 }
+
+lm_status fmt_order_time_from_json(const cJSON *v, const char *path, int64_t *out,
+                                   lm_errinfo *err) {
+    return time_item(v, path, out, err);
+}
+
+lm_status fmt_lonlat_from_json(const cJSON *v, const char *path, double *lon, double *lat,
+                               lm_errinfo *err) {
+    return lonlat(v, path, lon, lat, err);
+}

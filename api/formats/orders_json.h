@@ -45,4 +45,11 @@ LM_MUST_USE lm_status fmt_order_priced_from_json(const cJSON *j, lm_arena *arena
                                                  orders_money_in *money, bool *has_money,
                                                  lm_errinfo *err);
 
+/* v as epoch seconds, or an RFC 3339 time with a zone on a real calendar date, into *out; v as
+ * [lon, lat] in range. INVALID naming path otherwise (the pickup-and-delivery codec's pieces). */
+LM_MUST_USE lm_status fmt_order_time_from_json(const cJSON *v, const char *path, int64_t *out,
+                                               lm_errinfo *err);
+LM_MUST_USE lm_status fmt_lonlat_from_json(const cJSON *v, const char *path, double *lon,
+                                           double *lat, lm_errinfo *err);
+
 #endif

@@ -65,14 +65,34 @@ bool fmt_vroom_input_has_steps(const fmt_vroom_input *in);
 #define FMT_VROOM_MAX_ITERATIONS INT64_C(1000000000)
 uint64_t fmt_vroom_input_iterations(const fmt_vroom_input *in);
 
-/* Solves the input with solver_solve (vehicle steps are kept as each route's first tasks).
+/* Solves the input with solver_solve; the vehicles' steps are its starting point (VROOM's
+ * solving mode: the search may change them; LM_INVALID if they are not valid routes).
  * o->iterations, when set, wins over the document's options.iterations; o may be NULL. */
 LM_MUST_USE lm_status fmt_vroom_solve(const fmt_vroom_input *in, const solver_opts *o,
                                       solver_solution **out, lm_errinfo *err);
-/* VROOM's plan mode (-c): every vehicle's `steps` are its whole route, in order; computes
- * arrivals, loads and costs with solver_evaluate. LM_INVALID if a route breaks a constraint. */
+/* VROOM's plan mode (-c): every vehicle's `steps` are its whole route, in order; chooses the
+ * times with solver_plan (violations reported, not refused; see fmt_vroom_plan_ex). */
 LM_MUST_USE lm_status fmt_vroom_plan(const fmt_vroom_input *in, solver_solution **out,
                                      lm_errinfo *err);
+
+/* VROOM's plan mode with its report: per-step, per-route and summary violations (free with
+ * solver_plan_report_destroy); every constraint is soft. LM_INVALID only for an infeasible
+ * service_at/after/before. fmt_vroom_plan is the same without the report. */
+LM_MUST_USE lm_status fmt_vroom_plan_ex(const fmt_vroom_input *in, solver_solution **out,
+                                        solver_plan_report **report, lm_errinfo *err);
+/* options.c (vroom-express) or -c: the caller should plan (fmt_vroom_plan_ex), not solve. */
+bool fmt_vroom_input_wants_plan(const fmt_vroom_input *in);
+void fmt_vroom_input_set_plan(fmt_vroom_input *in, bool on);
+/* options.t (threads), options.l (seconds) and options.x (exploration 0..5: 1/6 .. all of the
+ * time limit when l is absent) applied to o, capped by the caller's limits. */
+void fmt_vroom_apply_options(const fmt_vroom_input *in, solver_opts *o, unsigned max_threads,
+                             int64_t max_time_limit_ms);
+/* fmt_vroom_write_geometry for a plan: the report's violations are written (report may be
+ * NULL: empty violations). */
+LM_MUST_USE lm_status fmt_vroom_write_plan(const fmt_vroom_input *in, const solver_solution *s,
+                                           const solver_plan_report *report, bool pretty,
+                                           char *const *geometry, char **out, size_t *out_len,
+                                           lm_errinfo *err);
 
 /* options.g: the caller should fetch road geometry (fmt_vroom_geometry) before writing. */
 bool fmt_vroom_input_wants_geometry(const fmt_vroom_input *in);

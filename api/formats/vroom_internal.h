@@ -7,7 +7,9 @@
 #include "api/formats/json.h"
 #include "api/formats/vroom.h"
 
-#define MAX_ID        (INT64_C(1) << 53) /* ids travel as JSON numbers: exact up to 2^53 */
+#define MAX_ID                                                                                     \
+    (INT64_C(1) << 53)                   /* cJSON's doubles are exact up to here; beyond, ids are  \
+                                          * read from their literal (vroom_ids.c) */
 #define MAX_AMOUNT    (INT64_C(1) << 40) /* the builder's bound on amounts and capacities */
 #define MAX_STEPS     1000               /* vehicle steps */
 #define PATH_LEN      FMT_JSON_PATH_MAX  /* = sizeof(lm_errinfo.field) */
@@ -25,12 +27,22 @@ typedef struct vroom_loc {
     double lon, lat;
 } vroom_loc;
 
+/* One entry of setup_per_type / service_per_type: a vehicle type and its duration. */
+typedef struct vroom_typed {
+    const char *type;
+    int64_t value_s;
+} vroom_typed;
+
 typedef struct vroom_task {
     uint64_t id;
     const char *description; /* NULL when absent; arena memory */
     vroom_loc loc;
     int64_t delivery[SOLVER_MAX_DIMS]; /* what the route's delivery/pickup totals add up */
     int64_t pickup[SOLVER_MAX_DIMS];
+    uint32_t priority;          /* a shipment's, on both its steps (VROOM counts it at each) */
+    int64_t setup_s, service_s; /* the defaults */
+    const vroom_typed *setup_pt, *service_pt; /* per vehicle type (arena), NULL when absent */
+    size_t n_setup_pt, n_service_pt;
 } vroom_task;
 
 typedef struct vroom_break {
@@ -41,11 +53,14 @@ typedef struct vroom_break {
 typedef struct vroom_vehicle {
     uint64_t id;
     const char *description;
+    const char *type; /* VROOM's vehicle type; NULL or "" for the default type */
     vroom_loc start, end;
     vroom_break *breaks;
     size_t n_breaks;
     solver_task_ref *steps; /* the vehicle's job/pickup/delivery/break steps, in order */
     size_t n_steps;
+    solver_plan_step *plan; /* every step as given (start/end too, service_*), for plan mode */
+    size_t n_plan;
 } vroom_vehicle;
 
 struct fmt_vroom_input {
@@ -59,16 +74,28 @@ struct fmt_vroom_input {
     size_t n_shipments;
     vroom_vehicle *vehicles;
     size_t n_vehicles;
-    size_t n_locations;   /* matrix side */
-    vroom_loc *index_loc; /* per matrix index: its coordinates when some input gave them */
-    bool index_based;     /* locations came as matrix indices (echo location_index) */
-    bool has_distances;   /* distances known: report them */
-    uint64_t iterations;  /* options.iterations; 0 when absent */
-    bool geometry;        /* options.g (vroom-express) or the caller's -g: routes' road paths */
-    const char *profile;  /* the vehicles' routing profile (arena copy) */
-    int64_t loading_ms;   /* parse and build */
-    int64_t routing_ms;   /* matrix computation */
+    size_t n_locations;    /* matrix side */
+    vroom_loc *index_loc;  /* per matrix index: its coordinates when some input gave them */
+    bool index_based;      /* locations came as matrix indices (echo location_index) */
+    bool has_distances;    /* distances known: report them */
+    uint64_t iterations;   /* options.iterations; 0 when absent */
+    bool geometry;         /* options.g (vroom-express) or the caller's -g: routes' road paths */
+    bool plan;             /* options.c (vroom-express) or the caller's -c: plan mode */
+    unsigned threads;      /* options.t; 0 when absent */
+    int exploration;       /* options.x (0..5); -1 when absent */
+    int64_t time_limit_ms; /* options.l in ms; 0 when absent */
+    bool per_type_varies;  /* some task's setup/service differs between the fleet's types */
+    const char *profile;   /* the vehicles' routing profile (arena copy) */
+    int64_t loading_ms;    /* parse and build */
+    int64_t routing_ms;    /* matrix computation */
 };
+
+/* An integer literal of 16 digits or more, read exactly (vroom_ids.c). */
+typedef struct fmt_vroom_big {
+    const cJSON *node;
+    uint64_t value;
+    bool ok; /* fits in a uint64_t */
+} fmt_vroom_big;
 
 /* The parse context: options, the input being built, and what the readers learn on the way. */
 typedef struct pctx {
@@ -81,6 +108,8 @@ typedef struct pctx {
     bool costs_matrix;   /* a costs matrix was given */
     /* Per task: 1 + the vehicle whose steps hold it, 0 when none (a task is fixed once). */
     uint32_t *fixed_job, *fixed_pickup, *fixed_delivery;
+    fmt_vroom_big *big; /* long integer literals in document order (ids beyond 2^53) */
+    size_t n_big;
 } pctx;
 
 /* A task id and its index in the input, sorted by id for lookups. */
@@ -111,6 +140,18 @@ lm_status fmt__vroom_id_table(pctx *c, const vroom_task *tasks, size_t n, const 
 /* vehicles[i] into v and m; ids resolve the vehicle's steps. */
 lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_tables *ids,
                                   solver_vehicle *v, vroom_vehicle *m);
+/* A task's setup and service for vehicle type `type` (VROOM: the per-type value if the type
+ * is named there, else the default; the default type "" is never overridden). */
+int64_t fmt__vroom_task_setup(const vroom_task *t, const char *type);
+int64_t fmt__vroom_task_service(const vroom_task *t, const char *type);
+/* After vehicles are read: the solver's setup/service of every task (the per-type value when it
+ * is the same for the whole fleet; otherwise in->per_type_varies, for plan mode only). */
+void fmt__vroom_resolve_per_type(fmt_vroom_input *in, solver_job *jobs, solver_shipment *ships);
+/* Pairs the long integer literals of json with root's number nodes (ids beyond 2^53). */
+lm_status fmt__vroom_big_numbers(pctx *c, const char *json, size_t len, const cJSON *root);
+/* The exact value of number node `node` when its literal was long; false otherwise (or when it
+ * does not fit in 64 bits). */
+bool fmt__vroom_exact_u64(const pctx *c, const cJSON *node, uint64_t *out);
 /* The single routing profile: every vehicle's `profile` (default "car") must be the same. */
 lm_status fmt__vroom_read_profile(pctx *c, const cJSON *vehicles);
 

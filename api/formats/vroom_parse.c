@@ -311,24 +311,82 @@ static lm_status builder_error(pctx *c, lm_status st, const char *prefix) {
     return st;
 }
 
-/* "options": vroom-express's {"g": true} asks for the routes' road geometry; lastmile's
- * {"iterations": N} for an iteration-budgeted, reproducible search (solver.h says what that
- * guarantees). Unknown option names are refused, not ignored. */
+/* "options": vroom-express's g (geometry), c (plan mode), t (threads), x (exploration level),
+ * l (time limit, s); lastmile's {"iterations": N} for an iteration-budgeted, reproducible search
+ * (solver.h says what that guarantees). Unknown option names are refused, not ignored. */
 static lm_status read_options(pctx *c, const cJSON *root) {
-    static const char *const known[] = {"iterations", "g", NULL};
+    static const char *const known[] = {"iterations", "g", "c", "t", "x", "l", NULL};
+    fmt_vroom_input *in = c->in;
+    in->exploration = -1;
     const cJSON *opt = fmt_json_get(root, "options");
     if (!opt) return LM_OK;
     lm_status st = fmt_json_require_object(opt, "options", c->err);
     if (st == LM_OK) st = fmt_json_only_keys(opt, "options", known, c->err);
-    int64_t n = 0;
+    int64_t n = 0, t = 0, x = -1;
     if (st == LM_OK)
         st = fmt_json_int(opt, "iterations", "options", FMT_JSON_OPTIONAL, 1,
                           FMT_VROOM_MAX_ITERATIONS, &n, c->err);
-    if (st == LM_OK) c->in->iterations = (uint64_t)n;
-    bool g = false;
+    if (st == LM_OK) st = fmt_json_int(opt, "t", "options", FMT_JSON_OPTIONAL, 1, 256, &t, c->err);
+    if (st == LM_OK) st = fmt_json_int(opt, "x", "options", FMT_JSON_OPTIONAL, 0, 5, &x, c->err);
+    bool g = false, plan = false;
     if (st == LM_OK) st = fmt_json_bool(opt, "g", "options", FMT_JSON_OPTIONAL, &g, c->err);
-    if (st == LM_OK) c->in->geometry = g;
-    return st;
+    if (st == LM_OK) st = fmt_json_bool(opt, "c", "options", FMT_JSON_OPTIONAL, &plan, c->err);
+    const cJSON *l = fmt_json_get(opt, "l");
+    if (st == LM_OK && l) {
+        if (!cJSON_IsNumber(l) || !(l->valuedouble > 0.0 && l->valuedouble <= 86400.0))
+            st = lm_errinfo_set(c->err, LM_INVALID, "options.l", "must be seconds in (0, 86400]");
+        else
+            in->time_limit_ms = (int64_t)(l->valuedouble * 1000.0) + 0;
+        if (st == LM_OK && in->time_limit_ms < 1) in->time_limit_ms = 1;
+    }
+    if (st != LM_OK) return st;
+    in->iterations = (uint64_t)n;
+    in->threads = (unsigned)t;
+    in->exploration = (int)x;
+    in->geometry = g;
+    in->plan = plan;
+    return LM_OK;
+}
+
+/* The solver's problem from what parse_doc read (the tasks' and vehicles' locations resolved). */
+static lm_status build_problem(pctx *c, const matrices *mx, solver_job *sjobs,
+                               solver_shipment *sships, solver_vehicle *svehs) {
+    fmt_vroom_input *in = c->in;
+    size_t nj = in->n_jobs, ns = in->n_shipments, nv = in->n_vehicles, i;
+    lm_status st;
+    solver_problem_opts po;
+    solver_problem_opts_init(&po);
+    po.n_dims = in->n_dims;
+    if ((st = solver_problem_create(&po, &in->problem)) != LM_OK) return builder_error(c, st, "");
+    st = solver_problem_set_matrix(in->problem, mx->n, mx->durations, mx->distances, mx->costs,
+                                   c->err);
+    if (st != LM_OK) return builder_error(c, st, "");
+    char path[PATH_LEN];
+    for (i = 0; i < nj; i++) {
+        sjobs[i].location = in->jobs[i].loc.index;
+        if ((st = solver_problem_add_job(in->problem, &sjobs[i], c->err)) != LM_OK) {
+            fmt_json_path_index(path, "jobs", i);
+            return builder_error(c, st, path);
+        }
+    }
+    for (i = 0; i < ns; i++) {
+        sships[i].pickup.location = in->pickups[i].loc.index;
+        sships[i].delivery.location = in->deliveries[i].loc.index;
+        if ((st = solver_problem_add_shipment(in->problem, &sships[i], c->err)) != LM_OK) {
+            fmt_json_path_index(path, "shipments", i);
+            return builder_error(c, st, path);
+        }
+    }
+    for (i = 0; i < nv; i++) {
+        const vroom_vehicle *m = &in->vehicles[i];
+        svehs[i].start = m->start.present ? m->start.index : SOLVER_NONE;
+        svehs[i].end = m->end.present ? m->end.index : SOLVER_NONE;
+        if ((st = solver_problem_add_vehicle(in->problem, &svehs[i], c->err)) != LM_OK) {
+            fmt_json_path_index(path, "vehicles", i);
+            return builder_error(c, st, path);
+        }
+    }
+    return LM_OK;
 }
 
 static lm_status parse_doc(pctx *c, const cJSON *root) {
@@ -340,9 +398,10 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
     solver_vehicle *svehs = NULL;
     if (!cJSON_IsObject(root))
         return lm_errinfo_set(c->err, LM_INVALID, "", "the problem must be a JSON object");
-    /* "options" is vroom-express's / openrouteservice's ({"g": true}) and lastmile's */
+    /* "options" is vroom-express's / openrouteservice's ({"g": true}) and lastmile's; "meta"
+     * describes the instance in vroom-scripts' benchmark conversions (VROOM ignores it too) */
     static const char *const root_keys[] = {"jobs",   "shipments", "vehicles", "matrices",
-                                            "matrix", "options",   NULL};
+                                            "matrix", "options",   "meta",     NULL};
     if ((st = fmt_json_only_keys(root, "", root_keys, c->err)) != LM_OK) return st;
 
     const cJSON *jobs, *ships, *vehs;
@@ -431,49 +490,10 @@ static lm_status parse_doc(pctx *c, const cJSON *root) {
             }
     }
     if ((st = resolve_locations(c, &mx)) != LM_OK) goto fail;
+    fmt__vroom_resolve_per_type(in, sjobs, sships);
 
     /* Everything is read and consistent: hand it to the solver's builder. */
-    solver_problem_opts po;
-    solver_problem_opts_init(&po);
-    po.n_dims = in->n_dims;
-    if ((st = solver_problem_create(&po, &in->problem)) != LM_OK) {
-        st = builder_error(c, st, "");
-        goto fail;
-    }
-    st = solver_problem_set_matrix(in->problem, mx.n, mx.durations, mx.distances, mx.costs, c->err);
-    if (st != LM_OK) {
-        st = builder_error(c, st, "");
-        goto fail;
-    }
-    char path[PATH_LEN];
-    for (i = 0; i < nj; i++) {
-        sjobs[i].location = in->jobs[i].loc.index;
-        if ((st = solver_problem_add_job(in->problem, &sjobs[i], c->err)) != LM_OK) {
-            fmt_json_path_index(path, "jobs", i);
-            st = builder_error(c, st, path);
-            goto fail;
-        }
-    }
-    for (i = 0; i < ns; i++) {
-        sships[i].pickup.location = in->pickups[i].loc.index;
-        sships[i].delivery.location = in->deliveries[i].loc.index;
-        if ((st = solver_problem_add_shipment(in->problem, &sships[i], c->err)) != LM_OK) {
-            fmt_json_path_index(path, "shipments", i);
-            st = builder_error(c, st, path);
-            goto fail;
-        }
-    }
-    for (i = 0; i < nv; i++) {
-        const vroom_vehicle *m = &in->vehicles[i];
-        svehs[i].start = m->start.present ? m->start.index : SOLVER_NONE;
-        svehs[i].end = m->end.present ? m->end.index : SOLVER_NONE;
-        if ((st = solver_problem_add_vehicle(in->problem, &svehs[i], c->err)) != LM_OK) {
-            fmt_json_path_index(path, "vehicles", i);
-            st = builder_error(c, st, path);
-            goto fail;
-        }
-    }
-    st = LM_OK;
+    st = build_problem(c, &mx, sjobs, sships, svehs);
 fail:
     matrices_free(&mx);
     lm_free(sjobs);
@@ -504,6 +524,7 @@ lm_status fmt_vroom_parse(const char *json, size_t len, const fmt_vroom_opts *o,
     cJSON *root = NULL;
     if ((st = fmt_json_parse(json, len, o->max_bytes, &root, err)) != LM_OK) goto fail;
     pctx c = {.o = o, .in = in, .err = err};
+    if ((st = fmt__vroom_big_numbers(&c, json, len, root)) != LM_OK) goto fail;
     if ((st = parse_doc(&c, root)) != LM_OK) goto fail;
     cJSON_Delete(root);
     in->loading_ms = (lm_mono_ns() - t0) / 1000000;

@@ -35,7 +35,16 @@ static lm_status read_int(pctx *c, const cJSON *obj, const char *key, const char
     return fmt_json_int(obj, key, parent, FMT_JSON_OPTIONAL, min, max, out, c->err);
 }
 
+/* An id: an integer in 0..2^64-1, exact beyond 2^53 (vroom_ids.c reads its literal). */
 static lm_status read_id(pctx *c, const cJSON *obj, const char *parent, uint64_t *out) {
+    const cJSON *it = fmt_json_get(obj, "id");
+    if (it && cJSON_IsNumber(it) && it->valuedouble >= 0x1p53) {
+        if (fmt__vroom_exact_u64(c, it, out)) return LM_OK;
+        char path[PATH_LEN];
+        fmt_json_path_key(path, parent, "id");
+        return lm_errinfo_set(c->err, LM_INVALID, path,
+                              "must be an integer in 0..18446744073709551615, written out");
+    }
     int64_t v = 0;
     lm_status st = fmt_json_int(obj, "id", parent, FMT_JSON_REQUIRED, 0, MAX_ID, &v, c->err);
     if (st == LM_OK) *out = (uint64_t)v;
@@ -205,9 +214,10 @@ static const char *const shipment_step_keys[] = {
     "id",      "description",  "location",       "location_index",   "setup",
     "service", "time_windows", "setup_per_type", "service_per_type", NULL};
 static const char *const vehicle_keys[] = {
-    "id",           "profile",   "description",     "start",        "start_index", "end",
-    "end_index",    "capacity",  "costs",           "skills",       "time_window", "breaks",
-    "speed_factor", "max_tasks", "max_travel_time", "max_distance", "steps",       NULL};
+    "id",           "profile",   "description",  "start",     "start_index",
+    "end",          "end_index", "capacity",     "costs",     "skills",
+    "time_window",  "breaks",    "speed_factor", "max_tasks", "max_travel_time",
+    "max_distance", "steps",     "type",         NULL};
 static const char *const costs_keys[] = {"fixed", "per_hour", "per_km", "per_task_hour", NULL};
 static const char *const break_keys[] = {"id",          "time_windows", "service",
                                          "description", "max_load",     NULL};
@@ -219,15 +229,40 @@ static lm_status only_keys(pctx *c, const cJSON *obj, const char *path,
     return fmt_json_only_keys(obj, path, allowed, c->err);
 }
 
-/* Keys we know but cannot honour are refused rather than silently ignored. */
-static lm_status refuse(pctx *c, const cJSON *obj, const char *key, const char *parent) {
-    if (!fmt_json_get(obj, key)) return LM_OK;
-    char path[PATH_LEN];
-    fmt_json_path_key(path, parent, key);
-    return lm_errinfo_set(c->err, LM_INVALID, path, "is not supported by lastmile");
-}
-
 /* ---- Tasks ---- */
+
+/* setup_per_type / service_per_type: {"<vehicle type>": seconds, ...}. */
+static lm_status read_per_type(pctx *c, const cJSON *obj, const char *key, const char *parent,
+                               const vroom_typed **out, size_t *n_out) {
+    const cJSON *m = fmt_json_get(obj, key);
+    char path[PATH_LEN], epath[PATH_LEN];
+    *out = NULL;
+    *n_out = 0;
+    if (!m) return LM_OK;
+    fmt_json_path_key(path, parent, key);
+    lm_status st = require_object(c, m, path);
+    if (st != LM_OK) return st;
+    size_t n = 0;
+    for (const cJSON *e = m->child; e; e = e->next)
+        if (++n > SOLVER_MAX_SKILLS)
+            return lm_errinfo_set(c->err, LM_TOO_BIG, path, "names more than %d vehicle types",
+                                  SOLVER_MAX_SKILLS);
+    vroom_typed *t = fmt__vroom_array(c, n, sizeof *t);
+    if (n && !t) return fmt__vroom_nomem(c);
+    size_t i = 0;
+    for (const cJSON *e = m->child; e; e = e->next, i++) {
+        fmt_json_path_key(epath, path, e->string);
+        if ((st = read_int_item(c, e, epath, 0, SOLVER_TIME_INF, &t[i].value_s)) != LM_OK)
+            return st;
+        if (strlen(e->string) > c->o->max_string)
+            return lm_errinfo_set(c->err, LM_INVALID, epath, "the type name is too long");
+        if (!(t[i].type = lm_arena_strndup(c->in->arena, e->string, strlen(e->string))))
+            return fmt__vroom_nomem(c);
+    }
+    *out = t;
+    *n_out = n;
+    return LM_OK;
+}
 
 /* Fields shared by a job and a shipment step. */
 static lm_status read_task_common(pctx *c, const cJSON *obj, const char *path,
@@ -243,8 +278,12 @@ static lm_status read_task_common(pctx *c, const cJSON *obj, const char *path,
     if (st == LM_OK) st = read_int(c, obj, "setup", path, 0, SOLVER_TIME_INF, setup);
     if (st == LM_OK) st = read_int(c, obj, "service", path, 0, SOLVER_TIME_INF, service);
     if (st == LM_OK) st = read_tws(c, obj, path, tws, n_tws);
-    if (st == LM_OK) st = refuse(c, obj, "setup_per_type", path);
-    if (st == LM_OK) st = refuse(c, obj, "service_per_type", path);
+    if (st == LM_OK)
+        st = read_per_type(c, obj, "setup_per_type", path, &t->setup_pt, &t->n_setup_pt);
+    if (st == LM_OK)
+        st = read_per_type(c, obj, "service_per_type", path, &t->service_pt, &t->n_service_pt);
+    t->setup_s = *setup;
+    t->service_s = *service;
     return st;
 }
 
@@ -275,6 +314,7 @@ lm_status fmt__vroom_read_job(pctx *c, const cJSON *obj, size_t i, solver_job *j
     if ((st = read_priority(c, obj, path, &j->priority)) != LM_OK) return st;
     memcpy(t->delivery, j->delivery, sizeof t->delivery);
     memcpy(t->pickup, j->pickup, sizeof t->pickup);
+    t->priority = j->priority;
     return LM_OK;
 }
 
@@ -304,6 +344,7 @@ lm_status fmt__vroom_read_shipment(pctx *c, const cJSON *obj, size_t i, solver_s
     if ((st = read_priority(c, obj, path, &s->priority)) != LM_OK) return st;
     memcpy(pt->pickup, s->amount, sizeof pt->pickup);
     memcpy(dt->delivery, s->amount, sizeof dt->delivery);
+    pt->priority = dt->priority = s->priority;
     return LM_OK;
 }
 
@@ -372,6 +413,63 @@ static lm_status read_break(pctx *c, const cJSON *obj, const char *path, solver_
     return st;
 }
 
+/* service_at / service_after / service_before of a step (hard bounds in plan mode). */
+static lm_status read_service_bounds(pctx *c, const cJSON *e, const char *ipath,
+                                     solver_plan_step *ps) {
+    static const char *const keys[] = {"service_at", "service_after", "service_before"};
+    int64_t *vals[] = {&ps->at_s, &ps->after_s, &ps->before_s};
+    bool *has[] = {&ps->has_at, &ps->has_after, &ps->has_before};
+    for (size_t k = 0; k < 3; k++) {
+        if (!fmt_json_get(e, keys[k])) continue;
+        lm_status st = read_int(c, e, keys[k], ipath, 0, SOLVER_TIME_INF, vals[k]);
+        if (st != LM_OK) return st;
+        *has[k] = true;
+    }
+    return LM_OK;
+}
+
+/* Resolves one job/pickup/delivery/break step to r; a task may be a step of one vehicle once. */
+static lm_status resolve_step(pctx *c, const char *ty, uint64_t id, const char *ipath,
+                              uint32_t vehicle, const id_tables *ids, const solver_break *breaks,
+                              size_t n_breaks, solver_task_ref *r) {
+    char tpath[PATH_LEN];
+    bool found = false;
+    *r = (solver_task_ref){SOLVER_STEP_JOB, 0};
+    if (!strcmp(ty, "job")) {
+        found = id_find(ids->jobs, c->in->n_jobs, id, &r->index);
+    } else if (!strcmp(ty, "pickup")) {
+        r->type = SOLVER_STEP_PICKUP;
+        found = id_find(ids->pickups, c->in->n_shipments, id, &r->index);
+    } else if (!strcmp(ty, "delivery")) {
+        r->type = SOLVER_STEP_DELIVERY;
+        found = id_find(ids->deliveries, c->in->n_shipments, id, &r->index);
+    } else {
+        r->type = SOLVER_STEP_BREAK;
+        for (size_t b = 0; b < n_breaks && !found; b++)
+            if (breaks[b].id == id) {
+                r->index = (uint32_t)b;
+                found = true;
+            }
+    }
+    if (!found) {
+        fmt_json_path_key(tpath, ipath, "id");
+        return lm_errinfo_set(c->err, LM_INVALID, tpath, "no %s has id %llu", ty,
+                              (unsigned long long)id);
+    }
+    uint32_t *owner = r->type == SOLVER_STEP_JOB        ? &c->fixed_job[r->index]
+                      : r->type == SOLVER_STEP_PICKUP   ? &c->fixed_pickup[r->index]
+                      : r->type == SOLVER_STEP_DELIVERY ? &c->fixed_delivery[r->index]
+                                                        : NULL;
+    if (owner && *owner)
+        return lm_errinfo_set(c->err, LM_INVALID, ipath,
+                              "%s %llu is already a step of vehicles[%u]", ty,
+                              (unsigned long long)id, *owner - 1);
+    if (owner) *owner = vehicle + 1;
+    return LM_OK;
+}
+
+/* `steps`: kept whole for plan mode (m->plan) and as tasks for solving (m->steps). As in VROOM,
+ * a start may only come first, an end only last, and a break once. */
 static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_t vehicle,
                             const id_tables *ids, const solver_break *breaks, size_t n_breaks,
                             vroom_vehicle *m) {
@@ -381,7 +479,8 @@ static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_
     lm_status st = read_array(c, obj, "steps", path, MAX_STEPS, &arr, &n);
     if (st != LM_OK || !arr || n == 0) return st;
     m->steps = fmt__vroom_array(c, n, sizeof *m->steps);
-    if (!m->steps) return fmt__vroom_nomem(c);
+    m->plan = fmt__vroom_array(c, n, sizeof *m->plan);
+    if (!m->steps || !m->plan) return fmt__vroom_nomem(c);
     char spath[PATH_LEN], ipath[PATH_LEN], tpath[PATH_LEN];
     fmt_json_path_key(spath, path, "steps");
     size_t i = 0;
@@ -395,53 +494,33 @@ static lm_status read_steps(pctx *c, const cJSON *obj, const char *path, uint32_
         if (!cJSON_IsString(type) || !type->valuestring)
             return lm_errinfo_set(c->err, LM_INVALID, tpath, "must be a string");
         const char *ty = type->valuestring;
-        if (!strcmp(ty, "start") || !strcmp(ty, "end")) continue;
-        uint64_t id = 0;
-        if ((st = read_id(c, e, ipath, &id)) != LM_OK) return st;
-        solver_task_ref r = {SOLVER_STEP_JOB, 0};
-        bool found = false;
-        if (!strcmp(ty, "job")) {
-            found = id_find(ids->jobs, c->in->n_jobs, id, &r.index);
-        } else if (!strcmp(ty, "pickup")) {
-            r.type = SOLVER_STEP_PICKUP;
-            found = id_find(ids->pickups, c->in->n_shipments, id, &r.index);
-        } else if (!strcmp(ty, "delivery")) {
-            r.type = SOLVER_STEP_DELIVERY;
-            found = id_find(ids->deliveries, c->in->n_shipments, id, &r.index);
-        } else if (!strcmp(ty, "break")) {
-            r.type = SOLVER_STEP_BREAK;
-            for (size_t b = 0; b < n_breaks && !found; b++)
-                if (breaks[b].id == id) {
-                    r.index = (uint32_t)b;
-                    found = true;
-                }
-        } else {
+        solver_plan_step *ps = &m->plan[m->n_plan];
+        memset(ps, 0, sizeof *ps);
+        if ((st = read_service_bounds(c, e, ipath, ps)) != LM_OK) return st;
+        bool is_start = !strcmp(ty, "start"), is_end = !strcmp(ty, "end");
+        if (is_start || is_end) {
+            if ((is_start && i != 0) || (is_end && e->next))
+                return lm_errinfo_set(c->err, LM_INVALID, tpath, "unexpected %s step", ty);
+            ps->type = is_start ? SOLVER_STEP_START : SOLVER_STEP_END;
+            m->n_plan++;
+            continue;
+        }
+        if (strcmp(ty, "job") && strcmp(ty, "pickup") && strcmp(ty, "delivery") &&
+            strcmp(ty, "break"))
             return lm_errinfo_set(c->err, LM_INVALID, tpath,
                                   "must be start, job, pickup, delivery, break or end");
-        }
-        if (!found) {
-            fmt_json_path_key(tpath, ipath, "id");
-            return lm_errinfo_set(c->err, LM_INVALID, tpath, "no %s has id %llu", ty,
-                                  (unsigned long long)id);
-        }
-        uint32_t *owner = r.type == SOLVER_STEP_JOB        ? &c->fixed_job[r.index]
-                          : r.type == SOLVER_STEP_PICKUP   ? &c->fixed_pickup[r.index]
-                          : r.type == SOLVER_STEP_DELIVERY ? &c->fixed_delivery[r.index]
-                                                           : NULL;
-        if (owner && *owner)
-            return lm_errinfo_set(c->err, LM_INVALID, ipath,
-                                  "%s %llu is already a step of "
-                                  "vehicles[%u]",
-                                  ty, (unsigned long long)id, *owner - 1);
+        uint64_t id = 0;
+        solver_task_ref r;
+        if ((st = read_id(c, e, ipath, &id)) != LM_OK ||
+            (st = resolve_step(c, ty, id, ipath, vehicle, ids, breaks, n_breaks, &r)) != LM_OK)
+            return st;
         if (r.type == SOLVER_STEP_BREAK && (breaks_seen >> r.index & 1u))
             return lm_errinfo_set(c->err, LM_INVALID, ipath, "repeats break %llu",
                                   (unsigned long long)id);
-        if (r.type == SOLVER_STEP_DELIVERY && c->fixed_pickup[r.index] != vehicle + 1)
-            return lm_errinfo_set(c->err, LM_INVALID, ipath,
-                                  "delivery %llu comes before its pickup in this vehicle's steps",
-                                  (unsigned long long)id);
-        if (owner) *owner = vehicle + 1;
         if (r.type == SOLVER_STEP_BREAK) breaks_seen |= UINT64_C(1) << r.index;
+        ps->type = r.type;
+        ps->index = r.index;
+        m->n_plan++;
         m->steps[m->n_steps++] = r;
     }
     return LM_OK;
@@ -485,6 +564,7 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
     if (st == LM_OK) st = only_keys(c, obj, path, vehicle_keys);
     if (st == LM_OK) st = read_id(c, obj, path, &m->id);
     if (st == LM_OK) st = read_string(c, obj, "description", path, &m->description);
+    if (st == LM_OK) st = read_string(c, obj, "type", path, &m->type);
     if (st == LM_OK) st = read_loc(c, obj, "start", "start_index", path, &m->start);
     if (st == LM_OK) st = read_loc(c, obj, "end", "end_index", path, &m->end);
     if (st != LM_OK) return st;
@@ -512,8 +592,9 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
         v->speed_factor = sf->valuedouble;
     }
     int64_t max_tasks = 0;
-    if ((st = read_limit(c, obj, "max_tasks", path, UINT32_MAX, &max_tasks)) != LM_OK) return st;
+    if ((st = read_int(c, obj, "max_tasks", path, 0, UINT32_MAX, &max_tasks)) != LM_OK) return st;
     v->max_tasks = (uint32_t)max_tasks;
+    v->no_tasks = fmt_json_get(obj, "max_tasks") && max_tasks == 0; /* VROOM: serves nothing */
     if ((st = read_limit(c, obj, "max_travel_time", path, SOLVER_TIME_INF,
                          &v->max_travel_time_s)) != LM_OK)
         return st;
@@ -547,8 +628,7 @@ lm_status fmt__vroom_read_vehicle(pctx *c, const cJSON *obj, size_t i, const id_
     }
     if ((st = read_steps(c, obj, path, (uint32_t)i, ids, v->breaks, v->n_breaks, m)) != LM_OK)
         return st;
-    v->fixed_steps = m->steps;
-    v->n_fixed_steps = m->n_steps;
+    /* Steps are not fixed: they seed the search (fmt_vroom_solve) or are the plan. */
     return LM_OK;
 }
 

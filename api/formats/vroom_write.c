@@ -67,96 +67,206 @@ static lm_status check_solution(const fmt_vroom_input *in, const solver_solution
     return LM_OK;
 }
 
+static const char *const cause_names[SOLVER_VIOL_COUNT] = {
+    "lead_time",     "delay",           "load",     "max_tasks",   "skills", "precedence",
+    "missing_break", "max_travel_time", "max_load", "max_distance"};
+
+/* VROOM's violation objects: {"duration": N, "cause": "delay"} for lead_time and delay,
+ * {"cause": ...} otherwise; v NULL writes []. */
+static void write_violations(lm_jw *w, const solver_violations *v) {
+    lm_jw_open(w, "violations", "[");
+    for (uint8_t i = 0; v && i < v->n; i++) {
+        uint8_t c = v->causes[i];
+        if (c >= SOLVER_VIOL_COUNT) continue;
+        lm_jw_open(w, NULL, "{");
+        if (c == SOLVER_VIOL_LEAD_TIME) lm_jw_int(w, "duration", v->lead_time_s);
+        if (c == SOLVER_VIOL_DELAY) lm_jw_int(w, "duration", v->delay_s);
+        lm_jw_str(w, "cause", cause_names[c]);
+        lm_jw_close(w, "}");
+    }
+    lm_jw_close(w, "]");
+}
+
+/* Keys in VROOM's order (src/utils/output_json.cpp), so that parsers keyed on order work. */
 static void write_step(lm_jw *w, const fmt_vroom_input *in, const vroom_vehicle *veh,
-                       const solver_step *st) {
+                       const solver_step *st, const solver_violations *viol) {
     lm_jw_open(w, NULL, "{");
     lm_jw_str(w, "type", step_type_name(st->type));
     const vroom_task *t = task_of(in, st->type, st->index);
     const char *description = t ? t->description : NULL;
-    if (t) lm_jw_uint(w, "id", t->id);
+    uint64_t id = t ? t->id : 0;
     if (st->type == SOLVER_STEP_BREAK) {
-        lm_jw_uint(w, "id", veh->breaks[st->index].id);
+        id = veh->breaks[st->index].id;
         description = veh->breaks[st->index].description;
     }
-    if (st->type == SOLVER_STEP_JOB) lm_jw_uint(w, "job", t->id); /* VROOM's deprecated alias */
     if (description) lm_jw_str(w, "description", description);
     write_location(w, in, st->location);
+    if (t || st->type == SOLVER_STEP_BREAK) lm_jw_uint(w, "id", id);
     lm_jw_int(w, "setup", st->setup_s);
     lm_jw_int(w, "service", st->service_s);
     lm_jw_int(w, "waiting_time", st->waiting_s);
-    lm_jw_int_array(w, "load", st->load, in->n_dims);
+    if (st->type == SOLVER_STEP_JOB) lm_jw_uint(w, "job", id); /* VROOM's deprecated alias */
+    if (in->n_dims) lm_jw_int_array(w, "load", st->load, in->n_dims);
     lm_jw_int(w, "arrival", st->arrival_s);
     lm_jw_int(w, "duration", st->duration_s);
+    write_violations(w, viol);
     if (in->has_distances) lm_jw_int(w, "distance", st->distance_m);
-    lm_jw_open(w, "violations", "[");
-    lm_jw_close(w, "]");
     lm_jw_close(w, "}");
 }
 
+/* delivery, amount (its deprecated alias) and pickup, when amounts are used. */
+static void write_amounts(lm_jw *w, const fmt_vroom_input *in, const int64_t *del,
+                          const int64_t *pick) {
+    if (!in->n_dims) return;
+    lm_jw_int_array(w, "delivery", del, in->n_dims);
+    lm_jw_int_array(w, "amount", del, in->n_dims);
+    lm_jw_int_array(w, "pickup", pick, in->n_dims);
+}
+
+/* Route totals as VROOM sums them: amounts, and priorities per step (a shipment counts at its
+ * pickup and at its delivery). */
+typedef struct totals {
+    int64_t delivery[SOLVER_MAX_DIMS], pickup[SOLVER_MAX_DIMS];
+    uint64_t priority;
+} totals;
+
 static void write_route(lm_jw *w, const fmt_vroom_input *in, const solver_route *r,
-                        const char *geometry, int64_t *delivery, int64_t *pickup) {
+                        const char *geometry, const solver_violations *rv,
+                        solver_violations *const *sv, totals *sum) {
     const vroom_vehicle *veh = &in->vehicles[r->vehicle];
     int64_t del[SOLVER_MAX_DIMS] = {0}, pick[SOLVER_MAX_DIMS] = {0};
+    uint64_t priority = 0;
     for (size_t k = 0; k < r->n_steps; k++) {
         const vroom_task *t = task_of(in, r->steps[k].type, r->steps[k].index);
         if (!t) continue;
         add_amounts(del, t->delivery, in->n_dims);
         add_amounts(pick, t->pickup, in->n_dims);
+        priority += t->priority;
     }
+    int64_t *delivery = sum->delivery, *pickup = sum->pickup;
+    sum->priority += priority;
     add_amounts(delivery, del, in->n_dims);
     add_amounts(pickup, pick, in->n_dims);
     lm_jw_open(w, NULL, "{");
     lm_jw_uint(w, "vehicle", veh->id);
-    if (veh->description) lm_jw_str(w, "description", veh->description);
     lm_jw_int(w, "cost", r->cost);
+    if (veh->description) lm_jw_str(w, "description", veh->description);
+    write_amounts(w, in, del, pick);
     lm_jw_int(w, "setup", r->setup_s);
     lm_jw_int(w, "service", r->service_s);
     lm_jw_int(w, "duration", r->duration_s);
     lm_jw_int(w, "waiting_time", r->waiting_s);
-    lm_jw_uint(w, "priority", r->priority);
+    lm_jw_uint(w, "priority", priority);
     if (in->has_distances) lm_jw_int(w, "distance", r->distance_m);
-    lm_jw_int_array(w, "delivery", del, in->n_dims);
-    lm_jw_int_array(w, "pickup", pick, in->n_dims);
-    lm_jw_int_array(w, "amount", del, in->n_dims);
-    if (geometry) lm_jw_str(w, "geometry", geometry);
-    lm_jw_open(w, "violations", "[");
-    lm_jw_close(w, "]");
     lm_jw_open(w, "steps", "[");
     for (size_t k = 0; k < r->n_steps; k++)
-        write_step(w, in, veh, &r->steps[k]);
+        write_step(w, in, veh, &r->steps[k], sv ? &(*sv)[k] : NULL);
     lm_jw_close(w, "]");
+    write_violations(w, rv);
+    if (geometry) lm_jw_str(w, "geometry", geometry);
     lm_jw_close(w, "}");
 }
 
 static void write_unassigned_task(lm_jw *w, const fmt_vroom_input *in, const vroom_task *t,
-                                  const char *type, solver_reason reason) {
+                                  const char *type, const char *reason) {
     lm_jw_open(w, NULL, "{");
     lm_jw_uint(w, "id", t->id);
+    write_location(w, in, t->loc.index);
     lm_jw_str(w, "type", type);
     if (t->description) lm_jw_str(w, "description", t->description);
-    write_location(w, in, t->loc.index);
-    lm_jw_str(w, "reason", solver_reason_text(reason));
+    if (reason) lm_jw_str(w, "reason", reason);
+    lm_jw_close(w, "}");
+}
+
+/* Plan mode: the tasks no vehicle's steps name, one entry per job, pickup and delivery, in
+ * VROOM's order (jobs, then each shipment's pickup and delivery). With w NULL, only counts. */
+static size_t write_unplanned(lm_jw *w, const fmt_vroom_input *in) {
+    size_t n = 0, nt = in->n_jobs + 2 * in->n_shipments;
+    bool *named = lm_calloc(nt + 1, sizeof *named);
+    if (!named) return 0;
+    for (size_t v = 0; v < in->n_vehicles; v++)
+        for (size_t k = 0; k < in->vehicles[v].n_steps; k++) {
+            solver_task_ref r = in->vehicles[v].steps[k];
+            if (r.type == SOLVER_STEP_JOB) named[r.index] = true;
+            if (r.type == SOLVER_STEP_PICKUP) named[in->n_jobs + 2 * r.index] = true;
+            if (r.type == SOLVER_STEP_DELIVERY) named[in->n_jobs + 2 * r.index + 1] = true;
+        }
+    for (size_t i = 0; i < nt; i++) {
+        if (named[i]) continue;
+        n++;
+        if (!w) continue;
+        if (i < in->n_jobs) {
+            write_unassigned_task(w, in, &in->jobs[i], "job", NULL);
+        } else {
+            size_t s = (i - in->n_jobs) / 2;
+            bool pick = (i - in->n_jobs) % 2 == 0;
+            write_unassigned_task(w, in, pick ? &in->pickups[s] : &in->deliveries[s],
+                                  pick ? "pickup" : "delivery", NULL);
+        }
+    }
+    lm_free(named);
+    return n;
+}
+
+static void write_summary(lm_jw *w, const fmt_vroom_input *in, const solver_solution *s,
+                          size_t n_unassigned, const totals *sum,
+                          const solver_violations *violations) {
+    lm_jw_open(w, "summary", "{");
+    lm_jw_int(w, "cost", s->cost);
+    lm_jw_uint(w, "routes", s->n_routes);
+    lm_jw_uint(w, "unassigned", n_unassigned);
+    write_amounts(w, in, sum->delivery, sum->pickup);
+    lm_jw_int(w, "setup", s->setup_s);
+    lm_jw_int(w, "service", s->service_s);
+    lm_jw_int(w, "duration", s->duration_s);
+    lm_jw_int(w, "waiting_time", s->waiting_s);
+    lm_jw_uint(w, "priority", sum->priority);
+    if (in->has_distances) lm_jw_int(w, "distance", s->distance_m);
+    write_violations(w, violations);
+    lm_jw_open(w, "computing_times", "{");
+    lm_jw_int(w, "loading", in->loading_ms);
+    lm_jw_int(w, "solving", s->computing_ms);
+    lm_jw_int(w, "routing", in->routing_ms);
+    lm_jw_close(w, "}");
+    if (s->searched) { /* plan mode evaluates: no search to describe */
+        lm_jw_open(w, "search", "{");
+        lm_jw_uint(w, "iterations", s->iterations);
+        lm_jw_key(w, "reproducible");
+        lm_jw_raw(w, s->reproducible ? "true" : "false", s->reproducible ? 4 : 5);
+        lm_jw_close(w, "}");
+    }
     lm_jw_close(w, "}");
 }
 
 lm_status fmt_vroom_write(const fmt_vroom_input *in, const solver_solution *s, bool pretty,
                           char **out, size_t *out_len, lm_errinfo *err) {
-    return fmt_vroom_write_geometry(in, s, pretty, NULL, out, out_len, err);
+    return fmt_vroom_write_plan(in, s, NULL, pretty, NULL, out, out_len, err);
 }
 
 lm_status fmt_vroom_write_geometry(const fmt_vroom_input *in, const solver_solution *s, bool pretty,
                                    char *const *geometry, char **out, size_t *out_len,
                                    lm_errinfo *err) {
+    return fmt_vroom_write_plan(in, s, NULL, pretty, geometry, out, out_len, err);
+}
+
+lm_status fmt_vroom_write_plan(const fmt_vroom_input *in, const solver_solution *s,
+                               const solver_plan_report *report, bool pretty, char *const *geometry,
+                               char **out, size_t *out_len, lm_errinfo *err) {
     lm_status st = check_solution(in, s, err);
     if (st != LM_OK) return st;
+    if (report && report->n_routes != s->n_routes)
+        return lm_errinfo_set(err, LM_INTERNAL, "routes", "the plan report does not match");
     lm_buf b;
     lm_buf_init(&b, (size_t)1 << 31);
     lm_jw w;
     lm_jw_init(&w, &b, pretty);
-    int64_t delivery[SOLVER_MAX_DIMS] = {0}, pickup[SOLVER_MAX_DIMS] = {0};
+    totals sum = {0};
     size_t n_unassigned = 0;
-    for (size_t u = 0; u < s->n_unassigned; u++)
-        n_unassigned += s->unassigned[u].type == SOLVER_STEP_JOB ? 1 : 2;
+    if (report)
+        n_unassigned = write_unplanned(NULL, in);
+    else
+        for (size_t u = 0; u < s->n_unassigned; u++)
+            n_unassigned += s->unassigned[u].type == SOLVER_STEP_JOB ? 1 : 2;
     /* Route totals first: the summary needs them and comes before the routes in VROOM's order. */
     lm_buf routes;
     lm_buf_init(&routes, (size_t)1 << 31);
@@ -165,47 +275,23 @@ lm_status fmt_vroom_write_geometry(const fmt_vroom_input *in, const solver_solut
     rw.depth = 1; /* the routes are spliced in one level deep */
     lm_jw_open(&rw, "routes", "[");
     for (size_t r = 0; r < s->n_routes; r++)
-        write_route(&rw, in, &s->routes[r], geometry ? geometry[r] : NULL, delivery, pickup);
+        write_route(&rw, in, &s->routes[r], geometry ? geometry[r] : NULL,
+                    report ? &report->route[r] : NULL, report ? &report->step[r] : NULL, &sum);
     lm_jw_close(&rw, "]");
 
     lm_jw_open(&w, NULL, "{");
     lm_jw_int(&w, "code", 0);
-    lm_jw_open(&w, "summary", "{");
-    lm_jw_int(&w, "cost", s->cost);
-    lm_jw_uint(&w, "routes", s->n_routes);
-    lm_jw_uint(&w, "unassigned", n_unassigned);
-    lm_jw_int(&w, "setup", s->setup_s);
-    lm_jw_int(&w, "service", s->service_s);
-    lm_jw_int(&w, "duration", s->duration_s);
-    lm_jw_int(&w, "waiting_time", s->waiting_s);
-    lm_jw_uint(&w, "priority", s->priority);
-    if (in->has_distances) lm_jw_int(&w, "distance", s->distance_m);
-    lm_jw_int_array(&w, "delivery", delivery, in->n_dims);
-    lm_jw_int_array(&w, "pickup", pickup, in->n_dims);
-    lm_jw_int_array(&w, "amount", delivery, in->n_dims);
-    lm_jw_open(&w, "violations", "[");
-    lm_jw_close(&w, "]");
-    lm_jw_open(&w, "computing_times", "{");
-    lm_jw_int(&w, "loading", in->loading_ms);
-    lm_jw_int(&w, "solving", s->computing_ms);
-    lm_jw_int(&w, "routing", in->routing_ms);
-    lm_jw_close(&w, "}");
-    if (s->searched) { /* plan mode evaluates: no search to describe */
-        lm_jw_open(&w, "search", "{");
-        lm_jw_uint(&w, "iterations", s->iterations);
-        lm_jw_key(&w, "reproducible");
-        lm_jw_raw(&w, s->reproducible ? "true" : "false", s->reproducible ? 4 : 5);
-        lm_jw_close(&w, "}");
-    }
-    lm_jw_close(&w, "}");
+    write_summary(&w, in, s, n_unassigned, &sum, report ? &report->summary : NULL);
     lm_jw_open(&w, "unassigned", "[");
-    for (size_t u = 0; u < s->n_unassigned; u++) {
+    if (report) (void)write_unplanned(&w, in);
+    for (size_t u = 0; !report && u < s->n_unassigned; u++) {
         const solver_unassigned *un = &s->unassigned[u];
+        const char *why = solver_reason_text(un->reason);
         if (un->type == SOLVER_STEP_JOB) {
-            write_unassigned_task(&w, in, &in->jobs[un->index], "job", un->reason);
+            write_unassigned_task(&w, in, &in->jobs[un->index], "job", why);
         } else {
-            write_unassigned_task(&w, in, &in->pickups[un->index], "pickup", un->reason);
-            write_unassigned_task(&w, in, &in->deliveries[un->index], "delivery", un->reason);
+            write_unassigned_task(&w, in, &in->pickups[un->index], "pickup", why);
+            write_unassigned_task(&w, in, &in->deliveries[un->index], "delivery", why);
         }
     }
     lm_jw_close(&w, "]");

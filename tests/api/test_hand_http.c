@@ -2,8 +2,9 @@
  * plan, two vans of 3 parcels, both full): roles, bodies refused with the field named and nothing
  * changed, an assignment that breaks capacity answered 409 with its violations (a dry run 200 with
  * feasible false), unassign, assign at the cheapest place, the driver's route and the live event
- * stream carrying the change, reorder, locks, and every stored route re-checked by the solver's
- * checker after each change. */
+ * stream carrying the change, reorder, locks, a stop moved from one live route to another (both
+ * drivers' routes and streams follow), and every stored route re-checked by the solver's checker
+ * after each change. */
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
@@ -289,8 +290,72 @@ static void test_hand_dispatch_http(void **state) {
     http_test_resp_free(&hr);
 }
 
+/* A pending stop moves from one live route to another (issue 13 item 2): room is made on V1, a
+ * stop of V2 moves there; both drivers' routes and streams follow. */
+static void test_move_between_live_routes_http(void **state) {
+    (void)state;
+    int64_t v1[16], v2[16], moving = 0;
+    size_t n1 = live_ids("V1", v1, 16), n2 = live_ids("V2", v2, 16);
+    assert_true(n1 == 3 && n2 >= 2);
+    char path[128], body[128], needle[64];
+    int64_t freed = 0; /* the order of the stop taken off V1 to make room */
+    {
+        store_read *r0 = NULL;
+        dispatch_stop st;
+        lm_errinfo e0 = {0};
+        assert_int_equal(store_read_begin(W.s, &r0), LM_OK);
+        OKE(dispatch_stop_get(r0, v1[n1 - 1], &st, &e0), e0);
+        store_read_end(r0);
+        freed = st.order_id;
+    }
+    snprintf(path, sizeof path, "/v1/routes/V1/stops/%lld", (long long)v1[n1 - 1]);
+    EXPECT(call("DELETE", path, W.disp, NULL), 200);
+    /* a delivery of V2 loaded at the depot (no pickup of it on V2) */
+    store_read *rd = NULL;
+    assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
+    dispatch_live_route rt;
+    lm_errinfo err = {0};
+    OKE(dispatch_live_route_get(rd, "V2", &rt, &err), err);
+    store_read_end(rd);
+    for (size_t i = 0; i < rt.n_stops; i++) {
+        const dispatch_stop *s = &rt.stops[i];
+        bool picked = false;
+        for (size_t k = 0; k < rt.n_stops; k++)
+            picked |=
+                rt.stops[k].kind == DISPATCH_STOP_PICKUP && rt.stops[k].order_id == s->order_id;
+        if (s->kind == DISPATCH_STOP_DELIVERY && !picked && !s->locked) moving = s->id;
+    }
+    dispatch_live_route_clear(&rt);
+    assert_true(moving > 0);
+    int64_t changes = tmp_db_count_events(W.s, "route.changed");
+    snprintf(body, sizeof body, "{\"stop_id\":%lld}", (long long)moving);
+    resp r = call("POST", "/v1/routes/V1/stops", W.disp, body);
+    EXPECT(r, 200);
+    HAS(r, "\"feasible\":true");
+    assert_int_equal(live_ids("V2", v2, 16), n2 - 1);
+    assert_int_equal(live_ids("V1", v1, 16), n1);
+    assert_true(tmp_db_count_events(W.s, "route.changed") >= changes + 2); /* both vans */
+    /* V2's driver no longer has it; V1's driver has its order now */
+    snprintf(needle, sizeof needle, "\"id\":%lld,", (long long)moving);
+    r = call("GET", "/v1/driver/route", W.d2, NULL);
+    EXPECT(r, 200);
+    assert_null(strstr(r.body, needle));
+    assert_true(
+        http_test_sse_has(W.port, "/v1/driver/events", W.d2, 0, "\"cause\":\"route.changed\""));
+    check_routes();
+    /* the freed order onto V2: both vans full again, as test_hand_dispatch_http expects */
+    r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
+    long long plan = strtoll(strstr(r.body, "\"id\":") + 5, NULL, 10);
+    snprintf(path, sizeof path, "/v1/plans/%lld/assign", plan);
+    snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V2\"}", (long long)freed);
+    EXPECT(call("POST", path, W.disp, body), 200);
+    assert_int_equal(live_ids("V2", v2, 16), n2);
+    check_routes();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_move_between_live_routes_http),
         cmocka_unit_test(test_hand_dispatch_http),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

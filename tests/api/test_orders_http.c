@@ -1111,7 +1111,7 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
     assert_int_equal(tmp_db_store_open(&t, 8, &s), 0);
     store_read *rd = NULL;
     assert_int_equal(store_read_begin(s, &rd), LM_OK);
-    sqlite3 *db3 = store__db(rd);
+    db_conn *db3 = store__db(rd);
     const char *checks[][2] = {
         {"PRAGMA integrity_check", "ok"},
         {"SELECT count(*) FROM orders o WHERE (SELECT count(*) FROM order_lines l WHERE "
@@ -1127,13 +1127,13 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
         {"SELECT count(*) = count(DISTINCT order_id) FROM order_idempotency", "1"},
     };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2(db3, checks[i][0], -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        const char *v = (const char *)sqlite3_column_text(st, 0);
+        db_stmt *st = NULL;
+        assert_int_equal(db_prepare(db3, checks[i][0], &st, NULL), LM_OK);
+        assert_int_equal(db_step(st), DB_ROW);
+        const char *v = db_column_text(st, 0);
         if (!v || strcmp(v, checks[i][1]))
             fail_msg("%s -> %s (expected %s)", checks[i][0], v ? v : "NULL", checks[i][1]);
-        sqlite3_finalize(st);
+        db_finish(st);
     }
     store_read_end(rd);
     store_close(s);

@@ -3,8 +3,9 @@
  * attempt is counted and shown on the order and the tracking page; per reason the parcel goes
  * back to stock on the warehouse's check-in (stock changed in that transaction), is rescheduled
  * for the next day (its units held again, the order ready with the next window), waits for the
- * customer's choice, or needs an after-sales case (an open exception); proof files are served to
- * dispatchers and, through the tracking token, to their customer only, with their content type. */
+ * customer's choice, or opens an after-sales case (returns module, resolved by reship); proof files
+ * are served to dispatchers and, through the tracking token, to their customer only, with their
+ * content type. */
 #include "api/api.h"
 #include "api/formats/base64.h"
 #include "dispatch/dispatch.h"
@@ -331,20 +332,53 @@ static void test_damaged_needs_a_case(void **state) {
     resp r;
     order_get(order, &r);
     assert_string_equal(str_at(r.json, "recovery", "action"), "case");
-    assert_string_equal(str_at(r.json, "recovery", "state"), "case_needed");
-    const cJSON *ex = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "exceptions"), 0);
-    assert_string_equal(str_at(ex, "rule", NULL), "after_sales_case");
+    /* a real after-sales case, opened in the failure's transaction (api/recovery_case.c) */
+    assert_string_equal(str_at(r.json, "recovery", "state"), "case_opened");
+    int64_t case_id = num_at(cJSON_GetObjectItemCaseSensitive(r.json, "recovery"), "case_id");
+    assert_true(case_id > 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r.json, "exceptions")), 0);
+    http_test_resp_free(&r);
+    char cp[64];
+    snprintf(cp, sizeof cp, "/v1/cases/%lld", (long long)case_id);
+    http(&r, "GET", cp, W.disp, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str_at(r.json, "kind", NULL), "failed_delivery");
+    assert_string_equal(str_at(r.json, "status", NULL), "open");
+    assert_int_equal(num_at(r.json, "order_id"), order);
+    const cJSON *l0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r.json, "lines"), 0);
+    assert_string_equal(str_at(l0, "sku", NULL), "SKU1");
+    assert_non_null(strstr(str_at(r.json, "note", NULL), "damaged"));
+    http_test_resp_free(&r);
+    http(&r, "GET", "/v1/cases?status=open", W.disp, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r.json, "cases")), 1);
     http_test_resp_free(&r);
     stock_of(&on0, &res0);
     char p[96];
     checkin_path(p, sizeof p, order);
     http(&r, "POST", p, WAREHOUSE, NULL);
     assert_int_equal(r.status, 200);
-    assert_string_equal(str_at(r.json, "recovery", "state"), "case_needed");
+    assert_string_equal(str_at(r.json, "recovery", "state"), "case_opened");
     http_test_resp_free(&r);
     stock_of(&on1, &res1); /* damaged goods are not put back on sale */
     assert_int_equal(on1, on0);
     assert_int_equal(res1, res0);
+    /* support resolves it: nothing to pick up (the parcel is at the depot), a reship is made */
+    char rp[80];
+    snprintf(rp, sizeof rp, "/v1/cases/%lld/resolve", (long long)case_id);
+    http(&r, "POST", rp, W.disp, "{\"resolution\":\"return\"}");
+    assert_int_equal(r.status, 400);
+    assert_string_equal(str_at(r.json, "error", "field"), "resolution");
+    http_test_resp_free(&r);
+    http(&r, "POST", rp, W.disp, "{\"resolution\":\"reship\"}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str_at(r.json, "status", NULL), "resolved");
+    int64_t reship = num_at(r.json, "reship_order_id");
+    assert_true(reship > 0 && reship != order);
+    http_test_resp_free(&r);
+    order_get(reship, &r);
+    assert_string_equal(str_at(r.json, "channel", NULL), "reship");
+    http_test_resp_free(&r);
 }
 
 /* ---- Proof files ---- */

@@ -167,6 +167,38 @@ static void test_bad_problems(void **state) {
     http_test_resp_free(&r);
 }
 
+/* vroom-express's options.c: plan mode through POST /, violations and 64-bit ids in the answer. */
+static void test_express_plan(void **state) {
+    (void)state;
+    http_test_resp r;
+    post("/", W.key,
+         "{\"vehicles\":[{\"id\":18446744073709551615,\"start_index\":0,\"end_index\":0,"
+         "\"steps\":[{\"type\":\"job\",\"id\":9007199254740993}]}],\"jobs\":[{\"id\":"
+         "9007199254740993,\"location_index\":1,\"time_windows\":[[0,1]]}],\"matrices\":{"
+         "\"car\":{\"durations\":[[0,5],[5,0]]}},\"options\":{\"c\":true,\"l\":2}}",
+         &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.json);
+    assert_int_equal(cJSON_GetObjectItem(r.json, "code")->valueint, 0);
+    /* leaving at 0 the job is reached at 5, 4 s after its window: VROOM's delay of 4 */
+    assert_non_null(strstr(r.body.data, "{\"duration\":4,\"cause\":\"delay\"}"));
+    assert_non_null(strstr(r.body.data, "\"vehicle\":18446744073709551615"));
+    assert_non_null(strstr(r.body.data, "\"id\":9007199254740993"));
+    http_test_resp_free(&r);
+    /* service bounds that cannot hold: VROOM's input error, HTTP 400 */
+    post("/", W.key,
+         "{\"vehicles\":[{\"id\":1,\"start_index\":0,\"steps\":[{\"type\":\"start\","
+         "\"service_at\":10},{\"type\":\"job\",\"id\":1,\"service_before\":12}]}],"
+         "\"jobs\":[{\"id\":1,\"location_index\":1}],\"matrices\":{\"car\":{"
+         "\"durations\":[[0,5],[5,0]]}},\"options\":{\"c\":true}}",
+         &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(r.json);
+    assert_int_equal(cJSON_GetObjectItem(r.json, "code")->valueint, 2);
+    assert_non_null(strstr(r.body.data, "Infeasible route for vehicle 1."));
+    http_test_resp_free(&r);
+}
+
 static void test_auth(void **state) {
     (void)state;
     http_test_resp r;
@@ -180,9 +212,8 @@ static void test_auth(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden_example),
-        cmocka_unit_test(test_vroom_express),
-        cmocka_unit_test(test_bad_problems),
+        cmocka_unit_test(test_golden_example), cmocka_unit_test(test_vroom_express),
+        cmocka_unit_test(test_express_plan),   cmocka_unit_test(test_bad_problems),
         cmocka_unit_test(test_auth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

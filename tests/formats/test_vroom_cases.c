@@ -1,7 +1,8 @@
 /* tests/formats/test_vroom_cases.c: runs every VROOM case of tests/data/vroom/ (case_file.h)
  * through fmt_vroom_parse. Headers: max_bytes, max_jobs, max_vehicles, max_locations, max_string
  * (limits), code (VROOM's error code); checks on success: jobs, shipments, vehicles, dims,
- * has_steps (= true | false), plan (= a status name: fmt_vroom_plan's outcome). A refused case
+ * has_steps (= true | false), plan (= a status name: fmt_vroom_plan's outcome), violations
+ * (= plan mode's summary causes in VROOM's order, comma-separated, or none). A refused case
  * also proves that *out stays untouched and that fmt_vroom_error_write names the field. */
 #include "api/formats/vroom.h"
 #include "case_file.h"
@@ -51,6 +52,23 @@ static bool check_one(const fmt_vroom_input *in, const char *lhs, const char *rh
         lm_errinfo_clear(&err);
         lm_status st = fmt_vroom_plan(in, &sol, &err);
         snprintf(got, sizeof got, "%s", lm_status_name(st));
+        solver_solution_destroy(sol);
+    } else if (!strcmp(lhs, "violations")) { /* plan mode's summary causes, "a,b" or "none" */
+        static const char *const names[SOLVER_VIOL_COUNT] = {
+            "lead_time",     "delay",           "load",     "max_tasks",   "skills", "precedence",
+            "missing_break", "max_travel_time", "max_load", "max_distance"};
+        solver_solution *sol = NULL;
+        solver_plan_report *rep = NULL;
+        lm_errinfo err;
+        lm_errinfo_clear(&err);
+        lm_status st = fmt_vroom_plan_ex(in, &sol, &rep, &err);
+        snprintf(got, sizeof got, "%s", st == LM_OK ? "none" : lm_status_name(st));
+        for (uint8_t i = 0; st == LM_OK && i < rep->summary.n; i++) {
+            size_t at = i ? strlen(got) : 0;
+            snprintf(got + at, sizeof got - at, "%s%s", i ? "," : "",
+                     names[rep->summary.causes[i] % SOLVER_VIOL_COUNT]);
+        }
+        solver_plan_report_destroy(rep);
         solver_solution_destroy(sol);
     } else {
         snprintf(why, size, "unknown check '%s'", lhs);

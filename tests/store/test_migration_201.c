@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include <cmocka.h>
 
 static void exec_ok(sqlite3 *db, const char *sql) {

@@ -1,6 +1,7 @@
 /* The store's per-connection statement cache (store/stmt_cache.c) on real SQLite files: a
  * statement is reused across calls and reads, nested use of the same SQL gets its own statement,
  * the cache stays bounded, survives errors and schema changes, and closes cleanly on reopen. */
+#include "store/db_impl.h" /* the SQLite handle, to count its statements */
 #include "store/internal.h"
 #include "tests/support/tmp_db.h"
 
@@ -38,56 +39,56 @@ static int teardown(void **state) {
 }
 
 /* Statements alive on db (cached or handed out), as SQLite counts them. */
-static int stmt_count(sqlite3 *db) {
+static int stmt_count(db_conn *db) {
     int n = 0;
-    for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p; p = sqlite3_next_stmt(db, p))
+    for (sqlite3_stmt *p = sqlite3_next_stmt(db->sq, NULL); p; p = sqlite3_next_stmt(db->sq, p))
         n++;
     return n;
 }
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql) {
-    sqlite3_stmt *st = NULL;
+static db_stmt *prep(db_conn *db, const char *sql) {
+    db_stmt *st = NULL;
     lm_errinfo err = {0};
-    assert_int_equal(store__prepare(db, sql, &st, &err), LM_OK);
+    assert_int_equal(db_prepare(db, sql, &st, &err), LM_OK);
     assert_non_null(st);
     return st;
 }
 
 /* Runs "SELECT ?1 + 0" style statements: binds v, returns the single integer column. */
-static int64_t select_bound(sqlite3_stmt *st, int64_t v) {
-    assert_int_equal(store__bind_i64(st, 1, v), LM_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    return sqlite3_column_int64(st, 0);
+static int64_t select_bound(db_stmt *st, int64_t v) {
+    assert_int_equal(db_bind_i64(st, 1, v), LM_OK);
+    assert_int_equal(db_step(st), DB_ROW);
+    return db_column_i64(st, 0);
 }
 
 static void test_reused_across_calls_and_reads(void **state) {
     fixture *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
-    sqlite3 *db = store__db(r);
-    sqlite3_stmt *first = prep(db, "SELECT ?1 * 2");
+    db_conn *db = store__db(r);
+    db_stmt *first = prep(db, "SELECT ?1 * 2");
     assert_int_equal(select_bound(first, 21), 42);
-    store__finish(first);
+    db_finish(first);
     int alive = stmt_count(db);
 
     /* the same text from another buffer (the cache keys on the text, not its address) */
     char sql[32];
     snprintf(sql, sizeof sql, "SELECT ?%d * 2", 1);
-    sqlite3_stmt *again = prep(db, sql);
+    db_stmt *again = prep(db, sql);
     assert_ptr_equal(again, first);
     /* given back reset, with the old binding cleared: an unbound parameter is NULL */
-    assert_int_equal(sqlite3_step(again), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_type(again, 0), SQLITE_NULL);
-    store__finish(again);
+    assert_int_equal(db_step(again), DB_ROW);
+    assert_int_equal(db_column_type(again, 0), DB_NULL);
+    db_finish(again);
     store_read_end(r);
 
     /* a later read on the same pooled connection finds it too */
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
     assert_ptr_equal(store__db(r), db);
-    sqlite3_stmt *later = prep(db, "SELECT ?1 * 2");
+    db_stmt *later = prep(db, "SELECT ?1 * 2");
     assert_ptr_equal(later, first);
     assert_int_equal(select_bound(later, 5), 10);
-    store__finish(later);
+    db_finish(later);
     store_read_end(r);
 
     /* store functions called over and over compile nothing new: the statement count is flat */
@@ -114,38 +115,38 @@ static void test_nested_same_sql_gets_its_own(void **state) {
     fixture *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
-    sqlite3 *db = store__db(r);
+    db_conn *db = store__db(r);
     /* rows 1..?1 */
     const char *sql =
         "WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < "
         "?1) SELECT value FROM s";
-    sqlite3_stmt *outer = prep(db, sql);
-    store__finish(outer); /* now cached */
+    db_stmt *outer = prep(db, sql);
+    db_finish(outer); /* now cached */
     int cached = stmt_count(db);
 
     outer = prep(db, sql);
-    assert_int_equal(store__bind_i64(outer, 1, 3), LM_OK);
+    assert_int_equal(db_bind_i64(outer, 1, 3), LM_OK);
     int64_t sum = 0;
-    while (sqlite3_step(outer) == SQLITE_ROW) {
-        int64_t v = sqlite3_column_int64(outer, 0);
+    while (db_step(outer) == DB_ROW) {
+        int64_t v = db_column_i64(outer, 0);
         /* the same SQL while the outer one is mid-way through its rows */
-        sqlite3_stmt *inner = prep(db, sql);
+        db_stmt *inner = prep(db, sql);
         assert_ptr_not_equal(inner, outer);
         assert_int_equal(stmt_count(db), cached + 1);
-        assert_int_equal(store__bind_i64(inner, 1, v * 10), LM_OK);
+        assert_int_equal(db_bind_i64(inner, 1, v * 10), LM_OK);
         int rows = 0;
-        while (sqlite3_step(inner) == SQLITE_ROW)
+        while (db_step(inner) == DB_ROW)
             rows++;
         assert_int_equal(rows, v * 10);
-        store__finish(inner); /* not cached: finalized */
+        db_finish(inner); /* not cached: finalized */
         assert_int_equal(stmt_count(db), cached);
         sum += v;
     }
     /* the outer statement kept its own bindings and position through all that */
     assert_int_equal(sum, 6);
-    store__finish(outer);
+    db_finish(outer);
     assert_ptr_equal(prep(db, sql), outer);
-    store__finish(outer);
+    db_finish(outer);
     assert_int_equal(stmt_count(db), cached);
     store_read_end(r);
 }
@@ -154,38 +155,38 @@ static void test_bounded_and_evicts_idle(void **state) {
     fixture *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
-    sqlite3 *db = store__db(r);
+    db_conn *db = store__db(r);
     int base = stmt_count(db);
     char sql[64];
     for (int i = 0; i < 200; i++) {
         snprintf(sql, sizeof sql, "SELECT %d", i);
-        sqlite3_stmt *st = prep(db, sql);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), i);
-        store__finish(st);
+        db_stmt *st = prep(db, sql);
+        assert_int_equal(db_step(st), DB_ROW);
+        assert_int_equal(db_column_int(st, 0), i);
+        db_finish(st);
         assert_true(stmt_count(db) <= 64);
     }
     assert_true(stmt_count(db) >= base);
     /* statements evicted long ago come back prepared afresh and correct */
     snprintf(sql, sizeof sql, "SELECT %d", 199);
-    sqlite3_stmt *a = prep(db, sql);
-    sqlite3_stmt *b = prep(db, "SELECT 0");
-    assert_int_equal(sqlite3_step(b), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(b, 0), 0);
-    store__finish(b);
-    store__finish(a);
+    db_stmt *a = prep(db, sql);
+    db_stmt *b = prep(db, "SELECT 0");
+    assert_int_equal(db_step(b), DB_ROW);
+    assert_int_equal(db_column_int(b, 0), 0);
+    db_finish(b);
+    db_finish(a);
     assert_true(stmt_count(db) <= 64);
 
     /* more statements handed out at once than the cache holds: all work, the extra are freed */
-    sqlite3_stmt *held[80];
+    db_stmt *held[80];
     for (int i = 0; i < 80; i++) {
         snprintf(sql, sizeof sql, "SELECT %d + 1000", i);
         held[i] = prep(db, sql);
     }
     for (int i = 0; i < 80; i++) {
-        assert_int_equal(sqlite3_step(held[i]), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(held[i], 0), i + 1000);
-        store__finish(held[i]);
+        assert_int_equal(db_step(held[i]), DB_ROW);
+        assert_int_equal(db_column_int(held[i], 0), i + 1000);
+        db_finish(held[i]);
     }
     assert_true(stmt_count(db) <= 64);
     store_read_end(r);
@@ -205,9 +206,9 @@ static void test_error_then_reuse(void **state) {
     /* a statement that fails to compile is not cached and says why */
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     lm_errinfo err = {0};
-    assert_int_equal(store__prepare(store__db(r), "SELECT * FROM nosuch", &st, &err), LM_STORE);
+    assert_int_equal(db_prepare(store__db(r), "SELECT * FROM nosuch", &st, &err), LM_STORE);
     assert_null(st);
     assert_non_null(strstr(err.message, "nosuch"));
     store_read_end(r);
@@ -217,47 +218,47 @@ static void test_schema_change_seen_by_cached(void **state) {
     fixture *f = *state;
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
-    sqlite3 *w = store__tx_db(tx);
-    assert_int_equal(store__exec(w, "CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1)", NULL),
+    db_conn *w = store__tx_db(tx);
+    assert_int_equal(db_exec(w, "CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1)", NULL),
                      LM_OK);
-    sqlite3_stmt *st = prep(w, "SELECT * FROM t");
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_count(st), 1);
-    store__finish(st);
+    db_stmt *st = prep(w, "SELECT * FROM t");
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_int_equal(db_column_count(st), 1);
+    db_finish(st);
     assert_int_equal(store_tx_commit(tx), LM_OK);
 
     /* a reader caches the old shape */
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
-    sqlite3_stmt *rs = prep(store__db(r), "SELECT * FROM t");
-    assert_int_equal(sqlite3_step(rs), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_count(rs), 1);
-    store__finish(rs);
+    db_stmt *rs = prep(store__db(r), "SELECT * FROM t");
+    assert_int_equal(db_step(rs), DB_ROW);
+    assert_int_equal(db_column_count(rs), 1);
+    db_finish(rs);
     store_read_end(r);
 
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
-    assert_int_equal(
-        store__exec(store__tx_db(tx), "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'", NULL), LM_OK);
-    sqlite3_stmt *again = prep(w, "SELECT * FROM t");
+    assert_int_equal(db_exec(store__tx_db(tx), "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'", NULL),
+                     LM_OK);
+    db_stmt *again = prep(w, "SELECT * FROM t");
     assert_ptr_equal(again, st);
-    assert_int_equal(sqlite3_step(again), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_count(again), 2);
-    store__finish(again);
+    assert_int_equal(db_step(again), DB_ROW);
+    assert_int_equal(db_column_count(again), 2);
+    db_finish(again);
     assert_int_equal(store_tx_commit(tx), LM_OK);
 
     /* SQLite recompiles the cached statement against the new schema */
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
-    sqlite3_stmt *rs2 = prep(store__db(r), "SELECT * FROM t");
+    db_stmt *rs2 = prep(store__db(r), "SELECT * FROM t");
     assert_ptr_equal(rs2, rs);
-    assert_int_equal(sqlite3_step(rs2), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_count(rs2), 2);
-    assert_string_equal((const char *)sqlite3_column_text(rs2, 1), "x");
-    store__finish(rs2);
+    assert_int_equal(db_step(rs2), DB_ROW);
+    assert_int_equal(db_column_count(rs2), 2);
+    assert_string_equal(db_column_text(rs2, 1), "x");
+    db_finish(rs2);
     store_read_end(r);
 
     /* dropping a table whose statements sit in the cache works (they are reset, not running) */
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
-    assert_int_equal(store__exec(store__tx_db(tx), "DROP TABLE t", NULL), LM_OK);
+    assert_int_equal(db_exec(store__tx_db(tx), "DROP TABLE t", NULL), LM_OK);
     assert_int_equal(store_tx_commit(tx), LM_OK);
 }
 

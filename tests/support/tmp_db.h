@@ -1,15 +1,24 @@
 /* tests/support/tmp_db.h: a temporary directory under /tmp for one test's SQLite file (and
- * whatever else the test writes there), the store opened on it, and event counting. */
+ * whatever else the test writes there) or a temporary PostgreSQL database, the store opened on
+ * it, and event counting. */
 #ifndef LASTMILE_TESTS_TMP_DB_H
 #define LASTMILE_TESTS_TMP_DB_H
 
 #include "store/store.h"
 
-/* A directory made by tmp_db_create and the database path inside it (dir/t.db). */
+#include <stdbool.h>
+
+/* A directory made by tmp_db_create and the database the store opens: dir/t.db, or in a _pg run
+ * (LASTMILE_TEST_PG or LASTMILE_TEST_PG_FILE set) the URL of a fresh PostgreSQL database pg_db,
+ * dropped by tmp_db_remove. */
 typedef struct tmp_db {
     char dir[64];
     char path[128];
+    char pg_db[64];
 } tmp_db;
+
+/* True in a _pg run: tmp_db_create makes PostgreSQL databases. */
+bool tmp_db_is_pg(void);
 
 /* Makes /tmp/<prefix>XXXXXX (prefix up to 40 characters) and sets t->path; 0, or -1 on
  * failure. */

@@ -1,7 +1,8 @@
 // web/driver/js/stops.js: the day on screen: the stops in order with window, ETA and status,
 // the current one (the first still to do) opened up with address, customer, tap-to-call phone,
 // instructions, what to hand over or collect, cash to collect, navigation links and the action
-// buttons; the planned breaks between the stops around their window. Actions still in the outbox
+// buttons; the breaks where the plan put them (start / end buttons on the next one), else the
+// van's breaks between the stops around their window. Actions still in the outbox
 // already show on their stop, so the list is the same online or not.
 'use strict';
 (() => {
@@ -15,6 +16,8 @@
       if (it.start) rt.started = true;
       const s = it.stop && (rt.stops || []).find((x) => x.id === it.stop);
       if (s && it.to) { s.status = it.to; s.pending = true; rt.started = true; }
+      const b = it.stop && (rt.planned_breaks || []).find((x) => x.stop_id === it.stop);
+      if (b && it.to) { b.status = it.to; b.pending = true; rt.started = true; }
     }
     return rt;
   };
@@ -83,6 +86,8 @@
       s.return && s.return.reason ? el('p', { class: 'return-reason' }, `${t('return_reason')}: ${s.return.reason.replace(/_/g, ' ')}`) : null,
       s.instructions ? el('div', { class: 'instructions' }, el('h3', null, t('instructions')), el('p', null, s.instructions)) : null,
       safe ? el('div', { class: 'instructions' }, el('h3', null, t('safe_place')), el('p', null, safe)) : null,
+      // collect-and-deliver: what the sender said about the collection
+      s.pickup && s.pickup.notes ? el('div', { class: 'instructions pickup-notes' }, el('h3', null, t('pickup_notes')), el('p', null, s.pickup.notes)) : null,
       lines(s),
       s.collect && s.collect.amount !== undefined ? el('p', { class: 'cash', id: 'cash-due' }, t('cash_due', { amount: DA.money(s.collect.amount, s.collect.currency) })) : null,
       el('div', { class: 'navs' }, el('h3', null, t('navigate')), navLinks(s)),
@@ -107,6 +112,39 @@
     return el('li', { class: 'break' }, t('break_row', { d: Math.round(b.service_s / 60), a: DA.todHHMM(b.start_s), b: DA.todHHMM(b.end_s) }));
   }
 
+  // A break the plan placed (GET /v1/driver/route's planned_breaks): its window, when the plan
+  // expects it, where it stands; the next one gets "start" (arrived) and "end" (delivered), sent
+  // through the outbox like any stop action.
+  function plannedBreakRow(b, next) {
+    const tw = Array.isArray(b.time_window) ? b.time_window : [0, 0];
+    const open = OPEN.has(b.status);
+    const act = (key, to, path) => el('button', { class: 'act', 'data-act': key, onclick: () => DA.enqueue({
+      kind: 'action', stop: b.stop_id, to, method: 'POST', path: `/v1/driver/stops/${b.stop_id}/${path}`, label: t(key),
+    }).then(DA.refreshRoute) }, t(key));
+    return el('li', { class: `break planned-break status-${b.status}${b.pending ? ' pending' : ''}`, 'data-stop': b.stop_id },
+      el('div', { class: 'stop-head' },
+        el('span', { class: 'who' }, t('break_row', { d: Math.round(b.service_s / 60), a: DA.hhmm(tw[0]), b: DA.hhmm(tw[1]) })),
+        el('span', { class: `badge st-${b.status}` }, t(b.status === 'done' ? 'break_taken' : `status_${b.status}`))),
+      open && b.eta_s ? el('p', { class: 'times' }, t('break_eta', { t: DA.hhmm(b.eta_s) })) : null,
+      next && open ? el('div', { class: 'actions' }, b.status === 'planned'
+        ? act('break_start', 'arrived', 'arrived') : act('break_end', 'done', 'delivered')) : null);
+  }
+
+  // The stops and the planned breaks in route order (both carry the plan's seq); a break is the
+  // next thing to do when every stop before it is done.
+  function withPlannedBreaks(stops, pbs) {
+    const items = stops.map((s) => ({ seq: s.seq, stop: s })).concat(pbs.map((b) => ({ seq: b.seq, brk: b })));
+    items.sort((a, b) => a.seq - b.seq);
+    let seenOpen = false;
+    return items.map((it) => {
+      if (it.stop) {
+        seenOpen = seenOpen || OPEN.has(it.stop.status);
+        return DA.current && it.stop.id === DA.current.id ? current(it.stop) : row(it.stop);
+      }
+      return plannedBreakRow(it.brk, !seenOpen);
+    });
+  }
+
   DA.renderRoute = () => {
     const rt = DA.route;
     const list = DA.$('stops');
@@ -124,7 +162,13 @@
       stops.length && open.length && !rt.started
         ? el('button', { class: 'act primary', id: 'start-route', onclick: () => DA.act.start() }, t('start_route'))
         : rt.started && open.length ? el('span', { class: 'badge st-arrived', id: 'started' }, t('route_started')) : null);
-    // breaks go before the first stop whose ETA is past the break window's start
+    const pbs = Array.isArray(rt.planned_breaks) ? rt.planned_breaks : [];
+    if (pbs.length) { // where the plan put them
+      list.replaceChildren(...withPlannedBreaks(stops, pbs));
+      DA.redrawMap();
+      return;
+    }
+    // no plan placed one: the van's breaks before the first stop whose ETA is past their start
     const breaks = (rt.breaks || []).slice().sort((a, b) => a.start_s - b.start_s);
     const items = [];
     let bi = 0;

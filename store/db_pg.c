@@ -1,0 +1,489 @@
+/* store/db_pg.c: store/db.h's PostgreSQL backend (db_pg__*, called by db.c) on libpq. Statements
+ * are translated from the store's SQLite dialect once, at prepare (store/sql_pg.h), and run with
+ * PQexecParams; results come back as text and db.c parses them.
+ *
+ * Two SQLite behaviours the store relies on are rebuilt here:
+ *   - a failed statement inside a transaction undoes only itself (PostgreSQL would abort the whole
+ *     transaction): every INSERT / UPDATE / DELETE inside one runs inside its own savepoint;
+ *   - the id of the last INSERT: an INSERT into a table with an identity column gets a
+ *     RETURNING of that column, read here and hidden from the caller.
+ * Write transactions take one advisory lock, so writers are serialized as SQLite's single writer
+ * is, now across every node sharing the database. */
+#include "store/db_impl.h"
+#include "store/sql_pg.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The advisory lock every write transaction holds ("lastmile" in ASCII, as a 64-bit key). */
+#define WRITE_LOCK_KEY "7809643318625461605"
+
+/* Per connection: the unique keys and identity columns looked up for INSERTs, kept because the
+ * schema only changes through migrations, which run before any of these are asked. */
+#define LOOKUPS_MAX 128
+
+typedef struct lookup {
+    char key[1100]; /* "i:table" or "u:table:cols" */
+    char val[512];  /* the answer, "" for none */
+} lookup;
+
+struct db_pg_conn {
+    PGconn *pg;
+    char errmsg[512];
+    int64_t changes;
+    int64_t last_id;
+    lookup *lk;
+    size_t n_lk;
+};
+
+struct db_pg_stmt {
+    char *sql;
+    int n_params;
+    unsigned *types; /* Oid per parameter, 0 = let the server infer it */
+    char **vals;     /* own copies, NULL for SQL NULL */
+    int *lens, *fmts;
+    bool is_dml;   /* INSERT / UPDATE / DELETE: runs in a savepoint, counts changes */
+    bool auto_ret; /* we appended RETURNING <identity>: the rows are ours, not the caller's */
+    PGresult *res;
+    bool executed;
+    int row, n_rows;
+    unsigned char **blobs; /* per column of the current row, decoded bytea */
+    size_t *blob_lens;
+    int n_cols;
+};
+
+static void set_err(db_pg_conn *p, const char *msg) {
+    lm_strlcpy(p->errmsg, msg && *msg ? msg : "PostgreSQL error", sizeof p->errmsg);
+    size_t n = strlen(p->errmsg);
+    while (n && (p->errmsg[n - 1] == '\n' || p->errmsg[n - 1] == ' '))
+        p->errmsg[--n] = '\0';
+}
+
+/* The db.h error class of a failed result (SQLSTATE classes), recording its message. */
+static int res_class(db_pg_conn *p, PGresult *r) {
+    set_err(p, r ? PQresultErrorMessage(r) : PQerrorMessage(p->pg));
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!state) return DB_ERROR;
+    if (!strncmp(state, "23", 2)) return DB_CONSTRAINT;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+        return DB_BUSY;
+    if (!strcmp(state, "53200")) return DB_NOMEM;
+    return DB_ERROR;
+}
+
+static lm_status fail(db_conn *c, int rc, lm_errinfo *err) {
+    return lm_errinfo_set(err, db__status(rc), "", "%s", c->pg->errmsg);
+}
+
+static bool res_ok(PGresult *r) {
+    ExecStatusType s = PQresultStatus(r);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+/* Runs text without parameters (BEGIN, SAVEPOINT ...): DB_OK or an error class. */
+static int simple(db_pg_conn *p, const char *sql) {
+    PGresult *r = PQexec(p->pg, sql);
+    int rc = res_ok(r) ? DB_OK : res_class(p, r);
+    PQclear(r);
+    return rc;
+}
+
+const char *db_pg__errmsg(db_conn *c) {
+    return c->pg->errmsg;
+}
+
+/* Server notices (CREATE ... IF NOT EXISTS that exists) are not errors: keep them off stderr. */
+static void notice_quiet(void *arg, const char *msg) {
+    (void)arg;
+    (void)msg;
+}
+
+lm_status db_pg__open(const db_open_opts *o, db_conn *c, lm_errinfo *err) {
+    db_pg_conn *p = lm_calloc(1, sizeof *p);
+    if (!p) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    c->pg = p;
+    p->pg = PQconnectdb(o->target);
+    if (!p->pg) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    if (PQstatus(p->pg) != CONNECTION_OK) {
+        set_err(p, PQerrorMessage(p->pg));
+        return lm_errinfo_set(err, LM_STORE, "db", "cannot connect to PostgreSQL: %s", p->errmsg);
+    }
+    PQsetNoticeProcessor(p->pg, notice_quiet, NULL);
+    /* the store keeps times as integers and compares text byte-wise, as SQLite does */
+    if (simple(p, "SET TIME ZONE 'UTC'") != DB_OK)
+        return lm_errinfo_set(err, LM_STORE, "db", "PostgreSQL: %s", p->errmsg);
+    return LM_OK;
+}
+
+void db_pg__close(db_conn *c) {
+    if (!c->pg) return;
+    PQfinish(c->pg->pg);
+    lm_free(c->pg->lk);
+    lm_free(c->pg);
+    c->pg = NULL;
+}
+
+/* ---- Catalog look-ups for INSERT rewriting ---- */
+
+static const char *lookup_get(db_pg_conn *p, const char *key) {
+    for (size_t i = 0; i < p->n_lk; i++)
+        if (!strcmp(p->lk[i].key, key)) return p->lk[i].val;
+    return NULL;
+}
+
+static void lookup_put(db_pg_conn *p, const char *key, const char *val) {
+    if (!p->lk && !(p->lk = lm_calloc(LOOKUPS_MAX, sizeof *p->lk))) return;
+    if (p->n_lk == LOOKUPS_MAX) p->n_lk = 0; /* full: start over, the answers are cheap */
+    lm_strlcpy(p->lk[p->n_lk].key, key, sizeof p->lk[p->n_lk].key);
+    lm_strlcpy(p->lk[p->n_lk].val, val, sizeof p->lk[p->n_lk].val);
+    p->n_lk++;
+}
+
+/* The identity column of table, or "" (cached). */
+static const char *identity_of(db_pg_conn *p, const char *table) {
+    char key[1100];
+    snprintf(key, sizeof key, "i:%s", table);
+    const char *v = lookup_get(p, key);
+    if (v) return v;
+    const char *args[1] = {table};
+    PGresult *r = PQexecParams(p->pg,
+                               "SELECT attname FROM pg_attribute WHERE attrelid = "
+                               "to_regclass($1) AND attidentity <> '' AND NOT attisdropped",
+                               1, NULL, args, NULL, NULL, 0);
+    char val[128] = "";
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+        lm_strlcpy(val, PQgetvalue(r, 0, 0), sizeof val);
+    PQclear(r);
+    lookup_put(p, key, val);
+    return lookup_get(p, key) ? lookup_get(p, key) : "";
+}
+
+/* Is every column of key (comma-separated) among cols? */
+static bool cols_cover(const char *cols, const char *key) {
+    char k[512];
+    lm_strlcpy(k, key, sizeof k);
+    for (char *save = NULL, *c = strtok_r(k, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        bool found = false;
+        size_t n = strlen(c);
+        for (const char *q = cols; *q && !found;) {
+            const char *e = strchr(q, ',');
+            size_t m = e ? (size_t)(e - q) : strlen(q);
+            found = m == n && !strncasecmp(q, c, n);
+            q += m + (e ? 1 : 0);
+        }
+        if (!found) return false;
+    }
+    return true;
+}
+
+static bool conflict_target(void *ctx, const char *table, const char *cols, char *out,
+                            size_t out_size) {
+    db_pg_conn *p = ctx;
+    char key[1100];
+    snprintf(key, sizeof key, "u:%s:%s", table, cols);
+    const char *v = lookup_get(p, key);
+    if (!v) {
+        const char *args[1] = {table};
+        PGresult *r = PQexecParams(
+            p->pg,
+            "SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM pg_index i CROSS JOIN LATERAL "
+            "unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON "
+            "a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = to_regclass($1) "
+            "AND i.indisunique AND i.indpred IS NULL GROUP BY i.indexrelid, i.indisprimary "
+            "ORDER BY i.indisprimary DESC, i.indexrelid",
+            1, NULL, args, NULL, NULL, 0);
+        char val[512] = "";
+        for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r) && !*val; i++)
+            if (cols_cover(cols, PQgetvalue(r, i, 0)))
+                lm_strlcpy(val, PQgetvalue(r, i, 0), sizeof val);
+        PQclear(r);
+        lookup_put(p, key, val);
+        v = lookup_get(p, key);
+        if (!v) v = "";
+    }
+    if (!*v) return false;
+    lm_strlcpy(out, v, out_size);
+    return true;
+}
+
+/* ---- Statements ---- */
+
+static bool starts_with_word(const char *s, const char *w) {
+    while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '(')
+        s++;
+    size_t n = strlen(w);
+    return !strncasecmp(s, w, n) && (s[n] == ' ' || s[n] == '\n' || s[n] == '\t' || !s[n]);
+}
+
+lm_status db_pg__stmt_new(db_conn *c, const char *sql, db_stmt *st, lm_errinfo *err) {
+    db_pg_conn *p = c->pg;
+    sql_pg_hooks h = {.ctx = p, .conflict_target = conflict_target};
+    sql_pg_out o;
+    lm_status rc = sql_pg_translate(sql, &h, &o);
+    if (rc == LM_INVALID)
+        return lm_errinfo_set(err, LM_INTERNAL, "", "no unique key for INSERT OR REPLACE: %s", sql);
+    if (rc != LM_OK) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    db_pg_stmt *s = lm_calloc(1, sizeof *s);
+    if (!s) goto nomem;
+    st->pg = s;
+    s->n_params = o.n_params;
+    s->is_dml = starts_with_word(o.text, "INSERT") || starts_with_word(o.text, "UPDATE") ||
+                starts_with_word(o.text, "DELETE");
+    if (o.is_insert && !o.has_returning) {
+        const char *id = identity_of(p, o.insert_table);
+        if (*id) {
+            char tail[160];
+            snprintf(tail, sizeof tail, " RETURNING %s", id);
+            size_t n = strlen(o.text);
+            while (n && (o.text[n - 1] == ';' || o.text[n - 1] == ' '))
+                o.text[--n] = '\0';
+            char *g = lm_reallocarray(o.text, n + strlen(tail) + 1, 1);
+            if (!g) goto nomem;
+            o.text = g;
+            memcpy(o.text + n, tail, strlen(tail) + 1);
+            s->auto_ret = true;
+        }
+    }
+    s->sql = o.text;
+    o.text = NULL;
+    size_t np = (size_t)(s->n_params > 0 ? s->n_params : 1);
+    s->types = lm_calloc(np, sizeof *s->types);
+    s->vals = lm_calloc(np, sizeof *s->vals);
+    s->lens = lm_calloc(np, sizeof *s->lens);
+    s->fmts = lm_calloc(np, sizeof *s->fmts);
+    if (!s->types || !s->vals || !s->lens || !s->fmts) goto nomem;
+    return LM_OK;
+nomem:
+    sql_pg_out_free(&o);
+    db_pg__stmt_free(st);
+    return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+}
+
+static void row_free(db_pg_stmt *s) {
+    for (int i = 0; s->blobs && i < s->n_cols; i++) {
+        PQfreemem(s->blobs[i]);
+        s->blobs[i] = NULL;
+    }
+}
+
+void db_pg__reset(db_stmt *st) {
+    db_pg_stmt *s = st->pg;
+    row_free(s);
+    PQclear(s->res);
+    s->res = NULL;
+    s->executed = false;
+    s->row = s->n_rows = 0;
+}
+
+static void params_clear(db_pg_stmt *s) {
+    for (int i = 0; i < s->n_params; i++) {
+        lm_free(s->vals[i]);
+        s->vals[i] = NULL;
+        s->types[i] = 0;
+        s->lens[i] = s->fmts[i] = 0;
+    }
+}
+
+void db_pg__stmt_free(db_stmt *st) {
+    db_pg_stmt *s = st->pg;
+    if (!s) return;
+    db_pg__reset(st);
+    if (s->vals) params_clear(s);
+    lm_free(s->blobs);
+    lm_free(s->blob_lens);
+    lm_free(s->sql);
+    lm_free(s->types);
+    lm_free(s->vals);
+    lm_free(s->lens);
+    lm_free(s->fmts);
+    lm_free(s);
+    st->pg = NULL;
+}
+
+void db_pg__stmt_recycle(db_stmt *st) {
+    db_pg__reset(st);
+    params_clear(st->pg);
+}
+
+lm_status db_pg__bind(db_stmt *st, int idx, unsigned type_oid, const void *v, size_t n,
+                      bool binary) {
+    db_pg_stmt *s = st->pg;
+    if (idx < 1 || idx > s->n_params) return LM_STORE; /* SQLite's SQLITE_RANGE */
+    int i = idx - 1;
+    lm_free(s->vals[i]);
+    s->vals[i] = NULL;
+    s->types[i] = type_oid;
+    s->fmts[i] = binary;
+    s->lens[i] = (int)n;
+    if (!v) return LM_OK;
+    if (!(s->vals[i] = lm_alloc(n + 1))) return LM_NOMEM;
+    memcpy(s->vals[i], v, n);
+    s->vals[i][n] = '\0';
+    return LM_OK;
+}
+
+int db_pg__bind_count(db_stmt *st) {
+    return st->pg->n_params;
+}
+
+/* Runs the statement once; a DML statement inside a transaction in its own savepoint, so that
+ * its failure leaves the transaction usable (as SQLite's statement rollback does). */
+static int execute(db_conn *c, db_pg_stmt *s) {
+    db_pg_conn *p = c->pg;
+    bool sp = s->is_dml && PQtransactionStatus(p->pg) == PQTRANS_INTRANS;
+    if (sp && simple(p, "SAVEPOINT lm_stmt") != DB_OK) return DB_ERROR;
+    s->res = PQexecParams(p->pg, s->sql, s->n_params, (const Oid *)s->types,
+                          (const char *const *)s->vals, s->lens, s->fmts, 0);
+    if (!res_ok(s->res)) {
+        int rc = res_class(p, s->res);
+        PQclear(s->res);
+        s->res = NULL;
+        if (sp && simple(p, "ROLLBACK TO SAVEPOINT lm_stmt; RELEASE SAVEPOINT lm_stmt") != DB_OK)
+            return DB_ERROR;
+        return rc;
+    }
+    if (sp && simple(p, "RELEASE SAVEPOINT lm_stmt") != DB_OK) return DB_ERROR;
+    s->executed = true;
+    s->row = -1;
+    s->n_rows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+    s->n_cols = PQnfields(s->res);
+    if (s->is_dml) {
+        const char *t = PQcmdTuples(s->res);
+        p->changes = *t ? strtoll(t, NULL, 10) : 0;
+    }
+    if (s->auto_ret) {
+        if (s->n_rows > 0) p->last_id = strtoll(PQgetvalue(s->res, s->n_rows - 1, 0), NULL, 10);
+        s->n_rows = 0; /* the caller asked for no rows */
+    }
+    if (s->n_cols > 0) {
+        lm_free(s->blobs);
+        lm_free(s->blob_lens);
+        s->blobs = lm_calloc((size_t)s->n_cols, sizeof *s->blobs);
+        s->blob_lens = lm_calloc((size_t)s->n_cols, sizeof *s->blob_lens);
+        if (!s->blobs || !s->blob_lens) return DB_NOMEM;
+    }
+    return DB_OK;
+}
+
+int db_pg__step(db_stmt *st) {
+    db_pg_stmt *s = st->pg;
+    if (!s->executed) {
+        int rc = execute(st->conn, s);
+        if (rc != DB_OK) return rc;
+    }
+    row_free(s);
+    if (s->row + 1 >= s->n_rows) {
+        s->row = s->n_rows;
+        return DB_DONE;
+    }
+    s->row++;
+    return DB_ROW;
+}
+
+static bool has_value(db_pg_stmt *s, int col) {
+    return s->res && s->row >= 0 && s->row < s->n_rows && col >= 0 && col < s->n_cols &&
+           !PQgetisnull(s->res, s->row, col);
+}
+
+const char *db_pg__value(db_stmt *st, int col) {
+    db_pg_stmt *s = st->pg;
+    return has_value(s, col) ? PQgetvalue(s->res, s->row, col) : NULL;
+}
+
+const void *db_pg__column_blob(db_stmt *st, int col) {
+    db_pg_stmt *s = st->pg;
+    if (!has_value(s, col)) return NULL;
+    if (PQftype(s->res, col) != 17) return PQgetvalue(s->res, s->row, col);
+    if (!s->blobs[col])
+        s->blobs[col] = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col),
+                                        &s->blob_lens[col]);
+    return s->blobs[col];
+}
+
+int db_pg__column_bytes(db_stmt *st, int col) {
+    db_pg_stmt *s = st->pg;
+    if (!has_value(s, col)) return 0;
+    if (PQftype(s->res, col) != 17) return PQgetlength(s->res, s->row, col);
+    return db_pg__column_blob(st, col) ? (int)s->blob_lens[col] : 0;
+}
+
+int db_pg__column_type(db_stmt *st, int col) {
+    db_pg_stmt *s = st->pg;
+    if (!has_value(s, col)) return DB_NULL;
+    switch (PQftype(s->res, col)) {
+    case 16: /* bool */
+    case 20: /* int8 */
+    case 21: /* int2 */
+    case 23: return DB_INTEGER;
+    case 700:
+    case 701:
+    case 1700: return DB_FLOAT;
+    case 17: return DB_BLOB;
+    default: return DB_TEXT;
+    }
+}
+
+int db_pg__column_count(db_stmt *st) {
+    db_pg_stmt *s = st->pg;
+    if (!s->executed && execute(st->conn, s) != DB_OK) return 0;
+    return s->n_cols;
+}
+
+int64_t db_pg__changes(db_conn *c) {
+    return c->pg->changes;
+}
+
+int64_t db_pg__last_insert_id(db_conn *c) {
+    return c->pg->last_id;
+}
+
+/* ---- Whole statements and transactions ---- */
+
+lm_status db_pg__exec(db_conn *c, const char *sql, lm_errinfo *err) {
+    db_pg_conn *p = c->pg;
+    sql_pg_hooks h = {.ctx = p, .conflict_target = conflict_target};
+    sql_pg_out o;
+    lm_status rc = sql_pg_translate(sql, &h, &o);
+    if (rc != LM_OK)
+        return lm_errinfo_set(err, rc == LM_NOMEM ? LM_NOMEM : LM_INTERNAL, "",
+                              "cannot translate SQL for PostgreSQL: %s", sql);
+    int s = simple(p, o.text);
+    sql_pg_out_free(&o);
+    return s == DB_OK ? LM_OK : fail(c, s, err);
+}
+
+lm_status db_pg__begin(db_conn *c, bool write, lm_errinfo *err) {
+    /* a writer holds the one write lock for its whole transaction (released at its end); a
+     * reader sees one snapshot from its first statement on, as SQLite's deferred BEGIN does */
+    int s = simple(c->pg, write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
+                                : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (s != DB_OK && write) {
+        db_pg_conn *p = c->pg;
+        char keep[sizeof p->errmsg];
+        lm_strlcpy(keep, p->errmsg, sizeof keep);
+        if (PQtransactionStatus(p->pg) != PQTRANS_IDLE) (void)simple(p, "ROLLBACK");
+        lm_strlcpy(p->errmsg, keep, sizeof p->errmsg);
+    }
+    return s == DB_OK ? LM_OK : fail(c, s, err);
+}
+
+lm_status db_pg__commit(db_conn *c, lm_errinfo *err) {
+    db_pg_conn *p = c->pg;
+    PGresult *r = PQexec(p->pg, "COMMIT");
+    int s = res_ok(r) ? DB_OK : res_class(p, r);
+    /* COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error */
+    if (s == DB_OK && strcmp(PQcmdStatus(r), "COMMIT")) {
+        set_err(p, "the transaction was rolled back after an error");
+        s = DB_ERROR;
+    }
+    PQclear(r);
+    return s == DB_OK ? LM_OK : fail(c, s, err);
+}
+
+bool db_pg__in_tx(db_conn *c) {
+    PGTransactionStatusType t = PQtransactionStatus(c->pg->pg);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}

@@ -1,0 +1,324 @@
+/* tests/api/test_replan_http.c: issue 13's re-planning regressions as a dispatcher meets them,
+ * through the real server (in-process, 127.0.0.1, free port; the dispatch clock pinned): one van,
+ * eight stops an hour apart, the plan made, moved by hand and committed over HTTP. After a hand
+ * move the plan's totals are its routes' sums again; an urgent order taken in over HTTP while the
+ * van runs is proposed within the urgent deadline, not at the end of the day; a driver who reports
+ * 400 minutes of delay gets a proposal that starts his van at now + 400 min, counts every window it
+ * can no longer meet as late, and costs the routes it replaces (cost_before never -1). The same
+ * scenarios at the module level: tests/dispatch/test_replan_regress.c. */
+#include "api/api.h"
+#include "dispatch/dispatch.h"
+#include "orders/orders.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define DAY      INT64_C(1773705600) /* 2026-03-17T00:00:00Z */
+#define H        INT64_C(3600)
+#define DEP_LAT  45.75
+#define DEP_LON  4.85
+#define N_ORDERS 8
+
+static struct {
+    tmp_db tmp;
+    store *s;
+    orders_svc *o;
+    dispatch *d;
+    api_server *srv;
+    uint16_t port;
+    char disp[STORE_KEY_MAX], wh[STORE_KEY_MAX], d1[STORE_KEY_MAX];
+    double last_lat, last_lon; /* the last stop of the day */
+} W;
+
+static int64_t now_ms = (DAY + 7 * H) * 1000;
+static int64_t clock_fake(void) {
+    return now_ms;
+}
+
+typedef http_test_resp resp;
+
+static void call(resp *out, const char *method, const char *path, const char *key,
+                 const char *body) {
+    http_test_req q = {.method = method,
+                       .path = path,
+                       .key = key,
+                       .body = body,
+                       .content_type = body ? "application/json" : NULL,
+                       .timeout_s = 20};
+    http_test_request(W.port, &q, out);
+    if (!out->complete) fail_msg("%s %s: transport error", method, path);
+}
+
+static void expect(resp *r, long status) {
+    if (r->status != status)
+        fail_msg("expected %ld, got %ld: %s", status, r->status, r->body.data ? r->body.data : "");
+}
+
+static const cJSON *get(const cJSON *o, const char *k) {
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static int64_t num(const cJSON *o, const char *k) {
+    const cJSON *x = get(o, k);
+    if (!cJSON_IsNumber(x)) fail_msg("member %s is not a number", k);
+    return (int64_t)x->valuedouble;
+}
+
+/* An order over HTTP, made ready; its id. */
+static int64_t order_in(double lat, double lon, int64_t from_s, int64_t to_s, int priority) {
+    static int seq; /* a customer each: the duplicate rule holds a second identical order */
+    char body[512], path[64];
+    seq++;
+    snprintf(body, sizeof body,
+             "{\"customer\":{\"name\":\"C%d\",\"address\":\"%d rue X\",\"location\":[%.6f,%.6f]},"
+             "\"lines\":[{\"sku\":\"SKU1\",\"qty\":1}],\"time_windows\":[[%lld,%lld]],"
+             "\"priority\":%d}",
+             seq, seq, lon, lat, (long long)from_s, (long long)to_s, priority);
+    resp r;
+    call(&r, "POST", "/v1/orders", W.disp, body);
+    expect(&r, 201);
+    int64_t id = num(r.json, "id");
+    http_test_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/orders/%lld/picking", (long long)id);
+    call(&r, "POST", path, W.wh, NULL);
+    expect(&r, 200);
+    http_test_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/orders/%lld/ready", (long long)id);
+    call(&r, "POST", path, W.wh, "{\"weight_g\":1000,\"volume_cm3\":1000,\"parcels\":1}");
+    expect(&r, 200);
+    http_test_resp_free(&r);
+    return id;
+}
+
+static int setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    lm_errinfo err = {0};
+    if (tmp_db_create(&W.tmp, "lm_replan_http_") != 0 || tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
+        return -1;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = W.s;
+    oo.now_ms = clock_fake;
+    orders_depot dep = {.lon = DEP_LON, .lat = DEP_LAT, .open_s = 6 * 3600, .close_s = 20 * 3600};
+    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
+    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
+    orders_product pr = {.weight_g = 1000, .volume_cm3 = 1000, .active = true};
+    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
+    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
+    orders_stock stk;
+    if (orders_create(&oo, &W.o) != LM_OK || orders_depot_put(W.o, &dep, &err) != LM_OK ||
+        orders_product_put(W.o, &pr, &err) != LM_OK ||
+        orders_stock_set(W.o, "DEP", "SKU1", 100, 0, &stk, &err) != LM_OK)
+        goto fail;
+    dispatch_opts dopts;
+    dispatch_opts_init(&dopts);
+    dopts.st = W.s;
+    dopts.now_ms = clock_fake;
+    dopts.tick_ms = 0; /* the test ticks */
+    dopts.plan_time_limit_ms = 300;
+    dopts.replan_feasible_ms = 50;
+    dopts.replan_polish_ms = 100;
+    if (dispatch_create(&dopts, &W.d, &err) != LM_OK) goto fail;
+    store_tx *tx = NULL;
+    if (store_tx_begin(W.s, &tx) != LM_OK) goto fail;
+    dispatch_vehicle v;
+    dispatch_vehicle_init(&v);
+    lm_strlcpy(v.id, "V1", sizeof v.id);
+    lm_strlcpy(v.start_depot, "DEP", sizeof v.start_depot);
+    lm_strlcpy(v.end_depot, "DEP", sizeof v.end_depot);
+    v.capacity_parcels = 20;
+    v.shift_start_s = 6 * H;
+    v.shift_end_s = 23 * H;
+    dispatch_driver dr = {0};
+    lm_strlcpy(dr.id, "D1", sizeof dr.id);
+    lm_strlcpy(dr.name, "Driver 1", sizeof dr.name);
+    lm_strlcpy(dr.vehicle_id, "V1", sizeof dr.vehicle_id);
+    if (dispatch_vehicle_put(tx, &v, &err) != LM_OK ||
+        dispatch_driver_save(tx, &dr, NULL, &err) != LM_OK || store_tx_commit(tx) != LM_OK)
+        goto fail;
+    api_server_opts ao;
+    api_server_opts_init(&ao);
+    ao.port = 0;
+    ao.log_fd = -1;
+    ao.dispatch = W.d;
+    if (api_server_start(&ao, W.s, &W.srv, &err) != LM_OK) goto fail;
+    W.port = api_server_port(W.srv);
+    if (store_key_create(W.s, "dispatcher", NULL, W.disp, NULL, &err) != LM_OK ||
+        store_key_create(W.s, "warehouse", NULL, W.wh, NULL, &err) != LM_OK ||
+        store_key_create(W.s, "driver", "D1", W.d1, NULL, &err) != LM_OK)
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "setup: %s: %s\n", err.field, err.message);
+    return -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    api_server_stop(W.srv, 1000);
+    dispatch_destroy(W.d);
+    orders_destroy(W.o);
+    store_close(W.s);
+    tmp_db_remove(&W.tmp);
+    curl_global_cleanup();
+    return 0;
+}
+
+static void plan_get(resp *r, int64_t id) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/plans/%lld", (long long)id);
+    call(r, "GET", path, W.disp, NULL);
+    expect(r, 200);
+}
+
+/* The newest plan, which must be a re-plan; its JSON in *r. */
+static void latest_replan(resp *r) {
+    resp l;
+    call(&l, "GET", "/v1/plans?limit=1", W.disp, NULL);
+    expect(&l, 200);
+    const cJSON *p = cJSON_GetArrayItem(get(l.json, "plans"), 0);
+    if (!p || !cJSON_IsTrue(get(p, "is_replan"))) fail_msg("no re-plan: %s", l.body.data);
+    int64_t id = num(p, "id");
+    http_test_resp_free(&l);
+    plan_get(r, id);
+}
+
+static int64_t routes_sum(const cJSON *plan, const char *k) {
+    int64_t s = 0;
+    const cJSON *rt;
+    cJSON_ArrayForEach(rt, get(plan, "routes")) s += num(rt, k);
+    return s;
+}
+
+/* Eight orders an hour apart (09-10 ... 16-17) round the depot; planned, a stop moved by hand
+ * (the plan's totals follow), committed. */
+static void test_totals_after_hand_move(void **state) {
+    (void)state;
+    for (int h = 0; h < N_ORDERS; h++) {
+        double ang = (double)h * 0.8;
+        W.last_lat = DEP_LAT + 0.03 * sin(ang);
+        W.last_lon = DEP_LON + 0.04 * cos(ang);
+        order_in(W.last_lat, W.last_lon, DAY + (9 + h) * H, DAY + (10 + h) * H, 0);
+    }
+    /* one order without a window worth keeping: the hand move's subject */
+    order_in(DEP_LAT - 0.02, DEP_LON - 0.02, DAY + 8 * H, DAY + 20 * H, 0);
+    resp r;
+    call(&r, "POST", "/v1/plans", W.disp, "{\"time_limit_ms\":300}");
+    expect(&r, 202);
+    int64_t id = num(r.json, "id");
+    http_test_resp_free(&r);
+    dispatch_wait_idle(W.d);
+    plan_get(&r, id);
+    const cJSON *stops = get(cJSON_GetArrayItem(get(r.json, "routes"), 0), "stops");
+    int64_t free_stop = 0, before_dist = num(r.json, "distance");
+    int at = 0, i = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, stops) {
+        const cJSON *tw = get(s, "time_window");
+        if (tw && (int64_t)cJSON_GetArrayItem(tw, 1)->valuedouble == DAY + 20 * H) {
+            free_stop = num(s, "id");
+            at = i;
+        }
+        i++;
+    }
+    assert_true(free_stop > 0);
+    assert_int_equal(num(r.json, "distance"), routes_sum(r.json, "distance"));
+    http_test_resp_free(&r);
+    /* to the other end of the day: the route changes, and so must the plan's totals */
+    char body[128], path[64];
+    snprintf(body, sizeof body, "{\"stop\":%lld,\"to_vehicle\":\"V1\",\"position\":%d}",
+             (long long)free_stop, at == 0 ? N_ORDERS : 0);
+    snprintf(path, sizeof path, "/v1/plans/%lld/move", (long long)id);
+    call(&r, "POST", path, W.disp, body);
+    expect(&r, 200);
+    http_test_resp_free(&r);
+    plan_get(&r, id);
+    assert_int_equal(num(r.json, "cost"), routes_sum(r.json, "cost"));
+    assert_int_equal(num(r.json, "distance"), routes_sum(r.json, "distance"));
+    assert_int_equal(num(r.json, "duration"), routes_sum(r.json, "duration"));
+    assert_int_not_equal(num(r.json, "distance"), before_dist);
+    http_test_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/plans/%lld/commit", (long long)id);
+    call(&r, "POST", path, W.disp, NULL);
+    expect(&r, 200);
+    http_test_resp_free(&r);
+}
+
+/* At 09:00 the van is on its way; an urgent order next to the day's last stop is taken in. */
+static void test_urgent_order_is_early(void **state) {
+    (void)state;
+    now_ms = (DAY + 9 * H) * 1000;
+    resp r;
+    call(&r, "POST", "/v1/driver/route/start", W.d1, NULL);
+    expect(&r, 200);
+    http_test_resp_free(&r);
+    int64_t uid = order_in(W.last_lat + 0.001, W.last_lon, DAY + 9 * H, DAY + 18 * H, 90);
+    lm_errinfo err = {0};
+    assert_int_equal(dispatch_tick(W.d, now_ms, &err), LM_OK);
+    dispatch_wait_idle(W.d);
+    latest_replan(&r);
+    assert_string_equal(get(get(r.json, "effect"), "trigger")->valuestring, "urgent");
+    assert_true(num(get(r.json, "effect"), "cost_before") > 0);
+    int64_t eta = 0;
+    const cJSON *rt, *s;
+    cJSON_ArrayForEach(rt, get(r.json, "routes")) cJSON_ArrayForEach(s, get(rt, "stops")) {
+        if (num(s, "order_id") == uid && !strcmp(get(s, "kind")->valuestring, "delivery"))
+            eta = num(s, "eta");
+    }
+    http_test_resp_free(&r);
+    assert_true(eta > 0);
+    if (eta > now_ms / 1000 + 7200) /* the urgent deadline, not the end of the day */
+        fail_msg("the urgent order is proposed at %lld, %lld s after now", (long long)eta,
+                 (long long)(eta - now_ms / 1000));
+}
+
+/* The driver reports 400 minutes of delay. */
+static void test_delay_is_honoured(void **state) {
+    (void)state;
+    resp r;
+    call(&r, "POST", "/v1/driver/exceptions", W.d1, "{\"kind\":\"delay\",\"delay_min\":400}");
+    expect(&r, 202);
+    http_test_resp_free(&r);
+    dispatch_wait_idle(W.d);
+    latest_replan(&r);
+    int64_t free_at = now_ms / 1000 + 400 * 60; /* 15:40 */
+    int64_t must_be_late = 0, deliveries = 0;
+    const cJSON *rt, *s;
+    cJSON_ArrayForEach(rt, get(r.json, "routes")) cJSON_ArrayForEach(s, get(rt, "stops")) {
+        if (num(s, "eta") < free_at)
+            fail_msg("stop %lld planned at %lld, before the van is free at %lld",
+                     (long long)num(s, "id"), (long long)num(s, "eta"), (long long)free_at);
+        if (strcmp(get(s, "kind")->valuestring, "delivery")) continue;
+        deliveries++;
+    }
+    /* windows ending 10:00 .. 15:00 cannot be met from 15:40 on: six late at least, and said so */
+    for (int h = 0; h < N_ORDERS; h++)
+        must_be_late += DAY + (10 + h) * H < free_at;
+    const cJSON *eff = get(r.json, "effect");
+    assert_true(num(eff, "late_after") >= must_be_late);
+    assert_true(must_be_late >= 6);
+    assert_true(num(eff, "cost_before") > 0); /* the routes it replaces, costed */
+    assert_true(deliveries + cJSON_GetArraySize(get(r.json, "unassigned")) >= N_ORDERS + 1);
+    http_test_resp_free(&r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_totals_after_hand_move),
+        cmocka_unit_test(test_urgent_order_is_early),
+        cmocka_unit_test(test_delay_is_honoured),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
