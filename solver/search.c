@@ -123,7 +123,6 @@ typedef struct shared {
     bool all_stop; /* the checkpoint's decision */
     pool pool;     /* filled by worker 0 when set partitioning is on */
     int64_t last_sp_ns, search_end_ns;
-    int64_t unservable; /* weight of the units no vehicle can serve even alone (stop_at_feasible) */
 } shared;
 
 typedef struct worker {
@@ -507,10 +506,6 @@ static bool run_epoch(worker *w, uint64_t len) {
         if (new_best) {
             if (solver__sol_copy(&w->best, &w->cur) != LM_OK) return fail_nomem(w);
             publish(w);
-            if (sh->o->stop_at_feasible && w->best.unserved_weight <= sh->unservable) {
-                atomic_store(&sh->stop, true);
-                return false;
-            }
         }
     }
     return true;
@@ -795,20 +790,6 @@ static lm_status start_build(solver__model *m, const solver__params *prm, const 
                : solver__construct_insertion(m, start, prm->use_regret);
 }
 
-/* Weight of the units s leaves out that no vehicle could serve even on an empty route: a
- * solution serving all the others is as feasible as this problem gets. */
-static int64_t unservable_weight(const solver__model *m, const solver__sol *s) {
-    int64_t w = 0;
-    for (uint32_t u = 0; u < m->n_units; u++) {
-        if (s->assigned[u]) continue;
-        const solver__node *nd = &m->nodes[m->units[u].first];
-        solver_step_type t = nd->kind == SOLVER__JOB ? SOLVER_STEP_JOB : SOLVER_STEP_PICKUP;
-        if (solver__unassigned_reason(m->p, t, nd->index) != SOLVER_REASON_NO_ROOM)
-            w += m->units[u].weight;
-    }
-    return w;
-}
-
 static bool any_free_unit(const solver__model *m) {
     for (size_t u = 0; u < m->n_units; u++)
         if (!m->units[u].fixed) return true;
@@ -946,9 +927,9 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     for (unsigned i = 0; i < n_workers; i++)
         if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
     if ((st = start_polish(&sh, m, ws, n_workers)) != LM_OK) goto destroy_sync;
-    /* Asked for the first feasible answer and the start already is one: no search. */
-    if (o->stop_at_feasible) sh.unservable = unservable_weight(m, &ws[0].best);
-    bool done_at_start = o->stop_at_feasible && ws[0].best.unserved_weight <= sh.unservable;
+    /* Asked for the first feasible answer: the polished start is one (the search only ever
+     * holds feasible solutions); tasks it leaves out are left for a searching solve. */
+    bool done_at_start = o->stop_at_feasible;
     unsigned started = done_at_start ? 1 : workers_run(&sh, ws, n_workers);
     {
         int win = 0;

@@ -255,10 +255,10 @@ typedef struct solver_opts {
     uint64_t seed;             /* random seed (default 1); see above for what it reproduces */
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
-    /* Return the first solution that serves every task (the construction after its local
-     * search, or the search's first such best) instead of searching until time_limit_ms, which
-     * then only caps how long finding one may take. A re-plan wants a feasible answer at once
-     * and a better one later (default false). */
+    /* Return the first feasible answer, the constructed start after its local search, instead
+     * of searching until time_limit_ms (which then only caps the local search). Tasks the
+     * construction leaves out stay out: a re-plan wants a feasible answer at once and takes a
+     * searching solve's answer when it is better (default false). */
     bool stop_at_feasible;
     /* A starting point (VROOM's steps in solving mode), not a constraint: NULL, or per vehicle
      * seed_lens[v] task refs that start its route after its fixed steps (breaks are skipped).

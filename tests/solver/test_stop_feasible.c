@@ -1,6 +1,6 @@
 /* Tests for solver_opts.stop_at_feasible, the re-plan's first-answer mode: the solve returns the
- * first solution that serves every servable task, without searching, and tasks nobody can serve
- * do not keep it searching until the time limit. */
+ * constructed start, checked feasible, without a search iteration, also when a task is left out
+ * (one nobody can serve, with its reason). */
 #include "solver/solver.h"
 
 #include <setjmp.h>
@@ -71,8 +71,7 @@ static void test_start_is_the_answer(void **state) {
     solver_problem_destroy(p);
 }
 
-/* A job too big for any vehicle is left out with its reason, and still no search runs: it does
- * not count against feasibility. */
+/* A job too big for any vehicle is left out with its reason, and still no search runs. */
 static void test_unservable_does_not_keep_searching(void **state) {
     (void)state;
     solver_problem *p = line_problem(5);
