@@ -395,8 +395,8 @@ static bool accept(worker *w, double temp) {
  * anneal cools over the whole search time on the clock (w->now_ns, read every iteration): the
  * iteration budget estimated from the problem was 5x short on X (53k iterations/s measured on
  * X-n367 against 11k estimated), so the search restarted five hotter anneals of a fifth of the
- * length, and one long anneal is better at equal iterations (X n204/n261/n308, 300k iterations:
- * 0.84 % against 1.21 %, perf-solver.md); a loaded machine, too, then still cools fully. */
+ * length, and one long anneal is better at equal iterations (X n204/n261/n308/n351, 300k
+ * iterations: 1.00 % against 1.17 % mean, perf-solver.md); a loaded machine still cools fully. */
 static double progress(const worker *w) {
     const shared *sh = w->sh;
     if (!sh->max_iters) {
@@ -438,8 +438,9 @@ static bool fail_nomem(worker *w) {
 
 /* One cycle of ruin and recreate. cur and tmp are equal on entry and on exit: an iteration
  * changes tmp, then either cur takes tmp's touched routes (accepted) or tmp takes them back. */
-/* Starts an anneal from the best solution: the first one cools from T0, later ones (when the
- * budget estimate was short of the time) from a quarter of it. */
+/* Starts an anneal from the best solution. A search runs one: an iteration-budgeted anneal
+ * lasts the whole budget and a time-limited one the whole time (progress); the re-heat to a
+ * quarter of T0 only serves a restart, which run_epoch no longer needs. */
 static void anneal_start(worker *w) {
     const shared *sh = w->sh;
     double unit = mean_cost_per_task(sh->m, &w->best);
