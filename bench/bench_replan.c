@@ -1,7 +1,9 @@
 /* bench/bench_replan.c: re-planning latency after a breakdown on a generated day (500 stops, 30
- * vans, 200 stops done): time to a feasible new plan (the minimal-change pass alone) and to a
- * polished one (both passes), medians over several runs, through dispatch/'s public API on a real
- * SQLite file. Writes a Markdown table to stdout (bench/results/replan.md). */
+ * vans, 200 stops done by default): time to the first feasible new plan (the minimal-change pass
+ * alone, which stops at its first feasible answer) and to a polished one (both passes), medians
+ * over several runs, and the polished cost against a re-plan whose free pass searches 10 s, all
+ * through dispatch/'s public API on a real SQLite file. Writes a Markdown table to stdout
+ * (bench/results/replan.md). */
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
 
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DAY       INT64_C(1773705600) /* 2026-03-17 00:00 UTC */
@@ -17,6 +20,9 @@
 #define DEPOT_LON 4.85
 
 static int64_t fake_now_ms;
+static int n_stops = 500, n_vans = 30, n_done = 200; /* the day's size (command line) */
+static int64_t polish_ms = 350;                      /* the polished row's free-pass budget */
+#define REF_POLISH_MS 10000                          /* the reference re-plan's free pass */
 static int64_t clock_fake(void) {
     return fake_now_ms;
 }
@@ -60,13 +66,23 @@ static int64_t latest_replan(store *s, dispatch_plan *out) {
     return id;
 }
 
-/* One re-plan through the worker; returns its wall time in ms. */
-static int64_t one_replan(store *s, dispatch *d, dispatch_plan *out) {
+/* CPU time of the whole process in ns: the bench thread sleeps while the dispatch worker
+ * re-plans, so the difference over a re-plan is the re-plan's own CPU, which, unlike its wall
+ * time, does not grow with the load of the other processes on the machine. */
+static int64_t cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* One re-plan through the worker; returns its wall time in ms, its CPU time in *cpu_ms. */
+static int64_t one_replan(store *s, dispatch *d, dispatch_plan *out, int64_t *cpu_ms) {
     lm_errinfo err = {0};
-    int64_t t0 = lm_mono_ns();
+    int64_t t0 = lm_mono_ns(), c0 = cpu_ns();
     CHECK(dispatch_replan_request(d, DISPATCH_TRIGGER_BREAKDOWN, "V01", NULL, &err));
     dispatch_wait_idle(d);
     int64_t ms = (lm_mono_ns() - t0) / 1000000;
+    *cpu_ms = (cpu_ns() - c0) / 1000000;
     if (!latest_replan(s, out)) {
         fprintf(stderr, "no re-plan was proposed\n");
         exit(1);
@@ -90,10 +106,10 @@ static void seed_catalogue(orders_svc *o) {
     CHECK(orders_stock_set(o, "DEP", "SKU1", 100000, 0, &stk, &err));
 }
 
-/* 500 customers within ~12 km, 3-hour windows between 8:00 and 18:00, each order ready. */
+/* n_stops customers within ~12 km, 3-hour windows between 8:00 and 18:00, each order ready. */
 static void seed_orders(orders_svc *o) {
     lm_errinfo err = {0};
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < n_stops; i++) {
         orders_line l = {.qty = 1};
         lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
         orders_order in = {0};
@@ -119,12 +135,12 @@ static void seed_orders(orders_svc *o) {
     }
 }
 
-/* 30 vans of 25 parcels, V01..V30, each with its driver D01..D30. */
+/* n_vans vans of 25 parcels, V01..V30.., each with its driver D01..D30.. */
 static void seed_fleet(store *s) {
     lm_errinfo err = {0};
     store_tx *tx = NULL;
     CHECK(store_tx_begin(s, &tx));
-    for (int v = 0; v < 30; v++) {
+    for (int v = 0; v < n_vans; v++) {
         dispatch_vehicle veh;
         dispatch_vehicle_init(&veh);
         snprintf(veh.id, sizeof veh.id, "V%02d", v + 1);
@@ -145,12 +161,12 @@ static void seed_fleet(store *s) {
 }
 
 /* The earliest planned stop of any van (next->id 0 if none is left) and its driver. */
-static void next_stop(store *s, dispatch_stop *next, char next_drv[8]) {
+static void next_stop(store *s, dispatch_stop *next, char next_drv[16]) {
     lm_errinfo err = {0};
     *next = (dispatch_stop){0};
     next_drv[0] = '\0';
-    for (int v = 0; v < 30; v++) {
-        char drv[8];
+    for (int v = 0; v < n_vans; v++) {
+        char drv[16];
         snprintf(drv, sizeof drv, "D%02d", v + 1);
         store_read *r = NULL;
         CHECK(store_read_begin(s, &r));
@@ -161,7 +177,7 @@ static void next_stop(store *s, dispatch_stop *next, char next_drv[8]) {
             if (rt.stops[i].stop.status == DISPATCH_STOP_PLANNED) {
                 if (!next->id || rt.stops[i].stop.eta_s < next->eta_s) {
                     *next = rt.stops[i].stop;
-                    lm_strlcpy(next_drv, drv, 8);
+                    lm_strlcpy(next_drv, drv, 16);
                 }
                 break;
             }
@@ -169,16 +185,16 @@ static void next_stop(store *s, dispatch_stop *next, char next_drv[8]) {
     }
 }
 
-/* The day runs until 200 stops are done: the earliest next stop of any van is served next, so
+/* The day runs until n_done stops are done: the earliest next stop of any van is served next, so
  * that the clock stands where a real day would after 200 deliveries. Returns the stops done;
  * *latest_s is the clock (epoch s) after the last one. */
 static int run_day(store *s, dispatch *planner, int64_t *latest_s) {
     lm_errinfo err = {0};
     int done = 0;
     *latest_s = DAY + 8 * 3600;
-    while (done < 200) {
+    while (done < n_done) {
         dispatch_stop next;
-        char next_drv[8];
+        char next_drv[16];
         next_stop(s, &next, next_drv);
         if (!next.id) break;
         if (next.eta_s > *latest_s) *latest_s = next.eta_s;
@@ -195,7 +211,7 @@ static int run_day(store *s, dispatch *planner, int64_t *latest_s) {
     return done;
 }
 
-/* The day's plan, committed; 200 stops done; then V01 breaks down where it is. */
+/* The day's plan, committed; n_done stops done; then V01 breaks down where it is. */
 static void day_until_breakdown(store *s, const dispatch_opts *dopts, int *done,
                                 int64_t *latest_s) {
     lm_errinfo err = {0};
@@ -217,58 +233,96 @@ static void day_until_breakdown(store *s, const dispatch_opts *dopts, int *done,
     dispatch_destroy(planner);
 }
 
-/* Times runs re-plans with the feasible pass alone and with both passes, and prints the table. */
+/* One table row: a pass's timings (sorted in place) and its last plan's effect. */
+static void row(const char *label, int64_t *t, int64_t *cpu, int runs, const dispatch_plan *pl,
+                const dispatch_plan *ref) {
+    qsort(t, (size_t)runs, sizeof *t, cmp_i64);
+    qsort(cpu, (size_t)runs, sizeof *cpu, cmp_i64);
+    double gap = ref->cost > 0 ? 100.0 * (double)(pl->cost - ref->cost) / (double)ref->cost : 0;
+    printf("| %s | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64
+           " | %.2f | %" PRId64 " | %" PRId64 " | %zu |\n",
+           label, t[runs / 2], t[0], t[runs - 1], cpu[runs / 2], pl->effect.cost_before, pl->cost,
+           gap, pl->effect.routes_changed, pl->effect.stops_moved, pl->n_unassigned);
+}
+
+/* Times runs re-plans with the feasible pass alone and with both passes, then one re-plan whose
+ * free pass searches REF_POLISH_MS as the quality reference, and prints the table. */
 static void measure(store *s, const dispatch_opts *dopts, int runs, int done, int64_t latest_s) {
     lm_errinfo err = {0};
-    dispatch_opts fast = *dopts, full = *dopts;
+    dispatch_opts fast = *dopts, full = *dopts, ref = *dopts;
     fast.replan_polish_ms = 0;
-    dispatch *df = NULL, *dp = NULL;
+    full.replan_polish_ms = polish_ms;
+    ref.replan_polish_ms = REF_POLISH_MS;
+    dispatch *df = NULL, *dp = NULL, *dr = NULL;
     CHECK(dispatch_create(&fast, &df, &err));
     CHECK(dispatch_create(&full, &dp, &err));
-    int64_t *tf = calloc((size_t)runs, sizeof *tf), *tp = calloc((size_t)runs, sizeof *tp);
-    dispatch_plan pf = {0}, pp = {0};
+    CHECK(dispatch_create(&ref, &dr, &err));
+    int64_t *tf = calloc((size_t)runs, sizeof *tf), *tp = calloc((size_t)runs, sizeof *tp), tr;
+    int64_t *cf = calloc((size_t)runs, sizeof *cf), *cp = calloc((size_t)runs, sizeof *cp), cr;
+    dispatch_plan pf = {0}, pp = {0}, pr = {0};
     for (int i = 0; i < runs; i++) {
         dispatch_plan_clear(&pf);
         dispatch_plan_clear(&pp);
-        tf[i] = one_replan(s, df, &pf);
-        tp[i] = one_replan(s, dp, &pp);
+        tf[i] = one_replan(s, df, &pf, &cf[i]);
+        tp[i] = one_replan(s, dp, &pp, &cp[i]);
     }
-    qsort(tf, (size_t)runs, sizeof *tf, cmp_i64);
-    qsort(tp, (size_t)runs, sizeof *tp, cmp_i64);
+    tr = one_replan(s, dr, &pr, &cr);
     size_t stops_left = 0;
     for (size_t i = 0; i < pp.n_routes; i++)
         stops_left += pp.routes[i].n_stops;
-    printf("| pass | median ms | min ms | max ms | cost before | cost after | routes changed | "
-           "stops moved | unassigned |\n|---|---|---|---|---|---|---|---|---|\n");
-    printf("| feasible (stops kept on their vans, %" PRId64 " ms search) | %" PRId64 " | %" PRId64
-           " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %zu |\n",
-           fast.replan_feasible_ms, tf[runs / 2], tf[0], tf[runs - 1], pf.effect.cost_before,
-           pf.cost, pf.effect.routes_changed, pf.effect.stops_moved, pf.n_unassigned);
-    printf("| polished (+ free pass with move penalty %u, %" PRId64 " ms search) | %" PRId64
-           " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64
-           " | %zu |\n",
-           full.move_penalty, full.replan_polish_ms, tp[runs / 2], tp[0], tp[runs - 1],
-           pp.effect.cost_before, pp.cost, pp.effect.routes_changed, pp.effect.stops_moved,
-           pp.n_unassigned);
-    printf("\nDay: 500 stops, 30 vans (25 parcels each), %d stops done, V01 broken down at "
+    printf("| pass | median ms | min ms | max ms | median CPU ms | cost before | cost after | vs "
+           "10 s re-plan %% | "
+           "routes changed | stops moved | unassigned "
+           "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    char label[160];
+    snprintf(label, sizeof label,
+             "feasible (stops kept on their vans, first feasible answer, cap %" PRId64 " ms)",
+             fast.replan_feasible_ms);
+    row(label, tf, cf, runs, &pf, &pr);
+    snprintf(label, sizeof label,
+             "polished (+ free pass with move penalty %u, %" PRId64 " ms search)",
+             full.move_penalty, full.replan_polish_ms);
+    row(label, tp, cp, runs, &pp, &pr);
+    snprintf(label, sizeof label, "reference (+ free pass, %d ms search; 1 run)", REF_POLISH_MS);
+    row(label, &tr, &cr, 1, &pr, &pr);
+    printf("\nDay: %d stops, %d vans (25 parcels each), %d stops done, V01 broken down at "
            "%02d:%02d UTC; %zu stops (deliveries and transfer pickups) in the new plan; %d runs.\n",
-           done, (int)((latest_s - DAY) / 3600), (int)((latest_s - DAY) % 3600 / 60), stops_left,
-           runs);
+           n_stops, n_vans, done, (int)((latest_s - DAY) / 3600),
+           (int)((latest_s - DAY) % 3600 / 60), stops_left, runs);
     dispatch_plan_clear(&pf);
     dispatch_plan_clear(&pp);
+    dispatch_plan_clear(&pr);
     free(tf);
     free(tp);
+    free(cf);
+    free(cp);
     dispatch_destroy(df);
     dispatch_destroy(dp);
+    dispatch_destroy(dr);
+}
+
+/* RUNS [STOPS VANS DONE POLISH_MS] from the command line; false on a bad one. */
+static bool parse_args(int argc, char **argv, int *runs) {
+    int64_t v[5] = {5, n_stops, n_vans, n_done, polish_ms};
+    static const int64_t lo[5] = {1, 10, 2, 0, 0}, hi[5] = {1000, 5000, 500, 5000, 60000};
+    for (int i = 1; i < argc && i <= 5; i++)
+        if (!lm_parse_i64(argv[i], lo[i - 1], hi[i - 1], &v[i - 1])) return false;
+    if (argc > 6 || v[3] >= v[1] || v[2] * 25 < v[1]) return false;
+    *runs = (int)v[0];
+    n_stops = (int)v[1];
+    n_vans = (int)v[2];
+    n_done = (int)v[3];
+    polish_ms = v[4];
+    return true;
 }
 
 int main(int argc, char **argv) {
-    int64_t runs64 = 5;
-    if (argc > 1 && !lm_parse_i64(argv[1], 1, 1000, &runs64)) {
-        fprintf(stderr, "usage: bench_replan [RUNS]\n");
+    int runs = 5;
+    if (!parse_args(argc, argv, &runs)) {
+        fprintf(stderr, "usage: bench_replan [RUNS [STOPS VANS DONE POLISH_MS]] (VANS * 25 >= "
+                        "STOPS > DONE; default 5 500 30 200 350)\n");
         return 2;
     }
-    int runs = (int)runs64;
     char dir[] = "/tmp/lm_bench_replan_XXXXXX";
     if (!mkdtemp(dir)) return 1;
     char path[128];

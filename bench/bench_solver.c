@@ -9,14 +9,14 @@
 static void usage(void) {
     fprintf(stderr, "usage: bench_solver --dir DIR --bks FILE [--vehicles-bks FILE] "
                     "[--time-limit-ms N] [--seed K] [--no-sp] [--max-n N] [--only NAME] "
-                    "[--runs N] [--csv OUT] [--md OUT] [--title TEXT]\n");
+                    "[--runs N] [--iterations N] [--csv OUT] [--md OUT] [--title TEXT]\n");
 }
 
 int main(int argc, char **argv) {
     bench_solver_opts o;
     bench_solver_opts_init(&o);
     int64_t limit_ms = o.time_limit_ms, seed = (int64_t)o.seed, max_n = (int64_t)o.max_customers;
-    int64_t runs = o.runs;
+    int64_t runs = o.runs, iters = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-sp")) {
@@ -50,6 +50,8 @@ int main(int argc, char **argv) {
             continue;
         else if (!strcmp(a, "--runs") && lm_parse_i64(v, 1, 32, &runs))
             continue;
+        else if (!strcmp(a, "--iterations") && lm_parse_i64(v, 1, INT64_MAX, &iters))
+            continue;
         else {
             usage();
             return 64;
@@ -63,6 +65,7 @@ int main(int argc, char **argv) {
     o.seed = (uint64_t)seed;
     o.max_customers = (size_t)max_n;
     o.runs = (unsigned)runs;
+    o.iterations = (uint64_t)iters;
     lm_errinfo err;
     lm_status st = bench_solver_run(&o, stdout, &err);
     if (st == LM_OK) return 0;

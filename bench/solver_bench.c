@@ -104,6 +104,7 @@ static bool bench_solve(const bench_solver_opts *o, const fmt_instance *inst, ui
     so.threads = 1;
     so.seed = seed;
     so.use_set_partitioning = o->use_set_partitioning;
+    so.iterations = o->iterations;
     solver_solution *s = NULL;
     lm_errinfo err;
     int64_t t0 = lm_mono_ns();

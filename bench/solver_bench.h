@@ -30,6 +30,9 @@ typedef struct bench_solver_opts {
     const char *title;             /* the table's heading (default "results") */
     unsigned
         runs; /* solves per instance, seeds seed.. seed+runs-1; the median one counts (1..32) */
+    uint64_t
+        iterations; /* 0: time-limited; else solver_opts.iterations (a reproducible run whose
+                       wall time measures the solver's speed; time_limit_ms is a safety stop) */
 } bench_solver_opts;
 
 void bench_solver_opts_init(bench_solver_opts *o);

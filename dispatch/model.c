@@ -18,8 +18,8 @@ void dispatch__model_free(dispatch__model *m) {
     lm_free(m->task_from_loc);
     lm_free(m->job_task);
     lm_free(m->ship_task);
+    solver_problem_destroy(m->problem); /* first: it borrows m->matrix's arrays */
     geo_matrix_destroy(m->matrix);
-    solver_problem_destroy(m->problem);
     memset(m, 0, sizeof *m);
 }
 
@@ -207,8 +207,9 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
     solver_problem_opts_init(&po);
     po.n_dims = DISPATCH__DIMS;
     if ((rc = solver_problem_create(&po, &m->problem)) != LM_OK) goto fail;
-    if ((rc = solver_problem_set_matrix(m->problem, m->n_pts, geo_matrix_durations(m->matrix),
-                                        geo_matrix_distances(m->matrix), NULL, err)) != LM_OK)
+    /* m->matrix outlives every problem built on it (model_free destroys the problem first) */
+    if ((rc = solver_problem_share_matrix(m->problem, m->n_pts, geo_matrix_durations(m->matrix),
+                                          geo_matrix_distances(m->matrix), NULL, err)) != LM_OK)
         goto fail;
     for (size_t i = 0; i < m->n_tasks; i++) {
         dispatch__task *t = &m->tasks[i];

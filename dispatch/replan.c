@@ -362,6 +362,9 @@ static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_
     so.seed = seed;
     so.cancel = &d->cancel;
     so.move_penalty = d->o.move_penalty;
+    /* The minimal-change pass answers with its first feasible plan (limit_ms only caps its
+     * local search): the free pass is the one that searches (bench/results/perf-replan.md). */
+    so.stop_at_feasible = pinned;
     solver_solution *s = NULL;
     if ((rc = solver_solve(m->problem, &so, &s, err)) != LM_OK) return rc;
     solver_check_report rep;

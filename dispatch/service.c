@@ -15,7 +15,7 @@ void dispatch_opts_init(dispatch_opts *o) {
     o->now_ms = lm_now_ms;
     o->plan_time_limit_ms = 5000;
     o->replan_feasible_ms = 120;
-    o->replan_polish_ms = 1500;
+    o->replan_polish_ms = 350;
     o->move_penalty = 600;
     dispatch__settings_opts_defaults(o); /* radius, dwell, ETA change, lateness, silence, service */
     o->arrival_speed_mps = 2;

@@ -52,6 +52,7 @@ struct solver_problem {
     uint32_t n_dims;
     size_t n;                               /* matrix side */
     int32_t *durations, *distances, *costs; /* distances/costs may be NULL */
+    bool matrix_borrowed; /* solver_problem_share_matrix: the caller's, never freed here */
     solver__job *jobs;
     size_t n_jobs, cap_jobs;
     solver__shipment *shipments;

@@ -48,45 +48,6 @@ static int64_t first_span(const solver__tws *t) {
     return t->w[0].end_s - t->w[0].start_s;
 }
 
-static lm_status build_neighbours(solver__model *m) {
-    size_t n = m->n_task_nodes;
-    if (n == 0) return LM_OK;
-    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
-    m->k_nbr = k;
-    m->k_ls = k < 12 ? k : 12;
-    if (k == 0) return LM_OK;
-    m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
-    int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
-    if (!m->nbr || !d) {
-        lm_free(d);
-        return LM_NOMEM;
-    }
-    const solver_problem *p = m->p;
-    const solver__vehicle *v0 = &p->vehicles[0];
-    for (size_t i = 0; i < n; i++) {
-        uint32_t *row = &m->nbr[i * k];
-        uint32_t cnt = 0;
-        uint32_t li = m->nodes[i].loc;
-        for (size_t j = 0; j < n; j++) {
-            if (j == i) continue;
-            uint32_t lj = m->nodes[j].loc;
-            int64_t c1 = solver__edge_cost(p, v0, li, lj), c2 = solver__edge_cost(p, v0, lj, li);
-            int64_t c = c1 < c2 ? c1 : c2;
-            if (cnt == k && c >= d[k - 1]) continue;
-            uint32_t pos = cnt < k ? cnt++ : k - 1;
-            while (pos > 0 && d[pos - 1] > c) {
-                d[pos] = d[pos - 1];
-                row[pos] = row[pos - 1];
-                pos--;
-            }
-            d[pos] = c;
-            row[pos] = (uint32_t)j;
-        }
-    }
-    lm_free(d);
-    return LM_OK;
-}
-
 void solver__model_destroy(solver__model *m) {
     if (!m) return;
     lm_free(m->nodes);
@@ -285,7 +246,7 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
         capacity += p->vehicles[v].pub.capacity[0];
     m->spare_fleet = capacity >= 2 * demand;
     if (model_vehicle_classes(m) != LM_OK) goto fail;
-    if ((st = build_neighbours(m)) != LM_OK) goto fail;
+    if ((st = solver__build_neighbours(m)) != LM_OK) goto fail;
     *out = m;
     return LM_OK;
 fail:

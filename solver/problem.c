@@ -78,6 +78,16 @@ static void tws_free(solver__tws *t) {
     lm_free(t->w);
 }
 
+/* The matrices, unless borrowed (solver_problem_share_matrix). */
+static void free_matrices(solver_problem *p) {
+    if (!p->matrix_borrowed) {
+        lm_free(p->durations);
+        lm_free(p->distances);
+        lm_free(p->costs);
+    }
+    p->durations = p->distances = p->costs = NULL;
+}
+
 void solver_problem_destroy(solver_problem *p) {
     if (!p) return;
     for (size_t i = 0; i < p->n_jobs; i++) {
@@ -105,9 +115,7 @@ void solver_problem_destroy(solver_problem *p) {
     lm_free(p->jobs);
     lm_free(p->shipments);
     lm_free(p->vehicles);
-    lm_free(p->durations);
-    lm_free(p->distances);
-    lm_free(p->costs);
+    free_matrices(p);
     lm_free(p);
 }
 
@@ -124,8 +132,10 @@ uint32_t solver_problem_n_dims(const solver_problem *p) {
     return p->n_dims;
 }
 
-static lm_status copy_matrix(const int32_t *src, size_t n, const char *field, int32_t **out,
-                             lm_errinfo *err) {
+/* Validates src (every cell >= 0) into *out: a copy, or src itself when borrowed (the problem
+ * never writes to its matrices; the cast only lets one field hold both kinds). */
+static lm_status copy_matrix(const int32_t *src, size_t n, const char *field, bool borrow,
+                             int32_t **out, lm_errinfo *err) {
     if (!src) {
         *out = NULL;
         return LM_OK;
@@ -134,6 +144,10 @@ static lm_status copy_matrix(const int32_t *src, size_t n, const char *field, in
         if (src[i] < 0)
             return lm_errinfo_set(err, LM_INVALID, field, "cell [%zu][%zu] is negative", i / n,
                                   i % n);
+    if (borrow) {
+        *out = (int32_t *)(uintptr_t)src;
+        return LM_OK;
+    }
     int32_t *m = lm_reallocarray(NULL, n * n, sizeof *m);
     if (!m) return LM_NOMEM;
     memcpy(m, src, n * n * sizeof *m);
@@ -141,9 +155,9 @@ static lm_status copy_matrix(const int32_t *src, size_t n, const char *field, in
     return LM_OK;
 }
 
-lm_status solver_problem_set_matrix(solver_problem *p, size_t n, const int32_t *durations,
-                                    const int32_t *distances, const int32_t *costs,
-                                    lm_errinfo *err) {
+static lm_status set_matrix(solver_problem *p, size_t n, const int32_t *durations,
+                            const int32_t *distances, const int32_t *costs, bool borrow,
+                            lm_errinfo *err) {
     if (n == 0 || n > SOLVER_MAX_LOCATIONS)
         return lm_errinfo_set(err, n ? LM_TOO_BIG : LM_INVALID, "matrices",
                               "matrix size %zu is outside 1..%d", n, SOLVER_MAX_LOCATIONS);
@@ -151,23 +165,36 @@ lm_status solver_problem_set_matrix(solver_problem *p, size_t n, const int32_t *
     if (p->n_jobs || p->n_shipments || p->n_vehicles)
         return lm_errinfo_set(err, LM_CONFLICT, "matrices", "set the matrix before adding tasks");
     int32_t *d = NULL, *m = NULL, *c = NULL;
-    lm_status st = copy_matrix(durations, n, "matrices.durations", &d, err);
-    if (st == LM_OK) st = copy_matrix(distances, n, "matrices.distances", &m, err);
-    if (st == LM_OK) st = copy_matrix(costs, n, "matrices.costs", &c, err);
+    lm_status st = copy_matrix(durations, n, "matrices.durations", borrow, &d, err);
+    if (st == LM_OK) st = copy_matrix(distances, n, "matrices.distances", borrow, &m, err);
+    if (st == LM_OK) st = copy_matrix(costs, n, "matrices.costs", borrow, &c, err);
     if (st != LM_OK) {
-        lm_free(d);
-        lm_free(m);
-        lm_free(c);
+        if (!borrow) {
+            lm_free(d);
+            lm_free(m);
+            lm_free(c);
+        }
         return st;
     }
-    lm_free(p->durations);
-    lm_free(p->distances);
-    lm_free(p->costs);
+    free_matrices(p);
     p->n = n;
     p->durations = d;
     p->distances = m;
     p->costs = c;
+    p->matrix_borrowed = borrow;
     return LM_OK;
+}
+
+lm_status solver_problem_set_matrix(solver_problem *p, size_t n, const int32_t *durations,
+                                    const int32_t *distances, const int32_t *costs,
+                                    lm_errinfo *err) {
+    return set_matrix(p, n, durations, distances, costs, false, err);
+}
+
+lm_status solver_problem_share_matrix(solver_problem *p, size_t n, const int32_t *durations,
+                                      const int32_t *distances, const int32_t *costs,
+                                      lm_errinfo *err) {
+    return set_matrix(p, n, durations, distances, costs, true, err);
 }
 
 /* ---- Validation helpers ---- */

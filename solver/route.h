@@ -61,6 +61,8 @@ typedef struct solver__model {
 
 LM_MUST_USE lm_status solver__model_create(const solver_problem *p, solver__model **out);
 void solver__model_destroy(solver__model *m);
+/* Fills m->nbr / k_nbr / k_ls from the task nodes' locations (solver/neighbours.c). */
+LM_MUST_USE lm_status solver__build_neighbours(solver__model *m);
 /* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)?
  * (solver/route.c) */
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v);

@@ -141,12 +141,13 @@ typedef struct worker {
     int64_t next_progress_ns;
     uint64_t last_ls; /* iteration when the local search last ran */
     uint64_t anneal_start, anneal_len;
-    double t0, tf;      /* the current anneal's temperatures */
-    double log_ratio;   /* solver__det_log(tf / t0), for the schedule */
-    uint64_t iters;     /* this worker's iterations so far */
-    bool want_stop;     /* this worker's vote at a checkpoint */
-    uint64_t last_gain; /* iteration of the last new best (found or adopted) */
-    int64_t now_ns;     /* clock at the last check */
+    int64_t anneal_t0_ns; /* clock at the anneal's start (time-limited runs cool on the clock) */
+    double t0, tf;        /* the current anneal's temperatures */
+    double log_ratio;     /* solver__det_log(tf / t0), for the schedule */
+    uint64_t iters;       /* this worker's iterations so far */
+    bool want_stop;       /* this worker's vote at a checkpoint */
+    uint64_t last_gain;   /* iteration of the last new best (found or adopted) */
+    int64_t now_ns;       /* clock at the last check */
 } worker;
 
 static bool out_of_time(worker *w) {
@@ -393,9 +394,20 @@ static bool accept(worker *w, double temp) {
     return (double)a->cost < (double)b->cost - temp * solver__det_log(u);
 }
 
-/* How far the current anneal is, in [0, 1]. Only iteration counts enter the schedule, so that
- * a seed reproduces a run whatever the machine's speed: the clock only stops the search. */
+/* How far the current anneal is, in [0, 1]. Budgeted by iterations, only iteration counts enter
+ * the schedule, so that a seed reproduces a run whatever the machine's speed. Time-limited, one
+ * anneal cools over the whole search time on the clock (w->now_ns, read every iteration): the
+ * iteration budget estimated from the problem was 5x short on X (53k iterations/s measured on
+ * X-n367 against 11k estimated), so the search restarted five hotter anneals of a fifth of the
+ * length, and one long anneal is better at equal iterations (X n204/n261/n308/n351, 300k
+ * iterations: 1.00 % against 1.17 % mean, perf-solver.md); a loaded machine still cools fully. */
 static double progress(const worker *w) {
+    const shared *sh = w->sh;
+    if (!sh->max_iters) {
+        double span = (double)(sh->search_end_ns - w->anneal_t0_ns);
+        double t = span > 0 ? (double)(w->now_ns - w->anneal_t0_ns) / span : 1.0;
+        return t < 0 ? 0 : t > 1 ? 1 : t;
+    }
     double f = (double)(w->iters - w->anneal_start) / (double)w->anneal_len;
     return f < 0 ? 0 : f > 1 ? 1 : f;
 }
@@ -430,14 +442,16 @@ static bool fail_nomem(worker *w) {
 
 /* One cycle of ruin and recreate. cur and tmp are equal on entry and on exit: an iteration
  * changes tmp, then either cur takes tmp's touched routes (accepted) or tmp takes them back. */
-/* Starts an anneal from the best solution: the first one cools from T0, later ones (when the
- * budget estimate was short of the time) from a quarter of it. */
+/* Starts an anneal from the best solution. A search runs one: an iteration-budgeted anneal
+ * lasts the whole budget and a time-limited one the whole time (progress); the re-heat to a
+ * quarter of T0 only serves a restart, which run_epoch no longer needs. */
 static void anneal_start(worker *w) {
     const shared *sh = w->sh;
     double unit = mean_cost_per_task(sh->m, &w->best);
     double reheat = w->iters == 0 ? 1.0 : 0.25;
     w->anneal_start = w->iters;
     w->anneal_len = sh->budget;
+    w->anneal_t0_ns = lm_mono_ns();
     w->t0 = sh->prm->t0 * unit * reheat;
     w->tf = sh->prm->tf * unit;
     if (w->tf > w->t0) w->tf = w->t0;
@@ -456,7 +470,7 @@ static bool run_epoch(worker *w, uint64_t len) {
             atomic_store(&sh->converged, true);
             return false;
         }
-        if (w->iters - w->anneal_start >= w->anneal_len) {
+        if (sh->max_iters && w->iters - w->anneal_start >= w->anneal_len) {
             if (solver__sol_copy(&w->cur, &w->best) != LM_OK ||
                 solver__sol_copy(&w->tmp, &w->best) != LM_OK)
                 return fail_nomem(w);
@@ -928,7 +942,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     for (unsigned i = 0; i < n_workers; i++)
         if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
     if ((st = start_polish(&sh, m, ws, n_workers)) != LM_OK) goto destroy_sync;
-    unsigned started = workers_run(&sh, ws, n_workers);
+    /* Asked for the first feasible answer: the polished start is one (the search only ever
+     * holds feasible solutions); tasks it leaves out are left for a searching solve. */
+    bool done_at_start = o->stop_at_feasible;
+    unsigned started = done_at_start ? 1 : workers_run(&sh, ws, n_workers);
     {
         int win = 0;
         for (unsigned i = 0; i < started; i++) {

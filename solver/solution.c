@@ -340,7 +340,7 @@ static lm_status sim_leg(const route_ctx *c, route_sim *sim, size_t i, bool *don
         leg_dist = solver__distance(p, sim->prev_loc, loc);
         if (p->costs) sim->cost += p->costs[(size_t)sim->prev_loc * p->n + loc];
     }
-    int64_t arrival = 0; /* set by sim_leg_breaks on LM_OK (gcc -O2 cannot tell) */
+    int64_t arrival = 0; /* set by sim_leg_breaks on LM_OK; -O3 cannot see that */
     lm_status st = sim_leg_breaks(c, sim, leg, &arrival);
     if (st != LM_OK) return st;
     sim->travel += leg;

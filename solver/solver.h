@@ -133,6 +133,14 @@ void solver_problem_destroy(solver_problem *p);
 LM_MUST_USE lm_status solver_problem_set_matrix(solver_problem *p, size_t n,
                                                 const int32_t *durations, const int32_t *distances,
                                                 const int32_t *costs, lm_errinfo *err);
+/* The same, but the problem borrows the caller's matrices instead of copying them: they must
+ * stay unchanged and alive until the problem is destroyed or given another matrix. For a caller
+ * that builds several problems over one matrix (a re-plan solves two to four times): on 2,000
+ * stops each copy was 11 MB written and page-faulted per solve (bench/results/perf-replan.md). */
+LM_MUST_USE lm_status solver_problem_share_matrix(solver_problem *p, size_t n,
+                                                  const int32_t *durations,
+                                                  const int32_t *distances, const int32_t *costs,
+                                                  lm_errinfo *err);
 /* Each add validates its argument (indices, windows sorted and start <= end, amounts >= 0,
  * duplicate ids) and reports the offending field in err. The matrix must be set first. */
 LM_MUST_USE lm_status solver_problem_add_job(solver_problem *p, const solver_job *j,
@@ -249,12 +257,12 @@ typedef struct solver_progress {
  * is the same on any IEEE-754 machine. solution->reproducible says whether a run was such a run.
  *
  * What is not: a time-limited run (iterations == 0). There the clock decides when the search
- * stops, how long the first local search may polish and how long each GLPK recombination may
- * take; all of these depend on the machine and its load, so the same seed can give a different
- * answer from one run to the next (R101, 1 s, 1 thread, seed 1 gave 16448152 twice and then
- * 16428766). The seed still fixes every random choice along the way. Also not reproducible: an
- * iteration-budgeted run that time_limit_ms (then a safety stop) or cancel cut short.
- * computing_ms and progress reports are wall-clock figures in every mode. */
+ * stops, how far its anneal has cooled, how long the first local search may polish and how long
+ * each GLPK recombination may take; all of these depend on the machine and its load, so the same
+ * seed can give a different answer from one run to the next (R101, 1 s, 1 thread, seed 1 gave
+ * 16448152 twice and then 16428766). The seed still fixes every random choice along the way. Also
+ * not reproducible: an iteration-budgeted run that time_limit_ms (then a safety stop) or cancel cut
+ * short. computing_ms and progress reports are wall-clock figures in every mode. */
 typedef struct solver_opts {
     int64_t time_limit_ms; /* always set: the search stops by then (default 5000) */
     /* 0 (default): the search is budgeted by time_limit_ms. > 0: every search thread runs
@@ -265,6 +273,11 @@ typedef struct solver_opts {
     uint64_t seed;             /* random seed (default 1); see above for what it reproduces */
     bool use_set_partitioning; /* GLPK recombination of the route pool (default true) */
     uint32_t move_penalty;     /* cost per task moved off its fixed_steps vehicle (re-planning) */
+    /* Return the first feasible answer, the constructed start after its local search, instead
+     * of searching until time_limit_ms (which then only caps the local search). Tasks the
+     * construction leaves out stay out: a re-plan wants a feasible answer at once and takes a
+     * searching solve's answer when it is better (default false). */
+    bool stop_at_feasible;
     /* A starting point (VROOM's steps in solving mode), not a constraint: NULL, or per vehicle
      * seed_lens[v] task refs that start its route after its fixed steps (breaks are skipped).
      * LM_INVALID if one is not a valid route. Borrowed for the call. */

@@ -1,0 +1,108 @@
+/* Neighbour lists of the search model: each task node's k nearest task nodes by the symmetric
+ * travel cost min(c(a, b), c(b, a)) of vehicle 0, nearest first (ties: lower node index first).
+ *
+ * Why a file of its own: the plain O(n^2) scan read the matrix column c(b, a) with a stride of a
+ * whole row, a cache miss per pair once the matrix outgrows the cache; on a 2,000-stop re-plan
+ * this scan was 40 % of the re-plan's CPU (bench/results/perf-replan.md). The costs between the
+ * distinct task locations are first gathered into a compact matrix and made symmetric block by
+ * block, so that the scan then reads one contiguous row per node. */
+#include "solver/route.h"
+
+#include <string.h>
+
+#define BLOCK 64 /* side of the tiles the compact matrix is made symmetric in */
+
+/* Cost a -> b clamped to int32: the compact matrix is half the size of int64 entries, and a cost
+ * beyond 2^31 only ever ties with another such one, which is harmless for a neighbour order. */
+static int32_t cost32(const solver__model *m, uint32_t a, uint32_t b) {
+    int64_t c = solver__cost(m, 0, a, b);
+    return c > INT32_MAX ? INT32_MAX : (int32_t)c;
+}
+
+/* The distinct locations of the task nodes: ci[node] = compact index, locs[0..*n_locs). */
+static lm_status compact_locations(const solver__model *m, uint32_t *ci, uint32_t **locs_out,
+                                   size_t *n_locs) {
+    size_t n = m->n_task_nodes, side = m->p->n;
+    uint32_t *of_loc = lm_reallocarray(NULL, side, sizeof *of_loc);
+    uint32_t *locs = lm_reallocarray(NULL, n, sizeof *locs);
+    if (!of_loc || !locs) {
+        lm_free(of_loc);
+        lm_free(locs);
+        return LM_NOMEM;
+    }
+    memset(of_loc, 0xff, side * sizeof *of_loc); /* SOLVER_NONE */
+    size_t L = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t l = m->nodes[i].loc;
+        if (of_loc[l] == SOLVER_NONE) {
+            of_loc[l] = (uint32_t)L;
+            locs[L++] = l;
+        }
+        ci[i] = of_loc[l];
+    }
+    lm_free(of_loc);
+    *locs_out = locs;
+    *n_locs = L;
+    return LM_OK;
+}
+
+/* sym[a * L + b] = min(c(a, b), c(b, a)) over the compact locations. */
+static void symmetric_costs(const solver__model *m, const uint32_t *locs, size_t L, int32_t *sym) {
+    for (size_t a = 0; a < L; a++)
+        for (size_t b = 0; b < L; b++)
+            sym[a * L + b] = cost32(m, locs[a], locs[b]);
+    for (size_t a0 = 0; a0 < L; a0 += BLOCK)
+        for (size_t b0 = a0; b0 < L; b0 += BLOCK)
+            for (size_t a = a0; a < a0 + BLOCK && a < L; a++)
+                for (size_t b = b0 > a ? b0 : a + 1; b < b0 + BLOCK && b < L; b++) {
+                    int32_t x = sym[a * L + b], y = sym[b * L + a];
+                    int32_t c = x < y ? x : y;
+                    sym[a * L + b] = sym[b * L + a] = c;
+                }
+}
+
+/* Keeps row[0..k) the k cheapest of the nodes scanned so far, as the plain scan did. */
+static void scan_row(const solver__model *m, size_t i, const uint32_t *ci, const int32_t *srow,
+                     uint32_t k, uint32_t *row, int64_t *d) {
+    uint32_t cnt = 0;
+    for (size_t j = 0; j < m->n_task_nodes; j++) {
+        if (j == i) continue;
+        int64_t c = srow[ci[j]];
+        if (cnt == k && c >= d[k - 1]) continue;
+        uint32_t pos = cnt < k ? cnt++ : k - 1;
+        while (pos > 0 && d[pos - 1] > c) {
+            d[pos] = d[pos - 1];
+            row[pos] = row[pos - 1];
+            pos--;
+        }
+        d[pos] = c;
+        row[pos] = (uint32_t)j;
+    }
+}
+
+lm_status solver__build_neighbours(solver__model *m) {
+    size_t n = m->n_task_nodes;
+    if (n == 0) return LM_OK;
+    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
+    m->k_nbr = k;
+    m->k_ls = k < 12 ? k : 12;
+    if (k == 0) return LM_OK;
+    m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
+    int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
+    uint32_t *ci = lm_reallocarray(NULL, n, sizeof *ci), *locs = NULL;
+    int32_t *sym = NULL;
+    size_t L = 0;
+    lm_status st = LM_NOMEM;
+    if (!m->nbr || !d || !ci || compact_locations(m, ci, &locs, &L) != LM_OK) goto done;
+    if (!(sym = lm_reallocarray(NULL, L * L, sizeof *sym))) goto done;
+    symmetric_costs(m, locs, L, sym);
+    for (size_t i = 0; i < n; i++)
+        scan_row(m, i, ci, &sym[(size_t)ci[i] * L], k, &m->nbr[i * k], d);
+    st = LM_OK;
+done:
+    lm_free(d);
+    lm_free(ci);
+    lm_free(locs);
+    lm_free(sym);
+    return st;
+}
