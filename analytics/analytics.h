@@ -22,8 +22,17 @@ typedef enum analytics_group {
     ANALYTICS_BY_DEPOT,
     ANALYTICS_BY_CHANNEL,
     ANALYTICS_BY_VEHICLE,
-    ANALYTICS_BY_DRIVER
+    ANALYTICS_BY_DRIVER,
+    ANALYTICS_BY_ZONE /* the depot x a geohash-5 cell of the delivery location (docs) */
 } analytics_group;
+#define ANALYTICS_GROUPS 6
+
+/* Re-plan triggers (dispatch_trigger_name, then "other") and exception kinds (driver.exception's
+ * kinds, then stop.late "late" and vehicle.silent "silent"): the columns' order. */
+#define ANALYTICS_TRIGGERS  9
+#define ANALYTICS_EXC_KINDS 7
+const char *analytics_trigger_name(int i);
+const char *analytics_exc_name(int i);
 
 /* Stages of an order's cycle time: received→allocated (audit), allocated→ready (pick/pack),
  * ready→out_for_delivery (dispatch), out_for_delivery→delivered (last mile), received→delivered. */
@@ -56,6 +65,23 @@ typedef struct analytics_kpi_row {
      * planned km to the stops served, in the vehicle's cost units (store_vehicle) */
     int64_t routes, route_stops, route_s, planned_m;
     double cost, cost_per_stop, cost_per_km; /* per stop outcome, per planned km; 0 if none */
+    /* (rollup reports only; 0 from analytics_kpi_report) fleet use of those routes: route
+     * seconds over the vehicles' shift seconds (vehicles with a shift), load carried out over
+     * weight capacity (vehicles with one), driven over planned metres of the legs between stops
+     * whose driven distance dispatch measured (stop.arrived's driven_m) */
+    int64_t shift_s, shift_route_s, load_g, capacity_g, legs, leg_planned_m, driven_m;
+    double time_utilisation, capacity_utilisation, driven_ratio; /* 0 when the base is 0 */
+    /* promised windows: delivered after the end of the window; how far past it (0 when not
+     * late) over delivered orders with a window: its p90 is how much later a window would have
+     * to end for 9 in 10 to be on time */
+    int64_t late;
+    analytics_q late_s;
+    /* re-plans applied by trigger; exceptions raised by kind, those resolved, mean seconds to
+     * resolution per kind and the quantiles over all kinds (groups all, vehicle, driver) */
+    int64_t replans[ANALYTICS_TRIGGERS];
+    int64_t exceptions[ANALYTICS_EXC_KINDS], exc_resolved[ANALYTICS_EXC_KINDS];
+    double exc_resolve_mean_s[ANALYTICS_EXC_KINDS];
+    analytics_q exc_resolve_s;
 } analytics_kpi_row;
 
 typedef struct analytics_kpi analytics_kpi;
@@ -109,18 +135,22 @@ typedef enum analytics_method {
     ANALYTICS_MEAN,           /* shorter than a season: the mean */
     ANALYTICS_SEASONAL_NAIVE, /* same weekday last week */
     ANALYTICS_HOLT_WINTERS,   /* additive level + trend + weekly season */
-    ANALYTICS_CROSTON_SBA     /* intermittent demand: Syntetos-Boylan approximation */
+    ANALYTICS_HW_YEARLY,      /* Holt-Winters on the series less a yearly Fourier term */
+    ANALYTICS_TSB             /* intermittent demand: Teunter-Syntetos-Babai (the mean is the
+                                 demand probability times the size, the point forecast the median) */
 } analytics_method;
 
 const char *analytics_method_name(analytics_method m);
 
-#define ANALYTICS_SEASON      7 /* days: weekly seasonality */
+#define ANALYTICS_SEASON      7   /* days: weekly seasonality */
+#define ANALYTICS_YEAR_MIN    365 /* days of training history before a yearly term is tried */
 #define ANALYTICS_HORIZON_MAX 366
 
 typedef struct analytics_backtest {
-    int64_t holdout;    /* days held out at the end of the history (0: too short to test) */
-    double mase, smape; /* of the chosen method on the holdout */
-    double naive_mase, naive_smape; /* of seasonal-naive on the same holdout */
+    int64_t holdout;    /* days of each holdout (0: too short to test) */
+    int64_t folds;      /* holdouts, ending 0, 1, 2 holdouts before the history's end (1..3) */
+    double mase, smape; /* of the chosen method, mean over the folds */
+    double naive_mase, naive_smape; /* of seasonal-naive on the same folds */
 } analytics_backtest;
 
 typedef struct analytics_forecast {
@@ -128,14 +158,20 @@ typedef struct analytics_forecast {
     double sigma; /* std dev of one-step in-sample errors of the chosen method (units/day) */
     analytics_backtest bt;
     size_t h;
-    double f[ANALYTICS_HORIZON_MAX]; /* daily forecast, >= 0 */
+    double f[ANALYTICS_HORIZON_MAX]; /* daily point forecast, >= 0: what MASE and sMAPE judge */
+    /* expected daily demand, >= 0: what replenishment sums. The same as f except for TSB, whose
+     * point forecast is the median of a day's demand (0 on a series that sells on fewer than
+     * half of the days) and whose mean is the demand probability times the mean size */
+    double mean[ANALYTICS_HORIZON_MAX];
 } analytics_forecast;
 
 /* Forecasts h (1..ANALYTICS_HORIZON_MAX) days after y[0..n) (daily demand, >= 0). stockout (may be
  * NULL) marks days whose demand was censored by an empty shelf: they are imputed from the same
- * weekday before fitting and left out of error measures. Candidates (seasonal-naive, Holt-Winters,
- * Croston-SBA) are compared on a holdout of the last min(14, n/4) days and the best MASE wins;
- * the winner is then refitted on the whole history. LM_INVALID on bad arguments. */
+ * weekday before fitting and left out of error measures. Regular series: the candidates
+ * (seasonal-naive, Holt-Winters, and Holt-Winters with a yearly term once the training part
+ * covers ANALYTICS_YEAR_MIN days) are compared on up to three holdouts of min(14, n/4) days at
+ * the end of the history and the lowest mean MASE wins; intermittent series get TSB. The winner is
+ * then refitted on the whole history. LM_INVALID on bad arguments. */
 LM_MUST_USE lm_status analytics_forecast_series(const double *y, const bool *stockout, size_t n,
                                                 size_t h, analytics_forecast *out);
 

@@ -1,9 +1,10 @@
-/* analytics/forecast.c: daily demand forecasts. Three candidates are compared on a holdout and the
- * best (by MASE, scaled by the in-sample seasonal-naive error) is refitted on the whole history:
- * seasonal-naive (same weekday last week), additive Holt-Winters with a weekly season (parameters
- * by grid search on one-step in-sample error), and Croston's method with the Syntetos-Boylan
- * correction for intermittent demand. */
-#include "analytics/analytics.h"
+/* analytics/forecast.c: daily demand forecasts. For regular demand, candidates are compared on up
+ * to three holdouts and the best (by mean MASE, scaled by the in-sample seasonal-naive error) is
+ * refitted on the whole history: seasonal-naive (same weekday last week), additive Holt-Winters
+ * with a weekly season (parameters by grid search on one-step in-sample error), and the same on
+ * the series less a yearly Fourier term (forecast_models.c) once a year of history is there.
+ * Intermittent demand gets TSB (Teunter-Syntetos-Babai). */
+#include "analytics/forecast_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,18 +12,12 @@
 #define M ANALYTICS_SEASON
 
 const char *analytics_method_name(analytics_method m) {
-    static const char *const names[] = {"zero", "mean", "seasonal_naive", "holt_winters",
-                                        "croston_sba"};
-    return (int)m >= 0 && m <= ANALYTICS_CROSTON_SBA ? names[m] : "unknown";
+    static const char *const names[] = {
+        "zero", "mean", "seasonal_naive", "holt_winters", "holt_winters_yearly", "tsb"};
+    return (int)m >= 0 && m <= ANALYTICS_TSB ? names[m] : "unknown";
 }
 
-/* A fitted model: its h-step forecast and one-step in-sample error sum of squares. */
-typedef struct fit {
-    double sse;
-    size_t n_err;
-} fit;
-
-static void seasonal_naive(const double *y, size_t n, size_t h, double *f, fit *ft) {
+static void seasonal_naive(const double *y, size_t n, size_t h, double *f, an_fit *ft) {
     ft->sse = 0;
     ft->n_err = 0;
     for (size_t t = M; t < n; t++) {
@@ -34,86 +29,13 @@ static void seasonal_naive(const double *y, size_t n, size_t h, double *f, fit *
         f[k] = y[n - M + k % M];
 }
 
-/* Additive Holt-Winters with the given smoothing parameters (n >= 2M). */
-static void hw_run(const double *y, size_t n, double al, double be, double ga, size_t h, double *f,
-                   fit *ft) {
-    double l0 = 0, l1 = 0, s[M];
-    for (size_t i = 0; i < M; i++) {
-        l0 += y[i] / M;
-        l1 += y[M + i] / M;
-    }
-    double level = l0, trend = (l1 - l0) / M;
-    for (size_t i = 0; i < M; i++)
-        s[i] = y[i] - l0;
-    ft->sse = 0;
-    ft->n_err = 0;
-    for (size_t t = M; t < n; t++) {
-        double si = s[t % M], pred = level + trend + si;
-        double e = y[t] - pred;
-        ft->sse += e * e;
-        ft->n_err++;
-        double prev = level;
-        level = al * (y[t] - si) + (1 - al) * (level + trend);
-        trend = be * (level - prev) + (1 - be) * trend;
-        s[t % M] = ga * (y[t] - level) + (1 - ga) * si;
-    }
-    if (f)
-        for (size_t k = 0; k < h; k++)
-            f[k] = level + (double)(k + 1) * trend + s[(n + k) % M];
-}
-
-static void holt_winters(const double *y, size_t n, size_t h, double *f, fit *ft) {
-    static const double A[] = {0.05, 0.1, 0.2, 0.3, 0.5}, B[] = {0, 0.01, 0.05, 0.1},
-                        G[] = {0.05, 0.1, 0.2, 0.3};
-    double best = INFINITY, ba = 0.1, bb = 0, bg = 0.1;
-    for (size_t i = 0; i < sizeof A / sizeof *A; i++)
-        for (size_t j = 0; j < sizeof B / sizeof *B; j++)
-            for (size_t k = 0; k < sizeof G / sizeof *G; k++) {
-                fit t;
-                hw_run(y, n, A[i], B[j], G[k], 0, NULL, &t);
-                if (t.sse < best) {
-                    best = t.sse;
-                    ba = A[i];
-                    bb = B[j];
-                    bg = G[k];
-                }
-            }
-    hw_run(y, n, ba, bb, bg, h, f, ft);
-}
-
-/* Croston with the SBA bias correction: smoothed size over smoothed interval, times 1 - a/2. */
-static void croston_sba(const double *y, size_t n, size_t h, double *f, fit *ft) {
-    const double a = 0.1;
-    double z = 0, p = 0, q = 1;
-    bool seen = false;
-    ft->sse = 0;
-    ft->n_err = 0;
-    for (size_t t = 0; t < n; t++) {
-        if (seen) {
-            double e = y[t] - (1 - a / 2) * z / p;
-            ft->sse += e * e;
-            ft->n_err++;
-        }
-        if (y[t] > 0) {
-            z = seen ? a * y[t] + (1 - a) * z : y[t];
-            p = seen ? a * q + (1 - a) * p : q;
-            seen = true;
-            q = 1;
-        } else {
-            q++;
-        }
-    }
-    double v = seen ? (1 - a / 2) * z / p : 0;
-    for (size_t k = 0; k < h; k++)
-        f[k] = v;
-}
-
-typedef void (*model_fn)(const double *, size_t, size_t, double *, fit *);
+typedef void (*model_fn)(const double *, size_t, size_t, double *, an_fit *);
 
 static model_fn model(analytics_method m) {
-    return m == ANALYTICS_HOLT_WINTERS  ? holt_winters
-           : m == ANALYTICS_CROSTON_SBA ? croston_sba
-                                        : seasonal_naive;
+    return m == ANALYTICS_HOLT_WINTERS ? an_holt_winters
+           : m == ANALYTICS_HW_YEARLY  ? an_hw_yearly
+           : m == ANALYTICS_TSB        ? an_tsb
+                                       : seasonal_naive;
 }
 
 /* MASE and sMAPE of f against a[0..h), scaled by the training series' seasonal-naive MAE. */
@@ -151,6 +73,67 @@ static void impute(const double *y, const bool *so, size_t n, double *out) {
     }
 }
 
+/* The candidate's mean MASE and sMAPE over the folds it can be fitted on (false: none). A fold
+ * k = 0, 1, 2 holds out the hold days ending k * hold days before n; f has room for hold days. */
+static bool backtest(const double *x, size_t n, size_t hold, size_t folds, analytics_method m,
+                     double *f, double *mase, double *smape) {
+    size_t used = 0;
+    *mase = *smape = 0;
+    for (size_t k = 0; k < folds; k++) {
+        size_t tn = n - (k + 1) * hold;
+        if ((m == ANALYTICS_HOLT_WINTERS && tn < 2 * M) ||
+            (m == ANALYTICS_HW_YEARLY && tn < ANALYTICS_YEAR_MIN))
+            continue;
+        an_fit ft;
+        model(m)(x, tn, hold, f, &ft);
+        double a, b;
+        if (m == ANALYTICS_TSB) an_tsb_point(x, tn, hold, f);
+        errors(x, tn, x + tn, f, hold, &a, &b);
+        *mase += a;
+        *smape += b;
+        used++;
+    }
+    if (!used) return false;
+    *mase /= (double)used;
+    *smape /= (double)used;
+    return true;
+}
+
+/* Picks out->method and fills out->bt: TSB for intermittent series, else the lowest mean MASE
+ * over the folds (seasonal-naive keeps ties; a candidate must be measured on every fold
+ * seasonal-naive was, so a yearly term never wins on fewer, more recent folds). */
+static void select_method(const double *x, size_t n, size_t hold, bool intermittent, double *f,
+                          analytics_forecast *out) {
+    static const analytics_method regular[] = {ANALYTICS_SEASONAL_NAIVE, ANALYTICS_HOLT_WINTERS,
+                                               ANALYTICS_HW_YEARLY};
+    /* three folds when the history has room for them after two seasons, else one */
+    size_t folds = n >= 2 * M + 3 * hold ? 3 : 1;
+    double mase, smape, best = INFINITY;
+    out->bt.holdout = (int64_t)hold;
+    out->bt.folds = (int64_t)folds;
+    backtest(x, n, hold, folds, ANALYTICS_SEASONAL_NAIVE, f, &out->bt.naive_mase,
+             &out->bt.naive_smape);
+    out->method = ANALYTICS_SEASONAL_NAIVE;
+    if (intermittent) {
+        backtest(x, n, hold, folds, ANALYTICS_TSB, f, &mase, &smape);
+        out->method = ANALYTICS_TSB;
+        out->bt.mase = mase;
+        out->bt.smape = smape;
+        return;
+    }
+    for (size_t c = 0; c < sizeof regular / sizeof *regular; c++) {
+        size_t need = regular[c] == ANALYTICS_HW_YEARLY      ? ANALYTICS_YEAR_MIN
+                      : regular[c] == ANALYTICS_HOLT_WINTERS ? 2 * M
+                                                             : 0;
+        if (n < folds * hold + need) continue; /* not measurable on every fold */
+        if (!backtest(x, n, hold, folds, regular[c], f, &mase, &smape) || !(mase < best)) continue;
+        best = mase;
+        out->method = regular[c];
+        out->bt.mase = mase;
+        out->bt.smape = smape;
+    }
+}
+
 lm_status analytics_forecast_series(const double *y, const bool *stockout, size_t n, size_t h,
                                     analytics_forecast *out) {
     if (!out || h < 1 || h > ANALYTICS_HORIZON_MAX || (n > 0 && !y)) return LM_INVALID;
@@ -169,7 +152,7 @@ lm_status analytics_forecast_series(const double *y, const bool *stockout, size_
         double sum = 0;
         for (size_t t = 0; t < n; t++)
             sum += x[t];
-        fit ft;
+        an_fit ft;
         if (n >= M) {
             out->method = ANALYTICS_SEASONAL_NAIVE;
             seasonal_naive(x, n, h, out->f, &ft);
@@ -184,46 +167,26 @@ lm_status analytics_forecast_series(const double *y, const bool *stockout, size_
             ft.n_err = n > 1 ? n - 1 : 1;
         }
         out->sigma = ft.n_err ? sqrt(ft.sse / (double)ft.n_err) : 0;
+        memcpy(out->mean, out->f, h * sizeof *out->f);
         lm_free(x);
         lm_free(f);
         return LM_OK;
     }
-    size_t hold = n / 4 < 14 ? n / 4 : 14, tn = n - hold;
-    static const analytics_method cands[] = {ANALYTICS_SEASONAL_NAIVE, ANALYTICS_HOLT_WINTERS,
-                                             ANALYTICS_CROSTON_SBA};
+    size_t hold = n / 4 < 14 ? n / 4 : 14;
     /* Syntetos-Boylan classification: an average inter-demand interval of 1.32 days or more is
-     * intermittent, and Croston-SBA is used whatever the holdout says, because on such series
-     * MASE rewards the all-zero forecast a week of zeros gives seasonal-naive */
+     * intermittent, and TSB is used whatever the holdout says: its mean is the demand rate
+     * replenishment needs, its point forecast the median that MASE and sMAPE reward */
     size_t nonzero = 0;
     for (size_t t = 0; t < n; t++)
         nonzero += x[t] > 0;
     bool intermittent = nonzero == 0 || (double)n / (double)nonzero >= 1.32;
-    double best = INFINITY;
-    out->method = ANALYTICS_SEASONAL_NAIVE;
-    out->bt.holdout = (int64_t)hold;
-    for (size_t c = 0; c < sizeof cands / sizeof *cands; c++) {
-        fit ft;
-        if (cands[c] == ANALYTICS_HOLT_WINTERS && tn < 2 * M) continue;
-        if (intermittent && cands[c] == ANALYTICS_HOLT_WINTERS) continue;
-        model(cands[c])(x, tn, hold, f, &ft);
-        double mase, smape;
-        errors(x, tn, x + tn, f, hold, &mase, &smape);
-        if (cands[c] == ANALYTICS_SEASONAL_NAIVE) {
-            out->bt.naive_mase = mase;
-            out->bt.naive_smape = smape;
-        }
-        /* strictly better than what came before, so seasonal-naive wins ties */
-        if ((intermittent && cands[c] == ANALYTICS_CROSTON_SBA) || (!intermittent && mase < best)) {
-            best = mase;
-            out->method = cands[c];
-            out->bt.mase = mase;
-            out->bt.smape = smape;
-        }
-    }
-    fit ft;
-    model(out->method)(x, n, h, f, &ft);
+    select_method(x, n, hold, intermittent, f, out);
+    an_fit ft;
+    model_fn fn = model(out->method);
+    fn(x, n, h, f, &ft);
     for (size_t k = 0; k < h; k++)
-        out->f[k] = f[k] < 0 ? 0 : f[k];
+        out->f[k] = out->mean[k] = f[k] < 0 ? 0 : f[k];
+    if (out->method == ANALYTICS_TSB) an_tsb_point(x, n, h, out->f);
     out->sigma = ft.n_err ? sqrt(ft.sse / (double)ft.n_err) : 0;
     lm_free(x);
     lm_free(f);

@@ -21,43 +21,13 @@ void analytics_kpi_free(analytics_kpi *a) {
     lm_free(a->facts);
     lm_free(a->vd);
     lm_free(a->pending);
+    lm_free(a->evc);
     an_routes_free(a);
     lm_free(a);
 }
 
 int64_t analytics_kpi_cursor(const analytics_kpi *a) {
     return a->cursor;
-}
-
-/* The raw value after "key": in a flat JSON object, or NULL. */
-static const char *field(const char *json, const char *key) {
-    char pat[40];
-    int k = snprintf(pat, sizeof pat, "\"%s\":", key);
-    if (k <= 0 || (size_t)k >= sizeof pat || !json) return NULL;
-    const char *p = strstr(json, pat);
-    return p ? p + k : NULL;
-}
-
-bool an_field_i64(const char *json, const char *key, int64_t *out) {
-    const char *p = field(json, key);
-    if (!p) return false;
-    char *end;
-    long long v = strtoll(p, &end, 10);
-    if (end == p) return false;
-    *out = v;
-    return true;
-}
-
-/* Copies a JSON string value (escapes kept as written; ids never contain them). */
-bool an_field_str(const char *json, const char *key, char *out, size_t cap) {
-    const char *p = field(json, key);
-    if (!p || *p != '"') return false;
-    p++;
-    size_t i = 0;
-    for (; p[i] && p[i] != '"' && i + 1 < cap; i++)
-        out[i] = p[i];
-    out[i] = '\0';
-    return true;
 }
 
 an_fact *an_fact_get(analytics_kpi *a, int64_t id, bool create) {
@@ -83,23 +53,6 @@ an_fact *an_fact_get(analytics_kpi *a, int64_t id, bool create) {
     memset(&a->facts[lo], 0, sizeof *a->facts);
     a->facts[lo].order_id = id;
     return &a->facts[lo];
-}
-
-an_vdriver *an_vd_get(analytics_kpi *a, const char *vehicle, bool create) {
-    for (size_t i = 0; i < a->n_vd; i++)
-        if (!strcmp(a->vd[i].vehicle, vehicle)) return &a->vd[i];
-    if (!create) return NULL;
-    if (a->n_vd == a->cap_vd) {
-        size_t cap = a->cap_vd ? a->cap_vd * 2 : 16;
-        an_vdriver *v = lm_reallocarray(a->vd, cap, sizeof *v);
-        if (!v) return NULL;
-        a->vd = v;
-        a->cap_vd = cap;
-    }
-    an_vdriver *v = &a->vd[a->n_vd++];
-    memset(v, 0, sizeof *v);
-    lm_strlcpy(v->vehicle, vehicle, sizeof v->vehicle);
-    return v;
 }
 
 /* The ETA the order's customer held at t_ms: the last change at or before it; before the first
@@ -168,6 +121,8 @@ lm_status an_fold(analytics_kpi *a, const store_event *e) {
     const char *p = e->payload_json;
     int64_t t = e->time_ms, id = 0;
     an_field_i64(p, "t_ms", &t); /* dispatch's clock when the payload carries it */
+    lm_status frc = an_fold_fleet(a, e, t);
+    if (frc != LM_OK) return frc;
     if (!strncmp(e->type, "order.", 6) && e->entity && !strcmp(e->entity, "order")) {
         if (!an_field_i64(p, "id", &id)) return LM_OK;
         an_fact *f = an_fact_get(a, id, true);
@@ -195,7 +150,8 @@ lm_status an_fold(analytics_kpi *a, const store_event *e) {
         lm_strlcpy(vd->driver, d, sizeof vd->driver);
         return an_route_started(a, v, d, t);
     }
-    if (strncmp(e->type, "stop.", 5) || !an_field_i64(p, "order_id", &id)) return LM_OK;
+    /* a break (order 0) has no order to measure */
+    if (strncmp(e->type, "stop.", 5) || !an_field_i64(p, "order_id", &id) || id <= 0) return LM_OK;
     an_fact *f = an_fact_get(a, id, true);
     if (!f) return LM_NOMEM;
     int64_t stop_id = 0;
@@ -209,9 +165,9 @@ lm_status an_fold(analytics_kpi *a, const store_event *e) {
     char d[65];
     if (an_field_str(p, "driver_id", d, sizeof d) && d[0])
         lm_strlcpy(f->driver, d, sizeof f->driver);
-    if (v[0] && (!strcmp(e->type, "stop.delivered") || !strcmp(e->type, "stop.failed") ||
-                 !strcmp(e->type, "stop.picked_up"))) {
-        lm_status rc = an_route_stop(a, v, stop_id, t);
+    bool delivery = !strcmp(e->type, "stop.delivered") || !strcmp(e->type, "stop.failed");
+    if (v[0] && (delivery || !strcmp(e->type, "stop.picked_up"))) {
+        lm_status rc = an_route_stop(a, v, stop_id, t, delivery);
         if (rc != LM_OK) return rc;
     }
     if (!strcmp(e->type, "stop.eta_set")) {
@@ -255,10 +211,18 @@ static lm_status check_windows(analytics_kpi *a, store_read *r, lm_errinfo *err)
         f->window_checked = true;
         a->n_pending--;
         f->has_window = o.n_windows > 0;
-        for (size_t k = 0; k < o.n_windows; k++)
+        int64_t ended_s = 0; /* the end of the last window over before the delivery */
+        for (size_t k = 0; k < o.n_windows; k++) {
             if (f->t_delivered >= o.windows[k].start_s * 1000 &&
                 f->t_delivered <= o.windows[k].end_s * 1000)
                 f->on_time = true;
+            if (o.windows[k].end_s * 1000 < f->t_delivered && o.windows[k].end_s > ended_s)
+                ended_s = o.windows[k].end_s;
+        }
+        f->late_s = !f->on_time && ended_s ? f->t_delivered / 1000 - ended_s : 0;
+        if (o.has_location)
+            an_zone_of(o.depot_id[0] ? o.depot_id : f->depot, o.lat, o.lon, f->zone,
+                       sizeof f->zone);
         store_order_clear(&o);
     }
     return LM_OK;

@@ -93,6 +93,7 @@ const char *an_key_of(const an_fact *f, analytics_group g) {
                     : g == ANALYTICS_BY_CHANNEL ? f->channel
                     : g == ANALYTICS_BY_VEHICLE ? f->vehicle
                     : g == ANALYTICS_BY_DRIVER  ? f->driver
+                    : g == ANALYTICS_BY_ZONE    ? f->zone
                                                 : NULL;
     return !k ? "" : k[0] ? k : "-";
 }
@@ -219,7 +220,7 @@ lm_status analytics_kpi_report(const analytics_kpi *k, int64_t from_ms, int64_t 
     *out = NULL;
     *n = 0;
     if (from_ms >= to_ms || (int)period < 0 || period > ANALYTICS_MONTH || (int)group < 0 ||
-        group > ANALYTICS_BY_DRIVER)
+        group >= ANALYTICS_GROUPS)
         return LM_INVALID;
     acc a = {0};
     for (size_t i = 0; i < k->n && a.st == LM_OK; i++) {

@@ -16,8 +16,8 @@ lm_status analytics_replenish_advise(const analytics_forecast *fc, const analyti
     size_t L = in->lead_time_days, LR = L + in->review_days;
     double dl = 0, dlr = 0;
     for (size_t k = 0; k < LR; k++) {
-        if (k < L) dl += fc->f[k];
-        dlr += fc->f[k];
+        if (k < L) dl += fc->mean[k]; /* expected demand, not the point forecast (TSB) */
+        dlr += fc->mean[k];
     }
     out->reorder_point = dl + in->z * fc->sigma * sqrt((double)L);
     out->order_up_to = dlr + in->z * fc->sigma * sqrt((double)LR);
@@ -29,11 +29,11 @@ lm_status analytics_replenish_advise(const analytics_forecast *fc, const analyti
     double left = in->on_hand;
     out->days_of_cover = (double)fc->h;
     for (size_t k = 0; k < fc->h; k++) {
-        if (fc->f[k] > left) {
-            out->days_of_cover = (double)k + left / fc->f[k];
+        if (fc->mean[k] > left) {
+            out->days_of_cover = (double)k + left / fc->mean[k];
             break;
         }
-        left -= fc->f[k];
+        left -= fc->mean[k];
     }
     out->stockout_risk = out->days_of_cover < (double)L;
     return LM_OK;

@@ -73,8 +73,10 @@ static bool deltas_grow(an_deltas *D) {
     return true;
 }
 
-static an_delta *delta_at(an_deltas *D, int64_t t_ms, int grp, const char *key) {
-    int64_t day = analytics_period_start(t_ms, ANALYTICS_DAY);
+/* The delta of the row of period p holding t_ms for group g and key. */
+static an_delta *delta_at(an_deltas *D, int64_t t_ms, analytics_period p, int g, const char *key) {
+    int64_t day = analytics_period_start(t_ms, p);
+    int grp = an_row_grp(p, (analytics_group)g);
     if (D->st != LM_OK) return NULL;
     if (D->n == D->cap && !deltas_grow(D)) {
         D->st = LM_NOMEM;
@@ -113,6 +115,8 @@ static void contrib_delivered(an_deltas *D, an_delta *d, const an_fact *f, int s
     d->c[AN_C_WITH_WINDOW] += sign * f->has_window;
     d->c[AN_C_ON_TIME] += sign * (f->has_window && f->on_time);
     d->c[AN_C_FIRST_ATTEMPT] += sign * (f->failed_stops == 0);
+    d->c[AN_C_LATE] += sign * (f->has_window && f->late_s > 0);
+    if (f->has_window) delta_hist(D, d, AN_H_LATE, (double)f->late_s, sign);
     if (f->has_eta60) delta_hist(D, d, AN_H_ETA60, f->eta60_err_s, sign);
     if (f->has_eta15) delta_hist(D, d, AN_H_ETA15, f->eta15_err_s, sign);
     delta_stage(D, d, ANALYTICS_STAGE_AUDIT, f->t_received, f->t_allocated, sign);
@@ -122,27 +126,35 @@ static void contrib_delivered(an_deltas *D, an_delta *d, const an_fact *f, int s
     delta_stage(D, d, ANALYTICS_STAGE_TOTAL, f->t_received, f->t_delivered, sign);
 }
 
+/* An order's figures go to its day, week and month rows alike: a report over whole weeks or
+ * months then reads one row per period and key instead of every day's (bench/results). */
 static void contrib_fact(an_deltas *D, const an_fact *f, int sign) {
-    for (int g = ANALYTICS_ALL; g <= ANALYTICS_BY_DRIVER; g++) {
-        const char *key = an_key_of(f, (analytics_group)g);
-        an_delta *d;
-        if (f->t_received && (d = delta_at(D, f->t_received, g, key))) d->c[AN_C_RECEIVED] += sign;
-        if (f->t_delivered && (d = delta_at(D, f->t_delivered, g, key)))
-            contrib_delivered(D, d, f, sign);
-        if (f->t_failed && (d = delta_at(D, f->t_failed, g, key))) d->c[AN_C_FAILED] += sign;
-        if (f->t_cancelled && (d = delta_at(D, f->t_cancelled, g, key)))
-            d->c[AN_C_CANCELLED] += sign;
-    }
+    for (int p = ANALYTICS_DAY; p <= ANALYTICS_MONTH; p++)
+        for (int g = ANALYTICS_ALL; g < ANALYTICS_GROUPS; g++) {
+            const char *key = an_key_of(f, (analytics_group)g);
+            analytics_period per = (analytics_period)p;
+            an_delta *d;
+            if (f->t_received && (d = delta_at(D, f->t_received, per, g, key)))
+                d->c[AN_C_RECEIVED] += sign;
+            if (f->t_delivered && (d = delta_at(D, f->t_delivered, per, g, key)))
+                contrib_delivered(D, d, f, sign);
+            if (f->t_failed && (d = delta_at(D, f->t_failed, per, g, key)))
+                d->c[AN_C_FAILED] += sign;
+            if (f->t_cancelled && (d = delta_at(D, f->t_cancelled, per, g, key)))
+                d->c[AN_C_CANCELLED] += sign;
+        }
 }
 
 static void contrib_route(an_deltas *D, const an_route *rt, int sign) {
     static const analytics_group gs[] = {ANALYTICS_ALL, ANALYTICS_BY_VEHICLE, ANALYTICS_BY_DRIVER};
     int64_t secs = (rt->last_ms - rt->started_ms) / 1000;
-    for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
-        const char *key = gs[i] == ANALYTICS_ALL          ? ""
-                          : gs[i] == ANALYTICS_BY_VEHICLE ? rt->vehicle
-                                                          : rt->driver;
-        an_delta *d = delta_at(D, rt->started_ms, gs[i], key[0] || !i ? key : "-");
+    for (size_t i = 0; i < 3 * sizeof gs / sizeof gs[0]; i++) {
+        analytics_period p = (analytics_period)(i / (sizeof gs / sizeof gs[0]));
+        analytics_group g = gs[i % (sizeof gs / sizeof gs[0])];
+        const char *key = g == ANALYTICS_ALL          ? ""
+                          : g == ANALYTICS_BY_VEHICLE ? rt->vehicle
+                                                      : rt->driver;
+        an_delta *d = delta_at(D, rt->started_ms, p, g, key[0] || g == ANALYTICS_ALL ? key : "-");
         if (!d) return;
         d->c[AN_C_ROUTES] += sign;
         d->c[AN_C_ROUTE_STOPS] += sign * rt->stops;
@@ -151,7 +163,37 @@ static void contrib_route(an_deltas *D, const an_route *rt, int sign) {
         d->c[AN_C_COST_FIXED] += sign * rt->cost_fixed;
         d->c[AN_C_COST_HOUR_S] += sign * rt->cost_per_hour * secs;
         d->c[AN_C_COST_KM_M] += sign * rt->cost_per_km * rt->planned_m;
+        /* utilisation counts only routes whose vehicle states the base (a shift, a capacity) */
+        d->c[AN_C_SHIFT_S] += sign * rt->shift_s;
+        d->c[AN_C_SHIFT_ROUTE_S] += sign * (rt->shift_s > 0 ? secs : 0);
+        d->c[AN_C_LOAD_G] += sign * (rt->capacity_g > 0 ? rt->load_g : 0);
+        d->c[AN_C_CAPACITY_G] += sign * rt->capacity_g;
+        d->c[AN_C_LEGS] += sign * rt->legs;
+        d->c[AN_C_LEG_PLANNED_M] += sign * rt->leg_planned_m;
+        d->c[AN_C_DRIVEN_M] += sign * rt->driven_m;
     }
+}
+
+/* The figures events add once (fleet.c): to the rows of all, the vehicle and the driver. Each is
+ * listed by the fold of its event, and the fold runs once per event (the cursor), so adding the
+ * list gives a rebuild's sums. */
+static void contrib_events(an_deltas *D, analytics_kpi *a) {
+    static const analytics_group gs[] = {ANALYTICS_ALL, ANALYTICS_BY_VEHICLE, ANALYTICS_BY_DRIVER};
+    for (size_t i = 0; i < a->n_evc; i++) {
+        const an_evc *e = &a->evc[i];
+        for (int p = ANALYTICS_DAY; p <= ANALYTICS_MONTH; p++)
+            for (size_t k = 0; k < sizeof gs / sizeof gs[0]; k++) {
+                const char *key = gs[k] == ANALYTICS_ALL          ? ""
+                                  : gs[k] == ANALYTICS_BY_VEHICLE ? e->vehicle
+                                                                  : e->driver;
+                an_delta *d = delta_at(D, e->t_ms, (analytics_period)p, gs[k],
+                                       key[0] || gs[k] == ANALYTICS_ALL ? key : "-");
+                if (!d) return;
+                d->c[e->counter] += e->value;
+                if (e->hist >= 0) delta_hist(D, d, e->hist, e->hist_s, +1);
+            }
+    }
+    a->n_evc = 0;
 }
 
 static void contrib_all(an_deltas *D, const analytics_kpi *a, size_t from_route, int sign) {
@@ -257,6 +299,13 @@ static lm_status vehicle_load(analytics_kpi *a, store_read *r, const char *vehic
     lm_free(b.data);
     if (rc != LM_OK && rc != LM_NOT_FOUND) return rc;
     b = (store_an_blob){0};
+    rc = store_an_state_get(r, "exc", vehicle, &b);
+    if (rc == LM_OK && (b.n % sizeof(an_exc) || b.n > sizeof vd->open)) rc = LM_CONFLICT;
+    if (rc == LM_OK && b.n) memcpy(vd->open, b.data, b.n);
+    if (rc == LM_OK) vd->n_open = b.n / sizeof(an_exc);
+    lm_free(b.data);
+    if (rc != LM_OK && rc != LM_NOT_FOUND) return rc;
+    b = (store_an_blob){0};
     if ((rc = store_an_state_get(r, "route", vehicle, &b)) == LM_NOT_FOUND) return LM_OK;
     if (rc == LM_OK && b.n != sizeof(an_route)) rc = LM_CONFLICT;
     if (rc == LM_OK && (rc = an_route_started(a, vehicle, "", 0)) == LM_OK) {
@@ -272,10 +321,14 @@ static lm_status state_save(store_tx *tx, const analytics_kpi *a) {
     lm_status rc = LM_OK;
     for (size_t i = 0; i < a->n && rc == LM_OK; i++)
         rc = fact_save(tx, &a->facts[i]);
-    for (size_t i = 0; i < a->n_vd && rc == LM_OK; i++)
+    for (size_t i = 0; i < a->n_vd && rc == LM_OK; i++) {
         if (a->vd[i].driver[0])
             rc = store_an_state_put(tx, "driver", a->vd[i].vehicle, a->vd[i].driver,
                                     strlen(a->vd[i].driver));
+        if (rc == LM_OK) /* written when empty too: the exceptions it held were resolved */
+            rc = store_an_state_put(tx, "exc", a->vd[i].vehicle, a->vd[i].open,
+                                    a->vd[i].n_open * sizeof(an_exc));
+    }
     /* from the last route back: the first seen of each vehicle is its latest */
     const char **seen = lm_calloc(a->n_vd + a->n_routes + 1, sizeof *seen);
     size_t n_seen = 0;
@@ -306,9 +359,8 @@ static lm_status batch_load(analytics_kpi *a, store_read *r, const store_event *
                      !strcmp(ev[i].entity, "order") && an_field_i64(p, "id", &id);
         bool stop = !strncmp(ev[i].type, "stop.", 5) && an_field_i64(p, "order_id", &id);
         if (order || stop) rc = fact_load(a, r, id);
-        if (rc == LM_OK && (stop || !strcmp(ev[i].type, "route.started")) &&
-            an_field_str(p, "vehicle_id", v, sizeof v))
-            rc = vehicle_load(a, r, v);
+        /* any event naming a vehicle: stop outcomes, route starts, re-plans and exceptions */
+        if (rc == LM_OK && an_field_str(p, "vehicle_id", v, sizeof v)) rc = vehicle_load(a, r, v);
     }
     return rc;
 }
@@ -331,6 +383,7 @@ static lm_status batch_fold(store_tx *tx, const store_event *ev, size_t n, lm_er
     }
     if ((rc = an_lookups(a, r, err)) != LM_OK) goto fail;
     contrib_all(&D, a, 0, +1);
+    contrib_events(&D, a);
     if ((rc = state_save(tx, a)) != LM_OK) {
         lm_errinfo_set(err, rc, "", "saving the analytics state failed");
         goto fail;
@@ -417,6 +470,7 @@ lm_status analytics_rollup_rebuild(store *s, int64_t *events, lm_errinfo *err) {
         contrib_route(&D, &a->routes[i], +1);
         if (D.n >= AN_DELTAS_FLUSH) rc = deltas_apply(&D, tx, err);
     }
+    if (rc == LM_OK) contrib_events(&D, a);
     if (rc == LM_OK) rc = deltas_apply(&D, tx, err);
     if (rc == LM_OK && (rc = state_save(tx, a)) != LM_OK)
         lm_errinfo_set(err, rc, "", "saving the analytics state failed");

@@ -20,14 +20,24 @@ double an_hist_edge(int bucket) {
     return (double)((uint64_t)(32 + sub) << (e - 5));
 }
 
+/* A counts blob is the non-zero figures only, as (uint32 index, int64 value) pairs in index
+ * order: most of a row's figures are 0 (a van has no channel, a depot no exceptions), and the
+ * rows are read by the thousand per report. */
+#define AN_PAIR (sizeof(uint32_t) + sizeof(int64_t))
+
 lm_status an_row_decode(const store_an_blob *counts, const store_an_blob *hist,
                         int64_t c[AN_C_COUNT], int64_t *h) {
-    if (counts->n != AN_C_COUNT * sizeof(int64_t) || hist->n % (2 * sizeof(uint32_t)))
+    if (counts->n % AN_PAIR || counts->n > AN_C_COUNT * AN_PAIR || hist->n % (2 * sizeof(uint32_t)))
         return LM_CONFLICT; /* written by another layout: `lastmile analytics rebuild` */
-    int64_t v[AN_C_COUNT];
-    memcpy(v, counts->data, sizeof v);
-    for (int i = 0; i < AN_C_COUNT; i++)
-        c[i] += v[i];
+    const unsigned char *q = counts->data;
+    for (size_t i = 0; i < counts->n / AN_PAIR; i++) {
+        uint32_t k;
+        int64_t v;
+        memcpy(&k, q + i * AN_PAIR, sizeof k);
+        memcpy(&v, q + i * AN_PAIR + sizeof k, sizeof v);
+        if (k >= AN_C_COUNT) return LM_CONFLICT;
+        c[k] += v;
+    }
     size_t pairs = h ? hist->n / (2 * sizeof(uint32_t)) : 0; /* h NULL: the counts only */
     const unsigned char *p = hist->data;
     for (size_t i = 0; i < pairs; i++) {
@@ -42,11 +52,13 @@ lm_status an_row_decode(const store_an_blob *counts, const store_an_blob *hist,
 
 lm_status an_row_encode(const int64_t c[AN_C_COUNT], const int64_t *h, store_an_blob *counts,
                         store_an_blob *hist) {
-    size_t used = 0;
+    size_t used = 0, nz = 0;
     for (size_t i = 0; i < (size_t)AN_H_METRICS * AN_H_BUCKETS; i++)
         used += h[i] != 0;
-    counts->n = AN_C_COUNT * sizeof(int64_t);
-    counts->data = lm_alloc(counts->n);
+    for (int i = 0; i < AN_C_COUNT; i++)
+        nz += c[i] != 0;
+    counts->n = nz * AN_PAIR;
+    counts->data = lm_alloc(nz ? counts->n : 1);
     hist->n = used * 2 * sizeof(uint32_t);
     hist->data = used ? lm_alloc(hist->n) : NULL;
     if (!counts->data || (used && !hist->data)) {
@@ -55,7 +67,13 @@ lm_status an_row_encode(const int64_t c[AN_C_COUNT], const int64_t *h, store_an_
         counts->data = hist->data = NULL;
         return LM_NOMEM;
     }
-    memcpy(counts->data, c, counts->n);
+    unsigned char *q = counts->data;
+    for (uint32_t i = 0, k = 0; i < AN_C_COUNT; i++) {
+        if (!c[i]) continue;
+        memcpy(q + k * AN_PAIR, &i, sizeof i);
+        memcpy(q + k * AN_PAIR + sizeof i, &c[i], sizeof c[i]);
+        k++;
+    }
     unsigned char *p = hist->data;
     for (size_t i = 0, k = 0; i < (size_t)AN_H_METRICS * AN_H_BUCKETS; i++) {
         if (!h[i]) continue;

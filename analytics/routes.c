@@ -1,6 +1,7 @@
 /* analytics/routes.c: one record per vehicle route (route.started to its last stop outcome) for
- * cost per stop and per km; the planned legs and vehicle cost settings are read from the store at
- * sync, once per stop outcome and once per route. */
+ * cost per stop and per km and the fleet's utilisation; the planned legs, stop weights and
+ * vehicle settings (costs, shift, capacity) are read from the store at sync, once per stop
+ * outcome and once per route. */
 #include "analytics/internal.h"
 #include "store/store_dispatch.h"
 
@@ -27,7 +28,7 @@ lm_status an_route_started(analytics_kpi *a, const char *vehicle, const char *dr
     return LM_OK;
 }
 
-lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, int64_t t) {
+an_route *an_route_at(analytics_kpi *a, const char *vehicle, int64_t t, size_t *index) {
     /* the vehicle's latest route, if it started by t (an outcome timed before its vehicle's
      * latest start belongs to no route: the persisted rollups keep only each vehicle's latest
      * route, and the two must fold alike); the search from the end stops after the routes started
@@ -35,8 +36,16 @@ lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, 
     size_t i = a->n_routes;
     while (i > 0 && strcmp(a->routes[i - 1].vehicle, vehicle))
         i--;
-    if (i == 0 || a->routes[i - 1].started_ms > t) return LM_OK; /* no route to cost */
-    an_route *r = &a->routes[i - 1];
+    if (i == 0 || a->routes[i - 1].started_ms > t) return NULL;
+    if (index) *index = i - 1;
+    return &a->routes[i - 1];
+}
+
+lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, int64_t t,
+                        bool delivery) {
+    size_t i = 0;
+    an_route *r = an_route_at(a, vehicle, t, &i);
+    if (!r) return LM_OK; /* no route to cost */
     r->stops++;
     if (t > r->last_ms) r->last_ms = t;
     if (a->n_pstops == a->cap_pstops) {
@@ -46,7 +55,7 @@ lm_status an_route_stop(analytics_kpi *a, const char *vehicle, int64_t stop_id, 
         a->pstops = p;
         a->cap_pstops = cap;
     }
-    a->pstops[a->n_pstops++] = (an_pstop){stop_id, i - 1};
+    a->pstops[a->n_pstops++] = (an_pstop){stop_id, i, delivery};
     return LM_OK;
 }
 
@@ -55,9 +64,10 @@ lm_status an_routes_sync(analytics_kpi *a, store_read *r, lm_errinfo *err) {
     while (a->n_pstops > 0) {
         an_pstop *p = &a->pstops[a->n_pstops - 1];
         store_stop st;
-        if ((rc = store_stop_get(r, p->stop_id, &st, err)) == LM_OK)
+        if ((rc = store_stop_get(r, p->stop_id, &st, err)) == LM_OK) {
             a->routes[p->route].planned_m += st.leg_m;
-        else if (rc != LM_NOT_FOUND)
+            if (p->delivery) a->routes[p->route].load_g += st.weight_g;
+        } else if (rc != LM_NOT_FOUND)
             return rc;
         a->n_pstops--;
     }
@@ -69,6 +79,8 @@ lm_status an_routes_sync(analytics_kpi *a, store_read *r, lm_errinfo *err) {
             rt->cost_per_hour = v.cost_per_hour;
             rt->cost_per_km = v.cost_per_km;
             rt->costs_known = true;
+            rt->shift_s = v.shift_end_s > v.shift_start_s ? v.shift_end_s - v.shift_start_s : 0;
+            rt->capacity_g = v.capacity_g > 0 ? v.capacity_g : 0;
         } else if (rc != LM_NOT_FOUND) {
             return rc;
         }

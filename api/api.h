@@ -23,12 +23,15 @@ typedef struct api_server api_server;
 #define API_TILES_ATTRIBUTION "&copy; OpenStreetMap contributors"
 
 typedef struct api_server_opts {
-    const char *bind_addr; /* IPv4 address to listen on; default "127.0.0.1" */
-    uint16_t port;         /* 0 = any free port (see api_server_port); default 8080 */
-    unsigned threads;      /* worker threads (1 = the polling thread itself); default 2 */
-    size_t max_body_bytes; /* larger request bodies get 413; default 1 MiB */
-    const char *web_root;  /* directory served under / for GET; NULL = none; default NULL */
-    int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
+    const char *bind_addr;  /* IPv4 address to listen on; default "127.0.0.1" */
+    uint16_t port;          /* 0 = any free port (see api_server_port); default 8080 */
+    unsigned threads;       /* worker threads (1 = the polling thread itself); default 2 */
+    size_t max_body_bytes;  /* larger request bodies get 413; default 1 MiB */
+    const char *web_root;   /* directory served under / for GET; NULL = none; default NULL */
+    int log_fd;             /* one JSON line per request is written here; -1 = none; default 2 */
+    const char *log_level;  /* "debug", "info", "warn", "error", "off"; NULL = "info" */
+    const char *log_routes; /* per-route levels (docs/logging.md); NULL = none */
+    unsigned log_sample;    /* one in N info access lines per route; 0 or 1 = all */
     enum {
         API_LOOP_POLL,  /* poll(): the default (api/http/server.c says why not epoll) */
         API_LOOP_EPOLL, /* epoll: faster below 128 connections per thread, stalls at 128+ */

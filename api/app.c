@@ -9,6 +9,7 @@
 
 static void on_events(void *ctx, int64_t last_seq) {
     api_app *lv = ctx;
+    api__track_cache_events(lv->track_cache, last_seq);
     events_hub_notify(lv->hub, last_seq);
     events_webhooks_notify(lv->hooks, last_seq);
 }
@@ -47,6 +48,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
               lm_strdup(o->tiles_attribution ? o->tiles_attribution : API_TILES_ATTRIBUTION)))
         goto fail;
     if ((rc = events_hub_create(&lv->hub)) != LM_OK) goto fail;
+    if ((rc = api__track_cache_create(&lv->track_cache)) != LM_OK) goto fail;
     if ((rc = http_ratelimit_create(o->track_rate_per_s, o->track_burst, &lv->track_rl)) != LM_OK) {
         lm_errinfo_set(err, rc, "track_rate", "tracking rate limit must be > 0 with burst >= 1");
         goto fail;
@@ -56,6 +58,11 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     if ((rc = dispatch_guard_create(&go, &lv->osm_guard)) != LM_OK) goto fail;
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
     if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
+    orders_opts oo;
+    orders_opts_init(&oo);
+    oo.st = s;
+    oo.intake_thread = true; /* POST /v1/orders waits for its commit without a server thread */
+    if ((rc = orders_create(&oo, &lv->orders)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
     if ((rc = events_netguard_allow(&wo.guard, o->webhook_allow, err)) != LM_OK) goto fail;
@@ -87,6 +94,7 @@ void api__app_stop(api_app *lv) {
     lv->housekeeping = NULL;
     http_plain_quiesce(lv->osmand);
     dispatch_ingest_stop(lv->ingest); /* answers (resumes) everything queued */
+    orders_intake_stop(lv->orders);   /* likewise the order creations waiting for their commit */
     http_plain_close(lv->osmand);
     lv->osmand = NULL;
     store_set_event_hook(lv->st, NULL, NULL);
@@ -100,7 +108,9 @@ void api__app_free(api_app *lv) {
     if (!lv) return;
     api__app_stop(lv);
     dispatch_ingest_free(lv->ingest);
+    orders_destroy(lv->orders);
     events_hub_destroy(lv->hub);
+    api__track_cache_destroy(lv->track_cache);
     http_ratelimit_destroy(lv->track_rl);
     dispatch_guard_destroy(lv->osm_guard);
     lm_free(lv->data_dir);
@@ -121,9 +131,12 @@ struct feedback *api__need_feedback(http_req *r) {
     return fb;
 }
 
-/* The orders service is a thin handle over the store (no caches that outlive a request), so
- * each request takes its own: nothing is shared between worker threads but the store. */
+/* Every request shares the app's orders service: its intake's writer thread puts concurrent
+ * creations in one transaction (a service per request would give each its own transaction and
+ * fsync). The service is safe to share: its only mutable state (the parsed service area) has a
+ * lock. Without an app service (never in the server) a request takes its own. */
 lm_status api__with_orders(http_req *r, lm_status (*fn)(http_req *r, orders_svc *o)) {
+    if (api_app_of(r)->orders) return fn(r, api_app_of(r)->orders);
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = api_store(r);

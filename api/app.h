@@ -55,6 +55,32 @@ extern const size_t api__route_errors_count;
 
 typedef struct api_housekeeping api_housekeeping; /* api/housekeeping.c */
 
+/* ---- Tracking snapshot (api/track_cache.c) ----
+ * The rendered reply of GET /v1/track/{token} per token, valid while no event and (for a reply
+ * that shows positions or ETAs) no position batch has committed since it was built. */
+typedef struct api_track_cache api_track_cache;
+typedef struct api_track_mark {
+    int64_t event_seq; /* the last event committed */
+    int64_t pos_gen;   /* position batches committed */
+} api_track_mark;
+LM_MUST_USE lm_status api__track_cache_create(api_track_cache **out);
+void api__track_cache_destroy(api_track_cache *c); /* NULL-safe */
+/* After a commit that appended events up to last_seq (the store's event hook). */
+void api__track_cache_events(api_track_cache *c, int64_t last_seq);
+/* After a position batch committed. */
+void api__track_cache_positions(api_track_cache *c);
+/* The marks now: read before the store read that builds a reply. */
+api_track_mark api__track_cache_mark(api_track_cache *c);
+/* The reply for token if one built at marks still current is kept: a copy of its body in arena
+ * and its ETag; false otherwise. */
+bool api__track_cache_get(api_track_cache *c, const char *token, api_track_mark now,
+                          lm_arena *arena, char **body, size_t *len, char etag[24]);
+/* Keeps body (copied) as token's reply built at built_at; live: it depends on positions. */
+void api__track_cache_put(api_track_cache *c, const char *token, api_track_mark built_at, bool live,
+                          const char *body, size_t len, const char etag[24]);
+/* The strong ETag of a body ("\"<16 hex>\"", NUL-terminated). */
+void api__track_etag(const char *body, size_t len, char out[24]);
+
 typedef struct api_app {
     store *st;                 /* borrowed */
     struct dispatch *dispatch; /* borrowed; NULL = routes that need it answer 503 */
@@ -70,6 +96,8 @@ typedef struct api_app {
     http_ratelimit *track_rl;       /* tracking polls per client address */
     dispatch_guard *osm_guard;      /* unknown OsmAnd device ids per client address (both ports) */
     api_housekeeping *housekeeping; /* payment timeouts; NULL when off */
+    orders_svc *orders;             /* one for every request: its intake group-commits them */
+    api_track_cache *track_cache;   /* tracking replies kept current by events and positions */
     bool stopped;
 } api_app;
 

@@ -302,7 +302,7 @@ typedef struct api_returns {
     orders_svc *orders;
     struct returns_svc *svc;
 } api_returns;
-/* Opens rt (503 set on failure); close it with api__returns_close. */
+/* Opens rt (503 set on failure); close it with api__returns_close (api/returns_svc.c). */
 lm_status api__returns_open(http_req *r, api_returns *rt);
 void api__returns_close(api_returns *rt);
 /* A reply of j (NULL: out of memory) with status, never cached (it is one customer's). */
@@ -340,10 +340,11 @@ void api__returns_plan_committed(http_req *r, int64_t plan_id);
 void api__returns_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj);
 
 /* ---- api/pd.c: pickup-and-delivery orders (POST /v1/orders with "type") ---- */
-/* The order JSON every /v1/orders reply uses (api/orders.c). */
-cJSON *api__order_json(const orders_order *o);
-/* Takes in the request's pickup-and-delivery order body and answers 201 (200 on a replay). */
-lm_status api__pd_create(http_req *r, orders_svc *o);
+/* Takes in the request's pickup-and-delivery order body (its "requires" already taken into req,
+ * saved in the intake transaction; Idempotency-Key honoured): *out the order (its lines freed
+ * with orders_order_clear), *replayed for a retry. The caller (api/orders.c) answers. */
+lm_status api__pd_take(http_req *r, orders_svc *o, const api_requires *req, orders_order *out,
+                       bool *replayed);
 /* Adds "type" and "pickup" to an order's JSON when it is a pickup-and-delivery order. */
 void api__pd_order_into(cJSON *j, store_read *rd, int64_t order_id);
 /* A driver's stop of such an order: "order_type"; at the pickup, the sender's contact and address

@@ -20,7 +20,7 @@ static char *iso_time(char buf[32], int64_t epoch_s) {
     return fmt_time_format_rfc3339(epoch_s, buf);
 }
 
-cJSON *api__order_json(const orders_order *o) {
+static cJSON *order_json(const orders_order *o) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)o->id);
     cJSON_AddStringToObject(j, "external_ref", o->external_ref);
@@ -85,7 +85,7 @@ cJSON *api__order_json(const orders_order *o) {
 }
 
 static lm_status reply_order(http_req *r, int status, orders_order *ord) {
-    cJSON *j = api__order_json(ord);
+    cJSON *j = order_json(ord);
     orders_order_clear(ord);
     return http_reply_json(r, status, j);
 }
@@ -116,16 +116,90 @@ static lm_status order_requires_save(http_req *r, int64_t id, const api_requires
     return store_tx_commit(tx);
 }
 
+/* A pickup-and-delivery order (api/pd.c takes it in): the order with its pickup and skills. */
+static lm_status pd_create(http_req *r, orders_svc *o, const api_requires *req) {
+    orders_order out;
+    bool replayed = false;
+    lm_status rc = api__pd_take(r, o, req, &out, &replayed);
+    if (rc != LM_OK) return rc;
+    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
+        orders_order_clear(&out);
+        return rc;
+    }
+    cJSON *j = order_json(&out);
+    if (req->present) cJSON_AddItemToObject(j, "requires", api__requires_json(req));
+    int64_t id = out.id;
+    orders_order_clear(&out);
+    store_read *rd = NULL;
+    if (store_read_begin(api_store(r), &rd) == LM_OK) {
+        api__pd_order_into(j, rd, id);
+        store_read_end(rd);
+    }
+    return http_reply_json(r, replayed ? 200 : 201, j);
+}
+
+/* The reply to a creation: the order (with its requires and money), 201, or 200 on a replay.
+ * Takes *out and res's money. */
+static lm_status reply_created(http_req *r, orders_order *out, orders_money_result *res,
+                               bool replayed, bool has_money, const api_requires *req) {
+    lm_status rc = LM_OK;
+    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
+        orders_order_clear(out);
+        orders_money_clear(&res->money);
+        return rc;
+    }
+    cJSON *j = order_json(out);
+    if (req && req->present) cJSON_AddItemToObject(j, "requires", api__requires_json(req));
+    orders_order_clear(out);
+    if (has_money) {
+        rc = api__money_into(j, &res->money);
+        warnings_json(j, res);
+    }
+    orders_money_clear(&res->money);
+    if (rc != LM_OK) {
+        cJSON_Delete(j);
+        return http_error(r, rc, "", "out of memory writing the reply");
+    }
+    return http_reply_json(r, replayed ? 200 : 201, j);
+}
+
+/* ---- Deferred creation: the connection waits for the group commit without a server thread ---- */
+
+typedef struct create_wait {
+    http_req *r;
+    orders_order out; /* the stored order, once committed */
+    orders_money_result res;
+    bool replayed, has_money;
+} create_wait;
+
+/* On the intake's writer thread, after the commit: records the outcome only (the reply is made
+ * by create_finish on a server thread, off the writer's path). */
+static void create_done(void *ctx, lm_status st, const lm_errinfo *err, orders_order *ord,
+                        orders_money_result *money, bool replayed) {
+    create_wait *w = ctx;
+    if (st == LM_OK) {
+        w->out = *ord;
+        w->res = *money;
+        w->replayed = replayed;
+    }
+    http_defer_done(w->r, st, err);
+}
+
+static lm_status create_finish(http_req *r) {
+    create_wait *w = r->defer_ctx;
+    return reply_created(r, &w->out, &w->res, w->replayed, w->has_money, NULL);
+}
+
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     orders_order in, out;
     orders_money_in money;
     bool has_money = false;
     api_requires req; /* "requires": skills, kept apart from the order (api/requirements.c) */
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
+    if (rc == LM_OK) rc = api__requires_take(r, "requires", &req);
     /* collect here, deliver there: no stock, no money, its own codec (api/pd.c) */
     if (rc == LM_OK && cJSON_IsObject(r->json) && cJSON_GetObjectItemCaseSensitive(r->json, "type"))
-        return api__pd_create(r, o);
-    if (rc == LM_OK) rc = api__requires_take(r, "requires", &req);
+        return pd_create(r, o, &req);
     if (rc == LM_OK)
         rc = fmt_order_priced_from_json(r->json, r->arena, &in, &money, &has_money, &r->err);
     if (rc != LM_OK) return rc;
@@ -133,35 +207,32 @@ static lm_status handle_orders_create(http_req *r, orders_svc *o) {
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
         return http_error(r, LM_INVALID, "Idempotency-Key",
                           "Idempotency-Key must be 1..%d characters", STORE_REF_MAX);
+    if (!req.present) {
+        /* the common case: no skills to save after the order, so nothing follows the commit */
+        create_wait *w = lm_arena_alloc(r->arena, sizeof *w);
+        if (!w) return http_error(r, LM_NOMEM, "", "out of memory");
+        memset(w, 0, sizeof *w);
+        w->r = r;
+        w->has_money = has_money;
+        r->defer_ctx = w;
+        http_defer_then(r, create_finish);
+        rc = orders_order_create_submit(o, &in, has_money ? &money : NULL, key, create_done, w,
+                                        &r->err);
+        if (rc != LM_OK) http_defer_done(r, rc, &r->err);
+        return LM_OK;
+    }
     bool replayed = false;
     orders_money_result res;
     memset(&res, 0, sizeof res);
     if ((rc = orders_order_create_priced(o, &in, has_money ? &money : NULL, key, &out, &res,
                                          &replayed, &r->err)) != LM_OK)
         return rc;
-    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
-        orders_order_clear(&out);
-        orders_money_clear(&res.money);
-        return rc;
-    }
     if (!replayed && req.n && (rc = order_requires_save(r, out.id, &req)) != LM_OK) {
         orders_order_clear(&out);
         orders_money_clear(&res.money);
         return rc;
     }
-    cJSON *j = api__order_json(&out);
-    if (req.present) cJSON_AddItemToObject(j, "requires", api__requires_json(&req));
-    orders_order_clear(&out);
-    if (has_money) {
-        rc = api__money_into(j, &res.money);
-        warnings_json(j, &res);
-    }
-    orders_money_clear(&res.money);
-    if (rc != LM_OK) {
-        cJSON_Delete(j);
-        return http_error(r, rc, "", "out of memory writing the reply");
-    }
-    return http_reply_json(r, replayed ? 200 : 201, j);
+    return reply_created(r, &out, &res, replayed, has_money, &req);
 }
 
 lm_status api__orders_create(http_req *r) {
@@ -181,7 +252,7 @@ static lm_status handle_orders_get(http_req *r, orders_svc *o) {
     lm_status rc = id_param(r, &id);
     if (rc != LM_OK) return rc;
     if ((rc = orders_order_get(o, id, &ord, &r->err)) != LM_OK) return rc;
-    cJSON *j = api__order_json(&ord);
+    cJSON *j = order_json(&ord);
     orders_order_clear(&ord);
     orders_money m = {0};
     lm_errinfo merr;
@@ -262,7 +333,7 @@ static lm_status handle_orders_list(http_req *r, orders_svc *o) {
     if (rc != LM_OK) return rc;
     cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "orders");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, api__order_json(&list[i]));
+        cJSON_AddItemToArray(arr, order_json(&list[i]));
     cJSON_AddNumberToObject(out, "next_after", (double)(n ? list[n - 1].id : f.after_id));
     orders_order_list_free(list, n);
     return http_reply_json(r, 200, out);

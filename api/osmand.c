@@ -47,7 +47,9 @@ lm_status api__ingest_submit(dispatch_ingest *g, const fmt_osmand_pos *pos, size
 /* ---- Deferred replies: the request waits for its group commit without holding a thread ---- */
 
 static void ingest_done(void *ctx, lm_status st, const lm_errinfo *err) {
-    http_defer_done(ctx, st, err);
+    http_req *r = ctx;
+    if (st == LM_OK) api__track_cache_positions(api_app_of(r)->track_cache);
+    http_defer_done(r, st, err);
 }
 
 /* Sets nothing on r after the hand-off: the writer thread owns the outcome from there. */
@@ -96,6 +98,7 @@ typedef struct osm_http_ctx {
 static void osm_http_done(void *ctx, lm_status st, const lm_errinfo *err) {
     osm_http_ctx *c = ctx; /* in r's arena: read it before r is handed back */
     guard_outcome(c->app, c->addr, st, err);
+    if (st == LM_OK) api__track_cache_positions(c->app->track_cache);
     http_defer_done(c->r, st, err);
 }
 
@@ -171,6 +174,7 @@ typedef struct osm_plain_ctx {
 static void osm_done(void *ctx, lm_status st, const lm_errinfo *err) {
     osm_plain_ctx *c = ctx;
     guard_outcome(c->app, c->addr, st, err);
+    if (st == LM_OK) api__track_cache_positions(c->app->track_cache);
     if (st == LM_OK)
         http_plain_answer(c->q, 200, "");
     else

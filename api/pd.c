@@ -9,6 +9,8 @@
 #include "api/input.h"
 #include "store/store_dispatch.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 static void add_time(cJSON *o, const char *key, int64_t epoch_s) {
@@ -45,30 +47,28 @@ void api__pd_order_into(cJSON *j, store_read *rd, int64_t order_id) {
     cJSON_AddItemToObject(j, "pickup", pickup_json(&pk));
 }
 
-lm_status api__pd_create(http_req *r, orders_svc *o) {
-    orders_order in, out;
+/* The order's required skills, saved in its intake transaction (orders_pd_in.in_tx). */
+static lm_status requires_in_tx(store_tx *tx, int64_t order_id, void *ctx, lm_errinfo *err) {
+    char ref[24];
+    snprintf(ref, sizeof ref, "%" PRId64, order_id);
+    return api__requires_save(tx, "order", ref, ctx, err);
+}
+
+lm_status api__pd_take(http_req *r, orders_svc *o, const api_requires *req, orders_order *out,
+                       bool *replayed) {
+    orders_order in;
     orders_pd_in pd;
     lm_status rc = fmt_pd_order_from_json(r->json, r->arena, &in, &pd, &r->err);
     if (rc != LM_OK) return rc;
+    if (req->n) {
+        pd.in_tx = requires_in_tx;
+        pd.in_tx_ctx = (void *)req;
+    }
     const char *key = http_header(r, "Idempotency-Key");
     if (key && (!key[0] || strlen(key) > STORE_REF_MAX))
         return http_error(r, LM_INVALID, "Idempotency-Key",
                           "Idempotency-Key must be 1..%d characters", STORE_REF_MAX);
-    bool replayed = false;
-    if ((rc = orders_pd_create(o, &in, &pd, key, &out, &replayed, &r->err)) != LM_OK) return rc;
-    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
-        orders_order_clear(&out);
-        return rc;
-    }
-    cJSON *j = api__order_json(&out);
-    int64_t id = out.id;
-    orders_order_clear(&out);
-    store_read *rd = NULL;
-    if (store_read_begin(api_store(r), &rd) == LM_OK) {
-        api__pd_order_into(j, rd, id);
-        store_read_end(rd);
-    }
-    return http_reply_json(r, replayed ? 200 : 201, j);
+    return orders_pd_create(o, &in, &pd, key, out, replayed, &r->err);
 }
 
 void api__pd_stop_into(store_read *rd, const dispatch_stop *s, cJSON *sj) {

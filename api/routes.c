@@ -174,9 +174,10 @@ const http_route api__routes[] = {
     /* ---- analytics: KPI reports, forecasts, replenishment (api/reports.c, api/forecast.c;
      * docs/analytics.md) ---- */
     {"GET", "/v1/reports/{family}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE, api__reports_get, 0,
-     "Delivery KPIs from the analytics rollups: family deliveries, eta, cycle-times, costs, kpis "
+     "Delivery KPIs from the analytics rollups: family deliveries, eta, cycle-times, costs, "
+     "fleet, exceptions, promise (windows per zone: how much later to promise), kpis "
      "(?from=&to= YYYY-MM-DD, to exclusive, default the last 30 days; ?period=day|week|month; "
-     "?group=all|depot|channel|vehicle|driver), or quality (complaint rate, SLA compliance, "
+     "?group=all|depot|channel|vehicle|driver|zone), or quality (complaint rate, SLA compliance, "
      "ratings per driver and depot, return rates); CSV with Accept: text/csv",
      NULL, ANALYTICS_REPORT_SCHEMA, 200, NULL},
     {"GET", "/v1/forecast/{depot}/{sku}", API_ROLE_DISPATCHER | API_ROLE_WAREHOUSE,
@@ -338,7 +339,8 @@ const http_route api__routes[] = {
      API_EXCEPTION_SCHEMA, API_STOP_RESULT_SCHEMA, 202, NULL},
     {"GET", "/v1/track/{token}", HTTP_PUBLIC, api__track, 0,
      "Customer tracking by token: status, ETA window, stops before, driver when next, proof "
-     "(rate-limited per address: 429 with Retry-After)",
+     "(rate-limited per address: 429 with Retry-After); ETag on every reply, 304 without a body "
+     "when If-None-Match names the current one (served from a snapshot kept current by events)",
      NULL, API_TRACK_SCHEMA, 200, NULL},
 
     /* ---- feedback: ratings, complaints, surveys (api/feedback.c by tracking token, public and

@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "api/input.h"
 #include "orders/recovery.h"
+#include "store/store_pd.h"
 #include "store/store_recovery.h"
 
 #include <inttypes.h>
@@ -71,6 +72,13 @@ static bool may_reschedule(store_read *rd, const store_order *ord, bool *via_rec
         *why = "the next attempt is already arranged";
         return false;
     }
+    store_pickup pk;
+    lm_errinfo pe;
+    if (store_pickup_get(rd, ord->id, &pk, &pe) == LM_OK && !pk.collected_ms) {
+        /* the room check plans a delivery from the depot, not a collection before it */
+        *why = "a collect-and-deliver order: ask us to move both windows";
+        return false;
+    }
     if (!strcmp(ord->status, "allocated") || !strcmp(ord->status, "picking") ||
         !strcmp(ord->status, "ready"))
         return true;
@@ -87,15 +95,16 @@ static bool may_reschedule(store_read *rd, const store_order *ord, bool *via_rec
 }
 
 /* The candidate windows: 2-hour slots within the depot's opening hours (none before 08:00) on
- * the next SLOT_DAYS days (UTC days, as windows are stored). */
-static size_t candidates(store_read *rd, const store_order *ord, int64_t now_s,
+ * the next SLOT_DAYS local days after the one that starts at today_s (the planner's clock: the
+ * hours are local, so UTC days would put them at night for a server far from UTC). */
+static size_t candidates(store_read *rd, const store_order *ord, int64_t today_s,
                          dispatch_slot *out) {
     store_depot dep;
     lm_errinfo e;
     if (store_depot_get(rd, ord->depot_id, &dep, &e) != LM_OK) return 0;
     size_t n = 0;
     for (int64_t k = 1; k <= SLOT_DAYS; k++) {
-        int64_t day = (now_s / 86400 + k) * 86400;
+        int64_t day = today_s + k * 86400;
         int64_t from = dep.open_s > SLOT_EARLIEST ? dep.open_s : SLOT_EARLIEST;
         for (size_t j = 0; j < SLOTS_PER_DAY && from + SLOT_LEN_S <= dep.close_s + 1;
              j++, from += SLOT_LEN_S)
@@ -122,11 +131,11 @@ static lm_status offer(http_req *r, const store_order *ord, bool *may, bool *via
     if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
     *why = NULL;
     *may = may_reschedule(rd, ord, via_recovery, why);
-    *n = *may ? candidates(rd, ord, lm_now_ms() / 1000, slots) : 0;
+    dispatch *d = *may ? api__need_dispatch(r, "the planner") : NULL;
+    *n = d ? candidates(rd, ord, dispatch_day_start(d, lm_now_ms() / 1000), slots) : 0;
     store_read_end(rd);
+    if (*may && !d) return LM_UNAVAILABLE;
     if (!*n) return LM_OK;
-    dispatch *d = api__need_dispatch(r, "the planner");
-    if (!d) return LM_UNAVAILABLE;
     return dispatch_slots_check(d, ord->id, slots, *n, &r->err);
 }
 

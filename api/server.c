@@ -21,6 +21,9 @@ void api_server_opts_init(api_server_opts *o) {
     o->max_body_bytes = (size_t)1 << 20;
     o->web_root = NULL;
     o->log_fd = 2;
+    o->log_level = NULL;
+    o->log_routes = NULL;
+    o->log_sample = 1;
     o->event_loop = API_LOOP_POLL;
     o->dispatch = NULL;
     o->osmand_port = -1;
@@ -48,9 +51,15 @@ void api_server_opts_init(api_server_opts *o) {
 }
 
 lm_status api_server_start(const api_server_opts *o, store *s, api_server **out, lm_errinfo *err) {
+    http_log_level level = HTTP_LOG_INFO;
+    if (o->log_level && !http_log_level_parse(o->log_level, &level))
+        return lm_errinfo_set(err, LM_INVALID, "log_level",
+                              "'%s' is not one of debug, info, warn, error, off", o->log_level);
+    lm_status rc = http_log_routes_check(o->log_routes, "log_routes", err);
+    if (rc != LM_OK) return rc;
     api_server *srv = lm_calloc(1, sizeof *srv);
     if (!srv) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    lm_status rc = api__app_start(s, o, &srv->app, err);
+    rc = api__app_start(s, o, &srv->app, err);
     if (rc != LM_OK) {
         lm_free(srv);
         return rc;
@@ -77,6 +86,9 @@ lm_status api_server_start(const api_server_opts *o, store *s, api_server **out,
     ho.max_body_bytes = o->max_body_bytes;
     ho.web_root = o->web_root;
     ho.log_fd = o->log_fd;
+    ho.log_level = level;
+    ho.log_routes = o->log_routes;
+    ho.log_sample = o->log_sample;
     ho.epoll = o->event_loop == API_LOOP_EPOLL;
     ho.max_conns = o->max_conns;
     ho.reserve_conns = o->reserve_conns;

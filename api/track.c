@@ -51,9 +51,9 @@ lm_status api__track_order(http_req *r, store_read *rd, store_order *out) {
     return LM_OK;
 }
 
-lm_status api__track(http_req *r) {
-    lm_status limited = LM_OK;
-    if (!api__track_allow(r, &limited)) return limited;
+/* Builds the reply of a poll from the store: *out the JSON, *live whether it shows what positions
+ * change (an ETA, the driver's position). */
+static lm_status track_build(http_req *r, cJSON **out, bool *live) {
     store_read *rd = NULL;
     store_order ord;
     memset(&ord, 0, sizeof ord);
@@ -100,6 +100,7 @@ lm_status api__track(http_req *r) {
     }
     store_order_clear(&ord);
     bool pending = has_t && t.on_route && !t.delivered && !t.failed;
+    *live = pending;
     if (pending && t.eta_s > 0) {
         char a[32], b[32], c[32];
         iso_time(t.eta_s, c);
@@ -143,9 +144,55 @@ lm_status api__track(http_req *r) {
     } else {
         cJSON_AddNullToObject(o, "failure");
     }
-    if (http_reply_header(r, "Cache-Control", "no-store") != LM_OK) {
-        cJSON_Delete(o);
-        return LM_NOMEM;
+    *out = o;
+    return LM_OK;
+}
+
+/* Whether the request's If-None-Match names etag (or is "*"). */
+static bool etag_matches(http_req *r, const char *etag) {
+    const char *inm = http_header(r, "If-None-Match");
+    if (!inm) return false;
+    if (!strcmp(inm, "*")) return true;
+    size_t el = strlen(etag);
+    for (const char *p = strstr(inm, etag); p; p = strstr(p + 1, etag)) {
+        bool start = p == inm || p[-1] == ' ' || p[-1] == ',' || (p >= inm + 2 && p[-1] == '/');
+        bool end = p[el] == '\0' || p[el] == ',' || p[el] == ' ';
+        if (start && end) return true;
     }
-    return http_reply_json(r, 200, o);
+    return false;
+}
+
+/* A poll: from the snapshot when nothing it shows changed since it was built (api/track_cache.c),
+ * else rebuilt from the store and kept. Either way the reply carries the body's ETag, and a poll
+ * whose If-None-Match names it gets 304 without a body. no-cache (not no-store): a browser keeps
+ * the body and revalidates it with If-None-Match, which is what makes a repeated poll cheap. */
+lm_status api__track(http_req *r) {
+    lm_status rc = LM_OK;
+    if (!api__track_allow(r, &rc)) return rc;
+    api_track_cache *cache = api_app_of(r)->track_cache;
+    const char *token = http_param(r, "token");
+    api_track_mark mark = api__track_cache_mark(cache);
+    char *body = NULL, etag[24];
+    size_t len = 0;
+    if (!token || !api__track_cache_get(cache, token, mark, r->arena, &body, &len, etag)) {
+        cJSON *o = NULL;
+        bool live = false;
+        if ((rc = track_build(r, &o, &live)) != LM_OK) return rc;
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!text) return http_error(r, LM_NOMEM, "", "could not serialise the reply");
+        len = strlen(text);
+        api__track_etag(text, len, etag);
+        api__track_cache_put(cache, token, mark, live, text, len, etag);
+        rc = http_reply_text(r, 200, "application/json", text, len);
+        cJSON_free(text);
+        if (rc != LM_OK) return rc;
+        body = NULL;
+    }
+    if ((rc = http_reply_header(r, "ETag", etag)) != LM_OK ||
+        (rc = http_reply_header(r, "Cache-Control", "no-cache")) != LM_OK)
+        return rc;
+    if (etag_matches(r, etag)) return http_reply_text(r, 304, NULL, "", 0);
+    if (body) return http_reply_text(r, 200, "application/json", body, len);
+    return LM_OK;
 }

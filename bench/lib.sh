@@ -24,3 +24,41 @@ bench_footer() {
     echo
     echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)."
 }
+
+# bench_free_port: a loopback port free right now.
+bench_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# bench_catalog URL KEY: what the HTTP benchmarks order from: depots d1 and d2, products tea and
+# cup, 100,000,000 of each in stock at both (so that no run ever runs out).
+bench_catalog() {
+    local url="$1" key="$2" d s
+    _bench_api() { curl -fsS -o /dev/null -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
+    _bench_api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}'
+    _bench_api POST /v1/depots '{"id":"d2","name":"Depot 2","location":[4.80,45.70]}'
+    _bench_api POST /v1/products '{"sku":"tea","name":"Tea","weight_g":250,"volume_cm3":400}'
+    _bench_api POST /v1/products '{"sku":"cup","name":"Cup","weight_g":300,"volume_cm3":900}'
+    for d in d1 d2; do for s in tea cup; do
+        _bench_api PUT "/v1/stock/$d/$s" '{"on_hand":100000000,"reorder_point":10}'
+    done; done
+}
+
+# bench_track_token URL KEY: creates an order of one tea and prints its tracking token.
+bench_track_token() {
+    curl -fsS -H "Authorization: Bearer $2" -X POST "$1/v1/orders" -d '{"customer":{"name":"Bench",
+        "address":"1 rue du Banc, Lyon","location":[4.83,45.74]},"lines":[{"sku":"tea","qty":1}]}' |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["tracking_token"])'
+}
+
+# bench_drivers DB N: N drivers bench-0.. whose phones phone-0.. are known devices, straight into
+# dispatch's table (the CLI has no fleet command).
+bench_drivers() {
+    python3 - "$1" "$2" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALUES (?,?,?,?,NULL)",
+               [(f"bench-{i}", f"Bench {i}", "", f"phone-{i}") for i in range(int(sys.argv[2]))])
+db.commit()
+PY
+}

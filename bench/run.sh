@@ -4,7 +4,7 @@
 # reproduces it, the date, the machine's load (start and end) and the number of runs its medians
 # are of (bench/lib.sh). Nothing in bench/results/ is edited by hand; notes on older runs live in
 # bench/NOTES.md.
-# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http|analytics|forecast]
+# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http|analytics|forecast|hfvrp]
 #   RUNS=N          runs per measurement, medians reported (default 3; geo 11, it is quick)
 #   LIMITS="1000 10000"  solver time limits in ms; SP_COMPARE=0 skips the pass without GLPK
 #   HTTP_SECONDS=S  duration of each wrk run (default 10)
@@ -170,7 +170,8 @@ run_analytics() {
         echo
         echo "Each report is the query on the rollups (\`analytics_rollup_report\`) plus the JSON"
         echo "\`GET /v1/reports/{family}\` would send, over the whole span unless said; target"
-        echo "under 200 ms each (docs/analytics.md)."
+        echo "under 200 ms each (docs/analytics.md). The last column is the query alone (reading"
+        echo "and summing the rollup rows); the rest of a report's time is its JSON."
         echo
         LASTMILE_UNSAFE_SYNC_OFF=1 "$build/bench/bench_analytics" bench/work/analytics.db "$days" "$per" "$n" --rebuild
         bench_footer
@@ -202,6 +203,7 @@ replan) run_replan ;;
 http) run_http ;;
 analytics) run_analytics ;;
 forecast) run_forecast ;;
+hfvrp) bench/hfvrp.sh "$build" ;;
 all)
     run_geo
     run_solver

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #define IMPORT_MAX_FILE ((size_t)256 << 20)
-#define IMPORT_CHUNK    200 /* rows per request: well under the server's 1 MiB body limit */
+/* rows per request: ~200 KB, well under the server's 1 MiB body limit and its 2,000 rows; the
+ * server commits them in 2 transactions (fewer fsyncs: bench/results/perf-intake.md) */
+#define IMPORT_CHUNK 1000
 
 typedef struct import_cfg {
     const char *file, *server, *key, *db;
@@ -47,7 +49,7 @@ static void report_bad(progress *p, size_t line, const char *field, const char *
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: lastmile import FILE.csv [--server URL] [--key KEY] [--db PATH] "
+    fprintf(stderr, "usage: lastmile import FILE.csv [--server URL] [--key KEY] [--db PATH|URL] "
                     "[--chunk N]\n"
                     "  --server URL  post to a running server (key from --key or LASTMILE_KEY)\n"
                     "  --db PATH     otherwise write into this database (default "
@@ -93,14 +95,15 @@ static int import_db(const import_cfg *c, const fmt_csv *csv, progress *p) {
         store_close(s);
         return CLI_FAILED;
     }
-    /* chunks of 64 rows: one transaction each, and a progress step */
-    enum { CHUNK = 64 };
-    orders_order in[CHUNK];
-    char keys[CHUNK][STORE_REF_MAX + 1];
-    const char *keyp[CHUNK];
-    size_t row[CHUNK];
-    orders_create_result res[CHUNK];
-    int status = CLI_OK;
+    /* chunks of 500 rows: one transaction each (one fsync per 500 orders), and a progress step;
+     * on the heap, at ~1 MB a chunk */
+    enum { CHUNK = 500 };
+    orders_order *in = lm_calloc(CHUNK, sizeof *in);
+    char(*keys)[STORE_REF_MAX + 1] = lm_calloc(CHUNK, sizeof *keys);
+    const char **keyp = lm_calloc(CHUNK, sizeof *keyp);
+    size_t *row = lm_calloc(CHUNK, sizeof *row);
+    orders_create_result *res = lm_calloc(CHUNK, sizeof *res);
+    int status = in && keys && keyp && row && res ? CLI_OK : CLI_FAILED;
     size_t total = fmt_csv_count(csv);
     for (size_t start = 0; start < total && status == CLI_OK; start += CHUNK) {
         size_t end = start + CHUNK < total ? start + CHUNK : total, m = 0;
@@ -137,6 +140,12 @@ static int import_db(const import_cfg *c, const fmt_csv *csv, progress *p) {
         }
         progress_draw(p, false);
     }
+    if (!in || !keys || !keyp || !row || !res) fprintf(stderr, "lastmile import: out of memory\n");
+    lm_free(in);
+    lm_free(keys);
+    lm_free(keyp);
+    lm_free(row);
+    lm_free(res);
     orders_destroy(o);
     store_close(s);
     return status;

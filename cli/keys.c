@@ -9,7 +9,7 @@
 
 static void keys_usage(FILE *out) {
     fprintf(out, "usage: lastmile keys create --role admin|dispatcher|warehouse|driver "
-                 "[--driver ID] [--db PATH]\n"
+                 "[--driver ID] [--db PATH|URL]\n"
                  "The database defaults to $LASTMILE_DB, else var/lastmile.db. The new key is the\n"
                  "last line of the output; it cannot be shown again.\n");
 }

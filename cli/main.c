@@ -5,20 +5,20 @@
 #include <string.h>
 
 static const cli_command commands[] = {
-    {"serve", "[--port N] [--db PATH] [--config FILE] [--threads N] [--demo]",
+    {"serve", "[--port N] [--db PATH|URL] [--config FILE] [--threads N] [--demo]",
      "run the HTTP server", cli_serve},
     {"solve", "FILE [-o OUT] [--time-limit S] [--threads N] [--seed K] [--format F]",
      "solve a VROOM JSON, Solomon or CVRPLIB problem", cli_solve},
     {"simulate", "--server URL --key KEY [--drivers N] [--speed-up X] [--seed K]",
      "drive committed routes and post positions", cli_simulate},
-    {"import", "FILE.csv [--server URL --key KEY | --db PATH]", "import orders from CSV",
+    {"import", "FILE.csv [--server URL --key KEY | --db PATH|URL]", "import orders from CSV",
      cli_import},
     {"bench", "SET [--time-limit S] [--seed K] [--no-sp] [--only NAME] [--datasets DIR]",
      "solver gaps on solomon, A, B, P or X", cli_bench},
-    {"keys", "create --role ROLE [--driver ID] [--db PATH]", "manage API keys", cli_keys},
-    {"report", "FAMILY|forecast DEPOT SKU|replenishment DEPOT [--from D] [--csv] [--db PATH]",
+    {"keys", "create --role ROLE [--driver ID] [--db PATH|URL]", "manage API keys", cli_keys},
+    {"report", "FAMILY|forecast DEPOT SKU|replenishment DEPOT [--from D] [--csv] [--db PATH|URL]",
      "analytics reports from a database", cli_report},
-    {"analytics", "rebuild [--db PATH]", "rebuild the analytics rollups from the event log",
+    {"analytics", "rebuild [--db PATH|URL]", "rebuild the analytics rollups from the event log",
      cli_analytics},
     {"version", "", "print versions of lastmile and its libraries", cli_version},
 };

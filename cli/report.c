@@ -18,15 +18,16 @@ static void report_usage(FILE *out) {
     fprintf(out,
             "usage: lastmile report FAMILY [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--period "
             "day|week|month]\n"
-            "                              [--group all|depot|channel|vehicle|driver] [--csv] "
-            "[--db PATH]\n"
+            "                              [--group all|depot|channel|vehicle|driver|zone] [--csv] "
+            "[--db PATH|URL]\n"
             "       lastmile report forecast DEPOT SKU [--days N] [--h N] [--service P] [--csv] "
-            "[--db PATH]\n"
+            "[--db PATH|URL]\n"
             "       lastmile report replenishment DEPOT [--days N] [--lead-days N] "
             "[--review-days N]\n"
-            "                              [--service P] [--csv] [--db PATH]\n"
-            "FAMILY: deliveries, eta, cycle-times, costs or kpis (docs/analytics.md). JSON on "
-            "stdout, or CSV\nwith --csv. The database defaults to $LASTMILE_DB, else "
+            "                              [--service P] [--csv] [--db PATH|URL]\n"
+            "FAMILY: deliveries, eta, cycle-times, costs, fleet, exceptions, promise or kpis\n"
+            "(docs/analytics.md). JSON on stdout, or CSV with --csv. The database defaults to "
+            "$LASTMILE_DB, else "
             "var/lastmile.db.\n");
 }
 
@@ -186,7 +187,7 @@ int cli_analytics(int argc, char **argv) {
     if (argc == 4 && !strcmp(argv[2], "--db")) db = argv[3];
     if ((argc != 2 && argc != 4) || strcmp(argv[1], "rebuild")) {
         fprintf(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr,
-                "usage: lastmile analytics rebuild [--db PATH]\n"
+                "usage: lastmile analytics rebuild [--db PATH|URL]\n"
                 "Deletes the analytics rollups and folds the whole event log again (one "
                 "transaction: writers wait).\n");
         return argc >= 2 && !strcmp(argv[1], "--help") ? CLI_OK : CLI_USAGE;

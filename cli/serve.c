@@ -53,6 +53,9 @@ typedef struct serve_cfg {
     char nt_smtp_url[512], nt_smtp_user[256], nt_smtp_password[256], nt_mail_from[256];
     char nt_sms_url[512], nt_sms_from[64], nt_sms_auth[1024], nt_sms_format[8];
     char nt_track_url[512], nt_allow[512];
+    /* the request log (docs/logging.md) */
+    char log_level[8], log_routes[1024];
+    int64_t log_sample;
 } serve_cfg;
 
 /* One setting by name, as in the config file ("port") and the environment (LASTMILE_PORT). */
@@ -103,6 +106,9 @@ static const struct {
     {"notify_sms_format", "LASTMILE_NOTIFY_SMS_FORMAT"},
     {"notify_track_url", "LASTMILE_NOTIFY_TRACK_URL"},
     {"notify_allow", "LASTMILE_NOTIFY_ALLOW"},
+    {"log_level", "LASTMILE_LOG_LEVEL"},
+    {"log_routes", "LASTMILE_LOG_ROUTES"},
+    {"log_sample", "LASTMILE_LOG_SAMPLE"},
 };
 
 /* The notification settings: name, where it goes; secret ones are never echoed in messages. */
@@ -128,7 +134,7 @@ static const struct {
 static void serve_usage(FILE *out) {
     fprintf(
         out,
-        "usage: lastmile serve [--port N] [--db PATH] [--config FILE] [--threads N]\n"
+        "usage: lastmile serve [--port N] [--db PATH|URL] [--config FILE] [--threads N]\n"
         "                      [--bind ADDR] [--max-body-bytes N] [--web-root DIR]\n"
         "                      [--event-loop poll|epoll] [--demo]\n"
         "\n"
@@ -138,6 +144,8 @@ static void serve_usage(FILE *out) {
         "LASTMILE_WEB_ROOT, LASTMILE_EVENT_LOOP, LASTMILE_CONFIG) or a config file of\n"
         "'name = value' lines (port, db, bind, threads, max_body_bytes, web_root,\n"
         "event_loop); the command line wins over the environment, which wins over the file.\n"
+        "--db takes a SQLite file (default var/lastmile.db) or a PostgreSQL URL\n"
+        "(postgresql://user@host:port/database): several nodes may share one PostgreSQL.\n"
         "--event-loop epoll is faster below 128 connections per thread but libmicrohttpd\n"
         "0.9.75 stalls at 128 or more; poll is the default.\n"
         "--osmand-port N: the OsmAnd / Traccar Client listener (default 5055, or any free\n"
@@ -176,6 +184,9 @@ static void serve_usage(FILE *out) {
         "--tiles URL ({z}/{x}/{y} template; default OpenStreetMap's standard tiles; 'none'\n"
         "for a plain background) and --tiles-attribution TEXT; --learned-speeds on|off\n"
         "(default on: ETAs use per-zone, per-hour speeds learned from driven legs).\n"
+        "Request log (docs/logging.md): --log-level debug|info|warn|error|off (default info;\n"
+        "4xx lines are warn, 5xx error); --log-routes 'GET /v1/track/{token}=warn,...' (a\n"
+        "level per route pattern); --log-sample N (one in N info lines per route, default 1).\n"
         "Defaults: port 8080, db var/lastmile.db, bind 127.0.0.1, threads 2,\n"
         "max_body_bytes 1048576, web_root web (when that directory exists).\n");
 }
@@ -284,6 +295,14 @@ static bool set_one(serve_cfg *c, const char *name, const char *value, const cha
         ok = (c->learned_speeds = !strcmp(value, "on")) || !strcmp(value, "off");
     else if (!strcmp(name, "tiles_attribution"))
         ok = lm_strlcpy(c->tiles_attribution, value, sizeof c->tiles_attribution);
+    else if (!strcmp(name, "log_level"))
+        ok = (!strcmp(value, "debug") || !strcmp(value, "info") || !strcmp(value, "warn") ||
+              !strcmp(value, "error") || !strcmp(value, "off")) &&
+             lm_strlcpy(c->log_level, value, sizeof c->log_level);
+    else if (!strcmp(name, "log_routes"))
+        ok = lm_strlcpy(c->log_routes, value, sizeof c->log_routes);
+    else if (!strcmp(name, "log_sample"))
+        ok = lm_parse_i64(value, 1, 1000000, &c->log_sample);
     else if (!strcmp(name, "event_loop"))
         ok = (c->epoll = !strcmp(value, "epoll")) || !strcmp(value, "poll");
     else {
@@ -380,6 +399,8 @@ static int configure(serve_cfg *c, int argc, char **argv) {
     c->router_retries = mo.max_retries;
     lm_strlcpy(c->profile, "car", sizeof c->profile);
     c->learned_speeds = true;
+    lm_strlcpy(c->log_level, "info", sizeof c->log_level);
+    c->log_sample = 1;
 
     const char *config = getenv("LASTMILE_CONFIG");
     for (int i = 1; i < argc; i++) {
@@ -566,6 +587,9 @@ static void api_opts_fill(api_server_opts *ao, const serve_cfg *c, dispatch *dis
     ao->max_body_bytes = (size_t)c->max_body;
     ao->web_root = c->web_root[0] ? c->web_root : NULL;
     ao->event_loop = c->epoll ? API_LOOP_EPOLL : API_LOOP_POLL;
+    ao->log_level = c->log_level;
+    ao->log_routes = c->log_routes[0] ? c->log_routes : NULL;
+    ao->log_sample = (unsigned)c->log_sample;
     ao->max_conns = (unsigned)c->max_conns;
     ao->reserve_conns = (unsigned)c->reserve_conns;
     ao->max_conns_per_ip = (unsigned)c->max_conns_per_ip;

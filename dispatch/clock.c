@@ -11,3 +11,7 @@ int64_t dispatch__day_start(const dispatch *d, int64_t t_s) {
     int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
     return day * 86400 - d->o.utc_offset_s;
 }
+
+int64_t dispatch_day_start(const dispatch *d, int64_t t_s) {
+    return dispatch__day_start(d, t_s);
+}

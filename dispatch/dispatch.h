@@ -681,6 +681,9 @@ typedef struct dispatch_slot {
     bool room;              /* filled: the planner serves the day with this order in w */
 } dispatch_slot;
 
+/* The start (UTC seconds) of the local day t_s falls in, on the clock of utc_offset_s. */
+int64_t dispatch_day_start(const dispatch *d, int64_t t_s);
+
 /* Fills slots[i].room for order_id (slots ordered by time): each day of the windows planned once
  * as a plan would be (active vehicles with a driver, the orders of the same depot allocated ..
  * planned with a window that day, on a fixed iteration budget); a window has room when that plan

@@ -276,6 +276,13 @@ LM_MUST_USE lm_status dispatch__order_move(store_tx *tx, int64_t order_id, const
 /* store_event_append with a payload built by printf. */
 LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char *entity,
                                       const char *entity_id, const char *fmt, ...) LM_PRINTF(5, 6);
+/* The metres driver_id drove in [from_ms, to_ms]: the geodesic length of its accepted fixes
+ * (dispatch/driven.c); *out = -1 when fewer than two fixes fall in the span. */
+LM_MUST_USE lm_status dispatch__driven_m(store_read *r, const char *driver_id, int64_t from_ms,
+                                         int64_t to_ms, int64_t *out, lm_errinfo *err);
+/* stop.eta_set: the ETA a committed plan or an applied re-plan gives the stop at now_ms, which
+ * analytics measures ETA accuracy against (docs/analytics.md). */
+LM_MUST_USE lm_status dispatch__event_eta_set(store_tx *tx, const store_stop *st, int64_t now_ms);
 
 /* ---- What the worker runs: live.c (ETAs), replan.c and plan.c ---- */
 

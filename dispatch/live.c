@@ -144,10 +144,20 @@ static lm_status mark_arrived(dispatch *d, store_tx *tx, store_vstate *vs, store
     char ids[24];
     snprintf(ids, sizeof ids, "%" PRId64, st->id);
     if ((rc = store_stop_update(tx, st, err)) != LM_OK) return rc;
+    /* the leg from the previous stop as driven, beside its plan (analytics: planned vs driven);
+     * the first leg has no known departure time, so it is not measured */
+    int64_t driven_m = -1;
+    if (left_ms > 0 && (rc = dispatch__driven_m(store_tx_read(tx), vs->driver_id, left_ms, t_ms,
+                                                &driven_m, err)) != LM_OK)
+        return rc;
+    char leg[64] = "";
+    if (driven_m >= 0)
+        snprintf(leg, sizeof leg, ",\"leg_m\":%" PRId64 ",\"driven_m\":%" PRId64, st->leg_m,
+                 driven_m);
     return dispatch__event(tx, "stop.arrived", "stop", ids,
                            "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64
-                           ",\"vehicle_id\":\"%s\",\"t_ms\":%" PRId64 ",\"pace\":%.3f}",
-                           st->id, st->order_id, st->vehicle_id, t_ms, vs->pace);
+                           ",\"vehicle_id\":\"%s\",\"t_ms\":%" PRId64 ",\"pace\":%.3f%s}",
+                           st->id, st->order_id, st->vehicle_id, t_ms, vs->pace, leg);
 }
 
 lm_status dispatch__etas_update(dispatch *d, store_tx *tx, const store_vstate *vs, int64_t now_s,

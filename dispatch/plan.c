@@ -661,17 +661,8 @@ lm_status dispatch_plan_commit(dispatch *d, int64_t plan_id, lm_errinfo *err) {
     for (size_t i = 0; i < n_stops; i++) {
         stops[i].live = true;
         if ((rc = store_stop_update(tx, &stops[i], err)) != LM_OK) goto fail;
-        /* the ETA the customer is first given: analytics measures its accuracy (docs/analytics.md)
-         */
-        char sid[24];
-        snprintf(sid, sizeof sid, "%" PRId64, stops[i].id);
-        if ((rc = dispatch__event(tx, "stop.eta_set", "stop", sid,
-                                  "{\"stop_id\":%" PRId64 ",\"order_id\":%" PRId64
-                                  ",\"vehicle_id\":\"%s\",\"eta_s\":%" PRId64 ",\"t_ms\":%" PRId64
-                                  "}",
-                                  stops[i].id, stops[i].order_id, stops[i].vehicle_id,
-                                  stops[i].eta_s, now)) != LM_OK)
-            goto fail;
+        /* the ETA the customer is first given: analytics measures its accuracy */
+        if ((rc = dispatch__event_eta_set(tx, &stops[i], now)) != LM_OK) goto fail;
         /* a pickup task's stops leave their order as it is (a return's order stays delivered) */
         if (stops[i].kind == DISPATCH_STOP_DELIVERY && !stops[i].return_id &&
             (rc = dispatch__order_move(tx, stops[i].order_id, "planned", now, err)) != LM_OK)

@@ -864,7 +864,11 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
             s->late = src->late && s->eta_s > s->tw_end_s && s->tw_end_s;
         }
         s->live = true;
-        if ((rc = store_stop_update(tx, s, err)) != LM_OK) goto fail;
+        /* the re-planned ETA, so ETA accuracy covers re-planned stops from the moment of the
+         * re-plan (not only from the next stop.eta_changed) */
+        if ((rc = store_stop_update(tx, s, err)) != LM_OK ||
+            (rc = dispatch__event_eta_set(tx, s, now_ms)) != LM_OK)
+            goto fail;
         kept++;
         if (s->kind == DISPATCH_STOP_DELIVERY) {
             store_order o = {0};

@@ -418,7 +418,7 @@ static lm_status reseal_legacy(events_webhooks *w, lm_errinfo *err) {
 }
 
 static lm_status key_path_default(store *s, char *out, size_t size, lm_errinfo *err) {
-    int n = snprintf(out, size, "%s-webhooks.key", store_path(s));
+    int n = snprintf(out, size, "%s-webhooks.key", store_local_stem(s));
     if (n < 0 || (size_t)n >= size)
         return lm_errinfo_set(err, LM_INVALID, "webhook_key", "database path too long");
     return LM_OK;

@@ -1,12 +1,14 @@
 /* libFuzzer target for the orders JSON bodies (api/formats/orders_json.c) and the money members
  * of an order body (api/formats/money.c, fmt_money_order_read). The first byte picks the reader:
  * order (without money, then with its money members), depot, product, stock row, or a money
- * catalogue body (promotion, price, money settings); the rest is the JSON body, parsed with
+ * catalogue body (promotion, price, money settings); an order body is read as a
+ * pickup-and-delivery one too (api/formats/pd_json.c); the rest is the JSON body, parsed with
  * fmt_json_parse as the server does. An accepted record holds printable text (notes: line breaks
  * and tabs too), quantities >= 1, real coordinates, non-empty time windows and amounts in range. */
 #include "api/formats/json.h"
 #include "api/formats/money.h"
 #include "api/formats/orders_json.h"
+#include "api/formats/pd_json.h"
 #include "fuzz_common.h"
 
 #include <math.h>
@@ -71,6 +73,33 @@ static void orders_both(const cJSON *j, lm_arena *arena) {
     if (present) check_money(&money, o.n_lines);
 }
 
+/* A pickup-and-delivery body (api/formats/pd_json.c): accepted, it has no lines, a delivery
+ * location and window, a real pickup window the deliveries do not close before, a pickup in range,
+ * printable text and a package in range. */
+static void pickup_delivery(const cJSON *j, lm_arena *arena) {
+    orders_order o;
+    orders_pd_in pd;
+    lm_errinfo err;
+    lm_errinfo_clear(&err);
+    memset(&o, 0, sizeof o);
+    lm_status st = fmt_pd_order_from_json(j, arena, &o, &pd, &err);
+    fuzz_check_err(st, &err);
+    if (st != LM_OK) return;
+    check_order(&o);
+    const store_pickup *pk = &pd.pickup;
+    fuzz_check_text(pk->address);
+    fuzz_check_text(pk->contact_name);
+    fuzz_check_text(pk->contact_phone);
+    fuzz_check_text(pd.depot_id);
+    if (!lm_utf8_valid(pk->notes, strlen(pk->notes), LM_UTF8_LINES)) abort();
+    if (o.n_lines || !o.has_location || !o.n_windows || pk->window_start_s >= pk->window_end_s ||
+        !(fabs(pk->lat) <= 90 && fabs(pk->lon) <= 180) || pd.parcels < 1 || pd.parcels > 1000 ||
+        pd.weight_g < 0 || pd.volume_cm3 < 0)
+        abort();
+    for (size_t i = 0; i < o.n_windows; i++)
+        if (o.windows[i].end_s <= pk->window_start_s) abort();
+}
+
 /* The money catalogue's bodies (api/formats/money_catalog.c): a promotion, a price, the money
  * settings. Accepted ones hold text and amounts in range; a promotion reads back the same. */
 static void catalogue(const cJSON *j) {
@@ -128,6 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (kind == 0) {
         orders_both(j, arena);
+        pickup_delivery(j, arena);
     } else if (kind == 1) {
         orders_depot d;
         memset(&d, 0, sizeof d);

@@ -239,13 +239,15 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
 
 /* ---- Group commit of order intake ----
  * Concurrent creations queue on the service's commit queue (store/commit_queue.h), which runs up
- * to 64 of them in a single write transaction, each inside its own savepoint (a rejected order
+ * to 500 of them in a single write transaction, each inside its own savepoint (a rejected order
  * undoes only itself), commits once, and hands every caller its result after that commit. An
  * order is still checked against the stock left by the ones before it in the same transaction,
  * so no oversell, and idempotency keys stay exact. One fsync and one set of prepared statements
  * serve the whole batch. */
 
-#define CREATE_CHUNK 64 /* orders_order_create_many queues this many at a time */
+/* orders_order_create_many queues this many at a time: an import's transaction (one fsync per
+ * 500 orders, and the index pages they share written once; bench/results/perf-intake.md) */
+#define CREATE_CHUNK 500
 
 typedef struct create_job {
     orders_svc *o;
@@ -328,6 +330,47 @@ lm_status orders_order_create_priced(orders_svc *o, const orders_order *in,
         *money_out = job.money_res;
     else
         orders_money_clear(&job.money_res.money);
+    return LM_OK;
+}
+
+/* ---- Asynchronous intake: the caller does not wait (an HTTP reply deferred until the commit) */
+
+typedef struct submit_job {
+    create_job job;
+    orders_money_in money; /* the job's money points here */
+    orders_create_done done;
+    void *ctx;
+} submit_job;
+
+/* The commit queue's completion: hands the stored order over and frees the job. */
+static void submit_done(void *arg, lm_status st, const lm_errinfo *err) {
+    submit_job *s = arg;
+    s->done(s->ctx, st, err, &s->job.ord, &s->job.money_res, s->job.replayed);
+    if (st != LM_OK) {
+        store_order_clear(&s->job.ord);
+        orders_money_clear(&s->job.money_res.money);
+    }
+    lm_free(s);
+}
+
+lm_status orders_order_create_submit(orders_svc *o, const orders_order *in,
+                                     const orders_money_in *money, const char *idem_key,
+                                     orders_create_done done, void *ctx, lm_errinfo *err) {
+    submit_job *s = lm_calloc(1, sizeof *s);
+    if (!s) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    if (money) s->money = *money;
+    lm_status rc = job_prepare(o, in, money ? &s->money : NULL, idem_key, &s->job, err);
+    if (rc != LM_OK) {
+        lm_free(s);
+        return rc;
+    }
+    s->done = done;
+    s->ctx = ctx;
+    if ((rc = store_cq_submit(o->intake, create_unit, submit_done, s, 1)) != LM_OK) {
+        store_order_clear(&s->job.ord);
+        lm_free(s);
+        return lm_errinfo_set(err, rc, "", "order intake is stopping or full; retry");
+    }
     return LM_OK;
 }
 

@@ -162,6 +162,24 @@ LM_MUST_USE lm_status orders_order_create_priced(orders_svc *o, const orders_ord
                                                  orders_order *out, orders_money_result *money_out,
                                                  bool *replayed, lm_errinfo *err);
 
+/* What an asynchronous creation hands back (orders_order_create_submit), on the thread that
+ * committed it, after the commit: st LM_OK with *ord the stored order (or, with replayed, the one
+ * first created under the key) and *money its money, both the callback's to keep (it clears them
+ * with orders_order_clear / orders_money_clear); otherwise err says why and nothing is kept. It
+ * must be quick: every order of the batch waits for it. */
+typedef void (*orders_create_done)(void *ctx, lm_status st, const lm_errinfo *err,
+                                   orders_order *ord, orders_money_result *money, bool replayed);
+
+/* orders_order_create_priced without waiting: validates now (a refusal is returned at once, and
+ * done is never called), then queues the creation on the intake's group commit and returns;
+ * done(ctx, ...) is called exactly once after the commit holding it. in and money are copied,
+ * but money's line array, and idem_key, must stay valid until done is called. LM_UNAVAILABLE when
+ * the intake is stopping. */
+LM_MUST_USE lm_status orders_order_create_submit(orders_svc *o, const orders_order *in,
+                                                 const orders_money_in *money, const char *idem_key,
+                                                 orders_create_done done, void *ctx,
+                                                 lm_errinfo *err);
+
 /* orders_order_create_many with money: money[i] prices in[i] as orders_order_create_priced
  * would (money NULL, or an entry with an empty currency: that order has none); results[i] also
  * carries its currency, payment status, total and number of coupon warnings. */

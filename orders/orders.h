@@ -154,10 +154,16 @@ typedef struct orders_opts {
     store *st;               /* required; not owned */
     int64_t (*now_ms)(void); /* clock, lm_now_ms by default (tests pin it) */
     size_t backorder_batch;  /* backordered orders retried per stock update (default 500) */
+    bool intake_thread;      /* group-commit creations on a writer thread of the service's own
+                                (needed by orders_order_create_submit); default false: a waiting
+                                creator leads its batch, and an idle service costs no thread */
 } orders_opts;
 
 void orders_opts_init(orders_opts *o);
 LM_MUST_USE lm_status orders_create(const orders_opts *opts, orders_svc **out);
+/* Refuses new creations (LM_UNAVAILABLE) and finishes every queued one, delivering its outcome.
+ * Idempotent; orders_destroy does it too. */
+void orders_intake_stop(orders_svc *o);
 void orders_destroy(orders_svc *o);
 
 /* Each function below runs in its own store transaction, appends its events there, and returns
@@ -217,7 +223,7 @@ typedef struct orders_create_result {
     size_t n_warnings; /* coupons left out (warn mode) */
 } orders_create_result;
 
-/* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 64 per
+/* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 500 per
  * transaction (imports, the demo day): results[i] says what happened to in[i]; a rejected order
  * does not affect the others. idem_keys may be NULL, or hold NULL / "" entries. Returns LM_OK
  * unless memory ran out before anything was tried. */

@@ -100,6 +100,7 @@ static lm_status pd_insert(orders_svc *o, store_tx *tx, orders_order *ord, const
     pk.order_id = ord->id;
     pk.collected_ms = 0;
     if ((rc = store_pickup_put(tx, &pk, err)) != LM_OK) return rc;
+    if (pd->in_tx && (rc = pd->in_tx(tx, ord->id, pd->in_tx_ctx, err)) != LM_OK) return rc;
     ord->pkg_weight_g = ord->weight_g = pd->weight_g;
     ord->pkg_volume_cm3 = ord->volume_cm3 = pd->volume_cm3;
     ord->pkg_parcels = pd->parcels;

@@ -14,6 +14,10 @@ typedef struct orders_pd_in {
     char depot_id[STORE_ID_MAX + 1]; /* whose vans do it; "" = the depot nearest the pickup */
     int64_t weight_g, volume_cm3;    /* the goods, as the customer declares them */
     int64_t parcels;                 /* 1..1000 */
+    /* NULL, or called inside the intake transaction once the order row exists (the API saves
+     * the order's required skills there: the order is ready, so a plan may read it at once) */
+    lm_status (*in_tx)(store_tx *tx, int64_t order_id, void *ctx, lm_errinfo *err);
+    void *in_tx_ctx;
 } orders_pd_in;
 
 /* Checks a pickup-and-delivery order without the store: no lines, a delivery location, at least

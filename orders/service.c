@@ -12,8 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Order creations in one transaction at most (intake.c). */
-#define INTAKE_BATCH_MAX 64
+/* Order creations in one transaction at most (intake.c): room for an import chunk; HTTP
+ * creations batch what is in flight, far fewer. */
+#define INTAKE_BATCH_MAX 500
 
 void orders_opts_init(orders_opts *o) {
     memset(o, 0, sizeof *o);
@@ -32,10 +33,13 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     geo_matrix_opts_init(&gopts);
     o->detour = gopts.detour_factor;
     o->speed_mps = gopts.speed_mps;
-    /* no writer thread: a creating caller leads the batch it is in, so an idle service costs
-     * no thread */
+    /* with intake_thread, a writer thread of its own: an HTTP creation queues its order and frees
+     * its connection's thread until the commit (orders_order_create_submit), so a batch gathers
+     * every order in flight, not only as many as there are server threads
+     * (bench/results/perf-intake.md); waiting callers (imports) share the same batches */
     store_cq_opts qo;
     store_cq_opts_init(&qo);
+    qo.thread = opts->intake_thread;
     qo.batch_max_units = INTAKE_BATCH_MAX;
     lm_status rc = store_cq_create(o->st, &qo, &o->intake);
     if (rc != LM_OK) {
@@ -45,6 +49,10 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     pthread_mutex_init(&o->area_mu, NULL);
     *out = o;
     return LM_OK;
+}
+
+void orders_intake_stop(orders_svc *o) {
+    if (o) store_cq_stop(o->intake);
 }
 
 void orders_destroy(orders_svc *o) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on a loopback port for tests and benchmarks.
 #   scripts/pg-cluster.sh start DIR PORT [fast]   initdb DIR/data (if new), start, print the URL
+#                                                 (also written to DIR/url); PORT "auto" picks a
+#                                                 free one
 #   scripts/pg-cluster.sh stop DIR                stop it (DIR stays; rm -rf it yourself)
 #   scripts/pg-cluster.sh url DIR PORT            the URL the store takes (--db / LASTMILE_DB)
 # Uses Debian's binaries (/usr/lib/postgresql/<version>/bin, installed by scripts/install-deps.sh).
@@ -27,6 +29,12 @@ case "$cmd" in
   start)
     [ -n "$port" ] || { echo "pg-cluster: start needs a PORT" >&2; exit 2; }
     mkdir -p "$dir"
+    # a cluster left running here by an interrupted run goes first
+    [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop \
+      >/dev/null 2>&1 || true
+    if [ "$port" = auto ]; then
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    fi
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     if [ ! -s "$dir/data/PG_VERSION" ]; then
       as_owner "$bin/initdb" -D "$dir/data" -U lastmile -A trust -E UTF8 --locale=C.UTF-8 \
@@ -37,11 +45,12 @@ case "$cmd" in
     [ "${4:-}" = "fast" ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null \
       || { tail -20 "$dir/server.log" >&2; exit 1; }
-    url
+    url | tee "$dir/url"
     ;;
   stop)
     [ -d "$dir/data" ] || exit 0
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+    rm -f "$dir/url"
     ;;
   url) url ;;
   *) echo "usage: $0 start|stop|url DIR [PORT] [fast]" >&2; exit 2 ;;

@@ -4,7 +4,7 @@ solve (an iteration budget: this measures compatibility, not quality) and replay
 plan mode (its routes as the vehicles' steps), which must report no violation. Prints one row
 per class: problems, solved, replayed clean, and the first failure of each kind.
 
-Usage: scripts/vroom_compat_sweep.py LASTMILE_BINARY VROOM_SCRIPTS_WORKTREE [ITERATIONS]
+Usage: scripts/vroom_compat_sweep.py LASTMILE_BINARY VROOM_SCRIPTS_WORKTREE [ITERATIONS [CLASS]]
   The worktree is a checkout of VROOM-Project/vroom-scripts; missing .json conversions are
   made with its own src/*_to_json.py (as its benchmarks/*/generate.sh do)."""
 import glob
@@ -54,18 +54,21 @@ def replay(problem, answer):
 def main():
     binary, scripts = sys.argv[1], sys.argv[2]
     iterations = sys.argv[3] if len(sys.argv) > 3 else "1"
+    only = sys.argv[4] if len(sys.argv) > 4 else ""
     total = [0, 0, 0]
     print("| class | problems | solved | replayed without violations | first failure |")
     print("|---|---|---|---|---|")
     for folder, pattern, converter in CLASSES:
+        if only not in folder:
+            continue
         d = os.path.join(scripts, "benchmarks", folder)
         n = solved = clean = 0
         first = ""
         for src in sorted(glob.glob(os.path.join(d, pattern))):
             js = os.path.splitext(src)[0] + ".json"
-            if not os.path.exists(js):
-                subprocess.run(["python3", converter, os.path.abspath(src)],
-                               cwd=os.path.join(scripts, "src"), capture_output=True)
+            if not os.path.exists(js):  # as benchmarks/*/generate.sh: from the class folder
+                subprocess.run(["python3", os.path.join(os.path.abspath(scripts), "src", converter),
+                                os.path.basename(src)], cwd=d, capture_output=True)
             if not os.path.exists(js):
                 continue
             n += 1

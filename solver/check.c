@@ -388,7 +388,7 @@ static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
     }
     capacity_check(c, rp.vid, 0, rp.load, v->pub.capacity, "at the start");
 
-    rp.cost = v->pub.cost_fixed;
+    rp.cost = 0; /* the costs-matrix cells driven; the route's cost is computed at the end */
     rp.done = v->pub.shift.start_s;
     rp.here = v->pub.start;
     if (has_start) {
@@ -418,7 +418,7 @@ static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
         if (rp.here != SOLVER_NONE && dest != SOLVER_NONE) {
             leg = solver__duration(p, v, rp.here, dest);
             leg_m = solver__distance(p, rp.here, dest);
-            rp.cost += solver__edge_cost(p, v, rp.here, dest);
+            if (p->costs) rp.cost += p->costs[(size_t)rp.here * p->n + dest];
         }
         int64_t arrive = replay_breaks(c, &rp, b0, b1, leg);
         rp.travel += leg;
@@ -435,6 +435,8 @@ static void check_route_numbers(checker *c, size_t ri, int64_t *cost_out) {
         replay_task(c, &rp, k, arrive);
         k++;
     }
+    rp.cost = solver__route_user_cost(p, v, rp.travel, rp.distance, rp.cost,
+                                      rp.setup_sum + rp.service_sum);
     replay_totals(c, &rp, route_end);
     *cost_out = rp.cost;
 }

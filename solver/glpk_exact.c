@@ -146,7 +146,9 @@ static bool extend(const enum_ctx *c, const label *from, int32_t from_idx, const
     out->t = begin + (loc != here ? job->pub.setup_s : 0) + job->pub.service_s;
     out->travel = (from ? from->travel : 0) + leg;
     out->dist = (from ? from->dist : 0) + dist;
-    out->cost = (from ? from->cost : v->pub.cost_fixed) + cost;
+    /* The search's exact cost units (internal.h), task time included, so both optimise alike. */
+    out->cost = (from ? from->cost : solver__fixed_cost(p, v)) + cost +
+                solver__task_cost(v, (loc != here ? job->pub.setup_s : 0) + job->pub.service_s);
     /* Everything below only grows along a route, so exceeding a bound now is final. */
     if (out->t > v->pub.shift.end_s) return false;
     if (v->pub.max_travel_time_s && out->travel > v->pub.max_travel_time_s) return false;
@@ -213,6 +215,8 @@ static void try_close(enum_ctx *c, int32_t li) {
         dist = solver__distance(p, here, v->pub.end);
         cost = solver__edge_cost(p, v, here, v->pub.end);
     }
+    for (size_t b = 0; b < v->pub.n_breaks; b++) /* every route takes all its breaks */
+        cost += solver__task_cost(v, v->breaks[b].pub.service_s);
     if (v->pub.max_travel_time_s && l->travel + leg > v->pub.max_travel_time_s) return;
     if (v->pub.max_distance_m && l->dist + dist > v->pub.max_distance_m) return;
     for (size_t k = 0; k < n_orders; k++) {

@@ -331,10 +331,10 @@ static bool vehicles_identical(const solver_problem *p, const solver__vehicle *a
     if (x->start != y->start || x->end != y->end || x->shift.start_s != y->shift.start_s ||
         x->shift.end_s != y->shift.end_s || x->cost_fixed != y->cost_fixed ||
         x->cost_per_hour != y->cost_per_hour || x->cost_per_km != y->cost_per_km ||
-        x->max_tasks != y->max_tasks || x->no_tasks != y->no_tasks ||
-        x->max_travel_time_s != y->max_travel_time_s || x->max_distance_m != y->max_distance_m ||
-        x->speed_factor != y->speed_factor || x->n_breaks != y->n_breaks || x->n_fixed_steps ||
-        y->n_fixed_steps)
+        x->cost_per_task_hour != y->cost_per_task_hour || x->max_tasks != y->max_tasks ||
+        x->no_tasks != y->no_tasks || x->max_travel_time_s != y->max_travel_time_s ||
+        x->max_distance_m != y->max_distance_m || x->speed_factor != y->speed_factor ||
+        x->n_breaks != y->n_breaks || x->n_fixed_steps || y->n_fixed_steps)
         return false;
     for (uint32_t d = 0; d < p->n_dims; d++)
         if (x->capacity[d] != y->capacity[d] || x->initial_load[d] != y->initial_load[d])

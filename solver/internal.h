@@ -60,6 +60,7 @@ struct solver_problem {
     solver__vehicle *vehicles;
     size_t n_vehicles, cap_vehicles;
     solver__idset job_ids, pickup_ids, delivery_ids, vehicle_ids;
+    int64_t cost_unit; /* 1 or SOLVER__COST_UNIT: see solver__edge_cost */
 };
 
 /* Travel time of vehicle v from location a to b (speed factor applied). */
@@ -73,16 +74,38 @@ static inline int64_t solver__distance(const solver_problem *p, uint32_t a, uint
     return p->distances ? p->distances[(size_t)a * p->n + b] : 0;
 }
 
-/* Cost of vehicle v driving a -> b. With a costs matrix it is that cell; otherwise
- * (per_hour * seconds + per_km * metres * 3.6) / 3600, rounded to nearest per edge, so the
- * defaults (per_hour 3600, per_km 0) make cost equal to travel seconds. */
+/* Search costs. While every vehicle costs its travel seconds (VROOM's default per_hour 3600,
+ * per_km 0, per_task_hour 0), an edge costs its seconds (or its costs-matrix cell): the common case
+ * stays exact in unit 1. Otherwise (p->cost_unit == SOLVER__COST_UNIT) every cost is kept exactly
+ * in 1/36000ths of a user cost unit: per_hour x s x 10 + per_km x m x 36 per edge, so that per_km 1
+ * over a 300 m leg is 10800, not a rounded 0, and rounding happens once per route on output
+ * (solver__route_user_cost), as in VROOM. */
+#define SOLVER__COST_UNIT 36000
+
+/* Cost of vehicle v driving a -> b, in p->cost_unit. */
 static inline int64_t solver__edge_cost(const solver_problem *p, const solver__vehicle *v,
                                         uint32_t a, uint32_t b) {
-    if (p->costs) return p->costs[(size_t)a * p->n + b];
-    int64_t num = v->pub.cost_per_hour * solver__duration(p, v, a, b) * 10 +
-                  v->pub.cost_per_km * solver__distance(p, a, b) * 36;
-    return (num + 18000) / 36000;
+    if (p->costs) return p->costs[(size_t)a * p->n + b] * p->cost_unit;
+    if (p->cost_unit == 1) return solver__duration(p, v, a, b);
+    return v->pub.cost_per_hour * solver__duration(p, v, a, b) * 10 +
+           v->pub.cost_per_km * solver__distance(p, a, b) * 36;
 }
+
+/* Fixed cost of using v, in p->cost_unit. */
+static inline int64_t solver__fixed_cost(const solver_problem *p, const solver__vehicle *v) {
+    return v->pub.cost_fixed * p->cost_unit;
+}
+
+/* Cost of task_s seconds of setup and service on v, in p->cost_unit (0 unless per_task_hour). */
+static inline int64_t solver__task_cost(const solver__vehicle *v, int64_t task_s) {
+    return v->pub.cost_per_task_hour * task_s * 10;
+}
+
+/* The route cost VROOM reports (solver/cost.c): fixed + per_hour/per_km on the route's totals
+ * (or its costs-matrix cells summed in matrix_cost), rounded once, + per_task_hour on
+ * setup + service, truncated. */
+int64_t solver__route_user_cost(const solver_problem *p, const solver__vehicle *v, int64_t travel_s,
+                                int64_t distance_m, int64_t matrix_cost, int64_t task_s);
 
 /* True if every skill in need is in have (both sorted). */
 bool solver__skills_cover(const solver__skills *have, const solver__skills *need);
@@ -118,9 +141,11 @@ int64_t solver__tws_earliest(const solver__tws *tws, int64_t t);
  * the sum of travel durations; max_distance_m the sum of distances. 0 = no limit. Breaks: every
  * break of the vehicle appears exactly once on a used route. fixed_steps: a route's first steps are
  * exactly the vehicle's fixed_steps, in order (a vehicle with fixed steps is always used). Cost of
- * a route: cost_fixed + sum of solver__edge_cost over its travelled edges. An unused vehicle costs
- * nothing. Objective (lexicographic): maximise the sum of priorities served, then the number of
- * tasks served (a shipment counts 2), then minimise total cost.
+ * a route in the search: solver__fixed_cost + the sum of solver__edge_cost over its travelled edges
+ * + solver__task_cost of its setup and service (breaks included); in the output:
+ * solver__route_user_cost. An unused vehicle costs nothing. Objective (lexicographic): maximise the
+ * sum of priorities served, then the number of tasks served (a shipment counts 2), then minimise
+ * total cost.
  */
 
 /* A route as a bare task sequence: the unit of the route pool and of the solution builder. */

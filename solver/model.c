@@ -21,7 +21,7 @@ static bool vehicles_alike(const solver_problem *p, const solver__vehicle *a,
     if (memcmp(x->initial_load, y->initial_load, sizeof x->initial_load) != 0) return false;
     if (x->shift.start_s != y->shift.start_s || x->shift.end_s != y->shift.end_s) return false;
     if (x->cost_fixed != y->cost_fixed || x->cost_per_hour != y->cost_per_hour ||
-        x->cost_per_km != y->cost_per_km)
+        x->cost_per_km != y->cost_per_km || x->cost_per_task_hour != y->cost_per_task_hour)
         return false;
     if (x->max_tasks != y->max_tasks || x->no_tasks != y->no_tasks ||
         x->max_travel_time_s != y->max_travel_time_s || x->max_distance_m != y->max_distance_m ||
@@ -224,10 +224,11 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     if (!m->nodes || !m->units || !m->vclass || !m->cost_mode) goto fail;
     for (size_t v = 0; v < nv; v++) {
         const solver__vehicle *veh = &p->vehicles[v];
-        if (p->costs)
+        /* cost_unit 1: every vehicle costs its travel seconds or the matrix cells (internal.h). */
+        if (p->costs && p->cost_unit == 1)
             m->cost_mode[v] = SOLVER__COST_MATRIX;
-        else if (!veh->durations && veh->pub.cost_per_hour == 3600 && veh->pub.cost_per_km == 0)
-            m->cost_mode[v] = SOLVER__COST_DURATION; /* (3600 * d * 10 + 18000) / 36000 == d */
+        else if (!p->costs && !veh->durations && p->cost_unit == 1)
+            m->cost_mode[v] = SOLVER__COST_DURATION;
         else
             m->cost_mode[v] = SOLVER__COST_FORMULA;
     }
@@ -235,10 +236,15 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     model_job_nodes(m);
     model_shipment_nodes(m);
     model_fixed_steps(m);
+    int64_t demand = 0, capacity = 0;
     for (size_t u = 0; u < m->n_units; u++) {
         m->total_priority += m->units[u].priority;
         m->total_weight += m->units[u].weight;
+        demand += m->units[u].size;
     }
+    for (size_t v = 0; v < nv && capacity < (INT64_C(1) << 60); v++)
+        capacity += p->vehicles[v].pub.capacity[0];
+    m->spare_fleet = capacity >= 2 * demand;
     if (model_vehicle_classes(m) != LM_OK) goto fail;
     if ((st = solver__build_neighbours(m)) != LM_OK) goto fail;
     *out = m;

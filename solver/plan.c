@@ -327,7 +327,9 @@ static lm_status sample_and_horizon(plan__route *r, lm_errinfo *err) {
     return LM_OK;
 }
 
-unsigned solver__plan_first_tw(const plan__step *s, int64_t lb) {
+/* The rank of the first window of s worth choosing for a start at lb or later (VROOM prunes the
+ * others), and of the last for a start at ub or earlier. */
+static unsigned first_tw(const plan__step *s, int64_t lb) {
     for (size_t k = s->n_tws; k-- > 0;) {
         if (s->tws[k].start_s > lb) continue;
         unsigned rank = (unsigned)k;
@@ -339,7 +341,7 @@ unsigned solver__plan_first_tw(const plan__step *s, int64_t lb) {
     return 0;
 }
 
-unsigned solver__plan_last_tw(const plan__step *s, int64_t ub) {
+static unsigned last_tw(const plan__step *s, int64_t ub) {
     for (size_t k = 0; k < s->n_tws; k++) {
         if (ub > s->tws[k].end_s) continue;
         unsigned rank = (unsigned)k;
@@ -392,7 +394,7 @@ static void bounds(plan__route *r) {
         r->lb[s] = lb;
         r->ub[s] = ub;
         if (st->type != SOLVER_STEP_START && st->type != SOLVER_STEP_END)
-            r->first_tw[ti++] = solver__plan_first_tw(st, lb);
+            r->first_tw[ti++] = first_tw(st, lb);
     }
     /* Backward: upper bounds from what must still fit after each step. */
     int64_t next_ub = r->ub[r->ns - 1], margin = 0;
@@ -416,7 +418,7 @@ static void bounds(plan__route *r) {
             next_ub = r->ub[i];
         }
         if (st->type != SOLVER_STEP_START && st->type != SOLVER_STEP_END)
-            r->last_tw[i - 1] = solver__plan_last_tw(st, r->ub[i]);
+            r->last_tw[i - 1] = last_tw(st, r->ub[i]);
     }
 }
 

@@ -49,9 +49,4 @@ typedef struct plan__route {
  * service_at/after/before constraints cannot be met. */
 LM_MUST_USE lm_status solver__plan_mip(plan__route *r, lm_errinfo *err);
 
-/* The rank of the first/last window of tws worth choosing for a start in [lb, ...] / [..., ub]
- * (VROOM prunes the others). */
-unsigned solver__plan_first_tw(const plan__step *s, int64_t lb);
-unsigned solver__plan_last_tw(const plan__step *s, int64_t ub);
-
 #endif

@@ -18,6 +18,7 @@ void solver_opts_init(solver_opts *o) {
     o->threads = 1;
     o->seed = 1;
     o->use_set_partitioning = true;
+    o->stop_when_converged = true;
 }
 
 void solver_job_init(solver_job *j) {
@@ -66,6 +67,7 @@ lm_status solver_problem_create(const solver_problem_opts *o, solver_problem **o
     solver_problem *p = lm_calloc(1, sizeof *p);
     if (!p) return LM_NOMEM;
     p->n_dims = o->n_dims;
+    p->cost_unit = 1;
     *out = p;
     return LM_OK;
 }
@@ -474,8 +476,9 @@ lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v,
     if (!(v->speed_factor > 0.0 && v->speed_factor <= 5.0))
         return lm_errinfo_set(err, LM_INVALID, "speed_factor", "must be in (0, 5]");
     if (v->cost_fixed < 0 || v->cost_per_hour < 0 || v->cost_per_km < 0 ||
-        v->cost_fixed > (INT64_C(1) << 40) || v->cost_per_hour > (1 << 24) ||
-        v->cost_per_km > (1 << 24))
+        v->cost_per_task_hour < 0 || v->cost_fixed > (INT64_C(1) << 40) ||
+        v->cost_per_hour > (1 << 24) || v->cost_per_km > (1 << 24) ||
+        v->cost_per_task_hour > (1 << 24))
         return lm_errinfo_set(err, LM_INVALID, "costs", "costs must be non-negative and bounded");
     if (v->max_travel_time_s < 0 || v->max_distance_m < 0)
         return lm_errinfo_set(err, LM_INVALID, "max_travel_time", "limits must be >= 0");
@@ -540,6 +543,10 @@ lm_status solver_problem_add_vehicle(solver_problem *p, const solver_vehicle *v,
         lm_free(dst->durations);
         return st;
     }
+    /* Any vehicle whose cost is not simply its travel seconds (or the costs matrix) puts the whole
+     * search on exact fractional costs (internal.h), so that vehicles stay comparable. */
+    if (v->cost_per_hour != 3600 || v->cost_per_km != 0 || v->cost_per_task_hour != 0)
+        p->cost_unit = SOLVER__COST_UNIT;
     dst->pub.breaks = NULL; /* use dst->breaks */
     dst->pub.skills = dst->skills.s;
     dst->pub.n_skills = dst->skills.n;

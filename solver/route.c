@@ -278,7 +278,7 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
     size_t next_free = 0;
 
     sim_state s = {pv->shift.start_s, pv->shift.start_s, 0, pv->start};
-    int64_t c = pv->cost_fixed, travel_sum = 0, dist_sum = 0;
+    int64_t c = solver__fixed_cost(p, veh), travel_sum = 0, dist_sum = 0, task_s = 0;
     uint32_t n_tasks = 0;
     if (rt) {
         memcpy(rt->load, load, dims * sizeof *load);
@@ -330,6 +330,7 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
         dist_sum += dist(m, s.prev_loc, loc);
         c += solver__cost(m, v, s.prev_loc, loc);
         s.t = s.cur = b + setup + service;
+        task_s += setup + service;
         s.pend_svc = 0;
         s.prev_loc = loc;
         n_tasks++;
@@ -352,6 +353,12 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
     if (ok && pv->no_tasks && n_tasks) ok = false;
     if (ok && pv->max_travel_time_s && travel_sum > pv->max_travel_time_s) ok = false;
     if (ok && pv->max_distance_m && dist_sum > pv->max_distance_m) ok = false;
+    if (pv->cost_per_task_hour) {
+        /* VROOM's task time counts every break's service too (a used route takes all of them). */
+        for (size_t k = 0; k < pv->n_breaks; k++)
+            task_s += veh->breaks[k].pub.service_s;
+        c += solver__task_cost(veh, task_s);
+    }
     *cost = c;
     if (rt) {
         rt->cost = c;
@@ -391,9 +398,11 @@ int64_t solver__insert_delta(const solver__model *m, const solver__route *rt, ui
                              uint32_t x) {
     uint32_t v = rt->vehicle;
     uint32_t a = loc_before(m, rt, pos), b = loc_from(m, rt, pos), l = m->nodes[x].loc;
-    int64_t d = solver__cost(m, v, a, l) + solver__cost(m, v, l, b);
+    const solver__vehicle *veh = &m->p->vehicles[v];
+    int64_t d = solver__cost(m, v, a, l) + solver__cost(m, v, l, b) +
+                solver__task_cost(veh, m->nodes[x].setup + m->nodes[x].service);
     if (rt->n == 0)
-        d += m->p->vehicles[v].pub.cost_fixed;
+        d += solver__fixed_cost(m->p, veh);
     else
         d -= solver__cost(m, v, a, b);
     return d;
@@ -403,8 +412,10 @@ int64_t solver__remove_delta(const solver__model *m, const solver__route *rt, ui
     if (rt->n == 1 && rt->n_fixed == 0) return -rt->cost;
     uint32_t v = rt->vehicle;
     uint32_t a = loc_before(m, rt, pos), b = loc_from(m, rt, pos + 1);
-    uint32_t l = m->nodes[rt->nodes[pos]].loc;
-    return solver__cost(m, v, a, b) - solver__cost(m, v, a, l) - solver__cost(m, v, l, b);
+    const solver__node *nd = &m->nodes[rt->nodes[pos]];
+    uint32_t l = nd->loc;
+    return solver__cost(m, v, a, b) - solver__cost(m, v, a, l) - solver__cost(m, v, l, b) -
+           solver__task_cost(&m->p->vehicles[v], nd->setup + nd->service);
 }
 
 static bool insert_full(const solver__model *m, const solver__route *rt, uint32_t pos, uint32_t x,

@@ -53,6 +53,7 @@ typedef struct solver__model {
     bool any_setup;
     bool any_shipment;
     bool any_tw;
+    bool spare_fleet; /* the vehicles hold twice the tasks' largest amounts (construct/upgrade.c) */
     int64_t total_priority, total_weight;
 } solver__model;
 
@@ -214,6 +215,19 @@ LM_MUST_USE lm_status solver__recreate(const solver__model *m, solver__sol *s,
 /* Builds a first solution by parallel cheapest insertion (regret-2 for small instances). */
 LM_MUST_USE lm_status solver__construct_insertion(const solver__model *m, solver__sol *s,
                                                   bool regret);
+/* Upgrade on insert (construct/upgrade.c): job unit u joins a nearby route whose load leaves it
+ * no room, that route moving to idle[class] (per class: an idle route, or SOLVER_NONE) of a
+ * bigger type. *best (delta = cost change) is improved when such a move beats best->delta.
+ * scratch: n_nodes + 2 entries. */
+typedef struct solver__upgrade {
+    int64_t delta;
+    uint32_t from, to; /* routes: from is emptied, to takes its tasks and the job */
+} solver__upgrade;
+void solver__upgrade_best(const solver__model *m, const solver__sol *s, uint32_t u,
+                          const uint32_t *idle, uint32_t *scratch, solver__upgrade *best);
+/* Applies it (cheapest place on the new vehicle); false only if a route cannot be stored. */
+LM_MUST_USE bool solver__upgrade_apply(const solver__model *m, solver__sol *s, uint32_t u,
+                                       const solver__upgrade *up, uint32_t *scratch);
 /* Clarke-Wright savings for capacity-only problems; falls back to insertion for leftovers. */
 LM_MUST_USE lm_status solver__construct_savings(const solver__model *m, solver__sol *s);
 
@@ -231,6 +245,8 @@ bool solver__op_two_opt(const solver__model *m, solver__sol *s, uint32_t *scratc
 bool solver__op_two_opt_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
 bool solver__op_cross(const solver__model *m, solver__sol *s, uint32_t *scratch);
 bool solver__op_swap_star(const solver__model *m, solver__sol *s, uint32_t *scratch);
+/* ops/fleet.c: whole routes to cheaper vehicles (idle ones, or swapped with another route). */
+bool solver__op_fleet(const solver__model *m, solver__sol *s, uint32_t *scratch);
 
 /* ---- The driver (search.c) ---- */
 

@@ -104,9 +104,11 @@ typedef struct shared {
     const solver__model *m;
     const solver__params *prm;
     const solver_opts *o;
-    uint64_t max_iters; /* opts.iterations: 0 = time-limited; else each worker's exact count */
-    uint64_t budget;    /* iterations of one anneal, from the time limit (never the clock) */
-    atomic_bool cut;    /* the clock or a cancel stopped an iteration-budgeted search */
+    uint64_t max_iters;    /* opts.iterations: 0 = time-limited; else each worker's exact count */
+    uint64_t budget;       /* iterations of one anneal, from the time limit (never the clock) */
+    atomic_bool cut;       /* the clock or a cancel stopped an iteration-budgeted search */
+    uint64_t patience;     /* iterations without a new best that end the search (0: never) */
+    atomic_bool converged; /* a worker ran out of patience */
     int64_t t_start_ns, deadline_ns;
     unsigned n_workers;
     pthread_barrier_t barrier;
@@ -144,6 +146,7 @@ typedef struct worker {
     double log_ratio;     /* solver__det_log(tf / t0), for the schedule */
     uint64_t iters;       /* this worker's iterations so far */
     bool want_stop;       /* this worker's vote at a checkpoint */
+    uint64_t last_gain;   /* iteration of the last new best (found or adopted) */
     int64_t now_ns;       /* clock at the last check */
 } worker;
 
@@ -362,6 +365,7 @@ static void local_search(worker *w, solver__sol *s, bool deep) {
         any |= solver__op_or_opt(m, s, w->scratch);
         any |= solver__op_two_opt(m, s, w->scratch);
         any |= solver__op_cross(m, s, w->scratch);
+        any |= solver__op_fleet(m, s, w->scratch); /* nothing to do unless the fleet is mixed */
         /* SWAP* measured no better per iteration inside the search (X n101-n303, 3 seeds):
          * it polishes the constructed start only. */
         if (!any && deep) any |= solver__op_swap_star(m, s, w->scratch);
@@ -461,6 +465,11 @@ static bool run_epoch(worker *w, uint64_t len) {
     if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) return fail_nomem(w);
     for (uint64_t e = 0; e < len; e++) {
         if (out_of_time(w)) return false;
+        if (sh->patience && w->iters - w->last_gain >= sh->patience) {
+            /* Counted in iterations, not time: a converged run is still reproducible. */
+            atomic_store(&sh->converged, true);
+            return false;
+        }
         if (sh->max_iters && w->iters - w->anneal_start >= w->anneal_len) {
             if (solver__sol_copy(&w->cur, &w->best) != LM_OK ||
                 solver__sol_copy(&w->tmp, &w->best) != LM_OK)
@@ -505,6 +514,7 @@ static bool run_epoch(worker *w, uint64_t len) {
         CONSISTENT(m, &w->cur);
         CONSISTENT(m, &w->tmp);
         if (new_best) {
+            w->last_gain = w->iters;
             if (solver__sol_copy(&w->best, &w->cur) != LM_OK) return fail_nomem(w);
             publish(w);
         }
@@ -618,7 +628,8 @@ static void sync_best(worker *w, bool *stop) {
     pthread_barrier_wait(&sh->barrier);
     if ((int)w->id != sh->winner &&
         solver__sol_compare(&sh->workers[sh->winner].best, &w->best) < 0) {
-        /* Behind the leader: continue from its best. */
+        /* Behind the leader: continue from its best (news to this worker's patience too). */
+        w->last_gain = w->iters;
         if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK ||
             solver__sol_copy(&w->cur, &w->best) != LM_OK)
             w->status = LM_NOMEM;
@@ -822,9 +833,12 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
     }
     sh->budget = sh->max_iters ? sh->max_iters : iteration_budget(m, sh->search_end_ns - t0);
     sh->n_workers = n_workers;
+    sh->patience =
+        !sh->max_iters && o->stop_when_converged ? solver_patience((size_t)m->total_weight) : 0;
     sh->best_cost = -1;
     atomic_init(&sh->stop, false);
     atomic_init(&sh->cut, false);
+    atomic_init(&sh->converged, false);
     atomic_init(&sh->iters, 0);
     return LM_OK;
 }
@@ -945,6 +959,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         (*out)->searched = true;
         (*out)->iterations = ws[0].iters;
         (*out)->reproducible = sh.max_iters && !atomic_load(&sh.cut);
+        (*out)->stop = o->cancel && atomic_load(o->cancel)     ? SOLVER_STOP_CANCELLED
+                       : atomic_load(&sh.converged)            ? SOLVER_STOP_CONVERGED
+                       : sh.max_iters && !atomic_load(&sh.cut) ? SOLVER_STOP_ITERATIONS
+                                                               : SOLVER_STOP_TIME_LIMIT;
 #ifndef NDEBUG
         solver_check_report rep;
         if (solver_check(p, *out, &rep) != LM_OK) {

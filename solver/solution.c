@@ -201,7 +201,7 @@ typedef struct route_sim {
     size_t first_pending; /* breaks in steps[first_pending, k) await their leg */
     int64_t t;            /* time when the previous step is done */
     uint32_t prev_loc;
-    int64_t travel, dist, cost;
+    int64_t travel, dist, cost; /* cost: the costs-matrix cells driven (none without one) */
     int64_t setup_sum, service_sum, waiting_sum;
     uint32_t priority;
     int64_t load[SOLVER_MAX_DIMS];
@@ -225,7 +225,6 @@ static lm_status sim_begin(const route_ctx *c, route_sim *sim) {
                           (long long)sim->load[dim], (long long)v->pub.capacity[dim], dim);
     sim->t = v->pub.shift.start_s;
     sim->prev_loc = v->pub.start;
-    sim->cost = v->pub.cost_fixed;
     if (v->pub.start != SOLVER_NONE) {
         solver_step *s = &sim->steps[sim->k++];
         s->type = SOLVER_STEP_START;
@@ -339,9 +338,9 @@ static lm_status sim_leg(const route_ctx *c, route_sim *sim, size_t i, bool *don
     if (sim->prev_loc != SOLVER_NONE && loc != SOLVER_NONE) {
         leg = solver__duration(p, v, sim->prev_loc, loc);
         leg_dist = solver__distance(p, sim->prev_loc, loc);
-        sim->cost += solver__edge_cost(p, v, sim->prev_loc, loc);
+        if (p->costs) sim->cost += p->costs[(size_t)sim->prev_loc * p->n + loc];
     }
-    int64_t arrival = 0; /* set by sim_leg_breaks on LM_OK; -O3 cannot see that */
+    int64_t arrival = 0; /* set by sim_leg_breaks on LM_OK (gcc -O2 cannot tell) */
     lm_status st = sim_leg_breaks(c, sim, leg, &arrival);
     if (st != LM_OK) return st;
     sim->travel += leg;
@@ -412,7 +411,8 @@ static lm_status route_simulate(const route_ctx *c, solver_route *out) {
     out->vehicle = q->vehicle;
     out->steps = sim.steps;
     out->n_steps = sim.k;
-    out->cost = sim.cost;
+    out->cost = solver__route_user_cost(c->p, v, sim.travel, sim.dist, sim.cost,
+                                        sim.setup_sum + sim.service_sum);
     out->duration_s = sim.travel;
     out->distance_m = sim.dist;
     out->setup_s = sim.setup_sum;

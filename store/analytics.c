@@ -12,6 +12,14 @@ const char store__analytics_schema_v700[] =
     "CREATE TABLE an_rollups (grp INTEGER NOT NULL, day_ms INTEGER NOT NULL, key TEXT NOT NULL,"
     "  counts BLOB NOT NULL, hist BLOB NOT NULL, PRIMARY KEY (grp, day_ms, key)) WITHOUT ROWID;";
 
+/* Week and month rollup rows (analytics/internal.h: an_row_grp) joined the day rows, and the
+ * fleet, exception and promise figures widened the rows and fold states: what was folded before
+ * has neither, so it is dropped and the next attach or commit refolds the log (the same fold as
+ * `lastmile analytics rebuild`). */
+const char store__analytics_schema_v720[] =
+    "DELETE FROM an_rollups; DELETE FROM an_facts; DELETE FROM an_state;"
+    "DELETE FROM dispatch_meta WHERE key = 'analytics.cursor';";
+
 static lm_status blob_col(db_stmt *st, int col, store_an_blob *out) {
     const void *p = db_column_blob(st, col);
     size_t n = (size_t)db_column_bytes(st, col);

@@ -21,6 +21,11 @@
 /* The advisory lock every write transaction holds ("lastmile" in ASCII, as a 64-bit key). */
 #define WRITE_LOCK_KEY "7809643318625461605"
 
+/* The two ways a transaction begins: a writer takes the one write lock at once (held to its
+ * end), a reader sees one snapshot from its first statement on, as SQLite's deferred BEGIN. */
+#define BEGIN_WRITE_LOCK "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
+#define BEGIN_READ       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
 /* Per connection: the unique keys and identity columns looked up for INSERTs, kept because the
  * schema only changes through migrations, which run before any of these are asked. */
 #define LOOKUPS_MAX 128
@@ -32,9 +37,12 @@ typedef struct lookup {
 
 struct db_pg_conn {
     PGconn *pg;
+    /* a BEGIN not sent yet: it goes in one round trip with the transaction's first statement */
+    enum { PENDING_NONE, PENDING_READ, PENDING_WRITE } begin_pending;
     char errmsg[512];
     int64_t changes;
     int64_t last_id;
+    uint64_t next_name; /* names of the server-side prepared statements: lm_<n> */
     lookup *lk;
     size_t n_lk;
 };
@@ -46,6 +54,8 @@ struct db_pg_stmt {
     char **vals;     /* own copies, NULL for SQL NULL */
     int *lens, *fmts;
     bool is_dml;   /* INSERT / UPDATE / DELETE: runs in a savepoint, counts changes */
+    bool is_end;   /* COMMIT or ROLLBACK (of the whole transaction) */
+    char name[24]; /* server-side prepared statement, once a cached statement first ran */
     bool auto_ret; /* we appended RETURNING <identity>: the rows are ours, not the caller's */
     PGresult *res;
     bool executed;
@@ -232,10 +242,12 @@ lm_status db_pg__stmt_new(db_conn *c, const char *sql, db_stmt *st, lm_errinfo *
     s->n_params = o.n_params;
     s->is_dml = starts_with_word(o.text, "INSERT") || starts_with_word(o.text, "UPDATE") ||
                 starts_with_word(o.text, "DELETE");
+    s->is_end = starts_with_word(o.text, "COMMIT") ||
+                (starts_with_word(o.text, "ROLLBACK") && !strstr(o.text, " TO "));
     if (o.is_insert && !o.has_returning) {
         const char *id = identity_of(p, o.insert_table);
         if (*id) {
-            char tail[160];
+            char tail[600];
             snprintf(tail, sizeof tail, " RETURNING %s", id);
             size_t n = strlen(o.text);
             while (n && (o.text[n - 1] == ';' || o.text[n - 1] == ' '))
@@ -290,6 +302,14 @@ static void params_clear(db_pg_stmt *s) {
 void db_pg__stmt_free(db_stmt *st) {
     db_pg_stmt *s = st->pg;
     if (!s) return;
+    /* an evicted statement leaves the server too (skipped in a failed transaction, where the
+     * server would refuse; the connection's end frees it then) */
+    db_pg_conn *p = st->conn->pg;
+    if (s->name[0] && p && PQtransactionStatus(p->pg) != PQTRANS_INERROR) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        (void)simple(p, sql);
+    }
     db_pg__reset(st);
     if (s->vals) params_clear(s);
     lm_free(s->blobs);
@@ -329,23 +349,96 @@ int db_pg__bind_count(db_stmt *st) {
     return st->pg->n_params;
 }
 
-/* Runs the statement once; a DML statement inside a transaction in its own savepoint, so that
- * its failure leaves the transaction usable (as SQLite's statement rollback does). */
-static int execute(db_conn *c, db_pg_stmt *s) {
+/* Sends pre[0..n_pre), the statement (prepared on the server first when it will be reused:
+ * PostgreSQL then parses and plans it once per connection, as SQLite's cached statements) and
+ * post (if any) as one pipeline: one round trip. The statement's result is returned (NULL if it
+ * never ran); *ok_around says whether every other command succeeded. */
+static PGresult *pipeline(db_pg_conn *p, db_pg_stmt *s, bool reuse, const char *const *pre,
+                          int n_pre, const char *post, bool *ok_around) {
+    *ok_around = true;
+    if (!PQenterPipelineMode(p->pg)) return NULL;
+    int sent = 0, n = n_pre + 1 + (post != NULL);
+    for (int i = 0; i < n_pre; i++)
+        sent += PQsendQueryParams(p->pg, pre[i], 0, NULL, NULL, NULL, NULL, 0);
+    bool prepare = reuse && !s->name[0];
+    if (prepare) {
+        snprintf(s->name, sizeof s->name, "lm_%llu", (unsigned long long)++p->next_name);
+        sent += PQsendPrepare(p->pg, s->name, s->sql, s->n_params, (const Oid *)s->types);
+        n++;
+    }
+    if (s->name[0])
+        sent += PQsendQueryPrepared(p->pg, s->name, s->n_params, (const char *const *)s->vals,
+                                    s->lens, s->fmts, 0);
+    else
+        sent += PQsendQueryParams(p->pg, s->sql, s->n_params, (const Oid *)s->types,
+                                  (const char *const *)s->vals, s->lens, s->fmts, 0);
+    if (post) sent += PQsendQueryParams(p->pg, post, 0, NULL, NULL, NULL, NULL, 0);
+    PQpipelineSync(p->pg);
+    PGresult *mine = NULL;
+    int at = n_pre + prepare;
+    for (int q = 0; q < n; q++) {
+        PGresult *r = PQgetResult(p->pg);
+        if (q == at) {
+            mine = r;
+        } else {
+            if (!res_ok(r)) {
+                *ok_around = false;
+                if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED) (void)res_class(p, r);
+                if (prepare && q == at - 1) s->name[0] = '\0'; /* not prepared after all */
+            }
+            PQclear(r);
+        }
+        for (PGresult *rest; (rest = PQgetResult(p->pg));) /* the NULL ending each query */
+            PQclear(rest);
+    }
+    for (PGresult *r; (r = PQgetResult(p->pg));) { /* the sync */
+        bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync) break;
+    }
+    PQexitPipelineMode(p->pg);
+    if (sent != n) *ok_around = false;
+    return mine;
+}
+
+/* Runs the statement once, in one round trip with what must go before and after it: a pending
+ * BEGIN, and around a DML statement inside a transaction its own savepoint, so that its failure
+ * leaves the transaction usable (as SQLite's statement rollback does). */
+static int execute(db_conn *c, db_pg_stmt *s, bool reuse) {
     db_pg_conn *p = c->pg;
-    bool sp = s->is_dml && PQtransactionStatus(p->pg) == PQTRANS_INTRANS;
-    if (sp && simple(p, "SAVEPOINT lm_stmt") != DB_OK) return DB_ERROR;
-    s->res = PQexecParams(p->pg, s->sql, s->n_params, (const Oid *)s->types,
-                          (const char *const *)s->vals, s->lens, s->fmts, 0);
+    const char *pre[3];
+    int n_pre = 0;
+    if (p->begin_pending) {
+        if (s->is_end) { /* nothing was sent: nothing to end */
+            p->begin_pending = PENDING_NONE;
+            s->executed = true;
+            s->row = s->n_rows = 0;
+            return DB_OK;
+        }
+        pre[n_pre++] = p->begin_pending == PENDING_WRITE ? "BEGIN" : BEGIN_READ;
+        if (p->begin_pending == PENDING_WRITE) pre[n_pre++] = BEGIN_WRITE_LOCK;
+        p->begin_pending = PENDING_NONE;
+    }
+    bool in_tx = n_pre > 0 || PQtransactionStatus(p->pg) == PQTRANS_INTRANS;
+    bool sp = s->is_dml && in_tx;
+    if (sp) pre[n_pre++] = "SAVEPOINT lm_stmt";
+    bool ok_around = true;
+    s->res = pipeline(p, s, reuse, pre, n_pre, sp ? "RELEASE SAVEPOINT lm_stmt" : NULL, &ok_around);
     if (!res_ok(s->res)) {
-        int rc = res_class(p, s->res);
+        int rc = PQresultStatus(s->res) == PGRES_PIPELINE_ABORTED ? DB_ERROR : res_class(p, s->res);
+        /* LASTMILE_PG_TRACE=1: each failing statement on stderr, for porting store SQL */
+        if (getenv("LASTMILE_PG_TRACE")) fprintf(stderr, "pg: %s\n  in: %s\n", p->errmsg, s->sql);
         PQclear(s->res);
         s->res = NULL;
         if (sp && simple(p, "ROLLBACK TO SAVEPOINT lm_stmt; RELEASE SAVEPOINT lm_stmt") != DB_OK)
             return DB_ERROR;
         return rc;
     }
-    if (sp && simple(p, "RELEASE SAVEPOINT lm_stmt") != DB_OK) return DB_ERROR;
+    if (!ok_around) {
+        PQclear(s->res);
+        s->res = NULL;
+        return DB_ERROR;
+    }
     s->executed = true;
     s->row = -1;
     s->n_rows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
@@ -371,7 +464,7 @@ static int execute(db_conn *c, db_pg_stmt *s) {
 int db_pg__step(db_stmt *st) {
     db_pg_stmt *s = st->pg;
     if (!s->executed) {
-        int rc = execute(st->conn, s);
+        int rc = execute(st->conn, s, st->cached);
         if (rc != DB_OK) return rc;
     }
     row_free(s);
@@ -428,7 +521,7 @@ int db_pg__column_type(db_stmt *st, int col) {
 
 int db_pg__column_count(db_stmt *st) {
     db_pg_stmt *s = st->pg;
-    if (!s->executed && execute(st->conn, s) != DB_OK) return 0;
+    if (!s->executed && execute(st->conn, s, st->cached) != DB_OK) return 0;
     return s->n_cols;
 }
 
@@ -442,6 +535,21 @@ int64_t db_pg__last_insert_id(db_conn *c) {
 
 /* ---- Whole statements and transactions ---- */
 
+/* Sends a pending BEGIN on its own (before SQL that does not go through execute). */
+static int begin_flush(db_pg_conn *p) {
+    int b = p->begin_pending;
+    p->begin_pending = PENDING_NONE;
+    if (b == PENDING_NONE) return DB_OK;
+    int rc = simple(p, b == PENDING_WRITE ? "BEGIN; " BEGIN_WRITE_LOCK : BEGIN_READ);
+    if (rc != DB_OK && PQtransactionStatus(p->pg) != PQTRANS_IDLE) {
+        char keep[sizeof p->errmsg];
+        lm_strlcpy(keep, p->errmsg, sizeof keep);
+        (void)simple(p, "ROLLBACK");
+        lm_strlcpy(p->errmsg, keep, sizeof p->errmsg);
+    }
+    return rc;
+}
+
 lm_status db_pg__exec(db_conn *c, const char *sql, lm_errinfo *err) {
     db_pg_conn *p = c->pg;
     sql_pg_hooks h = {.ctx = p, .conflict_target = conflict_target};
@@ -450,28 +558,25 @@ lm_status db_pg__exec(db_conn *c, const char *sql, lm_errinfo *err) {
     if (rc != LM_OK)
         return lm_errinfo_set(err, rc == LM_NOMEM ? LM_NOMEM : LM_INTERNAL, "",
                               "cannot translate SQL for PostgreSQL: %s", sql);
-    int s = simple(p, o.text);
+    int s = begin_flush(p);
+    if (s == DB_OK) s = simple(p, o.text);
     sql_pg_out_free(&o);
     return s == DB_OK ? LM_OK : fail(c, s, err);
 }
 
 lm_status db_pg__begin(db_conn *c, bool write, lm_errinfo *err) {
-    /* a writer holds the one write lock for its whole transaction (released at its end); a
-     * reader sees one snapshot from its first statement on, as SQLite's deferred BEGIN does */
-    int s = simple(c->pg, write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
-                                : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    if (s != DB_OK && write) {
-        db_pg_conn *p = c->pg;
-        char keep[sizeof p->errmsg];
-        lm_strlcpy(keep, p->errmsg, sizeof keep);
-        if (PQtransactionStatus(p->pg) != PQTRANS_IDLE) (void)simple(p, "ROLLBACK");
-        lm_strlcpy(p->errmsg, keep, sizeof p->errmsg);
-    }
-    return s == DB_OK ? LM_OK : fail(c, s, err);
+    (void)err;
+    /* sent with the first statement (execute): a round trip fewer per transaction */
+    c->pg->begin_pending = write ? PENDING_WRITE : PENDING_READ;
+    return LM_OK;
 }
 
 lm_status db_pg__commit(db_conn *c, lm_errinfo *err) {
     db_pg_conn *p = c->pg;
+    if (p->begin_pending) { /* nothing was sent: nothing to commit */
+        p->begin_pending = PENDING_NONE;
+        return LM_OK;
+    }
     PGresult *r = PQexec(p->pg, "COMMIT");
     int s = res_ok(r) ? DB_OK : res_class(p, r);
     /* COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error */
@@ -484,6 +589,7 @@ lm_status db_pg__commit(db_conn *c, lm_errinfo *err) {
 }
 
 bool db_pg__in_tx(db_conn *c) {
+    if (c->pg->begin_pending) return true;
     PGTransactionStatusType t = PQtransactionStatus(c->pg->pg);
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }

@@ -68,7 +68,12 @@ lm_status db_sq__open(const db_open_opts *o, db_conn *c, lm_errinfo *err) {
                           err)) != LM_OK)
         return st;
     if (!o->writer) return db_sq__exec(c, "PRAGMA query_only=ON", err);
-    return LM_OK;
+    /* the group commit runs every unit in a savepoint (store/commit_queue.c), and SQLite keeps a
+     * savepoint's undo pages in a sub-journal that, once past 64 KiB, is a temporary file: two
+     * pwrite calls per page, ~36 per order, 700k for an import of 20k orders. In memory, a
+     * savepoint costs a memcpy per page (bench/results/perf-intake.md). It only ever serves a
+     * rollback to a savepoint within a live transaction, never recovery, so memory is safe. */
+    return db_sq__exec(c, "PRAGMA temp_store=MEMORY", err);
 }
 
 void db_sq__close(db_conn *c) {

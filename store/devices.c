@@ -46,7 +46,8 @@ static lm_status count_add(db_conn *db, const store_refused *r, lm_errinfo *err)
     lm_status rc = db_prepare(db,
                               "INSERT INTO position_refusal_counts(driver_id, reason, count, "
                               "last_ms) VALUES (?1, ?2, 1, ?3) ON CONFLICT(driver_id, reason) "
-                              "DO UPDATE SET count = count + 1, last_ms = excluded.last_ms",
+                              "DO UPDATE SET count = position_refusal_counts.count + 1, last_ms = "
+                              "excluded.last_ms",
                               &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_text(st, 1, r->driver_id));

@@ -15,7 +15,14 @@
  * A database records every version it has applied (schema_migrations); at open, each row of this
  * table the database lacks is applied in table order, each in its own transaction together with
  * its schema_migrations row, so a crash mid-migration leaves the previous schema intact. A
- * database holding a version this table lacks was written by a newer build and is refused. */
+ * database holding a version this table lacks was written by a newer build and is refused.
+ *
+ * BOTH BACKENDS: write the SQL for SQLite; on PostgreSQL the same text runs translated by
+ * store/sql_pg.c (INTEGER PRIMARY KEY -> BIGINT identity, BLOB -> BYTEA, INSERT OR IGNORE/REPLACE
+ * -> ON CONFLICT, ...: the rules are in store/sql_pg.h). Keep to what those rules cover; a
+ * migration that needs PostgreSQL's own DDL (partitioning, say) adds a row to
+ * store__pg_overrides in store/schema_pg.c with the same version. The `_pg` test runs
+ * (ctest -L postgres) apply every migration on PostgreSQL. */
 #include "store/internal.h"
 
 #include <stdio.h>
@@ -63,6 +70,7 @@ extern const char store__returns_schema_v610[];
 extern const char store__settings_schema_v800[];
 extern const char store__notify_schema_v900[];
 extern const char store__analytics_schema_v700[];
+extern const char store__analytics_schema_v720[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
@@ -92,6 +100,8 @@ const store__migration store__migrations[] = {
     {600, "returns: policy, RMAs, sales blocks, after-sales cases", store__returns_schema_v600},
     {610, "returns: stops carry the RMA they collect (return pickups)", store__returns_schema_v610},
     {700, "analytics: fold state and daily rollups", store__analytics_schema_v700},
+    {720, "analytics: week and month rollup rows, fleet figures (refold)",
+     store__analytics_schema_v720},
     {800, "settings: versioned settings, fleet record versions, required skills",
      store__settings_schema_v800},
     {900, "notify: templates, opt-outs, quiet hours, told ETAs, the message outbox and log",

@@ -72,7 +72,8 @@ lm_status store_report_promotions(store_read *r, int64_t from_ms, int64_t to_ms,
                       " FROM promotion_uses u JOIN order_money m ON m.order_id = u.order_id"
                       " LEFT JOIN promotions p ON p.id = u.promotion_id"
                       " WHERE u.used_ms >= ?1 AND u.used_ms < ?2"
-                      " GROUP BY u.promotion_id, m.currency ORDER BY u.promotion_id, m.currency",
+                      " GROUP BY u.promotion_id, m.currency, p.code, p.limit_total"
+                      " ORDER BY u.promotion_id, m.currency",
                       from_ms, to_ms, sizeof **out, promotion_row, (void **)out, n, err);
 }
 
@@ -99,7 +100,7 @@ lm_status store_report_cod(store_read *r, int64_t from_ms, int64_t to_ms, store_
         " UNION ALL"
         " SELECT driver_id, currency, 0, 0, sum(handed_in), sum(handed_in - expected)"
         "  FROM cash_handins WHERE created_ms >= ?1 AND created_ms < ?2"
-        "  GROUP BY driver_id, currency)"
+        "  GROUP BY driver_id, currency) AS parts"
         " GROUP BY driver_id, currency ORDER BY driver_id, currency",
         from_ms, to_ms, sizeof **out, cod_row, (void **)out, n, err);
 }

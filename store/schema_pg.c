@@ -14,7 +14,11 @@
 const char store__pg_prelude[] =
     "CREATE OR REPLACE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE "
     "AS $$ BEGIN PERFORM t::jsonb; RETURN true; EXCEPTION WHEN others THEN RETURN false; "
-    "END $$;";
+    "END $$;"
+    /* sum(condition) counts the rows where it holds, in SQLite (a comparison is 0 or 1) */
+    "CREATE OR REPLACE FUNCTION lm_bool_sum(acc bigint, b boolean) RETURNS bigint LANGUAGE sql "
+    "IMMUTABLE AS 'SELECT CASE WHEN b IS NULL THEN acc ELSE coalesce(acc, 0) + b::int END';"
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = lm_bool_sum, STYPE = bigint);";
 
 /* Migration 302 in PostgreSQL: positions partitioned by day of device time (time_ms), a DEFAULT
  * partition for the stragglers outside every day made so far (a phone replaying last month), and
@@ -100,13 +104,13 @@ lm_status store__pg_positions_drop_days(db_conn *db, int64_t before_ms, int64_t 
      * still bounds what one call removes; the rest goes row by row */
     for (size_t i = 0; rc == LM_OK && i < n; i++) {
         char sql[160];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", parts[i].name);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %.63s", parts[i].name);
         if ((rc = db_prepare(db, sql, &st, err)) != LM_OK) break;
         if ((rc = store__step_row(db, st, "partition", err)) == LM_OK)
             parts[i].rows = db_column_i64(st, 0);
         db_finish(st);
         if (rc != LM_OK || *dropped + parts[i].rows > limit) break;
-        snprintf(sql, sizeof sql, "DROP TABLE %s", parts[i].name);
+        snprintf(sql, sizeof sql, "DROP TABLE %.63s", parts[i].name);
         if ((rc = db_exec(db, sql, err)) == LM_OK) *dropped += parts[i].rows;
     }
     return rc;

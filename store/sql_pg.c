@@ -72,6 +72,12 @@ static tok word_after(const char *s, size_t *i, bool peek) {
     return t;
 }
 
+/* Words PostgreSQL reserves that the schema uses as column names: quoted wherever they appear
+ * (the store never writes a FULL JOIN). */
+static bool reserved(const char *p, size_t n) {
+    return n == 4 && !strncasecmp(p, "full", 4);
+}
+
 /* ---- Output buffer ---- */
 
 static bool out_put(sql_pg_out *o, const char *p, size_t n) {
@@ -92,6 +98,12 @@ static bool out_put(sql_pg_out *o, const char *p, size_t n) {
 
 static bool out_str(sql_pg_out *o, const char *s) {
     return out_put(o, s, strlen(s));
+}
+
+/* A name, quoted if PostgreSQL reserves it. */
+static bool out_name(sql_pg_out *o, const char *p, size_t n) {
+    if (!reserved(p, n)) return out_put(o, p, n);
+    return out_str(o, "\"") && out_put(o, p, n) && out_str(o, "\"");
 }
 
 void sql_pg_out_free(sql_pg_out *o) {
@@ -119,7 +131,7 @@ static bool insert_target(const char *s, size_t *i, sql_pg_out *o, pending *pd) 
     for (;;) {
         tok c = tok_next(s, i);
         if (c.kind == T_END) break;
-        if (!out_put(o, c.p, c.n)) return false;
+        if (!(c.kind == T_WORD ? out_name(o, c.p, c.n) : out_put(o, c.p, c.n))) return false;
         if (c.kind == T_WORD && len + c.n + 2 < sizeof pd->cols) {
             if (len) pd->cols[len++] = ',';
             memcpy(pd->cols + len, c.p, c.n);
@@ -155,8 +167,8 @@ static bool conflict_clause(sql_pg_out *o, pending *pd, const sql_pg_hooks *h) {
         char probe[80];
         snprintf(probe, sizeof probe, ",%s,", c);
         if (strstr(key, probe)) continue;
-        if (!out_str(o, any ? ", " : "UPDATE SET ") || !out_str(o, c) ||
-            !out_str(o, " = EXCLUDED.") || !out_str(o, c))
+        if (!out_str(o, any ? ", " : "UPDATE SET ") || !out_name(o, c, strlen(c)) ||
+            !out_str(o, " = EXCLUDED.") || !out_name(o, c, strlen(c)))
             return false;
         any = true;
     }
@@ -182,9 +194,7 @@ static bool word_rule(const char *s, size_t *i, tok t, sql_pg_out *o, pending *p
     if (is_word(t, "BLOB")) return out_str(o, "BYTEA");
     if (is_word(t, "IFNULL")) return out_str(o, "COALESCE");
     if (is_word(t, "AUTOINCREMENT")) return true;
-    /* words PostgreSQL reserves that the schema uses as column names */
-    if (is_word(t, "full") && !is_word(word_after(s, &j, false), "JOIN"))
-        return out_str(o, "\"full\"");
+    if (reserved(t.p, t.n)) return out_name(o, t.p, t.n);
     if (is_word(t, "WITHOUT") && is_word(word_after(s, &j, false), "ROWID")) {
         *i = j;
         return true;
@@ -215,7 +225,7 @@ static bool word_rule(const char *s, size_t *i, tok t, sql_pg_out *o, pending *p
     }
     if (is_word(t, "RETURNING")) {
         o->has_returning = true;
-        if (!conflict_clause(o, pd, h)) return false;
+        if (pd->mode && (!conflict_clause(o, pd, h) || !out_str(o, " "))) return false;
         *handled = false;
         return true;
     }
@@ -235,8 +245,14 @@ lm_status sql_pg_translate(const char *sql, const sql_pg_hooks *h, sql_pg_out *o
             int n = t.n > 1 ? atoi(t.p + 1) : next_param + 1;
             if (n > next_param) next_param = n;
             if (n > o->n_params) o->n_params = n;
-            char b[16];
-            snprintf(b, sizeof b, "$%d", n);
+            /* "? IS NULL" alone gives PostgreSQL no type for the parameter: every such test in
+             * the store is on text (an optional filter), so say so */
+            size_t j = i;
+            tok a = word_after(sql, &j, false), b2 = word_after(sql, &j, false);
+            if (is_word(b2, "NOT")) b2 = word_after(sql, &j, false);
+            char b[24];
+            snprintf(b, sizeof b, "$%d%s", n,
+                     is_word(a, "IS") && is_word(b2, "NULL") ? "::text" : "");
             ok = out_str(o, b);
             continue;
         }

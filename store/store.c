@@ -25,6 +25,7 @@ struct store_tx {
 
 struct store {
     char *path;
+    char *stem; /* store_local_stem */
     /* the writer: exactly one store_tx exists and is lent to one thread at a time */
     pthread_mutex_t write_mu;
     store_tx tx;
@@ -126,6 +127,28 @@ const char *store_path(const store *s) {
     return s->path;
 }
 
+const char *store_local_stem(const store *s) {
+    return s->stem;
+}
+
+/* s->stem from the path: for a URL, var/ and the database name (the URL's path, before any
+ * ?options), "lastmile" when the URL names none. */
+static lm_status stem_set(store *s) {
+    if (db_backend_of(s->path) == DB_SQLITE)
+        return (s->stem = lm_strdup(s->path)) ? LM_OK : LM_NOMEM;
+    const char *p = strstr(s->path, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    char name[128] = "lastmile";
+    if (p && p[1] && p[1] != '?') {
+        size_t n = strcspn(p + 1, "?");
+        snprintf(name, sizeof name, "%.*s", (int)(n < 100 ? n : 100), p + 1);
+    }
+    char stem[160];
+    snprintf(stem, sizeof stem, "var/%s", name);
+    if (mkdir("var", 0700) != 0 && errno != EEXIST) return LM_IO;
+    return (s->stem = lm_strdup(stem)) ? LM_OK : LM_NOMEM;
+}
+
 lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     if (!o->path || !*o->path || o->read_conns < 1 || o->read_conns > 256 || o->busy_timeout_ms < 0)
         return lm_errinfo_set(err, LM_INVALID, "store_opts",
@@ -145,6 +168,10 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
     if (!(s->path = lm_strdup(o->path))) goto fail;
+    if ((st = stem_set(s)) != LM_OK) {
+        st = lm_errinfo_set(err, st, "db", "cannot make var/ for the database's local files");
+        goto fail;
+    }
     /* a PostgreSQL server keeps its own files private */
     if (db_backend_of(o->path) == DB_SQLITE && (st = files_private(o->path, err)) != LM_OK)
         goto fail;
@@ -189,6 +216,7 @@ void store_close(store *s) {
     lm_free(s->readers);
     lm_free(s->free_idx);
     lm_free(s->path);
+    lm_free(s->stem);
     lm_free(s);
 }
 

@@ -38,8 +38,12 @@ void store_opts_init(store_opts *o);
  * A file carrying a migration this build does not know is refused (LM_CONFLICT): it was written
  * by a newer lastmile. On failure *out is untouched and err says why. */
 LM_MUST_USE lm_status store_open(const store_opts *o, store **out, lm_errinfo *err);
-/* The database file's path as opened. */
+/* The database as opened: a file path, or a postgresql:// URL. */
 const char *store_path(const store *s);
+/* Where local files that belong with this database start (a sealing key goes at
+ * "<stem>-webhooks.key"): the SQLite file's path, or for PostgreSQL "var/<database name>" under
+ * the working directory (each node keeps its own copy of such files). */
+const char *store_local_stem(const store *s);
 /* Closes every connection (checkpointing the WAL). No tx or read may be open. NULL-safe. */
 void store_close(store *s);
 

@@ -104,7 +104,8 @@
         labels,
         datasets: [
           { label: 'actual', data: fc.history.map((d) => d.units).concat(new Array(fc.forecast.length).fill(null)), borderColor: '#333', backgroundColor: '#333', pointRadius: 1 },
-          { label: 'forecast', data: pad(fc.forecast.map((d) => d.units)), borderColor: '#3c6eb4', backgroundColor: '#3c6eb4', pointRadius: 1 },
+          // the expected demand: the interval is about it (an intermittent SKU's point forecast is its median, often 0)
+          { label: 'forecast (expected)', data: pad(fc.forecast.map((d) => d.mean)), borderColor: '#3c6eb4', backgroundColor: '#3c6eb4', pointRadius: 1 },
           { label: 'interval', data: pad(fc.forecast.map((d) => d.hi)), borderColor: 'rgba(60,110,180,0.25)', backgroundColor: 'rgba(60,110,180,0.18)', fill: '+1', pointRadius: 0 },
           { label: '', data: pad(fc.forecast.map((d) => d.lo)), borderColor: 'rgba(60,110,180,0.25)', pointRadius: 0 },
         ],

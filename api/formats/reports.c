@@ -28,6 +28,11 @@ typedef struct column {
 #define CQ(name, member, fam)                                                                      \
     CI(name "_n", member.n, fam), CD(name "_median_s", member.median, fam),                        \
         CD(name "_p90_s", member.p90, fam)
+/* An exception kind's three columns: raised, resolved, mean seconds to resolution. */
+#define CX(kind, i)                                                                                \
+    CI("exc_" kind, exceptions[i], FAM(EXCEPTIONS)),                                               \
+        CI("exc_" kind "_resolved", exc_resolved[i], FAM(EXCEPTIONS)),                             \
+        CD("exc_" kind "_resolve_mean_s", exc_resolve_mean_s[i], FAM(EXCEPTIONS))
 
 static const column columns[] = {
     CI("received", received, FAM(DELIVERIES)),
@@ -53,16 +58,49 @@ static const column columns[] = {
     CD("cost", cost, FAM(COSTS)),
     CD("cost_per_stop", cost_per_stop, FAM(COSTS)),
     CD("cost_per_km", cost_per_km, FAM(COSTS)),
+    CI("shift_s", shift_s, FAM(FLEET)),
+    CI("shift_route_s", shift_route_s, FAM(FLEET)),
+    CD("time_utilisation", time_utilisation, FAM(FLEET)),
+    CI("load_g", load_g, FAM(FLEET)),
+    CI("capacity_g", capacity_g, FAM(FLEET)),
+    CD("capacity_utilisation", capacity_utilisation, FAM(FLEET)),
+    CI("legs_driven", legs, FAM(FLEET)),
+    CI("leg_planned_m", leg_planned_m, FAM(FLEET)),
+    CI("driven_m", driven_m, FAM(FLEET)),
+    CD("driven_ratio", driven_ratio, FAM(FLEET)),
+    CI("replans_manual", replans[0], FAM(EXCEPTIONS)),
+    CI("replans_late", replans[1], FAM(EXCEPTIONS)),
+    CI("replans_breakdown", replans[2], FAM(EXCEPTIONS)),
+    CI("replans_failed", replans[3], FAM(EXCEPTIONS)),
+    CI("replans_urgent", replans[4], FAM(EXCEPTIONS)),
+    CI("replans_cancelled", replans[5], FAM(EXCEPTIONS)),
+    CI("replans_silent", replans[6], FAM(EXCEPTIONS)),
+    CI("replans_vehicle_full", replans[7], FAM(EXCEPTIONS)),
+    CI("replans_other", replans[8], FAM(EXCEPTIONS)),
+    CX("breakdown", 0),
+    CX("delay", 1),
+    CX("accident", 2),
+    CX("vehicle_full", 3),
+    CX("alarm", 4),
+    CX("late", 5),
+    CX("silent", 6),
+    CQ("exc_resolve", exc_resolve_s, FAM(EXCEPTIONS)),
+    CI("with_window", with_window, FAM(PROMISE)),
+    CI("on_time", on_time, FAM(PROMISE)),
+    CD("on_time_rate", on_time_rate, FAM(PROMISE)),
+    CI("late", late, FAM(PROMISE)),
+    CQ("late", late_s, FAM(PROMISE)),
 };
 
 static bool in_family(const column *c, fmt_report_family f) {
     return f == FMT_REPORT_KPIS || (c->families & (1u << f));
 }
 
-static const char *const family_names[] = {"deliveries", "eta",  "cycle-times",
-                                           "costs",      "kpis", "quality"};
+static const char *const family_names[] = {"deliveries", "eta",   "cycle-times",
+                                           "costs",      "fleet", "exceptions",
+                                           "promise",    "kpis",  "quality"};
 static const char *const period_names[] = {"day", "week", "month"};
-static const char *const group_names[] = {"all", "depot", "channel", "vehicle", "driver"};
+static const char *const group_names[] = {"all", "depot", "channel", "vehicle", "driver", "zone"};
 
 const char *fmt_report_family_name(fmt_report_family f) {
     return (unsigned)f < FMT_REPORT_FAMILIES ? family_names[f] : "";
@@ -101,14 +139,15 @@ lm_status fmt_report_query_read(const char *family, const char *from, const char
     if (k < 0)
         return lm_errinfo_set(
             err, LM_NOT_FOUND, "family",
-            "report family must be deliveries, eta, cycle-times, costs, kpis or quality");
+            "report family must be deliveries, eta, cycle-times, costs, fleet, exceptions, "
+            "promise, kpis or quality");
     r.family = (fmt_report_family)k;
     if (period && (k = name_index(period, period_names, 3)) < 0)
         return lm_errinfo_set(err, LM_INVALID, "period", "period must be day, week or month");
     if (period) r.period = (analytics_period)k;
-    if (group && (k = name_index(group, group_names, 5)) < 0)
+    if (group && (k = name_index(group, group_names, ANALYTICS_GROUPS)) < 0)
         return lm_errinfo_set(err, LM_INVALID, "group",
-                              "group must be all, depot, channel, vehicle or driver");
+                              "group must be all, depot, channel, vehicle, driver or zone");
     if (group) r.group = (analytics_group)k;
     r.to_ms = (now_ms / DAY_MS + 1) * DAY_MS;
     if (to && !read_day(to, &r.to_ms))

@@ -15,6 +15,9 @@ typedef enum fmt_report_family {
     FMT_REPORT_ETA,        /* ETA accuracy 60 and 15 min before arrival */
     FMT_REPORT_CYCLE,      /* cycle time per stage */
     FMT_REPORT_COSTS,      /* routes, cost per stop and per km */
+    FMT_REPORT_FLEET,      /* utilisation (time, capacity), driven against planned distance */
+    FMT_REPORT_EXCEPTIONS, /* re-plans by trigger, exceptions by kind, resolution times */
+    FMT_REPORT_PROMISE,    /* on time and lateness against promised windows (group zone) */
     FMT_REPORT_KPIS,       /* all of the above */
     FMT_REPORT_QUALITY,    /* complaints, SLA, ratings, returns (fmt_quality) */
     FMT_REPORT_FAMILIES
@@ -29,14 +32,14 @@ typedef struct fmt_report_query {
     analytics_group group;
 } fmt_report_query;
 
-/* The family name in a path segment ("deliveries", "eta", "cycle-times", "costs", "kpis",
- * "quality"). */
+/* The family name in a path segment ("deliveries", "eta", "cycle-times", "costs", "fleet",
+ * "exceptions", "promise", "kpis", "quality"). */
 const char *fmt_report_family_name(fmt_report_family f);
 
 /* Reads a report query. Each text may be NULL for its default: from/to are dates "YYYY-MM-DD"
  * (UTC, calendar-checked; to exclusive) or epoch milliseconds at a UTC midnight; default to = the
  * day after now_ms's day, from = 30 days before to; period day|week|month (day); group
- * all|depot|channel|vehicle|driver (all). LM_NOT_FOUND for an unknown family (field "family"),
+ * all|depot|channel|vehicle|driver|zone (all). LM_NOT_FOUND for an unknown family (field "family"),
  * LM_INVALID naming the field otherwise (from >= to, more than FMT_REPORT_MAX_DAYS days). */
 LM_MUST_USE lm_status fmt_report_query_read(const char *family, const char *from, const char *to,
                                             const char *period, const char *group, int64_t now_ms,
@@ -97,7 +100,7 @@ LM_MUST_USE lm_status fmt_forecast_query_read(const char *days, const char *h,
 LM_MUST_USE lm_status fmt_forecast_json(lm_buf *b, const char *depot, const char *sku,
                                         int64_t first_day, const double *history, size_t n,
                                         const analytics_forecast *fc, double z);
-/* The same as CSV: date,actual,forecast,lo,hi (actual empty on forecast days). */
+/* The same as CSV: date,actual,forecast,mean,lo,hi (actual empty on forecast days). */
 LM_MUST_USE lm_status fmt_forecast_csv(lm_buf *b, int64_t first_day, const double *history,
                                        size_t n, const analytics_forecast *fc, double z);
 

@@ -73,6 +73,7 @@ lm_status fmt_forecast_json(lm_buf *b, const char *depot, const char *sku, int64
     lm_jw_double(&w, "z", z);
     lm_jw_open(&w, "backtest", "{");
     lm_jw_int(&w, "holdout_days", fc->bt.holdout);
+    lm_jw_int(&w, "folds", fc->bt.folds);
     const double m[] = {fc->bt.mase, fc->bt.smape, fc->bt.naive_mase, fc->bt.naive_smape};
     const char *const names[] = {"mase", "smape", "naive_mase", "naive_smape"};
     for (int i = 0; i < 4; i++)
@@ -92,9 +93,12 @@ lm_status fmt_forecast_json(lm_buf *b, const char *depot, const char *sku, int64
         lm_jw_open(&w, NULL, "{");
         day_text(first_day + (int64_t)(n + i), day);
         lm_jw_str(&w, "date", day);
+        /* the interval is about the expected demand (the point forecast of a TSB series is its
+         * median, often 0) */
         lm_jw_double(&w, "units", fc->f[i]);
-        lm_jw_double(&w, "lo", lo_of(fc->f[i], fc->sigma, z));
-        lm_jw_double(&w, "hi", fc->f[i] + z * fc->sigma);
+        lm_jw_double(&w, "mean", fc->mean[i]);
+        lm_jw_double(&w, "lo", lo_of(fc->mean[i], fc->sigma, z));
+        lm_jw_double(&w, "hi", fc->mean[i] + z * fc->sigma);
         lm_jw_close(&w, "}");
     }
     lm_jw_close(&w, "]");
@@ -105,15 +109,15 @@ lm_status fmt_forecast_json(lm_buf *b, const char *depot, const char *sku, int64
 lm_status fmt_forecast_csv(lm_buf *b, int64_t first_day, const double *history, size_t n,
                            const analytics_forecast *fc, double z) {
     char day[FMT_TIME_RFC3339_LEN];
-    lm_status rc = lm_buf_printf(b, "date,actual,forecast,lo,hi\r\n");
+    lm_status rc = lm_buf_printf(b, "date,actual,forecast,mean,lo,hi\r\n");
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
         day_text(first_day + (int64_t)i, day);
-        rc = lm_buf_printf(b, "%s,%.10g,,,\r\n", day, history[i]);
+        rc = lm_buf_printf(b, "%s,%.10g,,,,\r\n", day, history[i]);
     }
     for (size_t i = 0; i < fc->h && rc == LM_OK; i++) {
         day_text(first_day + (int64_t)(n + i), day);
-        rc = lm_buf_printf(b, "%s,,%.10g,%.10g,%.10g\r\n", day, fc->f[i],
-                           lo_of(fc->f[i], fc->sigma, z), fc->f[i] + z * fc->sigma);
+        rc = lm_buf_printf(b, "%s,,%.10g,%.10g,%.10g,%.10g\r\n", day, fc->f[i], fc->mean[i],
+                           lo_of(fc->mean[i], fc->sigma, z), fc->mean[i] + z * fc->sigma);
     }
     return rc;
 }

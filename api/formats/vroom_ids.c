@@ -84,8 +84,12 @@ lm_status fmt__vroom_big_numbers(pctx *c, const char *json, size_t len, const cJ
         count += is_long_integer(t, n);
     c->n_big = 0;
     if (!count) return LM_OK;
-    c->big = fmt__vroom_array(c, count, sizeof *c->big);
-    if (!c->big) return fmt__vroom_nomem(c);
+    /* the arena directly (not vroom_read.c's helpers): the parser's files call in, never out */
+    c->big = count <= SIZE_MAX / sizeof *c->big
+                 ? lm_arena_alloc(c->in->arena, count * sizeof *c->big)
+                 : NULL;
+    if (!c->big)
+        return lm_errinfo_set(c->err, LM_NOMEM, "", "out of memory while reading the problem");
     c->n_big = count;
     walk w = {{json, json + len}, c, 0};
     visit(&w, root);

@@ -536,12 +536,8 @@ static lm_status read_costs(pctx *c, const cJSON *obj, const char *path, solver_
     if (st == LM_OK) st = read_int(c, costs, "fixed", cpath, 0, MAX_AMOUNT, &v->cost_fixed);
     if (st == LM_OK) st = read_int(c, costs, "per_hour", cpath, 0, 1 << 24, &v->cost_per_hour);
     if (st == LM_OK) st = read_int(c, costs, "per_km", cpath, 0, 1 << 24, &v->cost_per_km);
-    const cJSON *pth = fmt_json_get(costs, "per_task_hour");
-    if (st == LM_OK && pth && !(cJSON_IsNumber(pth) && pth->valuedouble == 0.0)) {
-        char p2[PATH_LEN];
-        fmt_json_path_key(p2, cpath, "per_task_hour");
-        st = lm_errinfo_set(c->err, LM_INVALID, p2, "is not supported by lastmile (only 0)");
-    }
+    if (st == LM_OK)
+        st = read_int(c, costs, "per_task_hour", cpath, 0, 1 << 24, &v->cost_per_task_hour);
     if (st == LM_OK && c->costs_matrix && (v->cost_per_hour != 3600 || v->cost_per_km != 0))
         st = lm_errinfo_set(c->err, LM_INVALID, cpath,
                             "per_hour and per_km cannot be combined with a costs matrix");

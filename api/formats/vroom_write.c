@@ -233,6 +233,7 @@ static void write_summary(lm_jw *w, const fmt_vroom_input *in, const solver_solu
         lm_jw_uint(w, "iterations", s->iterations);
         lm_jw_key(w, "reproducible");
         lm_jw_raw(w, s->reproducible ? "true" : "false", s->reproducible ? 4 : 5);
+        lm_jw_str(w, "stop", solver_stop_text(s->stop));
         lm_jw_close(w, "}");
     }
     lm_jw_close(w, "}");

@@ -27,6 +27,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* libmicrohttpd's memory per connection (its default is 32 KiB): the request head must fit in
+ * it (a bigger one is refused), bodies stream through it. 0.9.75 zeroes the whole pool at every
+ * request, which at 32 KiB was 19 % of a tracking poll (bench/results/perf-positions.md); 8 KiB
+ * holds any head our clients send (nginx's large_client_header_buffers is 8k as well). */
+#define HTTP__CONN_MEMORY_BYTES ((size_t)8 << 10)
+
 typedef struct http__guard_opts {
     unsigned max_conns;        /* slots tracked (the daemon's connection limit) */
     unsigned reserve;          /* slots idle unauthenticated connections may not hold; < max */

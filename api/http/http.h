@@ -27,6 +27,7 @@
 #ifndef LASTMILE_HTTP_H
 #define LASTMILE_HTTP_H
 
+#include "api/http/log.h"
 #include "common/common.h"
 
 #include <cjson/cJSON.h>
@@ -123,7 +124,8 @@ struct http_req {
     unsigned role; /* one role bit; 0 on public routes */
     char key_id[HTTP_KEY_ID_MAX];
     char subject[HTTP_SUBJECT_MAX];
-    lm_errinfo err; /* filled by http_error or by module calls; read when a handler fails */
+    lm_errinfo err;  /* filled by http_error or by module calls; read when a handler fails */
+    void *defer_ctx; /* the handler's own state for its http_defer_then finish; NULL otherwise */
 
     /* the reply, set through http_reply_*; private to the server */
     int status;
@@ -183,19 +185,26 @@ void http_conn_resume(http_conn *c);
  * reply set before; any other status an error reply with err. */
 void http_defer(http_req *r);
 void http_defer_done(http_req *r, lm_status st, const lm_errinfo *err);
+/* http_defer whose reply is made after the other thread's outcome: once http_defer_done(r, LM_OK,
+ * ..) arrives, finish(r) runs on a server thread and sets the reply (or fails like a handler),
+ * so that the other thread (a commit queue's writer) only records what happened. */
+void http_defer_then(http_req *r, http_handler finish);
 
 /* ---- The server ---- */
 
 typedef struct http_server http_server;
 
 typedef struct http_server_opts {
-    const char *bind_addr; /* IPv4 address to listen on; default "127.0.0.1" */
-    uint16_t port;         /* 0 = any free port; default 8080 */
-    unsigned threads;      /* worker threads (1 = the polling thread itself); default 2 */
-    size_t max_body_bytes; /* larger request bodies get 413; default 1 MiB */
-    const char *web_root;  /* directory served under / for GET; NULL = none */
-    int log_fd;            /* one JSON line per request is written here; -1 = none; default 2 */
-    bool epoll;            /* epoll instead of poll() (http/server.c says why poll is default) */
+    const char *bind_addr;    /* IPv4 address to listen on; default "127.0.0.1" */
+    uint16_t port;            /* 0 = any free port; default 8080 */
+    unsigned threads;         /* worker threads (1 = the polling thread itself); default 2 */
+    size_t max_body_bytes;    /* larger request bodies get 413; default 1 MiB */
+    const char *web_root;     /* directory served under / for GET; NULL = none */
+    int log_fd;               /* one JSON line per request is written here; -1 = none; default 2 */
+    http_log_level log_level; /* access lines below this are not written; default info */
+    const char *log_routes;   /* per-route levels (api/http/log.h); NULL = none */
+    unsigned log_sample;      /* one in N info access lines per route; default 1 (all) */
+    bool epoll;               /* epoll instead of poll() (http/server.c says why poll is default) */
     /* connection limits (api/http/guard.h, docs/security.md "Connections") */
     unsigned max_conns;        /* open connections at most; default 1024 */
     unsigned reserve_conns;    /* of those, slots idle unkeyed connections may not hold; 64 */

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 typedef struct http__stats http__stats;
+typedef struct http__route_key http__route_key;
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -20,10 +21,14 @@ struct http_server {
     char *bind_addr, *web_root;
     uint16_t port;
     http__stats *metrics;
-    http__guard *guard;       /* connection deadlines and shedding */
-    atomic_int in_flight;     /* requests between their first access call and completion */
-    atomic_int open_conns;    /* TCP connections currently open */
-    pthread_mutex_t defer_mu; /* deferred replies: guards the defer_* fields of every conn */
+    http__guard *guard;          /* connection deadlines and shedding */
+    atomic_int in_flight;        /* requests between their first access call and completion */
+    atomic_int open_conns;       /* TCP connections currently open */
+    pthread_mutex_t defer_mu;    /* deferred replies: guards the defer_* fields of every conn */
+    http_log *log;               /* the request log; NULL when log_fd < 0 */
+    http_log_level *log_level;   /* threshold per route index (n_routes + 1: the last "no route") */
+    atomic_uint *log_seen;       /* info lines seen per route index, for sampling */
+    http__route_key *route_keys; /* per route: what a path must have to match (server.c) */
     bool quiesced;
 };
 
@@ -41,6 +46,7 @@ typedef struct http__conn {
     size_t bytes_in;
     /* a deferred reply (http_defer): under srv->defer_mu */
     bool deferred, suspended, defer_done;
+    http_handler defer_finish; /* http_defer_then: makes the reply after an LM_OK outcome */
     lm_status defer_st;
     lm_errinfo defer_err;
 } http__conn;

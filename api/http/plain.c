@@ -273,7 +273,8 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
         MHD_OPTION_NOTIFY_CONNECTION, plain_connection, ls, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)o->max_conns_per_ip, MHD_OPTION_END);
+        (unsigned int)o->max_conns_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        HTTP__CONN_MEMORY_BYTES, MHD_OPTION_END);
     if (!ls->daemon) {
         http__guard_destroy(ls->guard);
         lm_free(ls);

@@ -47,6 +47,11 @@ void http_defer(http_req *r) {
     r->conn->deferred = true;
 }
 
+void http_defer_then(http_req *r, http_handler finish) {
+    r->conn->deferred = true;
+    r->conn->defer_finish = finish;
+}
+
 void http_defer_done(http_req *r, lm_status st, const lm_errinfo *err) {
     http__conn *c = r->conn;
     pthread_mutex_lock(&c->srv->defer_mu);

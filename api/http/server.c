@@ -9,7 +9,6 @@
  * close keep-alive connections. Only errors found before a body arrives are queued early, so that
  * a 401 or 413 does not first read the whole body. */
 #include "api/http/internal.h"
-#include "common/redact.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -59,13 +58,47 @@ static bool route_match(const char *pattern, const char *path, http_req *r, bool
     return true;
 }
 
+/* What every route's pattern needs of a path before route_match is worth calling: the same
+ * number of '/' (route_match consumes one of each per segment) and the pattern's literal text up
+ * to its first {param}. Computed once at start; checking them is a byte compare, where calling
+ * route_match on every row cost 16 % of a tracking poll (bench/results/perf-positions.md). */
+typedef struct http__route_key {
+    unsigned slashes;
+    size_t prefix_len;
+} http__route_key;
+
+static unsigned count_slashes(const char *s) {
+    unsigned n = 0;
+    for (; *s; s++)
+        n += *s == '/';
+    return n;
+}
+
+static lm_status route_keys_make(http_server *srv) {
+    srv->route_keys = lm_calloc(srv->app.n_routes ? srv->app.n_routes : 1, sizeof *srv->route_keys);
+    if (!srv->route_keys) return LM_NOMEM;
+    for (size_t i = 0; i < srv->app.n_routes; i++) {
+        const char *pat = srv->app.routes[i].pattern, *brace = strchr(pat, '{');
+        srv->route_keys[i].slashes = count_slashes(pat);
+        srv->route_keys[i].prefix_len = brace ? (size_t)(brace - pat) : strlen(pat);
+    }
+    return LM_OK;
+}
+
 /* Finds the route for method+path: LM_OK with its index, LM_NOT_FOUND, or LM_INVALID when the
  * path exists under other methods (405; *allow lists them). */
-static lm_status route_find(const http_app *app, http_req *r, const char *method, const char *path,
-                            size_t *index, char *allow, size_t allow_size) {
+static lm_status route_find(const http_server *srv, http_req *r, const char *method,
+                            const char *path, size_t *index, char *allow, size_t allow_size) {
+    const http_app *app = &srv->app;
     bool path_known = false;
     allow[0] = '\0';
+    unsigned slashes = count_slashes(path);
+    size_t path_len = strlen(path);
     for (size_t i = 0; i < app->n_routes; i++) {
+        const http__route_key *k = &srv->route_keys[i];
+        if (k->slashes != slashes || k->prefix_len > path_len ||
+            memcmp(app->routes[i].pattern, path, k->prefix_len) != 0)
+            continue;
         if (!route_match(app->routes[i].pattern, path, r, false)) continue;
         if (!strcmp(app->routes[i].method, method)) {
             if (!route_match(app->routes[i].pattern, path, r, true)) return LM_NOMEM;
@@ -339,7 +372,7 @@ static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const 
             return c;
         }
     char allow[64];
-    lm_status rc = route_find(&srv->app, r, method, url, &c->route_index, allow, sizeof allow);
+    lm_status rc = route_find(srv, r, method, url, &c->route_index, allow, sizeof allow);
     /* "/" may have a POST route (the vroom-express endpoint) and still be the web root's page */
     if (rc == LM_INVALID && !strcmp(url, "/") &&
         (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
@@ -505,6 +538,19 @@ static enum MHD_Result defer_reply(http__conn *c) {
     }
     lm_status st = c->defer_st;
     pthread_mutex_unlock(&c->srv->defer_mu);
+    if (st == LM_OK && c->defer_finish) {
+        http_req *r = &c->req;
+        lm_status rc = c->defer_finish(r);
+        c->defer_finish = NULL;
+        if (rc != LM_OK) {
+            r->replied = false;
+            r->err.code = rc;
+            c->outcome = rc;
+            if (!r->err.message[0])
+                lm_strlcpy(r->err.message, lm_strerror(rc), sizeof r->err.message);
+        }
+        return queue_reply(c);
+    }
     if (st != LM_OK) {
         http_req *r = &c->req;
         r->replied = false;
@@ -518,50 +564,32 @@ static enum MHD_Result defer_reply(http__conn *c) {
 
 /* ---- Completion: log, metrics, free ---- */
 
-/* JSON-escapes s into out (always NUL-terminated, truncated to fit). */
-static void json_escape(const char *s, char *out, size_t size) {
-    size_t n = 0;
-    for (; *s && n + 7 < size; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
-        } else if (ch < 0x20 || ch == 0x7f) {
-            n += (size_t)snprintf(out + n, size - n, "\\u%04x", ch);
-        } else {
-            out[n++] = (char)ch;
-        }
-    }
-    out[n] = '\0';
-}
-
+/* The access line of a finished request: its level from the status, dropped below its route's
+ * threshold, info lines sampled one in N per route (decided here, so that the ring only ever
+ * holds lines that will be written). */
 static void log_request(http__conn *c, int64_t dur_us, bool aborted) {
-    int fd = c->srv->opts.log_fd;
-    if (fd < 0) return;
+    http_server *srv = c->srv;
+    if (!srv->log) return;
+    http_log_level level = aborted || c->sent_status >= 500 ? HTTP_LOG_ERROR
+                           : c->sent_status >= 400          ? HTTP_LOG_WARN
+                                                            : HTTP_LOG_INFO;
+    size_t ri = c->route_index <= srv->app.n_routes ? c->route_index : srv->app.n_routes;
+    if (level < srv->log_level[ri]) return;
+    unsigned sample = http_log_sample(srv->log);
+    if (level == HTTP_LOG_INFO && sample > 1 &&
+        atomic_fetch_add(&srv->log_seen[ri], 1) % sample != 0)
+        return;
     http_req *r = &c->req;
-    char method[40], path[1024], route[300], key[HTTP_KEY_ID_MAX + 2], line[1600];
-    json_escape(r->method ? r->method : "", method, sizeof method);
-    /* tracking tokens, device ids and keys never reach the log in full (docs/security.md) */
-    char redacted[1024];
-    lm_redact_path(r->path ? r->path : "", redacted, sizeof redacted);
-    json_escape(redacted, path, sizeof path);
-    if (r->route)
-        snprintf(route, sizeof route, "\"%s\"", r->route->pattern);
-    else
-        lm_strlcpy(route, "null", sizeof route);
-    if (r->key_id[0])
-        snprintf(key, sizeof key, "\"%s\"", r->key_id);
-    else
-        lm_strlcpy(key, "null", sizeof key);
-    int n = snprintf(line, sizeof line,
-                     "{\"ts_ms\":%lld,\"method\":\"%s\",\"path\":\"%s\",\"route\":%s,\"status\":%d,"
-                     "\"duration_ms\":%.3f,\"key_id\":%s,\"bytes_in\":%zu%s}\n",
-                     (long long)lm_now_ms(), method, path, route, c->sent_status,
-                     (double)dur_us / 1000.0, key, c->bytes_in, aborted ? ",\"aborted\":true" : "");
-    if (n <= 0 || (size_t)n >= sizeof line) return;
-    /* one write per line so that lines from several threads never interleave */
-    ssize_t w = write(fd, line, (size_t)n);
-    (void)w;
+    http_log_access_rec a = {.method = r->method,
+                             .path = r->path,
+                             .route = r->route ? r->route->pattern : NULL,
+                             .key_id = r->key_id,
+                             .status = c->sent_status,
+                             .duration_us = dur_us,
+                             .bytes_in = c->bytes_in,
+                             .aborted = aborted,
+                             .sample = level == HTTP_LOG_INFO ? sample : 1};
+    http_log_access(srv->log, level, &a);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
@@ -624,6 +652,9 @@ void http_server_opts_init(http_server_opts *o) {
     o->max_body_bytes = (size_t)1 << 20;
     o->web_root = NULL;
     o->log_fd = 2;
+    o->log_level = HTTP_LOG_INFO;
+    o->log_routes = NULL;
+    o->log_sample = 1;
     o->epoll = false;
     o->max_conns = 1024;
     o->reserve_conns = 64;
@@ -634,12 +665,41 @@ void http_server_opts_init(http_server_opts *o) {
 }
 
 static void server_free(http_server *srv) {
+    http_log_destroy(srv->log); /* after the daemon: every completed request's line is queued */
+    lm_free(srv->log_level);
+    lm_free(srv->log_seen);
+    lm_free(srv->route_keys);
     http__guard_destroy(srv->guard);
     pthread_mutex_destroy(&srv->defer_mu);
     http__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
     lm_free(srv->web_root);
     lm_free(srv);
+}
+
+/* The request log and each route's threshold, resolved once here so that a request reads one
+ * array entry. No log at all when log_fd < 0. */
+static lm_status log_start(http_server *srv, lm_errinfo *err) {
+    const http_server_opts *o = &srv->opts;
+    if (o->log_fd < 0) return LM_OK;
+    http_log_opts lo;
+    http_log_opts_init(&lo);
+    lo.fd = o->log_fd;
+    lo.level = o->log_level;
+    lo.routes = o->log_routes;
+    lo.sample = o->log_sample;
+    lm_status rc = http_log_create(&lo, &srv->log, err);
+    if (rc != LM_OK) return rc;
+    size_t n = srv->app.n_routes + 1;
+    srv->log_level = lm_calloc(n, sizeof *srv->log_level);
+    srv->log_seen = lm_calloc(n, sizeof *srv->log_seen);
+    if (!srv->log_level || !srv->log_seen)
+        return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    for (size_t i = 0; i < srv->app.n_routes; i++)
+        srv->log_level[i] =
+            http_log_route_level(srv->log, srv->app.routes[i].method, srv->app.routes[i].pattern);
+    srv->log_level[n - 1] = o->log_level;
+    return LM_OK;
 }
 
 lm_status http_server_start(const http_server_opts *o, const http_app *app, http_server **out,
@@ -672,6 +732,11 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
     srv->opts.bind_addr = srv->bind_addr;
     srv->opts.web_root = srv->web_root;
     if ((rc = http__stats_create(app->n_routes, &srv->metrics)) != LM_OK) goto fail;
+    if ((rc = route_keys_make(srv)) != LM_OK) goto fail;
+    if ((rc = log_start(srv, err)) != LM_OK) {
+        server_free(srv);
+        return rc;
+    }
     http__guard_opts go = {.max_conns = o->max_conns,
                            .reserve = o->reserve_conns,
                            .header_timeout_s = o->header_timeout_s,
@@ -692,7 +757,7 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
         (unsigned int)o->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_conns_per_ip,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
-        NULL, MHD_OPTION_END);
+        NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP__CONN_MEMORY_BYTES, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = lm_errinfo_set(err, LM_UNAVAILABLE, "port",
                             "cannot listen on %s:%u (in use, or not allowed)", o->bind_addr,

@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
-# HTTP load on the orders API: orders created per second (each reply sent after the durable
-# commit holding its order: SQLite WAL, synchronous=FULL, orders group-committed),
-# GET /v1/orders/{id} per second, and GET /v1/whoami (the key check alone) as the yardstick of a
-# read, measured with wrk on 127.0.0.1 with a bounded duration, for each server thread count in
-# THREADS_LIST, RUNS times on a fresh database each (medians reported).
+# Durable order intake against nginx: POST /v1/orders (audit, nearest depot, stock reservation,
+# events; each reply sent after the commit holding its order: SQLite WAL, synchronous=FULL,
+# concurrent creations group-committed) against nginx answering `return 200 ""` to the same POST,
+# GET /v1/orders/{id} and GET /v1/whoami (the key check alone) beside them. wrk on 127.0.0.1,
+# bounded duration, server and wrk pinned to separate cores, a fresh database per run, RUNS runs
+# (medians). With BASELINE=DIR, each run also measures that build's lastmile first (before/after
+# in the same run, alternating). After every POST run the store must hold at least as many orders
+# as /metrics counted (integrity_check ok), and no product may be oversold.
 # Writes bench/results/http-orders.md.
-# Usage: [THREADS_LIST="2 16"] [RUNS=3] bench/http/orders.sh BUILD_DIR [SECONDS] [CONNECTIONS]
+# Usage: [THREADS_LIST="1"] [RUNS=3] [BASELINE=DIR] bench/http/orders.sh BUILD_DIR [SECONDS] [CONNECTIONS]
 set -euo pipefail
 build="${1:?build dir (a Release build)}"
 secs="${2:-10}"
 conns="${3:-32}"
-threads_list="${THREADS_LIST:-2 16}"
+threads_list="${THREADS_LIST:-1}"
 runs="${RUNS:-3}"
+baseline="${BASELINE:-}"
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$here/bench/lib.sh"
-start_header=$(bench_header "HTTP orders load" \
-    "THREADS_LIST=\"$threads_list\" RUNS=$runs bench/http/orders.sh $build $secs $conns" "$runs")
-bin="$build/cli/lastmile"
+start_header=$(bench_header "HTTP orders load against nginx" \
+    "THREADS_LIST=\"$threads_list\" RUNS=$runs${baseline:+ BASELINE=$baseline} bench/http/orders.sh $build $secs $conns" "$runs")
 command -v wrk >/dev/null || { echo "orders.sh: wrk is not installed" >&2; exit 69; }
-[ -x "$bin" ] || { echo "orders.sh: $bin not found" >&2; exit 66; }
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+[ -x "$nginx_bin" ] || { echo "orders.sh: nginx is not installed" >&2; exit 69; }
+for b in "$build" $baseline; do
+    [ -x "$b/cli/lastmile" ] || { echo "orders.sh: $b/cli/lastmile not found" >&2; exit 66; }
+done
 
 work="$(mktemp -d /tmp/lm_bench_orders_XXXXXX)"
 server_pid=""
+nginx_pid=""
 stop_server() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
     server_pid=""
 }
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'stop_server; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 # two cores: the server on one, wrk on the other
 pin_server=(); pin_wrk=()
@@ -37,32 +45,32 @@ summary() { python3 "$here/bench/http/wrk_summary.py" "$1"; }
 results="$work/results.txt"
 : >"$results"
 
-for run in $(seq "$runs"); do
-for threads in $threads_list; do
-    rm -f "$work"/b.db*
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
-    "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads "$threads" --max-conns-per-ip 0 \
-        >"$work/server.log" 2>&1 &
-    server_pid=$!
-    url="http://127.0.0.1:$port"
-    for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
-    api() { curl -fsS -o /dev/null -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
-    api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}'
-    api POST /v1/depots '{"id":"d2","name":"Depot 2","location":[4.80,45.70]}'
-    api POST /v1/products '{"sku":"tea","name":"Tea","weight_g":250,"volume_cm3":400}'
-    api POST /v1/products '{"sku":"cup","name":"Cup","weight_g":300,"volume_cm3":900}'
-    for d in d1 d2; do for s in tea cup; do
-        api PUT "/v1/stock/$d/$s" '{"on_hand":100000000,"reorder_point":10}'
-    done; done
+# ---- nginx answering a constant to the same POST (the yardstick) ----
+nport=$(bench_free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+    server { listen 127.0.0.1:$nport; location / { return 200 ""; } }
+}
+NGX
+"${pin_server[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
 
+post_lua() { # KEY -> $work/post.lua: one distinct customer and Idempotency-Key per request
     cat >"$work/post.lua" <<LUA
--- one distinct customer and Idempotency-Key per request: every request creates an order
 local n = 0
 local counter = 0
 function setup(thread) counter = counter + 1; thread:set("tid", counter) end
 wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $key"
+wrk.headers["Authorization"] = "Bearer $1"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
     n = n + 1
@@ -75,10 +83,24 @@ request = function()
     return wrk.format(nil, "/v1/orders", nil, body)
 end
 LUA
+}
+
+# one_build LABEL BUILD THREADS RUN: a fresh database, the POST, GET and whoami runs
+one_build() {
+    local label="$1" bin="$2/cli/lastmile" threads="$3" run="$4"
+    rm -f "$work"/b.db*
+    local port; port=$(bench_free_port)
+    local key; key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
+    "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads "$threads" --max-conns-per-ip 0 \
+        >"$work/server.log" 2>&1 &
+    server_pid=$!
+    local url="http://127.0.0.1:$port"
+    for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+    bench_catalog "$url" "$key"
+    post_lua "$key"
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "$url" \
         >"$work/post.txt" 2>&1
-    created=$(curl -fsS "$url/metrics" | awk '/^lastmile_orders\{/ {s += $2} END {print s+0}')
-
+    local created; created=$(curl -fsS "$url/metrics" | awk '/^lastmile_orders\{/ {s += $2} END {print s+0}')
     cat >"$work/get.lua" <<LUA
 -- GET one of the orders created above, spread over all of them
 wrk.headers["Authorization"] = "Bearer $key"
@@ -93,64 +115,81 @@ LUA
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency \
         -H "Authorization: Bearer $key" "$url/v1/whoami" >"$work/whoami.txt" 2>&1
     stop_server
-    integrity=$(python3 - "$work/b.db" <<'PY'
+    # integrity, order rows (must cover what /metrics counted) and oversold stock rows
+    local check; check=$(python3 - "$work/b.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in c.execute("PRAGMA table_info(stock)")]
+over = c.execute("SELECT count(*) FROM stock WHERE reserved > on_hand").fetchone()[0] \
+    if "reserved" in cols and "on_hand" in cols else -1
 print(c.execute("PRAGMA integrity_check").fetchone()[0],
-      c.execute("SELECT count(*) FROM orders").fetchone()[0])
+      c.execute("SELECT count(*) FROM orders").fetchone()[0], over)
 PY
 )
-    # integrity_check's answer and the order rows, which must cover what /metrics counted
-    read -r ok rows_n <<<"$integrity"
     for kind in post get whoami; do
-        echo "$kind $threads $run $(summary "$work/$kind.txt") $created $ok $rows_n" >>"$results"
+        echo "$label $kind $threads $run $(summary "$work/$kind.txt") $created $check" >>"$results"
     done
-done
+}
+
+for run in $(seq "$runs"); do
+    for threads in $threads_list; do
+        [ -n "$baseline" ] && one_build before "$baseline" "$threads" "$run"
+        one_build after "$build" "$threads" "$run"
+        post_lua none
+        "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" \
+            "http://127.0.0.1:$nport" >"$work/nginx.txt" 2>&1
+        echo "nginx post $threads $run $(summary "$work/nginx.txt") 0 ok 0 0" >>"$results"
+    done
 done
 
 out="$here/bench/results/http-orders.md"
 {
     echo "$start_header"; echo
-    echo "Release build; server pinned to core 0, \`wrk -t1 -c$conns -d${secs}s --latency\` pinned to"
-    echo "core 1, 127.0.0.1; a fresh database per run. Each POST creates an order (2 lines, audit,"
-    echo "nearest of 2 depots, stock reservation, events) and is answered after the commit that holds"
-    echo "it (WAL, synchronous=FULL). Concurrent creations are group-committed (one transaction, one"
-    echo "fsync, one set of prepared statements per batch, a savepoint per order), so the batch size,"
-    echo "and the rate, grow with the worker threads that can wait in the handler at once. GETs read"
-    echo "random orders among those created; \`GET /v1/whoami\` (the key check alone) is the"
-    echo "yardstick for a read."
+    echo "Release build; server (\`lastmile serve --threads N\`, or nginx with 1 worker) pinned to"
+    echo "core 0, \`wrk -t1 -c$conns -d${secs}s --latency\` pinned to core 1, 127.0.0.1; a fresh"
+    echo "database per run. Each POST creates an order (2 lines, audit, nearest of 2 depots, stock"
+    echo "reservation, events) and is answered after the commit that holds it (WAL,"
+    echo "synchronous=FULL). nginx answers \`return 200 \"\"\` to the same POST (body read and"
+    echo "dropped). GETs read random orders among those created; \`GET /v1/whoami\` (the key check"
+    echo "alone) is the yardstick for a read. The server logs every request (level info) to a file."
+    [ -n "$baseline" ] && echo "\"before\" is the build in \`$baseline\`, measured in the same runs, just before \"after\"."
     echo
     python3 - "$results" <<'PY'
 import statistics, sys
-rows = {}
-checks = []
+rows, checks = {}, []
 for line in open(sys.argv[1]):
     f = line.split()
-    kind, threads, run = f[0], int(f[1]), int(f[2])
-    rps, p50, p99, non = float(f[3]), float(f[4]), float(f[5]), int(f[7])
-    rows.setdefault((kind, threads), []).append((rps, p50, p99, non))
-    if kind == "post":
-        created, ok, stored = int(f[8]), f[9], int(f[10])
-        checks.append((threads, run, created, ok, stored))
+    label, kind, threads, run = f[0], f[1], int(f[2]), int(f[3])
+    rps, p50, p99, non = float(f[4]), float(f[5]), float(f[6]), int(f[8])
+    rows.setdefault((label, kind, threads), []).append((rps, p50, p99, non))
+    if kind == "post" and label != "nginx":
+        checks.append((label, threads, run, int(f[9]), f[10], int(f[11]), int(f[12])))
 names = {"post": "POST /v1/orders (durable create)", "get": "GET /v1/orders/{id}",
          "whoami": "GET /v1/whoami"}
-print("| workload | server threads | runs | median req/s | min .. max req/s | median p50 ms "
-      "| median p99 ms | non-2xx (all runs) |")
-print("|---|---|---|---|---|---|---|---|")
-for threads in sorted({t for _, t in rows}):
+med = lambda v, i: statistics.median(x[i] for x in v)
+print("| workload | build | server threads | runs | median req/s | min .. max req/s | median p50 ms "
+      "| median p99 ms | non-2xx (all runs) | vs nginx POST |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for threads in sorted({k[2] for k in rows}):
+    ng = rows.get(("nginx", "post", threads))
     for kind in ("post", "get", "whoami"):
-        v = rows.get((kind, threads))
-        if not v: continue
-        med = lambda i: statistics.median(x[i] for x in v)
-        print(f"| {names[kind]} | {threads} | {len(v)} | {med(0):,.0f} | "
-              f"{min(x[0] for x in v):,.0f} .. {max(x[0] for x in v):,.0f} | {med(1):.2f} | "
-              f"{med(2):.2f} | {sum(x[3] for x in v)} |")
+        for label in ("before", "after"):
+            v = rows.get((label, kind, threads))
+            if not v: continue
+            ratio = f"{med(v, 0) / med(ng, 0):.1%}" if ng and kind == "post" else ""
+            print(f"| {names[kind]} | {label} | {threads} | {len(v)} | {med(v, 0):,.0f} | "
+                  f"{min(x[0] for x in v):,.0f} .. {max(x[0] for x in v):,.0f} | {med(v, 1):.2f} | "
+                  f"{med(v, 2):.2f} | {sum(x[3] for x in v)} | {ratio} |")
+    if ng:
+        print(f"| nginx POST (constant) | nginx | 1 worker | {len(ng)} | {med(ng, 0):,.0f} | "
+              f"{min(x[0] for x in ng):,.0f} .. {max(x[0] for x in ng):,.0f} | {med(ng, 1):.2f} | "
+              f"{med(ng, 2):.2f} | {sum(x[3] for x in ng)} | 100% |")
 print()
-for threads, run, created, ok, stored in checks:
-    good = ok == "ok" and stored >= created
-    print(f"- `--threads {threads}`, run {run}: {created} orders counted by /metrics; after "
-          f"stopping the server, integrity_check {ok}, {stored} order rows"
-          f"{'' if good else ' -- FEWER ROWS THAN COUNTED'}.")
+for label, threads, run, created, ok, stored, over in checks:
+    good = ok == "ok" and stored >= created and over == 0
+    print(f"- {label}, `--threads {threads}`, run {run}: {created} orders counted by /metrics; after "
+          f"stopping the server, integrity_check {ok}, {stored} order rows, {over} stock rows "
+          f"reserved beyond on hand{'' if good else ' -- CHECK FAILED'}.")
 PY
     bench_footer
 } >"$out.tmp"

@@ -33,7 +33,7 @@ static int64_t pair_delta(const solver__model *m, const solver__route *rt, uint3
                           uint32_t a, uint32_t pos2, uint32_t b) {
     if (pos1 != pos2)
         return solver__insert_delta(m, rt, pos1, a) + solver__insert_delta(m, rt, pos2, b) -
-               (rt->n == 0 ? m->p->vehicles[rt->vehicle].pub.cost_fixed : 0);
+               (rt->n == 0 ? solver__fixed_cost(m->p, &m->p->vehicles[rt->vehicle]) : 0);
     int64_t d1 = solver__insert_delta(m, rt, pos1, a);
     /* a then b at the same gap: prev->a->b->next. */
     uint32_t v = rt->vehicle;
@@ -65,7 +65,7 @@ static void pair_scan(const solver__model *m, const solver__route *rt, uint32_t 
     const solver__node *a = &m->nodes[un->first], *b = &m->nodes[un->second];
     uint32_t la = a->loc, lb = b->loc;
     if (pv->max_tasks && rt->n_tasks + 2 > pv->max_tasks) return;
-    int64_t fixed = n == 0 ? pv->cost_fixed : 0;
+    int64_t fixed = n == 0 ? solver__fixed_cost(m->p, veh) : 0;
     int64_t runmax[SOLVER_MAX_DIMS];
     for (uint32_t i = rt->n_fixed; i <= n; i++) {
         uint32_t prev = solver__loc_at(m, rt, (int64_t)i - 1);
@@ -147,7 +147,7 @@ static void pair_scan(const solver__model *m, const solver__route *rt, uint32_t 
  * then simulate the survivors cheapest first and stop at the first feasible one, instead of
  * simulating each gap that improves on the best so far. */
 static void complex_scan(const solver__model *m, const solver__route *rt, uint32_t r, uint32_t xn,
-                         uint32_t prev, int64_t fixed, int64_t last_end, double blink,
+                         uint32_t prev, int64_t fixed, int64_t task, int64_t last_end, double blink,
                          solver__rng *rng, uint32_t *scratch, ins *best) {
     int64_t cd[512];
     uint32_t cp[512], nc = 0;
@@ -155,7 +155,7 @@ static void complex_scan(const solver__model *m, const solver__route *rt, uint32
     for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
         if (pos > 0 && rt->dep[pos - 1] > last_end) break;
         uint32_t next = solver__loc_at(m, rt, pos);
-        int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) -
+        int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) + task -
                     (rt->n ? solver__cost(m, v, prev, next) : -fixed);
         prev = next;
         if (d >= best->delta) continue;
@@ -198,18 +198,21 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
         for (uint32_t i = rt->n_fixed; i > 0 && prev == SOLVER_NONE; i--)
             prev = solver__loc_at(m, rt, (int64_t)i - 2); /* skip fixed breaks */
         if (prev == SOLVER_NONE) prev = m->p->vehicles[v].pub.start;
-        int64_t fixed = rt->n == 0 ? m->p->vehicles[v].pub.cost_fixed : 0;
+        int64_t fixed = rt->n == 0 ? solver__fixed_cost(m->p, &m->p->vehicles[v]) : 0;
+        /* per_task_hour: the same wherever the job goes on v, but not on every vehicle. */
+        int64_t task = solver__task_cost(&m->p->vehicles[v], nx->setup + nx->service);
         /* Departures only grow along a route: once one is past the job's last window, no later
          * gap can work either. */
         int64_t last_end = nx->tws->n ? nx->tws->w[nx->tws->n - 1].end_s : SOLVER_TIME_INF;
         if (rt->complex && rt->n < 512) {
-            complex_scan(m, rt, r, un->first, prev, fixed, last_end, blink, rng, scratch, best);
+            complex_scan(m, rt, r, un->first, prev, fixed, task, last_end, blink, rng, scratch,
+                         best);
             return;
         }
         for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
             if (pos > 0 && rt->dep[pos - 1] > last_end) break; /* (break-free times: a bound) */
             uint32_t next = solver__loc_at(m, rt, pos);
-            int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) -
+            int64_t d = solver__cost(m, v, prev, x) + solver__cost(m, v, x, next) + task -
                         (rt->n ? solver__cost(m, v, prev, next) : -fixed);
             prev = next;
             if (d >= best->delta) continue;
@@ -252,6 +255,16 @@ static void rep_next(const solver__model *m, const solver__sol *s, cands *c, uin
             c->rep[cls] = r;
             return;
         }
+}
+
+/* Keeps the candidates right after an upgrade: route `to` is used now, `from` idle. */
+static void upgraded(const solver__model *m, const solver__sol *s, cands *c, uint32_t from,
+                     uint32_t to) {
+    for (size_t i = 0; i < c->n_used; i++)
+        if (c->used[i] == from) c->used[i] = to;
+    uint32_t cf = m->vclass[s->routes[from].vehicle];
+    if (c->rep[cf] == SOLVER_NONE || c->rep[cf] > from) c->rep[cf] = from;
+    rep_next(m, s, c, m->vclass[s->routes[to].vehicle], 0);
 }
 
 /* Best insertion of u. With many routes only those holding one of u's nearest neighbours are
@@ -326,6 +339,16 @@ lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_
         if (s->assigned[u]) continue;
         ins b;
         best_insertion(m, s, u, blink, rng, scratch, &c, &b);
+        solver__upgrade up = {b.delta, SOLVER_NONE, SOLVER_NONE};
+        /* Only against opening a vehicle (or nothing): a route that has room is a better home
+         * than a bigger vehicle, which a limited fleet may need elsewhere. */
+        if (b.route != SOLVER_NONE && s->routes[b.route].n == 0)
+            solver__upgrade_best(m, s, u, c.rep, scratch, &up);
+        if (up.to != SOLVER_NONE) {
+            if (!solver__upgrade_apply(m, s, u, &up, scratch)) goto done;
+            upgraded(m, s, &c, up.from, up.to);
+            continue;
+        }
         if (b.route == SOLVER_NONE) continue;
         if (solver__route_reserve(&s->routes[b.route], s->routes[b.route].n + 3, m->dims) != LM_OK)
             goto done;

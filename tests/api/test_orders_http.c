@@ -1113,7 +1113,8 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
     assert_int_equal(store_read_begin(s, &rd), LM_OK);
     db_conn *db3 = store__db(rd);
     const char *checks[][2] = {
-        {"PRAGMA integrity_check", "ok"},
+        /* PostgreSQL has no page-level check to ask for: its run checks the rows only */
+        {tmp_db_is_pg() ? "SELECT 'ok'" : "PRAGMA integrity_check", "ok"},
         {"SELECT count(*) FROM orders o WHERE (SELECT count(*) FROM order_lines l WHERE "
          "l.order_id = o.id) <> 2",
          "0"},
@@ -1121,10 +1122,12 @@ static void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
          "e.entity = 'order' AND e.entity_id = CAST(o.id AS TEXT) AND e.type = "
          "'order.allocated')",
          "0"},
-        {"SELECT (SELECT sum(reserved) FROM stock) = 2 * (SELECT count(*) FROM orders WHERE "
-         "status = 'allocated')",
+        {"SELECT CASE WHEN (SELECT sum(reserved) FROM stock) = 2 * (SELECT count(*) FROM orders "
+         "WHERE status = 'allocated') THEN 1 ELSE 0 END",
          "1"},
-        {"SELECT count(*) = count(DISTINCT order_id) FROM order_idempotency", "1"},
+        {"SELECT CASE WHEN count(*) = count(DISTINCT order_id) THEN 1 ELSE 0 END FROM "
+         "order_idempotency",
+         "1"},
     };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
         db_stmt *st = NULL;

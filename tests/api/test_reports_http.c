@@ -328,7 +328,7 @@ static void test_roles_and_bad_queries(void **state) {
     http_test_resp_free(&r);
     expect_error("GET", "/v1/reports/revenue", W.disp, 404, "family");
     expect_error("GET", "/v1/reports/eta?period=year", W.disp, 400, "period");
-    expect_error("GET", "/v1/reports/eta?group=zone", W.disp, 400, "group");
+    expect_error("GET", "/v1/reports/eta?group=region", W.disp, 400, "group");
     expect_error("GET", "/v1/reports/eta?from=2026-02-30", W.disp, 400, "from");
     expect_error("GET", "/v1/reports/eta?from=2026-03-08&to=2026-03-01", W.disp, 400, "to");
     expect_error("GET", "/v1/forecast/nowhere/p1", W.wh, 404, "depot");

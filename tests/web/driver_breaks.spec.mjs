@@ -1,5 +1,6 @@
-// tests/web/driver_breaks.spec.mjs: the driver app (web/driver/) shows the breaks where the plan
-// put them (GET /v1/driver/route's planned_breaks): in route order among the stops, with their
+// tests/web/driver_breaks.spec.mjs: the plan places the van's break (GET /v1/plans/{id}) and the
+// driver app (web/driver/) shows it where the plan put it (GET /v1/driver/route's
+// planned_breaks): in route order among the stops, with their
 // window and planned time; once every stop before it is done the break is the next thing to do,
 // and "Start break" / "End break" reach the server (the break stop arrived, then done, event
 // stop.break_taken). Real server, phone-sized headless Chromium (tests/web/driver_world.mjs).
@@ -17,6 +18,13 @@ try {
     const b = rt.planned_breaks[0];
     assert(b.status === 'planned' && b.service_s === 1800, `break: ${JSON.stringify(b)}`);
     assert(!rt.stops.some((s) => s.kind === 'break'), 'a break is not listed as a stop');
+    // the plan the dispatcher committed shows it too, inside the van's 12:00-14:00 window
+    const last = (await w.ok('GET', '/v1/plans?limit=1')).plans[0];
+    const plan = await w.ok('GET', `/v1/plans/${last.id}`);
+    const brk = plan.routes.flatMap((r) => r.stops).filter((s) => s.kind === 'break');
+    assert(brk.length === 1 && brk[0].id === b.stop_id, `the plan's break: ${JSON.stringify(brk)}`);
+    const sod = (t) => ((t % 86400) + 86400) % 86400;
+    assert(sod(brk[0].eta) >= 43200 && sod(brk[0].eta) <= 50400, `taken 12:00-14:00: ${brk[0].eta}`);
   });
   const brk = rt.planned_breaks[0];
   const before = rt.stops.filter((s) => s.seq < brk.seq);

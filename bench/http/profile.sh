@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Where the time goes: runs one workload against BUILD_DIR's lastmile (pinned to core 0, wrk -t1
+# on core 1, 127.0.0.1, bounded) under `perf record --call-graph dwarf` and prints a text flame
+# summary: the inclusive share of the frames that matter (of all samples of the server process,
+# every thread), then the heaviest frames by self time. Workloads: orders (durable POST
+# /v1/orders, 32 connections), track (GET /v1/track/{token}, 128), ingest (OsmAnd GET on its
+# port, 128). Needs perf (linux-perf) and permission to profile (root or perf_event_paranoid
+# <= 1). The bench/results/perf-*.md write-ups quote its output.
+# Usage: bench/http/profile.sh BUILD_DIR orders|track|ingest [SECONDS]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$here/bench/lib.sh"
+build="${1:?build dir}"
+what="${2:?orders, track or ingest}"
+secs="${3:-8}"
+bin="$build/cli/lastmile"
+command -v perf >/dev/null || { echo "profile.sh: perf is not installed" >&2; exit 69; }
+work="$(mktemp -d /tmp/lm_profile_XXXXXX)"
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+port=$(bench_free_port); oport=$(bench_free_port)
+key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
+bench_drivers "$work/b.db" 100
+taskset -c 0 "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" --threads 1 \
+    --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --track-rate 1000000000 \
+    --track-burst 1000000000 --positions-retention-days 0 >/dev/null 2>"$work/access.log" &
+pid=$!
+url="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+bench_catalog "$url" "$key"
+token=$(bench_track_token "$url" "$key")
+case "$what" in
+orders)
+    cat >"$work/load.lua" <<LUA
+local n = 0
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $key"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+    n = n + 1
+    wrk.headers["Idempotency-Key"] = "prof-" .. n
+    local body = string.format('{"external_ref":"P%d","channel":"web","customer":{"name":"C%d",' ..
+        '"phone":"+33%09d","address":"%d rue du Banc, Lyon","location":[4.83,45.74]},' ..
+        '"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}]}', n, n, n, n)
+    return wrk.format(nil, "/v1/orders", nil, body)
+end
+LUA
+    target=("$url"); conns=32 ;;
+track) cat >"$work/load.lua" <<<'-- plain GET'; target=("$url/v1/track/$token"); conns=128 ;;
+ingest)
+    base=$(( ($(date +%s) - 86400) * 1000 ))
+    cat >"$work/load.lua" <<LUA
+local n = 0
+request = function()
+    n = n + 1
+    local dev = n % 100
+    return wrk.format("GET", string.format(
+        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
+        dev, math.floor(n / 100) % 1000000, (dev * 7919) % 1000000, $base + n))
+end
+LUA
+    target=("http://127.0.0.1:$oport"); conns=128 ;;
+*) echo "profile.sh: unknown workload $what" >&2; exit 64 ;;
+esac
+( sleep 1; perf record -F 499 --call-graph dwarf,16384 -p "$pid" -o "$work/perf.data" \
+    -- sleep $((secs - 2)) >/dev/null 2>&1 ) &
+perfjob=$!
+taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/load.lua" "${target[0]}" >"$work/wrk.txt"
+wait "$perfjob"
+echo "## $what: $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$work/wrk.txt"), load $(cut -d' ' -f1-3 /proc/loadavg) ($(basename "$(cd "$build" && pwd)"))"
+perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null |
+    awk '/%/ && !/^#/ {print}' >"$work/children.txt"
+echo
+echo "Inclusive share of the server's samples (every thread):"
+echo
+echo '```'
+grep -E '\] (on_access|conn_new|route_find|route_match|authenticate|conn_run|defer_reply|queue_reply|on_completed|log_request|http_log_access|log_main|rec_format|write_all|api__track|track_build|api__track_allow|api__track_cache_get|handle_orders_create|orders_order_create_submit|writer_main|batch_run|create_in_tx|orders__allocate|store_order_insert|store_order_update|orders__event_order|store_tx_commit|analytics_rollup_catch_up|job_work|job_done|dispatch_ingest_submit|plain_access|__libc_sendmsg|__libc_recv|__GI___poll|__GI_fdatasync|__libc_pwrite64|sqlite3_step|cJSON_ParseWithLengthOpts|http_reply_json|__memset_avx512_unaligned_erms|__vfprintf_internal)( |$)' \
+    "$work/children.txt" | awk '{printf "%8s  %s\n", $1, $4}' | head -40
+echo '```'
+echo
+echo "Heaviest frames by self time:"
+echo
+echo '```'
+perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+    awk '/%/ && !/^#/ {printf "%8s  %s %s\n", $1, $2, $4}' | head -15
+echo '```'

@@ -1,0 +1,305 @@
+/* The request log (api/http/log.h) on its own: lines written by several threads at once all come
+ * out complete after the log is destroyed (its buffer flushed), levels and per-route levels
+ * decide what is written, sampling keeps one in N, bad settings are refused with the field named,
+ * and a full ring drops lines (counted) instead of blocking; and through the real server, the
+ * log level and per-route levels configured on api_server_opts. */
+#include "api/api.h"
+#include "api/http/log.h"
+#include "tests/support/http_test.h"
+#include "tests/support/tmp_db.h"
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define THREADS    4
+#define PER_THREAD 3000
+
+/* A temporary file for the log; its name in path. */
+static int log_file(char *path, size_t size) {
+    snprintf(path, size, "/tmp/lm_http_log_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* Reads path's lines: every one must be complete JSON; counts them, and those whose field equals
+ * value when field is given. */
+static int count_lines(const char *path, const char *field, const char *value, int *matching) {
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048];
+    int n = 0;
+    if (matching) *matching = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_non_null(strchr(line, '\n'));
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(j, field ? field : "level"));
+        if (matching && field && v && !strcmp(v, value)) (*matching)++;
+        cJSON_Delete(j);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void log_access(http_log *lg, http_log_level level, const char *route, int status) {
+    http_log_access_rec a = {.method = "GET",
+                             .path = "/v1/track/0123456789abcdef0123456789abcdef",
+                             .route = route,
+                             .key_id = "",
+                             .status = status,
+                             .duration_us = 120,
+                             .sample = 1};
+    http_log_access(lg, level, &a);
+}
+
+static void *writer(void *arg) {
+    http_log *lg = arg;
+    for (int i = 0; i < PER_THREAD; i++)
+        log_access(lg, HTTP_LOG_INFO, "/v1/track/{token}", 200);
+    return NULL;
+}
+
+/* Every line queued before destroy is on disk, whole, after it; the token is redacted. */
+static void test_lines_complete_after_destroy(void **state) {
+    (void)state;
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    o.ring_records = THREADS * PER_THREAD; /* room for all: this test is about flushing */
+    o.flush_ms = 1000;                     /* longer than the test: only destroy flushes */
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, writer, lg), 0);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    http_log_message(lg, HTTP_LOG_WARN, "test", "a \"quoted\" message\n");
+    http_log_destroy(lg);
+    close(fd);
+    int info = 0;
+    assert_int_equal(count_lines(path, "level", "info", &info), THREADS * PER_THREAD + 1);
+    assert_int_equal(info, THREADS * PER_THREAD);
+    FILE *f = fopen(path, "r");
+    char line[2048];
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_null(strstr(line, "0123456789abcdef0123456789abcdef"));
+    unlink(path);
+}
+
+/* http_log_flush returns once what was queued is written, without stopping the log. */
+static void test_flush(void **state) {
+    (void)state;
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    o.flush_ms = 10000;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    for (int i = 0; i < 10; i++)
+        log_access(lg, HTTP_LOG_WARN, "/v1/orders", 404);
+    http_log_flush(lg);
+    assert_int_equal(count_lines(path, NULL, NULL, NULL), 10);
+    uint64_t written = 0, dropped = 0;
+    http_log_counts(lg, &written, &dropped);
+    assert_int_equal(written, 10);
+    assert_int_equal(dropped, 0);
+    http_log_destroy(lg);
+    close(fd);
+    unlink(path);
+}
+
+/* Levels, per-route overrides (with and without a method) and the checks of bad settings. */
+static void test_levels_and_routes(void **state) {
+    (void)state;
+    http_log_level l;
+    assert_true(http_log_level_parse("WARN", &l));
+    assert_int_equal(l, HTTP_LOG_WARN);
+    assert_false(http_log_level_parse("loud", &l));
+    lm_errinfo err = {0};
+    assert_int_equal(http_log_routes_check("/v1/track/{token}=loud", "log_routes", &err),
+                     LM_INVALID);
+    assert_string_equal(err.field, "log_routes");
+    assert_int_equal(http_log_routes_check("v1/orders=warn", "log_routes", &err), LM_INVALID);
+    assert_int_equal(http_log_routes_check("/a=warn,GET /b=off", "log_routes", NULL), LM_OK);
+
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = -1;
+    o.level = HTTP_LOG_INFO;
+    o.routes = "GET /v1/track/{token}=warn,/v1/osmand=off";
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    assert_int_equal(http_log_route_level(lg, "GET", "/v1/track/{token}"), HTTP_LOG_WARN);
+    assert_int_equal(http_log_route_level(lg, "POST", "/v1/track/{token}"), HTTP_LOG_INFO);
+    assert_int_equal(http_log_route_level(lg, "POST", "/v1/osmand"), HTTP_LOG_OFF);
+    assert_int_equal(http_log_route_level(lg, "GET", "/v1/orders"), HTTP_LOG_INFO);
+    http_log_destroy(lg);
+    o.routes = "/v1/osmand";
+    assert_int_equal(http_log_create(&o, &lg, &err), LM_INVALID);
+    assert_string_equal(err.field, "log_routes");
+    o.routes = NULL;
+    o.sample = 2000000;
+    assert_int_equal(http_log_create(&o, &lg, &err), LM_INVALID);
+    assert_string_equal(err.field, "log_sample");
+}
+
+typedef struct drain {
+    int fd;
+    size_t skip; /* the filler bytes written before the log's */
+    lm_buf got;
+} drain;
+
+static void *drain_main(void *arg) {
+    drain *d = arg;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(d->fd, buf, sizeof buf)) > 0) {
+        size_t k = (size_t)n, off = 0;
+        if (d->skip) {
+            off = d->skip < k ? d->skip : k;
+            d->skip -= off;
+        }
+        assert_int_equal(lm_buf_append(&d->got, buf + off, k - off), LM_OK);
+    }
+    return NULL;
+}
+
+/* A log whose descriptor blocks (a full pipe nobody reads yet) fills its ring of 16: of 40 lines
+ * the 24 beyond it are dropped at once, the writer never waits, and once the pipe is read the
+ * 16 come out followed by the line saying 24 were lost. */
+static void test_full_ring_drops(void **state) {
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    int fl = fcntl(p[1], F_GETFL);
+    fcntl(p[1], F_SETFL, fl | O_NONBLOCK);
+    char filler[4096];
+    memset(filler, 'x', sizeof filler);
+    size_t filled = 0;
+    ssize_t w;
+    while ((w = write(p[1], filler, sizeof filler)) > 0)
+        filled += (size_t)w;
+    fcntl(p[1], F_SETFL, fl); /* blocking again: the log thread's write waits in the kernel */
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = p[1];
+    o.ring_records = 16;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    for (int i = 0; i < 40; i++)
+        log_access(lg, HTTP_LOG_INFO, "/healthz", 200);
+    uint64_t written = 0, dropped = 0;
+    http_log_counts(lg, &written, &dropped);
+    assert_int_equal(dropped, 24);
+    drain d = {.fd = p[0], .skip = filled};
+    lm_buf_init(&d.got, (size_t)1 << 20);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, drain_main, &d), 0);
+    http_log_destroy(lg);
+    close(p[1]);
+    pthread_join(t, NULL);
+    close(p[0]);
+    int lines = 0, warn = 0;
+    for (char *line = d.got.data; line && *line;) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "level")), "warn")) {
+            warn++;
+            assert_int_equal(cJSON_GetObjectItem(j, "dropped")->valueint, 24);
+        }
+        cJSON_Delete(j);
+        lines++;
+        line = nl + 1;
+    }
+    assert_int_equal(lines, 17);
+    assert_int_equal(warn, 1);
+    lm_buf_free(&d.got);
+}
+
+/* Through the real server: level warn writes 4xx lines only, a route set to off writes none,
+ * sampling one in 4 of /healthz keeps 1 line of 4 with "sample": 4. */
+static void test_server_levels(void **state) {
+    (void)state;
+    tmp_db tmp;
+    assert_int_equal(tmp_db_create(&tmp, "lm_log_"), 0);
+    store *s = NULL;
+    assert_int_equal(tmp_db_store_open(&tmp, 2, &s), 0);
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.log_fd = fd;
+    o.log_level = "bogus";
+    api_server *srv = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(api_server_start(&o, s, &srv, &err), LM_INVALID);
+    assert_string_equal(err.field, "log_level");
+    o.log_level = "warn";
+    o.log_routes = "GET /v1/whoami=off,GET /healthz=info";
+    o.log_sample = 4;
+    assert_int_equal(api_server_start(&o, s, &srv, &err), LM_OK);
+    uint16_t port = api_server_port(srv);
+    http_test_resp r;
+    for (int i = 0; i < 8; i++) {
+        http_test_req q = {.method = "GET", .path = "/healthz", .timeout_s = 20};
+        http_test_request(port, &q, &r);
+        assert_int_equal(r.status, 200);
+        http_test_resp_free(&r);
+    }
+    http_test_req q = {.method = "GET", .path = "/v1/whoami", .timeout_s = 20};
+    http_test_request(port, &q, &r); /* 401, but its route is off */
+    assert_int_equal(r.status, 401);
+    http_test_resp_free(&r);
+    http_test_req q2 = {.method = "GET", .path = "/v1/orders", .timeout_s = 20};
+    http_test_request(port, &q2, &r); /* 401 at warn: written */
+    assert_int_equal(r.status, 401);
+    http_test_resp_free(&r);
+    api_server_stop(srv, 5000);
+    close(fd);
+    int info = 0, warn = 0;
+    assert_int_equal(count_lines(path, "level", "info", &info), 3);
+    assert_int_equal(info, 2);
+    assert_int_equal(count_lines(path, "level", "warn", &warn), 3);
+    assert_int_equal(warn, 1);
+    FILE *f = fopen(path, "r");
+    char line[2048];
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_non_null(strstr(line, "\"sample\":4"));
+    unlink(path);
+    store_close(s);
+    tmp_db_remove(&tmp);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines_complete_after_destroy),
+        cmocka_unit_test(test_flush),
+        cmocka_unit_test(test_levels_and_routes),
+        cmocka_unit_test(test_full_ring_drops),
+        cmocka_unit_test(test_server_levels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
