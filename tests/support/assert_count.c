@@ -233,7 +233,11 @@ static void write_sites(void) {
     char path[4096];
     snprintf(path, sizeof path, "%s/assert-sites", dir);
     if (mkdir(path, 0755) != 0 && errno != EEXIST) return;
-    snprintf(path, sizeof path, "%s/assert-sites/%s.sites", dir, program_invocation_short_name);
+    /* a suite run again on PostgreSQL (lm_add_pg_test) keeps its own file: the two runs reach
+     * different sites (each backend's branch), and neither may overwrite the other's */
+    const char *suffix = getenv("LASTMILE_TEST_PG_FILE") ? "_pg" : "";
+    snprintf(path, sizeof path, "%s/assert-sites/%s%s.sites", dir, program_invocation_short_name,
+             suffix);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
