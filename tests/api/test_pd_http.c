@@ -47,29 +47,11 @@ typedef http_test_resp resp;
 
 static void call(resp *out, const char *method, const char *path, const char *key,
                  const char *body) {
-    http_test_req q = {.method = method,
-                       .path = path,
-                       .key = key,
-                       .body = body,
-                       .content_type = body ? "application/json" : NULL,
-                       .timeout_s = 20};
-    http_test_request(W.port, &q, out);
-    if (!out->complete) fail_msg("%s %s: transport error", method, path);
-}
-
-static void expect(resp *r, long status) {
-    if (r->status != status)
-        fail_msg("expected %ld, got %ld: %s", status, r->status, r->body.data ? r->body.data : "");
+    http_test_call(W.port, method, path, key, body, out);
 }
 
 static const cJSON *get(const cJSON *o, const char *k) {
     return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static int64_t num(const cJSON *o, const char *k) {
-    const cJSON *x = get(o, k);
-    if (!cJSON_IsNumber(x)) fail_msg("member %s is not a number", k);
-    return (int64_t)x->valuedouble;
 }
 
 static const char *str(const cJSON *o, const char *k) {
@@ -200,7 +182,7 @@ static void pd_body(char *out, size_t cap, int parcels, const char *ref) {
 static int64_t orders_count(void) {
     resp r;
     call(&r, "GET", "/v1/orders?limit=1000", W.disp, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     int64_t n = cJSON_GetArraySize(get(r.json, "orders"));
     http_test_resp_free(&r);
     return n;
@@ -269,7 +251,7 @@ static void test_bad_bodies_name_their_field(void **state) {
     pd_body(body, sizeof body, 1, "role");
     resp r;
     call(&r, "POST", "/v1/orders", W.d1, body);
-    expect(&r, 403);
+    http_test_expect(&r, 403);
     http_test_resp_free(&r);
 }
 
@@ -285,7 +267,7 @@ static int stop_at(const cJSON *rt, const char *kind, int64_t order) {
     int i = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, get(rt, "stops")) {
-        if (!strcmp(str(s, "kind"), kind) && num(s, "order_id") == order) return i;
+        if (!strcmp(str(s, "kind"), kind) && http_test_num(s, "order_id") == order) return i;
         i++;
     }
     return -1;
@@ -293,7 +275,8 @@ static int stop_at(const cJSON *rt, const char *kind, int64_t order) {
 
 static int64_t tw_at(const cJSON *stop, int i) {
     const cJSON *x = cJSON_GetArrayItem(get(stop, "time_window"), i);
-    if (!cJSON_IsNumber(x)) fail_msg("stop %lld has no time_window", (long long)num(stop, "id"));
+    if (!cJSON_IsNumber(x))
+        fail_msg("stop %lld has no time_window", (long long)http_test_num(stop, "id"));
     return (int64_t)x->valuedouble;
 }
 
@@ -313,23 +296,24 @@ static int check_route(const cJSON *plan, int64_t order, const char *vid) {
     assert_int_equal(tw_at(ps, 1), DAY + 10 * H);
     assert_int_equal(tw_at(ds, 0), DAY + 10 * H);
     assert_int_equal(tw_at(ds, 1), DAY + 12 * H);
-    int64_t pe = num(ps, "eta"), de = num(ds, "eta");
+    int64_t pe = http_test_num(ps, "eta"), de = http_test_num(ds, "eta");
     if (pe < DAY + 9 * H || pe > DAY + 10 * H) fail_msg("pickup served at %lld", (long long)pe);
     if (de < DAY + 10 * H || de > DAY + 12 * H) fail_msg("delivery served at %lld", (long long)de);
     /* the load profile: what leaves the depot, then + at pickups, - at deliveries */
     int64_t load = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, stops) {
-        if (!strcmp(str(s, "kind"), "delivery") && stop_at(rt, "pickup", num(s, "order_id")) < 0)
-            load += num(s, "parcels");
+        if (!strcmp(str(s, "kind"), "delivery") &&
+            stop_at(rt, "pickup", http_test_num(s, "order_id")) < 0)
+            load += http_test_num(s, "parcels");
     }
     assert_true(load <= 3);
     int i = 0, before = 0;
     cJSON_ArrayForEach(s, stops) {
-        if (!strcmp(str(s, "kind"), "pickup")) load += num(s, "parcels");
+        if (!strcmp(str(s, "kind"), "pickup")) load += http_test_num(s, "parcels");
         if (!strcmp(str(s, "kind"), "delivery")) {
-            load -= num(s, "parcels");
-            before += i < p && num(s, "order_id") != order;
+            load -= http_test_num(s, "parcels");
+            before += i < p && http_test_num(s, "order_id") != order;
         }
         if (load > 3) fail_msg("%lld parcels on board after stop %d", (long long)load, i);
         i++;
@@ -342,14 +326,14 @@ static int check_route(const cJSON *plan, int64_t order, const char *vid) {
 static void plan_fetch(resp *r, const char *body) {
     resp c;
     call(&c, "POST", "/v1/plans", W.disp, body);
-    expect(&c, 202);
-    int64_t id = num(c.json, "id");
+    http_test_expect(&c, 202);
+    int64_t id = http_test_num(c.json, "id");
     http_test_resp_free(&c);
     dispatch_wait_idle(W.d);
     char path[64];
     snprintf(path, sizeof path, "/v1/plans/%lld", (long long)id);
     call(r, "GET", path, W.disp, NULL);
-    expect(r, 200);
+    http_test_expect(r, 200);
 }
 
 /* The same, and the plan is proposed with every order served. */
@@ -361,10 +345,10 @@ static void plan_made(resp *r, const char *body) {
 
 static void commit(const cJSON *plan) {
     char path[64];
-    snprintf(path, sizeof path, "/v1/plans/%lld/commit", (long long)num(plan, "id"));
+    snprintf(path, sizeof path, "/v1/plans/%lld/commit", (long long)http_test_num(plan, "id"));
     resp r;
     call(&r, "POST", path, W.disp, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
 }
 
@@ -372,11 +356,11 @@ static void commit(const cJSON *plan) {
 static cJSON *driver_stop(const char *key, const char *kind, int64_t order) {
     resp r;
     call(&r, "GET", "/v1/driver/route", key, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     cJSON *found = NULL;
     const cJSON *s;
     cJSON_ArrayForEach(s, get(r.json, "stops")) {
-        if (!found && !strcmp(str(s, "kind"), kind) && num(s, "order_id") == order)
+        if (!found && !strcmp(str(s, "kind"), kind) && http_test_num(s, "order_id") == order)
             found = cJSON_Duplicate(s, true);
     }
     http_test_resp_free(&r);
@@ -390,7 +374,7 @@ static void stop_action(const char *key, int64_t stop, const char *act, const ch
     snprintf(path, sizeof path, "/v1/driver/stops/%lld/%s", (long long)stop, act);
     resp r;
     call(&r, "POST", path, key, body);
-    expect(&r, want);
+    http_test_expect(&r, want);
     http_test_resp_free(&r);
 }
 
@@ -398,7 +382,7 @@ static void order_read(resp *r, int64_t id) {
     char path[64];
     snprintf(path, sizeof path, "/v1/orders/%lld", (long long)id);
     call(r, "GET", path, W.disp, NULL);
-    expect(r, 200);
+    http_test_expect(r, 200);
 }
 
 static void test_planned_as_one_shipment(void **state) {
@@ -407,13 +391,13 @@ static void test_planned_as_one_shipment(void **state) {
     pd_body(body, sizeof body, 2, "B2B-1");
     resp r;
     call(&r, "POST", "/v1/orders", W.disp, body);
-    expect(&r, 201);
-    W.pd_order = num(r.json, "id");
+    http_test_expect(&r, 201);
+    W.pd_order = http_test_num(r.json, "id");
     assert_string_equal(str(r.json, "status"), "ready");
     assert_string_equal(str(r.json, "type"), "pickup_delivery");
     assert_string_equal(str(r.json, "depot"), "DEP"); /* the nearest to the sender */
     assert_string_equal(str(get(get(r.json, "pickup"), "contact"), "name"), "Sender Ltd");
-    assert_int_equal(num(get(r.json, "package"), "parcels"), 2);
+    assert_int_equal(http_test_num(get(r.json, "package"), "parcels"), 2);
     char token[40];
     lm_strlcpy(token, str(r.json, "tracking_token"), sizeof token);
     http_test_resp_free(&r);
@@ -427,18 +411,18 @@ static void test_planned_as_one_shipment(void **state) {
 
     /* a re-plan keeps the pickup first and both windows */
     call(&r, "POST", "/v1/replans", W.disp, "{}");
-    expect(&r, 202);
+    http_test_expect(&r, 202);
     http_test_resp_free(&r);
     dispatch_wait_idle(W.d);
     call(&r, "GET", "/v1/plans?limit=1", W.disp, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     const cJSON *rp = cJSON_GetArrayItem(get(r.json, "plans"), 0);
     assert_true(cJSON_IsTrue(get(rp, "is_replan")));
     char path[96];
-    snprintf(path, sizeof path, "/v1/plans/%lld", (long long)num(rp, "id"));
+    snprintf(path, sizeof path, "/v1/plans/%lld", (long long)http_test_num(rp, "id"));
     http_test_resp_free(&r);
     call(&r, "GET", path, W.disp, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     check_route(r.json, W.pd_order, "V1");
     http_test_resp_free(&r);
 
@@ -449,18 +433,18 @@ static void test_planned_as_one_shipment(void **state) {
     assert_string_equal(str(ps, "order_type"), "pickup_delivery");
     const cJSON *pk = get(ps, "pickup");
     assert_string_equal(str(pk, "notes"), "two boxes at reception");
-    assert_int_equal(num(get(pk, "goods"), "parcels"), 2);
-    int64_t pick_stop = num(ps, "id");
+    assert_int_equal(http_test_num(get(pk, "goods"), "parcels"), 2);
+    int64_t pick_stop = http_test_num(ps, "id");
     cJSON_Delete(ps);
     cJSON *ds = driver_stop(W.d1, "delivery", W.pd_order);
     assert_string_equal(str(ds, "customer_name"), "Receiver SA");
-    int64_t drop_stop = num(ds, "id");
+    int64_t drop_stop = http_test_num(ds, "id");
     cJSON_Delete(ds);
 
     /* the customer sees both stops, the pickup first, both still to come */
     snprintf(path, sizeof path, "/v1/track/%s", token);
     call(&r, "GET", path, NULL, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     assert_string_equal(str(r.json, "type"), "pickup_delivery");
     const cJSON *ends = get(r.json, "stops");
     assert_int_equal(cJSON_GetArraySize(ends), 2);
@@ -484,7 +468,7 @@ static void test_planned_as_one_shipment(void **state) {
     assert_string_equal(str(cJSON_GetArrayItem(get(r.json, "stops"), 0), "status"), "done");
     http_test_resp_free(&r);
     call(&r, "GET", "/v1/events?limit=1000", W.disp, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     assert_non_null(strstr(r.body.data, "stop.picked_up"));
     http_test_resp_free(&r);
     stop_action(W.d1, drop_stop, "delivered", "{\"recipient_name\":\"Receiver\"}", 200);
@@ -499,18 +483,18 @@ static void test_failed_pickup_cancels_delivery(void **state) {
     pd_body(body, sizeof body, 1, "B2B-2");
     resp r;
     call(&r, "POST", "/v1/orders", W.disp, body);
-    expect(&r, 201);
-    int64_t id = num(r.json, "id");
+    http_test_expect(&r, 201);
+    int64_t id = http_test_num(r.json, "id");
     http_test_resp_free(&r);
     plan_made(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
     check_route(r.json, id, "V2");
     commit(r.json);
     http_test_resp_free(&r);
     cJSON *ps = driver_stop(W.d2, "pickup", id);
-    int64_t pick_stop = num(ps, "id");
+    int64_t pick_stop = http_test_num(ps, "id");
     cJSON_Delete(ps);
     cJSON *ds = driver_stop(W.d2, "delivery", id);
-    int64_t drop_stop = num(ds, "id");
+    int64_t drop_stop = http_test_num(ds, "id");
     cJSON_Delete(ds);
     stop_action(W.d2, pick_stop, "failed", "{\"reason\":\"not_home\"}", 200);
     order_read(&r, id);
@@ -520,11 +504,11 @@ static void test_failed_pickup_cancels_delivery(void **state) {
     /* the delivery is cancelled: nothing left to do on it */
     resp rt;
     call(&rt, "GET", "/v1/driver/route", W.d2, NULL);
-    expect(&rt, 200);
+    http_test_expect(&rt, 200);
     const cJSON *s;
     bool seen = false;
     cJSON_ArrayForEach(s, get(rt.json, "stops")) {
-        if (num(s, "id") != drop_stop) continue;
+        if (http_test_num(s, "id") != drop_stop) continue;
         seen = true;
         assert_string_equal(str(s, "status"), "cancelled");
     }
@@ -541,15 +525,15 @@ static void test_failed_delivery_after_collection(void **state) {
     pd_body(body, sizeof body, 1, "B2B-3");
     resp r;
     call(&r, "POST", "/v1/orders", W.disp, body);
-    expect(&r, 201);
-    int64_t id = num(r.json, "id");
+    http_test_expect(&r, 201);
+    int64_t id = http_test_num(r.json, "id");
     http_test_resp_free(&r);
     plan_made(&r, "{\"vehicles\":[\"V2\"],\"time_limit_ms\":300}");
     check_route(r.json, id, "V2");
     commit(r.json);
     http_test_resp_free(&r);
     cJSON *ps = driver_stop(W.d2, "pickup", id), *ds = driver_stop(W.d2, "delivery", id);
-    int64_t pick_stop = num(ps, "id"), drop_stop = num(ds, "id");
+    int64_t pick_stop = http_test_num(ps, "id"), drop_stop = http_test_num(ds, "id");
     cJSON_Delete(ps);
     cJSON_Delete(ds);
     stop_action(W.d2, pick_stop, "collected", "{}", 200);
@@ -560,7 +544,7 @@ static void test_failed_delivery_after_collection(void **state) {
     http_test_resp_free(&r);
     snprintf(path, sizeof path, "/v1/orders/%lld/checkin", (long long)id);
     call(&r, "POST", path, W.wh, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
     order_read(&r, id);
     assert_string_equal(str(r.json, "status"), "ready");
@@ -584,8 +568,8 @@ static void test_requires_matched(void **state) {
     snprintf(body + n - 1, sizeof body - n + 1, ",\"requires\":[\"refrigerated\"]}");
     resp r;
     call(&r, "POST", "/v1/orders", W.disp, body);
-    expect(&r, 201);
-    int64_t id = num(r.json, "id");
+    http_test_expect(&r, 201);
+    int64_t id = http_test_num(r.json, "id");
     assert_string_equal(cJSON_GetArrayItem(get(r.json, "requires"), 0)->valuestring,
                         "refrigerated");
     char path[96];
@@ -593,7 +577,7 @@ static void test_requires_matched(void **state) {
     http_test_resp_free(&r);
     /* ready, but its customer cannot move one window alone: the room check knows no pickups */
     call(&r, "GET", path, NULL, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     assert_false(cJSON_IsTrue(get(r.json, "can_reschedule")));
     assert_non_null(strstr(str(r.json, "why_not"), "collect-and-deliver"));
     http_test_resp_free(&r);
@@ -603,7 +587,8 @@ static void test_requires_matched(void **state) {
     bool said = false;
     const cJSON *u;
     cJSON_ArrayForEach(u, get(r.json, "unassigned")) {
-        if (num(u, "order_id") == id) said = strstr(str(u, "reason"), "refrigerated") != NULL;
+        if (http_test_num(u, "order_id") == id)
+            said = strstr(str(u, "reason"), "refrigerated") != NULL;
     }
     http_test_resp_free(&r);
     assert_true(said);

@@ -50,29 +50,11 @@ typedef http_test_resp resp;
 
 static void call(resp *out, const char *method, const char *path, const char *key,
                  const char *body) {
-    http_test_req q = {.method = method,
-                       .path = path,
-                       .key = key,
-                       .body = body,
-                       .content_type = body ? "application/json" : NULL,
-                       .timeout_s = 20};
-    http_test_request(W.port, &q, out);
-    if (!out->complete) fail_msg("%s %s: transport error", method, path);
-}
-
-static void expect(resp *r, long status) {
-    if (r->status != status)
-        fail_msg("expected %ld, got %ld: %s", status, r->status, r->body.data ? r->body.data : "");
+    http_test_call(W.port, method, path, key, body, out);
 }
 
 static const cJSON *get(const cJSON *o, const char *k) {
     return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static int64_t num(const cJSON *o, const char *k) {
-    const cJSON *x = get(o, k);
-    if (!cJSON_IsNumber(x)) fail_msg("member %s is not a number", k);
-    return (int64_t)x->valuedouble;
 }
 
 /* An order over HTTP, made ready; its id. */
@@ -87,16 +69,16 @@ static int64_t order_in(double lat, double lon, int64_t from_s, int64_t to_s, in
              seq, seq, lon, lat, (long long)from_s, (long long)to_s, priority);
     resp r;
     call(&r, "POST", "/v1/orders", W.disp, body);
-    expect(&r, 201);
-    int64_t id = num(r.json, "id");
+    http_test_expect(&r, 201);
+    int64_t id = http_test_num(r.json, "id");
     http_test_resp_free(&r);
     snprintf(path, sizeof path, "/v1/orders/%lld/picking", (long long)id);
     call(&r, "POST", path, W.wh, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
     snprintf(path, sizeof path, "/v1/orders/%lld/ready", (long long)id);
     call(&r, "POST", path, W.wh, "{\"weight_g\":1000,\"volume_cm3\":1000,\"parcels\":1}");
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
     return id;
 }
@@ -180,17 +162,17 @@ static void plan_get(resp *r, int64_t id) {
     char path[64];
     snprintf(path, sizeof path, "/v1/plans/%lld", (long long)id);
     call(r, "GET", path, W.disp, NULL);
-    expect(r, 200);
+    http_test_expect(r, 200);
 }
 
 /* The newest plan, which must be a re-plan; its JSON in *r. */
 static void latest_replan(resp *r) {
     resp l;
     call(&l, "GET", "/v1/plans?limit=1", W.disp, NULL);
-    expect(&l, 200);
+    http_test_expect(&l, 200);
     const cJSON *p = cJSON_GetArrayItem(get(l.json, "plans"), 0);
     if (!p || !cJSON_IsTrue(get(p, "is_replan"))) fail_msg("no re-plan: %s", l.body.data);
-    int64_t id = num(p, "id");
+    int64_t id = http_test_num(p, "id");
     http_test_resp_free(&l);
     plan_get(r, id);
 }
@@ -198,7 +180,7 @@ static void latest_replan(resp *r) {
 static int64_t routes_sum(const cJSON *plan, const char *k) {
     int64_t s = 0;
     const cJSON *rt;
-    cJSON_ArrayForEach(rt, get(plan, "routes")) s += num(rt, k);
+    cJSON_ArrayForEach(rt, get(plan, "routes")) s += http_test_num(rt, k);
     return s;
 }
 
@@ -216,25 +198,25 @@ static void test_totals_after_hand_move(void **state) {
     order_in(DEP_LAT - 0.02, DEP_LON - 0.02, DAY + 8 * H, DAY + 20 * H, 0);
     resp r;
     call(&r, "POST", "/v1/plans", W.disp, "{\"time_limit_ms\":300}");
-    expect(&r, 202);
-    int64_t id = num(r.json, "id");
+    http_test_expect(&r, 202);
+    int64_t id = http_test_num(r.json, "id");
     http_test_resp_free(&r);
     dispatch_wait_idle(W.d);
     plan_get(&r, id);
     const cJSON *stops = get(cJSON_GetArrayItem(get(r.json, "routes"), 0), "stops");
-    int64_t free_stop = 0, before_dist = num(r.json, "distance");
+    int64_t free_stop = 0, before_dist = http_test_num(r.json, "distance");
     int at = 0, i = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, stops) {
         const cJSON *tw = get(s, "time_window");
         if (tw && (int64_t)cJSON_GetArrayItem(tw, 1)->valuedouble == DAY + 20 * H) {
-            free_stop = num(s, "id");
+            free_stop = http_test_num(s, "id");
             at = i;
         }
         i++;
     }
     assert_true(free_stop > 0);
-    assert_int_equal(num(r.json, "distance"), routes_sum(r.json, "distance"));
+    assert_int_equal(http_test_num(r.json, "distance"), routes_sum(r.json, "distance"));
     http_test_resp_free(&r);
     /* to the other end of the day: the route changes, and so must the plan's totals */
     char body[128], path[64];
@@ -242,17 +224,17 @@ static void test_totals_after_hand_move(void **state) {
              (long long)free_stop, at == 0 ? N_ORDERS : 0);
     snprintf(path, sizeof path, "/v1/plans/%lld/move", (long long)id);
     call(&r, "POST", path, W.disp, body);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
     plan_get(&r, id);
-    assert_int_equal(num(r.json, "cost"), routes_sum(r.json, "cost"));
-    assert_int_equal(num(r.json, "distance"), routes_sum(r.json, "distance"));
-    assert_int_equal(num(r.json, "duration"), routes_sum(r.json, "duration"));
-    assert_int_not_equal(num(r.json, "distance"), before_dist);
+    assert_int_equal(http_test_num(r.json, "cost"), routes_sum(r.json, "cost"));
+    assert_int_equal(http_test_num(r.json, "distance"), routes_sum(r.json, "distance"));
+    assert_int_equal(http_test_num(r.json, "duration"), routes_sum(r.json, "duration"));
+    assert_int_not_equal(http_test_num(r.json, "distance"), before_dist);
     http_test_resp_free(&r);
     snprintf(path, sizeof path, "/v1/plans/%lld/commit", (long long)id);
     call(&r, "POST", path, W.disp, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
 }
 
@@ -262,7 +244,7 @@ static void test_urgent_order_is_early(void **state) {
     now_ms = (DAY + 9 * H) * 1000;
     resp r;
     call(&r, "POST", "/v1/driver/route/start", W.d1, NULL);
-    expect(&r, 200);
+    http_test_expect(&r, 200);
     http_test_resp_free(&r);
     int64_t uid = order_in(W.last_lat + 0.001, W.last_lon, DAY + 9 * H, DAY + 18 * H, 90);
     lm_errinfo err = {0};
@@ -270,12 +252,12 @@ static void test_urgent_order_is_early(void **state) {
     dispatch_wait_idle(W.d);
     latest_replan(&r);
     assert_string_equal(get(get(r.json, "effect"), "trigger")->valuestring, "urgent");
-    assert_true(num(get(r.json, "effect"), "cost_before") > 0);
+    assert_true(http_test_num(get(r.json, "effect"), "cost_before") > 0);
     int64_t eta = 0;
     const cJSON *rt, *s;
     cJSON_ArrayForEach(rt, get(r.json, "routes")) cJSON_ArrayForEach(s, get(rt, "stops")) {
-        if (num(s, "order_id") == uid && !strcmp(get(s, "kind")->valuestring, "delivery"))
-            eta = num(s, "eta");
+        if (http_test_num(s, "order_id") == uid && !strcmp(get(s, "kind")->valuestring, "delivery"))
+            eta = http_test_num(s, "eta");
     }
     http_test_resp_free(&r);
     assert_true(eta > 0);
@@ -289,7 +271,7 @@ static void test_delay_is_honoured(void **state) {
     (void)state;
     resp r;
     call(&r, "POST", "/v1/driver/exceptions", W.d1, "{\"kind\":\"delay\",\"delay_min\":400}");
-    expect(&r, 202);
+    http_test_expect(&r, 202);
     http_test_resp_free(&r);
     dispatch_wait_idle(W.d);
     latest_replan(&r);
@@ -297,9 +279,10 @@ static void test_delay_is_honoured(void **state) {
     int64_t must_be_late = 0, deliveries = 0;
     const cJSON *rt, *s;
     cJSON_ArrayForEach(rt, get(r.json, "routes")) cJSON_ArrayForEach(s, get(rt, "stops")) {
-        if (num(s, "eta") < free_at)
+        if (http_test_num(s, "eta") < free_at)
             fail_msg("stop %lld planned at %lld, before the van is free at %lld",
-                     (long long)num(s, "id"), (long long)num(s, "eta"), (long long)free_at);
+                     (long long)http_test_num(s, "id"), (long long)http_test_num(s, "eta"),
+                     (long long)free_at);
         if (strcmp(get(s, "kind")->valuestring, "delivery")) continue;
         deliveries++;
     }
@@ -307,9 +290,9 @@ static void test_delay_is_honoured(void **state) {
     for (int h = 0; h < N_ORDERS; h++)
         must_be_late += DAY + (10 + h) * H < free_at;
     const cJSON *eff = get(r.json, "effect");
-    assert_true(num(eff, "late_after") >= must_be_late);
+    assert_true(http_test_num(eff, "late_after") >= must_be_late);
     assert_true(must_be_late >= 6);
-    assert_true(num(eff, "cost_before") > 0); /* the routes it replaces, costed */
+    assert_true(http_test_num(eff, "cost_before") > 0); /* the routes it replaces, costed */
     assert_true(deliveries + cJSON_GetArraySize(get(r.json, "unassigned")) >= N_ORDERS + 1);
     http_test_resp_free(&r);
 }

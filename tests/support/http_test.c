@@ -3,6 +3,11 @@
 #include "tests/support/http_test.h"
 
 #include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+/* after the standard headers it expects */
+#include <cmocka.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -161,4 +166,27 @@ bool http_test_sse_has(uint16_t port, const char *path, const char *key, int64_t
     curl_easy_cleanup(c);
     lm_buf_free(&s.buf);
     return got;
+}
+
+void http_test_call(uint16_t port, const char *method, const char *path, const char *key,
+                    const char *body, http_test_resp *out) {
+    http_test_req q = {.method = method,
+                       .path = path,
+                       .key = key,
+                       .body = body,
+                       .content_type = body ? "application/json" : NULL,
+                       .timeout_s = 20};
+    http_test_request(port, &q, out);
+    if (!out->complete) fail_msg("%s %s: transport error", method, path);
+}
+
+void http_test_expect(const http_test_resp *r, long status) {
+    if (r->status != status)
+        fail_msg("expected %ld, got %ld: %s", status, r->status, r->body.data ? r->body.data : "");
+}
+
+int64_t http_test_num(const cJSON *o, const char *k) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(x)) fail_msg("member %s is not a number", k);
+    return (int64_t)x->valuedouble;
 }

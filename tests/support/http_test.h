@@ -48,6 +48,15 @@ void http_test_resp_free(http_test_resp *r);
  * driving libcurl themselves, e.g. with curl_multi). */
 size_t http_test_on_data(char *p, size_t sz, size_t n, void *buf);
 
+/* The JSON call most suites make: req with body (Content-Type application/json when given) and
+ * a 20 s timeout; the running test fails on a transport error. */
+void http_test_call(uint16_t port, const char *method, const char *path, const char *key,
+                    const char *body, http_test_resp *out);
+/* Fails the running test unless r answered status (the body in the message). */
+void http_test_expect(const http_test_resp *r, long status);
+/* Member k of o as an integer; fails the running test when it is not a number. */
+int64_t http_test_num(const cJSON *o, const char *k);
+
 /* A loopback port free right now (0 if none could be had). */
 uint16_t http_test_free_port(void);
 
