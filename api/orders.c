@@ -116,32 +116,11 @@ static lm_status order_requires_save(http_req *r, int64_t id, const api_requires
     return store_tx_commit(tx);
 }
 
-/* A pickup-and-delivery order (api/pd.c takes it in): the order with its pickup and skills. */
-static lm_status pd_create(http_req *r, orders_svc *o, const api_requires *req) {
-    orders_order out;
-    bool replayed = false;
-    lm_status rc = api__pd_take(r, o, req, &out, &replayed);
-    if (rc != LM_OK) return rc;
-    if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
-        orders_order_clear(&out);
-        return rc;
-    }
-    cJSON *j = order_json(&out);
-    if (req->present) cJSON_AddItemToObject(j, "requires", api__requires_json(req));
-    int64_t id = out.id;
-    orders_order_clear(&out);
-    store_read *rd = NULL;
-    if (store_read_begin(api_store(r), &rd) == LM_OK) {
-        api__pd_order_into(j, rd, id);
-        store_read_end(rd);
-    }
-    return http_reply_json(r, replayed ? 200 : 201, j);
-}
-
-/* The reply to a creation: the order (with its requires and money), 201, or 200 on a replay.
- * Takes *out and res's money. */
+/* The reply to a creation: the order (with its requires, money and, for a pickup-and-delivery
+ * order, its pickup), 201, or 200 on a replay. Takes *out and res's money. */
 static lm_status reply_created(http_req *r, orders_order *out, orders_money_result *res,
-                               bool replayed, bool has_money, const api_requires *req) {
+                               bool replayed, bool has_money, const api_requires *req,
+                               bool pickup) {
     lm_status rc = LM_OK;
     if (replayed && (rc = http_reply_header(r, "Idempotent-Replayed", "true")) != LM_OK) {
         orders_order_clear(out);
@@ -150,7 +129,13 @@ static lm_status reply_created(http_req *r, orders_order *out, orders_money_resu
     }
     cJSON *j = order_json(out);
     if (req && req->present) cJSON_AddItemToObject(j, "requires", api__requires_json(req));
+    int64_t id = out->id;
     orders_order_clear(out);
+    store_read *rd = NULL;
+    if (pickup && store_read_begin(api_store(r), &rd) == LM_OK) {
+        api__pd_order_into(j, rd, id);
+        store_read_end(rd);
+    }
     if (has_money) {
         rc = api__money_into(j, &res->money);
         warnings_json(j, res);
@@ -161,6 +146,16 @@ static lm_status reply_created(http_req *r, orders_order *out, orders_money_resu
         return http_error(r, rc, "", "out of memory writing the reply");
     }
     return http_reply_json(r, replayed ? 200 : 201, j);
+}
+
+/* A pickup-and-delivery order (api/pd.c takes it in): the order with its pickup and skills. */
+static lm_status pd_create(http_req *r, orders_svc *o, const api_requires *req) {
+    orders_order out;
+    orders_money_result none = {0}; /* such an order carries no money */
+    bool replayed = false;
+    lm_status rc = api__pd_take(r, o, req, &out, &replayed);
+    if (rc != LM_OK) return rc;
+    return reply_created(r, &out, &none, replayed, false, req, true);
 }
 
 /* ---- Deferred creation: the connection waits for the group commit without a server thread ---- */
@@ -187,7 +182,7 @@ static void create_done(void *ctx, lm_status st, const lm_errinfo *err, orders_o
 
 static lm_status create_finish(http_req *r) {
     create_wait *w = r->defer_ctx;
-    return reply_created(r, &w->out, &w->res, w->replayed, w->has_money, NULL);
+    return reply_created(r, &w->out, &w->res, w->replayed, w->has_money, NULL, false);
 }
 
 static lm_status handle_orders_create(http_req *r, orders_svc *o) {
@@ -232,7 +227,7 @@ static lm_status handle_orders_create(http_req *r, orders_svc *o) {
         orders_money_clear(&res.money);
         return rc;
     }
-    return reply_created(r, &out, &res, replayed, has_money, &req);
+    return reply_created(r, &out, &res, replayed, has_money, &req, false);
 }
 
 lm_status api__orders_create(http_req *r) {
