@@ -37,12 +37,20 @@ def check(cond, what):
     return cond
 
 
+_GIVEN_PORTS = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    # The kernel may give the same ephemeral port to two binds in a row: never hand one out twice.
+    for _ in range(32):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        p = s.getsockname()[1]
+        s.close()
+        if p not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(p)
+            return p
+    raise RuntimeError("no fresh loopback port")
 
 
 def psql(url, sql):

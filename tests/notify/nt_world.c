@@ -1,6 +1,7 @@
 /* tests/notify/nt_world.c: the notify suites' servers and world (nt_world.h). */
 #include "tests/notify/nt_world.h"
 #include "store/store_dispatch.h"
+#include "tests/support/http_test.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -28,18 +29,6 @@ static int64_t nt_clock(void) {
 
 /* ---- Child servers ---- */
 
-static uint16_t free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    uint16_t port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
-}
-
 static bool accepts(uint16_t port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {
@@ -52,7 +41,7 @@ static bool accepts(uint16_t port) {
 /* Runs argv (an argument holding "PORT" gets a free port there) and waits, bounded, until the
  * port accepts. */
 static void spawn(nt_proc *p, const char *const argv[]) {
-    p->port = free_port();
+    p->port = http_test_free_port();
     assert_true(p->port != 0);
     char subst[8][96];
     char *args[16];

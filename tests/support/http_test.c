@@ -80,16 +80,30 @@ void http_test_resp_free(http_test_resp *r) {
     r->json = NULL;
 }
 
+/* The kernel may hand the same ephemeral port to two binds in a row once the first socket is
+ * closed, so a test asking for two ports (API and OsmAnd) could get one twice: the ports handed
+ * out by this process are remembered and never given again. */
 uint16_t http_test_free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    uint16_t port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
+    static uint16_t given[64];
+    static size_t n_given;
+    for (int attempt = 0; attempt < 32; attempt++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof a;
+        uint16_t port = 0;
+        if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+            getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+            port = ntohs(a.sin_port);
+        if (fd >= 0) close(fd);
+        if (port == 0) return 0;
+        bool seen = false;
+        for (size_t i = 0; i < n_given && i < 64; i++)
+            seen = seen || given[i] == port;
+        if (seen) continue;
+        given[n_given++ % 64] = port;
+        return port;
+    }
+    return 0;
 }
 
 pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *extra_args,
