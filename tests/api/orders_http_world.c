@@ -13,16 +13,15 @@
 world W;
 
 /* One request to port; extra_header may be NULL. A transport error reads as status 0. */
-void request_to(uint16_t port, resp *out, const char *method, const char *path,
-                       const char *key, const char *body, const char *extra_header) {
+void request_to(uint16_t port, resp *out, const char *method, const char *path, const char *key,
+                const char *body, const char *extra_header) {
     http_test_req q = {
         .method = method, .path = path, .key = key, .body = body, .header = extra_header};
     http_test_request(port, &q, out);
     if (!out->complete) out->status = 0;
 }
 
-void request(resp *out, const char *method, const char *path, const char *key,
-                    const char *body) {
+void request(resp *out, const char *method, const char *path, const char *key, const char *body) {
     request_to(W.port, out, method, path, key, body, NULL);
 }
 
@@ -52,8 +51,7 @@ void expect_error(resp *r, long status, const char *code, const char *field) {
 }
 
 /* Sends and expects status; frees the reply. */
-void call(const char *method, const char *path, const char *key, const char *body,
-                 long status) {
+void call(const char *method, const char *path, const char *key, const char *body, long status) {
     resp r;
     request(&r, method, path, key, body);
     expect_status(&r, status);
@@ -111,7 +109,7 @@ static int customer_seq;
 
 /* POSTs an order for qty x sku (distinct customer each time); returns the parsed reply. */
 void order(resp *r, const char *key, const char *sku, int qty, const char *policy,
-                  const char *extra_header) {
+           const char *extra_header) {
     char body[1024];
     snprintf(body, sizeof body,
              "{\"external_ref\":\"R%d\",\"channel\":\"web\",\"customer\":{\"name\":\"C%d\","
@@ -142,7 +140,7 @@ void stock_put(const char *depot, const char *sku, int on_hand, int reorder) {
 }
 
 void op(int64_t id, const char *what, const char *key, const char *body, long status,
-               const char *status_after) {
+        const char *status_after) {
     char path[96];
     snprintf(path, sizeof path, "/v1/orders/%lld/%s", (long long)id, what);
     resp r;

@@ -11,8 +11,7 @@
 
 int orders_fx_setup(void **state, const char *prefix) {
     orders_fx *f = calloc(1, sizeof *f);
-    if (!f || tmp_db_create(&f->db, prefix) != 0 || tmp_db_store_open(&f->db, 4, &f->s))
-        return -1;
+    if (!f || tmp_db_create(&f->db, prefix) != 0 || tmp_db_store_open(&f->db, 4, &f->s)) return -1;
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = f->s;

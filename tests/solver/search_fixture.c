@@ -10,7 +10,6 @@
 
 #include <cmocka.h>
 
-
 /* A problem over points (index 0 is the depot) with Euclidean travel times and distances. */
 solver_problem *make_problem(const pts *pt, uint32_t dims) {
     solver_problem_opts o;
