@@ -120,6 +120,26 @@ int tmp_store_teardown(void **state) {
     return 0;
 }
 
+int64_t tmp_db_append_event(store *s, const char *type) {
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, type, "test", NULL, "{\"k\":1}"), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    store_read *r = NULL;
+    int64_t last = 0, after = 0;
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    for (;;) {
+        store_event *ev = NULL;
+        size_t n = 0;
+        assert_int_equal(store_events_since(r, after, 10000, &ev, &n), LM_OK);
+        if (!n) break;
+        last = after = ev[n - 1].seq;
+        store_events_free(ev, n);
+    }
+    store_read_end(r);
+    return last;
+}
+
 int64_t tmp_db_count_events(store *s, const char *type) {
     store_read *r = NULL;
     if (store_read_begin(s, &r) != LM_OK) fail_msg("store_read_begin failed");

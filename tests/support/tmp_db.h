@@ -40,6 +40,10 @@ int tmp_store_setup(void **state, const char *prefix, int read_conns);
 /* cmocka teardown of tmp_store_setup: closes the store, removes the directory, frees the state. */
 int tmp_store_teardown(void **state);
 
+/* Appends an event of `type` straight to the log (as any module's change would) and returns
+ * the log's last sequence number; fails the running cmocka test on a store error. */
+int64_t tmp_db_append_event(store *s, const char *type);
+
 /* How many events of `type` the log holds (all pages); fails the running cmocka test on a store
  * error. */
 int64_t tmp_db_count_events(store *s, const char *type);
