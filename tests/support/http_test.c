@@ -143,6 +143,12 @@ pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *ex
     return -1;
 }
 
+void http_test_serve_stop(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
 /* An SSE reader that stops once it has seen `want` in the stream. */
 typedef struct sse_read {
     lm_buf buf;

@@ -69,5 +69,8 @@ uint16_t http_test_free_port(void);
  * GET ready_path on ready_port to answer 200. Returns its pid, or -1 (the child is killed). */
 pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *extra_args,
                             uint16_t ready_port, const char *ready_path);
+/* Stops a server from http_test_serve_spawn (SIGTERM: a clean shutdown) and reaps it; nothing for
+ * pid <= 0. */
+void http_test_serve_stop(pid_t pid);
 
 #endif
