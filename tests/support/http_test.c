@@ -200,6 +200,19 @@ void http_test_call(uint16_t port, const char *method, const char *path, const c
     if (!out->complete) fail_msg("%s %s: transport error", method, path);
 }
 
+static http_test_resp last; /* http_test_call_last's */
+
+const http_test_resp *http_test_call_last(uint16_t port, const char *method, const char *path,
+                                          const char *key, const char *body) {
+    http_test_last_free();
+    http_test_call(port, method, path, key, body, &last);
+    return &last;
+}
+
+void http_test_last_free(void) {
+    http_test_resp_free(&last);
+}
+
 const char *http_test_body(const http_test_resp *r) {
     return r->body.data ? r->body.data : "";
 }

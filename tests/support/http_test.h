@@ -52,6 +52,11 @@ size_t http_test_on_data(char *p, size_t sz, size_t n, void *buf);
  * a 20 s timeout; the running test fails on a transport error. */
 void http_test_call(uint16_t port, const char *method, const char *path, const char *key,
                     const char *body, http_test_resp *out);
+/* http_test_call into the reply this module keeps, after freeing the one it kept: for suites
+ * that look at one reply at a time. Valid until the next call or http_test_last_free. */
+const http_test_resp *http_test_call_last(uint16_t port, const char *method, const char *path,
+                                          const char *key, const char *body);
+void http_test_last_free(void);
 /* r's body as text, "" when it is empty. */
 const char *http_test_body(const http_test_resp *r);
 /* Fails the running test unless r answered status (the body in the message). */
