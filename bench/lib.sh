@@ -115,3 +115,21 @@ NGX
     "${pin_server[@]}" "$nginx_bin" -p "$1/nginx" -c "$1/nginx/nginx.conf" &
     nginx_pid=$!
 }
+
+# bench_osmand_lua OUT DEVICES BASE_MS: a wrk script in OUT whose every request is a new OsmAnd
+# position (GET /?id=phone-K&lat=..&lon=..&timestamp=..) of device n % DEVICES at device time
+# BASE_MS + n. Each device drives a plausible track (0.11 m north per fix, its own longitude) so
+# that the position filters (docs/devices.md) accept every fix and a run measures storing, not
+# refusing; BASE_MS must lie in the past (the filters refuse fixes from the future).
+bench_osmand_lua() {
+    cat >"$1" <<LUA
+local n = 0
+request = function()
+    n = n + 1
+    local dev = n % $2
+    return wrk.format("GET", string.format(
+        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
+        dev, math.floor(n / $2) % 1000000, (dev * 7919) % 1000000, $3 + n))
+end
+LUA
+}

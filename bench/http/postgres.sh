@@ -88,16 +88,7 @@ request = function()
 end
 LUA
     # positions dated now (so they land in today's partition on PostgreSQL), 1 ms apart
-    cat >"$work/ingest.lua" <<LUA
-local n = 0
-request = function()
-    n = n + 1
-    local dev = n % $devices
-    return wrk.format("GET", string.format(
-        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        dev, math.floor(n / $devices) % 1000000, (dev * 7919) % 1000000, $(date +%s%3N) + n))
-end
-LUA
+    bench_osmand_lua "$work/ingest.lua" "$devices" "$(date +%s%3N)"
     "${pin_wrk[@]}" wrk -t1 -c32 -d"${secs}s" --latency -s "$work/post.lua" "$url" >"$work/post.txt" 2>&1
     "${pin_wrk[@]}" wrk -t1 -c64 -d"${secs}s" --latency -s "$work/ingest.lua" \
         "http://127.0.0.1:$oport" >"$work/ingest.txt" 2>&1
