@@ -147,9 +147,9 @@ const char *analytics_method_name(analytics_method m);
 #define ANALYTICS_HORIZON_MAX 366
 
 typedef struct analytics_backtest {
-    int64_t holdout; /* days of each holdout (0: too short to test) */
-    int64_t folds;   /* rolling origins the chosen method was measured on: holdouts ending 0, 7,
-                        14, ... days before the history's end (1..8) */
+    int64_t holdout;    /* days of each holdout (0: too short to test) */
+    int64_t folds;      /* rolling origins the chosen method was measured on: holdouts ending 0, 7,
+                           14, ... days before the history's end (1..8) */
     double mase, smape; /* of the chosen method, mean over the folds */
     double naive_mase, naive_smape; /* of seasonal-naive on the same folds */
 } analytics_backtest;

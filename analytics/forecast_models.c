@@ -61,10 +61,10 @@ void an_holt_winters(const double *y, size_t n, size_t h, double *f, an_fit *ft)
 
 /* ---- The yearly term ---- */
 
-#define YEAR_DAYS 365.25
-#define HARMONICS 1
-#define YEARLY_ALPHA 0.001 /* significance level of the yearly term's F test */
-#define NCOEF     (2 + 2 * HARMONICS) /* intercept, trend, sin and cos per harmonic */
+#define YEAR_DAYS    365.25
+#define HARMONICS    1
+#define YEARLY_ALPHA 0.001               /* significance level of the yearly term's F test */
+#define NCOEF        (2 + 2 * HARMONICS) /* intercept, trend, sin and cos per harmonic */
 
 /* The regressors of day t: 1, t, then sin and cos of each harmonic. */
 static void regressors(double t, double *r) {

@@ -177,9 +177,9 @@ int main(int argc, char **argv) {
     double t1 = now_s();
     if (!reports_only)
         printf("Generated: %d days x %d orders = %" PRId64 " orders, %" PRId64
-           " events, written one day per transaction with the rollups folded in the same "
-           "transaction: %.0f s in all (%.2f s per day's commit).\n\n",
-           days, per, id, n, t1 - t0, (t1 - t0) / days);
+               " events, written one day per transaction with the rollups folded in the same "
+               "transaction: %.0f s in all (%.2f s per day's commit).\n\n",
+               days, per, id, n, t1 - t0, (t1 - t0) / days);
     if (rebuild) {
         int64_t cursor = 0;
         double r0 = now_s();

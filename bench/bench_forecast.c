@@ -144,10 +144,11 @@ int main(void) {
            "%.3f | %.3f |\n",
            mean_int.n, mean_int.mase / mean_int.n, naive[3].mase / naive[3].n,
            mean_int.smape / mean_int.n, naive[3].smape / naive[3].n);
-    printf("\nThe expected demand (`mean`) summed over the 14 days, as a reorder point sums it, "
-           "against seasonal-naive's sum (2 x the last week): mean absolute error of the total "
-           "in units, and mean sAPE of the totals.\n\n| series | n | total abs. error, mean | "
-           "seasonal-naive | total sAPE, mean | seasonal-naive |\n|---|---:|---:|---:|---:|---:|\n");
+    printf(
+        "\nThe expected demand (`mean`) summed over the 14 days, as a reorder point sums it, "
+        "against seasonal-naive's sum (2 x the last week): mean absolute error of the total "
+        "in units, and mean sAPE of the totals.\n\n| series | n | total abs. error, mean | "
+        "seasonal-naive | total sAPE, mean | seasonal-naive |\n|---|---:|---:|---:|---:|---:|\n");
     bool totals_beat = true;
     for (int f = 0; f < 4; f++) {
         printf("| %s | %d | %.2f | %.2f | %.3f | %.3f |\n", families[f], tot_n[f],

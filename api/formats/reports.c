@@ -192,9 +192,10 @@ static int64_t col_int(const analytics_kpi_row *r, const column *c) {
  * general writer's per-value printf, key escaping and bounds checks are paid once per row. The
  * bytes are the general writer's (lm_jw, common/json.c), which the codec's cases pin. */
 
-#define KEY_JSON_MAX  (6 * sizeof(((analytics_kpi_row *)0)->key) + 16) /* "key":"\u00xx"... */
-#define NUM_JSON_MAX  32 /* an int64 or a double at 17 significant digits */
-#define ROW_JSON_MAX  (KEY_JSON_MAX + 64 + (sizeof columns / sizeof columns[0]) * (40 + NUM_JSON_MAX))
+#define KEY_JSON_MAX (6 * sizeof(((analytics_kpi_row *)0)->key) + 16) /* "key":"\u00xx"... */
+#define NUM_JSON_MAX 32 /* an int64 or a double at 17 significant digits */
+#define ROW_JSON_MAX                                                                               \
+    (KEY_JSON_MAX + 64 + (sizeof columns / sizeof columns[0]) * (40 + NUM_JSON_MAX))
 
 /* v in decimal at p; returns the end. */
 static char *put_i64(char *p, int64_t v) {
