@@ -201,6 +201,10 @@ int main(int argc, char **argv) {
                 return 5;
     if (time_report(s, FMT_REPORT_KPIS, ANALYTICS_DAY, ANALYTICS_BY_VEHICLE, to - DAY_MS, to, runs))
         return 5;
+    /* the last 30 days, day by day per van: a year's daily report paged by its range */
+    if (time_report(s, FMT_REPORT_KPIS, ANALYTICS_DAY, ANALYTICS_BY_VEHICLE, to - 30 * DAY_MS, to,
+                    runs))
+        return 5;
     /* the families a dispatcher reads per van over a year, at the periods that make sense */
     for (int f = FMT_REPORT_COSTS; f < FMT_REPORT_KPIS; f++)
         if (time_report(s, (fmt_report_family)f, ANALYTICS_MONTH, ANALYTICS_BY_VEHICLE, from, to,
