@@ -6,7 +6,8 @@
 # /v1/orders, 32 connections), track (GET /v1/track/{token}, 128), ingest (OsmAnd GET on its
 # port, 128). Needs perf (linux-perf) and permission to profile (root or perf_event_paranoid
 # <= 1). The bench/results/perf-*.md write-ups quote its output.
-# Usage: bench/http/profile.sh BUILD_DIR orders|track|ingest [SECONDS]
+# With KEEP=FILE the recording is kept there (for perf report or bench/perf_fold.py).
+# Usage: [KEEP=FILE] bench/http/profile.sh BUILD_DIR orders|track|ingest [SECONDS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$here/bench/lib.sh"
@@ -67,6 +68,7 @@ esac
 perfjob=$!
 taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/load.lua" "${target[0]}" >"$work/wrk.txt"
 wait "$perfjob"
+[ -n "${KEEP:-}" ] && cp "$work/perf.data" "$KEEP"
 echo "## $what: $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$work/wrk.txt"), load $(cut -d' ' -f1-3 /proc/loadavg) ($(basename "$(cd "$build" && pwd)"))"
 perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null |
     awk '/%/ && !/^#/ {print}' >"$work/children.txt"
