@@ -18,12 +18,9 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$here/bench/lib.sh"
 command -v wrk >/dev/null || { echo "intake_tail.sh: wrk is not installed" >&2; exit 69; }
 work="$(mktemp -d /tmp/lm_bench_tail_XXXXXX)"
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-pin_server=(); pin_wrk=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
-fi
+server_pid=""
+trap 'bench_stop_server; rm -rf "$work"' EXIT
+bench_pin_cores
 # threads PID: "name run_ns wait_ns" per thread of PID, names made unique by their task id order
 threads() {
     for t in /proc/"$1"/task/*; do
@@ -41,34 +38,20 @@ for run in $(seq "$runs"); do
         key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
         "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads 1 \
             --max-conns-per-ip 0 --osmand-port 0 >"$work/server.log" 2>&1 &
-        pid=$!
+        server_pid=$!
         url="http://127.0.0.1:$port"
-        for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+        bench_wait_healthy "$url" || true
         bench_catalog "$url" "$key"
-        cat >"$work/post.lua" <<LUA
-local n = 0
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $key"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-    n = n + 1
-    wrk.headers["Idempotency-Key"] = "tail-" .. n
-    local body = string.format('{"external_ref":"T%d","channel":"web","customer":{"name":"C%d",' ..
-        '"phone":"+33%09d","address":"%d rue du Banc, Lyon","location":[4.83,45.74]},' ..
-        '"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}],' ..
-        '"time_windows":[["2026-11-23T09:00:00Z","2026-11-23T12:00:00Z"]]}', n, n, n, n)
-    return wrk.format(nil, "/v1/orders", nil, body)
-end
-LUA
+        bench_order_lua "$work/post.lua" "$key" "tail-$run"
         metrics "$url" >"$work/m0.txt"
-        threads "$pid" >"$work/t0.txt"
+        threads "$server_pid" >"$work/t0.txt"
         t0=$(date +%s.%N)
         "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "$url" \
             >"$work/wrk.txt" 2>&1
         t1=$(date +%s.%N)
-        threads "$pid" >"$work/t1.txt"
+        threads "$server_pid" >"$work/t1.txt"
         metrics "$url" >"$work/m1.txt"
-        kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+        bench_stop_server
         python3 - "$work" "$build" "$run" "$t0" "$t1" "$(cut -d' ' -f1 /proc/loadavg)" \
             >>"$work/rows.txt" <<'PY'
 import json, re, sys

@@ -32,20 +32,7 @@ bench_catalog "$url" "$key"
 token=$(bench_track_token "$url" "$key")
 case "$what" in
 orders)
-    cat >"$work/load.lua" <<LUA
-local n = 0
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $key"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-    n = n + 1
-    wrk.headers["Idempotency-Key"] = "prof-" .. n
-    local body = string.format('{"external_ref":"P%d","channel":"web","customer":{"name":"C%d",' ..
-        '"phone":"+33%09d","address":"%d rue du Banc, Lyon","location":[4.83,45.74]},' ..
-        '"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}]}', n, n, n, n)
-    return wrk.format(nil, "/v1/orders", nil, body)
-end
-LUA
+    bench_order_lua "$work/load.lua" "$key" prof
     target=("$url"); conns=32 ;;
 track) cat >"$work/load.lua" <<<'-- plain GET'; target=("$url/v1/track/$token"); conns=128 ;;
 ingest)
