@@ -2,7 +2,9 @@
  * blocks, channel policies, depots, fleet fit), kept for the rest of one intake batch's
  * transaction. Nothing a creation writes changes them, and no other writer runs while the batch
  * holds the transaction, so the second order of a batch reads them from memory instead of SQL
- * (bench/results/perf-intake.md). Outside an intake unit every lookup goes to the store. */
+ * (bench/results/perf-intake.md). Outside an intake unit every lookup goes to the store. On
+ * PostgreSQL with several nodes, a change another node commits while a batch runs is seen from the
+ * next batch on, as if the batch had run just before it. */
 #include "orders/internal.h"
 #include "store/store_returns.h"
 
