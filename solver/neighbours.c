@@ -87,6 +87,7 @@ lm_status solver__build_neighbours(solver__model *m) {
     m->k_nbr = k;
     m->k_ls = k < 12 ? k : 12;
     if (k == 0) return LM_OK;
+    if (m->p->memo && solver__memo_nbr_get(m->p->memo, m)) return LM_OK;
     m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
     int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
     uint32_t *ci = lm_reallocarray(NULL, n, sizeof *ci), *locs = NULL;
@@ -99,6 +100,7 @@ lm_status solver__build_neighbours(solver__model *m) {
     for (size_t i = 0; i < n; i++)
         scan_row(m, i, ci, &sym[(size_t)ci[i] * L], k, &m->nbr[i * k], d);
     st = LM_OK;
+    if (m->p->memo) solver__memo_nbr_put(m->p->memo, m);
 done:
     lm_free(d);
     lm_free(ci);
