@@ -25,6 +25,9 @@
 db_conn *store__db(store_read *r);
 /* The connection of a write tx. */
 db_conn *store__tx_db(store_tx *tx);
+/* A connection of the read pool without a transaction (each statement commits on its own: the
+ * shared rate limits' UPSERTs); given back with store_read_end. */
+LM_MUST_USE lm_status store__conn_take(store *s, store_read **out);
 
 /* ---- Statement helpers (store/sql.c), on top of store/db.h ---- */
 

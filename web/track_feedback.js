@@ -6,21 +6,12 @@
 'use strict';
 
 (() => {
+  const { el } = window.lmUi;
   const TAGS = ['late', 'on_time', 'rude', 'friendly', 'damaged', 'careful', 'missing_item',
     'wrong_item', 'instructions_ignored', 'great'];
   const CATEGORIES = ['lateness', 'damage', 'missing_item', 'wrong_item', 'driver_conduct', 'billing', 'other'];
   const words = (s) => s.replace(/_/g, ' ');
   let token = '', started = false;
-
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
 
   async function call(method, rest, body) {
     const r = await fetch(`/v1/track/${token}${rest}`, {

@@ -7,6 +7,7 @@
 'use strict';
 
 (() => {
+  const { el } = window.lmUi;
   const REASON_TEXT = {
     changed_mind: 'I changed my mind', damaged: 'It arrived damaged', defective: 'It does not work',
     wrong_item: 'I got the wrong item', missing_item: 'Something is missing', late_delivery: 'It came too late',
@@ -18,16 +19,6 @@
     refunded: 'Refunded', closed: 'Closed',
   };
   let token = '', started = false, timer = null;
-
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
 
   async function call(method, body) {
     const r = await fetch(`/v1/track/${token}/returns`, {

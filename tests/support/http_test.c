@@ -194,9 +194,17 @@ void http_test_call(uint16_t port, const char *method, const char *path, const c
     if (!out->complete) fail_msg("%s %s: transport error", method, path);
 }
 
+const char *http_test_body(const http_test_resp *r) {
+    return r->body.data ? r->body.data : "";
+}
+
 void http_test_expect(const http_test_resp *r, long status) {
     if (r->status != status)
-        fail_msg("expected %ld, got %ld: %s", status, r->status, r->body.data ? r->body.data : "");
+        fail_msg("expected %ld, got %ld: %s", status, r->status, http_test_body(r));
+}
+
+void http_test_has(const http_test_resp *r, const char *text) {
+    if (!strstr(http_test_body(r), text)) fail_msg("'%s' not in: %s", text, http_test_body(r));
 }
 
 int64_t http_test_num(const cJSON *o, const char *k) {

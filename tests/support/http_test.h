@@ -52,8 +52,12 @@ size_t http_test_on_data(char *p, size_t sz, size_t n, void *buf);
  * a 20 s timeout; the running test fails on a transport error. */
 void http_test_call(uint16_t port, const char *method, const char *path, const char *key,
                     const char *body, http_test_resp *out);
+/* r's body as text, "" when it is empty. */
+const char *http_test_body(const http_test_resp *r);
 /* Fails the running test unless r answered status (the body in the message). */
 void http_test_expect(const http_test_resp *r, long status);
+/* Fails the running test unless r's body contains text (the body in the message). */
+void http_test_has(const http_test_resp *r, const char *text);
 /* Member k of o as an integer; fails the running test when it is not a number. */
 int64_t http_test_num(const cJSON *o, const char *k);
 
