@@ -4,7 +4,8 @@
 # CVRPLIB X (n101-n393) and Solomon at LIMIT ms, side by side (one per core), RUNS seeds each,
 # per instance the median run; then the six Gehring & Homberger 1,000-customer instances of
 # datasets/homberger at GH_LIMIT ms, one after another, each with its max RSS.
-# Usage: bench/quality.sh BUILD_DIR   (RUNS=3 LIMIT=10000 GH_LIMIT=60000 GH=1 by default)
+# Usage: bench/quality.sh BUILD_DIR   (RUNS=3 LIMIT=10000 GH_LIMIT=60000 by default; XS=0 skips
+# X and Solomon, GH=0 the Gehring & Homberger instances)
 # Writes bench/results/solver-quality-LIMIT.md and bench/results/homberger-GH_LIMIT.md.
 set -euo pipefail
 build="${1:?build dir}"
@@ -25,7 +26,7 @@ one_set() { # one_set NAME DIR BKS [VEH_BKS]
 }
 
 f="$out/solver-quality-$limit.md"
-{
+[ "${XS:-1}" = 1 ] && {
     bench_header "Solver quality at $limit ms: CVRPLIB X and Solomon" \
         "RUNS=$runs LIMIT=$limit GH=0 bench/quality.sh $build" "$runs"
     echo "Release build, one thread per solve, set partitioning on; X and Solomon side by side (one"
@@ -33,21 +34,19 @@ f="$out/solver-quality-$limit.md"
     echo "kept; gaps against datasets/ (conventions in datasets/README.md). Targets (issue 17):"
     echo "X mean gap <= 0.45 %, Solomon <= 0.2 %."
 } > "$f.tmp"
-one_set CVRPLIB-X datasets/cvrplib/X datasets/cvrplib/X/bks.csv &
-one_set Solomon datasets/solomon datasets/solomon/bks_distance_real.csv datasets/solomon/bks.csv &
+[ "${XS:-1}" = 1 ] && one_set CVRPLIB-X datasets/cvrplib/X datasets/cvrplib/X/bks.csv &
+[ "${XS:-1}" = 1 ] && one_set Solomon datasets/solomon datasets/solomon/bks_distance_real.csv datasets/solomon/bks.csv &
 wait
-{
+[ "${XS:-1}" = 1 ] && {
     cat "bench/work/q-CVRPLIB-X-$limit.md" "bench/work/q-Solomon-$limit.md"
     bench_footer
-} >> "$f.tmp"
-mv "$f.tmp" "$f"
-echo "bench/quality.sh: wrote $f"
+} >> "$f.tmp" && mv "$f.tmp" "$f" && echo "bench/quality.sh: wrote $f"
 
 [ "${GH:-1}" = 1 ] || exit 0
 g="$out/homberger-$gh_limit.md"
 {
     bench_header "Gehring & Homberger 1,000 customers at $gh_limit ms" \
-        "RUNS=$runs GH_LIMIT=$gh_limit bench/quality.sh $build" "$runs"
+        "RUNS=$runs GH_LIMIT=$gh_limit XS=0 bench/quality.sh $build" "$runs"
     echo "One instance per class (datasets/homberger, provenance in its README), one thread, set"
     echo "partitioning on, $runs seeds per instance and the median run by cost kept, instances one"
     echo "after another. Gap against the distance-only DIMACS BKS (arcs truncated to one decimal,"
@@ -60,10 +59,11 @@ g="$out/homberger-$gh_limit.md"
 } > "$g.tmp"
 for inst in c1_10_1 c2_10_1 r1_10_1 r2_10_1 rc1_10_1 rc2_10_1; do
     csv="bench/work/gh-$inst-$gh_limit.csv"
-    rss=$( { /usr/bin/time -f %M "$build/bench/bench_solver" --dir datasets/homberger \
-        --bks datasets/homberger/bks_distance_dimacs.csv \
+    /usr/bin/time -o "bench/work/gh-$inst.rss" -f %M "$build/bench/bench_solver" \
+        --dir datasets/homberger --bks datasets/homberger/bks_distance_dimacs.csv \
         --vehicles-bks datasets/homberger/bks.csv --only "$inst" --runs "$runs" \
-        --time-limit-ms "$gh_limit" --csv "$csv" > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+        --time-limit-ms "$gh_limit" --csv "$csv" > "bench/work/gh-$inst.log" 2>&1
+    rss=$(tail -n 1 "bench/work/gh-$inst.rss")
     # instance,group,cost,bks,gap_pct,routes,bks_routes,unassigned,ms
     awk -F, -v rss="$rss" 'NR == 2 {printf "| %s | %.2f | %.1f | %.2f | %s | %s | %d |\n",
         $1, $3, $4, $5, $6, $7, rss / 1024}' "$csv" >> "$g.tmp"
