@@ -9,9 +9,9 @@
  * pointers: the borrowed matrices must not change while borrowed (solver_problem_share_matrix),
  * and a memo is never kept past its matrices (solver.h). The neighbour lists are remembered for
  * one key compared in full (the arrays, the cost basis of vehicle 0, the task-node locations in
- * node order),
- * so a problem with other tasks, other locations or another cost basis builds its own lists
- * (and replaces the remembered ones); the lists depend on nothing else (solver/neighbours.c). */
+ * node order), so a problem with other tasks, other locations or another cost basis builds its
+ * own lists (and replaces the remembered ones); the lists depend on nothing else
+ * (solver/neighbours.c). */
 #include "solver/route.h"
 
 #include <pthread.h>
@@ -35,7 +35,7 @@ struct solver_memo {
     size_t valid_n;
     const int32_t *valid_durations, *valid_distances, *valid_costs;
     /* the neighbour lists of the last model built with this memo */
-    nbr_basis basis; /* the costs the lists were built from */
+    nbr_basis basis;    /* the costs the lists were built from */
     uint32_t *nbr_locs; /* per task node: its location (the key) */
     size_t nbr_nodes;
     uint32_t nbr_k, nbr_k_ls;
@@ -99,7 +99,6 @@ void solver__memo_matrix_validated(solver_memo *m, size_t n, const int32_t *dura
     pthread_mutex_unlock(&m->lock);
 }
 
-
 static nbr_basis basis_of(const solver__model *md) {
     const solver_problem *p = md->p;
     const solver_vehicle *v = &p->vehicles[0].pub;
@@ -118,8 +117,7 @@ static nbr_basis basis_of(const solver__model *md) {
 }
 
 static bool nbr_key_equal(const solver_memo *m, const solver__model *md, const nbr_basis *b) {
-    if (m->nbr == NULL || memcmp(&m->basis, b, sizeof *b) != 0 ||
-        m->nbr_nodes != md->n_task_nodes)
+    if (m->nbr == NULL || memcmp(&m->basis, b, sizeof *b) != 0 || m->nbr_nodes != md->n_task_nodes)
         return false;
     for (size_t i = 0; i < md->n_task_nodes; i++)
         if (m->nbr_locs[i] != md->nodes[i].loc) return false;
