@@ -61,6 +61,12 @@ LM_MUST_USE lm_status store__key_insert(store_tx *tx, const char *role, const ch
 /* store_key_revoke's checks, update and "key.revoked" event inside tx. */
 LM_MUST_USE lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err);
 
+/* ---- Analytics rollup rows (store/analytics.c) ---- */
+
+struct store_an_row;
+/* Reads the current row (columns grp, day_ms, key, counts, hist) into *row (blobs copied). */
+LM_MUST_USE lm_status store__an_row_read(db_stmt *st, struct store_an_row *row);
+
 /* ---- Migrations (store/migrations.c) ---- */
 
 typedef struct store__migration {

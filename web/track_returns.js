@@ -7,7 +7,7 @@
 'use strict';
 
 (() => {
-  const { el } = window.lmUi;
+  const { el, tokenApi, problem } = window.lmUi;
   const REASON_TEXT = {
     changed_mind: 'I changed my mind', damaged: 'It arrived damaged', defective: 'It does not work',
     wrong_item: 'I got the wrong item', missing_item: 'Something is missing', late_delivery: 'It came too late',
@@ -20,18 +20,7 @@
   };
   let token = '', started = false, timer = null;
 
-  async function call(method, body) {
-    const r = await fetch(`/v1/track/${token}/returns`, {
-      method, cache: 'no-store',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: r.status, data: await r.json().catch(() => null) };
-  }
-  const problem = (res) => {
-    const e = res.data && res.data.error;
-    return e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `HTTP ${res.status}`;
-  };
+  const call = (method, body) => tokenApi(token, method, '/returns', body);
   const hhmm = (s) => new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   function returnsList(returns) {

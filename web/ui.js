@@ -1,7 +1,8 @@
 // web/ui.js: what the dashboard's side panels (web/index.html) and the tracking page's sections
 // (web/track.html) share, loaded before them: $ by id, el() building elements whose text is set
 // with textContent only (customer text never becomes markup), words(), and keyApi() for the
-// dashboard's calls with the key it keeps in sessionStorage. Exposed as window.lmUi.
+// dashboard's calls with the key it keeps in sessionStorage, tokenApi() and problem() for the
+// tracking page's calls with the customer's token. Exposed as window.lmUi.
 'use strict';
 
 window.lmUi = (() => {
@@ -39,5 +40,22 @@ window.lmUi = (() => {
     return data;
   }
 
-  return { $, el, words, keyApi, KEY_STORAGE };
+  // A JSON call under /v1/track/{token}: {status, data} (data null when the body is not JSON);
+  // never throws on a refusal, which the page shows with problem().
+  async function tokenApi(token, method, rest, body) {
+    const r = await fetch(`/v1/track/${token}${rest}`, {
+      method, cache: 'no-store',
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: r.status, data: await r.json().catch(() => null) };
+  }
+
+  // The sentence a refused tokenApi answer shows: the server's message and the field it names.
+  function problem(res) {
+    const e = res.data && res.data.error;
+    return e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `HTTP ${res.status}`;
+  }
+
+  return { $, el, words, keyApi, tokenApi, problem, KEY_STORAGE };
 })();

@@ -217,8 +217,7 @@ void test_sigkill_restart_keeps_every_acknowledged_order(void **state) {
             http_test_resp_free(&r);
         }
     }
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    http_test_serve_stop(pid);
 
     /* nothing half-written: integrity, every order has its two lines and its events, and the
      * reservations equal the sum of allocated lines */

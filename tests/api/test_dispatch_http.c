@@ -20,14 +20,10 @@
 
 static depot_world W;
 
-/* The last reply; call frees the one before. */
-static http_test_resp R;
-
+/* One call; its reply is valid until the next. */
 static const http_test_resp *call(const char *method, const char *path, const char *key,
                                   const char *body) {
-    http_test_resp_free(&R);
-    http_test_call(W.port, method, path, key, body, &R);
-    return &R;
+    return http_test_call_last(W.port, method, path, key, body);
 }
 
 static int64_t now_ms = (DAY + 7 * 3600) * 1000;
@@ -60,7 +56,7 @@ fail:
 
 static int teardown(void **state) {
     (void)state;
-    http_test_resp_free(&R);
+    http_test_last_free();
     depot_world_stop(&W);
     return 0;
 }

@@ -24,14 +24,10 @@
 
 static plan_world W;
 
-/* The last reply; call frees the one before. */
-static http_test_resp R;
-
+/* One call; its reply is valid until the next. */
 static const http_test_resp *call(const char *method, const char *path, const char *key,
                                   const char *body) {
-    http_test_resp_free(&R);
-    http_test_call(W.port, method, path, key, body, &R);
-    return &R;
+    return http_test_call_last(W.port, method, path, key, body);
 }
 
 /* Pending stop ids of vid's live route, read from the store. */
@@ -109,7 +105,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    http_test_resp_free(&R);
+    http_test_last_free();
     plan_world_teardown(&W);
     curl_global_cleanup();
     return 0;
