@@ -193,6 +193,7 @@ typedef struct dispatch__model {
     geo_point *pts;
     size_t n_pts;
     geo_matrix *matrix;
+    solver_memo *memo; /* with the matrix: validation and neighbour lists kept across rebuilds */
     solver_problem *problem;
     uint32_t *task_loc, *task_from_loc; /* per task */
     uint32_t *job_task, *ship_task;     /* solver job / shipment index -> task index */
