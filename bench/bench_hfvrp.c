@@ -129,8 +129,8 @@ static bool hf_write_json(const hf *h, const char *path) {
                 (long long)h->unit[k]);
     fputs("],\"jobs\":[", f);
     for (size_t i = 1; i < h->n; i++)
-        fprintf(f, "%s{\"id\":%zu,\"location_index\":%zu,\"delivery\":[%lld]}", i > 1 ? "," : "",
-                i, i, (long long)h->demand[i]);
+        fprintf(f, "%s{\"id\":%zu,\"location_index\":%zu,\"delivery\":[%lld]}", i > 1 ? "," : "", i,
+                i, (long long)h->demand[i]);
     fputs("],\"matrices\":{\"car\":{\"durations\":[", f);
     hf_json_matrix(h, f);
     fputs("],\"distances\":[", f);
@@ -333,7 +333,8 @@ int main(int argc, char **argv) {
     if (a.json_dir)
         printf("bench_hfvrp: wrote %zu problems to %s (%zu failed)\n", count, a.json_dir, failed);
     else
-        printf("\nInstances: %zu solved feasibly, %zu not. Mean gap to BKS: %.2f %%, worst %.2f %%.\n",
-           count, failed, count ? sum / (double)count : 0.0, worst);
+        printf(
+            "\nInstances: %zu solved feasibly, %zu not. Mean gap to BKS: %.2f %%, worst %.2f %%.\n",
+            count, failed, count ? sum / (double)count : 0.0, worst);
     return failed ? 2 : 0;
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Re-costs a VROOM-format answer (from lastmile or VROOM itself) to a PyVRP HFVRP instance with
-exact Euclidean distances, the best-known solutions' convention, after checking it: every
-customer served exactly once, no vehicle used twice, no route over its vehicle's capacity, every
+exact Euclidean distances, the best-known solutions' convention, after checking it: no
+customer served twice or left out without being listed as unassigned, no vehicle used twice, no route over its vehicle's capacity, every
 route from and back to the depot. Used by bench/hfvrp_vroom.sh.
 
 Usage: hfvrp_recost.py INSTANCE.vrp ANSWER.json
-Prints one line: COST ROUTES UNASSIGNED OK|error-text (cost in the BKS's units: PyVRP's costs / 100).
+Prints one line: COST ROUTES UNASSIGNED OK|error-text (cost in the BKS's units: PyVRP's costs / 100;
+UNASSIGNED: customers on no route).
 """
 import json
 import math
@@ -62,10 +63,14 @@ def main():
             problems.append(f"vehicle {k + 1} carries {load} > {cap[k]}")
         d = sum(math.dist(xy[a], xy[b]) for a, b in zip(locs, locs[1:]))
         cost += fixed.get(k, 0) + unit.get(k, 1) * d
-    missing = [i for i in range(1, n) if served.get(i, 0) != 1]
-    if missing:
-        problems.append(f"{len(missing)} customers not served exactly once")
-    print(f"{cost / 100:.2f} {len(ans['routes'])} {len(ans.get('unassigned', []))} "
+    twice = [i for i in range(1, n) if served.get(i, 0) > 1]
+    missing = {i for i in range(1, n) if i not in served}
+    listed = {u["id"] for u in ans.get("unassigned", [])}
+    if twice:
+        problems.append(f"{len(twice)} customers served twice")
+    if missing != listed:
+        problems.append("unassigned list differs from the customers on no route")
+    print(f"{cost / 100:.2f} {len(ans['routes'])} {len(missing)} "
           f"{'OK' if not problems else 'error:' + ';'.join(problems[:2]).replace(' ', '_')}")
 
 

@@ -47,9 +47,11 @@ one vehicle per vehicle of the instance, \`costs\` {fixed, per_hour 0, per_km = 
 distance cost}, distances and durations in "metres" = 1000 x Euclidean, rounded) and run one
 thread with the same limit: lastmile \`solve -l ${secs} -t 1 -s 1\` (it may stop earlier when
 converged), VROOM \`-l ${secs} -t 1 -x 5\` (its default exploration; it stops when its search is
-done or at the limit). Each answer is checked (every customer once, capacities, one route per
-vehicle) and re-costed with exact Euclidean distances in the best-known solutions' units.
-"ratio" is lastmile's cost / VROOM's: below 1 lastmile is cheaper. The two runs of an instance
+done or at the limit). Each answer is checked (no customer twice, the unserved ones listed as unassigned,
+capacities, one route per vehicle) and re-costed with exact Euclidean distances in the best-known solutions' units.
+"ratio" is lastmile's cost / VROOM's: below 1 lastmile is cheaper; it is given only
+when both serve the same number of customers (a fleet too tight for the solver to place every
+customer leaves some unserved, as VROOM allows: more served always comes first). The two runs of an instance
 are back to back, lastmile first on odd rows and VROOM first on even ones. "ms" is wall-clock
 per run (process start to exit, loading included); "load" the 1-minute load average before the
 instance.
@@ -72,14 +74,17 @@ TXT
             ms_v=$(run_one vroom "$json" "$work/v.json")
             ms_l=$(run_one lastmile "$json" "$work/l.json")
         fi
-        read -r c_l r_l _ ok_l < <(python3 bench/hfvrp_recost.py "$vrp" "$work/l.json" 2>/dev/null ||
+        read -r c_l r_l u_l ok_l < <(python3 bench/hfvrp_recost.py "$vrp" "$work/l.json" 2>/dev/null ||
             echo "nan 0 0 error:unreadable")
-        read -r c_v r_v _ ok_v < <(python3 bench/hfvrp_recost.py "$vrp" "$work/v.json" 2>/dev/null ||
+        read -r c_v r_v u_v ok_v < <(python3 bench/hfvrp_recost.py "$vrp" "$work/v.json" 2>/dev/null ||
             echo "nan 0 0 error:unreadable")
+        # A ratio only between answers that serve the same customers' count.
+        ratio=$(awk -v a="$c_l" -v b="$c_v" -v oa="$ok_l" -v ob="$ok_v" -v ua="$u_l" -v ub="$u_v" \
+            'BEGIN { if (oa == "OK" && ob == "OK" && ua == ub && b > 0) printf "%.4f", a / b; else print "-" }')
+        [ "$u_l" = 0 ] || c_l="$c_l ($u_l unserved)"
+        [ "$u_v" = 0 ] || c_v="$c_v ($u_v unserved)"
         [ "$ok_l" = OK ] || c_l="$c_l ($ok_l)"
         [ "$ok_v" = OK ] || c_v="$c_v ($ok_v)"
-        ratio=$(awk -v a="$c_l" -v b="$c_v" -v oa="$ok_l" -v ob="$ok_v" \
-            'BEGIN { if (oa == "OK" && ob == "OK" && b > 0) printf "%.4f", a / b; else print "-" }')
         echo "| $name | ${name#*-} | $n | $fleet | $c_l | $c_v | $ratio | $r_l | $r_v | $ms_l | $ms_v | $load |"
         rm -f "$work/l.json" "$work/v.json" "$json"
     done
