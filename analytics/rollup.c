@@ -203,39 +203,55 @@ static void contrib_all(an_deltas *D, const analytics_kpi *a, size_t from_route,
         contrib_route(D, &a->routes[i], sign);
 }
 
-/* Adds the deltas to their rows (created, updated, or deleted once all zero) and clears them. */
+/* Adds the deltas to their rows (created, updated, or deleted once all zero) and clears them. The
+ * rows are read and written a chunk at a time (store_an_rows_get_many / _put_many): a fold
+ * touches a dozen or more rows, each a round trip on PostgreSQL. */
 static lm_status deltas_apply(an_deltas *D, store_tx *tx, lm_errinfo *err) {
     if (D->st != LM_OK) return lm_errinfo_set(err, D->st, "", "out of memory");
+    size_t n = D->n, n_put = 0;
     int64_t *h = lm_alloc(sizeof(an_hist));
-    lm_status rc = h ? LM_OK : LM_NOMEM;
-    for (size_t i = 0; i < D->n && rc == LM_OK; i++) {
+    store_an_row *keys = lm_calloc(n ? n : 1, sizeof *keys);
+    store_an_row *old = lm_calloc(n ? n : 1, sizeof *old);
+    store_an_row *put = lm_calloc(n ? n : 1, sizeof *put);
+    bool *found = lm_calloc(n ? n : 1, sizeof *found);
+    lm_status rc = h && keys && old && put && found ? LM_OK : LM_NOMEM;
+    for (size_t i = 0; rc == LM_OK && i < n; i++) {
+        keys[i].day_ms = D->d[i].day_ms;
+        keys[i].grp = D->d[i].grp;
+        lm_strlcpy(keys[i].key, D->d[i].key, sizeof keys[i].key);
+    }
+    if (rc == LM_OK) rc = store_an_rows_get_many(store_tx_read(tx), keys, n, old, found);
+    for (size_t i = 0; rc == LM_OK && i < n; i++) {
         an_delta *d = &D->d[i];
         int64_t c[AN_C_COUNT] = {0};
         memset(h, 0, sizeof(an_hist));
-        store_an_row row = {.day_ms = d->day_ms, .grp = d->grp};
-        lm_strlcpy(row.key, d->key, sizeof row.key);
-        store_an_row old = {0};
-        rc = store_an_row_get(store_tx_read(tx), d->day_ms, d->grp, d->key, &old);
-        if (rc == LM_OK)
-            rc = an_row_decode(&old.counts, &old.hist, c, h);
-        else if (rc == LM_NOT_FOUND)
-            rc = LM_OK;
-        store_an_rows_free_one(&old);
-        if (rc != LM_OK) break;
+        if (found[i] && (rc = an_row_decode(&old[i].counts, &old[i].hist, c, h)) != LM_OK) break;
         bool zero = true;
         for (int k = 0; k < AN_C_COUNT; k++)
             zero &= (c[k] += d->c[k]) == 0;
         for (size_t k = 0; k < (size_t)AN_H_METRICS * AN_H_BUCKETS; k++)
             zero &= (h[k] += d->h ? d->h[k] : 0) == 0;
         if (zero) {
-            rc = store_an_row_delete(tx, d->day_ms, d->grp, d->key);
+            if (found[i]) rc = store_an_row_delete(tx, d->day_ms, d->grp, d->key);
             continue;
         }
-        if ((rc = an_row_encode(c, h, &row.counts, &row.hist)) == LM_OK)
-            rc = store_an_row_put(tx, &row);
-        store_an_rows_free_one(&row);
+        store_an_row *row = &put[n_put];
+        *row = keys[i];
+        if ((rc = an_row_encode(c, h, &row->counts, &row->hist)) == LM_OK)
+            n_put++;
+        else
+            store_an_rows_free_one(row);
     }
+    if (rc == LM_OK) rc = store_an_rows_put_many(tx, put, n_put);
+    for (size_t i = 0; old && found && i < n; i++)
+        if (found[i]) store_an_rows_free_one(&old[i]);
+    for (size_t i = 0; i < n_put; i++)
+        store_an_rows_free_one(&put[i]);
     lm_free(h);
+    lm_free(keys);
+    lm_free(old);
+    lm_free(put);
+    lm_free(found);
     deltas_clear(D);
     if (rc != LM_OK) lm_errinfo_set(err, rc, "", "writing the analytics rollups failed");
     return rc;

@@ -66,6 +66,9 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     dispatch_guard_opts go;
     dispatch_guard_opts_init(&go);
     if ((rc = dispatch_guard_create(&go, &lv->osm_guard)) != LM_OK) goto fail;
+    lv->osm_guard_opts = go;
+    lv->track_rate = o->track_rate_per_s;
+    lv->track_burst = o->track_burst;
     if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
     if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
     orders_opts oo;

@@ -88,17 +88,19 @@ typedef struct api_app {
     struct geo_router *router; /* borrowed; NULL = geodesic */
     char *tiles_url;           /* the basemap's tile template ("" = none) */
     char *tiles_attribution;
-    char *data_dir;                 /* delivery proofs go under <data_dir>/proofs */
-    dispatch_ingest *ingest;        /* positions' group commit */
-    http_plain_listener *osmand;    /* the OsmAnd port; NULL when off */
-    events_hub *hub;                /* wakes SSE streams on commits */
-    events_webhooks *hooks;         /* webhook sender */
-    http_ratelimit *track_rl;       /* tracking polls per client address */
-    dispatch_guard *osm_guard;      /* unknown OsmAnd device ids per client address (both ports) */
-    api_housekeeping *housekeeping; /* payment timeouts; NULL when off */
-    orders_svc *orders;             /* one for every request: its intake group-commits them */
-    api_track_cache *track_cache;   /* tracking replies kept current by events and positions */
-    struct store_cluster *cluster;  /* told of this node's commits; NULL when alone */
+    char *data_dir;              /* delivery proofs go under <data_dir>/proofs */
+    dispatch_ingest *ingest;     /* positions' group commit */
+    http_plain_listener *osmand; /* the OsmAnd port; NULL when off */
+    events_hub *hub;             /* wakes SSE streams on commits */
+    events_webhooks *hooks;      /* webhook sender */
+    http_ratelimit *track_rl;    /* tracking polls per client address */
+    dispatch_guard *osm_guard;   /* unknown OsmAnd device ids per client address (both ports) */
+    dispatch_guard_opts osm_guard_opts; /* its limits (shared by the nodes on PostgreSQL) */
+    double track_rate, track_burst;     /* track_rl's: refill per s, bucket (ditto) */
+    api_housekeeping *housekeeping;     /* payment timeouts; NULL when off */
+    orders_svc *orders;                 /* one for every request: its intake group-commits them */
+    api_track_cache *track_cache;       /* tracking replies kept current by events and positions */
+    struct store_cluster *cluster;      /* told of this node's commits; NULL when alone */
     bool stopped;
 } api_app;
 

@@ -50,7 +50,7 @@ static lm_status customer_of(http_req *r, feedback **fb, feedback_actor *who) {
 
 lm_status api__track_rating_get(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     store_read *rd = NULL;
@@ -66,7 +66,7 @@ lm_status api__track_rating_get(http_req *r) {
 
 lm_status api__track_rating_create(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     fmt_fb_rating in;
@@ -81,7 +81,7 @@ lm_status api__track_rating_create(http_req *r) {
 
 lm_status api__track_rating_edit(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     int64_t id = 0;
@@ -127,7 +127,7 @@ static lm_status reply_ticket(http_req *r, const feedback_actor *who, int64_t id
 
 lm_status api__track_complaints_list(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     store_read *rd = NULL;
@@ -149,7 +149,7 @@ lm_status api__track_complaints_list(http_req *r) {
 
 lm_status api__track_complaints_open(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     feedback_complaint_in in;
@@ -164,7 +164,7 @@ lm_status api__track_complaints_open(http_req *r) {
 
 lm_status api__track_complaints_get(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     int64_t id = 0;
@@ -174,7 +174,7 @@ lm_status api__track_complaints_get(http_req *r) {
 
 lm_status api__track_complaints_reply(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     int64_t id = 0;
@@ -193,7 +193,7 @@ lm_status api__track_complaints_reply(http_req *r) {
 
 static lm_status customer_act(http_req *r, feedback_action a) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     int64_t id = 0;
@@ -220,7 +220,7 @@ lm_status api__track_complaints_reopen(http_req *r) {
 
 lm_status api__track_survey_get(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     store_read *rd = NULL;
@@ -235,7 +235,7 @@ lm_status api__track_survey_get(http_req *r) {
 
 lm_status api__track_survey_answer(http_req *r) {
     feedback *fb = NULL;
-    feedback_actor who;
+    feedback_actor who = {0};
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     int32_t score = 0;

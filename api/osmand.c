@@ -4,6 +4,7 @@
  * Every request is answered once its positions have committed. */
 #include "api/app.h"
 #include "api/handlers.h"
+#include "store/store_ratelimit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +81,19 @@ static bool guard_allows(api_app *app, const char *addr, int64_t *retry_s) {
  * logged once, when it becomes blocked, not on every request refused after that. */
 static void guard_outcome(api_app *app, const char *addr, lm_status st, const lm_errinfo *err) {
     if (st != LM_INVALID || !err || strcmp(err->field, "id") != 0 || !app->osm_guard) return;
-    if (dispatch_guard_fail(app->osm_guard, addr, lm_now_ms()))
+    int64_t now = lm_now_ms(), until = 0;
+    const dispatch_guard_opts *go = &app->osm_guard_opts;
+    lm_errinfo serr;
+    /* several nodes: the failures are counted for the whole deployment and a block decided
+     * there is mirrored here (a guesser moving to another node is blocked at its first failure
+     * there); this node counts alone when alone or when the database cannot answer */
+    bool blocked =
+        store_rate_shared(app->st) &&
+                store_guard_fail(app->st, "osmand_guess", addr, (int64_t)go->max_failures,
+                                 go->window_ms, go->block_ms, now, &until, &serr) == LM_OK
+            ? dispatch_guard_block_until(app->osm_guard, addr, now, until)
+            : dispatch_guard_fail(app->osm_guard, addr, now);
+    if (blocked)
         fprintf(stderr,
                 "lastmile osmand: %s blocked: too many unknown device ids (guessing?); "
                 "its OsmAnd requests get 429 for a while\n",

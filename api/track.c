@@ -7,6 +7,7 @@
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
 #include "store/store_orders.h"
+#include "store/store_ratelimit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,9 +19,19 @@ static void iso_time(int64_t epoch_s, char out[32]) {
 bool api__track_allow(http_req *r, lm_status *rc) {
     char addr[64] = "?";
     http_client_addr(r, addr, sizeof addr);
-    http_ratelimit *rl = api_app_of(r)->track_rl;
-    int64_t retry = 1;
-    if (!rl || http_ratelimit_take(rl, addr, lm_now_ms(), &retry)) return true;
+    api_app *app = api_app_of(r);
+    http_ratelimit *rl = app->track_rl;
+    int64_t retry = 1, now = lm_now_ms();
+    bool allowed = false;
+    lm_errinfo err;
+    /* several nodes: one bucket per address for the whole deployment; this node's own bucket
+     * when alone, or when the database cannot answer (each node then holds the limit alone) */
+    if (!rl) return true;
+    if (!store_rate_shared(app->st) ||
+        store_rate_take(app->st, "track", addr, app->track_rate, app->track_burst, now, &allowed,
+                        &retry, &err) != LM_OK)
+        allowed = http_ratelimit_take(rl, addr, now, &retry);
+    if (allowed) return true;
     char ra[24];
     snprintf(ra, sizeof ra, "%lld", (long long)retry);
     if (http_reply_header(r, "Retry-After", ra) != LM_OK) {

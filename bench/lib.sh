@@ -62,3 +62,56 @@ db.executemany("INSERT INTO drivers(id, name, phone, device_id, vehicle_id) VALU
 db.commit()
 PY
 }
+
+# ---- The load loop the HTTP benchmarks share (bench/http/*.sh) ----
+
+# bench_pin_cores: the server on core 0 and the load generator on core 1 when there are two cores
+# and taskset: sets the arrays pin_server and pin_wrk (empty otherwise), prefixes of commands.
+bench_pin_cores() {
+    pin_server=(); pin_wrk=()
+    if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+        pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
+    fi
+}
+
+# bench_wait_healthy URL [TRIES]: waits until URL/healthz answers, polling every 0.1 s up to
+# TRIES times (default 100); returns non-zero when it never did.
+bench_wait_healthy() {
+    local i
+    for i in $(seq "${2:-100}"); do
+        curl -fs "$1/healthz" >/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# bench_stop_server: stops the server whose pid is in server_pid (if any) and clears it.
+bench_stop_server() {
+    if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    server_pid=""
+}
+
+# bench_nginx_start DIR: the yardstick, nginx with one worker answering `return 200 ""` to any
+# request on a free loopback port, pinned like the server (bench_pin_cores first), its files under
+# DIR/nginx. Sets nport and nginx_pid (the caller kills it).
+bench_nginx_start() {
+    local nginx_bin
+    nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+    nport=$(bench_free_port)
+    mkdir -p "$1/nginx"
+    cat >"$1/nginx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $1/nginx/nginx.pid;
+error_log $1/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $1/nginx; proxy_temp_path $1/nginx;
+    fastcgi_temp_path $1/nginx; uwsgi_temp_path $1/nginx; scgi_temp_path $1/nginx;
+    server { listen 127.0.0.1:$nport; location / { return 200 ""; } }
+}
+NGX
+    "${pin_server[@]}" "$nginx_bin" -p "$1/nginx" -c "$1/nginx/nginx.conf" &
+    nginx_pid=$!
+}

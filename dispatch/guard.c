@@ -117,6 +117,19 @@ bool dispatch_guard_fail(dispatch_guard *g, const char *addr, int64_t now_ms) {
     return blocked_now;
 }
 
+bool dispatch_guard_block_until(dispatch_guard *g, const char *addr, int64_t now_ms,
+                                int64_t until_ms) {
+    if (!addr || !*addr || until_ms <= now_ms) return false;
+    pthread_mutex_lock(&g->mu);
+    slot *s = find(g, addr, now_ms, true);
+    s->last_ms = now_ms;
+    bool blocked_now = now_ms >= s->blocked_until_ms;
+    if (until_ms > s->blocked_until_ms) s->blocked_until_ms = until_ms;
+    if (blocked_now) g->stats.blocks++;
+    pthread_mutex_unlock(&g->mu);
+    return blocked_now;
+}
+
 void dispatch_guard_stats_get(dispatch_guard *g, dispatch_guard_stats *out) {
     pthread_mutex_lock(&g->mu);
     *out = g->stats;

@@ -45,6 +45,11 @@ bool dispatch_guard_allowed(dispatch_guard *g, const char *addr, int64_t now_ms,
 /* Records a failure from addr at now_ms. True when this failure blocked the address: the caller
  * logs that once, rather than every refused request after it. */
 bool dispatch_guard_fail(dispatch_guard *g, const char *addr, int64_t now_ms);
+/* Blocks addr until until_ms (a block decided elsewhere: the failure limiter shared by several
+ * nodes, store/store_ratelimit.h), unless it is blocked longer already. True when this blocked an
+ * address that was not blocked at now_ms (the caller logs that once). */
+bool dispatch_guard_block_until(dispatch_guard *g, const char *addr, int64_t now_ms,
+                                int64_t until_ms);
 /* The counters since creation (for /metrics). */
 void dispatch_guard_stats_get(dispatch_guard *g, dispatch_guard_stats *out);
 

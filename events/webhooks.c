@@ -2,17 +2,28 @@
  * webhooks with events due and queues them as lanes; a bounded pool of workers takes the lanes in
  * turn, at most one worker per webhook, each turn checking the target again (resolution
  * included) and POSTing up to HOOK_BATCH events in order. Cursors and backoffs are stored through
- * one group-commit queue, so many lanes finishing together share an fsync. */
+ * one group-commit queue, so many lanes finishing together share an fsync.
+ *
+ * Several nodes on PostgreSQL: every node sends. A turn first claims the webhook's lease
+ * (store_webhook_claim: the webhook row FOR UPDATE SKIP LOCKED, so the head of each stream has
+ * one sender at a time, and order holds per webhook whichever node sends), sends only while the
+ * lease surely lasts, and records its cursor with the lease's release, which only the lease's
+ * owner can do. A node killed mid-turn leaves its lease to run out (HOOK_LEASE_*), and the next
+ * owner resends from the stored cursor: the events of that one turn may arrive twice, with the
+ * same X-Lastmile-Delivery id. On SQLite one process sends and nothing is claimed. */
 #include "events/internal.h"
 
 #include "store/commit_queue.h"
 
-#include "common/leader.h"
+#include "store/store_cluster.h"
+
+#include "common/sha256.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HOOK_BATCH       50     /* events per lane turn: then the lane goes to the back */
 #define HOOK_BACKOFF_MS  500    /* first retry after a failure; doubles */
@@ -20,6 +31,11 @@
 #define HOOK_POLL_MS     250    /* backoffs are timed from the store: how often it is looked at */
 #define HOOK_DUE_PAGE    1000   /* due webhooks read per query */
 #define HOOK_WORKERS_MAX 256
+/* Several nodes: a lease lasts 2 delivery timeouts + HOOK_LEASE_EXTRA_MS; a turn sends only while
+ * one more delivery surely ends HOOK_LEASE_MARGIN_MS before the lease does (clock steps between
+ * nodes must stay below that margin). */
+#define HOOK_LEASE_EXTRA_MS  5000
+#define HOOK_LEASE_MARGIN_MS 1000
 
 /* A webhook queued or being delivered. Lanes exist only while they have work, so their number
  * is bounded by the due webhooks, not by all of them. */
@@ -40,6 +56,9 @@ typedef struct endpoint {
 struct events_webhooks {
     store *st;
     events_webhooks_opts o;
+    bool shared;    /* PostgreSQL: other nodes send too; turns claim leases */
+    char owner[96]; /* this sender's name in the leases: host, pid, random */
+    int64_t lease_ms;
     uint8_t key[EVENTS_SEAL_KEY_LEN];
     store_cq *cq;
     pthread_t scheduler;
@@ -192,6 +211,7 @@ static void endpoint_release(events_webhooks *w, uint64_t ep) {
 typedef struct progress_unit {
     int64_t id, cursor, attempts, next_ms;
     const char *error;
+    const char *owner; /* several nodes: the lease to end */
 } progress_unit;
 
 static lm_status progress_work(store_tx *tx, void *arg, lm_errinfo *err) {
@@ -201,12 +221,45 @@ static lm_status progress_work(store_tx *tx, void *arg, lm_errinfo *err) {
     return rc == LM_NOT_FOUND ? LM_OK : rc; /* deleted meanwhile: nothing to record */
 }
 
+static lm_status release_work(store_tx *tx, void *arg, lm_errinfo *err) {
+    progress_unit *u = arg;
+    bool kept = false;
+    lm_status rc = store_webhook_release(tx, u->id, u->owner, u->cursor, u->attempts, u->next_ms,
+                                         u->error, &kept, err);
+    return rc == LM_NOT_FOUND ? LM_OK : rc; /* deleted meanwhile: nothing to record */
+}
+
+/* Records a turn's outcome; with several nodes it also ends this node's lease (and records
+ * nothing if the lease was lost meanwhile: its new owner resends from the stored cursor). */
 static void progress(events_webhooks *w, int64_t id, int64_t cursor, int64_t attempts,
                      int64_t next_ms, const char *error) {
-    progress_unit u = {id, cursor, attempts, next_ms, error};
+    progress_unit u = {id, cursor, attempts, next_ms, error, w->owner};
     lm_errinfo err;
-    lm_status rc = store_cq_submit_wait(w->cq, progress_work, &u, 1, &err);
+    lm_status rc =
+        store_cq_submit_wait(w->cq, w->shared ? release_work : progress_work, &u, 1, &err);
     (void)rc; /* not recorded: the events are sent again, which receivers dedupe */
+}
+
+typedef struct claim_unit {
+    int64_t id, now_ms, until_ms;
+    const char *owner;
+    store_webhook *h;
+    bool got;
+} claim_unit;
+
+static lm_status claim_work(store_tx *tx, void *arg, lm_errinfo *err) {
+    claim_unit *u = arg;
+    return store_webhook_claim(tx, u->id, u->owner, u->now_ms, u->until_ms, u->h, &u->got, err);
+}
+
+/* Several nodes: claims h's lease and reloads h (its cursor as stored when claimed). Returns the
+ * monotonic time (ms) after which no delivery may start, or 0 when another node holds it. */
+static int64_t lease_claim(events_webhooks *w, store_webhook *h) {
+    int64_t start = lm_mono_ns() / 1000000, now = lm_now_ms();
+    claim_unit u = {h->id, now, now + w->lease_ms, w->owner, h, false};
+    lm_errinfo err;
+    if (store_cq_submit_wait(w->cq, claim_work, &u, 1, &err) != LM_OK || !u.got) return 0;
+    return start + w->lease_ms - w->o.timeout_ms - HOOK_LEASE_MARGIN_MS;
 }
 
 static void failed(events_webhooks *w, const store_webhook *h, int64_t cursor, const char *why) {
@@ -251,10 +304,15 @@ static bool lane_turn(events_webhooks *w, CURL *c, const store_webhook *hook) {
     store_webhook h = *hook;
     store_event *ev = NULL;
     size_t n = 0;
-    if (store_read_begin(w->st, &rd) != LM_OK) return false;
-    lm_status rc = store_events_since(rd, h.cursor_seq, HOOK_BATCH, &ev, &n);
+    int64_t until = w->shared ? lease_claim(w, &h) : INT64_MAX;
+    if (!until) return false; /* another node sends it now */
+    lm_status rc = store_read_begin(w->st, &rd);
+    if (rc == LM_OK) rc = store_events_since(rd, h.cursor_seq, HOOK_BATCH, &ev, &n);
     store_read_end(rd);
-    if (rc != LM_OK || n == 0) return false;
+    if (rc != LM_OK || n == 0) {
+        if (w->shared) progress(w, h.id, h.cursor_seq, h.attempts, h.next_attempt_ms, h.last_error);
+        return false;
+    }
     events__target t;
     char why[256];
     bool more = false;
@@ -265,7 +323,7 @@ static bool lane_turn(events_webhooks *w, CURL *c, const store_webhook *hook) {
     }
     events__post_opts po = {w->o.timeout_ms, w->o.connect_ms, &w->stopping};
     size_t i = 0;
-    for (; i < n && !atomic_load(&w->stopping); i++) {
+    for (; i < n && !atomic_load(&w->stopping) && lm_mono_ns() / 1000000 < until; i++) {
         rc = events__post(c, &t, h.id, &ev[i], &po, why, sizeof why);
         if (rc != LM_OK) break;
         cursor = ev[i].seq;
@@ -273,9 +331,10 @@ static bool lane_turn(events_webhooks *w, CURL *c, const store_webhook *hook) {
     /* one store write per turn: a crash re-sends at most this turn's events (at-least-once) */
     if (i < n && rc != LM_OK && rc != LM_UNAVAILABLE)
         failed(w, &h, cursor, why);
-    else if (cursor != h.cursor_seq)
+    else if (cursor != h.cursor_seq || w->shared)
         progress(w, h.id, cursor, 0, 0, "");
-    more = i == n && n == HOOK_BATCH;
+    /* a turn the lease's end cut short goes on at once (this node claims again) */
+    more = (i == n && n == HOOK_BATCH) || (i < n && rc == LM_OK && !atomic_load(&w->stopping));
 done:
     memset(t.secret, 0, sizeof t.secret);
     memset(t.userinfo, 0, sizeof t.userinfo);
@@ -370,9 +429,9 @@ static void *scheduler_main(void *arg) {
         w->kick = false;
         pthread_mutex_unlock(&w->mu);
         if (atomic_load(&w->stopping)) break;
-        /* one node delivers (the leader), so two never POST the same events; a new leader goes on
-         * from the cursors stored with each webhook */
-        if (lm_leader()) schedule_due(w);
+        /* every node offers what is due; with several nodes a lane's turn claims the webhook's
+         * lease first, so one node at a time sends each webhook */
+        schedule_due(w);
     }
     return NULL;
 }
@@ -421,6 +480,18 @@ static lm_status reseal_legacy(events_webhooks *w, lm_errinfo *err) {
     }
 }
 
+/* "host/pid/random": unique among the nodes, and the pid says which process to look at. */
+static void owner_name(events_webhooks *w) {
+    char host[64] = "node";
+    if (gethostname(host, sizeof host) != 0) lm_strlcpy(host, "node", sizeof host);
+    host[sizeof host - 1] = '\0';
+    uint8_t r[6] = {0};
+    if (lm_random_bytes(r, sizeof r) != LM_OK) /* host and pid still tell the nodes apart */
+        memset(r, 0, sizeof r);
+    snprintf(w->owner, sizeof w->owner, "%s/%ld/%02x%02x%02x%02x%02x%02x", host, (long)getpid(),
+             r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
 static lm_status key_path_default(store *s, char *out, size_t size, lm_errinfo *err) {
     int n = snprintf(out, size, "%s-webhooks.key", store_local_stem(s));
     if (n < 0 || (size_t)n >= size)
@@ -448,6 +519,9 @@ lm_status events_webhooks_start(store *s, const events_webhooks_opts *o, events_
     w->o = *o;
     w->o.key_path = NULL; /* not kept: the caller's string */
     w->kick = true;       /* deliver what a previous run left */
+    w->shared = store_cluster_is_pg(store_path(s));
+    w->lease_ms = 2 * o->timeout_ms + HOOK_LEASE_EXTRA_MS;
+    owner_name(w);
     atomic_init(&w->stopping, false);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->sched_cv, NULL);

@@ -136,7 +136,9 @@ LM_MUST_USE lm_status events_unseal(const uint8_t key[EVENTS_SEAL_KEY_LEN], cons
  * receivers dedupe on X-Lastmile-Delivery). A failure backs off exponentially per webhook (0.5 s
  * doubling up to 5 min), also persisted. Before each delivery the host is resolved and checked
  * again, and the connection is pinned to the checked address (no second lookup, so DNS
- * rebinding cannot switch it); redirects are not followed and no proxy is used. */
+ * rebinding cannot switch it); redirects are not followed and no proxy is used. Several nodes on
+ * one PostgreSQL all send, each webhook by the node holding its lease (store_webhook_claim), so
+ * order per webhook holds across nodes (docs/deploy.md). */
 
 typedef struct events_webhooks_opts {
     unsigned workers;      /* deliveries in flight at most; default 8 */

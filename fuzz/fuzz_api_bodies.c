@@ -12,7 +12,7 @@
 #include "api/formats/json.h"
 #include "api/formats/plan_json.h"
 #include "api/formats/recovery_json.h"
-#include "fuzz_common.h"
+#include "fuzz_json_body.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -187,22 +187,10 @@ static void recovery(const cJSON *j, int which) {
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    uint8_t kind = data[0] % 10;
-    cJSON *j = NULL;
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    lm_status st = fmt_json_parse((const char *)data + 1, size - 1, 1u << 20, &j, &err);
-    fuzz_check_err(st, &err);
-    if (st != LM_OK) return 0;
-    lm_arena *arena = NULL;
-    if (lm_arena_create(1u << 20, &arena) != LM_OK) {
-        cJSON_Delete(j);
-        return 0;
-    }
-    if (data[0] >= 0xf0) /* beyond the first ten readers' selector bytes */
-        recovery(j, (data[0] - 0xf0) % 4);
+static void read_body(uint8_t selector, const cJSON *j, lm_arena *arena) {
+    uint8_t kind = selector % 10;
+    if (selector >= 0xf0) /* beyond the first ten readers' selector bytes */
+        recovery(j, (selector - 0xf0) % 4);
     else if (kind < 2)
         fleet(j, kind == 0);
     else if (kind < 5)
@@ -211,7 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         config(j);
     else
         driver(j, kind - 6, arena);
-    lm_arena_destroy(arena);
-    cJSON_Delete(j);
-    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_json_body(data, size, read_body);
 }

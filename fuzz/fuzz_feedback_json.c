@@ -5,7 +5,7 @@
  * its bounds, scores and enumerations in range, and at least one change where one is required. */
 #include "api/formats/feedback_json.h"
 #include "api/formats/json.h"
-#include "fuzz_common.h"
+#include "fuzz_json_body.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -90,22 +90,10 @@ static void read_one(int kind, const cJSON *j, lm_arena *arena) {
     fuzz_check_err(st, &err);
 }
 
+static void read_body(uint8_t selector, const cJSON *j, lm_arena *arena) {
+    read_one(selector % 11, j, arena);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    int kind = data[0] % 11;
-    cJSON *j = NULL;
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    lm_status st = fmt_json_parse((const char *)data + 1, size - 1, 1u << 20, &j, &err);
-    fuzz_check_err(st, &err);
-    if (st != LM_OK) return 0;
-    lm_arena *arena = NULL;
-    if (lm_arena_create(1u << 20, &arena) != LM_OK) {
-        cJSON_Delete(j);
-        return 0;
-    }
-    read_one(kind, j, arena);
-    lm_arena_destroy(arena);
-    cJSON_Delete(j);
-    return 0;
+    return fuzz_json_body(data, size, read_body);
 }

@@ -6,7 +6,7 @@
  * values; accepted settings are in range. */
 #include "api/formats/json.h"
 #include "api/formats/notify_json.h"
-#include "fuzz_common.h"
+#include "fuzz_json_body.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -60,16 +60,11 @@ static void read_one(int kind, const cJSON *j) {
     fuzz_check_err(st, &err);
 }
 
+static void read_body(uint8_t selector, const cJSON *j, lm_arena *arena) {
+    (void)arena;
+    read_one(selector % 5, j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    int kind = data[0] % 5;
-    cJSON *j = NULL;
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    lm_status st = fmt_json_parse((const char *)data + 1, size - 1, 1u << 20, &j, &err);
-    fuzz_check_err(st, &err);
-    if (st != LM_OK) return 0;
-    read_one(kind, j);
-    cJSON_Delete(j);
-    return 0;
+    return fuzz_json_body(data, size, read_body);
 }

@@ -9,7 +9,7 @@
 #include "api/formats/money.h"
 #include "api/formats/orders_json.h"
 #include "api/formats/pd_json.h"
-#include "fuzz_common.h"
+#include "fuzz_json_body.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -141,20 +141,11 @@ static void catalogue(const cJSON *j) {
     if (st == LM_OK && (mc.payment_timeout_s < 0 || mc.shipping_tax_bp < 0)) abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    uint8_t kind = data[0] % 5;
-    cJSON *j = NULL;
+static void read_body(uint8_t selector, const cJSON *j, lm_arena *arena) {
+    uint8_t kind = selector % 5;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = fmt_json_parse((const char *)data + 1, size - 1, 1u << 20, &j, &err);
-    fuzz_check_err(st, &err);
-    if (st != LM_OK) return 0;
-    lm_arena *arena = NULL;
-    if (lm_arena_create(1u << 20, &arena) != LM_OK) {
-        cJSON_Delete(j);
-        return 0;
-    }
+    lm_status st;
     if (kind == 0) {
         orders_both(j, arena);
         pickup_delivery(j, arena);
@@ -187,7 +178,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             fuzz_check_text(row.sku);
         }
     }
-    lm_arena_destroy(arena);
-    cJSON_Delete(j);
-    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_json_body(data, size, read_body);
 }

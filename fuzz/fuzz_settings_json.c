@@ -6,7 +6,7 @@
  * document written back from the accepted values reads again. */
 #include "api/formats/json.h"
 #include "api/formats/settings_json.h"
-#include "fuzz_common.h"
+#include "fuzz_json_body.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -26,15 +26,12 @@ static void check_change(const dispatch_setting_change *c) {
     if (!c->remove && (c->value < def->min || c->value > def->max)) abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    bool depot = data[0] & 1;
-    cJSON *j = NULL;
+static void read_body(uint8_t selector, const cJSON *j, lm_arena *arena) {
+    (void)arena;
+    bool depot = selector & 1;
     lm_errinfo err;
     lm_errinfo_clear(&err);
-    lm_status st = fmt_json_parse((const char *)data + 1, size - 1, 1u << 20, &j, &err);
-    fuzz_check_err(st, &err);
-    if (st != LM_OK) return 0;
+    lm_status st;
     dispatch_setting_change *ch = NULL;
     size_t n = 0;
     int64_t version = 0;
@@ -66,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cJSON_Delete(again);
     }
     lm_free(ch);
-    cJSON_Delete(j);
-    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    return fuzz_json_body(data, size, read_body);
 }

@@ -87,7 +87,7 @@ lm_status store_an_state_put(store_tx *tx, const char *kind, const char *key, co
 
 /* ---- Rollup rows ---- */
 
-static lm_status row_read(db_stmt *st, store_an_row *row) {
+lm_status store__an_row_read(db_stmt *st, store_an_row *row) {
     row->grp = db_column_int(st, 0);
     row->day_ms = db_column_i64(st, 1);
     store__column_copy(st, 2, row->key, sizeof row->key);
@@ -108,7 +108,7 @@ lm_status store_an_row_get(store_read *r, int64_t day_ms, int grp, const char *k
         (rc = db_bind_i64(st, 2, day_ms)) == LM_OK && (rc = db_bind_text(st, 3, key)) == LM_OK &&
         (rc = store__step_row(db, st, "rollup row", NULL)) == LM_OK) {
         store_an_row row = {0};
-        if ((rc = row_read(st, &row)) == LM_OK)
+        if ((rc = store__an_row_read(st, &row)) == LM_OK)
             *out = row;
         else
             store_an_rows_free_one(&row);
@@ -164,7 +164,7 @@ static lm_status rows_collect(db_conn *db, db_stmt *st, store_an_row **out, size
             cap = nc;
         }
         memset(&rows[len], 0, sizeof rows[len]);
-        if ((rc = row_read(st, &rows[len++])) != LM_OK) goto fail;
+        if ((rc = store__an_row_read(st, &rows[len++])) != LM_OK) goto fail;
     }
     if (s != DB_DONE) {
         rc = db_fail(db, s, err);

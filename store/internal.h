@@ -25,6 +25,9 @@
 db_conn *store__db(store_read *r);
 /* The connection of a write tx. */
 db_conn *store__tx_db(store_tx *tx);
+/* A connection of the read pool without a transaction (each statement commits on its own: the
+ * shared rate limits' UPSERTs); given back with store_read_end. */
+LM_MUST_USE lm_status store__conn_take(store *s, store_read **out);
 
 /* ---- Statement helpers (store/sql.c), on top of store/db.h ---- */
 
@@ -57,6 +60,12 @@ LM_MUST_USE lm_status store__key_insert(store_tx *tx, const char *role, const ch
                                         lm_errinfo *err);
 /* store_key_revoke's checks, update and "key.revoked" event inside tx. */
 LM_MUST_USE lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err);
+
+/* ---- Analytics rollup rows (store/analytics.c) ---- */
+
+struct store_an_row;
+/* Reads the current row (columns grp, day_ms, key, counts, hist) into *row (blobs copied). */
+LM_MUST_USE lm_status store__an_row_read(db_stmt *st, struct store_an_row *row);
 
 /* ---- Migrations (store/migrations.c) ---- */
 

@@ -73,10 +73,14 @@ extern const char store__analytics_schema_v700[];
 extern const char store__analytics_schema_v720[];
 
 extern const char store__jobs_schema_v59[];
+extern const char store__webhooks_schema_v60[];
+extern const char store__ratelimit_schema_v61[];
 
 const store__migration store__migrations[] = {
     {1, "core: events, api_keys", core_v1},
     {59, "cluster: the dispatch worker's durable job queue", store__jobs_schema_v59},
+    {60, "cluster: webhook delivery leases", store__webhooks_schema_v60},
+    {61, "cluster: rate-limit buckets shared by the nodes", store__ratelimit_schema_v61},
     {100, "orders: depots, products, stock, orders, exceptions, intake config",
      store__orders_schema_v100},
     {110, "orders: money catalogue (prices, promotions, promotion uses)", store__money_schema_v110},

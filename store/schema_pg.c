@@ -54,7 +54,10 @@ static const char positions_v302_pg[] =
     "  END LOOP;"
     " END $$;";
 
+extern const char store__ratelimit_schema_v61_pg[];
+
 const store__pg_override store__pg_overrides[] = {
+    {61, store__ratelimit_schema_v61_pg},
     {302, positions_v302_pg},
 };
 const size_t store__pg_override_count = sizeof store__pg_overrides / sizeof store__pg_overrides[0];

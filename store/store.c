@@ -309,12 +309,18 @@ store_read *store_tx_read(store_tx *tx) {
 
 /* ---- Reads ---- */
 
-lm_status store_read_begin(store *s, store_read **out) {
+lm_status store__conn_take(store *s, store_read **out) {
     pthread_mutex_lock(&s->read_mu);
     while (s->n_free == 0)
         pthread_cond_wait(&s->read_cv, &s->read_mu);
-    store_read *r = &s->readers[s->free_idx[--s->n_free]];
+    *out = &s->readers[s->free_idx[--s->n_free]];
     pthread_mutex_unlock(&s->read_mu);
+    return LM_OK;
+}
+
+lm_status store_read_begin(store *s, store_read **out) {
+    store_read *r = NULL;
+    if (store__conn_take(s, &r) != LM_OK) return LM_UNAVAILABLE;
     if (db_begin_read(r->db, NULL) != LM_OK) {
         store_read_end(r);
         return LM_STORE;

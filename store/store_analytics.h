@@ -38,6 +38,13 @@ LM_MUST_USE lm_status store_an_row_get(store_read *r, int64_t day_ms, int grp, c
                                        store_an_row *out);
 /* Creates or replaces the row. */
 LM_MUST_USE lm_status store_an_row_put(store_tx *tx, const store_an_row *row);
+/* The rows of keys[0..n) (day_ms, grp and key read from each) in a few statements: out[i] is
+ * keys[i]'s row when found[i] (its blobs the caller's: store_an_rows_free_one), zeroed
+ * otherwise. On failure nothing is left allocated. */
+LM_MUST_USE lm_status store_an_rows_get_many(store_read *r, const store_an_row *keys, size_t n,
+                                             store_an_row *out, bool *found);
+/* Creates or replaces rows[0..n) (distinct keys) in a few statements. */
+LM_MUST_USE lm_status store_an_rows_put_many(store_tx *tx, const store_an_row *rows, size_t n);
 /* Deletes the row (a row whose figures all returned to zero: a rebuild would not have it). */
 LM_MUST_USE lm_status store_an_row_delete(store_tx *tx, int64_t day_ms, int grp, const char *key);
 /* Rows of group grp with from_ms <= day_ms < to_ms, by day then key, in *out (free with

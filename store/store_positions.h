@@ -107,4 +107,25 @@ LM_MUST_USE lm_status store_webhook_progress(store_tx *tx, int64_t id, int64_t c
                                              int64_t attempts, int64_t next_attempt_ms,
                                              const char *last_error, lm_errinfo *err);
 
+/* ---- Delivery leases: several nodes share the webhooks (events/webhooks.c) ----
+ * One node at a time delivers a webhook: the one holding its lease. The lease names its owner
+ * and runs until until_ms on the owner's clock (the nodes' clocks are kept in step by NTP); a
+ * node that dies mid-delivery leaves the lease to run out, then another node claims it and goes
+ * on from the stored cursor. */
+
+/* Takes webhook id's lease for owner until until_ms when the webhook's backoff is over at now_ms
+ * and no other owner's lease is live (on PostgreSQL the webhook row is locked FOR UPDATE SKIP
+ * LOCKED: a node claiming it at the same moment is passed by, never waited for). *got says
+ * whether; then *out is the webhook's row. */
+LM_MUST_USE lm_status store_webhook_claim(store_tx *tx, int64_t id, const char *owner,
+                                          int64_t now_ms, int64_t until_ms, store_webhook *out,
+                                          bool *got, lm_errinfo *err);
+/* Ends owner's lease on webhook id and records the outcome as store_webhook_progress does. When
+ * owner no longer holds the lease (it ran out and another node took it), nothing is recorded and
+ * *kept is false. */
+LM_MUST_USE lm_status store_webhook_release(store_tx *tx, int64_t id, const char *owner,
+                                            int64_t cursor, int64_t attempts,
+                                            int64_t next_attempt_ms, const char *last_error,
+                                            bool *kept, lm_errinfo *err);
+
 #endif

@@ -1,5 +1,6 @@
 /* store/webhooks.c: webhook subscriptions (migration 301). The event log is the outbox: each
- * webhook keeps the seq of the last event it has delivered, so a restart resumes where it was. */
+ * webhook keeps the seq of the last event it has delivered, so a restart resumes where it was.
+ * Several nodes on PostgreSQL share the deliveries through a lease per webhook (migration 60). */
 #include "store/internal.h"
 #include "store/store_positions.h"
 
@@ -16,6 +17,13 @@ const char store__webhooks_schema_v301[] =
  * secret: events/seal.c). */
 const char store__webhooks_schema_v340[] =
     "ALTER TABLE webhooks ADD COLUMN auth TEXT NOT NULL DEFAULT '';";
+
+/* Several nodes: the node delivering a webhook holds its lease (owner, until_ms on the owner's
+ * clock); a lease whose owner died runs out and another node claims it. */
+const char store__webhooks_schema_v60[] =
+    "CREATE TABLE webhook_leases ("
+    "  hook_id INTEGER NOT NULL, owner TEXT NOT NULL, until_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (hook_id));";
 
 #define BIND(expr)                                                                                 \
     do {                                                                                           \
@@ -127,9 +135,11 @@ lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms, siz
     db_conn *db = store__db(r);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
-                              "SELECT id FROM webhooks WHERE id > ? AND next_attempt_ms <= ? "
+                              "SELECT id FROM webhooks WHERE id > ?1 AND next_attempt_ms <= ?2 "
                               "AND cursor_seq < (SELECT coalesce(max(seq), 0) FROM events) "
-                              "ORDER BY id LIMIT ?",
+                              "AND NOT EXISTS (SELECT 1 FROM webhook_leases l WHERE "
+                              "l.hook_id = webhooks.id AND l.until_ms > ?2) "
+                              "ORDER BY id LIMIT ?3",
                               &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_i64(st, 1, after_id));
@@ -181,6 +191,68 @@ lm_status store_webhook_rewrite(store_tx *tx, int64_t id, const char *url, const
     BIND(store__step_done(st, err));
     if (db_changes(db) == 0)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "no webhook %lld", (long long)id);
+fail:
+    db_finish(st);
+    return rc;
+}
+
+/* ---- Leases (several nodes) ---- */
+
+lm_status store_webhook_claim(store_tx *tx, int64_t id, const char *owner, int64_t now_ms,
+                              int64_t until_ms, store_webhook *out, bool *got, lm_errinfo *err) {
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    *got = false;
+    /* PostgreSQL: the webhook's row is the head of its stream; a node claiming it at this moment
+     * holds the row lock, and SKIP LOCKED passes it by instead of queueing behind it */
+    const char *sql =
+        db_kind(db) == DB_POSTGRES
+            ? "WITH h AS (SELECT id FROM webhooks WHERE id = ?1 AND next_attempt_ms <= ?2 "
+              "FOR UPDATE SKIP LOCKED) INSERT INTO webhook_leases(hook_id, owner, until_ms) "
+              "SELECT id, ?3, ?4 FROM h ON CONFLICT (hook_id) DO UPDATE SET owner = "
+              "excluded.owner, until_ms = excluded.until_ms WHERE webhook_leases.until_ms <= ?2 "
+              "OR webhook_leases.owner = ?3 RETURNING hook_id"
+            : "INSERT INTO webhook_leases(hook_id, owner, until_ms) SELECT id, ?3, ?4 FROM "
+              "webhooks WHERE id = ?1 AND next_attempt_ms <= ?2 ON CONFLICT (hook_id) DO UPDATE "
+              "SET owner = excluded.owner, until_ms = excluded.until_ms WHERE "
+              "webhook_leases.until_ms <= ?2 OR webhook_leases.owner = ?3 RETURNING hook_id";
+    lm_status rc = db_prepare(db, sql, &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(db_bind_i64(st, 1, id));
+    BIND(db_bind_i64(st, 2, now_ms));
+    BIND(db_bind_text(st, 3, owner));
+    BIND(db_bind_i64(st, 4, until_ms));
+    int s = db_step(st);
+    if (s != DB_ROW && s != DB_DONE) {
+        rc = db_fail(db, s, err);
+        goto fail;
+    }
+    bool claimed = s == DB_ROW;
+    db_finish(st);
+    st = NULL;
+    if (!claimed) return LM_OK;
+    if ((rc = store_webhook_get(store_tx_read(tx), id, out, err)) == LM_OK) *got = true;
+fail:
+    db_finish(st);
+    return rc;
+}
+
+lm_status store_webhook_release(store_tx *tx, int64_t id, const char *owner, int64_t cursor,
+                                int64_t attempts, int64_t next_attempt_ms, const char *last_error,
+                                bool *kept, lm_errinfo *err) {
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
+    *kept = false;
+    lm_status rc =
+        db_prepare(db, "DELETE FROM webhook_leases WHERE hook_id = ? AND owner = ?", &st, err);
+    if (rc != LM_OK) return rc;
+    BIND(db_bind_i64(st, 1, id));
+    BIND(db_bind_text(st, 2, owner));
+    BIND(store__step_done(st, err));
+    /* a lease another node took over (this one outlived it): that node's cursor is the truth */
+    if (db_changes(db) == 0) goto fail;
+    *kept = true;
+    rc = store_webhook_progress(tx, id, cursor, attempts, next_attempt_ms, last_error, err);
 fail:
     db_finish(st);
     return rc;

@@ -6,38 +6,10 @@
 'use strict';
 
 (() => {
-  const KEY_STORAGE = 'lastmile.key';
+  const { $, el, words, keyApi: api, KEY_STORAGE } = window.lmUi;
   const OPEN = 'new,acknowledged,in_progress,resolved';
   const STEPS = { new: ['acknowledge'], acknowledged: ['start', 'resolve'], in_progress: ['resolve'], resolved: ['close', 'reopen'], closed: ['reopen'] };
-  const $ = (id) => document.getElementById(id);
-  const words = (s) => String(s).replace(/_/g, ' ');
   let rows = [], fetchedAt = 0, openId = null, busy = false;
-
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else if (k === 'class') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
-  async function api(method, path, body) {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const r = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json().catch(() => null);
-    if (!r.ok) {
-      const e = data && data.error;
-      throw new Error(e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `${method} ${path}: HTTP ${r.status}`);
-    }
-    return data;
-  }
 
   // "2 h 05 min left" / "overdue 12 min" from milliseconds left.
   function countdown(ms) {

@@ -7,34 +7,7 @@
 'use strict';
 
 (() => {
-  const KEY_STORAGE = 'lastmile.key';
-  const $ = (id) => document.getElementById(id);
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else if (k === 'class') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
-  async function api(method, path, body) {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const r = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = r.status === 204 ? null : await r.json().catch(() => null);
-    if (!r.ok) {
-      const e = data && data.error;
-      throw new Error(e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `${method} ${path}: HTTP ${r.status}`);
-    }
-    return data;
-  }
-
+  const { $, el, keyApi: api, KEY_STORAGE } = window.lmUi;
   const panel = el('section', { class: 'panel', id: 'panel-phones' },
     el('h2', null, 'Driver phones'),
     el('form', { id: 'enrol-form', class: 'row-form' },

@@ -8,38 +8,13 @@
 'use strict';
 
 (() => {
-  const KEY_STORAGE = 'lastmile.key';
-  const $ = (id) => document.getElementById(id);
-  let route = null;   // the loaded route (GET answer)
-  let pending = null; // {method, path, body, label}: the change previewed, stored on Apply
-
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else if (k === 'class') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
+  const { $, el, keyApi, KEY_STORAGE } = window.lmUi;
   // The verdict of an edit comes back as 200 (dry run, feasible or not) or 409 (with violations):
   // both are answers to show, not failures.
-  async function api(method, path, body) {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const r = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json().catch(() => null);
-    if (!r.ok && !(r.status === 409 && data && 'feasible' in data)) {
-      const e = data && data.error;
-      throw new Error(e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `${method} ${path}: HTTP ${r.status}`);
-    }
-    return data;
-  }
+  const api = (method, path, body) =>
+    keyApi(method, path, body, (status, data) => status === 409 && data && 'feasible' in data);
+  let route = null;   // the loaded route (GET answer)
+  let pending = null; // {method, path, body, label}: the change previewed, stored on Apply
 
   const hhmm = (s) => (s ? new Date(s * 1000).toTimeString().slice(0, 5) : '—');
   const vehiclePath = () => `/v1/routes/${encodeURIComponent($('hand-vehicle').value)}`;

@@ -7,42 +7,14 @@
 'use strict';
 
 (() => {
-  const KEY_STORAGE = 'lastmile.key';
+  const { $, el, words, keyApi: api, KEY_STORAGE } = window.lmUi;
   const DONE = ['refused', 'closed'];
   // The steps of each state (docs/returns.md); the server refuses what the key may not do.
   const STEPS = {
     requested: ['approve', 'refuse'], approved: ['schedule'], pickup_scheduled: ['collect'],
     dropoff_expected: ['receive'], collected: ['receive'], inspected: ['refund', 'close'], refunded: ['close'],
   };
-  const $ = (id) => document.getElementById(id);
-  const words = (s) => String(s).replace(/_/g, ' ');
   let busy = false;
-
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else if (k === 'class') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
-  async function api(method, path, body) {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const r = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json().catch(() => null);
-    if (!r.ok) {
-      const e = data && data.error;
-      throw new Error(e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `${method} ${path}: HTTP ${r.status}`);
-    }
-    return data;
-  }
 
   function panel() {
     let p = $('panel-returns');

@@ -6,19 +6,8 @@
 'use strict';
 
 (() => {
+  const { $, el } = window.lmUi;
   const KEY_STORAGE = 'lastmile.key';
-  const $ = (id) => document.getElementById(id);
-
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else if (k === 'class') e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
 
   // A refused request: the message, and the field the server named.
   class ApiError extends Error {

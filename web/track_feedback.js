@@ -6,35 +6,14 @@
 'use strict';
 
 (() => {
+  const { el, tokenApi, problem } = window.lmUi;
   const TAGS = ['late', 'on_time', 'rude', 'friendly', 'damaged', 'careful', 'missing_item',
     'wrong_item', 'instructions_ignored', 'great'];
   const CATEGORIES = ['lateness', 'damage', 'missing_item', 'wrong_item', 'driver_conduct', 'billing', 'other'];
   const words = (s) => s.replace(/_/g, ' ');
   let token = '', started = false;
 
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
-  async function call(method, rest, body) {
-    const r = await fetch(`/v1/track/${token}${rest}`, {
-      method, cache: 'no-store',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json().catch(() => null);
-    return { status: r.status, data };
-  }
-  function problem(res) {
-    const e = res.data && res.data.error;
-    return e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `HTTP ${res.status}`;
-  }
+  const call = (method, rest, body) => tokenApi(token, method, rest, body);
 
   // ---- rating
 

@@ -8,15 +8,8 @@
   let token = '', started = false;
   const LABELS = { email: 'E-mail updates', sms: 'Text message (SMS) updates' };
 
-  async function call(method, body) {
-    const r = await fetch(`/v1/track/${token}/notifications`, {
-      method, cache: 'no-store',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json().catch(() => null);
-    return { status: r.status, data };
-  }
+  const { tokenApi } = window.lmUi;
+  const call = (method, body) => tokenApi(token, method, '/notifications', body);
 
   function render(prefs) {
     const box = document.getElementById('notify');

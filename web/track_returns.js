@@ -7,6 +7,7 @@
 'use strict';
 
 (() => {
+  const { el, tokenApi, problem } = window.lmUi;
   const REASON_TEXT = {
     changed_mind: 'I changed my mind', damaged: 'It arrived damaged', defective: 'It does not work',
     wrong_item: 'I got the wrong item', missing_item: 'Something is missing', late_delivery: 'It came too late',
@@ -19,28 +20,7 @@
   };
   let token = '', started = false, timer = null;
 
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
-  async function call(method, body) {
-    const r = await fetch(`/v1/track/${token}/returns`, {
-      method, cache: 'no-store',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: r.status, data: await r.json().catch(() => null) };
-  }
-  const problem = (res) => {
-    const e = res.data && res.data.error;
-    return e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `HTTP ${res.status}`;
-  };
+  const call = (method, body) => tokenApi(token, method, '/returns', body);
   const hhmm = (s) => new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   function returnsList(returns) {

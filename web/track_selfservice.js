@@ -6,34 +6,13 @@
 'use strict';
 
 (() => {
+  const { el, tokenApi, problem } = window.lmUi;
   const BEFORE_VAN = ['received', 'held', 'allocated', 'backordered', 'picking', 'ready', 'planned'];
   const fmt = (iso) => new Date(iso).toLocaleString([], {
     weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   let token = '', built = false;
 
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const k in attrs || {}) {
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), attrs[k]);
-      else e.setAttribute(k, attrs[k]);
-    }
-    for (const c of kids) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-    return e;
-  };
-
-  async function call(method, rest, body) {
-    const r = await fetch(`/v1/track/${token}${rest}`, {
-      method, cache: 'no-store',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json().catch(() => null);
-    return { status: r.status, data };
-  }
-  function problem(res) {
-    const e = res.data && res.data.error;
-    return e ? `${e.message}${e.field ? ` (${e.field})` : ''}` : `HTTP ${res.status}`;
-  }
+  const call = (method, rest, body) => tokenApi(token, method, rest, body);
   const say = (id, text, bad) => {
     const m = document.getElementById(id);
     m.textContent = text;

@@ -19,15 +19,8 @@ start_header=$(bench_header "HTTP: poll and epoll event loops at 127 and 128 con
 
 work="$(mktemp -d /tmp/lm_bench_epoll_XXXXXX)"
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-pin_server=(); pin_wrk=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
-fi
+trap 'bench_stop_server; rm -rf "$work"' EXIT
+bench_pin_cores
 results="$work/results.txt"
 : >"$results"
 for run in $(seq "$runs"); do
@@ -39,10 +32,10 @@ for run in $(seq "$runs"); do
             "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads 1 --max-conns-per-ip 0 \
                 --event-loop "$loop" >"$work/server.log" 2>&1 &
             server_pid=$!
-            for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+            bench_wait_healthy "http://127.0.0.1:$port" || true
             "${pin_wrk[@]}" wrk -t1 -c"$c" -d"${secs}s" --latency "http://127.0.0.1:$port/healthz" \
                 >"$work/wrk.txt" 2>&1 || true
-            stop_server
+            bench_stop_server
             echo "$loop $c $run $(python3 "$here/bench/http/wrk_summary.py" "$work/wrk.txt")" >>"$results"
         done
     done

@@ -20,11 +20,7 @@ start_header=$(bench_header "CSV import of $rows orders" \
     "RUNS=$runs ROWS=$rows${baseline:+ BASELINE=$baseline} bench/http/import.sh $build" "$runs")
 work="$(mktemp -d /tmp/lm_bench_import_XXXXXX)"
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'bench_stop_server; rm -rf "$work"' EXIT
 pin_server=(); pin_client=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin_server=(taskset -c 0); pin_client=(taskset -c 1)
@@ -51,9 +47,9 @@ setup_db() {
     "$bin" serve --port "$port" --db "$work/b.db" --threads 1 --osmand-port 0 >/dev/null 2>&1 &
     server_pid=$!
     local url="http://127.0.0.1:$port"
-    for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+    bench_wait_healthy "$url" || true
     bench_catalog "$url" "$key"
-    stop_server
+    bench_stop_server
 }
 check_db() {
     python3 - "$work/b.db" <<'PY'
@@ -78,7 +74,7 @@ for r in $(seq "$runs"); do
         "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/b.db" --threads 1 --osmand-port 0 \
             >"$work/server.log" 2>&1 &
         server_pid=$!
-        for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+        bench_wait_healthy "http://127.0.0.1:$port" || true
         c0=$(cpu_s "$server_pid")
         t0=$(now_s)
         /usr/bin/time -o "$work/time.txt" -f "%U %S" "${pin_client[@]}" "$bin" import \
@@ -87,7 +83,7 @@ for r in $(seq "$runs"); do
         client=$(awk '{print $1 + $2}' "$work/time.txt")
         t1=$(now_s)
         c1=$(cpu_s "$server_pid")
-        stop_server
+        bench_stop_server
         echo "server-$label $r $(python3 -c "print($t1 - $t0, $c1 - $c0 + ${client:-0})") $(check_db)" >>"$work/results.txt"
         # straight into the database file
         setup_db "$bin"

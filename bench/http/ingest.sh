@@ -35,30 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pin_server=(); pin_wrk=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
-fi
+bench_pin_cores
 devices=100
 
 # ---- nginx answering a constant (the yardstick) ----
-nport=$(bench_free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
-    fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-    server { listen 127.0.0.1:$nport; location / { return 200 ""; } }
-}
-NGX
-"${pin_server[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-nginx_pid=$!
+bench_nginx_start "$work"
 
 # ---- lastmile with $devices drivers whose phones are known devices ----
 # start_lastmile BUILD: a fresh database, the drivers, an order to track; sets port oport url token
@@ -74,7 +55,7 @@ start_lastmile() {
         --positions-retention-days 0 >"$work/server.log" 2>&1 &
     server_pid=$!
     url="http://127.0.0.1:$port"
-    for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+    bench_wait_healthy "$url" || true
     bench_catalog "$url" "$key"
     token=$(bench_track_token "$url" "$key")
 }

@@ -21,15 +21,8 @@ command -v wrk >/dev/null || { echo "logging.sh: wrk is not installed" >&2; exit
 
 work="$(mktemp -d /tmp/lm_bench_logging_XXXXXX)"
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-pin_server=(); pin_wrk=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
-fi
+trap 'bench_stop_server; rm -rf "$work"' EXIT
+bench_pin_cores
 
 # cpu_split PID: CPU ticks of the whole process and of its log thread (named lm-log; 0 if none)
 cpu_split() {
@@ -52,14 +45,14 @@ one_run() {
         --track-rate 1000000000 --track-burst 1000000000 "$@" >/dev/null 2>"$work/access.log" &
     server_pid=$!
     local url="http://127.0.0.1:$port"
-    for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+    bench_wait_healthy "$url" || true
     bench_catalog "$url" "$key"
     local token; token=$(bench_track_token "$url" "$key")
     local c0 l0 c1 l1
     read -r c0 l0 < <(cpu_split "$server_pid")
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "$url/v1/track/$token" >"$work/wrk.txt" 2>&1
     read -r c1 l1 < <(cpu_split "$server_pid")
-    stop_server
+    bench_stop_server
     # lines that are requests (the server's own start-up messages are not JSON access lines)
     local lines; lines=$(python3 - "$work/access.log" <<'PY'
 import json, sys

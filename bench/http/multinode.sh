@@ -138,7 +138,7 @@ backend nodes
 CFG
         haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 &
         pids+=($!)
-        for _ in $(seq 100); do curl -fs "http://127.0.0.1:$target/healthz" >/dev/null && break; sleep 0.1; done
+        bench_wait_healthy "http://127.0.0.1:$target" || true
     fi
     url="http://127.0.0.1:$target"
     mapfile -t devices < <(seed "$url" "$key")

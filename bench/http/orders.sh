@@ -30,39 +30,15 @@ done
 work="$(mktemp -d /tmp/lm_bench_orders_XXXXXX)"
 server_pid=""
 nginx_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
-trap 'stop_server; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'bench_stop_server; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-# two cores: the server on one, wrk on the other
-pin_server=(); pin_wrk=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
-fi
+bench_pin_cores
 summary() { python3 "$here/bench/http/wrk_summary.py" "$1"; }
 results="$work/results.txt"
 : >"$results"
 
 # ---- nginx answering a constant to the same POST (the yardstick) ----
-nport=$(bench_free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
-    fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-    server { listen 127.0.0.1:$nport; location / { return 200 ""; } }
-}
-NGX
-"${pin_server[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-nginx_pid=$!
+bench_nginx_start "$work"
 
 post_lua() { # KEY -> $work/post.lua: one distinct customer and Idempotency-Key per request
     cat >"$work/post.lua" <<LUA
@@ -95,7 +71,7 @@ one_build() {
         >"$work/server.log" 2>&1 &
     server_pid=$!
     local url="http://127.0.0.1:$port"
-    for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+    bench_wait_healthy "$url" || true
     bench_catalog "$url" "$key"
     post_lua "$key"
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" "$url" \
@@ -114,7 +90,7 @@ LUA
         >"$work/get.txt" 2>&1
     "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency \
         -H "Authorization: Bearer $key" "$url/v1/whoami" >"$work/whoami.txt" 2>&1
-    stop_server
+    bench_stop_server
     # integrity, order rows (must cover what /metrics counted) and oversold stock rows
     local check; check=$(python3 - "$work/b.db" <<'PY'
 import sqlite3, sys

@@ -23,16 +23,9 @@ command -v psql >/dev/null || { echo "postgres.sh: psql is not installed" >&2; e
 work="$(mktemp -d /tmp/lm_bench_pg_XXXXXX)"
 chmod 755 "$work"
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
-trap 'stop_server; "$here/scripts/pg-cluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
+trap 'bench_stop_server; "$here/scripts/pg-cluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pin_server=(); pin_wrk=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    pin_server=(taskset -c 0); pin_wrk=(taskset -c 1)
-fi
+bench_pin_cores
 pg_server=$("$here/scripts/pg-cluster.sh" start "$work/pg" "$(free_port)")
 pg_base=${pg_server%/*}
 devices=100
@@ -68,7 +61,7 @@ for backend in sqlite pg; do
         --positions-retention-days 0 >"$work/server.log" 2>&1) &
     server_pid=$!
     url="http://127.0.0.1:$port"
-    for _ in $(seq 150); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+    bench_wait_healthy "$url" 150 || true
     curl -fs "$url/healthz" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
     api() { curl -fsS -o /dev/null -H "Authorization: Bearer $key" -X "$1" "$url$2" -d "$3"; }
     api POST /v1/depots '{"id":"d1","name":"Depot 1","location":[4.85,45.75]}'
@@ -108,7 +101,7 @@ LUA
     "${pin_wrk[@]}" wrk -t1 -c32 -d"${secs}s" --latency -s "$work/post.lua" "$url" >"$work/post.txt" 2>&1
     "${pin_wrk[@]}" wrk -t1 -c64 -d"${secs}s" --latency -s "$work/ingest.lua" \
         "http://127.0.0.1:$oport" >"$work/ingest.txt" 2>&1
-    stop_server
+    bench_stop_server
     orders=$(sql "SELECT count(*) FROM orders")
     positions=$(sql "SELECT count(*) FROM positions")
     for kind in post ingest; do

@@ -26,7 +26,7 @@ taskset -c 0 "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db
     --track-burst 1000000000 --positions-retention-days 0 >/dev/null 2>"$work/access.log" &
 pid=$!
 url="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+bench_wait_healthy "$url" || true
 bench_catalog "$url" "$key"
 token=$(bench_track_token "$url" "$key")
 case "$what" in

@@ -22,26 +22,8 @@
 #define D_MS   ((int64_t)86400000)
 #define MON    (20514 * D_MS) /* 2026-03-02, a Monday, 00:00 UTC */
 
-typedef struct fixture {
-    tmp_db db;
-    store *s;
-} fixture;
-
 static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || tmp_db_create(&f->db, "lm_analytics_") != 0 ||
-        tmp_db_store_open(&f->db, 2, &f->s) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    store_close(f->s);
-    tmp_db_remove(&f->db);
-    free(f);
-    return 0;
+    return tmp_store_setup(state, "lm_analytics_", 2);
 }
 
 /* Inserts an order (its id must come out as want_id) with one window [ws, we) ms, or none. */
@@ -278,7 +260,7 @@ static void check_monday(const analytics_kpi_row *r) {
 }
 
 static void test_daily_kpis(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     history_part1(f->s);
     history_part2(f->s);
     analytics_kpi *a = analytics_kpi_new();
@@ -307,7 +289,7 @@ static void test_daily_kpis(void **state) {
 }
 
 static void test_weeks_months_and_groups(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     history_part1(f->s);
     history_part2(f->s);
     analytics_kpi *a = analytics_kpi_new();
@@ -360,7 +342,7 @@ static void test_weeks_months_and_groups(void **state) {
 
 /* Syncing in two steps (the second reading only the new events) gives the numbers of one sync. */
 static void test_incremental_equals_full(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     analytics_kpi *inc = analytics_kpi_new(), *full = analytics_kpi_new();
     history_part1(f->s);
     sync(f->s, inc);
@@ -391,7 +373,7 @@ static void test_incremental_equals_full(void **state) {
 }
 
 static void test_empty_log_and_bad_range(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     analytics_kpi *a = analytics_kpi_new();
     sync(f->s, a);
     size_t n = 7;
@@ -411,10 +393,10 @@ static void test_empty_log_and_bad_range(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_daily_kpis, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_weeks_months_and_groups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incremental_equals_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_log_and_bad_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daily_kpis, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_weeks_months_and_groups, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_incremental_equals_full, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_log_and_bad_range, setup, tmp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,13 +35,7 @@ typedef http_test_resp resp;
 /* A JSON request as the driver app sends it: a POST without a body still sends an empty one. */
 static void http(resp *out, const char *method, const char *path, const char *key,
                  const char *body) {
-    http_test_req req = {.method = method,
-                         .path = path,
-                         .key = key,
-                         .body = body ? body : (strcmp(method, "POST") ? NULL : ""),
-                         .content_type = body ? "application/json" : NULL,
-                         .timeout_s = 20};
-    http_test_request(W.port, &req, out);
+    plan_world_http(&W, out, method, path, key, body);
 }
 
 static void resp_free(resp *r) {
@@ -49,13 +43,7 @@ static void resp_free(resp *r) {
 }
 
 static long status_of(const char *method, const char *path, const char *key, const char *body) {
-    resp r;
-    http(&r, method, path, key, body);
-    long st = r.status;
-    if (st >= 400 && getenv("VERBOSE"))
-        fprintf(stderr, "%s %s -> %ld %s\n", method, path, st, r.body.data ? r.body.data : "");
-    resp_free(&r);
-    return st;
+    return plan_world_status(&W, method, path, key, body);
 }
 
 /* ---- Fixture: the committed plan of tests/support/plan_world.h ---- */

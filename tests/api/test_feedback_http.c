@@ -49,13 +49,7 @@ typedef http_test_resp resp;
 
 static void http(resp *out, const char *method, const char *path, const char *key,
                  const char *body) {
-    http_test_req req = {.method = method,
-                         .path = path,
-                         .key = key,
-                         .body = body ? body : (strcmp(method, "POST") ? NULL : ""),
-                         .content_type = body ? "application/json" : NULL,
-                         .timeout_s = 20};
-    http_test_request(W.port, &req, out);
+    plan_world_http(&W, out, method, path, key, body);
 }
 
 /* ---- The server with feedback/ on the test clock, and its restart ---- */

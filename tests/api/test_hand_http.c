@@ -24,40 +24,11 @@
 
 static plan_world W;
 
-typedef struct resp {
-    long status;
-    char body[65536];
-} resp;
-
-static resp call(const char *method, const char *path, const char *key, const char *body) {
-    http_test_resp hr;
-    http_test_req q = {.method = method,
-                       .path = path,
-                       .key = key,
-                       .body = body,
-                       .content_type = body ? "application/json" : NULL};
-    http_test_request(W.port, &q, &hr);
-    if (!hr.complete) {
-        http_test_resp_free(&hr);
-        fail_msg("%s %s: transport error", method, path);
-    }
-    resp r = {.status = hr.status};
-    size_t len = hr.body.len < sizeof r.body ? hr.body.len : sizeof r.body - 1;
-    if (len) memcpy(r.body, hr.body.data, len);
-    r.body[len] = '\0';
-    http_test_resp_free(&hr);
-    return r;
+/* One call; its reply is valid until the next. */
+static const http_test_resp *call(const char *method, const char *path, const char *key,
+                                  const char *body) {
+    return http_test_call_last(W.port, method, path, key, body);
 }
-
-#define EXPECT(r, code)                                                                            \
-    do {                                                                                           \
-        if ((r).status != (code))                                                                  \
-            fail_msg("expected %d, got %ld: %s", (int)(code), (r).status, (r).body);               \
-    } while (0)
-#define HAS(r, text)                                                                               \
-    do {                                                                                           \
-        if (!strstr((r).body, (text))) fail_msg("'%s' not in: %s", (text), (r).body);              \
-    } while (0)
 
 /* Pending stop ids of vid's live route, read from the store. */
 static size_t live_ids(const char *vid, int64_t *ids, size_t cap) {
@@ -134,6 +105,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
+    http_test_last_free();
     plan_world_teardown(&W);
     curl_global_cleanup();
     return 0;
@@ -141,9 +113,9 @@ static int teardown(void **state) {
 
 static void test_hand_dispatch_http(void **state) {
     (void)state;
-    resp r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
-    EXPECT(r, 200);
-    long long plan = strtoll(strstr(r.body, "\"id\":") + 5, NULL, 10);
+    const http_test_resp *r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
+    http_test_expect(r, 200);
+    long long plan = strtoll(strstr(http_test_body(r), "\"id\":") + 5, NULL, 10);
     char path[128], body[512];
     snprintf(path, sizeof path, "/v1/plans/%lld/assign", plan);
     int64_t o = ready_order();
@@ -153,42 +125,42 @@ static void test_hand_dispatch_http(void **state) {
     int64_t changes = tmp_db_count_events(W.s, "route.changed");
     /* roles */
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}", (long long)o);
-    EXPECT(call("POST", path, W.d1, body), 403);
-    EXPECT(call("POST", path, NULL, body), 401);
-    EXPECT(call("PUT", "/v1/routes/V1/lock", W.d1, "{\"locked\":true}"), 403);
+    http_test_expect(call("POST", path, W.d1, body), 403);
+    http_test_expect(call("POST", path, NULL, body), 401);
+    http_test_expect(call("PUT", "/v1/routes/V1/lock", W.d1, "{\"locked\":true}"), 403);
     /* bad bodies name the field and change nothing */
     r = call("POST", path, W.disp, "{\"order_id\":1,\"vehicle_id\":\"V1\",\"colour\":1}");
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"colour\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"colour\"");
     r = call("POST", path, W.disp, "{\"order_id\":1}");
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"vehicle_id\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"vehicle_id\"");
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V9\"}", (long long)o);
     r = call("POST", path, W.disp, body);
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"vehicle_id\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"vehicle_id\"");
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\",\"position\":-7}",
              (long long)o);
     r = call("POST", path, W.disp, body);
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"position\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"position\"");
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}",
              (long long)W.order_ids[0]);
     r = call("POST", path, W.disp, body);
-    EXPECT(r, 409); /* planned already, not ready */
-    HAS(r, "\"field\":\"order_id\"");
-    EXPECT(call("POST", "/v1/plans/99999/assign", W.disp, body), 404);
+    http_test_expect(r, 409); /* planned already, not ready */
+    http_test_has(r, "\"field\":\"order_id\"");
+    http_test_expect(call("POST", "/v1/plans/99999/assign", W.disp, body), 404);
     /* V1 is full: 409 with the violation, a dry run says so with 200, nothing changed */
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}", (long long)o);
     r = call("POST", path, W.disp, body);
-    EXPECT(r, 409);
-    HAS(r, "\"feasible\":false");
-    HAS(r, "\"violations\":[\"");
+    http_test_expect(r, 409);
+    http_test_has(r, "\"feasible\":false");
+    http_test_has(r, "\"violations\":[\"");
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\",\"dry_run\":true}",
              (long long)o);
     r = call("POST", path, W.disp, body);
-    EXPECT(r, 200);
-    HAS(r, "\"feasible\":false");
+    http_test_expect(r, 200);
+    http_test_has(r, "\"feasible\":false");
     assert_int_equal(live_ids("V1", now_ids, 16), n1);
     assert_memory_equal(now_ids, before, n1 * sizeof *before);
     assert_string_equal(order_status(o), "ready");
@@ -196,30 +168,30 @@ static void test_hand_dispatch_http(void **state) {
     /* room is made: one of V1's deliveries goes back to ready (a dry run first) */
     snprintf(path, sizeof path, "/v1/routes/V1/stops/%lld?dry_run=true", (long long)before[0]);
     r = call("DELETE", path, W.disp, NULL);
-    EXPECT(r, 200);
-    HAS(r, "\"feasible\":true");
+    http_test_expect(r, 200);
+    http_test_has(r, "\"feasible\":true");
     assert_int_equal(live_ids("V1", now_ids, 16), n1);
     snprintf(path, sizeof path, "/v1/routes/V2/stops/%lld", (long long)before[0]);
-    EXPECT(call("DELETE", path, W.disp, NULL), 409); /* not V2's */
+    http_test_expect(call("DELETE", path, W.disp, NULL), 409); /* not V2's */
     snprintf(path, sizeof path, "/v1/routes/V1/stops/%lld", (long long)before[0]);
     r = call("DELETE", path, W.disp, NULL);
-    EXPECT(r, 200);
+    http_test_expect(r, 200);
     assert_int_equal(live_ids("V1", now_ids, 16), n1 - 1);
     check_routes();
     /* now it fits: placed at the cheapest position, on the driver's route, on the event stream */
     snprintf(path, sizeof path, "/v1/plans/%lld/assign", plan);
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V1\"}", (long long)o);
     r = call("POST", path, W.disp, body);
-    EXPECT(r, 200);
-    HAS(r, "\"feasible\":true");
-    HAS(r, "\"cost_before\":");
-    HAS(r, "\"position\":");
+    http_test_expect(r, 200);
+    http_test_has(r, "\"feasible\":true");
+    http_test_has(r, "\"cost_before\":");
+    http_test_has(r, "\"position\":");
     assert_string_equal(order_status(o), "planned");
     char needle[64];
     snprintf(needle, sizeof needle, "\"order_id\":%lld", (long long)o);
     r = call("GET", "/v1/driver/route", W.d1, NULL);
-    EXPECT(r, 200);
-    HAS(r, needle);
+    http_test_expect(r, 200);
+    http_test_has(r, needle);
     assert_true(http_test_sse_has(W.port, "/v1/events", W.disp, 0,
                                   "\"vehicle_id\":\"V1\",\"driver_id\":\"D1\","
                                   "\"reason\":\"assigned\""));
@@ -233,61 +205,57 @@ static void test_hand_dispatch_http(void **state) {
     snprintf(body, sizeof body, "{\"stop_ids\":[%lld,%lld,%lld]}", (long long)now_ids[2],
              (long long)now_ids[1], (long long)now_ids[0]);
     r = call("PUT", "/v1/routes/V1/stops", W.disp, body);
-    EXPECT(r, 200);
+    http_test_expect(r, 200);
     int64_t rev[16];
     assert_int_equal(live_ids("V1", rev, 16), 3);
     assert_true(rev[0] == now_ids[2] && rev[2] == now_ids[0]);
     check_routes();
     snprintf(body, sizeof body, "{\"stop_ids\":[%lld,%lld]}", (long long)rev[0], (long long)rev[1]);
     r = call("PUT", "/v1/routes/V1/stops", W.disp, body);
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"stop_ids\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"stop_ids\"");
     /* a stop of V2 onto the full V1: refused, nothing moves */
     int64_t v2[16];
     size_t n2 = live_ids("V2", v2, 16);
     snprintf(body, sizeof body, "{\"stop_id\":%lld}", (long long)v2[0]);
     r = call("POST", "/v1/routes/V1/stops", W.disp, body);
-    EXPECT(r, 409);
+    http_test_expect(r, 409);
     assert_int_equal(live_ids("V2", v2, 16), n2);
     r = call("POST", "/v1/routes/V1/stops", W.disp, "{\"stop_id\":1,\"order_id\":2}");
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"order_id\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"order_id\"");
     /* locks */
     r = call("PUT", "/v1/routes/V1/lock", W.disp, "{\"locked\":\"yes\"}");
-    EXPECT(r, 400);
-    HAS(r, "\"field\":\"locked\"");
+    http_test_expect(r, 400);
+    http_test_has(r, "\"field\":\"locked\"");
     r = call("PUT", "/v1/routes/V1/lock", W.disp, "{\"locked\":true}");
-    EXPECT(r, 200);
+    http_test_expect(r, 200);
     snprintf(path, sizeof path, "/v1/routes/V2/stops/%lld/lock", (long long)v2[0]);
-    EXPECT(call("PUT", path, W.disp, "{\"locked\":true}"), 200);
+    http_test_expect(call("PUT", path, W.disp, "{\"locked\":true}"), 200);
     r = call("GET", "/v1/routes/V1/stops", W.disp, NULL);
-    EXPECT(r, 200);
-    HAS(r, "\"locked\":true");
+    http_test_expect(r, 200);
+    http_test_has(r, "\"locked\":true");
     r = call("GET", "/v1/routes/V2/stops", W.disp, NULL);
-    EXPECT(r, 200);
-    HAS(r, "\"locked\":true");
-    EXPECT(call("GET", "/v1/routes/V9/stops", W.disp, NULL), 404);
+    http_test_expect(r, 200);
+    http_test_has(r, "\"locked\":true");
+    http_test_expect(call("GET", "/v1/routes/V9/stops", W.disp, NULL), 404);
     /* a re-plan keeps V1 as it is */
-    EXPECT(call("POST", "/v1/replans", W.disp, "{}"), 202);
+    http_test_expect(call("POST", "/v1/replans", W.disp, "{}"), 202);
     dispatch_wait_idle(W.d);
     r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
-    long long rp = strtoll(strstr(r.body, "\"id\":") + 5, NULL, 10);
+    long long rp = strtoll(strstr(http_test_body(r), "\"id\":") + 5, NULL, 10);
     snprintf(path, sizeof path, "/v1/replans/%lld/apply", rp);
-    EXPECT(call("POST", path, W.disp, NULL), 200);
+    http_test_expect(call("POST", path, W.disp, NULL), 200);
     int64_t after[16];
     assert_int_equal(live_ids("V1", after, 16), 3);
     assert_memory_equal(after, rev, 3 * sizeof *rev);
     check_routes();
     /* the routes are in the OpenAPI document */
-    http_test_resp hr;
-    http_test_req q = {.path = "/openapi.json"};
-    http_test_request(W.port, &q, &hr);
-    assert_int_equal(hr.status, 200);
-    assert_non_null(hr.body.data);
-    assert_non_null(strstr(hr.body.data, "\"/v1/routes/{vehicle}/stops\""));
-    assert_non_null(strstr(hr.body.data, "\"/v1/routes/{vehicle}/stops/{stop}/lock\""));
-    assert_non_null(strstr(hr.body.data, "\"/v1/plans/{id}/assign\""));
-    http_test_resp_free(&hr);
+    r = call("GET", "/openapi.json", NULL, NULL);
+    assert_int_equal(r->status, 200);
+    assert_non_null(strstr(http_test_body(r), "\"/v1/routes/{vehicle}/stops\""));
+    assert_non_null(strstr(http_test_body(r), "\"/v1/routes/{vehicle}/stops/{stop}/lock\""));
+    assert_non_null(strstr(http_test_body(r), "\"/v1/plans/{id}/assign\""));
 }
 
 /* A pending stop moves from one live route to another (issue 13 item 2): room is made on V1, a
@@ -309,7 +277,7 @@ static void test_move_between_live_routes_http(void **state) {
         freed = st.order_id;
     }
     snprintf(path, sizeof path, "/v1/routes/V1/stops/%lld", (long long)v1[n1 - 1]);
-    EXPECT(call("DELETE", path, W.disp, NULL), 200);
+    http_test_expect(call("DELETE", path, W.disp, NULL), 200);
     /* a delivery of V2 loaded at the depot (no pickup of it on V2) */
     store_read *rd = NULL;
     assert_int_equal(store_read_begin(W.s, &rd), LM_OK);
@@ -329,26 +297,26 @@ static void test_move_between_live_routes_http(void **state) {
     assert_true(moving > 0);
     int64_t changes = tmp_db_count_events(W.s, "route.changed");
     snprintf(body, sizeof body, "{\"stop_id\":%lld}", (long long)moving);
-    resp r = call("POST", "/v1/routes/V1/stops", W.disp, body);
-    EXPECT(r, 200);
-    HAS(r, "\"feasible\":true");
+    const http_test_resp *r = call("POST", "/v1/routes/V1/stops", W.disp, body);
+    http_test_expect(r, 200);
+    http_test_has(r, "\"feasible\":true");
     assert_int_equal(live_ids("V2", v2, 16), n2 - 1);
     assert_int_equal(live_ids("V1", v1, 16), n1);
     assert_true(tmp_db_count_events(W.s, "route.changed") >= changes + 2); /* both vans */
     /* V2's driver no longer has it; V1's driver has its order now */
     snprintf(needle, sizeof needle, "\"id\":%lld,", (long long)moving);
     r = call("GET", "/v1/driver/route", W.d2, NULL);
-    EXPECT(r, 200);
-    assert_null(strstr(r.body, needle));
+    http_test_expect(r, 200);
+    assert_null(strstr(http_test_body(r), needle));
     assert_true(
         http_test_sse_has(W.port, "/v1/driver/events", W.d2, 0, "\"cause\":\"route.changed\""));
     check_routes();
     /* the freed order onto V2: both vans full again, as test_hand_dispatch_http expects */
     r = call("GET", "/v1/plans?limit=1", W.disp, NULL);
-    long long plan = strtoll(strstr(r.body, "\"id\":") + 5, NULL, 10);
+    long long plan = strtoll(strstr(http_test_body(r), "\"id\":") + 5, NULL, 10);
     snprintf(path, sizeof path, "/v1/plans/%lld/assign", plan);
     snprintf(body, sizeof body, "{\"order_id\":%lld,\"vehicle_id\":\"V2\"}", (long long)freed);
-    EXPECT(call("POST", path, W.disp, body), 200);
+    http_test_expect(call("POST", path, W.disp, body), 200);
     assert_int_equal(live_ids("V2", v2, 16), n2);
     check_routes();
 }

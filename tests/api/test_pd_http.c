@@ -6,13 +6,9 @@
  * what to collect and marks it collected, the customer's tracking shows both stops, a failed
  * pickup cancels its delivery and fails the order, and a delivery failed after the collection is
  * recovered like any order (checked in, then delivered from the depot). */
-#include "api/api.h"
-#include "dispatch/dispatch.h"
-#include "orders/orders.h"
 #include "tests/support/http_test.h"
-#include "tests/support/tmp_db.h"
+#include "tests/support/depot_world.h"
 
-#include <curl/curl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,16 +23,9 @@
 #define DAY INT64_C(1773705600) /* 2026-03-17T00:00:00Z */
 #define H   INT64_C(3600)
 
-static struct {
-    tmp_db tmp;
-    store *s;
-    orders_svc *o;
-    dispatch *d;
-    api_server *srv;
-    uint16_t port;
-    char disp[STORE_KEY_MAX], wh[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
-    int64_t pd_order; /* the order of test_planned_as_one_shipment */
-} W;
+static depot_world W;
+static char d2_key[STORE_KEY_MAX]; /* driver D2's key */
+static int64_t pd_order;           /* the order of test_planned_as_one_shipment */
 
 static int64_t now_ms = (DAY + 7 * H) * 1000;
 static int64_t clock_fake(void) {
@@ -59,92 +48,26 @@ static const char *str(const cJSON *o, const char *k) {
     return cJSON_IsString(x) ? x->valuestring : "(none)";
 }
 
-static void vehicle(store_tx *tx, const char *id, const char *driver) {
-    lm_errinfo err = {0};
-    dispatch_vehicle v;
-    dispatch_vehicle_init(&v);
-    lm_strlcpy(v.id, id, sizeof v.id);
-    lm_strlcpy(v.name, id, sizeof v.name);
-    lm_strlcpy(v.start_depot, "DEP", sizeof v.start_depot);
-    lm_strlcpy(v.end_depot, "DEP", sizeof v.end_depot);
-    v.capacity_parcels = 3; /* 2 from stock + the 2 collected would not fit at once */
-    v.shift_start_s = 6 * H;
-    v.shift_end_s = 20 * H;
-    assert_int_equal(dispatch_vehicle_put(tx, &v, &err), LM_OK);
-    dispatch_driver dr = {0};
-    lm_strlcpy(dr.id, driver, sizeof dr.id);
-    lm_strlcpy(dr.name, driver, sizeof dr.name);
-    lm_strlcpy(dr.vehicle_id, id, sizeof dr.vehicle_id);
-    assert_int_equal(dispatch_driver_save(tx, &dr, NULL, &err), LM_OK);
-}
-
 static int setup(void **state) {
     (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (tmp_db_create(&W.tmp, "lm_pd_http_") != 0 || tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
-        return -1;
     lm_errinfo err = {0};
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = W.s;
-    oo.now_ms = clock_fake;
-    if (orders_create(&oo, &W.o) != LM_OK) goto fail;
-    orders_depot dep = {.lon = 4.85, .lat = 45.75, .open_s = 6 * 3600, .close_s = 20 * 3600};
-    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
-    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
-    orders_product pr = {.weight_g = 1000, .volume_cm3 = 1000, .active = true};
-    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
-    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
-    orders_stock stk;
-    if (orders_depot_put(W.o, &dep, &err) != LM_OK || orders_product_put(W.o, &pr, &err) != LM_OK ||
-        orders_stock_set(W.o, "DEP", "SKU1", 100, 0, &stk, &err) != LM_OK)
-        goto fail;
+    if (depot_world_start(&W, "lm_pd_http_", clock_fake, 300, &err) != LM_OK) goto fail;
     for (int i = 0; i < 2; i++) { /* two deliveries from stock, one parcel each, all day */
-        orders_line l = {.qty = 1};
-        lm_strlcpy(l.sku, "SKU1", sizeof l.sku);
-        orders_order in = {0}, out = {0};
+        orders_order in = {0};
         snprintf(in.customer_name, sizeof in.customer_name, "Stock customer %d", i);
         snprintf(in.customer_address, sizeof in.customer_address, "%d rue Ouest", i);
         in.has_location = true;
         in.lat = 45.76 + 0.01 * i;
         in.lon = 4.84;
-        in.lines = &l;
-        in.n_lines = 1;
         in.windows[0] = (store_window){DAY + 8 * H, DAY + 18 * H};
         in.n_windows = 1;
-        bool replayed = false;
-        if (orders_order_create(W.o, &in, NULL, &out, &replayed, &err) != LM_OK) goto fail;
-        int64_t id = out.id;
-        orders_order_clear(&out);
-        if (orders_order_picking(W.o, id, NULL, &err) != LM_OK ||
-            orders_order_ready(W.o, id, 1000, 1000, 1, NULL, &err) != LM_OK)
-            goto fail;
+        int64_t id = 0;
+        if (depot_world_ready_order(&W, &in, &id, &err) != LM_OK) goto fail;
     }
-    dispatch_opts dopts;
-    dispatch_opts_init(&dopts);
-    dopts.st = W.s;
-    dopts.now_ms = clock_fake;
-    dopts.tick_ms = 0;
-    dopts.plan_time_limit_ms = 300;
-    dopts.replan_feasible_ms = 50;
-    dopts.replan_polish_ms = 100;
-    if (dispatch_create(&dopts, &W.d, &err) != LM_OK) goto fail;
-    store_tx *tx = NULL;
-    if (store_tx_begin(W.s, &tx) != LM_OK) goto fail;
-    vehicle(tx, "V1", "D1");
-    vehicle(tx, "V2", "D2");
-    if (store_tx_commit(tx) != LM_OK) goto fail;
-    api_server_opts ao;
-    api_server_opts_init(&ao);
-    ao.port = 0;
-    ao.log_fd = -1;
-    ao.dispatch = W.d;
-    if (api_server_start(&ao, W.s, &W.srv, &err) != LM_OK) goto fail;
-    W.port = api_server_port(W.srv);
-    if (store_key_create(W.s, "dispatcher", NULL, W.disp, NULL, &err) != LM_OK ||
-        store_key_create(W.s, "warehouse", NULL, W.wh, NULL, &err) != LM_OK ||
-        store_key_create(W.s, "driver", "D1", W.d1, NULL, &err) != LM_OK ||
-        store_key_create(W.s, "driver", "D2", W.d2, NULL, &err) != LM_OK)
+    /* 3 parcels a van: 2 from stock + the 2 collected would not fit at once */
+    if (depot_world_van(&W, "V1", "D1", 3, 20 * H, &err) != LM_OK ||
+        depot_world_van(&W, "V2", "D2", 3, 20 * H, &err) != LM_OK ||
+        store_key_create(W.s, "driver", "D2", d2_key, NULL, &err) != LM_OK)
         goto fail;
     return 0;
 fail:
@@ -154,12 +77,7 @@ fail:
 
 static int teardown(void **state) {
     (void)state;
-    api_server_stop(W.srv, 1000);
-    dispatch_destroy(W.d);
-    orders_destroy(W.o);
-    store_close(W.s);
-    tmp_db_remove(&W.tmp);
-    curl_global_cleanup();
+    depot_world_stop(&W);
     return 0;
 }
 
@@ -392,7 +310,7 @@ static void test_planned_as_one_shipment(void **state) {
     resp r;
     call(&r, "POST", "/v1/orders", W.disp, body);
     http_test_expect(&r, 201);
-    W.pd_order = http_test_num(r.json, "id");
+    pd_order = http_test_num(r.json, "id");
     assert_string_equal(str(r.json, "status"), "ready");
     assert_string_equal(str(r.json, "type"), "pickup_delivery");
     assert_string_equal(str(r.json, "depot"), "DEP"); /* the nearest to the sender */
@@ -405,7 +323,7 @@ static void test_planned_as_one_shipment(void **state) {
     /* one van: 2 parcels from stock and 2 collected exceed its 3, unless a delivery from stock
      * comes before the pickup */
     plan_made(&r, "{\"vehicles\":[\"V1\"],\"time_limit_ms\":300}");
-    assert_true(check_route(r.json, W.pd_order, "V1") >= 1);
+    assert_true(check_route(r.json, pd_order, "V1") >= 1);
     commit(r.json);
     http_test_resp_free(&r);
 
@@ -423,11 +341,11 @@ static void test_planned_as_one_shipment(void **state) {
     http_test_resp_free(&r);
     call(&r, "GET", path, W.disp, NULL);
     http_test_expect(&r, 200);
-    check_route(r.json, W.pd_order, "V1");
+    check_route(r.json, pd_order, "V1");
     http_test_resp_free(&r);
 
     /* the driver: at the pickup, the sender's contact and address and the goods to collect */
-    cJSON *ps = driver_stop(W.d1, "pickup", W.pd_order);
+    cJSON *ps = driver_stop(W.d1, "pickup", pd_order);
     assert_string_equal(str(ps, "customer_name"), "Sender Ltd");
     assert_string_equal(str(ps, "address"), "Atelier Nord, 1 quai Nord");
     assert_string_equal(str(ps, "order_type"), "pickup_delivery");
@@ -436,7 +354,7 @@ static void test_planned_as_one_shipment(void **state) {
     assert_int_equal(http_test_num(get(pk, "goods"), "parcels"), 2);
     int64_t pick_stop = http_test_num(ps, "id");
     cJSON_Delete(ps);
-    cJSON *ds = driver_stop(W.d1, "delivery", W.pd_order);
+    cJSON *ds = driver_stop(W.d1, "delivery", pd_order);
     assert_string_equal(str(ds, "customer_name"), "Receiver SA");
     int64_t drop_stop = http_test_num(ds, "id");
     cJSON_Delete(ds);
@@ -460,7 +378,7 @@ static void test_planned_as_one_shipment(void **state) {
     /* collected: the order is out for delivery, the pickup records when, an event says so */
     stop_action(W.d1, drop_stop, "collected", "{}", 409); /* a delivery collects nothing */
     stop_action(W.d1, pick_stop, "collected", "{\"recipient_name\":\"Front desk\"}", 200);
-    order_read(&r, W.pd_order);
+    order_read(&r, pd_order);
     assert_string_equal(str(r.json, "status"), "out_for_delivery");
     assert_true(cJSON_IsString(get(get(r.json, "pickup"), "collected_at")));
     http_test_resp_free(&r);
@@ -472,7 +390,7 @@ static void test_planned_as_one_shipment(void **state) {
     assert_non_null(strstr(r.body.data, "stop.picked_up"));
     http_test_resp_free(&r);
     stop_action(W.d1, drop_stop, "delivered", "{\"recipient_name\":\"Receiver\"}", 200);
-    order_read(&r, W.pd_order);
+    order_read(&r, pd_order);
     assert_string_equal(str(r.json, "status"), "delivered");
     http_test_resp_free(&r);
 }
@@ -490,20 +408,20 @@ static void test_failed_pickup_cancels_delivery(void **state) {
     check_route(r.json, id, "V2");
     commit(r.json);
     http_test_resp_free(&r);
-    cJSON *ps = driver_stop(W.d2, "pickup", id);
+    cJSON *ps = driver_stop(d2_key, "pickup", id);
     int64_t pick_stop = http_test_num(ps, "id");
     cJSON_Delete(ps);
-    cJSON *ds = driver_stop(W.d2, "delivery", id);
+    cJSON *ds = driver_stop(d2_key, "delivery", id);
     int64_t drop_stop = http_test_num(ds, "id");
     cJSON_Delete(ds);
-    stop_action(W.d2, pick_stop, "failed", "{\"reason\":\"not_home\"}", 200);
+    stop_action(d2_key, pick_stop, "failed", "{\"reason\":\"not_home\"}", 200);
     order_read(&r, id);
     assert_string_equal(str(r.json, "status"), "failed");
     assert_true(cJSON_IsNull(get(get(r.json, "pickup"), "collected_at")));
     http_test_resp_free(&r);
     /* the delivery is cancelled: nothing left to do on it */
     resp rt;
-    call(&rt, "GET", "/v1/driver/route", W.d2, NULL);
+    call(&rt, "GET", "/v1/driver/route", d2_key, NULL);
     http_test_expect(&rt, 200);
     const cJSON *s;
     bool seen = false;
@@ -514,7 +432,7 @@ static void test_failed_pickup_cancels_delivery(void **state) {
     }
     http_test_resp_free(&rt);
     assert_true(seen);
-    stop_action(W.d2, drop_stop, "delivered", "{}", 409);
+    stop_action(d2_key, drop_stop, "delivered", "{}", 409);
 }
 
 /* Collected, then not delivered: the recovery policy (not_home: next day) applies as to any
@@ -532,12 +450,12 @@ static void test_failed_delivery_after_collection(void **state) {
     check_route(r.json, id, "V2");
     commit(r.json);
     http_test_resp_free(&r);
-    cJSON *ps = driver_stop(W.d2, "pickup", id), *ds = driver_stop(W.d2, "delivery", id);
+    cJSON *ps = driver_stop(d2_key, "pickup", id), *ds = driver_stop(d2_key, "delivery", id);
     int64_t pick_stop = http_test_num(ps, "id"), drop_stop = http_test_num(ds, "id");
     cJSON_Delete(ps);
     cJSON_Delete(ds);
-    stop_action(W.d2, pick_stop, "collected", "{}", 200);
-    stop_action(W.d2, drop_stop, "failed", "{\"reason\":\"not_home\"}", 200);
+    stop_action(d2_key, pick_stop, "collected", "{}", 200);
+    stop_action(d2_key, drop_stop, "failed", "{\"reason\":\"not_home\"}", 200);
     order_read(&r, id);
     assert_string_equal(str(r.json, "status"), "failed");
     assert_string_equal(str(get(r.json, "recovery"), "action"), "reschedule");

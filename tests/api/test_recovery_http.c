@@ -33,23 +33,11 @@ typedef http_test_resp resp;
 
 static void http(resp *out, const char *method, const char *path, const char *key,
                  const char *body) {
-    http_test_req req = {.method = method,
-                         .path = path,
-                         .key = key,
-                         .body = body ? body : (strcmp(method, "GET") ? "" : NULL),
-                         .content_type = body ? "application/json" : NULL,
-                         .timeout_s = 20};
-    http_test_request(W.port, &req, out);
+    plan_world_http(&W, out, method, path, key, body);
 }
 
 static long status_of(const char *method, const char *path, const char *key, const char *body) {
-    resp r;
-    http(&r, method, path, key, body);
-    long st = r.status;
-    if (st >= 400 && getenv("VERBOSE"))
-        fprintf(stderr, "%s %s -> %ld %s\n", method, path, st, r.body.data ? r.body.data : "");
-    http_test_resp_free(&r);
-    return st;
+    return plan_world_status(&W, method, path, key, body);
 }
 
 static int setup(void **state) {

@@ -6,13 +6,9 @@
  * 400 minutes of delay gets a proposal that starts his van at now + 400 min, counts every window it
  * can no longer meet as late, and costs the routes it replaces (cost_before never -1). The same
  * scenarios at the module level: tests/dispatch/test_replan_regress.c. */
-#include "api/api.h"
-#include "dispatch/dispatch.h"
-#include "orders/orders.h"
 #include "tests/support/http_test.h"
-#include "tests/support/tmp_db.h"
+#include "tests/support/depot_world.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,20 +22,10 @@
 
 #define DAY      INT64_C(1773705600) /* 2026-03-17T00:00:00Z */
 #define H        INT64_C(3600)
-#define DEP_LAT  45.75
-#define DEP_LON  4.85
 #define N_ORDERS 8
 
-static struct {
-    tmp_db tmp;
-    store *s;
-    orders_svc *o;
-    dispatch *d;
-    api_server *srv;
-    uint16_t port;
-    char disp[STORE_KEY_MAX], wh[STORE_KEY_MAX], d1[STORE_KEY_MAX];
-    double last_lat, last_lon; /* the last stop of the day */
-} W;
+static depot_world W;
+static double last_lat, last_lon; /* the last stop of the day */
 
 static int64_t now_ms = (DAY + 7 * H) * 1000;
 static int64_t clock_fake(void) {
@@ -85,76 +71,18 @@ static int64_t order_in(double lat, double lon, int64_t from_s, int64_t to_s, in
 
 static int setup(void **state) {
     (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     lm_errinfo err = {0};
-    if (tmp_db_create(&W.tmp, "lm_replan_http_") != 0 || tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
+    if (depot_world_start(&W, "lm_replan_http_", clock_fake, 300, &err) != LM_OK ||
+        depot_world_van(&W, "V1", "D1", 20, 23 * H, &err) != LM_OK) {
+        fprintf(stderr, "setup: %s: %s\n", err.field, err.message);
         return -1;
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = W.s;
-    oo.now_ms = clock_fake;
-    orders_depot dep = {.lon = DEP_LON, .lat = DEP_LAT, .open_s = 6 * 3600, .close_s = 20 * 3600};
-    lm_strlcpy(dep.id, "DEP", sizeof dep.id);
-    lm_strlcpy(dep.name, "Depot", sizeof dep.name);
-    orders_product pr = {.weight_g = 1000, .volume_cm3 = 1000, .active = true};
-    lm_strlcpy(pr.sku, "SKU1", sizeof pr.sku);
-    lm_strlcpy(pr.name, "Thing", sizeof pr.name);
-    orders_stock stk;
-    if (orders_create(&oo, &W.o) != LM_OK || orders_depot_put(W.o, &dep, &err) != LM_OK ||
-        orders_product_put(W.o, &pr, &err) != LM_OK ||
-        orders_stock_set(W.o, "DEP", "SKU1", 100, 0, &stk, &err) != LM_OK)
-        goto fail;
-    dispatch_opts dopts;
-    dispatch_opts_init(&dopts);
-    dopts.st = W.s;
-    dopts.now_ms = clock_fake;
-    dopts.tick_ms = 0; /* the test ticks */
-    dopts.plan_time_limit_ms = 300;
-    dopts.replan_feasible_ms = 50;
-    dopts.replan_polish_ms = 100;
-    if (dispatch_create(&dopts, &W.d, &err) != LM_OK) goto fail;
-    store_tx *tx = NULL;
-    if (store_tx_begin(W.s, &tx) != LM_OK) goto fail;
-    dispatch_vehicle v;
-    dispatch_vehicle_init(&v);
-    lm_strlcpy(v.id, "V1", sizeof v.id);
-    lm_strlcpy(v.start_depot, "DEP", sizeof v.start_depot);
-    lm_strlcpy(v.end_depot, "DEP", sizeof v.end_depot);
-    v.capacity_parcels = 20;
-    v.shift_start_s = 6 * H;
-    v.shift_end_s = 23 * H;
-    dispatch_driver dr = {0};
-    lm_strlcpy(dr.id, "D1", sizeof dr.id);
-    lm_strlcpy(dr.name, "Driver 1", sizeof dr.name);
-    lm_strlcpy(dr.vehicle_id, "V1", sizeof dr.vehicle_id);
-    if (dispatch_vehicle_put(tx, &v, &err) != LM_OK ||
-        dispatch_driver_save(tx, &dr, NULL, &err) != LM_OK || store_tx_commit(tx) != LM_OK)
-        goto fail;
-    api_server_opts ao;
-    api_server_opts_init(&ao);
-    ao.port = 0;
-    ao.log_fd = -1;
-    ao.dispatch = W.d;
-    if (api_server_start(&ao, W.s, &W.srv, &err) != LM_OK) goto fail;
-    W.port = api_server_port(W.srv);
-    if (store_key_create(W.s, "dispatcher", NULL, W.disp, NULL, &err) != LM_OK ||
-        store_key_create(W.s, "warehouse", NULL, W.wh, NULL, &err) != LM_OK ||
-        store_key_create(W.s, "driver", "D1", W.d1, NULL, &err) != LM_OK)
-        goto fail;
+    }
     return 0;
-fail:
-    fprintf(stderr, "setup: %s: %s\n", err.field, err.message);
-    return -1;
 }
 
 static int teardown(void **state) {
     (void)state;
-    api_server_stop(W.srv, 1000);
-    dispatch_destroy(W.d);
-    orders_destroy(W.o);
-    store_close(W.s);
-    tmp_db_remove(&W.tmp);
-    curl_global_cleanup();
+    depot_world_stop(&W);
     return 0;
 }
 
@@ -190,12 +118,12 @@ static void test_totals_after_hand_move(void **state) {
     (void)state;
     for (int h = 0; h < N_ORDERS; h++) {
         double ang = (double)h * 0.8;
-        W.last_lat = DEP_LAT + 0.03 * sin(ang);
-        W.last_lon = DEP_LON + 0.04 * cos(ang);
-        order_in(W.last_lat, W.last_lon, DAY + (9 + h) * H, DAY + (10 + h) * H, 0);
+        last_lat = DEPOT_WORLD_LAT + 0.03 * sin(ang);
+        last_lon = DEPOT_WORLD_LON + 0.04 * cos(ang);
+        order_in(last_lat, last_lon, DAY + (9 + h) * H, DAY + (10 + h) * H, 0);
     }
     /* one order without a window worth keeping: the hand move's subject */
-    order_in(DEP_LAT - 0.02, DEP_LON - 0.02, DAY + 8 * H, DAY + 20 * H, 0);
+    order_in(DEPOT_WORLD_LAT - 0.02, DEPOT_WORLD_LON - 0.02, DAY + 8 * H, DAY + 20 * H, 0);
     resp r;
     call(&r, "POST", "/v1/plans", W.disp, "{\"time_limit_ms\":300}");
     http_test_expect(&r, 202);
@@ -246,7 +174,7 @@ static void test_urgent_order_is_early(void **state) {
     call(&r, "POST", "/v1/driver/route/start", W.d1, NULL);
     http_test_expect(&r, 200);
     http_test_resp_free(&r);
-    int64_t uid = order_in(W.last_lat + 0.001, W.last_lon, DAY + 9 * H, DAY + 18 * H, 90);
+    int64_t uid = order_in(last_lat + 0.001, last_lon, DAY + 9 * H, DAY + 18 * H, 90);
     lm_errinfo err = {0};
     assert_int_equal(dispatch_tick(W.d, now_ms, &err), LM_OK);
     dispatch_wait_idle(W.d);

@@ -57,10 +57,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    if (W.pid > 0) {
-        kill(W.pid, SIGTERM);
-        waitpid(W.pid, NULL, 0);
-    }
+    http_test_serve_stop(W.pid);
     tmp_db_remove(&W.db);
     return 0;
 }

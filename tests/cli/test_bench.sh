@@ -5,26 +5,10 @@
 set -u
 bin="$1"
 src="$2"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib.sh"
 
-# run WANT_STATUS ARGS...: runs lastmile bench, stdout in $tmp/out, stderr in $tmp/err.
-run() {
-    local want="$1"
-    shift
-    "$bin" bench "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        bad "bench $*: exit $got, want $want"
-        cat "$tmp/out" "$tmp/err"
-        return 1
-    fi
-    return 0
-}
+# run WANT_STATUS ARGS...: runs lastmile bench (tests/cli/lib.sh's run_cmd).
+run() { run_cmd bench "$@"; }
 
 # cost_ok COST GAP: the cost of a feasible A-n32-k5 solution (784 is its proven optimum, so no
 # lower) and the gap that cost gives against the BKS, to the printed precision; whatever cost a
@@ -77,5 +61,4 @@ if run 1 A --only no-such-instance --time-limit 0.1 --datasets "$src/datasets"; 
 fi
 run 1 A --datasets "$tmp/nowhere" && ok
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

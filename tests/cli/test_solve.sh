@@ -6,26 +6,10 @@
 set -u
 bin="$1"
 src="$2"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib.sh"
 
-# run WANT_STATUS ARGS...: runs lastmile solve, stdout in $tmp/out, stderr in $tmp/err.
-run() {
-    local want="$1"
-    shift
-    "$bin" solve "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" -ne "$want" ]; then
-        bad "solve $*: exit $got, want $want"
-        cat "$tmp/err"
-        return 1
-    fi
-    return 0
-}
+# run WANT_STATUS ARGS...: runs lastmile solve (tests/cli/lib.sh's run_cmd).
+run() { run_cmd solve "$@"; }
 
 # The golden example: same text as docs/vroom-example.out.json except computing_times. The
 # document's "options": {"iterations": 1000} budgets the search (no time limit: reproducible).
@@ -159,5 +143,4 @@ if run 0 "$tmp/example_2.json" --time-limit 3600 --threads 1; then
     fi
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

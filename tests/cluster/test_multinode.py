@@ -85,8 +85,9 @@ def call(port, method, path, body=None, key=None, headers=None, timeout=10):
 
 
 class Node:
-    def __init__(self, name, binary, db, data_dir, tmp):
+    def __init__(self, name, binary, db, data_dir, tmp, extra=()):
         self.name, self.bin, self.db, self.data = name, binary, db, data_dir
+        self.extra = list(extra)
         self.port = free_port()
         self.log = os.path.join(tmp, name + ".log")
         self.proc = None
@@ -94,7 +95,7 @@ class Node:
     def start(self):
         self.proc = subprocess.Popen(
             [self.bin, "serve", "--db", self.db, "--port", str(self.port), "--osmand-port", "0",
-             "--threads", "8", "--data-dir", self.data],
+             "--threads", "8", "--data-dir", self.data] + self.extra,
             stdout=open(self.log + ".out", "a"), stderr=open(self.log, "a"))
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -288,11 +289,7 @@ def plan_status(lb, key, pid):
 
 
 def run(args, tmp):
-    admin_url = open(os.path.join(args.pgdir, "url")).read().strip()
-    port = admin_url.rsplit(":", 1)[1].split("/")[0]
-    psql(admin_url, "DROP DATABASE IF EXISTS lm_multinode WITH (FORCE)")
-    psql(admin_url, "CREATE DATABASE lm_multinode")
-    db = "postgresql://lastmile@127.0.0.1:%s/lm_multinode" % port
+    db = fresh_db(args.pgdir, "lm_multinode")
     out = subprocess.run([args.bin, "keys", "create", "--role", "admin", "--db", db],
                          capture_output=True, text=True, timeout=60)
     admin = out.stdout.strip().splitlines()[-1]
@@ -399,17 +396,19 @@ def verify(db, load, sses, start_seq, end_seq):
         check(s.reconnects >= 1, "SSE client %d never had to reconnect" % i)
 
 
-def main():
+def harness(name, run_fn, need_haproxy=False):
+    """Parses --bin and --pgdir, runs run_fn(args, tmp) in a temporary directory and reports:
+    the exit status of the test named name (the cluster tests' common main)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--pgdir", required=True)
     args = ap.parse_args()
-    if not shutil.which("haproxy"):
+    if need_haproxy and not shutil.which("haproxy"):
         print("FAIL: haproxy is not installed (scripts/install-deps.sh)")
         return 1
-    tmp = tempfile.mkdtemp(prefix="lm_multinode_")
+    tmp = tempfile.mkdtemp(prefix="lm_%s_" % name)
     try:
-        run(args, tmp)
+        run_fn(args, tmp)
     except Exception as e:  # a harness failure is a test failure, with the logs' tails
         check(False, "harness: %s" % e)
         for f in sorted(os.listdir(tmp)):
@@ -419,9 +418,18 @@ def main():
                 print("---- %s\n%s" % (f, "".join(tail)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("test_multinode:", "FAILED" if FAILS else "all checks passed")
+    print(name + ":", "FAILED" if FAILS else "all checks passed")
     return 1 if FAILS else 0
 
 
+def fresh_db(pgdir, name):
+    """Drops and creates database name in the fixture's cluster: its URL."""
+    admin_url = open(os.path.join(pgdir, "url")).read().strip()
+    port = admin_url.rsplit(":", 1)[1].split("/")[0]
+    psql(admin_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    psql(admin_url, "CREATE DATABASE %s" % name)
+    return "postgresql://lastmile@127.0.0.1:%s/%s" % (port, name)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness("test_multinode", run, need_haproxy=True))

@@ -615,6 +615,12 @@ static void test_guard_blocks_repeated_failures(void **state) {
     assert_int_equal(s.failures, 1000);
     assert_int_equal(s.blocks, 0);
     assert_true(dispatch_guard_allowed(g, "203.0.113.9", t + 1000, NULL));
+    /* a block decided by the nodes' shared count is mirrored once, and never shortened */
+    assert_false(dispatch_guard_block_until(g, "203.0.113.9", t, t)); /* ended: no block */
+    assert_true(dispatch_guard_block_until(g, "203.0.113.9", t, t + 5000));
+    assert_false(dispatch_guard_block_until(g, "203.0.113.9", t + 1, t + 2000));
+    assert_false(dispatch_guard_allowed(g, "203.0.113.9", t + 4999, NULL));
+    assert_true(dispatch_guard_allowed(g, "203.0.113.9", t + 5000, NULL));
     dispatch_guard_destroy(g);
     o.max_failures = 0;
     assert_int_equal(dispatch_guard_create(&o, &g), LM_INVALID);

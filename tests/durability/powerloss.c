@@ -138,8 +138,11 @@ static bool is_dir_path(const char *path) {
     return path[dir_len] == '\0' || (path[dir_len] == '/' && path[dir_len + 1] == '\0');
 }
 
+/* The init check on the shadow directory's length leaves room for any tracked name, so a
+ * truncated path is a bug in the shim: stop rather than write beside the wrong file. */
 static void shadow_path(char *out, size_t cap, const char *name, const char *ext) {
-    snprintf(out, cap, "%s/%s.%s", shadow, name, ext);
+    int n = snprintf(out, cap, "%s/%s.%s", shadow, name, ext);
+    if (n < 0 || (size_t)n >= cap) abort();
 }
 
 /* Copies [off, off + len) of fd into the image file img (both open), with the real calls. */

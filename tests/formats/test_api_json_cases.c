@@ -9,13 +9,16 @@
 #include "api/formats/fleet_json.h"
 #include "api/formats/json.h"
 #include "api/formats/plan_json.h"
-#include "case_file.h"
+#include "json_case.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, lm_errinfo *err) {
+static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, void *unused,
+                        lm_errinfo *err, bool *known) {
+    (void)unused;
+    *known = true;
     static dispatch_vehicle v;
     static dispatch_driver d;
     static fmt_plan_body pb;
@@ -50,26 +53,13 @@ static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, lm_er
         fmt_delivery dv;
         return fmt_delivery_from_json(j, NULL, arena, &dv, err);
     }
-    return lm_errinfo_set(err, LM_INTERNAL, "", "unknown kind: '%s'", kind);
+    *known = false;
+    return LM_OK;
 }
 
 static bool run_case(const tc_case *c, char *why, size_t size) {
-    const char *kind = tc_get(c, "kind");
-    if (!kind) {
-        snprintf(why, size, "no kind: header");
-        return false;
-    }
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    cJSON *j = NULL;
-    lm_arena *arena = NULL;
-    lm_status st = fmt_json_parse(c->input, c->input_len, 1u << 20, &j, &err);
-    if (st == LM_OK) st = lm_arena_create(1u << 20, &arena);
-    if (st == LM_OK) st = decode(kind, j, arena, &err);
-    bool ok = tc_check_error(c, st, &err, why, size);
-    lm_arena_destroy(arena);
-    cJSON_Delete(j);
-    return ok;
+    static const tc_json_codec codec = {.decode = decode, .parse_empty = true};
+    return tc_json_run(c, &codec, why, size);
 }
 
 int main(void) {

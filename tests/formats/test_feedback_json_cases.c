@@ -7,7 +7,7 @@
  * calendars, remove). */
 #include "api/formats/feedback_json.h"
 #include "api/formats/json.h"
-#include "case_file.h"
+#include "json_case.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +67,10 @@ static bool field_text(const decoded *d, const char *f, char *buf, size_t size) 
     return true;
 }
 
-static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, decoded *d,
+static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, void *out,
                         lm_errinfo *err, bool *known) {
+    decoded *d = out;
+    d->complaint.priority = -1; /* "not given" */
     *known = true;
     if (!strcmp(kind, "rating") || !strcmp(kind, "rating_edit"))
         return fmt_fb_rating_from_json(j, !strcmp(kind, "rating"), &d->rating, err);
@@ -94,34 +96,9 @@ static bool field_text_of(const void *d, const char *f, char *buf, size_t size) 
 }
 
 static bool run_case(const tc_case *c, char *why, size_t size) {
-    const char *kind = tc_get(c, "kind");
-    if (!kind) {
-        snprintf(why, size, "no kind: header");
-        return false;
-    }
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    cJSON *j = NULL;
-    lm_status st = LM_OK;
-    if (c->input_len) st = fmt_json_parse(c->input, c->input_len, 1 << 20, &j, &err);
-    lm_arena *arena = NULL;
-    decoded d;
-    memset(&d, 0, sizeof d);
-    d.complaint.priority = -1;
-    if (lm_arena_create(1 << 20, &arena) != LM_OK) {
-        snprintf(why, size, "out of memory");
-        cJSON_Delete(j);
-        return false;
-    }
-    bool known = true;
-    if (st == LM_OK) st = decode(kind, j, arena, &d, &err, &known);
-    bool ok = known;
-    if (!known) snprintf(why, size, "unknown kind '%s'", kind);
-    if (ok) ok = tc_check_error(c, st, &err, why, size);
-    if (ok && st == LM_OK) ok = tc_field_checks(c, field_text_of, &d, why, size);
-    lm_arena_destroy(arena);
-    cJSON_Delete(j);
-    return ok;
+    static const tc_json_codec codec = {
+        .size = sizeof(decoded), .decode = decode, .text = field_text_of};
+    return tc_json_run(c, &codec, why, size);
 }
 
 int main(void) {

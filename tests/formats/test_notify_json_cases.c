@@ -7,7 +7,7 @@
  * (rows), quiet0 ("depot tz from-to" in minutes), email / sms (the choice: on, off, unset). */
 #include "api/formats/json.h"
 #include "api/formats/notify_json.h"
-#include "case_file.h"
+#include "json_case.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,8 +77,10 @@ static lm_status render(const tc_case *c, decoded *d) {
     return st == LM_OK ? notify_render(d->t[0].body, &v, false, d->body, sizeof d->body) : st;
 }
 
-static lm_status decode(const char *kind, const cJSON *j, decoded *d, lm_errinfo *err,
-                        bool *known) {
+static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, void *out,
+                        lm_errinfo *err, bool *known) {
+    (void)arena;
+    decoded *d = out;
     *known = true;
     if (!strcmp(kind, "template_email") || !strcmp(kind, "template_sms")) {
         d->t[0].kind = NOTIFY_DELIVERED;
@@ -100,32 +102,18 @@ static bool field_text_of(const void *d, const char *f, char *buf, size_t size) 
     return field_text(d, f, buf, size);
 }
 
+/* A decoded template is rendered before the checks look at it. */
+static bool rendered(const tc_case *c, void *d, char *why, size_t size) {
+    decoded *dd = d;
+    if (dd->n == 0 || render(c, dd) == LM_OK) return true;
+    snprintf(why, size, "rendering failed");
+    return false;
+}
+
 static bool run_case(const tc_case *c, char *why, size_t size) {
-    const char *kind = tc_get(c, "kind");
-    if (!kind) {
-        snprintf(why, size, "no kind: header");
-        return false;
-    }
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    cJSON *j = NULL;
-    lm_status st = LM_OK;
-    if (c->input_len) st = fmt_json_parse(c->input, c->input_len, 1 << 20, &j, &err);
-    static decoded d;
-    memset(&d, 0, sizeof d);
-    bool known = true;
-    if (st == LM_OK) st = decode(kind, j, &d, &err, &known);
-    if (st == LM_OK && d.n > 0 && render(c, &d) != LM_OK) {
-        snprintf(why, size, "rendering failed");
-        cJSON_Delete(j);
-        return false;
-    }
-    bool ok = known;
-    if (!known) snprintf(why, size, "unknown kind '%s'", kind);
-    if (ok) ok = tc_check_error(c, st, &err, why, size);
-    if (ok && st == LM_OK) ok = tc_field_checks(c, field_text_of, &d, why, size);
-    cJSON_Delete(j);
-    return ok;
+    static const tc_json_codec codec = {
+        .size = sizeof(decoded), .decode = decode, .after = rendered, .text = field_text_of};
+    return tc_json_run(c, &codec, why, size);
 }
 
 int main(void) {

@@ -6,7 +6,7 @@
  * reorder_point). */
 #include "api/formats/json.h"
 #include "api/formats/orders_json.h"
-#include "case_file.h"
+#include "json_case.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,42 +67,22 @@ static bool field_text_of(const void *d, const char *f, char *buf, size_t size) 
     return field_text(d, f, buf, size);
 }
 
+static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, void *out,
+                        lm_errinfo *err, bool *known) {
+    decoded *d = out;
+    *known = true;
+    if (!strcmp(kind, "order")) return fmt_order_from_json(j, arena, &d->ord, err);
+    if (!strcmp(kind, "depot")) return fmt_depot_from_json(j, &d->depot, err);
+    if (!strcmp(kind, "product")) return fmt_product_from_json(j, &d->product, err);
+    if (!strcmp(kind, "stock")) return fmt_stock_row_from_json(j, &d->stock, err);
+    *known = false;
+    return LM_OK;
+}
+
 static bool run_case(const tc_case *c, char *why, size_t size) {
-    const char *kind = tc_get(c, "kind");
-    if (!kind) {
-        snprintf(why, size, "no kind: header");
-        return false;
-    }
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    cJSON *j = NULL;
-    lm_status st = fmt_json_parse(c->input, c->input_len, 1 << 20, &j, &err);
-    lm_arena *arena = NULL;
-    decoded *d = lm_calloc(1, sizeof *d);
-    if (!d || lm_arena_create(1 << 20, &arena) != LM_OK) {
-        snprintf(why, size, "out of memory");
-        lm_free(d);
-        cJSON_Delete(j);
-        return false;
-    }
-    if (st == LM_OK) {
-        if (!strcmp(kind, "order"))
-            st = fmt_order_from_json(j, arena, &d->ord, &err);
-        else if (!strcmp(kind, "depot"))
-            st = fmt_depot_from_json(j, &d->depot, &err);
-        else if (!strcmp(kind, "product"))
-            st = fmt_product_from_json(j, &d->product, &err);
-        else if (!strcmp(kind, "stock"))
-            st = fmt_stock_row_from_json(j, &d->stock, &err);
-        else
-            snprintf(why, size, "unknown kind '%s'", kind);
-    }
-    bool ok = tc_check_error(c, st, &err, why, size);
-    if (ok && st == LM_OK) ok = tc_field_checks(c, field_text_of, d, why, size);
-    lm_arena_destroy(arena);
-    lm_free(d);
-    cJSON_Delete(j);
-    return ok;
+    static const tc_json_codec codec = {
+        .size = sizeof(decoded), .decode = decode, .text = field_text_of, .parse_empty = true};
+    return tc_json_run(c, &codec, why, size);
 }
 
 int main(void) {

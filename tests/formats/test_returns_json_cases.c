@@ -6,7 +6,7 @@
  * windows, reasons, auto_reasons, max_value, refund_rule, offer_pickup). */
 #include "api/formats/json.h"
 #include "api/formats/returns_json.h"
-#include "case_file.h"
+#include "json_case.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,8 +74,10 @@ static bool field_text(const decoded *d, const char *f, char *buf, size_t size) 
     return true;
 }
 
-static lm_status decode(const char *kind, const cJSON *j, decoded *d, lm_errinfo *err,
-                        bool *known) {
+static lm_status decode(const char *kind, const cJSON *j, lm_arena *arena, void *out,
+                        lm_errinfo *err, bool *known) {
+    (void)arena;
+    decoded *d = out;
     *known = true;
     if (!strcmp(kind, "request_staff") || !strcmp(kind, "request_customer"))
         return fmt_ret_request_from_json(j, !strcmp(kind, "request_staff"), &d->q, err);
@@ -101,31 +103,9 @@ static bool field_text_of(const void *d, const char *f, char *buf, size_t size) 
 }
 
 static bool run_case(const tc_case *c, char *why, size_t size) {
-    const char *kind = tc_get(c, "kind");
-    if (!kind) {
-        snprintf(why, size, "no kind: header");
-        return false;
-    }
-    lm_errinfo err;
-    lm_errinfo_clear(&err);
-    cJSON *j = NULL;
-    lm_status st = LM_OK;
-    if (c->input_len) st = fmt_json_parse(c->input, c->input_len, 1 << 20, &j, &err);
-    decoded *d = calloc(1, sizeof *d);
-    if (!d) {
-        snprintf(why, size, "out of memory");
-        cJSON_Delete(j);
-        return false;
-    }
-    bool known = true;
-    if (st == LM_OK) st = decode(kind, j, d, &err, &known);
-    bool ok = known;
-    if (!known) snprintf(why, size, "unknown kind '%s'", kind);
-    if (ok) ok = tc_check_error(c, st, &err, why, size);
-    if (ok && st == LM_OK) ok = tc_field_checks(c, field_text_of, d, why, size);
-    free(d);
-    cJSON_Delete(j);
-    return ok;
+    static const tc_json_codec codec = {
+        .size = sizeof(decoded), .decode = decode, .text = field_text_of};
+    return tc_json_run(c, &codec, why, size);
 }
 
 int main(void) {

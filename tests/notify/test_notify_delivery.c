@@ -45,7 +45,8 @@ static int servers_down(void **state) {
 static void link_of(const nt_world *w, int64_t order_id, char *out, size_t cap) {
     for (int i = 0; i < NT_ORDERS; i++)
         if (w->order_ids[i] == order_id)
-            snprintf(out, cap, "https://track.test/t#%s", w->tokens[i]);
+            snprintf(out, cap, "https://track.test/t#%.*s", (int)sizeof w->tokens[i] - 1,
+                     w->tokens[i]);
 }
 
 /* The status of order_id's message of kind on channel, "" when there is none. */

@@ -6,7 +6,7 @@
 #include "orders/orders.h"
 #include "orders/split.h"
 #include "store/store.h"
-#include "tests/support/tmp_db.h"
+#include "orders_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,40 +17,7 @@
 
 #include <cmocka.h>
 
-typedef struct fixture {
-    tmp_db db;
-    store *s;
-    orders_svc *o;
-} fixture;
-
-#define OKE(expr)                                                                                  \
-    do {                                                                                           \
-        lm_errinfo e_ = {0};                                                                       \
-        lm_status rc_ = (expr);                                                                    \
-        if (rc_ != LM_OK)                                                                          \
-            fail_msg("%s -> %s: %s %s", #expr, lm_status_name(rc_), e_.field, e_.message);         \
-    } while (0)
-
-static void depot(fixture *f, const char *id, double lon, double lat) {
-    orders_depot d = {.lon = lon, .lat = lat, .open_s = 8 * 3600, .close_s = 18 * 3600};
-    lm_strlcpy(d.id, id, sizeof d.id);
-    lm_strlcpy(d.name, id, sizeof d.name);
-    OKE(orders_depot_put(f->o, &d, &e_));
-}
-
-static void product(fixture *f, const char *sku) {
-    orders_product p = {.weight_g = 500, .volume_cm3 = 500, .active = true};
-    lm_strlcpy(p.sku, sku, sizeof p.sku);
-    lm_strlcpy(p.name, sku, sizeof p.name);
-    OKE(orders_product_put(f->o, &p, &e_));
-}
-
-static void stock_set(fixture *f, const char *dep, const char *sku, int64_t n) {
-    orders_stock st;
-    OKE(orders_stock_set(f->o, dep, sku, n, 0, &st, &e_));
-}
-
-static int64_t reserved(fixture *f, const char *dep, const char *sku) {
+static int64_t reserved(orders_fx *f, const char *dep, const char *sku) {
     store_read *rd = NULL;
     store_stock st = {0};
     assert_int_equal(store_read_begin(f->s, &rd), LM_OK);
@@ -61,34 +28,19 @@ static int64_t reserved(fixture *f, const char *dep, const char *sku) {
 }
 
 static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || tmp_db_create(&f->db, "lm_split_") != 0 || tmp_db_store_open(&f->db, 4, &f->s))
-        return -1;
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = f->s;
-    if (orders_create(&oo, &f->o) != LM_OK) return -1;
-    *state = f;
-    depot(f, "A", 4.85, 45.75); /* the customer is next to A */
-    depot(f, "B", 4.95, 45.80);
-    depot(f, "C", 5.05, 45.85);
-    product(f, "X");
-    product(f, "Y");
-    product(f, "Z");
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    orders_destroy(f->o);
-    store_close(f->s);
-    tmp_db_remove(&f->db);
-    free(f);
+    if (orders_fx_setup(state, "lm_split_") != 0) return -1;
+    orders_fx *f = *state;
+    orders_fx_depot(f, "A", 4.85, 45.75); /* the customer is next to A */
+    orders_fx_depot(f, "B", 4.95, 45.80);
+    orders_fx_depot(f, "C", 5.05, 45.85);
+    const char *skus[] = {"X", "Y", "Z"};
+    for (size_t i = 0; i < 3; i++)
+        orders_fx_product(f, skus[i], 500, 500);
     return 0;
 }
 
 /* An order near depot A of one unit of each sku; *out owns its lines. */
-static void order(fixture *f, const char *const *skus, size_t n, orders_order *out) {
+static void order(orders_fx *f, const char *const *skus, size_t n, orders_order *out) {
     orders_line l[4] = {0};
     for (size_t i = 0; i < n; i++) {
         lm_strlcpy(l[i].sku, skus[i], sizeof l[i].sku);
@@ -101,31 +53,31 @@ static void order(fixture *f, const char *const *skus, size_t n, orders_order *o
     in.windows[0] = (store_window){1800000000, 1800007200};
     in.n_windows = 1;
     bool replayed = false;
-    OKE(orders_order_create(f->o, &in, NULL, out, &replayed, &e_));
+    ORDERS_FX_OK(orders_order_create(f->o, &in, NULL, out, &replayed, &e_));
 }
 
-static void policy(fixture *f, const char *mode, int64_t max_parts) {
+static void policy(orders_fx *f, const char *mode, int64_t max_parts) {
     orders_split_policy p = {.max_parts = max_parts};
     lm_strlcpy(p.mode, mode, sizeof p.mode);
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
-    OKE(orders_split_policy_put_tx(tx, &p, "test", 1, &e_));
+    ORDERS_FX_OK(orders_split_policy_put_tx(tx, &p, "test", 1, &e_));
     assert_int_equal(store_tx_commit(tx), LM_OK);
 }
 
-static size_t children(fixture *f, int64_t id, int64_t *out) {
+static size_t children(orders_fx *f, int64_t id, int64_t *out) {
     store_read *rd = NULL;
     size_t n = 0;
     assert_int_equal(store_read_begin(f->s, &rd), LM_OK);
-    OKE(store_split_children(rd, id, out, 4, &n, &e_));
+    ORDERS_FX_OK(store_split_children(rd, id, out, 4, &n, &e_));
     store_read_end(rd);
     return n;
 }
 
 static void test_lines_at_two_depots_are_split(void **state) {
-    fixture *f = *state;
-    stock_set(f, "A", "X", 5);
-    stock_set(f, "B", "Y", 5);
+    orders_fx *f = *state;
+    orders_fx_stock(f, "A", "X", 5);
+    orders_fx_stock(f, "B", "Y", 5);
     const char *skus[] = {"X", "Y"};
     orders_order o = {0};
     order(f, skus, 2, &o);
@@ -136,7 +88,7 @@ static void test_lines_at_two_depots_are_split(void **state) {
     int64_t part[4];
     assert_int_equal(children(f, o.id, part), 1);
     orders_order c = {0};
-    OKE(orders_order_get(f->o, part[0], &c, &e_));
+    ORDERS_FX_OK(orders_order_get(f->o, part[0], &c, &e_));
     assert_string_equal(c.status, "allocated");
     assert_string_equal(c.depot_id, "B");
     assert_int_equal(c.n_lines, 1);
@@ -150,7 +102,7 @@ static void test_lines_at_two_depots_are_split(void **state) {
     assert_int_equal(reserved(f, "B", "Y"), 1);
     /* the parent as stored (lines included) */
     orders_order again = {0};
-    OKE(orders_order_get(f->o, o.id, &again, &e_));
+    ORDERS_FX_OK(orders_order_get(f->o, o.id, &again, &e_));
     assert_int_equal(again.n_lines, 1);
     orders_order_clear(&again);
     orders_order_clear(&c);
@@ -158,10 +110,10 @@ static void test_lines_at_two_depots_are_split(void **state) {
 }
 
 static void test_policy_off_waits(void **state) {
-    fixture *f = *state;
+    orders_fx *f = *state;
     policy(f, "off", 2);
-    stock_set(f, "A", "X", 5);
-    stock_set(f, "B", "Y", 5);
+    orders_fx_stock(f, "A", "X", 5);
+    orders_fx_stock(f, "B", "Y", 5);
     const char *skus[] = {"X", "Y"};
     orders_order o = {0};
     order(f, skus, 2, &o);
@@ -185,10 +137,10 @@ static void test_policy_off_waits(void **state) {
 }
 
 static void test_parts_bounded_by_policy(void **state) {
-    fixture *f = *state;
-    stock_set(f, "A", "X", 5);
-    stock_set(f, "B", "Y", 5);
-    stock_set(f, "C", "Z", 5);
+    orders_fx *f = *state;
+    orders_fx_stock(f, "A", "X", 5);
+    orders_fx_stock(f, "B", "Y", 5);
+    orders_fx_stock(f, "C", "Z", 5);
     const char *skus[] = {"X", "Y", "Z"};
     orders_order o = {0};
     order(f, skus, 3, &o); /* three depots, two parts allowed: it waits */
@@ -204,15 +156,15 @@ static void test_parts_bounded_by_policy(void **state) {
 }
 
 static void test_split_when_stock_arrives_elsewhere(void **state) {
-    fixture *f = *state;
-    stock_set(f, "A", "X", 5);
+    orders_fx *f = *state;
+    orders_fx_stock(f, "A", "X", 5);
     const char *skus[] = {"X", "Y"};
     orders_order o = {0};
     order(f, skus, 2, &o); /* Y nowhere: backordered, as before */
     assert_string_equal(o.status, "backordered");
-    stock_set(f, "B", "Y", 2); /* Y arrives at B: the backorder retry splits it */
+    orders_fx_stock(f, "B", "Y", 2); /* Y arrives at B: the backorder retry splits it */
     orders_order now = {0};
-    OKE(orders_order_get(f->o, o.id, &now, &e_));
+    ORDERS_FX_OK(orders_order_get(f->o, o.id, &now, &e_));
     assert_string_equal(now.status, "allocated");
     assert_string_equal(now.depot_id, "A");
     int64_t part[4];
@@ -224,10 +176,12 @@ static void test_split_when_stock_arrives_elsewhere(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_lines_at_two_depots_are_split, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_policy_off_waits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parts_bounded_by_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_split_when_stock_arrives_elsewhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lines_at_two_depots_are_split, setup,
+                                        orders_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_policy_off_waits, setup, orders_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_parts_bounded_by_policy, setup, orders_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_split_when_stock_arrives_elsewhere, setup,
+                                        orders_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

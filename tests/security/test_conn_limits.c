@@ -93,11 +93,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    if (W.pid > 0) {
-        kill(W.pid, SIGTERM);
-        int st = 0;
-        waitpid(W.pid, &st, 0);
-    }
+    http_test_serve_stop(W.pid);
     tmp_db_remove(&W.tmp);
     return 0;
 }

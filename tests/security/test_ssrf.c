@@ -251,9 +251,7 @@ static void test_serve_option(void **state) {
     http_test_resp_free(&r);
     long refused = create("http://10.0.0.1/hook", &r);
     http_test_resp_free(&r);
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
+    http_test_serve_stop(pid);
     tmp_db_remove(&t);
     assert_int_equal(ok, 201);
     assert_int_equal(refused, 400);

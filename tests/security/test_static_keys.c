@@ -93,11 +93,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    if (W.pid > 0) {
-        kill(W.pid, SIGTERM);
-        int st = 0;
-        waitpid(W.pid, &st, 0);
-    }
+    http_test_serve_stop(W.pid);
     tmp_db_remove(&W.tmp);
     return 0;
 }
@@ -317,9 +313,7 @@ static void test_keys_list_and_revoke(void **state) {
     http_test_resp_free(&r);
 
     /* each revocation is an event, in the same transaction */
-    kill(W.pid, SIGTERM);
-    int st = 0;
-    waitpid(W.pid, &st, 0);
+    http_test_serve_stop(W.pid);
     W.pid = -1;
     store *s = NULL;
     assert_int_equal(tmp_db_store_open(&W.tmp, 1, &s), 0);

@@ -20,26 +20,8 @@
 #define THREADS    8
 #define PER_THREAD 40
 
-typedef struct fixture {
-    tmp_db db;
-    store *s;
-} fixture;
-
 static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || tmp_db_create(&f->db, "lm_commit_queue_") != 0 ||
-        tmp_db_store_open(&f->db, 2, &f->s) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    store_close(f->s);
-    tmp_db_remove(&f->db);
-    free(f);
-    return 0;
+    return tmp_store_setup(state, "lm_commit_queue_", 2);
 }
 
 /* ---- Units ---- */
@@ -89,7 +71,7 @@ static int64_t meta_value(store *s, const char *key) {
     return found ? v : -1;
 }
 
-static void reopen(fixture *f) {
+static void reopen(tmp_store *f) {
     store_close(f->s);
     f->s = NULL;
     assert_int_equal(tmp_db_store_open(&f->db, 2, &f->s), 0);
@@ -136,7 +118,7 @@ static void *worker_main(void *p) {
 }
 
 static void run_workers(void **state, bool thread) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_cq_opts o;
     store_cq_opts_init(&o);
     o.thread = thread;
@@ -187,7 +169,7 @@ static void test_threads_leader(void **state) {
 
 /* A failing unit between two good ones: one commit, the failure alone rolled back. */
 static void test_failing_unit_alone(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_cq *q = NULL;
     assert_int_equal(store_cq_create(f->s, NULL, &q), LM_OK);
     put_arg a[3] = {
@@ -213,7 +195,7 @@ static void test_failing_unit_alone(void **state) {
 
 /* Units queued while a batch runs share the next commit: 1 + 20 units, 2 commits. */
 static void test_units_share_commit(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_cq_opts o;
     store_cq_opts_init(&o);
     o.thread = true;
@@ -257,7 +239,7 @@ static void test_units_share_commit(void **state) {
 
 /* A batch whose units all fail commits nothing. */
 static void test_all_failed_no_commit(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_cq *q = NULL;
     assert_int_equal(store_cq_create(f->s, NULL, &q), LM_OK);
     put_arg a = {.key = "x", .value = 1, .fail = true};
@@ -272,7 +254,7 @@ static void test_all_failed_no_commit(void **state) {
 
 /* Weight limits, stop and a leader-mode queue refuse what they cannot take. */
 static void test_refusals(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_cq_opts o;
     store_cq_opts_init(&o);
     o.thread = true;
@@ -308,7 +290,7 @@ static void count_idle(void *ctx) {
 }
 
 static void test_idle_hook(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_cq_opts o;
     store_cq_opts_init(&o);
     o.thread = true;
@@ -329,13 +311,13 @@ static void test_idle_hook(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_threads_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads_leader, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failing_unit_alone, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_units_share_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_idle_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_writer, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_leader, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_failing_unit_alone, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_units_share_commit, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_idle_hook, setup, tmp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

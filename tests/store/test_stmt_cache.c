@@ -15,27 +15,9 @@
 
 #include <cmocka.h>
 
-typedef struct fixture {
-    tmp_db db;
-    store *s;
-} fixture;
-
 /* one read connection, so every read gets the same connection (and its cache) */
 static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || tmp_db_create(&f->db, "lm_stmt_cache_") != 0 ||
-        tmp_db_store_open(&f->db, 1, &f->s) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    store_close(f->s);
-    tmp_db_remove(&f->db);
-    free(f);
-    return 0;
+    return tmp_store_setup(state, "lm_stmt_cache_", 1);
 }
 
 /* Statements alive on db (cached or handed out), as SQLite counts them. */
@@ -62,7 +44,7 @@ static int64_t select_bound(db_stmt *st, int64_t v) {
 }
 
 static void test_reused_across_calls_and_reads(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
     db_conn *db = store__db(r);
@@ -112,7 +94,7 @@ static void test_reused_across_calls_and_reads(void **state) {
 }
 
 static void test_nested_same_sql_gets_its_own(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
     db_conn *db = store__db(r);
@@ -152,7 +134,7 @@ static void test_nested_same_sql_gets_its_own(void **state) {
 }
 
 static void test_bounded_and_evicts_idle(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
     db_conn *db = store__db(r);
@@ -193,7 +175,7 @@ static void test_bounded_and_evicts_idle(void **state) {
 }
 
 static void test_error_then_reuse(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
     /* the events table CHECKs its payload is JSON: the failed insert must not poison the reuse */
@@ -215,7 +197,7 @@ static void test_error_then_reuse(void **state) {
 }
 
 static void test_schema_change_seen_by_cached(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
     db_conn *w = store__tx_db(tx);
@@ -263,7 +245,7 @@ static void test_schema_change_seen_by_cached(void **state) {
 }
 
 static void test_reopen(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     for (int round = 0; round < 3; round++) {
         store_tx *tx = NULL;
         assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
@@ -310,7 +292,7 @@ static void *reader_main(void *p) {
 }
 
 static void test_threads_and_other_stores(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_close(f->s);
     f->s = NULL;
     assert_int_equal(tmp_db_store_open(&f->db, 2, &f->s), 0);
@@ -344,13 +326,16 @@ static void test_threads_and_other_stores(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reused_across_calls_and_reads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nested_same_sql_gets_its_own, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bounded_and_evicts_idle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_error_then_reuse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schema_change_seen_by_cached, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads_and_other_stores, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reused_across_calls_and_reads, setup,
+                                        tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_nested_same_sql_gets_its_own, setup,
+                                        tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_bounded_and_evicts_idle, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_error_then_reuse, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_schema_change_seen_by_cached, setup,
+                                        tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_and_other_stores, setup, tmp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,25 +16,8 @@
 
 #include <cmocka.h>
 
-typedef struct fixture {
-    tmp_db db;
-    store *s;
-} fixture;
-
 static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    if (tmp_db_create(&f->db, "lm_store_") != 0 || tmp_db_store_open(&f->db, 2, &f->s) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    store_close(f->s);
-    tmp_db_remove(&f->db);
-    free(f);
-    return 0;
+    return tmp_store_setup(state, "lm_store_", 2);
 }
 
 static int64_t count_rows(store *s, const char *sql) {
@@ -50,7 +33,7 @@ static int64_t count_rows(store *s, const char *sql) {
 }
 
 static void test_open_migrates_and_reopen_keeps(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     assert_int_equal(count_rows(f->s, "SELECT count(*) FROM schema_migrations"),
                      (int64_t)store__migration_count);
     /* the backends' own catalogs: the tables exist, foreign keys are enforced */
@@ -94,7 +77,7 @@ static void test_open_migrates_and_reopen_keeps(void **state) {
 }
 
 static void test_unknown_migration_refused(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     /* a newer build's migration, written through the store so that both backends run it */
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
@@ -113,7 +96,7 @@ static void test_unknown_migration_refused(void **state) {
 }
 
 static void test_rollback_leaves_nothing(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
     assert_int_equal(db_exec(store__tx_db(tx), "CREATE TABLE t(x INTEGER)", NULL), LM_OK);
@@ -150,7 +133,7 @@ static void test_rollback_leaves_nothing(void **state) {
 }
 
 static void test_event_log(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
     assert_int_equal(store_event_append(tx, "a.one", "a", "1", "{\"n\":1}"), LM_OK);
@@ -182,7 +165,7 @@ static void test_event_log(void **state) {
 
 /* A reader holding a snapshot does not see a commit made after it began; a new read does. */
 static void test_read_snapshot_isolated_from_writer(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_read *r = NULL;
     assert_int_equal(store_read_begin(f->s, &r), LM_OK);
     store_event *ev = NULL;
@@ -210,7 +193,7 @@ static void hook(void *ctx, int64_t last_seq) {
 }
 
 static void test_event_hook_after_commit_only(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     hook_calls = 0;
     store_set_event_hook(f->s, hook, NULL);
     store_tx *tx = NULL;
@@ -246,7 +229,7 @@ static void *writer(void *p) {
 }
 
 static void test_concurrent_writers(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
     assert_int_equal(db_exec(store__tx_db(tx),
@@ -268,7 +251,7 @@ static void test_concurrent_writers(void **state) {
 }
 
 static void test_keys(void **state) {
-    fixture *f = *state;
+    tmp_store *f = *state;
     char key[STORE_KEY_MAX], key2[STORE_KEY_MAX];
     store_key_info info, got;
     lm_errinfo err = {0};
@@ -320,14 +303,17 @@ static void test_keys(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_migrates_and_reopen_keeps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_migration_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_log, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_snapshot_isolated_from_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_hook_after_commit_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migrates_and_reopen_keeps, setup,
+                                        tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_migration_refused, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_event_log, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_read_snapshot_isolated_from_writer, setup,
+                                        tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_event_hook_after_commit_only, setup,
+                                        tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys, setup, tmp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

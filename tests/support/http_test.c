@@ -143,6 +143,12 @@ pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *ex
     return -1;
 }
 
+void http_test_serve_stop(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
 /* An SSE reader that stops once it has seen `want` in the stream. */
 typedef struct sse_read {
     lm_buf buf;
@@ -194,9 +200,30 @@ void http_test_call(uint16_t port, const char *method, const char *path, const c
     if (!out->complete) fail_msg("%s %s: transport error", method, path);
 }
 
+static http_test_resp last; /* http_test_call_last's */
+
+const http_test_resp *http_test_call_last(uint16_t port, const char *method, const char *path,
+                                          const char *key, const char *body) {
+    http_test_last_free();
+    http_test_call(port, method, path, key, body, &last);
+    return &last;
+}
+
+void http_test_last_free(void) {
+    http_test_resp_free(&last);
+}
+
+const char *http_test_body(const http_test_resp *r) {
+    return r->body.data ? r->body.data : "";
+}
+
 void http_test_expect(const http_test_resp *r, long status) {
     if (r->status != status)
-        fail_msg("expected %ld, got %ld: %s", status, r->status, r->body.data ? r->body.data : "");
+        fail_msg("expected %ld, got %ld: %s", status, r->status, http_test_body(r));
+}
+
+void http_test_has(const http_test_resp *r, const char *text) {
+    if (!strstr(http_test_body(r), text)) fail_msg("'%s' not in: %s", text, http_test_body(r));
 }
 
 int64_t http_test_num(const cJSON *o, const char *k) {

@@ -52,8 +52,17 @@ size_t http_test_on_data(char *p, size_t sz, size_t n, void *buf);
  * a 20 s timeout; the running test fails on a transport error. */
 void http_test_call(uint16_t port, const char *method, const char *path, const char *key,
                     const char *body, http_test_resp *out);
+/* http_test_call into the reply this module keeps, after freeing the one it kept: for suites
+ * that look at one reply at a time. Valid until the next call or http_test_last_free. */
+const http_test_resp *http_test_call_last(uint16_t port, const char *method, const char *path,
+                                          const char *key, const char *body);
+void http_test_last_free(void);
+/* r's body as text, "" when it is empty. */
+const char *http_test_body(const http_test_resp *r);
 /* Fails the running test unless r answered status (the body in the message). */
 void http_test_expect(const http_test_resp *r, long status);
+/* Fails the running test unless r's body contains text (the body in the message). */
+void http_test_has(const http_test_resp *r, const char *text);
 /* Member k of o as an integer; fails the running test when it is not a number. */
 int64_t http_test_num(const cJSON *o, const char *k);
 
@@ -65,5 +74,8 @@ uint16_t http_test_free_port(void);
  * GET ready_path on ready_port to answer 200. Returns its pid, or -1 (the child is killed). */
 pid_t http_test_serve_spawn(const char *db, uint16_t port, const char *const *extra_args,
                             uint16_t ready_port, const char *ready_path);
+/* Stops a server from http_test_serve_spawn (SIGTERM: a clean shutdown) and reaps it; nothing for
+ * pid <= 0. */
+void http_test_serve_stop(pid_t pid);
 
 #endif

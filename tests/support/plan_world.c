@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -145,4 +146,26 @@ void plan_world_teardown(plan_world *w) {
 
 void plan_world_setup_track_rate(plan_world *w, const char *prefix, double per_s) {
     setup_world(w, prefix, false, per_s);
+}
+
+void plan_world_http(const plan_world *w, http_test_resp *out, const char *method, const char *path,
+                     const char *key, const char *body) {
+    http_test_req req = {.method = method,
+                         .path = path,
+                         .key = key,
+                         .body = body ? body : (strcmp(method, "POST") ? NULL : ""),
+                         .content_type = body ? "application/json" : NULL,
+                         .timeout_s = 30};
+    http_test_request(w->port, &req, out);
+}
+
+long plan_world_status(const plan_world *w, const char *method, const char *path, const char *key,
+                       const char *body) {
+    http_test_resp r;
+    plan_world_http(w, &r, method, path, key, body);
+    long st = r.status;
+    if (st >= 400 && getenv("VERBOSE"))
+        fprintf(stderr, "%s %s -> %ld %s\n", method, path, st, http_test_body(&r));
+    http_test_resp_free(&r);
+    return st;
 }

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "dispatch/dispatch.h"
 #include "orders/orders.h"
+#include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
 
 #define PLAN_WORLD_DEPOT_LAT 45.75
@@ -45,5 +46,14 @@ void plan_world_setup_priced(plan_world *w, const char *prefix);
 void plan_world_setup_track_rate(plan_world *w, const char *prefix, double per_s);
 /* Stops the server, closes everything and removes the directory. */
 void plan_world_teardown(plan_world *w);
+
+/* One request to w's server as the apps send it: body as JSON (NULL: none, but an empty body on
+ * a POST), a 30 s timeout; the reply in *out (http_test_resp_free), !out->complete on a transport
+ * error. */
+void plan_world_http(const plan_world *w, http_test_resp *out, const char *method, const char *path,
+                     const char *key, const char *body);
+/* The status of that request; with VERBOSE set, a status >= 400 is printed with its body. */
+long plan_world_status(const plan_world *w, const char *method, const char *path, const char *key,
+                       const char *body);
 
 #endif

@@ -102,6 +102,44 @@ void tmp_db_remove(const tmp_db *t) {
     if (pg_admin(url, sql) != 0) fprintf(stderr, "tmp_db: %s left behind\n", t->pg_db);
 }
 
+int tmp_store_setup(void **state, const char *prefix, int read_conns) {
+    tmp_store *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    *state = f; /* tmp_store_teardown frees it whatever happens next */
+    if (tmp_db_create(&f->db, prefix) != 0 || tmp_db_store_open(&f->db, read_conns, &f->s) != 0)
+        return -1;
+    return 0;
+}
+
+int tmp_store_teardown(void **state) {
+    tmp_store *f = *state;
+    if (!f) return 0;
+    store_close(f->s);
+    tmp_db_remove(&f->db);
+    free(f);
+    return 0;
+}
+
+int64_t tmp_db_append_event(store *s, const char *type) {
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, type, "test", NULL, "{\"k\":1}"), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    store_read *r = NULL;
+    int64_t last = 0, after = 0;
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    for (;;) {
+        store_event *ev = NULL;
+        size_t n = 0;
+        assert_int_equal(store_events_since(r, after, 10000, &ev, &n), LM_OK);
+        if (!n) break;
+        last = after = ev[n - 1].seq;
+        store_events_free(ev, n);
+    }
+    store_read_end(r);
+    return last;
+}
+
 int64_t tmp_db_count_events(store *s, const char *type) {
     store_read *r = NULL;
     if (store_read_begin(s, &r) != LM_OK) fail_msg("store_read_begin failed");

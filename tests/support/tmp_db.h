@@ -28,6 +28,22 @@ int tmp_db_store_open(const tmp_db *t, int read_conns, store **out);
 /* Removes t->dir and everything under it (the database, its -wal and -shm files included). */
 void tmp_db_remove(const tmp_db *t);
 
+/* The state of a cmocka fixture that needs only a fresh database and its store. */
+typedef struct tmp_store {
+    tmp_db db;
+    store *s;
+} tmp_store;
+
+/* The body of a cmocka setup: *state = a tmp_store on a new /tmp/<prefix>XXXXXX with read_conns
+ * read connections; 0, or -1 on failure. */
+int tmp_store_setup(void **state, const char *prefix, int read_conns);
+/* cmocka teardown of tmp_store_setup: closes the store, removes the directory, frees the state. */
+int tmp_store_teardown(void **state);
+
+/* Appends an event of `type` straight to the log (as any module's change would) and returns
+ * the log's last sequence number; fails the running cmocka test on a store error. */
+int64_t tmp_db_append_event(store *s, const char *type);
+
 /* How many events of `type` the log holds (all pages); fails the running cmocka test on a store
  * error. */
 int64_t tmp_db_count_events(store *s, const char *type);

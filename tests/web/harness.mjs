@@ -1,13 +1,12 @@
 // tests/web/harness.mjs: what a browser spec needs around the page: numbered steps that report
 // TAP-style lines, a free loopback port, `lastmile serve --demo` on a temporary database (the
 // admin key it prints), headless Debian chromium through playwright-core, and a JSON API client.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, startServer, stopServer } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '../..');
@@ -40,53 +39,35 @@ export function steps(expected) {
 
 export function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-// The demo server on a free port with a fresh database: {base, key, stop()}.
-export async function demoServer() {
+// The demo server on a free port with a fresh database (extra: more `serve` arguments):
+// {base, key, tmp, stop()}.
+export async function demoServer(extra = []) {
   const bin = path.resolve(repo, process.env.LASTMILE_BIN || 'build/release/cli/lastmile');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-web-'));
   const port = await freePort();
-  const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', path.join(tmp, 'demo.db'),
-    '--demo', '--threads', '2', '--web-root', path.join(repo, 'web'), '--osmand-port', '0',
-    '--tiles', 'none']; // the pages reach only their server (street tiles: map.spec.mjs)
-  const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  const key = await new Promise((resolve, reject) => {
-    let out = '', k = null, done = false;
-    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline
-    const onData = (b) => {
-      out += b.toString();
-      const m = out.match(/^(lm_[0-9a-f_]+)\s*$/m);
-      if (m) k = m[1];
-      if (!done && k && /listening on/.test(out)) { done = true; clearTimeout(timer); resolve(k); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', (b) => { if (!/"method"/.test(b.toString())) onData(b); });
-    proc.on('exit', (code) => { if (!done) { done = true; clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); } });
-  });
+  let server;
+  try {
+    server = await startServer(bin, repo, port, path.join(tmp, 'demo.db'), extra);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   return {
     base: `http://127.0.0.1:${port}`,
-    key,
+    key: server.key,
     tmp,
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => { const t = setTimeout(() => { proc.kill('SIGKILL'); r(); }, 12000); proc.on('exit', () => { clearTimeout(t); r(); }); }); // timing-ok: exit deadline
+      await stopServer(server);
       rmSync(tmp, { recursive: true, force: true });
     },
   };
 }
 
-// A JSON request: {status, data, headers}.
+// A JSON request, as key's holder (none: no Authorization header): {status, data, headers}.
 export async function api(base, method, p, body, key, extraHeaders = {}) {
   const res = await fetch(base + p, {
     method,
-    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders },
+    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), ...extraHeaders },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

@@ -7,92 +7,29 @@
 // openapi.json, and a missing route or element fails the test instead of switching a step off.
 //
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/returns.spec.mjs
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { api as request, assert, browser, demoServer, missingRoutes, steps } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-const bin = path.resolve(repo, process.env.LASTMILE_BIN || 'build/release/cli/lastmile');
-const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const outDir = path.join(here, 'out');
-
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok ${passed + failed} - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${passed + failed} - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-// Starts the server; resolves with {proc, key} (the demo's admin key) once it listens.
-function startServer(port, db) {
-  return new Promise((resolve, reject) => {
-    const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db, '--demo',
-      '--threads', '2', '--web-root', path.join(repo, 'web'), '--osmand-port', '0',
-    '--tiles', 'none']; // the pages reach only their server (street tiles: map.spec.mjs)
-    const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', key = null, done = false;
-    const timer = setTimeout(() => { if (!done) { done = true; proc.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); } }, 60000); // timing-ok: start deadline
-    const onData = (b) => {
-      out += b.toString();
-      const m = out.match(/^(lm_[0-9a-f_]+)\s*$/m);
-      if (m) key = m[1];
-      if (!done && key && /listening on/.test(out)) { done = true; clearTimeout(timer); resolve({ proc, key }); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', (b) => { if (!/"method"/.test(b.toString())) onData(b); });
-    proc.on('exit', (code) => { if (!done) { done = true; clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); } });
-  });
-}
-
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-web-returns-'));
-mkdirSync(outDir, { recursive: true });
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
+const { step, fail, finish } = steps(5);
 let server = null, context = null;
 
-async function api(method, p, body, key) {
-  const res = await fetch(base + p, {
-    method,
-    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
-  return { status: res.status, data };
-}
 function ok(r, what) { assert(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.data)}`); return r.data; }
 
 try {
-  server = await startServer(port, path.join(tmp, 'demo.db'));
-  const key = server.key;
-  const openapi = (await (await fetch(`${base}/openapi.json`)).json()).paths || {};
-  const has = (method, p) => Object.keys(openapi).some((k) => k.replace(/\{[^}]*\}/g, '{}') === p && openapi[k][method]);
+  mkdirSync(outDir, { recursive: true });
+  server = await demoServer();
+  const { base, key } = server;
+  const api = (method, p, body, k) => request(base, method, p, body, k);
   const used = [['get', '/v1/orders'], ['get', '/v1/orders/{}'], ['post', '/v1/orders/{}/picking'],
     ['post', '/v1/orders/{}/ready'], ['post', '/v1/orders/{}/status'], ['get', '/v1/track/{}'],
     ['get', '/v1/track/{}/returns'], ['post', '/v1/track/{}/returns'], ['get', '/v1/returns'],
     ['post', '/v1/returns/{}/approve'], ['get', '/v1/returns/{}'], ['post', '/v1/cases'], ['get', '/v1/cases'],
     ['post', '/v1/cases/{}/reship'], ['post', '/v1/cases/{}/resolve']];
-  const missing = used.filter(([m, p]) => !has(m, p)).map(([m, p]) => `${m.toUpperCase()} ${p}`);
+  const missing = await missingRoutes(base, used);
   assert(!missing.length, `routes missing from openapi.json: ${missing.join(', ')}`);
 
   // An order (no money: nothing to collect at the door) where the demo delivers, for a product
@@ -114,13 +51,7 @@ try {
   const token = full.tracking_token;
   const sku = full.lines[0].sku;
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: browserPath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1440, height: 900 },
-  });
+  context = await browser(server.tmp);
   const pageErrors = [];
   const foreign = [];
   const watch = (p) => {
@@ -197,21 +128,9 @@ try {
     assert(!foreign.length, `foreign requests: ${foreign.join(', ')}`);
   });
 } catch (e) {
-  failed++;
-  console.log(`not ok - setup: ${e && e.stack ? e.stack : e}`);
+  fail('setup', e);
 } finally {
   if (context) await context.close().catch(() => {});
-  if (server) {
-    server.proc.kill('SIGTERM');
-    await new Promise((r) => { const t = setTimeout(() => { server.proc.kill('SIGKILL'); r(); }, 12000); server.proc.on('exit', () => { clearTimeout(t); r(); }); }); // timing-ok: exit deadline
-  }
-  rmSync(tmp, { recursive: true, force: true });
+  if (server) await server.stop();
 }
-// every step ran (a step skipped by a branch would leave the count short)
-const EXPECTED_STEPS = 5;
-if (passed + failed !== EXPECTED_STEPS) {
-  failed++;
-  console.log(`not ok - ${passed + failed - 1} of ${EXPECTED_STEPS} steps ran`);
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(finish());

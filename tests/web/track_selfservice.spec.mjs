@@ -5,57 +5,19 @@
 // leaves that releases the reserved stock. A missing route or element fails the test.
 //
 //   LASTMILE_BIN=build/debug/cli/lastmile node tests/web/track_selfservice.spec.mjs
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { freePort, startServer, stopServer } from './support.mjs';
+import { api as request, assert, browser, demoServer, missingRoutes, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-const bin = path.resolve(repo, process.env.LASTMILE_BIN || 'build/release/cli/lastmile');
-const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
-
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok ${passed + failed} - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${passed + failed} - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'lastmile-web-ss-'));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-let server = null, browser = null;
-
-async function api(method, p, body, key) {
-  const res = await fetch(base + p, {
-    method,
-    headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
-  return { status: res.status, data };
-}
+const { step, fail, finish } = steps(4);
+let server = null, context = null;
 
 try {
-  server = await startServer(bin, repo, port, path.join(tmp, 'demo.db'));
-  const key = server.key;
-  const openapi = (await (await fetch(`${base}/openapi.json`)).json()).paths || {};
-  const has = (method, p) => Object.keys(openapi).some((k) => k.replace(/\{[^}]*\}/g, '{}') === p && openapi[k][method]);
+  server = await demoServer();
+  const { base, key } = server;
+  const api = (method, p, body, k) => request(base, method, p, body, k);
   const used = [['get', '/v1/track/{}'], ['get', '/v1/track/{}/reschedule'], ['post', '/v1/track/{}/reschedule'],
     ['get', '/v1/track/{}/instructions'], ['put', '/v1/track/{}/instructions'], ['post', '/v1/track/{}/cancel'],
     ['get', '/v1/orders/{}'], ['get', '/v1/stock']];
-  const missing = used.filter(([m, p]) => !has(m, p)).map(([m, p]) => `${m.toUpperCase()} ${p}`);
+  const missing = await missingRoutes(base, used);
   assert(!missing.length, `routes missing from openapi.json: ${missing.join(', ')}`);
 
   if (!(await api('GET', '/v1/vehicles', null, key)).data.vehicles.length) {
@@ -71,8 +33,8 @@ try {
   assert(allocated.length === 2, 'the demo day has allocated orders');
   const [a, b] = await Promise.all(allocated.map(async (o) => (await api('GET', `/v1/orders/${o.id}`, null, key)).data));
 
-  browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
-  const page = await browser.newPage();
+  context = await browser(server.tmp);
+  const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('dialog', (d) => d.accept());
@@ -129,17 +91,9 @@ try {
     assert(!pageErrors.length, `page errors: ${pageErrors.join('; ')}`);
   });
 } catch (e) {
-  failed++;
-  console.log(`not ok - setup: ${e && e.stack ? e.stack : e}`);
+  fail('setup', e);
 } finally {
-  if (browser) await browser.close().catch(() => {});
-  if (server) await stopServer(server);
-  rmSync(tmp, { recursive: true, force: true });
+  if (context) await context.close().catch(() => {});
+  if (server) await server.stop();
 }
-const EXPECTED_STEPS = 4; // every step ran: one skipped by a branch would leave the count short
-if (passed + failed !== EXPECTED_STEPS) {
-  failed++;
-  console.log(`not ok - ${passed + failed - 1} of ${EXPECTED_STEPS} steps ran`);
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(finish());
