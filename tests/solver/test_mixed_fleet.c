@@ -10,8 +10,10 @@
 #include <cmocka.h>
 #include <string.h>
 
-/* Four jobs of demand 5 on a 5-location line; vehicles of the given capacities and fixed costs. */
-static solver_problem *make(const int64_t *cap, const int64_t *fixed, size_t nv, bool window) {
+/* Four jobs of demand 5 on a 5-location line; vehicles of the given capacities and fixed costs,
+ * per_km = their capacity when per_km_by_cap, else 1. */
+static solver_problem *make_km(const int64_t *cap, const int64_t *fixed, size_t nv, bool window,
+                               bool per_km_by_cap) {
     solver_problem *p = NULL;
     assert_int_equal(solver_problem_create(NULL, &p), LM_OK);
     int32_t m[25];
@@ -40,10 +42,14 @@ static solver_problem *make(const int64_t *cap, const int64_t *fixed, size_t nv,
         v.start = v.end = 0;
         v.capacity[0] = cap[k];
         v.cost_fixed = fixed[k];
-        v.cost_per_km = 1;
+        v.cost_per_km = per_km_by_cap ? cap[k] : 1;
         assert_int_equal(solver_problem_add_vehicle(p, &v, &err), LM_OK);
     }
     return p;
+}
+
+static solver_problem *make(const int64_t *cap, const int64_t *fixed, size_t nv, bool window) {
+    return make_km(cap, fixed, nv, window, true);
 }
 
 /* The annealing start the search would use for p, relative to the mean cost per task. */
@@ -64,6 +70,11 @@ static void test_free_mix_anneals_cooler(void **state) {
     solver_problem *p = make(cap, fixed, 4, false);
     bool mixed;
     assert_true(t0_of(p, &mixed) < 1.0);
+    assert_true(mixed);
+    solver_problem_destroy(p);
+    /* Types that differ in fixed cost and capacity only (FSMF) keep the hot start. */
+    p = make_km(cap, fixed, 4, false, false);
+    assert_true(t0_of(p, &mixed) >= 1.0);
     assert_true(mixed);
     solver_problem_destroy(p);
 }
