@@ -148,7 +148,8 @@ const char *analytics_method_name(analytics_method m);
 
 typedef struct analytics_backtest {
     int64_t holdout;    /* days of each holdout (0: too short to test) */
-    int64_t folds;      /* holdouts, ending 0, 1, 2 holdouts before the history's end (1..3) */
+    int64_t folds;      /* rolling origins the chosen method was measured on: holdouts ending 0, 7,
+                           14, ... days before the history's end (1..8) */
     double mase, smape; /* of the chosen method, mean over the folds */
     double naive_mase, naive_smape; /* of seasonal-naive on the same folds */
 } analytics_backtest;
@@ -167,11 +168,13 @@ typedef struct analytics_forecast {
 
 /* Forecasts h (1..ANALYTICS_HORIZON_MAX) days after y[0..n) (daily demand, >= 0). stockout (may be
  * NULL) marks days whose demand was censored by an empty shelf: they are imputed from the same
- * weekday before fitting and left out of error measures. Regular series: the candidates
- * (seasonal-naive, Holt-Winters, and Holt-Winters with a yearly term once the training part
- * covers ANALYTICS_YEAR_MIN days) are compared on up to three holdouts of min(14, n/4) days at
- * the end of the history and the lowest mean MASE wins; intermittent series get TSB. The winner is
- * then refitted on the whole history. LM_INVALID on bad arguments. */
+ * weekday before fitting and left out of error measures. The candidates are compared by a
+ * rolling-origin backtest (up to 8 origins a week apart, holdouts of min(14, n/4) days), each
+ * replacing the simpler one before it when its MASE and sMAPE relative to that one's on the same
+ * origins average under 1: regular series try seasonal-naive, Holt-Winters and, once the
+ * training part covers ANALYTICS_YEAR_MIN days and the history shows a yearly wave (an F test),
+ * Holt-Winters with a yearly term; intermittent series seasonal-naive and TSB. The winner is then
+ * refitted on the whole history. LM_INVALID on bad arguments. */
 LM_MUST_USE lm_status analytics_forecast_series(const double *y, const bool *stockout, size_t n,
                                                 size_t h, analytics_forecast *out);
 

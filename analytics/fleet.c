@@ -91,7 +91,9 @@ static lm_status exc_resolve(analytics_kpi *a, const char *vehicle, int64_t t) {
     return rc;
 }
 
-/* stop.arrived with the driven distance dispatch measured: a leg of the vehicle's route. */
+/* stop.arrived (a leg to a stop, the first one from the depot included) or route.returned (the
+ * drive back to the depot) with the driven distance dispatch measured: a leg of the vehicle's
+ * route. */
 static void leg_driven(analytics_kpi *a, const char *vehicle, const char *p, int64_t t) {
     int64_t driven = 0, planned = 0;
     if (!an_field_i64(p, "driven_m", &driven) || !an_field_i64(p, "leg_m", &planned)) return;
@@ -125,6 +127,10 @@ lm_status an_fold_fleet(analytics_kpi *a, const store_event *e, int64_t t) {
     if (!strcmp(type, "vehicle.silent")) {
         an_field_str(p, "driver_id", d, sizeof d);
         return exc_raise(a, EXC_SILENT, v, d[0] ? d : driver_of(a, v), t);
+    }
+    if (v[0] && !strcmp(type, "route.returned")) {
+        leg_driven(a, v, p, t);
+        return LM_OK;
     }
     if (!v[0] || strncmp(type, "stop.", 5)) return LM_OK;
     bool arrived = !strcmp(type, "stop.arrived");

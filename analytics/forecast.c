@@ -1,9 +1,9 @@
-/* analytics/forecast.c: daily demand forecasts. For regular demand, candidates are compared on up
- * to three holdouts and the best (by mean MASE, scaled by the in-sample seasonal-naive error) is
- * refitted on the whole history: seasonal-naive (same weekday last week), additive Holt-Winters
- * with a weekly season (parameters by grid search on one-step in-sample error), and the same on
- * the series less a yearly Fourier term (forecast_models.c) once a year of history is there.
- * Intermittent demand gets TSB (Teunter-Syntetos-Babai). */
+/* analytics/forecast.c: daily demand forecasts. Candidates are compared by a rolling-origin
+ * backtest, simplest first, and the one kept is refitted on the whole history: for regular demand
+ * seasonal-naive (same weekday last week), additive Holt-Winters with a weekly season (parameters
+ * by grid search on one-step in-sample error), and the same on the series less a yearly Fourier
+ * term (forecast_models.c) once a year of history shows a yearly wave; for intermittent demand
+ * seasonal-naive and TSB (Teunter-Syntetos-Babai). */
 #include "analytics/forecast_internal.h"
 
 #include <math.h>
@@ -73,64 +73,88 @@ static void impute(const double *y, const bool *so, size_t n, double *out) {
     }
 }
 
-/* The candidate's mean MASE and sMAPE over the folds it can be fitted on (false: none). A fold
- * k = 0, 1, 2 holds out the hold days ending k * hold days before n; f has room for hold days. */
-static bool backtest(const double *x, size_t n, size_t hold, size_t folds, analytics_method m,
-                     double *f, double *mase, double *smape) {
-    size_t used = 0;
-    *mase = *smape = 0;
-    for (size_t k = 0; k < folds; k++) {
-        size_t tn = n - (k + 1) * hold;
-        if ((m == ANALYTICS_HOLT_WINTERS && tn < 2 * M) ||
-            (m == ANALYTICS_HW_YEARLY && tn < ANALYTICS_YEAR_MIN))
-            continue;
-        an_fit ft;
-        model(m)(x, tn, hold, f, &ft);
-        double a, b;
-        if (m == ANALYTICS_TSB) an_tsb_point(x, tn, hold, f);
-        errors(x, tn, x + tn, f, hold, &a, &b);
-        *mase += a;
-        *smape += b;
-        used++;
-    }
-    if (!used) return false;
-    *mase /= (double)used;
-    *smape /= (double)used;
+#define ROLL_FOLDS_MAX 8 /* origins of the rolling backtest */
+#define ROLL_STRIDE    7 /* days between two origins: every weekday starts as many holdouts */
+
+/* A candidate's errors against a reference's on the same folds (sums of MASE and sMAPE): the mean
+ * of the two ratios, under 1 when the candidate is better. */
+static double rel_score(const double sum[2], const double ref[2]) {
+    double rm = ref[0] > 0 ? sum[0] / ref[0] : sum[0] > 0 ? INFINITY : 1;
+    double rs = ref[1] > 0 ? sum[1] / ref[1] : sum[1] > 0 ? INFINITY : 1;
+    return (rm + rs) / 2;
+}
+
+/* Fold k of the rolling origin holds out the hold days ending k * ROLL_STRIDE days before n and
+ * fits on everything before them; false when m cannot be fitted on that little. */
+static bool fold_errors(const double *x, size_t n, size_t hold, size_t k, analytics_method m,
+                        double *f, double e[2]) {
+    size_t tn = n - hold - k * ROLL_STRIDE;
+    if ((m == ANALYTICS_HOLT_WINTERS && tn < 2 * M) ||
+        (m == ANALYTICS_HW_YEARLY && tn < ANALYTICS_YEAR_MIN))
+        return false;
+    an_fit ft;
+    model(m)(x, tn, hold, f, &ft);
+    if (m == ANALYTICS_TSB) an_tsb_point(x, tn, hold, f);
+    errors(x, tn, x + tn, f, hold, &e[0], &e[1]);
     return true;
 }
 
-/* Picks out->method and fills out->bt: TSB for intermittent series, else the lowest mean MASE
- * over the folds (seasonal-naive keeps ties; a candidate must be measured on every fold
- * seasonal-naive was, so a yearly term never wins on fewer, more recent folds). */
+/* Picks out->method and fills out->bt by rolling-origin backtest. The candidates come in order of
+ * complexity (seasonal-naive; then Holt-Winters and Holt-Winters with the yearly term, or TSB for
+ * intermittent series), and each replaces the best so far only when it is better on the origins
+ * both can be fitted on: the mean of its MASE and sMAPE relative to the best's there is under 1.
+ * So a yearly term must earn its place against the weekly model it extends, origin for origin. */
 static void select_method(const double *x, size_t n, size_t hold, bool intermittent, double *f,
                           analytics_forecast *out) {
     static const analytics_method regular[] = {ANALYTICS_SEASONAL_NAIVE, ANALYTICS_HOLT_WINTERS,
-                                               ANALYTICS_HW_YEARLY};
-    /* three folds when the history has room for them after two seasons, else one */
-    size_t folds = n >= 2 * M + 3 * hold ? 3 : 1;
-    double mase, smape, best = INFINITY;
-    out->bt.holdout = (int64_t)hold;
-    out->bt.folds = (int64_t)folds;
-    backtest(x, n, hold, folds, ANALYTICS_SEASONAL_NAIVE, f, &out->bt.naive_mase,
-             &out->bt.naive_smape);
-    out->method = ANALYTICS_SEASONAL_NAIVE;
-    if (intermittent) {
-        backtest(x, n, hold, folds, ANALYTICS_TSB, f, &mase, &smape);
-        out->method = ANALYTICS_TSB;
-        out->bt.mase = mase;
-        out->bt.smape = smape;
-        return;
+                                               ANALYTICS_HW_YEARLY},
+                                  sparse[] = {ANALYTICS_SEASONAL_NAIVE, ANALYTICS_TSB};
+    const analytics_method *cand = intermittent ? sparse : regular;
+    size_t n_cand = intermittent ? 2 : 3;
+    /* the yearly term is a candidate only when the history shows a yearly wave at all (tested on
+     * the part before the last holdout, the most any fold trains on) */
+    if (!intermittent && !an_yearly_significant(x, n - hold)) n_cand = 2;
+    /* origins a week apart, as many as leave two seasons to fit on (at least one) */
+    size_t folds = 1;
+    while (folds < ROLL_FOLDS_MAX && n >= 2 * M + hold + folds * ROLL_STRIDE)
+        folds++;
+    double err[3][ROLL_FOLDS_MAX][2];
+    bool ok[3][ROLL_FOLDS_MAX];
+    size_t best = 0;
+    for (size_t c = 0; c < n_cand; c++)
+        for (size_t k = 0; k < folds; k++)
+            ok[c][k] = fold_errors(x, n, hold, k, cand[c], f, err[c][k]);
+    for (size_t c = 1; c < n_cand; c++) {
+        double sum[2] = {0}, ref[2] = {0};
+        size_t both = 0;
+        for (size_t k = 0; k < folds; k++)
+            if (ok[c][k] && ok[best][k]) {
+                both++;
+                for (int i = 0; i < 2; i++) {
+                    sum[i] += err[c][k][i];
+                    ref[i] += err[best][k][i];
+                }
+            }
+        if (both > 0 && rel_score(sum, ref) < 1) best = c;
     }
-    for (size_t c = 0; c < sizeof regular / sizeof *regular; c++) {
-        size_t need = regular[c] == ANALYTICS_HW_YEARLY      ? ANALYTICS_YEAR_MIN
-                      : regular[c] == ANALYTICS_HOLT_WINTERS ? 2 * M
-                                                             : 0;
-        if (n < folds * hold + need) continue; /* not measurable on every fold */
-        if (!backtest(x, n, hold, folds, regular[c], f, &mase, &smape) || !(mase < best)) continue;
-        best = mase;
-        out->method = regular[c];
-        out->bt.mase = mase;
-        out->bt.smape = smape;
+    out->method = cand[best];
+    out->bt.holdout = (int64_t)hold;
+    out->bt.folds = 0;
+    out->bt.mase = out->bt.smape = out->bt.naive_mase = out->bt.naive_smape = 0;
+    for (size_t k = 0; k < folds; k++) {
+        if (!ok[best][k]) continue;
+        out->bt.folds++;
+        out->bt.mase += err[best][k][0];
+        out->bt.smape += err[best][k][1];
+        out->bt.naive_mase += err[0][k][0];
+        out->bt.naive_smape += err[0][k][1];
+    }
+    if (out->bt.folds > 0) {
+        double d = (double)out->bt.folds;
+        out->bt.mase /= d;
+        out->bt.smape /= d;
+        out->bt.naive_mase /= d;
+        out->bt.naive_smape /= d;
     }
 }
 

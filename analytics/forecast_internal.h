@@ -17,6 +17,9 @@ void an_holt_winters(const double *y, size_t n, size_t h, double *f, an_fit *ft)
 /* Holt-Winters on y less a yearly Fourier term (one harmonic of 365.25 days, fitted with a
  * linear trend on the weekly moving average); the term is added back to the forecast. n >= 365. */
 void an_hw_yearly(const double *y, size_t n, size_t h, double *f, an_fit *ft);
+/* Whether y[0..n) has a yearly wave: the yearly harmonic explains its weekly moving average
+ * significantly (F test at 0.1 %) better than a straight line. */
+bool an_yearly_significant(const double *y, size_t n);
 /* TSB: demand probability and size smoothed apart; f = their product, the expected demand. */
 void an_tsb(const double *y, size_t n, size_t h, double *f, an_fit *ft);
 /* TSB's point forecast into f[0..h): the median of a day's demand, 0 when the demand probability

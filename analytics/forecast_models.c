@@ -61,9 +61,10 @@ void an_holt_winters(const double *y, size_t n, size_t h, double *f, an_fit *ft)
 
 /* ---- The yearly term ---- */
 
-#define YEAR_DAYS 365.25
-#define HARMONICS 1
-#define NCOEF     (2 + 2 * HARMONICS) /* intercept, trend, sin and cos per harmonic */
+#define YEAR_DAYS    365.25
+#define HARMONICS    1
+#define YEARLY_ALPHA 0.001               /* significance level of the yearly term's F test */
+#define NCOEF        (2 + 2 * HARMONICS) /* intercept, trend, sin and cos per harmonic */
 
 /* The regressors of day t: 1, t, then sin and cos of each harmonic. */
 static void regressors(double t, double *r) {
@@ -125,6 +126,50 @@ static bool yearly_fit(const double *y, size_t n, double coef[NCOEF]) {
         }
     }
     return solve(a, coef);
+}
+
+/* Whether the yearly harmonic explains the weekly moving average beyond a straight line: the F
+ * test of its two Fourier coefficients at significance YEARLY_ALPHA, with the residual degrees of
+ * freedom d counted per week (consecutive moving averages share six of their seven days, so a
+ * week is about one independent observation). F(2, d) has the closed-form tail
+ * P(F > x) = (1 + 2x/d)^(-d/2), so the critical value is d/2 * (alpha^(-2/d) - 1). */
+bool an_yearly_significant(const double *y, size_t n) {
+    double coef[NCOEF];
+    if (n < 2 * 7 * NCOEF || !yearly_fit(y, n, coef)) return false;
+    /* the straight line alone: least squares of the moving average on t */
+    double st = 0, sv = 0, stt = 0, stv = 0, cnt = 0, sum = 0;
+    for (size_t t = 0; t < 7; t++)
+        sum += y[t];
+    for (size_t t = 3; t + 4 <= n; t++) {
+        if (t > 3) sum += y[t + 3] - y[t - 4];
+        double v = sum / 7, tt = (double)t / YEAR_DAYS;
+        st += tt;
+        sv += v;
+        stt += tt * tt;
+        stv += tt * v;
+        cnt++;
+    }
+    double den = cnt * stt - st * st;
+    if (den <= 0) return false;
+    double b = (cnt * stv - st * sv) / den, a = (sv - b * st) / cnt;
+    double rss_line = 0, rss_full = 0, r[NCOEF];
+    sum = 0;
+    for (size_t t = 0; t < 7; t++)
+        sum += y[t];
+    for (size_t t = 3; t + 4 <= n; t++) {
+        if (t > 3) sum += y[t + 3] - y[t - 4];
+        double v = sum / 7, full = 0;
+        regressors((double)t, r);
+        for (int i = 0; i < NCOEF; i++)
+            full += coef[i] * r[i];
+        rss_line += (v - a - b * r[1]) * (v - a - b * r[1]);
+        rss_full += (v - full) * (v - full);
+    }
+    double df = cnt / 7 - NCOEF;
+    if (df < 1) return false;
+    if (rss_full <= 0) return rss_line > 0; /* an exact fit: significant if the line is not */
+    double f = ((rss_line - rss_full) / 2) / (rss_full / df);
+    return f > df / 2 * (pow(YEARLY_ALPHA, -2 / df) - 1);
 }
 
 static double yearly_at(const double coef[NCOEF], double t) {

@@ -191,7 +191,7 @@ double an_hist_edge(int bucket);
 typedef int64_t an_hist[AN_H_METRICS * AN_H_BUCKETS];
 /* Row blobs <-> figures: counts is int64[AN_C_COUNT]; the histogram blob is sorted (key, count)
  * pairs of uint32 with key = metric << 16 | bucket. Decoding adds into c and h (h NULL: the
- * histogram is skipped). */
+ * histogram is skipped); encoding with h NULL leaves the histogram blob empty. */
 lm_status an_row_decode(const store_an_blob *counts, const store_an_blob *hist,
                         int64_t c[AN_C_COUNT], int64_t *h);
 lm_status an_row_encode(const int64_t c[AN_C_COUNT], const int64_t *h, store_an_blob *counts,

@@ -52,8 +52,8 @@ lm_status an_row_decode(const store_an_blob *counts, const store_an_blob *hist,
 
 lm_status an_row_encode(const int64_t c[AN_C_COUNT], const int64_t *h, store_an_blob *counts,
                         store_an_blob *hist) {
-    size_t used = 0, nz = 0;
-    for (size_t i = 0; i < (size_t)AN_H_METRICS * AN_H_BUCKETS; i++)
+    size_t used = 0, nz = 0; /* h NULL: the counts only (hist left empty) */
+    for (size_t i = 0; h && i < (size_t)AN_H_METRICS * AN_H_BUCKETS; i++)
         used += h[i] != 0;
     for (int i = 0; i < AN_C_COUNT; i++)
         nz += c[i] != 0;
@@ -75,7 +75,7 @@ lm_status an_row_encode(const int64_t c[AN_C_COUNT], const int64_t *h, store_an_
         k++;
     }
     unsigned char *p = hist->data;
-    for (size_t i = 0, k = 0; i < (size_t)AN_H_METRICS * AN_H_BUCKETS; i++) {
+    for (size_t i = 0, k = 0; used && i < (size_t)AN_H_METRICS * AN_H_BUCKETS; i++) {
         if (!h[i]) continue;
         uint32_t kv[2] = {(uint32_t)((i / AN_H_BUCKETS) << 16 | (i % AN_H_BUCKETS)),
                           (uint32_t)(int32_t)h[i]};

@@ -13,8 +13,8 @@
  *      allowed (admin is always allowed on keyed routes; HTTP_PUBLIC = no key), the handler, flags,
  *      and the OpenAPI text kept next to it: a summary, and the request/response JSON Schemas
  *      (api/schemas.h). tests/api checks every row is documented and that the schemas parse.
- *   - Changing state: store_tx_begin(api_store(r), &tx) ... store_event_append(tx, ...) ...
- *     store_tx_commit(tx), and reply only after the commit returned LM_OK.
+ *   - Changing state: api__tx_begin(r, &tx) ... store_event_append(tx, ...) ...
+ *     api__tx_end(r, tx, rc), and reply only after the commit returned LM_OK.
  *   - Replies after a group commit: set the reply, http_defer(r), hand r to the committer, whose
  *     completion calls http_defer_done (api__submit_deferred in api/osmand.c).
  *
@@ -114,6 +114,15 @@ static inline api_app *api_app_of(const http_req *r) {
 static inline store *api_store(const http_req *r) {
     return api_app_of(r)->st;
 }
+
+/* A read snapshot / a transaction on r's store for a handler (api/tx.c). LM_OK with *out set;
+ * otherwise the error reply ("the store is not available") is set and its code returned, which
+ * the handler returns. */
+LM_MUST_USE lm_status api__read_begin(http_req *r, store_read **out);
+LM_MUST_USE lm_status api__tx_begin(http_req *r, store_tx **out);
+/* Ends a transaction from api__tx_begin: commits when rc is LM_OK (returning the commit's status,
+ * with the error reply set when it failed), else rolls back and returns rc. */
+LM_MUST_USE lm_status api__tx_end(http_req *r, store_tx *tx, lm_status rc);
 
 /* Starts the ingest, the OsmAnd listener (opts->osmand_port >= 0), the events hub, the webhook
  * sender and the commit hook. On failure nothing is left running and err says why. */

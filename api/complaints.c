@@ -47,8 +47,8 @@ static lm_status reply_ticket(http_req *r, int64_t id, int status) {
     bool driver = r->role == API_ROLE_DRIVER;
     if (driver) who = (feedback_actor){.kind = FEEDBACK_ACTOR_DRIVER, .id = r->subject};
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     feedback_complaint c;
     feedback_msg *msgs = NULL;
     size_t n = 0;
@@ -128,8 +128,7 @@ lm_status api__complaints_list(http_req *r) {
         f.by_due = false;
     }
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     feedback_queue_entry *rows = NULL;
     size_t n = 0;
     int64_t now = feedback_now_ms(fb);
@@ -153,10 +152,10 @@ lm_status api__complaints_create(http_req *r) {
     if (rc != LM_OK) return rc;
     feedback_actor who = staff_of(r);
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_complaint c;
     rc = feedback_complaint_open(fb, tx, &who, &in, &c, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, c.id, 201);
 }
 
@@ -179,10 +178,10 @@ static lm_status patch(http_req *r, bool assign_only) {
     if (rc != LM_OK) return rc;
     feedback_actor who = staff_of(r);
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_complaint c;
     rc = feedback_complaint_update(fb, tx, &who, id, &p, &c, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, id, 200);
 }
 
@@ -205,10 +204,10 @@ lm_status api__complaints_reply(http_req *r) {
     if (rc != LM_OK) return rc;
     feedback_actor who = staff_of(r);
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_msg m;
     rc = feedback_complaint_reply(fb, tx, &who, id, internal, text, &m, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, id, 201);
 }
 
@@ -227,10 +226,10 @@ lm_status api__complaints_act(http_req *r) {
     if (rc != LM_OK) return rc;
     feedback_actor who = staff_of(r);
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_complaint c;
     rc = feedback_complaint_act(fb, tx, &who, id, a, text, &c, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, id, 200);
 }
 
@@ -248,8 +247,7 @@ lm_status api__ratings_summary(http_req *r) {
     if (rc == LM_OK) rc = query_time(r, "until", INT64_MAX / 2, &until);
     if (rc != LM_OK) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     feedback_rating_group *g = NULL;
     size_t n = 0;
     rc = feedback_rating_groups(rd, by, since, until, &g, &n, &r->err);
@@ -271,8 +269,7 @@ lm_status api__feedback_stats(http_req *r) {
     if (rc == LM_OK) rc = query_time(r, "until", INT64_MAX / 2, &until);
     if (rc != LM_OK) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     feedback_complaint_stats cs;
     feedback_survey_stats nps, csat;
     rc = feedback_complaint_stats_get(rd, since, until, &cs, &r->err);

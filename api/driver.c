@@ -117,8 +117,7 @@ lm_status api__driver_route(http_req *r) {
     store_read *rd = NULL;
     dispatch_driver_route rt;
     memset(&rt, 0, sizeof rt);
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     rc = dispatch_driver_route_get(rd, r->subject, &rt, &r->err);
     if (rc != LM_OK) {
         store_read_end(rd);
@@ -195,8 +194,7 @@ static lm_status own_stop(http_req *r, int64_t *stop_id) {
         return http_error(r, LM_INVALID, "id", "the stop id must be a positive integer");
     store_read *rd = NULL;
     char owner[DISPATCH_ID_MAX + 1] = "";
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     rc = dispatch_stop_owner(rd, id, owner, &r->err);
     store_read_end(rd);
     if (rc != LM_OK && rc != LM_NOT_FOUND) return rc;
@@ -219,8 +217,7 @@ static lm_status run_stop_action(http_req *r, stop_action act, void *ctx) {
     dispatch *d = api__need_dispatch(r, "live dispatch");
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     if ((rc = act(d, tx, r, stop_id, ctx)) != LM_OK) {
         store_tx_rollback(tx);
         return api__idem_after_failure(r, rc);

@@ -20,8 +20,8 @@
 static lm_status path_driver(http_req *r, dispatch_driver *out) {
     const char *id = http_param(r, "id");
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     rc = dispatch_driver_get(rd, id ? id : "", out, &r->err);
     store_read_end(rd);
     if (rc == LM_NOT_FOUND) return http_error(r, LM_NOT_FOUND, "id", "no such driver");
@@ -85,8 +85,7 @@ lm_status api__enrol_list(http_req *r) {
     store_read *rd = NULL;
     store_enrolment *rows = NULL;
     size_t n = 0;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     rc = store_enrol_list(rd, d.id, &rows, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;

@@ -209,8 +209,8 @@ lm_status api__events_list(http_req *r) {
     store_read *rd = NULL;
     store_event *ev = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     rc = store_events_since(rd, after, (size_t)limit, &ev, &n);
     store_read_end(rd);
     if (rc != LM_OK) return http_error(r, rc, "", "could not read the event log");

@@ -70,8 +70,7 @@ lm_status api__driver_exception(http_req *r) {
     dispatch *d = api__need_dispatch(r, "live dispatch");
     if (!d) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     if ((rc = dispatch_driver_exception(d, tx, r->subject, x.kind, x.delay_min * 60, x.note,
                                         lm_now_ms(), &r->err)) != LM_OK) {
         store_tx_rollback(tx);

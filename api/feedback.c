@@ -12,22 +12,6 @@
 
 #include <string.h>
 
-lm_status api__fb_end(http_req *r, store_tx *tx, lm_status rc) {
-    if (rc != LM_OK) {
-        store_tx_rollback(tx);
-        return rc;
-    }
-    rc = store_tx_commit(tx);
-    if (rc != LM_OK) return http_error(r, rc, "", "the change could not be committed");
-    return LM_OK;
-}
-
-lm_status api__fb_begin(http_req *r, store_tx **tx) {
-    lm_status rc = store_tx_begin(api_store(r), tx);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    return LM_OK;
-}
-
 /* What a customer request starts with: the rate limit, the feedback handle, and the order of
  * {token} as the acting customer. LM_OK with *fb and *who set; otherwise the reply or error is
  * set and the return value is what the handler returns. */
@@ -36,8 +20,7 @@ static lm_status customer_of(http_req *r, feedback **fb, feedback_actor *who) {
     if (!api__track_allow(r, &rc)) return rc;
     if (!(*fb = api__need_feedback(r))) return LM_UNAVAILABLE;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     int64_t order = 0;
     rc = feedback_order_by_token(rd, http_param(r, "token"), &order, &r->err);
     store_read_end(rd);
@@ -54,8 +37,7 @@ lm_status api__track_rating_get(http_req *r) {
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     feedback_rating rt;
     rc = feedback_rating_of_order(rd, who.order_id, &rt, &r->err);
     store_read_end(rd);
@@ -72,10 +54,10 @@ lm_status api__track_rating_create(http_req *r) {
     fmt_fb_rating in;
     if ((rc = fmt_fb_rating_from_json(r->json, true, &in, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_rating rt;
     rc = feedback_rating_create(fb, tx, who.order_id, &in.in, &rt, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return api__reply_private(r, 201, fmt_fb_rating_json(&rt, true, FMT_FB_CUSTOMER));
 }
 
@@ -89,7 +71,7 @@ lm_status api__track_rating_edit(http_req *r) {
     if ((rc = api__path_id(r, &id)) != LM_OK) return rc;
     if ((rc = fmt_fb_rating_from_json(r->json, false, &in, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     /* a PATCH keeps what it does not name: start from the stored rating (another order's
      * rating is refused as not found by feedback_rating_edit below, before anything changes) */
     feedback_rating cur, rt;
@@ -102,7 +84,7 @@ lm_status api__track_rating_edit(http_req *r) {
         if (!in.has_comment) in.in.comment = cur.comment;
         rc = feedback_rating_edit(fb, tx, who.order_id, id, &in.in, &rt, &r->err);
     }
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     bool editable = feedback_rating_editable(&rt, feedback_now_ms(fb));
     return api__reply_private(r, 200, fmt_fb_rating_json(&rt, editable, FMT_FB_CUSTOMER));
 }
@@ -112,8 +94,8 @@ lm_status api__track_rating_edit(http_req *r) {
 /* The customer's view of ticket id, with its public thread. */
 static lm_status reply_ticket(http_req *r, const feedback_actor *who, int64_t id, int status) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     feedback_complaint c;
     feedback_msg *msgs = NULL;
     size_t n = 0;
@@ -131,8 +113,7 @@ lm_status api__track_complaints_list(http_req *r) {
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     store_complaint_filter f = {.order_id = who.order_id, .limit = 50};
     feedback_queue_entry *rows = NULL;
     size_t n = 0;
@@ -155,10 +136,10 @@ lm_status api__track_complaints_open(http_req *r) {
     feedback_complaint_in in;
     if ((rc = fmt_fb_complaint_from_json(r->json, false, &in, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_complaint c;
     rc = feedback_complaint_open(fb, tx, &who, &in, &c, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, &who, c.id, 201);
 }
 
@@ -184,10 +165,10 @@ lm_status api__track_complaints_reply(http_req *r) {
     if ((rc = fmt_fb_reply_from_json(r->json, false, &text, &internal, &r->err)) != LM_OK)
         return rc;
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_msg m;
     rc = feedback_complaint_reply(fb, tx, &who, id, false, text, &m, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, &who, id, 201);
 }
 
@@ -201,10 +182,10 @@ static lm_status customer_act(http_req *r, feedback_action a) {
     if ((rc = api__path_id(r, &id)) != LM_OK) return rc;
     if ((rc = fmt_fb_action_from_json(r->json, &text, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_complaint c;
     rc = feedback_complaint_act(fb, tx, &who, id, a, text, &c, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_ticket(r, &who, id, 200);
 }
 
@@ -224,8 +205,7 @@ lm_status api__track_survey_get(http_req *r) {
     lm_status rc = customer_of(r, &fb, &who);
     if (rc != LM_OK || !fb) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     feedback_survey s;
     rc = feedback_survey_of_order(rd, who.order_id, &s, &r->err);
     store_read_end(rd);
@@ -242,9 +222,9 @@ lm_status api__track_survey_answer(http_req *r) {
     const char *comment = NULL;
     if ((rc = fmt_fb_survey_from_json(r->json, &score, &comment, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = api__fb_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     feedback_survey s;
     rc = feedback_survey_answer(fb, tx, who.order_id, score, comment, &s, &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return api__reply_private(r, 200, fmt_fb_survey_json(&s));
 }

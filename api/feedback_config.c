@@ -11,8 +11,8 @@
 /* The configuration as stored now (defaults where nothing is). */
 static lm_status reply_config(http_req *r) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     feedback_settings s;
     feedback_sla_rule *sla = NULL;
     size_t n_sla = 0, n_cal = 0;
@@ -50,7 +50,7 @@ lm_status api__feedback_config_get(http_req *r) {
 lm_status api__feedback_config_put(http_req *r) {
     if (!api__need_feedback(r)) return LM_UNAVAILABLE;
     store_tx *tx = NULL;
-    lm_status rc = api__fb_begin(r, &tx);
+    lm_status rc = api__tx_begin(r, &tx);
     if (rc != LM_OK) return rc;
     feedback_settings base;
     fmt_fb_config c;
@@ -63,6 +63,6 @@ lm_status api__feedback_config_put(http_req *r) {
         rc = feedback_calendar_put(tx, &c.calendars[i], &r->err);
     for (size_t i = 0; rc == LM_OK && i < c.n_remove; i++)
         rc = feedback_calendar_delete(tx, c.remove[i], &r->err);
-    if ((rc = api__fb_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_config(r);
 }

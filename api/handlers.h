@@ -274,10 +274,6 @@ lm_status api__track_complaints_close(http_req *r);
 lm_status api__track_complaints_reopen(http_req *r);
 lm_status api__track_survey_get(http_req *r);
 lm_status api__track_survey_answer(http_req *r);
-/* A feedback change's transaction: begin (503 when the store cannot), and end: commit when rc is
- * LM_OK (returning the commit's status), else roll back and return rc. */
-lm_status api__fb_begin(http_req *r, store_tx **tx);
-lm_status api__fb_end(http_req *r, store_tx *tx, lm_status rc);
 
 /* ---- api/complaints.c: the staff's complaints queue, tickets, ratings and stats ---- */
 lm_status api__complaints_list(http_req *r);

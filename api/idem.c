@@ -37,8 +37,7 @@ lm_status api__idem_replay(http_req *r, bool *done) {
     bool found = false;
     int status = 0;
     char *body = NULL, request[256] = "", want[256];
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     rc = store_reply_get(rd, r->key_id, k, &found, &status, &body, request, &r->err);
     store_read_end(rd);
     if (rc != LM_OK || !found) return rc;

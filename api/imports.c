@@ -43,7 +43,7 @@ static lm_status handle_orders_import(http_req *r, orders_svc *o) {
                           "%zu rows; at most %d per request (lastmile import sends chunks)", n,
                           API_IMPORT_MAX_ROWS);
     }
-    /* rows that read well go in together (up to 500 per transaction); the others are reported */
+    /* rows that read well go in together (up to 2,000 per transaction); the others are reported */
     size_t n = fmt_csv_count(csv), m = 0;
     orders_order *ins = n ? lm_calloc(n, sizeof *ins) : NULL;
     char(*keys)[STORE_REF_MAX + 1] = n ? lm_calloc(n, sizeof *keys) : NULL;

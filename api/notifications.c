@@ -17,22 +17,6 @@ static lm_status reply(http_req *r, int status, cJSON *j) {
     return http_reply_json(r, status, j);
 }
 
-static lm_status read_begin(http_req *r, store_read **rd) {
-    lm_status rc = store_read_begin(api_store(r), rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
-    return LM_OK;
-}
-
-static lm_status tx_end(http_req *r, store_tx *tx, lm_status rc) {
-    if (rc != LM_OK) {
-        store_tx_rollback(tx);
-        return rc;
-    }
-    rc = store_tx_commit(tx);
-    if (rc != LM_OK) return http_error(r, rc, "", "the change could not be committed");
-    return LM_OK;
-}
-
 /* ---- The log ---- */
 
 lm_status api__notifications_list(http_req *r) {
@@ -66,7 +50,7 @@ lm_status api__notifications_list(http_req *r) {
                               "suppressed");
     }
     store_read *rd = NULL;
-    lm_status rc = read_begin(r, &rd);
+    lm_status rc = api__read_begin(r, &rd);
     if (rc != LM_OK) return rc;
     store_nt_message *rows = NULL;
     size_t n = 0;
@@ -89,7 +73,7 @@ lm_status api__notifications_list(http_req *r) {
 
 lm_status api__templates_list(http_req *r) {
     store_read *rd = NULL;
-    lm_status rc = read_begin(r, &rd);
+    lm_status rc = api__read_begin(r, &rd);
     if (rc != LM_OK) return rc;
     cJSON *o = cJSON_CreateObject();
     cJSON *a = cJSON_AddArrayToObject(o, "templates");
@@ -124,7 +108,7 @@ lm_status api__templates_get(http_req *r) {
     lm_status rc = path_template(r, &t);
     if (rc != LM_OK) return rc;
     store_read *rd = NULL;
-    if ((rc = read_begin(r, &rd)) != LM_OK) return rc;
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     rc = notify_template_get(rd, t.kind, t.channel, &t, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -137,10 +121,9 @@ lm_status api__templates_put_one(http_req *r) {
     if (rc != LM_OK) return rc;
     if ((rc = fmt_nt_template_from_json(r->json, &t, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     int64_t now = lm_now_ms();
-    rc = tx_end(r, tx, notify_template_put(tx, &t, now, &r->err));
+    rc = api__tx_end(r, tx, notify_template_put(tx, &t, now, &r->err));
     if (rc != LM_OK) return rc;
     t.custom = true;
     t.updated_ms = now;
@@ -153,8 +136,7 @@ lm_status api__templates_put(http_req *r) {
     size_t n = 0;
     lm_status rc = fmt_nt_templates_from_json(r->json, t, &n, &r->err);
     store_tx *tx = NULL;
-    if (rc == LM_OK && (rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        rc = http_error(r, rc, "", "the store is not available");
+    if (rc == LM_OK) rc = api__tx_begin(r, &tx);
     if (rc != LM_OK) {
         lm_free(t);
         return rc;
@@ -163,7 +145,7 @@ lm_status api__templates_put(http_req *r) {
     for (size_t i = 0; i < n && rc == LM_OK; i++)
         rc = notify_template_put(tx, &t[i], now, &r->err);
     lm_free(t);
-    if ((rc = tx_end(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return api__templates_list(r);
 }
 
@@ -171,7 +153,7 @@ lm_status api__templates_put(http_req *r) {
 
 static lm_status settings_reply(http_req *r) {
     store_read *rd = NULL;
-    lm_status rc = read_begin(r, &rd);
+    lm_status rc = api__read_begin(r, &rd);
     if (rc != LM_OK) return rc;
     notify_settings *s = lm_alloc(sizeof *s);
     if (!s) rc = http_error(r, LM_NOMEM, "", "out of memory");
@@ -190,13 +172,12 @@ lm_status api__notify_config_put(http_req *r) {
     notify_settings *base = lm_alloc(sizeof *base), *s = lm_alloc(sizeof *s);
     store_tx *tx = NULL;
     lm_status rc = base && s ? LM_OK : http_error(r, LM_NOMEM, "", "out of memory");
-    if (rc == LM_OK && (rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        rc = http_error(r, rc, "", "the store is not available");
+    if (rc == LM_OK) rc = api__tx_begin(r, &tx);
     if (rc == LM_OK) {
         rc = notify_settings_get(store_tx_read(tx), base, &r->err);
         if (rc == LM_OK) rc = fmt_nt_settings_from_json(r->json, base, s, &r->err);
         if (rc == LM_OK) rc = notify_settings_put(tx, s, &r->err);
-        rc = tx_end(r, tx, rc);
+        rc = api__tx_end(r, tx, rc);
     }
     lm_free(base);
     lm_free(s);
@@ -213,7 +194,7 @@ static lm_status customer_order(http_req *r, int64_t *order_id) {
     if (!token || strlen(token) != 32)
         return http_error(r, LM_NOT_FOUND, "token", "unknown tracking link");
     store_read *rd = NULL;
-    if ((rc = read_begin(r, &rd)) != LM_OK) return rc;
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     store_order o;
     memset(&o, 0, sizeof o);
     rc = store_order_get_by_token(rd, token, &o, &r->err);
@@ -227,7 +208,7 @@ static lm_status customer_order(http_req *r, int64_t *order_id) {
 
 static lm_status prefs_reply(http_req *r, int64_t order_id) {
     store_read *rd = NULL;
-    lm_status rc = read_begin(r, &rd);
+    lm_status rc = api__read_begin(r, &rd);
     if (rc != LM_OK) return rc;
     notify_prefs p;
     rc = notify_prefs_get(rd, order_id, &p, &r->err);
@@ -251,9 +232,8 @@ lm_status api__track_notifications_put(http_req *r) {
     notify_prefs_change c;
     if ((rc = fmt_nt_prefs_from_json(r->json, &c, &r->err)) != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
-    if ((rc = tx_end(r, tx, notify_prefs_put(tx, order, &c, lm_now_ms(), &r->err))) != LM_OK)
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, notify_prefs_put(tx, order, &c, lm_now_ms(), &r->err))) != LM_OK)
         return rc;
     return prefs_reply(r, order);
 }

@@ -17,8 +17,8 @@
  * an unknown depot would be accepted (202) and fail on the worker, out of the caller's sight. */
 static lm_status plan_refs_exist(http_req *r, const fmt_plan_body *b) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     lm_errinfo e = {0};
     if (b->depot[0]) {
         store_depot dep;

@@ -234,8 +234,8 @@ lm_status api__proof_send(http_req *r, store_read *rd, int64_t order_id) {
 
 lm_status api__proofs_get(http_req *r) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     rc = api__proof_send(r, rd, 0);
     store_read_end(rd);
     return rc;
@@ -265,8 +265,8 @@ static lm_status policy_reply(http_req *r, int status, const orders_recovery_pol
 
 lm_status api__recovery_policy_get(http_req *r) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     orders_recovery_policy p;
     rc = orders_recovery_policy_get(rd, &p, &r->err);
     store_read_end(rd);
@@ -280,8 +280,7 @@ lm_status api__recovery_policy_put(http_req *r) {
     if (rc == LM_OK) rc = fmt_recovery_policy_from_json(r->json, &p, &r->err);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     if ((rc = orders_recovery_policy_put_tx(tx, &p, r->key_id, lm_now_ms(), &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
@@ -296,8 +295,8 @@ lm_status api__recovery_policy_put(http_req *r) {
 /* Replies with the order's id, status, attempts and recovery (read after the commit). */
 lm_status api__recovery_order_reply(http_req *r, int64_t order_id) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     store_order ord = {0};
     rc = store_order_get(rd, order_id, &ord, &r->err);
     cJSON *o = cJSON_CreateObject();
@@ -321,8 +320,7 @@ static lm_status handle_checkin(http_req *r, orders_svc *o) {
     if (rc == LM_OK) rc = api__path_id(r, &id);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     if ((rc = orders_recovery_checkin_tx(o, tx, id, lm_now_ms(), NULL, &r->err)) != LM_OK) {
         store_tx_rollback(tx);
         return rc;
@@ -350,8 +348,8 @@ static lm_status split_reply(http_req *r, const orders_split_policy *p) {
 
 lm_status api__split_policy_get(http_req *r) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     orders_split_policy p;
     rc = orders_split_policy_get(rd, &p, &r->err);
     store_read_end(rd);
@@ -363,8 +361,7 @@ lm_status api__split_policy_put(http_req *r) {
     lm_status rc = api__body(r, FMT_JSON_REQUIRED);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) return rc;
     orders_split_policy p;
     rc = orders_split_policy_get(store_tx_read(tx), &p, &r->err);
     if (rc == LM_OK) rc = fmt_split_policy_from_json(r->json, &p, &r->err);

@@ -8,8 +8,8 @@
 /* A re-plan for a vehicle that does not exist is refused before it is queued. */
 static lm_status vehicle_exists(http_req *r, const char *id) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     dispatch_vehicle v;
     lm_errinfo e = {0};
     rc = dispatch_vehicle_get(rd, id, &v, &e);

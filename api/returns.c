@@ -246,8 +246,7 @@ static lm_status customer_order(http_req *r, int64_t *order_id) {
     lm_status rc = LM_OK;
     if (!api__track_allow(r, &rc)) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     store_order ord;
     memset(&ord, 0, sizeof ord);
     lm_errinfo e;

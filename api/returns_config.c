@@ -61,8 +61,8 @@ static lm_status path_sku(http_req *r, const char **sku) {
 /* 404 naming sku unless it is a product of the catalogue. */
 static lm_status known_product(http_req *r, const char *sku) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     store_product p;
     lm_errinfo e;
     rc = store_product_get(rd, sku, &p, &e);

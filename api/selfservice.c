@@ -28,8 +28,7 @@ static lm_status customer_order(http_req *r, store_order *ord) {
     lm_status rc = LM_OK;
     if (!api__track_allow(r, &rc)) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     rc = api__track_order(r, rd, ord);
     store_read_end(rd);
     return rc;
@@ -41,16 +40,6 @@ static lm_status reply_private(http_req *r, cJSON *j) {
         return LM_NOMEM;
     }
     return http_reply_json(r, 200, j);
-}
-
-static lm_status commit(http_req *r, store_tx *tx, lm_status rc) {
-    if (rc != LM_OK) {
-        store_tx_rollback(tx);
-        return rc;
-    }
-    if ((rc = store_tx_commit(tx)) != LM_OK)
-        return http_error(r, rc, "", "the change could not be committed");
-    return LM_OK;
 }
 
 /* ---- Reschedule ---- */
@@ -127,8 +116,8 @@ static cJSON *window_json(int64_t a, int64_t b) {
 static lm_status offer(http_req *r, const store_order *ord, bool *may, bool *via_recovery,
                        const char **why, dispatch_slot *slots, size_t *n) {
     store_read *rd = NULL;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     *why = NULL;
     *may = may_reschedule(rd, ord, via_recovery, why);
     dispatch *d = *may ? api__need_dispatch(r, "the planner") : NULL;
@@ -203,13 +192,12 @@ static lm_status handle_reschedule(http_req *r, orders_svc *o) {
     else if (rc == LM_OK && !slots[hit].room)
         rc = http_error(r, LM_CONFLICT, "from", "no room left in that window; choose another");
     store_tx *tx = NULL;
-    if (rc == LM_OK && (rc = store_tx_begin(api_store(r), &tx)) != LM_OK)
-        rc = http_error(r, rc, "", "the store is not available");
+    if (rc == LM_OK) rc = api__tx_begin(r, &tx);
     if (rc == LM_OK) {
         lm_status step =
             via ? orders_recovery_choose_tx(o, tx, ord.id, w, lm_now_ms(), NULL, &r->err)
                 : window_change(tx, &ord, w, &r->err);
-        rc = commit(r, tx, step);
+        rc = api__tx_end(r, tx, step);
     }
     int64_t id = ord.id;
     store_order_clear(&ord);
@@ -241,8 +229,7 @@ lm_status api__track_instructions_get(http_req *r) {
     store_order ord = {0};
     lm_status rc = customer_order(r, &ord);
     store_read *rd = NULL;
-    if (rc == LM_OK && (rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        rc = http_error(r, rc, "", "the store is not available");
+    if (rc == LM_OK) rc = api__read_begin(r, &rd);
     store_instructions in;
     if (rc == LM_OK) {
         api__instructions_read(rd, ord.id, &in);
@@ -267,9 +254,9 @@ lm_status api__track_instructions_put(http_req *r) {
         return rc;
     }
     store_tx *tx = NULL;
-    if ((rc = store_tx_begin(api_store(r), &tx)) != LM_OK) {
+    if ((rc = api__tx_begin(r, &tx)) != LM_OK) {
         store_order_clear(&ord);
-        return http_error(r, rc, "", "the store is not available");
+        return rc;
     }
     store_instructions in;
     api__instructions_read(store_tx_read(tx), ord.id, &in);
@@ -286,7 +273,7 @@ lm_status api__track_instructions_put(http_req *r) {
     rc = store_instructions_put(tx, &in, &r->err);
     if (rc == LM_OK) rc = store_event_append(tx, "order.instructions", "order", id, body);
     store_order_clear(&ord);
-    if ((rc = commit(r, tx, rc)) != LM_OK) return rc;
+    if ((rc = api__tx_end(r, tx, rc)) != LM_OK) return rc;
     return reply_private(r, instructions_json(&in));
 }
 
@@ -296,8 +283,7 @@ lm_status api__track_proof_get(http_req *r) {
     lm_status rc = LM_OK;
     if (!api__track_allow(r, &rc)) return rc;
     store_read *rd = NULL;
-    if ((rc = store_read_begin(api_store(r), &rd)) != LM_OK)
-        return http_error(r, rc, "", "the store is not available");
+    if ((rc = api__read_begin(r, &rd)) != LM_OK) return rc;
     store_order ord = {0};
     if ((rc = api__track_order(r, rd, &ord)) == LM_OK) rc = api__proof_send(r, rd, ord.id);
     store_order_clear(&ord);

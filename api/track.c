@@ -68,8 +68,8 @@ static lm_status track_build(http_req *r, cJSON **out, bool *live) {
     store_read *rd = NULL;
     store_order ord;
     memset(&ord, 0, sizeof ord);
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     lm_errinfo e;
     if ((rc = api__track_order(r, rd, &ord)) != LM_OK) {
         store_read_end(rd);

@@ -41,8 +41,8 @@ lm_status api__webhooks_create(http_req *r) {
     store_tx *tx = NULL;
     store_webhook h;
     events_webhook_created info;
-    rc = store_tx_begin(api_store(r), &tx);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    rc = api__tx_begin(r, &tx);
+    if (rc != LM_OK) return rc;
     if ((rc = events_webhook_create(api_app_of(r)->hooks, tx, url, secret, &h, &info, &r->err)) !=
         LM_OK)
         goto fail;
@@ -73,8 +73,8 @@ lm_status api__webhooks_list(http_req *r) {
     store_read *rd = NULL;
     store_webhook *hooks = NULL;
     size_t n = 0;
-    lm_status rc = store_read_begin(api_store(r), &rd);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    lm_status rc = api__read_begin(r, &rd);
+    if (rc != LM_OK) return rc;
     rc = store_webhook_list(rd, &hooks, &n, &r->err);
     store_read_end(rd);
     if (rc != LM_OK) return rc;
@@ -92,8 +92,8 @@ lm_status api__webhooks_delete(http_req *r) {
     lm_status rc = api__no_body(r);
     if (rc != LM_OK) return rc;
     store_tx *tx = NULL;
-    rc = store_tx_begin(api_store(r), &tx);
-    if (rc != LM_OK) return http_error(r, rc, "", "the store is not available");
+    rc = api__tx_begin(r, &tx);
+    if (rc != LM_OK) return rc;
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", (long long)id);
     if ((rc = store_webhook_delete(tx, id, &r->err)) != LM_OK ||

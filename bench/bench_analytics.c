@@ -6,8 +6,10 @@
  * out_for_delivery, three stop.eta_changed, stop.arrived, stop.delivered and order.delivered
  * (12 events); 4 % fail a first attempt (stop.failed with a retry, delivered an hour later); 2 %
  * are cancelled after allocation; 100 vans start a route each day (route.started).
- * Usage: bench_analytics DB DAYS PER RUNS [--rebuild] (DB must not exist). Prints a markdown
- * table (bench/run.sh analytics writes it to bench/results/analytics.md). */
+ * Usage: bench_analytics DB DAYS PER RUNS [--rebuild] (DB must not exist), or
+ * bench_analytics DB DAYS PER RUNS --reports: only the report timings, on a DB an earlier run left
+ * (the same DAYS), so two builds' writers can be timed on one history, one after the other.
+ * Prints a markdown table (bench/run.sh analytics writes it to bench/results/analytics.md). */
 #include "analytics/analytics.h"
 #include "api/formats/reports.h"
 
@@ -154,9 +156,11 @@ static int time_report(store *s, fmt_report_family fam, analytics_period p, anal
 
 int main(int argc, char **argv) {
     if (argc < 5)
-        return fprintf(stderr, "usage: bench_analytics DB DAYS PER RUNS [--rebuild]\n"), 2;
+        return fprintf(stderr, "usage: bench_analytics DB DAYS PER RUNS [--rebuild|--reports]\n"),
+               2;
     int days = atoi(argv[2]), per = atoi(argv[3]), runs = atoi(argv[4]);
     bool rebuild = argc > 5 && !strcmp(argv[5], "--rebuild");
+    bool reports_only = argc > 5 && !strcmp(argv[5], "--reports");
     store_opts o;
     store_opts_init(&o);
     o.path = argv[1];
@@ -168,13 +172,14 @@ int main(int argc, char **argv) {
     int64_t id = 0, n = 0;
     unsigned seed = 42;
     double t0 = now_s();
-    for (int d = 0; d < days; d++)
+    for (int d = 0; d < days && !reports_only; d++)
         if (write_day(s, d, per, &id, &seed, &n) != LM_OK) return 3;
     double t1 = now_s();
-    printf("Generated: %d days x %d orders = %" PRId64 " orders, %" PRId64
-           " events, written one day per transaction with the rollups folded in the same "
-           "transaction: %.0f s in all (%.2f s per day's commit).\n\n",
-           days, per, id, n, t1 - t0, (t1 - t0) / days);
+    if (!reports_only)
+        printf("Generated: %d days x %d orders = %" PRId64 " orders, %" PRId64
+               " events, written one day per transaction with the rollups folded in the same "
+               "transaction: %.0f s in all (%.2f s per day's commit).\n\n",
+               days, per, id, n, t1 - t0, (t1 - t0) / days);
     if (rebuild) {
         int64_t cursor = 0;
         double r0 = now_s();
@@ -195,6 +200,10 @@ int main(int argc, char **argv) {
                             runs))
                 return 5;
     if (time_report(s, FMT_REPORT_KPIS, ANALYTICS_DAY, ANALYTICS_BY_VEHICLE, to - DAY_MS, to, runs))
+        return 5;
+    /* the last 30 days, day by day per van: a year's daily report paged by its range */
+    if (time_report(s, FMT_REPORT_KPIS, ANALYTICS_DAY, ANALYTICS_BY_VEHICLE, to - 30 * DAY_MS, to,
+                    runs))
         return 5;
     /* the families a dispatcher reads per van over a year, at the periods that make sense */
     for (int f = FMT_REPORT_COSTS; f < FMT_REPORT_KPIS; f++)

@@ -51,6 +51,27 @@ bench_track_token() {
         python3 -c 'import json,sys; print(json.load(sys.stdin)["tracking_token"])'
 }
 
+# bench_order_lua FILE KEY PREFIX: a wrk script (FILE) whose every request is a durable POST
+# /v1/orders of a distinct customer (2 lines, tea and cup, a time window) under an
+# Idempotency-Key PREFIX-n, with the admin key KEY.
+bench_order_lua() {
+    cat >"$1" <<LUA
+local n = 0
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $2"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+    n = n + 1
+    wrk.headers["Idempotency-Key"] = "$3-" .. n
+    local body = string.format('{"external_ref":"B%d","channel":"web","customer":{"name":"C%d",' ..
+        '"phone":"+33%09d","address":"%d rue du Banc, Lyon","location":[4.83,45.74]},' ..
+        '"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}],' ..
+        '"time_windows":[["2026-11-23T09:00:00Z","2026-11-23T12:00:00Z"]]}', n, n, n, n)
+    return wrk.format(nil, "/v1/orders", nil, body)
+end
+LUA
+}
+
 # bench_drivers DB N: N drivers bench-0.. whose phones phone-0.. are known devices, straight into
 # dispatch's table (the CLI has no fleet command).
 bench_drivers() {
@@ -114,4 +135,22 @@ http {
 NGX
     "${pin_server[@]}" "$nginx_bin" -p "$1/nginx" -c "$1/nginx/nginx.conf" &
     nginx_pid=$!
+}
+
+# bench_osmand_lua OUT DEVICES BASE_MS: a wrk script in OUT whose every request is a new OsmAnd
+# position (GET /?id=phone-K&lat=..&lon=..&timestamp=..) of device n % DEVICES at device time
+# BASE_MS + n. Each device drives a plausible track (0.11 m north per fix, its own longitude) so
+# that the position filters (docs/devices.md) accept every fix and a run measures storing, not
+# refusing; BASE_MS must lie in the past (the filters refuse fixes from the future).
+bench_osmand_lua() {
+    cat >"$1" <<LUA
+local n = 0
+request = function()
+    n = n + 1
+    local dev = n % $2
+    return wrk.format("GET", string.format(
+        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
+        dev, math.floor(n / $2) % 1000000, (dev * 7919) % 1000000, $3 + n))
+end
+LUA
 }

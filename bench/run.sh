@@ -159,13 +159,16 @@ TXT
 run_http() { RUNS="$runs" bench/http/run.sh "$build"; }
 
 # ANALYTICS_DAYS / ANALYTICS_PER: the generated history (default a year of 2,000 orders a day).
+# BEFORE=path/to/another/bench_analytics: after this build's timings, that binary (say, built from
+# an older commit) times the same reports on the same history, so a change is measured within one
+# run. KEEP_DB=1 leaves bench/work/analytics.db for profiling (bench_analytics ... --reports).
 run_analytics() {
     local f="$out/analytics.md" n="$runs" days="${ANALYTICS_DAYS:-365}" per="${ANALYTICS_PER:-2000}"
     [ "$n" -lt 5 ] && n=5 # reports are quick: min, median and max of at least 5
     rm -f bench/work/analytics.db bench/work/analytics.db-wal bench/work/analytics.db-shm
     {
         bench_header "Analytics reports on a year of events" \
-            "RUNS=$n bench/run.sh $build analytics" "$n"
+            "RUNS=$n${BEFORE:+ BEFORE=$BEFORE} bench/run.sh $build analytics" "$n"
         echo "That is: \`LASTMILE_UNSAFE_SYNC_OFF=1 $build/bench/bench_analytics bench/work/analytics.db $days $per $n --rebuild\`"
         echo "(synchronous=OFF only to write the history faster; the reports only read)."
         echo
@@ -175,9 +178,18 @@ run_analytics() {
         echo "and summing the rollup rows); the rest of a report's time is its JSON."
         echo
         LASTMILE_UNSAFE_SYNC_OFF=1 "$build/bench/bench_analytics" bench/work/analytics.db "$days" "$per" "$n" --rebuild
+        if [ -n "${BEFORE:-}" ]; then
+            echo
+            echo "### The same reports by \`$BEFORE\`, on the same history, right after"
+            echo
+            echo "That is: \`$BEFORE bench/work/analytics.db $days $per $n --reports\`."
+            echo
+            "$BEFORE" bench/work/analytics.db "$days" "$per" "$n" --reports
+        fi
+        [ -f bench/analytics-profile.md ] && echo && cat bench/analytics-profile.md
         bench_footer
     } > "$f.tmp"
-    rm -f bench/work/analytics.db bench/work/analytics.db-wal bench/work/analytics.db-shm
+    [ "${KEEP_DB:-0}" = 1 ] || rm -f bench/work/analytics.db bench/work/analytics.db-wal bench/work/analytics.db-shm
     finish "$f"
 }
 

@@ -193,6 +193,7 @@ typedef struct dispatch__model {
     geo_point *pts;
     size_t n_pts;
     geo_matrix *matrix;
+    solver_memo *memo; /* with the matrix: validation and neighbour lists kept across rebuilds */
     solver_problem *problem;
     uint32_t *task_loc, *task_from_loc; /* per task */
     uint32_t *job_task, *ship_task;     /* solver job / shipment index -> task index */
@@ -311,6 +312,12 @@ LM_MUST_USE lm_status dispatch__event(store_tx *tx, const char *type, const char
  * (dispatch/driven.c); *out = -1 when fewer than two fixes fall in the span. */
 LM_MUST_USE lm_status dispatch__driven_m(store_read *r, const char *driver_id, int64_t from_ms,
                                          int64_t to_ms, int64_t *out, lm_errinfo *err);
+/* The van of vs is at `here` (slow) at t_ms with no stop left: when that is within radius_m of its
+ * end depot, appends route.returned {vehicle_id, driver_id, t_ms, leg_m (the planned drive back),
+ * driven_m (measured from the last stop's completion, when two fixes or more)} and sets
+ * vs->returned_ms. Nothing for an open route (no end depot) or a route that served no stop. */
+LM_MUST_USE lm_status dispatch__route_return(store_tx *tx, store_vstate *vs, geo_point here,
+                                             double radius_m, int64_t t_ms, lm_errinfo *err);
 /* stop.eta_set: the ETA a committed plan or an applied re-plan gives the stop at now_ms, which
  * analytics measures ETA accuracy against (docs/analytics.md). */
 LM_MUST_USE lm_status dispatch__event_eta_set(store_tx *tx, const store_stop *st, int64_t now_ms);

@@ -98,6 +98,7 @@ static lm_status route_start(dispatch *d, store_tx *tx, store_vstate *vs, int64_
     }
     if (rc == LM_OK) {
         vs->started = true;
+        vs->started_ms = t_ms;
         rc = dispatch__event(tx, "route.started", "vehicle", vs->vehicle_id,
                              "{\"vehicle_id\":\"%s\",\"driver_id\":\"%s\",\"stops\":%zu,"
                              "\"t_ms\":%" PRId64 "}",
@@ -155,9 +156,9 @@ static lm_status mark_arrived(dispatch *d, store_tx *tx, store_vstate *vs, store
     snprintf(ids, sizeof ids, "%" PRId64, st->id);
     if ((rc = store_stop_update(tx, st, err)) != LM_OK) return rc;
     /* the leg from the previous stop as driven, beside its plan (analytics: planned vs driven);
-     * the first leg has no known departure time, so it is not measured */
-    int64_t driven_m = -1;
-    if (left_ms > 0 && (rc = dispatch__driven_m(store_tx_read(tx), vs->driver_id, left_ms, t_ms,
+     * the first leg from the route's start (the fix that left the depot) */
+    int64_t driven_m = -1, from_ms = left_ms > 0 ? left_ms : vs->started_ms;
+    if (from_ms > 0 && (rc = dispatch__driven_m(store_tx_read(tx), vs->driver_id, from_ms, t_ms,
                                                 &driven_m, err)) != LM_OK)
         return rc;
     char leg[64] = "";
@@ -323,6 +324,10 @@ lm_status dispatch__observe(dispatch *d, store_tx *tx, const char *driver_id, do
             vs.arrive_since_ms = 0;
         }
     }
+    /* back at the end depot after the last stop: the drive back as a leg (analytics) */
+    if (n == 0 && vs.started && slow && vs.returned_ms < vs.started_ms &&
+        (rc = dispatch__route_return(tx, &vs, here, cfg.arrival_radius_m, t_ms, err)) != LM_OK)
+        goto fail;
     if (vs.started && (rc = dispatch__etas_update(d, tx, &vs, t_ms / 1000, &res.etas_changed,
                                                   &res.late, err)) != LM_OK)
         goto fail;

@@ -18,7 +18,8 @@ void dispatch__model_free(dispatch__model *m) {
     lm_free(m->task_from_loc);
     lm_free(m->job_task);
     lm_free(m->ship_task);
-    solver_problem_destroy(m->problem); /* first: it borrows m->matrix's arrays */
+    solver_problem_destroy(m->problem); /* first: it borrows m->matrix's arrays and m->memo */
+    solver_memo_destroy(m->memo);
     geo_matrix_destroy(m->matrix);
     memset(m, 0, sizeof *m);
 }
@@ -198,6 +199,8 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
     }
     if (!rebuild && (rc = geo_matrix_compute(d->geo, m->pts, m->n_pts, &m->matrix, err)) != LM_OK)
         goto fail;
+    /* the memo lives and dies with the matrix (solver.h): a rebuild keeps both */
+    if (!m->memo && (rc = solver_memo_create(&m->memo)) != LM_OK) goto fail;
     geo_matrix_kind kind = geo_matrix_provider_kind(d->geo);
     m->router = kind == GEO_MATRIX_OSRM       ? "osrm"
                 : kind == GEO_MATRIX_VALHALLA ? "valhalla"
@@ -208,8 +211,9 @@ lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, lm_errinfo *e
     po.n_dims = DISPATCH__DIMS;
     if ((rc = solver_problem_create(&po, &m->problem)) != LM_OK) goto fail;
     /* m->matrix outlives every problem built on it (model_free destroys the problem first) */
-    if ((rc = solver_problem_share_matrix(m->problem, m->n_pts, geo_matrix_durations(m->matrix),
-                                          geo_matrix_distances(m->matrix), NULL, err)) != LM_OK)
+    if ((rc = solver_problem_share_matrix_memo(
+             m->problem, m->n_pts, geo_matrix_durations(m->matrix), geo_matrix_distances(m->matrix),
+             NULL, m->memo, err)) != LM_OK)
         goto fail;
     for (size_t i = 0; i < m->n_tasks; i++) {
         dispatch__task *t = &m->tasks[i];

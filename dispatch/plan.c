@@ -671,6 +671,7 @@ lm_status dispatch_plan_commit(dispatch *d, int64_t plan_id, lm_errinfo *err) {
         vs.pace = 1;
         vs.started = vs.broken = vs.silent = vs.full = false;
         vs.arrive_stop = vs.arrive_since_ms = vs.delay_s = 0;
+        vs.started_ms = vs.returned_ms = 0;
         if ((rc = store_vstate_put(tx, &vs, err)) != LM_OK) goto fail;
     }
     for (size_t i = 0; i < n_stops; i++) {

@@ -137,12 +137,6 @@ lm_status geo_projection_forward(geo_projection *p, const geo_point *pts, size_t
 
 /* ---- Geodesic travel estimate ---- */
 
-int32_t geo__round_i32(double v) {
-    if (!(v > 0)) return 0;
-    if (v >= (double)INT32_MAX) return INT32_MAX;
-    return (int32_t)lround(v);
-}
-
 lm_status geo__estimator_init(geo__estimator *e, const geo_point *pts, size_t n, double detour,
                               double speed_mps, double max_extent_m, lm_errinfo *err) {
     geo_projection *proj = NULL;

@@ -27,8 +27,16 @@ void geo__estimator_free(geo__estimator *e);
 /* Estimated duration (s) and distance (m) from point i to point j. */
 void geo__estimate(const geo__estimator *e, size_t i, size_t j, int32_t *duration_s,
                    int32_t *distance_m);
-/* Rounds a non-negative metric value to int32, saturating. */
-int32_t geo__round_i32(double v);
+/* Rounds a non-negative metric value to int32 (halves away from zero, as lround), saturating.
+ * Inline and without lround: the geodesic matrix rounds two values per cell, and the libm call
+ * was 11 % of a 2,000-stop re-plan's CPU (bench/results/perf-replan.md). v - trunc(v) is exact
+ * below 2^31, so the result equals lround's for every v. */
+static inline int32_t geo__round_i32(double v) {
+    if (!(v > 0)) return 0;
+    if (v >= (double)INT32_MAX) return INT32_MAX;
+    int32_t i = (int32_t)v;
+    return v - (double)i >= 0.5 ? i + 1 : i;
+}
 
 /* ---- Pair cache keyed by coordinates rounded to 1e-5 degree ---- */
 

@@ -36,8 +36,9 @@ static lm_status available_at(store_read *r, const char *depot, const char *sku,
 /* Fills plan[0..n_lines) with the SKU each line would ship from depot: the ordered SKU when
  * enough is available, else (with substitute) the product's active substitute when that is;
  * *ok false when some line cannot be served. */
-static lm_status depot_plan(store_read *r, const char *depot, const orders_order *ord,
-                            bool substitute, orders_line *plan, bool *ok, lm_errinfo *err) {
+static lm_status depot_plan(orders_svc *o, store_read *r, const char *depot,
+                            const orders_order *ord, bool substitute, orders_line *plan, bool *ok,
+                            lm_errinfo *err) {
     *ok = true;
     for (size_t i = 0; i < ord->n_lines; i++) {
         plan[i] = ord->lines[i];
@@ -51,7 +52,7 @@ static lm_status depot_plan(store_read *r, const char *depot, const orders_order
         if (avail - claimed_units(plan, i, asked) >= plan[i].qty) continue;
         if (substitute) {
             store_product p;
-            rc = store_product_get(r, asked, &p, err);
+            rc = orders__product(o, r, asked, &p, err);
             if (rc == LM_NOT_FOUND) {
                 lm_errinfo_clear(err);
                 *ok = false;
@@ -60,7 +61,7 @@ static lm_status depot_plan(store_read *r, const char *depot, const orders_order
             if (rc != LM_OK) return rc;
             store_product sp;
             if (p.substitute_sku[0]) {
-                rc = store_product_get(r, p.substitute_sku, &sp, err);
+                rc = orders__product(o, r, p.substitute_sku, &sp, err);
                 if (rc == LM_NOT_FOUND) {
                     lm_errinfo_clear(err);
                 } else if (rc != LM_OK) {
@@ -109,7 +110,7 @@ lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, order
     orders_depot_option *opt = NULL;
     orders_line *plans = NULL;
     *moved = false;
-    lm_status rc = store_depot_list(r, &depots, &n_depots, err);
+    lm_status rc = orders__depots(o, r, &depots, &n_depots, err);
     if (rc != LM_OK) return rc;
 
     orders_oos policy = ORDERS_OOS_UNSET;
@@ -117,9 +118,8 @@ lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, order
         orders_oos own = ORDERS_OOS_UNSET, chan = ORDERS_OOS_UNSET, def = ORDERS_OOS_UNSET;
         char cp[16] = "";
         store_orders_config cfg;
-        orders_config_defaults(&cfg);
-        if ((rc = store_orders_config_get(r, &cfg, err)) != LM_OK) goto fail;
-        if (ord->channel[0] && (rc = store_channel_policy_get(r, ord->channel, cp, err)) != LM_OK)
+        if ((rc = orders__config(o, r, &cfg, err)) != LM_OK) goto fail;
+        if (ord->channel[0] && (rc = orders__channel_policy(o, r, ord->channel, cp, err)) != LM_OK)
             goto fail;
         (void)orders_oos_parse(ord->oos_policy, &own);
         (void)orders_oos_parse(cp, &chan);
@@ -138,18 +138,23 @@ lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, order
         }
         depot_travel(o, ord, depots, n_depots, travel);
     }
-    /* First pass: exactly what was ordered; second pass (substitute policy): with substitutes. */
+    /* First pass: exactly what was ordered; second pass (substitute policy): with substitutes.
+     * Depots are tried nearest first (orders_allocation_choose's order: travel, then index) and
+     * the first that can serve every line is the one it would choose: the farther ones' stock
+     * is not read. */
     long best = -1;
     bool substituted = false;
     for (int pass = 0; pass < 2 && best < 0; pass++) {
         if (pass == 1 && policy != ORDERS_OOS_SUBSTITUTE) break;
-        for (size_t d = 0; d < n_depots; d++) {
+        for (size_t d = 0; d < n_depots; d++)
+            opt[d] = (orders_depot_option){.travel_s = travel[d], .can_fulfil = true};
+        for (long d; best < 0 && (d = orders_allocation_choose(opt, n_depots)) >= 0;) {
             bool ok = false;
-            rc = depot_plan(r, depots[d].id, ord, pass == 1, &plans[d * nl], &ok, err);
+            rc = depot_plan(o, r, depots[d].id, ord, pass == 1, &plans[(size_t)d * nl], &ok, err);
             if (rc != LM_OK) goto fail;
-            opt[d] = (orders_depot_option){.travel_s = travel[d], .can_fulfil = ok};
+            if (ok) best = d;
+            opt[d].can_fulfil = false; /* tried: the next nearest is next */
         }
-        best = orders_allocation_choose(opt, n_depots);
         substituted = pass == 1;
     }
 

@@ -57,10 +57,14 @@ static lm_status order_check(const orders_order *in, lm_errinfo *err) {
 static lm_status area_facts(orders_svc *o, store_read *r, const orders_order *ord,
                             orders_audit_facts *f, lm_errinfo *err) {
     char *text = NULL;
-    lm_status rc = store_area_get(r, &text, err);
-    if (rc != LM_OK) return rc;
+    bool known = orders__area_known(o, r); /* read once per intake batch */
+    if (!known) {
+        lm_status rc = store_area_get(r, &text, err);
+        if (rc != LM_OK) return rc;
+        orders__area_checked(o, r);
+    }
     pthread_mutex_lock(&o->area_mu);
-    if (!o->area_text || strcmp(o->area_text, text) != 0) {
+    if (!known && (!o->area_text || strcmp(o->area_text, text) != 0)) {
         geo_area_destroy(o->area);
         o->area = NULL;
         lm_free(o->area_text);
@@ -109,11 +113,12 @@ void orders__token_make(char out[33]) {
 /* A SKU whose sales are blocked (returns/ sets the block after too many quality returns; a person
  * clears it) holds the order instead of refusing it: the exception queue shows why, and a release
  * after the block is cleared lets it through. Appends one reason per blocked line to out. */
-static lm_status sales_block_reason(store_read *r, const store_line *l, const char *field,
-                                    orders_reason *out, size_t *n, lm_errinfo *err) {
+static lm_status sales_block_reason(orders_svc *o, store_read *r, const store_line *l,
+                                    const char *field, orders_reason *out, size_t *n,
+                                    lm_errinfo *err) {
     bool blocked = false;
     char why[160] = "";
-    lm_status rc = store_sales_block_get(r, l->sku, &blocked, why, sizeof why, err);
+    lm_status rc = orders__sales_block(o, r, l->sku, &blocked, why, sizeof why, err);
     if (rc != LM_OK || !blocked || *n >= ORDERS_REASONS_MAX) return rc;
     orders_reason *x = &out[(*n)++];
     memset(x, 0, sizeof *x);
@@ -161,7 +166,7 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         store_product p;
         char f[48];
         snprintf(f, sizeof f, "lines[%zu].sku", i);
-        rc = store_product_get(r, ord.lines[i].sku, &p, err);
+        rc = orders__product(o, r, ord.lines[i].sku, &p, err);
         if (rc == LM_NOT_FOUND)
             return lm_errinfo_set(err, LM_INVALID, f, "unknown SKU '%s'", ord.lines[i].sku);
         if (rc != LM_OK) return rc;
@@ -170,13 +175,12 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
                                   "SKU '%s' is quarantined and cannot be ordered", p.sku);
         ord.weight_g += p.weight_g * ord.lines[i].qty;
         ord.volume_cm3 += p.volume_cm3 * ord.lines[i].qty;
-        if ((rc = sales_block_reason(r, &ord.lines[i], f, blocked, &n_blocked, err)) != LM_OK)
+        if ((rc = sales_block_reason(o, r, &ord.lines[i], f, blocked, &n_blocked, err)) != LM_OK)
             return rc;
     }
 
     store_orders_config cfg;
-    orders_config_defaults(&cfg);
-    if ((rc = store_orders_config_get(r, &cfg, err)) != LM_OK) return rc;
+    if ((rc = orders__config(o, r, &cfg, err)) != LM_OK) return rc;
     orders_audit_facts facts = {0};
     if (cfg.rule_service_area && (rc = area_facts(o, r, &ord, &facts, err)) != LM_OK) return rc;
     if (cfg.rule_duplicate) {
@@ -188,7 +192,8 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
     if (cfg.rule_blacklist && (rc = blacklist_facts(r, &ord, &facts, err)) != LM_OK) return rc;
     if (cfg.rule_oversize) {
         store_fleet_fit_info fit;
-        if ((rc = store_fleet_fit(r, ord.weight_g, ord.volume_cm3, &fit, err)) != LM_OK) return rc;
+        rc = orders__fleet_fit(o, r, ord.weight_g, ord.volume_cm3, &fit, err);
+        if (rc != LM_OK) return rc;
         facts.fleet_vehicles = fit.vehicles;
         facts.fleet_fitting = fit.fitting;
         facts.fleet_max_g = fit.max_g;
@@ -232,22 +237,28 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         if ((rc = orders__allocate(o, tx, &ord, ORDERS__ALLOC_APPLY_POLICY, &moved, err)) != LM_OK)
             return rc;
     }
-    if ((rc = store_order_update(tx, &ord, err)) != LM_OK) return rc;
+    /* the lines as inserted unless allocation substituted (ordered_sku set) or split (fewer) */
+    bool lines_as_stored = ord.n_lines == ordp->n_lines;
+    for (size_t i = 0; i < ord.n_lines; i++)
+        lines_as_stored &= ord.lines[i].ordered_sku[0] == '\0';
+    rc =
+        lines_as_stored ? store_order_update_row(tx, &ord, err) : store_order_update(tx, &ord, err);
+    if (rc != LM_OK) return rc;
     *ordp = ord;
     return LM_OK;
 }
 
 /* ---- Group commit of order intake ----
  * Concurrent creations queue on the service's commit queue (store/commit_queue.h), which runs up
- * to 500 of them in a single write transaction, each inside its own savepoint (a rejected order
+ * to 2,000 of them in a single write transaction, each inside its own savepoint (a rejected order
  * undoes only itself), commits once, and hands every caller its result after that commit. An
  * order is still checked against the stock left by the ones before it in the same transaction,
  * so no oversell, and idempotency keys stay exact. One fsync and one set of prepared statements
  * serve the whole batch. */
 
 /* orders_order_create_many queues this many at a time: an import's transaction (one fsync per
- * 500 orders, and the index pages they share written once; bench/results/perf-intake.md) */
-#define CREATE_CHUNK 500
+ * 2,000 orders, and the index pages they share written once; bench/results/perf-intake.md) */
+#define CREATE_CHUNK 2000
 
 typedef struct create_job {
     orders_svc *o;
@@ -261,7 +272,11 @@ typedef struct create_job {
 /* The commit queue's unit: one creation. */
 static lm_status create_unit(store_tx *tx, void *arg, lm_errinfo *err) {
     create_job *j = arg;
-    return create_in_tx(j->o, tx, &j->ord, j->idem_key, &j->replayed, j->money, &j->money_res, err);
+    orders__facts_begin(j->o, tx);
+    lm_status rc =
+        create_in_tx(j->o, tx, &j->ord, j->idem_key, &j->replayed, j->money, &j->money_res, err);
+    orders__facts_end(j->o);
+    return rc;
 }
 
 /* Validates in (and its money, when given) and fills job with a private copy ready for

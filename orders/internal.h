@@ -10,6 +10,39 @@
 
 #include <pthread.h>
 
+/* ---- Facts kept for one intake batch (facts.c) ---- */
+
+#define ORDERS__FACTS_PRODUCTS 64
+#define ORDERS__FACTS_CHANNELS 16
+#define ORDERS__FACTS_FITS     16
+
+typedef struct orders__fact_product {
+    store_product p;
+    bool has_block, blocked; /* the sales block, once read */
+    char why[160];
+} orders__fact_product;
+
+typedef struct orders__fact_fit {
+    int64_t weight_g, volume_cm3;
+    store_fleet_fit_info info;
+} orders__fact_fit;
+
+/* Read-only facts read in the transaction numbered serial (store_tx_serial); used only while on
+ * (a creation unit runs inside its batch). Touched only by the thread holding the store's tx. */
+typedef struct orders__facts {
+    uint64_t serial;
+    bool on;
+    bool has_cfg, has_depots, area_checked;
+    store_orders_config cfg;
+    orders_depot *depots;
+    size_t n_depots, n_products, n_channels, n_fits;
+    orders__fact_product products[ORDERS__FACTS_PRODUCTS];
+    struct {
+        char channel[32], policy[16];
+    } channels[ORDERS__FACTS_CHANNELS];
+    orders__fact_fit fits[ORDERS__FACTS_FITS];
+} orders__facts;
+
 struct orders_svc {
     store *st;
     store_cq *intake; /* order creations share transactions here (intake.c) */
@@ -19,7 +52,32 @@ struct orders_svc {
     pthread_mutex_t area_mu;  /* guards the parsed service-area cache below */
     char *area_text;          /* the GeoJSON the cache was parsed from */
     geo_area *area;           /* NULL when no area is configured */
+    orders__facts facts;      /* the intake batch's read-only facts (facts.c) */
 };
+
+/* Turns the facts on for a creation unit running in tx (forgetting those of an earlier tx) /
+ * off after it; frees them when the service goes. */
+void orders__facts_begin(orders_svc *o, store_tx *tx);
+void orders__facts_end(orders_svc *o);
+void orders__facts_free(orders_svc *o);
+/* The store's lookups of the same names, answered from the facts while they are on. */
+LM_MUST_USE lm_status orders__config(orders_svc *o, store_read *r, store_orders_config *cfg,
+                                     lm_errinfo *err);
+LM_MUST_USE lm_status orders__product(orders_svc *o, store_read *r, const char *sku,
+                                      store_product *out, lm_errinfo *err);
+LM_MUST_USE lm_status orders__sales_block(orders_svc *o, store_read *r, const char *sku,
+                                          bool *blocked, char *why, size_t cap, lm_errinfo *err);
+LM_MUST_USE lm_status orders__channel_policy(orders_svc *o, store_read *r, const char *channel,
+                                             char out[16], lm_errinfo *err);
+/* A copy of the depot list in *out (the caller frees it). */
+LM_MUST_USE lm_status orders__depots(orders_svc *o, store_read *r, orders_depot **out, size_t *n,
+                                     lm_errinfo *err);
+LM_MUST_USE lm_status orders__fleet_fit(orders_svc *o, store_read *r, int64_t weight_g,
+                                        int64_t volume_cm3, store_fleet_fit_info *out,
+                                        lm_errinfo *err);
+/* Whether the service area was already read in this batch / note that it was. */
+bool orders__area_known(orders_svc *o, store_read *r);
+void orders__area_checked(orders_svc *o, store_read *r);
 
 /* A fresh 128-bit tracking token, 32 lower-case hex digits (intake.c). */
 void orders__token_make(char out[33]);

@@ -223,7 +223,7 @@ typedef struct orders_create_result {
     size_t n_warnings; /* coupons left out (warn mode) */
 } orders_create_result;
 
-/* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 500 per
+/* Takes in in[0..n) in order, as orders_order_create would one by one, but up to 2,000 per
  * transaction (imports, the demo day): results[i] says what happened to in[i]; a rejected order
  * does not affect the others. idem_keys may be NULL, or hold NULL / "" entries. Returns LM_OK
  * unless memory ran out before anything was tried. */

@@ -14,7 +14,7 @@
 
 /* Order creations in one transaction at most (intake.c): room for an import chunk; HTTP
  * creations batch what is in flight, far fewer. */
-#define INTAKE_BATCH_MAX 500
+#define INTAKE_BATCH_MAX 2000
 
 void orders_opts_init(orders_opts *o) {
     memset(o, 0, sizeof *o);
@@ -58,6 +58,7 @@ void orders_intake_stop(orders_svc *o) {
 void orders_destroy(orders_svc *o) {
     if (!o) return;
     store_cq_destroy(o->intake);
+    orders__facts_free(o);
     geo_area_destroy(o->area);
     lm_free(o->area_text);
     pthread_mutex_destroy(&o->area_mu);

@@ -53,6 +53,7 @@ struct solver_problem {
     size_t n;                               /* matrix side */
     int32_t *durations, *distances, *costs; /* distances/costs may be NULL */
     bool matrix_borrowed; /* solver_problem_share_matrix: the caller's, never freed here */
+    solver_memo *memo;    /* solver_problem_share_matrix_memo: the caller's, or NULL */
     solver__job *jobs;
     size_t n_jobs, cap_jobs;
     solver__shipment *shipments;
@@ -178,5 +179,12 @@ LM_MUST_USE lm_status solver__set_partition(const solver_problem *p, const solve
                                             size_t n_pool, const size_t *incumbent,
                                             size_t n_incumbent, int64_t time_limit_ms,
                                             size_t *chosen, size_t *n_chosen);
+
+/* The memo's internals (solver/memo.c). matrix_valid: true (and counted) when memo has
+ * validated exactly these arrays; matrix_validated records that it has now. */
+bool solver__memo_matrix_valid(solver_memo *m, size_t n, const int32_t *durations,
+                               const int32_t *distances, const int32_t *costs);
+void solver__memo_matrix_validated(solver_memo *m, size_t n, const int32_t *durations,
+                                   const int32_t *distances, const int32_t *costs);
 
 #endif

@@ -48,9 +48,24 @@ static lm_status compact_locations(const solver__model *m, uint32_t *ci, uint32_
 
 /* sym[a * L + b] = min(c(a, b), c(b, a)) over the compact locations. */
 static void symmetric_costs(const solver__model *m, const uint32_t *locs, size_t L, int32_t *sym) {
-    for (size_t a = 0; a < L; a++)
-        for (size_t b = 0; b < L; b++)
-            sym[a * L + b] = cost32(m, locs[a], locs[b]);
+    /* A plain matrix read when vehicle 0's cost is one: through solver__cost, each cell reloaded
+     * the cost mode and the matrix pointer (a uint8_t store may alias them, so the compiler
+     * could not hoist them), twice as slow on a re-plan's 1,000-location gather. */
+    const int32_t *src = m->cost_mode[0] == SOLVER__COST_DURATION ? m->p->durations
+                         : m->cost_mode[0] == SOLVER__COST_MATRIX ? m->p->costs
+                                                                  : NULL;
+    size_t side = m->p->n;
+    for (size_t a = 0; a < L; a++) {
+        int32_t *out = &sym[a * L];
+        if (src) {
+            const int32_t *row = &src[(size_t)locs[a] * side];
+            for (size_t b = 0; b < L; b++)
+                out[b] = row[locs[b]];
+        } else {
+            for (size_t b = 0; b < L; b++)
+                out[b] = cost32(m, locs[a], locs[b]);
+        }
+    }
     for (size_t a0 = 0; a0 < L; a0 += BLOCK)
         for (size_t b0 = a0; b0 < L; b0 += BLOCK)
             for (size_t a = a0; a < a0 + BLOCK && a < L; a++)
@@ -87,6 +102,7 @@ lm_status solver__build_neighbours(solver__model *m) {
     m->k_nbr = k;
     m->k_ls = k < 12 ? k : 12;
     if (k == 0) return LM_OK;
+    if (m->p->memo && solver__memo_nbr_get(m->p->memo, m)) return LM_OK;
     m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
     int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
     uint32_t *ci = lm_reallocarray(NULL, n, sizeof *ci), *locs = NULL;
@@ -99,6 +115,7 @@ lm_status solver__build_neighbours(solver__model *m) {
     for (size_t i = 0; i < n; i++)
         scan_row(m, i, ci, &sym[(size_t)ci[i] * L], k, &m->nbr[i * k], d);
     st = LM_OK;
+    if (m->p->memo) solver__memo_nbr_put(m->p->memo, m);
 done:
     lm_free(d);
     lm_free(ci);

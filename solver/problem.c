@@ -157,7 +157,7 @@ static lm_status copy_matrix(const int32_t *src, size_t n, const char *field, bo
 
 static lm_status set_matrix(solver_problem *p, size_t n, const int32_t *durations,
                             const int32_t *distances, const int32_t *costs, bool borrow,
-                            lm_errinfo *err) {
+                            solver_memo *memo, lm_errinfo *err) {
     if (n == 0 || n > SOLVER_MAX_LOCATIONS)
         return lm_errinfo_set(err, n ? LM_TOO_BIG : LM_INVALID, "matrices",
                               "matrix size %zu is outside 1..%d", n, SOLVER_MAX_LOCATIONS);
@@ -165,9 +165,19 @@ static lm_status set_matrix(solver_problem *p, size_t n, const int32_t *duration
     if (p->n_jobs || p->n_shipments || p->n_vehicles)
         return lm_errinfo_set(err, LM_CONFLICT, "matrices", "set the matrix before adding tasks");
     int32_t *d = NULL, *m = NULL, *c = NULL;
-    lm_status st = copy_matrix(durations, n, "matrices.durations", borrow, &d, err);
-    if (st == LM_OK) st = copy_matrix(distances, n, "matrices.distances", borrow, &m, err);
-    if (st == LM_OK) st = copy_matrix(costs, n, "matrices.costs", borrow, &c, err);
+    lm_status st = LM_OK;
+    if (memo && solver__memo_matrix_valid(memo, n, durations, distances, costs)) {
+        /* borrowed arrays the memo has scanned: they may not have changed since */
+        d = (int32_t *)(uintptr_t)durations;
+        m = (int32_t *)(uintptr_t)distances;
+        c = (int32_t *)(uintptr_t)costs;
+    } else {
+        st = copy_matrix(durations, n, "matrices.durations", borrow, &d, err);
+        if (st == LM_OK) st = copy_matrix(distances, n, "matrices.distances", borrow, &m, err);
+        if (st == LM_OK) st = copy_matrix(costs, n, "matrices.costs", borrow, &c, err);
+        if (st == LM_OK && memo)
+            solver__memo_matrix_validated(memo, n, durations, distances, costs);
+    }
     if (st != LM_OK) {
         if (!borrow) {
             lm_free(d);
@@ -182,19 +192,27 @@ static lm_status set_matrix(solver_problem *p, size_t n, const int32_t *duration
     p->distances = m;
     p->costs = c;
     p->matrix_borrowed = borrow;
+    p->memo = memo;
     return LM_OK;
 }
 
 lm_status solver_problem_set_matrix(solver_problem *p, size_t n, const int32_t *durations,
                                     const int32_t *distances, const int32_t *costs,
                                     lm_errinfo *err) {
-    return set_matrix(p, n, durations, distances, costs, false, err);
+    return set_matrix(p, n, durations, distances, costs, false, NULL, err);
 }
 
 lm_status solver_problem_share_matrix(solver_problem *p, size_t n, const int32_t *durations,
                                       const int32_t *distances, const int32_t *costs,
                                       lm_errinfo *err) {
-    return set_matrix(p, n, durations, distances, costs, true, err);
+    return set_matrix(p, n, durations, distances, costs, true, NULL, err);
+}
+
+lm_status solver_problem_share_matrix_memo(solver_problem *p, size_t n, const int32_t *durations,
+                                           const int32_t *distances, const int32_t *costs,
+                                           solver_memo *memo, lm_errinfo *err) {
+    if (!memo) return lm_errinfo_set(err, LM_INVALID, "memo", "missing");
+    return set_matrix(p, n, durations, distances, costs, true, memo, err);
 }
 
 /* ---- Validation helpers ---- */

@@ -63,6 +63,10 @@ LM_MUST_USE lm_status solver__model_create(const solver_problem *p, solver__mode
 void solver__model_destroy(solver__model *m);
 /* Fills m->nbr / k_nbr / k_ls from the task nodes' locations (solver/neighbours.c). */
 LM_MUST_USE lm_status solver__build_neighbours(solver__model *m);
+/* The memo's neighbour lists (solver/memo.c): get fills m->nbr / k_nbr / k_ls and returns true
+ * when the memo holds lists for m's key; put remembers m's lists. */
+bool solver__memo_nbr_get(solver_memo *memo, solver__model *m);
+void solver__memo_nbr_put(solver_memo *memo, const solver__model *m);
 /* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)?
  * (solver/route.c) */
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v);

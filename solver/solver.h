@@ -141,6 +141,32 @@ LM_MUST_USE lm_status solver_problem_share_matrix(solver_problem *p, size_t n,
                                                   const int32_t *durations,
                                                   const int32_t *distances, const int32_t *costs,
                                                   lm_errinfo *err);
+/* A memo of work that solves over one shared matrix can share (solver/memo.c): the matrices'
+ * validation scan and the search's neighbour lists, both O(n^2) and both the same for every
+ * problem a re-plan builds over its day. A problem given a memo by
+ * solver_problem_share_matrix_memo skips the scan when the memo has validated the same arrays
+ * and reuses the neighbour lists when its task locations and cost basis equal those of the last
+ * model built with the memo (compared in full; otherwise it builds and remembers its own). The
+ * answer of a solve is the same with or without a memo. The memo must outlive every problem
+ * given it, and be destroyed (or no longer given) once its matrices change or are freed.
+ * Solves may share it from several threads (it locks). */
+typedef struct solver_memo solver_memo;
+typedef struct solver_memo_stats {
+    uint64_t validations;         /* matrix sets scanned */
+    uint64_t validations_skipped; /* matrix sets the memo had scanned already */
+    uint64_t neighbours_built;    /* neighbour lists built and remembered */
+    uint64_t neighbours_reused;   /* models that took the remembered lists */
+} solver_memo_stats;
+LM_MUST_USE lm_status solver_memo_create(solver_memo **out);
+void solver_memo_destroy(solver_memo *m); /* NULL-safe */
+void solver_memo_stats_get(solver_memo *m, solver_memo_stats *out);
+/* solver_problem_share_matrix, with memo (not NULL) remembering the validation and the neighbour
+ * lists for the problems that follow. */
+LM_MUST_USE lm_status solver_problem_share_matrix_memo(solver_problem *p, size_t n,
+                                                       const int32_t *durations,
+                                                       const int32_t *distances,
+                                                       const int32_t *costs, solver_memo *memo,
+                                                       lm_errinfo *err);
 /* Each add validates its argument (indices, windows sorted and start <= end, amounts >= 0,
  * duplicate ids) and reports the offending field in err. The matrix must be set first. */
 LM_MUST_USE lm_status solver_problem_add_job(solver_problem *p, const solver_job *j,

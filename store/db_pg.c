@@ -30,6 +30,9 @@
  * schema only changes through migrations, which run before any of these are asked. */
 #define LOOKUPS_MAX 128
 
+/* SAVEPOINTs and RELEASEs held back to go out with the next statement (db_pg__defer). */
+#define DEFER_MAX 8
+
 typedef struct lookup {
     char key[1100]; /* "i:table" or "u:table:cols" */
     char val[512];  /* the answer, "" for none */
@@ -42,7 +45,9 @@ struct db_pg_conn {
     char errmsg[512];
     int64_t changes;
     int64_t last_id;
-    uint64_t next_name; /* names of the server-side prepared statements: lm_<n> */
+    uint64_t next_name;           /* names of the server-side prepared statements: lm_<n> */
+    char deferred[DEFER_MAX][48]; /* SAVEPOINT / RELEASE not sent yet, in order */
+    int n_deferred;
     lookup *lk;
     size_t n_lk;
 };
@@ -406,8 +411,9 @@ static PGresult *pipeline(db_pg_conn *p, db_pg_stmt *s, bool reuse, const char *
  * leaves the transaction usable (as SQLite's statement rollback does). */
 static int execute(db_conn *c, db_pg_stmt *s, bool reuse) {
     db_pg_conn *p = c->pg;
-    const char *pre[3];
+    const char *pre[3 + DEFER_MAX];
     int n_pre = 0;
+    if (s->is_end) p->n_deferred = 0; /* the whole transaction ends: its savepoints with it */
     if (p->begin_pending) {
         if (s->is_end) { /* nothing was sent: nothing to end */
             p->begin_pending = PENDING_NONE;
@@ -419,6 +425,9 @@ static int execute(db_conn *c, db_pg_stmt *s, bool reuse) {
         if (p->begin_pending == PENDING_WRITE) pre[n_pre++] = BEGIN_WRITE_LOCK;
         p->begin_pending = PENDING_NONE;
     }
+    for (int i = 0; i < p->n_deferred; i++)
+        pre[n_pre++] = p->deferred[i];
+    p->n_deferred = 0;
     bool in_tx = n_pre > 0 || PQtransactionStatus(p->pg) == PQTRANS_INTRANS;
     bool sp = s->is_dml && in_tx;
     if (sp) pre[n_pre++] = "SAVEPOINT lm_stmt";
@@ -535,19 +544,40 @@ int64_t db_pg__last_insert_id(db_conn *c) {
 
 /* ---- Whole statements and transactions ---- */
 
+/* Sends held-back SAVEPOINTs and RELEASEs on their own (before SQL that does not go through
+ * execute). */
+static int deferred_flush(db_pg_conn *p) {
+    int rc = DB_OK;
+    for (int i = 0; i < p->n_deferred && rc == DB_OK; i++)
+        rc = simple(p, p->deferred[i]);
+    p->n_deferred = 0;
+    return rc;
+}
+
+bool db_pg__defer(db_conn *c, const char *sql) {
+    db_pg_conn *p = c->pg;
+    bool sp = !strncmp(sql, "SAVEPOINT ", 10), rel = !strncmp(sql, "RELEASE ", 8);
+    if ((!sp && !rel) || strlen(sql) >= sizeof p->deferred[0] || strchr(sql, ';')) return false;
+    if (!p->begin_pending && PQtransactionStatus(p->pg) != PQTRANS_INTRANS) return false;
+    if (p->n_deferred == DEFER_MAX && deferred_flush(p) != DB_OK) return false;
+    lm_strlcpy(p->deferred[p->n_deferred++], sql, sizeof p->deferred[0]);
+    return true;
+}
+
 /* Sends a pending BEGIN on its own (before SQL that does not go through execute). */
 static int begin_flush(db_pg_conn *p) {
     int b = p->begin_pending;
     p->begin_pending = PENDING_NONE;
-    if (b == PENDING_NONE) return DB_OK;
+    if (b == PENDING_NONE) return deferred_flush(p);
     int rc = simple(p, b == PENDING_WRITE ? "BEGIN; " BEGIN_WRITE_LOCK : BEGIN_READ);
     if (rc != DB_OK && PQtransactionStatus(p->pg) != PQTRANS_IDLE) {
         char keep[sizeof p->errmsg];
         lm_strlcpy(keep, p->errmsg, sizeof keep);
         (void)simple(p, "ROLLBACK");
         lm_strlcpy(p->errmsg, keep, sizeof p->errmsg);
+        p->n_deferred = 0;
     }
-    return rc;
+    return rc == DB_OK ? deferred_flush(p) : rc;
 }
 
 lm_status db_pg__exec(db_conn *c, const char *sql, lm_errinfo *err) {
@@ -573,6 +603,7 @@ lm_status db_pg__begin(db_conn *c, bool write, lm_errinfo *err) {
 
 lm_status db_pg__commit(db_conn *c, lm_errinfo *err) {
     db_pg_conn *p = c->pg;
+    p->n_deferred = 0;      /* COMMIT ends every savepoint: nothing held back needs sending */
     if (p->begin_pending) { /* nothing was sent: nothing to commit */
         p->begin_pending = PENDING_NONE;
         return LM_OK;

@@ -73,7 +73,11 @@ lm_status db_sq__open(const db_open_opts *o, db_conn *c, lm_errinfo *err) {
      * pwrite calls per page, ~36 per order, 700k for an import of 20k orders. In memory, a
      * savepoint costs a memcpy per page (bench/results/perf-intake.md). It only ever serves a
      * rollback to a savepoint within a live transaction, never recovery, so memory is safe. */
-    return db_sq__exec(c, "PRAGMA temp_store=MEMORY", err);
+    /* cache_size 32 MiB (default 2 MiB): an import's transaction of 2,000 orders dirties more
+     * pages than 2 MiB holds, which SQLite then spills to the WAL before the commit, and the
+     * random tracking-token index misses the cache on every insert once the table is large;
+     * pages are only allocated as they are used (bench/results/perf-intake.md) */
+    return db_sq__exec(c, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768", err);
 }
 
 void db_sq__close(db_conn *c) {

@@ -11,6 +11,7 @@ void db_close(db_conn *c) {
 }
 
 lm_status db_run(db_conn *db, const char *sql, lm_errinfo *err) {
+    if (db_kind(db) == DB_POSTGRES && db_pg__defer(db, sql)) return LM_OK;
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;

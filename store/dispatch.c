@@ -7,6 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Analytics: when the vehicle's route started and when it came back to its end depot, so the
+ * first leg (depot to first stop) and the drive back can be measured from positions. */
+const char store__dispatch_schema_v740[] =
+    "ALTER TABLE vehicle_state ADD COLUMN started_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE vehicle_state ADD COLUMN returned_ms INTEGER NOT NULL DEFAULT 0;";
+
 /* Migration 200: registered in store/migrations.c. */
 /* Hand dispatch: a stop or a whole route locked by a dispatcher against re-optimisation. */
 const char store__dispatch_schema_v260[] =
@@ -680,7 +686,7 @@ fail:
 
 #define VSTATE_COLS                                                                                \
     "vehicle_id, driver_id, has_position, lat, lon, speed_mps, seen_ms, pace, started, broken, "   \
-    "silent, full, arrive_stop, arrive_since_ms, delay_s, route_locked"
+    "silent, full, arrive_stop, arrive_since_ms, delay_s, route_locked, started_ms, returned_ms"
 
 static void vstate_row(db_stmt *st, void *elem) {
     store_vstate *s = elem;
@@ -701,6 +707,8 @@ static void vstate_row(db_stmt *st, void *elem) {
     s->arrive_since_ms = db_column_i64(st, 13);
     s->delay_s = db_column_i64(st, 14);
     s->route_locked = db_column_int(st, 15) != 0;
+    s->started_ms = db_column_i64(st, 16);
+    s->returned_ms = db_column_i64(st, 17);
 }
 
 lm_status store_vstate_get(store_read *r, const char *vehicle_id, store_vstate *out,
@@ -723,7 +731,7 @@ lm_status store_vstate_put(store_tx *tx, const store_vstate *s, lm_errinfo *err)
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
                               "INSERT OR REPLACE INTO vehicle_state(" VSTATE_COLS
-                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_text(st, 1, s->vehicle_id));
@@ -742,6 +750,8 @@ lm_status store_vstate_put(store_tx *tx, const store_vstate *s, lm_errinfo *err)
     BIND(db_bind_i64(st, 14, s->arrive_since_ms));
     BIND(db_bind_i64(st, 15, s->delay_s));
     BIND(db_bind_i64(st, 16, s->route_locked ? 1 : 0));
+    BIND(db_bind_i64(st, 17, s->started_ms));
+    BIND(db_bind_i64(st, 18, s->returned_ms));
     rc = store__step_done(st, err);
 fail:
     db_finish(st);

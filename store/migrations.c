@@ -71,6 +71,7 @@ extern const char store__settings_schema_v800[];
 extern const char store__notify_schema_v900[];
 extern const char store__analytics_schema_v700[];
 extern const char store__analytics_schema_v720[];
+extern const char store__dispatch_schema_v740[];
 
 extern const char store__jobs_schema_v59[];
 extern const char store__webhooks_schema_v60[];
@@ -109,6 +110,8 @@ const store__migration store__migrations[] = {
     {700, "analytics: fold state and daily rollups", store__analytics_schema_v700},
     {720, "analytics: week and month rollup rows, fleet figures (refold)",
      store__analytics_schema_v720},
+    {740, "analytics: vehicle state keeps its route's start and return times",
+     store__dispatch_schema_v740},
     {800, "settings: versioned settings, fleet record versions, required skills",
      store__settings_schema_v800},
     {900, "notify: templates, opt-outs, quiet hours, told ETAs, the message outbox and log",

@@ -382,7 +382,7 @@ fail:
     return rc;
 }
 
-lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err) {
+lm_status store_order_update_row(store_tx *tx, const store_order *o, lm_errinfo *err) {
     db_conn *db = store__tx_db(tx);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
@@ -404,8 +404,16 @@ lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "id", "order %" PRId64 " not found", o->id);
         goto fail;
     }
+fail:
     db_finish(st);
-    st = NULL;
+    return rc;
+}
+
+lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err) {
+    lm_status rc = store_order_update_row(tx, o, err);
+    if (rc != LM_OK) return rc;
+    db_conn *db = store__tx_db(tx);
+    db_stmt *st = NULL;
     /* Substitution rewrites lines: replace them wholesale (few rows). */
     rc = db_prepare(db, "DELETE FROM order_lines WHERE order_id = ?", &st, err);
     if (rc != LM_OK) return rc;

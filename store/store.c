@@ -21,6 +21,7 @@ struct store_tx {
     store_read view; /* view.db is the writer connection */
     int64_t began_ns;
     int64_t last_seq; /* last event appended in this tx, 0 if none */
+    uint64_t serial;  /* which transaction this is: store_tx_serial */
 };
 
 struct store {
@@ -235,6 +236,7 @@ lm_status store_tx_begin(store *s, store_tx **out) {
     }
     tx->began_ns = lm_mono_ns();
     tx->last_seq = 0;
+    tx->serial++;
     *out = tx;
     return LM_OK;
 }
@@ -301,6 +303,10 @@ void store_tx_rollback(store_tx *tx) {
     s->stats.rollbacks++;
     pthread_mutex_unlock(&s->stats_mu);
     pthread_mutex_unlock(&s->write_mu);
+}
+
+uint64_t store_tx_serial(const store_tx *tx) {
+    return tx->serial;
 }
 
 store_read *store_tx_read(store_tx *tx) {

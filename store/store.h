@@ -61,6 +61,9 @@ void store_tx_rollback(store_tx *tx);
 /* A read view of the tx's own uncommitted state, valid until commit/rollback; do not end it.
  * Lets the same read functions serve both a request's checks inside its tx and plain reads. */
 store_read *store_tx_read(store_tx *tx);
+/* Tells this transaction from every other of the same store (never repeats while it is open):
+ * lets a caller keep facts it read in one transaction for the rest of that transaction only. */
+uint64_t store_tx_serial(const store_tx *tx);
 
 /* ---- Reads ---- */
 

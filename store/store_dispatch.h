@@ -124,7 +124,9 @@ typedef struct store_vstate {
     bool started, broken, silent, full;
     int64_t arrive_stop, arrive_since_ms; /* arrival dwell in progress */
     int64_t delay_s;                      /* reported by the driver, added to ETAs */
-    bool route_locked; /* a dispatcher locked the route: re-plans leave it as it is (260) */
+    bool route_locked;   /* a dispatcher locked the route: re-plans leave it as it is (260) */
+    int64_t started_ms;  /* device time of the route's route.started, 0 = none (740) */
+    int64_t returned_ms; /* device time of its route.returned, 0 = not back yet (740) */
 } store_vstate;
 
 /* ---- Fleet ---- */

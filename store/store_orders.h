@@ -168,6 +168,8 @@ LM_MUST_USE lm_status store_order_get_by_token(store_read *r, const char *token,
                                                lm_errinfo *err);
 /* Writes status, stock outcome, depot, lines (after substitution) and package measures of o. */
 LM_MUST_USE lm_status store_order_update(store_tx *tx, const store_order *o, lm_errinfo *err);
+/* store_order_update without the lines (when they are as stored). */
+LM_MUST_USE lm_status store_order_update_row(store_tx *tx, const store_order *o, lm_errinfo *err);
 /* Orders matching f ordered by id; each entry owns its lines (free with store_order_list_free). */
 LM_MUST_USE lm_status store_order_list(store_read *r, const store_order_filter *f,
                                        store_order **out, size_t *n, lm_errinfo *err);

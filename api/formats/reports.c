@@ -6,6 +6,8 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,6 +186,111 @@ static int64_t col_int(const analytics_kpi_row *r, const column *c) {
     return v;
 }
 
+/* ---- JSON rows, streamed ----
+ * A year's weekly report per van is 5,000 rows x 100 columns: each row is written into a stack
+ * buffer with its keys pre-quoted and its numbers formatted by hand, then appended once, so the
+ * general writer's per-value printf, key escaping and bounds checks are paid once per row. The
+ * bytes are the general writer's (lm_jw, common/json.c), which the codec's cases pin. */
+
+#define KEY_JSON_MAX (6 * sizeof(((analytics_kpi_row *)0)->key) + 16) /* "key":"\u00xx"... */
+#define NUM_JSON_MAX 32 /* an int64 or a double at 17 significant digits */
+#define ROW_JSON_MAX                                                                               \
+    (KEY_JSON_MAX + 64 + (sizeof columns / sizeof columns[0]) * (40 + NUM_JSON_MAX))
+
+/* v in decimal at p; returns the end. */
+static char *put_i64(char *p, int64_t v) {
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* d as lm_jw_double writes it: a whole number as an integer, else the shortest of %.15g, %.16g,
+ * %.17g that reads back as d. */
+static char *put_double(char *p, double d) {
+    if (d >= -1e15 && d <= 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d)))
+        return put_i64(p, (int64_t)d);
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(p, NUM_JSON_MAX, "%.*g", prec, d);
+        if (strtod(p, NULL) == d) break;
+    }
+    return p + (n > 0 && n < NUM_JSON_MAX ? n : 0);
+}
+
+/* s quoted and escaped as lm_jw_quoted does. */
+static char *put_quoted(char *p, const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    *p++ = '"';
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            *p++ = (char)ch;
+        } else if (ch == '"' || ch == '\\') {
+            *p++ = '\\';
+            *p++ = (char)ch;
+        } else if (ch == '\n' || ch == '\t') {
+            *p++ = '\\';
+            *p++ = ch == '\n' ? 'n' : 't';
+        } else {
+            memcpy(p, "\\u00", 4);
+            p[4] = hex[ch >> 4];
+            p[5] = hex[ch & 15];
+            p += 6;
+        }
+    }
+    *p++ = '"';
+    return p;
+}
+
+/* The columns of a family with their JSON keys (,"name":) written once per report. */
+typedef struct json_cols {
+    const column *col[sizeof columns / sizeof columns[0]];
+    char key[sizeof columns / sizeof columns[0]][40];
+    size_t key_len[sizeof columns / sizeof columns[0]];
+    size_t n;
+} json_cols;
+
+static void json_cols_init(json_cols *jc, fmt_report_family f) {
+    jc->n = 0;
+    for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
+        if (!in_family(&columns[c], f)) continue;
+        int len = snprintf(jc->key[jc->n], sizeof jc->key[0], ",\"%s\":", columns[c].name);
+        jc->col[jc->n] = &columns[c];
+        jc->key_len[jc->n++] = len > 0 && (size_t)len < sizeof jc->key[0] ? (size_t)len : 0;
+    }
+}
+
+/* One row's object, with a leading comma unless it is the first; returns the end. */
+static char *json_row(char *p, const json_cols *jc, const analytics_kpi_row *r, bool keyed,
+                      bool first, const char day[FMT_TIME_RFC3339_LEN]) {
+    if (!first) *p++ = ',';
+    memcpy(p, "{\"period_start\":\"", 17);
+    p += 17;
+    memcpy(p, day, 10);
+    p += 10;
+    *p++ = '"';
+    if (keyed) {
+        memcpy(p, ",\"key\":", 7);
+        p = put_quoted(p + 7, r->key);
+    }
+    for (size_t c = 0; c < jc->n; c++) {
+        memcpy(p, jc->key[c], jc->key_len[c]);
+        p += jc->key_len[c];
+        p = jc->col[c]->is_double ? put_double(p, col_double(r, jc->col[c]))
+                                  : put_i64(p, col_int(r, jc->col[c]));
+    }
+    *p++ = '}';
+    return p;
+}
+
 lm_status fmt_report_json(lm_buf *b, const fmt_report_query *q, const analytics_kpi_row *rows,
                           size_t n) {
     lm_jw w;
@@ -198,19 +305,17 @@ lm_status fmt_report_json(lm_buf *b, const fmt_report_query *q, const analytics_
     day_text(q->to_ms, day);
     lm_jw_str(&w, "to", day);
     lm_jw_open(&w, "rows", "[");
+    json_cols jc;
+    json_cols_init(&jc, q->family);
+    char line[ROW_JSON_MAX];
+    int64_t day_ms = INT64_MIN; /* rows come period by period: each day's text is made once */
     for (size_t i = 0; i < n && w.st == LM_OK; i++) {
-        lm_jw_open(&w, NULL, "{");
-        day_text(rows[i].period_start_ms, day);
-        lm_jw_str(&w, "period_start", day);
-        if (q->group != ANALYTICS_ALL) lm_jw_str(&w, "key", rows[i].key);
-        for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
-            if (!in_family(&columns[c], q->family)) continue;
-            if (columns[c].is_double)
-                lm_jw_double(&w, columns[c].name, col_double(&rows[i], &columns[c]));
-            else
-                lm_jw_int(&w, columns[c].name, col_int(&rows[i], &columns[c]));
+        if (rows[i].period_start_ms != day_ms) {
+            day_ms = rows[i].period_start_ms;
+            day_text(day_ms, day);
         }
-        lm_jw_close(&w, "}");
+        char *end = json_row(line, &jc, &rows[i], q->group != ANALYTICS_ALL, i == 0, day);
+        lm_jw_raw(&w, line, (size_t)(end - line));
     }
     lm_jw_close(&w, "]");
     lm_jw_close(&w, "}");
@@ -233,19 +338,32 @@ lm_status fmt_report_csv(lm_buf *b, const fmt_report_query *q, const analytics_k
     for (size_t c = 0; c < sizeof columns / sizeof columns[0] && rc == LM_OK; c++)
         if (in_family(&columns[c], q->family)) rc = lm_buf_printf(b, ",%s", columns[c].name);
     if (rc == LM_OK) rc = lm_buf_append(b, "\r\n", 2);
-    char day[FMT_TIME_RFC3339_LEN];
+    char day[FMT_TIME_RFC3339_LEN], line[ROW_JSON_MAX];
     for (size_t i = 0; i < n && rc == LM_OK; i++) {
         day_text(rows[i].period_start_ms, day);
         rc = lm_buf_append(b, day, strlen(day));
         if (rc == LM_OK && keyed && (rc = lm_buf_append(b, ",", 1)) == LM_OK)
             rc = csv_field(b, rows[i].key);
-        for (size_t c = 0; c < sizeof columns / sizeof columns[0] && rc == LM_OK; c++) {
+        /* the numbers of a row into one buffer, appended once (as the JSON rows) */
+        char *p = line;
+        for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
             if (!in_family(&columns[c], q->family)) continue;
-            rc = columns[c].is_double
-                     ? lm_buf_printf(b, ",%.10g", col_double(&rows[i], &columns[c]))
-                     : lm_buf_printf(b, ",%lld", (long long)col_int(&rows[i], &columns[c]));
+            *p++ = ',';
+            if (!columns[c].is_double) {
+                p = put_i64(p, col_int(&rows[i], &columns[c]));
+                continue;
+            }
+            double d = col_double(&rows[i], &columns[c]);
+            if (d > -1e10 && d < 1e10 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+                p = put_i64(p, (int64_t)d); /* what %.10g writes for a whole number this small */
+            } else {
+                int len = snprintf(p, NUM_JSON_MAX, "%.10g", d);
+                p += len > 0 && len < NUM_JSON_MAX ? len : 0;
+            }
         }
-        if (rc == LM_OK) rc = lm_buf_append(b, "\r\n", 2);
+        memcpy(p, "\r\n", 2);
+        p += 2;
+        if (rc == LM_OK) rc = lm_buf_append(b, line, (size_t)(p - line));
     }
     return rc;
 }

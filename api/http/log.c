@@ -201,13 +201,22 @@ static void put_i64(out_buf *o, int64_t v) {
     }
 }
 
+/* Bytes a JSON string cannot carry as they are: quotes, backslashes, control bytes (one table
+ * lookup per byte instead of four compares: the log thread scans every path it writes). */
+static const bool json_escaped[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1, [0x7f] = 1};
+
 /* s as the inside of a JSON string: quotes, backslashes and control bytes escaped. */
 static void put_json(out_buf *o, const char *s) {
     static const char hex[] = "0123456789abcdef";
     const char *run = s;
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch != '"' && ch != '\\' && ch >= 0x20 && ch != 0x7f) continue;
+        if (!json_escaped[ch]) continue;
         put(o, run, (size_t)(s - run));
         char esc[6] = {'\\', (char)ch, 0, 0, 0, 0};
         size_t n = 2;

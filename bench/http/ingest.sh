@@ -59,38 +59,11 @@ start_lastmile() {
     bench_catalog "$url" "$key"
     token=$(bench_track_token "$url" "$key")
 }
-stop_lastmile() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    server_pid=""
-}
 
-# ingest_lua BASE_MS: every request a new position (device n % $devices, device time BASE + n,
-# a new BASE per run so that no run repeats an earlier one's positions). Each device drives a
-# plausible track (0.11 m north per fix, 0.1 s apart, its own longitude), so that the position
-# filters (docs/devices.md) accept every fix and the run measures storing, not refusing. The
-# times lie in the past day (the filters refuse fixes from the future).
-ingest_lua() {
-    cat >"$work/ingest.lua" <<LUA
-local n = 0
-request = function()
-    n = n + 1
-    local dev = n % $devices
-    return wrk.format("GET", string.format(
-        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        dev, math.floor(n / $devices) % 1000000, (dev * 7919) % 1000000, $1 + n))
-end
-LUA
-}
-cat >"$work/nginx.lua" <<LUA
-local n = 0
-request = function()
-    n = n + 1
-    local dev = n % $devices
-    return wrk.format("GET", string.format(
-        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        dev, math.floor(n / $devices) % 1000000, (dev * 7919) % 1000000, 1700000000000 + n))
-end
-LUA
+# ingest_lua BASE_MS: every request a new position (bench_osmand_lua), a new BASE per run so that
+# no run repeats an earlier one's positions; the times lie in the past day.
+ingest_lua() { bench_osmand_lua "$work/ingest.lua" "$devices" "$1"; }
+bench_osmand_lua "$work/nginx.lua" "$devices" 1700000000000
 # revalidating polls: each connection sends back the ETag its last reply carried
 cat >"$work/revalidate.lua" <<'LUA'
 local etag = nil
@@ -140,7 +113,7 @@ for r in $(seq "$runs"); do
             echo "track-$label $c $r $(run_wrk "$c" "$url/v1/track/$token")" >>"$results"
             echo "revalidate-$label $c $r $(run_wrk "$c" "$url/v1/track/$token" "$work/revalidate.lua")" >>"$results"
         done
-        stop_lastmile
+        bench_stop_server
     done
     for c in 32 128; do
         echo "nginx $c $r $(run_wrk "$c" "http://127.0.0.1:$nport" "$work/nginx.lua")" >>"$results"

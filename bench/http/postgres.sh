@@ -71,33 +71,10 @@ for backend in sqlite pg; do
     for d in d1 d2; do for s in tea cup; do
         api PUT "/v1/stock/$d/$s" '{"on_hand":100000000,"reorder_point":10}'
     done; done
-    cat >"$work/post.lua" <<LUA
--- one distinct customer and Idempotency-Key per request: every request creates an order
-local n = 0
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $key"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-    n = n + 1
-    wrk.headers["Idempotency-Key"] = "bench-$run-" .. n
-    local body = string.format('{"external_ref":"B%d","channel":"web","customer":{"name":"C%d",' ..
-        '"phone":"+33%09d","address":"%d rue du Banc, Lyon","location":[4.83,45.74]},' ..
-        '"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}],' ..
-        '"time_windows":[["2026-11-23T09:00:00Z","2026-11-23T12:00:00Z"]]}', n, n, n, n)
-    return wrk.format(nil, "/v1/orders", nil, body)
-end
-LUA
+    # one distinct customer and Idempotency-Key per request: every request creates an order
+    bench_order_lua "$work/post.lua" "$key" "bench-$run"
     # positions dated now (so they land in today's partition on PostgreSQL), 1 ms apart
-    cat >"$work/ingest.lua" <<LUA
-local n = 0
-request = function()
-    n = n + 1
-    local dev = n % $devices
-    return wrk.format("GET", string.format(
-        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        dev, math.floor(n / $devices) % 1000000, (dev * 7919) % 1000000, $(date +%s%3N) + n))
-end
-LUA
+    bench_osmand_lua "$work/ingest.lua" "$devices" "$(date +%s%3N)"
     "${pin_wrk[@]}" wrk -t1 -c32 -d"${secs}s" --latency -s "$work/post.lua" "$url" >"$work/post.txt" 2>&1
     "${pin_wrk[@]}" wrk -t1 -c64 -d"${secs}s" --latency -s "$work/ingest.lua" \
         "http://127.0.0.1:$oport" >"$work/ingest.txt" 2>&1

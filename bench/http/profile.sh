@@ -6,7 +6,8 @@
 # /v1/orders, 32 connections), track (GET /v1/track/{token}, 128), ingest (OsmAnd GET on its
 # port, 128). Needs perf (linux-perf) and permission to profile (root or perf_event_paranoid
 # <= 1). The bench/results/perf-*.md write-ups quote its output.
-# Usage: bench/http/profile.sh BUILD_DIR orders|track|ingest [SECONDS]
+# With KEEP=FILE the recording is kept there (for perf report or bench/perf_fold.py).
+# Usage: [KEEP=FILE] bench/http/profile.sh BUILD_DIR orders|track|ingest [SECONDS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$here/bench/lib.sh"
@@ -31,20 +32,7 @@ bench_catalog "$url" "$key"
 token=$(bench_track_token "$url" "$key")
 case "$what" in
 orders)
-    cat >"$work/load.lua" <<LUA
-local n = 0
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $key"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-    n = n + 1
-    wrk.headers["Idempotency-Key"] = "prof-" .. n
-    local body = string.format('{"external_ref":"P%d","channel":"web","customer":{"name":"C%d",' ..
-        '"phone":"+33%09d","address":"%d rue du Banc, Lyon","location":[4.83,45.74]},' ..
-        '"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}]}', n, n, n, n)
-    return wrk.format(nil, "/v1/orders", nil, body)
-end
-LUA
+    bench_order_lua "$work/load.lua" "$key" prof
     target=("$url"); conns=32 ;;
 track) cat >"$work/load.lua" <<<'-- plain GET'; target=("$url/v1/track/$token"); conns=128 ;;
 ingest)
@@ -67,6 +55,7 @@ esac
 perfjob=$!
 taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/load.lua" "${target[0]}" >"$work/wrk.txt"
 wait "$perfjob"
+[ -n "${KEEP:-}" ] && cp "$work/perf.data" "$KEEP"
 echo "## $what: $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$work/wrk.txt"), load $(cut -d' ' -f1-3 /proc/loadavg) ($(basename "$(cd "$build" && pwd)"))"
 perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null |
     awk '/%/ && !/^#/ {print}' >"$work/children.txt"

@@ -141,6 +141,11 @@ static void history(void) {
     int64_t deliver2 = m + 11 * H_MS + 1024 * S_MS;
     stop("stop.delivered", 2, "v1", deliver2, "");
     order_to(2, "delivered", deliver2);
+    /* v1 back at its depot at 11:45 after driving 6,300 m of a planned 6,000 (the drive back) */
+    ev("route.returned",
+       "{\"vehicle_id\":\"v1\",\"driver_id\":\"drv1\",\"t_ms\":%" PRId64
+       ",\"leg_m\":6000,\"driven_m\":6300}",
+       m + 11 * H_MS + 45 * MIN_MS);
     /* v2 breaks down at 12:00, stop 3 is reported late at 12:00 + 256 s, the breakdown re-plan
      * is applied at 12:00 + 512 s (resolving both); a manual re-plan at 12:20 */
     ev("driver.exception",
@@ -160,9 +165,10 @@ static void history(void) {
     assert_int_equal(store_tx_commit(tx_), LM_OK);
 
     assert_int_equal(store_tx_begin(s_, &tx_), LM_OK);
-    /* order 3: v2's first leg (no driven distance), delivered 2,048 s after 13:00 */
+    /* order 3: v2's first leg, from the depot: 4,400 m driven for 4,000; delivered 2,048 s after
+     * 13:00 */
     int64_t deliver3 = m + 13 * H_MS + 2048 * S_MS;
-    stop("stop.arrived", 3, "v2", deliver3 - 5 * MIN_MS, "");
+    stop("stop.arrived", 3, "v2", deliver3 - 5 * MIN_MS, ",\"leg_m\":4000,\"driven_m\":4400");
     stop("stop.delivered", 3, "v2", deliver3, "");
     order_to(3, "delivered", deliver3);
     /* an SOS from drv1's phone: no vehicle, never resolved */
@@ -210,11 +216,13 @@ static void check_all(void) {
     assert_int_equal(r->load_g, 50000);
     assert_int_equal(r->capacity_g, 100000);
     assert_near(r->capacity_utilisation, 0.5);
-    /* legs measured: stops 1 and 2 (v2's first leg has none): 8,500 m driven for 8,000 */
-    assert_int_equal(r->legs, 2);
-    assert_int_equal(r->leg_planned_m, 8000);
-    assert_int_equal(r->driven_m, 8500);
-    assert_near(r->driven_ratio, 8500.0 / 8000.0);
+    /* legs measured: v1's to stops 1 and 2 and back to the depot, v2's first (from the depot):
+     * 5,600 + 2,900 + 6,300 + 4,400 = 19,200 m driven for 5,000 + 3,000 + 6,000 + 4,000 = 18,000
+     * planned; the return does not lengthen v1's route time (it ends at its last outcome) */
+    assert_int_equal(r->legs, 4);
+    assert_int_equal(r->leg_planned_m, 18000);
+    assert_int_equal(r->driven_m, 19200);
+    assert_near(r->driven_ratio, 19200.0 / 18000.0);
     /* re-plans: one breakdown, one manual */
     assert_int_equal(r->replans[0], 1);
     assert_int_equal(r->replans[2], 1);
@@ -257,6 +265,11 @@ static void check_groups(void) {
     assert_int_equal(row_of(rows, n, "-")->exceptions[4], 1);
     assert_int_equal(row_of(rows, n, "-")->replans[0], 1);
     assert_int_equal(row_of(rows, n, "v2")->capacity_g, 0);
+    /* v1: two legs to stops and the drive back; v2: its first leg */
+    assert_int_equal(row_of(rows, n, "v1")->legs, 3);
+    assert_int_equal(row_of(rows, n, "v1")->driven_m, 5600 + 2900 + 6300);
+    assert_int_equal(row_of(rows, n, "v2")->legs, 1);
+    assert_int_equal(row_of(rows, n, "v2")->leg_planned_m, 4000);
     lm_free(rows);
     rows = report(ANALYTICS_BY_DRIVER, &n);
     /* the alarm is drv1's; the breakdown re-plan is charged to v2's driver */

@@ -147,6 +147,13 @@ static lm_status random_event(store_tx *tx, unsigned *seed, int64_t *t) {
                  rand_r(seed) % 3 ? (order % 2 ? "d2" : "d1") : "", *t);
         return store_event_append(tx, type, "order", "x", p);
     }
+    if (kind == 5 && rand_r(seed) % 4 == 0) { /* back at the depot: the drive back as a leg */
+        snprintf(p, sizeof p,
+                 "{\"vehicle_id\":\"v%d\",\"driver_id\":\"drv%d\",\"t_ms\":%" PRId64
+                 ",\"leg_m\":%d,\"driven_m\":%d}",
+                 v, 1 + rand_r(seed) % 5, *t, 500 + rand_r(seed) % 3000, 400 + rand_r(seed) % 3500);
+        return store_event_append(tx, "route.returned", "vehicle", "x", p);
+    }
     if (kind == 5) {
         snprintf(p, sizeof p,
                  "{\"vehicle_id\":\"v%d\",\"driver_id\":\"drv%d\",\"t_ms\":%" PRId64 "}", v,

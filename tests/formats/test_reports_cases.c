@@ -5,11 +5,17 @@
  * "family from_ms to_ms period group"; forecast: "days h lead review service z" with z to 3
  * decimals); csv and json render one fixed row (key "d,1": received 3, delivered 2, with_window 2,
  * on_time 1, first_attempt 2, rates, cost 10.5 over 3 stops) and check "lineN = ..." (csv, N from
- * 1) or "out = ..." (json, the whole text). */
+ * 1) or "out = ..." (json, the whole text). With "rows: tricky", csv and json render two rows of
+ * values that test the number and string writing instead (tricky_rows): fractions that need 15, 16
+ * or 17 digits, whole doubles past 1e15, -0, NaN and infinities, negative and 15-digit integers, a
+ * key with quotes, backslashes, control characters and UTF-8; the expected texts were written by
+ * the general JSON writer (lm_jw) before reports.c streamed its rows, so they pin its bytes. */
 #include "api/formats/form.h"
 #include "api/formats/reports.h"
 #include "case_file.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,34 @@ static void fixed_row(analytics_kpi_row *r) {
     r->route_stops = 3;
     r->cost = 10.5;
     r->cost_per_stop = 3.5;
+}
+
+/* Two rows (two periods) of values that are hard to write; see the header comment. */
+static void tricky_rows(analytics_kpi_row r[2]) {
+    fixed_row(&r[0]);
+    fixed_row(&r[1]);
+    r[1].period_start_ms += 7 * 86400000LL;
+    lm_strlcpy(r[0].key, "v\"1\\\n\t\x01\x1f caf\xc3\xa9", sizeof r[0].key);
+    r[0].received = -123456789012345;
+    r[0].failed = 999999999999999;
+    r[0].cancelled = INT64_MIN;
+    r[0].delivered = INT64_MAX;
+    r[0].on_time_rate = 2.0 / 3;
+    r[0].first_attempt_rate = 0.1;
+    r[0].cost = 1e20;
+    r[0].cost_per_stop = -0.0;
+    r[0].cost_per_km = 1.0 / 3e7;
+    r[0].time_utilisation = (double)NAN;
+    r[0].capacity_utilisation = (double)INFINITY;
+    r[0].driven_ratio = 0.30000000000000004;
+    r[0].eta60_abs_err_s.median = 123456.789;
+    r[0].eta60_abs_err_s.p90 = 1e15 + 0.5;
+    r[0].late_s.p90 = -2.5e-300;
+    r[1].on_time_rate = 1.0 / 7;
+    r[1].cost = 4503599627370497.0;
+    r[1].cost_per_stop = 5e-324;
+    r[1].capacity_utilisation = -(double)INFINITY;
+    r[1].exc_resolve_mean_s[0] = 1.7976931348623157e308;
 }
 
 static lm_status run(const tc_case *c, lm_buf *out, lm_errinfo *err) {
@@ -64,16 +98,21 @@ static lm_status run(const tc_case *c, lm_buf *out, lm_errinfo *err) {
         st = fmt_report_query_read(kv_get(kv, n, "family"), kv_get(kv, n, "from"),
                                    kv_get(kv, n, "to"), kv_get(kv, n, "period"),
                                    kv_get(kv, n, "group"), now, &q, err);
-        analytics_kpi_row row;
-        fixed_row(&row);
+        analytics_kpi_row row[2];
+        size_t n_rows = 1;
+        fixed_row(&row[0]);
+        if (tc_get(c, "rows") && !strcmp(tc_get(c, "rows"), "tricky")) {
+            tricky_rows(row);
+            n_rows = 2;
+        }
         if (st == LM_OK && !strcmp(kind, "kpi"))
             st = lm_buf_printf(out, "%s %lld %lld %d %d", fmt_report_family_name(q.family),
                                (long long)q.from_ms, (long long)q.to_ms, (int)q.period,
                                (int)q.group);
         else if (st == LM_OK && !strcmp(kind, "csv"))
-            st = fmt_report_csv(out, &q, &row, 1);
+            st = fmt_report_csv(out, &q, row, n_rows);
         else if (st == LM_OK)
-            st = fmt_report_json(out, &q, &row, 1);
+            st = fmt_report_json(out, &q, row, n_rows);
     }
     lm_free(buf);
     return st;
@@ -100,7 +139,7 @@ static bool run_case(const tc_case *c, char *why, size_t size) {
     const char *text = out.len ? out.data : "";
     for (size_t i = 0; ok && st == LM_OK && i < c->n_hdr; i++) {
         const char *lhs, *rhs;
-        char buf[2048], got[2048];
+        char buf[16384], got[16384];
         if (strcmp(c->hdr[i].key, "check")) continue;
         if (!tc_split_check(c->hdr[i].value, buf, sizeof buf, &lhs, &rhs)) {
             snprintf(why, size, "check '%s' is not 'lhs = rhs'", c->hdr[i].value);
@@ -113,6 +152,7 @@ static bool run_case(const tc_case *c, char *why, size_t size) {
             lm_strlcpy(got, text, sizeof got);
         if (strcmp(got, rhs)) {
             snprintf(why, size, "%s is '%s', want '%s'", lhs, got, rhs);
+            fprintf(stderr, "%s: %s is, in full:\n%s\n", c->name, lhs, got);
             ok = false;
         }
     }
