@@ -7,7 +7,10 @@
  * FSM variants), `costs` {fixed, per_hour 0, per_km = the type's distance cost}, distances in
  * "metres" = 1000 x the Euclidean distance, so per_km x km = cost x distance unrounded. The
  * solution is then re-costed with exact Euclidean distances, the BKS convention (PyVRP scales
- * costs by 100: the table divides by 100 again). */
+ * costs by 100: the table divides by 100 again).
+ *
+ * --write-json DIR writes each instance as that VROOM problem (DIR/NAME.json) instead of solving:
+ * bench/hfvrp_vroom.sh runs lastmile and VROOM itself on the same files. */
 #include "solver/solver.h"
 
 #include <dirent.h>
@@ -98,6 +101,44 @@ static double hf_dist(const hf *h, size_t a, size_t b) {
     return hypot(h->x[a] - h->x[b], h->y[a] - h->y[b]);
 }
 
+/* Metres between locations a and b: the matrix both the solver and the JSON use. */
+static int32_t hf_metres(const hf *h, size_t a, size_t b) {
+    return (int32_t)lround(1000.0 * hf_dist(h, a, b));
+}
+
+static void hf_json_matrix(const hf *h, FILE *f) {
+    for (size_t i = 0; i < h->n; i++) {
+        fputs(i ? ",[" : "[", f);
+        for (size_t j = 0; j < h->n; j++)
+            fprintf(f, j ? ",%ld" : "%ld", (long)hf_metres(h, i, j));
+        fputc(']', f);
+    }
+}
+
+/* The instance as the VROOM problem hf_problem builds: durations = distances (unused: per_hour 0,
+ * no windows). Returns false if the file could not be written. */
+static bool hf_write_json(const hf *h, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fputs("{\"vehicles\":[", f);
+    for (size_t k = 0; k < h->nv; k++)
+        fprintf(f,
+                "%s{\"id\":%zu,\"start_index\":0,\"end_index\":0,\"capacity\":[%lld],"
+                "\"costs\":{\"fixed\":%lld,\"per_hour\":0,\"per_km\":%lld}}",
+                k ? "," : "", k + 1, (long long)h->cap[k], (long long)h->fixed[k],
+                (long long)h->unit[k]);
+    fputs("],\"jobs\":[", f);
+    for (size_t i = 1; i < h->n; i++)
+        fprintf(f, "%s{\"id\":%zu,\"location_index\":%zu,\"delivery\":[%lld]}", i > 1 ? "," : "", i,
+                i, (long long)h->demand[i]);
+    fputs("],\"matrices\":{\"car\":{\"durations\":[", f);
+    hf_json_matrix(h, f);
+    fputs("],\"distances\":[", f);
+    hf_json_matrix(h, f);
+    fputs("]}}}\n", f);
+    return fclose(f) == 0;
+}
+
 static lm_status hf_problem(const hf *h, solver_problem **out, lm_errinfo *err) {
     solver_problem *p = NULL;
     lm_status st = solver_problem_create(NULL, &p);
@@ -110,7 +151,7 @@ static lm_status hf_problem(const hf *h, solver_problem **out, lm_errinfo *err) 
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
-            m[i * n + j] = (int32_t)lround(1000.0 * hf_dist(h, i, j));
+            m[i * n + j] = hf_metres(h, i, j);
     st = solver_problem_set_matrix(p, n, m, m, NULL, err);
     free(m);
     for (size_t i = 1; st == LM_OK && i < n; i++) {
@@ -174,7 +215,7 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 typedef struct hf_args {
-    const char *dir, *only;
+    const char *dir, *only, *json_dir;
     int64_t limit_ms;
     size_t max_n;
     uint64_t iterations; /* 0: time-limited; else a reproducible budget (for tuning) */
@@ -193,6 +234,14 @@ static bool hf_run_one(const hf_args *a, const char *file, double *gap_out) {
     }
     double bks = hf_bks(bks_path, name);
     bool ok = false;
+    if (a->json_dir) {
+        char out[1200];
+        snprintf(out, sizeof out, "%s/%s.json", a->json_dir, name);
+        ok = h.n - 1 > a->max_n || hf_write_json(&h, out);
+        if (!ok) fprintf(stderr, "bench_hfvrp: cannot write %s\n", out);
+        hf_free(&h);
+        return ok;
+    }
     solver_problem *p = NULL;
     solver_solution *s = NULL;
     lm_errinfo err = {0};
@@ -225,10 +274,12 @@ static bool hf_run_one(const hf_args *a, const char *file, double *gap_out) {
 }
 
 int main(int argc, char **argv) {
-    hf_args a = {"datasets/hfvrp", NULL, 10000, 100000, 0};
+    hf_args a = {"datasets/hfvrp", NULL, NULL, 10000, 100000, 0};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--dir"))
             a.dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--write-json"))
+            a.json_dir = argv[i + 1];
         else if (!strcmp(argv[i], "--only"))
             a.only = argv[i + 1];
         else if (!strcmp(argv[i], "--time-limit-ms"))
@@ -239,7 +290,7 @@ int main(int argc, char **argv) {
             a.max_n = (size_t)strtoull(argv[i + 1], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_hfvrp [--dir DIR] [--time-limit-ms N] [--max-n N] "
-                            "[--iterations N] [--only NAME]\n");
+                            "[--iterations N] [--only NAME] [--write-json DIR]\n");
             return 64;
         }
     }
@@ -258,8 +309,10 @@ int main(int argc, char **argv) {
     }
     closedir(d);
     qsort(files, nf, sizeof *files, cmp_str);
-    printf("| instance | type | n | fleet | routes | cost | BKS | gap %% | ms | stop |\n");
-    printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    if (!a.json_dir) {
+        printf("| instance | type | n | fleet | routes | cost | BKS | gap %% | ms | stop |\n");
+        printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    }
     double sum = 0, worst = 0;
     size_t count = 0, failed = 0;
     for (size_t i = 0; i < nf; i++) {
@@ -277,7 +330,11 @@ int main(int argc, char **argv) {
         }
         free(files[i]);
     }
-    printf("\nInstances: %zu solved feasibly, %zu not. Mean gap to BKS: %.2f %%, worst %.2f %%.\n",
-           count, failed, count ? sum / (double)count : 0.0, worst);
+    if (a.json_dir)
+        printf("bench_hfvrp: wrote %zu problems to %s (%zu failed)\n", count, a.json_dir, failed);
+    else
+        printf(
+            "\nInstances: %zu solved feasibly, %zu not. Mean gap to BKS: %.2f %%, worst %.2f %%.\n",
+            count, failed, count ? sum / (double)count : 0.0, worst);
     return failed ? 2 : 0;
 }

@@ -18,9 +18,8 @@ Pessoa et al. 2018 on Uchoa's X set): HVRP (limited fleet, fixed + distance cost
 distance costs), FSMFD (unlimited, fixed + distance), FSMF (unlimited, fixed), FSMD (unlimited,
 distance). Each is solved as a VROOM client would state it (vehicle `costs` {fixed, per_km}) and
 re-costed with exact Euclidean distances, the BKS convention. "gap %" is to the best-known
-solution. VROOM cannot be installed here to run side by side; since no solver goes below a BKS,
-VROOM's cost on an instance is >= its BKS, so a gap of g % to the BKS means at most g % above
-VROOM. "stop" says whether the search converged (no better solution for solver_patience
+solution. VROOM itself, run side by side on the same problems, is in
+bench/results/hfvrp-vs-vroom.md (bench/hfvrp_vroom.sh). "stop" says whether the search converged (no better solution for solver_patience
 iterations) or ran to the limit.
 
 TXT

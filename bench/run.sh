@@ -4,7 +4,8 @@
 # reproduces it, the date, the machine's load (start and end) and the number of runs its medians
 # are of (bench/lib.sh). Nothing in bench/results/ is edited by hand; notes on older runs live in
 # bench/NOTES.md.
-# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http|analytics|forecast|hfvrp]
+# Usage: bench/run.sh BUILD_DIR [all|solver|geo|scale|replan|http|analytics|forecast|hfvrp|hfvrp-vroom]
+# (hfvrp-vroom needs VROOM_BIN: bench/NOTES.md, "VROOM as a comparator")
 #   RUNS=N          runs per measurement, medians reported (default 3; geo 11, it is quick)
 #   LIMITS="1000 10000"  solver time limits in ms; SP_COMPARE=0 skips the pass without GLPK
 #   HTTP_SECONDS=S  duration of each wrk run (default 10)
@@ -216,6 +217,7 @@ http) run_http ;;
 analytics) run_analytics ;;
 forecast) run_forecast ;;
 hfvrp) bench/hfvrp.sh "$build" ;;
+hfvrp-vroom) bench/hfvrp_vroom.sh "$build" ;;
 all)
     run_geo
     run_solver

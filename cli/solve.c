@@ -16,6 +16,9 @@
 
 #define SOLVE_MAX_FILE    (256u << 20) /* VROOM JSON; instances have their own cap */
 #define SOLVE_MAX_SECONDS 86400.0
+/* A local run may state a whole unlimited fleet (PyVRP's FSM instances list 2,000+ vehicles); the
+ * server keeps the parser's default. */
+#define SOLVE_MAX_VEHICLES 20000
 
 typedef enum solve_format {
     FORMAT_AUTO,
@@ -283,6 +286,7 @@ int cli_solve(int argc, char **argv) {
         fmt_vroom_opts o;
         fmt_vroom_opts_init(&o);
         o.max_bytes = SOLVE_MAX_FILE;
+        o.max_vehicles = SOLVE_MAX_VEHICLES;
         o.router = router;
         st = fmt_vroom_parse(buf, len, &o, &in, &err);
     } else {

@@ -274,4 +274,10 @@ typedef struct solver__params {
 
 void solver__variant_params(const solver__model *m, solver__params *out);
 
+/* ---- Mixed fleets (mixed_fleet.c) ---- */
+/* Vehicles of different capacities or costs? */
+bool solver__mixed_fleet(const solver__model *m);
+/* The search parameters a mixed fleet changes (called by solver__variant_params last). */
+void solver__mixed_fleet_params(const solver__model *m, solver__params *o);
+
 #endif

@@ -14,21 +14,6 @@ static bool has_time_constraints(const solver__model *m) {
     return false;
 }
 
-/* Vehicles of different capacities or costs: savings hands merged routes to vehicles in index
- * order, blind to which type is cheapest for a route, so such fleets start from insertion. */
-static bool mixed_fleet(const solver__model *m) {
-    const solver_problem *p = m->p;
-    const solver_vehicle *a = &p->vehicles[0].pub;
-    for (size_t v = 1; v < p->n_vehicles; v++) {
-        const solver_vehicle *b = &p->vehicles[v].pub;
-        if (a->capacity[0] != b->capacity[0] || a->cost_fixed != b->cost_fixed ||
-            a->cost_per_hour != b->cost_per_hour || a->cost_per_km != b->cost_per_km ||
-            a->cost_per_task_hour != b->cost_per_task_hour)
-            return true;
-    }
-    return false;
-}
-
 void solver__variant_params(const solver__model *m, solver__params *out) {
     solver__params *o = out;
     if (m->any_shipment)
@@ -48,7 +33,7 @@ void solver__variant_params(const solver__model *m, solver__params *out) {
     o->use_regret = true;
     o->use_savings = false;
     switch (o->variant) {
-    case SOLVER__CVRP: o->use_savings = m->p->n_vehicles > 0 && !mixed_fleet(m); break;
+    case SOLVER__CVRP: o->use_savings = m->p->n_vehicles > 0 && !solver__mixed_fleet(m); break;
     case SOLVER__VRPTW:
     case SOLVER__PDP:
         /* Windows make the landscape rugged: measured on Solomon at a fixed iteration budget, a
@@ -60,4 +45,5 @@ void solver__variant_params(const solver__model *m, solver__params *out) {
         o->granular_routes = 30;
         break;
     }
+    if (solver__mixed_fleet(m)) solver__mixed_fleet_params(m, o);
 }
