@@ -127,8 +127,8 @@ static void row_finish(analytics_kpi_row *r, const int64_t c[AN_C_COUNT], const 
     r->planned_m = c[AN_C_PLANNED_M];
     r->cost = (double)c[AN_C_COST_FIXED] + (double)c[AN_C_COST_HOUR_S] / 3600.0 +
               (double)c[AN_C_COST_KM_M] / 1000.0;
-    r->on_time_rate = r->with_window ? (double)r->on_time / (double)r->with_window : 0;
-    r->first_attempt_rate = r->delivered ? (double)r->first_attempt / (double)r->delivered : 0;
+    r->on_time_rate = ratio(r->on_time, r->with_window);
+    r->first_attempt_rate = ratio(r->first_attempt, r->delivered);
     r->cost_per_stop = r->route_stops ? r->cost / (double)r->route_stops : 0;
     r->cost_per_km = r->planned_m ? r->cost * 1000.0 / (double)r->planned_m : 0;
     r->shift_s = c[AN_C_SHIFT_S];
