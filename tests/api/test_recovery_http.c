@@ -265,13 +265,12 @@ static void test_next_day_reschedule_holds_units_and_readies_order(void **state)
     order_get(order, &r);
     assert_string_equal(str_at(r.json, "recovery", "action"), "reschedule");
     assert_string_equal(str_at(r.json, "recovery", "reschedule"), "next_day");
-    /* the order's window (today, all day) moved to the next day */
-    int64_t day = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
+    /* the order's window (today, all day, local time) moved to the next day */
     char want[40];
     struct tm tm;
-    time_t t = (time_t)(day + 86400);
+    time_t t = (time_t)(W.day + 86400);
     gmtime_r(&t, &tm);
-    strftime(want, sizeof want, "%Y-%m-%dT00:00:00Z", &tm);
+    strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
     const cJSON *rec = cJSON_GetObjectItemCaseSensitive(r.json, "recovery");
     assert_string_equal(str_at(rec, "next_window", "from"), want);
     http_test_resp_free(&r);

@@ -16,7 +16,7 @@
 
 static void scenario(plan_world *w, bool priced) {
     lm_errinfo err = {0};
-    int64_t day = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
+    int64_t day = w->day;
     orders_depot dep = {
         .lon = PLAN_WORLD_DEPOT_LON, .lat = PLAN_WORLD_DEPOT_LAT, .open_s = 0, .close_s = 86399};
     lm_strlcpy(dep.id, "DEP", sizeof dep.id);
@@ -107,6 +107,10 @@ static void setup_world(plan_world *w, const char *prefix, bool priced, double t
     d.plan_time_limit_ms = 300;
     d.replan_feasible_ms = 100;
     d.replan_polish_ms = 0;
+    int64_t now = (int64_t)time(NULL); /* timing-ok: the local day's placement, no bound */
+    w->utc_offset_s = 12 * 3600 - now % 86400;
+    w->day = now - 12 * 3600; /* local midnight */
+    d.utc_offset_s = w->utc_offset_s;
     assert_int_equal(dispatch_create(&d, &w->d, &err), LM_OK);
     scenario(w, priced);
     store_key_info info;
