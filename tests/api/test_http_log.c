@@ -279,6 +279,53 @@ static void test_ring_wraps_and_refuses(void **state) {
     http__ring_destroy(rg);
 }
 
+/* Paths with bytes JSON must escape (quotes, backslashes, control bytes, DEL) at every offset of
+ * an 8-byte word, and UTF-8, come back byte for byte when the line is parsed. */
+static void test_escaping(void **state) {
+    (void)state;
+    static const char *const paths[] = {"/plain/path/longer/than/sixteen/bytes",
+                                        "/a\"b\\c\x01d\x7f"
+                                        "e/\xc3\xa9t\xc3\xa9",
+                                        "/0123456\"",
+                                        "/01234567\\",
+                                        "/012345678901234\n",
+                                        "/0123456789012345\x1f/x",
+                                        "\x7f/0123456789abcdef0123456789",
+                                        "/q?\"=1"};
+    size_t n = sizeof paths / sizeof paths[0];
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    for (size_t i = 0; i < n; i++) {
+        http_log_access_rec a = {
+            .method = "GET", .path = paths[i], .key_id = "k\"1", .status = 200};
+        http_log_access(lg, HTTP_LOG_INFO, &a);
+    }
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048];
+    size_t i = 0;
+    for (; fgets(line, sizeof line, f); i++) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        assert_true(i < n);
+        /* nothing to redact in these (the query's key is not a secret's) */
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path")), paths[i]);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id")), "k\"1");
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "route")));
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    assert_int_equal(i, n);
+    unlink(path);
+}
+
 /* http_log_flush returns once what was queued is written, without stopping the log. */
 static void test_flush(void **state) {
     (void)state;
@@ -476,6 +523,7 @@ int main(void) {
         cmocka_unit_test(test_lines_complete_after_destroy),
         cmocka_unit_test(test_small_ring_counts_every_line),
         cmocka_unit_test(test_ring_wraps_and_refuses),
+        cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_levels_and_routes),
         cmocka_unit_test(test_full_ring_drops),
