@@ -501,6 +501,12 @@ static void test_server_levels(void **state) {
     http_test_request(port, &q2, &r); /* 401 at warn: written */
     assert_int_equal(r.status, 401);
     http_test_resp_free(&r);
+    http_test_req qm = {.method = "GET", .path = "/metrics", .timeout_s = 20};
+    http_test_request(port, &qm, &r); /* the log's counters (its own line is info: below warn) */
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "\nlastmile_log_lines_dropped_total 0\n"));
+    assert_non_null(strstr(r.body.data, "\nlastmile_log_lines_written_total "));
+    http_test_resp_free(&r);
     api_server_stop(srv, 5000);
     close(fd);
     int info = 0, warn = 0;
