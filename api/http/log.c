@@ -31,7 +31,6 @@
 #define METHOD_MAX_LOG 15
 #define KEY_MAX_LOG    63
 #define COMPONENT_MAX  31
-#define WAKE_BYTES     ((size_t)64 << 10)
 
 enum { REC_ACCESS = 1, REC_MESSAGE = 2 };
 
@@ -95,7 +94,7 @@ void http_log_opts_init(http_log_opts *o) {
     o->level = HTTP_LOG_INFO;
     o->routes = NULL;
     o->sample = 1;
-    o->ring_bytes = (size_t)512 << 10;
+    o->ring_bytes = (size_t)1 << 20;
     o->flush_ms = 50;
 }
 
@@ -500,10 +499,10 @@ lm_status http_log_create(const http_log_opts *opts, http_log **out, lm_errinfo 
         lm_errinfo_set(err, rc, "", "out of memory");
         goto fail;
     }
-    /* woken after 64 KiB (~600 tracking-poll lines) or half the ring, whichever is less: the
-     * records are then read while the request side's writes are still in cache */
+    /* woken early only once half the ring is waiting: a wake-up is a futex call on the request
+     * side and two context switches, which in the server's profile took 13 % of the log thread's
+     * time when it was woken every 64 KiB (perf-logging.md, round 3) */
     lg->wake_bytes = http__ring_cap(lg->ring) / 2;
-    if (lg->wake_bytes > WAKE_BYTES) lg->wake_bytes = WAKE_BYTES;
     if (o.fd >= 0) {
         if (pthread_create(&lg->thread, NULL, log_main, lg) != 0) {
             rc = lm_errinfo_set(err, LM_INTERNAL, "", "cannot start the log thread");

@@ -38,8 +38,8 @@ typedef struct http_log_opts {
                              /v1/osmand=off"); NULL or "" = none */
     unsigned sample;      /* keep one in this many info access lines per route; 0 or 1 = all */
     size_t ring_bytes;    /* the ring's size: lines beyond it are dropped, and so is a line larger
-                             than half of it; default 512 KiB (~5,000 tracking-poll records:
-                             http_log_access_bytes; small enough to stay in cache); at least 256 */
+                             than half of it; default 1 MiB (~10,000 tracking-poll records:
+                             http_log_access_bytes); at least 256 */
     int flush_ms;         /* the thread writes at least this often; default 50 */
 } http_log_opts;
 
