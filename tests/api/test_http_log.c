@@ -326,6 +326,42 @@ static void test_escaping(void **state) {
     unlink(path);
 }
 
+/* A line at every cap (a 3,000-byte path, a 100-byte key id and a 40-byte method, all control
+ * bytes, each escaped to 6): complete JSON, path cut at 2,048 bytes, key id at 63, method at 15. */
+static void test_longest_line(void **state) {
+    (void)state;
+    static char long_path[3001], key[101], method[41];
+    long_path[0] = '/';
+    memset(long_path + 1, '\x01', sizeof long_path - 2);
+    memset(key, '\x02', sizeof key - 1);
+    memset(method, '\x03', sizeof method - 1);
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    http_log_access_rec a = {.method = method, .path = long_path, .key_id = key, .status = 500};
+    http_log_access(lg, HTTP_LOG_ERROR, &a);
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char line[32768];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_null(fgets(line + strlen(line), (int)(sizeof line - strlen(line)), f)); /* one line */
+    fclose(f);
+    assert_non_null(strchr(line, '\n'));
+    cJSON *j = cJSON_Parse(line);
+    assert_non_null(j);
+    assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path"))), 2048);
+    assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id"))), 63);
+    assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "method"))), 15);
+    cJSON_Delete(j);
+    unlink(path);
+}
+
 /* http_log_flush returns once what was queued is written, without stopping the log. */
 static void test_flush(void **state) {
     (void)state;
@@ -530,6 +566,7 @@ int main(void) {
         cmocka_unit_test(test_small_ring_counts_every_line),
         cmocka_unit_test(test_ring_wraps_and_refuses),
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_longest_line),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_levels_and_routes),
         cmocka_unit_test(test_full_ring_drops),
