@@ -199,13 +199,6 @@ static lm_status new_order(void *ctx, const store_order *o) {
     return LM_OK;
 }
 
-/* The index of mv's break whose window is [a, b], or -1. */
-static int break_of(const dispatch__vehicle *mv, int64_t a, int64_t b) {
-    for (size_t i = 0; i < mv->n_breaks; i++)
-        if (mv->break_tws[i].start_s == a && mv->break_tws[i].end_s == b) return (int)i;
-    return -1;
-}
-
 /* A break the driver has taken (done) is not scheduled again; one in progress (arrived) holds
  * the van until it ends. all[0..n) are the vehicle's live stops. */
 static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size_t n) {
@@ -213,7 +206,7 @@ static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size
         const store_stop *s = &all[k];
         if (s->kind != DISPATCH_STOP_BREAK) continue;
         if (s->status != DISPATCH_STOP_DONE && s->status != DISPATCH_STOP_ARRIVED) continue;
-        int b = break_of(mv, s->tw_start_s, s->tw_end_s);
+        int b = dispatch__break_of(mv, s->tw_start_s, s->tw_end_s);
         if (b < 0) continue;
         if (s->status == DISPATCH_STOP_ARRIVED && s->arrived_ms / 1000 + s->service_s > mv->start_s)
             mv->start_s = s->arrived_ms / 1000 + s->service_s;
@@ -330,8 +323,8 @@ static size_t moved_count(const dispatch__model *m, const solver_solution *s) {
     return moved;
 }
 
-static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_t limit_ms,
-                            uint64_t seed, outcome *out, lm_errinfo *err) {
+static lm_status solve_once(dispatch *d, dispatch__model *m, const live_src *src, bool pinned,
+                            int64_t limit_ms, uint64_t seed, outcome *out, lm_errinfo *err) {
     uint32_t *saved = lm_calloc(m->n_tasks + 1, sizeof *saved);
     uint32_t *saved_skill = lm_calloc(m->n_tasks + 1, sizeof *saved_skill);
     if (!saved || !saved_skill) {
@@ -362,11 +355,26 @@ static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_
     so.seed = seed;
     so.cancel = &d->cancel;
     so.move_penalty = d->o.move_penalty;
-    /* The minimal-change pass answers with its first feasible plan (limit_ms only caps its
-     * local search): the free pass is the one that searches (bench/results/perf-replan.md). */
+    /* The minimal-change pass repairs the live routes (dispatch/replan_repair.c) and answers
+     * with that first feasible plan: the free pass is the one that searches
+     * (bench/results/perf-replan.md). A route that cannot be kept as it is (a delay made a
+     * window unreachable) is rebuilt on its van by insertion. */
     so.stop_at_feasible = pinned;
+    solver_task_ref **seeds = NULL;
+    size_t *seed_lens = NULL;
+    if (pinned) {
+        if ((rc = dispatch__live_routes(m, src->stops, src->n_stops, true, &seeds, &seed_lens)) !=
+            LM_OK)
+            return rc;
+        so.seed_routes = (const solver_task_ref *const *)seeds;
+        so.seed_lens = seed_lens;
+        so.seed_lenient = true;
+        so.start_unpolished = true;
+    }
     solver_solution *s = NULL;
-    if ((rc = solver_solve(m->problem, &so, &s, err)) != LM_OK) return rc;
+    rc = solver_solve(m->problem, &so, &s, err);
+    dispatch__live_routes_free(seeds, m->n_veh, seed_lens);
+    if (rc != LM_OK) return rc;
     solver_check_report rep;
     if (solver_check(m->problem, s, &rep) != LM_OK) {
         solver_solution_destroy(s);
@@ -444,51 +452,6 @@ static bool loosen_for_on_board(dispatch__model *m, const int *dropped, size_t n
     return changed;
 }
 
-/* The current routes of m's vehicles as solver sequences (breaks where their stops are, a break
- * without a stop at the end, depot pickups first); *seqs[v] lm_free'd by the caller. */
-static lm_status current_routes(const dispatch__model *m, const live_src *src,
-                                solver_task_ref **seqs, size_t *lens) {
-    for (size_t v = 0; v < m->n_veh; v++) {
-        const dispatch__vehicle *mv = &m->veh[v];
-        if (!(seqs[v] = lm_calloc(src->n_stops * 2 + DISPATCH_BREAKS_MAX + 1, sizeof **seqs)))
-            return LM_NOMEM;
-        bool placed[DISPATCH_BREAKS_MAX] = {false};
-        for (size_t i = 0; i < src->n_stops; i++) {
-            const store_stop *s = &src->stops[i];
-            if (strcmp(s->vehicle_id, mv->v.id)) continue;
-            if (s->kind == DISPATCH_STOP_BREAK) {
-                int b = break_of(mv, s->tw_start_s, s->tw_end_s);
-                if (b >= 0 && !placed[b]) {
-                    placed[b] = true;
-                    seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
-                }
-                continue;
-            }
-            for (size_t t = 0; t < m->n_tasks; t++) {
-                const dispatch__task *tk = &m->tasks[t];
-                if (s->kind == DISPATCH_STOP_DELIVERY && tk->stop_id == s->id)
-                    seqs[v][lens[v]++] = (solver_task_ref){
-                        tk->shipment ? SOLVER_STEP_DELIVERY : SOLVER_STEP_JOB, tk->index};
-                else if (s->kind == DISPATCH_STOP_PICKUP && tk->pickup_stop == s->id)
-                    seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_PICKUP, tk->index};
-            }
-        }
-        /* a depot pickup has no stop of its own: it comes first */
-        for (size_t t = 0; t < m->n_tasks; t++) {
-            const dispatch__task *tk = &m->tasks[t];
-            if (!tk->shipment || tk->pickup_stop || tk->transfer_from || tk->home_vehicle != (int)v)
-                continue;
-            memmove(&seqs[v][1], &seqs[v][0], lens[v] * sizeof **seqs);
-            seqs[v][0] = (solver_task_ref){SOLVER_STEP_PICKUP, tk->index};
-            lens[v]++;
-        }
-        if (!lens[v]) continue;
-        for (size_t b = 0; b < mv->n_breaks; b++)
-            if (!placed[b]) seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
-    }
-    return LM_OK;
-}
-
 static int64_t evaluate_cost(const dispatch__model *m, solver_task_ref **seqs, const size_t *lens) {
     size_t nv = m->n_veh, n = 0;
     const solver_task_ref **routes = lm_calloc(nv + 1, sizeof *routes);
@@ -519,9 +482,9 @@ static int64_t evaluate_cost(const dispatch__model *m, solver_task_ref **seqs, c
 static lm_status cost_before(dispatch *d, dispatch__model *m, const live_src *src, int64_t *out,
                              lm_errinfo *err) {
     size_t nv = m->n_veh;
-    solver_task_ref **seqs = lm_calloc(nv + 1, sizeof *seqs);
-    size_t *lens = lm_calloc(nv + 1, sizeof *lens);
-    lm_status rc = seqs && lens ? current_routes(m, src, seqs, lens) : LM_NOMEM;
+    solver_task_ref **seqs = NULL;
+    size_t *lens = NULL;
+    lm_status rc = dispatch__live_routes(m, src->stops, src->n_stops, false, &seqs, &lens);
     int64_t cost = rc == LM_OK ? evaluate_cost(m, seqs, lens) : -1;
     if (rc == LM_OK && cost < 0) {
         dispatch__model relaxed = *m; /* the same tasks and vehicles, copied to loosen */
@@ -562,10 +525,7 @@ static lm_status cost_before(dispatch *d, dispatch__model *m, const live_src *sr
         for (size_t i = 0; i < src->n_stops; i++)
             cost += src->stops[i].leg_s + src->stops[i].service_s;
     }
-    for (size_t v = 0; seqs && v < nv; v++)
-        lm_free(seqs[v]);
-    lm_free(seqs);
-    lm_free(lens);
+    dispatch__live_routes_free(seqs, nv, lens);
     if (rc == LM_OK) *out = cost;
     return rc;
 }
@@ -641,19 +601,20 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
             (m.tasks[i].transfer_from || !m.tasks[i].stop_id))
             p.unassigned_before++;
     int64_t t0 = lm_mono_ns();
-    if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms, &a, err)) != LM_OK)
+    if ((rc = solve_once(d, &m, &src, true, d->o.replan_feasible_ms, (uint64_t)now_ms, &a, err)) !=
+        LM_OK)
         goto done;
     if ((rc = cost_before(d, &m, &src, &p.cost_before, err)) != LM_OK) goto done;
     const outcome *best = &a;
     if (d->o.replan_polish_ms > 0) {
-        if ((rc = solve_once(d, &m, false, d->o.replan_polish_ms, (uint64_t)now_ms + 1, &b, err)) !=
-            LM_OK)
+        if ((rc = solve_once(d, &m, &src, false, d->o.replan_polish_ms, (uint64_t)now_ms + 1, &b,
+                             err)) != LM_OK)
             goto done;
         if (better(&b, &a)) best = &b;
     }
     if (urgent_fallback(&m, best->sol)) {
         outcome c = {0};
-        if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 5, &c,
+        if ((rc = solve_once(d, &m, &src, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 5, &c,
                              err)) != LM_OK)
             goto done;
         solver_solution_destroy(a.sol);
@@ -672,8 +633,8 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
         size_t n_dropped = on_board_dropped(&m, best->sol, dropped);
         if (!n_dropped || !loosen_for_on_board(&m, dropped, n_dropped, step)) continue;
         outcome c = {0};
-        rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 2 + (uint64_t)step,
-                        &c, err);
+        rc = solve_once(d, &m, &src, true, d->o.replan_feasible_ms,
+                        (uint64_t)now_ms + 2 + (uint64_t)step, &c, err);
         if (rc != LM_OK) break;
         solver_solution_destroy(a.sol);
         solver_solution_destroy(b.sol);

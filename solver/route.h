@@ -127,7 +127,7 @@ int solver__sol_compare(const solver__sol *a, const solver__sol *b);
  * steps, as movable tasks; LM_INVALID naming the vehicle if a seed is not a valid route.
  * (solver/seed.c) */
 LM_MUST_USE lm_status solver__sol_seed(const solver__model *m, solver__sol *s, const solver_opts *o,
-                                       lm_errinfo *err);
+                                       size_t *dropped, lm_errinfo *err);
 
 /* Makes room for extra nodes in route r. */
 LM_MUST_USE lm_status solver__route_reserve(solver__route *rt, uint32_t n, uint32_t dims);

@@ -1,6 +1,8 @@
 /* Tests for solver_opts.stop_at_feasible, the re-plan's first-answer mode: the solve returns the
  * constructed start, checked feasible, without a search iteration, also when a task is left out
- * (one nobody can serve, with its reason). */
+ * (one nobody can serve, with its reason); and for the re-plan's repair (seed_routes with
+ * seed_lenient and start_unpolished): seeded routes keep their tasks in their order, the rest is
+ * inserted, and a seed that is not a valid route is dropped and counted instead of failing. */
 #include "solver/solver.h"
 
 #include <setjmp.h>
@@ -44,15 +46,21 @@ static solver_problem *line_problem(size_t n_vehicles) {
     return p;
 }
 
+static solver_solution *solve_with(const solver_problem *p, const solver_opts *o);
+
 static solver_solution *solve_first(const solver_problem *p) {
     solver_opts o;
     solver_opts_init(&o);
     o.time_limit_ms = 600000; /* only a cap: the answer must come long before */
     o.stop_at_feasible = true;
+    return solve_with(p, &o);
+}
+
+static solver_solution *solve_with(const solver_problem *p, const solver_opts *o) {
     solver_solution *s = NULL;
     lm_errinfo e;
     memset(&e, 0, sizeof e);
-    assert_int_equal(solver_solve(p, &o, &s, &e), LM_OK);
+    assert_int_equal(solver_solve(p, o, &s, &e), LM_OK);
     solver_check_report rep;
     memset(&rep, 0, sizeof rep);
     if (solver_check(p, s, &rep) != LM_OK) fail_msg("checker: %s", rep.first);
@@ -90,10 +98,91 @@ static void test_unservable_does_not_keep_searching(void **state) {
     solver_problem_destroy(p);
 }
 
+/* Where job (index) j is in vehicle v's route of s: its step number, or -1. */
+static int step_of(const solver_solution *s, uint32_t v, uint32_t j) {
+    for (size_t r = 0; r < s->n_routes; r++)
+        if (s->routes[r].vehicle == v)
+            for (size_t k = 0; k < s->routes[r].n_steps; k++)
+                if (s->routes[r].steps[k].type == SOLVER_STEP_JOB &&
+                    s->routes[r].steps[k].index == j)
+                    return (int)k;
+    return -1;
+}
+
+/* Vehicle 0 seeded with jobs at 5, 1, 9, 3 (a feasible but poor order); vehicle 1 with `bad`
+ * jobs (more than its capacity of 10 when bad > 10). */
+static void repair_opts(solver_opts *o, solver_task_ref *const *seeds, size_t *lens) {
+    solver_opts_init(o);
+    o->time_limit_ms = 600000;
+    o->stop_at_feasible = true;
+    o->start_unpolished = true;
+    o->seed_routes = (const solver_task_ref *const *)seeds;
+    o->seed_lens = lens;
+}
+
+/* The repair keeps each seeded task on its vehicle in its order (no local search reorders
+ * them) and inserts every other task; the answer passes the checker (solve_with). */
+static void test_repair_keeps_seeded_order(void **state) {
+    (void)state;
+    solver_problem *p = line_problem(4);
+    solver_task_ref v0[] = {
+        {SOLVER_STEP_JOB, 4}, {SOLVER_STEP_JOB, 0}, {SOLVER_STEP_JOB, 8}, {SOLVER_STEP_JOB, 2}};
+    solver_task_ref *seeds[4] = {v0, NULL, NULL, NULL};
+    size_t lens[4] = {4, 0, 0, 0};
+    solver_opts o;
+    repair_opts(&o, seeds, lens);
+    solver_solution *s = solve_with(p, &o);
+    assert_int_equal(s->n_unassigned, 0);
+    assert_int_equal(s->seeds_dropped, 0);
+    int prev = -1;
+    for (size_t i = 0; i < 4; i++) {
+        int at = step_of(s, 0, v0[i].index);
+        assert_true(at > prev); /* on vehicle 0, after the seeded task before it */
+        prev = at;
+    }
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
+/* A seed that is not a valid route (11 jobs for a capacity of 10) fails the solve, unless
+ * seed_lenient: then that route is built by insertion, the others stay as seeded. */
+static void test_repair_drops_invalid_seed(void **state) {
+    (void)state;
+    solver_problem *p = line_problem(4);
+    solver_task_ref v0[] = {
+        {SOLVER_STEP_JOB, 4}, {SOLVER_STEP_JOB, 0}, {SOLVER_STEP_JOB, 8}, {SOLVER_STEP_JOB, 2}};
+    solver_task_ref v1[11];
+    for (uint32_t i = 0; i < 11; i++)
+        v1[i] = (solver_task_ref){SOLVER_STEP_JOB, 20 + i};
+    solver_task_ref *seeds[4] = {v0, v1, NULL, NULL};
+    size_t lens[4] = {4, 11, 0, 0};
+    solver_opts o;
+    repair_opts(&o, seeds, lens);
+    solver_solution *s = NULL;
+    lm_errinfo e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(solver_solve(p, &o, &s, &e), LM_INVALID);
+    assert_string_equal(e.field, "vehicles.steps");
+    o.seed_lenient = true;
+    s = solve_with(p, &o);
+    assert_int_equal(s->seeds_dropped, 1);
+    assert_int_equal(s->n_unassigned, 0);
+    int prev = -1;
+    for (size_t i = 0; i < 4; i++) {
+        int at = step_of(s, 0, v0[i].index);
+        assert_true(at > prev);
+        prev = at;
+    }
+    solver_solution_destroy(s);
+    solver_problem_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_is_the_answer),
         cmocka_unit_test(test_unservable_does_not_keep_searching),
+        cmocka_unit_test(test_repair_keeps_seeded_order),
+        cmocka_unit_test(test_repair_drops_invalid_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
