@@ -36,9 +36,8 @@ lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why, const char 
 /* ---- Building the live model ---- */
 
 typedef struct live_src {
-    store_stop *stops; /* every pending live stop */
+    store_stop *stops; /* every pending live stop, grouped by vehicle in seq order */
     size_t n_stops;
-    int *veh_of_stop; /* model vehicle index of each stop's vehicle, -1 when not in the model */
 } live_src;
 
 static double est_travel_s(const dispatch *d, geo_point a, geo_point b) {
@@ -216,6 +215,53 @@ static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size
     }
 }
 
+/* Each fleet vehicle's live stops (one indexed query per vehicle: a query of every live stop
+ * scans the whole history of stops) into lv->all[i]; the pending ones (planned, arrived) also
+ * into src->stops, grouped by vehicle in the fleet's order, vehicle i's at [lo[i], hi[i]). */
+typedef struct live_vans {
+    store_stop **all;
+    size_t *n_all, *lo, *hi;
+} live_vans;
+
+static void live_vans_free(live_vans *lv, size_t nv) {
+    for (size_t i = 0; lv->all && i < nv; i++)
+        lm_free(lv->all[i]);
+    lm_free(lv->all);
+    lm_free(lv->n_all);
+    lm_free(lv->lo);
+    lm_free(lv->hi);
+}
+
+static lm_status live_stops(store_read *r, const store_vehicle *vs, size_t nv, live_vans *lv,
+                            live_src *src, lm_errinfo *err) {
+    lv->all = lm_calloc(nv + 1, sizeof *lv->all);
+    lv->n_all = lm_calloc(nv + 1, sizeof *lv->n_all);
+    lv->lo = lm_calloc(nv + 1, sizeof *lv->lo);
+    lv->hi = lm_calloc(nv + 1, sizeof *lv->hi);
+    if (!lv->all || !lv->n_all || !lv->lo || !lv->hi) return LM_NOMEM;
+    size_t cap = 0;
+    for (size_t i = 0; i < nv; i++) {
+        store_stop_filter fv = {.vehicle_id = vs[i].id, .live_only = true};
+        lm_status rc = store_stop_query(r, &fv, &lv->all[i], &lv->n_all[i], err);
+        if (rc != LM_OK) return rc;
+        lv->lo[i] = src->n_stops;
+        for (size_t k = 0; k < lv->n_all[i]; k++) {
+            const store_stop *x = &lv->all[i][k];
+            if (x->status != DISPATCH_STOP_PLANNED && x->status != DISPATCH_STOP_ARRIVED) continue;
+            if (src->n_stops == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                store_stop *g = lm_reallocarray(src->stops, nc, sizeof *g);
+                if (!g) return LM_NOMEM;
+                src->stops = g;
+                cap = nc;
+            }
+            src->stops[src->n_stops++] = *x;
+        }
+        lv->hi[i] = src->n_stops;
+    }
+    return LM_OK;
+}
+
 /* Reads the live day into m (inside a tx view, so it follows every committed change). */
 static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch__model *m,
                             live_src *src, lm_errinfo *err) {
@@ -224,16 +270,16 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
     store_vstate *st = NULL;
     size_t nv = 0, nd = 0, nst = 0;
     lm_status rc;
+    live_vans lv = {0};
+    int *veh_model = NULL;
     m->day_start_s = dispatch__day_start(d, now_s);
-    store_stop_filter f = {.live_only = true, .pending_only = true};
-    if ((rc = store_stop_query(r, &f, &src->stops, &src->n_stops, err)) != LM_OK ||
-        (rc = store_vehicle_list(r, &vs, &nv, err)) != LM_OK ||
+    if ((rc = store_vehicle_list(r, &vs, &nv, err)) != LM_OK ||
         (rc = store_driver_list(r, &ds, &nd, err)) != LM_OK ||
-        (rc = store_vstate_list(r, &st, &nst, err)) != LM_OK)
+        (rc = store_vstate_list(r, &st, &nst, err)) != LM_OK ||
+        (rc = live_stops(r, vs, nv, &lv, src, err)) != LM_OK)
         goto fail;
     /* vehicles first (tasks refer to their indices) */
-    int *veh_model = lm_calloc(nv + 1, sizeof *veh_model);
-    if (!veh_model) {
+    if (!(veh_model = lm_calloc(nv + 1, sizeof *veh_model))) {
         rc = LM_NOMEM;
         goto fail;
     }
@@ -248,27 +294,17 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         if (!vs[i].active || !drv || (s && (s->broken || s->route_locked))) continue;
         dispatch__vehicle *mv = NULL;
         if ((rc = dispatch__model_add_vehicle(m, &mv)) != LM_OK ||
-            (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK) {
-            lm_free(veh_model);
+            (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK)
             goto fail;
-        }
         veh_model[i] = (int)(m->n_veh - 1);
         if (s && s->started && s->has_position) mv->start = (geo_point){s->lat, s->lon};
         /* the van is free from now, plus the delay its driver reported */
         int64_t ready_s = now_s + (s ? s->delay_s : 0);
         if (mv->start_s < ready_s) mv->start_s = ready_s;
         /* the day's stops keep counting after the last one done; breaks taken stay taken */
-        store_stop_filter fv = {.vehicle_id = vs[i].id, .live_only = true};
-        store_stop *all = NULL;
-        size_t na = 0;
-        if ((rc = store_stop_query(r, &fv, &all, &na, err)) != LM_OK) {
-            lm_free(veh_model);
-            goto fail;
-        }
-        for (size_t k = 0; k < na; k++)
-            if (all[k].seq + 1 > mv->seq_base) mv->seq_base = all[k].seq + 1;
-        drop_taken_breaks(mv, all, na);
-        lm_free(all);
+        for (size_t k = 0; k < lv.n_all[i]; k++)
+            if (lv.all[i][k].seq + 1 > mv->seq_base) mv->seq_base = lv.all[i][k].seq + 1;
+        drop_taken_breaks(mv, lv.all[i], lv.n_all[i]);
         if (mv->end_s < mv->start_s + 3600) mv->end_s = mv->start_s + 4 * 3600; /* overtime */
         size_t kept = 0;
         for (size_t b = 0; b < mv->n_breaks; b++)
@@ -288,13 +324,16 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         geo_point depot = {0, 0};
         if (store_depot_get(r, vs[i].start_depot, &dep, NULL) == LM_OK)
             depot = (geo_point){dep.lat, dep.lon};
-        rc = add_stop_tasks(d, r, m, src, vs[i].id, veh_model[i], s, depot, now_s, err);
+        /* the vehicle's own pending stops: the searches for its pickups stay within them */
+        live_src own = {.stops = src->stops + lv.lo[i], .n_stops = lv.hi[i] - lv.lo[i]};
+        rc = add_stop_tasks(d, r, m, &own, vs[i].id, veh_model[i], s, depot, now_s, err);
     }
-    lm_free(veh_model);
     if (rc != LM_OK) goto fail;
     new_ctx c = {.d = d, .m = m, .r = r, .src = src, .now_s = now_s};
     rc = dispatch__orders_each(r, "ready", new_order, &c, err);
 fail:
+    lm_free(veh_model);
+    live_vans_free(&lv, nv);
     lm_free(vs);
     lm_free(ds);
     lm_free(st);

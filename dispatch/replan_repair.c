@@ -86,7 +86,7 @@ static size_t vehicle_route(const dispatch__model *m, size_t v, const store_stop
         int ti = task_of_stop(keys, n_keys, s->id, pickup);
         if (ti < 0) continue;
         const dispatch__task *tk = &m->tasks[ti];
-        out[len++] = (solver_task_ref){pickup           ? SOLVER_STEP_PICKUP
+        out[len++] = (solver_task_ref){pickup         ? SOLVER_STEP_PICKUP
                                        : tk->shipment ? SOLVER_STEP_DELIVERY
                                                       : SOLVER_STEP_JOB,
                                        tk->index};
@@ -98,7 +98,8 @@ static size_t vehicle_route(const dispatch__model *m, size_t v, const store_stop
         solver_task_ref f = fixed_ref(m, v);
         size_t kept = 0;
         for (size_t i = 0; i < len; i++)
-            if (!(f.type != SOLVER_STEP_START && out[i].type == f.type && out[i].index == f.index)) out[kept++] = out[i];
+            if (!(f.type != SOLVER_STEP_START && out[i].type == f.type && out[i].index == f.index))
+                out[kept++] = out[i];
         len = kept;
     }
     return len;
@@ -146,8 +147,7 @@ lm_status dispatch__live_routes(const dispatch__model *m, const store_stop *stop
             rc = LM_NOMEM;
             break;
         }
-        lens[v] =
-            vehicle_route(m, v, stops, at + first, n_at, keys, n_keys, skip_fixed, seqs[v]);
+        lens[v] = vehicle_route(m, v, stops, at + first, n_at, keys, n_keys, skip_fixed, seqs[v]);
     }
     lm_free(keys);
     lm_free(at);
