@@ -229,6 +229,11 @@ LM_MUST_USE lm_status dispatch__live_routes(const dispatch__model *m, const stor
                                             size_t n_stops, bool skip_fixed,
                                             solver_task_ref ***seqs, size_t **lens);
 void dispatch__live_routes_free(solver_task_ref **seqs, size_t n_veh, size_t *lens);
+/* The routes of solution s of m's problem as seeds for another problem of the same model (the
+ * free pass starts from the repaired answer): task steps only, without each van's fixed first
+ * step. Free with dispatch__live_routes_free. */
+LM_MUST_USE lm_status dispatch__solution_seeds(const dispatch__model *m, const solver_solution *s,
+                                               solver_task_ref ***seqs, size_t **lens);
 /* The index of mv's break whose window is [a, b], or -1. */
 int dispatch__break_of(const dispatch__vehicle *mv, int64_t a, int64_t b);
 

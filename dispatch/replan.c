@@ -362,8 +362,11 @@ static size_t moved_count(const dispatch__model *m, const solver_solution *s) {
     return moved;
 }
 
+/* One solve of m: pinned, the repair of the live routes; free, a search from `from` (the
+ * repaired answer, NULL: from scratch). */
 static lm_status solve_once(dispatch *d, dispatch__model *m, const live_src *src, bool pinned,
-                            int64_t limit_ms, uint64_t seed, outcome *out, lm_errinfo *err) {
+                            const solver_solution *from, int64_t limit_ms, uint64_t seed,
+                            outcome *out, lm_errinfo *err) {
     uint32_t *saved = lm_calloc(m->n_tasks + 1, sizeof *saved);
     uint32_t *saved_skill = lm_calloc(m->n_tasks + 1, sizeof *saved_skill);
     if (!saved || !saved_skill) {
@@ -401,15 +404,15 @@ static lm_status solve_once(dispatch *d, dispatch__model *m, const live_src *src
     so.stop_at_feasible = pinned;
     solver_task_ref **seeds = NULL;
     size_t *seed_lens = NULL;
-    if (pinned) {
-        if ((rc = dispatch__live_routes(m, src->stops, src->n_stops, true, &seeds, &seed_lens)) !=
-            LM_OK)
-            return rc;
-        so.seed_routes = (const solver_task_ref *const *)seeds;
-        so.seed_lens = seed_lens;
-        so.seed_lenient = true;
-        so.start_unpolished = true;
-    }
+    if (pinned)
+        rc = dispatch__live_routes(m, src->stops, src->n_stops, true, &seeds, &seed_lens);
+    else if (from) /* a route the free problem refuses as it is (skills) is left out */
+        rc = dispatch__solution_seeds(m, from, &seeds, &seed_lens);
+    if (rc != LM_OK) return rc;
+    so.seed_routes = (const solver_task_ref *const *)seeds;
+    so.seed_lens = seed_lens;
+    so.seed_lenient = true;
+    so.start_unpolished = pinned;
     solver_solution *s = NULL;
     rc = solver_solve(m->problem, &so, &s, err);
     dispatch__live_routes_free(seeds, m->n_veh, seed_lens);
@@ -640,21 +643,21 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
             (m.tasks[i].transfer_from || !m.tasks[i].stop_id))
             p.unassigned_before++;
     int64_t t0 = lm_mono_ns();
-    if ((rc = solve_once(d, &m, &src, true, d->o.replan_feasible_ms, (uint64_t)now_ms, &a, err)) !=
-        LM_OK)
+    if ((rc = solve_once(d, &m, &src, true, NULL, d->o.replan_feasible_ms, (uint64_t)now_ms, &a,
+                         err)) != LM_OK)
         goto done;
     if ((rc = cost_before(d, &m, &src, &p.cost_before, err)) != LM_OK) goto done;
     const outcome *best = &a;
     if (d->o.replan_polish_ms > 0) {
-        if ((rc = solve_once(d, &m, &src, false, d->o.replan_polish_ms, (uint64_t)now_ms + 1, &b,
-                             err)) != LM_OK)
+        if ((rc = solve_once(d, &m, &src, false, a.sol, d->o.replan_polish_ms, (uint64_t)now_ms + 1,
+                             &b, err)) != LM_OK)
             goto done;
         if (better(&b, &a)) best = &b;
     }
     if (urgent_fallback(&m, best->sol)) {
         outcome c = {0};
-        if ((rc = solve_once(d, &m, &src, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 5, &c,
-                             err)) != LM_OK)
+        if ((rc = solve_once(d, &m, &src, true, NULL, d->o.replan_feasible_ms, (uint64_t)now_ms + 5,
+                             &c, err)) != LM_OK)
             goto done;
         solver_solution_destroy(a.sol);
         solver_solution_destroy(b.sol);
@@ -672,7 +675,7 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
         size_t n_dropped = on_board_dropped(&m, best->sol, dropped);
         if (!n_dropped || !loosen_for_on_board(&m, dropped, n_dropped, step)) continue;
         outcome c = {0};
-        rc = solve_once(d, &m, &src, true, d->o.replan_feasible_ms,
+        rc = solve_once(d, &m, &src, true, NULL, d->o.replan_feasible_ms,
                         (uint64_t)now_ms + 2 + (uint64_t)step, &c, err);
         if (rc != LM_OK) break;
         solver_solution_destroy(a.sol);

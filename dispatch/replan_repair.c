@@ -2,7 +2,8 @@
  * minimal-change pass starts its solve from them (solver_opts.seed_routes): every stop stays on
  * its van in its order and only the work without a van (a broken van's parcels, new orders) is
  * inserted, cheapest feasible place first among the routes near it; what fits nowhere stays
- * unassigned with the solver's reason. The cost before a re-plan evaluates the same sequences.
+ * unassigned with the solver's reason. The cost before a re-plan evaluates the same sequences, and
+ * the free pass starts its search from the repaired answer.
  * Linear in the stops and tasks (sorted look-ups), not stops x tasks per van. */
 #include "dispatch/internal.h"
 
@@ -166,4 +167,37 @@ void dispatch__live_routes_free(solver_task_ref **seqs, size_t n_veh, size_t *le
         lm_free(seqs[v]);
     lm_free(seqs);
     lm_free(lens);
+}
+
+lm_status dispatch__solution_seeds(const dispatch__model *m, const solver_solution *s,
+                                   solver_task_ref ***seqs_out, size_t **lens_out) {
+    size_t nv = m->n_veh;
+    solver_task_ref **seqs = lm_calloc(nv + 1, sizeof *seqs);
+    size_t *lens = lm_calloc(nv + 1, sizeof *lens);
+    lm_status rc = seqs && lens ? LM_OK : LM_NOMEM;
+    for (size_t ri = 0; rc == LM_OK && ri < s->n_routes; ri++) {
+        const solver_route *r = &s->routes[ri];
+        size_t v = r->vehicle;
+        if (v >= nv || seqs[v]) continue;
+        if (!(seqs[v] = lm_calloc(r->n_steps + 1, sizeof **seqs))) {
+            rc = LM_NOMEM;
+            break;
+        }
+        solver_task_ref f = fixed_ref(m, v);
+        for (size_t k = 0; k < r->n_steps; k++) {
+            const solver_step *st = &r->steps[k];
+            if (st->type != SOLVER_STEP_JOB && st->type != SOLVER_STEP_PICKUP &&
+                st->type != SOLVER_STEP_DELIVERY)
+                continue;
+            if (f.type != SOLVER_STEP_START && st->type == f.type && st->index == f.index) continue;
+            seqs[v][lens[v]++] = (solver_task_ref){st->type, st->index};
+        }
+    }
+    if (rc != LM_OK) {
+        dispatch__live_routes_free(seqs, nv, lens);
+        return rc;
+    }
+    *seqs_out = seqs;
+    *lens_out = lens;
+    return LM_OK;
 }

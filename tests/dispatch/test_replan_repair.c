@@ -1,7 +1,8 @@
 /* tests/dispatch/test_replan_repair.c: the minimal-change re-plan as a repair of the live routes
  * (dispatch/replan_repair.c), alone (no free pass): after a breakdown every stop of a running van
  * stays on that van in its order, the broken van's parcels are inserted as transfers, and what
- * fits nowhere is left unassigned with a reason, never re-solved away. (The repaired plan passes
+ * fits nowhere is left unassigned with a reason, never re-solved away; with the free pass on, it
+ * starts from the repaired answer. (The repaired plan passes
  * solver_check inside the re-plan, which refuses it otherwise; test_replan_props checks it
  * independently with the repair alone.) */
 #include "tests/dispatch/fixture.h"
@@ -76,15 +77,14 @@ static void kept_in_order(const dispatch_route *rt, const van_orders *was) {
     assert_non_null(rt);
     size_t next = 0;
     for (size_t k = 0; k < rt->n_stops && next < was->n; k++)
-        if (rt->stops[k].kind == DISPATCH_STOP_DELIVERY &&
-            rt->stops[k].order_id == was->ids[next])
+        if (rt->stops[k].kind == DISPATCH_STOP_DELIVERY && rt->stops[k].order_id == was->ids[next])
             next++;
     assert_int_equal(next, was->n);
 }
 
 /* Three vans, three parcels each (eight orders: every van has a route, two at least); V2 and V3
- * deliver a stop each, then V1 breaks down: V2 and V3 keep every stop in its order, and each of V1's
- * parcels is a transfer on one of them; nothing is left out or moved. */
+ * deliver a stop each, then V1 breaks down: V2 and V3 keep every stop in its order, and each of
+ * V1's parcels is a transfer on one of them; nothing is left out or moved. */
 static void test_repair_keeps_routes(void **state) {
     fixture *f = *state;
     scenario(f, 8, 9, 18, 3, 3);
@@ -173,11 +173,45 @@ static void test_repair_leaves_unplaceable_with_reason(void **state) {
     dispatch_plan_clear(&p);
 }
 
+/* With the free pass on, it starts from the repaired answer. V2 has not left the depot and is
+ * reported full: the repair keeps its stops on it (pinned, its own van even when full), which
+ * the free problem refuses as a route (a full van takes no work that is not on board); that seed
+ * is left out, not the re-plan: V1's breakdown still gets a proposal, every order placed. */
+static void test_free_pass_from_repair(void **state) {
+    fixture *f = *state;
+    scenario(f, 8, 9, 18, 3, 3);
+    commit_plan(f);
+    fake_now_ms = (DAY + 9 * 3600) * 1000;
+    start_vehicle(f, "D1");
+    start_vehicle(f, "D3");
+    van_orders v2 = pending_orders(f, "D2");
+    assert_true(v2.n > 0);
+    store_tx *tx = NULL;
+    lm_errinfo err = {0};
+    OK(store_tx_begin(f->s, &tx));
+    OKE(dispatch_driver_exception(f->d, tx, "D2", DISPATCH_EXC_VEHICLE_FULL, 0, "", fake_now_ms,
+                                  &err),
+        err);
+    OK(store_tx_commit(tx));
+    dispatch_wait_idle(f->d);
+    int64_t before = latest_replan(f);
+    fake_now_ms += 60000;
+    break_down(f, "D1");
+    int64_t rp = latest_replan(f);
+    assert_true(rp > before);
+    dispatch_plan p = get_plan(f, rp);
+    assert_string_equal(p.effect.trigger, "breakdown");
+    assert_null(route_in(&p, "V1"));
+    assert_int_equal(p.n_unassigned, 0);
+    dispatch_plan_clear(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_repair_keeps_routes, setup_repair, teardown),
         cmocka_unit_test_setup_teardown(test_repair_leaves_unplaceable_with_reason, setup_repair,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_free_pass_from_repair, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
