@@ -234,6 +234,10 @@ void dispatch__live_routes_free(solver_task_ref **seqs, size_t n_veh, size_t *le
  * step. Free with dispatch__live_routes_free. */
 LM_MUST_USE lm_status dispatch__solution_seeds(const dispatch__model *m, const solver_solution *s,
                                                solver_task_ref ***seqs, size_t **lens);
+/* Every pending (planned, arrived) live stop, grouped by vehicle in seq order: one indexed query
+ * per vehicle (a query of every live stop scans the whole history of stops). */
+LM_MUST_USE lm_status dispatch__live_pending(store_read *r, store_stop **out, size_t *n,
+                                             lm_errinfo *err);
 /* The index of mv's break whose window is [a, b], or -1. */
 int dispatch__break_of(const dispatch__vehicle *mv, int64_t a, int64_t b);
 

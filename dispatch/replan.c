@@ -847,9 +847,8 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
                             replan_id);
         goto fail;
     }
-    store_stop_filter fo = {.live_only = true, .pending_only = true};
     store_stop_filter fn = {.plan_id = replan_id};
-    if ((rc = store_stop_query(r, &fo, &old, &n_old, err)) != LM_OK ||
+    if ((rc = dispatch__live_pending(r, &old, &n_old, err)) != LM_OK ||
         (rc = store_stop_query(r, &fn, &fresh, &n_fresh, err)) != LM_OK)
         goto fail;
     n_old = without_locked_routes(r, old, n_old);

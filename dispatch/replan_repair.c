@@ -201,3 +201,39 @@ lm_status dispatch__solution_seeds(const dispatch__model *m, const solver_soluti
     *lens_out = lens;
     return LM_OK;
 }
+
+lm_status dispatch__live_pending(store_read *r, store_stop **out, size_t *n, lm_errinfo *err) {
+    store_vehicle *vs = NULL;
+    size_t nv = 0, cap = 0;
+    *out = NULL;
+    *n = 0;
+    lm_status rc = store_vehicle_list(r, &vs, &nv, err);
+    for (size_t i = 0; i < nv && rc == LM_OK; i++) {
+        store_stop_filter f = {.vehicle_id = vs[i].id, .live_only = true, .pending_only = true};
+        store_stop *mine = NULL;
+        size_t k = 0;
+        if ((rc = store_stop_query(r, &f, &mine, &k, err)) != LM_OK) break;
+        if (*n + k > cap) {
+            size_t nc = cap * 2 > *n + k ? cap * 2 : *n + k + 64;
+            store_stop *g = lm_reallocarray(*out, nc, sizeof *g);
+            if (g) {
+                *out = g;
+                cap = nc;
+            } else {
+                rc = LM_NOMEM;
+            }
+        }
+        if (rc == LM_OK && k) {
+            memcpy(*out + *n, mine, k * sizeof *mine);
+            *n += k;
+        }
+        lm_free(mine);
+    }
+    lm_free(vs);
+    if (rc != LM_OK) {
+        lm_free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}

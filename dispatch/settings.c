@@ -403,9 +403,8 @@ static lm_status measure(auto_ctx *c, int64_t replan_id, bool *full, lm_errinfo 
     store_stop *fresh = NULL, *old = NULL;
     size_t n_fresh = 0, n_old = 0;
     store_stop_filter ff = {.plan_id = replan_id};
-    store_stop_filter fo = {.live_only = true, .pending_only = true};
     lm_status rc = store_stop_query(c->r, &ff, &fresh, &n_fresh, err);
-    if (rc == LM_OK) rc = store_stop_query(c->r, &fo, &old, &n_old, err);
+    if (rc == LM_OK) rc = dispatch__live_pending(c->r, &old, &n_old, err);
     bool *seen = rc == LM_OK ? lm_calloc(n_old + 1, sizeof *seen) : NULL;
     if (rc == LM_OK && !seen) rc = LM_NOMEM;
     *full = false;
