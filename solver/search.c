@@ -796,6 +796,7 @@ static lm_status start_build(solver__model *m, const solver__params *prm, const 
                                   "the fixed steps of vehicle %llu cannot be served as given",
                                   (unsigned long long)p->vehicles[v].pub.id);
     if ((st = solver__sol_seed(m, start, o, seeds_dropped, err)) != LM_OK) return st;
+    if (!m->nbr && (st = solver__build_neighbour_rows(m, start)) != LM_OK) return st;
     /* savings builds every route from scratch: with seeds, insertion completes them instead */
     return prm->use_savings && !o->seed_routes
                ? solver__construct_savings(m, start)
@@ -908,7 +909,9 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     memset(&start, 0, sizeof start);
     unsigned n_workers = o->threads ? o->threads : 1;
     if (n_workers > 64) n_workers = 64;
-    lm_status st = solver__model_create(p, &m);
+    /* a seeded repair answered as constructed reads neighbours only for what it inserts */
+    bool repair = o->stop_at_feasible && o->start_unpolished && o->seed_routes;
+    lm_status st = solver__model_create_nbr(p, repair, &m);
     if (st != LM_OK) return st;
     if (p->n_vehicles == 0) {
         solver__sol empty;
