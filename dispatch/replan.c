@@ -1,8 +1,10 @@
 /* dispatch/replan.c: re-planning the remaining work after an exception. The live day becomes a
  * routing model (each vehicle from where it is now, parcels on board pinned to it, transfers
- * from a broken vehicle, depot pickups for parcels not loaded yet), solved twice: first with every
- * stop kept on its vehicle (fast, changes little), then free with a penalty per moved stop; the
- * cheaper answer is proposed with its effect, and applied on request or at once (auto_apply). */
+ * from a broken vehicle, depot pickups for parcels not loaded yet), solved twice: first as a
+ * repair of the live routes, every stop kept on its vehicle in its order and only the work without
+ * a vehicle inserted (dispatch/replan_repair.c: fast, changes little), then free from that answer
+ * with a penalty per moved stop; the better answer is proposed with its effect, and applied on
+ * request or at once (auto_apply). */
 #include "dispatch/internal.h"
 
 #include <inttypes.h>
