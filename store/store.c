@@ -363,6 +363,8 @@ lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after) {
 }
 
 lm_status store_wal_sync(store *s) {
+    /* PostgreSQL (and a store told not to sync) commits nothing behind its sync */
+    if (!s->can_sync_behind) return LM_OK;
     pthread_mutex_lock(&s->wal_mu);
     if (s->wal_fd < 0) {
         /* the writer connection keeps the WAL open (and in place) until store_close, so the

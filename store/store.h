@@ -70,7 +70,8 @@ LM_MUST_USE lm_status store_tx_begin_behind(store *s, store_tx **out);
  * false then, and always for a tx of store_tx_begin. */
 LM_MUST_USE lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after);
 /* fdatasync of the SQLite WAL: every commit that returned before this call is durable once it
- * returns LM_OK (LM_IO otherwise). Any thread, also while another commits. */
+ * returns LM_OK (LM_IO otherwise). Any thread, also while another commits. LM_OK at once where
+ * nothing commits behind (PostgreSQL, a store without fsync). */
 LM_MUST_USE lm_status store_wal_sync(store *s);
 /* Rolls back and frees tx. NULL-safe. */
 void store_tx_rollback(store_tx *tx);

@@ -7,7 +7,6 @@
  * never the first, which would make libmicrohttpd close keep-alive connections. */
 #include "api/http/guard.h"
 #include "api/http/http.h"
-#include "api/http/loop.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -16,13 +15,13 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct http_plain_listener {
     http_plain_handler handler;
     void *ctx;
     size_t max_body;
     struct MHD_Daemon *daemon;
-    http__loop *loop;              /* runs the daemon (api/http/loop.h) */
     struct MHD_Response *ok_empty; /* every 200: no body, no header; shared, never changed */
     http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
     uint16_t port;
@@ -98,7 +97,6 @@ void http_plain_answer(http_plain *q, int status, const char *text) {
     if (q->suspended) {
         q->suspended = false;
         MHD_resume_connection(q->mhd);
-        http__loop_wake(q->ls->loop);
     }
     pthread_mutex_unlock(&q->mu);
 }
@@ -268,10 +266,13 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
         lm_free(ls);
         return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     }
-    /* one loop thread: on a shared core it beats a pool; epoll run by our own loop
-     * (api/http/loop.h), which has no stall at 128 ready connections and is woken when an
-     * answer resumes a connection */
-    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    /* one polling thread: on a shared core it beats a pool; poll(), not epoll: libmicrohttpd
+     * 0.9.75's epoll loop stalls once 128 connections are ready at once (api/http/server.c),
+     * and run from a loop of our own (MHD_run never blocks, so no stall) its epoll costs more
+     * than poll: two epoll_ctl calls per request, to suspend and resume the connection
+     * (bench/results/perf-positions.md, round 3) */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     static char no_body[1];
     ls->ok_empty = MHD_create_response_from_buffer(0, no_body, MHD_RESPMEM_PERSISTENT);
     if (!ls->ok_empty) {
@@ -295,14 +296,6 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
                               "cannot listen for %s on %s:%d (in use, or not allowed)", o->what,
                               o->bind_addr, o->port);
     }
-    if (http__loop_start(ls->daemon, &ls->loop) != LM_OK) {
-        MHD_stop_daemon(ls->daemon);
-        MHD_destroy_response(ls->ok_empty);
-        http__guard_destroy(ls->guard);
-        lm_free(ls);
-        return lm_errinfo_set(err, LM_INTERNAL, "", "cannot start the %s listener's thread",
-                              o->what);
-    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(ls->daemon, MHD_DAEMON_INFO_BIND_PORT);
     ls->port = info ? info->port : (uint16_t)o->port;
     *out = ls;
@@ -310,12 +303,13 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
 }
 
 void http_plain_quiesce(http_plain_listener *ls) {
-    if (ls) http__loop_quiesce(ls->loop);
+    if (!ls) return;
+    MHD_socket fd = MHD_quiesce_daemon(ls->daemon);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
 }
 
 void http_plain_close(http_plain_listener *ls) {
     if (!ls) return;
-    http__loop_stop(ls->loop);
     MHD_stop_daemon(ls->daemon);
     MHD_destroy_response(ls->ok_empty);
     http__guard_destroy(ls->guard);

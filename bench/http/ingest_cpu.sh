@@ -109,7 +109,8 @@ print("| build | runs | positions/s | p99 ms | server CPU us per position | inst
 print("|---|---|---|---|---|---|---|---|---|")
 for build, fs in rows.items():
     med = lambda i: statistics.median(float(x[i]) for x in fs)
-    print(f"| {build} | {len(fs)} | {med(2):,.0f} | {med(3):.2f} | {med(4):.2f} | {f"{med(9):,.0f}" if med(9) else "n/a"} | {med(5):.0f} | "
+    insns = f"{med(9):,.0f}" if med(9) else "n/a"
+    print(f"| {build} | {len(fs)} | {med(2):,.0f} | {med(3):.2f} | {med(4):.2f} | {insns} | {med(5):.0f} | "
           f"{min(float(x[6]) for x in fs):.1f}-{max(float(x[6]) for x in fs):.1f} | "
           f"{'yes' if all(x[7] == 'ok' for x in fs) else 'NO'} |")
 PY

@@ -64,10 +64,20 @@ static void test_random_decimals(void **state) {
 static void test_edge_forms(void **state) {
     (void)state;
     /* exact at the limits, past them to strtod, and forms only strtod reads */
-    const char *ok[] = {"0",      "-0",          "+12.5",          "007.25",
-                        "1.",     "89.99999999999999999999", "0.9007199254740993",
-                        "1e1",    "0.1e1",       "45.1234567890123456789", " 45.5",
-                        "12.0000000000000000000001", "0x10", "-89.9"};
+    const char *ok[] = {"0",
+                        "-0",
+                        "+12.5",
+                        "007.25",
+                        "1.",
+                        "89.99999999999999999999",
+                        "0.9007199254740993",
+                        "1e1",
+                        "0.1e1",
+                        "45.1234567890123456789",
+                        " 45.5",
+                        "12.0000000000000000000001",
+                        "0x10",
+                        "-89.9"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         same_as_strtod(ok[i], "4.5", "10");
     fmt_osmand_pos p;
