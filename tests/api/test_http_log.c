@@ -280,7 +280,8 @@ static void test_ring_wraps_and_refuses(void **state) {
 }
 
 /* Paths with bytes JSON must escape (quotes, backslashes, control bytes, DEL) at every offset of
- * an 8-byte word, and UTF-8, come back byte for byte when the line is parsed. */
+ * an 8-byte word, and UTF-8, come back byte for byte when the line is parsed; so do methods and
+ * route patterns that need escaping beside ones that do not. */
 static void test_escaping(void **state) {
     (void)state;
     static const char *const paths[] = {"/plain/path/longer/than/sixteen/bytes",
@@ -300,9 +301,15 @@ static void test_escaping(void **state) {
     o.fd = fd;
     http_log *lg = NULL;
     assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    /* routes: none, one that needs escaping, a plain one (each measured once, then reused) */
+    static const char *const routes[] = {NULL, "/r\"q\x01", "/v1/orders/{id}"};
+    static const char *const methods[] = {"GET", "M\"\\", "POST"};
     for (size_t i = 0; i < n; i++) {
-        http_log_access_rec a = {
-            .method = "GET", .path = paths[i], .key_id = "k\"1", .status = 200};
+        http_log_access_rec a = {.method = methods[i % 3],
+                                 .path = paths[i],
+                                 .route = routes[i % 3],
+                                 .key_id = "k\"1",
+                                 .status = 200};
         http_log_access(lg, HTTP_LOG_INFO, &a);
     }
     http_log_destroy(lg);
@@ -318,7 +325,12 @@ static void test_escaping(void **state) {
         /* nothing to redact in these (the query's key is not a secret's) */
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path")), paths[i]);
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id")), "k\"1");
-        assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "route")));
+        cJSON *route = cJSON_GetObjectItem(j, "route");
+        if (routes[i % 3])
+            assert_string_equal(cJSON_GetStringValue(route), routes[i % 3]);
+        else
+            assert_true(cJSON_IsNull(route));
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "method")), methods[i % 3]);
         cJSON_Delete(j);
     }
     fclose(f);
