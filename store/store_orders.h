@@ -151,6 +151,11 @@ LM_MUST_USE lm_status store_stock_put(store_tx *tx, const store_stock *st, lm_er
 LM_MUST_USE lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku,
                                          int64_t reserved_delta, int64_t on_hand_delta,
                                          lm_errinfo *err);
+/* Adds qty to reserved of one row and reads the row back as it is now into *after (one
+ * statement: orders_intake.c). NOT_FOUND without such a row; the table's CHECK refuses an
+ * oversell (a constraint error, nothing changed). */
+LM_MUST_USE lm_status store_stock_reserve(store_tx *tx, const char *depot_id, const char *sku,
+                                          int64_t qty, store_stock *after, lm_errinfo *err);
 /* Stock rows ordered by depot and SKU; only_low keeps rows whose available units
  * (on_hand - reserved) are below their reorder point. *out is lm_free'd by the caller. */
 LM_MUST_USE lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size_t *n,
@@ -228,6 +233,8 @@ LM_MUST_USE lm_status store_channel_policy_list(store_read *r, store_channel_pol
 /* True in *hit when (kind, value) is blacklisted. */
 LM_MUST_USE lm_status store_blacklist_has(store_read *r, const char *kind, const char *value,
                                           bool *hit, lm_errinfo *err);
+/* True in *any when the blacklist holds at least one entry (orders_intake.c). */
+LM_MUST_USE lm_status store_blacklist_any(store_read *r, bool *any, lm_errinfo *err);
 LM_MUST_USE lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e,
                                               size_t n, lm_errinfo *err);
 LM_MUST_USE lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_t *n,

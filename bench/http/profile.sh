@@ -50,7 +50,7 @@ LUA
     target=("http://127.0.0.1:$oport"); conns=128 ;;
 *) echo "profile.sh: unknown workload $what" >&2; exit 64 ;;
 esac
-( sleep 1; perf record -F 499 --call-graph dwarf,16384 -p "$pid" -o "$work/perf.data" \
+( sleep 1; perf record -F "${FREQ:-499}" --call-graph dwarf,16384 -p "$pid" -o "$work/perf.data" \
     -- sleep $((secs - 2)) >/dev/null 2>&1 ) &
 perfjob=$!
 taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/load.lua" "${target[0]}" >"$work/wrk.txt"
