@@ -109,8 +109,12 @@ void orders__token_make(char out[33]) {
         ssize_t k = getrandom(raw + got, sizeof raw - got, 0);
         if (k > 0) got += (size_t)k;
     }
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[32] = '\0';
 }
 
 /* A SKU whose sales are blocked (returns/ sets the block after too many quality returns; a person
