@@ -83,13 +83,16 @@ lm_status orders__commit(store_tx *tx, lm_errinfo *err) {
 
 lm_status orders__stock_reserve(store_tx *tx, const char *depot, const char *sku, int64_t qty,
                                 lm_errinfo *err) {
-    store_stock after; /* one statement: the UPDATE reads the row back */
-    lm_status rc = store_stock_reserve(tx, depot, sku, qty, &after, err);
+    /* a SELECT then the UPDATE: an UPDATE ... RETURNING costs SQLite an ephemeral table per
+     * statement, more than the point read (bench/results/perf-intake.md, round 3) */
+    store_stock before;
+    lm_status rc = store_stock_get(store_tx_read(tx), depot, sku, &before, err);
     if (rc != LM_OK) return rc;
-    int64_t avail_after = after.on_hand - after.reserved;
-    int64_t avail_before = avail_after + qty;
-    if (avail_before >= after.reorder_point && avail_after < after.reorder_point)
-        rc = orders__event_stock_low(tx, depot, sku, after.on_hand, after.reserved,
-                                     after.reorder_point);
+    if ((rc = store_stock_adjust(tx, depot, sku, qty, 0, err)) != LM_OK) return rc;
+    int64_t avail_before = before.on_hand - before.reserved;
+    int64_t avail_after = avail_before - qty;
+    if (avail_before >= before.reorder_point && avail_after < before.reorder_point)
+        rc = orders__event_stock_low(tx, depot, sku, before.on_hand, before.reserved + qty,
+                                     before.reorder_point);
     return rc;
 }

@@ -151,11 +151,6 @@ LM_MUST_USE lm_status store_stock_put(store_tx *tx, const store_stock *st, lm_er
 LM_MUST_USE lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku,
                                          int64_t reserved_delta, int64_t on_hand_delta,
                                          lm_errinfo *err);
-/* Adds qty to reserved of one row and reads the row back as it is now into *after (one
- * statement: orders_intake.c). NOT_FOUND without such a row; the table's CHECK refuses an
- * oversell (a constraint error, nothing changed). */
-LM_MUST_USE lm_status store_stock_reserve(store_tx *tx, const char *depot_id, const char *sku,
-                                          int64_t qty, store_stock *after, lm_errinfo *err);
 /* Stock rows ordered by depot and SKU; only_low keeps rows whose available units
  * (on_hand - reserved) are below their reorder point. *out is lm_free'd by the caller. */
 LM_MUST_USE lm_status store_stock_list(store_read *r, bool only_low, store_stock **out, size_t *n,

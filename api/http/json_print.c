@@ -57,8 +57,10 @@ static void put_number(out *o, const cJSON *it) {
     if (isnan(d) || isinf(d)) {
         put(o, "null", 4);
     } else if (d == 0) {
-        if (signbit(d)) put(o, "-0", 2);
-        else put(o, "0", 1);
+        if (signbit(d))
+            put(o, "-0", 2);
+        else
+            put(o, "0", 1);
     } else if (d == floor(d) && fabs(d) < 1e15) {
         put_int(o, (long long)d);
     } else {
@@ -89,9 +91,7 @@ static void put_string(out *o, const char *s) {
         case '\n': put(o, "\\n", 2); break;
         case '\r': put(o, "\\r", 2); break;
         case '\t': put(o, "\\t", 2); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            put(o, esc, 6);
+        default: snprintf(esc, sizeof esc, "\\u%04x", c); put(o, esc, 6);
         }
     }
     if (s) put(o, run, (size_t)(s - run));
@@ -110,8 +110,10 @@ static void put_value(out *o, const cJSON *it, int depth) {
     case cJSON_Number: put_number(o, it); break;
     case cJSON_String: put_string(o, it->valuestring); break;
     case cJSON_Raw:
-        if (!it->valuestring) o->failed = true;
-        else put(o, it->valuestring, strlen(it->valuestring));
+        if (!it->valuestring)
+            o->failed = true;
+        else
+            put(o, it->valuestring, strlen(it->valuestring));
         break;
     case cJSON_Array:
     case cJSON_Object: {
