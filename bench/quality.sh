@@ -5,7 +5,8 @@
 # per instance the median run; then the six Gehring & Homberger 1,000-customer instances of
 # datasets/homberger at GH_LIMIT ms, one after another, each with its max RSS.
 # Usage: bench/quality.sh BUILD_DIR   (RUNS=3 LIMIT=10000 GH_LIMIT=60000 by default; XS=0 skips
-# X and Solomon, GH=0 the Gehring & Homberger instances)
+# X and Solomon, GH=0 the Gehring & Homberger instances; CPU=1 makes LIMIT / GH_LIMIT the solve's
+# CPU time instead of wall time: on a loaded machine every solve then does the same work)
 # Writes bench/results/solver-quality-LIMIT.md and bench/results/homberger-GH_LIMIT.md.
 set -euo pipefail
 build="${1:?build dir}"
@@ -17,9 +18,11 @@ mkdir -p "$out" bench/work
 runs="${RUNS:-3}"
 limit="${LIMIT:-10000}"
 gh_limit="${GH_LIMIT:-60000}"
+cpu=()
+[ "${CPU:-0}" = 1 ] && cpu=(--cpu-time)
 
 one_set() { # one_set NAME DIR BKS [VEH_BKS]
-    local args=(--dir "$2" --bks "$3" --time-limit-ms "$limit" --title "$1" --runs "$runs"
+    local args=(--dir "$2" --bks "$3" --time-limit-ms "$limit" --title "$1" --runs "$runs" "${cpu[@]}"
                 --csv "bench/work/q-$1-$limit.csv" --md "bench/work/q-$1-$limit.md")
     [ -n "${4:-}" ] && args+=(--vehicles-bks "$4")
     "$build/bench/bench_solver" "${args[@]}" > "bench/work/q-$1-$limit.log" 2>&1
@@ -62,9 +65,9 @@ for inst in c1_10_1 c2_10_1 r1_10_1 r2_10_1 rc1_10_1 rc2_10_1; do
     /usr/bin/time -o "bench/work/gh-$inst.rss" -f %M "$build/bench/bench_solver" \
         --dir datasets/homberger --bks datasets/homberger/bks_distance_dimacs.csv \
         --vehicles-bks datasets/homberger/bks.csv --only "$inst" --runs "$runs" \
-        --time-limit-ms "$gh_limit" --csv "$csv" > "bench/work/gh-$inst.log" 2>&1
+        --time-limit-ms "$gh_limit" "${cpu[@]}" --csv "$csv" > "bench/work/gh-$inst.log" 2>&1
     rss=$(tail -n 1 "bench/work/gh-$inst.rss")
-    # instance,group,cost,bks,gap_pct,routes,bks_routes,unassigned,ms
+    # instance,group,cost,bks,gap_pct,routes,bks_routes,unassigned,ms,cpu_ms,iterations
     awk -F, -v rss="$rss" 'NR == 2 {printf "| %s | %.2f | %.1f | %.2f | %s | %s | %d |\n",
         $1, $3, $4, $5, $6, $7, rss / 1024}' "$csv" >> "$g.tmp"
 done

@@ -158,7 +158,7 @@ static bool out_of_time(worker *w) {
         atomic_store(&sh->stop, true);
         return true;
     }
-    int64_t now = lm_mono_ns();
+    int64_t now = solver__now_ns(sh->m);
     w->now_ns = now;
     if (w->id == 0 && sh->o->on_progress && now >= w->next_progress_ns) {
         w->next_progress_ns = now + 100 * 1000000LL;
@@ -357,7 +357,7 @@ static void sort_removed(worker *w, size_t n) {
 
 static void local_search(worker *w, solver__sol *s, bool deep) {
     const solver__model *m = w->sh->m;
-    for (int round = 0; round < 50 && lm_mono_ns() < m->ls_deadline_ns; round++) {
+    for (int round = 0; round < 50 && solver__now_ns(m) < m->ls_deadline_ns; round++) {
         bool any = false;
         any |= solver__op_relocate(m, s, w->scratch);
         any |= solver__op_swap(m, s, w->scratch);
@@ -451,7 +451,7 @@ static void anneal_start(worker *w) {
     double reheat = w->iters == 0 ? 1.0 : 0.25;
     w->anneal_start = w->iters;
     w->anneal_len = sh->budget;
-    w->anneal_t0_ns = lm_mono_ns();
+    w->anneal_t0_ns = solver__now_ns(sh->m);
     w->t0 = sh->prm->t0 * unit * reheat;
     w->tf = sh->prm->tf * unit;
     if (w->tf > w->t0) w->tf = w->t0;
@@ -648,7 +648,7 @@ static solver__sp_limit sp_limit(const shared *sh, bool final) {
     if (sh->max_iters && !atomic_load(&sh->cut))
         return (solver__sp_limit){.nodes = final ? SP_NODES_FINAL : SP_NODES_MID};
     if (final) { /* the final recombination gets the time kept aside for it */
-        int64_t b = (sh->deadline_ns - lm_mono_ns()) / 1000000;
+        int64_t b = (sh->deadline_ns - solver__now_ns(sh->m)) / 1000000;
         return (solver__sp_limit){.ms = b > 2000 ? 2000 : b};
     }
     int64_t b = sh->o->time_limit_ms / 20;
@@ -892,6 +892,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         o = &def;
     }
     int64_t t0 = lm_mono_ns();
+    /* The search's clock starts with the call, setup included (solver_opts.cpu_time). */
+    unsigned n_workers = o->threads ? o->threads : 1;
+    bool cpu_clock = o->cpu_time && n_workers == 1;
+    int64_t clock0 = cpu_clock ? solver__thread_cpu_ns() : t0;
     if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
     if (o->time_limit_ms <= 0)
         return lm_errinfo_set(err, LM_INVALID, "time_limit", "must be positive");
@@ -905,10 +909,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     worker *ws = NULL;
     solver__sol start;
     memset(&start, 0, sizeof start);
-    unsigned n_workers = o->threads ? o->threads : 1;
     if (n_workers > 64) n_workers = 64;
     lm_status st = solver__model_create(p, &m);
     if (st != LM_OK) return st;
+    m->cpu_clock = cpu_clock;
     if (p->n_vehicles == 0) {
         solver__sol empty;
         st = solver__sol_init(m, &empty);
@@ -929,7 +933,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         }
         goto done;
     }
-    if ((st = shared_init(&sh, m, &prm, o, t0, n_workers)) != LM_OK) goto done;
+    if ((st = shared_init(&sh, m, &prm, o, clock0, n_workers)) != LM_OK) goto done;
     pthread_mutex_init(&sh.lock, NULL);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate_cond, NULL);
