@@ -245,6 +245,7 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     for (size_t v = 0; v < nv && capacity < (INT64_C(1) << 60); v++)
         capacity += p->vehicles[v].pub.capacity[0];
     m->spare_fleet = capacity >= 2 * demand;
+    m->all_fit = solver__all_units_fit(m);
     if (model_vehicle_classes(m) != LM_OK) goto fail;
     if ((st = solver__build_neighbours(m)) != LM_OK) goto fail;
     *out = m;

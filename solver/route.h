@@ -55,6 +55,7 @@ typedef struct solver__model {
     bool any_shipment;
     bool any_tw;
     bool spare_fleet; /* the vehicles hold twice the tasks' largest amounts (construct/upgrade.c) */
+    bool all_fit;     /* solver__unit_fits holds for every unit and vehicle (solver/all_fit.c) */
     int64_t total_priority, total_weight;
 } solver__model;
 
@@ -71,6 +72,8 @@ void solver__memo_nbr_put(solver_memo *memo, const solver__model *m);
 /* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)?
  * (solver/route.c) */
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v);
+/* True when solver__unit_fits holds for every unit and vehicle (solver/all_fit.c). */
+bool solver__all_units_fit(const solver__model *m);
 
 /* A route with its caches. Index arrays have n entries (loads n+1: load[0] is the start load). */
 typedef struct solver__route {
