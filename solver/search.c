@@ -24,6 +24,7 @@ typedef struct pool {
     uint64_t *hash; /* per seq */
     size_t *table;  /* open addressing over hashes: index + 1, 0 = empty */
     size_t tcap;    /* power of two, >= 2 * cap */
+    bool recycle;   /* full: start over with the routes met from now on (pool_add_sol) */
 } pool;
 
 static void pool_free(pool *pl) {
@@ -90,9 +91,21 @@ static void pool_add(const solver__model *m, pool *pl, const solver__route *rt, 
     pl->table[at] = ++pl->n;
 }
 
+/* Empties the pool (its memory is kept). */
+static void pool_clear(pool *pl) {
+    for (size_t i = 0; i < pl->n; i++)
+        lm_free(pl->seqs[i].tasks);
+    pl->n = 0;
+    memset(pl->table, 0, pl->tcap * sizeof *pl->table);
+}
+
 /* Routes met during the search fill the pool up to POOL_CAP; the incumbent's routes may always
- * go in (the rest of the capacity), so that set partitioning can start from it. */
+ * go in (the rest of the capacity), so that set partitioning can start from it. A recycling pool
+ * that is full starts over instead of ignoring what comes: the routes of the end of an anneal,
+ * the good ones, would otherwise never reach the final recombination (on X-n261 the pool was
+ * full at 60 % of a 10 s search). */
 static void pool_add_sol(const solver__model *m, pool *pl, const solver__sol *s, bool incumbent) {
+    if (!incumbent && pl->recycle && pl->n >= POOL_CAP) pool_clear(pl);
     for (size_t r = 0; r < s->n_routes; r++)
         if (s->routes[r].n > 0 && (incumbent || s->routes[r].n > s->routes[r].n_fixed))
             pool_add(m, pl, &s->routes[r], incumbent ? pl->cap : POOL_CAP);
@@ -125,6 +138,7 @@ typedef struct shared {
     int winner;    /* worker whose best everyone adopts at a checkpoint */
     bool all_stop; /* the checkpoint's decision */
     pool pool;     /* filled by worker 0 when set partitioning is on */
+    bool mid_sp;   /* recombine during the search too, not only at its end */
     int64_t last_sp_ns, search_end_ns;
 } shared;
 
@@ -683,7 +697,7 @@ static void *worker_main(void *arg) {
     for (uint64_t k = 1; !stop; k++) {
         stop = !run_epoch(w, epoch);
         if (w->status != LM_OK) atomic_store(&sh->stop, true);
-        if (w->id == 0 && sh->o->use_set_partitioning && (stop || k % 4 == 0))
+        if (w->id == 0 && sh->o->use_set_partitioning && (stop || (k % 4 == 0 && sh->mid_sp)))
             set_partition(w, sp_limit(sh, stop));
         sync_best(w, &stop);
     }
@@ -843,6 +857,14 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
         if (!sh->max_iters) sh->search_end_ns -= keep * 1000000LL;
         lm_status st = pool_init(&sh->pool, m->p->n_vehicles);
         if (st != LM_OK) return st;
+        /* A recombination during a search only changes its best, which the final one (over the
+         * same routes and more) can find again; with one thread it does not steer the search
+         * (no other worker adopts the best), so a time-limited single search only recombines
+         * at its end: measured on X (perf-solver.md, round 3), GLPK took 25-37 % of the CPU of
+         * a 10 s solve and never improved the best during it. Iteration-budgeted runs keep their
+         * node-budgeted recombinations (their answers stay those of earlier builds). */
+        sh->mid_sp = sh->max_iters || n_workers > 1;
+        sh->pool.recycle = !sh->mid_sp;
     }
     sh->budget = sh->max_iters ? sh->max_iters : iteration_budget(m, sh->search_end_ns - t0);
     sh->n_workers = n_workers;
