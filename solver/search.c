@@ -3,6 +3,7 @@
  * parallel searches sharing the best solution at deterministic checkpoints, GLPK recombination. */
 #include "solver/glpk_util.h"
 #include "solver/route.h"
+#include "solver/route_pool.h"
 
 #include <math.h>
 #ifdef LM_SEARCH_TRACE
@@ -12,104 +13,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Route pool for GLPK set partitioning ---- */
-
-#define POOL_CAP 20000
-
-/* Distinct good routes met during the search (worker 0's), as task sequences. */
-typedef struct pool {
-    solver__seq *seqs;
-    size_t n, cap;  /* cap: POOL_CAP plus room for one solution's routes */
-    uint64_t *hash; /* per seq */
-    size_t *table;  /* open addressing over hashes: index + 1, 0 = empty */
-    size_t tcap;    /* power of two, >= 2 * cap */
-    bool recycle;   /* full: start over with the routes met from now on (pool_add_sol) */
-} pool;
-
-static void pool_free(pool *pl) {
-    for (size_t i = 0; i < pl->n; i++)
-        lm_free(pl->seqs[i].tasks);
-    lm_free(pl->seqs);
-    lm_free(pl->hash);
-    lm_free(pl->table);
-    memset(pl, 0, sizeof *pl);
-}
-
-static lm_status pool_init(pool *pl, size_t n_vehicles) {
-    memset(pl, 0, sizeof *pl);
-    pl->cap = POOL_CAP + n_vehicles;
-    pl->tcap = 65536;
-    while (pl->tcap < 2 * pl->cap)
-        pl->tcap *= 2;
-    pl->seqs = lm_calloc(pl->cap, sizeof *pl->seqs);
-    pl->hash = lm_calloc(pl->cap, sizeof *pl->hash);
-    pl->table = lm_calloc(pl->tcap, sizeof *pl->table);
-    if (!pl->seqs || !pl->hash || !pl->table) {
-        pool_free(pl);
-        return LM_NOMEM;
-    }
-    return LM_OK;
-}
-
-static solver_task_ref node_ref(const solver__model *m, uint32_t node) {
-    const solver__node *nd = &m->nodes[node];
-    solver_step_type t = nd->kind == SOLVER__JOB        ? SOLVER_STEP_JOB
-                         : nd->kind == SOLVER__PICKUP   ? SOLVER_STEP_PICKUP
-                         : nd->kind == SOLVER__DELIVERY ? SOLVER_STEP_DELIVERY
-                                                        : SOLVER_STEP_BREAK;
-    return (solver_task_ref){t, nd->index};
-}
-
-/* Adds route rt (non-empty) unless an identical one (same vehicle class) is already there or
- * the pool holds `limit` routes. */
-static void pool_add(const solver__model *m, pool *pl, const solver__route *rt, size_t limit) {
-    if (pl->n >= limit || rt->n == 0) return;
-    uint64_t h = 1469598103934665603ULL ^ m->vclass[rt->vehicle];
-    for (uint32_t i = 0; i < rt->n; i++)
-        h = (h ^ rt->nodes[i]) * 1099511628211ULL;
-    size_t mask = pl->tcap - 1, at = (size_t)h & mask;
-    while (pl->table[at]) {
-        const solver__seq *q = &pl->seqs[pl->table[at] - 1];
-        if (pl->hash[pl->table[at] - 1] == h && q->n_tasks == rt->n &&
-            m->vclass[q->vehicle] == m->vclass[rt->vehicle]) {
-            bool same = true;
-            for (uint32_t i = 0; i < rt->n && same; i++) {
-                solver_task_ref r = node_ref(m, rt->nodes[i]);
-                same = q->tasks[i].type == r.type && q->tasks[i].index == r.index;
-            }
-            if (same) return;
-        }
-        at = (at + 1) & mask;
-    }
-    solver_task_ref *t = lm_reallocarray(NULL, rt->n, sizeof *t);
-    if (!t) return; /* the pool is an optimisation: skip the route */
-    for (uint32_t i = 0; i < rt->n; i++)
-        t[i] = node_ref(m, rt->nodes[i]);
-    pl->seqs[pl->n] = (solver__seq){rt->vehicle, t, rt->n, rt->cost};
-    pl->hash[pl->n] = h;
-    pl->table[at] = ++pl->n;
-}
-
-/* Empties the pool (its memory is kept). */
-static void pool_clear(pool *pl) {
-    for (size_t i = 0; i < pl->n; i++)
-        lm_free(pl->seqs[i].tasks);
-    pl->n = 0;
-    memset(pl->table, 0, pl->tcap * sizeof *pl->table);
-}
-
-/* Routes met during the search fill the pool up to POOL_CAP; the incumbent's routes may always
- * go in (the rest of the capacity), so that set partitioning can start from it. A recycling pool
- * that is full starts over instead of ignoring what comes: the routes of the end of an anneal,
- * the good ones, would otherwise never reach the final recombination (on X-n261 the pool was
- * full at 60 % of a 10 s search). */
-static void pool_add_sol(const solver__model *m, pool *pl, const solver__sol *s, bool incumbent) {
-    if (!incumbent && pl->recycle && pl->n >= POOL_CAP) pool_clear(pl);
-    for (size_t r = 0; r < s->n_routes; r++)
-        if (s->routes[r].n > 0 && (incumbent || s->routes[r].n > s->routes[r].n_fixed))
-            pool_add(m, pl, &s->routes[r], incumbent ? pl->cap : POOL_CAP);
-}
 
 /* ---- Shared state of one solve ---- */
 
@@ -135,10 +38,10 @@ typedef struct shared {
     int64_t best_cost;
     size_t best_unassigned;
     struct worker *workers;
-    int winner;    /* worker whose best everyone adopts at a checkpoint */
-    bool all_stop; /* the checkpoint's decision */
-    pool pool;     /* filled by worker 0 when set partitioning is on */
-    bool mid_sp;   /* recombine during the search too, not only at its end */
+    int winner;        /* worker whose best everyone adopts at a checkpoint */
+    bool all_stop;     /* the checkpoint's decision */
+    solver__pool pool; /* filled by worker 0 when set partitioning is on */
+    bool mid_sp;       /* recombine during the search too, not only at its end */
     int64_t last_sp_ns, search_end_ns;
 } shared;
 
@@ -536,7 +439,7 @@ static bool run_epoch(worker *w, uint64_t len) {
         if (sh->o->use_set_partitioning && w->id == 0 &&
             (double)w->tmp.cost <= 1.02 * (double)w->best.cost &&
             w->tmp.unserved_weight <= w->best.unserved_weight)
-            pool_add_sol(m, &sh->pool, &w->tmp, false);
+            solver__pool_add_sol(m, &sh->pool, &w->tmp, false);
         if (solver__sol_sync(&w->cur, &w->tmp, &w->tmp) != LM_OK) return fail_nomem(w);
         CONSISTENT(m, &w->cur);
         CONSISTENT(m, &w->tmp);
@@ -553,9 +456,9 @@ static bool run_epoch(worker *w, uint64_t len) {
 static void set_partition(worker *w, solver__sp_limit lim) {
     shared *sh = w->sh;
     const solver__model *m = sh->m;
-    pool *pl = &sh->pool;
+    solver__pool *pl = &sh->pool;
     if (lim.nodes == 0 && lim.ms < 20) return;
-    pool_add_sol(m, pl, &w->best, true);
+    solver__pool_add_sol(m, pl, &w->best, true);
     if (pl->n == 0) return;
     size_t *inc = lm_calloc(pl->n + 1, sizeof *inc), *chosen = lm_calloc(pl->n + 1, sizeof *chosen);
     solver__seq *seqs = lm_calloc(pl->n + 1, sizeof *seqs);
@@ -573,7 +476,7 @@ static void set_partition(worker *w, solver__sp_limit lim) {
             if (m->vclass[q->vehicle] != m->vclass[rt->vehicle] || q->n_tasks != rt->n) continue;
             bool same = true;
             for (uint32_t k = 0; k < rt->n && same; k++) {
-                solver_task_ref x = node_ref(m, rt->nodes[k]);
+                solver_task_ref x = solver__node_ref(m, rt->nodes[k]);
                 same = q->tasks[k].type == x.type && q->tasks[k].index == x.index;
             }
             if (same) {
@@ -855,7 +758,7 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
         int64_t keep = o->time_limit_ms / 10;
         if (keep > 2000) keep = 2000;
         if (!sh->max_iters) sh->search_end_ns -= keep * 1000000LL;
-        lm_status st = pool_init(&sh->pool, m->p->n_vehicles);
+        lm_status st = solver__pool_init(&sh->pool, m->p->n_vehicles);
         if (st != LM_OK) return st;
         /* A recombination during a search only changes its best, which the final one (over the
          * same routes and more) can find again; with one thread it does not steer the search
@@ -1020,7 +923,7 @@ destroy_sync:
     pthread_mutex_destroy(&sh.gate_lock);
     pthread_cond_destroy(&sh.gate_cond);
 done:
-    pool_free(&sh.pool);
+    solver__pool_free(&sh.pool);
     solver__sol_free(&start);
     solver__model_destroy(m);
     return st;
