@@ -2,6 +2,7 @@
 #include "tests/notify/nt_world.h"
 #include "store/store_dispatch.h"
 #include "tests/support/http_test.h"
+#include "tests/support/test_day.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -16,7 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -187,7 +187,7 @@ void nt_opts(notify_opts *o, const nt_proc *smtp, const nt_proc *gw) {
 
 static void orders_in(nt_world *w) {
     lm_errinfo err = {0};
-    int64_t day = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
+    int64_t day = w->day;
     orders_depot dep = {.lon = 4.85, .lat = 45.75, .open_s = 0, .close_s = 86399};
     lm_strlcpy(dep.id, "DEP", sizeof dep.id);
     lm_strlcpy(dep.name, "Depot", sizeof dep.name);
@@ -247,7 +247,7 @@ static void plan_in(nt_world *w) {
     NT_OK(dispatch_driver_save(tx, &dr, NULL, &err), err);
     assert_int_equal(store_tx_commit(tx), LM_OK);
     dispatch_plan_req req = {0};
-    req.day_start_s = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
+    req.day_start_s = w->day;
     int64_t plan = 0;
     NT_OK(dispatch_plan_create(w->d, &req, &plan, &err), err);
     dispatch_wait_idle(w->d);
@@ -290,6 +290,8 @@ void nt_world_setup(nt_world *w, const char *prefix, const notify_opts *o) {
     d.plan_time_limit_ms = 300;
     d.replan_feasible_ms = 100;
     d.replan_polish_ms = 0;
+    w->day = test_day_at_noon(&w->utc_offset_s);
+    d.utc_offset_s = w->utc_offset_s;
     NT_OK(dispatch_create(&d, &w->d, &err), err);
     orders_in(w);
     plan_in(w);

@@ -51,6 +51,8 @@ typedef struct nt_world {
     notify *n;
     notify_opts nopts; /* as created (for a restart) */
     int64_t order_ids[NT_ORDERS];
+    int64_t day,
+        utc_offset_s; /* the local day planned on, noon at setup (tests/support/test_day.h) */
     char tokens[NT_ORDERS][33];
     int64_t stop_ids[NT_ORDERS];    /* the van's delivery stops in route order */
     int64_t stop_orders[NT_ORDERS]; /* the order of each of those stops */

@@ -14,6 +14,7 @@
 #include "dispatch/dispatch.h"
 #include "store/store.h"
 #include "tests/support/http_test.h"
+#include "tests/support/test_day.h"
 #include "tests/support/tmp_db.h"
 
 #include <cjson/cJSON.h>
@@ -24,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -197,7 +197,8 @@ static int setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(&W, 0, sizeof W);
-    W.day = (int64_t)time(NULL) / 86400 * 86400; /* timing-ok: today, no bound */
+    int64_t utc_offset_s = 0;
+    W.day = test_day_at_noon(&utc_offset_s);
     if (tmp_db_create(&W.tmp, "lm_returns_http_") != 0 || tmp_db_store_open(&W.tmp, 8, &W.s) != 0)
         return -1;
     lm_errinfo err = {0};
@@ -206,6 +207,7 @@ static int setup(void **state) {
     d.st = W.s;
     d.tick_ms = 0;
     d.plan_time_limit_ms = 400;
+    d.utc_offset_s = utc_offset_s;
     d.replan_feasible_ms = 100;
     d.replan_polish_ms = 0;
     if (dispatch_create(&d, &W.d, &err) != LM_OK) return -1;

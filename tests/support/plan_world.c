@@ -3,6 +3,7 @@
 #include "tests/support/plan_world.h"
 
 #include "orders/money.h"
+#include "tests/support/test_day.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -107,9 +107,7 @@ static void setup_world(plan_world *w, const char *prefix, bool priced, double t
     d.plan_time_limit_ms = 300;
     d.replan_feasible_ms = 100;
     d.replan_polish_ms = 0;
-    int64_t now = (int64_t)time(NULL); /* timing-ok: the local day's placement, no bound */
-    w->utc_offset_s = 12 * 3600 - now % 86400;
-    w->day = now - 12 * 3600; /* local midnight */
+    w->day = test_day_at_noon(&w->utc_offset_s);
     d.utc_offset_s = w->utc_offset_s;
     assert_int_equal(dispatch_create(&d, &w->d, &err), LM_OK);
     scenario(w, priced);

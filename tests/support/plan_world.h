@@ -33,11 +33,10 @@ typedef struct plan_world {
     uint16_t osmand_port; /* the OsmAnd listener, on a free port */
     char admin[STORE_KEY_MAX], disp[STORE_KEY_MAX], d1[STORE_KEY_MAX], d2[STORE_KEY_MAX];
     int64_t order_ids[8]; /* the 6 orders, in creation order */
-    /* dispatch's utc_offset_s, chosen at setup so that local time is noon: the scenario's day
-     * (windows and shifts 00:00-23:59 local) then has hours left whenever the suite runs, where
-     * a UTC day would end minutes after a run started at 23:50 */
+    /* dispatch's utc_offset_s and the local day the scenario plans on (windows and shifts
+     * 00:00-23:59 local), noon at setup: tests/support/test_day.h */
     int64_t utc_offset_s;
-    int64_t day; /* the start (UTC seconds) of that local day */
+    int64_t day;
 } plan_world;
 
 /* Builds the scenario in a fresh /tmp/<prefix>XXXXXX (tracking rate 0.2/s, burst 6, so a test

@@ -129,7 +129,7 @@ try {
   await step('an unknown key is refused on the login form', async () => {
     await page.fill('#login-key', 'lm_0000000000000000_nope');
     await page.click('#login-submit');
-    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0, null, { timeout: 10000 });
+    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0, null, { timeout: 30000 });
     const text = await page.textContent('#login-error');
     assert(/401|Unknown key/i.test(text), `login error says: ${text}`);
     assert(await page.isHidden('#app'), 'the dashboard stays hidden');
@@ -138,10 +138,10 @@ try {
   await step('the admin key signs in and is kept in sessionStorage only', async () => {
     await page.fill('#login-key', key);
     await page.click('#login-submit');
-    await page.waitForSelector('#app:not([hidden])', { timeout: 10000 });
+    await page.waitForSelector('#app:not([hidden])', { timeout: 30000 });
     const stored = await page.evaluate(() => [sessionStorage.getItem('lastmile.key'), localStorage.length]);
     assert(stored[0] === key && stored[1] === 0, `storage: ${JSON.stringify(stored)}`);
-    await page.waitForFunction(() => /role admin/.test(document.getElementById('whoami').textContent), null, { timeout: 10000 });
+    await page.waitForFunction(() => /role admin/.test(document.getElementById('whoami').textContent), null, { timeout: 30000 });
   });
 
   await step('the map shows the service area, both depots and the orders by status', async () => {
@@ -184,7 +184,7 @@ try {
   });
 
   await step('the exceptions queue lists the held orders with their reasons', async () => {
-    for (const id of held) await page.waitForSelector(`#exc-list li[data-order="${id}"]`, { timeout: 10000 });
+    for (const id of held) await page.waitForSelector(`#exc-list li[data-order="${id}"]`, { timeout: 30000 });
     const text = await page.textContent(`#exc-list li[data-order="${held[0]}"]`);
     assert(/service_area/.test(text) && /Zoé Outside/.test(text), `exception text: ${text}`);
     const exc = await page.textContent('#exc-count');
@@ -206,7 +206,7 @@ try {
     const mode = await page.evaluate(() => window.lastmile.liveMode);
     assert(mode === 'live' || mode === 'polling', `live mode ${mode}`);
     console.log(`# live updates: ${mode === 'live' ? 'SSE stream' : 'polling the JSON listing'}`);
-    await page.waitForFunction((n) => document.querySelector('#orders-counts [data-status="held"] b').textContent === String(n), heldBase + 1, { timeout: 10000 });
+    await page.waitForFunction((n) => document.querySelector('#orders-counts [data-status="held"] b').textContent === String(n), heldBase + 1, { timeout: 30000 });
   });
 
   await step('an API error is shown readably (another dispatcher acted first)', async () => {
@@ -217,16 +217,16 @@ try {
     assert(r.status === 200, `release answered ${r.status}`);
     await page.click(`#exc-list li[data-order="${held[2]}"] button:has-text("Release")`);
     const t = page.locator('.toast.error').last();
-    await t.waitFor({ timeout: 10000 });
+    await t.waitFor({ timeout: 30000 });
     const text = await t.textContent();
     assert(/Release order #\d+/.test(text) && /HTTP 409 · conflict/.test(text), `toast: ${text}`);
     await page.click('#live-status');
     await page.waitForFunction(() => ['live', 'polling'].includes(window.lastmile.liveMode));
     // resuming catches up: the release made while paused reaches the feed and the queue
     const sel = ['order.allocated', 'order.backordered'].map((t) => `#event-list li[data-type="${t}"]:has-text("#${held[2]} ")`).join(', ');
-    await page.waitForSelector(sel, { timeout: 10000 });
+    await page.waitForSelector(sel, { timeout: 30000 });
     await page.waitForSelector(`#exc-list li[data-order="${held[2]}"]`, { state: 'detached', timeout: 10000 });
-    await page.waitForFunction((n) => document.querySelector('#orders-counts [data-status="held"] b').textContent === String(n), heldBase, { timeout: 10000 });
+    await page.waitForFunction((n) => document.querySelector('#orders-counts [data-status="held"] b').textContent === String(n), heldBase, { timeout: 30000 });
   });
 
   await step('clicking an order on the map opens its card', async () => {
@@ -264,7 +264,7 @@ try {
     await page.waitForSelector('#panel-plans:not([hidden])', { timeout: 5000 });
     await page.fill('#plan-limit', '2');
     await page.click('#plan-create');
-    await page.waitForSelector('#plan-detail:not([hidden])', { timeout: 10000 });
+    await page.waitForSelector('#plan-detail:not([hidden])', { timeout: 30000 });
     await page.waitForFunction(() => /proposed|failed/.test(document.querySelector('#plan-detail .status')?.textContent || ''), null, { timeout: 60000 });
     const st = await page.textContent('#plan-detail .status');
     assert(st === 'proposed', `plan status ${st}: ${await page.textContent('#plan-detail')}`);
@@ -293,7 +293,7 @@ try {
         assert(/Move stop \d+ to/.test(text) && /HTTP 409/.test(text), `move refused: ${text}`);
       } else {
         assert(/moved to/.test(text), `move: ${text}`);
-        await page.waitForFunction((k) => document.querySelectorAll('#plan-detail ol.stops > li').length === k, n - 1, { timeout: 10000 });
+        await page.waitForFunction((k) => document.querySelectorAll('#plan-detail ol.stops > li').length === k, n - 1, { timeout: 30000 });
       }
       console.log(`# hand move: ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
     }
@@ -302,7 +302,7 @@ try {
     await page.waitForSelector('#event-list li[data-type="plan.committed"]', { timeout: 15000 });
     await page.waitForFunction(() => Number(document.querySelector('#orders-counts [data-status="planned"] b').textContent) > 0, null, { timeout: 15000 });
     // the committed routes are the live ones: drawn solid
-    await page.waitForFunction(() => document.querySelectorAll('#layer-routes path.route:not(.proposed)').length >= 1, null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('#layer-routes path.route:not(.proposed)').length >= 1, null, { timeout: 30000 });
   });
 
   await step('a vehicle position posted by its driver app appears on the map', async () => {
@@ -344,7 +344,7 @@ try {
     assert(/cost/.test(text) && /stops moved/.test(text), `proposal: ${text}`);
     await item.locator('button:has-text("Apply")').click();
     await page.waitForSelector('#event-list li[data-type="plan.replanned"]', { timeout: 15000 });
-    await page.waitForSelector('#replan-list li.empty', { timeout: 10000 });
+    await page.waitForSelector('#replan-list li.empty', { timeout: 30000 });
   });
 
 
@@ -372,10 +372,10 @@ try {
     await cust.check('#rate-form input[value="late"]');
     await cust.fill('#rate-comment', '<b>two hours</b> late');
     await cust.click('#rate-submit');
-    await cust.waitForSelector('#rating-done', { timeout: 10000 });
+    await cust.waitForSelector('#rating-done', { timeout: 30000 });
     const rating = (await (await fetch(`${base}/v1/track/${token}/rating`)).json());
     assert(rating.score === 2 && rating.complaint_id > 0, `rating: ${JSON.stringify(rating)}`);
-    await cust.waitForSelector(`#fb-tickets li[data-complaint="${rating.complaint_id}"]`, { timeout: 10000 });
+    await cust.waitForSelector(`#fb-tickets li[data-complaint="${rating.complaint_id}"]`, { timeout: 30000 });
     const thread = await cust.textContent(`#fb-tickets li[data-complaint="${rating.complaint_id}"]`);
     assert(thread.includes('<b>two hours</b> late'), `the comment is shown as typed: ${thread}`);
     assert(await cust.locator('#fb-tickets b').count() === 0, 'no markup was interpreted');
@@ -386,7 +386,7 @@ try {
     await page.waitForSelector(row, { timeout: 15000 });
     await page.waitForFunction((sel) => /first response: .*(left|overdue)/.test(document.querySelector(sel + ' .sla').textContent), row, { timeout: 5000 });
     await page.click(`${row} .who`);
-    await page.waitForSelector('#ticket-detail .thread li', { timeout: 10000 });
+    await page.waitForSelector('#ticket-detail .thread li', { timeout: 30000 });
     assert((await page.textContent('#ticket-detail')).includes('<b>two hours</b> late'), 'the ticket shows the comment as text');
     await page.screenshot({ path: path.join(outDir, 'complaints.png') });
   });
@@ -402,12 +402,12 @@ try {
     assert(wh.status === 201, `warehouse key: ${wh.status}`);
     await page.fill('#login-key', wh.data.key);
     await page.click('#login-submit');
-    await page.waitForFunction(() => /role "warehouse"/.test(document.getElementById('login-error').textContent), null, { timeout: 10000 });
+    await page.waitForFunction(() => /role "warehouse"/.test(document.getElementById('login-error').textContent), null, { timeout: 30000 });
     const ds = await api('POST', '/v1/keys', { role: 'dispatcher' }, key);
     assert(ds.status === 201, `dispatcher key: ${ds.status}`);
     await page.fill('#login-key', ds.data.key);
     await page.click('#login-submit');
-    await page.waitForFunction(() => /role dispatcher/.test(document.getElementById('whoami').textContent), null, { timeout: 10000 });
+    await page.waitForFunction(() => /role dispatcher/.test(document.getElementById('whoami').textContent), null, { timeout: 30000 });
     await page.waitForFunction(() => document.querySelectorAll('#layer-depots > g').length === 2 && document.querySelectorAll('#layer-orders circle').length >= 400, null, { timeout: 20000 });
     await page.click('#logout-btn');
   });

@@ -30,7 +30,7 @@ try {
   });
 
   await step('an urgent order planned in by an applied re-plan: the notice names the new stop', async () => {
-    const day = Math.floor(Date.now() / 86400000) * 86400;
+    const { day } = w;
     const o = await w.ok('POST', '/v1/orders', {
       external_ref: 'URGENT-1', channel: 'phone', priority: 90,
       customer: { name: 'Emma Nouvelle', phone: '+33 6 55 66 77 88', address: '5 rue Neuve, Lyon', location: [DEPOT[0] + 0.012, DEPOT[1] + 0.009] },

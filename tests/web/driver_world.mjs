@@ -56,10 +56,22 @@ function freePort() {
   });
 }
 
-function startServer(port, db) {
+// The local day the world plans on, placed so that it is between 12:00 and 13:00 when the world
+// starts: the server runs with that --utc-offset and the phone's browser in the zone of the same
+// whole-hour offset (tz), so a spec run at 23:50 UTC still has half a day ahead (on the UTC day its
+// routes would run past the windows' end) and the app shows the times the server planned. As
+// tests/support/test_day.h does for the C suites.
+function dayAtNoon() {
+  const now = Math.floor(Date.now() / 1000);
+  const hours = 12 - Math.floor((now % 86400) / 3600);
+  const tz = hours === 0 ? 'Etc/UTC' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`; // POSIX signs
+  return { day: now - 43200 - (now % 3600), utcOffset: hours * 3600, tz };
+}
+
+function startServer(port, db, utcOffset) {
   return new Promise((resolve, reject) => {
     const args = ['serve', '--port', String(port), '--bind', '127.0.0.1', '--db', db, '--threads', '4',
-      '--web-root', path.join(repo, 'web'), '--osmand-port', '0', '--utc-offset', '0',
+      '--web-root', path.join(repo, 'web'), '--osmand-port', '0', '--utc-offset', String(utcOffset),
       '--data-dir', path.join(path.dirname(db), 'data')];
     const proc = spawn(bin, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', done = false;
@@ -83,10 +95,11 @@ export async function startWorld(name) {
   const admin = execFileSync(bin, ['keys', 'create', '--role', 'admin', '--db', db]).toString().trim().split('\n').pop();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = await startServer(port, db);
+  const { day, utcOffset, tz } = dayAtNoon();
+  const proc = await startServer(port, db, utcOffset);
   // a spec that dies (an unhandled rejection) must not leave its server running
   process.on('exit', () => { try { proc.kill('SIGKILL'); } catch {} });
-  const w = { tmp, db, base, admin, proc, driver: 'drv-1', orders: {} };
+  const w = { tmp, db, base, admin, proc, day, utcOffset, tz, driver: 'drv-1', orders: {} };
   w.api = async (method, p, body, key = admin, headers = {}) => {
     const res = await fetch(base + p, {
       method,
@@ -133,7 +146,7 @@ const CUSTOMERS = [
 // The day: depot, product with a price, stock, one van with a break, its driver, four ready
 // orders, a committed plan. opts.beforePlan(w) runs just before planning (more work to plan).
 export async function setupDay(w, opts = {}) {
-  const day = Math.floor(Date.now() / 86400000) * 86400;
+  const { day } = w;
   await w.ok('POST', '/v1/depots', { id: 'DEP', name: 'Depot Gerland', location: DEPOT, opening_hours: { open: '00:00', close: '23:59' } });
   await w.ok('POST', '/v1/products', { sku: 'TEA-1', name: 'Green tea 1 kg', weight_g: 1000, volume_cm3: 2000, active: true });
   await w.ok('PUT', '/v1/stock/DEP/TEA-1', { on_hand: 100, reorder_point: 0 });
@@ -187,7 +200,8 @@ export async function events(w, type) {
 // A phone: 360 x 740, touch, geolocation at the depot, the given language.
 export async function phone(w, { locale = 'en-GB', geo = { latitude: DEPOT[1], longitude: DEPOT[0], accuracy: 10 } } = {}) {
   const browser = await chromium.launch({ executablePath: browserPath, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    env: { ...process.env, TZ: w.tz } });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
     locale, geolocation: geo, permissions: ['geolocation'], serviceWorkers: 'allow' });
   w.context = context;

@@ -12,7 +12,7 @@ let code = 1;
 try {
   let order, day;
   await step('a pickup-and-delivery order is taken in, planned and committed', async () => {
-    day = Math.floor(Date.now() / 86400000) * 86400;
+    day = w.day;
     await w.ok('POST', '/v1/depots', { id: 'DEP', name: 'Depot', location: DEPOT, opening_hours: { open: '00:00', close: '23:59' } });
     await w.ok('POST', '/v1/vehicles', { id: 'van-1', name: 'Van 1', start_depot: 'DEP', capacity_parcels: 20 });
     await w.ok('POST', '/v1/drivers', { id: w.driver, name: 'Ana Driver', phone: '+33 6 00 00 00 01', vehicle_id: 'van-1' });
