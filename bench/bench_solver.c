@@ -7,9 +7,10 @@
 #include <string.h>
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_solver --dir DIR --bks FILE [--vehicles-bks FILE] "
-                    "[--time-limit-ms N] [--seed K] [--no-sp] [--max-n N] [--only NAME] "
-                    "[--runs N] [--iterations N] [--csv OUT] [--md OUT] [--title TEXT]\n");
+    fprintf(stderr,
+            "usage: bench_solver --dir DIR --bks FILE [--vehicles-bks FILE] "
+            "[--time-limit-ms N] [--cpu-time] [--seed K] [--no-sp] [--max-n N] [--only NAME] "
+            "[--runs N] [--iterations N] [--csv OUT] [--md OUT] [--title TEXT]\n");
 }
 
 int main(int argc, char **argv) {
@@ -21,6 +22,10 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-sp")) {
             o.use_set_partitioning = false;
+            continue;
+        }
+        if (!strcmp(a, "--cpu-time")) { /* the limit counts the solve's CPU time, not wall */
+            o.cpu_time = true;
             continue;
         }
         if (!v) {

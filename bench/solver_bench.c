@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BENCH_MAX_INSTANCES 256 /* files read from one directory, rows read from one table */
 #define BENCH_MAX_GROUPS    32
@@ -19,7 +20,8 @@ typedef struct bench_result {
     char group[8];
     double cost, bks, gap_pct;
     size_t routes, bks_routes, unassigned;
-    int64_t ms;
+    int64_t ms, cpu_ms; /* wall and CPU time of the solve */
+    uint64_t iterations;
     bool feasible;
 } bench_result;
 
@@ -95,6 +97,13 @@ static void bench_group_of(const char *name, bool solomon, char *out, size_t siz
     out[i + 1] = '\0';
 }
 
+/* CPU time of this thread (the solve runs on it with one search thread). */
+static int64_t bench_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* One solve of inst with seed into *r (cost, routes, feasibility, wall ms); false if it failed. */
 static bool bench_solve(const bench_solver_opts *o, const fmt_instance *inst, uint64_t seed,
                         bench_result *r) {
@@ -105,11 +114,13 @@ static bool bench_solve(const bench_solver_opts *o, const fmt_instance *inst, ui
     so.seed = seed;
     so.use_set_partitioning = o->use_set_partitioning;
     so.iterations = o->iterations;
+    so.cpu_time = o->cpu_time;
     solver_solution *s = NULL;
     lm_errinfo err;
-    int64_t t0 = lm_mono_ns();
+    int64_t t0 = lm_mono_ns(), c0 = bench_cpu_ns();
     lm_status st = solver_solve(inst->problem, &so, &s, &err);
     r->ms = (lm_mono_ns() - t0) / 1000000;
+    r->cpu_ms = (bench_cpu_ns() - c0) / 1000000;
     r->feasible = false;
     if (st != LM_OK) {
         fprintf(stderr, "%s: solve failed: %s\n", inst->name, err.message);
@@ -121,6 +132,7 @@ static bool bench_solve(const bench_solver_opts *o, const fmt_instance *inst, ui
     r->cost = fmt_instance_cost(inst, s);
     r->routes = s->n_routes;
     r->unassigned = s->n_unassigned;
+    r->iterations = s->iterations;
     r->gap_pct = 100.0 * (r->cost - r->bks) / r->bks;
     solver_solution_destroy(s);
     return true;
@@ -173,9 +185,10 @@ static bool bench_one(const bench_solver_opts *o, const char *path, const bks_ro
     *r = each[runs / 2];
     fprintf(out,
             "%-12s cost %10.2f  bks %10.2f  gap %6.2f%%  routes %3zu (bks %3zu)  unassigned %zu"
-            "  %lld ms%s",
+            "  %lld ms (cpu %lld ms, %llu it)%s",
             r->name, r->cost, r->bks, r->gap_pct, r->routes, r->bks_routes, r->unassigned,
-            (long long)r->ms, r->feasible ? "" : "  INFEASIBLE");
+            (long long)r->ms, (long long)r->cpu_ms, (unsigned long long)r->iterations,
+            r->feasible ? "" : "  INFEASIBLE");
     if (runs > 1)
         fprintf(out, "  (median of %u runs; costs %.2f .. %.2f)", runs, each[0].cost,
                 each[runs - 1].cost);
@@ -195,16 +208,17 @@ static void bench_summary(const bench_solver_opts *o, const bench_result *res, s
     unsigned runs = o->runs ? o->runs : 1;
     if (runs == 1)
         fprintf(md,
-                "\n### %s (time limit %lld ms, 1 thread, seed %llu, one run per instance, "
+                "\n### %s (time limit %lld ms%s, 1 thread, seed %llu, one run per instance, "
                 "set partitioning %s)\n\n",
-                o->title, (long long)o->time_limit_ms, (unsigned long long)o->seed,
-                o->use_set_partitioning ? "on" : "off");
+                o->title, (long long)o->time_limit_ms, o->cpu_time ? " of CPU" : "",
+                (unsigned long long)o->seed, o->use_set_partitioning ? "on" : "off");
     else
         fprintf(md,
-                "\n### %s (time limit %lld ms, 1 thread, per instance the median of %u runs "
+                "\n### %s (time limit %lld ms%s, 1 thread, per instance the median of %u runs "
                 "with seeds %llu..%llu, set partitioning %s)\n\n",
-                o->title, (long long)o->time_limit_ms, runs, (unsigned long long)o->seed,
-                (unsigned long long)(o->seed + runs - 1), o->use_set_partitioning ? "on" : "off");
+                o->title, (long long)o->time_limit_ms, o->cpu_time ? " of CPU" : "", runs,
+                (unsigned long long)o->seed, (unsigned long long)(o->seed + runs - 1),
+                o->use_set_partitioning ? "on" : "off");
     fprintf(md, "| group | instances | mean gap %% | median gap %% | max gap %% | at BKS | "
                 "routes (mean) | BKS routes (mean) | mean time s |\n");
     fprintf(md, "|---|---|---|---|---|---|---|---|---|\n");
@@ -316,7 +330,9 @@ lm_status bench_solver_run(const bench_solver_opts *o, FILE *out, lm_errinfo *er
         st = lm_errinfo_set(err, LM_IO, "csv", "cannot write %s", o->csv_path);
         goto fail;
     }
-    if (csv) fprintf(csv, "instance,group,cost,bks,gap_pct,routes,bks_routes,unassigned,ms\n");
+    if (csv)
+        fprintf(csv, "instance,group,cost,bks,gap_pct,routes,bks_routes,unassigned,ms,cpu_ms,"
+                     "iterations\n");
     for (size_t i = 0; i < n_files; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", o->dir, files[i]);
@@ -326,8 +342,9 @@ lm_status bench_solver_run(const bench_solver_opts *o, FILE *out, lm_errinfo *er
         if (!counted) continue;
         n_seen++;
         if (csv)
-            fprintf(csv, "%s,%s,%.4f,%.4f,%.4f,%zu,%zu,%zu,%lld\n", r->name, r->group, r->cost,
-                    r->bks, r->gap_pct, r->routes, r->bks_routes, r->unassigned, (long long)r->ms);
+            fprintf(csv, "%s,%s,%.4f,%.4f,%.4f,%zu,%zu,%zu,%lld,%lld,%llu\n", r->name, r->group,
+                    r->cost, r->bks, r->gap_pct, r->routes, r->bks_routes, r->unassigned,
+                    (long long)r->ms, (long long)r->cpu_ms, (unsigned long long)r->iterations);
         if (keep) n_res++;
     }
     if (o->only && n_seen == 0) {

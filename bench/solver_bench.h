@@ -33,6 +33,7 @@ typedef struct bench_solver_opts {
     uint64_t
         iterations; /* 0: time-limited; else solver_opts.iterations (a reproducible run whose
                        wall time measures the solver's speed; time_limit_ms is a safety stop) */
+    bool cpu_time;  /* solver_opts.cpu_time: the limit counts the solving thread's CPU time */
 } bench_solver_opts;
 
 void bench_solver_opts_init(bench_solver_opts *o);

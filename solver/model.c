@@ -249,6 +249,7 @@ lm_status solver__model_create_nbr(const solver_problem *p, bool defer_nbr, solv
     for (size_t v = 0; v < nv && capacity < (INT64_C(1) << 60); v++)
         capacity += p->vehicles[v].pub.capacity[0];
     m->spare_fleet = capacity >= 2 * demand;
+    m->all_fit = solver__all_units_fit(m);
     if (model_vehicle_classes(m) != LM_OK) goto fail;
     if (!defer_nbr && (st = solver__build_neighbours(m)) != LM_OK) goto fail;
     *out = m;

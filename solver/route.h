@@ -47,13 +47,15 @@ typedef struct solver__model {
     uint32_t *nbr; /* n_task_nodes x k_nbr nearest task nodes (by travel cost) */
     uint32_t k_nbr;
     uint32_t k_ls;            /* neighbours the local-search operators look at (<= k_nbr) */
-    int64_t ls_deadline_ns;   /* operators stop scanning after this (lm_mono_ns) */
+    int64_t ls_deadline_ns;   /* operators stop scanning after this (solver__now_ns) */
+    bool cpu_clock;           /* solver_opts.cpu_time: the search's clock is thread CPU time */
     uint32_t granular_routes; /* recreate tries only nearby routes beyond this many used */
     uint8_t *cost_mode;       /* per vehicle: COST_DURATION, COST_MATRIX or COST_FORMULA */
     bool any_setup;
     bool any_shipment;
     bool any_tw;
     bool spare_fleet; /* the vehicles hold twice the tasks' largest amounts (construct/upgrade.c) */
+    bool all_fit;     /* solver__unit_fits holds for every unit and vehicle (solver/all_fit.c) */
     int64_t total_priority, total_weight;
 } solver__model;
 
@@ -80,6 +82,8 @@ void solver__memo_nbr_put(solver_memo *memo, const solver__model *m);
 /* Can unit u go on vehicle v at all (skills, only_vehicle, its amounts alone vs capacity)?
  * (solver/route.c) */
 bool solver__unit_fits(const solver__model *m, uint32_t u, uint32_t v);
+/* True when solver__unit_fits holds for every unit and vehicle (solver/all_fit.c). */
+bool solver__all_units_fit(const solver__model *m);
 
 /* A route with its caches. Index arrays have n entries (loads n+1: load[0] is the start load). */
 typedef struct solver__route {
@@ -245,9 +249,13 @@ LM_MUST_USE bool solver__upgrade_apply(const solver__model *m, solver__sol *s, u
 /* Clarke-Wright savings for capacity-only problems; falls back to insertion for leftovers. */
 LM_MUST_USE lm_status solver__construct_savings(const solver__model *m, solver__sol *s);
 
+/* The search's clock (solver/clock.c): lm_mono_ns, or the thread's CPU time when m->cpu_clock. */
+int64_t solver__now_ns(const solver__model *m);
+int64_t solver__thread_cpu_ns(void);
+
 /* True once the local search should stop (checked every 64 nodes by the operators). */
 static inline bool solver__ls_timeout(const solver__model *m, uint32_t x) {
-    return (x & 63) == 0 && lm_mono_ns() > m->ls_deadline_ns;
+    return (x & 63) == 0 && solver__now_ns(m) > m->ls_deadline_ns;
 }
 
 /* ---- Local search (one file per operator in ops/): each applies improving moves until none; true

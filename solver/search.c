@@ -3,6 +3,7 @@
  * parallel searches sharing the best solution at deterministic checkpoints, GLPK recombination. */
 #include "solver/glpk_util.h"
 #include "solver/route.h"
+#include "solver/route_pool.h"
 
 #include <math.h>
 #ifdef LM_SEARCH_TRACE
@@ -12,91 +13,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Route pool for GLPK set partitioning ---- */
-
-#define POOL_CAP 20000
-
-/* Distinct good routes met during the search (worker 0's), as task sequences. */
-typedef struct pool {
-    solver__seq *seqs;
-    size_t n, cap;  /* cap: POOL_CAP plus room for one solution's routes */
-    uint64_t *hash; /* per seq */
-    size_t *table;  /* open addressing over hashes: index + 1, 0 = empty */
-    size_t tcap;    /* power of two, >= 2 * cap */
-} pool;
-
-static void pool_free(pool *pl) {
-    for (size_t i = 0; i < pl->n; i++)
-        lm_free(pl->seqs[i].tasks);
-    lm_free(pl->seqs);
-    lm_free(pl->hash);
-    lm_free(pl->table);
-    memset(pl, 0, sizeof *pl);
-}
-
-static lm_status pool_init(pool *pl, size_t n_vehicles) {
-    memset(pl, 0, sizeof *pl);
-    pl->cap = POOL_CAP + n_vehicles;
-    pl->tcap = 65536;
-    while (pl->tcap < 2 * pl->cap)
-        pl->tcap *= 2;
-    pl->seqs = lm_calloc(pl->cap, sizeof *pl->seqs);
-    pl->hash = lm_calloc(pl->cap, sizeof *pl->hash);
-    pl->table = lm_calloc(pl->tcap, sizeof *pl->table);
-    if (!pl->seqs || !pl->hash || !pl->table) {
-        pool_free(pl);
-        return LM_NOMEM;
-    }
-    return LM_OK;
-}
-
-static solver_task_ref node_ref(const solver__model *m, uint32_t node) {
-    const solver__node *nd = &m->nodes[node];
-    solver_step_type t = nd->kind == SOLVER__JOB        ? SOLVER_STEP_JOB
-                         : nd->kind == SOLVER__PICKUP   ? SOLVER_STEP_PICKUP
-                         : nd->kind == SOLVER__DELIVERY ? SOLVER_STEP_DELIVERY
-                                                        : SOLVER_STEP_BREAK;
-    return (solver_task_ref){t, nd->index};
-}
-
-/* Adds route rt (non-empty) unless an identical one (same vehicle class) is already there or
- * the pool holds `limit` routes. */
-static void pool_add(const solver__model *m, pool *pl, const solver__route *rt, size_t limit) {
-    if (pl->n >= limit || rt->n == 0) return;
-    uint64_t h = 1469598103934665603ULL ^ m->vclass[rt->vehicle];
-    for (uint32_t i = 0; i < rt->n; i++)
-        h = (h ^ rt->nodes[i]) * 1099511628211ULL;
-    size_t mask = pl->tcap - 1, at = (size_t)h & mask;
-    while (pl->table[at]) {
-        const solver__seq *q = &pl->seqs[pl->table[at] - 1];
-        if (pl->hash[pl->table[at] - 1] == h && q->n_tasks == rt->n &&
-            m->vclass[q->vehicle] == m->vclass[rt->vehicle]) {
-            bool same = true;
-            for (uint32_t i = 0; i < rt->n && same; i++) {
-                solver_task_ref r = node_ref(m, rt->nodes[i]);
-                same = q->tasks[i].type == r.type && q->tasks[i].index == r.index;
-            }
-            if (same) return;
-        }
-        at = (at + 1) & mask;
-    }
-    solver_task_ref *t = lm_reallocarray(NULL, rt->n, sizeof *t);
-    if (!t) return; /* the pool is an optimisation: skip the route */
-    for (uint32_t i = 0; i < rt->n; i++)
-        t[i] = node_ref(m, rt->nodes[i]);
-    pl->seqs[pl->n] = (solver__seq){rt->vehicle, t, rt->n, rt->cost};
-    pl->hash[pl->n] = h;
-    pl->table[at] = ++pl->n;
-}
-
-/* Routes met during the search fill the pool up to POOL_CAP; the incumbent's routes may always
- * go in (the rest of the capacity), so that set partitioning can start from it. */
-static void pool_add_sol(const solver__model *m, pool *pl, const solver__sol *s, bool incumbent) {
-    for (size_t r = 0; r < s->n_routes; r++)
-        if (s->routes[r].n > 0 && (incumbent || s->routes[r].n > s->routes[r].n_fixed))
-            pool_add(m, pl, &s->routes[r], incumbent ? pl->cap : POOL_CAP);
-}
 
 /* ---- Shared state of one solve ---- */
 
@@ -108,6 +24,7 @@ typedef struct shared {
     uint64_t budget;       /* iterations of one anneal, from the time limit (never the clock) */
     atomic_bool cut;       /* the clock or a cancel stopped an iteration-budgeted search */
     uint64_t patience;     /* iterations without a new best that end the search (0: never) */
+    uint64_t cool_iters;   /* with patience: the time-limited anneal is cold by this many */
     atomic_bool converged; /* a worker ran out of patience */
     int64_t t_start_ns, deadline_ns;
     unsigned n_workers;
@@ -121,9 +38,10 @@ typedef struct shared {
     int64_t best_cost;
     size_t best_unassigned;
     struct worker *workers;
-    int winner;    /* worker whose best everyone adopts at a checkpoint */
-    bool all_stop; /* the checkpoint's decision */
-    pool pool;     /* filled by worker 0 when set partitioning is on */
+    int winner;        /* worker whose best everyone adopts at a checkpoint */
+    bool all_stop;     /* the checkpoint's decision */
+    solver__pool pool; /* filled by worker 0 when set partitioning is on */
+    bool mid_sp;       /* recombine during the search too, not only at its end */
     int64_t last_sp_ns, search_end_ns;
 } shared;
 
@@ -158,7 +76,7 @@ static bool out_of_time(worker *w) {
         atomic_store(&sh->stop, true);
         return true;
     }
-    int64_t now = lm_mono_ns();
+    int64_t now = solver__now_ns(sh->m);
     w->now_ns = now;
     if (w->id == 0 && sh->o->on_progress && now >= w->next_progress_ns) {
         w->next_progress_ns = now + 100 * 1000000LL;
@@ -357,7 +275,7 @@ static void sort_removed(worker *w, size_t n) {
 
 static void local_search(worker *w, solver__sol *s, bool deep) {
     const solver__model *m = w->sh->m;
-    for (int round = 0; round < 50 && lm_mono_ns() < m->ls_deadline_ns; round++) {
+    for (int round = 0; round < 50 && solver__now_ns(m) < m->ls_deadline_ns; round++) {
         bool any = false;
         any |= solver__op_relocate(m, s, w->scratch);
         any |= solver__op_swap(m, s, w->scratch);
@@ -394,6 +312,14 @@ static bool accept(worker *w, double temp) {
     return (double)a->cost < (double)b->cost - temp * solver__det_log(u);
 }
 
+/* A search that may stop converged counts as converged only once its anneal is cold: measured
+ * (perf-solver.md, round 3), the anneal cooled on the clock is still hot when 10 n^2 iterations
+ * have passed without a new best on a 100-customer instance (X-n106-k14 at 1.2 s of 10 s CPU:
+ * stopped at 2.36 % above the best known, the constructed start never beaten). Its anneal then
+ * ends by the clock or after COOL_PATIENCES x the patience in iterations, whichever comes first,
+ * so that a small problem still settles (and stops) long before a generous time limit. */
+#define COOL_PATIENCES 20
+
 /* How far the current anneal is, in [0, 1]. Budgeted by iterations, only iteration counts enter
  * the schedule, so that a seed reproduces a run whatever the machine's speed. Time-limited, one
  * anneal cools over the whole search time on the clock (w->now_ns, read every iteration): the
@@ -406,6 +332,10 @@ static double progress(const worker *w) {
     if (!sh->max_iters) {
         double span = (double)(sh->search_end_ns - w->anneal_t0_ns);
         double t = span > 0 ? (double)(w->now_ns - w->anneal_t0_ns) / span : 1.0;
+        if (sh->cool_iters) {
+            double f = (double)(w->iters - w->anneal_start) / (double)sh->cool_iters;
+            if (f > t) t = f;
+        }
         return t < 0 ? 0 : t > 1 ? 1 : t;
     }
     double f = (double)(w->iters - w->anneal_start) / (double)w->anneal_len;
@@ -451,7 +381,7 @@ static void anneal_start(worker *w) {
     double reheat = w->iters == 0 ? 1.0 : 0.25;
     w->anneal_start = w->iters;
     w->anneal_len = sh->budget;
-    w->anneal_t0_ns = lm_mono_ns();
+    w->anneal_t0_ns = solver__now_ns(sh->m);
     w->t0 = sh->prm->t0 * unit * reheat;
     w->tf = sh->prm->tf * unit;
     if (w->tf > w->t0) w->tf = w->t0;
@@ -465,7 +395,7 @@ static bool run_epoch(worker *w, uint64_t len) {
     if (solver__sol_copy(&w->tmp, &w->cur) != LM_OK) return fail_nomem(w);
     for (uint64_t e = 0; e < len; e++) {
         if (out_of_time(w)) return false;
-        if (sh->patience && w->iters - w->last_gain >= sh->patience) {
+        if (sh->patience && w->iters - w->last_gain >= sh->patience && progress(w) >= 1.0) {
             /* Counted in iterations, not time: a converged run is still reproducible. */
             atomic_store(&sh->converged, true);
             return false;
@@ -509,7 +439,7 @@ static bool run_epoch(worker *w, uint64_t len) {
         if (sh->o->use_set_partitioning && w->id == 0 &&
             (double)w->tmp.cost <= 1.02 * (double)w->best.cost &&
             w->tmp.unserved_weight <= w->best.unserved_weight)
-            pool_add_sol(m, &sh->pool, &w->tmp, false);
+            solver__pool_add_sol(m, &sh->pool, &w->tmp, false);
         if (solver__sol_sync(&w->cur, &w->tmp, &w->tmp) != LM_OK) return fail_nomem(w);
         CONSISTENT(m, &w->cur);
         CONSISTENT(m, &w->tmp);
@@ -526,9 +456,9 @@ static bool run_epoch(worker *w, uint64_t len) {
 static void set_partition(worker *w, solver__sp_limit lim) {
     shared *sh = w->sh;
     const solver__model *m = sh->m;
-    pool *pl = &sh->pool;
+    solver__pool *pl = &sh->pool;
     if (lim.nodes == 0 && lim.ms < 20) return;
-    pool_add_sol(m, pl, &w->best, true);
+    solver__pool_add_sol(m, pl, &w->best, true);
     if (pl->n == 0) return;
     size_t *inc = lm_calloc(pl->n + 1, sizeof *inc), *chosen = lm_calloc(pl->n + 1, sizeof *chosen);
     solver__seq *seqs = lm_calloc(pl->n + 1, sizeof *seqs);
@@ -546,7 +476,7 @@ static void set_partition(worker *w, solver__sp_limit lim) {
             if (m->vclass[q->vehicle] != m->vclass[rt->vehicle] || q->n_tasks != rt->n) continue;
             bool same = true;
             for (uint32_t k = 0; k < rt->n && same; k++) {
-                solver_task_ref x = node_ref(m, rt->nodes[k]);
+                solver_task_ref x = solver__node_ref(m, rt->nodes[k]);
                 same = q->tasks[k].type == x.type && q->tasks[k].index == x.index;
             }
             if (same) {
@@ -648,7 +578,7 @@ static solver__sp_limit sp_limit(const shared *sh, bool final) {
     if (sh->max_iters && !atomic_load(&sh->cut))
         return (solver__sp_limit){.nodes = final ? SP_NODES_FINAL : SP_NODES_MID};
     if (final) { /* the final recombination gets the time kept aside for it */
-        int64_t b = (sh->deadline_ns - lm_mono_ns()) / 1000000;
+        int64_t b = (sh->deadline_ns - solver__now_ns(sh->m)) / 1000000;
         return (solver__sp_limit){.ms = b > 2000 ? 2000 : b};
     }
     int64_t b = sh->o->time_limit_ms / 20;
@@ -670,7 +600,7 @@ static void *worker_main(void *arg) {
     for (uint64_t k = 1; !stop; k++) {
         stop = !run_epoch(w, epoch);
         if (w->status != LM_OK) atomic_store(&sh->stop, true);
-        if (w->id == 0 && sh->o->use_set_partitioning && (stop || k % 4 == 0))
+        if (w->id == 0 && sh->o->use_set_partitioning && (stop || (k % 4 == 0 && sh->mid_sp)))
             set_partition(w, sp_limit(sh, stop));
         sync_best(w, &stop);
     }
@@ -829,13 +759,22 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
         int64_t keep = o->time_limit_ms / 10;
         if (keep > 2000) keep = 2000;
         if (!sh->max_iters) sh->search_end_ns -= keep * 1000000LL;
-        lm_status st = pool_init(&sh->pool, m->p->n_vehicles);
+        lm_status st = solver__pool_init(&sh->pool, m->p->n_vehicles);
         if (st != LM_OK) return st;
+        /* A recombination during a search only changes its best, which the final one (over the
+         * same routes and more) can find again; with one thread it does not steer the search
+         * (no other worker adopts the best), so a time-limited single search only recombines
+         * at its end: measured on X (perf-solver.md, round 3), GLPK took 25-37 % of the CPU of
+         * a 10 s solve and never improved the best during it. Iteration-budgeted runs keep their
+         * node-budgeted recombinations (their answers stay those of earlier builds). */
+        sh->mid_sp = sh->max_iters || n_workers > 1;
+        sh->pool.recycle = !sh->mid_sp;
     }
     sh->budget = sh->max_iters ? sh->max_iters : iteration_budget(m, sh->search_end_ns - t0);
     sh->n_workers = n_workers;
     sh->patience =
         !sh->max_iters && o->stop_when_converged ? solver_patience((size_t)m->total_weight) : 0;
+    sh->cool_iters = sh->patience * COOL_PATIENCES;
     sh->best_cost = -1;
     atomic_init(&sh->stop, false);
     atomic_init(&sh->cut, false);
@@ -894,6 +833,10 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         o = &def;
     }
     int64_t t0 = lm_mono_ns();
+    /* The search's clock starts with the call, setup included (solver_opts.cpu_time). */
+    unsigned n_workers = o->threads ? o->threads : 1;
+    bool cpu_clock = o->cpu_time && n_workers == 1;
+    int64_t clock0 = cpu_clock ? solver__thread_cpu_ns() : t0;
     if (p->n == 0) return lm_errinfo_set(err, LM_INVALID, "matrices", "no matrix was set");
     if (o->time_limit_ms <= 0)
         return lm_errinfo_set(err, LM_INVALID, "time_limit", "must be positive");
@@ -907,12 +850,12 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     worker *ws = NULL;
     solver__sol start;
     memset(&start, 0, sizeof start);
-    unsigned n_workers = o->threads ? o->threads : 1;
     if (n_workers > 64) n_workers = 64;
     /* a seeded repair answered as constructed reads neighbours only for what it inserts */
     bool repair = o->stop_at_feasible && o->start_unpolished && o->seed_routes;
     lm_status st = solver__model_create_nbr(p, repair, &m);
     if (st != LM_OK) return st;
+    m->cpu_clock = cpu_clock;
     if (p->n_vehicles == 0) {
         solver__sol empty;
         st = solver__sol_init(m, &empty);
@@ -935,7 +878,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
         }
         goto done;
     }
-    if ((st = shared_init(&sh, m, &prm, o, t0, n_workers)) != LM_OK) goto done;
+    if ((st = shared_init(&sh, m, &prm, o, clock0, n_workers)) != LM_OK) goto done;
     pthread_mutex_init(&sh.lock, NULL);
     pthread_mutex_init(&sh.gate_lock, NULL);
     pthread_cond_init(&sh.gate_cond, NULL);
@@ -989,7 +932,7 @@ destroy_sync:
     pthread_mutex_destroy(&sh.gate_lock);
     pthread_cond_destroy(&sh.gate_cond);
 done:
-    pool_free(&sh.pool);
+    solver__pool_free(&sh.pool);
     solver__sol_free(&start);
     solver__model_destroy(m);
     return st;

@@ -324,10 +324,17 @@ typedef struct solver_opts {
      * and returns the best solution so far: a server shutting down need not wait out the time
      * limit. May be NULL. */
     const atomic_bool *cancel;
-    /* true (default): a time-limited search also ends once it has converged, i.e. found nothing
-     * better for solver_patience() iterations, so a settled answer does not wait out the limit.
-     * Ignored with iterations > 0 (that budget is exact). */
+    /* true (default): a time-limited search also ends once it has converged, i.e. its anneal is
+     * cold (by the time limit, or after 20 x solver_patience() iterations, whichever comes first)
+     * and it found nothing better for solver_patience() iterations, so a settled answer does not
+     * wait out the limit. Ignored with iterations > 0 (that budget is exact). */
     bool stop_when_converged;
+    /* false (default): time_limit_ms is wall-clock time. true, with threads == 1: it counts the
+     * CPU time of the solving thread (CLOCK_THREAD_CPUTIME_ID), for benchmarks on a shared machine
+     * where builds compared in one run must get equal work whatever their share of a core. GLPK's
+     * own limits (set partitioning) stay wall-clock: under load it gets at most its share. Ignored
+     * with more threads. */
+    bool cpu_time;
 } solver_opts;
 
 void solver_opts_init(solver_opts *o);

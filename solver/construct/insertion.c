@@ -243,8 +243,9 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
 typedef struct cands {
     uint32_t *used; /* route indices */
     size_t n_used;
-    uint32_t *rep;  /* per class: first empty route, or SOLVER_NONE */
-    uint8_t *rseen; /* per route, zero between calls */
+    uint32_t *rep;   /* per class: first empty route, or SOLVER_NONE */
+    uint32_t *rseen; /* per route: the stamp of the last unit that looked at it */
+    uint32_t stamp;  /* one per unit looked up, so rseen needs no reset */
 } cands;
 
 static void rep_next(const solver__model *m, const solver__sol *s, cands *c, uint32_t cls,
@@ -275,30 +276,26 @@ static void best_insertion(const solver__model *m, const solver__sol *s, uint32_
     best->route = SOLVER_NONE;
     bool granular = false;
     if (c->n_used > m->granular_routes && m->k_nbr) {
-        uint32_t x = m->units[u].first;
+        uint32_t x = m->units[u].first, stamp = ++c->stamp;
         const uint32_t *nb = &m->nbr[(size_t)x * m->k_nbr];
         for (uint32_t k = 0; k < m->k_nbr; k++) {
             uint32_t r = s->at_route[nb[k]];
-            if (r == SOLVER_NONE || c->rseen[r]) continue;
-            c->rseen[r] = 1;
+            if (r == SOLVER_NONE || c->rseen[r] == stamp) continue;
+            c->rseen[r] = stamp;
             granular = true;
-            if (solver__unit_fits(m, u, s->routes[r].vehicle))
+            if (m->all_fit || solver__unit_fits(m, u, s->routes[r].vehicle))
                 best_in_route(m, s, u, r, blink, rng, scratch, best);
-        }
-        for (uint32_t k = 0; k < m->k_nbr; k++) {
-            uint32_t r = s->at_route[nb[k]];
-            if (r != SOLVER_NONE) c->rseen[r] = 0;
         }
     }
     if (!granular)
         for (size_t i = 0; i < c->n_used; i++) {
             uint32_t r = c->used[i];
-            if (solver__unit_fits(m, u, s->routes[r].vehicle))
+            if (m->all_fit || solver__unit_fits(m, u, s->routes[r].vehicle))
                 best_in_route(m, s, u, r, blink, rng, scratch, best);
         }
     for (uint32_t cl = 0; cl < m->n_classes; cl++) {
         uint32_t r = c->rep[cl];
-        if (r != SOLVER_NONE && solver__unit_fits(m, u, s->routes[r].vehicle))
+        if (r != SOLVER_NONE && (m->all_fit || solver__unit_fits(m, u, s->routes[r].vehicle)))
             best_in_route(m, s, u, r, blink, rng, scratch, best);
     }
 }
@@ -321,7 +318,7 @@ lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_
     cands c = {0};
     c.used = lm_reallocarray(NULL, s->n_routes + 1, sizeof *c.used);
     c.rep = lm_reallocarray(NULL, m->n_classes + 1, sizeof *c.rep);
-    c.rseen = lm_calloc(s->n_routes + 1, 1);
+    c.rseen = lm_calloc(s->n_routes + 1, sizeof *c.rseen);
     lm_status st = LM_NOMEM;
     if (!c.used || !c.rep || !c.rseen) goto done;
     for (uint32_t cl = 0; cl < m->n_classes; cl++)

@@ -178,9 +178,10 @@ static void test_route_moves_to_bigger_type(void **state) {
     solver_problem_destroy(p);
 }
 
-/* Early stop: three jobs, a one-hour limit. The search must end converged after exactly its
- * patience without a new best (the best is found within the first iterations), not by the clock:
- * iterations between the patience and the patience plus the little it took to find the best. */
+/* Early stop: three jobs, a one-hour limit. The search must end converged, not by the clock:
+ * once its anneal is cold (20 x the patience in iterations, long before the hour) and nothing
+ * better came for the patience (the best is found within the first iterations): iterations
+ * between 20 x the patience and 21 x the patience. */
 static void test_converged_stops_early(void **state) {
     (void)state;
     solver_problem *p = problem();
@@ -200,7 +201,7 @@ static void test_converged_stops_early(void **state) {
     assert_string_equal(solver_stop_text(s->stop), "converged");
     uint64_t patience = solver_patience(3);
     assert_int_equal(patience, 2090);
-    assert_in_range(s->iterations, patience, 2 * patience);
+    assert_in_range(s->iterations, 20 * patience, 21 * patience);
     assert_int_equal(s->cost, 600 + 900 + 1200 + 300); /* 0-1-2-3-0 */
     solver_solution_destroy(s);
     /* Switched off, the same problem runs to its (here short) limit instead. */
