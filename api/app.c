@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 void api__app_events(api_app *lv, int64_t last_seq) {
@@ -32,6 +33,21 @@ static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
     int64_t linger = 0;
     if (lg && lm_parse_i64(lg, 0, 20000, &linger)) io.linger_us = (long)linger;
     return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
+}
+
+/* LASTMILE_INTAKE_LINGER=US,BELOW: the intake's writer waits up to US microseconds for more
+ * orders while fewer than BELOW are queued; off by default (bench/results/perf-intake.md). */
+static void intake_linger(orders_opts *oo) {
+    const char *e = getenv("LASTMILE_INTAKE_LINGER");
+    const char *comma = e ? strchr(e, ',') : NULL;
+    int64_t us = 0, below = 0;
+    char head[16];
+    if (!comma || (size_t)(comma - e) >= sizeof head) return;
+    memcpy(head, e, (size_t)(comma - e));
+    head[comma - e] = '\0';
+    if (!lm_parse_i64(head, 0, 20000, &us) || !lm_parse_i64(comma + 1, 0, 2000, &below)) return;
+    oo->intake_linger_us = (long)us;
+    oo->intake_linger_below = (size_t)below;
 }
 
 /* Payment timeouts are swept every 30 s; LASTMILE_PAYMENT_SWEEP_MS changes that (tests make it
@@ -75,6 +91,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     orders_opts_init(&oo);
     oo.st = s;
     oo.intake_thread = true; /* POST /v1/orders waits for its commit without a server thread */
+    intake_linger(&oo);
     if ((rc = orders_create(&oo, &lv->orders)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);

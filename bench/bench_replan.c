@@ -1,6 +1,6 @@
 /* bench/bench_replan.c: re-planning latency after a breakdown on a generated day (500 stops, 30
  * vans, 200 stops done by default): time to the first feasible new plan (the minimal-change pass
- * alone, which stops at its first feasible answer) and to a polished one (both passes), medians
+ * alone: the live routes repaired) and to a polished one (both passes), medians
  * over several runs, and the polished cost against a re-plan whose free pass searches 10 s, all
  * through dispatch/'s public API on a real SQLite file. Writes a Markdown table to stdout
  * (bench/results/replan.md). */
@@ -257,16 +257,35 @@ static void measure(store *s, const dispatch_opts *dopts, int runs, int done, in
     CHECK(dispatch_create(&fast, &df, &err));
     CHECK(dispatch_create(&full, &dp, &err));
     CHECK(dispatch_create(&ref, &dr, &err));
+    /* each worker reads the durable queue once when it starts: a request recorded before the
+     * others have done so would be run by them too (concurrently, with their own budgets) */
+    dispatch_wait_idle(df);
+    dispatch_wait_idle(dp);
+    dispatch_wait_idle(dr);
     int64_t *tf = calloc((size_t)runs, sizeof *tf), *tp = calloc((size_t)runs, sizeof *tp), tr;
     int64_t *cf = calloc((size_t)runs, sizeof *cf), *cp = calloc((size_t)runs, sizeof *cp), cr;
     dispatch_plan pf = {0}, pp = {0}, pr = {0};
+    /* BENCH_REPLAN_FEASIBLE_ONLY=1 (profiles of the first pass): the feasible row alone */
+    const char *only = getenv("BENCH_REPLAN_FEASIBLE_ONLY");
+    bool feasible_only = only && !strcmp(only, "1");
     for (int i = 0; i < runs; i++) {
         dispatch_plan_clear(&pf);
         dispatch_plan_clear(&pp);
         tf[i] = one_replan(s, df, &pf, &cf[i]);
-        tp[i] = one_replan(s, dp, &pp, &cp[i]);
+        if (!feasible_only) tp[i] = one_replan(s, dp, &pp, &cp[i]);
     }
-    tr = one_replan(s, dr, &pr, &cr);
+    if (feasible_only) {
+        printf("| pass | median ms | min ms | max ms | median CPU ms | cost after | unassigned |\n"
+               "|---|---|---|---|---|---|---|\n");
+        qsort(tf, (size_t)runs, sizeof *tf, cmp_i64);
+        qsort(cf, (size_t)runs, sizeof *cf, cmp_i64);
+        printf("| feasible | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64 " | %" PRId64
+               " | %zu |\n",
+               tf[runs / 2], tf[0], tf[runs - 1], cf[runs / 2], pf.cost, pf.n_unassigned);
+        runs = 0; /* nothing more to print */
+    }
+    if (runs) tr = one_replan(s, dr, &pr, &cr);
+    if (!runs) goto out;
     size_t stops_left = 0;
     for (size_t i = 0; i < pp.n_routes; i++)
         stops_left += pp.routes[i].n_stops;
@@ -276,11 +295,11 @@ static void measure(store *s, const dispatch_opts *dopts, int runs, int done, in
            "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     char label[160];
     snprintf(label, sizeof label,
-             "feasible (stops kept on their vans, first feasible answer, cap %" PRId64 " ms)",
-             fast.replan_feasible_ms);
+             "feasible (live routes repaired: stops kept on their vans in order, V01's parcels "
+             "inserted)");
     row(label, tf, cf, runs, &pf, &pr);
     snprintf(label, sizeof label,
-             "polished (+ free pass with move penalty %u, %" PRId64 " ms search)",
+             "polished (+ free pass from the repair, move penalty %u, %" PRId64 " ms search)",
              full.move_penalty, full.replan_polish_ms);
     row(label, tp, cp, runs, &pp, &pr);
     snprintf(label, sizeof label, "reference (+ free pass, %d ms search; 1 run)", REF_POLISH_MS);
@@ -289,6 +308,7 @@ static void measure(store *s, const dispatch_opts *dopts, int runs, int done, in
            "%02d:%02d UTC; %zu stops (deliveries and transfer pickups) in the new plan; %d runs.\n",
            n_stops, n_vans, done, (int)((latest_s - DAY) / 3600),
            (int)((latest_s - DAY) % 3600 / 60), stops_left, runs);
+out:
     dispatch_plan_clear(&pf);
     dispatch_plan_clear(&pp);
     dispatch_plan_clear(&pr);
@@ -299,6 +319,51 @@ static void measure(store *s, const dispatch_opts *dopts, int runs, int done, in
     dispatch_destroy(df);
     dispatch_destroy(dp);
     dispatch_destroy(dr);
+}
+
+/* Copies the file from to to; false on an error. */
+static bool copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    bool ok = in && out;
+    char buf[1 << 16];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    if (in) fclose(in);
+    if (out && fclose(out)) ok = false;
+    return ok;
+}
+
+/* BENCH_REPLAN_DAY=FILE: the day up to the breakdown is read from FILE (and FILE.txt: its size,
+ * stops done and clock) when they exist and match the command line, else built and saved there.
+ * The same day can then be re-planned by several builds (before/after in one run, profiles)
+ * without its 10 s plan and day of deliveries. Returns true when the day was loaded into path. */
+static bool day_load(const char *cache, const char *path, int *done, int64_t *latest_s) {
+    char meta[512];
+    snprintf(meta, sizeof meta, "%s.txt", cache);
+    FILE *f = fopen(meta, "r");
+    if (!f) return false;
+    int s = 0, v = 0, nd = 0, d = 0;
+    long long l = 0;
+    bool ok = fscanf(f, "%d %d %d %d %lld", &s, &v, &nd, &d, &l) == 5;
+    fclose(f);
+    if (!ok || s != n_stops || v != n_vans || nd != n_done) return false;
+    if (!copy_file(cache, path)) return false;
+    *done = d;
+    *latest_s = (int64_t)l;
+    return true;
+}
+
+static void day_save(const char *cache, const char *path, int done, int64_t latest_s) {
+    char meta[512];
+    snprintf(meta, sizeof meta, "%s.txt", cache);
+    FILE *f = copy_file(path, cache) ? fopen(meta, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "bench_replan: cannot save the day to %s\n", cache);
+        return;
+    }
+    fprintf(f, "%d %d %d %d %lld\n", n_stops, n_vans, n_done, done, (long long)latest_s);
+    fclose(f);
 }
 
 /* RUNS [STOPS VANS DONE POLISH_MS] from the command line; false on a bad one. */
@@ -328,34 +393,44 @@ int main(int argc, char **argv) {
     char path[128];
     snprintf(path, sizeof path, "%s/b.db", dir);
     lm_errinfo err = {0};
+    const char *cache = getenv("BENCH_REPLAN_DAY");
+    int done = 0;
+    int64_t latest_s = 0;
+    bool loaded = cache && *cache && day_load(cache, path, &done, &latest_s);
     store_opts so;
     store_opts_init(&so);
     so.path = path;
     store *s = NULL;
     CHECK(store_open(&so, &s, &err));
-    fake_now_ms = (DAY + 6 * 3600) * 1000;
-    orders_opts oo;
-    orders_opts_init(&oo);
-    oo.st = s;
-    oo.now_ms = clock_fake;
-    orders_svc *o = NULL;
-    CHECK(orders_create(&oo, &o));
-    seed_catalogue(o);
-    seed_orders(o);
-    seed_fleet(s);
-
     dispatch_opts dopts;
     dispatch_opts_init(&dopts);
-    dopts.st = s;
     dopts.now_ms = clock_fake;
     dopts.tick_ms = 0;
     dopts.plan_time_limit_ms = 10000;
-    int done = 0;
-    int64_t latest_s = 0;
-    day_until_breakdown(s, &dopts, &done, &latest_s);
+    if (!loaded) {
+        fake_now_ms = (DAY + 6 * 3600) * 1000;
+        orders_opts oo;
+        orders_opts_init(&oo);
+        oo.st = s;
+        oo.now_ms = clock_fake;
+        orders_svc *o = NULL;
+        CHECK(orders_create(&oo, &o));
+        seed_catalogue(o);
+        seed_orders(o);
+        seed_fleet(s);
+        dopts.st = s;
+        day_until_breakdown(s, &dopts, &done, &latest_s);
+        orders_destroy(o);
+        if (cache && *cache) { /* closed first: the file then holds the whole day */
+            store_close(s);
+            day_save(cache, path, done, latest_s);
+            CHECK(store_open(&so, &s, &err));
+        }
+    }
+    fake_now_ms = latest_s * 1000;
+    dopts.st = s;
     measure(s, &dopts, runs, done, latest_s);
 
-    orders_destroy(o);
     store_close(s);
     char p[160];
     unlink(path);

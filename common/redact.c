@@ -10,9 +10,12 @@ typedef struct sink {
     size_t size, n;
 } sink;
 
+/* Appends what fits of n bytes, leaving room for the NUL (s->n < s->size always). */
 static void put(sink *s, const char *p, size_t n) {
-    for (size_t i = 0; i < n && s->n + 1 < s->size; i++)
-        s->out[s->n++] = p[i];
+    size_t room = s->size - 1 - s->n;
+    if (n > room) n = room;
+    memcpy(s->out + s->n, p, n);
+    s->n += n;
 }
 
 /* Writes value (n bytes) as its redacted form. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,9 @@ struct dispatch_ingest {
     int64_t retention_s;
     int64_t last_prune_ms;
     store_cq *cq;
+    /* set by a failed batch's outcome (on the queue's syncer thread), read by the writer: the
+     * filter states moved with positions that were never kept */
+    atomic_bool filters_stale;
     /* writer thread only: the caches and one request's rows */
     dev_cache *devices;
     uint64_t device_epoch; /* dispatch__device_epoch when the device cache was last valid */
@@ -268,6 +272,7 @@ static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
     store_position *rows = g->rows;
     /* positions of drivers without a vehicle only go to history: dispatch has nothing to move */
     bool *live = g->live;
+    if (atomic_exchange(&g->filters_stale, false)) memset(g->filters, 0, sizeof *g->filters);
     lm_status rc = resolve_drivers(tx, j, err);
     if (rc != LM_OK) return rc;
     size_t k = 0; /* accepted ones are packed into rows[0..k) */
@@ -316,8 +321,9 @@ static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
 static void job_done(void *arg, lm_status st, const lm_errinfo *err) {
     job *j = arg;
     /* the filter states moved with positions whose commit failed: start them again from the
-     * store rather than from fixes that were never kept */
-    if (st != LM_OK && !j->refused) memset(j->g->filters, 0, sizeof *j->g->filters);
+     * store rather than from fixes that were never kept (the writer clears them: this may run
+     * on the syncer thread while the writer works) */
+    if (st != LM_OK && !j->refused) atomic_store(&j->g->filters_stale, true);
     if (st != LM_OK && !j->refused && st != LM_UNAVAILABLE && st != LM_NOMEM) {
         lm_errinfo e = *err;
         e.code = LM_UNAVAILABLE;
@@ -391,6 +397,9 @@ lm_status dispatch_ingest_start(store *s, dispatch *d, const dispatch_ingest_opt
     qo.queue_max_weight = QUEUE_MAX_POSITIONS;
     qo.linger_us = o->linger_us;
     qo.linger_below = LINGER_BELOW;
+    /* the next batch's statements run during this one's fsync (a batch with events, such as a
+     * refusal or an alarm, still commits with its fsync first) */
+    qo.sync_behind = true;
     if (o->retention_s > 0) {
         qo.idle = prune;
         qo.idle_ctx = g;

@@ -221,6 +221,26 @@ LM_MUST_USE lm_status dispatch__model_problem(dispatch *d, dispatch__model *m, l
 /* The task a solver step refers to (-1 for start/end/break). */
 int dispatch__model_task_of(const dispatch__model *m, const solver_step *st);
 
+/* The live routes of m's vehicles as solver sequences (dispatch/replan_repair.c): each van's
+ * stops of stops[0..n_stops) in their order, a depot pickup first, breaks where their stops are
+ * and the others at the end; with skip_fixed without the van's fixed first step (a seed for
+ * solver_opts.seed_routes). Free with dispatch__live_routes_free. */
+LM_MUST_USE lm_status dispatch__live_routes(const dispatch__model *m, const store_stop *stops,
+                                            size_t n_stops, bool skip_fixed,
+                                            solver_task_ref ***seqs, size_t **lens);
+void dispatch__live_routes_free(solver_task_ref **seqs, size_t n_veh, size_t *lens);
+/* The routes of solution s of m's problem as seeds for another problem of the same model (the
+ * free pass starts from the repaired answer): task steps only, without each van's fixed first
+ * step. Free with dispatch__live_routes_free. */
+LM_MUST_USE lm_status dispatch__solution_seeds(const dispatch__model *m, const solver_solution *s,
+                                               solver_task_ref ***seqs, size_t **lens);
+/* Every pending (planned, arrived) live stop, grouped by vehicle in seq order: one indexed query
+ * per vehicle (a query of every live stop scans the whole history of stops). */
+LM_MUST_USE lm_status dispatch__live_pending(store_read *r, store_stop **out, size_t *n,
+                                             lm_errinfo *err);
+/* The index of mv's break whose window is [a, b], or -1. */
+int dispatch__break_of(const dispatch__vehicle *mv, int64_t a, int64_t b);
+
 /* Stores a solution as plan_id's routes and stops (not live) and unassigned packages; fills the
  * plan's totals in *p. seq of each vehicle's stops starts at its seq_base. */
 LM_MUST_USE lm_status dispatch__store_solution(store_tx *tx, const dispatch__model *m,

@@ -1,8 +1,10 @@
 /* dispatch/replan.c: re-planning the remaining work after an exception. The live day becomes a
  * routing model (each vehicle from where it is now, parcels on board pinned to it, transfers
- * from a broken vehicle, depot pickups for parcels not loaded yet), solved twice: first with every
- * stop kept on its vehicle (fast, changes little), then free with a penalty per moved stop; the
- * cheaper answer is proposed with its effect, and applied on request or at once (auto_apply). */
+ * from a broken vehicle, depot pickups for parcels not loaded yet), solved twice: first as a
+ * repair of the live routes, every stop kept on its vehicle in its order and only the work without
+ * a vehicle inserted (dispatch/replan_repair.c: fast, changes little), then free from that answer
+ * with a penalty per moved stop; the better answer is proposed with its effect, and applied on
+ * request or at once (auto_apply). */
 #include "dispatch/internal.h"
 
 #include <inttypes.h>
@@ -36,9 +38,8 @@ lm_status dispatch_replan_request(dispatch *d, dispatch_trigger why, const char 
 /* ---- Building the live model ---- */
 
 typedef struct live_src {
-    store_stop *stops; /* every pending live stop */
+    store_stop *stops; /* every pending live stop, grouped by vehicle in seq order */
     size_t n_stops;
-    int *veh_of_stop; /* model vehicle index of each stop's vehicle, -1 when not in the model */
 } live_src;
 
 static double est_travel_s(const dispatch *d, geo_point a, geo_point b) {
@@ -199,13 +200,6 @@ static lm_status new_order(void *ctx, const store_order *o) {
     return LM_OK;
 }
 
-/* The index of mv's break whose window is [a, b], or -1. */
-static int break_of(const dispatch__vehicle *mv, int64_t a, int64_t b) {
-    for (size_t i = 0; i < mv->n_breaks; i++)
-        if (mv->break_tws[i].start_s == a && mv->break_tws[i].end_s == b) return (int)i;
-    return -1;
-}
-
 /* A break the driver has taken (done) is not scheduled again; one in progress (arrived) holds
  * the van until it ends. all[0..n) are the vehicle's live stops. */
 static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size_t n) {
@@ -213,7 +207,7 @@ static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size
         const store_stop *s = &all[k];
         if (s->kind != DISPATCH_STOP_BREAK) continue;
         if (s->status != DISPATCH_STOP_DONE && s->status != DISPATCH_STOP_ARRIVED) continue;
-        int b = break_of(mv, s->tw_start_s, s->tw_end_s);
+        int b = dispatch__break_of(mv, s->tw_start_s, s->tw_end_s);
         if (b < 0) continue;
         if (s->status == DISPATCH_STOP_ARRIVED && s->arrived_ms / 1000 + s->service_s > mv->start_s)
             mv->start_s = s->arrived_ms / 1000 + s->service_s;
@@ -221,6 +215,53 @@ static void drop_taken_breaks(dispatch__vehicle *mv, const store_stop *all, size
         mv->break_tws[b] = mv->break_tws[mv->n_breaks - 1];
         mv->n_breaks--;
     }
+}
+
+/* Each fleet vehicle's live stops (one indexed query per vehicle: a query of every live stop
+ * scans the whole history of stops) into lv->all[i]; the pending ones (planned, arrived) also
+ * into src->stops, grouped by vehicle in the fleet's order, vehicle i's at [lo[i], hi[i]). */
+typedef struct live_vans {
+    store_stop **all;
+    size_t *n_all, *lo, *hi;
+} live_vans;
+
+static void live_vans_free(live_vans *lv, size_t nv) {
+    for (size_t i = 0; lv->all && i < nv; i++)
+        lm_free(lv->all[i]);
+    lm_free(lv->all);
+    lm_free(lv->n_all);
+    lm_free(lv->lo);
+    lm_free(lv->hi);
+}
+
+static lm_status live_stops(store_read *r, const store_vehicle *vs, size_t nv, live_vans *lv,
+                            live_src *src, lm_errinfo *err) {
+    lv->all = lm_calloc(nv + 1, sizeof *lv->all);
+    lv->n_all = lm_calloc(nv + 1, sizeof *lv->n_all);
+    lv->lo = lm_calloc(nv + 1, sizeof *lv->lo);
+    lv->hi = lm_calloc(nv + 1, sizeof *lv->hi);
+    if (!lv->all || !lv->n_all || !lv->lo || !lv->hi) return LM_NOMEM;
+    size_t cap = 0;
+    for (size_t i = 0; i < nv; i++) {
+        store_stop_filter fv = {.vehicle_id = vs[i].id, .live_only = true};
+        lm_status rc = store_stop_query(r, &fv, &lv->all[i], &lv->n_all[i], err);
+        if (rc != LM_OK) return rc;
+        lv->lo[i] = src->n_stops;
+        for (size_t k = 0; k < lv->n_all[i]; k++) {
+            const store_stop *x = &lv->all[i][k];
+            if (x->status != DISPATCH_STOP_PLANNED && x->status != DISPATCH_STOP_ARRIVED) continue;
+            if (src->n_stops == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                store_stop *g = lm_reallocarray(src->stops, nc, sizeof *g);
+                if (!g) return LM_NOMEM;
+                src->stops = g;
+                cap = nc;
+            }
+            src->stops[src->n_stops++] = *x;
+        }
+        lv->hi[i] = src->n_stops;
+    }
+    return LM_OK;
 }
 
 /* Reads the live day into m (inside a tx view, so it follows every committed change). */
@@ -231,16 +272,16 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
     store_vstate *st = NULL;
     size_t nv = 0, nd = 0, nst = 0;
     lm_status rc;
+    live_vans lv = {0};
+    int *veh_model = NULL;
     m->day_start_s = dispatch__day_start(d, now_s);
-    store_stop_filter f = {.live_only = true, .pending_only = true};
-    if ((rc = store_stop_query(r, &f, &src->stops, &src->n_stops, err)) != LM_OK ||
-        (rc = store_vehicle_list(r, &vs, &nv, err)) != LM_OK ||
+    if ((rc = store_vehicle_list(r, &vs, &nv, err)) != LM_OK ||
         (rc = store_driver_list(r, &ds, &nd, err)) != LM_OK ||
-        (rc = store_vstate_list(r, &st, &nst, err)) != LM_OK)
+        (rc = store_vstate_list(r, &st, &nst, err)) != LM_OK ||
+        (rc = live_stops(r, vs, nv, &lv, src, err)) != LM_OK)
         goto fail;
     /* vehicles first (tasks refer to their indices) */
-    int *veh_model = lm_calloc(nv + 1, sizeof *veh_model);
-    if (!veh_model) {
+    if (!(veh_model = lm_calloc(nv + 1, sizeof *veh_model))) {
         rc = LM_NOMEM;
         goto fail;
     }
@@ -255,27 +296,17 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         if (!vs[i].active || !drv || (s && (s->broken || s->route_locked))) continue;
         dispatch__vehicle *mv = NULL;
         if ((rc = dispatch__model_add_vehicle(m, &mv)) != LM_OK ||
-            (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK) {
-            lm_free(veh_model);
+            (rc = dispatch__vehicle_fill(r, m->day_start_s, &vs[i], drv, mv, err)) != LM_OK)
             goto fail;
-        }
         veh_model[i] = (int)(m->n_veh - 1);
         if (s && s->started && s->has_position) mv->start = (geo_point){s->lat, s->lon};
         /* the van is free from now, plus the delay its driver reported */
         int64_t ready_s = now_s + (s ? s->delay_s : 0);
         if (mv->start_s < ready_s) mv->start_s = ready_s;
         /* the day's stops keep counting after the last one done; breaks taken stay taken */
-        store_stop_filter fv = {.vehicle_id = vs[i].id, .live_only = true};
-        store_stop *all = NULL;
-        size_t na = 0;
-        if ((rc = store_stop_query(r, &fv, &all, &na, err)) != LM_OK) {
-            lm_free(veh_model);
-            goto fail;
-        }
-        for (size_t k = 0; k < na; k++)
-            if (all[k].seq + 1 > mv->seq_base) mv->seq_base = all[k].seq + 1;
-        drop_taken_breaks(mv, all, na);
-        lm_free(all);
+        for (size_t k = 0; k < lv.n_all[i]; k++)
+            if (lv.all[i][k].seq + 1 > mv->seq_base) mv->seq_base = lv.all[i][k].seq + 1;
+        drop_taken_breaks(mv, lv.all[i], lv.n_all[i]);
         if (mv->end_s < mv->start_s + 3600) mv->end_s = mv->start_s + 4 * 3600; /* overtime */
         size_t kept = 0;
         for (size_t b = 0; b < mv->n_breaks; b++)
@@ -295,13 +326,16 @@ static lm_status live_model(dispatch *d, store_read *r, int64_t now_s, dispatch_
         geo_point depot = {0, 0};
         if (store_depot_get(r, vs[i].start_depot, &dep, NULL) == LM_OK)
             depot = (geo_point){dep.lat, dep.lon};
-        rc = add_stop_tasks(d, r, m, src, vs[i].id, veh_model[i], s, depot, now_s, err);
+        /* the vehicle's own pending stops: the searches for its pickups stay within them */
+        live_src own = {.stops = src->stops + lv.lo[i], .n_stops = lv.hi[i] - lv.lo[i]};
+        rc = add_stop_tasks(d, r, m, &own, vs[i].id, veh_model[i], s, depot, now_s, err);
     }
-    lm_free(veh_model);
     if (rc != LM_OK) goto fail;
     new_ctx c = {.d = d, .m = m, .r = r, .src = src, .now_s = now_s};
     rc = dispatch__orders_each(r, "ready", new_order, &c, err);
 fail:
+    lm_free(veh_model);
+    live_vans_free(&lv, nv);
     lm_free(vs);
     lm_free(ds);
     lm_free(st);
@@ -330,8 +364,11 @@ static size_t moved_count(const dispatch__model *m, const solver_solution *s) {
     return moved;
 }
 
-static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_t limit_ms,
-                            uint64_t seed, outcome *out, lm_errinfo *err) {
+/* One solve of m: pinned, the repair of the live routes; free, a search from `from` (the
+ * repaired answer, NULL: from scratch). */
+static lm_status solve_once(dispatch *d, dispatch__model *m, const live_src *src, bool pinned,
+                            const solver_solution *from, int64_t limit_ms, uint64_t seed,
+                            outcome *out, lm_errinfo *err) {
     uint32_t *saved = lm_calloc(m->n_tasks + 1, sizeof *saved);
     uint32_t *saved_skill = lm_calloc(m->n_tasks + 1, sizeof *saved_skill);
     if (!saved || !saved_skill) {
@@ -362,11 +399,26 @@ static lm_status solve_once(dispatch *d, dispatch__model *m, bool pinned, int64_
     so.seed = seed;
     so.cancel = &d->cancel;
     so.move_penalty = d->o.move_penalty;
-    /* The minimal-change pass answers with its first feasible plan (limit_ms only caps its
-     * local search): the free pass is the one that searches (bench/results/perf-replan.md). */
+    /* The minimal-change pass repairs the live routes (dispatch/replan_repair.c) and answers
+     * with that first feasible plan: the free pass is the one that searches
+     * (bench/results/perf-replan.md). A route that cannot be kept as it is (a delay made a
+     * window unreachable) is rebuilt on its van by insertion. */
     so.stop_at_feasible = pinned;
+    solver_task_ref **seeds = NULL;
+    size_t *seed_lens = NULL;
+    if (pinned)
+        rc = dispatch__live_routes(m, src->stops, src->n_stops, true, &seeds, &seed_lens);
+    else if (from) /* a route the free problem refuses as it is (skills) is left out */
+        rc = dispatch__solution_seeds(m, from, &seeds, &seed_lens);
+    if (rc != LM_OK) return rc;
+    so.seed_routes = (const solver_task_ref *const *)seeds;
+    so.seed_lens = seed_lens;
+    so.seed_lenient = true;
+    so.start_unpolished = pinned;
     solver_solution *s = NULL;
-    if ((rc = solver_solve(m->problem, &so, &s, err)) != LM_OK) return rc;
+    rc = solver_solve(m->problem, &so, &s, err);
+    dispatch__live_routes_free(seeds, m->n_veh, seed_lens);
+    if (rc != LM_OK) return rc;
     solver_check_report rep;
     if (solver_check(m->problem, s, &rep) != LM_OK) {
         solver_solution_destroy(s);
@@ -444,51 +496,6 @@ static bool loosen_for_on_board(dispatch__model *m, const int *dropped, size_t n
     return changed;
 }
 
-/* The current routes of m's vehicles as solver sequences (breaks where their stops are, a break
- * without a stop at the end, depot pickups first); *seqs[v] lm_free'd by the caller. */
-static lm_status current_routes(const dispatch__model *m, const live_src *src,
-                                solver_task_ref **seqs, size_t *lens) {
-    for (size_t v = 0; v < m->n_veh; v++) {
-        const dispatch__vehicle *mv = &m->veh[v];
-        if (!(seqs[v] = lm_calloc(src->n_stops * 2 + DISPATCH_BREAKS_MAX + 1, sizeof **seqs)))
-            return LM_NOMEM;
-        bool placed[DISPATCH_BREAKS_MAX] = {false};
-        for (size_t i = 0; i < src->n_stops; i++) {
-            const store_stop *s = &src->stops[i];
-            if (strcmp(s->vehicle_id, mv->v.id)) continue;
-            if (s->kind == DISPATCH_STOP_BREAK) {
-                int b = break_of(mv, s->tw_start_s, s->tw_end_s);
-                if (b >= 0 && !placed[b]) {
-                    placed[b] = true;
-                    seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
-                }
-                continue;
-            }
-            for (size_t t = 0; t < m->n_tasks; t++) {
-                const dispatch__task *tk = &m->tasks[t];
-                if (s->kind == DISPATCH_STOP_DELIVERY && tk->stop_id == s->id)
-                    seqs[v][lens[v]++] = (solver_task_ref){
-                        tk->shipment ? SOLVER_STEP_DELIVERY : SOLVER_STEP_JOB, tk->index};
-                else if (s->kind == DISPATCH_STOP_PICKUP && tk->pickup_stop == s->id)
-                    seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_PICKUP, tk->index};
-            }
-        }
-        /* a depot pickup has no stop of its own: it comes first */
-        for (size_t t = 0; t < m->n_tasks; t++) {
-            const dispatch__task *tk = &m->tasks[t];
-            if (!tk->shipment || tk->pickup_stop || tk->transfer_from || tk->home_vehicle != (int)v)
-                continue;
-            memmove(&seqs[v][1], &seqs[v][0], lens[v] * sizeof **seqs);
-            seqs[v][0] = (solver_task_ref){SOLVER_STEP_PICKUP, tk->index};
-            lens[v]++;
-        }
-        if (!lens[v]) continue;
-        for (size_t b = 0; b < mv->n_breaks; b++)
-            if (!placed[b]) seqs[v][lens[v]++] = (solver_task_ref){SOLVER_STEP_BREAK, (uint32_t)b};
-    }
-    return LM_OK;
-}
-
 static int64_t evaluate_cost(const dispatch__model *m, solver_task_ref **seqs, const size_t *lens) {
     size_t nv = m->n_veh, n = 0;
     const solver_task_ref **routes = lm_calloc(nv + 1, sizeof *routes);
@@ -519,9 +526,9 @@ static int64_t evaluate_cost(const dispatch__model *m, solver_task_ref **seqs, c
 static lm_status cost_before(dispatch *d, dispatch__model *m, const live_src *src, int64_t *out,
                              lm_errinfo *err) {
     size_t nv = m->n_veh;
-    solver_task_ref **seqs = lm_calloc(nv + 1, sizeof *seqs);
-    size_t *lens = lm_calloc(nv + 1, sizeof *lens);
-    lm_status rc = seqs && lens ? current_routes(m, src, seqs, lens) : LM_NOMEM;
+    solver_task_ref **seqs = NULL;
+    size_t *lens = NULL;
+    lm_status rc = dispatch__live_routes(m, src->stops, src->n_stops, false, &seqs, &lens);
     int64_t cost = rc == LM_OK ? evaluate_cost(m, seqs, lens) : -1;
     if (rc == LM_OK && cost < 0) {
         dispatch__model relaxed = *m; /* the same tasks and vehicles, copied to loosen */
@@ -562,10 +569,7 @@ static lm_status cost_before(dispatch *d, dispatch__model *m, const live_src *sr
         for (size_t i = 0; i < src->n_stops; i++)
             cost += src->stops[i].leg_s + src->stops[i].service_s;
     }
-    for (size_t v = 0; seqs && v < nv; v++)
-        lm_free(seqs[v]);
-    lm_free(seqs);
-    lm_free(lens);
+    dispatch__live_routes_free(seqs, nv, lens);
     if (rc == LM_OK) *out = cost;
     return rc;
 }
@@ -641,20 +645,21 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
             (m.tasks[i].transfer_from || !m.tasks[i].stop_id))
             p.unassigned_before++;
     int64_t t0 = lm_mono_ns();
-    if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms, &a, err)) != LM_OK)
+    if ((rc = solve_once(d, &m, &src, true, NULL, d->o.replan_feasible_ms, (uint64_t)now_ms, &a,
+                         err)) != LM_OK)
         goto done;
     if ((rc = cost_before(d, &m, &src, &p.cost_before, err)) != LM_OK) goto done;
     const outcome *best = &a;
     if (d->o.replan_polish_ms > 0) {
-        if ((rc = solve_once(d, &m, false, d->o.replan_polish_ms, (uint64_t)now_ms + 1, &b, err)) !=
-            LM_OK)
+        if ((rc = solve_once(d, &m, &src, false, a.sol, d->o.replan_polish_ms, (uint64_t)now_ms + 1,
+                             &b, err)) != LM_OK)
             goto done;
         if (better(&b, &a)) best = &b;
     }
     if (urgent_fallback(&m, best->sol)) {
         outcome c = {0};
-        if ((rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 5, &c,
-                             err)) != LM_OK)
+        if ((rc = solve_once(d, &m, &src, true, NULL, d->o.replan_feasible_ms, (uint64_t)now_ms + 5,
+                             &c, err)) != LM_OK)
             goto done;
         solver_solution_destroy(a.sol);
         solver_solution_destroy(b.sol);
@@ -672,8 +677,8 @@ lm_status dispatch__replan_run(dispatch *d, dispatch_trigger why, const char *ve
         size_t n_dropped = on_board_dropped(&m, best->sol, dropped);
         if (!n_dropped || !loosen_for_on_board(&m, dropped, n_dropped, step)) continue;
         outcome c = {0};
-        rc = solve_once(d, &m, true, d->o.replan_feasible_ms, (uint64_t)now_ms + 2 + (uint64_t)step,
-                        &c, err);
+        rc = solve_once(d, &m, &src, true, NULL, d->o.replan_feasible_ms,
+                        (uint64_t)now_ms + 2 + (uint64_t)step, &c, err);
         if (rc != LM_OK) break;
         solver_solution_destroy(a.sol);
         solver_solution_destroy(b.sol);
@@ -844,9 +849,8 @@ lm_status dispatch_replan_apply(dispatch *d, int64_t replan_id, lm_errinfo *err)
                             replan_id);
         goto fail;
     }
-    store_stop_filter fo = {.live_only = true, .pending_only = true};
     store_stop_filter fn = {.plan_id = replan_id};
-    if ((rc = store_stop_query(r, &fo, &old, &n_old, err)) != LM_OK ||
+    if ((rc = dispatch__live_pending(r, &old, &n_old, err)) != LM_OK ||
         (rc = store_stop_query(r, &fn, &fresh, &n_fresh, err)) != LM_OK)
         goto fail;
     n_old = without_locked_routes(r, old, n_old);

@@ -364,6 +364,7 @@ int64_t dispatch__service_s(dispatch *d, store_read *r, const store_order *o) {
 typedef struct depot_touch {
     char depot[DISPATCH_ID_MAX + 1];
     int64_t worst_shift_s; /* largest move of a delivery ETA the customer was shown */
+    int64_t eta_change_s;  /* the depot's setting, read once */
     bool touched, dropped; /* a visible change / a pending delivery left out */
 } depot_touch;
 
@@ -372,18 +373,28 @@ typedef struct auto_ctx {
     store_read *r;
     depot_touch t[AUTO_DEPOTS_MAX];
     size_t n;
+    char last_vehicle[DISPATCH_ID_MAX + 1]; /* stops come grouped by vehicle: its entry */
+    depot_touch *last;
 } auto_ctx;
 
 /* The entry of vehicle_id's start depot (NULL when the table is full). */
 static depot_touch *touch_of(auto_ctx *c, const char *vehicle_id) {
+    if (c->last && !strcmp(c->last_vehicle, vehicle_id)) return c->last;
     store_vehicle v;
     const char *dep = store_vehicle_get(c->r, vehicle_id, &v, NULL) == LM_OK ? v.start_depot : "";
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->t[i].depot, dep)) return &c->t[i];
-    if (c->n == AUTO_DEPOTS_MAX) return NULL;
-    depot_touch *t = &c->t[c->n++];
-    memset(t, 0, sizeof *t);
-    lm_strlcpy(t->depot, dep, sizeof t->depot);
+    depot_touch *t = NULL;
+    for (size_t i = 0; i < c->n && !t; i++)
+        if (!strcmp(c->t[i].depot, dep)) t = &c->t[i];
+    if (!t && c->n < AUTO_DEPOTS_MAX) {
+        t = &c->t[c->n++];
+        memset(t, 0, sizeof *t);
+        lm_strlcpy(t->depot, dep, sizeof t->depot);
+        dispatch__cfg cfg;
+        dispatch__cfg_get(c->d, c->r, t->depot, &cfg);
+        t->eta_change_s = cfg.eta_change_s;
+    }
+    lm_strlcpy(c->last_vehicle, vehicle_id, sizeof c->last_vehicle);
+    c->last = t;
     return t;
 }
 
@@ -392,9 +403,8 @@ static lm_status measure(auto_ctx *c, int64_t replan_id, bool *full, lm_errinfo 
     store_stop *fresh = NULL, *old = NULL;
     size_t n_fresh = 0, n_old = 0;
     store_stop_filter ff = {.plan_id = replan_id};
-    store_stop_filter fo = {.live_only = true, .pending_only = true};
     lm_status rc = store_stop_query(c->r, &ff, &fresh, &n_fresh, err);
-    if (rc == LM_OK) rc = store_stop_query(c->r, &fo, &old, &n_old, err);
+    if (rc == LM_OK) rc = dispatch__live_pending(c->r, &old, &n_old, err);
     bool *seen = rc == LM_OK ? lm_calloc(n_old + 1, sizeof *seen) : NULL;
     if (rc == LM_OK && !seen) rc = LM_NOMEM;
     *full = false;
@@ -416,11 +426,9 @@ static lm_status measure(auto_ctx *c, int64_t replan_id, bool *full, lm_errinfo 
             t->touched = true;
             continue;
         }
-        dispatch__cfg cfg;
-        dispatch__cfg_get(c->d, c->r, t->depot, &cfg);
         int64_t shift = llabs(s->eta_s - was->eta_s);
         if (shift > t->worst_shift_s) t->worst_shift_s = shift;
-        if (shift > cfg.eta_change_s || strcmp(s->vehicle_id, was->vehicle_id)) t->touched = true;
+        if (shift > t->eta_change_s || strcmp(s->vehicle_id, was->vehicle_id)) t->touched = true;
     }
     for (size_t k = 0; k < n_old && rc == LM_OK; k++) {
         if (seen[k] || old[k].kind != DISPATCH_STOP_DELIVERY) continue;

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <proj.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #define WGS84_A 6378137.0
@@ -14,16 +15,24 @@ static const double deg2rad = 3.14159265358979323846 / 180.0;
 
 /* ---- Geodesics ---- */
 
+/* WGS84's constants, computed once: geod_init costs more than a short inverse (it was a sixth of
+ * the position filters' time, bench/results/perf-positions.md). Read-only after the once. */
+static struct geod_geodesic wgs84;
+static pthread_once_t wgs84_once = PTHREAD_ONCE_INIT;
+
+static void wgs84_init(void) {
+    geod_init(&wgs84, WGS84_A, WGS84_F);
+}
+
 lm_status geo_geodesic_inverse(geo_point a, geo_point b, double *distance_m, double *azi1_deg,
                                double *azi2_deg, lm_errinfo *err) {
     lm_status st = geo_point_check(a, "from", err);
     if (st != LM_OK) return st;
     st = geo_point_check(b, "to", err);
     if (st != LM_OK) return st;
-    struct geod_geodesic g;
-    geod_init(&g, WGS84_A, WGS84_F);
+    pthread_once(&wgs84_once, wgs84_init);
     double s12 = 0, azi1 = 0, azi2 = 0;
-    geod_inverse(&g, a.lat, a.lon, b.lat, b.lon, &s12, &azi1, &azi2);
+    geod_inverse(&wgs84, a.lat, a.lon, b.lat, b.lon, &s12, &azi1, &azi2);
     if (distance_m) *distance_m = s12;
     if (azi1_deg) *azi1_deg = azi1;
     if (azi2_deg) *azi2_deg = azi2;

@@ -97,97 +97,134 @@ static void depot_travel(orders_svc *o, const orders_order *ord, const orders_de
     }
 }
 
+/* What allocation found for one order: the depots, their travel times and per-depot line plans,
+ * the out-of-stock policy, and the depot that can serve every line (best, -1 when none). */
+typedef struct alloc_choice {
+    orders_depot *depots;
+    size_t n_depots, nl; /* nl: lines per plan (at least 1) */
+    int64_t *travel;     /* seconds from each depot to the customer */
+    orders_depot_option *opt;
+    orders_line *plans; /* n_depots x nl */
+    orders_oos policy;
+    long best;
+} alloc_choice;
+
+static void alloc_choice_free(alloc_choice *c) {
+    lm_free(c->plans);
+    lm_free(c->opt);
+    lm_free(c->travel);
+    lm_free(c->depots);
+}
+
+/* Reads what allocating ord needs and finds the nearest depot that can serve every line (first
+ * exactly what was ordered, then, under the substitute policy, with substitutes): reads only. */
+static lm_status alloc_choose(orders_svc *o, store_read *r, const orders_order *ord,
+                              alloc_choice *c, lm_errinfo *err) {
+    memset(c, 0, sizeof *c);
+    c->best = -1;
+    lm_status rc = orders__depots(o, r, &c->depots, &c->n_depots, err);
+    if (rc != LM_OK) return rc;
+    orders_oos own = ORDERS_OOS_UNSET, chan = ORDERS_OOS_UNSET, def = ORDERS_OOS_UNSET;
+    char cp[16] = "";
+    store_orders_config cfg;
+    if ((rc = orders__config(o, r, &cfg, err)) != LM_OK) return rc;
+    if (ord->channel[0] && (rc = orders__channel_policy(o, r, ord->channel, cp, err)) != LM_OK)
+        return rc;
+    (void)orders_oos_parse(ord->oos_policy, &own);
+    (void)orders_oos_parse(cp, &chan);
+    (void)orders_oos_parse(cfg.default_oos, &def);
+    c->policy = orders_oos_resolve(own, chan, def);
+
+    size_t n_depots = c->n_depots, nl = c->nl = ord->n_lines ? ord->n_lines : 1;
+    if (!n_depots) return LM_OK;
+    c->travel = lm_calloc(n_depots, sizeof *c->travel);
+    c->opt = lm_calloc(n_depots, sizeof *c->opt);
+    c->plans = lm_calloc(n_depots * nl, sizeof *c->plans);
+    if (!c->travel || !c->opt || !c->plans) return LM_NOMEM;
+    depot_travel(o, ord, c->depots, n_depots, c->travel);
+    /* Depots are tried nearest first (orders_allocation_choose's order: travel, then index) and
+     * the first that can serve every line is the one it would choose: the farther ones' stock
+     * is not read. */
+    for (int pass = 0; pass < 2 && c->best < 0; pass++) {
+        if (pass == 1 && c->policy != ORDERS_OOS_SUBSTITUTE) break;
+        for (size_t d = 0; d < n_depots; d++)
+            c->opt[d] = (orders_depot_option){.travel_s = c->travel[d], .can_fulfil = true};
+        for (long d; c->best < 0 && (d = orders_allocation_choose(c->opt, n_depots)) >= 0;) {
+            bool ok = false;
+            rc = depot_plan(o, r, c->depots[d].id, ord, pass == 1, &c->plans[(size_t)d * nl], &ok,
+                            err);
+            if (rc != LM_OK) return rc;
+            if (ok) c->best = d;
+            c->opt[d].can_fulfil = false; /* tried: the next nearest is next */
+        }
+    }
+    return LM_OK;
+}
+
+/* Gives ord the lines, depot and stock outcome of c's best depot (reserving nothing). */
+static void alloc_take_best(const alloc_choice *c, orders_order *ord) {
+    const orders_line *plan = &c->plans[(size_t)c->best * c->nl];
+    if (ord->n_lines) memcpy(ord->lines, plan, ord->n_lines * sizeof *plan);
+    bool any_sub = false;
+    for (size_t i = 0; i < ord->n_lines; i++)
+        any_sub |= plan[i].ordered_sku[0] != '\0';
+    lm_strlcpy(ord->depot_id, c->depots[c->best].id, sizeof ord->depot_id);
+    lm_strlcpy(ord->stock_outcome, any_sub ? "substituted" : "in_stock", sizeof ord->stock_outcome);
+}
+
+lm_status orders__reserve_lines(store_tx *tx, const orders_order *ord, lm_errinfo *err) {
+    for (size_t i = 0; i < ord->n_lines; i++) {
+        lm_status rc =
+            orders__stock_reserve(tx, ord->depot_id, ord->lines[i].sku, ord->lines[i].qty, err);
+        if (rc != LM_OK) return rc;
+    }
+    return LM_OK;
+}
+
+lm_status orders__allocate_pick(orders_svc *o, store_read *r, orders_order *ord, bool *found,
+                                char extra[64], lm_errinfo *err) {
+    alloc_choice c;
+    *found = false;
+    lm_status rc = alloc_choose(o, r, ord, &c, err);
+    if (rc == LM_OK && c.best >= 0) {
+        alloc_take_best(&c, ord);
+        snprintf(extra, 64, "\"policy\":\"%s\"", orders_oos_name(c.policy));
+        *found = true;
+    }
+    alloc_choice_free(&c);
+    return rc;
+}
+
 /* Allocates ord (status received / held / backordered) inside tx: the nearest depot that can
  * serve every line gets the reservation; otherwise, in APPLY_POLICY mode, the out-of-stock
  * policy decides. Leaves ord unchanged when nothing applies (backorder retry). *moved tells
  * whether ord's status changed. */
 lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, orders__alloc_mode mode,
                            bool *moved, lm_errinfo *err) {
-    store_read *r = store_tx_read(tx);
-    orders_depot *depots = NULL;
-    size_t n_depots = 0;
-    int64_t *travel = NULL;
-    orders_depot_option *opt = NULL;
-    orders_line *plans = NULL;
+    alloc_choice c;
     *moved = false;
-    lm_status rc = orders__depots(o, r, &depots, &n_depots, err);
-    if (rc != LM_OK) return rc;
-
-    orders_oos policy = ORDERS_OOS_UNSET;
-    {
-        orders_oos own = ORDERS_OOS_UNSET, chan = ORDERS_OOS_UNSET, def = ORDERS_OOS_UNSET;
-        char cp[16] = "";
-        store_orders_config cfg;
-        if ((rc = orders__config(o, r, &cfg, err)) != LM_OK) goto fail;
-        if (ord->channel[0] && (rc = orders__channel_policy(o, r, ord->channel, cp, err)) != LM_OK)
-            goto fail;
-        (void)orders_oos_parse(ord->oos_policy, &own);
-        (void)orders_oos_parse(cp, &chan);
-        (void)orders_oos_parse(cfg.default_oos, &def);
-        policy = orders_oos_resolve(own, chan, def);
-    }
-
-    size_t nl = ord->n_lines ? ord->n_lines : 1;
-    if (n_depots) {
-        travel = lm_calloc(n_depots, sizeof *travel);
-        opt = lm_calloc(n_depots, sizeof *opt);
-        plans = lm_calloc(n_depots * nl, sizeof *plans);
-        if (!travel || !opt || !plans) {
-            rc = LM_NOMEM;
-            goto fail;
-        }
-        depot_travel(o, ord, depots, n_depots, travel);
-    }
-    /* First pass: exactly what was ordered; second pass (substitute policy): with substitutes.
-     * Depots are tried nearest first (orders_allocation_choose's order: travel, then index) and
-     * the first that can serve every line is the one it would choose: the farther ones' stock
-     * is not read. */
-    long best = -1;
-    bool substituted = false;
-    for (int pass = 0; pass < 2 && best < 0; pass++) {
-        if (pass == 1 && policy != ORDERS_OOS_SUBSTITUTE) break;
-        for (size_t d = 0; d < n_depots; d++)
-            opt[d] = (orders_depot_option){.travel_s = travel[d], .can_fulfil = true};
-        for (long d; best < 0 && (d = orders_allocation_choose(opt, n_depots)) >= 0;) {
-            bool ok = false;
-            rc = depot_plan(o, r, depots[d].id, ord, pass == 1, &plans[(size_t)d * nl], &ok, err);
-            if (rc != LM_OK) goto fail;
-            if (ok) best = d;
-            opt[d].can_fulfil = false; /* tried: the next nearest is next */
-        }
-        substituted = pass == 1;
-    }
+    lm_status rc = alloc_choose(o, store_tx_read(tx), ord, &c, err);
+    if (rc != LM_OK) goto fail;
 
     /* no depot has it all: each part from the depot that has it, when the split policy allows */
     int split_main = -1;
-    if (best < 0 &&
-        (rc = orders__split_try(o, tx, ord, depots, travel, n_depots, &split_main, err)) != LM_OK)
+    if (c.best < 0 && (rc = orders__split_try(o, tx, ord, c.depots, c.travel, c.n_depots,
+                                              &split_main, err)) != LM_OK)
         goto fail;
     orders_status to;
-    const char *policy_name = orders_oos_name(policy);
+    const char *policy_name = orders_oos_name(c.policy);
     if (split_main >= 0) {
-        lm_strlcpy(ord->depot_id, depots[split_main].id, sizeof ord->depot_id);
+        lm_strlcpy(ord->depot_id, c.depots[split_main].id, sizeof ord->depot_id);
         lm_strlcpy(ord->stock_outcome, "in_stock", sizeof ord->stock_outcome);
         policy_name = "split";
         to = ORDERS_ALLOCATED;
-    } else if (best >= 0) {
-        const orders_line *plan = &plans[(size_t)best * nl];
-        for (size_t i = 0; i < ord->n_lines; i++) {
-            rc = orders__stock_reserve(tx, depots[best].id, plan[i].sku, plan[i].qty, err);
-            if (rc != LM_OK) goto fail;
-        }
-        if (ord->n_lines) memcpy(ord->lines, plan, ord->n_lines * sizeof *plan);
-        bool any_sub = false;
-        for (size_t i = 0; i < ord->n_lines; i++)
-            any_sub |= plan[i].ordered_sku[0] != '\0';
-        (void)substituted;
-        lm_strlcpy(ord->depot_id, depots[best].id, sizeof ord->depot_id);
-        lm_strlcpy(ord->stock_outcome, any_sub ? "substituted" : "in_stock",
-                   sizeof ord->stock_outcome);
+    } else if (c.best >= 0) {
+        alloc_take_best(&c, ord);
+        if ((rc = orders__reserve_lines(tx, ord, err)) != LM_OK) goto fail;
         to = ORDERS_ALLOCATED;
     } else if (mode == ORDERS__ALLOC_ONLY_IN_STOCK) {
         goto done;
-    } else if (policy == ORDERS_OOS_CANCEL) {
+    } else if (c.policy == ORDERS_OOS_CANCEL) {
         lm_strlcpy(ord->stock_outcome, "out_of_stock", sizeof ord->stock_outcome);
         to = ORDERS_CANCELLED;
     } else {
@@ -207,10 +244,7 @@ lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord, order
     *moved = true;
 done:
 fail:
-    lm_free(plans);
-    lm_free(opt);
-    lm_free(travel);
-    lm_free(depots);
+    alloc_choice_free(&c);
     return rc;
 }
 

@@ -19,7 +19,7 @@ static void facts_reset(orders__facts *f) {
     lm_free(f->depots);
     f->depots = NULL;
     f->n_depots = 0;
-    f->has_depots = f->has_cfg = f->area_checked = false;
+    f->has_depots = f->has_cfg = f->area_checked = f->has_blacklist = false;
     f->n_products = f->n_channels = f->n_fits = 0;
 }
 
@@ -151,6 +151,20 @@ lm_status orders__fleet_fit(orders_svc *o, store_read *r, int64_t weight_g, int6
     lm_status rc = store_fleet_fit(r, weight_g, volume_cm3, out, err);
     if (rc == LM_OK && f && f->n_fits < ORDERS__FACTS_FITS)
         f->fits[f->n_fits++] = (orders__fact_fit){weight_g, volume_cm3, *out};
+    return rc;
+}
+
+lm_status orders__blacklist_any(orders_svc *o, store_read *r, bool *any, lm_errinfo *err) {
+    orders__facts *f = live(o);
+    if (f && f->has_blacklist) {
+        *any = f->blacklist_any;
+        return LM_OK;
+    }
+    lm_status rc = store_blacklist_any(r, any, err);
+    if (rc == LM_OK && f) {
+        f->blacklist_any = *any;
+        f->has_blacklist = true;
+    }
     return rc;
 }
 

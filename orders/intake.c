@@ -82,8 +82,11 @@ static lm_status area_facts(orders_svc *o, store_read *r, const orders_order *or
     return LM_OK;
 }
 
-static lm_status blacklist_facts(store_read *r, const orders_order *ord, orders_audit_facts *f,
-                                 lm_errinfo *err) {
+static lm_status blacklist_facts(orders_svc *o, store_read *r, const orders_order *ord,
+                                 orders_audit_facts *f, lm_errinfo *err) {
+    bool any = true;
+    lm_status any_rc = orders__blacklist_any(o, r, &any, err);
+    if (any_rc != LM_OK || !any) return any_rc;
     char buf[STORE_ADDRESS_MAX + 1];
     static const char *const kinds[] = {"phone", "email", "address"};
     for (int k = 0; k < 3 && !f->blacklisted_by; k++) {
@@ -106,8 +109,12 @@ void orders__token_make(char out[33]) {
         ssize_t k = getrandom(raw + got, sizeof raw - got, 0);
         if (k > 0) got += (size_t)k;
     }
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[32] = '\0';
 }
 
 /* A SKU whose sales are blocked (returns/ sets the block after too many quality returns; a person
@@ -125,6 +132,36 @@ static lm_status sales_block_reason(orders_svc *o, store_read *r, const store_li
     lm_strlcpy(x->rule, "sales_blocked", sizeof x->rule);
     lm_strlcpy(x->field, field, sizeof x->field);
     snprintf(x->message, sizeof x->message, "sales of SKU %.60s are blocked: %s", l->sku, why);
+    return LM_OK;
+}
+
+/* The common case written once: an order that passed its audit, without money, that one depot
+ * can serve whole is inserted in its final state (allocated) rather than inserted as received and
+ * then updated. Rows and events are the general path's, in its order: the row, order.received,
+ * the idempotency key, the reservations (stock.low as they cross), order.allocated. *done false
+ * when no single depot can serve it: nothing was written and the general path takes it. */
+static lm_status create_allocated(orders_svc *o, store_tx *tx, orders_order *ord,
+                                  const char *idem_key, bool *done, lm_errinfo *err) {
+    orders_order received = *ord; /* for order.received: status, depot and outcome as received */
+    char extra[64];
+    bool found = false;
+    *done = false;
+    lm_status rc = orders__allocate_pick(o, store_tx_read(tx), ord, &found, extra, err);
+    if (rc != LM_OK || !found) return rc;
+    orders_status from;
+    if (!orders_status_parse(ord->status, &from) ||
+        !orders_transition_allowed(from, ORDERS_ALLOCATED))
+        return lm_errinfo_set(err, LM_CONFLICT, "status", "a new order is %s", ord->status);
+    lm_strlcpy(ord->status, orders_status_name(ORDERS_ALLOCATED), sizeof ord->status);
+    ord->updated_ms = o->now_ms();
+    if ((rc = store_order_insert(tx, ord, &ord->id, err)) != LM_OK) return rc;
+    received.id = ord->id;
+    if ((rc = orders__event_order(tx, &received, "", NULL)) != LM_OK) return rc;
+    if (idem_key && idem_key[0] && (rc = store_idem_put(tx, idem_key, ord->id, err)) != LM_OK)
+        return rc;
+    if ((rc = orders__reserve_lines(tx, ord, err)) != LM_OK) return rc;
+    if ((rc = orders__event_order(tx, ord, received.status, extra)) != LM_OK) return rc;
+    *done = true;
     return LM_OK;
 }
 
@@ -189,7 +226,7 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
                                         &facts.duplicate_of, err);
         if (rc != LM_OK) return rc;
     }
-    if (cfg.rule_blacklist && (rc = blacklist_facts(r, &ord, &facts, err)) != LM_OK) return rc;
+    if (cfg.rule_blacklist && (rc = blacklist_facts(o, r, &ord, &facts, err)) != LM_OK) return rc;
     if (cfg.rule_oversize) {
         store_fleet_fit_info fit;
         rc = orders__fleet_fit(o, r, ord.weight_g, ord.volume_cm3, &fit, err);
@@ -200,16 +237,24 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         facts.fleet_max_cm3 = fit.max_cm3;
     }
 
-    if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) return rc;
-    if ((rc = orders__event_order(tx, &ord, "", NULL)) != LM_OK) return rc;
-    if (idem_key && idem_key[0] && (rc = store_idem_put(tx, idem_key, ord.id, err)) != LM_OK)
-        return rc;
-
     orders_reason reasons[ORDERS_REASONS_MAX];
     size_t nr = orders_audit_eval(&cfg, &ord, &facts, reasons, ORDERS_REASONS_MAX);
     if (nr > ORDERS_REASONS_MAX) nr = ORDERS_REASONS_MAX;
     for (size_t i = 0; i < n_blocked && nr < ORDERS_REASONS_MAX; i++)
         reasons[nr++] = blocked[i];
+    if (!money && nr == 0) {
+        bool done = false;
+        if ((rc = create_allocated(o, tx, &ord, idem_key, &done, err)) != LM_OK) return rc;
+        if (done) {
+            *ordp = ord;
+            return LM_OK;
+        }
+    }
+
+    if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) return rc;
+    if ((rc = orders__event_order(tx, &ord, "", NULL)) != LM_OK) return rc;
+    if (idem_key && idem_key[0] && (rc = store_idem_put(tx, idem_key, ord.id, err)) != LM_OK)
+        return rc;
     if (money && (rc = orders__money_intake(o, tx, &ord, money, money_res, reasons,
                                             ORDERS_REASONS_MAX, &nr, err)) != LM_OK)
         return rc;

@@ -33,6 +33,7 @@ typedef struct orders__facts {
     uint64_t serial;
     bool on;
     bool has_cfg, has_depots, area_checked;
+    bool has_blacklist, blacklist_any; /* whether the blacklist holds anything, once read */
     store_orders_config cfg;
     orders_depot *depots;
     size_t n_depots, n_products, n_channels, n_fits;
@@ -75,6 +76,9 @@ LM_MUST_USE lm_status orders__depots(orders_svc *o, store_read *r, orders_depot 
 LM_MUST_USE lm_status orders__fleet_fit(orders_svc *o, store_read *r, int64_t weight_g,
                                         int64_t volume_cm3, store_fleet_fit_info *out,
                                         lm_errinfo *err);
+/* Whether the blacklist holds any entry (an empty one needs no lookup per order). */
+LM_MUST_USE lm_status orders__blacklist_any(orders_svc *o, store_read *r, bool *any,
+                                            lm_errinfo *err);
 /* Whether the service area was already read in this batch / note that it was. */
 bool orders__area_known(orders_svc *o, store_read *r);
 void orders__area_checked(orders_svc *o, store_read *r);
@@ -120,6 +124,15 @@ typedef enum orders__alloc_mode {
  * whether ord's status changed. */
 LM_MUST_USE lm_status orders__allocate(orders_svc *o, store_tx *tx, orders_order *ord,
                                        orders__alloc_mode mode, bool *moved, lm_errinfo *err);
+/* The nearest depot that can serve every line of ord as it stands, found without writing
+ * anything: on *found, ord's lines, depot and stock outcome are set as orders__allocate would set
+ * them (nothing reserved yet: orders__reserve_lines) and extra holds the allocation event's extra
+ * members. *found false when no single depot can (split, cancel and backorder are
+ * orders__allocate's, on the stored order). */
+LM_MUST_USE lm_status orders__allocate_pick(orders_svc *o, store_read *r, orders_order *ord,
+                                            bool *found, char extra[64], lm_errinfo *err);
+/* Reserves every line of ord at ord->depot_id (stock.low events as they cross). */
+LM_MUST_USE lm_status orders__reserve_lines(store_tx *tx, const orders_order *ord, lm_errinfo *err);
 /* Releases the reservation of an order that holds stock; consume (out for delivery) also takes
  * the units off on_hand. */
 LM_MUST_USE lm_status orders__stock_release(store_tx *tx, const orders_order *ord, bool consume,

@@ -151,12 +151,14 @@ long orders_allocation_choose(const orders_depot_option *opts, size_t n);
 typedef struct orders_svc orders_svc;
 
 typedef struct orders_opts {
-    store *st;               /* required; not owned */
-    int64_t (*now_ms)(void); /* clock, lm_now_ms by default (tests pin it) */
-    size_t backorder_batch;  /* backordered orders retried per stock update (default 500) */
-    bool intake_thread;      /* group-commit creations on a writer thread of the service's own
-                                (needed by orders_order_create_submit); default false: a waiting
-                                creator leads its batch, and an idle service costs no thread */
+    store *st;                  /* required; not owned */
+    int64_t (*now_ms)(void);    /* clock, lm_now_ms by default (tests pin it) */
+    size_t backorder_batch;     /* backordered orders retried per stock update (default 500) */
+    bool intake_thread;         /* group-commit creations on a writer thread of the service's own
+                                   (needed by orders_order_create_submit); default false: a waiting
+                                   creator leads its batch, and an idle service costs no thread */
+    long intake_linger_us;      /* the writer thread waits up to this for more creations when */
+    size_t intake_linger_below; /*   fewer than linger_below are queued (0: never waits) */
 } orders_opts;
 
 void orders_opts_init(orders_opts *o);

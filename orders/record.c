@@ -83,6 +83,8 @@ lm_status orders__commit(store_tx *tx, lm_errinfo *err) {
 
 lm_status orders__stock_reserve(store_tx *tx, const char *depot, const char *sku, int64_t qty,
                                 lm_errinfo *err) {
+    /* a SELECT then the UPDATE: an UPDATE ... RETURNING costs SQLite an ephemeral table per
+     * statement, more than the point read (bench/results/perf-intake.md, round 3) */
     store_stock before;
     lm_status rc = store_stock_get(store_tx_read(tx), depot, sku, &before, err);
     if (rc != LM_OK) return rc;

@@ -130,11 +130,19 @@ static lm_status recovery_event(store_tx *tx, const orders_recovery *rec) {
     return store_event_append(tx, "order.recovery", "order", id, body);
 }
 
-/* The next day's window: the order's first window moved by whole days to the first day after
- * now; without windows, the depot's opening hours that day (UTC days, as windows are stored). */
+/* The next day's window: the order's first window moved by whole days to the first local day
+ * after now; without windows, the depot's opening hours that day. Local days are those of the
+ * offset the server runs with (store meta utc_offset_s, UTC when none was stored): a parcel that
+ * failed at 23:30 in Paris comes back tomorrow in Paris, not on the UTC day after. */
 static lm_status next_day_window(store_read *r, const orders_order *ord, int64_t now_s,
                                  store_window *out, lm_errinfo *err) {
-    int64_t tomorrow = (now_s / 86400 + 1) * 86400;
+    int64_t off = 0;
+    bool found = false;
+    lm_status rc = store_meta_get(r, "utc_offset_s", &off, &found);
+    if (rc != LM_OK) return lm_errinfo_set(err, rc, NULL, "reading the local clock");
+    if (!found) off = 0;
+    int64_t local = now_s + off;
+    int64_t tomorrow = ((local >= 0 ? local / 86400 : (local - 86399) / 86400) + 1) * 86400 - off;
     if (ord->n_windows) {
         store_window w = ord->windows[0];
         int64_t days = w.start_s >= tomorrow ? 0 : (tomorrow - w.start_s + 86399) / 86400;
@@ -143,7 +151,7 @@ static lm_status next_day_window(store_read *r, const orders_order *ord, int64_t
         return LM_OK;
     }
     store_depot d;
-    lm_status rc = store_depot_get(r, ord->depot_id, &d, err);
+    rc = store_depot_get(r, ord->depot_id, &d, err);
     if (rc != LM_OK) return rc;
     out->start_s = tomorrow + d.open_s;
     out->end_s = tomorrow + d.close_s;

@@ -41,6 +41,8 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     store_cq_opts_init(&qo);
     qo.thread = opts->intake_thread;
     qo.batch_max_units = INTAKE_BATCH_MAX;
+    qo.linger_us = opts->intake_linger_us;
+    qo.linger_below = opts->intake_linger_below;
     lm_status rc = store_cq_create(o->st, &qo, &o->intake);
     if (rc != LM_OK) {
         lm_free(o);

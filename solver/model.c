@@ -202,6 +202,10 @@ static lm_status model_vehicle_classes(solver__model *m) {
 }
 
 lm_status solver__model_create(const solver_problem *p, solver__model **out) {
+    return solver__model_create_nbr(p, false, out);
+}
+
+lm_status solver__model_create_nbr(const solver_problem *p, bool defer_nbr, solver__model **out) {
     lm_status st = LM_NOMEM;
     solver__model *m = lm_calloc(1, sizeof *m);
     if (!m) return LM_NOMEM;
@@ -247,7 +251,7 @@ lm_status solver__model_create(const solver_problem *p, solver__model **out) {
     m->spare_fleet = capacity >= 2 * demand;
     m->all_fit = solver__all_units_fit(m);
     if (model_vehicle_classes(m) != LM_OK) goto fail;
-    if ((st = solver__build_neighbours(m)) != LM_OK) goto fail;
+    if (!defer_nbr && (st = solver__build_neighbours(m)) != LM_OK) goto fail;
     *out = m;
     return LM_OK;
 fail:

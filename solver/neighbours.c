@@ -123,3 +123,47 @@ done:
     lm_free(sym);
     return st;
 }
+
+/* Row i of the neighbour lists from the symmetric costs of node i to every task node. */
+static void direct_row(const solver__model *m, size_t i, uint32_t k, uint32_t *row, int64_t *d) {
+    uint32_t cnt = 0, a = m->nodes[i].loc;
+    for (size_t j = 0; j < m->n_task_nodes; j++) {
+        if (j == i) continue;
+        uint32_t b = m->nodes[j].loc;
+        int32_t x = cost32(m, a, b), y = cost32(m, b, a);
+        int64_t c = x < y ? x : y;
+        if (cnt == k && c >= d[k - 1]) continue;
+        uint32_t pos = cnt < k ? cnt++ : k - 1;
+        while (pos > 0 && d[pos - 1] > c) {
+            d[pos] = d[pos - 1];
+            row[pos] = row[pos - 1];
+            pos--;
+        }
+        d[pos] = c;
+        row[pos] = (uint32_t)j;
+    }
+}
+
+lm_status solver__build_neighbour_rows(solver__model *m, const solver__sol *s) {
+    size_t n = m->n_task_nodes;
+    if (n == 0) return LM_OK;
+    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
+    m->k_nbr = k;
+    m->k_ls = k < 12 ? k : 12;
+    if (k == 0) return LM_OK;
+    if (m->p->memo && solver__memo_nbr_get(m->p->memo, m)) return LM_OK;
+    m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
+    int64_t *d = lm_reallocarray(NULL, k, sizeof *d);
+    if (!m->nbr || !d) {
+        lm_free(d);
+        return LM_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) /* valid node indices everywhere, searched or not */
+        for (uint32_t c = 0; c < k; c++)
+            m->nbr[i * k + c] = (uint32_t)((i + 1 + c) % n);
+    for (size_t u = 0; u < m->n_units; u++)
+        if (!s->assigned[u] && !m->units[u].fixed && m->units[u].first < n)
+            direct_row(m, m->units[u].first, k, &m->nbr[(size_t)m->units[u].first * k], d);
+    lm_free(d);
+    return LM_OK;
+}

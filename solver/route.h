@@ -61,10 +61,20 @@ typedef struct solver__model {
 
 /* ---- The model (solver/model.c) ---- */
 
+struct solver__sol;
 LM_MUST_USE lm_status solver__model_create(const solver_problem *p, solver__model **out);
+/* The same; defer_nbr: no neighbour lists yet (a seeded repair builds the rows it needs after
+ * seeding, solver__build_neighbour_rows). */
+LM_MUST_USE lm_status solver__model_create_nbr(const solver_problem *p, bool defer_nbr,
+                                               solver__model **out);
 void solver__model_destroy(solver__model *m);
 /* Fills m->nbr / k_nbr / k_ls from the task nodes' locations (solver/neighbours.c). */
 LM_MUST_USE lm_status solver__build_neighbours(solver__model *m);
+/* The same for a seeded start s that is only completed by insertion: the memo's lists when it
+ * holds them, else only the rows of the units s leaves unassigned (the ones insertion reads),
+ * O(units to insert x task nodes) instead of the O(n^2) build; the other rows list arbitrary
+ * nodes and must not be searched (no local search runs on such a model). */
+LM_MUST_USE lm_status solver__build_neighbour_rows(solver__model *m, const struct solver__sol *s);
 /* The memo's neighbour lists (solver/memo.c): get fills m->nbr / k_nbr / k_ls and returns true
  * when the memo holds lists for m's key; put remembers m's lists. */
 bool solver__memo_nbr_get(solver_memo *memo, solver__model *m);
@@ -131,7 +141,7 @@ int solver__sol_compare(const solver__sol *a, const solver__sol *b);
  * steps, as movable tasks; LM_INVALID naming the vehicle if a seed is not a valid route.
  * (solver/seed.c) */
 LM_MUST_USE lm_status solver__sol_seed(const solver__model *m, solver__sol *s, const solver_opts *o,
-                                       lm_errinfo *err);
+                                       size_t *dropped, lm_errinfo *err);
 
 /* Makes room for extra nodes in route r. */
 LM_MUST_USE lm_status solver__route_reserve(solver__route *rt, uint32_t n, uint32_t dims);

@@ -716,7 +716,7 @@ static lm_status fixed_steps_check(const solver_problem *p, lm_errinfo *err) {
 /* The start solution: every vehicle's fixed steps (which must be servable as given), the seed
  * routes, then the construction the variant picks. */
 static lm_status start_build(solver__model *m, const solver__params *prm, const solver_opts *o,
-                             solver__sol *start, lm_errinfo *err) {
+                             solver__sol *start, size_t *seeds_dropped, lm_errinfo *err) {
     const solver_problem *p = m->p;
     lm_status st = solver__sol_init(m, start);
     if (st != LM_OK) return st;
@@ -725,7 +725,8 @@ static lm_status start_build(solver__model *m, const solver__params *prm, const 
             return lm_errinfo_set(err, LM_INVALID, "vehicles.steps",
                                   "the fixed steps of vehicle %llu cannot be served as given",
                                   (unsigned long long)p->vehicles[v].pub.id);
-    if ((st = solver__sol_seed(m, start, o, err)) != LM_OK) return st;
+    if ((st = solver__sol_seed(m, start, o, seeds_dropped, err)) != LM_OK) return st;
+    if (!m->nbr && (st = solver__build_neighbour_rows(m, start)) != LM_OK) return st;
     /* savings builds every route from scratch: with seeds, insertion completes them instead */
     return prm->use_savings && !o->seed_routes
                ? solver__construct_savings(m, start)
@@ -784,12 +785,13 @@ static lm_status shared_init(shared *sh, solver__model *m, const solver__params 
 
 /* Polishes the start with worker 0, leaving most of the time to the search itself, and hands
  * the result to every worker. */
-static lm_status start_polish(shared *sh, solver__model *m, worker *ws, unsigned n_workers) {
+static lm_status start_polish(shared *sh, solver__model *m, worker *ws, unsigned n_workers,
+                              bool polish) {
     lm_status st;
     int64_t ls_deadline = m->ls_deadline_ns;
     if (!sh->max_iters)
         m->ls_deadline_ns = sh->t_start_ns + (sh->search_end_ns - sh->t_start_ns) / 4;
-    local_search(&ws[0], &ws[0].best, true);
+    if (polish) local_search(&ws[0], &ws[0].best, true);
     m->ls_deadline_ns = ls_deadline;
     for (unsigned i = 0; i < n_workers; i++) {
         if ((st = solver__sol_copy(&ws[i].best, &ws[0].best)) != LM_OK) return st;
@@ -849,7 +851,9 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     solver__sol start;
     memset(&start, 0, sizeof start);
     if (n_workers > 64) n_workers = 64;
-    lm_status st = solver__model_create(p, &m);
+    /* a seeded repair answered as constructed reads neighbours only for what it inserts */
+    bool repair = o->stop_at_feasible && o->start_unpolished && o->seed_routes;
+    lm_status st = solver__model_create_nbr(p, repair, &m);
     if (st != LM_OK) return st;
     m->cpu_clock = cpu_clock;
     if (p->n_vehicles == 0) {
@@ -863,10 +867,12 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     }
     solver__variant_params(m, &prm);
     m->granular_routes = prm.granular_routes;
-    if ((st = start_build(m, &prm, o, &start, err)) != LM_OK) goto done;
+    size_t seeds_dropped = 0;
+    if ((st = start_build(m, &prm, o, &start, &seeds_dropped, err)) != LM_OK) goto done;
     if (!any_free_unit(m)) { /* nothing to move (no tasks, or all fixed): the start is the answer */
         st = build_output(m, &start, out, err);
         if (st == LM_OK) {
+            (*out)->seeds_dropped = seeds_dropped;
             (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
             (*out)->reproducible = (*out)->searched = true; /* nothing to search: no clock */
         }
@@ -884,7 +890,9 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     sh.workers = ws;
     for (unsigned i = 0; i < n_workers; i++)
         if ((st = worker_init(&ws[i], &sh, i, &start)) != LM_OK) goto destroy_sync;
-    if ((st = start_polish(&sh, m, ws, n_workers)) != LM_OK) goto destroy_sync;
+    if ((st = start_polish(&sh, m, ws, n_workers, !(o->stop_at_feasible && o->start_unpolished))) !=
+        LM_OK)
+        goto destroy_sync;
     /* Asked for the first feasible answer: the polished start is one (the search only ever
      * holds feasible solutions); tasks it leaves out are left for a searching solve. */
     bool done_at_start = o->stop_at_feasible;
@@ -899,6 +907,7 @@ lm_status solver_solve(const solver_problem *p, const solver_opts *o, solver_sol
     }
     if (st == LM_OK) {
         (*out)->computing_ms = (lm_mono_ns() - t0) / 1000000;
+        (*out)->seeds_dropped = seeds_dropped;
         (*out)->searched = true;
         (*out)->iterations = ws[0].iters;
         (*out)->reproducible = sh.max_iters && !atomic_load(&sh.cut);

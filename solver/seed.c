@@ -53,14 +53,34 @@ static lm_status seed_vehicle(const solver__model *m, solver__sol *s, size_t v,
     return LM_OK;
 }
 
+/* Takes vehicle v's seed off again (opts.seed_lenient): the route keeps its fixed steps. */
+static void seed_undo(const solver__model *m, solver__sol *s, size_t v) {
+    solver__route *rt = &s->routes[v];
+    for (uint32_t i = rt->n_fixed; i < rt->n; i++) {
+        uint32_t node = rt->nodes[i];
+        s->at_route[node] = SOLVER_NONE;
+        s->assigned[m->nodes[node].unit] = 0;
+    }
+    rt->n = rt->n_fixed;
+    solver__sol_update_route(m, s, (uint32_t)v);
+}
+
 lm_status solver__sol_seed(const solver__model *m, solver__sol *s, const solver_opts *o,
-                           lm_errinfo *err) {
+                           size_t *dropped, lm_errinfo *err) {
+    *dropped = 0;
     if (!o->seed_routes || !o->seed_lens) return LM_OK;
     for (size_t v = 0; v < m->p->n_vehicles; v++) {
         if (!o->seed_lens[v]) continue;
         if (!o->seed_routes[v]) return seed_fail(m->p, v, err, "no steps array");
-        lm_status st = seed_vehicle(m, s, v, o->seed_routes[v], o->seed_lens[v], err);
-        if (st != LM_OK) return st;
+        lm_errinfo mine = {0};
+        lm_status st = seed_vehicle(m, s, v, o->seed_routes[v], o->seed_lens[v],
+                                    o->seed_lenient ? &mine : err);
+        if (st == LM_INVALID && o->seed_lenient) {
+            seed_undo(m, s, v);
+            (*dropped)++;
+        } else if (st != LM_OK) {
+            return st;
+        }
     }
     solver__sol_totals(m, s);
     return LM_OK;

@@ -259,7 +259,8 @@ typedef struct solver_solution {
      * cancel), or had nothing to search: the same input, seed and threads give this answer again
      * on any machine. False for time-limited and cut-short runs. */
     bool reproducible;
-    solver_stop stop; /* why the search ended */
+    solver_stop stop;     /* why the search ended */
+    size_t seeds_dropped; /* seed routes left out as invalid (opts.seed_lenient) */
 } solver_solution;
 
 void solver_solution_destroy(solver_solution *s);
@@ -309,6 +310,13 @@ typedef struct solver_opts {
      * LM_INVALID if one is not a valid route. Borrowed for the call. */
     const solver_task_ref *const *seed_routes;
     const size_t *seed_lens;
+    /* With seed_routes: a vehicle's seed that is not a valid route (a window a delay made
+     * unreachable, ...) is dropped, its route left to the construction, instead of LM_INVALID;
+     * the number dropped is in the solution's seeds_dropped (re-plan repair, default false). */
+    bool seed_lenient;
+    /* With stop_at_feasible: answer with the constructed start as it is, without the local
+     * search that polishes it (the re-plan's repair of its live routes, default false). */
+    bool start_unpolished;
     /* Called from the search roughly every 100 ms with the best so far; may be NULL. */
     void (*on_progress)(const solver_progress *p, void *ud);
     void *progress_ud;

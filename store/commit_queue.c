@@ -38,6 +38,12 @@ struct store_cq {
     bool leading; /* leader mode: some submitter is running batches */
     bool started; /* the writer thread runs */
     pthread_t thread;
+    /* sync_behind: batches committed and not yet synced, as one list, for the syncer thread */
+    cq_node *unsynced, **unsynced_tail;
+    pthread_cond_t sync_cv; /* the syncer waits here for batches */
+    bool sync_stop;         /* the writer has stopped: sync what is left, then end */
+    bool syncer_started;
+    pthread_t syncer;
 };
 
 void store_cq_opts_init(store_cq_opts *o) {
@@ -85,15 +91,23 @@ static bool unit_run(db_conn *db, store_tx *tx, cq_node *n) {
     return false;
 }
 
+/* Sets rc as the outcome of every unit of list that had none. */
+static void batch_fail(store_cq *q, cq_node *list, lm_status rc) {
+    for (cq_node *n = list; n; n = n->next)
+        if (n->st == LM_OK) n->st = lm_errinfo_set(&n->err, rc, "", "%s", q->o.commit_failed_msg);
+}
+
 /* Runs list in one transaction and sets every unit's outcome. A batch whose units all failed is
- * rolled back: nothing to make durable, no fsync. */
-static void batch_run(store_cq *q, cq_node *list) {
+ * rolled back: nothing to make durable, no fsync. True when the batch committed behind its fsync
+ * (sync_behind): its outcomes hold only once store_wal_sync has succeeded. */
+static bool batch_run(store_cq *q, cq_node *list) {
     store_tx *tx = NULL;
-    lm_status rc = store_tx_begin(q->st, &tx);
+    lm_status rc =
+        q->o.sync_behind ? store_tx_begin_behind(q->st, &tx) : store_tx_begin(q->st, &tx);
     if (rc != LM_OK) {
         for (cq_node *n = list; n; n = n->next)
             n->st = lm_errinfo_set(&n->err, rc, "", "%s", q->o.unavailable_msg);
-        return;
+        return false;
     }
     db_conn *db = store__tx_db(tx);
     size_t kept = 0;
@@ -101,13 +115,12 @@ static void batch_run(store_cq *q, cq_node *list) {
         kept += unit_run(db, tx, n);
     if (kept == 0) {
         store_tx_rollback(tx);
-        return;
+        return false;
     }
-    if ((rc = store_tx_commit(tx)) != LM_OK) {
-        for (cq_node *n = list; n; n = n->next)
-            if (n->st == LM_OK)
-                n->st = lm_errinfo_set(&n->err, rc, "", "%s", q->o.commit_failed_msg);
-    }
+    bool behind = false;
+    rc = q->o.sync_behind ? store_tx_commit_behind(tx, &behind) : store_tx_commit(tx);
+    if (rc != LM_OK) batch_fail(q, list, rc);
+    return behind;
 }
 
 /* Hands every outcome of list to its submitter: asynchronous units through done (outside the
@@ -187,8 +200,40 @@ static void *writer_main(void *arg) {
         writer_linger(q);
         cq_node *list = batch_take(q);
         pthread_mutex_unlock(&q->mu);
-        batch_run(q, list);
-        batch_deliver(q, list);
+        if (!batch_run(q, list)) {
+            batch_deliver(q, list);
+            continue;
+        }
+        /* committed, not yet durable: the syncer delivers it after the next fsync */
+        cq_node *last = list;
+        while (last->next)
+            last = last->next;
+        pthread_mutex_lock(&q->mu);
+        *q->unsynced_tail = list;
+        q->unsynced_tail = &last->next;
+        pthread_cond_signal(&q->sync_cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* sync_behind: one fdatasync for every batch committed since the last one, then their
+ * outcomes. The writer runs the next batch meanwhile, so one fsync is waited for at a time
+ * instead of after each batch's statements. */
+static void *syncer_main(void *arg) {
+    store_cq *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (!q->unsynced && !q->sync_stop)
+            pthread_cond_wait(&q->sync_cv, &q->mu);
+        cq_node *list = q->unsynced;
+        if (!list) break; /* stopping and drained */
+        q->unsynced = NULL;
+        q->unsynced_tail = &q->unsynced;
+        pthread_mutex_unlock(&q->mu);
+        lm_status rc = store_wal_sync(q->st);
+        if (rc != LM_OK) batch_fail(q, list, rc);
+        batch_deliver(q, list); /* returns with q->mu held */
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;
@@ -210,9 +255,19 @@ lm_status store_cq_create(store *s, const store_cq_opts *opts, store_cq **out) {
     q->st = s;
     q->o = o;
     q->tail = &q->head;
+    q->unsynced_tail = &q->unsynced;
+    if (!o.thread) q->o.sync_behind = false;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->work_cv, NULL);
     pthread_cond_init(&q->done_cv, NULL);
+    pthread_cond_init(&q->sync_cv, NULL);
+    if (q->o.sync_behind) {
+        if (pthread_create(&q->syncer, NULL, syncer_main, q) != 0) {
+            store_cq_destroy(q);
+            return LM_INTERNAL;
+        }
+        q->syncer_started = true;
+    }
     if (o.thread) {
         if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
             store_cq_destroy(q);
@@ -235,11 +290,19 @@ void store_cq_stop(store_cq *q) {
     pthread_mutex_unlock(&q->mu);
     if (q->started) pthread_join(q->thread, NULL);
     q->started = false;
+    /* after the writer: every batch it committed is synced and delivered before this returns */
+    pthread_mutex_lock(&q->mu);
+    q->sync_stop = true;
+    pthread_cond_signal(&q->sync_cv);
+    pthread_mutex_unlock(&q->mu);
+    if (q->syncer_started) pthread_join(q->syncer, NULL);
+    q->syncer_started = false;
 }
 
 void store_cq_destroy(store_cq *q) {
     if (!q) return;
     store_cq_stop(q);
+    pthread_cond_destroy(&q->sync_cv);
     pthread_cond_destroy(&q->done_cv);
     pthread_cond_destroy(&q->work_cv);
     pthread_mutex_destroy(&q->mu);

@@ -663,13 +663,23 @@ lm_status store_stop_query(store_read *r, const store_stop_filter *f, store_stop
                            lm_errinfo *err) {
     db_conn *db = store__db(r);
     db_stmt *st = NULL;
-    lm_status rc = db_prepare(db,
-                              "SELECT id, " STOP_COLS " FROM stops WHERE"
-                              " (?1 <= 0 OR plan_id = ?1) AND (?2 IS NULL OR vehicle_id = ?2)"
-                              " AND (?3 <= 0 OR order_id = ?3) AND (?4 = 0 OR live = 1)"
-                              " AND (?5 = 0 OR status IN (0, 1))"
-                              " ORDER BY vehicle_id, seq, id",
-                              &st, err);
+    /* The filter set leads as plain terms, so that an index serves it (stops_live for a
+     * vehicle's live stops, stops_by_order, stops_by_plan): the generic "?2 IS NULL OR ..." terms
+     * alone made every query scan the whole history of stops. */
+    const char *lead = f->vehicle_id && f->live_only ? " vehicle_id = ?2 AND live = 1 AND"
+                       : f->vehicle_id               ? " vehicle_id = ?2 AND"
+                       : f->order_id > 0             ? " order_id = ?3 AND"
+                       : f->plan_id > 0              ? " plan_id = ?1 AND"
+                                                     : "";
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT id, " STOP_COLS " FROM stops WHERE%s"
+             " (?1 <= 0 OR plan_id = ?1) AND (?2 IS NULL OR vehicle_id = ?2)"
+             " AND (?3 <= 0 OR order_id = ?3) AND (?4 = 0 OR live = 1)"
+             " AND (?5 = 0 OR status IN (0, 1))"
+             " ORDER BY vehicle_id, seq, id",
+             lead);
+    lm_status rc = db_prepare(db, sql, &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_i64(st, 1, f->plan_id));
     BIND(db_bind_text(st, 2, f->vehicle_id));

@@ -578,9 +578,8 @@ lm_status store_order_find_duplicate(store_read *r, const char *customer_key, co
     db_conn *db = store__db(r);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db,
-                              "SELECT id FROM orders WHERE customer_key = ? AND lines_sig = ? "
-                              "AND created_ms >= ? AND status <> 'cancelled' ORDER BY id "
-                              "LIMIT 1",
+                              "SELECT min(id) FROM orders WHERE customer_key = ? AND lines_sig "
+                              "= ? AND created_ms >= ? AND status <> 'cancelled'",
                               &st, err);
     if (rc != LM_OK) return rc;
     BIND(db_bind_text(st, 1, customer_key));

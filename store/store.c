@@ -47,6 +47,11 @@ struct store {
     pthread_cond_t hook_cv;  /* signalled when hook_calls drops to 0 */
     pthread_mutex_t stats_mu;
     store_stats stats;
+    /* commits behind their fsync (store_tx_commit_behind): SQLite with fsync only */
+    bool can_sync_behind;
+    bool sync_normal;       /* the writer connection was left at synchronous=NORMAL (write_mu) */
+    pthread_mutex_t wal_mu; /* wal_fd */
+    int wal_fd;             /* the WAL, opened at the first store_wal_sync; -1 before */
 };
 
 const int64_t store_commit_bucket_le_us[STORE_COMMIT_BUCKETS] = {
@@ -166,6 +171,8 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     pthread_mutex_init(&s->hook_mu, NULL);
     pthread_cond_init(&s->hook_cv, NULL);
     pthread_cond_init(&s->read_cv, NULL);
+    pthread_mutex_init(&s->wal_mu, NULL);
+    s->wal_fd = -1;
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
     if (!(s->path = lm_strdup(o->path))) goto fail;
@@ -177,6 +184,8 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     if (db_backend_of(o->path) == DB_SQLITE && (st = files_private(o->path, err)) != LM_OK)
         goto fail;
     if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
+    const char *unsafe = getenv("LASTMILE_UNSAFE_SYNC_OFF");
+    s->can_sync_behind = db_kind(s->tx.view.db) == DB_SQLITE && !(unsafe && !strcmp(unsafe, "1"));
     if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
     st = LM_NOMEM;
     if (db_cache_enable(s->tx.view.db) != LM_OK) goto fail;
@@ -214,6 +223,8 @@ void store_close(store *s) {
     pthread_cond_destroy(&s->hook_cv);
     pthread_mutex_destroy(&s->read_mu);
     pthread_mutex_destroy(&s->write_mu);
+    if (s->wal_fd >= 0) close(s->wal_fd);
+    pthread_mutex_destroy(&s->wal_mu);
     lm_free(s->readers);
     lm_free(s->free_idx);
     lm_free(s->path);
@@ -223,14 +234,34 @@ void store_close(store *s) {
 
 /* ---- Write transactions ---- */
 
-lm_status store_tx_begin(store *s, store_tx **out) {
+/* Puts the writer connection back to synchronous=FULL after a transaction begun behind (SQLite
+ * refuses the pragma inside one); a failure leaves sync_normal set and the next begin tries
+ * again, refusing to begin without it. Under write_mu, outside a transaction. */
+static lm_status sync_full(store *s) {
+    if (!s->sync_normal) return LM_OK;
+    if (db_run(s->tx.view.db, "PRAGMA synchronous=FULL", NULL) != LM_OK) return LM_STORE;
+    s->sync_normal = false;
+    return LM_OK;
+}
+
+/* BEGIN IMMEDIATE, at synchronous=NORMAL when behind and FULL otherwise. */
+static lm_status begin(store *s, bool behind, store_tx **out) {
     pthread_mutex_lock(&s->write_mu);
     if (s->closing) {
         pthread_mutex_unlock(&s->write_mu);
         return LM_UNAVAILABLE;
     }
     store_tx *tx = &s->tx;
+    if (sync_full(s) != LM_OK) {
+        pthread_mutex_unlock(&s->write_mu);
+        return LM_STORE;
+    }
+    if (behind && s->can_sync_behind &&
+        db_run(tx->view.db, "PRAGMA synchronous=NORMAL", NULL) == LM_OK)
+        s->sync_normal = true;
     if (db_begin_write(tx->view.db, NULL) != LM_OK) {
+        lm_status full = sync_full(s);
+        (void)full;
         pthread_mutex_unlock(&s->write_mu);
         return LM_STORE;
     }
@@ -239,6 +270,14 @@ lm_status store_tx_begin(store *s, store_tx **out) {
     tx->serial++;
     *out = tx;
     return LM_OK;
+}
+
+lm_status store_tx_begin(store *s, store_tx **out) {
+    return begin(s, false, out);
+}
+
+lm_status store_tx_begin_behind(store *s, store_tx **out) {
+    return begin(s, true, out);
 }
 
 static void stats_record_commit(store *s, int64_t us, bool ok) {
@@ -266,11 +305,29 @@ static void run_fold(store_tx *tx) {
     run_quiet(tx->view.db, "RELEASE lm_fold");
 }
 
-lm_status store_tx_commit(store_tx *tx) {
+/* COMMIT. A transaction begun behind commits at synchronous=NORMAL (its WAL frames written, not
+ * synced): *sync_after when it has no event and the caller takes the fsync on; else synced here
+ * before anything learns of it. */
+static lm_status commit_sync(store_tx *tx, bool may_defer, bool *sync_after) {
+    store *s = tx->view.s;
+    bool behind = s->sync_normal;
+    lm_status rc = db_commit(tx->view.db, NULL);
+    lm_status full = sync_full(s);
+    (void)full; /* when it fails the next begin tries again */
+    if (rc != LM_OK || !behind) return rc;
+    /* an event goes out through hooks, streams and webhooks: never before it is durable */
+    if (may_defer && tx->last_seq == 0) {
+        *sync_after = true;
+        return LM_OK;
+    }
+    return store_wal_sync(s);
+}
+
+static lm_status commit(store_tx *tx, bool may_defer, bool *sync_after) {
     store *s = tx->view.s;
     run_fold(tx);
     int64_t t0 = lm_mono_ns();
-    lm_status rc = db_commit(tx->view.db, NULL);
+    lm_status rc = commit_sync(tx, may_defer, sync_after);
     int64_t us = (lm_mono_ns() - t0) / 1000;
     int64_t last_seq = tx->last_seq;
     if (rc != LM_OK) db_rollback(tx->view.db);
@@ -295,10 +352,38 @@ lm_status store_tx_commit(store_tx *tx) {
     return LM_OK;
 }
 
+lm_status store_tx_commit(store_tx *tx) {
+    bool sync_after = false;
+    return commit(tx, false, &sync_after);
+}
+
+lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after) {
+    *sync_after = false;
+    return commit(tx, true, sync_after);
+}
+
+lm_status store_wal_sync(store *s) {
+    /* PostgreSQL (and a store told not to sync) commits nothing behind its sync */
+    if (!s->can_sync_behind) return LM_OK;
+    pthread_mutex_lock(&s->wal_mu);
+    if (s->wal_fd < 0) {
+        /* the writer connection keeps the WAL open (and in place) until store_close, so the
+         * file opened here is the one its commits append to; any descriptor syncs the file */
+        char wal[1100];
+        snprintf(wal, sizeof wal, "%s-wal", s->path);
+        s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+    }
+    int rc = s->wal_fd >= 0 ? fdatasync(s->wal_fd) : -1;
+    pthread_mutex_unlock(&s->wal_mu);
+    return rc == 0 ? LM_OK : LM_IO;
+}
+
 void store_tx_rollback(store_tx *tx) {
     if (!tx) return;
     store *s = tx->view.s;
     db_rollback(tx->view.db);
+    lm_status full = sync_full(s);
+    (void)full;
     pthread_mutex_lock(&s->stats_mu);
     s->stats.rollbacks++;
     pthread_mutex_unlock(&s->stats_mu);

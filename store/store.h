@@ -56,6 +56,23 @@ LM_MUST_USE lm_status store_tx_begin(store *s, store_tx **out);
  * outcome; on failure everything in tx is rolled back. A request that changed state is answered
  * only after this returned LM_OK. */
 LM_MUST_USE lm_status store_tx_commit(store_tx *tx);
+/* store_tx_begin for a transaction whose fsync may come after its commit (store_tx_commit_behind):
+ * on SQLite it runs at synchronous=NORMAL (set before BEGIN: SQLite refuses it inside). Its
+ * store_tx_commit still syncs before returning; PostgreSQL and a store without fsync begin as
+ * store_tx_begin. Lets a group commit write its next batch while the last one's fsync runs
+ * (store/commit_queue.h, sync_behind). */
+LM_MUST_USE lm_status store_tx_begin_behind(store *s, store_tx **out);
+/* Commits a transaction of store_tx_begin_behind like store_tx_commit, except that one that
+ * appended no event comes back before its fsync: then *sync_after is true, its WAL frames are
+ * written but not yet synced, and it is durable (and may be reported so) only once a later
+ * store_wal_sync has returned LM_OK. Meanwhile other connections may already read it. One with
+ * events is synced first (an event is never published before it is durable); *sync_after is
+ * false then, and always for a tx of store_tx_begin. */
+LM_MUST_USE lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after);
+/* fdatasync of the SQLite WAL: every commit that returned before this call is durable once it
+ * returns LM_OK (LM_IO otherwise). Any thread, also while another commits. LM_OK at once where
+ * nothing commits behind (PostgreSQL, a store without fsync). */
+LM_MUST_USE lm_status store_wal_sync(store *s);
 /* Rolls back and frees tx. NULL-safe. */
 void store_tx_rollback(store_tx *tx);
 /* A read view of the tx's own uncommitted state, valid until commit/rollback; do not end it.

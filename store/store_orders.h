@@ -228,6 +228,8 @@ LM_MUST_USE lm_status store_channel_policy_list(store_read *r, store_channel_pol
 /* True in *hit when (kind, value) is blacklisted. */
 LM_MUST_USE lm_status store_blacklist_has(store_read *r, const char *kind, const char *value,
                                           bool *hit, lm_errinfo *err);
+/* True in *any when the blacklist holds at least one entry (orders_intake.c). */
+LM_MUST_USE lm_status store_blacklist_any(store_read *r, bool *any, lm_errinfo *err);
 LM_MUST_USE lm_status store_blacklist_replace(store_tx *tx, const store_blacklist_entry *e,
                                               size_t n, lm_errinfo *err);
 LM_MUST_USE lm_status store_blacklist_list(store_read *r, store_blacklist_entry **out, size_t *n,

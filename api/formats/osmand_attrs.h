@@ -8,12 +8,24 @@
 
 #include <cjson/cJSON.h>
 
-/* Where the fields of one record come from: decoded pairs, or one JSON object. */
+/* How many keys osmand.c reads itself (fmt__osmand_own_key). */
+#define FMT__OWN_KEYS 16
+
+/* Where the fields of one record come from: decoded pairs, or one JSON object. For pairs, own[k]
+ * is the first value of own key k (NULL when absent), filled once by fmt__flat_index instead of
+ * a scan of the pairs per key. */
 typedef struct fmt__flat_src {
     const fmt_osmand_kv *pairs;
     size_t n;
     const cJSON *obj;
+    const char *own[FMT__OWN_KEYS];
 } fmt__flat_src;
+
+/* The index (0 .. FMT__OWN_KEYS - 1) of key among the keys osmand.c reads itself, or -1. */
+int fmt__osmand_own_key(const char *key);
+
+/* Fills s->own from s->pairs (the first pair of each own key wins; a NULL value reads ""). */
+void fmt__flat_index(fmt__flat_src *s);
 
 /* The field name "<prefix><key>" for errors ("[3]." + "lat"), written into buf. */
 const char *fmt__osmand_field(char *buf, size_t size, const char *prefix, const char *key);

@@ -51,6 +51,11 @@ typedef struct http__conn {
     lm_errinfo defer_err;
 } http__conn;
 
+/* ---- json_print.c ---- */
+/* j as cJSON_PrintUnformatted prints it, NUL-terminated, its length in *len; NULL when out of
+ * memory or j cannot be printed. The caller lm_frees it. */
+char *http__json_print(const cJSON *j, size_t *len);
+
 /* ---- metrics.c ---- */
 LM_MUST_USE lm_status http__stats_create(size_t n_routes, http__stats **out);
 void http__stats_destroy(http__stats *m);

@@ -1,6 +1,7 @@
 /* api/http/log.h: the request log (docs/logging.md): structured (one JSON object per line),
- * levelled, buffered and written by a thread of its own, so that a request only copies a small
- * record into a ring and never waits on the log's file descriptor.
+ * levelled, buffered and written by a thread of its own, so that a request only copies a few
+ * fields into a lock-free ring (no lock, no allocation, no formatting) and never waits on the
+ * log's file descriptor.
  *
  * Levels: an access line is "info" for 1xx-3xx, "warn" for 4xx, "error" for 5xx and for a
  * request the client abandoned. A line is written when its level is at least the threshold of
@@ -36,7 +37,9 @@ typedef struct http_log_opts {
                              pattern, optionally after its method ("GET /v1/track/{token}=warn,
                              /v1/osmand=off"); NULL or "" = none */
     unsigned sample;      /* keep one in this many info access lines per route; 0 or 1 = all */
-    size_t ring_records;  /* records the ring holds before lines are dropped; default 16384 */
+    size_t ring_bytes;    /* the ring's size: lines beyond it are dropped, and so is a line larger
+                             than half of it; default 1 MiB (~10,000 tracking-poll records:
+                             http_log_access_bytes); at least 256 */
     int flush_ms;         /* the thread writes at least this often; default 50 */
 } http_log_opts;
 
@@ -63,19 +66,25 @@ void http_log_destroy(http_log *lg);
 http_log_level http_log_route_level(const http_log *lg, const char *method, const char *pattern);
 unsigned http_log_sample(const http_log *lg);
 
-/* One finished request, as the server saw it. Strings are copied (path truncated to fit). */
+/* One finished request, as the server saw it. Strings are copied (method cut at 15 bytes, key id
+ * at 63, path at 2,048). */
 typedef struct http_log_access_rec {
     const char *method, *path; /* path: as requested; the log thread redacts it */
     const char *route;         /* the route's pattern (borrowed, static), NULL when none matched */
     const char *key_id;        /* "" when none */
     int status;                /* 0: no reply was sent */
     int64_t duration_us;
+    int64_t end_ns; /* when it ended, lm_mono_ns(); 0 = now (the log reads the clock) */
     size_t bytes_in;
     bool aborted;    /* the client went away before the reply was complete */
     unsigned sample; /* > 1: this line stands for that many (sampling) */
 } http_log_access_rec;
 
-/* Queues an access line at level. Never blocks on I/O; drops (and counts) when the ring is full. */
+/* The ring bytes one access record takes (sizing a ring in tests and benchmarks). */
+size_t http_log_access_bytes(const http_log_access_rec *a);
+
+/* Queues an access line at level: lock-free, never blocks; drops (and counts) when the ring has
+ * no room. */
 void http_log_access(http_log *lg, http_log_level level, const http_log_access_rec *a);
 /* Queues a free-form line {"ts_ms", "level", "component", "msg"}. */
 void http_log_message(http_log *lg, http_log_level level, const char *component, const char *msg);

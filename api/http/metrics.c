@@ -145,5 +145,18 @@ lm_status http_metrics_write(const http_req *r, lm_buf *out) {
             "lastmile_http_connections_closed_total{reason=\"shed\"} %lld\n",
             (long long)cs.live, (long long)cs.peak, (long long)cs.accepted,
             (long long)cs.closed_head, (long long)cs.closed_body, (long long)cs.shed);
+    /* the request log (docs/logging.md): a full ring drops lines rather than wait */
+    uint64_t written = 0, dropped = 0;
+    http_log_counts(srv->log, &written, &dropped);
+    if (rc == LM_OK)
+        rc = lm_buf_printf(out,
+                           "# HELP lastmile_log_lines_written_total Lines the request log wrote.\n"
+                           "# TYPE lastmile_log_lines_written_total counter\n"
+                           "lastmile_log_lines_written_total %llu\n"
+                           "# HELP lastmile_log_lines_dropped_total Lines the request log dropped "
+                           "because its ring was full.\n"
+                           "# TYPE lastmile_log_lines_dropped_total counter\n"
+                           "lastmile_log_lines_dropped_total %llu\n",
+                           (unsigned long long)written, (unsigned long long)dropped);
     return rc;
 }

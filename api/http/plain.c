@@ -22,6 +22,7 @@ struct http_plain_listener {
     void *ctx;
     size_t max_body;
     struct MHD_Daemon *daemon;
+    struct MHD_Response *ok_empty; /* every 200: no body, no header; shared, never changed */
     http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
     uint16_t port;
     /* /metrics: answers by status class and their latency, counted when queued */
@@ -111,7 +112,10 @@ static enum MHD_Result plain_queue(http_plain *q) {
     atomic_fetch_add(&q->ls->by_class[cls], 1);
     int64_t us = (lm_mono_ns() - q->start_ns) / 1000;
     atomic_fetch_add(&q->ls->latency_us_sum, us > 0 ? (uint_fast64_t)us : 0);
-    /* 200 has an empty body (the apps read nothing); errors say why in plain text */
+    /* 200 has an empty body (the apps read nothing): one response made at the start serves
+     * them all; errors say why in plain text */
+    if (q->status == 200 && q->retry_after_s <= 0)
+        return MHD_queue_response(q->mhd, MHD_HTTP_OK, q->ls->ok_empty);
     size_t len = q->status == 200 ? 0 : strlen(q->msg);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, q->msg, MHD_RESPMEM_MUST_COPY);
     if (!resp) return MHD_NO;
@@ -264,9 +268,18 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
     }
     /* one polling thread: on a shared core it beats a pool; poll(), not epoll: libmicrohttpd
      * 0.9.75's epoll loop stalls once 128 connections are ready at once (api/http/server.c),
-     * and the ingest benchmark runs 128 */
+     * and run from a loop of our own (MHD_run never blocks, so no stall) its epoll costs more
+     * than poll: two epoll_ctl calls per request, to suspend and resume the connection
+     * (bench/results/perf-positions.md, round 3) */
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    static char no_body[1];
+    ls->ok_empty = MHD_create_response_from_buffer(0, no_body, MHD_RESPMEM_PERSISTENT);
+    if (!ls->ok_empty) {
+        http__guard_destroy(ls->guard);
+        lm_free(ls);
+        return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    }
     ls->daemon = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, plain_access, ls, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, plain_completed, ls,
@@ -276,6 +289,7 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
         (unsigned int)o->max_conns_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         HTTP__CONN_MEMORY_BYTES, MHD_OPTION_END);
     if (!ls->daemon) {
+        MHD_destroy_response(ls->ok_empty);
         http__guard_destroy(ls->guard);
         lm_free(ls);
         return lm_errinfo_set(err, LM_UNAVAILABLE, o->port_field,
@@ -297,6 +311,7 @@ void http_plain_quiesce(http_plain_listener *ls) {
 void http_plain_close(http_plain_listener *ls) {
     if (!ls) return;
     MHD_stop_daemon(ls->daemon);
+    MHD_destroy_response(ls->ok_empty);
     http__guard_destroy(ls->guard);
     lm_free(ls);
 }

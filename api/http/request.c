@@ -111,11 +111,12 @@ lm_status http_reply_text(http_req *r, int status, const char *content_type, con
 }
 
 lm_status http_reply_json(http_req *r, int status, cJSON *body) {
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    size_t len = 0;
+    char *text = body ? http__json_print(body, &len) : NULL;
     cJSON_Delete(body);
     if (!text) return http_error(r, LM_NOMEM, "", "could not serialise the reply");
-    lm_status rc = http_reply_text(r, status, "application/json", text, strlen(text));
-    cJSON_free(text);
+    lm_status rc = http_reply_text(r, status, "application/json", text, len);
+    lm_free(text);
     return rc;
 }
 

@@ -567,7 +567,7 @@ static enum MHD_Result defer_reply(http__conn *c) {
 /* The access line of a finished request: its level from the status, dropped below its route's
  * threshold, info lines sampled one in N per route (decided here, so that the ring only ever
  * holds lines that will be written). */
-static void log_request(http__conn *c, int64_t dur_us, bool aborted) {
+static void log_request(http__conn *c, int64_t end_ns, bool aborted) {
     http_server *srv = c->srv;
     if (!srv->log) return;
     http_log_level level = aborted || c->sent_status >= 500 ? HTTP_LOG_ERROR
@@ -585,7 +585,8 @@ static void log_request(http__conn *c, int64_t dur_us, bool aborted) {
                              .route = r->route ? r->route->pattern : NULL,
                              .key_id = r->key_id,
                              .status = c->sent_status,
-                             .duration_us = dur_us,
+                             .duration_us = (end_ns - c->t0_ns) / 1000,
+                             .end_ns = end_ns,
                              .bytes_in = c->bytes_in,
                              .aborted = aborted,
                              .sample = level == HTTP_LOG_INFO ? sample : 1};
@@ -606,9 +607,9 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
         pthread_mutex_lock(&srv->defer_mu);
         pthread_mutex_unlock(&srv->defer_mu);
     }
-    int64_t dur_us = (lm_mono_ns() - c->t0_ns) / 1000;
-    http__stats_observe(srv->metrics, c->route_index, c->sent_status, dur_us);
-    log_request(c, dur_us, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    int64_t end_ns = lm_mono_ns();
+    http__stats_observe(srv->metrics, c->route_index, c->sent_status, (end_ns - c->t0_ns) / 1000);
+    log_request(c, end_ns, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     cJSON_Delete(c->req.json);
     lm_buf_free(&c->body);
     lm_arena_destroy(c->req.arena);

@@ -2,8 +2,9 @@
 # OsmAnd position ingest and customer tracking polls, each as a ratio to nginx answering a
 # constant on the same machine in the same run. Ingest: GET /?id=..&lat=..&lon=..&timestamp=..
 # on the OsmAnd port, every request a new position (distinct device time), each answered only
-# after its group commit (SQLite WAL, synchronous=FULL); afterwards the store must hold at least
-# as many positions as wrk counted answers. Tracking: GET /v1/track/{token} on the main port.
+# after the fsync of its group commit (SQLite WAL; the fsync runs behind the commit, while the
+# next batch is written: store/commit_queue.h, sync_behind); afterwards the store must hold at
+# least as many positions as wrk counted answers. Tracking: GET /v1/track/{token} on the main port.
 # Server and wrk are pinned to separate cores; wrk -t1, bounded duration; median of RUNS runs.
 # Retention is off. Tracking is also measured revalidated: each poll sends the ETag the last reply
 # carried (If-None-Match), so an unchanged answer is a 304 without a body. With BASELINE=DIR the
@@ -144,7 +145,8 @@ med = lambda k, i: statistics.median(x[i] for x in rows[k])
 print(f"Release build: wrk -t1 -d{secs}s, server (lastmile --threads 1, or nginx with 1 worker) "
       f"pinned to core 0 and wrk to core 1 with taskset; medians of {runs} runs.\n")
 print("Ingest = OsmAnd GET on the OsmAnd port, each request a new position of one of 100 known "
-      "devices, answered only after the group commit holding it (SQLite WAL, synchronous=FULL). "
+      "devices, answered only after the group commit holding it is on disk (SQLite WAL, its "
+      "fdatasync run behind the commit while the next batch is written). "
       "Tracking = `GET /v1/track/{token}` on the main port (per-address token bucket with a "
       "limit set out of the way; the reply from the tracking snapshot when nothing changed, "
       "api/track_cache.c); revalidated = the same poll sending the last ETag (If-None-Match), "

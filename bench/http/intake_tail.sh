@@ -119,15 +119,28 @@ for r in rows:
           f"{r['p99']:.2f} | {opc:.1f} | {r['commit_ms_mean']:.2f} | {r['commit_ms_p50_le']:g} / "
           f"{r['commit_ms_p99_le']:g} | {r['commit_share_over_10ms']:.1%} | {th} |")
 print()
-print("Medians per build:")
+print("Medians per build (CPU per order: the thread's CPU time in the run / orders stored in it;")
+print("writer = the intake's writer thread, the busiest lastmile thread; HTTP = the MHD threads):")
 print()
-print("| build | runs | req/s | p50 ms | p99 ms | orders / commit | COMMIT mean ms | server CPU s | server run-queue wait s | wall s |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| build | runs | req/s | p50 ms | p99 ms | orders / commit | COMMIT mean ms | server CPU s "
+      "| server run-queue wait s | wall s | writer us/order | HTTP us/order | server us/order |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def per_order(r, which):
+    th, n = r["threads"], max(r["orders"], 1)
+    if which == "writer":
+        cpu = max((v[0] for k, v in th.items() if k.startswith("lastmile")), default=0)
+    elif which == "http":
+        cpu = sum(v[0] for k, v in th.items() if k.startswith("MHD"))
+    else:
+        cpu = sum(v[0] for v in th.values())
+    return cpu / n * 1e6
 for b in dict.fromkeys(r["build"] for r in rows):
     v = [r for r in rows if r["build"] == b]
     m = lambda f: statistics.median(f(r) for r in v)
     print(f"| {b} | {len(v)} | {m(lambda r: r['rps']):,.0f} | {m(lambda r: r['p50']):.2f} | "
           f"{m(lambda r: r['p99']):.2f} | {m(lambda r: r['orders'] / max(r['commits'], 1)):.1f} | "
           f"{m(lambda r: r['commit_ms_mean']):.2f} | {m(lambda r: sum(t[0] for t in r['threads'].values())):.2f} | "
-          f"{m(lambda r: sum(t[1] for t in r['threads'].values())):.2f} | {m(lambda r: r['wall']):.1f} |")
+          f"{m(lambda r: sum(t[1] for t in r['threads'].values())):.2f} | {m(lambda r: r['wall']):.1f} | "
+          f"{m(lambda r: per_order(r, 'writer')):.0f} | {m(lambda r: per_order(r, 'http')):.0f} | "
+          f"{m(lambda r: per_order(r, 'all')):.0f} |")
 PY

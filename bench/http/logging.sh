@@ -24,12 +24,14 @@ server_pid=""
 trap 'bench_stop_server; rm -rf "$work"' EXIT
 bench_pin_cores
 
-# cpu_split PID: CPU ticks of the whole process and of its log thread (named lm-log; 0 if none)
+# cpu_split PID: CPU of the whole process in clock ticks (every thread, the ones gone included)
+# and of its log thread (named lm-log; 0 if none) in nanoseconds (its schedstat: at ~30 ticks a
+# run, ticks were too coarse for a share of a few per cent)
 cpu_split() {
     local all log=0 t
     all=$(awk '{print $14 + $15}' "/proc/$1/stat")
     for t in /proc/"$1"/task/*; do
-        [ "$(cat "$t/comm" 2>/dev/null)" = lm-log ] && log=$(awk '{print $14 + $15}' "$t/stat")
+        [ "$(cat "$t/comm" 2>/dev/null)" = lm-log ] && log=$(awk '{print $1}' "$t/schedstat")
     done
     echo "$all $log"
 }
@@ -101,8 +103,8 @@ hz = int(sys.argv[3])
 # whatever the throughput did, which on a shared core swings far more than 3 %
 cpu_us = lambda v: statistics.median(x[6] / hz * 1e6 / x[2] if x[2] else 0 for x in v)
 off_cpu = cpu_us(rows["off"]) if "off" in rows else None
-print("| log | runs | median req/s | min .. max req/s | median p99 ms | cost vs off (req/s) | server CPU per request, us (median) | cost vs off (CPU per request) | log thread's share of the server's CPU (median) | answered (all runs) | access lines (all runs) | complete JSON lines |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| log | runs | median req/s | min .. max req/s | median p99 ms | cost vs off (req/s) | server CPU per request, us (median) | cost vs off (CPU per request) | log thread's share of the server's CPU (median) | log thread's CPU per line, ns (median) | answered (all runs) | access lines (all runs) | complete JSON lines |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for label in ("off", "info", "before"):
     v = rows.get(label)
     if not v: continue
@@ -110,14 +112,15 @@ for label in ("off", "info", "before"):
     cpu_cost = f"{cpu_us(v) / off_cpu - 1:+.1%}" if off_cpu and label != "off" else ""
     print(f"| {label} | {len(v)} | {med(v, 0):,.0f} | {min(x[0] for x in v):,.0f} .. "
           f"{max(x[0] for x in v):,.0f} | {med(v, 1):.2f} | {cost} | {cpu_us(v):.2f} | {cpu_cost} | "
-          f"{statistics.median(x[7] / x[6] if x[6] else 0 for x in v):.1%} | {sum(x[2] for x in v)} | "
+          f"{statistics.median(x[7] / 1e9 / (x[6] / hz) if x[6] else 0 for x in v):.1%} | "
+          f"{statistics.median(x[7] / x[4] if x[4] else 0 for x in v):.0f} | {sum(x[2] for x in v)} | "
           f"{sum(x[4] for x in v)} | {sum(x[5] for x in v)} |")
 PY
     echo
     echo "Cost = 1 - (median req/s logged / median req/s off), and the server's CPU per answered request"
     echo "logged over the same off (ticks of every thread during the wrk run / wrk's answers); target"
     echo "(issue 17): <= 3 %. The log"
-    echo "thread's share: its CPU ticks over the whole server's during the wrk run (/proc task stats;"
+    echo "thread's share: its CPU time (schedstat, ns) over the whole server's (ticks) during the wrk run (/proc;"
     echo "the request threads' part, a record copied into the ring, is not in it: perf-logging.md). Answered"
     echo "counts wrk's completed requests; the access lines include the set-up requests and the"
     echo "ones still in flight when wrk stopped, so they may exceed it slightly, never fall short."

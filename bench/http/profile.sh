@@ -6,7 +6,9 @@
 # /v1/orders, 32 connections), track (GET /v1/track/{token}, 128), ingest (OsmAnd GET on its
 # port, 128). Needs perf (linux-perf) and permission to profile (root or perf_event_paranoid
 # <= 1). The bench/results/perf-*.md write-ups quote its output.
-# With KEEP=FILE the recording is kept there (for perf report or bench/perf_fold.py).
+# With KEEP=FILE the recording is kept there (for perf report or bench/perf_fold.py); FREQ=Hz
+# (default 499) and STACK=bytes of stack copied per sample (default 16384; 65528 unwinds the
+# writer's deep SQLite stacks that 16384 cuts short).
 # Usage: [KEEP=FILE] bench/http/profile.sh BUILD_DIR orders|track|ingest [SECONDS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -50,7 +52,7 @@ LUA
     target=("http://127.0.0.1:$oport"); conns=128 ;;
 *) echo "profile.sh: unknown workload $what" >&2; exit 64 ;;
 esac
-( sleep 1; perf record -F 499 --call-graph dwarf,16384 -p "$pid" -o "$work/perf.data" \
+( sleep 1; perf record -F "${FREQ:-499}" --call-graph "dwarf,${STACK:-16384}" -p "$pid" -o "$work/perf.data" \
     -- sleep $((secs - 2)) >/dev/null 2>&1 ) &
 perfjob=$!
 taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/load.lua" "${target[0]}" >"$work/wrk.txt"

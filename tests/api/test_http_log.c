@@ -1,10 +1,14 @@
 /* The request log (api/http/log.h) on its own: lines written by several threads at once all come
- * out complete after the log is destroyed (its buffer flushed), levels and per-route levels
- * decide what is written, sampling keeps one in N, bad settings are refused with the field named,
- * and a full ring drops lines (counted) instead of blocking; and through the real server, the
- * log level and per-route levels configured on api_server_opts. */
+ * out complete after the log is destroyed (its buffer flushed), none lost and each thread's in
+ * its order; under a ring far too small for them, every line is either written whole or counted
+ * as dropped; levels and per-route levels decide what is written, sampling keeps one in N, bad
+ * settings are refused with the field named, and a full ring drops lines (counted) instead of
+ * blocking; the lock-free ring itself (api/http/log_ring.h): wrap-around, a full ring refusing,
+ * an uncommitted record holding back the ones after it; and through the real server, the log
+ * level and per-route levels configured on api_server_opts. */
 #include "api/api.h"
 #include "api/http/log.h"
+#include "api/http/log_ring.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
 
@@ -53,9 +57,11 @@ static int count_lines(const char *path, const char *field, const char *value, i
     return n;
 }
 
+static const char *const TRACK_PATH = "/v1/track/0123456789abcdef0123456789abcdef";
+
 static void log_access(http_log *lg, http_log_level level, const char *route, int status) {
     http_log_access_rec a = {.method = "GET",
-                             .path = "/v1/track/0123456789abcdef0123456789abcdef",
+                             .path = TRACK_PATH,
                              .route = route,
                              .key_id = "",
                              .status = status,
@@ -64,14 +70,80 @@ static void log_access(http_log *lg, http_log_level level, const char *route, in
     http_log_access(lg, level, &a);
 }
 
+/* A writer thread: PER_THREAD lines whose key id names the thread and whose bytes_in counts 0, 1,
+ * 2 ... so that the reader can tell each thread's lines and their order. */
+typedef struct writer_arg {
+    http_log *lg;
+    int id, lines;
+} writer_arg;
+
 static void *writer(void *arg) {
-    http_log *lg = arg;
-    for (int i = 0; i < PER_THREAD; i++)
-        log_access(lg, HTTP_LOG_INFO, "/v1/track/{token}", 200);
+    writer_arg *w = arg;
+    char key[16];
+    snprintf(key, sizeof key, "k_t%d", w->id);
+    for (int i = 0; i < w->lines; i++) {
+        http_log_access_rec a = {.method = "GET",
+                                 .path = TRACK_PATH,
+                                 .route = "/v1/track/{token}",
+                                 .key_id = key,
+                                 .status = 200,
+                                 .duration_us = 120,
+                                 .bytes_in = (size_t)i,
+                                 .sample = 1};
+        http_log_access(w->lg, HTTP_LOG_INFO, &a);
+    }
     return NULL;
 }
 
-/* Every line queued before destroy is on disk, whole, after it; the token is redacted. */
+static void run_writers(http_log *lg, int lines) {
+    pthread_t t[THREADS];
+    writer_arg w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (writer_arg){lg, i, lines};
+        assert_int_equal(pthread_create(&t[i], NULL, writer, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* Reads the writers' lines from path: each complete JSON, each thread's bytes_in increasing (its
+ * order kept); per-thread counts in seen[], the log's own "dropped" reports summed in *reported
+ * (its other lines skipped). */
+static void read_writer_lines(const char *path, int seen[THREADS], long *reported) {
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048];
+    long last[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        seen[i] = 0;
+        last[i] = -1;
+    }
+    *reported = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_non_null(strchr(line, '\n'));
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        cJSON *dropped = cJSON_GetObjectItem(j, "dropped");
+        const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id"));
+        if (cJSON_GetObjectItem(j, "component")) { /* the log's own lines */
+            if (dropped) *reported += (long)dropped->valuedouble;
+        } else {
+            assert_non_null(key);
+            int id = key[3] - '0';
+            assert_true(id >= 0 && id < THREADS);
+            long b = (long)cJSON_GetObjectItem(j, "bytes_in")->valuedouble;
+            assert_true(b > last[id]);
+            last[id] = b;
+            seen[id]++;
+            assert_null(strstr(line, "0123456789abcdef0123456789abcdef")); /* redacted */
+        }
+        cJSON_Delete(j);
+    }
+    fclose(f);
+}
+
+/* Every line queued before destroy is on disk, whole, after it, each thread's in its order: a
+ * ring with room for exactly all of them loses none; the token is redacted. */
 static void test_lines_complete_after_destroy(void **state) {
     (void)state;
     char path[64];
@@ -79,26 +151,226 @@ static void test_lines_complete_after_destroy(void **state) {
     http_log_opts o;
     http_log_opts_init(&o);
     o.fd = fd;
-    o.ring_records = THREADS * PER_THREAD; /* room for all: this test is about flushing */
-    o.flush_ms = 1000;                     /* longer than the test: only destroy flushes */
+    http_log_access_rec probe = {.method = "GET", .path = TRACK_PATH, .key_id = "k_t0"};
+    /* room for all and the message: this test is about flushing and concurrent writers */
+    o.ring_bytes = (THREADS * PER_THREAD + 4) * http_log_access_bytes(&probe);
+    o.flush_ms = 1000; /* longer than the test: only destroy flushes */
     http_log *lg = NULL;
     assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
-    pthread_t t[THREADS];
-    for (int i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, writer, lg), 0);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(t[i], NULL);
+    run_writers(lg, PER_THREAD);
     http_log_message(lg, HTTP_LOG_WARN, "test", "a \"quoted\" message\n");
+    uint64_t written = 0, dropped = 0;
+    http_log_counts(lg, &written, &dropped);
+    assert_int_equal(dropped, 0);
     http_log_destroy(lg);
     close(fd);
     int info = 0;
     assert_int_equal(count_lines(path, "level", "info", &info), THREADS * PER_THREAD + 1);
     assert_int_equal(info, THREADS * PER_THREAD);
+    int seen[THREADS];
+    long reported = 0;
+    read_writer_lines(path, seen, &reported);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(seen[i], PER_THREAD);
+    assert_int_equal(reported, 0);
+    unlink(path);
+}
+
+/* A ring far too small for four threads writing as fast as they can while the log thread drains
+ * it: every line is written whole or counted as dropped (none both, none neither), the log
+ * reports each drop, each thread's written lines keep its order. */
+static void test_small_ring_counts_every_line(void **state) {
+    (void)state;
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    o.ring_bytes = 4096;
+    o.flush_ms = 1;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    run_writers(lg, 4 * PER_THREAD);
+    http_log_destroy(lg);
+    close(fd);
+    int seen[THREADS];
+    long reported = 0, total = 0;
+    read_writer_lines(path, seen, &reported);
+    for (int i = 0; i < THREADS; i++)
+        total += seen[i];
+    assert_int_equal(total + reported, THREADS * 4 * PER_THREAD);
+    assert_true(total > 0);
+    unlink(path);
+}
+
+/* The lock-free ring on its own: records come out in reservation order, an uncommitted one holds
+ * back those after it, a full ring refuses at once, a record that would straddle the end is
+ * placed at the start after padding, and a full ring's head is not mistaken for a record. */
+static void test_ring_wraps_and_refuses(void **state) {
+    (void)state;
+    http__ring *rg = NULL;
+    assert_int_equal(http__ring_create(256, &rg), LM_OK);
+    assert_int_equal(http__ring_record_bytes(40), 48);
+    unsigned char *rec[6];
+    for (int i = 0; i < 5; i++) {
+        rec[i] = http__ring_reserve(rg, 40, 1, NULL);
+        assert_non_null(rec[i]);
+        memset(rec[i], 'a' + i, 40);
+    }
+    assert_null(http__ring_reserve(rg, 40, 1, NULL)); /* 240 + 16 of padding + 48 > 256 */
+    unsigned kind = 0;
+    size_t size = 0;
+    http__ring_commit(rec[1]);
+    assert_null(http__ring_peek(rg, 0, &kind, &size)); /* the first is not committed yet */
+    http__ring_commit(rec[0]);
+    uint64_t pos = 0;
+    for (int i = 0; i < 3; i++) {
+        if (i == 2) {
+            assert_null(http__ring_peek(rg, pos, &kind, &size)); /* the third is not committed */
+            for (int k = 2; k < 5; k++)
+                http__ring_commit(rec[k]);
+        }
+        const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
+        assert_non_null(p);
+        assert_int_equal(kind, 1);
+        assert_int_equal(size, 48);
+        assert_int_equal(p[39], 'a' + i);
+        pos += size;
+    }
+    http__ring_release(rg, pos); /* positions 0 .. 144 go back */
+    assert_int_equal(http__ring_tail(rg), 144);
+    size_t used = 0;
+    rec[5] = http__ring_reserve(rg, 40, 2, &used); /* at 240: 16 bytes of padding, then at 0 */
+    assert_non_null(rec[5]);
+    assert_int_equal(used, 304 - 144);
+    memset(rec[5], 'z', 40);
+    http__ring_commit(rec[5]);
+    assert_int_equal(http__ring_head(rg), 304);
+    for (int i = 3; i < 5; i++) {
+        const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
+        assert_non_null(p);
+        assert_int_equal(p[0], 'a' + i);
+        pos += size;
+    }
+    const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
+    assert_non_null(p);
+    assert_int_equal(kind, 2);
+    assert_int_equal(size, 64); /* the padding and the record */
+    assert_int_equal(p[0], 'z');
+    pos += size;
+    assert_null(http__ring_peek(rg, pos, &kind, &size)); /* the head: nothing reserved */
+    http__ring_release(rg, pos);
+    http__ring_destroy(rg);
+
+    /* exactly full: after reading all four, the position is the oldest record's slot */
+    assert_int_equal(http__ring_create(256, &rg), LM_OK);
+    for (int i = 0; i < 4; i++) {
+        void *r = http__ring_reserve(rg, 56, 1, &used);
+        assert_non_null(r);
+        http__ring_commit(r);
+    }
+    assert_int_equal(used, 256);
+    assert_null(http__ring_reserve(rg, 1, 1, NULL));
+    for (pos = 0; http__ring_peek(rg, pos, &kind, &size); pos += size)
+        assert_true(pos < 256);
+    assert_int_equal(pos, 256);
+    http__ring_release(rg, pos);
+    assert_non_null(http__ring_reserve(rg, 1, 1, NULL)); /* room again */
+    http__ring_destroy(rg);
+}
+
+/* Paths with bytes JSON must escape (quotes, backslashes, control bytes, DEL) at every offset of
+ * an 8-byte word, and UTF-8, come back byte for byte when the line is parsed; so do methods and
+ * route patterns that need escaping beside ones that do not. */
+static void test_escaping(void **state) {
+    (void)state;
+    static const char *const paths[] = {"/plain/path/longer/than/sixteen/bytes",
+                                        "/a\"b\\c\x01d\x7f"
+                                        "e/\xc3\xa9t\xc3\xa9",
+                                        "/0123456\"",
+                                        "/01234567\\",
+                                        "/012345678901234\n",
+                                        "/0123456789012345\x1f/x",
+                                        "\x7f/0123456789abcdef0123456789",
+                                        "/q?\"=1"};
+    size_t n = sizeof paths / sizeof paths[0];
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    /* routes: none, one that needs escaping, a plain one (each measured once, then reused) */
+    static const char *const routes[] = {NULL, "/r\"q\x01", "/v1/orders/{id}"};
+    static const char *const methods[] = {"GET", "M\"\\", "POST"};
+    for (size_t i = 0; i < n; i++) {
+        http_log_access_rec a = {.method = methods[i % 3],
+                                 .path = paths[i],
+                                 .route = routes[i % 3],
+                                 .key_id = "k\"1",
+                                 .status = 200};
+        http_log_access(lg, HTTP_LOG_INFO, &a);
+    }
+    http_log_destroy(lg);
+    close(fd);
     FILE *f = fopen(path, "r");
+    assert_non_null(f);
     char line[2048];
-    assert_non_null(fgets(line, sizeof line, f));
+    size_t i = 0;
+    for (; fgets(line, sizeof line, f); i++) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        assert_true(i < n);
+        /* nothing to redact in these (the query's key is not a secret's) */
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path")), paths[i]);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id")), "k\"1");
+        cJSON *route = cJSON_GetObjectItem(j, "route");
+        if (routes[i % 3])
+            assert_string_equal(cJSON_GetStringValue(route), routes[i % 3]);
+        else
+            assert_true(cJSON_IsNull(route));
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "method")), methods[i % 3]);
+        cJSON_Delete(j);
+    }
     fclose(f);
-    assert_null(strstr(line, "0123456789abcdef0123456789abcdef"));
+    assert_int_equal(i, n);
+    unlink(path);
+}
+
+/* A line at every cap (a 3,000-byte path, a 100-byte key id and a 40-byte method, all control
+ * bytes, each escaped to 6): complete JSON, path cut at 2,048 bytes, key id at 63, method at 15. */
+static void test_longest_line(void **state) {
+    (void)state;
+    static char long_path[3001], key[101], method[41];
+    long_path[0] = '/';
+    memset(long_path + 1, '\x01', sizeof long_path - 2);
+    memset(key, '\x02', sizeof key - 1);
+    memset(method, '\x03', sizeof method - 1);
+    char path[64];
+    int fd = log_file(path, sizeof path);
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = fd;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    http_log_access_rec a = {.method = method, .path = long_path, .key_id = key, .status = 500};
+    http_log_access(lg, HTTP_LOG_ERROR, &a);
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char line[32768];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_null(fgets(line + strlen(line), (int)(sizeof line - strlen(line)), f)); /* one line */
+    fclose(f);
+    assert_non_null(strchr(line, '\n'));
+    cJSON *j = cJSON_Parse(line);
+    assert_non_null(j);
+    assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path"))), 2048);
+    assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id"))), 63);
+    assert_int_equal(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(j, "method"))), 15);
+    cJSON_Delete(j);
     unlink(path);
 }
 
@@ -201,7 +473,8 @@ static void test_full_ring_drops(void **state) {
     http_log_opts o;
     http_log_opts_init(&o);
     o.fd = p[1];
-    o.ring_records = 16;
+    http_log_access_rec probe = {.method = "GET", .path = TRACK_PATH, .key_id = ""};
+    o.ring_bytes = 16 * http_log_access_bytes(&probe); /* exactly 16 such lines */
     http_log *lg = NULL;
     assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
     for (int i = 0; i < 40; i++)
@@ -276,6 +549,12 @@ static void test_server_levels(void **state) {
     http_test_request(port, &q2, &r); /* 401 at warn: written */
     assert_int_equal(r.status, 401);
     http_test_resp_free(&r);
+    http_test_req qm = {.method = "GET", .path = "/metrics", .timeout_s = 20};
+    http_test_request(port, &qm, &r); /* the log's counters (its own line is info: below warn) */
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "\nlastmile_log_lines_dropped_total 0\n"));
+    assert_non_null(strstr(r.body.data, "\nlastmile_log_lines_written_total "));
+    http_test_resp_free(&r);
     api_server_stop(srv, 5000);
     close(fd);
     int info = 0, warn = 0;
@@ -296,6 +575,10 @@ static void test_server_levels(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_complete_after_destroy),
+        cmocka_unit_test(test_small_ring_counts_every_line),
+        cmocka_unit_test(test_ring_wraps_and_refuses),
+        cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_longest_line),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_levels_and_routes),
         cmocka_unit_test(test_full_ring_drops),

@@ -1,5 +1,6 @@
 /* The group-commit engine (store/commit_queue.c) on real SQLite files: N threads x M submissions
- * in both modes (writer thread, leader), every acknowledged unit present after reopening; a
+ * in both modes (writer thread, leader) and with the fsync behind the commit (sync_behind: units
+ * with and without events), every acknowledged unit present after reopening; a
  * failing unit rolls back alone; units queued together share one commit; a batch of failures
  * commits nothing; stop drains the queue; full and stopped queues refuse. */
 #include "store/commit_queue.h"
@@ -29,7 +30,8 @@ static int setup(void **state) {
 typedef struct put_arg {
     char key[48];
     int64_t value;
-    bool fail;           /* write, then fail: the write must vanish */
+    bool fail;     /* write, then fail: the write must vanish */
+    bool no_event; /* write without an event (a sync_behind batch may commit before its fsync) */
     atomic_int *entered; /* when set: raised as the unit starts */
     atomic_int *gate;    /* when set: wait (bounded) until *gate is non-zero before returning */
     /* asynchronous outcome */
@@ -42,7 +44,7 @@ static lm_status put_work(store_tx *tx, void *arg, lm_errinfo *err) {
     put_arg *a = arg;
     if (a->entered) atomic_store(a->entered, 1);
     lm_status rc = store_meta_put(tx, a->key, a->value);
-    if (rc == LM_OK) rc = store_event_append(tx, "test.put", "meta", a->key, NULL);
+    if (rc == LM_OK && !a->no_event) rc = store_event_append(tx, "test.put", "meta", a->key, NULL);
     for (int i = 0; a->gate && !atomic_load(a->gate) && i < 150000; i++) {
         struct timespec ts = {0, 100000};
         nanosleep(&ts, NULL); /* timing-ok: poll, 15 s deadline */
@@ -89,6 +91,7 @@ typedef struct worker {
     store_cq *q;
     int id;
     bool async;
+    bool behind; /* the queue syncs behind its commits: most units without an event */
     put_arg args[PER_THREAD];
     pthread_mutex_t mu;
     int done_count;
@@ -102,6 +105,7 @@ static void *worker_main(void *p) {
         snprintf(a->key, sizeof a->key, "w%d.%d", w->id, i);
         a->value = w->id * 1000 + i;
         a->fail = i % 7 == 3; /* some units fail: they must not spoil their batch */
+        a->no_event = w->behind && i % 5 != 0;
         a->mu = &w->mu;
         a->done_count = &w->done_count;
         if (w->async && i % 2 == 0) {
@@ -117,11 +121,12 @@ static void *worker_main(void *p) {
     return NULL;
 }
 
-static void run_workers(void **state, bool thread) {
+static void run_workers(void **state, bool thread, bool behind) {
     tmp_store *f = *state;
     store_cq_opts o;
     store_cq_opts_init(&o);
     o.thread = thread;
+    o.sync_behind = behind;
     o.batch_max_units = 16;
     store_cq *q = NULL;
     assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
@@ -132,6 +137,7 @@ static void run_workers(void **state, bool thread) {
         ws[t].q = q;
         ws[t].id = t;
         ws[t].async = thread;
+        ws[t].behind = behind;
         pthread_mutex_init(&ws[t].mu, NULL);
         assert_int_equal(pthread_create(&th[t], NULL, worker_main, &ws[t]), 0);
     }
@@ -158,11 +164,49 @@ static void run_workers(void **state, bool thread) {
 }
 
 static void test_threads_writer(void **state) {
-    run_workers(state, true);
+    run_workers(state, true, false);
 }
 
 static void test_threads_leader(void **state) {
-    run_workers(state, false);
+    run_workers(state, false, false);
+}
+
+static void test_threads_sync_behind(void **state) {
+    run_workers(state, true, true);
+}
+
+/* After batches committed behind their fsync the writer connection syncs again: a plain
+ * transaction commits (durably, as its contract says), and everything is there after reopening. */
+static void test_sync_behind_then_plain(void **state) {
+    tmp_store *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.thread = true;
+    o.sync_behind = true;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    put_arg quiet = {.key = "quiet", .value = 7, .no_event = true};
+    put_arg loud = {.key = "loud", .value = 8};
+    lm_errinfo err;
+    assert_int_equal(store_cq_submit_wait(q, put_work, &quiet, 1, &err), LM_OK);
+    assert_int_equal(store_cq_submit_wait(q, put_work, &loud, 1, &err), LM_OK);
+    store_cq_destroy(q);
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK);
+    assert_int_equal(store_meta_put(tx, "plain", 9), LM_OK);
+    assert_int_equal(store_tx_commit(tx), LM_OK);
+    bool sync_after = true;
+    assert_int_equal(store_tx_begin(f->s, &tx), LM_OK); /* not behind: never deferred */
+    assert_int_equal(store_meta_put(tx, "plain2", 10), LM_OK);
+    assert_int_equal(store_tx_commit_behind(tx, &sync_after), LM_OK);
+    assert_false(sync_after);
+    assert_int_equal(store_wal_sync(f->s), LM_OK);
+    reopen(f);
+    assert_int_equal(meta_value(f->s, "quiet"), 7);
+    assert_int_equal(meta_value(f->s, "loud"), 8);
+    assert_int_equal(meta_value(f->s, "plain"), 9);
+    assert_int_equal(meta_value(f->s, "plain2"), 10);
+    assert_int_equal(tmp_db_count_events(f->s, "test.put"), 1);
 }
 
 /* ---- One batch ---- */
@@ -313,6 +357,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_threads_writer, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_threads_leader, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_sync_behind, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_sync_behind_then_plain, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_failing_unit_alone, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_units_share_commit, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, tmp_store_teardown),

@@ -59,6 +59,8 @@ static void scenario(plan_world *w, bool priced) {
     }
     store_tx *tx = NULL;
     assert_int_equal(store_tx_begin(w->s, &tx), LM_OK);
+    /* as `lastmile serve` stores the offset it runs with (orders/recovery.c reads it) */
+    assert_int_equal(store_meta_put(tx, "utc_offset_s", w->utc_offset_s), LM_OK);
     for (size_t v = 0; v < 2; v++) {
         dispatch_vehicle veh;
         dispatch_vehicle_init(&veh);
