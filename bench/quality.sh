@@ -27,6 +27,7 @@ one_set() { # one_set NAME DIR BKS [VEH_BKS]
     local args=(--dir "$2" --bks "$3" --time-limit-ms "$limit" --title "$1" --runs "$runs" "${cpu[@]}"
                 --csv "bench/work/q-$1-$limit.csv" --md "bench/work/q-$1-$limit.md")
     [ -n "${4:-}" ] && args+=(--vehicles-bks "$4")
+    rm -f "bench/work/q-$1-$limit.md" # bench_solver appends to its --md file
     "$build/bench/bench_solver" "${args[@]}" > "bench/work/q-$1-$limit.log" 2>&1
 }
 
