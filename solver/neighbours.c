@@ -76,6 +76,31 @@ static void symmetric_costs(const solver__model *m, const uint32_t *locs, size_t
                 }
 }
 
+/* Offers node j at cost c to row[0..*cnt) (at most k, cheapest first, their costs in d): kept
+ * when the row has room or c is below its dearest; of equal costs the earlier node stays first. */
+static inline void keep_cheapest(uint32_t *row, int64_t *d, uint32_t *cnt, uint32_t k, uint32_t j,
+                                 int64_t c) {
+    if (*cnt == k && c >= d[k - 1]) return;
+    uint32_t pos = *cnt < k ? (*cnt)++ : k - 1;
+    while (pos > 0 && d[pos - 1] > c) {
+        d[pos] = d[pos - 1];
+        row[pos] = row[pos - 1];
+        pos--;
+    }
+    d[pos] = c;
+    row[pos] = j;
+}
+
+/* Sets the lists' sizes (40 neighbours, 12 of them for local search, fewer on small problems)
+ * and returns k_nbr. */
+static uint32_t nbr_sizes(solver__model *m) {
+    size_t n = m->n_task_nodes;
+    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
+    m->k_nbr = k;
+    m->k_ls = k < 12 ? k : 12;
+    return k;
+}
+
 /* Keeps row[0..k) the k cheapest of the nodes scanned so far, as the plain scan did. */
 static void scan_row(const solver__model *m, size_t i, const uint32_t *ci, const int32_t *srow,
                      uint32_t k, uint32_t *row, int64_t *d) {
@@ -83,24 +108,14 @@ static void scan_row(const solver__model *m, size_t i, const uint32_t *ci, const
     for (size_t j = 0; j < m->n_task_nodes; j++) {
         if (j == i) continue;
         int64_t c = srow[ci[j]];
-        if (cnt == k && c >= d[k - 1]) continue;
-        uint32_t pos = cnt < k ? cnt++ : k - 1;
-        while (pos > 0 && d[pos - 1] > c) {
-            d[pos] = d[pos - 1];
-            row[pos] = row[pos - 1];
-            pos--;
-        }
-        d[pos] = c;
-        row[pos] = (uint32_t)j;
+        keep_cheapest(row, d, &cnt, k, (uint32_t)j, c);
     }
 }
 
 lm_status solver__build_neighbours(solver__model *m) {
     size_t n = m->n_task_nodes;
     if (n == 0) return LM_OK;
-    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
-    m->k_nbr = k;
-    m->k_ls = k < 12 ? k : 12;
+    uint32_t k = nbr_sizes(m);
     if (k == 0) return LM_OK;
     if (m->p->memo && solver__memo_nbr_get(m->p->memo, m)) return LM_OK;
     m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
@@ -132,24 +147,14 @@ static void direct_row(const solver__model *m, size_t i, uint32_t k, uint32_t *r
         uint32_t b = m->nodes[j].loc;
         int32_t x = cost32(m, a, b), y = cost32(m, b, a);
         int64_t c = x < y ? x : y;
-        if (cnt == k && c >= d[k - 1]) continue;
-        uint32_t pos = cnt < k ? cnt++ : k - 1;
-        while (pos > 0 && d[pos - 1] > c) {
-            d[pos] = d[pos - 1];
-            row[pos] = row[pos - 1];
-            pos--;
-        }
-        d[pos] = c;
-        row[pos] = (uint32_t)j;
+        keep_cheapest(row, d, &cnt, k, (uint32_t)j, c);
     }
 }
 
 lm_status solver__build_neighbour_rows(solver__model *m, const solver__sol *s) {
     size_t n = m->n_task_nodes;
     if (n == 0) return LM_OK;
-    uint32_t k = n - 1 < 40 ? (uint32_t)(n - 1) : 40;
-    m->k_nbr = k;
-    m->k_ls = k < 12 ? k : 12;
+    uint32_t k = nbr_sizes(m);
     if (k == 0) return LM_OK;
     if (m->p->memo && solver__memo_nbr_get(m->p->memo, m)) return LM_OK;
     m->nbr = lm_reallocarray(NULL, n * k, sizeof *m->nbr);
