@@ -15,6 +15,7 @@
 
 int64_t fake_now_ms;
 bool fixture_learn_speeds;
+bool fixture_repair_only;
 int64_t clock_fake(void) {
     return fake_now_ms;
 }
@@ -37,7 +38,7 @@ int setup(void **state) {
     dopts.tick_ms = 0;
     dopts.plan_time_limit_ms = 300;
     dopts.replan_feasible_ms = 100;
-    dopts.replan_polish_ms = 200;
+    dopts.replan_polish_ms = fixture_repair_only ? 0 : 200;
     dopts.learn_speeds = fixture_learn_speeds;
     if (fixture_learn_speeds) dopts.eta_change_s = 0; /* every ETA written: read exactly */
     if (dispatch_create(&dopts, &f->d, &err) != LM_OK) return -1;

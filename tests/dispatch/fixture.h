@@ -20,6 +20,9 @@ extern int64_t fake_now_ms;
 int64_t clock_fake(void);
 /* setup() makes the next world learn speeds (dispatch_opts.learn_speeds) when set. */
 extern bool fixture_learn_speeds;
+/* setup() turns the next world's free re-plan pass off (replan_polish_ms 0: a re-plan is the
+ * repair alone) when set. */
+extern bool fixture_repair_only;
 
 typedef struct fixture {
     tmp_db db;

@@ -21,19 +21,10 @@
 
 /* The fixture's world with the free pass off: a re-plan is the repair alone. */
 static int setup_repair(void **state) {
-    if (setup(state) != 0) return -1;
-    fixture *f = *state;
-    dispatch_destroy(f->d);
-    dispatch_opts dopts;
-    dispatch_opts_init(&dopts);
-    dopts.st = f->s;
-    dopts.now_ms = clock_fake;
-    dopts.tick_ms = 0;
-    dopts.plan_time_limit_ms = 300;
-    dopts.replan_feasible_ms = 100;
-    dopts.replan_polish_ms = 0;
-    lm_errinfo err = {0};
-    return dispatch_create(&dopts, &f->d, &err) == LM_OK ? 0 : -1;
+    fixture_repair_only = true;
+    int rc = setup(state);
+    fixture_repair_only = false;
+    return rc;
 }
 
 typedef struct van_orders {
