@@ -36,6 +36,19 @@ static int log_file(char *path, size_t size) {
     return fd;
 }
 
+/* A log writing to a new temporary file (its name in path, its descriptor in *fd, the caller's to
+ * close after http_log_destroy), with the ring's size and flush period (0: the defaults). */
+static http_log *log_open(char *path, size_t size, int *fd, size_t ring_bytes, int flush_ms) {
+    http_log_opts o;
+    http_log_opts_init(&o);
+    o.fd = *fd = log_file(path, size);
+    if (ring_bytes) o.ring_bytes = ring_bytes;
+    if (flush_ms) o.flush_ms = flush_ms;
+    http_log *lg = NULL;
+    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    return lg;
+}
+
 /* Reads path's lines: every one must be complete JSON; counts them, and those whose field equals
  * value when field is given. */
 static int count_lines(const char *path, const char *field, const char *value, int *matching) {
@@ -147,16 +160,12 @@ static void read_writer_lines(const char *path, int seen[THREADS], long *reporte
 static void test_lines_complete_after_destroy(void **state) {
     (void)state;
     char path[64];
-    int fd = log_file(path, sizeof path);
-    http_log_opts o;
-    http_log_opts_init(&o);
-    o.fd = fd;
     http_log_access_rec probe = {.method = "GET", .path = TRACK_PATH, .key_id = "k_t0"};
-    /* room for all and the message: this test is about flushing and concurrent writers */
-    o.ring_bytes = (THREADS * PER_THREAD + 4) * http_log_access_bytes(&probe);
-    o.flush_ms = 1000; /* longer than the test: only destroy flushes */
-    http_log *lg = NULL;
-    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    /* room for all and the message: this test is about flushing and concurrent writers; a flush
+     * period longer than the test: only destroy flushes */
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd,
+                            (THREADS * PER_THREAD + 4) * http_log_access_bytes(&probe), 1000);
     run_writers(lg, PER_THREAD);
     http_log_message(lg, HTTP_LOG_WARN, "test", "a \"quoted\" message\n");
     uint64_t written = 0, dropped = 0;
@@ -182,14 +191,8 @@ static void test_lines_complete_after_destroy(void **state) {
 static void test_small_ring_counts_every_line(void **state) {
     (void)state;
     char path[64];
-    int fd = log_file(path, sizeof path);
-    http_log_opts o;
-    http_log_opts_init(&o);
-    o.fd = fd;
-    o.ring_bytes = 4096;
-    o.flush_ms = 1;
-    http_log *lg = NULL;
-    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 4096, 1);
     run_writers(lg, 4 * PER_THREAD);
     http_log_destroy(lg);
     close(fd);
@@ -295,12 +298,8 @@ static void test_escaping(void **state) {
                                         "/q?\"=1"};
     size_t n = sizeof paths / sizeof paths[0];
     char path[64];
-    int fd = log_file(path, sizeof path);
-    http_log_opts o;
-    http_log_opts_init(&o);
-    o.fd = fd;
-    http_log *lg = NULL;
-    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 0);
     /* routes: none, one that needs escaping, a plain one (each measured once, then reused) */
     static const char *const routes[] = {NULL, "/r\"q\x01", "/v1/orders/{id}"};
     static const char *const methods[] = {"GET", "M\"\\", "POST"};
@@ -348,12 +347,8 @@ static void test_longest_line(void **state) {
     memset(key, '\x02', sizeof key - 1);
     memset(method, '\x03', sizeof method - 1);
     char path[64];
-    int fd = log_file(path, sizeof path);
-    http_log_opts o;
-    http_log_opts_init(&o);
-    o.fd = fd;
-    http_log *lg = NULL;
-    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 0);
     http_log_access_rec a = {.method = method, .path = long_path, .key_id = key, .status = 500};
     http_log_access(lg, HTTP_LOG_ERROR, &a);
     http_log_destroy(lg);
@@ -378,13 +373,8 @@ static void test_longest_line(void **state) {
 static void test_flush(void **state) {
     (void)state;
     char path[64];
-    int fd = log_file(path, sizeof path);
-    http_log_opts o;
-    http_log_opts_init(&o);
-    o.fd = fd;
-    o.flush_ms = 10000;
-    http_log *lg = NULL;
-    assert_int_equal(http_log_create(&o, &lg, NULL), LM_OK);
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 10000);
     for (int i = 0; i < 10; i++)
         log_access(lg, HTTP_LOG_WARN, "/v1/orders", 404);
     http_log_flush(lg);
