@@ -263,7 +263,8 @@ bool http_ratelimit_take(http_ratelimit *rl, const char *addr, int64_t now_ms,
 /* ---- A plain listener (OsmAnd): any path, GET, POST or HEAD, on its own port ----
  * No routes, no auth, no JSON: the handler gets the query arguments and the body and answers
  * with a status and plain text exactly once, from any thread, before or after it returns (the
- * connection is suspended meanwhile). */
+ * connection is not read from meanwhile). Served by an epoll loop of its own (api/http/plain.c,
+ * not libmicrohttpd); the handler runs on that loop's thread, so it must not block. */
 
 #define HTTP_PLAIN_MAX_ARGS 64
 
