@@ -29,6 +29,7 @@
 
 #include "api/http/log.h"
 #include "common/common.h"
+#include "common/http_request.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -266,11 +267,9 @@ bool http_ratelimit_take(http_ratelimit *rl, const char *addr, int64_t now_ms,
  * connection is not read from meanwhile). Served by an epoll loop of its own (api/http/plain.c,
  * not libmicrohttpd); the handler runs on that loop's thread, so it must not block. */
 
-#define HTTP_PLAIN_MAX_ARGS 64
+#define HTTP_PLAIN_MAX_ARGS LM_HREQ_MAX_ARGS
 
-typedef struct http_kv {
-    const char *key, *value;
-} http_kv;
+typedef lm_hreq_kv http_kv; /* {key, value} (common/http_request.h) */
 
 typedef struct http_plain http_plain;
 typedef void (*http_plain_handler)(void *ctx, http_plain *q);

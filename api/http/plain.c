@@ -7,7 +7,7 @@
  * pipelines stay buffered, in the socket or in ours) until the answer comes back: from the
  * handler itself (written at once), or from another thread through a mutex-guarded completion
  * list and an eventfd that wakes the loop, which then writes the answer with send(2). Requests
- * are parsed by api/http/reqparse.c. libmicrohttpd served this port before; its per-request
+ * are parsed by common/http_request.c. libmicrohttpd served this port before; its per-request
  * suspend/resume and poll() over every socket were half of the port's CPU per position
  * (bench/results/perf-positions.md, round 4).
  *
@@ -29,9 +29,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define PLAIN_TICK_MS     1000
-#define PLAIN_STOP_NS     (2 * 1000000000LL) /* close: time answers in flight get to go out */
-#define PLAIN_MAX_EVENTS  256
+#define PLAIN_TICK_MS    1000
+#define PLAIN_STOP_NS    (2 * 1000000000LL) /* close: time answers in flight get to go out */
+#define PLAIN_MAX_EVENTS 256
 
 void http_plain_opts_init(http_plain_opts *o) {
     o->bind_addr = "127.0.0.1";
@@ -51,7 +51,7 @@ const http_kv *http_plain_args(const http_plain *q, size_t *n) {
 }
 
 const char *http_plain_header(const http_plain *q, const char *name) {
-    return http__rp_header(&q->h, name);
+    return lm_hreq_header(&q->h, name);
 }
 
 const char *http_plain_body(const http_plain *q, size_t *len) {
@@ -71,7 +71,8 @@ bool http_plain_client_addr(const http_plain *q, char *out, size_t size) {
 void http_plain_answer(http_plain *q, int status, const char *text) {
     q->status = status;
     lm_strlcpy(q->msg, text ? text : "", sizeof q->msg);
-    if (plain_tl_in_handler == q) { /* from inside the handler: the loop writes it when it returns */
+    if (plain_tl_in_handler ==
+        q) { /* from inside the handler: the loop writes it when it returns */
         q->answered = true;
         return;
     }

@@ -134,11 +134,12 @@ static void put_answer(http_plain_listener *ls, plain_conn *c, int status, const
     char ra[48] = "";
     if (retry_s > 0) snprintf(ra, sizeof ra, "Retry-After: %lld\r\n", (long long)retry_s);
     size_t room = sizeof c->out - c->out_len;
-    int n = snprintf(c->out + c->out_len, room, "HTTP/1.1 %d %s\r\n%s%s%s%sContent-Length: %zu\r\n\r\n",
-                     status, reason(status), date, close ? "Connection: close\r\n" : "",
-                     len ? "Content-Type: text/plain\r\n" : "", ra, len);
+    int n =
+        snprintf(c->out + c->out_len, room, "HTTP/1.1 %d %s\r\n%s%s%s%sContent-Length: %zu\r\n\r\n",
+                 status, reason(status), date, close ? "Connection: close\r\n" : "",
+                 len ? "Content-Type: text/plain\r\n" : "", ra, len);
     if (n > 0) c->out_len += (size_t)n < room ? (size_t)n : room - 1;
-    if (c->q.h.method != HTTP__RP_HEAD) out_add(c, msg, len);
+    if (c->q.h.method != LM_HREQ_HEAD) out_add(c, msg, len);
 }
 
 static void count(http_plain_listener *ls, int status, int64_t start_ns, int64_t now_ns) {
@@ -224,13 +225,13 @@ static bool chunked_request(http_plain_listener *ls, plain_conn *c) {
     }
     int st = 0;
     char m[160];
-    int rc = http__rp_chunked(c->in + hl, c->in_len - hl, c->chunk_body, ls->max_body, &blen,
-                              &used, &st, m, sizeof m);
-    if (rc == HTTP__RP_ERROR) {
+    int rc = lm_hreq_chunked(c->in + hl, c->in_len - hl, c->chunk_body, ls->max_body, &blen, &used,
+                             &st, m, sizeof m);
+    if (rc == LM_HREQ_ERROR) {
         refuse(ls, c, st, m);
         return true;
     }
-    if (rc == HTTP__RP_MORE) {
+    if (rc == LM_HREQ_MORE) {
         if (c->in_len - hl > 2 * ls->max_body + 4096) { /* framing far beyond any real body */
             snprintf(m, sizeof m, "body: larger than %zu bytes\n", ls->max_body);
             refuse(ls, c, 413, m);
@@ -247,11 +248,11 @@ static bool chunked_request(http_plain_listener *ls, plain_conn *c) {
 /* Parses what is buffered: true when a request was handed on or refused, false when more bytes
  * are needed. */
 static bool next_request(http_plain_listener *ls, plain_conn *c) {
-    http__rp_head *h = &c->q.h;
+    lm_hreq_head *h = &c->q.h;
     if (!c->in_len) return false;
-    int rc = http__rp_parse_head(c->in, c->in_len, h);
-    if (rc == HTTP__RP_MORE) return false;
-    if (rc == HTTP__RP_ERROR) {
+    int rc = lm_hreq_parse_head(c->in, c->in_len, h);
+    if (rc == LM_HREQ_MORE) return false;
+    if (rc == LM_HREQ_ERROR) {
         refuse(ls, c, h->status, h->msg);
         return true;
     }
@@ -276,7 +277,7 @@ static bool next_request(http_plain_listener *ls, plain_conn *c) {
 /* Reads what the socket holds (until it is drained, short of the buffer's limit): true when
  * bytes were added. One byte of the buffer always stays free for a body's NUL. */
 static bool read_some(http_plain_listener *ls, plain_conn *c) {
-    size_t limit = HTTP__RP_MAX_HEAD + 2 * ls->max_body + 4096 + 1;
+    size_t limit = LM_HREQ_MAX_HEAD + 2 * ls->max_body + 4096 + 1;
     bool got = false;
     while (c->readable) {
         if (c->in_cap - c->in_len < 1025 && c->in_cap < limit) {
@@ -352,8 +353,7 @@ void plain_conn_event(http_plain_listener *ls, plain_conn *c, uint32_t events) {
 void plain_conn_sweep_idle(http_plain_listener *ls, int64_t now_ns) {
     for (plain_conn *c = ls->conns, *next; c; c = next) {
         next = c->next;
-        if (c->state == PLAIN_READ && now_ns - c->last_ns >= PLAIN_IDLE_NS)
-            plain_conn_close(ls, c);
+        if (c->state == PLAIN_READ && now_ns - c->last_ns >= PLAIN_IDLE_NS) plain_conn_close(ls, c);
     }
 }
 

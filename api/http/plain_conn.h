@@ -6,7 +6,7 @@
 
 #include "api/http/guard.h"
 #include "api/http/http.h"
-#include "api/http/reqparse.h"
+#include "common/http_request.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,7 +18,7 @@ typedef struct plain_conn plain_conn;
 struct http_plain {
     http_plain_listener *ls;
     plain_conn *c;
-    http__rp_head h;
+    lm_hreq_head h;
     const char *body; /* NUL-terminated; NULL without a body */
     size_t body_len;
     int status;

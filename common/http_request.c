@@ -1,14 +1,14 @@
-/* api/http/reqparse.c: the plain listener's bounded HTTP/1.1 request parser (reqparse.h). */
-#include "api/http/reqparse.h"
+/* common/http_request.c: the plain listener's bounded HTTP/1.1 request parser (reqparse.h). */
+#include "common/http_request.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-static int fail(http__rp_head *h, int status, const char *msg) {
+static int fail(lm_hreq_head *h, int status, const char *msg) {
     h->status = status;
     lm_strlcpy(h->msg, msg, sizeof h->msg);
-    return HTTP__RP_ERROR;
+    return LM_HREQ_ERROR;
 }
 
 /* RFC 9110 tchar */
@@ -71,13 +71,13 @@ static const char *put_decoded(rp_out *o, const char *s, size_t n, bool *bad) {
 }
 
 /* Splits and decodes the query q[0..n) into h->args. */
-static int parse_query(http__rp_head *h, rp_out *o, const char *q, size_t n) {
+static int parse_query(lm_hreq_head *h, rp_out *o, const char *q, size_t n) {
     size_t i = 0;
     while (i < n) {
         const char *amp = memchr(q + i, '&', n - i);
         size_t end = amp ? (size_t)(amp - q) : n;
         if (end > i) {
-            if (h->n_args == HTTP__RP_MAX_ARGS)
+            if (h->n_args == LM_HREQ_MAX_ARGS)
                 return fail(h, 400, "query: more than 64 arguments\n");
             const char *eq = memchr(q + i, '=', end - i);
             size_t klen = eq ? (size_t)(eq - (q + i)) : end - i;
@@ -96,11 +96,11 @@ static int parse_query(http__rp_head *h, rp_out *o, const char *q, size_t n) {
         }
         i = end + 1;
     }
-    return HTTP__RP_DONE;
+    return LM_HREQ_DONE;
 }
 
 /* "METHOD SP /target SP HTTP/1.x" in line[0..n). */
-static int parse_request_line(http__rp_head *h, rp_out *o, const char *line, size_t n) {
+static int parse_request_line(lm_hreq_head *h, rp_out *o, const char *line, size_t n) {
     const char *sp1 = memchr(line, ' ', n);
     if (!sp1 || sp1 == line) return fail(h, 400, "request: malformed request line\n");
     size_t mlen = (size_t)(sp1 - line);
@@ -122,15 +122,15 @@ static int parse_request_line(http__rp_head *h, rp_out *o, const char *line, siz
         return fail(h, 505, "request: only HTTP/1.0 and HTTP/1.1 are served here\n");
     h->http10 = v[7] == '0';
     if (mlen == 3 && !memcmp(line, "GET", 3))
-        h->method = HTTP__RP_GET;
+        h->method = LM_HREQ_GET;
     else if (mlen == 4 && !memcmp(line, "POST", 4))
-        h->method = HTTP__RP_POST;
+        h->method = LM_HREQ_POST;
     else if (mlen == 4 && !memcmp(line, "HEAD", 4))
-        h->method = HTTP__RP_HEAD;
+        h->method = LM_HREQ_HEAD;
     else
         return fail(h, 405, "method: only GET, POST and HEAD are served here\n");
     const char *qm = memchr(t, '?', (size_t)(sp2 - t));
-    if (!qm) return HTTP__RP_DONE;
+    if (!qm) return LM_HREQ_DONE;
     return parse_query(h, o, qm + 1, (size_t)(sp2 - qm - 1));
 }
 
@@ -155,7 +155,7 @@ static bool token_in(const char *v, const char *tok) {
     return false;
 }
 
-static int read_header(http__rp_head *h, rp_flags *f, const char *name, const char *v) {
+static int read_header(lm_hreq_head *h, rp_flags *f, const char *name, const char *v) {
     if (!strcasecmp(name, "Content-Length")) {
         size_t len = 0, nd = 0;
         for (const char *p = v; *p; p++, nd++) {
@@ -182,14 +182,12 @@ static int read_header(http__rp_head *h, rp_flags *f, const char *name, const ch
     } else if (!strcasecmp(name, "Expect")) {
         h->expect_continue = !strcasecmp(v, "100-continue");
     }
-    return HTTP__RP_DONE;
+    return LM_HREQ_DONE;
 }
 
 /* One "Name: value" line[0..n). */
-static int parse_header_line(http__rp_head *h, rp_out *o, rp_flags *f, const char *line,
-                             size_t n) {
-    if (line[0] == ' ' || line[0] == '\t')
-        return fail(h, 400, "header: a folded header line\n");
+static int parse_header_line(lm_hreq_head *h, rp_out *o, rp_flags *f, const char *line, size_t n) {
+    if (line[0] == ' ' || line[0] == '\t') return fail(h, 400, "header: a folded header line\n");
     const char *colon = memchr(line, ':', n);
     if (!colon || colon == line) return fail(h, 400, "header: a line without 'name:'\n");
     for (const char *p = line; p < colon; p++)
@@ -204,8 +202,7 @@ static int parse_header_line(http__rp_head *h, rp_out *o, rp_flags *f, const cha
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return fail(h, 400, "header: a control character in a value\n");
     }
-    if (h->n_headers == HTTP__RP_MAX_HEADERS)
-        return fail(h, 431, "header: more than 64 headers\n");
+    if (h->n_headers == LM_HREQ_MAX_HEADERS) return fail(h, 431, "header: more than 64 headers\n");
     const char *name = put(o, line, (size_t)(colon - line));
     const char *value = name ? put(o, v, (size_t)(e - v)) : NULL;
     if (!value) return fail(h, 431, "head: larger than 8192 bytes\n");
@@ -237,7 +234,7 @@ static size_t head_end(const char *data, size_t len, size_t *skip, bool *first_l
     return 0;
 }
 
-int http__rp_parse_head(const char *data, size_t len, http__rp_head *h) {
+int lm_hreq_parse_head(const char *data, size_t len, lm_hreq_head *h) {
     h->method = 0;
     h->http10 = h->keep_alive = h->expect_continue = h->chunked = h->has_length = false;
     h->content_length = h->head_len = h->n_args = h->n_headers = 0;
@@ -245,11 +242,12 @@ int http__rp_parse_head(const char *data, size_t len, http__rp_head *h) {
     h->msg[0] = '\0';
     size_t skip = 0;
     bool first_line = false;
-    size_t scan = len < HTTP__RP_MAX_HEAD ? len : HTTP__RP_MAX_HEAD;
+    size_t scan = len < LM_HREQ_MAX_HEAD ? len : LM_HREQ_MAX_HEAD;
     size_t end = head_end(data, scan, &skip, &first_line);
     if (!end) {
-        if (len < HTTP__RP_MAX_HEAD) return HTTP__RP_MORE;
-        if (!first_line) return fail(h, 414, "request: the request line is longer than 8192 bytes\n");
+        if (len < LM_HREQ_MAX_HEAD) return LM_HREQ_MORE;
+        if (!first_line)
+            return fail(h, 414, "request: the request line is longer than 8192 bytes\n");
         return fail(h, 431, "head: larger than 8192 bytes\n");
     }
     rp_out o = {h->store, h->store + sizeof h->store};
@@ -264,7 +262,7 @@ int http__rp_parse_head(const char *data, size_t len, http__rp_head *h) {
         if (n == 0) break;
         int rc = first ? parse_request_line(h, &o, data + i, n)
                        : parse_header_line(h, &o, &f, data + i, n);
-        if (rc != HTTP__RP_DONE) return rc;
+        if (rc != LM_HREQ_DONE) return rc;
         first = false;
         i = at + 1;
     }
@@ -274,13 +272,13 @@ int http__rp_parse_head(const char *data, size_t len, http__rp_head *h) {
     h->keep_alive = h->http10 ? f.keep_alive && !f.close : !f.close;
     if (h->http10) h->expect_continue = false;
     h->head_len = end;
-    return HTTP__RP_DONE;
+    return LM_HREQ_DONE;
 }
 
 static int chunk_fail(int *status, char *msg, size_t msg_size, int st, const char *m) {
     *status = st;
     lm_strlcpy(msg, m, msg_size);
-    return HTTP__RP_ERROR;
+    return LM_HREQ_ERROR;
 }
 
 /* The line at data[*pos..len) without its CR LF: its length, or -1 when it has not ended yet
@@ -296,13 +294,13 @@ static long take_line(const char *data, size_t len, size_t *pos, size_t cap, con
     return (long)n;
 }
 
-int http__rp_chunked(const char *data, size_t len, char *out, size_t max, size_t *out_len,
-                     size_t *consumed, int *status, char *msg, size_t msg_size) {
+int lm_hreq_chunked(const char *data, size_t len, char *out, size_t max, size_t *out_len,
+                    size_t *consumed, int *status, char *msg, size_t msg_size) {
     size_t pos = 0, total = 0;
     for (;;) {
         const char *line = NULL;
         long n = take_line(data, len, &pos, 256, &line);
-        if (n == -1) return HTTP__RP_MORE;
+        if (n == -1) return LM_HREQ_MORE;
         size_t size = 0;
         long d = 0;
         while (d < n && hexval((unsigned char)line[d]) >= 0 && d < 15)
@@ -315,12 +313,12 @@ int http__rp_chunked(const char *data, size_t len, char *out, size_t max, size_t
             snprintf(m, sizeof m, "body: larger than %zu bytes\n", max);
             return chunk_fail(status, msg, msg_size, 413, m);
         }
-        if (len - pos < size + 1) return HTTP__RP_MORE;
+        if (len - pos < size + 1) return LM_HREQ_MORE;
         memcpy(out + total, data + pos, size);
         total += size;
         pos += size;
         if (data[pos] == '\r') {
-            if (pos + 1 == len) return HTTP__RP_MORE;
+            if (pos + 1 == len) return LM_HREQ_MORE;
             pos++;
         }
         if (data[pos] != '\n')
@@ -331,7 +329,7 @@ int http__rp_chunked(const char *data, size_t len, char *out, size_t max, size_t
         const char *line = NULL;
         size_t before = pos;
         long n = take_line(data, len, &pos, 4096, &line);
-        if (n == -1) return HTTP__RP_MORE;
+        if (n == -1) return LM_HREQ_MORE;
         trailer_bytes += pos - before;
         if (n == -2 || trailer_bytes > 4096)
             return chunk_fail(status, msg, msg_size, 431, "body: trailers over 4096 bytes\n");
@@ -339,10 +337,10 @@ int http__rp_chunked(const char *data, size_t len, char *out, size_t max, size_t
     }
     *out_len = total;
     *consumed = pos;
-    return HTTP__RP_DONE;
+    return LM_HREQ_DONE;
 }
 
-const char *http__rp_header(const http__rp_head *h, const char *name) {
+const char *lm_hreq_header(const lm_hreq_head *h, const char *name) {
     for (size_t i = 0; i < h->n_headers; i++)
         if (!strcasecmp(h->headers[i].key, name)) return h->headers[i].value;
     return NULL;
