@@ -490,7 +490,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
         }
         *con_cls = c;
         /* the head is complete: from here the body's deadline runs */
-        http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_BODY, false, lm_mono_ns());
+        http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_BODY, false, c->t0_ns);
         if (c->early != LM_OK && has_body(mhd)) return queue_reply(c);
         return MHD_YES;
     }
@@ -597,13 +597,13 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     *con_cls = NULL;
     /* back to waiting for a head (keep-alive); a valid key protects the connection from shedding
      * (r->key_id is set only once the key checked out) */
+    int64_t end_ns = lm_mono_ns();
     http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_HEAD, c->req.key_id[0] != '\0',
-                      lm_mono_ns());
+                      end_ns);
     if (c->deferred) { /* the thread that resumed us may still hold the lock: let it leave */
         pthread_mutex_lock(&srv->defer_mu);
         pthread_mutex_unlock(&srv->defer_mu);
     }
-    int64_t end_ns = lm_mono_ns();
     http__stats_observe(srv->metrics, c->route_index, c->sent_status, (end_ns - c->t0_ns) / 1000);
     log_request(c, end_ns, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     cJSON_Delete(c->req.json);
