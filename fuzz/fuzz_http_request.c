@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t blen = 0, used = 0;
     int st = 0;
     rc = lm_hreq_chunked(s + body_at, size - body_at, out, sizeof out - 1, &blen, &used, &st, msg,
-                          sizeof msg);
+                         sizeof msg);
     if (rc == LM_HREQ_ERROR) check_refusal(st, msg);
     if (rc == LM_HREQ_DONE && (blen >= sizeof out || used > size - body_at)) abort();
     return 0;

@@ -40,8 +40,9 @@ static const char *arg(const char *key) {
 
 static void test_osmand_get(void **state) {
     (void)state;
-    const char *req = "GET /?id=902064&lat=42.06288&lon=-88.23412&timestamp=2016-01-27T18%3A55%3A47Z"
-                      "&note=a+b%20c&flag HTTP/1.1\r\nHost: x\r\nUser-Agent: wrk\r\n\r\n";
+    const char *req =
+        "GET /?id=902064&lat=42.06288&lon=-88.23412&timestamp=2016-01-27T18%3A55%3A47Z"
+        "&note=a+b%20c&flag HTTP/1.1\r\nHost: x\r\nUser-Agent: wrk\r\n\r\n";
     assert_int_equal(parse(req), LM_HREQ_DONE);
     assert_int_equal(H.method, LM_HREQ_GET);
     assert_int_equal(H.head_len, strlen(req));
@@ -58,8 +59,7 @@ static void test_osmand_get(void **state) {
     assert_string_equal(lm_hreq_header(&H, "HOST"), "x");
     assert_null(lm_hreq_header(&H, "Content-Type"));
     /* empty pairs are skipped; "=v" has an empty key; a UTF-8 value decodes */
-    assert_int_equal(parse("GET /p?&&a=1&&=v&b=%C3%A9& HTTP/1.1\r\nHost: x\r\n\r\n"),
-                     LM_HREQ_DONE);
+    assert_int_equal(parse("GET /p?&&a=1&&=v&b=%C3%A9& HTTP/1.1\r\nHost: x\r\n\r\n"), LM_HREQ_DONE);
     assert_int_equal(H.n_args, 3);
     assert_string_equal(arg(""), "v");
     assert_string_equal(arg("b"), "\xc3\xa9");
@@ -246,9 +246,9 @@ static void test_split_everywhere(void **state) {
     int st = 0;
     char msg[160];
     for (size_t k = 0; k < len; k++)
-        assert_int_equal(lm_hreq_chunked(chunked, k, out, sizeof out, &blen, &used, &st, msg,
-                                          sizeof msg),
-                         LM_HREQ_MORE);
+        assert_int_equal(
+            lm_hreq_chunked(chunked, k, out, sizeof out, &blen, &used, &st, msg, sizeof msg),
+            LM_HREQ_MORE);
     assert_int_equal(
         lm_hreq_chunked(chunked, len, out, sizeof out, &blen, &used, &st, msg, sizeof msg),
         LM_HREQ_DONE);
@@ -286,10 +286,10 @@ static void test_chunked_refusals(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_osmand_get),      cmocka_unit_test(test_versions_and_connection),
-        cmocka_unit_test(test_malformed),       cmocka_unit_test(test_control_characters),
-        cmocka_unit_test(test_bad_percent),     cmocka_unit_test(test_caps),
-        cmocka_unit_test(test_pipelined),       cmocka_unit_test(test_split_everywhere),
+        cmocka_unit_test(test_osmand_get),       cmocka_unit_test(test_versions_and_connection),
+        cmocka_unit_test(test_malformed),        cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_bad_percent),      cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_pipelined),        cmocka_unit_test(test_split_everywhere),
         cmocka_unit_test(test_chunked_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
