@@ -744,6 +744,32 @@ static void test_demo_load_fresh(void **state) {
     tmp_db_remove(&t);
 }
 
+/* A malformed LASTMILE_INTAKE_LINGER refuses to start, naming the variable; a good one starts. */
+static void test_intake_linger_malformed(void **state) {
+    (void)state;
+    const char *bad[] = {"", "300", "300,", "x,24", "300,24x", "30000,24", "300,-1", "300 ,24"};
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.threads = 1;
+    o.log_fd = -1;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("LASTMILE_INTAKE_LINGER", bad[i], 1);
+        api_server *srv = NULL;
+        lm_errinfo err = {0};
+        assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_INVALID);
+        assert_null(srv);
+        assert_string_equal(err.field, "LASTMILE_INTAKE_LINGER");
+        assert_non_null(strstr(err.message, "US,BELOW"));
+    }
+    setenv("LASTMILE_INTAKE_LINGER", "300,24", 1);
+    api_server *srv = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_OK);
+    api_server_stop(srv, 5000);
+    unsetenv("LASTMILE_INTAKE_LINGER");
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
@@ -761,6 +787,7 @@ int main(void) {
         cmocka_unit_test(test_demo_load_fresh),
         cmocka_unit_test_setup_teardown(test_cli_import, setup, teardown),
         cmocka_unit_test(test_sigkill_restart_keeps_every_acknowledged_order),
+        cmocka_unit_test_setup_teardown(test_intake_linger_malformed, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
