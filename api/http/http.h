@@ -29,6 +29,7 @@
 
 #include "api/http/log.h"
 #include "common/common.h"
+#include "common/http_request.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -280,13 +281,12 @@ bool http_ratelimit_take(http_ratelimit *rl, const char *addr, int64_t now_ms,
 /* ---- A plain listener (OsmAnd): any path, GET, POST or HEAD, on its own port ----
  * No routes, no auth, no JSON: the handler gets the query arguments and the body and answers
  * with a status and plain text exactly once, from any thread, before or after it returns (the
- * connection is suspended meanwhile). */
+ * connection is not read from meanwhile). Served by an epoll loop of its own (api/http/plain.c,
+ * not libmicrohttpd); the handler runs on that loop's thread, so it must not block. */
 
-#define HTTP_PLAIN_MAX_ARGS 64
+#define HTTP_PLAIN_MAX_ARGS LM_HREQ_MAX_ARGS
 
-typedef struct http_kv {
-    const char *key, *value;
-} http_kv;
+typedef lm_hreq_kv http_kv; /* {key, value} (common/http_request.h) */
 
 typedef struct http_plain http_plain;
 typedef void (*http_plain_handler)(void *ctx, http_plain *q);

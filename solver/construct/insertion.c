@@ -178,6 +178,31 @@ static void complex_scan(const solver__model *m, const solver__route *rt, uint32
     }
 }
 
+/* The gap scan of a plain route (solver__vehicle_plain): every step has a location, no window
+ * bounds the scan and no per-task cost, so a gap costs three cells of one matrix. */
+static void plain_scan(const solver__model *m, const solver__route *rt, uint32_t r, uint32_t xn,
+                       uint32_t prev, int64_t fixed, double blink, solver__rng *rng,
+                       uint32_t *scratch, ins *best) {
+    const solver_problem *p = m->p;
+    const int32_t *mat =
+        m->cost_mode[rt->vehicle] == SOLVER__COST_DURATION ? p->durations : p->costs;
+    const uint32_t *nl = m->node_loc;
+    size_t side = p->n;
+    uint32_t x = nl[xn], end = p->vehicles[rt->vehicle].pub.end;
+#define CELL(a, b)                                                                                 \
+    ((a) == SOLVER_NONE || (b) == SOLVER_NONE ? 0 : (int64_t)mat[(size_t)(a)*side + (b)])
+    for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
+        uint32_t next = pos < rt->n ? nl[rt->nodes[pos]] : end;
+        int64_t d = CELL(prev, x) + CELL(x, next) - (rt->n ? CELL(prev, next) : -fixed);
+        prev = next;
+        if (d >= best->delta) continue;
+        if (blink > 0 && solver__rng_unit(rng) < blink) continue;
+        if (!solver__insert_ok(m, rt, pos, xn, scratch)) continue;
+        *best = (ins){d, r, pos, pos};
+    }
+#undef CELL
+}
+
 /* Best insertion of unit u into route r, improving on *best. */
 static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t u, uint32_t r,
                           double blink, solver__rng *rng, uint32_t *scratch, ins *best) {
@@ -204,6 +229,10 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
         /* Departures only grow along a route: once one is past the job's last window, no later
          * gap can work either. */
         int64_t last_end = nx->tws->n ? nx->tws->w[nx->tws->n - 1].end_s : SOLVER_TIME_INF;
+        if (!rt->complex && solver__vehicle_plain(m, v)) {
+            plain_scan(m, rt, r, un->first, prev, fixed, blink, rng, scratch, best);
+            return;
+        }
         if (rt->complex && rt->n < 512) {
             complex_scan(m, rt, r, un->first, prev, fixed, task, last_end, blink, rng, scratch,
                          best);
@@ -303,13 +332,14 @@ static void best_insertion(const solver__model *m, const solver__sol *s, uint32_
 static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins *b) {
     solver__route *rt = &s->routes[b->route];
     const solver__unit *un = &m->units[u];
+    s->assigned[u] = 1;
     if (un->second == SOLVER_NONE) {
         solver__route_insert_raw(rt, b->pos1, un->first);
-    } else {
-        solver__route_insert_raw(rt, b->pos2, un->second);
-        solver__route_insert_raw(rt, b->pos1, un->first);
+        solver__sol_insert_update(m, s, b->route, b->pos1);
+        return;
     }
-    s->assigned[u] = 1;
+    solver__route_insert_raw(rt, b->pos2, un->second);
+    solver__route_insert_raw(rt, b->pos1, un->first);
     solver__sol_update_route(m, s, b->route);
 }
 
