@@ -567,8 +567,7 @@ void store_events_free(store_event *ev, size_t n) {
     lm_free(ev);
 }
 
-/* The last event r may see: all inside the writer's tx, else those known durable. */
-static int64_t events_visible(const store_read *r) {
+int64_t store__events_visible(const store_read *r) {
     if (r->tx_view) return INT64_MAX;
     pthread_mutex_lock(&r->s->wal_mu);
     int64_t seq = r->s->visible_seq;
@@ -577,7 +576,7 @@ static int64_t events_visible(const store_read *r) {
 }
 
 lm_status store_events_last_seq(store_read *r, int64_t *out) {
-    int64_t visible = events_visible(r);
+    int64_t visible = store__events_visible(r);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(r->db, "SELECT IFNULL(MAX(seq), 0) FROM events", &st, NULL);
     if (rc != LM_OK) return rc;
@@ -597,7 +596,7 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
     store_event *ev = NULL;
     size_t n = 0, cap = 0;
     /* read before the snapshot's rows: an event above it may not be durable yet */
-    int64_t visible = events_visible(r);
+    int64_t visible = store__events_visible(r);
     lm_status rc = db_prepare(r->db,
                               "SELECT seq, time_ms, type, entity, entity_id, payload FROM "
                               "events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",

@@ -15,8 +15,9 @@
 typedef struct http__stats http__stats;
 typedef struct http__route_key http__route_key;
 
-#define HTTP__CONN_POOL 64 /* finished request states kept: enough for a burst's keep-alive turns  \
-                            */
+#define HTTP__CONN_POOL                                                                            \
+    64 /* finished request states kept: enough for a burst's keep-alive turns                      \
+        */
 
 struct http_server {
     struct MHD_Daemon *daemon;
