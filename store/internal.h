@@ -88,6 +88,10 @@ store__keycache *store__keycache_of(store *s);
 void store__tx_keys_changed(store_tx *tx);
 /* Drops every cached key; entries read before this call are not cached afterwards. */
 void store__keycache_clear(store__keycache *c);
+/* The cached row of id if it is there and fresh; *gen = the generation seen (for the put). */
+bool store__keycache_get(store__keycache *c, const char *id, store__key_secret *out, uint64_t *gen);
+/* Caches k unless a clear happened since gen was read (k may then be stale). */
+void store__keycache_put(store__keycache *c, const store__key_secret *k, uint64_t gen);
 
 /* ---- Analytics rollup rows (store/analytics.c) ---- */
 

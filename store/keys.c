@@ -164,6 +164,32 @@ lm_status store_key_verify(store_read *r, const char *key, store_key_info *info)
     return rc;
 }
 
+lm_status store_key_check(store *s, const char *key, store_key_info *info) {
+    char id[STORE_KEY_ID_LEN + 1];
+    const char *secret = store__key_split(key, id);
+    if (!secret) return LM_UNAUTHORIZED;
+    store__keycache *c = store__keycache_of(s); /* NULL on PostgreSQL: every check reads */
+    store__key_secret k;
+    uint64_t gen = 0;
+    if (!c || !store__keycache_get(c, id, &k, &gen)) {
+        /* the generation is read before the snapshot begins: a revocation committed after it
+         * bumps it, and this row is then not cached */
+        store_read *rd = NULL;
+        lm_status rc = store_read_begin(s, &rd);
+        if (rc != LM_OK) return rc;
+        rc = store__key_lookup(rd, id, &k);
+        store_read_end(rd);
+        if (rc != LM_OK) return rc;
+        /* only a key proven by its secret takes a slot: unknown ids cannot fill the cache */
+        if (!store__key_matches(&k, secret)) return LM_UNAUTHORIZED;
+        if (c) store__keycache_put(c, &k, gen);
+    } else if (!store__key_matches(&k, secret)) {
+        return LM_UNAUTHORIZED;
+    }
+    if (info) *info = k.info;
+    return LM_OK;
+}
+
 lm_status store_keys_count(store_read *r, int64_t *out) {
     db_stmt *st = NULL;
     lm_status rc = db_prepare(store__db(r), "SELECT count(*) FROM api_keys", &st, NULL);
