@@ -62,8 +62,8 @@ bool solver__sol_insert_update(const solver__model *m, solver__sol *s, uint32_t 
     const solver__vehicle *veh = &p->vehicles[v];
     const solver_vehicle *pv = &veh->pub;
     /* Distances are not kept on a plain route without max_distance_m (route_sim_plain). */
-    if (n < 2 || !rt->feasible || rt->complex || !solver__vehicle_plain(m, v) || pv->max_distance_m ||
-        (pv->max_tasks && rt->n_tasks + 1 > pv->max_tasks) ||
+    if (n < 2 || !rt->feasible || rt->complex || !solver__vehicle_plain(m, v) ||
+        pv->max_distance_m || (pv->max_tasks && rt->n_tasks + 1 > pv->max_tasks) ||
         solver__route_reserve(rt, n + 2, m->dims) != LM_OK)
         return solver__sol_update_route(m, s, r);
     const uint32_t *nl = m->node_loc;
