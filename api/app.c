@@ -36,18 +36,28 @@ static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
 }
 
 /* LASTMILE_INTAKE_LINGER=US,BELOW: the intake's writer waits up to US microseconds for more
- * orders while fewer than BELOW are queued; off by default (bench/results/perf-intake.md). */
-static void intake_linger(orders_opts *oo) {
+ * orders while fewer than BELOW are queued; off by default (bench/results/perf-intake.md). A
+ * malformed value refuses to start (a benchmark must not run without the linger it asked for). */
+static lm_status intake_linger(orders_opts *oo, lm_errinfo *err) {
     const char *e = getenv("LASTMILE_INTAKE_LINGER");
-    const char *comma = e ? strchr(e, ',') : NULL;
+    if (!e) return LM_OK;
+    const char *comma = strchr(e, ',');
     int64_t us = 0, below = 0;
     char head[16];
-    if (!comma || (size_t)(comma - e) >= sizeof head) return;
-    memcpy(head, e, (size_t)(comma - e));
-    head[comma - e] = '\0';
-    if (!lm_parse_i64(head, 0, 20000, &us) || !lm_parse_i64(comma + 1, 0, 2000, &below)) return;
+    bool ok = comma && (size_t)(comma - e) < sizeof head;
+    if (ok) {
+        memcpy(head, e, (size_t)(comma - e));
+        head[comma - e] = '\0';
+        ok = lm_parse_i64(head, 0, 20000, &us) && lm_parse_i64(comma + 1, 0, 2000, &below);
+    }
+    if (!ok)
+        return lm_errinfo_set(err, LM_INVALID, "LASTMILE_INTAKE_LINGER",
+                              "LASTMILE_INTAKE_LINGER must be US,BELOW (US microseconds 0-20000, "
+                              "BELOW orders 0-2000), not \"%.40s\"",
+                              e);
     oo->intake_linger_us = (long)us;
     oo->intake_linger_below = (size_t)below;
+    return LM_OK;
 }
 
 /* Payment timeouts are swept every 30 s; LASTMILE_PAYMENT_SWEEP_MS changes that (tests make it
@@ -91,7 +101,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     orders_opts_init(&oo);
     oo.st = s;
     oo.intake_thread = true; /* POST /v1/orders waits for its commit without a server thread */
-    intake_linger(&oo);
+    if ((rc = intake_linger(&oo, err)) != LM_OK) goto fail;
     if ((rc = orders_create(&oo, &lv->orders)) != LM_OK) goto fail;
     events_webhooks_opts wo;
     events_webhooks_opts_init(&wo);
@@ -113,6 +123,10 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lm_errinfo aerr = {0};
     if (analytics_rollup_attach(s, NULL, &aerr) != LM_OK)
         fprintf(stderr, "lastmile: analytics rollups lag: %s\n", aerr.message);
+    /* many commits' events folded at once (the fold's cost is mostly per batch: 14 % of the
+     * order intake's writer when it ran in every commit, bench/results/perf-intake.md); reports
+     * fold the rest before they read (api__rollups_fresh) */
+    store_set_fold_lag(s, API_FOLD_LAG_MS);
     store_set_event_hook(s, on_events, lv);
     if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv, o, &lv->osmand, err)) != LM_OK)
         goto fail;

@@ -91,7 +91,7 @@ lm_status api__keys_list(http_req *r) {
 }
 
 lm_status api__keys_revoke(http_req *r) {
-    /* api__auth_key reads the key table in a fresh snapshot on every request and nothing caches
-     * a verdict, so the commit below is the moment the key stops working */
+    /* api__auth_key checks keys through the store's key cache, which this commit empties
+     * before it returns: the commit below is the moment the key stops working */
     return store_key_revoke(api_store(r), http_param(r, "id"), &r->err);
 }

@@ -8,6 +8,20 @@
 #include <string.h>
 #include <time.h>
 
+/* ASan does not see inside an arena's blocks: a reset arena's bytes are poisoned until they are
+ * handed out again, so a use after lm_arena_reset is caught as a use after free would be. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* the largest block lm_arena_reset keeps for the next use */
+#define ARENA_KEEP_MAX ((size_t)16 << 10)
+
 void *lm_alloc(size_t size) {
     return size ? malloc(size) : NULL;
 }
@@ -86,10 +100,30 @@ void *lm_arena_alloc(lm_arena *a, size_t size) {
         a->head = b;
     }
     void *p = b->data + b->used;
+    ARENA_UNPOISON(p, size);
     b->used += size;
     a->total += size;
     memset(p, 0, size);
     return p;
+}
+
+void lm_arena_reset(lm_arena *a) {
+    lm_arena_block *keep = NULL;
+    for (lm_arena_block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        /* the oldest block is the one every use starts with; later ones served bursts */
+        if (!next && b->size <= ARENA_KEEP_MAX)
+            keep = b;
+        else
+            free(b);
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+        ARENA_POISON(keep->data, keep->size);
+    }
+    a->head = keep;
+    a->total = 0;
 }
 
 char *lm_arena_strndup(lm_arena *a, const char *s, size_t n) {

@@ -79,6 +79,8 @@ void lm_free(void *p);
 typedef struct lm_arena lm_arena;
 LM_MUST_USE lm_status lm_arena_create(size_t cap_bytes, lm_arena **out);
 void lm_arena_destroy(lm_arena *a);
+/* Frees everything taken from the arena, keeping its first block for the next use. */
+void lm_arena_reset(lm_arena *a);
 /* Zeroed, 16-byte aligned memory from the arena; NULL once cap_bytes would be exceeded. */
 LM_MUST_USE void *lm_arena_alloc(lm_arena *a, size_t size);
 LM_MUST_USE char *lm_arena_strndup(lm_arena *a, const char *s, size_t n);

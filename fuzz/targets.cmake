@@ -13,3 +13,6 @@ list(APPEND LM_FUZZ_TARGETS roads)
 list(APPEND LM_FUZZ_TARGETS api_bodies)
 # The settings document of /v1/settings (issue 13).
 list(APPEND LM_FUZZ_TARGETS settings_json)
+# The OsmAnd port's HTTP/1.1 request parser (common/http_request.c).
+list(APPEND LM_FUZZ_TARGETS http_request)
+set(LM_FUZZ_LIBS_http_request lm_common)

@@ -61,6 +61,31 @@ LM_MUST_USE lm_status store__key_insert(store_tx *tx, const char *role, const ch
 /* store_key_revoke's checks, update and "key.revoked" event inside tx. */
 LM_MUST_USE lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err);
 
+/* A live key's row as the check needs it (store/keys.c). */
+typedef struct store__key_secret {
+    uint8_t salt[16];
+    uint8_t hash[32]; /* SHA-256(salt || secret) */
+    store_key_info info;
+} store__key_secret;
+/* Splits "lm_<id>_<secret>": the secret (inside key), id filled; NULL if key is malformed. */
+const char *store__key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]);
+/* Whether secret hashes to k's hash (constant time). */
+bool store__key_matches(const store__key_secret *k, const char *secret);
+/* The live key id's row: LM_OK, LM_UNAUTHORIZED when none is live, else a store error. */
+LM_MUST_USE lm_status store__key_lookup(store_read *r, const char *id, store__key_secret *out);
+
+/* ---- The key cache (store/keys_cache.c) ---- */
+
+typedef struct store__keycache store__keycache;
+store__keycache *store__keycache_new(void);
+void store__keycache_free(store__keycache *c);
+/* The store's cache (store.c). */
+store__keycache *store__keycache_of(store *s);
+/* tx changed a key (store/keys.c): every cached key is dropped once tx commits (store.c). */
+void store__tx_keys_changed(store_tx *tx);
+/* Drops every cached key; entries read before this call are not cached afterwards. */
+void store__keycache_clear(store__keycache *c);
+
 /* ---- Analytics rollup rows (store/analytics.c) ---- */
 
 struct store_an_row;

@@ -103,17 +103,24 @@ lm_status store_key_create(store *s, const char *role, const char *driver_id,
     return LM_OK;
 }
 
-lm_status store_key_verify(store_read *r, const char *key, store_key_info *info) {
+const char *store__key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]) {
     /* parse "lm_<id>_<secret>" strictly before touching the database */
     size_t secret_len = 2 * SECRET_BYTES;
     if (!key || strlen(key) != 3 + STORE_KEY_ID_LEN + 1 + secret_len || strncmp(key, "lm_", 3) ||
         key[3 + STORE_KEY_ID_LEN] != '_')
-        return LM_UNAUTHORIZED;
-    char id[STORE_KEY_ID_LEN + 1];
+        return NULL;
     memcpy(id, key + 3, STORE_KEY_ID_LEN);
     id[STORE_KEY_ID_LEN] = '\0';
-    const char *secret = key + 3 + STORE_KEY_ID_LEN + 1;
+    return key + 3 + STORE_KEY_ID_LEN + 1;
+}
 
+bool store__key_matches(const store__key_secret *k, const char *secret) {
+    uint8_t hash[LM_SHA256_LEN];
+    key_hash(k->salt, secret, 2 * SECRET_BYTES, hash);
+    return lm_ct_equal(hash, k->hash, sizeof hash);
+}
+
+lm_status store__key_lookup(store_read *r, const char *id, store__key_secret *out) {
     db_stmt *st = NULL;
     lm_status rc = db_prepare(store__db(r),
                               "SELECT salt, hash, role, driver_id, created_ms FROM api_keys "
@@ -134,21 +141,26 @@ lm_status store_key_verify(store_read *r, const char *key, store_key_info *info)
         rc = LM_STORE;
         goto fail;
     }
-    uint8_t hash[LM_SHA256_LEN];
-    key_hash(db_column_blob(st, 0), secret, secret_len, hash);
-    if (!lm_ct_equal(hash, db_column_blob(st, 1), sizeof hash)) {
-        rc = LM_UNAUTHORIZED;
-        goto fail;
-    }
-    if (info) {
-        memset(info, 0, sizeof *info);
-        lm_strlcpy(info->id, id, sizeof info->id);
-        store__column_copy(st, 2, info->role, sizeof info->role);
-        store__column_copy(st, 3, info->driver_id, sizeof info->driver_id);
-        info->created_ms = db_column_i64(st, 4);
-    }
+    memset(out, 0, sizeof *out);
+    memcpy(out->salt, db_column_blob(st, 0), SALT_BYTES);
+    memcpy(out->hash, db_column_blob(st, 1), LM_SHA256_LEN);
+    lm_strlcpy(out->info.id, id, sizeof out->info.id);
+    store__column_copy(st, 2, out->info.role, sizeof out->info.role);
+    store__column_copy(st, 3, out->info.driver_id, sizeof out->info.driver_id);
+    out->info.created_ms = db_column_i64(st, 4);
 fail:
     db_finish(st);
+    return rc;
+}
+
+lm_status store_key_verify(store_read *r, const char *key, store_key_info *info) {
+    char id[STORE_KEY_ID_LEN + 1];
+    const char *secret = store__key_split(key, id);
+    if (!secret) return LM_UNAUTHORIZED;
+    store__key_secret k;
+    lm_status rc = store__key_lookup(r, id, &k);
+    if (rc == LM_OK && !store__key_matches(&k, secret)) rc = LM_UNAUTHORIZED;
+    if (rc == LM_OK && info) *info = k.info;
     return rc;
 }
 
@@ -244,6 +256,7 @@ lm_status store__key_revoke_tx(store_tx *tx, const char *id, lm_errinfo *err) {
     char payload[96];
     snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"role\":\"%s\"}", id, role);
     rc = store_event_append(tx, "key.revoked", "api_key", id, payload);
+    if (rc == LM_OK) store__tx_keys_changed(tx);
 done:
     db_finish(st);
     return rc;

@@ -20,8 +20,10 @@ struct store_read {
 struct store_tx {
     store_read view; /* view.db is the writer connection */
     int64_t began_ns;
-    int64_t last_seq; /* last event appended in this tx, 0 if none */
-    uint64_t serial;  /* which transaction this is: store_tx_serial */
+    int64_t first_seq; /* first event appended in this tx, 0 if none */
+    int64_t last_seq;  /* last event appended in this tx, 0 if none */
+    uint64_t serial;   /* which transaction this is: store_tx_serial */
+    bool keys_changed; /* a key was revoked: the key cache empties at the commit */
 };
 
 struct store {
@@ -40,6 +42,8 @@ struct store {
     /* fold hook (inside the tx, under the writer lock), event hook and stats */
     store_fold_hook fold;
     void *fold_ctx;
+    int64_t fold_lag_ns;  /* store_set_fold_lag (write_mu) */
+    int64_t fold_last_ns; /* monotonic time of the last fold (write_mu) */
     store_event_hook hook;
     void *hook_ctx;
     int hook_calls;          /* hook calls in flight (under hook_mu) */
@@ -50,8 +54,14 @@ struct store {
     /* commits behind their fsync (store_tx_commit_behind): SQLite with fsync only */
     bool can_sync_behind;
     bool sync_normal;       /* the writer connection was left at synchronous=NORMAL (write_mu) */
-    pthread_mutex_t wal_mu; /* wal_fd */
+    pthread_mutex_t wal_mu; /* wal_fd, unsynced_seq, visible_seq */
     int wal_fd;             /* the WAL, opened at the first store_wal_sync; -1 before */
+    /* events committed behind their fsync: the last one not yet synced (0: none), and the last
+     * event readers outside the writer may see (INT64_MAX: all), so that nothing reads or
+     * publishes an event before it is durable (store_events_since, store_wal_sync) */
+    int64_t unsynced_seq;
+    int64_t visible_seq;
+    store__keycache *keys; /* store_key_check (store/keys_cache.c) */
 };
 
 const int64_t store_commit_bucket_le_us[STORE_COMMIT_BUCKETS] = {
@@ -173,6 +183,7 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     pthread_cond_init(&s->read_cv, NULL);
     pthread_mutex_init(&s->wal_mu, NULL);
     s->wal_fd = -1;
+    s->visible_seq = INT64_MAX;
     s->tx.view.s = s;
     s->tx.view.tx_view = true;
     if (!(s->path = lm_strdup(o->path))) goto fail;
@@ -186,6 +197,10 @@ lm_status store_open(const store_opts *o, store **out, lm_errinfo *err) {
     if ((st = conn_open(o, true, &s->tx.view.db, err)) != LM_OK) goto fail;
     const char *unsafe = getenv("LASTMILE_UNSAFE_SYNC_OFF");
     s->can_sync_behind = db_kind(s->tx.view.db) == DB_SQLITE && !(unsafe && !strcmp(unsafe, "1"));
+    /* keys are cached on SQLite only: there every revocation runs in this process (the API,
+     * enrolment); PostgreSQL nodes revoke for one another, so each check reads the table */
+    st = LM_NOMEM;
+    if (db_kind(s->tx.view.db) == DB_SQLITE && !(s->keys = store__keycache_new())) goto fail;
     if ((st = store__migrate(s->tx.view.db, err)) != LM_OK) goto fail;
     st = LM_NOMEM;
     if (db_cache_enable(s->tx.view.db) != LM_OK) goto fail;
@@ -229,14 +244,16 @@ void store_close(store *s) {
     lm_free(s->free_idx);
     lm_free(s->path);
     lm_free(s->stem);
+    store__keycache_free(s->keys);
     lm_free(s);
 }
 
 /* ---- Write transactions ---- */
 
-/* Puts the writer connection back to synchronous=FULL after a transaction begun behind (SQLite
- * refuses the pragma inside one); a failure leaves sync_normal set and the next begin tries
- * again, refusing to begin without it. Under write_mu, outside a transaction. */
+/* Puts the writer connection back to synchronous=FULL, where transactions begun behind left it,
+ * before a transaction that is not (SQLite refuses the pragma inside one); a failure leaves
+ * sync_normal set and the next begin tries again, refusing to begin without it. Under write_mu,
+ * outside a transaction. */
 static lm_status sync_full(store *s) {
     if (!s->sync_normal) return LM_OK;
     if (db_run(s->tx.view.db, "PRAGMA synchronous=FULL", NULL) != LM_OK) return LM_STORE;
@@ -252,11 +269,13 @@ static lm_status begin(store *s, bool behind, store_tx **out) {
         return LM_UNAVAILABLE;
     }
     store_tx *tx = &s->tx;
-    if (sync_full(s) != LM_OK) {
+    /* the connection stays at NORMAL from one tx begun behind to the next (two statements fewer
+     * per group commit): only a tx not begun behind puts it back to FULL */
+    if (!behind && sync_full(s) != LM_OK) {
         pthread_mutex_unlock(&s->write_mu);
         return LM_STORE;
     }
-    if (behind && s->can_sync_behind &&
+    if (behind && s->can_sync_behind && !s->sync_normal &&
         db_run(tx->view.db, "PRAGMA synchronous=NORMAL", NULL) == LM_OK)
         s->sync_normal = true;
     if (db_begin_write(tx->view.db, NULL) != LM_OK) {
@@ -266,7 +285,8 @@ static lm_status begin(store *s, bool behind, store_tx **out) {
         return LM_STORE;
     }
     tx->began_ns = lm_mono_ns();
-    tx->last_seq = 0;
+    tx->first_seq = tx->last_seq = 0;
+    tx->keys_changed = false;
     tx->serial++;
     *out = tx;
     return LM_OK;
@@ -300,27 +320,104 @@ static void stats_record_commit(store *s, int64_t us, bool ok) {
 static void run_fold(store_tx *tx) {
     store *s = tx->view.s;
     if (!s->fold || tx->last_seq <= 0) return;
+    int64_t now = lm_mono_ns();
+    if (s->fold_lag_ns > 0 && now - s->fold_last_ns < s->fold_lag_ns) return; /* a later fold */
+    s->fold_last_ns = now;
     if (db_run(tx->view.db, "SAVEPOINT lm_fold", NULL) != LM_OK) return;
     if (s->fold(s->fold_ctx, tx) != LM_OK) run_quiet(tx->view.db, "ROLLBACK TO lm_fold");
     run_quiet(tx->view.db, "RELEASE lm_fold");
 }
 
+/* A commit synced (by SQLite at synchronous=FULL, or by store_wal_sync up to seq): every event
+ * up to seq is durable; readers see them, and all once nothing is left unsynced. */
+static void events_durable(store *s, int64_t seq) {
+    pthread_mutex_lock(&s->wal_mu);
+    if (s->unsynced_seq && seq >= s->unsynced_seq) {
+        s->unsynced_seq = 0;
+        s->visible_seq = INT64_MAX;
+    } else if (s->unsynced_seq && seq > s->visible_seq) {
+        s->visible_seq = seq;
+    }
+    pthread_mutex_unlock(&s->wal_mu);
+}
+
+/* Before the COMMIT of a tx whose events will be synced later: readers stop short of them (set
+ * before they become visible). *was keeps what to put back if the commit fails. */
+static void events_hide(store *s, const store_tx *tx, int64_t was[2]) {
+    pthread_mutex_lock(&s->wal_mu);
+    was[0] = s->unsynced_seq;
+    was[1] = s->visible_seq;
+    if (!s->unsynced_seq) s->visible_seq = tx->first_seq - 1;
+    s->unsynced_seq = tx->last_seq;
+    pthread_mutex_unlock(&s->wal_mu);
+}
+
+static void events_unhide(store *s, const int64_t was[2]) {
+    pthread_mutex_lock(&s->wal_mu);
+    s->unsynced_seq = was[0];
+    s->visible_seq = was[1];
+    pthread_mutex_unlock(&s->wal_mu);
+}
+
+/* fdatasync of the WAL; *seq = the last event committed behind before it (0: none). */
+static lm_status wal_fdatasync(store *s, int64_t *seq) {
+    pthread_mutex_lock(&s->wal_mu);
+    *seq = s->unsynced_seq; /* committed before the fdatasync: durable after it */
+    if (s->wal_fd < 0) {
+        /* the writer connection keeps the WAL open (and in place) until store_close, so the
+         * file opened here is the one its commits append to; any descriptor syncs the file */
+        char wal[1100];
+        snprintf(wal, sizeof wal, "%s-wal", s->path);
+        s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+    }
+    int fd = s->wal_fd;
+    pthread_mutex_unlock(&s->wal_mu);
+    return fd >= 0 && fdatasync(fd) == 0 ? LM_OK : LM_IO;
+}
+
 /* COMMIT. A transaction begun behind commits at synchronous=NORMAL (its WAL frames written, not
- * synced): *sync_after when it has no event and the caller takes the fsync on; else synced here
- * before anything learns of it. */
+ * synced): with may_defer, *sync_after and the caller takes the fsync on (store_wal_sync), which
+ * then publishes its events; else synced here before anything learns of it. */
 static lm_status commit_sync(store_tx *tx, bool may_defer, bool *sync_after) {
     store *s = tx->view.s;
     bool behind = s->sync_normal;
+    bool hide = behind && may_defer && tx->last_seq > 0;
+    int64_t was[2];
+    if (hide) events_hide(s, tx, was);
     lm_status rc = db_commit(tx->view.db, NULL);
-    lm_status full = sync_full(s);
-    (void)full; /* when it fails the next begin tries again */
-    if (rc != LM_OK || !behind) return rc;
-    /* an event goes out through hooks, streams and webhooks: never before it is durable */
-    if (may_defer && tx->last_seq == 0) {
+    if (rc != LM_OK) {
+        if (hide) events_unhide(s, was);
+        return rc;
+    }
+    if (behind && may_defer) {
         *sync_after = true;
         return LM_OK;
     }
-    return store_wal_sync(s);
+    int64_t seq = 0;
+    if (behind && (rc = wal_fdatasync(s, &seq)) != LM_OK) return rc;
+    /* synced: so is every frame before it, events committed behind included (their hook comes
+     * from the store_wal_sync their committer waits for) */
+    events_durable(s, INT64_MAX);
+    return LM_OK;
+}
+
+/* Calls the event hook with seq, counted so that store_set_event_hook can wait for it. */
+static void hook_call(store *s, store_event_hook hook, void *ctx, int64_t seq) {
+    hook(ctx, seq);
+    pthread_mutex_lock(&s->hook_mu);
+    if (--s->hook_calls == 0) pthread_cond_broadcast(&s->hook_cv);
+    pthread_mutex_unlock(&s->hook_mu);
+}
+
+/* The hook to call for seq (NULL: none), counted in hook_calls; under write_mu or hook_mu's
+ * caller holding the hook stable (store_set_event_hook takes both). */
+static store_event_hook hook_take(store *s, void **ctx) {
+    pthread_mutex_lock(&s->hook_mu);
+    store_event_hook hook = s->hook;
+    *ctx = s->hook_ctx;
+    if (hook) s->hook_calls++;
+    pthread_mutex_unlock(&s->hook_mu);
+    return hook;
 }
 
 static lm_status commit(store_tx *tx, bool may_defer, bool *sync_after) {
@@ -331,25 +428,28 @@ static lm_status commit(store_tx *tx, bool may_defer, bool *sync_after) {
     int64_t us = (lm_mono_ns() - t0) / 1000;
     int64_t last_seq = tx->last_seq;
     if (rc != LM_OK) db_rollback(tx->view.db);
+    /* before the committer hears back: its next request already reads the table again */
+    if (tx->keys_changed) store__keycache_clear(s->keys);
     stats_record_commit(s, us, rc == LM_OK);
-    store_event_hook hook = rc == LM_OK && last_seq > 0 ? s->hook : NULL;
-    void *hook_ctx = s->hook_ctx;
-    /* counted while the writer lock is held, so that store_set_event_hook, which takes it, can
-     * wait for this call to end before its caller frees the hook's context */
-    if (hook) {
-        pthread_mutex_lock(&s->hook_mu);
-        s->hook_calls++;
-        pthread_mutex_unlock(&s->hook_mu);
-    }
+    /* events committed behind their fsync are published by the store_wal_sync that makes them
+     * durable; the others now. Counted while the writer lock is held, so that
+     * store_set_event_hook, which takes it, can wait for this call to end before its caller
+     * frees the hook's context */
+    void *hook_ctx = NULL;
+    store_event_hook hook =
+        rc == LM_OK && last_seq > 0 && !*sync_after ? hook_take(s, &hook_ctx) : NULL;
     pthread_mutex_unlock(&s->write_mu);
     if (rc != LM_OK) return rc;
-    if (hook) {
-        hook(hook_ctx, last_seq);
-        pthread_mutex_lock(&s->hook_mu);
-        if (--s->hook_calls == 0) pthread_cond_broadcast(&s->hook_cv);
-        pthread_mutex_unlock(&s->hook_mu);
-    }
+    if (hook) hook_call(s, hook, hook_ctx, last_seq);
     return LM_OK;
+}
+
+void store__tx_keys_changed(store_tx *tx) {
+    tx->keys_changed = true;
+}
+
+store__keycache *store__keycache_of(store *s) {
+    return s->keys;
 }
 
 lm_status store_tx_commit(store_tx *tx) {
@@ -365,17 +465,14 @@ lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after) {
 lm_status store_wal_sync(store *s) {
     /* PostgreSQL (and a store told not to sync) commits nothing behind its sync */
     if (!s->can_sync_behind) return LM_OK;
-    pthread_mutex_lock(&s->wal_mu);
-    if (s->wal_fd < 0) {
-        /* the writer connection keeps the WAL open (and in place) until store_close, so the
-         * file opened here is the one its commits append to; any descriptor syncs the file */
-        char wal[1100];
-        snprintf(wal, sizeof wal, "%s-wal", s->path);
-        s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
-    }
-    int rc = s->wal_fd >= 0 ? fdatasync(s->wal_fd) : -1;
-    pthread_mutex_unlock(&s->wal_mu);
-    return rc == 0 ? LM_OK : LM_IO;
+    int64_t seq = 0;
+    lm_status rc = wal_fdatasync(s, &seq);
+    if (rc != LM_OK || seq == 0) return rc;
+    events_durable(s, seq);
+    void *ctx = NULL;
+    store_event_hook hook = hook_take(s, &ctx);
+    if (hook) hook_call(s, hook, ctx, seq);
+    return LM_OK;
 }
 
 void store_tx_rollback(store_tx *tx) {
@@ -453,6 +550,7 @@ lm_status store_event_append(store_tx *tx, const char *type, const char *entity,
         goto fail;
     }
     tx->last_seq = db_last_insert_id(tx->view.db);
+    if (!tx->first_seq) tx->first_seq = tx->last_seq;
 fail:
     db_finish(st);
     return rc;
@@ -469,13 +567,23 @@ void store_events_free(store_event *ev, size_t n) {
     lm_free(ev);
 }
 
+/* The last event r may see: all inside the writer's tx, else those known durable. */
+static int64_t events_visible(const store_read *r) {
+    if (r->tx_view) return INT64_MAX;
+    pthread_mutex_lock(&r->s->wal_mu);
+    int64_t seq = r->s->visible_seq;
+    pthread_mutex_unlock(&r->s->wal_mu);
+    return seq;
+}
+
 lm_status store_events_last_seq(store_read *r, int64_t *out) {
+    int64_t visible = events_visible(r);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(r->db, "SELECT IFNULL(MAX(seq), 0) FROM events", &st, NULL);
     if (rc != LM_OK) return rc;
     int s = db_step(st);
     if (s == DB_ROW)
-        *out = db_column_i64(st, 0);
+        *out = db_column_i64(st, 0) < visible ? db_column_i64(st, 0) : visible;
     else
         rc = db_fail(r->db, s, NULL);
     db_finish(st);
@@ -488,13 +596,16 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
     db_stmt *st = NULL;
     store_event *ev = NULL;
     size_t n = 0, cap = 0;
+    /* read before the snapshot's rows: an event above it may not be durable yet */
+    int64_t visible = events_visible(r);
     lm_status rc = db_prepare(r->db,
                               "SELECT seq, time_ms, type, entity, entity_id, payload FROM "
-                              "events WHERE seq > ? ORDER BY seq LIMIT ?",
+                              "events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
                               &st, NULL);
     if (rc != LM_OK) return rc;
     if ((rc = db_bind_i64(st, 1, after_seq)) != LM_OK ||
-        (rc = db_bind_i64(st, 2, (int64_t)max)) != LM_OK)
+        (rc = db_bind_i64(st, 2, visible)) != LM_OK ||
+        (rc = db_bind_i64(st, 3, (int64_t)max)) != LM_OK)
         goto fail;
     int s;
     while ((s = db_step(st)) == DB_ROW) {
@@ -543,10 +654,18 @@ void store_set_fold_hook(store *s, store_fold_hook fn, void *ctx) {
     pthread_mutex_unlock(&s->write_mu);
 }
 
+void store_set_fold_lag(store *s, int64_t lag_ms) {
+    pthread_mutex_lock(&s->write_mu);
+    s->fold_lag_ns = lag_ms > 0 ? lag_ms * 1000000 : 0;
+    pthread_mutex_unlock(&s->write_mu);
+}
+
 void store_set_event_hook(store *s, store_event_hook fn, void *ctx) {
     pthread_mutex_lock(&s->write_mu);
+    pthread_mutex_lock(&s->hook_mu);
     s->hook = fn;
     s->hook_ctx = ctx;
+    pthread_mutex_unlock(&s->hook_mu);
     pthread_mutex_unlock(&s->write_mu);
     /* a commit that read the old hook may still be calling it (outside the writer lock): wait, so
      * that the caller may free the old context on return (a dispatch re-plan committing while the

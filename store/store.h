@@ -62,16 +62,18 @@ LM_MUST_USE lm_status store_tx_commit(store_tx *tx);
  * store_tx_begin. Lets a group commit write its next batch while the last one's fsync runs
  * (store/commit_queue.h, sync_behind). */
 LM_MUST_USE lm_status store_tx_begin_behind(store *s, store_tx **out);
-/* Commits a transaction of store_tx_begin_behind like store_tx_commit, except that one that
- * appended no event comes back before its fsync: then *sync_after is true, its WAL frames are
- * written but not yet synced, and it is durable (and may be reported so) only once a later
- * store_wal_sync has returned LM_OK. Meanwhile other connections may already read it. One with
- * events is synced first (an event is never published before it is durable); *sync_after is
- * false then, and always for a tx of store_tx_begin. */
+/* Commits a transaction of store_tx_begin_behind like store_tx_commit, except that on SQLite it
+ * comes back before its fsync: then *sync_after is true, its WAL frames are written but not yet
+ * synced, and it is durable (and may be reported so) only once a later store_wal_sync has
+ * returned LM_OK. Meanwhile other connections may already read its rows, but not its events: an
+ * event is never read (store_events_since, store_events_last_seq outside the writer's tx) nor
+ * published (the event hook, called by that store_wal_sync) before it is durable. *sync_after is
+ * false for a tx of store_tx_begin and on PostgreSQL (synced here, hook called here). */
 LM_MUST_USE lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after);
 /* fdatasync of the SQLite WAL: every commit that returned before this call is durable once it
- * returns LM_OK (LM_IO otherwise). Any thread, also while another commits. LM_OK at once where
- * nothing commits behind (PostgreSQL, a store without fsync). */
+ * returns LM_OK (LM_IO otherwise), and the events committed behind before it are then readable
+ * and passed to the event hook (on the calling thread). Any thread, also while another commits.
+ * LM_OK at once where nothing commits behind (PostgreSQL, a store without fsync). */
 LM_MUST_USE lm_status store_wal_sync(store *s);
 /* Rolls back and frees tx. NULL-safe. */
 void store_tx_rollback(store_tx *tx);
@@ -104,18 +106,19 @@ typedef struct store_event {
 } store_event;
 
 /* Events with seq > after_seq, oldest first, at most max (1..10000). *out (caller frees with
- * store_events_free) and *n_out are set on LM_OK; *out is NULL when there are none. */
+ * store_events_free) and *n_out are set on LM_OK; *out is NULL when there are none. Outside the
+ * writer's tx, only durable events (store_tx_commit_behind). */
 LM_MUST_USE lm_status store_events_since(store_read *r, int64_t after_seq, size_t max,
                                          store_event **out, size_t *n_out);
 void store_events_free(store_event *ev, size_t n);
 /* The seq of the newest event (0 for an empty log): where a stream that wants no history starts. */
 LM_MUST_USE lm_status store_events_last_seq(store_read *r, int64_t *out);
 
-/* Called after every commit that appended events, from the committing thread, with the seq of
- * the last event it wrote; for the live event stream and webhooks (which then read
- * store_events_since). Must be quick and must not begin a store tx. Set before serving. Setting
- * another hook (or NULL) returns once no call of the previous one is running, so its context may
- * then be freed. */
+/* Called after every commit that appended events, once it is durable, from the committing
+ * thread (or the one whose store_wal_sync made it durable), with the seq of the last event; for the
+ * live event stream and webhooks (which then read store_events_since). Must be quick and must not
+ * begin a store tx. Set before serving. Setting another hook (or NULL) returns once no call of the
+ * previous one is running, so its context may then be freed. */
 typedef void (*store_event_hook)(void *ctx, int64_t last_seq);
 void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
 
@@ -126,6 +129,11 @@ void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
  * or begin a tx. Setting NULL removes it; set it while no tx is open (before serving). */
 typedef lm_status (*store_fold_hook)(void *ctx, store_tx *tx);
 void store_set_fold_hook(store *s, store_fold_hook fn, void *ctx);
+/* With lag_ms > 0 the fold hook runs in a commit only when its last run is at least lag_ms old:
+ * the commits in between leave their events to the next fold (the hook must catch up from a
+ * cursor, as analytics/rollup.c does), which then folds many events at once; whoever reads what
+ * it maintains folds the rest first (analytics_rollup_flush). 0 (the default): every commit. */
+void store_set_fold_lag(store *s, int64_t lag_ms);
 
 /* ---- API keys (only a salted SHA-256 of the secret is stored) ---- */
 
@@ -148,6 +156,14 @@ LM_MUST_USE lm_status store_key_create(store *s, const char *role, const char *d
                                        lm_errinfo *err);
 /* Checks a presented key: LM_OK and *info filled if it is a live key, LM_UNAUTHORIZED if not. */
 LM_MUST_USE lm_status store_key_verify(store_read *r, const char *key, store_key_info *info);
+/* store_key_verify for every request. On SQLite through an in-memory cache of the keys verified
+ * lately (their salted hashes, never a secret; unknown and wrong keys are not cached and read
+ * the table each time): a key revoked by this process (store_key_revoke, enrolment) is refused
+ * from the moment its commit returns; a change by another process on the same file (nothing in
+ * lastmile does that: the CLI only creates keys) is seen within STORE_KEY_CACHE_TTL_MS. On
+ * PostgreSQL, where nodes revoke for one another, every check reads the table. */
+#define STORE_KEY_CACHE_TTL_MS 1000
+LM_MUST_USE lm_status store_key_check(store *s, const char *key, store_key_info *info);
 /* Number of keys stored. */
 LM_MUST_USE lm_status store_keys_count(store_read *r, int64_t *out);
 
@@ -160,9 +176,10 @@ typedef struct store_key_row {
  * their count in *n; both untouched on failure. */
 LM_MUST_USE lm_status store_keys_list(store_read *r, store_key_row **out, size_t *n,
                                       lm_errinfo *err);
-/* Revokes key id in its own transaction with a "key.revoked" event; the next verify of that key
- * fails (nothing caches keys). LM_NOT_FOUND when there is no such key, LM_CONFLICT when it is
- * already revoked or is the last live admin key (which would lock every admin out). */
+/* Revokes key id in its own transaction with a "key.revoked" event; the next verify or check of
+ * that key fails (the commit empties the key cache). LM_NOT_FOUND when there is no such key,
+ * LM_CONFLICT when it is already revoked or is the last live admin key (which would lock every
+ * admin out). */
 LM_MUST_USE lm_status store_key_revoke(store *s, const char *id, lm_errinfo *err);
 /* *live = key id exists and is not revoked (long-lived replies, e.g. event streams, re-check). */
 LM_MUST_USE lm_status store_key_live(store_read *r, const char *id, bool *live);

@@ -8,11 +8,15 @@
 #include "api/http/http.h"
 
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 typedef struct http__stats http__stats;
 typedef struct http__route_key http__route_key;
+
+#define HTTP__CONN_POOL 64 /* finished request states kept: enough for a burst's keep-alive turns  \
+                            */
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -30,6 +34,10 @@ struct http_server {
     atomic_uint *log_seen;       /* info lines seen per route index, for sampling */
     http__route_key *route_keys; /* per route: what a path must have to match (server.c) */
     bool quiesced;
+    /* finished request states kept for reuse (conn_pool.c) */
+    pthread_mutex_t pool_mu;
+    size_t n_pooled;
+    struct http__conn *pooled[HTTP__CONN_POOL];
 };
 
 typedef struct http__conn {
@@ -50,6 +58,19 @@ typedef struct http__conn {
     lm_status defer_st;
     lm_errinfo defer_err;
 } http__conn;
+
+/* ---- request.c ---- */
+/* in as inet_ntop writes it ("192.0.2.1"), NUL-terminated; false when size is too small. */
+bool http__ipv4_text(const struct in_addr *in, char *out, size_t size);
+
+/* ---- conn_pool.c ---- */
+/* A zeroed request state with an empty arena of arena_cap bytes (a pooled one when there is
+ * one); NULL when out of memory. */
+http__conn *http__conn_get(http_server *srv, size_t arena_cap);
+/* Frees c's body and arena contents and keeps c for reuse (or frees it when the pool is full). */
+void http__conn_put(http_server *srv, http__conn *c);
+/* Frees every pooled state; when the daemon has stopped. */
+void http__conn_pool_drain(http_server *srv);
 
 /* ---- json_print.c ---- */
 /* j as cJSON_PrintUnformatted prints it, NUL-terminated, its length in *len; NULL when out of

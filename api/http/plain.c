@@ -1,49 +1,37 @@
-/* api/http/plain.c: a plain listener on its own port (the OsmAnd one): any path, GET, POST or
+/* api/http/plain.c: the plain listener on its own port (the OsmAnd one): any path, GET, POST or
  * HEAD, no routes, no auth; the app's handler gets the query arguments and the body and answers
- * once, possibly later from another thread.
+ * once, possibly later from another thread (the ingest's writer or syncer).
  *
- * Each connection is suspended until its answer arrives and resumed by http_plain_answer
- * (libmicrohttpd with MHD_ALLOW_SUSPEND_RESUME); the reply is queued on a later access call,
- * never the first, which would make libmicrohttpd close keep-alive connections. */
+ * One thread runs an edge-triggered epoll loop over non-blocking sockets; no epoll_ctl per
+ * request. A connection whose request is with the handler is simply not read from (bytes a client
+ * pipelines stay buffered, in the socket or in ours) until the answer comes back: from the
+ * handler itself (written at once), or from another thread through a mutex-guarded completion
+ * list and an eventfd that wakes the loop, which then writes the answer with send(2). Requests
+ * are parsed by common/http_request.c. libmicrohttpd served this port before; its per-request
+ * suspend/resume and poll() over every socket were half of the port's CPU per position
+ * (bench/results/perf-positions.md, round 4).
+ *
+ * Guards as on the API port (api/http/guard.h): per-address and total connection caps (a
+ * connection over either is closed at once), the head and body deadlines (the guard's reaper
+ * shuts the socket down; the loop then reads end-of-file and frees it), an idle limit of 60 s. */
+#define _GNU_SOURCE /* accept4 */
 #include "api/http/guard.h"
 #include "api/http/http.h"
+#include "api/http/plain_conn.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
+#include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-struct http_plain_listener {
-    http_plain_handler handler;
-    void *ctx;
-    size_t max_body;
-    struct MHD_Daemon *daemon;
-    struct MHD_Response *ok_empty; /* every 200: no body, no header; shared, never changed */
-    http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
-    uint16_t port;
-    /* /metrics: answers by status class and their latency, counted when queued */
-    atomic_uint_fast64_t by_class[6];
-    atomic_uint_fast64_t latency_us_sum;
-};
-
-struct http_plain {
-    http_plain_listener *ls;
-    struct MHD_Connection *mhd;
-    lm_buf body;
-    bool too_big;
-    http_kv args[HTTP_PLAIN_MAX_ARGS];
-    size_t n_args;
-    pthread_mutex_t mu; /* guards handled/suspended/answered against http_plain_answer */
-    bool handled, suspended, answered;
-    int status;
-    int64_t retry_after_s; /* > 0: a Retry-After header */
-    int64_t start_ns;      /* when the request's head was read (lm_mono_ns) */
-    char msg[400];
-};
+#define PLAIN_TICK_MS    1000
+#define PLAIN_STOP_NS    (2 * 1000000000LL) /* close: time answers in flight get to go out */
+#define PLAIN_MAX_EVENTS 256
 
 void http_plain_opts_init(http_plain_opts *o) {
     o->bind_addr = "127.0.0.1";
@@ -58,17 +46,17 @@ void http_plain_opts_init(http_plain_opts *o) {
 }
 
 const http_kv *http_plain_args(const http_plain *q, size_t *n) {
-    *n = q->n_args;
-    return q->args;
+    *n = q->h.n_args;
+    return q->h.args;
 }
 
 const char *http_plain_header(const http_plain *q, const char *name) {
-    return MHD_lookup_connection_value(q->mhd, MHD_HEADER_KIND, name);
+    return lm_hreq_header(&q->h, name);
 }
 
 const char *http_plain_body(const http_plain *q, size_t *len) {
-    *len = q->body.len;
-    return q->body.data;
+    *len = q->body_len;
+    return q->body;
 }
 
 void http_plain_retry_after(http_plain *q, int64_t seconds) {
@@ -76,29 +64,34 @@ void http_plain_retry_after(http_plain *q, int64_t seconds) {
 }
 
 bool http_plain_client_addr(const http_plain *q, char *out, size_t size) {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(q->mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!ci || !ci->client_addr || size == 0) return false;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        return inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                         (socklen_t)size) != NULL;
-    if (sa->sa_family == AF_INET6)
-        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                         (socklen_t)size) != NULL;
-    return false;
+    if (size == 0 || !q->c->addr[0]) return false;
+    return lm_strlcpy(out, q->c->addr, size);
 }
 
 void http_plain_answer(http_plain *q, int status, const char *text) {
-    pthread_mutex_lock(&q->mu);
-    q->answered = true;
     q->status = status;
     lm_strlcpy(q->msg, text ? text : "", sizeof q->msg);
-    if (q->suspended) {
-        q->suspended = false;
-        MHD_resume_connection(q->mhd);
+    if (plain_tl_in_handler ==
+        q) { /* from inside the handler: the loop writes it when it returns */
+        q->answered = true;
+        return;
     }
-    pthread_mutex_unlock(&q->mu);
+    http_plain_listener *ls = q->ls;
+    pthread_mutex_lock(&ls->mu);
+    bool wake = !ls->done_head;
+    q->next_done = NULL;
+    if (ls->done_tail)
+        ls->done_tail->next_done = q;
+    else
+        ls->done_head = q;
+    ls->done_tail = q;
+    pthread_mutex_unlock(&ls->mu);
+    /* q may be freed by the loop from here on */
+    if (wake) {
+        uint64_t one = 1;
+        ssize_t w = write(ls->efd, &one, sizeof one);
+        (void)w; /* EAGAIN: the counter is already non-zero, the loop wakes anyway */
+    }
 }
 
 void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out) {
@@ -107,139 +100,122 @@ void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out) 
     out->latency_us_sum = atomic_load(&ls->latency_us_sum);
 }
 
-static enum MHD_Result plain_queue(http_plain *q) {
-    unsigned cls = q->status >= 100 && q->status < 600 ? (unsigned)q->status / 100 : 0;
-    atomic_fetch_add(&q->ls->by_class[cls], 1);
-    int64_t us = (lm_mono_ns() - q->start_ns) / 1000;
-    atomic_fetch_add(&q->ls->latency_us_sum, us > 0 ? (uint_fast64_t)us : 0);
-    /* 200 has an empty body (the apps read nothing): one response made at the start serves
-     * them all; errors say why in plain text */
-    if (q->status == 200 && q->retry_after_s <= 0)
-        return MHD_queue_response(q->mhd, MHD_HTTP_OK, q->ls->ok_empty);
-    size_t len = q->status == 200 ? 0 : strlen(q->msg);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, q->msg, MHD_RESPMEM_MUST_COPY);
-    if (!resp) return MHD_NO;
-    if (len) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-    if (q->retry_after_s > 0) {
-        char ra[24];
-        snprintf(ra, sizeof ra, "%lld", (long long)q->retry_after_s);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
-    }
-    enum MHD_Result ok = MHD_queue_response(q->mhd, (unsigned)q->status, resp);
-    MHD_destroy_response(resp);
-    return ok;
-}
-
-static enum MHD_Result arg_collect(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value) {
-    (void)kind;
-    http_plain *q = cls;
-    if (q->n_args == HTTP_PLAIN_MAX_ARGS) return MHD_NO;
-    q->args[q->n_args].key = key;
-    q->args[q->n_args].value = value ? value : "";
-    q->n_args++;
-    return MHD_YES;
-}
-
-static http_plain *plain_new(http_plain_listener *ls, struct MHD_Connection *mhd) {
-    http_plain *q = lm_calloc(1, sizeof *q);
-    if (!q) return NULL;
-    q->ls = ls;
-    q->mhd = mhd;
-    q->start_ns = lm_mono_ns();
-    lm_buf_init(&q->body, ls->max_body);
-    pthread_mutex_init(&q->mu, NULL);
-    return q;
-}
-
-/* The final call: run the handler once, then queue its answer or wait suspended for it. */
-static enum MHD_Result plain_final(http_plain *q) {
-    pthread_mutex_lock(&q->mu);
-    bool answered = q->answered, handled = q->handled;
-    pthread_mutex_unlock(&q->mu);
-    if (answered) return plain_queue(q);
-    if (handled) return MHD_YES; /* still waiting for the answer */
-    if (q->too_big) {
-        q->status = 413;
-        snprintf(q->msg, sizeof q->msg, "body: larger than %zu bytes\n", q->ls->max_body);
-        return plain_queue(q);
-    }
-    MHD_get_connection_values(q->mhd, MHD_GET_ARGUMENT_KIND, arg_collect, q);
-    q->handled = true;
-    q->ls->handler(q->ls->ctx, q);
-    pthread_mutex_lock(&q->mu);
-    if (!q->answered) {
-        MHD_suspend_connection(q->mhd);
-        q->suspended = true;
-        pthread_mutex_unlock(&q->mu);
-        return MHD_YES;
-    }
-    pthread_mutex_unlock(&q->mu);
-    return plain_queue(q);
-}
-
-static void *plain_slot(struct MHD_Connection *mhd) {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci ? ci->socket_context : NULL;
-}
-
-static enum MHD_Result plain_access(void *cls, struct MHD_Connection *mhd, const char *url,
-                                    const char *method, const char *version,
-                                    const char *upload_data, size_t *upload_data_size,
-                                    void **con_cls) {
-    (void)url;
-    (void)version;
-    http_plain *q = *con_cls;
-    if (!q) {
-        if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD"))
-            return MHD_NO;
-        if (!(q = plain_new(cls, mhd))) return MHD_NO;
-        *con_cls = q;
-        http__guard_phase(q->ls->guard, plain_slot(mhd), HTTP__PHASE_BODY, false, lm_mono_ns());
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        if (http__guard_body_late(q->ls->guard, plain_slot(mhd), lm_mono_ns())) return MHD_NO;
-        if (!q->too_big && lm_buf_append(&q->body, upload_data, *upload_data_size) != LM_OK) {
-            q->too_big = true;
-            lm_buf_free(&q->body);
+/* Accepts every pending connection, closing at once those over a cap. */
+static void plain_accept(http_plain_listener *ls) {
+    for (;;) {
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof sa;
+        int fd = accept4(ls->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            return; /* EAGAIN; EMFILE and the like: tried again at the next event or tick */
         }
-        *upload_data_size = 0;
-        return MHD_YES;
+        uint32_t ip = sl >= sizeof sa && sa.sin_family == AF_INET ? sa.sin_addr.s_addr : 0;
+        if (ls->n_conns >= ls->max_conns ||
+            (ls->max_per_ip && plain_ip_count(ls, ip) >= ls->max_per_ip)) {
+            close(fd);
+            continue;
+        }
+        if (!plain_conn_open(ls, fd, &sa)) close(fd);
     }
-    http__guard_phase(q->ls->guard, plain_slot(mhd), HTTP__PHASE_BUSY, false, lm_mono_ns());
-    return plain_final(q);
 }
 
-static void plain_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
-                            enum MHD_RequestTerminationCode toe) {
-    (void)toe;
-    http_plain_listener *ls = cls;
-    http__guard_phase(ls->guard, plain_slot(mhd), HTTP__PHASE_HEAD, false, lm_mono_ns());
-    http_plain *q = *con_cls;
-    if (!q) return;
-    *con_cls = NULL;
-    /* the answering thread may still be inside http_plain_answer after resuming us */
-    pthread_mutex_lock(&q->mu);
-    pthread_mutex_unlock(&q->mu);
-    pthread_mutex_destroy(&q->mu);
-    lm_buf_free(&q->body);
-    lm_free(q);
+/* Hands every answer the other threads queued to its connection. */
+static void plain_drain(http_plain_listener *ls) {
+    uint64_t v;
+    ssize_t r = read(ls->efd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&ls->mu);
+    http_plain *q = ls->done_head;
+    ls->done_head = ls->done_tail = NULL;
+    pthread_mutex_unlock(&ls->mu);
+    while (q) {
+        http_plain *next = q->next_done;
+        plain_conn *c = q->c;
+        plain_conn_complete(ls, c);
+        plain_conn_step(ls, c);
+        q = next;
+    }
 }
 
-static void plain_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
-                             enum MHD_ConnectionNotificationCode toe) {
-    http_plain_listener *ls = cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = NULL;
-        if (ci) http__guard_opened(ls->guard, ci->connect_fd, lm_mono_ns(), socket_context);
-    } else {
-        http__guard_closed(ls->guard, *socket_context);
-        *socket_context = NULL;
+static void *plain_loop(void *arg) {
+    http_plain_listener *ls = arg;
+    struct epoll_event evs[PLAIN_MAX_EVENTS];
+    int64_t next_tick = lm_mono_ns() + PLAIN_TICK_MS * 1000000LL, stop_by = 0;
+    bool listening = true;
+    for (;;) {
+        bool stopping = atomic_load(&ls->stopping);
+        if ((stopping || atomic_load(&ls->quiesced)) && listening) {
+            epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
+            listening = false;
+        }
+        if (stopping) {
+            int64_t now = lm_mono_ns();
+            if (!stop_by) {
+                stop_by = now + PLAIN_STOP_NS;
+                plain_conn_close_idle(ls);
+            }
+            if (!ls->conns || now >= stop_by) break;
+        }
+        int n = epoll_wait(ls->ep, evs, PLAIN_MAX_EVENTS, stopping ? 20 : PLAIN_TICK_MS);
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &ls->lfd)
+                plain_accept(ls);
+            else if (p == &ls->efd)
+                plain_drain(ls);
+            else
+                plain_conn_event(ls, p, evs[i].events);
+        }
+        int64_t now = lm_mono_ns();
+        if (now >= next_tick) {
+            next_tick = now + PLAIN_TICK_MS * 1000000LL;
+            plain_conn_sweep_idle(ls, now);
+        }
     }
+    return NULL;
+}
+
+/* The listening socket on addr, or -1. */
+static int plain_socket(const struct sockaddr_in *addr, uint16_t *port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in got;
+    socklen_t gl = sizeof got;
+    if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, 1024) != 0 ||
+        getsockname(fd, (struct sockaddr *)&got, &gl) != 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(got.sin_port);
+    return fd;
+}
+
+static void plain_free(http_plain_listener *ls) {
+    if (ls->ep >= 0) close(ls->ep);
+    if (ls->efd >= 0) close(ls->efd);
+    if (ls->lfd >= 0) close(ls->lfd);
+    http__guard_destroy(ls->guard);
+    pthread_mutex_destroy(&ls->mu);
+    lm_free(ls->ips);
+    lm_free(ls);
+}
+
+/* The descriptors and the loop thread of a listener whose options are set. */
+static lm_status plain_start(http_plain_listener *ls, const struct sockaddr_in *addr) {
+    if ((ls->lfd = plain_socket(addr, &ls->port)) < 0) return LM_UNAVAILABLE;
+    ls->ep = epoll_create1(EPOLL_CLOEXEC);
+    ls->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (ls->ep < 0 || ls->efd < 0) return LM_NOMEM;
+    struct epoll_event le = {.events = EPOLLIN, .data.ptr = &ls->lfd};
+    struct epoll_event ee = {.events = EPOLLIN, .data.ptr = &ls->efd};
+    if (epoll_ctl(ls->ep, EPOLL_CTL_ADD, ls->lfd, &le) != 0 ||
+        epoll_ctl(ls->ep, EPOLL_CTL_ADD, ls->efd, &ee) != 0)
+        return LM_NOMEM;
+    if (pthread_create(&ls->thread, NULL, plain_loop, ls) != 0) return LM_NOMEM;
+    return LM_OK;
 }
 
 lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler, void *ctx,
@@ -256,64 +232,54 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
     ls->handler = handler;
     ls->ctx = ctx;
     ls->max_body = o->max_body_bytes;
+    ls->max_conns = o->max_conns ? o->max_conns : 1;
+    ls->max_per_ip = o->max_conns_per_ip;
+    ls->lfd = ls->ep = ls->efd = -1;
+    pthread_mutex_init(&ls->mu, NULL);
     /* no keys on this port, so no reserve: the cap and deadlines are its own */
-    http__guard_opts go = {.max_conns = o->max_conns ? o->max_conns : 1,
+    http__guard_opts go = {.max_conns = ls->max_conns,
                            .reserve = 0,
                            .header_timeout_s = o->header_timeout_s,
                            .body_timeout_s = o->body_timeout_s,
                            .tick_ms = 200};
-    if (http__guard_create(&go, &ls->guard) != LM_OK) {
-        lm_free(ls);
+    ls->ips = lm_calloc(ls->max_conns, sizeof *ls->ips);
+    if (!ls->ips || http__guard_create(&go, &ls->guard) != LM_OK) {
+        plain_free(ls);
         return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     }
-    /* one polling thread: on a shared core it beats a pool; poll(), not epoll: libmicrohttpd
-     * 0.9.75's epoll loop stalls once 128 connections are ready at once (api/http/server.c),
-     * and run from a loop of our own (MHD_run never blocks, so no stall) its epoll costs more
-     * than poll: two epoll_ctl calls per request, to suspend and resume the connection
-     * (bench/results/perf-positions.md, round 3) */
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
-    static char no_body[1];
-    ls->ok_empty = MHD_create_response_from_buffer(0, no_body, MHD_RESPMEM_PERSISTENT);
-    if (!ls->ok_empty) {
-        http__guard_destroy(ls->guard);
-        lm_free(ls);
-        return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
-    }
-    ls->daemon = MHD_start_daemon(
-        flags, (uint16_t)o->port, NULL, NULL, plain_access, ls, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, plain_completed, ls,
-        MHD_OPTION_NOTIFY_CONNECTION, plain_connection, ls, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)60, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)o->max_conns_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        HTTP__CONN_MEMORY_BYTES, MHD_OPTION_END);
-    if (!ls->daemon) {
-        MHD_destroy_response(ls->ok_empty);
-        http__guard_destroy(ls->guard);
-        lm_free(ls);
+    lm_status rc = plain_start(ls, &addr);
+    if (rc != LM_OK) {
+        plain_free(ls);
+        if (rc == LM_NOMEM) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
         return lm_errinfo_set(err, LM_UNAVAILABLE, o->port_field,
                               "cannot listen for %s on %s:%d (in use, or not allowed)", o->what,
                               o->bind_addr, o->port);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(ls->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    ls->port = info ? info->port : (uint16_t)o->port;
     *out = ls;
     return LM_OK;
 }
 
 void http_plain_quiesce(http_plain_listener *ls) {
-    if (!ls) return;
-    MHD_socket fd = MHD_quiesce_daemon(ls->daemon);
-    if (fd != MHD_INVALID_SOCKET) close(fd);
+    if (!ls || atomic_exchange(&ls->quiesced, true)) return;
+    /* a shut-down listening socket refuses new connections at once; the loop then drops it
+     * from its set (the descriptor is closed only in http_plain_close, after the loop ended) */
+    (void)shutdown(ls->lfd, SHUT_RDWR);
+    uint64_t one = 1;
+    ssize_t w = write(ls->efd, &one, sizeof one);
+    (void)w;
 }
 
 void http_plain_close(http_plain_listener *ls) {
     if (!ls) return;
-    MHD_stop_daemon(ls->daemon);
-    MHD_destroy_response(ls->ok_empty);
-    http__guard_destroy(ls->guard);
-    lm_free(ls);
+    http_plain_quiesce(ls);
+    atomic_store(&ls->stopping, true);
+    uint64_t one = 1;
+    ssize_t w = write(ls->efd, &one, sizeof one);
+    (void)w;
+    pthread_join(ls->thread, NULL);
+    while (ls->conns)
+        plain_conn_close(ls, ls->conns);
+    plain_free(ls);
 }
 
 uint16_t http_plain_port(const http_plain_listener *ls) {

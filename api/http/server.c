@@ -345,12 +345,8 @@ static lm_status authenticate(http__conn *c) {
 
 static http__conn *conn_new(http_server *srv, struct MHD_Connection *mhd, const char *url,
                             const char *method) {
-    http__conn *c = lm_calloc(1, sizeof *c);
+    http__conn *c = http__conn_get(srv, REQ_ARENA_CAP);
     if (!c) return NULL;
-    if (lm_arena_create(REQ_ARENA_CAP, &c->req.arena) != LM_OK) {
-        lm_free(c);
-        return NULL;
-    }
     c->srv = srv;
     c->mhd = mhd;
     c->t0_ns = lm_mono_ns();
@@ -494,7 +490,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *mhd, const ch
         }
         *con_cls = c;
         /* the head is complete: from here the body's deadline runs */
-        http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_BODY, false, lm_mono_ns());
+        http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_BODY, false, c->t0_ns);
         if (c->early != LM_OK && has_body(mhd)) return queue_reply(c);
         return MHD_YES;
     }
@@ -601,19 +597,17 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     *con_cls = NULL;
     /* back to waiting for a head (keep-alive); a valid key protects the connection from shedding
      * (r->key_id is set only once the key checked out) */
+    int64_t end_ns = lm_mono_ns();
     http__guard_phase(srv->guard, guard_slot(mhd), HTTP__PHASE_HEAD, c->req.key_id[0] != '\0',
-                      lm_mono_ns());
+                      end_ns);
     if (c->deferred) { /* the thread that resumed us may still hold the lock: let it leave */
         pthread_mutex_lock(&srv->defer_mu);
         pthread_mutex_unlock(&srv->defer_mu);
     }
-    int64_t end_ns = lm_mono_ns();
     http__stats_observe(srv->metrics, c->route_index, c->sent_status, (end_ns - c->t0_ns) / 1000);
     log_request(c, end_ns, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     cJSON_Delete(c->req.json);
-    lm_buf_free(&c->body);
-    lm_arena_destroy(c->req.arena);
-    lm_free(c);
+    http__conn_put(srv, c);
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
@@ -672,6 +666,8 @@ static void server_free(http_server *srv) {
     lm_free(srv->route_keys);
     http__guard_destroy(srv->guard);
     pthread_mutex_destroy(&srv->defer_mu);
+    http__conn_pool_drain(srv);
+    pthread_mutex_destroy(&srv->pool_mu);
     http__stats_destroy(srv->metrics);
     lm_free(srv->bind_addr);
     lm_free(srv->web_root);
@@ -727,6 +723,7 @@ lm_status http_server_start(const http_server_opts *o, const http_app *app, http
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->open_conns, 0);
     pthread_mutex_init(&srv->defer_mu, NULL);
+    pthread_mutex_init(&srv->pool_mu, NULL);
     lm_status rc = LM_NOMEM;
     if (!(srv->bind_addr = lm_strdup(o->bind_addr))) goto fail;
     if (o->web_root && !(srv->web_root = lm_strdup(o->web_root))) goto fail;

@@ -10,7 +10,9 @@
 # instructions per position (perf stat, when perf is installed) vary least of all. The yardstick
 # is measured the same way in each run: nginx (one worker, pinned like the server) answering the
 # same request lines, its CPU per request.
-# Usage: bench/http/ingest_cpu.sh SECONDS RUNS CONNS BUILD_DIR [BUILD_DIR...]
+# With WHAT=track the requests are tracking polls instead (GET /v1/track/{token} on the main port,
+# the token of one order, the per-address limit set out of the way), nothing to check as stored.
+# Usage: [WHAT=track] bench/http/ingest_cpu.sh SECONDS RUNS CONNS BUILD_DIR [BUILD_DIR...]
 set -euo pipefail
 secs="${1:?seconds}"
 runs="${2:?runs}"
@@ -27,6 +29,8 @@ trap 'bench_stop_server; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; r
 bench_pin_cores
 bench_nginx_start "$work"
 devices=100
+what="${WHAT:-ingest}"
+case "$what" in ingest | track) ;; *) echo "ingest_cpu.sh: WHAT must be ingest or track" >&2; exit 64 ;; esac
 have_perf=""
 command -v perf >/dev/null && have_perf=1 # instructions per position: steadier than time under load
 
@@ -71,6 +75,7 @@ print(f"{os.path.basename(os.path.dirname(build + '/')) or build} {answered} {rp
 PY
 }
 
+[ "$what" = track ] && echo "# CPU per tracking poll (WHAT=track)"
 echo "# CPU per durable OsmAnd position: $conns connections, ${secs}s runs; load $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 results="$work/results.txt"
 : >"$results"
@@ -79,25 +84,31 @@ slot=0
 for r in $(seq "$runs"); do
     for b in "$@"; do
         rm -f "$work"/b.db*
-        "$b/cli/lastmile" keys create --role admin --db "$work/b.db" >/dev/null
+        key=$("$b/cli/lastmile" keys create --role admin --db "$work/b.db" | tail -1)
         bench_drivers "$work/b.db" "$devices"
         port=$(bench_free_port)
         oport=$(bench_free_port)
         "${pin_server[@]}" "$b/cli/lastmile" serve --port "$port" --osmand-port "$oport" \
             --db "$work/b.db" --threads 1 --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 \
-            --positions-retention-days 0 >"$work/server.log" 2>&1 &
+            --positions-retention-days 0 --track-rate 1000000000 --track-burst 1000000000 \
+            >"$work/server.log" 2>&1 &
         server_pid=$!
         bench_wait_healthy "http://127.0.0.1:$port" || { echo "server did not start" >&2; exit 1; }
         slot=$((slot + 1))
         bench_osmand_lua "$work/ingest.lua" "$devices" $(( day_ago_ms + slot * 1800000 ))
+        target=("-s" "$work/ingest.lua" "http://127.0.0.1:$oport")
+        if [ "$what" = track ]; then
+            bench_catalog "http://127.0.0.1:$port" "$key"
+            token=$(bench_track_token "http://127.0.0.1:$port" "$key")
+            target=("http://127.0.0.1:$port/v1/track/$token")
+        fi
         t0=$(cpu_ticks "$server_pid")
         perf_pid=""
         if [ -n "$have_perf" ]; then
             perf stat -x, -e instructions -p "$server_pid" -o "$work/perf.txt" &
             perf_pid=$!
         fi
-        "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/ingest.lua" \
-            "http://127.0.0.1:$oport" >"$work/wrk.txt" 2>&1
+        "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "${target[@]}" >"$work/wrk.txt" 2>&1
         t1=$(cpu_ticks "$server_pid")
         insns=0
         if [ -n "$perf_pid" ]; then
@@ -105,15 +116,18 @@ for r in $(seq "$runs"); do
             insns=$(awk -F, '$3 ~ /^instructions/ && $1 ~ /^[0-9]+$/ {print $1}' "$work/perf.txt")
         fi
         bench_stop_server
-        stored=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM positions").fetchone()[0])' "$work/b.db")
+        stored=-1
+        [ "$what" = ingest ] &&
+            stored=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM positions").fetchone()[0])' "$work/b.db")
         report "$b" "$work/wrk.txt" "$t0" "$t1" "$stored" "${insns:-0}"
     done
     # the yardstick, measured the same way: nginx's master and worker
     bench_osmand_lua "$work/nginx.lua" "$devices" 1700000000000
+    nginx_target=("-s" "$work/nginx.lua" "http://127.0.0.1:$nport")
+    [ "$what" = track ] && nginx_target=("http://127.0.0.1:$nport/v1/track/$token")
     nginx_pids=("$nginx_pid" $(pgrep -P "$nginx_pid" || true))
     t0=$(cpu_ticks "${nginx_pids[@]}")
-    "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/nginx.lua" \
-        "http://127.0.0.1:$nport" >"$work/wrk.txt" 2>&1
+    "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "${nginx_target[@]}" >"$work/wrk.txt" 2>&1
     t1=$(cpu_ticks "${nginx_pids[@]}")
     report nginx "$work/wrk.txt" "$t0" "$t1" -1 0
 done

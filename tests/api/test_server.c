@@ -242,6 +242,19 @@ static void test_keys_route_and_events(void **state) {
         "limit");
     cJSON_Delete(j);
     http_test_resp_free(&r);
+
+    /* the key was checked (and cached) above; revoked, it is refused on the very next request */
+    request(&r, "GET", "/v1/whoami", newkey, NULL, 0, false);
+    assert_int_equal(r.status, 200);
+    http_test_resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/keys/%s", id);
+    request(&r, "DELETE", path, W.admin, NULL, 0, false);
+    assert_true(r.status == 200 || r.status == 204);
+    http_test_resp_free(&r);
+    request(&r, "GET", "/v1/whoami", newkey, NULL, 0, false);
+    assert_int_equal(r.status, 401);
+    http_test_resp_free(&r);
 }
 
 static void test_malformed_json(void **state) {

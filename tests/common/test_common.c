@@ -38,6 +38,29 @@ static void test_arena_cap(void **state) {
     lm_arena_destroy(NULL);
 }
 
+/* A reset arena is empty again, its cap counts from zero, and what it hands out next is zeroed
+ * even where the previous use wrote. */
+static void test_arena_reset(void **state) {
+    (void)state;
+    lm_arena *a = NULL;
+    assert_int_equal(lm_arena_create(10000, &a), LM_OK);
+    unsigned char *p = lm_arena_alloc(a, 1000);
+    assert_non_null(p);
+    memset(p, 0xab, 1000);
+    assert_non_null(lm_arena_alloc(a, 6000)); /* a second block */
+    assert_null(lm_arena_alloc(a, 6000));     /* over the cap */
+    lm_arena_reset(a);
+    assert_int_equal(lm_arena_used(a), 0);
+    unsigned char *q = lm_arena_alloc(a, 1000);
+    assert_non_null(q);
+    for (size_t i = 0; i < 1000; i++)
+        assert_int_equal(q[i], 0);
+    assert_non_null(lm_arena_alloc(a, 6000)); /* the cap counts from the reset */
+    lm_arena_reset(a);
+    lm_arena_reset(a); /* twice is harmless */
+    lm_arena_destroy(a);
+}
+
 static void test_buf_cap(void **state) {
     (void)state;
     lm_buf b;
@@ -113,9 +136,10 @@ static void test_parsers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_table),     cmocka_unit_test(test_arena_cap),
-        cmocka_unit_test(test_buf_cap),         cmocka_unit_test(test_buf_json_str),
-        cmocka_unit_test(test_buf_read_stream), cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_error_table),  cmocka_unit_test(test_arena_cap),
+        cmocka_unit_test(test_arena_reset),  cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_buf_json_str), cmocka_unit_test(test_buf_read_stream),
+        cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """tests/durability/test_powerloss.py: every acknowledged write survives a power cut.
 
-The real `lastmile serve` runs under the powerloss shim (LD_PRELOAD, powerloss.c) while three
-clients load it on 127.0.0.1: orders (POST /v1/orders), positions (the OsmAnd port) and stock
-changes (PUT /v1/stock). Every 2xx is recorded. The server is SIGKILLed in the middle of the load,
+The real `lastmile serve` runs under the powerloss shim (LD_PRELOAD, powerloss.c) while clients
+load it on 127.0.0.1: orders (POST /v1/orders, ORDER_CLIENTS at once, so that the intake commits
+one batch while the last one's fsync runs), positions (the OsmAnd port) and stock changes (PUT
+/v1/stock). Every 2xx is recorded, and a reader of the event log (GET /v1/events) records every
+event it was shown: none may be gone after the crash (an event is read only once durable). The server is SIGKILLed in the middle of the load,
 every file of its database is put back to what had been fsynced (apply_power_loss), the server is
 restarted normally and each acknowledged write is looked for.
 
@@ -32,6 +34,7 @@ KILL_AFTER = 1200  # acknowledgements (all clients) before the crash
 LOAD_DEADLINE_S = 20.0
 START_DEADLINE_S = 20.0
 DEVICES = ["pl-device-0000000000000001", "pl-device-0000000000000002"]
+ORDER_CLIENTS = 3
 
 
 def fail(msg):
@@ -122,16 +125,18 @@ class Load:
         self.orders = {}  # order id -> external_ref
         self.positions = []  # (device, time_ms)
         self.stock = None  # the last acknowledged on_hand of mug
+        self.events = {}  # seq -> (type, entity_id) as GET /v1/events showed it
         self.stop = threading.Event()
 
     def count(self):
         with self.lock:
             self.acked += 1
 
-    def orders_client(self):
-        for i in range(LOAD_MAX):
+    def orders_client(self, client):
+        for n in range(LOAD_MAX):
             if self.stop.is_set():
                 return
+            i = client * LOAD_MAX + n
             ref = "PL-%d" % i
             body = {"external_ref": ref, "channel": "web",
                     "customer": {"name": "Customer %d" % i, "phone": "+3361%07d" % i,
@@ -183,9 +188,27 @@ class Load:
                     self.stock = i
                 self.count()
 
+    def events_client(self):
+        after = 0
+        while not self.stop.is_set():
+            try:
+                st, js = call(self.srv.port, "GET", "/v1/events?after=%d&limit=1000" % after,
+                              self.key, timeout=5)
+            except OSError:
+                return
+            if st != 200:
+                continue
+            with self.lock:
+                for e in js["events"]:
+                    self.events[e["seq"]] = (e["type"], e["entity_id"])
+                    after = max(after, e["seq"])
+            time.sleep(0.002)  # timing-ok: a poll's pace, nothing asserted on it
+
     def run_and_crash(self):
-        threads = [threading.Thread(target=f) for f in
-                   (self.orders_client, self.positions_client, self.stock_client)]
+        threads = [threading.Thread(target=self.orders_client, args=(k,))
+                   for k in range(ORDER_CLIENTS)]
+        threads += [threading.Thread(target=f) for f in
+                    (self.positions_client, self.stock_client, self.events_client)]
         for t in threads:
             t.start()
         deadline = time.monotonic() + LOAD_DEADLINE_S
@@ -236,10 +259,14 @@ def check(srv, key, db, load):
     srv.stop()
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     stored = set(con.execute("SELECT device_id, time_ms FROM positions"))
+    events = {seq: (t, eid) for seq, t, eid in
+              con.execute("SELECT seq, type, entity_id FROM events")}
     ok = con.execute("PRAGMA integrity_check").fetchone()[0]
     con.close()
     lost = [p for p in load.positions if p not in stored]
     missing += ["position %s @%d" % p for p in lost]
+    missing += ["event %d %s (shown by GET /v1/events)" % (seq, load.events[seq][0])
+                for seq in sorted(load.events) if events.get(seq) != load.events[seq]]
     return missing, ok
 
 
@@ -277,10 +304,12 @@ def main():
               (db_before, os.path.getsize(img) if os.path.exists(img) else -1,
                os.path.getsize(db)))
         restored, removed = apply_power_loss(data, shadow)
-        acked = (len(load.orders), len(load.positions), load.stock)
-        print("acknowledged: %d orders, %d positions, stock up to %s; power loss: %d files back "
-              "to their synced image, %d never synced" % (acked + (restored, removed)))
-        if len(load.orders) < 10 or len(load.positions) < 10 or load.stock is None:
+        acked = (len(load.orders), len(load.positions), load.stock, len(load.events))
+        print("acknowledged: %d orders, %d positions, stock up to %s, %d events read; power "
+              "loss: %d files back to their synced image, %d never synced" %
+              (acked + (restored, removed)))
+        if (len(load.orders) < 10 or len(load.positions) < 10 or load.stock is None or
+                len(load.events) < 10):
             fail("too little load was acknowledged before the crash to prove anything")
 
         srv = Server(a.bin, db, work, {})

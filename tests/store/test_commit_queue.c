@@ -353,12 +353,67 @@ static void test_idle_hook(void **state) {
     assert_true(atomic_load(&idle) >= 2);
 }
 
+/* An event committed behind its fsync is neither read outside the writer's tx nor published
+ * until store_wal_sync; then both (on SQLite; PostgreSQL syncs at the commit). */
+static int64_t hooked_seq;
+static void seq_hook(void *ctx, int64_t last_seq) {
+    (void)ctx;
+    hooked_seq = last_seq;
+}
+
+static size_t events_readable(store *s, int64_t *last) {
+    store_read *r = NULL;
+    store_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(store_read_begin(s, &r), LM_OK);
+    assert_int_equal(store_events_since(r, 0, 100, &ev, &n), LM_OK);
+    assert_int_equal(store_events_last_seq(r, last), LM_OK);
+    store_read_end(r);
+    store_events_free(ev, n);
+    return n;
+}
+
+static void test_events_behind_wait_for_sync(void **state) {
+    tmp_store *f = *state;
+    hooked_seq = 0;
+    store_set_event_hook(f->s, seq_hook, NULL);
+    int64_t first = tmp_db_append_event(f->s, "test.before"), last = 0;
+    assert_int_equal(hooked_seq, first);
+    store_tx *tx = NULL;
+    assert_int_equal(store_tx_begin_behind(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "test.behind", "x", "1", "{}"), LM_OK);
+    assert_int_equal(store_event_append(tx, "test.behind", "x", "2", "{}"), LM_OK);
+    bool sync_after = false;
+    assert_int_equal(store_tx_commit_behind(tx, &sync_after), LM_OK);
+    if (sync_after) { /* SQLite: committed, not yet durable */
+        assert_int_equal(events_readable(f->s, &last), 1);
+        assert_int_equal(last, first);
+        assert_int_equal(hooked_seq, first);
+        assert_int_equal(tmp_db_count_events(f->s, "test.behind"), 0);
+    }
+    assert_int_equal(store_wal_sync(f->s), LM_OK);
+    assert_int_equal(events_readable(f->s, &last), 3);
+    assert_int_equal(last, first + 2);
+    assert_int_equal(hooked_seq, first + 2);
+    /* a plain commit makes everything before it durable, and readable, at once */
+    assert_int_equal(store_tx_begin_behind(f->s, &tx), LM_OK);
+    assert_int_equal(store_event_append(tx, "test.behind", "x", "3", "{}"), LM_OK);
+    assert_int_equal(store_tx_commit_behind(tx, &sync_after), LM_OK);
+    int64_t plain = tmp_db_append_event(f->s, "test.plain");
+    assert_int_equal(events_readable(f->s, &last), 5);
+    assert_int_equal(last, plain);
+    assert_int_equal(store_wal_sync(f->s), LM_OK);
+    store_set_event_hook(f->s, NULL, NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_threads_writer, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_threads_leader, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_threads_sync_behind, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_sync_behind_then_plain, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_events_behind_wait_for_sync, setup,
+                                        tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_failing_unit_alone, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_units_share_commit, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, tmp_store_teardown),

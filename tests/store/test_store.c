@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h> /* opens the file directly, as another process would */
@@ -301,6 +302,46 @@ static void test_keys(void **state) {
     assert_int_equal(count_rows(f->s, "SELECT count(*) FROM events WHERE type='key.created'"), 2);
 }
 
+/* store_key_check: cached after the first check, refused from the moment a revocation by this
+ * store commits; a revocation by another handle (another process) within the TTL. */
+static void test_key_cache(void **state) {
+    tmp_store *f = *state;
+    char a[STORE_KEY_MAX], b[STORE_KEY_MAX], admin[STORE_KEY_MAX], bad[STORE_KEY_MAX];
+    store_key_info ia, ib, got;
+    lm_errinfo err = {0};
+    assert_int_equal(store_key_create(f->s, "admin", NULL, admin, NULL, &err), LM_OK);
+    assert_int_equal(store_key_create(f->s, "dispatcher", NULL, a, &ia, &err), LM_OK);
+    assert_int_equal(store_key_create(f->s, "driver", "drv-3", b, &ib, &err), LM_OK);
+    for (int i = 0; i < 2; i++) { /* a miss, then a hit */
+        assert_int_equal(store_key_check(f->s, a, &got), LM_OK);
+        assert_string_equal(got.id, ia.id);
+        assert_string_equal(got.role, "dispatcher");
+        assert_int_equal(store_key_check(f->s, b, &got), LM_OK);
+        assert_string_equal(got.driver_id, "drv-3");
+    }
+    /* a cached id with a wrong secret, and malformed keys */
+    lm_strlcpy(bad, a, sizeof bad);
+    bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+    assert_int_equal(store_key_check(f->s, bad, &got), LM_UNAUTHORIZED);
+    assert_int_equal(store_key_check(f->s, "lm_nonsense", &got), LM_UNAUTHORIZED);
+    assert_int_equal(store_key_check(f->s, NULL, &got), LM_UNAUTHORIZED);
+    assert_int_equal(store_key_check(f->s, a, &got), LM_OK);
+
+    /* revoked here: refused at once, the other key still good */
+    assert_int_equal(store_key_revoke(f->s, ia.id, &err), LM_OK);
+    assert_int_equal(store_key_check(f->s, a, &got), LM_UNAUTHORIZED);
+    assert_int_equal(store_key_check(f->s, b, &got), LM_OK);
+
+    /* revoked through another handle on the same database: refused once the entry expires */
+    store *other = NULL;
+    assert_int_equal(tmp_db_store_open(&f->db, 1, &other), 0);
+    assert_int_equal(store_key_revoke(other, ib.id, &err), LM_OK);
+    store_close(other);
+    struct timespec ts = {.tv_sec = STORE_KEY_CACHE_TTL_MS / 1000 + 1, .tv_nsec = 0};
+    nanosleep(&ts, NULL);
+    assert_int_equal(store_key_check(f->s, b, &got), LM_UNAUTHORIZED);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_migrates_and_reopen_keeps, setup,
@@ -314,6 +355,7 @@ int main(void) {
                                         tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_key_cache, setup, tmp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
