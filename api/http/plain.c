@@ -42,6 +42,7 @@ void http_plain_opts_init(http_plain_opts *o) {
     o->header_timeout_s = 10;
     o->body_timeout_s = 30;
     o->port_field = "port";
+    o->round = NULL;
     o->what = "HTTP";
 }
 
@@ -158,6 +159,7 @@ static void *plain_loop(void *arg) {
             if (!ls->conns || now >= stop_by) break;
         }
         int n = epoll_wait(ls->ep, evs, PLAIN_MAX_EVENTS, stopping ? 20 : PLAIN_TICK_MS);
+        if (n > 0 && ls->round) ls->round(ls->ctx, true);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == &ls->lfd)
@@ -167,6 +169,7 @@ static void *plain_loop(void *arg) {
             else
                 plain_conn_event(ls, p, evs[i].events);
         }
+        if (n > 0 && ls->round) ls->round(ls->ctx, false);
         int64_t now = lm_mono_ns();
         if (now >= next_tick) {
             next_tick = now + PLAIN_TICK_MS * 1000000LL;
@@ -234,6 +237,7 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
     ls->max_body = o->max_body_bytes;
     ls->max_conns = o->max_conns ? o->max_conns : 1;
     ls->max_per_ip = o->max_conns_per_ip;
+    ls->round = o->round;
     ls->lfd = ls->ep = ls->efd = -1;
     pthread_mutex_init(&ls->mu, NULL);
     /* no keys on this port, so no reserve: the cap and deadlines are its own */

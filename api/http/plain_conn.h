@@ -62,6 +62,7 @@ typedef struct plain_ip {
 struct http_plain_listener {
     http_plain_handler handler;
     void *ctx;
+    void (*round)(void *ctx, bool begin); /* http_plain_opts.round */
     size_t max_body;
     unsigned max_conns, max_per_ip;
     http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
