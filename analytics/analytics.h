@@ -117,6 +117,11 @@ LM_MUST_USE lm_status analytics_rollup_catch_up(store_tx *tx, size_t max_pages, 
  * transactions of its own; call once after store_open in a process that writes events.
  * *folded (may be NULL) = events folded. */
 LM_MUST_USE lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err);
+/* Folds whatever the rollups do not hold yet (events of commits that left it to a later fold:
+ * store_set_fold_lag, or of a process without the hook) in transactions of its own, after a
+ * read that finds nothing to do in the common case; call before reading the rollups. *folded (may
+ * be NULL) = events folded. */
+LM_MUST_USE lm_status analytics_rollup_flush(store *s, int64_t *folded, lm_errinfo *err);
 /* The seq of the last event the rollups hold (0 before any). */
 LM_MUST_USE lm_status analytics_rollup_cursor(store_read *r, int64_t *seq);
 /* Deletes the rollups and their fold state and folds the whole log again in one transaction

@@ -451,12 +451,22 @@ lm_status analytics_rollup_fold(void *ctx, store_tx *tx) {
     return analytics_rollup_catch_up(tx, AN_HOOK_PAGES, NULL, NULL);
 }
 
-lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err) {
-    store_set_fold_hook(s, analytics_rollup_fold, NULL);
+/* Whether events after the rollups' cursor exist (durable ones: a read outside the writer). */
+static bool rollup_behind(store *s) {
+    store_read *rd = NULL;
+    int64_t cursor = 0, last = 0;
+    if (store_read_begin(s, &rd) != LM_OK) return true; /* let the tx say what is wrong */
+    bool behind = analytics_rollup_cursor(rd, &cursor) != LM_OK ||
+                  store_events_last_seq(rd, &last) != LM_OK || last > cursor;
+    store_read_end(rd);
+    return behind;
+}
+
+lm_status analytics_rollup_flush(store *s, int64_t *folded, lm_errinfo *err) {
     int64_t total = 0, n = 0;
     lm_status rc = LM_OK;
     /* the backlog in transactions of 10 pages; bounded by the log's length */
-    do {
+    while (rc == LM_OK && rollup_behind(s)) {
         store_tx *tx = NULL;
         if ((rc = store_tx_begin(s, &tx)) != LM_OK) break;
         if ((rc = analytics_rollup_catch_up(tx, 10, &n, err)) != LM_OK) {
@@ -465,11 +475,17 @@ lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err) {
         }
         rc = store_tx_commit(tx);
         total += n;
-    } while (rc == LM_OK && n >= 10 * AN_PAGE);
+        if (n < 10 * AN_PAGE) break;
+    }
     if (folded) *folded = total;
     if (rc != LM_OK && err && !err->message[0])
         lm_errinfo_set(err, rc, "", "analytics catch-up failed");
     return rc;
+}
+
+lm_status analytics_rollup_attach(store *s, int64_t *folded, lm_errinfo *err) {
+    store_set_fold_hook(s, analytics_rollup_fold, NULL);
+    return analytics_rollup_flush(s, folded, err);
 }
 
 /* ---- Rebuild from the whole log ---- */

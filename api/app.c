@@ -129,6 +129,10 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lm_errinfo aerr = {0};
     if (analytics_rollup_attach(s, NULL, &aerr) != LM_OK)
         fprintf(stderr, "lastmile: analytics rollups lag: %s\n", aerr.message);
+    /* many commits' events folded at once (the fold's cost is mostly per batch: 14 % of the
+     * order intake's writer when it ran in every commit, bench/results/perf-intake.md); reports
+     * fold the rest before they read (api__rollups_fresh) */
+    store_set_fold_lag(s, API_FOLD_LAG_MS);
     store_set_event_hook(s, on_events, lv);
     if (o->osmand_port >= 0 && (rc = api__osmand_listen(lv, o, &lv->osmand, err)) != LM_OK)
         goto fail;

@@ -230,6 +230,9 @@ lm_status api__record_get(http_req *r, const api_record_kind *k);
 /* ---- Required skills (api/requirements.c) ---- */
 
 #define API_REQUIRES_MAX 8
+/* The server's commits fold their events into the analytics rollups at most this often
+ * (store_set_fold_lag); reports fold the rest before reading (api__rollups_fresh). */
+#define API_FOLD_LAG_MS 100
 typedef struct api_requires {
     bool present; /* the body had the member */
     store_skill skills[API_REQUIRES_MAX];

@@ -80,6 +80,8 @@ lm_status api__reports_get(http_req *r);
 lm_status api__forecast_get(http_req *r);
 lm_status api__replenishment_get(http_req *r);
 lm_status api__replenishment_apply(http_req *r);
+/* Folds the events the analytics rollups do not hold yet (API_FOLD_LAG_MS), before a report. */
+void api__rollups_fresh(store *s);
 /* Accept: text/csv asked for. */
 bool api__wants_csv(const http_req *r);
 /* Replies b (JSON or CSV by csv) when rc is LM_OK, a 500 otherwise; frees b. */

@@ -62,6 +62,8 @@ struct solver_problem {
     size_t n_vehicles, cap_vehicles;
     solver__idset job_ids, pickup_ids, delivery_ids, vehicle_ids;
     int64_t cost_unit; /* 1 or SOLVER__COST_UNIT: see solver__edge_cost */
+    bool
+        costs_are_durations; /* costs holds the durations' values (CVRPLIB): the search reads one */
 };
 
 /* Travel time of vehicle v from location a to b (speed factor applied). */

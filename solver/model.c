@@ -51,6 +51,7 @@ static int64_t first_span(const solver__tws *t) {
 void solver__model_destroy(solver__model *m) {
     if (!m) return;
     lm_free(m->nodes);
+    lm_free(m->node_loc);
     lm_free(m->units);
     lm_free(m->vclass);
     lm_free(m->cost_mode);
@@ -230,7 +231,8 @@ lm_status solver__model_create_nbr(const solver_problem *p, bool defer_nbr, solv
         const solver__vehicle *veh = &p->vehicles[v];
         /* cost_unit 1: every vehicle costs its travel seconds or the matrix cells (internal.h). */
         if (p->costs && p->cost_unit == 1)
-            m->cost_mode[v] = SOLVER__COST_MATRIX;
+            m->cost_mode[v] = p->costs_are_durations && !veh->durations ? SOLVER__COST_DURATION
+                                                                        : SOLVER__COST_MATRIX;
         else if (!p->costs && !veh->durations && p->cost_unit == 1)
             m->cost_mode[v] = SOLVER__COST_DURATION;
         else
@@ -240,6 +242,10 @@ lm_status solver__model_create_nbr(const solver_problem *p, bool defer_nbr, solv
     model_job_nodes(m);
     model_shipment_nodes(m);
     model_fixed_steps(m);
+    m->node_loc = lm_reallocarray(NULL, m->n_nodes + 1, sizeof *m->node_loc);
+    if (!m->node_loc) goto fail;
+    for (size_t i = 0; i < m->n_nodes; i++)
+        m->node_loc[i] = m->nodes[i].loc;
     int64_t demand = 0, capacity = 0;
     for (size_t u = 0; u < m->n_units; u++) {
         m->total_priority += m->units[u].priority;

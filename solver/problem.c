@@ -191,6 +191,9 @@ static lm_status set_matrix(solver_problem *p, size_t n, const int32_t *duration
     p->durations = d;
     p->distances = m;
     p->costs = c;
+    /* Compared here, O(n^2) like the validation scan; not with a memo, which spares its solves
+     * such scans (and keys its neighbour lists on the cost mode this decides). */
+    p->costs_are_durations = c && (c == d || (!memo && !memcmp(c, d, n * n * sizeof *c)));
     p->matrix_borrowed = borrow;
     p->memo = memo;
     return LM_OK;

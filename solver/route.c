@@ -204,26 +204,43 @@ static inline bool place_free_breaks(const solver__vehicle *veh, const uint8_t *
     return true;
 }
 
+void solver__load_maxima(solver__route *rt, size_t n, uint32_t dims) {
+    const int64_t *ld = rt->load;
+    if (dims == 1) {
+        int64_t f = ld[0], b = ld[n];
+        for (size_t i = 0; i <= n; i++) {
+            f = ld[i] > f ? ld[i] : f;
+            rt->fmax[i] = f;
+        }
+        for (size_t i = n + 1; i-- > 0;) {
+            b = ld[i] > b ? ld[i] : b;
+            rt->bmax[i] = b;
+        }
+        return;
+    }
+    for (uint32_t d = 0; d < dims; d++)
+        rt->fmax[d] = ld[d];
+    for (size_t i = 1; i <= n; i++)
+        for (uint32_t d = 0; d < dims; d++) {
+            int64_t a = rt->fmax[(i - 1) * dims + d], b = ld[i * dims + d];
+            rt->fmax[i * dims + d] = a > b ? a : b;
+        }
+    for (uint32_t d = 0; d < dims; d++)
+        rt->bmax[n * dims + d] = ld[n * dims + d];
+    for (size_t i = n; i-- > 0;)
+        for (uint32_t d = 0; d < dims; d++) {
+            int64_t a = rt->bmax[(i + 1) * dims + d], b = ld[i * dims + d];
+            rt->bmax[i * dims + d] = a > b ? a : b;
+        }
+}
+
 /* The caches of a feasible route: prefix/suffix maxima of the load, then latest begin times
  * backwards (relax_times for a route with breaks). */
 static void route_caches_fill(const solver__model *m, const solver__vehicle *veh,
                               const uint32_t *nodes, size_t n, solver__route *rt) {
     const solver_vehicle *pv = &veh->pub;
     uint32_t dims = m->dims;
-    for (uint32_t d = 0; d < dims; d++)
-        rt->fmax[d] = rt->load[d];
-    for (size_t i = 1; i <= n; i++)
-        for (uint32_t d = 0; d < dims; d++) {
-            int64_t a = rt->fmax[(i - 1) * dims + d], b = rt->load[i * dims + d];
-            rt->fmax[i * dims + d] = a > b ? a : b;
-        }
-    for (uint32_t d = 0; d < dims; d++)
-        rt->bmax[n * dims + d] = rt->load[n * dims + d];
-    for (size_t i = n; i-- > 0;)
-        for (uint32_t d = 0; d < dims; d++) {
-            int64_t a = rt->bmax[(i + 1) * dims + d], b = rt->load[i * dims + d];
-            rt->bmax[i * dims + d] = a > b ? a : b;
-        }
+    solver__load_maxima(rt, n, dims);
     if (rt->complex) {
         relax_times(m, veh, nodes, n, rt);
         return;
@@ -241,6 +258,76 @@ static void route_caches_fill(const solver__model *m, const solver__vehicle *veh
     }
 }
 
+/* route_sim for a plain vehicle (solver__vehicle_plain): no breaks, windows, setups, shipments
+ * or per-task cost, so a step begins on arrival and one matrix row lookup per leg gives its
+ * travel and (cost_mode DURATION) its cost. The same caches, cost and verdict as the general
+ * simulation, including its partial cost when a step overloads the vehicle; distances are summed
+ * only for a vehicle with max_distance_m (the only reader of dist_m). */
+static bool route_sim_plain(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
+                            solver__route *rt, int64_t *cost) {
+    const solver_problem *p = m->p;
+    const solver__vehicle *veh = &p->vehicles[v];
+    const solver_vehicle *pv = &veh->pub;
+    uint32_t dims = m->dims;
+    bool by_dur = m->cost_mode[v] == SOLVER__COST_DURATION, want_dist = pv->max_distance_m > 0;
+    int64_t load[SOLVER_MAX_DIMS];
+    for (uint32_t d = 0; d < dims; d++)
+        load[d] = pv->initial_load[d];
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t d = 0; d < dims; d++)
+            load[d] += m->nodes[nodes[i]].start_add[d];
+    bool ok = load_fits(load, pv->capacity, dims);
+    memcpy(rt->load, load, dims * sizeof *load);
+    int64_t t = pv->shift.start_s, c = solver__fixed_cost(p, veh), travel_sum = 0, dist_sum = 0;
+    int64_t end_arr = 0;
+    uint32_t prev = pv->start, n_tasks = 0;
+    for (size_t i = 0; i <= n && ok; i++) {
+        const solver__node *nd = i < n ? &m->nodes[nodes[i]] : NULL;
+        uint32_t loc = nd ? nd->loc : pv->end;
+        int64_t travel = dur(m, veh, prev, loc), arr = t + travel;
+        if (nd && arr >= SOLVER_TIME_INF) {
+            ok = false;
+            break;
+        }
+        travel_sum += travel;
+        if (want_dist) dist_sum += dist(m, prev, loc);
+        c += by_dur ? travel : solver__cost(m, v, prev, loc);
+        if (!nd) {
+            if (arr > pv->shift.end_s) ok = false;
+            end_arr = arr;
+            break;
+        }
+        rt->begin[i] = arr;
+        t = rt->dep[i] = arr + nd->service;
+        prev = loc;
+        n_tasks++;
+        for (uint32_t d = 0; d < dims; d++)
+            load[d] += nd->delta[d];
+        if (!load_fits(load, pv->capacity, dims)) ok = false;
+        memcpy(&rt->load[(i + 1) * dims], load, dims * sizeof *load);
+    }
+    if (ok && pv->max_tasks && n_tasks > pv->max_tasks) ok = false;
+    if (ok && pv->no_tasks && n_tasks) ok = false;
+    if (ok && pv->max_travel_time_s && travel_sum > pv->max_travel_time_s) ok = false;
+    if (ok && pv->max_distance_m && dist_sum > pv->max_distance_m) ok = false;
+    *cost = rt->cost = c;
+    rt->travel_s = travel_sum;
+    rt->dist_m = dist_sum;
+    rt->n_tasks = n_tasks;
+    rt->feasible = ok;
+    if (!ok) return false;
+    solver__load_maxima(rt, n, dims);
+    /* Latest begins backwards; the travel of leg i -> i + 1 is begin[i + 1] - dep[i] (no waiting),
+     * of the last leg the end arrival minus dep[n - 1]. */
+    int64_t lim_next = pv->shift.end_s, next_begin = end_arr;
+    for (size_t i = n; i-- > 0;) {
+        rt->latest[i] = lim_next - (next_begin - rt->dep[i]) - m->nodes[nodes[i]].service;
+        lim_next = rt->latest[i];
+        next_begin = rt->begin[i];
+    }
+    return true;
+}
+
 bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes, size_t n,
                        size_t n_fixed, solver__route *rt, solver__trace *tr, int64_t *cost) {
     const solver_problem *p = m->p;
@@ -248,6 +335,10 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
     const solver_vehicle *pv = &veh->pub;
     uint32_t dims = m->dims;
     if (tr) tr->n = 0;
+    if (rt && n > 0 && solver__vehicle_plain(m, v)) {
+        rt->complex = false;
+        return route_sim_plain(m, v, nodes, n, rt, cost);
+    }
     if (rt) {
         rt->complex = pv->n_breaks > 0;
         rt->cost = rt->travel_s = rt->dist_m = 0;

@@ -39,6 +39,7 @@ typedef struct solver__model {
     const solver_problem *p;
     uint32_t dims;
     solver__node *nodes;
+    uint32_t *node_loc;           /* per node: nodes[i].loc, packed for the insertion scans */
     size_t n_nodes, n_task_nodes; /* task nodes first, then fixed-break nodes */
     solver__unit *units;
     size_t n_units;
@@ -163,6 +164,15 @@ bool solver__route_sim(const solver__model *m, uint32_t v, const uint32_t *nodes
 
 enum { SOLVER__COST_DURATION, SOLVER__COST_MATRIX, SOLVER__COST_FORMULA };
 
+/* A plain vehicle: no breaks and no per-task cost on it, no windows, setups or shipments in the
+ * model, and a search cost read from one matrix. Its routes take solver/route.c's short
+ * simulation (a step begins on arrival). */
+static inline bool solver__vehicle_plain(const solver__model *m, uint32_t v) {
+    const solver_vehicle *pv = &m->p->vehicles[v].pub;
+    return !m->any_tw && !m->any_setup && !m->any_shipment && pv->n_breaks == 0 &&
+           !pv->cost_per_task_hour && m->cost_mode[v] != SOLVER__COST_FORMULA;
+}
+
 /* Edge cost for vehicle v; SOLVER_NONE on either side costs 0. The hot path of the search: the
  * common cases (cost == travel seconds, or a costs matrix) avoid the per-edge division. */
 static inline int64_t solver__cost(const solver__model *m, uint32_t v, uint32_t a, uint32_t b) {
@@ -192,6 +202,12 @@ bool solver__insert_pair_ok(const solver__model *m, const solver__route *rt, uin
                             uint32_t px, uint32_t pos2, uint32_t dx, uint32_t *scratch);
 /* Cost change of removing the node at pos from rt (the whole route cost if it empties it). */
 int64_t solver__remove_delta(const solver__model *m, const solver__route *rt, uint32_t pos);
+/* Fills rt's fmax / bmax from its load[0..n] (one dimension, the common case, apart). */
+void solver__load_maxima(solver__route *rt, size_t n, uint32_t dims);
+/* solver__sol_update_route after job node rt->nodes[pos] went in by solver__route_insert_raw,
+ * for a feasible plain route staying feasible: the caches follow in O(n) additions from three
+ * matrix cells instead of a simulation (solver/route_insert.c); otherwise the simulation. */
+bool solver__sol_insert_update(const solver__model *m, solver__sol *s, uint32_t r, uint32_t pos);
 /* Replaces rt's nodes by nodes[0..n) and recomputes s's caches; false if infeasible. */
 LM_MUST_USE bool solver__sol_set_route(const solver__model *m, solver__sol *s, uint32_t r,
                                        const uint32_t *nodes, size_t n);

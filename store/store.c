@@ -42,6 +42,8 @@ struct store {
     /* fold hook (inside the tx, under the writer lock), event hook and stats */
     store_fold_hook fold;
     void *fold_ctx;
+    int64_t fold_lag_ns;  /* store_set_fold_lag (write_mu) */
+    int64_t fold_last_ns; /* monotonic time of the last fold (write_mu) */
     store_event_hook hook;
     void *hook_ctx;
     int hook_calls;          /* hook calls in flight (under hook_mu) */
@@ -248,9 +250,10 @@ void store_close(store *s) {
 
 /* ---- Write transactions ---- */
 
-/* Puts the writer connection back to synchronous=FULL after a transaction begun behind (SQLite
- * refuses the pragma inside one); a failure leaves sync_normal set and the next begin tries
- * again, refusing to begin without it. Under write_mu, outside a transaction. */
+/* Puts the writer connection back to synchronous=FULL, where transactions begun behind left it,
+ * before a transaction that is not (SQLite refuses the pragma inside one); a failure leaves
+ * sync_normal set and the next begin tries again, refusing to begin without it. Under write_mu,
+ * outside a transaction. */
 static lm_status sync_full(store *s) {
     if (!s->sync_normal) return LM_OK;
     if (db_run(s->tx.view.db, "PRAGMA synchronous=FULL", NULL) != LM_OK) return LM_STORE;
@@ -266,11 +269,13 @@ static lm_status begin(store *s, bool behind, store_tx **out) {
         return LM_UNAVAILABLE;
     }
     store_tx *tx = &s->tx;
-    if (sync_full(s) != LM_OK) {
+    /* the connection stays at NORMAL from one tx begun behind to the next (two statements fewer
+     * per group commit): only a tx not begun behind puts it back to FULL */
+    if (!behind && sync_full(s) != LM_OK) {
         pthread_mutex_unlock(&s->write_mu);
         return LM_STORE;
     }
-    if (behind && s->can_sync_behind &&
+    if (behind && s->can_sync_behind && !s->sync_normal &&
         db_run(tx->view.db, "PRAGMA synchronous=NORMAL", NULL) == LM_OK)
         s->sync_normal = true;
     if (db_begin_write(tx->view.db, NULL) != LM_OK) {
@@ -315,6 +320,9 @@ static void stats_record_commit(store *s, int64_t us, bool ok) {
 static void run_fold(store_tx *tx) {
     store *s = tx->view.s;
     if (!s->fold || tx->last_seq <= 0) return;
+    int64_t now = lm_mono_ns();
+    if (s->fold_lag_ns > 0 && now - s->fold_last_ns < s->fold_lag_ns) return; /* a later fold */
+    s->fold_last_ns = now;
     if (db_run(tx->view.db, "SAVEPOINT lm_fold", NULL) != LM_OK) return;
     if (s->fold(s->fold_ctx, tx) != LM_OK) run_quiet(tx->view.db, "ROLLBACK TO lm_fold");
     run_quiet(tx->view.db, "RELEASE lm_fold");
@@ -377,8 +385,6 @@ static lm_status commit_sync(store_tx *tx, bool may_defer, bool *sync_after) {
     int64_t was[2];
     if (hide) events_hide(s, tx, was);
     lm_status rc = db_commit(tx->view.db, NULL);
-    lm_status full = sync_full(s);
-    (void)full; /* when it fails the next begin tries again */
     if (rc != LM_OK) {
         if (hide) events_unhide(s, was);
         return rc;
@@ -645,6 +651,12 @@ void store_set_fold_hook(store *s, store_fold_hook fn, void *ctx) {
     pthread_mutex_lock(&s->write_mu);
     s->fold = fn;
     s->fold_ctx = ctx;
+    pthread_mutex_unlock(&s->write_mu);
+}
+
+void store_set_fold_lag(store *s, int64_t lag_ms) {
+    pthread_mutex_lock(&s->write_mu);
+    s->fold_lag_ns = lag_ms > 0 ? lag_ms * 1000000 : 0;
     pthread_mutex_unlock(&s->write_mu);
 }
 

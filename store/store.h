@@ -129,6 +129,11 @@ void store_set_event_hook(store *s, store_event_hook fn, void *ctx);
  * or begin a tx. Setting NULL removes it; set it while no tx is open (before serving). */
 typedef lm_status (*store_fold_hook)(void *ctx, store_tx *tx);
 void store_set_fold_hook(store *s, store_fold_hook fn, void *ctx);
+/* With lag_ms > 0 the fold hook runs in a commit only when its last run is at least lag_ms old:
+ * the commits in between leave their events to the next fold (the hook must catch up from a
+ * cursor, as analytics/rollup.c does), which then folds many events at once; whoever reads what
+ * it maintains folds the rest first (analytics_rollup_flush). 0 (the default): every commit. */
+void store_set_fold_lag(store *s, int64_t lag_ms);
 
 /* ---- API keys (only a salted SHA-256 of the secret is stored) ---- */
 

@@ -156,6 +156,23 @@ LM_MUST_USE lm_status http_reply_json(http_req *r, int status, cJSON *body);
 /* Sets a reply with a copy of len bytes of text and the given content type. */
 LM_MUST_USE lm_status http_reply_text(http_req *r, int status, const char *content_type,
                                       const char *text, size_t len);
+/* ---- JSON written directly (api/http/json_print.c) ----
+ * The very bytes cJSON_PrintUnformatted writes for the same members in the same order, without
+ * building a tree (an order's 201 reply: bench/results/perf-intake.md, round 4). Start from
+ * http_json j = {0}; a failed allocation sets failed and the rest is skipped. */
+typedef struct http_json {
+    char *p;
+    size_t n, cap;
+    bool failed;
+} http_json;
+/* Appends s as is: punctuation and keys, e.g. ",\"id\":". */
+void http_json_raw(http_json *j, const char *s);
+/* Appends s as a JSON string, escaped as cJSON does (NULL as ""). */
+void http_json_str(http_json *j, const char *s);
+/* Appends a number as cJSON prints it. */
+void http_json_num(http_json *j, double d);
+/* Replies with j's text (application/json) and frees it; a failed j replies 500. */
+LM_MUST_USE lm_status http_reply_json_text(http_req *r, int status, http_json *j);
 /* Adds a response header (name and value are copied); at most 4. */
 LM_MUST_USE lm_status http_reply_header(http_req *r, const char *name, const char *value);
 /* Records an error for the reply and returns code: `return http_error(r, LM_INVALID, ...)`. */

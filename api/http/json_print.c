@@ -10,11 +10,7 @@
 #include <stdlib.h> /* strtod */
 #include <string.h>
 
-typedef struct out {
-    char *p;
-    size_t n, cap;
-    bool failed;
-} out;
+typedef http_json out;
 
 static bool grow(out *o, size_t more) {
     if (o->failed) return false;
@@ -52,8 +48,7 @@ static void put_int(out *o, long long v) {
 /* cJSON 1.7.15's print_number: "null" for NaN and infinities, else %1.15g unless re-reading
  * that loses the value (then %1.17g). An integral value below 1e15 prints under %1.15g as its
  * plain digits ("-0" for minus zero), which the loop writes without printf. */
-static void put_number(out *o, const cJSON *it) {
-    double d = it->valuedouble;
+static void put_double(out *o, double d) {
     if (isnan(d) || isinf(d)) {
         put(o, "null", 4);
     } else if (d == 0) {
@@ -107,7 +102,7 @@ static void put_value(out *o, const cJSON *it, int depth) {
     case cJSON_NULL: put(o, "null", 4); break;
     case cJSON_False: put(o, "false", 5); break;
     case cJSON_True: put(o, "true", 4); break;
-    case cJSON_Number: put_number(o, it); break;
+    case cJSON_Number: put_double(o, it->valuedouble); break;
     case cJSON_String: put_string(o, it->valuestring); break;
     case cJSON_Raw:
         if (!it->valuestring)
@@ -144,4 +139,16 @@ char *http__json_print(const cJSON *j, size_t *len) {
     o.p[o.n] = '\0';
     *len = o.n;
     return o.p;
+}
+
+void http_json_raw(http_json *j, const char *s) {
+    put(j, s, strlen(s));
+}
+
+void http_json_str(http_json *j, const char *s) {
+    put_string(j, s);
+}
+
+void http_json_num(http_json *j, double d) {
+    put_double(j, d);
 }

@@ -139,6 +139,14 @@ lm_status http_reply_json(http_req *r, int status, cJSON *body) {
     return rc;
 }
 
+lm_status http_reply_json_text(http_req *r, int status, http_json *j) {
+    lm_status rc = j->failed || !j->p ? http_error(r, LM_NOMEM, "", "could not serialise the reply")
+                                      : http_reply_text(r, status, "application/json", j->p, j->n);
+    lm_free(j->p);
+    *j = (http_json){0};
+    return rc;
+}
+
 lm_status http_reply_header(http_req *r, const char *name, const char *value) {
     if (r->n_resp_headers >= sizeof r->resp_headers / sizeof r->resp_headers[0]) return LM_TOO_BIG;
     char *n = lm_arena_strndup(r->arena, name, strlen(name));

@@ -178,6 +178,54 @@ static void complex_scan(const solver__model *m, const solver__route *rt, uint32
     }
 }
 
+/* solver__insert_ok for job x before pos of a plain route in one dimension without travel
+ * limits: its amounts against the load profile, then its begin (travel `in` after the previous
+ * departure) and the arrival after it (service and travel `out`) against the next step's latest
+ * begin or the shift's end. */
+static inline bool plain_fits(const solver__route *rt, const solver_vehicle *pv, uint32_t pos,
+                              int64_t sa, int64_t both, int64_t in, int64_t out) {
+    int64_t cap = pv->capacity[0];
+    if (rt->fmax[pos] + sa > cap || rt->load[pos] + both > cap) return false;
+    if (pos < rt->n && rt->bmax[pos + 1] + both > cap) return false;
+    int64_t b = (pos > 0 ? rt->dep[pos - 1] : pv->shift.start_s) + in;
+    if (b >= SOLVER_TIME_INF) return false;
+    return pos < rt->n ? b + out <= rt->latest[pos] : b + out <= pv->shift.end_s;
+}
+
+/* The gap scan of a plain route (solver__vehicle_plain): every step has a location, no window
+ * bounds the scan and no per-task cost, so a gap costs three cells of one matrix. */
+static void plain_scan(const solver__model *m, const solver__route *rt, uint32_t r, uint32_t xn,
+                       uint32_t prev, int64_t fixed, double blink, solver__rng *rng,
+                       uint32_t *scratch, ins *best) {
+    const solver_problem *p = m->p;
+    const int32_t *mat =
+        m->cost_mode[rt->vehicle] == SOLVER__COST_DURATION ? p->durations : p->costs;
+    const uint32_t *nl = m->node_loc;
+    size_t side = p->n;
+    uint32_t x = nl[xn], end = p->vehicles[rt->vehicle].pub.end;
+#define CELL(a, b)                                                                                 \
+    ((a) == SOLVER_NONE || (b) == SOLVER_NONE ? 0 : (int64_t)mat[(size_t)(a)*side + (b)])
+    /* One dimension and no travel limits (CVRP): insert_ok's checks inline, times from the
+     * matrix read above (plain_fits). */
+    const solver_vehicle *pv = &p->vehicles[rt->vehicle].pub;
+    const solver__node *nx = &m->nodes[xn];
+    bool quick = m->dims == 1 && !pv->max_tasks && !pv->max_travel_time_s && !pv->max_distance_m &&
+                 p->vehicles[rt->vehicle].durations == NULL && mat == p->durations;
+    int64_t sa = nx->start_add[0], both = sa + nx->delta[0], svc = nx->service;
+    for (uint32_t pos = rt->n_fixed; pos <= rt->n; pos++) {
+        uint32_t next = pos < rt->n ? nl[rt->nodes[pos]] : end, gap_prev = prev;
+        int64_t d = CELL(prev, x) + CELL(x, next) - (rt->n ? CELL(prev, next) : -fixed);
+        prev = next;
+        if (d >= best->delta) continue;
+        if (blink > 0 && solver__rng_unit(rng) < blink) continue;
+        if (!(quick ? plain_fits(rt, pv, pos, sa, both, CELL(gap_prev, x), svc + CELL(x, next))
+                    : solver__insert_ok(m, rt, pos, xn, scratch)))
+            continue;
+        *best = (ins){d, r, pos, pos};
+    }
+#undef CELL
+}
+
 /* Best insertion of unit u into route r, improving on *best. */
 static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t u, uint32_t r,
                           double blink, solver__rng *rng, uint32_t *scratch, ins *best) {
@@ -204,6 +252,10 @@ static void best_in_route(const solver__model *m, const solver__sol *s, uint32_t
         /* Departures only grow along a route: once one is past the job's last window, no later
          * gap can work either. */
         int64_t last_end = nx->tws->n ? nx->tws->w[nx->tws->n - 1].end_s : SOLVER_TIME_INF;
+        if (!rt->complex && solver__vehicle_plain(m, v)) {
+            plain_scan(m, rt, r, un->first, prev, fixed, blink, rng, scratch, best);
+            return;
+        }
         if (rt->complex && rt->n < 512) {
             complex_scan(m, rt, r, un->first, prev, fixed, task, last_end, blink, rng, scratch,
                          best);
@@ -276,13 +328,24 @@ static void best_insertion(const solver__model *m, const solver__sol *s, uint32_
     best->route = SOLVER_NONE;
     bool granular = false;
     if (c->n_used > m->granular_routes && m->k_nbr) {
-        uint32_t x = m->units[u].first, stamp = ++c->stamp;
-        const uint32_t *nb = &m->nbr[(size_t)x * m->k_nbr];
-        for (uint32_t k = 0; k < m->k_nbr; k++) {
-            uint32_t r = s->at_route[nb[k]];
-            if (r == SOLVER_NONE || c->rseen[r] == stamp) continue;
-            c->rseen[r] = stamp;
-            granular = true;
+        /* The distinct routes of the neighbours in order of first sight, without a branch per
+         * neighbour (unassigned ones land on the spare slot n_routes, stamped beforehand). */
+        uint32_t x = m->units[u].first, stamp = ++c->stamp, kn = m->k_nbr, n_list = 0;
+        uint32_t spare = (uint32_t)s->n_routes, list[64];
+        const uint32_t *nb = &m->nbr[(size_t)x * kn], *at = s->at_route;
+        uint32_t *seen = c->rseen;
+        seen[spare] = stamp;
+        if (kn > 64) kn = 64;
+        for (uint32_t k = 0; k < kn; k++) {
+            uint32_t r = at[nb[k]];
+            r = r == SOLVER_NONE ? spare : r;
+            list[n_list] = r;
+            n_list += seen[r] != stamp;
+            seen[r] = stamp;
+        }
+        granular = n_list > 0;
+        for (uint32_t i = 0; i < n_list; i++) {
+            uint32_t r = list[i];
             if (m->all_fit || solver__unit_fits(m, u, s->routes[r].vehicle))
                 best_in_route(m, s, u, r, blink, rng, scratch, best);
         }
@@ -303,13 +366,14 @@ static void best_insertion(const solver__model *m, const solver__sol *s, uint32_
 static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins *b) {
     solver__route *rt = &s->routes[b->route];
     const solver__unit *un = &m->units[u];
+    s->assigned[u] = 1;
     if (un->second == SOLVER_NONE) {
         solver__route_insert_raw(rt, b->pos1, un->first);
-    } else {
-        solver__route_insert_raw(rt, b->pos2, un->second);
-        solver__route_insert_raw(rt, b->pos1, un->first);
+        solver__sol_insert_update(m, s, b->route, b->pos1);
+        return;
     }
-    s->assigned[u] = 1;
+    solver__route_insert_raw(rt, b->pos2, un->second);
+    solver__route_insert_raw(rt, b->pos1, un->first);
     solver__sol_update_route(m, s, b->route);
 }
 
