@@ -101,7 +101,9 @@ void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out) 
     out->latency_us_sum = atomic_load(&ls->latency_us_sum);
 }
 
-/* Accepts every pending connection, closing at once those over a cap. */
+/* Accepts every pending connection, closing at once those over a cap. Out of descriptors or
+ * memory, the listening socket leaves the set until the next tick (level-triggered, it would
+ * otherwise wake the loop at once, again and again). */
 static void plain_accept(http_plain_listener *ls) {
     for (;;) {
         struct sockaddr_in sa;
@@ -109,7 +111,11 @@ static void plain_accept(http_plain_listener *ls) {
         int fd = accept4(ls->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            return; /* EAGAIN; EMFILE and the like: tried again at the next event or tick */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
+                ls->accept_paused = true;
+            }
+            return;
         }
         uint32_t ip = sl >= sizeof sa && sa.sin_family == AF_INET ? sa.sin_addr.s_addr : 0;
         if (ls->n_conns >= ls->max_conns ||
@@ -147,7 +153,7 @@ static void *plain_loop(void *arg) {
     for (;;) {
         bool stopping = atomic_load(&ls->stopping);
         if ((stopping || atomic_load(&ls->quiesced)) && listening) {
-            epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
+            if (!ls->accept_paused) epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
             listening = false;
         }
         if (stopping) {
@@ -174,6 +180,10 @@ static void *plain_loop(void *arg) {
         if (now >= next_tick) {
             next_tick = now + PLAIN_TICK_MS * 1000000LL;
             plain_conn_sweep_idle(ls, now);
+            if (ls->accept_paused && listening) {
+                struct epoll_event le = {.events = EPOLLIN, .data.ptr = &ls->lfd};
+                if (epoll_ctl(ls->ep, EPOLL_CTL_ADD, ls->lfd, &le) == 0) ls->accept_paused = false;
+            }
         }
     }
     return NULL;
