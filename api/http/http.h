@@ -314,7 +314,10 @@ typedef struct http_plain_opts {
     unsigned header_timeout_s; /* as in http_server_opts; default 10 */
     unsigned body_timeout_s;   /* as in http_server_opts; default 30 */
     const char *port_field;    /* field named in the error when the port cannot be bound */
-    const char *what;          /* "OsmAnd": named in that error */
+    /* called on the listener's thread with true before and false after each round of ready
+     * sockets (the handler calls of one epoll_wait); NULL = none */
+    void (*round)(void *ctx, bool begin);
+    const char *what; /* "OsmAnd": named in that error */
 } http_plain_opts;
 
 void http_plain_opts_init(http_plain_opts *o);
