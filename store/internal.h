@@ -23,6 +23,9 @@
 
 /* The connection of a read (or of the tx a view belongs to). */
 db_conn *store__db(store_read *r);
+/* The last event seq r may read: every one inside the writer's tx, else those known durable
+ * (events committed behind their fsync are hidden until it: store_tx_commit_behind). */
+int64_t store__events_visible(const store_read *r);
 /* The connection of a write tx. */
 db_conn *store__tx_db(store_tx *tx);
 /* A connection of the read pool without a transaction (each statement commits on its own: the

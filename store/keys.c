@@ -167,6 +167,32 @@ lm_status store_key_verify(store_read *r, const char *key, store_key_info *info)
     return rc;
 }
 
+lm_status store_key_check(store *s, const char *key, store_key_info *info) {
+    char id[STORE_KEY_ID_LEN + 1];
+    const char *secret = key_split(key, id);
+    if (!secret) return LM_UNAUTHORIZED;
+    store__keycache *c = store__keycache_of(s); /* NULL on PostgreSQL: every check reads */
+    store__key_secret k;
+    uint64_t gen = 0;
+    if (!c || !store__keycache_get(c, id, &k, &gen)) {
+        /* the generation is read before the snapshot begins: a revocation committed after it
+         * bumps it, and this row is then not cached */
+        store_read *rd = NULL;
+        lm_status rc = store_read_begin(s, &rd);
+        if (rc != LM_OK) return rc;
+        rc = key_lookup(rd, id, &k);
+        store_read_end(rd);
+        if (rc != LM_OK) return rc;
+        /* only a key proven by its secret takes a slot: unknown ids cannot fill the cache */
+        if (!key_matches(&k, secret)) return LM_UNAUTHORIZED;
+        if (c) store__keycache_put(c, &k, gen);
+    } else if (!key_matches(&k, secret)) {
+        return LM_UNAUTHORIZED;
+    }
+    if (info) *info = k.info;
+    return LM_OK;
+}
+
 lm_status store_keys_count(store_read *r, int64_t *out) {
     db_stmt *st = NULL;
     lm_status rc = db_prepare(store__db(r), "SELECT count(*) FROM api_keys", &st, NULL);
@@ -292,32 +318,4 @@ lm_status store_key_live(store_read *r, const char *id, bool *live) {
     }
     db_finish(st);
     return rc;
-}
-
-/* The key check of every request: the row from the cache when it is there (store/keys_cache.c),
- * else from the table, cached once its secret proved it. */
-lm_status store_key_check(store *s, const char *key, store_key_info *info) {
-    char id[STORE_KEY_ID_LEN + 1];
-    const char *secret = key_split(key, id);
-    if (!secret) return LM_UNAUTHORIZED;
-    store__keycache *c = store__keycache_of(s);
-    store__key_secret k;
-    uint64_t gen = 0;
-    lm_status rc = LM_OK;
-    if (!c || !store__keycache_get(c, id, &k, &gen)) {
-        /* the generation is read before the snapshot begins: a revocation committed after it
-         * bumps it, and this row is then not cached */
-        store_read *rd = NULL;
-        if ((rc = store_read_begin(s, &rd)) != LM_OK) return rc;
-        rc = key_lookup(rd, id, &k);
-        store_read_end(rd);
-        if (rc != LM_OK) return rc;
-        /* only a key proven by its secret takes a slot: unknown ids cannot fill the cache */
-        if (!key_matches(&k, secret)) return LM_UNAUTHORIZED;
-        if (c) store__keycache_put(c, &k, gen);
-    } else if (!key_matches(&k, secret)) {
-        return LM_UNAUTHORIZED;
-    }
-    if (info) *info = k.info;
-    return LM_OK;
 }

@@ -1,8 +1,7 @@
-/* store/keys_cache.c: store_key_check, the key check of every request without a read of the key
- * table each time. The cache holds what the table holds for keys verified lately (id, salt,
- * salted hash, role, driver), never a secret: a presented key is hashed and compared exactly as
- * store_key_verify does, only the row comes from memory (store_key_check, store/keys.c). This
- * file is the cache alone: it knows nothing of the store, so the store can own one.
+/* store/keys_cache.c: the key cache behind store_key_check (store/keys.c), the key check of every
+ * request without a read of the key table each time. It holds what the table holds for keys
+ * verified lately (id, salt, salted hash, role, driver), never a secret: a presented key is
+ * hashed and compared exactly as store_key_verify does, only the row comes from memory.
  *
  * Freshness: a commit of this process that revokes a key empties the cache before the commit
  * returns (store__tx_keys_changed, store.c), and a generation counter keeps a check that read
