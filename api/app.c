@@ -24,14 +24,20 @@ static void on_events(void *ctx, int64_t last_seq) {
     store_cluster_announce(lv->cluster, last_seq); /* the other nodes' streams look again */
 }
 
-static lm_status ingest_start(api_app *lv, const api_server_opts *o) {
+static lm_status ingest_start(api_app *lv, const api_server_opts *o, lm_errinfo *err) {
     dispatch_ingest_opts io;
     dispatch_ingest_opts_init(&io);
     io.retention_s = o->positions_retention_s;
-    /* a linger for benchmarks on busy machines; off by default (bench/results/http-ingest.md) */
+    /* a linger for benchmarks on busy machines; off by default (bench/results/http-ingest.md);
+     * a malformed value refuses to start, as LASTMILE_INTAKE_LINGER's does */
     const char *lg = getenv("LASTMILE_INGEST_LINGER_US");
     int64_t linger = 0;
-    if (lg && lm_parse_i64(lg, 0, 20000, &linger)) io.linger_us = (long)linger;
+    if (lg && !lm_parse_i64(lg, 0, 20000, &linger))
+        return lm_errinfo_set(err, LM_INVALID, "LASTMILE_INGEST_LINGER_US",
+                              "LASTMILE_INGEST_LINGER_US must be microseconds 0-20000, not "
+                              "\"%.40s\"",
+                              lg);
+    io.linger_us = (long)linger;
     return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
 }
 
@@ -95,7 +101,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lv->osm_guard_opts = go;
     lv->track_rate = o->track_rate_per_s;
     lv->track_burst = o->track_burst;
-    if ((rc = ingest_start(lv, o)) != LM_OK) goto fail;
+    if ((rc = ingest_start(lv, o, err)) != LM_OK) goto fail;
     if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
     orders_opts oo;
     orders_opts_init(&oo);

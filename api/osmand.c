@@ -256,6 +256,12 @@ static void osm_handle(void *ctx, http_plain *q) {
     }
 }
 
+/* One round of the OsmAnd port's ready sockets: its positions wake the writer once, at its end. */
+static void osm_round(void *ctx, bool begin) {
+    api_app *app = ctx;
+    dispatch_ingest_hold(app->ingest, begin);
+}
+
 lm_status api__osmand_listen(api_app *app, const api_server_opts *so, http_plain_listener **out,
                              lm_errinfo *err) {
     http_plain_opts o;
@@ -269,5 +275,6 @@ lm_status api__osmand_listen(api_app *app, const api_server_opts *so, http_plain
     o.body_timeout_s = so->body_timeout_s;
     o.port_field = "osmand_port";
     o.what = "OsmAnd";
+    o.round = osm_round;
     return http_plain_listen(&o, osm_handle, app, out, err);
 }

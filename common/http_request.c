@@ -44,10 +44,11 @@ static const char *put(rp_out *o, const char *s, size_t n) {
 static const char *put_decoded(rp_out *o, const char *s, size_t n, bool *bad) {
     if ((size_t)(o->end - o->w) < n + 1) return NULL;
     char *r = o->w, *w = o->w;
+    bool ctl = false, high = false; /* a control character; a byte past ASCII */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '+') {
-            *w++ = ' ';
+            c = ' ';
         } else if (c == '%') {
             int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
             int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
@@ -55,14 +56,16 @@ static const char *put_decoded(rp_out *o, const char *s, size_t n, bool *bad) {
                 *bad = true;
                 return NULL;
             }
-            *w++ = (char)(hi * 16 + lo);
+            c = (unsigned char)(hi * 16 + lo);
             i += 2;
-        } else {
-            *w++ = (char)c;
         }
+        ctl |= c < 0x20 || c == 0x7f;
+        high |= c >= 0x80;
+        *w++ = (char)c;
     }
     *w = '\0';
-    if (!lm_utf8_valid(r, (size_t)(w - r), "")) {
+    /* ASCII needs only the control check; anything else the whole UTF-8 one */
+    if (ctl || (high && !lm_utf8_valid(r, (size_t)(w - r), ""))) {
         *bad = true;
         return NULL;
     }

@@ -36,11 +36,22 @@ static double slack_m(const dispatch_filter_opts *o, double accuracy_m) {
  * max_speed_mps over the time between them (at least one second, so that two fixes sent in the
  * same second are judged as one second apart rather than infinitely fast). */
 static bool reachable(const dispatch_filter_opts *o, const dispatch_fix *a, const dispatch_fix *b) {
-    double d = geo_distance_m((geo_point){a->lat, a->lon}, (geo_point){b->lat, b->lon});
-    if (!isfinite(d)) return false;
     double dt_s = (double)llabs(b->time_ms - a->time_ms) / 1000.0;
     if (dt_s < 1) dt_s = 1;
-    return d - slack_m(o, a->accuracy_m) - slack_m(o, b->accuracy_m) <= o->max_speed_mps * dt_s;
+    double sa = slack_m(o, a->accuracy_m), sb = slack_m(o, b->accuracy_m);
+    double limit = o->max_speed_mps * dt_s + sa + sb;
+    geo_point pa = {a->lat, a->lon}, pb = {b->lat, b->lon};
+    /* the sphere's distance decides when it is clear of the limit by twice its error bound
+     * (test_sphere_within_err in tests/geo), so the answers are the geodesic's; Karney's exact
+     * solution was most of the ingest writer's filter time (perf-positions.md, round 4) */
+    if (geo_point_check(pa, "", NULL) == LM_OK && geo_point_check(pb, "", NULL) == LM_OK) {
+        double h = geo_sphere_distance_m(pa, pb);
+        if (h * (1 + 2 * GEO_SPHERE_ERR) <= limit) return true;
+        if (h * (1 - 2 * GEO_SPHERE_ERR) > limit) return false;
+    }
+    double d = geo_distance_m(pa, pb);
+    if (!isfinite(d)) return false;
+    return d - sa - sb <= o->max_speed_mps * dt_s;
 }
 
 /* A refused jump: counts it towards a re-anchor when it agrees with the previous refused one. */

@@ -507,6 +507,10 @@ static void waiter_done(void *ctx, lm_status st, const lm_errinfo *err) {
     pthread_mutex_unlock(&w->mu);
 }
 
+void dispatch_ingest_hold(dispatch_ingest *g, bool on) {
+    if (g) store_cq_hold(g->cq, on);
+}
+
 lm_status dispatch_ingest_submit_wait(dispatch_ingest *g, const dispatch_position *pos, size_t n,
                                       const char *driver_id, lm_errinfo *err) {
     waiter w;

@@ -124,6 +124,8 @@ typedef void (*dispatch_ingest_done)(void *ctx, lm_status st, const lm_errinfo *
 LM_MUST_USE lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *pos,
                                              size_t n, const char *driver_id,
                                              dispatch_ingest_done done, void *ctx);
+/* store_cq_hold of the ingest's queue: a listener's round of submits shares one wake-up. */
+void dispatch_ingest_hold(dispatch_ingest *g, bool on);
 /* Submits and waits for the commit; the outcome in the return and err. */
 LM_MUST_USE lm_status dispatch_ingest_submit_wait(dispatch_ingest *g, const dispatch_position *pos,
                                                   size_t n, const char *driver_id, lm_errinfo *err);

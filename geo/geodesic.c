@@ -45,6 +45,13 @@ double geo_distance_m(geo_point a, geo_point b) {
     return d;
 }
 
+double geo_sphere_distance_m(geo_point a, geo_point b) {
+    const double r = 6371008.8, k = M_PI / 180; /* IUGG mean radius */
+    double s = sin((b.lat - a.lat) * k / 2), t = sin((b.lon - a.lon) * k / 2);
+    double h = s * s + cos(a.lat * k) * cos(b.lat * k) * t * t;
+    return 2 * r * asin(sqrt(h < 1 ? h : 1));
+}
+
 bool geo_within_radius(geo_point centre, double radius_m, geo_point p) {
     if (!isfinite(radius_m) || radius_m < 0) return false;
     double d = geo_distance_m(centre, p);

@@ -100,7 +100,7 @@ typedef struct solver__route {
     int64_t *bmax;    /* (n+1) x dims: max of load[i..n] */
     int64_t cost;     /* 0 when unused */
     int64_t travel_s; /* sum of travel durations */
-    int64_t dist_m;   /* sum of distances */
+    int64_t dist_m;   /* sum of distances (0 on a plain route without max_distance_m) */
     uint32_t n_tasks; /* task steps (not breaks) */
     bool complex;     /* breaks: checks need a full simulation */
     bool feasible;

@@ -1,6 +1,7 @@
 /* store/commit_queue.c: the group-commit engine (store/commit_queue.h): one queue of units, a
  * batch runner that puts each unit in its own savepoint of one transaction, and the two ways of
  * driving it (a writer thread, or the waiting submitters taking turns as leader). */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "store/commit_queue.h"
 #include "store/internal.h"
 
@@ -268,6 +269,7 @@ lm_status store_cq_create(store *s, const store_cq_opts *opts, store_cq **out) {
             return LM_INTERNAL;
         }
         q->syncer_started = true;
+        (void)pthread_setname_np(q->syncer, "lm-cq-syncer"); /* per-thread CPU in benchmarks */
     }
     if (o.thread) {
         if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
@@ -275,6 +277,7 @@ lm_status store_cq_create(store *s, const store_cq_opts *opts, store_cq **out) {
             return LM_INTERNAL;
         }
         q->started = true;
+        (void)pthread_setname_np(q->thread, "lm-cq-writer");
     }
     *out = q;
     return LM_OK;
@@ -319,6 +322,9 @@ bool store_cq_pending(store_cq *q) {
 
 /* ---- Submitting ---- */
 
+/* The queue whose writer this thread's submits do not wake (store_cq_hold). */
+static _Thread_local store_cq *cq_held;
+
 /* Appends nodes[0..n) (a chain) if the queue takes them; q->mu held. */
 static lm_status enqueue(store_cq *q, cq_node *first, cq_node *last, size_t weight) {
     if (q->stop || (q->o.queue_max_weight && q->queued_weight + weight > q->o.queue_max_weight))
@@ -327,8 +333,26 @@ static lm_status enqueue(store_cq *q, cq_node *first, cq_node *last, size_t weig
     *q->tail = first;
     q->tail = &last->next;
     q->queued_weight += weight;
-    if (q->idle) pthread_cond_signal(&q->work_cv);
+    if (q->idle && cq_held != q) pthread_cond_signal(&q->work_cv);
     return LM_OK;
+}
+
+bool store_cq_waiting(store_cq *q) {
+    pthread_mutex_lock(&q->mu);
+    bool waiting = q->idle;
+    pthread_mutex_unlock(&q->mu);
+    return waiting;
+}
+
+void store_cq_hold(store_cq *q, bool on) {
+    if (on) {
+        cq_held = q;
+        return;
+    }
+    cq_held = NULL;
+    pthread_mutex_lock(&q->mu);
+    if (q->idle && q->head) pthread_cond_signal(&q->work_cv);
+    pthread_mutex_unlock(&q->mu);
 }
 
 lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done, void *arg,

@@ -88,6 +88,15 @@ LM_MUST_USE lm_status store_cq_run(store_cq *q, store_cq_unit *units, size_t n);
 LM_MUST_USE lm_status store_cq_submit_wait(store_cq *q, store_cq_work_fn work, void *arg,
                                            size_t weight, lm_errinfo *err);
 
+/* Holds (on) or releases (off) the writer's wake-up for the calling thread's submits: while held,
+ * store_cq_submit from this thread queues without waking the writer; the release wakes it once
+ * if anything is queued. A listener holds it over one round of ready sockets, so that the round's
+ * requests share a batch instead of the first one waking the writer (which, on the same core,
+ * preempts the listener and commits it alone). */
+void store_cq_hold(store_cq *q, bool on);
+/* Whether the writer thread is waiting for units (asleep). */
+bool store_cq_waiting(store_cq *q);
+
 /* Whether units are waiting to run (for an idle hook deciding to yield). */
 bool store_cq_pending(store_cq *q);
 

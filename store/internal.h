@@ -70,12 +70,6 @@ typedef struct store__key_secret {
     uint8_t hash[32]; /* SHA-256(salt || secret) */
     store_key_info info;
 } store__key_secret;
-/* Splits "lm_<id>_<secret>": the secret (inside key), id filled; NULL if key is malformed. */
-const char *store__key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]);
-/* Whether secret hashes to k's hash (constant time). */
-bool store__key_matches(const store__key_secret *k, const char *secret);
-/* The live key id's row: LM_OK, LM_UNAUTHORIZED when none is live, else a store error. */
-LM_MUST_USE lm_status store__key_lookup(store_read *r, const char *id, store__key_secret *out);
 
 /* ---- The key cache (store/keys_cache.c) ---- */
 
@@ -88,7 +82,7 @@ store__keycache *store__keycache_of(store *s);
 void store__tx_keys_changed(store_tx *tx);
 /* Drops every cached key; entries read before this call are not cached afterwards. */
 void store__keycache_clear(store__keycache *c);
-/* The cached row of id if it is there and fresh; *gen = the generation seen (for the put). */
+/* The cached row of id if it is there and fresh; *gen = the generation seen (for a put). */
 bool store__keycache_get(store__keycache *c, const char *id, store__key_secret *out, uint64_t *gen);
 /* Caches k unless a clear happened since gen was read (k may then be stale). */
 void store__keycache_put(store__keycache *c, const store__key_secret *k, uint64_t gen);

@@ -42,6 +42,7 @@ void http_plain_opts_init(http_plain_opts *o) {
     o->header_timeout_s = 10;
     o->body_timeout_s = 30;
     o->port_field = "port";
+    o->round = NULL;
     o->what = "HTTP";
 }
 
@@ -100,7 +101,9 @@ void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out) 
     out->latency_us_sum = atomic_load(&ls->latency_us_sum);
 }
 
-/* Accepts every pending connection, closing at once those over a cap. */
+/* Accepts every pending connection, closing at once those over a cap. Out of descriptors or
+ * memory, the listening socket leaves the set until the next tick (level-triggered, it would
+ * otherwise wake the loop at once, again and again). */
 static void plain_accept(http_plain_listener *ls) {
     for (;;) {
         struct sockaddr_in sa;
@@ -108,7 +111,11 @@ static void plain_accept(http_plain_listener *ls) {
         int fd = accept4(ls->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            return; /* EAGAIN; EMFILE and the like: tried again at the next event or tick */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
+                ls->accept_paused = true;
+            }
+            return;
         }
         uint32_t ip = sl >= sizeof sa && sa.sin_family == AF_INET ? sa.sin_addr.s_addr : 0;
         if (ls->n_conns >= ls->max_conns ||
@@ -146,7 +153,7 @@ static void *plain_loop(void *arg) {
     for (;;) {
         bool stopping = atomic_load(&ls->stopping);
         if ((stopping || atomic_load(&ls->quiesced)) && listening) {
-            epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
+            if (!ls->accept_paused) epoll_ctl(ls->ep, EPOLL_CTL_DEL, ls->lfd, NULL);
             listening = false;
         }
         if (stopping) {
@@ -158,6 +165,7 @@ static void *plain_loop(void *arg) {
             if (!ls->conns || now >= stop_by) break;
         }
         int n = epoll_wait(ls->ep, evs, PLAIN_MAX_EVENTS, stopping ? 20 : PLAIN_TICK_MS);
+        if (n > 0 && ls->round) ls->round(ls->ctx, true);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == &ls->lfd)
@@ -167,10 +175,15 @@ static void *plain_loop(void *arg) {
             else
                 plain_conn_event(ls, p, evs[i].events);
         }
+        if (n > 0 && ls->round) ls->round(ls->ctx, false);
         int64_t now = lm_mono_ns();
         if (now >= next_tick) {
             next_tick = now + PLAIN_TICK_MS * 1000000LL;
             plain_conn_sweep_idle(ls, now);
+            if (ls->accept_paused && listening) {
+                struct epoll_event le = {.events = EPOLLIN, .data.ptr = &ls->lfd};
+                if (epoll_ctl(ls->ep, EPOLL_CTL_ADD, ls->lfd, &le) == 0) ls->accept_paused = false;
+            }
         }
     }
     return NULL;
@@ -215,6 +228,7 @@ static lm_status plain_start(http_plain_listener *ls, const struct sockaddr_in *
         epoll_ctl(ls->ep, EPOLL_CTL_ADD, ls->efd, &ee) != 0)
         return LM_NOMEM;
     if (pthread_create(&ls->thread, NULL, plain_loop, ls) != 0) return LM_NOMEM;
+    (void)pthread_setname_np(ls->thread, "lm-osmand"); /* per-thread CPU in benchmarks */
     return LM_OK;
 }
 
@@ -234,6 +248,7 @@ lm_status http_plain_listen(const http_plain_opts *o, http_plain_handler handler
     ls->max_body = o->max_body_bytes;
     ls->max_conns = o->max_conns ? o->max_conns : 1;
     ls->max_per_ip = o->max_conns_per_ip;
+    ls->round = o->round;
     ls->lfd = ls->ep = ls->efd = -1;
     pthread_mutex_init(&ls->mu, NULL);
     /* no keys on this port, so no reserve: the cap and deadlines are its own */

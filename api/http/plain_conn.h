@@ -62,11 +62,13 @@ typedef struct plain_ip {
 struct http_plain_listener {
     http_plain_handler handler;
     void *ctx;
+    void (*round)(void *ctx, bool begin); /* http_plain_opts.round */
     size_t max_body;
     unsigned max_conns, max_per_ip;
     http__guard *guard; /* its own deadlines and cap: an OsmAnd flood never touches the API's */
     uint16_t port;
-    int lfd, ep, efd; /* listening socket, epoll set, eventfd of the completion list */
+    int lfd, ep, efd;   /* listening socket, epoll set, eventfd of the completion list */
+    bool accept_paused; /* out of descriptors: lfd left the set until the next tick */
     pthread_t thread;
     atomic_bool quiesced, stopping;
     pthread_mutex_t mu; /* guards the completion list */

@@ -646,6 +646,33 @@ static void test_retention_prunes_old_positions(void **state) {
     assert_true(has_position("123456", fresh_s * 1000));
 }
 
+/* A malformed LASTMILE_INGEST_LINGER_US refuses to start, naming the variable; a good one starts.
+ */
+static void test_ingest_linger_malformed(void **state) {
+    (void)state;
+    const char *bad[] = {"", "x", "300us", "-1", "20001", "1e3"};
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.dispatch = W.d;
+    o.log_fd = -1;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("LASTMILE_INGEST_LINGER_US", bad[i], 1);
+        api_server *srv = NULL;
+        lm_errinfo err = {0};
+        assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_INVALID);
+        assert_null(srv);
+        assert_string_equal(err.field, "LASTMILE_INGEST_LINGER_US");
+        assert_non_null(strstr(err.message, "0-20000"));
+    }
+    setenv("LASTMILE_INGEST_LINGER_US", "300", 1);
+    api_server *srv = NULL;
+    lm_errinfo err = {0};
+    assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_OK);
+    api_server_stop(srv, 1000);
+    unsetenv("LASTMILE_INGEST_LINGER_US");
+}
+
 int main(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
@@ -663,6 +690,7 @@ int main(void) {
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_sigkill_keeps_acknowledged),
         cmocka_unit_test(test_retention_prunes_old_positions),
+        cmocka_unit_test(test_ingest_linger_malformed),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     curl_global_cleanup();

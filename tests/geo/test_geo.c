@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +139,34 @@ static void test_geodesic_reference(void **state) {
         LM_INVALID);
     assert_string_equal(e.field, "to.lat");
     assert_true(isnan(geo_distance_m((geo_point){NAN, 0}, (geo_point){0, 0})));
+}
+
+/* The sphere's distance stays within GEO_SPHERE_ERR of the geodesic's: random pairs anywhere,
+ * short hops (what the position filters compare) and near-antipodal ones. */
+static void test_sphere_within_err(void **state) {
+    (void)state;
+    srand(17);
+    double worst = 0;
+    for (int i = 0; i < 60000; i++) {
+        double u = (double)rand() / RAND_MAX, v = (double)rand() / RAND_MAX;
+        geo_point a = {asin(2 * u - 1) * 180 / M_PI, 360 * v - 180};
+        geo_point b;
+        double w = (double)rand() / RAND_MAX, z = (double)rand() / RAND_MAX;
+        if (i % 3 == 0) { /* a hop of up to ~2 km */
+            b = (geo_point){a.lat + (w - 0.5) * 0.04, a.lon + (z - 0.5) * 0.04};
+            if (fabs(b.lat) > 90 || fabs(b.lon) > 180) continue;
+        } else if (i % 3 == 1) { /* near the antipode */
+            b = (geo_point){-a.lat + (w - 0.5), a.lon > 0 ? a.lon - 179.5 + z : a.lon + 179.5 - z};
+        } else {
+            b = (geo_point){asin(2 * w - 1) * 180 / M_PI, 360 * z - 180};
+        }
+        double g = geo_distance_m(a, b), h = geo_sphere_distance_m(a, b);
+        if (!(g > 1)) continue;
+        double rel = fabs(h - g) / g;
+        if (rel > worst) worst = rel;
+    }
+    printf("# sphere vs geodesic: worst relative difference %.5f\n", worst);
+    assert_true(worst <= GEO_SPHERE_ERR);
 }
 
 static void test_projection(void **state) {
@@ -587,6 +616,7 @@ int main(void) {
         cmocka_unit_test(test_point_parse_latlon),
         cmocka_unit_test(test_point_parse_lonlat),
         cmocka_unit_test(test_geodesic_reference),
+        cmocka_unit_test(test_sphere_within_err),
         cmocka_unit_test(test_projection),
         cmocka_unit_test(test_geodesic_provider_city),
         cmocka_unit_test(test_geodesic_provider_long),

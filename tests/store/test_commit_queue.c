@@ -281,6 +281,49 @@ static void test_units_share_commit(void **state) {
         assert_int_equal(meta_value(f->s, rest[i].key), i);
 }
 
+/* Submits made while the thread holds the wake (store_cq_hold) wait for its release, then share
+ * one commit: a listener's round of requests goes to the writer as one batch. */
+static void test_hold_shares_commit(void **state) {
+    tmp_store *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.thread = true;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int done = 0;
+    atomic_int entered = 0;
+    put_arg units[10];
+    uint64_t before = commits(f->s);
+    for (int i = 0; i < 150000 && !store_cq_waiting(q); i++) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL); /* timing-ok: poll, 15 s deadline */
+    }
+    assert_true(store_cq_waiting(q));
+    store_cq_hold(q, true);
+    for (int i = 0; i < 10; i++) {
+        units[i] = (put_arg){.value = i, .mu = &mu, .done_count = &done, .entered = &entered};
+        snprintf(units[i].key, sizeof units[i].key, "held%d", i);
+        assert_int_equal(store_cq_submit(q, put_work, put_done, &units[i], 1), LM_OK);
+    }
+    struct timespec pause = {0, 50000000};
+    nanosleep(&pause, NULL); /* timing-ok: the writer would have started by now if woken */
+    assert_false(atomic_load(&entered));
+    store_cq_hold(q, false);
+    for (int i = 0; i < 150000; i++) {
+        pthread_mutex_lock(&mu);
+        int d = done;
+        pthread_mutex_unlock(&mu);
+        if (d == 10) break;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL); /* timing-ok: poll, 15 s deadline */
+    }
+    store_cq_stop(q);
+    assert_int_equal(done, 10);
+    assert_int_equal(commits(f->s) - before, 1);
+    store_cq_destroy(q);
+}
+
 /* A batch whose units all fail commits nothing. */
 static void test_all_failed_no_commit(void **state) {
     tmp_store *f = *state;
@@ -409,6 +452,7 @@ static void test_events_behind_wait_for_sync(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_threads_writer, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_hold_shares_commit, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_threads_leader, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_threads_sync_behind, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_sync_behind_then_plain, setup, tmp_store_teardown),
