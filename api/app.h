@@ -71,11 +71,13 @@ void api__track_cache_events(api_track_cache *c, int64_t last_seq);
 void api__track_cache_positions(api_track_cache *c);
 /* The marks now: read before the store read that builds a reply. */
 api_track_mark api__track_cache_mark(api_track_cache *c);
-/* The reply for token if one built at marks still current is kept: a copy of its body in arena
- * and its ETag; false otherwise. */
+/* The replies for token if ones built at marks still current are kept: the 200 (body, ETag,
+ * Cache-Control) and the 304 (ETag, Cache-Control), a reference to each for the caller to drop,
+ * and the ETag; false otherwise. */
 bool api__track_cache_get(api_track_cache *c, const char *token, api_track_mark now,
-                          lm_arena *arena, char **body, size_t *len, char etag[24]);
-/* Keeps body (copied) as token's reply built at built_at; live: it depends on positions. */
+                          http_shared_reply **ok, http_shared_reply **not_modified, char etag[24]);
+/* Keeps body as token's reply built at built_at (both replies made from it); live: it depends
+ * on positions. */
 void api__track_cache_put(api_track_cache *c, const char *token, api_track_mark built_at, bool live,
                           const char *body, size_t len, const char etag[24]);
 /* The strong ETag of a body ("\"<16 hex>\"", NUL-terminated). */

@@ -183,27 +183,29 @@ lm_status api__track(http_req *r) {
     api_track_cache *cache = api_app_of(r)->track_cache;
     const char *token = http_param(r, "token");
     api_track_mark mark = api__track_cache_mark(cache);
-    char *body = NULL, etag[24];
-    size_t len = 0;
-    if (!token || !api__track_cache_get(cache, token, mark, r->arena, &body, &len, etag)) {
-        cJSON *o = NULL;
-        bool live = false;
-        if ((rc = track_build(r, &o, &live)) != LM_OK) return rc;
-        char *text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (!text) return http_error(r, LM_NOMEM, "", "could not serialise the reply");
-        len = strlen(text);
-        api__track_etag(text, len, etag);
-        api__track_cache_put(cache, token, mark, live, text, len, etag);
-        rc = http_reply_text(r, 200, "application/json", text, len);
-        cJSON_free(text);
-        if (rc != LM_OK) return rc;
-        body = NULL;
+    char etag[24];
+    http_shared_reply *ok = NULL, *not_modified = NULL;
+    if (token && api__track_cache_get(cache, token, mark, &ok, &not_modified, etag)) {
+        http_reply_shared(r, etag_matches(r, etag) ? not_modified : ok);
+        http_shared_reply_unref(ok);
+        http_shared_reply_unref(not_modified);
+        return LM_OK;
     }
+    cJSON *o = NULL;
+    bool live = false;
+    if ((rc = track_build(r, &o, &live)) != LM_OK) return rc;
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text) return http_error(r, LM_NOMEM, "", "could not serialise the reply");
+    size_t len = strlen(text);
+    api__track_etag(text, len, etag);
+    api__track_cache_put(cache, token, mark, live, text, len, etag);
+    rc = http_reply_text(r, 200, "application/json", text, len);
+    cJSON_free(text);
+    if (rc != LM_OK) return rc;
     if ((rc = http_reply_header(r, "ETag", etag)) != LM_OK ||
         (rc = http_reply_header(r, "Cache-Control", "no-cache")) != LM_OK)
         return rc;
     if (etag_matches(r, etag)) return http_reply_text(r, 304, NULL, "", 0);
-    if (body) return http_reply_text(r, 200, "application/json", body, len);
     return LM_OK;
 }

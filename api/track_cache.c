@@ -26,8 +26,9 @@
 typedef struct track_slot {
     pthread_mutex_t mu;
     char token[33];
-    char *body; /* owned; NULL when the slot is empty */
-    size_t len;
+    /* the 200 and the 304, made once and sent as they are (api/http/shared_reply.c); NULL when
+     * the slot is empty */
+    http_shared_reply *ok, *not_modified;
     char etag[24];
     api_track_mark mark;
     bool live; /* depends on positions */
@@ -54,7 +55,8 @@ lm_status api__track_cache_create(api_track_cache **out) {
 void api__track_cache_destroy(api_track_cache *c) {
     if (!c) return;
     for (size_t i = 0; i < API_TRACK_SLOTS; i++) {
-        lm_free(c->slots[i].body);
+        http_shared_reply_unref(c->slots[i].ok);
+        http_shared_reply_unref(c->slots[i].not_modified);
         pthread_mutex_destroy(&c->slots[i].mu);
     }
     lm_free(c);
@@ -99,22 +101,20 @@ static track_slot *slot_of(api_track_cache *c, const char *token) {
 }
 
 bool api__track_cache_get(api_track_cache *c, const char *token, api_track_mark now,
-                          lm_arena *arena, char **body, size_t *len, char etag[24]) {
+                          http_shared_reply **ok, http_shared_reply **not_modified, char etag[24]) {
     if (!c) return false;
     track_slot *s = slot_of(c, token);
     bool hit = false;
     pthread_mutex_lock(&s->mu);
-    if (s->body && !strcmp(s->token, token) && s->mark.event_seq == now.event_seq &&
+    if (s->ok && !strcmp(s->token, token) && s->mark.event_seq == now.event_seq &&
         (!s->live || s->mark.pos_gen == now.pos_gen) &&
         lm_now_ms() - s->built_ms < API_TRACK_MAX_AGE_MS) {
-        char *copy = lm_arena_alloc(arena, s->len + 1);
-        if (copy) {
-            memcpy(copy, s->body, s->len + 1);
-            *body = copy;
-            *len = s->len;
-            memcpy(etag, s->etag, 24);
-            hit = true;
-        }
+        http_shared_reply_ref(s->ok);
+        http_shared_reply_ref(s->not_modified);
+        *ok = s->ok;
+        *not_modified = s->not_modified;
+        memcpy(etag, s->etag, 24);
+        hit = true;
     }
     pthread_mutex_unlock(&s->mu);
     return hit;
@@ -123,20 +123,25 @@ bool api__track_cache_get(api_track_cache *c, const char *token, api_track_mark 
 void api__track_cache_put(api_track_cache *c, const char *token, api_track_mark built_at, bool live,
                           const char *body, size_t len, const char etag[24]) {
     if (!c || strlen(token) >= sizeof c->slots[0].token) return;
-    char *copy = lm_alloc(len + 1);
-    if (!copy) return; /* the snapshot is an optimisation: without memory, no entry */
-    memcpy(copy, body, len);
-    copy[len] = '\0';
+    const char *const headers[][2] = {{"ETag", etag}, {"Cache-Control", "no-cache"}};
+    http_shared_reply *ok = NULL, *not_modified = NULL;
+    /* the snapshot is an optimisation: without memory, no entry */
+    if (http_shared_reply_new(200, "application/json", body, len, headers, 2, &ok) != LM_OK ||
+        http_shared_reply_new(304, NULL, "", 0, headers, 2, &not_modified) != LM_OK) {
+        http_shared_reply_unref(ok);
+        return;
+    }
     track_slot *s = slot_of(c, token);
     pthread_mutex_lock(&s->mu);
-    char *old = s->body;
+    http_shared_reply *old_ok = s->ok, *old_nm = s->not_modified;
     lm_strlcpy(s->token, token, sizeof s->token);
-    s->body = copy;
-    s->len = len;
+    s->ok = ok;
+    s->not_modified = not_modified;
     memcpy(s->etag, etag, 24);
     s->mark = built_at;
     s->live = live;
     s->built_ms = lm_now_ms();
     pthread_mutex_unlock(&s->mu);
-    lm_free(old);
+    http_shared_reply_unref(old_ok); /* a request sending them keeps its own reference */
+    http_shared_reply_unref(old_nm);
 }

@@ -45,7 +45,7 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     qo.linger_below = opts->intake_linger_below;
     /* the next batch's SQL runs while the last one's fsync does; each creation is still answered
      * (and its events published) only once its batch is durable (store/commit_queue.h) */
-    qo.sync_behind = opts->intake_thread;
+    qo.sync_behind = qo.sync_behind_events = opts->intake_thread;
     lm_status rc = store_cq_create(o->st, &qo, &o->intake);
     if (rc != LM_OK) {
         lm_free(o);

@@ -119,7 +119,8 @@ static bool batch_run(store_cq *q, cq_node *list) {
         return false;
     }
     bool behind = false;
-    rc = q->o.sync_behind ? store_tx_commit_behind(tx, &behind) : store_tx_commit(tx);
+    rc = q->o.sync_behind ? store_tx_commit_behind(tx, q->o.sync_behind_events, &behind)
+                          : store_tx_commit(tx);
     if (rc != LM_OK) batch_fail(q, list, rc);
     return behind;
 }

@@ -43,11 +43,14 @@ typedef struct store_cq_opts {
     size_t linger_below;     /*   weight is below linger_below (0 = never linger) */
     store_cq_idle_fn idle;   /* writer thread only; NULL = none */
     void *idle_ctx;
-    int64_t idle_ms;               /* how often idle runs while nothing is queued */
-    bool sync_behind;              /* writer thread: a batch is committed before its fsync
-                                      (store_tx_commit_behind) and a second thread syncs and delivers it,
-                                      while the writer already runs the next batch; outcomes, and the batch's
-                                      events (hook, store_events_since), only after the fsync */
+    int64_t idle_ms; /* how often idle runs while nothing is queued */
+    /* writer thread: a batch without events is committed before its fsync
+     * (store_tx_commit_behind) and a second thread syncs and delivers it, while the writer
+     * already runs the next batch; outcomes still only after the fsync */
+    bool sync_behind;
+    /* with sync_behind: batches with events too; their events are read (store_events_since)
+     * and published (the event hook) only after the fsync */
+    bool sync_behind_events;
     const char *unavailable_msg;   /* err message when the tx cannot begin */
     const char *commit_failed_msg; /* err message when the commit fails */
 } store_cq_opts;

@@ -23,6 +23,9 @@
 
 /* The connection of a read (or of the tx a view belongs to). */
 db_conn *store__db(store_read *r);
+/* The last event seq r may read: every one inside the writer's tx, else those known durable
+ * (events committed behind their fsync are hidden until it: store_tx_commit_behind). */
+int64_t store__events_visible(const store_read *r);
 /* The connection of a write tx. */
 db_conn *store__tx_db(store_tx *tx);
 /* A connection of the read pool without a transaction (each statement commits on its own: the
@@ -67,12 +70,6 @@ typedef struct store__key_secret {
     uint8_t hash[32]; /* SHA-256(salt || secret) */
     store_key_info info;
 } store__key_secret;
-/* Splits "lm_<id>_<secret>": the secret (inside key), id filled; NULL if key is malformed. */
-const char *store__key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]);
-/* Whether secret hashes to k's hash (constant time). */
-bool store__key_matches(const store__key_secret *k, const char *secret);
-/* The live key id's row: LM_OK, LM_UNAUTHORIZED when none is live, else a store error. */
-LM_MUST_USE lm_status store__key_lookup(store_read *r, const char *id, store__key_secret *out);
 
 /* ---- The key cache (store/keys_cache.c) ---- */
 
@@ -85,6 +82,10 @@ store__keycache *store__keycache_of(store *s);
 void store__tx_keys_changed(store_tx *tx);
 /* Drops every cached key; entries read before this call are not cached afterwards. */
 void store__keycache_clear(store__keycache *c);
+/* The cached row of id if it is there and fresh; *gen = the generation seen (for a put). */
+bool store__keycache_get(store__keycache *c, const char *id, store__key_secret *out, uint64_t *gen);
+/* Caches k unless a clear happened since gen was read (k may then be stale). */
+void store__keycache_put(store__keycache *c, const store__key_secret *k, uint64_t gen);
 
 /* ---- Analytics rollup rows (store/analytics.c) ---- */
 

@@ -103,7 +103,8 @@ lm_status store_key_create(store *s, const char *role, const char *driver_id,
     return LM_OK;
 }
 
-const char *store__key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]) {
+/* Splits "lm_<id>_<secret>": the secret (inside key), id filled; NULL if key is malformed. */
+static const char *key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]) {
     /* parse "lm_<id>_<secret>" strictly before touching the database */
     size_t secret_len = 2 * SECRET_BYTES;
     if (!key || strlen(key) != 3 + STORE_KEY_ID_LEN + 1 + secret_len || strncmp(key, "lm_", 3) ||
@@ -114,13 +115,15 @@ const char *store__key_split(const char *key, char id[STORE_KEY_ID_LEN + 1]) {
     return key + 3 + STORE_KEY_ID_LEN + 1;
 }
 
-bool store__key_matches(const store__key_secret *k, const char *secret) {
+/* Whether secret hashes to k's hash (constant time). */
+static bool key_matches(const store__key_secret *k, const char *secret) {
     uint8_t hash[LM_SHA256_LEN];
     key_hash(k->salt, secret, 2 * SECRET_BYTES, hash);
     return lm_ct_equal(hash, k->hash, sizeof hash);
 }
 
-lm_status store__key_lookup(store_read *r, const char *id, store__key_secret *out) {
+/* The live key id's row: LM_OK, LM_UNAUTHORIZED when none is live, else a store error. */
+static lm_status key_lookup(store_read *r, const char *id, store__key_secret *out) {
     db_stmt *st = NULL;
     lm_status rc = db_prepare(store__db(r),
                               "SELECT salt, hash, role, driver_id, created_ms FROM api_keys "
@@ -155,13 +158,39 @@ fail:
 
 lm_status store_key_verify(store_read *r, const char *key, store_key_info *info) {
     char id[STORE_KEY_ID_LEN + 1];
-    const char *secret = store__key_split(key, id);
+    const char *secret = key_split(key, id);
     if (!secret) return LM_UNAUTHORIZED;
     store__key_secret k;
-    lm_status rc = store__key_lookup(r, id, &k);
-    if (rc == LM_OK && !store__key_matches(&k, secret)) rc = LM_UNAUTHORIZED;
+    lm_status rc = key_lookup(r, id, &k);
+    if (rc == LM_OK && !key_matches(&k, secret)) rc = LM_UNAUTHORIZED;
     if (rc == LM_OK && info) *info = k.info;
     return rc;
+}
+
+lm_status store_key_check(store *s, const char *key, store_key_info *info) {
+    char id[STORE_KEY_ID_LEN + 1];
+    const char *secret = key_split(key, id);
+    if (!secret) return LM_UNAUTHORIZED;
+    store__keycache *c = store__keycache_of(s); /* NULL on PostgreSQL: every check reads */
+    store__key_secret k;
+    uint64_t gen = 0;
+    if (!c || !store__keycache_get(c, id, &k, &gen)) {
+        /* the generation is read before the snapshot begins: a revocation committed after it
+         * bumps it, and this row is then not cached */
+        store_read *rd = NULL;
+        lm_status rc = store_read_begin(s, &rd);
+        if (rc != LM_OK) return rc;
+        rc = key_lookup(rd, id, &k);
+        store_read_end(rd);
+        if (rc != LM_OK) return rc;
+        /* only a key proven by its secret takes a slot: unknown ids cannot fill the cache */
+        if (!key_matches(&k, secret)) return LM_UNAUTHORIZED;
+        if (c) store__keycache_put(c, &k, gen);
+    } else if (!key_matches(&k, secret)) {
+        return LM_UNAUTHORIZED;
+    }
+    if (info) *info = k.info;
+    return LM_OK;
 }
 
 lm_status store_keys_count(store_read *r, int64_t *out) {

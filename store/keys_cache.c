@@ -1,7 +1,7 @@
-/* store/keys_cache.c: store_key_check, the key check of every request without a read of the key
- * table each time. The cache holds what the table holds for keys verified lately (id, salt,
- * salted hash, role, driver), never a secret: a presented key is hashed and compared exactly as
- * store_key_verify does, only the row comes from memory.
+/* store/keys_cache.c: the key cache behind store_key_check (store/keys.c), the key check of every
+ * request without a read of the key table each time. It holds what the table holds for keys
+ * verified lately (id, salt, salted hash, role, driver), never a secret: a presented key is
+ * hashed and compared exactly as store_key_verify does, only the row comes from memory.
  *
  * Freshness: a commit of this process that revokes a key empties the cache before the commit
  * returns (store__tx_keys_changed, store.c), and a generation counter keeps a check that read
@@ -54,8 +54,8 @@ static size_t slot_of(const char *id) {
     return h % KC_SLOTS;
 }
 
-/* The cached row of id if it is there and fresh; *gen = the generation seen. */
-static bool cache_get(store__keycache *c, const char *id, store__key_secret *out, uint64_t *gen) {
+bool store__keycache_get(store__keycache *c, const char *id, store__key_secret *out,
+                         uint64_t *gen) {
     kc_entry *e = &c->e[slot_of(id)];
     pthread_mutex_lock(&c->mu);
     bool hit = e->used && !strcmp(e->k.info.id, id) && lm_mono_ns() < e->until_ns;
@@ -65,8 +65,7 @@ static bool cache_get(store__keycache *c, const char *id, store__key_secret *out
     return hit;
 }
 
-/* Caches k unless a clear happened since gen was read (k may then be stale). */
-static void cache_put(store__keycache *c, const store__key_secret *k, uint64_t gen) {
+void store__keycache_put(store__keycache *c, const store__key_secret *k, uint64_t gen) {
     kc_entry *e = &c->e[slot_of(k->info.id)];
     pthread_mutex_lock(&c->mu);
     if (c->gen == gen) {
@@ -75,30 +74,4 @@ static void cache_put(store__keycache *c, const store__key_secret *k, uint64_t g
         e->k = *k;
     }
     pthread_mutex_unlock(&c->mu);
-}
-
-lm_status store_key_check(store *s, const char *key, store_key_info *info) {
-    char id[STORE_KEY_ID_LEN + 1];
-    const char *secret = store__key_split(key, id);
-    if (!secret) return LM_UNAUTHORIZED;
-    store__keycache *c = store__keycache_of(s);
-    store__key_secret k;
-    uint64_t gen = 0;
-    lm_status rc = LM_OK;
-    if (!c || !cache_get(c, id, &k, &gen)) {
-        /* the generation is read before the snapshot begins: a revocation committed after it
-         * bumps it, and this row is then not cached */
-        store_read *rd = NULL;
-        if ((rc = store_read_begin(s, &rd)) != LM_OK) return rc;
-        rc = store__key_lookup(rd, id, &k);
-        store_read_end(rd);
-        if (rc != LM_OK) return rc;
-        /* only a key proven by its secret takes a slot: unknown ids cannot fill the cache */
-        if (!store__key_matches(&k, secret)) return LM_UNAUTHORIZED;
-        if (c) cache_put(c, &k, gen);
-    } else if (!store__key_matches(&k, secret)) {
-        return LM_UNAUTHORIZED;
-    }
-    if (info) *info = k.info;
-    return LM_OK;
 }

@@ -375,12 +375,17 @@ static lm_status wal_fdatasync(store *s, int64_t *seq) {
     return fd >= 0 && fdatasync(fd) == 0 ? LM_OK : LM_IO;
 }
 
+/* How far a commit may go ahead of its fsync. */
+enum { DEFER_NONE, DEFER_QUIET, DEFER_ALL };
+
 /* COMMIT. A transaction begun behind commits at synchronous=NORMAL (its WAL frames written, not
- * synced): with may_defer, *sync_after and the caller takes the fsync on (store_wal_sync), which
- * then publishes its events; else synced here before anything learns of it. */
-static lm_status commit_sync(store_tx *tx, bool may_defer, bool *sync_after) {
+ * synced): when defer allows (DEFER_QUIET: only without events), *sync_after and the caller takes
+ * the fsync on (store_wal_sync), which then publishes its events; else synced here before
+ * anything learns of it. */
+static lm_status commit_sync(store_tx *tx, int defer, bool *sync_after) {
     store *s = tx->view.s;
     bool behind = s->sync_normal;
+    bool may_defer = defer == DEFER_ALL || (defer == DEFER_QUIET && tx->last_seq == 0);
     bool hide = behind && may_defer && tx->last_seq > 0;
     int64_t was[2];
     if (hide) events_hide(s, tx, was);
@@ -420,11 +425,11 @@ static store_event_hook hook_take(store *s, void **ctx) {
     return hook;
 }
 
-static lm_status commit(store_tx *tx, bool may_defer, bool *sync_after) {
+static lm_status commit(store_tx *tx, int defer, bool *sync_after) {
     store *s = tx->view.s;
     run_fold(tx);
     int64_t t0 = lm_mono_ns();
-    lm_status rc = commit_sync(tx, may_defer, sync_after);
+    lm_status rc = commit_sync(tx, defer, sync_after);
     int64_t us = (lm_mono_ns() - t0) / 1000;
     int64_t last_seq = tx->last_seq;
     if (rc != LM_OK) db_rollback(tx->view.db);
@@ -454,12 +459,12 @@ store__keycache *store__keycache_of(store *s) {
 
 lm_status store_tx_commit(store_tx *tx) {
     bool sync_after = false;
-    return commit(tx, false, &sync_after);
+    return commit(tx, DEFER_NONE, &sync_after);
 }
 
-lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after) {
+lm_status store_tx_commit_behind(store_tx *tx, bool with_events, bool *sync_after) {
     *sync_after = false;
-    return commit(tx, true, sync_after);
+    return commit(tx, with_events ? DEFER_ALL : DEFER_QUIET, sync_after);
 }
 
 lm_status store_wal_sync(store *s) {
@@ -567,8 +572,7 @@ void store_events_free(store_event *ev, size_t n) {
     lm_free(ev);
 }
 
-/* The last event r may see: all inside the writer's tx, else those known durable. */
-static int64_t events_visible(const store_read *r) {
+int64_t store__events_visible(const store_read *r) {
     if (r->tx_view) return INT64_MAX;
     pthread_mutex_lock(&r->s->wal_mu);
     int64_t seq = r->s->visible_seq;
@@ -577,7 +581,7 @@ static int64_t events_visible(const store_read *r) {
 }
 
 lm_status store_events_last_seq(store_read *r, int64_t *out) {
-    int64_t visible = events_visible(r);
+    int64_t visible = store__events_visible(r);
     db_stmt *st = NULL;
     lm_status rc = db_prepare(r->db, "SELECT IFNULL(MAX(seq), 0) FROM events", &st, NULL);
     if (rc != LM_OK) return rc;
@@ -597,7 +601,7 @@ lm_status store_events_since(store_read *r, int64_t after_seq, size_t max, store
     store_event *ev = NULL;
     size_t n = 0, cap = 0;
     /* read before the snapshot's rows: an event above it may not be durable yet */
-    int64_t visible = events_visible(r);
+    int64_t visible = store__events_visible(r);
     lm_status rc = db_prepare(r->db,
                               "SELECT seq, time_ms, type, entity, entity_id, payload FROM "
                               "events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",

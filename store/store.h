@@ -62,14 +62,15 @@ LM_MUST_USE lm_status store_tx_commit(store_tx *tx);
  * store_tx_begin. Lets a group commit write its next batch while the last one's fsync runs
  * (store/commit_queue.h, sync_behind). */
 LM_MUST_USE lm_status store_tx_begin_behind(store *s, store_tx **out);
-/* Commits a transaction of store_tx_begin_behind like store_tx_commit, except that on SQLite it
- * comes back before its fsync: then *sync_after is true, its WAL frames are written but not yet
- * synced, and it is durable (and may be reported so) only once a later store_wal_sync has
- * returned LM_OK. Meanwhile other connections may already read its rows, but not its events: an
- * event is never read (store_events_since, store_events_last_seq outside the writer's tx) nor
- * published (the event hook, called by that store_wal_sync) before it is durable. *sync_after is
- * false for a tx of store_tx_begin and on PostgreSQL (synced here, hook called here). */
-LM_MUST_USE lm_status store_tx_commit_behind(store_tx *tx, bool *sync_after);
+/* Commits a transaction of store_tx_begin_behind like store_tx_commit, except that on SQLite one
+ * without events (or, with with_events, any) comes back before its fsync: then *sync_after is
+ * true, its WAL frames are written but not yet synced, and it is durable (and may be reported
+ * so) only once a later store_wal_sync has returned LM_OK. Meanwhile other connections may
+ * already read its rows, but not its events: an event is never read (store_events_since,
+ * store_events_last_seq outside the writer's tx) nor published (the event hook, called by that
+ * store_wal_sync) before it is durable. *sync_after is false when it was synced here (events
+ * without with_events, a tx of store_tx_begin, PostgreSQL: hook called here). */
+LM_MUST_USE lm_status store_tx_commit_behind(store_tx *tx, bool with_events, bool *sync_after);
 /* fdatasync of the SQLite WAL: every commit that returned before this call is durable once it
  * returns LM_OK (LM_IO otherwise), and the events committed behind before it are then readable
  * and passed to the event hook (on the calling thread). Any thread, also while another commits.

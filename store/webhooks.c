@@ -137,6 +137,7 @@ lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms, siz
     lm_status rc = db_prepare(db,
                               "SELECT id FROM webhooks WHERE id > ?1 AND next_attempt_ms <= ?2 "
                               "AND cursor_seq < (SELECT coalesce(max(seq), 0) FROM events) "
+                              "AND cursor_seq < ?4 " /* events not yet durable wait */
                               "AND NOT EXISTS (SELECT 1 FROM webhook_leases l WHERE "
                               "l.hook_id = webhooks.id AND l.until_ms > ?2) "
                               "ORDER BY id LIMIT ?3",
@@ -145,6 +146,7 @@ lm_status store_webhook_due(store_read *r, int64_t after_id, int64_t now_ms, siz
     BIND(db_bind_i64(st, 1, after_id));
     BIND(db_bind_i64(st, 2, now_ms));
     BIND(db_bind_i64(st, 3, (int64_t)limit));
+    BIND(db_bind_i64(st, 4, store__events_visible(r)));
     rc = store__collect(db, st, sizeof **ids, store__id_row, (void **)ids, n_out, err);
 fail:
     db_finish(st);

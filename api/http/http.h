@@ -45,6 +45,7 @@ const char *http_mhd_version(void);
 #define HTTP_MAX_ROLES 8  /* role bits 0..7 */
 
 typedef struct http_req http_req;
+typedef struct http_shared_reply http_shared_reply; /* "Shared replies" below */
 typedef lm_status (*http_handler)(http_req *r);
 
 enum {
@@ -139,7 +140,8 @@ struct http_req {
     ssize_t (*stream_reader)(void *cls, uint64_t pos, char *buf, size_t max);
     void (*stream_free)(void *cls);
     void *stream_cls;
-    struct http__conn *conn; /* server-private per-request state */
+    http_shared_reply *shared; /* http_reply_shared: sent instead of resp_* when set */
+    struct http__conn *conn;   /* server-private per-request state */
 };
 
 /* Path parameter {name}, or NULL. */
@@ -178,6 +180,18 @@ LM_MUST_USE lm_status http_reply_header(http_req *r, const char *name, const cha
 /* Records an error for the reply and returns code: `return http_error(r, LM_INVALID, ...)`. */
 lm_status http_error(http_req *r, lm_status code, const char *field, const char *fmt, ...)
     LM_PRINTF(4, 5);
+
+/* ---- Shared replies (the tracking snapshot) ----
+ * A reply made once (status, content type, up to 4 headers, body) and sent as it is to many
+ * requests: no per-request response, header copies or body copy. Counted references: the owner
+ * drops its own with http_shared_reply_unref while requests may still be sending it. */
+LM_MUST_USE lm_status http_shared_reply_new(int status, const char *content_type, const char *body,
+                                            size_t len, const char *const headers[][2],
+                                            size_t n_headers, http_shared_reply **out);
+void http_shared_reply_ref(http_shared_reply *s);
+void http_shared_reply_unref(http_shared_reply *s); /* NULL is fine */
+/* r's reply is s (r takes a reference of its own); headers set on r do not apply. */
+void http_reply_shared(http_req *r, http_shared_reply *s);
 
 /* ---- Streamed replies (Server-Sent Events) ----
  * The handler hands over a pull callback: the framework calls it for more bytes; it returns the

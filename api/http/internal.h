@@ -15,8 +15,9 @@
 typedef struct http__stats http__stats;
 typedef struct http__route_key http__route_key;
 
-#define HTTP__CONN_POOL 64 /* finished request states kept: enough for a burst's keep-alive turns  \
-                            */
+#define HTTP__CONN_POOL                                                                            \
+    64 /* finished request states kept: enough for a burst's keep-alive turns                      \
+        */
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -62,6 +63,10 @@ typedef struct http__conn {
 /* ---- request.c ---- */
 /* in as inet_ntop writes it ("192.0.2.1"), NUL-terminated; false when size is too small. */
 bool http__ipv4_text(const struct in_addr *in, char *out, size_t size);
+
+/* ---- shared_reply.c ---- */
+/* Queues s on mhd (libmicrohttpd takes its own use of the response). */
+enum MHD_Result http__queue_shared(struct MHD_Connection *mhd, http_shared_reply *s);
 
 /* ---- conn_pool.c ---- */
 /* A zeroed request state with an empty arena of arena_cap bytes (a pooled one when there is

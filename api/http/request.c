@@ -111,6 +111,8 @@ lm_status http_reply_stream(http_req *r, const char *content_type, http_stream_p
     r->stream_free = free_fn;
     r->stream_cls = cls;
     r->replied = true;
+    http_shared_reply_unref(r->shared); /* the last reply set is the one sent */
+    r->shared = NULL;
     return LM_OK;
 }
 
@@ -126,6 +128,8 @@ lm_status http_reply_text(http_req *r, int status, const char *content_type, con
     r->resp_len = len;
     r->resp_type = content_type;
     r->replied = true;
+    http_shared_reply_unref(r->shared); /* the last reply set is the one sent */
+    r->shared = NULL;
     return LM_OK;
 }
 

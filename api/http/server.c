@@ -149,6 +149,12 @@ static enum MHD_Result queue_reply(http__conn *c) {
         r->resp_len = 0;
         r->resp_type = NULL;
     }
+    if (failed == LM_OK && r->shared) {
+        enum MHD_Result ok = http__queue_shared(c->mhd, r->shared);
+        c->queued = true;
+        c->sent_status = r->status;
+        return ok;
+    }
     struct MHD_Response *resp = NULL;
     if (failed == LM_OK && r->stream_reader) {
         /* the reader owns its closure from here: libmicrohttpd calls stream_free at the end */
@@ -607,6 +613,7 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
     http__stats_observe(srv->metrics, c->route_index, c->sent_status, (end_ns - c->t0_ns) / 1000);
     log_request(c, end_ns, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     cJSON_Delete(c->req.json);
+    http_shared_reply_unref(c->req.shared);
     http__conn_put(srv, c);
     atomic_fetch_sub(&srv->in_flight, 1);
 }

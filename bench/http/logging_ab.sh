@@ -14,7 +14,8 @@
 # CPU per request off in the same round) - 1: a paired ratio, not a ratio of medians.
 # With BASELINE=DIR a third server (that build, every request logged) joins the rotation. Extra
 # variants: VARIANTS="label:BUILD_DIR:args..." (space-separated; args comma-separated), e.g.
-# VARIANTS="null:build/release:--log-level,info,>null" sends that server's log to /dev/null.
+# VARIANTS="null:build/release:--log-level,info,>null" sends that server's log to /dev/null, and
+# ">pipe" through a pipe to cat (pinned with wrk) into a file, as a journal's pipe would.
 # The log files must hold one complete JSON line per request once the servers have stopped.
 # Writes bench/results/http-logging-ab.md.
 # Usage: [ROUNDS=15] [SLICE=2] [BASELINE=DIR] bench/http/logging_ab.sh BUILD_DIR [CONNECTIONS]
@@ -49,14 +50,24 @@ for s in "${specs[@]}"; do
     IFS=: read -r label dir argstr <<<"$s"
     IFS=, read -r -a args <<<"$argstr"
     out="$work/$label.log"
-    if [ "${args[-1]}" = ">null" ]; then unset 'args[-1]'; out=/dev/null; fi
+    sink=file
+    case "${args[-1]}" in
+    ">null") unset 'args[-1]'; out=/dev/null ;;
+    ">pipe") unset 'args[-1]'; sink=pipe ;; # through a pipe to cat (on core 1), as to a journal
+    esac
     bin="$dir/cli/lastmile"
     mkdir -p "$work/$label"
     key=$("$bin" keys create --role admin --db "$work/$label/b.db" | tail -1)
     port=$(bench_free_port)
-    "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/$label/b.db" --threads 1 \
-        --max-conns-per-ip 0 --track-rate 1000000000 --track-burst 1000000000 "${args[@]}" \
-        >/dev/null 2>"$out" &
+    if [ "$sink" = pipe ]; then
+        "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/$label/b.db" --threads 1 \
+            --max-conns-per-ip 0 --track-rate 1000000000 --track-burst 1000000000 "${args[@]}" \
+            >/dev/null 2> >("${pin_wrk[@]}" cat >"$out") &
+    else
+        "${pin_server[@]}" "$bin" serve --port "$port" --db "$work/$label/b.db" --threads 1 \
+            --max-conns-per-ip 0 --track-rate 1000000000 --track-burst 1000000000 "${args[@]}" \
+            >/dev/null 2>"$out" &
+    fi
     pids+=($!)
     url="http://127.0.0.1:$port"
     bench_wait_healthy "$url" || true
@@ -129,6 +140,11 @@ out="$here/bench/results/http-logging-ab.md"
     echo "\`GET /v1/track/{token}\` (the cheapest route with a body). \"off\": \`--log-level off\`;"
     echo "\"info\": every request logged to a file (stderr redirected), one JSON line each."
     [ -n "$baseline" ] && echo "\"before\": the build in \`$baseline\`, every request logged (info)."
+    for v in ${VARIANTS:-}; do
+        IFS=: read -r label dir argstr <<<"$v"
+        echo "\"$label\": \`$dir\` with \`${argstr//,/ }\`."
+    done
+    [ -n "${VARIANTS:-}" ] && echo "(\">null\": the log to /dev/null; \">pipe\": through a pipe to cat on core 1 into a file.)"
     echo
     python3 - "$work/slices.txt" "$lines" <<'PY'
 import statistics, sys
@@ -166,7 +182,8 @@ PY
     echo "(lm-log, schedstat) is the formatting and the write(2); \"other threads\" is the rest of the"
     echo "server (the request thread: the record copied into the ring, and whatever the log does to"
     echo "its caches) against off's. Target (issue 17): <= 3 %. Access lines include the set-up"
-    echo "requests (a few per server)."
+    echo "requests (a few per server). Off's log thread wakes every 50 ms with nothing to write: its"
+    echo "ns per request is that idling spread over off's requests (the same in every server)."
     bench_footer
 } >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Durable order intake against nginx: POST /v1/orders (audit, nearest depot, stock reservation,
-# events; each reply sent after the commit holding its order: SQLite WAL, synchronous=FULL,
+# events; each reply sent once the commit holding its order is synced: SQLite WAL, fdatasync,
 # concurrent creations group-committed) against nginx answering `return 200 ""` to the same POST,
 # GET /v1/orders/{id} and GET /v1/whoami (the key check alone) beside them. wrk on 127.0.0.1,
 # bounded duration, server and wrk pinned to separate cores, a fresh database per run, RUNS runs
@@ -124,8 +124,8 @@ out="$here/bench/results/http-orders.md"
     echo "Release build; server (\`lastmile serve --threads N\`, or nginx with 1 worker) pinned to"
     echo "core 0, \`wrk -t1 -c$conns -d${secs}s --latency\` pinned to core 1, 127.0.0.1; a fresh"
     echo "database per run. Each POST creates an order (2 lines, audit, nearest of 2 depots, stock"
-    echo "reservation, events) and is answered after the commit that holds it (WAL,"
-    echo "synchronous=FULL). nginx answers \`return 200 \"\"\` to the same POST (body read and"
+    echo "reservation, events) and is answered once the commit that holds it is synced (WAL,"
+    echo "fdatasync). nginx answers \`return 200 \"\"\` to the same POST (body read and"
     echo "dropped). GETs read random orders among those created; \`GET /v1/whoami\` (the key check"
     echo "alone) is the yardstick for a read. The server logs every request (level info) to a file."
     [ -n "$baseline" ] && echo "\"before\" is the build in \`$baseline\`, measured in the same runs, just before \"after\"."

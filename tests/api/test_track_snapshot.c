@@ -55,6 +55,32 @@ static void etag_of(const http_test_resp *r, char *out, size_t size) {
     assert_int_equal(out[0], '"');
 }
 
+/* r's header lines but Date (it may tick between two replies), one per line, in out */
+static void headers_but_date(const http_test_resp *r, char *out, size_t size) {
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = r->headers.data; *p;) {
+        size_t len = strcspn(p, "\r\n");
+        if (len && strncmp(p, "Date:", 5)) {
+            assert_true(n + len + 1 < size);
+            memcpy(out + n, p, len);
+            n += len;
+            out[n++] = '\n';
+            out[n] = '\0';
+        }
+        p += len;
+        p += strspn(p, "\r\n");
+    }
+}
+
+static void assert_same_headers(const http_test_resp *a, const http_test_resp *b) {
+    char ha[1024], hb[1024];
+    headers_but_date(a, ha, sizeof ha);
+    headers_but_date(b, hb, sizeof hb);
+    assert_non_null(strstr(ha, "Content-Type: application/json"));
+    assert_string_equal(ha, hb);
+}
+
 /* Polls the tracking page of token, sending if_none_match when not NULL. */
 static void poll(http_test_resp *r, const char *token, const char *if_none_match) {
     char path[96], hdr[192]; /* room for the longest list test_etag_and_304 sends */
@@ -108,20 +134,25 @@ static void test_etag_and_304(void **state) {
     assert_int_equal(a.status, 200);
     etag_of(&a, tag, sizeof tag);
     assert_non_null(strstr(a.headers.data, "Cache-Control: no-cache"));
-    /* the same answer again (from the snapshot): same body, same tag */
+    /* the same answer again (from the snapshot, a reply made once and shared): same body, same
+     * tag, the same headers */
     poll(&b, token, NULL);
     assert_int_equal(b.status, 200);
     assert_string_equal(a.body.data, b.body.data);
     char tag2[64];
     etag_of(&b, tag2, sizeof tag2);
     assert_string_equal(tag, tag2);
+    assert_same_headers(&a, &b);
     http_test_resp_free(&b);
-    /* revalidation: 304 without a body, the tag repeated */
+    /* revalidation: 304 without a body, the tag repeated; from the snapshot too, with the
+     * headers the 304 of a rebuilt reply carries */
     poll(&b, token, tag);
     assert_int_equal(b.status, 304);
     assert_true(b.body.len == 0);
     etag_of(&b, tag2, sizeof tag2);
     assert_string_equal(tag, tag2);
+    assert_non_null(strstr(b.headers.data, "Cache-Control: no-cache"));
+    assert_null(strstr(b.headers.data, "Content-Type"));
     http_test_resp_free(&b);
     /* a list holding it, and "*", match too; another tag gets the body */
     char list[160];

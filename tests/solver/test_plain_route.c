@@ -135,9 +135,9 @@ static void run_config(const config *c, uint64_t seed, int *n_feasible, int *n_i
 static void test_insert_update_matches_simulation(void **state) {
     (void)state;
     static const config configs[] = {
-        {.dims = 1, .costs = 1, .cap = 1000},                                   /* CVRPLIB-like */
-        {.dims = 1, .costs = 0, .cap = 12},                                     /* capacity binds */
-        {.dims = 2, .costs = 2, .cap = 14, .shift_end = 900},                   /* shift binds */
+        {.dims = 1, .costs = 1, .cap = 1000},                 /* CVRPLIB-like */
+        {.dims = 1, .costs = 0, .cap = 12},                   /* capacity binds */
+        {.dims = 2, .costs = 2, .cap = 14, .shift_end = 900}, /* shift binds */
         {.dims = 1, .costs = 1, .cap = 1000, .shift_end = 100000, .max_travel = 500}, /* travel */
     };
     for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {

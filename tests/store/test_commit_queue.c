@@ -198,7 +198,7 @@ static void test_sync_behind_then_plain(void **state) {
     bool sync_after = true;
     assert_int_equal(store_tx_begin(f->s, &tx), LM_OK); /* not behind: never deferred */
     assert_int_equal(store_meta_put(tx, "plain2", 10), LM_OK);
-    assert_int_equal(store_tx_commit_behind(tx, &sync_after), LM_OK);
+    assert_int_equal(store_tx_commit_behind(tx, false, &sync_after), LM_OK);
     assert_false(sync_after);
     assert_int_equal(store_wal_sync(f->s), LM_OK);
     reopen(f);
@@ -427,7 +427,7 @@ static void test_events_behind_wait_for_sync(void **state) {
     assert_int_equal(store_event_append(tx, "test.behind", "x", "1", "{}"), LM_OK);
     assert_int_equal(store_event_append(tx, "test.behind", "x", "2", "{}"), LM_OK);
     bool sync_after = false;
-    assert_int_equal(store_tx_commit_behind(tx, &sync_after), LM_OK);
+    assert_int_equal(store_tx_commit_behind(tx, true, &sync_after), LM_OK);
     if (sync_after) { /* SQLite: committed, not yet durable */
         assert_int_equal(events_readable(f->s, &last), 1);
         assert_int_equal(last, first);
@@ -441,7 +441,7 @@ static void test_events_behind_wait_for_sync(void **state) {
     /* a plain commit makes everything before it durable, and readable, at once */
     assert_int_equal(store_tx_begin_behind(f->s, &tx), LM_OK);
     assert_int_equal(store_event_append(tx, "test.behind", "x", "3", "{}"), LM_OK);
-    assert_int_equal(store_tx_commit_behind(tx, &sync_after), LM_OK);
+    assert_int_equal(store_tx_commit_behind(tx, true, &sync_after), LM_OK);
     int64_t plain = tmp_db_append_event(f->s, "test.plain");
     assert_int_equal(events_readable(f->s, &last), 5);
     assert_int_equal(last, plain);
