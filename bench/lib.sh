@@ -106,6 +106,24 @@ bench_wait_healthy() {
     return 1
 }
 
+# bench_serve_pinned BIN WORK [SERVE_ARG...]: a fresh WORK/b.db with an admin key (sets key) and
+# 100 drivers, then BIN serve on two free loopback ports (sets port, oport) with one server thread,
+# no per-address caps and no retention, pinned to core 0, its access log in WORK/access.log; sets
+# pid and waits until it answers.
+bench_serve_pinned() {
+    local bin="$1" work="$2"
+    shift 2
+    port=$(bench_free_port)
+    oport=$(bench_free_port)
+    key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
+    bench_drivers "$work/b.db" 100
+    taskset -c 0 "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" --threads 1 \
+        --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --positions-retention-days 0 "$@" \
+        >/dev/null 2>"$work/access.log" &
+    pid=$!
+    bench_wait_healthy "http://127.0.0.1:$port" || true
+}
+
 # bench_stop_server: stops the server whose pid is in server_pid (if any) and clears it.
 bench_stop_server() {
     if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi

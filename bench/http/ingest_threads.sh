@@ -17,25 +17,8 @@ command -v wrk >/dev/null || { echo "ingest_threads.sh: wrk is not installed" >&
 work="$(mktemp -d /tmp/lm_bench_threads_XXXXXX)"
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-port=$(bench_free_port); oport=$(bench_free_port)
-key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
-bench_drivers "$work/b.db" 100
-taskset -c 0 "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" --threads 1 \
-    --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --positions-retention-days 0 \
-    >/dev/null 2>"$work/access.log" &
-pid=$!
-bench_wait_healthy "http://127.0.0.1:$port" || true
-base=$(( ($(date +%s) - 86400) * 1000 ))
-cat >"$work/load.lua" <<LUA
-local n = 0
-request = function()
-    n = n + 1
-    local dev = n % 100
-    return wrk.format("GET", string.format(
-        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        dev, math.floor(n / 100) % 1000000, (dev * 7919) % 1000000, $base + n))
-end
-LUA
+bench_serve_pinned "$bin" "$work"
+bench_osmand_lua "$work/load.lua" 100 $(( ($(date +%s) - 86400) * 1000 ))
 commits() {
     curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$port/metrics" |
         awk '/^lastmile_store_commit_duration_seconds_count/ {print $2}'

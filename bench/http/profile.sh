@@ -21,15 +21,8 @@ command -v perf >/dev/null || { echo "profile.sh: perf is not installed" >&2; ex
 work="$(mktemp -d /tmp/lm_profile_XXXXXX)"
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-port=$(bench_free_port); oport=$(bench_free_port)
-key=$("$bin" keys create --role admin --db "$work/b.db" | tail -1)
-bench_drivers "$work/b.db" 100
-taskset -c 0 "$bin" serve --port "$port" --osmand-port "$oport" --db "$work/b.db" --threads 1 \
-    --max-conns-per-ip 0 --osmand-max-conns-per-ip 0 --track-rate 1000000000 \
-    --track-burst 1000000000 --positions-retention-days 0 >/dev/null 2>"$work/access.log" &
-pid=$!
+bench_serve_pinned "$bin" "$work" --track-rate 1000000000 --track-burst 1000000000
 url="http://127.0.0.1:$port"
-bench_wait_healthy "$url" || true
 bench_catalog "$url" "$key"
 token=$(bench_track_token "$url" "$key")
 case "$what" in
@@ -38,17 +31,7 @@ orders)
     target=("$url"); conns=32 ;;
 track) cat >"$work/load.lua" <<<'-- plain GET'; target=("$url/v1/track/$token"); conns=128 ;;
 ingest)
-    base=$(( ($(date +%s) - 86400) * 1000 ))
-    cat >"$work/load.lua" <<LUA
-local n = 0
-request = function()
-    n = n + 1
-    local dev = n % 100
-    return wrk.format("GET", string.format(
-        "/?id=phone-%d&lat=45.%06d&lon=4.%06d&timestamp=%d&speed=12.5&bearing=90&batt=80",
-        dev, math.floor(n / 100) % 1000000, (dev * 7919) % 1000000, $base + n))
-end
-LUA
+    bench_osmand_lua "$work/load.lua" 100 $(( ($(date +%s) - 86400) * 1000 ))
     target=("http://127.0.0.1:$oport"); conns=128 ;;
 *) echo "profile.sh: unknown workload $what" >&2; exit 64 ;;
 esac
