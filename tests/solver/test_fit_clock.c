@@ -99,6 +99,17 @@ static void test_all_units_fit(void **state) {
     assert_true(all_fit(&t));
 }
 
+/* p solved under o; the answer passes the independent checker. */
+static solver_solution *solve_checked(const solver_problem *p, const solver_opts *o) {
+    solver_solution *s = NULL;
+    lm_errinfo e = {0};
+    assert_int_equal(solver_solve(p, o, &s, &e), LM_OK);
+    solver_check_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (solver_check(p, s, &rep) != LM_OK) fail_msg("checker: %s", rep.first);
+    return s;
+}
+
 /* With a skill only vehicle 2 has, the search (which now skips unit_fits only when all fit)
  * must still put job 3 on vehicle 2. */
 static void test_skill_kept_by_search(void **state) {
@@ -109,12 +120,7 @@ static void test_skill_kept_by_search(void **state) {
     solver_opts_init(&o);
     o.iterations = 3000;
     o.time_limit_ms = 600000;
-    solver_solution *s = NULL;
-    lm_errinfo e = {0};
-    assert_int_equal(solver_solve(p, &o, &s, &e), LM_OK);
-    solver_check_report rep;
-    memset(&rep, 0, sizeof rep);
-    if (solver_check(p, s, &rep) != LM_OK) fail_msg("checker: %s", rep.first);
+    solver_solution *s = solve_checked(p, &o);
     assert_int_equal(s->n_unassigned, 0);
     bool found = false;
     for (size_t r = 0; r < s->n_routes; r++)
@@ -143,12 +149,7 @@ static void test_cpu_time_limit(void **state) {
         o.cpu_time = true;
         o.threads = threads;
         o.stop_when_converged = false;
-        solver_solution *s = NULL;
-        lm_errinfo e = {0};
-        assert_int_equal(solver_solve(p, &o, &s, &e), LM_OK);
-        solver_check_report rep;
-        memset(&rep, 0, sizeof rep);
-        if (solver_check(p, s, &rep) != LM_OK) fail_msg("checker: %s", rep.first);
+        solver_solution *s = solve_checked(p, &o);
         assert_int_equal(s->stop, SOLVER_STOP_TIME_LIMIT);
         assert_false(s->reproducible);
         assert_int_equal(s->n_unassigned, 0);
