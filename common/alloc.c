@@ -1,5 +1,6 @@
 /* Allocation wrappers, the request arena and the capped buffer. */
 #include "common/common.h"
+#include "common/asan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,17 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* ASan does not see inside an arena's blocks: a reset arena's bytes are poisoned until they are
- * handed out again, so a use after lm_arena_reset is caught as a use after free would be. */
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
-#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 /* the largest block lm_arena_reset keeps for the next use */
 #define ARENA_KEEP_MAX ((size_t)16 << 10)
@@ -100,7 +90,7 @@ void *lm_arena_alloc(lm_arena *a, size_t size) {
         a->head = b;
     }
     void *p = b->data + b->used;
-    ARENA_UNPOISON(p, size);
+    LM_ASAN_UNPOISON(p, size);
     b->used += size;
     a->total += size;
     memset(p, 0, size);
@@ -120,7 +110,7 @@ void lm_arena_reset(lm_arena *a) {
     if (keep) {
         keep->next = NULL;
         keep->used = 0;
-        ARENA_POISON(keep->data, keep->size);
+        LM_ASAN_POISON(keep->data, keep->size);
     }
     a->head = keep;
     a->total = 0;

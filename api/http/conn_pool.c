@@ -7,17 +7,9 @@
  * requests instead. Under ASan a pooled state is poisoned, so a use after completion is still
  * caught. */
 #include "api/http/internal.h"
+#include "common/asan.h"
 
 #include <string.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define POOL_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POOL_POISON(p, n)   ((void)(p), (void)(n))
-#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 http__conn *http__conn_get(http_server *srv, size_t arena_cap) {
     http__conn *c = NULL;
@@ -25,7 +17,7 @@ http__conn *http__conn_get(http_server *srv, size_t arena_cap) {
     if (srv->n_pooled) c = srv->pooled[--srv->n_pooled];
     pthread_mutex_unlock(&srv->pool_mu);
     if (c) {
-        POOL_UNPOISON(c, sizeof *c);
+        LM_ASAN_UNPOISON(c, sizeof *c);
         lm_arena *arena = c->req.arena;
         memset(c, 0, sizeof *c);
         c->req.arena = arena;
@@ -48,7 +40,7 @@ void http__conn_put(http_server *srv, http__conn *c) {
     if (kept) srv->pooled[srv->n_pooled++] = c;
     pthread_mutex_unlock(&srv->pool_mu);
     if (kept) {
-        POOL_POISON(c, sizeof *c);
+        LM_ASAN_POISON(c, sizeof *c);
         return;
     }
     lm_arena_destroy(c->req.arena);
@@ -58,7 +50,7 @@ void http__conn_put(http_server *srv, http__conn *c) {
 void http__conn_pool_drain(http_server *srv) {
     for (size_t i = 0; i < srv->n_pooled; i++) {
         http__conn *c = srv->pooled[i];
-        POOL_UNPOISON(c, sizeof *c);
+        LM_ASAN_UNPOISON(c, sizeof *c);
         lm_arena_destroy(c->req.arena);
         lm_free(c);
     }
