@@ -75,21 +75,53 @@ static cq_node *batch_take(store_cq *q) {
     return list;
 }
 
-/* Runs one unit inside its savepoint; true if it is kept. */
-static bool unit_run(db_conn *db, store_tx *tx, cq_node *n) {
+/* The unit running on this thread: its transaction and whether its savepoint is open. */
+typedef struct cq_running {
+    store_tx *tx;
+    db_conn *db;
+    bool open;
+} cq_running;
+static _Thread_local cq_running *cq_cur;
+
+lm_status store_cq_savepoint(store_tx *tx, lm_errinfo *err) {
+    cq_running *u = cq_cur;
+    if (!u || u->tx != tx || u->open) return LM_OK;
+    lm_status rc = db_run(u->db, "SAVEPOINT lm_cq", err);
+    u->open = rc == LM_OK;
+    return rc;
+}
+
+typedef enum unit_outcome {
+    UNIT_KEPT,
+    UNIT_UNDONE,  /* failed, and nothing of it is left in the transaction */
+    UNIT_TAINTED, /* failed after writing, without a savepoint: the transaction holds a part */
+} unit_outcome;
+
+/* Runs one unit inside its savepoint (with lazy_savepoint on SQLite: the one it opens, if any). */
+static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n) {
     lm_errinfo_clear(&n->err);
-    if ((n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return false;
+    cq_running u = {.tx = tx, .db = db};
+    int64_t changes = 0;
+    if (q->o.lazy_savepoint && db_kind(db) == DB_SQLITE)
+        changes = db_total_changes(db);
+    else if ((n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK)
+        return UNIT_UNDONE;
+    else
+        u.open = true;
+    cq_cur = &u;
     n->st = n->work(tx, n->arg, &n->err);
-    if (n->st == LM_OK) n->st = db_run(db, "RELEASE lm_cq", &n->err);
-    if (n->st == LM_OK) return true;
+    cq_cur = NULL;
+    if (n->st == LM_OK && u.open) n->st = db_run(db, "RELEASE lm_cq", &n->err);
+    if (n->st == LM_OK) return UNIT_KEPT;
     if (n->err.code == LM_OK) n->err.code = n->st;
+    if (!u.open) return db_total_changes(db) == changes ? UNIT_UNDONE : UNIT_TAINTED;
     /* if the rollback fails the release still ends the savepoint; if both fail the commit
      * reports the broken transaction to every unit */
     lm_status rolled = db_run(db, "ROLLBACK TO lm_cq", NULL);
     lm_status released = db_run(db, "RELEASE lm_cq", NULL);
     (void)rolled;
     (void)released;
-    return false;
+    return UNIT_UNDONE;
 }
 
 /* Sets rc as the outcome of every unit of list that had none. */
@@ -112,8 +144,14 @@ static bool batch_run(store_cq *q, cq_node *list) {
     }
     db_conn *db = store__tx_db(tx);
     size_t kept = 0;
-    for (cq_node *n = list; n; n = n->next)
-        kept += unit_run(db, tx, n);
+    unit_outcome u = UNIT_KEPT;
+    for (cq_node *n = list; n && u != UNIT_TAINTED; n = n->next)
+        kept += (u = unit_run(q, db, tx, n)) == UNIT_KEPT;
+    if (u == UNIT_TAINTED) { /* nothing of the batch can be kept (lazy_savepoint) */
+        store_tx_rollback(tx);
+        batch_fail(q, list, LM_UNAVAILABLE);
+        return false;
+    }
     if (kept == 0) {
         store_tx_rollback(tx);
         return false;

@@ -24,6 +24,10 @@ typedef struct store_cq store_cq;
  * becomes the unit's outcome, err saying why. It must not begin a store tx or a store read. */
 typedef lm_status (*store_cq_work_fn)(store_tx *tx, void *arg, lm_errinfo *err);
 
+/* Inside a unit of a lazy_savepoint queue: opens the unit's savepoint (once) before writes that a
+ * later failure of the unit itself must undo alone. A no-op anywhere else (LM_OK). */
+LM_MUST_USE lm_status store_cq_savepoint(store_tx *tx, lm_errinfo *err);
+
 /* Called once per asynchronous unit, after the transaction holding it committed (st LM_OK: the
  * unit is durable) or failed (st and err say why: the unit's own failure, the store not
  * available, or the commit failed). Runs on the writer thread: must be quick. */
@@ -51,6 +55,12 @@ typedef struct store_cq_opts {
     /* with sync_behind: batches with events too; their events are read (store_events_since)
      * and published (the event hook) only after the fsync */
     bool sync_behind_events;
+    /* SQLite only (PostgreSQL always opens the savepoint): a unit runs without its savepoint
+     * until it calls store_cq_savepoint. A unit failing before it wrote anything needs none; one
+     * failing after writing without it fails its whole batch (rolled back, every unit
+     * LM_UNAVAILABLE). For units whose only failures after their first write are the store's
+     * own (a savepoint and its sub-journal cost an order ~10 us: perf-intake.md, round 5). */
+    bool lazy_savepoint;
     const char *unavailable_msg;   /* err message when the tx cannot begin */
     const char *commit_failed_msg; /* err message when the commit fails */
 } store_cq_opts;
