@@ -20,14 +20,15 @@
 
 typedef struct http__ring http__ring;
 
-/* A ring of cap_bytes (rounded up to a multiple of 8, at least 256). LM_NOMEM. */
+/* A ring holding at most cap_bytes (rounded up to a multiple of 8, at least 256; its buffer is
+ * the next power of two). LM_NOMEM. */
 LM_MUST_USE lm_status http__ring_create(size_t cap_bytes, http__ring **out);
 void http__ring_destroy(http__ring *rg);
 
 /* Bytes a record of payload bytes takes in the ring (header and alignment included). */
 size_t http__ring_record_bytes(size_t payload);
 
-/* The ring's size in bytes. */
+/* The ring's size in bytes: what it holds at most. */
 size_t http__ring_cap(const http__ring *rg);
 
 /* Reserves a record of payload bytes (kind 1..254); the payload's address (8-byte aligned), or

@@ -3,12 +3,14 @@
  * its order; under a ring far too small for them, every line is either written whole or counted
  * as dropped; levels and per-route levels decide what is written, sampling keeps one in N, bad
  * settings are refused with the field named, and a full ring drops lines (counted) instead of
- * blocking; the lock-free ring itself (api/http/log_ring.h): wrap-around, a full ring refusing,
- * an uncommitted record holding back the ones after it; and through the real server, the log
- * level and per-route levels configured on api_server_opts. */
+ * blocking; paths are redacted as lm_redact_path does, whichever way the log thread takes; the
+ * lock-free ring itself (api/http/log_ring.h): wrap-around, a full ring refusing, an uncommitted
+ * record holding back the ones after it; and through the real server, the log level and
+ * per-route levels configured on api_server_opts. */
 #include "api/api.h"
 #include "api/http/log.h"
 #include "api/http/log_ring.h"
+#include "common/redact.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
 
@@ -337,6 +339,54 @@ static void test_escaping(void **state) {
     unlink(path);
 }
 
+/* The log thread's one-pass path (no query, nothing to escape) writes what lm_redact_path would:
+ * tracking tokens of 16 bytes or more keep 4, shorter ones none, an empty one stays empty, the
+ * rest of the path follows; paths of every length around a 16-byte block, and ones the one-pass
+ * path leaves to the general one (a query, a quote), agree too. */
+static void test_redaction_matches(void **state) {
+    (void)state;
+    static const char *const paths[] = {"/v1/track/0123456789abcdef",
+                                        "/v1/track/0123456789abcde",
+                                        "/v1/track/0123456789abcdef0123/cancel",
+                                        "/v1/track/abc/cancel",
+                                        "/v1/track/",
+                                        "/track/0123456789abcdef0",
+                                        "/track/",
+                                        "/",
+                                        "/healthz",
+                                        "/v1/orders/0123",
+                                        "/v1/orders/01234",
+                                        "/v1/orders/012345678901234567890",
+                                        "/v1/track/0123456789abcdef?token=0123456789abcdef",
+                                        "/v1/track/0123456789\"abcdef",
+                                        "/dev?id=phone-1&lat=1"};
+    size_t n = sizeof paths / sizeof paths[0];
+    char path[64];
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 0);
+    for (size_t i = 0; i < n; i++) {
+        http_log_access_rec a = {.method = "GET", .path = paths[i], .key_id = "", .status = 200};
+        http_log_access(lg, HTTP_LOG_INFO, &a);
+    }
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048], want[256];
+    size_t i = 0;
+    for (; fgets(line, sizeof line, f); i++) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        assert_true(i < n);
+        lm_redact_path(paths[i], want, sizeof want);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path")), want);
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    assert_int_equal(i, n);
+    unlink(path);
+}
+
 /* A line at every cap (a 3,000-byte path, a 100-byte key id and a 40-byte method, all control
  * bytes, each escaped to 6): complete JSON, path cut at 2,048 bytes, key id at 63, method at 15. */
 static void test_longest_line(void **state) {
@@ -568,6 +618,7 @@ int main(void) {
         cmocka_unit_test(test_small_ring_counts_every_line),
         cmocka_unit_test(test_ring_wraps_and_refuses),
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_redaction_matches),
         cmocka_unit_test(test_longest_line),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_levels_and_routes),
