@@ -1,10 +1,11 @@
 /* api/http/log.c: the request log (api/http/log.h): request threads copy a few fields into a
- * lock-free ring (api/http/log_ring.c), and one thread formats them (JSON, redacted) and writes
- * them in large chunks.
+ * ring of their own (api/http/log_ring.c), and one thread merges the rings, formats the records
+ * (JSON, redacted) and writes them in large chunks.
  *
  * Why: the log used to write() one line per request from the request's own thread, unbuffered;
- * then (round 1) it copied a 0.6 KB record into a ring under a mutex and read the clock. Now a
- * request reserves its bytes with one compare-and-swap, copies its fields (~100 bytes for a
+ * then (round 1) it copied a 0.6 KB record into a ring under a mutex and read the clock; (round 3)
+ * one lock-free ring shared by every thread, a compare-and-swap per record. Now a request
+ * reserves its bytes in its thread's ring with a plain store, copies its fields (~100 bytes for a
  * tracking poll: the strings at their length, no formatting, no lock, no allocation, no clock:
  * the server hands over the monotonic time it already read) and leaves. Formatting, redaction and
  * the write(2) happen on the log thread (bench/results/perf-logging.md). */
@@ -37,6 +38,7 @@
 #define METHOD_MAX_LOG 15
 #define KEY_MAX_LOG    63
 #define COMPONENT_MAX  31
+#define OWN_RINGS      16 /* threads with a ring of their own; later ones share lg->ring */
 
 enum { REC_ACCESS = 1, REC_MESSAGE = 2 };
 
@@ -80,22 +82,28 @@ struct http_log {
     http_log_opts o;
     route_override *routes;
     size_t n_routes;
-    http__ring *ring;
-    size_t wake_bytes; /* a producer wakes the sleeping thread once the ring holds this much */
+    uint64_t id;       /* unique per log created: the key of a thread's cached ring (tl_ring) */
+    http__ring *ring;  /* messages, and access lines of threads beyond OWN_RINGS: any thread */
+    size_t wake_bytes; /* a producer wakes the sleeping thread once a ring holds this much */
+    /* single-producer rings, one per thread that logs access lines, claimed on its first line
+     * (a claim is never given back: the server's request threads live as long as the log) */
+    _Atomic(http__ring *) own[OWN_RINGS];
+    _Atomic unsigned n_own; /* claims so far (may exceed OWN_RINGS: those share lg->ring) */
     _Atomic bool sleeping, stop;
     _Atomic uint64_t dropped;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;  /* the thread waits here */
     pthread_cond_t flush_cv; /* http_log_flush waits here */
     /* under mu */
-    uint64_t written_upto; /* every record before this ring position is written */
-    uint64_t flush_want;   /* a flusher waits for the records before this position */
+    uint64_t flush_seq; /* flushes asked for */
+    uint64_t done_seq;  /* flushes done: everything queued before the flush_seq-th is written */
     uint64_t written, dropped_reported;
     bool started;
     pthread_t thread;
     /* the log thread's own */
-    char *out;      /* formatting buffer */
-    int64_t ts_sec; /* the second whose digits ts_digits holds */
+    uint64_t pos[1 + OWN_RINGS]; /* where it reads: lg->ring, then own[i] */
+    char *out;                   /* formatting buffer */
+    int64_t ts_sec;              /* the second whose digits ts_digits holds */
     char ts_digits[24];
     size_t ts_len;
     route_memo routes_seen[ROUTE_MEMO]; /* route patterns already measured and checked */
@@ -526,10 +534,42 @@ static int64_t clock_ns(clockid_t clk) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Formats and writes the committed records from pos on (up to the first one not committed yet)
- * and the report of dropped_now lost lines; the position after the last record written, and
- * their count in *n. */
-static uint64_t drain(http_log *lg, uint64_t pos, uint64_t dropped_now, uint64_t *n) {
+/* One ring the log thread reads: where, the committed record there (NULL: none yet) and its
+ * time, and the ring's head when the pass began. */
+typedef struct src {
+    http__ring *rg;
+    size_t idx; /* 0: lg->ring, i: lg->own[i - 1] */
+    uint64_t pos, head;
+    const void *rec;
+    unsigned kind;
+    size_t size;
+    int64_t end_ns;
+} src;
+
+static void src_peek(src *s) {
+    s->rec = http__ring_peek(s->rg, s->pos, &s->kind, &s->size);
+    /* both record kinds start with their CLOCK_MONOTONIC time */
+    if (s->rec) memcpy(&s->end_ns, s->rec, sizeof s->end_ns);
+}
+
+/* The rings with their read positions and current heads into srcs (lg->ring first); how many. */
+static size_t sources(http_log *lg, src srcs[1 + OWN_RINGS]) {
+    size_t k = 0;
+    unsigned n = atomic_load(&lg->n_own);
+    for (size_t i = 0; i <= OWN_RINGS && i <= n; i++) {
+        http__ring *rg = i ? atomic_load(&lg->own[i - 1]) : lg->ring;
+        if (!rg) continue;
+        srcs[k] = (src){.rg = rg, .idx = i, .pos = lg->pos[i], .head = http__ring_head(rg)};
+        src_peek(&srcs[k++]);
+    }
+    return k;
+}
+
+/* Formats and writes the committed records of every ring, oldest end time first (each ring's
+ * own order is its threads' completion order), up to the first one not committed yet in each,
+ * and the report of dropped_now lost lines; their count in *n. True when every ring was read up
+ * to its head as of the pass's start (nothing reserved before it is left). */
+static bool drain(http_log *lg, uint64_t dropped_now, uint64_t *n) {
     size_t used = 0;
     *n = 0;
     if (dropped_now) {
@@ -541,20 +581,51 @@ static uint64_t drain(http_log *lg, uint64_t pos, uint64_t dropped_now, uint64_t
     }
     /* records carry the monotonic time the server already read; the wall clock once per batch */
     int64_t mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-    unsigned kind;
-    size_t size;
-    const void *rec;
-    while ((rec = http__ring_peek(lg->ring, pos, &kind, &size))) {
+    src srcs[1 + OWN_RINGS];
+    size_t k = sources(lg, srcs);
+    for (;;) {
+        src *next = NULL;
+        for (size_t i = 0; i < k; i++)
+            if (srcs[i].rec && (!next || srcs[i].end_ns < next->end_ns)) next = &srcs[i];
+        if (!next) break;
         if (OUT_CHUNK - used < OUT_SLACK) {
             write_all(lg->o.fd, lg->out, used);
             used = 0;
         }
-        used += rec_format(lg, kind, rec, mono_to_real_ns, lg->out + used, OUT_CHUNK - used);
-        pos += size;
+        used += rec_format(lg, next->kind, next->rec, mono_to_real_ns, lg->out + used,
+                           OUT_CHUNK - used);
+        next->pos += next->size;
         ++*n;
+        src_peek(next);
     }
     if (used) write_all(lg->o.fd, lg->out, used);
-    return pos;
+    bool complete = true;
+    for (size_t i = 0; i < k; i++) {
+        http__ring_release(srcs[i].rg, srcs[i].pos);
+        lg->pos[srcs[i].idx] = srcs[i].pos;
+        complete &= srcs[i].pos == srcs[i].head;
+    }
+    return complete;
+}
+
+/* Whether any ring holds wake_bytes not yet read (then the thread should not sleep). */
+static bool past_wake_mark(http_log *lg) {
+    unsigned n = atomic_load(&lg->n_own);
+    for (size_t i = 0; i <= OWN_RINGS && i <= n; i++) {
+        http__ring *rg = i ? atomic_load(&lg->own[i - 1]) : lg->ring;
+        if (rg && http__ring_head(rg) - lg->pos[i] >= lg->wake_bytes) return true;
+    }
+    return false;
+}
+
+/* True when every ring's head is where the thread has read to (nothing reserved is left). */
+static bool all_read(http_log *lg) {
+    unsigned n = atomic_load(&lg->n_own);
+    for (size_t i = 0; i <= OWN_RINGS && i <= n; i++) {
+        http__ring *rg = i ? atomic_load(&lg->own[i - 1]) : lg->ring;
+        if (rg && http__ring_head(rg) != lg->pos[i]) return false;
+    }
+    return true;
 }
 
 static void deadline_after_ms(struct timespec *ts, int ms) {
@@ -567,45 +638,44 @@ static void deadline_after_ms(struct timespec *ts, int ms) {
     }
 }
 
-/* Sleeps a flush interval unless the ring is past its wake mark, a flush is wanted or we stop:
+/* Sleeps a flush interval unless a ring is past its wake mark, a flush is wanted or we stop:
  * batching is the point, a line may wait up to flush_ms. lg->mu held. */
-static void wait_for_work(http_log *lg, uint64_t pos) {
-    if (atomic_load(&lg->stop) || lg->flush_want > pos ||
-        http__ring_head(lg->ring) - pos >= lg->wake_bytes)
-        return;
+static void wait_for_work(http_log *lg) {
     struct timespec ts;
     deadline_after_ms(&ts, lg->o.flush_ms);
-    atomic_store(&lg->sleeping, true);
-    pthread_cond_timedwait(&lg->work_cv, &lg->mu, &ts);
-    atomic_store(&lg->sleeping, false);
+    /* a wake-up without a cause (spurious) sleeps on: a batch is the flush period's lines */
+    while (!atomic_load(&lg->stop) && lg->flush_seq <= lg->done_seq && !past_wake_mark(lg)) {
+        atomic_store(&lg->sleeping, true);
+        int rc = pthread_cond_timedwait(&lg->work_cv, &lg->mu, &ts);
+        atomic_store(&lg->sleeping, false);
+        if (rc == ETIMEDOUT) break;
+    }
 }
 
 static void *log_main(void *arg) {
     http_log *lg = arg;
     /* a name of its own: top, perf and bench/http/logging.sh tell its CPU from the server's */
     prctl(PR_SET_NAME, "lm-log", 0, 0, 0);
-    uint64_t pos = 0;
     for (;;) {
         pthread_mutex_lock(&lg->mu);
-        wait_for_work(lg, pos);
+        wait_for_work(lg);
         bool stop = atomic_load(&lg->stop);
-        bool want_more = lg->flush_want > pos;
+        uint64_t seq = lg->flush_seq; /* read before the heads: what a flush queued is drained */
         uint64_t dropped = atomic_load(&lg->dropped), dropped_now = dropped - lg->dropped_reported;
         lg->dropped_reported = dropped;
         pthread_mutex_unlock(&lg->mu);
-        uint64_t n, end = drain(lg, pos, dropped_now, &n);
-        http__ring_release(lg->ring, end);
+        uint64_t n;
+        bool complete = drain(lg, dropped_now, &n);
         pthread_mutex_lock(&lg->mu);
         lg->written += n;
-        lg->written_upto = end;
+        if (complete && lg->done_seq < seq) lg->done_seq = seq;
+        bool want_more = lg->flush_seq > lg->done_seq;
         pthread_cond_broadcast(&lg->flush_cv);
         pthread_mutex_unlock(&lg->mu);
-        uint64_t head = http__ring_head(lg->ring);
-        if (stop && end == head) break;
+        if (stop && complete && all_read(lg)) break;
         /* a record reserved but not committed yet holds up what follows: its writer is between
          * two instructions, let it finish */
-        if (end == pos && end < head && (stop || want_more)) sched_yield();
-        pos = end;
+        if (!complete && (stop || want_more)) sched_yield();
     }
     return NULL;
 }
@@ -625,8 +695,13 @@ lm_status http_log_create(const http_log_opts *opts, http_log **out, lm_errinfo 
     if (o.flush_ms < 1) o.flush_ms = 1;
     http_log *lg = lm_calloc(1, sizeof *lg);
     if (!lg) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    static _Atomic uint64_t next_id = 1;
     lg->o = o;
     lg->o.routes = NULL; /* borrowed text: parsed below, not kept */
+    lg->id = atomic_fetch_add(&next_id, 1);
+    for (size_t i = 0; i < OWN_RINGS; i++)
+        atomic_init(&lg->own[i], NULL);
+    atomic_init(&lg->n_own, 0);
     atomic_init(&lg->sleeping, false);
     atomic_init(&lg->stop, false);
     atomic_init(&lg->dropped, 0);
@@ -662,10 +737,9 @@ fail:
 void http_log_flush(http_log *lg) {
     if (!lg || !lg->started) return;
     pthread_mutex_lock(&lg->mu);
-    uint64_t want = http__ring_head(lg->ring);
-    if (lg->flush_want < want) lg->flush_want = want;
+    uint64_t want = ++lg->flush_seq;
     pthread_cond_signal(&lg->work_cv);
-    while (lg->written_upto < want)
+    while (lg->done_seq < want)
         pthread_cond_wait(&lg->flush_cv, &lg->mu);
     pthread_mutex_unlock(&lg->mu);
 }
@@ -683,6 +757,8 @@ void http_log_destroy(http_log *lg) {
         lm_free(lg->routes[i].pattern);
     lm_free(lg->routes);
     http__ring_destroy(lg->ring);
+    for (size_t i = 0; i < OWN_RINGS; i++)
+        http__ring_destroy(atomic_load(&lg->own[i]));
     lm_free(lg->out);
     pthread_cond_destroy(&lg->flush_cv);
     pthread_cond_destroy(&lg->work_cv);
@@ -692,11 +768,34 @@ void http_log_destroy(http_log *lg) {
 
 /* ---- Queuing (the request threads): no lock, no allocation, no formatting ---- */
 
-/* Room for a record of payload bytes, or NULL (counted as dropped). */
-static void *rec_reserve(http_log *lg, size_t payload, unsigned kind, size_t *used) {
+/* The calling thread's ring in its last log (a thread logs to one log at a time in practice). */
+static _Thread_local struct {
+    uint64_t log_id;
+    http__ring *ring;
+} tl_ring;
+
+/* The calling thread's own ring in lg, claimed and created on its first access line; lg->ring
+ * once OWN_RINGS are taken (or without memory). */
+static http__ring *thread_ring(http_log *lg) {
+    if (tl_ring.log_id == lg->id) return tl_ring.ring;
+    http__ring *rg = lg->ring;
+    unsigned i = atomic_fetch_add(&lg->n_own, 1);
+    http__ring *own = NULL;
+    if (i < OWN_RINGS && http__ring_create_single(lg->o.ring_bytes, &own) == LM_OK) {
+        atomic_store(&lg->own[i], own);
+        rg = own;
+    }
+    tl_ring.log_id = lg->id;
+    tl_ring.ring = rg;
+    return rg;
+}
+
+/* Room for a record of payload bytes in rg, or NULL (counted as dropped). */
+static void *rec_reserve(http_log *lg, http__ring *rg, size_t payload, unsigned kind,
+                         size_t *used) {
     void *p = atomic_load_explicit(&lg->stop, memory_order_relaxed)
                   ? NULL
-                  : http__ring_reserve(lg->ring, payload, kind, used);
+                  : http__ring_reserve(rg, payload, kind, used);
     if (!p) atomic_fetch_add_explicit(&lg->dropped, 1, memory_order_relaxed);
     return p;
 }
@@ -736,7 +835,7 @@ void http_log_access(http_log *lg, http_log_level level, const http_log_access_r
     if (!lg || !lg->started) return;
     size_t ml = cut_short(a->method, METHOD_MAX_LOG), kl = cut_short(a->key_id, KEY_MAX_LOG),
            pl = cut(a->path, PATH_MAX_LOG), used = 0;
-    acc_rec *r = rec_reserve(lg, sizeof *r + ml + kl + pl + 1, REC_ACCESS, &used);
+    acc_rec *r = rec_reserve(lg, thread_ring(lg), sizeof *r + ml + kl + pl + 1, REC_ACCESS, &used);
     if (!r) return;
     r->end_ns = a->end_ns ? a->end_ns : lm_mono_ns();
     r->duration_us = a->duration_us;
@@ -759,7 +858,7 @@ void http_log_access(http_log *lg, http_log_level level, const http_log_access_r
 void http_log_message(http_log *lg, http_log_level level, const char *component, const char *msg) {
     if (!lg || !lg->started || level < lg->o.level) return;
     size_t cl = cut(component, COMPONENT_MAX), ml = cut(msg, MSG_MAX_LOG), used = 0;
-    msg_rec *r = rec_reserve(lg, sizeof *r + cl + ml, REC_MESSAGE, &used);
+    msg_rec *r = rec_reserve(lg, lg->ring, sizeof *r + cl + ml, REC_MESSAGE, &used);
     if (!r) return;
     r->end_ns = lm_mono_ns();
     r->msg_len = (uint16_t)ml;
