@@ -802,8 +802,8 @@ static void *rec_reserve(http_log *lg, http__ring *rg, size_t payload, unsigned 
 
 /* Commits a filled record and wakes the sleeping thread once the ring is past its mark (a
  * wake-up per line would cost a futex call per request; the thread also wakes every flush_ms). */
-static void rec_commit(http_log *lg, void *p, size_t used) {
-    http__ring_commit(p);
+static void rec_commit(http_log *lg, http__ring *rg, void *p, size_t used) {
+    http__ring_commit(rg, p);
     if (used >= lg->wake_bytes && atomic_load_explicit(&lg->sleeping, memory_order_relaxed) &&
         atomic_exchange(&lg->sleeping, false)) {
         pthread_mutex_lock(&lg->mu);
@@ -835,7 +835,8 @@ void http_log_access(http_log *lg, http_log_level level, const http_log_access_r
     if (!lg || !lg->started) return;
     size_t ml = cut_short(a->method, METHOD_MAX_LOG), kl = cut_short(a->key_id, KEY_MAX_LOG),
            pl = cut(a->path, PATH_MAX_LOG), used = 0;
-    acc_rec *r = rec_reserve(lg, thread_ring(lg), sizeof *r + ml + kl + pl + 1, REC_ACCESS, &used);
+    http__ring *rg = thread_ring(lg);
+    acc_rec *r = rec_reserve(lg, rg, sizeof *r + ml + kl + pl + 1, REC_ACCESS, &used);
     if (!r) return;
     r->end_ns = a->end_ns ? a->end_ns : lm_mono_ns();
     r->duration_us = a->duration_us;
@@ -852,7 +853,7 @@ void http_log_access(http_log *lg, http_log_level level, const http_log_access_r
     copy_short(r->text + ml, a->key_id, kl);
     copy_short(r->text + ml + kl, a->path, pl);
     r->text[ml + kl + pl] = '\0';
-    rec_commit(lg, r, used);
+    rec_commit(lg, rg, r, used);
 }
 
 void http_log_message(http_log *lg, http_log_level level, const char *component, const char *msg) {
@@ -866,7 +867,7 @@ void http_log_message(http_log *lg, http_log_level level, const char *component,
     r->level = (uint8_t)level;
     if (cl) memcpy(r->text, component, cl);
     if (ml) memcpy(r->text + cl, msg, ml);
-    rec_commit(lg, r, used);
+    rec_commit(lg, lg->ring, r, used);
 }
 
 void http_log_counts(const http_log *lg, uint64_t *written, uint64_t *dropped) {

@@ -3,11 +3,13 @@
  * Positions are byte counts since the start (64 bits: they never wrap); a record lives at
  * pos % cap (cap is a power of two: a mask, no division per record; the ring holds at most limit
  * bytes, the size asked for) and never straddles the end: a reservation that would is preceded by
- * a padding record up to the end. A record's header is
- * two 32-bit words: the first, atomic, is 0 until the record is committed and then holds
- * (size / 8) | kind << 24; the second holds that value from the reservation on, for the commit to
- * publish. The consumer zeroes what it releases, so the
- * header of a record reserved but not committed yet (or not reserved yet) always reads 0. */
+ * a padding record up to the end. A record's header is two 32-bit words: the first, atomic, is 0
+ * until the record is committed and then holds (size / 8) | kind << 24; the second holds that
+ * value from the reservation on, for the commit to publish. The consumer zeroes what it releases,
+ * so the header of a record reserved but not committed yet (or not reserved yet) always reads 0.
+ * A single-producer ring needs neither: its producer publishes a record by moving the head
+ * (release) once the record is written, the consumer reads nothing at or past the head, and
+ * nothing is zeroed. */
 #include "api/http/log_ring.h"
 
 #include <stdatomic.h>
@@ -18,10 +20,11 @@
 
 struct http__ring {
     unsigned char *buf;
-    size_t cap;   /* the buffer's bytes, a power of two */
-    size_t mask;  /* cap - 1: a position's offset is pos & mask (no division per record) */
-    size_t limit; /* bytes the ring holds at most (the size asked for, a multiple of 8) */
-    bool single;  /* one producer thread only: the head moves by a plain store, no CAS */
+    size_t cap;       /* the buffer's bytes, a power of two */
+    size_t mask;      /* cap - 1: a position's offset is pos & mask (no division per record) */
+    size_t limit;     /* bytes the ring holds at most (the size asked for, a multiple of 8) */
+    bool single;      /* one producer thread only: see http__ring_create_single */
+    uint64_t pending; /* single: the head once the reserved record is committed (producer's) */
     _Alignas(64) _Atomic uint64_t head;
     _Alignas(64) _Atomic uint64_t tail;
 };
@@ -79,8 +82,8 @@ void *http__ring_reserve(http__ring *rg, size_t payload, unsigned kind, size_t *
         /* acquire: the consumer's zeroing of what it released happens before we write there */
         uint64_t t = atomic_load_explicit(&rg->tail, memory_order_acquire);
         if (h + pad + size - t > rg->limit) return NULL;
-        if (rg->single) { /* nobody else moves the head: a locked instruction saved per record */
-            atomic_store_explicit(&rg->head, h + pad + size, memory_order_relaxed);
+        if (rg->single) { /* nobody else moves the head: published by the commit */
+            rg->pending = h + pad + size;
             if (used) *used = (size_t)(h + pad + size - t);
             break;
         }
@@ -98,10 +101,16 @@ void *http__ring_reserve(http__ring *rg, size_t payload, unsigned kind, size_t *
     unsigned char *rec = rg->buf + off;
     uint32_t word = (uint32_t)(size >> 3) | (uint32_t)kind << 24;
     memcpy(rec + 4, &word, sizeof word);
+    if (rg->single) /* read only once the head passes it: the header can be complete now */
+        atomic_store_explicit((_Atomic uint32_t *)(void *)rec, word, memory_order_relaxed);
     return rec + HTTP__RING_HDR;
 }
 
-void http__ring_commit(void *payload) {
+void http__ring_commit(http__ring *rg, void *payload) {
+    if (rg->single) {
+        atomic_store_explicit(&rg->head, rg->pending, memory_order_release);
+        return;
+    }
     unsigned char *rec = (unsigned char *)payload - HTTP__RING_HDR;
     uint32_t word;
     memcpy(&word, rec + 4, sizeof word);
@@ -120,6 +129,9 @@ const void *http__ring_peek(const http__ring *rg, uint64_t pos, unsigned *kind, 
     size_t skipped = 0;
     /* a full ring's head is its tail's slot: that record is the oldest, not the next */
     uint64_t t = atomic_load_explicit(&((http__ring *)rg)->tail, memory_order_relaxed);
+    /* single producer: what is below the head (acquire: its bytes with it) is committed */
+    if (rg->single && pos == atomic_load_explicit(&((http__ring *)rg)->head, memory_order_acquire))
+        return NULL;
     for (int i = 0; i < 2 && pos - t < rg->cap; i++) {
         uint32_t w = atomic_load_explicit(hdr_word(rg, pos), memory_order_acquire);
         if (!w) return NULL;
@@ -137,7 +149,7 @@ const void *http__ring_peek(const http__ring *rg, uint64_t pos, unsigned *kind, 
 
 void http__ring_release(http__ring *rg, uint64_t pos) {
     uint64_t t = atomic_load_explicit(&rg->tail, memory_order_relaxed);
-    while (t < pos) { /* zero [t, pos) in at most two pieces (it may wrap) */
+    while (!rg->single && t < pos) { /* zero [t, pos) in at most two pieces (it may wrap) */
         size_t off = (size_t)t & rg->mask;
         size_t n = rg->cap - off;
         if (n > pos - t) n = (size_t)(pos - t);

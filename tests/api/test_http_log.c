@@ -353,15 +353,15 @@ static void test_ring_wraps_and_refuses(void **state) {
     assert_null(http__ring_reserve(rg, 40, 1, NULL)); /* 240 + 16 of padding + 48 > 256 */
     unsigned kind = 0;
     size_t size = 0;
-    http__ring_commit(rec[1]);
+    http__ring_commit(rg, rec[1]);
     assert_null(http__ring_peek(rg, 0, &kind, &size)); /* the first is not committed yet */
-    http__ring_commit(rec[0]);
+    http__ring_commit(rg, rec[0]);
     uint64_t pos = 0;
     for (int i = 0; i < 3; i++) {
         if (i == 2) {
             assert_null(http__ring_peek(rg, pos, &kind, &size)); /* the third is not committed */
             for (int k = 2; k < 5; k++)
-                http__ring_commit(rec[k]);
+                http__ring_commit(rg, rec[k]);
         }
         const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
         assert_non_null(p);
@@ -377,7 +377,7 @@ static void test_ring_wraps_and_refuses(void **state) {
     assert_non_null(rec[5]);
     assert_int_equal(used, 304 - 144);
     memset(rec[5], 'z', 40);
-    http__ring_commit(rec[5]);
+    http__ring_commit(rg, rec[5]);
     assert_int_equal(http__ring_head(rg), 304);
     for (int i = 3; i < 5; i++) {
         const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
@@ -400,7 +400,7 @@ static void test_ring_wraps_and_refuses(void **state) {
     for (int i = 0; i < 4; i++) {
         void *r = http__ring_reserve(rg, 56, 1, &used);
         assert_non_null(r);
-        http__ring_commit(r);
+        http__ring_commit(rg, r);
     }
     assert_int_equal(used, 256);
     assert_null(http__ring_reserve(rg, 1, 1, NULL));
