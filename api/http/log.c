@@ -368,6 +368,25 @@ static void put_route(http_log *lg, out_buf *o, const char *route) {
     put(o, "\"", 1);
 }
 
+/* The three digits of every number below 1,000 ("000" .. "999"), filled once: a line's
+ * milliseconds, its duration's decimals and its status are one 3-byte copy each instead of
+ * three divisions. */
+static char digits3[1000][3];
+static pthread_once_t digits3_once = PTHREAD_ONCE_INIT;
+
+static void digits3_fill(void) {
+    for (int i = 0; i < 1000; i++) {
+        digits3[i][0] = (char)('0' + i / 100);
+        digits3[i][1] = (char)('0' + i / 10 % 10);
+        digits3[i][2] = (char)('0' + i % 10);
+    }
+}
+
+/* v (below 1,000) as three digits. */
+static void put_3digits(out_buf *o, unsigned v) {
+    put(o, digits3[v], 3);
+}
+
 /* Epoch milliseconds: the seconds' digits are formatted once per second (a batch of lines mostly
  * shares its second), the milliseconds as three digits. */
 static void put_ts_ms(http_log *lg, out_buf *o, int64_t ms) {
@@ -382,9 +401,8 @@ static void put_ts_ms(http_log *lg, out_buf *o, int64_t ms) {
         lg->ts_len = (size_t)(d.p - lg->ts_digits);
         lg->ts_sec = sec;
     }
-    char frac[3] = {(char)('0' + m / 100), (char)('0' + m / 10 % 10), (char)('0' + m % 10)};
     put_var(o, lg->ts_digits, lg->ts_len);
-    put(o, frac, 3);
+    put_3digits(o, (unsigned)m);
 }
 
 /* The level of an access line and the key that follows it, in one piece, and its length. */
@@ -450,9 +468,7 @@ static void put_status(out_buf *o, int status) {
         put_i64(o, status);
         return;
     }
-    unsigned s = (unsigned)status;
-    char d[3] = {(char)('0' + s / 100), (char)('0' + s / 10 % 10), (char)('0' + s % 10)};
-    put(o, d, 3);
+    put_3digits(o, (unsigned)status);
 }
 
 static void format_access(http_log *lg, out_buf *o, const acc_rec *r, int64_t mono_to_real_ns) {
@@ -475,11 +491,10 @@ static void format_access(http_log *lg, out_buf *o, const acc_rec *r, int64_t mo
     put_status(o, r->status);
     /* milliseconds with three decimals, from integer microseconds */
     int64_t us = r->duration_us < 0 ? 0 : r->duration_us;
-    char frac[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
-                    (char)('0' + us % 10)};
     put_str(o, ",\"duration_ms\":");
     put_i64(o, us / 1000);
-    put(o, frac, 4);
+    put(o, ".", 1);
+    put_3digits(o, (unsigned)(us % 1000));
     put_str(o, ",\"key_id\":");
     put_json_or_null(o, r->text + r->method_len, r->key_len);
     put_str(o, ",\"bytes_in\":");
@@ -693,6 +708,7 @@ lm_status http_log_create(const http_log_opts *opts, http_log **out, lm_errinfo 
     if (o.sample > 1000000)
         return lm_errinfo_set(err, LM_INVALID, "log_sample", "sample must be 1..1000000");
     if (o.flush_ms < 1) o.flush_ms = 1;
+    pthread_once(&digits3_once, digits3_fill);
     http_log *lg = lm_calloc(1, sizeof *lg);
     if (!lg) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
     static _Atomic uint64_t next_id = 1;
