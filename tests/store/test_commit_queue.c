@@ -2,7 +2,8 @@
  * in both modes (writer thread, leader) and with the fsync behind the commit (sync_behind: units
  * with and without events), every acknowledged unit present after reopening; a
  * failing unit rolls back alone; units queued together share one commit; a batch of failures
- * commits nothing; stop drains the queue; full and stopped queues refuse. */
+ * commits nothing; stop drains the queue; full and stopped queues refuse; lazy savepoints and the
+ * batch_end hook. */
 #include "store/commit_queue.h"
 #include "tests/support/tmp_db.h"
 
@@ -449,6 +450,109 @@ static void test_events_behind_wait_for_sync(void **state) {
     store_set_event_hook(f->s, NULL, NULL);
 }
 
+/* ---- Lazy savepoints and the batch's end ---- */
+
+/* What the lazy units gathered for batch_end, and how batch_end was called. */
+typedef struct lazy_end {
+    const char *gathered[8];
+    int n, with_tx, without_tx;
+    bool fail; /* batch_end fails */
+} lazy_end;
+static lazy_end lz;
+
+enum { LZ_GATHER, LZ_SAVEPOINT_WRITE_FAIL, LZ_ONE_WRITE, LZ_FAIL_NO_WRITE };
+
+typedef struct lazy_arg {
+    const char *key;
+    int mode;
+} lazy_arg;
+
+static lm_status lazy_work(store_tx *tx, void *arg, lm_errinfo *err) {
+    lazy_arg *a = arg;
+    lm_status rc = LM_OK;
+    switch (a->mode) {
+    case LZ_GATHER: lz.gathered[lz.n++] = a->key; return LM_OK;
+    case LZ_SAVEPOINT_WRITE_FAIL:
+        if ((rc = store_cq_savepoint(err)) == LM_OK) rc = store_meta_put(tx, a->key, 1);
+        return rc == LM_OK ? lm_errinfo_set(err, LM_CONFLICT, "key", "refused") : rc;
+    case LZ_ONE_WRITE: return store_meta_put(tx, a->key, 2);
+    default: return lm_errinfo_set(err, LM_CONFLICT, "key", "refused");
+    }
+}
+
+static lm_status lazy_batch_end(store_tx *tx, void *ctx, lm_errinfo *err) {
+    assert_ptr_equal(ctx, &lz);
+    int n = lz.n;
+    lz.n = 0;
+    if (!tx) {
+        lz.without_tx++;
+        return LM_OK;
+    }
+    lz.with_tx++;
+    if (lz.fail) return lm_errinfo_set(err, LM_STORE, "", "batch_end failed");
+    lm_status rc = LM_OK;
+    for (int i = 0; i < n && rc == LM_OK; i++)
+        rc = store_meta_put(tx, lz.gathered[i], 3);
+    return rc;
+}
+
+/* Units that open their savepoint only when they write: one that fails after its savepoint is
+ * undone, one whose single write is its last step is kept without one, what they gathered is
+ * written by batch_end in the same commit; a failing batch_end fails the whole batch, and a
+ * batch that will not commit hands batch_end no tx. */
+static void test_lazy_savepoints(void **state) {
+    tmp_store *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.lazy_savepoints = true;
+    o.batch_end = lazy_batch_end;
+    o.batch_end_ctx = &lz;
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, &o, &q), LM_OK);
+    memset(&lz, 0, sizeof lz);
+    lazy_arg a[4] = {{"lz_gathered", LZ_GATHER},
+                     {"lz_undone", LZ_SAVEPOINT_WRITE_FAIL},
+                     {"lz_one", LZ_ONE_WRITE},
+                     {"lz_nothing", LZ_FAIL_NO_WRITE}};
+    store_cq_unit u[4];
+    for (int i = 0; i < 4; i++)
+        u[i] = (store_cq_unit){.work = lazy_work, .arg = &a[i]};
+    uint64_t before = commits(f->s);
+    assert_int_equal(store_cq_run(q, u, 4), LM_OK);
+    assert_int_equal(u[0].st, LM_OK);
+    assert_int_equal(u[1].st, LM_CONFLICT);
+    assert_int_equal(u[2].st, LM_OK);
+    assert_int_equal(u[3].st, LM_CONFLICT);
+    assert_int_equal(commits(f->s) - before, 1);
+    assert_int_equal(lz.with_tx, 1);
+    /* batch_end fails: every unit fails, nothing of the batch is kept */
+    lz.fail = true;
+    lazy_arg b[2] = {{"lz_lost", LZ_GATHER}, {"lz_lost_write", LZ_ONE_WRITE}};
+    store_cq_unit v[2];
+    for (int i = 0; i < 2; i++)
+        v[i] = (store_cq_unit){.work = lazy_work, .arg = &b[i]};
+    assert_int_equal(store_cq_run(q, v, 2), LM_OK);
+    assert_int_equal(v[0].st, LM_STORE);
+    assert_int_equal(v[1].st, LM_STORE);
+    assert_int_equal(lz.with_tx, 2);
+    assert_int_equal(lz.without_tx, 1);
+    /* every unit fails: no commit, batch_end without a tx */
+    lz.fail = false;
+    lazy_arg c = {"lz_none", LZ_FAIL_NO_WRITE};
+    lm_errinfo err;
+    assert_int_equal(store_cq_submit_wait(q, lazy_work, &c, 1, &err), LM_CONFLICT);
+    assert_int_equal(lz.without_tx, 2);
+    assert_int_equal(commits(f->s) - before, 1);
+    store_cq_destroy(q);
+    reopen(f);
+    assert_int_equal(meta_value(f->s, "lz_gathered"), 3);
+    assert_int_equal(meta_value(f->s, "lz_undone"), -1);
+    assert_int_equal(meta_value(f->s, "lz_one"), 2);
+    assert_int_equal(meta_value(f->s, "lz_nothing"), -1);
+    assert_int_equal(meta_value(f->s, "lz_lost"), -1);
+    assert_int_equal(meta_value(f->s, "lz_lost_write"), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_threads_writer, setup, tmp_store_teardown),
@@ -463,6 +567,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_idle_hook, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_lazy_savepoints, setup, tmp_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
