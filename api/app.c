@@ -38,6 +38,8 @@ static lm_status ingest_start(api_app *lv, const api_server_opts *o, lm_errinfo 
                               "\"%.40s\"",
                               lg);
     io.linger_us = (long)linger;
+    /* a batch's answers on the OsmAnd port reach its loop with one wake-up */
+    io.deliver_hold = http_plain_answers_hold;
     return dispatch_ingest_start(lv->st, o->dispatch, &io, &lv->ingest);
 }
 
