@@ -79,8 +79,7 @@ static void test_choice_is_the_geodesic_one(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_choice_is_the_geodesic_one, setup,
-                                        orders_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_choice_is_the_geodesic_one, setup, orders_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
