@@ -178,45 +178,40 @@ static void answer_error(http_plain *q, lm_status st, const lm_errinfo *err) {
     http_plain_answer(q, lm_status_http(st), msg);
 }
 
-typedef struct osm_plain_ctx {
-    http_plain *q;
-    api_app *app;
-    char addr[DISPATCH_GUARD_ADDR_MAX];
-} osm_plain_ctx;
+/* The client's address for the guessing limiter ("?" when unknown). */
+static void plain_addr(const http_plain *q, char *out, size_t size) {
+    if (!http_plain_client_addr(q, out, size)) lm_strlcpy(out, "?", size);
+}
 
+/* After the commit: q itself is the context (it waits, with its connection, for this answer). */
 static void osm_done(void *ctx, lm_status st, const lm_errinfo *err) {
-    osm_plain_ctx *c = ctx;
-    guard_outcome(c->app, c->addr, st, err);
-    if (st == LM_OK) api__track_cache_positions(c->app->track_cache);
-    if (st == LM_OK)
-        http_plain_answer(c->q, 200, "");
-    else
-        answer_error(c->q, st, err);
-    lm_free(c);
+    http_plain *q = ctx;
+    api_app *app = http_plain_handler_ctx(q);
+    if (st == LM_OK) {
+        api__track_cache_positions(app->track_cache);
+        http_plain_answer(q, 200, "");
+        return;
+    }
+    char addr[DISPATCH_GUARD_ADDR_MAX];
+    plain_addr(q, addr, sizeof addr);
+    guard_outcome(app, addr, st, err);
+    answer_error(q, st, err);
 }
 
 /* Decodes the request (query, form, or JSON body) and submits it; answers at once when it
  * cannot be submitted (or its address is blocked), else from osm_done after the commit. */
 static void osm_handle(void *ctx, http_plain *q) {
     api_app *app = ctx;
-    osm_plain_ctx *c = lm_calloc(1, sizeof *c);
-    if (!c) {
-        http_plain_answer(q, 500, "error: out of memory\n");
-        return;
-    }
-    c->q = q;
-    c->app = app;
-    if (!http_plain_client_addr(q, c->addr, sizeof c->addr))
-        lm_strlcpy(c->addr, "?", sizeof c->addr);
+    char addr[DISPATCH_GUARD_ADDR_MAX];
+    plain_addr(q, addr, sizeof addr);
     int64_t retry_s = 0;
-    if (!guard_allows(app, c->addr, &retry_s)) {
+    if (!guard_allows(app, addr, &retry_s)) {
         char msg[160];
         snprintf(msg, sizeof msg,
                  "id: too many unknown device ids from this address; retry in %lld s\n",
                  (long long)retry_s);
         http_plain_retry_after(q, retry_s);
         http_plain_answer(q, 429, msg);
-        lm_free(c);
         return;
     }
     size_t n_args = 0, body_len = 0;
@@ -245,15 +240,12 @@ static void osm_handle(void *ctx, http_plain *q) {
         }
     }
     if (rc == LM_OK) {
-        rc = api__ingest_submit(app->ingest, many ? many : pos, n, NULL, osm_done, c);
+        rc = api__ingest_submit(app->ingest, many ? many : pos, n, NULL, osm_done, q);
         if (rc != LM_OK)
             lm_errinfo_set(&err, rc, "", "the position queue is full or stopping; retry");
     }
     lm_free(many);
-    if (rc != LM_OK) { /* not submitted: osm_done will not run */
-        lm_free(c);
-        answer_error(q, rc, &err);
-    }
+    if (rc != LM_OK) answer_error(q, rc, &err); /* not submitted: osm_done will not run */
 }
 
 /* One round of the OsmAnd port's ready sockets: its positions wake the writer once, at its end. */

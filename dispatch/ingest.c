@@ -1,9 +1,11 @@
 /* dispatch/ingest.c: position ingest (dispatch/ingest.h) on the store commit queue: a request is
- * one unit (device -> driver, filters, dedupe, dispatch's live state and events) in its own
- * savepoint;
- * the queue's writer thread stores as many as are waiting in ONE transaction, commits (one fsync
- * for the whole batch) and only then answers each request. While it commits, the next batch
- * gathers. Between batches, positions past their retention are pruned in small chunks. */
+ * one unit (device -> driver, filters, dedupe, dispatch's live state and events); the queue's
+ * writer thread stores as many as are waiting in ONE transaction, commits (one fsync for the
+ * whole batch) and only then answers each request. A unit opens its own savepoint only when it
+ * writes more than positions (a refusal, an alarm, live state); positions that move no live state
+ * are gathered and inserted at the batch's end, several rows per statement. While it commits, the
+ * next batch gathers. Between batches, positions past their retention are pruned in small
+ * chunks. */
 #include "dispatch/ingest.h"
 
 #include "dispatch/internal.h"
@@ -73,6 +75,9 @@ struct dispatch_ingest {
     filter_cache *filters;
     store_position *rows;
     bool *inserted, *live;
+    /* the batch's positions that move no live state, inserted together at its end (flush) */
+    store_position *pend;
+    size_t n_pend, cap_pend;
 };
 
 typedef struct job {
@@ -264,6 +269,32 @@ static lm_status resolve_drivers(store_tx *tx, job *j, lm_errinfo *err) {
     return LM_OK;
 }
 
+/* Keeps rows[0..n) for the batch's one INSERT at its end (flush): the last step of a unit,
+ * after which it cannot fail. */
+static lm_status pend_add(dispatch_ingest *g, const store_position *rows, size_t n) {
+    if (g->n_pend + n > g->cap_pend) {
+        size_t cap = g->cap_pend ? g->cap_pend : 256;
+        while (cap < g->n_pend + n)
+            cap *= 2;
+        store_position *p = lm_reallocarray(g->pend, cap, sizeof *p);
+        if (!p) return LM_NOMEM;
+        g->pend = p;
+        g->cap_pend = cap;
+    }
+    memcpy(g->pend + g->n_pend, rows, n * sizeof *rows);
+    g->n_pend += n;
+    return LM_OK;
+}
+
+/* The queue's batch_end: the positions its units kept for it, in a few multi-row INSERTs of
+ * the batch's transaction (tx NULL: the batch will not commit, they are dropped). */
+static lm_status flush(store_tx *tx, void *ctx, lm_errinfo *err) {
+    dispatch_ingest *g = ctx;
+    size_t n = g->n_pend;
+    g->n_pend = 0;
+    return tx && n ? store_positions_append(tx, g->pend, n, err) : LM_OK;
+}
+
 /* Stores one request's positions inside tx and moves dispatch's live state with the new ones.
  * Positions the filters refuse are recorded as such and go no further. */
 static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
@@ -282,13 +313,16 @@ static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
         bool is_live = live[i];
         lm_strlcpy(driver, rows[i].driver_id, sizeof driver);
         int64_t t_ms = p->time_ms > 0 ? p->time_ms : j->recv_ms;
-        if ((p->token || p->alarm) && (rc = report_extras(tx, j, p, driver, t_ms, err)) != LM_OK)
+        if ((p->token || p->alarm) && ((rc = store_cq_savepoint(err)) != LM_OK ||
+                                       (rc = report_extras(tx, j, p, driver, t_ms, err)) != LM_OK))
             return rc;
         dispatch_filter_state *fs = NULL;
         if ((rc = filter_state(g, tx, driver, j->recv_ms, &fs, err)) != LM_OK) return rc;
         dispatch_refusal why = dispatch_filter_check(&g->filter, fs, p, t_ms, j->recv_ms);
         if (why != DISPATCH_ACCEPTED) {
-            if ((rc = refuse(g, tx, j, p, driver, why, t_ms, err)) != LM_OK) return rc;
+            if ((rc = store_cq_savepoint(err)) != LM_OK ||
+                (rc = refuse(g, tx, j, p, driver, why, t_ms, err)) != LM_OK)
+                return rc;
             continue;
         }
         lm_strlcpy(rows[k].driver_id, driver, sizeof rows[k].driver_id);
@@ -296,7 +330,13 @@ static lm_status job_work(store_tx *tx, void *arg, lm_errinfo *err) {
         live[k++] = is_live;
     }
     if (k == 0) return LM_OK;
-    if ((rc = store_positions_insert(tx, rows, k, g->inserted, err)) != LM_OK) return rc;
+    bool moves = false;
+    for (size_t i = 0; g->d && i < k; i++)
+        moves |= live[i];
+    if (!moves) return pend_add(g, rows, k);
+    if ((rc = store_cq_savepoint(err)) != LM_OK ||
+        (rc = store_positions_insert(tx, rows, k, g->inserted, err)) != LM_OK)
+        return rc;
     /* live state: only new positions; dispatch ignores ones older than what it has seen, so a
      * late-arriving old position is kept in history but never moves the vehicle backwards */
     int64_t thaw = g->filter.future_skew_ms > 0 ? j->recv_ms + g->filter.future_skew_ms : INT64_MAX;
@@ -400,6 +440,11 @@ lm_status dispatch_ingest_start(store *s, dispatch *d, const dispatch_ingest_opt
     /* the next batch's statements run during this one's fsync (a batch with events, such as a
      * refusal or an alarm, still commits with its fsync first) */
     qo.sync_behind = true;
+    /* most requests only add positions: no savepoint each, one INSERT per batch for them */
+    qo.lazy_savepoints = true;
+    qo.batch_end = flush;
+    qo.batch_end_ctx = g;
+    qo.deliver_hold = o->deliver_hold;
     if (o->retention_s > 0) {
         qo.idle = prune;
         qo.idle_ctx = g;
@@ -427,6 +472,7 @@ void dispatch_ingest_free(dispatch_ingest *g) {
     lm_free(g->rows);
     lm_free(g->inserted);
     lm_free(g->live);
+    lm_free(g->pend);
     lm_free(g);
 }
 

@@ -90,6 +90,9 @@ typedef struct dispatch_ingest_opts {
     int64_t (*now_ms)(void); /* receive time (filters, event clock, retention): lm_now_ms by
                                 default; real time, not dispatch's clock, because device times
                                 are compared with it (tests pin it) */
+    /* called with true before and false after a committed batch's requests are answered (done),
+     * on the thread answering them, so that their answers go out together; NULL = none */
+    void (*deliver_hold)(bool on);
 } dispatch_ingest_opts;
 
 /* Defaults: positions kept, no linger, lm_now_ms. The filters are dispatch_opts.positions of the

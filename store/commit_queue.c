@@ -75,21 +75,55 @@ static cq_node *batch_take(store_cq *q) {
     return list;
 }
 
-/* Runs one unit inside its savepoint; true if it is kept. */
-static bool unit_run(db_conn *db, store_tx *tx, cq_node *n) {
+/* The unit running on this thread: its connection and whether its savepoint is open
+ * (store_cq_savepoint); NULL outside a unit. */
+typedef struct cq_unit_sp {
+    db_conn *db;
+    bool open;
+} cq_unit_sp;
+static _Thread_local cq_unit_sp *cq_unit;
+
+lm_status store_cq_savepoint(lm_errinfo *err) {
+    if (!cq_unit || cq_unit->open) return LM_OK;
+    lm_status rc = db_run(cq_unit->db, "SAVEPOINT lm_cq", err);
+    cq_unit->open = rc == LM_OK;
+    return rc;
+}
+
+typedef enum { UNIT_KEPT, UNIT_FAILED, UNIT_BROKEN } unit_outcome;
+
+/* Runs one unit inside its savepoint (opened at once, or by the unit with lazy_savepoints).
+ * UNIT_BROKEN: the unit's work succeeded but its savepoint could not be released, so what it
+ * gathered outside the database (for batch_end) no longer matches; or it failed after writing
+ * without a savepoint, so part of it is in the transaction: either way the batch must not commit.
+ */
+static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n) {
     lm_errinfo_clear(&n->err);
-    if ((n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return false;
+    bool lazy = q->o.lazy_savepoints && db_kind(db) == DB_SQLITE;
+    cq_unit_sp sp = {.db = db, .open = !lazy};
+    if (!lazy && (n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return UNIT_FAILED;
+    /* rows written before the unit opened its savepoint cannot be undone alone (below) */
+    int64_t changes = lazy ? db_total_changes(db) : 0;
+    cq_unit = &sp;
     n->st = n->work(tx, n->arg, &n->err);
-    if (n->st == LM_OK) n->st = db_run(db, "RELEASE lm_cq", &n->err);
-    if (n->st == LM_OK) return true;
+    cq_unit = NULL;
+    bool worked = n->st == LM_OK;
+    if (worked && (!sp.open || (n->st = db_run(db, "RELEASE lm_cq", &n->err)) == LM_OK))
+        return UNIT_KEPT;
     if (n->err.code == LM_OK) n->err.code = n->st;
-    /* if the rollback fails the release still ends the savepoint; if both fail the commit
-     * reports the broken transaction to every unit */
-    lm_status rolled = db_run(db, "ROLLBACK TO lm_cq", NULL);
-    lm_status released = db_run(db, "RELEASE lm_cq", NULL);
-    (void)rolled;
-    (void)released;
-    return false;
+    if (sp.open) {
+        /* if the rollback fails the release still ends the savepoint; if both fail the commit
+         * reports the broken transaction to every unit */
+        lm_status rolled = db_run(db, "ROLLBACK TO lm_cq", NULL);
+        lm_status released = db_run(db, "RELEASE lm_cq", NULL);
+        (void)rolled;
+        (void)released;
+    }
+    /* without a savepoint: a unit that wrote nothing, or one statement that undid itself, fails
+     * alone; one that failed after a completed write leaves part of itself in the transaction,
+     * so the whole batch must not commit */
+    if (lazy && !sp.open && db_total_changes(db) != changes) return UNIT_BROKEN;
+    return worked && lazy ? UNIT_BROKEN : UNIT_FAILED;
 }
 
 /* Sets rc as the outcome of every unit of list that had none. */
@@ -99,8 +133,9 @@ static void batch_fail(store_cq *q, cq_node *list, lm_status rc) {
 }
 
 /* Runs list in one transaction and sets every unit's outcome. A batch whose units all failed is
- * rolled back: nothing to make durable, no fsync. True when the batch committed behind its fsync
- * (sync_behind): its outcomes hold only once store_wal_sync has succeeded. */
+ * rolled back: nothing to make durable, no fsync; so is a broken one (a unit's savepoint could not
+ * be released, or batch_end failed), every unit failing. True when the batch committed behind its
+ * fsync (sync_behind): its outcomes hold only once store_wal_sync has succeeded. */
 static bool batch_run(store_cq *q, cq_node *list) {
     store_tx *tx = NULL;
     lm_status rc =
@@ -112,10 +147,23 @@ static bool batch_run(store_cq *q, cq_node *list) {
     }
     db_conn *db = store__tx_db(tx);
     size_t kept = 0;
-    for (cq_node *n = list; n; n = n->next)
-        kept += unit_run(db, tx, n);
-    if (kept == 0) {
+    bool broken = false;
+    for (cq_node *n = list; n && !broken; n = n->next) {
+        unit_outcome o = unit_run(q, db, tx, n);
+        kept += o == UNIT_KEPT;
+        broken = o == UNIT_BROKEN;
+    }
+    lm_errinfo end_err;
+    lm_errinfo_clear(&end_err);
+    if (!broken && kept > 0 && q->o.batch_end &&
+        (rc = q->o.batch_end(tx, q->o.batch_end_ctx, &end_err)) != LM_OK)
+        broken = true;
+    if (broken || kept == 0) {
+        if (q->o.batch_end) (void)q->o.batch_end(NULL, q->o.batch_end_ctx, NULL);
         store_tx_rollback(tx);
+        /* a unit that broke the batch keeps its own error; the others did nothing wrong and may
+         * retry (LM_UNAVAILABLE); batch_end's failure is every unit's */
+        if (broken) batch_fail(q, list, rc != LM_OK ? rc : LM_UNAVAILABLE);
         return false;
     }
     bool behind = false;
@@ -129,10 +177,12 @@ static bool batch_run(store_cq *q, cq_node *list) {
  * lock, then freed), waited ones under the lock. Returns with q->mu held. */
 static void batch_deliver(store_cq *q, cq_node *list) {
     bool waited = false;
+    if (q->o.deliver_hold) q->o.deliver_hold(true);
     for (cq_node *n = list; n; n = n->next) {
         if (n->done) n->done(n->arg, n->st, n->st == LM_OK ? NULL : &n->err);
         waited |= n->done == NULL;
     }
+    if (q->o.deliver_hold) q->o.deliver_hold(false);
     pthread_mutex_lock(&q->mu);
     while (list) {
         cq_node *next = list->next; /* a waited node is gone once its waiter sees remaining 0 */

@@ -51,6 +51,22 @@ typedef struct store_cq_opts {
     /* with sync_behind: batches with events too; their events are read (store_events_since)
      * and published (the event hook) only after the fsync */
     bool sync_behind_events;
+    /* SQLite: a unit's savepoint is opened only when the unit asks (store_cq_savepoint), before
+     * its first write; a unit that writes nothing (or one statement, as its last step: a failed
+     * statement undoes itself) then costs no SAVEPOINT / RELEASE. A RELEASE that fails, or a unit
+     * that fails after a completed write without its savepoint (db_total_changes moved), fails
+     * the whole batch: rolled back, the other units LM_UNAVAILABLE. PostgreSQL, where a failed
+     * statement breaks the transaction, always opens it. */
+    bool lazy_savepoints;
+    /* called once per batch after its units ran, with the batch's tx before the commit (what it
+     * writes commits with the units; its failure fails every unit of the batch), or with tx NULL
+     * when the batch will not commit (nothing kept, or broken): for work gathered by the units
+     * and done once per batch, such as one multi-row INSERT */
+    lm_status (*batch_end)(store_tx *tx, void *ctx, lm_errinfo *err);
+    void *batch_end_ctx;
+    /* called with true before and false after a batch's asynchronous outcomes are delivered
+     * (done), on the delivering thread: lets the receivers answer them together; NULL = none */
+    void (*deliver_hold)(bool on);
     const char *unavailable_msg;   /* err message when the tx cannot begin */
     const char *commit_failed_msg; /* err message when the commit fails */
 } store_cq_opts;
@@ -87,6 +103,11 @@ LM_MUST_USE lm_status store_cq_run(store_cq *q, store_cq_unit *units, size_t n);
 /* store_cq_run of one unit: its outcome in the return and err. */
 LM_MUST_USE lm_status store_cq_submit_wait(store_cq *q, store_cq_work_fn work, void *arg,
                                            size_t weight, lm_errinfo *err);
+
+/* Inside a unit's work, with opts.lazy_savepoints: opens the unit's savepoint if it is not open
+ * yet (a no-op otherwise, and outside a unit), so that the unit's writes after it are undone if
+ * the unit fails. */
+LM_MUST_USE lm_status store_cq_savepoint(lm_errinfo *err);
 
 /* Holds (on) or releases (off) the writer's wake-up for the calling thread's submits: while held,
  * store_cq_submit from this thread queues without waking the writer; the release wakes it once

@@ -118,8 +118,14 @@ extern const size_t store__pg_override_count;
 extern const char store__pg_prelude[];
 /* Makes the day partitions of positions from yesterday to a week ahead (inside a write tx). */
 LM_MUST_USE lm_status store__pg_positions_ensure(db_conn *db, int64_t now_ms, lm_errinfo *err);
-/* store_positions_insert on PostgreSQL: multi-row INSERTs (store/positions_pg.c). */
 struct store_position;
+/* The INSERT OR IGNORE of n position rows (13 parameters each, store__positions_bind_row) into
+ * buf; with returning, the new rows' (time_ms, device_id) come back (store/positions_sql.c). */
+void store__positions_insert_sql(char *buf, size_t size, size_t n, bool returning);
+/* Binds one position to parameters base + 1 .. base + 13 of such an INSERT. */
+LM_MUST_USE lm_status store__positions_bind_row(db_stmt *st, int base,
+                                                const struct store_position *p);
+/* store_positions_insert on PostgreSQL: multi-row INSERTs (store/positions_pg.c). */
 LM_MUST_USE lm_status store__pg_positions_insert(db_conn *db, const struct store_position *pos,
                                                  size_t n, bool *inserted, lm_errinfo *err);
 /* Drops whole day partitions of positions that end at or before before_ms, oldest first, while

@@ -10,6 +10,7 @@
 #include "store/store_positions.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 const char store__positions_schema_v300[] =
@@ -54,12 +55,7 @@ const char store__positions_schema_v303[] =
         if ((rc = (expr)) != LM_OK) goto fail;                                                     \
     } while (0)
 
-/* NAN is stored as NULL. */
-static lm_status bind_opt(db_stmt *st, int idx, double v) {
-    if (!isfinite(v)) return db_bind_null(st, idx);
-    return db_bind_double(st, idx, v);
-}
-
+/* NULL is read as NAN. */
 static double col_opt(db_stmt *st, int col) {
     return db_column_type(st, col) == DB_NULL ? NAN : db_column_double(st, col);
 }
@@ -77,32 +73,50 @@ lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t
         &st, err);
     if (rc != LM_OK) return rc;
     for (size_t i = 0; i < n; i++) {
-        const store_position *p = &pos[i];
         db_reset(st);
-        BIND(db_bind_text(st, 1, p->device_id));
-        BIND(db_bind_text(st, 2, p->driver_id));
-        BIND(db_bind_i64(st, 3, p->time_ms));
-        BIND(db_bind_i64(st, 4, p->recv_ms));
-        BIND(db_bind_double(st, 5, p->lat));
-        BIND(db_bind_double(st, 6, p->lon));
-        BIND(bind_opt(st, 7, p->speed_mps));
-        BIND(bind_opt(st, 8, p->heading_deg));
-        BIND(bind_opt(st, 9, p->altitude_m));
-        BIND(bind_opt(st, 10, p->accuracy_m));
-        BIND(bind_opt(st, 11, p->battery_pct));
-        if (p->charging < 0)
-            BIND(db_bind_null(st, 12));
-        else
-            BIND(db_bind_i64(st, 12, p->charging));
-        if (!p->attributes[0])
-            BIND(db_bind_null(st, 13));
-        else
-            BIND(db_bind_text(st, 13, p->attributes));
+        BIND(store__positions_bind_row(st, 0, &pos[i]));
         BIND(store__step_done(st, err));
         if (inserted) inserted[i] = db_changes(db) == 1;
     }
 fail:
     db_finish(st);
+    return rc;
+}
+
+/* ---- Appending a batch: several rows per statement ---- */
+
+#define APPEND_SIZES 4
+static const size_t append_rows[APPEND_SIZES] = {64, 16, 4, 1}; /* rows per statement */
+static char append_text[APPEND_SIZES][64 * 32 + 400];
+static pthread_once_t append_once = PTHREAD_ONCE_INIT;
+
+/* The texts are built once and kept at fixed addresses: the statement cache finds them by their
+ * pointer without hashing two kilobytes of SQL. */
+static void append_init(void) {
+    for (size_t k = 0; k < APPEND_SIZES; k++)
+        store__positions_insert_sql(append_text[k], sizeof append_text[k], append_rows[k], false);
+}
+
+lm_status store_positions_append(store_tx *tx, const store_position *pos, size_t n,
+                                 lm_errinfo *err) {
+    db_conn *db = store__tx_db(tx);
+    if (db_kind(db) == DB_POSTGRES) return store__pg_positions_insert(db, pos, n, NULL, err);
+    pthread_once(&append_once, append_init);
+    lm_status rc = LM_OK;
+    for (size_t at = 0, k = 0; at < n && rc == LM_OK; k++) {
+        while (append_rows[k] > n - at)
+            k++;
+        size_t rows = append_rows[k];
+        db_stmt *st = NULL;
+        if ((rc = db_prepare(db, append_text[k], &st, err)) != LM_OK) return rc;
+        for (; rc == LM_OK && n - at >= rows; at += rows) {
+            db_reset(st);
+            for (size_t i = 0; i < rows && rc == LM_OK; i++)
+                rc = store__positions_bind_row(st, (int)(i * 13), &pos[at + i]);
+            if (rc == LM_OK) rc = store__step_done(st, err);
+        }
+        db_finish(st);
+    }
     return rc;
 }
 

@@ -32,6 +32,10 @@ typedef struct store_position {
  * says which were new. */
 LM_MUST_USE lm_status store_positions_insert(store_tx *tx, const store_position *pos, size_t n,
                                              bool *inserted, lm_errinfo *err);
+/* Inserts pos[0..n) as store_positions_insert does, several rows per statement, without saying
+ * which were new (a batch's positions that move no live state, gathered by the ingest). */
+LM_MUST_USE lm_status store_positions_append(store_tx *tx, const store_position *pos, size_t n,
+                                             lm_errinfo *err);
 /* Positions of one device (device_id) or one driver (driver_id; the other NULL) with device time
  * in [from_ms, to_ms], oldest first, at most limit (1..100000). */
 LM_MUST_USE lm_status store_positions_list(store_read *r, const char *device_id,

@@ -330,10 +330,16 @@ const char *http_plain_header(const http_plain *q, const char *name);
 const char *http_plain_body(const http_plain *q, size_t *len);
 /* A Retry-After header (seconds, > 0) on the answer still to come (a 429 or 503). */
 void http_plain_retry_after(http_plain *q, int64_t seconds);
+/* The ctx the listener's handler is called with (http_plain_listen). */
+void *http_plain_handler_ctx(const http_plain *q);
 /* The client's address as text ("127.0.0.1"); false if unknown. */
 bool http_plain_client_addr(const http_plain *q, char *out, size_t size);
 /* Answers q: status and text (copied; "" for an empty body). Exactly once per request. */
 void http_plain_answer(http_plain *q, int status, const char *text);
+/* Holds (on) the answers the calling thread gives from outside a handler until released (off):
+ * then they reach their listener's loop together, with one lock and one wake-up instead of one
+ * each (the ingest's syncer answering a committed batch). Nothing is answered while held. */
+void http_plain_answers_hold(bool on);
 /* Stops accepting connections (those open go on). NULL-safe. */
 void http_plain_quiesce(http_plain_listener *ls);
 /* Stops and frees; call once every request has been answered. NULL-safe. */

@@ -64,9 +64,51 @@ void http_plain_retry_after(http_plain *q, int64_t seconds) {
     q->retry_after_s = seconds;
 }
 
+void *http_plain_handler_ctx(const http_plain *q) {
+    return q->ls->ctx;
+}
+
 bool http_plain_client_addr(const http_plain *q, char *out, size_t size) {
     if (size == 0 || !q->c->addr[0]) return false;
     return lm_strlcpy(out, q->c->addr, size);
+}
+
+/* Answers this thread gives while it holds them (http_plain_answers_hold): one listener's, in
+ * order, handed to its loop together. */
+static _Thread_local struct {
+    bool on;
+    http_plain_listener *ls;
+    http_plain *head, *tail;
+} tl_held;
+
+/* Appends the chain head..tail to ls's completion list, waking the loop if the list was empty. */
+static void answers_publish(http_plain_listener *ls, http_plain *head, http_plain *tail) {
+    pthread_mutex_lock(&ls->mu);
+    bool wake = !ls->done_head;
+    tail->next_done = NULL;
+    if (ls->done_tail)
+        ls->done_tail->next_done = head;
+    else
+        ls->done_head = head;
+    ls->done_tail = tail;
+    pthread_mutex_unlock(&ls->mu);
+    /* the answers may be freed by the loop from here on */
+    if (wake) {
+        uint64_t one = 1;
+        ssize_t w = write(ls->efd, &one, sizeof one);
+        (void)w; /* EAGAIN: the counter is already non-zero, the loop wakes anyway */
+    }
+}
+
+static void held_publish(void) {
+    if (tl_held.head) answers_publish(tl_held.ls, tl_held.head, tl_held.tail);
+    tl_held.head = tl_held.tail = NULL;
+    tl_held.ls = NULL;
+}
+
+void http_plain_answers_hold(bool on) {
+    if (!on) held_publish();
+    tl_held.on = on;
 }
 
 void http_plain_answer(http_plain *q, int status, const char *text) {
@@ -77,22 +119,18 @@ void http_plain_answer(http_plain *q, int status, const char *text) {
         q->answered = true;
         return;
     }
-    http_plain_listener *ls = q->ls;
-    pthread_mutex_lock(&ls->mu);
-    bool wake = !ls->done_head;
-    q->next_done = NULL;
-    if (ls->done_tail)
-        ls->done_tail->next_done = q;
-    else
-        ls->done_head = q;
-    ls->done_tail = q;
-    pthread_mutex_unlock(&ls->mu);
-    /* q may be freed by the loop from here on */
-    if (wake) {
-        uint64_t one = 1;
-        ssize_t w = write(ls->efd, &one, sizeof one);
-        (void)w; /* EAGAIN: the counter is already non-zero, the loop wakes anyway */
+    if (!tl_held.on) {
+        answers_publish(q->ls, q, q);
+        return;
     }
+    if (tl_held.ls != q->ls) held_publish(); /* another listener's: its own wake-up */
+    tl_held.ls = q->ls;
+    q->next_done = NULL;
+    if (tl_held.tail)
+        tl_held.tail->next_done = q;
+    else
+        tl_held.head = q;
+    tl_held.tail = q;
 }
 
 void http_plain_stats_get(const http_plain_listener *ls, http_plain_stats *out) {
@@ -148,7 +186,8 @@ static void plain_drain(http_plain_listener *ls) {
 static void *plain_loop(void *arg) {
     http_plain_listener *ls = arg;
     struct epoll_event evs[PLAIN_MAX_EVENTS];
-    int64_t next_tick = lm_mono_ns() + PLAIN_TICK_MS * 1000000LL, stop_by = 0;
+    ls->round_ns = lm_mono_ns();
+    int64_t next_tick = ls->round_ns + PLAIN_TICK_MS * 1000000LL, stop_by = 0;
     bool listening = true;
     for (;;) {
         bool stopping = atomic_load(&ls->stopping);
@@ -165,6 +204,7 @@ static void *plain_loop(void *arg) {
             if (!ls->conns || now >= stop_by) break;
         }
         int n = epoll_wait(ls->ep, evs, PLAIN_MAX_EVENTS, stopping ? 20 : PLAIN_TICK_MS);
+        int64_t now = ls->round_ns = lm_mono_ns();
         if (n > 0 && ls->round) ls->round(ls->ctx, true);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
@@ -176,7 +216,6 @@ static void *plain_loop(void *arg) {
                 plain_conn_event(ls, p, evs[i].events);
         }
         if (n > 0 && ls->round) ls->round(ls->ctx, false);
-        int64_t now = lm_mono_ns();
         if (now >= next_tick) {
             next_tick = now + PLAIN_TICK_MS * 1000000LL;
             plain_conn_sweep_idle(ls, now);

@@ -303,7 +303,7 @@ static bool read_some(http_plain_listener *ls, plain_conn *c) {
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) c->eof = true;
         }
     }
-    if (got) c->last_ns = lm_mono_ns();
+    if (got) c->last_ns = ls->round_ns; /* idle limit: the round's time is close enough */
     return got;
 }
 
@@ -318,7 +318,7 @@ static int flush(plain_conn *c) {
         }
     }
     c->out_off = c->out_len = 0;
-    c->last_ns = lm_mono_ns();
+    c->last_ns = c->q.ls->round_ns;
     return 1;
 }
 

@@ -77,7 +77,8 @@ struct http_plain_listener {
     unsigned n_conns;
     plain_ip *ips; /* open connections per client address (max_conns entries) */
     unsigned n_ips;
-    char date[64]; /* "Date: ...\r\n" of date_s */
+    int64_t round_ns; /* lm_mono_ns when the loop's current round began: for idle times */
+    char date[64];    /* "Date: ...\r\n" of date_s */
     int64_t date_s;
     /* /metrics: answers by status class and their latency, counted when written */
     atomic_uint_fast64_t by_class[6];

@@ -2,7 +2,8 @@
  * answered in order whether the handler answers at once or later from another thread, HEAD
  * without a body, HTTP/1.0 closing after its answer, "100 Continue" and chunked bodies, refusals
  * (405, 413, malformed) closing the connection, the per-address cap, the status counters, and a
- * graceful close that still delivers an answer given after the listener was quiesced. */
+ * graceful close that still delivers an answer given after the listener was quiesced, answers
+ * held by the answering thread going out at its release. */
 #include "api/http/http.h"
 #include "tests/support/http_test.h"
 
@@ -24,6 +25,7 @@
 
 static http_plain_listener *L;
 static atomic_int handled;
+static http_plain *_Atomic parked[2]; /* ?mode=park: left unanswered for the test to answer */
 
 static void *answer_later(void *arg) {
     http_plain *q = arg;
@@ -32,8 +34,8 @@ static void *answer_later(void *arg) {
     return NULL;
 }
 
-/* ?mode=now: 200 at once; late: 400 from a thread 50 ms later; retry: 429 with Retry-After;
- * echo: 400 whose text is the body and the X-Echo header. */
+/* ?mode=now: 200 at once; late: 400 from a thread 50 ms later; park: kept for the test; retry: 429
+ * with Retry-After; echo: 400 whose text is the body and the X-Echo header. */
 static void handler(void *ctx, http_plain *q) {
     (void)ctx;
     atomic_fetch_add(&handled, 1);
@@ -44,6 +46,9 @@ static void handler(void *ctx, http_plain *q) {
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, answer_later, q), 0);
         pthread_detach(th);
+    } else if (!strcmp(mode, "park")) {
+        http_plain *none = NULL;
+        if (!atomic_compare_exchange_strong(&parked[0], &none, q)) atomic_store(&parked[1], q);
     } else if (!strcmp(mode, "retry")) {
         http_plain_retry_after(q, 7);
         http_plain_answer(q, 429, "id: slow down\n");
@@ -252,6 +257,38 @@ static void test_graceful_close(void **state) {
     assert_int_equal(start(4), 0); /* for teardown */
 }
 
+/* Answers given while the answering thread holds them (http_plain_answers_hold) go out only at
+ * the release, together, each to its own connection. */
+static void test_answers_held(void **state) {
+    (void)state;
+    atomic_store(&parked[0], NULL);
+    atomic_store(&parked[1], NULL);
+    int fd[2] = {dial(), dial()};
+    int before = atomic_load(&handled);
+    say(fd[0], "GET /?mode=park HTTP/1.1\r\nHost: x\r\n\r\n");
+    say(fd[1], "GET /?mode=park HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (int i = 0; i < 5000 && atomic_load(&handled) - before < 2; i++)
+        usleep(1000); /* timing-ok: poll, 5 s deadline */
+    assert_int_equal(atomic_load(&handled) - before, 2);
+    http_plain *q0 = atomic_load(&parked[0]), *q1 = atomic_load(&parked[1]);
+    assert_non_null(q0);
+    assert_non_null(q1);
+    http_plain_answers_hold(true);
+    http_plain_answer(q0, 200, "");
+    http_plain_answer(q1, 400, "held: second\n");
+    struct pollfd p[2] = {{.fd = fd[0], .events = POLLIN}, {.fd = fd[1], .events = POLLIN}};
+    assert_int_equal(poll(p, 2, 200), 0); /* timing-ok: nothing may arrive while held */
+    http_plain_answers_hold(false);
+    char buf[1024];
+    bool closed = false;
+    hear(fd[0], buf, sizeof buf, 1, &closed);
+    assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+    hear(fd[1], buf, sizeof buf, 1, &closed);
+    assert_non_null(strstr(buf, "held: second\n"));
+    close(fd[0]);
+    close(fd[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pipelined_in_order, setup, teardown),
@@ -259,6 +296,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_continue_and_chunked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_per_address_cap_and_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graceful_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answers_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Position ingest (dispatch/ingest.c) without HTTP, on real SQLite files: unknown devices refused
  * whole (and alone: the rest of the batch commits), retries stored once and late positions kept,
- * N threads x M requests all stored and still there after reopening, positions of a named
+ * N threads x M requests all stored and still there after reopening, a request of 89 positions
+ * (several rows per INSERT), positions of a named
  * driver, stop answering everything queued, retention pruning while idle, and no live tracking
  * without a dispatch handle. */
 #include "dispatch/ingest.h"
@@ -259,6 +260,33 @@ static void test_concurrent_durable(void **state) {
     assert_int_equal(count_of("902064"), 320);
 }
 
+/* One request of 89 positions (stored by the batch's multi-row INSERTs: 64 + 16 + 4 + 4 + 1
+ * rows) and another request in the same batch: every position stored, still there after
+ * reopening. */
+static void test_large_request_stored(void **state) {
+    (void)state;
+    enum { N = 89 };
+    dispatch_position p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = pos("123456", 45 + i * 1e-6, 4, 1700000000000LL + i * 1000LL);
+    dispatch_position other = pos("902064", 10, 20, 1700000000000LL);
+    lm_errinfo err;
+    assert_int_equal(dispatch_ingest_submit_wait(W.g, p, N, NULL, &err), LM_OK);
+    assert_int_equal(dispatch_ingest_submit_wait(W.g, &other, 1, NULL, &err), LM_OK);
+    close_all();
+    open_all(0);
+    size_t n = 0;
+    store_position *sp = positions_of("123456", &n);
+    assert_int_equal(n, N);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(sp[i].time_ms, 1700000000000LL + (int64_t)i * 1000LL);
+        assert_string_equal(sp[i].driver_id, "six");
+        assert_true(isnan(sp[i].speed_mps));
+    }
+    lm_free(sp);
+    assert_int_equal(count_of("902064"), 1);
+}
+
 /* ---- Retention and configuration ---- */
 
 static void test_retention_prunes_when_idle(void **state) {
@@ -303,6 +331,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_duplicates_and_out_of_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_driver_and_receive_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_durable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_request_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_prunes_when_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_dispatch, setup, teardown),
     };
