@@ -23,7 +23,8 @@ LM_MUST_USE lm_status solver__pool_init(solver__pool *pl, size_t n_vehicles);
 /* The task ref of a search node. */
 solver_task_ref solver__node_ref(const solver__model *m, uint32_t node);
 /* Adds s's routes: met during the search (up to POOL_CAP; a recycling pool that is full starts
- * over), or the incumbent's (always, into the rest of the capacity). */
+ * over), or the incumbent's (always, into the rest of the capacity). True if every route is in
+ * the pool now (none skipped for room or memory). */
 bool solver__pool_add_sol(const solver__model *m, solver__pool *pl, const solver__sol *s,
                           bool incumbent);
 /* The same as solver__pool_add_sol(m, pl, s, false) for a solution whose routes outside its
