@@ -250,8 +250,8 @@ static lm_status report_extras(store_tx *tx, const job *j, const dispatch_positi
 static lm_status resolve_drivers(store_tx *tx, job *j, lm_errinfo *err) {
     dispatch_ingest *g = j->g;
     for (size_t i = 0; i < j->n; i++) {
-        store_position *row = &g->rows[i];
-        memset(row, 0, sizeof *row);
+        store_position *row = &g->rows[i]; /* row_fill sets the rest of an accepted one */
+        row->driver_id[0] = '\0';
         g->live[i] = true;
         if (j->has_driver) {
             lm_strlcpy(row->driver_id, j->driver_id, sizeof row->driver_id);

@@ -91,6 +91,11 @@ lm_status db_bind_text(db_stmt *st, int idx, const char *text) {
     return db_pg__bind(st, idx, 0, text, text ? strlen(text) : 0, false);
 }
 
+lm_status db_bind_text_static(db_stmt *st, int idx, const char *text) {
+    if (!PG(st->conn)) return db_sq__bind_text_static(st, idx, text);
+    return db_bind_text(st, idx, text);
+}
+
 lm_status db_bind_i64(db_stmt *st, int idx, int64_t v) {
     if (!PG(st->conn)) return db_sq__bind_i64(st, idx, v);
     char b[24];

@@ -77,6 +77,9 @@ db_conn *db_stmt_conn(db_stmt *st);
 
 /* Binds by 1-based index; text and blobs are copied; NULL text binds SQL NULL. */
 LM_MUST_USE lm_status db_bind_text(db_stmt *st, int idx, const char *text);
+/* db_bind_text without the copy on SQLite: text must stay unchanged until the statement is
+ * finished (db_finish) or the parameter bound again (a batch's rows, bound many at a time). */
+LM_MUST_USE lm_status db_bind_text_static(db_stmt *st, int idx, const char *text);
 LM_MUST_USE lm_status db_bind_i64(db_stmt *st, int idx, int64_t v);
 LM_MUST_USE lm_status db_bind_double(db_stmt *st, int idx, double v);
 LM_MUST_USE lm_status db_bind_blob(db_stmt *st, int idx, const void *data, size_t n);

@@ -38,6 +38,7 @@ LM_MUST_USE lm_status db_sq__stmt_new(db_conn *c, const char *sql, bool persiste
 void db_sq__stmt_free(db_stmt *st);
 void db_sq__stmt_recycle(db_stmt *st);
 LM_MUST_USE lm_status db_sq__bind_text(db_stmt *st, int idx, const char *text);
+LM_MUST_USE lm_status db_sq__bind_text_static(db_stmt *st, int idx, const char *text);
 LM_MUST_USE lm_status db_sq__bind_i64(db_stmt *st, int idx, int64_t v);
 LM_MUST_USE lm_status db_sq__bind_double(db_stmt *st, int idx, double v);
 LM_MUST_USE lm_status db_sq__bind_blob(db_stmt *st, int idx, const void *data, size_t n);

@@ -121,6 +121,11 @@ lm_status db_sq__bind_text(db_stmt *st, int idx, const char *text) {
     return bind_rc(sqlite3_bind_text(st->sq, idx, text, -1, SQLITE_TRANSIENT));
 }
 
+lm_status db_sq__bind_text_static(db_stmt *st, int idx, const char *text) {
+    if (!text) return bind_rc(sqlite3_bind_null(st->sq, idx));
+    return bind_rc(sqlite3_bind_text(st->sq, idx, text, -1, SQLITE_STATIC));
+}
+
 lm_status db_sq__bind_i64(db_stmt *st, int idx, int64_t v) {
     return bind_rc(sqlite3_bind_int64(st->sq, idx, v));
 }
