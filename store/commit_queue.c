@@ -399,12 +399,19 @@ void store_cq_hold(store_cq *q, bool on) {
 lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done, void *arg,
                           size_t weight) {
     if (!q->o.thread || !work || !done) return LM_INVALID;
-    cq_node *n = lm_calloc(1, sizeof *n);
+    /* not zeroed: err (most of the node) is set when the unit runs or fails */
+    cq_node *n = lm_alloc(sizeof *n);
     if (!n) return LM_NOMEM;
+    n->next = NULL;
     n->work = work;
-    n->done = done;
     n->arg = arg;
     n->weight = weight ? weight : 1;
+    n->done = done;
+    n->waiter = NULL;
+    n->unit = NULL;
+    n->st = LM_OK;
+    n->err.code = LM_OK;
+    n->err.field[0] = n->err.message[0] = '\0';
     pthread_mutex_lock(&q->mu);
     lm_status rc = enqueue(q, n, n, n->weight);
     pthread_mutex_unlock(&q->mu);
