@@ -69,11 +69,16 @@ static lm_status intake_linger(orders_opts *oo, lm_errinfo *err) {
 }
 
 /* Payment timeouts are swept every 30 s; LASTMILE_PAYMENT_SWEEP_MS changes that (tests make it
- * short), 0 turns it off. */
-static lm_status housekeeping_start(api_app *lv) {
+ * short), 0 turns it off. A malformed value refuses to start: running on the default would
+ * leave an operator's "0" or "5000" silently not in force. */
+static lm_status housekeeping_start(api_app *lv, lm_errinfo *err) {
     const char *e = getenv("LASTMILE_PAYMENT_SWEEP_MS");
     int64_t every = 30000;
-    if (e && !lm_parse_i64(e, 0, 86400000, &every)) every = 30000;
+    if (e && !lm_parse_i64(e, 0, 86400000, &every))
+        return lm_errinfo_set(err, LM_INVALID, "LASTMILE_PAYMENT_SWEEP_MS",
+                              "LASTMILE_PAYMENT_SWEEP_MS must be milliseconds 0-86400000 (0: off), "
+                              "not \"%.40s\"",
+                              e);
     return api__housekeeping_start(lv->st, every, &lv->housekeeping);
 }
 
@@ -104,7 +109,7 @@ lm_status api__app_start(store *s, const api_server_opts *o, api_app **out, lm_e
     lv->track_rate = o->track_rate_per_s;
     lv->track_burst = o->track_burst;
     if ((rc = ingest_start(lv, o, err)) != LM_OK) goto fail;
-    if ((rc = housekeeping_start(lv)) != LM_OK) goto fail;
+    if ((rc = housekeeping_start(lv, err)) != LM_OK) goto fail;
     orders_opts oo;
     orders_opts_init(&oo);
     oo.st = s;

@@ -5,7 +5,9 @@
  * with short pauses so that the ring never drops. Quoted by bench/results/perf-logging.md: the
  * server's own profile at full load inflates the log's share with cache misses and the run queue
  * of a shared core. It uses only the log's public API as it was before round 3, so that the same
- * source measures the build before (perf-logging.md). Usage: bench_log [LINES] [OUTPUT_FILE] */
+ * source measures the build before (perf-logging.md). RING_MIB (default 1, the server's) sizes the
+ * ring: under valgrind the log thread falls behind, and a ring of LINES records keeps every line.
+ * Usage: bench_log [LINES] [OUTPUT_FILE] [RING_MIB] */
 #include "api/http/log.h"
 
 #include <fcntl.h>
@@ -29,6 +31,8 @@ int main(int argc, char **argv) {
     http_log_opts o;
     http_log_opts_init(&o);
     o.fd = fd;
+    if (argc > 3 && strtol(argv[3], NULL, 10) > 0)
+        o.ring_bytes = (size_t)strtol(argv[3], NULL, 10) << 20;
     http_log *lg = NULL;
     if (http_log_create(&o, &lg, NULL) != LM_OK) return 1;
     /* a tracking poll's line: the path carries a token the log redacts */

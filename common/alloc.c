@@ -2,6 +2,7 @@
 #include "common/common.h"
 #include "common/asan.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -228,7 +229,8 @@ lm_status lm_buf_read_stream(FILE *f, size_t cap, char **out, size_t *len) {
 /* ---- Small helpers ---- */
 
 bool lm_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out) {
-    if (!s || !*s) return false;
+    /* strtoll would skip leading blanks and take a '+': " 50" is not a whole number as written */
+    if (!s || !(isdigit((unsigned char)*s) || *s == '-')) return false;
     char *end = NULL;
     errno = 0;
     long long v = strtoll(s, &end, 10);

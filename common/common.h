@@ -109,7 +109,8 @@ LM_MUST_USE lm_status lm_buf_read_stream(FILE *f, size_t cap, char **out, size_t
 
 /* ---- Small helpers ---- */
 
-/* Parses a whole decimal integer in [min, max]; false on junk, overflow or empty input. */
+/* Parses a whole decimal integer in [min, max]: digits with an optional leading '-', nothing else
+ * (no blanks, no '+'); false on junk, overflow or empty input. */
 bool lm_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses a whole finite double; false on junk or empty input. */
 bool lm_parse_double(const char *s, double *out);

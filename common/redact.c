@@ -21,7 +21,7 @@ static void put(sink *s, const char *p, size_t n) {
 /* Writes value (n bytes) as its redacted form. */
 static void put_secret(sink *s, const char *v, size_t n) {
     if (n == 0) return;
-    if (n >= 16) put(s, v, 4);
+    put(s, v, lm_redact_kept(n));
     put(s, LM_REDACT_MARK, sizeof LM_REDACT_MARK - 1);
 }
 
@@ -54,19 +54,15 @@ size_t lm_redact_path(const char *path, char *out, size_t out_size) {
     sink s = {out, out_size, 0};
     const char *p = path ? path : "";
     size_t plen = strcspn(p, "?#");
-    static const char *const prefixes[] = {"/v1/track/", "/track/"};
-    bool done = false;
-    for (size_t i = 0; i < 2 && !done; i++) {
-        size_t k = strlen(prefixes[i]);
-        if (plen >= k && !strncmp(p, prefixes[i], k)) {
-            put(&s, p, k);
-            size_t seg = strcspn(p + k, "/?#");
-            put_secret(&s, p + k, seg);
-            put(&s, p + k + seg, plen - k - seg);
-            done = true;
-        }
+    size_t k = lm_redact_secret_prefix(p, plen);
+    if (k) {
+        put(&s, p, k);
+        size_t seg = strcspn(p + k, "/?#");
+        put_secret(&s, p + k, seg);
+        put(&s, p + k + seg, plen - k - seg);
+    } else {
+        put(&s, p, plen);
     }
-    if (!done) put(&s, p, plen);
     if (p[plen] == '?') {
         put(&s, "?", 1);
         const char *q = p + plen + 1;

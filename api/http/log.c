@@ -1,10 +1,11 @@
 /* api/http/log.c: the request log (api/http/log.h): request threads copy a few fields into a
- * lock-free ring (api/http/log_ring.c), and one thread formats them (JSON, redacted) and writes
- * them in large chunks.
+ * ring of their own (api/http/log_ring.c), and one thread merges the rings, formats the records
+ * (JSON, redacted) and writes them in large chunks.
  *
  * Why: the log used to write() one line per request from the request's own thread, unbuffered;
- * then (round 1) it copied a 0.6 KB record into a ring under a mutex and read the clock. Now a
- * request reserves its bytes with one compare-and-swap, copies its fields (~100 bytes for a
+ * then (round 1) it copied a 0.6 KB record into a ring under a mutex and read the clock; (round 3)
+ * one lock-free ring shared by every thread, a compare-and-swap per record. Now a request
+ * reserves its bytes in its thread's ring with a plain store, copies its fields (~100 bytes for a
  * tracking poll: the strings at their length, no formatting, no lock, no allocation, no clock:
  * the server hands over the monotonic time it already read) and leaves. Formatting, redaction and
  * the write(2) happen on the log thread (bench/results/perf-logging.md). */
@@ -37,6 +38,7 @@
 #define METHOD_MAX_LOG 15
 #define KEY_MAX_LOG    63
 #define COMPONENT_MAX  31
+#define OWN_RINGS      16 /* threads with a ring of their own; later ones share lg->ring */
 
 enum { REC_ACCESS = 1, REC_MESSAGE = 2 };
 
@@ -80,22 +82,28 @@ struct http_log {
     http_log_opts o;
     route_override *routes;
     size_t n_routes;
-    http__ring *ring;
-    size_t wake_bytes; /* a producer wakes the sleeping thread once the ring holds this much */
+    uint64_t id;       /* unique per log created: the key of a thread's cached ring (tl_ring) */
+    http__ring *ring;  /* messages, and access lines of threads beyond OWN_RINGS: any thread */
+    size_t wake_bytes; /* a producer wakes the sleeping thread once a ring holds this much */
+    /* single-producer rings, one per thread that logs access lines, claimed on its first line
+     * (a claim is never given back: the server's request threads live as long as the log) */
+    _Atomic(http__ring *) own[OWN_RINGS];
+    _Atomic unsigned n_own; /* claims so far (may exceed OWN_RINGS: those share lg->ring) */
     _Atomic bool sleeping, stop;
     _Atomic uint64_t dropped;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;  /* the thread waits here */
     pthread_cond_t flush_cv; /* http_log_flush waits here */
     /* under mu */
-    uint64_t written_upto; /* every record before this ring position is written */
-    uint64_t flush_want;   /* a flusher waits for the records before this position */
+    uint64_t flush_seq; /* flushes asked for */
+    uint64_t done_seq;  /* flushes done: everything queued before the flush_seq-th is written */
     uint64_t written, dropped_reported;
     bool started;
     pthread_t thread;
     /* the log thread's own */
-    char *out;      /* formatting buffer */
-    int64_t ts_sec; /* the second whose digits ts_digits holds */
+    uint64_t pos[1 + OWN_RINGS]; /* where it reads: lg->ring, then own[i] */
+    char *out;                   /* formatting buffer */
+    int64_t ts_sec;              /* the second whose digits ts_digits holds */
     char ts_digits[24];
     size_t ts_len;
     route_memo routes_seen[ROUTE_MEMO]; /* route patterns already measured and checked */
@@ -214,8 +222,32 @@ _Static_assert(LINE_MAX_LOG <= OUT_SLACK, "an access line's worst case fits in O
 _Static_assert(6 * (MSG_MAX_LOG + COMPONENT_MAX) + 512 <= LINE_MAX_LOG,
                "a message line's worst case fits too");
 
+/* A short copy (a path is ~40 bytes) 16 bytes at a time: a memcpy whose size the compiler can
+ * bound becomes `rep movsq`, whose start-up cost was two thirds of http_log_access's own time
+ * (perf annotate, bench_log). */
+static void copy_short(char *dst, const char *src, size_t n) {
+    for (; n >= 16; n -= 16, dst += 16, src += 16)
+        memcpy(dst, src, 16);
+    if (n >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    }
+}
+
 static void put(out_buf *o, const char *s, size_t n) {
     memcpy(o->p, s, n);
+    o->p += n;
+}
+
+/* put for a length the compiler cannot see (a path, a route): no call into libc's memcpy */
+static void put_var(out_buf *o, const char *s, size_t n) {
+    copy_short(o->p, s, n);
     o->p += n;
 }
 
@@ -330,10 +362,29 @@ static void put_route(http_log *lg, out_buf *o, const char *route) {
     }
     put(o, "\"", 1);
     if (m->plain)
-        put(o, route, m->len);
+        put_var(o, route, m->len);
     else
         put_json_n(o, route, m->len);
     put(o, "\"", 1);
+}
+
+/* The three digits of every number below 1,000 ("000" .. "999"), filled once: a line's
+ * milliseconds, its duration's decimals and its status are one 3-byte copy each instead of
+ * three divisions. */
+static char digits3[1000][3];
+static pthread_once_t digits3_once = PTHREAD_ONCE_INIT;
+
+static void digits3_fill(void) {
+    for (int i = 0; i < 1000; i++) {
+        digits3[i][0] = (char)('0' + i / 100);
+        digits3[i][1] = (char)('0' + i / 10 % 10);
+        digits3[i][2] = (char)('0' + i % 10);
+    }
+}
+
+/* v (below 1,000) as three digits. */
+static void put_3digits(out_buf *o, unsigned v) {
+    put(o, digits3[v], 3);
 }
 
 /* Epoch milliseconds: the seconds' digits are formatted once per second (a batch of lines mostly
@@ -350,37 +401,100 @@ static void put_ts_ms(http_log *lg, out_buf *o, int64_t ms) {
         lg->ts_len = (size_t)(d.p - lg->ts_digits);
         lg->ts_sec = sec;
     }
-    char frac[3] = {(char)('0' + m / 100), (char)('0' + m / 10 % 10), (char)('0' + m % 10)};
-    put(o, lg->ts_digits, lg->ts_len);
-    put(o, frac, 3);
+    put_var(o, lg->ts_digits, lg->ts_len);
+    put_3digits(o, (unsigned)m);
 }
 
-/* The level of an access line and the key that follows it, in one piece. */
-static const char *const level_then_method[] = {
-    ",\"level\":\"debug\",\"method\":\"", ",\"level\":\"info\",\"method\":\"",
-    ",\"level\":\"warn\",\"method\":\"", ",\"level\":\"error\",\"method\":\""};
+/* The level of an access line and the key that follows it, in one piece, and its length. */
+static const struct {
+    const char *text;
+    size_t len;
+} level_then_method[] = {
+#define LEVEL_THEN_METHOD(name)                                                                    \
+    { ",\"level\":\"" name "\",\"method\":\"", sizeof name + 21 }
+    LEVEL_THEN_METHOD("debug"), LEVEL_THEN_METHOD("info"), LEVEL_THEN_METHOD("warn"),
+    LEVEL_THEN_METHOD("error")};
+#undef LEVEL_THEN_METHOD
+
+/* Whether any of 16 bytes is one a path must not hold for the fast path below: those JSON
+ * escapes, or '?' / '#' (a query or fragment, which redaction parses). GCC / clang vectors: a few
+ * SSE2 instructions per 16 bytes where the word tricks took ~25 per 8 (callgrind, bench_log). */
+typedef unsigned char v16u8 __attribute__((vector_size(16)));
+
+/* skip: how many of the 16 bytes at p to ignore (they precede what is checked). */
+static bool block_needs_slow_path(const char *p, unsigned skip) {
+    static const v16u8 index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    v16u8 v;
+    memcpy(&v, p, 16);
+    v16u8 hit =
+        (v16u8)((v < 0x20) | (v == '"') | (v == '\\') | (v == 0x7f) | (v == '?') | (v == '#'));
+    hit &= (v16u8)(index >= (unsigned char)skip);
+    uint64_t lo, hi;
+    memcpy(&lo, &hit, 8);
+    memcpy(&hi, (const char *)&hit + 8, 8);
+    return (lo | hi) != 0;
+}
+
+/* The path (n bytes in a ring record, after at least 16 bytes of the record's own) redacted and
+ * JSON-escaped straight into o when it holds nothing to escape and no query: what lm_redact_path
+ * then put_json_n would write, without the scratch copy and the three scans (a tracking poll's
+ * path always qualifies). false, having written nothing, for any other path. The last 16 bytes
+ * are read as one block ending at the path's end: for a path shorter than that, the block starts
+ * in the record's fixed fields, which the check skips (a copy of the tail into a padded buffer
+ * instead stalled the load that followed: a quarter of format_access's time, perf annotate). */
+_Static_assert(offsetof(acc_rec, text) >= 16, "a path has 16 bytes of its record before it");
+
+static bool put_path_plain(out_buf *o, const char *p, size_t n) {
+    size_t i = 0;
+    for (; i + 16 < n; i += 16)
+        if (block_needs_slow_path(p + i, 0)) return false;
+    if (block_needs_slow_path(p + n - 16, n >= 16 ? 0 : (unsigned)(16 - n))) return false;
+    size_t k = lm_redact_secret_prefix(p, n);
+    if (!k) { /* nothing to redact */
+        put_var(o, p, n);
+        return true;
+    }
+    const char *slash = memchr(p + k, '/', n - k);
+    size_t seg = slash ? (size_t)(slash - (p + k)) : n - k;
+    put_var(o, p, k + lm_redact_kept(seg));
+    if (seg) put(o, LM_REDACT_MARK, sizeof LM_REDACT_MARK - 1);
+    put_var(o, p + k + seg, n - k - seg);
+    return true;
+}
+
+/* An HTTP status: three digits, by hand (any other value through put_i64). */
+static void put_status(out_buf *o, int status) {
+    if (status < 100 || status > 999) {
+        put_i64(o, status);
+        return;
+    }
+    put_3digits(o, (unsigned)status);
+}
 
 static void format_access(http_log *lg, out_buf *o, const acc_rec *r, int64_t mono_to_real_ns) {
     put_str(o, "{\"ts_ms\":");
     put_ts_ms(lg, o, (r->end_ns + mono_to_real_ns) / 1000000);
-    put_str(o, level_then_method[r->level < HTTP_LOG_OFF ? r->level : HTTP_LOG_ERROR]);
+    unsigned lv = r->level < HTTP_LOG_OFF ? r->level : HTTP_LOG_ERROR;
+    put_var(o, level_then_method[lv].text, level_then_method[lv].len);
     put_plain_or_json(o, r->text, r->method_len);
-    /* tracking tokens, device ids and keys never reach the log in full (docs/security.md) */
-    char redacted[PATH_MAX_LOG + 1];
-    size_t rn = lm_redact_path(r->text + r->method_len + r->key_len, redacted, sizeof redacted);
     put_str(o, "\",\"path\":\"");
-    put_json_n(o, redacted, rn);
+    /* tracking tokens, device ids and keys never reach the log in full (docs/security.md) */
+    const char *path = r->text + r->method_len + r->key_len;
+    if (!put_path_plain(o, path, r->path_len)) {
+        char redacted[PATH_MAX_LOG + 1];
+        size_t rn = lm_redact_path(path, redacted, sizeof redacted);
+        put_json_n(o, redacted, rn);
+    }
     put_str(o, "\",\"route\":");
     put_route(lg, o, r->route);
     put_str(o, ",\"status\":");
-    put_i64(o, r->status);
+    put_status(o, r->status);
     /* milliseconds with three decimals, from integer microseconds */
     int64_t us = r->duration_us < 0 ? 0 : r->duration_us;
-    char frac[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
-                    (char)('0' + us % 10)};
     put_str(o, ",\"duration_ms\":");
     put_i64(o, us / 1000);
-    put(o, frac, 4);
+    put(o, ".", 1);
+    put_3digits(o, (unsigned)(us % 1000));
     put_str(o, ",\"key_id\":");
     put_json_or_null(o, r->text + r->method_len, r->key_len);
     put_str(o, ",\"bytes_in\":");
@@ -435,10 +549,42 @@ static int64_t clock_ns(clockid_t clk) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Formats and writes the committed records from pos on (up to the first one not committed yet)
- * and the report of dropped_now lost lines; the position after the last record written, and
- * their count in *n. */
-static uint64_t drain(http_log *lg, uint64_t pos, uint64_t dropped_now, uint64_t *n) {
+/* One ring the log thread reads: where, the committed record there (NULL: none yet) and its
+ * time, and the ring's head when the pass began. */
+typedef struct src {
+    http__ring *rg;
+    size_t idx; /* 0: lg->ring, i: lg->own[i - 1] */
+    uint64_t pos, head;
+    const void *rec;
+    unsigned kind;
+    size_t size;
+    int64_t end_ns;
+} src;
+
+static void src_peek(src *s) {
+    s->rec = http__ring_peek(s->rg, s->pos, &s->kind, &s->size);
+    /* both record kinds start with their CLOCK_MONOTONIC time */
+    if (s->rec) memcpy(&s->end_ns, s->rec, sizeof s->end_ns);
+}
+
+/* The rings with their read positions and current heads into srcs (lg->ring first); how many. */
+static size_t sources(http_log *lg, src srcs[1 + OWN_RINGS]) {
+    size_t k = 0;
+    unsigned n = atomic_load(&lg->n_own);
+    for (size_t i = 0; i <= OWN_RINGS && i <= n; i++) {
+        http__ring *rg = i ? atomic_load(&lg->own[i - 1]) : lg->ring;
+        if (!rg) continue;
+        srcs[k] = (src){.rg = rg, .idx = i, .pos = lg->pos[i], .head = http__ring_head(rg)};
+        src_peek(&srcs[k++]);
+    }
+    return k;
+}
+
+/* Formats and writes the committed records of every ring, oldest end time first (each ring's
+ * own order is its threads' completion order), up to the first one not committed yet in each,
+ * and the report of dropped_now lost lines; their count in *n. True when every ring was read up
+ * to its head as of the pass's start (nothing reserved before it is left). */
+static bool drain(http_log *lg, uint64_t dropped_now, uint64_t *n) {
     size_t used = 0;
     *n = 0;
     if (dropped_now) {
@@ -450,20 +596,51 @@ static uint64_t drain(http_log *lg, uint64_t pos, uint64_t dropped_now, uint64_t
     }
     /* records carry the monotonic time the server already read; the wall clock once per batch */
     int64_t mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-    unsigned kind;
-    size_t size;
-    const void *rec;
-    while ((rec = http__ring_peek(lg->ring, pos, &kind, &size))) {
+    src srcs[1 + OWN_RINGS];
+    size_t k = sources(lg, srcs);
+    for (;;) {
+        src *next = NULL;
+        for (size_t i = 0; i < k; i++)
+            if (srcs[i].rec && (!next || srcs[i].end_ns < next->end_ns)) next = &srcs[i];
+        if (!next) break;
         if (OUT_CHUNK - used < OUT_SLACK) {
             write_all(lg->o.fd, lg->out, used);
             used = 0;
         }
-        used += rec_format(lg, kind, rec, mono_to_real_ns, lg->out + used, OUT_CHUNK - used);
-        pos += size;
+        used += rec_format(lg, next->kind, next->rec, mono_to_real_ns, lg->out + used,
+                           OUT_CHUNK - used);
+        next->pos += next->size;
         ++*n;
+        src_peek(next);
     }
     if (used) write_all(lg->o.fd, lg->out, used);
-    return pos;
+    bool complete = true;
+    for (size_t i = 0; i < k; i++) {
+        http__ring_release(srcs[i].rg, srcs[i].pos);
+        lg->pos[srcs[i].idx] = srcs[i].pos;
+        complete &= srcs[i].pos == srcs[i].head;
+    }
+    return complete;
+}
+
+/* Whether any ring holds wake_bytes not yet read (then the thread should not sleep). */
+static bool past_wake_mark(http_log *lg) {
+    unsigned n = atomic_load(&lg->n_own);
+    for (size_t i = 0; i <= OWN_RINGS && i <= n; i++) {
+        http__ring *rg = i ? atomic_load(&lg->own[i - 1]) : lg->ring;
+        if (rg && http__ring_head(rg) - lg->pos[i] >= lg->wake_bytes) return true;
+    }
+    return false;
+}
+
+/* True when every ring's head is where the thread has read to (nothing reserved is left). */
+static bool all_read(http_log *lg) {
+    unsigned n = atomic_load(&lg->n_own);
+    for (size_t i = 0; i <= OWN_RINGS && i <= n; i++) {
+        http__ring *rg = i ? atomic_load(&lg->own[i - 1]) : lg->ring;
+        if (rg && http__ring_head(rg) != lg->pos[i]) return false;
+    }
+    return true;
 }
 
 static void deadline_after_ms(struct timespec *ts, int ms) {
@@ -476,45 +653,44 @@ static void deadline_after_ms(struct timespec *ts, int ms) {
     }
 }
 
-/* Sleeps a flush interval unless the ring is past its wake mark, a flush is wanted or we stop:
+/* Sleeps a flush interval unless a ring is past its wake mark, a flush is wanted or we stop:
  * batching is the point, a line may wait up to flush_ms. lg->mu held. */
-static void wait_for_work(http_log *lg, uint64_t pos) {
-    if (atomic_load(&lg->stop) || lg->flush_want > pos ||
-        http__ring_head(lg->ring) - pos >= lg->wake_bytes)
-        return;
+static void wait_for_work(http_log *lg) {
     struct timespec ts;
     deadline_after_ms(&ts, lg->o.flush_ms);
-    atomic_store(&lg->sleeping, true);
-    pthread_cond_timedwait(&lg->work_cv, &lg->mu, &ts);
-    atomic_store(&lg->sleeping, false);
+    /* a wake-up without a cause (spurious) sleeps on: a batch is the flush period's lines */
+    while (!atomic_load(&lg->stop) && lg->flush_seq <= lg->done_seq && !past_wake_mark(lg)) {
+        atomic_store(&lg->sleeping, true);
+        int rc = pthread_cond_timedwait(&lg->work_cv, &lg->mu, &ts);
+        atomic_store(&lg->sleeping, false);
+        if (rc == ETIMEDOUT) break;
+    }
 }
 
 static void *log_main(void *arg) {
     http_log *lg = arg;
     /* a name of its own: top, perf and bench/http/logging.sh tell its CPU from the server's */
     prctl(PR_SET_NAME, "lm-log", 0, 0, 0);
-    uint64_t pos = 0;
     for (;;) {
         pthread_mutex_lock(&lg->mu);
-        wait_for_work(lg, pos);
+        wait_for_work(lg);
         bool stop = atomic_load(&lg->stop);
-        bool want_more = lg->flush_want > pos;
+        uint64_t seq = lg->flush_seq; /* read before the heads: what a flush queued is drained */
         uint64_t dropped = atomic_load(&lg->dropped), dropped_now = dropped - lg->dropped_reported;
         lg->dropped_reported = dropped;
         pthread_mutex_unlock(&lg->mu);
-        uint64_t n, end = drain(lg, pos, dropped_now, &n);
-        http__ring_release(lg->ring, end);
+        uint64_t n;
+        bool complete = drain(lg, dropped_now, &n);
         pthread_mutex_lock(&lg->mu);
         lg->written += n;
-        lg->written_upto = end;
+        if (complete && lg->done_seq < seq) lg->done_seq = seq;
+        bool want_more = lg->flush_seq > lg->done_seq;
         pthread_cond_broadcast(&lg->flush_cv);
         pthread_mutex_unlock(&lg->mu);
-        uint64_t head = http__ring_head(lg->ring);
-        if (stop && end == head) break;
+        if (stop && complete && all_read(lg)) break;
         /* a record reserved but not committed yet holds up what follows: its writer is between
          * two instructions, let it finish */
-        if (end == pos && end < head && (stop || want_more)) sched_yield();
-        pos = end;
+        if (!complete && (stop || want_more)) sched_yield();
     }
     return NULL;
 }
@@ -532,10 +708,16 @@ lm_status http_log_create(const http_log_opts *opts, http_log **out, lm_errinfo 
     if (o.sample > 1000000)
         return lm_errinfo_set(err, LM_INVALID, "log_sample", "sample must be 1..1000000");
     if (o.flush_ms < 1) o.flush_ms = 1;
+    pthread_once(&digits3_once, digits3_fill);
     http_log *lg = lm_calloc(1, sizeof *lg);
     if (!lg) return lm_errinfo_set(err, LM_NOMEM, "", "out of memory");
+    static _Atomic uint64_t next_id = 1;
     lg->o = o;
     lg->o.routes = NULL; /* borrowed text: parsed below, not kept */
+    lg->id = atomic_fetch_add(&next_id, 1);
+    for (size_t i = 0; i < OWN_RINGS; i++)
+        atomic_init(&lg->own[i], NULL);
+    atomic_init(&lg->n_own, 0);
     atomic_init(&lg->sleeping, false);
     atomic_init(&lg->stop, false);
     atomic_init(&lg->dropped, 0);
@@ -571,10 +753,9 @@ fail:
 void http_log_flush(http_log *lg) {
     if (!lg || !lg->started) return;
     pthread_mutex_lock(&lg->mu);
-    uint64_t want = http__ring_head(lg->ring);
-    if (lg->flush_want < want) lg->flush_want = want;
+    uint64_t want = ++lg->flush_seq;
     pthread_cond_signal(&lg->work_cv);
-    while (lg->written_upto < want)
+    while (lg->done_seq < want)
         pthread_cond_wait(&lg->flush_cv, &lg->mu);
     pthread_mutex_unlock(&lg->mu);
 }
@@ -592,6 +773,8 @@ void http_log_destroy(http_log *lg) {
         lm_free(lg->routes[i].pattern);
     lm_free(lg->routes);
     http__ring_destroy(lg->ring);
+    for (size_t i = 0; i < OWN_RINGS; i++)
+        http__ring_destroy(atomic_load(&lg->own[i]));
     lm_free(lg->out);
     pthread_cond_destroy(&lg->flush_cv);
     pthread_cond_destroy(&lg->work_cv);
@@ -601,42 +784,47 @@ void http_log_destroy(http_log *lg) {
 
 /* ---- Queuing (the request threads): no lock, no allocation, no formatting ---- */
 
-/* Room for a record of payload bytes, or NULL (counted as dropped). */
-static void *rec_reserve(http_log *lg, size_t payload, unsigned kind, size_t *used) {
+/* The calling thread's ring in its last log (a thread logs to one log at a time in practice). */
+static _Thread_local struct {
+    uint64_t log_id;
+    http__ring *ring;
+} tl_ring;
+
+/* The calling thread's own ring in lg, claimed and created on its first access line; lg->ring
+ * once OWN_RINGS are taken (or without memory). */
+static http__ring *thread_ring(http_log *lg) {
+    if (tl_ring.log_id == lg->id) return tl_ring.ring;
+    http__ring *rg = lg->ring;
+    unsigned i = atomic_fetch_add(&lg->n_own, 1);
+    http__ring *own = NULL;
+    if (i < OWN_RINGS && http__ring_create_single(lg->o.ring_bytes, &own) == LM_OK) {
+        atomic_store(&lg->own[i], own);
+        rg = own;
+    }
+    tl_ring.log_id = lg->id;
+    tl_ring.ring = rg;
+    return rg;
+}
+
+/* Room for a record of payload bytes in rg, or NULL (counted as dropped). */
+static void *rec_reserve(http_log *lg, http__ring *rg, size_t payload, unsigned kind,
+                         size_t *used) {
     void *p = atomic_load_explicit(&lg->stop, memory_order_relaxed)
                   ? NULL
-                  : http__ring_reserve(lg->ring, payload, kind, used);
+                  : http__ring_reserve(rg, payload, kind, used);
     if (!p) atomic_fetch_add_explicit(&lg->dropped, 1, memory_order_relaxed);
     return p;
 }
 
 /* Commits a filled record and wakes the sleeping thread once the ring is past its mark (a
  * wake-up per line would cost a futex call per request; the thread also wakes every flush_ms). */
-static void rec_commit(http_log *lg, void *p, size_t used) {
-    http__ring_commit(p);
+static void rec_commit(http_log *lg, http__ring *rg, void *p, size_t used) {
+    http__ring_commit(rg, p);
     if (used >= lg->wake_bytes && atomic_load_explicit(&lg->sleeping, memory_order_relaxed) &&
         atomic_exchange(&lg->sleeping, false)) {
         pthread_mutex_lock(&lg->mu);
         pthread_cond_signal(&lg->work_cv);
         pthread_mutex_unlock(&lg->mu);
-    }
-}
-
-/* A short copy (a path is ~40 bytes) 16 bytes at a time: a memcpy whose size the compiler can
- * bound becomes `rep movsq`, whose start-up cost was two thirds of http_log_access's own time
- * (perf annotate, bench_log). */
-static void copy_short(char *dst, const char *src, size_t n) {
-    for (; n >= 16; n -= 16, dst += 16, src += 16)
-        memcpy(dst, src, 16);
-    if (n >= 8) {
-        memcpy(dst, src, 8);
-        memcpy(dst + n - 8, src + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(dst, src, 4);
-        memcpy(dst + n - 4, src + n - 4, 4);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = src[i];
     }
 }
 
@@ -649,11 +837,22 @@ size_t http_log_access_bytes(const http_log_access_rec *a) {
                                    cut(a->key_id, KEY_MAX_LOG) + cut(a->path, PATH_MAX_LOG) + 1);
 }
 
+/* strnlen for the few bytes of a method or key id, inline: a call into libc per field was a third
+ * of the request side's instructions (callgrind, bench_log). */
+static size_t cut_short(const char *s, size_t max) {
+    size_t n = 0;
+    if (s)
+        while (n < max && s[n])
+            n++;
+    return n;
+}
+
 void http_log_access(http_log *lg, http_log_level level, const http_log_access_rec *a) {
     if (!lg || !lg->started) return;
-    size_t ml = cut(a->method, METHOD_MAX_LOG), kl = cut(a->key_id, KEY_MAX_LOG),
+    size_t ml = cut_short(a->method, METHOD_MAX_LOG), kl = cut_short(a->key_id, KEY_MAX_LOG),
            pl = cut(a->path, PATH_MAX_LOG), used = 0;
-    acc_rec *r = rec_reserve(lg, sizeof *r + ml + kl + pl + 1, REC_ACCESS, &used);
+    http__ring *rg = thread_ring(lg);
+    acc_rec *r = rec_reserve(lg, rg, sizeof *r + ml + kl + pl + 1, REC_ACCESS, &used);
     if (!r) return;
     r->end_ns = a->end_ns ? a->end_ns : lm_mono_ns();
     r->duration_us = a->duration_us;
@@ -670,13 +869,13 @@ void http_log_access(http_log *lg, http_log_level level, const http_log_access_r
     copy_short(r->text + ml, a->key_id, kl);
     copy_short(r->text + ml + kl, a->path, pl);
     r->text[ml + kl + pl] = '\0';
-    rec_commit(lg, r, used);
+    rec_commit(lg, rg, r, used);
 }
 
 void http_log_message(http_log *lg, http_log_level level, const char *component, const char *msg) {
     if (!lg || !lg->started || level < lg->o.level) return;
     size_t cl = cut(component, COMPONENT_MAX), ml = cut(msg, MSG_MAX_LOG), used = 0;
-    msg_rec *r = rec_reserve(lg, sizeof *r + cl + ml, REC_MESSAGE, &used);
+    msg_rec *r = rec_reserve(lg, lg->ring, sizeof *r + cl + ml, REC_MESSAGE, &used);
     if (!r) return;
     r->end_ns = lm_mono_ns();
     r->msg_len = (uint16_t)ml;
@@ -684,7 +883,7 @@ void http_log_message(http_log *lg, http_log_level level, const char *component,
     r->level = (uint8_t)level;
     if (cl) memcpy(r->text, component, cl);
     if (ml) memcpy(r->text + cl, msg, ml);
-    rec_commit(lg, r, used);
+    rec_commit(lg, lg->ring, r, used);
 }
 
 void http_log_counts(const http_log *lg, uint64_t *written, uint64_t *dropped) {

@@ -1,7 +1,7 @@
 /* api/http/log.h: the request log (docs/logging.md): structured (one JSON object per line),
  * levelled, buffered and written by a thread of its own, so that a request only copies a few
- * fields into a lock-free ring (no lock, no allocation, no formatting) and never waits on the
- * log's file descriptor.
+ * fields into its thread's own ring (no lock, no atomic read-modify-write, no allocation after
+ * the thread's first line, no formatting) and never waits on the log's file descriptor.
  *
  * Levels: an access line is "info" for 1xx-3xx, "warn" for 4xx, "error" for 5xx and for a
  * request the client abandoned. A line is written when its level is at least the threshold of
@@ -37,7 +37,8 @@ typedef struct http_log_opts {
                              pattern, optionally after its method ("GET /v1/track/{token}=warn,
                              /v1/osmand=off"); NULL or "" = none */
     unsigned sample;      /* keep one in this many info access lines per route; 0 or 1 = all */
-    size_t ring_bytes;    /* the ring's size: lines beyond it are dropped, and so is a line larger
+    size_t ring_bytes;    /* the size of each ring (one per thread writing access lines, up to 16,
+                             and one shared): lines beyond it are dropped, and so is a line larger
                              than half of it; default 1 MiB (~10,000 tracking-poll records:
                              http_log_access_bytes); at least 256 */
     int flush_ms;         /* the thread writes at least this often; default 50 */
@@ -83,8 +84,8 @@ typedef struct http_log_access_rec {
 /* The ring bytes one access record takes (sizing a ring in tests and benchmarks). */
 size_t http_log_access_bytes(const http_log_access_rec *a);
 
-/* Queues an access line at level: lock-free, never blocks; drops (and counts) when the ring has
- * no room. */
+/* Queues an access line at level into the calling thread's ring (created on its first line):
+ * lock-free, never blocks; drops (and counts) when the ring has no room. */
 void http_log_access(http_log *lg, http_log_level level, const http_log_access_rec *a);
 /* Queues a free-form line {"ts_ms", "level", "component", "msg"}. */
 void http_log_message(http_log *lg, http_log_level level, const char *component, const char *msg);

@@ -3,12 +3,14 @@
  * its order; under a ring far too small for them, every line is either written whole or counted
  * as dropped; levels and per-route levels decide what is written, sampling keeps one in N, bad
  * settings are refused with the field named, and a full ring drops lines (counted) instead of
- * blocking; the lock-free ring itself (api/http/log_ring.h): wrap-around, a full ring refusing,
- * an uncommitted record holding back the ones after it; and through the real server, the log
- * level and per-route levels configured on api_server_opts. */
+ * blocking; paths are redacted as lm_redact_path does, whichever way the log thread takes; the
+ * lock-free ring itself (api/http/log_ring.h): wrap-around, a full ring refusing, an uncommitted
+ * record holding back the ones after it; and through the real server, the log level and
+ * per-route levels configured on api_server_opts. */
 #include "api/api.h"
 #include "api/http/log.h"
 #include "api/http/log_ring.h"
+#include "common/redact.h"
 #include "tests/support/http_test.h"
 #include "tests/support/tmp_db.h"
 
@@ -206,6 +208,134 @@ static void test_small_ring_counts_every_line(void **state) {
     unlink(path);
 }
 
+/* More threads than have rings of their own (16): the later ones share the common ring; every
+ * line is written, none dropped, each thread's in its order. */
+#define MANY_THREADS 20
+#define MANY_LINES   300
+
+typedef struct many_arg {
+    http_log *lg;
+    int id;
+} many_arg;
+
+static void *many_writer(void *arg) {
+    many_arg *w = arg;
+    char key[16];
+    snprintf(key, sizeof key, "k_%02d", w->id);
+    for (int i = 0; i < MANY_LINES; i++) {
+        http_log_access_rec a = {.method = "GET",
+                                 .path = "/healthz",
+                                 .route = "/healthz",
+                                 .key_id = key,
+                                 .status = 200,
+                                 .bytes_in = (size_t)i,
+                                 .sample = 1};
+        http_log_access(w->lg, HTTP_LOG_INFO, &a);
+    }
+    return NULL;
+}
+
+static void test_more_threads_than_rings(void **state) {
+    (void)state;
+    char path[64];
+    int fd = -1;
+    http_log_access_rec probe = {.method = "GET", .path = "/healthz", .key_id = "k_00"};
+    /* the shared ring has room for the four threads beyond 16 */
+    http_log *lg =
+        log_open(path, sizeof path, &fd, 5 * MANY_LINES * http_log_access_bytes(&probe), 1000);
+    pthread_t t[MANY_THREADS];
+    many_arg w[MANY_THREADS];
+    for (int i = 0; i < MANY_THREADS; i++) {
+        w[i] = (many_arg){lg, i};
+        assert_int_equal(pthread_create(&t[i], NULL, many_writer, &w[i]), 0);
+    }
+    for (int i = 0; i < MANY_THREADS; i++)
+        pthread_join(t[i], NULL);
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048];
+    long last[MANY_THREADS];
+    int seen[MANY_THREADS] = {0}, total = 0;
+    for (int i = 0; i < MANY_THREADS; i++)
+        last[i] = -1;
+    while (fgets(line, sizeof line, f)) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id"));
+        assert_non_null(key); /* no "dropped" report: only access lines */
+        int id = (int)strtol(key + 2, NULL, 10);
+        assert_true(id >= 0 && id < MANY_THREADS);
+        long b = (long)cJSON_GetObjectItem(j, "bytes_in")->valuedouble;
+        assert_true(b > last[id]);
+        last[id] = b;
+        seen[id]++;
+        total++;
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    assert_int_equal(total, MANY_THREADS * MANY_LINES);
+    for (int i = 0; i < MANY_THREADS; i++)
+        assert_int_equal(seen[i], MANY_LINES);
+    unlink(path);
+}
+
+/* Lines from two threads' rings come out merged by the time their requests ended: one thread
+ * logs the odd milliseconds, then another the even ones; written in one batch, the file's ts_ms
+ * never goes back. */
+typedef struct timed_arg {
+    http_log *lg;
+    int64_t first_ns;
+} timed_arg;
+
+static void *timed_writer(void *arg) {
+    timed_arg *w = arg;
+    for (int i = 0; i < 50; i++) {
+        http_log_access_rec a = {.method = "GET",
+                                 .path = "/healthz",
+                                 .key_id = "",
+                                 .status = 200,
+                                 .end_ns = w->first_ns + (int64_t)i * 2000000,
+                                 .sample = 1};
+        http_log_access(w->lg, HTTP_LOG_INFO, &a);
+    }
+    return NULL;
+}
+
+static void test_rings_merged_by_time(void **state) {
+    (void)state;
+    char path[64];
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 10000); /* only destroy writes */
+    int64_t base = lm_mono_ns();
+    for (int k = 0; k < 2; k++) { /* one after the other: two threads, two rings */
+        timed_arg w = {lg, base + (k ? 0 : 1000000)};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, timed_writer, &w), 0);
+        pthread_join(t, NULL);
+    }
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048];
+    double last = 0;
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        double ts = cJSON_GetObjectItem(j, "ts_ms")->valuedouble;
+        assert_true(ts >= last);
+        last = ts;
+        n++;
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    assert_int_equal(n, 100);
+    unlink(path);
+}
+
 /* The lock-free ring on its own: records come out in reservation order, an uncommitted one holds
  * back those after it, a full ring refuses at once, a record that would straddle the end is
  * placed at the start after padding, and a full ring's head is not mistaken for a record. */
@@ -223,15 +353,15 @@ static void test_ring_wraps_and_refuses(void **state) {
     assert_null(http__ring_reserve(rg, 40, 1, NULL)); /* 240 + 16 of padding + 48 > 256 */
     unsigned kind = 0;
     size_t size = 0;
-    http__ring_commit(rec[1]);
+    http__ring_commit(rg, rec[1]);
     assert_null(http__ring_peek(rg, 0, &kind, &size)); /* the first is not committed yet */
-    http__ring_commit(rec[0]);
+    http__ring_commit(rg, rec[0]);
     uint64_t pos = 0;
     for (int i = 0; i < 3; i++) {
         if (i == 2) {
             assert_null(http__ring_peek(rg, pos, &kind, &size)); /* the third is not committed */
             for (int k = 2; k < 5; k++)
-                http__ring_commit(rec[k]);
+                http__ring_commit(rg, rec[k]);
         }
         const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
         assert_non_null(p);
@@ -247,7 +377,7 @@ static void test_ring_wraps_and_refuses(void **state) {
     assert_non_null(rec[5]);
     assert_int_equal(used, 304 - 144);
     memset(rec[5], 'z', 40);
-    http__ring_commit(rec[5]);
+    http__ring_commit(rg, rec[5]);
     assert_int_equal(http__ring_head(rg), 304);
     for (int i = 3; i < 5; i++) {
         const unsigned char *p = http__ring_peek(rg, pos, &kind, &size);
@@ -270,7 +400,7 @@ static void test_ring_wraps_and_refuses(void **state) {
     for (int i = 0; i < 4; i++) {
         void *r = http__ring_reserve(rg, 56, 1, &used);
         assert_non_null(r);
-        http__ring_commit(r);
+        http__ring_commit(rg, r);
     }
     assert_int_equal(used, 256);
     assert_null(http__ring_reserve(rg, 1, 1, NULL));
@@ -330,6 +460,54 @@ static void test_escaping(void **state) {
         else
             assert_true(cJSON_IsNull(route));
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "method")), methods[i % 3]);
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    assert_int_equal(i, n);
+    unlink(path);
+}
+
+/* The log thread's one-pass path (no query, nothing to escape) writes what lm_redact_path would:
+ * tracking tokens of 16 bytes or more keep 4, shorter ones none, an empty one stays empty, the
+ * rest of the path follows; paths of every length around a 16-byte block, and ones the one-pass
+ * path leaves to the general one (a query, a quote), agree too. */
+static void test_redaction_matches(void **state) {
+    (void)state;
+    static const char *const paths[] = {"/v1/track/0123456789abcdef",
+                                        "/v1/track/0123456789abcde",
+                                        "/v1/track/0123456789abcdef0123/cancel",
+                                        "/v1/track/abc/cancel",
+                                        "/v1/track/",
+                                        "/track/0123456789abcdef0",
+                                        "/track/",
+                                        "/",
+                                        "/healthz",
+                                        "/v1/orders/0123",
+                                        "/v1/orders/01234",
+                                        "/v1/orders/012345678901234567890",
+                                        "/v1/track/0123456789abcdef?token=0123456789abcdef",
+                                        "/v1/track/0123456789\"abcdef",
+                                        "/dev?id=phone-1&lat=1"};
+    size_t n = sizeof paths / sizeof paths[0];
+    char path[64];
+    int fd = -1;
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 0);
+    for (size_t i = 0; i < n; i++) {
+        http_log_access_rec a = {.method = "GET", .path = paths[i], .key_id = "", .status = 200};
+        http_log_access(lg, HTTP_LOG_INFO, &a);
+    }
+    http_log_destroy(lg);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048], want[256];
+    size_t i = 0;
+    for (; fgets(line, sizeof line, f); i++) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        assert_true(i < n);
+        lm_redact_path(paths[i], want, sizeof want);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "path")), want);
         cJSON_Delete(j);
     }
     fclose(f);
@@ -566,8 +744,11 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_complete_after_destroy),
         cmocka_unit_test(test_small_ring_counts_every_line),
+        cmocka_unit_test(test_more_threads_than_rings),
+        cmocka_unit_test(test_rings_merged_by_time),
         cmocka_unit_test(test_ring_wraps_and_refuses),
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_redaction_matches),
         cmocka_unit_test(test_longest_line),
         cmocka_unit_test(test_flush),
         cmocka_unit_test(test_levels_and_routes),

@@ -889,6 +889,27 @@ static void test_cod_collected_and_reconciled(void **state) {
     assert_int_equal(still, owed);
 }
 
+/* A malformed LASTMILE_PAYMENT_SWEEP_MS refuses to start (naming the variable) rather than
+ * sweeping on the default behind the operator's back. */
+static void test_sweep_setting_malformed(void **state) {
+    (void)state;
+    const char *bad[] = {"", "x", "50ms", "-1", "86400001", " 50"};
+    api_server_opts o;
+    api_server_opts_init(&o);
+    o.port = 0;
+    o.threads = 1;
+    o.log_fd = -1;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("LASTMILE_PAYMENT_SWEEP_MS", bad[i], 1);
+        api_server *srv = NULL;
+        lm_errinfo err = {0};
+        assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_INVALID);
+        assert_null(srv);
+        assert_string_equal(err.field, "LASTMILE_PAYMENT_SWEEP_MS");
+    }
+    setenv("LASTMILE_PAYMENT_SWEEP_MS", "50", 1);
+}
+
 int main(void) {
     /* the payment-timeout sweep of the server under test runs often (test_payment_timeout_sweep) */
     setenv("LASTMILE_PAYMENT_SWEEP_MS", "50", 1);
@@ -904,6 +925,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_csv_import_priced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_money, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cod_collected_and_reconciled, setup_cod, teardown_cod),
+        cmocka_unit_test_setup_teardown(test_sweep_setting_malformed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,11 @@ static void test_parsers(void **state) {
     assert_int_equal(v, 42);
     assert_false(lm_parse_i64("42x", 0, 100, &v));
     assert_false(lm_parse_i64("", 0, 100, &v));
+    assert_false(lm_parse_i64(" 42", 0, 100, &v));
+    assert_false(lm_parse_i64("+42", 0, 100, &v));
+    assert_false(lm_parse_i64("\t42", 0, 100, &v));
+    assert_true(lm_parse_i64("-42", -100, 100, &v));
+    assert_int_equal(v, -42);
     assert_false(lm_parse_i64("101", 0, 100, &v));
     assert_false(lm_parse_i64("99999999999999999999999", INT64_MIN, INT64_MAX, &v));
     double d = 0;
