@@ -83,6 +83,16 @@ LM_MUST_USE lm_status store_cq_create(store *s, const store_cq_opts *opts, store
 LM_MUST_USE lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done,
                                       void *arg, size_t weight);
 
+/* Memory for an asynchronous unit's arg of size bytes in one allocation with the queue's own
+ * record of the unit (one malloc per unit instead of two): submit it with store_cq_submit_unit,
+ * after which the queue frees it once done has returned (done must not free it); free it with
+ * store_cq_unit_free when it is not submitted or its submit failed. NULL when out of memory. */
+void *store_cq_unit_alloc(size_t size);
+void store_cq_unit_free(void *arg);
+/* store_cq_submit of an arg from store_cq_unit_alloc (see there for who frees it). */
+LM_MUST_USE lm_status store_cq_submit_unit(store_cq *q, store_cq_work_fn work,
+                                           store_cq_done_fn done, void *arg, size_t weight);
+
 /* One unit of a synchronous submission: work(tx, arg) with weight; st and err are its outcome. */
 typedef struct store_cq_unit {
     store_cq_work_fn work;
