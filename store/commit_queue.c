@@ -121,8 +121,9 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
         (void)rolled;
         (void)released;
     }
-    /* without a savepoint it wrote nothing, or one statement that undid itself */
-    return worked && lazy ? UNIT_BROKEN : UNIT_FAILED;
+    /* without a savepoint it wrote nothing, or one statement that undid itself; a unit whose
+     * work succeeded may have gathered something for batch_end, which must not commit now */
+    return worked && (lazy || q->o.batch_end) ? UNIT_BROKEN : UNIT_FAILED;
 }
 
 /* Sets rc as the outcome of every unit of list that had none. */

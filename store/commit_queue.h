@@ -59,7 +59,8 @@ typedef struct store_cq_opts {
     /* called once per batch after its units ran, with the batch's tx before the commit (what it
      * writes commits with the units; its failure fails every unit of the batch), or with tx NULL
      * when the batch will not commit (nothing kept, or broken): for work gathered by the units
-     * and done once per batch, such as one multi-row INSERT */
+     * and done once per batch, such as one multi-row INSERT; with it, a unit whose work succeeded
+     * but whose savepoint cannot be released fails the whole batch */
     lm_status (*batch_end)(store_tx *tx, void *ctx, lm_errinfo *err);
     void *batch_end_ctx;
     /* called with true before and false after a batch's asynchronous outcomes are delivered
