@@ -187,13 +187,23 @@ lm_status lm_buf_printf(lm_buf *b, const char *fmt, ...) {
 
 lm_status lm_buf_json_str(lm_buf *b, const char *s) {
     lm_status rc = lm_buf_append(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); rc == LM_OK && *p; p++) {
-        if (*p == '"' || *p == '\\')
-            rc = lm_buf_printf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            rc = lm_buf_printf(b, "\\u%04x", *p);
-        else
-            rc = lm_buf_append(b, p, 1);
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (rc == LM_OK && *p) {
+        size_t run = 0; /* bytes that go out as they are, appended at once */
+        while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run) {
+            rc = lm_buf_append(b, p, run);
+            p += run;
+        } else if (*p < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            const char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            rc = lm_buf_append(b, esc, sizeof esc);
+            p++;
+        } else {
+            const char esc[2] = {'\\', (char)*p++};
+            rc = lm_buf_append(b, esc, sizeof esc);
+        }
     }
     if (rc == LM_OK) rc = lm_buf_append(b, "\"", 1);
     return rc;
@@ -267,4 +277,18 @@ bool lm_strlcpy(char *dst, const char *src, size_t dst_size) {
     memcpy(dst, src, n);
     dst[n] = '\0';
     return n == len;
+}
+
+size_t lm_i64_text(char out[24], int64_t v) {
+    char d[24];
+    size_t i = sizeof d;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        d[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) d[--i] = '-';
+    memcpy(out, d + i, sizeof d - i);
+    out[sizeof d - i] = '\0';
+    return sizeof d - i;
 }

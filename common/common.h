@@ -108,6 +108,9 @@ char *lm_buf_take(lm_buf *b);
 LM_MUST_USE lm_status lm_buf_read_stream(FILE *f, size_t cap, char **out, size_t *len);
 
 /* ---- Small helpers ---- */
+/* Writes v in decimal to out (NUL-terminated; what "%" PRId64 prints, without printf's cost on
+ * hot paths) and returns its length. */
+size_t lm_i64_text(char out[24], int64_t v);
 
 /* Parses a whole decimal integer in [min, max]: digits with an optional leading '-', nothing else
  * (no blanks, no '+'); false on junk, overflow or empty input. */

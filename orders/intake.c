@@ -139,7 +139,10 @@ static lm_status sales_block_reason(orders_svc *o, store_read *r, const store_li
  * can serve whole is inserted in its final state (allocated) rather than inserted as received and
  * then updated. Rows and events are the general path's, in its order: the row, order.received,
  * the idempotency key, the reservations (stock.low as they cross), order.allocated. *done false
- * when no single depot can serve it: nothing was written and the general path takes it. */
+ * when no single depot can serve it: nothing was written and the general path takes it.
+ * Without a savepoint (the intake queue's lazy_savepoints): every check is made before the first
+ * write, so only the store's own failure (I/O, memory) can follow one, and that fails the whole
+ * batch. */
 static lm_status create_allocated(orders_svc *o, store_tx *tx, orders_order *ord,
                                   const char *idem_key, bool *done, lm_errinfo *err) {
     orders_order received = *ord; /* for order.received: status, depot and outcome as received */
@@ -251,6 +254,8 @@ static lm_status create_in_tx(orders_svc *o, store_tx *tx, orders_order *ordp, c
         }
     }
 
+    /* from here a refusal (money, a split) may come after writes: they must go with it */
+    if ((rc = store_cq_savepoint(err)) != LM_OK) return rc;
     if ((rc = store_order_insert(tx, &ord, &ord.id, err)) != LM_OK) return rc;
     if ((rc = orders__event_order(tx, &ord, "", NULL)) != LM_OK) return rc;
     if (idem_key && idem_key[0] && (rc = store_idem_put(tx, idem_key, ord.id, err)) != LM_OK)

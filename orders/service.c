@@ -46,6 +46,8 @@ lm_status orders_create(const orders_opts *opts, orders_svc **out) {
     /* the next batch's SQL runs while the last one's fsync does; each creation is still answered
      * (and its events published) only once its batch is durable (store/commit_queue.h) */
     qo.sync_behind = qo.sync_behind_events = opts->intake_thread;
+    /* a creation opens its savepoint only on the general path (orders/intake.c: create_in_tx) */
+    qo.lazy_savepoints = true;
     lm_status rc = store_cq_create(o->st, &qo, &o->intake);
     if (rc != LM_OK) {
         lm_free(o);

@@ -100,12 +100,16 @@ typedef enum { UNIT_KEPT, UNIT_FAILED, UNIT_BROKEN } unit_outcome;
 
 /* Runs one unit inside its savepoint (opened at once, or by the unit with lazy_savepoints).
  * UNIT_BROKEN: the unit's work succeeded but its savepoint could not be released, so what it
- * gathered outside the database (for batch_end) no longer matches: the batch must not commit. */
+ * gathered outside the database (for batch_end) no longer matches; or it failed after writing
+ * without a savepoint, so part of it is in the transaction: either way the batch must not commit.
+ */
 static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n) {
     lm_errinfo_clear(&n->err);
     bool lazy = q->o.lazy_savepoints && db_kind(db) == DB_SQLITE;
     cq_unit_sp sp = {.db = db, .open = !lazy};
     if (!lazy && (n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return UNIT_FAILED;
+    /* rows written before the unit opened its savepoint cannot be undone alone (below) */
+    int64_t changes = lazy ? db_total_changes(db) : 0;
     cq_unit = &sp;
     n->st = n->work(tx, n->arg, &n->err);
     cq_unit = NULL;
@@ -121,8 +125,11 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
         (void)rolled;
         (void)released;
     }
-    /* without a savepoint it wrote nothing, or one statement that undid itself; a unit whose
-     * work succeeded may have gathered something for batch_end, which must not commit now */
+    /* without a savepoint: a unit that wrote nothing, or one statement that undid itself, fails
+     * alone; one that failed after a completed write leaves part of itself in the transaction,
+     * and a unit whose work succeeded may have gathered something for batch_end: either way the
+     * whole batch must not commit */
+    if (lazy && !sp.open && db_total_changes(db) != changes) return UNIT_BROKEN;
     return worked && (lazy || q->o.batch_end) ? UNIT_BROKEN : UNIT_FAILED;
 }
 
@@ -161,7 +168,9 @@ static bool batch_run(store_cq *q, cq_node *list) {
     if (broken || kept == 0) {
         if (q->o.batch_end) (void)q->o.batch_end(NULL, q->o.batch_end_ctx, NULL);
         store_tx_rollback(tx);
-        if (broken) batch_fail(q, list, rc != LM_OK ? rc : LM_STORE);
+        /* a unit that broke the batch keeps its own error; the others did nothing wrong and may
+         * retry (LM_UNAVAILABLE); batch_end's failure is every unit's */
+        if (broken) batch_fail(q, list, rc != LM_OK ? rc : LM_UNAVAILABLE);
         return false;
     }
     bool behind = false;

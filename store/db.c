@@ -91,8 +91,8 @@ lm_status db_bind_text(db_stmt *st, int idx, const char *text) {
     return db_pg__bind(st, idx, 0, text, text ? strlen(text) : 0, false);
 }
 
-lm_status db_bind_text_static(db_stmt *st, int idx, const char *text) {
-    if (!PG(st->conn)) return db_sq__bind_text_static(st, idx, text);
+lm_status db_bind_text_ref(db_stmt *st, int idx, const char *text) {
+    if (!PG(st->conn)) return db_sq__bind_text_ref(st, idx, text);
     return db_bind_text(st, idx, text);
 }
 
@@ -185,6 +185,10 @@ bool db_column_is_null(db_stmt *st, int col) {
 
 int64_t db_changes(db_conn *c) {
     return PG(c) ? db_pg__changes(c) : db_sq__changes(c);
+}
+
+int64_t db_total_changes(db_conn *c) {
+    return PG(c) ? db_pg__total_changes(c) : db_sq__total_changes(c);
 }
 
 int64_t db_last_insert_id(db_conn *c) {

@@ -77,9 +77,9 @@ db_conn *db_stmt_conn(db_stmt *st);
 
 /* Binds by 1-based index; text and blobs are copied; NULL text binds SQL NULL. */
 LM_MUST_USE lm_status db_bind_text(db_stmt *st, int idx, const char *text);
-/* db_bind_text without the copy on SQLite: text must stay unchanged until the statement is
- * finished (db_finish) or the parameter bound again (a batch's rows, bound many at a time). */
-LM_MUST_USE lm_status db_bind_text_static(db_stmt *st, int idx, const char *text);
+/* Like db_bind_text without the copy on SQLite: text must stay unchanged until the statement's
+ * last db_step (db_finish or the next db_bind drops it). For the hot inserts' many text values. */
+LM_MUST_USE lm_status db_bind_text_ref(db_stmt *st, int idx, const char *text);
 LM_MUST_USE lm_status db_bind_i64(db_stmt *st, int idx, int64_t v);
 LM_MUST_USE lm_status db_bind_double(db_stmt *st, int idx, double v);
 LM_MUST_USE lm_status db_bind_blob(db_stmt *st, int idx, const void *data, size_t n);
@@ -108,6 +108,9 @@ bool db_column_is_null(db_stmt *st, int col);
 
 /* Rows changed by the last INSERT / UPDATE / DELETE on c. */
 int64_t db_changes(db_conn *c);
+/* Rows changed by every INSERT, UPDATE and DELETE completed on c since it opened (a statement
+ * that failed and was undone counts none): whether a stretch of work wrote anything. */
+int64_t db_total_changes(db_conn *c);
 /* The id the last INSERT on c gave its row (the INTEGER PRIMARY KEY / identity column). */
 int64_t db_last_insert_id(db_conn *c);
 

@@ -44,6 +44,7 @@ struct db_pg_conn {
     enum { PENDING_NONE, PENDING_READ, PENDING_WRITE } begin_pending;
     char errmsg[512];
     int64_t changes;
+    int64_t total_changes; /* the sum of changes (SQLite's total_changes) */
     int64_t last_id;
     uint64_t next_name;           /* names of the server-side prepared statements: lm_<n> */
     char deferred[DEFER_MAX][48]; /* SAVEPOINT / RELEASE not sent yet, in order */
@@ -455,6 +456,7 @@ static int execute(db_conn *c, db_pg_stmt *s, bool reuse) {
     if (s->is_dml) {
         const char *t = PQcmdTuples(s->res);
         p->changes = *t ? strtoll(t, NULL, 10) : 0;
+        p->total_changes += p->changes;
     }
     if (s->auto_ret) {
         if (s->n_rows > 0) p->last_id = strtoll(PQgetvalue(s->res, s->n_rows - 1, 0), NULL, 10);
@@ -536,6 +538,10 @@ int db_pg__column_count(db_stmt *st) {
 
 int64_t db_pg__changes(db_conn *c) {
     return c->pg->changes;
+}
+
+int64_t db_pg__total_changes(db_conn *c) {
+    return c->pg->total_changes;
 }
 
 int64_t db_pg__last_insert_id(db_conn *c) {

@@ -121,7 +121,8 @@ lm_status db_sq__bind_text(db_stmt *st, int idx, const char *text) {
     return bind_rc(sqlite3_bind_text(st->sq, idx, text, -1, SQLITE_TRANSIENT));
 }
 
-lm_status db_sq__bind_text_static(db_stmt *st, int idx, const char *text) {
+/* SQLITE_STATIC: no copy (and no malloc) of the text; db_finish clears the binding */
+lm_status db_sq__bind_text_ref(db_stmt *st, int idx, const char *text) {
     if (!text) return bind_rc(sqlite3_bind_null(st->sq, idx));
     return bind_rc(sqlite3_bind_text(st->sq, idx, text, -1, SQLITE_STATIC));
 }
@@ -190,6 +191,10 @@ int db_sq__column_count(db_stmt *st) {
 
 int64_t db_sq__changes(db_conn *c) {
     return sqlite3_changes(c->sq);
+}
+
+int64_t db_sq__total_changes(db_conn *c) {
+    return sqlite3_total_changes64(c->sq);
 }
 
 int64_t db_sq__last_insert_id(db_conn *c) {

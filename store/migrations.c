@@ -53,6 +53,7 @@ extern const char store__money_schema_v110[];
 extern const char store__money_schema_v111[];
 extern const char store__recovery_schema_v170[];
 extern const char store__split_schema_v171[];
+extern const char store__orders_schema_v172[];
 extern const char store__pd_schema_v180[];
 extern const char store__dispatch_schema_v200[];
 extern const char store__devices_schema_v201[];
@@ -90,6 +91,8 @@ const store__migration store__migrations[] = {
     {170, "orders: failed-delivery recovery policy and state, delivery instructions",
      store__recovery_schema_v170},
     {171, "orders: split-shipment policy, orders by external_ref", store__split_schema_v171},
+    {172, "orders: indexes no query uses dropped (by channel, by created)",
+     store__orders_schema_v172},
     {180, "orders: pickup-and-delivery orders' collection end", store__pd_schema_v180},
     /* orders (100-199) and dispatch (200-299) rows go here */
     {200, "dispatch: vehicles, drivers, plans, routes, stops, vehicle state",

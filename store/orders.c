@@ -205,8 +205,8 @@ lm_status store_stock_get(store_read *r, const char *depot_id, const char *sku, 
     lm_status rc =
         db_prepare(db, "SELECT " STOCK_COLS " FROM stock WHERE depot_id = ? AND sku = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(db_bind_text(st, 1, depot_id));
-    BIND(db_bind_text(st, 2, sku));
+    BIND(db_bind_text_ref(st, 1, depot_id));
+    BIND(db_bind_text_ref(st, 2, sku));
     if ((rc = store__step_row(db, st, "stock row", err)) != LM_OK) goto fail;
     stock_row(st, out);
 fail:
@@ -245,8 +245,8 @@ lm_status store_stock_adjust(store_tx *tx, const char *depot_id, const char *sku
     if (rc != LM_OK) return rc;
     BIND(db_bind_i64(st, 1, reserved_delta));
     BIND(db_bind_i64(st, 2, on_hand_delta));
-    BIND(db_bind_text(st, 3, depot_id));
-    BIND(db_bind_text(st, 4, sku));
+    BIND(db_bind_text_ref(st, 3, depot_id));
+    BIND(db_bind_text_ref(st, 4, sku));
     if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     if (db_changes(db) != 1)
         rc = lm_errinfo_set(err, LM_NOT_FOUND, "sku", "no stock row for %s at depot %s", sku,
@@ -322,8 +322,8 @@ static lm_status lines_insert(db_conn *db, int64_t id, const store_order *o, lm_
         db_reset(st);
         BIND(db_bind_i64(st, 1, id));
         BIND(db_bind_i64(st, 2, (int64_t)i));
-        BIND(db_bind_text(st, 3, o->lines[i].sku));
-        BIND(db_bind_text(st, 4, o->lines[i].ordered_sku));
+        BIND(db_bind_text_ref(st, 3, o->lines[i].sku));
+        BIND(db_bind_text_ref(st, 4, o->lines[i].ordered_sku));
         BIND(db_bind_i64(st, 5, o->lines[i].qty));
         if ((rc = store__step_done(st, err)) != LM_OK) goto fail;
     }
@@ -347,25 +347,25 @@ lm_status store_order_insert(store_tx *tx, const store_order *o, int64_t *id, lm
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &st, err);
     if (rc != LM_OK) return rc;
-    BIND(db_bind_text(st, 1, o->external_ref));
-    BIND(db_bind_text(st, 2, o->channel));
-    BIND(db_bind_text(st, 3, o->customer_name));
-    BIND(db_bind_text(st, 4, o->customer_phone));
-    BIND(db_bind_text(st, 5, o->customer_email));
-    BIND(db_bind_text(st, 6, o->customer_address));
+    BIND(db_bind_text_ref(st, 1, o->external_ref));
+    BIND(db_bind_text_ref(st, 2, o->channel));
+    BIND(db_bind_text_ref(st, 3, o->customer_name));
+    BIND(db_bind_text_ref(st, 4, o->customer_phone));
+    BIND(db_bind_text_ref(st, 5, o->customer_email));
+    BIND(db_bind_text_ref(st, 6, o->customer_address));
     BIND(db_bind_i64(st, 7, o->has_location ? 1 : 0));
     BIND(db_bind_double(st, 8, o->lon));
     BIND(db_bind_double(st, 9, o->lat));
-    BIND(db_bind_text(st, 10, windows));
+    BIND(db_bind_text_ref(st, 10, windows));
     BIND(db_bind_i64(st, 11, o->priority));
-    BIND(db_bind_text(st, 12, o->notes));
-    BIND(db_bind_text(st, 13, o->oos_policy));
-    BIND(db_bind_text(st, 14, o->status));
-    BIND(db_bind_text(st, 15, o->stock_outcome));
-    BIND(db_bind_text(st, 16, o->depot_id));
-    BIND(db_bind_text(st, 17, o->tracking_token));
-    BIND(db_bind_text(st, 18, o->customer_key));
-    BIND(db_bind_text(st, 19, o->lines_sig));
+    BIND(db_bind_text_ref(st, 12, o->notes));
+    BIND(db_bind_text_ref(st, 13, o->oos_policy));
+    BIND(db_bind_text_ref(st, 14, o->status));
+    BIND(db_bind_text_ref(st, 15, o->stock_outcome));
+    BIND(db_bind_text_ref(st, 16, o->depot_id));
+    BIND(db_bind_text_ref(st, 17, o->tracking_token));
+    BIND(db_bind_text_ref(st, 18, o->customer_key));
+    BIND(db_bind_text_ref(st, 19, o->lines_sig));
     BIND(db_bind_i64(st, 20, o->weight_g));
     BIND(db_bind_i64(st, 21, o->volume_cm3));
     BIND(db_bind_i64(st, 22, o->pkg_weight_g));
@@ -582,8 +582,8 @@ lm_status store_order_find_duplicate(store_read *r, const char *customer_key, co
                               "= ? AND created_ms >= ? AND status <> 'cancelled'",
                               &st, err);
     if (rc != LM_OK) return rc;
-    BIND(db_bind_text(st, 1, customer_key));
-    BIND(db_bind_text(st, 2, lines_sig));
+    BIND(db_bind_text_ref(st, 1, customer_key));
+    BIND(db_bind_text_ref(st, 2, lines_sig));
     BIND(db_bind_i64(st, 3, since_ms));
     int s = db_step(st);
     if (s == DB_ROW)
@@ -621,7 +621,7 @@ lm_status store_idem_get(store_read *r, const char *key, int64_t *order_id, lm_e
     db_stmt *st = NULL;
     lm_status rc = db_prepare(db, "SELECT order_id FROM order_idempotency WHERE key = ?", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(db_bind_text(st, 1, key));
+    BIND(db_bind_text_ref(st, 1, key));
     int s = db_step(st);
     if (s == DB_ROW)
         *order_id = db_column_i64(st, 0);
@@ -640,7 +640,7 @@ lm_status store_idem_put(store_tx *tx, const char *key, int64_t order_id, lm_err
     lm_status rc = db_prepare(
         db, "INSERT INTO order_idempotency(key, order_id, created_ms) VALUES (?,?,?)", &st, err);
     if (rc != LM_OK) return rc;
-    BIND(db_bind_text(st, 1, key));
+    BIND(db_bind_text_ref(st, 1, key));
     BIND(db_bind_i64(st, 2, order_id));
     BIND(db_bind_i64(st, 3, lm_now_ms()));
     rc = store__step_done(st, err);

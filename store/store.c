@@ -544,9 +544,10 @@ lm_status store_event_append(store_tx *tx, const char *type, const char *entity,
         NULL);
     if (rc != LM_OK) return rc;
     if ((rc = db_bind_i64(st, 1, lm_now_ms())) != LM_OK ||
-        (rc = db_bind_text(st, 2, type)) != LM_OK || (rc = db_bind_text(st, 3, entity)) != LM_OK ||
-        (rc = db_bind_text(st, 4, entity_id)) != LM_OK ||
-        (rc = db_bind_text(st, 5, payload_json ? payload_json : "{}")) != LM_OK)
+        (rc = db_bind_text_ref(st, 2, type)) != LM_OK ||
+        (rc = db_bind_text_ref(st, 3, entity)) != LM_OK ||
+        (rc = db_bind_text_ref(st, 4, entity_id)) != LM_OK ||
+        (rc = db_bind_text_ref(st, 5, payload_json ? payload_json : "{}")) != LM_OK)
         goto fail;
     int s = db_step(st);
     if (s != DB_DONE) {

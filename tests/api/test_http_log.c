@@ -307,7 +307,7 @@ static void test_rings_merged_by_time(void **state) {
     (void)state;
     char path[64];
     int fd = -1;
-    http_log *lg = log_open(path, sizeof path, &fd, 0, 10000); /* only destroy writes */
+    http_log *lg = log_open(path, sizeof path, &fd, 0, 600000); /* only destroy writes */
     int64_t base = lm_mono_ns();
     for (int k = 0; k < 2; k++) { /* one after the other: two threads, two rings */
         timed_arg w = {lg, base + (k ? 0 : 1000000)};

@@ -4,7 +4,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -90,6 +92,18 @@ static void test_buf_json_str(void **state) {
     lm_buf_free(&b);
 }
 
+/* lm_i64_text writes what "%" PRId64 prints, both ends of the range included. */
+static void test_i64_text(void **state) {
+    (void)state;
+    const int64_t v[] = {0, 7, -7, 1234567890123, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char want[24], got[24];
+        int n = snprintf(want, sizeof want, "%" PRId64, v[i]);
+        assert_int_equal(lm_i64_text(got, v[i]), (size_t)n);
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_buf_read_stream(void **state) {
     (void)state;
     FILE *f = tmpfile();
@@ -141,10 +155,10 @@ static void test_parsers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_table),  cmocka_unit_test(test_arena_cap),
-        cmocka_unit_test(test_arena_reset),  cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_buf_json_str), cmocka_unit_test(test_buf_read_stream),
-        cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_error_table),     cmocka_unit_test(test_arena_cap),
+        cmocka_unit_test(test_arena_reset),     cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_buf_json_str),    cmocka_unit_test(test_i64_text),
+        cmocka_unit_test(test_buf_read_stream), cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

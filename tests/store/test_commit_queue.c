@@ -1,9 +1,10 @@
 /* The group-commit engine (store/commit_queue.c) on real SQLite files: N threads x M submissions
  * in both modes (writer thread, leader) and with the fsync behind the commit (sync_behind: units
  * with and without events), every acknowledged unit present after reopening; a
- * failing unit rolls back alone; units queued together share one commit; a batch of failures
- * commits nothing; stop drains the queue; full and stopped queues refuse; lazy savepoints and the
- * batch_end hook. */
+ * failing unit rolls back alone (with lazy_savepoints: before writing, or inside the savepoint it
+ * opened; after writing without one it fails its batch); units queued together share one commit;
+ * a batch of failures commits nothing; stop drains the queue; full and stopped queues refuse;
+ * the batch_end hook. */
 #include "store/commit_queue.h"
 #include "tests/support/tmp_db.h"
 
@@ -33,6 +34,8 @@ typedef struct put_arg {
     int64_t value;
     bool fail;     /* write, then fail: the write must vanish */
     bool no_event; /* write without an event (a sync_behind batch may commit before its fsync) */
+    bool early;    /* fail before writing anything */
+    bool sp;       /* open the unit's savepoint first (store_cq_savepoint) */
     atomic_int *entered; /* when set: raised as the unit starts */
     atomic_int *gate;    /* when set: wait (bounded) until *gate is non-zero before returning */
     /* asynchronous outcome */
@@ -44,7 +47,9 @@ typedef struct put_arg {
 static lm_status put_work(store_tx *tx, void *arg, lm_errinfo *err) {
     put_arg *a = arg;
     if (a->entered) atomic_store(a->entered, 1);
-    lm_status rc = store_meta_put(tx, a->key, a->value);
+    if (a->early) return lm_errinfo_set(err, LM_INVALID, "key", "refused early");
+    lm_status rc = a->sp ? store_cq_savepoint(err) : LM_OK;
+    if (rc == LM_OK) rc = store_meta_put(tx, a->key, a->value);
     if (rc == LM_OK && !a->no_event) rc = store_event_append(tx, "test.put", "meta", a->key, NULL);
     for (int i = 0; a->gate && !atomic_load(a->gate) && i < 150000; i++) {
         struct timespec ts = {0, 100000};
@@ -212,26 +217,34 @@ static void test_sync_behind_then_plain(void **state) {
 
 /* ---- One batch ---- */
 
+/* Runs a[0..n) as one submission (outcomes in u) on a new queue with options o (NULL: the
+ * defaults), then reopens the store; returns how many commits it took. */
+static uint64_t run_once(tmp_store *f, const store_cq_opts *o, put_arg *a, store_cq_unit *u,
+                         size_t n) {
+    store_cq *q = NULL;
+    assert_int_equal(store_cq_create(f->s, o, &q), LM_OK);
+    for (size_t i = 0; i < n; i++)
+        u[i] = (store_cq_unit){.work = put_work, .arg = &a[i]};
+    uint64_t before = commits(f->s);
+    assert_int_equal(store_cq_run(q, u, n), LM_OK);
+    uint64_t made = commits(f->s) - before;
+    store_cq_destroy(q);
+    reopen(f);
+    return made;
+}
+
 /* A failing unit between two good ones: one commit, the failure alone rolled back. */
 static void test_failing_unit_alone(void **state) {
     tmp_store *f = *state;
-    store_cq *q = NULL;
-    assert_int_equal(store_cq_create(f->s, NULL, &q), LM_OK);
     put_arg a[3] = {
         {.key = "a", .value = 1}, {.key = "b", .value = 2, .fail = true}, {.key = "c", .value = 3}};
     store_cq_unit u[3];
-    for (int i = 0; i < 3; i++)
-        u[i] = (store_cq_unit){.work = put_work, .arg = &a[i]};
-    uint64_t before = commits(f->s);
-    assert_int_equal(store_cq_run(q, u, 3), LM_OK);
+    assert_int_equal(run_once(f, NULL, a, u, 3), 1);
     assert_int_equal(u[0].st, LM_OK);
     assert_int_equal(u[1].st, LM_CONFLICT);
     assert_int_equal(u[1].err.code, LM_CONFLICT);
     assert_string_equal(u[1].err.field, "key");
     assert_int_equal(u[2].st, LM_OK);
-    assert_int_equal(commits(f->s) - before, 1);
-    store_cq_destroy(q);
-    reopen(f);
     assert_int_equal(meta_value(f->s, "a"), 1);
     assert_int_equal(meta_value(f->s, "b"), -1);
     assert_int_equal(meta_value(f->s, "c"), 3);
@@ -338,6 +351,52 @@ static void test_all_failed_no_commit(void **state) {
     assert_int_equal(commits(f->s), before);
     store_cq_destroy(q);
     assert_int_equal(meta_value(f->s, "x"), -1);
+}
+
+/* lazy_savepoints: a unit failing before it writes, and one failing after writing inside the
+ * savepoint it opened, each undo only themselves; the others share the commit. */
+static void test_lazy_savepoint(void **state) {
+    tmp_store *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.lazy_savepoints = true;
+    put_arg a[4] = {{.key = "a", .value = 1},
+                    {.key = "b", .value = 2, .early = true},
+                    {.key = "c", .value = 3, .sp = true, .fail = true},
+                    {.key = "d", .value = 4, .sp = true}};
+    store_cq_unit u[4];
+    assert_int_equal(run_once(f, &o, a, u, 4), 1);
+    assert_int_equal(u[0].st, LM_OK);
+    assert_int_equal(u[1].st, LM_INVALID);
+    assert_int_equal(u[2].st, LM_CONFLICT);
+    assert_int_equal(u[3].st, LM_OK);
+    assert_int_equal(meta_value(f->s, "a"), 1);
+    assert_int_equal(meta_value(f->s, "b"), -1);
+    assert_int_equal(meta_value(f->s, "c"), -1);
+    assert_int_equal(meta_value(f->s, "d"), 4);
+    assert_int_equal(tmp_db_count_events(f->s, "test.put"), 2);
+}
+
+/* lazy_savepoints: a unit that fails after writing without a savepoint takes its whole batch with
+ * it: nothing committed, the others told to retry (LM_UNAVAILABLE), its own error kept. On
+ * PostgreSQL every unit has its savepoint: the failure undoes only itself. */
+static void test_lazy_tainted_batch(void **state) {
+    tmp_store *f = *state;
+    store_cq_opts o;
+    store_cq_opts_init(&o);
+    o.lazy_savepoints = true;
+    put_arg a[3] = {
+        {.key = "a", .value = 1}, {.key = "b", .value = 2, .fail = true}, {.key = "c", .value = 3}};
+    store_cq_unit u[3];
+    bool lazy = !tmp_db_is_pg();
+    assert_int_equal(run_once(f, &o, a, u, 3), lazy ? 0 : 1);
+    assert_int_equal(u[0].st, lazy ? LM_UNAVAILABLE : LM_OK);
+    assert_int_equal(u[1].st, LM_CONFLICT);
+    assert_string_equal(u[1].err.field, "key");
+    assert_int_equal(u[2].st, lazy ? LM_UNAVAILABLE : LM_OK);
+    assert_int_equal(meta_value(f->s, "a"), lazy ? -1 : 1);
+    assert_int_equal(meta_value(f->s, "b"), -1);
+    assert_int_equal(tmp_db_count_events(f->s, "test.put"), lazy ? 0 : 2);
 }
 
 /* Weight limits, stop and a leader-mode queue refuse what they cannot take. */
@@ -565,6 +624,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failing_unit_alone, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_units_share_commit, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_all_failed_no_commit, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_lazy_savepoint, setup, tmp_store_teardown),
+        cmocka_unit_test_setup_teardown(test_lazy_tainted_batch, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_idle_hook, setup, tmp_store_teardown),
         cmocka_unit_test_setup_teardown(test_lazy_savepoints, setup, tmp_store_teardown),
