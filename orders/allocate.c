@@ -82,18 +82,42 @@ static lm_status depot_plan(orders_svc *o, store_read *r, const char *depot,
     return LM_OK;
 }
 
+/* Seconds for d metres (distance x detour / speed with geo's defaults); an invalid pair (NAN)
+ * sorts last rather than losing the order. */
+static int64_t travel_of(const orders_svc *o, double d) {
+    return isfinite(d) ? (int64_t)(d * o->detour / o->speed_mps) : INT64_MAX;
+}
+
 /* Travel-time estimates from every depot to the customer (0 for all without a location): geo's
- * geodesic estimate (distance x detour / speed with geo's defaults), per pair, because a handful
- * of depots does not pay for the matrix provider's projection set-up inside the write tx. */
+ * geodesic estimate, per pair, because a handful of depots does not pay for the matrix
+ * provider's projection set-up inside the write tx. The times only rank the depots, so the
+ * sphere's distance (far cheaper: perf-intake.md, round 5) stands in for a depot whose range of
+ * possible times (the sphere's error either way) overlaps no other depot's: every comparison,
+ * ties included, comes out as the geodesic's. */
 static void depot_travel(orders_svc *o, const orders_order *ord, const orders_depot *depots,
                          size_t n, int64_t *travel_s) {
+    int64_t lo[16], hi[16];
+    geo_point c = {.lat = ord->lat, .lon = ord->lon};
+    if (!ord->has_location) {
+        memset(travel_s, 0, n * sizeof *travel_s);
+        return;
+    }
+    bool sphere = n <= 16; /* points are valid here: the depots' and the order's were checked */
+    for (size_t i = 0; i < n && sphere; i++) {
+        double d =
+            geo_sphere_distance_m((geo_point){.lat = depots[i].lat, .lon = depots[i].lon}, c);
+        sphere = isfinite(d);
+        lo[i] = travel_of(o, d * (1 - 2 * GEO_SPHERE_ERR));
+        hi[i] = travel_of(o, d * (1 + 2 * GEO_SPHERE_ERR));
+        travel_s[i] = travel_of(o, d);
+    }
     for (size_t i = 0; i < n; i++) {
-        travel_s[i] = 0;
-        if (!ord->has_location) continue;
-        double d = geo_distance_m((geo_point){.lat = depots[i].lat, .lon = depots[i].lon},
-                                  (geo_point){.lat = ord->lat, .lon = ord->lon});
-        /* an invalid pair (NAN) sorts last rather than losing the order */
-        travel_s[i] = isfinite(d) ? (int64_t)(d * o->detour / o->speed_mps) : INT64_MAX;
+        bool alone = sphere;
+        for (size_t j = 0; j < n && alone; j++)
+            alone = j == i || hi[i] < lo[j] || hi[j] < lo[i];
+        if (!alone)
+            travel_s[i] = travel_of(
+                o, geo_distance_m((geo_point){.lat = depots[i].lat, .lon = depots[i].lon}, c));
     }
 }
 

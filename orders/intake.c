@@ -102,18 +102,28 @@ static lm_status blacklist_facts(orders_svc *o, store_read *r, const orders_orde
     return LM_OK;
 }
 
+/* Tracking tokens draw 16 bytes each from the kernel's CSPRNG, fetched 512 at a time per
+ * thread: one getrandom call per 32 orders instead of one each (perf-intake.md, round 5). */
+static _Thread_local unsigned char token_pool[512];
+static _Thread_local size_t token_left;
+
 void orders__token_make(char out[33]) {
-    unsigned char raw[16];
-    size_t got = 0;
-    while (got < sizeof raw) {
-        ssize_t k = getrandom(raw + got, sizeof raw - got, 0);
-        if (k > 0) got += (size_t)k;
+    if (token_left < 16) {
+        size_t got = 0;
+        while (got < sizeof token_pool) {
+            ssize_t k = getrandom(token_pool + got, sizeof token_pool - got, 0);
+            if (k > 0) got += (size_t)k;
+        }
+        token_left = sizeof token_pool;
     }
+    unsigned char *raw = token_pool + sizeof token_pool - token_left;
+    token_left -= 16;
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 16; i++) {
         out[2 * i] = hex[raw[i] >> 4];
         out[2 * i + 1] = hex[raw[i] & 15];
     }
+    memset(raw, 0, 16); /* a drawn secret is not kept around */
     out[32] = '\0';
 }
 

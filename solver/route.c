@@ -836,6 +836,23 @@ void solver__sol_totals(const solver__model *m, solver__sol *s) {
         }
 }
 
+void solver__sol_totals_from(const solver__model *m, solver__sol *s, const solver__sol *ref,
+                             const uint32_t *units, size_t n) {
+    s->cost = ref->cost;
+    for (size_t i = 0; i < s->n_touched; i++) {
+        uint32_t r = s->touched[i];
+        s->cost += s->routes[r].cost - ref->routes[r].cost;
+    }
+    s->unserved_priority = ref->unserved_priority;
+    s->unserved_weight = ref->unserved_weight;
+    for (size_t i = 0; i < n; i++) {
+        const solver__unit *un = &m->units[units[i]];
+        int sign = (int)!s->assigned[units[i]] - (int)!ref->assigned[units[i]];
+        s->unserved_priority += (int64_t)sign * un->priority;
+        s->unserved_weight += (int64_t)sign * un->weight;
+    }
+}
+
 int solver__sol_compare(const solver__sol *a, const solver__sol *b) {
     if (a->unserved_priority != b->unserved_priority)
         return a->unserved_priority < b->unserved_priority ? -1 : 1;

@@ -135,6 +135,10 @@ void solver__sol_untouch(solver__sol *s);
 /* Recomputes a route's caches, positions and the solution totals; false if infeasible. */
 bool solver__sol_update_route(const solver__model *m, solver__sol *s, uint32_t r);
 void solver__sol_totals(const solver__model *m, solver__sol *s);
+/* The same in O(touched routes + n) when s is ref changed only on s's touched routes and in the
+ * assignment of units[0..n) (distinct): the totals of a ruin and recreate of ref. */
+void solver__sol_totals_from(const solver__model *m, solver__sol *s, const solver__sol *ref,
+                             const uint32_t *units, size_t n);
 /* Lexicographic objective: < 0 if a is better than b. */
 int solver__sol_compare(const solver__sol *a, const solver__sol *b);
 
@@ -246,6 +250,11 @@ double solver__det_exp(double x);
 LM_MUST_USE lm_status solver__recreate(const solver__model *m, solver__sol *s,
                                        const uint32_t *units, size_t n, double blink,
                                        solver__rng *rng, uint32_t *scratch);
+/* The same without the solution totals (s->cost, unserved): the caller updates them, e.g. with
+ * solver__sol_totals_from. */
+LM_MUST_USE lm_status solver__recreate_raw(const solver__model *m, solver__sol *s,
+                                           const uint32_t *units, size_t n, double blink,
+                                           solver__rng *rng, uint32_t *scratch);
 /* Builds a first solution by parallel cheapest insertion (regret-2 for small instances). */
 LM_MUST_USE lm_status solver__construct_insertion(const solver__model *m, solver__sol *s,
                                                   bool regret);

@@ -66,6 +66,7 @@ typedef struct worker {
     bool want_stop;       /* this worker's vote at a checkpoint */
     uint64_t last_gain;   /* iteration of the last new best (found or adopted) */
     int64_t now_ns;       /* clock at the last check */
+    uint64_t pool_mark;   /* pool.clears + 1 while all of cur's routes are in the pool, else 0 */
 } worker;
 
 static bool out_of_time(worker *w) {
@@ -357,6 +358,10 @@ static void sol_consistent(const solver__model *m, const solver__sol *s) {
             if (s->at_route[rt->nodes[k]] != r || s->at_pos[rt->nodes[k]] != k) abort();
     }
     if (cost != s->cost) abort();
+    int64_t up = 0, uw = 0;
+    for (size_t u = 0; u < m->n_units; u++)
+        if (!s->assigned[u]) up += m->units[u].priority, uw += m->units[u].weight;
+    if (up != s->unserved_priority || uw != s->unserved_weight) abort();
     for (size_t u = 0; u < m->n_units; u++)
         if (s->assigned[u] != (s->at_route[m->units[u].first] != SOLVER_NONE)) abort();
 }
@@ -404,6 +409,7 @@ static bool run_epoch(worker *w, uint64_t len) {
             if (solver__sol_copy(&w->cur, &w->best) != LM_OK ||
                 solver__sol_copy(&w->tmp, &w->best) != LM_OK)
                 return fail_nomem(w);
+            w->pool_mark = 0;
             anneal_start(w);
         }
         atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
@@ -420,9 +426,12 @@ static bool run_epoch(worker *w, uint64_t len) {
         }
         if (ok) {
             sort_removed(w, n_removed);
-            if (solver__recreate(m, &w->tmp, w->removed, n_removed, sh->prm->blink, &w->rng,
-                                 w->scratch) != LM_OK)
+            if (solver__recreate_raw(m, &w->tmp, w->removed, n_removed, sh->prm->blink, &w->rng,
+                                     w->scratch) != LM_OK)
                 return fail_nomem(w);
+            /* tmp is cur but for its touched routes and the units removed: O(those), not
+             * O(fleet + units) (a free fleet has as many routes as customers) */
+            solver__sol_totals_from(m, &w->tmp, &w->cur, w->removed, n_removed);
             ok = accept(w, temp);
         }
         if (!ok) {
@@ -436,10 +445,16 @@ static bool run_epoch(worker *w, uint64_t len) {
             local_search(w, &w->tmp, false);
             w->last_ls = it;
         }
+        bool pooled = false;
         if (sh->o->use_set_partitioning && w->id == 0 &&
             (double)w->tmp.cost <= 1.02 * (double)w->best.cost &&
             w->tmp.unserved_weight <= w->best.unserved_weight)
-            solver__pool_add_sol(m, &sh->pool, &w->tmp, false);
+            /* cur's routes in the pool already: only tmp's changed ones can be new */
+            pooled = w->pool_mark
+                         ? solver__pool_add_touched(m, &sh->pool, &w->tmp, w->pool_mark - 1,
+                                                    w->scratch, m->n_nodes + 8)
+                         : solver__pool_add_sol(m, &sh->pool, &w->tmp, false);
+        w->pool_mark = pooled ? sh->pool.clears + 1 : 0;
         if (solver__sol_sync(&w->cur, &w->tmp, &w->tmp) != LM_OK) return fail_nomem(w);
         CONSISTENT(m, &w->cur);
         CONSISTENT(m, &w->tmp);
@@ -560,6 +575,7 @@ static void sync_best(worker *w, bool *stop) {
         solver__sol_compare(&sh->workers[sh->winner].best, &w->best) < 0) {
         /* Behind the leader: continue from its best (news to this worker's patience too). */
         w->last_gain = w->iters;
+        w->pool_mark = 0;
         if (solver__sol_copy(&w->best, &sh->workers[sh->winner].best) != LM_OK ||
             solver__sol_copy(&w->cur, &w->best) != LM_OK)
             w->status = LM_NOMEM;

@@ -81,16 +81,19 @@ static cq_node *batch_take(store_cq *q) {
     return list;
 }
 
-/* The unit running on this thread: its connection and whether its savepoint is open
- * (store_cq_savepoint); NULL outside a unit. */
+/* The unit running on this thread: its connection, whether its savepoint is open
+ * (store_cq_savepoint), and whether it had written before it opened it; NULL outside a unit. */
 typedef struct cq_unit_sp {
     db_conn *db;
     bool open;
+    int64_t changes; /* db_total_changes as the unit started (lazy) */
+    bool wrote_before;
 } cq_unit_sp;
 static _Thread_local cq_unit_sp *cq_unit;
 
 lm_status store_cq_savepoint(lm_errinfo *err) {
     if (!cq_unit || cq_unit->open) return LM_OK;
+    cq_unit->wrote_before = db_total_changes(cq_unit->db) != cq_unit->changes;
     lm_status rc = db_run(cq_unit->db, "SAVEPOINT lm_cq", err);
     cq_unit->open = rc == LM_OK;
     return rc;
@@ -110,6 +113,7 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
     if (!lazy && (n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return UNIT_FAILED;
     /* rows written before the unit opened its savepoint cannot be undone alone (below) */
     int64_t changes = lazy ? db_total_changes(db) : 0;
+    sp.changes = changes;
     cq_unit = &sp;
     n->st = n->work(tx, n->arg, &n->err);
     cq_unit = NULL;
@@ -130,6 +134,7 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
      * and a unit whose work succeeded may have gathered something for batch_end: either way the
      * whole batch must not commit */
     if (lazy && !sp.open && db_total_changes(db) != changes) return UNIT_BROKEN;
+    if (sp.wrote_before) return UNIT_BROKEN; /* the rollback left what came before the savepoint */
     return worked && (lazy || q->o.batch_end) ? UNIT_BROKEN : UNIT_FAILED;
 }
 

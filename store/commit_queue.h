@@ -54,8 +54,9 @@ typedef struct store_cq_opts {
     /* SQLite: a unit's savepoint is opened only when the unit asks (store_cq_savepoint), before
      * its first write; a unit that writes nothing (or one statement, as its last step: a failed
      * statement undoes itself) then costs no SAVEPOINT / RELEASE. A RELEASE that fails, or a unit
-     * that fails after a completed write without its savepoint (db_total_changes moved), fails
-     * the whole batch: rolled back, the other units LM_UNAVAILABLE. PostgreSQL, where a failed
+     * that fails after a completed write without its savepoint (db_total_changes moved) or with
+     * one it opened only after writing, fails the whole batch: rolled back, the other units
+     * LM_UNAVAILABLE. PostgreSQL, where a failed
      * statement breaks the transaction, always opens it. */
     bool lazy_savepoints;
     /* called once per batch after its units ran, with the batch's tx before the commit (what it

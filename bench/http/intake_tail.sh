@@ -120,7 +120,7 @@ for r in rows:
           f"{r['commit_ms_p99_le']:g} | {r['commit_share_over_10ms']:.1%} | {th} |")
 print()
 print("Medians per build (CPU per order: the thread's CPU time in the run / orders stored in it;")
-print("writer = the intake's writer thread, the busiest lastmile thread; HTTP = the MHD threads):")
+print("writer = the intake's writer thread, the busiest lm-cq-writer; HTTP = the MHD threads):")
 print()
 print("| build | runs | req/s | p50 ms | p99 ms | orders / commit | COMMIT mean ms | server CPU s "
       "| server run-queue wait s | wall s | writer us/order | HTTP us/order | server us/order |")
@@ -128,7 +128,9 @@ print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def per_order(r, which):
     th, n = r["threads"], max(r["orders"], 1)
     if which == "writer":
-        cpu = max((v[0] for k, v in th.items() if k.startswith("lastmile")), default=0)
+        # the writer threads are named lm-cq-writer#N since the threads got names
+        cpu = max((v[0] for k, v in th.items() if k.startswith(("lm-cq-writer", "lastmile"))),
+                  default=0)
     elif which == "http":
         cpu = sum(v[0] for k, v in th.items() if k.startswith("MHD"))
     else:

@@ -379,6 +379,13 @@ static void apply(const solver__model *m, solver__sol *s, uint32_t u, const ins 
 
 lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_t *units, size_t n,
                            double blink, solver__rng *rng, uint32_t *scratch) {
+    lm_status st = solver__recreate_raw(m, s, units, n, blink, rng, scratch);
+    if (st == LM_OK) solver__sol_totals(m, s);
+    return st;
+}
+
+lm_status solver__recreate_raw(const solver__model *m, solver__sol *s, const uint32_t *units,
+                               size_t n, double blink, solver__rng *rng, uint32_t *scratch) {
     cands c = {0};
     c.used = lm_reallocarray(NULL, s->n_routes + 1, sizeof *c.used);
     c.rep = lm_reallocarray(NULL, m->n_classes + 1, sizeof *c.rep);
@@ -421,7 +428,6 @@ lm_status solver__recreate(const solver__model *m, solver__sol *s, const uint32_
             rep_next(m, s, &c, cl, b.route + 1);
         }
     }
-    solver__sol_totals(m, s);
     st = LM_OK;
 done:
     lm_free(c.used);

@@ -36,6 +36,7 @@ typedef struct put_arg {
     bool no_event; /* write without an event (a sync_behind batch may commit before its fsync) */
     bool early;    /* fail before writing anything */
     bool sp;       /* open the unit's savepoint first (store_cq_savepoint) */
+    bool sp_late;  /* open it only after writing the value (before the event) */
     atomic_int *entered; /* when set: raised as the unit starts */
     atomic_int *gate;    /* when set: wait (bounded) until *gate is non-zero before returning */
     /* asynchronous outcome */
@@ -50,6 +51,7 @@ static lm_status put_work(store_tx *tx, void *arg, lm_errinfo *err) {
     if (a->early) return lm_errinfo_set(err, LM_INVALID, "key", "refused early");
     lm_status rc = a->sp ? store_cq_savepoint(err) : LM_OK;
     if (rc == LM_OK) rc = store_meta_put(tx, a->key, a->value);
+    if (rc == LM_OK && a->sp_late) rc = store_cq_savepoint(err);
     if (rc == LM_OK && !a->no_event) rc = store_event_append(tx, "test.put", "meta", a->key, NULL);
     for (int i = 0; a->gate && !atomic_load(a->gate) && i < 150000; i++) {
         struct timespec ts = {0, 100000};
@@ -377,26 +379,30 @@ static void test_lazy_savepoint(void **state) {
     assert_int_equal(tmp_db_count_events(f->s, "test.put"), 2);
 }
 
-/* lazy_savepoints: a unit that fails after writing without a savepoint takes its whole batch with
- * it: nothing committed, the others told to retry (LM_UNAVAILABLE), its own error kept. On
- * PostgreSQL every unit has its savepoint: the failure undoes only itself. */
+/* lazy_savepoints: a unit that fails after writing without a savepoint, or with one opened only
+ * after a write, takes its whole batch with it: nothing committed, the others told to retry
+ * (LM_UNAVAILABLE), its own error kept. On PostgreSQL every unit has its savepoint from the
+ * start: the failure undoes only itself. */
 static void test_lazy_tainted_batch(void **state) {
     tmp_store *f = *state;
     store_cq_opts o;
     store_cq_opts_init(&o);
     o.lazy_savepoints = true;
-    put_arg a[3] = {
-        {.key = "a", .value = 1}, {.key = "b", .value = 2, .fail = true}, {.key = "c", .value = 3}};
-    store_cq_unit u[3];
     bool lazy = !tmp_db_is_pg();
-    assert_int_equal(run_once(f, &o, a, u, 3), lazy ? 0 : 1);
-    assert_int_equal(u[0].st, lazy ? LM_UNAVAILABLE : LM_OK);
-    assert_int_equal(u[1].st, LM_CONFLICT);
-    assert_string_equal(u[1].err.field, "key");
-    assert_int_equal(u[2].st, lazy ? LM_UNAVAILABLE : LM_OK);
-    assert_int_equal(meta_value(f->s, "a"), lazy ? -1 : 1);
-    assert_int_equal(meta_value(f->s, "b"), -1);
-    assert_int_equal(tmp_db_count_events(f->s, "test.put"), lazy ? 0 : 2);
+    for (int late = 0; late < 2; late++) {
+        put_arg a[3] = {{.value = 1}, {.value = 2, .fail = true, .sp_late = late}, {.value = 3}};
+        for (int i = 0; i < 3; i++)
+            snprintf(a[i].key, sizeof a[i].key, "%c%d", 'a' + i, late);
+        store_cq_unit u[3];
+        assert_int_equal(run_once(f, &o, a, u, 3), lazy ? 0 : 1);
+        assert_int_equal(u[0].st, lazy ? LM_UNAVAILABLE : LM_OK);
+        assert_int_equal(u[1].st, LM_CONFLICT);
+        assert_string_equal(u[1].err.field, "key");
+        assert_int_equal(u[2].st, lazy ? LM_UNAVAILABLE : LM_OK);
+        assert_int_equal(meta_value(f->s, a[0].key), lazy ? -1 : 1);
+        assert_int_equal(meta_value(f->s, a[1].key), -1);
+        assert_int_equal(tmp_db_count_events(f->s, "test.put"), lazy ? 0 : 2 * (late + 1));
+    }
 }
 
 /* Weight limits, stop and a leader-mode queue refuse what they cannot take. */
