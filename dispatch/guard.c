@@ -3,6 +3,7 @@
 #include "dispatch/guard.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define PROBE 8 /* slots an address may occupy, from its hash on */
@@ -20,6 +21,9 @@ struct dispatch_guard {
     pthread_mutex_t mu;
     slot *slots;
     dispatch_guard_stats stats;
+    /* the latest blocked_until_ms ever set: from then on no address is blocked, and
+     * dispatch_guard_allowed answers without the mutex (every request asks) */
+    _Atomic int64_t latest_block_ms;
 };
 
 void dispatch_guard_opts_init(dispatch_guard_opts *o) {
@@ -77,9 +81,17 @@ static slot *find(dispatch_guard *g, const char *addr, int64_t now_ms, bool crea
     return s;
 }
 
+/* A block until until_ms was set (mutex held). */
+static void note_block(dispatch_guard *g, int64_t until_ms) {
+    if (until_ms > atomic_load_explicit(&g->latest_block_ms, memory_order_relaxed))
+        atomic_store_explicit(&g->latest_block_ms, until_ms, memory_order_release);
+}
+
 bool dispatch_guard_allowed(dispatch_guard *g, const char *addr, int64_t now_ms,
                             int64_t *retry_after_ms) {
-    if (!addr || !*addr) return true;
+    if (!addr || !*addr ||
+        now_ms >= atomic_load_explicit(&g->latest_block_ms, memory_order_acquire))
+        return true;
     pthread_mutex_lock(&g->mu);
     slot *s = find(g, addr, now_ms, false);
     bool ok = !s || now_ms >= s->blocked_until_ms;
@@ -107,6 +119,7 @@ bool dispatch_guard_fail(dispatch_guard *g, const char *addr, int64_t now_ms) {
         }
         if (++s->failures >= g->o.max_failures) {
             s->blocked_until_ms = now_ms + g->o.block_ms;
+            note_block(g, s->blocked_until_ms);
             s->failures = 0;
             s->window_start_ms = s->blocked_until_ms;
             g->stats.blocks++;
@@ -125,6 +138,7 @@ bool dispatch_guard_block_until(dispatch_guard *g, const char *addr, int64_t now
     s->last_ms = now_ms;
     bool blocked_now = now_ms >= s->blocked_until_ms;
     if (until_ms > s->blocked_until_ms) s->blocked_until_ms = until_ms;
+    note_block(g, s->blocked_until_ms);
     if (blocked_now) g->stats.blocks++;
     pthread_mutex_unlock(&g->mu);
     return blocked_now;

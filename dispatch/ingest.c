@@ -250,8 +250,8 @@ static lm_status report_extras(store_tx *tx, const job *j, const dispatch_positi
 static lm_status resolve_drivers(store_tx *tx, job *j, lm_errinfo *err) {
     dispatch_ingest *g = j->g;
     for (size_t i = 0; i < j->n; i++) {
-        store_position *row = &g->rows[i];
-        memset(row, 0, sizeof *row);
+        store_position *row = &g->rows[i]; /* row_fill sets the rest of an accepted one */
+        row->driver_id[0] = '\0';
         g->live[i] = true;
         if (j->has_driver) {
             lm_strlcpy(row->driver_id, j->driver_id, sizeof row->driver_id);
@@ -371,7 +371,7 @@ static void job_done(void *arg, lm_status st, const lm_errinfo *err) {
     } else {
         j->done(j->ctx, st, err);
     }
-    lm_free(j);
+    /* j is the queue's to free (store_cq_unit_alloc) */
 }
 
 /* ---- Retention ---- */
@@ -511,7 +511,7 @@ lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *po
     if (n == 0 || n > DISPATCH_INGEST_MAX_BATCH) return LM_INVALID;
     size_t texts = texts_size(pos, n);
     if (texts == SIZE_MAX) return LM_INVALID;
-    job *j = lm_alloc(sizeof *j + n * sizeof *pos + texts);
+    job *j = store_cq_unit_alloc(sizeof *j + n * sizeof *pos + texts);
     if (!j) return LM_NOMEM;
     memset(j, 0, sizeof *j);
     j->g = g;
@@ -530,8 +530,8 @@ lm_status dispatch_ingest_submit(dispatch_ingest *g, const dispatch_position *po
         j->has_driver = true;
         lm_strlcpy(j->driver_id, driver_id, sizeof j->driver_id);
     }
-    lm_status rc = store_cq_submit(g->cq, job_work, job_done, j, n);
-    if (rc != LM_OK) lm_free(j);
+    lm_status rc = store_cq_submit_unit(g->cq, job_work, job_done, j, n);
+    if (rc != LM_OK) store_cq_unit_free(j);
     return rc;
 }
 

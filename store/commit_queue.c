@@ -6,6 +6,8 @@
 #include "store/internal.h"
 
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,6 +27,10 @@ typedef struct cq_node {
     lm_status st;
     lm_errinfo err;
 } cq_node;
+
+/* store_cq_unit_alloc: the caller's arg lives right after its node, in one allocation. */
+#define ARG_OFFSET                                                                                 \
+    ((sizeof(cq_node) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t))
 
 struct store_cq {
     store *st;
@@ -125,10 +131,11 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
     }
     /* without a savepoint: a unit that wrote nothing, or one statement that undid itself, fails
      * alone; one that failed after a completed write leaves part of itself in the transaction,
-     * so the whole batch must not commit */
+     * and a unit whose work succeeded may have gathered something for batch_end: either way the
+     * whole batch must not commit */
     if (lazy && !sp.open && db_total_changes(db) != changes) return UNIT_BROKEN;
     if (sp.wrote_before) return UNIT_BROKEN; /* the rollback left what came before the savepoint */
-    return worked && lazy ? UNIT_BROKEN : UNIT_FAILED;
+    return worked && (lazy || q->o.batch_end) ? UNIT_BROKEN : UNIT_FAILED;
 }
 
 /* Sets rc as the outcome of every unit of list that had none. */
@@ -178,27 +185,31 @@ static bool batch_run(store_cq *q, cq_node *list) {
     return behind;
 }
 
-/* Hands every outcome of list to its submitter: asynchronous units through done (outside the
- * lock, then freed), waited ones under the lock. Returns with q->mu held. */
+/* Hands every outcome of list to its submitter: asynchronous units through done (then freed),
+ * both outside the lock; waited ones under it. Returns with q->mu held. */
 static void batch_deliver(store_cq *q, cq_node *list) {
-    bool waited = false;
+    cq_node *waited = NULL, **wtail = &waited;
     if (q->o.deliver_hold) q->o.deliver_hold(true);
-    for (cq_node *n = list; n; n = n->next) {
-        if (n->done) n->done(n->arg, n->st, n->st == LM_OK ? NULL : &n->err);
-        waited |= n->done == NULL;
-    }
-    if (q->o.deliver_hold) q->o.deliver_hold(false);
-    pthread_mutex_lock(&q->mu);
     while (list) {
-        cq_node *next = list->next; /* a waited node is gone once its waiter sees remaining 0 */
+        cq_node *next = list->next;
         if (list->done) {
+            list->done(list->arg, list->st, list->st == LM_OK ? NULL : &list->err);
             lm_free(list);
         } else {
-            list->unit->st = list->st;
-            list->unit->err = list->err;
-            list->waiter->remaining--;
+            *wtail = list;
+            wtail = &list->next;
         }
         list = next;
+    }
+    *wtail = NULL;
+    if (q->o.deliver_hold) q->o.deliver_hold(false);
+    pthread_mutex_lock(&q->mu);
+    for (cq_node *n = waited; n;) {
+        cq_node *next = n->next; /* a waited node is gone once its waiter sees remaining 0 */
+        n->unit->st = n->st;
+        n->unit->err = n->err;
+        n->waiter->remaining--;
+        n = next;
     }
     if (waited) pthread_cond_broadcast(&q->done_cv);
 }
@@ -410,20 +421,50 @@ void store_cq_hold(store_cq *q, bool on) {
     pthread_mutex_unlock(&q->mu);
 }
 
-lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done, void *arg,
-                          size_t weight) {
-    if (!q->o.thread || !work || !done) return LM_INVALID;
-    cq_node *n = lm_calloc(1, sizeof *n);
-    if (!n) return LM_NOMEM;
+void *store_cq_unit_alloc(size_t size) {
+    if (size > SIZE_MAX - ARG_OFFSET) return NULL;
+    char *p = lm_alloc(ARG_OFFSET + size);
+    return p ? p + ARG_OFFSET : NULL;
+}
+
+void store_cq_unit_free(void *arg) {
+    if (arg) lm_free((char *)arg - ARG_OFFSET);
+}
+
+/* Fills node n and queues it; when the queue refuses it, n stays the caller's. */
+static lm_status submit_node(store_cq *q, cq_node *n, store_cq_work_fn work, store_cq_done_fn done,
+                             void *arg, size_t weight) {
+    n->next = NULL;
     n->work = work;
-    n->done = done;
     n->arg = arg;
     n->weight = weight ? weight : 1;
+    n->done = done;
+    n->waiter = NULL;
+    n->unit = NULL;
+    n->st = LM_OK;
+    n->err.code = LM_OK;
+    n->err.field[0] = n->err.message[0] = '\0';
     pthread_mutex_lock(&q->mu);
     lm_status rc = enqueue(q, n, n, n->weight);
     pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done, void *arg,
+                          size_t weight) {
+    if (!q->o.thread || !work || !done) return LM_INVALID;
+    /* not zeroed: err (most of the node) is set when the unit runs or fails */
+    cq_node *n = lm_alloc(sizeof *n);
+    if (!n) return LM_NOMEM;
+    lm_status rc = submit_node(q, n, work, done, arg, weight);
     if (rc != LM_OK) lm_free(n);
     return rc;
+}
+
+lm_status store_cq_submit_unit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done, void *arg,
+                               size_t weight) {
+    if (!q->o.thread || !work || !done || !arg) return LM_INVALID;
+    return submit_node(q, (cq_node *)(void *)((char *)arg - ARG_OFFSET), work, done, arg, weight);
 }
 
 /* Leader mode: waits for w's outcomes, running batches whenever the lead is w's. q->mu held. */

@@ -62,7 +62,8 @@ typedef struct store_cq_opts {
     /* called once per batch after its units ran, with the batch's tx before the commit (what it
      * writes commits with the units; its failure fails every unit of the batch), or with tx NULL
      * when the batch will not commit (nothing kept, or broken): for work gathered by the units
-     * and done once per batch, such as one multi-row INSERT */
+     * and done once per batch, such as one multi-row INSERT; with it, a unit whose work succeeded
+     * but whose savepoint cannot be released fails the whole batch */
     lm_status (*batch_end)(store_tx *tx, void *ctx, lm_errinfo *err);
     void *batch_end_ctx;
     /* called with true before and false after a batch's asynchronous outcomes are delivered
@@ -85,6 +86,16 @@ LM_MUST_USE lm_status store_cq_create(store *s, const store_cq_opts *opts, store
  * its weight limit is reached, LM_INVALID on a queue without a writer thread, LM_NOMEM. */
 LM_MUST_USE lm_status store_cq_submit(store_cq *q, store_cq_work_fn work, store_cq_done_fn done,
                                       void *arg, size_t weight);
+
+/* Memory for an asynchronous unit's arg of size bytes in one allocation with the queue's own
+ * record of the unit (one malloc per unit instead of two): submit it with store_cq_submit_unit,
+ * after which the queue frees it once done has returned (done must not free it); free it with
+ * store_cq_unit_free when it is not submitted or its submit failed. NULL when out of memory. */
+void *store_cq_unit_alloc(size_t size);
+void store_cq_unit_free(void *arg);
+/* store_cq_submit of an arg from store_cq_unit_alloc (see there for who frees it). */
+LM_MUST_USE lm_status store_cq_submit_unit(store_cq *q, store_cq_work_fn work,
+                                           store_cq_done_fn done, void *arg, size_t weight);
 
 /* One unit of a synchronous submission: work(tx, arg) with weight; st and err are its outcome. */
 typedef struct store_cq_unit {

@@ -122,7 +122,8 @@ struct store_position;
 /* The INSERT OR IGNORE of n position rows (13 parameters each, store__positions_bind_row) into
  * buf; with returning, the new rows' (time_ms, device_id) come back (store/positions_sql.c). */
 void store__positions_insert_sql(char *buf, size_t size, size_t n, bool returning);
-/* Binds one position to parameters base + 1 .. base + 13 of such an INSERT. */
+/* Binds one position to parameters base + 1 .. base + 13 of such an INSERT; its texts are not
+ * copied (p must outlive the statement's use). */
 LM_MUST_USE lm_status store__positions_bind_row(db_stmt *st, int base,
                                                 const struct store_position *p);
 /* store_positions_insert on PostgreSQL: multi-row INSERTs (store/positions_pg.c). */

@@ -24,8 +24,9 @@ void store__positions_insert_sql(char *buf, size_t size, size_t n, bool returnin
 
 lm_status store__positions_bind_row(db_stmt *st, int base, const store_position *p) {
     lm_status rc;
-    if ((rc = db_bind_text(st, base + 1, p->device_id)) != LM_OK ||
-        (rc = db_bind_text(st, base + 2, p->driver_id)) != LM_OK ||
+    /* the rows outlive the statement's use in every caller: their texts are not copied */
+    if ((rc = db_bind_text_ref(st, base + 1, p->device_id)) != LM_OK ||
+        (rc = db_bind_text_ref(st, base + 2, p->driver_id)) != LM_OK ||
         (rc = db_bind_i64(st, base + 3, p->time_ms)) != LM_OK ||
         (rc = db_bind_i64(st, base + 4, p->recv_ms)) != LM_OK ||
         (rc = db_bind_double(st, base + 5, p->lat)) != LM_OK ||
@@ -38,6 +39,6 @@ lm_status store__positions_bind_row(db_stmt *st, int base, const store_position 
         return rc;
     rc = p->charging < 0 ? db_bind_null(st, base + 12) : db_bind_i64(st, base + 12, p->charging);
     if (rc != LM_OK) return rc;
-    return p->attributes[0] ? db_bind_text(st, base + 13, p->attributes)
+    return p->attributes[0] ? db_bind_text_ref(st, base + 13, p->attributes)
                             : db_bind_null(st, base + 13);
 }
