@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "tests/support/http_test.h"
 #include "tests/support/plan_world.h"
+#include "tests/support/server_env.h"
 #include "tests/support/tmp_db.h"
 
 #include <pthread.h>
@@ -899,15 +900,8 @@ static void test_sweep_setting_malformed(void **state) {
     o.port = 0;
     o.threads = 1;
     o.log_fd = -1;
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        setenv("LASTMILE_PAYMENT_SWEEP_MS", bad[i], 1);
-        api_server *srv = NULL;
-        lm_errinfo err = {0};
-        assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_INVALID);
-        assert_null(srv);
-        assert_string_equal(err.field, "LASTMILE_PAYMENT_SWEEP_MS");
-    }
-    setenv("LASTMILE_PAYMENT_SWEEP_MS", "50", 1);
+    server_env_refused(&o, W.s, "LASTMILE_PAYMENT_SWEEP_MS", bad, sizeof bad / sizeof *bad,
+                       "0-86400000", "50");
 }
 
 int main(void) {

@@ -7,6 +7,7 @@
 #include "cli/demo.h"
 #include "orders/orders.h"
 #include "orders_http_world.h"
+#include "tests/support/server_env.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -753,20 +754,8 @@ static void test_intake_linger_malformed(void **state) {
     o.port = 0;
     o.threads = 1;
     o.log_fd = -1;
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        setenv("LASTMILE_INTAKE_LINGER", bad[i], 1);
-        api_server *srv = NULL;
-        lm_errinfo err = {0};
-        assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_INVALID);
-        assert_null(srv);
-        assert_string_equal(err.field, "LASTMILE_INTAKE_LINGER");
-        assert_non_null(strstr(err.message, "US,BELOW"));
-    }
-    setenv("LASTMILE_INTAKE_LINGER", "300,24", 1);
-    api_server *srv = NULL;
-    lm_errinfo err = {0};
-    assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_OK);
-    api_server_stop(srv, 5000);
+    server_env_refused(&o, W.s, "LASTMILE_INTAKE_LINGER", bad, sizeof bad / sizeof *bad, "US,BELOW",
+                       "300,24");
     unsetenv("LASTMILE_INTAKE_LINGER");
 }
 

@@ -8,6 +8,7 @@
 #include "dispatch/ingest.h"
 #include "store/store_positions.h"
 #include "tests/support/http_test.h"
+#include "tests/support/server_env.h"
 #include "tests/support/tmp_db.h"
 
 #include <curl/curl.h>
@@ -656,20 +657,8 @@ static void test_ingest_linger_malformed(void **state) {
     o.port = 0;
     o.dispatch = W.d;
     o.log_fd = -1;
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        setenv("LASTMILE_INGEST_LINGER_US", bad[i], 1);
-        api_server *srv = NULL;
-        lm_errinfo err = {0};
-        assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_INVALID);
-        assert_null(srv);
-        assert_string_equal(err.field, "LASTMILE_INGEST_LINGER_US");
-        assert_non_null(strstr(err.message, "0-20000"));
-    }
-    setenv("LASTMILE_INGEST_LINGER_US", "300", 1);
-    api_server *srv = NULL;
-    lm_errinfo err = {0};
-    assert_int_equal(api_server_start(&o, W.s, &srv, &err), LM_OK);
-    api_server_stop(srv, 1000);
+    server_env_refused(&o, W.s, "LASTMILE_INGEST_LINGER_US", bad, sizeof bad / sizeof *bad,
+                       "0-20000", "300");
     unsetenv("LASTMILE_INGEST_LINGER_US");
 }
 
