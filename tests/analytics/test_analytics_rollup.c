@@ -340,6 +340,20 @@ static void check_fleet_figures(store *s) {
     store_read_end(r);
 }
 
+/* Rebuilds the rollups from the whole log (which must read want_events events) and checks that
+ * they equal have[0..n), the rows the incremental folds left; frees have. */
+static void assert_rebuild_equal(store *s, store_an_row *have, size_t n, int64_t want_events) {
+    lm_errinfo err = {0};
+    int64_t rebuilt = 0;
+    assert_int_equal(analytics_rollup_rebuild(s, &rebuilt, &err), LM_OK);
+    assert_int_equal(rebuilt, want_events);
+    size_t n_full = 0;
+    store_an_row *full = rows_all(s, &n_full);
+    assert_rows_equal(have, n, full, n_full);
+    store_an_rows_free(have, n);
+    store_an_rows_free(full, n_full);
+}
+
 static void test_crash_then_rebuild_equal(void **state) {
     (void)state;
     assert_int_equal(tmp_db_create(&db_, "lm_rollup_"), 0);
@@ -380,7 +394,7 @@ static void test_crash_then_rebuild_equal(void **state) {
     store_read_end(r);
     printf("events %" PRId64 " (writer killed after %" PRId64 "), rollup cursor %" PRId64 "\n",
            n_events, seen, cursor);
-    size_t n1 = 0, n2 = 0;
+    size_t n1 = 0;
     store_an_row *inc = rows_all(s, &n1);
     assert_true(n1 > 0);
     size_t by_period[3] = {0}; /* the fold keeps week and month rows beside the day rows */
@@ -389,14 +403,7 @@ static void test_crash_then_rebuild_equal(void **state) {
     assert_true(by_period[1] > 0 && by_period[2] > 0 && by_period[0] > by_period[2]);
     check_fleet_figures(s);
     check_against_memory(s);
-    lm_errinfo err = {0};
-    int64_t rebuilt = 0;
-    assert_int_equal(analytics_rollup_rebuild(s, &rebuilt, &err), LM_OK);
-    assert_int_equal(rebuilt, cursor);
-    store_an_row *full = rows_all(s, &n2);
-    assert_rows_equal(inc, n1, full, n2);
-    store_an_rows_free(inc, n1);
-    store_an_rows_free(full, n2);
+    assert_rebuild_equal(s, inc, n1, cursor);
     store_close(s);
     tmp_db_remove(&db_);
 }
@@ -428,16 +435,10 @@ static void test_lagged_fold_then_flush_equal(void **state) {
     assert_int_equal(cursor, last);
     assert_int_equal(analytics_rollup_flush(s, &folded, &err), LM_OK); /* nothing left */
     assert_int_equal(folded, 0);
-    size_t n1 = 0, n2 = 0;
+    size_t n1 = 0;
     store_an_row *lagged = rows_all(s, &n1);
     assert_true(n1 > 0);
-    int64_t rebuilt = 0;
-    assert_int_equal(analytics_rollup_rebuild(s, &rebuilt, &err), LM_OK);
-    assert_int_equal(rebuilt, last);
-    store_an_row *full = rows_all(s, &n2);
-    assert_rows_equal(lagged, n1, full, n2);
-    store_an_rows_free(lagged, n1);
-    store_an_rows_free(full, n2);
+    assert_rebuild_equal(s, lagged, n1, last);
     store_close(s);
     tmp_db_remove(&db_);
 }
