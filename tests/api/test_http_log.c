@@ -110,29 +110,36 @@ static void *writer(void *arg) {
     return NULL;
 }
 
-static void run_writers(http_log *lg, int lines) {
-    pthread_t t[THREADS];
-    writer_arg w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
+/* More writer threads than the log has rings of their own (16), for test_more_threads_than_rings */
+#define MANY_THREADS 20
+
+/* Runs n writer threads (ids 0..n-1, n <= MANY_THREADS), each logging lines lines. */
+static void run_writers(http_log *lg, int n, int lines) {
+    pthread_t t[MANY_THREADS];
+    writer_arg w[MANY_THREADS];
+    assert_true(n <= MANY_THREADS);
+    for (int i = 0; i < n; i++) {
         w[i] = (writer_arg){lg, i, lines};
         assert_int_equal(pthread_create(&t[i], NULL, writer, &w[i]), 0);
     }
-    for (int i = 0; i < THREADS; i++)
+    for (int i = 0; i < n; i++)
         pthread_join(t[i], NULL);
 }
 
-/* Reads the writers' lines from path: each complete JSON, each thread's bytes_in increasing (its
- * order kept); per-thread counts in seen[], the log's own "dropped" reports summed in *reported
- * (its other lines skipped). */
-static void read_writer_lines(const char *path, int seen[THREADS], long *reported) {
+/* Reads the lines of n writers from path: each complete JSON, each thread's bytes_in increasing
+ * (its order kept); per-thread counts in seen[0..n), the log's own lines counted in *own and
+ * their "dropped" reports summed in *reported. */
+static void read_writer_lines(const char *path, int n, int *seen, int *own, long *reported) {
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     char line[2048];
-    long last[THREADS];
-    for (int i = 0; i < THREADS; i++) {
+    long last[MANY_THREADS];
+    assert_true(n <= MANY_THREADS);
+    for (int i = 0; i < n; i++) {
         seen[i] = 0;
         last[i] = -1;
     }
+    *own = 0;
     *reported = 0;
     while (fgets(line, sizeof line, f)) {
         assert_non_null(strchr(line, '\n'));
@@ -141,11 +148,12 @@ static void read_writer_lines(const char *path, int seen[THREADS], long *reporte
         cJSON *dropped = cJSON_GetObjectItem(j, "dropped");
         const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id"));
         if (cJSON_GetObjectItem(j, "component")) { /* the log's own lines */
+            (*own)++;
             if (dropped) *reported += (long)dropped->valuedouble;
         } else {
             assert_non_null(key);
-            int id = key[3] - '0';
-            assert_true(id >= 0 && id < THREADS);
+            int id = (int)strtol(key + 3, NULL, 10);
+            assert_true(id >= 0 && id < n);
             long b = (long)cJSON_GetObjectItem(j, "bytes_in")->valuedouble;
             assert_true(b > last[id]);
             last[id] = b;
@@ -168,7 +176,7 @@ static void test_lines_complete_after_destroy(void **state) {
     int fd = -1;
     http_log *lg = log_open(path, sizeof path, &fd,
                             (THREADS * PER_THREAD + 4) * http_log_access_bytes(&probe), 1000);
-    run_writers(lg, PER_THREAD);
+    run_writers(lg, THREADS, PER_THREAD);
     http_log_message(lg, HTTP_LOG_WARN, "test", "a \"quoted\" message\n");
     uint64_t written = 0, dropped = 0;
     http_log_counts(lg, &written, &dropped);
@@ -178,9 +186,9 @@ static void test_lines_complete_after_destroy(void **state) {
     int info = 0;
     assert_int_equal(count_lines(path, "level", "info", &info), THREADS * PER_THREAD + 1);
     assert_int_equal(info, THREADS * PER_THREAD);
-    int seen[THREADS];
+    int seen[THREADS], own = 0;
     long reported = 0;
-    read_writer_lines(path, seen, &reported);
+    read_writer_lines(path, THREADS, seen, &own, &reported);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(seen[i], PER_THREAD);
     assert_int_equal(reported, 0);
@@ -195,12 +203,12 @@ static void test_small_ring_counts_every_line(void **state) {
     char path[64];
     int fd = -1;
     http_log *lg = log_open(path, sizeof path, &fd, 4096, 1);
-    run_writers(lg, 4 * PER_THREAD);
+    run_writers(lg, THREADS, 4 * PER_THREAD);
     http_log_destroy(lg);
     close(fd);
-    int seen[THREADS];
+    int seen[THREADS], own = 0;
     long reported = 0, total = 0;
-    read_writer_lines(path, seen, &reported);
+    read_writer_lines(path, THREADS, seen, &own, &reported);
     for (int i = 0; i < THREADS; i++)
         total += seen[i];
     assert_int_equal(total + reported, THREADS * 4 * PER_THREAD);
@@ -210,74 +218,33 @@ static void test_small_ring_counts_every_line(void **state) {
 
 /* More threads than have rings of their own (16): the later ones share the common ring; every
  * line is written, none dropped, each thread's in its order. */
-#define MANY_THREADS 20
-#define MANY_LINES   300
-
-typedef struct many_arg {
-    http_log *lg;
-    int id;
-} many_arg;
-
-static void *many_writer(void *arg) {
-    many_arg *w = arg;
-    char key[16];
-    snprintf(key, sizeof key, "k_%02d", w->id);
-    for (int i = 0; i < MANY_LINES; i++) {
-        http_log_access_rec a = {.method = "GET",
-                                 .path = "/healthz",
-                                 .route = "/healthz",
-                                 .key_id = key,
-                                 .status = 200,
-                                 .bytes_in = (size_t)i,
-                                 .sample = 1};
-        http_log_access(w->lg, HTTP_LOG_INFO, &a);
-    }
-    return NULL;
-}
+#define MANY_LINES 300
 
 static void test_more_threads_than_rings(void **state) {
     (void)state;
     char path[64];
     int fd = -1;
-    http_log_access_rec probe = {.method = "GET", .path = "/healthz", .key_id = "k_00"};
+    http_log_access_rec probe = {.method = "GET",
+                                 .path = TRACK_PATH,
+                                 .route = "/v1/track/{token}",
+                                 .key_id = "k_t19",
+                                 .duration_us = 120,
+                                 .bytes_in = MANY_LINES};
     /* the shared ring has room for the four threads beyond 16 */
     http_log *lg =
         log_open(path, sizeof path, &fd, 5 * MANY_LINES * http_log_access_bytes(&probe), 1000);
-    pthread_t t[MANY_THREADS];
-    many_arg w[MANY_THREADS];
-    for (int i = 0; i < MANY_THREADS; i++) {
-        w[i] = (many_arg){lg, i};
-        assert_int_equal(pthread_create(&t[i], NULL, many_writer, &w[i]), 0);
-    }
-    for (int i = 0; i < MANY_THREADS; i++)
-        pthread_join(t[i], NULL);
+    run_writers(lg, MANY_THREADS, MANY_LINES);
     http_log_destroy(lg);
     close(fd);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[2048];
-    long last[MANY_THREADS];
-    int seen[MANY_THREADS] = {0}, total = 0;
-    for (int i = 0; i < MANY_THREADS; i++)
-        last[i] = -1;
-    while (fgets(line, sizeof line, f)) {
-        cJSON *j = cJSON_Parse(line);
-        assert_non_null(j);
-        const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "key_id"));
-        assert_non_null(key); /* no "dropped" report: only access lines */
-        int id = (int)strtol(key + 2, NULL, 10);
-        assert_true(id >= 0 && id < MANY_THREADS);
-        long b = (long)cJSON_GetObjectItem(j, "bytes_in")->valuedouble;
-        assert_true(b > last[id]);
-        last[id] = b;
-        seen[id]++;
-        total++;
-        cJSON_Delete(j);
-    }
-    fclose(f);
-    assert_int_equal(total, MANY_THREADS * MANY_LINES);
-    for (int i = 0; i < MANY_THREADS; i++)
+    int seen[MANY_THREADS], own = 0, total = 0;
+    long reported = 0;
+    read_writer_lines(path, MANY_THREADS, seen, &own, &reported);
+    assert_int_equal(own, 0); /* no "dropped" report: only access lines */
+    for (int i = 0; i < MANY_THREADS; i++) {
         assert_int_equal(seen[i], MANY_LINES);
+        total += seen[i];
+    }
+    assert_int_equal(total, MANY_THREADS * MANY_LINES);
     unlink(path);
 }
 
