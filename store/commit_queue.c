@@ -112,8 +112,7 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
     cq_unit_sp sp = {.db = db, .open = !lazy};
     if (!lazy && (n->st = db_run(db, "SAVEPOINT lm_cq", &n->err)) != LM_OK) return UNIT_FAILED;
     /* rows written before the unit opened its savepoint cannot be undone alone (below) */
-    int64_t changes = lazy ? db_total_changes(db) : 0;
-    sp.changes = changes;
+    sp.changes = lazy ? db_total_changes(db) : 0;
     cq_unit = &sp;
     n->st = n->work(tx, n->arg, &n->err);
     cq_unit = NULL;
@@ -133,7 +132,7 @@ static unit_outcome unit_run(store_cq *q, db_conn *db, store_tx *tx, cq_node *n)
      * alone; one that failed after a completed write leaves part of itself in the transaction,
      * and a unit whose work succeeded may have gathered something for batch_end: either way the
      * whole batch must not commit */
-    if (lazy && !sp.open && db_total_changes(db) != changes) return UNIT_BROKEN;
+    if (lazy && !sp.open && db_total_changes(db) != sp.changes) return UNIT_BROKEN;
     if (sp.wrote_before) return UNIT_BROKEN; /* the rollback left what came before the savepoint */
     return worked && (lazy || q->o.batch_end) ? UNIT_BROKEN : UNIT_FAILED;
 }
