@@ -5,12 +5,12 @@
 #include "orders/money_internal.h"
 #include "store/store_returns.h"
 
+#include "common/sha256.h"
 #include "geo/geo.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* ---- Intake ---- */
 
@@ -109,22 +109,15 @@ static _Thread_local size_t token_left;
 
 void orders__token_make(char out[33]) {
     if (token_left < 16) {
-        size_t got = 0;
-        while (got < sizeof token_pool) {
-            ssize_t k = getrandom(token_pool + got, sizeof token_pool - got, 0);
-            if (k > 0) got += (size_t)k;
+        /* retried until the kernel answers, as before: a token is never made of anything else */
+        while (lm_random_bytes(token_pool, sizeof token_pool) != LM_OK) {
         }
         token_left = sizeof token_pool;
     }
     unsigned char *raw = token_pool + sizeof token_pool - token_left;
     token_left -= 16;
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
+    lm_hex_encode(raw, 16, out);
     memset(raw, 0, 16); /* a drawn secret is not kept around */
-    out[32] = '\0';
 }
 
 /* A SKU whose sales are blocked (returns/ sets the block after too many quality returns; a person
